@@ -1,0 +1,105 @@
+// Checks, once and before any build, what each variation needs from this machine.
+import { constants, existsSync } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { HostFacts, Need, Variation } from '../variations/types.js';
+import type { ProcessRunner } from './process.js';
+
+export type Availability = Readonly<{ name: string; available: boolean; reason?: string; note?: string }>;
+
+export async function findOnPath(tool: string, path = process.env['PATH'] ?? ''): Promise<string | undefined> {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, tool);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** `et_EE.UTF-8` and `et_EE.utf8` name the same locale. */
+export const normaliseLocale = (name: string) => name.toLowerCase().replace(/utf-?8/, 'utf8');
+
+type NeedCheck = Readonly<{ ok: boolean; reason?: string; note?: string; facts?: HostFacts }>;
+
+// Note: a missing locale is generated into twinbuild's own temp root (LOCPATH),
+// never into the system's locale archive, so the host is left unchanged.
+async function checkLocale(name: string, runner: ProcessRunner, scratchDir: string): Promise<NeedCheck> {
+  const listed = await runner.capture(['locale', '-a']);
+  const installed = listed.stdout.split('\n').map(normaliseLocale);
+  if (installed.includes(normaliseLocale(name))) return { ok: true, note: `${name} installed` };
+  const [lang, charset = 'UTF-8'] = name.split('.');
+  const localePath = join(scratchDir, 'locales');
+  await mkdir(localePath, { recursive: true });
+  for (const [input, output] of [[lang, name], ['C', 'C.UTF-8']] as const) {
+    const made = await runner.capture(['localedef', '-i', input ?? '', '-f', charset, join(localePath, output)], { timeoutMs: 60_000 });
+    // localedef exits 1 on mere warnings but still writes the locale.
+    if (!existsSync(join(localePath, output, 'LC_CTYPE'))) {
+      return { ok: false, reason: `locale ${name} is not installed and could not be generated (${(made.stderr || made.stdout).split('\n')[0] || 'localedef failed'}); install the "locales" package` };
+    }
+  }
+  return { ok: true, note: `${name} generated privately (LOCPATH)`, facts: { localePath } };
+}
+
+async function checkNeed(need: Need, runner: ProcessRunner, scratchDir: string): Promise<NeedCheck> {
+  switch (need.kind) {
+    case 'pending':
+      return { ok: false, reason: need.why };
+    case 'tool':
+      return (await findOnPath(need.name)) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
+    case 'root':
+      return process.getuid?.() === 0 ? { ok: true } : { ok: false, reason: 'needs root' };
+    case 'fuse':
+      return existsSync('/dev/fuse') ? { ok: true } : { ok: false, reason: 'no /dev/fuse' };
+    case 'cpus':
+      return availableParallelism() >= need.min ? { ok: true } : { ok: false, reason: `needs ≥${need.min} CPUs, this machine has ${availableParallelism()}` };
+    case 'mount-namespace':
+      return (await canUseMountNamespaces(runner)) ? { ok: true } : { ok: false, reason: 'mount namespaces are not allowed here' };
+    case 'locale':
+      return checkLocale(need.name, runner, scratchDir);
+  }
+}
+
+export async function checkVariations(
+  variations: readonly Variation[],
+  runner: ProcessRunner,
+  scratchDir: string,
+): Promise<{ availability: Availability[]; host: HostFacts }> {
+  let host: HostFacts = {};
+  const availability: Availability[] = [];
+  for (const variation of variations) {
+    const notes: string[] = [];
+    let reason: string | undefined;
+    for (const need of variation.needs) {
+      const check = await checkNeed(need, runner, scratchDir);
+      if (check.facts) host = { ...host, ...check.facts };
+      if (check.note) notes.push(check.note);
+      if (!check.ok) {
+        reason = check.reason;
+        break;
+      }
+    }
+    availability.push({
+      name: variation.name,
+      available: reason === undefined,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(notes.length ? { note: notes.join('; ') } : {}),
+    });
+  }
+  return { availability, host };
+}
+
+let namespaceProbe: Promise<boolean> | undefined;
+
+/** Whether builds can run in private mount + pid namespaces (root, or allowed user namespaces). */
+export function canUseMountNamespaces(runner: ProcessRunner): Promise<boolean> {
+  namespaceProbe ??= runner
+    .capture(['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '/bin/sh', '-c', 'mount -t tmpfs none /mnt'])
+    .then((r) => r.exitCode === 0)
+    .catch(() => false);
+  return namespaceProbe;
+}

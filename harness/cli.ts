@@ -1,0 +1,93 @@
+// Composition root: parses argv, runs a command, and is the only place that
+// turns errors into a message and an exit code.
+import { readFileSync } from 'node:fs';
+import { EXIT, isTwinbuildError } from './errors.js';
+import { runCheckCommand, CHECK_HELP } from './commands/check.js';
+import { runVariationsCommand, VARIATIONS_HELP } from './commands/variations.js';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
+
+Usage: twinbuild <command> [options]
+
+Commands:
+  check [SOURCE]     build SOURCE twice (control and experiment, in parallel) and compare the artifacts
+  variations         list the variations, what each changes, and whether this machine can apply it
+
+Run "twinbuild <command> --help" for a command's options.
+
+Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error · 3 build or infrastructure error
+`;
+
+type Command = Readonly<{ help: string; run: (args: string[], signal: AbortSignal) => Promise<number> }>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  check: { help: CHECK_HELP, run: runCheckCommand },
+  variations: { help: VARIATIONS_HELP, run: runVariationsCommand },
+};
+
+function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : EXIT.interrupted;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(MAIN_HELP);
+    if (!name) process.exitCode = EXIT.usage;
+    return;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`twinbuild: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see twinbuild --help)\n`);
+    process.exitCode = EXIT.usage;
+    return;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.help);
+    return;
+  }
+
+  // Ctrl-C / SIGTERM abort the run: builds are killed, workspaces removed, then we exit.
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (caught) return;
+    caught = signal;
+    process.stderr.write(`\ntwinbuild: ${signal} received, stopping builds and cleaning up…\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    process.exitCode = await command.run(rest, controller.signal);
+  } catch (error) {
+    if (caught) {
+      process.exitCode = signalExitCode(caught);
+    } else if (isTwinbuildError(error)) {
+      process.stderr.write(`twinbuild: ${error.message}\n${error.details.map((l) => `  ${l}\n`).join('')}`);
+      process.exitCode = error.exitCode;
+    } else if (isParseArgsError(error)) {
+      process.stderr.write(`twinbuild ${name}: ${error.message} (see twinbuild ${name} --help)\n`);
+      process.exitCode = EXIT.usage;
+    } else {
+      // A bug, not a user error: keep the stack for the report.
+      process.stderr.write(`twinbuild: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT.infrastructure;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function isParseArgsError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+

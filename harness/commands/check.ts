@@ -1,0 +1,136 @@
+// `twinbuild check`: flags → frozen options → engine → results.json → verdict.
+import { hostname, availableParallelism, release } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { parseVarySpecs } from '../../variations/spec.js';
+import { MAX_SEED, newSeed } from '../../variations/rng.js';
+import { SCHEMA, exitCodeFor, summarise, type RunResult } from '../../reports/model.js';
+import { writeResultsJson } from '../../reports/json.js';
+import { consoleProgress, formatVerdict } from '../../reports/console.js';
+import { runCheck } from '../check.js';
+import { usageError } from '../errors.js';
+import {
+  defaultJobs, freezeOptions, packageNameOf, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob,
+  type CheckOptions, type IsolationChoice,
+} from '../options.js';
+import { realProcesses } from '../process.js';
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
+
+export const CHECK_HELP = `Usage: twinbuild check [SOURCE=.] --build CMD --artifacts GLOB [options]
+
+Copies SOURCE twice, builds the control and the experiment at the same time
+(the experiment with its environment varied), and compares every artifact byte
+for byte. SOURCE itself is never written to.
+
+Options:
+  --build CMD            shell command that builds the package (run with /bin/sh -c)
+  --artifacts GLOB       artifacts to compare, relative to SOURCE (repeatable), e.g. 'out/**'
+  --preset NAME          generic (the default; needs --build and --artifacts)
+  --vary SPEC            what to vary, reprotest syntax (repeatable), default +all:
+                           -time   -all,+umask   environment.variables+=FOO=bar
+  --seed N               replay the random choices of an earlier run
+  --env NAME=VALUE       set a variable for both builds (repeatable)
+  --timeout DURATION     per build, e.g. 30m, 90s (default 30m); kills the whole process tree
+  --jobs N               concurrent hashing/compare work (default: CPU count)
+  --out DIR              where results.json and logs/ go (default twinbuild-out)
+  --isolation MODE       auto | namespaces | sequential (default auto): how both builds get
+                           the same path — private mount namespaces in parallel, or one after the other
+  --keep                 keep the temporary workspaces and print where they are
+  --json                 print the result model (results.json) on stdout instead of the verdict
+  --quiet                no progress; one line when reproducible
+  --no-bisect, --no-diffoscope
+                         accepted for scripts; this version runs neither
+  -h, --help             this help
+
+Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error
+            3 build failed, timed out, no artifacts, or a requested variation unavailable
+`;
+
+const FLAGS = {
+  build: { type: 'string' },
+  artifacts: { type: 'string', multiple: true },
+  preset: { type: 'string' },
+  vary: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  env: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  jobs: { type: 'string' },
+  out: { type: 'string' },
+  isolation: { type: 'string' },
+  keep: { type: 'boolean' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  'no-bisect': { type: 'boolean' },
+  'no-diffoscope': { type: 'boolean' },
+} as const;
+
+export function parseCheckArgs(args: string[]): CheckOptions {
+  const { values, positionals } = parseArgs({ args, options: FLAGS, allowPositionals: true, strict: true });
+  if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
+  const preset = values.preset ?? 'generic';
+  if (preset !== 'generic') throw usageError(`preset "${preset}" is not available in this version; use --preset generic with --build and --artifacts`);
+  if (!values.build) throw usageError('check needs --build CMD (the command that builds the package)');
+  if (!values.artifacts?.length) throw usageError("check needs --artifacts GLOB (what the build produces, e.g. --artifacts 'dist/**')");
+  const isolation = (values.isolation ?? 'auto') as IsolationChoice;
+  if (!['auto', 'namespaces', 'sequential'].includes(isolation)) throw usageError(`--isolation expects auto, namespaces or sequential, got "${isolation}"`);
+  const source = resolve(positionals[0] ?? '.');
+  return freezeOptions({
+    source,
+    name: packageNameOf(source),
+    build: values.build,
+    artifacts: values.artifacts.map(validateArtifactGlob),
+    vary: parseVarySpecs(values.vary ?? []),
+    seed: values.seed !== undefined ? parsePositiveInt(values.seed, '--seed', MAX_SEED) : newSeed(),
+    jobs: values.jobs !== undefined ? parsePositiveInt(values.jobs, '--jobs', 1024) : defaultJobs(),
+    timeoutMs: parseDuration(values.timeout ?? '30m', '--timeout'),
+    outDir: resolve(values.out ?? 'twinbuild-out'),
+    env: Object.fromEntries((values.env ?? []).map(parseEnvAssignment)),
+    isolation,
+    keep: values.keep ?? false,
+    json: values.json ?? false,
+    quiet: values.quiet ?? false,
+  });
+}
+
+export async function runCheckCommand(args: string[], signal: AbortSignal): Promise<number> {
+  const options = parseCheckArgs(args);
+  const startedAt = new Date().toISOString();
+  const progress = consoleProgress(process.stderr, options.quiet || options.json);
+  let pkg;
+  try {
+    pkg = await runCheck(options, { runner: realProcesses, signal, progress: progress.sink });
+  } finally {
+    progress.stop();
+  }
+  const packages = [pkg];
+  const result: RunResult = {
+    schema: SCHEMA,
+    tool: { name: 'twinbuild', version: VERSION },
+    command: 'check',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    seed: options.seed,
+    host: {
+      hostname: hostname(),
+      platform: process.platform,
+      arch: process.arch,
+      kernel: release(),
+      cpus: availableParallelism(),
+      node: process.version,
+      uid: process.getuid?.() ?? -1,
+    },
+    packages,
+    summary: summarise(packages),
+    exitCode: exitCodeFor(packages),
+  };
+  await writeResultsJson(options.outDir, result);
+  process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : formatVerdict(result, displayPath(options.outDir), options.quiet));
+  return result.exitCode;
+}
+
+const displayPath = (path: string) => {
+  const cwd = process.cwd();
+  return path.startsWith(cwd + '/') ? path.slice(cwd.length + 1) : path;
+};

@@ -1,0 +1,67 @@
+// Collects artifacts on both sides and compares them pair by pair, by relative
+// path: files by streaming SHA-256, symlinks by their target string (never followed).
+import { lstat, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import fg from 'fast-glob';
+import pLimit from 'p-limit';
+import type { ArtifactResult } from '../reports/model.js';
+import { sha256File } from './hash.js';
+
+type Entry = Readonly<{ kind: 'file'; size: number } | { kind: 'symlink'; target: string }>;
+
+const IO_CONCURRENCY = 8;
+
+export async function collectArtifacts(dir: string, patterns: readonly string[]): Promise<Map<string, Entry>> {
+  const paths = await fg([...patterns], { cwd: dir, dot: true, onlyFiles: false, followSymbolicLinks: false, unique: true });
+  const limit = pLimit(IO_CONCURRENCY);
+  const entries = await Promise.all(
+    paths.map((rel) =>
+      limit(async (): Promise<[string, Entry] | undefined> => {
+        const info = await lstat(join(dir, rel));
+        if (info.isSymbolicLink()) return [rel, { kind: 'symlink', target: await readlink(join(dir, rel)) }];
+        if (info.isFile()) return [rel, { kind: 'file', size: info.size }];
+        return undefined; // directories, fifos, sockets are not artifacts
+      }),
+    ),
+  );
+  return new Map(entries.filter((e): e is [string, Entry] => e !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+async function describe(dir: string, rel: string, entry: Entry | undefined) {
+  if (!entry) return { size: null, sha256: null, target: null };
+  if (entry.kind === 'symlink') return { size: null, sha256: null, target: entry.target };
+  return { size: entry.size, sha256: await sha256File(join(dir, rel)), target: null };
+}
+
+export async function compareArtifacts(
+  dirs: Readonly<{ control: string; experiment: string }>,
+  patterns: readonly string[],
+): Promise<ArtifactResult[]> {
+  const [control, experiment] = await Promise.all([collectArtifacts(dirs.control, patterns), collectArtifacts(dirs.experiment, patterns)]);
+  const paths = [...new Set([...control.keys(), ...experiment.keys()])].sort();
+  const limit = pLimit(IO_CONCURRENCY);
+  return Promise.all(
+    paths.map((path) =>
+      limit(async (): Promise<ArtifactResult> => {
+        const c = control.get(path);
+        const e = experiment.get(path);
+        const [cd, ed] = await Promise.all([describe(dirs.control, path, c), describe(dirs.experiment, path, e)]);
+        const status = !c
+          ? 'missing-in-control'
+          : !e
+            ? 'missing-in-experiment'
+            : c.kind === e.kind && cd.sha256 === ed.sha256 && cd.target === ed.target
+              ? 'identical'
+              : 'differs';
+        return {
+          path,
+          kind: (c ?? e)?.kind === 'symlink' ? 'symlink' : 'file',
+          status,
+          size: { control: cd.size, experiment: ed.size },
+          sha256: { control: cd.sha256, experiment: ed.sha256 },
+          ...(cd.target !== null || ed.target !== null ? { linkTarget: { control: cd.target, experiment: ed.target } } : {}),
+        };
+      }),
+    ),
+  );
+}

@@ -1,0 +1,132 @@
+// The one place that starts processes (execa). Everything else receives a
+// `ProcessRunner` so a test can inject a failing spawn while others stay real.
+import { openSync, closeSync } from 'node:fs';
+import { execa } from 'execa';
+
+export type RunRequest = Readonly<{
+  argv: readonly string[];
+  env: Readonly<Record<string, string>>;
+  cwd: string;
+  /** stdout and stderr both go here (appended). */
+  logFile: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}>;
+
+export type RunOutcome = Readonly<{
+  exitCode: number | null;
+  /** Signal that ended the process, if any. */
+  signal: string | null;
+  timedOut: boolean;
+  interrupted: boolean;
+  /** Set when the process could not be started at all (ENOENT, EACCES…). */
+  spawnError?: string;
+  durationMs: number;
+}>;
+
+export type CaptureOutcome = Readonly<{ exitCode: number | null; stdout: string; stderr: string; failed: boolean }>;
+
+export interface ProcessRunner {
+  /** Runs a build step in its own process group, logging to a file; kills the whole group on timeout or abort. */
+  run(request: RunRequest): Promise<RunOutcome>;
+  /** Runs a short probe (availability checks) and captures its output. */
+  capture(argv: readonly string[], options?: { env?: Record<string, string>; timeoutMs?: number; input?: string }): Promise<CaptureOutcome>;
+}
+
+const KILL_GRACE_MS = 2000;
+const liveGroups = new Set<number>();
+
+// Note: a build may leave background children behind; they share the group,
+// so signalling -pid reaches them even after the leader has exited.
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+// Last-resort safety net: never leave build processes behind when twinbuild exits.
+process.once('exit', () => {
+  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+});
+
+async function run(request: RunRequest): Promise<RunOutcome> {
+  const [file, ...args] = request.argv;
+  if (!file) throw new Error('empty argv');
+  const started = performance.now();
+  const fd = openSync(request.logFile, 'a');
+  let timedOut = false;
+  let interrupted = false;
+  let escalation: NodeJS.Timeout | undefined;
+  try {
+    const child = execa(file, args, {
+      cwd: request.cwd,
+      env: { ...request.env },
+      extendEnv: false,
+      detached: true,
+      cleanup: false,
+      // Note: raw fds, not pipes, so a background child holding stdout open
+      // cannot keep us waiting after the build's main process has exited.
+      // (execa accepts fd numbers at run time; its types only list 3–9.)
+      stdio: ['ignore', fd, fd] as unknown as ['ignore', 'inherit', 'inherit'],
+      reject: false,
+    });
+    const pid = child.pid;
+    if (pid !== undefined) liveGroups.add(pid);
+    const stop = (why: 'timeout' | 'abort') => {
+      if (pid === undefined) return;
+      if (why === 'timeout') timedOut = true;
+      else interrupted = true;
+      killGroup(pid, 'SIGTERM');
+      escalation ??= setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const timer = request.timeoutMs ? setTimeout(() => stop('timeout'), request.timeoutMs) : undefined;
+    const onAbort = () => stop('abort');
+    if (request.signal?.aborted) onAbort();
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    const result = await child;
+    clearTimeout(timer);
+    request.signal?.removeEventListener('abort', onAbort);
+    if (pid !== undefined) {
+      killGroup(pid, 'SIGKILL'); // leftover background children of the build
+      liveGroups.delete(pid);
+    }
+    const spawnError = result.failed && result.exitCode === undefined && !result.signal && !timedOut && !interrupted
+      ? String((result.cause as { message?: string } | undefined)?.message ?? result.shortMessage)
+      : undefined;
+    return {
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      timedOut,
+      interrupted,
+      ...(spawnError ? { spawnError } : {}),
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    clearTimeout(escalation);
+    closeSync(fd);
+  }
+}
+
+async function capture(
+  argv: readonly string[],
+  options: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {},
+): Promise<CaptureOutcome> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('empty argv');
+  const result = await execa(file, args, {
+    reject: false,
+    timeout: options.timeoutMs ?? 10_000,
+    ...(options.env ? { env: options.env, extendEnv: false } : {}),
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
+  });
+  return {
+    exitCode: result.exitCode ?? null,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    failed: result.failed,
+  };
+}
+
+export const realProcesses: ProcessRunner = Object.freeze({ run, capture });

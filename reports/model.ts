@@ -1,0 +1,89 @@
+// The one result model (DESIGN §4). results.json is this, verbatim; every
+// reporter is a pure view of it. Same keys whatever the verdict.
+
+export const SCHEMA = 'twinbuild/results@1';
+
+export type Verdict = 'reproducible' | 'unreproducible' | 'error';
+
+export type ArtifactStatus = 'identical' | 'differs' | 'missing-in-control' | 'missing-in-experiment';
+
+export type PerSide<T> = Readonly<{ control: T; experiment: T }>;
+
+export type ArtifactResult = Readonly<{
+  /** Path relative to the build directory. */
+  path: string;
+  kind: 'file' | 'symlink';
+  status: ArtifactStatus;
+  /** Bytes; null when missing on that side or a symlink. */
+  size: PerSide<number | null>;
+  sha256: PerSide<string | null>;
+  /** Symlinks are compared by target string, never followed. */
+  linkTarget?: PerSide<string | null>;
+}>;
+
+export type BuildResult = Readonly<{
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** Log path relative to the output directory. */
+  log: string;
+  /** Last lines of the log, kept only when the build failed. */
+  logTail: readonly string[];
+  /** The full command line that ran, wrappers included. */
+  command: readonly string[];
+  /** Concrete value each variation gave this side (for replay with --seed). */
+  values: Readonly<Record<string, string>>;
+}>;
+
+export type VariationResult = Readonly<{
+  name: string;
+  /** varied: differs between sides; pinned: same value on both; skipped: could not run here. */
+  status: 'varied' | 'pinned' | 'skipped';
+  /** The user named it in --vary (so an unavailable one is an error, not a skip). */
+  requested: boolean;
+  reason: string | null;
+  note: string | null;
+}>;
+
+export type ErrorInfo = Readonly<{ code: string; message: string }>;
+
+export type PackageResult = Readonly<{
+  name: string;
+  source: string;
+  verdict: Verdict;
+  error: ErrorInfo | null;
+  variations: readonly VariationResult[];
+  /** How the shared build path was kept: both builds at once in private mount namespaces, or one after the other. */
+  isolation: 'namespaces' | 'sequential';
+  builds: PerSide<BuildResult | null>;
+  artifacts: readonly ArtifactResult[];
+  /** Filled by bisect (a later version); empty when not run. */
+  culprits: readonly Readonly<{ variations: readonly string[]; artifacts: readonly string[] }>[];
+  diffoscope: readonly Readonly<{ artifact: string; html: string | null; text: string | null }>[];
+  timings: Readonly<Record<string, number>>;
+}>;
+
+export type RunResult = Readonly<{
+  schema: typeof SCHEMA;
+  tool: Readonly<{ name: 'twinbuild'; version: string }>;
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  seed: number;
+  host: Readonly<{ hostname: string; platform: string; arch: string; kernel: string; cpus: number; node: string; uid: number }>;
+  packages: readonly PackageResult[];
+  summary: Readonly<{ total: number; reproducible: number; unreproducible: number; error: number }>;
+  exitCode: number;
+}>;
+
+export function summarise(packages: readonly PackageResult[]): RunResult['summary'] {
+  const count = (v: Verdict) => packages.filter((p) => p.verdict === v).length;
+  return { total: packages.length, reproducible: count('reproducible'), unreproducible: count('unreproducible'), error: count('error') };
+}
+
+/** Error beats unreproducible beats reproducible; no packages at all is an error, never a pass. */
+export function exitCodeFor(packages: readonly PackageResult[]): number {
+  if (packages.length === 0 || packages.some((p) => p.verdict === 'error')) return 3;
+  return packages.some((p) => p.verdict === 'unreproducible') ? 1 : 0;
+}

@@ -1,0 +1,18 @@
+import { record, withEnv } from './plan.js';
+import type { Variation } from './types.js';
+
+const CAPTURE_DIR = '/i_capture_the_path';
+
+export const execPath: Variation = {
+  name: 'exec_path',
+  summary: 'PATH',
+  control: 'PATH as given',
+  experiment: `PATH + :${CAPTURE_DIR}`,
+  needs: [],
+  after: ['environment'],
+  apply(plan, _ctx, vary) {
+    const base = plan.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
+    const value = vary ? `${base}:${CAPTURE_DIR}` : base;
+    return record(withEnv(plan, { PATH: value }), 'exec_path', value);
+  },
+};

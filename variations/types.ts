@@ -1,0 +1,45 @@
+// What a variation is: data about what it needs, plus a pure plan transform.
+import type { BuildPlan } from './plan.js';
+import type { Rng } from './rng.js';
+
+/** Something a variation needs from the machine; checked once before any build. */
+export type Need =
+  | Readonly<{ kind: 'tool'; name: string; pkg: string }>
+  | Readonly<{ kind: 'locale'; name: string }>
+  | Readonly<{ kind: 'root' }>
+  | Readonly<{ kind: 'fuse' }>
+  | Readonly<{ kind: 'cpus'; min: number }>
+  | Readonly<{ kind: 'mount-namespace' }>
+  /** Not implemented in this version of twinbuild. */
+  | Readonly<{ kind: 'pending'; why: string }>;
+
+/** Facts established by the availability check that plans depend on. */
+export type HostFacts = Readonly<{
+  /** Directory of privately generated locales (LOCPATH), when the host lacks them. */
+  localePath?: string;
+}>;
+
+export type VaryContext = Readonly<{
+  /** Seeded per variation, so one variation's choices do not shift when another is toggled. */
+  rng: Rng;
+  /** Dotted options from the --vary spec for this variation, e.g. `variables` → ['FOO=bar']. */
+  options: Readonly<Record<string, readonly string[]>>;
+  /** The directory the build runs in, as the build sees it. */
+  buildDir: string;
+  host: HostFacts;
+}>;
+
+export type Variation = Readonly<{
+  name: string;
+  /** One line for `twinbuild variations`. */
+  summary: string;
+  control: string;
+  experiment: string;
+  needs: readonly Need[];
+  /** Registry order constraints, checked by a test: this variation must come after these. */
+  after?: readonly string[];
+  /** Option names accepted in `--vary name.option=…`. */
+  options?: readonly string[];
+  /** Pure: vary=false pins the control value, vary=true applies the experiment value. */
+  apply(plan: BuildPlan, ctx: VaryContext, vary: boolean): BuildPlan;
+}>;
