@@ -11,6 +11,8 @@ export type RunRequest = Readonly<{
   logFile: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** What an abort sends first (SIGKILL follows after a grace period). Default SIGTERM. */
+  abortWith?: NodeJS.Signals;
 }>;
 
 export type RunOutcome = Readonly<{
@@ -78,7 +80,7 @@ async function run(request: RunRequest): Promise<RunOutcome> {
       if (pid === undefined) return;
       if (why === 'timeout') timedOut = true;
       else interrupted = true;
-      killGroup(pid, 'SIGTERM');
+      killGroup(pid, why === 'abort' ? (request.abortWith ?? 'SIGTERM') : 'SIGTERM');
       escalation ??= setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
     };
     const timer = request.timeoutMs ? setTimeout(() => stop('timeout'), request.timeoutMs) : undefined;

@@ -28,8 +28,9 @@ Options:
   --build CMD            shell command that builds the package (run with /bin/sh -c)
   --artifacts GLOB       artifacts to compare, relative to SOURCE (repeatable), e.g. 'out/**'
   --preset NAME          generic (the default; needs --build and --artifacts)
-  --vary SPEC            what to vary, reprotest syntax (repeatable), default +all:
-                           -time   -all,+umask   environment.variables+=FOO=bar
+  --vary=SPEC            what to vary, reprotest syntax (repeatable), default +all; write
+                         it with "=" when it starts with "-":
+                           --vary=-time   --vary=-all,+umask   --vary=environment.variables+=FOO=bar
   --seed N               replay the random choices of an earlier run
   --env NAME=VALUE       set a variable for both builds (repeatable)
   --timeout DURATION     per build, e.g. 30m, 90s (default 30m); kills the whole process tree
