@@ -2,7 +2,9 @@
 import { expect } from 'chai';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { check, checkWithTmp, cleanupTemp, EXAMPLES, fixture, hashTree, tempDir } from '../helpers.js';
+import { canUseMountNamespaces } from '../../harness/availability.js';
+import { realProcesses } from '../../harness/process.js';
+import { check, checkWithTmp, cleanupTemp, EXAMPLES, fixture, hashTree, requireOrSkip, tempDir } from '../helpers.js';
 
 describe('check: workspaces', function () {
   after(cleanupTemp);
@@ -41,7 +43,8 @@ describe('check: workspaces', function () {
   });
 
   for (const isolation of ['namespaces', 'sequential']) {
-    it(`gives both builds the same path (${isolation})`, async () => {
+    it(`gives both builds the same path (${isolation})`, async function () {
+      if (isolation === 'namespaces') requireOrSkip(this, await canUseMountNamespaces(realProcesses), 'mount namespaces not allowed here (needs root)');
       // HOME defaults to the build directory on the control side, so pin it too.
       const source = await fixture('pwd > out/pwd.txt\necho "$HOME" > out/home.txt');
       const run = await check(source, '--isolation', isolation, '--vary=-home');
@@ -50,7 +53,8 @@ describe('check: workspaces', function () {
     });
   }
 
-  it('runs control and experiment at the same time (each waits to see the other started)', async () => {
+  it('runs control and experiment at the same time (each waits to see the other started)', async function () {
+    requireOrSkip(this, await canUseMountNamespaces(realProcesses), 'mount namespaces not allowed here (needs root)');
     const meeting = await tempDir('tb-meet-');
     // Each build announces itself (mktemp: $$ is the same in both pid namespaces), then waits up to 20 s for a second one.
     // Run one after the other, the first would give up and write "alone".

@@ -1,0 +1,52 @@
+// Availability checks: what a variation needs is checked before any build.
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkVariations, findOnPath, normaliseLocale } from '../../harness/availability.js';
+import { realProcesses, type ProcessRunner } from '../../harness/process.js';
+import { REGISTRY, findVariation } from '../../variations/index.js';
+import { cleanupTemp, requireOrSkip, tempDir } from '../helpers.js';
+
+// Real processes, except that `locale -a` claims only C is installed: the
+// situation on a fresh machine without et_EE.
+const withoutInstalledLocales: ProcessRunner = {
+  run: realProcesses.run,
+  capture: (argv, options) =>
+    argv[0] === 'locale' && argv[1] === '-a'
+      ? Promise.resolve({ exitCode: 0, stdout: 'C\nPOSIX\n', stderr: '', failed: false })
+      : realProcesses.capture(argv, options),
+};
+
+describe('harness/availability', function () {
+  after(cleanupTemp);
+
+  it('treats et_EE.UTF-8 and et_EE.utf8 as the same locale', () => {
+    expect(normaliseLocale('et_EE.UTF-8')).to.equal(normaliseLocale('et_EE.utf8'));
+  });
+
+  it('finds tools on PATH and not elsewhere', async () => {
+    expect(await findOnPath('sh')).to.match(/\/sh$/);
+    expect(await findOnPath('twinbuild-no-such-tool')).to.equal(undefined);
+  });
+
+  it('reports every not-yet-implemented variation as unavailable, with a reason', async () => {
+    const { availability } = await checkVariations(REGISTRY, realProcesses, await tempDir());
+    const pending = availability.filter((a) => !a.available).map((a) => a.name);
+    expect(pending).to.include.members(['build_path', 'time', 'fileordering', 'user_group']);
+    for (const a of availability.filter((x) => !x.available)) expect(a.reason).to.be.a('string').and.not.empty;
+  });
+
+  it('generates a missing experiment locale privately and the locale really sorts differently', async function () {
+    requireOrSkip(this, (await findOnPath('localedef')) !== undefined, 'localedef missing (Debian package locales)');
+    requireOrSkip(this, existsSync('/usr/share/i18n/locales/et_EE'), 'no et_EE locale source (Debian package locales)');
+    const scratch = await tempDir();
+    const { availability, host } = await checkVariations([findVariation('locales')!], withoutInstalledLocales, scratch);
+    expect(availability[0]).to.include({ name: 'locales', available: true });
+    expect(availability[0]?.note).to.match(/generated privately/);
+    expect(host.localePath).to.equal(join(scratch, 'locales'));
+    const sorted = async (locale: Record<string, string>) =>
+      (await realProcesses.capture(['sort'], { env: { PATH: process.env['PATH'] ?? '', LOCPATH: host.localePath!, ...locale }, input: 'b\nA\na\nB\n' })).stdout;
+    expect(await sorted({ LC_ALL: 'et_EE.UTF-8' })).to.equal('A\na\nB\nb');
+    expect(await sorted({ LANG: 'C.UTF-8' })).to.equal('A\nB\na\nb');
+  });
+});
