@@ -10,7 +10,8 @@ const wanted = (await fs.readFile(path.join(here, 'debian-packages.txt'), 'utf8'
   .map((line) => line.replace(/#.*/, '').trim())
   .filter(Boolean);
 
-const installed = async (pkg) => (await $`dpkg-query -W -f=\${Status} ${pkg}`.nothrow()).stdout.includes('install ok installed');
+const STATUS_FORMAT = '${Status}';
+const installed = async (pkg) => (await $`dpkg-query -W -f=${STATUS_FORMAT} ${pkg}`.nothrow()).stdout.includes('install ok installed');
 const missing = [];
 for (const pkg of wanted) if (!(await installed(pkg))) missing.push(pkg);
 
