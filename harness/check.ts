@@ -159,7 +159,7 @@ async function buildAndCompare(
   deps.progress({ kind: 'phase', phase: 'compare' });
   try {
     const artifacts = await timed('compare', () =>
-      compareArtifacts({ control: workspace.sideDir('control'), experiment: workspace.sideDir('experiment') }, options.artifacts),
+      compareArtifacts({ control: workspace.sideDir('control'), experiment: workspace.sideDir('experiment') }, options.artifacts, options.jobs),
     );
     return { ...base, ...verdictOf(artifacts), artifacts };
   } catch (cause) {

@@ -9,11 +9,12 @@ import { sha256File } from './hash.js';
 
 type Entry = Readonly<{ kind: 'file'; size: number } | { kind: 'symlink'; target: string }>;
 
-const IO_CONCURRENCY = 8;
+// lstat is cheap and I/O-bound: a fixed, generous bound is enough.
+const STAT_CONCURRENCY = 16;
 
 export async function collectArtifacts(dir: string, patterns: readonly string[]): Promise<Map<string, Entry>> {
   const paths = await fg([...patterns], { cwd: dir, dot: true, onlyFiles: false, followSymbolicLinks: false, unique: true });
-  const limit = pLimit(IO_CONCURRENCY);
+  const limit = pLimit(STAT_CONCURRENCY);
   const entries = await Promise.all(
     paths.map((rel) =>
       limit(async (): Promise<[string, Entry] | undefined> => {
@@ -36,10 +37,12 @@ async function describe(dir: string, rel: string, entry: Entry | undefined) {
 export async function compareArtifacts(
   dirs: Readonly<{ control: string; experiment: string }>,
   patterns: readonly string[],
+  /** Artifact pairs hashed at once (--jobs). */
+  jobs: number,
 ): Promise<ArtifactResult[]> {
   const [control, experiment] = await Promise.all([collectArtifacts(dirs.control, patterns), collectArtifacts(dirs.experiment, patterns)]);
   const paths = [...new Set([...control.keys(), ...experiment.keys()])].sort();
-  const limit = pLimit(IO_CONCURRENCY);
+  const limit = pLimit(jobs);
   return Promise.all(
     paths.map((path) =>
       limit(async (): Promise<ArtifactResult> => {
