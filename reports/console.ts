@@ -26,7 +26,7 @@ export function consoleProgress(stream: NodeJS.WriteStream, quiet: boolean): Con
   return {
     sink: (e) => {
       if (e.kind === 'note' || e.kind === 'build-finished') stream.write(`\r\x1b[2K${format(e)}\n`);
-      else current = format(e) + '…';
+      else if (e.kind === 'phase') current = format(e) + '…';
       draw();
     },
     stop: () => {
