@@ -1,7 +1,7 @@
 // Checks, once and before any build, what each variation needs from this machine.
 import { constants, existsSync } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { access, mkdir, readFile, realpath } from 'node:fs/promises';
+import { availableParallelism, machine } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { HostFacts, Need, Variation } from '../variations/types.js';
 import type { ProcessRunner } from './process.js';
@@ -24,7 +24,7 @@ export async function findOnPath(tool: string, path = process.env['PATH'] ?? '')
 /** `et_EE.UTF-8` and `et_EE.utf8` name the same locale. */
 export const normaliseLocale = (name: string) => name.toLowerCase().replace(/utf-?8/, 'utf8');
 
-type NeedCheck = Readonly<{ ok: boolean; reason?: string; note?: string; facts?: HostFacts }>;
+type NeedCheck = Readonly<{ ok: boolean; reason?: string; note?: string; facts?: Partial<HostFacts> }>;
 
 // Note: a missing locale is generated into twinbuild's own temp root (LOCPATH),
 // never into the system's locale archive, so the host is left unchanged.
@@ -45,10 +45,37 @@ async function checkLocale(name: string, runner: ProcessRunner, scratchDir: stri
   return { ok: true, note: `${name} generated privately (LOCPATH)`, facts: { localePath } };
 }
 
-async function checkNeed(need: Need, runner: ProcessRunner, scratchDir: string): Promise<NeedCheck> {
+/** Expands "0-3,6" into [0, 1, 2, 3, 6]. */
+export function parseCpuList(text: string): number[] {
+  return text.trim().split(',').filter(Boolean).flatMap((part) => {
+    const [from, to] = part.split('-').map(Number);
+    if (from === undefined || Number.isNaN(from)) return [];
+    return Array.from({ length: (to ?? from) - from + 1 }, (_, i) => from + i);
+  });
+}
+
+const realOr = (path: string) => realpath(path).catch(() => path);
+
+/** Facts about this machine that plans depend on, read once. */
+export async function hostFacts(): Promise<HostFacts> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const allowed = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1];
+  const cpuList = allowed ? parseCpuList(allowed) : Array.from({ length: availableParallelism() }, (_, i) => i);
+  return {
+    machine: machine(),
+    cpuList,
+    shPath: await realOr('/bin/sh'),
+    dashPath: await realOr('/bin/dash'),
+    bashPath: await realOr('/bin/bash'),
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+  };
+}
+
+type NeedEnv = Readonly<{ runner: ProcessRunner; scratchDir: string; namespaces: boolean; host: HostFacts }>;
+
+async function checkNeed(need: Need, { runner, scratchDir, namespaces, host }: NeedEnv): Promise<NeedCheck> {
   switch (need.kind) {
-    case 'pending':
-      return { ok: false, reason: need.why };
     case 'tool':
       return (await findOnPath(need.name)) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
     case 'root':
@@ -56,11 +83,13 @@ async function checkNeed(need: Need, runner: ProcessRunner, scratchDir: string):
     case 'fuse':
       return existsSync('/dev/fuse') ? { ok: true } : { ok: false, reason: 'no /dev/fuse' };
     case 'cpus':
-      return availableParallelism() >= need.min ? { ok: true } : { ok: false, reason: `needs ≥${need.min} CPUs, this machine has ${availableParallelism()}` };
+      return host.cpuList.length >= need.min ? { ok: true } : { ok: false, reason: `needs ≥${need.min} CPUs, this process may use ${host.cpuList.length}` };
     case 'mount-namespace':
-      return (await canUseMountNamespaces(runner)) ? { ok: true } : { ok: false, reason: 'mount namespaces are not allowed here' };
+      return namespaces ? { ok: true } : { ok: false, reason: 'needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)' };
     case 'locale':
       return checkLocale(need.name, runner, scratchDir);
+    case 'pending':
+      return { ok: false, reason: need.why };
   }
 }
 
@@ -68,14 +97,15 @@ export async function checkVariations(
   variations: readonly Variation[],
   runner: ProcessRunner,
   scratchDir: string,
+  namespaces: boolean,
 ): Promise<{ availability: Availability[]; host: HostFacts }> {
-  let host: HostFacts = {};
+  let host: HostFacts = await hostFacts();
   const availability: Availability[] = [];
   for (const variation of variations) {
     const notes: string[] = [];
     let reason: string | undefined;
     for (const need of variation.needs) {
-      const check = await checkNeed(need, runner, scratchDir);
+      const check = await checkNeed(need, { runner, scratchDir, namespaces, host });
       if (check.facts) host = { ...host, ...check.facts };
       if (check.note) notes.push(check.note);
       if (!check.ok) {

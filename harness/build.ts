@@ -1,17 +1,23 @@
-// Runs one side's plan so that it sees the shared build path: inside a private
-// mount + pid namespace with its copy bind-mounted there (both sides at once),
-// or, where namespaces are not allowed, by renaming its copy into place (one at a time).
-import { rename } from 'node:fs/promises';
-import { commandLine, type BuildPlan, type PlanStep } from '../variations/plan.js';
+// Runs one side's plan so that it sees its build path: inside private mount, pid
+// and uts namespaces where harness/enter.sh mounts its copy there (both sides at
+// once), or, where namespaces are not allowed, by renaming its copy into place
+// (one side at a time).
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../variations/plan.js';
 import type { ProcessRunner, RunOutcome } from './process.js';
 import type { Workspace } from './workspace.js';
 
 export type Isolation = 'namespaces' | 'sequential';
 
-// Fixed script; paths travel as arguments. `--kill-child` plus the pid namespace
-// mean that when the build ends or is killed, every process it started dies too.
-const NAMESPACE_PREFIX = ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--'] as const;
-const BIND_AND_ENTER = ['/bin/sh', '-c', 'mount --bind "$1" "$2" && cd "$2" && shift 2 && exec "$@"', 'twinbuild-enter'] as const;
+/** enter.sh's exit code when twinbuild's own set-up in the namespace failed. */
+export const ENTER_FAILED = 125;
+
+const ENTER_SCRIPT = fileURLToPath(new URL('../../harness/enter.sh', import.meta.url));
+// `--kill-child` plus the pid namespace: when the build ends or is killed,
+// every process it started dies too, FUSE daemons included.
+const NAMESPACE_PREFIX = ['unshare', '--mount', '--uts', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--'] as const;
 
 export type BuildRequest = Readonly<{
   plan: BuildPlan;
@@ -22,45 +28,69 @@ export type BuildRequest = Readonly<{
   signal: AbortSignal;
 }>;
 
-/** The exact argv that runs for this plan, wrappers and isolation included. */
+const actionArgs = (action: NamespaceAction): string[] =>
+  action.kind === 'bind' ? ['bind', action.source, action.target] : [action.kind, action.name];
+
+function mountArgs(plan: BuildPlan, sideDir: string): string[] {
+  const mount = plan.workspaceMount;
+  return mount.kind === 'bind'
+    ? ['bind', sideDir, plan.buildDir]
+    : ['disorderfs', sideDir, plan.buildDir, String(mount.options.length), ...mount.options];
+}
+
+/** The exact argv that runs for this plan, isolation included. */
 export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | 'isolation'>): string[] {
-  const inner = commandLine(request.plan);
+  const { plan, workspace } = request;
+  const inner = commandLine(plan);
   if (request.isolation === 'sequential') return inner;
-  return [...NAMESPACE_PREFIX, ...BIND_AND_ENTER, request.workspace.sideDir(request.plan.side), request.workspace.buildDir, ...inner];
+  return [
+    ...NAMESPACE_PREFIX,
+    '/bin/sh', ENTER_SCRIPT, plan.buildDir,
+    ...mountArgs(plan, workspace.sideDir(plan.side)),
+    ...plan.namespaceActions.flatMap(actionArgs),
+    '--',
+    ...inner,
+  ];
 }
 
 async function runSteps(steps: readonly PlanStep[], request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome | undefined> {
   for (const step of steps) {
     const outcome = await runner.run({
       argv: step.argv,
-      env: request.plan.env,
+      env: { PATH: request.plan.env['PATH'] ?? '/usr/bin:/bin' },
       cwd: request.workspace.root,
       logFile: request.logFile,
       timeoutMs: request.timeoutMs,
       signal: request.signal,
     });
-    if (outcome.exitCode !== 0) return outcome;
+    if (outcome.exitCode !== 0) return { ...outcome, exitCode: ENTER_FAILED };
   }
   return undefined;
 }
 
 export async function runBuild(request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome> {
   const { plan, workspace } = request;
+  if (request.isolation === 'sequential' && (plan.namespaceActions.length > 0 || plan.workspaceMount.kind !== 'bind')) {
+    throw new Error('internal: a namespace-only variation was planned without namespaces');
+  }
   const failedSetup = await runSteps(plan.setup, request, runner);
   if (failedSetup) return failedSetup;
   const sideDir = workspace.sideDir(plan.side);
-  if (request.isolation === 'sequential') await rename(sideDir, workspace.buildDir);
+  if (request.isolation === 'sequential') {
+    await mkdir(dirname(plan.buildDir), { recursive: true });
+    await rename(sideDir, plan.buildDir);
+  }
   try {
     return await runner.run({
       argv: fullCommand(request),
       env: plan.env,
-      cwd: request.isolation === 'sequential' ? workspace.buildDir : sideDir,
+      cwd: request.isolation === 'sequential' ? plan.buildDir : sideDir,
       logFile: request.logFile,
       timeoutMs: request.timeoutMs,
       signal: request.signal,
     });
   } finally {
-    if (request.isolation === 'sequential') await rename(workspace.buildDir, sideDir);
+    if (request.isolation === 'sequential') await rename(plan.buildDir, sideDir);
     await runSteps(plan.cleanup, request, runner);
   }
 }

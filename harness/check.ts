@@ -7,7 +7,7 @@ import { REGISTRY } from '../variations/index.js';
 import type { BuildPlan, Side } from '../variations/plan.js';
 import type { ArtifactResult, BuildResult, ErrorInfo, PackageResult, Verdict } from '../reports/model.js';
 import { checkVariations, canUseMountNamespaces, type Availability } from './availability.js';
-import { fullCommand, runBuild, type Isolation } from './build.js';
+import { ENTER_FAILED, fullCommand, runBuild, type Isolation } from './build.js';
 import { compareArtifacts } from './compare.js';
 import { TwinbuildError } from './errors.js';
 import type { ProgressSink } from './events.js';
@@ -34,10 +34,14 @@ async function chooseIsolation(options: CheckOptions, runner: ProcessRunner): Pr
   return ok ? 'namespaces' : 'sequential';
 }
 
-function buildFailure(side: Side, outcome: RunOutcome, timeoutMs: number): ErrorInfo | null {
+async function buildFailure(side: Side, outcome: RunOutcome, timeoutMs: number, log: string): Promise<ErrorInfo | null> {
   if (outcome.interrupted) return { code: 'interrupted', message: `${side} build interrupted` };
   if (outcome.timedOut) return { code: 'build-timeout', message: `${side} build timed out after ${Math.round(timeoutMs / 1000)}s (whole process tree killed)` };
   if (outcome.spawnError) return { code: 'build-failed', message: `${side} build could not start: ${outcome.spawnError}` };
+  if (outcome.exitCode === ENTER_FAILED) {
+    const setup = (await tail(log, 200)).filter((l) => l.startsWith('twinbuild-enter:')).pop();
+    if (setup) return { code: 'setup-failed', message: `could not set up the ${side} build: ${setup.replace('twinbuild-enter: ', '')}` };
+  }
   if (outcome.exitCode !== 0) {
     return { code: 'build-failed', message: `${side} build failed (${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`})` };
   }
@@ -66,8 +70,8 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
   const workspace = await createWorkspace(options.name);
   try {
     const prepared = await timed('prepare', async () => {
-      const checked = await checkVariations(REGISTRY, deps.runner, workspace.scratchDir);
-      return { ...checked, isolation: await chooseIsolation(options, deps.runner) };
+      const isolation = await chooseIsolation(options, deps.runner);
+      return { ...(await checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation === 'namespaces')), isolation };
     });
     const unavailableRequested = prepared.availability.filter((a) => !a.available && options.vary.explicit.includes(a.name));
     if (unavailableRequested.length > 0) {
@@ -79,7 +83,7 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
     if (prepared.isolation === 'sequential') {
       deps.progress({ kind: 'note', message: 'mount namespaces unavailable: building one side after the other at the same path' });
     }
-    const plans = planVariations(options, prepared.availability, prepared.host, workspace.buildDir);
+    const plans = planVariations(options, prepared.availability, prepared.host, workspace);
     return await buildAndCompare(options, deps, workspace, prepared.isolation, plans, prepared.availability, timed, timings);
   } finally {
     deps.progress({ kind: 'phase', phase: 'cleanup' });
@@ -124,7 +128,7 @@ async function buildAndCompare(
   });
   if (deps.signal.aborted) throw new TwinbuildError('interrupted', 'interrupted');
 
-  const failures = (['control', 'experiment'] as const).map((side) => buildFailure(side, outcomes[side], options.timeoutMs));
+  const failures = await Promise.all((['control', 'experiment'] as const).map((side) => buildFailure(side, outcomes[side], options.timeoutMs, logFile(side))));
   const builds = Object.fromEntries(
     await Promise.all(
       (['control', 'experiment'] as const).map(async (side, i): Promise<[Side, BuildResult]> => [

@@ -8,6 +8,7 @@ import type { HostFacts } from '../variations/types.js';
 import type { VariationResult } from '../reports/model.js';
 import type { Availability } from './availability.js';
 import type { CheckOptions } from './options.js';
+import type { Workspace } from './workspace.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -27,7 +28,7 @@ export function planVariations(
   options: CheckOptions,
   availability: readonly Availability[],
   host: HostFacts,
-  buildDir: string,
+  workspace: Workspace,
 ): Readonly<Record<Side, BuildPlan>> {
   const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
   const planFor = (side: Side) =>
@@ -38,12 +39,15 @@ export function planVariations(
           {
             rng: createRng(seedFor(options.seed, variation.name)),
             options: options.vary.options[variation.name] ?? {},
-            buildDir,
+            buildDir: workspace.buildDir,
+            altBuildDir: workspace.altBuildDir,
+            sideDir: workspace.sideDir(side),
+            scratchDir: workspace.scratchDir,
             host,
           },
           side === 'experiment' && options.vary.enabled.includes(variation.name),
         ),
-      newPlan(side, ['/bin/sh', '-c', options.build], baseEnvironment(options)),
+      newPlan(side, ['/bin/sh', '-c', options.build], baseEnvironment(options), workspace.buildDir),
     );
   return { control: planFor('control'), experiment: planFor('experiment') };
 }

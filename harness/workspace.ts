@@ -1,7 +1,7 @@
 // Twinbuild's own temp root: every copy, mount point and scratch file lives
 // under it, and it is removed on every exit path (unless --keep).
 import { constants } from 'node:fs';
-import { access, cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { access, chmod, cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Side } from '../variations/plan.js';
@@ -13,6 +13,8 @@ export type Workspace = Readonly<{
   sideDir: (side: Side) => string;
   /** The one path both builds see (bind-mounted per build, or renamed into place). */
   buildDir: string;
+  /** A second, longer path, for the experiment when build_path is varied. */
+  altBuildDir: string;
   scratchDir: string;
 }>;
 
@@ -29,13 +31,23 @@ export async function assertReadableSource(source: string): Promise<void> {
 
 export async function createWorkspace(packageName: string): Promise<Workspace> {
   const root = await mkdtemp(join(tmpdir(), 'twinbuild-'));
+  // Note: traversable (not listable) by others, because disorderfs --multi-user
+  // opens the experiment's files as the (unprivileged) build user.
+  await chmod(root, 0o711);
   const ws: Workspace = {
     root,
     sideDir: (side) => join(root, side, packageName),
     buildDir: join(root, 'build', packageName),
+    altBuildDir: join(root, 'build-path-varied', 'second-build', packageName),
     scratchDir: join(root, 'scratch'),
   };
-  await Promise.all([mkdir(join(root, 'control')), mkdir(join(root, 'experiment')), mkdir(ws.buildDir, { recursive: true }), mkdir(ws.scratchDir)]);
+  await Promise.all([
+    mkdir(join(root, 'control')),
+    mkdir(join(root, 'experiment')),
+    mkdir(ws.buildDir, { recursive: true }),
+    mkdir(ws.altBuildDir, { recursive: true }),
+    mkdir(ws.scratchDir),
+  ]);
   return ws;
 }
 

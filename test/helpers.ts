@@ -1,6 +1,6 @@
 // Shared test helpers: temp fixture packages, running the real CLI, hashing trees.
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,7 @@ export const check = (source: string, ...extra: string[]) => runCli(['check', so
 /** Same as `check`, with a private TMPDIR so a test can see what twinbuild left behind. */
 export async function checkWithTmp(source: string, ...extra: string[]): Promise<CliRun & { tmp: string }> {
   const tmp = await tempDir('tb-tmp-');
+  await chmod(tmp, 0o711); // as /tmp would be: the unprivileged experiment must traverse it
   const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', ...extra], { env: { TMPDIR: tmp } });
   return { ...run, tmp };
 }
@@ -82,4 +83,20 @@ export function requireOrSkip(ctx: Mocha.Context, ok: boolean, reason: string): 
   if (process.env['CI'] === 'true') throw new Error(`required in CI: ${reason}`);
   console.warn(`      skipped: ${reason}`);
   ctx.skip();
+}
+
+/** A PATH of one directory linking every tool on the current PATH except `hidden`, to simulate a machine without them. */
+export async function toolFarm(hidden: readonly string[]): Promise<string> {
+  const farm = await tempDir('tb-path-');
+  await chmod(farm, 0o755); // the experiment may run as another user
+  const seen = new Set<string>(hidden);
+  for (const dir of (process.env['PATH'] ?? '').split(':').filter(Boolean)) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      await symlink(join(dir, name), join(farm, name));
+    }
+  }
+  return farm;
 }

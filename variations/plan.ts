@@ -6,10 +6,30 @@ export type Side = 'control' | 'experiment';
 /** A step the engine performs before (setup) or after (cleanup) the build, never a variation. */
 export type PlanStep = Readonly<{ description: string; argv: readonly string[] }>;
 
+/** How the side's copy of the source appears at `buildDir` inside its namespace. */
+export type WorkspaceMount = Readonly<{ kind: 'bind' } | { kind: 'disorderfs'; options: readonly string[] }>;
+
+/**
+ * What `harness/enter.sh` does inside the build's namespaces before the build:
+ * extra bind mounts and names. Data, so the engine stays the only thing that acts.
+ */
+export type NamespaceAction =
+  | Readonly<{ kind: 'bind'; source: string; target: string }>
+  | Readonly<{ kind: 'hostname'; name: string }>
+  | Readonly<{ kind: 'domainname'; name: string }>;
+
+/** One `setarch` call: nested setarch calls reset each other's personality, so flags are merged here. */
+export type Personality = Readonly<{ arch: string | null; flags: readonly string[] }>;
+
 export type BuildPlan = Readonly<{
   side: Side;
   /** The user's build command, as argv (usually `sh -c CMD`). */
   argv: readonly string[];
+  /** The absolute path the build runs in, as the build sees it. */
+  buildDir: string;
+  workspaceMount: WorkspaceMount;
+  namespaceActions: readonly NamespaceAction[];
+  personality: Personality;
   env: Readonly<Record<string, string>>;
   /** Argv prefixes, outermost first; each must exec the rest of the command line. */
   wrappers: readonly (readonly string[])[];
@@ -19,14 +39,28 @@ export type BuildPlan = Readonly<{
   values: Readonly<Record<string, string>>;
 }>;
 
-export function newPlan(side: Side, argv: readonly string[], env: Record<string, string>): BuildPlan {
-  return freezePlan({ side, argv: [...argv], env: { ...env }, wrappers: [], setup: [], cleanup: [], values: {} });
+export function newPlan(side: Side, argv: readonly string[], env: Record<string, string>, buildDir = '/build'): BuildPlan {
+  return freezePlan({
+    side,
+    argv: [...argv],
+    buildDir,
+    workspaceMount: { kind: 'bind' },
+    namespaceActions: [],
+    personality: { arch: null, flags: [] },
+    env: { ...env },
+    wrappers: [],
+    setup: [],
+    cleanup: [],
+    values: {},
+  });
 }
 
 function freezePlan(plan: BuildPlan): BuildPlan {
   return Object.freeze({
     ...plan,
     argv: Object.freeze([...plan.argv]),
+    namespaceActions: Object.freeze([...plan.namespaceActions]),
+    personality: Object.freeze({ arch: plan.personality.arch, flags: Object.freeze([...plan.personality.flags]) }),
     env: Object.freeze({ ...plan.env }),
     wrappers: Object.freeze(plan.wrappers.map((w) => Object.freeze([...w]))),
     setup: Object.freeze([...plan.setup]),
@@ -50,9 +84,24 @@ export const addSetup = (plan: BuildPlan, step: PlanStep): BuildPlan => freezePl
 export const addCleanup = (plan: BuildPlan, step: PlanStep): BuildPlan =>
   freezePlan({ ...plan, cleanup: [step, ...plan.cleanup] });
 
+export const withBuildDir = (plan: BuildPlan, buildDir: string): BuildPlan => freezePlan({ ...plan, buildDir });
+
+export const withWorkspaceMount = (plan: BuildPlan, workspaceMount: WorkspaceMount): BuildPlan => freezePlan({ ...plan, workspaceMount });
+
+export const inNamespace = (plan: BuildPlan, action: NamespaceAction): BuildPlan =>
+  freezePlan({ ...plan, namespaceActions: [...plan.namespaceActions, action] });
+
+/** Sets the arch (when given) and adds setarch flags, keeping those already there. */
+export const withPersonality = (plan: BuildPlan, arch: string | null, flags: readonly string[] = []): BuildPlan =>
+  freezePlan({ ...plan, personality: { arch: arch ?? plan.personality.arch, flags: [...new Set([...plan.personality.flags, ...flags])] } });
+
 /** Records the concrete value a variation gave this side, for results.json and replay. */
 export const record = (plan: BuildPlan, name: string, value: string): BuildPlan =>
   freezePlan({ ...plan, values: { ...plan.values, [name]: value } });
 
-/** The full command line: wrappers outermost first, then the build. */
-export const commandLine = (plan: BuildPlan): string[] => [...plan.wrappers.flat(), ...plan.argv];
+/** The full command line: one setarch (if any), the wrappers outermost first, then the build. */
+export function commandLine(plan: BuildPlan): string[] {
+  const { arch, flags } = plan.personality;
+  const setarch = arch || flags.length ? ['setarch', ...(arch ? [arch] : []), ...flags] : [];
+  return [...setarch, ...plan.wrappers.flat(), ...plan.argv];
+}

@@ -17,6 +17,16 @@ export type Need =
 export type HostFacts = Readonly<{
   /** Directory of privately generated locales (LOCPATH), when the host lacks them. */
   localePath?: string;
+  /** `uname -m`. */
+  machine: string;
+  /** CPU ids this process may run on. */
+  cpuList: readonly number[];
+  /** Where /bin/sh, dash and bash really are (a bind mount onto a symlink lands on its target). */
+  shPath: string;
+  dashPath: string;
+  bashPath: string;
+  uid: number;
+  gid: number;
 }>;
 
 export type VaryContext = Readonly<{
@@ -24,8 +34,14 @@ export type VaryContext = Readonly<{
   rng: Rng;
   /** Dotted options from the --vary spec for this variation, e.g. `variables` → ['FOO=bar']. */
   options: Readonly<Record<string, readonly string[]>>;
-  /** The directory the build runs in, as the build sees it. */
+  /** The directory the build runs in, as the build sees it (the control's, when build_path varies). */
   buildDir: string;
+  /** A second path of a different length, for build_path. */
+  altBuildDir: string;
+  /** This side's private copy of the source, on the host. */
+  sideDir: string;
+  /** Twinbuild's scratch dir for files a variation's setup writes. */
+  scratchDir: string;
   host: HostFacts;
 }>;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REGISTRY } from '../../variations/index.js';
-import { checkVariations } from '../availability.js';
+import { canUseMountNamespaces, checkVariations } from '../availability.js';
 import { realProcesses } from '../process.js';
 
 export const VARIATIONS_HELP = `Usage: twinbuild variations [--json]
@@ -17,7 +17,7 @@ export async function runVariationsCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
   const scratch = await mkdtemp(join(tmpdir(), 'twinbuild-'));
   try {
-    const { availability } = await checkVariations(REGISTRY, realProcesses, scratch);
+    const { availability } = await checkVariations(REGISTRY, realProcesses, scratch, await canUseMountNamespaces(realProcesses));
     const rows = REGISTRY.map((v, i) => ({
       name: v.name,
       summary: v.summary,

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkVariations, findOnPath, normaliseLocale } from '../../harness/availability.js';
+import { checkVariations, findOnPath, normaliseLocale, parseCpuList } from '../../harness/availability.js';
 import { realProcesses, type ProcessRunner } from '../../harness/process.js';
 import { REGISTRY, findVariation } from '../../variations/index.js';
 import { cleanupTemp, requireOrSkip, tempDir } from '../helpers.js';
@@ -29,18 +29,25 @@ describe('harness/availability', function () {
     expect(await findOnPath('twinbuild-no-such-tool')).to.equal(undefined);
   });
 
-  it('reports every not-yet-implemented variation as unavailable, with a reason', async () => {
-    const { availability } = await checkVariations(REGISTRY, realProcesses, await tempDir());
-    const pending = availability.filter((a) => !a.available).map((a) => a.name);
-    expect(pending).to.include.members(['build_path', 'time', 'fileordering', 'user_group']);
-    for (const a of availability.filter((x) => !x.available)) expect(a.reason).to.be.a('string').and.not.empty;
+  it('without namespaces, marks the namespace-only variations unavailable, each with its reason', async () => {
+    const { availability } = await checkVariations(REGISTRY, realProcesses, await tempDir(), false);
+    const unavailable = availability.filter((a) => !a.available);
+    expect(unavailable.map((a) => a.name)).to.include.members(['fileordering', 'user_group', 'domain_host', 'shell']);
+    for (const a of unavailable) expect(a.reason).to.be.a('string').and.not.empty;
+    const withNamespaces = await checkVariations(REGISTRY, realProcesses, await tempDir(), true);
+    expect(withNamespaces.availability.find((a) => a.name === 'domain_host')?.available).to.equal(true);
+  });
+
+  it('expands CPU lists as /proc prints them', () => {
+    expect(parseCpuList('0-3,6,8-9')).to.deep.equal([0, 1, 2, 3, 6, 8, 9]);
+    expect(parseCpuList('0')).to.deep.equal([0]);
   });
 
   it('generates a missing experiment locale privately and the locale really sorts differently', async function () {
     requireOrSkip(this, (await findOnPath('localedef')) !== undefined, 'localedef missing (Debian package locales)');
     requireOrSkip(this, existsSync('/usr/share/i18n/locales/et_EE'), 'no et_EE locale source (Debian package locales)');
     const scratch = await tempDir();
-    const { availability, host } = await checkVariations([findVariation('locales')!], withoutInstalledLocales, scratch);
+    const { availability, host } = await checkVariations([findVariation('locales')!], withoutInstalledLocales, scratch, true);
     expect(availability[0]).to.include({ name: 'locales', available: true });
     expect(availability[0]?.note).to.match(/generated privately/);
     expect(host.localePath).to.equal(join(scratch, 'locales'));

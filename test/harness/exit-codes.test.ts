@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, cleanupTemp, EXAMPLES, fixture, runCli } from '../helpers.js';
+import { check, cleanupTemp, EXAMPLES, fixture, runCli, toolFarm } from '../helpers.js';
 
 const noStackTrace = (text: string) => expect(text).not.to.match(/\n\s+at .+\(.+:\d+:\d+\)/);
 
@@ -105,19 +105,32 @@ describe('check: exit codes', function () {
     expect((await run.results()).packages[0]!.error?.code).to.equal('no-artifacts');
   });
 
-  it('3 before any build when a requested variation is unavailable here', async () => {
+  it('3 before any build when a requested variation cannot run here (no namespaces → no fileordering)', async () => {
     const source = await fixture('echo ran > out/a');
-    const run = await check(source, '--vary=+fileordering');
+    const run = await check(source, '--isolation', 'sequential', '--vary=+fileordering');
     expect(run.exitCode).to.equal(3);
-    expect(run.stderr).to.match(/requested variation unavailable here: fileordering \(not yet available/);
+    expect(run.stderr).to.match(/requested variation unavailable here: fileordering \(needs private mount namespaces/);
     expect(existsSync(join(run.out, 'logs'))).to.equal(false);
   });
 
-  it('0 when an unavailable variation only comes in through +all: it is reported as skipped, with its reason', async () => {
-    const run = await check(join(EXAMPLES, 'reproducible'), '--vary=+all');
-    expect(run.exitCode, run.stderr).to.equal(0);
-    const time = (await run.results()).packages[0]!.variations.find((v) => v.name === 'time');
-    expect(time).to.include({ status: 'skipped', requested: false });
-    expect(time?.reason).to.match(/not yet available/);
+  describe('a variation whose tool is missing from PATH', function () {
+    let pathWithoutDisorderfs: string;
+    before(async () => {
+      pathWithoutDisorderfs = await toolFarm(['disorderfs']);
+    });
+
+    it('is skipped with its reason when it only comes in through +all (exit 0)', async () => {
+      const run = await runCli(['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+all'], { env: { PATH: pathWithoutDisorderfs } });
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+      expect(run.stdout).to.match(/skipped: fileordering \(disorderfs not found \(Debian package disorderfs\)\)/);
+      const variation = (await run.results()).packages[0]!.variations.find((v) => v.name === 'fileordering');
+      expect(variation).to.include({ status: 'skipped', requested: false, reason: 'disorderfs not found (Debian package disorderfs)' });
+    });
+
+    it('is exit 3, before building, when asked for by name', async () => {
+      const run = await runCli(['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+fileordering'], { env: { PATH: pathWithoutDisorderfs } });
+      expect(run.exitCode).to.equal(3);
+      expect(run.stderr).to.match(/requested variation unavailable here: fileordering \(disorderfs not found/);
+    });
   });
 });

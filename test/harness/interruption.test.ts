@@ -1,7 +1,7 @@
 // Timeouts and signals: the whole build tree dies, the temp root goes, the exit code says why.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { chmod, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../harness/process.js';
 import { check, CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
@@ -31,7 +31,9 @@ describe('check: timeouts and interruption', function () {
     it(`${signal} during the builds: exit ${code}, no build process left, temp root removed`, async () => {
       const sleeper = uniqueSleep();
       const tmp = await tempDir('tb-tmp-');
+      await chmod(tmp, 0o711);
       const marks = await tempDir('tb-marks-');
+      await chmod(marks, 0o777); // the experiment may run as another user
       const out = join(await tempDir('tb-out-'), 'out');
       const source = await fixture(`mktemp "$MARKS/XXXXXX" >/dev/null\nsleep ${sleeper}`);
       const controller = new AbortController();
@@ -43,10 +45,14 @@ describe('check: timeouts and interruption', function () {
         signal: controller.signal,
         abortWith: signal,
       });
-      for (let i = 0; i < 200 && (await readdir(marks)).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(await readdir(marks)).to.have.length(2);
-      controller.abort();
-      const outcome = await running;
+      let outcome;
+      try {
+        for (let i = 0; i < 200 && (await readdir(marks)).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await readdir(marks)).to.have.length(2);
+      } finally {
+        controller.abort();
+        outcome = await running;
+      }
       expect(outcome.exitCode).to.equal(code);
       expect(outcome.signal).to.equal(null); // twinbuild exited by itself, after cleaning up
       expect(await processesMatching(`sleep ${sleeper}`)).to.deep.equal([]);

@@ -1,6 +1,6 @@
 // The source is never touched, nothing is left behind, and both builds see one path.
 import { expect } from 'chai';
-import { readdir } from 'node:fs/promises';
+import { chmod, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canUseMountNamespaces } from '../../harness/availability.js';
 import { realProcesses } from '../../harness/process.js';
@@ -45,9 +45,9 @@ describe('check: workspaces', function () {
   for (const isolation of ['namespaces', 'sequential']) {
     it(`gives both builds the same path (${isolation})`, async function () {
       if (isolation === 'namespaces') requireOrSkip(this, await canUseMountNamespaces(realProcesses), 'mount namespaces not allowed here (needs root)');
-      // HOME defaults to the build directory on the control side, so pin it too.
+      // Pin build_path (that is what this tests) and HOME, which is the build directory.
       const source = await fixture('pwd > out/pwd.txt\necho "$HOME" > out/home.txt');
-      const run = await check(source, '--isolation', isolation, '--vary=-home');
+      const run = await check(source, '--isolation', isolation, '--vary=-home,-build_path');
       expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
       expect((await run.results()).packages[0]!.isolation).to.equal(isolation);
     });
@@ -56,6 +56,7 @@ describe('check: workspaces', function () {
   it('runs control and experiment at the same time (each waits to see the other started)', async function () {
     requireOrSkip(this, await canUseMountNamespaces(realProcesses), 'mount namespaces not allowed here (needs root)');
     const meeting = await tempDir('tb-meet-');
+    await chmod(meeting, 0o777); // the experiment may run as another user
     // Each build announces itself (mktemp: $$ is the same in both pid namespaces), then waits up to 20 s for a second one.
     // Run one after the other, the first would give up and write "alone".
     const source = await fixture(

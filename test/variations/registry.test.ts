@@ -1,7 +1,19 @@
 import { expect } from 'chai';
 import { REGISTRY, VARIATION_NAMES } from '../../variations/index.js';
-import { newPlan, withEnv, wrap, commandLine } from '../../variations/plan.js';
+import { newPlan, withEnv, withPersonality, wrap, commandLine } from '../../variations/plan.js';
 import { createRng } from '../../variations/rng.js';
+import { hostFacts } from '../../harness/availability.js';
+import type { VaryContext } from '../../variations/types.js';
+
+const context = async (): Promise<VaryContext> => ({
+  rng: createRng(1),
+  options: {},
+  buildDir: '/build/pkg',
+  altBuildDir: '/build-2/longer/pkg',
+  sideDir: '/ws/experiment/pkg',
+  scratchDir: '/ws/scratch',
+  host: await hostFacts(),
+});
 
 // The fourteen reprotest varies; twinbuild must list every one, implemented or not.
 const REPROTEST_VARIATIONS = [
@@ -10,8 +22,8 @@ const REPROTEST_VARIATIONS = [
 ];
 
 describe('variations/index: the registry', function () {
-  it('lists all fourteen reprotest variations, each once', () => {
-    expect([...VARIATION_NAMES].sort()).to.deep.equal([...REPROTEST_VARIATIONS].sort());
+  it('lists all fourteen reprotest variations and the three beyond it, each once', () => {
+    expect([...VARIATION_NAMES].sort()).to.deep.equal([...REPROTEST_VARIATIONS, 'shell', 'build_jobs', 'niceness'].sort());
   });
 
   it('respects every declared ordering constraint', () => {
@@ -23,11 +35,11 @@ describe('variations/index: the registry', function () {
     }
   });
 
-  it('applies every variation as a pure transform: the input plan is unchanged and frozen', () => {
-    const ctx = { rng: createRng(1), options: {}, buildDir: '/build/pkg', host: {} };
+  it('applies every variation as a pure transform: the input plan is unchanged and frozen', async () => {
+    const ctx = await context();
     for (const variation of REGISTRY) {
       for (const vary of [false, true]) {
-        const plan = newPlan('experiment', ['/bin/sh', '-c', 'true'], { PATH: '/usr/bin:/bin' });
+        const plan = newPlan('experiment', ['/bin/sh', '-c', 'true'], { PATH: '/usr/bin:/bin' }, ctx.buildDir);
         const snapshot = JSON.stringify(plan);
         const next = variation.apply(plan, ctx, vary);
         expect(JSON.stringify(plan), variation.name).to.equal(snapshot);
@@ -36,8 +48,8 @@ describe('variations/index: the registry', function () {
     }
   });
 
-  it('gives the same control plan whatever is varied (the control is always pinned)', () => {
-    const ctx = { rng: createRng(1), options: {}, buildDir: '/build/pkg', host: {} };
+  it('gives the same control plan whatever is varied (the control is always pinned)', async () => {
+    const ctx = await context();
     const control = (plan = newPlan('control', ['true'], { PATH: '/bin' })) =>
       REGISTRY.reduce((p, v) => v.apply(p, ctx, false), plan);
     expect(control()).to.deep.equal(control());
@@ -50,6 +62,7 @@ describe('variations/plan', function () {
   it('puts wrappers outermost first, then the build', () => {
     const plan = wrap(wrap(newPlan('control', ['make'], {}), ['outer']), ['inner', '-x']);
     expect(commandLine(plan)).to.deep.equal(['outer', 'inner', '-x', 'make']);
+    expect(commandLine(withPersonality(withPersonality(plan, 'x86_64'), null, ['-R']))).to.deep.equal(['setarch', 'x86_64', '-R', 'outer', 'inner', '-x', 'make']);
     expect(withEnv(plan, { A: '1' }).env).to.deep.equal({ A: '1' });
     expect(plan.env).to.deep.equal({});
   });

@@ -1,0 +1,54 @@
+#!/bin/sh
+# twinbuild-enter: runs as the first process inside a build's private mount, pid
+# and uts namespaces. It performs the actions given as arguments, enters the
+# build directory and execs the build. Everything here disappears with the
+# namespaces when the build ends or is killed; the host is never changed.
+#
+# Usage: enter.sh BUILD_DIR ACTION... -- COMMAND [ARG...]
+#   bind SRC DST                bind-mount SRC on DST
+#   disorderfs SRC DST N OPT…   mount SRC on DST through disorderfs with N options
+#   hostname NAME | domainname NAME
+# Exit 125 means twinbuild's own set-up failed (not the build).
+set -u
+fail() { echo "twinbuild-enter: $*" >&2; exit 125; }
+
+build_dir=$1
+shift
+# A private /dev/shm: tools that name shared memory after their pid (faketime
+# does) would otherwise collide, since both builds have the same pids.
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm || fail "cannot mount a private /dev/shm"
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+  case $1 in
+    bind)
+      mount --bind "$2" "$3" || fail "bind mount of $2 on $3 failed"
+      shift 3 ;;
+    disorderfs)
+      src=$2 dst=$3 count=$4
+      shift 4
+      opts=""
+      i=0
+      while [ "$i" -lt "$count" ]; do opts="$opts $1"; shift; i=$((i + 1)); done
+      # Foreground (-f) and our child: it dies with the pid namespace, so a
+      # crashed build can never leave a FUSE daemon or mount behind.
+      # shellcheck disable=SC2086
+      disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 &
+      i=0
+      until mountpoint -q "$dst"; do
+        i=$((i + 1))
+        [ "$i" -le 200 ] || fail "disorderfs did not mount $dst within 10 s"
+        sleep 0.05
+      done ;;
+    hostname)
+      hostname "$2" || fail "could not set hostname $2"
+      shift 2 ;;
+    domainname)
+      domainname "$2" || fail "could not set domainname $2"
+      shift 2 ;;
+    *) fail "unknown action $1" ;;
+  esac
+done
+[ $# -gt 0 ] && shift
+cd "$build_dir" || fail "cannot enter $build_dir"
+# cd set OLDPWD to this side's private workspace path, which differs between sides.
+unset OLDPWD
+exec "$@"

@@ -1,0 +1,15 @@
+import { record, withPersonality } from './plan.js';
+import type { Variation } from './types.js';
+
+export const aslr: Variation = {
+  name: 'aslr',
+  summary: 'address space layout randomisation',
+  control: 'off (setarch -R)',
+  experiment: 'on',
+  needs: [{ kind: 'tool', name: 'setarch', pkg: 'util-linux' }],
+  // Note: merged into the same setarch call as kernel; nested setarch calls reset each other.
+  after: ['kernel'],
+  apply(plan, _ctx, vary) {
+    return vary ? record(plan, 'aslr', 'on') : record(withPersonality(plan, null, ['-R']), 'aslr', 'off');
+  },
+};

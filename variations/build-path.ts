@@ -1,0 +1,16 @@
+import { record, withBuildDir } from './plan.js';
+import type { Variation } from './types.js';
+
+// Both paths are bind-mount targets inside each build's own mount namespace,
+// so a varied path costs nothing and the builds still run at the same time.
+export const buildPath: Variation = {
+  name: 'build_path',
+  summary: 'absolute path of the build directory',
+  control: 'one path shared by both builds (…/build/NAME)',
+  experiment: 'a different, longer path (…/build-path-varied/second-build/NAME)',
+  needs: [],
+  apply(plan, ctx, vary) {
+    const dir = vary ? ctx.altBuildDir : ctx.buildDir;
+    return record(withBuildDir(plan, dir), 'build_path', dir);
+  },
+};
