@@ -147,11 +147,14 @@ async function buildAndCompare(
     ),
   ) as Record<Side, BuildResult>;
 
+  const buildPath: PackageResult['buildPath'] =
+    plans.control.buildDir !== plans.experiment.buildDir ? 'varied' : isolation === 'namespaces' ? 'shared' : 'sequential-fallback';
   const base = {
     name: options.name,
     source: options.source,
     variations: variationResults(options, availability),
     isolation,
+    buildPath,
     builds,
     culprits: [],
     diffoscope: [],

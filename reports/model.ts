@@ -54,8 +54,13 @@ export type PackageResult = Readonly<{
   verdict: Verdict;
   error: ErrorInfo | null;
   variations: readonly VariationResult[];
-  /** How the shared build path was kept: both builds at once in private mount namespaces, or one after the other. */
+  /** How the builds were isolated: both at once in private namespaces, or one after the other. */
   isolation: 'namespaces' | 'sequential';
+  /**
+   * shared: both builds saw one path at the same time (namespaces); sequential-fallback:
+   * one path, one build after the other; varied: build_path gave them different paths.
+   */
+  buildPath: 'shared' | 'sequential-fallback' | 'varied';
   builds: PerSide<BuildResult | null>;
   artifacts: readonly ArtifactResult[];
   /** Filled by bisect (a later version); empty when not run. */

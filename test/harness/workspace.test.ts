@@ -49,7 +49,9 @@ describe('check: workspaces', function () {
       const source = await fixture('pwd > out/pwd.txt\necho "$HOME" > out/home.txt');
       const run = await check(source, '--isolation', isolation, '--vary=-home,-build_path');
       expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-      expect((await run.results()).packages[0]!.isolation).to.equal(isolation);
+      const pkg = (await run.results()).packages[0]!;
+      expect(pkg.isolation).to.equal(isolation);
+      expect(pkg.buildPath).to.equal(isolation === 'namespaces' ? 'shared' : 'sequential-fallback');
     });
   }
 
