@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT, isTwinbuildError } from './errors.js';
 import { runCheckCommand, CHECK_HELP } from './commands/check.js';
 import { runVariationsCommand, VARIATIONS_HELP } from './commands/variations.js';
+import { DOCTOR_HELP, runDoctorCommand } from './commands/doctor.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -14,6 +15,7 @@ Usage: twinbuild <command> [options]
 Commands:
   check [SOURCE]     build SOURCE twice (control and experiment, in parallel) and compare the artifacts
   variations         list the variations, what each changes, and whether this machine can apply it
+  doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
 
 Run "twinbuild <command> --help" for a command's options.
 
@@ -25,6 +27,7 @@ type Command = Readonly<{ help: string; run: (args: string[], signal: AbortSigna
 const COMMANDS: Readonly<Record<string, Command>> = {
   check: { help: CHECK_HELP, run: runCheckCommand },
   variations: { help: VARIATIONS_HELP, run: runVariationsCommand },
+  doctor: { help: DOCTOR_HELP, run: runDoctorCommand },
 };
 
 function signalExitCode(signal: NodeJS.Signals): number {

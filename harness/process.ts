@@ -33,6 +33,8 @@ export interface ProcessRunner {
   run(request: RunRequest): Promise<RunOutcome>;
   /** Runs a short probe (availability checks) and captures its output. */
   capture(argv: readonly string[], options?: { env?: Record<string, string>; timeoutMs?: number; input?: string }): Promise<CaptureOutcome>;
+  /** Runs a command the user watches (apt-get), its output going to our stderr. */
+  passthrough(argv: readonly string[], env?: Record<string, string>): Promise<number | null>;
 }
 
 const KILL_GRACE_MS = 2000;
@@ -131,4 +133,11 @@ async function capture(
   };
 }
 
-export const realProcesses: ProcessRunner = Object.freeze({ run, capture });
+async function passthrough(argv: readonly string[], env?: Record<string, string>): Promise<number | null> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('empty argv');
+  const result = await execa(file, args, { reject: false, stdin: 'ignore', stdout: ['inherit'] as unknown as 'inherit', stderr: 'inherit', ...(env ? { env } : {}) });
+  return result.exitCode ?? null;
+}
+
+export const realProcesses: ProcessRunner = Object.freeze({ run, capture, passthrough });

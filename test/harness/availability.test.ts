@@ -11,6 +11,7 @@ import { cleanupTemp, requireOrSkip, tempDir } from '../helpers.js';
 // situation on a fresh machine without et_EE.
 const withoutInstalledLocales: ProcessRunner = {
   run: realProcesses.run,
+  passthrough: realProcesses.passthrough,
   capture: (argv, options) =>
     argv[0] === 'locale' && argv[1] === '-a'
       ? Promise.resolve({ exitCode: 0, stdout: 'C\nPOSIX\n', stderr: '', failed: false })
