@@ -21,28 +21,44 @@ export async function findOnPath(tool: string, path = process.env['PATH'] ?? '')
   return undefined;
 }
 
-/** `et_EE.UTF-8` and `et_EE.utf8` name the same locale. */
-export const normaliseLocale = (name: string) => name.toLowerCase().replace(/utf-?8/, 'utf8');
 
 type NeedCheck = Readonly<{ ok: boolean; reason?: string; note?: string; facts?: Partial<HostFacts> }>;
 
-// Note: a missing locale is generated into twinbuild's own temp root (LOCPATH),
+/** Whether glibc can load `name`: `locale charmap` under it names its charset, not ASCII's. */
+async function localeLoads(name: string, runner: ProcessRunner, localePath?: string): Promise<boolean> {
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: name, ...(localePath ? { LOCPATH: localePath } : {}) };
+  const charset = name.split('.')[1] ?? 'UTF-8';
+  const shown = (await runner.capture(['locale', 'charmap'], { env })).stdout.trim();
+  return shown.replace(/[^a-z0-9]/gi, '').toLowerCase() === charset.replace(/[^a-z0-9]/gi, '').toLowerCase();
+}
+
+// Note: missing locales are generated into twinbuild's own temp root (LOCPATH),
 // never into the system's locale archive, so the host is left unchanged.
-async function checkLocale(name: string, runner: ProcessRunner, scratchDir: string): Promise<NeedCheck> {
-  const listed = await runner.capture(['locale', '-a']);
-  const installed = listed.stdout.split('\n').map(normaliseLocale);
-  if (installed.includes(normaliseLocale(name))) return { ok: true, note: `${name} installed` };
-  const [lang, charset = 'UTF-8'] = name.split('.');
+async function checkLocales(names: readonly string[], runner: ProcessRunner, scratchDir: string): Promise<NeedCheck> {
+  const installed: string[] = [];
+  for (const name of names) if (await localeLoads(name, runner)) installed.push(name);
+  if (installed.length === names.length) return { ok: true, note: `${installed.join(', ')} installed`, facts: { locales: installed } };
   const localePath = join(scratchDir, 'locales');
   await mkdir(localePath, { recursive: true });
-  for (const [input, output] of [[lang, name], ['C', 'C.UTF-8']] as const) {
-    const made = await runner.capture(['localedef', '-i', input ?? '', '-f', charset, join(localePath, output)], { timeoutMs: 60_000 });
+  const generated: string[] = [];
+  let why = '';
+  for (const name of [...names.filter((n) => !installed.includes(n)), 'C.UTF-8']) {
+    const [input, charset = 'UTF-8'] = name.split('.');
+    const made = await runner.capture(['localedef', '-i', input ?? '', '-f', charset, join(localePath, name)], { timeoutMs: 60_000 });
     // localedef exits 1 on mere warnings but still writes the locale.
-    if (!existsSync(join(localePath, output, 'LC_CTYPE'))) {
-      return { ok: false, reason: `locale ${name} is not installed and could not be generated (${(made.stderr || made.stdout).split('\n')[0] || 'localedef failed'}); install the "locales" package` };
-    }
+    if (existsSync(join(localePath, name, 'LC_CTYPE'))) generated.push(name);
+    else why ||= (made.stderr || made.stdout).split('\n')[0] || 'localedef failed';
   }
-  return { ok: true, note: `${name} generated privately (LOCPATH)`, facts: { localePath } };
+  const usable = [...installed, ...generated.filter((n) => n !== 'C.UTF-8')];
+  if (!generated.includes('C.UTF-8') || generated.length === 1) {
+    if (installed.length > 0) return { ok: true, note: `${installed.join(', ')} installed; others could not be generated (${why})`, facts: { locales: installed } };
+    return { ok: false, reason: `none of ${names.join(', ')} is installed or could be generated (${why || 'localedef failed'}); install the "locales" package` };
+  }
+  return {
+    ok: true,
+    note: `${installed.length ? `${installed.join(', ')} installed; ` : ''}${generated.filter((n) => n !== 'C.UTF-8').join(', ')} generated privately (LOCPATH)`,
+    facts: { locales: usable, localePath },
+  };
 }
 
 /** Expands "0-3,6" into [0, 1, 2, 3, 6]. */
@@ -86,8 +102,8 @@ async function checkNeed(need: Need, { runner, scratchDir, namespaces, host }: N
       return host.cpuList.length >= need.min ? { ok: true } : { ok: false, reason: `needs ≥${need.min} CPUs, this process may use ${host.cpuList.length}` };
     case 'mount-namespace':
       return namespaces ? { ok: true } : { ok: false, reason: 'needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)' };
-    case 'locale':
-      return checkLocale(need.name, runner, scratchDir);
+    case 'locales':
+      return checkLocales(need.names, runner, scratchDir);
     case 'pending':
       return { ok: false, reason: need.why };
   }

@@ -28,10 +28,18 @@ if (missing.length === 0) {
   await $`apt-get install -y -qq --no-install-recommends ${missing}`.pipe(process.stderr);
 }
 
-// Note: twinbuild can generate a missing locale privately on every run (≈3 s);
-// compiling it into the system archive once makes checks faster.
-const locales = (await $`locale -a`.nothrow()).stdout.toLowerCase();
-if (!locales.includes('et_ee.utf8') && process.getuid?.() === 0) {
-  console.error('setup: generating locale et_EE.UTF-8');
-  await $`localedef -i et_EE -f UTF-8 et_EE.UTF-8`.nothrow();
+// Note: twinbuild can generate missing experiment locales privately on every
+// run (a few seconds); compiling them into the system archive once is faster.
+const LOCALES = ['et_EE.UTF-8', 'fr_CH.ISO-8859-1', 'he_IL.UTF-8'];
+const normalise = (charset) => charset.replace(/[^a-z0-9]/gi, '').toLowerCase();
+for (const locale of LOCALES) {
+  const [input, charset] = locale.split('.');
+  const shown = (await $({ env: { ...process.env, LC_ALL: locale } })`locale charmap`.nothrow()).stdout.trim();
+  if (normalise(shown) === normalise(charset)) continue;
+  if (process.getuid?.() !== 0) {
+    console.error(`setup: locale ${locale} missing (twinbuild will generate it privately on each run)`);
+    continue;
+  }
+  console.error(`setup: generating locale ${locale}`);
+  await $`localedef -i ${input} -f ${charset} ${locale}`.nothrow();
 }

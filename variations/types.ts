@@ -5,7 +5,8 @@ import type { Rng } from './rng.js';
 /** Something a variation needs from the machine; checked once before any build. */
 export type Need =
   | Readonly<{ kind: 'tool'; name: string; pkg: string }>
-  | Readonly<{ kind: 'locale'; name: string }>
+  /** At least one of these locales (installed, or generated privately). */
+  | Readonly<{ kind: 'locales'; names: readonly string[] }>
   | Readonly<{ kind: 'root' }>
   | Readonly<{ kind: 'fuse' }>
   | Readonly<{ kind: 'cpus'; min: number }>
@@ -17,6 +18,8 @@ export type Need =
 export type HostFacts = Readonly<{
   /** Directory of privately generated locales (LOCPATH), when the host lacks them. */
   localePath?: string;
+  /** The experiment locales that can be used here. */
+  locales?: readonly string[];
   /** `uname -m`. */
   machine: string;
   /** CPU ids this process may run on. */
