@@ -1,23 +1,46 @@
-// `twinbuild variations`: the registry as a table, with this machine's availability.
+// `twinbuild variations`: the registry as a table, with this machine's
+// availability and the concrete values each side would get for a seed.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REGISTRY } from '../../variations/index.js';
+import { MAX_SEED, newSeed } from '../../variations/rng.js';
+import { parseVarySpecs } from '../../variations/spec.js';
 import { canUseMountNamespaces, checkVariations } from '../availability.js';
+import { freezeOptions, parsePositiveInt } from '../options.js';
+import { planVariations } from '../planning.js';
 import { realProcesses } from '../process.js';
 
-export const VARIATIONS_HELP = `Usage: twinbuild variations [--json]
+export const VARIATIONS_HELP = `Usage: twinbuild variations [--seed N] [--json]
 
-Lists every variation in the order they are applied, the control and
-experiment values, and whether this machine can apply it (and why not).
+Lists every variation in the order they are applied: what it changes, the
+control and experiment values (the concrete ones for this seed), and whether
+this machine can apply it, and why not.
+
+  --seed N   show the values a check with this seed would use
+  --json     machine-readable
 `;
 
 export async function runVariationsCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
-  const scratch = await mkdtemp(join(tmpdir(), 'twinbuild-'));
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, seed: { type: 'string' } }, strict: true });
+  const seed = values.seed !== undefined ? parsePositiveInt(values.seed, '--seed', MAX_SEED) : newSeed();
+  const root = await mkdtemp(join(tmpdir(), 'twinbuild-'));
   try {
-    const { availability } = await checkVariations(REGISTRY, realProcesses, scratch, await canUseMountNamespaces(realProcesses));
+    const namespaces = await canUseMountNamespaces(realProcesses);
+    const { availability, host } = await checkVariations(REGISTRY, realProcesses, join(root, 'scratch'), namespaces);
+    const options = freezeOptions({
+      source: '/src/example', name: 'example', build: 'make', artifacts: ['**'], vary: parseVarySpecs([]), seed, jobs: 1,
+      timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', keep: false, json: false, quiet: false,
+    });
+    const workspace = {
+      root,
+      sideDir: (side: string) => join(root, side, 'example'),
+      buildDir: join(root, 'build', 'example'),
+      altBuildDir: join(root, 'build-path-varied', 'second-build', 'example'),
+      scratchDir: join(root, 'scratch'),
+    };
+    const plans = planVariations(options, availability, host, workspace);
     const rows = REGISTRY.map((v, i) => ({
       name: v.name,
       summary: v.summary,
@@ -26,21 +49,26 @@ export async function runVariationsCommand(args: string[]): Promise<number> {
       available: availability[i]?.available ?? false,
       reason: availability[i]?.reason ?? null,
       note: availability[i]?.note ?? null,
+      values: { control: plans.control.values[v.name] ?? null, experiment: plans.experiment.values[v.name] ?? null },
     }));
     if (values.json) {
-      process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ seed, variations: rows }, null, 2) + '\n');
       return 0;
     }
+    const pad = ' '.repeat(27);
     for (const row of rows) {
+      const shown = (label: string, text: string, value: string | null) => `${pad}${label}${text}${value !== null ? `   → ${value}` : ''}\n`;
       process.stdout.write(
         `${row.name.padEnd(13)} ${row.available ? 'available  ' : 'unavailable'}  ${row.summary}\n` +
-          `${' '.repeat(27)}control:    ${row.control}\n${' '.repeat(27)}experiment: ${row.experiment}\n` +
-          (row.reason ? `${' '.repeat(27)}why not:    ${row.reason}\n` : '') +
-          (row.note ? `${' '.repeat(27)}note:       ${row.note}\n` : ''),
+          shown('control:    ', row.control, row.values.control) +
+          shown('experiment: ', row.experiment, row.values.experiment) +
+          (row.reason ? `${pad}why not:    ${row.reason}\n` : '') +
+          (row.note ? `${pad}note:       ${row.note}\n` : ''),
       );
     }
+    process.stdout.write(`(values for seed ${seed}; paths are examples: a check puts them under its own temp root)\n`);
     return 0;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   }
 }
