@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/harness/cli.js';
+// The bundled CLI (npm run build); dist/harness/cli.js is the same code unbundled.
+const { main } = await import('../dist/bundle/twinbuild.mjs');
 
 // `twinbuild … | head` closes our stdout early: that is not an error.
 process.stdout.on('error', (error) => {

@@ -35,8 +35,8 @@ async function localeLoads(name: string, runner: ProcessRunner, localePath?: str
 // Note: missing locales are generated into twinbuild's own temp root (LOCPATH),
 // never into the system's locale archive, so the host is left unchanged.
 async function checkLocales(names: readonly string[], runner: ProcessRunner, scratchDir: string): Promise<NeedCheck> {
-  const installed: string[] = [];
-  for (const name of names) if (await localeLoads(name, runner)) installed.push(name);
+  const loads = await Promise.all(names.map((name) => localeLoads(name, runner)));
+  const installed = names.filter((_, i) => loads[i]);
   if (installed.length === names.length) return { ok: true, note: `${installed.join(', ')} installed`, facts: { locales: installed } };
   const localePath = join(scratchDir, 'locales');
   await mkdir(localePath, { recursive: true });
@@ -88,7 +88,7 @@ export async function hostFacts(): Promise<HostFacts> {
   };
 }
 
-type NeedEnv = Readonly<{ runner: ProcessRunner; scratchDir: string; namespaces: boolean; host: HostFacts }>;
+type NeedEnv = Readonly<{ runner: ProcessRunner; scratchDir: string; namespaces: boolean | Promise<boolean>; host: HostFacts }>;
 
 async function checkNeed(need: Need, { runner, scratchDir, namespaces, host }: NeedEnv): Promise<NeedCheck> {
   switch (need.kind) {
@@ -101,7 +101,7 @@ async function checkNeed(need: Need, { runner, scratchDir, namespaces, host }: N
     case 'cpus':
       return host.cpuList.length >= need.min ? { ok: true } : { ok: false, reason: `needs ≥${need.min} CPUs, this process may use ${host.cpuList.length}` };
     case 'mount-namespace':
-      return namespaces ? { ok: true } : { ok: false, reason: 'needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)' };
+      return (await namespaces) ? { ok: true } : { ok: false, reason: 'needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)' };
     case 'locales':
       return checkLocales(need.names, runner, scratchDir);
     case 'pending':
@@ -113,29 +113,26 @@ export async function checkVariations(
   variations: readonly Variation[],
   runner: ProcessRunner,
   scratchDir: string,
-  namespaces: boolean,
+  /** Whether builds will run in private namespaces (may still be being probed). */
+  namespaces: boolean | Promise<boolean>,
 ): Promise<{ availability: Availability[]; host: HostFacts }> {
-  let host: HostFacts = await hostFacts();
-  const availability: Availability[] = [];
-  for (const variation of variations) {
-    const notes: string[] = [];
-    let reason: string | undefined;
-    for (const need of variation.needs) {
-      const check = await checkNeed(need, { runner, scratchDir, namespaces, host });
-      if (check.facts) host = { ...host, ...check.facts };
-      if (check.note) notes.push(check.note);
-      if (!check.ok) {
-        reason = check.reason;
-        break;
+  const base = await hostFacts();
+  // Variations are checked concurrently; each one's needs in order, stopping at the first missing.
+  const checked = await Promise.all(
+    variations.map(async (variation) => {
+      const notes: string[] = [];
+      let facts: Partial<HostFacts> = {};
+      for (const need of variation.needs) {
+        const check = await checkNeed(need, { runner, scratchDir, namespaces, host: base });
+        facts = { ...facts, ...check.facts };
+        if (check.note) notes.push(check.note);
+        if (!check.ok) return { availability: { name: variation.name, available: false, reason: check.reason ?? 'unavailable', ...(notes.length ? { note: notes.join('; ') } : {}) }, facts };
       }
-    }
-    availability.push({
-      name: variation.name,
-      available: reason === undefined,
-      ...(reason !== undefined ? { reason } : {}),
-      ...(notes.length ? { note: notes.join('; ') } : {}),
-    });
-  }
+      return { availability: { name: variation.name, available: true, ...(notes.length ? { note: notes.join('; ') } : {}) }, facts };
+    }),
+  );
+  const availability: Availability[] = checked.map((c) => c.availability);
+  const host: HostFacts = checked.reduce((h, c) => ({ ...h, ...c.facts }), base);
   return { availability, host };
 }
 

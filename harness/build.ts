@@ -4,9 +4,9 @@
 // (one side at a time).
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../variations/plan.js';
 import type { ProcessRunner, RunOutcome } from './process.js';
+import { ENTER_SCRIPT } from './paths.js';
 import type { Workspace } from './workspace.js';
 
 export type Isolation = 'namespaces' | 'sequential';
@@ -14,7 +14,6 @@ export type Isolation = 'namespaces' | 'sequential';
 /** enter.sh's exit code when twinbuild's own set-up in the namespace failed. */
 export const ENTER_FAILED = 125;
 
-const ENTER_SCRIPT = fileURLToPath(new URL('../../harness/enter.sh', import.meta.url));
 // `--kill-child` plus the pid namespace: when the build ends or is killed,
 // every process it started dies too, FUSE daemons included.
 const NAMESPACE_PREFIX = ['unshare', '--mount', '--uts', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--'] as const;

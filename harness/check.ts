@@ -66,12 +66,18 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
   };
 
   await assertReadableSource(options.source);
-  deps.progress({ kind: 'phase', phase: 'prepare' });
+  deps.progress({ kind: 'phase', phase: 'prepare' });  // availability checks + copying the source
   const workspace = await createWorkspace(options.name);
   try {
     const prepared = await timed('prepare', async () => {
-      const isolation = await chooseIsolation(options, deps.runner);
-      return { ...(await checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation === 'namespaces')), isolation };
+      // The namespace probe, the availability checks and the copy all overlap.
+      const isolation = chooseIsolation(options, deps.runner);
+      const [checked, chosen] = await Promise.all([
+        checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i) => i === 'namespaces')),
+        isolation,
+        copySources(options, workspace),
+      ]);
+      return { ...checked, isolation: chosen };
     });
     const unavailableRequested = prepared.availability.filter((a) => !a.available && options.vary.explicit.includes(a.name));
     if (unavailableRequested.length > 0) {
@@ -92,6 +98,10 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
   }
 }
 
+function copySources(options: CheckOptions, workspace: Workspace): Promise<unknown> {
+  return Promise.all((['control', 'experiment'] as const).map((side) => copySource(options.source, workspace.sideDir(side), [options.outDir, workspace.root])));
+}
+
 async function buildAndCompare(
   options: CheckOptions,
   deps: CheckDeps,
@@ -102,10 +112,6 @@ async function buildAndCompare(
   timed: <T>(phase: string, work: () => Promise<T>) => Promise<T>,
   timings: Record<string, number>,
 ): Promise<PackageResult> {
-  deps.progress({ kind: 'phase', phase: 'copy' });
-  await timed('copy', () =>
-    Promise.all((['control', 'experiment'] as const).map((side) => copySource(options.source, workspace.sideDir(side), [options.outDir, workspace.root]))),
-  );
 
   const logDir = join(options.outDir, 'logs', options.name);
   await mkdir(logDir, { recursive: true });

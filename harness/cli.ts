@@ -1,12 +1,11 @@
 // Composition root: parses argv, runs a command, and is the only place that
 // turns errors into a message and an exit code.
-import { readFileSync } from 'node:fs';
 import { EXIT, isTwinbuildError } from './errors.js';
+import { VERSION } from './paths.js';
 import { runCheckCommand, CHECK_HELP } from './commands/check.js';
 import { runVariationsCommand, VARIATIONS_HELP } from './commands/variations.js';
 import { DOCTOR_HELP, runDoctorCommand } from './commands/doctor.js';
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
 

@@ -31,6 +31,7 @@ export function planVariations(
   workspace: Workspace,
 ): Readonly<Record<Side, BuildPlan>> {
   const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
+  const now = Math.floor(Date.now() / 1000);
   const planFor = (side: Side) =>
     REGISTRY.filter((v) => available.has(v.name)).reduce(
       (plan, variation) =>
@@ -44,6 +45,7 @@ export function planVariations(
             sideDir: workspace.sideDir(side),
             scratchDir: workspace.scratchDir,
             host,
+            now,
           },
           side === 'experiment' && options.vary.enabled.includes(variation.name),
         ),

@@ -6,7 +6,7 @@ import type { PackageResult, RunResult } from './model.js';
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 const FORMAT: { [K in ProgressEvent['kind']]: (event: Extract<ProgressEvent, { kind: K }>) => string } = {
-  phase: (e) => ({ prepare: 'checking variations', copy: 'copying source', build: 'building', compare: 'comparing artifacts', cleanup: 'cleaning up' })[e.phase],
+  phase: (e) => ({ prepare: 'checking variations and copying the source', copy: 'copying source', build: 'building', compare: 'comparing artifacts', cleanup: 'cleaning up' })[e.phase],
   'build-started': (e) => `${e.side} build started`,
   'build-finished': (e) => `${e.side} build ${e.ok ? 'finished' : 'FAILED'} in ${seconds(e.durationMs)}`,
   note: (e) => e.message,

@@ -46,6 +46,8 @@ export type VaryContext = Readonly<{
   /** Twinbuild's scratch dir for files a variation's setup writes. */
   scratchDir: string;
   host: HostFacts;
+  /** The check's start, in epoch seconds, read once so plans stay pure. */
+  now: number;
 }>;
 
 export type Variation = Readonly<{

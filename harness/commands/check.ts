@@ -2,7 +2,6 @@
 import { hostname, availableParallelism, release } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { parseVarySpecs } from '../../variations/spec.js';
 import { MAX_SEED, newSeed } from '../../variations/rng.js';
 import { SCHEMA, exitCodeFor, summarise, type RunResult } from '../../reports/model.js';
@@ -15,8 +14,8 @@ import {
   type CheckOptions, type IsolationChoice,
 } from '../options.js';
 import { realProcesses } from '../process.js';
+import { VERSION } from '../paths.js';
 
-const VERSION: string = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
 
 export const CHECK_HELP = `Usage: twinbuild check [SOURCE=.] --build CMD --artifacts GLOB [options]
 
