@@ -31,18 +31,18 @@ export async function collectArtifacts(dir: string, patterns: readonly string[])
 async function describe(dir: string, rel: string, entry: Entry | undefined) {
   if (!entry) return { size: null, sha256: null, target: null };
   if (entry.kind === 'symlink') return { size: null, sha256: null, target: entry.target };
-  return { size: entry.size, sha256: await sha256File(join(dir, rel)), target: null };
+  return { size: entry.size, sha256: await sha256File(join(dir, rel), entry.size), target: null };
 }
 
 export async function compareArtifacts(
   dirs: Readonly<{ control: string; experiment: string }>,
   patterns: readonly string[],
-  /** Artifact pairs hashed at once (--jobs). */
+  /** Artifact pairs hashed at once (--jobs; at least 8, as small files are I/O-bound). */
   jobs: number,
 ): Promise<ArtifactResult[]> {
   const [control, experiment] = await Promise.all([collectArtifacts(dirs.control, patterns), collectArtifacts(dirs.experiment, patterns)]);
   const paths = [...new Set([...control.keys(), ...experiment.keys()])].sort();
-  const limit = pLimit(jobs);
+  const limit = pLimit(Math.max(8, jobs));
   return Promise.all(
     paths.map((path) =>
       limit(async (): Promise<ArtifactResult> => {

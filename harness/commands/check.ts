@@ -33,7 +33,7 @@ Options:
   --seed N               replay the random choices of an earlier run
   --env NAME=VALUE       set a variable for both builds (repeatable)
   --timeout DURATION     per build, e.g. 30m, 90s (default 30m); kills the whole process tree
-  --jobs N               artifact pairs hashed at once (default: CPU count)
+  --jobs N               artifact pairs hashed at once (default: CPU count, at least 8)
   --out DIR              where results.json and logs/ go (default twinbuild-out)
   --isolation MODE       auto | namespaces | sequential (default auto): how both builds get
                            the same path — private mount namespaces in parallel, or one after the other

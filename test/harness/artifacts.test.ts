@@ -54,7 +54,11 @@ describe('check: artifacts', function () {
     const dir = await tempDir();
     const data = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
     await writeFile(join(dir, 'blob'), data);
-    expect(await sha256File(join(dir, 'blob'))).to.equal(createHash('sha256').update(data).digest('hex'));
+    const expected = createHash('sha256').update(data).digest('hex');
+    expect(await sha256File(join(dir, 'blob'))).to.equal(expected); // streamed
+    expect(await sha256File(join(dir, 'blob'), data.length)).to.equal(expected); // large: streamed too
+    await writeFile(join(dir, 'small'), 'abc');
+    expect(await sha256File(join(dir, 'small'), 3)).to.equal(createHash('sha256').update('abc').digest('hex'));
   });
 
   it('sees a one-byte difference at the end of a multi-megabyte file', async () => {

@@ -1,0 +1,71 @@
+// Shared benchmark helpers: fixtures, timing over repeated runs, machine facts, markdown.
+import { $, fs, os, path } from 'zx';
+
+$.verbose = false;
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+export const TWINBUILD = path.join(ROOT, 'bin', 'twinbuild.js');
+export const SIX = 'environment,home,exec_path,timezone,locales,umask';
+
+const temps = [];
+export async function tempDir(prefix = 'tb-bench-') {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+export async function cleanup() {
+  for (const dir of temps.splice(0)) await fs.rm(dir, { recursive: true, force: true });
+}
+
+/** A package dir whose build is `sh build.sh` with this script. */
+export async function fixture(script) {
+  const dir = path.join(await tempDir(), 'pkg');
+  await fs.mkdirp(dir);
+  await fs.writeFile(path.join(dir, 'build.sh'), `set -eu\n${script}\n`);
+  return dir;
+}
+
+/** Runs `command` n times; every run must exit with `expectExit` or the figure is refused. */
+export async function timeRuns(label, n, command, expectExit = 0) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    const run = await command().nothrow();
+    const seconds = (performance.now() - started) / 1000;
+    if (run.exitCode !== expectExit) {
+      throw new Error(`${label}: run ${i + 1} exited ${run.exitCode}, expected ${expectExit}\n${run.stdout}\n${run.stderr}`.slice(0, 4000));
+    }
+    times.push(seconds);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { label, n, median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], runs: times };
+}
+
+export const twinbuild = (source, build, artifacts, ...extra) => () =>
+  $`node ${TWINBUILD} check ${source} --build ${build} --artifacts ${artifacts} --quiet --out ${path.join(os.tmpdir(), 'tb-bench-out')} ${extra}`;
+
+// reprotest's null virtual server builds in temp copies, one after the other.
+export const reprotest = (source, build, artifacts, vary) => () =>
+  $({ cwd: source })`reprotest --vary=${vary} --no-diffoscope -c ${build} . ${artifacts}`;
+
+export async function machineFacts() {
+  const cpu = (await fs.readFile('/proc/cpuinfo', 'utf8')).match(/model name\s*:\s*(.+)/)?.[1] ?? 'unknown';
+  const first = async (cmd) => (await cmd.nothrow()).stdout.split('\n')[0].trim();
+  return {
+    date: new Date().toISOString(),
+    cpu,
+    cores: os.availableParallelism(),
+    memory: `${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
+    kernel: os.release(),
+    node: process.version,
+    twinbuild: JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')).version,
+    reprotest: await first($`reprotest --version`),
+    sha256sum: await first($`sha256sum --version`),
+  };
+}
+
+export const fmt = (s) => `${s.toFixed(2)} s`;
+
+export function table(headers, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
