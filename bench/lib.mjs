@@ -2,6 +2,7 @@
 import { $, fs, os, path } from 'zx';
 
 $.verbose = false;
+$.quiet = true;
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 export const TWINBUILD = path.join(ROOT, 'bin', 'twinbuild.js');
 export const SIX = 'environment,home,exec_path,timezone,locales,umask';
@@ -24,20 +25,40 @@ export async function fixture(script) {
   return dir;
 }
 
+async function timeOnce(label, command, expectExit) {
+  const started = performance.now();
+  const run = await command().nothrow();
+  const seconds = (performance.now() - started) / 1000;
+  if (run.exitCode !== expectExit) {
+    throw new Error(`${label}: exited ${run.exitCode}, expected ${expectExit}\n${run.stdout}\n${run.stderr}`.slice(0, 4000));
+  }
+  return seconds;
+}
+
+const summary = (label, times) => {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { label, n: times.length, median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], runs: times };
+};
+
+/** Lets earlier benchmarks' writes reach the disk, so they do not slow this one. */
+export const settle = () => $`sync`;
+
 /** Runs `command` n times; every run must exit with `expectExit` or the figure is refused. */
 export async function timeRuns(label, n, command, expectExit = 0) {
+  await settle();
   const times = [];
+  for (let i = 0; i < n; i++) times.push(await timeOnce(label, command, expectExit));
+  return summary(label, times);
+}
+
+/** Alternates the commands run by run, so machine noise falls on all of them alike. */
+export async function timeInterleaved(n, commands, expectExit = 0) {
+  await settle();
+  const times = commands.map(() => []);
   for (let i = 0; i < n; i++) {
-    const started = performance.now();
-    const run = await command().nothrow();
-    const seconds = (performance.now() - started) / 1000;
-    if (run.exitCode !== expectExit) {
-      throw new Error(`${label}: run ${i + 1} exited ${run.exitCode}, expected ${expectExit}\n${run.stdout}\n${run.stderr}`.slice(0, 4000));
-    }
-    times.push(seconds);
+    for (const [j, [label, command]] of commands.entries()) times[j].push(await timeOnce(label, command, expectExit));
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  return { label, n, median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], runs: times };
+  return commands.map(([label], j) => summary(label, times[j]));
 }
 
 export const twinbuild = (source, build, artifacts, ...extra) => () =>
@@ -58,7 +79,8 @@ export async function machineFacts() {
     kernel: os.release(),
     node: process.version,
     twinbuild: JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')).version,
-    reprotest: await first($`reprotest --version`),
+    // reprotest has no --version; ask dpkg.
+    reprotest: `reprotest ${(await $`dpkg-query -W -f=${'${Version}'} reprotest`.nothrow()).stdout.trim() || '(not installed)'}`,
     sha256sum: await first($`sha256sum --version`),
   };
 }
