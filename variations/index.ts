@@ -8,6 +8,7 @@ import { domainHost } from './domain-host.js';
 import { environment } from './environment.js';
 import { execPath } from './exec-path.js';
 import { fileordering } from './fileordering.js';
+import { gecos } from './gecos.js';
 import { home } from './home.js';
 import { kernel } from './kernel.js';
 import { locales } from './locales.js';
@@ -39,6 +40,7 @@ export const REGISTRY: readonly Variation[] = Object.freeze([
   shell,
   buildJobs,
   niceness,
+  gecos,
 ]);
 
 export const VARIATION_NAMES: readonly string[] = REGISTRY.map((v) => v.name);

@@ -34,6 +34,7 @@ export const LEAKS: readonly { variation: string; artifact: string; script: stri
   { variation: 'shell', artifact: 'out/echo.txt', script: "echo 'a\\tb' > out/echo.txt" },
   { variation: 'build_jobs', artifact: 'out/jobs.txt', script: 'echo "$MAKEFLAGS" > out/jobs.txt' },
   { variation: 'niceness', artifact: 'out/nice.txt', script: 'nice > out/nice.txt' },
+  { variation: 'gecos', artifact: 'out/gecos.txt', script: 'getent passwd "$(id -u)" | cut -d: -f5 > out/gecos.txt' },
 ];
 
 describe('variations: each leak is caught by its own variation only', function () {

@@ -14,7 +14,7 @@ describe('twinbuild variations', function () {
   it('lists every variation with availability and the values for a seed, the same every time', async () => {
     const [a, b] = [await listing('4242'), await listing('4242')];
     expect(a.seed).to.equal(4242);
-    expect(a.variations).to.have.length(17);
+    expect(a.variations).to.have.length(18);
     expect(valuesOf(a.variations, SEEDED)).to.deep.equal(valuesOf(b.variations, SEEDED));
     expect(a.variations.find((r) => r.name === 'umask')?.values).to.deep.equal({ control: '0022', experiment: '0002' });
   });

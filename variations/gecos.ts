@@ -1,0 +1,37 @@
+import { addSetup, inNamespace, record, type BuildPlan } from './plan.js';
+import type { Variation } from './types.js';
+
+const PINNED = 'Twinbuild Build,,,';
+const VARIED = 'Second Builder,Room 2,+1 555 0100,';
+
+// Rewrites field 5 of one uid's line in a passwd file, in place; values travel as arguments.
+const SET_GECOS = ['/bin/sh', '-c', 'awk -F: -v OFS=: -v uid="$2" -v name="$3" \'$3 == uid { $5 = name } { print }\' "$1" > "$1.new" && mv "$1.new" "$1"', 'twinbuild-gecos'];
+
+/** The passwd copy this plan already binds over /etc/passwd (user_group's), if any. */
+const boundPasswd = (plan: BuildPlan) =>
+  plan.namespaceActions.find((a) => a.kind === 'bind' && a.target === '/etc/passwd') as { source: string } | undefined;
+
+// The build user's full name, changed in a passwd copy seen only inside the
+// build's mount namespace. Composes with user_group: when that already binds a
+// passwd copy, this edits the same copy (for the user the build runs as).
+export const gecos: Variation = {
+  name: 'gecos',
+  summary: "the build user's full name (beyond reprotest, as tests.reproducible-builds.org)",
+  control: `GECOS "${PINNED}"`,
+  experiment: `GECOS "${VARIED}"`,
+  needs: [{ kind: 'mount-namespace' }],
+  after: ['user_group'],
+  apply(plan, ctx, vary) {
+    const name = vary ? VARIED : PINNED;
+    const uid = plan.values['user_group']?.split(':')[0] ?? String(ctx.host.uid);
+    const existing = boundPasswd(plan);
+    const file = existing?.source ?? `${ctx.scratchDir}/passwd-gecos-${plan.side}`;
+    let next = plan;
+    if (!existing) {
+      next = addSetup(next, { description: 'copy /etc/passwd', argv: ['cp', '/etc/passwd', file] });
+      next = inNamespace(next, { kind: 'bind', source: file, target: '/etc/passwd' });
+    }
+    next = addSetup(next, { description: `set the full name of uid ${uid}`, argv: [...SET_GECOS, file, uid, name] });
+    return record(next, 'gecos', name);
+  },
+};
