@@ -9,6 +9,7 @@ import type { ArtifactResult, BuildResult, ErrorInfo, PackageResult, Verdict } f
 import { checkVariations, canUseMountNamespaces, type Availability } from './availability.js';
 import { ENTER_FAILED, fullCommand, runBuild, type Isolation } from './build.js';
 import { compareArtifacts } from './compare.js';
+import { explainDifferences } from './diffoscope.js';
 import { TwinbuildError } from './errors.js';
 import type { ProgressSink } from './events.js';
 import type { CheckOptions } from './options.js';
@@ -171,10 +172,19 @@ async function buildAndCompare(
 
   deps.progress({ kind: 'phase', phase: 'compare' });
   try {
-    const artifacts = await timed('compare', () =>
-      compareArtifacts({ control: workspace.sideDir('control'), experiment: workspace.sideDir('experiment') }, options.artifacts, options.jobs),
+    const dirs = { control: workspace.sideDir('control'), experiment: workspace.sideDir('experiment') };
+    const artifacts = await timed('compare', () => compareArtifacts(dirs, options.artifacts, options.jobs));
+    const verdict = verdictOf(artifacts);
+    if (verdict.verdict !== 'unreproducible' || !options.diffoscope.enabled) return { ...base, ...verdict, artifacts };
+    deps.progress({ kind: 'phase', phase: 'diffoscope' });
+    const diffs = await timed('diffoscope', () =>
+      explainDifferences(artifacts, { ...options.diffoscope, outDir: options.outDir, packageName: options.name, dirs, root: workspace.root, jobs: options.jobs, signal: deps.signal }, deps.runner),
     );
-    return { ...base, ...verdictOf(artifacts), artifacts };
+    if (deps.signal.aborted) throw new TwinbuildError('interrupted', 'interrupted');
+    const failed = diffs.filter((d) => d.status === 'error');
+    // Note: the bytes do differ, but a crashed explanation is an infrastructure error (exit 3).
+    const error = failed.length > 0 ? { code: 'diffoscope-failed', message: `${failed[0]!.artifact}: ${failed[0]!.message}` } : null;
+    return { ...base, verdict: error ? 'error' : 'unreproducible', error, artifacts, diffoscope: diffs };
   } catch (cause) {
     return { ...base, verdict: 'error', error: { code: 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
   }

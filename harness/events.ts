@@ -2,7 +2,7 @@
 import type { Side } from '../variations/plan.js';
 
 export type ProgressEvent =
-  | Readonly<{ kind: 'phase'; phase: 'prepare' | 'copy' | 'build' | 'compare' | 'cleanup' }>
+  | Readonly<{ kind: 'phase'; phase: 'prepare' | 'build' | 'compare' | 'diffoscope' | 'cleanup' }>
   | Readonly<{ kind: 'build-started'; side: Side }>
   | Readonly<{ kind: 'build-finished'; side: Side; ok: boolean; durationMs: number }>
   | Readonly<{ kind: 'note'; message: string }>;

@@ -19,6 +19,7 @@ export type CheckOptions = Readonly<{
   /** Extra variables for both sides. */
   env: Readonly<Record<string, string>>;
   isolation: IsolationChoice;
+  diffoscope: Readonly<{ enabled: boolean; timeoutMs: number; maxReportBytes: number; extraArgs: readonly string[] }>;
   keep: boolean;
   json: boolean;
   quiet: boolean;
@@ -63,4 +64,12 @@ export function packageNameOf(source: string): string {
 
 export const defaultJobs = () => Math.max(1, availableParallelism());
 
-export const freezeOptions = (options: CheckOptions): CheckOptions => Object.freeze({ ...options, artifacts: Object.freeze([...options.artifacts]), env: Object.freeze({ ...options.env }) });
+export const freezeOptions = (options: CheckOptions): CheckOptions =>
+  Object.freeze({
+    ...options,
+    artifacts: Object.freeze([...options.artifacts]),
+    env: Object.freeze({ ...options.env }),
+    diffoscope: Object.freeze({ ...options.diffoscope, extraArgs: Object.freeze([...options.diffoscope.extraArgs]) }),
+  });
+
+export const DEFAULT_DIFFOSCOPE = Object.freeze({ enabled: true, timeoutMs: 5 * 60_000, maxReportBytes: 20 * 1024 * 1024, extraArgs: Object.freeze([]) });

@@ -4,9 +4,10 @@ import type { ProgressEvent, ProgressSink } from '../harness/events.js';
 import type { PackageResult, RunResult } from './model.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const EXCERPT_LINES = 12;
 
 const FORMAT: { [K in ProgressEvent['kind']]: (event: Extract<ProgressEvent, { kind: K }>) => string } = {
-  phase: (e) => ({ prepare: 'checking variations and copying the source', copy: 'copying source', build: 'building', compare: 'comparing artifacts', cleanup: 'cleaning up' })[e.phase],
+  phase: (e) => ({ prepare: 'checking variations and copying the source', build: 'building', compare: 'comparing artifacts', diffoscope: 'explaining differences (diffoscope)', cleanup: 'cleaning up' })[e.phase],
   'build-started': (e) => `${e.side} build started`,
   'build-finished': (e) => `${e.side} build ${e.ok ? 'finished' : 'FAILED'} in ${seconds(e.durationMs)}`,
   note: (e) => e.message,
@@ -56,7 +57,15 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     lines.push(`reproducible: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical`);
   } else {
     lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} artifacts differ`);
-    for (const a of differing.slice(0, 20)) lines.push(`  ${a.status.padEnd(21)} ${a.path}`);
+    for (const a of differing.slice(0, 20)) {
+      lines.push(`  ${a.status.padEnd(21)} ${a.path}`);
+      const diff = pkg.diffoscope.find((d) => d.artifact === a.path);
+      if (!diff) continue;
+      const report = diff.html ?? diff.text;
+      if (report) lines.push(`    ${diff.tool === 'diffoscope' ? 'diffoscope' : 'diff'}: ${outDir}/${report}`);
+      if (diff.message) lines.push(`    note: ${diff.message}`);
+      lines.push(...diff.excerpt.split('\n').slice(0, EXCERPT_LINES).filter(Boolean).map((l) => `    │ ${l}`));
+    }
     if (differing.length > 20) lines.push(`  … and ${differing.length - 20} more (see results.json)`);
   }
   lines.push(`  varied: ${varied.join(', ') || 'nothing'}`);

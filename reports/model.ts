@@ -48,6 +48,21 @@ export type VariationResult = Readonly<{
 
 export type ErrorInfo = Readonly<{ code: string; message: string }>;
 
+/** What explains one differing artifact. Paths are relative to the output directory. */
+export type DiffResult = Readonly<{
+  artifact: string;
+  /** diffoscope, or the built-in text/hex comparison when diffoscope is absent. */
+  tool: 'diffoscope' | 'builtin';
+  /** error: diffoscope crashed, timed out or ran out of disk; never read as "same". */
+  status: 'differences' | 'no-differences' | 'error';
+  html: string | null;
+  text: string | null;
+  /** The start of the text report, bounded, for the console and JUnit. */
+  excerpt: string;
+  message: string | null;
+  log: string | null;
+}>;
+
 export type PackageResult = Readonly<{
   name: string;
   source: string;
@@ -65,7 +80,7 @@ export type PackageResult = Readonly<{
   artifacts: readonly ArtifactResult[];
   /** Filled by bisect (a later version); empty when not run. */
   culprits: readonly Readonly<{ variations: readonly string[]; artifacts: readonly string[] }>[];
-  diffoscope: readonly Readonly<{ artifact: string; html: string | null; text: string | null }>[];
+  diffoscope: readonly DiffResult[];
   timings: Readonly<Record<string, number>>;
 }>;
 

@@ -1,16 +1,18 @@
 // `twinbuild check`: flags → frozen options → engine → results.json → verdict.
 import { hostname, availableParallelism, release } from 'node:os';
-import { resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseVarySpecs } from '../../variations/spec.js';
 import { MAX_SEED, newSeed } from '../../variations/rng.js';
 import { SCHEMA, exitCodeFor, summarise, type RunResult } from '../../reports/model.js';
 import { writeResultsJson } from '../../reports/json.js';
+import { renderJunit } from '../../reports/junit.js';
 import { consoleProgress, formatVerdict } from '../../reports/console.js';
 import { runCheck } from '../check.js';
 import { usageError } from '../errors.js';
 import {
-  defaultJobs, freezeOptions, packageNameOf, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob,
+  DEFAULT_DIFFOSCOPE, defaultJobs, freezeOptions, packageNameOf, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob,
   type CheckOptions, type IsolationChoice,
 } from '../options.js';
 import { realProcesses } from '../process.js';
@@ -40,8 +42,10 @@ Options:
   --keep                 keep the temporary workspaces and print where they are
   --json                 print the result model (results.json) on stdout instead of the verdict
   --quiet                no progress; one line when reproducible
-  --no-bisect, --no-diffoscope
-                         accepted for scripts; this version runs neither
+  --no-diffoscope        only say which files differ, do not explain how
+  --diffoscope-timeout D per differing file (default 5m); a timeout is an error, never "same"
+  --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
+  --no-bisect            accepted for scripts; this version does not bisect yet
   -h, --help             this help
 
 Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error
@@ -64,6 +68,8 @@ const FLAGS = {
   quiet: { type: 'boolean' },
   'no-bisect': { type: 'boolean' },
   'no-diffoscope': { type: 'boolean' },
+  'diffoscope-timeout': { type: 'string' },
+  'diffoscope-arg': { type: 'string', multiple: true },
 } as const;
 
 export function parseCheckArgs(args: string[]): CheckOptions {
@@ -88,6 +94,12 @@ export function parseCheckArgs(args: string[]): CheckOptions {
     outDir: resolve(values.out ?? 'twinbuild-out'),
     env: Object.fromEntries((values.env ?? []).map(parseEnvAssignment)),
     isolation,
+    diffoscope: {
+      ...DEFAULT_DIFFOSCOPE,
+      enabled: !values['no-diffoscope'],
+      timeoutMs: values['diffoscope-timeout'] !== undefined ? parseDuration(values['diffoscope-timeout'], '--diffoscope-timeout') : DEFAULT_DIFFOSCOPE.timeoutMs,
+      extraArgs: values['diffoscope-arg'] ?? [],
+    },
     keep: values.keep ?? false,
     json: values.json ?? false,
     quiet: values.quiet ?? false,
@@ -126,6 +138,7 @@ export async function runCheckCommand(args: string[], signal: AbortSignal): Prom
     exitCode: exitCodeFor(packages),
   };
   await writeResultsJson(options.outDir, result);
+  await writeFile(join(options.outDir, 'junit.xml'), renderJunit(result, { outDirFromJobRoot: relative(process.cwd(), options.outDir) || '.' }));
   process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : formatVerdict(result, displayPath(options.outDir), options.quiet));
   return result.exitCode;
 }

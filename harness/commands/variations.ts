@@ -8,7 +8,7 @@ import { REGISTRY } from '../../variations/index.js';
 import { MAX_SEED, newSeed } from '../../variations/rng.js';
 import { parseVarySpecs } from '../../variations/spec.js';
 import { canUseMountNamespaces, checkVariations } from '../availability.js';
-import { freezeOptions, parsePositiveInt } from '../options.js';
+import { DEFAULT_DIFFOSCOPE, freezeOptions, parsePositiveInt } from '../options.js';
 import { planVariations } from '../planning.js';
 import { realProcesses } from '../process.js';
 
@@ -31,7 +31,7 @@ export async function runVariationsCommand(args: string[]): Promise<number> {
     const { availability, host } = await checkVariations(REGISTRY, realProcesses, join(root, 'scratch'), namespaces);
     const options = freezeOptions({
       source: '/src/example', name: 'example', build: 'make', artifacts: ['**'], vary: parseVarySpecs([]), seed, jobs: 1,
-      timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', keep: false, json: false, quiet: false,
+      timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, keep: false, json: false, quiet: false,
     });
     const workspace = {
       root,

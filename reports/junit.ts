@@ -1,0 +1,79 @@
+// junit.xml for GitLab's test report: a pure view of the result model.
+// <testsuites> → a <testsuite> per package → a <testcase> per artifact (name =
+// its path, unique within the suite) and per skipped variation; differences are
+// <failure>, build or infrastructure errors <error>, diffoscope pages attached.
+import junitReportBuilder, { type Builder } from 'junit-report-builder';
+import type { PackageResult, RunResult } from './model.js';
+
+// Note: a CommonJS package; at run time the default import is the builder itself,
+// while TypeScript (NodeNext) types it as the module object.
+const builder = junitReportBuilder as unknown as Builder;
+
+const MESSAGE_CHARS = 500;
+const CONTENT_CHARS = 8000;
+// GitLab refuses JUnit files over 30 MB; stay well under and say so when cut.
+const MAX_XML_CHARS = 25 * 1024 * 1024;
+
+/** Text safe inside XML 1.0 (attributes and CDATA): no forbidden characters, no "]]>", bounded. */
+export function xmlSafe(text: string, max: number): string {
+  const cleaned = text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
+    .replace(/]]>/g, ']]&gt;');
+  return cleaned.length > max ? `${cleaned.slice(0, max)}\n… (truncated by twinbuild: ${cleaned.length} characters in all)` : cleaned;
+}
+
+type JunitOptions = Readonly<{
+  /** The output directory as seen from the CI job's root, for [[ATTACHMENT|…]] paths. */
+  outDirFromJobRoot: string;
+  /** Leave out diffoscope excerpts and log tails (used when the file would be too big). */
+  brief?: boolean;
+}>;
+
+function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions): void {
+  const suite = suites.testSuite().name(pkg.name).time(Object.values(pkg.timings).reduce((a, b) => a + b, 0) / 1000);
+  const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
+  const culprits = pkg.culprits.map((c) => c.variations.join(' + ')).join('; ');
+
+  if (pkg.verdict === 'error') {
+    const tails = (['control', 'experiment'] as const)
+      .flatMap((side) => (pkg.builds[side]?.logTail.length ? [`--- last lines of the ${side} build log (${pkg.builds[side]!.log}) ---`, ...pkg.builds[side]!.logTail] : []))
+      .join('\n');
+    suite
+      .testCase()
+      .className(pkg.name)
+      .name('build and compare')
+      .error(xmlSafe(pkg.error?.message ?? 'error', MESSAGE_CHARS), pkg.error?.code ?? 'error', options.brief ? undefined : xmlSafe(tails, CONTENT_CHARS));
+  }
+  for (const artifact of pkg.artifacts) {
+    const testCase = suite.testCase().className(pkg.name).name(artifact.path).file(artifact.path).time(0);
+    if (artifact.status === 'identical') continue;
+    const diff = pkg.diffoscope.find((d) => d.artifact === artifact.path);
+    const message = `${artifact.status}: ${artifact.path}${culprits ? ` (caused by ${culprits})` : ''} — varied: ${varied.join(', ') || 'nothing'}`;
+    const details = [
+      `control:    ${artifact.sha256.control ?? artifact.linkTarget?.control ?? '(missing)'} (${artifact.size.control ?? '-'} bytes)`,
+      `experiment: ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? '(missing)'} (${artifact.size.experiment ?? '-'} bytes)`,
+      ...(diff?.message ? [`note: ${diff.message}`] : []),
+      ...(diff && !options.brief ? ['', diff.excerpt] : []),
+    ].join('\n');
+    testCase.failure(xmlSafe(message, MESSAGE_CHARS), artifact.status).stacktrace(xmlSafe(details, CONTENT_CHARS));
+    const page = diff?.html ?? diff?.text;
+    if (page) testCase.standardOutput(`[[ATTACHMENT|${options.outDirFromJobRoot}/${page}]]`);
+  }
+  for (const variation of pkg.variations.filter((v) => v.status === 'skipped')) {
+    suite
+      .testCase()
+      .className(pkg.name)
+      .name(`variation ${variation.name}`)
+      .skipped()
+      .standardOutput(xmlSafe(`skipped: ${variation.reason ?? 'unavailable'}`, MESSAGE_CHARS));
+  }
+}
+
+export function renderJunit(result: RunResult, options: JunitOptions): string {
+  const suites = builder.newBuilder().name('twinbuild');
+  for (const pkg of result.packages) addPackage(suites, pkg, options);
+  const xml = suites.build();
+  if (xml.length > MAX_XML_CHARS && !options.brief) return renderJunit(result, { ...options, brief: true });
+  return xml;
+}

@@ -1,0 +1,78 @@
+// junit.xml: well-formed for any input, and shaped as GitLab's parser reads it.
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { realProcesses } from '../../harness/process.js';
+import { renderJunit, xmlSafe } from '../../reports/junit.js';
+import type { RunResult } from '../../reports/model.js';
+import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, runCli, tempDir, toolFarm } from '../helpers.js';
+import { findOnPath } from '../../harness/availability.js';
+
+async function xpath(file: string, expression: string): Promise<string> {
+  return (await realProcesses.capture(['xmllint', '--xpath', expression, file])).stdout.trim();
+}
+
+describe('reports/junit', function () {
+  after(cleanupTemp);
+  before(async function () {
+    requireOrSkip(this, (await findOnPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
+  });
+
+  it('a difference: one failure testcase per differing artifact, with the diff and an attachment that exists', async () => {
+    const run = await check(join(EXAMPLES, 'leaks-date'));
+    expect(run.exitCode).to.equal(1);
+    const file = join(run.out, 'junit.xml');
+    expect((await realProcesses.capture(['xmllint', '--noout', file])).exitCode).to.equal(0);
+    expect(await xpath(file, 'string(/testsuites/testsuite/@name)')).to.equal('leaks-date');
+    expect(await xpath(file, 'count(//testcase)')).to.equal('2');
+    expect(await xpath(file, 'count(//testcase[failure])')).to.equal('1');
+    expect(await xpath(file, 'string(//testcase[failure]/@name)')).to.equal('out/VERSION');
+    expect(await xpath(file, 'string(//testcase[failure]/@classname)')).to.equal('leaks-date');
+    expect(await xpath(file, 'string(//testcase[failure]/failure)')).to.match(/built 20\d\d-/);
+    const attachment = /\[\[ATTACHMENT\|(.+?)\]\]/.exec(await xpath(file, 'string(//testcase[failure]/system-out)'))?.[1];
+    expect(attachment).to.be.a('string');
+    expect(existsSync(join(process.cwd(), attachment!)), `${attachment} relative to the job root`).to.equal(true);
+  });
+
+  it('a build failure is an <error> with the log tail', async () => {
+    const run = await check(await fixture('echo "compiler: bad <thing> & ]]> here"\nexit 2'));
+    expect(run.exitCode).to.equal(3);
+    const file = join(run.out, 'junit.xml');
+    expect((await realProcesses.capture(['xmllint', '--noout', file])).exitCode).to.equal(0);
+    expect(await xpath(file, 'string(//testcase/error/@type)')).to.equal('build-failed');
+    expect(await xpath(file, 'string(//testcase/error)')).to.include('compiler: bad <thing> &');
+  });
+
+  it('a skipped variation is a skipped testcase that says why', async () => {
+    const path = await toolFarm(['disorderfs']);
+    const run = await runCli(['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**'], { env: { PATH: path } });
+    expect(run.exitCode).to.equal(0);
+    const file = join(run.out, 'junit.xml');
+    expect(await xpath(file, 'count(//testcase[skipped])')).to.equal('1');
+    expect(await xpath(file, 'string(//testcase[skipped]/@name)')).to.equal('variation fileordering');
+    expect(await xpath(file, 'string(//testcase[skipped]/system-out)')).to.match(/disorderfs not found/);
+  });
+
+  it('stays well-formed with control characters, lone surrogates, "]]>" and huge logs', async () => {
+    const hostile = `a\u0000b\u0007c\u001b[31m ]]> <x>&amp; \uD800 tail ${'x'.repeat(50_000)}`;
+    const result = {
+      schema: 'twinbuild/results@1', tool: { name: 'twinbuild', version: '0' }, command: 'check', startedAt: '', finishedAt: '', seed: 1,
+      host: { hostname: 'h', platform: 'linux', arch: 'x64', kernel: 'k', cpus: 2, node: 'v20', uid: 0 },
+      packages: [{
+        name: 'p<"&>', source: '/s', verdict: 'error', error: { code: 'build-failed', message: hostile }, variations: [],
+        isolation: 'namespaces', buildPath: 'shared', culprits: [], diffoscope: [], timings: {}, artifacts: [],
+        builds: { control: { exitCode: 1, signal: null, timedOut: false, durationMs: 1, log: 'logs/c.log', logTail: [hostile], command: [], values: {} }, experiment: null },
+      }],
+      summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1 }, exitCode: 3,
+    } satisfies RunResult;
+    const file = join(await tempDir(), 'junit.xml');
+    const xml = renderJunit(result, { outDirFromJobRoot: 'out' });
+    await writeFile(file, xml);
+    const lint = await realProcesses.capture(['xmllint', '--noout', file]);
+    expect(lint.exitCode, lint.stderr).to.equal(0);
+    expect(xml.length).to.be.lessThan(20_000);
+    expect(xml).to.include('truncated by twinbuild');
+    expect(xmlSafe('ok ]]> ok', 100)).to.equal('ok ]]&gt; ok');
+  });
+});
