@@ -57,6 +57,7 @@ function verdictOf(artifacts: readonly ArtifactResult[]): { verdict: Verdict; er
 
 export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<PackageResult> {
   const timings: Record<string, number> = {};
+  const checkStarted = performance.now();
   const timed = async <T,>(phase: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -91,7 +92,7 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
       deps.progress({ kind: 'note', message: 'mount namespaces unavailable: building one side after the other at the same path' });
     }
     const plans = planVariations(options, prepared.availability, prepared.host, workspace);
-    return await buildAndCompare(options, deps, workspace, prepared.isolation, plans, prepared.availability, timed, timings);
+    return await buildAndCompare(options, deps, workspace, prepared.isolation, plans, prepared.availability, timed, timings, checkStarted);
   } finally {
     deps.progress({ kind: 'phase', phase: 'cleanup' });
     if (options.keep) deps.progress({ kind: 'note', message: `kept workspace: ${workspace.root}` });
@@ -112,15 +113,18 @@ async function buildAndCompare(
   availability: readonly Availability[],
   timed: <T>(phase: string, work: () => Promise<T>) => Promise<T>,
   timings: Record<string, number>,
+  checkStarted: number,
 ): Promise<PackageResult> {
 
   const logDir = join(options.outDir, 'logs', options.name);
   await mkdir(logDir, { recursive: true });
   const logFile = (side: Side) => join(logDir, `${side}.log`);
   deps.progress({ kind: 'phase', phase: 'build' });
+  const startMs: Partial<Record<Side, number>> = {};
   const runSide = async (side: Side) => {
     await writeFile(logFile(side), '');
     deps.progress({ kind: 'build-started', side });
+    startMs[side] = Math.round(performance.now() - checkStarted);
     const outcome = await runBuild({ plan: plans[side], workspace, isolation, logFile: logFile(side), timeoutMs: options.timeoutMs, signal: deps.signal }, deps.runner);
     deps.progress({ kind: 'build-finished', side, ok: outcome.exitCode === 0, durationMs: outcome.durationMs });
     return outcome;
@@ -144,6 +148,7 @@ async function buildAndCompare(
           exitCode: outcomes[side].exitCode,
           signal: outcomes[side].signal,
           timedOut: outcomes[side].timedOut,
+          startMs: startMs[side] ?? 0,
           durationMs: outcomes[side].durationMs,
           log: relative(options.outDir, logFile(side)),
           logTail: failures[i] ? await tail(logFile(side), LOG_TAIL_LINES) : [],

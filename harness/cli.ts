@@ -5,6 +5,7 @@ import { VERSION } from './paths.js';
 import { runCheckCommand, CHECK_HELP } from './commands/check.js';
 import { runVariationsCommand, VARIATIONS_HELP } from './commands/variations.js';
 import { DOCTOR_HELP, runDoctorCommand } from './commands/doctor.js';
+import { REPORT_HELP, runReportCommand } from './commands/report.js';
 
 
 const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
@@ -15,6 +16,7 @@ Commands:
   check [SOURCE]     build SOURCE twice (control and experiment, in parallel) and compare the artifacts
   variations         list the variations, what each changes, and whether this machine can apply it
   doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
+  report badge R --out F   an SVG badge from a results.json
 
 Run "twinbuild <command> --help" for a command's options.
 
@@ -27,6 +29,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   check: { help: CHECK_HELP, run: runCheckCommand },
   variations: { help: VARIATIONS_HELP, run: runVariationsCommand },
   doctor: { help: DOCTOR_HELP, run: runDoctorCommand },
+  report: { help: REPORT_HELP, run: runReportCommand },
 };
 
 function signalExitCode(signal: NodeJS.Signals): number {

@@ -1,9 +1,10 @@
 // Collects artifacts on both sides and compares them pair by pair, by relative
 // path: files by streaming SHA-256, symlinks by their target string (never followed).
-import { lstat, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import pLimit from 'p-limit';
+import picomatch from 'picomatch';
 import type { ArtifactResult } from '../reports/model.js';
 import { sha256File } from './hash.js';
 
@@ -12,8 +13,19 @@ type Entry = Readonly<{ kind: 'file'; size: number } | { kind: 'symlink'; target
 // lstat is cheap and I/O-bound: a fixed, generous bound is enough.
 const STAT_CONCURRENCY = 16;
 
+// Note: fast-glob's `**` never matches a name holding a newline (its regexes use
+// `.`), so such a file would silently go uncompared. They are found by walking the
+// tree and matched with the newline swapped for a character `.` does match.
+async function namesWithLineBreaks(dir: string, patterns: readonly string[]): Promise<string[]> {
+  const all = (await readdir(dir, { recursive: true })).filter((p) => /[\n\r]/.test(p));
+  if (all.length === 0) return [];
+  const matchers = patterns.map((p) => picomatch(p, { dot: true }));
+  return all.filter((rel) => matchers.some((m) => m(rel.replace(/[\n\r]/g, '\u0001'))));
+}
+
 export async function collectArtifacts(dir: string, patterns: readonly string[]): Promise<Map<string, Entry>> {
-  const paths = await fg([...patterns], { cwd: dir, dot: true, onlyFiles: false, followSymbolicLinks: false, unique: true });
+  const globbed = await fg([...patterns], { cwd: dir, dot: true, onlyFiles: false, followSymbolicLinks: false, unique: true });
+  const paths = [...new Set([...globbed, ...(await namesWithLineBreaks(dir, patterns))])];
   const limit = pLimit(STAT_CONCURRENCY);
   const entries = await Promise.all(
     paths.map((rel) =>

@@ -81,6 +81,6 @@ export function formatVerdict(result: RunResult, outDir: string, quiet: boolean)
     const described = describePackage(pkg, outDir);
     return quiet && pkg.verdict === 'reproducible' ? described.slice(0, 1) : described;
   });
-  if (!quiet || result.exitCode !== 0) lines.push(`  seed ${result.seed} · results: ${outDir}/results.json`);
+  if (!quiet || result.exitCode !== 0) lines.push(`  seed ${result.seed} · report: ${outDir}/index.html · results: ${outDir}/results.json`);
   return lines.join('\n') + '\n';
 }

@@ -25,6 +25,8 @@ export type BuildResult = Readonly<{
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** When the build started, in ms after the check started (for the timeline). */
+  startMs: number;
   durationMs: number;
   /** Log path relative to the output directory. */
   log: string;

@@ -8,6 +8,7 @@ import { MAX_SEED, newSeed } from '../../variations/rng.js';
 import { SCHEMA, exitCodeFor, summarise, type RunResult } from '../../reports/model.js';
 import { writeResultsJson } from '../../reports/json.js';
 import { renderJunit } from '../../reports/junit.js';
+import { renderHtml } from '../../reports/html.js';
 import { consoleProgress, formatVerdict } from '../../reports/console.js';
 import { runCheck } from '../check.js';
 import { usageError } from '../errors.js';
@@ -139,6 +140,7 @@ export async function runCheckCommand(args: string[], signal: AbortSignal): Prom
   };
   await writeResultsJson(options.outDir, result);
   await writeFile(join(options.outDir, 'junit.xml'), renderJunit(result, { outDirFromJobRoot: relative(process.cwd(), options.outDir) || '.' }));
+  await writeFile(join(options.outDir, 'index.html'), renderHtml(result));
   process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : formatVerdict(result, displayPath(options.outDir), options.quiet));
   return result.exitCode;
 }

@@ -50,6 +50,14 @@ describe('check: artifacts', function () {
     expect(differsRun.exitCode).to.equal(1);
   });
 
+  it('compares files whose names hold a newline (fast-glob alone would skip them)', async () => {
+    const source = await fixture('mkdir -p out/sub\necho same > out/plain\necho "$HOME" > "out/sub/new\nline"');
+    const run = await check(source, '--vary=-all,+home', '--no-diffoscope');
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+    const artifacts = (await run.results()).packages[0]!.artifacts;
+    expect(artifacts.map((a) => [a.path, a.status])).to.deep.equal([['out/plain', 'identical'], ['out/sub/new\nline', 'differs']]);
+  });
+
   it('hashes by streaming and agrees with a one-shot hash', async () => {
     const dir = await tempDir();
     const data = Buffer.alloc(3 * 1024 * 1024 + 17, 7);

@@ -62,7 +62,7 @@ describe('reports/junit', function () {
       packages: [{
         name: 'p<"&>', source: '/s', verdict: 'error', error: { code: 'build-failed', message: hostile }, variations: [],
         isolation: 'namespaces', buildPath: 'shared', culprits: [], diffoscope: [], timings: {}, artifacts: [],
-        builds: { control: { exitCode: 1, signal: null, timedOut: false, durationMs: 1, log: 'logs/c.log', logTail: [hostile], command: [], values: {} }, experiment: null },
+        builds: { control: { exitCode: 1, signal: null, timedOut: false, startMs: 0, durationMs: 1, log: 'logs/c.log', logTail: [hostile], command: [], values: {} }, experiment: null },
       }],
       summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1 }, exitCode: 3,
     } satisfies RunResult;

@@ -1,0 +1,95 @@
+// index.html: one self-contained page (inline CSS, no JS needed, no network) for a
+// check or a sweep. A pure view of the result model; every outside string is escaped.
+import { renderBadge } from './badge.js';
+import { anchorId, escapeHtml as e, pathHref } from './escape.js';
+import type { PackageResult, RunResult } from './model.js';
+import { renderTimeline } from './timeline.js';
+
+const STYLE = `
+body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em;color:#222}
+h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em}
+table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td code{overflow-wrap:anywhere}
+code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space:pre-wrap}
+.verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}
+.status-identical{color:#2e7d32}.status-differs,.status-missing-in-control,.status-missing-in-experiment{color:#c62828;font-weight:600}
+.skipped{color:#8a6d00}.muted{color:#777}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
+#f-reproducible:checked~main .pkg:not(.v-reproducible),#f-unreproducible:checked~main .pkg:not(.v-unreproducible),#f-error:checked~main .pkg:not(.v-error){display:none}
+`;
+
+const short = (hash: string | null) => (hash ? `<code title="${e(hash)}">${e(hash.slice(0, 16))}…</code>` : '<span class="muted">—</span>');
+const size = (bytes: number | null) => (bytes === null ? '—' : `${bytes.toLocaleString('en')} B`);
+
+function artifactRows(pkg: PackageResult): string {
+  return pkg.artifacts
+    .map((a) => {
+      const diff = pkg.diffoscope.find((d) => d.artifact === a.path);
+      const page = diff?.html ?? diff?.text;
+      const link = page ? `<a href="${e(pathHref(page))}">${diff?.tool === 'diffoscope' ? 'diffoscope' : 'diff'}</a>` : '';
+      const note = diff?.message ? `<div class="muted">${e(diff.message)}</div>` : '';
+      return `<tr><td><code>${e(a.path)}</code></td><td class="status-${a.status}">${a.status}</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td><td>${short(a.sha256.control ?? a.linkTarget?.control ?? null)}<br>${short(a.sha256.experiment ?? a.linkTarget?.experiment ?? null)}</td><td>${link}${note}</td></tr>`;
+    })
+    .join('\n');
+}
+
+function variationRows(pkg: PackageResult): string {
+  return pkg.variations
+    .map((v) => {
+      const control = pkg.builds.control?.values[v.name] ?? '';
+      const experiment = pkg.builds.experiment?.values[v.name] ?? '';
+      const status = v.status === 'skipped' ? `<span class="skipped">skipped</span>` : v.status;
+      return `<tr><td>${e(v.name)}</td><td>${status}${v.requested ? ' (requested)' : ''}</td><td><code>${e(control)}</code></td><td><code>${e(experiment)}</code></td><td>${e(v.reason ?? v.note ?? '')}</td></tr>`;
+    })
+    .join('\n');
+}
+
+function packageSection(pkg: PackageResult): string {
+  const logs = (['control', 'experiment'] as const)
+    .filter((side) => pkg.builds[side]?.logTail.length)
+    .map((side) => `<h3>Last lines of the ${side} build log</h3><p><a href="${e(pathHref(pkg.builds[side]!.log))}">${e(pkg.builds[side]!.log)}</a></p><pre>${e(pkg.builds[side]!.logTail.join('\n'))}</pre>`)
+    .join('\n');
+  const culprits = pkg.culprits.length
+    ? `<h3>Culprits</h3><ul>${pkg.culprits.map((c) => `<li>${e(c.variations.join(' + '))}: ${c.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}</li>`).join('')}</ul>`
+    : '';
+  return `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
+<h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${pkg.verdict}</span></h2>
+<p class="muted">source <code>${e(pkg.source)}</code> · builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'} · build path ${pkg.buildPath}</p>
+${pkg.error ? `<p class="verdict-error"><strong>${e(pkg.error.code)}</strong>: ${e(pkg.error.message)}</p>` : ''}
+${culprits}
+<h3>Artifacts (${pkg.artifacts.length})</h3>
+<table><thead><tr><th>path</th><th>status</th><th>size control / experiment</th><th>sha256 control / experiment</th><th>explanation</th></tr></thead><tbody>
+${artifactRows(pkg)}
+</tbody></table>
+<h3>Variations</h3>
+<table><thead><tr><th>variation</th><th>status</th><th>control</th><th>experiment</th><th>reason / note</th></tr></thead><tbody>
+${variationRows(pkg)}
+</tbody></table>
+<h3>Timeline</h3>
+${renderTimeline(pkg)}
+${logs}
+</section>`;
+}
+
+export function renderHtml(result: RunResult): string {
+  const { summary } = result;
+  const rows = result.packages
+    .map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}</a></td><td class="verdict-${p.verdict}">${p.verdict}</td><td>${p.artifacts.filter((a) => a.status !== 'identical').length} of ${p.artifacts.length}</td></tr>`)
+    .join('\n');
+  const filter = (id: string, label: string, count: number, checked = false) =>
+    `<input type="radio" name="verdict" id="f-${id}"${checked ? ' checked' : ''}><label for="f-${id}">${label} (${count})</label>`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>twinbuild: ${summary.reproducible}/${summary.total} reproducible</title><style>${STYLE}</style></head>
+<body>
+<header><h1>twinbuild report</h1>${renderBadge(result)}
+<p>${summary.total} package${summary.total === 1 ? '' : 's'}: <span class="verdict-reproducible">${summary.reproducible} reproducible</span>, <span class="verdict-unreproducible">${summary.unreproducible} unreproducible</span>, <span class="verdict-error">${summary.error} error</span> · exit code ${result.exitCode}</p>
+<p class="muted">twinbuild ${e(result.tool.version)} · ${e(result.command)} · seed <code>${result.seed}</code> (replay with --seed ${result.seed}) · ${e(result.startedAt)} → ${e(result.finishedAt)} · ${e(result.host.hostname)}, ${e(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
+<div class="filters">${filter('all', 'all', summary.total, true)}${filter('reproducible', 'reproducible', summary.reproducible)}${filter('unreproducible', 'unreproducible', summary.unreproducible)}${filter('error', 'error', summary.error)}
+<main>
+<table><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+${result.packages.map(packageSection).join('\n')}
+</main></div>
+</body></html>
+`;
+}
