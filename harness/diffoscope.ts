@@ -1,7 +1,7 @@
 // Explains each differing artifact pair: diffoscope (HTML for the page, text for the
 // console and JUnit), in parallel under p-limit with a per-file timeout; a built-in
 // text diff or hex summary when diffoscope is absent. Never turns a failure into "same".
-import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import pLimit from 'p-limit';
@@ -23,6 +23,12 @@ export type DiffOptions = Readonly<{
 }>;
 
 const EXCERPT_CHARS = 4000;
+const LOW_DISK_BYTES = 16 * 1024 * 1024;
+
+const freeBytes = async (dir: string) => {
+  const [out, tmp] = await Promise.all([statfs(dir), statfs(process.env['TMPDIR'] ?? '/tmp')].map((p) => p.then((s) => s.bavail * s.bsize).catch(() => Infinity)));
+  return Math.min(out ?? Infinity, tmp ?? Infinity);
+};
 const BUILTIN_MAX_BYTES = 1 << 20;
 
 const excerptOf = (text: string) => (text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}\n… (truncated, ${text.length} characters in all)` : text);
@@ -46,7 +52,9 @@ async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, run
   const common = { artifact: artifact.path, tool: 'diffoscope' as const, log };
   if (outcome.timedOut) return { ...common, status: 'error', html: null, text: null, excerpt: '', message: `diffoscope timed out after ${Math.round(options.timeoutMs / 1000)}s` };
   // Note: diffoscope also exits 1 when it runs out of disk; that is an error, not a diff.
-  if (/No space left on device|ENOSPC/.test(logText)) return { ...common, status: 'error', html: null, text: null, excerpt: '', message: 'diffoscope ran out of disk space' };
+  if (/No space left on device|ENOSPC/.test(logText) || (outcome.exitCode === 1 && (await freeBytes(options.outDir)) < LOW_DISK_BYTES)) {
+    return { ...common, status: 'error', html: null, text: null, excerpt: '', message: 'diffoscope ran out of disk space' };
+  }
   if (outcome.exitCode === 1) return { ...common, status: 'differences', html, text, excerpt: excerptOf(report), message: null };
   if (outcome.exitCode === 0) {
     return { ...common, status: 'no-differences', html: null, text: null, excerpt: '', message: 'diffoscope saw no difference although the bytes differ (it ignores some metadata)' };

@@ -57,6 +57,9 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     lines.push(`reproducible: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical`);
   } else {
     lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} artifacts differ`);
+    if (pkg.culprits.length > 0) {
+      lines.push(`  caused by ${pkg.culprits.map((c) => `${c.variations.join(' + ')} (changes ${c.artifacts.join(', ')})`).join('; ')}`);
+    }
     for (const a of differing.slice(0, 20)) {
       lines.push(`  ${a.status.padEnd(21)} ${a.path}`);
       const diff = pkg.diffoscope.find((d) => d.artifact === a.path);

@@ -1,11 +1,12 @@
 // index.html in real headless Chromium: what a person sees, links that work, and
 // hostile file names shown as text with no script run.
 import { expect } from 'chai';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { findOnPath } from '../../harness/availability.js';
+import { renderHtml } from '../../reports/html.js';
 import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, REPO_ROOT } from '../helpers.js';
 
 // The first one's "/" makes a directory: the artifact path is still exactly that string.
@@ -43,6 +44,20 @@ describe('reports/html in Chromium', function () {
     await page.waitForLoadState();
     expect(page.url()).to.match(/diffoscope\/leaks-date\/out\/VERSION\.html$/);
     expect(await page.content()).to.include('experiment/leaks-date/out/VERSION');
+    await page.close();
+  });
+
+  it('shows the culprit variations a model names (bisect fills them in)', async () => {
+    const run = await check(join(EXAMPLES, 'leaks-date'), '--no-diffoscope');
+    const result = await run.results();
+    const pkg = result.packages[0]!;
+    const withCulprit = { ...result, packages: [{ ...pkg, culprits: [{ variations: ['time'], artifacts: ['out/VERSION'] }] }] };
+    const file = join(run.out, 'culprit.html');
+    await writeFile(file, renderHtml(withCulprit));
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(file).href);
+    expect(await page.locator('section.pkg h3', { hasText: 'Culprits' }).count()).to.equal(1);
+    expect(await page.locator('section.pkg ul li').first().innerText()).to.equal('time: out/VERSION');
     await page.close();
   });
 
