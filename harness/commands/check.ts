@@ -23,8 +23,10 @@ import { VERSION } from '../paths.js';
 export const CHECK_HELP = `Usage: twinbuild check [SOURCE=.] --build CMD --artifacts GLOB [options]
 
 Copies SOURCE twice, builds the control and the experiment at the same time
-(the experiment with its environment varied), and compares every artifact byte
-for byte. SOURCE itself is never written to.
+(the experiment with its environment varied), compares every artifact byte for
+byte and runs diffoscope on the ones that differ. SOURCE itself is never written
+to. Writes OUT/results.json, OUT/junit.xml (GitLab), OUT/index.html,
+OUT/diffoscope/ and OUT/logs/.
 
 Options:
   --build CMD            shell command that builds the package (run with /bin/sh -c)
@@ -37,7 +39,7 @@ Options:
   --env NAME=VALUE       set a variable for both builds (repeatable)
   --timeout DURATION     per build, e.g. 30m, 90s (default 30m); kills the whole process tree
   --jobs N               artifact pairs hashed at once (default: CPU count, at least 8)
-  --out DIR              where results.json and logs/ go (default twinbuild-out)
+  --out DIR              where the reports and logs go (default twinbuild-out)
   --isolation MODE       auto | namespaces | sequential (default auto): how both builds get
                            the same path — private mount namespaces in parallel, or one after the other
   --keep                 keep the temporary workspaces and print where they are
