@@ -55,7 +55,7 @@ ${table(
     [
       [o.what, `${fmt(o.tb.median)} (${fmt(o.tb.min)})`, `${fmt(o.rp.median)} (${fmt(o.rp.min)})`, o.ratio.toFixed(2), o.goal, yes(o.met)],
       [`${p.what}, six variations`, `${fmt(p.tb.median)} (${fmt(p.tb.min)})`, `${fmt(p.rp.median)} (${fmt(p.rp.min)})`, p.ratio.toFixed(2), '≤ 2.3 s', yes(p.tb.median <= 2.3)],
-      [`${p.what}, \`+all\` (17 variations)`, `${fmt(p.tbAll.median)} (${fmt(p.tbAll.min)})`, '—', '—', '≤ 2.4 s', yes(p.tbAll.median <= 2.4)],
+      [`${p.what}, \`+all\` (every available variation)`, `${fmt(p.tbAll.median)} (${fmt(p.tbAll.min)})`, '—', '—', '≤ 2.4 s', yes(p.tbAll.median <= 2.4)],
       [m.what, `${fmt(m.tb.median)} (${fmt(m.tb.min)})`, `${fmt(m.rp.median)} (${fmt(m.rp.min)})`, m.ratio.toFixed(2), m.goal, yes(m.met)],
     ],
   )}

@@ -77,14 +77,18 @@ export async function hostFacts(): Promise<HostFacts> {
   const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
   const allowed = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1];
   const cpuList = allowed ? parseCpuList(allowed) : Array.from({ length: availableParallelism() }, (_, i) => i);
+  const uid = process.getuid?.() ?? 0;
+  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
+  const gecos = passwd.split('\n').map((l) => l.split(':')).find((f) => f[2] === String(uid))?.[4] ?? '';
   return {
     machine: machine(),
     cpuList,
     shPath: await realOr('/bin/sh'),
     dashPath: await realOr('/bin/dash'),
     bashPath: await realOr('/bin/bash'),
-    uid: process.getuid?.() ?? 0,
+    uid,
     gid: process.getgid?.() ?? 0,
+    gecos,
   };
 }
 

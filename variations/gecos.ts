@@ -1,7 +1,6 @@
 import { addSetup, inNamespace, record, type BuildPlan } from './plan.js';
 import type { Variation } from './types.js';
 
-const PINNED = 'Twinbuild Build,,,';
 const VARIED = 'Second Builder,Room 2,+1 555 0100,';
 
 // Rewrites field 5 of one uid's line in a passwd file, in place; values travel as arguments.
@@ -12,17 +11,19 @@ const boundPasswd = (plan: BuildPlan) =>
   plan.namespaceActions.find((a) => a.kind === 'bind' && a.target === '/etc/passwd') as { source: string } | undefined;
 
 // The build user's full name, changed in a passwd copy seen only inside the
-// build's mount namespace. Composes with user_group: when that already binds a
-// passwd copy, this edits the same copy (for the user the build runs as).
+// experiment's mount namespace. Pinned, nothing needs doing: both sides see the
+// full name of the user running twinbuild (user_group gives its user that name too).
+// Composes with user_group: when that already binds a passwd copy, this edits it.
 export const gecos: Variation = {
   name: 'gecos',
   summary: "the build user's full name (beyond reprotest, as tests.reproducible-builds.org)",
-  control: `GECOS "${PINNED}"`,
+  control: "the full name of the user running twinbuild",
   experiment: `GECOS "${VARIED}"`,
   needs: [{ kind: 'mount-namespace' }],
   after: ['user_group'],
   apply(plan, ctx, vary) {
-    const name = vary ? VARIED : PINNED;
+    if (!vary) return record(plan, 'gecos', ctx.host.gecos);
+    const name = VARIED;
     const uid = plan.values['user_group']?.split(':')[0] ?? String(ctx.host.uid);
     const existing = boundPasswd(plan);
     const file = existing?.source ?? `${ctx.scratchDir}/passwd-gecos-${plan.side}`;

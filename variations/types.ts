@@ -30,6 +30,8 @@ export type HostFacts = Readonly<{
   bashPath: string;
   uid: number;
   gid: number;
+  /** The full name (passwd field 5) of the user running twinbuild. */
+  gecos: string;
 }>;
 
 export type VaryContext = Readonly<{

@@ -24,7 +24,8 @@ export const userGroup: Variation = {
     const id = ctx.rng.int(20_000, 29_999);
     const passwd = `${ctx.scratchDir}/passwd-${plan.side}`;
     const group = `${ctx.scratchDir}/group-${plan.side}`;
-    let next = copyWithLine(plan, '/etc/passwd', passwd, `${USER}:x:${id}:${id}:Twinbuild Second Build,,,:${plan.buildDir}:/bin/sh`);
+    // Note: the same full name as the control's user, so only gecos varies it.
+    let next = copyWithLine(plan, '/etc/passwd', passwd, `${USER}:x:${id}:${id}:${ctx.host.gecos.replace(/[:\n]/g, ' ')}:${plan.buildDir}:/bin/sh`);
     next = copyWithLine(next, '/etc/group', group, `${USER}:x:${id}:`);
     next = addSetup(next, { description: `give the experiment's copy to ${id}:${id}`, argv: ['chown', '-R', `${id}:${id}`, ctx.sideDir] });
     next = inNamespace(next, { kind: 'bind', source: passwd, target: '/etc/passwd' });
