@@ -99,7 +99,7 @@ async function checkNeed(need: Need, { runner, scratchDir, namespaces, host }: N
     case 'tool':
       return (await findOnPath(need.name)) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
     case 'root':
-      return process.getuid?.() === 0 ? { ok: true } : { ok: false, reason: 'needs root' };
+      return host.uid === 0 ? { ok: true } : { ok: false, reason: 'needs root' };
     case 'fuse':
       return existsSync('/dev/fuse') ? { ok: true } : { ok: false, reason: 'no /dev/fuse' };
     case 'cpus':

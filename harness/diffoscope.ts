@@ -1,13 +1,15 @@
 // Explains each differing artifact pair: diffoscope (HTML for the page, text for the
 // console and JUnit), in parallel under p-limit with a per-file timeout; a built-in
 // text diff or hex summary when diffoscope is absent. Never turns a failure into "same".
-import { mkdir, open, readFile, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import pLimit from 'p-limit';
 import type { ArtifactResult, DiffResult } from '../reports/model.js';
 import { findOnPath } from './availability.js';
 import type { ProcessRunner } from './process.js';
+import { freeBytes } from './workspace.js';
 
 export type DiffOptions = Readonly<{
   outDir: string;
@@ -25,9 +27,10 @@ export type DiffOptions = Readonly<{
 const EXCERPT_CHARS = 4000;
 const LOW_DISK_BYTES = 16 * 1024 * 1024;
 
-const freeBytes = async (dir: string) => {
-  const [out, tmp] = await Promise.all([statfs(dir), statfs(process.env['TMPDIR'] ?? '/tmp')].map((p) => p.then((s) => s.bavail * s.bsize).catch(() => Infinity)));
-  return Math.min(out ?? Infinity, tmp ?? Infinity);
+// Note: an unreadable filesystem counts as not low, so only a real shortage turns a diff into an error.
+const lowOnDisk = async (dir: string) => {
+  const free = await Promise.all([dir, tmpdir()].map(async (d) => (await freeBytes(d)) ?? Infinity));
+  return Math.min(...free) < LOW_DISK_BYTES;
 };
 const BUILTIN_MAX_BYTES = 1 << 20;
 
@@ -52,7 +55,7 @@ async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, run
   const common = { artifact: artifact.path, tool: 'diffoscope' as const, log };
   if (outcome.timedOut) return { ...common, status: 'error', html: null, text: null, excerpt: '', message: `diffoscope timed out after ${Math.round(options.timeoutMs / 1000)}s` };
   // Note: diffoscope also exits 1 when it runs out of disk; that is an error, not a diff.
-  if (/No space left on device|ENOSPC/.test(logText) || (outcome.exitCode === 1 && (await freeBytes(options.outDir)) < LOW_DISK_BYTES)) {
+  if (/No space left on device|ENOSPC/.test(logText) || (outcome.exitCode === 1 && (await lowOnDisk(options.outDir)))) {
     return { ...common, status: 'error', html: null, text: null, excerpt: '', message: 'diffoscope ran out of disk space' };
   }
   if (outcome.exitCode === 1) return { ...common, status: 'differences', html, text, excerpt: excerptOf(report), message: null };

@@ -136,7 +136,7 @@ async function capture(
 async function passthrough(argv: readonly string[], env?: Record<string, string>): Promise<number | null> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty argv');
-  const result = await execa(file, args, { reject: false, stdin: 'ignore', stdout: ['inherit'] as unknown as 'inherit', stderr: 'inherit', ...(env ? { env } : {}) });
+  const result = await execa(file, args, { reject: false, stdin: 'ignore', stdout: 'inherit', stderr: 'inherit', ...(env ? { env } : {}) });
   return result.exitCode ?? null;
 }
 

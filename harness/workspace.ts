@@ -1,7 +1,7 @@
 // Twinbuild's own temp root: every copy, mount point and scratch file lives
 // under it, and it is removed on every exit path (unless --keep).
 import { constants } from 'node:fs';
-import { access, chmod, cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { access, chmod, cp, mkdir, mkdtemp, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Side } from '../variations/plan.js';
@@ -95,3 +95,7 @@ export async function removeWorkspace(ws: Workspace, unmount: (point: string) =>
   }
   await rm(ws.root, { recursive: true, force: true, maxRetries: 3 });
 }
+
+/** Bytes free for an unprivileged writer on the filesystem holding `dir`; undefined when it cannot be read. */
+export const freeBytes = (dir: string): Promise<number | undefined> =>
+  statfs(dir).then((s) => s.bavail * s.bsize).catch(() => undefined);

@@ -1,5 +1,4 @@
 // `twinbuild doctor`: what this machine can vary, and what is missing to vary more.
-import { statfs } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import type { Need } from '../../variations/types.js';
 import { canUseMountNamespaces, checkVariations, findOnPath } from '../availability.js';
 import { EXIT } from '../errors.js';
 import { realProcesses } from '../process.js';
+import { freeBytes } from '../workspace.js';
 
 export const DOCTOR_HELP = `Usage: twinbuild doctor [--install]
 
@@ -41,7 +41,7 @@ export async function runDoctorCommand(args: string[]): Promise<number> {
     lines.push(`  ${path ? 'ok     ' : 'MISSING'} ${tool.name.padEnd(12)} ${path ?? `(Debian package ${tool.pkg})`}`);
   }
   const namespaces = await canUseMountNamespaces(realProcesses);
-  const free = await statfs(tmpdir()).then((s) => s.bavail * s.bsize).catch(() => 0);
+  const free = (await freeBytes(tmpdir())) ?? 0;
   const root = process.getuid?.() === 0;
   lines.push('machine:');
   lines.push(`  ${root ? 'ok     ' : 'no     '} root (needed by user_group, fileordering)`);

@@ -1,8 +1,5 @@
 // `twinbuild variations`: the registry as a table, with this machine's
 // availability and the concrete values each side would get for a seed.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REGISTRY } from '../../variations/index.js';
 import { MAX_SEED, newSeed } from '../../variations/rng.js';
@@ -11,6 +8,7 @@ import { canUseMountNamespaces, checkVariations } from '../availability.js';
 import { DEFAULT_DIFFOSCOPE, freezeOptions, parsePositiveInt } from '../options.js';
 import { planVariations } from '../planning.js';
 import { realProcesses } from '../process.js';
+import { createWorkspace, removeWorkspace } from '../workspace.js';
 
 export const VARIATIONS_HELP = `Usage: twinbuild variations [--seed N] [--json]
 
@@ -25,21 +23,14 @@ this machine can apply it, and why not.
 export async function runVariationsCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, seed: { type: 'string' } }, strict: true });
   const seed = values.seed !== undefined ? parsePositiveInt(values.seed, '--seed', MAX_SEED) : newSeed();
-  const root = await mkdtemp(join(tmpdir(), 'twinbuild-'));
+  const workspace = await createWorkspace('example');
   try {
     const namespaces = await canUseMountNamespaces(realProcesses);
-    const { availability, host } = await checkVariations(REGISTRY, realProcesses, join(root, 'scratch'), namespaces);
+    const { availability, host } = await checkVariations(REGISTRY, realProcesses, workspace.scratchDir, namespaces);
     const options = freezeOptions({
       source: '/src/example', name: 'example', build: 'make', artifacts: ['**'], vary: parseVarySpecs([]), seed, jobs: 1,
       timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, keep: false, json: false, quiet: false,
     });
-    const workspace = {
-      root,
-      sideDir: (side: string) => join(root, side, 'example'),
-      buildDir: join(root, 'build', 'example'),
-      altBuildDir: join(root, 'build-path-varied', 'second-build', 'example'),
-      scratchDir: join(root, 'scratch'),
-    };
     const plans = planVariations(options, availability, host, workspace);
     const rows = REGISTRY.map((v, i) => ({
       name: v.name,
@@ -69,6 +60,7 @@ export async function runVariationsCommand(args: string[]): Promise<number> {
     process.stdout.write(`(values for seed ${seed}; paths are examples: a check puts them under its own temp root)\n`);
     return 0;
   } finally {
-    await rm(root, { recursive: true, force: true });
+    // Nothing is mounted here: no build runs, so there is nothing to unmount.
+    await removeWorkspace(workspace, async () => {});
   }
 }
