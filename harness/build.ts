@@ -2,7 +2,8 @@
 // and uts namespaces where harness/enter.sh mounts its copy there (both sides at
 // once), or, where namespaces are not allowed, by renaming its copy into place
 // (one side at a time).
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import type { ErrorInfo } from '../reports/model.js';
 import { dirname } from 'node:path';
 import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../variations/plan.js';
 import type { ProcessRunner, RunOutcome } from './process.js';
@@ -93,3 +94,25 @@ export async function runBuild(request: BuildRequest, runner: ProcessRunner): Pr
     await runSteps(plan.cleanup, request, runner);
   }
 }
+
+export const LOG_TAIL_LINES = 20;
+
+export async function tail(path: string, lines: number): Promise<string[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.replace(/\n$/, '').split('\n').slice(-lines);
+}
+
+export async function buildFailure(side: string, outcome: RunOutcome, timeoutMs: number, log: string): Promise<ErrorInfo | null> {
+  if (outcome.interrupted) return { code: 'interrupted', message: `${side} build interrupted` };
+  if (outcome.timedOut) return { code: 'build-timeout', message: `${side} build timed out after ${Math.round(timeoutMs / 1000)}s (whole process tree killed)` };
+  if (outcome.spawnError) return { code: 'build-failed', message: `${side} build could not start: ${outcome.spawnError}` };
+  if (outcome.exitCode === ENTER_FAILED) {
+    const setup = (await tail(log, 200)).filter((l) => l.startsWith('twinbuild-enter:')).pop();
+    if (setup) return { code: 'setup-failed', message: `could not set up the ${side} build: ${setup.replace('twinbuild-enter: ', '')}` };
+  }
+  if (outcome.exitCode !== 0) {
+    return { code: 'build-failed', message: `${side} build failed (${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`})` };
+  }
+  return null;
+}
+

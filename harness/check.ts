@@ -4,10 +4,11 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { REGISTRY } from '../variations/index.js';
-import type { BuildPlan, Side } from '../variations/plan.js';
-import type { ArtifactResult, BuildResult, ErrorInfo, PackageResult, Verdict } from '../reports/model.js';
+import type { Side } from '../variations/plan.js';
+import { BISECT_NOT_RUN, type ArtifactResult, type BuildResult, type ErrorInfo, type PackageResult, type Verdict } from '../reports/model.js';
 import { checkVariations, canUseMountNamespaces, type Availability } from './availability.js';
-import { ENTER_FAILED, fullCommand, runBuild, type Isolation } from './build.js';
+import { LOG_TAIL_LINES, buildFailure, fullCommand, runBuild, tail, type Isolation } from './build.js';
+import { runBisect, type Explain } from './bisect-run.js';
 import { compareArtifacts } from './compare.js';
 import { explainDifferences } from './diffoscope.js';
 import { TwinbuildError } from './errors.js';
@@ -15,16 +16,9 @@ import type { ProgressSink } from './events.js';
 import type { CheckOptions } from './options.js';
 import type { ProcessRunner, RunOutcome } from './process.js';
 import { assertReadableSource, copySource, createWorkspace, removeWorkspace, type Workspace } from './workspace.js';
-import { planVariations, variationResults } from './planning.js';
+import { createPlanner, variationResults, type Planner } from './planning.js';
 
 export type CheckDeps = Readonly<{ runner: ProcessRunner; signal: AbortSignal; progress: ProgressSink }>;
-
-const LOG_TAIL_LINES = 20;
-
-async function tail(path: string, lines: number): Promise<string[]> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text.replace(/\n$/, '').split('\n').slice(-lines);
-}
 
 async function chooseIsolation(options: CheckOptions, runner: ProcessRunner): Promise<Isolation> {
   if (options.isolation === 'sequential') return 'sequential';
@@ -33,20 +27,6 @@ async function chooseIsolation(options: CheckOptions, runner: ProcessRunner): Pr
     throw new TwinbuildError('variation-unavailable', '--isolation namespaces: mount namespaces are not allowed here');
   }
   return ok ? 'namespaces' : 'sequential';
-}
-
-async function buildFailure(side: Side, outcome: RunOutcome, timeoutMs: number, log: string): Promise<ErrorInfo | null> {
-  if (outcome.interrupted) return { code: 'interrupted', message: `${side} build interrupted` };
-  if (outcome.timedOut) return { code: 'build-timeout', message: `${side} build timed out after ${Math.round(timeoutMs / 1000)}s (whole process tree killed)` };
-  if (outcome.spawnError) return { code: 'build-failed', message: `${side} build could not start: ${outcome.spawnError}` };
-  if (outcome.exitCode === ENTER_FAILED) {
-    const setup = (await tail(log, 200)).filter((l) => l.startsWith('twinbuild-enter:')).pop();
-    if (setup) return { code: 'setup-failed', message: `could not set up the ${side} build: ${setup.replace('twinbuild-enter: ', '')}` };
-  }
-  if (outcome.exitCode !== 0) {
-    return { code: 'build-failed', message: `${side} build failed (${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`})` };
-  }
-  return null;
 }
 
 function verdictOf(artifacts: readonly ArtifactResult[]): { verdict: Verdict; error: ErrorInfo | null } {
@@ -91,8 +71,8 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
     if (prepared.isolation === 'sequential') {
       deps.progress({ kind: 'note', message: 'mount namespaces unavailable: building one side after the other at the same path' });
     }
-    const plans = planVariations(options, prepared.availability, prepared.host, workspace);
-    return await buildAndCompare(options, deps, workspace, prepared.isolation, plans, prepared.availability, timed, timings, checkStarted);
+    const planner = createPlanner(options, prepared.availability, prepared.host, workspace);
+    return await buildAndCompare(options, deps, workspace, prepared.isolation, planner, prepared.availability, timed, timings, checkStarted);
   } finally {
     deps.progress({ kind: 'phase', phase: 'cleanup' });
     if (options.keep) deps.progress({ kind: 'note', message: `kept workspace: ${workspace.root}` });
@@ -109,13 +89,13 @@ async function buildAndCompare(
   deps: CheckDeps,
   workspace: Workspace,
   isolation: Isolation,
-  plans: Readonly<Record<Side, BuildPlan>>,
+  planner: Planner,
   availability: readonly Availability[],
   timed: <T>(phase: string, work: () => Promise<T>) => Promise<T>,
   timings: Record<string, number>,
   checkStarted: number,
 ): Promise<PackageResult> {
-
+  const plans = { control: planner.control, experiment: planner.experiment };
   const logDir = join(options.outDir, 'logs', options.name);
   await mkdir(logDir, { recursive: true });
   const logFile = (side: Side) => join(logDir, `${side}.log`);
@@ -169,6 +149,8 @@ async function buildAndCompare(
     buildPath,
     builds,
     culprits: [],
+    nondeterministic: false,
+    bisect: BISECT_NOT_RUN('the builds did not both succeed'),
     diffoscope: [],
     timings,
   };
@@ -176,22 +158,44 @@ async function buildAndCompare(
   if (failure) return { ...base, verdict: 'error', error: failure, artifacts: [] };
 
   deps.progress({ kind: 'phase', phase: 'compare' });
+  const dirs = { control: workspace.sideDir('control'), experiment: workspace.sideDir('experiment') };
+  let comparison;
   try {
-    const dirs = { control: workspace.sideDir('control'), experiment: workspace.sideDir('experiment') };
-    const artifacts = await timed('compare', () => compareArtifacts(dirs, options.artifacts, options.jobs));
-    const verdict = verdictOf(artifacts);
-    if (verdict.verdict !== 'unreproducible' || !options.diffoscope.enabled) return { ...base, ...verdict, artifacts };
-    deps.progress({ kind: 'phase', phase: 'diffoscope' });
-    const diffs = await timed('diffoscope', () =>
-      explainDifferences(artifacts, { ...options.diffoscope, outDir: options.outDir, packageName: options.name, dirs, root: workspace.root, jobs: options.jobs, signal: deps.signal }, deps.runner),
-    );
-    if (deps.signal.aborted) throw new TwinbuildError('interrupted', 'interrupted');
-    const failed = diffs.filter((d) => d.status === 'error');
-    // Note: the bytes do differ, but a crashed explanation is an infrastructure error (exit 3).
-    const error = failed.length > 0 ? { code: 'diffoscope-failed', message: `${failed[0]!.artifact}: ${failed[0]!.message}` } : null;
-    return { ...base, verdict: error ? 'error' : 'unreproducible', error, artifacts, diffoscope: diffs };
+    comparison = await timed('compare', () => compareArtifacts(dirs, options.artifacts, options.jobs));
   } catch (cause) {
     return { ...base, verdict: 'error', error: { code: 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
   }
-}
+  const { artifacts } = comparison;
+  const verdict = verdictOf(artifacts);
+  if (verdict.verdict !== 'unreproducible') return { ...base, ...verdict, artifacts, bisect: BISECT_NOT_RUN('no difference to explain') };
 
+  const explain: Explain = async (pairs, experimentDir, label) =>
+    !options.diffoscope.enabled
+      ? []
+      : explainDifferences(
+          pairs,
+          { ...options.diffoscope, outDir: options.outDir, packageName: label ? join(options.name, label) : options.name, dirs: { control: dirs.control, experiment: experimentDir }, root: workspace.root, jobs: options.jobs, signal: deps.signal },
+          deps.runner,
+        );
+  const differing = artifacts.filter((a) => a.status !== 'identical');
+  deps.progress({ kind: 'phase', phase: options.bisect ? 'bisect' : 'diffoscope' });
+  const mainEndMs = Math.max(...(['control', 'experiment'] as const).map((side) => builds[side].startMs + builds[side].durationMs));
+  const [diffs, bisected] = await Promise.all([
+    timed('diffoscope', () => explain(differing, dirs.experiment, null)),
+    options.bisect
+      ? timed('bisect', () =>
+          runBisect(
+            { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation, planner, control: comparison.control, logDir, checkStarted },
+            differing,
+            mainEndMs,
+            explain,
+          ),
+        )
+      : { bisect: BISECT_NOT_RUN('--no-bisect'), culprits: [], nondeterministic: false },
+  ]);
+  if (deps.signal.aborted) throw new TwinbuildError('interrupted', 'interrupted');
+  // Note: the bytes do differ, but a crashed explanation is an infrastructure error (exit 3).
+  const failed = [...diffs, ...bisected.culprits.flatMap((c) => c.diffoscope)].filter((d) => d.status === 'error');
+  const error = failed.length > 0 ? { code: 'diffoscope-failed', message: `${failed[0]!.artifact}: ${failed[0]!.message}` } : null;
+  return { ...base, ...bisected, verdict: error ? 'error' : 'unreproducible', error, artifacts, diffoscope: diffs };
+}

@@ -40,43 +40,62 @@ export async function collectArtifacts(dir: string, patterns: readonly string[])
   return new Map(entries.filter((e): e is [string, Entry] => e !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-async function describe(dir: string, rel: string, entry: Entry | undefined) {
-  if (!entry) return { size: null, sha256: null, target: null };
-  if (entry.kind === 'symlink') return { size: null, sha256: null, target: entry.target };
-  return { size: entry.size, sha256: await sha256File(join(dir, rel), entry.size), target: null };
+/** One side's artifact: a file by size and SHA-256, a symlink by its target. */
+export type HashedArtifact = Readonly<{ kind: 'file' | 'symlink'; size: number | null; sha256: string | null; target: string | null }>;
+
+export type HashedTree = ReadonlyMap<string, HashedArtifact>;
+
+/** Every artifact under `dir` matching `patterns`, hashed with at most max(8, jobs) files at once. */
+export async function hashArtifacts(dir: string, patterns: readonly string[], jobs: number): Promise<HashedTree> {
+  const entries = await collectArtifacts(dir, patterns);
+  const limit = pLimit(Math.max(8, jobs));
+  const hashed = await Promise.all(
+    [...entries].map(([rel, entry]) =>
+      limit(async (): Promise<[string, HashedArtifact]> =>
+        entry.kind === 'symlink'
+          ? [rel, { kind: 'symlink', size: null, sha256: null, target: entry.target }]
+          : [rel, { kind: 'file', size: entry.size, sha256: await sha256File(join(dir, rel), entry.size), target: null }],
+      ),
+    ),
+  );
+  return new Map(hashed);
 }
+
+const MISSING: HashedArtifact = { kind: 'file', size: null, sha256: null, target: null };
+
+/** Pairs two hashed trees by relative path; missing on one side is a difference. */
+export function pairArtifacts(control: HashedTree, experiment: HashedTree): ArtifactResult[] {
+  const paths = [...new Set([...control.keys(), ...experiment.keys()])].sort();
+  return paths.map((path): ArtifactResult => {
+    const c = control.get(path);
+    const e = experiment.get(path);
+    const [cd, ed] = [c ?? MISSING, e ?? MISSING];
+    const status = !c
+      ? 'missing-in-control'
+      : !e
+        ? 'missing-in-experiment'
+        : c.kind === e.kind && c.sha256 === e.sha256 && c.target === e.target
+          ? 'identical'
+          : 'differs';
+    return {
+      path,
+      kind: (c ?? e)?.kind === 'symlink' ? 'symlink' : 'file',
+      status,
+      size: { control: cd.size, experiment: ed.size },
+      sha256: { control: cd.sha256, experiment: ed.sha256 },
+      ...(cd.target !== null || ed.target !== null ? { linkTarget: { control: cd.target, experiment: ed.target } } : {}),
+    };
+  });
+}
+
+export type Comparison = Readonly<{ artifacts: ArtifactResult[]; control: HashedTree; experiment: HashedTree }>;
 
 export async function compareArtifacts(
   dirs: Readonly<{ control: string; experiment: string }>,
   patterns: readonly string[],
-  /** Artifact pairs hashed at once (--jobs; at least 8, as small files are I/O-bound). */
+  /** Files hashed at once per side (--jobs; at least 8, as small files are I/O-bound). */
   jobs: number,
-): Promise<ArtifactResult[]> {
-  const [control, experiment] = await Promise.all([collectArtifacts(dirs.control, patterns), collectArtifacts(dirs.experiment, patterns)]);
-  const paths = [...new Set([...control.keys(), ...experiment.keys()])].sort();
-  const limit = pLimit(Math.max(8, jobs));
-  return Promise.all(
-    paths.map((path) =>
-      limit(async (): Promise<ArtifactResult> => {
-        const c = control.get(path);
-        const e = experiment.get(path);
-        const [cd, ed] = await Promise.all([describe(dirs.control, path, c), describe(dirs.experiment, path, e)]);
-        const status = !c
-          ? 'missing-in-control'
-          : !e
-            ? 'missing-in-experiment'
-            : c.kind === e.kind && cd.sha256 === ed.sha256 && cd.target === ed.target
-              ? 'identical'
-              : 'differs';
-        return {
-          path,
-          kind: (c ?? e)?.kind === 'symlink' ? 'symlink' : 'file',
-          status,
-          size: { control: cd.size, experiment: ed.size },
-          sha256: { control: cd.sha256, experiment: ed.sha256 },
-          ...(cd.target !== null || ed.target !== null ? { linkTarget: { control: cd.target, experiment: ed.target } } : {}),
-        };
-      }),
-    ),
-  );
+): Promise<Comparison> {
+  const [control, experiment] = await Promise.all([hashArtifacts(dirs.control, patterns, jobs), hashArtifacts(dirs.experiment, patterns, jobs)]);
+  return { artifacts: pairArtifacts(control, experiment), control, experiment };
 }

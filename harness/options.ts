@@ -20,6 +20,8 @@ export type CheckOptions = Readonly<{
   env: Readonly<Record<string, string>>;
   isolation: IsolationChoice;
   diffoscope: Readonly<{ enabled: boolean; timeoutMs: number; maxReportBytes: number; extraArgs: readonly string[] }>;
+  /** Name the variations that cause a difference (probe builds); on by default. */
+  bisect: boolean;
   keep: boolean;
   json: boolean;
   quiet: boolean;

@@ -24,34 +24,40 @@ export function baseEnvironment(options: CheckOptions): Record<string, string> {
   return { PATH: process.env['PATH'] || DEFAULT_PATH, ...options.env };
 }
 
-export function planVariations(
-  options: CheckOptions,
-  availability: readonly Availability[],
-  host: HostFacts,
-  workspace: Workspace,
-): Readonly<Record<Side, BuildPlan>> {
+export type Planner = Readonly<{
+  /** Names varied in the experiment: available and enabled by --vary, in registry order. */
+  varied: readonly string[];
+  /** One side's plan with exactly `varied` varied (the rest pinned), in the given workspace. */
+  plan: (side: Side, varied: ReadonlySet<string>, workspace: Workspace) => BuildPlan;
+  control: BuildPlan;
+  experiment: BuildPlan;
+}>;
+
+// Note: `now` is read once, so probes built later (bisect) pin the same clock as the control.
+export function createPlanner(options: CheckOptions, availability: readonly Availability[], host: HostFacts, workspace: Workspace): Planner {
   const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
   const now = Math.floor(Date.now() / 1000);
-  const planFor = (side: Side) =>
+  const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace) =>
     REGISTRY.filter((v) => available.has(v.name)).reduce(
-      (plan, variation) =>
+      (next, variation) =>
         variation.apply(
-          plan,
+          next,
           {
             rng: createRng(seedFor(options.seed, variation.name)),
             options: options.vary.options[variation.name] ?? {},
-            buildDir: workspace.buildDir,
-            altBuildDir: workspace.altBuildDir,
-            sideDir: workspace.sideDir(side),
-            scratchDir: workspace.scratchDir,
+            buildDir: ws.buildDir,
+            altBuildDir: ws.altBuildDir,
+            sideDir: ws.sideDir(side),
+            scratchDir: ws.scratchDir,
             host,
             now,
           },
-          side === 'experiment' && options.vary.enabled.includes(variation.name),
+          side === 'experiment' && varied.has(variation.name),
         ),
-      newPlan(side, ['/bin/sh', '-c', options.build], baseEnvironment(options), workspace.buildDir),
+      newPlan(side, ['/bin/sh', '-c', options.build], baseEnvironment(options), ws.buildDir),
     );
-  return { control: planFor('control'), experiment: planFor('experiment') };
+  const varied = REGISTRY.map((v) => v.name).filter((name) => available.has(name) && options.vary.enabled.includes(name));
+  return { varied, plan, control: plan('control', new Set(), workspace), experiment: plan('experiment', new Set(varied), workspace) };
 }
 
 export function variationResults(options: CheckOptions, availability: readonly Availability[]): VariationResult[] {

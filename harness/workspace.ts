@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, chmod, cp, mkdir, mkdtemp, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Side } from '../variations/plan.js';
 import { TwinbuildError } from './errors.js';
 
@@ -49,6 +49,18 @@ export async function createWorkspace(packageName: string): Promise<Workspace> {
     mkdir(ws.scratchDir),
   ]);
   return ws;
+}
+
+/**
+ * A bisect probe's own corner of the workspace: a fresh tree for the source copy
+ * and its own scratch dir, so probes can build at the same time.
+ */
+export async function createProbeWorkspace(ws: Workspace, id: string): Promise<{ workspace: Workspace; dir: string }> {
+  const dir = join(ws.root, 'probes', id);
+  const tree = join(dir, basename(ws.buildDir));
+  const scratchDir = join(dir, 'scratch');
+  await mkdir(scratchDir, { recursive: true });
+  return { workspace: { ...ws, sideDir: () => tree, scratchDir }, dir };
 }
 
 const isInside = (child: string, parent: string) => {

@@ -1,15 +1,17 @@
 // Console view: progress on stderr while work runs (one live line on a TTY,
 // plain lines in CI logs), and a short verdict for stdout built from the model.
 import type { ProgressEvent, ProgressSink } from '../harness/events.js';
+import { bisectEffort, causeSummary } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const EXCERPT_LINES = 12;
 
 const FORMAT: { [K in ProgressEvent['kind']]: (event: Extract<ProgressEvent, { kind: K }>) => string } = {
-  phase: (e) => ({ prepare: 'checking variations and copying the source', build: 'building', compare: 'comparing artifacts', diffoscope: 'explaining differences (diffoscope)', cleanup: 'cleaning up' })[e.phase],
+  phase: (e) => ({ prepare: 'checking variations and copying the source', build: 'building', compare: 'comparing artifacts', bisect: 'bisecting: probing subsets of the variations', diffoscope: 'explaining differences (diffoscope)', cleanup: 'cleaning up' })[e.phase],
   'build-started': (e) => `${e.side} build started`,
   'build-finished': (e) => `${e.side} build ${e.ok ? 'finished' : 'FAILED'} in ${seconds(e.durationMs)}`,
+  'probe-finished': (e) => `probe ${e.id} (${e.variations.join(', ') || 'nothing varied'}): ${e.status} in ${seconds(e.durationMs)}`,
   note: (e) => e.message,
 };
 
@@ -26,7 +28,7 @@ export function consoleProgress(stream: NodeJS.WriteStream, quiet: boolean): Con
   ticker.unref();
   return {
     sink: (e) => {
-      if (e.kind === 'note' || e.kind === 'build-finished') stream.write(`\r\x1b[2K${format(e)}\n`);
+      if (e.kind === 'note' || e.kind === 'build-finished' || e.kind === 'probe-finished') stream.write(`\r\x1b[2K${format(e)}\n`);
       else if (e.kind === 'phase') current = format(e) + '…';
       draw();
     },
@@ -57,9 +59,10 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     lines.push(`reproducible: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical`);
   } else {
     lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} artifacts differ`);
-    if (pkg.culprits.length > 0) {
-      lines.push(`  caused by ${pkg.culprits.map((c) => `${c.variations.join(' + ')} (changes ${c.artifacts.join(', ')})`).join('; ')}`);
-    }
+    const cause = causeSummary(pkg);
+    if (cause) lines.push(`  ${cause}`);
+    const effort = bisectEffort(pkg);
+    if (effort) lines.push(`  ${effort}`);
     for (const a of differing.slice(0, 20)) {
       lines.push(`  ${a.status.padEnd(21)} ${a.path}`);
       const diff = pkg.diffoscope.find((d) => d.artifact === a.path);

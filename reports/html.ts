@@ -2,7 +2,8 @@
 // check or a sweep. A pure view of the result model; every outside string is escaped.
 import { renderBadge } from './badge.js';
 import { anchorId, escapeHtml as e, pathHref } from './escape.js';
-import type { PackageResult, RunResult } from './model.js';
+import { bisectEffort, causeSummary, culpritName } from './cause.js';
+import type { Culprit, PackageResult, RunResult } from './model.js';
 import { renderTimeline } from './timeline.js';
 
 const STYLE = `
@@ -42,21 +43,45 @@ function variationRows(pkg: PackageResult): string {
     .join('\n');
 }
 
+function culpritItem(c: Culprit): string {
+  const links = c.diffoscope
+    .map((d) => d.html ?? d.text)
+    .filter((page): page is string => page !== null)
+    .map((page) => ` <a href="${e(pathHref(page))}">diffoscope</a>`)
+    .join('');
+  return `<li><strong>${e(culpritName(c))}</strong> changes ${c.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')} <span class="muted">(confirmed by probe ${e(c.probe)})</span>${links}</li>`;
+}
+
+function bisectSection(pkg: PackageResult): string {
+  const { bisect } = pkg;
+  if (bisect.status === 'not-run') return pkg.verdict === 'unreproducible' ? `<p class="muted">bisect not run: ${e(bisect.reason ?? '')}</p>` : '';
+  const summary = causeSummary(pkg);
+  const culprits = pkg.culprits.length ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map(culpritItem).join('')}</ul>` : '';
+  const probes = bisect.probes
+    .map((p) => `<tr><td>${e(p.id)}</td><td>${e(p.variations.join(', ') || 'nothing varied')}</td><td class="status-${p.status === 'same' ? 'identical' : 'differs'}">${p.status}</td><td>${p.differingCount}</td><td>${p.round}</td><td>${(p.durationMs / 1000).toFixed(1)} s</td><td>${e(p.message ?? '')}</td></tr>`)
+    .join('\n');
+  return `<h3>Bisect</h3>
+<p class="${pkg.nondeterministic || bisect.status === 'error' ? 'verdict-error' : ''}">${e(summary ?? 'no culprit found')}</p>
+<p class="muted">${e(bisectEffort(pkg) ?? '')}</p>
+${culprits}
+<details><summary>probe builds (${bisect.probes.length})</summary>
+<table class="probes"><thead><tr><th>probe</th><th>varied</th><th>result</th><th>artifacts differing</th><th>round</th><th>time</th><th>note</th></tr></thead><tbody>
+${probes}
+</tbody></table></details>`;
+}
+
 function packageSection(pkg: PackageResult): string {
   const logs = (['control', 'experiment'] as const)
     .filter((side) => pkg.builds[side]?.logTail.length)
     .map((side) => `<h3>Last lines of the ${side} build log</h3><p><a href="${e(pathHref(pkg.builds[side]!.log))}">${e(pkg.builds[side]!.log)}</a></p><pre>${e(pkg.builds[side]!.logTail.join('\n'))}</pre>`)
     .join('\n');
-  const culprits = pkg.culprits.length
-    ? `<h3>Culprits</h3><ul>${pkg.culprits.map((c) => `<li>${e(c.variations.join(' + '))}: ${c.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}</li>`).join('')}</ul>`
-    : '';
   return `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
 <h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${pkg.verdict}</span></h2>
 <p class="muted">source <code>${e(pkg.source)}</code> · builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'} · build path ${pkg.buildPath}</p>
 ${pkg.error ? `<p class="verdict-error"><strong>${e(pkg.error.code)}</strong>: ${e(pkg.error.message)}</p>` : ''}
-${culprits}
+${bisectSection(pkg)}
 <h3>Artifacts (${pkg.artifacts.length})</h3>
-<table><thead><tr><th>path</th><th>status</th><th>size control / experiment</th><th>sha256 control / experiment</th><th>explanation</th></tr></thead><tbody>
+<table class="artifacts"><thead><tr><th>path</th><th>status</th><th>size control / experiment</th><th>sha256 control / experiment</th><th>explanation</th></tr></thead><tbody>
 ${artifactRows(pkg)}
 </tbody></table>
 <h3>Variations</h3>

@@ -3,6 +3,7 @@
 // its path, unique within the suite) and per skipped variation; differences are
 // <failure>, build or infrastructure errors <error>, diffoscope pages attached.
 import junitReportBuilder, { type Builder } from 'junit-report-builder';
+import { artifactCause, causeSummary } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 // Note: a CommonJS package; at run time the default import is the builder itself,
@@ -33,7 +34,6 @@ type JunitOptions = Readonly<{
 function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions): void {
   const suite = suites.testSuite().name(pkg.name).time(Object.values(pkg.timings).reduce((a, b) => a + b, 0) / 1000);
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
-  const culprits = pkg.culprits.map((c) => c.variations.join(' + ')).join('; ');
 
   if (pkg.verdict === 'error') {
     const tails = (['control', 'experiment'] as const)
@@ -49,8 +49,11 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
     const testCase = suite.testCase().className(pkg.name).name(artifact.path).file(artifact.path).time(0);
     if (artifact.status === 'identical') continue;
     const diff = pkg.diffoscope.find((d) => d.artifact === artifact.path);
-    const message = `${artifact.status}: ${artifact.path}${culprits ? ` (caused by ${culprits})` : ''} — varied: ${varied.join(', ') || 'nothing'}`;
+    const cause = artifactCause(pkg, artifact.path);
+    const message = `${artifact.status}: ${artifact.path}${cause ? ` (${cause})` : ''} — varied: ${varied.join(', ') || 'nothing'}`;
+    const summary = causeSummary(pkg);
     const details = [
+      ...(summary ? [summary, ''] : []),
       `control:    ${artifact.sha256.control ?? artifact.linkTarget?.control ?? '(missing)'} (${artifact.size.control ?? '-'} bytes)`,
       `experiment: ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? '(missing)'} (${artifact.size.experiment ?? '-'} bytes)`,
       ...(diff?.message ? [`note: ${diff.message}`] : []),

@@ -65,6 +65,51 @@ export type DiffResult = Readonly<{
   log: string | null;
 }>;
 
+export type Culprit = Readonly<{
+  /** One variation, or several that change the artifacts only together (an interaction). */
+  variations: readonly string[];
+  artifacts: readonly string[];
+  /** The probe that varied exactly these and reproduced the difference. */
+  probe: string;
+  /** diffoscope on the control against that probe, for these artifacts. */
+  diffoscope: readonly DiffResult[];
+}>;
+
+export type ProbeResult = Readonly<{
+  /** `none` is the no-variation rebuild; others are p1, p2, … in start order. */
+  id: string;
+  variations: readonly string[];
+  /** Compared with the control's artifacts; error: the probe build failed. */
+  status: 'same' | 'differs' | 'error';
+  /** Artifacts that differ from the control's (at most 50 listed; differingCount has all). */
+  differing: readonly string[];
+  differingCount: number;
+  /** Wave of builds it ran in: the check's two builds are wave 1. */
+  round: number;
+  startMs: number;
+  durationMs: number;
+  message: string | null;
+}>;
+
+export type BisectResult = Readonly<{
+  /**
+   * not-run: no difference, or --no-bisect (see reason); done: culprits found;
+   * nondeterministic: the no-variation rebuild differs; error: a probe failed.
+   */
+  status: 'not-run' | 'done' | 'nondeterministic' | 'error';
+  reason: string | null;
+  probes: readonly ProbeResult[];
+  /** Build waves in all, the check's own included (1 when bisect did not run). */
+  rounds: number;
+  /** With nondeterministic: the artifacts that differ between two identical builds. */
+  flapping: readonly string[];
+  /** Differing artifacts no confirmed culprit explains. */
+  unexplained: readonly string[];
+}>;
+
+export const BISECT_NOT_RUN = (reason: string): BisectResult =>
+  ({ status: 'not-run', reason, probes: [], rounds: 1, flapping: [], unexplained: [] });
+
 export type PackageResult = Readonly<{
   name: string;
   source: string;
@@ -80,8 +125,11 @@ export type PackageResult = Readonly<{
   buildPath: 'shared' | 'sequential-fallback' | 'varied';
   builds: PerSide<BuildResult | null>;
   artifacts: readonly ArtifactResult[];
-  /** Filled by bisect (a later version); empty when not run. */
-  culprits: readonly Readonly<{ variations: readonly string[]; artifacts: readonly string[] }>[];
+  /** From bisect: the smallest variation sets that each change these artifacts; empty when not run or nondeterministic. */
+  culprits: readonly Culprit[];
+  /** The build differs from itself with nothing varied (the no-variation probe), so no variation is blamed. */
+  nondeterministic: boolean;
+  bisect: BisectResult;
   diffoscope: readonly DiffResult[];
   timings: Readonly<Record<string, number>>;
 }>;

@@ -1,13 +1,14 @@
 // An inline SVG timeline of one check: its phases one after the other, and each
 // build's own start and duration, so a reader sees where the time went and that
-// the two builds overlapped.
+// the two builds overlapped. Phases that overlap (bisect, diffoscope) are
+// drawn one after the other there; the build and probe rows are to scale.
 import { escapeHtml as e } from './escape.js';
 import type { PackageResult } from './model.js';
 
 const WIDTH = 760;
 const LABEL = 110;
 const ROW = 22;
-const COLOURS: Readonly<Record<string, string>> = { prepare: '#90a4ae', build: '#42a5f5', compare: '#66bb6a', diffoscope: '#ffa726', control: '#1e88e5', experiment: '#8e24aa' };
+const COLOURS: Readonly<Record<string, string>> = { prepare: '#90a4ae', build: '#42a5f5', compare: '#66bb6a', diffoscope: '#ffa726', control: '#1e88e5', experiment: '#8e24aa', bisect: '#ab47bc', probe: '#b0bec5' };
 
 type Bar = Readonly<{ row: string; label: string; start: number; duration: number; colour: string }>;
 
@@ -22,7 +23,21 @@ export function timelineBars(pkg: PackageResult): Bar[] {
     const build = pkg.builds[side];
     return build ? [{ row: side, label: `${side} build`, start: build.startMs, duration: build.durationMs, colour: COLOURS[side]! }] : [];
   });
-  return [...phases, ...builds];
+  // Parallel probes go in lanes, so bars never hide each other.
+  const laneEnds: number[] = [];
+  const probes = [...pkg.bisect.probes].sort((a, b) => a.startMs - b.startMs).map((p) => {
+    let lane = laneEnds.findIndex((end) => end <= p.startMs);
+    if (lane < 0) lane = laneEnds.push(0) - 1;
+    laneEnds[lane] = p.startMs + p.durationMs;
+    return { p, lane };
+  }).map(({ p, lane }) => ({
+    row: `probes ${lane + 1}`,
+    label: `probe ${p.id} (${p.variations.join(', ') || 'nothing varied'}): ${p.status}`,
+    start: p.startMs,
+    duration: p.durationMs,
+    colour: COLOURS[p.status === 'differs' ? 'experiment' : 'probe']!,
+  }));
+  return [...phases, ...builds, ...probes];
 }
 
 export function renderTimeline(pkg: PackageResult): string {

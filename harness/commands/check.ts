@@ -38,7 +38,8 @@ Options:
   --seed N               replay the random choices of an earlier run
   --env NAME=VALUE       set a variable for both builds (repeatable)
   --timeout DURATION     per build, e.g. 30m, 90s (default 30m); kills the whole process tree
-  --jobs N               artifact pairs hashed at once (default: CPU count, at least 8)
+  --jobs N               bisect probe builds at once, and diffoscope runs at once (default:
+                         CPU count); files hashed at once is at least 8
   --out DIR              where the reports and logs go (default twinbuild-out)
   --isolation MODE       auto | namespaces | sequential (default auto): how both builds get
                            the same path — private mount namespaces in parallel, or one after the other
@@ -48,7 +49,9 @@ Options:
   --no-diffoscope        only say which files differ, do not explain how
   --diffoscope-timeout D per differing file (default 5m); a timeout is an error, never "same"
   --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
-  --no-bisect            accepted for scripts; this version does not bisect yet
+  --no-bisect            when the builds differ, do not probe which variations cause it
+                         (by default: a rebuild with nothing varied to spot a nondeterministic
+                         build, then probe builds with subsets of the varied variations)
   -h, --help             this help
 
 Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error
@@ -103,6 +106,7 @@ export function parseCheckArgs(args: string[]): CheckOptions {
       timeoutMs: values['diffoscope-timeout'] !== undefined ? parseDuration(values['diffoscope-timeout'], '--diffoscope-timeout') : DEFAULT_DIFFOSCOPE.timeoutMs,
       extraArgs: values['diffoscope-arg'] ?? [],
     },
+    bisect: !values['no-bisect'],
     keep: values.keep ?? false,
     json: values.json ?? false,
     quiet: values.quiet ?? false,

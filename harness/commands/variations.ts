@@ -6,7 +6,7 @@ import { MAX_SEED, newSeed } from '../../variations/rng.js';
 import { parseVarySpecs } from '../../variations/spec.js';
 import { canUseMountNamespaces, checkVariations } from '../availability.js';
 import { DEFAULT_DIFFOSCOPE, freezeOptions, parsePositiveInt } from '../options.js';
-import { planVariations } from '../planning.js';
+import { createPlanner } from '../planning.js';
 import { realProcesses } from '../process.js';
 import { createWorkspace, removeWorkspace } from '../workspace.js';
 
@@ -29,9 +29,9 @@ export async function runVariationsCommand(args: string[]): Promise<number> {
     const { availability, host } = await checkVariations(REGISTRY, realProcesses, workspace.scratchDir, namespaces);
     const options = freezeOptions({
       source: '/src/example', name: 'example', build: 'make', artifacts: ['**'], vary: parseVarySpecs([]), seed, jobs: 1,
-      timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, keep: false, json: false, quiet: false,
+      timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, bisect: false, keep: false, json: false, quiet: false,
     });
-    const plans = planVariations(options, availability, host, workspace);
+    const plans = createPlanner(options, availability, host, workspace);
     const rows = REGISTRY.map((v, i) => ({
       name: v.name,
       summary: v.summary,

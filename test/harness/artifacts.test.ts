@@ -80,7 +80,7 @@ describe('check: artifacts', function () {
     await mkdir(join(root, 'experiment'));
     await rename(join(root, 'c'), join(root, 'control', 'big'));
     await rename(join(root, 'e'), join(root, 'experiment', 'big'));
-    const [result] = await compareArtifacts({ control: join(root, 'control'), experiment: join(root, 'experiment') }, ['big'], 2);
+    const [result] = (await compareArtifacts({ control: join(root, 'control'), experiment: join(root, 'experiment') }, ["big"], 2)).artifacts;
     expect(result).to.deep.include({ path: 'big', status: 'differs', size: { control: data.length, experiment: data.length } });
   });
 });

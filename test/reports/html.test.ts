@@ -47,17 +47,19 @@ describe('reports/html in Chromium', function () {
     await page.close();
   });
 
-  it('shows the culprit variations a model names (bisect fills them in)', async () => {
-    const run = await check(join(EXAMPLES, 'leaks-date'), '--no-diffoscope');
-    const result = await run.results();
-    const pkg = result.packages[0]!;
-    const withCulprit = { ...result, packages: [{ ...pkg, culprits: [{ variations: ['time'], artifacts: ['out/VERSION'] }] }] };
-    const file = join(run.out, 'culprit.html');
-    await writeFile(file, renderHtml(withCulprit));
+  it('shows the culprit bisect names, its confirming probe and its diffoscope page', async () => {
+    const run = await check(await fixture('date -u +%Y-%m-%d > out/date.txt\necho same > out/same.txt'));
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const page = await browser.newPage();
-    await page.goto(pathToFileURL(file).href);
+    await page.goto(pathToFileURL(join(run.out, 'index.html')).href);
     expect(await page.locator('section.pkg h3', { hasText: 'Culprits' }).count()).to.equal(1);
-    expect(await page.locator('section.pkg ul li').first().innerText()).to.equal('time: out/VERSION');
+    const culprit = page.locator('ul.culprits li');
+    expect(await culprit.count()).to.equal(1);
+    expect(await culprit.innerText()).to.match(/^time changes out\/date\.txt \(confirmed by probe p\d+\) diffoscope$/);
+    expect(await page.locator('table.probes tbody tr').count()).to.equal((await run.results()).packages[0]!.bisect.probes.length);
+    await culprit.getByRole('link', { name: 'diffoscope' }).click();
+    await page.waitForLoadState();
+    expect(page.url()).to.match(/diffoscope\/pkg\/culprit-time\/out\/date\.txt\.html$/);
     await page.close();
   });
 
@@ -73,7 +75,7 @@ describe('reports/html in Chromium', function () {
       void dialog.dismiss();
     });
     await page.goto(pathToFileURL(join(run.out, 'index.html')).href);
-    const paths = await page.locator('section.pkg table').first().locator('tbody tr td:first-child code').allTextContents();
+    const paths = await page.locator('section.pkg table.artifacts').locator('tbody tr td:first-child code').allTextContents();
     expect(paths).to.have.members(HOSTILE.map((n) => `out/${n}`));
     expect(dialogs).to.deep.equal([]);
     expect(await page.locator('script').count()).to.equal(0);

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../harness/process.js';
 import { renderJunit, xmlSafe } from '../../reports/junit.js';
-import type { RunResult } from '../../reports/model.js';
+import { BISECT_NOT_RUN, type RunResult } from '../../reports/model.js';
 import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, runCli, tempDir, toolFarm } from '../helpers.js';
 import { findOnPath } from '../../harness/availability.js';
 
@@ -61,7 +61,7 @@ describe('reports/junit', function () {
       host: { hostname: 'h', platform: 'linux', arch: 'x64', kernel: 'k', cpus: 2, node: 'v20', uid: 0 },
       packages: [{
         name: 'p<"&>', source: '/s', verdict: 'error', error: { code: 'build-failed', message: hostile }, variations: [],
-        isolation: 'namespaces', buildPath: 'shared', culprits: [], diffoscope: [], timings: {}, artifacts: [],
+        isolation: 'namespaces', buildPath: 'shared', culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the builds did not both succeed'), diffoscope: [], timings: {}, artifacts: [],
         builds: { control: { exitCode: 1, signal: null, timedOut: false, startMs: 0, durationMs: 1, log: 'logs/c.log', logTail: [hostile], command: [], values: {} }, experiment: null },
       }],
       summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1 }, exitCode: 3,

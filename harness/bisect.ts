@@ -1,0 +1,101 @@
+// Which variations cause a difference: adaptive group testing over the varied
+// set, driven by a `probe` that builds the experiment with only some variations
+// varied and returns the artifacts that then differ from the control.
+//
+// Per differing artifact, a set that changes it is split in halves, both halves
+// are probed at once, and the search goes on in every half that still changes
+// it (so independent culprits are all found). When neither half does, the cause
+// is an interaction across the halves, and the smallest set that still changes
+// it is found by minimising each half against the other (QuickXplain-style).
+// Probes are memoised by variation set, so artifacts with the same cause share
+// every build. Assumes a difference, once caused, persists when more is varied.
+
+export type Probe = (variations: readonly string[]) => Promise<ReadonlySet<string>>;
+
+export type Finding = Readonly<{ variations: readonly string[]; artifacts: readonly string[] }>;
+
+export type Findings = Readonly<{
+  /** Artifacts that differ with nothing varied; when non-empty, nothing is blamed. */
+  flapping: readonly string[];
+  culprits: readonly Finding[];
+  /** Differing artifacts for which no culprit was confirmed. */
+  unexplained: readonly string[];
+}>;
+
+/** Thrown into queued probes once the search is settled (e.g. the build is nondeterministic). */
+export class SearchCancelled extends Error {}
+
+export async function findCulprits(
+  /** Varied variation names, in registry order. */
+  varied: readonly string[],
+  /** What the full experiment changed (the search starts from it, without rebuilding it). */
+  differing: ReadonlySet<string>,
+  probe: Probe,
+): Promise<Findings> {
+  const order = new Map(varied.map((name, i) => [name, i]));
+  const normalise = (set: Iterable<string>) => [...new Set(set)].sort((a, b) => order.get(a)! - order.get(b)!);
+  const memo = new Map<string, Promise<ReadonlySet<string>>>([[varied.join(','), Promise.resolve(differing)]]);
+  const test = (set: Iterable<string>): Promise<ReadonlySet<string>> => {
+    const names = normalise(set);
+    const key = names.join(',');
+    let result = memo.get(key);
+    if (!result) memo.set(key, (result = probe(names)));
+    return result;
+  };
+  const halves = (set: readonly string[]) => [set.slice(0, Math.ceil(set.length / 2)), set.slice(Math.ceil(set.length / 2))] as const;
+
+  // Started first, so it runs alongside the first probes.
+  const baseline = test([]);
+
+  // Precondition: `artifact` differs with base ∪ set varied, and not with base alone.
+  const minimise = async (artifact: string, set: readonly string[], base: readonly string[]): Promise<string[]> => {
+    if (set.length === 1) return [...set];
+    const [left, right] = halves(set);
+    const [l, r] = await Promise.all([test([...base, ...left]), test([...base, ...right])]);
+    if (l.has(artifact)) return minimise(artifact, left, base);
+    if (r.has(artifact)) return minimise(artifact, right, base);
+    const fromLeft = await minimise(artifact, left, [...base, ...right]);
+    const fromRight = await minimise(artifact, right, [...base, ...fromLeft]);
+    return normalise([...fromLeft, ...fromRight]);
+  };
+
+  // Precondition: `artifact` differs with `set` varied.
+  const search = async (artifact: string, set: readonly string[]): Promise<string[][]> => {
+    if (set.length <= 1) return [[...set]];
+    const [left, right] = halves(set);
+    const [l, r] = await Promise.all([test(left), test(right)]);
+    if (!l.has(artifact) && !r.has(artifact)) return [await minimise(artifact, set, [])];
+    const found = await Promise.all([l.has(artifact) ? search(artifact, left) : [], r.has(artifact) ? search(artifact, right) : []]);
+    return found.flat();
+  };
+
+  const perArtifact = Promise.all(
+    [...differing].map(async (artifact) => {
+      const candidates = await search(artifact, varied);
+      // Confirm each set by itself (usually already probed): the search assumed monotonicity.
+      const confirmed = await Promise.all(candidates.map(async (set) => ((await test(set)).has(artifact) ? set : null)));
+      return { artifact, sets: confirmed.filter((s): s is string[] => s !== null && s.length > 0) };
+    }),
+  );
+  // Handled below, or abandoned when the build is nondeterministic (the caller cancels its probes).
+  perArtifact.catch(() => {});
+
+  const flapping = [...(await baseline)].sort();
+  if (flapping.length > 0) {
+    return { flapping, culprits: [], unexplained: [] };
+  }
+  const results = await perArtifact;
+  const byCulprit = new Map<string, { variations: string[]; artifacts: string[] }>();
+  for (const { artifact, sets } of results) {
+    for (const set of sets) {
+      const key = set.join(',');
+      const entry = byCulprit.get(key) ?? { variations: set, artifacts: [] };
+      entry.artifacts.push(artifact);
+      byCulprit.set(key, entry);
+    }
+  }
+  const culprits = [...byCulprit.values()]
+    .map((c) => ({ variations: c.variations, artifacts: c.artifacts.sort() }))
+    .sort((a, b) => a.variations.length - b.variations.length || order.get(a.variations[0]!)! - order.get(b.variations[0]!)!);
+  return { flapping: [], culprits, unexplained: results.filter((r) => r.sets.length === 0).map((r) => r.artifact).sort() };
+}
