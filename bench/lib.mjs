@@ -27,7 +27,9 @@ export async function fixture(script) {
 
 async function timeOnce(label, command, expectExit) {
   const started = performance.now();
-  const run = await command().nothrow();
+  // A zx process, or an async function that already awaited one with nothrow().
+  const pending = command();
+  const run = await (typeof pending.nothrow === "function" ? pending.nothrow() : pending);
   const seconds = (performance.now() - started) / 1000;
   if (run.exitCode !== expectExit) {
     throw new Error(`${label}: exited ${run.exitCode}, expected ${expectExit}\n${run.stdout}\n${run.stderr}`.slice(0, 4000));

@@ -3,6 +3,9 @@
 // printed and written to bench/RESULTS.md.
 import { $, fs, path } from 'zx';
 import { cleanup, fmt, machineFacts, ROOT, table } from './lib.mjs';
+
+const FOURTEEN = 'environment,build_path,kernel,aslr,num_cpus,user_group,time,fileordering,domain_host,home,locales,exec_path,timezone,umask';
+import { bisect } from './bisect.mjs';
 import { hashing } from './hashing.mjs';
 import { manyFiles } from './many-files.mjs';
 import { overhead } from './overhead.mjs';
@@ -26,6 +29,8 @@ try {
   log(`parallel    twinbuild ${fmt(p.tb.median)} (six), ${fmt(p.tbAll.median)} (+all)  reprotest ${fmt(p.rp.median)}  (goal ≤ 2.3 / 2.4 s: ${p.met ? 'met' : 'NOT met'})`);
   const m = await manyFiles();
   log(`many-files  twinbuild ${fmt(m.tb.median)}  reprotest ${fmt(m.rp.median)}  ratio ${m.ratio.toFixed(2)}  (goal ≤ 0.30: ${m.met ? 'met' : 'NOT met'})`);
+  const b = await bisect();
+  log(`bisect      twinbuild ${fmt(b.tb.median)} (${fmt(b.tbDiffoscope.median)} with diffoscope)  reprotest --auto-build ${fmt(b.rp.median)}  ratio ${b.ratio.toFixed(2)}  rounds ${b.rounds.join('/')}  (goal ≤ 0.30: ${b.met ? 'met' : 'NOT met'})`);
   const v = await variationCost();
   log(`variations  nothing varied ${fmt(v.base)}; six ${fmt(v.six)}; +all ${fmt(v.all)}`);
   // Last: its gigabytes of writes would slow whatever came after.
@@ -57,6 +62,21 @@ ${table(
       [`${p.what}, six variations`, `${fmt(p.tb.median)} (${fmt(p.tb.min)})`, `${fmt(p.rp.median)} (${fmt(p.rp.min)})`, p.ratio.toFixed(2), '≤ 2.3 s', yes(p.tb.median <= 2.3)],
       [`${p.what}, \`+all\` (every available variation)`, `${fmt(p.tbAll.median)} (${fmt(p.tbAll.min)})`, '—', '—', '≤ 2.4 s', yes(p.tbAll.median <= 2.4)],
       [m.what, `${fmt(m.tb.median)} (${fmt(m.tb.min)})`, `${fmt(m.rp.median)} (${fmt(m.rp.min)})`, m.ratio.toFixed(2), m.goal, yes(m.met)],
+    ],
+  )}
+
+## Bisect against \`reprotest --auto-build\`
+
+${b.what}. twinbuild varies reprotest's 14 (\`--vary=-all,+${FOURTEEN}\`, \`--jobs 2\`); reprotest runs its
+defaults (it skips user_group without a configured user), \`--no-diffoscope\` on both for the ratio.
+Build rounds are counted from results.json (\`bisect.rounds\`: the check's two builds are round 1).
+
+${table(
+    ['figure', 'twinbuild', 'reprotest --auto-build', 'goal', 'met'],
+    [
+      ['wall, median (min)', `${fmt(b.tb.median)} (${fmt(b.tb.min)}); with diffoscope ${fmt(b.tbDiffoscope.median)}`, `${fmt(b.rp.median)} (${fmt(b.rp.min)})`, `≤ 0.3× (is ${b.ratio.toFixed(2)}×)`, yes(b.met)],
+      ['build rounds', `${b.rounds.join(' / ')} (${b.probes.join(' / ')} probe builds, 2 at a time)`, 'one build at a time: control, all varied, then each variation', '—', '—'],
+      ['culprit named', b.culprits.join(' / '), b.rpCulprits.join(' / '), 'same', yes(b.culprits.join() === b.rpCulprits.join())],
     ],
   )}
 

@@ -67,9 +67,13 @@ export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactRes
   const culprits = await Promise.all(
     findings.culprits.map(async (found): Promise<Culprit> => {
       const run = runner.runFor(found.variations);
-      if (!run) return { ...found, probe: 'experiment', diffoscope: [] }; // the check's own experiment; its diffoscope covers it
+      if (!run) return { ...found, probe: 'experiment', diffoscope: [], sameAsExperiment: [...found.artifacts] }; // the check's own experiment; its diffoscope covers it
       const pairs = pairArtifacts(deps.control, run.hashed).filter((a) => found.artifacts.includes(a.path));
-      return { ...found, probe: run.id, diffoscope: await explain(pairs, run.tree, `culprit-${found.variations.join('+')}`) };
+      // Where the probe built exactly the experiment's bytes, the check's own diffoscope already explains them.
+      const same = (a: ArtifactResult) => differing.some((d) => d.path === a.path && d.sha256.experiment === a.sha256.experiment && d.linkTarget?.experiment === a.linkTarget?.experiment);
+      const explained = await explain(pairs.filter((a) => !same(a)), run.tree, `culprit-${found.variations.join('+')}`);
+      const reused = pairs.filter(same).map((a) => a.path);
+      return { ...found, probe: run.id, diffoscope: explained, sameAsExperiment: reused };
     }),
   );
   return { nondeterministic: false, culprits, bisect: finish('done', null, { unexplained: findings.unexplained }) };

@@ -3,7 +3,7 @@
 import { renderBadge } from './badge.js';
 import { anchorId, escapeHtml as e, pathHref } from './escape.js';
 import { bisectEffort, causeSummary, culpritName } from './cause.js';
-import type { Culprit, PackageResult, RunResult } from './model.js';
+import type { Culprit, DiffResult, PackageResult, RunResult } from './model.js';
 import { renderTimeline } from './timeline.js';
 
 const STYLE = `
@@ -43,8 +43,9 @@ function variationRows(pkg: PackageResult): string {
     .join('\n');
 }
 
-function culpritItem(c: Culprit): string {
-  const links = c.diffoscope
+function culpritItem(pkg: PackageResult, c: Culprit): string {
+  const own = (path: string) => pkg.diffoscope.find((d) => d.artifact === path);
+  const links = [...c.diffoscope, ...c.sameAsExperiment.map(own).filter((d): d is DiffResult => d !== undefined)]
     .map((d) => d.html ?? d.text)
     .filter((page): page is string => page !== null)
     .map((page) => ` <a href="${e(pathHref(page))}">diffoscope</a>`)
@@ -56,7 +57,7 @@ function bisectSection(pkg: PackageResult): string {
   const { bisect } = pkg;
   if (bisect.status === 'not-run') return pkg.verdict === 'unreproducible' ? `<p class="muted">bisect not run: ${e(bisect.reason ?? '')}</p>` : '';
   const summary = causeSummary(pkg);
-  const culprits = pkg.culprits.length ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map(culpritItem).join('')}</ul>` : '';
+  const culprits = pkg.culprits.length ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map((c) => culpritItem(pkg, c)).join('')}</ul>` : '';
   const probes = bisect.probes
     .map((p) => `<tr><td>${e(p.id)}</td><td>${e(p.variations.join(', ') || 'nothing varied')}</td><td class="status-${p.status === 'same' ? 'identical' : 'differs'}">${p.status}</td><td>${p.differingCount}</td><td>${p.round}</td><td>${(p.durationMs / 1000).toFixed(1)} s</td><td>${e(p.message ?? '')}</td></tr>`)
     .join('\n');

@@ -71,8 +71,10 @@ export type Culprit = Readonly<{
   artifacts: readonly string[];
   /** The probe that varied exactly these and reproduced the difference. */
   probe: string;
-  /** diffoscope on the control against that probe, for these artifacts. */
+  /** diffoscope on the control against that probe, for artifacts it built differently from the experiment. */
   diffoscope: readonly DiffResult[];
+  /** Artifacts the probe built byte for byte as the experiment did: the package's own diffoscope explains them. */
+  sameAsExperiment: readonly string[];
 }>;
 
 export type ProbeResult = Readonly<{

@@ -35,20 +35,24 @@ describe('bisect: which variations cause a difference (real builds)', function (
     }
   });
 
-  it('names two independent culprits, each with the file it changes, on every report', async () => {
-    const { run, pkg } = await bisected('date -u +%Y-%m-%d > out/date.txt\numask > out/umask.txt\necho same > out/same.txt', '--jobs', '2');
+  it('names two independent culprits, each with the files it changes, on every report', async () => {
+    const script = 'date -u +%Y-%m-%d > out/date.txt\numask > out/umask.txt\n{ date -u +%Y-%m-%d; umask; } > out/both.txt\necho same > out/same.txt';
+    const { run, pkg } = await bisected(script, '--jobs', '2');
     expect(culpritsOf(pkg)).to.deep.equal([
-      { variations: ['time'], artifacts: ['out/date.txt'] },
-      { variations: ['umask'], artifacts: ['out/umask.txt'] },
+      { variations: ['time'], artifacts: ['out/both.txt', 'out/date.txt'] },
+      { variations: ['umask'], artifacts: ['out/both.txt', 'out/umask.txt'] },
     ]);
-    expect(run.stdout).to.include('caused by time (changes out/date.txt); umask (changes out/umask.txt)');
+    expect(run.stdout).to.include('caused by time (changes out/both.txt, out/date.txt); umask (changes out/both.txt, out/umask.txt)');
     const junit = await readFile(join(run.out, 'junit.xml'), 'utf8');
     expect(junit).to.include('message="differs: out/umask.txt (caused by umask)');
-    expect(junit).to.include('message="differs: out/date.txt (caused by time)');
-    // Each culprit's own diffoscope page: control against the probe that varied only it.
+    expect(junit).to.include('message="differs: out/both.txt (caused by time; umask)');
+    // diffoscope runs on a culprit's probe only where it built other bytes than the experiment.
     const umask = pkg.culprits.find((c) => c.variations[0] === 'umask')!;
-    expect(umask.diffoscope.map((d) => d.status)).to.deep.equal(['differences']);
-    expect(await readFile(join(run.out, umask.diffoscope[0]!.text!), 'utf8')).to.match(/-0022\n\+0002/);
+    expect(umask.sameAsExperiment).to.deep.equal(['out/umask.txt']);
+    expect(umask.diffoscope.map((d) => [d.artifact, d.status])).to.deep.equal([['out/both.txt', 'differences']]);
+    const text = await readFile(join(run.out, umask.diffoscope[0]!.text!), 'utf8');
+    expect(text).to.match(/-0022\n\+0002/);
+    expect(text, 'only umask varied in that probe: the date is the same').to.not.match(/^[-+]\d{4}-\d\d-\d\d$/m);
     // No more than --jobs probes ever build at once.
     const probes = pkg.bisect.probes;
     for (const p of probes) {
