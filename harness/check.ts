@@ -15,7 +15,8 @@ import { TwinbuildError } from './errors.js';
 import type { ProgressSink } from './events.js';
 import type { CheckOptions } from './options.js';
 import type { ProcessRunner, RunOutcome } from './process.js';
-import { assertReadableSource, copySource, createWorkspace, removeWorkspace, type Workspace } from './workspace.js';
+import { placeSource } from './source.js';
+import { assertReadableSource, createWorkspace, removeWorkspace, type Workspace } from './workspace.js';
 import { createPlanner, variationResults, type Planner } from './planning.js';
 
 export type CheckDeps = Readonly<{ runner: ProcessRunner; signal: AbortSignal; progress: ProgressSink }>;
@@ -47,7 +48,7 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
     }
   };
 
-  await assertReadableSource(options.source);
+  await assertReadableSource(options.source, options.dsc);
   deps.progress({ kind: 'phase', phase: 'prepare' });  // availability checks + copying the source
   const workspace = await createWorkspace(options.name);
   try {
@@ -57,7 +58,7 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
       const [checked, chosen] = await Promise.all([
         checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i) => i === 'namespaces')),
         isolation,
-        copySources(options, workspace),
+        copySources(options, workspace, deps.runner),
       ]);
       return { ...checked, isolation: chosen };
     });
@@ -80,8 +81,8 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
   }
 }
 
-function copySources(options: CheckOptions, workspace: Workspace): Promise<unknown> {
-  return Promise.all((['control', 'experiment'] as const).map((side) => copySource(options.source, workspace.sideDir(side), [options.outDir, workspace.root])));
+function copySources(options: CheckOptions, workspace: Workspace, runner: ProcessRunner): Promise<unknown> {
+  return Promise.all((['control', 'experiment'] as const).map((side) => placeSource(options, workspace.sideDir(side), runner, [options.outDir, workspace.root])));
 }
 
 async function buildAndCompare(

@@ -6,6 +6,7 @@ import { runCheckCommand, CHECK_HELP } from './commands/check.js';
 import { runVariationsCommand, VARIATIONS_HELP } from './commands/variations.js';
 import { DOCTOR_HELP, runDoctorCommand } from './commands/doctor.js';
 import { REPORT_HELP, runReportCommand } from './commands/report.js';
+import { SWEEP_HELP, runSweepCommand } from './commands/sweep.js';
 
 
 const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
@@ -14,6 +15,8 @@ Usage: twinbuild <command> [options]
 
 Commands:
   check [SOURCE]     build SOURCE twice (control and experiment, in parallel) and compare the artifacts
+  sweep [ROOT]       check every package of a repository (config or preset markers), sharded,
+                     against a baseline; one report set
   variations         list the variations, what each changes, and whether this machine can apply it
   doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
   report badge R --out F   an SVG badge from a results.json
@@ -27,6 +30,7 @@ type Command = Readonly<{ help: string; run: (args: string[], signal: AbortSigna
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   check: { help: CHECK_HELP, run: runCheckCommand },
+  sweep: { help: SWEEP_HELP, run: runSweepCommand },
   variations: { help: VARIATIONS_HELP, run: runVariationsCommand },
   doctor: { help: DOCTOR_HELP, run: runDoctorCommand },
   report: { help: REPORT_HELP, run: runReportCommand },

@@ -1,16 +1,22 @@
 // Check options, normalised once at the edge into a frozen object.
 import { availableParallelism } from 'node:os';
-import { basename, isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import type { VarySpec } from '../variations/spec.js';
 import { TwinbuildError, usageError } from './errors.js';
 
 export type IsolationChoice = 'auto' | 'namespaces' | 'sequential';
 
 export type CheckOptions = Readonly<{
+  /** A source directory, or a Debian `.dsc` file (with `dsc`). */
   source: string;
   name: string;
+  preset: 'generic' | 'debian' | 'npm';
   build: string;
+  /** Globs relative to the side's directory: the source itself, or its parent when `subdir` is set. */
   artifacts: readonly string[];
+  /** Put the source in this subdirectory of the side's directory (debian: `../*.deb` stays inside). */
+  subdir: string | null;
+  dsc: boolean;
   vary: VarySpec;
   seed: number;
   jobs: number;
@@ -58,10 +64,6 @@ export function parseEnvAssignment(text: string): [string, string] {
   const eq = text.indexOf('=');
   if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(text.slice(0, eq))) throw usageError(`--env expects NAME=VALUE, got "${text}"`);
   return [text.slice(0, eq), text.slice(eq + 1)];
-}
-
-export function packageNameOf(source: string): string {
-  return basename(resolve(source)) || 'root';
 }
 
 export const defaultJobs = () => Math.max(1, availableParallelism());

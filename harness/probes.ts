@@ -12,7 +12,8 @@ import type { ProgressSink } from './events.js';
 import type { CheckOptions } from './options.js';
 import type { Planner } from './planning.js';
 import type { ProcessRunner } from './process.js';
-import { copySource, createProbeWorkspace, type Workspace } from './workspace.js';
+import { placeSource } from './source.js';
+import { createProbeWorkspace, type Workspace } from './workspace.js';
 
 const LISTED_DIFFERENCES = 50;
 
@@ -67,7 +68,7 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
     const log = join(deps.logDir, `probe-${id}.log`);
     let keep = false;
     try {
-      await copySource(options.source, tree, [options.outDir, deps.workspace.root]);
+      await placeSource(options, tree, deps.runner, [options.outDir, deps.workspace.root]);
       await writeFile(log, `# probe ${id}: varied ${variations.join(', ') || 'nothing'}\n`);
       const plan = deps.planner.plan('experiment', new Set(variations), workspace);
       const outcome = await runBuild({ plan, workspace, isolation: deps.isolation, logFile: log, timeoutMs: options.timeoutMs, signal: deps.signal }, deps.runner);

@@ -18,15 +18,16 @@ export type Workspace = Readonly<{
   scratchDir: string;
 }>;
 
-export async function assertReadableSource(source: string): Promise<void> {
+export async function assertReadableSource(source: string, dsc = false): Promise<void> {
   let info;
   try {
     info = await stat(source);
-    await access(source, constants.R_OK | constants.X_OK);
+    await access(source, dsc ? constants.R_OK : constants.R_OK | constants.X_OK);
   } catch (cause) {
-    throw new TwinbuildError('unreadable-source', `cannot read source directory ${source}`, { cause });
+    throw new TwinbuildError('unreadable-source', `cannot read source ${dsc ? 'package' : 'directory'} ${source}`, { cause });
   }
-  if (!info.isDirectory()) throw new TwinbuildError('unreadable-source', `source ${source} is not a directory`);
+  if (dsc && !info.isFile()) throw new TwinbuildError('unreadable-source', `source ${source} is not a .dsc file`);
+  if (!dsc && !info.isDirectory()) throw new TwinbuildError('unreadable-source', `source ${source} is not a directory`);
 }
 
 export async function createWorkspace(packageName: string): Promise<Workspace> {

@@ -64,7 +64,7 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     const effort = bisectEffort(pkg);
     if (effort) lines.push(`  ${effort}`);
     for (const a of differing.slice(0, 20)) {
-      lines.push(`  ${a.status.padEnd(21)} ${a.path}`);
+      lines.push(`  ${a.status.padEnd(21)} ${a.path}${a.ignored ? ` (ignored: ${a.ignored.reason})` : ''}`);
       const diff = pkg.diffoscope.find((d) => d.artifact === a.path);
       if (!diff) continue;
       const report = diff.html ?? diff.text;

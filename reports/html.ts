@@ -27,7 +27,7 @@ function artifactRows(pkg: PackageResult): string {
       const page = diff?.html ?? diff?.text;
       const link = page ? `<a href="${e(pathHref(page))}">${diff?.tool === 'diffoscope' ? 'diffoscope' : 'diff'}</a>` : '';
       const note = diff?.message ? `<div class="muted">${e(diff.message)}</div>` : '';
-      return `<tr><td><code>${e(a.path)}</code></td><td class="status-${a.status}">${a.status}</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td><td>${short(a.sha256.control ?? a.linkTarget?.control ?? null)}<br>${short(a.sha256.experiment ?? a.linkTarget?.experiment ?? null)}</td><td>${link}${note}</td></tr>`;
+      return `<tr><td><code>${e(a.path)}</code></td><td class="status-${a.status}">${a.status}${a.ignored ? `<div class="skipped">ignored: ${e(a.ignored.reason)}</div>` : ''}</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td><td>${short(a.sha256.control ?? a.linkTarget?.control ?? null)}<br>${short(a.sha256.experiment ?? a.linkTarget?.experiment ?? null)}</td><td>${link}${note}</td></tr>`;
     })
     .join('\n');
 }
@@ -95,6 +95,19 @@ ${logs}
 </section>`;
 }
 
+function runNotes(result: RunResult): string {
+  const notes: string[] = [];
+  if (result.incomplete) notes.push(`<p class="verdict-error"><strong>Incomplete</strong> (${e(result.incomplete.reason)}): no result for ${result.incomplete.notFinished.map((n) => `<code>${e(n)}</code>`).join(', ') || 'none'}</p>`);
+  if (result.summary.ignored > 0) notes.push(`<p class="skipped">${result.summary.ignored} known difference${result.summary.ignored === 1 ? '' : 's'} ignored (see the reasons in the artifact tables)</p>`);
+  if (result.shard) notes.push(`<p class="muted">shard ${result.shard.index} of ${result.shard.total}</p>`);
+  const b = result.baseline;
+  if (b) {
+    const row = (label: string, names: readonly string[]) => `<tr><td>${label}</td><td>${names.length}</td><td>${names.map((n) => `<code>${e(n)}</code>`).join(', ')}</td></tr>`;
+    notes.push(`<h2>Against the baseline</h2><p class="muted">${e(b.file)}</p><table class="baseline"><tbody>${row('regressions', b.regressions)}${row('fixed', b.fixed)}${row('still broken', b.stillBroken)}${row('new', b.new)}${row('removed', b.removed)}</tbody></table>`);
+  }
+  return notes.join('\n');
+}
+
 export function renderHtml(result: RunResult): string {
   const { summary } = result;
   const rows = result.packages
@@ -108,6 +121,7 @@ export function renderHtml(result: RunResult): string {
 <body>
 <header><h1>twinbuild report</h1>${renderBadge(result)}
 <p>${summary.total} package${summary.total === 1 ? '' : 's'}: <span class="verdict-reproducible">${summary.reproducible} reproducible</span>, <span class="verdict-unreproducible">${summary.unreproducible} unreproducible</span>, <span class="verdict-error">${summary.error} error</span> · exit code ${result.exitCode}</p>
+${runNotes(result)}
 <p class="muted">twinbuild ${e(result.tool.version)} · ${e(result.command)} · seed <code>${result.seed}</code> (replay with --seed ${result.seed}) · ${e(result.startedAt)} → ${e(result.finishedAt)} · ${e(result.host.hostname)}, ${e(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
 <div class="filters">${filter('all', 'all', summary.total, true)}${filter('reproducible', 'reproducible', summary.reproducible)}${filter('unreproducible', 'unreproducible', summary.unreproducible)}${filter('error', 'error', summary.error)}
 <main>

@@ -48,6 +48,10 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
   for (const artifact of pkg.artifacts) {
     const testCase = suite.testCase().className(pkg.name).name(artifact.path).file(artifact.path).time(0);
     if (artifact.status === 'identical') continue;
+    if (artifact.ignored) {
+      testCase.skipped().standardOutput(xmlSafe(`ignored known difference (${artifact.status}): ${artifact.ignored.reason}`, MESSAGE_CHARS));
+      continue;
+    }
     const diff = pkg.diffoscope.find((d) => d.artifact === artifact.path);
     const cause = artifactCause(pkg, artifact.path);
     const message = `${artifact.status}: ${artifact.path}${cause ? ` (${cause})` : ''} — varied: ${varied.join(', ') || 'nothing'}`;

@@ -19,6 +19,8 @@ export type ArtifactResult = Readonly<{
   sha256: PerSide<string | null>;
   /** Symlinks are compared by target string, never followed. */
   linkTarget?: PerSide<string | null>;
+  /** A known difference from the config's ignore list: still reported, not counted against the package. */
+  ignored?: Readonly<{ reason: string }>;
 }>;
 
 export type BuildResult = Readonly<{
@@ -145,13 +147,31 @@ export type RunResult = Readonly<{
   seed: number;
   host: Readonly<{ hostname: string; platform: string; arch: string; kernel: string; cpus: number; node: string; uid: number }>;
   packages: readonly PackageResult[];
-  summary: Readonly<{ total: number; reproducible: number; unreproducible: number; error: number }>;
+  /** ignored: artifact differences the config's ignore list marks as known (counted apart, never dropped). */
+  summary: Readonly<{ total: number; reproducible: number; unreproducible: number; error: number; ignored: number }>;
   exitCode: number;
+  /** A sweep's shard (1-based), when it ran one. */
+  shard?: Readonly<{ index: number; total: number }>;
+  /** With --baseline: how each package moved since then (exit 1 only for regressions). */
+  baseline?: BaselineComparison;
+  /** Set when the run stopped early (Ctrl-C): these packages have no result. */
+  incomplete?: Readonly<{ reason: string; notFinished: readonly string[] }>;
+}>;
+
+export type BaselineComparison = Readonly<{
+  file: string;
+  /** Reproducible in the baseline, not now. */
+  regressions: readonly string[];
+  fixed: readonly string[];
+  stillBroken: readonly string[];
+  new: readonly string[];
+  removed: readonly string[];
 }>;
 
 export function summarise(packages: readonly PackageResult[]): RunResult['summary'] {
   const count = (v: Verdict) => packages.filter((p) => p.verdict === v).length;
-  return { total: packages.length, reproducible: count('reproducible'), unreproducible: count('unreproducible'), error: count('error') };
+  const ignored = packages.reduce((n, p) => n + p.artifacts.filter((a) => a.ignored).length, 0);
+  return { total: packages.length, reproducible: count('reproducible'), unreproducible: count('unreproducible'), error: count('error'), ignored };
 }
 
 /** Error beats unreproducible beats reproducible; no packages at all is an error, never a pass. */

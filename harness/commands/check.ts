@@ -6,21 +6,21 @@ import { parseArgs } from 'node:util';
 import { parseVarySpecs } from '../../variations/spec.js';
 import { MAX_SEED, newSeed } from '../../variations/rng.js';
 import { SCHEMA, exitCodeFor, summarise, type RunResult } from '../../reports/model.js';
-import { writeResultsJson } from '../../reports/json.js';
-import { renderJunit } from '../../reports/junit.js';
-import { renderHtml } from '../../reports/html.js';
+import { writeReports } from '../../reports/write.js';
 import { consoleProgress, formatVerdict } from '../../reports/console.js';
 import { runCheck } from '../check.js';
 import { usageError } from '../errors.js';
 import {
-  DEFAULT_DIFFOSCOPE, defaultJobs, freezeOptions, packageNameOf, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob,
+  DEFAULT_DIFFOSCOPE, defaultJobs, freezeOptions, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob,
   type CheckOptions, type IsolationChoice,
 } from '../options.js';
 import { realProcesses } from '../process.js';
+import { assertReadableSource } from '../workspace.js';
+import { PRESETS, packageNameOf, resolvePreset, type PresetName } from '../../suites/presets.js';
 import { VERSION } from '../paths.js';
 
 
-export const CHECK_HELP = `Usage: twinbuild check [SOURCE=.] --build CMD --artifacts GLOB [options]
+export const CHECK_HELP = `Usage: twinbuild check [SOURCE=.] [--build CMD --artifacts GLOB | --preset NAME] [options]
 
 Copies SOURCE twice, builds the control and the experiment at the same time
 (the experiment with its environment varied), compares every artifact byte for
@@ -31,7 +31,10 @@ OUT/diffoscope/ and OUT/logs/.
 Options:
   --build CMD            shell command that builds the package (run with /bin/sh -c)
   --artifacts GLOB       artifacts to compare, relative to SOURCE (repeatable), e.g. 'out/**'
-  --preset NAME          generic (the default; needs --build and --artifacts)
+  --preset NAME          auto (the default): generic when --build and --artifacts are given,
+                         else debian for a debian/ tree or a .dsc (dpkg-buildpackage -b
+                         --no-sign; compares ../*.deb, ../*.udeb), npm for a package.json
+                         (npm pack; compares the tarball). --build/--artifacts override a preset.
   --vary=SPEC            what to vary, reprotest syntax (repeatable), default +all; write
                          it with "=" when it starts with "-":
                            --vary=-time   --vary=-all,+umask   --vary=environment.variables+=FOO=bar
@@ -78,27 +81,38 @@ const FLAGS = {
   'diffoscope-arg': { type: 'string', multiple: true },
 } as const;
 
-export function parseCheckArgs(args: string[]): CheckOptions {
-  const { values, positionals } = parseArgs({ args, options: FLAGS, allowPositionals: true, strict: true });
-  if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
-  const preset = values.preset ?? 'generic';
-  if (preset !== 'generic') throw usageError(`preset "${preset}" is not available in this version; use --preset generic with --build and --artifacts`);
-  if (!values.build) throw usageError('check needs --build CMD (the command that builds the package)');
-  if (!values.artifacts?.length) throw usageError("check needs --artifacts GLOB (what the build produces, e.g. --artifacts 'dist/**')");
+/** The check flags a sweep shares with check (everything but the source and the build recipe). */
+export type CommonFlags = Readonly<{
+  vary?: string[]; seed?: string; env?: string[]; timeout?: string; jobs?: string; out?: string; isolation?: string;
+  keep?: boolean; json?: boolean; quiet?: boolean; 'no-bisect'?: boolean; 'no-diffoscope'?: boolean;
+  'diffoscope-timeout'?: string; 'diffoscope-arg'?: string[];
+}>;
+
+export type Recipe = Readonly<{ preset?: string; build?: string; artifacts?: readonly string[]; name?: string }>;
+
+/** Normalises one package's flags into frozen check options (also used by sweep, per package). */
+export async function checkOptionsFor(sourceArg: string, recipe: Recipe, values: CommonFlags): Promise<CheckOptions> {
+  const requested = (recipe.preset ?? 'auto') as PresetName;
+  if (!PRESETS.includes(requested)) throw usageError(`--preset expects ${PRESETS.join(', ')}, got "${recipe.preset}"`);
   const isolation = (values.isolation ?? 'auto') as IsolationChoice;
   if (!['auto', 'namespaces', 'sequential'].includes(isolation)) throw usageError(`--isolation expects auto, namespaces or sequential, got "${isolation}"`);
-  const source = resolve(positionals[0] ?? '.');
+  const source = resolve(sourceArg);
+  await assertReadableSource(source, source.endsWith('.dsc'));
+  const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts });
   return freezeOptions({
     source,
-    name: packageNameOf(source),
-    build: values.build,
-    artifacts: values.artifacts.map(validateArtifactGlob),
+    name: recipe.name ?? packageNameOf(source),
+    preset: resolved.preset,
+    build: resolved.build,
+    artifacts: resolved.artifacts.map(validateArtifactGlob),
+    subdir: resolved.subdir,
+    dsc: resolved.dsc,
     vary: parseVarySpecs(values.vary ?? []),
     seed: values.seed !== undefined ? parsePositiveInt(values.seed, '--seed', MAX_SEED) : newSeed(),
     jobs: values.jobs !== undefined ? parsePositiveInt(values.jobs, '--jobs', 1024) : defaultJobs(),
     timeoutMs: parseDuration(values.timeout ?? '30m', '--timeout'),
     outDir: resolve(values.out ?? 'twinbuild-out'),
-    env: Object.fromEntries((values.env ?? []).map(parseEnvAssignment)),
+    env: { ...resolved.env, ...Object.fromEntries((values.env ?? []).map(parseEnvAssignment)) },
     isolation,
     diffoscope: {
       ...DEFAULT_DIFFOSCOPE,
@@ -113,8 +127,14 @@ export function parseCheckArgs(args: string[]): CheckOptions {
   });
 }
 
+export async function parseCheckArgs(args: string[]): Promise<CheckOptions> {
+  const { values, positionals } = parseArgs({ args, options: FLAGS, allowPositionals: true, strict: true });
+  if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
+  return checkOptionsFor(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts }, values);
+}
+
 export async function runCheckCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const options = parseCheckArgs(args);
+  const options = await parseCheckArgs(args);
   const startedAt = new Date().toISOString();
   const progress = consoleProgress(process.stderr, options.quiet || options.json);
   let pkg;
@@ -131,27 +151,27 @@ export async function runCheckCommand(args: string[], signal: AbortSignal): Prom
     startedAt,
     finishedAt: new Date().toISOString(),
     seed: options.seed,
-    host: {
-      hostname: hostname(),
-      platform: process.platform,
-      arch: process.arch,
-      kernel: release(),
-      cpus: availableParallelism(),
-      node: process.version,
-      uid: process.getuid?.() ?? -1,
-    },
+    host: hostInfo(),
     packages,
     summary: summarise(packages),
     exitCode: exitCodeFor(packages),
   };
-  await writeResultsJson(options.outDir, result);
-  await writeFile(join(options.outDir, 'junit.xml'), renderJunit(result, { outDirFromJobRoot: relative(process.cwd(), options.outDir) || '.' }));
-  await writeFile(join(options.outDir, 'index.html'), renderHtml(result));
+  await writeReports(options.outDir, result);
   process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : formatVerdict(result, displayPath(options.outDir), options.quiet));
   return result.exitCode;
 }
 
-const displayPath = (path: string) => {
+export const hostInfo = (): RunResult['host'] => ({
+  hostname: hostname(),
+  platform: process.platform,
+  arch: process.arch,
+  kernel: release(),
+  cpus: availableParallelism(),
+  node: process.version,
+  uid: process.getuid?.() ?? -1,
+});
+
+export const displayPath = (path: string) => {
   const cwd = process.cwd();
   return path.startsWith(cwd + '/') ? path.slice(cwd.length + 1) : path;
 };

@@ -28,7 +28,7 @@ export async function runVariationsCommand(args: string[]): Promise<number> {
     const namespaces = await canUseMountNamespaces(realProcesses);
     const { availability, host } = await checkVariations(REGISTRY, realProcesses, workspace.scratchDir, namespaces);
     const options = freezeOptions({
-      source: '/src/example', name: 'example', build: 'make', artifacts: ['**'], vary: parseVarySpecs([]), seed, jobs: 1,
+      source: '/src/example', name: 'example', preset: 'generic', build: 'make', artifacts: ['**'], subdir: null, dsc: false, vary: parseVarySpecs([]), seed, jobs: 1,
       timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, bisect: false, keep: false, json: false, quiet: false,
     });
     const plans = createPlanner(options, availability, host, workspace);

@@ -1,0 +1,37 @@
+// Known differences (the config's `ignore` list): a matching difference stays in
+// every report, marked ignored with its reason, and no longer fails its package.
+// An entry names artifacts; it can never wave a whole package through.
+import picomatch from 'picomatch';
+import { TwinbuildError } from '../harness/errors.js';
+import type { PackageResult } from '../reports/model.js';
+import type { IgnoreEntry } from './config.js';
+
+export type IgnoreRule = Readonly<{ matches: (pkg: string, artifact: string) => boolean; variation: string | null; reason: string }>;
+
+const EVERYTHING = new Set(['**', '**/*', '*', '**/**']);
+
+export function compileIgnores(entries: readonly IgnoreEntry[], file: string): IgnoreRule[] {
+  return entries.map((entry, i) => {
+    const globs = typeof entry.artifacts === 'string' ? [entry.artifacts] : entry.artifacts;
+    if (globs.some((g) => EVERYTHING.has(g.trim()))) {
+      throw new TwinbuildError('config', `${file}: ignore[${i}].artifacts: "${globs.join(', ')}" would ignore whole packages; name the artifacts that are known to differ`);
+    }
+    const artifact = picomatch(globs, { dot: true });
+    const pkg = entry.package ? picomatch(entry.package) : () => true;
+    return { matches: (p, a) => pkg(p) && artifact(a), variation: entry.variation ?? null, reason: entry.reason };
+  });
+}
+
+// Note: a rule with a variation applies only where bisect named that variation
+// as the artifact's one cause, so an unexplained difference is never ignored.
+export function applyIgnores(pkg: PackageResult, rules: readonly IgnoreRule[]): PackageResult {
+  if (rules.length === 0 || pkg.verdict !== 'unreproducible') return pkg;
+  const causes = (path: string) => pkg.culprits.filter((c) => c.artifacts.includes(path)).map((c) => c.variations.join('+'));
+  const artifacts = pkg.artifacts.map((a) => {
+    if (a.status === 'identical') return a;
+    const rule = rules.find((r) => r.matches(pkg.name, a.path) && (r.variation === null || (causes(a.path).length === 1 && causes(a.path)[0] === r.variation)));
+    return rule ? { ...a, ignored: { reason: rule.reason } } : a;
+  });
+  const failing = artifacts.filter((a) => a.status !== 'identical' && !a.ignored);
+  return { ...pkg, artifacts, verdict: failing.length === 0 ? 'reproducible' : 'unreproducible' };
+}

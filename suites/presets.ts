@@ -1,0 +1,75 @@
+// Presets: how to build and what to compare for common kinds of package, so
+// `twinbuild check DIR` works without --build/--artifacts. `auto` picks by what
+// the tree holds and refuses to guess when it holds two kinds or none.
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { usageError } from '../harness/errors.js';
+
+export const PRESETS = ['auto', 'generic', 'debian', 'npm'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+export type ResolvedPreset = Readonly<{
+  preset: Exclude<PresetName, 'auto'>;
+  build: string;
+  /** Globs relative to the side's directory (the parent of the source for debian). */
+  artifacts: readonly string[];
+  /** The source goes one level down, in this directory, so `../*.deb` stays in twinbuild's copy. */
+  subdir: string | null;
+  /** A Debian source package file, extracted with dpkg-source instead of copied. */
+  dsc: boolean;
+  env: Readonly<Record<string, string>>;
+}>;
+
+const isFile = (path: string) => stat(path).then((s) => s.isFile(), () => false);
+
+/** The package name for a source dir or `.dsc` file (hello_2.10-3.dsc → hello). */
+export function packageNameOf(source: string): string {
+  const name = basename(source);
+  return source.endsWith('.dsc') ? name.replace(/_.*$/, '').replace(/\.dsc$/, '') : name || 'root';
+}
+
+async function detect(source: string): Promise<Exclude<PresetName, 'auto' | 'generic'>> {
+  if (source.endsWith('.dsc')) return 'debian';
+  const names = await readdir(source).catch(() => [] as string[]);
+  const found: Exclude<PresetName, 'auto' | 'generic'>[] = [];
+  if (await isFile(join(source, 'debian', 'control'))) found.push('debian');
+  if (names.includes('package.json')) found.push('npm');
+  if (found.length === 1) return found[0]!;
+  const how = 'pass --preset debian|npm, or --build CMD --artifacts GLOB';
+  if (found.length === 0) throw usageError(`cannot tell how to build ${source}: no debian/control, package.json or .dsc; ${how}`);
+  throw usageError(`${source} holds both a debian/ tree and a package.json; ${how}`);
+}
+
+/** Build command, artifacts and source layout for a preset; explicit --build/--artifacts always win. */
+export async function resolvePreset(source: string, requested: PresetName, given: { build?: string; artifacts?: readonly string[] }): Promise<ResolvedPreset> {
+  const preset = requested === 'auto' ? (given.build || given.artifacts?.length ? 'generic' : await detect(source)) : requested;
+  const override = (r: ResolvedPreset): ResolvedPreset => ({ ...r, build: given.build ?? r.build, artifacts: given.artifacts?.length ? given.artifacts : r.artifacts });
+  switch (preset) {
+    case 'generic':
+      if (!given.build) throw usageError('check needs --build CMD (the command that builds the package), or a --preset');
+      if (!given.artifacts?.length) throw usageError("check needs --artifacts GLOB (what the build produces, e.g. --artifacts 'dist/**'), or a --preset");
+      return { preset, build: given.build, artifacts: given.artifacts, subdir: null, dsc: false, env: {} };
+    case 'debian': {
+      const subdir = packageNameOf(source);
+      const passed = process.env['DEB_BUILD_OPTIONS'];
+      return override({
+        preset,
+        build: `cd '${subdir.replace(/'/g, `'\\''`)}' && dpkg-buildpackage -b --no-sign`,
+        artifacts: ['*.deb', '*.udeb'],
+        subdir,
+        dsc: source.endsWith('.dsc'),
+        env: passed ? { DEB_BUILD_OPTIONS: passed } : {},
+      });
+    }
+    case 'npm':
+      // npm's cache and logs go to a temp dir: HOME may be varied to a path that does not exist.
+      return override({
+        preset,
+        build: 'cache=$(mktemp -d) && npm pack --cache "$cache" --logs-dir "$cache" --loglevel=warn; status=$?; rm -rf "$cache"; exit $status',
+        artifacts: ['*.tgz'],
+        subdir: null,
+        dsc: false,
+        env: {},
+      });
+  }
+}
