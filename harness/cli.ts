@@ -7,6 +7,7 @@ import { runVariationsCommand, VARIATIONS_HELP } from './commands/variations.js'
 import { DOCTOR_HELP, runDoctorCommand } from './commands/doctor.js';
 import { REPORT_HELP, runReportCommand } from './commands/report.js';
 import { SWEEP_HELP, runSweepCommand } from './commands/sweep.js';
+import { HOOK_HELP, runHookCommand } from './commands/hook.js';
 
 
 const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
@@ -20,6 +21,8 @@ Commands:
   variations         list the variations, what each changes, and whether this machine can apply it
   doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
   report badge R --out F   an SVG badge from a results.json
+  report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
+  hook install|uninstall   a git pre-push hook that checks what a push changes
 
 Run "twinbuild <command> --help" for a command's options.
 
@@ -31,6 +34,7 @@ type Command = Readonly<{ help: string; run: (args: string[], signal: AbortSigna
 const COMMANDS: Readonly<Record<string, Command>> = {
   check: { help: CHECK_HELP, run: runCheckCommand },
   sweep: { help: SWEEP_HELP, run: runSweepCommand },
+  hook: { help: HOOK_HELP, run: runHookCommand },
   variations: { help: VARIATIONS_HELP, run: runVariationsCommand },
   doctor: { help: DOCTOR_HELP, run: runDoctorCommand },
   report: { help: REPORT_HELP, run: runReportCommand },

@@ -16,7 +16,7 @@ describe('check: exit codes', function () {
     expect(results.schema).to.equal('twinbuild/results@1');
     expect(results.seed).to.equal(42);
     expect(results.exitCode).to.equal(0);
-    expect(results.summary).to.deep.equal({ total: 1, reproducible: 1, unreproducible: 0, error: 0 });
+    expect(results.summary).to.deep.equal({ total: 1, reproducible: 1, unreproducible: 0, error: 0, ignored: 0 });
     const pkg = results.packages[0]!;
     expect(pkg.verdict).to.equal('reproducible');
     expect(pkg.error).to.equal(null);
