@@ -6,6 +6,7 @@ import { cleanup, fmt, machineFacts, ROOT, table } from './lib.mjs';
 
 const FOURTEEN = 'environment,build_path,kernel,aslr,num_cpus,user_group,time,fileordering,domain_host,home,locales,exec_path,timezone,umask';
 import { bisect } from './bisect.mjs';
+import { sweepBench } from './sweep.mjs';
 import { hashing } from './hashing.mjs';
 import { manyFiles } from './many-files.mjs';
 import { overhead } from './overhead.mjs';
@@ -31,6 +32,8 @@ try {
   log(`many-files  twinbuild ${fmt(m.tb.median)}  reprotest ${fmt(m.rp.median)}  ratio ${m.ratio.toFixed(2)}  (goal ≤ 0.30: ${m.met ? 'met' : 'NOT met'})`);
   const b = await bisect();
   log(`bisect      twinbuild ${fmt(b.tb.median)} (${fmt(b.tbDiffoscope.median)} with diffoscope)  reprotest --auto-build ${fmt(b.rp.median)}  ratio ${b.ratio.toFixed(2)}  rounds ${b.rounds.join('/')}  (goal ≤ 0.30: ${b.met ? 'met' : 'NOT met'})`);
+  const sw = await sweepBench();
+  log(`sweep       ${sw.large.perMinute.toFixed(0)} packages/min (200, --jobs ${sw.jobs}); peak RSS ${sw.small.peakMiB.toFixed(0)} MiB (50) → ${sw.large.peakMiB.toFixed(0)} MiB (200)  (goal < 200 MB, flat: ${sw.met ? 'met' : 'NOT met'})`);
   const v = await variationCost();
   log(`variations  nothing varied ${fmt(v.base)}; six ${fmt(v.six)}; +all ${fmt(v.all)}`);
   // Last: its gigabytes of writes would slow whatever came after.
@@ -78,6 +81,17 @@ ${table(
       ['build rounds', `${b.rounds.join(' / ')} (${b.probes.join(' / ')} probe builds, 2 at a time)`, 'one build at a time: control, all varied, then each variation', '—', '—'],
       ['culprit named', b.culprits.join(' / '), b.rpCulprits.join(' / '), 'same', yes(b.culprits.join() === b.rpCulprits.join())],
     ],
+  )}
+
+## Sweeps
+
+A generated repository of tiny generic packages (each \`echo N > out/a.txt\`), \`twinbuild sweep\` with the
+default \`--jobs\` (${sw.jobs}: half the CPUs, as each check runs two builds), every variation available.
+Peak RSS of the twinbuild process from GNU time.
+
+${table(
+    ['packages', 'wall', 'packages/min', 'peak RSS', 'goal', 'met'],
+    [sw.small, sw.large].map((s) => [String(s.count), fmt(s.seconds), s.perMinute.toFixed(0), `${s.peakMiB.toFixed(0)} MiB`, sw.goal, yes(sw.met)]),
   )}
 
 ## Hashing and memory
