@@ -21,7 +21,7 @@ import { createPlanner, variationResults, type Planner } from './planning.js';
 
 export type CheckDeps = Readonly<{ runner: ProcessRunner; signal: AbortSignal; progress: ProgressSink }>;
 
-async function chooseIsolation(options: CheckOptions, runner: ProcessRunner): Promise<Isolation> {
+export async function chooseIsolation(options: CheckOptions, runner: ProcessRunner): Promise<Isolation> {
   if (options.isolation === 'sequential') return 'sequential';
   const ok = await canUseMountNamespaces(runner);
   if (!ok && options.isolation === 'namespaces') {

@@ -8,6 +8,8 @@ import { DOCTOR_HELP, runDoctorCommand } from './commands/doctor.js';
 import { REPORT_HELP, runReportCommand } from './commands/report.js';
 import { SWEEP_HELP, runSweepCommand } from './commands/sweep.js';
 import { HOOK_HELP, runHookCommand } from './commands/hook.js';
+import { VERIFY_HELP, runVerifyCommand } from './commands/verify.js';
+import { KEYGEN_HELP, runKeygenCommand } from './commands/keygen.js';
 
 
 const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
@@ -18,6 +20,9 @@ Commands:
   check [SOURCE]     build SOURCE twice (control and experiment, in parallel) and compare the artifacts
   sweep [ROOT]       check every package of a repository (config or preset markers), sharded,
                      against a baseline; one report set
+  verify SOURCE --published F…   rebuild once and compare with published artifacts (rebuilder);
+                     an in-toto link on a match
+  keygen             an ed25519 key pair for signing in-toto links
   variations         list the variations, what each changes, and whether this machine can apply it
   doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
   report badge R --out F   an SVG badge from a results.json
@@ -35,6 +40,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   check: { help: CHECK_HELP, run: runCheckCommand },
   sweep: { help: SWEEP_HELP, run: runSweepCommand },
   hook: { help: HOOK_HELP, run: runHookCommand },
+  verify: { help: VERIFY_HELP, run: runVerifyCommand },
+  keygen: { help: KEYGEN_HELP, run: runKeygenCommand },
   variations: { help: VARIATIONS_HELP, run: runVariationsCommand },
   doctor: { help: DOCTOR_HELP, run: runDoctorCommand },
   report: { help: REPORT_HELP, run: runReportCommand },

@@ -55,10 +55,17 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     return lines;
   }
   const differing = pkg.artifacts.filter((a) => a.status !== 'identical');
+  if (pkg.verdict === 'verified') {
+    lines.push(`verified: ${pkg.name}: ${pkg.artifacts.length} published artifact${pkg.artifacts.length === 1 ? '' : 's'} identical to the rebuild`);
+    if (pkg.verify?.link) lines.push(`  in-toto link: ${outDir}/${pkg.verify.link}`);
+    return lines;
+  }
+  if (pkg.verdict === 'mismatch') lines.push(`MISMATCH: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} published artifacts differ from the rebuild`);
+  for (const d of pkg.verify?.dependencyDrift.slice(0, 10) ?? []) lines.push(`  build-dependency drift: ${d.package} ${d.buildinfo} in the buildinfo, ${d.installed ?? 'not installed'} here`);
   if (pkg.verdict === 'reproducible') {
     lines.push(`reproducible: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical`);
   } else {
-    lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} artifacts differ`);
+    if (pkg.verdict === 'unreproducible') lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} artifacts differ`);
     const cause = causeSummary(pkg);
     if (cause) lines.push(`  ${cause}`);
     const effort = bisectEffort(pkg);

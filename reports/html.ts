@@ -11,7 +11,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:
 h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td code{overflow-wrap:anywhere}
 code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space:pre-wrap}
-.verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}
+.verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}.verdict-verified{color:#2e7d32}.verdict-mismatch{color:#c62828}
 .status-identical{color:#2e7d32}.status-differs,.status-missing-in-control,.status-missing-in-experiment{color:#c62828;font-weight:600}
 .skipped{color:#8a6d00}.muted{color:#777}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
 #f-reproducible:checked~main .pkg:not(.v-reproducible),#f-unreproducible:checked~main .pkg:not(.v-unreproducible),#f-error:checked~main .pkg:not(.v-error){display:none}

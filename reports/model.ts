@@ -3,7 +3,8 @@
 
 export const SCHEMA = 'twinbuild/results@1';
 
-export type Verdict = 'reproducible' | 'unreproducible' | 'error';
+/** check: reproducible | unreproducible; verify: verified | mismatch; either: error. */
+export type Verdict = 'reproducible' | 'unreproducible' | 'verified' | 'mismatch' | 'error';
 
 export type ArtifactStatus = 'identical' | 'differs' | 'missing-in-control' | 'missing-in-experiment';
 
@@ -136,6 +137,21 @@ export type PackageResult = Readonly<{
   bisect: BisectResult;
   diffoscope: readonly DiffResult[];
   timings: Readonly<Record<string, number>>;
+  /** Only from `twinbuild verify`: published artifacts are the "control" side, the rebuild the "experiment". */
+  verify?: VerifyInfo;
+}>;
+
+export type VerifyInfo = Readonly<{
+  published: readonly string[];
+  buildinfo: string | null;
+  /** What the rebuild took from the buildinfo (or why not). */
+  pinned: Readonly<Record<string, string>>;
+  notPinned: readonly string[];
+  /** Installed-Build-Depends that differ on this machine: a likely cause of a mismatch (not fetched: no snapshot archive access). */
+  dependencyDrift: readonly Readonly<{ package: string; buildinfo: string; installed: string | null }>[];
+  /** The in-toto link written on a match, relative to the output directory. */
+  link: string | null;
+  statement: string | null;
 }>;
 
 export type RunResult = Readonly<{
@@ -169,13 +185,13 @@ export type BaselineComparison = Readonly<{
 }>;
 
 export function summarise(packages: readonly PackageResult[]): RunResult['summary'] {
-  const count = (v: Verdict) => packages.filter((p) => p.verdict === v).length;
+  const count = (...v: Verdict[]) => packages.filter((p) => v.includes(p.verdict)).length;
   const ignored = packages.reduce((n, p) => n + p.artifacts.filter((a) => a.ignored).length, 0);
-  return { total: packages.length, reproducible: count('reproducible'), unreproducible: count('unreproducible'), error: count('error'), ignored };
+  return { total: packages.length, reproducible: count('reproducible', 'verified'), unreproducible: count('unreproducible', 'mismatch'), error: count('error'), ignored };
 }
 
 /** Error beats unreproducible beats reproducible; no packages at all is an error, never a pass. */
 export function exitCodeFor(packages: readonly PackageResult[]): number {
   if (packages.length === 0 || packages.some((p) => p.verdict === 'error')) return 3;
-  return packages.some((p) => p.verdict === 'unreproducible') ? 1 : 0;
+  return packages.some((p) => p.verdict === 'unreproducible' || p.verdict === 'mismatch') ? 1 : 0;
 }

@@ -29,7 +29,7 @@ function errorResult(options: CheckOptions, code: string, message: string): Pack
 
 export async function runSweep(
   items: readonly SweepItem[],
-  settings: Readonly<{ outDir: string; jobs: number; ignores: readonly IgnoreRule[] }>,
+  settings: Readonly<{ outDir: string; jobs: number; ignores: readonly IgnoreRule[]; check?: (options: CheckOptions, signal: AbortSignal) => Promise<PackageResult> }>,
   deps: Readonly<{ runner: ProcessRunner; signal: AbortSignal; progress: SweepProgress }>,
 ): Promise<SweepOutcome> {
   await mkdir(join(settings.outDir, 'packages'), { recursive: true });
@@ -43,7 +43,8 @@ export async function runSweep(
         if (deps.signal.aborted) return void notFinished.push(options.name);
         let result: PackageResult;
         try {
-          result = applyIgnores(await runCheck(options, { runner: deps.runner, signal: deps.signal, progress: () => {} }), settings.ignores);
+          const check = settings.check ?? ((o: CheckOptions, signal: AbortSignal) => runCheck(o, { runner: deps.runner, signal, progress: () => {} }));
+          result = applyIgnores(await check(options, deps.signal), settings.ignores);
         } catch (error) {
           if (deps.signal.aborted) return void notFinished.push(options.name);
           if (!isTwinbuildError(error)) throw error;

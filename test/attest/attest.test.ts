@@ -1,0 +1,68 @@
+// Canonical JSON and keys against the real peer: python's securesystemslib
+// (Debian's, as in-toto uses it), plus the keygen command.
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { canonicalJson, type Canonical } from '../../attest/canonical-json.js';
+import { findOnPath } from '../../harness/availability.js';
+import { realProcesses } from '../../harness/process.js';
+import { CLI, cleanupTemp, requireOrSkip, runCli, tempDir } from '../helpers.js';
+
+const PYTHON = '/usr/bin/python3';
+const python = (code: string, ...args: string[]) => realProcesses.capture([PYTHON, '-c', code, ...args]);
+const hasSecuresystemslib = async () => (await python('import securesystemslib')).exitCode === 0;
+
+describe('attest: canonical JSON and ed25519 keys (securesystemslib as the reference)', function () {
+  after(cleanupTemp);
+
+  it('encodes like securesystemslib.formats.encode_canonical, hostile strings included', async function () {
+    requireOrSkip(this, await hasSecuresystemslib(), 'python3-securesystemslib (apt-get install in-toto)');
+    const values: Canonical[] = [
+      { b: 1, a: [true, false, null], 'é': 'ü', z: { y: '"quoted" \\back\\slash', x: '' } },
+      ['line\nbreak', 'tab\t', '\u0001control', 'emoji ✓ 𝄞', '</script>', -42, 0],
+      { _type: 'link', materials: {}, 'return-value': 0, nested: [[{ k: 'v' }]] },
+    ];
+    for (const value of values) {
+      const file = join(await tempDir(), 'value.json');
+      await writeFile(file, JSON.stringify(value));
+      const reference = await python('import json,sys; from securesystemslib.formats import encode_canonical; sys.stdout.write(encode_canonical(json.load(open(sys.argv[1]))))', file);
+      expect(reference.exitCode, reference.stderr).to.equal(0);
+      expect(canonicalJson(value)).to.equal(reference.stdout);
+    }
+    expect(() => canonicalJson(1.5)).to.throw(/integers only/);
+  });
+
+  it('keygen: writes the key files (private 0600), prints the keyid securesystemslib computes, never overwrites', async function () {
+    const dir = await tempDir();
+    const prefix = join(dir, 'rebuilder');
+    const made = await runCli(['keygen', '--out', prefix], { withOut: false });
+    expect(made.exitCode, made.stderr).to.equal(0);
+    const keyid = /keyid ([0-9a-f]{64})/.exec(made.stdout)?.[1];
+    expect(keyid).to.be.a('string');
+    expect((await stat(prefix)).mode & 0o777).to.equal(0o600);
+    expect(await readFile(`${prefix}.pub`, 'utf8')).to.match(/^-----BEGIN PUBLIC KEY-----/);
+    if (await hasSecuresystemslib()) {
+      const reference = await python('import sys; from securesystemslib.interface import import_ed25519_publickey_from_file as f; print(f(sys.argv[1])["keyid"])', `${prefix}.pub.json`);
+      expect(reference.stdout.trim(), reference.stderr).to.equal(keyid);
+    } else requireOrSkip(this, false, 'python3-securesystemslib (apt-get install in-toto)');
+    const before = await readFile(prefix, 'utf8');
+    const again = await runCli(['keygen', '--out', prefix], { withOut: false });
+    expect(again.exitCode).to.equal(2);
+    expect(again.stderr).to.match(/exists; not overwriting a key/);
+    expect(await readFile(prefix, 'utf8')).to.equal(before);
+    expect(CLI).to.be.a('string');
+  });
+
+  it('refuses a signing key that is not ed25519, with exit 2', async function () {
+    const dir = await tempDir();
+    const rsa = join(dir, 'rsa.pem');
+    const made = await realProcesses.capture(['openssl', 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024', '-out', rsa]);
+    requireOrSkip(this, made.exitCode === 0 || (await findOnPath('openssl')) !== undefined, 'openssl');
+    const source = join(dir, 'src');
+    await writeFile(join(dir, 'published.bin'), 'x');
+    await realProcesses.capture(['sh', '-c', `mkdir -p '${source}' && printf 'mkdir -p out; printf x > out/published.bin\\n' > '${source}/build.sh'`]);
+    const run = await runCli(['verify', source, '--build', 'sh build.sh', '--artifacts', 'out/*', '--published', join(dir, 'published.bin'), '--signing-key', rsa, '--quiet']);
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(2);
+    expect(run.stderr).to.match(/holds a rsa key; twinbuild signs with ed25519/);
+  });
+});
