@@ -7,6 +7,7 @@ import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import { sha256File } from '../harness/hash.js';
 import { canonicalJson, type Canonical } from './canonical-json.js';
+import { writeStatement } from './dsse.js';
 import { loadSigningKey, signBytes, type SigningKey } from './keys.js';
 
 export type Digests = Record<string, { sha256: string }>;
@@ -42,11 +43,12 @@ export function signedLink(input: LinkInput, key: SigningKey): { signed: Canonic
   return { signatures: [signBytes(key, canonicalJson(signed))], signed };
 }
 
-export async function writeRebuildLink(options: Readonly<{ outDir: string; signingKeyPath: string } & LinkInput>): Promise<{ path: string; keyid: string }> {
+/** Writes `<name>.<keyid8>.link` and, beside it, the same as a DSSE-enveloped in-toto Statement. */
+export async function writeRebuildLink(options: Readonly<{ outDir: string; signingKeyPath: string } & LinkInput>): Promise<{ path: string; statement: string; keyid: string }> {
   const key = await loadSigningKey(options.signingKeyPath);
   const metablock = signedLink(options, key);
   await mkdir(options.outDir, { recursive: true });
   const path = join(options.outDir, `${options.name}.${key.keyid.slice(0, 8)}.link`);
   await writeFile(path, JSON.stringify(metablock, null, 2) + '\n');
-  return { path, keyid: key.keyid };
+  return { path, statement: await writeStatement(options.outDir, key, options), keyid: key.keyid };
 }

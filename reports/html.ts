@@ -71,6 +71,21 @@ ${probes}
 </tbody></table></details>`;
 }
 
+function verifySection(pkg: PackageResult): string {
+  const v = pkg.verify;
+  if (!v) return '';
+  const items = [
+    `published (the control column): ${v.published.map((p) => `<code>${e(p)}</code>`).join(', ')}`,
+    `buildinfo: ${v.buildinfo ? `<code>${e(v.buildinfo)}</code>` : 'none'}; pinned from it: ${Object.entries(v.pinned).map(([k, val]) => `<code>${e(`${k}=${val}`)}</code>`).join(' ') || 'nothing'}`,
+    ...v.notPinned.map((n) => `not pinned: ${e(n)}`),
+    ...(v.link ? [`in-toto link: <a href="${e(pathHref(v.link))}">${e(v.link)}</a>${v.statement ? `, DSSE statement: <a href="${e(pathHref(v.statement))}">${e(v.statement)}</a>` : ''}`] : []),
+  ];
+  const drift = v.dependencyDrift.length
+    ? `<h3>Build dependencies that differ here (a likely cause; not fetched)</h3><table><thead><tr><th>package</th><th>buildinfo</th><th>installed</th></tr></thead><tbody>${v.dependencyDrift.map((d) => `<tr><td>${e(d.package)}</td><td>${e(d.buildinfo)}</td><td>${e(d.installed ?? 'not installed')}</td></tr>`).join('')}</tbody></table>`
+    : '';
+  return `<h3>Rebuild</h3><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>${drift}`;
+}
+
 function packageSection(pkg: PackageResult): string {
   const logs = (['control', 'experiment'] as const)
     .filter((side) => pkg.builds[side]?.logTail.length)
@@ -81,6 +96,7 @@ function packageSection(pkg: PackageResult): string {
 <p class="muted">source <code>${e(pkg.source)}</code> · builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'} · build path ${pkg.buildPath}</p>
 ${pkg.error ? `<p class="verdict-error"><strong>${e(pkg.error.code)}</strong>: ${e(pkg.error.message)}</p>` : ''}
 ${bisectSection(pkg)}
+${verifySection(pkg)}
 <h3>Artifacts (${pkg.artifacts.length})</h3>
 <table class="artifacts"><thead><tr><th>path</th><th>status</th><th>size control / experiment</th><th>sha256 control / experiment</th><th>explanation</th></tr></thead><tbody>
 ${artifactRows(pkg)}

@@ -2,7 +2,7 @@
 // with an in-toto link on a match. One upload, or a directory of them.
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hashTree, writeRebuildLink, type Digests } from '../../attest/link.js';
 import { loadSigningKey } from '../../attest/keys.js';
@@ -83,7 +83,8 @@ async function verifyOne(options: CheckOptions, published: readonly string[], bu
       command: result.builds.experiment?.command ?? [],
       byproducts: { stdout: '', stderr: '', 'return-value': result.builds.experiment?.exitCode ?? 0 },
     });
-    return { ...result, verify: { ...result.verify!, link: link.path.slice(options.outDir.length + 1) } };
+    const rel = (path: string) => relative(options.outDir, path);
+    return { ...result, verify: { ...result.verify!, link: rel(link.path), statement: rel(link.statement) } };
   } finally {
     await cleanup();
   }

@@ -3,7 +3,9 @@
 // in-toto-verify accepts, a flipped byte, and a buildinfo that disagrees.
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { expect } from 'chai';
+import { pae } from '../../attest/dsse.js';
 import { canonicalJson, type Canonical } from '../../attest/canonical-json.js';
 import { loadSigningKey, signBytes } from '../../attest/keys.js';
 import { findOnPath } from '../../harness/availability.js';
@@ -54,6 +56,13 @@ describe('verify: rebuild a published Debian package', function () {
     const links = (await readdir(run.out)).filter((f) => f.endsWith('.link'));
     expect(links).to.have.length(1);
     expect(pkg.verify!.link).to.equal(links[0]);
+    // The DSSE statement: its signature verifies over DSSE's pre-authentication encoding.
+    const envelope = JSON.parse(await readFile(join(run.out, pkg.verify!.statement!), 'utf8')) as { payload: string; payloadType: string; signatures: { sig: string }[] };
+    const body = Buffer.from(envelope.payload, 'base64');
+    const publicKey = createPublicKey(await readFile(join(keys, 'rebuilder.pub'), 'utf8'));
+    expect(verifySignature(null, pae(envelope.payloadType, body), publicKey, Buffer.from(envelope.signatures[0]!.sig, 'base64'))).to.equal(true);
+    const statement = JSON.parse(body.toString()) as { subject: { name: string; digest: { sha256: string } }[] };
+    expect(statement.subject).to.deep.equal([{ name: DEB, digest: { sha256: pkg.artifacts[0]!.sha256.control } }]);
 
     const check = await tempDir();
     await writeLayout(keys, join(keys, 'layout'), join(keys, 'rebuilder.pub.json'));
