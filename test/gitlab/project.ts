@@ -1,0 +1,120 @@
+// Runs the GitLab CI templates for real with gitlab-ci-local: a throwaway git
+// project (committed, with a bare `origin`) and this checkout's twinbuild on PATH.
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { findOnPath } from '../../harness/availability.js';
+import { realProcesses, type CaptureOutcome } from '../../harness/process.js';
+import { CLI, REPO_ROOT, tempDir } from '../helpers.js';
+
+export const TEMPLATES = join(REPO_ROOT, 'examples', 'gitlab-ci');
+const GITLAB_CI_LOCAL = join(REPO_ROOT, 'node_modules', 'gitlab-ci-local', 'src', 'index.js');
+
+// Note: the templates name an image (node:20-bookworm); there is no Docker here,
+// so every job runs in the shell executor, each in its own copy of the project
+// (--shell-isolation), which is also what puts artifacts in
+// .gitlab-ci-local/artifacts/JOB/ as a runner would upload them. Artifacts are
+// not copied back into the project, so a test sees only what the job published.
+export const RUN = ['--shell-isolation', '--force-shell-executor', '--no-artifacts-to-source'] as const;
+
+/** Why gitlab-ci-local cannot run here, or undefined when it can. */
+export async function whyNoGitlabCiLocal(): Promise<string | undefined> {
+  if (!existsSync(GITLAB_CI_LOCAL)) return 'gitlab-ci-local not installed (npm ci)';
+  for (const [tool, pkg] of [['git', 'git'], ['rsync', 'rsync'], ['bash', 'bash']] as const) {
+    if (!(await findOnPath(tool))) return `${tool} not found (Debian package ${pkg}), which gitlab-ci-local needs`;
+  }
+  return undefined;
+}
+
+export type Project = Readonly<{ dir: string; home: string; bin: string }>;
+
+async function must(argv: string[]): Promise<void> {
+  const run = await realProcesses.capture(argv);
+  if (run.exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${run.exitCode}: ${run.stderr}`);
+}
+
+/**
+ * A git project holding `files` (path → text) and `copies` (path → a file or
+ * directory to copy), committed on `main` and pushed to a bare `origin`, as
+ * gitlab-ci-local wants; plus a `twinbuild` on PATH that is this checkout's CLI.
+ */
+export async function gitlabProject(files: Record<string, string>, copies: Record<string, string> = {}): Promise<Project> {
+  const root = await tempDir('tb-gitlab-');
+  const dir = join(root, 'project');
+  const bin = join(root, 'bin');
+  const home = join(root, 'home'); // no personal ~/.gitlab-ci-local/variables.yml
+  await Promise.all([mkdir(dir), mkdir(bin), mkdir(home)]);
+  await writeFile(join(bin, 'twinbuild'), `#!/bin/sh\nexec node '${CLI}' "$@"\n`);
+  await chmod(join(bin, 'twinbuild'), 0o755);
+  for (const [path, from] of Object.entries(copies)) await cp(from, join(dir, path), { recursive: true });
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  const git = ['git', '-C', dir, '-c', 'user.name=twinbuild tests', '-c', 'user.email=tests@twinbuild.invalid'];
+  await must(['git', 'init', '-q', '-b', 'main', dir]);
+  await must([...git, 'add', '-A']);
+  await must([...git, 'commit', '-q', '-m', 'fixture']);
+  await must(['git', 'init', '-q', '--bare', join(root, 'origin.git')]);
+  await must([...git, 'remote', 'add', 'origin', join(root, 'origin.git')]);
+  await must([...git, 'push', '-q', 'origin', 'main']);
+  await must([...git, 'remote', 'set-head', 'origin', 'main']); // CI_DEFAULT_BRANCH
+  // Note: gitlab-ci-local derives CI_PROJECT_PATH and CI_SERVER_URL from an
+  // http(s) or ssh remote; `gcl-origin` gives it one without touching `origin`.
+  await must([...git, 'remote', 'add', 'gcl-origin', 'https://gitlab.example.com/twinbuild/fixture.git']);
+  return { dir, home, bin };
+}
+
+/** `--variable NAME=VALUE` for each, without gitlab-ci-local's warning about overriding predefined ones. */
+export function variables(vars: Record<string, string>): string[] {
+  const names = Object.keys(vars);
+  if (names.length === 0) return [];
+  return [...Object.entries(vars).flatMap(([name, value]) => ['--variable', `${name}=${value}`]), '--ignore-predefined-vars', names.join(',')];
+}
+
+/** Runs gitlab-ci-local in the project with `twinbuild` on PATH. */
+export async function gitlabCiLocal(project: Project, args: readonly string[], timeoutMs = 90_000): Promise<CaptureOutcome> {
+  // Note: gitlab-ci-local refuses an absolute --cwd.
+  const cwd = relative(process.cwd(), project.dir);
+  return realProcesses.capture(['node', GITLAB_CI_LOCAL, '--cwd', cwd, '--home', project.home, '--no-color', ...args], {
+    timeoutMs,
+    env: { ...process.env, PATH: `${project.bin}:${process.env['PATH'] ?? ''}` } as Record<string, string>,
+  });
+}
+
+export type ListedJob = Readonly<{ name: string; stage: string; when: string; needs?: { job: string }[] | null; rules?: { if?: string; when?: string }[] }>;
+
+/** The jobs gitlab-ci-local would create for these variables (`when: never` included), after validating the file. */
+export async function listJobs(project: Project, vars: Record<string, string>): Promise<ListedJob[]> {
+  const run = await gitlabCiLocal(project, ['--list-json', ...variables(vars)]);
+  if (run.exitCode !== 0) throw new Error(`gitlab-ci-local --list-json exited ${run.exitCode}:\n${run.stdout}${run.stderr}`);
+  return JSON.parse(run.stdout) as ListedJob[];
+}
+
+/** `gitlab-ci-local --preview`: the configuration after include and extends, as YAML. */
+export async function preview(project: Project): Promise<string> {
+  const run = await gitlabCiLocal(project, ['--preview']);
+  if (run.exitCode !== 0) throw new Error(`gitlab-ci-local --preview exited ${run.exitCode}:\n${run.stdout}${run.stderr}`);
+  return run.stdout;
+}
+
+/** One top-level job's block of a preview. */
+export function jobBlock(yaml: string, job: string): string {
+  const lines = yaml.split('\n');
+  const start = lines.indexOf(`${job}:`);
+  if (start < 0) throw new Error(`no job ${job} in the preview`);
+  const end = lines.findIndex((line, i) => i > start && /^\S/.test(line));
+  return `${lines.slice(start, end < 0 ? undefined : end).join('\n')}\n`;
+}
+
+/** Where gitlab-ci-local put a job's artifacts (the runner's upload). */
+export const artifactsOf = (project: Project, job: string) => join(project.dir, '.gitlab-ci-local', 'artifacts', job);
+
+/** The first ```yaml block after `heading` in a Markdown file. */
+export async function yamlBlockAfter(file: string, heading: string): Promise<string> {
+  const text = await readFile(file, 'utf8');
+  const from = text.indexOf(`\n${heading}\n`);
+  const block = from < 0 ? null : /```yaml\n([\s\S]*?)```/.exec(text.slice(from));
+  if (!block?.[1]) throw new Error(`no yaml block after "${heading}" in ${file}`);
+  return block[1];
+}
