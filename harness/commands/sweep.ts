@@ -117,8 +117,8 @@ export async function runSweepCommand(args: string[], signal: AbortSignal): Prom
     host: hostInfo(),
     packages: outcome.packages,
     summary: summarise(outcome.packages),
-    // Note: an empty sweep is not a pass unless --changed-since made it empty on purpose.
-    exitCode: comparison ? baselineExitCode(comparison, outcome.packages) : outcome.packages.length === 0 && values['changed-since'] ? 0 : exitCodeFor(outcome.packages),
+    // Note: an empty sweep is not a pass, unless --changed-since or sharding (parallel: N) left this run nothing.
+    exitCode: comparison ? baselineExitCode(comparison, outcome.packages) : outcome.packages.length === 0 && (values['changed-since'] || shard) && !interrupted ? 0 : exitCodeFor(outcome.packages),
     ...(shard ? { shard } : {}),
     ...(comparison ? { baseline: comparison } : {}),
     ...(interrupted ? { incomplete: { reason: 'interrupted', notFinished: outcome.notFinished } } : {}),
