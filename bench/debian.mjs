@@ -2,11 +2,22 @@
 // private apt dir): twinbuild's verdict and wall time next to reprotest's, same
 // run, several runs each (reprotest's time variation is random, so one verdict
 // says little), and hello's culprit search against reprotest --auto-build.
+//
+//   node bench/debian.mjs check PACKAGE [RUNS]   twinbuild --no-bisect and reprotest, interleaved
+//   node bench/debian.mjs bisect [PACKAGE [reprotest-only]]  twinbuild's bisect against reprotest --auto-build
+//   node bench/debian.mjs floor [PACKAGE]        a plain dpkg-buildpackage alone, and two at once
+//   node bench/debian.mjs show                   the tables from what was measured so far
+//   node bench/debian.mjs reset                  forget earlier runs
+// Each phase fits in one sitting and records into bench/debian-results.json, so a
+// long sweep can be run piece by piece; `npm run bench` runs them all in one go.
 import { $, fs, os, path } from 'zx';
 import { fetchSources } from '../scripts/debian-sources.mjs';
-import { TWINBUILD } from './lib.mjs';
+import { fmt, machineFacts, ROOT, table, TWINBUILD } from './lib.mjs';
 
 const OUT = path.join(os.tmpdir(), 'tb-bench-debian-out');
+const RESULTS = path.join(ROOT, 'bench', 'debian-results.json');
+// reprotest's variations; user_group needs a configured user there, so both leave it out.
+const REPROTEST_SET = 'environment,build_path,kernel,aslr,num_cpus,time,fileordering,domain_host,home,locales,exec_path,timezone,umask';
 
 async function timed(command) {
   const started = performance.now();
@@ -15,50 +26,166 @@ async function timed(command) {
 }
 
 async function twinbuild(dsc, ...extra) {
+  await fs.rm(OUT, { recursive: true, force: true });
   const { seconds, run } = await timed($`node ${TWINBUILD} check ${dsc} --quiet --out ${OUT} ${extra}`);
   const result = JSON.parse(await fs.readFile(path.join(OUT, 'results.json'), 'utf8').catch(() => '{"packages":[{}]}'));
   const pkg = result.packages[0] ?? {};
-  const culprits = (pkg.culprits ?? []).map((c) => c.variations.join('+')).join(', ') || (pkg.nondeterministic ? 'nondeterministic' : '—');
-  return { seconds, verdict: pkg.verdict ?? `exit ${run.exitCode}`, exit: run.exitCode, culprits, rounds: pkg.bisect?.rounds, probes: pkg.bisect?.probes?.length };
+  const culprits = (pkg.culprits ?? []).map((c) => c.variations.join('+')).sort().join(', ') || (pkg.nondeterministic ? 'nondeterministic' : '—');
+  const differing = (pkg.artifacts ?? []).filter((a) => a.status !== 'same').map((a) => a.path.split('/').pop());
+  return {
+    seconds, exit: run.exitCode, verdict: pkg.verdict ?? `exit ${run.exitCode}`, culprits, differing,
+    rounds: pkg.bisect?.rounds, probes: pkg.bisect?.probes?.length,
+    builds: Object.fromEntries(Object.entries(pkg.builds ?? {}).map(([side, b]) => [side, b.durationMs / 1000])),
+    error: pkg.error?.message,
+  };
 }
 
 async function reprotest(dsc, ...extra) {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tb-bench-rp-'));
   try {
-    const { seconds, run } = await timed($({ cwd: work })`reprotest --vary=-user_group ${extra} ${dsc}`);
-    const text = run.stdout + run.stderr;
-    const verdict = /Reproduction successful/.test(text) ? 'reproducible' : /Reproduction failed/.test(text) || run.exitCode === 1 ? 'unreproducible' : `error (exit ${run.exitCode})`;
-    const culprits = /varying each of the following:\n([\s\S]*?)\n(?:The build|$)/.exec(text)?.[1]?.trim().replace(/\n/g, ', ') ?? '—';
-    return { seconds, verdict, exit: run.exitCode, culprits };
+    const { seconds, run } = await timed($({ cwd: work })`reprotest ${extra} ${dsc}`);
+    const text = `${run.stdout}\n${run.stderr}`;
+    const verdict = run.exitCode === 0 ? 'reproducible'
+      : /Not reproducible, even when fixing/.test(text) ? 'nondeterministic'
+      : run.exitCode === 1 ? 'unreproducible' : `error (exit ${run.exitCode})`;
+    const named = /varying each of the following:\n(.*)\n/.exec(text)?.[1]?.trim();
+    return { seconds, exit: run.exitCode, verdict, culprits: named ? named.split(/\s+/).sort().join(', ') : '—' };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const withMedians = (row) => ({ ...row, tbMedian: median(row.tb.map((r) => r.seconds)), rpMedian: median(row.rp.map((r) => r.seconds)) });
 
-export async function debianBench({ runs = 3, packages } = {}) {
-  const sources = await fetchSources(packages);
-  const rows = [];
-  for (const [name, dsc] of Object.entries(sources)) {
-    const n = name === 'hello' ? runs : 1;
-    const tb = [];
-    const rp = [];
-    for (let i = 0; i < n; i++) {
-      tb.push(await twinbuild(dsc, '--no-bisect'));
-      rp.push(await reprotest(dsc));
-    }
-    rows.push({ name, dsc, tb, rp, tbMedian: median(tb.map((r) => r.seconds)), rpMedian: median(rp.map((r) => r.seconds)) });
+export const resetDebianResults = () => fs.rm(RESULTS, { force: true });
+
+async function load() {
+  return JSON.parse(await fs.readFile(RESULTS, 'utf8').catch(() => '{"checks":{},"bisect":{},"floor":{}}'));
+}
+async function save(key, name, value) {
+  const all = await load();
+  all[key] ??= {};
+  all[key][name] = { ...value, date: new Date().toISOString(), facts: await machineFacts() };
+  await fs.writeFile(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+/** twinbuild check --no-bisect and reprotest's default run, interleaved `runs` times. */
+export async function checkPackage(name, runs = 1) {
+  const dsc = (await fetchSources([name]))[name];
+  if (!dsc) throw new Error(`could not fetch ${name}`);
+  await $`sync`;
+  const tb = [];
+  const rp = [];
+  for (let i = 0; i < runs; i++) {
+    tb.push(await twinbuild(dsc, '--no-bisect', `--vary=-all,+${REPROTEST_SET}`));
+    console.log(`  ${name} twinbuild ${fmt(tb.at(-1).seconds)} ${tb.at(-1).verdict}`);
+    rp.push(await reprotest(dsc, '--vary=-user_group'));
+    console.log(`  ${name} reprotest ${fmt(rp.at(-1).seconds)} ${rp.at(-1).verdict}`);
   }
-  const hello = sources.hello;
-  const bisect = hello ? { tb: await twinbuild(hello, '--jobs', '2'), rp: await reprotest(hello, '--auto-build') } : null;
-  return { rows, bisect };
+  // Runs add up across invocations (`reset` starts over), so three runs can be three sittings.
+  const before = (await load()).checks[name] ?? { tb: [], rp: [] };
+  const row = withMedians({ dsc: path.basename(dsc), tb: [...before.tb, ...tb], rp: [...before.rp, ...rp] });
+  await save('checks', name, row);
+  return row;
+}
+
+/** twinbuild's bisect (--jobs 2) against reprotest --auto-build, the same variations. */
+// reprotest's time variation is random: half the time it leaves the clock real, and then
+// --auto-build may see no difference at all and stop. A fixed shift makes it search.
+const REPROTEST_FIXED_TIME = '--vary=time.faketimes+=+400days';
+
+export async function bisectPackage(name = 'hello', { reprotestOnly = false } = {}) {
+  const dsc = (await fetchSources([name]))[name];
+  if (!dsc) throw new Error(`could not fetch ${name}`);
+  await $`sync`;
+  const earlier = (await load()).bisect?.[name]?.tb;
+  const tb = reprotestOnly && earlier ? earlier : await twinbuild(dsc, '--jobs', '2', `--vary=-all,+${REPROTEST_SET}`);
+  console.log(`  ${name} twinbuild bisect ${fmt(tb.seconds)} ${tb.culprits}`);
+  const rp = await reprotest(dsc, '--vary=-user_group', REPROTEST_FIXED_TIME, '--auto-build');
+  console.log(`  ${name} reprotest --auto-build ${fmt(rp.seconds)} ${rp.culprits}`);
+  const row = { dsc: path.basename(dsc), tb, rp };
+  await save('bisect', name, row);
+  return row;
+}
+
+/** One plain `dpkg-buildpackage -b` alone, then two at once on separate CPUs: what a
+ *  parallel check can hope for on this machine, whatever the tool. */
+export async function floorPackage(name = 'hello') {
+  const dsc = (await fetchSources([name]))[name];
+  if (!dsc) throw new Error(`could not fetch ${name}`);
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'tb-bench-floor-'));
+  try {
+    const unpack = async (dir) => {
+      await fs.mkdirp(dir);
+      await $({ cwd: dir })`dpkg-source -x ${dsc} src`;
+      return path.join(dir, 'src');
+    };
+    const build = async (dir, cpu) => (await timed($({ cwd: dir })`taskset -c ${cpu} dpkg-buildpackage -b --no-sign`)).seconds;
+    await $`sync`;
+    const alone = await build(await unpack(path.join(work, 'alone')), '0');
+    const [a, b] = [await unpack(path.join(work, 'a')), await unpack(path.join(work, 'b'))];
+    const pair = await Promise.all([build(a, '0'), build(b, String(os.availableParallelism() - 1))]);
+    const row = { dsc: path.basename(dsc), alone, pair };
+    await save('floor', name, row);
+    return row;
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+const verdicts = (runs) => runs.map((r) => r.verdict).join(', ');
+
+/** The markdown section for bench/RESULTS.md from what debian-results.json holds. */
+export async function debianSection() {
+  const { checks, bisect, floor = {} } = await load();
+  const names = Object.keys(checks);
+  if (names.length === 0) return '## Real Debian packages\n\nNot measured yet: `node bench/debian.mjs check hello 3`.\n';
+  const facts = checks[names[0]].facts;
+  const checkRows = names.map((n) => {
+    const c = checks[n];
+    return [`\`${c.dsc}\`${n === 'hello' ? ' (goal ≤ 0.55×)' : ''}`, String(c.tb.length), `${fmt(c.tbMedian)} (${c.tb.map((r) => fmt(r.seconds)).join(', ')})`, `${fmt(c.rpMedian)} (${c.rp.map((r) => fmt(r.seconds)).join(', ')})`, (c.tbMedian / c.rpMedian).toFixed(2), verdicts(c.tb), verdicts(c.rp), [...new Set(c.tb.flatMap((r) => r.differing))].join(', ') || '—'];
+  });
+  const bisectRows = Object.entries(bisect).map(([n, b]) => [
+    `\`${b.dsc}\` (goal ≤ 0.3×, same culprit)`, `${fmt(b.tb.seconds)} (${b.tb.probes ?? 0} probes, ${b.tb.rounds ?? 0} rounds)`, fmt(b.rp.seconds), (b.tb.seconds / b.rp.seconds).toFixed(2), b.tb.culprits, b.rp.culprits,
+  ]);
+  return `## Real Debian packages against reprotest
+
+Measured by \`node bench/debian.mjs\` (checks from ${names.map((n) => `${n} ${checks[n].date.slice(0, 16)}Z`).join(', ')}).
+Machine: ${facts.cpu}, ${facts.cores} cores, ${facts.memory}; ${facts.reprotest}; sources from bookworm through
+a private apt dir (\`scripts/debian-sources.mjs\`). Both tools vary reprotest's variations without user_group
+(\`--vary=-all,+${REPROTEST_SET}\` for twinbuild, \`--vary=-user_group\` for reprotest), both run diffoscope on a
+difference, runs interleaved twinbuild / reprotest.
+
+${table(['package', 'runs', 'twinbuild --no-bisect, median (each)', 'reprotest, median (each)', 'ratio', 'twinbuild verdicts', 'reprotest verdicts', 'files twinbuild found differing'], checkRows)}
+
+${Object.entries(floor).map(([n, f]) => `What parallel builds can win here: one plain \`dpkg-buildpackage -b\` of ${n} alone took ${fmt(f.alone)};
+two at once, each pinned to its own CPU, took ${f.pair.map(fmt).join(' and ')} (${(Math.max(...f.pair) / f.alone).toFixed(2)}× one alone).
+`).join('\n')}
+${bisectRows.length ? `### Finding the culprit: bisect against \`reprotest --auto-build\`
+
+${table(['package', 'twinbuild bisect, --jobs 2', 'reprotest --auto-build', 'ratio', 'twinbuild culprits', 'reprotest culprits'], bisectRows)}
+` : ''}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await debianBench({ runs: Number(process.argv[2] ?? 3) });
-  for (const row of r.rows) {
-    console.log(`${row.name}: twinbuild ${row.tbMedian.toFixed(1)} s [${row.tb.map((t) => t.verdict).join(', ')}] · reprotest ${row.rpMedian.toFixed(1)} s [${row.rp.map((t) => t.verdict).join(', ')}] · ratio ${(row.tbMedian / row.rpMedian).toFixed(2)}`);
+  $.verbose = false;
+  const [phase, name, runs] = process.argv.slice(2);
+  if (phase === 'check') {
+    const row = await checkPackage(name ?? 'hello', Number(runs ?? 1));
+    console.log(`${name}: twinbuild ${fmt(row.tbMedian)} [${verdicts(row.tb)}] · reprotest ${fmt(row.rpMedian)} [${verdicts(row.rp)}] · ratio ${(row.tbMedian / row.rpMedian).toFixed(2)}`);
+  } else if (phase === 'bisect') {
+    const row = await bisectPackage(name ?? 'hello', { reprotestOnly: runs === 'reprotest-only' });
+    console.log(`${row.dsc}: twinbuild ${fmt(row.tb.seconds)} (${row.tb.culprits}) · reprotest --auto-build ${fmt(row.rp.seconds)} (${row.rp.culprits})`);
+  } else if (phase === 'floor') {
+    const row = await floorPackage(name ?? 'hello');
+    console.log(`${row.dsc}: one dpkg-buildpackage alone ${fmt(row.alone)}; two at once ${row.pair.map(fmt).join(' and ')}`);
+  } else if (phase === 'reset') {
+    await resetDebianResults();
+  } else if (phase === 'show') {
+    console.log(await debianSection());
+  } else {
+    console.error('usage: node bench/debian.mjs check PACKAGE [RUNS] | bisect [PACKAGE] | floor [PACKAGE] | show | reset');
+    process.exit(2);
   }
-  if (r.bisect) console.log(`hello bisect: twinbuild ${r.bisect.tb.seconds.toFixed(1)} s (${r.bisect.tb.culprits}; ${r.bisect.tb.probes} probes, ${r.bisect.tb.rounds} rounds) · reprotest --auto-build ${r.bisect.rp.seconds.toFixed(1)} s (${r.bisect.rp.culprits}) · ratio ${(r.bisect.tb.seconds / r.bisect.rp.seconds).toFixed(2)}`);
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // npm run bench: every benchmark, twinbuild next to reprotest in the same run,
 // printed and written to bench/RESULTS.md.
+//   --reuse-debian   keep the real-package figures already in bench/debian-results.json
+//                    (they take about 45 minutes on 2 cores; bench/debian.mjs runs them piece by piece)
 import { $, fs, path } from 'zx';
 import { cleanup, fmt, machineFacts, ROOT, table } from './lib.mjs';
 
 const FOURTEEN = 'environment,build_path,kernel,aslr,num_cpus,user_group,time,fileordering,domain_host,home,locales,exec_path,timezone,umask';
 import { bisect } from './bisect.mjs';
+import { bisectPackage, checkPackage, debianSection, floorPackage, resetDebianResults } from './debian.mjs';
 import { sweepBench } from './sweep.mjs';
 import { hashing } from './hashing.mjs';
 import { manyFiles } from './many-files.mjs';
@@ -38,6 +41,14 @@ try {
   log(`variations  nothing varied ${fmt(v.base)}; six ${fmt(v.six)}; +all ${fmt(v.all)}`);
   // Last: its gigabytes of writes would slow whatever came after.
   const h = await hashing();
+  if (!process.argv.includes('--reuse-debian')) {
+    await resetDebianResults();
+    await floorPackage('hello');
+    for (const [name, runs] of [['hello', 3], ['cjson', 1], ['libtry-tiny-perl', 1]]) await checkPackage(name, runs);
+    await bisectPackage('hello');
+  }
+  const debian = await debianSection();
+  log(debian);
   log(`hashing     ${h.ours.toFixed(0)} MB/s vs sha256sum ${h.sha256sum.toFixed(0)} MB/s (${(h.ratio * 100).toFixed(0)}%); 1 GiB check peak RSS ${h.peakMiB.toFixed(0)} MiB  (goal ≥ 80%, < 150 MB: ${h.met ? 'met' : 'NOT met'})`);
 
   const yes = (b) => (b ? 'yes' : '**no**');
@@ -94,6 +105,7 @@ ${table(
     [sw.small, sw.large].map((s) => [String(s.count), fmt(s.seconds), s.perMinute.toFixed(0), `${s.peakMiB.toFixed(0)} MiB`, sw.goal, yes(sw.met)]),
   )}
 
+${debian}
 ## Hashing and memory
 
 ${table(

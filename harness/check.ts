@@ -77,7 +77,7 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
   } finally {
     deps.progress({ kind: 'phase', phase: 'cleanup' });
     if (options.keep) deps.progress({ kind: 'note', message: `kept workspace: ${workspace.root}` });
-    else await removeWorkspace(workspace, async (point) => void (await deps.runner.capture(['umount', '--lazy', point])));
+    else await removeWorkspace(workspace, async (point) => void (await deps.runner.capture(['umount', '--lazy', point])), async (dir) => void (await deps.runner.capture(['rm', '-rf', '--one-file-system', '--', dir])));
   }
 }
 

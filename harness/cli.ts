@@ -1,6 +1,6 @@
 // Composition root: parses argv, runs a command, and is the only place that
 // turns errors into a message and an exit code.
-import { EXIT, isTwinbuildError } from './errors.js';
+import { EXIT, exitCodeForSignal, isTwinbuildError } from './errors.js';
 import { VERSION } from './paths.js';
 import { runCheckCommand, CHECK_HELP } from './commands/check.js';
 import { runVariationsCommand, VARIATIONS_HELP } from './commands/variations.js';
@@ -47,9 +47,6 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   report: { help: REPORT_HELP, run: runReportCommand },
 };
 
-function signalExitCode(signal: NodeJS.Signals): number {
-  return signal === 'SIGTERM' ? 143 : EXIT.interrupted;
-}
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
@@ -76,11 +73,16 @@ export async function main(argv: string[]): Promise<void> {
   // Ctrl-C / SIGTERM abort the run: builds are killed, workspaces removed, then we exit.
   const controller = new AbortController();
   let caught: NodeJS.Signals | undefined;
+  // A second Ctrl-C is ignored on purpose: dying in the middle of clean-up would
+  // leave mounts and temp dirs behind.
   const onSignal = (signal: NodeJS.Signals) => {
-    if (caught) return;
+    if (caught) {
+      process.stderr.write(`twinbuild: still cleaning up after ${caught}; please wait\n`);
+      return;
+    }
     caught = signal;
     process.stderr.write(`\ntwinbuild: ${signal} received, stopping builds and cleaning up…\n`);
-    controller.abort();
+    controller.abort(signal); // the reason carries the signal, for the exit code in the reports
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -88,7 +90,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await command.run(rest, controller.signal);
   } catch (error) {
     if (caught) {
-      process.exitCode = signalExitCode(caught);
+      process.exitCode = exitCodeForSignal(caught);
     } else if (isTwinbuildError(error)) {
       process.stderr.write(`twinbuild: ${error.message}\n${error.details.map((l) => `  ${l}\n`).join('')}`);
       process.exitCode = error.exitCode;

@@ -98,7 +98,9 @@ async function builtinDiff(artifact: ArtifactResult, options: DiffOptions, base:
 
 /** Explains every artifact that differs on both sides (missing-on-one-side has nothing to diff). */
 export async function explainDifferences(artifacts: readonly ArtifactResult[], options: DiffOptions, runner: ProcessRunner): Promise<DiffResult[]> {
-  const pairs = artifacts.filter((a) => a.status === 'differs' && a.kind === 'file');
+  // A name that is not UTF-8 cannot be passed on a command line from Node: those
+  // files are compared by their bytes and hashes only.
+  const pairs = artifacts.filter((a) => a.status === 'differs' && a.kind === 'file' && !a.escapedName);
   if (pairs.length === 0) return [];
   const haveDiffoscope = (await findOnPath('diffoscope')) !== undefined;
   const limit = pLimit(Math.max(1, options.jobs));

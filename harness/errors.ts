@@ -9,6 +9,9 @@ export const EXIT = Object.freeze({
   interrupted: 130,
 });
 
+/** 130 for Ctrl-C, 143 for SIGTERM: the shell's 128 + signal number. */
+export const exitCodeForSignal = (signal: unknown): number => (signal === 'SIGTERM' ? 143 : EXIT.interrupted);
+
 export type ErrorCode =
   | 'usage'
   | 'config'

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 const CHUNK = 1 << 20;
 const SMALL = 1 << 20;
 
-export async function sha256File(path: string, size = Infinity): Promise<string> {
+export async function sha256File(path: string | Buffer, size = Infinity): Promise<string> {
   const hash = createHash('sha256');
   if (size <= SMALL) return hash.update(await readFile(path)).digest('hex');
   await pipeline(createReadStream(path, { highWaterMark: CHUNK }), hash);

@@ -100,13 +100,20 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 
 // Note: refuses to delete while anything is still mounted below the root, so a
 // leftover bind mount can never turn cleanup into deleting the user's files.
-export async function removeWorkspace(ws: Workspace, unmount: (point: string) => Promise<void>): Promise<void> {
+// A build may leave paths longer than PATH_MAX, which fs.rm cannot name; then
+// `removeDeep` (GNU rm, which walks with openat) takes over.
+export async function removeWorkspace(ws: Workspace, unmount: (point: string) => Promise<void>, removeDeep?: (dir: string) => Promise<void>): Promise<void> {
   for (const point of await mountsUnder(ws.root)) await unmount(point);
   const still = await mountsUnder(ws.root);
   if (still.length > 0) {
     throw new TwinbuildError('workspace', `not removing ${ws.root}: still mounted: ${still.join(', ')}`);
   }
-  await rm(ws.root, { recursive: true, force: true, maxRetries: 3 });
+  try {
+    await rm(ws.root, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENAMETOOLONG' || !removeDeep) throw error;
+    await removeDeep(ws.root);
+  }
 }
 
 /** Bytes free for an unprivileged writer on the filesystem holding `dir`; undefined when it cannot be read. */

@@ -4,6 +4,10 @@ import type { ProgressEvent, ProgressSink } from '../harness/events.js';
 import { bisectEffort, causeSummary } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
+// A file name may hold newlines or escape sequences: on a terminal or in a CI log
+// they would forge lines or colours, so control characters are shown escaped.
+const printable = (name: string) => name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const EXCERPT_LINES = 12;
 
@@ -71,7 +75,7 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     const effort = bisectEffort(pkg);
     if (effort) lines.push(`  ${effort}`);
     for (const a of differing.slice(0, 20)) {
-      lines.push(`  ${a.status.padEnd(21)} ${a.path}${a.ignored ? ` (ignored: ${a.ignored.reason})` : ''}`);
+      lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)}${a.ignored ? ` (ignored: ${a.ignored.reason})` : ''}`);
       const diff = pkg.diffoscope.find((d) => d.artifact === a.path);
       if (!diff) continue;
       const report = diff.html ?? diff.text;

@@ -3,7 +3,7 @@
 import { renderBadge } from './badge.js';
 import { anchorId, escapeHtml as e, pathHref } from './escape.js';
 import { bisectEffort, causeSummary, culpritName } from './cause.js';
-import type { Culprit, DiffResult, PackageResult, RunResult } from './model.js';
+import type { ArtifactResult, Culprit, DiffResult, PackageResult, RunResult } from './model.js';
 import { renderTimeline } from './timeline.js';
 
 const STYLE = `
@@ -20,15 +20,30 @@ code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f
 const short = (hash: string | null) => (hash ? `<code title="${e(hash)}">${e(hash.slice(0, 16))}…</code>` : '<span class="muted">—</span>');
 const size = (bytes: number | null) => (bytes === null ? '—' : `${bytes.toLocaleString('en')} B`);
 
+// A page with 100,000 rows is unusable (and slow to open): differences come first,
+// and past this many rows the table says how many more results.json holds.
+export const MAX_ARTIFACT_ROWS = 1000;
+
+const kindNote = (a: ArtifactResult) =>
+  a.kind === 'file' ? '' : ` <span class="muted">(${e(a.kind === 'special' ? (a.node?.control ?? a.node?.experiment ?? 'special file') : 'symlink')})</span>`;
+
 function artifactRows(pkg: PackageResult): string {
-  return pkg.artifacts
+  const differing = pkg.artifacts.filter((a) => a.status !== 'identical');
+  const shown = [...differing, ...pkg.artifacts.filter((a) => a.status === 'identical')].slice(0, MAX_ARTIFACT_ROWS);
+  const hidden = pkg.artifacts.length - shown.length;
+  const hiddenDiffering = differing.length - shown.filter((a) => a.status !== 'identical').length;
+  const more = hidden > 0
+    ? `<tr class="more"><td colspan="5">… and ${hidden.toLocaleString('en')} more artifacts (${hiddenDiffering.toLocaleString('en')} of them not identical), all listed in results.json</td></tr>`
+    : '';
+  return shown
     .map((a) => {
       const diff = pkg.diffoscope.find((d) => d.artifact === a.path);
       const page = diff?.html ?? diff?.text;
       const link = page ? `<a href="${e(pathHref(page))}">${diff?.tool === 'diffoscope' ? 'diffoscope' : 'diff'}</a>` : '';
       const note = diff?.message ? `<div class="muted">${e(diff.message)}</div>` : '';
-      return `<tr><td><code>${e(a.path)}</code></td><td class="status-${a.status}">${a.status}${a.ignored ? `<div class="skipped">ignored: ${e(a.ignored.reason)}</div>` : ''}</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td><td>${short(a.sha256.control ?? a.linkTarget?.control ?? null)}<br>${short(a.sha256.experiment ?? a.linkTarget?.experiment ?? null)}</td><td>${link}${note}</td></tr>`;
+      return `<tr><td><code>${e(a.path)}</code>${kindNote(a)}</td><td class="status-${a.status}">${a.status}${a.ignored ? `<div class="skipped">ignored: ${e(a.ignored.reason)}</div>` : ''}</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td><td>${short(a.sha256.control ?? a.linkTarget?.control ?? a.node?.control ?? null)}<br>${short(a.sha256.experiment ?? a.linkTarget?.experiment ?? a.node?.experiment ?? null)}</td><td>${link}${note}</td></tr>`;
     })
+    .concat(more)
     .join('\n');
 }
 

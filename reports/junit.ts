@@ -58,8 +58,8 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
     const summary = causeSummary(pkg);
     const details = [
       ...(summary ? [summary, ''] : []),
-      `control:    ${artifact.sha256.control ?? artifact.linkTarget?.control ?? '(missing)'} (${artifact.size.control ?? '-'} bytes)`,
-      `experiment: ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? '(missing)'} (${artifact.size.experiment ?? '-'} bytes)`,
+      `control:    ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? '(missing)'} (${artifact.size.control ?? '-'} bytes)`,
+      `experiment: ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? '(missing)'} (${artifact.size.experiment ?? '-'} bytes)`,
       ...(diff?.message ? [`note: ${diff.message}`] : []),
       ...(diff && !options.brief ? ['', diff.excerpt] : []),
     ].join('\n');
@@ -80,6 +80,11 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
 export function renderJunit(result: RunResult, options: JunitOptions): string {
   const suites = builder.newBuilder().name('twinbuild');
   for (const pkg of result.packages) addPackage(suites, pkg, options);
+  // An interrupted run must not read as green: what never finished is an error case.
+  for (const name of result.incomplete?.notFinished ?? []) {
+    suites.testSuite().name(name).testCase().className(name).name('build and compare')
+      .error(xmlSafe(`not finished: ${result.incomplete!.reason}`, MESSAGE_CHARS), 'incomplete');
+  }
   const xml = suites.build();
   if (xml.length > MAX_XML_CHARS && !options.brief) return renderJunit(result, { ...options, brief: true });
   return xml;

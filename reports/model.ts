@@ -13,13 +13,18 @@ export type PerSide<T> = Readonly<{ control: T; experiment: T }>;
 export type ArtifactResult = Readonly<{
   /** Path relative to the build directory. */
   path: string;
-  kind: 'file' | 'symlink';
+  /** special: a FIFO, socket or device node, compared by what it is and never opened. */
+  kind: 'file' | 'symlink' | 'special';
   status: ArtifactStatus;
   /** Bytes; null when missing on that side or a symlink. */
   size: PerSide<number | null>;
   sha256: PerSide<string | null>;
   /** Symlinks are compared by target string, never followed. */
   linkTarget?: PerSide<string | null>;
+  /** The name is not UTF-8: `path` shows its other bytes as \xNN (compared by its real bytes). */
+  escapedName?: true;
+  /** Special files: "fifo", "socket", "char device 1:3"… */
+  node?: PerSide<string | null>;
   /** A known difference from the config's ignore list: still reported, not counted against the package. */
   ignored?: Readonly<{ reason: string }>;
 }>;

@@ -5,15 +5,16 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseVarySpecs } from '../../variations/spec.js';
 import { MAX_SEED, newSeed } from '../../variations/rng.js';
-import { SCHEMA, exitCodeFor, summarise, type RunResult } from '../../reports/model.js';
+import { SCHEMA, exitCodeFor, summarise, type PackageResult, type RunResult } from '../../reports/model.js';
 import { writeReports } from '../../reports/write.js';
 import { consoleProgress, formatVerdict } from '../../reports/console.js';
 import { runCheck } from '../check.js';
-import { usageError } from '../errors.js';
+import { exitCodeForSignal, TwinbuildError, usageError } from '../errors.js';
 import {
   DEFAULT_DIFFOSCOPE, defaultJobs, freezeOptions, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob,
   type CheckOptions, type IsolationChoice,
 } from '../options.js';
+import { prepareOutDir } from '../out-dir.js';
 import { realProcesses } from '../process.js';
 import { assertReadableSource } from '../workspace.js';
 import { PRESETS, packageNameOf, resolvePreset, type PresetName } from '../../suites/presets.js';
@@ -135,15 +136,24 @@ export async function parseCheckArgs(args: string[]): Promise<CheckOptions> {
 
 export async function runCheckCommand(args: string[], signal: AbortSignal): Promise<number> {
   const options = await parseCheckArgs(args);
+  await prepareOutDir(options.outDir);
   const startedAt = new Date().toISOString();
   const progress = consoleProgress(process.stderr, options.quiet || options.json);
-  let pkg;
+  let packages: PackageResult[];
   try {
-    pkg = await runCheck(options, { runner: realProcesses, signal, progress: progress.sink });
+    packages = [await runCheck(options, { runner: realProcesses, signal, progress: progress.sink })];
+  } catch (error) {
+    if (!(error instanceof TwinbuildError && error.code === 'interrupted')) throw error;
+    // Interrupted (after clean-up): the reports still appear, saying nothing was decided.
+    await writeReports(options.outDir, {
+      schema: SCHEMA, tool: { name: 'twinbuild', version: VERSION }, command: 'check', startedAt, finishedAt: new Date().toISOString(),
+      seed: options.seed, host: hostInfo(), packages: [], summary: summarise([]), exitCode: exitCodeForSignal(signal.reason),
+      incomplete: { reason: error.message, notFinished: [options.name] },
+    });
+    throw error;
   } finally {
     progress.stop();
   }
-  const packages = [pkg];
   const result: RunResult = {
     schema: SCHEMA,
     tool: { name: 'twinbuild', version: VERSION },

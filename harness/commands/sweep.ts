@@ -18,6 +18,7 @@ import { runSweep } from '../../suites/sweep.js';
 import { MAX_SEED, newSeed } from '../../variations/rng.js';
 import { TwinbuildError, usageError } from '../errors.js';
 import { parsePositiveInt } from '../options.js';
+import { prepareOutDir } from '../out-dir.js';
 import { realProcesses } from '../process.js';
 import { VERSION } from '../paths.js';
 import { readResults } from './report.js';
@@ -104,6 +105,7 @@ export async function runSweepCommand(args: string[], signal: AbortSignal): Prom
   const progress = values.quiet || values.json ? () => {} : (line: string) => process.stderr.write(`twinbuild: ${line}\n`);
   progress(`sweeping ${items.length} package${items.length === 1 ? '' : 's'}${shard ? ` (shard ${shard.index}/${shard.total})` : ''}, ${jobs} at a time`);
   const startedAt = new Date().toISOString();
+  await prepareOutDir(outDir);
   const outcome = await runSweep(items, { outDir, jobs, ignores }, { runner: realProcesses, signal, progress });
   const comparison = baseline ? compareWithBaseline(values.baseline!, baseline, outcome.packages, (name) => inShard(name, shard)) : undefined;
   const interrupted = signal.aborted;
