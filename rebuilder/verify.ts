@@ -70,7 +70,7 @@ export async function runVerify(request: VerifyRequest, deps: VerifyDeps): Promi
   }
 
   const workspace = await createWorkspace(options.name);
-  const cleanup = () => (options.keep ? Promise.resolve() : removeWorkspace(workspace, async (point) => void (await deps.runner.capture(['umount', '--lazy', point]))));
+  const cleanup = () => (options.keep ? Promise.resolve() : removeWorkspace(workspace, async (point) => void (await deps.runner.capture(['umount', '--lazy', point])), async (dir) => void (await deps.runner.capture(['rm', '-rf', '--one-file-system', '--', dir]))));
   try {
     const isolation = await chooseIsolation(options, deps.runner);
     const [{ availability, host }] = await Promise.all([
