@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { realProcesses } from '../../harness/process.js';
 import { MAX_ARTIFACT_ROWS } from '../../reports/html.js';
 import type { RunResult } from '../../reports/model.js';
-import { CLI, check, cleanupTemp, fixture, tempDir } from '../helpers.js';
+import { CLI, cleanupTemp, fixture, runCli, tempDir } from '../helpers.js';
 
 /** Runs the CLI under GNU time; returns its outcome and the peak RSS in MiB. */
 async function checkMeasured(source: string, out: string, ...extra: string[]) {
@@ -26,7 +26,7 @@ describe('reliability: resources', function () {
     // Sparse files: 5 GiB to read on each side, almost nothing on disk.
     const source = await fixture('truncate -s 5G out/huge\nif [ "$(umask)" = 0002 ]; then printf x | dd of=out/huge bs=1 seek=5368709119 conv=notrunc 2>/dev/null; fi');
     const out = join(await tempDir('tb-out-'), 'out');
-    const run = await checkMeasured(source, out, '--vary=-all,+umask', '--diffoscope-timeout', '1s');
+    const run = await checkMeasured(source, out, '--vary=-all,+umask', '--no-diffoscope');
     expect(run.exitCode, run.stderr).to.equal(1);
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
     const huge = result.packages[0]!.artifacts[0]!;
@@ -65,7 +65,7 @@ describe('reliability: resources', function () {
       'EOF',
       'printf "$(umask)" > out/0/999',
     ].join('\n'));
-    const run = await check(source, '--vary=-all,+umask', '--diffoscope-timeout', '30s');
+    const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', '--vary=-all,+umask', '--no-bisect'], { timeoutMs: 280_000 });
     expect(run.exitCode, run.stderr).to.equal(1);
     const pkg = (await run.results()).packages[0]!;
     expect(pkg.artifacts).to.have.length(100_000);
