@@ -2,10 +2,10 @@
 // (line breaks, bytes that are not UTF-8, leading dashes, 4,000-character paths)
 // are compared and come out intact and escaped in every report.
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { realProcesses } from '../../harness/process.js';
-import { check, cleanupTemp, fixture } from '../helpers.js';
+import { check, CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
 
 const xmllintAccepts = async (file: string) => (await realProcesses.capture(['xmllint', '--noout', file])).exitCode === 0;
 
@@ -74,5 +74,23 @@ describe('reliability: hostile artifacts', function () {
     // The console escapes control characters rather than breaking the line.
     expect(run.stdout).to.contain('out/new\\x0aline');
     expect(run.stdout.split('\n').some((l) => l === 'line')).to.equal(false);
+  });
+
+  it('a file it may not read is an error naming it, never a pass (run unprivileged)', async () => {
+    const source = await fixture('echo a > out/ok\necho s > out/secret\nchmod 000 out/secret');
+    await chmod(dirname(source), 0o755);
+    await chmod(join(source, 'build.sh'), 0o644);
+    const scratch = await tempDir('tb-unpriv-');
+    await chmod(scratch, 0o777);
+    const out = join(scratch, 'out');
+    const run = await realProcesses.capture(
+      ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'node', CLI, 'check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all', '--quiet', '--out', out],
+      { env: { ...(process.env as Record<string, string>), TMPDIR: scratch, HOME: scratch }, timeoutMs: 60_000 },
+    );
+    expect(run.exitCode, run.stdout + run.stderr).to.equal(3);
+    expect(run.stdout).to.match(/EACCES.*out\/secret/);
+    const pkg = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).packages[0];
+    expect(pkg.verdict).to.equal('error');
+    expect((await readdir(scratch)).filter((n) => n.startsWith('twinbuild-'))).to.deep.equal([]);
   });
 });
