@@ -4,7 +4,7 @@
 //   --reuse-debian   keep the real-package figures already in bench/debian-results.json
 //                    (they take about 45 minutes on 2 cores; bench/debian.mjs runs them piece by piece)
 import { $, fs, path } from 'zx';
-import { cleanup, fmt, machineFacts, ROOT, table } from './lib.mjs';
+import { cleanup, fmt, machineFacts, retried, ROOT, table } from './lib.mjs';
 
 const FOURTEEN = 'environment,build_path,kernel,aslr,num_cpus,user_group,time,fileordering,domain_host,home,locales,exec_path,timezone,umask';
 import { bisect } from './bisect.mjs';
@@ -58,7 +58,9 @@ Written by \`npm run bench\` (bench/run-all.mjs) on ${facts.date}. Every figure 
 the median of several runs made in this one run, twinbuild and reprotest on the
 same machine, with the same variations, their runs interleaved (so machine noise
 falls on both alike) after a \`sync\`. A run whose exit code was not the
-expected one is refused, so a failed build never counts as a time.
+expected one is refused, so a failed build never counts as a time.${process.argv.includes('--reuse-debian') ? `
+The real Debian packages were measured earlier, at the times their section gives
+(\`--reuse-debian\`: they take about 45 minutes on 2 cores).` : ''}
 
 Machine: ${facts.cpu}, ${facts.cores} cores, ${facts.memory}, Linux ${facts.kernel}, Node ${facts.node}.
 Tools: twinbuild ${facts.twinbuild}, ${facts.reprotest} (null virtual server, \`--no-diffoscope\`), ${facts.sha256sum}.
@@ -125,6 +127,7 @@ ${table(['variation', 'check', 'extra'], v.rows.map((r) => [r.name, fmt(r.median
 
 ## How measured
 
+${retried.length ? `reprotest runs that failed on their own (exit 125) and were run again: ${retried.join('; ')}.\n` : ''}
 Wall time of the whole command (\`node bin/twinbuild.js check …\` and \`reprotest … -c 'sh build.sh' . ARTIFACT\`),
 process start to exit, measured from the zx script with \`performance.now()\`; tests never assert times.
 Peak RSS from GNU \`/usr/bin/time -f %M\`. Fixtures are generated in a temp dir and removed afterwards.
