@@ -2,7 +2,7 @@
 // key in securesystemslib's JSON format, whose keyid in-toto uses.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { TwinbuildError } from '../harness/errors.js';
+import { TwinbuildError } from '../core/errors.js';
 import { canonicalJson } from './canonical-json.js';
 
 export type PublicKeyMeta = Readonly<{

@@ -5,7 +5,7 @@ import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import pLimit from 'p-limit';
-import { sha256File } from '../harness/hash.js';
+import { sha256File } from '../core/hash.js';
 import { canonicalJson, type Canonical } from './canonical-json.js';
 import { writeStatement } from './dsse.js';
 import { loadSigningKey, signBytes, type SigningKey } from './keys.js';

@@ -13,7 +13,7 @@ async function ensureGnuTime() {
 
 export async function hashing(n = 3) {
   await ensureGnuTime();
-  const { sha256File } = await import(path.join(ROOT, 'dist', 'harness', 'hash.js'));
+  const { sha256File } = await import(path.join(ROOT, 'dist', 'core', 'hash.js'));
   const dir = await tempDir();
   const file = path.join(dir, 'big.bin');
   await $`head -c ${GiB} /dev/urandom > ${file}`;

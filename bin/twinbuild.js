@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The bundled CLI (npm run build); dist/harness/cli.js is the same code unbundled.
+// The bundled CLI (npm run build); dist/cli/main.js is the same code unbundled.
 const { main } = await import('../dist/bundle/twinbuild.mjs');
 
 // `twinbuild … | head` closes our stdout early: that is not an error.

@@ -1,7 +1,7 @@
 // Debian .buildinfo files (deb822, possibly inside a PGP clear-signature): the
 // fields a rebuild pins and checks against.
 import { readFile } from 'node:fs/promises';
-import { TwinbuildError } from '../harness/errors.js';
+import { TwinbuildError } from '../core/errors.js';
 
 export type Buildinfo = Readonly<{
   file: string;

@@ -2,7 +2,7 @@
 // one verify item per source package, for the sweep machinery.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TwinbuildError } from '../harness/errors.js';
+import { TwinbuildError } from '../core/errors.js';
 import { parseDeb822 } from './buildinfo.js';
 import { readFile } from 'node:fs/promises';
 

@@ -1,6 +1,6 @@
 // Console view: progress on stderr while work runs (one live line on a TTY,
 // plain lines in CI logs), and a short verdict for stdout built from the model.
-import type { ProgressEvent, ProgressSink } from '../harness/events.js';
+import type { ProgressEvent, ProgressSink } from '../core/events.js';
 import { bisectEffort, causeSummary } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 

@@ -4,7 +4,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['dist/harness/cli.js'],
+  entryPoints: ['dist/cli/main.js'],
   outfile: 'dist/bundle/twinbuild.mjs',
   bundle: true,
   platform: 'node',

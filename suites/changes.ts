@@ -1,8 +1,8 @@
 // --changed-since REV: the packages with files changed since a git revision
 // (committed, staged, unstaged or untracked), plus those whose config entry changed.
 import { isAbsolute, relative } from 'node:path';
-import { TwinbuildError } from '../harness/errors.js';
-import type { ProcessRunner } from '../harness/process.js';
+import { TwinbuildError } from '../core/errors.js';
+import type { ProcessRunner } from '../adapters/process.js';
 import type { Config } from './config.js';
 import { discoverPackages, type SweepPackage } from './discovery.js';
 

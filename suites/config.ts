@@ -4,8 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { TwinbuildError } from '../harness/errors.js';
-import { PACKAGE_ROOT } from '../harness/paths.js';
+import { TwinbuildError } from '../core/errors.js';
+import { PACKAGE_ROOT } from '../core/paths.js';
 
 export const CONFIG_FILE = 'twinbuild.config.json';
 export const SCHEMA_FILE = join(PACKAGE_ROOT, 'suites', 'twinbuild.config.schema.json');

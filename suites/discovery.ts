@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
-import { TwinbuildError } from '../harness/errors.js';
+import { TwinbuildError } from '../core/errors.js';
 import type { Config, Recipe } from './config.js';
 
 /** One package of a sweep, with its recipe merged over the config's defaults. */

@@ -3,7 +3,7 @@
 // blocks the push with the verdict when not.
 import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TwinbuildError } from '../harness/errors.js';
+import { TwinbuildError } from '../core/errors.js';
 
 export const HOOK_MARK = '# installed by twinbuild hook install';
 const SAVED = 'pre-push.before-twinbuild';

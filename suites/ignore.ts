@@ -2,7 +2,7 @@
 // every report, marked ignored with its reason, and no longer fails its package.
 // An entry names artifacts; it can never wave a whole package through.
 import picomatch from 'picomatch';
-import { TwinbuildError } from '../harness/errors.js';
+import { TwinbuildError } from '../core/errors.js';
 import type { PackageResult } from '../reports/model.js';
 import type { IgnoreEntry } from './config.js';
 

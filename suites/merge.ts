@@ -2,7 +2,7 @@
 // and logs) into one report set with the verdicts an unsharded sweep would give.
 import { cp, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TwinbuildError, usageError } from '../harness/errors.js';
+import { TwinbuildError, usageError } from '../core/errors.js';
 import { exitCodeFor, summarise, type BaselineComparison, type RunResult } from '../reports/model.js';
 import { baselineExitCode } from './baseline.js';
 

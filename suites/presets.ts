@@ -3,7 +3,7 @@
 // the tree holds and refuses to guess when it holds two kinds or none.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { usageError } from '../harness/errors.js';
+import { usageError } from '../core/errors.js';
 
 export const PRESETS = ['auto', 'generic', 'debian', 'npm'] as const;
 export type PresetName = (typeof PRESETS)[number];

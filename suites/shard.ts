@@ -1,7 +1,7 @@
 // Sharding a sweep across CI nodes: each package goes to the shard its name
 // hashes to, so adding or removing a package never moves any other one.
 import { createHash } from 'node:crypto';
-import { usageError } from '../harness/errors.js';
+import { usageError } from '../core/errors.js';
 
 export type Shard = Readonly<{ index: number; total: number }>;
 

@@ -4,10 +4,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { runCheck } from '../harness/check.js';
-import { isTwinbuildError } from '../harness/errors.js';
-import type { CheckOptions } from '../harness/options.js';
-import type { ProcessRunner } from '../harness/process.js';
+import { runCheck } from '../engine/run-package.js';
+import { isTwinbuildError } from '../core/errors.js';
+import type { CheckOptions } from '../engine/options.js';
+import type { ProcessRunner } from '../adapters/process.js';
 import { BISECT_NOT_RUN, type PackageResult } from '../reports/model.js';
 import { applyIgnores, type IgnoreRule } from './ignore.js';
 

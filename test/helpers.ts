@@ -4,7 +4,7 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { realProcesses, type CaptureOutcome } from '../harness/process.js';
+import { realProcesses, type CaptureOutcome } from '../adapters/process.js';
 import type { RunResult } from '../reports/model.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

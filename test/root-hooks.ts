@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realProcesses } from '../harness/process.js';
+import { realProcesses } from '../adapters/process.js';
 
 const RUN_TMP = mkdtempSync(join(tmpdir(), 'tb-testrun-'));
 chmodSync(RUN_TMP, 0o711); // as /tmp would be: an unprivileged experiment must traverse it
@@ -18,7 +18,7 @@ type Leftovers = Readonly<{ tempDirs: string[]; mounts: string[]; processes: str
 async function snapshot(): Promise<Leftovers> {
   const tempDirs = (await readdir(RUN_TMP)).filter((n) => n.startsWith('twinbuild-'));
   const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(RUN_TMP));
-  const found = await realProcesses.capture(['pgrep', '-a', '-f', '^disorderfs|harness/enter.sh']);
+  const found = await realProcesses.capture(['pgrep', '-a', '-f', '^disorderfs|adapters/enter.sh']);
   const processes = found.stdout.split('\n').filter((l) => l.includes(RUN_TMP)).map((l) => l.replace(/^\d+ /, ''));
   return { tempDirs, mounts, processes };
 }

@@ -10,7 +10,7 @@ export type PlanStep = Readonly<{ description: string; argv: readonly string[] }
 export type WorkspaceMount = Readonly<{ kind: 'bind' } | { kind: 'disorderfs'; options: readonly string[] }>;
 
 /**
- * What `harness/enter.sh` does inside the build's namespaces before the build:
+ * What `adapters/enter.sh` does inside the build's namespaces before the build:
  * extra bind mounts and names. Data, so the engine stays the only thing that acts.
  */
 export type NamespaceAction =

@@ -1,7 +1,7 @@
 // Parses reprotest-compatible --vary specs: comma-separated actions, each split at
 // its leftmost operator. `+name` / bare `name` enable, `-name` disables, `@name`
 // resets, `all` stands for every variation, `name.option=v|+=v|-=v` sets options.
-import { TwinbuildError } from '../harness/errors.js';
+import { TwinbuildError } from '../core/errors.js';
 import { findVariation, VARIATION_NAMES } from './index.js';
 
 export type VarySpec = Readonly<{

@@ -4,8 +4,8 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { canonicalJson, type Canonical } from '../../attest/canonical-json.js';
-import { findOnPath } from '../../harness/availability.js';
-import { realProcesses } from '../../harness/process.js';
+import { findOnPath } from '../../engine/prepare/availability.js';
+import { realProcesses } from '../../adapters/process.js';
 import { CLI, cleanupTemp, requireOrSkip, runCli, tempDir } from '../helpers.js';
 
 const PYTHON = '/usr/bin/python3';

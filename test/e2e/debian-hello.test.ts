@@ -3,7 +3,7 @@
 // (TWINBUILD_E2E=1): it downloads and builds for minutes.
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import { REPO_ROOT, cleanupTemp, runCli } from '../helpers.js';
 
 describe('e2e: GNU hello from Debian bookworm', function () {

@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { findOnPath } from '../../harness/availability.js';
-import { realProcesses, type CaptureOutcome } from '../../harness/process.js';
+import { findOnPath } from '../../engine/prepare/availability.js';
+import { realProcesses, type CaptureOutcome } from '../../adapters/process.js';
 import { CLI, REPO_ROOT, tempDir } from '../helpers.js';
 
 export const TEMPLATES = join(REPO_ROOT, 'examples', 'gitlab-ci');

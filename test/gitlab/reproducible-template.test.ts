@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findOnPath } from '../../harness/availability.js';
-import { realProcesses } from '../../harness/process.js';
+import { findOnPath } from '../../engine/prepare/availability.js';
+import { realProcesses } from '../../adapters/process.js';
 import { cleanupTemp, EXAMPLES, REPO_ROOT, requireOrSkip } from '../helpers.js';
 import { artifactsOf, gitlabCiLocal, gitlabProject, jobBlock, listJobs, preview, RUN, TEMPLATES, variables, whyNoGitlabCiLocal, yamlBlockAfter, type Project } from './project.js';
 

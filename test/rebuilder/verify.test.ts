@@ -8,8 +8,8 @@ import { expect } from 'chai';
 import { pae } from '../../attest/dsse.js';
 import { canonicalJson, type Canonical } from '../../attest/canonical-json.js';
 import { loadSigningKey, signBytes } from '../../attest/keys.js';
-import { findOnPath } from '../../harness/availability.js';
-import { realProcesses } from '../../harness/process.js';
+import { findOnPath } from '../../engine/prepare/availability.js';
+import { realProcesses } from '../../adapters/process.js';
 import { cleanupTemp, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { debianPackage } from '../suites/fixtures.js';
 

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import { CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
 
 type Case = Readonly<{ what: string; args: (ctx: { source: string; out: string; file: string }) => string[]; message: RegExp }>;

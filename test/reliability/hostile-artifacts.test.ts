@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { chmod, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import { check, CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
 
 const xmllintAccepts = async (file: string) => (await realProcesses.capture(['xmllint', '--noout', file])).exitCode === 0;

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import type { RunResult } from '../../reports/model.js';
 import { check, CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
 

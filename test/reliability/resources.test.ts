@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import { MAX_ARTIFACT_ROWS } from '../../reports/html.js';
 import type { RunResult } from '../../reports/model.js';
 import { CLI, cleanupTemp, fixture, runCli, tempDir } from '../helpers.js';

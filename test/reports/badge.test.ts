@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import { check, cleanupTemp, EXAMPLES, runCli, tempDir } from '../helpers.js';
 
 describe('twinbuild report badge', function () {

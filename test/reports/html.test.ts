@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { findOnPath } from '../../harness/availability.js';
+import { findOnPath } from '../../engine/prepare/availability.js';
 import { renderHtml } from '../../reports/html.js';
 import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, REPO_ROOT } from '../helpers.js';
 

@@ -3,11 +3,11 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import { renderJunit, xmlSafe } from '../../reports/junit.js';
 import { BISECT_NOT_RUN, type RunResult } from '../../reports/model.js';
 import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, runCli, tempDir, toolFarm } from '../helpers.js';
-import { findOnPath } from '../../harness/availability.js';
+import { findOnPath } from '../../engine/prepare/availability.js';
 
 async function xpath(file: string, expression: string): Promise<string> {
   return (await realProcesses.capture(['xmllint', '--xpath', expression, file])).stdout.trim();

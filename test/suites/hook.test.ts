@@ -3,7 +3,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import { CLI, cleanupTemp, tempDir } from '../helpers.js';
 import { LEAKS_UMASK, REPRODUCIBLE, genericPackage, writeFiles } from './fixtures.js';
 

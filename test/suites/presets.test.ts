@@ -2,7 +2,7 @@
 // tree and as a .dsc), npm pack, and auto-detection's refusals.
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import { cleanupTemp, runCli, tempDir } from '../helpers.js';
 import { debianPackage, npmPackage, writeFiles } from './fixtures.js';
 

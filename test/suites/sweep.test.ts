@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { RunResult } from '../../reports/model.js';
-import { realProcesses } from '../../harness/process.js';
+import { realProcesses } from '../../adapters/process.js';
 import { cleanupTemp, runCli, tempDir } from '../helpers.js';
 import { FAILS, LEAKS_UMASK, REPRODUCIBLE, debianPackage, genericPackage, npmPackage, writeFiles } from './fixtures.js';
 

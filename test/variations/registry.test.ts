@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { REGISTRY, VARIATION_NAMES } from '../../variations/index.js';
 import { newPlan, withEnv, withPersonality, wrap, commandLine } from '../../variations/plan.js';
 import { createRng } from '../../variations/rng.js';
-import { hostFacts } from '../../harness/availability.js';
+import { hostFacts } from '../../engine/prepare/availability.js';
 import type { VaryContext } from '../../variations/types.js';
 
 const context = async (): Promise<VaryContext> => ({

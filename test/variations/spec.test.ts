@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { TwinbuildError } from '../../harness/errors.js';
+import { TwinbuildError } from '../../core/errors.js';
 import { VARIATION_NAMES } from '../../variations/index.js';
 import { parseVarySpecs } from '../../variations/spec.js';
 

@@ -1,0 +1,66 @@
+// `twinbuild variations`: the registry as a table, with this machine's
+// availability and the concrete values each side would get for a seed.
+import { parseArgs } from 'node:util';
+import { REGISTRY } from '../../variations/index.js';
+import { MAX_SEED, newSeed } from '../../variations/rng.js';
+import { parseVarySpecs } from '../../variations/spec.js';
+import { canUseMountNamespaces, checkVariations } from '../../engine/prepare/availability.js';
+import { DEFAULT_DIFFOSCOPE, freezeOptions, parsePositiveInt } from '../../engine/options.js';
+import { createPlanner } from '../../engine/prepare/planning.js';
+import { realProcesses } from '../../adapters/process.js';
+import { createWorkspace, removeWorkspace } from '../../engine/prepare/workspace.js';
+
+export const VARIATIONS_HELP = `Usage: twinbuild variations [--seed N] [--json]
+
+Lists every variation in the order they are applied: what it changes, the
+control and experiment values (the concrete ones for this seed), and whether
+this machine can apply it, and why not.
+
+  --seed N   show the values a check with this seed would use
+  --json     machine-readable
+`;
+
+export async function runVariationsCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, seed: { type: 'string' } }, strict: true });
+  const seed = values.seed !== undefined ? parsePositiveInt(values.seed, '--seed', MAX_SEED) : newSeed();
+  const workspace = await createWorkspace('example');
+  try {
+    const namespaces = await canUseMountNamespaces(realProcesses);
+    const { availability, host } = await checkVariations(REGISTRY, realProcesses, workspace.scratchDir, namespaces);
+    const options = freezeOptions({
+      source: '/src/example', name: 'example', preset: 'generic', build: 'make', artifacts: ['**'], subdir: null, dsc: false, vary: parseVarySpecs([]), seed, jobs: 1,
+      timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, bisect: false, keep: false, json: false, quiet: false,
+    });
+    const plans = createPlanner(options, availability, host, workspace);
+    const rows = REGISTRY.map((v, i) => ({
+      name: v.name,
+      summary: v.summary,
+      control: v.control,
+      experiment: v.experiment,
+      available: availability[i]?.available ?? false,
+      reason: availability[i]?.reason ?? null,
+      note: availability[i]?.note ?? null,
+      values: { control: plans.control.values[v.name] ?? null, experiment: plans.experiment.values[v.name] ?? null },
+    }));
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ seed, variations: rows }, null, 2) + '\n');
+      return 0;
+    }
+    const pad = ' '.repeat(27);
+    for (const row of rows) {
+      const shown = (label: string, text: string, value: string | null) => `${pad}${label}${text}${value !== null ? `   → ${value}` : ''}\n`;
+      process.stdout.write(
+        `${row.name.padEnd(13)} ${row.available ? 'available  ' : 'unavailable'}  ${row.summary}\n` +
+          shown('control:    ', row.control, row.values.control) +
+          shown('experiment: ', row.experiment, row.values.experiment) +
+          (row.reason ? `${pad}why not:    ${row.reason}\n` : '') +
+          (row.note ? `${pad}note:       ${row.note}\n` : ''),
+      );
+    }
+    process.stdout.write(`(values for seed ${seed}; paths are examples: a check puts them under its own temp root)\n`);
+    return 0;
+  } finally {
+    // Nothing is mounted here: no build runs, so there is nothing to unmount.
+    await removeWorkspace(workspace, async () => {});
+  }
+}

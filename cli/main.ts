@@ -1,0 +1,115 @@
+// Composition root: parses argv, runs a command, and is the only place that
+// turns errors into a message and an exit code.
+import { EXIT, exitCodeForSignal, isTwinbuildError } from '../core/errors.js';
+import { VERSION } from '../core/paths.js';
+import { runCheckCommand, CHECK_HELP } from './commands/check.js';
+import { runVariationsCommand, VARIATIONS_HELP } from './commands/variations.js';
+import { DOCTOR_HELP, runDoctorCommand } from './commands/doctor.js';
+import { REPORT_HELP, runReportCommand } from './commands/report.js';
+import { SWEEP_HELP, runSweepCommand } from './commands/sweep.js';
+import { HOOK_HELP, runHookCommand } from './commands/hook.js';
+import { VERIFY_HELP, runVerifyCommand } from './commands/verify.js';
+import { KEYGEN_HELP, runKeygenCommand } from './commands/keygen.js';
+
+
+const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
+
+Usage: twinbuild <command> [options]
+
+Commands:
+  check [SOURCE]     build SOURCE twice (control and experiment, in parallel) and compare the artifacts
+  sweep [ROOT]       check every package of a repository (config or preset markers), sharded,
+                     against a baseline; one report set
+  verify SOURCE --published F…   rebuild once and compare with published artifacts (rebuilder);
+                     an in-toto link on a match
+  keygen             an ed25519 key pair for signing in-toto links
+  variations         list the variations, what each changes, and whether this machine can apply it
+  doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
+  report badge R --out F   an SVG badge from a results.json
+  report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
+  hook install|uninstall   a git pre-push hook that checks what a push changes
+
+Run "twinbuild <command> --help" for a command's options.
+
+Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error · 3 build or infrastructure error
+`;
+
+type Command = Readonly<{ help: string; run: (args: string[], signal: AbortSignal) => Promise<number> }>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  check: { help: CHECK_HELP, run: runCheckCommand },
+  sweep: { help: SWEEP_HELP, run: runSweepCommand },
+  hook: { help: HOOK_HELP, run: runHookCommand },
+  verify: { help: VERIFY_HELP, run: runVerifyCommand },
+  keygen: { help: KEYGEN_HELP, run: runKeygenCommand },
+  variations: { help: VARIATIONS_HELP, run: runVariationsCommand },
+  doctor: { help: DOCTOR_HELP, run: runDoctorCommand },
+  report: { help: REPORT_HELP, run: runReportCommand },
+};
+
+
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(MAIN_HELP);
+    if (!name) process.exitCode = EXIT.usage;
+    return;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`twinbuild: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see twinbuild --help)\n`);
+    process.exitCode = EXIT.usage;
+    return;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.help);
+    return;
+  }
+
+  // Ctrl-C / SIGTERM abort the run: builds are killed, workspaces removed, then we exit.
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  // A second Ctrl-C is ignored on purpose: dying in the middle of clean-up would
+  // leave mounts and temp dirs behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (caught) {
+      process.stderr.write(`twinbuild: still cleaning up after ${caught}; please wait\n`);
+      return;
+    }
+    caught = signal;
+    process.stderr.write(`\ntwinbuild: ${signal} received, stopping builds and cleaning up…\n`);
+    controller.abort(signal); // the reason carries the signal, for the exit code in the reports
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    process.exitCode = await command.run(rest, controller.signal);
+  } catch (error) {
+    if (caught) {
+      process.exitCode = exitCodeForSignal(caught);
+    } else if (isTwinbuildError(error)) {
+      process.stderr.write(`twinbuild: ${error.message}\n${error.details.map((l) => `  ${l}\n`).join('')}`);
+      process.exitCode = error.exitCode;
+    } else if (isParseArgsError(error)) {
+      process.stderr.write(`twinbuild ${name}: ${error.message} (see twinbuild ${name} --help)\n`);
+      process.exitCode = EXIT.usage;
+    } else {
+      // A bug, not a user error: keep the stack for the report.
+      process.stderr.write(`twinbuild: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT.infrastructure;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function isParseArgsError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+

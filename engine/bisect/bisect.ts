@@ -1,0 +1,80 @@
+// Runs bisect for one unreproducible check: probes through the probe runner,
+// the search in bisect.ts, then diffoscope on each culprit's confirming probe.
+import type { ArtifactResult, BisectResult, Culprit, DiffResult, ProbeResult } from '../../reports/model.js';
+import { SearchCancelled, findCulprits } from './search.js';
+import { pairArtifacts } from '../compare/compare.js';
+import { TwinbuildError } from '../../core/errors.js';
+import { ProbeFailed, createProbeRunner, type ProbeDeps } from './probes.js';
+
+export type BisectOutcome = Readonly<{ bisect: BisectResult; culprits: Culprit[]; nondeterministic: boolean }>;
+
+/** Explains differing artifacts between the control tree and another tree (diffoscope or the fallback). */
+export type Explain = (artifacts: readonly ArtifactResult[], experimentDir: string, label: string | null) => Promise<DiffResult[]>;
+
+/**
+ * The wave each probe ran in: one more than the latest wave that had finished
+ * when it started. The check's own two builds are wave 1 and end at `mainEndMs`.
+ */
+export function assignRounds(probes: readonly ProbeResult[], mainEndMs: number): ProbeResult[] {
+  const done: { endMs: number; round: number }[] = [{ endMs: mainEndMs, round: 1 }];
+  return [...probes]
+    .sort((a, b) => a.startMs - b.startMs)
+    .map((probe) => {
+      const round = 1 + Math.max(...done.filter((d) => d.endMs <= probe.startMs).map((d) => d.round), 0);
+      done.push({ endMs: probe.startMs + probe.durationMs, round });
+      return { ...probe, round };
+    });
+}
+
+export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactResult[], mainEndMs: number, explain: Explain): Promise<BisectOutcome> {
+  const varied = deps.planner.varied;
+  const paths = differing.map((a) => a.path);
+  if (varied.length === 0) {
+    // Control and experiment had the same environment, so the build itself flaps.
+    return {
+      nondeterministic: true,
+      culprits: [],
+      bisect: { status: 'nondeterministic', reason: 'nothing was varied, yet the two builds differ', probes: [], rounds: 1, flapping: paths, unexplained: [] },
+    };
+  }
+  const runner = createProbeRunner(deps);
+  const finish = (status: BisectResult['status'], reason: string | null, extra: Partial<BisectResult> = {}): BisectResult => {
+    const probes = assignRounds(runner.results(), mainEndMs);
+    return { status, reason, probes, rounds: Math.max(1, ...probes.map((p) => p.round)), flapping: [], unexplained: [], ...extra };
+  };
+  let findings;
+  try {
+    findings = await findCulprits(varied, new Set(paths), runner.probe);
+  } catch (cause) {
+    runner.cancel();
+    await runner.drain();
+    if (deps.signal.aborted) throw new TwinbuildError('interrupted', 'interrupted');
+    if (cause instanceof ProbeFailed || cause instanceof SearchCancelled) {
+      return { nondeterministic: false, culprits: [], bisect: finish('error', `a probe build failed, so no culprit is named: ${cause.message}`) };
+    }
+    throw cause;
+  }
+  runner.cancel();
+  await runner.drain();
+  if (deps.signal.aborted) throw new TwinbuildError('interrupted', 'interrupted');
+  if (findings.flapping.length > 0) {
+    return {
+      nondeterministic: true,
+      culprits: [],
+      bisect: finish('nondeterministic', 'a rebuild with nothing varied differs from the control', { flapping: findings.flapping }),
+    };
+  }
+  const culprits = await Promise.all(
+    findings.culprits.map(async (found): Promise<Culprit> => {
+      const run = runner.runFor(found.variations);
+      if (!run) return { ...found, probe: 'experiment', diffoscope: [], sameAsExperiment: [...found.artifacts] }; // the check's own experiment; its diffoscope covers it
+      const pairs = pairArtifacts(deps.control, run.hashed).filter((a) => found.artifacts.includes(a.path));
+      // Where the probe built exactly the experiment's bytes, the check's own diffoscope already explains them.
+      const same = (a: ArtifactResult) => differing.some((d) => d.path === a.path && d.sha256.experiment === a.sha256.experiment && d.linkTarget?.experiment === a.linkTarget?.experiment);
+      const explained = await explain(pairs.filter((a) => !same(a)), run.tree, `culprit-${found.variations.join('+')}`);
+      const reused = pairs.filter(same).map((a) => a.path);
+      return { ...found, probe: run.id, diffoscope: explained, sameAsExperiment: reused };
+    }),
+  );
+  return { nondeterministic: false, culprits, bisect: finish('done', null, { unexplained: findings.unexplained }) };
+}

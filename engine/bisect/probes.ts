@@ -1,0 +1,115 @@
+// Bisect probes: extra experiment builds with only some variations varied, each
+// in its own corner of the workspace, at most `concurrency` at once, compared by
+// hash against the control build (which is never rebuilt).
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import type { ProbeResult } from '../../reports/model.js';
+import { SearchCancelled, type Probe } from './search.js';
+import { buildFailure, runBuild, type Isolation } from '../build/build.js';
+import { hashArtifacts, pairArtifacts, type HashedTree } from '../compare/compare.js';
+import type { ProgressSink } from '../../core/events.js';
+import type { CheckOptions } from '../options.js';
+import type { Planner } from '../prepare/planning.js';
+import type { ProcessRunner } from '../../adapters/process.js';
+import { placeSource } from '../prepare/source.js';
+import { createProbeWorkspace, type Workspace } from '../prepare/workspace.js';
+
+const LISTED_DIFFERENCES = 50;
+
+export class ProbeFailed extends Error {}
+
+export type ProbeRun = Readonly<{ id: string; tree: string; hashed: HashedTree }>;
+
+export type ProbeDeps = Readonly<{
+  options: CheckOptions;
+  runner: ProcessRunner;
+  signal: AbortSignal;
+  progress: ProgressSink;
+  workspace: Workspace;
+  isolation: Isolation;
+  planner: Planner;
+  control: HashedTree;
+  logDir: string;
+  /** performance.now() when the check started, for the timeline. */
+  checkStarted: number;
+}>;
+
+export type ProbeRunner = Readonly<{
+  probe: Probe;
+  /** Queued probes end without building (running ones finish). */
+  cancel: () => void;
+  /** Resolves once no probe is building any more (before the workspace goes). */
+  drain: () => Promise<void>;
+  results: () => ProbeResult[];
+  /** The kept tree of a probe that differed, by variation set, for diffoscope. */
+  runFor: (variations: readonly string[]) => ProbeRun | undefined;
+}>;
+
+export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
+  const { options } = deps;
+  // Sequential isolation renames each tree into the one build path: one at a time.
+  const limit = pLimit(deps.isolation === 'sequential' ? 1 : options.jobs);
+  const results: ProbeResult[] = [];
+  const kept = new Map<string, ProbeRun>();
+  let cancelled = false;
+  let started = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  const since = () => Math.round(performance.now() - deps.checkStarted);
+
+  const runOne = async (variations: readonly string[]): Promise<ReadonlySet<string>> => {
+    const record = (r: Omit<ProbeResult, 'round'>) => results.push({ ...r, round: 0 });
+    // Queued probes that are no longer needed end here, before building anything.
+    if (cancelled || deps.signal.aborted) throw new SearchCancelled('not needed');
+    const id = variations.length === 0 ? 'none' : `p${++started}`;
+    const startMs = since();
+    const { workspace, dir } = await createProbeWorkspace(deps.workspace, id);
+    const tree = workspace.sideDir('experiment');
+    const log = join(deps.logDir, `probe-${id}.log`);
+    let keep = false;
+    try {
+      await placeSource(options, tree, deps.runner, [options.outDir, deps.workspace.root]);
+      await writeFile(log, `# probe ${id}: varied ${variations.join(', ') || 'nothing'}\n`);
+      const plan = deps.planner.plan('experiment', new Set(variations), workspace);
+      const outcome = await runBuild({ plan, workspace, isolation: deps.isolation, logFile: log, timeoutMs: options.timeoutMs, signal: deps.signal }, deps.runner);
+      const failure = await buildFailure(`probe ${id}`, outcome, options.timeoutMs, log);
+      const finish = (status: ProbeResult['status'], differing: readonly string[], message: string | null) => {
+        const durationMs = since() - startMs;
+        record({ id, variations, status, differing: differing.slice(0, LISTED_DIFFERENCES), differingCount: differing.length, startMs, durationMs, message });
+        deps.progress({ kind: 'probe-finished', id, variations, status, durationMs });
+      };
+      if (failure) {
+        finish('error', [], failure.message);
+        throw new ProbeFailed(`${failure.message} (log: ${join('logs', options.name, `probe-${id}.log`)})`);
+      }
+      const hashed = await hashArtifacts(tree, options.artifacts, options.jobs);
+      const differing = pairArtifacts(deps.control, hashed).filter((a) => a.status !== 'identical').map((a) => a.path);
+      finish(differing.length > 0 ? 'differs' : 'same', differing, null);
+      if (differing.length > 0) {
+        keep = true;
+        kept.set(variations.join(','), { id, tree, hashed });
+      }
+      return new Set(differing);
+    } finally {
+      // A probe that matched the control is not needed again: free its disk now.
+      if (!keep) await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  return {
+    probe: (variations) => {
+      const run = limit(() => runOne(variations));
+      const settled = run.catch(() => {}).finally(() => inFlight.delete(settled));
+      inFlight.add(settled);
+      return run;
+    },
+    drain: async () => {
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
+    cancel: () => {
+      cancelled = true;
+    },
+    results: () => results.slice(),
+    runFor: (variations) => kept.get(variations.join(',')),
+  };
+}

@@ -1,0 +1,118 @@
+// Runs one side's plan so that it sees its build path: inside private mount, pid
+// and uts namespaces where adapters/enter.sh mounts its copy there (both sides at
+// once), or, where namespaces are not allowed, by renaming its copy into place
+// (one side at a time).
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import type { ErrorInfo } from '../../reports/model.js';
+import { dirname } from 'node:path';
+import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../../variations/plan.js';
+import type { ProcessRunner, RunOutcome } from '../../adapters/process.js';
+import { ENTER_SCRIPT } from '../../core/paths.js';
+import type { Workspace } from '../prepare/workspace.js';
+
+export type Isolation = 'namespaces' | 'sequential';
+
+/** enter.sh's exit code when twinbuild's own set-up in the namespace failed. */
+export const ENTER_FAILED = 125;
+
+// `--kill-child` plus the pid namespace: when the build ends or is killed,
+// every process it started dies too, FUSE daemons included.
+const NAMESPACE_PREFIX = ['unshare', '--mount', '--uts', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--'] as const;
+
+export type BuildRequest = Readonly<{
+  plan: BuildPlan;
+  workspace: Workspace;
+  isolation: Isolation;
+  logFile: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}>;
+
+const actionArgs = (action: NamespaceAction): string[] =>
+  action.kind === 'bind' ? ['bind', action.source, action.target] : [action.kind, action.name];
+
+function mountArgs(plan: BuildPlan, sideDir: string): string[] {
+  const mount = plan.workspaceMount;
+  return mount.kind === 'bind'
+    ? ['bind', sideDir, plan.buildDir]
+    : ['disorderfs', sideDir, plan.buildDir, String(mount.options.length), ...mount.options];
+}
+
+/** The exact argv that runs for this plan, isolation included. */
+export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | 'isolation'>): string[] {
+  const { plan, workspace } = request;
+  const inner = commandLine(plan);
+  if (request.isolation === 'sequential') return inner;
+  return [
+    ...NAMESPACE_PREFIX,
+    '/bin/sh', ENTER_SCRIPT, plan.buildDir,
+    ...mountArgs(plan, workspace.sideDir(plan.side)),
+    ...plan.namespaceActions.flatMap(actionArgs),
+    '--',
+    ...inner,
+  ];
+}
+
+async function runSteps(steps: readonly PlanStep[], request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome | undefined> {
+  for (const step of steps) {
+    const outcome = await runner.run({
+      argv: step.argv,
+      env: { PATH: request.plan.env['PATH'] ?? '/usr/bin:/bin' },
+      cwd: request.workspace.root,
+      logFile: request.logFile,
+      timeoutMs: request.timeoutMs,
+      signal: request.signal,
+    });
+    if (outcome.exitCode !== 0) return { ...outcome, exitCode: ENTER_FAILED };
+  }
+  return undefined;
+}
+
+export async function runBuild(request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome> {
+  const { plan, workspace } = request;
+  if (request.isolation === 'sequential' && (plan.namespaceActions.length > 0 || plan.workspaceMount.kind !== 'bind')) {
+    throw new Error('internal: a namespace-only variation was planned without namespaces');
+  }
+  const failedSetup = await runSteps(plan.setup, request, runner);
+  if (failedSetup) return failedSetup;
+  const sideDir = workspace.sideDir(plan.side);
+  if (request.isolation === 'sequential') {
+    await mkdir(dirname(plan.buildDir), { recursive: true });
+    await rename(sideDir, plan.buildDir);
+  }
+  try {
+    return await runner.run({
+      argv: fullCommand(request),
+      env: plan.env,
+      cwd: request.isolation === 'sequential' ? plan.buildDir : sideDir,
+      logFile: request.logFile,
+      timeoutMs: request.timeoutMs,
+      signal: request.signal,
+    });
+  } finally {
+    if (request.isolation === 'sequential') await rename(plan.buildDir, sideDir);
+    await runSteps(plan.cleanup, request, runner);
+  }
+}
+
+export const LOG_TAIL_LINES = 20;
+
+export async function tail(path: string, lines: number): Promise<string[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.replace(/\n$/, '').split('\n').slice(-lines);
+}
+
+export async function buildFailure(side: string, outcome: RunOutcome, timeoutMs: number, log: string): Promise<ErrorInfo | null> {
+  if (outcome.interrupted) return { code: 'interrupted', message: `${side} build interrupted` };
+  if (outcome.timedOut) return { code: 'build-timeout', message: `${side} build timed out after ${Math.round(timeoutMs / 1000)}s (whole process tree killed)` };
+  if (outcome.spawnError) return { code: 'build-failed', message: `${side} build could not start: ${outcome.spawnError}` };
+  if (outcome.exitCode === ENTER_FAILED) {
+    const setup = (await tail(log, 200)).filter((l) => l.startsWith('twinbuild-enter:')).pop();
+    if (setup) return { code: 'setup-failed', message: `could not set up the ${side} build: ${setup.replace('twinbuild-enter: ', '')}` };
+  }
+  if (outcome.exitCode !== 0) {
+    return { code: 'build-failed', message: `${side} build failed (${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`})` };
+  }
+  return null;
+}
+

@@ -1,0 +1,116 @@
+// Explains each differing artifact pair: diffoscope (HTML for the page, text for the
+// console and JUnit), in parallel under p-limit with a per-file timeout; a built-in
+// text diff or hex summary when diffoscope is absent. Never turns a failure into "same".
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import pLimit from 'p-limit';
+import type { ArtifactResult, DiffResult } from '../../reports/model.js';
+import { findOnPath } from '../prepare/availability.js';
+import type { ProcessRunner } from '../../adapters/process.js';
+import { freeBytes } from '../prepare/workspace.js';
+
+export type DiffOptions = Readonly<{
+  outDir: string;
+  packageName: string;
+  dirs: Readonly<{ control: string; experiment: string }>;
+  /** The workspace root: diffoscope runs there on relative paths, so reports read control/… vs experiment/…. */
+  root: string;
+  timeoutMs: number;
+  maxReportBytes: number;
+  extraArgs: readonly string[];
+  jobs: number;
+  signal: AbortSignal;
+}>;
+
+const EXCERPT_CHARS = 4000;
+const LOW_DISK_BYTES = 16 * 1024 * 1024;
+
+// Note: an unreadable filesystem counts as not low, so only a real shortage turns a diff into an error.
+const lowOnDisk = async (dir: string) => {
+  const free = await Promise.all([dir, tmpdir()].map(async (d) => (await freeBytes(d)) ?? Infinity));
+  return Math.min(...free) < LOW_DISK_BYTES;
+};
+const BUILTIN_MAX_BYTES = 1 << 20;
+
+const excerptOf = (text: string) => (text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}\n… (truncated, ${text.length} characters in all)` : text);
+
+async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, runner: ProcessRunner, base: string): Promise<DiffResult> {
+  const [html, text, log] = [`${base}.html`, `${base}.txt`, `${base}.log`];
+  const outcome = await runner.run({
+    argv: [
+      'diffoscope', '--html', join(options.outDir, html), '--text', join(options.outDir, text),
+      '--max-report-size', String(options.maxReportBytes), '--no-progress', ...options.extraArgs,
+      relative(options.root, join(options.dirs.control, artifact.path)), relative(options.root, join(options.dirs.experiment, artifact.path)),
+    ],
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8', TMPDIR: process.env['TMPDIR'] ?? '/tmp' },
+    cwd: options.root,
+    logFile: join(options.outDir, log),
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+  });
+  const logText = await readFile(join(options.outDir, log), 'utf8').catch(() => '');
+  const report = await readFile(join(options.outDir, text), 'utf8').catch(() => '');
+  const common = { artifact: artifact.path, tool: 'diffoscope' as const, log };
+  if (outcome.timedOut) return { ...common, status: 'error', html: null, text: null, excerpt: '', message: `diffoscope timed out after ${Math.round(options.timeoutMs / 1000)}s` };
+  // Note: diffoscope also exits 1 when it runs out of disk; that is an error, not a diff.
+  if (/No space left on device|ENOSPC/.test(logText) || (outcome.exitCode === 1 && (await lowOnDisk(options.outDir)))) {
+    return { ...common, status: 'error', html: null, text: null, excerpt: '', message: 'diffoscope ran out of disk space' };
+  }
+  if (outcome.exitCode === 1) return { ...common, status: 'differences', html, text, excerpt: excerptOf(report), message: null };
+  if (outcome.exitCode === 0) {
+    return { ...common, status: 'no-differences', html: null, text: null, excerpt: '', message: 'diffoscope saw no difference although the bytes differ (it ignores some metadata)' };
+  }
+  const last = logText.trim().split('\n').pop() ?? '';
+  return { ...common, status: 'error', html: null, text: null, excerpt: '', message: `diffoscope failed (${outcome.signal ?? `exit ${outcome.exitCode}`}): ${last}`.trim() };
+}
+
+async function readPrefix(path: string, bytes: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+// Without diffoscope: a unified diff for small text files, else the first differing offset with hex context.
+async function builtinDiff(artifact: ArtifactResult, options: DiffOptions, base: string): Promise<DiffResult> {
+  const [c, e] = [join(options.dirs.control, artifact.path), join(options.dirs.experiment, artifact.path)];
+  const [cs, es] = await Promise.all([stat(c), stat(e)]);
+  const [cb, eb] = await Promise.all([readPrefix(c, BUILTIN_MAX_BYTES), readPrefix(e, BUILTIN_MAX_BYTES)]);
+  let report: string;
+  if (cs.size <= BUILTIN_MAX_BYTES && es.size <= BUILTIN_MAX_BYTES && !cb.includes(0) && !eb.includes(0)) {
+    report = createTwoFilesPatch(`control/${artifact.path}`, `experiment/${artifact.path}`, cb.toString('utf8'), eb.toString('utf8'));
+  } else {
+    let offset = 0;
+    while (offset < Math.min(cb.length, eb.length) && cb[offset] === eb[offset]) offset++;
+    const hex = (b: Buffer) => b.subarray(Math.max(0, offset - 16), offset + 16).toString('hex').replace(/(..)/g, '$1 ').trim();
+    report = `binary files differ (sizes ${cs.size} and ${es.size} bytes)\nfirst difference at byte ${offset}${offset >= BUILTIN_MAX_BYTES ? ' or later' : ''}\ncontrol:    ${hex(cb)}\nexperiment: ${hex(eb)}\n`;
+  }
+  const text = `${base}.txt`;
+  await writeFile(join(options.outDir, text), report);
+  return { artifact: artifact.path, tool: 'builtin', status: 'differences', html: null, text, excerpt: excerptOf(report), message: 'diffoscope not found: built-in comparison (apt-get install diffoscope-minimal)', log: null };
+}
+
+/** Explains every artifact that differs on both sides (missing-on-one-side has nothing to diff). */
+export async function explainDifferences(artifacts: readonly ArtifactResult[], options: DiffOptions, runner: ProcessRunner): Promise<DiffResult[]> {
+  // A name that is not UTF-8 cannot be passed on a command line from Node: those
+  // files are compared by their bytes and hashes only.
+  const pairs = artifacts.filter((a) => a.status === 'differs' && a.kind === 'file' && !a.escapedName);
+  if (pairs.length === 0) return [];
+  const haveDiffoscope = (await findOnPath('diffoscope')) !== undefined;
+  const limit = pLimit(Math.max(1, options.jobs));
+  return Promise.all(
+    pairs.map((artifact) =>
+      limit(async () => {
+        const base = join('diffoscope', options.packageName, artifact.path);
+        await mkdir(dirname(join(options.outDir, base)), { recursive: true });
+        return haveDiffoscope ? runDiffoscope(artifact, options, runner, base) : builtinDiff(artifact, options, base);
+      }),
+    ),
+  );
+}

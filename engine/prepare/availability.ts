@@ -1,0 +1,152 @@
+// Checks, once and before any build, what each variation needs from this machine.
+import { constants, existsSync } from 'node:fs';
+import { access, mkdir, readFile, realpath } from 'node:fs/promises';
+import { availableParallelism, machine } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { HostFacts, Need, Variation } from '../../variations/types.js';
+import type { ProcessRunner } from '../../adapters/process.js';
+
+export type Availability = Readonly<{ name: string; available: boolean; reason?: string; note?: string }>;
+
+export async function findOnPath(tool: string, path = process.env['PATH'] ?? ''): Promise<string | undefined> {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, tool);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+
+type NeedCheck = Readonly<{ ok: boolean; reason?: string; note?: string; facts?: Partial<HostFacts> }>;
+
+/** Whether glibc can load `name`: `locale charmap` under it names its charset, not ASCII's. */
+async function localeLoads(name: string, runner: ProcessRunner, localePath?: string): Promise<boolean> {
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: name, ...(localePath ? { LOCPATH: localePath } : {}) };
+  const charset = name.split('.')[1] ?? 'UTF-8';
+  const shown = (await runner.capture(['locale', 'charmap'], { env })).stdout.trim();
+  return shown.replace(/[^a-z0-9]/gi, '').toLowerCase() === charset.replace(/[^a-z0-9]/gi, '').toLowerCase();
+}
+
+// Note: missing locales are generated into twinbuild's own temp root (LOCPATH),
+// never into the system's locale archive, so the host is left unchanged.
+async function checkLocales(names: readonly string[], runner: ProcessRunner, scratchDir: string): Promise<NeedCheck> {
+  const loads = await Promise.all(names.map((name) => localeLoads(name, runner)));
+  const installed = names.filter((_, i) => loads[i]);
+  if (installed.length === names.length) return { ok: true, note: `${installed.join(', ')} installed`, facts: { locales: installed } };
+  const localePath = join(scratchDir, 'locales');
+  await mkdir(localePath, { recursive: true });
+  const generated: string[] = [];
+  let why = '';
+  for (const name of [...names.filter((n) => !installed.includes(n)), 'C.UTF-8']) {
+    const [input, charset = 'UTF-8'] = name.split('.');
+    const made = await runner.capture(['localedef', '-i', input ?? '', '-f', charset, join(localePath, name)], { timeoutMs: 60_000 });
+    // localedef exits 1 on mere warnings but still writes the locale.
+    if (existsSync(join(localePath, name, 'LC_CTYPE'))) generated.push(name);
+    else why ||= (made.stderr || made.stdout).split('\n')[0] || 'localedef failed';
+  }
+  const usable = [...installed, ...generated.filter((n) => n !== 'C.UTF-8')];
+  if (!generated.includes('C.UTF-8') || generated.length === 1) {
+    if (installed.length > 0) return { ok: true, note: `${installed.join(', ')} installed; others could not be generated (${why})`, facts: { locales: installed } };
+    return { ok: false, reason: `none of ${names.join(', ')} is installed or could be generated (${why || 'localedef failed'}); install the "locales" package` };
+  }
+  return {
+    ok: true,
+    note: `${installed.length ? `${installed.join(', ')} installed; ` : ''}${generated.filter((n) => n !== 'C.UTF-8').join(', ')} generated privately (LOCPATH)`,
+    facts: { locales: usable, localePath },
+  };
+}
+
+/** Expands "0-3,6" into [0, 1, 2, 3, 6]. */
+export function parseCpuList(text: string): number[] {
+  return text.trim().split(',').filter(Boolean).flatMap((part) => {
+    const [from, to] = part.split('-').map(Number);
+    if (from === undefined || Number.isNaN(from)) return [];
+    return Array.from({ length: (to ?? from) - from + 1 }, (_, i) => from + i);
+  });
+}
+
+const realOr = (path: string) => realpath(path).catch(() => path);
+
+/** Facts about this machine that plans depend on, read once. */
+export async function hostFacts(): Promise<HostFacts> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const allowed = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1];
+  const cpuList = allowed ? parseCpuList(allowed) : Array.from({ length: availableParallelism() }, (_, i) => i);
+  const uid = process.getuid?.() ?? 0;
+  const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
+  const gecos = passwd.split('\n').map((l) => l.split(':')).find((f) => f[2] === String(uid))?.[4] ?? '';
+  return {
+    machine: machine(),
+    cpuList,
+    shPath: await realOr('/bin/sh'),
+    dashPath: await realOr('/bin/dash'),
+    bashPath: await realOr('/bin/bash'),
+    uid,
+    gid: process.getgid?.() ?? 0,
+    gecos,
+  };
+}
+
+type NeedEnv = Readonly<{ runner: ProcessRunner; scratchDir: string; namespaces: boolean | Promise<boolean>; host: HostFacts }>;
+
+async function checkNeed(need: Need, { runner, scratchDir, namespaces, host }: NeedEnv): Promise<NeedCheck> {
+  switch (need.kind) {
+    case 'tool':
+      return (await findOnPath(need.name)) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
+    case 'root':
+      return host.uid === 0 ? { ok: true } : { ok: false, reason: 'needs root' };
+    case 'fuse':
+      return existsSync('/dev/fuse') ? { ok: true } : { ok: false, reason: 'no /dev/fuse' };
+    case 'cpus':
+      return host.cpuList.length >= need.min ? { ok: true } : { ok: false, reason: `needs ≥${need.min} CPUs, this process may use ${host.cpuList.length}` };
+    case 'mount-namespace':
+      return (await namespaces) ? { ok: true } : { ok: false, reason: 'needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)' };
+    case 'locales':
+      return checkLocales(need.names, runner, scratchDir);
+    case 'pending':
+      return { ok: false, reason: need.why };
+  }
+}
+
+export async function checkVariations(
+  variations: readonly Variation[],
+  runner: ProcessRunner,
+  scratchDir: string,
+  /** Whether builds will run in private namespaces (may still be being probed). */
+  namespaces: boolean | Promise<boolean>,
+): Promise<{ availability: Availability[]; host: HostFacts }> {
+  const base = await hostFacts();
+  // Variations are checked concurrently; each one's needs in order, stopping at the first missing.
+  const checked = await Promise.all(
+    variations.map(async (variation) => {
+      const notes: string[] = [];
+      let facts: Partial<HostFacts> = {};
+      for (const need of variation.needs) {
+        const check = await checkNeed(need, { runner, scratchDir, namespaces, host: base });
+        facts = { ...facts, ...check.facts };
+        if (check.note) notes.push(check.note);
+        if (!check.ok) return { availability: { name: variation.name, available: false, reason: check.reason ?? 'unavailable', ...(notes.length ? { note: notes.join('; ') } : {}) }, facts };
+      }
+      return { availability: { name: variation.name, available: true, ...(notes.length ? { note: notes.join('; ') } : {}) }, facts };
+    }),
+  );
+  const availability: Availability[] = checked.map((c) => c.availability);
+  const host: HostFacts = checked.reduce((h, c) => ({ ...h, ...c.facts }), base);
+  return { availability, host };
+}
+
+let namespaceProbe: Promise<boolean> | undefined;
+
+/** Whether builds can run in private mount + pid namespaces (root, or allowed user namespaces). */
+export function canUseMountNamespaces(runner: ProcessRunner): Promise<boolean> {
+  namespaceProbe ??= runner
+    .capture(['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '/bin/sh', '-c', 'mount -t tmpfs none /mnt'])
+    .then((r) => r.exitCode === 0)
+    .catch(() => false);
+  return namespaceProbe;
+}

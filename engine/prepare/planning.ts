@@ -1,0 +1,76 @@
+// Turns the options and this machine's availability into the two build plans:
+// every available variation is applied to both sides, varied only in the
+// experiment and only when the --vary spec enables it (otherwise pinned).
+import { REGISTRY } from '../../variations/index.js';
+import { newPlan, type BuildPlan, type Side } from '../../variations/plan.js';
+import { createRng } from '../../variations/rng.js';
+import type { HostFacts } from '../../variations/types.js';
+import type { VariationResult } from '../../reports/model.js';
+import type { Availability } from './availability.js';
+import type { CheckOptions } from '../options.js';
+import type { Workspace } from './workspace.js';
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+// FNV-1a, so each variation draws from its own stream derived from the seed.
+function seedFor(seed: number, name: string): number {
+  let h = 0x811c9dc5 ^ seed;
+  for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
+  return h >>> 0;
+}
+
+/** The clean starting environment, the same on both sides. */
+export function baseEnvironment(options: CheckOptions): Record<string, string> {
+  return { PATH: process.env['PATH'] || DEFAULT_PATH, ...options.env };
+}
+
+export type Planner = Readonly<{
+  /** Names varied in the experiment: available and enabled by --vary, in registry order. */
+  varied: readonly string[];
+  /** One side's plan with exactly `varied` varied (the rest pinned), in the given workspace. */
+  plan: (side: Side, varied: ReadonlySet<string>, workspace: Workspace) => BuildPlan;
+  control: BuildPlan;
+  experiment: BuildPlan;
+}>;
+
+// Note: `now` is read once, so probes built later (bisect) pin the same clock as the control.
+export function createPlanner(options: CheckOptions, availability: readonly Availability[], host: HostFacts, workspace: Workspace): Planner {
+  const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
+  const now = Math.floor(Date.now() / 1000);
+  const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace) =>
+    REGISTRY.filter((v) => available.has(v.name)).reduce(
+      (next, variation) =>
+        variation.apply(
+          next,
+          {
+            rng: createRng(seedFor(options.seed, variation.name)),
+            options: options.vary.options[variation.name] ?? {},
+            buildDir: ws.buildDir,
+            altBuildDir: ws.altBuildDir,
+            sideDir: ws.sideDir(side),
+            scratchDir: ws.scratchDir,
+            host,
+            now,
+          },
+          side === 'experiment' && varied.has(variation.name),
+        ),
+      newPlan(side, ['/bin/sh', '-c', options.build], baseEnvironment(options), ws.buildDir),
+    );
+  const varied = REGISTRY.map((v) => v.name).filter((name) => available.has(name) && options.vary.enabled.includes(name));
+  return { varied, plan, control: plan('control', new Set(), workspace), experiment: plan('experiment', new Set(varied), workspace) };
+}
+
+export function variationResults(options: CheckOptions, availability: readonly Availability[]): VariationResult[] {
+  return REGISTRY.map((variation) => {
+    const a = availability.find((x) => x.name === variation.name);
+    const enabled = options.vary.enabled.includes(variation.name);
+    const status = !a?.available ? 'skipped' : enabled ? 'varied' : 'pinned';
+    return {
+      name: variation.name,
+      status,
+      requested: options.vary.explicit.includes(variation.name),
+      reason: status === 'skipped' ? (a?.reason ?? 'unavailable') : status === 'pinned' ? 'not in --vary' : null,
+      note: a?.note ?? null,
+    };
+  });
+}

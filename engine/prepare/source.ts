@@ -1,0 +1,19 @@
+// Puts a private copy of the package's source where a build (or a bisect probe)
+// will run: a copy of the directory, or a Debian source package extracted with
+// dpkg-source. The user's source is only ever read.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TwinbuildError } from '../../core/errors.js';
+import type { CheckOptions } from '../options.js';
+import type { ProcessRunner } from '../../adapters/process.js';
+import { copySource } from './workspace.js';
+
+export async function placeSource(options: CheckOptions, sideDir: string, runner: ProcessRunner, exclude: readonly string[]): Promise<void> {
+  const dest = options.subdir ? join(sideDir, options.subdir) : sideDir;
+  await mkdir(sideDir, { recursive: true });
+  if (!options.dsc) return copySource(options.source, dest, exclude);
+  const outcome = await runner.capture(['dpkg-source', '--no-copy', '-x', options.source, dest]);
+  if (outcome.exitCode !== 0) {
+    throw new TwinbuildError('workspace', `dpkg-source could not extract ${options.source}: ${(outcome.stderr || outcome.stdout).trim().split('\n').pop() ?? ''}`);
+  }
+}

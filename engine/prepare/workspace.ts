@@ -1,0 +1,121 @@
+// Twinbuild's own temp root: every copy, mount point and scratch file lives
+// under it, and it is removed on every exit path (unless --keep).
+import { constants } from 'node:fs';
+import { access, chmod, cp, mkdir, mkdtemp, readFile, rm, stat, statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Side } from '../../variations/plan.js';
+import { TwinbuildError } from '../../core/errors.js';
+
+export type Workspace = Readonly<{
+  root: string;
+  /** Where each side's private copy of the source lives. */
+  sideDir: (side: Side) => string;
+  /** The one path both builds see (bind-mounted per build, or renamed into place). */
+  buildDir: string;
+  /** A second, longer path, for the experiment when build_path is varied. */
+  altBuildDir: string;
+  scratchDir: string;
+}>;
+
+export async function assertReadableSource(source: string, dsc = false): Promise<void> {
+  let info;
+  try {
+    info = await stat(source);
+    await access(source, dsc ? constants.R_OK : constants.R_OK | constants.X_OK);
+  } catch (cause) {
+    throw new TwinbuildError('unreadable-source', `cannot read source ${dsc ? 'package' : 'directory'} ${source}`, { cause });
+  }
+  if (dsc && !info.isFile()) throw new TwinbuildError('unreadable-source', `source ${source} is not a .dsc file`);
+  if (!dsc && !info.isDirectory()) throw new TwinbuildError('unreadable-source', `source ${source} is not a directory`);
+}
+
+export async function createWorkspace(packageName: string): Promise<Workspace> {
+  const root = await mkdtemp(join(tmpdir(), 'twinbuild-'));
+  // Note: traversable (not listable) by others, because disorderfs --multi-user
+  // opens the experiment's files as the (unprivileged) build user.
+  await chmod(root, 0o711);
+  const ws: Workspace = {
+    root,
+    sideDir: (side) => join(root, side, packageName),
+    buildDir: join(root, 'build', packageName),
+    altBuildDir: join(root, 'build-path-varied', 'second-build', packageName),
+    scratchDir: join(root, 'scratch'),
+  };
+  await Promise.all([
+    mkdir(join(root, 'control')),
+    mkdir(join(root, 'experiment')),
+    mkdir(ws.buildDir, { recursive: true }),
+    mkdir(ws.altBuildDir, { recursive: true }),
+    mkdir(ws.scratchDir),
+  ]);
+  return ws;
+}
+
+/**
+ * A bisect probe's own corner of the workspace: a fresh tree for the source copy
+ * and its own scratch dir, so probes can build at the same time.
+ */
+export async function createProbeWorkspace(ws: Workspace, id: string): Promise<{ workspace: Workspace; dir: string }> {
+  const dir = join(ws.root, 'probes', id);
+  const tree = join(dir, basename(ws.buildDir));
+  const scratchDir = join(dir, 'scratch');
+  await mkdir(scratchDir, { recursive: true });
+  return { workspace: { ...ws, sideDir: () => tree, scratchDir }, dir };
+}
+
+const isInside = (child: string, parent: string) => {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+// Copies the source (reflinks where the filesystem allows), keeping mtimes and
+// symlinks as they are; `exclude` keeps the output dir out of its own input.
+export async function copySource(source: string, dest: string, exclude: readonly string[]): Promise<void> {
+  const excluded = exclude.map((p) => resolve(p));
+  try {
+    await cp(source, dest, {
+      recursive: true,
+      preserveTimestamps: true,
+      verbatimSymlinks: true,
+      mode: constants.COPYFILE_FICLONE,
+      filter: (src) => !excluded.some((ex) => isInside(resolve(src), ex)),
+    });
+  } catch (cause) {
+    throw new TwinbuildError('workspace', `could not copy ${source} into the workspace: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** Mount points at or below `dir`, deepest first, from this process's mount table. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const table = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const points = table
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((p): p is string => !!p)
+    .map((p) => p.replace(/\\040/g, ' '))
+    .filter((p) => p === dir || p.startsWith(dir + sep));
+  return points.sort((a, b) => b.length - a.length);
+}
+
+// Note: refuses to delete while anything is still mounted below the root, so a
+// leftover bind mount can never turn cleanup into deleting the user's files.
+// A build may leave paths longer than PATH_MAX, which fs.rm cannot name; then
+// `removeDeep` (GNU rm, which walks with openat) takes over.
+export async function removeWorkspace(ws: Workspace, unmount: (point: string) => Promise<void>, removeDeep?: (dir: string) => Promise<void>): Promise<void> {
+  for (const point of await mountsUnder(ws.root)) await unmount(point);
+  const still = await mountsUnder(ws.root);
+  if (still.length > 0) {
+    throw new TwinbuildError('workspace', `not removing ${ws.root}: still mounted: ${still.join(', ')}`);
+  }
+  try {
+    await rm(ws.root, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENAMETOOLONG' || !removeDeep) throw error;
+    await removeDeep(ws.root);
+  }
+}
+
+/** Bytes free for an unprivileged writer on the filesystem holding `dir`; undefined when it cannot be read. */
+export const freeBytes = (dir: string): Promise<number | undefined> =>
+  statfs(dir).then((s) => s.bavail * s.bsize).catch(() => undefined);

@@ -1,0 +1,64 @@
+// Timeouts and signals: the whole build tree dies, the temp root goes, the exit code says why.
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { chmod, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { realProcesses } from '../../adapters/process.js';
+import { check, CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
+
+const uniqueSleep = () => String(900_000 + Math.floor(Math.random() * 99_999));
+
+async function processesMatching(pattern: string): Promise<string[]> {
+  const found = await realProcesses.capture(['pgrep', '-f', pattern]);
+  return found.stdout.split('\n').filter(Boolean);
+}
+
+describe('check: timeouts and interruption', function () {
+  after(cleanupTemp);
+
+  it('3 on timeout, killing the build and the background child it spawned', async () => {
+    const [a, b] = [uniqueSleep(), uniqueSleep()];
+    const source = await fixture(`sleep ${a} &\nsetsid sleep ${b} &\nsleep ${a}`);
+    const run = await check(source, '--timeout', '1s');
+    expect(run.exitCode).to.equal(3);
+    expect(run.stdout).to.match(/build timed out after 1s/);
+    expect((await run.results()).packages[0]!.error?.code).to.equal('build-timeout');
+    expect(await processesMatching(`sleep ${a}`)).to.deep.equal([]);
+    expect(await processesMatching(`sleep ${b}`)).to.deep.equal([]);
+  });
+
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    it(`${signal} during the builds: exit ${code}, no build process left, temp root removed`, async () => {
+      const sleeper = uniqueSleep();
+      const tmp = await tempDir('tb-tmp-');
+      await chmod(tmp, 0o711);
+      const marks = await tempDir('tb-marks-');
+      await chmod(marks, 0o777); // the experiment may run as another user
+      const out = join(await tempDir('tb-out-'), 'out');
+      const source = await fixture(`mktemp "$MARKS/XXXXXX" >/dev/null\nsleep ${sleeper}`);
+      const controller = new AbortController();
+      const running = realProcesses.run({
+        argv: ['node', CLI, 'check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--env', `MARKS=${marks}`, '--out', out],
+        env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
+        cwd: tmp,
+        logFile: join(marks, '..', 'cli.log'),
+        signal: controller.signal,
+        abortWith: signal,
+      });
+      let outcome;
+      try {
+        for (let i = 0; i < 200 && (await readdir(marks)).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await readdir(marks)).to.have.length(2);
+      } finally {
+        controller.abort();
+        outcome = await running;
+      }
+      expect(outcome.exitCode).to.equal(code);
+      expect(outcome.signal).to.equal(null); // twinbuild exited by itself, after cleaning up
+      expect(await processesMatching(`sleep ${sleeper}`)).to.deep.equal([]);
+      expect(await readdir(tmp)).to.deep.equal([]);
+      // The reports are written, marked incomplete (see test/reliability/interruption).
+      expect(existsSync(join(out, 'results.json'))).to.equal(true);
+    });
+  }
+});
