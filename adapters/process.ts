@@ -1,5 +1,7 @@
 // The one place that starts processes (execa). Everything else receives a
 // `ProcessRunner` so a test can inject a failing spawn while others stay real.
+// A runner remembers the process groups it started; the CLI kills what is left
+// of them when twinbuild exits (nothing is registered on import).
 import { openSync, closeSync } from 'node:fs';
 import { execa } from 'execa';
 
@@ -26,19 +28,20 @@ export type RunOutcome = Readonly<{
   durationMs: number;
 }>;
 
-export type CaptureOutcome = Readonly<{ exitCode: number | null; stdout: string; stderr: string; failed: boolean }>;
+export type CaptureOutcome = Readonly<{ exitCode: number | null; stdout: string; stderr: string }>;
+
+export type CaptureOptions = Readonly<{ env?: Record<string, string>; timeoutMs?: number; input?: string; cwd?: string }>;
 
 export interface ProcessRunner {
   /** Runs a build step in its own process group, logging to a file; kills the whole group on timeout or abort. */
   run(request: RunRequest): Promise<RunOutcome>;
   /** Runs a short probe (availability checks) and captures its output. */
-  capture(argv: readonly string[], options?: { env?: Record<string, string>; timeoutMs?: number; input?: string }): Promise<CaptureOutcome>;
+  capture(argv: readonly string[], options?: CaptureOptions): Promise<CaptureOutcome>;
   /** Runs a command the user watches (apt-get), its output going to our stderr. */
   passthrough(argv: readonly string[], env?: Record<string, string>): Promise<number | null>;
 }
 
 const KILL_GRACE_MS = 2000;
-const liveGroups = new Set<number>();
 
 // Note: a build may leave background children behind; they share the group,
 // so signalling -pid reaches them even after the leader has exited.
@@ -50,12 +53,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-// Last-resort safety net: never leave build processes behind when twinbuild exits.
-process.once('exit', () => {
-  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
-});
-
-async function run(request: RunRequest): Promise<RunOutcome> {
+async function run(liveGroups: Set<number>, request: RunRequest): Promise<RunOutcome> {
   const [file, ...args] = request.argv;
   if (!file) throw new Error('empty argv');
   const started = performance.now();
@@ -115,13 +113,14 @@ async function run(request: RunRequest): Promise<RunOutcome> {
 
 async function capture(
   argv: readonly string[],
-  options: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {},
+  options: CaptureOptions = {},
 ): Promise<CaptureOutcome> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty argv');
   const result = await execa(file, args, {
     reject: false,
     timeout: options.timeoutMs ?? 10_000,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.env ? { env: options.env, extendEnv: false } : {}),
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
   });
@@ -129,7 +128,6 @@ async function capture(
     exitCode: result.exitCode ?? null,
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),
-    failed: result.failed,
   };
 }
 
@@ -140,4 +138,22 @@ async function passthrough(argv: readonly string[], env?: Record<string, string>
   return result.exitCode ?? null;
 }
 
-export const realProcesses: ProcessRunner = Object.freeze({ run, capture, passthrough });
+export type OwnedProcessRunner = ProcessRunner & Readonly<{
+  /** SIGKILLs every process group this runner started that is still alive (the last-resort clean-up at exit). */
+  killAll: () => void;
+}>;
+
+export function createProcessRunner(): OwnedProcessRunner {
+  const liveGroups = new Set<number>();
+  return Object.freeze({
+    run: (request: RunRequest) => run(liveGroups, request),
+    capture,
+    passthrough,
+    killAll: () => {
+      for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+    },
+  });
+}
+
+/** A runner for short-lived callers (tests, scripts) that wait for what they start. */
+export const realProcesses: ProcessRunner = createProcessRunner();

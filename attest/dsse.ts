@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SigningKey } from './keys.js';
 import { sign } from 'node:crypto';
-import type { Digests, LinkInput } from './link.js';
+import type { Digests, LinkInput } from './types.js';
 
 export const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 

@@ -8,9 +8,10 @@ import pLimit from 'p-limit';
 import { sha256File } from '../core/hash.js';
 import { canonicalJson, type Canonical } from './canonical-json.js';
 import { writeStatement } from './dsse.js';
+import type { Digests, LinkInput } from './types.js';
 import { loadSigningKey, signBytes, type SigningKey } from './keys.js';
 
-export type Digests = Record<string, { sha256: string }>;
+export type { Digests, LinkInput } from './types.js';
 
 /** Every regular file under `dir` (symlinks not followed), by relative POSIX path. */
 export async function hashTree(dir: string): Promise<Digests> {
@@ -27,13 +28,6 @@ export async function hashTree(dir: string): Promise<Digests> {
   return Object.fromEntries(entries.filter((e) => e !== null));
 }
 
-export type LinkInput = Readonly<{
-  name: string;
-  materials: Digests;
-  products: Digests;
-  command: readonly string[];
-  byproducts: Readonly<{ stdout: string; stderr: string; 'return-value': number }>;
-}>;
 
 export function signedLink(input: LinkInput, key: SigningKey): { signed: Canonical; signatures: { keyid: string; sig: string }[] } {
   const signed = {

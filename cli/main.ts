@@ -2,14 +2,17 @@
 // turns errors into a message and an exit code.
 import { EXIT, exitCodeForSignal, isTwinbuildError } from '../core/errors.js';
 import { VERSION } from '../core/paths.js';
-import { runCheckCommand, CHECK_HELP } from './commands/check.js';
-import { runVariationsCommand, VARIATIONS_HELP } from './commands/variations.js';
-import { DOCTOR_HELP, runDoctorCommand } from './commands/doctor.js';
-import { REPORT_HELP, runReportCommand } from './commands/report.js';
-import { SWEEP_HELP, runSweepCommand } from './commands/sweep.js';
-import { HOOK_HELP, runHookCommand } from './commands/hook.js';
-import { VERIFY_HELP, runVerifyCommand } from './commands/verify.js';
-import { KEYGEN_HELP, runKeygenCommand } from './commands/keygen.js';
+import { createProcessRunner } from '../adapters/process.js';
+import type { Command } from './command.js';
+import { checkCommand } from './commands/check.js';
+import { doctorCommand } from './commands/doctor.js';
+import { hookCommand } from './commands/hook.js';
+import { keygenCommand } from './commands/keygen.js';
+import { reportCommand } from './commands/report.js';
+import { sweepCommand } from './commands/sweep.js';
+import { variationsCommand } from './commands/variations.js';
+import { verifyCommand } from './commands/verify.js';
+import { readEnvironment } from './environment.js';
 
 
 const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
@@ -34,17 +37,15 @@ Run "twinbuild <command> --help" for a command's options.
 Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error · 3 build or infrastructure error
 `;
 
-type Command = Readonly<{ help: string; run: (args: string[], signal: AbortSignal) => Promise<number> }>;
-
 const COMMANDS: Readonly<Record<string, Command>> = {
-  check: { help: CHECK_HELP, run: runCheckCommand },
-  sweep: { help: SWEEP_HELP, run: runSweepCommand },
-  hook: { help: HOOK_HELP, run: runHookCommand },
-  verify: { help: VERIFY_HELP, run: runVerifyCommand },
-  keygen: { help: KEYGEN_HELP, run: runKeygenCommand },
-  variations: { help: VARIATIONS_HELP, run: runVariationsCommand },
-  doctor: { help: DOCTOR_HELP, run: runDoctorCommand },
-  report: { help: REPORT_HELP, run: runReportCommand },
+  check: checkCommand,
+  sweep: sweepCommand,
+  hook: hookCommand,
+  verify: verifyCommand,
+  keygen: keygenCommand,
+  variations: variationsCommand,
+  doctor: doctorCommand,
+  report: reportCommand,
 };
 
 
@@ -86,8 +87,11 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const runner = createProcessRunner();
+  // Last-resort safety net: never leave build processes behind when twinbuild exits.
+  process.once('exit', runner.killAll);
   try {
-    process.exitCode = await command.run(rest, controller.signal);
+    process.exitCode = await command.run(rest, { signal: controller.signal, env: readEnvironment(), runner, stdout: process.stdout, stderr: process.stderr });
   } catch (error) {
     if (caught) {
       process.exitCode = exitCodeForSignal(caught);

@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'variation-unavailable'
   | 'build-failed'
   | 'build-timeout'
+  | 'setup-failed'
   | 'no-artifacts'
+  | 'diffoscope-failed'
   | 'workspace'
   | 'compare-failed'
   | 'interrupted';
@@ -37,7 +39,9 @@ const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'variation-unavailable': EXIT.infrastructure,
   'build-failed': EXIT.infrastructure,
   'build-timeout': EXIT.infrastructure,
+  'setup-failed': EXIT.infrastructure,
   'no-artifacts': EXIT.infrastructure,
+  'diffoscope-failed': EXIT.infrastructure,
   workspace: EXIT.infrastructure,
   'compare-failed': EXIT.infrastructure,
   interrupted: EXIT.interrupted,

@@ -1,27 +1,35 @@
-// The check engine: plan both sides, copy, build in parallel, compare, decide.
+// The engine's one entry point: one package, from its source to a PackageResult.
+//   prepare (workspace, copies, availability, plans) → build → compare → explain → bisect
+// `check` and each package of a `sweep` compare a control build with a varied
+// experiment build; `verify` compares one rebuild with the published files.
 // Build failures come back as an `error` verdict (so results.json still records
 // them); only usage problems and interruption are thrown.
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
 import { REGISTRY } from '../variations/index.js';
-import type { Side } from '../variations/plan.js';
-import { BISECT_NOT_RUN, type ArtifactResult, type BuildResult, type ErrorInfo, type PackageResult, type Verdict } from '../reports/model.js';
-import { checkVariations, canUseMountNamespaces, type Availability } from './prepare/availability.js';
-import { LOG_TAIL_LINES, buildFailure, fullCommand, runBuild, tail, type Isolation } from './build/build.js';
-import { runBisect, type Explain } from './bisect/bisect.js';
-import { compareArtifacts } from './compare/compare.js';
-import { explainDifferences } from './explain/diffoscope.js';
-import { TwinbuildError } from '../core/errors.js';
 import type { ProgressSink } from '../core/events.js';
-import type { CheckOptions } from './options.js';
-import type { ProcessRunner, RunOutcome } from '../adapters/process.js';
+import { TwinbuildError, type ErrorCode } from '../core/errors.js';
+import { canUseMountNamespaces } from '../adapters/namespaces.js';
+import type { ProcessRunner } from '../adapters/process.js';
+import {
+  BISECT_NOT_RUN, type Culprit, type DiffResult, type ErrorInfo, type PackageResult,
+} from '../reports/model.js';
+import { runBisect, type Explain } from './bisect/bisect.js';
+import type { Isolation } from './build/build.js';
+import { buildSides, logDirOf, type SideBuild } from './build/sides.js';
+import { compareSides } from './compare/sides.js';
+import { explainDifferences } from './explain/diffoscope.js';
+import type { PackageOptions } from './options.js';
+import type { Reference } from './reference.js';
+import { checkVariations, type Availability } from './prepare/availability.js';
+import { createPlanner, variationResults } from './prepare/planning.js';
 import { placeSource } from './prepare/source.js';
-import { assertReadableSource, createWorkspace, removeWorkspace, type Workspace } from './prepare/workspace.js';
-import { createPlanner, variationResults, type Planner } from './prepare/planning.js';
+import { assertReadableSource, createWorkspace, disposeWorkspace } from './prepare/workspace.js';
 
-export type CheckDeps = Readonly<{ runner: ProcessRunner; signal: AbortSignal; progress: ProgressSink }>;
 
-export async function chooseIsolation(options: CheckOptions, runner: ProcessRunner): Promise<Isolation> {
+export type PackageRun = Readonly<{ options: PackageOptions; reference: Reference }>;
+
+export type EngineDeps = Readonly<{ runner: ProcessRunner; signal: AbortSignal; progress: ProgressSink }>;
+
+export async function chooseIsolation(options: PackageOptions, runner: ProcessRunner): Promise<Isolation> {
   if (options.isolation === 'sequential') return 'sequential';
   const ok = await canUseMountNamespaces(runner);
   if (!ok && options.isolation === 'namespaces') {
@@ -30,15 +38,21 @@ export async function chooseIsolation(options: CheckOptions, runner: ProcessRunn
   return ok ? 'namespaces' : 'sequential';
 }
 
-function verdictOf(artifacts: readonly ArtifactResult[]): { verdict: Verdict; error: ErrorInfo | null } {
-  if (artifacts.length === 0) return { verdict: 'error', error: { code: 'no-artifacts', message: 'no artifacts matched on either side: nothing was compared' } };
-  const differs = artifacts.some((a) => a.status !== 'identical');
-  return { verdict: differs ? 'unreproducible' : 'reproducible', error: null };
+/** A package that could not be run at all (e.g. a requested variation is unavailable, in a sweep). */
+export function errorPackageResult(options: PackageOptions, code: ErrorCode, message: string): PackageResult {
+  return {
+    name: options.name, source: options.source, verdict: 'error', error: { code, message }, variations: [], isolation: 'sequential', buildPath: 'shared',
+    builds: { control: null, experiment: null }, artifacts: [], culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the check did not run'),
+    diffoscope: [], timings: {}, verify: null,
+  };
 }
 
-export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<PackageResult> {
+const interrupted = () => new TwinbuildError('interrupted', 'interrupted');
+
+export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<PackageResult> {
+  const { options } = run;
   const timings: Record<string, number> = {};
-  const checkStarted = performance.now();
+  const runStarted = performance.now();
   const timed = async <T,>(phase: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -49,154 +63,119 @@ export async function runCheck(options: CheckOptions, deps: CheckDeps): Promise<
   };
 
   await assertReadableSource(options.source, options.dsc);
-  deps.progress({ kind: 'phase', phase: 'prepare' });  // availability checks + copying the source
-  const workspace = await createWorkspace(options.name);
+  deps.progress({ kind: 'phase', phase: 'prepare' }); // availability checks + copying the source
+  const workspace = await createWorkspace(options.name, options.tempDir);
   try {
+    // The namespace probe, the availability checks and the copies all overlap.
     const prepared = await timed('prepare', async () => {
-      // The namespace probe, the availability checks and the copy all overlap.
       const isolation = chooseIsolation(options, deps.runner);
+      const sides = run.reference.kind === 'published' ? (['control'] as const) : (['control', 'experiment'] as const);
+      const copies = Promise.all(sides.map((side) => placeSource(options, workspace.sideDir(side), deps.runner, [options.outDir, workspace.root])));
       const [checked, chosen] = await Promise.all([
-        checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i) => i === 'namespaces')),
+        checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i) => i === 'namespaces'), options.toolPath),
         isolation,
-        copySources(options, workspace, deps.runner),
+        copies,
       ]);
       return { ...checked, isolation: chosen };
     });
-    const unavailableRequested = prepared.availability.filter((a) => !a.available && options.vary.explicit.includes(a.name));
-    if (unavailableRequested.length > 0) {
-      throw new TwinbuildError(
-        'variation-unavailable',
-        `requested variation${unavailableRequested.length > 1 ? 's' : ''} unavailable here: ${unavailableRequested.map((a) => `${a.name} (${a.reason})`).join('; ')}`,
-      );
-    }
+    refuseUnavailableRequests(options, prepared.availability);
     if (prepared.isolation === 'sequential') {
       deps.progress({ kind: 'note', message: 'mount namespaces unavailable: building one side after the other at the same path' });
     }
     const planner = createPlanner(options, prepared.availability, prepared.host, workspace);
-    return await buildAndCompare(options, deps, workspace, prepared.isolation, planner, prepared.availability, timed, timings, checkStarted);
+    const context = { options, workspace, isolation: prepared.isolation, runner: deps.runner, signal: deps.signal, progress: deps.progress, runStarted };
+    const sides: SideBuild[] = run.reference.kind === 'published'
+      ? [{ label: 'rebuild', plan: planner.control }]
+      : [{ label: 'control', plan: planner.control }, { label: 'experiment', plan: planner.experiment }];
+
+    deps.progress({ kind: 'phase', phase: 'build' });
+    const built = await timed('build', () => buildSides(sides, context));
+    if (deps.signal.aborted) throw interrupted();
+    // verify: the published files are the "control" column, the rebuild the "experiment".
+    const builds = run.reference.kind === 'published'
+      ? { control: null, experiment: built.builds[0] ?? null }
+      : { control: built.builds[0] ?? null, experiment: built.builds[1] ?? null };
+    const base = {
+      name: options.name,
+      source: options.source,
+      variations: variationResults(options, prepared.availability),
+      isolation: prepared.isolation,
+      buildPath: planner.control.buildDir !== planner.experiment.buildDir && run.reference.kind === 'experiment'
+        ? 'varied' as const
+        : prepared.isolation === 'namespaces' || run.reference.kind === 'published' ? 'shared' as const : 'sequential-fallback' as const,
+      builds,
+      culprits: [] as Culprit[],
+      nondeterministic: false,
+      bisect: BISECT_NOT_RUN(run.reference.kind === 'published' ? 'verify rebuilds once' : 'the builds did not both succeed'),
+      diffoscope: [] as DiffResult[],
+      timings,
+      verify: null,
+    };
+    if (built.failure) return { ...base, verdict: 'error', error: built.failure, artifacts: [] };
+
+    deps.progress({ kind: 'phase', phase: 'compare' });
+    const names = run.reference.kind === 'published' ? { same: 'verified', differs: 'mismatch' } as const : { same: 'reproducible', differs: 'unreproducible' } as const;
+    let compared: Awaited<ReturnType<typeof compareSides>>;
+    try {
+      compared = await timed('compare', () => compareSides(run.reference, options, workspace));
+    } catch (cause) {
+      return { ...base, verdict: 'error', error: { code: 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
+    }
+    const { artifacts } = compared;
+    if (artifacts.length === 0) {
+      return { ...base, verdict: 'error', error: { code: 'no-artifacts', message: 'no artifacts matched on either side: nothing was compared' }, artifacts };
+    }
+    const differing = artifacts.filter((a) => a.status !== 'identical');
+    if (differing.length === 0) return { ...base, verdict: names.same, error: null, artifacts, bisect: run.reference.kind === 'published' ? base.bisect : BISECT_NOT_RUN('no difference to explain') };
+
+    const explain: Explain = async (pairs, experimentDir, label) =>
+      !options.diffoscope.enabled
+        ? []
+        : explainDifferences(
+            pairs,
+            {
+              ...options.diffoscope, outDir: options.outDir, packageName: label ? `${options.name}/${label}` : options.name,
+              dirs: { control: compared.dirs.control, experiment: experimentDir }, root: workspace.root, jobs: options.jobs, signal: deps.signal,
+              toolPath: options.toolPath, tempDir: options.tempDir,
+            },
+            deps.runner,
+          );
+    deps.progress({ kind: 'phase', phase: options.bisect && compared.bisectable ? 'bisect' : 'diffoscope' });
+    const mainEndMs = Math.max(...built.builds.map((b) => b.startMs + b.durationMs));
+    const [diffs, bisected] = await Promise.all([
+      timed('diffoscope', () => explain(differing, compared.dirs.experiment, null)),
+      options.bisect && compared.bisectable
+        ? timed('bisect', () =>
+            runBisect(
+              { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner, control: compared.control, logDir: logDirOf(options), checkStarted: runStarted },
+              differing,
+              mainEndMs,
+              explain,
+            ),
+          )
+        : { bisect: compared.bisectable ? BISECT_NOT_RUN('--no-bisect') : base.bisect, culprits: [] as Culprit[], nondeterministic: false },
+    ]);
+    if (deps.signal.aborted) throw interrupted();
+    const error = explanationFailure([...diffs, ...bisected.culprits.flatMap((c) => c.diffoscope)]);
+    return { ...base, ...bisected, verdict: error ? 'error' : names.differs, error, artifacts, diffoscope: diffs };
   } finally {
     deps.progress({ kind: 'phase', phase: 'cleanup' });
     if (options.keep) deps.progress({ kind: 'note', message: `kept workspace: ${workspace.root}` });
-    else await removeWorkspace(workspace, async (point) => void (await deps.runner.capture(['umount', '--lazy', point])), async (dir) => void (await deps.runner.capture(['rm', '-rf', '--one-file-system', '--', dir])));
+    else await disposeWorkspace(workspace, deps.runner);
   }
 }
 
-function copySources(options: CheckOptions, workspace: Workspace, runner: ProcessRunner): Promise<unknown> {
-  return Promise.all((['control', 'experiment'] as const).map((side) => placeSource(options, workspace.sideDir(side), runner, [options.outDir, workspace.root])));
+function refuseUnavailableRequests(options: PackageOptions, availability: readonly Availability[]): void {
+  const unavailable = availability.filter((a) => !a.available && options.vary.explicit.includes(a.name));
+  if (unavailable.length === 0) return;
+  throw new TwinbuildError(
+    'variation-unavailable',
+    `requested variation${unavailable.length > 1 ? 's' : ''} unavailable here: ${unavailable.map((a) => `${a.name} (${a.reason})`).join('; ')}`,
+  );
 }
 
-async function buildAndCompare(
-  options: CheckOptions,
-  deps: CheckDeps,
-  workspace: Workspace,
-  isolation: Isolation,
-  planner: Planner,
-  availability: readonly Availability[],
-  timed: <T>(phase: string, work: () => Promise<T>) => Promise<T>,
-  timings: Record<string, number>,
-  checkStarted: number,
-): Promise<PackageResult> {
-  const plans = { control: planner.control, experiment: planner.experiment };
-  const logDir = join(options.outDir, 'logs', options.name);
-  await mkdir(logDir, { recursive: true });
-  const logFile = (side: Side) => join(logDir, `${side}.log`);
-  deps.progress({ kind: 'phase', phase: 'build' });
-  const startMs: Partial<Record<Side, number>> = {};
-  const runSide = async (side: Side) => {
-    await writeFile(logFile(side), '');
-    deps.progress({ kind: 'build-started', side });
-    startMs[side] = Math.round(performance.now() - checkStarted);
-    const outcome = await runBuild({ plan: plans[side], workspace, isolation, logFile: logFile(side), timeoutMs: options.timeoutMs, signal: deps.signal }, deps.runner);
-    deps.progress({ kind: 'build-finished', side, ok: outcome.exitCode === 0, durationMs: outcome.durationMs });
-    return outcome;
-  };
-  const outcomes = await timed('build', async () => {
-    if (isolation === 'namespaces') {
-      const [control, experiment] = await Promise.all([runSide('control'), runSide('experiment')]);
-      return { control, experiment };
-    }
-    const control = await runSide('control');
-    return { control, experiment: await runSide('experiment') };
-  });
-  if (deps.signal.aborted) throw new TwinbuildError('interrupted', 'interrupted');
-
-  const failures = await Promise.all((['control', 'experiment'] as const).map((side) => buildFailure(side, outcomes[side], options.timeoutMs, logFile(side))));
-  const builds = Object.fromEntries(
-    await Promise.all(
-      (['control', 'experiment'] as const).map(async (side, i): Promise<[Side, BuildResult]> => [
-        side,
-        {
-          exitCode: outcomes[side].exitCode,
-          signal: outcomes[side].signal,
-          timedOut: outcomes[side].timedOut,
-          startMs: startMs[side] ?? 0,
-          durationMs: outcomes[side].durationMs,
-          log: relative(options.outDir, logFile(side)),
-          logTail: failures[i] ? await tail(logFile(side), LOG_TAIL_LINES) : [],
-          command: fullCommand({ plan: plans[side], workspace, isolation }),
-          values: plans[side].values,
-        },
-      ]),
-    ),
-  ) as Record<Side, BuildResult>;
-
-  const buildPath: PackageResult['buildPath'] =
-    plans.control.buildDir !== plans.experiment.buildDir ? 'varied' : isolation === 'namespaces' ? 'shared' : 'sequential-fallback';
-  const base = {
-    name: options.name,
-    source: options.source,
-    variations: variationResults(options, availability),
-    isolation,
-    buildPath,
-    builds,
-    culprits: [],
-    nondeterministic: false,
-    bisect: BISECT_NOT_RUN('the builds did not both succeed'),
-    diffoscope: [],
-    timings,
-  };
-  const failure = failures.find((f) => f !== null);
-  if (failure) return { ...base, verdict: 'error', error: failure, artifacts: [] };
-
-  deps.progress({ kind: 'phase', phase: 'compare' });
-  const dirs = { control: workspace.sideDir('control'), experiment: workspace.sideDir('experiment') };
-  let comparison;
-  try {
-    comparison = await timed('compare', () => compareArtifacts(dirs, options.artifacts, options.jobs));
-  } catch (cause) {
-    return { ...base, verdict: 'error', error: { code: 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
-  }
-  const { artifacts } = comparison;
-  const verdict = verdictOf(artifacts);
-  if (verdict.verdict !== 'unreproducible') return { ...base, ...verdict, artifacts, bisect: BISECT_NOT_RUN('no difference to explain') };
-
-  const explain: Explain = async (pairs, experimentDir, label) =>
-    !options.diffoscope.enabled
-      ? []
-      : explainDifferences(
-          pairs,
-          { ...options.diffoscope, outDir: options.outDir, packageName: label ? join(options.name, label) : options.name, dirs: { control: dirs.control, experiment: experimentDir }, root: workspace.root, jobs: options.jobs, signal: deps.signal },
-          deps.runner,
-        );
-  const differing = artifacts.filter((a) => a.status !== 'identical');
-  deps.progress({ kind: 'phase', phase: options.bisect ? 'bisect' : 'diffoscope' });
-  const mainEndMs = Math.max(...(['control', 'experiment'] as const).map((side) => builds[side].startMs + builds[side].durationMs));
-  const [diffs, bisected] = await Promise.all([
-    timed('diffoscope', () => explain(differing, dirs.experiment, null)),
-    options.bisect
-      ? timed('bisect', () =>
-          runBisect(
-            { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation, planner, control: comparison.control, logDir, checkStarted },
-            differing,
-            mainEndMs,
-            explain,
-          ),
-        )
-      : { bisect: BISECT_NOT_RUN('--no-bisect'), culprits: [], nondeterministic: false },
-  ]);
-  if (deps.signal.aborted) throw new TwinbuildError('interrupted', 'interrupted');
-  // Note: the bytes do differ, but a crashed explanation is an infrastructure error (exit 3).
-  const failed = [...diffs, ...bisected.culprits.flatMap((c) => c.diffoscope)].filter((d) => d.status === 'error');
-  const error = failed.length > 0 ? { code: 'diffoscope-failed', message: `${failed[0]!.artifact}: ${failed[0]!.message}` } : null;
-  return { ...base, ...bisected, verdict: error ? 'error' : 'unreproducible', error, artifacts, diffoscope: diffs };
+// Note: the bytes do differ, but a crashed explanation is an infrastructure error (exit 3).
+function explanationFailure(diffs: readonly DiffResult[]): ErrorInfo | null {
+  const failed = diffs.find((d) => d.status === 'error');
+  return failed ? { code: 'diffoscope-failed', message: `${failed.artifact}: ${failed.message}` } : null;
 }

@@ -1,46 +1,20 @@
-// Console view: progress on stderr while work runs (one live line on a TTY,
-// plain lines in CI logs), and a short verdict for stdout built from the model.
-import type { ProgressEvent, ProgressSink } from '../core/events.js';
+// Console view of the result model, for stdout: `package` layout (check, one
+// verify) shows each package's verdict with its differences and causes;
+// `summary` layout (sweep, verify --dir, report merge) one line per package
+// that is not reproducible, the totals, and how things moved since a baseline.
 import { bisectEffort, causeSummary } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
+
+export type ConsoleContext = Readonly<{ outDir: string; quiet: boolean; layout: 'package' | 'summary' }>;
 
 // A file name may hold newlines or escape sequences: on a terminal or in a CI log
 // they would forge lines or colours, so control characters are shown escaped.
 const printable = (name: string) => name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const EXCERPT_LINES = 12;
 
-const FORMAT: { [K in ProgressEvent['kind']]: (event: Extract<ProgressEvent, { kind: K }>) => string } = {
-  phase: (e) => ({ prepare: 'checking variations and copying the source', build: 'building', compare: 'comparing artifacts', bisect: 'bisecting: probing subsets of the variations', diffoscope: 'explaining differences (diffoscope)', cleanup: 'cleaning up' })[e.phase],
-  'build-started': (e) => `${e.side} build started`,
-  'build-finished': (e) => `${e.side} build ${e.ok ? 'finished' : 'FAILED'} in ${seconds(e.durationMs)}`,
-  'probe-finished': (e) => `probe ${e.id} (${e.variations.join(', ') || 'nothing varied'}): ${e.status} in ${seconds(e.durationMs)}`,
-  note: (e) => e.message,
-};
-
-export type ConsoleProgress = Readonly<{ sink: ProgressSink; stop: () => void }>;
-
-export function consoleProgress(stream: NodeJS.WriteStream, quiet: boolean): ConsoleProgress {
-  if (quiet) return { sink: () => {}, stop: () => {} };
-  const started = performance.now();
-  const format = (e: ProgressEvent) => (FORMAT[e.kind] as (x: ProgressEvent) => string)(e);
-  if (!stream.isTTY) return { sink: (e) => stream.write(`twinbuild: ${format(e)}\n`), stop: () => {} };
-  let current = '';
-  const draw = () => stream.write(`\r\x1b[2K${current} ${seconds(performance.now() - started)}`);
-  const ticker = setInterval(draw, 250);
-  ticker.unref();
-  return {
-    sink: (e) => {
-      if (e.kind === 'note' || e.kind === 'build-finished' || e.kind === 'probe-finished') stream.write(`\r\x1b[2K${format(e)}\n`);
-      else if (e.kind === 'phase') current = format(e) + '…';
-      draw();
-    },
-    stop: () => {
-      clearInterval(ticker);
-      stream.write('\r\x1b[2K');
-    },
-  };
+export function renderConsole(result: RunResult, ctx: ConsoleContext): string {
+  return ctx.layout === 'summary' ? formatSummary(result, ctx.outDir, ctx.quiet) : formatVerdict(result, ctx.outDir, ctx.quiet);
 }
 
 function describePackage(pkg: PackageResult, outDir: string): string[] {
@@ -93,11 +67,33 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
 }
 
 /** The verdict for stdout: one line when all is well, details when not. */
-export function formatVerdict(result: RunResult, outDir: string, quiet: boolean): string {
+function formatVerdict(result: RunResult, outDir: string, quiet: boolean): string {
   const lines = result.packages.flatMap((pkg) => {
     const described = describePackage(pkg, outDir);
     return quiet && pkg.verdict === 'reproducible' ? described.slice(0, 1) : described;
   });
   if (!quiet || result.exitCode !== 0) lines.push(`  seed ${result.seed} · report: ${outDir}/index.html · results: ${outDir}/results.json`);
   return lines.join('\n') + '\n';
+}
+
+const listed = (label: string, names: readonly string[]) => (names.length > 0 ? [`  ${label} (${names.length}): ${names.join(', ')}`] : []);
+
+function formatSummary(result: RunResult, outDir: string, quiet: boolean): string {
+  const { summary } = result;
+  const lines: string[] = [];
+  for (const pkg of result.packages) {
+    if (pkg.verdict === 'reproducible') continue;
+    const detail = pkg.verdict === 'error' ? pkg.error?.message : causeSummary(pkg) ?? `${pkg.artifacts.filter((a) => a.status !== 'identical' && !a.ignored).length} artifacts differ`;
+    lines.push(`${pkg.verdict === 'error' ? 'error' : 'UNREPRODUCIBLE'}: ${pkg.name}: ${detail ?? ''}`);
+  }
+  const ignored = summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? '' : 's'} ignored` : '';
+  lines.push(`${summary.reproducible}/${summary.total} reproducible, ${summary.unreproducible} unreproducible, ${summary.error} error${ignored}${result.shard ? ` (shard ${result.shard.index}/${result.shard.total})` : ''}`);
+  if (result.baseline) {
+    const b = result.baseline;
+    lines.push(`against ${b.file}: ${b.regressions.length} regression${b.regressions.length === 1 ? '' : 's'}`);
+    lines.push(...listed('regressions', b.regressions), ...listed('fixed', b.fixed), ...listed('still broken', b.stillBroken), ...listed('new', b.new), ...listed('removed', b.removed));
+  }
+  if (result.incomplete) lines.push(`INCOMPLETE (${result.incomplete.reason}): not finished: ${result.incomplete.notFinished.join(', ') || 'none'}`);
+  if (!quiet || result.exitCode !== 0) lines.push(`  report: ${outDir}/index.html · results: ${outDir}/results.json`);
+  return (quiet && result.exitCode === 0 ? lines.slice(-1) : lines).join('\n') + '\n';
 }

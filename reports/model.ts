@@ -1,7 +1,11 @@
 // The one result model (DESIGN §4). results.json is this, verbatim; every
-// reporter is a pure view of it. Same keys whatever the verdict.
+// reporter is a pure view of it. Every key is present whatever the verdict:
+// what does not apply is null (or false, or empty), never missing.
+import type { ErrorCode } from '../core/errors.js';
 
-export const SCHEMA = 'twinbuild/results@1';
+/** @2: every key always present (null where @1 left it out). @1 files are read and upgraded by reports/read.ts. */
+export const SCHEMA = 'twinbuild/results@2';
+export const SCHEMA_V1 = 'twinbuild/results@1';
 
 /** check: reproducible | unreproducible; verify: verified | mismatch; either: error. */
 export type Verdict = 'reproducible' | 'unreproducible' | 'verified' | 'mismatch' | 'error';
@@ -19,14 +23,14 @@ export type ArtifactResult = Readonly<{
   /** Bytes; null when missing on that side or a symlink. */
   size: PerSide<number | null>;
   sha256: PerSide<string | null>;
-  /** Symlinks are compared by target string, never followed. */
-  linkTarget?: PerSide<string | null>;
+  /** Symlinks are compared by target string, never followed; null when neither side is a symlink. */
+  linkTarget: PerSide<string | null> | null;
   /** The name is not UTF-8: `path` shows its other bytes as \xNN (compared by its real bytes). */
-  escapedName?: true;
-  /** Special files: "fifo", "socket", "char device 1:3"… */
-  node?: PerSide<string | null>;
+  escapedName: boolean;
+  /** Special files: "fifo", "socket", "char device 1:3"…; null when neither side is one. */
+  node: PerSide<string | null> | null;
   /** A known difference from the config's ignore list: still reported, not counted against the package. */
-  ignored?: Readonly<{ reason: string }>;
+  ignored: Readonly<{ reason: string }> | null;
 }>;
 
 export type BuildResult = Readonly<{
@@ -56,7 +60,7 @@ export type VariationResult = Readonly<{
   note: string | null;
 }>;
 
-export type ErrorInfo = Readonly<{ code: string; message: string }>;
+export type ErrorInfo = Readonly<{ code: ErrorCode; message: string }>;
 
 /** What explains one differing artifact. Paths are relative to the output directory. */
 export type DiffResult = Readonly<{
@@ -142,8 +146,8 @@ export type PackageResult = Readonly<{
   bisect: BisectResult;
   diffoscope: readonly DiffResult[];
   timings: Readonly<Record<string, number>>;
-  /** Only from `twinbuild verify`: published artifacts are the "control" side, the rebuild the "experiment". */
-  verify?: VerifyInfo;
+  /** `twinbuild verify` only (else null): published artifacts are the "control" side, the rebuild the "experiment". */
+  verify: VerifyInfo | null;
 }>;
 
 export type VerifyInfo = Readonly<{
@@ -171,12 +175,12 @@ export type RunResult = Readonly<{
   /** ignored: artifact differences the config's ignore list marks as known (counted apart, never dropped). */
   summary: Readonly<{ total: number; reproducible: number; unreproducible: number; error: number; ignored: number }>;
   exitCode: number;
-  /** A sweep's shard (1-based), when it ran one. */
-  shard?: Readonly<{ index: number; total: number }>;
-  /** With --baseline: how each package moved since then (exit 1 only for regressions). */
-  baseline?: BaselineComparison;
-  /** Set when the run stopped early (Ctrl-C): these packages have no result. */
-  incomplete?: Readonly<{ reason: string; notFinished: readonly string[] }>;
+  /** A sweep's shard (1-based), when it ran one; else null. */
+  shard: Readonly<{ index: number; total: number }> | null;
+  /** With --baseline: how each package moved since then (exit 1 only for regressions); else null. */
+  baseline: BaselineComparison | null;
+  /** Set when the run stopped early (Ctrl-C): these packages have no result; else null. */
+  incomplete: Readonly<{ reason: string; notFinished: readonly string[] }> | null;
 }>;
 
 export type BaselineComparison = Readonly<{
@@ -188,6 +192,30 @@ export type BaselineComparison = Readonly<{
   new: readonly string[];
   removed: readonly string[];
 }>;
+
+export type HostInfo = RunResult['host'];
+
+/** The run envelope, assembled in this one place for check, sweep, verify and merge. */
+export function runResult(fields: Readonly<{
+  command: string; version: string; startedAt: string; seed: number; host: HostInfo; packages: readonly PackageResult[];
+  exitCode?: number; shard?: RunResult['shard']; baseline?: RunResult['baseline']; incomplete?: RunResult['incomplete'];
+}>): RunResult {
+  return {
+    schema: SCHEMA,
+    tool: { name: 'twinbuild', version: fields.version },
+    command: fields.command,
+    startedAt: fields.startedAt,
+    finishedAt: new Date().toISOString(),
+    seed: fields.seed,
+    host: fields.host,
+    packages: fields.packages,
+    summary: summarise(fields.packages),
+    exitCode: fields.exitCode ?? exitCodeFor(fields.packages),
+    shard: fields.shard ?? null,
+    baseline: fields.baseline ?? null,
+    incomplete: fields.incomplete ?? null,
+  };
+}
 
 export function summarise(packages: readonly PackageResult[]): RunResult['summary'] {
   const count = (...v: Verdict[]) => packages.filter((p) => v.includes(p.verdict)).length;

@@ -2,12 +2,13 @@
 // (committed, staged, unstaged or untracked), plus those whose config entry changed.
 import { isAbsolute, relative } from 'node:path';
 import { TwinbuildError } from '../core/errors.js';
+import { git } from '../adapters/git.js';
 import type { ProcessRunner } from '../adapters/process.js';
 import type { Config } from './config.js';
 import { discoverPackages, type SweepPackage } from './discovery.js';
 
-async function git(runner: ProcessRunner, root: string, args: string[]): Promise<string> {
-  const outcome = await runner.capture(['git', '-C', root, ...args]);
+async function gitOutput(runner: ProcessRunner, root: string, args: string[]): Promise<string> {
+  const outcome = await git(runner, root, args);
   if (outcome.exitCode !== 0) throw new TwinbuildError('config', `--changed-since: git ${args.join(' ')} failed: ${outcome.stderr.trim().split('\n')[0] ?? ''}`);
   return outcome.stdout;
 }
@@ -19,13 +20,13 @@ export async function changedPackages(
   packages: readonly SweepPackage[],
   config: Readonly<{ file: string; current: Config | null; outDir: string }>,
 ): Promise<SweepPackage[]> {
-  await git(runner, root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).catch(() => {
+  await gitOutput(runner, root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).catch(() => {
     throw new TwinbuildError('config', `--changed-since: "${rev}" is not a git revision in ${root}`);
   });
   const lines = (text: string) => text.split('\n').filter(Boolean);
   const changed = [
-    ...lines(await git(runner, root, ['diff', '--name-only', '--relative', rev, '--'])),
-    ...lines(await git(runner, root, ['ls-files', '--others', '--exclude-standard'])),
+    ...lines(await gitOutput(runner, root, ['diff', '--name-only', '--relative', rev, '--'])),
+    ...lines(await gitOutput(runner, root, ['ls-files', '--others', '--exclude-standard'])),
   ];
   const touched = (pkg: SweepPackage) => {
     const dir = relative(root, pkg.source);
@@ -45,7 +46,7 @@ async function configEntriesChanged(
 ): Promise<Set<string>> {
   if (!config.current) return new Set();
   const rel = relative(root, config.file);
-  const before = await runner.capture(['git', '-C', root, 'show', `${rev}:./${rel}`]);
+  const before = await git(runner, root, ['show', `${rev}:./${rel}`]);
   let old: Config | null = null;
   try {
     old = before.exitCode === 0 ? (JSON.parse(before.stdout) as Config) : null;

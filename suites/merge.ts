@@ -24,8 +24,8 @@ export function mergeResults(inputs: readonly { dir: string; result: RunResult }
     }
   }
   const packages = inputs.flatMap((i) => i.result.packages).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const baselines = inputs.map((i) => i.result.baseline).filter((b): b is BaselineComparison => b !== undefined);
-  const baseline = baselines.length === inputs.length ? mergeBaselines(baselines) : undefined;
+  const baselines = inputs.map((i) => i.result.baseline).filter((b): b is BaselineComparison => b !== null);
+  const baseline = baselines.length === inputs.length ? mergeBaselines(baselines) : null;
   const notFinished = inputs.flatMap((i) => i.result.incomplete?.notFinished ?? []);
   const first = inputs[0]!.result;
   return {
@@ -36,9 +36,9 @@ export function mergeResults(inputs: readonly { dir: string; result: RunResult }
     packages,
     summary: summarise(packages),
     exitCode: Math.max(baseline ? baselineExitCode(baseline, packages) : exitCodeFor(packages), inputs.some((i) => i.result.incomplete) ? 3 : 0),
-    shard: undefined,
+    shard: null,
     baseline,
-    incomplete: inputs.some((i) => i.result.incomplete) ? { reason: 'a shard was interrupted', notFinished } : undefined,
+    incomplete: inputs.some((i) => i.result.incomplete) ? { reason: 'a shard was interrupted', notFinished } : null,
   };
 }
 

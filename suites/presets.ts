@@ -41,7 +41,12 @@ async function detect(source: string): Promise<Exclude<PresetName, 'auto' | 'gen
 }
 
 /** Build command, artifacts and source layout for a preset; explicit --build/--artifacts always win. */
-export async function resolvePreset(source: string, requested: PresetName, given: { build?: string; artifacts?: readonly string[] }): Promise<ResolvedPreset> {
+/** What a preset may take from the caller's environment (read by the CLI, never here). */
+export type PresetEnvironment = Readonly<{ debBuildOptions: string | null }>;
+
+export async function resolvePreset(
+  source: string, requested: PresetName, given: { build?: string; artifacts?: readonly string[] }, environment: PresetEnvironment,
+): Promise<ResolvedPreset> {
   const preset = requested === 'auto' ? (given.build || given.artifacts?.length ? 'generic' : await detect(source)) : requested;
   const override = (r: ResolvedPreset): ResolvedPreset => ({ ...r, build: given.build ?? r.build, artifacts: given.artifacts?.length ? given.artifacts : r.artifacts });
   switch (preset) {
@@ -51,7 +56,7 @@ export async function resolvePreset(source: string, requested: PresetName, given
       return { preset, build: given.build, artifacts: given.artifacts, subdir: null, dsc: false, env: {} };
     case 'debian': {
       const subdir = packageNameOf(source);
-      const passed = process.env['DEB_BUILD_OPTIONS'];
+      const passed = environment.debBuildOptions;
       return override({
         preset,
         build: `cd '${subdir.replace(/'/g, `'\\''`)}' && dpkg-buildpackage -b --no-sign`,

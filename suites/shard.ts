@@ -6,7 +6,7 @@ import { usageError } from '../core/errors.js';
 export type Shard = Readonly<{ index: number; total: number }>;
 
 /** `--shard I/N` (1-based, as GitLab's CI_NODE_INDEX), else CI_NODE_INDEX/CI_NODE_TOTAL, else none. */
-export function parseShard(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Shard | null {
+export function parseShard(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): Shard | null {
   const text = flag ?? (env['CI_NODE_INDEX'] && env['CI_NODE_TOTAL'] ? `${env['CI_NODE_INDEX']}/${env['CI_NODE_TOTAL']}` : undefined);
   if (text === undefined) return null;
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());

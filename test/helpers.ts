@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realProcesses, type CaptureOutcome } from '../adapters/process.js';
 import type { RunResult } from '../reports/model.js';
+import { findOnPath } from '../engine/prepare/availability.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(REPO_ROOT, 'bin', 'twinbuild.js');
@@ -100,3 +101,6 @@ export async function toolFarm(hidden: readonly string[]): Promise<string> {
   }
   return farm;
 }
+
+/** Where a tool is on this test run's PATH, if anywhere. */
+export const onPath = (tool: string) => findOnPath(tool, process.env['PATH'] ?? '');

@@ -3,7 +3,7 @@
 
 export type Side = 'control' | 'experiment';
 
-/** A step the engine performs before (setup) or after (cleanup) the build, never a variation. */
+/** A step the engine performs before the build (e.g. writing a private passwd copy), never a variation. */
 export type PlanStep = Readonly<{ description: string; argv: readonly string[] }>;
 
 /** How the side's copy of the source appears at `buildDir` inside its namespace. */
@@ -34,7 +34,6 @@ export type BuildPlan = Readonly<{
   /** Argv prefixes, outermost first; each must exec the rest of the command line. */
   wrappers: readonly (readonly string[])[];
   setup: readonly PlanStep[];
-  cleanup: readonly PlanStep[];
   /** What each variation set on this side, for the report (e.g. `{ umask: '0002' }`). */
   values: Readonly<Record<string, string>>;
 }>;
@@ -50,7 +49,6 @@ export function newPlan(side: Side, argv: readonly string[], env: Record<string,
     env: { ...env },
     wrappers: [],
     setup: [],
-    cleanup: [],
     values: {},
   });
 }
@@ -64,7 +62,6 @@ function freezePlan(plan: BuildPlan): BuildPlan {
     env: Object.freeze({ ...plan.env }),
     wrappers: Object.freeze(plan.wrappers.map((w) => Object.freeze([...w]))),
     setup: Object.freeze([...plan.setup]),
-    cleanup: Object.freeze([...plan.cleanup]),
     values: Object.freeze({ ...plan.values }),
   });
 }
@@ -81,8 +78,6 @@ export const wrap = (plan: BuildPlan, prefix: readonly string[]): BuildPlan =>
 
 export const addSetup = (plan: BuildPlan, step: PlanStep): BuildPlan => freezePlan({ ...plan, setup: [...plan.setup, step] });
 
-export const addCleanup = (plan: BuildPlan, step: PlanStep): BuildPlan =>
-  freezePlan({ ...plan, cleanup: [step, ...plan.cleanup] });
 
 export const withBuildDir = (plan: BuildPlan, buildDir: string): BuildPlan => freezePlan({ ...plan, buildDir });
 

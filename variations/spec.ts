@@ -81,3 +81,6 @@ export function parseVarySpecs(specs: readonly string[]): VarySpec {
 function unknown(name: string, action: string): TwinbuildError {
   return new TwinbuildError('unknown-variation', `unknown variation "${name}" in --vary "${action}" (known: ${VARIATION_NAMES.join(', ')})`);
 }
+
+/** Nothing varied, nothing requested: verify's rebuild, every variation pinned as the control. */
+export const NOTHING_VARIED: VarySpec = Object.freeze({ enabled: Object.freeze([]), explicit: Object.freeze([]), options: Object.freeze({}) });

@@ -10,9 +10,7 @@ export type Need =
   | Readonly<{ kind: 'root' }>
   | Readonly<{ kind: 'fuse' }>
   | Readonly<{ kind: 'cpus'; min: number }>
-  | Readonly<{ kind: 'mount-namespace' }>
-  /** Not implemented in this version of twinbuild. */
-  | Readonly<{ kind: 'pending'; why: string }>;
+  | Readonly<{ kind: 'mount-namespace' }>;
 
 /** Facts established by the availability check that plans depend on. */
 export type HostFacts = Readonly<{

@@ -1,13 +1,13 @@
 // `twinbuild doctor`: what this machine can vary, and what is missing to vary more.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REGISTRY } from '../../variations/index.js';
 import type { Need } from '../../variations/types.js';
-import { canUseMountNamespaces, checkVariations, findOnPath } from '../../engine/prepare/availability.js';
+import { canUseMountNamespaces } from '../../adapters/namespaces.js';
+import { checkVariations, findOnPath } from '../../engine/prepare/availability.js';
 import { EXIT } from '../../core/errors.js';
-import { realProcesses } from '../../adapters/process.js';
+import type { Command } from '../command.js';
 import { freeBytes } from '../../engine/prepare/workspace.js';
 
 export const DOCTOR_HELP = `Usage: twinbuild doctor [--install]
@@ -30,50 +30,52 @@ const EXTRA_TOOLS: readonly Extract<Need, { kind: 'tool' }>[] = [
 
 const MIN_FREE_BYTES = 2 * 1024 ** 3;
 
-export async function runDoctorCommand(args: string[]): Promise<number> {
+export const doctorCommand: Command = { help: DOCTOR_HELP, run: runDoctor };
+
+async function runDoctor(args: string[], { env, runner, stdout, stderr }: Parameters<Command['run']>[1]): Promise<number> {
   const { values } = parseArgs({ args, options: { install: { type: 'boolean' } }, strict: true });
   const tools = [...new Map([...EXTRA_TOOLS, ...REGISTRY.flatMap((v) => v.needs)].flatMap((n) => (n.kind === 'tool' ? [[n.name, n] as const] : []))).values()];
   const missing = [];
   const lines: string[] = ['tools:'];
   for (const tool of tools) {
-    const path = await findOnPath(tool.name);
+    const path = await findOnPath(tool.name, env.path);
     if (!path) missing.push(tool);
     lines.push(`  ${path ? 'ok     ' : 'MISSING'} ${tool.name.padEnd(12)} ${path ?? `(Debian package ${tool.pkg})`}`);
   }
-  const namespaces = await canUseMountNamespaces(realProcesses);
-  const free = (await freeBytes(tmpdir())) ?? 0;
-  const root = process.getuid?.() === 0;
+  const namespaces = await canUseMountNamespaces(runner);
+  const free = (await freeBytes(env.tempDir)) ?? 0;
+  const root = env.isRoot;
   lines.push('machine:');
   lines.push(`  ${root ? 'ok     ' : 'no     '} root (needed by user_group, fileordering)`);
   lines.push(`  ${namespaces ? 'ok     ' : 'no     '} private mount/pid/uts namespaces (parallel builds at one path)`);
-  lines.push(`  ${free >= MIN_FREE_BYTES ? 'ok     ' : 'LOW    '} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${tmpdir()}`);
+  lines.push(`  ${free >= MIN_FREE_BYTES ? 'ok     ' : 'LOW    '} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${env.tempDir}`);
 
-  const scratch = await mkdtemp(join(tmpdir(), 'twinbuild-'));
+  const scratch = await mkdtemp(join(env.tempDir, 'twinbuild-'));
   let unavailable: string[];
   try {
-    const { availability } = await checkVariations(REGISTRY, realProcesses, scratch, namespaces);
+    const { availability } = await checkVariations(REGISTRY, runner, scratch, namespaces, env.path);
     lines.push('variations:');
     for (const a of availability) lines.push(`  ${a.available ? 'ok     ' : 'SKIPPED'} ${a.name.padEnd(13)} ${a.reason ?? a.note ?? ''}`.trimEnd());
     unavailable = availability.filter((a) => !a.available).map((a) => a.name);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  process.stdout.write(lines.join('\n') + '\n');
+  stdout.write(lines.join('\n') + '\n');
 
   const packages = [...new Set(missing.map((t) => t.pkg))];
   if (packages.length > 0) {
     const command = ['apt-get', 'install', '-y', '--no-install-recommends', ...packages];
     if (values.install && root) {
-      process.stderr.write(`doctor: installing ${packages.join(' ')}\n`);
-      const env = { ...(process.env as Record<string, string>), DEBIAN_FRONTEND: 'noninteractive' };
-      if ((await realProcesses.passthrough(['apt-get', 'update', '-qq'], env)) !== 0) return EXIT.infrastructure;
-      if ((await realProcesses.passthrough(command, env)) !== 0) return EXIT.infrastructure;
-      process.stderr.write('doctor: done; run twinbuild doctor again to check\n');
+      stderr.write(`doctor: installing ${packages.join(' ')}\n`);
+      const aptEnv = { ...(env.vars as Record<string, string>), DEBIAN_FRONTEND: 'noninteractive' };
+      if ((await runner.passthrough(['apt-get', 'update', '-qq'], aptEnv)) !== 0) return EXIT.infrastructure;
+      if ((await runner.passthrough(command, aptEnv)) !== 0) return EXIT.infrastructure;
+      stderr.write('doctor: done; run twinbuild doctor again to check\n');
     } else {
-      process.stdout.write(`to install what is missing, as root: apt-get update && ${command.join(' ')}\n`);
+      stdout.write(`to install what is missing, as root: apt-get update && ${command.join(' ')}\n`);
     }
   }
   const allGood = packages.length === 0 && unavailable.length === 0 && namespaces && free >= MIN_FREE_BYTES;
-  process.stdout.write(allGood ? 'doctor: everything twinbuild can vary is available here\n' : `doctor: not everything is available (${[...unavailable, ...packages.map((p) => `package ${p}`)].join(', ') || 'see above'})\n`);
+  stdout.write(allGood ? 'doctor: everything twinbuild can vary is available here\n' : `doctor: not everything is available (${[...unavailable, ...packages.map((p) => `package ${p}`)].join(', ') || 'see above'})\n`);
   return allGood ? EXIT.reproducible : EXIT.infrastructure;
 }

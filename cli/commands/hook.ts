@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { hookScript, installHook, uninstallHook } from '../../suites/hook.js';
 import { TwinbuildError, usageError } from '../../core/errors.js';
 import { PACKAGE_ROOT } from '../../core/paths.js';
-import { realProcesses } from '../../adapters/process.js';
+import { git } from '../../adapters/git.js';
+import type { Command } from '../command.js';
 
 export const HOOK_HELP = `Usage: twinbuild hook install [--pre-push] [--force] [--repo DIR]
        twinbuild hook uninstall [--repo DIR]
@@ -18,22 +19,24 @@ install: writes a git pre-push hook that runs "twinbuild sweep --changed-since"
 uninstall: removes twinbuild's hook and puts back the one it replaced.
 `;
 
-export async function runHookCommand(args: string[]): Promise<number> {
+export const hookCommand: Command = { help: HOOK_HELP, run: runHook };
+
+async function runHook(args: string[], { env, runner, stdout }: Parameters<Command['run']>[1]): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true, strict: true,
     options: { 'pre-push': { type: 'boolean' }, force: { type: 'boolean' }, repo: { type: 'string' } },
   });
   const [action, ...rest] = positionals;
   if ((action !== 'install' && action !== 'uninstall') || rest.length > 0) throw usageError('hook expects install or uninstall (see twinbuild hook --help)');
-  const repo = resolve(values.repo ?? '.');
-  const found = await realProcesses.capture(['git', '-C', repo, 'rev-parse', '--path-format=absolute', '--git-path', 'hooks']);
+  const repo = resolve(env.cwd, values.repo ?? '.');
+  const found = await git(runner, repo, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks']);
   if (found.exitCode !== 0) throw new TwinbuildError('usage', `${repo} is not inside a git repository`);
   const hooksDir = found.stdout.trim();
   if (action === 'uninstall') {
-    process.stdout.write(`${await uninstallHook(hooksDir)}\n`);
+    stdout.write(`${await uninstallHook(hooksDir)}\n`);
     return 0;
   }
-  const hook = await installHook(hooksDir, hookScript(process.execPath, join(PACKAGE_ROOT, 'bin', 'twinbuild.js')), values.force ?? false);
-  process.stdout.write(`installed ${hook}\n`);
+  const hook = await installHook(hooksDir, hookScript(env.nodePath, join(PACKAGE_ROOT, 'bin', 'twinbuild.js')), values.force ?? false);
+  stdout.write(`installed ${hook}\n`);
   return 0;
 }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { generateSigningKey } from '../../attest/keys.js';
 import { canonicalJson } from '../../attest/canonical-json.js';
 import { TwinbuildError } from '../../core/errors.js';
+import type { Command } from '../command.js';
 
 export const KEYGEN_HELP = `Usage: twinbuild keygen [--out PREFIX]
 
@@ -16,9 +17,11 @@ Creates an ed25519 key pair for signing the in-toto links of twinbuild verify:
 Prints the keyid. Never overwrites an existing file. PREFIX defaults to twinbuild-key.
 `;
 
-export async function runKeygenCommand(args: string[]): Promise<number> {
+export const keygenCommand: Command = { help: KEYGEN_HELP, run: runKeygen };
+
+async function runKeygen(args: string[], { env, stdout }: Parameters<Command['run']>[1]): Promise<number> {
   const { values } = parseArgs({ args, options: { out: { type: 'string' } }, strict: true });
-  const prefix = resolve(values.out ?? 'twinbuild-key');
+  const prefix = resolve(env.cwd, values.out ?? 'twinbuild-key');
   const key = generateSigningKey();
   const files: [string, string, number][] = [
     [prefix, key.privatePem, 0o600],
@@ -36,6 +39,6 @@ export async function runKeygenCommand(args: string[]): Promise<number> {
       throw new TwinbuildError('usage', code === 'EEXIST' ? `${path} exists; not overwriting a key (choose another --out)` : `cannot write ${path}: ${(cause as Error).message}`, { cause });
     }
   }
-  process.stdout.write(`keyid ${key.keyid}\nprivate key ${prefix} (keep it secret), public key ${prefix}.pub and ${prefix}.pub.json\n`);
+  stdout.write(`keyid ${key.keyid}\nprivate key ${prefix} (keep it secret), public key ${prefix}.pub and ${prefix}.pub.json\n`);
   return 0;
 }

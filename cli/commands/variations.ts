@@ -4,10 +4,12 @@ import { parseArgs } from 'node:util';
 import { REGISTRY } from '../../variations/index.js';
 import { MAX_SEED, newSeed } from '../../variations/rng.js';
 import { parseVarySpecs } from '../../variations/spec.js';
-import { canUseMountNamespaces, checkVariations } from '../../engine/prepare/availability.js';
-import { DEFAULT_DIFFOSCOPE, freezeOptions, parsePositiveInt } from '../../engine/options.js';
+import { canUseMountNamespaces } from '../../adapters/namespaces.js';
+import { checkVariations } from '../../engine/prepare/availability.js';
+import { DEFAULT_DIFFOSCOPE, freezeOptions } from '../../engine/options.js';
+import { parsePositiveInt } from '../parse.js';
+import type { Command } from '../command.js';
 import { createPlanner } from '../../engine/prepare/planning.js';
-import { realProcesses } from '../../adapters/process.js';
 import { createWorkspace, removeWorkspace } from '../../engine/prepare/workspace.js';
 
 export const VARIATIONS_HELP = `Usage: twinbuild variations [--seed N] [--json]
@@ -20,16 +22,18 @@ this machine can apply it, and why not.
   --json     machine-readable
 `;
 
-export async function runVariationsCommand(args: string[]): Promise<number> {
+export const variationsCommand: Command = { help: VARIATIONS_HELP, run: runVariations };
+
+async function runVariations(args: string[], { env, runner, stdout }: Parameters<Command['run']>[1]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, seed: { type: 'string' } }, strict: true });
   const seed = values.seed !== undefined ? parsePositiveInt(values.seed, '--seed', MAX_SEED) : newSeed();
-  const workspace = await createWorkspace('example');
+  const workspace = await createWorkspace('example', env.tempDir);
   try {
-    const namespaces = await canUseMountNamespaces(realProcesses);
-    const { availability, host } = await checkVariations(REGISTRY, realProcesses, workspace.scratchDir, namespaces);
+    const namespaces = await canUseMountNamespaces(runner);
+    const { availability, host } = await checkVariations(REGISTRY, runner, workspace.scratchDir, namespaces, env.path);
     const options = freezeOptions({
       source: '/src/example', name: 'example', preset: 'generic', build: 'make', artifacts: ['**'], subdir: null, dsc: false, vary: parseVarySpecs([]), seed, jobs: 1,
-      timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, bisect: false, keep: false, json: false, quiet: false,
+      timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, bisect: false, keep: false, tempDir: env.tempDir, toolPath: env.path,
     });
     const plans = createPlanner(options, availability, host, workspace);
     const rows = REGISTRY.map((v, i) => ({
@@ -43,13 +47,13 @@ export async function runVariationsCommand(args: string[]): Promise<number> {
       values: { control: plans.control.values[v.name] ?? null, experiment: plans.experiment.values[v.name] ?? null },
     }));
     if (values.json) {
-      process.stdout.write(JSON.stringify({ seed, variations: rows }, null, 2) + '\n');
+      stdout.write(JSON.stringify({ seed, variations: rows }, null, 2) + '\n');
       return 0;
     }
     const pad = ' '.repeat(27);
     for (const row of rows) {
       const shown = (label: string, text: string, value: string | null) => `${pad}${label}${text}${value !== null ? `   → ${value}` : ''}\n`;
-      process.stdout.write(
+      stdout.write(
         `${row.name.padEnd(13)} ${row.available ? 'available  ' : 'unavailable'}  ${row.summary}\n` +
           shown('control:    ', row.control, row.values.control) +
           shown('experiment: ', row.experiment, row.values.experiment) +
@@ -57,7 +61,7 @@ export async function runVariationsCommand(args: string[]): Promise<number> {
           (row.note ? `${pad}note:       ${row.note}\n` : ''),
       );
     }
-    process.stdout.write(`(values for seed ${seed}; paths are examples: a check puts them under its own temp root)\n`);
+    stdout.write(`(values for seed ${seed}; paths are examples: a check puts them under its own temp root)\n`);
     return 0;
   } finally {
     // Nothing is mounted here: no build runs, so there is nothing to unmount.

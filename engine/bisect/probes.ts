@@ -9,7 +9,7 @@ import { SearchCancelled, type Probe } from './search.js';
 import { buildFailure, runBuild, type Isolation } from '../build/build.js';
 import { hashArtifacts, pairArtifacts, type HashedTree } from '../compare/compare.js';
 import type { ProgressSink } from '../../core/events.js';
-import type { CheckOptions } from '../options.js';
+import type { PackageOptions } from '../options.js';
 import type { Planner } from '../prepare/planning.js';
 import type { ProcessRunner } from '../../adapters/process.js';
 import { placeSource } from '../prepare/source.js';
@@ -22,7 +22,7 @@ export class ProbeFailed extends Error {}
 export type ProbeRun = Readonly<{ id: string; tree: string; hashed: HashedTree }>;
 
 export type ProbeDeps = Readonly<{
-  options: CheckOptions;
+  options: PackageOptions;
   runner: ProcessRunner;
   signal: AbortSignal;
   progress: ProgressSink;

@@ -6,6 +6,7 @@ import { mkdir, readFile, rename } from 'node:fs/promises';
 import type { ErrorInfo } from '../../reports/model.js';
 import { dirname } from 'node:path';
 import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../../variations/plan.js';
+import { NAMESPACE_PREFIX } from '../../adapters/namespaces.js';
 import type { ProcessRunner, RunOutcome } from '../../adapters/process.js';
 import { ENTER_SCRIPT } from '../../core/paths.js';
 import type { Workspace } from '../prepare/workspace.js';
@@ -14,10 +15,6 @@ export type Isolation = 'namespaces' | 'sequential';
 
 /** enter.sh's exit code when twinbuild's own set-up in the namespace failed. */
 export const ENTER_FAILED = 125;
-
-// `--kill-child` plus the pid namespace: when the build ends or is killed,
-// every process it started dies too, FUSE daemons included.
-const NAMESPACE_PREFIX = ['unshare', '--mount', '--uts', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--'] as const;
 
 export type BuildRequest = Readonly<{
   plan: BuildPlan;
@@ -91,7 +88,6 @@ export async function runBuild(request: BuildRequest, runner: ProcessRunner): Pr
     });
   } finally {
     if (request.isolation === 'sequential') await rename(plan.buildDir, sideDir);
-    await runSteps(plan.cleanup, request, runner);
   }
 }
 

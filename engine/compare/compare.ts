@@ -4,6 +4,7 @@
 // a device could be endless).
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import pLimit from 'p-limit';
@@ -33,8 +34,6 @@ const STAT_CONCURRENCY = 16;
 // character `.` does match; a name that is not UTF-8 is shown with \xNN escapes
 // and reached through its raw bytes.
 type OddName = Readonly<{ rel: string; raw: Buffer | null }>;
-
-const isUtf8 = (bytes: Buffer) => Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
 
 /** Valid UTF-8 runs as they are, every other byte as \xNN. */
 export function escapeBytes(bytes: Buffer): string {
@@ -139,9 +138,10 @@ export function pairArtifacts(control: HashedTree, experiment: HashedTree): Arti
       status,
       size: { control: cd.size, experiment: ed.size },
       sha256: { control: cd.sha256, experiment: ed.sha256 },
-      ...(cd.target !== null || ed.target !== null ? { linkTarget: { control: cd.target, experiment: ed.target } } : {}),
-      ...(cd.escapedName || ed.escapedName ? { escapedName: true as const } : {}),
-      ...(cd.node || ed.node ? { node: { control: cd.node ?? null, experiment: ed.node ?? null } } : {}),
+      linkTarget: cd.target !== null || ed.target !== null ? { control: cd.target, experiment: ed.target } : null,
+      escapedName: Boolean(cd.escapedName || ed.escapedName),
+      node: cd.node || ed.node ? { control: cd.node ?? null, experiment: ed.node ?? null } : null,
+      ignored: null,
     };
   });
 }

@@ -2,13 +2,13 @@
 // console and JUnit), in parallel under p-limit with a per-file timeout; a built-in
 // text diff or hex summary when diffoscope is absent. Never turns a failure into "same".
 import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import pLimit from 'p-limit';
 import type { ArtifactResult, DiffResult } from '../../reports/model.js';
-import { findOnPath } from '../prepare/availability.js';
+import { runDiffoscope as spawnDiffoscope } from '../../adapters/diffoscope.js';
 import type { ProcessRunner } from '../../adapters/process.js';
+import { findOnPath } from '../prepare/availability.js';
 import { freeBytes } from '../prepare/workspace.js';
 
 export type DiffOptions = Readonly<{
@@ -22,14 +22,16 @@ export type DiffOptions = Readonly<{
   extraArgs: readonly string[];
   jobs: number;
   signal: AbortSignal;
+  toolPath: string;
+  tempDir: string;
 }>;
 
 const EXCERPT_CHARS = 4000;
 const LOW_DISK_BYTES = 16 * 1024 * 1024;
 
 // Note: an unreadable filesystem counts as not low, so only a real shortage turns a diff into an error.
-const lowOnDisk = async (dir: string) => {
-  const free = await Promise.all([dir, tmpdir()].map(async (d) => (await freeBytes(d)) ?? Infinity));
+const lowOnDisk = async (dir: string, tempDir: string) => {
+  const free = await Promise.all([dir, tempDir].map(async (d) => (await freeBytes(d)) ?? Infinity));
   return Math.min(...free) < LOW_DISK_BYTES;
 };
 const BUILTIN_MAX_BYTES = 1 << 20;
@@ -38,15 +40,16 @@ const excerptOf = (text: string) => (text.length > EXCERPT_CHARS ? `${text.slice
 
 async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, runner: ProcessRunner, base: string): Promise<DiffResult> {
   const [html, text, log] = [`${base}.html`, `${base}.txt`, `${base}.log`];
-  const outcome = await runner.run({
-    argv: [
-      'diffoscope', '--html', join(options.outDir, html), '--text', join(options.outDir, text),
-      '--max-report-size', String(options.maxReportBytes), '--no-progress', ...options.extraArgs,
-      relative(options.root, join(options.dirs.control, artifact.path)), relative(options.root, join(options.dirs.experiment, artifact.path)),
-    ],
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8', TMPDIR: process.env['TMPDIR'] ?? '/tmp' },
+  const outcome = await spawnDiffoscope(runner, {
+    pair: [relative(options.root, join(options.dirs.control, artifact.path)), relative(options.root, join(options.dirs.experiment, artifact.path))],
     cwd: options.root,
+    html: join(options.outDir, html),
+    text: join(options.outDir, text),
     logFile: join(options.outDir, log),
+    maxReportBytes: options.maxReportBytes,
+    extraArgs: options.extraArgs,
+    toolPath: options.toolPath,
+    tempDir: options.tempDir,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
   });
@@ -55,7 +58,7 @@ async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, run
   const common = { artifact: artifact.path, tool: 'diffoscope' as const, log };
   if (outcome.timedOut) return { ...common, status: 'error', html: null, text: null, excerpt: '', message: `diffoscope timed out after ${Math.round(options.timeoutMs / 1000)}s` };
   // Note: diffoscope also exits 1 when it runs out of disk; that is an error, not a diff.
-  if (/No space left on device|ENOSPC/.test(logText) || (outcome.exitCode === 1 && (await lowOnDisk(options.outDir)))) {
+  if (/No space left on device|ENOSPC/.test(logText) || (outcome.exitCode === 1 && (await lowOnDisk(options.outDir, options.tempDir)))) {
     return { ...common, status: 'error', html: null, text: null, excerpt: '', message: 'diffoscope ran out of disk space' };
   }
   if (outcome.exitCode === 1) return { ...common, status: 'differences', html, text, excerpt: excerptOf(report), message: null };
@@ -102,7 +105,7 @@ export async function explainDifferences(artifacts: readonly ArtifactResult[], o
   // files are compared by their bytes and hashes only.
   const pairs = artifacts.filter((a) => a.status === 'differs' && a.kind === 'file' && !a.escapedName);
   if (pairs.length === 0) return [];
-  const haveDiffoscope = (await findOnPath('diffoscope')) !== undefined;
+  const haveDiffoscope = (await findOnPath('diffoscope', options.toolPath)) !== undefined;
   const limit = pLimit(Math.max(1, options.jobs));
   return Promise.all(
     pairs.map((artifact) =>

@@ -4,11 +4,12 @@ import { access, mkdir, readFile, realpath } from 'node:fs/promises';
 import { availableParallelism, machine } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { HostFacts, Need, Variation } from '../../variations/types.js';
+import { compileLocale, localeCharmap } from '../../adapters/locales.js';
 import type { ProcessRunner } from '../../adapters/process.js';
 
 export type Availability = Readonly<{ name: string; available: boolean; reason?: string; note?: string }>;
 
-export async function findOnPath(tool: string, path = process.env['PATH'] ?? ''): Promise<string | undefined> {
+export async function findOnPath(tool: string, path: string): Promise<string | undefined> {
   for (const dir of path.split(delimiter).filter(Boolean)) {
     const candidate = join(dir, tool);
     try {
@@ -25,17 +26,16 @@ export async function findOnPath(tool: string, path = process.env['PATH'] ?? '')
 type NeedCheck = Readonly<{ ok: boolean; reason?: string; note?: string; facts?: Partial<HostFacts> }>;
 
 /** Whether glibc can load `name`: `locale charmap` under it names its charset, not ASCII's. */
-async function localeLoads(name: string, runner: ProcessRunner, localePath?: string): Promise<boolean> {
-  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: name, ...(localePath ? { LOCPATH: localePath } : {}) };
+async function localeLoads(name: string, runner: ProcessRunner, path: string): Promise<boolean> {
   const charset = name.split('.')[1] ?? 'UTF-8';
-  const shown = (await runner.capture(['locale', 'charmap'], { env })).stdout.trim();
+  const shown = await localeCharmap(runner, name, path);
   return shown.replace(/[^a-z0-9]/gi, '').toLowerCase() === charset.replace(/[^a-z0-9]/gi, '').toLowerCase();
 }
 
 // Note: missing locales are generated into twinbuild's own temp root (LOCPATH),
 // never into the system's locale archive, so the host is left unchanged.
-async function checkLocales(names: readonly string[], runner: ProcessRunner, scratchDir: string): Promise<NeedCheck> {
-  const loads = await Promise.all(names.map((name) => localeLoads(name, runner)));
+async function checkLocales(names: readonly string[], runner: ProcessRunner, scratchDir: string, path: string): Promise<NeedCheck> {
+  const loads = await Promise.all(names.map((name) => localeLoads(name, runner, path)));
   const installed = names.filter((_, i) => loads[i]);
   if (installed.length === names.length) return { ok: true, note: `${installed.join(', ')} installed`, facts: { locales: installed } };
   const localePath = join(scratchDir, 'locales');
@@ -44,7 +44,7 @@ async function checkLocales(names: readonly string[], runner: ProcessRunner, scr
   let why = '';
   for (const name of [...names.filter((n) => !installed.includes(n)), 'C.UTF-8']) {
     const [input, charset = 'UTF-8'] = name.split('.');
-    const made = await runner.capture(['localedef', '-i', input ?? '', '-f', charset, join(localePath, name)], { timeoutMs: 60_000 });
+    const made = await compileLocale(runner, input ?? '', charset, join(localePath, name));
     // localedef exits 1 on mere warnings but still writes the locale.
     if (existsSync(join(localePath, name, 'LC_CTYPE'))) generated.push(name);
     else why ||= (made.stderr || made.stdout).split('\n')[0] || 'localedef failed';
@@ -92,12 +92,12 @@ export async function hostFacts(): Promise<HostFacts> {
   };
 }
 
-type NeedEnv = Readonly<{ runner: ProcessRunner; scratchDir: string; namespaces: boolean | Promise<boolean>; host: HostFacts }>;
+type NeedEnv = Readonly<{ runner: ProcessRunner; scratchDir: string; namespaces: boolean | Promise<boolean>; host: HostFacts; path: string }>;
 
-async function checkNeed(need: Need, { runner, scratchDir, namespaces, host }: NeedEnv): Promise<NeedCheck> {
+async function checkNeed(need: Need, { runner, scratchDir, namespaces, host, path }: NeedEnv): Promise<NeedCheck> {
   switch (need.kind) {
     case 'tool':
-      return (await findOnPath(need.name)) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
+      return (await findOnPath(need.name, path)) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
     case 'root':
       return host.uid === 0 ? { ok: true } : { ok: false, reason: 'needs root' };
     case 'fuse':
@@ -107,9 +107,7 @@ async function checkNeed(need: Need, { runner, scratchDir, namespaces, host }: N
     case 'mount-namespace':
       return (await namespaces) ? { ok: true } : { ok: false, reason: 'needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)' };
     case 'locales':
-      return checkLocales(need.names, runner, scratchDir);
-    case 'pending':
-      return { ok: false, reason: need.why };
+      return checkLocales(need.names, runner, scratchDir, path);
   }
 }
 
@@ -119,6 +117,8 @@ export async function checkVariations(
   scratchDir: string,
   /** Whether builds will run in private namespaces (may still be being probed). */
   namespaces: boolean | Promise<boolean>,
+  /** The PATH tools are looked up in (the one builds get). */
+  path: string,
 ): Promise<{ availability: Availability[]; host: HostFacts }> {
   const base = await hostFacts();
   // Variations are checked concurrently; each one's needs in order, stopping at the first missing.
@@ -127,7 +127,7 @@ export async function checkVariations(
       const notes: string[] = [];
       let facts: Partial<HostFacts> = {};
       for (const need of variation.needs) {
-        const check = await checkNeed(need, { runner, scratchDir, namespaces, host: base });
+        const check = await checkNeed(need, { runner, scratchDir, namespaces, host: base, path });
         facts = { ...facts, ...check.facts };
         if (check.note) notes.push(check.note);
         if (!check.ok) return { availability: { name: variation.name, available: false, reason: check.reason ?? 'unavailable', ...(notes.length ? { note: notes.join('; ') } : {}) }, facts };
@@ -138,15 +138,4 @@ export async function checkVariations(
   const availability: Availability[] = checked.map((c) => c.availability);
   const host: HostFacts = checked.reduce((h, c) => ({ ...h, ...c.facts }), base);
   return { availability, host };
-}
-
-let namespaceProbe: Promise<boolean> | undefined;
-
-/** Whether builds can run in private mount + pid namespaces (root, or allowed user namespaces). */
-export function canUseMountNamespaces(runner: ProcessRunner): Promise<boolean> {
-  namespaceProbe ??= runner
-    .capture(['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '/bin/sh', '-c', 'mount -t tmpfs none /mnt'])
-    .then((r) => r.exitCode === 0)
-    .catch(() => false);
-  return namespaceProbe;
 }

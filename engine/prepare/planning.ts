@@ -7,10 +7,8 @@ import { createRng } from '../../variations/rng.js';
 import type { HostFacts } from '../../variations/types.js';
 import type { VariationResult } from '../../reports/model.js';
 import type { Availability } from './availability.js';
-import type { CheckOptions } from '../options.js';
+import type { PackageOptions } from '../options.js';
 import type { Workspace } from './workspace.js';
-
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 // FNV-1a, so each variation draws from its own stream derived from the seed.
 function seedFor(seed: number, name: string): number {
@@ -20,8 +18,8 @@ function seedFor(seed: number, name: string): number {
 }
 
 /** The clean starting environment, the same on both sides. */
-export function baseEnvironment(options: CheckOptions): Record<string, string> {
-  return { PATH: process.env['PATH'] || DEFAULT_PATH, ...options.env };
+export function baseEnvironment(options: PackageOptions): Record<string, string> {
+  return { PATH: options.toolPath, ...options.env };
 }
 
 export type Planner = Readonly<{
@@ -34,7 +32,7 @@ export type Planner = Readonly<{
 }>;
 
 // Note: `now` is read once, so probes built later (bisect) pin the same clock as the control.
-export function createPlanner(options: CheckOptions, availability: readonly Availability[], host: HostFacts, workspace: Workspace): Planner {
+export function createPlanner(options: PackageOptions, availability: readonly Availability[], host: HostFacts, workspace: Workspace): Planner {
   const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
   const now = Math.floor(Date.now() / 1000);
   const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace) =>
@@ -60,7 +58,7 @@ export function createPlanner(options: CheckOptions, availability: readonly Avai
   return { varied, plan, control: plan('control', new Set(), workspace), experiment: plan('experiment', new Set(varied), workspace) };
 }
 
-export function variationResults(options: CheckOptions, availability: readonly Availability[]): VariationResult[] {
+export function variationResults(options: PackageOptions, availability: readonly Availability[]): VariationResult[] {
   return REGISTRY.map((variation) => {
     const a = availability.find((x) => x.name === variation.name);
     const enabled = options.vary.enabled.includes(variation.name);

@@ -4,15 +4,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TwinbuildError } from '../../core/errors.js';
-import type { CheckOptions } from '../options.js';
+import type { PackageOptions } from '../options.js';
+import { extractDebianSource } from '../../adapters/dpkg.js';
 import type { ProcessRunner } from '../../adapters/process.js';
 import { copySource } from './workspace.js';
 
-export async function placeSource(options: CheckOptions, sideDir: string, runner: ProcessRunner, exclude: readonly string[]): Promise<void> {
+export async function placeSource(options: PackageOptions, sideDir: string, runner: ProcessRunner, exclude: readonly string[]): Promise<void> {
   const dest = options.subdir ? join(sideDir, options.subdir) : sideDir;
   await mkdir(sideDir, { recursive: true });
   if (!options.dsc) return copySource(options.source, dest, exclude);
-  const outcome = await runner.capture(['dpkg-source', '--no-copy', '-x', options.source, dest]);
+  const outcome = await extractDebianSource(runner, options.source, dest);
   if (outcome.exitCode !== 0) {
     throw new TwinbuildError('workspace', `dpkg-source could not extract ${options.source}: ${(outcome.stderr || outcome.stdout).trim().split('\n').pop() ?? ''}`);
   }

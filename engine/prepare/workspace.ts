@@ -2,10 +2,11 @@
 // under it, and it is removed on every exit path (unless --keep).
 import { constants } from 'node:fs';
 import { access, chmod, cp, mkdir, mkdtemp, readFile, rm, stat, statfs } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Side } from '../../variations/plan.js';
 import { TwinbuildError } from '../../core/errors.js';
+import { removeTreeDeep, unmountLazy } from '../../adapters/mounts.js';
+import type { ProcessRunner } from '../../adapters/process.js';
 
 export type Workspace = Readonly<{
   root: string;
@@ -30,8 +31,8 @@ export async function assertReadableSource(source: string, dsc = false): Promise
   if (!dsc && !info.isDirectory()) throw new TwinbuildError('unreadable-source', `source ${source} is not a directory`);
 }
 
-export async function createWorkspace(packageName: string): Promise<Workspace> {
-  const root = await mkdtemp(join(tmpdir(), 'twinbuild-'));
+export async function createWorkspace(packageName: string, tempDir: string): Promise<Workspace> {
+  const root = await mkdtemp(join(tempDir, 'twinbuild-'));
   // Note: traversable (not listable) by others, because disorderfs --multi-user
   // opens the experiment's files as the (unprivileged) build user.
   await chmod(root, 0o711);
@@ -115,6 +116,10 @@ export async function removeWorkspace(ws: Workspace, unmount: (point: string) =>
     await removeDeep(ws.root);
   }
 }
+
+/** Unmounts what a build left and removes the whole temp root (the one clean-up every run uses). */
+export const disposeWorkspace = (ws: Workspace, runner: ProcessRunner): Promise<void> =>
+  removeWorkspace(ws, (point) => unmountLazy(runner, point), (dir) => removeTreeDeep(runner, dir));
 
 /** Bytes free for an unprivileged writer on the filesystem holding `dir`; undefined when it cannot be read. */
 export const freeBytes = (dir: string): Promise<number | undefined> =>

@@ -4,9 +4,8 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { canonicalJson, type Canonical } from '../../attest/canonical-json.js';
-import { findOnPath } from '../../engine/prepare/availability.js';
 import { realProcesses } from '../../adapters/process.js';
-import { CLI, cleanupTemp, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { CLI, cleanupTemp, requireOrSkip, runCli, tempDir, onPath } from '../helpers.js';
 
 const PYTHON = '/usr/bin/python3';
 const python = (code: string, ...args: string[]) => realProcesses.capture([PYTHON, '-c', code, ...args]);
@@ -57,7 +56,7 @@ describe('attest: canonical JSON and ed25519 keys (securesystemslib as the refer
     const dir = await tempDir();
     const rsa = join(dir, 'rsa.pem');
     const made = await realProcesses.capture(['openssl', 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024', '-out', rsa]);
-    requireOrSkip(this, made.exitCode === 0 || (await findOnPath('openssl')) !== undefined, 'openssl');
+    requireOrSkip(this, made.exitCode === 0 || (await onPath('openssl')) !== undefined, 'openssl');
     const source = join(dir, 'src');
     await writeFile(join(dir, 'published.bin'), 'x');
     await realProcesses.capture(['sh', '-c', `mkdir -p '${source}' && printf 'mkdir -p out; printf x > out/published.bin\\n' > '${source}/build.sh'`]);

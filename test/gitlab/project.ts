@@ -3,9 +3,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { findOnPath } from '../../engine/prepare/availability.js';
 import { realProcesses, type CaptureOutcome } from '../../adapters/process.js';
-import { CLI, REPO_ROOT, tempDir } from '../helpers.js';
+import { CLI, REPO_ROOT, tempDir, onPath } from '../helpers.js';
 
 export const TEMPLATES = join(REPO_ROOT, 'examples', 'gitlab-ci');
 const GITLAB_CI_LOCAL = join(REPO_ROOT, 'node_modules', 'gitlab-ci-local', 'src', 'index.js');
@@ -21,7 +20,7 @@ export const RUN = ['--shell-isolation', '--force-shell-executor', '--no-artifac
 export async function whyNoGitlabCiLocal(): Promise<string | undefined> {
   if (!existsSync(GITLAB_CI_LOCAL)) return 'gitlab-ci-local not installed (npm ci)';
   for (const [tool, pkg] of [['git', 'git'], ['rsync', 'rsync'], ['bash', 'bash']] as const) {
-    if (!(await findOnPath(tool))) return `${tool} not found (Debian package ${pkg}), which gitlab-ci-local needs`;
+    if (!(await onPath(tool))) return `${tool} not found (Debian package ${pkg}), which gitlab-ci-local needs`;
   }
   return undefined;
 }

@@ -4,9 +4,8 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findOnPath } from '../../engine/prepare/availability.js';
 import { realProcesses } from '../../adapters/process.js';
-import { cleanupTemp, EXAMPLES, REPO_ROOT, requireOrSkip } from '../helpers.js';
+import { cleanupTemp, EXAMPLES, REPO_ROOT, requireOrSkip, onPath } from '../helpers.js';
 import { artifactsOf, gitlabCiLocal, gitlabProject, jobBlock, listJobs, preview, RUN, TEMPLATES, variables, whyNoGitlabCiLocal, yamlBlockAfter, type Project } from './project.js';
 
 const MERGE_REQUEST = { CI_PIPELINE_SOURCE: 'merge_request_event' };
@@ -61,7 +60,7 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
 
   describe('run as a merge request pipeline', function () {
     before(async function () {
-      requireOrSkip(this, (await findOnPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
+      requireOrSkip(this, (await onPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
     });
 
     it('passes on examples/reproducible and publishes junit.xml and index.html', async () => {

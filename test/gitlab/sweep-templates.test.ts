@@ -6,10 +6,9 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { findOnPath } from '../../engine/prepare/availability.js';
 import { realProcesses } from '../../adapters/process.js';
 import type { RunResult } from '../../reports/model.js';
-import { cleanupTemp, CLI, EXAMPLES, requireOrSkip } from '../helpers.js';
+import { cleanupTemp, CLI, EXAMPLES, requireOrSkip, onPath } from '../helpers.js';
 import { artifactsOf, gitlabCiLocal, gitlabProject, jobBlock, listJobs, preview, RUN, TEMPLATES, variables, whyNoGitlabCiLocal, type ListedJob, type Project } from './project.js';
 
 const SHARDS = 4;
@@ -101,8 +100,8 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
       this.skip();
     });
     before(async function () {
-      requireOrSkip(this, (await findOnPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
-      requireOrSkip(this, (await findOnPath('curl')) !== undefined, 'curl not installed (the nightly template downloads its baseline with it)');
+      requireOrSkip(this, (await onPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
+      requireOrSkip(this, (await onPath('curl')) !== undefined, 'curl not installed (the nightly template downloads its baseline with it)');
     });
 
     it('sweep in 2 shards fails on the unreproducible package; merge still publishes one report and a badge', async () => {

@@ -8,9 +8,8 @@ import { expect } from 'chai';
 import { pae } from '../../attest/dsse.js';
 import { canonicalJson, type Canonical } from '../../attest/canonical-json.js';
 import { loadSigningKey, signBytes } from '../../attest/keys.js';
-import { findOnPath } from '../../engine/prepare/availability.js';
 import { realProcesses } from '../../adapters/process.js';
-import { cleanupTemp, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { cleanupTemp, requireOrSkip, runCli, tempDir, onPath } from '../helpers.js';
 import { debianPackage } from '../suites/fixtures.js';
 
 const DEB = 'tinyhello_1.0_all.deb';
@@ -45,7 +44,7 @@ describe('verify: rebuild a published Debian package', function () {
     runCli(['verify', join(official, 'tinyhello_1.0.dsc'), '--published', published, '--buildinfo', join(official, 'tinyhello_1.0_amd64.buildinfo'), '--quiet', ...extra], { timeoutMs: 180_000 });
 
   it('verifies the official .deb and writes a link that in-toto-verify accepts; a tampered .deb fails it', async function () {
-    requireOrSkip(this, (await findOnPath('in-toto-verify')) !== undefined, 'in-toto-verify (apt-get install in-toto)');
+    requireOrSkip(this, (await onPath('in-toto-verify')) !== undefined, 'in-toto-verify (apt-get install in-toto)');
     const keys = await tempDir();
     for (const who of ['layout', 'rebuilder']) expect((await runCli(['keygen', '--out', join(keys, who)], { withOut: false })).exitCode).to.equal(0);
     const run = await verify(join(official, DEB), '--signing-key', join(keys, 'rebuilder'));

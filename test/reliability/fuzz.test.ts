@@ -7,12 +7,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { findOnPath } from '../../engine/prepare/availability.js';
 import { realProcesses } from '../../adapters/process.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderJunit } from '../../reports/junit.js';
 import { BISECT_NOT_RUN, summarise, type ArtifactResult, type PackageResult, type RunResult } from '../../reports/model.js';
-import { cleanupTemp, requireOrSkip, tempDir } from '../helpers.js';
+import { cleanupTemp, requireOrSkip, tempDir, onPath } from '../helpers.js';
 
 const FRAGMENTS = ['<script>window.__pwned=1</script>', '<img src=x onerror="window.__pwned=1">', ']]>', '<!--', '-->', '&amp;', '&#x3C;', '"', "'", '`', '<![CDATA[', '</td></tr></table>', '\u0000', '\u001b[31m', '\r\n', '\uD800', '\uFFFE', '🚀', 'x\u202Ey'];
 
@@ -48,6 +47,7 @@ function fuzzedResult(seed: number): RunResult {
     status: i % 2 ? 'differs' : 'identical',
     size: { control: 1, experiment: 1 },
     sha256: { control: 'a'.repeat(64), experiment: i % 2 ? 'b'.repeat(64) : 'a'.repeat(64) },
+    linkTarget: null, escapedName: false, node: null, ignored: null,
   }));
   const pkg: PackageResult = {
     name: `pkg-${hostileText(next)}`, source: `/src/${hostileText(next)}`, verdict: 'unreproducible', error: null,
@@ -64,9 +64,9 @@ function fuzzedResult(seed: number): RunResult {
     },
   } as unknown as PackageResult;
   return {
-    schema: 'twinbuild/results@1', tool: { name: 'twinbuild', version: '0' }, command: 'check', startedAt: '', finishedAt: '', seed,
+    schema: 'twinbuild/results@2', tool: { name: 'twinbuild', version: '0' }, command: 'check', startedAt: '', finishedAt: '', seed,
     host: { hostname: hostileText(next), platform: 'linux', arch: 'x64', kernel: 'k', cpus: 2, node: 'v20', uid: 0 },
-    packages: [pkg], summary: summarise([pkg]), exitCode: 1,
+    packages: [pkg], summary: summarise([pkg]), exitCode: 1, shard: null, baseline: null, incomplete: null,
   };
 }
 
@@ -76,8 +76,8 @@ describe('reliability: fuzzed names and logs in the reports', function () {
   this.timeout(180_000);
   let browser: Browser | undefined;
   before(async function () {
-    requireOrSkip(this, (await findOnPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
-    requireOrSkip(this, (await findOnPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
+    requireOrSkip(this, (await onPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
+    requireOrSkip(this, (await onPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
   });
   after(async () => {

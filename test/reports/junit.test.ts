@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import { renderJunit, xmlSafe } from '../../reports/junit.js';
 import { BISECT_NOT_RUN, type RunResult } from '../../reports/model.js';
-import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, runCli, tempDir, toolFarm } from '../helpers.js';
-import { findOnPath } from '../../engine/prepare/availability.js';
+import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, runCli, tempDir, toolFarm, onPath } from '../helpers.js';
 
 async function xpath(file: string, expression: string): Promise<string> {
   return (await realProcesses.capture(['xmllint', '--xpath', expression, file])).stdout.trim();
@@ -16,7 +15,7 @@ async function xpath(file: string, expression: string): Promise<string> {
 describe('reports/junit', function () {
   after(cleanupTemp);
   before(async function () {
-    requireOrSkip(this, (await findOnPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
+    requireOrSkip(this, (await onPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
   });
 
   it('a difference: one failure testcase per differing artifact, with the diff and an attachment that exists', async () => {
@@ -57,14 +56,14 @@ describe('reports/junit', function () {
   it('stays well-formed with control characters, lone surrogates, "]]>" and huge logs', async () => {
     const hostile = `a\u0000b\u0007c\u001b[31m ]]> <x>&amp; \uD800 tail ${'x'.repeat(50_000)}`;
     const result = {
-      schema: 'twinbuild/results@1', tool: { name: 'twinbuild', version: '0' }, command: 'check', startedAt: '', finishedAt: '', seed: 1,
+      schema: 'twinbuild/results@2', tool: { name: 'twinbuild', version: '0' }, command: 'check', startedAt: '', finishedAt: '', seed: 1,
       host: { hostname: 'h', platform: 'linux', arch: 'x64', kernel: 'k', cpus: 2, node: 'v20', uid: 0 },
       packages: [{
         name: 'p<"&>', source: '/s', verdict: 'error', error: { code: 'build-failed', message: hostile }, variations: [],
-        isolation: 'namespaces', buildPath: 'shared', culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the builds did not both succeed'), diffoscope: [], timings: {}, artifacts: [],
+        isolation: 'namespaces', buildPath: 'shared', culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the builds did not both succeed'), diffoscope: [], timings: {}, artifacts: [], verify: null,
         builds: { control: { exitCode: 1, signal: null, timedOut: false, startMs: 0, durationMs: 1, log: 'logs/c.log', logTail: [hostile], command: [], values: {} }, experiment: null },
       }],
-      summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1, ignored: 0 }, exitCode: 3,
+      summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1, ignored: 0 }, exitCode: 3, shard: null, baseline: null, incomplete: null,
     } satisfies RunResult;
     const file = join(await tempDir(), 'junit.xml');
     const xml = renderJunit(result, { outDirFromJobRoot: 'out' });

@@ -3,8 +3,7 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findOnPath } from '../../../engine/prepare/availability.js';
-import { check, cleanupTemp, fixture, requireOrSkip, toolFarm, runCli } from '../../helpers.js';
+import { check, cleanupTemp, fixture, requireOrSkip, toolFarm, runCli, onPath } from '../../helpers.js';
 
 // A tar whose only difference is the mtime recorded for its one member: the
 // member is touched with the (faked) clock, the time variation shifts it.
@@ -15,7 +14,7 @@ describe('check: diffoscope', function () {
   after(cleanupTemp);
 
   it('explains a tar that differs only in an embedded mtime, naming the dates on its page', async function () {
-    requireOrSkip(this, (await findOnPath('diffoscope')) !== undefined, 'diffoscope not installed (diffoscope-minimal)');
+    requireOrSkip(this, (await onPath('diffoscope')) !== undefined, 'diffoscope not installed (diffoscope-minimal)');
     const run = await check(await fixture(TAR_MTIME), '--vary=-all,+time', '--seed', '5');
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const pkg = (await run.results()).packages[0]!;
@@ -33,7 +32,7 @@ describe('check: diffoscope', function () {
   });
 
   it('reports a diffoscope timeout as an error (exit 3), never as "same"', async function () {
-    requireOrSkip(this, (await findOnPath('diffoscope')) !== undefined, 'diffoscope not installed (diffoscope-minimal)');
+    requireOrSkip(this, (await onPath('diffoscope')) !== undefined, 'diffoscope not installed (diffoscope-minimal)');
     const run = await check(await fixture('date +%N > out/a.txt'), '--diffoscope-timeout', '1ms');
     expect(run.exitCode).to.equal(3);
     const pkg = (await run.results()).packages[0]!;

@@ -23,16 +23,16 @@ describe('engine/prepare/availability', function () {
   after(cleanupTemp);
 
   it('finds tools on PATH and not elsewhere', async () => {
-    expect(await findOnPath('sh')).to.match(/\/sh$/);
-    expect(await findOnPath('twinbuild-no-such-tool')).to.equal(undefined);
+    expect(await findOnPath('sh', process.env['PATH'] ?? '')).to.match(/\/sh$/);
+    expect(await findOnPath('twinbuild-no-such-tool', process.env['PATH'] ?? '')).to.equal(undefined);
   });
 
   it('without namespaces, marks the namespace-only variations unavailable, each with its reason', async () => {
-    const { availability } = await checkVariations(REGISTRY, realProcesses, await tempDir(), false);
+    const { availability } = await checkVariations(REGISTRY, realProcesses, await tempDir(), false, process.env['PATH'] ?? '');
     const unavailable = availability.filter((a) => !a.available);
     expect(unavailable.map((a) => a.name)).to.include.members(['fileordering', 'user_group', 'domain_host', 'shell']);
     for (const a of unavailable) expect(a.reason).to.be.a('string').and.not.empty;
-    const withNamespaces = await checkVariations(REGISTRY, realProcesses, await tempDir(), true);
+    const withNamespaces = await checkVariations(REGISTRY, realProcesses, await tempDir(), true, process.env['PATH'] ?? '');
     expect(withNamespaces.availability.find((a) => a.name === 'domain_host')?.available).to.equal(true);
   });
 
@@ -42,11 +42,11 @@ describe('engine/prepare/availability', function () {
   });
 
   it('generates a missing experiment locale privately and the locale really sorts differently', async function () {
-    requireOrSkip(this, (await findOnPath('localedef')) !== undefined, 'localedef missing (Debian package locales)');
+    requireOrSkip(this, (await findOnPath('localedef', process.env['PATH'] ?? '')) !== undefined, 'localedef missing (Debian package locales)');
     requireOrSkip(this, existsSync('/usr/share/i18n/locales/et_EE'), 'no et_EE locale source (Debian package locales)');
     this.timeout(60_000);
     const scratch = await tempDir();
-    const { availability, host } = await checkVariations([findVariation('locales')!], withoutInstalledLocales, scratch, true);
+    const { availability, host } = await checkVariations([findVariation('locales')!], withoutInstalledLocales, scratch, true, process.env['PATH'] ?? '');
     expect(availability[0]).to.include({ name: 'locales', available: true });
     expect(availability[0]?.note).to.match(/generated privately/);
     expect(host.localePath).to.equal(join(scratch, 'locales'));

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { chmod, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canUseMountNamespaces } from '../../../engine/prepare/availability.js';
+import { canUseMountNamespaces } from '../../../adapters/namespaces.js';
 import { realProcesses } from '../../../adapters/process.js';
 import { check, checkWithTmp, cleanupTemp, EXAMPLES, fixture, hashTree, requireOrSkip, tempDir } from '../../helpers.js';
 

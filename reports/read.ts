@@ -1,0 +1,39 @@
+// Reads a results.json (for report merge, --baseline and report badge): the
+// current schema as it is, an @1 file upgraded to @2's shape (its optional keys
+// become null), anything else refused with a clear message.
+import { readFile } from 'node:fs/promises';
+import { TwinbuildError } from '../core/errors.js';
+import { SCHEMA, SCHEMA_V1, type ArtifactResult, type PackageResult, type RunResult } from './model.js';
+
+type Loose<T> = { [K in keyof T]?: T[K] };
+
+const upgradeArtifact = (a: Loose<ArtifactResult>): ArtifactResult =>
+  ({ ...a, linkTarget: a.linkTarget ?? null, escapedName: a.escapedName ?? false, node: a.node ?? null, ignored: a.ignored ?? null }) as ArtifactResult;
+
+const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
+  ({ ...p, verify: p.verify ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact) }) as PackageResult;
+
+/** An @1 result in @2's shape: the same facts, every key present. */
+export function upgradeResults(parsed: Loose<RunResult> & { schema: string }): RunResult {
+  return {
+    ...parsed,
+    schema: SCHEMA,
+    packages: (parsed.packages ?? []).map(upgradePackage),
+    shard: parsed.shard ?? null,
+    baseline: parsed.baseline ?? null,
+    incomplete: parsed.incomplete ?? null,
+  } as RunResult;
+}
+
+export async function readResults(path: string): Promise<RunResult> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new TwinbuildError('config', `cannot read ${path} as JSON: ${(cause as Error).message}`, { cause });
+  }
+  const schema = (parsed as { schema?: unknown } | null)?.schema;
+  if (schema === SCHEMA) return parsed as RunResult;
+  if (schema === SCHEMA_V1) return upgradeResults(parsed as RunResult);
+  throw new TwinbuildError('config', `${path} is not a twinbuild results file (expected "schema": "${SCHEMA}" or "${SCHEMA_V1}")`);
+}
