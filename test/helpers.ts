@@ -86,6 +86,16 @@ export function requireOrSkip(ctx: Mocha.Context, ok: boolean, reason: string): 
   ctx.skip();
 }
 
+/**
+ * Skips an opt-in test unless it was asked for, with a visible reason, even under
+ * CI=true: an expensive test left out on purpose is not a missing tool.
+ */
+export function optIn(ctx: Mocha.Context, asked: boolean, reason: string): void {
+  if (asked) return;
+  console.warn(`      skipped (opt-in): ${reason}`);
+  ctx.skip();
+}
+
 /** A PATH of one directory linking every tool on the current PATH except `hidden`, to simulate a machine without them. */
 export async function toolFarm(hidden: readonly string[]): Promise<string> {
   const farm = await tempDir('tb-path-');

@@ -4,17 +4,14 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { realProcesses } from '../../adapters/process.js';
-import { REPO_ROOT, cleanupTemp, runCli } from '../helpers.js';
+import { REPO_ROOT, cleanupTemp, optIn, runCli } from '../helpers.js';
 
 describe('e2e: GNU hello from Debian bookworm', function () {
   this.timeout(30 * 60_000);
   after(cleanupTemp);
 
   it('checks hello_2.10-3.dsc with the debian preset: a verdict on its .deb files, never an error', async function () {
-    if (process.env['TWINBUILD_E2E'] !== '1') {
-      console.warn('      skipped: set TWINBUILD_E2E=1 to fetch and build GNU hello (minutes)');
-      this.skip();
-    }
+    optIn(this, process.env['TWINBUILD_E2E'] === '1', 'set TWINBUILD_E2E=1 to fetch and build GNU hello (minutes)');
     const fetched = await realProcesses.capture(['node', join(REPO_ROOT, 'scripts', 'debian-sources.mjs'), 'hello'], { timeoutMs: 10 * 60_000 });
     expect(fetched.exitCode, fetched.stderr).to.equal(0);
     const dsc = /^hello\t(.+\.dsc)$/m.exec(fetched.stdout)?.[1];

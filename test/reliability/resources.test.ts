@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import { MAX_ARTIFACT_ROWS } from '../../reports/html.js';
 import type { RunResult } from '../../reports/model.js';
-import { CLI, cleanupTemp, fixture, runCli, tempDir } from '../helpers.js';
+import { CLI, cleanupTemp, fixture, requireOrSkip, runCli, tempDir } from '../helpers.js';
 
 /** Runs the CLI under GNU time; returns its outcome and the peak RSS in MiB. */
 async function checkMeasured(source: string, out: string, ...extra: string[]) {
@@ -36,7 +36,7 @@ describe('reliability: resources', function () {
   });
 
   it('a build that fills the disk is exit 3 saying so, and its temp dirs are gone', async function () {
-    if (process.getuid?.() !== 0) this.skip(); // mounting a small tmpfs needs root
+    requireOrSkip(this, process.getuid?.() === 0, 'mounting a small tmpfs needs root');
     const small = await tempDir('tb-small-');
     const mounted = await realProcesses.capture(['mount', '-t', 'tmpfs', '-o', 'size=16m,mode=0711', 'tmpfs', small]);
     expect(mounted.exitCode, mounted.stderr).to.equal(0);

@@ -3,7 +3,10 @@ import { REGISTRY, VARIATION_NAMES } from '../../variations/index.js';
 import { newPlan, withEnv, withPersonality, wrap, commandLine } from '../../variations/plan.js';
 import { createRng } from '../../variations/rng.js';
 import { hostFacts } from '../../engine/prepare/availability.js';
-import type { VaryContext } from '../../variations/types.js';
+import type { HostFacts, VaryContext } from '../../variations/types.js';
+import { createPlanner, type Planner } from '../../engine/prepare/planning.js';
+import { DEFAULT_DIFFOSCOPE, freezeOptions } from '../../engine/options.js';
+import type { Workspace } from '../../engine/prepare/workspace.js';
 
 const context = async (): Promise<VaryContext> => ({
   rng: createRng(1),
@@ -15,6 +18,44 @@ const context = async (): Promise<VaryContext> => ({
   host: await hostFacts(),
   now: 1_800_000_000,
 });
+
+// A fixed machine (all variations available) and workspace, so plans depend only on seed and --vary.
+const HOST: HostFacts = {
+  localePath: '/ws/scratch/locales',
+  locales: ['et_EE.UTF-8', 'fr_CH.ISO-8859-1', 'he_IL.UTF-8'],
+  machine: 'x86_64',
+  cpuList: [0, 1, 2, 3],
+  shPath: '/usr/bin/dash',
+  dashPath: '/usr/bin/dash',
+  bashPath: '/usr/bin/bash',
+  uid: 0,
+  gid: 0,
+  gecos: 'root',
+};
+const WORKSPACE: Workspace = {
+  root: '/ws',
+  sideDir: (side) => `/ws/${side}/pkg`,
+  buildDir: '/ws/build/pkg',
+  altBuildDir: '/ws/build-path-varied/second-build/pkg',
+  scratchDir: '/ws/scratch',
+};
+const NOW = 1_800_000_000_000;
+
+/** The planner a check with this seed and these variations enabled would use (the clock held still). */
+function planned(seed: number, varied: readonly string[]): Planner {
+  const options = freezeOptions({
+    source: '/src/pkg', name: 'pkg', preset: 'generic', build: 'make', artifacts: ['out/**'], subdir: null, dsc: false,
+    vary: { enabled: varied, explicit: [], options: {} }, seed, jobs: 1, timeoutMs: 1, outDir: '/out', env: { SOURCE_DATE_EPOCH: '1700000000' },
+    isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, bisect: false, keep: false, tempDir: '/tmp', toolPath: '/usr/bin:/bin',
+  });
+  const realNow = Date.now;
+  Date.now = () => NOW; // the planner reads the clock once; time's offset is relative to it
+  try {
+    return createPlanner(options, REGISTRY.map((v) => ({ name: v.name, available: true })), HOST, WORKSPACE);
+  } finally {
+    Date.now = realNow;
+  }
+}
 
 // The fourteen reprotest varies; twinbuild must list every one, implemented or not.
 const REPROTEST_VARIATIONS = [
@@ -49,13 +90,30 @@ describe('variations/index: the registry', function () {
     }
   });
 
-  it('gives the same control plan whatever is varied (the control is always pinned)', async () => {
-    const ctx = await context();
-    const control = (plan = newPlan('control', ['true'], { PATH: '/bin' })) =>
-      REGISTRY.reduce((p, v) => v.apply(p, ctx, false), plan);
-    expect(control()).to.deep.equal(control());
-    const experiment = REGISTRY.reduce((p, v) => v.apply(p, ctx, true), newPlan('experiment', ['true'], { PATH: '/bin' }));
-    expect(experiment.env).not.to.deep.equal(control().env);
+  it('gives the same control plan whatever the experiment varies, and whatever the seed (the control is always pinned)', () => {
+    const pinned = planned(1, []).control;
+    const subsets = [[], ...VARIATION_NAMES.map((n) => [n]), [...VARIATION_NAMES]];
+    for (const seed of [1, 2, 0xdeadbeef]) {
+      for (const varied of subsets) {
+        const planner = planned(seed, varied);
+        expect(planner.control, `seed ${seed}, varying ${varied.join(',') || 'nothing'}`).to.deep.equal(pinned);
+        // Asked directly for a control that varies everything, the planner still pins it.
+        expect(planner.plan('control', new Set(VARIATION_NAMES), WORKSPACE), `seed ${seed}`).to.deep.equal(pinned);
+      }
+    }
+  });
+
+  it('varies in the experiment exactly what is asked: its own recorded value, and the environment only for those that set variables', () => {
+    const pinned = planned(1, []);
+    // Nothing varied: both sides get the same environment.
+    expect(pinned.experiment.env).to.deep.equal(pinned.control.env);
+    const touchedEnv: string[] = [];
+    for (const name of VARIATION_NAMES) {
+      const { control, experiment } = planned(1, [name]);
+      expect(experiment.values[name], name).to.not.equal(control.values[name]);
+      if (JSON.stringify(experiment.env) !== JSON.stringify(control.env)) touchedEnv.push(name);
+    }
+    expect(touchedEnv).to.have.members(['environment', 'home', 'locales', 'exec_path', 'timezone', 'build_jobs']);
   });
 });
 

@@ -1,10 +1,10 @@
 // The source is never touched, nothing is left behind, and both builds see one path.
 import { expect } from 'chai';
-import { chmod, readdir } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canUseMountNamespaces } from '../../../adapters/namespaces.js';
 import { realProcesses } from '../../../adapters/process.js';
-import { check, checkWithTmp, cleanupTemp, EXAMPLES, fixture, hashTree, requireOrSkip, tempDir } from '../../helpers.js';
+import { check, checkWithTmp, cleanupTemp, EXAMPLES, fixture, hashTree, requireOrSkip, runCli, tempDir } from '../../helpers.js';
 
 describe('check: workspaces', function () {
   after(cleanupTemp);
@@ -18,11 +18,20 @@ describe('check: workspaces', function () {
   });
 
   it('does not copy the output directory into the workspace when it lies inside the source', async () => {
-    const source = await fixture('find . -path ./out -prune -o -type f -print | LC_ALL=C sort > out/files.txt');
-    const run = await check(source, '--out', join(source, 'twinbuild-out'));
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-    const again = await check(source, '--out', join(source, 'twinbuild-out'));
-    expect(again.exitCode).to.equal(0);
+    const seen = await tempDir('tb-seen-');
+    await chmod(seen, 0o777); // the experiment may run as another user
+    // Each side writes down its whole build tree (its own out/ aside) where the test can read it.
+    const source = await fixture('find . -path ./out -prune -o -print | LC_ALL=C sort | tee out/files.txt > "$(mktemp "$SEEN/XXXXXX")"');
+    const out = join(source, 'twinbuild-out');
+    // The second run starts with the first one's report in the source: it must not reach the builds.
+    for (const round of ['first', 'second']) {
+      const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', '--env', `SEEN=${seen}`, '--out', out], { withOut: false });
+      expect(run.exitCode, `${round} run: ${run.stderr}${run.stdout}`).to.equal(0);
+      expect(await readdir(out), `${round} run`).to.include('results.json');
+      const trees = await Promise.all((await readdir(seen)).map((name) => readFile(join(seen, name), 'utf8')));
+      expect(trees, `${round} run: what each build saw`).to.deep.equal(['.\n./build.sh\n', '.\n./build.sh\n']);
+      await Promise.all((await readdir(seen)).map((name) => rm(join(seen, name))));
+    }
   });
 
   it('removes its temp root after a pass, a difference and a failure', async () => {
