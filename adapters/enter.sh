@@ -8,6 +8,9 @@
 #   bind SRC DST                bind-mount SRC on DST
 #   disorderfs SRC DST N OPT…   mount SRC on DST through disorderfs with N options
 #   hostname NAME | domainname NAME
+#   private-tmp WORKSPACE DIR TARGET   DIR becomes TARGET (/tmp, /var/tmp) for this
+#                               build; WORKSPACE stays reachable at its own path
+#   hide PATH                   cover PATH with an empty tmpfs, if the host has that directory
 # Exit 125 means twinbuild's own set-up failed (not the build).
 set -u
 fail() { echo "twinbuild-enter: $*" >&2; exit 125; }
@@ -31,7 +34,8 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       # Foreground (-f) and our child: it dies with the pid namespace, so a
       # crashed build can never leave a FUSE daemon or mount behind.
       # shellcheck disable=SC2086
-      disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 &
+      # (fd 3, the effectiveness probe's channel, is for the build's first process only.)
+      disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 3>&- &
       i=0
       until mountpoint -q "$dst"; do
         i=$((i + 1))
@@ -40,6 +44,27 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       done ;;
     hostname)
       hostname "$2" || fail "could not set hostname $2"
+      shift 2 ;;
+    private-tmp)
+      ws=$2 dir=$3 target=$4
+      shift 4
+      mkdir -p "$dir" && chmod 1777 "$dir" || fail "cannot make a private $target"
+      case "$ws/" in
+        "$target"/*)
+          # The workspace lives under TARGET: bind it into DIR first, so it is
+          # still at its own path once DIR covers TARGET.
+          rel=${ws#"$target"/}
+          mkdir -p "$dir/$rel" && mount --bind "$ws" "$dir/$rel" || fail "cannot keep $ws visible under a private $target"
+          mount --rbind "$dir" "$target" || fail "cannot mount a private $target" ;;
+        *)
+          [ -d "$target" ] || continue
+          mount --bind "$dir" "$target" || fail "cannot mount a private $target" ;;
+      esac ;;
+    hide)
+      # A file there is harmless: nothing can be created below a file.
+      if [ -d "$2" ]; then
+        mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev tmpfs "$2" || fail "cannot hide $2"
+      fi
       shift 2 ;;
     domainname)
       domainname "$2" || fail "could not set domainname $2"

@@ -15,6 +15,8 @@ export type RunRequest = Readonly<{
   signal?: AbortSignal;
   /** What an abort sends first (SIGKILL follows after a grace period). Default SIGTERM. */
   abortWith?: NodeJS.Signals;
+  /** A file the child gets open for writing as fd 3 (the effectiveness probe's channel). */
+  fd3File?: string;
 }>;
 
 export type RunOutcome = Readonly<{
@@ -58,6 +60,7 @@ async function run(liveGroups: Set<number>, request: RunRequest): Promise<RunOut
   if (!file) throw new Error('empty argv');
   const started = performance.now();
   const fd = openSync(request.logFile, 'a');
+  const fd3 = request.fd3File ? openSync(request.fd3File, 'w', 0o600) : undefined;
   let timedOut = false;
   let interrupted = false;
   let escalation: NodeJS.Timeout | undefined;
@@ -71,7 +74,7 @@ async function run(liveGroups: Set<number>, request: RunRequest): Promise<RunOut
       // Note: raw fds, not pipes, so a background child holding stdout open
       // cannot keep us waiting after the build's main process has exited.
       // (execa accepts fd numbers at run time; its types only list 3–9.)
-      stdio: ['ignore', fd, fd] as unknown as ['ignore', 'inherit', 'inherit'],
+      stdio: (fd3 === undefined ? ['ignore', fd, fd] : ['ignore', fd, fd, fd3]) as unknown as ['ignore', 'inherit', 'inherit'],
       reject: false,
     });
     const pid = child.pid;
@@ -108,6 +111,7 @@ async function run(liveGroups: Set<number>, request: RunRequest): Promise<RunOut
   } finally {
     clearTimeout(escalation);
     closeSync(fd);
+    if (fd3 !== undefined) closeSync(fd3);
   }
 }
 

@@ -2,7 +2,8 @@
 // shares, and the frozen options of each package it runs. Nothing is turned
 // back into flag strings: a sweep's config entry is typed here like a flag.
 import { resolve } from 'node:path';
-import { usageError } from '../core/errors.js';
+import { TwinbuildError, usageError } from '../core/errors.js';
+import { envConflicts } from '../variations/index.js';
 import { DEFAULT_DIFFOSCOPE, freezeOptions, type DiffoscopeOptions, type IsolationChoice, type PackageOptions } from '../engine/options.js';
 import { assertReadableSource } from '../engine/prepare/workspace.js';
 import { DEFAULT_REPORTERS, REPORTER_NAMES, isReporterName, type ReporterName } from '../reports/registry.js';
@@ -85,12 +86,25 @@ export type Recipe = Readonly<{
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
+// Note: a variable a varied variation sets itself would switch it off in silence
+// (FAKETIME_ONLY_CMDS=none, LC_ALL=C…), so it is refused rather than let win or lose.
+function refuseEnvConflicts(env: Readonly<Record<string, string>>, vary: VarySpec, what: string): void {
+  const conflicts = envConflicts(Object.keys(env), vary.enabled);
+  if (conflicts.length === 0) return;
+  const listed = conflicts.map((c) => `${c.name} (set by the ${c.variation} variation)`).join(', ');
+  const off = [...new Set(conflicts.map((c) => c.variation))].map((v) => `-${v}`).join(',');
+  throw new TwinbuildError('usage', `${what}: --env ${listed} would switch off what is varied; drop it, or vary less with --vary=${off}`);
+}
+
 /** One package's frozen options; a mistake in any of them is exit 2 before anything is built. */
 export async function packageOptions(sourceArg: string, recipe: Recipe, settings: RunSettings, env: CliEnvironment, jobs: number): Promise<PackageOptions> {
   const requested = (recipe.preset ?? 'auto') as PresetName;
   if (!PRESETS.includes(requested)) throw usageError(`--preset expects ${PRESETS.join(', ')}, got "${recipe.preset}"`);
   const source = resolve(env.cwd, sourceArg);
   await assertReadableSource(source, source.endsWith('.dsc'));
+  const vary = recipe.varyNothing ? NOTHING_VARIED : (settings.vary ?? recipe.vary ?? parseVarySpecs([]));
+  const given = { ...recipe.env, ...settings.env };
+  refuseEnvConflicts(given, vary, recipe.name ?? sourceArg);
   const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null });
   return freezeOptions({
     source,
@@ -100,12 +114,12 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
     artifacts: resolved.artifacts.map(validateArtifactGlob),
     subdir: resolved.subdir,
     dsc: resolved.dsc,
-    vary: recipe.varyNothing ? NOTHING_VARIED : (settings.vary ?? recipe.vary ?? parseVarySpecs([])),
+    vary,
     seed: settings.seed,
     jobs,
     timeoutMs: recipe.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     outDir: settings.outDir,
-    env: { ...resolved.env, ...recipe.env, ...settings.env },
+    env: { ...resolved.env, ...given },
     isolation: settings.isolation,
     diffoscope: settings.diffoscope,
     bisect: settings.bisect && !recipe.varyNothing,

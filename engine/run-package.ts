@@ -4,6 +4,7 @@
 // experiment build; `verify` compares one rebuild with the published files.
 // Build failures come back as an `error` verdict (so results.json still records
 // them); only usage problems and interruption are thrown.
+import { join } from 'node:path';
 import { REGISTRY } from '../variations/index.js';
 import type { ProgressSink } from '../core/events.js';
 import { TwinbuildError, type ErrorCode } from '../core/errors.js';
@@ -20,6 +21,7 @@ import { explainDifferences } from './explain/diffoscope.js';
 import type { PackageOptions } from './options.js';
 import type { Reference } from './reference.js';
 import { checkVariations, type Availability } from './prepare/availability.js';
+import { judgeVaried, placeProbeTree, readObservations, removeProbeTree, withProbe } from './prepare/effectiveness.js';
 import { createPlanner, variationResults } from './prepare/planning.js';
 import { placeSource } from './prepare/source.js';
 import { assertReadableSource, createWorkspace, disposeWorkspace } from './prepare/workspace.js';
@@ -82,15 +84,29 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     if (prepared.isolation === 'sequential') {
       deps.progress({ kind: 'note', message: 'mount namespaces unavailable: building one side after the other at the same path' });
     }
-    const planner = createPlanner(options, prepared.availability, prepared.host, workspace);
+    const planned = createPlanner(options, prepared.availability, prepared.host, workspace);
     const context = { options, workspace, isolation: prepared.isolation, runner: deps.runner, signal: deps.signal, progress: deps.progress, runStarted };
-    const sides: SideBuild[] = run.reference.kind === 'published'
-      ? [{ label: 'rebuild', plan: planner.control }]
-      : [{ label: 'control', plan: planner.control }, { label: 'experiment', plan: planner.experiment }];
+    const probing = run.reference.kind === 'experiment' && planned.varied.length > 0;
+    const observations = { control: join(workspace.scratchDir, 'observed-control'), experiment: join(workspace.scratchDir, 'observed-experiment') };
+    const side = (label: 'control' | 'experiment'): SideBuild =>
+      probing ? { label, plan: planned[label], probed: withProbe(planned[label], planned.varied), observations: observations[label] } : { label, plan: planned[label] };
+    const sides: SideBuild[] = run.reference.kind === 'published' ? [{ label: 'rebuild', plan: planned.control }] : [side('control'), side('experiment')];
+    if (probing) await Promise.all((['control', 'experiment'] as const).map((s) => placeProbeTree(workspace.sideDir(s))));
 
     deps.progress({ kind: 'phase', phase: 'build' });
     const built = await timed('build', () => buildSides(sides, context));
     if (deps.signal.aborted) throw interrupted();
+    if (probing) await Promise.all((['control', 'experiment'] as const).map((s) => removeProbeTree(workspace.sideDir(s))));
+    // What the probe saw decides which variations really were varied; the rest count as skipped.
+    const proved = probing
+      ? judgeVaried(planned.varied, await readObservations(observations.control), await readObservations(observations.experiment))
+      : { observed: new Map(), ineffective: [] };
+    const availability = prepared.availability.map((a) => {
+      const found = proved.ineffective.find((i) => i.name === a.name);
+      return found ? { ...a, available: false, reason: found.reason } : a;
+    });
+    for (const i of proved.ineffective) deps.progress({ kind: 'note', message: `${i.name} skipped: ${i.reason}` });
+    const planner = proved.ineffective.length > 0 ? createPlanner(options, availability, prepared.host, workspace) : planned;
     // verify: the published files are the "control" column, the rebuild the "experiment".
     const builds = run.reference.kind === 'published'
       ? { control: null, experiment: built.builds[0] ?? null }
@@ -98,9 +114,9 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     const base = {
       name: options.name,
       source: options.source,
-      variations: variationResults(options, prepared.availability),
+      variations: variationResults(options, availability, proved.observed),
       isolation: prepared.isolation,
-      buildPath: planner.control.buildDir !== planner.experiment.buildDir && run.reference.kind === 'experiment'
+      buildPath: planned.control.buildDir !== planned.experiment.buildDir && run.reference.kind === 'experiment'
         ? 'varied' as const
         : prepared.isolation === 'namespaces' || run.reference.kind === 'published' ? 'shared' as const : 'sequential-fallback' as const,
       builds,
@@ -112,6 +128,11 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       verify: null,
     };
     if (built.failure) return { ...base, verdict: 'error', error: built.failure, artifacts: [] };
+    const ineffectiveRequest = proved.ineffective.filter((i) => options.vary.explicit.includes(i.name));
+    if (ineffectiveRequest.length > 0) {
+      const listed = ineffectiveRequest.map((i) => `${i.name} (${i.reason.replace(/^not effective here: /, '')})`).join('; ');
+      return { ...base, verdict: 'error', error: { code: 'variation-unavailable', message: `requested variation${ineffectiveRequest.length > 1 ? 's' : ''} not effective here: ${listed}` }, artifacts: [] };
+    }
 
     deps.progress({ kind: 'phase', phase: 'compare' });
     const names = run.reference.kind === 'published' ? { same: 'verified', differs: 'mismatch' } as const : { same: 'reproducible', differs: 'unreproducible' } as const;

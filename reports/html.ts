@@ -47,13 +47,19 @@ function artifactRows(pkg: PackageResult): string {
     .join('\n');
 }
 
+// What the effectiveness probe saw on each side, channel by channel.
+const observedNote = (v: PackageResult['variations'][number]) =>
+  v.observed
+    ? `<div class="muted">seen: ${Object.keys(v.observed.control).map((c) => `${e(c)} <code>${e(v.observed!.control[c] ?? '')}</code> → <code>${e(v.observed!.experiment[c] ?? '')}</code>`).join('; ')}</div>`
+    : '';
+
 function variationRows(pkg: PackageResult): string {
   return pkg.variations
     .map((v) => {
       const control = pkg.builds.control?.values[v.name] ?? '';
       const experiment = pkg.builds.experiment?.values[v.name] ?? '';
       const status = v.status === 'skipped' ? `<span class="skipped">skipped</span>` : v.status;
-      return `<tr><td>${e(v.name)}</td><td>${status}${v.requested ? ' (requested)' : ''}</td><td><code>${e(control)}</code></td><td><code>${e(experiment)}</code></td><td>${e(v.reason ?? v.note ?? '')}</td></tr>`;
+      return `<tr><td>${e(v.name)}</td><td>${status}${v.requested ? ' (requested)' : ''}</td><td><code>${e(control)}</code></td><td><code>${e(experiment)}</code></td><td>${e(v.reason ?? v.note ?? '')}${observedNote(v)}${v.limits ? `<div class="muted">limit: ${e(v.limits)}</div>` : ''}</td></tr>`;
     })
     .join('\n');
 }

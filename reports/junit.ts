@@ -33,6 +33,8 @@ type JunitOptions = Readonly<{
 
 function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions): void {
   const suite = suites.testSuite().name(pkg.name).time(Object.values(pkg.timings).reduce((a, b) => a + b, 0) / 1000);
+  // What a varied variation does not reach, so a pass is read for what it is.
+  for (const v of pkg.variations.filter((x) => x.status === 'varied' && x.limits)) suite.property(`limit: ${v.name}`, xmlSafe(v.limits!, MESSAGE_CHARS));
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
 
   if (pkg.verdict === 'error') {

@@ -58,6 +58,10 @@ export type VariationResult = Readonly<{
   requested: boolean;
   reason: string | null;
   note: string | null;
+  /** What the build can still see that this variation does not change (documented limits). */
+  limits: string | null;
+  /** Varied ones: what each of its channels showed on each side in this check's effectiveness probe; else null. */
+  observed: PerSide<Readonly<Record<string, string>>> | null;
 }>;
 
 export type ErrorInfo = Readonly<{ code: ErrorCode; message: string }>;

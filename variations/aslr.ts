@@ -7,6 +7,8 @@ export const aslr: Variation = {
   control: 'off (setarch -R)',
   experiment: 'on',
   needs: [{ kind: 'tool', name: 'setarch', pkg: 'util-linux' }],
+  // ADDR_NO_RANDOMIZE (0x0040000) is the personality bit setarch -R sets.
+  observe: [{ channel: 'ADDR_NO_RANDOMIZE', command: 'echo $(( 0x$(cat /proc/self/personality) & 0x0040000 ))' }],
   // Note: merged into the same setarch call as kernel; nested setarch calls reset each other.
   after: ['kernel'],
   apply(plan, _ctx, vary) {

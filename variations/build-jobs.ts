@@ -13,6 +13,8 @@ export const buildJobs: Variation = {
   control: 'MAKEFLAGS=-j1, DEB_BUILD_OPTIONS parallel=1',
   experiment: 'MAKEFLAGS=-jN, DEB_BUILD_OPTIONS parallel=N, N = 2..max(4, CPUs) by seed',
   needs: [],
+  observe: [{ channel: 'MAKEFLAGS', command: 'printenv MAKEFLAGS || echo "(unset)"' }],
+  ownsEnv: ['MAKEFLAGS'],
   after: ['environment'],
   apply(plan, ctx, vary) {
     const jobs = vary ? ctx.rng.int(2, Math.max(4, ctx.host.cpuList.length)) : 1;

@@ -9,6 +9,7 @@ export const buildPath: Variation = {
   control: 'one path shared by both builds (…/build/NAME)',
   experiment: 'a different, longer path (…/build-path-varied/second-build/NAME)',
   needs: [],
+  observe: [{ channel: 'working directory', command: 'pwd' }],
   apply(plan, ctx, vary) {
     const dir = vary ? ctx.altBuildDir : ctx.buildDir;
     return record(withBuildDir(plan, dir), 'build_path', dir);

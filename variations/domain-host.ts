@@ -1,4 +1,4 @@
-import { inNamespace, record } from './plan.js';
+import { addSetup, inNamespace, record } from './plan.js';
 import type { Variation } from './types.js';
 
 const HOSTNAME = 'i-capture-the-hostname';
@@ -11,9 +11,18 @@ export const domainHost: Variation = {
   control: "the host's names",
   experiment: `hostname ${HOSTNAME}, domainname ${DOMAINNAME}`,
   needs: [{ kind: 'tool', name: 'hostname', pkg: 'hostname' }, { kind: 'tool', name: 'domainname', pkg: 'hostname' }, { kind: 'mount-namespace' }],
-  apply(plan, _ctx, vary) {
+  observe: [
+    { channel: 'uname -n', command: 'uname -n' },
+    { channel: 'domainname', command: 'domainname' },
+    { channel: '/etc/hostname', command: 'cat /etc/hostname 2>/dev/null || echo "(none)"' },
+  ],
+  limits: 'DNS and /etc/hosts still answer for the real host',
+  apply(plan, ctx, vary) {
     if (!vary) return record(plan, 'domain_host', "host's");
-    const renamed = inNamespace(inNamespace(plan, { kind: 'hostname', name: HOSTNAME }), { kind: 'domainname', name: DOMAINNAME });
+    // /etc/hostname too, so a build reading the file sees the same name as uname.
+    const file = `${ctx.scratchDir}/hostname-${plan.side}`;
+    const written = addSetup(plan, { description: 'write the experiment\'s /etc/hostname', argv: ['/bin/sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'twinbuild-hostname', HOSTNAME, file] });
+    const renamed = inNamespace(inNamespace(inNamespace(written, { kind: 'hostname', name: HOSTNAME }), { kind: 'domainname', name: DOMAINNAME }), { kind: 'bind', source: file, target: '/etc/hostname' });
     return record(renamed, 'domain_host', `${HOSTNAME} / ${DOMAINNAME}`);
   },
 };

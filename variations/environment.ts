@@ -12,6 +12,8 @@ export const environment: Variation = {
   experiment: `+ ${CAPTURE}=i_capture_the_environment (and environment.variables)`,
   needs: [],
   options: ['variables'],
+  observe: [{ channel: 'capture variable', command: `printenv ${CAPTURE} || echo '(unset)'` }],
+  ownsEnv: [CAPTURE],
   apply(plan, ctx, vary) {
     if (!vary) return plan;
     const extra: Record<string, string> = { [CAPTURE]: 'i_capture_the_environment' };

@@ -1,7 +1,8 @@
-import { record, withEnv } from './plan.js';
+import { hiding, record, withEnv } from './plan.js';
 import type { Variation } from './types.js';
 
 const EXPERIMENT_HOME = '/nonexistent/second-build';
+const HIDDEN = '/nonexistent';
 
 // Note: the control's HOME is the build directory, which is the same path on
 // both sides (builds are bind-mounted at one path), so pinning costs nothing.
@@ -11,8 +12,10 @@ export const home: Variation = {
   control: 'HOME = the build directory',
   experiment: `HOME = ${EXPERIMENT_HOME}`,
   needs: [],
+  observe: [{ channel: 'HOME', command: 'if [ -e "$HOME" ]; then echo "$HOME exists"; else echo "$HOME absent"; fi', experimentMatches: ' absent$' }],
+  ownsEnv: ['HOME'],
   apply(plan, ctx, vary) {
     const value = vary ? EXPERIMENT_HOME : ctx.buildDir;
-    return record(withEnv(plan, { HOME: value }), 'home', value);
+    return record(withEnv(hiding(plan, HIDDEN), { HOME: value }), 'home', value);
   },
 };

@@ -17,6 +17,11 @@ export const kernel: Variation = {
   control: 'setarch $(uname -m)',
   experiment: 'setarch <a compatible 32-bit arch, by seed> --uname-2.6',
   needs: [{ kind: 'tool', name: 'setarch', pkg: 'util-linux' }],
+  observe: [
+    { channel: 'uname -m', command: 'uname -m' },
+    { channel: 'uname -r', command: 'uname -r' },
+  ],
+  limits: '/proc/sys/kernel/osrelease and /proc/version still show the real kernel',
   apply(plan, ctx, vary) {
     if (!vary) return record(withPersonality(plan, ctx.host.machine), 'kernel', ctx.host.machine);
     const others = COMPATIBLE[ctx.host.machine] ?? [];

@@ -12,6 +12,8 @@ export const numCpus: Variation = {
   control: '1 CPU (taskset)',
   experiment: '2..all of the allowed CPUs, by seed',
   needs: [{ kind: 'tool', name: 'taskset', pkg: 'util-linux' }, { kind: 'cpus', min: 2 }],
+  observe: [{ channel: 'nproc (affinity)', command: 'nproc' }],
+  limits: 'getconf _NPROCESSORS_ONLN, os.cpu_count() and /sys/devices/system/cpu/online still count every online CPU',
   apply(plan, ctx, vary) {
     const allowed = ctx.host.cpuList;
     const single = plan.side === 'control' ? allowed.slice(0, 1) : allowed.slice(-1);

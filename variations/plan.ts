@@ -34,6 +34,13 @@ export type BuildPlan = Readonly<{
   /** Argv prefixes, outermost first; each must exec the rest of the command line. */
   wrappers: readonly (readonly string[])[];
   setup: readonly PlanStep[];
+  /**
+   * Host paths the build must not see (a HOME or PATH entry meant not to exist): in
+   * namespaces each is covered by an empty tmpfs when the host has it, so an earlier
+   * build that created it cannot make a variation a no-op. Without namespaces nothing
+   * can hide them; the effectiveness probe then reports the variation as not effective.
+   */
+  hidden: readonly string[];
   /** What each variation set on this side, for the report (e.g. `{ umask: '0002' }`). */
   values: Readonly<Record<string, string>>;
 }>;
@@ -49,6 +56,7 @@ export function newPlan(side: Side, argv: readonly string[], env: Record<string,
     env: { ...env },
     wrappers: [],
     setup: [],
+    hidden: [],
     values: {},
   });
 }
@@ -62,6 +70,7 @@ function freezePlan(plan: BuildPlan): BuildPlan {
     env: Object.freeze({ ...plan.env }),
     wrappers: Object.freeze(plan.wrappers.map((w) => Object.freeze([...w]))),
     setup: Object.freeze([...plan.setup]),
+    hidden: Object.freeze([...plan.hidden]),
     values: Object.freeze({ ...plan.values }),
   });
 }
@@ -78,6 +87,9 @@ export const wrap = (plan: BuildPlan, prefix: readonly string[]): BuildPlan =>
 
 export const addSetup = (plan: BuildPlan, step: PlanStep): BuildPlan => freezePlan({ ...plan, setup: [...plan.setup, step] });
 
+
+export const hiding = (plan: BuildPlan, path: string): BuildPlan =>
+  plan.hidden.includes(path) ? plan : freezePlan({ ...plan, hidden: [...plan.hidden, path] });
 
 export const withBuildDir = (plan: BuildPlan, buildDir: string): BuildPlan => freezePlan({ ...plan, buildDir });
 

@@ -10,6 +10,7 @@ export const shell: Variation = {
   control: '/bin/sh is dash',
   experiment: '/bin/sh is bash',
   needs: [{ kind: 'tool', name: 'dash', pkg: 'dash' }, { kind: 'tool', name: 'bash', pkg: 'bash' }, { kind: 'mount-namespace' }],
+  observe: [{ channel: '/bin/sh', command: "/bin/sh -c 'echo ${BASH_VERSION:-not bash}'" }],
   apply(plan, ctx, vary) {
     const wanted = vary ? ctx.host.bashPath : ctx.host.dashPath;
     const pinned = wanted === ctx.host.shPath ? plan : inNamespace(plan, { kind: 'bind', source: wanted, target: ctx.host.shPath });

@@ -8,6 +8,8 @@ export const timezone: Variation = {
   control: 'TZ=GMT+12',
   experiment: 'TZ=GMT-14',
   needs: [],
+  observe: [{ channel: 'UTC offset', command: 'date +%z' }],
+  ownsEnv: ['TZ'],
   apply(plan, _ctx, vary) {
     const value = vary ? 'GMT-14' : 'GMT+12';
     return record(withEnv(plan, { TZ: value }), 'timezone', value);

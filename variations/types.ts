@@ -50,6 +50,19 @@ export type VaryContext = Readonly<{
   now: number;
 }>;
 
+/**
+ * One way a build can observe a variation: a shell command run inside each
+ * side's real environment (namespaces, mounts, preloads, user, variables) before
+ * the build, printing what it sees. The variation is effective only when every
+ * channel differs between control and experiment.
+ */
+export type Observation = Readonly<{
+  channel: string;
+  command: string;
+  /** A regular expression the experiment's value must also match (e.g. HOME must not exist there). */
+  experimentMatches?: string;
+}>;
+
 export type Variation = Readonly<{
   name: string;
   /** One line for `twinbuild variations`. */
@@ -61,6 +74,12 @@ export type Variation = Readonly<{
   after?: readonly string[];
   /** Option names accepted in `--vary name.option=…`. */
   options?: readonly string[];
+  /** How a build sees it; checked in every check (engine/prepare/effectiveness.ts). */
+  observe: readonly Observation[];
+  /** Variables this variation sets: --env may not set them while it is varied (exact names; a trailing * is a prefix). */
+  ownsEnv?: readonly string[];
+  /** What the technique does not reach, said in `twinbuild variations`, the README and every report. */
+  limits?: string;
   /** Pure: vary=false pins the control value, vary=true applies the experiment value. */
   apply(plan: BuildPlan, ctx: VaryContext, vary: boolean): BuildPlan;
 }>;

@@ -10,6 +10,7 @@ export const umask: Variation = {
   control: 'umask 0022',
   experiment: 'umask 0002',
   needs: [],
+  observe: [{ channel: 'umask', command: 'umask' }],
   apply(plan, _ctx, vary) {
     const value = vary ? '0002' : '0022';
     return record(wrap(plan, [...UMASK_WRAPPER, value]), 'umask', value);

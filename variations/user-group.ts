@@ -19,6 +19,7 @@ export const userGroup: Variation = {
   control: 'the user running twinbuild',
   experiment: `an unprivileged uid/gid 20000..29999 (by seed), named ${USER}`,
   needs: [{ kind: 'root' }, { kind: 'tool', name: 'setpriv', pkg: 'util-linux' }, { kind: 'mount-namespace' }],
+  observe: [{ channel: 'uid:gid', command: 'echo "$(id -u):$(id -g)"' }],
   apply(plan, ctx, vary) {
     if (!vary) return record(plan, 'user_group', `${ctx.host.uid}:${ctx.host.gid}`);
     const id = ctx.rng.int(20_000, 29_999);

@@ -44,6 +44,8 @@ async function runVariations(args: string[], { env, runner, stdout }: Parameters
       available: availability[i]?.available ?? false,
       reason: availability[i]?.reason ?? null,
       note: availability[i]?.note ?? null,
+      limits: v.limits ?? null,
+      observe: v.observe.map((o) => o.channel),
       values: { control: plans.control.values[v.name] ?? null, experiment: plans.experiment.values[v.name] ?? null },
     }));
     if (values.json) {
@@ -58,7 +60,8 @@ async function runVariations(args: string[], { env, runner, stdout }: Parameters
           shown('control:    ', row.control, row.values.control) +
           shown('experiment: ', row.experiment, row.values.experiment) +
           (row.reason ? `${pad}why not:    ${row.reason}\n` : '') +
-          (row.note ? `${pad}note:       ${row.note}\n` : ''),
+          (row.note ? `${pad}note:       ${row.note}\n` : '') +
+          (row.limits ? `${pad}limit:      ${row.limits}\n` : ''),
       );
     }
     stdout.write(`(values for seed ${seed}; paths are examples: a check puts them under its own temp root)\n`);

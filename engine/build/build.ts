@@ -4,7 +4,7 @@
 // (one side at a time).
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import type { ErrorInfo } from '../../reports/model.js';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../../variations/plan.js';
 import { NAMESPACE_PREFIX } from '../../adapters/namespaces.js';
 import type { ProcessRunner, RunOutcome } from '../../adapters/process.js';
@@ -23,6 +23,8 @@ export type BuildRequest = Readonly<{
   logFile: string;
   timeoutMs: number;
   signal: AbortSignal;
+  /** Given to the build command as fd 3 (engine/prepare/effectiveness.ts). */
+  fd3File?: string;
 }>;
 
 const actionArgs = (action: NamespaceAction): string[] =>
@@ -35,6 +37,11 @@ function mountArgs(plan: BuildPlan, sideDir: string): string[] {
     : ['disorderfs', sideDir, plan.buildDir, String(mount.options.length), ...mount.options];
 }
 
+// Each build gets its own /tmp and /var/tmp (directories in the workspace), so one
+// build cannot hand the other a file through them and nothing it leaves there stays.
+const privateTmpArgs = (workspace: Workspace, side: string): string[] =>
+  ['/tmp', '/var/tmp'].flatMap((target) => ['private-tmp', workspace.root, join(workspace.root, 'private', `${side}${target.replace(/\//g, '-')}`), target]);
+
 /** The exact argv that runs for this plan, isolation included. */
 export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | 'isolation'>): string[] {
   const { plan, workspace } = request;
@@ -43,6 +50,8 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
   return [
     ...NAMESPACE_PREFIX,
     '/bin/sh', ENTER_SCRIPT, plan.buildDir,
+    ...privateTmpArgs(workspace, plan.side),
+    ...plan.hidden.flatMap((path) => ['hide', path]),
     ...mountArgs(plan, workspace.sideDir(plan.side)),
     ...plan.namespaceActions.flatMap(actionArgs),
     '--',
@@ -85,6 +94,7 @@ export async function runBuild(request: BuildRequest, runner: ProcessRunner): Pr
       logFile: request.logFile,
       timeoutMs: request.timeoutMs,
       signal: request.signal,
+      ...(request.fd3File ? { fd3File: request.fd3File } : {}),
     });
   } finally {
     if (request.isolation === 'sequential') await rename(plan.buildDir, sideDir);

@@ -11,8 +11,11 @@ import type { PackageOptions } from '../options.js';
 import type { Workspace } from '../prepare/workspace.js';
 import { LOG_TAIL_LINES, buildFailure, fullCommand, runBuild, tail, type Isolation } from './build.js';
 
-/** One build to run: `label` names it in messages (control, experiment, rebuild) and its log file. */
-export type SideBuild = Readonly<{ label: 'control' | 'experiment' | 'rebuild'; plan: BuildPlan }>;
+/**
+ * One build to run: `label` names it in messages (control, experiment, rebuild) and its log file.
+ * `probed` is the plan with the effectiveness probe in front (what runs); `plan` is what is reported.
+ */
+export type SideBuild = Readonly<{ label: 'control' | 'experiment' | 'rebuild'; plan: BuildPlan; probed?: BuildPlan; observations?: string }>;
 
 export type BuildContext = Readonly<{
   options: PackageOptions;
@@ -32,13 +35,13 @@ export const logDirOf = (options: PackageOptions) => join(options.outDir, 'logs'
 export async function buildSides(sides: readonly SideBuild[], ctx: BuildContext): Promise<BuiltSides> {
   const logDir = logDirOf(ctx.options);
   await mkdir(logDir, { recursive: true });
-  const runOne = async ({ label, plan }: SideBuild) => {
+  const runOne = async ({ label, plan, probed, observations }: SideBuild) => {
     const logFile = join(logDir, `${label}.log`);
     await writeFile(logFile, '');
     ctx.progress({ kind: 'build-started', side: label });
     const startMs = Math.round(performance.now() - ctx.runStarted);
     const request = { plan, workspace: ctx.workspace, isolation: ctx.isolation, logFile, timeoutMs: ctx.options.timeoutMs, signal: ctx.signal };
-    const outcome = await runBuild(request, ctx.runner);
+    const outcome = await runBuild({ ...request, plan: probed ?? plan, ...(observations ? { fd3File: observations } : {}) }, ctx.runner);
     ctx.progress({ kind: 'build-finished', side: label, ok: outcome.exitCode === 0, durationMs: outcome.durationMs });
     const failure = await buildFailure(label, outcome, ctx.options.timeoutMs, logFile);
     const build: BuildResult = {

@@ -5,7 +5,7 @@ import { REGISTRY } from '../../variations/index.js';
 import { newPlan, type BuildPlan, type Side } from '../../variations/plan.js';
 import { createRng } from '../../variations/rng.js';
 import type { HostFacts } from '../../variations/types.js';
-import type { VariationResult } from '../../reports/model.js';
+import type { PerSide, VariationResult } from '../../reports/model.js';
 import type { Availability } from './availability.js';
 import type { PackageOptions } from '../options.js';
 import type { Workspace } from './workspace.js';
@@ -58,7 +58,11 @@ export function createPlanner(options: PackageOptions, availability: readonly Av
   return { varied, plan, control: plan('control', new Set(), workspace), experiment: plan('experiment', new Set(varied), workspace) };
 }
 
-export function variationResults(options: PackageOptions, availability: readonly Availability[]): VariationResult[] {
+export function variationResults(
+  options: PackageOptions,
+  availability: readonly Availability[],
+  observed: ReadonlyMap<string, PerSide<Readonly<Record<string, string>>>> = new Map(),
+): VariationResult[] {
   return REGISTRY.map((variation) => {
     const a = availability.find((x) => x.name === variation.name);
     const enabled = options.vary.enabled.includes(variation.name);
@@ -69,6 +73,8 @@ export function variationResults(options: PackageOptions, availability: readonly
       requested: options.vary.explicit.includes(variation.name),
       reason: status === 'skipped' ? (a?.reason ?? 'unavailable') : status === 'pinned' ? 'not in --vary' : null,
       note: a?.note ?? null,
+      limits: variation.limits ?? null,
+      observed: observed.get(variation.name) ?? null,
     };
   });
 }

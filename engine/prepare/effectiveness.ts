@@ -1,0 +1,103 @@
+// Proves, in every check, that each varied variation reaches the build: a small
+// probe runs first inside each build's own process (the same namespaces, mounts,
+// preloads, user and variables) and records what a build sees through each
+// variation's channels. A variation whose
+// channels do not all differ between the sides is not effective here: it is
+// skipped with what was observed (or the check stops, when it was asked for by name).
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REGISTRY } from '../../variations/index.js';
+import type { BuildPlan } from '../../variations/plan.js';
+import type { Variation } from '../../variations/types.js';
+
+export type Observed = Readonly<Record<string, string>>;
+
+/** What each channel of one variation showed on each side. */
+export type VariationObservation = Readonly<{ control: Observed; experiment: Observed }>;
+
+export type Verdicts = Readonly<{
+  observed: ReadonlyMap<string, VariationObservation>;
+  /** Varied variations that did not reach the build, with why. */
+  ineffective: readonly Readonly<{ name: string; reason: string }>[];
+}>;
+
+const PROBE_DIR = '.twinbuild-probe';
+const MANY = 24;
+
+// Note: channel names and values travel as one tab-separated line each; a value's own newlines become spaces.
+const key = (variation: string, channel: string) => `${variation}\u001f${channel}`;
+
+export function probeScript(variations: readonly Variation[]): string {
+  const lines = variations.flatMap((v) =>
+    v.observe.map((o) => `printf '%s\\t%s\\n' '${key(v.name, o.channel).replace(/'/g, `'\\''`)}' "$( { ${o.command} ; } 2>&1 | tr '\\n\\t' '  ' )"`),
+  );
+  return lines.join('\n') + '\n';
+}
+
+export function parseProbeOutput(text: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab > 0 && line.includes('\u001f')) values.set(line.slice(0, tab), line.slice(tab + 1).trim());
+  }
+  return values;
+}
+
+/** Compares both sides' observations, channel by channel. */
+export function judge(variations: readonly Variation[], control: ReadonlyMap<string, string>, experiment: ReadonlyMap<string, string>): Verdicts {
+  const observed = new Map<string, VariationObservation>();
+  const ineffective: { name: string; reason: string }[] = [];
+  for (const v of variations) {
+    const seen = { control: {} as Record<string, string>, experiment: {} as Record<string, string> };
+    const problems: string[] = [];
+    for (const o of v.observe) {
+      const c = control.get(key(v.name, o.channel));
+      const e = experiment.get(key(v.name, o.channel));
+      seen.control[o.channel] = c ?? '(not observed)';
+      seen.experiment[o.channel] = e ?? '(not observed)';
+      if (c === undefined || e === undefined) problems.push(`${o.channel} could not be observed`);
+      else if (c === e) problems.push(`${o.channel} was "${c}" on both sides`);
+      else if (o.experimentMatches && !new RegExp(o.experimentMatches).test(e)) problems.push(`${o.channel} was "${e}" in the experiment`);
+    }
+    observed.set(v.name, seen);
+    if (problems.length > 0) ineffective.push({ name: v.name, reason: `not effective here: ${problems.join('; ')}` });
+  }
+  return { observed, ineffective };
+}
+
+// Directories listed by fileordering's channels: two entries, and many.
+export async function placeProbeTree(sideDir: string): Promise<void> {
+  const dir = join(sideDir, PROBE_DIR);
+  await mkdir(join(dir, 'two'), { recursive: true });
+  await mkdir(join(dir, 'many'), { recursive: true });
+  await Promise.all([
+    writeFile(join(dir, 'two', 'a'), ''), writeFile(join(dir, 'two', 'b'), ''),
+    ...Array.from({ length: MANY }, (_, i) => writeFile(join(dir, 'many', `f${String(i).padStart(2, '0')}`), '')),
+  ]);
+}
+
+/**
+ * The plan with the probe in front of the build, in the build's own process:
+ * it writes what it sees to fd 3 (a file twinbuild opened), closes fd 3, removes
+ * its directories and execs the build exactly as planned (`/bin/sh -c BUILD`).
+ * So the probe sees precisely the build's environment and costs no extra namespace.
+ */
+export function withProbe(plan: BuildPlan, varied: readonly string[]): BuildPlan {
+  const variations = REGISTRY.filter((v) => varied.includes(v.name));
+  const [shell, flag, build] = plan.argv;
+  if (variations.length === 0 || shell !== '/bin/sh' || flag !== '-c' || build === undefined || plan.argv.length !== 3) return plan;
+  const script = `{\n${probeScript(variations)}} >&3 2>/dev/null\nexec 3>&-\nrm -rf ${PROBE_DIR}\nexec /bin/sh -c "$1"`;
+  return { ...plan, argv: ['/bin/sh', '-c', script, 'twinbuild-probe', build] };
+}
+
+export async function readObservations(file: string): Promise<Map<string, string>> {
+  return parseProbeOutput(await readFile(file, 'utf8').catch(() => ''));
+}
+
+/** Judges the sides' observations for the variations varied in the experiment. */
+export function judgeVaried(varied: readonly string[], control: ReadonlyMap<string, string>, experiment: ReadonlyMap<string, string>): Verdicts {
+  return judge(REGISTRY.filter((v) => varied.includes(v.name)), control, experiment);
+}
+
+/** Removes the probe's directories where the build never started (it removes them itself otherwise). */
+export const removeProbeTree = (sideDir: string) => rm(join(sideDir, PROBE_DIR), { recursive: true, force: true });
