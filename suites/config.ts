@@ -14,7 +14,7 @@ export type Globs = string | string[];
 export type Recipe = { preset?: string; build?: string; artifacts?: Globs; vary?: string | string[]; timeout?: string; env?: Record<string, string> };
 export type PackageEntry = Recipe & { name?: string; path?: string; glob?: string };
 export type IgnoreEntry = { artifacts: Globs; package?: string; variation?: string; reason: string };
-export type Config = { defaults?: Recipe; packages?: PackageEntry[]; ignore?: IgnoreEntry[] };
+export type Config = { defaults?: Recipe; packages?: PackageEntry[]; ignore?: IgnoreEntry[]; reporters?: ('json' | 'junit' | 'html' | 'badge' | 'console')[] };
 
 const configError = (file: string, message: string) => new TwinbuildError('config', `${file}: ${message}`);
 

@@ -76,11 +76,13 @@ export const sweepCommand: Command = {
     if (positionals.length > 1) throw usageError(`sweep takes one ROOT directory, got ${positionals.length}`);
     const root = resolve(ctx.env.cwd, positionals[0] ?? '.');
     if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new TwinbuildError('unreadable-source', `sweep root ${root} is not a readable directory`);
-    const settings = parseRunSettings(values, ctx.env);
-    const jobs = settings.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
+    const flagged = parseRunSettings(values, ctx.env);
+    const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
     const shard = parseShard(values.shard, ctx.env.vars);
     const configFile = values.config ? resolve(ctx.env.cwd, values.config) : join(root, CONFIG_FILE);
     const config: Config | null = values.config || (await stat(configFile).catch(() => null)) ? await loadConfig(configFile) : null;
+    // The config's reporters apply unless --reporter chose.
+    const settings = values.reporter === undefined && config?.reporters ? { ...flagged, reporters: config.reporters } : flagged;
     const ignores = compileIgnores(config?.ignore ?? [], configFile);
     const baselineFile = values.baseline ? resolve(ctx.env.cwd, values.baseline) : null;
     const baseline = baselineFile ? await readResults(baselineFile) : null;
