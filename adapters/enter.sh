@@ -8,8 +8,8 @@
 #   bind SRC DST                bind-mount SRC on DST
 #   disorderfs SRC DST N OPT…   mount SRC on DST through disorderfs with N options
 #   hostname NAME | domainname NAME
-#   private-tmp WORKSPACE DIR TARGET   DIR becomes TARGET (/tmp, /var/tmp) for this
-#                               build; WORKSPACE stays reachable at its own path
+#   private-tmp DIR TARGET N KEEP…   DIR becomes TARGET (/tmp, /var/tmp) for this
+#                               build; the N KEEP paths stay reachable at their own paths
 #   hide PATH                   cover PATH with an empty tmpfs, if the host has that directory
 # Exit 125 means twinbuild's own set-up failed (not the build).
 set -u
@@ -46,20 +46,22 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       hostname "$2" || fail "could not set hostname $2"
       shift 2 ;;
     private-tmp)
-      ws=$2 dir=$3 target=$4
+      dir=$2 target=$3 count=$4
       shift 4
       mkdir -p "$dir" && chmod 1777 "$dir" || fail "cannot make a private $target"
-      case "$ws/" in
-        "$target"/*)
-          # The workspace lives under TARGET: bind it into DIR first, so it is
-          # still at its own path once DIR covers TARGET.
-          rel=${ws#"$target"/}
-          mkdir -p "$dir/$rel" && mount --bind "$ws" "$dir/$rel" || fail "cannot keep $ws visible under a private $target"
-          mount --rbind "$dir" "$target" || fail "cannot mount a private $target" ;;
-        *)
-          [ -d "$target" ] || continue
-          mount --bind "$dir" "$target" || fail "cannot mount a private $target" ;;
-      esac ;;
+      # Paths under TARGET that must stay where they are (the workspace, PATH
+      # directories) are bound into DIR first, at the same place.
+      i=0
+      while [ "$i" -lt "$count" ]; do
+        keep=$1
+        shift
+        i=$((i + 1))
+        [ -e "$keep" ] || continue
+        rel=${keep#"$target"/}
+        mkdir -p "$dir/$rel" && mount --bind "$keep" "$dir/$rel" || fail "cannot keep $keep visible under a private $target"
+      done
+      [ -d "$target" ] || continue
+      mount --rbind "$dir" "$target" || fail "cannot mount a private $target" ;;
     hide)
       # A file there is harmless: nothing can be created below a file.
       if [ -d "$2" ]; then

@@ -39,8 +39,14 @@ function mountArgs(plan: BuildPlan, sideDir: string): string[] {
 
 // Each build gets its own /tmp and /var/tmp (directories in the workspace), so one
 // build cannot hand the other a file through them and nothing it leaves there stays.
-const privateTmpArgs = (workspace: Workspace, side: string): string[] =>
-  ['/tmp', '/var/tmp'].flatMap((target) => ['private-tmp', workspace.root, join(workspace.root, 'private', `${side}${target.replace(/\//g, '-')}`), target]);
+// What must stay visible under them keeps its path: the workspace, and the PATH's directories.
+function privateTmpArgs(plan: BuildPlan, workspace: Workspace): string[] {
+  const kept = [workspace.root, ...(plan.env['PATH'] ?? '').split(':').filter((d) => d.startsWith('/'))];
+  return ['/tmp', '/var/tmp'].flatMap((target) => {
+    const under = kept.filter((k) => k.startsWith(`${target}/`));
+    return ['private-tmp', join(workspace.root, 'private', `${plan.side}${target.replace(/\//g, '-')}`), target, String(under.length), ...under];
+  });
+}
 
 /** The exact argv that runs for this plan, isolation included. */
 export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | 'isolation'>): string[] {
@@ -50,7 +56,7 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
   return [
     ...NAMESPACE_PREFIX,
     '/bin/sh', ENTER_SCRIPT, plan.buildDir,
-    ...privateTmpArgs(workspace, plan.side),
+    ...privateTmpArgs(plan, workspace),
     ...plan.hidden.flatMap((path) => ['hide', path]),
     ...mountArgs(plan, workspace.sideDir(plan.side)),
     ...plan.namespaceActions.flatMap(actionArgs),
