@@ -114,9 +114,13 @@ describe('reliability: interruption in every phase', function () {
     const run = await start(source, ['--vary=-all', '--jobs', '1']);
     await waitFor('the comparison', async () => (await readFile(run.log, 'utf8')).includes('comparing artifacts'));
     await pause(300);
+    const signalled = performance.now();
     await run.signal('TERM');
+    await run.done;
+    const stopMs = performance.now() - signalled;
     await expectCleanInterruption(run, 143, []);
     expect(await readFile(run.log, 'utf8')).not.to.contain('reproducible');
+    expect(stopMs, 'time from SIGTERM to exit (hashing stops between files)').to.be.below(3000);
   });
 
   it('SIGTERM while disorderfs is mounted: 143, unmounted, daemon gone', async () => {
