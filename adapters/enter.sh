@@ -78,4 +78,9 @@ done
 cd "$build_dir" || fail "cannot enter $build_dir"
 # cd set OLDPWD to this side's private workspace path, which differs between sides.
 unset OLDPWD
-exec "$@"
+# Not exec: this shell stays the namespace's pid 1, as root, keeping the
+# parent-death signal unshare --kill-child gave it (a build that changes its
+# uid, as user_group's setpriv does, loses it). When twinbuild dies, even by
+# SIGKILL, unshare dies, this shell is killed and the whole namespace with it.
+"$@"
+exit $?

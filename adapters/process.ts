@@ -2,7 +2,10 @@
 // `ProcessRunner` so a test can inject a failing spawn while others stay real.
 // A runner remembers the process groups it started; the CLI kills what is left
 // of them when twinbuild exits (nothing is registered on import).
-import { openSync, closeSync } from 'node:fs';
+// Every process is started through `setpriv --pdeathsig KILL`, so it is killed
+// when twinbuild dies, even by SIGKILL (no exit handler runs then).
+import { accessSync, constants, openSync, closeSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 
 export type RunRequest = Readonly<{
@@ -45,6 +48,41 @@ export interface ProcessRunner {
 
 const KILL_GRACE_MS = 2000;
 
+// Fixed paths, never PATH: no input may choose the tool that guards every child.
+const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
+let setprivPath: string | null | undefined;
+
+const isExecutable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function setpriv(): string | null {
+  setprivPath ??= SETPRIV_PATHS.find(isExecutable) ?? null;
+  return setprivPath;
+}
+
+/** Whether `file` names an executable, as execvp would find it on `path`. */
+const resolvable = (file: string, path: string | undefined): boolean =>
+  file.includes('/') ? isExecutable(file) : (path ?? '').split(delimiter).some((dir) => isExecutable(join(dir || '.', file)));
+
+// Note: PR_SET_PDEATHSIG, set by setpriv and kept across its exec, kills the
+// child when the thread that started it (Node's main thread) exits. The
+// namespaced builds (`unshare --kill-child`) pass it on to their whole pid
+// namespace, FUSE daemons included. Without setpriv, argv is left as it is.
+export function withParentDeathSignal(argv: readonly string[]): readonly string[] {
+  const guard = setpriv();
+  return guard ? [guard, '--pdeathsig', 'KILL', '--', ...argv] : argv;
+}
+
+// setpriv reports a command it cannot start on stderr with 126/127; callers
+// expect what a failed spawn gives (no exit code).
+const SETPRIV_EXEC_FAILED = /^setpriv: failed to execute /;
+
 // Note: a build may leave background children behind; they share the group,
 // so signalling -pid reaches them even after the leader has exited.
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -56,8 +94,10 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 async function run(liveGroups: Set<number>, request: RunRequest): Promise<RunOutcome> {
-  const [file, ...args] = request.argv;
-  if (!file) throw new Error('empty argv');
+  if (!request.argv[0]) throw new Error('empty argv');
+  // An unknown command is started as it is, so the spawn error names it.
+  const argv = resolvable(request.argv[0], request.env['PATH']) ? withParentDeathSignal(request.argv) : request.argv;
+  const [file, ...args] = argv as [string, ...string[]];
   const started = performance.now();
   const fd = openSync(request.logFile, 'a');
   const fd3 = request.fd3File ? openSync(request.fd3File, 'w', 0o600) : undefined;
@@ -119,8 +159,8 @@ async function capture(
   argv: readonly string[],
   options: CaptureOptions = {},
 ): Promise<CaptureOutcome> {
-  const [file, ...args] = argv;
-  if (!file) throw new Error('empty argv');
+  if (!argv[0]) throw new Error('empty argv');
+  const [file, ...args] = withParentDeathSignal(argv) as [string, ...string[]];
   const result = await execa(file, args, {
     reject: false,
     timeout: options.timeoutMs ?? 10_000,
@@ -128,16 +168,17 @@ async function capture(
     ...(options.env ? { env: options.env, extendEnv: false } : {}),
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
   });
+  const stderr = String(result.stderr ?? '');
   return {
-    exitCode: result.exitCode ?? null,
+    exitCode: (result.exitCode === 126 || result.exitCode === 127) && SETPRIV_EXEC_FAILED.test(stderr) ? null : (result.exitCode ?? null),
     stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
+    stderr,
   };
 }
 
 async function passthrough(argv: readonly string[], env?: Record<string, string>): Promise<number | null> {
-  const [file, ...args] = argv;
-  if (!file) throw new Error('empty argv');
+  if (!argv[0]) throw new Error('empty argv');
+  const [file, ...args] = withParentDeathSignal(argv) as [string, ...string[]];
   const result = await execa(file, args, { reject: false, stdin: 'ignore', stdout: 'inherit', stderr: 'inherit', ...(env ? { env } : {}) });
   return result.exitCode ?? null;
 }

@@ -5,6 +5,7 @@ import { VERSION } from '../core/paths.js';
 import { createProcessRunner } from '../adapters/process.js';
 import type { Command } from './command.js';
 import { checkCommand } from './commands/check.js';
+import { cleanCommand } from './commands/clean.js';
 import { doctorCommand } from './commands/doctor.js';
 import { hookCommand } from './commands/hook.js';
 import { keygenCommand } from './commands/keygen.js';
@@ -28,6 +29,7 @@ Commands:
   keygen             an ed25519 key pair for signing in-toto links
   variations         list the variations, what each changes, and whether this machine can apply it
   doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
+  clean              remove the temp roots a killed twinbuild left behind
   report badge R --out F   an SVG badge from a results.json
   report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
   hook install|uninstall   a git pre-push hook that checks what a push changes
@@ -46,6 +48,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   variations: variationsCommand,
   doctor: doctorCommand,
   report: reportCommand,
+  clean: cleanCommand,
 };
 
 

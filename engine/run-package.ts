@@ -24,6 +24,7 @@ import { checkVariations, type Availability } from './prepare/availability.js';
 import { judgeVaried, placeProbeTree, readObservations, removeProbeTree, withProbe } from './prepare/effectiveness.js';
 import { createPlanner, variationResults } from './prepare/planning.js';
 import { placeSource } from './prepare/source.js';
+import { reapStaleRootsOnce } from './prepare/stale-roots.js';
 import { assertReadableSource, createWorkspace, disposeWorkspace } from './prepare/workspace.js';
 
 
@@ -66,13 +67,14 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
 
   await assertReadableSource(options.source, options.dsc);
   deps.progress({ kind: 'phase', phase: 'prepare' }); // availability checks + copying the source
-  const workspace = await createWorkspace(options.name, options.tempDir);
+  await reapLeftovers(options.tempDir, deps);
+  const workspace = await createWorkspace(options.name, options.tempDir, { kept: options.keep });
   try {
     // The namespace probe, the availability checks and the copies all overlap.
     const prepared = await timed('prepare', async () => {
       const isolation = chooseIsolation(options, deps.runner);
       const sides = run.reference.kind === 'published' ? (['control'] as const) : (['control', 'experiment'] as const);
-      const copies = Promise.all(sides.map((side) => placeSource(options, workspace.sideDir(side), deps.runner, [options.outDir, workspace.root])));
+      const copies = Promise.all(sides.map((side) => placeSource(options, workspace.sideDir(side), deps.runner, [options.outDir, workspace.root], deps.signal)));
       const [checked, chosen] = await Promise.all([
         checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i) => i === 'namespaces'), options.toolPath),
         isolation,
@@ -138,10 +140,12 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     const names = run.reference.kind === 'published' ? { same: 'verified', differs: 'mismatch' } as const : { same: 'reproducible', differs: 'unreproducible' } as const;
     let compared: Awaited<ReturnType<typeof compareSides>>;
     try {
-      compared = await timed('compare', () => compareSides(run.reference, options, workspace));
+      compared = await timed('compare', () => compareSides(run.reference, options, workspace, deps.signal));
     } catch (cause) {
+      if (deps.signal.aborted) throw interrupted();
       return { ...base, verdict: 'error', error: { code: 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
     }
+    if (deps.signal.aborted) throw interrupted();
     const { artifacts } = compared;
     if (artifacts.length === 0) {
       return { ...base, verdict: 'error', error: { code: 'no-artifacts', message: 'no artifacts matched on either side: nothing was compared' }, artifacts };
@@ -184,6 +188,13 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     if (options.keep) deps.progress({ kind: 'note', message: `kept workspace: ${workspace.root}` });
     else await disposeWorkspace(workspace, deps.runner);
   }
+}
+
+// Temp roots of a twinbuild that was killed (SIGKILL leaves no chance to clean up).
+async function reapLeftovers(tempDir: string, deps: EngineDeps): Promise<void> {
+  const { removed, failed } = await reapStaleRootsOnce(tempDir, deps.runner);
+  for (const r of removed) deps.progress({ kind: 'note', message: `removed a stale temp root ${r.root} (${r.reason})` });
+  for (const r of failed) deps.progress({ kind: 'note', message: `could not remove the stale temp root ${r.root}: ${r.error}` });
 }
 
 function refuseUnavailableRequests(options: PackageOptions, availability: readonly Availability[]): void {

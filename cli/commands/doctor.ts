@@ -1,6 +1,5 @@
 // `twinbuild doctor`: what this machine can vary, and what is missing to vary more.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { REGISTRY } from '../../variations/index.js';
 import type { Need } from '../../variations/types.js';
@@ -8,13 +7,16 @@ import { canUseMountNamespaces } from '../../adapters/namespaces.js';
 import { checkVariations, findOnPath } from '../../engine/prepare/availability.js';
 import { EXIT } from '../../core/errors.js';
 import type { Command } from '../command.js';
-import { freeBytes } from '../../engine/prepare/workspace.js';
+import { createTempRoot, freeBytes } from '../../engine/prepare/workspace.js';
+import { surveyTempRoots, treeBytes } from '../../engine/prepare/stale-roots.js';
+import { formatBytes } from './clean.js';
 
 export const DOCTOR_HELP = `Usage: twinbuild doctor [--install]
 
 Checks what twinbuild needs on this machine: tools, /dev/fuse, private
 namespaces, root, locales, free space in the temp dir, and which variations can
-run. Exit 0 when everything is available, 3 otherwise.
+run; lists the temp roots a killed twinbuild left (twinbuild clean removes them).
+Exit 0 when everything is available, 3 otherwise.
 
   --install   as root, apt-get install the Debian packages that are missing
               (otherwise prints the command to run)
@@ -50,7 +52,9 @@ async function runDoctor(args: string[], { env, runner, stdout, stderr }: Parame
   lines.push(`  ${namespaces ? 'ok     ' : 'no     '} private mount/pid/uts namespaces (parallel builds at one path)`);
   lines.push(`  ${free >= MIN_FREE_BYTES ? 'ok     ' : 'LOW    '} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${env.tempDir}`);
 
-  const scratch = await mkdtemp(join(env.tempDir, 'twinbuild-'));
+  lines.push(...(await describeTempRoots(env.tempDir)));
+
+  const scratch = await createTempRoot(env.tempDir);
   let unavailable: string[];
   try {
     const { availability } = await checkVariations(REGISTRY, runner, scratch, namespaces, env.path);
@@ -78,4 +82,18 @@ async function runDoctor(args: string[], { env, runner, stdout, stderr }: Parame
   const allGood = packages.length === 0 && unavailable.length === 0 && namespaces && free >= MIN_FREE_BYTES;
   stdout.write(allGood ? 'doctor: everything twinbuild can vary is available here\n' : `doctor: not everything is available (${[...unavailable, ...packages.map((p) => `package ${p}`)].join(', ') || 'see above'})\n`);
   return allGood ? EXIT.reproducible : EXIT.infrastructure;
+}
+
+// Stale roots only cost disk space, so they are listed without failing doctor.
+async function describeTempRoots(tempDir: string): Promise<string[]> {
+  const roots = (await surveyTempRoots(tempDir)).filter((r) => r.state !== 'in-use');
+  if (roots.length === 0) return [];
+  const lines = ['temp roots:'];
+  for (const r of roots) {
+    const label = r.state === 'stale' ? 'STALE  ' : r.state.padEnd(7);
+    const size = r.state === 'stale' || r.state === 'kept' ? `, ${formatBytes(await treeBytes(r.root))}` : '';
+    lines.push(`  ${label} ${r.root} (${r.reason}${size})`);
+  }
+  if (roots.some((r) => r.state === 'stale')) lines.push('  run twinbuild clean to remove the stale ones');
+  return lines;
 }

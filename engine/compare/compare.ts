@@ -11,6 +11,7 @@ import pLimit from 'p-limit';
 import picomatch from 'picomatch';
 import type { ArtifactResult } from '../../reports/model.js';
 import { sha256File } from '../../core/hash.js';
+import { TwinbuildError } from '../../core/errors.js';
 
 type Entry = Readonly<{ kind: 'file'; size: number; raw?: Buffer } | { kind: 'symlink'; target: string } | { kind: 'special'; node: string }>;
 
@@ -98,19 +99,27 @@ export type HashedArtifact = Readonly<{ kind: 'file' | 'symlink' | 'special'; si
 
 export type HashedTree = ReadonlyMap<string, HashedArtifact>;
 
+const aborted = (signal: AbortSignal | undefined) => {
+  if (signal?.aborted) throw new TwinbuildError('interrupted', 'interrupted');
+};
+
+// Note: the signal is checked before each file, so an interrupt never lets a
+// half-hashed tree pass as compared.
 /** Every artifact under `dir` matching `patterns`, hashed with at most max(8, jobs) files at once. */
-export async function hashArtifacts(dir: string, patterns: readonly string[], jobs: number): Promise<HashedTree> {
+export async function hashArtifacts(dir: string, patterns: readonly string[], jobs: number, signal?: AbortSignal): Promise<HashedTree> {
   const entries = await collectArtifacts(dir, patterns);
+  aborted(signal);
   const limit = pLimit(Math.max(8, jobs));
   const hashed = await Promise.all(
     [...entries].map(([rel, entry]) =>
-      limit(async (): Promise<[string, HashedArtifact]> =>
-        entry.kind === 'symlink'
+      limit(async (): Promise<[string, HashedArtifact]> => {
+        aborted(signal);
+        return entry.kind === 'symlink'
           ? [rel, { kind: 'symlink', size: null, sha256: null, target: entry.target }]
           : entry.kind === 'special'
             ? [rel, { kind: 'special', size: null, sha256: null, target: null, node: entry.node }]
-            : [rel, { kind: 'file', size: entry.size, sha256: await sha256File(entry.raw ?? join(dir, rel), entry.size), target: null, ...(entry.raw ? { escapedName: true } : {}) }],
-      ),
+            : [rel, { kind: 'file', size: entry.size, sha256: await sha256File(entry.raw ?? join(dir, rel), entry.size), target: null, ...(entry.raw ? { escapedName: true } : {}) }];
+      }),
     ),
   );
   return new Map(hashed);
@@ -153,7 +162,8 @@ export async function compareArtifacts(
   patterns: readonly string[],
   /** Files hashed at once per side (--jobs; at least 8, as small files are I/O-bound). */
   jobs: number,
+  signal?: AbortSignal,
 ): Promise<Comparison> {
-  const [control, experiment] = await Promise.all([hashArtifacts(dirs.control, patterns, jobs), hashArtifacts(dirs.experiment, patterns, jobs)]);
+  const [control, experiment] = await Promise.all([hashArtifacts(dirs.control, patterns, jobs, signal), hashArtifacts(dirs.experiment, patterns, jobs, signal)]);
   return { artifacts: pairArtifacts(control, experiment), control, experiment };
 }

@@ -17,14 +17,14 @@ export type SidesCompared = Readonly<{
 }>;
 
 /** Compares the build(s) with the reference; `dirs` are where diffoscope finds each pair. */
-export async function compareSides(reference: Reference, options: PackageOptions, workspace: Workspace): Promise<SidesCompared> {
+export async function compareSides(reference: Reference, options: PackageOptions, workspace: Workspace, signal?: AbortSignal): Promise<SidesCompared> {
   if (reference.kind === 'experiment') {
     const dirs = { control: workspace.sideDir('control'), experiment: workspace.sideDir('experiment') };
-    const comparison = await compareArtifacts(dirs, options.artifacts, options.jobs);
+    const comparison = await compareArtifacts(dirs, options.artifacts, options.jobs, signal);
     return { artifacts: comparison.artifacts, control: comparison.control, dirs, bisectable: true };
   }
   const rebuiltDir = workspace.sideDir('control');
-  const rebuilt = await hashArtifacts(rebuiltDir, options.artifacts, options.jobs);
+  const rebuilt = await hashArtifacts(rebuiltDir, options.artifacts, options.jobs, signal);
   const artifacts: ArtifactResult[] = compareWithPublished(reference.files, rebuilt);
   const differing = artifacts.filter((a) => a.status !== 'identical');
   const dirs = differing.length > 0 && options.diffoscope.enabled

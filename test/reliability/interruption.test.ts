@@ -87,6 +87,42 @@ describe('reliability: interruption in every phase', function () {
     expect(existsSync(mark), 'a build ran after the interruption').to.equal(false);
   });
 
+  it('SIGTERM during a 20,000-file copy: 143 within a few seconds (the copy stops between files)', async () => {
+    const source = await fixture('touch "$MARK"');
+    for (let d = 0; d < 40; d++) {
+      await mkdir(join(source, 'bulk', String(d)), { recursive: true });
+      await Promise.all(Array.from({ length: 500 }, (_, f) => writeFile(join(source, 'bulk', String(d), String(f)), `${d}/${f}`)));
+    }
+    const mark = join(await tempDir('tb-mark-'), 'built');
+    const run = await start(source, ['--vary=-all'], { MARK: mark });
+    await waitFor('the copy under way', async () => {
+      const [root] = (await readdir(run.tmp)).filter((n) => n.startsWith('twinbuild-'));
+      return !!root && existsSync(join(run.tmp, root, 'control', 'pkg', 'bulk'));
+    });
+    const signalled = performance.now();
+    await run.signal('TERM');
+    await run.done;
+    const stopMs = performance.now() - signalled;
+    await expectCleanInterruption(run, 143, []);
+    expect(stopMs, 'time from SIGTERM to exit').to.be.below(3000);
+    expect(existsSync(mark), 'a build ran after the interruption').to.equal(false);
+  });
+
+  it('SIGTERM while artifacts are hashed: 143 and incomplete, never "reproducible"', async () => {
+    // 2 × 1,500 links to one 8 MiB file: seconds of hashing for little disk.
+    const source = await fixture('head -c 8388608 /dev/zero > big\nfor i in $(seq 1500); do ln big out/f$i; done');
+    const run = await start(source, ['--vary=-all', '--jobs', '1']);
+    await waitFor('the comparison', async () => (await readFile(run.log, 'utf8')).includes('comparing artifacts'));
+    await pause(300);
+    const signalled = performance.now();
+    await run.signal('TERM');
+    await run.done;
+    const stopMs = performance.now() - signalled;
+    await expectCleanInterruption(run, 143, []);
+    expect(await readFile(run.log, 'utf8')).not.to.contain('reproducible');
+    expect(stopMs, 'time from SIGTERM to exit (hashing stops between files)').to.be.below(3000);
+  });
+
   it('SIGTERM while disorderfs is mounted: 143, unmounted, daemon gone', async () => {
     const sleeper = unique();
     const source = await fixture(`sleep ${sleeper}`);
@@ -98,9 +134,10 @@ describe('reliability: interruption in every phase', function () {
 
   it('a second Ctrl-C during clean-up does not cut it short', async () => {
     const sleeper = unique();
-    // The build ignores SIGTERM, so clean-up has to wait for the SIGKILL escalation.
+    // The build (its top process too: the later --build wins) ignores SIGTERM,
+    // so clean-up has to wait for the SIGKILL escalation.
     const source = await fixture(`trap '' TERM\nsleep ${sleeper} &\nwait; wait; sleep ${sleeper}`);
-    const run = await start(source, ['--vary=-all,+fileordering']);
+    const run = await start(source, ['--vary=-all,+fileordering', '--build', "trap '' TERM; exec sh build.sh"]);
     await waitFor('the build under disorderfs', async () => (await pids(`sleep ${sleeper}`)).length > 0 && (await pids(`disorderfs.*${run.tmp}`)).length > 0);
     await run.signal('INT');
     await pause(200);

@@ -1,0 +1,44 @@
+// `twinbuild clean`: removes the temp roots that a killed twinbuild left behind.
+import { parseArgs } from 'node:util';
+import { EXIT } from '../../core/errors.js';
+import { reapStaleRoots, surveyTempRoots, treeBytes } from '../../engine/prepare/stale-roots.js';
+import type { Command } from '../command.js';
+
+export const CLEAN_HELP = `Usage: twinbuild clean
+
+Removes the temp roots (TMPDIR/twinbuild-*) whose twinbuild is gone: a run that
+was killed (SIGKILL, out of memory, a CI runner's hard stop) has no chance to
+remove its own. What is still mounted below them is unmounted first (lazily).
+check, sweep and verify do the same when they start; twinbuild doctor lists them.
+
+Never touched: a root whose twinbuild is still running, one kept with --keep,
+and one without a readable owner marker or made by another user, host or pid
+namespace (each is listed with the reason). Exit 0, or 3 when a stale root could
+not be removed.
+`;
+
+/** 1.2 GiB, 340.0 MiB, 12.0 KiB: sizes as doctor and clean print them. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export const cleanCommand: Command = { help: CLEAN_HELP, run: runClean };
+
+async function runClean(args: string[], { env, runner, stdout, stderr }: Parameters<Command['run']>[1]): Promise<number> {
+  parseArgs({ args, options: {}, strict: true });
+  const survey = await surveyTempRoots(env.tempDir);
+  const sizes = new Map(await Promise.all(survey.filter((r) => r.state === 'stale').map(async (r) => [r.root, await treeBytes(r.root)] as const)));
+  const { removed, failed } = await reapStaleRoots(env.tempDir, runner);
+  for (const r of removed) stdout.write(`removed ${r.root} (${formatBytes(sizes.get(r.root) ?? 0)}; ${r.reason})\n`);
+  for (const r of survey.filter((s) => s.state !== 'stale')) stdout.write(`left ${r.root} (${r.reason})\n`);
+  for (const r of failed) stderr.write(`twinbuild clean: could not remove ${r.root}: ${r.error}\n`);
+  if (removed.length === 0 && failed.length === 0) stdout.write(`clean: no stale temp roots in ${env.tempDir}\n`);
+  return failed.length > 0 ? EXIT.infrastructure : EXIT.reproducible;
+}
