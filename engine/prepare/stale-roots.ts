@@ -58,14 +58,17 @@ export async function reapStaleRoots(tempDir: string, runner: ProcessRunner): Pr
   return { removed, failed };
 }
 
-const reapedOnce = new Map<string, Promise<Reaped>>();
+// Keyed by runner, as the namespace probe is: one run (one runner) reaps each temp dir once.
+const reapedOnce = new WeakMap<ProcessRunner, Map<string, Promise<Reaped>>>();
 
-/** `reapStaleRoots` once per temp dir for this process (a sweep starts hundreds of packages). */
+/** `reapStaleRoots` once per temp dir for this run (a sweep starts hundreds of packages). */
 export function reapStaleRootsOnce(tempDir: string, runner: ProcessRunner): Promise<Reaped> {
-  let reaped = reapedOnce.get(tempDir);
+  const byDir = reapedOnce.get(runner) ?? new Map<string, Promise<Reaped>>();
+  reapedOnce.set(runner, byDir);
+  let reaped = byDir.get(tempDir);
   if (!reaped) {
     reaped = reapStaleRoots(tempDir, runner);
-    reapedOnce.set(tempDir, reaped);
+    byDir.set(tempDir, reaped);
   }
   return reaped;
 }
