@@ -5,11 +5,12 @@ import { EXPERIMENT } from '../../engine/reference.js';
 import { runPackage } from '../../engine/run-package.js';
 import { runResult, type PackageResult } from '../../reports/model.js';
 import { consoleProgress } from '../../reports/progress.js';
-import { publishRun, type Command } from '../command.js';
+import { publishRun, type Command, type CommandContext } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
-import { prepareOutDir } from '../out-dir.js';
-import { packageOptions, parseRunSettings } from '../settings.js';
+import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
+import { packageOptions, parseRunSettings, type RunSettings } from '../settings.js';
+import type { PackageOptions } from '../../engine/options.js';
 
 export const CHECK_HELP = `Usage: twinbuild check [SOURCE=.] [--build CMD --artifacts GLOB | --preset NAME] [options]
 
@@ -61,22 +62,32 @@ export const checkCommand: Command = {
     if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
     const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
-    await prepareOutDir(options.outDir);
-    const startedAt = new Date().toISOString();
-    const envelope = { command: 'check', version: VERSION, startedAt, seed: options.seed, host: hostInfo() };
-    const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
-    let packages: PackageResult[];
+    await assertOutDirApart(options.outDir, [{ path: options.source, label: 'SOURCE' }]);
+    const outLock = await prepareOutDir(options.outDir);
     try {
-      packages = [await runPackage({ options, reference: EXPERIMENT }, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];
-    } catch (error) {
-      if (!(error instanceof TwinbuildError && error.code === 'interrupted')) throw error;
-      // Interrupted (after clean-up): the reports still appear, saying nothing was decided.
-      const incomplete = { reason: error.message, notFinished: [options.name] };
-      await publishRun(runResult({ ...envelope, packages: [], exitCode: exitCodeForSignal(ctx.signal.reason), incomplete }), { ...settings, json: false, reporters: settings.reporters.filter((r) => r !== 'console') }, ctx, 'package');
-      throw error;
+      return await checkPackage(options, settings, ctx);
     } finally {
-      progress.stop();
+      outLock.release();
     }
-    return publishRun(runResult({ ...envelope, packages }), settings, ctx, 'package');
   },
 };
+
+// Runs the one package and publishes its reports (the out dir is locked by the caller).
+async function checkPackage(options: PackageOptions, settings: RunSettings, ctx: CommandContext): Promise<number> {
+  const startedAt = new Date().toISOString();
+  const envelope = { command: 'check', version: VERSION, startedAt, seed: options.seed, host: hostInfo() };
+  const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
+  let packages: PackageResult[];
+  try {
+    packages = [await runPackage({ options, reference: EXPERIMENT }, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];
+  } catch (error) {
+    if (!(error instanceof TwinbuildError && error.code === 'interrupted')) throw error;
+    // Interrupted (after clean-up): the reports still appear, saying nothing was decided.
+    const incomplete = { reason: error.message, notFinished: [options.name] };
+    await publishRun(runResult({ ...envelope, packages: [], exitCode: exitCodeForSignal(ctx.signal.reason), incomplete }), { ...settings, json: false, reporters: settings.reporters.filter((r) => r !== 'console') }, ctx, 'package');
+    throw error;
+  } finally {
+    progress.stop();
+  }
+  return publishRun(runResult({ ...envelope, packages }), settings, ctx, 'package');
+}
