@@ -21,7 +21,7 @@ to. Writes OUT/results.json, OUT/junit.xml (GitLab), OUT/index.html,
 OUT/diffoscope/ and OUT/logs/.
 
 Options:
-  --build CMD            shell command that builds the package (run with /bin/sh -c)
+  --build CMD            shell command that builds the package (run with /bin/sh -c; at most 64 KiB)
   --artifacts GLOB       artifacts to compare, relative to SOURCE (repeatable), e.g. 'out/**'
   --preset NAME          auto (the default): generic when --build and --artifacts are given,
                          else debian for a debian/ tree or a .dsc (dpkg-buildpackage -b
@@ -30,12 +30,17 @@ Options:
   --vary=SPEC            what to vary, reprotest syntax (repeatable), default +all; write
                          it with "=" when it starts with "-":
                            --vary=-time   --vary=-all,+umask   --vary=environment.variables+=FOO=bar
+                         with nothing varied (--vary=-all) a pass is called "deterministic":
+                         a determinism check, not a reproducibility test
   --seed N               replay the random choices of an earlier run
-  --env NAME=VALUE       set a variable for both builds (repeatable)
-  --timeout DURATION     per build, e.g. 30m, 90s (default 30m); kills the whole process tree
+  --env NAME=VALUE       set a variable for both builds (repeatable; at most 64 KiB each)
+  --timeout DURATION     per build, e.g. 30m, 90s (default 30m; from 1ms to 168h); kills the
+                         whole process tree
   --jobs N               bisect probe builds at once, and diffoscope runs at once (default:
                          CPU count); files hashed at once is at least 8
-  --out DIR              where the reports and logs go (default twinbuild-out)
+  --out DIR              where the reports and logs go (default twinbuild-out); not SOURCE
+                         or a directory holding it; one run at a time (OUT/.twinbuild.lock);
+                         each run clears the reports an earlier one left there
   --isolation MODE       auto | namespaces | sequential (default auto): how both builds get
                            the same path — private mount namespaces in parallel, or one after the other
   --keep                 keep the temporary workspaces and print where they are
@@ -44,7 +49,8 @@ Options:
   --reporter NAME        which reports to write (repeatable or comma-separated): json, junit,
                          html, badge, console (default: all). results.json is always written.
   --no-diffoscope        only say which files differ, do not explain how
-  --diffoscope-timeout D per differing file (default 5m); a timeout is an error, never "same"
+  --diffoscope-timeout D per differing file (default 5m; from 1ms to 168h); a timeout is an
+                         error, never "same"
   --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
   --no-bisect            when the builds differ, do not probe which variations cause it
                          (by default: a rebuild with nothing varied to spot a nondeterministic

@@ -43,7 +43,8 @@ Options:
                          (plus those whose config entry changed)
   --baseline FILE        an earlier results.json: exit 1 only for packages that were
                          reproducible there and are not now
-  --out DIR              reports (default twinbuild-out)
+  --out DIR              reports (default twinbuild-out); not ROOT or a directory holding it;
+                         one run at a time
   --vary=SPEC, --seed N, --env NAME=VALUE, --timeout D, --isolation MODE,
   --no-bisect, --no-diffoscope, --diffoscope-timeout D, --keep
                          as for check (--vary and --env win over a package's
