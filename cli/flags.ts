@@ -52,10 +52,22 @@ export const RECIPE_FLAGS = ['build', 'artifacts', 'preset'] as const satisfies 
 
 type Table<K extends FlagName> = { [N in K]: (typeof FLAGS)[N] };
 
+// Note: parseArgs takes `--jobs -5` for two flags and says so in three lines;
+// a negative number after a flag that takes a value is that flag's value, so its
+// own parser refuses it in one line naming the flag.
+const withNegativeValues = (args: readonly string[], names: readonly FlagName[]) =>
+  args.flatMap((arg, i) => {
+    const flag = arg.startsWith('--') ? (arg.slice(2) as FlagName) : null;
+    if (flag && names.includes(flag) && FLAGS[flag].type === 'string' && /^-\d/.test(args[i + 1] ?? '')) return [`${arg}=${args[i + 1]}`];
+    const previous = args[i - 1] ?? '';
+    const taken = previous.startsWith('--') && names.includes(previous.slice(2) as FlagName) && FLAGS[previous.slice(2) as FlagName].type === 'string' && /^-\d/.test(arg);
+    return taken ? [] : [arg];
+  });
+
 /** parseArgs over the named flags only (strict: any other flag is a usage error). */
 export function parseFlags<K extends FlagName>(args: string[], names: readonly K[]) {
   const options = Object.fromEntries(names.map((n) => [n, FLAGS[n]])) as Table<K>;
-  return parseArgs({ args, options, allowPositionals: true, strict: true });
+  return parseArgs({ args: withNegativeValues(args, names), options, allowPositionals: true, strict: true });
 }
 
 export type ParsedFlags<K extends FlagName> = ReturnType<typeof parseFlags<K>>['values'];

@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`twinbuild: ${error.message}\n${error.details.map((l) => `  ${l}\n`).join('')}`);
       process.exitCode = error.exitCode;
     } else if (isParseArgsError(error)) {
-      process.stderr.write(`twinbuild ${name}: ${error.message} (see twinbuild ${name} --help)\n`);
+      process.stderr.write(`twinbuild ${name}: ${error.message.split('\n').join(' ')} (see twinbuild ${name} --help)\n`);
       process.exitCode = EXIT.usage;
     } else {
       // A bug, not a user error: keep the stack for the report.

@@ -1,18 +1,121 @@
 // The output directory is made before any work starts, as the last check of the
 // command line: a path under a file, on a read-only mount or in /proc is bad input
-// (exit 2, nothing built), not an internal error after the builds.
-import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// (exit 2, nothing built), not an internal error after the builds. A run locks it
+// for itself and clears what an earlier run left there, and only that.
+import { constants, readFileSync, unlinkSync } from 'node:fs';
+import { access, link, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import { usageError } from '../core/errors.js';
 
-export async function prepareOutDir(outDir: string): Promise<void> {
+/** Held while a run writes to its output directory. */
+export type OutDirLock = Readonly<{ release: () => void }>;
+
+export const LOCK_FILE = '.twinbuild.lock';
+/** Says "twinbuild made this directory": only then does a run clear what an earlier one left. */
+export const MARKER_FILE = '.twinbuild-out';
+/** What twinbuild writes in an output directory, and all it ever removes there. */
+const OWNED = ['results.json', 'junit.xml', 'index.html', 'badge.svg', 'diffoscope', 'logs', 'packages', 'links'];
+// Temporaries of an interrupted write (reports/write.ts) and verify's in-toto link.
+const isOwned = (name: string) => OWNED.includes(name) || OWNED.some((o) => name.startsWith(`${o}.`) && name.endsWith('.tmp')) || /^[^.][^/]*\.link$/.test(name);
+
+// Note: the out dir may not exist yet: its nearest existing parent is resolved
+// and the rest appended, so a symlinked parent still compares by its target.
+async function realPathOf(path: string): Promise<string> {
+  const real = await realpath(path).catch(() => null);
+  if (real !== null) return real;
+  const parent = dirname(path);
+  return parent === path ? path : join(await realPathOf(parent), basename(path));
+}
+
+const isWithin = (inner: string, outer: string) => {
+  const rel = relative(outer, inner);
+  return rel === '' || (rel !== '..' && !rel.startsWith('../') && !rel.startsWith('/'));
+};
+
+// Writing the reports into the source (or a tree holding it) would overwrite the
+// user's own files and copy the reports into the builds: refused before anything is written.
+export async function assertOutDirApart(outDir: string, sources: readonly Readonly<{ path: string; label: string }>[]): Promise<void> {
+  const out = await realPathOf(outDir);
+  for (const source of sources) {
+    const real = await realPathOf(source.path);
+    if (real === out) throw usageError(`--out ${outDir} is the ${source.label} itself; choose an output directory outside it or below it`);
+    if (isWithin(real, out)) throw usageError(`${source.label} ${source.path} is inside --out ${outDir}; choose an output directory outside it or below it`);
+  }
+}
+
+/** Makes the output directory, locks it for this run and clears what an earlier run left in it. */
+export async function prepareOutDir(outDir: string): Promise<OutDirLock> {
   try {
     await makeDirs(outDir);
     await access(outDir, constants.W_OK);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'not writable';
     throw usageError(`cannot write the output directory ${outDir} (${reason}); choose another with --out`);
+  }
+  const lock = await lockOutDir(outDir);
+  try {
+    await clearEarlierRun(outDir);
+  } catch (error) {
+    lock.release();
+    throw usageError(`cannot clear the earlier reports in ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`);
+  }
+  return lock;
+}
+
+// Note: only in a directory twinbuild made (empty when first used, then marked):
+// a user's own logs/ or index.html in a directory they pointed --out at stay.
+async function clearEarlierRun(outDir: string): Promise<void> {
+  const entries = (await readdir(outDir)).filter((name) => !name.startsWith(LOCK_FILE));
+  if (entries.length === 0) {
+    await writeFile(join(outDir, MARKER_FILE), 'made by twinbuild: each run clears its earlier reports here\n');
+    return;
+  }
+  if (!entries.includes(MARKER_FILE)) return;
+  await Promise.all(entries.filter(isOwned).map((name) => rm(join(outDir, name), { recursive: true, force: true })));
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+// Note: the pid is written to a file of this process's own, then linked into
+// place: link() fails when the lock exists, so a reader never sees a half-written
+// lock. A lock whose process is gone (a SIGKILL) is taken over.
+async function lockOutDir(outDir: string): Promise<OutDirLock> {
+  const lockFile = join(outDir, LOCK_FILE);
+  const mine = `${lockFile}.${process.pid}`;
+  await writeFile(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await link(mine, lockFile);
+        const release = () => {
+          process.off('exit', release);
+          try {
+            if (readFileSync(lockFile, 'utf8').trim() === String(process.pid)) unlinkSync(lockFile);
+          } catch {
+            // already gone
+          }
+        };
+        process.once('exit', release);
+        return { release };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw usageError(`cannot lock the output directory ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`);
+        const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+          throw usageError(`another twinbuild run is writing to ${outDir} (pid ${holder}); wait for it or choose another --out`);
+        }
+        await rm(lockFile, { force: true });
+      }
+    }
+    throw usageError(`another twinbuild run is writing to ${outDir}; wait for it or choose another --out`);
+  } finally {
+    await rm(mine, { force: true });
   }
 }
 

@@ -1,19 +1,20 @@
 // Flags (and config entries) → typed values, once: the run settings a command
 // shares, and the frozen options of each package it runs. Nothing is turned
 // back into flag strings: a sweep's config entry is typed here like a flag.
-import { resolve } from 'node:path';
+import { open, realpath } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import { TwinbuildError, usageError } from '../core/errors.js';
 import { envConflicts } from '../variations/index.js';
 import { DEFAULT_DIFFOSCOPE, freezeOptions, type DiffoscopeOptions, type IsolationChoice, type PackageOptions } from '../engine/options.js';
 import { assertReadableSource } from '../engine/prepare/workspace.js';
 import { DEFAULT_REPORTERS, REPORTER_NAMES, isReporterName, type ReporterName } from '../reports/registry.js';
+import { parseDeb822 } from '../rebuilder/buildinfo.js';
 import { PRESETS, packageNameOf, resolvePreset, type PresetName } from '../suites/presets.js';
 import { MAX_SEED, newSeed } from '../variations/rng.js';
 import { NOTHING_VARIED, parseVarySpecs, type VarySpec } from '../variations/spec.js';
 import type { CliEnvironment } from './environment.js';
 import type { ParsedFlags, RUN_FLAGS } from './flags.js';
-import { parseDuration, parseEnvAssignment, parsePositiveInt } from './parse.js';
-import { validateArtifactGlob } from './parse.js';
+import { MAX_TOTAL_VALUE_BYTES, checkValueSize, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob, validatePackageName } from './parse.js';
 
 export type RunSettings = Readonly<{
   /** null: each package's own (config) or the default, +all. */
@@ -82,7 +83,50 @@ export type Recipe = Readonly<{
   env?: Readonly<Record<string, string>>;
   /** verify: nothing is varied, whatever the run's settings say. */
   varyNothing?: boolean;
+  /** Where the recipe came from, for messages (e.g. the config file and package); default the command line. */
+  origin?: string;
 }>;
+
+// Trees of the running system, never a package: copying them fails half-way
+// (EINVAL for /, EACCES deep in /proc) or never ends.
+const SYSTEM_TREES = ['/proc', '/sys', '/dev'];
+
+/** Refuses / and anything under /proc, /sys or /dev, by its real path (exit 2). */
+export async function assertNotSystemTree(path: string, what: string): Promise<void> {
+  const real = await realpath(path).catch(() => path);
+  if (real === '/' || SYSTEM_TREES.some((tree) => real === tree || real.startsWith(tree + sep))) {
+    throw usageError(`${what} ${path}${real !== path ? ` (${real})` : ''} is a system directory, not a package source`);
+  }
+}
+
+const DSC_READ_BYTES = 1024 * 1024;
+
+// Note: dpkg-source would only fail after the temp root is made (exit 3);
+// a file that is not a source control file is bad input.
+async function assertSourceControlFile(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  let text: string;
+  try {
+    const buffer = Buffer.alloc(DSC_READ_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, DSC_READ_BYTES, 0);
+    text = buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+  const fields = parseDeb822(text.replace(/\r\n/g, '\n'));
+  const missing = ['Source', 'Format'].filter((f) => !fields.get(f)?.trim());
+  if (!fields.has('Files') && !fields.has('Checksums-Sha256')) missing.push('Files or Checksums-Sha256');
+  if (missing.length > 0) throw usageError(`${file} is not a Debian source control file (no ${missing.join(', no ')} field)`);
+}
+
+// Note: the kernel refuses any one exec argument or variable over 128 KiB and
+// all of them together over about 2 MB (E2BIG), after the setup; refused here instead.
+function checkExecSizes(build: string, env: Readonly<Record<string, string>>, origin: string): void {
+  checkValueSize(build, `${origin}build command`);
+  for (const [name, value] of Object.entries(env)) checkValueSize(value, `${origin}variable ${name}`);
+  const total = Buffer.byteLength(build) + Object.entries(env).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value) + 2, 0);
+  if (total > MAX_TOTAL_VALUE_BYTES) throw usageError(`${origin}the build command and variables hold ${total} bytes together; at most ${MAX_TOTAL_VALUE_BYTES} (1 MiB) are allowed`);
+}
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
@@ -101,14 +145,21 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
   const requested = (recipe.preset ?? 'auto') as PresetName;
   if (!PRESETS.includes(requested)) throw usageError(`--preset expects ${PRESETS.join(', ')}, got "${recipe.preset}"`);
   const source = resolve(env.cwd, sourceArg);
+  const origin = recipe.origin ? `${recipe.origin}: ` : '';
+  const name = validatePackageName(recipe.name ?? packageNameOf(source), recipe.origin ?? source);
+  await assertNotSystemTree(source, 'source');
   await assertReadableSource(source, source.endsWith('.dsc'));
+  if (source.endsWith('.dsc')) await assertSourceControlFile(source);
+  if (recipe.build !== undefined) checkValueSize(recipe.build, `${origin}build command`);
+  for (const glob of recipe.artifacts ?? []) checkValueSize(glob, `${origin}artifact glob "${glob.slice(0, 40)}…"`);
   const vary = recipe.varyNothing ? NOTHING_VARIED : (settings.vary ?? recipe.vary ?? parseVarySpecs([]));
-  const given = { ...recipe.env, ...settings.env };
-  refuseEnvConflicts(given, vary, recipe.name ?? sourceArg);
+  refuseEnvConflicts({ ...recipe.env, ...settings.env }, vary, recipe.origin ?? recipe.name ?? sourceArg);
   const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null });
+  const variables = { ...resolved.env, ...recipe.env, ...settings.env };
+  checkExecSizes(resolved.build, variables, origin);
   return freezeOptions({
     source,
-    name: recipe.name ?? packageNameOf(source),
+    name,
     preset: resolved.preset,
     build: resolved.build,
     artifacts: resolved.artifacts.map(validateArtifactGlob),
@@ -119,7 +170,7 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
     jobs,
     timeoutMs: recipe.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     outDir: settings.outDir,
-    env: { ...resolved.env, ...given },
+    env: variables,
     isolation: settings.isolation,
     diffoscope: settings.diffoscope,
     bisect: settings.bisect && !recipe.varyNothing,

@@ -1,4 +1,6 @@
-// A small SVG badge, "reproducible | 41/42", coloured by the worst verdict.
+// A small SVG badge, "reproducible | 41/42", coloured by the worst verdict;
+// "deterministic | 1/1" when the packages that passed varied nothing.
+import { isDeterminismCheck } from './cause.js';
 import type { RunResult } from './model.js';
 import { escapeHtml } from './escape.js';
 
@@ -7,7 +9,8 @@ const COLOURS = { good: '#2e7d32', bad: '#c62828', error: '#6a1b9a' } as const;
 export function renderBadge(result: RunResult): string {
   const { total, reproducible, unreproducible } = result.summary;
   const colour = result.exitCode === 0 ? COLOURS.good : unreproducible > 0 ? COLOURS.bad : COLOURS.error;
-  const label = 'reproducible';
+  const deterministic = result.packages.filter(isDeterminismCheck).length;
+  const label = deterministic > 0 && deterministic === reproducible ? 'deterministic' : 'reproducible';
   const value = `${reproducible}/${total}`;
   // Widths approximated at 6.5 px per character of Verdana 11px.
   const lw = Math.round(label.length * 6.5 + 12);

@@ -30,3 +30,14 @@ export function bisectEffort(pkg: PackageResult): string | null {
   const n = pkg.bisect.probes.length;
   return `bisect: ${n} probe build${n === 1 ? '' : 's'} in ${pkg.bisect.rounds} round${pkg.bisect.rounds === 1 ? '' : 's'} (the check's own builds are round 1)`;
 }
+
+/** What a view says beside a reproducible verdict when nothing was varied. */
+export const DETERMINISM_NOTE = 'nothing varied: a determinism check, not a reproducibility test';
+
+// Note: with nothing varied (--vary=-all) identical builds prove only that the
+// build is deterministic here; results.json keeps "reproducible", every view says
+// "deterministic". verify varies nothing on purpose and keeps "verified".
+export const isDeterminismCheck = (pkg: PackageResult) => pkg.verdict === 'reproducible' && !pkg.variations.some((v) => v.status === 'varied');
+
+/** The verdict as a view words it: "deterministic" for a determinism check, else the verdict. */
+export const verdictWord = (pkg: PackageResult): string => (isDeterminismCheck(pkg) ? 'deterministic' : pkg.verdict);

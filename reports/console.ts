@@ -2,7 +2,7 @@
 // verify) shows each package's verdict with its differences and causes;
 // `summary` layout (sweep, verify --dir, report merge) one line per package
 // that is not reproducible, the totals, and how things moved since a baseline.
-import { bisectEffort, causeSummary } from './cause.js';
+import { DETERMINISM_NOTE, bisectEffort, causeSummary, isDeterminismCheck } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 export type ConsoleContext = Readonly<{ outDir: string; quiet: boolean; layout: 'package' | 'summary' }>;
@@ -40,7 +40,9 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
   }
   if (pkg.verdict === 'mismatch') lines.push(`MISMATCH: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} published artifacts differ from the rebuild`);
   for (const d of pkg.verify?.dependencyDrift.slice(0, 10) ?? []) lines.push(`  build-dependency drift: ${d.package} ${d.buildinfo} in the buildinfo, ${d.installed ?? 'not installed'} here`);
-  if (pkg.verdict === 'reproducible') {
+  if (isDeterminismCheck(pkg)) {
+    lines.push(`deterministic: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical (${DETERMINISM_NOTE})`);
+  } else if (pkg.verdict === 'reproducible') {
     lines.push(`reproducible: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical`);
   } else {
     if (pkg.verdict === 'unreproducible') lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} artifacts differ`);
@@ -87,7 +89,10 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
     lines.push(`${pkg.verdict === 'error' ? 'error' : 'UNREPRODUCIBLE'}: ${pkg.name}: ${detail ?? ''}`);
   }
   const ignored = summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? '' : 's'} ignored` : '';
-  lines.push(`${summary.reproducible}/${summary.total} reproducible, ${summary.unreproducible} unreproducible, ${summary.error} error${ignored}${result.shard ? ` (shard ${result.shard.index}/${result.shard.total})` : ''}`);
+  const deterministic = result.packages.filter(isDeterminismCheck).length;
+  const onlyDeterministic = deterministic === 0 ? '' : deterministic === summary.reproducible ? ` (${DETERMINISM_NOTE})` : ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})`;
+  const word = deterministic > 0 && deterministic === summary.reproducible ? 'deterministic' : 'reproducible';
+  lines.push(`${summary.reproducible}/${summary.total} ${word}${onlyDeterministic}, ${summary.unreproducible} unreproducible, ${summary.error} error${ignored}${result.shard ? ` (shard ${result.shard.index}/${result.shard.total})` : ''}`);
   if (result.baseline) {
     const b = result.baseline;
     lines.push(`against ${b.file}: ${b.regressions.length} regression${b.regressions.length === 1 ? '' : 's'}`);

@@ -2,7 +2,7 @@
 // check or a sweep. A pure view of the result model; every outside string is escaped.
 import { renderBadge } from './badge.js';
 import { anchorId, escapeHtml as e, pathHref } from './escape.js';
-import { bisectEffort, causeSummary, culpritName } from './cause.js';
+import { bisectEffort, causeSummary, culpritName, DETERMINISM_NOTE, isDeterminismCheck, verdictWord } from './cause.js';
 import type { ArtifactResult, Culprit, DiffResult, PackageResult, RunResult } from './model.js';
 import { renderTimeline } from './timeline.js';
 
@@ -113,7 +113,8 @@ function packageSection(pkg: PackageResult): string {
     .map((side) => `<h3>Last lines of the ${side} build log</h3><p><a href="${e(pathHref(pkg.builds[side]!.log))}">${e(pkg.builds[side]!.log)}</a></p><pre>${e(pkg.builds[side]!.logTail.join('\n'))}</pre>`)
     .join('\n');
   return `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
-<h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${pkg.verdict}</span></h2>
+<h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
+${isDeterminismCheck(pkg) ? `<p class="skipped"><strong>Determinism check</strong>: ${DETERMINISM_NOTE}. Identical builds here do not show the build is reproducible elsewhere.</p>` : ''}
 <p class="muted">source <code>${e(pkg.source)}</code> · builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'} · build path ${pkg.buildPath}</p>
 ${pkg.error ? `<p class="verdict-error"><strong>${e(pkg.error.code)}</strong>: ${e(pkg.error.message)}</p>` : ''}
 ${bisectSection(pkg)}
@@ -147,17 +148,21 @@ function runNotes(result: RunResult): string {
 
 export function renderHtml(result: RunResult): string {
   const { summary } = result;
+  const deterministic = result.packages.filter(isDeterminismCheck).length;
+  const passed = deterministic > 0 && deterministic === summary.reproducible
+    ? { word: 'deterministic', note: ` (${DETERMINISM_NOTE})` }
+    : { word: 'reproducible', note: deterministic > 0 ? ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})` : '' };
   const rows = result.packages
-    .map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}</a></td><td class="verdict-${p.verdict}">${p.verdict}</td><td>${p.artifacts.filter((a) => a.status !== 'identical').length} of ${p.artifacts.length}</td></tr>`)
+    .map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${p.artifacts.filter((a) => a.status !== 'identical').length} of ${p.artifacts.length}</td></tr>`)
     .join('\n');
   const filter = (id: string, label: string, count: number, checked = false) =>
     `<input type="radio" name="verdict" id="f-${id}"${checked ? ' checked' : ''}><label for="f-${id}">${label} (${count})</label>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>twinbuild: ${summary.reproducible}/${summary.total} reproducible</title><style>${STYLE}</style></head>
+<title>twinbuild: ${summary.reproducible}/${summary.total} ${passed.word}</title><style>${STYLE}</style></head>
 <body>
 <header><h1>twinbuild report</h1>${renderBadge(result)}
-<p>${summary.total} package${summary.total === 1 ? '' : 's'}: <span class="verdict-reproducible">${summary.reproducible} reproducible</span>, <span class="verdict-unreproducible">${summary.unreproducible} unreproducible</span>, <span class="verdict-error">${summary.error} error</span> · exit code ${result.exitCode}</p>
+<p>${summary.total} package${summary.total === 1 ? '' : 's'}: <span class="verdict-reproducible">${summary.reproducible} ${passed.word}${passed.note}</span>, <span class="verdict-unreproducible">${summary.unreproducible} unreproducible</span>, <span class="verdict-error">${summary.error} error</span> · exit code ${result.exitCode}</p>
 ${runNotes(result)}
 <p class="muted">twinbuild ${e(result.tool.version)} · ${e(result.command)} · seed <code>${result.seed}</code> (replay with --seed ${result.seed}) · ${e(result.startedAt)} → ${e(result.finishedAt)} · ${e(result.host.hostname)}, ${e(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
 <div class="filters">${filter('all', 'all', summary.total, true)}${filter('reproducible', 'reproducible', summary.reproducible)}${filter('unreproducible', 'unreproducible', summary.unreproducible)}${filter('error', 'error', summary.error)}

@@ -3,7 +3,7 @@
 // its path, unique within the suite) and per skipped variation; differences are
 // <failure>, build or infrastructure errors <error>, diffoscope pages attached.
 import junitReportBuilder, { type Builder } from 'junit-report-builder';
-import { artifactCause, causeSummary } from './cause.js';
+import { DETERMINISM_NOTE, artifactCause, causeSummary, isDeterminismCheck } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 // Note: a CommonJS package; at run time the default import is the builder itself,
@@ -36,6 +36,11 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
   // What a varied variation does not reach, so a pass is read for what it is.
   for (const v of pkg.variations.filter((x) => x.status === 'varied' && x.limits)) suite.property(`limit: ${v.name}`, xmlSafe(v.limits!, MESSAGE_CHARS));
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
+  // A pass with nothing varied must not read as a reproducibility pass in the CI view.
+  if (isDeterminismCheck(pkg)) {
+    suite.property('twinbuild.check', 'determinism');
+    suite.testCase().className(pkg.name).name('determinism check (nothing varied)').standardOutput(`deterministic: ${DETERMINISM_NOTE}`);
+  }
 
   if (pkg.verdict === 'error') {
     const tails = (['control', 'experiment'] as const)

@@ -5,11 +5,12 @@ import { EXPERIMENT } from '../../engine/reference.js';
 import { runPackage } from '../../engine/run-package.js';
 import { runResult, type PackageResult } from '../../reports/model.js';
 import { consoleProgress } from '../../reports/progress.js';
-import { publishRun, type Command } from '../command.js';
+import { publishRun, type Command, type CommandContext } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
-import { prepareOutDir } from '../out-dir.js';
-import { packageOptions, parseRunSettings } from '../settings.js';
+import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
+import { packageOptions, parseRunSettings, type RunSettings } from '../settings.js';
+import type { PackageOptions } from '../../engine/options.js';
 
 export const CHECK_HELP = `Usage: twinbuild check [SOURCE=.] [--build CMD --artifacts GLOB | --preset NAME] [options]
 
@@ -20,7 +21,7 @@ to. Writes OUT/results.json, OUT/junit.xml (GitLab), OUT/index.html,
 OUT/diffoscope/ and OUT/logs/.
 
 Options:
-  --build CMD            shell command that builds the package (run with /bin/sh -c)
+  --build CMD            shell command that builds the package (run with /bin/sh -c; at most 64 KiB)
   --artifacts GLOB       artifacts to compare, relative to SOURCE (repeatable), e.g. 'out/**'
   --preset NAME          auto (the default): generic when --build and --artifacts are given,
                          else debian for a debian/ tree or a .dsc (dpkg-buildpackage -b
@@ -29,12 +30,17 @@ Options:
   --vary=SPEC            what to vary, reprotest syntax (repeatable), default +all; write
                          it with "=" when it starts with "-":
                            --vary=-time   --vary=-all,+umask   --vary=environment.variables+=FOO=bar
+                         with nothing varied (--vary=-all) a pass is called "deterministic":
+                         a determinism check, not a reproducibility test
   --seed N               replay the random choices of an earlier run
-  --env NAME=VALUE       set a variable for both builds (repeatable)
-  --timeout DURATION     per build, e.g. 30m, 90s (default 30m); kills the whole process tree
+  --env NAME=VALUE       set a variable for both builds (repeatable; at most 64 KiB each)
+  --timeout DURATION     per build, e.g. 30m, 90s (default 30m; from 1ms to 168h); kills the
+                         whole process tree
   --jobs N               bisect probe builds at once, and diffoscope runs at once (default:
                          CPU count); files hashed at once is at least 8
-  --out DIR              where the reports and logs go (default twinbuild-out)
+  --out DIR              where the reports and logs go (default twinbuild-out); not SOURCE
+                         or a directory holding it; one run at a time (OUT/.twinbuild.lock);
+                         each run clears the reports an earlier one left there
   --isolation MODE       auto | namespaces | sequential (default auto): how both builds get
                            the same path — private mount namespaces in parallel, or one after the other
   --keep                 keep the temporary workspaces and print where they are
@@ -43,7 +49,8 @@ Options:
   --reporter NAME        which reports to write (repeatable or comma-separated): json, junit,
                          html, badge, console (default: all). results.json is always written.
   --no-diffoscope        only say which files differ, do not explain how
-  --diffoscope-timeout D per differing file (default 5m); a timeout is an error, never "same"
+  --diffoscope-timeout D per differing file (default 5m; from 1ms to 168h); a timeout is an
+                         error, never "same"
   --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
   --no-bisect            when the builds differ, do not probe which variations cause it
                          (by default: a rebuild with nothing varied to spot a nondeterministic
@@ -61,22 +68,32 @@ export const checkCommand: Command = {
     if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
     const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
-    await prepareOutDir(options.outDir);
-    const startedAt = new Date().toISOString();
-    const envelope = { command: 'check', version: VERSION, startedAt, seed: options.seed, host: hostInfo() };
-    const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
-    let packages: PackageResult[];
+    await assertOutDirApart(options.outDir, [{ path: options.source, label: 'SOURCE' }]);
+    const outLock = await prepareOutDir(options.outDir);
     try {
-      packages = [await runPackage({ options, reference: EXPERIMENT }, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];
-    } catch (error) {
-      if (!(error instanceof TwinbuildError && error.code === 'interrupted')) throw error;
-      // Interrupted (after clean-up): the reports still appear, saying nothing was decided.
-      const incomplete = { reason: error.message, notFinished: [options.name] };
-      await publishRun(runResult({ ...envelope, packages: [], exitCode: exitCodeForSignal(ctx.signal.reason), incomplete }), { ...settings, json: false, reporters: settings.reporters.filter((r) => r !== 'console') }, ctx, 'package');
-      throw error;
+      return await checkPackage(options, settings, ctx);
     } finally {
-      progress.stop();
+      outLock.release();
     }
-    return publishRun(runResult({ ...envelope, packages }), settings, ctx, 'package');
   },
 };
+
+// Runs the one package and publishes its reports (the out dir is locked by the caller).
+async function checkPackage(options: PackageOptions, settings: RunSettings, ctx: CommandContext): Promise<number> {
+  const startedAt = new Date().toISOString();
+  const envelope = { command: 'check', version: VERSION, startedAt, seed: options.seed, host: hostInfo() };
+  const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
+  let packages: PackageResult[];
+  try {
+    packages = [await runPackage({ options, reference: EXPERIMENT }, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];
+  } catch (error) {
+    if (!(error instanceof TwinbuildError && error.code === 'interrupted')) throw error;
+    // Interrupted (after clean-up): the reports still appear, saying nothing was decided.
+    const incomplete = { reason: error.message, notFinished: [options.name] };
+    await publishRun(runResult({ ...envelope, packages: [], exitCode: exitCodeForSignal(ctx.signal.reason), incomplete }), { ...settings, json: false, reporters: settings.reporters.filter((r) => r !== 'console') }, ctx, 'package');
+    throw error;
+  } finally {
+    progress.stop();
+  }
+  return publishRun(runResult({ ...envelope, packages }), settings, ctx, 'package');
+}

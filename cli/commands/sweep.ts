@@ -15,12 +15,14 @@ import { compileIgnores } from '../../suites/ignore.js';
 import { inShard, parseShard } from '../../suites/shard.js';
 import { runSweep } from '../../suites/sweep.js';
 import { parseVarySpecs } from '../../variations/spec.js';
-import { lineProgress, publishRun, type Command } from '../command.js';
+import { lineProgress, publishRun, type Command, type CommandContext } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { RUN_FLAGS, parseFlags } from '../flags.js';
-import { prepareOutDir } from '../out-dir.js';
+import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
+import { assertNotSystemTree } from '../settings.js';
 import { parseDuration } from '../parse.js';
-import { packageOptions, parseRunSettings, type Recipe } from '../settings.js';
+import { packageOptions, parseRunSettings, type Recipe, type RunSettings } from '../settings.js';
+import type { PackageOptions } from '../../engine/options.js';
 
 export const SWEEP_HELP = `Usage: twinbuild sweep [ROOT=.] [options]
 
@@ -41,7 +43,8 @@ Options:
                          (plus those whose config entry changed)
   --baseline FILE        an earlier results.json: exit 1 only for packages that were
                          reproducible there and are not now
-  --out DIR              reports (default twinbuild-out)
+  --out DIR              reports (default twinbuild-out); not ROOT or a directory holding it;
+                         one run at a time
   --vary=SPEC, --seed N, --env NAME=VALUE, --timeout D, --isolation MODE,
   --no-bisect, --no-diffoscope, --diffoscope-timeout D, --keep
                          as for check (--vary and --env win over a package's
@@ -60,9 +63,9 @@ const asList = (v: string | string[] | undefined) => (v === undefined ? undefine
 /** A config entry as a typed recipe (the same parsers as the flags, never via flag strings). */
 export function recipeOf(pkg: SweepPackage, configFile: string): Recipe {
   const r = pkg.recipe;
-  const where = `${configFile}: package "${pkg.name}"`;
+  const where = `${configFile}: package "${pkg.name.length > 60 ? `${pkg.name.slice(0, 60)}…` : pkg.name}"`;
   return {
-    preset: r.preset, build: r.build, artifacts: asList(r.artifacts), name: pkg.name,
+    preset: r.preset, build: r.build, artifacts: asList(r.artifacts), name: pkg.name, origin: where,
     vary: r.vary !== undefined ? parseVarySpecs(asList(r.vary)!) : undefined,
     timeoutMs: r.timeout !== undefined ? parseDuration(r.timeout, `${where}: timeout`) : undefined,
     env: r.env,
@@ -75,6 +78,7 @@ export const sweepCommand: Command = {
     const { values, positionals } = parseFlags(args, [...RUN_FLAGS, 'config', 'shard', 'changed-since', 'baseline']);
     if (positionals.length > 1) throw usageError(`sweep takes one ROOT directory, got ${positionals.length}`);
     const root = resolve(ctx.env.cwd, positionals[0] ?? '.');
+    await assertNotSystemTree(root, 'sweep root');
     if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new TwinbuildError('unreadable-source', `sweep root ${root} is not a readable directory`);
     const flagged = parseRunSettings(values, ctx.env);
     const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
@@ -93,21 +97,37 @@ export const sweepCommand: Command = {
     const perCheckJobs = Math.max(2, Math.floor(ctx.env.cpus / jobs));
     const items = await Promise.all(packages.map((pkg) => packageOptions(pkg.source, recipeOf(pkg, configFile), settings, ctx.env, perCheckJobs)));
 
-    const progress = lineProgress(settings, ctx);
-    progress(`sweeping ${items.length} package${items.length === 1 ? '' : 's'}${shard ? ` (shard ${shard.index}/${shard.total})` : ''}, ${jobs} at a time`);
-    const startedAt = new Date().toISOString();
-    await prepareOutDir(settings.outDir);
-    const outcome = await runSweep(items, { outDir: settings.outDir, jobs, ignores }, { runner: ctx.runner, signal: ctx.signal, progress });
-    const comparison = baseline ? compareWithBaseline(values.baseline!, baseline, outcome.packages, (name) => inShard(name, shard)) : null;
-    const interrupted = ctx.signal.aborted;
-    const result = runResult({
-      command: 'sweep', version: VERSION, startedAt, seed: settings.seed, host: hostInfo(), packages: outcome.packages,
-      // Note: an empty sweep is not a pass, unless --changed-since or sharding (parallel: N) left this run nothing.
-      exitCode: comparison ? baselineExitCode(comparison, outcome.packages) : outcome.packages.length === 0 && (values['changed-since'] || shard) && !interrupted ? 0 : exitCodeFor(outcome.packages),
-      shard, baseline: comparison, incomplete: interrupted ? { reason: 'interrupted', notFinished: outcome.notFinished } : null,
-    });
-    const exitCode = await publishRun(result, settings, ctx, 'summary');
-    if (interrupted) throw new TwinbuildError('interrupted', 'interrupted');
-    return exitCode;
+    await assertOutDirApart(settings.outDir, [{ path: root, label: 'ROOT' }, ...items.map((o) => ({ path: o.source, label: `package ${o.name}'s source` }))]);
+    const outLock = await prepareOutDir(settings.outDir);
+    try {
+      return await sweepPackages(items, { jobs, shard, ignores, baseline, baselineFile: values.baseline, changedSince: values['changed-since'] }, settings, ctx);
+    } finally {
+      outLock.release();
+    }
   },
 };
+
+type SweepPlan = Readonly<{
+  jobs: number; shard: ReturnType<typeof parseShard>; ignores: ReturnType<typeof compileIgnores>;
+  baseline: Awaited<ReturnType<typeof readResults>> | null; baselineFile: string | undefined; changedSince: string | undefined;
+}>;
+
+// Runs the checked packages and publishes one report set (the out dir is locked by the caller).
+async function sweepPackages(items: readonly PackageOptions[], plan: SweepPlan, settings: RunSettings, ctx: CommandContext): Promise<number> {
+  const { jobs, shard, ignores, baseline } = plan;
+  const progress = lineProgress(settings, ctx);
+  progress(`sweeping ${items.length} package${items.length === 1 ? '' : 's'}${shard ? ` (shard ${shard.index}/${shard.total})` : ''}, ${jobs} at a time`);
+  const startedAt = new Date().toISOString();
+  const outcome = await runSweep(items, { outDir: settings.outDir, jobs, ignores }, { runner: ctx.runner, signal: ctx.signal, progress });
+  const comparison = baseline ? compareWithBaseline(plan.baselineFile!, baseline, outcome.packages, (name) => inShard(name, shard)) : null;
+  const interrupted = ctx.signal.aborted;
+  const result = runResult({
+    command: 'sweep', version: VERSION, startedAt, seed: settings.seed, host: hostInfo(), packages: outcome.packages,
+    // Note: an empty sweep is not a pass, unless --changed-since or sharding (parallel: N) left this run nothing.
+    exitCode: comparison ? baselineExitCode(comparison, outcome.packages) : outcome.packages.length === 0 && (plan.changedSince || shard) && !interrupted ? 0 : exitCodeFor(outcome.packages),
+    shard, baseline: comparison, incomplete: interrupted ? { reason: 'interrupted', notFinished: outcome.notFinished } : null,
+  });
+  const exitCode = await publishRun(result, settings, ctx, 'summary');
+  if (interrupted) throw new TwinbuildError('interrupted', 'interrupted');
+  return exitCode;
+}

@@ -14,6 +14,7 @@ import { runSweep } from '../../suites/sweep.js';
 import { lineProgress, publishRun, type Command } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
+import { assertOutDirApart, prepareOutDir, type OutDirLock } from '../out-dir.js';
 import { packageOptions, parseRunSettings } from '../settings.js';
 
 export const VERIFY_HELP = `Usage: twinbuild verify SOURCE --published FILE... [--buildinfo FILE] [options]
@@ -57,40 +58,49 @@ export const verifyCommand: Command = {
     const startedAt = new Date().toISOString();
     let packages: PackageResult[];
     let notFinished: string[] = [];
-    if (values.dir) {
-      if (positionals.length > 0 || values.published) throw usageError('verify --dir takes no SOURCE or --published: it pairs each .dsc with its files');
-      const shard = parseShard(values.shard, ctx.env.vars);
-      const uploads = (await findUploads(resolve(ctx.env.cwd, values.dir))).filter((u) => inShard(u.name, shard));
-      const byName = new Map(uploads.map((u) => [u.name, u]));
-      const atOnce = settings.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
-      const items = await Promise.all(uploads.map((u) => packageOptions(u.dsc, { preset: values.preset, name: u.name, varyNothing: true }, settings, ctx.env, jobs)));
-      const outcome = await runSweep(items, {
-        outDir: settings.outDir, jobs: atOnce, ignores: [],
-        runOne: (options, deps) => {
-          const upload = byName.get(options.name)!;
-          const link = signingKey ? { dir: join(settings.outDir, 'links', options.name), signingKey } : null;
-          return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link, shownFrom: ctx.env.cwd }, deps);
-        },
-      }, { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) });
-      packages = outcome.packages;
-      notFinished = outcome.notFinished;
-    } else {
-      if (positionals.length !== 1) throw usageError('verify takes one SOURCE (a directory or a .dsc), or --dir DIR');
-      if (!values.published?.length) throw usageError('verify needs --published FILE (the artifacts to verify), repeatable');
-      const options = await packageOptions(positionals[0]!, { preset: values.preset, build: values.build, artifacts: values.artifacts, varyNothing: true }, settings, ctx.env, jobs);
-      const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
-      try {
-        const request = {
-          options, published: values.published.map((p) => resolve(ctx.env.cwd, p)), buildinfo: values.buildinfo ? resolve(ctx.env.cwd, values.buildinfo) : null,
-          link: signingKey ? { dir: settings.outDir, signingKey } : null, shownFrom: ctx.env.cwd,
-        };
-        packages = [await runVerify(request, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];
-      } finally {
-        progress.stop();
+    let outLock: OutDirLock | null = null;
+    try {
+      if (values.dir) {
+        if (positionals.length > 0 || values.published) throw usageError('verify --dir takes no SOURCE or --published: it pairs each .dsc with its files');
+        const shard = parseShard(values.shard, ctx.env.vars);
+        const uploads = (await findUploads(resolve(ctx.env.cwd, values.dir))).filter((u) => inShard(u.name, shard));
+        const byName = new Map(uploads.map((u) => [u.name, u]));
+        const atOnce = settings.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
+        const items = await Promise.all(uploads.map((u) => packageOptions(u.dsc, { preset: values.preset, name: u.name, varyNothing: true }, settings, ctx.env, jobs)));
+        await assertOutDirApart(settings.outDir, [{ path: resolve(ctx.env.cwd, values.dir), label: '--dir' }]);
+        outLock = await prepareOutDir(settings.outDir);
+        const outcome = await runSweep(items, {
+          outDir: settings.outDir, jobs: atOnce, ignores: [],
+          runOne: (options, deps) => {
+            const upload = byName.get(options.name)!;
+            const link = signingKey ? { dir: join(settings.outDir, 'links', options.name), signingKey } : null;
+            return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link, shownFrom: ctx.env.cwd }, deps);
+          },
+        }, { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) });
+        packages = outcome.packages;
+        notFinished = outcome.notFinished;
+      } else {
+        if (positionals.length !== 1) throw usageError('verify takes one SOURCE (a directory or a .dsc), or --dir DIR');
+        if (!values.published?.length) throw usageError('verify needs --published FILE (the artifacts to verify), repeatable');
+        const options = await packageOptions(positionals[0]!, { preset: values.preset, build: values.build, artifacts: values.artifacts, varyNothing: true }, settings, ctx.env, jobs);
+        await assertOutDirApart(settings.outDir, [{ path: options.source, label: 'SOURCE' }]);
+        outLock = await prepareOutDir(settings.outDir);
+        const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
+        try {
+          const request = {
+            options, published: values.published.map((p) => resolve(ctx.env.cwd, p)), buildinfo: values.buildinfo ? resolve(ctx.env.cwd, values.buildinfo) : null,
+            link: signingKey ? { dir: settings.outDir, signingKey } : null, shownFrom: ctx.env.cwd,
+          };
+          packages = [await runVerify(request, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];
+        } finally {
+          progress.stop();
+        }
       }
+      const incomplete = ctx.signal.aborted ? { reason: 'interrupted', notFinished } : null;
+      const result = runResult({ command: 'verify', version: VERSION, startedAt, seed: 0, host: hostInfo(), packages, incomplete });
+      return await publishRun(result, settings, ctx, values.dir ? 'summary' : 'package');
+    } finally {
+      outLock?.release();
     }
-    const incomplete = ctx.signal.aborted ? { reason: 'interrupted', notFinished } : null;
-    const result = runResult({ command: 'verify', version: VERSION, startedAt, seed: 0, host: hostInfo(), packages, incomplete });
-    return publishRun(result, settings, ctx, values.dir ? 'summary' : 'package');
   },
 };
