@@ -39,9 +39,11 @@ function mountArgs(plan: BuildPlan, sideDir: string): string[] {
 
 // Each build gets its own /tmp and /var/tmp (directories in the workspace), so one
 // build cannot hand the other a file through them and nothing it leaves there stays.
-// What must stay visible under them keeps its path: the workspace, and the PATH's directories.
+// What must stay visible under them keeps its path: the workspace, and every absolute
+// path named in the build's variables (the PATH's directories, a directory given with --env).
 function privateTmpArgs(plan: BuildPlan, workspace: Workspace): string[] {
-  const kept = [workspace.root, ...(plan.env['PATH'] ?? '').split(':').filter((d) => d.startsWith('/'))];
+  const named = Object.values(plan.env).flatMap((value) => value.split(':')).filter((p) => p.startsWith('/') && !p.includes('\n'));
+  const kept = [...new Set([workspace.root, ...named])];
   return ['/tmp', '/var/tmp'].flatMap((target) => {
     const under = kept.filter((k) => k.startsWith(`${target}/`));
     return ['private-tmp', join(workspace.root, 'private', `${plan.side}${target.replace(/\//g, '-')}`), target, String(under.length), ...under];
