@@ -6,7 +6,7 @@
 // them); only usage problems and interruption are thrown.
 import { REGISTRY } from '../variations/index.js';
 import type { ProgressSink } from '../core/events.js';
-import { TwinbuildError, type ErrorCode } from '../core/errors.js';
+import { TwinbuildError, isTwinbuildError, type ErrorCode } from '../core/errors.js';
 import { canUseMountNamespaces } from '../adapters/namespaces.js';
 import type { ProcessRunner } from '../adapters/process.js';
 import {
@@ -119,7 +119,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     try {
       compared = await timed('compare', () => compareSides(run.reference, options, workspace));
     } catch (cause) {
-      return { ...base, verdict: 'error', error: { code: 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
+      return { ...base, verdict: 'error', error: { code: isTwinbuildError(cause) ? cause.code : 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
     }
     const { artifacts } = compared;
     if (artifacts.length === 0) {
