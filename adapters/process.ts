@@ -2,7 +2,8 @@
 // `ProcessRunner` so a test can inject a failing spawn while others stay real.
 // A runner remembers the process groups it started; the CLI kills what is left
 // of them when twinbuild exits (nothing is registered on import).
-import { openSync, closeSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 
 export type RunRequest = Readonly<{
@@ -43,6 +44,30 @@ export interface ProcessRunner {
 
 const KILL_GRACE_MS = 2000;
 
+/** twinbuild's own PATH, or undefined for a runner that lets execa resolve names (short-lived test callers). */
+type ToolPath = string | undefined;
+
+// Note: execa finds a bare argv[0] through the child's env PATH, which a build's
+// environment (a .buildinfo, --env) may choose. twinbuild's own tools (unshare,
+// diffoscope, dpkg-query…) are looked up on the PATH twinbuild was given instead;
+// only absolute directories count. Null: not found there.
+export function resolveTool(file: string, path: ToolPath): string | null {
+  if (path === undefined || file.includes('/')) return file;
+  for (const dir of path.split(':')) {
+    if (!dir.startsWith('/')) continue;
+    const candidate = join(dir, file);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const notFound = (file: string) => `${file}: not found on twinbuild's PATH`;
+
 // Note: a build may leave background children behind; they share the group,
 // so signalling -pid reaches them even after the leader has exited.
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -53,9 +78,11 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function run(liveGroups: Set<number>, request: RunRequest): Promise<RunOutcome> {
-  const [file, ...args] = request.argv;
-  if (!file) throw new Error('empty argv');
+async function run(liveGroups: Set<number>, toolPath: ToolPath, request: RunRequest): Promise<RunOutcome> {
+  const [name, ...args] = request.argv;
+  if (!name) throw new Error('empty argv');
+  const file = resolveTool(name, toolPath);
+  if (file === null) return { exitCode: null, signal: null, timedOut: false, interrupted: false, spawnError: notFound(name), durationMs: 0 };
   const started = performance.now();
   const fd = openSync(request.logFile, 'a');
   let timedOut = false;
@@ -112,11 +139,14 @@ async function run(liveGroups: Set<number>, request: RunRequest): Promise<RunOut
 }
 
 async function capture(
+  toolPath: ToolPath,
   argv: readonly string[],
   options: CaptureOptions = {},
 ): Promise<CaptureOutcome> {
-  const [file, ...args] = argv;
-  if (!file) throw new Error('empty argv');
+  const [name, ...args] = argv;
+  if (!name) throw new Error('empty argv');
+  const file = resolveTool(name, toolPath);
+  if (file === null) return { exitCode: null, stdout: '', stderr: notFound(name) };
   const result = await execa(file, args, {
     reject: false,
     timeout: options.timeoutMs ?? 10_000,
@@ -131,9 +161,11 @@ async function capture(
   };
 }
 
-async function passthrough(argv: readonly string[], env?: Record<string, string>): Promise<number | null> {
-  const [file, ...args] = argv;
-  if (!file) throw new Error('empty argv');
+async function passthrough(toolPath: ToolPath, argv: readonly string[], env?: Record<string, string>): Promise<number | null> {
+  const [name, ...args] = argv;
+  if (!name) throw new Error('empty argv');
+  const file = resolveTool(name, toolPath);
+  if (file === null) return null;
   const result = await execa(file, args, { reject: false, stdin: 'ignore', stdout: 'inherit', stderr: 'inherit', ...(env ? { env } : {}) });
   return result.exitCode ?? null;
 }
@@ -143,12 +175,17 @@ export type OwnedProcessRunner = ProcessRunner & Readonly<{
   killAll: () => void;
 }>;
 
-export function createProcessRunner(): OwnedProcessRunner {
+export type RunnerOptions = Readonly<{
+  /** twinbuild's own PATH: every bare program name is found here, never through the child's environment. */
+  path?: string;
+}>;
+
+export function createProcessRunner(options: RunnerOptions = {}): OwnedProcessRunner {
   const liveGroups = new Set<number>();
   return Object.freeze({
-    run: (request: RunRequest) => run(liveGroups, request),
-    capture,
-    passthrough,
+    run: (request: RunRequest) => run(liveGroups, options.path, request),
+    capture: (argv: readonly string[], captureOptions?: CaptureOptions) => capture(options.path, argv, captureOptions),
+    passthrough: (argv: readonly string[], env?: Record<string, string>) => passthrough(options.path, argv, env),
     killAll: () => {
       for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
     },

@@ -4,7 +4,9 @@
 // no byte of the outside file in any report, page or console line.
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createProcessRunner } from '../../adapters/process.js';
 import { join } from 'node:path';
 import { cleanupTemp, fixture, runCli, tempDir, type CliRun } from '../helpers.js';
 
@@ -109,5 +111,26 @@ describe('reliability: artifacts never escape their build tree', function () {
     expect(pkg.bisect.reason).to.match(/artifact glob out\/\*\* is reached through the symlinked directory out/);
     expect(pkg.culprits).to.deep.equal([]);
     expect(await leaks(run, marker)).to.deep.equal([]);
+  });
+
+  it("item 3: a child's environment PATH never chooses twinbuild's own tools (unshare, dpkg-query)", async () => {
+    const dir = await tempDir();
+    const evilbin = join(dir, 'evilbin');
+    const evidence = join(dir, 'evidence');
+    await mkdir(evilbin);
+    for (const tool of ['unshare', 'dpkg-query']) {
+      await writeFile(join(evilbin, tool), `#!/bin/sh\necho "${tool} ran" >> ${evidence}\nexit 0\n`, { mode: 0o755 });
+    }
+    const runner = createProcessRunner({ path: '/usr/bin:/bin' });
+    const env = { PATH: `${evilbin}:/usr/bin:/bin` };
+    const ran = await runner.run({ argv: ['unshare', '--mount', '--', 'true'], env, cwd: dir, logFile: join(dir, 'log') });
+    expect(ran.exitCode).to.equal(0);
+    const query = await runner.capture(['dpkg-query', '-W', '--', 'dpkg'], { env });
+    expect(query.stdout).to.match(/^dpkg\t/);
+    expect(existsSync(evidence) ? await readFile(evidence, 'utf8') : 'nothing ran').to.equal('nothing ran');
+    // A name not on twinbuild's PATH is not found, even where the child's PATH has it.
+    const missing = await createProcessRunner({ path: '/nonexistent' }).run({ argv: ['unshare', 'true'], env, cwd: dir, logFile: join(dir, 'log') });
+    expect(missing.spawnError).to.equal("unshare: not found on twinbuild's PATH");
+    expect(existsSync(evidence)).to.equal(false);
   });
 });
