@@ -64,8 +64,8 @@ async function refuseEscapingBases(tree: TreeReader, patterns: readonly string[]
   }
 }
 
-export async function collectArtifacts(dir: string, patterns: readonly string[]): Promise<Map<string, Entry>> {
-  const tree = await treeReader(dir);
+export async function collectArtifacts(dir: string, patterns: readonly string[], reader?: TreeReader): Promise<Map<string, Entry>> {
+  const tree = reader ?? (await treeReader(dir));
   await refuseEscapingBases(tree, patterns);
   const globbed = await fg([...patterns], { cwd: dir, dot: true, onlyFiles: false, followSymbolicLinks: false, unique: true });
   const odd = await oddNames(dir, patterns);
@@ -96,8 +96,8 @@ export type HashedTree = ReadonlyMap<string, HashedArtifact>;
 
 /** Every artifact under `dir` matching `patterns`, hashed with at most max(8, jobs) files at once; none is read from outside `dir`. */
 export async function hashArtifacts(dir: string, patterns: readonly string[], jobs: number): Promise<HashedTree> {
-  const entries = await collectArtifacts(dir, patterns);
   const tree = await treeReader(dir);
+  const entries = await collectArtifacts(dir, patterns, tree);
   const limit = pLimit(Math.max(8, jobs));
   const hashed = await Promise.all(
     [...entries].map(([rel, entry]) =>

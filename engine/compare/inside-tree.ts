@@ -77,6 +77,9 @@ export type TreeReader = Readonly<{
 export async function treeReader(root: string): Promise<TreeReader> {
   const rootBytes = Buffer.from(root);
   const realRoot = Buffer.concat([Buffer.from(await realpath(root)), SEPARATOR]);
+  // Directories already seen to be real ones: each is looked at once per reader (100,000 files share a few).
+  // A later swap for a link is still caught, by the opened file's real path.
+  const realDirectories = new Set<string>();
 
   const resolve = async (rel: string | Buffer, shown: string, wholePath = false): Promise<Buffer> => {
     const segments = segmentsOf(bytesOf(rel));
@@ -87,6 +90,8 @@ export async function treeReader(root: string): Promise<TreeReader> {
     for (const segment of directories) {
       at = Buffer.concat([at, SEPARATOR, segment]);
       depth++;
+      const key = at.toString('latin1');
+      if (realDirectories.has(key)) continue;
       const info = await lstat(at).catch((cause: NodeJS.ErrnoException) => {
         if (cause.code === 'ENOENT' || cause.code === 'ENOTDIR') return null;
         throw cause;
@@ -97,6 +102,7 @@ export async function treeReader(root: string): Promise<TreeReader> {
         const target = escapeBytes(await readlink(at, { encoding: 'buffer' }));
         throw escapesTree(shown, `is reached through the symlinked directory ${dir} (-> ${target})`);
       }
+      if (info.isDirectory()) realDirectories.add(key);
     }
     return Buffer.concat([rootBytes, ...segments.flatMap((s) => [SEPARATOR, s])]);
   };
@@ -132,7 +138,13 @@ export async function treeReader(root: string): Promise<TreeReader> {
 /** SHA-256 of an open file: read in one go when small, else streamed (constant memory); the handle stays open. */
 export async function sha256Handle(handle: FileHandle, size: number): Promise<string> {
   const hash = createHash('sha256');
-  if (size <= CHUNK) return hash.update(await handle.readFile()).digest('hex');
+  if (size <= CHUNK) {
+    // One read of the size fstat gave (readFile would fstat again); a file that grew since is streamed.
+    const buffer = Buffer.allocUnsafe(size + 1);
+    let filled = 0;
+    for (let got = -1; got !== 0 && filled <= size; filled += got) got = (await handle.read(buffer, filled, size + 1 - filled, filled)).bytesRead;
+    if (filled <= size) return hash.update(buffer.subarray(0, filled)).digest('hex');
+  }
   await pipeline(handle.createReadStream({ start: 0, highWaterMark: CHUNK, autoClose: false }), hash);
   return hash.digest('hex');
 }
