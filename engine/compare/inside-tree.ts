@@ -73,8 +73,10 @@ export type TreeReader = Readonly<{
   checkFile: (rel: string | Buffer, shown: string) => Promise<void>;
 }>;
 
-// Note: the tree's root is twinbuild's own directory, so its real path is taken once and trusted.
+// Note: the tree's root is twinbuild's own directory, so its real path is taken once and
+// trusted; a build that replaced the root itself with a symlink is refused here.
 export async function treeReader(root: string): Promise<TreeReader> {
+  if ((await lstat(root)).isSymbolicLink()) throw escapesTree(`the build tree ${root}`, 'was replaced by a symlink');
   const rootBytes = Buffer.from(root);
   const realRoot = Buffer.concat([Buffer.from(await realpath(root)), SEPARATOR]);
   // Directories already seen to be real ones: each is looked at once per reader (100,000 files share a few).

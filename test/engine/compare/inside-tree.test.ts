@@ -43,4 +43,10 @@ describe('engine/compare: reading inside the build tree', () => {
     expect(await refusal(reader.resolve('a/../../f', 'artifact a/../../f'))).to.match(/resolves outside the build tree/);
     expect(await refusal(reader.resolve('/etc/passwd', 'artifact /etc/passwd'))).to.match(/resolves outside the build tree/);
   });
+
+  it('a build tree whose root was replaced by a symlink is refused before anything is read', async () => {
+    const [parent, outside] = [await tempDir(), await tempDir()];
+    await symlink(outside, join(parent, 'pkg'));
+    expect(await refusal(treeReader(join(parent, 'pkg')))).to.match(/^the build tree .*\/pkg was replaced by a symlink/);
+  });
 });
