@@ -4,7 +4,7 @@
 // of them when twinbuild exits (nothing is registered on import).
 // Every process is started through `setpriv --pdeathsig KILL`, so it is killed
 // when twinbuild dies, even by SIGKILL (no exit handler runs then).
-import { accessSync, constants, openSync, closeSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 
@@ -47,6 +47,30 @@ export interface ProcessRunner {
 }
 
 const KILL_GRACE_MS = 2000;
+
+/** twinbuild's own PATH, or undefined for a runner that lets execa resolve names (short-lived test callers). */
+type ToolPath = string | undefined;
+
+// Note: execa finds a bare argv[0] through the child's env PATH, which a build's
+// environment (a .buildinfo, --env) may choose. twinbuild's own tools (unshare,
+// diffoscope, dpkg-query…) are looked up on the PATH twinbuild was given instead;
+// only absolute directories count. Null: not found there.
+export function resolveTool(file: string, path: ToolPath): string | null {
+  if (path === undefined || file.includes('/')) return file;
+  for (const dir of path.split(':')) {
+    if (!dir.startsWith('/')) continue;
+    const candidate = join(dir, file);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const notFound = (file: string) => `${file}: not found on twinbuild's PATH`;
 
 // Fixed paths, never PATH: no input may choose the tool that guards every child.
 const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
@@ -93,10 +117,13 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function run(liveGroups: Set<number>, request: RunRequest): Promise<RunOutcome> {
-  if (!request.argv[0]) throw new Error('empty argv');
+async function run(liveGroups: Set<number>, toolPath: ToolPath, request: RunRequest): Promise<RunOutcome> {
+  const [name, ...rest] = request.argv;
+  if (!name) throw new Error('empty argv');
+  const resolved = resolveTool(name, toolPath);
+  if (resolved === null) return { exitCode: null, signal: null, timedOut: false, interrupted: false, spawnError: notFound(name), durationMs: 0 };
   // An unknown command is started as it is, so the spawn error names it.
-  const argv = resolvable(request.argv[0], request.env['PATH']) ? withParentDeathSignal(request.argv) : request.argv;
+  const argv = resolvable(resolved, request.env['PATH']) ? withParentDeathSignal([resolved, ...rest]) : [resolved, ...rest];
   const [file, ...args] = argv as [string, ...string[]];
   const started = performance.now();
   const fd = openSync(request.logFile, 'a');
@@ -156,11 +183,15 @@ async function run(liveGroups: Set<number>, request: RunRequest): Promise<RunOut
 }
 
 async function capture(
+  toolPath: ToolPath,
   argv: readonly string[],
   options: CaptureOptions = {},
 ): Promise<CaptureOutcome> {
-  if (!argv[0]) throw new Error('empty argv');
-  const [file, ...args] = withParentDeathSignal(argv) as [string, ...string[]];
+  const [name, ...rest] = argv;
+  if (!name) throw new Error('empty argv');
+  const resolved = resolveTool(name, toolPath);
+  if (resolved === null) return { exitCode: null, stdout: '', stderr: notFound(name) };
+  const [file, ...args] = withParentDeathSignal([resolved, ...rest]) as [string, ...string[]];
   const result = await execa(file, args, {
     reject: false,
     timeout: options.timeoutMs ?? 10_000,
@@ -176,9 +207,12 @@ async function capture(
   };
 }
 
-async function passthrough(argv: readonly string[], env?: Record<string, string>): Promise<number | null> {
-  if (!argv[0]) throw new Error('empty argv');
-  const [file, ...args] = withParentDeathSignal(argv) as [string, ...string[]];
+async function passthrough(toolPath: ToolPath, argv: readonly string[], env?: Record<string, string>): Promise<number | null> {
+  const [name, ...rest] = argv;
+  if (!name) throw new Error('empty argv');
+  const resolved = resolveTool(name, toolPath);
+  if (resolved === null) return null;
+  const [file, ...args] = withParentDeathSignal([resolved, ...rest]) as [string, ...string[]];
   const result = await execa(file, args, { reject: false, stdin: 'ignore', stdout: 'inherit', stderr: 'inherit', ...(env ? { env } : {}) });
   return result.exitCode ?? null;
 }
@@ -188,12 +222,17 @@ export type OwnedProcessRunner = ProcessRunner & Readonly<{
   killAll: () => void;
 }>;
 
-export function createProcessRunner(): OwnedProcessRunner {
+export type RunnerOptions = Readonly<{
+  /** twinbuild's own PATH: every bare program name is found here, never through the child's environment. */
+  path?: string;
+}>;
+
+export function createProcessRunner(options: RunnerOptions = {}): OwnedProcessRunner {
   const liveGroups = new Set<number>();
   return Object.freeze({
-    run: (request: RunRequest) => run(liveGroups, request),
-    capture,
-    passthrough,
+    run: (request: RunRequest) => run(liveGroups, options.path, request),
+    capture: (argv: readonly string[], captureOptions?: CaptureOptions) => capture(options.path, argv, captureOptions),
+    passthrough: (argv: readonly string[], env?: Record<string, string>) => passthrough(options.path, argv, env),
     killAll: () => {
       for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
     },

@@ -90,11 +90,13 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const runner = createProcessRunner();
+  const env = readEnvironment();
+  // twinbuild's own tools come from its own PATH, never from a build's environment.
+  const runner = createProcessRunner({ path: env.path });
   // Last-resort safety net: never leave build processes behind when twinbuild exits.
   process.once('exit', runner.killAll);
   try {
-    process.exitCode = await command.run(rest, { signal: controller.signal, env: readEnvironment(), runner, stdout: process.stdout, stderr: process.stderr });
+    process.exitCode = await command.run(rest, { signal: controller.signal, env, runner, stdout: process.stdout, stderr: process.stderr });
   } catch (error) {
     if (caught) {
       process.exitCode = exitCodeForSignal(caught);

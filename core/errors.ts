@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'diffoscope-failed'
   | 'workspace'
   | 'compare-failed'
+  | 'artifact-escapes-tree'
   | 'interrupted';
 
 const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -44,6 +45,7 @@ const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'diffoscope-failed': EXIT.infrastructure,
   workspace: EXIT.infrastructure,
   'compare-failed': EXIT.infrastructure,
+  'artifact-escapes-tree': EXIT.infrastructure,
   interrupted: EXIT.interrupted,
 };
 

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { REGISTRY } from '../variations/index.js';
 import type { ProgressSink } from '../core/events.js';
-import { TwinbuildError, type ErrorCode } from '../core/errors.js';
+import { TwinbuildError, isTwinbuildError, type ErrorCode } from '../core/errors.js';
 import { canUseMountNamespaces } from '../adapters/namespaces.js';
 import type { ProcessRunner } from '../adapters/process.js';
 import {
@@ -143,7 +143,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       compared = await timed('compare', () => compareSides(run.reference, options, workspace, deps.signal));
     } catch (cause) {
       if (deps.signal.aborted) throw interrupted();
-      return { ...base, verdict: 'error', error: { code: 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
+      return { ...base, verdict: 'error', error: { code: isTwinbuildError(cause) ? cause.code : 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
     }
     if (deps.signal.aborted) throw interrupted();
     const { artifacts } = compared;

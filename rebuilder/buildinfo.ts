@@ -53,3 +53,40 @@ export async function readBuildinfo(file: string): Promise<Buildinfo> {
     buildPath: f.get('Build-Path') ?? null, environment, sha256, buildDepends,
   };
 }
+
+// A rebuild runs as root: the buildinfo (untrusted input) may set only variables
+// that describe the build, never ones that choose programs, libraries or files
+// (PATH, LD_PRELOAD, BASH_ENV, CC, CFLAGS' plugins, FAKETIME_*…). Values are
+// checked too: a locale or TZ holding a path would load a file of the input's choosing.
+const PLAIN_NAME = /^[A-Za-z0-9_.@+-]*$/;
+const LOCALE_VARIABLES = ['LANG', 'LANGUAGE', 'LC_ALL', 'LC_ADDRESS', 'LC_COLLATE', 'LC_CTYPE', 'LC_IDENTIFICATION', 'LC_MEASUREMENT', 'LC_MESSAGES', 'LC_MONETARY', 'LC_NAME', 'LC_NUMERIC', 'LC_PAPER', 'LC_TELEPHONE', 'LC_TIME'];
+const TAKEN: Readonly<Record<string, Readonly<{ value: RegExp; what: string }>>> = {
+  SOURCE_DATE_EPOCH: { value: /^\d{1,12}$/, what: 'a number of seconds' },
+  DEB_BUILD_OPTIONS: { value: /^[\x20-\x7e]*$/, what: 'printable text' },
+  DEB_BUILD_PROFILES: { value: /^[\x20-\x7e]*$/, what: 'printable text' },
+  TZ: { value: /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, what: 'a zone name (no path)' },
+  ...Object.fromEntries(LOCALE_VARIABLES.map((name) => [name, { value: name === 'LANGUAGE' ? /^[A-Za-z0-9_.@:+-]*$/ : PLAIN_NAME, what: 'a locale name (no path)' }])),
+};
+
+/** The variables a rebuild takes from a buildinfo's Environment (the allowlist, for --help and the README). */
+export const REBUILD_VARIABLES: readonly string[] = Object.keys(TAKEN);
+
+export type RebuildEnvironment = Readonly<{
+  /** What the rebuild is given. */
+  taken: Readonly<Record<string, string>>;
+  /** One line per refused variable, for results.json's verify.notPinned. */
+  refused: readonly string[];
+}>;
+
+export function rebuildEnvironment(environment: Readonly<Record<string, string>>): RebuildEnvironment {
+  const taken: Record<string, string> = {};
+  const refused: string[] = [];
+  for (const [name, value] of Object.entries(environment)) {
+    const rule = TAKEN[name];
+    if (name === 'PATH') refused.push('PATH from the buildinfo (not taken: twinbuild keeps its own)');
+    else if (!rule) refused.push(`${name} from the buildinfo (not taken: not a variable a rebuild takes)`);
+    else if (!rule.value.test(value)) refused.push(`${name} from the buildinfo (not taken: its value is not ${rule.what})`);
+    else taken[name] = value;
+  }
+  return { taken, refused };
+}

@@ -1,6 +1,6 @@
 // The rebuilder: what a verify adds around the engine. It hashes the published
-// files, reads the .buildinfo (whose checksums must agree with them, and whose
-// Environment the rebuild takes), runs the package once through the engine with
+// files, reads the .buildinfo (whose checksums must agree with them, and from whose
+// Environment the rebuild takes an allowlist of variables), runs the package once through the engine with
 // the published files as its reference, lists build-dependency drift, and on a
 // match writes a signed in-toto link. Same result model as check.
 import { readFile, stat } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import type { PackageOptions } from '../engine/options.js';
 import { runPackage, type EngineDeps } from '../engine/run-package.js';
 import type { PackageResult, VerifyInfo } from '../reports/model.js';
 import { hashTree, writeRebuildLink, type Digests } from '../attest/link.js';
-import { parseDeb822, readBuildinfo, type Buildinfo } from './buildinfo.js';
+import { parseDeb822, readBuildinfo, rebuildEnvironment, type Buildinfo } from './buildinfo.js';
 
 export type VerifyRequest = Readonly<{
   options: PackageOptions;
@@ -69,11 +69,12 @@ export async function runVerify(request: VerifyRequest, deps: EngineDeps): Promi
   const published = await publishedHashes(request.published);
   const buildinfo = request.buildinfo ? await readBuildinfo(request.buildinfo) : null;
   if (buildinfo) checkAgainstBuildinfo(buildinfo, published);
-  const pinned = { ...(buildinfo?.environment ?? {}) };
+  const environment = rebuildEnvironment(buildinfo?.environment ?? {});
+  const pinned = { ...environment.taken };
   const options: PackageOptions = { ...request.options, env: { ...request.options.env, ...pinned } };
   const result = await runPackage({ options, reference: { kind: 'published', files: published } }, deps);
   const info: VerifyInfo = {
-    published: request.published.map((f) => relative(request.shownFrom, f) || f), buildinfo: request.buildinfo, pinned, notPinned: notPinnedBy(buildinfo),
+    published: request.published.map((f) => relative(request.shownFrom, f) || f), buildinfo: request.buildinfo, pinned, notPinned: [...notPinnedBy(buildinfo), ...environment.refused],
     dependencyDrift: await dependencyDrift(buildinfo, deps), link: null, statement: null,
   };
   if (result.verdict !== 'verified' || !request.link) return { ...result, verify: info };

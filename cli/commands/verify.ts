@@ -22,8 +22,11 @@ export const VERIFY_HELP = `Usage: twinbuild verify SOURCE --published FILE... [
 
 Rebuilds SOURCE (a directory or a Debian .dsc) once and compares every published
 artifact (e.g. the official .deb files) byte for byte with the rebuilt one.
-With --buildinfo (Debian .buildinfo) the rebuild takes its Environment
-(SOURCE_DATE_EPOCH, DEB_BUILD_OPTIONS, LANG…), the published files are checked
+With --buildinfo (Debian .buildinfo) the rebuild takes from its Environment only
+SOURCE_DATE_EPOCH, DEB_BUILD_OPTIONS, DEB_BUILD_PROFILES, TZ and the locale
+variables (LANG, LANGUAGE, LC_*), each with a plain value (no path); every other
+variable (PATH, LD_PRELOAD, BASH_ENV, CC, CFLAGS, FAKETIME_*…) is refused and listed
+in results.json's verify.notPinned. The published files are checked
 against its Checksums-Sha256 (a disagreement is exit 2), and Installed-Build-Depends
 that differ on this machine are listed as a likely cause of a mismatch (they are
 not fetched: no snapshot archive access is assumed). Build-Path is not pinned.

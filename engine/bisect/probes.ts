@@ -9,6 +9,7 @@ import { SearchCancelled, type Probe } from './search.js';
 import { buildFailure, runBuild, type Isolation } from '../build/build.js';
 import { hashArtifacts, pairArtifacts, type HashedTree } from '../compare/compare.js';
 import type { ProgressSink } from '../../core/events.js';
+import { isTwinbuildError } from '../../core/errors.js';
 import type { PackageOptions } from '../options.js';
 import type { Planner } from '../prepare/planning.js';
 import type { ProcessRunner } from '../../adapters/process.js';
@@ -82,7 +83,12 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
         finish('error', [], failure.message);
         throw new ProbeFailed(`${failure.message} (log: ${join('logs', options.name, `probe-${id}.log`)})`);
       }
-      const hashed = await hashArtifacts(tree, options.artifacts, options.jobs);
+      // Note: a probe's artifact that leaves its tree is never read; the probe fails, naming it.
+      const hashed = await hashArtifacts(tree, options.artifacts, options.jobs).catch((cause: unknown) => {
+        if (!isTwinbuildError(cause) || cause.code !== 'artifact-escapes-tree') throw cause;
+        finish('error', [], cause.message);
+        throw new ProbeFailed(`probe ${id}: ${cause.message}`);
+      });
       const differing = pairArtifacts(deps.control, hashed).filter((a) => a.status !== 'identical').map((a) => a.path);
       finish(differing.length > 0 ? 'differs' : 'same', differing, null);
       if (differing.length > 0) {

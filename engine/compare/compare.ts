@@ -5,13 +5,14 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
-import { join } from 'node:path';
 import fg from 'fast-glob';
 import pLimit from 'p-limit';
 import picomatch from 'picomatch';
 import type { ArtifactResult } from '../../reports/model.js';
-import { sha256File } from '../../core/hash.js';
 import { TwinbuildError } from '../../core/errors.js';
+import { escapeBytes, hashInsideTree, treeReader, type TreeReader } from './inside-tree.js';
+
+export { escapeBytes } from './inside-tree.js';
 
 type Entry = Readonly<{ kind: 'file'; size: number; raw?: Buffer } | { kind: 'symlink'; target: string } | { kind: 'special'; node: string }>;
 
@@ -33,25 +34,8 @@ const STAT_CONCURRENCY = 16;
 // such files would silently go uncompared. The tree is walked as bytes to find
 // them: a name with a line break is matched with the break swapped for a
 // character `.` does match; a name that is not UTF-8 is shown with \xNN escapes
-// and reached through its raw bytes.
+// and reached through its raw bytes (relative to the tree).
 type OddName = Readonly<{ rel: string; raw: Buffer | null }>;
-
-/** Valid UTF-8 runs as they are, every other byte as \xNN. */
-export function escapeBytes(bytes: Buffer): string {
-  let out = '';
-  let i = 0;
-  while (i < bytes.length) {
-    let j = i;
-    while (j < bytes.length && bytes[j]! < 0x80) j++;
-    if (j > i) { out += bytes.subarray(i, j).toString('latin1'); i = j; continue; }
-    const width = bytes[i]! >= 0xf0 ? 4 : bytes[i]! >= 0xe0 ? 3 : bytes[i]! >= 0xc0 ? 2 : 1;
-    const piece = bytes.subarray(i, i + width);
-    if (width > 1 && piece.length === width && isUtf8(piece)) out += piece.toString('utf8');
-    else { out += `\\x${bytes[i]!.toString(16).padStart(2, '0')}`; i += 1; continue; }
-    i += width;
-  }
-  return out;
-}
 
 async function oddNames(dir: string, patterns: readonly string[]): Promise<OddName[]> {
   const found: OddName[] = [];
@@ -60,7 +44,7 @@ async function oddNames(dir: string, patterns: readonly string[]): Promise<OddNa
       const name = entry.name as unknown as Buffer;
       const childRel = rel ? Buffer.concat([rel, Buffer.from('/'), name]) : name;
       const childAbs = Buffer.concat([abs, Buffer.from('/'), name]);
-      if (!isUtf8(childRel)) found.push({ rel: escapeBytes(childRel), raw: childAbs });
+      if (!isUtf8(childRel)) found.push({ rel: escapeBytes(childRel), raw: childRel });
       else if (/[\n\r\uFFFD]/.test(name.toString('utf8'))) found.push({ rel: childRel.toString('utf8'), raw: null });
       if (entry.isDirectory()) await walk(childAbs, childRel);
     }
@@ -71,7 +55,19 @@ async function oddNames(dir: string, patterns: readonly string[]): Promise<OddNa
   return found.filter(({ rel }) => matchers.some((m) => m(rel.replace(/[\n\r\uFFFD]/g, '\u0001'))));
 }
 
-export async function collectArtifacts(dir: string, patterns: readonly string[]): Promise<Map<string, Entry>> {
+// Note: fast-glob starts its walk at each pattern's base directory and follows it
+// even when it is a symlink (to /etc, to /), so the bases are checked before any
+// walk: after brace expansion, none may leave the tree or pass through a symlink.
+async function refuseEscapingBases(tree: TreeReader, patterns: readonly string[]): Promise<void> {
+  for (const task of fg.generateTasks([...patterns], { dot: true })) {
+    if (task.dynamic) await tree.resolve(task.base, `artifact glob ${task.patterns.join(' ')}`, true);
+    else for (const pattern of task.patterns) await tree.resolve(pattern, `artifact ${pattern}`);
+  }
+}
+
+export async function collectArtifacts(dir: string, patterns: readonly string[], reader?: TreeReader): Promise<Map<string, Entry>> {
+  const tree = reader ?? (await treeReader(dir));
+  await refuseEscapingBases(tree, patterns);
   const globbed = await fg([...patterns], { cwd: dir, dot: true, onlyFiles: false, followSymbolicLinks: false, unique: true });
   const odd = await oddNames(dir, patterns);
   const rawPaths = new Map(odd.filter((o) => o.raw).map((o) => [o.rel, o.raw!]));
@@ -82,7 +78,7 @@ export async function collectArtifacts(dir: string, patterns: readonly string[])
     paths.map((rel) =>
       limit(async (): Promise<[string, Entry] | undefined> => {
         const raw = rawPaths.get(rel);
-        const at = raw ?? join(dir, rel);
+        const at = await tree.resolve(raw ?? rel, `artifact ${rel}`);
         const info = await lstat(at);
         if (info.isSymbolicLink()) return [rel, { kind: 'symlink', target: escapeBytes(await readlink(at, { encoding: 'buffer' })) }];
         if (info.isFile()) return [rel, { kind: 'file', size: info.size, ...(raw ? { raw } : {}) }];
@@ -105,20 +101,20 @@ const aborted = (signal: AbortSignal | undefined) => {
 
 // Note: the signal is checked before each file, so an interrupt never lets a
 // half-hashed tree pass as compared.
-/** Every artifact under `dir` matching `patterns`, hashed with at most max(8, jobs) files at once. */
+/** Every artifact under `dir` matching `patterns`, hashed with at most max(8, jobs) files at once; none is read from outside `dir`. */
 export async function hashArtifacts(dir: string, patterns: readonly string[], jobs: number, signal?: AbortSignal): Promise<HashedTree> {
-  const entries = await collectArtifacts(dir, patterns);
+  const tree = await treeReader(dir);
+  const entries = await collectArtifacts(dir, patterns, tree);
   aborted(signal);
   const limit = pLimit(Math.max(8, jobs));
   const hashed = await Promise.all(
     [...entries].map(([rel, entry]) =>
       limit(async (): Promise<[string, HashedArtifact]> => {
         aborted(signal);
-        return entry.kind === 'symlink'
-          ? [rel, { kind: 'symlink', size: null, sha256: null, target: entry.target }]
-          : entry.kind === 'special'
-            ? [rel, { kind: 'special', size: null, sha256: null, target: null, node: entry.node }]
-            : [rel, { kind: 'file', size: entry.size, sha256: await sha256File(entry.raw ?? join(dir, rel), entry.size), target: null, ...(entry.raw ? { escapedName: true } : {}) }];
+        if (entry.kind === 'symlink') return [rel, { kind: 'symlink', size: null, sha256: null, target: entry.target }];
+        if (entry.kind === 'special') return [rel, { kind: 'special', size: null, sha256: null, target: null, node: entry.node }];
+        const { sha256, size } = await hashInsideTree(tree, entry.raw ?? rel, `artifact ${rel}`);
+        return [rel, { kind: 'file', size, sha256, target: null, ...(entry.raw ? { escapedName: true } : {}) }];
       }),
     ),
   );

@@ -1,7 +1,8 @@
 // Explains each differing artifact pair: diffoscope (HTML for the page, text for the
 // console and JUnit), in parallel under p-limit with a per-file timeout; a built-in
 // text diff or hex summary when diffoscope is absent. Never turns a failure into "same".
-import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import pLimit from 'p-limit';
@@ -10,6 +11,8 @@ import { runDiffoscope as spawnDiffoscope } from '../../adapters/diffoscope.js';
 import type { ProcessRunner } from '../../adapters/process.js';
 import { findOnPath } from '../prepare/availability.js';
 import { freeBytes } from '../prepare/workspace.js';
+import { treeReader, type TreeReader } from '../compare/inside-tree.js';
+import { isTwinbuildError } from '../../core/errors.js';
 
 export type DiffOptions = Readonly<{
   outDir: string;
@@ -38,8 +41,12 @@ const BUILTIN_MAX_BYTES = 1 << 20;
 
 const excerptOf = (text: string) => (text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}\n… (truncated, ${text.length} characters in all)` : text);
 
-async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, runner: ProcessRunner, base: string): Promise<DiffResult> {
+type Trees = Readonly<{ control: TreeReader; experiment: TreeReader }>;
+
+async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, runner: ProcessRunner, base: string, trees: Trees): Promise<DiffResult> {
   const [html, text, log] = [`${base}.html`, `${base}.txt`, `${base}.log`];
+  // diffoscope runs as root on the paths: checked again just before, as the hashing checked them.
+  await Promise.all([trees.control.checkFile(artifact.path, `artifact ${artifact.path}`), trees.experiment.checkFile(artifact.path, `artifact ${artifact.path}`)]);
   const outcome = await spawnDiffoscope(runner, {
     pair: [relative(options.root, join(options.dirs.control, artifact.path)), relative(options.root, join(options.dirs.experiment, artifact.path))],
     cwd: options.root,
@@ -69,22 +76,21 @@ async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, run
   return { ...common, status: 'error', html: null, text: null, excerpt: '', message: `diffoscope failed (${outcome.signal ?? `exit ${outcome.exitCode}`}): ${last}`.trim() };
 }
 
-async function readPrefix(path: string, bytes: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
+async function readPrefix(tree: TreeReader, rel: string, bytes: number): Promise<Readonly<{ prefix: Buffer; size: number }>> {
+  const { handle, size }: { handle: FileHandle; size: number } = await tree.open(rel, `artifact ${rel}`);
   try {
     const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
+    return { prefix: buffer.subarray(0, bytesRead), size };
   } finally {
     await handle.close();
   }
 }
 
 // Without diffoscope: a unified diff for small text files, else the first differing offset with hex context.
-async function builtinDiff(artifact: ArtifactResult, options: DiffOptions, base: string): Promise<DiffResult> {
-  const [c, e] = [join(options.dirs.control, artifact.path), join(options.dirs.experiment, artifact.path)];
-  const [cs, es] = await Promise.all([stat(c), stat(e)]);
-  const [cb, eb] = await Promise.all([readPrefix(c, BUILTIN_MAX_BYTES), readPrefix(e, BUILTIN_MAX_BYTES)]);
+async function builtinDiff(artifact: ArtifactResult, options: DiffOptions, base: string, trees: Trees): Promise<DiffResult> {
+  const [c, e] = await Promise.all([readPrefix(trees.control, artifact.path, BUILTIN_MAX_BYTES), readPrefix(trees.experiment, artifact.path, BUILTIN_MAX_BYTES)]);
+  const [cs, es, cb, eb] = [c, e, c.prefix, e.prefix];
   let report: string;
   if (cs.size <= BUILTIN_MAX_BYTES && es.size <= BUILTIN_MAX_BYTES && !cb.includes(0) && !eb.includes(0)) {
     report = createTwoFilesPatch(`control/${artifact.path}`, `experiment/${artifact.path}`, cb.toString('utf8'), eb.toString('utf8'));
@@ -106,13 +112,20 @@ export async function explainDifferences(artifacts: readonly ArtifactResult[], o
   const pairs = artifacts.filter((a) => a.status === 'differs' && a.kind === 'file' && !a.escapedName);
   if (pairs.length === 0) return [];
   const haveDiffoscope = (await findOnPath('diffoscope', options.toolPath)) !== undefined;
+  const trees = { control: await treeReader(options.dirs.control), experiment: await treeReader(options.dirs.experiment) };
   const limit = pLimit(Math.max(1, options.jobs));
   return Promise.all(
     pairs.map((artifact) =>
-      limit(async () => {
+      limit(async (): Promise<DiffResult> => {
         const base = join('diffoscope', options.packageName, artifact.path);
-        await mkdir(dirname(join(options.outDir, base)), { recursive: true });
-        return haveDiffoscope ? runDiffoscope(artifact, options, runner, base) : builtinDiff(artifact, options, base);
+        try {
+          await mkdir(dirname(join(options.outDir, base)), { recursive: true });
+          return await (haveDiffoscope ? runDiffoscope(artifact, options, runner, base, trees) : builtinDiff(artifact, options, base, trees));
+        } catch (error) {
+          // A pair that left its tree since it was hashed is an error naming it, and is not read.
+          if (!isTwinbuildError(error) || error.code !== 'artifact-escapes-tree') throw error;
+          return { artifact: artifact.path, tool: haveDiffoscope ? 'diffoscope' : 'builtin', status: 'error', html: null, text: null, excerpt: '', message: error.message, log: null };
+        }
       }),
     ),
   );
