@@ -65,8 +65,9 @@ describe('reliability: artifacts never escape their build tree', function () {
     await chmod(fixed, 0o777);
     const marker = `TB-FIXED-${randomUUID()}`;
     await writeFile(join(fixed, 'secret'), marker);
-    const source = await fixture(`rm -rf out\nln -sfn ${fixed} out\ndate +%s%N > out/stamp`);
-    const run = await checkRun(source, ['out/**'], '--vary=-all,+umask');
+    // Named in --env, so each build's private /tmp keeps it visible: both really share it.
+    const source = await fixture('rm -rf out\nln -sfn "$FIXED" out\ndate +%s%N > out/stamp');
+    const run = await checkRun(source, ['out/**'], '--vary=-all,+umask', '--env', `FIXED=${fixed}`);
     await expectEscape(run, new RegExp(`artifact glob out/\\*\\* is reached through the symlinked directory out \\(-> ${literally(fixed)}\\)`));
     expect(await leaks(run, marker)).to.deep.equal([]);
   });
