@@ -6,6 +6,12 @@ export async function unmountLazy(runner: ProcessRunner, point: string): Promise
   await runner.capture(['umount', '--lazy', '--', point]);
 }
 
+// A root build may mark files immutable or append-only (chattr +i/+a); not even
+// root can remove them until the flags are cleared.
+export async function clearFileFlags(runner: ProcessRunner, dir: string): Promise<void> {
+  await runner.capture(['chattr', '-R', '-f', '-i', '-a', '--', dir], { timeoutMs: 120_000 });
+}
+
 // Note: GNU rm walks with openat, so it removes paths longer than PATH_MAX that
 // fs.rm cannot name; --one-file-system never crosses into a mount left behind.
 export async function removeTreeDeep(runner: ProcessRunner, dir: string): Promise<void> {

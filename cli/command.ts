@@ -2,6 +2,8 @@
 // result is turned into reports and stdout.
 import type { ProcessRunner } from '../adapters/process.js';
 import type { RunResult } from '../reports/model.js';
+import { TwinbuildError } from '../core/errors.js';
+import { REPORTERS } from '../reports/registry.js';
 import { writeReports } from '../reports/write.js';
 import { displayPath, type CliEnvironment } from './environment.js';
 import type { RunSettings } from './settings.js';
@@ -18,11 +20,18 @@ export type Command = Readonly<{ help: string; run: (args: string[], ctx: Comman
 
 /** Writes the reports the settings choose, prints the console view (or the model with --json), returns the exit code. */
 export async function publishRun(result: RunResult, settings: RunSettings, ctx: CommandContext, layout: 'package' | 'summary'): Promise<number> {
-  const said = await writeReports(
-    result,
-    { outDir: settings.outDir, shownOutDir: displayPath(settings.outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: settings.quiet, layout },
-    settings.json ? settings.reporters.filter((r) => r !== 'console') : settings.reporters,
-  );
+  const context = { outDir: settings.outDir, shownOutDir: displayPath(settings.outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: settings.quiet, layout };
+  const chosen = settings.json ? settings.reporters.filter((r) => r !== 'console') : settings.reporters;
+  let said: string | null;
+  try {
+    said = await writeReports(result, context, chosen);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'EROFS' && code !== 'EACCES') throw cause;
+    // The verdict is known: it still reaches the console, and the failed write makes it exit 3.
+    ctx.stdout.write(settings.json ? JSON.stringify(result, null, 2) + '\n' : REPORTERS.console.render(result, context));
+    throw new TwinbuildError('reports-unwritable', `could not write the reports to ${context.shownOutDir}: ${(cause as Error).message}`, { cause });
+  }
   if (settings.json) ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else if (said !== null) ctx.stdout.write(said);
   return result.exitCode;

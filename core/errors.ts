@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'setup-failed'
   | 'no-artifacts'
   | 'diffoscope-failed'
+  | 'reports-unwritable'
   | 'workspace'
   | 'compare-failed'
   | 'artifact-escapes-tree'
@@ -43,6 +44,7 @@ const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'setup-failed': EXIT.infrastructure,
   'no-artifacts': EXIT.infrastructure,
   'diffoscope-failed': EXIT.infrastructure,
+  'reports-unwritable': EXIT.infrastructure,
   workspace: EXIT.infrastructure,
   'compare-failed': EXIT.infrastructure,
   'artifact-escapes-tree': EXIT.infrastructure,

@@ -186,7 +186,14 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
   } finally {
     deps.progress({ kind: 'phase', phase: 'cleanup' });
     if (options.keep) deps.progress({ kind: 'note', message: `kept workspace: ${workspace.root}` });
-    else await disposeWorkspace(workspace, deps.runner);
+    else {
+      // Note: files that cannot be removed must not cost the verdict (the next run, or twinbuild clean,
+      // reaps the root); something still mounted below it is an error, as ever.
+      await disposeWorkspace(workspace, deps.runner).catch((error: Error) => {
+        if (isTwinbuildError(error)) throw error;
+        deps.progress({ kind: 'note', message: `could not remove the temp root ${workspace.root}: ${error.message}` });
+      });
+    }
   }
 }
 

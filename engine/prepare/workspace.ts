@@ -5,7 +5,7 @@ import { access, chmod, copyFile, lstat, mkdir, mkdtemp, readFile, readdir, read
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Side } from '../../variations/plan.js';
 import { TwinbuildError } from '../../core/errors.js';
-import { removeTreeDeep, unmountLazy } from '../../adapters/mounts.js';
+import { clearFileFlags, removeTreeDeep, unmountLazy } from '../../adapters/mounts.js';
 import type { ProcessRunner } from '../../adapters/process.js';
 import { currentOwner, writeOwner } from './owner.js';
 
@@ -173,8 +173,18 @@ export async function removeWorkspace(ws: Pick<Workspace, 'root'>, unmount: (poi
 }
 
 /** Unmounts what a build left and removes the whole temp root (the one clean-up every run uses; also for stale roots). */
-export const disposeWorkspace = (ws: Pick<Workspace, 'root'>, runner: ProcessRunner): Promise<void> =>
-  removeWorkspace(ws, (point) => unmountLazy(runner, point), (dir) => removeTreeDeep(runner, dir));
+export async function disposeWorkspace(ws: Pick<Workspace, 'root'>, runner: ProcessRunner): Promise<void> {
+  const remove = () => removeWorkspace(ws, (point) => unmountLazy(runner, point), (dir) => removeTreeDeep(runner, dir));
+  try {
+    await remove();
+  } catch (error) {
+    // An immutable or append-only file left by a root build (fs.rm reports EPERM, or
+    // ENOTDIR once unlink failed): clear the flags in our own tree, once, and retry.
+    if (!['EPERM', 'ENOTDIR', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    await clearFileFlags(runner, ws.root);
+    await remove();
+  }
+}
 
 /** Bytes free for an unprivileged writer on the filesystem holding `dir`; undefined when it cannot be read. */
 export const freeBytes = (dir: string): Promise<number | undefined> =>
