@@ -35,9 +35,12 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       # crashed build can never leave a FUSE daemon or mount behind.
       # shellcheck disable=SC2086
       # (fd 3, the effectiveness probe's channel, is for the build's first process only.)
+      # Note: DST may already be a mount point (a bind below a private /tmp), so
+      # the mount is seen when DST's device changes, not when it is a mount point.
+      before=$(stat -c %d "$dst") || fail "cannot stat $dst"
       disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 3>&- &
       i=0
-      until mountpoint -q "$dst"; do
+      until [ "$(stat -c %d "$dst" 2>/dev/null)" != "$before" ]; do
         i=$((i + 1))
         [ "$i" -le 200 ] || fail "disorderfs did not mount $dst within 10 s"
         sleep 0.05

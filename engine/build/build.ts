@@ -43,7 +43,8 @@ function mountArgs(plan: BuildPlan, sideDir: string): string[] {
 // path named in the build's variables (the PATH's directories, a directory given with --env).
 function privateTmpArgs(plan: BuildPlan, workspace: Workspace): string[] {
   const named = Object.values(plan.env).flatMap((value) => value.split(':')).filter((p) => p.startsWith('/') && !p.includes('\n'));
-  const kept = [...new Set([workspace.root, ...named])];
+  // A path inside the workspace is kept with it: binding it again would stack a mount on the build dir.
+  const kept = [workspace.root, ...new Set(named.filter((p) => p !== workspace.root && !p.startsWith(`${workspace.root}/`)))];
   return ['/tmp', '/var/tmp'].flatMap((target) => {
     const under = kept.filter((k) => k.startsWith(`${target}/`));
     return ['private-tmp', join(workspace.root, 'private', `${plan.side}${target.replace(/\//g, '-')}`), target, String(under.length), ...under];
