@@ -91,7 +91,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     const probing = run.reference.kind === 'experiment' && planned.varied.length > 0;
     const observations = { control: join(workspace.scratchDir, 'observed-control'), experiment: join(workspace.scratchDir, 'observed-experiment') };
     const side = (label: 'control' | 'experiment'): SideBuild =>
-      probing ? { label, plan: planned[label], probed: withProbe(planned[label], planned.varied), observations: observations[label] } : { label, plan: planned[label] };
+      probing ? { label, plan: planned[label], probed: withProbe(planned[label], planned.varied, prepared.isolation === 'namespaces'), observations: observations[label] } : { label, plan: planned[label] };
     const sides: SideBuild[] = run.reference.kind === 'published' ? [{ label: 'rebuild', plan: planned.control }] : [side('control'), side('experiment')];
     if (probing) await Promise.all((['control', 'experiment'] as const).map((s) => placeProbeTree(workspace.sideDir(s))));
 
@@ -101,7 +101,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     if (probing) await Promise.all((['control', 'experiment'] as const).map((s) => removeProbeTree(workspace.sideDir(s))));
     // What the probe saw decides which variations really were varied; the rest count as skipped.
     const proved = probing
-      ? judgeVaried(planned.varied, await readObservations(observations.control), await readObservations(observations.experiment))
+      ? judgeVaried(planned.varied, await readObservations(observations.control), await readObservations(observations.experiment), prepared.isolation === 'namespaces')
       : { observed: new Map(), ineffective: [] };
     const availability = prepared.availability.map((a) => {
       const found = proved.ineffective.find((i) => i.name === a.name);

@@ -30,6 +30,8 @@ export type HostFacts = Readonly<{
   gid: number;
   /** The full name (passwd field 5) of the user running twinbuild. */
   gecos: string;
+  /** Builds run in private namespaces, so a variation may bind files over /proc and /sys there. */
+  namespaces: boolean;
 }>;
 
 export type VaryContext = Readonly<{
@@ -61,6 +63,8 @@ export type Observation = Readonly<{
   command: string;
   /** A regular expression the experiment's value must also match (e.g. HOME must not exist there). */
   experimentMatches?: string;
+  /** Only reached inside private namespaces (a file bound over /proc or /sys): not observed without them. */
+  needsNamespaces?: true;
 }>;
 
 export type Variation = Readonly<{

@@ -73,7 +73,7 @@ export function parseCpuList(text: string): number[] {
 const realOr = (path: string) => realpath(path).catch(() => path);
 
 /** Facts about this machine that plans depend on, read once. */
-export async function hostFacts(): Promise<HostFacts> {
+export async function hostFacts(namespaces = false): Promise<HostFacts> {
   const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
   const allowed = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1];
   const cpuList = allowed ? parseCpuList(allowed) : Array.from({ length: availableParallelism() }, (_, i) => i);
@@ -89,6 +89,7 @@ export async function hostFacts(): Promise<HostFacts> {
     uid,
     gid: process.getgid?.() ?? 0,
     gecos,
+    namespaces,
   };
 }
 
@@ -120,7 +121,7 @@ export async function checkVariations(
   /** The PATH tools are looked up in (the one builds get). */
   path: string,
 ): Promise<{ availability: Availability[]; host: HostFacts }> {
-  const base = await hostFacts();
+  const base = await hostFacts(await namespaces);
   // Variations are checked concurrently; each one's needs in order, stopping at the first missing.
   const checked = await Promise.all(
     variations.map(async (variation) => {

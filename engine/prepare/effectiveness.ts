@@ -27,9 +27,12 @@ const MANY = 24;
 // Note: channel names and values travel as one tab-separated line each; a value's own newlines become spaces.
 const key = (variation: string, channel: string) => `${variation}\u001f${channel}`;
 
-export function probeScript(variations: readonly Variation[]): string {
+/** The channels a build can be asked about: those behind a bind over /proc or /sys only in namespaces. */
+const channels = (v: Variation, namespaces: boolean) => v.observe.filter((o) => namespaces || !o.needsNamespaces);
+
+export function probeScript(variations: readonly Variation[], namespaces = true): string {
   const lines = variations.flatMap((v) =>
-    v.observe.map((o) => `printf '%s\\t%s\\n' '${key(v.name, o.channel).replace(/'/g, `'\\''`)}' "$( { ${o.command} ; } 2>&1 | tr '\\n\\t' '  ' )"`),
+    channels(v, namespaces).map((o) => `printf '%s\\t%s\\n' '${key(v.name, o.channel).replace(/'/g, `'\\''`)}' "$( { ${o.command} ; } 2>&1 | tr '\\n\\t' '  ' )"`),
   );
   return lines.join('\n') + '\n';
 }
@@ -44,13 +47,13 @@ export function parseProbeOutput(text: string): Map<string, string> {
 }
 
 /** Compares both sides' observations, channel by channel. */
-export function judge(variations: readonly Variation[], control: ReadonlyMap<string, string>, experiment: ReadonlyMap<string, string>): Verdicts {
+export function judge(variations: readonly Variation[], control: ReadonlyMap<string, string>, experiment: ReadonlyMap<string, string>, namespaces = true): Verdicts {
   const observed = new Map<string, VariationObservation>();
   const ineffective: { name: string; reason: string }[] = [];
   for (const v of variations) {
     const seen = { control: {} as Record<string, string>, experiment: {} as Record<string, string> };
     const problems: string[] = [];
-    for (const o of v.observe) {
+    for (const o of channels(v, namespaces)) {
       const c = control.get(key(v.name, o.channel));
       const e = experiment.get(key(v.name, o.channel));
       seen.control[o.channel] = c ?? '(not observed)';
@@ -82,11 +85,11 @@ export async function placeProbeTree(sideDir: string): Promise<void> {
  * its directories and execs the build exactly as planned (`/bin/sh -c BUILD`).
  * So the probe sees precisely the build's environment and costs no extra namespace.
  */
-export function withProbe(plan: BuildPlan, varied: readonly string[]): BuildPlan {
+export function withProbe(plan: BuildPlan, varied: readonly string[], namespaces: boolean): BuildPlan {
   const variations = REGISTRY.filter((v) => varied.includes(v.name));
   const [shell, flag, build] = plan.argv;
   if (variations.length === 0 || shell !== '/bin/sh' || flag !== '-c' || build === undefined || plan.argv.length !== 3) return plan;
-  const script = `{\n${probeScript(variations)}} >&3 2>/dev/null\nexec 3>&-\nrm -rf ${PROBE_DIR}\nexec /bin/sh -c "$1"`;
+  const script = `{\n${probeScript(variations, namespaces)}} >&3 2>/dev/null\nexec 3>&-\nrm -rf ${PROBE_DIR}\nexec /bin/sh -c "$1"`;
   return { ...plan, argv: ['/bin/sh', '-c', script, 'twinbuild-probe', build] };
 }
 
@@ -95,8 +98,8 @@ export async function readObservations(file: string): Promise<Map<string, string
 }
 
 /** Judges the sides' observations for the variations varied in the experiment. */
-export function judgeVaried(varied: readonly string[], control: ReadonlyMap<string, string>, experiment: ReadonlyMap<string, string>): Verdicts {
-  return judge(REGISTRY.filter((v) => varied.includes(v.name)), control, experiment);
+export function judgeVaried(varied: readonly string[], control: ReadonlyMap<string, string>, experiment: ReadonlyMap<string, string>, namespaces: boolean): Verdicts {
+  return judge(REGISTRY.filter((v) => varied.includes(v.name)), control, experiment, namespaces);
 }
 
 /** Removes the probe's directories where the build never started (it removes them itself otherwise). */

@@ -31,6 +31,7 @@ const HOST: HostFacts = {
   uid: 0,
   gid: 0,
   gecos: 'root',
+  namespaces: true,
 };
 const WORKSPACE: Workspace = {
   root: '/ws',

@@ -141,12 +141,23 @@ describe('effectiveness: every varied variation is proved to reach the build', f
     expect(swept.stderr).to.include('LD_PRELOAD (set by the time variation)');
   });
 
+  it('/proc/sys/kernel/osrelease, /proc/version and the online CPU count follow kernel and num_cpus (in namespaces)', async function () {
+    requireOrSkip(this, ROOT, 'binding files over /proc and /sys needs namespaces (root)');
+    const kernel = await check(await fixture('cat /proc/sys/kernel/osrelease /proc/version > out/k'), '--vary=-all,+kernel', '--no-bisect', '--no-diffoscope');
+    expect(kernel.exitCode, kernel.stdout + kernel.stderr).to.equal(1);
+    const cpus = await check(await fixture('getconf _NPROCESSORS_ONLN > out/c\npython3 -c "import os; print(os.cpu_count())" >> out/c'), '--vary=-all,+num_cpus', '--no-bisect', '--no-diffoscope');
+    expect(cpus.exitCode, cpus.stdout + cpus.stderr).to.equal(1);
+    const seen = (await cpus.results()).packages[0]!.variations.find((v) => v.name === 'num_cpus')!.observed!;
+    expect(seen.control['getconf _NPROCESSORS_ONLN']).to.equal('1');
+    expect(Number(seen.experiment['getconf _NPROCESSORS_ONLN'])).to.be.greaterThan(1);
+  });
+
   it('what the technique cannot reach is a stated limit in results.json, junit.xml and index.html', async () => {
-    const run = await check(await fixture('cat /proc/sys/kernel/osrelease > out/k'), '--vary=-all,+kernel', '--no-bisect');
+    const run = await check(await fixture('grep -c ^processor /proc/cpuinfo > out/k'), '--vary=-all,+kernel', '--no-bisect');
     expect(run.exitCode, run.stderr).to.equal(0);
     const kernel = (await run.results()).packages[0]!.variations.find((v) => v.name === 'kernel')!;
-    expect(kernel.limits).to.match(/\/proc\/sys\/kernel\/osrelease/);
-    expect(await readFile(join(run.out, 'junit.xml'), 'utf8')).to.match(/<property name="limit: kernel" value="[^"]*osrelease/);
-    expect(await readFile(join(run.out, 'index.html'), 'utf8')).to.match(/limit: \/proc\/sys\/kernel\/osrelease/);
+    expect(kernel.limits).to.match(/\/proc\/cpuinfo still describes the real machine/);
+    expect(await readFile(join(run.out, 'junit.xml'), 'utf8')).to.match(/<property name="limit: kernel" value="[^"]*\/proc\/cpuinfo/);
+    expect(await readFile(join(run.out, 'index.html'), 'utf8')).to.match(/limit: \/proc\/cpuinfo/);
   });
 });
