@@ -18,8 +18,8 @@ export const fileordering: Variation = {
   // Both listings are of directories twinbuild puts in the side's tree for the probe (and removes before the build).
   observe: [
     // The experiment must list the same entries (in another order): an empty or broken mount is no variation.
-    { channel: 'two entries (ls -U)', command: 'ls -U .twinbuild-probe/two | tr "\\n" " "', experimentMatches: '^(a b|b a)$' },
-    { channel: 'many entries (ls -U)', command: 'ls -U .twinbuild-probe/many | tr "\\n" " "', experimentMatches: '^(f\\d\\d ){23}f\\d\\d$' },
+    { channel: 'two entries (ls -U)', command: 'ls -U .twinbuild-probe/two', experimentMatches: '^(a b|b a)$' },
+    { channel: 'many entries (ls -U)', command: 'ls -U .twinbuild-probe/many', experimentMatches: '^(f\\d\\d ){23}f\\d\\d$' },
   ],
   limits: 'only the build tree is reordered; directories outside it (/usr/include, the toolchain) keep their order',
   after: ['build_path', 'user_group'],

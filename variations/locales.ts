@@ -17,7 +17,7 @@ export const locales: Variation = {
   control: 'LANG=C.UTF-8 LANGUAGE=en_US:en',
   experiment: `LC_ALL and LANG = one of ${Object.keys(EXPERIMENT_LOCALES).join(', ')} (by seed), LANGUAGE to match`,
   needs: [{ kind: 'locales', names: Object.keys(EXPERIMENT_LOCALES) }],
-  observe: [{ channel: 'sort order', command: "printf 'a\\nB\\nz\\ns\\nt\\n' | sort | tr '\\n' ' '" }],
+  observe: [{ channel: 'sort order', command: "printf 'a\\nB\\nz\\ns\\nt\\n' | sort" }],
   ownsEnv: ['LANG', 'LANGUAGE', 'LC_*', 'LOCPATH'],
   after: ['environment'],
   apply(plan, ctx, vary) {

@@ -24,24 +24,28 @@ export type Verdicts = Readonly<{
 const PROBE_DIR = '.twinbuild-probe';
 const MANY = 24;
 
-// Note: channel names and values travel as one tab-separated line each; a value's own newlines become spaces.
-const key = (variation: string, channel: string) => `${variation}\u001f${channel}`;
+// Note: each record is RS KEY US VALUE, the value being the channel command's raw
+// output; folding it (newlines, tabs) is left to this side, so a channel costs the
+// shell one process, its own command, and nothing more.
+const RS = '\u001e';
+const US = '\u001f';
+const key = (variation: string, channel: string) => `${variation}${US}${channel}`;
 
 /** The channels a build can be asked about: those behind a bind over /proc or /sys only in namespaces. */
 const channels = (v: Variation, namespaces: boolean) => v.observe.filter((o) => namespaces || !o.needsNamespaces);
 
 export function probeScript(variations: readonly Variation[], namespaces = true): string {
   const lines = variations.flatMap((v) =>
-    channels(v, namespaces).map((o) => `printf '%s\\t%s\\n' '${key(v.name, o.channel).replace(/'/g, `'\\''`)}' "$( { ${o.command} ; } 2>&1 | tr '\\n\\t' '  ' )"`),
+    channels(v, namespaces).map((o) => `printf '\\036%s\\037' '${key(v.name, o.channel).replace(/'/g, `'\\''`)}'; { ${o.command} ; } 2>&1`),
   );
   return lines.join('\n') + '\n';
 }
 
 export function parseProbeOutput(text: string): Map<string, string> {
   const values = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const tab = line.indexOf('\t');
-    if (tab > 0 && line.includes('\u001f')) values.set(line.slice(0, tab), line.slice(tab + 1).trim());
+  for (const record of text.split(RS)) {
+    const [variation, channel, ...rest] = record.split(US);
+    if (variation && channel !== undefined) values.set(key(variation, channel), rest.join(' ').replace(/\s+/g, ' ').trim());
   }
   return values;
 }

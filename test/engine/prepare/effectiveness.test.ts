@@ -37,11 +37,12 @@ describe('effectiveness: every varied variation is proved to reach the build', f
     const umask = findVariation('umask')!;
     const script = probeScript([umask]);
     expect(script).to.include('umask');
-    const same = parseProbeOutput('umask\u001fumask\t0022\n');
+    // Records as the probe writes them: RS, variation US channel US, the command's raw output.
+    const same = parseProbeOutput('\u001eumask\u001fumask\u001f0022\n');
     const verdict = judge([umask], same, same);
     expect(verdict.ineffective).to.deep.equal([{ name: 'umask', reason: 'not effective here: umask was "0022" on both sides' }]);
     const home = findVariation('home')!;
-    const seen = judge([home], parseProbeOutput('home\u001fHOME\t/b exists\n'), parseProbeOutput('home\u001fHOME\t/nonexistent/second-build exists\n'));
+    const seen = judge([home], parseProbeOutput('\u001ehome\u001fHOME\u001f/b exists\n'), parseProbeOutput('\u001ehome\u001fHOME\u001f/nonexistent/second-build\nexists\n'));
     expect(seen.ineffective[0]?.reason).to.equal('not effective here: HOME was "/nonexistent/second-build exists" in the experiment');
   });
 
