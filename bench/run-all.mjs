@@ -15,6 +15,7 @@ import { manyFiles } from './many-files.mjs';
 import { overhead } from './overhead.mjs';
 import { parallel } from './parallel.mjs';
 import { variationCost } from './variation-cost.mjs';
+import { describeProbeCost, probeCost } from './probe-cost.mjs';
 
 const log = (line) => console.log(line);
 // reprotest is the reference; take it from Debian when it is missing.
@@ -39,6 +40,8 @@ try {
   log(`sweep       ${sw.large.perMinute.toFixed(0)} packages/min (200, --jobs ${sw.jobs}); peak RSS ${sw.small.peakMiB.toFixed(0)} MiB (50) → ${sw.large.peakMiB.toFixed(0)} MiB (200)  (goal < 200 MB, flat: ${sw.met ? 'met' : 'NOT met'})`);
   const v = await variationCost();
   log(`variations  nothing varied ${fmt(v.base)}; six ${fmt(v.six)}; +all ${fmt(v.all)}`);
+  const probe = await probeCost();
+  log(`probe       ${describeProbeCost(probe)}`);
   // Last: its gigabytes of writes would slow whatever came after.
   const h = await hashing();
   if (!process.argv.includes('--reuse-debian')) {
@@ -124,6 +127,13 @@ A one-file build with nothing varied takes ${fmt(v.base)}; with the six ${fmt(v.
 Extra wall time when only that variation is varied (the rest pinned), median of 3:
 
 ${table(['variation', 'check', 'extra'], v.rows.map((r) => [r.name, fmt(r.median), `${r.extra >= 0 ? '+' : ''}${(r.extra * 1000).toFixed(0)} ms`]))}
+
+## The effectiveness probe
+
+Every check runs a probe in front of each build, in the build's own process, to
+prove each varied variation reached it (README: "Every variation is proved to
+take effect"). Its cost, measured alone (bench/probe-cost.mjs): ${describeProbeCost(probe)}.
+It runs in both builds at the same time, so a check pays it about once.
 
 ## How measured
 
