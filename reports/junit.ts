@@ -35,6 +35,11 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
   const suite = suites.testSuite().name(pkg.name).time(Object.values(pkg.timings).reduce((a, b) => a + b, 0) / 1000);
   // What a varied variation does not reach, so a pass is read for what it is.
   for (const v of pkg.variations.filter((x) => x.status === 'varied' && x.limits)) suite.property(`limit: ${v.name}`, xmlSafe(v.limits!, MESSAGE_CHARS));
+  // What the effectiveness probe saw on each side, the proof that each variation reached the build.
+  for (const v of pkg.variations.filter((x) => x.observed)) {
+    const seen = Object.keys(v.observed!.control).map((c) => `${c}: ${v.observed!.control[c]} → ${v.observed!.experiment[c]}`).join('; ');
+    suite.property(`observed: ${v.name}`, xmlSafe(seen, MESSAGE_CHARS));
+  }
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
   // A pass with nothing varied must not read as a reproducibility pass in the CI view.
   if (isDeterminismCheck(pkg)) {

@@ -31,6 +31,8 @@ describe('effectiveness: every varied variation is proved to reach the build', f
     const umask = pkg.variations.find((v) => v.name === 'umask')!;
     expect(umask.observed).to.deep.equal({ control: { umask: '0022' }, experiment: { umask: '0002' } });
     expect(pkg.variations.filter((v) => v.status !== 'varied').every((v) => v.observed === null)).to.equal(true);
+    expect(await readFile(join(run.out, 'junit.xml'), 'utf8')).to.include('<property name="observed: umask" value="umask: 0022 → 0002"/>');
+    expect(await readFile(join(run.out, 'index.html'), 'utf8')).to.match(/seen: umask <code>0022<\/code> → <code>0002<\/code>/);
   });
 
   it('the judge calls a variation whose channels agree not effective, saying what was seen', () => {
