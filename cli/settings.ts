@@ -5,7 +5,7 @@ import { open, realpath } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { TwinbuildError, usageError } from '../core/errors.js';
 import { envConflicts } from '../variations/index.js';
-import { DEFAULT_DIFFOSCOPE, freezeOptions, type DiffoscopeOptions, type IsolationChoice, type PackageOptions } from '../engine/options.js';
+import { DEFAULT_DIFFOSCOPE, freezeOptions, type IsolationChoice, type PackageOptions } from '../engine/options.js';
 import { assertReadableSource } from '../engine/prepare/workspace.js';
 import { DEFAULT_REPORTERS, REPORTER_NAMES, isReporterName, type ReporterName } from '../reports/registry.js';
 import { parseDeb822 } from '../rebuilder/buildinfo.js';
@@ -16,19 +16,13 @@ import type { CliEnvironment } from './environment.js';
 import type { ParsedFlags, RUN_FLAGS } from './flags.js';
 import { MAX_TOTAL_VALUE_BYTES, checkValueSize, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob, validatePackageName } from './parse.js';
 
-export type RunSettings = Readonly<{
+/** What a run sets for all its packages: the options they share, plus what only the CLI uses. */
+export type RunSettings = Pick<PackageOptions, 'seed' | 'outDir' | 'env' | 'isolation' | 'diffoscope' | 'bisect' | 'keep'> & Readonly<{
   /** null: each package's own (config) or the default, +all. */
   vary: VarySpec | null;
-  seed: number;
   /** null: the command's default. */
   jobs: number | null;
   timeoutMs: number | null;
-  outDir: string;
-  env: Readonly<Record<string, string>>;
-  isolation: IsolationChoice;
-  diffoscope: DiffoscopeOptions;
-  bisect: boolean;
-  keep: boolean;
   json: boolean;
   quiet: boolean;
   reporters: readonly ReporterName[];
