@@ -48,8 +48,26 @@ export interface ProcessRunner {
 
 const KILL_GRACE_MS = 2000;
 
+const isExecutableFile = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+
 /** twinbuild's own PATH, or undefined for a runner that lets execa resolve names (short-lived test callers). */
 type ToolPath = string | undefined;
+
+/** The first executable regular file named `file` in `dirs`, or null: the one PATH lookup of twinbuild. */
+export function findExecutable(file: string, dirs: readonly string[]): string | null {
+  for (const dir of dirs) {
+    const candidate = join(dir, file);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return null;
+}
 
 // Note: execa finds a bare argv[0] through the child's env PATH, which a build's
 // environment (a .buildinfo, --env) may choose. twinbuild's own tools (unshare,
@@ -57,17 +75,7 @@ type ToolPath = string | undefined;
 // only absolute directories count. Null: not found there.
 export function resolveTool(file: string, path: ToolPath): string | null {
   if (path === undefined || file.includes('/')) return file;
-  for (const dir of path.split(':')) {
-    if (!dir.startsWith('/')) continue;
-    const candidate = join(dir, file);
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
+  return findExecutable(file, path.split(delimiter).filter((dir) => dir.startsWith('/')));
 }
 
 const notFound = (file: string) => `${file}: not found on twinbuild's PATH`;
@@ -76,23 +84,14 @@ const notFound = (file: string) => `${file}: not found on twinbuild's PATH`;
 const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
 let setprivPath: string | null | undefined;
 
-const isExecutable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 function setpriv(): string | null {
-  setprivPath ??= SETPRIV_PATHS.find(isExecutable) ?? null;
+  setprivPath ??= SETPRIV_PATHS.find(isExecutableFile) ?? null;
   return setprivPath;
 }
 
-/** Whether `file` names an executable, as execvp would find it on `path`. */
+/** Whether `file` names an executable, as execvp would find it on `path` (an empty entry is the working directory). */
 const resolvable = (file: string, path: string | undefined): boolean =>
-  file.includes('/') ? isExecutable(file) : (path ?? '').split(delimiter).some((dir) => isExecutable(join(dir || '.', file)));
+  file.includes('/') ? isExecutableFile(file) : findExecutable(file, (path ?? '').split(delimiter).map((dir) => dir || '.')) !== null;
 
 // Note: PR_SET_PDEATHSIG, set by setpriv and kept across its exec, kills the
 // child when the thread that started it (Node's main thread) exits. The

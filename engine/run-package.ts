@@ -4,7 +4,6 @@
 // experiment build; `verify` compares one rebuild with the published files.
 // Build failures come back as an `error` verdict (so results.json still records
 // them); only usage problems and interruption are thrown.
-import { join } from 'node:path';
 import { REGISTRY } from '../variations/index.js';
 import type { ProgressSink } from '../core/events.js';
 import { TwinbuildError, isTwinbuildError, type ErrorCode } from '../core/errors.js';
@@ -21,7 +20,7 @@ import { explainDifferences } from './explain/diffoscope.js';
 import type { PackageOptions } from './options.js';
 import type { Reference } from './reference.js';
 import { checkVariations, type Availability } from './prepare/availability.js';
-import { judgeVaried, placeProbeTree, readObservations, removeProbeTree, withProbe } from './prepare/effectiveness.js';
+import { NOTHING_PROVED, startProbeRound, withoutIneffective } from './prepare/effectiveness.js';
 import { createPlanner, variationResults } from './prepare/planning.js';
 import { placeSource } from './prepare/source.js';
 import { reapStaleRootsOnce } from './prepare/stale-roots.js';
@@ -88,25 +87,16 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     }
     const planned = createPlanner(options, prepared.availability, prepared.host, workspace);
     const context = { options, workspace, isolation: prepared.isolation, runner: deps.runner, signal: deps.signal, progress: deps.progress, runStarted };
-    const probing = run.reference.kind === 'experiment' && planned.varied.length > 0;
-    const observations = { control: join(workspace.scratchDir, 'observed-control'), experiment: join(workspace.scratchDir, 'observed-experiment') };
-    const side = (label: 'control' | 'experiment'): SideBuild =>
-      probing ? { label, plan: planned[label], probed: withProbe(planned[label], planned.varied, prepared.isolation === 'namespaces'), observations: observations[label] } : { label, plan: planned[label] };
+    const probe = run.reference.kind === 'experiment' ? await startProbeRound(planned, planned.varied, workspace, prepared.isolation === 'namespaces') : null;
+    const side = (label: 'control' | 'experiment'): SideBuild => ({ label, plan: planned[label], ...probe?.side(label) });
     const sides: SideBuild[] = run.reference.kind === 'published' ? [{ label: 'rebuild', plan: planned.control }] : [side('control'), side('experiment')];
-    if (probing) await Promise.all((['control', 'experiment'] as const).map((s) => placeProbeTree(workspace.sideDir(s))));
 
     deps.progress({ kind: 'phase', phase: 'build' });
     const built = await timed('build', () => buildSides(sides, context));
     if (deps.signal.aborted) throw interrupted();
-    if (probing) await Promise.all((['control', 'experiment'] as const).map((s) => removeProbeTree(workspace.sideDir(s))));
     // What the probe saw decides which variations really were varied; the rest count as skipped.
-    const proved = probing
-      ? judgeVaried(planned.varied, await readObservations(observations.control), await readObservations(observations.experiment), prepared.isolation === 'namespaces')
-      : { observed: new Map(), ineffective: [] };
-    const availability = prepared.availability.map((a) => {
-      const found = proved.ineffective.find((i) => i.name === a.name);
-      return found ? { ...a, available: false, reason: found.reason } : a;
-    });
+    const proved = probe ? await probe.finish() : NOTHING_PROVED;
+    const availability = withoutIneffective(prepared.availability, proved);
     for (const i of proved.ineffective) deps.progress({ kind: 'note', message: `${i.name} skipped: ${i.reason}` });
     const planner = proved.ineffective.length > 0 ? createPlanner(options, availability, prepared.host, workspace) : planned;
     // verify: the published files are the "control" column, the rebuild the "experiment".
@@ -132,8 +122,8 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     if (built.failure) return { ...base, verdict: 'error', error: built.failure, artifacts: [] };
     const ineffectiveRequest = proved.ineffective.filter((i) => options.vary.explicit.includes(i.name));
     if (ineffectiveRequest.length > 0) {
-      const listed = ineffectiveRequest.map((i) => `${i.name} (${i.reason.replace(/^not effective here: /, '')})`).join('; ');
-      return { ...base, verdict: 'error', error: { code: 'variation-unavailable', message: `requested variation${ineffectiveRequest.length > 1 ? 's' : ''} not effective here: ${listed}` }, artifacts: [] };
+      const message = requestedMessage('not effective here', ineffectiveRequest.map((i) => ({ name: i.name, why: i.reason.replace(/^not effective here: /, '') })));
+      return { ...base, verdict: 'error', error: { code: 'variation-unavailable', message }, artifacts: [] };
     }
 
     deps.progress({ kind: 'phase', phase: 'compare' });
@@ -204,13 +194,14 @@ async function reapLeftovers(tempDir: string, deps: EngineDeps): Promise<void> {
   for (const r of failed) deps.progress({ kind: 'note', message: `could not remove the stale temp root ${r.root}: ${r.error}` });
 }
 
+// One wording for variations asked for by name that cannot be varied here, before the builds or after the probe.
+const requestedMessage = (state: string, items: readonly Readonly<{ name: string; why: string }>[]) =>
+  `requested variation${items.length > 1 ? 's' : ''} ${state}: ${items.map((i) => `${i.name} (${i.why})`).join('; ')}`;
+
 function refuseUnavailableRequests(options: PackageOptions, availability: readonly Availability[]): void {
   const unavailable = availability.filter((a) => !a.available && options.vary.explicit.includes(a.name));
   if (unavailable.length === 0) return;
-  throw new TwinbuildError(
-    'variation-unavailable',
-    `requested variation${unavailable.length > 1 ? 's' : ''} unavailable here: ${unavailable.map((a) => `${a.name} (${a.reason})`).join('; ')}`,
-  );
+  throw new TwinbuildError('variation-unavailable', requestedMessage('unavailable here', unavailable.map((a) => ({ name: a.name, why: a.reason ?? 'unavailable' }))));
 }
 
 // Note: the bytes do differ, but a crashed explanation is an infrastructure error (exit 3).

@@ -1,27 +1,18 @@
 // Checks, once and before any build, what each variation needs from this machine.
-import { constants, existsSync } from 'node:fs';
-import { access, mkdir, readFile, realpath } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { availableParallelism, machine } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { HostFacts, Need, Variation } from '../../variations/types.js';
 import { compileLocale, localeCharmap } from '../../adapters/locales.js';
-import type { ProcessRunner } from '../../adapters/process.js';
+import { findExecutable, type ProcessRunner } from '../../adapters/process.js';
 
 export type Availability = Readonly<{ name: string; available: boolean; reason?: string; note?: string }>;
 
+/** Where `tool` is on `path`, if anywhere (the process adapter's lookup; empty entries skipped). */
 export async function findOnPath(tool: string, path: string): Promise<string | undefined> {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, tool);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findExecutable(tool, path.split(delimiter).filter(Boolean)) ?? undefined;
 }
-
 
 type NeedCheck = Readonly<{ ok: boolean; reason?: string; note?: string; facts?: Partial<HostFacts> }>;
 

@@ -7,8 +7,9 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REGISTRY } from '../../variations/index.js';
-import type { BuildPlan } from '../../variations/plan.js';
+import type { BuildPlan, Side } from '../../variations/plan.js';
 import type { Variation } from '../../variations/types.js';
+import type { Workspace } from './workspace.js';
 
 export type Observed = Readonly<Record<string, string>>;
 
@@ -97,14 +98,39 @@ export function withProbe(plan: BuildPlan, varied: readonly string[], namespaces
   return { ...plan, argv: ['/bin/sh', '-c', script, 'twinbuild-probe', build] };
 }
 
-export async function readObservations(file: string): Promise<Map<string, string>> {
-  return parseProbeOutput(await readFile(file, 'utf8').catch(() => ''));
+const readObservations = async (file: string) => parseProbeOutput(await readFile(file, 'utf8').catch(() => ''));
+
+/** The probe of one check: what each side's build runs, and, once both have run, what they saw. */
+export type ProbeRound = Readonly<{
+  /** The side's plan with the probe in front, and the file its fd 3 writes to. */
+  side: (label: Side) => Readonly<{ probed: BuildPlan; observations: string }>;
+  /** After the builds: removes the probe's directories (where a build never started) and judges both sides. */
+  finish: () => Promise<Verdicts>;
+}>;
+
+export const NOTHING_PROVED: Verdicts = Object.freeze({ observed: new Map(), ineffective: [] });
+
+const SIDES = ['control', 'experiment'] as const;
+
+/** Places the probe's directories in both sides' trees; null when nothing is varied (nothing to prove). */
+export async function startProbeRound(plans: Readonly<Record<Side, BuildPlan>>, varied: readonly string[], workspace: Pick<Workspace, 'sideDir' | 'scratchDir'>, namespaces: boolean): Promise<ProbeRound | null> {
+  if (varied.length === 0) return null;
+  const observations = (label: Side) => join(workspace.scratchDir, `observed-${label}`);
+  await Promise.all(SIDES.map((label) => placeProbeTree(workspace.sideDir(label))));
+  return {
+    side: (label) => ({ probed: withProbe(plans[label], varied, namespaces), observations: observations(label) }),
+    finish: async () => {
+      await Promise.all(SIDES.map((label) => rm(join(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })));
+      const variations = REGISTRY.filter((v) => varied.includes(v.name));
+      return judge(variations, await readObservations(observations('control')), await readObservations(observations('experiment')), namespaces);
+    },
+  };
 }
 
-/** Judges the sides' observations for the variations varied in the experiment. */
-export function judgeVaried(varied: readonly string[], control: ReadonlyMap<string, string>, experiment: ReadonlyMap<string, string>, namespaces: boolean): Verdicts {
-  return judge(REGISTRY.filter((v) => varied.includes(v.name)), control, experiment, namespaces);
+/** Availability with each ineffective variation marked unavailable, its reason what the probe saw. */
+export function withoutIneffective<T extends Readonly<{ name: string; available: boolean; reason?: string }>>(availability: readonly T[], verdicts: Verdicts): T[] {
+  return availability.map((a) => {
+    const found = verdicts.ineffective.find((i) => i.name === a.name);
+    return found ? { ...a, available: false, reason: found.reason } : a;
+  });
 }
-
-/** Removes the probe's directories where the build never started (it removes them itself otherwise). */
-export const removeProbeTree = (sideDir: string) => rm(join(sideDir, PROBE_DIR), { recursive: true, force: true });
