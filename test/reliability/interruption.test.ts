@@ -68,17 +68,22 @@ async function expectCleanInterruption(run: Started, code: number, markers: read
   expect(await readFile(join(run.out, 'index.html'), 'utf8')).to.contain('Incomplete');
 }
 
+/** A package whose build touches $MARK, with 20,000 files: enough that the copy takes a while on any machine. */
+async function bulkSource(): Promise<string> {
+  const source = await fixture('touch "$MARK"');
+  for (let d = 0; d < 40; d++) {
+    await mkdir(join(source, 'bulk', String(d)), { recursive: true });
+    await Promise.all(Array.from({ length: 500 }, (_, f) => writeFile(join(source, 'bulk', String(d), String(f)), `${d}/${f}`)));
+  }
+  return source;
+}
+
 describe('reliability: interruption in every phase', function () {
   this.timeout(180_000);
   after(cleanupTemp);
 
   it('SIGINT while the source is being copied: 130 and no build ever starts', async () => {
-    const source = await fixture('touch "$MARK"');
-    // Enough files that the copy takes a while on any machine.
-    for (let d = 0; d < 40; d++) {
-      await mkdir(join(source, 'bulk', String(d)), { recursive: true });
-      await Promise.all(Array.from({ length: 500 }, (_, f) => writeFile(join(source, 'bulk', String(d), String(f)), `${d}/${f}`)));
-    }
+    const source = await bulkSource();
     const mark = join(await tempDir('tb-mark-'), 'built');
     const run = await start(source, ['--vary=-all'], { MARK: mark });
     await waitFor('the workspace', async () => (await readdir(run.tmp)).some((n) => n.startsWith('twinbuild-')));
@@ -88,11 +93,7 @@ describe('reliability: interruption in every phase', function () {
   });
 
   it('SIGTERM during a 20,000-file copy: 143 within a few seconds (the copy stops between files)', async () => {
-    const source = await fixture('touch "$MARK"');
-    for (let d = 0; d < 40; d++) {
-      await mkdir(join(source, 'bulk', String(d)), { recursive: true });
-      await Promise.all(Array.from({ length: 500 }, (_, f) => writeFile(join(source, 'bulk', String(d), String(f)), `${d}/${f}`)));
-    }
+    const source = await bulkSource();
     const mark = join(await tempDir('tb-mark-'), 'built');
     const run = await start(source, ['--vary=-all'], { MARK: mark });
     await waitFor('the copy under way', async () => {
