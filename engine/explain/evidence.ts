@@ -12,7 +12,13 @@ import { needlesFor, type Needle } from './needles.js';
 const MAX_TEXT_BYTES = 32 * 1024 * 1024;
 const MAX_RAW_BYTES = 8 * 1024 * 1024;
 
-export type DiffSides = Readonly<{ removed: string; added: string; orderingOnly: boolean }>;
+export type DiffSides = Readonly<{
+  removed: string;
+  added: string;
+  orderingOnly: boolean;
+  /** The control's lines are in byte (C collation) order and the experiment's are not: a locale's sort. */
+  collatedApart: boolean;
+}>;
 
 const HEXDUMP = /^[0-9a-f]{8}: ((?:[0-9a-f]{2,4} ?)+?)(?:  |$)/;
 
@@ -24,6 +30,7 @@ export function diffSides(report: string): DiffSides {
   const sides = { removed: [] as string[], added: [] as string[] };
   let hexSide: 'removed' | 'added' | null = null;
   let noted = false;
+  const whole = { control: [] as string[], experiment: [] as string[] };
   for (const raw of report.split('\n')) {
     const line = raw.replace(/^(?:│ ?)+/, '');
     if (/^┄ ?Ordering differences only/i.test(line)) noted = true;
@@ -31,9 +38,12 @@ export function diffSides(report: string): DiffSides {
     const side = line.startsWith('-') ? 'removed' : line.startsWith('+') ? 'added' : null;
     if (!side) {
       hexSide = null;
+      // Context lines (" x") belong to both sides' sequences.
+      if (line.startsWith(' ')) whole.control.push(line.slice(1)), whole.experiment.push(line.slice(1));
       continue;
     }
     const content = line.slice(1);
+    whole[side === 'removed' ? 'control' : 'experiment'].push(content);
     const hex = HEXDUMP.exec(content);
     if (hex) {
       const decoded = Buffer.from(hex[1]!.replace(/ /g, ''), 'hex').toString('latin1');
@@ -48,15 +58,19 @@ export function diffSides(report: string): DiffSides {
   }
   const removed = sides.removed.join('\n');
   const added = sides.added.join('\n');
-  return { removed, added, orderingOnly: noted || sameLines(removed, added) };
+  return { removed, added, orderingOnly: noted || sameLines(removed, added), collatedApart: collatedApart(whole.control, whole.experiment) };
 }
 
 /** The two files' bytes as the two sides. */
 export function rawSides(control: Buffer, experiment: Buffer): DiffSides {
   const removed = control.toString('latin1');
   const added = experiment.toString('latin1');
-  return { removed, added, orderingOnly: sameLines(removed, added) };
+  const lines = (s: string) => s.split('\n').filter(Boolean);
+  return { removed, added, orderingOnly: sameLines(removed, added), collatedApart: collatedApart(lines(removed), lines(added)) };
 }
+
+const byteOrdered = (lines: readonly string[]) => lines.every((l, i) => i === 0 || Buffer.compare(Buffer.from(lines[i - 1]!), Buffer.from(l)) <= 0);
+const collatedApart = (control: readonly string[], experiment: readonly string[]) => control.length >= 3 && byteOrdered(control) && !byteOrdered(experiment);
 
 // Note: the same lines in another order (and something on each side) is what a shuffled directory listing leaves.
 function sameLines(a: string, b: string): boolean {
@@ -89,8 +103,10 @@ export function scoreArtifact(artifact: string, sides: DiffSides, varied: readon
     for (const needle of needles.control) look('control', needle);
     for (const needle of needles.experiment) look('experiment', needle);
     if (sides.orderingOnly && ORDERING[variation]) {
-      hits.push({ side: 'experiment', form: 'ordering', value: 'ordering differences only', count: 1 });
-      best = { ...best, experiment: Math.max(best.experiment, ORDERING[variation]) };
+      // Sorted bytewise on the control (C.UTF-8) and not on the experiment: the experiment's collation.
+      const collated = variation === 'locales' && sides.collatedApart;
+      hits.push({ side: 'experiment', form: 'ordering', value: collated ? 'sorted in another collation' : 'ordering differences only', count: 1 });
+      best = { ...best, experiment: Math.max(best.experiment, collated ? ORDERING['fileordering']! + 1 : ORDERING[variation]!) };
     }
     if (hits.length === 0) continue;
     found.push({ variation, score: best.control + best.experiment, hits, summary: summarise(variation, artifact, hits) });
@@ -102,7 +118,7 @@ function summarise(variation: string, artifact: string, hits: readonly EvidenceH
   const strongest = (side: 'control' | 'experiment') => hits.filter((h) => h.side === side).sort((a, b) => b.count - a.count)[0];
   const e = strongest('experiment');
   const c = strongest('control');
-  if (e?.form === 'ordering') return `${variation}: ordering differences only in ${artifact}`;
+  if (e?.form === 'ordering') return `${variation}: ${e.value} in ${artifact}`;
   const parts = [
     e ? `the experiment's ${e.form} ${short(e.value)} appears ${times(e.count)} in ${artifact}` : null,
     c ? `the control's ${c.form} ${short(c.value)} ${e ? 'on the control side' : `appears ${times(c.count)} on the control side of ${artifact}`}` : null,

@@ -73,6 +73,8 @@ function modeNeedles(umask: string): Needle[] {
     bounded('file mode', `0${file.toString(8)}`, 2),
     bounded('file mode', file.toString(8), 1),
     bounded('directory mode', `0${dir.toString(8)}`, 2),
+    // A tar header's mode field: seven octal digits.
+    bounded('tar header mode', file.toString(8).padStart(7, '0'), 2),
     literal('file mode in a listing', modeString(file, '-'), 3),
     literal('directory mode in a listing', modeString(dir, 'd'), 3),
     literal('executable mode in a listing', modeString(dir, '-'), 3),
