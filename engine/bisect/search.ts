@@ -75,8 +75,9 @@ export async function findCulprits(
   };
   const halves = (set: readonly string[]) => [set.slice(0, Math.ceil(set.length / 2)), set.slice(Math.ceil(set.length / 2))] as const;
 
-  // Started first, so it runs alongside the first probes.
-  const baseline = test([]);
+  // Queued first, once the suspects are known, so it runs alongside them in one round.
+  const suspectsKnown = Promise.resolve(options.suspects ?? []);
+  const baseline = suspectsKnown.then(() => test([]));
 
   // Precondition: `artifact` differs with base ∪ set varied, and not with base alone.
   const minimise = async (artifact: string, set: readonly string[], base: readonly string[]): Promise<string[]> => {
@@ -106,7 +107,8 @@ export async function findCulprits(
   });
   // The first round: each suspect alone and the complement, all started at once.
   const hypothesis = (async () => {
-    const suspects = normalise(await (options.suspects ?? [])).filter((s) => order.has(s));
+    const suspects = normalise(await suspectsKnown).filter((s) => order.has(s));
+    await Promise.resolve(); // after the no-variation probe is queued
     if (suspects.length === 0) return null;
     const alone = suspects.map((s) => settle(test([s])));
     const complement = varied.filter((v) => !suspects.includes(v));

@@ -92,4 +92,22 @@ describe('evidence: what a difference shows (engine/explain/evidence.ts)', funct
     expect(diffSides(report).added).to.equal('TWINBUILD_CAPTURE_ENVIRONMENT\n');
     expect(diffSides(report).removed).to.equal('');
   });
+
+  it('with --bisect-budget, reports suspects no probe confirmed as "suspected, not confirmed", never as culprits', async () => {
+    // Two artifacts, two causes; a budget of 1 allows only the no-variation rebuild.
+    const source2 = await fixture('pwd > out/pwd.txt\numask > out/umask.txt\necho same > out/same.txt');
+    const run = await check(source2, '--vary=-all,+build_path,+umask,+time', '--bisect-budget', '1', '--no-diffoscope');
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+    const pkg = (await run.results()).packages[0]!;
+    expect(pkg.bisect.probes.map((p) => p.id)).to.deep.equal(['none']);
+    expect(pkg.culprits).to.deep.equal([]);
+    expect(pkg.bisect.budget).to.equal(1);
+    expect(pkg.bisect.unexplained).to.deep.equal(['out/pwd.txt', 'out/umask.txt']);
+    expect(pkg.bisect.suspected.map((s) => [s.variation, s.artifacts])).to.deep.include(['build_path', ['out/pwd.txt']]);
+    expect(run.stdout).to.match(/suspected, not confirmed \(--bisect-budget 1 ran out[^)]*\): build_path \(out\/pwd\.txt\)/);
+    expect(await readFile(join(run.out, 'junit.xml'), 'utf8')).to.include('suspected, not confirmed');
+    expect(await readFile(join(run.out, 'index.html'), 'utf8')).to.include('<h3>Suspected, not confirmed</h3>');
+    const bad = await check(source2, '--bisect-budget', '0');
+    expect(bad.exitCode).to.equal(2);
+  });
 });
