@@ -21,6 +21,7 @@ export const FLAGS = {
   quiet: { type: 'boolean' },
   reporter: { type: 'string', multiple: true },
   'no-bisect': { type: 'boolean' },
+  'bisect-budget': { type: 'string' },
   'no-diffoscope': { type: 'boolean' },
   'diffoscope-timeout': { type: 'string' },
   'diffoscope-arg': { type: 'string', multiple: true },
@@ -46,6 +47,7 @@ export type FlagName = keyof typeof FLAGS;
 /** The run flags check, sweep and verify share. */
 export const RUN_FLAGS = [
   'vary', 'seed', 'env', 'timeout', 'jobs', 'out', 'isolation', 'keep', 'json', 'quiet', 'reporter', 'no-bisect', 'no-diffoscope', 'diffoscope-timeout', 'diffoscope-arg',
+  'bisect-budget',
 ] as const satisfies readonly FlagName[];
 
 export const RECIPE_FLAGS = ['build', 'artifacts', 'preset'] as const satisfies readonly FlagName[];

@@ -26,7 +26,12 @@ export type RunSettings = Pick<PackageOptions, 'seed' | 'outDir' | 'env' | 'isol
   json: boolean;
   quiet: boolean;
   reporters: readonly ReporterName[];
+  /** --bisect-budget; null: the command's default (none for check, SWEEP_BISECT_BUDGET for sweep and the hook). */
+  bisectBudget: number | null;
 }>;
+
+/** Probe builds per package in a sweep (and so the pre-push hook): the first round, with room for one more. */
+export const SWEEP_BISECT_BUDGET = 6;
 
 const ISOLATIONS: readonly IsolationChoice[] = ['auto', 'namespaces', 'sequential'];
 
@@ -56,6 +61,7 @@ export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>
       extraArgs: values['diffoscope-arg'] ?? [],
     },
     bisect: !values['no-bisect'],
+    bisectBudget: values['bisect-budget'] !== undefined ? parsePositiveInt(values['bisect-budget'], '--bisect-budget', 100_000) : null,
     keep: values.keep ?? false,
     json: values.json ?? false,
     quiet: values.quiet ?? false,
@@ -168,6 +174,7 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
     isolation: settings.isolation,
     diffoscope: settings.diffoscope,
     bisect: settings.bisect && !recipe.varyNothing,
+    bisectBudget: settings.bisectBudget,
     keep: settings.keep,
     tempDir: env.tempDir,
     toolPath: env.path,

@@ -28,6 +28,8 @@ export type PackageOptions = Readonly<{
   diffoscope: DiffoscopeOptions;
   /** Name the variations that cause a difference (probe builds); on by default. */
   bisect: boolean;
+  /** --bisect-budget: the most probe builds bisect may start; absent or null for no limit. */
+  bisectBudget?: number | null;
   keep: boolean;
   /** Where twinbuild makes its temp root (the caller's TMPDIR). */
   tempDir: string;

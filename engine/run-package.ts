@@ -17,6 +17,7 @@ import type { Isolation } from './build/build.js';
 import { buildSides, logDirOf, type SideBuild } from './build/sides.js';
 import { compareSides } from './compare/sides.js';
 import { explainDifferences } from './explain/diffoscope.js';
+import { gatherEvidence } from './explain/evidence.js';
 import type { PackageOptions } from './options.js';
 import type { Reference } from './reference.js';
 import { checkVariations, type Availability } from './prepare/availability.js';
@@ -157,8 +158,14 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
           );
     deps.progress({ kind: 'phase', phase: options.bisect && compared.bisectable ? 'bisect' : 'diffoscope' });
     const mainEndMs = Math.max(...built.builds.map((b) => b.startMs + b.durationMs));
-    const [diffs, bisected] = await Promise.all([
-      timed('diffoscope', () => explain(differing, compared.dirs.experiment, null)),
+    // Evidence reads diffoscope's reports; bisect's no-variation probe starts meanwhile, its suspects wait for it.
+    const explained = timed('diffoscope', () => explain(differing, compared.dirs.experiment, null));
+    const evidence = explained.then((diffs) =>
+      gatherEvidence(differing, diffs, { outDir: options.outDir, dirs: compared.dirs, varied: planner.varied, values: { control: builds.control?.values ?? {}, experiment: builds.experiment?.values ?? {} } }),
+    );
+    evidence.catch(() => {}); // awaited below; bisect may settle first
+    const [diffs, bisected, found] = await Promise.all([
+      explained,
       options.bisect && compared.bisectable
         ? timed('bisect', () =>
             runBisect(
@@ -166,13 +173,16 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
               differing,
               mainEndMs,
               explain,
+              { evidence, budget: options.bisectBudget ?? null },
             ),
           )
-        : { bisect: compared.bisectable ? BISECT_NOT_RUN('--no-bisect') : base.bisect, culprits: [] as Culprit[], nondeterministic: false },
+        : null,
+      evidence,
     ]);
     if (deps.signal.aborted) throw interrupted();
-    const error = explanationFailure([...diffs, ...bisected.culprits.flatMap((c) => c.diffoscope)]);
-    return { ...base, ...bisected, verdict: error ? 'error' : names.differs, error, artifacts, diffoscope: diffs };
+    const outcome = bisected ?? { bisect: compared.bisectable ? BISECT_NOT_RUN('--no-bisect', found) : { ...base.bisect, evidence: found }, culprits: [] as Culprit[], nondeterministic: false };
+    const error = explanationFailure([...diffs, ...outcome.culprits.flatMap((c) => c.diffoscope)]);
+    return { ...base, ...outcome, verdict: error ? 'error' : names.differs, error, artifacts, diffoscope: diffs };
   } finally {
     deps.progress({ kind: 'phase', phase: 'cleanup' });
     if (options.keep) deps.progress({ kind: 'note', message: `kept workspace: ${workspace.root}` });

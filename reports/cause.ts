@@ -12,9 +12,23 @@ export const culpritName = (c: Culprit) => (c.variations.length === 1 ? c.variat
 export function causeSummary(pkg: PackageResult): string | null {
   if (pkg.nondeterministic) return `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.flapping)}); no variation is blamed`;
   if (pkg.bisect.status === 'error') return `bisect failed: ${pkg.bisect.reason ?? 'unknown error'}`;
-  if (pkg.culprits.length === 0) return null;
+  const suspected = suspectedSummary(pkg);
+  if (pkg.culprits.length === 0) return suspected;
   const unexplained = pkg.bisect.unexplained.length > 0 ? `; not explained by any variation: ${list(pkg.bisect.unexplained)}` : '';
-  return `caused by ${pkg.culprits.map((c) => `${culpritName(c)} (changes ${list(c.artifacts)})`).join('; ')}${unexplained}`;
+  return `caused by ${pkg.culprits.map((c) => `${culpritName(c)} (changes ${list(c.artifacts)})`).join('; ')}${unexplained}${suspected ? `; ${suspected}` : ''}`;
+}
+
+/** e.g. "suspected, not confirmed (--bisect-budget 4 ran out …): umask (out/a.tar)": never a culprit. */
+export function suspectedSummary(pkg: PackageResult): string | null {
+  const suspected = pkg.bisect.suspected ?? [];
+  if (suspected.length === 0) return null;
+  return `suspected, not confirmed (${pkg.bisect.reason ?? 'the bisect budget ran out'}): ${suspected.map((s) => `${s.variation} (${list(s.artifacts)})`).join('; ')}`;
+}
+
+/** What the difference in one artifact shows, strongest first, e.g. "build_path: the experiment's path … appears 3 times in out/x.o". */
+export function artifactEvidence(pkg: PackageResult, path: string, most = 2): string[] {
+  const found = (pkg.bisect.evidence ?? []).find((e) => e.artifact === path);
+  return (found?.suspects ?? []).slice(0, most).map((s) => s.summary);
 }
 
 /** The cause of one artifact's difference, for its own line or test case. */

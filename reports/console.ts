@@ -2,7 +2,7 @@
 // verify) shows each package's verdict with its differences and causes;
 // `summary` layout (sweep, verify --dir, report merge) one line per package
 // that is not reproducible, the totals, and how things moved since a baseline.
-import { DETERMINISM_NOTE, bisectEffort, causeSummary, isDeterminismCheck } from './cause.js';
+import { DETERMINISM_NOTE, artifactEvidence, bisectEffort, causeSummary, isDeterminismCheck } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 export type ConsoleContext = Readonly<{ outDir: string; quiet: boolean; layout: 'package' | 'summary' }>;
@@ -52,6 +52,7 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     if (effort) lines.push(`  ${effort}`);
     for (const a of differing.slice(0, 20)) {
       lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)}${a.ignored ? ` (ignored: ${a.ignored.reason})` : ''}`);
+      for (const shown of artifactEvidence(pkg, a.path)) lines.push(`    evidence: ${printable(shown)}`);
       const diff = pkg.diffoscope.find((d) => d.artifact === a.path);
       if (!diff) continue;
       const report = diff.html ?? diff.text;

@@ -2,7 +2,7 @@
 // check or a sweep. A pure view of the result model; every outside string is escaped.
 import { renderBadge } from './badge.js';
 import { anchorId, escapeHtml as e, pathHref } from './escape.js';
-import { bisectEffort, causeSummary, culpritName, DETERMINISM_NOTE, isDeterminismCheck, verdictWord } from './cause.js';
+import { artifactEvidence, bisectEffort, causeSummary, culpritName, DETERMINISM_NOTE, isDeterminismCheck, verdictWord } from './cause.js';
 import type { ArtifactResult, Culprit, DiffResult, PackageResult, RunResult } from './model.js';
 import { renderTimeline } from './timeline.js';
 
@@ -74,9 +74,16 @@ function culpritItem(pkg: PackageResult, c: Culprit): string {
   return `<li><strong>${e(culpritName(c))}</strong> changes ${c.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')} <span class="muted">(confirmed by probe ${e(c.probe)})</span>${links}</li>`;
 }
 
+// What each differing artifact's difference shows (evidence orders bisect's probes; it never names a culprit).
+function evidenceSection(pkg: PackageResult): string {
+  const items = pkg.artifacts.flatMap((a) => artifactEvidence(pkg, a.path, 3).map((shown) => `<li>${e(shown)}</li>`));
+  const suspected = (pkg.bisect.suspected ?? []).map((s) => `<li><strong>${e(s.variation)}</strong>: suspected, not confirmed (${s.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}) <span class="muted">${e(s.evidence.join('; '))}</span></li>`);
+  return (items.length ? `<h3>Evidence</h3><ul class="evidence">${items.join('')}</ul>` : '') + (suspected.length ? `<h3>Suspected, not confirmed</h3><p class="muted">${e(pkg.bisect.reason ?? '')}</p><ul class="suspected">${suspected.join('')}</ul>` : '');
+}
+
 function bisectSection(pkg: PackageResult): string {
   const { bisect } = pkg;
-  if (bisect.status === 'not-run') return pkg.verdict === 'unreproducible' ? `<p class="muted">bisect not run: ${e(bisect.reason ?? '')}</p>` : '';
+  if (bisect.status === 'not-run') return pkg.verdict === 'unreproducible' ? `<p class="muted">bisect not run: ${e(bisect.reason ?? '')}</p>${evidenceSection(pkg)}` : '';
   const summary = causeSummary(pkg);
   const culprits = pkg.culprits.length ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map((c) => culpritItem(pkg, c)).join('')}</ul>` : '';
   const probes = bisect.probes
@@ -86,6 +93,7 @@ function bisectSection(pkg: PackageResult): string {
 <p class="${pkg.nondeterministic || bisect.status === 'error' ? 'verdict-error' : ''}">${e(summary ?? 'no culprit found')}</p>
 <p class="muted">${e(bisectEffort(pkg) ?? '')}</p>
 ${culprits}
+${evidenceSection(pkg)}
 <details><summary>probe builds (${bisect.probes.length})</summary>
 <table class="probes"><thead><tr><th>probe</th><th>varied</th><th>result</th><th>artifacts differing</th><th>round</th><th>time</th><th>note</th></tr></thead><tbody>
 ${probes}

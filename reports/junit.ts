@@ -3,7 +3,7 @@
 // its path, unique within the suite) and per skipped variation; differences are
 // <failure>, build or infrastructure errors <error>, diffoscope pages attached.
 import junitReportBuilder, { type Builder } from 'junit-report-builder';
-import { DETERMINISM_NOTE, artifactCause, causeSummary, isDeterminismCheck } from './cause.js';
+import { DETERMINISM_NOTE, artifactCause, artifactEvidence, causeSummary, isDeterminismCheck } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 // Note: a CommonJS package; at run time the default import is the builder itself,
@@ -72,6 +72,7 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
       ...(summary ? [summary, ''] : []),
       `control:    ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? '(missing)'} (${artifact.size.control ?? '-'} bytes)`,
       `experiment: ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? '(missing)'} (${artifact.size.experiment ?? '-'} bytes)`,
+      ...artifactEvidence(pkg, artifact.path).map((shown) => `evidence: ${shown}`),
       ...(diff?.message ? [`note: ${diff.message}`] : []),
       ...(diff && !options.brief ? ['', diff.excerpt] : []),
     ].join('\n');

@@ -109,6 +109,18 @@ export type ProbeResult = Readonly<{
   message: string | null;
 }>;
 
+/** One trace of a variation's value in a difference: e.g. the experiment's path, found 3 times on the added side. */
+export type EvidenceHit = Readonly<{ side: 'control' | 'experiment'; form: string; value: string; count: number }>;
+
+/** A variation the difference points at (only ever a suspect: a probe confirms culprits). */
+export type Suspicion = Readonly<{ variation: string; score: number; hits: readonly EvidenceHit[]; summary: string }>;
+
+/** What one differing artifact's difference shows; source: diffoscope's text, the pair's bytes, or nothing readable. */
+export type ArtifactEvidence = Readonly<{ artifact: string; source: 'diffoscope' | 'bytes' | 'none'; suspects: readonly Suspicion[] }>;
+
+/** A variation the evidence points at that no probe confirmed before the budget ran out: never a culprit. */
+export type Suspected = Readonly<{ variation: string; artifacts: readonly string[]; evidence: readonly string[] }>;
+
 export type BisectResult = Readonly<{
   /**
    * not-run: no difference, or --no-bisect (see reason); done: culprits found;
@@ -123,10 +135,16 @@ export type BisectResult = Readonly<{
   flapping: readonly string[];
   /** Differing artifacts no confirmed culprit explains. */
   unexplained: readonly string[];
+  /** Per differing artifact, the varied variations its difference shows (strongest first). */
+  evidence: readonly ArtifactEvidence[];
+  /** Suspects left unconfirmed when --bisect-budget ran out: "suspected, not confirmed", never culprits. */
+  suspected: readonly Suspected[];
+  /** --bisect-budget: the most probe builds allowed; null for no limit. */
+  budget: number | null;
 }>;
 
-export const BISECT_NOT_RUN = (reason: string): BisectResult =>
-  ({ status: 'not-run', reason, probes: [], rounds: 1, flapping: [], unexplained: [] });
+export const BISECT_NOT_RUN = (reason: string, evidence: readonly ArtifactEvidence[] = []): BisectResult =>
+  ({ status: 'not-run', reason, probes: [], rounds: 1, flapping: [], unexplained: [], evidence, suspected: [], budget: null });
 
 export type PackageResult = Readonly<{
   name: string;

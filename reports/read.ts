@@ -11,7 +11,9 @@ const upgradeArtifact = (a: Loose<ArtifactResult>): ArtifactResult =>
   ({ ...a, linkTarget: a.linkTarget ?? null, escapedName: a.escapedName ?? false, node: a.node ?? null, ignored: a.ignored ?? null }) as ArtifactResult;
 
 const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
-  ({ ...p, verify: p.verify ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact) }) as PackageResult;
+  ({ ...p, verify: p.verify ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact), bisect: upgradeBisect(p.bisect) }) as PackageResult;
+// Results written before bisect recorded evidence, suspects and a budget.
+const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) => b && ({ ...b, evidence: b.evidence ?? [], suspected: b.suspected ?? [], budget: b.budget ?? null });
 
 /** An @1 result in @2's shape: the same facts, every key present. */
 export function upgradeResults(parsed: Loose<RunResult> & { schema: string }): RunResult {
@@ -33,7 +35,10 @@ export async function readResults(path: string): Promise<RunResult> {
     throw new TwinbuildError('config', `cannot read ${path} as JSON: ${(cause as Error).message}`, { cause });
   }
   const schema = (parsed as { schema?: unknown } | null)?.schema;
-  if (schema === SCHEMA) return parsed as RunResult;
+  if (schema === SCHEMA) {
+    const run = parsed as RunResult;
+    return { ...run, packages: run.packages.map((p) => ({ ...p, bisect: upgradeBisect(p.bisect)! }) as PackageResult) };
+  }
   if (schema === SCHEMA_V1) return upgradeResults(parsed as RunResult);
   throw new TwinbuildError('config', `${path} is not a twinbuild results file (expected "schema": "${SCHEMA}" or "${SCHEMA_V1}")`);
 }

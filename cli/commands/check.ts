@@ -53,6 +53,8 @@ Options:
                          error, never "same"
   --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
   --no-bisect            when the builds differ, do not probe which variations cause it
+  --bisect-budget N      at most N probe builds (default: no limit); suspects left
+                         unconfirmed are reported as "suspected, not confirmed"
                          (by default: a rebuild with nothing varied to spot a nondeterministic
                          build, then probe builds with subsets of the varied variations)
   -h, --help             this help

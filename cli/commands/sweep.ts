@@ -21,7 +21,7 @@ import { RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
 import { assertNotSystemTree } from '../settings.js';
 import { parseDuration } from '../parse.js';
-import { packageOptions, parseRunSettings, type Recipe, type RunSettings } from '../settings.js';
+import { SWEEP_BISECT_BUDGET, packageOptions, parseRunSettings, type Recipe, type RunSettings } from '../settings.js';
 import type { PackageOptions } from '../../engine/options.js';
 
 export const SWEEP_HELP = `Usage: twinbuild sweep [ROOT=.] [options]
@@ -47,6 +47,7 @@ Options:
                          one run at a time
   --vary=SPEC, --seed N, --env NAME=VALUE, --timeout D, --isolation MODE,
   --no-bisect, --no-diffoscope, --diffoscope-timeout D, --keep
+  --bisect-budget N      at most N probe builds per package (default 6 in a sweep)
                          as for check (--vary and --env win over a package's
                          config entry; its timeout wins over --timeout)
   --reporter NAME        which reports to write, as for check (default: all)
@@ -80,7 +81,8 @@ export const sweepCommand: Command = {
     const root = resolve(ctx.env.cwd, positionals[0] ?? '.');
     await assertNotSystemTree(root, 'sweep root');
     if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new TwinbuildError('unreadable-source', `sweep root ${root} is not a readable directory`);
-    const flagged = parseRunSettings(values, ctx.env);
+    const parsed = parseRunSettings(values, ctx.env);
+    const flagged = { ...parsed, bisectBudget: parsed.bisectBudget ?? SWEEP_BISECT_BUDGET };
     const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
     const shard = parseShard(values.shard, ctx.env.vars);
     const configFile = values.config ? resolve(ctx.env.cwd, values.config) : join(root, CONFIG_FILE);

@@ -1,7 +1,8 @@
 // Runs bisect for one unreproducible check: probes through the probe runner,
 // the search in bisect.ts, then diffoscope on each culprit's confirming probe.
-import type { ArtifactResult, BisectResult, Culprit, DiffResult, ProbeResult } from '../../reports/model.js';
+import type { ArtifactEvidence, ArtifactResult, BisectResult, Culprit, DiffResult, ProbeResult } from '../../reports/model.js';
 import { SearchCancelled, findCulprits } from './search.js';
+import { chooseSuspects, unconfirmedSuspects } from './suspects.js';
 import { pairArtifacts } from '../compare/compare.js';
 import { TwinbuildError } from '../../core/errors.js';
 import { ProbeFailed, createProbeRunner, type ProbeDeps } from './probes.js';
@@ -26,31 +27,45 @@ export function assignRounds(probes: readonly ProbeResult[], mainEndMs: number):
     });
 }
 
-export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactResult[], mainEndMs: number, explain: Explain): Promise<BisectOutcome> {
+export type BisectPlan = Readonly<{
+  /** What each differing artifact's difference shows (resolves once diffoscope is done). */
+  evidence: Promise<readonly ArtifactEvidence[]>;
+  /** --bisect-budget: the most probe builds; null for no limit. */
+  budget: number | null;
+}>;
+
+export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactResult[], mainEndMs: number, explain: Explain, plan: BisectPlan): Promise<BisectOutcome> {
   const varied = deps.planner.varied;
   const paths = differing.map((a) => a.path);
+  const { budget } = plan;
   if (varied.length === 0) {
     // Control and experiment had the same environment, so the build itself flaps.
     return {
       nondeterministic: true,
       culprits: [],
-      bisect: { status: 'nondeterministic', reason: 'nothing was varied, yet the two builds differ', probes: [], rounds: 1, flapping: paths, unexplained: [] },
+      bisect: {
+        status: 'nondeterministic', reason: 'nothing was varied, yet the two builds differ', probes: [], rounds: 1, flapping: paths, unexplained: [],
+        evidence: await plan.evidence, suspected: [], budget,
+      },
     };
   }
   const runner = createProbeRunner(deps);
-  const finish = (status: BisectResult['status'], reason: string | null, extra: Partial<BisectResult> = {}): BisectResult => {
+  const finish = async (status: BisectResult['status'], reason: string | null, extra: Partial<BisectResult> = {}): Promise<BisectResult> => {
     const probes = assignRounds(runner.results(), mainEndMs);
-    return { status, reason, probes, rounds: Math.max(1, ...probes.map((p) => p.round)), flapping: [], unexplained: [], ...extra };
+    return {
+      status, reason, probes, rounds: Math.max(1, ...probes.map((p) => p.round)), flapping: [], unexplained: [], evidence: await plan.evidence, suspected: [], budget, ...extra,
+    };
   };
   let findings;
   try {
-    findings = await findCulprits(varied, new Set(paths), runner.probe);
+    const suspects = plan.evidence.then((evidence) => chooseSuspects(evidence, varied));
+    findings = await findCulprits(varied, new Set(paths), runner.probe, { suspects, budget });
   } catch (cause) {
     runner.cancel();
     await runner.drain();
     if (deps.signal.aborted) throw new TwinbuildError('interrupted', 'interrupted');
     if (cause instanceof ProbeFailed || cause instanceof SearchCancelled) {
-      return { nondeterministic: false, culprits: [], bisect: finish('error', `a probe build failed, so no culprit is named: ${cause.message}`) };
+      return { nondeterministic: false, culprits: [], bisect: await finish('error', `a probe build failed, so no culprit is named: ${cause.message}`) };
     }
     throw cause;
   }
@@ -61,7 +76,7 @@ export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactRes
     return {
       nondeterministic: true,
       culprits: [],
-      bisect: finish('nondeterministic', 'a rebuild with nothing varied differs from the control', { flapping: findings.flapping }),
+      bisect: await finish('nondeterministic', 'a rebuild with nothing varied differs from the control', { flapping: findings.flapping }),
     };
   }
   const culprits = await Promise.all(
@@ -76,5 +91,10 @@ export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactRes
       return { ...found, probe: run.id, diffoscope: explained, sameAsExperiment: reused };
     }),
   );
-  return { nondeterministic: false, culprits, bisect: finish('done', null, { unexplained: findings.unexplained }) };
+  if (!findings.budgetSpent) return { nondeterministic: false, culprits, bisect: await finish('done', null, { unexplained: findings.unexplained }) };
+  // The budget ran out: what the evidence points at and no probe confirmed is only suspected.
+  const open = [...new Set([...findings.unfinished, ...findings.unexplained])];
+  const suspected = unconfirmedSuspects(await plan.evidence, open, findings.culprits);
+  const reason = `--bisect-budget ${budget} ran out before ${open.length} differing artifact${open.length === 1 ? ' was' : 's were'} fully searched`;
+  return { nondeterministic: false, culprits, bisect: await finish('done', reason, { unexplained: findings.unexplained, suspected }) };
 }

@@ -9,6 +9,13 @@
 // it is found by minimising each half against the other (QuickXplain-style).
 // Probes are memoised by variation set, so artifacts with the same cause share
 // every build. Assumes a difference, once caused, persists when more is varied.
+//
+// Hypothesis first: given suspects (from the evidence, or priors), the first
+// round probes each suspect alone and their complement (everything else), beside
+// the no-variation rebuild. An artifact some suspect changes alone, and the
+// complement does not, is explained there; the rest fall back to the group
+// testing above (over the complement when it changes them, else over all).
+// A budget bounds the probe builds; what it leaves unsearched is reported as such.
 
 export type Probe = (variations: readonly string[]) => Promise<ReadonlySet<string>>;
 
@@ -20,10 +27,24 @@ export type Findings = Readonly<{
   culprits: readonly Finding[];
   /** Differing artifacts for which no culprit was confirmed. */
   unexplained: readonly string[];
+  /** Artifacts whose search the budget stopped (they may have culprits not found). */
+  unfinished: readonly string[];
+  /** A probe was refused because the budget was spent. */
+  budgetSpent: boolean;
+}>;
+
+export type SearchOptions = Readonly<{
+  /** Strongest first: probed alone in the first round (awaited after the no-variation probe starts). */
+  suspects?: readonly string[] | Promise<readonly string[]>;
+  /** The most probe builds to start; null or absent for no limit. */
+  budget?: number | null;
 }>;
 
 /** Thrown into queued probes once the search is settled (e.g. the build is nondeterministic). */
 export class SearchCancelled extends Error {}
+
+/** A probe the budget does not allow. */
+export class BudgetSpent extends Error {}
 
 export async function findCulprits(
   /** Varied variation names, in registry order. */
@@ -31,21 +52,32 @@ export async function findCulprits(
   /** What the full experiment changed (the search starts from it, without rebuilding it). */
   differing: ReadonlySet<string>,
   probe: Probe,
+  options: SearchOptions = {},
 ): Promise<Findings> {
   const order = new Map(varied.map((name, i) => [name, i]));
   const normalise = (set: Iterable<string>) => [...new Set(set)].sort((a, b) => order.get(a)! - order.get(b)!);
   const memo = new Map<string, Promise<ReadonlySet<string>>>([[varied.join(','), Promise.resolve(differing)]]);
+  const budget = options.budget ?? Infinity;
+  let started = 0;
+  let budgetSpent = false;
   const test = (set: Iterable<string>): Promise<ReadonlySet<string>> => {
     const names = normalise(set);
     const key = names.join(',');
     let result = memo.get(key);
-    if (!result) memo.set(key, (result = probe(names)));
+    if (result) return result;
+    if (started >= budget) {
+      budgetSpent = true;
+      return Promise.reject(new BudgetSpent(`the budget of ${budget} probe builds is spent`));
+    }
+    started++;
+    memo.set(key, (result = probe(names)));
     return result;
   };
   const halves = (set: readonly string[]) => [set.slice(0, Math.ceil(set.length / 2)), set.slice(Math.ceil(set.length / 2))] as const;
 
-  // Started first, so it runs alongside the first probes.
-  const baseline = test([]);
+  // Queued first, once the suspects are known, so it runs alongside them in one round.
+  const suspectsKnown = Promise.resolve(options.suspects ?? []);
+  const baseline = suspectsKnown.then(() => test([]));
 
   // Precondition: `artifact` differs with base ∪ set varied, and not with base alone.
   const minimise = async (artifact: string, set: readonly string[], base: readonly string[]): Promise<string[]> => {
@@ -69,20 +101,55 @@ export async function findCulprits(
     return found.flat();
   };
 
+  const settle = <T,>(p: Promise<T>): Promise<T | null> => p.catch((e: unknown) => {
+    if (e instanceof BudgetSpent) return null;
+    throw e;
+  });
+  // The first round: each suspect alone and the complement, all started at once.
+  const hypothesis = (async () => {
+    const suspects = normalise(await suspectsKnown).filter((s) => order.has(s));
+    await Promise.resolve(); // after the no-variation probe is queued
+    if (suspects.length === 0) return null;
+    const alone = suspects.map((s) => settle(test([s])));
+    const complement = varied.filter((v) => !suspects.includes(v));
+    const [rest, ...results] = await Promise.all([settle(test(complement)), ...alone]);
+    return { complement, rest: rest ?? null, alone: suspects.map((s, i) => [s, results[i] ?? null] as const) };
+  })();
+
   const perArtifact = Promise.all(
     [...differing].map(async (artifact) => {
-      const candidates = await search(artifact, varied);
-      // Confirm each set by itself (usually already probed): the search assumed monotonicity.
-      const confirmed = await Promise.all(candidates.map(async (set) => ((await test(set)).has(artifact) ? set : null)));
-      return { artifact, sets: confirmed.filter((s): s is string[] => s !== null && s.length > 0) };
+      const first = await hypothesis;
+      const known: string[][] = (first?.alone ?? []).filter(([, r]) => r?.has(artifact)).map(([s]) => [s]);
+      try {
+        let candidates: string[][];
+        if (!first) candidates = await search(artifact, varied);
+        else if (first.rest === null || first.alone.some(([, r]) => r === null)) throw new BudgetSpent('the first round was cut short');
+        // Explained by the suspects, and nothing else changes it: done.
+        else if (!first.rest.has(artifact) && known.length > 0) candidates = [];
+        // Something outside the suspects changes it too.
+        else if (first.rest.has(artifact)) candidates = await search(artifact, first.complement);
+        // No suspect alone, nor the rest: an interaction.
+        else candidates = await search(artifact, varied);
+        // Confirm each set by itself (usually already probed): the search assumed monotonicity.
+        const confirmed = await Promise.all(candidates.map(async (set) => ((await test(set)).has(artifact) ? set : null)));
+        return { artifact, sets: [...known, ...confirmed.filter((s): s is string[] => s !== null && s.length > 0)], unfinished: false };
+      } catch (e) {
+        if (!(e instanceof BudgetSpent)) throw e;
+        return { artifact, sets: known, unfinished: true };
+      }
     }),
   );
   // Handled below, or abandoned when the build is nondeterministic (the caller cancels its probes).
   perArtifact.catch(() => {});
 
-  const flapping = [...(await baseline)].sort();
+  const seen = await settle(baseline);
+  if (seen === null) {
+    // Not even the no-variation rebuild was allowed: nothing can be confirmed.
+    return { flapping: [], culprits: [], unexplained: [...differing].sort(), unfinished: [...differing].sort(), budgetSpent: true };
+  }
+  const flapping = [...seen].sort();
   if (flapping.length > 0) {
-    return { flapping, culprits: [], unexplained: [] };
+    return { flapping, culprits: [], unexplained: [], unfinished: [], budgetSpent };
   }
   const results = await perArtifact;
   const byCulprit = new Map<string, { variations: string[]; artifacts: string[] }>();
@@ -90,6 +157,7 @@ export async function findCulprits(
     for (const set of sets) {
       const key = set.join(',');
       const entry = byCulprit.get(key) ?? { variations: set, artifacts: [] };
+      if (entry.artifacts.includes(artifact)) continue;
       entry.artifacts.push(artifact);
       byCulprit.set(key, entry);
     }
@@ -97,5 +165,11 @@ export async function findCulprits(
   const culprits = [...byCulprit.values()]
     .map((c) => ({ variations: c.variations, artifacts: c.artifacts.sort() }))
     .sort((a, b) => a.variations.length - b.variations.length || order.get(a.variations[0]!)! - order.get(b.variations[0]!)!);
-  return { flapping: [], culprits, unexplained: results.filter((r) => r.sets.length === 0).map((r) => r.artifact).sort() };
+  return {
+    flapping: [],
+    culprits,
+    unexplained: results.filter((r) => r.sets.length === 0).map((r) => r.artifact).sort(),
+    unfinished: results.filter((r) => r.unfinished).map((r) => r.artifact).sort(),
+    budgetSpent,
+  };
 }

@@ -51,7 +51,7 @@ describe('bisect search (engine/bisect/search.ts)', function () {
   it('blames nothing when the build differs with nothing varied', async () => {
     const { probe, all } = oracle({ 'out/a': [['time']] }, ['out/random.bin']);
     const found = await findCulprits(FOURTEEN, all, probe);
-    expect(found).to.deep.equal({ flapping: ['out/random.bin'], culprits: [], unexplained: [] });
+    expect(found).to.deep.equal({ flapping: ['out/random.bin'], culprits: [], unexplained: [], unfinished: [], budgetSpent: false });
   });
 
   it('names the only varied variation without probing subsets', async () => {
@@ -66,5 +66,82 @@ describe('bisect search (engine/bisect/search.ts)', function () {
     const found = await findCulprits(['time', 'umask', 'home'], all, probe);
     expect(found.culprits).to.deep.equal([{ variations: ['time', 'umask', 'home'], artifacts: ['out/a'] }]);
     expect(found.unexplained).to.deep.equal([]);
+  });
+
+  describe('hypothesis first (suspects from the evidence)', function () {
+    it('names a single suspect in one round: the no-variation rebuild, the suspect alone, the complement', async () => {
+      const { probe, calls, all } = oracle({ 'out/pwd.txt': [['build_path']] });
+      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['build_path'] });
+      expect(found.culprits).to.deep.equal([{ variations: ['build_path'], artifacts: ['out/pwd.txt'] }]);
+      expect(calls).to.deep.equal([[], ['build_path'], FOURTEEN.filter((v) => v !== 'build_path')]);
+    });
+
+    it('takes suspects given later (after diffoscope) and starts the no-variation probe first', async () => {
+      const { probe, calls, all } = oracle({ 'out/a': [['time']], 'out/b': [['umask']] });
+      const found = await findCulprits(FOURTEEN, all, probe, { suspects: Promise.resolve(['umask', 'time']) });
+      expect(found.culprits.map((c) => c.variations)).to.deep.equal([['time'], ['umask']]);
+      expect(calls.length, 'none, time, umask, the complement').to.equal(4);
+      expect(calls[0]).to.deep.equal([]);
+    });
+
+    it('misleading evidence: the difference points at X, the cause is Y; Y is confirmed and X is not reported', async () => {
+      // The artifact shows the home path, but the build_path variation is what changes it.
+      const { probe, calls, all } = oracle({ 'out/x': [['build_path']] });
+      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['home'] });
+      expect(found.culprits).to.deep.equal([{ variations: ['build_path'], artifacts: ['out/x'] }]);
+      expect(found.unexplained).to.deep.equal([]);
+      expect(calls.some((c) => c.length === 1 && c[0] === 'build_path'), 'build_path confirmed by a probe of its own').to.equal(true);
+      expect(calls.filter((c) => c.length === 1 && c[0] === 'home')).to.have.length(1);
+    });
+
+    it('goes on over the rest when the complement still changes the artifact (a second culprit)', async () => {
+      const { probe, all } = oracle({ 'data.tar': [['time'], ['umask']] });
+      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['time'] });
+      expect(found.culprits).to.deep.equal([
+        { variations: ['time'], artifacts: ['data.tar'] },
+        { variations: ['umask'], artifacts: ['data.tar'] },
+      ]);
+    });
+
+    it('still finds an interaction the suspects are part of', async () => {
+      const { probe, all } = oracle({ stamp: [['time', 'timezone']] });
+      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['time'] });
+      expect(found.culprits).to.deep.equal([{ variations: ['time', 'timezone'], artifacts: ['stamp'] }]);
+    });
+
+    it('still tells a nondeterministic build apart, blaming no suspect', async () => {
+      const { probe, all } = oracle({ 'out/a': [['time']] }, ['out/random.bin']);
+      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['time'] });
+      expect(found.flapping).to.deep.equal(['out/random.bin']);
+      expect(found.culprits).to.deep.equal([]);
+    });
+  });
+
+  describe('a budget of probe builds', function () {
+    it('stops when the budget is spent: only what a probe confirmed is a culprit, the rest unfinished', async () => {
+      const { probe, calls, all } = oracle({ 'out/a': [['time']], 'out/b': [['umask']] });
+      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['time'], budget: 3 });
+      expect(calls.length).to.equal(3);
+      expect(found.budgetSpent).to.equal(true);
+      expect(found.culprits).to.deep.equal([{ variations: ['time'], artifacts: ['out/a'] }]);
+      expect(found.unfinished).to.deep.equal(['out/b']);
+      expect(found.unexplained).to.deep.equal(['out/b']);
+    });
+
+    it('with a budget of one, only the no-variation rebuild runs and nothing is confirmed', async () => {
+      const { probe, calls, all } = oracle({ 'out/a': [['time']] });
+      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['time'], budget: 1 });
+      expect(calls).to.deep.equal([[]]);
+      expect(found.culprits).to.deep.equal([]);
+      expect(found.unexplained).to.deep.equal(['out/a']);
+      expect(found.budgetSpent).to.equal(true);
+    });
+
+    it('spends nothing of a budget that is large enough', async () => {
+      const { probe, all } = oracle({ 'out/a': [['time']] });
+      const found = await findCulprits(FOURTEEN, all, probe, { budget: 100 });
+      expect(found.budgetSpent).to.equal(false);
+      expect(found.unfinished).to.deep.equal([]);
+    });
   });
 });
