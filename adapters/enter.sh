@@ -11,6 +11,8 @@
 #   private-tmp DIR TARGET N KEEP…   DIR becomes TARGET (/tmp, /var/tmp) for this
 #                               build; the N KEEP paths stay reachable at their own paths
 #   hide PATH                   cover PATH with an empty tmpfs, if the host has that directory
+#   readonly-root WORKSPACE     (last) the host's / becomes read-only for this build;
+#                               WORKSPACE and every mount of its own stay writable
 # Exit 125 means twinbuild's own set-up failed (not the build).
 set -u
 fail() { echo "twinbuild-enter: $*" >&2; exit 125; }
@@ -73,6 +75,16 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       shift 2 ;;
     domainname)
       domainname "$2" || fail "could not set domainname $2"
+      shift 2 ;;
+    readonly-root)
+      # Even a build running as root must leave nothing on the host outside its
+      # workspace: `mkdir -p "$HOME"/.cache` would create the experiment's HOME
+      # (/nonexistent/second-build) where the host has no /nonexistent to cover.
+      # Only this namespace's root mount turns read-only; the workspace (bound onto
+      # itself, with its build dir), the private /tmp and /var/tmp, /dev and
+      # /dev/shm are mounts of their own and stay writable.
+      mount --rbind "$2" "$2" || fail "cannot keep $2 writable"
+      mount -o remount,bind,ro / || fail "cannot make / read-only for the build"
       shift 2 ;;
     *) fail "unknown action $1" ;;
   esac

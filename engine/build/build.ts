@@ -63,6 +63,7 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
     ...plan.hidden.flatMap((path) => ['hide', path]),
     ...mountArgs(plan, workspace.sideDir(plan.side)),
     ...plan.namespaceActions.flatMap(actionArgs),
+    'readonly-root', workspace.root,
     '--',
     ...inner,
   ];

@@ -74,6 +74,34 @@ describe('effectiveness: every varied variation is proved to reach the build', f
     expect(existsSync('/nonexistent')).to.equal(false);
   });
 
+  it('a build running as root cannot create its HOME, or anything else, on the host outside its workspace', async function () {
+    requireOrSkip(this, ROOT, 'needs root to build in namespaces');
+    requireOrSkip(this, !existsSync('/nonexistent'), '/nonexistent already exists on this host; the test must not touch it');
+    const escape = `/tb-escape-${randomBytes(6).toString('hex')}`;
+    const source = await fixture([
+      'mkdir -p "$HOME/.cache" 2>/dev/null || true',
+      `if touch ${escape} 2>/dev/null; then echo wrote; else echo refused; fi > out/root.txt`,
+      // What a build may write stays writable: its tree, its private /tmp and /var/tmp, /dev/shm.
+      'echo t > /tmp/t && echo v > /var/tmp/v && echo s > /dev/shm/s && cat /tmp/t /var/tmp/v /dev/shm/s > out/writable.txt',
+      'if [ -d "$HOME" ]; then echo yes; else echo no; fi > out/home.txt',
+    ].join('\n'));
+    const run = await check(source, '--vary=-all,+home', '--no-bisect', '--isolation', 'namespaces');
+    try {
+      expect(run.exitCode, run.stdout + run.stderr).to.equal(1);
+      const pkg = (await run.results()).packages[0]!;
+      expect(pkg.artifacts.map((a) => [a.path, a.status])).to.deep.equal([
+        ['out/home.txt', 'differs'],
+        ['out/root.txt', 'identical'],
+        ['out/writable.txt', 'identical'],
+      ]);
+      expect(existsSync('/nonexistent'), 'the experiment HOME reached the host').to.equal(false);
+      expect(existsSync(escape), 'a file at the host root').to.equal(false);
+    } finally {
+      await rm(escape, { force: true });
+      await rm('/nonexistent', { recursive: true, force: true });
+    }
+  });
+
   it('shared /tmp: each build has its own, so a value cached there differs (and nothing is left in the host /tmp)', async function () {
     requireOrSkip(this, ROOT, 'private /tmp needs namespaces (root)');
     const name = `/tmp/tb-shared-${randomBytes(6).toString('hex')}`;
