@@ -119,7 +119,20 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       timings,
       verify: null,
     };
-    if (built.failure) return { ...base, verdict: 'error', error: built.failure, artifacts: [] };
+    if (built.failure) {
+      const failed: PackageResult = { ...base, verdict: 'error', error: built.failure, artifacts: [] };
+      if (!onlyExperimentFailed(run, built, options)) return failed;
+      // The control built, so the environment broke the build: find which variations make it fail.
+      deps.progress({ kind: 'phase', phase: 'bisect' });
+      const mainEndMs = Math.max(...built.builds.map((b) => b.startMs + b.durationMs));
+      const probeDeps = {
+        options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner,
+        control: new Map(), difference: 'build-fails' as const, logDir: logDirOf(options), checkStarted: runStarted,
+      };
+      const bisected = await timed('bisect', () => runBisect(probeDeps, [], mainEndMs, async () => []));
+      if (deps.signal.aborted) throw interrupted();
+      return { ...failed, ...bisected };
+    }
     const ineffectiveRequest = proved.ineffective.filter((i) => options.vary.explicit.includes(i.name));
     if (ineffectiveRequest.length > 0) {
       const message = requestedMessage('not effective here', ineffectiveRequest.map((i) => ({ name: i.name, why: i.reason.replace(/^not effective here: /, '') })));
@@ -162,7 +175,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       options.bisect && compared.bisectable
         ? timed('bisect', () =>
             runBisect(
-              { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner, control: compared.control, logDir: logDirOf(options), checkStarted: runStarted },
+              { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner, control: compared.control, difference: 'artifacts', logDir: logDirOf(options), checkStarted: runStarted },
               differing,
               mainEndMs,
               explain,
@@ -192,6 +205,13 @@ async function reapLeftovers(tempDir: string, deps: EngineDeps): Promise<void> {
   const { removed, failed } = await reapStaleRootsOnce(tempDir, deps.runner);
   for (const r of removed) deps.progress({ kind: 'note', message: `removed a stale temp root ${r.root} (${r.reason})` });
   for (const r of failed) deps.progress({ kind: 'note', message: `could not remove the stale temp root ${r.root}: ${r.error}` });
+}
+
+// Only a check's experiment failed (the control built): a failure bisect can name what broke it.
+function onlyExperimentFailed(run: PackageRun, built: Awaited<ReturnType<typeof buildSides>>, options: PackageOptions): boolean {
+  const [control, experiment] = built.builds;
+  return run.reference.kind === 'experiment' && options.bisect && built.failure?.code === 'build-failed'
+    && control?.exitCode === 0 && !control.timedOut && experiment !== undefined && experiment.exitCode !== 0;
 }
 
 // One wording for variations asked for by name that cannot be varied here, before the builds or after the probe.

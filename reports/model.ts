@@ -97,8 +97,11 @@ export type ProbeResult = Readonly<{
   /** `none` is the no-variation rebuild; others are p1, p2, … in start order. */
   id: string;
   variations: readonly string[];
-  /** Compared with the control's artifacts; error: the probe build failed. */
-  status: 'same' | 'differs' | 'error';
+  /**
+   * Compared with the control's artifacts; error: the probe build failed. When bisect
+   * explains a failed experiment build (bisect.difference "build-fails"): fails or same.
+   */
+  status: 'same' | 'differs' | 'error' | 'fails';
   /** Artifacts that differ from the control's (at most 50 listed; differingCount has all). */
   differing: readonly string[];
   differingCount: number;
@@ -116,6 +119,11 @@ export type BisectResult = Readonly<{
    */
   status: 'not-run' | 'done' | 'nondeterministic' | 'error';
   reason: string | null;
+  /**
+   * What counted as a difference: artifacts: bytes unlike the control's; build-fails: only the
+   * experiment build failed, so a probe that fails differs and one that builds is the same.
+   */
+  difference: 'artifacts' | 'build-fails';
   probes: readonly ProbeResult[];
   /** Build waves in all, the check's own included (1 when bisect did not run). */
   rounds: number;
@@ -126,7 +134,7 @@ export type BisectResult = Readonly<{
 }>;
 
 export const BISECT_NOT_RUN = (reason: string): BisectResult =>
-  ({ status: 'not-run', reason, probes: [], rounds: 1, flapping: [], unexplained: [] });
+  ({ status: 'not-run', reason, difference: 'artifacts', probes: [], rounds: 1, flapping: [], unexplained: [] });
 
 export type PackageResult = Readonly<{
   name: string;

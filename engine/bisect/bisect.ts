@@ -1,10 +1,12 @@
 // Runs bisect for one unreproducible check: probes through the probe runner,
 // the search in bisect.ts, then diffoscope on each culprit's confirming probe.
+// With deps.difference "build-fails" (the control built, the experiment did not)
+// the same search names the variations that make the build fail.
 import type { ArtifactResult, BisectResult, Culprit, DiffResult, ProbeResult } from '../../reports/model.js';
 import { SearchCancelled, findCulprits } from './search.js';
 import { pairArtifacts } from '../compare/compare.js';
 import { TwinbuildError } from '../../core/errors.js';
-import { ProbeFailed, createProbeRunner, type ProbeDeps } from './probes.js';
+import { BUILD_FAILS, ProbeFailed, createProbeRunner, type ProbeDeps } from './probes.js';
 
 export type BisectOutcome = Readonly<{ bisect: BisectResult; culprits: Culprit[]; nondeterministic: boolean }>;
 
@@ -28,19 +30,24 @@ export function assignRounds(probes: readonly ProbeResult[], mainEndMs: number):
 
 export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactResult[], mainEndMs: number, explain: Explain): Promise<BisectOutcome> {
   const varied = deps.planner.varied;
-  const paths = differing.map((a) => a.path);
+  const { difference } = deps;
+  const fails = difference === 'build-fails';
+  const paths = fails ? [BUILD_FAILS] : differing.map((a) => a.path);
   if (varied.length === 0) {
     // Control and experiment had the same environment, so the build itself flaps.
     return {
       nondeterministic: true,
       culprits: [],
-      bisect: { status: 'nondeterministic', reason: 'nothing was varied, yet the two builds differ', probes: [], rounds: 1, flapping: paths, unexplained: [] },
+      bisect: {
+        status: 'nondeterministic', reason: fails ? 'nothing was varied, yet only the experiment build failed' : 'nothing was varied, yet the two builds differ',
+        difference, probes: [], rounds: 1, flapping: fails ? [] : paths, unexplained: [],
+      },
     };
   }
   const runner = createProbeRunner(deps);
   const finish = (status: BisectResult['status'], reason: string | null, extra: Partial<BisectResult> = {}): BisectResult => {
     const probes = assignRounds(runner.results(), mainEndMs);
-    return { status, reason, probes, rounds: Math.max(1, ...probes.map((p) => p.round)), flapping: [], unexplained: [], ...extra };
+    return { status, reason, difference, probes, rounds: Math.max(1, ...probes.map((p) => p.round)), flapping: [], unexplained: [], ...extra };
   };
   let findings;
   try {
@@ -61,8 +68,16 @@ export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactRes
     return {
       nondeterministic: true,
       culprits: [],
-      bisect: finish('nondeterministic', 'a rebuild with nothing varied differs from the control', { flapping: findings.flapping }),
+      bisect: fails
+        ? finish('nondeterministic', 'a rebuild with nothing varied fails too: the failure is not caused by a variation')
+        : finish('nondeterministic', 'a rebuild with nothing varied differs from the control', { flapping: findings.flapping }),
     };
+  }
+  if (fails) {
+    // A failed build has no bytes to explain: the culprit is the probe that failed with exactly its variations.
+    const culprits = findings.culprits.map((found): Culprit => ({ variations: found.variations, artifacts: [], probe: runner.idFor(found.variations) ?? 'experiment', diffoscope: [], sameAsExperiment: [] }));
+    const reason = culprits.length === 0 ? 'no set of variations was confirmed to make the build fail' : null;
+    return { nondeterministic: false, culprits, bisect: finish('done', reason) };
   }
   const culprits = await Promise.all(
     findings.culprits.map(async (found): Promise<Culprit> => {
