@@ -10,7 +10,7 @@ import { TwinbuildError, isTwinbuildError, type ErrorCode } from '../core/errors
 import { canUseMountNamespaces } from '../adapters/namespaces.js';
 import type { ProcessRunner } from '../adapters/process.js';
 import {
-  BISECT_NOT_RUN, type Culprit, type DiffResult, type ErrorInfo, type PackageResult,
+  BISECT_NOT_RUN, type Culprit, type Recipe, type DiffResult, type ErrorInfo, type PackageResult,
 } from '../reports/model.js';
 import { runBisect, type Explain } from './bisect/bisect.js';
 import type { Isolation } from './build/build.js';
@@ -45,9 +45,14 @@ export function errorPackageResult(options: PackageOptions, code: ErrorCode, mes
   return {
     name: options.name, source: options.source, verdict: 'error', error: { code, message }, variations: [], isolation: 'sequential', buildPath: 'shared',
     builds: { control: null, experiment: null }, artifacts: [], culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the check did not run'),
-    diffoscope: [], timings: {}, verify: null,
+    diffoscope: [], timings: {}, verify: null, recipe: recipeOf(options),
   };
 }
+
+// What a report needs to print the command that reruns this package.
+const recipeOf = (options: PackageOptions): Recipe => ({
+  preset: options.preset, build: options.build, artifacts: options.artifacts, env: options.env, isolation: options.isolation, varyOptions: options.vary.options,
+});
 
 const interrupted = () => new TwinbuildError('interrupted', 'interrupted');
 
@@ -118,6 +123,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       diffoscope: [] as DiffResult[],
       timings,
       verify: null,
+      recipe: recipeOf(options),
     };
     if (built.failure) {
       const failed: PackageResult = { ...base, verdict: 'error', error: built.failure, artifacts: [] };

@@ -160,6 +160,20 @@ export type PackageResult = Readonly<{
   timings: Readonly<Record<string, number>>;
   /** `twinbuild verify` only (else null): published artifacts are the "control" side, the rebuild the "experiment". */
   verify: VerifyInfo | null;
+  /** How this package was built, so a report can print the command that reruns it; null in files written before it existed. */
+  recipe: Recipe | null;
+}>;
+
+/** The options a rerun of one package needs (what --vary enables comes from `variations`, the seed from the run). */
+export type Recipe = Readonly<{
+  preset: 'generic' | 'debian' | 'npm';
+  build: string;
+  artifacts: readonly string[];
+  /** --env given by the user (for verify, also what the buildinfo pinned: see verify.pinned). */
+  env: Readonly<Record<string, string>>;
+  isolation: 'auto' | 'namespaces' | 'sequential';
+  /** --vary options (variation → option → values), e.g. environment.variables. */
+  varyOptions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 }>;
 
 export type VerifyInfo = Readonly<{
