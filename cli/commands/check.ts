@@ -54,7 +54,8 @@ Options:
   --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
   --no-bisect            when the builds differ, do not probe which variations cause it
                          (by default: a rebuild with nothing varied to spot a nondeterministic
-                         build, then probe builds with subsets of the varied variations)
+                         build, then probe builds with subsets of the varied variations); when
+                         only the experiment build fails, the same probes name what makes it fail
   -h, --help             this help
 
 Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error
