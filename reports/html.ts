@@ -120,14 +120,16 @@ function verifySection(pkg: PackageResult): string {
 function logLinks(pkg: PackageResult): string {
   const links = (['control', 'experiment'] as const)
     .filter((side) => pkg.builds[side])
-    .map((side) => `<a href="${e(pathHref(pkg.builds[side]!.log))}">${pkg.verify && side === 'experiment' ? 'rebuild' : side} build log</a>`);
+    .map((side) => `<a href="${e(pathHref(pkg.builds[side]!.log))}">${pkg.verify && side === 'experiment' ? 'rebuild' : `${side} build`} log</a>`);
   return links.length > 0 ? `<p class="logs">${links.join(' ')}</p>` : '';
 }
 
 function replaySection(pkg: PackageResult, seed: number): string {
   const command = replayCommand(pkg, seed);
   if (!command) return '';
-  const what = pkg.verify ? 'this verify (it varies nothing and takes no --seed)' : 'this check with the same variations and values';
+  const what = pkg.verify
+    ? 'this verify, from the directory it ran in (it varies nothing and takes no --seed)'
+    : 'this check with the same variations and values';
   return `<h3>Reproduce</h3><p class="muted">Run ${what}:</p><pre class="replay"><code>${e(command)}</code></pre>`;
 }
 

@@ -4,7 +4,7 @@
 // legend tells every kind of bar apart without colour, full hashes on a click,
 // the failure bisect's words, and a sweep page with one variations table.
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -152,6 +152,24 @@ describe('reports/html in Chromium: what a release engineer looks for', function
     expect(page.url()).to.match(new RegExp(`logs/pkg/probe-${culprit.probe}\\.log$`));
     expect(await page.content()).to.include('HOME /nonexistent/second-build does not exist');
     await page.close();
+  });
+
+  it('prints the verify command that verifies the same files again, and links the rebuild log', async () => {
+    const source = await fixture('echo built > out/a.txt');
+    const published = join(await tempDir(), 'a.txt');
+    await writeFile(published, 'built\n');
+    const run = await runCli(['verify', source, '--published', published, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet']);
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+    const page = await open(run.out);
+    expect(await page.locator('p.logs a').allInnerTexts()).to.deep.equal(['rebuild log']);
+    const command = await page.locator('pre.replay').innerText();
+    expect(command).to.match(/^twinbuild verify \S+ --published \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*'$/);
+    expect(await page.locator('ul.culprits').count()).to.equal(0);
+    await page.close();
+    const out = join(await tempDir('tb-out-'), 'again');
+    const again = await realProcesses.capture(['sh', '-c', `twinbuild() { node ${CLI} "$@"; }; ${command} --out ${out} --quiet`], { timeoutMs: 120_000 });
+    expect(again.exitCode, again.stderr + again.stdout).to.equal(0);
+    expect((await runResults(out)).packages[0]!.verdict).to.equal('verified');
   });
 
   it('shows a sweep\'s variations once for the run, and per package only the rows that differ', async () => {
