@@ -10,7 +10,7 @@ import { TwinbuildError, isTwinbuildError, type ErrorCode } from '../core/errors
 import { canUseMountNamespaces } from '../adapters/namespaces.js';
 import type { ProcessRunner } from '../adapters/process.js';
 import {
-  BISECT_NOT_RUN, type Culprit, type DiffResult, type ErrorInfo, type PackageResult,
+  BISECT_NOT_RUN, type Culprit, type Recipe, type DiffResult, type ErrorInfo, type PackageResult,
 } from '../reports/model.js';
 import { runBisect, type Explain } from './bisect/bisect.js';
 import type { Isolation } from './build/build.js';
@@ -46,9 +46,14 @@ export function errorPackageResult(options: PackageOptions, code: ErrorCode, mes
   return {
     name: options.name, source: options.source, verdict: 'error', error: { code, message }, variations: [], isolation: 'sequential', buildPath: 'shared',
     builds: { control: null, experiment: null }, artifacts: [], culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the check did not run'),
-    diffoscope: [], timings: {}, verify: null,
+    diffoscope: [], timings: {}, verify: null, recipe: recipeOf(options),
   };
 }
+
+// What a report needs to print the command that reruns this package.
+const recipeOf = (options: PackageOptions): Recipe => ({
+  preset: options.preset, build: options.build, artifacts: options.artifacts, env: options.env, isolation: options.isolation, varyOptions: options.vary.options,
+});
 
 const interrupted = () => new TwinbuildError('interrupted', 'interrupted');
 
@@ -119,8 +124,22 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       diffoscope: [] as DiffResult[],
       timings,
       verify: null,
+      recipe: recipeOf(options),
     };
-    if (built.failure) return { ...base, verdict: 'error', error: built.failure, artifacts: [] };
+    if (built.failure) {
+      const failed: PackageResult = { ...base, verdict: 'error', error: built.failure, artifacts: [] };
+      if (!onlyExperimentFailed(run, built, options)) return failed;
+      // The control built, so the environment broke the build: find which variations make it fail.
+      deps.progress({ kind: 'phase', phase: 'bisect' });
+      const mainEndMs = Math.max(...built.builds.map((b) => b.startMs + b.durationMs));
+      const probeDeps = {
+        options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner,
+        control: new Map(), difference: 'build-fails' as const, logDir: logDirOf(options), checkStarted: runStarted,
+      };
+      const bisected = await timed('bisect', () => runBisect(probeDeps, [], mainEndMs, async () => [], { evidence: Promise.resolve([]), budget: options.bisectBudget ?? null }));
+      if (deps.signal.aborted) throw interrupted();
+      return { ...failed, ...bisected };
+    }
     const ineffectiveRequest = proved.ineffective.filter((i) => options.vary.explicit.includes(i.name));
     if (ineffectiveRequest.length > 0) {
       const message = requestedMessage('not effective here', ineffectiveRequest.map((i) => ({ name: i.name, why: i.reason.replace(/^not effective here: /, '') })));
@@ -169,7 +188,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       options.bisect && compared.bisectable
         ? timed('bisect', () =>
             runBisect(
-              { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner, control: compared.control, logDir: logDirOf(options), checkStarted: runStarted },
+              { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner, control: compared.control, difference: 'artifacts', logDir: logDirOf(options), checkStarted: runStarted },
               differing,
               mainEndMs,
               explain,
@@ -202,6 +221,13 @@ async function reapLeftovers(tempDir: string, deps: EngineDeps): Promise<void> {
   const { removed, failed } = await reapStaleRootsOnce(tempDir, deps.runner);
   for (const r of removed) deps.progress({ kind: 'note', message: `removed a stale temp root ${r.root} (${r.reason})` });
   for (const r of failed) deps.progress({ kind: 'note', message: `could not remove the stale temp root ${r.root}: ${r.error}` });
+}
+
+// Only a check's experiment failed (the control built): a failure bisect can name what broke it.
+function onlyExperimentFailed(run: PackageRun, built: Awaited<ReturnType<typeof buildSides>>, options: PackageOptions): boolean {
+  const [control, experiment] = built.builds;
+  return run.reference.kind === 'experiment' && options.bisect && built.failure?.code === 'build-failed'
+    && control?.exitCode === 0 && !control.timedOut && experiment !== undefined && experiment.exitCode !== 0;
 }
 
 // One wording for variations asked for by name that cannot be varied here, before the builds or after the probe.

@@ -8,8 +8,33 @@ const list = (items: readonly string[]) =>
 
 export const culpritName = (c: Culprit) => (c.variations.length === 1 ? c.variations[0]! : `${c.variations.join(' + ')} together`);
 
+const confirmedBy = (c: Culprit) => (c.probe === 'experiment' ? 'confirmed by the experiment build' : `confirmed by probe ${c.probe}`);
+
+/**
+ * Why only the experiment build failed, when bisect looked (bisect.difference "build-fails"), e.g.
+ * "it fails when home is varied (confirmed by probe p2)"; null when bisect did not look.
+ */
+export function failureCause(pkg: PackageResult): string | null {
+  const { bisect } = pkg;
+  if (bisect.difference !== 'build-fails' || bisect.status === 'not-run') return null;
+  if (pkg.nondeterministic) return `it fails even with nothing varied (${bisect.reason ?? 'a flaky build'}), so no variation is blamed`;
+  if (bisect.status === 'error') return `bisect could not tell why: ${bisect.reason ?? 'unknown error'}`;
+  if (pkg.culprits.length === 0) return `no variation was confirmed to make it fail${bisect.reason ? ` (${bisect.reason})` : ''}`;
+  const when = (c: Culprit) =>
+    `when ${c.variations.length === 1 ? `${c.variations[0]} is varied` : `${c.variations.slice(0, -1).join(', ')} and ${c.variations.at(-1)} are varied together`} (${confirmedBy(c)})`;
+  return `it fails ${pkg.culprits.map(when).join('; or ')}`;
+}
+
+/** A package's error in one line, with why the experiment failed when bisect found out. */
+export function errorLine(pkg: PackageResult): string {
+  const cause = failureCause(pkg);
+  return `${pkg.error?.message ?? 'unknown error'}${cause ? `; ${cause}` : ''}`;
+}
+
 /** e.g. "caused by time (changes out/a); time + timezone together (changes out/b)". */
 export function causeSummary(pkg: PackageResult): string | null {
+  const failed = failureCause(pkg);
+  if (failed) return `the experiment build failed; ${failed}`;
   if (pkg.nondeterministic) return `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.flapping)}); no variation is blamed`;
   if (pkg.bisect.status === 'error') return `bisect failed: ${pkg.bisect.reason ?? 'unknown error'}`;
   const suspected = suspectedSummary(pkg);

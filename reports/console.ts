@@ -2,7 +2,7 @@
 // verify) shows each package's verdict with its differences and causes;
 // `summary` layout (sweep, verify --dir, report merge) one line per package
 // that is not reproducible, the totals, and how things moved since a baseline.
-import { DETERMINISM_NOTE, artifactEvidence, bisectEffort, causeSummary, isDeterminismCheck } from './cause.js';
+import { DETERMINISM_NOTE, artifactEvidence, bisectEffort, causeSummary, errorLine, isDeterminismCheck } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 export type ConsoleContext = Readonly<{ outDir: string; quiet: boolean; layout: 'package' | 'summary' }>;
@@ -22,7 +22,9 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
   const skipped = pkg.variations.filter((v) => v.status === 'skipped');
   if (pkg.verdict === 'error') {
-    lines.push(`error: ${pkg.name}: ${pkg.error?.message ?? 'unknown error'}`);
+    lines.push(`error: ${pkg.name}: ${errorLine(pkg)}`);
+    const effort = bisectEffort(pkg);
+    if (effort) lines.push(`  ${effort}`);
     for (const side of ['control', 'experiment'] as const) {
       const build = pkg.builds[side];
       if (build && build.logTail.length > 0) {
@@ -86,7 +88,7 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
   const lines: string[] = [];
   for (const pkg of result.packages) {
     if (pkg.verdict === 'reproducible') continue;
-    const detail = pkg.verdict === 'error' ? pkg.error?.message : causeSummary(pkg) ?? `${pkg.artifacts.filter((a) => a.status !== 'identical' && !a.ignored).length} artifacts differ`;
+    const detail = pkg.verdict === 'error' ? errorLine(pkg) : causeSummary(pkg) ?? `${pkg.artifacts.filter((a) => a.status !== 'identical' && !a.ignored).length} artifacts differ`;
     lines.push(`${pkg.verdict === 'error' ? 'error' : 'UNREPRODUCIBLE'}: ${pkg.name}: ${detail ?? ''}`);
   }
   const ignored = summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? '' : 's'} ignored` : '';

@@ -3,7 +3,9 @@
 import { renderBadge } from './badge.js';
 import { anchorId, escapeHtml as e, pathHref } from './escape.js';
 import { artifactEvidence, bisectEffort, causeSummary, culpritName, DETERMINISM_NOTE, isDeterminismCheck, verdictWord } from './cause.js';
-import type { ArtifactResult, Culprit, DiffResult, PackageResult, RunResult } from './model.js';
+import type { ArtifactResult, Culprit, DiffResult, PackageResult, ProbeResult, RunResult } from './model.js';
+import { culpritReplayCommand, replayCommand } from './html-replay.js';
+import { variationTables } from './html-variations.js';
 import { renderTimeline } from './timeline.js';
 
 const STYLE = `
@@ -13,16 +15,25 @@ table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px 
 code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space:pre-wrap}
 .verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}.verdict-verified{color:#2e7d32}.verdict-mismatch{color:#c62828}
 .status-identical{color:#2e7d32}.status-differs,.status-missing-in-control,.status-missing-in-experiment{color:#c62828;font-weight:600}
+.hash summary{cursor:pointer;list-style:none}.hash summary::-webkit-details-marker{display:none}.hash[open] summary{display:none}
+pre.excerpt{margin:.3em 0;max-height:24em}pre.replay{background:#eef3f8}.logs a{margin-right:1em}
 .skipped{color:#8a6d00}.muted{color:#777}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
 #f-reproducible:checked~main .pkg:not(.v-reproducible),#f-unreproducible:checked~main .pkg:not(.v-unreproducible),#f-error:checked~main .pkg:not(.v-error){display:none}
 `;
 
-const short = (hash: string | null) => (hash ? `<code title="${e(hash)}">${e(hash.slice(0, 16))}…</code>` : '<span class="muted">—</span>');
+// The first 16 hex digits; the whole hash on a click (and as a tooltip).
+const short = (hash: string | null) =>
+  hash
+    ? `<details class="hash"><summary title="${e(hash)}"><code>${e(hash.slice(0, 16))}…</code></summary><code class="full-hash">${e(hash)}</code></details>`
+    : '<span class="muted">—</span>';
 const size = (bytes: number | null) => (bytes === null ? '—' : `${bytes.toLocaleString('en')} B`);
 
 // A page with 100,000 rows is unusable (and slow to open): differences come first,
 // and past this many rows the table says how many more results.json holds.
 export const MAX_ARTIFACT_ROWS = 1000;
+// The console shows the excerpt of the first 20 differing artifacts; the page shows those open, the rest folded.
+const OPEN_EXCERPTS = 20;
+const EXCERPT_LINES = 40;
 
 const kindNote = (a: ArtifactResult) =>
   a.kind === 'file' ? '' : ` <span class="muted">(${e(a.kind === 'special' ? (a.node?.control ?? a.node?.experiment ?? 'special file') : 'symlink')})</span>`;
@@ -41,37 +52,28 @@ function artifactRows(pkg: PackageResult): string {
       const page = diff?.html ?? diff?.text;
       const link = page ? `<a href="${e(pathHref(page))}">${diff?.tool === 'diffoscope' ? 'diffoscope' : 'diff'}</a>` : '';
       const note = diff?.message ? `<div class="muted">${e(diff.message)}</div>` : '';
-      return `<tr><td><code>${e(a.path)}</code>${kindNote(a)}</td><td class="status-${a.status}">${a.status}${a.ignored ? `<div class="skipped">ignored: ${e(a.ignored.reason)}</div>` : ''}</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td><td>${short(a.sha256.control ?? a.linkTarget?.control ?? a.node?.control ?? null)}<br>${short(a.sha256.experiment ?? a.linkTarget?.experiment ?? a.node?.experiment ?? null)}</td><td>${link}${note}</td></tr>`;
+      const shownAt = differing.indexOf(a);
+      const excerpt = diff?.excerpt
+        ? `<details class="excerpt"${shownAt >= 0 && shownAt < OPEN_EXCERPTS ? ' open' : ''}><summary>excerpt</summary><pre class="excerpt">${e(diff.excerpt.split('\n').slice(0, EXCERPT_LINES).join('\n'))}</pre></details>`
+        : '';
+      return `<tr><td><code>${e(a.path)}</code>${kindNote(a)}</td><td class="status-${a.status}">${a.status}${a.ignored ? `<div class="skipped">ignored: ${e(a.ignored.reason)}</div>` : ''}</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td><td>${short(a.sha256.control ?? a.linkTarget?.control ?? a.node?.control ?? null)}<br>${short(a.sha256.experiment ?? a.linkTarget?.experiment ?? a.node?.experiment ?? null)}</td><td>${link}${note}${excerpt}</td></tr>`;
     })
     .concat(more)
     .join('\n');
 }
 
-// What the effectiveness probe saw on each side, channel by channel.
-const observedNote = (v: PackageResult['variations'][number]) =>
-  v.observed
-    ? `<div class="muted">seen: ${Object.keys(v.observed.control).map((c) => `${e(c)} <code>${e(v.observed!.control[c] ?? '')}</code> → <code>${e(v.observed!.experiment[c] ?? '')}</code>`).join('; ')}</div>`
-    : '';
-
-function variationRows(pkg: PackageResult): string {
-  return pkg.variations
-    .map((v) => {
-      const control = pkg.builds.control?.values[v.name] ?? '';
-      const experiment = pkg.builds.experiment?.values[v.name] ?? '';
-      const status = v.status === 'skipped' ? `<span class="skipped">skipped</span>` : v.status;
-      return `<tr><td>${e(v.name)}</td><td>${status}${v.requested ? ' (requested)' : ''}</td><td><code>${e(control)}</code></td><td><code>${e(experiment)}</code></td><td>${e(v.reason ?? v.note ?? '')}${observedNote(v)}${v.limits ? `<div class="muted">limit: ${e(v.limits)}</div>` : ''}</td></tr>`;
-    })
-    .join('\n');
-}
-
-function culpritItem(pkg: PackageResult, c: Culprit): string {
+function culpritItem(pkg: PackageResult, c: Culprit, seed: number): string {
   const own = (path: string) => pkg.diffoscope.find((d) => d.artifact === path);
   const links = [...c.diffoscope, ...c.sameAsExperiment.map(own).filter((d): d is DiffResult => d !== undefined)]
     .map((d) => d.html ?? d.text)
     .filter((page): page is string => page !== null)
     .map((page) => ` <a href="${e(pathHref(page))}">diffoscope</a>`)
     .join('');
-  return `<li><strong>${e(culpritName(c))}</strong> changes ${c.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')} <span class="muted">(confirmed by probe ${e(c.probe)})</span>${links}</li>`;
+  const replay = culpritReplayCommand(pkg, c, seed);
+  const rerun = replay ? `<div class="muted">vary only this: <code class="replay">${e(replay)}</code></div>` : '';
+  const what = pkg.bisect.difference === 'build-fails' ? 'makes the build fail' : `changes ${c.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}`;
+  const by = c.probe === 'experiment' ? 'the experiment build' : `probe ${e(c.probe)}`;
+  return `<li><strong>${e(culpritName(c))}</strong> ${what} <span class="muted">(confirmed by ${by})</span>${links}${rerun}</li>`;
 }
 
 // What each differing artifact's difference shows (evidence orders bisect's probes; it never names a culprit).
@@ -81,13 +83,20 @@ function evidenceSection(pkg: PackageResult): string {
   return (items.length ? `<h3>Evidence</h3><ul class="evidence">${items.join('')}</ul>` : '') + (suspected.length ? `<h3>Suspected, not confirmed</h3><p class="muted">${e(pkg.bisect.reason ?? '')}</p><ul class="suspected">${suspected.join('')}</ul>` : '');
 }
 
-function bisectSection(pkg: PackageResult): string {
+// A probe's log sits beside the check's own build logs.
+const probeLog = (pkg: PackageResult, p: ProbeResult) => {
+  const log = pkg.builds.control?.log ?? pkg.builds.experiment?.log;
+  return log ? `<a href="${e(pathHref(log.replace(/[^/]*$/, `probe-${p.id}.log`)))}">${e(p.id)}</a>` : e(p.id);
+};
+const probeClass = (p: ProbeResult) => (p.status === 'same' ? 'identical' : 'differs');
+
+function bisectSection(pkg: PackageResult, seed: number): string {
   const { bisect } = pkg;
   if (bisect.status === 'not-run') return pkg.verdict === 'unreproducible' ? `<p class="muted">bisect not run: ${e(bisect.reason ?? '')}</p>${evidenceSection(pkg)}` : '';
   const summary = causeSummary(pkg);
-  const culprits = pkg.culprits.length ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map((c) => culpritItem(pkg, c)).join('')}</ul>` : '';
+  const culprits = pkg.culprits.length ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map((c) => culpritItem(pkg, c, seed)).join('')}</ul>` : '';
   const probes = bisect.probes
-    .map((p) => `<tr><td>${e(p.id)}</td><td>${e(p.variations.join(', ') || 'nothing varied')}</td><td class="status-${p.status === 'same' ? 'identical' : 'differs'}">${p.status}</td><td>${p.differingCount}</td><td>${p.round}</td><td>${(p.durationMs / 1000).toFixed(1)} s</td><td>${e(p.message ?? '')}</td></tr>`)
+    .map((p) => `<tr><td>${probeLog(pkg, p)}</td><td>${e(p.variations.join(', ') || 'nothing varied')}</td><td class="status-${probeClass(p)}">${p.status}</td><td>${p.differingCount}</td><td>${p.round}</td><td>${(p.durationMs / 1000).toFixed(1)} s</td><td>${e(p.message ?? '')}</td></tr>`)
     .join('\n');
   return `<h3>Bisect</h3>
 <p class="${pkg.nondeterministic || bisect.status === 'error' ? 'verdict-error' : ''}">${e(summary ?? 'no culprit found')}</p>
@@ -115,7 +124,24 @@ function verifySection(pkg: PackageResult): string {
   return `<h3>Rebuild</h3><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>${drift}`;
 }
 
-function packageSection(pkg: PackageResult): string {
+// Both build logs, linked whatever the verdict (a reader compares them for an unreproducible package).
+function logLinks(pkg: PackageResult): string {
+  const links = (['control', 'experiment'] as const)
+    .filter((side) => pkg.builds[side])
+    .map((side) => `<a href="${e(pathHref(pkg.builds[side]!.log))}">${pkg.verify && side === 'experiment' ? 'rebuild' : `${side} build`} log</a>`);
+  return links.length > 0 ? `<p class="logs">${links.join(' ')}</p>` : '';
+}
+
+function replaySection(pkg: PackageResult, seed: number): string {
+  const command = replayCommand(pkg, seed);
+  if (!command) return '';
+  const what = pkg.verify
+    ? 'this verify, from the directory it ran in (it varies nothing and takes no --seed)'
+    : 'this check with the same variations and values';
+  return `<h3>Reproduce</h3><p class="muted">Run ${what}:</p><pre class="replay"><code>${e(command)}</code></pre>`;
+}
+
+function packageSection(pkg: PackageResult, seed: number, variations: (pkg: PackageResult) => string): string {
   const logs = (['control', 'experiment'] as const)
     .filter((side) => pkg.builds[side]?.logTail.length)
     .map((side) => `<h3>Last lines of the ${side} build log</h3><p><a href="${e(pathHref(pkg.builds[side]!.log))}">${e(pkg.builds[side]!.log)}</a></p><pre>${e(pkg.builds[side]!.logTail.join('\n'))}</pre>`)
@@ -125,16 +151,15 @@ function packageSection(pkg: PackageResult): string {
 ${isDeterminismCheck(pkg) ? `<p class="skipped"><strong>Determinism check</strong>: ${DETERMINISM_NOTE}. Identical builds here do not show the build is reproducible elsewhere.</p>` : ''}
 <p class="muted">source <code>${e(pkg.source)}</code> · builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'} · build path ${pkg.buildPath}</p>
 ${pkg.error ? `<p class="verdict-error"><strong>${e(pkg.error.code)}</strong>: ${e(pkg.error.message)}</p>` : ''}
-${bisectSection(pkg)}
+${logLinks(pkg)}
+${replaySection(pkg, seed)}
+${bisectSection(pkg, seed)}
 ${verifySection(pkg)}
 <h3>Artifacts (${pkg.artifacts.length})</h3>
 <table class="artifacts"><thead><tr><th>path</th><th>status</th><th>size control / experiment</th><th>sha256 control / experiment</th><th>explanation</th></tr></thead><tbody>
 ${artifactRows(pkg)}
 </tbody></table>
-<h3>Variations</h3>
-<table><thead><tr><th>variation</th><th>status</th><th>control</th><th>experiment</th><th>reason / note</th></tr></thead><tbody>
-${variationRows(pkg)}
-</tbody></table>
+${variations(pkg)}
 <h3>Timeline</h3>
 ${renderTimeline(pkg)}
 ${logs}
@@ -156,6 +181,7 @@ function runNotes(result: RunResult): string {
 
 export function renderHtml(result: RunResult): string {
   const { summary } = result;
+  const tables = variationTables(result);
   const deterministic = result.packages.filter(isDeterminismCheck).length;
   const passed = deterministic > 0 && deterministic === summary.reproducible
     ? { word: 'deterministic', note: ` (${DETERMINISM_NOTE})` }
@@ -178,7 +204,8 @@ ${runNotes(result)}
 <table><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
-${result.packages.map(packageSection).join('\n')}
+${tables.run}
+${result.packages.map((p) => packageSection(p, result.seed, tables.forPackage)).join('\n')}
 </main></div>
 </body></html>
 `;

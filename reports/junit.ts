@@ -3,7 +3,7 @@
 // its path, unique within the suite) and per skipped variation; differences are
 // <failure>, build or infrastructure errors <error>, diffoscope pages attached.
 import junitReportBuilder, { type Builder } from 'junit-report-builder';
-import { DETERMINISM_NOTE, artifactCause, artifactEvidence, causeSummary, isDeterminismCheck } from './cause.js';
+import { DETERMINISM_NOTE, artifactCause, artifactEvidence, causeSummary, errorLine, isDeterminismCheck } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 // Note: a CommonJS package; at run time the default import is the builder itself,
@@ -55,7 +55,7 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
       .testCase()
       .className(pkg.name)
       .name('build and compare')
-      .error(xmlSafe(pkg.error?.message ?? 'error', MESSAGE_CHARS), pkg.error?.code ?? 'error', options.brief ? undefined : xmlSafe(tails, CONTENT_CHARS));
+      .error(xmlSafe(errorLine(pkg), MESSAGE_CHARS), pkg.error?.code ?? 'error', options.brief ? undefined : xmlSafe(tails, CONTENT_CHARS));
   }
   for (const artifact of pkg.artifacts) {
     const testCase = suite.testCase().className(pkg.name).name(artifact.path).file(artifact.path).time(0);

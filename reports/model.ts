@@ -97,8 +97,11 @@ export type ProbeResult = Readonly<{
   /** `none` is the no-variation rebuild; others are p1, p2, … in start order. */
   id: string;
   variations: readonly string[];
-  /** Compared with the control's artifacts; error: the probe build failed. */
-  status: 'same' | 'differs' | 'error';
+  /**
+   * Compared with the control's artifacts; error: the probe build failed. When bisect
+   * explains a failed experiment build (bisect.difference "build-fails"): fails or same.
+   */
+  status: 'same' | 'differs' | 'error' | 'fails';
   /** Artifacts that differ from the control's (at most 50 listed; differingCount has all). */
   differing: readonly string[];
   differingCount: number;
@@ -128,6 +131,11 @@ export type BisectResult = Readonly<{
    */
   status: 'not-run' | 'done' | 'nondeterministic' | 'error';
   reason: string | null;
+  /**
+   * What counted as a difference: artifacts: bytes unlike the control's; build-fails: only the
+   * experiment build failed, so a probe that fails differs and one that builds is the same.
+   */
+  difference: 'artifacts' | 'build-fails';
   probes: readonly ProbeResult[];
   /** Build waves in all, the check's own included (1 when bisect did not run). */
   rounds: number;
@@ -144,7 +152,7 @@ export type BisectResult = Readonly<{
 }>;
 
 export const BISECT_NOT_RUN = (reason: string, evidence: readonly ArtifactEvidence[] = []): BisectResult =>
-  ({ status: 'not-run', reason, probes: [], rounds: 1, flapping: [], unexplained: [], evidence, suspected: [], budget: null });
+  ({ status: 'not-run', reason, difference: 'artifacts', probes: [], rounds: 1, flapping: [], unexplained: [], evidence, suspected: [], budget: null });
 
 export type PackageResult = Readonly<{
   name: string;
@@ -170,6 +178,20 @@ export type PackageResult = Readonly<{
   timings: Readonly<Record<string, number>>;
   /** `twinbuild verify` only (else null): published artifacts are the "control" side, the rebuild the "experiment". */
   verify: VerifyInfo | null;
+  /** How this package was built, so a report can print the command that reruns it; null in files written before it existed. */
+  recipe: Recipe | null;
+}>;
+
+/** The options a rerun of one package needs (what --vary enables comes from `variations`, the seed from the run). */
+export type Recipe = Readonly<{
+  preset: 'generic' | 'debian' | 'npm';
+  build: string;
+  artifacts: readonly string[];
+  /** --env given by the user (for verify, also what the buildinfo pinned: see verify.pinned). */
+  env: Readonly<Record<string, string>>;
+  isolation: 'auto' | 'namespaces' | 'sequential';
+  /** --vary options (variation → option → values), e.g. environment.variables. */
+  varyOptions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 }>;
 
 export type VerifyInfo = Readonly<{

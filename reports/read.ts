@@ -11,9 +11,10 @@ const upgradeArtifact = (a: Loose<ArtifactResult>): ArtifactResult =>
   ({ ...a, linkTarget: a.linkTarget ?? null, escapedName: a.escapedName ?? false, node: a.node ?? null, ignored: a.ignored ?? null }) as ArtifactResult;
 
 const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
-  ({ ...p, verify: p.verify ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact), bisect: upgradeBisect(p.bisect) }) as PackageResult;
-// Results written before bisect recorded evidence, suspects and a budget.
-const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) => b && ({ ...b, evidence: b.evidence ?? [], suspected: b.suspected ?? [], budget: b.budget ?? null });
+  ({ ...p, verify: p.verify ?? null, recipe: p.recipe ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact), bisect: upgradeBisect(p.bisect) }) as PackageResult;
+// Results written before bisect recorded evidence, suspects, a budget and what it explains.
+const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) =>
+  b && ({ ...b, difference: b.difference ?? 'artifacts', evidence: b.evidence ?? [], suspected: b.suspected ?? [], budget: b.budget ?? null });
 
 /** An @1 result in @2's shape: the same facts, every key present. */
 export function upgradeResults(parsed: Loose<RunResult> & { schema: string }): RunResult {

@@ -2,26 +2,54 @@
 // build's own start and duration, so a reader sees where the time went and that
 // the two builds overlapped. Phases that overlap (bisect, diffoscope) are
 // drawn one after the other there; the build and probe rows are to scale.
-import { escapeHtml as e } from './escape.js';
-import type { PackageResult } from './model.js';
+// Every kind of bar has its own colour and its own pattern, and a legend in
+// words below the bars, so the picture reads without colour too.
+import { anchorId, escapeHtml as e } from './escape.js';
+import type { PackageResult, ProbeResult } from './model.js';
 
 const WIDTH = 760;
 const LABEL = 110;
 const ROW = 22;
-const COLOURS: Readonly<Record<string, string>> = { prepare: '#90a4ae', build: '#42a5f5', compare: '#66bb6a', diffoscope: '#ffa726', control: '#1e88e5', experiment: '#8e24aa', bisect: '#ab47bc', probe: '#b0bec5' };
+const LEGEND_COLUMNS = 4;
+const LEGEND_ROW = 18;
 
-type Bar = Readonly<{ row: string; label: string; start: number; duration: number; colour: string }>;
+type Pattern = 'solid' | 'stripes' | 'back-stripes' | 'horizontal' | 'vertical' | 'dots' | 'cross' | 'grid';
+
+/** What a bar stands for: its words in the legend, its colour and its pattern. */
+export type BarKind = Readonly<{ kind: string; label: string; colour: string; pattern: Pattern }>;
+
+const KINDS: readonly BarKind[] = [
+  { kind: 'prepare', label: 'prepare', colour: '#78909c', pattern: 'solid' },
+  { kind: 'build', label: 'build phase', colour: '#1e88e5', pattern: 'horizontal' },
+  { kind: 'compare', label: 'compare', colour: '#43a047', pattern: 'vertical' },
+  { kind: 'diffoscope', label: 'diffoscope', colour: '#ef6c00', pattern: 'dots' },
+  { kind: 'bisect', label: 'bisect phase', colour: '#8e24aa', pattern: 'back-stripes' },
+  { kind: 'control', label: 'control build', colour: '#0d47a1', pattern: 'solid' },
+  { kind: 'experiment', label: 'experiment build', colour: '#00897b', pattern: 'stripes' },
+  { kind: 'probe-same', label: 'probe: same as control', colour: '#b0bec5', pattern: 'solid' },
+  { kind: 'probe-differs', label: 'probe: differs', colour: '#c62828', pattern: 'cross' },
+  { kind: 'probe-fails', label: 'probe: build fails', colour: '#6d4c41', pattern: 'grid' },
+  { kind: 'probe-error', label: 'probe: error', colour: '#212121', pattern: 'solid' },
+];
+const OTHER: BarKind = { kind: 'other', label: 'other', colour: '#bdbdbd', pattern: 'solid' };
+const kindOf = (kind: string) => KINDS.find((k) => k.kind === kind) ?? { ...OTHER, kind, label: kind };
+
+export const BAR_KINDS = KINDS;
+
+type Bar = Readonly<{ row: string; label: string; start: number; duration: number; kind: BarKind }>;
+
+const probeKind = (p: ProbeResult) => kindOf(`probe-${p.status}`);
 
 export function timelineBars(pkg: PackageResult): Bar[] {
   let at = 0;
   const phases = Object.entries(pkg.timings).map(([phase, ms]) => {
-    const bar = { row: 'phases', label: phase, start: at, duration: ms, colour: COLOURS[phase] ?? '#bbb' };
+    const bar = { row: 'phases', label: phase, start: at, duration: ms, kind: kindOf(phase) };
     at += ms;
     return bar;
   });
   const builds = (['control', 'experiment'] as const).flatMap((side) => {
     const build = pkg.builds[side];
-    return build ? [{ row: side, label: `${side} build`, start: build.startMs, duration: build.durationMs, colour: COLOURS[side]! }] : [];
+    return build ? [{ row: side, label: `${side} build`, start: build.startMs, duration: build.durationMs, kind: kindOf(side) }] : [];
   });
   // Parallel probes go in lanes, so bars never hide each other.
   const laneEnds: number[] = [];
@@ -35,26 +63,56 @@ export function timelineBars(pkg: PackageResult): Bar[] {
     label: `probe ${p.id} (${p.variations.join(', ') || 'nothing varied'}): ${p.status}`,
     start: p.startMs,
     duration: p.durationMs,
-    colour: COLOURS[p.status === 'differs' ? 'experiment' : 'probe']!,
+    kind: probeKind(p),
   }));
   return [...phases, ...builds, ...probes];
+}
+
+// One <pattern> per kind: the kind's colour, drawn so it differs in shape from the others.
+function patternDef(id: string, k: BarKind): string {
+  const c = k.colour;
+  const shape: Record<Pattern, string> = {
+    solid: `<rect width="6" height="6" fill="${c}"/>`,
+    stripes: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M-1,1 l2,-2 M0,6 l6,-6 M5,7 l2,-2" stroke="${c}" stroke-width="1.6"/>`,
+    'back-stripes': `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M-1,5 l2,2 M0,0 l6,6 M5,-1 l2,2" stroke="${c}" stroke-width="1.6"/>`,
+    horizontal: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M0,1.5 h6 M0,4.5 h6" stroke="${c}" stroke-width="1.4"/>`,
+    vertical: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M1.5,0 v6 M4.5,0 v6" stroke="${c}" stroke-width="1.4"/>`,
+    dots: `<rect width="6" height="6" fill="${c}" opacity=".35"/><circle cx="3" cy="3" r="1.6" fill="${c}"/>`,
+    cross: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M0,0 l6,6 M6,0 l-6,6" stroke="${c}" stroke-width="1.4"/>`,
+    grid: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M0,3 h6 M3,0 v6" stroke="${c}" stroke-width="1.6"/>`,
+  };
+  return `<pattern id="${id}" data-kind="${e(k.kind)}" data-colour="${c}" width="6" height="6" patternUnits="userSpaceOnUse">${shape[k.pattern]}</pattern>`;
 }
 
 export function renderTimeline(pkg: PackageResult): string {
   const bars = timelineBars(pkg);
   if (bars.length === 0) return '<p class="muted">no timings</p>';
   const rows = [...new Set(bars.map((b) => b.row))];
+  const kinds = [...new Map(bars.map((b) => [b.kind.kind, b.kind])).values()];
+  // Pattern ids are per package: a sweep page holds many timelines.
+  const idOf = (k: BarKind) => `${anchorId(pkg.name)}-${k.kind.replace(/[^a-z-]/g, '')}`;
   const end = Math.max(1, ...bars.map((b) => b.start + b.duration));
   const x = (ms: number) => LABEL + (ms / end) * (WIDTH - LABEL - 10);
-  const height = rows.length * ROW + 24;
+  const barsHeight = rows.length * ROW + 24;
+  const legendRows = Math.ceil(kinds.length / LEGEND_COLUMNS);
+  const height = barsHeight + legendRows * LEGEND_ROW + 8;
   const rects = bars
     .map((b) => {
       const y = rows.indexOf(b.row) * ROW + 4;
       const w = Math.max(1, x(b.start + b.duration) - x(b.start));
-      return `<rect x="${x(b.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="${b.colour}"><title>${e(b.label)}: ${(b.start / 1000).toFixed(2)}s → ${((b.start + b.duration) / 1000).toFixed(2)}s</title></rect>`;
+      return `<rect class="bar" data-kind="${e(b.kind.kind)}" x="${x(b.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="url(#${idOf(b.kind)})" stroke="${b.kind.colour}"><title>${e(b.kind.label)} — ${e(b.label)}: ${(b.start / 1000).toFixed(2)}s → ${((b.start + b.duration) / 1000).toFixed(2)}s</title></rect>`;
     })
     .join('');
   const labels = rows.map((r, i) => `<text x="4" y="${i * ROW + 16}">${e(r)}</text>`).join('');
-  const axis = `<text x="${LABEL}" y="${height - 6}">0 s</text><text x="${WIDTH - 10}" y="${height - 6}" text-anchor="end">${(end / 1000).toFixed(2)} s</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11" role="img" aria-label="timeline">${labels}${rects}${axis}</svg>`;
+  const axis = `<text x="${LABEL}" y="${barsHeight - 6}">0 s</text><text x="${WIDTH - 10}" y="${barsHeight - 6}" text-anchor="end">${(end / 1000).toFixed(2)} s</text>`;
+  const column = (WIDTH - 8) / LEGEND_COLUMNS;
+  const legend = kinds
+    .map((k, i) => {
+      const lx = 4 + (i % LEGEND_COLUMNS) * column;
+      const ly = barsHeight + 4 + Math.floor(i / LEGEND_COLUMNS) * LEGEND_ROW;
+      return `<g class="legend-item" data-kind="${e(k.kind)}"><rect x="${lx}" y="${ly}" width="24" height="12" fill="url(#${idOf(k)})" stroke="${k.colour}"/><text x="${lx + 30}" y="${ly + 10}">${e(k.label)}</text></g>`;
+    })
+    .join('');
+  const defs = `<defs>${kinds.map((k) => patternDef(idOf(k), k)).join('')}</defs>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11" role="img" aria-label="timeline">${defs}${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g></svg>`;
 }

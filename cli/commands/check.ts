@@ -56,7 +56,8 @@ Options:
   --bisect-budget N      at most N probe builds (default: no limit); suspects left
                          unconfirmed are reported as "suspected, not confirmed"
                          (by default: a rebuild with nothing varied to spot a nondeterministic
-                         build, then probe builds with subsets of the varied variations)
+                         build, then probe builds with subsets of the varied variations); when
+                         only the experiment build fails, the same probes name what makes it fail
   -h, --help             this help
 
 Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error

@@ -1,11 +1,13 @@
 // Runs bisect for one unreproducible check: probes through the probe runner,
 // the search in bisect.ts, then diffoscope on each culprit's confirming probe.
+// With deps.difference "build-fails" (the control built, the experiment did not)
+// the same search names the variations that make the build fail.
 import type { ArtifactEvidence, ArtifactResult, BisectResult, Culprit, DiffResult, ProbeResult } from '../../reports/model.js';
 import { SearchCancelled, findCulprits } from './search.js';
 import { chooseSuspects, unconfirmedSuspects } from './suspects.js';
 import { pairArtifacts } from '../compare/compare.js';
 import { TwinbuildError } from '../../core/errors.js';
-import { ProbeFailed, createProbeRunner, type ProbeDeps } from './probes.js';
+import { BUILD_FAILS, ProbeFailed, createProbeRunner, type ProbeDeps } from './probes.js';
 
 export type BisectOutcome = Readonly<{ bisect: BisectResult; culprits: Culprit[]; nondeterministic: boolean }>;
 
@@ -36,15 +38,18 @@ export type BisectPlan = Readonly<{
 
 export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactResult[], mainEndMs: number, explain: Explain, plan: BisectPlan): Promise<BisectOutcome> {
   const varied = deps.planner.varied;
-  const paths = differing.map((a) => a.path);
   const { budget } = plan;
+  const { difference } = deps;
+  const fails = difference === 'build-fails';
+  const paths = fails ? [BUILD_FAILS] : differing.map((a) => a.path);
   if (varied.length === 0) {
     // Control and experiment had the same environment, so the build itself flaps.
     return {
       nondeterministic: true,
       culprits: [],
       bisect: {
-        status: 'nondeterministic', reason: 'nothing was varied, yet the two builds differ', probes: [], rounds: 1, flapping: paths, unexplained: [],
+        status: 'nondeterministic', reason: fails ? 'nothing was varied, yet only the experiment build failed' : 'nothing was varied, yet the two builds differ',
+        difference, probes: [], rounds: 1, flapping: fails ? [] : paths, unexplained: [],
         evidence: await plan.evidence, suspected: [], budget,
       },
     };
@@ -53,7 +58,7 @@ export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactRes
   const finish = async (status: BisectResult['status'], reason: string | null, extra: Partial<BisectResult> = {}): Promise<BisectResult> => {
     const probes = assignRounds(runner.results(), mainEndMs);
     return {
-      status, reason, probes, rounds: Math.max(1, ...probes.map((p) => p.round)), flapping: [], unexplained: [], evidence: await plan.evidence, suspected: [], budget, ...extra,
+      status, reason, difference, probes, rounds: Math.max(1, ...probes.map((p) => p.round)), flapping: [], unexplained: [], evidence: await plan.evidence, suspected: [], budget, ...extra,
     };
   };
   let findings;
@@ -76,8 +81,16 @@ export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactRes
     return {
       nondeterministic: true,
       culprits: [],
-      bisect: await finish('nondeterministic', 'a rebuild with nothing varied differs from the control', { flapping: findings.flapping }),
+      bisect: fails
+        ? await finish('nondeterministic', 'a rebuild with nothing varied fails too: the failure is not caused by a variation')
+        : await finish('nondeterministic', 'a rebuild with nothing varied differs from the control', { flapping: findings.flapping }),
     };
+  }
+  if (fails) {
+    // A failed build has no bytes to explain: the culprit is the probe that failed with exactly its variations.
+    const culprits = findings.culprits.map((found): Culprit => ({ variations: found.variations, artifacts: [], probe: runner.idFor(found.variations) ?? 'experiment', diffoscope: [], sameAsExperiment: [] }));
+    const reason = culprits.length === 0 ? 'no set of variations was confirmed to make the build fail' : null;
+    return { nondeterministic: false, culprits, bisect: await finish('done', reason) };
   }
   const culprits = await Promise.all(
     findings.culprits.map(async (found): Promise<Culprit> => {

@@ -1,6 +1,8 @@
 // Bisect probes: extra experiment builds with only some variations varied, each
 // in its own corner of the workspace, at most `concurrency` at once, compared by
-// hash against the control build (which is never rebuilt).
+// hash against the control build (which is never rebuilt). When only the
+// experiment build failed, the difference is the failure itself: a probe that
+// fails differs, one that builds is the same, whatever its bytes.
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
@@ -20,6 +22,12 @@ const LISTED_DIFFERENCES = 50;
 
 export class ProbeFailed extends Error {}
 
+/** The one "artifact" a probe differs in when the failure is the difference (never a real path: it has no slash). */
+export const BUILD_FAILS = '(the build fails)';
+
+/** What makes a probe differ from the control: other artifact bytes, or a failed build. */
+export type Difference = 'artifacts' | 'build-fails';
+
 export type ProbeRun = Readonly<{ id: string; tree: string; hashed: HashedTree }>;
 
 export type ProbeDeps = Readonly<{
@@ -30,7 +38,9 @@ export type ProbeDeps = Readonly<{
   workspace: Workspace;
   isolation: Isolation;
   planner: Planner;
+  /** The control's artifacts (empty and unused when the difference is build-fails). */
   control: HashedTree;
+  difference: Difference;
   logDir: string;
   /** performance.now() when the check started, for the timeline. */
   checkStarted: number;
@@ -45,6 +55,8 @@ export type ProbeRunner = Readonly<{
   results: () => ProbeResult[];
   /** The kept tree of a probe that differed, by variation set, for diffoscope. */
   runFor: (variations: readonly string[]) => ProbeRun | undefined;
+  /** The id of the probe that varied exactly these, if one ran. */
+  idFor: (variations: readonly string[]) => string | undefined;
 }>;
 
 export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
@@ -53,6 +65,7 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
   const limit = pLimit(deps.isolation === 'sequential' ? 1 : options.jobs);
   const results: ProbeResult[] = [];
   const kept = new Map<string, ProbeRun>();
+  const ids = new Map<string, string>();
   let cancelled = false;
   let started = 0;
   const inFlight = new Set<Promise<unknown>>();
@@ -63,6 +76,7 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
     // Queued probes that are no longer needed end here, before building anything.
     if (cancelled || deps.signal.aborted) throw new SearchCancelled('not needed');
     const id = variations.length === 0 ? 'none' : `p${++started}`;
+    ids.set(variations.join(','), id);
     const startMs = since();
     const { workspace, dir } = await createProbeWorkspace(deps.workspace, id);
     const tree = workspace.sideDir('experiment');
@@ -79,6 +93,11 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
         record({ id, variations, status, differing: differing.slice(0, LISTED_DIFFERENCES), differingCount: differing.length, startMs, durationMs, message });
         deps.progress({ kind: 'probe-finished', id, variations, status, durationMs });
       };
+      // Only the build command's own failure counts: twinbuild's set-up failing or a timeout is no verdict on the environment.
+      if (deps.difference === 'build-fails' && (!failure || failure.code === 'build-failed')) {
+        finish(failure ? 'fails' : 'same', [], failure?.message ?? null);
+        return new Set(failure ? [BUILD_FAILS] : []);
+      }
       if (failure) {
         finish('error', [], failure.message);
         throw new ProbeFailed(`${failure.message} (log: ${join('logs', options.name, `probe-${id}.log`)})`);
@@ -117,5 +136,6 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
     },
     results: () => results.slice(),
     runFor: (variations) => kept.get(variations.join(',')),
+    idFor: (variations) => ids.get(variations.join(',')),
   };
 }

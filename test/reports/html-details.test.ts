@@ -1,0 +1,211 @@
+// index.html in real headless Chromium, on real runs of tiny fixtures: both build
+// logs linked, the commands that reproduce the check and each culprit (one is run
+// again and must give the same values), the diff excerpt inline, a timeline whose
+// legend tells every kind of bar apart without colour, full hashes on a click,
+// the failure bisect's words, and a sweep page with one variations table.
+import { expect } from 'chai';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { realProcesses } from '../../adapters/process.js';
+import type { RunResult } from '../../reports/model.js';
+import { check, CLI, cleanupTemp, fixture, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { NEEDS_HOME } from '../engine/bisect/failing-builds.js';
+import { LEAKS_UMASK, REPRODUCIBLE, genericPackage, writeFiles } from '../suites/fixtures.js';
+
+const DATED = 'echo "building with HOME=$HOME"\ndate -u +%Y-%m-%d > out/date.txt\necho same > out/same.txt';
+
+describe('reports/html in Chromium: what a release engineer looks for', function () {
+  let browser: Browser;
+  before(async function () {
+    requireOrSkip(this, (await onPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await cleanupTemp();
+  });
+
+  const open = async (out: string): Promise<Page> => {
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(join(out, 'index.html')).href);
+    return page;
+  };
+
+  describe('an unreproducible check', function () {
+    let source: string;
+    let run: Awaited<ReturnType<typeof check>>;
+    before(async () => {
+      source = await fixture(DATED);
+      run = await check(source, '--env', 'GREETING=hello world');
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+    });
+
+    it('links both build logs, and each opens its own side\'s log', async () => {
+      const page = await open(run.out);
+      const links = page.locator('p.logs a');
+      expect(await links.allInnerTexts()).to.deep.equal(['control build log', 'experiment build log']);
+      await links.nth(1).click();
+      await page.waitForLoadState();
+      expect(page.url()).to.match(/logs\/pkg\/experiment\.log$/);
+      expect(await page.content()).to.include('building with HOME=/nonexistent/second-build');
+      await page.goBack();
+      await links.nth(0).click();
+      await page.waitForLoadState();
+      expect(page.url()).to.match(/logs\/pkg\/control\.log$/);
+      expect(await page.content()).to.not.include('/nonexistent');
+      await page.close();
+    });
+
+    it('prints the command that reproduces the check, and one per culprit that gives the same values again', async () => {
+      const result = await run.results();
+      const pkg = result.packages[0]!;
+      const page = await open(run.out);
+      const base = `twinbuild check ${source} --build 'sh build.sh' --artifacts 'out/**' --env 'GREETING=hello world'`;
+      const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => `+${v.name}`);
+      const everything = pkg.variations.every((v) => v.status !== 'pinned');
+      expect(everything, 'nothing pinned under the default --vary').to.equal(true);
+      expect(varied.length).to.be.greaterThan(0);
+      expect(await page.locator('pre.replay').innerText()).to.equal(`${base} --seed ${result.seed}`);
+      const culprit = (await page.locator('ul.culprits li code.replay').allInnerTexts());
+      expect(culprit).to.deep.equal([`${base} --vary=-all,+time --seed ${result.seed}`]);
+      await page.close();
+      // Run the culprit's command as printed: only time varies, and it takes the same value.
+      const out = join(await tempDir('tb-out-'), 'again');
+      const again = await realProcesses.capture(['sh', '-c', `twinbuild() { node ${CLI} "$@"; }; ${culprit[0]} --out ${out} --quiet`], { timeoutMs: 120_000 });
+      expect(again.exitCode, again.stderr + again.stdout).to.equal(1);
+      const replayed = (await runResults(out)).packages[0]!;
+      expect(replayed.variations.filter((v) => v.status === 'varied').map((v) => v.name)).to.deep.equal(['time']);
+      expect(replayed.builds.experiment!.values['time']).to.equal(pkg.builds.experiment!.values['time']);
+      expect(replayed.culprits.map((c) => c.variations)).to.deep.equal([['time']]);
+    });
+
+    it('shows the diff excerpt inline, as the console does', async () => {
+      const pkg = (await run.results()).packages[0]!;
+      const excerpt = pkg.diffoscope.find((d) => d.artifact === 'out/date.txt')!.excerpt;
+      expect(excerpt).to.match(/^\+\d{4}-\d\d-\d\d$/m);
+      const page = await open(run.out);
+      const shown = page.locator('table.artifacts tr', { hasText: 'out/date.txt' }).locator('pre.excerpt');
+      expect(await shown.isVisible()).to.equal(true);
+      expect((await shown.innerText()).trimEnd()).to.equal(excerpt.trimEnd());
+      await page.close();
+    });
+
+    it('gives the full hash on a click', async () => {
+      const pkg = (await run.results()).packages[0]!;
+      const artifact = pkg.artifacts.find((a) => a.path === 'out/date.txt')!;
+      const page = await open(run.out);
+      const hashes = page.locator('table.artifacts tr', { hasText: 'out/date.txt' }).locator('details.hash');
+      const experiment = hashes.nth(1);
+      expect(await experiment.locator('.full-hash').isVisible()).to.equal(false);
+      expect(await experiment.locator('summary').innerText()).to.equal(`${artifact.sha256.experiment!.slice(0, 16)}…`);
+      await experiment.locator('summary').click();
+      expect(await experiment.locator('.full-hash').isVisible()).to.equal(true);
+      expect(await experiment.locator('.full-hash').innerText()).to.equal(artifact.sha256.experiment);
+      await page.close();
+    });
+
+    it('draws each kind of timeline bar in its own colour and pattern, named in a legend', async () => {
+      const page = await open(run.out);
+      const svg = page.locator('svg[aria-label="timeline"]');
+      const legend = await svg.locator('g.legend-item').evaluateAll((items) =>
+        items.map((g) => {
+          const fill = g.querySelector('rect')!.getAttribute('fill')!;
+          const pattern = document.getElementById(fill.replace(/^url\(#(.*)\)$/, '$1'))!;
+          return { kind: g.getAttribute('data-kind'), label: g.textContent, fill, colour: pattern.getAttribute('data-colour'), shape: pattern.innerHTML };
+        }),
+      );
+      const labels = legend.map((l) => l.label);
+      for (const label of ['diffoscope', 'experiment build', 'control build', 'probe: differs', 'probe: same as control']) expect(labels).to.include(label);
+      for (const key of ['fill', 'colour', 'shape'] as const) {
+        expect(new Set(legend.map((l) => l[key])).size, `every legend entry has its own ${key}`).to.equal(legend.length);
+      }
+      // Without colour: the shapes of diffoscope, the experiment and a differing probe still differ.
+      const strip = (shape: string) => shape.replace(/#[0-9a-f]{6}/g, '');
+      const pick = (kind: string) => strip(legend.find((l) => l.kind === kind)!.shape);
+      expect(new Set([pick('diffoscope'), pick('experiment'), pick('probe-differs')]).size).to.equal(3);
+      // Every bar's kind is in the legend, drawn with the legend's fill.
+      const bars = await svg.locator('rect.bar').evaluateAll((rects) => rects.map((r) => ({ kind: r.getAttribute('data-kind'), fill: r.getAttribute('fill') })));
+      for (const bar of bars) expect(legend.find((l) => l.kind === bar.kind)?.fill, String(bar.kind)).to.equal(bar.fill);
+      await page.close();
+    });
+  });
+
+  it('says which variation makes the experiment build fail, with its replay and the failing probe\'s log', async () => {
+    const run = await check(await fixture(NEEDS_HOME));
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(3);
+    const result = await run.results();
+    const culprit = result.packages[0]!.culprits[0]!;
+    const page = await open(run.out);
+    expect(await page.locator('section.pkg h2').innerText()).to.equal('pkg — error');
+    expect(await page.locator('section.pkg').innerText()).to.include(`the experiment build failed; it fails when home is varied (confirmed by probe ${culprit.probe})`);
+    const item = page.locator('ul.culprits li');
+    expect(await item.innerText()).to.match(/^home makes the build fail \(confirmed by probe p\d+\)\nvary only this: twinbuild check .* --vary=-all,\+home --seed \d+$/);
+    expect(await page.locator('svg[aria-label="timeline"] g.legend-item', { hasText: 'probe: build fails' }).count()).to.equal(1);
+    await page.locator('section.pkg details', { hasText: 'probe builds' }).locator('summary').click();
+    await page.locator('table.probes').getByRole('link', { name: culprit.probe, exact: true }).click();
+    await page.waitForLoadState();
+    expect(page.url()).to.match(new RegExp(`logs/pkg/probe-${culprit.probe}\\.log$`));
+    expect(await page.content()).to.include('HOME /nonexistent/second-build does not exist');
+    await page.close();
+  });
+
+  it('prints the verify command that verifies the same files again, and links the rebuild log', async () => {
+    const source = await fixture('echo built > out/a.txt');
+    const published = join(await tempDir(), 'a.txt');
+    await writeFile(published, 'built\n');
+    const run = await runCli(['verify', source, '--published', published, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet']);
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+    const page = await open(run.out);
+    expect(await page.locator('p.logs a').allInnerTexts()).to.deep.equal(['rebuild log']);
+    const command = await page.locator('pre.replay').innerText();
+    expect(command).to.match(/^twinbuild verify \S+ --published \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*'$/);
+    expect(await page.locator('ul.culprits').count()).to.equal(0);
+    await page.close();
+    const out = join(await tempDir('tb-out-'), 'again');
+    const again = await realProcesses.capture(['sh', '-c', `twinbuild() { node ${CLI} "$@"; }; ${command} --out ${out} --quiet`], { timeoutMs: 120_000 });
+    expect(again.exitCode, again.stderr + again.stdout).to.equal(0);
+    expect((await runResults(out)).packages[0]!.verdict).to.equal('verified');
+  });
+
+  it('shows a sweep\'s variations once for the run, and per package only the rows that differ', async () => {
+    const root = join(await tempDir(), 'repo');
+    await genericPackage(root, 'pkgs/good', REPRODUCIBLE);
+    await genericPackage(root, 'pkgs/leaky', LEAKS_UMASK);
+    await writeFiles(root, { 'twinbuild.config.json': JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: [{ glob: 'pkgs/*' }] }) });
+    const run = await runCli(['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask,+home,+time', '--seed', '7'], { timeoutMs: 300_000 });
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+    const result = await run.results();
+    const page = await open(run.out);
+    const runTable = page.locator('table.run-variations');
+    expect(await runTable.count()).to.equal(1);
+    expect(await runTable.locator('tbody tr').count()).to.equal(result.packages[0]!.variations.length);
+    expect(result.packages[0]!.variations.length).to.equal(18);
+    // A row as its first four cells read: variation, status, control value, experiment value.
+    const cells = (table: ReturnType<Page['locator']>) =>
+      table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 4).map((td) => td.textContent).join(' | ')));
+    const runRows = await cells(runTable);
+    const sections = page.locator('section.pkg');
+    expect(await sections.count()).to.equal(2);
+    let listed = 0;
+    for (let i = 0; i < 2; i++) {
+      const own = await cells(sections.nth(i).locator('table.variations'));
+      listed += own.length;
+      expect(own.length, 'a package lists only what differs from the run').to.be.below(18);
+      for (const row of own) {
+        const name = row.split(' | ')[0]!;
+        expect(runRows.find((r) => r.startsWith(`${name} | `)), name).to.not.equal(undefined);
+        expect(runRows, `${name} is listed because it differs`).to.not.include(row);
+      }
+      if (own.length === 0) expect(await sections.nth(i).locator('.variations-same').innerText()).to.equal("Variations: as in the run's table.");
+    }
+    expect(listed, 'both packages varied the same way here, bar each one\'s build directory').to.be.below(6);
+    await page.close();
+  });
+});
+
+const runResults = async (out: string) => JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
