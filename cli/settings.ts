@@ -4,6 +4,7 @@
 import { open, realpath } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { TwinbuildError, usageError } from '../core/errors.js';
+import { orDidYouMean } from '../core/suggest.js';
 import { envConflicts } from '../variations/index.js';
 import { DEFAULT_DIFFOSCOPE, freezeOptions, type IsolationChoice, type PackageOptions } from '../engine/options.js';
 import { assertReadableSource } from '../engine/prepare/workspace.js';
@@ -13,6 +14,7 @@ import { PRESETS, packageNameOf, resolvePreset, type PresetName } from '../suite
 import { MAX_SEED, newSeed } from '../variations/rng.js';
 import { NOTHING_VARIED, parseVarySpecs, type VarySpec } from '../variations/spec.js';
 import type { CliEnvironment } from './environment.js';
+import { translateReprotestVary } from './reprotest.js';
 import type { ParsedFlags, RUN_FLAGS } from './flags.js';
 import { MAX_TOTAL_VALUE_BYTES, checkValueSize, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob, validatePackageName } from './parse.js';
 
@@ -26,6 +28,8 @@ export type RunSettings = Pick<PackageOptions, 'seed' | 'outDir' | 'env' | 'isol
   json: boolean;
   quiet: boolean;
   reporters: readonly ReporterName[];
+  /** What twinbuild did with reprotest options it reads loosely (said on stderr). */
+  notes: readonly string[];
 }>;
 
 const ISOLATIONS: readonly IsolationChoice[] = ['auto', 'namespaces', 'sequential'];
@@ -41,8 +45,9 @@ function parseReporters(names: readonly string[] | undefined): readonly Reporter
 export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>, env: CliEnvironment): RunSettings {
   const isolation = (values.isolation ?? 'auto') as IsolationChoice;
   if (!ISOLATIONS.includes(isolation)) throw usageError(`--isolation expects auto, namespaces or sequential, got "${isolation}"`);
+  const translated = translateReprotestVary(values.variations, values.vary);
   return Object.freeze({
-    vary: values.vary ? parseVarySpecs(values.vary) : null,
+    vary: translated.specs ? parseVarySpecs(translated.specs) : null,
     seed: values.seed !== undefined ? parsePositiveInt(values.seed, '--seed', MAX_SEED) : newSeed(),
     jobs: values.jobs !== undefined ? parsePositiveInt(values.jobs, '--jobs', 1024) : null,
     timeoutMs: values.timeout !== undefined ? parseDuration(values.timeout, '--timeout') : null,
@@ -60,6 +65,7 @@ export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     reporters: parseReporters(values.reporter),
+    notes: translated.notes,
   });
 }
 
@@ -137,7 +143,7 @@ function refuseEnvConflicts(env: Readonly<Record<string, string>>, vary: VarySpe
 /** One package's frozen options; a mistake in any of them is exit 2 before anything is built. */
 export async function packageOptions(sourceArg: string, recipe: Recipe, settings: RunSettings, env: CliEnvironment, jobs: number): Promise<PackageOptions> {
   const requested = (recipe.preset ?? 'auto') as PresetName;
-  if (!PRESETS.includes(requested)) throw usageError(`--preset expects ${PRESETS.join(', ')}, got "${recipe.preset}"`);
+  if (!PRESETS.includes(requested)) throw usageError(`--preset expects ${PRESETS.join(', ')}, got "${recipe.preset}"${orDidYouMean(recipe.preset ?? '', PRESETS)}`);
   const source = resolve(env.cwd, sourceArg);
   const origin = recipe.origin ? `${recipe.origin}: ` : '';
   const name = validatePackageName(recipe.name ?? packageNameOf(source), recipe.origin ?? source);

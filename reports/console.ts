@@ -98,6 +98,7 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
     lines.push(`against ${b.file}: ${b.regressions.length} regression${b.regressions.length === 1 ? '' : 's'}`);
     lines.push(...listed('regressions', b.regressions), ...listed('fixed', b.fixed), ...listed('still broken', b.stillBroken), ...listed('new', b.new), ...listed('removed', b.removed));
   }
+  if (result.nothingChecked) lines.push(`no packages checked: ${result.nothingChecked}`);
   if (result.incomplete) lines.push(`INCOMPLETE (${result.incomplete.reason}): not finished: ${result.incomplete.notFinished.join(', ') || 'none'}`);
   if (!quiet || result.exitCode !== 0) lines.push(`  report: ${outDir}/index.html · results: ${outDir}/results.json`);
   return (quiet && result.exitCode === 0 ? lines.slice(-1) : lines).join('\n') + '\n';

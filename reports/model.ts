@@ -185,6 +185,8 @@ export type RunResult = Readonly<{
   baseline: BaselineComparison | null;
   /** Set when the run stopped early (Ctrl-C): these packages have no result; else null. */
   incomplete: Readonly<{ reason: string; notFinished: readonly string[] }> | null;
+  /** Why the run checked no package at all (a sweep that found none, or none in its shard); else null. */
+  nothingChecked: string | null;
 }>;
 
 export type BaselineComparison = Readonly<{
@@ -202,7 +204,7 @@ export type HostInfo = RunResult['host'];
 /** The run envelope, assembled in this one place for check, sweep, verify and merge. */
 export function runResult(fields: Readonly<{
   command: string; version: string; startedAt: string; seed: number; host: HostInfo; packages: readonly PackageResult[];
-  exitCode?: number; shard?: RunResult['shard']; baseline?: RunResult['baseline']; incomplete?: RunResult['incomplete'];
+  exitCode?: number; shard?: RunResult['shard']; baseline?: RunResult['baseline']; incomplete?: RunResult['incomplete']; nothingChecked?: string | null;
 }>): RunResult {
   return {
     schema: SCHEMA,
@@ -218,6 +220,7 @@ export function runResult(fields: Readonly<{
     shard: fields.shard ?? null,
     baseline: fields.baseline ?? null,
     incomplete: fields.incomplete ?? null,
+    nothingChecked: fields.packages.length === 0 ? (fields.nothingChecked ?? null) : null,
   };
 }
 

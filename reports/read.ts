@@ -22,6 +22,7 @@ export function upgradeResults(parsed: Loose<RunResult> & { schema: string }): R
     shard: parsed.shard ?? null,
     baseline: parsed.baseline ?? null,
     incomplete: parsed.incomplete ?? null,
+    nothingChecked: parsed.nothingChecked ?? null,
   } as RunResult;
 }
 

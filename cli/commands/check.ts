@@ -5,7 +5,7 @@ import { EXPERIMENT } from '../../engine/reference.js';
 import { runPackage } from '../../engine/run-package.js';
 import { runResult, type PackageResult } from '../../reports/model.js';
 import { consoleProgress } from '../../reports/progress.js';
-import { publishRun, type Command, type CommandContext } from '../command.js';
+import { publishRun, sayNotes, type Command, type CommandContext } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
@@ -67,6 +67,7 @@ export const checkCommand: Command = {
     const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS]);
     if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
+    sayNotes(settings, ctx);
     const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
     await assertOutDirApart(options.outDir, [{ path: options.source, label: 'SOURCE' }]);
     const outLock = await prepareOutDir(options.outDir);

@@ -63,7 +63,7 @@ describe('reports/junit', function () {
         isolation: 'namespaces', buildPath: 'shared', culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the builds did not both succeed'), diffoscope: [], timings: {}, artifacts: [], verify: null,
         builds: { control: { exitCode: 1, signal: null, timedOut: false, startMs: 0, durationMs: 1, log: 'logs/c.log', logTail: [hostile], command: [], values: {} }, experiment: null },
       }],
-      summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1, ignored: 0 }, exitCode: 3, shard: null, baseline: null, incomplete: null,
+      summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1, ignored: 0 }, exitCode: 3, shard: null, baseline: null, incomplete: null, nothingChecked: null,
     } satisfies RunResult;
     const file = join(await tempDir(), 'junit.xml');
     const xml = renderJunit(result, { outDirFromJobRoot: 'out' });
