@@ -45,7 +45,7 @@ export function errorPackageResult(options: PackageOptions, code: ErrorCode, mes
   return {
     name: options.name, source: options.source, verdict: 'error', error: { code, message }, variations: [], isolation: 'sequential', buildPath: 'shared',
     builds: { control: null, experiment: null }, artifacts: [], culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the check did not run'),
-    diffoscope: [], timings: {}, verify: null,
+    diffoscope: [], timings: {}, verify: null, knownDifferences: 0,
   };
 }
 
@@ -118,6 +118,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       diffoscope: [] as DiffResult[],
       timings,
       verify: null,
+      knownDifferences: 0,
     };
     if (built.failure) return { ...base, verdict: 'error', error: built.failure, artifacts: [] };
     const ineffectiveRequest = proved.ineffective.filter((i) => options.vary.explicit.includes(i.name));

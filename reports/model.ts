@@ -152,6 +152,12 @@ export type PackageResult = Readonly<{
   timings: Readonly<Record<string, number>>;
   /** `twinbuild verify` only (else null): published artifacts are the "control" side, the rebuild the "experiment". */
   verify: VerifyInfo | null;
+  /**
+   * Differing artifacts the config's ignore list marks as known. A "reproducible"
+   * verdict with knownDifferences > 0 passed only because they were ignored (exit 0
+   * as before); every view says so next to the verdict.
+   */
+  knownDifferences: number;
 }>;
 
 export type VerifyInfo = Readonly<{
