@@ -83,7 +83,7 @@ export const checkCommand: Command = {
 async function checkPackage(options: PackageOptions, settings: RunSettings, ctx: CommandContext): Promise<number> {
   const startedAt = new Date().toISOString();
   const envelope = { command: 'check', version: VERSION, startedAt, seed: options.seed, host: hostInfo() };
-  const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
+  const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json, { dumb: ctx.env.vars['TERM'] === 'dumb' });
   let packages: PackageResult[];
   try {
     packages = [await runPackage({ options, reference: EXPERIMENT }, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];

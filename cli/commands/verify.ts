@@ -88,7 +88,7 @@ export const verifyCommand: Command = {
         const options = await packageOptions(positionals[0]!, { preset: values.preset, build: values.build, artifacts: values.artifacts, varyNothing: true }, settings, ctx.env, jobs);
         await assertOutDirApart(settings.outDir, [{ path: options.source, label: 'SOURCE' }]);
         outLock = await prepareOutDir(settings.outDir);
-        const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
+        const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json, { dumb: ctx.env.vars['TERM'] === 'dumb' });
         try {
           const request = {
             options, published: values.published.map((p) => resolve(ctx.env.cwd, p)), buildinfo: values.buildinfo ? resolve(ctx.env.cwd, values.buildinfo) : null,
