@@ -132,12 +132,13 @@ const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
 // Note: a variable a varied variation sets itself would switch it off in silence
 // (FAKETIME_ONLY_CMDS=none, LC_ALL=C…), so it is refused rather than let win or lose.
-function refuseEnvConflicts(env: Readonly<Record<string, string>>, vary: VarySpec, what: string): void {
+function refuseEnvConflicts(env: Readonly<Record<string, string>>, fromFlags: Readonly<Record<string, string>>, vary: VarySpec, what: string): void {
   const conflicts = envConflicts(Object.keys(env), vary.enabled);
   if (conflicts.length === 0) return;
-  const listed = conflicts.map((c) => `${c.name} (set by the ${c.variation} variation)`).join(', ');
+  // Where the variable came from: --env on the command line, or the config's "env".
+  const listed = conflicts.map((c) => `${c.name in fromFlags ? '--env' : '"env"'} ${c.name} (set by the ${c.variation} variation)`).join(', ');
   const off = [...new Set(conflicts.map((c) => c.variation))].map((v) => `-${v}`).join(',');
-  throw new TwinbuildError('usage', `${what}: --env ${listed} would switch off what is varied; drop it, or vary less with --vary=${off}`);
+  throw new TwinbuildError('usage', `${what}: ${listed} would switch off what is varied; drop it, or vary less with --vary=${off}`);
 }
 
 /** One package's frozen options; a mistake in any of them is exit 2 before anything is built. */
@@ -153,7 +154,7 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
   if (recipe.build !== undefined) checkValueSize(recipe.build, `${origin}build command`);
   for (const glob of recipe.artifacts ?? []) checkValueSize(glob, `${origin}artifact glob "${glob.slice(0, 40)}…"`);
   const vary = recipe.varyNothing ? NOTHING_VARIED : (settings.vary ?? recipe.vary ?? parseVarySpecs([]));
-  refuseEnvConflicts({ ...recipe.env, ...settings.env }, vary, recipe.origin ?? recipe.name ?? sourceArg);
+  refuseEnvConflicts({ ...recipe.env, ...settings.env }, settings.env, vary, recipe.origin ?? recipe.name ?? sourceArg);
   const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null });
   const variables = { ...resolved.env, ...recipe.env, ...settings.env };
   checkExecSizes(resolved.build, variables, origin);

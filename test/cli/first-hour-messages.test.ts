@@ -2,7 +2,7 @@
 // empty sweep (item 7): each message a newcomer meets is one line that says
 // what to do, from a real run of the CLI.
 import { expect } from 'chai';
-import { mkdir } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { check, cleanupTemp, EXAMPLES, runCli, tempDir } from '../helpers.js';
 
@@ -91,5 +91,31 @@ describe('a sweep that finds no packages says why (issue 19, item 7)', function 
     expect(run.exitCode).to.equal(3);
     expect(run.stdout).to.match(/no packages checked: no package found under .*empty-repo.*debian\/control or package\.json/);
     expect((await run.results()).nothingChecked).to.match(/^no package found under/);
+  });
+});
+
+describe('a variable the locales variation sets is refused, not silently overridden (issue 19, item 12)', function () {
+  this.timeout(120_000);
+  after(cleanupTemp);
+
+  it('--env LC_ALL=C with locales varied: exit 2 naming LC_ALL, locales and the way out', async () => {
+    const run = await check(join(EXAMPLES, 'reproducible'), '--env', 'LC_ALL=C');
+    expect(run.exitCode).to.equal(2);
+    oneLine(run.stderr);
+    expect(run.stderr).to.contain('--env LC_ALL (set by the locales variation)').and.to.contain('--vary=-locales');
+  });
+
+  it('a config "env" LC_COLLATE with +locales names the config\'s "env"; the README\'s example entry (CFLAGS) runs', async () => {
+    const root = join(await tempDir(), 'repo');
+    await mkdir(join(root, 'tools'), { recursive: true });
+    await cp(join(EXAMPLES, 'reproducible'), join(root, 'tools', 'cli'), { recursive: true });
+    const config = (env: Record<string, string>) => JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: [{ path: 'tools/cli', vary: '-all,+locales', env }] });
+    await writeFile(join(root, 'twinbuild.config.json'), config({ LC_COLLATE: 'C' }));
+    const refused = await runCli(['sweep', root, '--quiet']);
+    expect(refused.exitCode).to.equal(2);
+    expect(refused.stderr).to.contain('"env" LC_COLLATE (set by the locales variation)');
+    await writeFile(join(root, 'twinbuild.config.json'), config({ CFLAGS: '-O2' }));
+    const readme = await runCli(['sweep', root, '--quiet', '--no-bisect']);
+    expect(readme.exitCode, readme.stderr + readme.stdout).to.equal(0);
   });
 });
