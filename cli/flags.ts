@@ -9,6 +9,7 @@ export const FLAGS = {
   build: { type: 'string' },
   artifacts: { type: 'string', multiple: true },
   preset: { type: 'string' },
+  'ignore-scripts': { type: 'boolean' },
   // How to run (check, sweep, verify).
   vary: { type: 'string', multiple: true },
   // reprotest's: the variations to vary, starting from none (the last one counts); --vary adds to it.
@@ -51,7 +52,7 @@ export const RUN_FLAGS = [
   'vary', 'variations', 'seed', 'env', 'timeout', 'jobs', 'out', 'isolation', 'keep', 'json', 'quiet', 'reporter', 'no-bisect', 'no-diffoscope', 'diffoscope-timeout', 'diffoscope-arg',
 ] as const satisfies readonly FlagName[];
 
-export const RECIPE_FLAGS = ['build', 'artifacts', 'preset'] as const satisfies readonly FlagName[];
+export const RECIPE_FLAGS = ['build', 'artifacts', 'preset', 'ignore-scripts'] as const satisfies readonly FlagName[];
 
 type Table<K extends FlagName> = { [N in K]: (typeof FLAGS)[N] };
 

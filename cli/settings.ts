@@ -85,6 +85,8 @@ export type Recipe = Readonly<{
   varyNothing?: boolean;
   /** Where the recipe came from, for messages (e.g. the config file and package); default the command line. */
   origin?: string;
+  /** npm preset: run npm pack with --ignore-scripts (no lifecycle scripts). */
+  ignoreScripts?: boolean;
 }>;
 
 // Trees of the running system, never a package: copying them fails half-way
@@ -155,7 +157,7 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
   for (const glob of recipe.artifacts ?? []) checkValueSize(glob, `${origin}artifact glob "${glob.slice(0, 40)}…"`);
   const vary = recipe.varyNothing ? NOTHING_VARIED : (settings.vary ?? recipe.vary ?? parseVarySpecs([]));
   refuseEnvConflicts({ ...recipe.env, ...settings.env }, settings.env, vary, recipe.origin ?? recipe.name ?? sourceArg);
-  const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null });
+  const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts, ignoreScripts: recipe.ignoreScripts }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null });
   const variables = { ...resolved.env, ...recipe.env, ...settings.env };
   checkExecSizes(resolved.build, variables, origin);
   return freezeOptions({
