@@ -20,6 +20,7 @@ import { explainDifferences } from './explain/diffoscope.js';
 import type { PackageOptions } from './options.js';
 import type { Reference } from './reference.js';
 import { checkVariations, type Availability } from './prepare/availability.js';
+import { assertOtherUsersCanReach } from './prepare/reachability.js';
 import { NOTHING_PROVED, startProbeRound, withoutIneffective } from './prepare/effectiveness.js';
 import { createPlanner, variationResults } from './prepare/planning.js';
 import { placeSource } from './prepare/source.js';
@@ -82,6 +83,9 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       return { ...checked, isolation: chosen };
     });
     refuseUnavailableRequests(options, prepared.availability);
+    if (run.reference.kind === 'experiment' && options.vary.enabled.includes('user_group') && prepared.availability.some((a) => a.name === 'user_group' && a.available)) {
+      await assertOtherUsersCanReach(options.tempDir);
+    }
     if (prepared.isolation === 'sequential') {
       deps.progress({ kind: 'note', message: 'mount namespaces unavailable: building one side after the other at the same path' });
     }
