@@ -40,3 +40,9 @@ export async function publishRun(result: RunResult, settings: RunSettings, ctx: 
 /** Progress lines for multi-package runs (sweep, verify --dir), silent with --quiet or --json. */
 export const lineProgress = (settings: RunSettings, ctx: CommandContext) =>
   settings.quiet || settings.json ? () => {} : (line: string) => void ctx.stderr.write(`twinbuild: ${line}\n`);
+
+/** The notes the settings carry (reprotest options read loosely), on stderr, unless --quiet or --json. */
+export function sayNotes(settings: RunSettings, ctx: CommandContext): void {
+  if (settings.quiet || settings.json) return;
+  for (const note of settings.notes) ctx.stderr.write(`twinbuild: note: ${note}\n`);
+}

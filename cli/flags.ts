@@ -2,14 +2,18 @@
 // takes the ones it accepts by name, so a flag shared by check, sweep and verify
 // means the same everywhere.
 import { parseArgs } from 'node:util';
+import { orDidYouMean } from '../core/suggest.js';
 
 export const FLAGS = {
   // How to build one package (check, verify).
   build: { type: 'string' },
   artifacts: { type: 'string', multiple: true },
   preset: { type: 'string' },
+  'ignore-scripts': { type: 'boolean' },
   // How to run (check, sweep, verify).
   vary: { type: 'string', multiple: true },
+  // reprotest's: the variations to vary, starting from none (the last one counts); --vary adds to it.
+  variations: { type: 'string', multiple: true },
   seed: { type: 'string' },
   env: { type: 'string', multiple: true },
   timeout: { type: 'string' },
@@ -46,11 +50,11 @@ export type FlagName = keyof typeof FLAGS;
 
 /** The run flags check, sweep and verify share. */
 export const RUN_FLAGS = [
-  'vary', 'seed', 'env', 'timeout', 'jobs', 'out', 'isolation', 'keep', 'json', 'quiet', 'reporter', 'no-bisect', 'no-diffoscope', 'diffoscope-timeout', 'diffoscope-arg',
+  'vary', 'variations', 'seed', 'env', 'timeout', 'jobs', 'out', 'isolation', 'keep', 'json', 'quiet', 'reporter', 'no-bisect', 'no-diffoscope', 'diffoscope-timeout', 'diffoscope-arg',
   'bisect-budget',
 ] as const satisfies readonly FlagName[];
 
-export const RECIPE_FLAGS = ['build', 'artifacts', 'preset'] as const satisfies readonly FlagName[];
+export const RECIPE_FLAGS = ['build', 'artifacts', 'preset', 'ignore-scripts'] as const satisfies readonly FlagName[];
 
 type Table<K extends FlagName> = { [N in K]: (typeof FLAGS)[N] };
 
@@ -69,7 +73,33 @@ const withNegativeValues = (args: readonly string[], names: readonly FlagName[])
 /** parseArgs over the named flags only (strict: any other flag is a usage error). */
 export function parseFlags<K extends FlagName>(args: string[], names: readonly K[]) {
   const options = Object.fromEntries(names.map((n) => [n, FLAGS[n]])) as Table<K>;
-  return parseArgs({ args: withNegativeValues(args, names), options, allowPositionals: true, strict: true });
+  try {
+    return parseArgs({ args: withNegativeValues(args, names), options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw oneLine(error, names);
+  }
+}
+
+/** A flag parse error, one line, for the command's "twinbuild NAME: …" message (code kept: ERR_PARSE_ARGS_*). */
+export class FlagError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+// Note: Node's parser says "Unknown option '--bulid'. To specify a positional
+// argument starting with a '-', place it at the end…" in one breath; a user wants
+// the flag and the nearest one this command takes.
+export function oneLine(error: unknown, names: readonly string[]): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof FlagError || !(error instanceof Error) || typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return error;
+  const unknown = /^Unknown option '([^']+)'/.exec(error.message);
+  if (unknown) {
+    const given = unknown[1]!;
+    const bare = given.replace(/^-+/, '').replace(/=.*$/, '');
+    return new FlagError(code, `unknown option ${given}${orDidYouMean(bare, names, '--')}`);
+  }
+  return new FlagError(code, error.message.split('\n')[0]!.replace(/\.\s*To specify a positional argument.*$/, ''));
 }
 
 export type ParsedFlags<K extends FlagName> = ReturnType<typeof parseFlags<K>>['values'];

@@ -3,6 +3,7 @@
 import { EXIT, exitCodeForSignal, isTwinbuildError } from '../core/errors.js';
 import { VERSION } from '../core/paths.js';
 import { createProcessRunner } from '../adapters/process.js';
+import { orDidYouMean } from '../core/suggest.js';
 import type { Command } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { cleanCommand } from './commands/clean.js';
@@ -14,6 +15,7 @@ import { sweepCommand } from './commands/sweep.js';
 import { variationsCommand } from './commands/variations.js';
 import { verifyCommand } from './commands/verify.js';
 import { readEnvironment } from './environment.js';
+import { FLAGS, oneLine } from './flags.js';
 
 
 const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
@@ -34,7 +36,9 @@ Commands:
   report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
   hook install|uninstall   a git pre-push hook that checks what a push changes
 
-Run "twinbuild <command> --help" for a command's options.
+Run "twinbuild <command> --help" (or "twinbuild help <command>") for a command's options.
+"twinbuild --help" prints this and exits 0; "twinbuild" with no command prints it
+on stderr and exits 2 (a command is required).
 
 Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error · 3 build or infrastructure error
 `;
@@ -54,9 +58,24 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  // One convention: help that was asked for goes to stdout with exit 0; help
+  // shown because no command was given is a usage error (stderr, exit 2).
+  if (!name) {
+    process.stderr.write(MAIN_HELP);
+    process.exitCode = EXIT.usage;
+    return;
+  }
+  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     process.stdout.write(MAIN_HELP);
-    if (!name) process.exitCode = EXIT.usage;
+    return;
+  }
+  if (name === 'help') {
+    const topic = COMMANDS[rest[0]!];
+    if (topic && rest.length === 1) process.stdout.write(topic.help);
+    else {
+      process.stderr.write(`twinbuild help: unknown command "${rest.join(' ')}"${orDidYouMean(rest[0]!, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+      process.exitCode = EXIT.usage;
+    }
     return;
   }
   if (name === '--version' || name === '-V') {
@@ -65,7 +84,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`twinbuild: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see twinbuild --help)\n`);
+    process.stderr.write(`twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(', ')}; see twinbuild --help)\n`);
     process.exitCode = EXIT.usage;
     return;
   }
@@ -104,7 +123,9 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`twinbuild: ${error.message}\n${error.details.map((l) => `  ${l}\n`).join('')}`);
       process.exitCode = error.exitCode;
     } else if (isParseArgsError(error)) {
-      process.stderr.write(`twinbuild ${name}: ${error.message.split('\n').join(' ')} (see twinbuild ${name} --help)\n`);
+      // Commands with their own small flag sets parse them directly: same one line, suggestions from the flag table.
+      const said = oneLine(error, Object.keys(FLAGS)) as Error;
+      process.stderr.write(`twinbuild ${name}: ${said.message.split('\n').join(' ')} (see twinbuild ${name} --help)\n`);
       process.exitCode = EXIT.usage;
     } else {
       // A bug, not a user error: keep the stack for the report.

@@ -4,6 +4,7 @@
 import { open, realpath } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { TwinbuildError, usageError } from '../core/errors.js';
+import { orDidYouMean } from '../core/suggest.js';
 import { envConflicts } from '../variations/index.js';
 import { DEFAULT_DIFFOSCOPE, freezeOptions, type IsolationChoice, type PackageOptions } from '../engine/options.js';
 import { assertReadableSource } from '../engine/prepare/workspace.js';
@@ -13,6 +14,7 @@ import { PRESETS, packageNameOf, resolvePreset, type PresetName } from '../suite
 import { MAX_SEED, newSeed } from '../variations/rng.js';
 import { NOTHING_VARIED, parseVarySpecs, type VarySpec } from '../variations/spec.js';
 import type { CliEnvironment } from './environment.js';
+import { translateReprotestVary } from './reprotest.js';
 import type { ParsedFlags, RUN_FLAGS } from './flags.js';
 import { MAX_TOTAL_VALUE_BYTES, checkValueSize, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob, validatePackageName } from './parse.js';
 
@@ -28,6 +30,8 @@ export type RunSettings = Pick<PackageOptions, 'seed' | 'outDir' | 'env' | 'isol
   reporters: readonly ReporterName[];
   /** --bisect-budget; null: the command's default (none for check, SWEEP_BISECT_BUDGET for sweep and the hook). */
   bisectBudget: number | null;
+  /** What twinbuild did with reprotest options it reads loosely (said on stderr). */
+  notes: readonly string[];
 }>;
 
 /** Probe builds per package in a sweep (and so the pre-push hook): the first round, with room for one more. */
@@ -46,8 +50,9 @@ function parseReporters(names: readonly string[] | undefined): readonly Reporter
 export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>, env: CliEnvironment): RunSettings {
   const isolation = (values.isolation ?? 'auto') as IsolationChoice;
   if (!ISOLATIONS.includes(isolation)) throw usageError(`--isolation expects auto, namespaces or sequential, got "${isolation}"`);
+  const translated = translateReprotestVary(values.variations, values.vary);
   return Object.freeze({
-    vary: values.vary ? parseVarySpecs(values.vary) : null,
+    vary: translated.specs ? parseVarySpecs(translated.specs) : null,
     seed: values.seed !== undefined ? parsePositiveInt(values.seed, '--seed', MAX_SEED) : newSeed(),
     jobs: values.jobs !== undefined ? parsePositiveInt(values.jobs, '--jobs', 1024) : null,
     timeoutMs: values.timeout !== undefined ? parseDuration(values.timeout, '--timeout') : null,
@@ -66,6 +71,7 @@ export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     reporters: parseReporters(values.reporter),
+    notes: translated.notes,
   });
 }
 
@@ -85,6 +91,8 @@ export type Recipe = Readonly<{
   varyNothing?: boolean;
   /** Where the recipe came from, for messages (e.g. the config file and package); default the command line. */
   origin?: string;
+  /** npm preset: run npm pack with --ignore-scripts (no lifecycle scripts). */
+  ignoreScripts?: boolean;
 }>;
 
 // Trees of the running system, never a package: copying them fails half-way
@@ -132,18 +140,19 @@ const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
 // Note: a variable a varied variation sets itself would switch it off in silence
 // (FAKETIME_ONLY_CMDS=none, LC_ALL=C…), so it is refused rather than let win or lose.
-function refuseEnvConflicts(env: Readonly<Record<string, string>>, vary: VarySpec, what: string): void {
+function refuseEnvConflicts(env: Readonly<Record<string, string>>, fromFlags: Readonly<Record<string, string>>, vary: VarySpec, what: string): void {
   const conflicts = envConflicts(Object.keys(env), vary.enabled);
   if (conflicts.length === 0) return;
-  const listed = conflicts.map((c) => `${c.name} (set by the ${c.variation} variation)`).join(', ');
+  // Where the variable came from: --env on the command line, or the config's "env".
+  const listed = conflicts.map((c) => `${c.name in fromFlags ? '--env' : '"env"'} ${c.name} (set by the ${c.variation} variation)`).join(', ');
   const off = [...new Set(conflicts.map((c) => c.variation))].map((v) => `-${v}`).join(',');
-  throw new TwinbuildError('usage', `${what}: --env ${listed} would switch off what is varied; drop it, or vary less with --vary=${off}`);
+  throw new TwinbuildError('usage', `${what}: ${listed} would switch off what is varied; drop it, or vary less with --vary=${off}`);
 }
 
 /** One package's frozen options; a mistake in any of them is exit 2 before anything is built. */
 export async function packageOptions(sourceArg: string, recipe: Recipe, settings: RunSettings, env: CliEnvironment, jobs: number): Promise<PackageOptions> {
   const requested = (recipe.preset ?? 'auto') as PresetName;
-  if (!PRESETS.includes(requested)) throw usageError(`--preset expects ${PRESETS.join(', ')}, got "${recipe.preset}"`);
+  if (!PRESETS.includes(requested)) throw usageError(`--preset expects ${PRESETS.join(', ')}, got "${recipe.preset}"${orDidYouMean(recipe.preset ?? '', PRESETS)}`);
   const source = resolve(env.cwd, sourceArg);
   const origin = recipe.origin ? `${recipe.origin}: ` : '';
   const name = validatePackageName(recipe.name ?? packageNameOf(source), recipe.origin ?? source);
@@ -153,8 +162,8 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
   if (recipe.build !== undefined) checkValueSize(recipe.build, `${origin}build command`);
   for (const glob of recipe.artifacts ?? []) checkValueSize(glob, `${origin}artifact glob "${glob.slice(0, 40)}…"`);
   const vary = recipe.varyNothing ? NOTHING_VARIED : (settings.vary ?? recipe.vary ?? parseVarySpecs([]));
-  refuseEnvConflicts({ ...recipe.env, ...settings.env }, vary, recipe.origin ?? recipe.name ?? sourceArg);
-  const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null });
+  refuseEnvConflicts({ ...recipe.env, ...settings.env }, settings.env, vary, recipe.origin ?? recipe.name ?? sourceArg);
+  const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts, ignoreScripts: recipe.ignoreScripts }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null });
   const variables = { ...resolved.env, ...recipe.env, ...settings.env };
   checkExecSizes(resolved.build, variables, origin);
   return freezeOptions({

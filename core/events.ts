@@ -5,7 +5,7 @@ export type BuildLabel = 'control' | 'experiment' | 'rebuild';
 export type ProgressEvent =
   | Readonly<{ kind: 'phase'; phase: 'prepare' | 'build' | 'compare' | 'bisect' | 'diffoscope' | 'cleanup' }>
   | Readonly<{ kind: 'build-started'; side: BuildLabel }>
-  | Readonly<{ kind: 'build-finished'; side: BuildLabel; ok: boolean; durationMs: number }>
+  | Readonly<{ kind: 'build-finished'; side: BuildLabel; ok: boolean; durationMs: number; interrupted?: boolean }>
   | Readonly<{ kind: 'probe-finished'; id: string; variations: readonly string[]; status: string; durationMs: number }>
   | Readonly<{ kind: 'note'; message: string }>;
 

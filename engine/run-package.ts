@@ -21,6 +21,7 @@ import { gatherEvidence } from './explain/evidence.js';
 import type { PackageOptions } from './options.js';
 import type { Reference } from './reference.js';
 import { checkVariations, type Availability } from './prepare/availability.js';
+import { assertOtherUsersCanReach } from './prepare/reachability.js';
 import { NOTHING_PROVED, startProbeRound, withoutIneffective } from './prepare/effectiveness.js';
 import { createPlanner, variationResults } from './prepare/planning.js';
 import { placeSource } from './prepare/source.js';
@@ -46,7 +47,7 @@ export function errorPackageResult(options: PackageOptions, code: ErrorCode, mes
   return {
     name: options.name, source: options.source, verdict: 'error', error: { code, message }, variations: [], isolation: 'sequential', buildPath: 'shared',
     builds: { control: null, experiment: null }, artifacts: [], culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the check did not run'),
-    diffoscope: [], timings: {}, verify: null, recipe: recipeOf(options),
+    diffoscope: [], timings: {}, verify: null, recipe: recipeOf(options), knownDifferences: 0,
   };
 }
 
@@ -88,6 +89,9 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       return { ...checked, isolation: chosen };
     });
     refuseUnavailableRequests(options, prepared.availability);
+    if (run.reference.kind === 'experiment' && options.vary.enabled.includes('user_group') && prepared.availability.some((a) => a.name === 'user_group' && a.available)) {
+      await assertOtherUsersCanReach(options.tempDir);
+    }
     if (prepared.isolation === 'sequential') {
       deps.progress({ kind: 'note', message: 'mount namespaces unavailable: building one side after the other at the same path' });
     }
@@ -125,6 +129,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       timings,
       verify: null,
       recipe: recipeOf(options),
+      knownDifferences: 0,
     };
     if (built.failure) {
       const failed: PackageResult = { ...base, verdict: 'error', error: built.failure, artifacts: [] };

@@ -65,16 +65,29 @@ function notPinnedBy(buildinfo: Buildinfo | null): string[] {
   return notPinned;
 }
 
+// Note: the rebuild runs as twinbuild's control build does, on one CPU (taskset)
+// with parallel=1 (build_jobs pinned); a buildinfo's parallel=N would only be
+// overwritten, so it is dropped from what is pinned and said so, not shown as taken.
+function withoutParallel(taken: Readonly<Record<string, string>>): { pinned: Record<string, string>; unpinned: string[] } {
+  const options = taken['DEB_BUILD_OPTIONS'];
+  const parallel = options?.split(/\s+/).find((o) => o.startsWith('parallel='));
+  if (options === undefined || !parallel) return { pinned: { ...taken }, unpinned: [] };
+  const { DEB_BUILD_OPTIONS: _dropped, ...rest } = taken;
+  const kept = options.split(/\s+/).filter((o) => o && !o.startsWith('parallel=')).join(' ');
+  const note = `DEB_BUILD_OPTIONS ${parallel} (the rebuild runs on 1 CPU with parallel=1, as a control build does)`;
+  return { pinned: kept ? { ...rest, DEB_BUILD_OPTIONS: kept } : rest, unpinned: [note] };
+}
+
 export async function runVerify(request: VerifyRequest, deps: EngineDeps): Promise<PackageResult> {
   const published = await publishedHashes(request.published);
   const buildinfo = request.buildinfo ? await readBuildinfo(request.buildinfo) : null;
   if (buildinfo) checkAgainstBuildinfo(buildinfo, published);
   const environment = rebuildEnvironment(buildinfo?.environment ?? {});
-  const pinned = { ...environment.taken };
+  const { pinned, unpinned } = withoutParallel(environment.taken);
   const options: PackageOptions = { ...request.options, env: { ...request.options.env, ...pinned } };
   const result = await runPackage({ options, reference: { kind: 'published', files: published } }, deps);
   const info: VerifyInfo = {
-    published: request.published.map((f) => relative(request.shownFrom, f) || f), buildinfo: request.buildinfo, pinned, notPinned: [...notPinnedBy(buildinfo), ...environment.refused],
+    published: request.published.map((f) => relative(request.shownFrom, f) || f), buildinfo: request.buildinfo, pinned, notPinned: [...notPinnedBy(buildinfo), ...unpinned, ...environment.refused],
     dependencyDrift: await dependencyDrift(buildinfo, deps), link: null, statement: null,
   };
   if (result.verdict !== 'verified' || !request.link) return { ...result, verify: info };

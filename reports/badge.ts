@@ -1,5 +1,7 @@
 // A small SVG badge, "reproducible | 41/42", coloured by the worst verdict;
-// "deterministic | 1/1" when the packages that passed varied nothing.
+// "deterministic | 1/1" when the packages that passed varied nothing; for verify
+// "verified | 1/1" or "mismatch | 1/2"; "reproducible | 2/2 (1 ignored)" when a
+// pass needed the config's ignore rules.
 import { isDeterminismCheck } from './cause.js';
 import type { RunResult } from './model.js';
 import { escapeHtml } from './escape.js';
@@ -10,8 +12,13 @@ export function renderBadge(result: RunResult): string {
   const { total, reproducible, unreproducible } = result.summary;
   const colour = result.exitCode === 0 ? COLOURS.good : unreproducible > 0 ? COLOURS.bad : COLOURS.error;
   const deterministic = result.packages.filter(isDeterminismCheck).length;
-  const label = deterministic > 0 && deterministic === reproducible ? 'deterministic' : 'reproducible';
-  const value = `${reproducible}/${total}`;
+  // verify's words: "verified 1/1", "mismatch 1/1"; a pass that needed ignore rules says how many.
+  const mismatches = result.packages.filter((p) => p.verdict === 'mismatch').length;
+  const known = result.packages.reduce((n, p) => n + (p.verdict === 'reproducible' ? p.knownDifferences : 0), 0);
+  const label = result.command === 'verify'
+    ? (mismatches > 0 ? 'mismatch' : 'verified')
+    : deterministic > 0 && deterministic === reproducible ? 'deterministic' : 'reproducible';
+  const value = `${result.command === 'verify' && mismatches > 0 ? mismatches : reproducible}/${total}${known > 0 ? ` (${known} ignored)` : ''}`;
   // Widths approximated at 6.5 px per character of Verdana 11px.
   const lw = Math.round(label.length * 6.5 + 12);
   const vw = Math.round(value.length * 6.5 + 12);

@@ -78,5 +78,12 @@ export const DETERMINISM_NOTE = 'nothing varied: a determinism check, not a repr
 // "deterministic". verify varies nothing on purpose and keeps "verified".
 export const isDeterminismCheck = (pkg: PackageResult) => pkg.verdict === 'reproducible' && !pkg.variations.some((v) => v.status === 'varied');
 
-/** The verdict as a view words it: "deterministic" for a determinism check, else the verdict. */
-export const verdictWord = (pkg: PackageResult): string => (isDeterminismCheck(pkg) ? 'deterministic' : pkg.verdict);
+/** "1 known difference ignored" for a package that passed only because of its ignore rules; else null. */
+export const knownDifferencesNote = (pkg: PackageResult): string | null =>
+  pkg.verdict === 'reproducible' && pkg.knownDifferences > 0 ? `${pkg.knownDifferences} known difference${pkg.knownDifferences === 1 ? '' : 's'} ignored` : null;
+
+/** The verdict as a view words it: "deterministic" for a determinism check, a pass with ignored differences says so, else the verdict. */
+export const verdictWord = (pkg: PackageResult): string => {
+  const known = knownDifferencesNote(pkg);
+  return `${isDeterminismCheck(pkg) ? 'deterministic' : pkg.verdict}${known ? ` (${known})` : ''}`;
+};

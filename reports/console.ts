@@ -2,7 +2,7 @@
 // verify) shows each package's verdict with its differences and causes;
 // `summary` layout (sweep, verify --dir, report merge) one line per package
 // that is not reproducible, the totals, and how things moved since a baseline.
-import { DETERMINISM_NOTE, artifactEvidence, bisectEffort, causeSummary, errorLine, isDeterminismCheck } from './cause.js';
+import { DETERMINISM_NOTE, artifactEvidence, bisectEffort, causeSummary, errorLine, isDeterminismCheck, knownDifferencesNote } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 export type ConsoleContext = Readonly<{ outDir: string; quiet: boolean; layout: 'package' | 'summary' }>;
@@ -12,6 +12,9 @@ export type ConsoleContext = Readonly<{ outDir: string; quiet: boolean; layout: 
 const printable = (name: string) => name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const EXCERPT_LINES = 12;
+
+/** Said with a mismatch when no .buildinfo was given: the likeliest fix. */
+export const NO_BUILDINFO_HINT = 'no --buildinfo was given: the rebuild pinned nothing of the original build environment (SOURCE_DATE_EPOCH, DEB_BUILD_OPTIONS, locale); pass the .buildinfo the published files were built with';
 
 export function renderConsole(result: RunResult, ctx: ConsoleContext): string {
   return ctx.layout === 'summary' ? formatSummary(result, ctx.outDir, ctx.quiet) : formatVerdict(result, ctx.outDir, ctx.quiet);
@@ -27,8 +30,11 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     if (effort) lines.push(`  ${effort}`);
     for (const side of ['control', 'experiment'] as const) {
       const build = pkg.builds[side];
-      if (build && build.logTail.length > 0) {
-        lines.push(`  last ${build.logTail.length} lines of ${outDir}/${build.log}:`);
+      if (!build) continue;
+      // A build that failed before writing anything leaves an empty log: say so, not "last 1 lines … |".
+      if (build.logTail.length > 0 && build.logTail.every((l) => l.trim() === '')) lines.push(`  the ${side} build's log is empty (${outDir}/${build.log})`);
+      else if (build.logTail.length > 0) {
+        lines.push(`  last ${build.logTail.length} line${build.logTail.length === 1 ? '' : 's'} of ${outDir}/${build.log}:`);
         lines.push(...build.logTail.map((l) => `  | ${l}`));
       }
     }
@@ -40,10 +46,16 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     if (pkg.verify?.link) lines.push(`  in-toto link: ${outDir}/${pkg.verify.link}`);
     return lines;
   }
-  if (pkg.verdict === 'mismatch') lines.push(`MISMATCH: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} published artifacts differ from the rebuild`);
+  if (pkg.verdict === 'mismatch') {
+    lines.push(`MISMATCH: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} published artifacts differ from the rebuild`);
+    if (pkg.verify && !pkg.verify.buildinfo) lines.push(`  ${NO_BUILDINFO_HINT}`);
+  }
   for (const d of pkg.verify?.dependencyDrift.slice(0, 10) ?? []) lines.push(`  build-dependency drift: ${d.package} ${d.buildinfo} in the buildinfo, ${d.installed ?? 'not installed'} here`);
   if (isDeterminismCheck(pkg)) {
     lines.push(`deterministic: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical (${DETERMINISM_NOTE})`);
+  } else if (pkg.verdict === 'reproducible' && knownDifferencesNote(pkg)) {
+    lines.push(`reproducible (${knownDifferencesNote(pkg)}): ${pkg.name}: ${pkg.artifacts.length - differing.length} of ${pkg.artifacts.length} artifacts identical; the others differ only in ignored known differences`);
+    for (const a of differing.slice(0, 20)) lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)} (ignored: ${a.ignored?.reason ?? ''})`);
   } else if (pkg.verdict === 'reproducible') {
     lines.push(`reproducible: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical`);
   } else {
@@ -77,7 +89,9 @@ function formatVerdict(result: RunResult, outDir: string, quiet: boolean): strin
     const described = describePackage(pkg, outDir);
     return quiet && pkg.verdict === 'reproducible' ? described.slice(0, 1) : described;
   });
-  if (!quiet || result.exitCode !== 0) lines.push(`  seed ${result.seed} · report: ${outDir}/index.html · results: ${outDir}/results.json`);
+  // verify varies nothing and takes no --seed: its seed is no replay handle.
+  const seed = result.command === 'verify' ? '' : `seed ${result.seed} · `;
+  if (!quiet || result.exitCode !== 0) lines.push(`  ${seed}report: ${outDir}/index.html · results: ${outDir}/results.json`);
   return lines.join('\n') + '\n';
 }
 
@@ -87,20 +101,33 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
   const { summary } = result;
   const lines: string[] = [];
   for (const pkg of result.packages) {
-    if (pkg.verdict === 'reproducible') continue;
-    const detail = pkg.verdict === 'error' ? errorLine(pkg) : causeSummary(pkg) ?? `${pkg.artifacts.filter((a) => a.status !== 'identical' && !a.ignored).length} artifacts differ`;
+    if (pkg.verdict === 'verified') continue;
+    if (pkg.verdict === 'reproducible') {
+      const known = knownDifferencesNote(pkg);
+      if (known && !quiet) lines.push(`reproducible (${known}): ${pkg.name}: ${pkg.artifacts.filter((a) => a.ignored).map((a) => printable(a.path)).slice(0, 5).join(', ')}`);
+      continue;
+    }
+    const differ = pkg.artifacts.filter((a) => a.status !== 'identical' && !a.ignored).length;
+    if (pkg.verdict === 'mismatch') {
+      lines.push(`MISMATCH: ${pkg.name}: ${differ} of ${pkg.artifacts.length} published artifacts differ from the rebuild${pkg.verify && !pkg.verify.buildinfo ? ` (${NO_BUILDINFO_HINT})` : ''}`);
+      continue;
+    }
+    const detail = pkg.verdict === 'error' ? errorLine(pkg) : causeSummary(pkg) ?? `${differ} artifacts differ`;
     lines.push(`${pkg.verdict === 'error' ? 'error' : 'UNREPRODUCIBLE'}: ${pkg.name}: ${detail ?? ''}`);
   }
   const ignored = summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? '' : 's'} ignored` : '';
   const deterministic = result.packages.filter(isDeterminismCheck).length;
   const onlyDeterministic = deterministic === 0 ? '' : deterministic === summary.reproducible ? ` (${DETERMINISM_NOTE})` : ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})`;
   const word = deterministic > 0 && deterministic === summary.reproducible ? 'deterministic' : 'reproducible';
-  lines.push(`${summary.reproducible}/${summary.total} ${word}${onlyDeterministic}, ${summary.unreproducible} unreproducible, ${summary.error} error${ignored}${result.shard ? ` (shard ${result.shard.index}/${result.shard.total})` : ''}`);
+  const shard = result.shard ? ` (shard ${result.shard.index}/${result.shard.total})` : '';
+  if (result.command === 'verify') lines.push(`${summary.reproducible}/${summary.total} verified, ${summary.unreproducible} mismatch, ${summary.error} error${shard}`);
+  else lines.push(`${summary.reproducible}/${summary.total} ${word}${onlyDeterministic}, ${summary.unreproducible} unreproducible, ${summary.error} error${ignored}${shard}`);
   if (result.baseline) {
     const b = result.baseline;
     lines.push(`against ${b.file}: ${b.regressions.length} regression${b.regressions.length === 1 ? '' : 's'}`);
     lines.push(...listed('regressions', b.regressions), ...listed('fixed', b.fixed), ...listed('still broken', b.stillBroken), ...listed('new', b.new), ...listed('removed', b.removed));
   }
+  if (result.nothingChecked) lines.push(`no packages checked: ${result.nothingChecked}`);
   if (result.incomplete) lines.push(`INCOMPLETE (${result.incomplete.reason}): not finished: ${result.incomplete.notFinished.join(', ') || 'none'}`);
   if (!quiet || result.exitCode !== 0) lines.push(`  report: ${outDir}/index.html · results: ${outDir}/results.json`);
   return (quiet && result.exitCode === 0 ? lines.slice(-1) : lines).join('\n') + '\n';

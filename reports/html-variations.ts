@@ -35,7 +35,13 @@ export type VariationTables = Readonly<{
   forPackage: (pkg: PackageResult) => string;
 }>;
 
+// verify varies nothing: one line says so, not a "pinned" row per variation.
+const VERIFY_ROW = `<tr><td colspan="5">nothing varied: verify rebuilds once with the control's settings, plus what the buildinfo pins (see above)</td></tr>`;
+
 export function variationTables(result: RunResult): VariationTables {
+  if (result.packages.some((p) => p.verify)) {
+    return { run: '', forPackage: (pkg) => (pkg.verify ? `<h3>Variations</h3>\n${table('variations', VERIFY_ROW)}` : '') };
+  }
   const withVariations = result.packages.filter((p) => p.variations.length > 0);
   if (withVariations.length <= 1) {
     return { run: '', forPackage: (pkg) => `<h3>Variations</h3>\n${table('variations', rowsOf(pkg).map((r) => rowHtml(r, true)).join('\n'))}` };

@@ -149,7 +149,7 @@ function packageSection(pkg: PackageResult, seed: number, variations: (pkg: Pack
   return `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
 <h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
 ${isDeterminismCheck(pkg) ? `<p class="skipped"><strong>Determinism check</strong>: ${DETERMINISM_NOTE}. Identical builds here do not show the build is reproducible elsewhere.</p>` : ''}
-<p class="muted">source <code>${e(pkg.source)}</code> · builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'} · build path ${pkg.buildPath}</p>
+<p class="muted">source <code>${e(pkg.source)}</code> · ${pkg.verify ? 'one rebuild, compared with the published files' : `builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'}`} · build path ${pkg.buildPath}</p>
 ${pkg.error ? `<p class="verdict-error"><strong>${e(pkg.error.code)}</strong>: ${e(pkg.error.message)}</p>` : ''}
 ${logLinks(pkg)}
 ${replaySection(pkg, seed)}
@@ -183,7 +183,7 @@ export function renderHtml(result: RunResult): string {
   const { summary } = result;
   const tables = variationTables(result);
   const deterministic = result.packages.filter(isDeterminismCheck).length;
-  const passed = deterministic > 0 && deterministic === summary.reproducible
+  const passed = result.command === 'verify' ? { word: 'verified', note: '' } : deterministic > 0 && deterministic === summary.reproducible
     ? { word: 'deterministic', note: ` (${DETERMINISM_NOTE})` }
     : { word: 'reproducible', note: deterministic > 0 ? ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})` : '' };
   const rows = result.packages
@@ -196,9 +196,9 @@ export function renderHtml(result: RunResult): string {
 <title>twinbuild: ${summary.reproducible}/${summary.total} ${passed.word}</title><style>${STYLE}</style></head>
 <body>
 <header><h1>twinbuild report</h1>${renderBadge(result)}
-<p>${summary.total} package${summary.total === 1 ? '' : 's'}: <span class="verdict-reproducible">${summary.reproducible} ${passed.word}${passed.note}</span>, <span class="verdict-unreproducible">${summary.unreproducible} unreproducible</span>, <span class="verdict-error">${summary.error} error</span> · exit code ${result.exitCode}</p>
+<p>${summary.total} package${summary.total === 1 ? '' : 's'}: <span class="verdict-reproducible">${summary.reproducible} ${passed.word}${passed.note}</span>, <span class="verdict-unreproducible">${summary.unreproducible} ${result.command === 'verify' ? 'mismatch' : 'unreproducible'}</span>, <span class="verdict-error">${summary.error} error</span> · exit code ${result.exitCode}</p>
 ${runNotes(result)}
-<p class="muted">twinbuild ${e(result.tool.version)} · ${e(result.command)} · seed <code>${result.seed}</code> (replay with --seed ${result.seed}) · ${e(result.startedAt)} → ${e(result.finishedAt)} · ${e(result.host.hostname)}, ${e(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
+<p class="muted">twinbuild ${e(result.tool.version)} · ${e(result.command)}${result.command === 'verify' ? '' : ` · seed <code>${result.seed}</code> (replay with --seed ${result.seed})`} · ${e(result.startedAt)} → ${e(result.finishedAt)} · ${e(result.host.hostname)}, ${e(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
 <div class="filters">${filter('all', 'all', summary.total, true)}${filter('reproducible', 'reproducible', summary.reproducible)}${filter('unreproducible', 'unreproducible', summary.unreproducible)}${filter('error', 'error', summary.error)}
 <main>
 <table><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th></tr></thead><tbody>

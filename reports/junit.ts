@@ -3,7 +3,7 @@
 // its path, unique within the suite) and per skipped variation; differences are
 // <failure>, build or infrastructure errors <error>, diffoscope pages attached.
 import junitReportBuilder, { type Builder } from 'junit-report-builder';
-import { DETERMINISM_NOTE, artifactCause, artifactEvidence, causeSummary, errorLine, isDeterminismCheck } from './cause.js';
+import { DETERMINISM_NOTE, artifactCause, artifactEvidence, causeSummary, errorLine, isDeterminismCheck, knownDifferencesNote } from './cause.js';
 import type { PackageResult, RunResult } from './model.js';
 
 // Note: a CommonJS package; at run time the default import is the builder itself,
@@ -47,9 +47,17 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
     suite.testCase().className(pkg.name).name('determinism check (nothing varied)').standardOutput(`deterministic: ${DETERMINISM_NOTE}`);
   }
 
+  // A pass that needed the config's ignore rules must not read as a plain pass.
+  const known = knownDifferencesNote(pkg);
+  if (known) suite.property('twinbuild.verdict', `reproducible (${known})`);
   if (pkg.verdict === 'error') {
     const tails = (['control', 'experiment'] as const)
-      .flatMap((side) => (pkg.builds[side]?.logTail.length ? [`--- last lines of the ${side} build log (${pkg.builds[side]!.log}) ---`, ...pkg.builds[side]!.logTail] : []))
+      .flatMap((side) => {
+        const build = pkg.builds[side];
+        if (!build?.logTail.length) return [];
+        if (build.logTail.every((l) => l.trim() === '')) return [`--- the ${side} build log (${build.log}) is empty ---`];
+        return [`--- last lines of the ${side} build log (${build.log}) ---`, ...build.logTail];
+      })
       .join('\n');
     suite
       .testCase()
@@ -68,10 +76,12 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
     const cause = artifactCause(pkg, artifact.path);
     const message = `${artifact.status}: ${artifact.path}${cause ? ` (${cause})` : ''} — varied: ${varied.join(', ') || 'nothing'}`;
     const summary = causeSummary(pkg);
+    // verify: the "control" side is the published file, the "experiment" the rebuild.
+    const [first, second] = pkg.verify ? ['published:', 'rebuilt:  '] : ['control:   ', 'experiment:'];
     const details = [
       ...(summary ? [summary, ''] : []),
-      `control:    ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? '(missing)'} (${artifact.size.control ?? '-'} bytes)`,
-      `experiment: ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? '(missing)'} (${artifact.size.experiment ?? '-'} bytes)`,
+      `${first} ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? '(missing)'} (${artifact.size.control ?? '-'} bytes)`,
+      `${second} ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? '(missing)'} (${artifact.size.experiment ?? '-'} bytes)`,
       ...artifactEvidence(pkg, artifact.path).map((shown) => `evidence: ${shown}`),
       ...(diff?.message ? [`note: ${diff.message}`] : []),
       ...(diff && !options.brief ? ['', diff.excerpt] : []),

@@ -180,6 +180,12 @@ export type PackageResult = Readonly<{
   verify: VerifyInfo | null;
   /** How this package was built, so a report can print the command that reruns it; null in files written before it existed. */
   recipe: Recipe | null;
+  /**
+   * Differing artifacts the config's ignore list marks as known. A "reproducible"
+   * verdict with knownDifferences > 0 passed only because they were ignored (exit 0
+   * as before); every view says so next to the verdict.
+   */
+  knownDifferences: number;
 }>;
 
 /** The options a rerun of one package needs (what --vary enables comes from `variations`, the seed from the run). */
@@ -225,6 +231,8 @@ export type RunResult = Readonly<{
   baseline: BaselineComparison | null;
   /** Set when the run stopped early (Ctrl-C): these packages have no result; else null. */
   incomplete: Readonly<{ reason: string; notFinished: readonly string[] }> | null;
+  /** Why the run checked no package at all (a sweep that found none, or none in its shard); else null. */
+  nothingChecked: string | null;
 }>;
 
 export type BaselineComparison = Readonly<{
@@ -242,7 +250,7 @@ export type HostInfo = RunResult['host'];
 /** The run envelope, assembled in this one place for check, sweep, verify and merge. */
 export function runResult(fields: Readonly<{
   command: string; version: string; startedAt: string; seed: number; host: HostInfo; packages: readonly PackageResult[];
-  exitCode?: number; shard?: RunResult['shard']; baseline?: RunResult['baseline']; incomplete?: RunResult['incomplete'];
+  exitCode?: number; shard?: RunResult['shard']; baseline?: RunResult['baseline']; incomplete?: RunResult['incomplete']; nothingChecked?: string | null;
 }>): RunResult {
   return {
     schema: SCHEMA,
@@ -258,6 +266,7 @@ export function runResult(fields: Readonly<{
     shard: fields.shard ?? null,
     baseline: fields.baseline ?? null,
     incomplete: fields.incomplete ?? null,
+    nothingChecked: fields.packages.length === 0 ? (fields.nothingChecked ?? null) : null,
   };
 }
 

@@ -7,18 +7,20 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const FORMAT: { [K in ProgressEvent['kind']]: (event: Extract<ProgressEvent, { kind: K }>) => string } = {
   phase: (e) => ({ prepare: 'checking variations and copying the source', build: 'building', compare: 'comparing artifacts', bisect: 'bisecting: probing subsets of the variations', diffoscope: 'explaining differences (diffoscope)', cleanup: 'cleaning up' })[e.phase],
   'build-started': (e) => `${buildName(e.side)} started`,
-  'build-finished': (e) => `${buildName(e.side)} ${e.ok ? 'finished' : 'FAILED'} in ${seconds(e.durationMs)}`,
+  // A build killed by Ctrl-C did not finish, whatever its exit status says.
+  'build-finished': (e) => (e.interrupted ? `${buildName(e.side)} stopped (interrupted) after ${seconds(e.durationMs)}` : `${buildName(e.side)} ${e.ok ? 'finished' : 'FAILED'} in ${seconds(e.durationMs)}`),
   'probe-finished': (e) => `probe ${e.id} (${e.variations.join(', ') || 'nothing varied'}): ${e.status} in ${seconds(e.durationMs)}`,
   note: (e) => e.message,
 };
 
 export type ConsoleProgress = Readonly<{ sink: ProgressSink; stop: () => void }>;
 
-export function consoleProgress(stream: NodeJS.WriteStream, quiet: boolean): ConsoleProgress {
+/** dumbTerminal: TERM=dumb (Emacs shells, some CI consoles) cannot erase a line: plain lines as in a log. */
+export function consoleProgress(stream: NodeJS.WriteStream, quiet: boolean, terminal: Readonly<{ dumb: boolean }> = { dumb: false }): ConsoleProgress {
   if (quiet) return { sink: () => {}, stop: () => {} };
   const started = performance.now();
   const format = (e: ProgressEvent) => (FORMAT[e.kind] as (x: ProgressEvent) => string)(e);
-  if (!stream.isTTY) return { sink: (e) => stream.write(`twinbuild: ${format(e)}\n`), stop: () => {} };
+  if (!stream.isTTY || terminal.dumb) return { sink: (e) => stream.write(`twinbuild: ${format(e)}\n`), stop: () => {} };
   let current = '';
   const draw = () => stream.write(`\r\x1b[2K${current} ${seconds(performance.now() - started)}`);
   const ticker = setInterval(draw, 250);

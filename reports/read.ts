@@ -11,7 +11,10 @@ const upgradeArtifact = (a: Loose<ArtifactResult>): ArtifactResult =>
   ({ ...a, linkTarget: a.linkTarget ?? null, escapedName: a.escapedName ?? false, node: a.node ?? null, ignored: a.ignored ?? null }) as ArtifactResult;
 
 const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
-  ({ ...p, verify: p.verify ?? null, recipe: p.recipe ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact), bisect: upgradeBisect(p.bisect) }) as PackageResult;
+  ({
+    ...p, verify: p.verify ?? null, recipe: p.recipe ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact), bisect: upgradeBisect(p.bisect),
+    knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a) => a.ignored).length,
+  }) as PackageResult;
 // Results written before bisect recorded evidence, suspects, a budget and what it explains.
 const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) =>
   b && ({ ...b, difference: b.difference ?? 'artifacts', evidence: b.evidence ?? [], suspected: b.suspected ?? [], budget: b.budget ?? null });
@@ -25,6 +28,7 @@ export function upgradeResults(parsed: Loose<RunResult> & { schema: string }): R
     shard: parsed.shard ?? null,
     baseline: parsed.baseline ?? null,
     incomplete: parsed.incomplete ?? null,
+    nothingChecked: parsed.nothingChecked ?? null,
   } as RunResult;
 }
 

@@ -55,6 +55,16 @@ async function validate(file: string, data: unknown): Promise<Config> {
 }
 
 /** Reads and validates a config file; any problem is a config error (exit 2). */
+// Note: JSON.parse says "at position 812"; an editor wants a line and a column (both 1-based).
+function withLineAndColumn(text: string, message: string): string {
+  const match = / in JSON at position (\d+)/.exec(message);
+  const offset = match ? Number(match[1]) : /Unexpected end of JSON input/.test(message) ? text.length : null;
+  if (offset === null) return message;
+  const before = text.slice(0, offset).split('\n');
+  const at = `at line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
+  return match ? message.replace(match[0], ` ${at}`) : `${message} ${at}`;
+}
+
 export async function loadConfig(file: string): Promise<Config> {
   let text: string;
   try {
@@ -66,7 +76,7 @@ export async function loadConfig(file: string): Promise<Config> {
   try {
     data = JSON.parse(text);
   } catch (cause) {
-    throw configError(file, `not valid JSON: ${(cause as Error).message}`);
+    throw configError(file, `not valid JSON: ${withLineAndColumn(text, (cause as Error).message)}`);
   }
   const config = await validate(file, data);
   for (const [i, entry] of (config.packages ?? []).entries()) {

@@ -33,5 +33,6 @@ export function applyIgnores(pkg: PackageResult, rules: readonly IgnoreRule[]): 
     return rule ? { ...a, ignored: { reason: rule.reason } } : a;
   });
   const failing = artifacts.filter((a) => a.status !== 'identical' && !a.ignored);
-  return { ...pkg, artifacts, verdict: failing.length === 0 ? 'reproducible' : 'unreproducible' };
+  const known = artifacts.filter((a) => a.ignored).length;
+  return { ...pkg, artifacts, knownDifferences: known, verdict: failing.length === 0 ? 'reproducible' : 'unreproducible' };
 }

@@ -39,6 +39,7 @@ export function mergeResults(inputs: readonly { dir: string; result: RunResult }
     shard: null,
     baseline,
     incomplete: inputs.some((i) => i.result.incomplete) ? { reason: 'a shard was interrupted', notFinished } : null,
+    nothingChecked: packages.length === 0 ? (first.nothingChecked ?? 'no shard checked a package') : null,
   };
 }
 

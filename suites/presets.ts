@@ -40,14 +40,31 @@ async function detect(source: string): Promise<Exclude<PresetName, 'auto' | 'gen
   throw usageError(`${source} holds both a debian/ tree and a package.json; ${how}`);
 }
 
+// Note: the update notifier asks the registry for npm's latest version: a network
+// call in the middle of a build, with an answer that changes over time.
+const NPM_ENV: Readonly<Record<string, string>> = Object.freeze({ npm_config_update_notifier: 'false' });
+
+// npm's cache and logs go to a temp dir (HOME may be varied to a path that does
+// not exist), removed after the build; on a failure npm's debug log is copied
+// into the build's output first, so the kept build log holds it instead of a
+// pointer to a file that is gone.
+export function npmPackCommand(ignoreScripts: boolean): string {
+  return [
+    `cache=$(mktemp -d) && npm pack${ignoreScripts ? ' --ignore-scripts' : ''} --cache "$cache" --logs-dir "$cache" --loglevel=warn; status=$?`,
+    `if [ "$status" -ne 0 ]; then for log in "$cache"/*debug*.log; do [ -f "$log" ] && { echo "twinbuild: npm's debug log (the temp dir named above is removed after the build):"; cat "$log"; }; done >&2; fi`,
+    'rm -rf "$cache"; exit $status',
+  ].join('; ');
+}
+
 /** Build command, artifacts and source layout for a preset; explicit --build/--artifacts always win. */
 /** What a preset may take from the caller's environment (read by the CLI, never here). */
 export type PresetEnvironment = Readonly<{ debBuildOptions: string | null }>;
 
 export async function resolvePreset(
-  source: string, requested: PresetName, given: { build?: string; artifacts?: readonly string[] }, environment: PresetEnvironment,
+  source: string, requested: PresetName, given: { build?: string; artifacts?: readonly string[]; ignoreScripts?: boolean }, environment: PresetEnvironment,
 ): Promise<ResolvedPreset> {
   const preset = requested === 'auto' ? (given.build || given.artifacts?.length ? 'generic' : await detect(source)) : requested;
+  if (given.ignoreScripts && (preset !== 'npm' || given.build)) throw usageError('--ignore-scripts applies to the npm preset\'s own build only (with --build, pass npm\'s --ignore-scripts in CMD)');
   const override = (r: ResolvedPreset): ResolvedPreset => ({ ...r, build: given.build ?? r.build, artifacts: given.artifacts?.length ? given.artifacts : r.artifacts });
   switch (preset) {
     case 'generic':
@@ -67,14 +84,6 @@ export async function resolvePreset(
       });
     }
     case 'npm':
-      // npm's cache and logs go to a temp dir: HOME may be varied to a path that does not exist.
-      return override({
-        preset,
-        build: 'cache=$(mktemp -d) && npm pack --cache "$cache" --logs-dir "$cache" --loglevel=warn; status=$?; rm -rf "$cache"; exit $status',
-        artifacts: ['*.tgz'],
-        subdir: null,
-        dsc: false,
-        env: {},
-      });
+      return override({ preset, build: npmPackCommand(given.ignoreScripts ?? false), artifacts: ['*.tgz'], subdir: null, dsc: false, env: NPM_ENV });
   }
 }

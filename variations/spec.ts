@@ -2,6 +2,7 @@
 // its leftmost operator. `+name` / bare `name` enable, `-name` disables, `@name`
 // resets, `all` stands for every variation, `name.option=v|+=v|-=v` sets options.
 import { TwinbuildError } from '../core/errors.js';
+import { orDidYouMean } from '../core/suggest.js';
 import { findVariation, VARIATION_NAMES } from './index.js';
 
 export type VarySpec = Readonly<{
@@ -79,7 +80,7 @@ export function parseVarySpecs(specs: readonly string[]): VarySpec {
 }
 
 function unknown(name: string, action: string): TwinbuildError {
-  return new TwinbuildError('unknown-variation', `unknown variation "${name}" in --vary "${action}" (known: ${VARIATION_NAMES.join(', ')})`);
+  return new TwinbuildError('unknown-variation', `unknown variation "${name}" in --vary "${action}"${orDidYouMean(name, [...VARIATION_NAMES, 'all'])} (known: ${VARIATION_NAMES.join(', ')})`);
 }
 
 /** Nothing varied, nothing requested: verify's rebuild, every variation pinned as the control. */

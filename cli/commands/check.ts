@@ -5,7 +5,7 @@ import { EXPERIMENT } from '../../engine/reference.js';
 import { runPackage } from '../../engine/run-package.js';
 import { runResult, type PackageResult } from '../../reports/model.js';
 import { consoleProgress } from '../../reports/progress.js';
-import { publishRun, type Command, type CommandContext } from '../command.js';
+import { publishRun, sayNotes, type Command, type CommandContext } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
@@ -27,11 +27,17 @@ Options:
                          else debian for a debian/ tree or a .dsc (dpkg-buildpackage -b
                          --no-sign; compares ../*.deb, ../*.udeb), npm for a package.json
                          (npm pack; compares the tarball). --build/--artifacts override a preset.
+  --ignore-scripts       npm preset: npm pack --ignore-scripts (no prepare/prepack/postpack
+                         scripts). The npm preset always sets npm_config_update_notifier=false
+                         and, when npm fails, copies its debug log into the build log
   --vary=SPEC            what to vary, reprotest syntax (repeatable), default +all; write
                          it with "=" when it starts with "-":
                            --vary=-time   --vary=-all,+umask   --vary=environment.variables+=FOO=bar
                          with nothing varied (--vary=-all) a pass is called "deterministic":
                          a determinism check, not a reproducibility test
+  --variations=SPEC      reprotest's: start from nothing varied, then SPEC (--vary adds to it);
+                         user_group.available, time.faketimes and domain_host.use_sudo are
+                         read as enabling their variation (see README, reprotest compatibility)
   --seed N               replay the random choices of an earlier run
   --env NAME=VALUE       set a variable for both builds (repeatable; at most 64 KiB each)
   --timeout DURATION     per build, e.g. 30m, 90s (default 30m; from 1ms to 168h); kills the
@@ -70,7 +76,8 @@ export const checkCommand: Command = {
     const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS]);
     if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
-    const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
+    sayNotes(settings, ctx);
+    const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts, ignoreScripts: values['ignore-scripts'] }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
     await assertOutDirApart(options.outDir, [{ path: options.source, label: 'SOURCE' }]);
     const outLock = await prepareOutDir(options.outDir);
     try {
@@ -85,7 +92,7 @@ export const checkCommand: Command = {
 async function checkPackage(options: PackageOptions, settings: RunSettings, ctx: CommandContext): Promise<number> {
   const startedAt = new Date().toISOString();
   const envelope = { command: 'check', version: VERSION, startedAt, seed: options.seed, host: hostInfo() };
-  const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
+  const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json, { dumb: ctx.env.vars['TERM'] === 'dumb' });
   let packages: PackageResult[];
   try {
     packages = [await runPackage({ options, reference: EXPERIMENT }, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];

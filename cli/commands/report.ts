@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { usageError } from '../../core/errors.js';
+import { orDidYouMean } from '../../core/suggest.js';
 import { renderBadge } from '../../reports/badge.js';
 import { readResults } from '../../reports/read.js';
 import { DEFAULT_REPORTERS } from '../../reports/registry.js';
@@ -27,7 +28,8 @@ export const reportCommand: Command = {
     const { values, positionals } = parseArgs({ args, options: { out: { type: 'string' } }, allowPositionals: true, strict: true });
     const [sub, input, ...rest] = positionals;
     if (sub === 'merge') return runMerge(positionals.slice(1), values.out, ctx);
-    if (sub !== 'badge') throw usageError(`report: unknown subcommand "${sub ?? ''}" (available: badge, merge)`);
+    if (sub === undefined) throw usageError('report needs a subcommand: badge (an SVG badge from a results.json) or merge (shard outputs into one report set); see twinbuild report --help');
+    if (sub !== 'badge') throw usageError(`report: unknown subcommand "${sub}"${orDidYouMean(sub, ['badge', 'merge'])} (available: badge, merge)`);
     if (!input || rest.length > 0) throw usageError('report badge takes one results.json');
     if (!values.out) throw usageError('report badge needs --out FILE.svg');
     await writeFile(resolve(ctx.env.cwd, values.out), renderBadge(await readResults(resolve(ctx.env.cwd, input))) + '\n');

@@ -15,8 +15,8 @@ import { compileIgnores } from '../../suites/ignore.js';
 import { inShard, parseShard } from '../../suites/shard.js';
 import { runSweep } from '../../suites/sweep.js';
 import { parseVarySpecs } from '../../variations/spec.js';
-import { lineProgress, publishRun, type Command, type CommandContext } from '../command.js';
-import { hostInfo } from '../environment.js';
+import { lineProgress, publishRun, sayNotes, type Command, type CommandContext } from '../command.js';
+import { displayPath, hostInfo } from '../environment.js';
 import { RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
 import { assertNotSystemTree } from '../settings.js';
@@ -83,6 +83,7 @@ export const sweepCommand: Command = {
     if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new TwinbuildError('unreadable-source', `sweep root ${root} is not a readable directory`);
     const parsed = parseRunSettings(values, ctx.env);
     const flagged = { ...parsed, bisectBudget: parsed.bisectBudget ?? SWEEP_BISECT_BUDGET };
+    sayNotes(flagged, ctx);
     const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
     const shard = parseShard(values.shard, ctx.env.vars);
     const configFile = values.config ? resolve(ctx.env.cwd, values.config) : join(root, CONFIG_FILE);
@@ -93,8 +94,11 @@ export const sweepCommand: Command = {
     const baselineFile = values.baseline ? resolve(ctx.env.cwd, values.baseline) : null;
     const baseline = baselineFile ? await readResults(baselineFile) : null;
 
-    let packages = (await discoverPackages(root, config, configFile, settings.outDir)).filter((p) => inShard(p.name, shard));
+    const discovered = await discoverPackages(root, config, configFile, settings.outDir);
+    let packages = discovered.filter((p) => inShard(p.name, shard));
+    const inThisShard = packages.length;
     if (values['changed-since']) packages = await changedPackages(ctx.runner, root, values['changed-since'], packages, { file: configFile, current: config, outDir: settings.outDir });
+    const nothingChecked = packages.length > 0 ? null : whyNothing({ root: displayPath(root, ctx.env.cwd), config: config ? displayPath(configFile, ctx.env.cwd) : null, found: discovered.length, inThisShard, shard, changedSince: values['changed-since'] });
     // Every package's options are checked before any build starts: a config mistake is exit 2 up front.
     const perCheckJobs = Math.max(2, Math.floor(ctx.env.cpus / jobs));
     const items = await Promise.all(packages.map((pkg) => packageOptions(pkg.source, recipeOf(pkg, configFile), settings, ctx.env, perCheckJobs)));
@@ -102,7 +106,7 @@ export const sweepCommand: Command = {
     await assertOutDirApart(settings.outDir, [{ path: root, label: 'ROOT' }, ...items.map((o) => ({ path: o.source, label: `package ${o.name}'s source` }))]);
     const outLock = await prepareOutDir(settings.outDir);
     try {
-      return await sweepPackages(items, { jobs, shard, ignores, baseline, baselineFile: values.baseline, changedSince: values['changed-since'] }, settings, ctx);
+      return await sweepPackages(items, { jobs, shard, ignores, baseline, baselineFile: values.baseline, changedSince: values['changed-since'], nothingChecked }, settings, ctx);
     } finally {
       outLock.release();
     }
@@ -112,7 +116,19 @@ export const sweepCommand: Command = {
 type SweepPlan = Readonly<{
   jobs: number; shard: ReturnType<typeof parseShard>; ignores: ReturnType<typeof compileIgnores>;
   baseline: Awaited<ReturnType<typeof readResults>> | null; baselineFile: string | undefined; changedSince: string | undefined;
+  nothingChecked: string | null;
 }>;
+
+type Found = Readonly<{ root: string; config: string | null; found: number; inThisShard: number; shard: ReturnType<typeof parseShard>; changedSince: string | undefined }>;
+
+// Note: an empty sweep is exit 3 (never a pass), so it must say why, on the
+// console (and so in a pre-push hook's output) and in results.json.
+function whyNothing(f: Found): string {
+  if (f.found === 0 && f.config) return `${f.config} lists no packages under ${f.root}`;
+  if (f.found === 0) return `no package found under ${f.root}: no twinbuild.config.json with "packages", and no debian/control or package.json below it; add a config (see twinbuild sweep --help) or pass --config FILE`;
+  if (f.inThisShard === 0 && f.shard) return `shard ${f.shard.index}/${f.shard.total} holds none of the ${f.found} packages found`;
+  return `none of the ${f.inThisShard} packages changed since ${f.changedSince ?? 'the given revision'}`;
+}
 
 // Runs the checked packages and publishes one report set (the out dir is locked by the caller).
 async function sweepPackages(items: readonly PackageOptions[], plan: SweepPlan, settings: RunSettings, ctx: CommandContext): Promise<number> {
@@ -127,7 +143,7 @@ async function sweepPackages(items: readonly PackageOptions[], plan: SweepPlan, 
     command: 'sweep', version: VERSION, startedAt, seed: settings.seed, host: hostInfo(), packages: outcome.packages,
     // Note: an empty sweep is not a pass, unless --changed-since or sharding (parallel: N) left this run nothing.
     exitCode: comparison ? baselineExitCode(comparison, outcome.packages) : outcome.packages.length === 0 && (plan.changedSince || shard) && !interrupted ? 0 : exitCodeFor(outcome.packages),
-    shard, baseline: comparison, incomplete: interrupted ? { reason: 'interrupted', notFinished: outcome.notFinished } : null,
+    shard, baseline: comparison, incomplete: interrupted ? { reason: 'interrupted', notFinished: outcome.notFinished } : null, nothingChecked: plan.nothingChecked,
   });
   const exitCode = await publishRun(result, settings, ctx, 'summary');
   if (interrupted) throw new TwinbuildError('interrupted', 'interrupted');

@@ -29,7 +29,10 @@ variable (PATH, LD_PRELOAD, BASH_ENV, CC, CFLAGS, FAKETIME_*…) is refused and 
 in results.json's verify.notPinned. The published files are checked
 against its Checksums-Sha256 (a disagreement is exit 2), and Installed-Build-Depends
 that differ on this machine are listed as a likely cause of a mismatch (they are
-not fetched: no snapshot archive access is assumed). Build-Path is not pinned.
+not fetched: no snapshot archive access is assumed). Build-Path is not pinned,
+nor is a parallel=N in DEB_BUILD_OPTIONS (the rebuild runs on 1 CPU with parallel=1;
+listed in verify.notPinned). Without --buildinfo nothing is pinned, and a mismatch
+says so.
 On a match, with --signing-key, writes an in-toto link OUT/rebuild.<keyid8>.link
 (materials: the source; products: the published artifacts).
 
@@ -40,7 +43,7 @@ Options:
   --published FILE       a published artifact (repeatable)
   --buildinfo FILE       the .buildinfo the published artifacts were built with
   --signing-key KEY      ed25519 private key (PEM) for the in-toto link (twinbuild keygen)
-  --preset, --build, --artifacts   as for check (default: auto → debian for a .dsc)
+  --preset, --build, --artifacts, --ignore-scripts   as for check (default: auto → debian for a .dsc)
   --out DIR, --timeout D, --env NAME=VALUE, --isolation MODE, --keep, --no-diffoscope,
   --json, --quiet, --reporter NAME   as for check
   --jobs N, --shard I/N  with --dir: uploads verified at once; this shard only
@@ -85,10 +88,10 @@ export const verifyCommand: Command = {
       } else {
         if (positionals.length !== 1) throw usageError('verify takes one SOURCE (a directory or a .dsc), or --dir DIR');
         if (!values.published?.length) throw usageError('verify needs --published FILE (the artifacts to verify), repeatable');
-        const options = await packageOptions(positionals[0]!, { preset: values.preset, build: values.build, artifacts: values.artifacts, varyNothing: true }, settings, ctx.env, jobs);
+        const options = await packageOptions(positionals[0]!, { preset: values.preset, build: values.build, artifacts: values.artifacts, ignoreScripts: values['ignore-scripts'], varyNothing: true }, settings, ctx.env, jobs);
         await assertOutDirApart(settings.outDir, [{ path: options.source, label: 'SOURCE' }]);
         outLock = await prepareOutDir(settings.outDir);
-        const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json);
+        const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json, { dumb: ctx.env.vars['TERM'] === 'dumb' });
         try {
           const request = {
             options, published: values.published.map((p) => resolve(ctx.env.cwd, p)), buildinfo: values.buildinfo ? resolve(ctx.env.cwd, values.buildinfo) : null,

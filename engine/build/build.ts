@@ -41,11 +41,14 @@ function mountArgs(plan: BuildPlan, sideDir: string): string[] {
 // build cannot hand the other a file through them and nothing it leaves there stays.
 // What must stay visible under them keeps its path: the workspace, and every absolute
 // path named in the build's variables (the PATH's directories, a directory given with --env).
+/** The directories each namespaced build gets privately; paths kept below them are re-created traversable. */
+export const PRIVATE_TMP_TARGETS = ['/tmp', '/var/tmp'] as const;
+
 function privateTmpArgs(plan: BuildPlan, workspace: Workspace): string[] {
   const named = Object.values(plan.env).flatMap((value) => value.split(':')).filter((p) => p.startsWith('/') && !p.includes('\n'));
   // A path inside the workspace is kept with it: binding it again would stack a mount on the build dir.
   const kept = [workspace.root, ...new Set(named.filter((p) => p !== workspace.root && !p.startsWith(`${workspace.root}/`)))];
-  return ['/tmp', '/var/tmp'].flatMap((target) => {
+  return PRIVATE_TMP_TARGETS.flatMap((target) => {
     const under = kept.filter((k) => k.startsWith(`${target}/`));
     return ['private-tmp', join(workspace.root, 'private', `${plan.side}${target.replace(/\//g, '-')}`), target, String(under.length), ...under];
   });

@@ -42,7 +42,7 @@ export async function buildSides(sides: readonly SideBuild[], ctx: BuildContext)
     const startMs = Math.round(performance.now() - ctx.runStarted);
     const request = { plan, workspace: ctx.workspace, isolation: ctx.isolation, logFile, timeoutMs: ctx.options.timeoutMs, signal: ctx.signal };
     const outcome = await runBuild({ ...request, plan: probed ?? plan, ...(observations ? { fd3File: observations } : {}) }, ctx.runner);
-    ctx.progress({ kind: 'build-finished', side: label, ok: outcome.exitCode === 0, durationMs: outcome.durationMs });
+    ctx.progress({ kind: 'build-finished', side: label, ok: outcome.exitCode === 0 && !outcome.interrupted && !ctx.signal.aborted, durationMs: outcome.durationMs, interrupted: outcome.interrupted || ctx.signal.aborted });
     const failure = await buildFailure(label, outcome, ctx.options.timeoutMs, logFile);
     const build: BuildResult = {
       exitCode: outcome.exitCode,

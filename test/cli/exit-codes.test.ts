@@ -48,7 +48,7 @@ describe('check: exit codes', function () {
     ['a malformed spec', ['--vary=umask.nope=1'], /umask has no option "nope"/],
     ['an artifact glob escaping the tree', ['--artifacts', '../*.deb'], /escapes the build tree/],
     ['an absolute artifact glob', ['--artifacts', '/etc/*'], /escapes the build tree/],
-    ['an unknown flag', ['--frobnicate'], /Unknown option '--frobnicate'/],
+    ['an unknown flag', ['--frobnicate'], /unknown option --frobnicate/],
     ['a bad timeout', ['--timeout', 'soon'], /--timeout expects a duration/],
   ];
   for (const [what, extra, message] of usageCases) {

@@ -66,7 +66,7 @@ function fuzzedResult(seed: number): RunResult {
   return {
     schema: 'twinbuild/results@2', tool: { name: 'twinbuild', version: '0' }, command: 'check', startedAt: '', finishedAt: '', seed,
     host: { hostname: hostileText(next), platform: 'linux', arch: 'x64', kernel: 'k', cpus: 2, node: 'v20', uid: 0 },
-    packages: [pkg], summary: summarise([pkg]), exitCode: 1, shard: null, baseline: null, incomplete: null,
+    packages: [pkg], summary: summarise([pkg]), exitCode: 1, shard: null, baseline: null, incomplete: null, nothingChecked: null,
   };
 }
 

@@ -60,10 +60,10 @@ describe('reports/junit', function () {
       host: { hostname: 'h', platform: 'linux', arch: 'x64', kernel: 'k', cpus: 2, node: 'v20', uid: 0 },
       packages: [{
         name: 'p<"&>', source: '/s', verdict: 'error', error: { code: 'build-failed', message: hostile }, variations: [],
-        isolation: 'namespaces', buildPath: 'shared', culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the builds did not both succeed'), diffoscope: [], timings: {}, artifacts: [], verify: null, recipe: null,
+        isolation: 'namespaces', buildPath: 'shared', culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the builds did not both succeed'), diffoscope: [], timings: {}, artifacts: [], verify: null, recipe: null, knownDifferences: 0,
         builds: { control: { exitCode: 1, signal: null, timedOut: false, startMs: 0, durationMs: 1, log: 'logs/c.log', logTail: [hostile], command: [], values: {} }, experiment: null },
       }],
-      summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1, ignored: 0 }, exitCode: 3, shard: null, baseline: null, incomplete: null,
+      summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1, ignored: 0 }, exitCode: 3, shard: null, baseline: null, incomplete: null, nothingChecked: null,
     } satisfies RunResult;
     const file = join(await tempDir(), 'junit.xml');
     const xml = renderJunit(result, { outDirFromJobRoot: 'out' });

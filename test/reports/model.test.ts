@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { RunResult } from '../../reports/model.js';
 import { check, cleanupTemp, EXAMPLES, fixture, runCli, tempDir } from '../helpers.js';
 
-const RUN_KEYS = ['baseline', 'command', 'exitCode', 'finishedAt', 'host', 'incomplete', 'packages', 'schema', 'seed', 'shard', 'startedAt', 'summary', 'tool'];
-const PACKAGE_KEYS = ['artifacts', 'bisect', 'buildPath', 'builds', 'culprits', 'diffoscope', 'error', 'isolation', 'name', 'nondeterministic', 'recipe', 'source', 'timings', 'variations', 'verdict', 'verify'];
+const RUN_KEYS = ['baseline', 'command', 'exitCode', 'finishedAt', 'host', 'incomplete', 'nothingChecked', 'packages', 'schema', 'seed', 'shard', 'startedAt', 'summary', 'tool'];
+const PACKAGE_KEYS = ['artifacts', 'bisect', 'buildPath', 'builds', 'culprits', 'diffoscope', 'error', 'isolation', 'knownDifferences', 'name', 'nondeterministic', 'recipe', 'source', 'timings', 'variations', 'verdict', 'verify'];
 const ARTIFACT_KEYS = ['escapedName', 'ignored', 'kind', 'linkTarget', 'node', 'path', 'sha256', 'size', 'status'];
 
 const keys = (o: object) => Object.keys(o).sort();
@@ -17,9 +17,9 @@ const keys = (o: object) => Object.keys(o).sort();
 function asSchemaV1(result: RunResult): unknown {
   const drop = <T extends object>(o: T, names: string[]) => Object.fromEntries(Object.entries(o).filter(([k, v]) => !(names.includes(k) && (v === null || v === false))));
   return {
-    ...drop(result, ['shard', 'baseline', 'incomplete']),
+    ...drop(result, ['shard', 'baseline', 'incomplete', 'nothingChecked']),
     schema: 'twinbuild/results@1',
-    packages: result.packages.map((p) => ({ ...drop(p, ['verify']), artifacts: p.artifacts.map((a) => drop(a, ['linkTarget', 'escapedName', 'node', 'ignored'])) })),
+    packages: result.packages.map((p) => ({ ...drop(p, ['verify', 'knownDifferences']), artifacts: p.artifacts.map((a) => drop(a, ['linkTarget', 'escapedName', 'node', 'ignored'])) })),
   };
 }
 
