@@ -29,7 +29,7 @@ table.grid{border-collapse:collapse;font:12px/1.2 ui-monospace,monospace}
 .grid td,.grid th{border:1px solid #fff;padding:0;text-align:center;min-width:1.5em;height:1.4em}
 .grid thead th{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal;padding:.2em 0;height:auto}
 .grid th.name{position:sticky;left:0;background:#fff;text-align:left;padding:0 .6em 0 0;max-width:28em;overflow-wrap:anywhere;font-weight:normal;writing-mode:horizontal-tb;transform:none}
-.grid a{color:inherit;text-decoration:none;display:block}.grid a.d{display:inline;font-size:10px}
+.grid a{color:inherit;text-decoration:none;display:inline-block;min-width:1.5em}.grid a.d{min-width:0;font-size:10px}
 .r{background:#c8e6c9;color:#1b5e20}.u{background:#ffcdd2;color:#b71c1c}.e{background:#e1bee7;color:#4a148c}.n{background:#f4f4f4;color:#aaa}
 .g{box-shadow:inset 3px 0 #b71c1c;font-weight:700}.x{box-shadow:inset 3px 0 #1b5e20;font-weight:700}
 .flag{font:11px system-ui,sans-serif;background:#fff3cd;color:#6d5200;border:1px solid #e0c36a;border-radius:3px;padding:0 .3em;margin-left:.4em}
@@ -38,7 +38,7 @@ table.grid{border-collapse:collapse;font:12px/1.2 ui-monospace,monospace}
 
 const LEGEND = `${Object.entries(LETTERS).map(([verdict, { letter, css }]) => `<span class="${css}">&nbsp;${letter}&nbsp;</span> ${verdict}`).join(' · ')} · <span class="n">&nbsp;${NO_RESULT}&nbsp;</span> no result in that run · <span class="u g">&nbsp;U${MARKS.regression}</span> regression (passed in the package's previous run) · <span class="r x">&nbsp;R${MARKS.fix}</span> fix`;
 
-const runLabel = (run: HistoryRun) => run.startedAt.slice(0, 16).replace('T', ' ');
+const runLabel = (run: HistoryRun) => run.startedAt.slice(5, 16).replace('T', ' ');
 
 function cell(pkg: HistoryPackage, run: HistoryRun, c: HistoryCell | null): string {
   if (c === null) return `<td class="n">${NO_RESULT}</td>`;
