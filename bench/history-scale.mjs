@@ -105,16 +105,17 @@ try {
 
 \`node bench/history-scale.mjs ${PACKAGES} ${RUNS} ${REPEATS}\`, ${facts.date}: ${PACKAGES.toLocaleString('en')} packages × ${RUNS} runs, generated as ${RUNS}
 results.json files (${mib(inputBytes)} with their stand-in reports; ${history.packages.filter((p) => p.flapping).length} packages flapping), every cell linked to its
-run's report and each unreproducible one also to its diffoscope page. Median of ${REPEATS}; Chromium ${(await $`chromium --version`.nothrow()).stdout.trim() || '(version unknown)'}, headless, 1600×1000.
+run's report and each unreproducible one also to its diffoscope page. Median of ${REPEATS}; ${(await $`chromium --version`.nothrow()).stdout.trim() || 'Chromium (version unknown)'}, headless, 1600×1000;
+${facts.cpu}, ${facts.cores} cores (shared with other work while measured), Node ${facts.node}.
 
 ${table(['figure', 'value'], [
-    ['`twinbuild report history DIR --out DIR` (read 60 files, write both)', `${fmt(command.median)} (min ${fmt(command.min)})`],
+    ['`twinbuild report history DIR --out DIR` (read ' + RUNS + ' files, write both)', `${fmt(command.median)} (min ${fmt(command.min)})`],
     ['index.html', `${mib(page.length)} (${mib(gzipSync(page).length)} gzipped, as GitLab Pages serves it)`],
     ['history.json', `${mib(json.length)} (${mib(gzipSync(json).length)} gzipped)`],
     ['grid cells', browser.cells.toLocaleString('en')],
+    ['Chromium: load event (from navigation start: parsed, styled, laid out)', fmt(browser.load)],
     ['Chromium: first contentful paint', fmt(browser.fcp)],
-    ['Chromium: load event (parsed, styled, laid out)', fmt(browser.load)],
-    ['Chromium: a filter (radio button → restyle and layout)', fmt(browser.filter)],
+    ['Chromium: a filter (radio button → restyle and layout of the grid)', `${(browser.filter * 1000).toFixed(0)} ms`],
   ])}
 
 `;

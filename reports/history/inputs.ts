@@ -26,7 +26,8 @@ async function expand(input: string): Promise<Found[]> {
   const info = await stat(input).catch(() => null);
   if (!info) throw usageError(`report history: ${input}: no such file or directory`);
   if (!info.isDirectory()) return [{ path: input, fromDirectory: false }];
-  const files = (await fg('**/results.json', { cwd: input, onlyFiles: true, followSymbolicLinks: false, dot: false })).sort();
+  // Note: a sweep keeps each package's result in packages/NAME.json: a package named "results" is not a run.
+  const files = (await fg('**/results.json', { cwd: input, onlyFiles: true, followSymbolicLinks: false, dot: false, ignore: ['**/packages/results.json'] })).sort();
   if (files.length === 0) throw new TwinbuildError('config', `report history: no results.json under ${input}`);
   return files.map((f) => ({ path: join(input, f), fromDirectory: true }));
 }

@@ -66,6 +66,8 @@ describe('GitLab CI: the nightly publishes the history page with GitLab Pages', 
       expect(pages?.stage).to.equal('deploy');
       expect(pages?.needs?.map((n) => n.job)).to.deep.equal(['nightly-merge']);
     }
+    const off = (await listJobs(project, { CI_PIPELINE_SOURCE: 'schedule', TWINBUILD_PAGES: 'false' })).find((j) => j.name === 'pages');
+    expect(off?.when, 'TWINBUILD_PAGES=false').to.equal('never');
     const block = jobBlock(await preview(project), 'pages');
     expect(block).to.include('twinbuild report history "$@" twinbuild-out/merged/results.json --out public');
     expect(block).to.match(/artifacts:\n\s+paths:\n\s+- public\n/);

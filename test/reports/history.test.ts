@@ -94,6 +94,11 @@ describe('report history in Chromium', function () {
     expect(await letters(page, 'flappy')).to.deep.equal(['R', 'U↓', 'R↑', 'U↓']);
     expect(await letters(page, 'regressor')).to.deep.equal(['R', 'R', 'U↓', 'U']);
     expect(await letters(page, HOSTILE)).to.deep.equal(['U', 'U', 'U', 'U']);
+    // A colour as well as the letter: passing, failing and missing cells differ.
+    const background = (name: string, i: number) => row(page, name).locator('td').nth(i).evaluate((td) => getComputedStyle(td).backgroundColor);
+    const colours = new Set([await background('steady', 0), await background('regressor', 3), await background(HOSTILE, 0)]);
+    expect(colours.size).to.equal(2);
+    expect(await background('steady', 0)).to.not.equal(await background('regressor', 3));
     expect(await row(page, 'flappy').locator('.flag').innerText()).to.equal('flapping');
     expect(await page.locator('.flag').count()).to.equal(1);
     // The chart: one point per night, 3 of 4 reproducible on night 1, 1 of 4 on night 4.
@@ -176,6 +181,12 @@ describe('report history in Chromium', function () {
     // Given again, a night is one column, not two.
     const again = await runCli(['report', 'history', join(next, 'history.json'), join(night5, 'results.json'), '--out', next], { withOut: false });
     expect(again.stdout).to.match(/× 4 runs/);
+  });
+
+  it('explains itself in `report history --help`', async () => {
+    const run = await runCli(['report', 'history', '--help'], { withOut: false });
+    expect(run.exitCode).to.equal(0);
+    expect(run.stdout).to.include('twinbuild report history RESULTS_OR_DIRS... --out DIR').and.include('--link-base URL').and.include('flapping');
   });
 
   it('refuses bad input with exit 2 and one line', async () => {
