@@ -168,7 +168,8 @@ describe('report history in Chromium', function () {
     await genericPackage(series.root, 'regressor', R);
     const night5 = join(series.nights, '5');
     expect((await sweep(series.root, night5)).exitCode).to.be.oneOf([0, 1]);
-    const next = join(await tempDir(), 'next');
+    // One level deeper than the first output, so links that were not rebased would miss.
+    const next = join(await tempDir(), 'site', 'next');
     const run = await runCli(['report', 'history', join(out, 'history.json'), join(night5, 'results.json'), '--out', next, '--runs', '4'], { withOut: false });
     expect(run.exitCode, run.stderr).to.equal(0);
     const history = JSON.parse(await readFile(join(next, 'history.json'), 'utf8')) as History;
