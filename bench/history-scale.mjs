@@ -63,7 +63,7 @@ async function inChromium(file) {
     let cells = 0;
     for (let i = 0; i < REPEATS; i++) {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-      await page.goto(`file://${file}`, { waitUntil: 'load', timeout: 300_000 });
+      await page.goto(`file://${file}`, { waitUntil: 'load', timeout: 900_000 });
       const timing = await page.evaluate(() => {
         const nav = performance.getEntriesByType('navigation')[0];
         const fcp = performance.getEntriesByName('first-contentful-paint')[0];
@@ -99,6 +99,7 @@ try {
   const page = await fs.readFile(path.join(out, 'index.html'));
   const json = await fs.readFile(path.join(out, 'history.json'));
   const history = JSON.parse(json);
+  console.log(`report history: ${fmt(command.median)}; index.html ${page.length} bytes, history.json ${json.length} bytes; now Chromium…`);
   const browser = await inChromium(path.join(out, 'index.html'));
   const mib = (bytes) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
   const section = `## The history page at scale (issue 22)

@@ -8,7 +8,9 @@ import type { Verdict } from '../model.js';
 import { percent, renderShareChart, shareOf } from './chart.js';
 import { passes, type History, type HistoryCell, type HistoryPackage, type HistoryRun } from './model.js';
 
-// Note: short class names and no per-cell title keep 2,000 × 60 cells small (bench/history-scale.mjs).
+// Note: short class names and no per-cell title keep 2,000 × 60 cells small, and a
+// fixed table layout (widths from the heading row) keeps Chromium from measuring
+// every cell before it can lay the grid out (bench/history-scale.mjs).
 export const LETTERS: Readonly<Record<Verdict, { letter: string; css: string }>> = {
   reproducible: { letter: 'R', css: 'r' },
   verified: { letter: 'V', css: 'r' },
@@ -25,10 +27,10 @@ h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em;f
 code{font-family:ui-monospace,monospace;font-size:12px}.muted{color:#777}
 .verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}
 .filters{margin:.6em 0}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
-table.grid{border-collapse:collapse;font:12px/1.2 ui-monospace,monospace}
+table.grid{border-collapse:collapse;font:12px/1.2 ui-monospace,monospace;table-layout:fixed}
 .grid td,.grid th{border:1px solid #fff;padding:0;text-align:center;min-width:1.5em;height:1.4em}
 .grid thead th{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal;padding:.2em 0;height:auto}
-.grid th.name{position:sticky;left:0;background:#fff;text-align:left;padding:0 .6em 0 0;max-width:28em;overflow-wrap:anywhere;font-weight:normal;writing-mode:horizontal-tb;transform:none}
+.grid thead th{width:2.2em}.grid th.name{width:22em;text-align:left;padding:0 .6em 0 0;overflow-wrap:anywhere;font-weight:normal;writing-mode:horizontal-tb;transform:none}
 .grid a{color:inherit;text-decoration:none;display:inline-block;min-width:1.5em}.grid a.d{min-width:0;font-size:10px}
 .r{background:#c8e6c9;color:#1b5e20}.u{background:#ffcdd2;color:#b71c1c}.e{background:#e1bee7;color:#4a148c}.n{background:#f4f4f4;color:#aaa}
 .g{box-shadow:inset 3px 0 #b71c1c;font-weight:700}.x{box-shadow:inset 3px 0 #1b5e20;font-weight:700}
@@ -101,7 +103,7 @@ ${renderShareChart(runs)}
 <p class="muted legend">${LEGEND}. A cell links to that run's report; ≠ to its diffoscope page. A column heading links to the run's report.</p>
 <div class="filters">${filter('all', 'all', packages.length, true)}${filter('failing', 'not passing now', count((p) => !passes(p.latest)))}${filter('regressed', 'regressed', count((p) => p.regressions > 0))}${filter('flapping', 'flapping', flapping.length)}${filter('changed', 'changed', count((p) => p.changes > 0))}
 <main>
-<table class="grid"><thead><tr><th class="name" scope="col">package</th>${runs.map(header).join('')}</tr></thead><tbody>
+<table class="grid" style="width:${22 + 2.2 * runs.length + 1}em"><thead><tr><th class="name" scope="col">package</th>${runs.map(header).join('')}</tr></thead><tbody>
 ${packages.map((p) => row(p, runs)).join('\n')}
 </tbody></table>
 </main></div>
