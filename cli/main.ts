@@ -34,6 +34,7 @@ Commands:
   clean              remove the temp roots a killed twinbuild left behind
   report badge R --out F   an SVG badge from a results.json
   report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
+  report history R|DIR... --out DIR   every package's recent verdicts: one page and history.json
   hook install|uninstall   a git pre-push hook that checks what a push changes
 
 Run "twinbuild <command> --help" (or "twinbuild help <command>") for a command's options.

@@ -49,6 +49,7 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
       merge,
       ...Object.fromEntries(shards('nightly-sweep', SHARDS).map((name) => [name, nightly])),
       'nightly-merge': nightlyMerge,
+      pages: nightlyMerge, // the history page (test/gitlab/history-pages.test.ts)
     });
     for (const [source, want] of [
       ['merge_request_event', expected('on_success', 'always', 'never', 'never')],
@@ -140,6 +141,7 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
       CI_JOB_TOKEN: 'job-token-of-this-pipeline',
       no_proxy: '127.0.0.1',
       TWINBUILD_OPTIONS: '--no-bisect',
+      TWINBUILD_PAGES: 'false', // the history page has its own test (history-pages.test.ts)
     })]);
 
     const mergedResults = async (project: Project) =>
