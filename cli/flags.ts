@@ -8,6 +8,7 @@ export const FLAGS = {
   build: { type: 'string' },
   artifacts: { type: 'string', multiple: true },
   preset: { type: 'string' },
+  'rpm-reproducible-macros': { type: 'boolean' },
   // How to run (check, sweep, verify).
   vary: { type: 'string', multiple: true },
   seed: { type: 'string' },
@@ -48,7 +49,7 @@ export const RUN_FLAGS = [
   'vary', 'seed', 'env', 'timeout', 'jobs', 'out', 'isolation', 'keep', 'json', 'quiet', 'reporter', 'no-bisect', 'no-diffoscope', 'diffoscope-timeout', 'diffoscope-arg',
 ] as const satisfies readonly FlagName[];
 
-export const RECIPE_FLAGS = ['build', 'artifacts', 'preset'] as const satisfies readonly FlagName[];
+export const RECIPE_FLAGS = ['build', 'artifacts', 'preset', 'rpm-reproducible-macros'] as const satisfies readonly FlagName[];
 
 type Table<K extends FlagName> = { [N in K]: (typeof FLAGS)[N] };
 

@@ -26,7 +26,13 @@ Options:
   --preset NAME          auto (the default): generic when --build and --artifacts are given,
                          else debian for a debian/ tree or a .dsc (dpkg-buildpackage -b
                          --no-sign; compares ../*.deb, ../*.udeb), npm for a package.json
-                         (npm pack; compares the tarball). --build/--artifacts override a preset.
+                         (npm pack; compares the tarball), rpm for a directory with one .spec
+                         (rpmbuild -bb --nodeps) or a .src.rpm (rpmbuild --rebuild --nodeps);
+                         compares RPMS/*/*.rpm. --build/--artifacts override a preset.
+  --rpm-reproducible-macros
+                         rpm preset: define source_date_epoch_from_changelog,
+                         use_source_date_epoch_as_buildtime, clamp_mtime_to_source_date_epoch
+                         and _buildhost, as Fedora does (off by default: a spec is judged as it is)
   --vary=SPEC            what to vary, reprotest syntax (repeatable), default +all; write
                          it with "=" when it starts with "-":
                            --vary=-time   --vary=-all,+umask   --vary=environment.variables+=FOO=bar
@@ -67,7 +73,7 @@ export const checkCommand: Command = {
     const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS]);
     if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
-    const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
+    const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts, rpmReproducibleMacros: values['rpm-reproducible-macros'] }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
     await assertOutDirApart(options.outDir, [{ path: options.source, label: 'SOURCE' }]);
     const outLock = await prepareOutDir(options.outDir);
     try {

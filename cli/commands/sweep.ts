@@ -69,6 +69,7 @@ export function recipeOf(pkg: SweepPackage, configFile: string): Recipe {
     vary: r.vary !== undefined ? parseVarySpecs(asList(r.vary)!) : undefined,
     timeoutMs: r.timeout !== undefined ? parseDuration(r.timeout, `${where}: timeout`) : undefined,
     env: r.env,
+    rpmReproducibleMacros: r.rpmReproducibleMacros,
   };
 }
 
