@@ -2,6 +2,7 @@
 // shares, and the frozen options of each package it runs. Nothing is turned
 // back into flag strings: a sweep's config entry is typed here like a flag.
 import { open, realpath } from 'node:fs/promises';
+import { machine } from 'node:os';
 import { resolve, sep } from 'node:path';
 import { TwinbuildError, usageError } from '../core/errors.js';
 import { envConflicts } from '../variations/index.js';
@@ -150,7 +151,7 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
   for (const glob of recipe.artifacts ?? []) checkValueSize(glob, `${origin}artifact glob "${glob.slice(0, 40)}…"`);
   const vary = recipe.varyNothing ? NOTHING_VARIED : (settings.vary ?? recipe.vary ?? parseVarySpecs([]));
   refuseEnvConflicts({ ...recipe.env, ...settings.env }, vary, recipe.origin ?? recipe.name ?? sourceArg);
-  const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts, rpmReproducibleMacros: recipe.rpmReproducibleMacros }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null });
+  const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts, rpmReproducibleMacros: recipe.rpmReproducibleMacros }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null, machine: machine() });
   const variables = { ...resolved.env, ...recipe.env, ...settings.env };
   checkExecSizes(resolved.build, variables, origin);
   return freezeOptions({

@@ -77,8 +77,12 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 // (user_group) cannot do in twinbuild's traversable-only (0711) temp root. The
 // one thing --rebuild adds, a COOKIE header copied from the source RPM, is then
 // absent on both sides alike.
-async function rpmBuildCommand(source: string, subdir: string, macros: boolean): Promise<string> {
-  const defines = ['--define "_topdir $PWD"', ...(macros ? Object.entries(RPM_REPRODUCIBLE_MACROS).map(([k, v]) => `--define ${quote(`${k} ${v}`)}`) : [])];
+// --target is the machine's own architecture: rpm otherwise takes it from uname,
+// which the kernel variation sets to i686, and would build another architecture
+// (i386 OPTFLAGS, which x86_64 gcc refuses). What the package itself reads from
+// uname is still varied.
+async function rpmBuildCommand(source: string, subdir: string, macros: boolean, machine: string): Promise<string> {
+  const defines = [`--target ${quote(machine)}`, '--define "_topdir $PWD"', ...(macros ? Object.entries(RPM_REPRODUCIBLE_MACROS).map(([k, v]) => `--define ${quote(`${k} ${v}`)}`) : [])];
   if (isSourceRpm(source)) {
     const unpack = `mkdir -p SOURCES && rpm2archive - < ${quote(`${subdir}/${basename(source)}`)} | tar -xzf - -C SOURCES`;
     return `${unpack} && ${['rpmbuild -bb --nodeps', ...defines, '--define "_sourcedir $PWD/SOURCES"', 'SOURCES/*.spec'].join(' ')}`;
@@ -91,7 +95,11 @@ async function rpmBuildCommand(source: string, subdir: string, macros: boolean):
 
 /** Build command, artifacts and source layout for a preset; explicit --build/--artifacts always win. */
 /** What a preset may take from the caller's environment (read by the CLI, never here). */
-export type PresetEnvironment = Readonly<{ debBuildOptions: string | null }>;
+export type PresetEnvironment = Readonly<{
+  debBuildOptions: string | null;
+  /** This machine's architecture as uname reports it unvaried (os.machine()): the rpm preset's --target. */
+  machine: string;
+}>;
 
 export async function resolvePreset(
   source: string, requested: PresetName, given: { build?: string; artifacts?: readonly string[]; rpmReproducibleMacros?: boolean }, environment: PresetEnvironment,
@@ -131,7 +139,7 @@ export async function resolvePreset(
       const subdir = packageNameOf(source);
       return override({
         preset,
-        build: await rpmBuildCommand(source, subdir, given.rpmReproducibleMacros ?? false),
+        build: await rpmBuildCommand(source, subdir, given.rpmReproducibleMacros ?? false, environment.machine),
         artifacts: ['RPMS/*/*.rpm'],
         subdir,
         dsc: isSourceRpm(source),
