@@ -6,13 +6,10 @@ import { cp, readFile } from 'node:fs/promises';
 import { machine } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { realProcesses } from '../../adapters/process.js';
 import type { PackageResult } from '../../reports/model.js';
-import { REPO_ROOT, cleanupTemp, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { cleanupTemp, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { npmPackage, writeFiles } from './fixtures.js';
-
-const TINYHELLO = join(REPO_ROOT, 'test', 'fixtures', 'rpm', 'tinyhello');
-const RPM = 'RPMS/noarch/tinyhello-1.0-1.noarch.rpm';
+import { TINYHELLO, TINYHELLO_RPM as RPM, makeSourceRpm } from './rpm-fixtures.js';
 
 const diffText = async (out: string, pkg: PackageResult) => readFile(join(out, pkg.diffoscope.find((d) => d.artifact === RPM)!.text!), 'utf8');
 const headerValues = (text: string, tag: string) => [...text.matchAll(new RegExp(`^│ ([-+])${tag}: (.*)$`, 'gm'))].map((m) => `${m[1]}${m[2]}`);
@@ -53,10 +50,7 @@ describe('presets: rpm', function () {
   });
 
   it('a .src.rpm: auto picks rpm, it is unpacked with rpm2archive and built with -bb (also as the unprivileged experiment), and is not an artifact', async () => {
-    const top = await tempDir();
-    const made = await realProcesses.capture(['rpmbuild', '-bs', '--nodeps', '--define', `_topdir ${top}`, '--define', `_sourcedir ${TINYHELLO}`, join(TINYHELLO, 'tinyhello.spec')]);
-    expect(made.exitCode, made.stderr).to.equal(0);
-    const srpm = join(top, 'SRPMS', 'tinyhello-1.0-1.src.rpm');
+    const srpm = await makeSourceRpm(await tempDir());
     const run = await runCli(['check', srpm, '--quiet', '--rpm-reproducible-macros']);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
     const pkg = (await run.results()).packages[0]!;
