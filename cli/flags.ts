@@ -10,6 +10,7 @@ export const FLAGS = {
   artifacts: { type: 'string', multiple: true },
   preset: { type: 'string' },
   'ignore-scripts': { type: 'boolean' },
+  'rpm-reproducible-macros': { type: 'boolean' },
   // How to run (check, sweep, verify).
   vary: { type: 'string', multiple: true },
   // reprotest's: the variations to vary, starting from none (the last one counts); --vary adds to it.
@@ -54,7 +55,7 @@ export const RUN_FLAGS = [
   'bisect-budget',
 ] as const satisfies readonly FlagName[];
 
-export const RECIPE_FLAGS = ['build', 'artifacts', 'preset', 'ignore-scripts'] as const satisfies readonly FlagName[];
+export const RECIPE_FLAGS = ['build', 'artifacts', 'preset', 'ignore-scripts', 'rpm-reproducible-macros'] as const satisfies readonly FlagName[];
 
 type Table<K extends FlagName> = { [N in K]: (typeof FLAGS)[N] };
 

@@ -2,6 +2,7 @@
 // shares, and the frozen options of each package it runs. Nothing is turned
 // back into flag strings: a sweep's config entry is typed here like a flag.
 import { open, realpath } from 'node:fs/promises';
+import { machine } from 'node:os';
 import { resolve, sep } from 'node:path';
 import { TwinbuildError, usageError } from '../core/errors.js';
 import { orDidYouMean } from '../core/suggest.js';
@@ -10,7 +11,7 @@ import { DEFAULT_DIFFOSCOPE, freezeOptions, type IsolationChoice, type PackageOp
 import { assertReadableSource } from '../engine/prepare/workspace.js';
 import { DEFAULT_REPORTERS, REPORTER_NAMES, isReporterName, type ReporterName } from '../reports/registry.js';
 import { parseDeb822 } from '../rebuilder/buildinfo.js';
-import { PRESETS, packageNameOf, resolvePreset, type PresetName } from '../suites/presets.js';
+import { PRESETS, isSourcePackageFile, packageNameOf, resolvePreset, type PresetName } from '../suites/presets.js';
 import { MAX_SEED, newSeed } from '../variations/rng.js';
 import { NOTHING_VARIED, parseVarySpecs, type VarySpec } from '../variations/spec.js';
 import type { CliEnvironment } from './environment.js';
@@ -80,6 +81,8 @@ export type Recipe = Readonly<{
   preset?: string;
   build?: string;
   artifacts?: readonly string[];
+  /** rpm preset: build with the reproducibility macros (--rpm-reproducible-macros, config rpmReproducibleMacros). */
+  rpmReproducibleMacros?: boolean;
   name?: string;
   /** The package's own vary spec (config); the run's --vary wins over it. */
   vary?: VarySpec;
@@ -157,13 +160,16 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
   const origin = recipe.origin ? `${recipe.origin}: ` : '';
   const name = validatePackageName(recipe.name ?? packageNameOf(source), recipe.origin ?? source);
   await assertNotSystemTree(source, 'source');
-  await assertReadableSource(source, source.endsWith('.dsc'));
+  await assertReadableSource(source, isSourcePackageFile(source));
   if (source.endsWith('.dsc')) await assertSourceControlFile(source);
   if (recipe.build !== undefined) checkValueSize(recipe.build, `${origin}build command`);
   for (const glob of recipe.artifacts ?? []) checkValueSize(glob, `${origin}artifact glob "${glob.slice(0, 40)}…"`);
   const vary = recipe.varyNothing ? NOTHING_VARIED : (settings.vary ?? recipe.vary ?? parseVarySpecs([]));
   refuseEnvConflicts({ ...recipe.env, ...settings.env }, settings.env, vary, recipe.origin ?? recipe.name ?? sourceArg);
-  const resolved = await resolvePreset(source, requested, { build: recipe.build, artifacts: recipe.artifacts, ignoreScripts: recipe.ignoreScripts }, { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null });
+  const resolved = await resolvePreset(
+    source, requested, { build: recipe.build, artifacts: recipe.artifacts, ignoreScripts: recipe.ignoreScripts, rpmReproducibleMacros: recipe.rpmReproducibleMacros },
+    { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null, machine: machine() },
+  );
   const variables = { ...resolved.env, ...recipe.env, ...settings.env };
   checkExecSizes(resolved.build, variables, origin);
   return freezeOptions({

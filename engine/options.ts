@@ -7,10 +7,10 @@ export type IsolationChoice = 'auto' | 'namespaces' | 'sequential';
 export type DiffoscopeOptions = Readonly<{ enabled: boolean; timeoutMs: number; maxReportBytes: number; extraArgs: readonly string[] }>;
 
 export type PackageOptions = Readonly<{
-  /** A source directory, or a Debian `.dsc` file (with `dsc`). */
+  /** A source directory, or a source package file (with `dsc`): a Debian `.dsc` or a `.src.rpm`. */
   source: string;
   name: string;
-  preset: 'generic' | 'debian' | 'npm';
+  preset: 'generic' | 'debian' | 'npm' | 'rpm';
   build: string;
   /** Globs relative to the side's directory: the source itself, or its parent when `subdir` is set. */
   artifacts: readonly string[];

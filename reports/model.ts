@@ -190,7 +190,7 @@ export type PackageResult = Readonly<{
 
 /** The options a rerun of one package needs (what --vary enables comes from `variations`, the seed from the run). */
 export type Recipe = Readonly<{
-  preset: 'generic' | 'debian' | 'npm';
+  preset: 'generic' | 'debian' | 'npm' | 'rpm';
   build: string;
   artifacts: readonly string[];
   /** --env given by the user (for verify, also what the buildinfo pinned: see verify.pinned). */

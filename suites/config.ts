@@ -11,7 +11,7 @@ export const CONFIG_FILE = 'twinbuild.config.json';
 export const SCHEMA_FILE = join(PACKAGE_ROOT, 'suites', 'twinbuild.config.schema.json');
 
 export type Globs = string | string[];
-export type Recipe = { preset?: string; build?: string; artifacts?: Globs; vary?: string | string[]; timeout?: string; env?: Record<string, string> };
+export type Recipe = { preset?: string; build?: string; artifacts?: Globs; vary?: string | string[]; timeout?: string; env?: Record<string, string>; rpmReproducibleMacros?: boolean };
 export type PackageEntry = Recipe & { name?: string; path?: string; glob?: string };
 export type IgnoreEntry = { artifacts: Globs; package?: string; variation?: string; reason: string };
 export type Config = { defaults?: Recipe; packages?: PackageEntry[]; ignore?: IgnoreEntry[]; reporters?: ('json' | 'junit' | 'html' | 'badge' | 'console')[] };

@@ -1,5 +1,6 @@
 // Which packages a sweep checks: the config's entries (paths and globs), or,
-// without a config, every directory holding a preset marker.
+// without a config, every directory holding a preset marker (debian/control,
+// package.json, a .spec) and every .src.rpm.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
@@ -19,7 +20,7 @@ const inside = (child: string, parent: string) => {
 /** A stable name from the package's path below the root: `pkgs/hello` → `pkgs-hello`. */
 export function nameFor(root: string, dir: string): string {
   const rel = relative(root, dir);
-  return rel === '' ? basename(root) : rel.split(sep).join('-').replace(/\.dsc$/, '');
+  return rel === '' ? basename(root) : rel.split(sep).join('-').replace(/\.dsc$|\.src\.rpm$/, '');
 }
 
 async function fromConfig(root: string, config: Config, file: string, outDir: string): Promise<SweepPackage[]> {
@@ -45,16 +46,30 @@ async function fromConfig(root: string, config: Config, file: string, outDir: st
   return found;
 }
 
+// A debian/ tree wins over the others in its directory (a packaged node module
+// ships a package.json), and a .spec over a package.json; a .src.rpm is a package of its own.
+const MARKER_RANK = { debian: 3, rpm: 2, npm: 1 } as const;
+
+function markerKind(marker: string): { kind: keyof typeof MARKER_RANK; dir: string } | { kind: 'srpm' } {
+  if (marker.endsWith('.src.rpm')) return { kind: 'srpm' };
+  if (marker.endsWith('debian/control')) return { kind: 'debian', dir: dirname(dirname(marker)) };
+  return { kind: marker.endsWith('.spec') ? 'rpm' : 'npm', dir: dirname(marker) };
+}
+
 async function fromMarkers(root: string, outDir: string): Promise<SweepPackage[]> {
-  const markers = await fg(['**/debian/control', '**/package.json'], { cwd: root, ignore: [...IGNORED, `${relative(root, outDir)}/**`] });
-  const byDir = new Map<string, string>();
+  const markers = await fg(['**/debian/control', '**/package.json', '**/*.spec', '**/*.src.rpm'], { cwd: root, ignore: [...IGNORED, `${relative(root, outDir)}/**`] });
+  const bySource = new Map<string, keyof typeof MARKER_RANK>();
   for (const marker of markers.sort()) {
-    const isDebian = marker.endsWith('debian/control');
-    const dir = join(root, isDebian ? dirname(dirname(marker)) : dirname(marker));
-    // A debian/ tree wins over a package.json it ships (e.g. a packaged node module).
-    if (!byDir.has(dir) || isDebian) byDir.set(dir, isDebian ? 'debian' : 'npm');
+    const found = markerKind(marker);
+    if (found.kind === 'srpm') {
+      bySource.set(join(root, marker), 'rpm');
+      continue;
+    }
+    const dir = join(root, found.dir);
+    const earlier = bySource.get(dir);
+    if (!earlier || MARKER_RANK[found.kind] > MARKER_RANK[earlier]) bySource.set(dir, found.kind);
   }
-  return [...byDir].sort(([a], [b]) => (a < b ? -1 : 1)).map(([dir, preset]) => ({ name: nameFor(root, dir), source: dir, recipe: { preset } }));
+  return [...bySource].sort(([a], [b]) => (a < b ? -1 : 1)).map(([source, preset]) => ({ name: nameFor(root, source), source, recipe: { preset } }));
 }
 
 /** Packages under `root`; names must be unique (they name report sections and directories). */

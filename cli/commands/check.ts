@@ -26,10 +26,16 @@ Options:
   --preset NAME          auto (the default): generic when --build and --artifacts are given,
                          else debian for a debian/ tree or a .dsc (dpkg-buildpackage -b
                          --no-sign; compares ../*.deb, ../*.udeb), npm for a package.json
-                         (npm pack; compares the tarball). --build/--artifacts override a preset.
+                         (npm pack; compares the tarball), rpm for a directory with one .spec
+                         (rpmbuild -bb --nodeps) or a .src.rpm (unpacked, then rpmbuild -bb
+                         --nodeps); compares RPMS/*/*.rpm. --build/--artifacts override a preset.
   --ignore-scripts       npm preset: npm pack --ignore-scripts (no prepare/prepack/postpack
                          scripts). The npm preset always sets npm_config_update_notifier=false
                          and, when npm fails, copies its debug log into the build log
+  --rpm-reproducible-macros
+                         rpm preset: define source_date_epoch_from_changelog,
+                         use_source_date_epoch_as_buildtime, clamp_mtime_to_source_date_epoch
+                         and _buildhost, as Fedora does (off by default: a spec is judged as it is)
   --vary=SPEC            what to vary, reprotest syntax (repeatable), default +all; write
                          it with "=" when it starts with "-":
                            --vary=-time   --vary=-all,+umask   --vary=environment.variables+=FOO=bar
@@ -77,7 +83,7 @@ export const checkCommand: Command = {
     if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
     sayNotes(settings, ctx);
-    const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts, ignoreScripts: values['ignore-scripts'] }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
+    const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts, ignoreScripts: values['ignore-scripts'], rpmReproducibleMacros: values['rpm-reproducible-macros'] }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
     await assertOutDirApart(options.outDir, [{ path: options.source, label: 'SOURCE' }]);
     const outLock = await prepareOutDir(options.outDir);
     try {

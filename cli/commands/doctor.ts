@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { REGISTRY } from '../../variations/index.js';
 import type { Need } from '../../variations/types.js';
 import { canUseMountNamespaces } from '../../adapters/namespaces.js';
+import { diffoscopeHasPythonRpm } from '../../adapters/rpm.js';
 import { checkVariations, findOnPath } from '../../engine/prepare/availability.js';
 import { EXIT } from '../../core/errors.js';
 import type { Command } from '../command.js';
@@ -15,7 +16,9 @@ export const DOCTOR_HELP = `Usage: twinbuild doctor [--install]
 
 Checks what twinbuild needs on this machine: tools, /dev/fuse, private
 namespaces, root, locales, free space in the temp dir, and which variations can
-run; lists the temp roots a killed twinbuild left (twinbuild clean removes them).
+run; lists the temp roots a killed twinbuild left (twinbuild clean removes them)
+and the rpm preset's tools (rpmbuild, rpm2archive, rpm2cpio, python3-rpm), which
+are optional: their absence does not change the exit code.
 Exit 0 when everything is available, 3 otherwise.
 
   --install   as root, apt-get install the Debian packages that are missing
@@ -29,6 +32,29 @@ const EXTRA_TOOLS: readonly Extract<Need, { kind: 'tool' }>[] = [
   { kind: 'tool', name: 'localedef', pkg: 'locales' },
   { kind: 'tool', name: 'diffoscope', pkg: 'diffoscope-minimal' },
 ];
+
+// What the rpm preset uses; reported apart and never failing doctor, since only RPM users need them.
+const RPM_TOOLS: readonly Extract<Need, { kind: 'tool' }>[] = [
+  { kind: 'tool', name: 'rpmbuild', pkg: 'rpm' },
+  { kind: 'tool', name: 'rpm2archive', pkg: 'rpm2cpio' },
+  { kind: 'tool', name: 'rpm2cpio', pkg: 'rpm2cpio' },
+];
+
+async function describeRpmTools(runner: Parameters<Command['run']>[1]['runner'], path: string): Promise<string[]> {
+  const lines = ['rpm preset (optional: only RPM packages need these):'];
+  const absent = new Set<string>();
+  for (const tool of RPM_TOOLS) {
+    const found = await findOnPath(tool.name, path);
+    if (!found) absent.add(tool.pkg);
+    lines.push(`  ${found ? 'ok     ' : 'absent '} ${tool.name.padEnd(12)} ${found ?? `(Debian package ${tool.pkg})`}`);
+  }
+  const diffoscope = await findOnPath('diffoscope', path);
+  const binding = diffoscope !== undefined && (await diffoscopeHasPythonRpm(runner, diffoscope));
+  if (!binding) absent.add('python3-rpm');
+  lines.push(`  ${binding ? 'ok     ' : 'absent '} ${'python3-rpm'.padEnd(12)} ${binding ? 'diffoscope compares RPM headers and payloads' : '(Debian package python3-rpm; diffoscope falls back to bytes)'}`);
+  if (absent.size > 0) lines.push(`  for RPM packages, as root: apt-get install -y --no-install-recommends ${[...absent].join(' ')}`);
+  return lines;
+}
 
 const MIN_FREE_BYTES = 2 * 1024 ** 3;
 
@@ -53,6 +79,7 @@ async function runDoctor(args: string[], { env, runner, stdout, stderr }: Parame
   lines.push(`  ${free >= MIN_FREE_BYTES ? 'ok     ' : 'LOW    '} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${env.tempDir}`);
 
   lines.push(...(await describeTempRoots(env.tempDir)));
+  lines.push(...(await describeRpmTools(runner, env.path)));
 
   const scratch = await createTempRoot(env.tempDir);
   let unavailable: string[];

@@ -27,8 +27,8 @@ import type { PackageOptions } from '../../engine/options.js';
 export const SWEEP_HELP = `Usage: twinbuild sweep [ROOT=.] [options]
 
 Checks every package under ROOT: those listed in ROOT/${CONFIG_FILE} (or --config),
-else every directory with a debian/control or a package.json (node_modules, .git
-and the output dir left out). Writes one report set to OUT: results.json,
+else every directory with a debian/control, a package.json or a .spec, and every
+.src.rpm file (node_modules, .git and the output dir left out). Writes one report set to OUT: results.json,
 junit.xml (a testsuite per package), index.html with a badge, badge.svg, and
 OUT/packages/*.json as each package finishes.
 
@@ -70,6 +70,7 @@ export function recipeOf(pkg: SweepPackage, configFile: string): Recipe {
     vary: r.vary !== undefined ? parseVarySpecs(asList(r.vary)!) : undefined,
     timeoutMs: r.timeout !== undefined ? parseDuration(r.timeout, `${where}: timeout`) : undefined,
     env: r.env,
+    rpmReproducibleMacros: r.rpmReproducibleMacros,
   };
 }
 

@@ -88,7 +88,7 @@ export const verifyCommand: Command = {
       } else {
         if (positionals.length !== 1) throw usageError('verify takes one SOURCE (a directory or a .dsc), or --dir DIR');
         if (!values.published?.length) throw usageError('verify needs --published FILE (the artifacts to verify), repeatable');
-        const options = await packageOptions(positionals[0]!, { preset: values.preset, build: values.build, artifacts: values.artifacts, ignoreScripts: values['ignore-scripts'], varyNothing: true }, settings, ctx.env, jobs);
+        const options = await packageOptions(positionals[0]!, { preset: values.preset, build: values.build, artifacts: values.artifacts, ignoreScripts: values['ignore-scripts'], rpmReproducibleMacros: values['rpm-reproducible-macros'], varyNothing: true }, settings, ctx.env, jobs);
         await assertOutDirApart(settings.outDir, [{ path: options.source, label: 'SOURCE' }]);
         outLock = await prepareOutDir(settings.outDir);
         const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json, { dumb: ctx.env.vars['TERM'] === 'dumb' });

@@ -1,8 +1,9 @@
 // Puts a private copy of the package's source where a build (or a bisect probe)
 // will run: a copy of the directory, or a Debian source package extracted with
-// dpkg-source. The user's source is only ever read.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+// dpkg-source, or a source RPM copied for rpmbuild --rebuild. The user's source
+// is only ever read.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { TwinbuildError } from '../../core/errors.js';
 import type { PackageOptions } from '../options.js';
 import { extractDebianSource } from '../../adapters/dpkg.js';
@@ -13,6 +14,10 @@ export async function placeSource(options: PackageOptions, sideDir: string, runn
   const dest = options.subdir ? join(sideDir, options.subdir) : sideDir;
   await mkdir(sideDir, { recursive: true });
   if (!options.dsc) return copySource(options.source, dest, exclude, signal);
+  if (options.source.endsWith('.src.rpm')) {
+    await mkdir(dest, { recursive: true });
+    return copyFile(options.source, join(dest, basename(options.source)));
+  }
   const outcome = await extractDebianSource(runner, options.source, dest);
   if (outcome.exitCode !== 0) {
     throw new TwinbuildError('workspace', `dpkg-source could not extract ${options.source}: ${(outcome.stderr || outcome.stdout).trim().split('\n').pop() ?? ''}`);

@@ -28,7 +28,7 @@ export async function assertReadableSource(source: string, dsc = false): Promise
   } catch (cause) {
     throw new TwinbuildError('unreadable-source', `cannot read source ${dsc ? 'package' : 'directory'} ${source}`, { cause });
   }
-  if (dsc && !info.isFile()) throw new TwinbuildError('unreadable-source', `source ${source} is not a .dsc file`);
+  if (dsc && !info.isFile()) throw new TwinbuildError('unreadable-source', `source ${source} is not a file`);
   if (!dsc && !info.isDirectory()) throw new TwinbuildError('unreadable-source', `source ${source} is not a directory`);
 }
 

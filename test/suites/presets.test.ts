@@ -43,19 +43,19 @@ describe('presets: debian, npm and auto', function () {
     const empty = await tempDir();
     const none = await runCli(['check', empty]);
     expect(none.exitCode).to.equal(2);
-    expect(none.stderr).to.match(/cannot tell how to build .*pass --preset debian\|npm, or --build CMD --artifacts GLOB/);
+    expect(none.stderr).to.match(/cannot tell how to build .*pass --preset debian\|npm\|rpm, or --build CMD --artifacts GLOB/);
     const both = join(await tempDir(), 'both');
     await debianPackage(both);
     await writeFiles(both, { 'package.json': '{"name":"both","version":"1.0.0"}' });
     const ambiguous = await runCli(['check', both]);
     expect(ambiguous.exitCode).to.equal(2);
-    expect(ambiguous.stderr).to.match(/holds both a debian\/ tree and a package.json/);
+    expect(ambiguous.stderr).to.match(/holds both a debian\/ tree and a package.json;/);
     expect(ambiguous.stderr).to.not.match(/\n\s+at /);
   });
 
   it('an unknown preset is exit 2', async () => {
-    const run = await runCli(['check', await tempDir(), '--preset', 'rpm']);
+    const run = await runCli(['check', await tempDir(), '--preset', 'pacman']);
     expect(run.exitCode).to.equal(2);
-    expect(run.stderr).to.match(/--preset expects auto, generic, debian, npm, got "rpm"/);
+    expect(run.stderr).to.match(/--preset expects auto, generic, debian, npm, rpm, got "pacman"/);
   });
 });
