@@ -34,7 +34,7 @@ export type ServiceMode = Readonly<{ once: boolean; retry: readonly (readonly [s
 /** What one round (or, for --once, the run) saw: the exit code follows from it. */
 export type ServiceOutcome = { pollsFailed: number; verified: number; mismatches: number; errors: number };
 
-const backoff = (config: ServiceConfig, attempts: number) => config.backoffMs * 2 ** Math.min(attempts - 1, 16);
+const backoff = (config: ServiceConfig, attempts: number) => config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -180,7 +180,7 @@ export class RebuilderService {
     } catch (error) {
       const interrupted = this.deps.signal.aborted;
       const message = interrupted ? 'interrupted' : (isTwinbuildError(error) ? `${error.code}: ${error.message}` : messageOf(error));
-      const retryAt = interrupted ? this.now() : job.attempts < this.config.maxAttempts ? this.now() + backoff(this.config, job.attempts) : null;
+      const retryAt = interrupted ? this.now() : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry) : null;
       this.state.fail(job.id, message, retryAt, this.now());
       if (!interrupted) outcome.errors += 1;
       this.deps.log(`${label}: ${retryAt === null ? 'failed for good' : interrupted ? 'interrupted, queued again' : `error, retry after ${new Date(retryAt).toISOString()}`}: ${message}`);

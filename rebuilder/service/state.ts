@@ -17,7 +17,10 @@ export type Job = Readonly<{
   source: string;
   version: string;
   status: JobStatus;
+  /** Every attempt ever (numbering the attempts and their reports). */
   attempts: number;
+  /** Attempts before the last --retry: the retry budget counts from here. */
+  attemptsBeforeRetry: number;
   spec: JobSpec;
   nextAttemptAt: number;
   lastError: string | null;
@@ -39,7 +42,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
   id INTEGER PRIMARY KEY,
   repository TEXT NOT NULL, source TEXT NOT NULL, version TEXT NOT NULL,
-  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, spec TEXT NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, attempts_before_retry INTEGER NOT NULL DEFAULT 0, spec TEXT NOT NULL,
   next_attempt_at INTEGER NOT NULL, last_error TEXT, report_dir TEXT,
   published TEXT NOT NULL DEFAULT '[]', staged TEXT NOT NULL DEFAULT '[]',
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER,
@@ -54,7 +57,7 @@ CREATE TABLE IF NOT EXISTS polls (
 
 const toJob = (r: Row): Job => ({
   id: r['id'] as number, repository: r['repository'] as string, source: r['source'] as string, version: r['version'] as string,
-  status: r['status'] as JobStatus, attempts: r['attempts'] as number, spec: JSON.parse(r['spec'] as string) as JobSpec,
+  status: r['status'] as JobStatus, attempts: r['attempts'] as number, attemptsBeforeRetry: r['attempts_before_retry'] as number, spec: JSON.parse(r['spec'] as string) as JobSpec,
   nextAttemptAt: r['next_attempt_at'] as number, lastError: (r['last_error'] as string | null) ?? null, reportDir: (r['report_dir'] as string | null) ?? null,
   published: JSON.parse(r['published'] as string) as string[], staged: JSON.parse(r['staged'] as string) as [string, string][],
   createdAt: r['created_at'] as number, updatedAt: r['updated_at'] as number, finishedAt: (r['finished_at'] as number | null) ?? null,
@@ -140,9 +143,9 @@ export function openState(file: string) {
       })();
     },
 
-    /** --retry: a finished (or waiting) version queued again now, with a fresh count of attempts. */
+    /** --retry: a finished (or waiting) version queued again now, with a fresh budget of attempts. */
     retry(source: string, version: string, now: number): number {
-      return db.prepare(`UPDATE jobs SET status = 'queued', attempts = 0, next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', 'failed', 'queued')`).run(now, now, source, version).changes;
+      return db.prepare(`UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', 'failed', 'queued')`).run(now, now, source, version).changes;
     },
 
     recordPoll(poll: Poll): void {
