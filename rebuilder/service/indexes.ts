@@ -77,6 +77,20 @@ function checkAgainstRelease(release: Map<string, { sha256: string; size: number
 
 const noEpoch = (version: string) => version.replace(/^\d+:/, '');
 
+// Names and versions from an index become directory names (reports, published
+// links) and URLs: only what Debian policy allows passes, so none can climb out.
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+const VERSION = /^[0-9][A-Za-z0-9.+~:-]*$/;
+const ARCHITECTURE = /^[a-z0-9-]+$/;
+const safePath = (path: string) => path !== '' && !path.startsWith('/') && !path.includes('://') && !path.includes('\\') && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+
+function checkEntry(what: string, index: number, checks: readonly (readonly [string, string, RegExp | ((v: string) => boolean)])[]): void {
+  for (const [field, value, rule] of checks) {
+    const ok = typeof rule === 'function' ? rule(value) : rule.test(value);
+    if (!ok) throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${index + 1} has ${field} "${value.slice(0, 100)}", which is not allowed there`);
+  }
+}
+
 function sourceEntries(text: string, what: string): { source: string; version: string; files: RemoteFile[] }[] {
   return paragraphs(text, what).map((f, i) => {
     required(f, ['Package', 'Version', 'Checksums-Sha256'], what, i);
@@ -86,6 +100,7 @@ function sourceEntries(text: string, what: string): { source: string; version: s
       if (!sha256 || !SHA256.test(sha256) || !name || !/^\d+$/.test(size ?? '') || name.includes('/')) throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} lists "${line}"`);
       return { path: directory === '.' || directory === '' ? name : `${directory}/${name}`, sha256, size: Number(size) };
     });
+    checkEntry(what, i, [['Package', f.get('Package')!.trim(), PACKAGE_NAME], ['Version', f.get('Version')!.trim(), VERSION], ...files.map((file) => ['file', file.path, safePath] as const)]);
     const dsc = files.findIndex((file) => file.path.endsWith('.dsc'));
     if (dsc < 0) throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} lists no .dsc`);
     return { source: f.get('Package')!.trim(), version: f.get('Version')!.trim(), files: [files[dsc]!, ...files.filter((_, j) => j !== dsc)] };
@@ -101,9 +116,11 @@ function binaryEntries(text: string, what: string): (Binary & { source: string; 
     const version = f.get('Version')!.trim();
     // Source: "name" or "name (version)"; absent: the binary's own name and version.
     const source = /^(\S+)(?:\s+\((\S+)\))?$/.exec((f.get('Source') ?? name).trim());
+    const path = f.get('Filename')!.trim().replace(/^\.\//, '');
+    checkEntry(what, i, [['Package', name, PACKAGE_NAME], ['Version', version, VERSION], ['Architecture', f.get('Architecture')!.trim(), ARCHITECTURE], ['Filename', path, safePath]]);
     return {
       package: name, version, architecture: f.get('Architecture')!.trim(),
-      path: f.get('Filename')!.trim().replace(/^\.\//, ''), sha256, size: Number(f.get('Size')),
+      path, sha256, size: Number(f.get('Size')),
       source: source?.[1] ?? name, sourceVersion: source?.[2] ?? version,
     };
   });

@@ -93,6 +93,22 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
     noLinks(dir);
   });
 
+  it('an index naming a package or file that would climb out of the publish dir is refused: nothing queued', async () => {
+    const dir = await tempDir();
+    const repoDir = await flatRepository(join(dir, 'repo'), [upload]);
+    const server = await serve(repoDir);
+    const config = await serviceConfig(dir, [{ name: 'distro', url: `${server.url}/`, release: false }], key);
+    const sources = await readFile(join(repoDir, 'Sources'), 'utf8');
+    for (const [hostile, field] of [[sources.replace('Package: tinyhello', 'Package: ../../../escape'), /entry 1 has Package "\.\.\/\.\.\/\.\.\/escape", which is not allowed there/], [sources.replace(/ tinyhello_1\.0\.tar\.xz$/gm, ' ../tinyhello_1.0.tar.xz'), /entry 1 lists "[0-9a-f]{64} \d+ \.\.\/tinyhello_1\.0\.tar\.xz"/]] as const) {
+      await writeFile(join(repoDir, 'Sources'), hostile);
+      const run = await rebuilder(config);
+      expect(run.exitCode, run.stderr).to.equal(3);
+      expect((await status(dir)).repositories[0]!.lastPoll!.error).to.match(/^distro: Sources is malformed: /).and.match(field);
+    }
+    expect(await versions(dir)).to.deep.equal([]);
+    expect(existsSync(join(dir, 'escape'))).to.equal(false);
+  });
+
   it('a .buildinfo whose checksum disagrees with the .deb: an error, retried after the backoff, then failed for good', async () => {
     const dir = await tempDir();
     const repoDir = await flatRepository(join(dir, 'repo'), [upload]);
