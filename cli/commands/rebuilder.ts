@@ -3,7 +3,7 @@
 // publishing in-toto links where apt-transport-in-toto looks.
 import { arch } from 'node:os';
 import { resolve } from 'node:path';
-import { usageError } from '../../core/errors.js';
+import { exitCodeForSignal, usageError } from '../../core/errors.js';
 import { VERSION } from '../../core/paths.js';
 import { loadSigningKey } from '../../attest/keys.js';
 import { readServiceConfig } from '../../rebuilder/service/config.js';
@@ -56,6 +56,9 @@ Options:
   --retry SOURCE=VERSION verify a finished version again (repeatable)
   --isolation MODE, --no-diffoscope, --quiet   as for check
 
+Stop it with SIGTERM or Ctrl-C (exit 143 or 130): verifies under way are stopped and
+queued again.
+
 Exit codes (--once): 0 all verified · 1 a mismatch · 2 usage or config error ·
 3 a repository could not be read or a verify failed (retried on the next run)
 `;
@@ -83,6 +86,7 @@ export const rebuilderCommand: Command = {
       packageOptions: (dsc, name, outDir) => packageOptions(dsc, { preset: 'debian', name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus),
     }, { once: values.once ?? false, retry });
     ctx.stdout.write(`verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`);
-    return exitCodeOf(outcome);
+    // Stopped (SIGTERM, Ctrl-C): running verifies were queued again; the exit code says it was stopped.
+    return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);
   },
 };
