@@ -21,7 +21,7 @@ with the published .deb files. On a match the in-toto link (signed with the
 config's ed25519 key) is published where apt-transport-in-toto fetches it:
   PUBLISH/sources/<binary package>/<version>/metadata
 and the DSSE statement beside it, for every binary package the source built (an
-epoch's ":" is published both as apt's "%3a" and as ":"). PUBLISH/index.html
+epoch's ":" is published both as ":" and as "%3A", as apt's method requests it). PUBLISH/index.html
 and PUBLISH/status.json list every version with its verdict, attempts, links and
 report (diffoscope pages for a mismatch, under PUBLISH/reports/). Serve PUBLISH
 over http and list it in apt's APT::Intoto::Rebuilders (README: "A rebuilder apt trusts").
@@ -82,7 +82,7 @@ export const rebuilderCommand: Command = {
     const log = values.quiet ? () => {} : (line: string) => void ctx.stderr.write(`twinbuild rebuilder: ${line}\n`);
     const outcome = await runService(config, {
       runner: ctx.runner, signal: ctx.signal, progress: () => {}, log, host: hostInfo(), version: VERSION,
-      hostArchitecture: arch().replace('x64', 'amd64').replace('arm64', 'arm64'),
+      hostArchitecture: arch() === 'x64' ? 'amd64' : arch(),
       packageOptions: (dsc, name, outDir) => packageOptions(dsc, { preset: 'debian', name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus),
     }, { once: values.once ?? false, retry });
     ctx.stdout.write(`verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`);

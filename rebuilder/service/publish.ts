@@ -8,9 +8,11 @@ import type { Binary } from './indexes.js';
 
 export const STAGING = '.staging';
 
-/** The version as apt names the .deb file (an epoch's ":" as "%3a"), and as a URL-decoding server maps it. */
+// Note: apt names the .deb with an epoch's ":" as "%3a"; the in-toto method puts
+// that in the URL and python-requests sends it as "%3A" (measured). A static server
+// that decodes URLs (python's http.server, nginx) looks for ":"; one that does not, for "%3A".
 export function versionDirs(version: string): string[] {
-  return version.includes(':') ? [version.replace(/:/g, '%3a'), version] : [version];
+  return version.includes(':') ? [version, version.replace(/:/g, '%3A')] : [version];
 }
 
 /** The .deb file name apt downloads to (and hands to in-toto): epoch included, ":" as "%3a". */

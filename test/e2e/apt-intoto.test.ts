@@ -4,7 +4,7 @@
 // throwaway GNUPGHOME for the layout owner) downloading through intoto://.
 // Everything listens on 127.0.0.1 and is stopped by the test.
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { realProcesses } from '../../adapters/process.js';
@@ -93,7 +93,7 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     const update = await apt('update');
     expect(update.exitCode, update.stderr + update.stdout).to.equal(0);
     const download = await apt('download tinyhello');
-    const ok = download.exitCode === 0 && existsSync(join(dir, 'download', DEB));
+    const ok = download.exitCode === 0 && (await readdir(join(dir, 'download'))).some((f) => f.startsWith('tinyhello_') && f.endsWith('.deb'));
     return { ok, output: download.stdout + download.stderr };
   }
 
@@ -134,5 +134,22 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     await runRebuilder('b', repo.url);
     const both = await aptDownload(repo, [a.url, bServer.url], layout2);
     expect(both.ok, both.output).to.equal(true);
+  });
+
+  it('an epoch: apt names the .deb tinyhello_2%3a1.0_all.deb, the method fetches sources/tinyhello/2%3A1.0/metadata; the published link passes', async () => {
+    const epoch = await officialUpload('tinyhello', 2);
+    expect(epoch.files).to.include(DEB); // Debian file names carry no epoch; apt's cache names do
+    const dir = join(root, 'epoch');
+    const repo = await serve(await flatRepository(join(dir, 'repo'), [epoch]));
+    const config = await serviceConfig(dir, [{ name: 'local', url: `${repo.url}/` }], keys.a);
+    const run = await runCli(['rebuilder', '--config', config, '--once', '--quiet'], { withOut: false, timeoutMs: 300_000 });
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+    const link = JSON.parse(await readFile(join(dir, 'publish', 'sources', 'tinyhello', '2:1.0', 'metadata'), 'utf8')) as { signed: { products: Record<string, unknown> } };
+    expect(Object.keys(link.signed.products)).to.deep.equal(['tinyhello_2%3a1.0_all.deb']);
+    const rebuilderServer = await serve(join(dir, 'publish'));
+    const download = await aptDownload(repo, [rebuilderServer.url], await signedLayout('root-epoch.layout', [keys.a], 1));
+    expect(download.output).to.match(/In-toto verification for '.*tinyhello_2%3a1\.0_all\.deb' passed/);
+    expect(download.ok, download.output).to.equal(true);
+    expect(rebuilderServer.requests).to.deep.equal(['/sources/tinyhello/2%3A1.0/metadata']);
   });
 });

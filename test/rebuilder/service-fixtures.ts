@@ -13,10 +13,14 @@ import { tempDir } from '../helpers.js';
 
 export type Upload = Readonly<{ dir: string; name: string; files: string[] }>;
 
-/** Builds NAME 1.0 (binary and source) like an official upload: .dsc, .tar.xz, _all.deb, _amd64.buildinfo. */
-export async function officialUpload(name = 'tinyhello'): Promise<Upload> {
+/** Builds NAME 1.0 (binary and source) like an official upload: .dsc, .tar.xz, _all.deb, _amd64.buildinfo; `epoch` makes the version E:1.0. */
+export async function officialUpload(name = 'tinyhello', epoch?: number): Promise<Upload> {
   const dir = await tempDir('tb-upload-');
   await debianPackage(join(dir, name), name);
+  if (epoch !== undefined) {
+    const changelog = join(dir, name, 'debian', 'changelog');
+    await writeFile(changelog, (await readFile(changelog, 'utf8')).replace(`${name} (1.0)`, `${name} (${epoch}:1.0)`));
+  }
   const built = await realProcesses.capture(['sh', '-c', `cd '${dir}/${name}' && dpkg-buildpackage -us -uc -b && cd .. && dpkg-source -b ${name}`], { timeoutMs: 180_000 });
   expect(built.exitCode, built.stderr).to.equal(0);
   const files = (await readdir(dir)).filter((f) => /\.(dsc|tar\.xz|deb|buildinfo)$/.test(f));
@@ -37,11 +41,13 @@ export async function reindex(dir: string): Promise<void> {
   expect(made.exitCode, made.stderr).to.equal(0);
 }
 
-export type StaticServer = Readonly<{ url: string; port: number; close: () => Promise<void> }>;
+export type StaticServer = Readonly<{ url: string; port: number; close: () => Promise<void>; /** Request paths as sent (not decoded). */ requests: string[] }>;
 
 /** Serves `root` read-only on 127.0.0.1 (URL-decoded paths, no way out of root). */
 export async function serveDirectory(root: string): Promise<StaticServer> {
+  const requests: string[] = [];
   const server: Server = createServer((request, response) => {
+    requests.push(request.url ?? '');
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
     if (path.split('/').includes('..')) return void response.writeHead(403).end();
     readFile(join(root, path)).then(
@@ -54,6 +60,7 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    requests,
     close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
   };
 }

@@ -142,8 +142,8 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
     } finally {
       service.close();
     }
-    // The epoch: published as apt names the file ("%3a") and as a URL-decoding server maps it (":").
-    for (const version of ['1%3a1.0', '1:1.0']) expect(await readFile(join(dir, 'publish', 'sources', 'tinyhello', version, 'metadata'), 'utf8')).to.equal('{"signed":{},"signatures":[]}\n');
+    // The epoch: published as a URL-decoding server maps the request (":") and as the method sends it ("%3A").
+    for (const version of ['1:1.0', '1%3A1.0']) expect(await readFile(join(dir, 'publish', 'sources', 'tinyhello', version, 'metadata'), 'utf8')).to.equal('{"signed":{},"signatures":[]}\n');
     const reopened = openState(join(dir, 'state', 'state.db'));
     try {
       expect(reopened.jobs().map((j) => [j.status, j.attempts, j.published.length])).to.deep.equal([['verified', 1, 4]]);
