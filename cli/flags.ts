@@ -45,6 +45,12 @@ export const FLAGS = {
   'pre-push': { type: 'boolean' },
   force: { type: 'boolean' },
   repo: { type: 'string' },
+  // rebuilder, layout
+  once: { type: 'boolean' },
+  retry: { type: 'string', multiple: true },
+  'rebuilder-key': { type: 'string', multiple: true },
+  threshold: { type: 'string' },
+  expires: { type: 'string' },
 } as const;
 
 export type FlagName = keyof typeof FLAGS;

@@ -10,6 +10,8 @@ import { cleanCommand } from './commands/clean.js';
 import { doctorCommand } from './commands/doctor.js';
 import { hookCommand } from './commands/hook.js';
 import { keygenCommand } from './commands/keygen.js';
+import { layoutCommand } from './commands/layout.js';
+import { rebuilderCommand } from './commands/rebuilder.js';
 import { reportCommand } from './commands/report.js';
 import { sweepCommand } from './commands/sweep.js';
 import { variationsCommand } from './commands/variations.js';
@@ -29,6 +31,9 @@ Commands:
   verify SOURCE --published F…   rebuild once and compare with published artifacts (rebuilder);
                      an in-toto link on a match
   keygen             an ed25519 key pair for signing in-toto links
+  rebuilder --config F   watch apt repositories, verify each new version, publish
+                     in-toto links where apt-transport-in-toto looks
+  layout --rebuilder-key K…   the unsigned in-toto root layout apt checks rebuilders' links with
   variations         list the variations, what each changes, and whether this machine can apply it
   doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
   clean              remove the temp roots a killed twinbuild left behind
@@ -50,6 +55,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   hook: hookCommand,
   verify: verifyCommand,
   keygen: keygenCommand,
+  rebuilder: rebuilderCommand,
+  layout: layoutCommand,
   variations: variationsCommand,
   doctor: doctorCommand,
   report: reportCommand,

@@ -20,7 +20,7 @@ export type VerifyRequest = Readonly<{
   published: readonly string[];
   buildinfo: string | null;
   /** Where the in-toto link goes on a match, signed with this key; null: no link. */
-  link: Readonly<{ dir: string; signingKey: string }> | null;
+  link: Readonly<{ dir: string; signingKey: string; /** Product names as the consumer sees the files (apt's "%3a" epochs); default: as built. */ productNames?: Readonly<Record<string, string>> }> | null;
   /** Published paths are shown relative to this directory (the user's working directory). */
   shownFrom: string;
 }>;
@@ -96,7 +96,7 @@ export async function runVerify(request: VerifyRequest, deps: EngineDeps): Promi
     signingKeyPath: request.link.signingKey,
     name: 'rebuild',
     materials: await materialsOf(options.source),
-    products: Object.fromEntries(result.artifacts.map((a) => [a.path, { sha256: a.sha256.control! }])),
+    products: Object.fromEntries(result.artifacts.map((a) => [request.link!.productNames?.[a.path] ?? a.path, { sha256: a.sha256.control! }])),
     command: result.builds.experiment?.command ?? [],
     byproducts: { stdout: '', stderr: '', 'return-value': result.builds.experiment?.exitCode ?? 0 },
   });

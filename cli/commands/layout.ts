@@ -1,0 +1,65 @@
+// `twinbuild layout`: the unsigned in-toto root layout that makes apt trust
+// twinbuild rebuilders (attest/layout.ts), for the owner to sign with GPG.
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { TwinbuildError, usageError } from '../../core/errors.js';
+import { parsePublicKey, rebuildLayout } from '../../attest/layout.js';
+import type { Command } from '../command.js';
+import { parseFlags } from '../flags.js';
+import { parsePositiveInt } from '../parse.js';
+
+export const LAYOUT_HELP = `Usage: twinbuild layout --rebuilder-key KEY.pub.json [--rebuilder-key …] [--threshold N]
+                        [--expires DATE|DAYSd] --out root.layout
+
+Writes the unsigned in-toto root layout apt-transport-in-toto verifies every
+downloaded .deb against: a "rebuild" step (expected products CREATE *.deb,
+DISALLOW *.deb) whose links must come from N of the given rebuilder keys, all
+agreeing, and the inspection "verify-reprobuilds" (the downloaded .deb MATCHes
+*.deb WITH PRODUCTS FROM rebuild). apt only accepts a GPG-signed layout; sign it:
+  in-toto-sign -f root.layout --gpg <owner fingerprint> [--gpg-home DIR]
+and list that fingerprint in APT::Intoto::Keyids (README: "A rebuilder apt trusts").
+
+Options:
+  --rebuilder-key FILE   a rebuilder's public key, the .pub.json of twinbuild keygen (repeatable)
+  --threshold N          how many rebuilders must have published a matching link (default 1)
+  --expires WHEN         2027-01-01, 2027-01-01T00:00:00Z or a number of days like 365d (default 365d)
+  --out FILE             where to write the layout (required; an existing file is not overwritten
+                         unless --force)
+  --force                overwrite --out
+`;
+
+function parseExpires(text: string | undefined, now: number): Date {
+  const value = text ?? '365d';
+  const days = /^(\d{1,5})d$/.exec(value);
+  const date = days ? new Date(now + Number(days[1]) * 86_400_000) : /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$/.test(value) ? new Date(value) : null;
+  if (!date || Number.isNaN(date.getTime())) throw usageError(`--expires expects a date like 2027-01-01 or 2027-01-01T00:00:00Z, or days like 365d, got "${value.slice(0, 100)}"`);
+  if (date.getTime() <= now) throw usageError(`--expires ${value} is in the past: apt would refuse the layout`);
+  return date;
+}
+
+export const layoutCommand: Command = {
+  help: LAYOUT_HELP,
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags(args, ['rebuilder-key', 'threshold', 'expires', 'out', 'force']);
+    if (positionals.length > 0) throw usageError(`layout takes no positional arguments, got "${positionals[0]}"`);
+    const keys = values['rebuilder-key'] ?? [];
+    if (keys.length === 0) throw usageError('layout needs at least one --rebuilder-key FILE.pub.json');
+    if (!values.out) throw usageError('layout needs --out FILE');
+    const rebuilders = await Promise.all(keys.map(async (k) => {
+      const path = resolve(ctx.env.cwd, k);
+      const text = await readFile(path, 'utf8').catch((cause: Error) => { throw usageError(`cannot read --rebuilder-key ${path}: ${cause.message}`, cause); });
+      return parsePublicKey(text, path);
+    }));
+    const threshold = values.threshold === undefined ? 1 : parsePositiveInt(values.threshold, '--threshold', 1000);
+    const layout = rebuildLayout({ rebuilders, threshold, expires: parseExpires(values.expires, Date.now()), readme: 'twinbuild rebuilders: each .deb must match what the rebuilders built from its source' });
+    const out = resolve(ctx.env.cwd, values.out);
+    try {
+      await writeFile(out, JSON.stringify(layout, null, 2) + '\n', { flag: values.force ? 'w' : 'wx' });
+    } catch (cause) {
+      const exists = (cause as NodeJS.ErrnoException).code === 'EEXIST';
+      throw new TwinbuildError('usage', exists ? `${out} exists; not overwriting it (--force to replace)` : `cannot write ${out}: ${(cause as Error).message}`, { cause });
+    }
+    ctx.stdout.write(`wrote ${out} (unsigned; ${rebuilders.length} rebuilder key${rebuilders.length === 1 ? '' : 's'}, threshold ${threshold})\nsign it: in-toto-sign -f ${out} --gpg <owner fingerprint>\n`);
+    return 0;
+  },
+};

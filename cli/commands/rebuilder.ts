@@ -1,0 +1,92 @@
+// `twinbuild rebuilder --config FILE [--once] [--retry SOURCE=VERSION]`: the
+// rebuilder service (rebuilder/service/), watching apt repositories and
+// publishing in-toto links where apt-transport-in-toto looks.
+import { arch } from 'node:os';
+import { resolve } from 'node:path';
+import { exitCodeForSignal, usageError } from '../../core/errors.js';
+import { VERSION } from '../../core/paths.js';
+import { loadSigningKey } from '../../attest/keys.js';
+import { readServiceConfig } from '../../rebuilder/service/config.js';
+import { exitCodeOf, runService } from '../../rebuilder/service/service.js';
+import type { Command } from '../command.js';
+import { hostInfo } from '../environment.js';
+import { parseFlags } from '../flags.js';
+import { packageOptions, parseRunSettings } from '../settings.js';
+
+export const REBUILDER_HELP = `Usage: twinbuild rebuilder --config FILE [--once] [--retry SOURCE=VERSION]...
+
+Watches apt repositories and verifies every (source, version) that has binaries:
+each is rebuilt once with twinbuild verify's engine and compared byte for byte
+with the published .deb files. On a match the in-toto link (signed with the
+config's ed25519 key) is published where apt-transport-in-toto fetches it:
+  PUBLISH/sources/<binary package>/<version>/metadata
+and the DSSE statement beside it, for every binary package the source built (an
+epoch's ":" is published both as ":" and as "%3A", as apt's method requests it). PUBLISH/index.html
+and PUBLISH/status.json list every version with its verdict, attempts, links and
+report (diffoscope pages for a mismatch, under PUBLISH/reports/). Serve PUBLISH
+over http and list it in apt's APT::Intoto::Rebuilders (README: "A rebuilder apt trusts").
+
+A version is verified once: a verdict (verified, mismatch) is final; an error
+(repository down, truncated index, a download or .buildinfo that disagrees with
+the index, a failed build, a publish directory it cannot write) is retried with
+a doubling backoff, then marked failed. Nothing is published but whole links
+(write, sync, rename). The state (queue, attempts, verdicts) is in
+STATE/state.db (SQLite): after a kill -9, interrupted verifies are queued again,
+finished ones are never repeated.
+
+The config file (JSON; relative paths are relative to it):
+  {
+    "repositories": [                     two or more sources of packages
+      { "name": "debian", "url": "http://127.0.0.1:8000/debian/",
+        "sources": "dists/bookworm/main/source/Sources",
+        "packages": ["dists/bookworm/main/binary-amd64/Packages"],
+        "buildinfo": "buildinfo/",       where <source>_<version>_<arch>.buildinfo are
+        "release": "dists/bookworm/Release" }   optional: indexes checked against it
+    ],
+    "signingKey": "rebuilder.key",      ed25519 private key (twinbuild keygen)
+    "publish": "public/", "state": "state/",
+    "concurrency": 1,                    verifies at once
+    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600   (seconds)
+  }
+
+Options:
+  --config FILE          the config file (required)
+  --once                 poll once, verify what is due, write the status, exit
+                         (cron, CI); without it the service runs until stopped
+  --retry SOURCE=VERSION verify a finished version again (repeatable)
+  --isolation MODE, --no-diffoscope, --quiet   as for check
+
+Stop it with SIGTERM or Ctrl-C (exit 143 or 130): verifies under way are stopped and
+queued again.
+
+Exit codes (--once): 0 all verified · 1 a mismatch · 2 usage or config error ·
+3 a repository could not be read or a verify failed (retried on the next run)
+`;
+
+function parseRetry(text: string): [string, string] {
+  const match = /^([a-z0-9][a-z0-9+.-]*)=([A-Za-z0-9.+~:-]+)$/.exec(text);
+  if (!match) throw usageError(`--retry expects SOURCE=VERSION (a Debian source name and version), got "${text.slice(0, 200)}"`);
+  return [match[1]!, match[2]!];
+}
+
+export const rebuilderCommand: Command = {
+  help: REBUILDER_HELP,
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags(args, ['config', 'once', 'retry', 'isolation', 'no-diffoscope', 'quiet']);
+    if (positionals.length > 0) throw usageError(`rebuilder takes no positional arguments, got "${positionals[0]}"`);
+    if (!values.config) throw usageError('rebuilder needs --config FILE (see twinbuild rebuilder --help)');
+    const retry = (values.retry ?? []).map(parseRetry);
+    const config = await readServiceConfig(resolve(ctx.env.cwd, values.config));
+    await loadSigningKey(config.signingKey); // a bad key is exit 2 before anything is polled
+    const settings = { ...parseRunSettings({ isolation: values.isolation, 'no-diffoscope': values['no-diffoscope'], seed: '1' }, ctx.env), bisect: false, timeoutMs: config.timeoutMs };
+    const log = values.quiet ? () => {} : (line: string) => void ctx.stderr.write(`twinbuild rebuilder: ${line}\n`);
+    const outcome = await runService(config, {
+      runner: ctx.runner, signal: ctx.signal, progress: () => {}, log, host: hostInfo(), version: VERSION,
+      hostArchitecture: arch() === 'x64' ? 'amd64' : arch(),
+      packageOptions: (dsc, name, outDir) => packageOptions(dsc, { preset: 'debian', name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus),
+    }, { once: values.once ?? false, retry });
+    ctx.stdout.write(`verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`);
+    // Stopped (SIGTERM, Ctrl-C): running verifies were queued again; the exit code says it was stopped.
+    return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);
+  },
+};

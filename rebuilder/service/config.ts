@@ -1,0 +1,121 @@
+// The rebuilder service's one config file (JSON): the repositories it watches,
+// how many verifies run at once, the signing key, where links are published and
+// where its state lives. Every mistake is exit 2 naming the field.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { TwinbuildError } from '../../core/errors.js';
+
+export type RepositoryConfig = Readonly<{
+  /** A short name, unique in the file: the status page groups by it. */
+  name: string;
+  /** The archive root (http://127.0.0.1:PORT/… or file:///…); every other path is relative to it. */
+  url: string;
+  /** The Sources index, e.g. dists/bookworm/main/source/Sources. */
+  sources: string;
+  /** The Packages indexes (one per architecture or component). */
+  packages: readonly string[];
+  /** The directory holding <source>_<version>_<arch>.buildinfo files. */
+  buildinfo: string;
+  /** A Release file listing the indexes' SHA256 (checked when given). */
+  release: string | null;
+}>;
+
+export type ServiceConfig = Readonly<{
+  repositories: readonly RepositoryConfig[];
+  concurrency: number;
+  signingKey: string;
+  publish: string;
+  /** The SQLite database, downloads and per-attempt reports. */
+  state: string;
+  pollIntervalMs: number;
+  maxAttempts: number;
+  backoffMs: number;
+  /** The longest one rebuild may take. */
+  timeoutMs: number;
+}>;
+
+const fail = (file: string, message: string) => new TwinbuildError('config', `${file}: ${message}`);
+
+type Raw = Record<string, unknown>;
+
+function text(raw: Raw, key: string, file: string, where: string): string {
+  const value = raw[key];
+  if (typeof value !== 'string' || value.trim() === '') throw fail(file, `${where}"${key}" must be a non-empty string`);
+  return value;
+}
+
+function count(raw: Raw, key: string, fallback: number, file: string, max: number): number {
+  const value = raw[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) throw fail(file, `"${key}" must be a whole number from 1 to ${max}`);
+  return value;
+}
+
+/** Seconds in the file, milliseconds inside. */
+const seconds = (raw: Raw, key: string, fallback: number, file: string, max: number) => count(raw, key, fallback, file, max) * 1000;
+
+function archiveUrl(value: string, base: string, file: string, where: string): string {
+  let url: URL;
+  try {
+    url = value.includes('://') ? new URL(value) : new URL(`file://${resolve(base, value)}`);
+  } catch {
+    throw fail(file, `${where}"url" is not a URL: ${value}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'file:') throw fail(file, `${where}"url" must be http://, https:// or file://, got ${url.protocol}`);
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+const relativePath = (value: string, file: string, where: string) => {
+  if (value.startsWith('/') || value.split('/').includes('..') || value.includes('://')) throw fail(file, `${where}"${value}" must be a path relative to the repository url`);
+  return value;
+};
+
+function repository(raw: unknown, index: number, base: string, file: string): RepositoryConfig {
+  const where = `repositories[${index}]: `;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(file, `${where}must be an object`);
+  const r = raw as Raw;
+  const name = text(r, 'name', file, where);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw fail(file, `${where}"name" must be letters, digits, ".", "_" or "-" (at most 64), got "${name}"`);
+  const packages = r['packages'];
+  if (!Array.isArray(packages) || packages.length === 0 || !packages.every((p) => typeof p === 'string' && p !== '')) throw fail(file, `${where}"packages" must be a non-empty list of index paths`);
+  return {
+    name,
+    url: archiveUrl(text(r, 'url', file, where), base, file, where),
+    sources: relativePath(text(r, 'sources', file, where), file, where),
+    packages: (packages as string[]).map((p) => relativePath(p, file, where)),
+    buildinfo: relativePath(text(r, 'buildinfo', file, where), file, where),
+    release: r['release'] === undefined ? null : relativePath(text(r, 'release', file, where), file, where),
+  };
+}
+
+// Note: relative paths in the file are relative to the file, so a config can move with its directory.
+export async function readServiceConfig(path: string): Promise<ServiceConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new TwinbuildError('config', `cannot read the rebuilder config ${path}: ${(cause as Error).message}`, { cause });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(path, 'must hold a JSON object');
+  const r = raw as Raw;
+  const known = ['repositories', 'concurrency', 'signingKey', 'publish', 'state', 'pollInterval', 'maxAttempts', 'backoff', 'timeout'];
+  const unknown = Object.keys(r).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw fail(path, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`);
+  const base = dirname(path);
+  const list = r['repositories'];
+  if (!Array.isArray(list) || list.length === 0) throw fail(path, '"repositories" must be a non-empty list');
+  const repositories = list.map((entry, i) => repository(entry, i, base, path));
+  const names = repositories.map((x) => x.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw fail(path, `two repositories are named "${twice}"`);
+  return Object.freeze({
+    repositories,
+    concurrency: count(r, 'concurrency', 1, path, 64),
+    signingKey: resolve(base, text(r, 'signingKey', path, '')),
+    publish: resolve(base, text(r, 'publish', path, '')),
+    state: resolve(base, text(r, 'state', path, '')),
+    pollIntervalMs: seconds(r, 'pollInterval', 300, path, 7 * 86400),
+    maxAttempts: count(r, 'maxAttempts', 5, path, 100),
+    backoffMs: seconds(r, 'backoff', 60, path, 86400),
+    timeoutMs: seconds(r, 'timeout', 3600, path, 7 * 86400),
+  });
+}

@@ -1,0 +1,250 @@
+// The rebuilder service: polls the configured repositories, queues every
+// (source, version) not yet seen, verifies each with the verify engine (runVerify)
+// under a p-limit bound, publishes the link of a match where apt looks, retries
+// failures with an exponential backoff, and keeps all of it in SQLite so a kill -9
+// loses no job and finishes none twice. `once`: one poll and one drain (cron, CI).
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import pLimit from 'p-limit';
+import { isTwinbuildError } from '../../core/errors.js';
+import type { PackageOptions } from '../../engine/options.js';
+import type { EngineDeps } from '../../engine/run-package.js';
+import { runResult, type HostInfo, type PackageResult } from '../../reports/model.js';
+import { writeReports } from '../../reports/write.js';
+import { loadSigningKey } from '../../attest/keys.js';
+import { runVerify } from '../verify.js';
+import type { ServiceConfig } from './config.js';
+import { fetchBytes, readRepository, sha256Of, type JobSpec, type RemoteFile } from './indexes.js';
+import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks, writeDurably } from './publish.js';
+import { openState, type Job, type ServiceState } from './state.js';
+import { buildStatus, renderStatusHtml } from './status.js';
+
+export type ServiceDeps = EngineDeps & Readonly<{
+  /** One verify's frozen options (the CLI's settings), its reports going to `outDir`. */
+  packageOptions: (dsc: string, name: string, outDir: string) => Promise<PackageOptions>;
+  log: (line: string) => void;
+  host: HostInfo;
+  version: string;
+  hostArchitecture: string;
+  now?: () => number;
+}>;
+
+export type ServiceMode = Readonly<{ once: boolean; retry: readonly (readonly [string, string])[] }>;
+
+/** What one round (or, for --once, the run) saw: the exit code follows from it. */
+export type ServiceOutcome = { pollsFailed: number; verified: number; mismatches: number; errors: number };
+
+const backoff = (config: ServiceConfig, attempts: number) => config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function download(url: string, file: RemoteFile, to: string, signal: AbortSignal): Promise<string> {
+  const bytes = await fetchBytes(new URL(file.path, url).href, signal);
+  const actual = sha256Of(bytes);
+  if (actual !== file.sha256 || bytes.length !== file.size) {
+    throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
+  }
+  const path = join(to, basename(file.path));
+  await writeDurably(path, bytes);
+  return path;
+}
+
+// Note: Debian names a .buildinfo after the build's architecture (amd64 for an
+// arch:all package built on amd64), so the host's, "all" and "source" are tried.
+async function fetchBuildinfo(url: string, dir: string, spec: JobSpec, host: string, to: string, signal: AbortSignal): Promise<string> {
+  const version = spec.version.replace(/^\d+:/, '');
+  const tried: string[] = [];
+  for (const arch of [host, 'all', 'source']) {
+    const name = `${spec.source}_${version}_${arch}.buildinfo`;
+    const at = new URL(`${dir.replace(/\/?$/, '/')}${encodeURIComponent(name)}`, url).href;
+    try {
+      const bytes = await fetchBytes(at, signal);
+      await writeDurably(join(to, name), bytes);
+      return join(to, name);
+    } catch (error) {
+      tried.push(messageOf(error));
+    }
+  }
+  throw new Error(`no .buildinfo for ${spec.source} ${spec.version}: ${tried.join('; ')}`);
+}
+
+export class RebuilderService {
+  private readonly state: ServiceState;
+  private readonly now: () => number;
+
+  constructor(private readonly config: ServiceConfig, private readonly deps: ServiceDeps) {
+    this.state = openState(join(config.state, 'state.db'));
+    this.now = deps.now ?? Date.now;
+  }
+
+  close(): void {
+    this.state.close();
+  }
+
+  // A restart: attempts that were running are queued again; verified jobs whose
+  // files were staged have their renames finished, without a second verify.
+  async recover(): Promise<void> {
+    const { requeued, publishing } = this.state.recover(this.now());
+    if (requeued > 0) this.deps.log(`${requeued} interrupted verif${requeued === 1 ? 'y' : 'ies'} queued again`);
+    for (const job of publishing) await this.publish(job, job.staged);
+  }
+
+  retry(source: string, version: string): number {
+    return this.state.retry(source, version, this.now());
+  }
+
+  async poll(outcome: ServiceOutcome): Promise<void> {
+    for (const repo of this.config.repositories) {
+      const at = this.now();
+      try {
+        const specs = await readRepository(repo, this.deps.hostArchitecture, this.deps.signal);
+        const added = this.state.enqueue(specs, at);
+        this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null });
+        this.deps.log(`${repo.name}: ${specs.length} source versions with binaries, ${added} new`);
+      } catch (error) {
+        outcome.pollsFailed += 1;
+        this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf(error) });
+        this.deps.log(`${repo.name}: poll failed: ${messageOf(error)}`);
+      }
+    }
+  }
+
+  /** Runs every due job, at most `concurrency` at once, until none is due. */
+  async drain(outcome: ServiceOutcome): Promise<void> {
+    const limit = pLimit(this.config.concurrency);
+    for (;;) {
+      if (this.deps.signal.aborted) return;
+      const due = this.state.dueJobs(this.now());
+      if (due.length === 0) return;
+      await Promise.all(due.map((id) => limit(async () => {
+        if (this.deps.signal.aborted) return;
+        const job = this.state.claim(id, this.now());
+        if (job) await this.runJob(job, outcome);
+      })));
+    }
+  }
+
+  async writeStatus(): Promise<void> {
+    const status = buildStatus(this.state.jobs(), this.state.polls(), this.config.repositories.map((r) => r.name), this.config.publish, this.now());
+    await replaceFile(join(this.config.publish, 'status.json'), JSON.stringify(status, null, 2) + '\n');
+    await replaceFile(join(this.config.publish, 'index.html'), renderStatusHtml(status));
+  }
+
+  /** The earliest time something is due: the next poll or a backed-off job. */
+  nextWake(nextPoll: number): number {
+    return Math.min(nextPoll, this.state.nextDue() ?? nextPoll);
+  }
+
+  private async runJob(job: Job, outcome: ServiceOutcome): Promise<void> {
+    const { spec } = job;
+    const repo = this.config.repositories.find((r) => r.name === spec.repository);
+    const label = `${spec.repository}: ${spec.source} ${spec.version} (attempt ${job.attempts})`;
+    const reportDir = join(this.config.publish, 'reports', spec.repository, spec.source, spec.version, String(job.attempts));
+    const work = join(this.config.state, 'work', String(job.id));
+    this.state.setReportDir(job.id, reportDir);
+    this.deps.log(`${label}: verifying`);
+    let result: PackageResult | null = null;
+    try {
+      if (!repo) throw new Error(`repository ${spec.repository} is no longer configured`);
+      await rm(work, { recursive: true, force: true });
+      const sources = join(work, 'source');
+      const published = join(work, 'published');
+      const [dsc] = await Promise.all(spec.sourceFiles.map((f) => download(repo.url, f, sources, this.deps.signal)));
+      const debs = await Promise.all(spec.binaries.map((b) => download(repo.url, b, published, this.deps.signal)));
+      const buildinfo = await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.deps.signal);
+      const options = await this.deps.packageOptions(dsc!, spec.source, reportDir);
+      const productNames = Object.fromEntries(spec.binaries.map((b) => [basename(b.path), aptFileName(b)]));
+      const linkDir = join(work, 'link');
+      result = await runVerify({ options, published: debs, buildinfo, link: { dir: linkDir, signingKey: this.config.signingKey, productNames }, shownFrom: work }, this.deps);
+      await writeReports(
+        runResult({ command: 'rebuilder', version: this.deps.version, startedAt: new Date(job.updatedAt).toISOString(), seed: 0, host: this.deps.host, packages: [result] }),
+        { outDir: reportDir, shownOutDir: reportDir, jobRoot: reportDir, quiet: true, layout: 'package' }, ['json', 'html'],
+      );
+      if (this.deps.signal.aborted) throw new Error('interrupted');
+      if (result.verdict === 'mismatch') {
+        this.state.finish(job.id, 'mismatch', [], this.now());
+        outcome.mismatches += 1;
+        this.deps.log(`${label}: MISMATCH (report ${reportDir})`);
+      } else if (result.verdict === 'verified') {
+        const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
+        const link = await readFile(join(linkDir, `rebuild.${keyid}.link`));
+        const statement = await readFile(join(linkDir, `rebuild.${keyid}.dsse.json`));
+        const pairs = await stageLinks(this.config.publish, job.id, link, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
+        this.state.staged(job.id, pairs, this.now());
+        await this.publish({ ...job, status: 'publishing' }, pairs);
+        outcome.verified += 1;
+        this.deps.log(`${label}: verified, link published for ${spec.binaries.map((b) => b.package).join(', ')}`);
+      } else {
+        throw new Error(result.error ? `${result.error.code}: ${result.error.message}` : 'the rebuild ended in error');
+      }
+    } catch (error) {
+      const interrupted = this.deps.signal.aborted;
+      const message = interrupted ? 'interrupted' : (isTwinbuildError(error) ? `${error.code}: ${error.message}` : messageOf(error));
+      const retryAt = interrupted ? this.now() : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry) : null;
+      this.state.fail(job.id, message, retryAt, this.now());
+      if (!interrupted) outcome.errors += 1;
+      this.deps.log(`${label}: ${retryAt === null ? 'failed for good' : interrupted ? 'interrupted, queued again' : `error, retry after ${new Date(retryAt).toISOString()}`}: ${message}`);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private async publish(job: Job, pairs: readonly (readonly [string, string])[]): Promise<void> {
+    try {
+      const published = await completePublishing(this.config.publish, pairs);
+      this.state.finish(job.id, 'verified', published, this.now());
+    } catch (error) {
+      await discardStaged(this.config.publish, pairs);
+      throw new Error(`verified, but publishing failed (nothing published): ${messageOf(error)}`);
+    }
+  }
+}
+
+/** Creates the state and publish directories and the service. */
+export async function openService(config: ServiceConfig, deps: ServiceDeps): Promise<RebuilderService> {
+  await mkdir(config.state, { recursive: true });
+  await mkdir(config.publish, { recursive: true });
+  return new RebuilderService(config, deps);
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((done) => {
+    if (signal.aborted) return done();
+    const timer = setTimeout(() => { signal.removeEventListener('abort', stop); done(); }, Math.max(0, ms));
+    const stop = () => { clearTimeout(timer); done(); };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+
+// Note: a stop (SIGTERM, Ctrl-C) aborts the running verifies; they are queued again, never counted as failures.
+export async function runService(config: ServiceConfig, deps: ServiceDeps, mode: ServiceMode): Promise<ServiceOutcome> {
+  const service = await openService(config, deps);
+  const total: ServiceOutcome = { pollsFailed: 0, verified: 0, mismatches: 0, errors: 0 };
+  try {
+    await service.recover();
+    for (const [source, version] of mode.retry) {
+      const n = service.retry(source, version);
+      deps.log(n > 0 ? `${source} ${version}: queued again (--retry)` : `${source} ${version}: not known yet (--retry); it is queued when a poll sees it`);
+    }
+    for (;;) {
+      const started = (deps.now ?? Date.now)();
+      await service.poll(total);
+      await service.writeStatus();
+      await service.drain(total);
+      await service.writeStatus();
+      if (mode.once || deps.signal.aborted) return total;
+      const nextPoll = started + config.pollIntervalMs;
+      for (let wake = service.nextWake(nextPoll); wake < nextPoll && !deps.signal.aborted; wake = service.nextWake(nextPoll)) {
+        await sleep(wake - Date.now(), deps.signal);
+        await service.drain(total);
+        await service.writeStatus();
+      }
+      await sleep(nextPoll - Date.now(), deps.signal);
+      if (deps.signal.aborted) return total;
+    }
+  } finally {
+    service.close();
+  }
+}
+
+/** --once: 3 when a repository could not be read or a verify failed, else 1 for a mismatch, else 0. */
+export const exitCodeOf = (o: ServiceOutcome) => (o.pollsFailed > 0 || o.errors > 0 ? 3 : o.mismatches > 0 ? 1 : 0);

@@ -1,0 +1,74 @@
+// The public status of the service: status.json and a static index.html (the
+// reports' look), per repository and package: versions, verdicts, attempts,
+// published links and the report of the last attempt (diffoscope pages for a
+// mismatch). Every string from a repository is escaped.
+import { relative } from 'node:path';
+import { STYLE } from '../../reports/html.js';
+import { escapeHtml as e, pathHref } from '../../reports/escape.js';
+import type { Job, Poll } from './state.js';
+
+export type StatusVersion = Readonly<{
+  version: string; status: Job['status']; attempts: number; lastAttempt: string | null; finished: string | null;
+  lastError: string | null; links: readonly string[]; report: string | null; binaries: readonly string[];
+}>;
+
+export type Status = Readonly<{
+  schema: 'twinbuild/rebuilder-status@1';
+  generatedAt: string;
+  repositories: readonly Readonly<{
+    name: string;
+    lastPoll: Readonly<{ at: string; ok: boolean; jobs: number; error: string | null }> | null;
+    packages: readonly Readonly<{ source: string; versions: readonly StatusVersion[] }>[];
+  }>[];
+}>;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function buildStatus(jobs: readonly Job[], polls: readonly Poll[], repositories: readonly string[], publish: string, now: number): Status {
+  return {
+    schema: 'twinbuild/rebuilder-status@1',
+    generatedAt: new Date(now).toISOString(),
+    repositories: repositories.map((name) => {
+      const poll = polls.find((p) => p.repository === name);
+      const mine = jobs.filter((j) => j.repository === name);
+      const sources = [...new Set(mine.map((j) => j.source))].sort();
+      return {
+        name,
+        lastPoll: poll ? { at: iso(poll.at)!, ok: poll.ok, jobs: poll.jobs, error: poll.error } : null,
+        packages: sources.map((source) => ({
+          source,
+          versions: mine.filter((j) => j.source === source).map((j) => ({
+            version: j.version, status: j.status, attempts: j.attempts,
+            lastAttempt: j.attempts > 0 ? iso(j.updatedAt) : null, finished: iso(j.finishedAt), lastError: j.lastError,
+            links: j.published.filter((p) => p.endsWith('/metadata')),
+            report: j.reportDir ? relative(publish, `${j.reportDir}/index.html`) : null,
+            binaries: j.spec.binaries.map((b) => `${b.package} ${b.version} ${b.architecture}`),
+          })),
+        })),
+      };
+    }),
+  };
+}
+
+const VERDICT_CLASS: Readonly<Record<Job['status'], string>> = {
+  queued: 'muted', running: 'muted', publishing: 'muted', verified: 'verdict-verified', mismatch: 'verdict-mismatch', failed: 'verdict-error',
+};
+
+export function renderStatusHtml(status: Status): string {
+  const repositories = status.repositories.map((repo) => {
+    const poll = repo.lastPoll
+      ? `<p class="${repo.lastPoll.ok ? 'muted' : 'verdict-error'}">last poll ${e(repo.lastPoll.at)}: ${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : e(repo.lastPoll.error ?? 'failed')}</p>`
+      : '<p class="muted">not polled yet</p>';
+    const rows = repo.packages.flatMap((p) => p.versions.map((v) => `<tr><td><code>${e(p.source)}</code></td><td><code>${e(v.version)}</code></td><td class="${VERDICT_CLASS[v.status]}">${e(v.status)}</td><td>${v.attempts}</td><td>${e(v.lastAttempt ?? '—')}</td><td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}${v.report ? `${v.links.length ? '<br>' : ''}<a href="${e(pathHref(v.report))}">report</a>` : ''}${v.lastError ? `<div class="muted">${e(v.lastError)}</div>` : ''}</td></tr>`));
+    return `<h2>${e(repo.name)}</h2>${poll}
+<table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>
+${rows.join('\n') || '<tr><td colspan="6" class="muted">nothing to verify yet</td></tr>'}
+</tbody></table>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title><style>${STYLE}</style></head>
+<body><h1>twinbuild rebuilder</h1><p class="muted">generated ${e(status.generatedAt)} · <a href="status.json">status.json</a></p>
+${repositories.join('\n')}
+</body></html>
+`;
+}

@@ -1,0 +1,64 @@
+// The rebuilder's config file and flags: every mistake is exit 2 in one line,
+// before anything is polled or written.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { realProcesses } from '../../adapters/process.js';
+import type { Status } from '../../rebuilder/service/status.js';
+import { CLI, cleanupTemp, runCli, tempDir } from '../helpers.js';
+
+describe('twinbuild rebuilder: config, flags, running until stopped', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let key: string;
+  before(async () => {
+    dir = await tempDir();
+    key = join(dir, 'rebuilder');
+    expect((await runCli(['keygen', '--out', key], { withOut: false })).exitCode).to.equal(0);
+  });
+  after(cleanupTemp);
+
+  const repo = { name: 'distro', url: 'http://127.0.0.1:9/', sources: 'Sources', packages: ['Packages'], buildinfo: '.' };
+  const cases: [string, unknown, string[], RegExp][] = [
+    ['no --config', null, [], /rebuilder needs --config FILE/],
+    ['not JSON', '{', [], /cannot read the rebuilder config .*: /],
+    ['an unknown field', { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', concurency: 2 }, [], /unknown field "concurency"/],
+    ['no repositories', { repositories: [], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /"repositories" must be a non-empty list/],
+    ['an ftp url', { repositories: [{ ...repo, url: 'ftp://127.0.0.1/' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /repositories\[0\]: "url" must be http:\/\/, https:\/\/ or file:\/\/, got ftp:/],
+    ['an index path that climbs out', { repositories: [{ ...repo, sources: '../Sources' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /"\.\.\/Sources" must be a path relative to the repository url/],
+    ['two repositories of one name', { repositories: [repo, repo], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /two repositories are named "distro"/],
+    ['concurrency 0', { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', concurrency: 0 }, [], /"concurrency" must be a whole number from 1 to 64/],
+    ['a missing signing key', { repositories: [repo], signingKey: 'nokey', publish: 'p', state: 's' }, [], /cannot read an ed25519 private key/],
+    ['a bad --retry', { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's' }, ['--retry', 'tinyhello'], /--retry expects SOURCE=VERSION/],
+  ];
+  for (const [what, config, extra, message] of cases) {
+    it(`${what}: exit 2, one line, nothing created`, async () => {
+      const file = join(dir, `${what.replace(/\W+/g, '-')}.json`);
+      if (config !== null) await writeFile(file, typeof config === 'string' ? config : JSON.stringify(config));
+      const run = await runCli(['rebuilder', ...(config === null ? [] : ['--config', file]), '--once', ...extra], { withOut: false });
+      expect(run.exitCode, run.stderr).to.equal(2);
+      expect(run.stderr).to.match(message);
+      expect(run.stderr.trim().split('\n')).to.have.length(1);
+      expect(existsSync(join(dir, 's')) || existsSync(join(dir, 'p'))).to.equal(false);
+    });
+  }
+
+  it('without --once it polls, writes its status and waits; SIGTERM stops it (exit 143)', async () => {
+    const repoDir = join(dir, 'empty-repo');
+    await mkdir(repoDir);
+    for (const index of ['Sources', 'Packages']) await writeFile(join(repoDir, index), '');
+    const file = join(dir, 'service.json');
+    await writeFile(file, JSON.stringify({ repositories: [{ ...repo, url: repoDir }], signingKey: 'rebuilder', publish: 'pub', state: 'state', pollInterval: 3600 }));
+    const log = join(dir, 'service.log');
+    const controller = new AbortController();
+    const running = realProcesses.run({ argv: ['node', CLI, 'rebuilder', '--config', file], env: process.env as Record<string, string>, cwd: dir, logFile: log, signal: controller.signal, abortWith: 'SIGTERM', timeoutMs: 60_000 });
+    for (let i = 0; i < 600 && !existsSync(join(dir, 'pub', 'status.json')); i++) await new Promise((r) => setTimeout(r, 50));
+    const status = JSON.parse(await readFile(join(dir, 'pub', 'status.json'), 'utf8')) as Status;
+    expect(status.repositories[0]!.lastPoll).to.deep.include({ ok: true, jobs: 0 });
+    controller.abort();
+    const stopped = await running;
+    expect(stopped.timedOut).to.equal(false);
+    expect(stopped.exitCode, await readFile(log, 'utf8')).to.equal(143);
+  });
+});

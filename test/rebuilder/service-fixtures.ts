@@ -1,0 +1,79 @@
+// What the rebuilder service tests share: real tiny Debian packages built once,
+// flat apt repositories made with apt-ftparchive, static http servers on
+// 127.0.0.1 that each test closes, and a config file.
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, normalize } from 'node:path';
+import { expect } from 'chai';
+import { realProcesses } from '../../adapters/process.js';
+import { debianPackage } from '../suites/fixtures.js';
+import { tempDir } from '../helpers.js';
+
+export type Upload = Readonly<{ dir: string; name: string; files: string[] }>;
+
+/** Builds NAME 1.0 (binary and source) like an official upload: .dsc, .tar.xz, _all.deb, _amd64.buildinfo; `epoch` makes the version E:1.0. */
+export async function officialUpload(name = 'tinyhello', epoch?: number): Promise<Upload> {
+  const dir = await tempDir('tb-upload-');
+  await debianPackage(join(dir, name), name);
+  if (epoch !== undefined) {
+    const changelog = join(dir, name, 'debian', 'changelog');
+    await writeFile(changelog, (await readFile(changelog, 'utf8')).replace(`${name} (1.0)`, `${name} (${epoch}:1.0)`));
+  }
+  const built = await realProcesses.capture(['sh', '-c', `cd '${dir}/${name}' && dpkg-buildpackage -us -uc -b && cd .. && dpkg-source -b ${name}`], { timeoutMs: 180_000 });
+  expect(built.exitCode, built.stderr).to.equal(0);
+  const files = (await readdir(dir)).filter((f) => /\.(dsc|tar\.xz|deb|buildinfo)$/.test(f));
+  return { dir, name, files };
+}
+
+/** A flat repository (Sources, Packages, Release) holding the given files. */
+export async function flatRepository(dir: string, uploads: readonly Upload[]): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  for (const upload of uploads) for (const f of upload.files) await copyFile(join(upload.dir, f), join(dir, f));
+  await reindex(dir);
+  return dir;
+}
+
+/** Regenerates the indexes after a file changed (what a compromised archive would do). */
+export async function reindex(dir: string): Promise<void> {
+  const made = await realProcesses.capture(['sh', '-c', 'cd "$0" && apt-ftparchive packages . > Packages && apt-ftparchive sources . > Sources && apt-ftparchive release . > Release', dir], { timeoutMs: 60_000 });
+  expect(made.exitCode, made.stderr).to.equal(0);
+}
+
+export type StaticServer = Readonly<{ url: string; port: number; close: () => Promise<void>; /** Request paths as sent (not decoded). */ requests: string[] }>;
+
+/** Serves `root` read-only on 127.0.0.1 (URL-decoded paths, no way out of root). */
+export async function serveDirectory(root: string): Promise<StaticServer> {
+  const requests: string[] = [];
+  const server: Server = createServer((request, response) => {
+    requests.push(request.url ?? '');
+    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    if (path.split('/').includes('..')) return void response.writeHead(403).end();
+    readFile(join(root, path)).then(
+      (body) => response.writeHead(200, { 'content-length': body.length }).end(body),
+      () => response.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+  };
+}
+
+export type RepoEntry = Readonly<{ name: string; url: string; release?: boolean }>;
+
+/** A service config in `dir` (publish, state beside it); returns its path. */
+export async function serviceConfig(dir: string, repos: readonly RepoEntry[], key: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const config = {
+    repositories: repos.map((r) => ({ name: r.name, url: r.url, sources: 'Sources', packages: ['Packages'], buildinfo: '.', ...(r.release === false ? {} : { release: 'Release' }) })),
+    signingKey: key, publish: join(dir, 'publish'), state: join(dir, 'state'), concurrency: 2, ...extra,
+  };
+  const path = join(dir, 'rebuilder.json');
+  await writeFile(path, JSON.stringify(config, null, 2));
+  return path;
+}
