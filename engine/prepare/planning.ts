@@ -31,11 +31,12 @@ export type Planner = Readonly<{
   experiment: BuildPlan;
 }>;
 
-// Note: `now` is read once, so probes built later (bisect) pin the same clock as the control.
+// Note: `now` is read when a plan is made, right before its build starts, so every
+// build's faked clock starts at the same instant: a probe built a minute after the
+// control (bisect) stamps what the control stamped, not a minute later.
 export function createPlanner(options: PackageOptions, availability: readonly Availability[], host: HostFacts, workspace: Workspace): Planner {
   const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
-  const now = Math.floor(Date.now() / 1000);
-  const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace) =>
+  const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace, now = Math.floor(Date.now() / 1000)) =>
     REGISTRY.filter((v) => available.has(v.name)).reduce(
       (next, variation) =>
         variation.apply(
