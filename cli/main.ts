@@ -8,6 +8,7 @@ import { checkCommand } from './commands/check.js';
 import { cleanCommand } from './commands/clean.js';
 import { doctorCommand } from './commands/doctor.js';
 import { hookCommand } from './commands/hook.js';
+import { initCommand } from './commands/init.js';
 import { keygenCommand } from './commands/keygen.js';
 import { reportCommand } from './commands/report.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -33,6 +34,7 @@ Commands:
   report badge R --out F   an SVG badge from a results.json
   report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
   hook install|uninstall   a git pre-push hook that checks what a push changes
+  init [ROOT]        write a commented twinbuild.config.json for the packages found under ROOT
 
 Run "twinbuild <command> --help" for a command's options.
 
@@ -49,6 +51,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   doctor: doctorCommand,
   report: reportCommand,
   clean: cleanCommand,
+  init: initCommand,
 };
 
 

@@ -14,8 +14,9 @@ install: writes a git pre-push hook that runs "twinbuild sweep --changed-since"
          the repository's twinbuild.config.json. Quiet when all is reproducible;
          otherwise it prints the verdict and blocks the push (skip once with
          git push --no-verify). The hook runs the twinbuild on PATH at push
-         time, and blocks the push with a message when there is none. Refuses to replace another pre-push hook unless
-         --force, which sets it aside.
+         time, and blocks the push with a message when there is none.
+         Refuses to replace another pre-push hook unless --force, which sets
+         it aside.
 uninstall: removes twinbuild's hook and puts back the one it replaced.
 `;
 
