@@ -1,32 +1,12 @@
 // Installing twinbuild from git the way a CI job does: `npm install --global`
 // of a git URL, into a private prefix and npm cache (nothing global is touched),
 // then running the installed `twinbuild`.
-import { cp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { realProcesses } from '../../adapters/process.js';
 import { REPO_ROOT, cleanupTemp, requireOrSkip, tempDir } from '../helpers.js';
-
-/** A clone of this checkout's HEAD with its built dist/ and a `dist` branch made by scripts/git-dist.mjs. */
-export async function cloneWithDistBranch(): Promise<string> {
-  const clone = join(await tempDir('tb-clone-'), 'twinbuild');
-  const cloned = await realProcesses.capture(['git', 'clone', '-q', REPO_ROOT, clone], { timeoutMs: 120_000 });
-  if (cloned.exitCode !== 0) throw new Error(cloned.stderr);
-  await cp(join(REPO_ROOT, 'dist', 'bundle'), join(clone, 'dist', 'bundle'), { recursive: true });
-  const made = await realProcesses.capture(['node', join(clone, 'scripts', 'git-dist.mjs')], { timeoutMs: 300_000 });
-  if (made.exitCode !== 0) throw new Error(`git-dist.mjs exited ${made.exitCode}: ${made.stderr}${made.stdout}`);
-  return clone;
-}
-
-/** `npm install --global SPEC` with npm's prefix, cache and logs in `dir`. */
-export async function npmInstallGlobal(dir: string, spec: string) {
-  // Note: --ignore-scripts skips the dependencies' install scripts: better-sqlite3
-  // would compile SQLite for many minutes here (no prebuilt binary is reachable),
-  // and twinbuild does not load it to start. The dist branch has no scripts of its own.
-  const env = { ...process.env, npm_config_prefix: join(dir, 'prefix'), npm_config_cache: join(dir, 'cache'), npm_config_logs_dir: join(dir, 'logs') } as Record<string, string>;
-  delete env['npm_config_global'];
-  return realProcesses.capture(['npm', 'install', '--global', '--no-audit', '--no-fund', '--ignore-scripts', spec], { env, timeoutMs: 400_000 });
-}
+import { cloneWithDistBranch, npmInstallGlobal } from './install-helpers.js';
 
 describe('install: npm install --global from a git URL', function () {
   this.timeout(600_000);
