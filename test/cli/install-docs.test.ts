@@ -29,6 +29,15 @@ describe('install: license, man page, completion', function () {
     expect(manifest.files).to.include.members(['man', 'completion']);
   });
 
+  it('puts twinbuild on PATH from a clone with PATH="$PWD/bin:$PATH", as the README says', async () => {
+    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+    expect(readme).to.include('`export PATH="$PWD/bin:$PATH"`');
+    const run = await realProcesses.capture(['sh', '-c', 'cd "$0" && export PATH="$PWD/bin:$PATH" && twinbuild --version', REPO_ROOT]);
+    expect(run.exitCode, run.stderr).to.equal(0);
+    const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(run.stdout.trim()).to.equal(manifest.version);
+  });
+
   it('has a man page and completions that are current with the --help texts and the flag table', async () => {
     const rendered = await renderDocs();
     expect(Object.keys(rendered)).to.have.members(['man/twinbuild.1', 'completion/twinbuild.bash', 'completion/_twinbuild']);
