@@ -1,12 +1,13 @@
 // Runs the GitLab CI templates for real with gitlab-ci-local: a throwaway git
-// project (committed, with a bare `origin`); each job installs twinbuild itself,
-// as a user's job does, with `npm install --global` of a git URL (the dist branch
-// of a local clone of this checkout) into the project's private npm prefix.
+// project (committed, with a bare `origin`). With installFromGit its jobs install
+// twinbuild themselves, as a user's job does: `npm install --global` of a git URL
+// (the dist branch of a local clone of this checkout) into the project's private
+// npm prefix; otherwise this checkout's CLI is on PATH.
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { realProcesses, type CaptureOutcome } from '../../adapters/process.js';
-import { REPO_ROOT, tempDir, onPath } from '../helpers.js';
+import { CLI, REPO_ROOT, tempDir, onPath } from '../helpers.js';
 import { cloneWithDistBranch } from '../cli/install-helpers.js';
 
 export const TEMPLATES = join(REPO_ROOT, 'examples', 'gitlab-ci');
@@ -48,16 +49,22 @@ async function must(argv: string[]): Promise<void> {
  * directory to copy), committed on `main` and pushed to a bare `origin`, as
  * gitlab-ci-local wants; plus a `twinbuild` on PATH that is this checkout's CLI.
  */
-export async function gitlabProject(files: Record<string, string>, copies: Record<string, string> = {}): Promise<Project> {
+export async function gitlabProject(files: Record<string, string>, copies: Record<string, string> = {}, installFromGit = false): Promise<Project> {
   const root = await tempDir('tb-gitlab-');
   const dir = join(root, 'project');
   const bin = join(root, 'bin');
   const home = join(root, 'home'); // no personal ~/.gitlab-ci-local/variables.yml
   await Promise.all([mkdir(dir), mkdir(bin), mkdir(home)]);
-  const source = await sharedInstallSource();
+  // Note: the sweep templates run parallel shards, which here share one machine
+  // and so one npm prefix; they get this checkout's CLI on PATH instead.
+  if (!installFromGit) {
+    await writeFile(join(bin, 'twinbuild'), `#!/bin/sh\nexec node '${CLI}' "$@"\n`);
+    await chmod(join(bin, 'twinbuild'), 0o755);
+  }
+  const source = installFromGit ? await sharedInstallSource() : { clone: '', cache: '' };
   // Note: npm_config_ignore_scripts skips the dependencies' install scripts
   // (better-sqlite3 would compile for minutes; twinbuild does not load it to start).
-  const install = {
+  const install: Record<string, string> = !installFromGit ? {} : {
     TWINBUILD_PACKAGE: `git+file://${source.clone}#dist`,
     npm_config_prefix: join(root, 'npm-prefix'),
     npm_config_cache: source.cache,
@@ -98,7 +105,7 @@ export async function gitlabCiLocal(project: Project, args: readonly string[], t
   const install = Object.entries(project.install).flatMap(([name, value]) => ['--variable', `${name}=${value}`]);
   return realProcesses.capture(['node', GITLAB_CI_LOCAL, '--cwd', cwd, '--home', project.home, '--no-color', ...args, ...install], {
     timeoutMs,
-    env: { ...process.env } as Record<string, string>,
+    env: { ...process.env, PATH: `${project.bin}:${process.env['PATH'] ?? ''}` } as Record<string, string>,
   });
 }
 

@@ -18,7 +18,7 @@ async function xpath(file: string, expression: string): Promise<string> {
 async function snippetProject(example: string, snippet: string): Promise<Project> {
   const included = /local:\s*(\S+)/.exec(snippet)?.[1];
   if (!included) throw new Error(`the snippet includes no local file:\n${snippet}`);
-  return gitlabProject({ '.gitlab-ci.yml': snippet }, { [included]: join(TEMPLATES, 'reproducible.gitlab-ci.yml'), '.': join(EXAMPLES, example) });
+  return gitlabProject({ '.gitlab-ci.yml': snippet }, { [included]: join(TEMPLATES, 'reproducible.gitlab-ci.yml'), '.': join(EXAMPLES, example) }, true);
 }
 
 describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
