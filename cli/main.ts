@@ -9,6 +9,7 @@ import { checkCommand } from './commands/check.js';
 import { cleanCommand } from './commands/clean.js';
 import { doctorCommand } from './commands/doctor.js';
 import { hookCommand } from './commands/hook.js';
+import { initCommand } from './commands/init.js';
 import { keygenCommand } from './commands/keygen.js';
 import { layoutCommand } from './commands/layout.js';
 import { rebuilderCommand } from './commands/rebuilder.js';
@@ -41,6 +42,7 @@ Commands:
   report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
   report history R|DIR... --out DIR   every package's recent verdicts: one page and history.json
   hook install|uninstall   a git pre-push hook that checks what a push changes
+  init [ROOT]        write a commented twinbuild.config.json for the packages found under ROOT
 
 Run "twinbuild <command> --help" (or "twinbuild help <command>") for a command's options.
 "twinbuild --help" prints this and exits 0; "twinbuild" with no command prints it
@@ -61,6 +63,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   doctor: doctorCommand,
   report: reportCommand,
   clean: cleanCommand,
+  init: initCommand,
 };
 
 

@@ -8,26 +8,32 @@ import { TwinbuildError } from '../core/errors.js';
 export const HOOK_MARK = '# installed by twinbuild hook install';
 const SAVED = 'pre-push.before-twinbuild';
 
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** The hook script, calling this very twinbuild (node + CLI path) so it works without a global install. */
-export function hookScript(node: string, cli: string): string {
+// The hook runs whichever twinbuild is on PATH at push time (never a node or
+// clone path fixed at install time, which a moved clone or a new node would break),
+// and treats any all-zero object name as "none", whatever the hash length
+// (40 hex digits for SHA-1 repositories, 64 for SHA-256).
+/** The pre-push hook script. */
+export function hookScript(): string {
   return `#!/bin/sh
 ${HOOK_MARK} (remove with: twinbuild hook uninstall)
 # Checks the packages this push changes; a non-zero exit blocks the push.
 # Skip once with: git push --no-verify
-z40=0000000000000000000000000000000000000000
+if ! command -v twinbuild >/dev/null 2>&1; then
+  echo "twinbuild: push blocked: no twinbuild on PATH (install it, see twinbuild's README \"Install\"; or skip this check once with git push --no-verify)" >&2
+  exit 1
+fi
+all_zero() { case $1 in *[!0]*) return 1 ;; *) return 0 ;; esac; }
 root=$(git rev-parse --show-toplevel) || exit 1
 out="$(git rev-parse --absolute-git-dir)/twinbuild-out"
 status=0
 while read -r local_ref local_sha remote_ref remote_sha; do
-  [ "$local_sha" = "$z40" ] && continue
-  if [ "$remote_sha" != "$z40" ] && git cat-file -e "$remote_sha^{commit}" 2>/dev/null; then
+  all_zero "$local_sha" && continue   # a deleted ref: nothing to build
+  if ! all_zero "$remote_sha" && git cat-file -e "$remote_sha^{commit}" 2>/dev/null; then
     set -- --changed-since "$remote_sha"
   else
     set --
   fi
-  ${quote(node)} ${quote(cli)} sweep "$root" --quiet --out "$out" "$@" || status=$?
+  twinbuild sweep "$root" --quiet --out "$out" "$@" || status=$?
 done
 if [ "$status" -ne 0 ]; then
   echo "twinbuild: push blocked (exit $status); report: $out/index.html" >&2

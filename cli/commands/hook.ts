@@ -1,9 +1,8 @@
 // `twinbuild hook install|uninstall`: the git pre-push hook.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hookScript, installHook, uninstallHook } from '../../suites/hook.js';
 import { TwinbuildError, usageError } from '../../core/errors.js';
-import { PACKAGE_ROOT } from '../../core/paths.js';
 import { git } from '../../adapters/git.js';
 import type { Command } from '../command.js';
 
@@ -14,8 +13,10 @@ install: writes a git pre-push hook that runs "twinbuild sweep --changed-since"
          on the packages the push changes (every package for a new branch), with
          the repository's twinbuild.config.json. Quiet when all is reproducible;
          otherwise it prints the verdict and blocks the push (skip once with
-         git push --no-verify). Refuses to replace another pre-push hook unless
-         --force, which sets it aside.
+         git push --no-verify). The hook runs the twinbuild on PATH at push
+         time, and blocks the push with a message when there is none.
+         Refuses to replace another pre-push hook unless --force, which sets
+         it aside.
 uninstall: removes twinbuild's hook and puts back the one it replaced.
 `;
 
@@ -36,7 +37,7 @@ async function runHook(args: string[], { env, runner, stdout }: Parameters<Comma
     stdout.write(`${await uninstallHook(hooksDir)}\n`);
     return 0;
   }
-  const hook = await installHook(hooksDir, hookScript(env.nodePath, join(PACKAGE_ROOT, 'bin', 'twinbuild.js')), values.force ?? false);
+  const hook = await installHook(hooksDir, hookScript(), values.force ?? false);
   stdout.write(`installed ${hook}\n`);
   return 0;
 }

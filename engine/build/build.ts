@@ -6,7 +6,7 @@ import { mkdir, readFile, rename } from 'node:fs/promises';
 import type { ErrorInfo } from '../../reports/model.js';
 import { dirname, join } from 'node:path';
 import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../../variations/plan.js';
-import { NAMESPACE_PREFIX } from '../../adapters/namespaces.js';
+import { namespacePrefixFor } from '../../adapters/namespaces.js';
 import type { ProcessRunner, RunOutcome } from '../../adapters/process.js';
 import { ENTER_SCRIPT } from '../../core/paths.js';
 import type { Workspace } from '../prepare/workspace.js';
@@ -60,7 +60,7 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
   const inner = commandLine(plan);
   if (request.isolation === 'sequential') return inner;
   return [
-    ...NAMESPACE_PREFIX,
+    ...namespacePrefixFor(process.getuid?.() ?? 0),
     '/bin/sh', ENTER_SCRIPT, plan.buildDir,
     ...privateTmpArgs(plan, workspace),
     ...plan.hidden.flatMap((path) => ['hide', path]),

@@ -1,10 +1,14 @@
 // Runs the GitLab CI templates for real with gitlab-ci-local: a throwaway git
-// project (committed, with a bare `origin`) and this checkout's twinbuild on PATH.
+// project (committed, with a bare `origin`). With installFromGit its jobs install
+// twinbuild themselves, as a user's job does: `npm install --global` of a git URL
+// (the dist branch of a local clone of this checkout) into the project's private
+// npm prefix; otherwise this checkout's CLI is on PATH.
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { realProcesses, type CaptureOutcome } from '../../adapters/process.js';
 import { CLI, REPO_ROOT, tempDir, onPath } from '../helpers.js';
+import { cloneWithDistBranch } from '../cli/install-helpers.js';
 
 export const TEMPLATES = join(REPO_ROOT, 'examples', 'gitlab-ci');
 const GITLAB_CI_LOCAL = join(REPO_ROOT, 'node_modules', 'gitlab-ci-local', 'src', 'index.js');
@@ -25,7 +29,15 @@ export async function whyNoGitlabCiLocal(): Promise<string | undefined> {
   return undefined;
 }
 
-export type Project = Readonly<{ dir: string; home: string; bin: string }>;
+export type Project = Readonly<{ dir: string; home: string; bin: string; install: Record<string, string> }>;
+
+// One clone and one npm cache per test file (cleanupTemp removes them with the
+// rest): the first job's install fills the cache, the others read it.
+let shared: { clone: string; cache: string } | undefined;
+async function sharedInstallSource(): Promise<{ clone: string; cache: string }> {
+  if (!shared || !existsSync(shared.clone)) shared = { clone: await cloneWithDistBranch(), cache: join(await tempDir('tb-npm-cache-'), 'cache') };
+  return shared;
+}
 
 async function must(argv: string[]): Promise<void> {
   const run = await realProcesses.capture(argv);
@@ -37,14 +49,29 @@ async function must(argv: string[]): Promise<void> {
  * directory to copy), committed on `main` and pushed to a bare `origin`, as
  * gitlab-ci-local wants; plus a `twinbuild` on PATH that is this checkout's CLI.
  */
-export async function gitlabProject(files: Record<string, string>, copies: Record<string, string> = {}): Promise<Project> {
+export async function gitlabProject(files: Record<string, string>, copies: Record<string, string> = {}, installFromGit = false): Promise<Project> {
   const root = await tempDir('tb-gitlab-');
   const dir = join(root, 'project');
   const bin = join(root, 'bin');
   const home = join(root, 'home'); // no personal ~/.gitlab-ci-local/variables.yml
   await Promise.all([mkdir(dir), mkdir(bin), mkdir(home)]);
-  await writeFile(join(bin, 'twinbuild'), `#!/bin/sh\nexec node '${CLI}' "$@"\n`);
-  await chmod(join(bin, 'twinbuild'), 0o755);
+  // Note: the sweep templates run parallel shards, which here share one machine
+  // and so one npm prefix; they get this checkout's CLI on PATH instead.
+  if (!installFromGit) {
+    await writeFile(join(bin, 'twinbuild'), `#!/bin/sh\nexec node '${CLI}' "$@"\n`);
+    await chmod(join(bin, 'twinbuild'), 0o755);
+  }
+  const source = installFromGit ? await sharedInstallSource() : { clone: '', cache: '' };
+  // Note: npm_config_ignore_scripts skips the dependencies' install scripts
+  // (better-sqlite3 would compile for minutes; twinbuild does not load it to start).
+  const install: Record<string, string> = !installFromGit ? {} : {
+    TWINBUILD_PACKAGE: `git+file://${source.clone}#dist`,
+    npm_config_prefix: join(root, 'npm-prefix'),
+    npm_config_cache: source.cache,
+    npm_config_prefer_offline: 'true',
+    npm_config_ignore_scripts: 'true',
+    npm_config_logs_dir: join(root, 'npm-logs'),
+  };
   for (const [path, from] of Object.entries(copies)) await cp(from, join(dir, path), { recursive: true });
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
@@ -61,7 +88,7 @@ export async function gitlabProject(files: Record<string, string>, copies: Recor
   // Note: gitlab-ci-local derives CI_PROJECT_PATH and CI_SERVER_URL from an
   // http(s) or ssh remote; `gcl-origin` gives it one without touching `origin`.
   await must([...git, 'remote', 'add', 'gcl-origin', 'https://gitlab.example.com/twinbuild/fixture.git']);
-  return { dir, home, bin };
+  return { dir, home, bin, install };
 }
 
 /** `--variable NAME=VALUE` for each, without gitlab-ci-local's warning about overriding predefined ones. */
@@ -71,11 +98,12 @@ export function variables(vars: Record<string, string>): string[] {
   return [...Object.entries(vars).flatMap(([name, value]) => ['--variable', `${name}=${value}`]), '--ignore-predefined-vars', names.join(',')];
 }
 
-/** Runs gitlab-ci-local in the project with `twinbuild` on PATH. */
-export async function gitlabCiLocal(project: Project, args: readonly string[], timeoutMs = 90_000): Promise<CaptureOutcome> {
+/** Runs gitlab-ci-local in the project; its jobs install twinbuild from the clone's dist branch (`--variable`s win over a job's own). */
+export async function gitlabCiLocal(project: Project, args: readonly string[], timeoutMs = 400_000): Promise<CaptureOutcome> {
   // Note: gitlab-ci-local refuses an absolute --cwd.
   const cwd = relative(process.cwd(), project.dir);
-  return realProcesses.capture(['node', GITLAB_CI_LOCAL, '--cwd', cwd, '--home', project.home, '--no-color', ...args], {
+  const install = Object.entries(project.install).flatMap(([name, value]) => ['--variable', `${name}=${value}`]);
+  return realProcesses.capture(['node', GITLAB_CI_LOCAL, '--cwd', cwd, '--home', project.home, '--no-color', ...args, ...install], {
     timeoutMs,
     env: { ...process.env, PATH: `${project.bin}:${process.env['PATH'] ?? ''}` } as Record<string, string>,
   });

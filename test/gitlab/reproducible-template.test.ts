@@ -18,7 +18,7 @@ async function xpath(file: string, expression: string): Promise<string> {
 async function snippetProject(example: string, snippet: string): Promise<Project> {
   const included = /local:\s*(\S+)/.exec(snippet)?.[1];
   if (!included) throw new Error(`the snippet includes no local file:\n${snippet}`);
-  return gitlabProject({ '.gitlab-ci.yml': snippet }, { [included]: join(TEMPLATES, 'reproducible.gitlab-ci.yml'), '.': join(EXAMPLES, example) });
+  return gitlabProject({ '.gitlab-ci.yml': snippet }, { [included]: join(TEMPLATES, 'reproducible.gitlab-ci.yml'), '.': join(EXAMPLES, example) }, true);
 }
 
 describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
@@ -69,6 +69,9 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
       expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
       expect(run.stdout).to.match(/PASS\s+reproducible/);
       expect(run.stdout).to.include('2 artifacts identical');
+      // The job installed twinbuild itself, from the git URL, into the project's npm prefix.
+      expect(run.stdout).to.match(/added \d+ packages/);
+      expect(existsSync(join(project.install['npm_config_prefix'] ?? '', 'bin', 'twinbuild'))).to.equal(true);
       const published = join(artifactsOf(project, 'reproducible'), 'twinbuild-out');
       expect(existsSync(join(published, 'index.html'))).to.equal(true);
       const junit = join(published, 'junit.xml');
