@@ -3,19 +3,21 @@
 _twinbuild() {
   local cur=${COMP_WORDS[COMP_CWORD]} flags="" words=""
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "check sweep verify keygen variations doctor clean report hook init --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "check sweep verify keygen rebuilder layout variations doctor clean report hook init --help --version" -- "$cur"))
     return
   fi
   case ${COMP_WORDS[1]} in
-    check) flags="--build --artifacts --preset --vary --seed --env --timeout --jobs --out --isolation --keep --json --quiet --reporter --no-bisect --no-diffoscope --diffoscope-timeout --diffoscope-arg --help" ;;
-    sweep) flags="--vary --seed --env --timeout --jobs --out --isolation --keep --json --quiet --reporter --no-bisect --no-diffoscope --diffoscope-timeout --config --shard --changed-since --baseline --help" ;;
-    verify) flags="--build --artifacts --preset --env --timeout --jobs --out --isolation --keep --json --quiet --reporter --no-diffoscope --shard --published --buildinfo --signing-key --dir --help" ;;
+    check) flags="--build --artifacts --preset --ignore-scripts --rpm-reproducible-macros --vary --variations --seed --env --timeout --jobs --out --isolation --keep --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --diffoscope-arg --help" ;;
+    sweep) flags="--vary --seed --env --timeout --jobs --out --isolation --keep --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --config --shard --changed-since --baseline --help" ;;
+    verify) flags="--build --artifacts --preset --ignore-scripts --env --timeout --jobs --out --isolation --keep --json --quiet --reporter --no-diffoscope --shard --published --buildinfo --signing-key --dir --help" ;;
     keygen) flags="--out --help" ;;
+    rebuilder) flags="--isolation --quiet --no-diffoscope --config --once --retry --help" ;;
+    layout) flags="--out --force --rebuilder-key --threshold --expires --help" ;;
     variations) flags="--seed --json --help" ;;
     doctor) flags="--install --help" ;;
     clean) flags="--help" ;;
     report) flags="--out --help"
-      [ "$COMP_CWORD" -eq 2 ] && words="badge merge" ;;
+      [ "$COMP_CWORD" -eq 2 ] && words="badge merge history" ;;
     hook) flags="--pre-push --force --repo --help"
       [ "$COMP_CWORD" -eq 2 ] && words="install uninstall" ;;
     init) flags="--help" ;;
