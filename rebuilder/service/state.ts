@@ -3,7 +3,9 @@
 // leaves each job in exactly one state: queued, running (its attempt died with the
 // process: queued again on restart), publishing (verified and staged: the renames
 // are finished on restart without a second verify), or finished.
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+import { TwinbuildError } from '../../core/errors.js';
 import type { JobSpec } from './indexes.js';
 
 export type JobStatus = 'queued' | 'running' | 'publishing' | 'verified' | 'mismatch' | 'failed';
@@ -66,7 +68,20 @@ const toJob = (r: Row): Job => ({
 export type ServiceState = ReturnType<typeof openState>;
 
 // Note: WAL with synchronous=FULL: a committed transaction survives a kill -9 (and a power cut).
+// Loaded when the service opens its state, not with the CLI: only the rebuilder
+// needs this native addon (an optional dependency), so an install without it
+// (npm install --omit=optional, as the CI templates do) runs every other command.
+function loadSqlite(): typeof BetterSqlite3 {
+  try {
+    return createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  } catch (cause) {
+    const why = (cause as Error).message.split('\n')[0];
+    throw new TwinbuildError('setup-failed', `the rebuilder service keeps its state with the better-sqlite3 package, which is not installed here (${why}); install it with npm install better-sqlite3@12`);
+  }
+}
+
 export function openState(file: string) {
+  const Database = loadSqlite();
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -1,12 +1,12 @@
 // The rebuilder's config file and flags: every mistake is exit 2 in one line,
 // before anything is polled or written.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { realProcesses } from '../../adapters/process.js';
 import type { Status } from '../../rebuilder/service/status.js';
-import { CLI, cleanupTemp, runCli, tempDir } from '../helpers.js';
+import { CLI, REPO_ROOT, cleanupTemp, runCli, tempDir } from '../helpers.js';
 
 describe('twinbuild rebuilder: config, flags, running until stopped', function () {
   this.timeout(120_000);
@@ -60,5 +60,21 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
     const stopped = await running;
     expect(stopped.timedOut).to.equal(false);
     expect(stopped.exitCode, await readFile(log, 'utf8')).to.equal(143);
+  });
+
+  it('without better-sqlite3 (npm install --omit=optional) every other command runs, and the rebuilder says what to install (exit 3, one line)', async () => {
+    // An installed package without node_modules: the bundle, its bin, enter.sh, package.json.
+    const pkg = join(await tempDir(), 'twinbuild');
+    for (const file of ['package.json', 'bin/twinbuild.js', 'dist/bundle/twinbuild.mjs', 'adapters/enter.sh']) {
+      await mkdir(join(pkg, file, '..'), { recursive: true });
+      await copyFile(join(REPO_ROOT, file), join(pkg, file));
+    }
+    const cli = join(pkg, 'bin', 'twinbuild.js');
+    expect((await realProcesses.capture(['node', cli, '--version'])).stdout.trim()).to.match(/^\d+\.\d+\.\d+$/);
+    const config = join(dir, 'no-sqlite.json');
+    await writeFile(config, JSON.stringify({ repositories: [{ ...repo, url: `file://${dir}/none/` }], signingKey: 'rebuilder', publish: 'p-nosqlite', state: 's-nosqlite' }));
+    const run = await realProcesses.capture(['node', cli, 'rebuilder', '--config', config, '--once']);
+    expect(run.exitCode, run.stderr).to.equal(3);
+    expect(run.stderr).to.equal("twinbuild: the rebuilder service keeps its state with the better-sqlite3 package, which is not installed here (Cannot find module 'better-sqlite3'); install it with npm install better-sqlite3@12");
   });
 });
