@@ -44,7 +44,7 @@ export async function chooseIsolation(options: PackageOptions, runner: ProcessRu
 export function errorPackageResult(options: PackageOptions, code: ErrorCode, message: string): PackageResult {
   return {
     name: options.name, source: options.source, verdict: 'error', error: { code, message }, variations: [], isolation: 'sequential', buildPath: 'shared',
-    builds: { control: null, experiment: null }, artifacts: [], culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the check did not run'),
+    builds: { control: null, experiment: null }, artifacts: [], artifactSummary: null, culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the check did not run'),
     diffoscope: [], timings: {}, verify: null,
   };
 }
@@ -118,6 +118,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       diffoscope: [] as DiffResult[],
       timings,
       verify: null,
+      artifactSummary: null,
     };
     if (built.failure) return { ...base, verdict: 'error', error: built.failure, artifacts: [] };
     const ineffectiveRequest = proved.ineffective.filter((i) => options.vary.explicit.includes(i.name));
@@ -136,12 +137,13 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       return { ...base, verdict: 'error', error: { code: isTwinbuildError(cause) ? cause.code : 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
     }
     if (deps.signal.aborted) throw interrupted();
-    const { artifacts } = compared;
-    if (artifacts.length === 0) {
-      return { ...base, verdict: 'error', error: { code: 'no-artifacts', message: 'no artifacts matched on either side: nothing was compared' }, artifacts };
+    const { artifacts, summary } = compared;
+    if (summary.total === 0) {
+      return { ...base, verdict: 'error', error: { code: 'no-artifacts', message: 'no artifacts matched on either side: nothing was compared' }, artifacts, artifactSummary: summary };
     }
+    // Past the list limit, `artifacts` holds only not-identical ones: the counts decide.
     const differing = artifacts.filter((a) => a.status !== 'identical');
-    if (differing.length === 0) return { ...base, verdict: names.same, error: null, artifacts, bisect: run.reference.kind === 'published' ? base.bisect : BISECT_NOT_RUN('no difference to explain') };
+    if (summary.notIdentical === 0) return { ...base, verdict: names.same, error: null, artifacts, artifactSummary: summary, bisect: run.reference.kind === 'published' ? base.bisect : BISECT_NOT_RUN('no difference to explain') };
 
     const explain: Explain = async (pairs, experimentDir, label) =>
       !options.diffoscope.enabled
@@ -162,7 +164,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       options.bisect && compared.bisectable
         ? timed('bisect', () =>
             runBisect(
-              { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner, control: compared.control, logDir: logDirOf(options), checkStarted: runStarted },
+              { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner, controlDir: compared.dirs.control, logDir: logDirOf(options), checkStarted: runStarted },
               differing,
               mainEndMs,
               explain,
@@ -172,7 +174,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     ]);
     if (deps.signal.aborted) throw interrupted();
     const error = explanationFailure([...diffs, ...bisected.culprits.flatMap((c) => c.diffoscope)]);
-    return { ...base, ...bisected, verdict: error ? 'error' : names.differs, error, artifacts, diffoscope: diffs };
+    return { ...base, ...bisected, verdict: error ? 'error' : names.differs, error, artifacts, artifactSummary: summary, diffoscope: diffs };
   } finally {
     deps.progress({ kind: 'phase', phase: 'cleanup' });
     if (options.keep) deps.progress({ kind: 'note', message: `kept workspace: ${workspace.root}` });

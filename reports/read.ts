@@ -11,7 +11,7 @@ const upgradeArtifact = (a: Loose<ArtifactResult>): ArtifactResult =>
   ({ ...a, linkTarget: a.linkTarget ?? null, escapedName: a.escapedName ?? false, node: a.node ?? null, ignored: a.ignored ?? null }) as ArtifactResult;
 
 const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
-  ({ ...p, verify: p.verify ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact) }) as PackageResult;
+  ({ ...p, verify: p.verify ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact), artifactSummary: p.artifactSummary ?? null }) as PackageResult;
 
 /** An @1 result in @2's shape: the same facts, every key present. */
 export function upgradeResults(parsed: Loose<RunResult> & { schema: string }): RunResult {
