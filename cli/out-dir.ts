@@ -14,7 +14,7 @@ export const LOCK_FILE = '.twinbuild.lock';
 /** Says "twinbuild made this directory": only then does a run clear what an earlier one left. */
 export const MARKER_FILE = '.twinbuild-out';
 /** What twinbuild writes in an output directory, and all it ever removes there. */
-const OWNED = ['results.json', 'junit.xml', 'index.html', 'badge.svg', 'diffoscope', 'logs', 'packages', 'links'];
+const OWNED = ['results.json', 'junit.xml', 'index.html', 'badge.svg', 'diffoscope', 'logs', 'packages', 'links', 'artifacts'];
 // Temporaries of an interrupted write (reports/write.ts) and verify's in-toto link.
 const isOwned = (name: string) => OWNED.includes(name) || OWNED.some((o) => name.startsWith(`${o}.`) && name.endsWith('.tmp')) || /^[^.][^/]*\.link$/.test(name);
 

@@ -46,7 +46,7 @@ export async function chooseIsolation(options: PackageOptions, runner: ProcessRu
 export function errorPackageResult(options: PackageOptions, code: ErrorCode, message: string): PackageResult {
   return {
     name: options.name, source: options.source, verdict: 'error', error: { code, message }, variations: [], isolation: 'sequential', buildPath: 'shared',
-    builds: { control: null, experiment: null }, artifacts: [], culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the check did not run'),
+    builds: { control: null, experiment: null }, artifacts: [], artifactSummary: null, culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the check did not run'),
     diffoscope: [], timings: {}, verify: null, recipe: recipeOf(options), knownDifferences: 0,
   };
 }
@@ -130,6 +130,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       verify: null,
       recipe: recipeOf(options),
       knownDifferences: 0,
+      artifactSummary: null,
     };
     if (built.failure) {
       const failed: PackageResult = { ...base, verdict: 'error', error: built.failure, artifacts: [] };
@@ -139,7 +140,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       const mainEndMs = Math.max(...built.builds.map((b) => b.startMs + b.durationMs));
       const probeDeps = {
         options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner,
-        control: new Map(), difference: 'build-fails' as const, logDir: logDirOf(options), checkStarted: runStarted,
+        controlDir: workspace.sideDir('control'), difference: 'build-fails' as const, logDir: logDirOf(options), checkStarted: runStarted,
       };
       const bisected = await timed('bisect', () => runBisect(probeDeps, [], mainEndMs, async () => [], { evidence: Promise.resolve([]), budget: options.bisectBudget ?? null }));
       if (deps.signal.aborted) throw interrupted();
@@ -161,12 +162,13 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       return { ...base, verdict: 'error', error: { code: isTwinbuildError(cause) ? cause.code : 'compare-failed', message: `comparison failed: ${(cause as Error).message}` }, artifacts: [] };
     }
     if (deps.signal.aborted) throw interrupted();
-    const { artifacts } = compared;
-    if (artifacts.length === 0) {
-      return { ...base, verdict: 'error', error: { code: 'no-artifacts', message: 'no artifacts matched on either side: nothing was compared' }, artifacts };
+    const { artifacts, summary } = compared;
+    if (summary.total === 0) {
+      return { ...base, verdict: 'error', error: { code: 'no-artifacts', message: 'no artifacts matched on either side: nothing was compared' }, artifacts, artifactSummary: summary };
     }
+    // Past the list limit, `artifacts` holds only not-identical ones: the counts decide.
     const differing = artifacts.filter((a) => a.status !== 'identical');
-    if (differing.length === 0) return { ...base, verdict: names.same, error: null, artifacts, bisect: run.reference.kind === 'published' ? base.bisect : BISECT_NOT_RUN('no difference to explain') };
+    if (summary.notIdentical === 0) return { ...base, verdict: names.same, error: null, artifacts, artifactSummary: summary, bisect: run.reference.kind === 'published' ? base.bisect : BISECT_NOT_RUN('no difference to explain') };
 
     const explain: Explain = async (pairs, experimentDir, label) =>
       !options.diffoscope.enabled
@@ -193,7 +195,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
       options.bisect && compared.bisectable
         ? timed('bisect', () =>
             runBisect(
-              { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner, control: compared.control, difference: 'artifacts', logDir: logDirOf(options), checkStarted: runStarted },
+              { options, runner: deps.runner, signal: deps.signal, progress: deps.progress, workspace, isolation: prepared.isolation, planner, controlDir: compared.dirs.control, difference: 'artifacts', logDir: logDirOf(options), checkStarted: runStarted },
               differing,
               mainEndMs,
               explain,
@@ -206,7 +208,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     if (deps.signal.aborted) throw interrupted();
     const outcome = bisected ?? { bisect: compared.bisectable ? BISECT_NOT_RUN('--no-bisect', found) : { ...base.bisect, evidence: found }, culprits: [] as Culprit[], nondeterministic: false };
     const error = explanationFailure([...diffs, ...outcome.culprits.flatMap((c) => c.diffoscope)]);
-    return { ...base, ...outcome, verdict: error ? 'error' : names.differs, error, artifacts, diffoscope: diffs };
+    return { ...base, ...outcome, verdict: error ? 'error' : names.differs, error, artifacts, artifactSummary: summary, diffoscope: diffs };
   } finally {
     deps.progress({ kind: 'phase', phase: 'cleanup' });
     if (options.keep) deps.progress({ kind: 'note', message: `kept workspace: ${workspace.root}` });

@@ -3,7 +3,7 @@
 // `summary` layout (sweep, verify --dir, report merge) one line per package
 // that is not reproducible, the totals, and how things moved since a baseline.
 import { DETERMINISM_NOTE, artifactEvidence, bisectEffort, causeSummary, errorLine, isDeterminismCheck, knownDifferencesNote } from './cause.js';
-import type { PackageResult, RunResult } from './model.js';
+import { artifactCounts, type PackageResult, type RunResult } from './model.js';
 
 export type ConsoleContext = Readonly<{ outDir: string; quiet: boolean; layout: 'package' | 'summary' }>;
 
@@ -40,30 +40,32 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     }
     return lines;
   }
-  const differing = pkg.artifacts.filter((a) => a.status !== 'identical');
+  const { total, notIdentical } = artifactCounts(pkg);
   if (pkg.verdict === 'verified') {
-    lines.push(`verified: ${pkg.name}: ${pkg.artifacts.length} published artifact${pkg.artifacts.length === 1 ? '' : 's'} identical to the rebuild`);
+    lines.push(`verified: ${pkg.name}: ${total} published artifact${total === 1 ? '' : 's'} identical to the rebuild`);
     if (pkg.verify?.link) lines.push(`  in-toto link: ${outDir}/${pkg.verify.link}`);
     return lines;
   }
   if (pkg.verdict === 'mismatch') {
-    lines.push(`MISMATCH: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} published artifacts differ from the rebuild`);
+    lines.push(`MISMATCH: ${pkg.name}: ${notIdentical} of ${total} published artifacts differ from the rebuild`);
     if (pkg.verify && !pkg.verify.buildinfo) lines.push(`  ${NO_BUILDINFO_HINT}`);
   }
   for (const d of pkg.verify?.dependencyDrift.slice(0, 10) ?? []) lines.push(`  build-dependency drift: ${d.package} ${d.buildinfo} in the buildinfo, ${d.installed ?? 'not installed'} here`);
   if (isDeterminismCheck(pkg)) {
-    lines.push(`deterministic: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical (${DETERMINISM_NOTE})`);
+    lines.push(`deterministic: ${pkg.name}: ${total} artifact${total === 1 ? '' : 's'} identical (${DETERMINISM_NOTE})`);
   } else if (pkg.verdict === 'reproducible' && knownDifferencesNote(pkg)) {
-    lines.push(`reproducible (${knownDifferencesNote(pkg)}): ${pkg.name}: ${pkg.artifacts.length - differing.length} of ${pkg.artifacts.length} artifacts identical; the others differ only in ignored known differences`);
-    for (const a of differing.slice(0, 20)) lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)} (ignored: ${a.ignored?.reason ?? ''})`);
+    const known = pkg.artifacts.filter((a) => a.status !== 'identical');
+    lines.push(`reproducible (${knownDifferencesNote(pkg)}): ${pkg.name}: ${total - notIdentical} of ${total} artifacts identical; the others differ only in ignored known differences`);
+    for (const a of known.slice(0, 20)) lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)} (ignored: ${a.ignored?.reason ?? ''})`);
   } else if (pkg.verdict === 'reproducible') {
-    lines.push(`reproducible: ${pkg.name}: ${pkg.artifacts.length} artifact${pkg.artifacts.length === 1 ? '' : 's'} identical`);
+    lines.push(`reproducible: ${pkg.name}: ${total} artifact${total === 1 ? '' : 's'} identical`);
   } else {
-    if (pkg.verdict === 'unreproducible') lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${differing.length} of ${pkg.artifacts.length} artifacts differ`);
+    if (pkg.verdict === 'unreproducible') lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${notIdentical} of ${total} artifacts differ`);
     const cause = causeSummary(pkg);
     if (cause) lines.push(`  ${cause}`);
     const effort = bisectEffort(pkg);
     if (effort) lines.push(`  ${effort}`);
+    const differing = pkg.artifacts.filter((a) => a.status !== 'identical');
     for (const a of differing.slice(0, 20)) {
       lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)}${a.ignored ? ` (ignored: ${a.ignored.reason})` : ''}`);
       for (const shown of artifactEvidence(pkg, a.path)) lines.push(`    evidence: ${printable(shown)}`);
@@ -74,7 +76,7 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
       if (diff.message) lines.push(`    note: ${diff.message}`);
       lines.push(...diff.excerpt.split('\n').slice(0, EXCERPT_LINES).filter(Boolean).map((l) => `    │ ${l}`));
     }
-    if (differing.length > 20) lines.push(`  … and ${differing.length - 20} more (see results.json)`);
+    if (notIdentical > 20) lines.push(`  … and ${notIdentical - 20} more (see ${pkg.artifactSummary?.file ? `${outDir}/${pkg.artifactSummary.file}` : 'results.json'})`);
   }
   lines.push(`  varied: ${varied.join(', ') || 'nothing'}`);
   const byReason = new Map<string, string[]>();
@@ -107,9 +109,9 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
       if (known && !quiet) lines.push(`reproducible (${known}): ${pkg.name}: ${pkg.artifacts.filter((a) => a.ignored).map((a) => printable(a.path)).slice(0, 5).join(', ')}`);
       continue;
     }
-    const differ = pkg.artifacts.filter((a) => a.status !== 'identical' && !a.ignored).length;
+    const differ = artifactCounts(pkg).notIdentical - pkg.artifacts.filter((a) => a.ignored).length;
     if (pkg.verdict === 'mismatch') {
-      lines.push(`MISMATCH: ${pkg.name}: ${differ} of ${pkg.artifacts.length} published artifacts differ from the rebuild${pkg.verify && !pkg.verify.buildinfo ? ` (${NO_BUILDINFO_HINT})` : ''}`);
+      lines.push(`MISMATCH: ${pkg.name}: ${differ} of ${artifactCounts(pkg).total} published artifacts differ from the rebuild${pkg.verify && !pkg.verify.buildinfo ? ` (${NO_BUILDINFO_HINT})` : ''}`);
       continue;
     }
     const detail = pkg.verdict === 'error' ? errorLine(pkg) : causeSummary(pkg) ?? `${differ} artifacts differ`;

@@ -3,7 +3,7 @@
 import { renderBadge } from './badge.js';
 import { anchorId, escapeHtml as e, pathHref } from './escape.js';
 import { artifactEvidence, bisectEffort, causeSummary, culpritName, DETERMINISM_NOTE, isDeterminismCheck, verdictWord } from './cause.js';
-import type { ArtifactResult, Culprit, DiffResult, PackageResult, ProbeResult, RunResult } from './model.js';
+import { artifactCounts, type ArtifactResult, type Culprit, type DiffResult, type PackageResult, type ProbeResult, type RunResult } from './model.js';
 import { culpritReplayCommand, replayCommand } from './html-replay.js';
 import { variationTables } from './html-variations.js';
 import { renderTimeline } from './timeline.js';
@@ -41,10 +41,13 @@ const kindNote = (a: ArtifactResult) =>
 function artifactRows(pkg: PackageResult): string {
   const differing = pkg.artifacts.filter((a) => a.status !== 'identical');
   const shown = [...differing, ...pkg.artifacts.filter((a) => a.status === 'identical')].slice(0, MAX_ARTIFACT_ROWS);
-  const hidden = pkg.artifacts.length - shown.length;
-  const hiddenDiffering = differing.length - shown.filter((a) => a.status !== 'identical').length;
+  // Past results.json's list limit, the counts cover artifacts listed only in the side file.
+  const counts = artifactCounts(pkg);
+  const hidden = counts.total - shown.length;
+  const hiddenDiffering = counts.notIdentical - shown.filter((a) => a.status !== 'identical').length;
+  const where = pkg.artifactSummary?.file ? `<a href="${e(pathHref(pkg.artifactSummary.file))}">${e(pkg.artifactSummary.file)}</a>` : 'results.json';
   const more = hidden > 0
-    ? `<tr class="more"><td colspan="5">… and ${hidden.toLocaleString('en')} more artifacts (${hiddenDiffering.toLocaleString('en')} of them not identical), all listed in results.json</td></tr>`
+    ? `<tr class="more"><td colspan="5">… and ${hidden.toLocaleString('en')} more artifacts (${hiddenDiffering.toLocaleString('en')} of them not identical), all listed in ${where}</td></tr>`
     : '';
   return shown
     .map((a) => {
@@ -155,7 +158,7 @@ ${logLinks(pkg)}
 ${replaySection(pkg, seed)}
 ${bisectSection(pkg, seed)}
 ${verifySection(pkg)}
-<h3>Artifacts (${pkg.artifacts.length})</h3>
+<h3>Artifacts (${artifactCounts(pkg).total.toLocaleString('en')})</h3>
 <table class="artifacts"><thead><tr><th>path</th><th>status</th><th>size control / experiment</th><th>sha256 control / experiment</th><th>explanation</th></tr></thead><tbody>
 ${artifactRows(pkg)}
 </tbody></table>
@@ -187,7 +190,7 @@ export function renderHtml(result: RunResult): string {
     ? { word: 'deterministic', note: ` (${DETERMINISM_NOTE})` }
     : { word: 'reproducible', note: deterministic > 0 ? ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})` : '' };
   const rows = result.packages
-    .map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${p.artifacts.filter((a) => a.status !== 'identical').length} of ${p.artifacts.length}</td></tr>`)
+    .map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td></tr>`)
     .join('\n');
   const filter = (id: string, label: string, count: number, checked = false) =>
     `<input type="radio" name="verdict" id="f-${id}"${checked ? ' checked' : ''}><label for="f-${id}">${label} (${count})</label>`;

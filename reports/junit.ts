@@ -4,7 +4,7 @@
 // <failure>, build or infrastructure errors <error>, diffoscope pages attached.
 import junitReportBuilder, { type Builder } from 'junit-report-builder';
 import { DETERMINISM_NOTE, artifactCause, artifactEvidence, causeSummary, errorLine, isDeterminismCheck, knownDifferencesNote } from './cause.js';
-import type { PackageResult, RunResult } from './model.js';
+import { artifactCounts, type PackageResult, type RunResult } from './model.js';
 
 // Note: a CommonJS package; at run time the default import is the builder itself,
 // while TypeScript (NodeNext) types it as the module object.
@@ -64,6 +64,16 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
       .className(pkg.name)
       .name('build and compare')
       .error(xmlSafe(errorLine(pkg), MESSAGE_CHARS), pkg.error?.code ?? 'error', options.brief ? undefined : xmlSafe(tails, CONTENT_CHARS));
+  }
+  // Past results.json's list limit only not-identical artifacts are listed; the rest are counted, with the side file named.
+  const counts = artifactCounts(pkg);
+  if (pkg.artifactSummary?.file) {
+    suite.property('twinbuild.artifacts', `${counts.total} compared, ${counts.notIdentical} not identical; all listed in ${pkg.artifactSummary.file}`);
+  }
+  const unlistedDiffering = counts.notIdentical - pkg.artifacts.filter((a) => a.status !== 'identical').length;
+  if (unlistedDiffering > 0) {
+    suite.testCase().className(pkg.name).name(`${unlistedDiffering} more artifacts`)
+      .failure(xmlSafe(`${unlistedDiffering} more artifacts are not identical, listed in ${pkg.artifactSummary?.file ?? 'the side file'}`, MESSAGE_CHARS), 'differs');
   }
   for (const artifact of pkg.artifacts) {
     const testCase = suite.testCase().className(pkg.name).name(artifact.path).file(artifact.path).time(0);

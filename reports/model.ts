@@ -33,6 +33,38 @@ export type ArtifactResult = Readonly<{
   ignored: Readonly<{ reason: string }> | null;
 }>;
 
+/**
+ * results.json lists every artifact while a package has at most this many. Past
+ * it, \`artifacts\` keeps only the first this many that are not identical (in path
+ * order) and the full list is streamed, one ArtifactResult a line, to the side
+ * file \`artifactSummary.file\` in the output directory, so a million-file tree
+ * gives a results.json of a few MB.
+ */
+export const ARTIFACT_LIST_LIMIT = 10_000;
+
+export type ArtifactSummary = Readonly<{
+  total: number;
+  identical: number;
+  /** differs or missing on one side. */
+  notIdentical: number;
+  /** all: \`artifacts\` lists every one; not-identical: there were more than \`limit\`, so it lists only not-identical ones, at most \`limit\`. */
+  listed: 'all' | 'not-identical';
+  limit: number;
+  /** With listed not-identical: the full list (NDJSON), relative to the output directory; else null. */
+  file: string | null;
+}>;
+
+/** The side file holding a package's full artifact list, relative to the output directory. */
+export const artifactListFile = (packageName: string) => `artifacts/${packageName}.ndjson`;
+
+/** How many artifacts a package compared, and how many of them are not identical (listed or not). */
+export function artifactCounts(pkg: PackageResult): Readonly<{ total: number; notIdentical: number; unlisted: number }> {
+  const listedNotIdentical = pkg.artifacts.filter((a) => a.status !== 'identical').length;
+  const summary = pkg.artifactSummary;
+  if (!summary) return { total: pkg.artifacts.length, notIdentical: listedNotIdentical, unlisted: 0 };
+  return { total: summary.total, notIdentical: summary.notIdentical, unlisted: summary.total - pkg.artifacts.length };
+}
+
 export type BuildResult = Readonly<{
   exitCode: number | null;
   signal: string | null;
@@ -168,7 +200,10 @@ export type PackageResult = Readonly<{
    */
   buildPath: 'shared' | 'sequential-fallback' | 'varied';
   builds: PerSide<BuildResult | null>;
+  /** Every compared artifact, or past ARTIFACT_LIST_LIMIT only the first not-identical ones (see artifactSummary). */
   artifacts: readonly ArtifactResult[];
+  /** Counts over every compared artifact and where the full list is; null when nothing was compared (absent in older files). */
+  artifactSummary?: ArtifactSummary | null;
   /** From bisect: the smallest variation sets that each change these artifacts; empty when not run or nondeterministic. */
   culprits: readonly Culprit[];
   /** The build differs from itself with nothing varied (the no-variation probe), so no variation is blamed. */

@@ -13,7 +13,7 @@ const upgradeArtifact = (a: Loose<ArtifactResult>): ArtifactResult =>
 const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
   ({
     ...p, verify: p.verify ?? null, recipe: p.recipe ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact), bisect: upgradeBisect(p.bisect),
-    knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a) => a.ignored).length,
+    knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a) => a.ignored).length, artifactSummary: p.artifactSummary ?? null,
   }) as PackageResult;
 // Results written before bisect recorded evidence, suspects, a budget and what it explains.
 const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) =>

@@ -3,7 +3,7 @@
 // An entry names artifacts; it can never wave a whole package through.
 import picomatch from 'picomatch';
 import { TwinbuildError } from '../core/errors.js';
-import type { PackageResult } from '../reports/model.js';
+import { artifactCounts, type PackageResult } from '../reports/model.js';
 import type { IgnoreEntry } from './config.js';
 
 export type IgnoreRule = Readonly<{ matches: (pkg: string, artifact: string) => boolean; variation: string | null; reason: string }>;
@@ -34,5 +34,7 @@ export function applyIgnores(pkg: PackageResult, rules: readonly IgnoreRule[]): 
   });
   const failing = artifacts.filter((a) => a.status !== 'identical' && !a.ignored);
   const known = artifacts.filter((a) => a.ignored).length;
-  return { ...pkg, artifacts, knownDifferences: known, verdict: failing.length === 0 ? 'reproducible' : 'unreproducible' };
+  // Differences past results.json's list limit were never matched against a rule: they still fail.
+  const unlisted = artifactCounts(pkg).notIdentical - artifacts.filter((a) => a.status !== 'identical').length;
+  return { ...pkg, artifacts, knownDifferences: known, verdict: failing.length === 0 && unlisted === 0 ? 'reproducible' : 'unreproducible' };
 }

@@ -5,7 +5,6 @@
 import type { ArtifactEvidence, ArtifactResult, BisectResult, Culprit, DiffResult, ProbeResult } from '../../reports/model.js';
 import { SearchCancelled, findCulprits } from './search.js';
 import { chooseSuspects, unconfirmedSuspects } from './suspects.js';
-import { pairArtifacts } from '../compare/compare.js';
 import { TwinbuildError } from '../../core/errors.js';
 import { BUILD_FAILS, ProbeFailed, createProbeRunner, type ProbeDeps } from './probes.js';
 
@@ -96,7 +95,7 @@ export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactRes
     findings.culprits.map(async (found): Promise<Culprit> => {
       const run = runner.runFor(found.variations);
       if (!run) return { ...found, probe: 'experiment', diffoscope: [], sameAsExperiment: [...found.artifacts] }; // the check's own experiment; its diffoscope covers it
-      const pairs = pairArtifacts(deps.control, run.hashed).filter((a) => found.artifacts.includes(a.path));
+      const pairs = run.differing.filter((a) => found.artifacts.includes(a.path));
       // Where the probe built exactly the experiment's bytes, the check's own diffoscope already explains them.
       const same = (a: ArtifactResult) => differing.some((d) => d.path === a.path && d.sha256.experiment === a.sha256.experiment && d.linkTarget?.experiment === a.linkTarget?.experiment);
       const explained = await explain(pairs.filter((a) => !same(a)), run.tree, `culprit-${found.variations.join('+')}`);

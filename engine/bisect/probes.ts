@@ -6,10 +6,10 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import type { ProbeResult } from '../../reports/model.js';
+import type { ArtifactResult, ProbeResult } from '../../reports/model.js';
 import { SearchCancelled, type Probe } from './search.js';
 import { buildFailure, runBuild, type Isolation } from '../build/build.js';
-import { hashArtifacts, pairArtifacts, type HashedTree } from '../compare/compare.js';
+import { compareArtifacts } from '../compare/compare.js';
 import type { ProgressSink } from '../../core/events.js';
 import { isTwinbuildError } from '../../core/errors.js';
 import type { PackageOptions } from '../options.js';
@@ -28,7 +28,8 @@ export const BUILD_FAILS = '(the build fails)';
 /** What makes a probe differ from the control: other artifact bytes, or a failed build. */
 export type Difference = 'artifacts' | 'build-fails';
 
-export type ProbeRun = Readonly<{ id: string; tree: string; hashed: HashedTree }>;
+/** `differing`: its artifacts that differ from the control's (at most ARTIFACT_LIST_LIMIT). */
+export type ProbeRun = Readonly<{ id: string; tree: string; differing: readonly ArtifactResult[] }>;
 
 export type ProbeDeps = Readonly<{
   options: PackageOptions;
@@ -38,8 +39,8 @@ export type ProbeDeps = Readonly<{
   workspace: Workspace;
   isolation: Isolation;
   planner: Planner;
-  /** The control's artifacts (empty and unused when the difference is build-fails). */
-  control: HashedTree;
+  /** The control build's tree: each probe is compared with it as a stream, so no hash of it is held (unused when the difference is build-fails). */
+  controlDir: string;
   difference: Difference;
   logDir: string;
   /** performance.now() when the check started, for the timeline. */
@@ -88,9 +89,9 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
       const plan = deps.planner.plan('experiment', new Set(variations), workspace);
       const outcome = await runBuild({ plan, workspace, isolation: deps.isolation, logFile: log, timeoutMs: options.timeoutMs, signal: deps.signal }, deps.runner);
       const failure = await buildFailure(`probe ${id}`, outcome, options.timeoutMs, log);
-      const finish = (status: ProbeResult['status'], differing: readonly string[], message: string | null) => {
+      const finish = (status: ProbeResult['status'], differing: readonly string[], message: string | null, count?: number) => {
         const durationMs = since() - startMs;
-        record({ id, variations, status, differing: differing.slice(0, LISTED_DIFFERENCES), differingCount: differing.length, startMs, durationMs, message });
+        record({ id, variations, status, differing: differing.slice(0, LISTED_DIFFERENCES), differingCount: count ?? differing.length, startMs, durationMs, message });
         deps.progress({ kind: 'probe-finished', id, variations, status, durationMs });
       };
       // Only the build command's own failure counts: twinbuild's set-up failing or a timeout is no verdict on the environment.
@@ -103,16 +104,17 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
         throw new ProbeFailed(`${failure.message} (log: ${join('logs', options.name, `probe-${id}.log`)})`);
       }
       // Note: a probe's artifact that leaves its tree is never read; the probe fails, naming it.
-      const hashed = await hashArtifacts(tree, options.artifacts, options.jobs).catch((cause: unknown) => {
+      const compared = await compareArtifacts({ control: deps.controlDir, experiment: tree }, options.artifacts, options.jobs, deps.signal).catch((cause: unknown) => {
         if (!isTwinbuildError(cause) || cause.code !== 'artifact-escapes-tree') throw cause;
         finish('error', [], cause.message);
         throw new ProbeFailed(`probe ${id}: ${cause.message}`);
       });
-      const differing = pairArtifacts(deps.control, hashed).filter((a) => a.status !== 'identical').map((a) => a.path);
-      finish(differing.length > 0 ? 'differs' : 'same', differing, null);
+      const differingArtifacts = compared.artifacts.filter((a) => a.status !== 'identical');
+      const differing = differingArtifacts.map((a) => a.path);
+      finish(differing.length > 0 ? 'differs' : 'same', differing, null, compared.summary.notIdentical);
       if (differing.length > 0) {
         keep = true;
-        kept.set(variations.join(','), { id, tree, hashed });
+        kept.set(variations.join(','), { id, tree, differing: differingArtifacts });
       }
       return new Set(differing);
     } finally {

@@ -14,6 +14,7 @@ const SLASH = 0x2f;
 const DOT = 0x2e;
 const SEPARATOR = Buffer.from('/');
 const CHUNK = 1 << 20;
+const REMEMBERED_DIRECTORIES = 4096;
 
 /** Valid UTF-8 runs as they are, every other byte as \xNN. */
 export function escapeBytes(bytes: Buffer): string {
@@ -81,6 +82,7 @@ export async function treeReader(root: string): Promise<TreeReader> {
   const realRoot = Buffer.concat([Buffer.from(await realpath(root)), SEPARATOR]);
   // Directories already seen to be real ones: each is looked at once per reader (100,000 files share a few).
   // A later swap for a link is still caught, by the opened file's real path.
+  // Bounded: a tree of a million directories must not grow it without end (an evicted one is just looked at again).
   const realDirectories = new Set<string>();
 
   const resolve = async (rel: string | Buffer, shown: string, wholePath = false): Promise<Buffer> => {
@@ -104,7 +106,10 @@ export async function treeReader(root: string): Promise<TreeReader> {
         const target = escapeBytes(await readlink(at, { encoding: 'buffer' }));
         throw escapesTree(shown, `is reached through the symlinked directory ${dir} (-> ${target})`);
       }
-      if (info.isDirectory()) realDirectories.add(key);
+      if (info.isDirectory()) {
+        if (realDirectories.size >= REMEMBERED_DIRECTORIES) realDirectories.clear();
+        realDirectories.add(key);
+      }
     }
     return Buffer.concat([rootBytes, ...segments.flatMap((s) => [SEPARATOR, s])]);
   };
@@ -138,7 +143,7 @@ export async function treeReader(root: string): Promise<TreeReader> {
 }
 
 /** SHA-256 of an open file: read in one go when small, else streamed (constant memory); the handle stays open. */
-export async function sha256Handle(handle: FileHandle, size: number): Promise<string> {
+export async function sha256Handle(handle: FileHandle, size: number, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
   if (size <= CHUNK) {
     // One read of the size fstat gave (readFile would fstat again); a file that grew since is streamed.
@@ -147,15 +152,20 @@ export async function sha256Handle(handle: FileHandle, size: number): Promise<st
     for (let got = -1; got !== 0 && filled <= size; filled += got) got = (await handle.read(buffer, filled, size + 1 - filled, filled)).bytesRead;
     if (filled <= size) return hash.update(buffer.subarray(0, filled)).digest('hex');
   }
-  await pipeline(handle.createReadStream({ start: 0, highWaterMark: CHUNK, autoClose: false }), hash);
+  // The signal stops a multi-GB file between chunks (an interrupt must not wait for the whole read).
+  const chunks = handle.createReadStream({ start: 0, highWaterMark: CHUNK, autoClose: false });
+  await (signal ? pipeline(chunks, hash, { signal }) : pipeline(chunks, hash)).catch((cause: Error) => {
+    if (signal?.aborted) throw new TwinbuildError('interrupted', 'interrupted');
+    throw cause;
+  });
   return hash.digest('hex');
 }
 
 /** Reads a regular file inside `reader`'s tree, hashed; never follows a link out of it. */
-export async function hashInsideTree(reader: TreeReader, rel: string | Buffer, shown: string): Promise<Readonly<{ sha256: string; size: number }>> {
+export async function hashInsideTree(reader: TreeReader, rel: string | Buffer, shown: string, signal?: AbortSignal): Promise<Readonly<{ sha256: string; size: number }>> {
   const { handle, size } = await reader.open(rel, shown);
   try {
-    return { sha256: await sha256Handle(handle, size), size };
+    return { sha256: await sha256Handle(handle, size, signal), size };
   } finally {
     await handle.close();
   }

@@ -8,7 +8,7 @@ import type { RunResult } from '../../reports/model.js';
 import { check, cleanupTemp, EXAMPLES, fixture, runCli, tempDir } from '../helpers.js';
 
 const RUN_KEYS = ['baseline', 'command', 'exitCode', 'finishedAt', 'host', 'incomplete', 'nothingChecked', 'packages', 'schema', 'seed', 'shard', 'startedAt', 'summary', 'tool'];
-const PACKAGE_KEYS = ['artifacts', 'bisect', 'buildPath', 'builds', 'culprits', 'diffoscope', 'error', 'isolation', 'knownDifferences', 'name', 'nondeterministic', 'recipe', 'source', 'timings', 'variations', 'verdict', 'verify'];
+const PACKAGE_KEYS = ['artifactSummary', 'artifacts', 'bisect', 'buildPath', 'builds', 'culprits', 'diffoscope', 'error', 'isolation', 'knownDifferences', 'name', 'nondeterministic', 'recipe', 'source', 'timings', 'variations', 'verdict', 'verify'];
 const ARTIFACT_KEYS = ['escapedName', 'ignored', 'kind', 'linkTarget', 'node', 'path', 'sha256', 'size', 'status'];
 
 const keys = (o: object) => Object.keys(o).sort();
