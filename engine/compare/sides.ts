@@ -5,7 +5,7 @@ import type { PackageOptions } from '../options.js';
 import type { Workspace } from '../prepare/workspace.js';
 import type { Reference } from '../reference.js';
 import { compareArtifacts, hashArtifacts, type HashedTree } from './compare.js';
-import { compareWithPublished, stagePublishedPairs } from './published.js';
+import { compareWithPublishedFiles, stagePublishedPairs } from './published.js';
 
 export type SidesCompared = Readonly<{
   artifacts: ArtifactResult[];
@@ -25,7 +25,7 @@ export async function compareSides(reference: Reference, options: PackageOptions
   }
   const rebuiltDir = workspace.sideDir('control');
   const rebuilt = await hashArtifacts(rebuiltDir, options.artifacts, options.jobs, signal);
-  const artifacts: ArtifactResult[] = compareWithPublished(reference.files, rebuilt);
+  const artifacts: ArtifactResult[] = await compareWithPublishedFiles(reference.files, rebuilt, rebuiltDir);
   const differing = artifacts.filter((a) => a.status !== 'identical');
   const dirs = differing.length > 0 && options.diffoscope.enabled
     ? await stagePublishedPairs(reference.files, rebuilt, rebuiltDir, differing, workspace.root, options.name)
