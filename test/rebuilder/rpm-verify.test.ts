@@ -121,6 +121,15 @@ describe('verify: rebuild a published RPM from its .src.rpm', function () {
     expect(rejected.exitCode, rejected.output).to.equal(1);
   });
 
+  it('a spec directory as SOURCE: verified against the signed RPM; the link\'s materials are the directory\'s files', async () => {
+    const run = await runCli(['verify', TINYHELLO, '--published', signed, '--signing-key', join(keys, 'rebuilder'), '--quiet'], { timeoutMs: 180_000 });
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+    const pkg = (await run.results()).packages[0]!;
+    expect(pkg.verdict).to.equal('verified');
+    const link = JSON.parse(await readFile(join(run.out, pkg.verify!.link!), 'utf8')) as { signed: { materials: object } };
+    expect(Object.keys(link.signed.materials).sort()).to.deep.equal(['tinyhello.sh', 'tinyhello.spec']);
+  });
+
   it('a signed RPM whose payload has one byte changed: mismatch, exit 1, a diffoscope report, no link', async () => {
     const dir = await tempDir();
     const bytes = await readFile(signed);
