@@ -14,6 +14,7 @@ import { runPackage, type EngineDeps } from '../engine/run-package.js';
 import type { PackageResult, VerifyInfo } from '../reports/model.js';
 import { hashTree, writeRebuildLink, type Digests } from '../attest/link.js';
 import { parseDeb822, readBuildinfo, rebuildEnvironment, type Buildinfo } from './buildinfo.js';
+import { prepareRpmRebuild } from './rpm-verify.js';
 
 export type VerifyRequest = Readonly<{
   options: PackageOptions;
@@ -78,7 +79,10 @@ function withoutParallel(taken: Readonly<Record<string, string>>): { pinned: Rec
   return { pinned: kept ? { ...rest, DEB_BUILD_OPTIONS: kept } : rest, unpinned: [note] };
 }
 
+const isRpmVerify = (request: VerifyRequest) => request.options.preset === 'rpm' || request.published.some((f) => f.endsWith('.rpm'));
+
 export async function runVerify(request: VerifyRequest, deps: EngineDeps): Promise<PackageResult> {
+  if (isRpmVerify(request)) return runRpmVerify(request, deps);
   const published = await publishedHashes(request.published);
   const buildinfo = request.buildinfo ? await readBuildinfo(request.buildinfo) : null;
   if (buildinfo) checkAgainstBuildinfo(buildinfo, published);
@@ -90,6 +94,24 @@ export async function runVerify(request: VerifyRequest, deps: EngineDeps): Promi
     published: request.published.map((f) => relative(request.shownFrom, f) || f), buildinfo: request.buildinfo, pinned, notPinned: [...notPinnedBy(buildinfo), ...unpinned, ...environment.refused],
     dependencyDrift: await dependencyDrift(buildinfo, deps), link: null, statement: null,
   };
+  return withLink(request, options, result, info);
+}
+
+// An RPM: BUILDHOST and BUILDTIME come from the published headers, not a buildinfo
+// (rpm 4.18 writes none), and a signed RPM is compared without its signature header.
+async function runRpmVerify(request: VerifyRequest, deps: EngineDeps): Promise<PackageResult> {
+  if (request.buildinfo) throw new TwinbuildError('usage', `verify reads Debian .buildinfo files only; for RPMs it takes BUILDHOST and BUILDTIME from the published headers (drop --buildinfo ${request.buildinfo})`);
+  const rpm = await prepareRpmRebuild(deps.runner, request.options, await publishedHashes(request.published));
+  const result = await runPackage({ options: rpm.options, reference: { kind: 'published', files: rpm.published } }, deps);
+  const info: VerifyInfo = {
+    published: request.published.map((f) => relative(request.shownFrom, f) || f), buildinfo: null, pinned: rpm.pinned, notPinned: [...rpm.notes],
+    dependencyDrift: [], link: null, statement: null,
+  };
+  return withLink(request, rpm.options, result, info);
+}
+
+// Note: the products are the published files as published (a signed RPM with its signature), whose hashes the control column holds.
+async function withLink(request: VerifyRequest, options: PackageOptions, result: PackageResult, info: VerifyInfo): Promise<PackageResult> {
   if (result.verdict !== 'verified' || !request.link) return { ...result, verify: info };
   const link = await writeRebuildLink({
     outDir: request.link.dir,
@@ -104,8 +126,9 @@ export async function runVerify(request: VerifyRequest, deps: EngineDeps): Promi
   return { ...result, verify: { ...info, link: rel(link.path), statement: rel(link.statement) } };
 }
 
-// Note: for a .dsc, the materials are the .dsc and the files it lists (Checksums-Sha256).
+// Note: for a .dsc, the materials are the .dsc and the files it lists (Checksums-Sha256); a .src.rpm is one file.
 async function materialsOf(source: string): Promise<Digests> {
+  if (source.endsWith('.src.rpm')) return { [basename(source)]: { sha256: await sha256File(source) } };
   if (!source.endsWith('.dsc')) return hashTree(source);
   const listed = (parseDeb822(await readFile(source, 'utf8')).get('Checksums-Sha256') ?? '').split('\n').map((l) => l.trim().split(/\s+/)[2]).filter((n): n is string => !!n);
   const files = [basename(source), ...listed];

@@ -48,7 +48,7 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
   }
   if (pkg.verdict === 'mismatch') {
     lines.push(`MISMATCH: ${pkg.name}: ${notIdentical} of ${total} published artifacts differ from the rebuild`);
-    if (pkg.verify && !pkg.verify.buildinfo) lines.push(`  ${NO_BUILDINFO_HINT}`);
+    if (pkg.verify && !pkg.verify.buildinfo && pkg.recipe?.preset !== 'rpm') lines.push(`  ${NO_BUILDINFO_HINT}`);
   }
   for (const d of pkg.verify?.dependencyDrift.slice(0, 10) ?? []) lines.push(`  build-dependency drift: ${d.package} ${d.buildinfo} in the buildinfo, ${d.installed ?? 'not installed'} here`);
   if (isDeterminismCheck(pkg)) {
@@ -111,7 +111,7 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
     }
     const differ = artifactCounts(pkg).notIdentical - pkg.artifacts.filter((a) => a.ignored).length;
     if (pkg.verdict === 'mismatch') {
-      lines.push(`MISMATCH: ${pkg.name}: ${differ} of ${artifactCounts(pkg).total} published artifacts differ from the rebuild${pkg.verify && !pkg.verify.buildinfo ? ` (${NO_BUILDINFO_HINT})` : ''}`);
+      lines.push(`MISMATCH: ${pkg.name}: ${differ} of ${artifactCounts(pkg).total} published artifacts differ from the rebuild${pkg.verify && !pkg.verify.buildinfo && pkg.recipe?.preset !== 'rpm' ? ` (${NO_BUILDINFO_HINT})` : ''}`);
       continue;
     }
     const detail = pkg.verdict === 'error' ? errorLine(pkg) : causeSummary(pkg) ?? `${differ} artifacts differ`;

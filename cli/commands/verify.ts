@@ -20,7 +20,7 @@ import { packageOptions, parseRunSettings } from '../settings.js';
 export const VERIFY_HELP = `Usage: twinbuild verify SOURCE --published FILE... [--buildinfo FILE] [options]
        twinbuild verify --dir DIR [--jobs N] [--shard I/N] [options]
 
-Rebuilds SOURCE (a directory or a Debian .dsc) once and compares every published
+Rebuilds SOURCE (a directory, a Debian .dsc or a .src.rpm) once and compares every published
 artifact (e.g. the official .deb files) byte for byte with the rebuilt one.
 With --buildinfo (Debian .buildinfo) the rebuild takes from its Environment only
 SOURCE_DATE_EPOCH, DEB_BUILD_OPTIONS, DEB_BUILD_PROFILES, TZ and the locale
@@ -33,8 +33,14 @@ not fetched: no snapshot archive access is assumed). Build-Path is not pinned,
 nor is a parallel=N in DEB_BUILD_OPTIONS (the rebuild runs on 1 CPU with parallel=1;
 listed in verify.notPinned). Without --buildinfo nothing is pinned, and a mismatch
 says so.
+RPMs (SOURCE a .src.rpm or a directory with one .spec; --published the .rpm files):
+BUILDHOST and BUILDTIME are taken from the published headers (rpm's _buildhost, and
+SOURCE_DATE_EPOCH with use_source_date_epoch_as_buildtime and the mtime clamp);
+--buildinfo is refused. A signed published RPM is compared with its signature header
+set aside (lead, main header and payload byte for byte); a file that is not an RPM
+is exit 2.
 On a match, with --signing-key, writes an in-toto link OUT/rebuild.<keyid8>.link
-(materials: the source; products: the published artifacts).
+(materials: the source; products: the published artifacts, as published).
 
 --dir DIR verifies every .dsc in DIR against the .deb/.udeb files of its Binary
 packages and its .buildinfo, with the sweep's machinery (jobs, shards, one report set).
@@ -86,7 +92,7 @@ export const verifyCommand: Command = {
         packages = outcome.packages;
         notFinished = outcome.notFinished;
       } else {
-        if (positionals.length !== 1) throw usageError('verify takes one SOURCE (a directory or a .dsc), or --dir DIR');
+        if (positionals.length !== 1) throw usageError('verify takes one SOURCE (a directory, a .dsc or a .src.rpm), or --dir DIR');
         if (!values.published?.length) throw usageError('verify needs --published FILE (the artifacts to verify), repeatable');
         const options = await packageOptions(positionals[0]!, { preset: values.preset, build: values.build, artifacts: values.artifacts, ignoreScripts: values['ignore-scripts'], rpmReproducibleMacros: values['rpm-reproducible-macros'], varyNothing: true }, settings, ctx.env, jobs);
         await assertOutDirApart(settings.outDir, [{ path: options.source, label: 'SOURCE' }]);

@@ -6,7 +6,7 @@ import type { PackageOptions } from '../options.js';
 import type { Workspace } from '../prepare/workspace.js';
 import type { Reference } from '../reference.js';
 import { compareArtifacts, hashArtifacts, summaryOf } from './compare.js';
-import { compareWithPublished, stagePublishedPairs } from './published.js';
+import { compareWithPublishedFiles, stagePublishedPairs } from './published.js';
 
 export type SidesCompared = Readonly<{
   /** Every artifact, or past ARTIFACT_LIST_LIMIT the first not-identical ones (see `summary`). */
@@ -28,7 +28,7 @@ export async function compareSides(reference: Reference, options: PackageOptions
   const rebuiltDir = workspace.sideDir('control');
   // Only rebuilt artifacts named like a published file are kept: as many as were published.
   const rebuilt = await hashArtifacts(rebuiltDir, options.artifacts, options.jobs, signal, (path) => reference.files.has(basename(path)));
-  const artifacts: ArtifactResult[] = compareWithPublished(reference.files, rebuilt);
+  const artifacts: ArtifactResult[] = await compareWithPublishedFiles(reference.files, rebuilt, rebuiltDir);
   const differing = artifacts.filter((a) => a.status !== 'identical');
   const dirs = differing.length > 0 && options.diffoscope.enabled
     ? await stagePublishedPairs(reference.files, rebuilt, rebuiltDir, differing, workspace.root, options.name)
