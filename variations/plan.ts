@@ -7,7 +7,11 @@ export type Side = 'control' | 'experiment';
 export type PlanStep = Readonly<{ description: string; argv: readonly string[] }>;
 
 /** How the side's copy of the source appears at `buildDir` inside its namespace. */
-export type WorkspaceMount = Readonly<{ kind: 'bind' } | { kind: 'disorderfs'; options: readonly string[] }>;
+export type WorkspaceMount = Readonly<
+  | { kind: 'bind' }
+  /** `owner`: the uid:gid disorderfs runs as, the build's own (0:0 for root). */
+  | { kind: 'disorderfs'; options: readonly string[]; owner: string }
+>;
 
 /**
  * What `adapters/enter.sh` does inside the build's namespaces before the build:

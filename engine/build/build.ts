@@ -34,7 +34,7 @@ function mountArgs(plan: BuildPlan, sideDir: string): string[] {
   const mount = plan.workspaceMount;
   return mount.kind === 'bind'
     ? ['bind', sideDir, plan.buildDir]
-    : ['disorderfs', sideDir, plan.buildDir, String(mount.options.length), ...mount.options];
+    : ['disorderfs', sideDir, plan.buildDir, mount.owner, String(mount.options.length), ...mount.options];
 }
 
 // Each build gets its own /tmp and /var/tmp (directories in the workspace), so one

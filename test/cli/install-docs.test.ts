@@ -60,7 +60,7 @@ describe('install: license, man page, completion', function () {
     expect(await complete('che')).to.deep.equal(['check']);
     expect(await complete('')).to.include.members(['check', 'sweep', 'verify', 'init', 'hook', '--version']);
     expect(await complete('hook', '')).to.deep.equal(['install', 'uninstall']);
-    expect(await complete('report', '')).to.deep.equal(['badge', 'merge']);
+    expect(await complete('report', '')).to.deep.equal(['badge', 'merge', 'history']);
     expect(await complete('check', '--pre')).to.deep.equal(['--preset']);
     expect(await complete('sweep', '--chan')).to.deep.equal(['--changed-since']);
     expect(await complete('check', '--chan'), 'check has no --changed-since').to.deep.equal([]);

@@ -146,6 +146,26 @@ describe('effectiveness: every varied variation is proved to reach the build', f
     }
   });
 
+  // disorderfs runs as the build's own ids (--multi-user=no, issue 18): it must still
+  // reorder what the build creates under it, and what the build creates stays the build's.
+  it('file ordering: a directory the build creates, then lists and archives, differs, as root and as the varied user', async function () {
+    requireOrSkip(this, ROOT, 'disorderfs needs root and FUSE');
+    const source = await fixture([
+      'mkdir out/d && touch out/d/a out/d/b out/d/c',
+      'ls -U out/d > out/list',
+      'tar --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/d.tar -C out d',
+      // Under set -eu: a file the build made that is not the build's own fails the build.
+      'test "$(stat -c %u:%g out/d/a)" = "$(id -u):$(id -g)"',
+      'rm -r out/d',
+    ].join('\n'));
+    for (const vary of ['-all,+fileordering', '-all,+fileordering,+user_group']) {
+      const run = await check(source, `--vary=${vary}`, '--no-bisect', '--no-diffoscope');
+      expect(run.exitCode, `${vary}: ${run.stdout}${run.stderr}`).to.equal(1);
+      const pkg = (await run.results()).packages[0]!;
+      expect(pkg.artifacts.filter((a) => a.status !== 'identical').map((a) => a.path).sort(), vary).to.deep.equal(['out/d.tar', 'out/list']);
+    }
+  });
+
   it('/etc/hostname follows the varied host name', async function () {
     requireOrSkip(this, ROOT, 'domain_host needs namespaces (root)');
     const run = await check(await fixture('cat /etc/hostname > out/h'), '--vary=-all,+domain_host', '--no-bisect', '--no-diffoscope');
