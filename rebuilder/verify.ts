@@ -4,6 +4,7 @@
 // the published files as its reference, lists build-dependency drift, and on a
 // match writes a signed in-toto link. Same result model as check.
 import { readFile, stat } from 'node:fs/promises';
+import { machine } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { TwinbuildError } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
@@ -14,6 +15,7 @@ import { runPackage, type EngineDeps } from '../engine/run-package.js';
 import type { PackageResult, VerifyInfo } from '../reports/model.js';
 import { hashTree, writeRebuildLink, type Digests } from '../attest/link.js';
 import { parseDeb822, readBuildinfo, rebuildEnvironment, type Buildinfo } from './buildinfo.js';
+import { readRpmBuildinfo, rpmBuildinfoNotes } from './rpm-buildinfo.js';
 import { prepareRpmRebuild } from './rpm-verify.js';
 
 export type VerifyRequest = Readonly<{
@@ -97,14 +99,22 @@ export async function runVerify(request: VerifyRequest, deps: EngineDeps): Promi
   return withLink(request, options, result, info);
 }
 
-// An RPM: BUILDHOST and BUILDTIME come from the published headers, not a buildinfo
-// (rpm 4.18 writes none), and a signed RPM is compared without its signature header.
+// An RPM: BUILDHOST and BUILDTIME come from the published headers, and a signed RPM
+// is compared without its signature header. An rpmreproduce buildinfo (Format:
+// 0.2-rpm), when given, must agree with the published files' checksums, and its
+// Environment goes through the same allowlist as a Debian one.
 async function runRpmVerify(request: VerifyRequest, deps: EngineDeps): Promise<PackageResult> {
-  if (request.buildinfo) throw new TwinbuildError('usage', `verify reads Debian .buildinfo files only; for RPMs it takes BUILDHOST and BUILDTIME from the published headers (drop --buildinfo ${request.buildinfo})`);
-  const rpm = await prepareRpmRebuild(deps.runner, request.options, await publishedHashes(request.published));
+  const published = await publishedHashes(request.published);
+  const buildinfo = request.buildinfo ? await readRpmBuildinfo(request.buildinfo) : null;
+  if (buildinfo) checkAgainstBuildinfo(buildinfo, published);
+  const environment = rebuildEnvironment(buildinfo?.environment ?? {});
+  const options: PackageOptions = { ...request.options, env: { ...request.options.env, ...environment.taken } };
+  const rpm = await prepareRpmRebuild(deps.runner, options, published);
   const result = await runPackage({ options: rpm.options, reference: { kind: 'published', files: rpm.published } }, deps);
+  const fromBuildinfo = buildinfo ? rpmBuildinfoNotes(buildinfo, machine(), rpm.pinned['SOURCE_DATE_EPOCH']) : [];
   const info: VerifyInfo = {
-    published: request.published.map((f) => relative(request.shownFrom, f) || f), buildinfo: null, pinned: rpm.pinned, notPinned: [...rpm.notes],
+    published: request.published.map((f) => relative(request.shownFrom, f) || f), buildinfo: request.buildinfo,
+    pinned: { ...environment.taken, ...rpm.pinned }, notPinned: [...rpm.notes, ...fromBuildinfo, ...environment.refused],
     dependencyDrift: [], link: null, statement: null,
   };
   return withLink(request, rpm.options, result, info);

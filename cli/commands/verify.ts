@@ -36,7 +36,8 @@ says so.
 RPMs (SOURCE a .src.rpm or a directory with one .spec; --published the .rpm files):
 BUILDHOST and BUILDTIME are taken from the published headers (rpm's _buildhost, and
 SOURCE_DATE_EPOCH with use_source_date_epoch_as_buildtime and the mtime clamp);
---buildinfo is refused. A signed published RPM is compared with its signature header
+--buildinfo takes rpmreproduce's Format: 0.2-rpm (checksums checked, Environment
+allowlisted as for Debian). A signed published RPM is compared with its signature header
 set aside (lead, main header and payload byte for byte); a file that is not an RPM
 is exit 2.
 On a match, with --signing-key, writes an in-toto link OUT/rebuild.<keyid8>.link

@@ -156,4 +156,38 @@ describe('verify: rebuild a published RPM from its .src.rpm', function () {
     expect(run.stderr.trim().split('\n'), run.stderr).to.deep.equal([`twinbuild: published file ${RPM} is not an RPM package (no RPM lead and header magic)`]);
     expect(run.stderr).to.not.match(/rebuilding|open of/);
   });
+
+  /** An rpmreproduce-style buildinfo (Format: 0.2-rpm) for the unsigned official build. */
+  async function rpmBuildinfo(sha256: string, format = '0.2-rpm'): Promise<string> {
+    const file = join(await tempDir(), 'tinyhello-1.0-1.noarch.buildinfo');
+    await writeFile(file, [
+      `Format: ${format}`, 'Build-Architecture: x86_64', 'Source: tinyhello', 'Epoch: 0', 'Version: 1.0', 'Release: 1', 'Architecture: noarch',
+      'Build-Origin: fedora', 'Build-Date: Tue, 14 Nov 2023 22:13:20 +0000', 'Build-Path: /builddir/build/BUILD',
+      'Installed-Build-Depends:', ' bash-5.0.17-2.fc33.x86_64', ' rpm-build-4.16.1.2-1.fc33.x86_64',
+      'Environment:', ' LANG="C.UTF-8"', ' PATH="/tmp/evil:/usr/bin"', ` SOURCE_DATE_EPOCH="${OFFICIAL_TIME}"`,
+      'Checksums-Sha256:', ` ${sha256} ${(await readFile(unsigned)).length} ${RPM}`, '',
+    ].join('\n'));
+    return file;
+  }
+
+  it('an rpmreproduce buildinfo (Format: 0.2-rpm): its checksums must agree, its Environment goes through the allowlist, the rest is said', async () => {
+    const run = await verify(unsigned, '--buildinfo', await rpmBuildinfo(await sha256File(unsigned)));
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+    const info = (await run.results()).packages[0]!.verify!;
+    expect(info.pinned).to.deep.include({ LANG: 'C.UTF-8', SOURCE_DATE_EPOCH: OFFICIAL_TIME, '%_buildhost': OFFICIAL_HOST });
+    expect(info.pinned).to.not.have.property('PATH');
+    expect(info.notPinned).to.include.members([
+      'Build-Path /builddir/build/BUILD (twinbuild builds under its own temp root)',
+      'Installed-Build-Depends: 2 RPM packages (not compared: this machine has no RPM database; install the build dependencies yourself)',
+      'PATH from the buildinfo (not taken: twinbuild keeps its own)',
+    ]);
+    // A checksum that disagrees with the published file is wrong input: exit 2 before any rebuild.
+    const tampered = await verify(unsigned, '--buildinfo', await rpmBuildinfo('0'.repeat(64)));
+    expect(tampered.exitCode).to.equal(2);
+    expect(tampered.stderr).to.match(new RegExp(`says ${RPM.replace(/\./g, '\\.')} has sha256 0{64}, but the published file has [0-9a-f]{64}: wrong buildinfo or tampered file`));
+    // A Debian buildinfo (or anything else) is not taken for an RPM.
+    const debian = await verify(unsigned, '--buildinfo', await rpmBuildinfo(await sha256File(unsigned), '1.0'));
+    expect(debian.exitCode).to.equal(2);
+    expect(debian.stderr).to.match(/is not an RPM buildinfo \(Format: 1\.0; rpmreproduce writes "Format: 0\.2-rpm"\)/);
+  });
 });
