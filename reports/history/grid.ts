@@ -39,7 +39,7 @@ export const GRID_STYLE = `
 `;
 
 /** One cell: its look, an optional mark after the letter, where the letter links to, and an optional second link (≠). */
-export type GridCell = Readonly<{ look: CellLook; mark?: string; extraCss?: string; href?: string | null; second?: Readonly<{ text: string; href: string }> | null }>;
+export type GridCell = Readonly<{ look: CellLook; mark?: string; extraCss?: string; href?: string | null; second?: Readonly<{ text: string; href: string }> | null; title?: string }>;
 
 /** A column heading: its text, an optional tooltip and link. */
 export type GridHeading = Readonly<{ label: string; title?: string; href?: string | null }>;
@@ -52,7 +52,8 @@ export function gridCell(cell: GridCell | null): string {
   const text = `${e(cell.look.letter)}${cell.mark ? e(cell.mark) : ''}`;
   const main = cell.href ? `<a href="${e(cell.href)}">${text}</a>` : text;
   const second = cell.second ? `<a class="d" href="${e(cell.second.href)}">${e(cell.second.text)}</a>` : '';
-  return `<td class="${cell.look.css}${cell.extraCss ? ` ${cell.extraCss}` : ''}">${main}${second}</td>`;
+  const title = cell.title ? ` title="${e(cell.title)}"` : '';
+  return `<td class="${cell.look.css}${cell.extraCss ? ` ${cell.extraCss}` : ''}"${title}>${main}${second}</td>`;
 }
 
 function gridRow(row: GridRow): string {
