@@ -66,7 +66,7 @@ async function inChromium(file) {
       const timing = await page.evaluate(() => {
         const nav = performance.getEntriesByType('navigation')[0];
         const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-        return { load: nav.loadEventEnd, fcp: fcp ? fcp.startTime : NaN, cells: document.querySelectorAll('table.grid td').length, nodes: document.getElementsByTagName('*').length };
+        return { load: nav.loadEventEnd, fcp: fcp ? fcp.startTime : NaN, cells: document.querySelectorAll('.blk .c').length, nodes: document.getElementsByTagName('*').length };
       });
       const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
       const atLoad = await metrics();

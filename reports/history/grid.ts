@@ -23,15 +23,19 @@ const ROW_PX = 18;
 const NAME_EM = 22;
 const CELL_EM = 2.2;
 
-// Note: a fixed table layout (widths from the first row) and `content-visibility:
-// auto` per block keep Chromium from styling and laying out 120,000 cells before
-// the first paint; plain class selectors keep restyles cheap (bench/history-scale.mjs).
+// Note: one element per cell (the link itself, or a span where there is nothing
+// to link or two links), rows as flex boxes of fixed widths, and `content-visibility:
+// auto` per block of rows keep Chromium from building, styling and laying out
+// 120,000 table cells before the load event; plain class selectors keep restyles
+// cheap (bench/history-scale.mjs, bench/RESULTS.md).
 export const GRID_STYLE = `
-.grid{border-collapse:collapse;font:12px/1.2 ui-monospace,monospace;table-layout:fixed}
-.grid td,.grid th{border:1px solid #fff;padding:0;text-align:center;width:${CELL_EM}em;height:${ROW_PX - 1}px;overflow:hidden;white-space:nowrap}
-.grid thead th{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal;padding:.2em 0;height:auto}
-.grid th.name{width:${NAME_EM}em;text-align:left;padding:0 .6em 0 0;overflow-wrap:anywhere;white-space:normal;font-weight:normal;writing-mode:horizontal-tb;transform:none}
-.grid a{color:inherit;text-decoration:none}.grid .d{font-size:10px}
+.grid{font:12px/${ROW_PX - 1}px ui-monospace,monospace}
+.grid .p,.grid .hd{display:flex;align-items:stretch}.grid .p{height:${ROW_PX}px}
+.grid .name{flex:none;display:flex;width:${NAME_EM}em;padding-right:.6em;box-sizing:border-box;white-space:nowrap}
+.grid .nm{overflow:hidden;text-overflow:ellipsis}.grid .flag{flex:none}
+.grid .c{flex:none;width:${CELL_EM}em;box-sizing:border-box;border:1px solid #fff;text-align:center;overflow:hidden;white-space:nowrap;text-decoration:none}
+.grid .c a{color:inherit;text-decoration:none}.grid .d{font-size:10px}
+.grid .hd .c{writing-mode:vertical-rl;transform:rotate(180deg);padding:.2em 0;color:inherit}.grid .hd .name{align-self:end}
 .blk{content-visibility:auto}
 .r{background:#c8e6c9;color:#1b5e20}.u{background:#ffcdd2;color:#b71c1c}.e{background:#e1bee7;color:#4a148c}.n{background:#f4f4f4;color:#888}
 .g{box-shadow:inset 3px 0 #b71c1c;font-weight:700}.x{box-shadow:inset 3px 0 #1b5e20;font-weight:700}
@@ -46,33 +50,36 @@ export type GridHeading = Readonly<{ label: string; title?: string; href?: strin
 
 export type GridRow = Readonly<{ id: string; css: string; name: string; flag?: string | null; cells: readonly (GridCell | null)[] }>;
 
-// One <td>, and an <a> only where the cell has somewhere to go.
+// One element: the link itself, or a span where there is no link or there are two (the letter's and ≠).
 export function gridCell(cell: GridCell | null): string {
-  if (cell === null) return `<td class="n">${NO_RESULT}</td>`;
+  if (cell === null) return `<span class="c n">${NO_RESULT}</span>`;
   const text = `${e(cell.look.letter)}${cell.mark ? e(cell.mark) : ''}`;
+  const css = `c ${cell.look.css}${cell.extraCss ? ` ${cell.extraCss}` : ''}`;
+  const title = cell.title ? ` title="${e(cell.title)}"` : '';
+  if (cell.href && !cell.second) return `<a class="${css}"${title} href="${e(cell.href)}">${text}</a>`;
   const main = cell.href ? `<a href="${e(cell.href)}">${text}</a>` : text;
   const second = cell.second ? `<a class="d" href="${e(cell.second.href)}">${e(cell.second.text)}</a>` : '';
-  const title = cell.title ? ` title="${e(cell.title)}"` : '';
-  return `<td class="${cell.look.css}${cell.extraCss ? ` ${cell.extraCss}` : ''}"${title}>${main}${second}</td>`;
+  return `<span class="${css}"${title}>${main}${second}</span>`;
 }
 
 function gridRow(row: GridRow): string {
   const flag = row.flag ? `<span class="flag">${e(row.flag)}</span>` : '';
-  return `<tr class="${row.css}" id="${e(row.id)}"><th class="name" scope="row">${e(row.name)}${flag}</th>${row.cells.map(gridCell).join('')}</tr>`;
+  return `<div class="${row.css}" id="${e(row.id)}"><span class="name"><span class="nm" title="${e(row.name)}">${e(row.name)}</span>${flag}</span>${row.cells.map(gridCell).join('')}</div>`;
 }
 
-const heading = (h: GridHeading) =>
-  `<th scope="col"${h.title ? ` title="${e(h.title)}"` : ''}>${h.href ? `<a href="${e(h.href)}">${e(h.label)}</a>` : e(h.label)}</th>`;
+const heading = (h: GridHeading) => {
+  const title = h.title ? ` title="${e(h.title)}"` : '';
+  return h.href ? `<a class="c"${title} href="${e(h.href)}">${e(h.label)}</a>` : `<span class="c"${title}>${e(h.label)}</span>`;
+};
 
-// The heading table, then the rows in blocks of BLOCK_ROWS, each its own table of the same fixed widths.
+// The heading row, then the rows in blocks of BLOCK_ROWS, each skipped by layout while off screen.
 export function renderGrid(headings: readonly GridHeading[], rows: readonly GridRow[], nameHeading = 'package'): string {
   const columns = Math.max(headings.length, ...rows.map((r) => r.cells.length));
   const width = `style="width:${NAME_EM + CELL_EM * columns + 1}em"`;
-  const head = `<table class="grid" ${width}><thead><tr><th class="name" scope="col">${e(nameHeading)}</th>${headings.map(heading).join('')}</tr></thead></table>`;
   const blocks: string[] = [];
   for (let start = 0; start < rows.length; start += BLOCK_ROWS) {
     const slice = rows.slice(start, start + BLOCK_ROWS);
-    blocks.push(`<div class="blk" style="contain-intrinsic-size:auto ${slice.length * ROW_PX}px"><table class="grid" ${width}><tbody>\n${slice.map(gridRow).join('\n')}\n</tbody></table></div>`);
+    blocks.push(`<div class="blk" style="contain-intrinsic-size:auto ${slice.length * ROW_PX}px">\n${slice.map(gridRow).join('\n')}\n</div>`);
   }
-  return `${head}\n${blocks.join('\n')}`;
+  return `<div class="grid" ${width}><div class="hd"><span class="name">${e(nameHeading)}</span>${headings.map(heading).join('')}</div>\n${blocks.join('\n')}\n</div>`;
 }

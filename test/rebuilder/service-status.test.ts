@@ -25,8 +25,8 @@ describe('rebuilder status page', () => {
     expect(hello).to.deep.include({ version: '1.0', status: 'verified', attempts: 1, links: ['sources/tinyhello/1.0/metadata'], report: 'reports/distro/tinyhello/1.0/1/index.html' });
     const html = renderStatusHtml(status);
     expect(html).to.not.contain('<script>');
-    // source and version in the table, last error, poll error; in the grid: the source, and the version in its cell's title
-    expect(html.split('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;').length - 1).to.equal(6);
+    // source and version in the table, last error, poll error; in the grid: the source (text and title), and the version in its cell's title
+    expect(html.split('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;').length - 1).to.equal(7);
     expect(html).to.contain('<a href="sources/tinyhello/1.0/metadata">').and.contain('<a href="reports/distro/tinyhello/1.0/1/index.html">report</a>');
     expect(html).to.contain('class="verdict-verified">verified').and.contain('class="verdict-error">failed');
   });
@@ -51,15 +51,15 @@ describe('rebuilder status page', () => {
         void dialog.dismiss();
       });
       await page.setContent(html);
-      const gridRow = (source: string) => page.locator('.statusgrid tbody tr', { has: page.locator('th.name', { hasText: source }) });
-      expect(await gridRow('tinyhello').locator('td').allTextContents()).to.deep.equal(['V', 'M', 'E', 'P']);
-      expect(await gridRow(HOSTILE).locator('th.name').innerText()).to.equal(HOSTILE);
-      expect(await gridRow(HOSTILE).locator('td').allTextContents()).to.deep.equal(['P']);
+      const gridRow = (source: string) => page.locator('.statusgrid .p', { has: page.locator('.nm', { hasText: source }) });
+      expect(await gridRow('tinyhello').locator('.c').allTextContents()).to.deep.equal(['V', 'M', 'E', 'P']);
+      expect(await gridRow(HOSTILE).locator('.nm').innerText()).to.equal(HOSTILE);
+      expect(await gridRow(HOSTILE).locator('.c').allTextContents()).to.deep.equal(['P']);
       expect(dialogs).to.deep.equal([]);
       // Four verdicts, four colours, the same as the history page's cells for them.
-      const colours = await gridRow('tinyhello').locator('td').evaluateAll((cells) => cells.map((td) => getComputedStyle(td).backgroundColor));
+      const colours = await gridRow('tinyhello').locator('.c').evaluateAll((cells) => cells.map((cell) => getComputedStyle(cell).backgroundColor));
       expect(new Set(colours).size).to.equal(4);
-      await gridRow('tinyhello').locator('td').nth(1).getByRole('link', { name: 'M' }).click();
+      await gridRow('tinyhello').getByRole('link', { name: 'M', exact: true }).click();
       const target = decodeURIComponent(new URL(page.url()).hash.slice(1));
       expect(await page.locator(`tr[id="${target}"] td`).nth(1).innerText()).to.equal('1.1');
       expect(await page.locator(`tr[id="${target}"] td`).nth(2).innerText()).to.equal('mismatch');
