@@ -93,7 +93,7 @@ ${rows.join('\n') || '<tr><td colspan="6" class="muted">nothing to verify yet</t
 </tbody></table>`;
   });
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title><style>${STYLE}${GRID_STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title><style>${STYLE}${GRID_STYLE}.statusgrid{margin:.6em 0 1em}</style></head>
 <body><h1>twinbuild rebuilder</h1><p class="muted">generated ${e(status.generatedAt)} · <a href="status.json">status.json</a></p>
 ${LEGEND}
 ${repositories.join('\n')}
