@@ -133,7 +133,9 @@ ${table(['figure', 'value'], [
   const current = await fs.readFile(resultsFile, 'utf8');
   const start = current.indexOf('## The history page at scale');
   const without = start < 0 ? current : current.slice(0, start) + current.slice(current.indexOf('\n## ', start + 1) + 1);
-  const at = without.indexOf('## How measured');
+  // Above the hand-written section on the variants tried, if there is one; else above "How measured".
+  const variants = without.indexOf('## The history page: where the time went');
+  const at = variants >= 0 ? variants : without.indexOf('## How measured');
   await fs.writeFile(resultsFile, at < 0 ? `${without}\n${section}` : without.slice(0, at) + section + without.slice(at));
   console.log('wrote its section of bench/RESULTS.md');
 } finally {
