@@ -52,23 +52,24 @@ async function generate(dir) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
+// Each repeat in a fresh page: the Navigation Timing figures and Chromium's own
+// timeline totals (CDP Performance.getMetrics: style recalculation, layout, script).
 async function inChromium(file) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   try {
-    const loads = [];
-    const paints = [];
-    const filters = [];
-    let cells = 0;
+    const repeats = [];
     for (let i = 0; i < REPEATS; i++) {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
       await page.goto(`file://${file}`, { waitUntil: 'load', timeout: 900_000 });
       const timing = await page.evaluate(() => {
         const nav = performance.getEntriesByType('navigation')[0];
         const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-        return { load: nav.loadEventEnd, fcp: fcp ? fcp.startTime : null, cells: document.querySelectorAll('table.grid td').length };
+        return { load: nav.loadEventEnd, fcp: fcp ? fcp.startTime : NaN, cells: document.querySelectorAll('.blk .c').length, nodes: document.getElementsByTagName('*').length };
       });
+      const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+      const atLoad = await metrics();
       // A filter is CSS only: the time to restyle and lay out the grid after a radio button changes.
       const filter = await page.evaluate(() => {
         const started = performance.now();
@@ -76,13 +77,11 @@ async function inChromium(file) {
         void document.body.offsetHeight;
         return performance.now() - started;
       });
-      loads.push(timing.load);
-      paints.push(timing.fcp ?? NaN);
-      filters.push(filter);
-      cells = timing.cells;
+      repeats.push({ load: timing.load / 1000, fcp: timing.fcp / 1000, filter: filter / 1000, cells: timing.cells, nodes: timing.nodes, style: atLoad.RecalcStyleDuration, layout: atLoad.LayoutDuration, script: atLoad.ScriptDuration });
+      console.log(`Chromium repeat ${i + 1}:`, JSON.stringify(repeats.at(-1)));
       await page.close();
     }
-    return { load: median(loads) / 1000, fcp: median(paints) / 1000, filter: median(filters) / 1000, cells };
+    return repeats;
   } finally {
     await browser.close();
   }
@@ -100,23 +99,32 @@ try {
   const json = await fs.readFile(path.join(out, 'history.json'));
   const history = JSON.parse(json);
   console.log(`report history: ${fmt(command.median)}; index.html ${page.length} bytes, history.json ${json.length} bytes; now Chromium…`);
-  const browser = await inChromium(path.join(out, 'index.html'));
+  // HISTORY_BENCH_KEEP=DIR keeps the generated history.json and page (to try page variants on).
+  if (process.env.HISTORY_BENCH_KEEP) await fs.copy(out, process.env.HISTORY_BENCH_KEEP);
+  const loadBefore = (await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(', ');
+  const repeats = await inChromium(path.join(out, 'index.html'));
+  const loadAfter = (await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(', ');
+  const each = (pick, unit = (v) => fmt(v)) => repeats.map((r) => unit(pick(r))).join(' / ');
+  const ms = (v) => `${(v * 1000).toFixed(0)} ms`;
   const mib = (bytes) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
   const section = `## The history page at scale (issue 22)
 
 \`node bench/history-scale.mjs ${PACKAGES} ${RUNS} ${REPEATS}\`, ${facts.date}: ${PACKAGES.toLocaleString('en')} packages × ${RUNS} runs, generated as ${RUNS}
 results.json files (${mib(inputBytes)} with their stand-in reports; ${history.packages.filter((p) => p.flapping).length} packages flapping), every cell linked to its
-run's report and each unreproducible one also to its diffoscope page. Median of ${REPEATS}; ${(await $`chromium --version`.nothrow()).stdout.trim() || 'Chromium (version unknown)'}, headless, 1600×1000;
+run's report and each unreproducible one also to its diffoscope page. Each figure below is every repeat, in order (${REPEATS}, each a fresh page in one browser); ${(await $`chromium --version`.nothrow()).stdout.trim() || 'Chromium (version unknown)'}, headless, 1600×1000;
 ${facts.cpu}, ${facts.cores} cores (shared with other work while measured), Node ${facts.node}.
+Load average (1, 5, 15 min) when Chromium started: ${loadBefore}; when it ended: ${loadAfter}.
 
 ${table(['figure', 'value'], [
-    ['`twinbuild report history DIR --out DIR` (read ' + RUNS + ' files, write both)', `${fmt(command.median)} (min ${fmt(command.min)})`],
+    ['`twinbuild report history DIR --out DIR` (read ' + RUNS + ' files, write both)', command.runs.map(fmt).join(' / ')],
     ['index.html', `${mib(page.length)} (${mib(gzipSync(page).length)} gzipped, as GitLab Pages serves it)`],
     ['history.json', `${mib(json.length)} (${mib(gzipSync(json).length)} gzipped)`],
-    ['grid cells', browser.cells.toLocaleString('en')],
-    ['Chromium: load event (from navigation start: parsed, styled, laid out)', fmt(browser.load)],
-    ['Chromium: first contentful paint', fmt(browser.fcp)],
-    ['Chromium: a filter (radio button → restyle and layout of the grid)', `${(browser.filter * 1000).toFixed(0)} ms`],
+    ['grid cells / DOM elements', `${repeats[0].cells.toLocaleString('en')} / ${repeats[0].nodes.toLocaleString('en')}`],
+    ['Chromium: load event (from navigation start: parsed, styled, laid out)', each((r) => r.load)],
+    ['Chromium: first contentful paint', each((r) => r.fcp)],
+    ['Chromium timeline to load: style recalculation (CDP RecalcStyleDuration)', each((r) => r.style)],
+    ['Chromium timeline to load: layout (CDP LayoutDuration)', each((r) => r.layout)],
+    ['Chromium: a filter (radio button → restyle and layout of the grid)', each((r) => r.filter, ms)],
   ])}
 
 `;
@@ -125,7 +133,9 @@ ${table(['figure', 'value'], [
   const current = await fs.readFile(resultsFile, 'utf8');
   const start = current.indexOf('## The history page at scale');
   const without = start < 0 ? current : current.slice(0, start) + current.slice(current.indexOf('\n## ', start + 1) + 1);
-  const at = without.indexOf('## How measured');
+  // Above the hand-written section on the variants tried, if there is one; else above "How measured".
+  const variants = without.indexOf('## The history page: where the time went');
+  const at = variants >= 0 ? variants : without.indexOf('## How measured');
   await fs.writeFile(resultsFile, at < 0 ? `${without}\n${section}` : without.slice(0, at) + section + without.slice(at));
   console.log('wrote its section of bench/RESULTS.md');
 } finally {

@@ -1,10 +1,13 @@
 // The public status of the service: status.json and a static index.html (the
 // reports' look), per repository and package: versions, verdicts, attempts,
 // published links and the report of the last attempt (diffoscope pages for a
-// mismatch). Every string from a repository is escaped.
+// mismatch). Above each repository's table, the history page's grid: a package
+// per row, its versions oldest first, a letter and a colour per verdict. Every
+// string from a repository is escaped.
 import { relative } from 'node:path';
 import { STYLE } from '../../reports/html.js';
-import { escapeHtml as e, pathHref } from '../../reports/escape.js';
+import { anchorId, escapeHtml as e, pathHref } from '../../reports/escape.js';
+import { GRID_STYLE, LETTERS, PENDING, renderGrid, type CellLook, type GridRow } from '../../reports/history/grid.js';
 import type { Job, Poll } from './state.js';
 
 export type StatusVersion = Readonly<{
@@ -54,20 +57,45 @@ const VERDICT_CLASS: Readonly<Record<Job['status'], string>> = {
   queued: 'muted', running: 'muted', publishing: 'muted', verified: 'verdict-verified', mismatch: 'verdict-mismatch', failed: 'verdict-error',
 };
 
+/** A job's status as a grid cell: V verified, M mismatch, E failed, P not finished yet. */
+export const STATUS_LOOK: Readonly<Record<Job['status'], CellLook>> = {
+  queued: PENDING, running: PENDING, publishing: PENDING, verified: LETTERS.verified, mismatch: LETTERS.mismatch, failed: LETTERS.error,
+};
+
+const versionId = (repository: string, source: string, version: string) => `v-${anchorId(`${repository}\n${source}\n${version}`)}`;
+
+// Each package's versions as one grid row (the history page's cells); a cell links to its version's row in the table below.
+function statusGrid(repo: Status['repositories'][number]): string {
+  if (repo.packages.length === 0) return '';
+  const rows: GridRow[] = repo.packages.map((p) => ({
+    id: `g-${anchorId(`${repo.name}\n${p.source}`)}`,
+    css: 'p',
+    name: p.source,
+    cells: p.versions.map((v) => ({ look: STATUS_LOOK[v.status], href: `#${versionId(repo.name, p.source, v.version)}`, title: `${v.version}: ${v.status}` })),
+  }));
+  const columns = Math.max(...repo.packages.map((p) => p.versions.length));
+  const headings = Array.from({ length: columns }, (_, i) => ({ label: String(i + 1), title: `version ${i + 1}, oldest first` }));
+  return `<div class="statusgrid">${renderGrid(headings, rows, 'source')}</div>`;
+}
+
+const LEGEND = `<p class="muted legend">${(['verified', 'mismatch', 'failed', 'queued'] as const).map((s) => `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;</span> ${s === 'queued' ? 'pending (queued, running or publishing)' : s}`).join(' · ')}; a package's versions oldest first, each linking to its row below.</p>`;
+
 export function renderStatusHtml(status: Status): string {
   const repositories = status.repositories.map((repo) => {
     const poll = repo.lastPoll
       ? `<p class="${repo.lastPoll.ok ? 'muted' : 'verdict-error'}">last poll ${e(repo.lastPoll.at)}: ${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : e(repo.lastPoll.error ?? 'failed')}</p>`
       : '<p class="muted">not polled yet</p>';
-    const rows = repo.packages.flatMap((p) => p.versions.map((v) => `<tr><td><code>${e(p.source)}</code></td><td><code>${e(v.version)}</code></td><td class="${VERDICT_CLASS[v.status]}">${e(v.status)}</td><td>${v.attempts}</td><td>${e(v.lastAttempt ?? '—')}</td><td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}${v.report ? `${v.links.length ? '<br>' : ''}<a href="${e(pathHref(v.report))}">report</a>` : ''}${v.lastError ? `<div class="muted">${e(v.lastError)}</div>` : ''}</td></tr>`));
+    const rows = repo.packages.flatMap((p) => p.versions.map((v) => `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${e(p.source)}</code></td><td><code>${e(v.version)}</code></td><td class="${VERDICT_CLASS[v.status]}">${e(v.status)}</td><td>${v.attempts}</td><td>${e(v.lastAttempt ?? '—')}</td><td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}${v.report ? `${v.links.length ? '<br>' : ''}<a href="${e(pathHref(v.report))}">report</a>` : ''}${v.lastError ? `<div class="muted">${e(v.lastError)}</div>` : ''}</td></tr>`));
     return `<h2>${e(repo.name)}</h2>${poll}
+${statusGrid(repo)}
 <table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>
 ${rows.join('\n') || '<tr><td colspan="6" class="muted">nothing to verify yet</td></tr>'}
 </tbody></table>`;
   });
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title><style>${STYLE}${GRID_STYLE}.statusgrid{margin:.6em 0 1em}</style></head>
 <body><h1>twinbuild rebuilder</h1><p class="muted">generated ${e(status.generatedAt)} · <a href="status.json">status.json</a></p>
+${LEGEND}
 ${repositories.join('\n')}
 </body></html>
 `;

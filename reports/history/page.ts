@@ -4,68 +4,51 @@
 // filters made of radio buttons and CSS. A pure view of the History; every
 // outside string (package names, commands, links) is escaped.
 import { anchorId, escapeHtml as e } from '../escape.js';
-import type { Verdict } from '../model.js';
 import { percent, renderShareChart, shareOf } from './chart.js';
+import { GRID_STYLE, LETTERS, NO_RESULT, renderGrid, type GridCell, type GridHeading, type GridRow } from './grid.js';
 import { passes, type History, type HistoryCell, type HistoryPackage, type HistoryRun } from './model.js';
 
-// Note: short class names and no per-cell title keep 2,000 × 60 cells small, and a
-// fixed table layout (widths from the heading row) keeps Chromium from measuring
-// every cell before it can lay the grid out (bench/history-scale.mjs).
-export const LETTERS: Readonly<Record<Verdict, { letter: string; css: string }>> = {
-  reproducible: { letter: 'R', css: 'r' },
-  verified: { letter: 'V', css: 'r' },
-  unreproducible: { letter: 'U', css: 'u' },
-  mismatch: { letter: 'M', css: 'u' },
-  error: { letter: 'E', css: 'e' },
-};
+export { LETTERS, NO_RESULT } from './grid.js';
 export const MARKS = { regression: '↓', fix: '↑' } as const;
-export const NO_RESULT = '·';
 
+// Note: the filters hide rows by their own classes only (no :has(), no descendant
+// chains through the cells), so a filter restyles 2,000 rows, not 120,000 cells.
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;padding:1em;color:#222}
 h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em;font-size:1.15em}
 code{font-family:ui-monospace,monospace;font-size:12px}.muted{color:#777}
 .verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}
 .filters{margin:.6em 0}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
-table.grid{border-collapse:collapse;font:12px/1.2 ui-monospace,monospace;table-layout:fixed}
-.grid td,.grid th{border:1px solid #fff;padding:0;text-align:center;min-width:1.5em;height:1.4em}
-.grid thead th{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal;padding:.2em 0;height:auto}
-.grid thead th{width:2.2em}.grid th.name{width:22em;text-align:left;padding:0 .6em 0 0;overflow-wrap:anywhere;font-weight:normal;writing-mode:horizontal-tb;transform:none}
-.grid a{color:inherit;text-decoration:none;display:inline-block;min-width:1.5em}.grid a.d{min-width:0;font-size:10px}
-.r{background:#c8e6c9;color:#1b5e20}.u{background:#ffcdd2;color:#b71c1c}.e{background:#e1bee7;color:#4a148c}.n{background:#f4f4f4;color:#aaa}
-.g{box-shadow:inset 3px 0 #b71c1c;font-weight:700}.x{box-shadow:inset 3px 0 #1b5e20;font-weight:700}
-.flag{font:11px system-ui,sans-serif;background:#fff3cd;color:#6d5200;border:1px solid #e0c36a;border-radius:3px;padding:0 .3em;margin-left:.4em}
-#f-failing:checked~main tr.p:not(.fail),#f-regressed:checked~main tr.p:not(.reg),#f-flapping:checked~main tr.p:not(.flap),#f-changed:checked~main tr.p:not(.chg){display:none}
+${GRID_STYLE}
+#f-failing:checked~main .p:not(.fail),#f-regressed:checked~main .p:not(.reg),#f-flapping:checked~main .p:not(.flap),#f-changed:checked~main .p:not(.chg){display:none}
 `;
 
 const LEGEND = `${Object.entries(LETTERS).map(([verdict, { letter, css }]) => `<span class="${css}">&nbsp;${letter}&nbsp;</span> ${verdict}`).join(' · ')} · <span class="n">&nbsp;${NO_RESULT}&nbsp;</span> no result in that run · <span class="u g">&nbsp;U${MARKS.regression}</span> regression (passed in the package's previous run) · <span class="r x">&nbsp;R${MARKS.fix}</span> fix`;
 
 const runLabel = (run: HistoryRun) => run.startedAt.slice(5, 16).replace('T', ' ');
 
-function cell(pkg: HistoryPackage, run: HistoryRun, c: HistoryCell | null): string {
-  if (c === null) return `<td class="n">${NO_RESULT}</td>`;
-  const { letter, css } = LETTERS[c.verdict];
-  const mark = c.change ? MARKS[c.change] : '';
-  const classes = c.change === 'regression' ? `${css} g` : c.change === 'fix' ? `${css} x` : css;
-  const title = c.change ? ` title="${c.change}: ${c.verdict} on ${e(runLabel(run))}"` : '';
+function cell(pkg: HistoryPackage, run: HistoryRun, c: HistoryCell | null): GridCell | null {
+  if (c === null) return null;
   const target = run.report !== null ? `${run.report}#${anchorId(pkg.name)}` : c.diffoscope;
-  const text = `${letter}${mark}`;
-  const main = target === null ? text : `<a href="${e(target)}">${text}</a>`;
-  const diff = c.diffoscope !== null && run.report !== null && !passes(c.verdict) ? `<a class="d" href="${e(c.diffoscope)}" title="diffoscope">≠</a>` : '';
-  return `<td class="${classes}"${title}>${main}${diff}</td>`;
+  return {
+    look: LETTERS[c.verdict],
+    mark: c.change ? MARKS[c.change] : '',
+    extraCss: c.change === 'regression' ? 'g' : c.change === 'fix' ? 'x' : '',
+    href: target,
+    second: c.diffoscope !== null && run.report !== null && !passes(c.verdict) ? { text: '≠', href: c.diffoscope } : null,
+  };
 }
 
-function row(pkg: HistoryPackage, runs: readonly HistoryRun[]): string {
-  const classes = ['p', !passes(pkg.latest) && 'fail', pkg.regressions > 0 && 'reg', pkg.flapping && 'flap', pkg.changes > 0 && 'chg'].filter(Boolean).join(' ');
-  const flag = pkg.flapping ? `<span class="flag" title="${pkg.changes} verdict changes in these runs">flapping</span>` : '';
-  return `<tr class="${classes}" id="row-${anchorId(pkg.name)}"><th class="name" scope="row">${e(pkg.name)}${flag}</th>${pkg.cells.map((c, i) => cell(pkg, runs[i]!, c)).join('')}</tr>`;
+function row(pkg: HistoryPackage, runs: readonly HistoryRun[]): GridRow {
+  const css = ['p', !passes(pkg.latest) && 'fail', pkg.regressions > 0 && 'reg', pkg.flapping && 'flap', pkg.changes > 0 && 'chg'].filter(Boolean).join(' ');
+  return { id: `row-${anchorId(pkg.name)}`, css, name: pkg.name, flag: pkg.flapping ? 'flapping' : null, cells: pkg.cells.map((c, i) => cell(pkg, runs[i]!, c)) };
 }
 
-const header = (run: HistoryRun) => {
-  const label = e(runLabel(run));
-  const title = ` title="${e(run.startedAt)} · ${e(run.command)} · ${run.summary.reproducible}/${run.summary.total} reproducible"`;
-  return `<th scope="col"${title}>${run.report === null ? label : `<a href="${e(run.report)}">${label}</a>`}</th>`;
-};
+const header = (run: HistoryRun): GridHeading => ({
+  label: runLabel(run),
+  title: `${run.startedAt} · ${run.command} · ${run.summary.reproducible}/${run.summary.total} reproducible`,
+  href: run.report,
+});
 
 const nameList = (packages: readonly HistoryPackage[]) =>
   packages.map((p) => `<a href="#row-${anchorId(p.name)}"><code>${e(p.name)}</code></a>`).join(', ');
@@ -100,12 +83,10 @@ ${notes}
 ${renderShareChart(runs)}
 </header>
 <h2>Every package in every run</h2>
-<p class="muted legend">${LEGEND}. A cell links to that run's report; ≠ to its diffoscope page. A column heading links to the run's report.</p>
+<p class="muted legend">${LEGEND}. A cell links to that run's report; ≠ to its diffoscope page. A column heading links to the run's report. A package flagged flapping changed its verdict ${history.flapChanges} or more times in these runs.</p>
 <div class="filters">${filter('all', 'all', packages.length, true)}${filter('failing', 'not passing now', count((p) => !passes(p.latest)))}${filter('regressed', 'regressed', count((p) => p.regressions > 0))}${filter('flapping', 'flapping', flapping.length)}${filter('changed', 'changed', count((p) => p.changes > 0))}
 <main>
-<table class="grid" style="width:${22 + 2.2 * runs.length + 1}em"><thead><tr><th class="name" scope="col">package</th>${runs.map(header).join('')}</tr></thead><tbody>
-${packages.map((p) => row(p, runs)).join('\n')}
-</tbody></table>
+${renderGrid(runs.map(header), packages.map((p) => row(p, runs)))}
 </main></div>
 </body></html>
 `;

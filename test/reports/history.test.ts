@@ -56,8 +56,8 @@ async function nightlySeries(): Promise<{ root: string; nights: string }> {
   return { root, nights };
 }
 
-const row = (page: Page, name: string) => page.locator(`tr[id="row-${anchorId(name)}"]`);
-const letters = async (page: Page, name: string) => (await row(page, name).locator('td').allTextContents()).map((t) => t.replace('≠', ''));
+const row = (page: Page, name: string) => page.locator(`.p[id="row-${anchorId(name)}"]`);
+const letters = async (page: Page, name: string) => (await row(page, name).locator('.c').allTextContents()).map((t) => t.replace('≠', ''));
 
 describe('report history in Chromium', function () {
   this.timeout(600_000);
@@ -95,7 +95,7 @@ describe('report history in Chromium', function () {
     expect(await letters(page, 'regressor')).to.deep.equal(['R', 'R', 'U↓', 'U']);
     expect(await letters(page, HOSTILE)).to.deep.equal(['U', 'U', 'U', 'U']);
     // A colour as well as the letter: passing, failing and missing cells differ.
-    const background = (name: string, i: number) => row(page, name).locator('td').nth(i).evaluate((td) => getComputedStyle(td).backgroundColor);
+    const background = (name: string, i: number) => row(page, name).locator('.c').nth(i).evaluate((cell) => getComputedStyle(cell).backgroundColor);
     const colours = new Set([await background('steady', 0), await background('regressor', 3), await background(HOSTILE, 0)]);
     expect(colours.size).to.equal(2);
     expect(await background('steady', 0)).to.not.equal(await background('regressor', 3));
@@ -114,13 +114,13 @@ describe('report history in Chromium', function () {
   it('links each cell to its night\'s report section, and ≠ to the diffoscope page, for the merged night too', async () => {
     const page = await browser.newPage();
     await page.goto(index);
-    await row(page, 'regressor').locator('td').nth(2).getByRole('link', { name: 'U↓' }).click();
+    await row(page, 'regressor').locator('.c').nth(2).getByRole('link', { name: 'U↓' }).click();
     await page.waitForLoadState();
     expect(fileURLToPath(page.url().replace(/#.*/, ''))).to.equal(join(series.nights, '3', 'index.html'));
     expect(new URL(page.url()).hash).to.equal(`#${anchorId('regressor')}`);
     expect(await page.locator(`section[id="${anchorId('regressor')}"] h2`).innerText()).to.equal('regressor — unreproducible');
     await page.goto(index);
-    await row(page, 'flappy').locator('td').nth(3).getByRole('link', { name: '≠' }).click();
+    await row(page, 'flappy').locator('.c').nth(3).getByRole('link', { name: '≠' }).click();
     await page.waitForLoadState();
     const diffoscope = fileURLToPath(page.url());
     expect(diffoscope.startsWith(join(series.nights, '4', 'merged', 'diffoscope', 'flappy') + '/'), diffoscope).to.equal(true);
@@ -134,7 +134,7 @@ describe('report history in Chromium', function () {
     await page.goto(index);
     const visible = async () => {
       const names: string[] = [];
-      for (const th of await page.locator('tbody th.name').all()) if (await th.isVisible()) names.push((await th.innerText()).replace(/flapping$/, ''));
+      for (const th of await page.locator('.blk .nm').all()) if (await th.isVisible()) names.push(await th.innerText());
       return names.sort();
     };
     expect(await visible()).to.deep.equal([HOSTILE, 'flappy', 'regressor', 'steady'].sort());
@@ -157,7 +157,7 @@ describe('report history in Chromium', function () {
       void dialog.dismiss();
     });
     await page.goto(index);
-    expect(await row(page, HOSTILE).locator('th.name').innerText()).to.equal(HOSTILE);
+    expect(await row(page, HOSTILE).locator('.nm').innerText()).to.equal(HOSTILE);
     expect(await page.locator('img').count()).to.equal(0);
     expect(await page.locator('script').count()).to.equal(0);
     expect(dialogs).to.deep.equal([]);
