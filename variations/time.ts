@@ -30,7 +30,8 @@ export const time: Variation = {
     const sde = Number(plan.env['SOURCE_DATE_EPOCH']);
     const base = Number.isSafeInteger(sde) && sde > 0 ? sde : FIXED_BASE;
     const start = vary ? base + ctx.rng.int(180, 540) * DAY + ctx.rng.int(0, DAY - 1) : base;
-    const offset = start - ctx.now;
+    // To the millisecond (libfaketime takes fractional offsets): every build's clock starts at `start` itself.
+    const offset = Math.round((start - ctx.now) * 1000) / 1000;
     const preload = [LIBFAKETIME, plan.env['LD_PRELOAD']].filter(Boolean).join(' ');
     const faked = wrap(withEnv(plan, { NO_FAKE_STAT: '1' }), ['env', `LD_PRELOAD=${preload}`, `FAKETIME=${offset >= 0 ? '+' : ''}${offset}`]);
     return record(faked, 'time', new Date(start * 1000).toISOString());

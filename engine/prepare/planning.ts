@@ -33,10 +33,11 @@ export type Planner = Readonly<{
 
 // Note: `now` is read when a plan is made, right before its build starts, so every
 // build's faked clock starts at the same instant: a probe built a minute after the
-// control (bisect) stamps what the control stamped, not a minute later.
+// control (bisect) stamps what the control stamped, not a minute later. Not
+// rounded: a fraction of a second would put one build's stamp in the next second.
 export function createPlanner(options: PackageOptions, availability: readonly Availability[], host: HostFacts, workspace: Workspace): Planner {
   const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
-  const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace, now = Math.floor(Date.now() / 1000)) =>
+  const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace, now = Date.now() / 1000) =>
     REGISTRY.filter((v) => available.has(v.name)).reduce(
       (next, variation) =>
         variation.apply(

@@ -38,6 +38,17 @@ describe('presets: rpm', function () {
     expect(headerValues(text, 'BUILDHOST')).to.have.length(2);
   });
 
+  it('a stock spec with bisect: nondeterministic (the packaged files\' real mtimes), no variation blamed, the evidence shows the time and host name', async () => {
+    const run = await runCli(['check', TINYHELLO, '--quiet']);
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+    const pkg = (await run.results()).packages[0]!;
+    expect(pkg.nondeterministic).to.equal(true);
+    expect(pkg.culprits).to.deep.equal([]);
+    expect(pkg.bisect.flapping).to.deep.equal([RPM]);
+    const shown = pkg.bisect.evidence.flatMap((e) => e.suspects.map((s) => s.variation));
+    expect(shown).to.include.members(['time', 'domain_host']);
+  });
+
   it('--rpm-reproducible-macros: reproducible under every variation, the kernel included (--target pins rpm\'s arch)', async () => {
     const run = await runCli(['check', TINYHELLO, '--quiet', '--rpm-reproducible-macros']);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
