@@ -69,14 +69,14 @@ export type ServiceState = ReturnType<typeof openState>;
 
 // Note: WAL with synchronous=FULL: a committed transaction survives a kill -9 (and a power cut).
 // Loaded when the service opens its state, not with the CLI: only the rebuilder
-// needs this native addon (an optional dependency), so an install without it
-// (npm install --omit=optional, as the CI templates do) runs every other command.
+// needs this native addon, so an install that skipped compiling it (npm install
+// --ignore-scripts, as the CI templates do) runs every other command.
 function loadSqlite(): typeof BetterSqlite3 {
   try {
     return createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   } catch (cause) {
     const why = (cause as Error).message.split('\n')[0];
-    throw new TwinbuildError('setup-failed', `the rebuilder service keeps its state with the better-sqlite3 package, which is not installed here (${why}); install it with npm install better-sqlite3@12`);
+    throw new TwinbuildError('setup-failed', `the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (${why}); install it (with its build step) with npm install better-sqlite3@12`);
   }
 }
 
