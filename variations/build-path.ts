@@ -1,4 +1,4 @@
-import { record, withBuildDir } from './plan.js';
+import { hiding, record, withBuildDir } from './plan.js';
 import type { Variation } from './types.js';
 
 // Both paths are bind-mount targets inside each build's own mount namespace,
@@ -12,6 +12,10 @@ export const buildPath: Variation = {
   observe: [{ channel: 'working directory', command: 'pwd' }],
   apply(plan, ctx, vary) {
     const dir = vary ? ctx.altBuildDir : ctx.buildDir;
-    return record(withBuildDir(plan, dir), 'build_path', dir);
+    // The shared path stays a HOME (home pins it there): covered by a private tmpfs,
+    // so what the build writes to it never lands in the workspace directory that
+    // another build, or a disorderfs probe, later mounts its tree on.
+    const moved = withBuildDir(plan, dir);
+    return record(vary ? hiding(moved, ctx.buildDir) : moved, 'build_path', dir);
   },
 };

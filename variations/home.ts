@@ -4,10 +4,9 @@ import type { Variation } from './types.js';
 const EXPERIMENT_HOME = '/nonexistent/second-build';
 const HIDDEN = '/nonexistent';
 
-// Note: the pinned HOME is the side's own build directory, the tree as this side
-// sees it: the same path on both sides unless build_path varies it. A fixed path
-// would leave a side whose tree is mounted elsewhere writing to an unmounted
-// directory of the workspace (one that a later probe mounts on).
+// Note: the control's HOME is the build directory, the same path on both sides
+// even when build_path mounts the experiment's tree elsewhere (build_path then
+// covers that path with a private tmpfs, so HOME exists and stays private).
 export const home: Variation = {
   name: 'home',
   summary: 'HOME directory',
@@ -17,7 +16,7 @@ export const home: Variation = {
   observe: [{ channel: 'HOME', command: 'if [ -e "$HOME" ]; then echo "$HOME exists"; else echo "$HOME absent"; fi', experimentMatches: ' absent$' }],
   ownsEnv: ['HOME'],
   apply(plan, ctx, vary) {
-    const value = vary ? EXPERIMENT_HOME : plan.buildDir;
+    const value = vary ? EXPERIMENT_HOME : ctx.buildDir;
     return record(withEnv(hiding(plan, HIDDEN), { HOME: value }), 'home', value);
   },
 };
