@@ -106,6 +106,9 @@ export function oneLine(error: unknown, names: readonly string[]): unknown {
     const bare = given.replace(/^-+/, '').replace(/=.*$/, '');
     return new FlagError(code, `unknown option ${given}${orDidYouMean(bare, names, '--')}`);
   }
+  // "--out -x": Node's three lines end with the fix; keep it, in one line.
+  const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(error.message);
+  if (ambiguous) return new FlagError(code, `option ${ambiguous[1]} argument is ambiguous: did you forget its value? A value starting with a dash is written ${ambiguous[1]}=-XYZ`);
   return new FlagError(code, error.message.split('\n')[0]!.replace(/\.\s*To specify a positional argument.*$/, ''));
 }
 

@@ -49,7 +49,7 @@ const CASES: readonly Case[] = [
   { what: '--timeout -5', args: ({ source, out }) => ['check', source, ...BUILD, '--timeout', '-5', '--out', out], message: /^twinbuild: --timeout expects a duration like 30m, 90s or 1h, got "-5"$/ },
   { what: '--seed -5', args: ({ source, out }) => ['check', source, ...BUILD, '--seed', '-5', '--out', out], message: /^twinbuild: --seed expects a whole number from 1 to \d+, got "-5"$/ },
   { what: 'sweep --jobs -5', args: ({ dir, out }) => ['sweep', join(dir, 'longname'), '--jobs', '-5', '--out', out], message: /^twinbuild: --jobs expects a whole number/ },
-  { what: 'a flag value starting with a dash (--out -x)', args: ({ source }) => ['check', source, ...BUILD, '--out', '-x'], message: /^twinbuild check: Option '--out' argument is ambiguous\..*'--out=-XYZ'/ },
+  { what: 'a flag value starting with a dash (--out -x)', args: ({ source }) => ['check', source, ...BUILD, '--out', '-x'], message: /^twinbuild check: option --out argument is ambiguous: did you forget its value\? A value starting with a dash is written --out=-XYZ/ },
   // Issue 17, item 5: the reports never go into the source or a tree that holds it.
   { what: '--out equal to SOURCE', args: ({ source }) => ['check', source, ...BUILD, '--out', source], message: /^twinbuild: --out .*\/pkg is the SOURCE itself/ },
   { what: 'SOURCE inside --out', args: ({ source }) => ['check', source, ...BUILD, '--out', join(source, '..')], message: /^twinbuild: SOURCE .*\/pkg is inside --out/ },
