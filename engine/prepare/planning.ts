@@ -25,8 +25,8 @@ export function baseEnvironment(options: PackageOptions): Record<string, string>
 export type Planner = Readonly<{
   /** Names varied in the experiment: available and enabled by --vary, in registry order. */
   varied: readonly string[];
-  /** One side's plan with exactly `varied` varied (the rest pinned), in the given workspace. */
-  plan: (side: Side, varied: ReadonlySet<string>, workspace: Workspace) => BuildPlan;
+  /** One side's plan with exactly `varied` varied (the rest pinned), in the given workspace; `now` (seconds) defaults to the clock. */
+  plan: (side: Side, varied: ReadonlySet<string>, workspace: Workspace, now?: number) => BuildPlan;
   control: BuildPlan;
   experiment: BuildPlan;
 }>;

@@ -4,10 +4,11 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { realProcesses } from '../../adapters/process.js';
-import { CLI, cleanupTemp, tempDir } from '../helpers.js';
+import { CLI, REPO_ROOT, cleanupTemp, tempDir } from '../helpers.js';
 import { writeFiles } from './fixtures.js';
 
-const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org' } as Record<string, string>;
+// The hook runs the twinbuild on PATH at push time: this checkout's bin/ comes first.
+const ENV = { ...process.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env['PATH'] ?? ''}`, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org' } as Record<string, string>;
 const run = (cwd: string, ...argv: string[]) => realProcesses.capture(['sh', '-c', 'cd "$0" && exec "$@"', cwd, ...argv], { env: ENV, timeoutMs: 180_000 });
 
 describe('hook: a repository without packages (issue 19, item 7)', function () {
