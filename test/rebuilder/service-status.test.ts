@@ -1,10 +1,10 @@
 // The status page is a pure view of the service's state: every string that came
 // from a repository or an error (names, versions, messages) is escaped.
 import { expect } from 'chai';
-import { chromium } from 'playwright-core';
 import { buildStatus, renderStatusHtml } from '../../rebuilder/service/status.js';
 import type { Job } from '../../rebuilder/service/state.js';
 import { onPath, requireOrSkip } from '../helpers.js';
+import { launchChromium } from '../browser.js';
 
 const HOSTILE = `<script>alert("x")</script>&'`;
 
@@ -42,7 +42,7 @@ describe('rebuilder status page', () => {
       job({ id: 5, source: HOSTILE, version: '2', status: 'running' }),
     ];
     const html = renderStatusHtml(buildStatus(jobs, [], ['distro'], '/pub', 1_700_000_000_000));
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const dialogs: string[] = [];

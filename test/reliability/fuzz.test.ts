@@ -6,12 +6,13 @@ import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { realProcesses } from '../../adapters/process.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderJunit } from '../../reports/junit.js';
 import { BISECT_NOT_RUN, summarise, type ArtifactResult, type PackageResult, type RunResult } from '../../reports/model.js';
 import { cleanupTemp, requireOrSkip, tempDir, onPath } from '../helpers.js';
+import { launchChromium } from '../browser.js';
 
 const FRAGMENTS = ['<script>window.__pwned=1</script>', '<img src=x onerror="window.__pwned=1">', ']]>', '<!--', '-->', '&amp;', '&#x3C;', '"', "'", '`', '<![CDATA[', '</td></tr></table>', '\u0000', '\u001b[31m', '\r\n', '\uD800', '\uFFFE', '🚀', 'x\u202Ey'];
 
@@ -78,7 +79,7 @@ describe('reliability: fuzzed names and logs in the reports', function () {
   before(async function () {
     requireOrSkip(this, (await onPath('xmllint')) !== undefined, 'xmllint not installed (libxml2-utils)');
     requireOrSkip(this, (await onPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -6,13 +6,14 @@ import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { anchorId } from '../../reports/escape.js';
 import { BLOCK_ROWS } from '../../reports/history/grid.js';
 import { buildHistory, columnFromResults } from '../../reports/history/model.js';
 import { renderHistoryPage } from '../../reports/history/page.js';
 import { BISECT_NOT_RUN, runResult, type PackageResult, type Verdict } from '../../reports/model.js';
 import { cleanupTemp, onPath, requireOrSkip, tempDir } from '../helpers.js';
+import { launchChromium } from '../browser.js';
 
 const HOST = { hostname: 'h', platform: 'linux', arch: 'x64', kernel: '6', cpus: 2, node: 'v20', uid: 0 };
 const PACKAGES = Math.round(BLOCK_ROWS * 2.5);
@@ -45,7 +46,7 @@ describe('report history grid past one block of rows, in Chromium', function () 
     const file = join(await tempDir(), 'index.html');
     await writeFile(file, page());
     url = pathToFileURL(file).href;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

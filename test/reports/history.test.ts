@@ -8,11 +8,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { History } from '../../reports/history/model.js';
 import { anchorId } from '../../reports/escape.js';
 import { cleanupTemp, onPath, REPO_ROOT, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { LEAKS_UMASK, REPRODUCIBLE, genericPackage, writeFiles } from '../suites/fixtures.js';
+import { launchChromium } from '../browser.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const SHOTS = join(REPO_ROOT, 'test-output');
@@ -74,10 +75,7 @@ describe('report history in Chromium', function () {
     expect(run.exitCode, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/^history: 4 packages × 4 runs, 1 flapping → /);
     index = pathToFileURL(join(out, 'index.html')).href;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     await mkdir(SHOTS, { recursive: true });
   });
   after(async () => {

@@ -7,12 +7,13 @@ import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { realProcesses } from '../../adapters/process.js';
 import type { RunResult } from '../../reports/model.js';
 import { check, CLI, cleanupTemp, fixture, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { NEEDS_HOME } from '../engine/bisect/failing-builds.js';
 import { LEAKS_UMASK, REPRODUCIBLE, genericPackage, writeFiles } from '../suites/fixtures.js';
+import { launchChromium } from '../browser.js';
 
 const DATED = 'echo "building with HOME=$HOME"\ndate -u +%Y-%m-%d > out/date.txt\necho same > out/same.txt';
 
@@ -20,10 +21,7 @@ describe('reports/html in Chromium: what a release engineer looks for', function
   let browser: Browser;
   before(async function () {
     requireOrSkip(this, (await onPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -4,9 +4,10 @@ import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { renderHtml } from '../../reports/html.js';
 import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, REPO_ROOT, onPath } from '../helpers.js';
+import { launchChromium } from '../browser.js';
 
 // The first one's "/" makes a directory: the artifact path is still exactly that string.
 const HOSTILE = ['<script>alert(1)</script>.txt', '<img src=x onerror=alert(2)>.txt', `quote"'and'.txt`, 'new\nline.txt', 'ünïcødé ✓.txt'];
@@ -16,10 +17,7 @@ describe('reports/html in Chromium', function () {
   let browser: Browser;
   before(async function () {
     requireOrSkip(this, (await onPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     await mkdir(SHOTS, { recursive: true });
   });
   after(async () => {
