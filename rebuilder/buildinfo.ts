@@ -34,11 +34,20 @@ export function parseDeb822(text: string): Map<string, string> {
   return fields;
 }
 
-export async function readBuildinfo(file: string): Promise<Buildinfo> {
+/** A buildinfo file's fields; unreadable is exit 2. */
+export async function readBuildinfoFields(file: string): Promise<Map<string, string>> {
   const text = await readFile(file, 'utf8').catch((cause: Error) => {
     throw new TwinbuildError('usage', `cannot read buildinfo ${file}: ${cause.message}`, { cause });
   });
-  const f = parseDeb822(text);
+  return parseDeb822(text);
+}
+
+export async function readBuildinfo(file: string): Promise<Buildinfo> {
+  return buildinfoOf(file, await readBuildinfoFields(file));
+}
+
+/** What a rebuild pins and checks against, from the fields of `file`. */
+export function buildinfoOf(file: string, f: Map<string, string>): Buildinfo {
   if (!f.has('Checksums-Sha256')) throw new TwinbuildError('usage', `${file} is not a .buildinfo (no Checksums-Sha256 field)`);
   const lines = (name: string) => (f.get(name) ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
   const environment = Object.fromEntries(

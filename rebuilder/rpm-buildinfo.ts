@@ -3,9 +3,8 @@
 // it may take (Environment, through the same allowlist as Debian's). Its
 // Installed-Build-Depends name RPM packages, of which this Debian machine has no
 // database: they are counted in the report, never compared.
-import { readFile } from 'node:fs/promises';
 import { TwinbuildError } from '../core/errors.js';
-import { parseDeb822, readBuildinfo, type Buildinfo } from './buildinfo.js';
+import { buildinfoOf, readBuildinfoFields, type Buildinfo } from './buildinfo.js';
 
 export type RpmBuildinfo = Buildinfo & Readonly<{
   format: string;
@@ -16,8 +15,8 @@ export type RpmBuildinfo = Buildinfo & Readonly<{
 }>;
 
 export async function readRpmBuildinfo(file: string): Promise<RpmBuildinfo> {
-  const base = await readBuildinfo(file);
-  const fields = parseDeb822(await readFile(file, 'utf8'));
+  const fields = await readBuildinfoFields(file);
+  const base = buildinfoOf(file, fields);
   const format = fields.get('Format') ?? '';
   if (!/^\d+(\.\d+)*-rpm$/.test(format)) {
     throw new TwinbuildError('usage', `${file} is not an RPM buildinfo (Format: ${format || 'missing'}; rpmreproduce writes "Format: 0.2-rpm")`);

@@ -3,7 +3,7 @@
 // side and its experiment value on the added side of diffoscope's text report
 // (or of the raw bytes of the pair without diffoscope), in the forms builds print
 // them (needles.ts). Evidence only orders bisect's work: it never names a culprit.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactEvidence, ArtifactResult, DiffResult, EvidenceHit, PerSide, Suspicion } from '../../reports/model.js';
 import { treeReader } from '../compare/inside-tree.js';
@@ -133,12 +133,17 @@ export type EvidenceOptions = Readonly<{
   values: PerSide<Readonly<Record<string, string>>>;
 }>;
 
+/** The first `bytes` of an open file. */
+async function readHead(handle: FileHandle, bytes: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(bytes);
+  const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+  return buffer.subarray(0, bytesRead);
+}
+
 async function readBounded(path: string, bytes: number): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
+    return await readHead(handle, bytes);
   } finally {
     await handle.close();
   }
@@ -149,9 +154,7 @@ async function readPair(dirs: PerSide<string>, rel: string): Promise<PerSide<Buf
     // Read only from inside the tree, as the hashing did.
     const { handle } = await (await treeReader(root)).open(rel, `artifact ${rel}`);
     try {
-      const buffer = Buffer.alloc(MAX_RAW_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, MAX_RAW_BYTES, 0);
-      return buffer.subarray(0, bytesRead);
+      return await readHead(handle, MAX_RAW_BYTES);
     } finally {
       await handle.close();
     }
