@@ -23,6 +23,7 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
   const servers: StaticServer[] = [];
   const keys: Record<'a' | 'b', string> = { a: '', b: '' };
   let clients = 0;
+  let pythonSite = '';
 
   before(async function () {
     for (const tool of ['apt-get', 'apt-ftparchive', 'gpg', 'gpgconf', 'in-toto-sign', 'dpkg-buildpackage']) requireOrSkip(this, (await onPath(tool)) !== undefined, `${tool} (scripts/debian-packages.txt)`);
@@ -39,6 +40,13 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
       expect((await runCli(['keygen', '--out', keys[who]], { withOut: false })).exitCode).to.equal(0);
     }
     upload = await officialUpload('tinyhello');
+    // apt-transport-in-toto 0.1.1 polls its pipes in three busy Python threads, so
+    // with the interpreter's default 5 ms GIL switch interval every message waits
+    // for the spinners: about 18 s per apt-get call here, 1.5 s with 0.1 ms. The
+    // method's code is unchanged; only its interpreter switches threads sooner.
+    pythonSite = join(root, 'python-site');
+    await mkdir(pythonSite);
+    await writeFile(join(pythonSite, 'sitecustomize.py'), 'import sys\nsys.setswitchinterval(0.0001)\n');
   });
   after(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -88,7 +96,7 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
       // The list form only: the scalar form hangs apt (DESIGN §7).
       `APT::Intoto { Rebuilders ${list(rebuilders)}; Layout ${list([layout])}; Keyids ${list([owner])}; GPGHomedir ${list([gnupg])}; LogLevel {"20"}; NoFail {"false"}; };`,
     ].join('\n') + '\n');
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', APT_CONFIG: join(dir, 'apt.conf'), TMPDIR: join(dir, 'tmp'), LANG: 'C.UTF-8' };
+    const env = { PYTHONPATH: pythonSite, PATH: process.env['PATH'] ?? '/usr/bin:/bin', APT_CONFIG: join(dir, 'apt.conf'), TMPDIR: join(dir, 'tmp'), LANG: 'C.UTF-8' };
     const apt = (args: string) => realProcesses.capture(['sh', '-c', `cd "$0" && exec timeout 120 apt-get -q ${args}`, join(dir, 'download')], { env, timeoutMs: 150_000 });
     const update = await apt('update');
     expect(update.exitCode, update.stderr + update.stdout).to.equal(0);
