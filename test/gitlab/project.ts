@@ -4,7 +4,7 @@
 // (the dist branch of a local clone of this checkout) into the project's private
 // npm prefix; otherwise this checkout's CLI is on PATH.
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { realProcesses, type CaptureOutcome } from '../../adapters/process.js';
 import { CLI, REPO_ROOT, tempDir, onPath } from '../helpers.js';
@@ -47,7 +47,8 @@ async function must(argv: string[]): Promise<void> {
 /**
  * A git project holding `files` (path → text) and `copies` (path → a file or
  * directory to copy), committed on `main` and pushed to a bare `origin`, as
- * gitlab-ci-local wants; plus a `twinbuild` on PATH that is this checkout's CLI.
+ * gitlab-ci-local wants. With installFromGit its jobs install twinbuild from
+ * git as the templates do; otherwise a `twinbuild` on PATH runs this checkout's CLI.
  */
 export async function gitlabProject(files: Record<string, string>, copies: Record<string, string> = {}, installFromGit = false): Promise<Project> {
   const root = await tempDir('tb-gitlab-');
@@ -55,8 +56,6 @@ export async function gitlabProject(files: Record<string, string>, copies: Recor
   const bin = join(root, 'bin');
   const home = join(root, 'home'); // no personal ~/.gitlab-ci-local/variables.yml
   await Promise.all([mkdir(dir), mkdir(bin), mkdir(home)]);
-  // Note: the sweep templates run parallel shards, which here share one machine
-  // and so one npm prefix; they get this checkout's CLI on PATH instead.
   if (!installFromGit) {
     await writeFile(join(bin, 'twinbuild'), `#!/bin/sh\nexec node '${CLI}' "$@"\n`);
     await chmod(join(bin, 'twinbuild'), 0o755);
@@ -66,7 +65,9 @@ export async function gitlabProject(files: Record<string, string>, copies: Recor
   // (better-sqlite3 would compile for minutes; twinbuild does not load it to start).
   const install: Record<string, string> = !installFromGit ? {} : {
     TWINBUILD_PACKAGE: `git+file://${source.clone}#dist`,
-    npm_config_prefix: join(root, 'npm-prefix'),
+    // Note: one prefix per job, as on runners: parallel shards run here at once on
+    // one machine, and two global installs into one prefix fail with EEXIST.
+    npm_config_prefix: join(root, 'npm-prefix', '$CI_JOB_ID'),
     npm_config_cache: source.cache,
     npm_config_prefer_offline: 'true',
     npm_config_ignore_scripts: 'true',
@@ -89,6 +90,15 @@ export async function gitlabProject(files: Record<string, string>, copies: Recor
   // http(s) or ssh remote; `gcl-origin` gives it one without touching `origin`.
   await must([...git, 'remote', 'add', 'gcl-origin', 'https://gitlab.example.com/twinbuild/fixture.git']);
   return { dir, home, bin, install };
+}
+
+/** How many jobs installed twinbuild from git: the per-job npm prefixes holding bin/twinbuild. */
+export async function installedPrefixes(project: Project): Promise<number> {
+  const prefix = project.install['npm_config_prefix'];
+  if (!prefix) return 0;
+  const perJob = dirname(prefix);
+  const jobs = existsSync(perJob) ? await readdir(perJob) : [];
+  return jobs.filter((job) => existsSync(join(perJob, job, 'bin', 'twinbuild'))).length;
 }
 
 /** `--variable NAME=VALUE` for each, without gitlab-ci-local's warning about overriding predefined ones. */

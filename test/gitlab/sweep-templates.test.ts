@@ -9,16 +9,16 @@ import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import type { RunResult } from '../../reports/model.js';
 import { cleanupTemp, CLI, EXAMPLES, requireOrSkip, onPath } from '../helpers.js';
-import { artifactsOf, gitlabCiLocal, gitlabProject, jobBlock, listJobs, preview, RUN, TEMPLATES, variables, whyNoGitlabCiLocal, type ListedJob, type Project } from './project.js';
+import { artifactsOf, gitlabCiLocal, gitlabProject, installedPrefixes, jobBlock, listJobs, preview, RUN, TEMPLATES, variables, whyNoGitlabCiLocal, type ListedJob, type Project } from './project.js';
 
 const SHARDS = 4;
 const shards = (job: string, total: number) => Array.from({ length: total }, (_, i) => `${job}: [${i + 1}/${total}]`);
 
 /** A project including the templates, with `extra` appended to its .gitlab-ci.yml. */
-function templatesProject(templates: string[], extra = '', files: Record<string, string> = {}, copies: Record<string, string> = {}): Promise<Project> {
+function templatesProject(templates: string[], extra = '', files: Record<string, string> = {}, copies: Record<string, string> = {}, installFromGit = false): Promise<Project> {
   const includes = templates.map((t) => `  - local: ci/twinbuild/${t}.gitlab-ci.yml\n`).join('');
   const copied = Object.fromEntries(templates.map((t) => [`ci/twinbuild/${t}.gitlab-ci.yml`, join(TEMPLATES, `${t}.gitlab-ci.yml`)]));
-  return gitlabProject({ '.gitlab-ci.yml': `include:\n${includes}${extra}`, ...files }, { ...copied, ...copies });
+  return gitlabProject({ '.gitlab-ci.yml': `include:\n${includes}${extra}`, ...files }, { ...copied, ...copies }, installFromGit);
 }
 
 /** Every job a created job needs is created too (GitLab rejects the pipeline otherwise). */
@@ -103,11 +103,13 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
     });
 
     it('sweep in 2 shards fails on the unreproducible package; merge still publishes one report and a badge', async () => {
-      const project = await templatesProject(['sweep'], 'sweep:\n  parallel: 2\n', { 'twinbuild.config.json': config }, packages);
+      // Its jobs install twinbuild from git, each shard into its own npm prefix.
+      const project = await templatesProject(['sweep'], 'sweep:\n  parallel: 2\n', { 'twinbuild.config.json': config }, packages, true);
       const run = await gitlabCiLocal(project, [...RUN, ...variables({ CI_PIPELINE_SOURCE: 'merge_request_event', TWINBUILD_OPTIONS: '--no-bisect' })]);
       expect(run.exitCode, run.stdout + run.stderr).to.equal(1);
       expect(run.stdout).to.match(/FAIL\s+sweep: \[\d\/2\]/);
       expect(run.stdout).to.match(/PASS\s+merge/);
+      expect(await installedPrefixes(project), 'both shards and merge installed twinbuild').to.equal(3);
       const out = join(artifactsOf(project, 'merge'), 'twinbuild-out');
       for (const file of ['shard-1/results.json', 'shard-2/results.json', 'merged/index.html', 'merged/badge.svg']) expect(existsSync(join(out, file)), file).to.equal(true);
       const merged = JSON.parse(await readFile(join(out, 'merged', 'results.json'), 'utf8')) as RunResult;
@@ -131,8 +133,10 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
       return { requests, url, close: () => new Promise((resolve) => server.close(resolve)) };
     }
 
-    async function nightlyProject(): Promise<Project> {
-      return templatesProject(['nightly'], 'nightly-sweep:\n  parallel: 2\n', { 'twinbuild.config.json': config }, packages);
+    // Note: the first nightly test installs twinbuild from git in every job, as the
+    // template does; the second runs this checkout's CLI (the same install lines, time saved).
+    async function nightlyProject(installFromGit = false): Promise<Project> {
+      return templatesProject(['nightly'], 'nightly-sweep:\n  parallel: 2\n', { 'twinbuild.config.json': config }, packages, installFromGit);
     }
 
     const night = (project: Project, serverUrl: string) => gitlabCiLocal(project, [...RUN, ...variables({
@@ -151,7 +155,7 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
       let baseline: string | null = null;
       const api = await artifactsApi(() => (baseline === null ? { status: 404, body: '{"message":"404 Not Found"}' } : { status: 200, body: baseline }));
       try {
-        const project = await nightlyProject();
+        const project = await nightlyProject(true);
         const first = await night(project, api.url);
         expect(first.exitCode, first.stdout + first.stderr).to.equal(0);
         expect(first.stdout).to.include('no baseline yet').and.include('first night');
@@ -168,6 +172,7 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
         await appendFile(join(project.dir, 'reproducible', 'build.sh'), 'date +%s%N > out/stamp\n');
         const second = await night(project, api.url);
         expect(second.exitCode, second.stdout + second.stderr).to.equal(1);
+        expect(await installedPrefixes(project), 'every job of both nights installed twinbuild').to.equal(6);
         expect(second.stdout).to.include("baseline: the last successful nightly's results");
         expect(second.stdout).to.match(/FAIL\s+nightly-sweep: \[\d\/2\]/).and.match(/PASS\s+nightly-sweep: \[\d\/2\]/);
         const merged = await mergedResults(project);
