@@ -1,12 +1,15 @@
 // The in-toto root layout apt-transport-in-toto checks rebuilders' links against
-// (DESIGN §7): a `rebuild` step that CREATEs the .deb files, signed by `threshold`
+// (DESIGN §7): a `rebuild` step that CREATEs the .deb (or .rpm) files, signed by `threshold`
 // of the rebuilder keys, and an inspection that the .deb apt downloaded MATCHes
 // what they rebuilt. Written unsigned: the owner signs it with GPG (in-toto-sign).
 import { TwinbuildError } from '../core/errors.js';
 import type { Canonical } from './canonical-json.js';
 import { keyidOf, type PublicKeyMeta } from './keys.js';
 
-export type LayoutRequest = Readonly<{ rebuilders: readonly PublicKeyMeta[]; threshold: number; expires: Date; readme: string }>;
+/** The package files the layout covers: Debian's .deb (what apt-transport-in-toto checks) or RPM's .rpm. */
+export type PackageKind = 'deb' | 'rpm';
+
+export type LayoutRequest = Readonly<{ rebuilders: readonly PublicKeyMeta[]; threshold: number; expires: Date; readme: string; packages?: PackageKind }>;
 
 /** securesystemslib's ISO 8601 form: seconds, no fraction, "Z". */
 export const layoutDate = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -37,6 +40,7 @@ export function rebuildLayout(request: LayoutRequest): { signed: Canonical; sign
   const ids = Object.keys(keys);
   if (ids.length !== request.rebuilders.length) throw new TwinbuildError('usage', 'the same rebuilder key is given twice: each --rebuilder-key must be a different key');
   if (request.threshold < 1 || request.threshold > ids.length) throw new TwinbuildError('usage', `--threshold must be from 1 to the number of rebuilder keys (${ids.length}), got ${request.threshold}`);
+  const files = `*.${request.packages ?? 'deb'}`;
   const signed = {
     _type: 'layout',
     expires: layoutDate(request.expires),
@@ -45,11 +49,11 @@ export function rebuildLayout(request: LayoutRequest): { signed: Canonical; sign
     steps: [{
       _type: 'step', name: 'rebuild', threshold: request.threshold, pubkeys: ids,
       expected_command: [], expected_materials: [],
-      expected_products: [['CREATE', '*.deb'], ['DISALLOW', '*.deb']],
+      expected_products: [['CREATE', files], ['DISALLOW', files]],
     }],
     inspect: [{
       _type: 'inspection', name: 'verify-reprobuilds', run: ['/usr/bin/true'],
-      expected_materials: [['MATCH', '*.deb', 'WITH', 'PRODUCTS', 'FROM', 'rebuild'], ['DISALLOW', '*.deb']],
+      expected_materials: [['MATCH', files, 'WITH', 'PRODUCTS', 'FROM', 'rebuild'], ['DISALLOW', files]],
       expected_products: [],
     }],
   } as unknown as Canonical;

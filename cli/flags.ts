@@ -50,6 +50,7 @@ export const FLAGS = {
   retry: { type: 'string', multiple: true },
   'rebuilder-key': { type: 'string', multiple: true },
   threshold: { type: 'string' },
+  packages: { type: 'string' },
   expires: { type: 'string' },
 } as const;
 

@@ -9,7 +9,7 @@ import { parseFlags } from '../flags.js';
 import { parsePositiveInt } from '../parse.js';
 
 export const LAYOUT_HELP = `Usage: twinbuild layout --rebuilder-key KEY.pub.json [--rebuilder-key …] [--threshold N]
-                        [--expires DATE|DAYSd] --out root.layout
+                        [--expires DATE|DAYSd] [--packages deb|rpm] --out root.layout
 
 Writes the unsigned in-toto root layout apt-transport-in-toto verifies every
 downloaded .deb against: a "rebuild" step (expected products CREATE *.deb,
@@ -18,10 +18,13 @@ agreeing, and the inspection "verify-reprobuilds" (the downloaded .deb MATCHes
 *.deb WITH PRODUCTS FROM rebuild). apt only accepts a GPG-signed layout; sign it:
   in-toto-sign -f root.layout --gpg <owner fingerprint> [--gpg-home DIR]
 and list that fingerprint in APT::Intoto::Keyids (README: "A rebuilder apt trusts").
+With --packages rpm the same layout covers *.rpm, for links a rebuilder publishes
+from an RPM repository; check a downloaded .rpm with in-toto-verify.
 
 Options:
   --rebuilder-key FILE   a rebuilder's public key, the .pub.json of twinbuild keygen (repeatable)
   --threshold N          how many rebuilders must have published a matching link (default 1)
+  --packages deb|rpm     the package files the layout covers (default deb)
   --expires WHEN         2027-01-01, 2027-01-01T00:00:00Z or a number of days like 365d (default 365d)
   --out FILE             where to write the layout (required; an existing file is not overwritten
                          unless --force)
@@ -40,7 +43,7 @@ function parseExpires(text: string | undefined, now: number): Date {
 export const layoutCommand: Command = {
   help: LAYOUT_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, ['rebuilder-key', 'threshold', 'expires', 'out', 'force']);
+    const { values, positionals } = parseFlags(args, ['rebuilder-key', 'threshold', 'expires', 'packages', 'out', 'force']);
     if (positionals.length > 0) throw usageError(`layout takes no positional arguments, got "${positionals[0]}"`);
     const keys = values['rebuilder-key'] ?? [];
     if (keys.length === 0) throw usageError('layout needs at least one --rebuilder-key FILE.pub.json');
@@ -51,7 +54,9 @@ export const layoutCommand: Command = {
       return parsePublicKey(text, path);
     }));
     const threshold = values.threshold === undefined ? 1 : parsePositiveInt(values.threshold, '--threshold', 1000);
-    const layout = rebuildLayout({ rebuilders, threshold, expires: parseExpires(values.expires, Date.now()), readme: 'twinbuild rebuilders: each .deb must match what the rebuilders built from its source' });
+    const packages = values.packages ?? 'deb';
+    if (packages !== 'deb' && packages !== 'rpm') throw usageError(`--packages expects deb or rpm, got "${packages.slice(0, 100)}"`);
+    const layout = rebuildLayout({ rebuilders, threshold, packages, expires: parseExpires(values.expires, Date.now()), readme: `twinbuild rebuilders: each .${packages} must match what the rebuilders built from its source` });
     const out = resolve(ctx.env.cwd, values.out);
     try {
       await writeFile(out, JSON.stringify(layout, null, 2) + '\n', { flag: values.force ? 'w' : 'wx' });

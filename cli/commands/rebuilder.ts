@@ -1,7 +1,7 @@
 // `twinbuild rebuilder --config FILE [--once] [--retry SOURCE=VERSION]`: the
-// rebuilder service (rebuilder/service/), watching apt repositories and
+// rebuilder service (rebuilder/service/), watching apt and RPM repositories and
 // publishing in-toto links where apt-transport-in-toto looks.
-import { arch } from 'node:os';
+import { arch, machine } from 'node:os';
 import { resolve } from 'node:path';
 import { exitCodeForSignal, usageError } from '../../core/errors.js';
 import { VERSION } from '../../core/paths.js';
@@ -15,9 +15,9 @@ import { packageOptions, parseRunSettings } from '../settings.js';
 
 export const REBUILDER_HELP = `Usage: twinbuild rebuilder --config FILE [--once] [--retry SOURCE=VERSION]...
 
-Watches apt repositories and verifies every (source, version) that has binaries:
-each is rebuilt once with twinbuild verify's engine and compared byte for byte
-with the published .deb files. On a match the in-toto link (signed with the
+Watches apt and RPM repositories and verifies every (source, version) that has
+binaries: each is rebuilt once with twinbuild verify's engine and compared byte
+for byte with the published .deb (or .rpm) files. On a match the in-toto link (signed with the
 config's ed25519 key) is published where apt-transport-in-toto fetches it:
   PUBLISH/sources/<binary package>/<version>/metadata
 and the DSSE statement beside it, for every binary package the source built (an
@@ -34,6 +34,13 @@ a doubling backoff, then marked failed. Nothing is published but whole links
 STATE/state.db (SQLite): after a kill -9, interrupted verifies are queued again,
 finished ones are never repeated.
 
+An RPM repository: each source RPM (arch "src" in the primary index) with binary
+RPMs for this machine or noarch is rebuilt from its .src.rpm with the rpm preset,
+BUILDHOST and BUILDTIME taken from the published headers (as twinbuild verify
+does); its links name the .rpm files as products, at
+PUBLISH/sources/<binary package>/<[epoch:]version-release>/metadata. Check them
+with in-toto-verify against a layout from twinbuild layout --packages rpm.
+
 The config file (JSON; relative paths are relative to it):
   {
     "repositories": [                     two or more sources of packages
@@ -41,8 +48,12 @@ The config file (JSON; relative paths are relative to it):
         "sources": "dists/bookworm/main/source/Sources",
         "packages": ["dists/bookworm/main/binary-amd64/Packages"],
         "buildinfo": "buildinfo/",       where <source>_<version>_<arch>.buildinfo are
-        "release": "dists/bookworm/Release" }   optional: indexes checked against it
-    ],
+        "release": "dists/bookworm/Release" },  optional: indexes checked against it
+      { "name": "rpms", "format": "rpm",   createrepo_c repodata (primary.xml[.gz])
+        "url": "http://127.0.0.1:8000/rpms/",
+        "repodata": "repodata/repomd.xml",            the default
+        "sourceRepodata": "SRPMS/repodata/repomd.xml" } optional: where the .src.rpm
+    ],                                    files are listed, if not in the same repodata
     "signingKey": "rebuilder.key",      ed25519 private key (twinbuild keygen)
     "publish": "public/", "state": "state/",
     "concurrency": 1,                    verifies at once
@@ -53,7 +64,8 @@ Options:
   --config FILE          the config file (required)
   --once                 poll once, verify what is due, write the status, exit
                          (cron, CI); without it the service runs until stopped
-  --retry SOURCE=VERSION verify a finished version again (repeatable)
+  --retry SOURCE=VERSION verify a finished version again (repeatable); for an RPM,
+                         the source RPM's name and [epoch:]version-release
   --isolation MODE, --no-diffoscope, --quiet   as for check
 
 Stop it with SIGTERM or Ctrl-C (exit 143 or 130): verifies under way are stopped and
@@ -64,8 +76,8 @@ Exit codes (--once): 0 all verified · 1 a mismatch · 2 usage or config error �
 `;
 
 function parseRetry(text: string): [string, string] {
-  const match = /^([a-z0-9][a-z0-9+.-]*)=([A-Za-z0-9.+~:-]+)$/.exec(text);
-  if (!match) throw usageError(`--retry expects SOURCE=VERSION (a Debian source name and version), got "${text.slice(0, 200)}"`);
+  const match = /^([A-Za-z0-9_+][A-Za-z0-9_+.-]*)=([A-Za-z0-9._+~^:-]+)$/.exec(text);
+  if (!match) throw usageError(`--retry expects SOURCE=VERSION (a Debian source name and version, or a source RPM's name and [epoch:]version-release), got "${text.slice(0, 200)}"`);
   return [match[1]!, match[2]!];
 }
 
@@ -83,7 +95,8 @@ export const rebuilderCommand: Command = {
     const outcome = await runService(config, {
       runner: ctx.runner, signal: ctx.signal, progress: () => {}, log, host: hostInfo(), version: VERSION,
       hostArchitecture: arch() === 'x64' ? 'amd64' : arch(),
-      packageOptions: (dsc, name, outDir) => packageOptions(dsc, { preset: 'debian', name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus),
+      rpmArchitecture: machine(),
+      packageOptions: (source, preset, name, outDir) => packageOptions(source, { preset, name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus),
     }, { once: values.once ?? false, retry });
     ctx.stdout.write(`verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`);
     // Stopped (SIGTERM, Ctrl-C): running verifies were queued again; the exit code says it was stopped.

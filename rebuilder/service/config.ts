@@ -1,15 +1,21 @@
 // The rebuilder service's one config file (JSON): the repositories it watches,
 // how many verifies run at once, the signing key, where links are published and
-// where its state lives. Every mistake is exit 2 naming the field.
+// where its state lives. Every mistake is exit 2 naming the field. A repository
+// is an apt archive (the default) or, with "format": "rpm", createrepo_c repodata.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { TwinbuildError } from '../../core/errors.js';
 
-export type RepositoryConfig = Readonly<{
+type RepositoryBase = Readonly<{
   /** A short name, unique in the file: the status page groups by it. */
   name: string;
   /** The archive root (http://127.0.0.1:PORT/… or file:///…); every other path is relative to it. */
   url: string;
+}>;
+
+/** An apt archive: Sources and Packages indexes, .buildinfo files beside them. */
+export type AptRepositoryConfig = RepositoryBase & Readonly<{
+  format: 'apt';
   /** The Sources index, e.g. dists/bookworm/main/source/Sources. */
   sources: string;
   /** The Packages indexes (one per architecture or component). */
@@ -19,6 +25,17 @@ export type RepositoryConfig = Readonly<{
   /** A Release file listing the indexes' SHA256 (checked when given). */
   release: string | null;
 }>;
+
+/** An RPM repository made by createrepo_c: binaries and source RPMs in its primary index (or the sources in a second repository). */
+export type RpmRepositoryConfig = RepositoryBase & Readonly<{
+  format: 'rpm';
+  /** The repomd.xml of the binary RPMs, e.g. repodata/repomd.xml. */
+  repodata: string;
+  /** The repomd.xml listing the .src.rpm files (arch "src"); default: the same as repodata. */
+  sourceRepodata: string;
+}>;
+
+export type RepositoryConfig = AptRepositoryConfig | RpmRepositoryConfig;
 
 export type ServiceConfig = Readonly<{
   repositories: readonly RepositoryConfig[];
@@ -75,11 +92,23 @@ function repository(raw: unknown, index: number, base: string, file: string): Re
   const r = raw as Raw;
   const name = text(r, 'name', file, where);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw fail(file, `${where}"name" must be letters, digits, ".", "_" or "-" (at most 64), got "${name}"`);
+  const format = r['format'] ?? 'apt';
+  if (format !== 'apt' && format !== 'rpm') throw fail(file, `${where}"format" must be "apt" or "rpm", got ${JSON.stringify(format).slice(0, 100)}`);
+  const fields = format === 'apt' ? ['name', 'format', 'url', 'sources', 'packages', 'buildinfo', 'release'] : ['name', 'format', 'url', 'repodata', 'sourceRepodata'];
+  const unknown = Object.keys(r).filter((k) => !fields.includes(k));
+  if (unknown.length > 0) throw fail(file, `${where}unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} for an ${format} repository (known: ${fields.join(', ')})`);
+  const url = archiveUrl(text(r, 'url', file, where), base, file, where);
+  if (format === 'rpm') {
+    const repodata = r['repodata'] === undefined ? 'repodata/repomd.xml' : relativePath(text(r, 'repodata', file, where), file, where);
+    const sourceRepodata = r['sourceRepodata'] === undefined ? repodata : relativePath(text(r, 'sourceRepodata', file, where), file, where);
+    return { name, format, url, repodata, sourceRepodata };
+  }
   const packages = r['packages'];
   if (!Array.isArray(packages) || packages.length === 0 || !packages.every((p) => typeof p === 'string' && p !== '')) throw fail(file, `${where}"packages" must be a non-empty list of index paths`);
   return {
     name,
-    url: archiveUrl(text(r, 'url', file, where), base, file, where),
+    format,
+    url,
     sources: relativePath(text(r, 'sources', file, where), file, where),
     packages: (packages as string[]).map((p) => relativePath(p, file, where)),
     buildinfo: relativePath(text(r, 'buildinfo', file, where), file, where),

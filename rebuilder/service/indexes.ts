@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { TwinbuildError } from '../../core/errors.js';
 import { parseDeb822 } from '../buildinfo.js';
-import type { RepositoryConfig } from './config.js';
+import type { AptRepositoryConfig } from './config.js';
 
 export type RemoteFile = Readonly<{ path: string; sha256: string; size: number }>;
 
@@ -16,9 +16,11 @@ export type Binary = Readonly<{ package: string; version: string; architecture: 
 /** One (source, version) of one repository: what is fetched to verify it. */
 export type JobSpec = Readonly<{
   repository: string;
+  /** What kind of repository listed it; absent in jobs queued before RPM repositories existed: apt. */
+  format?: 'apt' | 'rpm';
   source: string;
   version: string;
-  /** The .dsc first, then the files it lists, relative to the repository url. */
+  /** The .dsc first, then the files it lists (or the one .src.rpm), relative to the repository url. */
   sourceFiles: readonly RemoteFile[];
   binaries: readonly Binary[];
 }>;
@@ -127,7 +129,7 @@ function binaryEntries(text: string, what: string): (Binary & { source: string; 
 }
 
 /** Reads a repository's indexes and returns one job per source version that has binaries here. */
-export async function readRepository(repo: RepositoryConfig, hostArchitecture: string, signal?: AbortSignal): Promise<JobSpec[]> {
+export async function readRepository(repo: AptRepositoryConfig, hostArchitecture: string, signal?: AbortSignal): Promise<JobSpec[]> {
   const at = (path: string) => new URL(path, repo.url).href;
   const release = repo.release ? releaseHashes((await fetchBytes(at(repo.release), signal)).toString('utf8')) : null;
   const releaseDir = repo.release?.includes('/') ? repo.release.slice(0, repo.release.lastIndexOf('/') + 1) : '';
@@ -142,7 +144,7 @@ export async function readRepository(repo: RepositoryConfig, hostArchitecture: s
   const buildable = binaries.filter((b) => b.architecture === 'all' || b.architecture === hostArchitecture);
   return sourceEntries(sources.text, sources.what)
     .map((s) => ({
-      repository: repo.name, source: s.source, version: s.version, sourceFiles: s.files,
+      repository: repo.name, format: 'apt' as const, source: s.source, version: s.version, sourceFiles: s.files,
       binaries: buildable
         .filter((b) => b.source === s.source && noEpoch(b.sourceVersion) === noEpoch(s.version))
         .map(({ package: name, version, architecture, path, sha256, size }) => ({ package: name, version, architecture, path, sha256, size })),

@@ -3,6 +3,7 @@
 // under a p-limit bound, publishes the link of a match where apt looks, retries
 // failures with an exponential backoff, and keeps all of it in SQLite so a kill -9
 // loses no job and finishes none twice. `once`: one poll and one drain (cron, CI).
+// Repositories are apt archives or RPM repositories (createrepo_c repodata).
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import pLimit from 'p-limit';
@@ -14,18 +15,23 @@ import { writeReports } from '../../reports/write.js';
 import { loadSigningKey } from '../../attest/keys.js';
 import { runVerify } from '../verify.js';
 import type { ServiceConfig } from './config.js';
+import type { RepositoryConfig } from './config.js';
 import { fetchBytes, readRepository, sha256Of, type JobSpec, type RemoteFile } from './indexes.js';
+import { readRpmRepository } from './rpm-indexes.js';
 import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks, writeDurably } from './publish.js';
 import { openState, type Job, type ServiceState } from './state.js';
 import { buildStatus, renderStatusHtml } from './status.js';
 
 export type ServiceDeps = EngineDeps & Readonly<{
-  /** One verify's frozen options (the CLI's settings), its reports going to `outDir`. */
-  packageOptions: (dsc: string, name: string, outDir: string) => Promise<PackageOptions>;
+  /** One verify's frozen options (the CLI's settings) for a .dsc (preset debian) or a .src.rpm (preset rpm), its reports going to `outDir`. */
+  packageOptions: (source: string, preset: 'debian' | 'rpm', name: string, outDir: string) => Promise<PackageOptions>;
   log: (line: string) => void;
   host: HostInfo;
   version: string;
+  /** The host's architecture as Debian names it (amd64), for Packages indexes and .buildinfo names. */
   hostArchitecture: string;
+  /** The host's architecture as RPM names it (x86_64). */
+  rpmArchitecture: string;
   now?: () => number;
 }>;
 
@@ -97,7 +103,7 @@ export class RebuilderService {
     for (const repo of this.config.repositories) {
       const at = this.now();
       try {
-        const specs = await readRepository(repo, this.deps.hostArchitecture, this.deps.signal);
+        const specs = await this.read(repo);
         const added = this.state.enqueue(specs, at);
         this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null });
         this.deps.log(`${repo.name}: ${specs.length} source versions with binaries, ${added} new`);
@@ -107,6 +113,10 @@ export class RebuilderService {
         this.deps.log(`${repo.name}: poll failed: ${messageOf(error)}`);
       }
     }
+  }
+
+  private read(repo: RepositoryConfig): Promise<JobSpec[]> {
+    return repo.format === 'rpm' ? readRpmRepository(repo, this.deps.rpmArchitecture, this.deps.signal) : readRepository(repo, this.deps.hostArchitecture, this.deps.signal);
   }
 
   /** Runs every due job, at most `concurrency` at once, until none is due. */
@@ -146,16 +156,20 @@ export class RebuilderService {
     let result: PackageResult | null = null;
     try {
       if (!repo) throw new Error(`repository ${spec.repository} is no longer configured`);
+      if (repo.format !== (spec.format ?? 'apt')) throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? 'apt'} index`);
       await rm(work, { recursive: true, force: true });
       const sources = join(work, 'source');
       const published = join(work, 'published');
-      const [dsc] = await Promise.all(spec.sourceFiles.map((f) => download(repo.url, f, sources, this.deps.signal)));
-      const debs = await Promise.all(spec.binaries.map((b) => download(repo.url, b, published, this.deps.signal)));
-      const buildinfo = await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.deps.signal);
-      const options = await this.deps.packageOptions(dsc!, spec.source, reportDir);
-      const productNames = Object.fromEntries(spec.binaries.map((b) => [basename(b.path), aptFileName(b)]));
+      const [source] = await Promise.all(spec.sourceFiles.map((f) => download(repo.url, f, sources, this.deps.signal)));
+      const binaries = await Promise.all(spec.binaries.map((b) => download(repo.url, b, published, this.deps.signal)));
+      // Note: an RPM's BUILDHOST and BUILDTIME come from its published header; an RPM repository has no .buildinfo.
+      const rpm = repo.format === 'rpm';
+      const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.deps.signal);
+      const options = await this.deps.packageOptions(source!, rpm ? 'rpm' : 'debian', spec.source, reportDir);
+      // Products are named as the client stores the file: apt's name for a .deb (epoch as %3a), the file name for an RPM.
+      const productNames = Object.fromEntries(spec.binaries.map((b) => [basename(b.path), rpm ? basename(b.path) : aptFileName(b)]));
       const linkDir = join(work, 'link');
-      result = await runVerify({ options, published: debs, buildinfo, link: { dir: linkDir, signingKey: this.config.signingKey, productNames }, shownFrom: work }, this.deps);
+      result = await runVerify({ options, published: binaries, buildinfo, link: { dir: linkDir, signingKey: this.config.signingKey, productNames }, shownFrom: work }, this.deps);
       await writeReports(
         runResult({ command: 'rebuilder', version: this.deps.version, startedAt: new Date(job.updatedAt).toISOString(), seed: 0, host: this.deps.host, packages: [result] }),
         { outDir: reportDir, shownOutDir: reportDir, jobRoot: reportDir, quiet: true, layout: 'package' }, ['json', 'html'],

@@ -35,6 +35,20 @@ describe('twinbuild layout', function () {
     expect(checked.stdout.trim()).to.equal('2 2');
   });
 
+  it('--packages rpm: the same steps over *.rpm, which in-toto loads and validates; another kind is exit 2', async () => {
+    const out = join(dir, 'rpm.layout');
+    const run = await layout('--rebuilder-key', join(dir, 'a.pub.json'), '--packages', 'rpm', '--out', out);
+    expect(run.exitCode, run.stderr).to.equal(0);
+    const { signed } = JSON.parse(await readFile(out, 'utf8')) as { signed: { steps: { expected_products: string[][] }[]; inspect: { expected_materials: string[][] }[] } };
+    expect(signed.steps[0]!.expected_products).to.deep.equal([['CREATE', '*.rpm'], ['DISALLOW', '*.rpm']]);
+    expect(signed.inspect[0]!.expected_materials).to.deep.equal([['MATCH', '*.rpm', 'WITH', 'PRODUCTS', 'FROM', 'rebuild'], ['DISALLOW', '*.rpm']]);
+    const checked = await realProcesses.capture(['/usr/bin/python3', '-c', 'import sys\nfrom in_toto.models.metadata import Metablock\nMetablock.load(sys.argv[1]).signed.validate()', out], { timeoutMs: 30_000 });
+    expect(checked.exitCode, checked.stderr).to.equal(0);
+    const bad = await layout('--rebuilder-key', join(dir, 'a.pub.json'), '--packages', 'apk', '--out', join(dir, 'apk.layout'));
+    expect(bad.exitCode).to.equal(2);
+    expect(bad.stderr.trim()).to.equal('twinbuild: --packages expects deb or rpm, got "apk"');
+  });
+
   it('a threshold above the keys, one key twice, a past expiry, a key that is not one, an existing file: exit 2, one line', async () => {
     const out = join(dir, 'other.layout');
     await writeFile(join(dir, 'not-a-key.json'), '{"keytype":"rsa"}');

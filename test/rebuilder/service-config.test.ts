@@ -30,6 +30,9 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
     ['two repositories of one name', { repositories: [repo, repo], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /two repositories are named "distro"/],
     ['concurrency 0', { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', concurrency: 0 }, [], /"concurrency" must be a whole number from 1 to 64/],
     ['a missing signing key', { repositories: [repo], signingKey: 'nokey', publish: 'p', state: 's' }, [], /cannot read an ed25519 private key/],
+    ['an unknown repository format', { repositories: [{ ...repo, format: 'yum' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /repositories\[0\]: "format" must be "apt" or "rpm", got "yum"/],
+    ['an apt field in an rpm repository', { repositories: [{ name: 'rpms', format: 'rpm', url: 'http://127.0.0.1:9/', sources: 'Sources' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /repositories\[0\]: unknown field "sources" for an rpm repository \(known: name, format, url, repodata, sourceRepodata\)/],
+    ['an rpm repodata path that climbs out', { repositories: [{ name: 'rpms', format: 'rpm', url: 'http://127.0.0.1:9/', repodata: '../repodata/repomd.xml' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /"\.\.\/repodata\/repomd\.xml" must be a path relative to the repository url/],
     ['a bad --retry', { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's' }, ['--retry', 'tinyhello'], /--retry expects SOURCE=VERSION/],
   ];
   for (const [what, config, extra, message] of cases) {

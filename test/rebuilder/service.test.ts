@@ -133,7 +133,7 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
     expect(existsSync(join(dir, 'publish', 'sources'))).to.equal(false);
 
     const service = new RebuilderService(config, {
-      runner: realProcesses, signal: new AbortController().signal, progress: () => {}, log: () => {}, version: 'test', hostArchitecture: 'amd64',
+      runner: realProcesses, signal: new AbortController().signal, progress: () => {}, log: () => {}, version: 'test', hostArchitecture: 'amd64', rpmArchitecture: 'x86_64',
       host: { hostname: 'h', platform: 'linux', arch: 'x64', kernel: 'k', cpus: 1, node: 'v20', uid: 0 },
       packageOptions: () => { throw new Error('a staged job must not be verified again'); },
     });
