@@ -6,8 +6,10 @@
 #
 # Usage: enter.sh BUILD_DIR ACTION... -- COMMAND [ARG...]
 #   bind SRC DST                bind-mount SRC on DST
-#   disorderfs SRC DST UID:GID N OPT…   mount SRC on DST through disorderfs with N
-#                               options, disorderfs running as UID:GID (the build's ids)
+#   disorderfs SRC DST UID:GID PRELOAD N OPT…   mount SRC on DST through disorderfs
+#                               with N options, disorderfs running as UID:GID (the
+#                               build's ids), with PRELOAD (adapters/disorderfs-shim.ts)
+#                               if that file exists
 #   hostname NAME | domainname NAME
 #   private-tmp DIR TARGET N KEEP…   DIR becomes TARGET (/tmp, /var/tmp) for this
 #                               build; the N KEEP paths stay reachable at their own paths
@@ -29,8 +31,8 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       mount --bind "$2" "$3" || fail "bind mount of $2 on $3 failed"
       shift 3 ;;
     disorderfs)
-      src=$2 dst=$3 owner=$4 count=$5
-      shift 5
+      src=$2 dst=$3 owner=$4 preload=$5 count=$6
+      shift 6
       opts=""
       i=0
       while [ "$i" -lt "$count" ]; do opts="$opts $1"; shift; i=$((i + 1)); done
@@ -55,7 +57,9 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       # crashed build can never leave a FUSE daemon or mount behind.
       # shellcheck disable=SC2086
       # (fd 3, the effectiveness probe's channel, is for the build's first process only.)
-      $as_owner disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 3>&- &
+      with_preload=""
+      [ -r "$preload" ] && with_preload="env LD_PRELOAD=$preload"
+      $as_owner $with_preload disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 3>&- &
       i=0
       until [ "$(stat -c %d "$dst" 2>/dev/null)" != "$before" ]; do
         i=$((i + 1))

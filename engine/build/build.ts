@@ -7,6 +7,7 @@ import type { ErrorInfo } from '../../reports/model.js';
 import { dirname, join } from 'node:path';
 import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../../variations/plan.js';
 import { namespacePrefixFor } from '../../adapters/namespaces.js';
+import { ensureNoXattrShim } from '../../adapters/disorderfs-shim.js';
 import type { ProcessRunner, RunOutcome } from '../../adapters/process.js';
 import { ENTER_SCRIPT } from '../../core/paths.js';
 import type { Workspace } from '../prepare/workspace.js';
@@ -30,11 +31,15 @@ export type BuildRequest = Readonly<{
 const actionArgs = (action: NamespaceAction): string[] =>
   action.kind === 'bind' ? ['bind', action.source, action.target] : [action.kind, action.name];
 
-function mountArgs(plan: BuildPlan, sideDir: string): string[] {
+/** Where a workspace's disorderfs preload is compiled (adapters/disorderfs-shim.ts): once per check, probes included. */
+const shimPath = (workspace: Workspace) => join(workspace.root, 'lib', 'disorderfs-noxattr.so');
+
+function mountArgs(plan: BuildPlan, workspace: Workspace): string[] {
   const mount = plan.workspaceMount;
+  const sideDir = workspace.sideDir(plan.side);
   return mount.kind === 'bind'
     ? ['bind', sideDir, plan.buildDir]
-    : ['disorderfs', sideDir, plan.buildDir, mount.owner, String(mount.options.length), ...mount.options];
+    : ['disorderfs', sideDir, plan.buildDir, mount.owner, shimPath(workspace), String(mount.options.length), ...mount.options];
 }
 
 // Each build gets its own /tmp and /var/tmp (directories in the workspace), so one
@@ -64,7 +69,7 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
     '/bin/sh', ENTER_SCRIPT, plan.buildDir,
     ...privateTmpArgs(plan, workspace),
     ...plan.hidden.flatMap((path) => ['hide', path]),
-    ...mountArgs(plan, workspace.sideDir(plan.side)),
+    ...mountArgs(plan, workspace),
     ...plan.namespaceActions.flatMap(actionArgs),
     'readonly-root', workspace.root,
     '--',
@@ -94,6 +99,8 @@ export async function runBuild(request: BuildRequest, runner: ProcessRunner): Pr
   }
   const failedSetup = await runSteps(plan.setup, request, runner);
   if (failedSetup) return failedSetup;
+  // Without a C compiler disorderfs runs as it is (enter.sh checks the file), only slower.
+  if (plan.workspaceMount.kind === 'disorderfs') await ensureNoXattrShim(runner, shimPath(workspace));
   const sideDir = workspace.sideDir(plan.side);
   if (request.isolation === 'sequential') {
     await mkdir(dirname(plan.buildDir), { recursive: true });
