@@ -1,8 +1,9 @@
 // Debian's tools: extracting a source package, asking which versions are installed.
 import type { CaptureOutcome, ProcessRunner } from './process.js';
 
+// Note: a large source (hundreds of MB of tarballs) takes minutes to unpack; capture's 10 s default would cut it short.
 export function extractDebianSource(runner: ProcessRunner, dsc: string, dest: string): Promise<CaptureOutcome> {
-  return runner.capture(['dpkg-source', '--no-copy', '-x', '--', dsc, dest]);
+  return runner.capture(['dpkg-source', '--no-copy', '-x', '--', dsc, dest], { timeoutMs: 1_800_000 });
 }
 
 // Note: names come from a .buildinfo (untrusted input): after `--` none can be read as an option.

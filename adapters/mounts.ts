@@ -14,6 +14,8 @@ export async function clearFileFlags(runner: ProcessRunner, dir: string): Promis
 
 // Note: GNU rm walks with openat, so it removes paths longer than PATH_MAX that
 // fs.rm cannot name; --one-file-system never crosses into a mount left behind.
+// Note: bounded by an hour, not by capture's 10 s default: cut short on a
+// million-file tree, it left fs.rm the rest, which took minutes and 3.4 GB of memory.
 export async function removeTreeDeep(runner: ProcessRunner, dir: string): Promise<void> {
-  await runner.capture(['rm', '-rf', '--one-file-system', '--', dir]);
+  await runner.capture(['rm', '-rf', '--one-file-system', '--', dir], { timeoutMs: 3_600_000 });
 }
