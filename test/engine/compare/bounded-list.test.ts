@@ -10,7 +10,7 @@ import { isTwinbuildError } from '../../../core/errors.js';
 import type { ArtifactResult } from '../../../reports/model.js';
 import { cleanupTemp, tempDir } from '../../helpers.js';
 
-const DIRS = 6; // 6,000 files: well past the limit of 100 used here, and the abort at the 1,000th
+const DIRS = 11; // 11,000 files: more differing ones (every 97th) than the limit of 100 used here
 const PER_DIR = 1000;
 
 /** Two trees of DIRS × PER_DIR files; the experiment differs in every 97th file and lacks d0/f5. */
