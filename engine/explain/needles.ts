@@ -41,22 +41,28 @@ export function tzOffsetMinutes(tz: string | undefined): number | null {
 /** "+1400", as `date +%z` prints the zone. */
 const numericZone = (minutes: number) => `${minutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(minutes) / 60))}${pad(Math.abs(minutes) % 60)}`;
 
+/** The calendar forms of one instant in one zone (`label` names the zone in the form). */
+function calendarNeedles(start: number, label: string, minutes: number): Needle[] {
+  const d = new Date(start + minutes * 60_000);
+  const [y, mo, day, wd] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCDay()];
+  return [
+    literal(`YYYY-MM-DD (${label})`, `${y}-${pad(mo + 1)}-${pad(day)}`, 2),
+    literal(`RFC 2822 date (${label})`, `${DAYS[wd]}, ${pad(day)} ${MONTHS[mo]} ${y}`, 2),
+    // date(1)'s default, ctime() and C's __DATE__ pad the day with a space.
+    shaped(`date(1) / __DATE__ (${label})`, `${MONTHS[mo]} ${day} ${y}`, 2, `${MONTHS[mo]} {1,2}${day}(?: \\d\\d:\\d\\d:\\d\\d(?: [A-Z+\\-0-9]+)?)? ${y}`),
+    bounded(`year (${label})`, String(y), 1),
+    // A year compiled in as a number shows in a disassembly as a hex immediate (GNU hello: mov $0x7e7,%edx).
+    bounded(`year as a hex constant (${label})`, `0x${y.toString(16)}`, 1),
+  ];
+}
+
 function dateNeedles(iso: string, zones: readonly (readonly [string, number])[]): Needle[] {
   const start = Date.parse(iso);
   if (Number.isNaN(start)) return [];
-  const out: Needle[] = [];
-  for (const [zone, minutes] of zones) {
-    const d = new Date(start + minutes * 60_000);
-    const [y, mo, day, wd] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCDay()];
-    out.push(literal(`YYYY-MM-DD (${zone})`, `${y}-${pad(mo + 1)}-${pad(day)}`, 2));
-    out.push(literal(`RFC 2822 date (${zone})`, `${DAYS[wd]}, ${pad(day)} ${MONTHS[mo]} ${y}`, 2));
-    // date(1)'s default, ctime() and C's __DATE__ pad the day with a space.
-    out.push(shaped(`date(1) / __DATE__ (${zone})`, `${MONTHS[mo]} ${day} ${y}`, 2, `${MONTHS[mo]} {1,2}${day}(?: \\d\\d:\\d\\d:\\d\\d(?: [A-Z+\\-0-9]+)?)? ${y}`));
-  }
+  const out = zones.flatMap(([zone, minutes]) => calendarNeedles(start, zone, minutes));
   // Epoch seconds: the faked clock starts at the value and runs on through the build (about 2.7 hours of seconds share this prefix).
   const seconds = String(Math.floor(start / 1000));
   out.push(shaped('epoch seconds', `${seconds.slice(0, -4)}…`, 2, `(?<!\\d)${seconds.slice(0, -4)}\\d{4}(?!\\d)`));
-  out.push(bounded('year', String(new Date(start).getUTCFullYear()), 1));
   return out;
 }
 
@@ -151,10 +157,14 @@ export function needlesFor(variation: string, control: Values, experiment: Value
       break;
     }
     case 'timezone': {
+      // What the zone alone changes: its name and offset, and the control's clock read in
+      // each side's zone (a date near midnight, or a year near New Year, that the zone moves).
+      const start = Date.parse(control['time'] ?? '');
       const forms = (v: string | undefined) => {
         const minutes = tzOffsetMinutes(v);
         const out = v ? [literal('TZ', v, 3)] : [];
         if (minutes !== null) out.push(bounded('UTC offset', numericZone(minutes), 2), literal('UTC offset', `${numericZone(minutes).slice(0, 3)}:${numericZone(minutes).slice(3)}`, 2));
+        if (minutes !== null && !Number.isNaN(start)) out.push(...calendarNeedles(start, "the build's zone", minutes));
         return out;
       };
       pair = { control: forms(c), experiment: forms(e) };

@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import type { PackageResult } from '../../../reports/model.js';
 import { check, cleanupTemp, fixture, requireOrSkip } from '../../helpers.js';
 import { LEAKS } from '../../variations/leaks.test.js';
-import { diffSides } from '../../../engine/explain/evidence.js';
+import { diffSides, scoreArtifact } from '../../../engine/explain/evidence.js';
+import { chooseSuspects } from '../../../engine/bisect/suspects.js';
 import { findOnPath } from '../../../engine/prepare/availability.js';
 
 // Leaks whose value (or its trace) is not in the output: ASLR's load address, the
@@ -81,6 +82,22 @@ describe('evidence: what a difference shows (engine/explain/evidence.ts)', funct
     expect(forms('out/s.txt', 'time')).to.include.members(['control epoch seconds', 'experiment epoch seconds']);
     expect(forms('out/z.txt', 'timezone')).to.include.members(['control UTC offset', 'experiment UTC offset']);
     expect(strongest(pkg, 'out/z.txt')).to.deep.equal(['timezone']);
+  });
+
+  it('GNU hello\'s year, compiled in and shown by objdump as a hex immediate, points at time and at timezone: each alone moves it', () => {
+    // As diffoscope showed hello_2.10-3_amd64.deb: the control's clock (2024-01-01T00:00Z) is 2023 in its zone (GMT+12).
+    const report = ['│ │ │ │ @@ -83,15 +83,15 @@', '│ │ │ │ -\tmov    $0x7e7,%edx', '│ │ │ │ +\tmov    $0x7e8,%edx'].join('\n');
+    const values = {
+      control: { time: '2024-01-01T00:00:00.000Z', timezone: 'GMT+12', umask: '0022' },
+      experiment: { time: '2024-12-17T05:11:04.000Z', timezone: 'GMT-14', umask: '0002' },
+    };
+    const suspects = scoreArtifact('hello_2.10-3_amd64.deb', diffSides(report), ['time', 'timezone', 'umask'], values);
+    const top = suspects.filter((s) => s.score === suspects[0]!.score).map((s) => s.variation).sort();
+    expect(top).to.deep.equal(['time', 'timezone']);
+    expect(suspects.find((s) => s.variation === 'time')!.hits.map((h) => `${h.side} ${h.form}`)).to.include.members(['control year as a hex constant (GMT+12)', 'experiment year as a hex constant (GMT+12)']);
+    expect(suspects.find((s) => s.variation === 'timezone')!.hits.map((h) => `${h.side} ${h.form}`)).to.include.members(["control year as a hex constant (the build's zone)", "experiment year as a hex constant (the build's zone)"]);
+    // So the first probe round builds both alone, beside everything else (the complement).
+    expect(chooseSuspects([{ artifact: 'hello_2.10-3_amd64.deb', source: 'diffoscope', suspects }], ['time', 'timezone', 'umask']).sort()).to.deep.equal(['time', 'timezone']);
   });
 
   it('decodes diffoscope\'s hex dumps, so a value split across two dump lines is found whole', () => {
