@@ -1,6 +1,6 @@
 // Which variations the first probe round builds alone: the strongest evidence
-// of each differing artifact, and, for artifacts that show none, the variation
-// that most often breaks real packages (priors.ts). Pure.
+// of each differing artifact or, when no artifact shows any, the variation that
+// most often breaks real packages (priors.ts). Pure.
 import type { ArtifactEvidence, Suspected } from '../../reports/model.js';
 import { byPrior } from './priors.js';
 
@@ -20,7 +20,11 @@ export function chooseSuspects(evidence: readonly ArtifactEvidence[], varied: re
   }
   const ranked = byPrior([...tally.keys()]).sort((a, b) => tally.get(b)!.artifacts - tally.get(a)!.artifacts || tally.get(b)!.score - tally.get(a)!.score);
   const chosen = ranked.slice(0, max);
-  if (withoutEvidence > 0 && chosen.length < max) {
+  // Note: a prior only when no artifact shows evidence. When some do, an artifact that
+  // shows none is often their consequence (hello's -dbgsym differs only in the build ID
+  // of a binary whose year changed): the complement probe tells whether anything else
+  // changes it, and a guessed prior would only cost a probe.
+  if (withoutEvidence > 0 && chosen.length === 0) {
     const prior = byPrior(varied).find((v) => !chosen.includes(v));
     if (prior) chosen.push(prior);
   }

@@ -98,6 +98,11 @@ describe('evidence: what a difference shows (engine/explain/evidence.ts)', funct
     expect(suspects.find((s) => s.variation === 'timezone')!.hits.map((h) => `${h.side} ${h.form}`)).to.include.members(["control year as a hex constant (the build's zone)", "experiment year as a hex constant (the build's zone)"]);
     // So the first probe round builds both alone, beside everything else (the complement).
     expect(chooseSuspects([{ artifact: 'hello_2.10-3_amd64.deb', source: 'diffoscope', suspects }], ['time', 'timezone', 'umask']).sort()).to.deep.equal(['time', 'timezone']);
+    // hello-dbgsym differs only in a build ID: no evidence of its own, and no guessed prior beside the evidence (the complement probe covers it).
+    const dbgsym = { artifact: 'hello-dbgsym_2.10-3_amd64.deb', source: 'diffoscope' as const, suspects: [] };
+    expect(chooseSuspects([dbgsym, { artifact: 'hello_2.10-3_amd64.deb', source: 'diffoscope', suspects }], ['build_path', 'time', 'timezone', 'umask']).sort()).to.deep.equal(['time', 'timezone']);
+    // With no evidence anywhere, the prior leads.
+    expect(chooseSuspects([dbgsym], ['umask', 'build_path', 'time'])).to.have.length(1);
   });
 
   it('decodes diffoscope\'s hex dumps, so a value split across two dump lines is found whole', () => {
