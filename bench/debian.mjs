@@ -196,6 +196,15 @@ sits on a year boundary, so timezone changes it too, and twinbuild names both: e
 that varied exactly that variation. twinbuild's probes run two at a time, and two builds at once cost about
 1.7× one here, so the search gains less over reprotest's one-at-a-time builds than it does on a machine
 where parallel builds scale.
+${Object.values(bisect).filter((b) => b.alone).map((b) => `
+Goals on ${b.dsc}: at most 4 probe builds, **${(b.tb.probes ?? 0) <= 4 ? 'met' : 'not met'}** (${b.tb.probes ?? 0});
+≤ 0.15× reprotest, **${b.tb.seconds / b.rp.seconds <= 0.15 ? 'met' : 'not met'}** (${(b.tb.seconds / b.rp.seconds).toFixed(3)}×);
+≤ 3× the check alone, **${b.tb.seconds / b.alone.seconds <= 3 ? 'met' : 'not met'}** (${(b.tb.seconds / b.alone.seconds).toFixed(2)}×): the four probes run two at a
+time in two rounds, and two builds at once take longer than the check's own pair here.
+Earlier in the same session, before the evidence read hello's year as a hex immediate
+(\`mov $0x7e7\` against \`$0x7e8\`): 438.37 s, 11 probes in 7 rounds (9.39×); with it, but with a guessed
+prior for hello-dbgsym (a build ID only): 269.01 s, 5 probes in 4 rounds (5.81×).
+`).join('')}
 ` : ''}`;
 }
 
