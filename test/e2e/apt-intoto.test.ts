@@ -3,7 +3,7 @@
 // publish its link, and apt-get (private APT_CONFIG, lists, cache and state; a
 // throwaway GNUPGHOME for the layout owner) downloading through intoto://.
 // Everything listens on 127.0.0.1 and is stopped by the test.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -24,6 +24,9 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
   const keys: Record<'a' | 'b', string> = { a: '', b: '' };
   let clients = 0;
   let pythonSite = '';
+  // The host's /tmp/intoto.log as it was before (absent or another run's): the tests must not touch it.
+  const hostLog = () => statSync('/tmp/intoto.log', { throwIfNoEntry: false })?.mtimeMs ?? null;
+  let hostLogBefore: number | null = null;
 
   before(async function () {
     for (const tool of ['apt-get', 'apt-ftparchive', 'gpg', 'gpgconf', 'in-toto-sign', 'dpkg-buildpackage']) requireOrSkip(this, (await onPath(tool)) !== undefined, `${tool} (scripts/debian-packages.txt)`);
@@ -44,9 +47,22 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     // with the interpreter's default 5 ms GIL switch interval every message waits
     // for the spinners: about 18 s per apt-get call here, 1.5 s with 0.1 ms. The
     // method's code is unchanged; only its interpreter switches threads sooner.
+    // It also logs to a fixed /tmp/intoto.log (LOG_FILE in the method), which would
+    // leave a file in the host's shared /tmp: that one path goes to the client's TMPDIR.
+    hostLogBefore = hostLog();
     pythonSite = join(root, 'python-site');
     await mkdir(pythonSite);
-    await writeFile(join(pythonSite, 'sitecustomize.py'), 'import sys\nsys.setswitchinterval(0.0001)\n');
+    await writeFile(join(pythonSite, 'sitecustomize.py'), [
+      'import logging.handlers, os, sys',
+      'sys.setswitchinterval(0.0001)',
+      '_open = logging.handlers.RotatingFileHandler.__init__',
+      'def _private(self, filename, *args, **kwargs):',
+      "    if filename == '/tmp/intoto.log':",
+      "        filename = os.path.join(os.environ['TMPDIR'], 'intoto.log')",
+      '    _open(self, filename, *args, **kwargs)',
+      'logging.handlers.RotatingFileHandler.__init__ = _private',
+      '',
+    ].join('\n'));
   });
   after(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -101,6 +117,7 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     const update = await apt('update');
     expect(update.exitCode, update.stderr + update.stdout).to.equal(0);
     const download = await apt('download tinyhello');
+    expect(existsSync(join(dir, 'tmp', 'intoto.log')), 'the method logged into the client\'s TMPDIR').to.equal(true);
     const ok = download.exitCode === 0 && (await readdir(join(dir, 'download'))).some((f) => f.startsWith('tinyhello_') && f.endsWith('.deb'));
     return { ok, output: download.stdout + download.stderr };
   }
@@ -142,6 +159,7 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     await runRebuilder('b', repo.url);
     const both = await aptDownload(repo, [a.url, bServer.url], layout2);
     expect(both.ok, both.output).to.equal(true);
+    expect(hostLog(), "the host's /tmp/intoto.log").to.equal(hostLogBefore);
   });
 
   it('an epoch: apt names the .deb tinyhello_2%3a1.0_all.deb, the method fetches sources/tinyhello/2%3A1.0/metadata; the published link passes', async () => {
