@@ -1,7 +1,4 @@
 // Unmounting and removing what a build may leave in twinbuild's temp root.
-import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import pLimit from 'p-limit';
 import type { ProcessRunner } from './process.js';
 
 /** Lazy unmount: a FUSE daemon that is still exiting cannot keep the point busy. */
