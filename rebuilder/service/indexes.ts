@@ -26,7 +26,7 @@ export type JobSpec = Readonly<{
 }>;
 
 const FETCH_TIMEOUT_MS = 60_000;
-const SHA256 = /^[0-9a-f]{64}$/;
+export const SHA256 = /^[0-9a-f]{64}$/;
 
 const fetchFailed = (url: string, why: string) => new TwinbuildError('setup-failed', `cannot fetch ${url}: ${why}`);
 
@@ -84,7 +84,8 @@ const noEpoch = (version: string) => version.replace(/^\d+:/, '');
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 const VERSION = /^[0-9][A-Za-z0-9.+~:-]*$/;
 const ARCHITECTURE = /^[a-z0-9-]+$/;
-const safePath = (path: string) => path !== '' && !path.startsWith('/') && !path.includes('://') && !path.includes('\\') && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+/** A relative path inside the repository: no absolute path, URL, backslash, empty, "." or ".." segment. */
+export const safePath = (path: string) => path !== '' && !path.startsWith('/') && !path.includes('://') && !path.includes('\\') && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 
 function checkEntry(what: string, index: number, checks: readonly (readonly [string, string, RegExp | ((v: string) => boolean)])[]): void {
   for (const [field, value, rule] of checks) {

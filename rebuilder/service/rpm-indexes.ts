@@ -3,11 +3,12 @@
 // location and, for a binary, the source RPM it was built from. One job per source
 // RPM that has binaries here, the .src.rpm its only source file. As for apt, an
 // index that does not match its checksum, or a malformed entry, fails the whole poll.
+import { posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
 import { TwinbuildError } from '../../core/errors.js';
 import type { RpmRepositoryConfig } from './config.js';
-import { fetchBytes, sha256Of, type Binary, type JobSpec, type RemoteFile } from './indexes.js';
+import { fetchBytes, safePath, sha256Of, SHA256, type Binary, type JobSpec, type RemoteFile } from './indexes.js';
 
 type Node = Record<string, unknown>;
 
@@ -36,8 +37,6 @@ const NAME = /^[A-Za-z0-9_+][A-Za-z0-9_+.-]{0,199}$/;
 const VERSION_PART = /^[A-Za-z0-9._+~^]{1,100}$/;
 const EPOCH = /^\d{1,9}$/;
 const ARCH = /^[A-Za-z0-9_]{1,32}$/;
-const SHA256 = /^[0-9a-f]{64}$/;
-const safePath = (path: string) => path !== '' && !path.startsWith('/') && !path.includes('://') && !path.includes('\\') && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 
 type Entry = Binary & Readonly<{ sourceRpm: string }>;
 
@@ -106,8 +105,6 @@ async function packagesOf(url: string, repomdPath: string, repoName: string, sig
   return list.map((node, i) => entry(node, base, what, i));
 }
 
-const fileName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
-
 /** Reads an RPM repository's metadata: one job per source RPM with binaries for `hostArchitecture` (or noarch) here. */
 export async function readRpmRepository(repo: RpmRepositoryConfig, hostArchitecture: string, signal?: AbortSignal): Promise<JobSpec[]> {
   const binaries = await packagesOf(repo.url, repo.repodata, repo.name, signal);
@@ -117,7 +114,7 @@ export async function readRpmRepository(repo: RpmRepositoryConfig, hostArchitect
     .filter((s) => s.architecture === 'src')
     .map((s): JobSpec => {
       const srpm: RemoteFile = { path: s.path, sha256: s.sha256, size: s.size };
-      const built = buildable.filter((b) => b.sourceRpm === fileName(s.path));
+      const built = buildable.filter((b) => b.sourceRpm === posix.basename(s.path));
       return {
         repository: repo.name, format: 'rpm', source: s.package, version: s.version, sourceFiles: [srpm],
         binaries: built.map(({ package: name, version, architecture, path, sha256, size }) => ({ package: name, version, architecture, path, sha256, size })),

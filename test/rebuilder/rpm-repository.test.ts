@@ -5,7 +5,6 @@
 // Binaries and sources in two repositories (Fedora's shape) and in one.
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { machine } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { canonicalJson, type Canonical } from '../../attest/canonical-json.js';
@@ -13,7 +12,7 @@ import { loadSigningKey, signBytes } from '../../attest/keys.js';
 import { realProcesses } from '../../adapters/process.js';
 import { sha256File } from '../../core/hash.js';
 import { cleanupTemp, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
-import { TINYHELLO, makeSourceRpm } from '../suites/rpm-fixtures.js';
+import { TINYHELLO, makeOfficialRpm, makeSourceRpm } from '../suites/rpm-fixtures.js';
 import { serveDirectory, type StaticServer } from './service-fixtures.js';
 
 const RPM = 'tinyhello-1.0-1.noarch.rpm';
@@ -26,14 +25,7 @@ const sh = async (script: string, ...args: string[]) => {
 };
 
 /** rpmbuild -bb of `specDir` as a distribution's builder would: its own host name and time. */
-async function officialRpm(specDir: string): Promise<string> {
-  const top = await tempDir('tb-rpm-official-');
-  await sh(
-    `SOURCE_DATE_EPOCH=1700000000 rpmbuild -bb --nodeps --target "$1" --define "_topdir $2" --define "_sourcedir $3" --define "_buildhost koji-builder.example.org" --define 'use_source_date_epoch_as_buildtime 1' --define 'clamp_mtime_to_source_date_epoch 1' "$3/tinyhello.spec"`,
-    machine(), top, specDir,
-  );
-  return join(top, 'RPMS', 'noarch', RPM);
-}
+const officialRpm = async (specDir: string) => makeOfficialRpm(await tempDir('tb-rpm-official-'), specDir);
 
 const createrepo = (dir: string) => sh('createrepo_c --quiet --compress-type=gz "$1"', dir);
 

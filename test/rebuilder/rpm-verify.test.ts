@@ -3,7 +3,6 @@
 // another time, rebuilt from its .src.rpm; the same file signed with a throwaway
 // key; a signed file whose payload was changed; a file that is not an RPM.
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { machine } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { canonicalJson, type Canonical } from '../../attest/canonical-json.js';
@@ -11,12 +10,9 @@ import { loadSigningKey, signBytes } from '../../attest/keys.js';
 import { realProcesses } from '../../adapters/process.js';
 import { sha256File } from '../../core/hash.js';
 import { cleanupTemp, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
-import { TINYHELLO, makeSourceRpm } from '../suites/rpm-fixtures.js';
+import { OFFICIAL_HOST, OFFICIAL_TIME, TINYHELLO, makeOfficialRpm, makeSourceRpm } from '../suites/rpm-fixtures.js';
 
 const RPM = 'tinyhello-1.0-1.noarch.rpm';
-// Not the %changelog date (1704067200): the rebuild must take the published BUILDTIME.
-const OFFICIAL_TIME = '1700000000';
-const OFFICIAL_HOST = 'koji-builder.example.org';
 
 const sh = async (script: string, ...args: string[]) => {
   const outcome = await realProcesses.capture(['sh', '-c', script, 'sh', ...args], { timeoutMs: 120_000 });
@@ -60,13 +56,8 @@ describe('verify: rebuild a published RPM from its .src.rpm', function () {
     requireOrSkip(this, Boolean(await onPath('in-toto-verify')), 'in-toto-verify is not installed (apt-get install in-toto)');
     srpm = await makeSourceRpm(await tempDir());
     // The official build: the distribution's macros, its own host name and time.
-    const official = await tempDir();
-    await sh(
-      `SOURCE_DATE_EPOCH="$1" rpmbuild -bb --nodeps --target "$2" --define "_topdir $3" --define "_sourcedir $4" --define "_buildhost $5" --define 'use_source_date_epoch_as_buildtime 1' --define 'clamp_mtime_to_source_date_epoch 1' "$4/tinyhello.spec"`,
-      OFFICIAL_TIME, machine(), official, TINYHELLO, OFFICIAL_HOST,
-    );
     unsigned = join(await tempDir(), RPM);
-    await copyFile(join(official, 'RPMS', 'noarch', RPM), unsigned);
+    await copyFile(await makeOfficialRpm(await tempDir()), unsigned);
     // Signed with a throwaway key in a temp GNUPGHOME; its agent is stopped before the tests.
     const gnupg = await tempDir();
     signed = join(await tempDir(), RPM);
