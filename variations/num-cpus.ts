@@ -3,9 +3,9 @@ import type { Variation } from './types.js';
 
 const cpuList = (cpus: readonly number[]) => cpus.join(',');
 
-// What is pinned is the CPU count, not which CPU: a pinned experiment gets one
-// CPU too, but another one than the control's, so builds running at the same
-// time do not share a core while the others idle.
+// What is pinned is the CPU count, not which CPU: each build gets one CPU, picked
+// by its slot (the control 0, the experiment 1, probes their runner slot), so
+// builds running at the same time do not share a core while the others idle.
 export const numCpus: Variation = {
   name: 'num_cpus',
   summary: 'number of CPUs the build may use (affinity)',
@@ -19,7 +19,7 @@ export const numCpus: Variation = {
   limits: '/proc/cpuinfo still lists every CPU; without namespaces, getconf _NPROCESSORS_ONLN, os.cpu_count() and /sys/devices/system/cpu/online count every online CPU too',
   apply(plan, ctx, vary) {
     const allowed = ctx.host.cpuList;
-    const single = plan.side === 'control' ? allowed.slice(0, 1) : allowed.slice(-1);
+    const single = [allowed[ctx.slot % allowed.length]!];
     const chosen = vary ? allowed.slice(-ctx.rng.int(2, Math.max(2, allowed.length))) : single;
     const counted = ctx.host.namespaces ? withOnlineFile(plan, chosen, ctx.scratchDir) : plan;
     return record(wrap(counted, ['taskset', '--cpu-list', cpuList(chosen)]), 'num_cpus', `${chosen.length} (${cpuList(chosen)})`);

@@ -50,6 +50,12 @@ export type VaryContext = Readonly<{
   host: HostFacts;
   /** The check's start, in epoch seconds, read once so plans stay pure. */
   now: number;
+  /**
+   * Which of the builds running at once this one is: 0 the control, 1 the
+   * experiment, a bisect probe the slot it runs in. A pinned single CPU is
+   * picked by it, so builds that run together do not share one core.
+   */
+  slot: number;
 }>;
 
 /**

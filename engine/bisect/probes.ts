@@ -69,6 +69,14 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
   const ids = new Map<string, string>();
   let cancelled = false;
   let started = 0;
+  // Slots of the builds running at once (see VaryContext.slot): a probe takes the lowest free one.
+  const busySlots = new Set<number>();
+  const takeSlot = () => {
+    let slot = 0;
+    while (busySlots.has(slot)) slot++;
+    busySlots.add(slot);
+    return slot;
+  };
   const inFlight = new Set<Promise<unknown>>();
   const since = () => Math.round(performance.now() - deps.checkStarted);
 
@@ -79,14 +87,18 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
     const id = variations.length === 0 ? 'none' : `p${++started}`;
     ids.set(variations.join(','), id);
     const startMs = since();
-    const { workspace, dir } = await createProbeWorkspace(deps.workspace, id);
+    const slot = takeSlot();
+    const { workspace, dir } = await createProbeWorkspace(deps.workspace, id).catch((cause: unknown) => {
+      busySlots.delete(slot);
+      throw cause;
+    });
     const tree = workspace.sideDir('experiment');
     const log = join(deps.logDir, `probe-${id}.log`);
     let keep = false;
     try {
       await placeSource(options, tree, deps.runner, [options.outDir, deps.workspace.root]);
       await writeFile(log, `# probe ${id}: varied ${variations.join(', ') || 'nothing'}\n`);
-      const plan = deps.planner.plan('experiment', new Set(variations), workspace);
+      const plan = deps.planner.plan('experiment', new Set(variations), workspace, undefined, slot);
       const outcome = await runBuild({ plan, workspace, isolation: deps.isolation, logFile: log, timeoutMs: options.timeoutMs, signal: deps.signal }, deps.runner);
       const failure = await buildFailure(`probe ${id}`, outcome, options.timeoutMs, log);
       const finish = (status: ProbeResult['status'], differing: readonly string[], message: string | null, count?: number) => {
@@ -118,6 +130,7 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
       }
       return new Set(differing);
     } finally {
+      busySlots.delete(slot);
       // A probe that matched the control is not needed again: free its disk now.
       if (!keep) await rm(dir, { recursive: true, force: true });
     }

@@ -25,8 +25,12 @@ export function baseEnvironment(options: PackageOptions): Record<string, string>
 export type Planner = Readonly<{
   /** Names varied in the experiment: available and enabled by --vary, in registry order. */
   varied: readonly string[];
-  /** One side's plan with exactly `varied` varied (the rest pinned), in the given workspace; `now` (seconds) defaults to the clock. */
-  plan: (side: Side, varied: ReadonlySet<string>, workspace: Workspace, now?: number) => BuildPlan;
+  /**
+   * One side's plan with exactly `varied` varied (the rest pinned), in the given workspace; `now` (seconds)
+   * defaults to the clock; `slot` is which of the builds running at once this is (the control's 0 and the
+   * experiment's 1 by default).
+   */
+  plan: (side: Side, varied: ReadonlySet<string>, workspace: Workspace, now?: number, slot?: number) => BuildPlan;
   control: BuildPlan;
   experiment: BuildPlan;
 }>;
@@ -37,7 +41,7 @@ export type Planner = Readonly<{
 // rounded: a fraction of a second would put one build's stamp in the next second.
 export function createPlanner(options: PackageOptions, availability: readonly Availability[], host: HostFacts, workspace: Workspace): Planner {
   const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
-  const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace, now = Date.now() / 1000) =>
+  const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace, now = Date.now() / 1000, slot = side === 'control' ? 0 : 1) =>
     REGISTRY.filter((v) => available.has(v.name)).reduce(
       (next, variation) =>
         variation.apply(
@@ -51,6 +55,7 @@ export function createPlanner(options: PackageOptions, availability: readonly Av
             scratchDir: ws.scratchDir,
             host,
             now,
+            slot,
           },
           side === 'experiment' && varied.has(variation.name),
         ),

@@ -17,6 +17,7 @@ const context = async (): Promise<VaryContext> => ({
   scratchDir: '/ws/scratch',
   host: await hostFacts(),
   now: 1_800_000_000,
+  slot: 0,
 });
 
 // A fixed machine (all variations available) and workspace, so plans depend only on seed and --vary.
@@ -115,6 +116,16 @@ describe('variations/index: the registry', function () {
       if (JSON.stringify(experiment.env) !== JSON.stringify(control.env)) touchedEnv.push(name);
     }
     expect(touchedEnv).to.have.members(['environment', 'home', 'locales', 'exec_path', 'timezone', 'build_jobs']);
+  });
+});
+
+describe('variations/num-cpus', function () {
+  it('pins each build running at once to a CPU of its own: the slot picks it', () => {
+    const planner = planned(1, []);
+    const cpus = (slot: number) => planner.plan('experiment', new Set(), WORKSPACE, NOW / 1000, slot).values.num_cpus;
+    expect(planner.control.values.num_cpus).to.equal('1 (0)');
+    expect(planner.experiment.values.num_cpus).to.equal('1 (1)');
+    expect([0, 1, 2, 3, 4].map(cpus)).to.deep.equal(['1 (0)', '1 (1)', '1 (2)', '1 (3)', '1 (0)']);
   });
 });
 

@@ -2,6 +2,7 @@
 // an interaction, a nondeterministic build, and no probes when nothing differs.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { expect } from 'chai';
 import type { PackageResult } from '../../../reports/model.js';
 import { check, cleanupTemp, fixture } from '../../helpers.js';
@@ -36,7 +37,8 @@ describe('bisect: which variations cause a difference (real builds)', function (
   });
 
   it('names two independent culprits, each with the files it changes, on every report', async () => {
-    const script = 'date -u +%Y-%m-%d > out/date.txt\numask > out/umask.txt\n{ date -u +%Y-%m-%d; umask; } > out/both.txt\necho same > out/same.txt';
+    // The build logs the CPUs it may use, to check that probes building at once do not share one.
+    const script = 'grep Cpus_allowed_list /proc/self/status\ndate -u +%Y-%m-%d > out/date.txt\numask > out/umask.txt\n{ date -u +%Y-%m-%d; umask; } > out/both.txt\necho same > out/same.txt';
     const { run, pkg } = await bisected(script, '--jobs', '2');
     expect(culpritsOf(pkg)).to.deep.equal([
       { variations: ['time'], artifacts: ['out/both.txt', 'out/date.txt'] },
@@ -58,6 +60,13 @@ describe('bisect: which variations cause a difference (real builds)', function (
     for (const p of probes) {
       const running = probes.filter((q) => q.startMs <= p.startMs && p.startMs < q.startMs + q.durationMs);
       expect(running.length, `probes building when ${p.id} started`).to.be.at.most(2);
+    }
+    // num_cpus is pinned here: one CPU each, but two probes building at once get different ones.
+    if (availableParallelism() >= 2) {
+      const cpusOf = async (id: string) => (await readFile(join(run.out, 'logs', pkg.name, `probe-${id}.log`), 'utf8')).match(/Cpus_allowed_list:\s*(\S+)/)![1];
+      const overlapping = probes.flatMap((p) => probes.filter((q) => q.id > p.id && q.startMs < p.startMs + p.durationMs && p.startMs < q.startMs + q.durationMs).map((q) => [p, q] as const));
+      expect(overlapping.length, 'two probes built at once').to.be.greaterThan(0);
+      for (const [p, q] of overlapping) expect(await cpusOf(p.id), `${p.id} and ${q.id}`).to.not.equal(await cpusOf(q.id));
     }
   });
 

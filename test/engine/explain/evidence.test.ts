@@ -101,6 +101,12 @@ describe('evidence: what a difference shows (engine/explain/evidence.ts)', funct
     // hello-dbgsym differs only in a build ID: no evidence of its own, and no guessed prior beside the evidence (the complement probe covers it).
     const dbgsym = { artifact: 'hello-dbgsym_2.10-3_amd64.deb', source: 'diffoscope' as const, suspects: [] };
     expect(chooseSuspects([dbgsym, { artifact: 'hello_2.10-3_amd64.deb', source: 'diffoscope', suspects }], ['build_path', 'time', 'timezone', 'umask']).sort()).to.deep.equal(['time', 'timezone']);
+    // Two years on: the experiment's year (0x7e9) is 2025 in every zone, so only the control's year (2023 in
+    // its own zone) points at timezone. A weaker suspect than time, but still probed alone in the first round.
+    const later = { ...values, experiment: { ...values.experiment, time: '2025-03-17T05:11:04.000Z' } };
+    const twoYears = scoreArtifact('hello_2.10-3_amd64.deb', diffSides(report.replace('0x7e8', '0x7e9')), ['time', 'timezone', 'umask'], later);
+    expect(twoYears.map((s) => [s.variation, s.score])).to.deep.equal([['time', 2], ['timezone', 1]]);
+    expect(chooseSuspects([dbgsym, { artifact: 'hello_2.10-3_amd64.deb', source: 'diffoscope', suspects: twoYears }], ['build_path', 'time', 'timezone', 'umask'])).to.deep.equal(['time', 'timezone']);
     // With no evidence anywhere, the prior leads.
     expect(chooseSuspects([dbgsym], ['umask', 'build_path', 'time'])).to.have.length(1);
   });
