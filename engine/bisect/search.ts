@@ -34,7 +34,7 @@ export type Findings = Readonly<{
 }>;
 
 export type SearchOptions = Readonly<{
-  /** Strongest first: probed alone in the first round (awaited after the no-variation probe starts). */
+  /** Strongest first: probed alone in the first round, in this order (awaited after the no-variation probe starts). */
   suspects?: readonly string[] | Promise<readonly string[]>;
   /** The most probe builds to start; null or absent for no limit. */
   budget?: number | null;
@@ -107,7 +107,8 @@ export async function findCulprits(
   });
   // The first round: each suspect alone and the complement, all started at once.
   const hypothesis = (async () => {
-    const suspects = normalise(await suspectsKnown).filter((s) => order.has(s));
+    // In the order given, strongest first: with --jobs 2 the first starts beside the no-variation probe.
+    const suspects = [...new Set(await suspectsKnown)].filter((s) => order.has(s));
     await Promise.resolve(); // after the no-variation probe is queued
     if (suspects.length === 0) return null;
     const alone = suspects.map((s) => settle(test([s])));
