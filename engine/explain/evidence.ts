@@ -7,7 +7,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactEvidence, ArtifactResult, DiffResult, EvidenceHit, PerSide, Suspicion } from '../../reports/model.js';
 import { treeReader } from '../compare/inside-tree.js';
-import { needlesFor, type Needle } from './needles.js';
+import { needlesFor, tzOffsetMinutes, type Needle } from './needles.js';
+import { zoneShiftedReadings } from './zone-shift.js';
 
 const MAX_TEXT_BYTES = 32 * 1024 * 1024;
 const MAX_RAW_BYTES = 8 * 1024 * 1024;
@@ -83,6 +84,8 @@ const count = (pattern: RegExp, text: string) => (text.match(pattern) ?? []).len
 const short = (value: string) => (value.length > 40 ? `…${value.slice(-32)}` : value);
 const times = (n: number) => `${n} time${n === 1 ? '' : 's'}`;
 
+const ZONE_SHIFT = "the same instant read in each side's zone";
+
 // Ordering is fileordering's trace; a locale's collation reorders sorted lists too, so it is a weaker second.
 const ORDERING: Readonly<Record<string, number>> = { fileordering: 3, locales: 1 };
 
@@ -102,6 +105,16 @@ export function scoreArtifact(artifact: string, sides: DiffSides, varied: readon
     };
     for (const needle of needles.control) look('control', needle);
     for (const needle of needles.experiment) look('experiment', needle);
+    if (variation === 'timezone') {
+      const [from, to] = [tzOffsetMinutes(values.control['timezone']), tzOffsetMinutes(values.experiment['timezone'])];
+      const shifted = from === null || to === null ? 0 : zoneShiftedReadings(sides.removed, sides.added, to - from);
+      if (shifted > 0) {
+        const hours = (to! - from!) / 60;
+        hits.push({ side: 'experiment', form: ZONE_SHIFT, value: `${hours > 0 ? '+' : ''}${hours} h`, count: shifted });
+        // Relational, and both sides take part: as strong as a formatted value on each side.
+        best = { control: Math.max(best.control, 2), experiment: Math.max(best.experiment, 2) };
+      }
+    }
     if (sides.orderingOnly && ORDERING[variation]) {
       // Sorted bytewise on the control (C.UTF-8) and not on the experiment: the experiment's collation.
       const collated = variation === 'locales' && sides.collatedApart;
@@ -119,6 +132,7 @@ function summarise(variation: string, artifact: string, hits: readonly EvidenceH
   const e = strongest('experiment');
   const c = strongest('control');
   if (e?.form === 'ordering') return `${variation}: ${e.value} in ${artifact}`;
+  if (e?.form === ZONE_SHIFT) return `${variation}: ${times(e.count)} in ${artifact}, the same instant read in each side's zone (the experiment's time ${e.value} from the control's)`;
   const parts = [
     e ? `the experiment's ${e.form} ${short(e.value)} appears ${times(e.count)} in ${artifact}` : null,
     c ? `the control's ${c.form} ${short(c.value)} ${e ? 'on the control side' : `appears ${times(c.count)} on the control side of ${artifact}`}` : null,

@@ -10,6 +10,7 @@ import { check, cleanupTemp, fixture, requireOrSkip } from '../../helpers.js';
 import { LEAKS } from '../../variations/leaks.test.js';
 import { diffSides, scoreArtifact } from '../../../engine/explain/evidence.js';
 import { chooseSuspects } from '../../../engine/bisect/suspects.js';
+import { zoneShiftedReadings } from '../../../engine/explain/zone-shift.js';
 import { findOnPath } from '../../../engine/prepare/availability.js';
 
 // Leaks whose value (or its trace) is not in the output: ASLR's load address, the
@@ -82,6 +83,23 @@ describe('evidence: what a difference shows (engine/explain/evidence.ts)', funct
     expect(forms('out/s.txt', 'time')).to.include.members(['control epoch seconds', 'experiment epoch seconds']);
     expect(forms('out/z.txt', 'timezone')).to.include.members(['control UTC offset', 'experiment UTC offset']);
     expect(strongest(pkg, 'out/z.txt')).to.deep.equal(['timezone']);
+  });
+
+  it('points at timezone when one instant is printed as local time on each side (the zones\' difference apart), not at time', async () => {
+    // A fixed instant in ISO and RFC 2822 forms: nothing in it is a value twinbuild set, only the shift between the zones.
+    const run = await check(await fixture('date -d @86400 +%Y-%m-%dT%H:%M > out/day.txt\ndate -R -d @86400 > out/rfc.txt'), '--vary=-all,+time,+timezone', '--no-bisect');
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+    const pkg = (await run.results()).packages[0]!;
+    for (const artifact of ['out/day.txt', 'out/rfc.txt']) {
+      expect(strongest(pkg, artifact), artifact).to.deep.equal(['timezone']);
+      const suspects = pkg.bisect.evidence.find((e) => e.artifact === artifact)!.suspects;
+      expect(suspects.map((s) => s.variation), `${artifact}: a fixed instant is no evidence of time`).to.not.include('time');
+    }
+    const zone = pkg.bisect.evidence.find((e) => e.artifact === 'out/day.txt')!.suspects[0]!;
+    expect(zone.summary).to.equal("timezone: 1 time in out/day.txt, the same instant read in each side's zone (the experiment's time +26 h from the control's)");
+    // The same two zones, but the clock moved too: dates a whole number of days apart plus 26 h are no zone shift.
+    expect(zoneShiftedReadings('2024-01-01T12:00', '2025-03-05T14:00', 26 * 60)).to.equal(0);
+    expect(zoneShiftedReadings('Thu, 01 Jan 1970 12:00:00 -1200', 'Fri, 02 Jan 1970 14:00:00 +1400', 26 * 60)).to.equal(1);
   });
 
   it('GNU hello\'s year, compiled in and shown by objdump as a hex immediate, points at time and at timezone: each alone moves it', () => {
