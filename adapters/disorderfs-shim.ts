@@ -6,7 +6,7 @@
 // and 3.7–4.2 s with this (bench/fuse-write.mjs). Directory order is untouched;
 // what the experiment's build sees is a tree without xattrs (getfattr, setcap and
 // cp --preserve=xattr report "not supported"), said in the README.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ProcessRunner } from './process.js';
 
@@ -20,22 +20,27 @@ int lsetxattr(const char *p, const char *n, const void *v, size_t s, int f) { (v
 int lremovexattr(const char *p, const char *n) { (void)p; (void)n; return (int)unsupported(); }
 `;
 
-const built = new Map<string, Promise<boolean>>();
+// Compiles under way, so probes starting together share one cc. Entries go once done:
+// a long-running rebuilder makes a new temp root per check and must not keep them all.
+const compiling = new Map<string, Promise<boolean>>();
 
 /**
- * Compiles the preload to `path` once per path (a workspace's own file); false when
+ * Compiles the preload to `path` unless it is there (a workspace's own file); false when
  * no C compiler is here or it fails, and disorderfs then runs without it (slower writes).
  */
 export function ensureNoXattrShim(runner: ProcessRunner, path: string): Promise<boolean> {
-  let made = built.get(path);
-  if (!made) {
-    made = (async () => {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(`${path}.c`, SOURCE);
-      const cc = await runner.capture(['cc', '-shared', '-fPIC', '-O2', '-o', path, `${path}.c`], { timeoutMs: 60_000 }).catch(() => null);
-      return cc?.exitCode === 0;
-    })();
-    built.set(path, made);
-  }
+  const running = compiling.get(path);
+  if (running) return running;
+  const made = (async () => {
+    if (await access(path).then(() => true, () => false)) return true;
+    await mkdir(dirname(path), { recursive: true });
+    // cc writes the output in place: a temp name, renamed when whole, so nobody preloads half a file.
+    await writeFile(`${path}.c`, SOURCE);
+    const cc = await runner.capture(['cc', '-shared', '-fPIC', '-O2', '-o', `${path}.tmp`, `${path}.c`], { timeoutMs: 60_000 }).catch(() => null);
+    if (cc?.exitCode !== 0) return false;
+    await rename(`${path}.tmp`, path);
+    return true;
+  })().finally(() => compiling.delete(path));
+  compiling.set(path, made);
   return made;
 }

@@ -13,7 +13,9 @@ check, sweep and verify do the same when they start; twinbuild doctor lists them
 
 Never touched: a root whose twinbuild is still running, one kept with --keep,
 and one without a readable owner marker or made by another user, host or pid
-namespace (each is listed with the reason). Exit 0, or 3 when a stale root could
+namespace (each is listed with the reason). The one exception without a marker:
+a root named with a twinbuild pid that is gone (twinbuild-PID-XXXXXX) and holding
+nothing but part of a marker, which a kill cut short as it was being made. Exit 0, or 3 when a stale root could
 not be removed.
 `;
 

@@ -1,11 +1,11 @@
 // Temp roots left by a twinbuild that died without cleaning up (SIGKILL, OOM,
 // power loss): found by their owner marker, and removed only when that owner
 // is certainly dead. A root in use, kept with --keep, without a readable marker
-// or made by another user, host or pid namespace is never touched.
+// (but see halfMade) or made by another user, host or pid namespace is never touched.
 import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ProcessRunner } from '../../adapters/process.js';
-import { currentOwner, processStart, readOwner, type Owner } from './owner.js';
+import { OWNER_FILE, currentOwner, processStart, readOwner, type Owner } from './owner.js';
 import { disposeWorkspace } from './workspace.js';
 
 export type RootState = Readonly<{
@@ -22,7 +22,7 @@ async function judge(root: string, me: Owner, uid: number | undefined): Promise<
   if (!info?.isDirectory()) return { root, state: 'unknown', reason: 'not a directory' };
   if (uid !== undefined && info.uid !== uid) return { root, state: 'foreign', reason: `owned by uid ${info.uid}` };
   const owner = await readOwner(root);
-  if (!owner) return { root, state: 'unknown', reason: 'no readable owner marker' };
+  if (!owner) return halfMade(root);
   if (owner.host !== me.host) return { root, state: 'foreign', owner, reason: `made on host ${owner.host}` };
   if (owner.kept) return { root, state: 'kept', owner, reason: 'kept with --keep' };
   if (owner.boot !== me.boot) return { root, state: 'stale', owner, reason: `twinbuild pid ${owner.pid} ran before a reboot` };
@@ -30,6 +30,21 @@ async function judge(root: string, me: Owner, uid: number | undefined): Promise<
   const start = await processStart(owner.pid);
   if (start === owner.start) return { root, state: 'in-use', owner, reason: `twinbuild pid ${owner.pid} is running` };
   return { root, state: 'stale', owner, reason: `twinbuild pid ${owner.pid} is gone` };
+}
+
+/**
+ * A root without a readable marker is ours to remove only when it is certainly one a
+ * SIGKILL cut short between mkdtemp and the marker: named with a pid that no longer runs,
+ * and holding nothing but (part of) the marker. Anything else in it is never touched.
+ */
+async function halfMade(root: string): Promise<RootState> {
+  const unknown: RootState = { root, state: 'unknown', reason: 'no readable owner marker' };
+  const pid = Number(/^twinbuild-(\d+)-[^-]+$/.exec(basename(root))?.[1] ?? 0);
+  if (!pid) return unknown;
+  const names = await readdir(root).catch(() => undefined);
+  if (!names || names.some((n) => n !== OWNER_FILE)) return unknown;
+  if ((await processStart(pid)) !== undefined) return unknown; // that pid runs (maybe reused): leave it
+  return { root, state: 'stale', reason: `twinbuild pid ${pid} died before marking it` };
 }
 
 // Only names, one lstat and two small reads per root: fast enough for every check.

@@ -36,7 +36,9 @@ export async function assertReadableSource(source: string, dsc = false): Promise
 // so a later run can tell a root whose owner was SIGKILLed from one in use.
 // `kept` (--keep) roots are never reaped.
 export async function createTempRoot(tempDir: string, options: Readonly<{ kept?: boolean }> = {}): Promise<string> {
-  const root = await mkdtemp(join(tempDir, 'twinbuild-'));
+  // The pid in the name covers the instant before the marker is written: a root a SIGKILL
+  // left half-made (no whole marker, nothing else) is still known as this process's.
+  const root = await mkdtemp(join(tempDir, `twinbuild-${process.pid}-`));
   // Note: traversable (not listable) by others, because disorderfs --multi-user
   // opens the experiment's files as the (unprivileged) build user.
   await chmod(root, 0o711);

@@ -4,7 +4,7 @@
 // while roots in use or not twinbuild's are left alone.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import { currentOwner, OWNER_FILE } from '../../engine/prepare/owner.js';
@@ -90,13 +90,25 @@ describe('reliability: SIGKILL of twinbuild (hard stop)', function () {
     await writeFile(join(reused, OWNER_FILE), JSON.stringify({ ...me, start: String(Number(me.start) - 1) }));
     const unmarked = join(tmp, 'twinbuild-unmarked');
     await mkdir(unmarked);
+    // Cut short between mkdtemp and a whole marker: named with a dead pid, holding nothing or part of
+    // the marker. Removed; but not with anything else in it, nor while a process has that pid.
+    const dead = (await realProcesses.capture(['sh', '-c', 'echo $$'])).stdout.trim();
+    const [bare, partial, filled, live] = [`${dead}-Ab12Cd`, `${dead}-Ef34Gh`, `${dead}-Ij56Kl`, `${process.pid}-Mn78Op`].map((n) => join(tmp, `twinbuild-${n}`)) as [string, string, string, string];
+    for (const dir of [bare, partial, filled, live]) await mkdir(dir);
+    await writeFile(join(partial, OWNER_FILE), '{"pid":');
+    await mkdir(join(filled, 'control'));
 
     const clean = await runCli(['clean'], { withOut: false, env: { TMPDIR: tmp } });
     expect(clean.exitCode, clean.stderr).to.equal(0);
-    expect(clean.stdout).to.contain(`removed ${root} (`).and.to.contain(`removed ${reused} (`);
+    expect(clean.stdout, clean.stdout).to.contain(`removed ${root} (`).and.to.contain(`removed ${reused} (`);
     expect(clean.stdout).to.contain(`left ${inUse} (twinbuild pid ${process.pid} is running)`);
     expect(clean.stdout).to.contain(`left ${unmarked} (no readable owner marker)`);
-    expect((await roots(tmp)).sort()).to.deep.equal(['twinbuild-inuse', 'twinbuild-unmarked']);
+    const lineOf = (dir: string) => clean.stdout.split('\n').find((l) => l.includes(` ${dir} (`));
+    for (const dir of [bare, partial]) expect(lineOf(dir), clean.stdout).to.match(/^removed .*; twinbuild pid \d+ died before marking it\)$/).and.to.include(`pid ${dead} `);
+    for (const dir of [filled, live]) expect(clean.stdout).to.contain(`left ${dir} (no readable owner marker)`);
+    expect((await roots(tmp)).sort()).to.deep.equal(['twinbuild-inuse', 'twinbuild-unmarked', `twinbuild-${dead}-Ij56Kl`, `twinbuild-${process.pid}-Mn78Op`].sort());
+    await rm(filled, { recursive: true });
+    await rm(live, { recursive: true });
 
     const again = await runCli(['clean'], { withOut: false, env: { TMPDIR: tmp } });
     expect(again.exitCode).to.equal(0);
