@@ -6,14 +6,14 @@
 // Each TREE is a checkout with `npm run build` done. Prints a markdown table and
 // appends it to bench/RESULTS-before-after.md.
 import { $, fs, os, path } from 'zx';
-import { cleanup, fixture, fmt, machineFacts, reprotest, ROOT, SIX, table, timeInterleaved } from './lib.mjs';
+import { cleanup, fixture, fmt, machineFacts, outDir, reprotest, ROOT, SIX, table, timeInterleaved } from './lib.mjs';
 
 const trees = process.argv.slice(2).filter((a) => a.includes('=')).map((a) => a.split('='));
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 7);
 if (trees.length < 2) throw new Error('usage: node bench/before-after.mjs LABEL=TREE LABEL=TREE [RUNS]');
 
-const check = (tree, source, vary) => () =>
-  $`node ${path.join(tree, 'bin', 'twinbuild.js')} check ${source} --build ${'sh build.sh'} --artifacts ${'out/a.txt'} --quiet --no-bisect --out ${path.join(os.tmpdir(), 'tb-bench-out')} ${vary}`;
+const check = (tree, source, vary) => async () =>
+  $`node ${path.join(tree, 'bin', 'twinbuild.js')} check ${source} --build ${'sh build.sh'} --artifacts ${'out/a.txt'} --quiet --no-bisect --out ${await outDir()} ${vary}`.nothrow();
 
 const overheadSource = await fixture('mkdir -p out\necho hi > out/a.txt');
 const parallelSource = await fixture('sleep 2\nmkdir -p out\necho done > out/a.txt');

@@ -247,4 +247,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error('usage: node bench/debian.mjs check PACKAGE [RUNS] | bisect [PACKAGE] | floor [PACKAGE] | show | reset');
     process.exit(2);
   }
+  // The last check's reports are read already: nothing stays in the shared /tmp.
+  await fs.rm(OUT, { recursive: true, force: true });
 }

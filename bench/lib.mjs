@@ -14,6 +14,7 @@ export async function tempDir(prefix = 'tb-bench-') {
   return dir;
 }
 export async function cleanup() {
+  benchOut = undefined;
   for (const dir of temps.splice(0)) await fs.rm(dir, { recursive: true, force: true });
 }
 
@@ -71,8 +72,15 @@ export async function timeInterleaved(n, commands, expectExit = 0) {
   return commands.map(([label], j) => summary(label, times[j]));
 }
 
-export const twinbuild = (source, build, artifacts, ...extra) => () =>
-  $`node ${TWINBUILD} check ${source} --build ${build} --artifacts ${artifacts} --quiet --out ${path.join(os.tmpdir(), 'tb-bench-out')} ${extra}`;
+/** One output directory for the whole bench, removed by cleanup() (nothing stays in the shared /tmp). */
+let benchOut;
+export async function outDir() {
+  benchOut ??= path.join(await tempDir('tb-bench-out-'), 'out');
+  return benchOut;
+}
+
+export const twinbuild = (source, build, artifacts, ...extra) => async () =>
+  $`node ${TWINBUILD} check ${source} --build ${build} --artifacts ${artifacts} --quiet --out ${await outDir()} ${extra}`.nothrow();
 
 // reprotest's null virtual server builds in temp copies, one after the other.
 export const reprotest = (source, build, artifacts, vary) => () =>
