@@ -11,8 +11,9 @@
 // every build. Assumes a difference, once caused, persists when more is varied.
 //
 // Hypothesis first: given suspects (from the evidence, or priors), the first
-// round probes each suspect alone and their complement (everything else), beside
-// the no-variation rebuild. An artifact some suspect changes alone, and the
+// round probes each suspect alone and their complement (everything else); the
+// complement, when it rebuilds the control's bytes, stands in for the
+// no-variation rebuild. An artifact some suspect changes alone, and the
 // complement does not, is explained there; the rest fall back to the group
 // testing above (over the complement when it changes them, else over all).
 // A budget bounds the probe builds; what it leaves unsearched is reported as such.
@@ -75,9 +76,14 @@ export async function findCulprits(
   };
   const halves = (set: readonly string[]) => [set.slice(0, Math.ceil(set.length / 2)), set.slice(Math.ceil(set.length / 2))] as const;
 
-  // Queued first, once the suspects are known, so it runs alongside them in one round.
   const suspectsKnown = Promise.resolve(options.suspects ?? []);
-  const baseline = suspectsKnown.then(() => test([]));
+  // The no-variation rebuild tells a nondeterministic build apart. Without suspects (or without
+  // budget for the whole first round) it is queued first. With them it waits for the first round:
+  // a complement that rebuilt every artifact as the control did is such a rebuild already, with
+  // more varied, and costs no extra build; otherwise the no-variation rebuild follows.
+  const defersBaseline = (suspects: number) => suspects > 0 && budget >= suspects + 2;
+  const baseline = suspectsKnown.then((given): Promise<ReadonlySet<string>> =>
+    defersBaseline(new Set(given.filter((s) => order.has(s))).size) ? hypothesis.then((first) => first!.baseline!) : test([]));
 
   // Precondition: `artifact` differs with base ∪ set varied, and not with base alone.
   const minimise = async (artifact: string, set: readonly string[], base: readonly string[]): Promise<string[]> => {
@@ -109,12 +115,15 @@ export async function findCulprits(
   const hypothesis = (async () => {
     // In the order given, strongest first: with --jobs 2 the first starts beside the no-variation probe.
     const suspects = [...new Set(await suspectsKnown)].filter((s) => order.has(s));
-    await Promise.resolve(); // after the no-variation probe is queued
+    await Promise.resolve(); // after the no-variation probe, when it goes first, is queued
     if (suspects.length === 0) return null;
     const alone = suspects.map((s) => settle(test([s])));
     const complement = varied.filter((v) => !suspects.includes(v));
     const [rest, ...results] = await Promise.all([settle(test(complement)), ...alone]);
-    return { complement, rest: rest ?? null, alone: suspects.map((s, i) => [s, results[i] ?? null] as const) };
+    // Queued here, before anything waiting on this round queues its own probes.
+    const deferred: Promise<ReadonlySet<string>> | null = !defersBaseline(suspects.length) ? null : rest && rest.size === 0 ? Promise.resolve(rest) : test([]);
+    deferred?.catch(() => {}); // settled where the baseline is awaited
+    return { complement, rest: rest ?? null, alone: suspects.map((s, i) => [s, results[i] ?? null] as const), baseline: deferred };
   })();
 
   const perArtifact = Promise.all(

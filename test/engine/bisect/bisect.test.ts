@@ -31,7 +31,11 @@ describe('bisect: which variations cause a difference (real builds)', function (
         expect(pkg.bisect.status).to.equal('done');
         const confirming = pkg.bisect.probes.find((p) => p.id === pkg.culprits[0]!.probe);
         expect(confirming, 'a probe that varied exactly the culprit').to.deep.include({ variations: [leak.variation], status: 'differs', differing: [leak.artifact] });
-        expect(pkg.bisect.probes.find((p) => p.id === 'none')).to.deep.include({ variations: [], status: 'same' });
+        // Not flapping: a rebuild reproduced the control, with nothing varied or as the complement (all but the suspects).
+        const varied = pkg.variations.filter((v) => v.status === 'varied').length;
+        const rebuilt = pkg.bisect.probes.filter((p) => p.status === 'same' && (p.variations.length === 0 || p.variations.length >= varied - 3));
+        expect(rebuilt.length, JSON.stringify(pkg.bisect.probes)).to.be.greaterThan(0);
+        expect(pkg.bisect.probes.filter((p) => p.id === 'none' && p.status !== 'same')).to.deep.equal([]);
       });
     }
   });
