@@ -61,4 +61,38 @@ describe('check: timeouts and interruption', function () {
       expect(existsSync(join(out, 'results.json'))).to.equal(true);
     });
   }
+
+  it('goes on, and cleans up after SIGTERM, when whoever read its output has gone (`2>&1 | head -c 1`, a dead parent)', async () => {
+    const sleeper = uniqueSleep();
+    const tmp = await tempDir('tb-tmp-');
+    await chmod(tmp, 0o711);
+    const marks = await tempDir('tb-marks-');
+    await chmod(marks, 0o777);
+    const out = join(await tempDir('tb-out-'), 'out');
+    const source = await fixture(`mktemp "$MARKS/XXXXXX" >/dev/null\nsleep ${sleeper}`);
+    // head exits after one byte: every later write to stdout or stderr meets a closed pipe (EPIPE).
+    const script = 'node "$0" check "$1" --build "sh build.sh" --artifacts "out/**" --env "MARKS=$2" --out "$3" 2>&1 | head -c 1 >/dev/null; sleep 1000000 & wait';
+    const controller = new AbortController();
+    const shell = realProcesses.run({
+      argv: ['sh', '-c', script, CLI, source, marks, out],
+      env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
+      cwd: tmp,
+      logFile: join(marks, '..', 'cli-pipe.log'),
+      signal: controller.signal,
+    });
+    try {
+      for (let i = 0; i < 200 && (await readdir(marks)).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await readdir(marks), 'both builds started').to.have.length(2);
+      const [pid] = await processesMatching(`check ${source} --build`);
+      expect(pid, 'twinbuild is running').to.be.a('string');
+      process.kill(Number(pid), 'SIGTERM');
+      for (let i = 0; i < 600 && (await processesMatching(`check ${source} --build`)).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await processesMatching(`check ${source} --build`), 'twinbuild has exited').to.deep.equal([]);
+    } finally {
+      controller.abort();
+      await shell;
+    }
+    expect(await processesMatching(`sleep ${sleeper}`)).to.deep.equal([]);
+    expect(await readdir(tmp)).to.deep.equal([]);
+  });
 });
