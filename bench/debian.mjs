@@ -208,7 +208,7 @@ machine), 598.69 s on 2026-12-02 ending 07:52 UTC (a test run shared about 2 of 
 468.94 s ending 08:25 UTC with nothing else running: the figure in the table. **The 0.15× goal is not met
 here.** 0.15× of 468.94 s is 70 s, less than the check alone (41 s) plus even one round of probe builds on
 this 2-core machine, and bisect needs two at \`--jobs 2\`: the suspects alone and their complement (3
-builds for hello). reprotest's 13 one-variation builds run one after another, about 36 s each here.
+builds for hello).
 
 How it got there (earlier runs of the same bench, one each):
 - before the evidence read hello's year as a hex immediate (\`mov $0x7e7\` against \`$0x7e8\`): 438.37 s,
