@@ -4,7 +4,7 @@
 // the same search names the variations that make the build fail.
 import type { ArtifactEvidence, ArtifactResult, BisectResult, Culprit, DiffResult, ProbeResult } from '../../reports/model.js';
 import { SearchCancelled, findCulprits } from './search.js';
-import { chooseSuspects, unconfirmedSuspects } from './suspects.js';
+import { chooseSuspects, showsEvidence, unconfirmedSuspects } from './suspects.js';
 import { TwinbuildError } from '../../core/errors.js';
 import { BUILD_FAILS, ProbeFailed, createProbeRunner, type ProbeDeps } from './probes.js';
 
@@ -63,7 +63,8 @@ export async function runBisect(deps: ProbeDeps, differing: readonly ArtifactRes
   let findings;
   try {
     const suspects = plan.evidence.then((evidence) => chooseSuspects(evidence, varied));
-    findings = await findCulprits(varied, new Set(paths), runner.probe, { suspects, budget });
+    const guessed = plan.evidence.then((evidence) => !showsEvidence(evidence, varied));
+    findings = await findCulprits(varied, new Set(paths), runner.probe, { suspects, budget, guessed });
   } catch (cause) {
     runner.cancel();
     await runner.drain();

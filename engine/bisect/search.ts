@@ -39,6 +39,11 @@ export type SearchOptions = Readonly<{
   suspects?: readonly string[] | Promise<readonly string[]>;
   /** The most probe builds to start; null or absent for no limit. */
   budget?: number | null;
+  /**
+   * The suspects are a guess (priors: no difference showed evidence). The no-variation
+   * rebuild then goes first: a difference that shows nothing may as well be a flapping build.
+   */
+  guessed?: boolean | Promise<boolean>;
 }>;
 
 /** Thrown into queued probes once the search is settled (e.g. the build is nondeterministic). */
@@ -76,14 +81,15 @@ export async function findCulprits(
   };
   const halves = (set: readonly string[]) => [set.slice(0, Math.ceil(set.length / 2)), set.slice(Math.ceil(set.length / 2))] as const;
 
-  const suspectsKnown = Promise.resolve(options.suspects ?? []);
+  // One promise for both, so the no-variation probe (when it goes first) is queued before the suspects.
+  const known = Promise.all([Promise.resolve(options.suspects ?? []), Promise.resolve(options.guessed ?? false)]);
   // The no-variation rebuild tells a nondeterministic build apart. Without suspects (or without
   // budget for the whole first round) it is queued first. With them it waits for the first round:
   // a complement that rebuilt every artifact as the control did is such a rebuild already, with
   // more varied, and costs no extra build; otherwise the no-variation rebuild follows.
-  const defersBaseline = (suspects: number) => suspects > 0 && budget >= suspects + 2;
-  const baseline = suspectsKnown.then((given): Promise<ReadonlySet<string>> =>
-    defersBaseline(new Set(given.filter((s) => order.has(s))).size) ? hypothesis.then((first) => first!.baseline!) : test([]));
+  const defersBaseline = (suspects: number, guessed: boolean) => !guessed && suspects > 0 && budget >= suspects + 2;
+  const baseline = known.then(([given, guessed]): Promise<ReadonlySet<string>> =>
+    defersBaseline(new Set(given.filter((s) => order.has(s))).size, guessed) ? hypothesis.then((first) => first!.baseline!) : test([]));
 
   // Precondition: `artifact` differs with base ∪ set varied, and not with base alone.
   const minimise = async (artifact: string, set: readonly string[], base: readonly string[]): Promise<string[]> => {
@@ -114,14 +120,15 @@ export async function findCulprits(
   // The first round: each suspect alone and the complement, all started at once.
   const hypothesis = (async () => {
     // In the order given, strongest first: with --jobs 2 the first starts beside the no-variation probe.
-    const suspects = [...new Set(await suspectsKnown)].filter((s) => order.has(s));
+    const [given, guessed] = await known;
+    const suspects = [...new Set(given)].filter((s) => order.has(s));
     await Promise.resolve(); // after the no-variation probe, when it goes first, is queued
     if (suspects.length === 0) return null;
     const alone = suspects.map((s) => settle(test([s])));
     const complement = varied.filter((v) => !suspects.includes(v));
     const [rest, ...results] = await Promise.all([settle(test(complement)), ...alone]);
     // Queued here, before anything waiting on this round queues its own probes.
-    const deferred: Promise<ReadonlySet<string>> | null = !defersBaseline(suspects.length) ? null : rest && rest.size === 0 ? Promise.resolve(rest) : test([]);
+    const deferred: Promise<ReadonlySet<string>> | null = !defersBaseline(suspects.length, guessed) ? null : rest && rest.size === 0 ? Promise.resolve(rest) : test([]);
     deferred?.catch(() => {}); // settled where the baseline is awaited
     return { complement, rest: rest ?? null, alone: suspects.map((s, i) => [s, results[i] ?? null] as const), baseline: deferred };
   })();

@@ -37,6 +37,10 @@ export function chooseSuspects(evidence: readonly ArtifactEvidence[], varied: re
   return chosen;
 }
 
+/** Whether any differing artifact shows evidence of a varied variation (else the suspects are priors: a guess). */
+export const showsEvidence = (evidence: readonly ArtifactEvidence[], varied: readonly string[]): boolean =>
+  evidence.some((e) => e.suspects.some((s) => varied.includes(s.variation)));
+
 /**
  * What the evidence points at, for artifacts the budget left unsearched or unexplained,
  * minus what a probe confirmed for them: "suspected, not confirmed".

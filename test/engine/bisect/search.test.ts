@@ -135,6 +135,16 @@ describe('bisect search (engine/bisect/search.ts)', function () {
       expect(found.unexplained).to.deep.equal(['out/b']);
     });
 
+    it('with guessed suspects (priors, no evidence), the no-variation rebuild goes first: a flapping build is told apart in one round', async () => {
+      const { probe, calls, all } = oracle({ 'out/a': [['time']] }, ['out/random.bin']);
+      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['build_path'], guessed: Promise.resolve(true) });
+      expect(found.flapping).to.deep.equal(['out/random.bin']);
+      expect(calls[0]).to.deep.equal([]);
+      const guessed = oracle({ 'out/pwd.txt': [['build_path']] });
+      await findCulprits(FOURTEEN, guessed.all, guessed.probe, { suspects: ['build_path'], guessed: true });
+      expect(guessed.calls).to.deep.equal([[], ['build_path'], FOURTEEN.filter((v) => v !== 'build_path')]);
+    });
+
     it('with a budget too small for the whole first round, the no-variation rebuild goes first', async () => {
       const { probe, calls, all } = oracle({ 'out/a': [['time']] });
       const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['time', 'umask'], budget: 3 });
