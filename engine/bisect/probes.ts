@@ -87,13 +87,10 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
     const id = variations.length === 0 ? 'none' : `p${++started}`;
     ids.set(variations.join(','), id);
     const startMs = since();
-    const slot = takeSlot();
-    const { workspace, dir } = await createProbeWorkspace(deps.workspace, id).catch((cause: unknown) => {
-      busySlots.delete(slot);
-      throw cause;
-    });
+    const { workspace, dir } = await createProbeWorkspace(deps.workspace, id);
     const tree = workspace.sideDir('experiment');
     const log = join(deps.logDir, `probe-${id}.log`);
+    const slot = takeSlot();
     let keep = false;
     try {
       await placeSource(options, tree, deps.runner, [options.outDir, deps.workspace.root]);

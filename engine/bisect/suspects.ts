@@ -8,11 +8,9 @@ export const MAX_SUSPECTS = 3;
 
 export function chooseSuspects(evidence: readonly ArtifactEvidence[], varied: readonly string[], max = MAX_SUSPECTS): string[] {
   const tally = new Map<string, { strongest: number; artifacts: number; score: number }>();
-  let withoutEvidence = 0;
   for (const e of evidence) {
     const shown = e.suspects.filter((s) => varied.includes(s.variation));
     const top = shown[0]?.score ?? 0;
-    if (shown.length === 0) withoutEvidence++;
     // Note: a runner-up with at least half the top score is a suspect too (ranked after every
     // artifact's strongest). hello's year shows the experiment's year, which only time moves,
     // and the control's year in the control's zone, which timezone moves as well: time scores 2,
@@ -30,8 +28,8 @@ export function chooseSuspects(evidence: readonly ArtifactEvidence[], varied: re
   // shows none is often their consequence (hello's -dbgsym differs only in the build ID
   // of a binary whose year changed): the complement probe tells whether anything else
   // changes it, and a guessed prior would only cost a probe.
-  if (withoutEvidence > 0 && chosen.length === 0) {
-    const prior = byPrior(varied).find((v) => !chosen.includes(v));
+  if (evidence.length > 0 && !showsEvidence(evidence, varied)) {
+    const prior = byPrior(varied)[0];
     if (prior) chosen.push(prior);
   }
   return chosen;

@@ -132,7 +132,7 @@ function summarise(variation: string, artifact: string, hits: readonly EvidenceH
   const e = strongest('experiment');
   const c = strongest('control');
   if (e?.form === 'ordering') return `${variation}: ${e.value} in ${artifact}`;
-  if (e?.form === ZONE_SHIFT) return `${variation}: ${times(e.count)} in ${artifact}, the same instant read in each side's zone (the experiment's time ${e.value} from the control's)`;
+  if (e?.form === ZONE_SHIFT) return `${variation}: ${times(e.count)} in ${artifact}, ${ZONE_SHIFT} (the experiment's time ${e.value} from the control's)`;
   const parts = [
     e ? `the experiment's ${e.form} ${short(e.value)} appears ${times(e.count)} in ${artifact}` : null,
     c ? `the control's ${c.form} ${short(c.value)} ${e ? 'on the control side' : `appears ${times(c.count)} on the control side of ${artifact}`}` : null,

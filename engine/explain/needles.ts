@@ -27,7 +27,7 @@ const bounded = (form: string, value: string, weight: number): Needle =>
 const wholeLine = (form: string, value: string, weight: number): Needle => ({ form, value, weight, pattern: new RegExp(`^${escape(value)}$`, 'gm') });
 const shaped = (form: string, value: string, weight: number, source: string): Needle => ({ form, value, weight, pattern: new RegExp(source, 'g') });
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const pad = (n: number) => String(n).padStart(2, '0');
 

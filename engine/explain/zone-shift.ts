@@ -4,11 +4,11 @@
 // in GMT+12, 1970-01-02T14:00 in GMT-14, 26 hours apart). A shifted clock (time)
 // moves dates by days, never by exactly the zones' difference. Pure.
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+import { MONTHS } from './needles.js';
 
 // ISO 8601 (2024-01-01T12:00, 2024-01-01 12:00:00) and RFC 2822 (Mon, 01 Jan 2024 12:00:00).
 const ISO = /(?<!\d)(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)/g;
-const RFC2822 = /(?<!\d)(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d\d):(\d\d)/g;
+const RFC2822 = new RegExp(`(?<!\\d)(\\d{1,2}) (${MONTHS.join('|')}) (\\d{4}) (\\d\\d):(\\d\\d)`, 'g');
 
 /** Every wall-clock reading in the text, in minutes since the epoch as if it were UTC. */
 function readings(text: string): number[] {
