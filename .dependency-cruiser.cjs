@@ -14,7 +14,13 @@ const upwardRules = LAYERS.slice(0, -1).map((layer, i) => ({
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'an import cycle ties layers (or modules) together', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'an import cycle ties layers (or modules) together',
+      from: {},
+      to: { circular: true },
+    },
     ...upwardRules,
     {
       name: 'only-the-process-adapter-spawns',

@@ -20,10 +20,18 @@ export type DiffoscopeRun = Readonly<{
 export function runDiffoscope(runner: ProcessRunner, request: DiffoscopeRun): Promise<RunOutcome> {
   return runner.run({
     argv: [
-      'diffoscope', '--html', request.html, '--text', request.text,
-      '--max-report-size', String(request.maxReportBytes), '--no-progress', ...request.extraArgs,
+      'diffoscope',
+      '--html',
+      request.html,
+      '--text',
+      request.text,
+      '--max-report-size',
+      String(request.maxReportBytes),
+      '--no-progress',
+      ...request.extraArgs,
       // Note: after `--` a file named like an option (`--help`) is still a file.
-      '--', ...request.pair,
+      '--',
+      ...request.pair,
     ],
     env: { PATH: request.toolPath, LC_ALL: 'C.UTF-8', TMPDIR: request.tempDir },
     cwd: request.cwd,

@@ -32,11 +32,19 @@ export function ensureNoXattrShim(runner: ProcessRunner, path: string): Promise<
   const running = compiling.get(path);
   if (running) return running;
   const made = (async () => {
-    if (await access(path).then(() => true, () => false)) return true;
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
     await mkdir(dirname(path), { recursive: true });
     // cc writes the output in place: a temp name, renamed when whole, so nobody preloads half a file.
     await writeFile(`${path}.c`, SOURCE);
-    const cc = await runner.capture(['cc', '-shared', '-fPIC', '-O2', '-o', `${path}.tmp`, `${path}.c`], { timeoutMs: 60_000 }).catch(() => null);
+    const cc = await runner
+      .capture(['cc', '-shared', '-fPIC', '-O2', '-o', `${path}.tmp`, `${path}.c`], { timeoutMs: 60_000 })
+      .catch(() => null);
     if (cc?.exitCode !== 0) return false;
     await rename(`${path}.tmp`, path);
     return true;

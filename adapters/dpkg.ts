@@ -10,5 +10,10 @@ export function extractDebianSource(runner: ProcessRunner, dsc: string, dest: st
 export async function installedVersions(runner: ProcessRunner, names: readonly string[]): Promise<Map<string, string>> {
   if (names.length === 0) return new Map();
   const query = await runner.capture(['dpkg-query', '-W', '-f=${Package} ${Version}\\n', '--', ...names]);
-  return new Map(query.stdout.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+  return new Map(
+    query.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ') as [string, string]),
+  );
 }

@@ -3,7 +3,17 @@ import type { ProcessRunner } from './process.js';
 
 // `--kill-child` plus the pid namespace: when the build ends or is killed,
 // every process it started dies too, FUSE daemons included.
-export const NAMESPACE_PREFIX = ['unshare', '--mount', '--uts', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--'] as const;
+export const NAMESPACE_PREFIX = [
+  'unshare',
+  '--mount',
+  '--uts',
+  '--propagation',
+  'private',
+  '--pid',
+  '--fork',
+  '--kill-child',
+  '--',
+] as const;
 
 // Without root, the same namespaces inside a new user namespace where this user
 // is mapped to root: enough to mount (tmpfs, binds) and set the hostname inside,
@@ -13,7 +23,8 @@ export const USER_NAMESPACE_PREFIX = ['unshare', '--user', '--map-root-user', ..
 
 // Why: root can unshare directly; anyone else needs a user namespace first.
 /** The unshare prefix builds run under, for a process running as `uid`. */
-export const namespacePrefixFor = (uid: number): readonly string[] => (uid === 0 ? NAMESPACE_PREFIX : USER_NAMESPACE_PREFIX);
+export const namespacePrefixFor = (uid: number): readonly string[] =>
+  uid === 0 ? NAMESPACE_PREFIX : USER_NAMESPACE_PREFIX;
 
 // The answer is a fact of the machine, so it is asked once per runner (a sweep
 // checks hundreds of packages); a test's injected runner gets its own answer.

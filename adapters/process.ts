@@ -35,7 +35,12 @@ export type RunOutcome = Readonly<{
 
 export type CaptureOutcome = Readonly<{ exitCode: number | null; stdout: string; stderr: string }>;
 
-export type CaptureOptions = Readonly<{ env?: Record<string, string>; timeoutMs?: number; input?: string; cwd?: string }>;
+export type CaptureOptions = Readonly<{
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  input?: string;
+  cwd?: string;
+}>;
 
 export interface ProcessRunner {
   /** Runs a build step in its own process group, logging to a file; kills the whole group on timeout or abort. */
@@ -75,7 +80,10 @@ export function findExecutable(file: string, dirs: readonly string[]): string | 
 // only absolute directories count. Null: not found there.
 export function resolveTool(file: string, path: ToolPath): string | null {
   if (path === undefined || file.includes('/')) return file;
-  return findExecutable(file, path.split(delimiter).filter((dir) => dir.startsWith('/')));
+  return findExecutable(
+    file,
+    path.split(delimiter).filter((dir) => dir.startsWith('/')),
+  );
 }
 
 const notFound = (file: string) => `${file}: not found on twinbuild's PATH`;
@@ -91,7 +99,12 @@ function setpriv(): string | null {
 
 /** Whether `file` names an executable, as execvp would find it on `path` (an empty entry is the working directory). */
 const resolvable = (file: string, path: string | undefined): boolean =>
-  file.includes('/') ? isExecutableFile(file) : findExecutable(file, (path ?? '').split(delimiter).map((dir) => dir || '.')) !== null;
+  file.includes('/')
+    ? isExecutableFile(file)
+    : findExecutable(
+        file,
+        (path ?? '').split(delimiter).map((dir) => dir || '.'),
+      ) !== null;
 
 // Note: PR_SET_PDEATHSIG, set by setpriv and kept across its exec, kills the
 // child when the thread that started it (Node's main thread) exits. The
@@ -120,9 +133,19 @@ async function run(liveGroups: Set<number>, toolPath: ToolPath, request: RunRequ
   const [name, ...rest] = request.argv;
   if (!name) throw new Error('empty argv');
   const resolved = resolveTool(name, toolPath);
-  if (resolved === null) return { exitCode: null, signal: null, timedOut: false, interrupted: false, spawnError: notFound(name), durationMs: 0 };
+  if (resolved === null)
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      interrupted: false,
+      spawnError: notFound(name),
+      durationMs: 0,
+    };
   // An unknown command is started as it is, so the spawn error names it.
-  const argv = resolvable(resolved, request.env['PATH']) ? withParentDeathSignal([resolved, ...rest]) : [resolved, ...rest];
+  const argv = resolvable(resolved, request.env['PATH'])
+    ? withParentDeathSignal([resolved, ...rest])
+    : [resolved, ...rest];
   const [file, ...args] = argv as [string, ...string[]];
   const started = performance.now();
   const fd = openSync(request.logFile, 'a');
@@ -140,7 +163,11 @@ async function run(liveGroups: Set<number>, toolPath: ToolPath, request: RunRequ
       // Note: raw fds, not pipes, so a background child holding stdout open
       // cannot keep us waiting after the build's main process has exited.
       // (execa accepts fd numbers at run time; its types only list 3–9.)
-      stdio: (fd3 === undefined ? ['ignore', fd, fd] : ['ignore', fd, fd, fd3]) as unknown as ['ignore', 'inherit', 'inherit'],
+      stdio: (fd3 === undefined ? ['ignore', fd, fd] : ['ignore', fd, fd, fd3]) as unknown as [
+        'ignore',
+        'inherit',
+        'inherit',
+      ],
       reject: false,
     });
     const pid = child.pid;
@@ -163,9 +190,10 @@ async function run(liveGroups: Set<number>, toolPath: ToolPath, request: RunRequ
       killGroup(pid, 'SIGKILL'); // leftover background children of the build
       liveGroups.delete(pid);
     }
-    const spawnError = result.failed && result.exitCode === undefined && !result.signal && !timedOut && !interrupted
-      ? String((result.cause as { message?: string } | undefined)?.message ?? result.shortMessage)
-      : undefined;
+    const spawnError =
+      result.failed && result.exitCode === undefined && !result.signal && !timedOut && !interrupted
+        ? String((result.cause as { message?: string } | undefined)?.message ?? result.shortMessage)
+        : undefined;
     return {
       exitCode: result.exitCode ?? null,
       signal: result.signal ?? null,
@@ -200,26 +228,40 @@ async function capture(
   });
   const stderr = String(result.stderr ?? '');
   return {
-    exitCode: (result.exitCode === 126 || result.exitCode === 127) && SETPRIV_EXEC_FAILED.test(stderr) ? null : (result.exitCode ?? null),
+    exitCode:
+      (result.exitCode === 126 || result.exitCode === 127) && SETPRIV_EXEC_FAILED.test(stderr)
+        ? null
+        : (result.exitCode ?? null),
     stdout: String(result.stdout ?? ''),
     stderr,
   };
 }
 
-async function passthrough(toolPath: ToolPath, argv: readonly string[], env?: Record<string, string>): Promise<number | null> {
+async function passthrough(
+  toolPath: ToolPath,
+  argv: readonly string[],
+  env?: Record<string, string>,
+): Promise<number | null> {
   const [name, ...rest] = argv;
   if (!name) throw new Error('empty argv');
   const resolved = resolveTool(name, toolPath);
   if (resolved === null) return null;
   const [file, ...args] = withParentDeathSignal([resolved, ...rest]) as [string, ...string[]];
-  const result = await execa(file, args, { reject: false, stdin: 'ignore', stdout: 'inherit', stderr: 'inherit', ...(env ? { env } : {}) });
+  const result = await execa(file, args, {
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'inherit',
+    stderr: 'inherit',
+    ...(env ? { env } : {}),
+  });
   return result.exitCode ?? null;
 }
 
-export type OwnedProcessRunner = ProcessRunner & Readonly<{
-  /** SIGKILLs every process group this runner started that is still alive (the last-resort clean-up at exit). */
-  killAll: () => void;
-}>;
+export type OwnedProcessRunner = ProcessRunner &
+  Readonly<{
+    /** SIGKILLs every process group this runner started that is still alive (the last-resort clean-up at exit). */
+    killAll: () => void;
+  }>;
 
 export type RunnerOptions = Readonly<{
   /** twinbuild's own PATH: every bare program name is found here, never through the child's environment. */

@@ -26,18 +26,47 @@ export async function diffoscopeHasPythonRpm(runner: ProcessRunner, diffoscope: 
   return outcome?.exitCode === 0;
 }
 
-export type RpmHeader = Readonly<{ name: string; buildHost: string; buildTime: string; /** rpm's description of the signature, e.g. "RSA/SHA512, …, Key ID …"; null when unsigned. */ signature: string | null }>;
+export type RpmHeader = Readonly<{
+  name: string;
+  buildHost: string;
+  buildTime: string;
+  /** rpm's description of the signature, e.g. "RSA/SHA512, …, Key ID …"; null when unsigned. */ signature:
+    string | null;
+}>;
 
-const HEADER_FORMAT = ['NAME', 'BUILDHOST', 'BUILDTIME', 'RSAHEADER:pgpsig', 'DSAHEADER:pgpsig', 'SIGPGP:pgpsig', 'SIGGPG:pgpsig'].map((tag) => `%{${tag}}`).join('\\n');
+const HEADER_FORMAT = [
+  'NAME',
+  'BUILDHOST',
+  'BUILDTIME',
+  'RSAHEADER:pgpsig',
+  'DSAHEADER:pgpsig',
+  'SIGPGP:pgpsig',
+  'SIGGPG:pgpsig',
+]
+  .map((tag) => `%{${tag}}`)
+  .join('\\n');
 
 // Note: --nomanifest, because rpm -qp reads a file that is not an RPM as a list of
 // paths to open; the caller has checked the magic numbers first as well.
 /** The header fields verify pins and reports, read with `rpm -qp --qf`; a file rpm cannot read is exit 2. */
 export async function readRpmHeader(runner: ProcessRunner, file: string): Promise<RpmHeader> {
-  const outcome = await runner.capture(['rpm', '-qp', '--nomanifest', '--nosignature', '--qf', `${HEADER_FORMAT}\\n`, '--', file]);
+  const outcome = await runner.capture([
+    'rpm',
+    '-qp',
+    '--nomanifest',
+    '--nosignature',
+    '--qf',
+    `${HEADER_FORMAT}\\n`,
+    '--',
+    file,
+  ]);
   const lines = outcome.stdout.split('\n');
   if (outcome.exitCode !== 0 || lines.length < 7) {
-    const why = outcome.stderr.split('\n').find((l) => l.startsWith('error:'))?.replace(/^error:\s*/, '') ?? `rpm exited with ${outcome.exitCode}`;
+    const why =
+      outcome.stderr
+        .split('\n')
+        .find((l) => l.startsWith('error:'))
+        ?.replace(/^error:\s*/, '') ?? `rpm exited with ${outcome.exitCode}`;
     throw new TwinbuildError('usage', `cannot read the RPM header of ${file}: ${why}`);
   }
   const [name, buildHost, buildTime, ...signatures] = lines as [string, string, string, ...string[]];

@@ -15,5 +15,8 @@ export function canonicalJson(value: Canonical): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const object = value as { readonly [key: string]: Canonical };
   // Note: sorted by UTF-16 code units, as Python sorts str keys of the BMP; keys outside it are not expected here.
-  return `{${Object.keys(object).sort().map((key) => `${quote(key)}:${canonicalJson(object[key]!)}`).join(',')}}`;
+  return `{${Object.keys(object)
+    .sort()
+    .map((key) => `${quote(key)}:${canonicalJson(object[key]!)}`)
+    .join(',')}}`;
 }

@@ -12,14 +12,21 @@ export const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const pae = (type: string, body: Buffer) =>
   Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${body.length} `), body]);
 
-const descriptors = (digests: Digests) => Object.entries(digests).map(([name, d]) => ({ name, digest: { sha256: d.sha256 } }));
+const descriptors = (digests: Digests) =>
+  Object.entries(digests).map(([name, d]) => ({ name, digest: { sha256: d.sha256 } }));
 
 export function statementFor(input: LinkInput): unknown {
   return {
     _type: 'https://in-toto.io/Statement/v1',
     subject: descriptors(input.products),
     predicateType: 'https://in-toto.io/attestation/link/v0.3',
-    predicate: { name: input.name, command: [...input.command], materials: descriptors(input.materials), byproducts: { ...input.byproducts }, environment: {} },
+    predicate: {
+      name: input.name,
+      command: [...input.command],
+      materials: descriptors(input.materials),
+      byproducts: { ...input.byproducts },
+      environment: {},
+    },
   };
 }
 

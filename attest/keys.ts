@@ -15,10 +15,18 @@ export type PublicKeyMeta = Readonly<{
 export type SigningKey = Readonly<{ privateKey: KeyObject; meta: PublicKeyMeta; keyid: string }>;
 
 /** The raw 32-byte public key, hex: the end of its SPKI DER encoding. */
-const rawPublicHex = (key: KeyObject) => ((key.type === 'public' ? key : createPublicKey(key)).export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32).toString('hex');
+const rawPublicHex = (key: KeyObject) =>
+  ((key.type === 'public' ? key : createPublicKey(key)).export({ format: 'der', type: 'spki' }) as Buffer)
+    .subarray(-32)
+    .toString('hex');
 
 export function publicKeyMeta(key: KeyObject): PublicKeyMeta {
-  return { keytype: 'ed25519', scheme: 'ed25519', keyid_hash_algorithms: ['sha256', 'sha512'], keyval: { public: rawPublicHex(key) } };
+  return {
+    keytype: 'ed25519',
+    scheme: 'ed25519',
+    keyid_hash_algorithms: ['sha256', 'sha512'],
+    keyval: { public: rawPublicHex(key) },
+  };
 }
 
 /** sha256 of the canonical JSON of the public key metadata, as securesystemslib computes keyids. */
@@ -40,12 +48,23 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
   try {
     privateKey = createPrivateKey(await readFile(path, 'utf8'));
   } catch (cause) {
-    throw new TwinbuildError('usage', `cannot read an ed25519 private key (PEM, PKCS#8) from ${path}: ${(cause as Error).message}`, { cause });
+    throw new TwinbuildError(
+      'usage',
+      `cannot read an ed25519 private key (PEM, PKCS#8) from ${path}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new TwinbuildError('usage', `${path} holds a ${privateKey.asymmetricKeyType} key; twinbuild signs with ed25519 (twinbuild keygen makes one)`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new TwinbuildError(
+      'usage',
+      `${path} holds a ${privateKey.asymmetricKeyType} key; twinbuild signs with ed25519 (twinbuild keygen makes one)`,
+    );
   const meta = publicKeyMeta(privateKey);
   return { privateKey, meta, keyid: keyidOf(meta) };
 }
 
 /** A securesystemslib signature: keyid plus the hex ed25519 signature of `data`. */
-export const signBytes = (key: SigningKey, data: Buffer | string) => ({ keyid: key.keyid, sig: sign(null, Buffer.from(data), key.privateKey).toString('hex') });
+export const signBytes = (key: SigningKey, data: Buffer | string) => ({
+  keyid: key.keyid,
+  sig: sign(null, Buffer.from(data), key.privateKey).toString('hex'),
+});

@@ -9,7 +9,13 @@ import { keyidOf, type PublicKeyMeta } from './keys.js';
 /** The package files the layout covers: Debian's .deb (what apt-transport-in-toto checks) or RPM's .rpm. */
 export type PackageKind = 'deb' | 'rpm';
 
-export type LayoutRequest = Readonly<{ rebuilders: readonly PublicKeyMeta[]; threshold: number; expires: Date; readme: string; packages?: PackageKind }>;
+export type LayoutRequest = Readonly<{
+  rebuilders: readonly PublicKeyMeta[];
+  threshold: number;
+  expires: Date;
+  readme: string;
+  packages?: PackageKind;
+}>;
 
 /** securesystemslib's ISO 8601 form: seconds, no fraction, "Z". */
 export const layoutDate = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -24,38 +30,80 @@ export function parsePublicKey(text: string, where: string): PublicKeyMeta {
   }
   const keyval = raw?.['keyval'] as Record<string, unknown> | undefined;
   const hex = keyval?.['public'];
-  if (raw?.['keytype'] !== 'ed25519' || raw['scheme'] !== 'ed25519' || typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) {
-    throw new TwinbuildError('usage', `${where} is not an ed25519 public key in securesystemslib's JSON format (the .pub.json of twinbuild keygen)`);
+  if (
+    raw?.['keytype'] !== 'ed25519' ||
+    raw['scheme'] !== 'ed25519' ||
+    typeof hex !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(hex)
+  ) {
+    throw new TwinbuildError(
+      'usage',
+      `${where} is not an ed25519 public key in securesystemslib's JSON format (the .pub.json of twinbuild keygen)`,
+    );
   }
-  return { keytype: 'ed25519', scheme: 'ed25519', keyid_hash_algorithms: ['sha256', 'sha512'], keyval: { public: hex } };
+  return {
+    keytype: 'ed25519',
+    scheme: 'ed25519',
+    keyid_hash_algorithms: ['sha256', 'sha512'],
+    keyval: { public: hex },
+  };
 }
 
 /** The unsigned layout metablock (`signatures` empty). */
 export function rebuildLayout(request: LayoutRequest): { signed: Canonical; signatures: never[] } {
-  const keys = Object.fromEntries(request.rebuilders.map((meta) => {
-    const keyid = keyidOf(meta);
-    // Note: a layout key carries its own keyid (securesystemslib ANYKEY_SCHEMA); the .pub.json file does not.
-    return [keyid, { ...meta, keyid_hash_algorithms: [...meta.keyid_hash_algorithms], keyval: { ...meta.keyval }, keyid }];
-  }));
+  const keys = Object.fromEntries(
+    request.rebuilders.map((meta) => {
+      const keyid = keyidOf(meta);
+      // Note: a layout key carries its own keyid (securesystemslib ANYKEY_SCHEMA); the .pub.json file does not.
+      return [
+        keyid,
+        { ...meta, keyid_hash_algorithms: [...meta.keyid_hash_algorithms], keyval: { ...meta.keyval }, keyid },
+      ];
+    }),
+  );
   const ids = Object.keys(keys);
-  if (ids.length !== request.rebuilders.length) throw new TwinbuildError('usage', 'the same rebuilder key is given twice: each --rebuilder-key must be a different key');
-  if (request.threshold < 1 || request.threshold > ids.length) throw new TwinbuildError('usage', `--threshold must be from 1 to the number of rebuilder keys (${ids.length}), got ${request.threshold}`);
+  if (ids.length !== request.rebuilders.length)
+    throw new TwinbuildError(
+      'usage',
+      'the same rebuilder key is given twice: each --rebuilder-key must be a different key',
+    );
+  if (request.threshold < 1 || request.threshold > ids.length)
+    throw new TwinbuildError(
+      'usage',
+      `--threshold must be from 1 to the number of rebuilder keys (${ids.length}), got ${request.threshold}`,
+    );
   const files = `*.${request.packages ?? 'deb'}`;
   const signed = {
     _type: 'layout',
     expires: layoutDate(request.expires),
     readme: request.readme,
     keys,
-    steps: [{
-      _type: 'step', name: 'rebuild', threshold: request.threshold, pubkeys: ids,
-      expected_command: [], expected_materials: [],
-      expected_products: [['CREATE', files], ['DISALLOW', files]],
-    }],
-    inspect: [{
-      _type: 'inspection', name: 'verify-reprobuilds', run: ['/usr/bin/true'],
-      expected_materials: [['MATCH', files, 'WITH', 'PRODUCTS', 'FROM', 'rebuild'], ['DISALLOW', files]],
-      expected_products: [],
-    }],
+    steps: [
+      {
+        _type: 'step',
+        name: 'rebuild',
+        threshold: request.threshold,
+        pubkeys: ids,
+        expected_command: [],
+        expected_materials: [],
+        expected_products: [
+          ['CREATE', files],
+          ['DISALLOW', files],
+        ],
+      },
+    ],
+    inspect: [
+      {
+        _type: 'inspection',
+        name: 'verify-reprobuilds',
+        run: ['/usr/bin/true'],
+        expected_materials: [
+          ['MATCH', files, 'WITH', 'PRODUCTS', 'FROM', 'rebuild'],
+          ['DISALLOW', files],
+        ],
+        expected_products: [],
+      },
+    ],
   } as unknown as Canonical;
   return { signed, signatures: [] };
 }

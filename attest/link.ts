@@ -28,17 +28,26 @@ export async function hashTree(dir: string): Promise<Digests> {
   return Object.fromEntries(entries.filter((e) => e !== null));
 }
 
-
-export function signedLink(input: LinkInput, key: SigningKey): { signed: Canonical; signatures: { keyid: string; sig: string }[] } {
+export function signedLink(
+  input: LinkInput,
+  key: SigningKey,
+): { signed: Canonical; signatures: { keyid: string; sig: string }[] } {
   const signed = {
-    _type: 'link', name: input.name, materials: input.materials, products: input.products,
-    command: [...input.command], byproducts: { ...input.byproducts }, environment: {},
+    _type: 'link',
+    name: input.name,
+    materials: input.materials,
+    products: input.products,
+    command: [...input.command],
+    byproducts: { ...input.byproducts },
+    environment: {},
   } as unknown as Canonical;
   return { signatures: [signBytes(key, canonicalJson(signed))], signed };
 }
 
 /** Writes `<name>.<keyid8>.link` and, beside it, the same as a DSSE-enveloped in-toto Statement. */
-export async function writeRebuildLink(options: Readonly<{ outDir: string; signingKeyPath: string } & LinkInput>): Promise<{ path: string; statement: string; keyid: string }> {
+export async function writeRebuildLink(
+  options: Readonly<{ outDir: string; signingKeyPath: string } & LinkInput>,
+): Promise<{ path: string; statement: string; keyid: string }> {
   const key = await loadSigningKey(options.signingKeyPath);
   const metablock = signedLink(options, key);
   await mkdir(options.outDir, { recursive: true });

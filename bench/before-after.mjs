@@ -8,7 +8,10 @@
 import { $, fs, os, path } from 'zx';
 import { cleanup, fixture, fmt, machineFacts, outDir, reprotest, ROOT, SIX, table, timeInterleaved } from './lib.mjs';
 
-const trees = process.argv.slice(2).filter((a) => a.includes('=')).map((a) => a.split('='));
+const trees = process.argv
+  .slice(2)
+  .filter((a) => a.includes('='))
+  .map((a) => a.split('='));
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 7);
 if (trees.length < 2) throw new Error('usage: node bench/before-after.mjs LABEL=TREE LABEL=TREE [RUNS]');
 
@@ -31,7 +34,8 @@ for (const [name, source, vary, rpVary] of [
 }
 const facts = await machineFacts();
 const commits = [];
-for (const [label, tree] of trees) commits.push(`${label} = \`${(await $`git -C ${tree} rev-parse --short HEAD`.nothrow()).stdout.trim()}\``);
+for (const [label, tree] of trees)
+  commits.push(`${label} = \`${(await $`git -C ${tree} rev-parse --short HEAD`.nothrow()).stdout.trim()}\``);
 const md = `
 ## ${facts.date}: ${trees.map(([l]) => l).join(' vs ')}
 

@@ -7,12 +7,16 @@ import { $, fs, os, path } from 'zx';
 import { cleanup, TWINBUILD } from './lib.mjs';
 
 $.verbose = false;
-const MANY = Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`src/file-${String(i).padStart(2, '0')}.txt`, `${i}\n`]));
+const MANY = Object.fromEntries(
+  Array.from({ length: 24 }, (_, i) => [`src/file-${String(i).padStart(2, '0')}.txt`, `${i}\n`]),
+);
 const CASES = {
   build_path: ['pwd > out/pwd.txt'],
   home: ['echo "$HOME" > out/home.txt'],
   time: ['date -u +%Y-%m-%d > out/date.txt'],
-  umask: ['mkdir -p out/tree && echo x > out/tree/f && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/tree.tar -C out tree && rm -r out/tree'],
+  umask: [
+    'mkdir -p out/tree && echo x > out/tree/f && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/tree.tar -C out tree && rm -r out/tree',
+  ],
   fileordering: ['find src -type f > out/list.txt', MANY],
   locales: ["printf '%s\\n' b A a B | sort > out/sorted.txt"],
   domain_host: ['echo "$(hostname) $(domainname)" > out/host.txt'],
@@ -38,13 +42,19 @@ async function once(cli, source) {
   await fs.rm(out, { recursive: true, force: true });
   const confirming = pkg.culprits.map((c) => pkg.bisect.probes.find((p) => p.id === c.probe)?.round ?? 1);
   return {
-    culprits: pkg.culprits.map((c) => c.variations.join('+')).join(', ') || (pkg.nondeterministic ? 'nondeterministic' : '-'),
-    probes: pkg.bisect.probes.length, rounds: pkg.bisect.rounds, namedInRound: confirming.length ? Math.max(...confirming) : null,
+    culprits:
+      pkg.culprits.map((c) => c.variations.join('+')).join(', ') || (pkg.nondeterministic ? 'nondeterministic' : '-'),
+    probes: pkg.bisect.probes.length,
+    rounds: pkg.bisect.rounds,
+    namedInRound: confirming.length ? Math.max(...confirming) : null,
   };
 }
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(CASES);
-const clis = [['after', TWINBUILD], ...(process.env.TWINBUILD_BEFORE ? [['before', process.env.TWINBUILD_BEFORE]] : [])];
+const clis = [
+  ['after', TWINBUILD],
+  ...(process.env.TWINBUILD_BEFORE ? [['before', process.env.TWINBUILD_BEFORE]] : []),
+];
 const rows = [];
 for (const name of names) {
   const [script, files] = CASES[name];
@@ -52,7 +62,9 @@ for (const name of names) {
   for (const [label, cli] of clis) {
     const r = await once(cli, source);
     rows.push({ leak: name, version: label, ...r });
-    console.log(`${name.padEnd(16)} ${label.padEnd(6)} culprits ${r.culprits.padEnd(18)} probes ${String(r.probes).padStart(2)} rounds ${r.rounds} named in round ${r.namedInRound ?? '-'}`);
+    console.log(
+      `${name.padEnd(16)} ${label.padEnd(6)} culprits ${r.culprits.padEnd(18)} probes ${String(r.probes).padStart(2)} rounds ${r.rounds} named in round ${r.namedInRound ?? '-'}`,
+    );
   }
   await fs.rm(source, { recursive: true, force: true });
 }

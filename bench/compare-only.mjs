@@ -7,6 +7,12 @@ import { readFileSync } from 'node:fs';
 const [module, dir] = process.argv.slice(2);
 const { compareArtifacts } = await import(module);
 const started = performance.now();
-const { artifacts } = await compareArtifacts({ control: `${dir}/control`, experiment: `${dir}/experiment` }, ['out/**'], 2);
+const { artifacts } = await compareArtifacts(
+  { control: `${dir}/control`, experiment: `${dir}/experiment` },
+  ['out/**'],
+  2,
+);
 const peak = readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)[1];
-console.log(`${module}: ${Math.round(performance.now() - started)} ms, ${artifacts.length} listed, peak RSS ${peak} kB`);
+console.log(
+  `${module}: ${Math.round(performance.now() - started)} ms, ${artifacts.length} listed, peak RSS ${peak} kB`,
+);

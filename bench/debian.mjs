@@ -18,7 +18,8 @@ import { fmt, machineFacts, ROOT, table, TWINBUILD } from './lib.mjs';
 const OUT = path.join(os.tmpdir(), 'tb-bench-debian-out');
 const RESULTS = path.join(ROOT, 'bench', 'debian-results.json');
 // reprotest's variations; user_group needs a configured user there, so both leave it out.
-const REPROTEST_SET = 'environment,build_path,kernel,aslr,num_cpus,time,fileordering,domain_host,home,locales,exec_path,timezone,umask';
+const REPROTEST_SET =
+  'environment,build_path,kernel,aslr,num_cpus,time,fileordering,domain_host,home,locales,exec_path,timezone,umask';
 
 async function timed(command) {
   const started = performance.now();
@@ -31,11 +32,20 @@ async function twinbuild(dsc, ...extra) {
   const { seconds, run } = await timed($`node ${TWINBUILD} check ${dsc} --quiet --out ${OUT} ${extra}`);
   const result = JSON.parse(await fs.readFile(path.join(OUT, 'results.json'), 'utf8').catch(() => '{"packages":[{}]}'));
   const pkg = result.packages[0] ?? {};
-  const culprits = (pkg.culprits ?? []).map((c) => c.variations.join('+')).sort().join(', ') || (pkg.nondeterministic ? 'nondeterministic' : '—');
+  const culprits =
+    (pkg.culprits ?? [])
+      .map((c) => c.variations.join('+'))
+      .sort()
+      .join(', ') || (pkg.nondeterministic ? 'nondeterministic' : '—');
   const differing = (pkg.artifacts ?? []).filter((a) => a.status !== 'identical').map((a) => a.path.split('/').pop());
   return {
-    seconds, exit: run.exitCode, verdict: pkg.verdict ?? `exit ${run.exitCode}`, culprits, differing,
-    rounds: pkg.bisect?.rounds, probes: pkg.bisect?.probes?.length,
+    seconds,
+    exit: run.exitCode,
+    verdict: pkg.verdict ?? `exit ${run.exitCode}`,
+    culprits,
+    differing,
+    rounds: pkg.bisect?.rounds,
+    probes: pkg.bisect?.probes?.length,
     builds: Object.fromEntries(Object.entries(pkg.builds ?? {}).map(([side, b]) => [side, b.durationMs / 1000])),
     error: pkg.error?.message,
   };
@@ -46,9 +56,14 @@ async function reprotest(dsc, ...extra) {
   try {
     const { seconds, run } = await timed($({ cwd: work })`reprotest ${extra} ${dsc}`);
     const text = `${run.stdout}\n${run.stderr}`;
-    const verdict = run.exitCode === 0 ? 'reproducible'
-      : /Not reproducible, even when fixing/.test(text) ? 'nondeterministic'
-      : run.exitCode === 1 ? 'unreproducible' : `error (exit ${run.exitCode})`;
+    const verdict =
+      run.exitCode === 0
+        ? 'reproducible'
+        : /Not reproducible, even when fixing/.test(text)
+          ? 'nondeterministic'
+          : run.exitCode === 1
+            ? 'unreproducible'
+            : `error (exit ${run.exitCode})`;
     const named = /varying each of the following:\n(.*)\n/.exec(text)?.[1]?.trim();
     return { seconds, exit: run.exitCode, verdict, culprits: named ? named.split(/\s+/).sort().join(', ') : '—' };
   } finally {
@@ -57,7 +72,11 @@ async function reprotest(dsc, ...extra) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const withMedians = (row) => ({ ...row, tbMedian: median(row.tb.map((r) => r.seconds)), rpMedian: median(row.rp.map((r) => r.seconds)) });
+const withMedians = (row) => ({
+  ...row,
+  tbMedian: median(row.tb.map((r) => r.seconds)),
+  rpMedian: median(row.rp.map((r) => r.seconds)),
+});
 
 export const resetDebianResults = () => fs.rm(RESULTS, { force: true });
 
@@ -105,14 +124,23 @@ export async function bisectPackage(name = 'hello', { reprotestOnly = false, twi
   const earlier = (await load()).bisect?.[name];
   const vary = `--vary=-all,+${REPROTEST_SET}`;
   // The check alone, then with its bisect (the default --bisect-budget of check is none: unbounded).
-  const alone = reprotestOnly && earlier?.alone ? earlier.alone : await twinbuild(dsc, '--jobs', '2', vary, '--no-bisect');
+  const alone =
+    reprotestOnly && earlier?.alone ? earlier.alone : await twinbuild(dsc, '--jobs', '2', vary, '--no-bisect');
   console.log(`  ${name} twinbuild check alone ${fmt(alone.seconds)} ${alone.verdict}`);
   const tb = reprotestOnly && earlier ? earlier.tb : await twinbuild(dsc, '--jobs', '2', vary);
-  console.log(`  ${name} twinbuild bisect ${fmt(tb.seconds)} ${tb.culprits} (${tb.probes} probes, ${tb.rounds} rounds; ${(tb.seconds / alone.seconds).toFixed(2)}x the check alone)`);
-  const rp = twinbuildOnly && earlier?.rp
-    ? { ...earlier.rp, earlier: true, date: earlier.rp.date ?? earlier.date }
-    : { ...(await reprotest(dsc, '--vary=-user_group', REPROTEST_FIXED_TIME, '--auto-build')), date: new Date().toISOString() };
-  console.log(`  ${name} reprotest --auto-build ${fmt(rp.seconds)} ${rp.culprits}${rp.earlier ? ' (earlier run)' : ''}`);
+  console.log(
+    `  ${name} twinbuild bisect ${fmt(tb.seconds)} ${tb.culprits} (${tb.probes} probes, ${tb.rounds} rounds; ${(tb.seconds / alone.seconds).toFixed(2)}x the check alone)`,
+  );
+  const rp =
+    twinbuildOnly && earlier?.rp
+      ? { ...earlier.rp, earlier: true, date: earlier.rp.date ?? earlier.date }
+      : {
+          ...(await reprotest(dsc, '--vary=-user_group', REPROTEST_FIXED_TIME, '--auto-build')),
+          date: new Date().toISOString(),
+        };
+  console.log(
+    `  ${name} reprotest --auto-build ${fmt(rp.seconds)} ${rp.culprits}${rp.earlier ? ' (earlier run)' : ''}`,
+  );
   const row = { dsc: path.basename(dsc), alone, tb, rp, date: new Date().toISOString() };
   await save('bisect', name, row);
   return row;
@@ -130,7 +158,8 @@ export async function floorPackage(name = 'hello') {
       await $({ cwd: dir })`dpkg-source -x ${dsc} src`;
       return path.join(dir, 'src');
     };
-    const build = async (dir, cpu) => (await timed($({ cwd: dir })`taskset -c ${cpu} dpkg-buildpackage -b --no-sign`)).seconds;
+    const build = async (dir, cpu) =>
+      (await timed($({ cwd: dir })`taskset -c ${cpu} dpkg-buildpackage -b --no-sign`)).seconds;
     await $`sync`;
     const alone = await build(await unpack(path.join(work, 'alone')), '0');
     const [a, b] = [await unpack(path.join(work, 'a')), await unpack(path.join(work, 'b'))];
@@ -149,15 +178,31 @@ const verdicts = (runs) => runs.map((r) => r.verdict).join(', ');
 export async function debianSection() {
   const { checks, bisect, floor = {} } = await load();
   const names = Object.keys(checks);
-  if (names.length === 0) return '## Real Debian packages\n\nNot measured yet: `node bench/debian.mjs check hello 3`.\n';
+  if (names.length === 0)
+    return '## Real Debian packages\n\nNot measured yet: `node bench/debian.mjs check hello 3`.\n';
   const facts = checks[names[0]].facts;
   const checkRows = names.map((n) => {
     const c = checks[n];
-    return [`\`${c.dsc}\`${n === 'hello' ? ' (goal ≤ 0.55×)' : ''}`, String(c.tb.length), `${fmt(c.tbMedian)} (${c.tb.map((r) => fmt(r.seconds)).join(', ')})`, `${fmt(c.rpMedian)} (${c.rp.map((r) => fmt(r.seconds)).join(', ')})`, (c.tbMedian / c.rpMedian).toFixed(2), verdicts(c.tb), verdicts(c.rp), [...new Set(c.tb.filter((r) => r.verdict !== 'reproducible').flatMap((r) => r.differing))].join(', ') || '—'];
+    return [
+      `\`${c.dsc}\`${n === 'hello' ? ' (goal ≤ 0.55×)' : ''}`,
+      String(c.tb.length),
+      `${fmt(c.tbMedian)} (${c.tb.map((r) => fmt(r.seconds)).join(', ')})`,
+      `${fmt(c.rpMedian)} (${c.rp.map((r) => fmt(r.seconds)).join(', ')})`,
+      (c.tbMedian / c.rpMedian).toFixed(2),
+      verdicts(c.tb),
+      verdicts(c.rp),
+      [...new Set(c.tb.filter((r) => r.verdict !== 'reproducible').flatMap((r) => r.differing))].join(', ') || '—',
+    ];
   });
   const bisectRows = Object.entries(bisect).map(([n, b]) => [
-    `\`${b.dsc}\` (goals: ≤ 3× the check alone, ≤ 4 probes, ≤ 0.15× reprotest)`, b.alone ? fmt(b.alone.seconds) : 'not measured', `${fmt(b.tb.seconds)} (${b.tb.probes ?? 0} probes, ${b.tb.rounds ?? 0} rounds)`,
-    b.alone ? (b.tb.seconds / b.alone.seconds).toFixed(2) : '—', `${fmt(b.rp.seconds)}${b.rp.earlier ? ` (an earlier run, ${b.rp.date?.slice(0, 16) ?? 'date unknown'})` : ''}`, (b.tb.seconds / b.rp.seconds).toFixed(2), b.tb.culprits, b.rp.culprits,
+    `\`${b.dsc}\` (goals: ≤ 3× the check alone, ≤ 4 probes, ≤ 0.15× reprotest)`,
+    b.alone ? fmt(b.alone.seconds) : 'not measured',
+    `${fmt(b.tb.seconds)} (${b.tb.probes ?? 0} probes, ${b.tb.rounds ?? 0} rounds)`,
+    b.alone ? (b.tb.seconds / b.alone.seconds).toFixed(2) : '—',
+    `${fmt(b.rp.seconds)}${b.rp.earlier ? ` (an earlier run, ${b.rp.date?.slice(0, 16) ?? 'date unknown'})` : ''}`,
+    (b.tb.seconds / b.rp.seconds).toFixed(2),
+    b.tb.culprits,
+    b.rp.culprits,
   ]);
   return `## Real Debian packages against reprotest
 
@@ -170,9 +215,16 @@ work on the machine at the time (test runs) ran at \`nice -n 19\`.
 
 ${table(['package', 'runs', 'twinbuild --no-bisect, median (each)', 'reprotest, median (each)', 'ratio', 'twinbuild verdicts', 'reprotest verdicts', 'files twinbuild found differing'], checkRows)}
 
-${Object.entries(floor).map(([n, f]) => `What parallel builds can win here: one plain \`dpkg-buildpackage -b\` of ${n} alone took ${fmt(f.alone)};
+${Object.entries(floor)
+  .map(
+    ([
+      n,
+      f,
+    ]) => `What parallel builds can win here: one plain \`dpkg-buildpackage -b\` of ${n} alone took ${fmt(f.alone)};
 two at once, each pinned to its own CPU, took ${f.pair.map(fmt).join(' and ')} (${(Math.max(...f.pair) / f.alone).toFixed(2)}× one alone).
-`).join('\n')}
+`,
+  )
+  .join('\n')}
 How to read it:
 - **hello**: its \`configure.ac\` defines \`COPYRIGHT_YEAR\` from \`date +%Y\` at autoreconf time, so the
   binary records the year of the build, in the build's timezone. twinbuild's control clock is pinned at
@@ -187,7 +239,9 @@ How to read it:
   plus one varied build. twinbuild's wall time is its slower build: the experiment, under disorderfs and
   libfaketime, while sharing the machine.
 
-${bisectRows.length ? `### Finding the culprit: bisect against \`reprotest --auto-build\`
+${
+  bisectRows.length
+    ? `### Finding the culprit: bisect against \`reprotest --auto-build\`
 
 ${table(['package', 'twinbuild check alone', 'twinbuild check + bisect, --jobs 2', '× the check alone', 'reprotest --auto-build', '× reprotest', 'twinbuild culprits', 'reprotest culprits'], bisectRows)}
 
@@ -198,11 +252,16 @@ sits on a year boundary, so timezone changes it too, and twinbuild names both: e
 that varied exactly that variation. twinbuild's probes run two at a time, and two builds at once cost about
 1.7× one here, so the search gains less over reprotest's one-at-a-time builds than it does on a machine
 where parallel builds scale.
-${Object.values(bisect).filter((b) => b.alone).map((b) => `
+${Object.values(bisect)
+  .filter((b) => b.alone)
+  .map(
+    (b) => `
 Goals on ${b.dsc}: at most 4 probe builds, **${(b.tb.probes ?? 0) <= 4 ? 'met' : 'not met'}** (${b.tb.probes ?? 0});
 ≤ 0.15× reprotest, **${b.tb.seconds / b.rp.seconds <= 0.15 ? 'met' : 'not met'}** (${(b.tb.seconds / b.rp.seconds).toFixed(3)}×);
 ≤ 3× the check alone, **${b.tb.seconds / b.alone.seconds <= 3 ? 'met' : 'not met'}** (${(b.tb.seconds / b.alone.seconds).toFixed(2)}×).
-`).join('')}
+`,
+  )
+  .join('')}
 reprotest's \`--auto-build\` on hello, one run each: 1359.93 s in an earlier session (other work on the
 machine), 598.69 s on 2026-12-02 ending 07:52 UTC (a test run shared about 2 of its 10 minutes), and
 468.94 s ending 08:25 UTC with nothing else running: the figure in the table. **The 0.15× goal is not met
@@ -224,7 +283,9 @@ How it got there (earlier runs of the same bench, one each):
   142.38 s (2.90× a 49.13 s check), 152.90 s (2.84× a 53.86 s check), 127.32 s (3.02× a 42.11 s check).
   The complement now stands in for the no-variation rebuild when it rebuilt the control's bytes.
 
-` : ''}`;
+`
+    : ''
+}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -232,13 +293,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const [phase, name, runs] = process.argv.slice(2);
   if (phase === 'check') {
     const row = await checkPackage(name ?? 'hello', Number(runs ?? 1));
-    console.log(`${name}: twinbuild ${fmt(row.tbMedian)} [${verdicts(row.tb)}] · reprotest ${fmt(row.rpMedian)} [${verdicts(row.rp)}] · ratio ${(row.tbMedian / row.rpMedian).toFixed(2)}`);
+    console.log(
+      `${name}: twinbuild ${fmt(row.tbMedian)} [${verdicts(row.tb)}] · reprotest ${fmt(row.rpMedian)} [${verdicts(row.rp)}] · ratio ${(row.tbMedian / row.rpMedian).toFixed(2)}`,
+    );
   } else if (phase === 'bisect') {
-    const row = await bisectPackage(name ?? 'hello', { reprotestOnly: runs === 'reprotest-only', twinbuildOnly: runs === 'twinbuild-only' });
-    console.log(`${row.dsc}: twinbuild ${fmt(row.tb.seconds)} (${row.tb.culprits}) · reprotest --auto-build ${fmt(row.rp.seconds)} (${row.rp.culprits})`);
+    const row = await bisectPackage(name ?? 'hello', {
+      reprotestOnly: runs === 'reprotest-only',
+      twinbuildOnly: runs === 'twinbuild-only',
+    });
+    console.log(
+      `${row.dsc}: twinbuild ${fmt(row.tb.seconds)} (${row.tb.culprits}) · reprotest --auto-build ${fmt(row.rp.seconds)} (${row.rp.culprits})`,
+    );
   } else if (phase === 'floor') {
     const row = await floorPackage(name ?? 'hello');
-    console.log(`${row.dsc}: one dpkg-buildpackage alone ${fmt(row.alone)}; two at once ${row.pair.map(fmt).join(' and ')}`);
+    console.log(
+      `${row.dsc}: one dpkg-buildpackage alone ${fmt(row.alone)}; two at once ${row.pair.map(fmt).join(' and ')}`,
+    );
   } else if (phase === 'write') {
     // Puts the section into bench/RESULTS.md without re-running the other benchmarks.
     const file = path.join(ROOT, 'bench', 'RESULTS.md');
@@ -246,14 +316,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const start = md.indexOf('## Real Debian packages');
     const end = start < 0 ? -1 : md.indexOf('\n## ', start + 1);
     const section = await debianSection();
-    const next = start < 0 ? md.replace('## Hashing and memory', `${section}\n## Hashing and memory`) : md.slice(0, start) + section + (end < 0 ? '' : md.slice(end + 1));
+    const next =
+      start < 0
+        ? md.replace('## Hashing and memory', `${section}\n## Hashing and memory`)
+        : md.slice(0, start) + section + (end < 0 ? '' : md.slice(end + 1));
     await fs.writeFile(file, next);
   } else if (phase === 'reset') {
     await resetDebianResults();
   } else if (phase === 'show') {
     console.log(await debianSection());
   } else {
-    console.error('usage: node bench/debian.mjs check PACKAGE [RUNS] | bisect [PACKAGE] | floor [PACKAGE] | show | reset');
+    console.error(
+      'usage: node bench/debian.mjs check PACKAGE [RUNS] | bisect [PACKAGE] | floor [PACKAGE] | show | reset',
+    );
     process.exit(2);
   }
   // The last check's reports are read already: nothing stays in the shared /tmp.

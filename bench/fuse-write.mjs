@@ -5,7 +5,17 @@
 // of options tried (interleaved), in a private mount namespace, as root and as an
 // unprivileged uid. Usage: node bench/fuse-write.mjs [runs]
 import { $, fs, path } from 'zx';
-import { cleanup, fixture, fmt, machineFacts, reprotest, retried, tempDir, timeInterleaved, twinbuild } from './lib.mjs';
+import {
+  cleanup,
+  fixture,
+  fmt,
+  machineFacts,
+  reprotest,
+  retried,
+  tempDir,
+  timeInterleaved,
+  twinbuild,
+} from './lib.mjs';
 import { ensureNoXattrShim } from '../dist/adapters/disorderfs-shim.js';
 import { realProcesses } from '../dist/adapters/process.js';
 
@@ -24,7 +34,8 @@ export async function wholeChecks(n) {
     ['reprotest +all,-fileordering', reprotest(source, 'sh build.sh', 'out/big', `${REPROTEST_ALL},-fileordering`)],
   ];
   if (before) {
-    const old = () => $`node ${before} check ${source} --build ${'sh build.sh'} --artifacts ${'out/big'} --quiet --vary=+all --out ${path.join(path.dirname(source), 'out-before')}`;
+    const old = () =>
+      $`node ${before} check ${source} --build ${'sh build.sh'} --artifacts ${'out/big'} --quiet --vary=+all --out ${path.join(path.dirname(source), 'out-before')}`;
     runs.splice(1, 0, ['twinbuild +all (before)', old]);
   }
   return timeInterleaved(n, runs);
@@ -57,7 +68,13 @@ const IDEAS = [
   ['no FUSE (plain directory)', null, 0, 0, false],
   ['before: --multi-user=yes, build as root', ['--multi-user=yes'], 0, 0, false],
   ['--multi-user=no, disorderfs as the build’s uid 23456', ['--multi-user=no'], 23456, 23456, false],
-  ['--multi-user=no -o big_writes,max_write=131072, as uid 23456', ['--multi-user=no', '-o', 'big_writes,max_write=131072'], 23456, 23456, false],
+  [
+    '--multi-user=no -o big_writes,max_write=131072, as uid 23456',
+    ['--multi-user=no', '-o', 'big_writes,max_write=131072'],
+    23456,
+    23456,
+    false,
+  ],
   ['adopted: --multi-user=no as uid 23456, xattrs unsupported (preload)', ['--multi-user=no'], 23456, 23456, true],
 ];
 
@@ -79,14 +96,19 @@ export async function writeAlone(n) {
         await $({ cwd: src })`mkdir out && sh -c ${WRITE}`;
         results[j].push((performance.now() - started) / 1000);
       } else {
-        const run = await $`unshare --mount --propagation private sh -c ${ONE_WRITE} one-write ${src} ${dst} ${daemon} ${uid} ${noXattrs ? shim : '-'} ${[...BASE, ...options]}`.nothrow();
+        const run =
+          await $`unshare --mount --propagation private sh -c ${ONE_WRITE} one-write ${src} ${dst} ${daemon} ${uid} ${noXattrs ? shim : '-'} ${[...BASE, ...options]}`.nothrow();
         if (run.exitCode !== 0) throw new Error(`${IDEAS[j][0]}: exit ${run.exitCode} ${run.stderr}`);
         results[j].push(Number(run.stdout.trim()) / 1e9);
       }
       await fs.rm(dir, { recursive: true, force: true });
     }
   }
-  return IDEAS.map(([label], j) => ({ label, median: [...results[j]].sort((a, b) => a - b)[Math.floor(n / 2)], runs: results[j] }));
+  return IDEAS.map(([label], j) => ({
+    label,
+    median: [...results[j]].sort((a, b) => a - b)[Math.floor(n / 2)],
+    runs: results[j],
+  }));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -95,11 +117,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(JSON.stringify(await machineFacts()));
   console.log(`load before: ${(await $`uptime`).stdout.trim()}`);
   if (only !== 'write') {
-    for (const r of await wholeChecks(n)) console.log(`${r.label}: ${fmt(r.median)} (runs ${r.runs.map(fmt).join(', ')})`);
+    for (const r of await wholeChecks(n))
+      console.log(`${r.label}: ${fmt(r.median)} (runs ${r.runs.map(fmt).join(', ')})`);
     console.log(`load: ${(await $`uptime`).stdout.trim()}`);
   }
   if (only !== 'checks') {
-    for (const r of await writeAlone(n)) console.log(`write alone, ${r.label}: ${fmt(r.median)} (runs ${r.runs.map(fmt).join(', ')})`);
+    for (const r of await writeAlone(n))
+      console.log(`write alone, ${r.label}: ${fmt(r.median)} (runs ${r.runs.map(fmt).join(', ')})`);
     console.log(`load after: ${(await $`uptime`).stdout.trim()}`);
   }
   if (retried.length) console.log(`retried: ${retried.join('; ')}`);

@@ -32,7 +32,7 @@ async function timeOnce(label, command, expectExit, attempt = 1) {
   const started = performance.now();
   // A zx process, or an async function that already awaited one with nothrow().
   const pending = command();
-  const run = await (typeof pending.nothrow === "function" ? pending.nothrow() : pending);
+  const run = await (typeof pending.nothrow === 'function' ? pending.nothrow() : pending);
   const seconds = (performance.now() - started) / 1000;
   // reprotest exits 125 when its own testbed fails (seen once in --auto-build here);
   // that run is no figure: it is run again, at most twice, and the retry is reported.
@@ -41,7 +41,9 @@ async function timeOnce(label, command, expectExit, attempt = 1) {
     return timeOnce(label, command, expectExit, attempt + 1);
   }
   if (run.exitCode !== expectExit) {
-    throw new Error(`${label}: exited ${run.exitCode}, expected ${expectExit}\n${run.stdout}\n${run.stderr}`.slice(0, 4000));
+    throw new Error(
+      `${label}: exited ${run.exitCode}, expected ${expectExit}\n${run.stdout}\n${run.stderr}`.slice(0, 4000),
+    );
   }
   return seconds;
 }
@@ -79,8 +81,10 @@ export async function outDir() {
   return benchOut;
 }
 
-export const twinbuild = (source, build, artifacts, ...extra) => async () =>
-  $`node ${TWINBUILD} check ${source} --build ${build} --artifacts ${artifacts} --quiet --out ${await outDir()} ${extra}`.nothrow();
+export const twinbuild =
+  (source, build, artifacts, ...extra) =>
+  async () =>
+    $`node ${TWINBUILD} check ${source} --build ${build} --artifacts ${artifacts} --quiet --out ${await outDir()} ${extra}`.nothrow();
 
 // reprotest's null virtual server builds in temp copies, one after the other.
 export const reprotest = (source, build, artifacts, vary) => () =>

@@ -11,8 +11,12 @@ import { ROOT, TWINBUILD, cleanup, fixture, tempDir } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
-    files: { type: 'string', default: '1000000' }, cli: { type: 'string', default: TWINBUILD }, label: { type: 'string', default: 'this checkout' },
-    'term-after': { type: 'string', default: '20' }, 'skip-term': { type: 'boolean', default: false }, 'skip-full': { type: 'boolean', default: false },
+    files: { type: 'string', default: '1000000' },
+    cli: { type: 'string', default: TWINBUILD },
+    label: { type: 'string', default: 'this checkout' },
+    'term-after': { type: 'string', default: '20' },
+    'skip-term': { type: 'boolean', default: false },
+    'skip-full': { type: 'boolean', default: false },
   },
 });
 const files = Number(values.files);
@@ -44,13 +48,27 @@ async function source() {
   return dir;
 }
 
-const args = (src, out) => ['check', src, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+umask', '--no-bisect', '--no-diffoscope', '--out', out];
+const args = (src, out) => [
+  'check',
+  src,
+  '--build',
+  'sh build.sh',
+  '--artifacts',
+  'out/**',
+  '--vary=-all,+umask',
+  '--no-bisect',
+  '--no-diffoscope',
+  '--out',
+  out,
+];
 
 /** One full check under GNU time: exit code, peak RSS, wall time, what it wrote. */
 async function fullRun(src) {
   const tmp = await tempDir('tb-bench-tmp-');
   const out = path.join(await tempDir('tb-bench-out-'), 'out');
-  const run = await $({ env: { ...process.env, TMPDIR: tmp } })`/usr/bin/time -f ${'peak-rss-kib %M wall-s %e'} node ${values.cli} ${args(src, out)} --quiet`.nothrow();
+  const run = await $({
+    env: { ...process.env, TMPDIR: tmp },
+  })`/usr/bin/time -f ${'peak-rss-kib %M wall-s %e'} node ${values.cli} ${args(src, out)} --quiet`.nothrow();
   const results = path.join(out, 'results.json');
   const parsed = JSON.parse(await fs.readFile(results, 'utf8'));
   const pkg = parsed.packages[0];
@@ -73,7 +91,10 @@ async function fullRun(src) {
 async function termRun(src, after) {
   const tmp = await tempDir('tb-bench-tmp-');
   const out = path.join(await tempDir('tb-bench-out-'), 'out');
-  const child = spawn('node', [values.cli, ...args(src, out)], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', [values.cli, ...args(src, out)], {
+    env: { ...process.env, TMPDIR: tmp },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const comparing = new Promise((resolve) => {
@@ -92,7 +113,14 @@ async function termRun(src, after) {
   const stopS = (performance.now() - sent) / 1000;
   const results = path.join(out, 'results.json');
   const incomplete = (await fs.pathExists(results)) ? JSON.parse(await fs.readFile(results, 'utf8')).incomplete : null;
-  return { termAfterCompareStartS: after, stopS: Number(stopS.toFixed(2)), exitCode: code, signal, incomplete: incomplete?.reason ?? null, leftInTmp: await fs.readdir(tmp) };
+  return {
+    termAfterCompareStartS: after,
+    stopS: Number(stopS.toFixed(2)),
+    exitCode: code,
+    signal,
+    incomplete: incomplete?.reason ?? null,
+    leftInTmp: await fs.readdir(tmp),
+  };
 }
 
 const src = await source();

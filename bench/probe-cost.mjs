@@ -7,29 +7,31 @@ import { $, fs, path } from 'zx';
 import { ROOT, tempDir, cleanup } from './lib.mjs';
 
 export async function probeCost(runs = 50) {
-const { probeScript, placeProbeTree } = await import(path.join(ROOT, 'dist', 'engine', 'prepare', 'effectiveness.js'));
-const { REGISTRY } = await import(path.join(ROOT, 'dist', 'variations', 'index.js'));
-const dir = await tempDir('tb-probe-');
-const script = probeScript(REGISTRY, true);
-const lib = (await $`sh -c 'ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1'`.nothrow()).stdout.trim();
+  const { probeScript, placeProbeTree } = await import(
+    path.join(ROOT, 'dist', 'engine', 'prepare', 'effectiveness.js')
+  );
+  const { REGISTRY } = await import(path.join(ROOT, 'dist', 'variations', 'index.js'));
+  const dir = await tempDir('tb-probe-');
+  const script = probeScript(REGISTRY, true);
+  const lib = (await $`sh -c 'ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1'`.nothrow()).stdout.trim();
 
-// The probe runs many times inside one shell, so zx's own start-up (tens of ms) is
-// spread over all of them; the figure is the mean per probe over `runs` runs.
-async function perProbe(env) {
-  await placeProbeTree(dir);
-  const file = path.join(dir, 'probe.sh');
-  await fs.writeFile(file, `{\n${script}} 3>/dev/null >/dev/null 2>&1\n`);
-  const loop = `i=0; while [ $i -lt ${runs} ]; do /bin/sh ${file}; i=$((i + 1)); done`;
-  const started = performance.now();
-  await $({ cwd: dir, env: { PATH: process.env.PATH, ...env } })`/bin/sh -c ${loop}`;
-  return (performance.now() - started) / runs;
-}
+  // The probe runs many times inside one shell, so zx's own start-up (tens of ms) is
+  // spread over all of them; the figure is the mean per probe over `runs` runs.
+  async function perProbe(env) {
+    await placeProbeTree(dir);
+    const file = path.join(dir, 'probe.sh');
+    await fs.writeFile(file, `{\n${script}} 3>/dev/null >/dev/null 2>&1\n`);
+    const loop = `i=0; while [ $i -lt ${runs} ]; do /bin/sh ${file}; i=$((i + 1)); done`;
+    const started = performance.now();
+    await $({ cwd: dir, env: { PATH: process.env.PATH, ...env } })`/bin/sh -c ${loop}`;
+    return (performance.now() - started) / runs;
+  }
 
-const plain = await perProbe({});
-const faked = lib ? await perProbe({ LD_PRELOAD: lib, FAKETIME: '+100d', NO_FAKE_STAT: '1' }) : null;
-const channels = REGISTRY.reduce((n, v) => n + v.observe.length, 0);
-await fs.rm(dir, { recursive: true, force: true });
-return { variations: REGISTRY.length, channels, plain, faked, runs };
+  const plain = await perProbe({});
+  const faked = lib ? await perProbe({ LD_PRELOAD: lib, FAKETIME: '+100d', NO_FAKE_STAT: '1' }) : null;
+  const channels = REGISTRY.reduce((n, v) => n + v.observe.length, 0);
+  await fs.rm(dir, { recursive: true, force: true });
+  return { variations: REGISTRY.length, channels, plain, faked, runs };
 }
 
 export const describeProbeCost = (r) =>

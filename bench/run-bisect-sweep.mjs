@@ -23,22 +23,47 @@ user_group without a configured user); \`--no-diffoscope\` on both for the ratio
 (\`bisect.rounds\`; the check's own two builds are round 1).
 
 ${table(
-    ['figure', 'twinbuild', 'reprotest --auto-build', 'goal', 'met'],
+  ['figure', 'twinbuild', 'reprotest --auto-build', 'goal', 'met'],
+  [
     [
-      ['wall, median (min)', `${fmt(b.tb.median)} (${fmt(b.tb.min)}); with diffoscope ${fmt(b.tbDiffoscope.median)}`, `${fmt(b.rp.median)} (${fmt(b.rp.min)})`, `≤ 0.3× (is ${b.ratio.toFixed(2)}×)`, yes(b.met)],
-      ['build rounds', `${b.rounds.join(' / ')} (${b.probes.join(' / ')} probe builds, 2 at a time)`, 'one build at a time', '—', '—'],
-      ['culprit named', b.culprits.join(' / '), b.rpCulprits.join(' / '), 'same', yes(b.culprits.join() === b.rpCulprits.join())],
+      'wall, median (min)',
+      `${fmt(b.tb.median)} (${fmt(b.tb.min)}); with diffoscope ${fmt(b.tbDiffoscope.median)}`,
+      `${fmt(b.rp.median)} (${fmt(b.rp.min)})`,
+      `≤ 0.3× (is ${b.ratio.toFixed(2)}×)`,
+      yes(b.met),
     ],
-  )}
+    [
+      'build rounds',
+      `${b.rounds.join(' / ')} (${b.probes.join(' / ')} probe builds, 2 at a time)`,
+      'one build at a time',
+      '—',
+      '—',
+    ],
+    [
+      'culprit named',
+      b.culprits.join(' / '),
+      b.rpCulprits.join(' / '),
+      'same',
+      yes(b.culprits.join() === b.rpCulprits.join()),
+    ],
+  ],
+)}
 
 ## Sweep of generated tiny packages
 
 Default \`--jobs\` (${sw.jobs}); peak RSS of the twinbuild process from GNU time.
 
 ${table(
-    ['packages', 'wall', 'packages/min', 'peak RSS', 'goal', 'met'],
-    [sw.small, sw.large].map((s) => [String(s.count), fmt(s.seconds), s.perMinute.toFixed(0), `${s.peakMiB.toFixed(0)} MiB`, sw.goal, yes(sw.met)]),
-  )}
+  ['packages', 'wall', 'packages/min', 'peak RSS', 'goal', 'met'],
+  [sw.small, sw.large].map((s) => [
+    String(s.count),
+    fmt(s.seconds),
+    s.perMinute.toFixed(0),
+    `${s.peakMiB.toFixed(0)} MiB`,
+    sw.goal,
+    yes(sw.met),
+  ]),
+)}
 `;
   await fs.writeFile(path.join(ROOT, 'bench', 'RESULTS-bisect-sweep.md'), md);
   console.log(md);

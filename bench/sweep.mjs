@@ -11,7 +11,10 @@ async function repo(count) {
     await fs.mkdirp(dir);
     await fs.writeFile(path.join(dir, 'build.sh'), `set -eu\nmkdir -p out\necho ${i} > out/a.txt\n`);
   }
-  await fs.writeFile(path.join(root, 'twinbuild.config.json'), JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: [{ glob: 'pkgs/*' }] }));
+  await fs.writeFile(
+    path.join(root, 'twinbuild.config.json'),
+    JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: [{ glob: 'pkgs/*' }] }),
+  );
   return root;
 }
 
@@ -25,7 +28,8 @@ async function sweepOnce(count, ...extra) {
   if (run.exitCode !== 0) throw new Error(`sweep of ${count} exited ${run.exitCode}: ${run.stderr.slice(-2000)}`);
   const peakKiB = Number(run.stderr.trim().split('\n').pop());
   const result = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8'));
-  if (result.summary.reproducible !== count) throw new Error(`expected ${count} reproducible, got ${JSON.stringify(result.summary)}`);
+  if (result.summary.reproducible !== count)
+    throw new Error(`expected ${count} reproducible, got ${JSON.stringify(result.summary)}`);
   return { count, seconds, perMinute: (count / seconds) * 60, peakMiB: peakKiB / 1024 };
 }
 
@@ -34,7 +38,9 @@ export async function sweepBench() {
   const small = await sweepOnce(50);
   const large = await sweepOnce(200);
   return {
-    jobs, small, large,
+    jobs,
+    small,
+    large,
     met: large.peakMiB < 200 && large.peakMiB <= small.peakMiB * 1.25,
     goal: 'peak RSS < 200 MB, flat from 50 to 200 packages',
   };
@@ -42,6 +48,9 @@ export async function sweepBench() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await sweepBench();
-  for (const s of [r.small, r.large]) console.log(`sweep ${s.count}: ${s.seconds.toFixed(1)} s, ${s.perMinute.toFixed(0)} packages/min, peak RSS ${s.peakMiB.toFixed(0)} MiB (--jobs ${r.jobs})`);
+  for (const s of [r.small, r.large])
+    console.log(
+      `sweep ${s.count}: ${s.seconds.toFixed(1)} s, ${s.perMinute.toFixed(0)} packages/min, peak RSS ${s.peakMiB.toFixed(0)} MiB (--jobs ${r.jobs})`,
+    );
   await cleanup();
 }

@@ -3,7 +3,9 @@ import { $ } from 'zx';
 import { fixture, SIX, timeRuns, twinbuild, TWINBUILD } from './lib.mjs';
 
 export async function variationCost(n = 3) {
-  const names = JSON.parse((await $`node ${TWINBUILD} variations --json --seed 1`).stdout).variations.filter((v) => v.available).map((v) => v.name);
+  const names = JSON.parse((await $`node ${TWINBUILD} variations --json --seed 1`).stdout)
+    .variations.filter((v) => v.available)
+    .map((v) => v.name);
   const source = await fixture('mkdir -p out\necho hi > out/a.txt');
   const base = await timeRuns('nothing varied', n, twinbuild(source, 'sh build.sh', 'out/a.txt', '--vary=-all'));
   const rows = [];

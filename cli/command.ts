@@ -19,8 +19,19 @@ export type CommandContext = Readonly<{
 export type Command = Readonly<{ help: string; run: (args: string[], ctx: CommandContext) => Promise<number> }>;
 
 /** Writes the reports the settings choose, prints the console view (or the model with --json), returns the exit code. */
-export async function publishRun(result: RunResult, settings: RunSettings, ctx: CommandContext, layout: 'package' | 'summary'): Promise<number> {
-  const context = { outDir: settings.outDir, shownOutDir: displayPath(settings.outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: settings.quiet, layout };
+export async function publishRun(
+  result: RunResult,
+  settings: RunSettings,
+  ctx: CommandContext,
+  layout: 'package' | 'summary',
+): Promise<number> {
+  const context = {
+    outDir: settings.outDir,
+    shownOutDir: displayPath(settings.outDir, ctx.env.cwd),
+    jobRoot: ctx.env.cwd,
+    quiet: settings.quiet,
+    layout,
+  };
   const chosen = settings.json ? settings.reporters.filter((r) => r !== 'console') : settings.reporters;
   let said: string | null;
   try {
@@ -29,8 +40,14 @@ export async function publishRun(result: RunResult, settings: RunSettings, ctx: 
     const code = (cause as NodeJS.ErrnoException).code;
     if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'EROFS' && code !== 'EACCES') throw cause;
     // The verdict is known: it still reaches the console, and the failed write makes it exit 3.
-    ctx.stdout.write(settings.json ? JSON.stringify(result, null, 2) + '\n' : REPORTERS.console.render(result, context));
-    throw new TwinbuildError('reports-unwritable', `could not write the reports to ${context.shownOutDir}: ${(cause as Error).message}`, { cause });
+    ctx.stdout.write(
+      settings.json ? JSON.stringify(result, null, 2) + '\n' : REPORTERS.console.render(result, context),
+    );
+    throw new TwinbuildError(
+      'reports-unwritable',
+      `could not write the reports to ${context.shownOutDir}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   if (settings.json) ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else if (said !== null) ctx.stdout.write(said);

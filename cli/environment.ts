@@ -43,4 +43,5 @@ export const hostInfo = (): HostInfo => ({
 });
 
 /** A path as the user should see it: relative to where they ran twinbuild when inside it. */
-export const displayPath = (path: string, cwd: string) => (path.startsWith(cwd + '/') ? path.slice(cwd.length + 1) : path);
+export const displayPath = (path: string, cwd: string) =>
+  path.startsWith(cwd + '/') ? path.slice(cwd.length + 1) : path;

@@ -58,11 +58,32 @@ export type FlagName = keyof typeof FLAGS;
 
 /** The run flags check, sweep and verify share. */
 export const RUN_FLAGS = [
-  'vary', 'variations', 'seed', 'env', 'timeout', 'jobs', 'out', 'isolation', 'keep', 'json', 'quiet', 'reporter', 'no-bisect', 'no-diffoscope', 'diffoscope-timeout', 'diffoscope-arg',
+  'vary',
+  'variations',
+  'seed',
+  'env',
+  'timeout',
+  'jobs',
+  'out',
+  'isolation',
+  'keep',
+  'json',
+  'quiet',
+  'reporter',
+  'no-bisect',
+  'no-diffoscope',
+  'diffoscope-timeout',
+  'diffoscope-arg',
   'bisect-budget',
 ] as const satisfies readonly FlagName[];
 
-export const RECIPE_FLAGS = ['build', 'artifacts', 'preset', 'ignore-scripts', 'rpm-reproducible-macros'] as const satisfies readonly FlagName[];
+export const RECIPE_FLAGS = [
+  'build',
+  'artifacts',
+  'preset',
+  'ignore-scripts',
+  'rpm-reproducible-macros',
+] as const satisfies readonly FlagName[];
 
 type Table<K extends FlagName> = { [N in K]: (typeof FLAGS)[N] };
 
@@ -72,9 +93,14 @@ type Table<K extends FlagName> = { [N in K]: (typeof FLAGS)[N] };
 const withNegativeValues = (args: readonly string[], names: readonly FlagName[]) =>
   args.flatMap((arg, i) => {
     const flag = arg.startsWith('--') ? (arg.slice(2) as FlagName) : null;
-    if (flag && names.includes(flag) && FLAGS[flag].type === 'string' && /^-\d/.test(args[i + 1] ?? '')) return [`${arg}=${args[i + 1]}`];
+    if (flag && names.includes(flag) && FLAGS[flag].type === 'string' && /^-\d/.test(args[i + 1] ?? ''))
+      return [`${arg}=${args[i + 1]}`];
     const previous = args[i - 1] ?? '';
-    const taken = previous.startsWith('--') && names.includes(previous.slice(2) as FlagName) && FLAGS[previous.slice(2) as FlagName].type === 'string' && /^-\d/.test(arg);
+    const taken =
+      previous.startsWith('--') &&
+      names.includes(previous.slice(2) as FlagName) &&
+      FLAGS[previous.slice(2) as FlagName].type === 'string' &&
+      /^-\d/.test(arg);
     return taken ? [] : [arg];
   });
 
@@ -90,7 +116,10 @@ export function parseFlags<K extends FlagName>(args: string[], names: readonly K
 
 /** A flag parse error, one line, for the command's "twinbuild NAME: …" message (code kept: ERR_PARSE_ARGS_*). */
 export class FlagError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -100,7 +129,13 @@ export class FlagError extends Error {
 // the flag and the nearest one this command takes.
 export function oneLine(error: unknown, names: readonly string[]): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof FlagError || !(error instanceof Error) || typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return error;
+  if (
+    error instanceof FlagError ||
+    !(error instanceof Error) ||
+    typeof code !== 'string' ||
+    !code.startsWith('ERR_PARSE_ARGS')
+  )
+    return error;
   const unknown = /^Unknown option '([^']+)'/.exec(error.message);
   if (unknown) {
     const given = unknown[1]!;
@@ -109,7 +144,11 @@ export function oneLine(error: unknown, names: readonly string[]): unknown {
   }
   // "--out -x": Node's three lines end with the fix; keep it, in one line.
   const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(error.message);
-  if (ambiguous) return new FlagError(code, `option ${ambiguous[1]} argument is ambiguous: did you forget its value? A value starting with a dash is written ${ambiguous[1]}=-XYZ`);
+  if (ambiguous)
+    return new FlagError(
+      code,
+      `option ${ambiguous[1]} argument is ambiguous: did you forget its value? A value starting with a dash is written ${ambiguous[1]}=-XYZ`,
+    );
   return new FlagError(code, error.message.split('\n')[0]!.replace(/\.\s*To specify a positional argument.*$/, ''));
 }
 

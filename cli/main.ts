@@ -20,7 +20,6 @@ import { verifyCommand } from './commands/verify.js';
 import { readEnvironment } from './environment.js';
 import { FLAGS, oneLine } from './flags.js';
 
-
 const MAIN_HELP = `twinbuild ${VERSION} — build twice under varied environments, compare byte for byte
 
 Usage: twinbuild <command> [options]
@@ -66,7 +65,6 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   init: initCommand,
 };
 
-
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   // One convention: help that was asked for goes to stdout with exit 0; help
@@ -84,7 +82,9 @@ export async function main(argv: string[]): Promise<void> {
     const topic = COMMANDS[rest[0]!];
     if (topic && rest.length === 1) process.stdout.write(topic.help);
     else {
-      process.stderr.write(`twinbuild help: unknown command "${rest.join(' ')}"${orDidYouMean(rest[0]!, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+      process.stderr.write(
+        `twinbuild help: unknown command "${rest.join(' ')}"${orDidYouMean(rest[0]!, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(', ')})\n`,
+      );
       process.exitCode = EXIT.usage;
     }
     return;
@@ -95,7 +95,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(', ')}; see twinbuild --help)\n`);
+    process.stderr.write(
+      `twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(', ')}; see twinbuild --help)\n`,
+    );
     process.exitCode = EXIT.usage;
     return;
   }
@@ -126,7 +128,13 @@ export async function main(argv: string[]): Promise<void> {
   // Last-resort safety net: never leave build processes behind when twinbuild exits.
   process.once('exit', runner.killAll);
   try {
-    process.exitCode = await command.run(rest, { signal: controller.signal, env, runner, stdout: process.stdout, stderr: process.stderr });
+    process.exitCode = await command.run(rest, {
+      signal: controller.signal,
+      env,
+      runner,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
   } catch (error) {
     if (caught) {
       process.exitCode = exitCodeForSignal(caught);
@@ -140,7 +148,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.usage;
     } else {
       // A bug, not a user error: keep the stack for the report.
-      process.stderr.write(`twinbuild: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `twinbuild: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exitCode = EXIT.infrastructure;
     }
   } finally {
@@ -153,4 +163,3 @@ function isParseArgsError(error: unknown): error is Error {
   const code = (error as { code?: unknown } | null)?.code;
   return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
-

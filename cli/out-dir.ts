@@ -14,9 +14,22 @@ export const LOCK_FILE = '.twinbuild.lock';
 /** Says "twinbuild made this directory": only then does a run clear what an earlier one left. */
 export const MARKER_FILE = '.twinbuild-out';
 /** What twinbuild writes in an output directory, and all it ever removes there. */
-const OWNED = ['results.json', 'junit.xml', 'index.html', 'badge.svg', 'diffoscope', 'logs', 'packages', 'links', 'artifacts'];
+const OWNED = [
+  'results.json',
+  'junit.xml',
+  'index.html',
+  'badge.svg',
+  'diffoscope',
+  'logs',
+  'packages',
+  'links',
+  'artifacts',
+];
 // Temporaries of an interrupted write (reports/write.ts) and verify's in-toto link.
-const isOwned = (name: string) => OWNED.includes(name) || OWNED.some((o) => name.startsWith(`${o}.`) && name.endsWith('.tmp')) || /^[^.][^/]*\.link$/.test(name);
+const isOwned = (name: string) =>
+  OWNED.includes(name) ||
+  OWNED.some((o) => name.startsWith(`${o}.`) && name.endsWith('.tmp')) ||
+  /^[^.][^/]*\.link$/.test(name);
 
 // Note: the out dir may not exist yet: its nearest existing parent is resolved
 // and the rest appended, so a symlinked parent still compares by its target.
@@ -34,12 +47,21 @@ const isWithin = (inner: string, outer: string) => {
 
 // Writing the reports into the source (or a tree holding it) would overwrite the
 // user's own files and copy the reports into the builds: refused before anything is written.
-export async function assertOutDirApart(outDir: string, sources: readonly Readonly<{ path: string; label: string }>[]): Promise<void> {
+export async function assertOutDirApart(
+  outDir: string,
+  sources: readonly Readonly<{ path: string; label: string }>[],
+): Promise<void> {
   const out = await realPathOf(outDir);
   for (const source of sources) {
     const real = await realPathOf(source.path);
-    if (real === out) throw usageError(`--out ${outDir} is the ${source.label} itself; choose an output directory outside it or below it`);
-    if (isWithin(real, out)) throw usageError(`${source.label} ${source.path} is inside --out ${outDir}; choose an output directory outside it or below it`);
+    if (real === out)
+      throw usageError(
+        `--out ${outDir} is the ${source.label} itself; choose an output directory outside it or below it`,
+      );
+    if (isWithin(real, out))
+      throw usageError(
+        `${source.label} ${source.path} is inside --out ${outDir}; choose an output directory outside it or below it`,
+      );
   }
 }
 
@@ -57,7 +79,9 @@ export async function prepareOutDir(outDir: string): Promise<OutDirLock> {
     await clearEarlierRun(outDir);
   } catch (error) {
     lock.release();
-    throw usageError(`cannot clear the earlier reports in ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`);
+    throw usageError(
+      `cannot clear the earlier reports in ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`,
+    );
   }
   return lock;
 }
@@ -105,10 +129,15 @@ async function lockOutDir(outDir: string): Promise<OutDirLock> {
         process.once('exit', release);
         return { release };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw usageError(`cannot lock the output directory ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`);
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw usageError(
+            `cannot lock the output directory ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`,
+          );
         const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
         if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-          throw usageError(`another twinbuild run is writing to ${outDir} (pid ${holder}); wait for it or choose another --out`);
+          throw usageError(
+            `another twinbuild run is writing to ${outDir} (pid ${holder}); wait for it or choose another --out`,
+          );
         }
         await rm(lockFile, { force: true });
       }

@@ -25,7 +25,8 @@ export function parseDuration(text: string, flag: string): number {
 }
 
 export function parsePositiveInt(text: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw usageError(`${flag} expects a whole number from 1 to ${max}, got "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max)
+    throw usageError(`${flag} expects a whole number from 1 to ${max}, got "${text}"`);
   return Number(text);
 }
 
@@ -42,7 +43,8 @@ export const MAX_TOTAL_VALUE_BYTES = 1024 * 1024;
 /** Refuses a value too big to pass to a build (exit 2), naming what it is. */
 export function checkValueSize(value: string, what: string): string {
   const bytes = Buffer.byteLength(value);
-  if (bytes > MAX_VALUE_BYTES) throw usageError(`${what} is ${bytes} bytes; at most ${MAX_VALUE_BYTES} (64 KiB) are allowed`);
+  if (bytes > MAX_VALUE_BYTES)
+    throw usageError(`${what} is ${bytes} bytes; at most ${MAX_VALUE_BYTES} (64 KiB) are allowed`);
   return value;
 }
 
@@ -52,7 +54,10 @@ export function validateArtifactGlob(pattern: string): string {
   checkValueSize(pattern, `artifact glob "${pattern.slice(0, 40)}…"`);
   const segments = pattern.split('/');
   if (isAbsolute(pattern) || segments.includes('..') || pattern.startsWith('~')) {
-    throw new TwinbuildError('glob-escapes-tree', `artifact glob "${pattern}" escapes the build tree; use a pattern relative to the source, like "out/**"`);
+    throw new TwinbuildError(
+      'glob-escapes-tree',
+      `artifact glob "${pattern}" escapes the build tree; use a pattern relative to the source, like "out/**"`,
+    );
   }
   if (pattern.trim() === '') throw usageError('artifact glob is empty');
   return pattern;
@@ -60,7 +65,8 @@ export function validateArtifactGlob(pattern: string): string {
 
 export function parseEnvAssignment(text: string): [string, string] {
   const eq = text.indexOf('=');
-  if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(text.slice(0, eq))) throw usageError(`--env expects NAME=VALUE, got "${text.slice(0, 200)}"`);
+  if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(text.slice(0, eq)))
+    throw usageError(`--env expects NAME=VALUE, got "${text.slice(0, 200)}"`);
   checkValueSize(text.slice(eq + 1), `--env ${text.slice(0, eq)}`);
   return [text.slice(0, eq), text.slice(eq + 1)];
 }
@@ -71,10 +77,16 @@ export const MAX_NAME_CHARS = 200;
 /** A package name must be usable as one directory name: no "/", no NUL, not too long. */
 export function validatePackageName(name: string, where: string): string {
   if (name.length > MAX_NAME_CHARS || Buffer.byteLength(name) > MAX_NAME_CHARS) {
-    throw new TwinbuildError('config', `${where}: package name is ${name.length} characters long; at most ${MAX_NAME_CHARS} are allowed`);
+    throw new TwinbuildError(
+      'config',
+      `${where}: package name is ${name.length} characters long; at most ${MAX_NAME_CHARS} are allowed`,
+    );
   }
   if (name === '' || name === '.' || name === '..' || /[/\u0000]/.test(name)) {
-    throw new TwinbuildError('config', `${where}: package name "${name.replace(/\u0000/g, '\\0')}" cannot name a directory (no "/", NUL, "." or "..")`);
+    throw new TwinbuildError(
+      'config',
+      `${where}: package name "${name.replace(/\u0000/g, '\\0')}" cannot name a directory (no "/", NUL, "." or "..")`,
+    );
   }
   return name;
 }

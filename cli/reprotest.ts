@@ -4,8 +4,10 @@
 
 /** reprotest options twinbuild accepts without their exact effect, and what it does instead. */
 const READ_AS_ENABLED: Readonly<Record<string, string>> = {
-  'user_group.available': 'twinbuild runs the experiment as its own unprivileged uid/gid (20000..29999, by seed, in a private mount namespace), not as an existing account',
-  'time.faketimes': "twinbuild moves the experiment's clock 180..540 days ahead by seed (replay with --seed), not to a given time",
+  'user_group.available':
+    'twinbuild runs the experiment as its own unprivileged uid/gid (20000..29999, by seed, in a private mount namespace), not as an existing account',
+  'time.faketimes':
+    "twinbuild moves the experiment's clock 180..540 days ahead by seed (replay with --seed), not to a given time",
   'time.auto_faketimes': "twinbuild moves the experiment's clock 180..540 days ahead by seed (replay with --seed)",
   'domain_host.use_sudo': 'twinbuild sets the hostname and domain name in a private UTS namespace; no sudo is needed',
 };
@@ -13,7 +15,10 @@ const READ_AS_ENABLED: Readonly<Record<string, string>> = {
 export type TranslatedVary = Readonly<{ specs: string[] | null; notes: string[] }>;
 
 /** The --variations and --vary values as twinbuild specs (null: neither given), with a note per reprotest option read loosely. */
-export function translateReprotestVary(variations: readonly string[] | undefined, vary: readonly string[] | undefined): TranslatedVary {
+export function translateReprotestVary(
+  variations: readonly string[] | undefined,
+  vary: readonly string[] | undefined,
+): TranslatedVary {
   if (!variations?.length && !vary?.length) return { specs: null, notes: [] };
   const notes: string[] = [];
   const translate = (spec: string) =>

@@ -17,23 +17,35 @@ import { NOTHING_VARIED, parseVarySpecs, type VarySpec } from '../variations/spe
 import type { CliEnvironment } from './environment.js';
 import { translateReprotestVary } from './reprotest.js';
 import type { ParsedFlags, RUN_FLAGS } from './flags.js';
-import { MAX_TOTAL_VALUE_BYTES, checkValueSize, parseDuration, parseEnvAssignment, parsePositiveInt, validateArtifactGlob, validatePackageName } from './parse.js';
+import {
+  MAX_TOTAL_VALUE_BYTES,
+  checkValueSize,
+  parseDuration,
+  parseEnvAssignment,
+  parsePositiveInt,
+  validateArtifactGlob,
+  validatePackageName,
+} from './parse.js';
 
 /** What a run sets for all its packages: the options they share, plus what only the CLI uses. */
-export type RunSettings = Pick<PackageOptions, 'seed' | 'outDir' | 'env' | 'isolation' | 'diffoscope' | 'bisect' | 'keep'> & Readonly<{
-  /** null: each package's own (config) or the default, +all. */
-  vary: VarySpec | null;
-  /** null: the command's default. */
-  jobs: number | null;
-  timeoutMs: number | null;
-  json: boolean;
-  quiet: boolean;
-  reporters: readonly ReporterName[];
-  /** --bisect-budget; null: the command's default (none for check, SWEEP_BISECT_BUDGET for sweep and the hook). */
-  bisectBudget: number | null;
-  /** What twinbuild did with reprotest options it reads loosely (said on stderr). */
-  notes: readonly string[];
-}>;
+export type RunSettings = Pick<
+  PackageOptions,
+  'seed' | 'outDir' | 'env' | 'isolation' | 'diffoscope' | 'bisect' | 'keep'
+> &
+  Readonly<{
+    /** null: each package's own (config) or the default, +all. */
+    vary: VarySpec | null;
+    /** null: the command's default. */
+    jobs: number | null;
+    timeoutMs: number | null;
+    json: boolean;
+    quiet: boolean;
+    reporters: readonly ReporterName[];
+    /** --bisect-budget; null: the command's default (none for check, SWEEP_BISECT_BUDGET for sweep and the hook). */
+    bisectBudget: number | null;
+    /** What twinbuild did with reprotest options it reads loosely (said on stderr). */
+    notes: readonly string[];
+  }>;
 
 /** Probe builds per package in a sweep (and so the pre-push hook): the first round, with room for one more. */
 export const SWEEP_BISECT_BUDGET = 6;
@@ -42,15 +54,20 @@ const ISOLATIONS: readonly IsolationChoice[] = ['auto', 'namespaces', 'sequentia
 
 function parseReporters(names: readonly string[] | undefined): readonly ReporterName[] {
   if (!names?.length) return DEFAULT_REPORTERS;
-  const listed = names.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+  const listed = names
+    .flatMap((n) => n.split(','))
+    .map((n) => n.trim())
+    .filter(Boolean);
   const unknown = listed.filter((n) => !isReporterName(n));
-  if (unknown.length > 0) throw usageError(`--reporter expects ${REPORTER_NAMES.join(', ')}, got "${unknown.join(', ')}"`);
+  if (unknown.length > 0)
+    throw usageError(`--reporter expects ${REPORTER_NAMES.join(', ')}, got "${unknown.join(', ')}"`);
   return [...new Set(listed as ReporterName[])];
 }
 
 export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>, env: CliEnvironment): RunSettings {
   const isolation = (values.isolation ?? 'auto') as IsolationChoice;
-  if (!ISOLATIONS.includes(isolation)) throw usageError(`--isolation expects auto, namespaces or sequential, got "${isolation}"`);
+  if (!ISOLATIONS.includes(isolation))
+    throw usageError(`--isolation expects auto, namespaces or sequential, got "${isolation}"`);
   const translated = translateReprotestVary(values.variations, values.vary);
   return Object.freeze({
     vary: translated.specs ? parseVarySpecs(translated.specs) : null,
@@ -63,11 +80,17 @@ export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>
     diffoscope: {
       ...DEFAULT_DIFFOSCOPE,
       enabled: !values['no-diffoscope'],
-      timeoutMs: values['diffoscope-timeout'] !== undefined ? parseDuration(values['diffoscope-timeout'], '--diffoscope-timeout') : DEFAULT_DIFFOSCOPE.timeoutMs,
+      timeoutMs:
+        values['diffoscope-timeout'] !== undefined
+          ? parseDuration(values['diffoscope-timeout'], '--diffoscope-timeout')
+          : DEFAULT_DIFFOSCOPE.timeoutMs,
       extraArgs: values['diffoscope-arg'] ?? [],
     },
     bisect: !values['no-bisect'],
-    bisectBudget: values['bisect-budget'] !== undefined ? parsePositiveInt(values['bisect-budget'], '--bisect-budget', 100_000) : null,
+    bisectBudget:
+      values['bisect-budget'] !== undefined
+        ? parsePositiveInt(values['bisect-budget'], '--bisect-budget', 100_000)
+        : null,
     keep: values.keep ?? false,
     json: values.json ?? false,
     quiet: values.quiet ?? false,
@@ -127,7 +150,8 @@ async function assertSourceControlFile(file: string): Promise<void> {
   const fields = parseDeb822(text.replace(/\r\n/g, '\n'));
   const missing = ['Source', 'Format'].filter((f) => !fields.get(f)?.trim());
   if (!fields.has('Files') && !fields.has('Checksums-Sha256')) missing.push('Files or Checksums-Sha256');
-  if (missing.length > 0) throw usageError(`${file} is not a Debian source control file (no ${missing.join(', no ')} field)`);
+  if (missing.length > 0)
+    throw usageError(`${file} is not a Debian source control file (no ${missing.join(', no ')} field)`);
 }
 
 // Note: the kernel refuses any one exec argument or variable over 128 KiB and
@@ -135,27 +159,51 @@ async function assertSourceControlFile(file: string): Promise<void> {
 function checkExecSizes(build: string, env: Readonly<Record<string, string>>, origin: string): void {
   checkValueSize(build, `${origin}build command`);
   for (const [name, value] of Object.entries(env)) checkValueSize(value, `${origin}variable ${name}`);
-  const total = Buffer.byteLength(build) + Object.entries(env).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value) + 2, 0);
-  if (total > MAX_TOTAL_VALUE_BYTES) throw usageError(`${origin}the build command and variables hold ${total} bytes together; at most ${MAX_TOTAL_VALUE_BYTES} (1 MiB) are allowed`);
+  const total =
+    Buffer.byteLength(build) +
+    Object.entries(env).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value) + 2, 0);
+  if (total > MAX_TOTAL_VALUE_BYTES)
+    throw usageError(
+      `${origin}the build command and variables hold ${total} bytes together; at most ${MAX_TOTAL_VALUE_BYTES} (1 MiB) are allowed`,
+    );
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
 // Note: a variable a varied variation sets itself would switch it off in silence
 // (FAKETIME_ONLY_CMDS=none, LC_ALL=C…), so it is refused rather than let win or lose.
-function refuseEnvConflicts(env: Readonly<Record<string, string>>, fromFlags: Readonly<Record<string, string>>, vary: VarySpec, what: string): void {
+function refuseEnvConflicts(
+  env: Readonly<Record<string, string>>,
+  fromFlags: Readonly<Record<string, string>>,
+  vary: VarySpec,
+  what: string,
+): void {
   const conflicts = envConflicts(Object.keys(env), vary.enabled);
   if (conflicts.length === 0) return;
   // Where the variable came from: --env on the command line, or the config's "env".
-  const listed = conflicts.map((c) => `${c.name in fromFlags ? '--env' : '"env"'} ${c.name} (set by the ${c.variation} variation)`).join(', ');
+  const listed = conflicts
+    .map((c) => `${c.name in fromFlags ? '--env' : '"env"'} ${c.name} (set by the ${c.variation} variation)`)
+    .join(', ');
   const off = [...new Set(conflicts.map((c) => c.variation))].map((v) => `-${v}`).join(',');
-  throw new TwinbuildError('usage', `${what}: ${listed} would switch off what is varied; drop it, or vary less with --vary=${off}`);
+  throw new TwinbuildError(
+    'usage',
+    `${what}: ${listed} would switch off what is varied; drop it, or vary less with --vary=${off}`,
+  );
 }
 
 /** One package's frozen options; a mistake in any of them is exit 2 before anything is built. */
-export async function packageOptions(sourceArg: string, recipe: Recipe, settings: RunSettings, env: CliEnvironment, jobs: number): Promise<PackageOptions> {
+export async function packageOptions(
+  sourceArg: string,
+  recipe: Recipe,
+  settings: RunSettings,
+  env: CliEnvironment,
+  jobs: number,
+): Promise<PackageOptions> {
   const requested = (recipe.preset ?? 'auto') as PresetName;
-  if (!PRESETS.includes(requested)) throw usageError(`--preset expects ${PRESETS.join(', ')}, got "${recipe.preset}"${orDidYouMean(recipe.preset ?? '', PRESETS)}`);
+  if (!PRESETS.includes(requested))
+    throw usageError(
+      `--preset expects ${PRESETS.join(', ')}, got "${recipe.preset}"${orDidYouMean(recipe.preset ?? '', PRESETS)}`,
+    );
   const source = resolve(env.cwd, sourceArg);
   const origin = recipe.origin ? `${recipe.origin}: ` : '';
   const name = validatePackageName(recipe.name ?? packageNameOf(source), recipe.origin ?? source);
@@ -167,7 +215,14 @@ export async function packageOptions(sourceArg: string, recipe: Recipe, settings
   const vary = recipe.varyNothing ? NOTHING_VARIED : (settings.vary ?? recipe.vary ?? parseVarySpecs([]));
   refuseEnvConflicts({ ...recipe.env, ...settings.env }, settings.env, vary, recipe.origin ?? recipe.name ?? sourceArg);
   const resolved = await resolvePreset(
-    source, requested, { build: recipe.build, artifacts: recipe.artifacts, ignoreScripts: recipe.ignoreScripts, rpmReproducibleMacros: recipe.rpmReproducibleMacros },
+    source,
+    requested,
+    {
+      build: recipe.build,
+      artifacts: recipe.artifacts,
+      ignoreScripts: recipe.ignoreScripts,
+      rpmReproducibleMacros: recipe.rpmReproducibleMacros,
+    },
     { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null, machine: machine() },
   );
   const variables = { ...resolved.env, ...recipe.env, ...settings.env };

@@ -4,7 +4,12 @@ import type { VarySpec } from '../variations/spec.js';
 
 export type IsolationChoice = 'auto' | 'namespaces' | 'sequential';
 
-export type DiffoscopeOptions = Readonly<{ enabled: boolean; timeoutMs: number; maxReportBytes: number; extraArgs: readonly string[] }>;
+export type DiffoscopeOptions = Readonly<{
+  enabled: boolean;
+  timeoutMs: number;
+  maxReportBytes: number;
+  extraArgs: readonly string[];
+}>;
 
 export type PackageOptions = Readonly<{
   /** A source directory, or a source package file (with `dsc`): a Debian `.dsc` or a `.src.rpm`. */
@@ -45,4 +50,9 @@ export const freezeOptions = (options: PackageOptions): PackageOptions =>
     diffoscope: Object.freeze({ ...options.diffoscope, extraArgs: Object.freeze([...options.diffoscope.extraArgs]) }),
   });
 
-export const DEFAULT_DIFFOSCOPE: DiffoscopeOptions = Object.freeze({ enabled: true, timeoutMs: 5 * 60_000, maxReportBytes: 20 * 1024 * 1024, extraArgs: Object.freeze([]) });
+export const DEFAULT_DIFFOSCOPE: DiffoscopeOptions = Object.freeze({
+  enabled: true,
+  timeoutMs: 5 * 60_000,
+  maxReportBytes: 20 * 1024 * 1024,
+  extraArgs: Object.freeze([]),
+});

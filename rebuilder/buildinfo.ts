@@ -48,18 +48,41 @@ export async function readBuildinfo(file: string): Promise<Buildinfo> {
 
 /** What a rebuild pins and checks against, from the fields of `file`. */
 export function buildinfoOf(file: string, f: Map<string, string>): Buildinfo {
-  if (!f.has('Checksums-Sha256')) throw new TwinbuildError('usage', `${file} is not a .buildinfo (no Checksums-Sha256 field)`);
-  const lines = (name: string) => (f.get(name) ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  if (!f.has('Checksums-Sha256'))
+    throw new TwinbuildError('usage', `${file} is not a .buildinfo (no Checksums-Sha256 field)`);
+  const lines = (name: string) =>
+    (f.get(name) ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   const environment = Object.fromEntries(
-    lines('Environment').map((l) => /^([A-Za-z_][A-Za-z0-9_]*)="(.*)"$/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => [m[1]!, m[2]!.replace(/\\(.)/g, '$1')]),
+    lines('Environment')
+      .map((l) => /^([A-Za-z_][A-Za-z0-9_]*)="(.*)"$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!.replace(/\\(.)/g, '$1')]),
   );
-  const sha256 = Object.fromEntries(lines('Checksums-Sha256').map((l) => l.split(/\s+/)).filter((p) => p.length === 3).map(([sum, , name]) => [name!, sum!]));
+  const sha256 = Object.fromEntries(
+    lines('Checksums-Sha256')
+      .map((l) => l.split(/\s+/))
+      .filter((p) => p.length === 3)
+      .map(([sum, , name]) => [name!, sum!]),
+  );
   const buildDepends = Object.fromEntries(
-    (f.get('Installed-Build-Depends') ?? '').split(',').map((d) => /^\s*([^\s(]+)\s*\(=\s*([^)]+)\)/.exec(d)).filter((m): m is RegExpExecArray => m !== null).map((m) => [m[1]!, m[2]!.trim()]),
+    (f.get('Installed-Build-Depends') ?? '')
+      .split(',')
+      .map((d) => /^\s*([^\s(]+)\s*\(=\s*([^)]+)\)/.exec(d))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!.trim()]),
   );
   return {
-    file, source: f.get('Source')?.split(' ')[0] ?? null, version: f.get('Version') ?? null, architecture: f.get('Architecture') ?? null,
-    buildPath: f.get('Build-Path') ?? null, environment, sha256, buildDepends,
+    file,
+    source: f.get('Source')?.split(' ')[0] ?? null,
+    version: f.get('Version') ?? null,
+    architecture: f.get('Architecture') ?? null,
+    buildPath: f.get('Build-Path') ?? null,
+    environment,
+    sha256,
+    buildDepends,
   };
 }
 
@@ -68,13 +91,34 @@ export function buildinfoOf(file: string, f: Map<string, string>): Buildinfo {
 // (PATH, LD_PRELOAD, BASH_ENV, CC, CFLAGS' plugins, FAKETIME_*…). Values are
 // checked too: a locale or TZ holding a path would load a file of the input's choosing.
 const PLAIN_NAME = /^[A-Za-z0-9_.@+-]*$/;
-const LOCALE_VARIABLES = ['LANG', 'LANGUAGE', 'LC_ALL', 'LC_ADDRESS', 'LC_COLLATE', 'LC_CTYPE', 'LC_IDENTIFICATION', 'LC_MEASUREMENT', 'LC_MESSAGES', 'LC_MONETARY', 'LC_NAME', 'LC_NUMERIC', 'LC_PAPER', 'LC_TELEPHONE', 'LC_TIME'];
+const LOCALE_VARIABLES = [
+  'LANG',
+  'LANGUAGE',
+  'LC_ALL',
+  'LC_ADDRESS',
+  'LC_COLLATE',
+  'LC_CTYPE',
+  'LC_IDENTIFICATION',
+  'LC_MEASUREMENT',
+  'LC_MESSAGES',
+  'LC_MONETARY',
+  'LC_NAME',
+  'LC_NUMERIC',
+  'LC_PAPER',
+  'LC_TELEPHONE',
+  'LC_TIME',
+];
 const TAKEN: Readonly<Record<string, Readonly<{ value: RegExp; what: string }>>> = {
   SOURCE_DATE_EPOCH: { value: /^\d{1,12}$/, what: 'a number of seconds' },
   DEB_BUILD_OPTIONS: { value: /^[\x20-\x7e]*$/, what: 'printable text' },
   DEB_BUILD_PROFILES: { value: /^[\x20-\x7e]*$/, what: 'printable text' },
   TZ: { value: /^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, what: 'a zone name (no path)' },
-  ...Object.fromEntries(LOCALE_VARIABLES.map((name) => [name, { value: name === 'LANGUAGE' ? /^[A-Za-z0-9_.@:+-]*$/ : PLAIN_NAME, what: 'a locale name (no path)' }])),
+  ...Object.fromEntries(
+    LOCALE_VARIABLES.map((name) => [
+      name,
+      { value: name === 'LANGUAGE' ? /^[A-Za-z0-9_.@:+-]*$/ : PLAIN_NAME, what: 'a locale name (no path)' },
+    ]),
+  ),
 };
 
 /** The variables a rebuild takes from a buildinfo's Environment (the allowlist, for --help and the README). */
@@ -94,7 +138,8 @@ export function rebuildEnvironment(environment: Readonly<Record<string, string>>
     const rule = TAKEN[name];
     if (name === 'PATH') refused.push('PATH from the buildinfo (not taken: twinbuild keeps its own)');
     else if (!rule) refused.push(`${name} from the buildinfo (not taken: not a variable a rebuild takes)`);
-    else if (!rule.value.test(value)) refused.push(`${name} from the buildinfo (not taken: its value is not ${rule.what})`);
+    else if (!rule.value.test(value))
+      refused.push(`${name} from the buildinfo (not taken: its value is not ${rule.what})`);
     else taken[name] = value;
   }
   return { taken, refused };

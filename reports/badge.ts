@@ -15,9 +15,14 @@ export function renderBadge(result: RunResult): string {
   // verify's words: "verified 1/1", "mismatch 1/1"; a pass that needed ignore rules says how many.
   const mismatches = result.packages.filter((p) => p.verdict === 'mismatch').length;
   const known = result.packages.reduce((n, p) => n + (p.verdict === 'reproducible' ? p.knownDifferences : 0), 0);
-  const label = result.command === 'verify'
-    ? (mismatches > 0 ? 'mismatch' : 'verified')
-    : deterministic > 0 && deterministic === reproducible ? 'deterministic' : 'reproducible';
+  const label =
+    result.command === 'verify'
+      ? mismatches > 0
+        ? 'mismatch'
+        : 'verified'
+      : deterministic > 0 && deterministic === reproducible
+        ? 'deterministic'
+        : 'reproducible';
   const value = `${result.command === 'verify' && mismatches > 0 ? mismatches : reproducible}/${total}${known > 0 ? ` (${known} ignored)` : ''}`;
   // Widths approximated at 6.5 px per character of Verdana 11px.
   const lw = Math.round(label.length * 6.5 + 12);

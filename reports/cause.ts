@@ -6,9 +6,11 @@ const LISTED = 5;
 const list = (items: readonly string[]) =>
   items.length <= LISTED ? items.join(', ') : `${items.slice(0, LISTED).join(', ')} and ${items.length - LISTED} more`;
 
-export const culpritName = (c: Culprit) => (c.variations.length === 1 ? c.variations[0]! : `${c.variations.join(' + ')} together`);
+export const culpritName = (c: Culprit) =>
+  c.variations.length === 1 ? c.variations[0]! : `${c.variations.join(' + ')} together`;
 
-const confirmedBy = (c: Culprit) => (c.probe === 'experiment' ? 'confirmed by the experiment build' : `confirmed by probe ${c.probe}`);
+const confirmedBy = (c: Culprit) =>
+  c.probe === 'experiment' ? 'confirmed by the experiment build' : `confirmed by probe ${c.probe}`;
 
 /**
  * Why only the experiment build failed, when bisect looked (bisect.difference "build-fails"), e.g.
@@ -17,9 +19,11 @@ const confirmedBy = (c: Culprit) => (c.probe === 'experiment' ? 'confirmed by th
 export function failureCause(pkg: PackageResult): string | null {
   const { bisect } = pkg;
   if (bisect.difference !== 'build-fails' || bisect.status === 'not-run') return null;
-  if (pkg.nondeterministic) return `it fails even with nothing varied (${bisect.reason ?? 'a flaky build'}), so no variation is blamed`;
+  if (pkg.nondeterministic)
+    return `it fails even with nothing varied (${bisect.reason ?? 'a flaky build'}), so no variation is blamed`;
   if (bisect.status === 'error') return `bisect could not tell why: ${bisect.reason ?? 'unknown error'}`;
-  if (pkg.culprits.length === 0) return `no variation was confirmed to make it fail${bisect.reason ? ` (${bisect.reason})` : ''}`;
+  if (pkg.culprits.length === 0)
+    return `no variation was confirmed to make it fail${bisect.reason ? ` (${bisect.reason})` : ''}`;
   const when = (c: Culprit) =>
     `when ${c.variations.length === 1 ? `${c.variations[0]} is varied` : `${c.variations.slice(0, -1).join(', ')} and ${c.variations.at(-1)} are varied together`} (${confirmedBy(c)})`;
   return `it fails ${pkg.culprits.map(when).join('; or ')}`;
@@ -35,11 +39,13 @@ export function errorLine(pkg: PackageResult): string {
 export function causeSummary(pkg: PackageResult): string | null {
   const failed = failureCause(pkg);
   if (failed) return `the experiment build failed; ${failed}`;
-  if (pkg.nondeterministic) return `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.flapping)}); no variation is blamed`;
+  if (pkg.nondeterministic)
+    return `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.flapping)}); no variation is blamed`;
   if (pkg.bisect.status === 'error') return `bisect failed: ${pkg.bisect.reason ?? 'unknown error'}`;
   const suspected = suspectedSummary(pkg);
   if (pkg.culprits.length === 0) return suspected;
-  const unexplained = pkg.bisect.unexplained.length > 0 ? `; not explained by any variation: ${list(pkg.bisect.unexplained)}` : '';
+  const unexplained =
+    pkg.bisect.unexplained.length > 0 ? `; not explained by any variation: ${list(pkg.bisect.unexplained)}` : '';
   return `caused by ${pkg.culprits.map((c) => `${culpritName(c)} (changes ${list(c.artifacts)})`).join('; ')}${unexplained}${suspected ? `; ${suspected}` : ''}`;
 }
 
@@ -58,7 +64,10 @@ export function artifactEvidence(pkg: PackageResult, path: string, most = 2): st
 
 /** The cause of one artifact's difference, for its own line or test case. */
 export function artifactCause(pkg: PackageResult, path: string): string | null {
-  if (pkg.nondeterministic) return pkg.bisect.flapping.includes(path) ? 'nondeterministic: differs with nothing varied' : 'nondeterministic build';
+  if (pkg.nondeterministic)
+    return pkg.bisect.flapping.includes(path)
+      ? 'nondeterministic: differs with nothing varied'
+      : 'nondeterministic build';
   const names = pkg.culprits.filter((c) => c.artifacts.includes(path)).map(culpritName);
   return names.length > 0 ? `caused by ${names.join('; ')}` : null;
 }
@@ -76,11 +85,14 @@ export const DETERMINISM_NOTE = 'nothing varied: a determinism check, not a repr
 // Note: with nothing varied (--vary=-all) identical builds prove only that the
 // build is deterministic here; results.json keeps "reproducible", every view says
 // "deterministic". verify varies nothing on purpose and keeps "verified".
-export const isDeterminismCheck = (pkg: PackageResult) => pkg.verdict === 'reproducible' && !pkg.variations.some((v) => v.status === 'varied');
+export const isDeterminismCheck = (pkg: PackageResult) =>
+  pkg.verdict === 'reproducible' && !pkg.variations.some((v) => v.status === 'varied');
 
 /** "1 known difference ignored" for a package that passed only because of its ignore rules; else null. */
 export const knownDifferencesNote = (pkg: PackageResult): string | null =>
-  pkg.verdict === 'reproducible' && pkg.knownDifferences > 0 ? `${pkg.knownDifferences} known difference${pkg.knownDifferences === 1 ? '' : 's'} ignored` : null;
+  pkg.verdict === 'reproducible' && pkg.knownDifferences > 0
+    ? `${pkg.knownDifferences} known difference${pkg.knownDifferences === 1 ? '' : 's'} ignored`
+    : null;
 
 /** The verdict as a view words it: "deterministic" for a determinism check, a pass with ignored differences says so, else the verdict. */
 export const verdictWord = (pkg: PackageResult): string => {

@@ -2,22 +2,34 @@
 // verify) shows each package's verdict with its differences and causes;
 // `summary` layout (sweep, verify --dir, report merge) one line per package
 // that is not reproducible, the totals, and how things moved since a baseline.
-import { DETERMINISM_NOTE, artifactEvidence, bisectEffort, causeSummary, errorLine, isDeterminismCheck, knownDifferencesNote } from './cause.js';
+import {
+  DETERMINISM_NOTE,
+  artifactEvidence,
+  bisectEffort,
+  causeSummary,
+  errorLine,
+  isDeterminismCheck,
+  knownDifferencesNote,
+} from './cause.js';
 import { artifactCounts, type PackageResult, type RunResult } from './model.js';
 
 export type ConsoleContext = Readonly<{ outDir: string; quiet: boolean; layout: 'package' | 'summary' }>;
 
 // A file name may hold newlines or escape sequences: on a terminal or in a CI log
 // they would forge lines or colours, so control characters are shown escaped.
-const printable = (name: string) => name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const printable = (name: string) =>
+  name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const EXCERPT_LINES = 12;
 
 /** Said with a mismatch when no .buildinfo was given: the likeliest fix. */
-export const NO_BUILDINFO_HINT = 'no --buildinfo was given: the rebuild pinned nothing of the original build environment (SOURCE_DATE_EPOCH, DEB_BUILD_OPTIONS, locale); pass the .buildinfo the published files were built with';
+export const NO_BUILDINFO_HINT =
+  'no --buildinfo was given: the rebuild pinned nothing of the original build environment (SOURCE_DATE_EPOCH, DEB_BUILD_OPTIONS, locale); pass the .buildinfo the published files were built with';
 
 export function renderConsole(result: RunResult, ctx: ConsoleContext): string {
-  return ctx.layout === 'summary' ? formatSummary(result, ctx.outDir, ctx.quiet) : formatVerdict(result, ctx.outDir, ctx.quiet);
+  return ctx.layout === 'summary'
+    ? formatSummary(result, ctx.outDir, ctx.quiet)
+    : formatVerdict(result, ctx.outDir, ctx.quiet);
 }
 
 function describePackage(pkg: PackageResult, outDir: string): string[] {
@@ -32,9 +44,12 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
       const build = pkg.builds[side];
       if (!build) continue;
       // A build that failed before writing anything leaves an empty log: say so, not "last 1 lines … |".
-      if (build.logTail.length > 0 && build.logTail.every((l) => l.trim() === '')) lines.push(`  the ${side} build's log is empty (${outDir}/${build.log})`);
+      if (build.logTail.length > 0 && build.logTail.every((l) => l.trim() === ''))
+        lines.push(`  the ${side} build's log is empty (${outDir}/${build.log})`);
       else if (build.logTail.length > 0) {
-        lines.push(`  last ${build.logTail.length} line${build.logTail.length === 1 ? '' : 's'} of ${outDir}/${build.log}:`);
+        lines.push(
+          `  last ${build.logTail.length} line${build.logTail.length === 1 ? '' : 's'} of ${outDir}/${build.log}:`,
+        );
         lines.push(...build.logTail.map((l) => `  | ${l}`));
       }
     }
@@ -50,17 +65,26 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     lines.push(`MISMATCH: ${pkg.name}: ${notIdentical} of ${total} published artifacts differ from the rebuild`);
     if (pkg.verify && !pkg.verify.buildinfo && pkg.recipe?.preset !== 'rpm') lines.push(`  ${NO_BUILDINFO_HINT}`);
   }
-  for (const d of pkg.verify?.dependencyDrift.slice(0, 10) ?? []) lines.push(`  build-dependency drift: ${d.package} ${d.buildinfo} in the buildinfo, ${d.installed ?? 'not installed'} here`);
+  for (const d of pkg.verify?.dependencyDrift.slice(0, 10) ?? [])
+    lines.push(
+      `  build-dependency drift: ${d.package} ${d.buildinfo} in the buildinfo, ${d.installed ?? 'not installed'} here`,
+    );
   if (isDeterminismCheck(pkg)) {
-    lines.push(`deterministic: ${pkg.name}: ${total} artifact${total === 1 ? '' : 's'} identical (${DETERMINISM_NOTE})`);
+    lines.push(
+      `deterministic: ${pkg.name}: ${total} artifact${total === 1 ? '' : 's'} identical (${DETERMINISM_NOTE})`,
+    );
   } else if (pkg.verdict === 'reproducible' && knownDifferencesNote(pkg)) {
     const known = pkg.artifacts.filter((a) => a.status !== 'identical');
-    lines.push(`reproducible (${knownDifferencesNote(pkg)}): ${pkg.name}: ${total - notIdentical} of ${total} artifacts identical; the others differ only in ignored known differences`);
-    for (const a of known.slice(0, 20)) lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)} (ignored: ${a.ignored?.reason ?? ''})`);
+    lines.push(
+      `reproducible (${knownDifferencesNote(pkg)}): ${pkg.name}: ${total - notIdentical} of ${total} artifacts identical; the others differ only in ignored known differences`,
+    );
+    for (const a of known.slice(0, 20))
+      lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)} (ignored: ${a.ignored?.reason ?? ''})`);
   } else if (pkg.verdict === 'reproducible') {
     lines.push(`reproducible: ${pkg.name}: ${total} artifact${total === 1 ? '' : 's'} identical`);
   } else {
-    if (pkg.verdict === 'unreproducible') lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${notIdentical} of ${total} artifacts differ`);
+    if (pkg.verdict === 'unreproducible')
+      lines.push(`UNREPRODUCIBLE: ${pkg.name}: ${notIdentical} of ${total} artifacts differ`);
     const cause = causeSummary(pkg);
     if (cause) lines.push(`  ${cause}`);
     const effort = bisectEffort(pkg);
@@ -74,13 +98,23 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
       const report = diff.html ?? diff.text;
       if (report) lines.push(`    ${diff.tool === 'diffoscope' ? 'diffoscope' : 'diff'}: ${outDir}/${report}`);
       if (diff.message) lines.push(`    note: ${diff.message}`);
-      lines.push(...diff.excerpt.split('\n').slice(0, EXCERPT_LINES).filter(Boolean).map((l) => `    │ ${l}`));
+      lines.push(
+        ...diff.excerpt
+          .split('\n')
+          .slice(0, EXCERPT_LINES)
+          .filter(Boolean)
+          .map((l) => `    │ ${l}`),
+      );
     }
-    if (notIdentical > 20) lines.push(`  … and ${notIdentical - 20} more (see ${pkg.artifactSummary?.file ? `${outDir}/${pkg.artifactSummary.file}` : 'results.json'})`);
+    if (notIdentical > 20)
+      lines.push(
+        `  … and ${notIdentical - 20} more (see ${pkg.artifactSummary?.file ? `${outDir}/${pkg.artifactSummary.file}` : 'results.json'})`,
+      );
   }
   lines.push(`  varied: ${varied.join(', ') || 'nothing'}`);
   const byReason = new Map<string, string[]>();
-  for (const v of skipped) byReason.set(v.reason ?? 'unavailable', [...(byReason.get(v.reason ?? 'unavailable') ?? []), v.name]);
+  for (const v of skipped)
+    byReason.set(v.reason ?? 'unavailable', [...(byReason.get(v.reason ?? 'unavailable') ?? []), v.name]);
   for (const [reason, names] of byReason) lines.push(`  skipped: ${names.join(', ')} (${reason})`);
   return lines;
 }
@@ -93,11 +127,13 @@ function formatVerdict(result: RunResult, outDir: string, quiet: boolean): strin
   });
   // verify varies nothing and takes no --seed: its seed is no replay handle.
   const seed = result.command === 'verify' ? '' : `seed ${result.seed} · `;
-  if (!quiet || result.exitCode !== 0) lines.push(`  ${seed}report: ${outDir}/index.html · results: ${outDir}/results.json`);
+  if (!quiet || result.exitCode !== 0)
+    lines.push(`  ${seed}report: ${outDir}/index.html · results: ${outDir}/results.json`);
   return lines.join('\n') + '\n';
 }
 
-const listed = (label: string, names: readonly string[]) => (names.length > 0 ? [`  ${label} (${names.length}): ${names.join(', ')}`] : []);
+const listed = (label: string, names: readonly string[]) =>
+  names.length > 0 ? [`  ${label} (${names.length}): ${names.join(', ')}`] : [];
 
 function formatSummary(result: RunResult, outDir: string, quiet: boolean): string {
   const { summary } = result;
@@ -106,31 +142,61 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
     if (pkg.verdict === 'verified') continue;
     if (pkg.verdict === 'reproducible') {
       const known = knownDifferencesNote(pkg);
-      if (known && !quiet) lines.push(`reproducible (${known}): ${pkg.name}: ${pkg.artifacts.filter((a) => a.ignored).map((a) => printable(a.path)).slice(0, 5).join(', ')}`);
+      if (known && !quiet)
+        lines.push(
+          `reproducible (${known}): ${pkg.name}: ${pkg.artifacts
+            .filter((a) => a.ignored)
+            .map((a) => printable(a.path))
+            .slice(0, 5)
+            .join(', ')}`,
+        );
       continue;
     }
     const differ = artifactCounts(pkg).notIdentical - pkg.artifacts.filter((a) => a.ignored).length;
     if (pkg.verdict === 'mismatch') {
-      lines.push(`MISMATCH: ${pkg.name}: ${differ} of ${artifactCounts(pkg).total} published artifacts differ from the rebuild${pkg.verify && !pkg.verify.buildinfo && pkg.recipe?.preset !== 'rpm' ? ` (${NO_BUILDINFO_HINT})` : ''}`);
+      lines.push(
+        `MISMATCH: ${pkg.name}: ${differ} of ${artifactCounts(pkg).total} published artifacts differ from the rebuild${pkg.verify && !pkg.verify.buildinfo && pkg.recipe?.preset !== 'rpm' ? ` (${NO_BUILDINFO_HINT})` : ''}`,
+      );
       continue;
     }
-    const detail = pkg.verdict === 'error' ? errorLine(pkg) : causeSummary(pkg) ?? `${differ} artifacts differ`;
+    const detail = pkg.verdict === 'error' ? errorLine(pkg) : (causeSummary(pkg) ?? `${differ} artifacts differ`);
     lines.push(`${pkg.verdict === 'error' ? 'error' : 'UNREPRODUCIBLE'}: ${pkg.name}: ${detail ?? ''}`);
   }
-  const ignored = summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? '' : 's'} ignored` : '';
+  const ignored =
+    summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? '' : 's'} ignored` : '';
   const deterministic = result.packages.filter(isDeterminismCheck).length;
-  const onlyDeterministic = deterministic === 0 ? '' : deterministic === summary.reproducible ? ` (${DETERMINISM_NOTE})` : ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})`;
+  const onlyDeterministic =
+    deterministic === 0
+      ? ''
+      : deterministic === summary.reproducible
+        ? ` (${DETERMINISM_NOTE})`
+        : ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})`;
   const word = deterministic > 0 && deterministic === summary.reproducible ? 'deterministic' : 'reproducible';
   const shard = result.shard ? ` (shard ${result.shard.index}/${result.shard.total})` : '';
-  if (result.command === 'verify') lines.push(`${summary.reproducible}/${summary.total} verified, ${summary.unreproducible} mismatch, ${summary.error} error${shard}`);
-  else lines.push(`${summary.reproducible}/${summary.total} ${word}${onlyDeterministic}, ${summary.unreproducible} unreproducible, ${summary.error} error${ignored}${shard}`);
+  if (result.command === 'verify')
+    lines.push(
+      `${summary.reproducible}/${summary.total} verified, ${summary.unreproducible} mismatch, ${summary.error} error${shard}`,
+    );
+  else
+    lines.push(
+      `${summary.reproducible}/${summary.total} ${word}${onlyDeterministic}, ${summary.unreproducible} unreproducible, ${summary.error} error${ignored}${shard}`,
+    );
   if (result.baseline) {
     const b = result.baseline;
     lines.push(`against ${b.file}: ${b.regressions.length} regression${b.regressions.length === 1 ? '' : 's'}`);
-    lines.push(...listed('regressions', b.regressions), ...listed('fixed', b.fixed), ...listed('still broken', b.stillBroken), ...listed('new', b.new), ...listed('removed', b.removed));
+    lines.push(
+      ...listed('regressions', b.regressions),
+      ...listed('fixed', b.fixed),
+      ...listed('still broken', b.stillBroken),
+      ...listed('new', b.new),
+      ...listed('removed', b.removed),
+    );
   }
   if (result.nothingChecked) lines.push(`no packages checked: ${result.nothingChecked}`);
-  if (result.incomplete) lines.push(`INCOMPLETE (${result.incomplete.reason}): not finished: ${result.incomplete.notFinished.join(', ') || 'none'}`);
+  if (result.incomplete)
+    lines.push(
+      `INCOMPLETE (${result.incomplete.reason}): not finished: ${result.incomplete.notFinished.join(', ') || 'none'}`,
+    );
   if (!quiet || result.exitCode !== 0) lines.push(`  report: ${outDir}/index.html · results: ${outDir}/results.json`);
   return (quiet && result.exitCode === 0 ? lines.slice(-1) : lines).join('\n') + '\n';
 }

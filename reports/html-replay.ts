@@ -13,7 +13,9 @@ function optionActions(pkg: PackageResult, names: ReadonlySet<string> | null): s
   return Object.entries(pkg.recipe?.varyOptions ?? {})
     .filter(([name]) => names === null || names.has(name))
     .flatMap(([name, options]) =>
-      Object.entries(options).flatMap(([option, values]) => (values.length === 0 ? [`${name}.${option}=`] : values.map((v) => `${name}.${option}+=${v}`))),
+      Object.entries(options).flatMap(([option, values]) =>
+        values.length === 0 ? [`${name}.${option}=`] : values.map((v) => `${name}.${option}+=${v}`),
+      ),
     );
 }
 
@@ -29,7 +31,8 @@ function baseArgs(pkg: PackageResult): string[] | null {
   for (const glob of recipe.artifacts) args.push('--artifacts', glob);
   // verify puts what the buildinfo pinned into the environment itself.
   const pinned = pkg.verify?.pinned ?? {};
-  for (const [name, value] of Object.entries(recipe.env)) if (pinned[name] !== value) args.push('--env', `${name}=${value}`);
+  for (const [name, value] of Object.entries(recipe.env))
+    if (pinned[name] !== value) args.push('--env', `${name}=${value}`);
   if (recipe.isolation !== 'auto') args.push('--isolation', recipe.isolation);
   return args;
 }
@@ -43,7 +46,9 @@ export function replayCommand(pkg: PackageResult, seed: number): string | null {
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
   // Every variation enabled (varied, or skipped as unavailable here): the default, so no --vary.
   const everything = pkg.variations.length > 0 && pkg.variations.every((v) => v.status !== 'pinned');
-  const actions = everything ? optionActions(pkg, null) : ['-all', ...varied.map((n) => `+${n}`), ...optionActions(pkg, new Set(varied))];
+  const actions = everything
+    ? optionActions(pkg, null)
+    : ['-all', ...varied.map((n) => `+${n}`), ...optionActions(pkg, new Set(varied))];
   return line([...base, ...(actions.length > 0 ? [`--vary=${actions.join(',')}`] : []), '--seed', String(seed)]);
 }
 
@@ -51,6 +56,10 @@ export function replayCommand(pkg: PackageResult, seed: number): string | null {
 export function culpritReplayCommand(pkg: PackageResult, culprit: Culprit, seed: number): string | null {
   const base = baseArgs(pkg);
   if (!base || pkg.verify) return null;
-  const actions = ['-all', ...culprit.variations.map((n) => `+${n}`), ...optionActions(pkg, new Set(culprit.variations))];
+  const actions = [
+    '-all',
+    ...culprit.variations.map((n) => `+${n}`),
+    ...optionActions(pkg, new Set(culprit.variations)),
+  ];
   return line([...base, `--vary=${actions.join(',')}`, '--seed', String(seed)]);
 }

@@ -4,21 +4,32 @@
 import { escapeHtml as e } from './escape.js';
 import type { PackageResult, RunResult, VariationResult } from './model.js';
 
-const HEAD = '<thead><tr><th>variation</th><th>status</th><th>control</th><th>experiment</th><th>reason / note</th></tr></thead>';
+const HEAD =
+  '<thead><tr><th>variation</th><th>status</th><th>control</th><th>experiment</th><th>reason / note</th></tr></thead>';
 
 // What the effectiveness probe saw on each side, channel by channel.
 const observedNote = (v: VariationResult) =>
   v.observed
-    ? `<div class="muted">seen: ${Object.keys(v.observed.control).map((c) => `${e(c)} <code>${e(v.observed!.control[c] ?? '')}</code> → <code>${e(v.observed!.experiment[c] ?? '')}</code>`).join('; ')}</div>`
+    ? `<div class="muted">seen: ${Object.keys(v.observed.control)
+        .map(
+          (c) =>
+            `${e(c)} <code>${e(v.observed!.control[c] ?? '')}</code> → <code>${e(v.observed!.experiment[c] ?? '')}</code>`,
+        )
+        .join('; ')}</div>`
     : '';
 
 type Row = Readonly<{ v: VariationResult; control: string; experiment: string }>;
 
 const rowsOf = (pkg: PackageResult): Row[] =>
-  pkg.variations.map((v) => ({ v, control: pkg.builds.control?.values[v.name] ?? '', experiment: pkg.builds.experiment?.values[v.name] ?? '' }));
+  pkg.variations.map((v) => ({
+    v,
+    control: pkg.builds.control?.values[v.name] ?? '',
+    experiment: pkg.builds.experiment?.values[v.name] ?? '',
+  }));
 
 // What makes two packages' rows the same row (what the probe saw holds paths of each package: not compared).
-const keyOf = (r: Row) => JSON.stringify([r.v.name, r.v.status, r.v.requested, r.control, r.experiment, r.v.reason, r.v.note, r.v.limits]);
+const keyOf = (r: Row) =>
+  JSON.stringify([r.v.name, r.v.status, r.v.requested, r.control, r.experiment, r.v.reason, r.v.note, r.v.limits]);
 
 function rowHtml(r: Row, withObserved: boolean): string {
   const { v } = r;
@@ -40,11 +51,23 @@ const VERIFY_ROW = `<tr><td colspan="5">nothing varied: verify rebuilds once wit
 
 export function variationTables(result: RunResult): VariationTables {
   if (result.packages.some((p) => p.verify)) {
-    return { run: '', forPackage: (pkg) => (pkg.verify ? `<h3>Variations</h3>\n${table('variations', VERIFY_ROW)}` : '') };
+    return {
+      run: '',
+      forPackage: (pkg) => (pkg.verify ? `<h3>Variations</h3>\n${table('variations', VERIFY_ROW)}` : ''),
+    };
   }
   const withVariations = result.packages.filter((p) => p.variations.length > 0);
   if (withVariations.length <= 1) {
-    return { run: '', forPackage: (pkg) => `<h3>Variations</h3>\n${table('variations', rowsOf(pkg).map((r) => rowHtml(r, true)).join('\n'))}` };
+    return {
+      run: '',
+      forPackage: (pkg) =>
+        `<h3>Variations</h3>\n${table(
+          'variations',
+          rowsOf(pkg)
+            .map((r) => rowHtml(r, true))
+            .join('\n'),
+        )}`,
+    };
   }
   // Per variation, the row most packages share (first seen on a tie), in registry order.
   const counts = new Map<string, Map<string, { row: Row; n: number }>>();
@@ -56,13 +79,17 @@ export function variationTables(result: RunResult): VariationTables {
       counts.set(row.v.name, byKey);
     }
   }
-  const common = new Map([...counts].map(([name, byKey]) => [name, [...byKey.values()].reduce((a, b) => (b.n > a.n ? b : a)).row]));
+  const common = new Map(
+    [...counts].map(([name, byKey]) => [name, [...byKey.values()].reduce((a, b) => (b.n > a.n ? b : a)).row]),
+  );
   const run = `<h2>Variations</h2>
 <p class="muted">For every package unless its own section lists it otherwise (what each build saw is in results.json).</p>
 ${table('variations run-variations', [...common.values()].map((r) => rowHtml(r, false)).join('\n'))}`;
   const forPackage = (pkg: PackageResult) => {
     if (pkg.variations.length === 0) return '';
-    const own = rowsOf(pkg).filter((r) => common.get(r.v.name) === undefined || keyOf(common.get(r.v.name)!) !== keyOf(r));
+    const own = rowsOf(pkg).filter(
+      (r) => common.get(r.v.name) === undefined || keyOf(common.get(r.v.name)!) !== keyOf(r),
+    );
     if (own.length === 0) return '<p class="muted variations-same">Variations: as in the run\'s table.</p>';
     return `<h3>Variations that differ from the run's table (${own.length})</h3>\n${table('variations', own.map((r) => rowHtml(r, true)).join('\n'))}`;
   };

@@ -2,8 +2,24 @@
 // check or a sweep. A pure view of the result model; every outside string is escaped.
 import { renderBadge } from './badge.js';
 import { anchorId, escapeHtml as e, pathHref } from './escape.js';
-import { artifactEvidence, bisectEffort, causeSummary, culpritName, DETERMINISM_NOTE, isDeterminismCheck, verdictWord } from './cause.js';
-import { artifactCounts, type ArtifactResult, type Culprit, type DiffResult, type PackageResult, type ProbeResult, type RunResult } from './model.js';
+import {
+  artifactEvidence,
+  bisectEffort,
+  causeSummary,
+  culpritName,
+  DETERMINISM_NOTE,
+  isDeterminismCheck,
+  verdictWord,
+} from './cause.js';
+import {
+  artifactCounts,
+  type ArtifactResult,
+  type Culprit,
+  type DiffResult,
+  type PackageResult,
+  type ProbeResult,
+  type RunResult,
+} from './model.js';
 import { culpritReplayCommand, replayCommand } from './html-replay.js';
 import { variationTables } from './html-variations.js';
 import { renderTimeline } from './timeline.js';
@@ -36,7 +52,9 @@ const OPEN_EXCERPTS = 20;
 const EXCERPT_LINES = 40;
 
 const kindNote = (a: ArtifactResult) =>
-  a.kind === 'file' ? '' : ` <span class="muted">(${e(a.kind === 'special' ? (a.node?.control ?? a.node?.experiment ?? 'special file') : 'symlink')})</span>`;
+  a.kind === 'file'
+    ? ''
+    : ` <span class="muted">(${e(a.kind === 'special' ? (a.node?.control ?? a.node?.experiment ?? 'special file') : 'symlink')})</span>`;
 
 function artifactRows(pkg: PackageResult): string {
   const differing = pkg.artifacts.filter((a) => a.status !== 'identical');
@@ -45,15 +63,20 @@ function artifactRows(pkg: PackageResult): string {
   const counts = artifactCounts(pkg);
   const hidden = counts.total - shown.length;
   const hiddenDiffering = counts.notIdentical - shown.filter((a) => a.status !== 'identical').length;
-  const where = pkg.artifactSummary?.file ? `<a href="${e(pathHref(pkg.artifactSummary.file))}">${e(pkg.artifactSummary.file)}</a>` : 'results.json';
-  const more = hidden > 0
-    ? `<tr class="more"><td colspan="5">… and ${hidden.toLocaleString('en')} more artifacts (${hiddenDiffering.toLocaleString('en')} of them not identical), all listed in ${where}</td></tr>`
-    : '';
+  const where = pkg.artifactSummary?.file
+    ? `<a href="${e(pathHref(pkg.artifactSummary.file))}">${e(pkg.artifactSummary.file)}</a>`
+    : 'results.json';
+  const more =
+    hidden > 0
+      ? `<tr class="more"><td colspan="5">… and ${hidden.toLocaleString('en')} more artifacts (${hiddenDiffering.toLocaleString('en')} of them not identical), all listed in ${where}</td></tr>`
+      : '';
   return shown
     .map((a) => {
       const diff = pkg.diffoscope.find((d) => d.artifact === a.path);
       const page = diff?.html ?? diff?.text;
-      const link = page ? `<a href="${e(pathHref(page))}">${diff?.tool === 'diffoscope' ? 'diffoscope' : 'diff'}</a>` : '';
+      const link = page
+        ? `<a href="${e(pathHref(page))}">${diff?.tool === 'diffoscope' ? 'diffoscope' : 'diff'}</a>`
+        : '';
       const note = diff?.message ? `<div class="muted">${e(diff.message)}</div>` : '';
       const shownAt = differing.indexOf(a);
       const excerpt = diff?.excerpt
@@ -74,7 +97,10 @@ function culpritItem(pkg: PackageResult, c: Culprit, seed: number): string {
     .join('');
   const replay = culpritReplayCommand(pkg, c, seed);
   const rerun = replay ? `<div class="muted">vary only this: <code class="replay">${e(replay)}</code></div>` : '';
-  const what = pkg.bisect.difference === 'build-fails' ? 'makes the build fail' : `changes ${c.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}`;
+  const what =
+    pkg.bisect.difference === 'build-fails'
+      ? 'makes the build fail'
+      : `changes ${c.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}`;
   const by = c.probe === 'experiment' ? 'the experiment build' : `probe ${e(c.probe)}`;
   return `<li><strong>${e(culpritName(c))}</strong> ${what} <span class="muted">(confirmed by ${by})</span>${links}${rerun}</li>`;
 }
@@ -82,8 +108,16 @@ function culpritItem(pkg: PackageResult, c: Culprit, seed: number): string {
 // What each differing artifact's difference shows (evidence orders bisect's probes; it never names a culprit).
 function evidenceSection(pkg: PackageResult): string {
   const items = pkg.artifacts.flatMap((a) => artifactEvidence(pkg, a.path, 3).map((shown) => `<li>${e(shown)}</li>`));
-  const suspected = (pkg.bisect.suspected ?? []).map((s) => `<li><strong>${e(s.variation)}</strong>: suspected, not confirmed (${s.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}) <span class="muted">${e(s.evidence.join('; '))}</span></li>`);
-  return (items.length ? `<h3>Evidence</h3><ul class="evidence">${items.join('')}</ul>` : '') + (suspected.length ? `<h3>Suspected, not confirmed</h3><p class="muted">${e(pkg.bisect.reason ?? '')}</p><ul class="suspected">${suspected.join('')}</ul>` : '');
+  const suspected = (pkg.bisect.suspected ?? []).map(
+    (s) =>
+      `<li><strong>${e(s.variation)}</strong>: suspected, not confirmed (${s.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}) <span class="muted">${e(s.evidence.join('; '))}</span></li>`,
+  );
+  return (
+    (items.length ? `<h3>Evidence</h3><ul class="evidence">${items.join('')}</ul>` : '') +
+    (suspected.length
+      ? `<h3>Suspected, not confirmed</h3><p class="muted">${e(pkg.bisect.reason ?? '')}</p><ul class="suspected">${suspected.join('')}</ul>`
+      : '')
+  );
 }
 
 // A probe's log sits beside the check's own build logs.
@@ -95,11 +129,19 @@ const probeClass = (p: ProbeResult) => (p.status === 'same' ? 'identical' : 'dif
 
 function bisectSection(pkg: PackageResult, seed: number): string {
   const { bisect } = pkg;
-  if (bisect.status === 'not-run') return pkg.verdict === 'unreproducible' ? `<p class="muted">bisect not run: ${e(bisect.reason ?? '')}</p>${evidenceSection(pkg)}` : '';
+  if (bisect.status === 'not-run')
+    return pkg.verdict === 'unreproducible'
+      ? `<p class="muted">bisect not run: ${e(bisect.reason ?? '')}</p>${evidenceSection(pkg)}`
+      : '';
   const summary = causeSummary(pkg);
-  const culprits = pkg.culprits.length ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map((c) => culpritItem(pkg, c, seed)).join('')}</ul>` : '';
+  const culprits = pkg.culprits.length
+    ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map((c) => culpritItem(pkg, c, seed)).join('')}</ul>`
+    : '';
   const probes = bisect.probes
-    .map((p) => `<tr><td>${probeLog(pkg, p)}</td><td>${e(p.variations.join(', ') || 'nothing varied')}</td><td class="status-${probeClass(p)}">${p.status}</td><td>${p.differingCount}</td><td>${p.round}</td><td>${(p.durationMs / 1000).toFixed(1)} s</td><td>${e(p.message ?? '')}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td>${probeLog(pkg, p)}</td><td>${e(p.variations.join(', ') || 'nothing varied')}</td><td class="status-${probeClass(p)}">${p.status}</td><td>${p.differingCount}</td><td>${p.round}</td><td>${(p.durationMs / 1000).toFixed(1)} s</td><td>${e(p.message ?? '')}</td></tr>`,
+    )
     .join('\n');
   return `<h3>Bisect</h3>
 <p class="${pkg.nondeterministic || bisect.status === 'error' ? 'verdict-error' : ''}">${e(summary ?? 'no culprit found')}</p>
@@ -117,9 +159,17 @@ function verifySection(pkg: PackageResult): string {
   if (!v) return '';
   const items = [
     `published (the control column): ${v.published.map((p) => `<code>${e(p)}</code>`).join(', ')}`,
-    `buildinfo: ${v.buildinfo ? `<code>${e(v.buildinfo)}</code>` : 'none'}; pinned from it: ${Object.entries(v.pinned).map(([k, val]) => `<code>${e(`${k}=${val}`)}</code>`).join(' ') || 'nothing'}`,
+    `buildinfo: ${v.buildinfo ? `<code>${e(v.buildinfo)}</code>` : 'none'}; pinned from it: ${
+      Object.entries(v.pinned)
+        .map(([k, val]) => `<code>${e(`${k}=${val}`)}</code>`)
+        .join(' ') || 'nothing'
+    }`,
     ...v.notPinned.map((n) => `not pinned: ${e(n)}`),
-    ...(v.link ? [`in-toto link: <a href="${e(pathHref(v.link))}">${e(v.link)}</a>${v.statement ? `, DSSE statement: <a href="${e(pathHref(v.statement))}">${e(v.statement)}</a>` : ''}`] : []),
+    ...(v.link
+      ? [
+          `in-toto link: <a href="${e(pathHref(v.link))}">${e(v.link)}</a>${v.statement ? `, DSSE statement: <a href="${e(pathHref(v.statement))}">${e(v.statement)}</a>` : ''}`,
+        ]
+      : []),
   ];
   const drift = v.dependencyDrift.length
     ? `<h3>Build dependencies that differ here (a likely cause; not fetched)</h3><table><thead><tr><th>package</th><th>buildinfo</th><th>installed</th></tr></thead><tbody>${v.dependencyDrift.map((d) => `<tr><td>${e(d.package)}</td><td>${e(d.buildinfo)}</td><td>${e(d.installed ?? 'not installed')}</td></tr>`).join('')}</tbody></table>`
@@ -131,7 +181,10 @@ function verifySection(pkg: PackageResult): string {
 function logLinks(pkg: PackageResult): string {
   const links = (['control', 'experiment'] as const)
     .filter((side) => pkg.builds[side])
-    .map((side) => `<a href="${e(pathHref(pkg.builds[side]!.log))}">${pkg.verify && side === 'experiment' ? 'rebuild' : `${side} build`} log</a>`);
+    .map(
+      (side) =>
+        `<a href="${e(pathHref(pkg.builds[side]!.log))}">${pkg.verify && side === 'experiment' ? 'rebuild' : `${side} build`} log</a>`,
+    );
   return links.length > 0 ? `<p class="logs">${links.join(' ')}</p>` : '';
 }
 
@@ -147,7 +200,10 @@ function replaySection(pkg: PackageResult, seed: number): string {
 function packageSection(pkg: PackageResult, seed: number, variations: (pkg: PackageResult) => string): string {
   const logs = (['control', 'experiment'] as const)
     .filter((side) => pkg.builds[side]?.logTail.length)
-    .map((side) => `<h3>Last lines of the ${side} build log</h3><p><a href="${e(pathHref(pkg.builds[side]!.log))}">${e(pkg.builds[side]!.log)}</a></p><pre>${e(pkg.builds[side]!.logTail.join('\n'))}</pre>`)
+    .map(
+      (side) =>
+        `<h3>Last lines of the ${side} build log</h3><p><a href="${e(pathHref(pkg.builds[side]!.log))}">${e(pkg.builds[side]!.log)}</a></p><pre>${e(pkg.builds[side]!.logTail.join('\n'))}</pre>`,
+    )
     .join('\n');
   return `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
 <h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
@@ -171,13 +227,22 @@ ${logs}
 
 function runNotes(result: RunResult): string {
   const notes: string[] = [];
-  if (result.incomplete) notes.push(`<p class="verdict-error"><strong>Incomplete</strong> (${e(result.incomplete.reason)}): no result for ${result.incomplete.notFinished.map((n) => `<code>${e(n)}</code>`).join(', ') || 'none'}</p>`);
-  if (result.summary.ignored > 0) notes.push(`<p class="skipped">${result.summary.ignored} known difference${result.summary.ignored === 1 ? '' : 's'} ignored (see the reasons in the artifact tables)</p>`);
+  if (result.incomplete)
+    notes.push(
+      `<p class="verdict-error"><strong>Incomplete</strong> (${e(result.incomplete.reason)}): no result for ${result.incomplete.notFinished.map((n) => `<code>${e(n)}</code>`).join(', ') || 'none'}</p>`,
+    );
+  if (result.summary.ignored > 0)
+    notes.push(
+      `<p class="skipped">${result.summary.ignored} known difference${result.summary.ignored === 1 ? '' : 's'} ignored (see the reasons in the artifact tables)</p>`,
+    );
   if (result.shard) notes.push(`<p class="muted">shard ${result.shard.index} of ${result.shard.total}</p>`);
   const b = result.baseline;
   if (b) {
-    const row = (label: string, names: readonly string[]) => `<tr><td>${label}</td><td>${names.length}</td><td>${names.map((n) => `<code>${e(n)}</code>`).join(', ')}</td></tr>`;
-    notes.push(`<h2>Against the baseline</h2><p class="muted">${e(b.file)}</p><table class="baseline"><tbody>${row('regressions', b.regressions)}${row('fixed', b.fixed)}${row('still broken', b.stillBroken)}${row('new', b.new)}${row('removed', b.removed)}</tbody></table>`);
+    const row = (label: string, names: readonly string[]) =>
+      `<tr><td>${label}</td><td>${names.length}</td><td>${names.map((n) => `<code>${e(n)}</code>`).join(', ')}</td></tr>`;
+    notes.push(
+      `<h2>Against the baseline</h2><p class="muted">${e(b.file)}</p><table class="baseline"><tbody>${row('regressions', b.regressions)}${row('fixed', b.fixed)}${row('still broken', b.stillBroken)}${row('new', b.new)}${row('removed', b.removed)}</tbody></table>`,
+    );
   }
   return notes.join('\n');
 }
@@ -186,11 +251,20 @@ export function renderHtml(result: RunResult): string {
   const { summary } = result;
   const tables = variationTables(result);
   const deterministic = result.packages.filter(isDeterminismCheck).length;
-  const passed = result.command === 'verify' ? { word: 'verified', note: '' } : deterministic > 0 && deterministic === summary.reproducible
-    ? { word: 'deterministic', note: ` (${DETERMINISM_NOTE})` }
-    : { word: 'reproducible', note: deterministic > 0 ? ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})` : '' };
+  const passed =
+    result.command === 'verify'
+      ? { word: 'verified', note: '' }
+      : deterministic > 0 && deterministic === summary.reproducible
+        ? { word: 'deterministic', note: ` (${DETERMINISM_NOTE})` }
+        : {
+            word: 'reproducible',
+            note: deterministic > 0 ? ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})` : '',
+          };
   const rows = result.packages
-    .map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td></tr>`,
+    )
     .join('\n');
   const filter = (id: string, label: string, count: number, checked = false) =>
     `<input type="radio" name="verdict" id="f-${id}"${checked ? ' checked' : ''}><label for="f-${id}">${label} (${count})</label>`;

@@ -3,7 +3,15 @@
 // its path, unique within the suite) and per skipped variation; differences are
 // <failure>, build or infrastructure errors <error>, diffoscope pages attached.
 import junitReportBuilder, { type Builder } from 'junit-report-builder';
-import { DETERMINISM_NOTE, artifactCause, artifactEvidence, causeSummary, errorLine, isDeterminismCheck, knownDifferencesNote } from './cause.js';
+import {
+  DETERMINISM_NOTE,
+  artifactCause,
+  artifactEvidence,
+  causeSummary,
+  errorLine,
+  isDeterminismCheck,
+  knownDifferencesNote,
+} from './cause.js';
 import { artifactCounts, type PackageResult, type RunResult } from './model.js';
 
 // Note: a CommonJS package; at run time the default import is the builder itself,
@@ -21,7 +29,9 @@ export function xmlSafe(text: string, max: number): string {
     // eslint-disable-next-line no-control-regex
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
     .replace(/]]>/g, ']]&gt;');
-  return cleaned.length > max ? `${cleaned.slice(0, max)}\n… (truncated by twinbuild: ${cleaned.length} characters in all)` : cleaned;
+  return cleaned.length > max
+    ? `${cleaned.slice(0, max)}\n… (truncated by twinbuild: ${cleaned.length} characters in all)`
+    : cleaned;
 }
 
 type JunitOptions = Readonly<{
@@ -32,19 +42,29 @@ type JunitOptions = Readonly<{
 }>;
 
 function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions): void {
-  const suite = suites.testSuite().name(pkg.name).time(Object.values(pkg.timings).reduce((a, b) => a + b, 0) / 1000);
+  const suite = suites
+    .testSuite()
+    .name(pkg.name)
+    .time(Object.values(pkg.timings).reduce((a, b) => a + b, 0) / 1000);
   // What a varied variation does not reach, so a pass is read for what it is.
-  for (const v of pkg.variations.filter((x) => x.status === 'varied' && x.limits)) suite.property(`limit: ${v.name}`, xmlSafe(v.limits!, MESSAGE_CHARS));
+  for (const v of pkg.variations.filter((x) => x.status === 'varied' && x.limits))
+    suite.property(`limit: ${v.name}`, xmlSafe(v.limits!, MESSAGE_CHARS));
   // What the effectiveness probe saw on each side, the proof that each variation reached the build.
   for (const v of pkg.variations.filter((x) => x.observed)) {
-    const seen = Object.keys(v.observed!.control).map((c) => `${c}: ${v.observed!.control[c]} → ${v.observed!.experiment[c]}`).join('; ');
+    const seen = Object.keys(v.observed!.control)
+      .map((c) => `${c}: ${v.observed!.control[c]} → ${v.observed!.experiment[c]}`)
+      .join('; ');
     suite.property(`observed: ${v.name}`, xmlSafe(seen, MESSAGE_CHARS));
   }
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
   // A pass with nothing varied must not read as a reproducibility pass in the CI view.
   if (isDeterminismCheck(pkg)) {
     suite.property('twinbuild.check', 'determinism');
-    suite.testCase().className(pkg.name).name('determinism check (nothing varied)').standardOutput(`deterministic: ${DETERMINISM_NOTE}`);
+    suite
+      .testCase()
+      .className(pkg.name)
+      .name('determinism check (nothing varied)')
+      .standardOutput(`deterministic: ${DETERMINISM_NOTE}`);
   }
 
   // A pass that needed the config's ignore rules must not read as a plain pass.
@@ -55,7 +75,8 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
       .flatMap((side) => {
         const build = pkg.builds[side];
         if (!build?.logTail.length) return [];
-        if (build.logTail.every((l) => l.trim() === '')) return [`--- the ${side} build log (${build.log}) is empty ---`];
+        if (build.logTail.every((l) => l.trim() === ''))
+          return [`--- the ${side} build log (${build.log}) is empty ---`];
         return [`--- last lines of the ${side} build log (${build.log}) ---`, ...build.logTail];
       })
       .join('\n');
@@ -63,23 +84,43 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
       .testCase()
       .className(pkg.name)
       .name('build and compare')
-      .error(xmlSafe(errorLine(pkg), MESSAGE_CHARS), pkg.error?.code ?? 'error', options.brief ? undefined : xmlSafe(tails, CONTENT_CHARS));
+      .error(
+        xmlSafe(errorLine(pkg), MESSAGE_CHARS),
+        pkg.error?.code ?? 'error',
+        options.brief ? undefined : xmlSafe(tails, CONTENT_CHARS),
+      );
   }
   // Past results.json's list limit only not-identical artifacts are listed; the rest are counted, with the side file named.
   const counts = artifactCounts(pkg);
   if (pkg.artifactSummary?.file) {
-    suite.property('twinbuild.artifacts', `${counts.total} compared, ${counts.notIdentical} not identical; all listed in ${pkg.artifactSummary.file}`);
+    suite.property(
+      'twinbuild.artifacts',
+      `${counts.total} compared, ${counts.notIdentical} not identical; all listed in ${pkg.artifactSummary.file}`,
+    );
   }
   const unlistedDiffering = counts.notIdentical - pkg.artifacts.filter((a) => a.status !== 'identical').length;
   if (unlistedDiffering > 0) {
-    suite.testCase().className(pkg.name).name(`${unlistedDiffering} more artifacts`)
-      .failure(xmlSafe(`${unlistedDiffering} more artifacts are not identical, listed in ${pkg.artifactSummary?.file ?? 'the side file'}`, MESSAGE_CHARS), 'differs');
+    suite
+      .testCase()
+      .className(pkg.name)
+      .name(`${unlistedDiffering} more artifacts`)
+      .failure(
+        xmlSafe(
+          `${unlistedDiffering} more artifacts are not identical, listed in ${pkg.artifactSummary?.file ?? 'the side file'}`,
+          MESSAGE_CHARS,
+        ),
+        'differs',
+      );
   }
   for (const artifact of pkg.artifacts) {
     const testCase = suite.testCase().className(pkg.name).name(artifact.path).file(artifact.path).time(0);
     if (artifact.status === 'identical') continue;
     if (artifact.ignored) {
-      testCase.skipped().standardOutput(xmlSafe(`ignored known difference (${artifact.status}): ${artifact.ignored.reason}`, MESSAGE_CHARS));
+      testCase
+        .skipped()
+        .standardOutput(
+          xmlSafe(`ignored known difference (${artifact.status}): ${artifact.ignored.reason}`, MESSAGE_CHARS),
+        );
       continue;
     }
     const diff = pkg.diffoscope.find((d) => d.artifact === artifact.path);
@@ -115,7 +156,12 @@ export function renderJunit(result: RunResult, options: JunitOptions): string {
   for (const pkg of result.packages) addPackage(suites, pkg, options);
   // An interrupted run must not read as green: what never finished is an error case.
   for (const name of result.incomplete?.notFinished ?? []) {
-    suites.testSuite().name(name).testCase().className(name).name('build and compare')
+    suites
+      .testSuite()
+      .name(name)
+      .testCase()
+      .className(name)
+      .name('build and compare')
       .error(xmlSafe(`not finished: ${result.incomplete!.reason}`, MESSAGE_CHARS), 'incomplete');
   }
   const xml = suites.build();

@@ -58,7 +58,9 @@ export type ArtifactSummary = Readonly<{
 export const artifactListFile = (packageName: string) => `artifacts/${packageName}.ndjson`;
 
 /** How many artifacts a package compared, and how many of them are not identical (listed or not). */
-export function artifactCounts(pkg: PackageResult): Readonly<{ total: number; notIdentical: number; unlisted: number }> {
+export function artifactCounts(
+  pkg: PackageResult,
+): Readonly<{ total: number; notIdentical: number; unlisted: number }> {
   const listedNotIdentical = pkg.artifacts.filter((a) => a.status !== 'identical').length;
   const summary = pkg.artifactSummary;
   if (!summary) return { total: pkg.artifacts.length, notIdentical: listedNotIdentical, unlisted: 0 };
@@ -151,7 +153,11 @@ export type EvidenceHit = Readonly<{ side: 'control' | 'experiment'; form: strin
 export type Suspicion = Readonly<{ variation: string; score: number; hits: readonly EvidenceHit[]; summary: string }>;
 
 /** What one differing artifact's difference shows; source: diffoscope's text, the pair's bytes, or nothing readable. */
-export type ArtifactEvidence = Readonly<{ artifact: string; source: 'diffoscope' | 'bytes' | 'none'; suspects: readonly Suspicion[] }>;
+export type ArtifactEvidence = Readonly<{
+  artifact: string;
+  source: 'diffoscope' | 'bytes' | 'none';
+  suspects: readonly Suspicion[];
+}>;
 
 /** A variation the evidence points at that no probe confirmed before the budget ran out: never a culprit. */
 export type Suspected = Readonly<{ variation: string; artifacts: readonly string[]; evidence: readonly string[] }>;
@@ -183,8 +189,18 @@ export type BisectResult = Readonly<{
   budget: number | null;
 }>;
 
-export const BISECT_NOT_RUN = (reason: string, evidence: readonly ArtifactEvidence[] = []): BisectResult =>
-  ({ status: 'not-run', reason, difference: 'artifacts', probes: [], rounds: 1, flapping: [], unexplained: [], evidence, suspected: [], budget: null });
+export const BISECT_NOT_RUN = (reason: string, evidence: readonly ArtifactEvidence[] = []): BisectResult => ({
+  status: 'not-run',
+  reason,
+  difference: 'artifacts',
+  probes: [],
+  rounds: 1,
+  flapping: [],
+  unexplained: [],
+  evidence,
+  suspected: [],
+  budget: null,
+});
 
 export type PackageResult = Readonly<{
   name: string;
@@ -255,7 +271,15 @@ export type RunResult = Readonly<{
   startedAt: string;
   finishedAt: string;
   seed: number;
-  host: Readonly<{ hostname: string; platform: string; arch: string; kernel: string; cpus: number; node: string; uid: number }>;
+  host: Readonly<{
+    hostname: string;
+    platform: string;
+    arch: string;
+    kernel: string;
+    cpus: number;
+    node: string;
+    uid: number;
+  }>;
   packages: readonly PackageResult[];
   /** ignored: artifact differences the config's ignore list marks as known (counted apart, never dropped). */
   summary: Readonly<{ total: number; reproducible: number; unreproducible: number; error: number; ignored: number }>;
@@ -283,10 +307,21 @@ export type BaselineComparison = Readonly<{
 export type HostInfo = RunResult['host'];
 
 /** The run envelope, assembled in this one place for check, sweep, verify and merge. */
-export function runResult(fields: Readonly<{
-  command: string; version: string; startedAt: string; seed: number; host: HostInfo; packages: readonly PackageResult[];
-  exitCode?: number; shard?: RunResult['shard']; baseline?: RunResult['baseline']; incomplete?: RunResult['incomplete']; nothingChecked?: string | null;
-}>): RunResult {
+export function runResult(
+  fields: Readonly<{
+    command: string;
+    version: string;
+    startedAt: string;
+    seed: number;
+    host: HostInfo;
+    packages: readonly PackageResult[];
+    exitCode?: number;
+    shard?: RunResult['shard'];
+    baseline?: RunResult['baseline'];
+    incomplete?: RunResult['incomplete'];
+    nothingChecked?: string | null;
+  }>,
+): RunResult {
   return {
     schema: SCHEMA,
     tool: { name: 'twinbuild', version: fields.version },
@@ -308,7 +343,13 @@ export function runResult(fields: Readonly<{
 export function summarise(packages: readonly PackageResult[]): RunResult['summary'] {
   const count = (...v: Verdict[]) => packages.filter((p) => v.includes(p.verdict)).length;
   const ignored = packages.reduce((n, p) => n + p.artifacts.filter((a) => a.ignored).length, 0);
-  return { total: packages.length, reproducible: count('reproducible', 'verified'), unreproducible: count('unreproducible', 'mismatch'), error: count('error'), ignored };
+  return {
+    total: packages.length,
+    reproducible: count('reproducible', 'verified'),
+    unreproducible: count('unreproducible', 'mismatch'),
+    error: count('error'),
+    ignored,
+  };
 }
 
 /** Error beats unreproducible beats reproducible; no packages at all is an error, never a pass. */

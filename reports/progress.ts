@@ -5,18 +5,34 @@ const buildName = (label: BuildLabel) => (label === 'rebuild' ? 'rebuild' : `${l
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 const FORMAT: { [K in ProgressEvent['kind']]: (event: Extract<ProgressEvent, { kind: K }>) => string } = {
-  phase: (e) => ({ prepare: 'checking variations and copying the source', build: 'building', compare: 'comparing artifacts', bisect: 'bisecting: probing subsets of the variations', diffoscope: 'explaining differences (diffoscope)', cleanup: 'cleaning up' })[e.phase],
+  phase: (e) =>
+    ({
+      prepare: 'checking variations and copying the source',
+      build: 'building',
+      compare: 'comparing artifacts',
+      bisect: 'bisecting: probing subsets of the variations',
+      diffoscope: 'explaining differences (diffoscope)',
+      cleanup: 'cleaning up',
+    })[e.phase],
   'build-started': (e) => `${buildName(e.side)} started`,
   // A build killed by Ctrl-C did not finish, whatever its exit status says.
-  'build-finished': (e) => (e.interrupted ? `${buildName(e.side)} stopped (interrupted) after ${seconds(e.durationMs)}` : `${buildName(e.side)} ${e.ok ? 'finished' : 'FAILED'} in ${seconds(e.durationMs)}`),
-  'probe-finished': (e) => `probe ${e.id} (${e.variations.join(', ') || 'nothing varied'}): ${e.status} in ${seconds(e.durationMs)}`,
+  'build-finished': (e) =>
+    e.interrupted
+      ? `${buildName(e.side)} stopped (interrupted) after ${seconds(e.durationMs)}`
+      : `${buildName(e.side)} ${e.ok ? 'finished' : 'FAILED'} in ${seconds(e.durationMs)}`,
+  'probe-finished': (e) =>
+    `probe ${e.id} (${e.variations.join(', ') || 'nothing varied'}): ${e.status} in ${seconds(e.durationMs)}`,
   note: (e) => e.message,
 };
 
 export type ConsoleProgress = Readonly<{ sink: ProgressSink; stop: () => void }>;
 
 /** dumbTerminal: TERM=dumb (Emacs shells, some CI consoles) cannot erase a line: plain lines as in a log. */
-export function consoleProgress(stream: NodeJS.WriteStream, quiet: boolean, terminal: Readonly<{ dumb: boolean }> = { dumb: false }): ConsoleProgress {
+export function consoleProgress(
+  stream: NodeJS.WriteStream,
+  quiet: boolean,
+  terminal: Readonly<{ dumb: boolean }> = { dumb: false },
+): ConsoleProgress {
   if (quiet) return { sink: () => {}, stop: () => {} };
   const started = performance.now();
   const format = (e: ProgressEvent) => (FORMAT[e.kind] as (x: ProgressEvent) => string)(e);
@@ -27,7 +43,8 @@ export function consoleProgress(stream: NodeJS.WriteStream, quiet: boolean, term
   ticker.unref();
   return {
     sink: (e) => {
-      if (e.kind === 'note' || e.kind === 'build-finished' || e.kind === 'probe-finished') stream.write(`\r\x1b[2K${format(e)}\n`);
+      if (e.kind === 'note' || e.kind === 'build-finished' || e.kind === 'probe-finished')
+        stream.write(`\r\x1b[2K${format(e)}\n`);
       else if (e.kind === 'phase') current = format(e) + '…';
       draw();
     },

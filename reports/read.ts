@@ -8,16 +8,33 @@ import { SCHEMA, SCHEMA_V1, type ArtifactResult, type PackageResult, type RunRes
 type Loose<T> = { [K in keyof T]?: T[K] };
 
 const upgradeArtifact = (a: Loose<ArtifactResult>): ArtifactResult =>
-  ({ ...a, linkTarget: a.linkTarget ?? null, escapedName: a.escapedName ?? false, node: a.node ?? null, ignored: a.ignored ?? null }) as ArtifactResult;
+  ({
+    ...a,
+    linkTarget: a.linkTarget ?? null,
+    escapedName: a.escapedName ?? false,
+    node: a.node ?? null,
+    ignored: a.ignored ?? null,
+  }) as ArtifactResult;
 
 const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
   ({
-    ...p, verify: p.verify ?? null, recipe: p.recipe ?? null, artifacts: (p.artifacts ?? []).map(upgradeArtifact), bisect: upgradeBisect(p.bisect),
-    knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a) => a.ignored).length, artifactSummary: p.artifactSummary ?? null,
+    ...p,
+    verify: p.verify ?? null,
+    recipe: p.recipe ?? null,
+    artifacts: (p.artifacts ?? []).map(upgradeArtifact),
+    bisect: upgradeBisect(p.bisect),
+    knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a) => a.ignored).length,
+    artifactSummary: p.artifactSummary ?? null,
   }) as PackageResult;
 // Results written before bisect recorded evidence, suspects, a budget and what it explains.
 const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) =>
-  b && ({ ...b, difference: b.difference ?? 'artifacts', evidence: b.evidence ?? [], suspected: b.suspected ?? [], budget: b.budget ?? null });
+  b && {
+    ...b,
+    difference: b.difference ?? 'artifacts',
+    evidence: b.evidence ?? [],
+    suspected: b.suspected ?? [],
+    budget: b.budget ?? null,
+  };
 
 /** An @1 result in @2's shape: the same facts, every key present. */
 export function upgradeResults(parsed: Loose<RunResult> & { schema: string }): RunResult {
@@ -45,5 +62,8 @@ export async function readResults(path: string): Promise<RunResult> {
     return { ...run, packages: run.packages.map((p) => ({ ...p, bisect: upgradeBisect(p.bisect)! }) as PackageResult) };
   }
   if (schema === SCHEMA_V1) return upgradeResults(parsed as RunResult);
-  throw new TwinbuildError('config', `${path} is not a twinbuild results file (expected "schema": "${SCHEMA}" or "${SCHEMA_V1}")`);
+  throw new TwinbuildError(
+    'config',
+    `${path} is not a twinbuild results file (expected "schema": "${SCHEMA}" or "${SCHEMA_V1}")`,
+  );
 }

@@ -27,10 +27,16 @@ export type Reporter = Readonly<{
 
 export const REPORTERS = {
   json: { file: 'results.json', render: (result) => JSON.stringify(result, null, 2) + '\n' },
-  junit: { file: 'junit.xml', render: (result, ctx) => renderJunit(result, { outDirFromJobRoot: relative(ctx.jobRoot, ctx.outDir) || '.' }) },
+  junit: {
+    file: 'junit.xml',
+    render: (result, ctx) => renderJunit(result, { outDirFromJobRoot: relative(ctx.jobRoot, ctx.outDir) || '.' }),
+  },
   html: { file: 'index.html', render: (result) => renderHtml(result) },
   badge: { file: 'badge.svg', render: (result) => renderBadge(result) + '\n' },
-  console: { file: null, render: (result, ctx) => renderConsole(result, { outDir: ctx.shownOutDir, quiet: ctx.quiet, layout: ctx.layout }) },
+  console: {
+    file: null,
+    render: (result, ctx) => renderConsole(result, { outDir: ctx.shownOutDir, quiet: ctx.quiet, layout: ctx.layout }),
+  },
 } as const satisfies Readonly<Record<string, Reporter>>;
 
 export type ReporterName = keyof typeof REPORTERS;

@@ -49,22 +49,27 @@ export function timelineBars(pkg: PackageResult): Bar[] {
   });
   const builds = (['control', 'experiment'] as const).flatMap((side) => {
     const build = pkg.builds[side];
-    return build ? [{ row: side, label: `${side} build`, start: build.startMs, duration: build.durationMs, kind: kindOf(side) }] : [];
+    return build
+      ? [{ row: side, label: `${side} build`, start: build.startMs, duration: build.durationMs, kind: kindOf(side) }]
+      : [];
   });
   // Parallel probes go in lanes, so bars never hide each other.
   const laneEnds: number[] = [];
-  const probes = [...pkg.bisect.probes].sort((a, b) => a.startMs - b.startMs).map((p) => {
-    let lane = laneEnds.findIndex((end) => end <= p.startMs);
-    if (lane < 0) lane = laneEnds.push(0) - 1;
-    laneEnds[lane] = p.startMs + p.durationMs;
-    return { p, lane };
-  }).map(({ p, lane }) => ({
-    row: `probes ${lane + 1}`,
-    label: `probe ${p.id} (${p.variations.join(', ') || 'nothing varied'}): ${p.status}`,
-    start: p.startMs,
-    duration: p.durationMs,
-    kind: probeKind(p),
-  }));
+  const probes = [...pkg.bisect.probes]
+    .sort((a, b) => a.startMs - b.startMs)
+    .map((p) => {
+      let lane = laneEnds.findIndex((end) => end <= p.startMs);
+      if (lane < 0) lane = laneEnds.push(0) - 1;
+      laneEnds[lane] = p.startMs + p.durationMs;
+      return { p, lane };
+    })
+    .map(({ p, lane }) => ({
+      row: `probes ${lane + 1}`,
+      label: `probe ${p.id} (${p.variations.join(', ') || 'nothing varied'}): ${p.status}`,
+      start: p.startMs,
+      duration: p.durationMs,
+      kind: probeKind(p),
+    }));
   return [...phases, ...builds, ...probes];
 }
 

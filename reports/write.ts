@@ -16,11 +16,17 @@ async function writeAtomically(path: string, content: string): Promise<void> {
   await rename(temporary, path);
 }
 
-export async function writeReports(result: RunResult, ctx: ReportContext, chosen: readonly ReporterName[]): Promise<string | null> {
+export async function writeReports(
+  result: RunResult,
+  ctx: ReportContext,
+  chosen: readonly ReporterName[],
+): Promise<string | null> {
   await mkdir(ctx.outDir, { recursive: true });
   await writeAtomically(join(ctx.outDir, 'results.json'), REPORTERS.json.render(result));
   const files = chosen.filter((name) => name !== 'json' && REPORTERS[name].file !== null);
-  await Promise.all(files.map((name) => writeAtomically(join(ctx.outDir, REPORTERS[name].file!), REPORTERS[name].render(result, ctx))));
+  await Promise.all(
+    files.map((name) => writeAtomically(join(ctx.outDir, REPORTERS[name].file!), REPORTERS[name].render(result, ctx))),
+  );
   return chosen.includes('console') ? REPORTERS.console.render(result, ctx) : null;
 }
 
@@ -51,7 +57,9 @@ export async function openArtifactList(path: string): Promise<ArtifactListWriter
       if (!stream.write(`${JSON.stringify(artifact)}\n`)) await once(stream, 'drain'); // rejects on a write error
     },
     commit: async () => {
-      await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ?? failure ? reject(error ?? failure) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        stream.end((error?: Error | null) => ((error ?? failure) ? reject(error ?? failure) : resolve())),
+      );
       await rename(temporary, path);
     },
     discard: async () => {

@@ -17,6 +17,8 @@ export function bundleOptions(entry) {
     // A native addon: loaded from node_modules at run time, where its .node file is.
     external: ['better-sqlite3'],
     // CommonJS dependencies (fast-glob) call require() for Node built-ins.
-    banner: { js: "import { createRequire as __twinbuildRequire } from 'node:module'; const require = __twinbuildRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __twinbuildRequire } from 'node:module'; const require = __twinbuildRequire(import.meta.url);",
+    },
   };
 }

@@ -13,17 +13,25 @@ export const DEFAULT_PACKAGES = ['hello', 'cjson', 'libtry-tiny-perl'];
 const SUITE = process.env.TWINBUILD_DEBIAN_SUITE ?? 'bookworm';
 
 const aptOptions = (dir) => [
-  '-o', `Dir::Etc::SourceList=${dir}/sources.list`,
-  '-o', `Dir::Etc::SourceParts=${dir}/sources.list.d`,
-  '-o', `Dir::State::Lists=${dir}/lists`,
-  '-o', `Dir::Cache::archives=${dir}/archives`,
+  '-o',
+  `Dir::Etc::SourceList=${dir}/sources.list`,
+  '-o',
+  `Dir::Etc::SourceParts=${dir}/sources.list.d`,
+  '-o',
+  `Dir::State::Lists=${dir}/lists`,
+  '-o',
+  `Dir::Cache::archives=${dir}/archives`,
 ];
 
 /** Downloads each source package into DIR/src and installs its build dependencies; returns package → .dsc path. */
 export async function fetchSources(packages = DEFAULT_PACKAGES, dir = DEBIAN_DIR) {
-  for (const sub of ['lists/partial', 'archives/partial', 'sources.list.d', 'src']) await fs.mkdirp(path.join(dir, sub));
+  for (const sub of ['lists/partial', 'archives/partial', 'sources.list.d', 'src'])
+    await fs.mkdirp(path.join(dir, sub));
   // Binary lines too: build-dep resolves the dependencies from these private lists.
-  await fs.writeFile(path.join(dir, "sources.list"), `deb http://deb.debian.org/debian ${SUITE} main\ndeb-src http://deb.debian.org/debian ${SUITE} main\n`);
+  await fs.writeFile(
+    path.join(dir, 'sources.list'),
+    `deb http://deb.debian.org/debian ${SUITE} main\ndeb-src http://deb.debian.org/debian ${SUITE} main\n`,
+  );
   const apt = aptOptions(dir);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await $({ env })`apt-get ${apt} update -qq`;
@@ -43,7 +51,10 @@ export async function fetchSources(packages = DEFAULT_PACKAGES, dir = DEBIAN_DIR
       console.error(`could not install the build dependencies of ${pkg}: ${deps.stderr.trim().split('\n').pop()}`);
       continue;
     }
-    found[pkg] = path.join(src, (await fs.readdir(src)).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.dsc')));
+    found[pkg] = path.join(
+      src,
+      (await fs.readdir(src)).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.dsc')),
+    );
   }
   return found;
 }

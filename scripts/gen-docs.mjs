@@ -43,13 +43,24 @@ export function commandsOf(mainHelp) {
 
 /** The flags in the flag table that a command's help offers: in its usage lines or at the start of an option's line (not in prose). */
 function flagsIn(help, table) {
-  const offered = help.split('\n').filter((line) => /^(Usage:| {7}twinbuild )/.test(line) || /^\s+--[a-z]/.test(line)).map((line) => (/^\s+--/.test(line) ? line.trim().split(/\s{2,}/)[0] : line));
-  return Object.keys(table).filter((flag) => offered.some((text) => new RegExp(`--${flag}(?![a-z-])`).test(text))).map((f) => `--${f}`);
+  const offered = help
+    .split('\n')
+    .filter((line) => /^(Usage:| {7}twinbuild )/.test(line) || /^\s+--[a-z]/.test(line))
+    .map((line) => (/^\s+--/.test(line) ? line.trim().split(/\s{2,}/)[0] : line));
+  return Object.keys(table)
+    .filter((flag) => offered.some((text) => new RegExp(`--${flag}(?![a-z-])`).test(text)))
+    .map((f) => `--${f}`);
 }
 
 // groff reads ASCII: other characters become \[uXXXX] escapes.
 const roff = (text) =>
-  text.replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}]`).split('\n').map((line) => (/^[.']/.test(line) ? `\\&${line}` : line)).join('\n');
+  text
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}]`)
+    .split('\n')
+    .map((line) => (/^[.']/.test(line) ? `\\&${line}` : line))
+    .join('\n');
 
 function manPage(version, mainHelp, helps) {
   const [title] = mainHelp.split('\n');
@@ -67,7 +78,8 @@ function manPage(version, mainHelp, helps) {
     roff(mainHelp.split('\n').slice(2).join('\n').trimEnd()),
     '.fi',
   ];
-  for (const [name, help] of helps) lines.push(`.SH "twinbuild ${name.toUpperCase()}"`, '.nf', roff(help.trimEnd()), '.fi');
+  for (const [name, help] of helps)
+    lines.push(`.SH "twinbuild ${name.toUpperCase()}"`, '.nf', roff(help.trimEnd()), '.fi');
   lines.push('.SH SEE ALSO', 'diffoscope(1), reprotest(1), unshare(1)', '');
   return lines.join('\n');
 }
@@ -100,7 +112,9 @@ complete -o filenames -o bashdefault -F _twinbuild twinbuild
 function zshCompletion(commands, flags) {
   const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
   // _describe splits NAME:DESCRIPTION at the first colon that is not escaped.
-  const described = [...commands].map(([name, { summary }]) => `    ${quote(`${name}:${summary.replace(/:/g, '\\:')}`)}`);
+  const described = [...commands].map(
+    ([name, { summary }]) => `    ${quote(`${name}:${summary.replace(/:/g, '\\:')}`)}`,
+  );
   const cases = [...commands].map(([name, { subcommands }]) => {
     const subs = subcommands.length ? ` subcommands=(${subcommands.join(' ')})` : '';
     return `    ${name}) flags=(${[...flags.get(name), '--help'].join(' ')})${subs} ;;`;
@@ -154,8 +168,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const file = join(ROOT, path);
     if (check) {
       let current = '';
-      try { current = readFileSync(file, 'utf8'); } catch {}
-      if (current !== text) { console.error(`${path} is not current: run node scripts/gen-docs.mjs`); stale++; }
+      try {
+        current = readFileSync(file, 'utf8');
+      } catch {}
+      if (current !== text) {
+        console.error(`${path} is not current: run node scripts/gen-docs.mjs`);
+        stale++;
+      }
     } else {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, text);

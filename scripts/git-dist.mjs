@@ -20,14 +20,21 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const branch = process.argv[2] ?? 'dist';
-const git = (args, env = {}) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8', env: { ...process.env, ...env } }).trim();
+const git = (args, env = {}) =>
+  execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8', env: { ...process.env, ...env } }).trim();
 
-if (git(['status', '--porcelain', '--untracked-files=no'])) throw new Error('git-dist: commit or stash your changes first (the dist commit names its source commit)');
+if (git(['status', '--porcelain', '--untracked-files=no']))
+  throw new Error('git-dist: commit or stash your changes first (the dist commit names its source commit)');
 const source = git(['rev-parse', 'HEAD']);
 const work = mkdtempSync(join(tmpdir(), 'twinbuild-git-dist-'));
 try {
   // `npm pack` decides what ships (package.json "files"); --ignore-scripts: dist/ is already built.
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' }))[0];
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }),
+  )[0];
   const tree = join(work, 'package');
   execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', work]);
   const manifest = JSON.parse(readFileSync(join(tree, 'package.json'), 'utf8'));
@@ -38,7 +45,13 @@ try {
   const index = { GIT_INDEX_FILE: join(work, 'index') };
   git(['--work-tree', tree, 'add', '--all', '--force', '.'], index);
   const treeId = git(['write-tree'], index);
-  const parent = (() => { try { return git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]); } catch { return ''; } })();
+  const parent = (() => {
+    try {
+      return git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+    } catch {
+      return '';
+    }
+  })();
   const message = `twinbuild ${manifest.version}, built from ${source}`;
   const commit = git(['commit-tree', treeId, ...(parent ? ['-p', parent] : []), '-m', message]);
   git(['update-ref', `refs/heads/${branch}`, commit]);

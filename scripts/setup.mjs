@@ -11,7 +11,8 @@ const wanted = (await fs.readFile(path.join(here, 'debian-packages.txt'), 'utf8'
   .filter(Boolean);
 
 const STATUS_FORMAT = '${Status}';
-const installed = async (pkg) => (await $`dpkg-query -W -f=${STATUS_FORMAT} ${pkg}`.nothrow()).stdout.includes('install ok installed');
+const installed = async (pkg) =>
+  (await $`dpkg-query -W -f=${STATUS_FORMAT} ${pkg}`.nothrow()).stdout.includes('install ok installed');
 const missing = [];
 for (const pkg of wanted) if (!(await installed(pkg))) missing.push(pkg);
 
@@ -19,7 +20,9 @@ if (missing.length === 0) {
   console.error('setup: all Debian tools present');
 } else if (process.getuid?.() !== 0) {
   console.error(`setup: not root, so not installing: ${missing.join(' ')}`);
-  console.error(`setup: run as root: apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`);
+  console.error(
+    `setup: run as root: apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`,
+  );
   console.error('setup: twinbuild still runs; variations needing these tools are skipped with the reason');
 } else {
   console.error(`setup: installing ${missing.join(' ')}`);

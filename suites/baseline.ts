@@ -2,7 +2,12 @@
 // then and are not now fail the run; the rest is listed.
 import type { BaselineComparison, PackageResult, RunResult } from '../reports/model.js';
 
-export function compareWithBaseline(file: string, baseline: RunResult, current: readonly Pick<PackageResult, 'name' | 'verdict'>[], inScope: (name: string) => boolean): BaselineComparison {
+export function compareWithBaseline(
+  file: string,
+  baseline: RunResult,
+  current: readonly Pick<PackageResult, 'name' | 'verdict'>[],
+  inScope: (name: string) => boolean,
+): BaselineComparison {
   const before = new Map(baseline.packages.filter((p) => inScope(p.name)).map((p) => [p.name, p.verdict]));
   const now = new Map(current.map((p) => [p.name, p.verdict]));
   const names = (keep: (was: string | undefined, is: string | undefined) => boolean, from: Map<string, string>) =>
@@ -18,7 +23,10 @@ export function compareWithBaseline(file: string, baseline: RunResult, current: 
 }
 
 /** Exit code with a baseline: 3 when a formerly reproducible package errors, 1 for other regressions, else 0. */
-export function baselineExitCode(comparison: BaselineComparison, current: readonly Pick<PackageResult, 'name' | 'verdict'>[]): number {
+export function baselineExitCode(
+  comparison: BaselineComparison,
+  current: readonly Pick<PackageResult, 'name' | 'verdict'>[],
+): number {
   const verdict = (name: string) => current.find((p) => p.name === name)?.verdict;
   if (comparison.regressions.some((n) => verdict(n) === 'error')) return 3;
   return comparison.regressions.length > 0 ? 1 : 0;

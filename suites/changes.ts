@@ -9,7 +9,11 @@ import { discoverPackages, type SweepPackage } from './discovery.js';
 
 async function gitOutput(runner: ProcessRunner, root: string, args: string[]): Promise<string> {
   const outcome = await git(runner, root, args);
-  if (outcome.exitCode !== 0) throw new TwinbuildError('config', `--changed-since: git ${args.join(' ')} failed: ${outcome.stderr.trim().split('\n')[0] ?? ''}`);
+  if (outcome.exitCode !== 0)
+    throw new TwinbuildError(
+      'config',
+      `--changed-since: git ${args.join(' ')} failed: ${outcome.stderr.trim().split('\n')[0] ?? ''}`,
+    );
   return outcome.stdout;
 }
 
@@ -54,7 +58,9 @@ async function configEntriesChanged(
     old = null;
   }
   if (old === null) return new Set(packages.map((p) => p.name));
-  const oldPackages = await discoverPackages(root, old, `${rel} at ${rev}`, config.outDir).catch(() => [] as SweepPackage[]);
+  const oldPackages = await discoverPackages(root, old, `${rel} at ${rev}`, config.outDir).catch(
+    () => [] as SweepPackage[],
+  );
   const oldRecipes = new Map(oldPackages.map((p) => [p.name, JSON.stringify(p.recipe)]));
   return new Set(packages.filter((p) => oldRecipes.get(p.name) !== JSON.stringify(p.recipe)).map((p) => p.name));
 }

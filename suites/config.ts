@@ -11,17 +11,36 @@ export const CONFIG_FILE = 'twinbuild.config.json';
 export const SCHEMA_FILE = join(PACKAGE_ROOT, 'suites', 'twinbuild.config.schema.json');
 
 export type Globs = string | string[];
-export type Recipe = { preset?: string; build?: string; artifacts?: Globs; vary?: string | string[]; timeout?: string; env?: Record<string, string>; rpmReproducibleMacros?: boolean };
+export type Recipe = {
+  preset?: string;
+  build?: string;
+  artifacts?: Globs;
+  vary?: string | string[];
+  timeout?: string;
+  env?: Record<string, string>;
+  rpmReproducibleMacros?: boolean;
+};
 export type PackageEntry = Recipe & { name?: string; path?: string; glob?: string };
 export type IgnoreEntry = { artifacts: Globs; package?: string; variation?: string; reason: string };
-export type Config = { defaults?: Recipe; packages?: PackageEntry[]; ignore?: IgnoreEntry[]; reporters?: ('json' | 'junit' | 'html' | 'badge' | 'console')[] };
+export type Config = {
+  defaults?: Recipe;
+  packages?: PackageEntry[];
+  ignore?: IgnoreEntry[];
+  reporters?: ('json' | 'junit' | 'html' | 'badge' | 'console')[];
+};
 
 const configError = (file: string, message: string) => new TwinbuildError('config', `${file}: ${message}`);
 
 /** JSON pointer `/packages/0/build` → `packages[0].build`. */
 function keyPath(pointer: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '') || '(top level)';
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return (
+    parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '') ||
+    '(top level)'
+  );
 }
 
 function describe(error: ErrorObject): string {
@@ -43,15 +62,27 @@ function describe(error: ErrorObject): string {
   }
 }
 
-let validator: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+let validator: (((data: unknown) => boolean) & { errors?: ErrorObject[] | null }) | undefined;
 
 async function validate(file: string, data: unknown): Promise<Config> {
-  if (!validator) validator = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile(SCHEMA_FILE, 'utf8')));
+  if (!validator)
+    validator = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile(SCHEMA_FILE, 'utf8')));
   if (validator(data)) return data as Config;
   // oneOf reports each failed branch too; the oneOf line says it better.
   const errors = validator.errors ?? [];
-  const shown = errors.filter((e) => e.keyword === 'oneOf' || !errors.some((o) => o.keyword === 'oneOf' && e.instancePath.startsWith(o.instancePath) && e.schemaPath.startsWith(o.schemaPath.replace(/\/oneOf$/, ''))));
-  throw new TwinbuildError('config', `${file}: ${describe(shown[0] ?? errors[0]!)}`, { details: shown.slice(1).map(describe) });
+  const shown = errors.filter(
+    (e) =>
+      e.keyword === 'oneOf' ||
+      !errors.some(
+        (o) =>
+          o.keyword === 'oneOf' &&
+          e.instancePath.startsWith(o.instancePath) &&
+          e.schemaPath.startsWith(o.schemaPath.replace(/\/oneOf$/, '')),
+      ),
+  );
+  throw new TwinbuildError('config', `${file}: ${describe(shown[0] ?? errors[0]!)}`, {
+    details: shown.slice(1).map(describe),
+  });
 }
 
 /** Reads and validates a config file; any problem is a config error (exit 2). */
@@ -70,7 +101,11 @@ export async function loadConfig(file: string): Promise<Config> {
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new TwinbuildError('config', `cannot read config ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    throw new TwinbuildError(
+      'config',
+      `cannot read config ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      { cause },
+    );
   }
   let data: unknown;
   try {
@@ -80,8 +115,10 @@ export async function loadConfig(file: string): Promise<Config> {
   }
   const config = await validate(file, data);
   for (const [i, entry] of (config.packages ?? []).entries()) {
-    if (!entry.path === !entry.glob) throw configError(file, `packages[${i}]: expected exactly one of "path" or "glob"`);
-    if (entry.glob && entry.name) throw configError(file, `packages[${i}]: "name" cannot go with "glob" (each match is named by its path)`);
+    if (!entry.path === !entry.glob)
+      throw configError(file, `packages[${i}]: expected exactly one of "path" or "glob"`);
+    if (entry.glob && entry.name)
+      throw configError(file, `packages[${i}]: "name" cannot go with "glob" (each match is named by its path)`);
   }
   return config;
 }

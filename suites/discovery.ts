@@ -20,7 +20,12 @@ const inside = (child: string, parent: string) => {
 /** A stable name from the package's path below the root: `pkgs/hello` → `pkgs-hello`. */
 export function nameFor(root: string, dir: string): string {
   const rel = relative(root, dir);
-  return rel === '' ? basename(root) : rel.split(sep).join('-').replace(/\.dsc$|\.src\.rpm$/, '');
+  return rel === ''
+    ? basename(root)
+    : rel
+        .split(sep)
+        .join('-')
+        .replace(/\.dsc$|\.src\.rpm$/, '');
 }
 
 async function fromConfig(root: string, config: Config, file: string, outDir: string): Promise<SweepPackage[]> {
@@ -33,15 +38,24 @@ async function fromConfig(root: string, config: Config, file: string, outDir: st
     const recipe: Recipe = { ...(usesPreset ? sharedDefaults : config.defaults), ...own };
     if (path !== undefined) {
       const source = resolve(root, path);
-      if (!inside(source, root)) throw new TwinbuildError('config', `${file}: packages[${i}].path: "${path}" is outside ${root}`);
-      if (!(await stat(source).catch(() => null))) throw new TwinbuildError('config', `${file}: packages[${i}].path: ${source} does not exist`);
+      if (!inside(source, root))
+        throw new TwinbuildError('config', `${file}: packages[${i}].path: "${path}" is outside ${root}`);
+      if (!(await stat(source).catch(() => null)))
+        throw new TwinbuildError('config', `${file}: packages[${i}].path: ${source} does not exist`);
       found.push({ name: name ?? nameFor(root, source), source, recipe });
       continue;
     }
-    if (isAbsolute(glob!) || glob!.split('/').includes('..')) throw new TwinbuildError('glob-escapes-tree', `${file}: packages[${i}].glob: "${glob}" escapes ${root}`);
-    const dirs = await fg(glob!, { cwd: root, onlyDirectories: true, ignore: [...IGNORED, `${relative(root, outDir)}/**`] });
-    if (dirs.length === 0) throw new TwinbuildError('config', `${file}: packages[${i}].glob: "${glob}" matches no directory`);
-    for (const dir of dirs.sort()) found.push({ name: nameFor(root, join(root, dir)), source: join(root, dir), recipe });
+    if (isAbsolute(glob!) || glob!.split('/').includes('..'))
+      throw new TwinbuildError('glob-escapes-tree', `${file}: packages[${i}].glob: "${glob}" escapes ${root}`);
+    const dirs = await fg(glob!, {
+      cwd: root,
+      onlyDirectories: true,
+      ignore: [...IGNORED, `${relative(root, outDir)}/**`],
+    });
+    if (dirs.length === 0)
+      throw new TwinbuildError('config', `${file}: packages[${i}].glob: "${glob}" matches no directory`);
+    for (const dir of dirs.sort())
+      found.push({ name: nameFor(root, join(root, dir)), source: join(root, dir), recipe });
   }
   return found;
 }
@@ -57,7 +71,10 @@ function markerKind(marker: string): { kind: keyof typeof MARKER_RANK; dir: stri
 }
 
 async function fromMarkers(root: string, outDir: string): Promise<SweepPackage[]> {
-  const markers = await fg(['**/debian/control', '**/package.json', '**/*.spec', '**/*.src.rpm'], { cwd: root, ignore: [...IGNORED, `${relative(root, outDir)}/**`] });
+  const markers = await fg(['**/debian/control', '**/package.json', '**/*.spec', '**/*.src.rpm'], {
+    cwd: root,
+    ignore: [...IGNORED, `${relative(root, outDir)}/**`],
+  });
   const bySource = new Map<string, keyof typeof MARKER_RANK>();
   for (const marker of markers.sort()) {
     const found = markerKind(marker);
@@ -69,16 +86,29 @@ async function fromMarkers(root: string, outDir: string): Promise<SweepPackage[]
     const earlier = bySource.get(dir);
     if (!earlier || MARKER_RANK[found.kind] > MARKER_RANK[earlier]) bySource.set(dir, found.kind);
   }
-  return [...bySource].sort(([a], [b]) => (a < b ? -1 : 1)).map(([source, preset]) => ({ name: nameFor(root, source), source, recipe: { preset } }));
+  return [...bySource]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([source, preset]) => ({ name: nameFor(root, source), source, recipe: { preset } }));
 }
 
 /** Packages under `root`; names must be unique (they name report sections and directories). */
-export async function discoverPackages(root: string, config: Config | null, configFile: string, outDir: string): Promise<SweepPackage[]> {
-  const packages = config?.packages ? await fromConfig(root, config, configFile, outDir) : await fromMarkers(root, outDir);
+export async function discoverPackages(
+  root: string,
+  config: Config | null,
+  configFile: string,
+  outDir: string,
+): Promise<SweepPackage[]> {
+  const packages = config?.packages
+    ? await fromConfig(root, config, configFile, outDir)
+    : await fromMarkers(root, outDir);
   const seen = new Map<string, string>();
   for (const pkg of packages) {
     const earlier = seen.get(pkg.name);
-    if (earlier !== undefined) throw new TwinbuildError('config', `two packages are named "${pkg.name}" (${earlier} and ${pkg.source}); give one a "name" in ${configFile}`);
+    if (earlier !== undefined)
+      throw new TwinbuildError(
+        'config',
+        `two packages are named "${pkg.name}" (${earlier} and ${pkg.source}); give one a "name" in ${configFile}`,
+      );
     seen.set(pkg.name, pkg.source);
   }
   return packages;

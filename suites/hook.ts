@@ -42,13 +42,21 @@ exit $status
 `;
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 const ours = async (path: string) => (await readFile(path, 'utf8').catch(() => '')).includes(HOOK_MARK);
 
 export async function installHook(hooksDir: string, script: string, force: boolean): Promise<string> {
   const hook = join(hooksDir, 'pre-push');
   if ((await exists(hook)) && !(await ours(hook))) {
-    if (!force) throw new TwinbuildError('usage', `${hook} exists and is not twinbuild's; pass --force to set it aside (hook uninstall puts it back)`);
+    if (!force)
+      throw new TwinbuildError(
+        'usage',
+        `${hook} exists and is not twinbuild's; pass --force to set it aside (hook uninstall puts it back)`,
+      );
     await rename(hook, join(hooksDir, SAVED));
   }
   await writeFile(hook, script);

@@ -6,7 +6,11 @@ import { TwinbuildError } from '../core/errors.js';
 import { artifactCounts, type PackageResult } from '../reports/model.js';
 import type { IgnoreEntry } from './config.js';
 
-export type IgnoreRule = Readonly<{ matches: (pkg: string, artifact: string) => boolean; variation: string | null; reason: string }>;
+export type IgnoreRule = Readonly<{
+  matches: (pkg: string, artifact: string) => boolean;
+  variation: string | null;
+  reason: string;
+}>;
 
 const EVERYTHING = new Set(['**', '**/*', '*', '**/**']);
 
@@ -14,7 +18,10 @@ export function compileIgnores(entries: readonly IgnoreEntry[], file: string): I
   return entries.map((entry, i) => {
     const globs = typeof entry.artifacts === 'string' ? [entry.artifacts] : entry.artifacts;
     if (globs.some((g) => EVERYTHING.has(g.trim()))) {
-      throw new TwinbuildError('config', `${file}: ignore[${i}].artifacts: "${globs.join(', ')}" would ignore whole packages; name the artifacts that are known to differ`);
+      throw new TwinbuildError(
+        'config',
+        `${file}: ignore[${i}].artifacts: "${globs.join(', ')}" would ignore whole packages; name the artifacts that are known to differ`,
+      );
     }
     const artifact = picomatch(globs, { dot: true });
     const pkg = entry.package ? picomatch(entry.package) : () => true;
@@ -26,15 +33,25 @@ export function compileIgnores(entries: readonly IgnoreEntry[], file: string): I
 // as the artifact's one cause, so an unexplained difference is never ignored.
 export function applyIgnores(pkg: PackageResult, rules: readonly IgnoreRule[]): PackageResult {
   if (rules.length === 0 || pkg.verdict !== 'unreproducible') return pkg;
-  const causes = (path: string) => pkg.culprits.filter((c) => c.artifacts.includes(path)).map((c) => c.variations.join('+'));
+  const causes = (path: string) =>
+    pkg.culprits.filter((c) => c.artifacts.includes(path)).map((c) => c.variations.join('+'));
   const artifacts = pkg.artifacts.map((a) => {
     if (a.status === 'identical') return a;
-    const rule = rules.find((r) => r.matches(pkg.name, a.path) && (r.variation === null || (causes(a.path).length === 1 && causes(a.path)[0] === r.variation)));
+    const rule = rules.find(
+      (r) =>
+        r.matches(pkg.name, a.path) &&
+        (r.variation === null || (causes(a.path).length === 1 && causes(a.path)[0] === r.variation)),
+    );
     return rule ? { ...a, ignored: { reason: rule.reason } } : a;
   });
   const failing = artifacts.filter((a) => a.status !== 'identical' && !a.ignored);
   const known = artifacts.filter((a) => a.ignored).length;
   // Differences past results.json's list limit were never matched against a rule: they still fail.
   const unlisted = artifactCounts(pkg).notIdentical - artifacts.filter((a) => a.status !== 'identical').length;
-  return { ...pkg, artifacts, knownDifferences: known, verdict: failing.length === 0 && unlisted === 0 ? 'reproducible' : 'unreproducible' };
+  return {
+    ...pkg,
+    artifacts,
+    knownDifferences: known,
+    verdict: failing.length === 0 && unlisted === 0 ? 'reproducible' : 'unreproducible',
+  };
 }

@@ -10,7 +10,14 @@ const KEPT_DIRS = ['diffoscope', 'logs', 'packages'];
 
 function mergeBaselines(parts: readonly BaselineComparison[]): BaselineComparison {
   const all = (key: Exclude<keyof BaselineComparison, 'file'>) => [...new Set(parts.flatMap((p) => p[key]))].sort();
-  return { file: parts[0]!.file, regressions: all('regressions'), fixed: all('fixed'), stillBroken: all('stillBroken'), new: all('new'), removed: all('removed') };
+  return {
+    file: parts[0]!.file,
+    regressions: all('regressions'),
+    fixed: all('fixed'),
+    stillBroken: all('stillBroken'),
+    new: all('new'),
+    removed: all('removed'),
+  };
 }
 
 export function mergeResults(inputs: readonly { dir: string; result: RunResult }[]): RunResult {
@@ -19,11 +26,17 @@ export function mergeResults(inputs: readonly { dir: string; result: RunResult }
   for (const { dir, result } of inputs) {
     for (const pkg of result.packages) {
       const other = owner.get(pkg.name);
-      if (other) throw new TwinbuildError('config', `package "${pkg.name}" is in both ${other} and ${dir}: merge the shards of one sweep, each once`);
+      if (other)
+        throw new TwinbuildError(
+          'config',
+          `package "${pkg.name}" is in both ${other} and ${dir}: merge the shards of one sweep, each once`,
+        );
       owner.set(pkg.name, dir);
     }
   }
-  const packages = inputs.flatMap((i) => i.result.packages).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const packages = inputs
+    .flatMap((i) => i.result.packages)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const baselines = inputs.map((i) => i.result.baseline).filter((b): b is BaselineComparison => b !== null);
   const baseline = baselines.length === inputs.length ? mergeBaselines(baselines) : null;
   const notFinished = inputs.flatMap((i) => i.result.incomplete?.notFinished ?? []);
@@ -32,10 +45,16 @@ export function mergeResults(inputs: readonly { dir: string; result: RunResult }
     ...first,
     command: `${first.command} (merged from ${inputs.length})`,
     startedAt: inputs.map((i) => i.result.startedAt).sort()[0]!,
-    finishedAt: inputs.map((i) => i.result.finishedAt).sort().pop()!,
+    finishedAt: inputs
+      .map((i) => i.result.finishedAt)
+      .sort()
+      .pop()!,
     packages,
     summary: summarise(packages),
-    exitCode: Math.max(baseline ? baselineExitCode(baseline, packages) : exitCodeFor(packages), inputs.some((i) => i.result.incomplete) ? 3 : 0),
+    exitCode: Math.max(
+      baseline ? baselineExitCode(baseline, packages) : exitCodeFor(packages),
+      inputs.some((i) => i.result.incomplete) ? 3 : 0,
+    ),
     shard: null,
     baseline,
     incomplete: inputs.some((i) => i.result.incomplete) ? { reason: 'a shard was interrupted', notFinished } : null,
@@ -47,7 +66,8 @@ export function mergeResults(inputs: readonly { dir: string; result: RunResult }
 export async function copyShardFiles(dirs: readonly string[], outDir: string): Promise<void> {
   for (const dir of dirs) {
     for (const sub of KEPT_DIRS) {
-      if (await stat(join(dir, sub)).catch(() => null)) await cp(join(dir, sub), join(outDir, sub), { recursive: true, force: true });
+      if (await stat(join(dir, sub)).catch(() => null))
+        await cp(join(dir, sub), join(outDir, sub), { recursive: true, force: true });
     }
   }
 }

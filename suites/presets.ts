@@ -21,7 +21,11 @@ export type ResolvedPreset = Readonly<{
   env: Readonly<Record<string, string>>;
 }>;
 
-const isFile = (path: string) => stat(path).then((s) => s.isFile(), () => false);
+const isFile = (path: string) =>
+  stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 export const isSourceRpm = (source: string) => source.endsWith('.src.rpm');
 
@@ -35,7 +39,8 @@ export function packageNameOf(source: string): string {
   return source.endsWith('.dsc') ? name.replace(/_.*$/, '').replace(/\.dsc$/, '') : name || 'root';
 }
 
-const specsIn = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.spec')).sort();
+const specsIn = async (dir: string) =>
+  (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.spec')).sort();
 
 const describeKind = { debian: 'a debian/ tree', npm: 'a package.json', rpm: 'a .spec file' } as const;
 
@@ -49,7 +54,10 @@ async function detect(source: string): Promise<Exclude<PresetName, 'auto' | 'gen
   if (names.some((n) => n.endsWith('.spec'))) found.push('rpm');
   if (found.length === 1) return found[0]!;
   const how = 'pass --preset debian|npm|rpm, or --build CMD --artifacts GLOB';
-  if (found.length === 0) throw usageError(`cannot tell how to build ${source}: no debian/control, package.json, .spec, .dsc or .src.rpm; ${how}`);
+  if (found.length === 0)
+    throw usageError(
+      `cannot tell how to build ${source}: no debian/control, package.json, .spec, .dsc or .src.rpm; ${how}`,
+    );
   const kinds = found.map((k) => describeKind[k]);
   throw usageError(`${source} holds both ${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}; ${how}`);
 }
@@ -82,15 +90,28 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 // (i386 OPTFLAGS, which x86_64 gcc refuses). What the package itself reads from
 // uname is still varied.
 async function rpmBuildCommand(source: string, subdir: string, macros: boolean, machine: string): Promise<string> {
-  const defines = [`--target ${quote(machine)}`, '--define "_topdir $PWD"', ...(macros ? Object.entries(RPM_REPRODUCIBLE_MACROS).map(([k, v]) => `--define ${quote(`${k} ${v}`)}`) : [])];
+  const defines = [
+    `--target ${quote(machine)}`,
+    '--define "_topdir $PWD"',
+    ...(macros ? Object.entries(RPM_REPRODUCIBLE_MACROS).map(([k, v]) => `--define ${quote(`${k} ${v}`)}`) : []),
+  ];
   if (isSourceRpm(source)) {
     const unpack = `mkdir -p SOURCES && rpm2archive - < ${quote(`${subdir}/${basename(source)}`)} | tar -xzf - -C SOURCES`;
     return `${unpack} && ${['rpmbuild -bb --nodeps', ...defines, '--define "_sourcedir $PWD/SOURCES"', 'SOURCES/*.spec'].join(' ')}`;
   }
   const specs = await specsIn(source);
-  if (specs.length === 0) throw usageError(`the rpm preset needs a .spec file in ${source} (or a .src.rpm as the source)`);
-  if (specs.length > 1) throw usageError(`${source} holds ${specs.length} .spec files (${specs.join(', ')}); the rpm preset builds one: keep one per directory, or pass --build`);
-  return ['rpmbuild -bb --nodeps', ...defines, `--define "_sourcedir $PWD/"${quote(subdir)}`, quote(`${subdir}/${specs[0]}`)].join(' ');
+  if (specs.length === 0)
+    throw usageError(`the rpm preset needs a .spec file in ${source} (or a .src.rpm as the source)`);
+  if (specs.length > 1)
+    throw usageError(
+      `${source} holds ${specs.length} .spec files (${specs.join(', ')}); the rpm preset builds one: keep one per directory, or pass --build`,
+    );
+  return [
+    'rpmbuild -bb --nodeps',
+    ...defines,
+    `--define "_sourcedir $PWD/"${quote(subdir)}`,
+    quote(`${subdir}/${specs[0]}`),
+  ].join(' ');
 }
 
 // Note: the update notifier asks the registry for npm's latest version: a network
@@ -118,17 +139,36 @@ export type PresetEnvironment = Readonly<{
 }>;
 
 export async function resolvePreset(
-  source: string, requested: PresetName, given: { build?: string; artifacts?: readonly string[]; ignoreScripts?: boolean; rpmReproducibleMacros?: boolean }, environment: PresetEnvironment,
+  source: string,
+  requested: PresetName,
+  given: { build?: string; artifacts?: readonly string[]; ignoreScripts?: boolean; rpmReproducibleMacros?: boolean },
+  environment: PresetEnvironment,
 ): Promise<ResolvedPreset> {
-  const preset = requested === 'auto' ? (given.build || given.artifacts?.length ? 'generic' : await detect(source)) : requested;
-  if (given.ignoreScripts && (preset !== 'npm' || given.build)) throw usageError('--ignore-scripts applies to the npm preset\'s own build only (with --build, pass npm\'s --ignore-scripts in CMD)');
-  if (given.rpmReproducibleMacros && preset !== 'rpm') throw usageError(`--rpm-reproducible-macros (rpmReproducibleMacros) is for the rpm preset; ${source} builds with the ${preset} preset`);
-  if (isSourceRpm(source) && preset !== 'rpm' && preset !== 'generic') throw usageError(`${source} is a source RPM: the ${preset} preset cannot build it; use --preset rpm`);
-  const override = (r: ResolvedPreset): ResolvedPreset => ({ ...r, build: given.build ?? r.build, artifacts: given.artifacts?.length ? given.artifacts : r.artifacts });
+  const preset =
+    requested === 'auto' ? (given.build || given.artifacts?.length ? 'generic' : await detect(source)) : requested;
+  if (given.ignoreScripts && (preset !== 'npm' || given.build))
+    throw usageError(
+      "--ignore-scripts applies to the npm preset's own build only (with --build, pass npm's --ignore-scripts in CMD)",
+    );
+  if (given.rpmReproducibleMacros && preset !== 'rpm')
+    throw usageError(
+      `--rpm-reproducible-macros (rpmReproducibleMacros) is for the rpm preset; ${source} builds with the ${preset} preset`,
+    );
+  if (isSourceRpm(source) && preset !== 'rpm' && preset !== 'generic')
+    throw usageError(`${source} is a source RPM: the ${preset} preset cannot build it; use --preset rpm`);
+  const override = (r: ResolvedPreset): ResolvedPreset => ({
+    ...r,
+    build: given.build ?? r.build,
+    artifacts: given.artifacts?.length ? given.artifacts : r.artifacts,
+  });
   switch (preset) {
     case 'generic':
-      if (!given.build) throw usageError('check needs --build CMD (the command that builds the package), or a --preset');
-      if (!given.artifacts?.length) throw usageError("check needs --artifacts GLOB (what the build produces, e.g. --artifacts 'dist/**'), or a --preset");
+      if (!given.build)
+        throw usageError('check needs --build CMD (the command that builds the package), or a --preset');
+      if (!given.artifacts?.length)
+        throw usageError(
+          "check needs --artifacts GLOB (what the build produces, e.g. --artifacts 'dist/**'), or a --preset",
+        );
       return { preset, build: given.build, artifacts: given.artifacts, subdir: null, dsc: false, env: {} };
     case 'debian': {
       const subdir = packageNameOf(source);
@@ -143,7 +183,14 @@ export async function resolvePreset(
       });
     }
     case 'npm':
-      return override({ preset, build: npmPackCommand(given.ignoreScripts ?? false), artifacts: ['*.tgz'], subdir: null, dsc: false, env: NPM_ENV });
+      return override({
+        preset,
+        build: npmPackCommand(given.ignoreScripts ?? false),
+        artifacts: ['*.tgz'],
+        subdir: null,
+        dsc: false,
+        env: NPM_ENV,
+      });
     case 'rpm': {
       const subdir = packageNameOf(source);
       return override({

@@ -7,12 +7,16 @@ export type Shard = Readonly<{ index: number; total: number }>;
 
 /** `--shard I/N` (1-based, as GitLab's CI_NODE_INDEX), else CI_NODE_INDEX/CI_NODE_TOTAL, else none. */
 export function parseShard(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): Shard | null {
-  const text = flag ?? (env['CI_NODE_INDEX'] && env['CI_NODE_TOTAL'] ? `${env['CI_NODE_INDEX']}/${env['CI_NODE_TOTAL']}` : undefined);
+  const text =
+    flag ??
+    (env['CI_NODE_INDEX'] && env['CI_NODE_TOTAL'] ? `${env['CI_NODE_INDEX']}/${env['CI_NODE_TOTAL']}` : undefined);
   if (text === undefined) return null;
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
   const [index, total] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
   if (!match || total < 1 || index < 1 || index > total) {
-    throw usageError(`--shard expects I/N with 1 ≤ I ≤ N (e.g. 2/4)${flag === undefined ? ', from CI_NODE_INDEX/CI_NODE_TOTAL' : ''}, got "${text}"`);
+    throw usageError(
+      `--shard expects I/N with 1 ≤ I ≤ N (e.g. 2/4)${flag === undefined ? ', from CI_NODE_INDEX/CI_NODE_TOTAL' : ''}, got "${text}"`,
+    );
   }
   return { index, total };
 }
@@ -23,4 +27,5 @@ export function shardOf(name: string, total: number): number {
   return (createHash('sha256').update(name).digest().readUInt32BE(0) % total) + 1;
 }
 
-export const inShard = (name: string, shard: Shard | null) => shard === null || shardOf(name, shard.total) === shard.index;
+export const inShard = (name: string, shard: Shard | null) =>
+  shard === null || shardOf(name, shard.total) === shard.index;

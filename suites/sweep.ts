@@ -39,7 +39,10 @@ export async function runSweep(
         if (deps.signal.aborted) return void notFinished.push(options.name);
         let result: PackageResult;
         try {
-          result = applyIgnores(await runOne(options, { runner: deps.runner, signal: deps.signal, progress: () => {} }), settings.ignores);
+          result = applyIgnores(
+            await runOne(options, { runner: deps.runner, signal: deps.signal, progress: () => {} }),
+            settings.ignores,
+          );
         } catch (error) {
           if (deps.signal.aborted) return void notFinished.push(options.name);
           if (!isTwinbuildError(error)) throw error;
@@ -47,7 +50,9 @@ export async function runSweep(
         }
         await writeFile(resultFile(settings.outDir, options.name), JSON.stringify(result));
         finished.push({ name: options.name, verdict: result.verdict });
-        deps.progress(`[${finished.length}/${items.length}] ${options.name}: ${result.verdict} (${((performance.now() - started) / 1000).toFixed(1)}s)`);
+        deps.progress(
+          `[${finished.length}/${items.length}] ${options.name}: ${result.verdict} (${((performance.now() - started) / 1000).toFixed(1)}s)`,
+        );
       }),
     ),
   );
@@ -55,7 +60,8 @@ export async function runSweep(
   const done = new Set(finished.map((f) => f.name));
   const packages: PackageResult[] = [];
   for (const options of items) {
-    if (done.has(options.name)) packages.push(JSON.parse(await readFile(resultFile(settings.outDir, options.name), 'utf8')) as PackageResult);
+    if (done.has(options.name))
+      packages.push(JSON.parse(await readFile(resultFile(settings.outDir, options.name), 'utf8')) as PackageResult);
   }
   return { packages, notFinished: items.map((i) => i.name).filter((n) => notFinished.includes(n)) };
 }

@@ -21,24 +21,41 @@ describe('architecture', function () {
 
   it('follows the layer rules: no cycles, no upward imports, only adapters/process.ts spawns', async () => {
     const run = await realProcesses.capture(
-      [join(REPO_ROOT, 'node_modules', '.bin', 'depcruise'), '--config', join(REPO_ROOT, '.dependency-cruiser.cjs'), '--output-type', 'err', ...LAYERS],
-      { timeoutMs: 120_000, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/root' }, cwd: REPO_ROOT },
+      [
+        join(REPO_ROOT, 'node_modules', '.bin', 'depcruise'),
+        '--config',
+        join(REPO_ROOT, '.dependency-cruiser.cjs'),
+        '--output-type',
+        'err',
+        ...LAYERS,
+      ],
+      {
+        timeoutMs: 120_000,
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/root' },
+        cwd: REPO_ROOT,
+      },
     );
     expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout + run.stderr).to.match(/no dependency violations found \(\d{2,} modules/);
   });
 
   it('reads env, cwd and argv only in cli/', async () => {
-    const files = await fg(LAYERS.filter((l) => l !== 'cli').map((l) => `${l}/**/*.ts`), { cwd: REPO_ROOT });
+    const files = await fg(
+      LAYERS.filter((l) => l !== 'cli').map((l) => `${l}/**/*.ts`),
+      { cwd: REPO_ROOT },
+    );
     expect(files.length).to.be.greaterThan(50);
     const offenders: string[] = [];
     for (const file of files) {
-      for (const read of ambientReads(await readFile(join(REPO_ROOT, file), 'utf8'))) offenders.push(`${file}: ${read}`);
+      for (const read of ambientReads(await readFile(join(REPO_ROOT, file), 'utf8')))
+        offenders.push(`${file}: ${read}`);
     }
     expect(offenders).to.deep.equal([]);
   });
 
   it('the scan itself sees a read in code and ignores one in a comment', () => {
-    expect(ambientReads("const a = process.env['X'];\n// process.cwd() in a comment\nconst t = tmpdir();")).to.deep.equal(['process.env', 'tmpdir()']);
+    expect(
+      ambientReads("const a = process.env['X'];\n// process.cwd() in a comment\nconst t = tmpdir();"),
+    ).to.deep.equal(['process.env', 'tmpdir()']);
   });
 });

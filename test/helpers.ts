@@ -40,24 +40,34 @@ export async function fixture(script: string, files: Record<string, string> = {}
 export type CliRun = CaptureOutcome & { out: string; results: () => Promise<RunResult> };
 
 /** Runs the real CLI; `--out` goes to a temp dir unless given. */
-export async function runCli(args: string[], options: { timeoutMs?: number; withOut?: boolean; env?: Record<string, string> } = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  options: { timeoutMs?: number; withOut?: boolean; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   const out = join(await tempDir('tb-out-'), 'out');
   const fullArgs = options.withOut === false ? args : [...args, '--out', out];
   const outcome = await realProcesses.capture(['node', CLI, ...fullArgs], {
     timeoutMs: options.timeoutMs ?? 120_000,
     env: { ...process.env, ...options.env } as Record<string, string>,
   });
-  return { ...outcome, out, results: async () => JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult };
+  return {
+    ...outcome,
+    out,
+    results: async () => JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult,
+  };
 }
 
 /** `check SOURCE --build 'sh build.sh' --artifacts 'out/**'` plus extra args. */
-export const check = (source: string, ...extra: string[]) => runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', ...extra]);
+export const check = (source: string, ...extra: string[]) =>
+  runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', ...extra]);
 
 /** Same as `check`, with a private TMPDIR so a test can see what twinbuild left behind. */
 export async function checkWithTmp(source: string, ...extra: string[]): Promise<CliRun & { tmp: string }> {
   const tmp = await tempDir('tb-tmp-');
   await chmod(tmp, 0o711); // as /tmp would be: the unprivileged experiment must traverse it
-  const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', ...extra], { env: { TMPDIR: tmp } });
+  const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', ...extra], {
+    env: { TMPDIR: tmp },
+  });
   return { ...run, tmp };
 }
 

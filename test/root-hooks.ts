@@ -19,7 +19,10 @@ async function snapshot(): Promise<Leftovers> {
   const tempDirs = (await readdir(RUN_TMP)).filter((n) => n.startsWith('twinbuild-'));
   const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(RUN_TMP));
   const found = await realProcesses.capture(['pgrep', '-a', '-f', '^disorderfs|adapters/enter.sh']);
-  const processes = found.stdout.split('\n').filter((l) => l.includes(RUN_TMP)).map((l) => l.replace(/^\d+ /, ''));
+  const processes = found.stdout
+    .split('\n')
+    .filter((l) => l.includes(RUN_TMP))
+    .map((l) => l.replace(/^\d+ /, ''));
   return { tempDirs, mounts, processes };
 }
 

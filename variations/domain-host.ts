@@ -10,7 +10,11 @@ export const domainHost: Variation = {
   summary: 'hostname and NIS domain name',
   control: "the host's names",
   experiment: `hostname ${HOSTNAME}, domainname ${DOMAINNAME}`,
-  needs: [{ kind: 'tool', name: 'hostname', pkg: 'hostname' }, { kind: 'tool', name: 'domainname', pkg: 'hostname' }, { kind: 'mount-namespace' }],
+  needs: [
+    { kind: 'tool', name: 'hostname', pkg: 'hostname' },
+    { kind: 'tool', name: 'domainname', pkg: 'hostname' },
+    { kind: 'mount-namespace' },
+  ],
   observe: [
     { channel: 'uname -n', command: 'uname -n' },
     { channel: 'domainname', command: 'domainname' },
@@ -21,8 +25,14 @@ export const domainHost: Variation = {
     if (!vary) return record(plan, 'domain_host', "host's");
     // /etc/hostname too, so a build reading the file sees the same name as uname.
     const file = `${ctx.scratchDir}/hostname-${plan.side}`;
-    const written = addSetup(plan, { description: 'write the experiment\'s /etc/hostname', argv: ['/bin/sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'twinbuild-hostname', HOSTNAME, file] });
-    const renamed = inNamespace(inNamespace(inNamespace(written, { kind: 'hostname', name: HOSTNAME }), { kind: 'domainname', name: DOMAINNAME }), { kind: 'bind', source: file, target: '/etc/hostname' });
+    const written = addSetup(plan, {
+      description: "write the experiment's /etc/hostname",
+      argv: ['/bin/sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'twinbuild-hostname', HOSTNAME, file],
+    });
+    const renamed = inNamespace(
+      inNamespace(inNamespace(written, { kind: 'hostname', name: HOSTNAME }), { kind: 'domainname', name: DOMAINNAME }),
+      { kind: 'bind', source: file, target: '/etc/hostname' },
+    );
     return record(renamed, 'domain_host', `${HOSTNAME} / ${DOMAINNAME}`);
   },
 };

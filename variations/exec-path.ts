@@ -9,11 +9,13 @@ export const execPath: Variation = {
   control: 'PATH as given',
   experiment: `PATH + :${CAPTURE_DIR}`,
   needs: [],
-  observe: [{
-    channel: 'PATH entry',
-    command: `case ":$PATH:" in *:${CAPTURE_DIR}:*) if [ -n "$(ls -A ${CAPTURE_DIR} 2>/dev/null)" ]; then echo 'listed, holds files'; else echo 'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
-    experimentMatches: '^listed, empty or absent$',
-  }],
+  observe: [
+    {
+      channel: 'PATH entry',
+      command: `case ":$PATH:" in *:${CAPTURE_DIR}:*) if [ -n "$(ls -A ${CAPTURE_DIR} 2>/dev/null)" ]; then echo 'listed, holds files'; else echo 'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
+      experimentMatches: '^listed, empty or absent$',
+    },
+  ],
   after: ['environment'],
   apply(plan, _ctx, vary) {
     const base = plan.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';

@@ -23,12 +23,21 @@ export const fileordering: Variation = {
   summary: 'order of directory entries (readdir)',
   control: 'the filesystem’s own order (plain bind mount)',
   experiment: 'reversed on every listing (disorderfs --reverse-dirents=yes)',
-  needs: [{ kind: 'tool', name: 'disorderfs', pkg: 'disorderfs' }, { kind: 'fuse' }, { kind: 'root' }, { kind: 'mount-namespace' }],
+  needs: [
+    { kind: 'tool', name: 'disorderfs', pkg: 'disorderfs' },
+    { kind: 'fuse' },
+    { kind: 'root' },
+    { kind: 'mount-namespace' },
+  ],
   // Both listings are of directories twinbuild puts in the side's tree for the probe (and removes before the build).
   observe: [
     // The experiment must list the same entries (in another order): an empty or broken mount is no variation.
     { channel: 'two entries (ls -U)', command: 'ls -U .twinbuild-probe/two', experimentMatches: '^(a b|b a)$' },
-    { channel: 'many entries (ls -U)', command: 'ls -U .twinbuild-probe/many', experimentMatches: '^(f\\d\\d ){23}f\\d\\d$' },
+    {
+      channel: 'many entries (ls -U)',
+      command: 'ls -U .twinbuild-probe/many',
+      experimentMatches: '^(f\\d\\d ){23}f\\d\\d$',
+    },
   ],
   limits: 'only the build tree is reordered; directories outside it (/usr/include, the toolchain) keep their order',
   after: ['build_path', 'user_group'],

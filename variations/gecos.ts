@@ -4,7 +4,12 @@ import type { Variation } from './types.js';
 const VARIED = 'Second Builder,Room 2,+1 555 0100,';
 
 // Rewrites field 5 of one uid's line in a passwd file, in place; values travel as arguments.
-const SET_GECOS = ['/bin/sh', '-c', 'awk -F: -v OFS=: -v uid="$2" -v name="$3" \'$3 == uid { $5 = name } { print }\' "$1" > "$1.new" && mv "$1.new" "$1"', 'twinbuild-gecos'];
+const SET_GECOS = [
+  '/bin/sh',
+  '-c',
+  'awk -F: -v OFS=: -v uid="$2" -v name="$3" \'$3 == uid { $5 = name } { print }\' "$1" > "$1.new" && mv "$1.new" "$1"',
+  'twinbuild-gecos',
+];
 
 /** The passwd copy this plan already binds over /etc/passwd (user_group's), if any. */
 const boundPasswd = (plan: BuildPlan) =>
@@ -17,7 +22,7 @@ const boundPasswd = (plan: BuildPlan) =>
 export const gecos: Variation = {
   name: 'gecos',
   summary: "the build user's full name (beyond reprotest, as tests.reproducible-builds.org)",
-  control: "the full name of the user running twinbuild",
+  control: 'the full name of the user running twinbuild',
   experiment: `GECOS "${VARIED}"`,
   needs: [{ kind: 'mount-namespace' }],
   observe: [{ channel: 'full name', command: 'getent passwd "$(id -u)" | cut -d: -f5' }],

@@ -13,7 +13,13 @@ export const home: Variation = {
   control: 'HOME = the build directory',
   experiment: `HOME = ${EXPERIMENT_HOME}`,
   needs: [],
-  observe: [{ channel: 'HOME', command: 'if [ -e "$HOME" ]; then echo "$HOME exists"; else echo "$HOME absent"; fi', experimentMatches: ' absent$' }],
+  observe: [
+    {
+      channel: 'HOME',
+      command: 'if [ -e "$HOME" ]; then echo "$HOME exists"; else echo "$HOME absent"; fi',
+      experimentMatches: ' absent$',
+    },
+  ],
   ownsEnv: ['HOME'],
   apply(plan, ctx, vary) {
     const value = vary ? EXPERIMENT_HOME : ctx.buildDir;

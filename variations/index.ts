@@ -49,10 +49,14 @@ export function findVariation(name: string): Variation | undefined {
   return REGISTRY.find((v) => v.name === name);
 }
 
-const owns = (pattern: string, name: string) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern);
+const owns = (pattern: string, name: string) =>
+  pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
 
 /** Variables given for both builds that an enabled variation sets itself: they would switch it off. */
-export function envConflicts(names: readonly string[], enabled: readonly string[]): { name: string; variation: string }[] {
+export function envConflicts(
+  names: readonly string[],
+  enabled: readonly string[],
+): { name: string; variation: string }[] {
   return names.flatMap((name) => {
     const variation = REGISTRY.find((v) => enabled.includes(v.name) && (v.ownsEnv ?? []).some((p) => owns(p, name)));
     return variation ? [{ name, variation: variation.name }] : [];

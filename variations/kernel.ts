@@ -23,7 +23,8 @@ export const kernel: Variation = {
     { channel: '/proc/sys/kernel/osrelease', command: 'cat /proc/sys/kernel/osrelease', needsNamespaces: true },
     { channel: '/proc/version', command: 'cut -d" " -f1-3 /proc/version', needsNamespaces: true },
   ],
-  limits: '/proc/cpuinfo still describes the real machine; without namespaces, /proc/sys/kernel/osrelease and /proc/version show the real kernel too',
+  limits:
+    '/proc/cpuinfo still describes the real machine; without namespaces, /proc/sys/kernel/osrelease and /proc/version show the real kernel too',
   apply(plan, ctx, vary) {
     if (!vary) return record(withPersonality(plan, ctx.host.machine), 'kernel', ctx.host.machine);
     const others = COMPATIBLE[ctx.host.machine] ?? [];
@@ -35,10 +36,18 @@ export const kernel: Variation = {
 
 // /proc/sys/kernel/osrelease and /proc/version as uname -r will say under the
 // personality, bound over the real ones inside the build's mount namespace.
-const KERNEL_FILES = 'setarch "$1" --uname-2.6 uname -r > "$2" && sed "s/$(uname -r)/$(cat "$2")/" /proc/version > "$3"';
+const KERNEL_FILES =
+  'setarch "$1" --uname-2.6 uname -r > "$2" && sed "s/$(uname -r)/$(cat "$2")/" /proc/version > "$3"';
 
 function withKernelFiles(plan: BuildPlan, arch: string, scratchDir: string): BuildPlan {
   const [release, version] = [`${scratchDir}/osrelease-${plan.side}`, `${scratchDir}/version-${plan.side}`];
-  const written = addSetup(plan, { description: 'write the experiment\'s kernel release files', argv: ['/bin/sh', '-c', KERNEL_FILES, 'twinbuild-kernel', arch, release, version] });
-  return inNamespace(inNamespace(written, { kind: 'bind', source: release, target: '/proc/sys/kernel/osrelease' }), { kind: 'bind', source: version, target: '/proc/version' });
+  const written = addSetup(plan, {
+    description: "write the experiment's kernel release files",
+    argv: ['/bin/sh', '-c', KERNEL_FILES, 'twinbuild-kernel', arch, release, version],
+  });
+  return inNamespace(inNamespace(written, { kind: 'bind', source: release, target: '/proc/sys/kernel/osrelease' }), {
+    kind: 'bind',
+    source: version,
+    target: '/proc/version',
+  });
 }

@@ -25,7 +25,8 @@ export const locales: Variation = {
     // so LOCPATH itself is not a difference between them.
     const locpath: Record<string, string> = ctx.host.localePath ? { LOCPATH: ctx.host.localePath } : {};
     const cleared = withoutEnv(plan, ['LC_ALL', 'LANG', 'LANGUAGE']);
-    if (!vary) return record(withEnv(cleared, { LANG: 'C.UTF-8', LANGUAGE: 'en_US:en', ...locpath }), 'locales', 'C.UTF-8');
+    if (!vary)
+      return record(withEnv(cleared, { LANG: 'C.UTF-8', LANGUAGE: 'en_US:en', ...locpath }), 'locales', 'C.UTF-8');
     const locale = ctx.rng.pick(ctx.host.locales?.length ? ctx.host.locales : Object.keys(EXPERIMENT_LOCALES));
     const vars = { LC_ALL: locale, LANG: locale, LANGUAGE: EXPERIMENT_LOCALES[locale] ?? 'fr' };
     return record(withEnv(cleared, { ...vars, ...locpath }), 'locales', locale);

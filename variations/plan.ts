@@ -49,7 +49,12 @@ export type BuildPlan = Readonly<{
   values: Readonly<Record<string, string>>;
 }>;
 
-export function newPlan(side: Side, argv: readonly string[], env: Record<string, string>, buildDir = '/build'): BuildPlan {
+export function newPlan(
+  side: Side,
+  argv: readonly string[],
+  env: Record<string, string>,
+  buildDir = '/build',
+): BuildPlan {
   return freezePlan({
     side,
     argv: [...argv],
@@ -89,22 +94,26 @@ export const withoutEnv = (plan: BuildPlan, names: readonly string[]): BuildPlan
 export const wrap = (plan: BuildPlan, prefix: readonly string[]): BuildPlan =>
   freezePlan({ ...plan, wrappers: [...plan.wrappers, prefix] });
 
-export const addSetup = (plan: BuildPlan, step: PlanStep): BuildPlan => freezePlan({ ...plan, setup: [...plan.setup, step] });
-
+export const addSetup = (plan: BuildPlan, step: PlanStep): BuildPlan =>
+  freezePlan({ ...plan, setup: [...plan.setup, step] });
 
 export const hiding = (plan: BuildPlan, path: string): BuildPlan =>
   plan.hidden.includes(path) ? plan : freezePlan({ ...plan, hidden: [...plan.hidden, path] });
 
 export const withBuildDir = (plan: BuildPlan, buildDir: string): BuildPlan => freezePlan({ ...plan, buildDir });
 
-export const withWorkspaceMount = (plan: BuildPlan, workspaceMount: WorkspaceMount): BuildPlan => freezePlan({ ...plan, workspaceMount });
+export const withWorkspaceMount = (plan: BuildPlan, workspaceMount: WorkspaceMount): BuildPlan =>
+  freezePlan({ ...plan, workspaceMount });
 
 export const inNamespace = (plan: BuildPlan, action: NamespaceAction): BuildPlan =>
   freezePlan({ ...plan, namespaceActions: [...plan.namespaceActions, action] });
 
 /** Sets the arch (when given) and adds setarch flags, keeping those already there. */
 export const withPersonality = (plan: BuildPlan, arch: string | null, flags: readonly string[] = []): BuildPlan =>
-  freezePlan({ ...plan, personality: { arch: arch ?? plan.personality.arch, flags: [...new Set([...plan.personality.flags, ...flags])] } });
+  freezePlan({
+    ...plan,
+    personality: { arch: arch ?? plan.personality.arch, flags: [...new Set([...plan.personality.flags, ...flags])] },
+  });
 
 /** Records the concrete value a variation gave this side, for results.json and replay. */
 export const record = (plan: BuildPlan, name: string, value: string): BuildPlan =>

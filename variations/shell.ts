@@ -9,11 +9,16 @@ export const shell: Variation = {
   summary: '/bin/sh implementation (beyond reprotest, as tests.reproducible-builds.org)',
   control: '/bin/sh is dash',
   experiment: '/bin/sh is bash',
-  needs: [{ kind: 'tool', name: 'dash', pkg: 'dash' }, { kind: 'tool', name: 'bash', pkg: 'bash' }, { kind: 'mount-namespace' }],
+  needs: [
+    { kind: 'tool', name: 'dash', pkg: 'dash' },
+    { kind: 'tool', name: 'bash', pkg: 'bash' },
+    { kind: 'mount-namespace' },
+  ],
   observe: [{ channel: '/bin/sh', command: "/bin/sh -c 'echo ${BASH_VERSION:-not bash}'" }],
   apply(plan, ctx, vary) {
     const wanted = vary ? ctx.host.bashPath : ctx.host.dashPath;
-    const pinned = wanted === ctx.host.shPath ? plan : inNamespace(plan, { kind: 'bind', source: wanted, target: ctx.host.shPath });
+    const pinned =
+      wanted === ctx.host.shPath ? plan : inNamespace(plan, { kind: 'bind', source: wanted, target: ctx.host.shPath });
     return record(pinned, 'shell', vary ? 'bash' : 'dash');
   },
 };

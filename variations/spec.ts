@@ -19,22 +19,29 @@ function badSpec(action: string, why: string): TwinbuildError {
   return new TwinbuildError('bad-spec', `invalid --vary action "${action}": ${why}`);
 }
 
-
 // Applies the given specs, in order, to the default (every variation enabled).
 export function parseVarySpecs(specs: readonly string[]): VarySpec {
   const enabled = new Set(VARIATION_NAMES);
   const explicit = new Set<string>();
   const options = new Map<string, Map<string, string[]>>();
-  const actions = specs.flatMap((spec) => spec.split(',')).map((a) => a.trim()).filter(Boolean);
+  const actions = specs
+    .flatMap((spec) => spec.split(','))
+    .map((a) => a.trim())
+    .filter(Boolean);
 
   for (const action of actions) {
     const match = OPERATOR.exec(action);
     const [attr, op, operand] = match
-      ? [action.slice(0, match.index).trim(), match[1] as string, action.slice(match.index + (match[1] as string).length).trim()]
+      ? [
+          action.slice(0, match.index).trim(),
+          match[1] as string,
+          action.slice(match.index + (match[1] as string).length).trim(),
+        ]
       : ['', '+', action];
     if (attr === '') {
       if (!operand) throw badSpec(action, 'missing a variation name');
-      if (op !== '+' && op !== '-' && op !== '@') throw badSpec(action, `"${op}" needs an option, e.g. environment.variables+=FOO=bar`);
+      if (op !== '+' && op !== '-' && op !== '@')
+        throw badSpec(action, `"${op}" needs an option, e.g. environment.variables+=FOO=bar`);
       if (operand !== 'all' && !findVariation(operand)) throw unknown(operand, action);
       const names = operand === 'all' ? VARIATION_NAMES : [operand];
       for (const name of names) {
@@ -54,15 +61,25 @@ export function parseVarySpecs(specs: readonly string[]): VarySpec {
     if (!name || !variation) throw unknown(name ?? attr, action);
     if (!option || rest.length > 0) throw badSpec(action, `expected ${name}.OPTION${op}VALUE`);
     if (!variation.options?.includes(option)) {
-      throw badSpec(action, `${name} has no option "${option}"${variation.options?.length ? ` (options: ${variation.options.join(', ')})` : ''}`);
+      throw badSpec(
+        action,
+        `${name} has no option "${option}"${variation.options?.length ? ` (options: ${variation.options.join(', ')})` : ''}`,
+      );
     }
-    if (op !== '=' && op !== '+=' && op !== '-=') throw badSpec(action, `use ${name}.${option}=VALUE, +=VALUE or -=VALUE`);
+    if (op !== '=' && op !== '+=' && op !== '-=')
+      throw badSpec(action, `use ${name}.${option}=VALUE, +=VALUE or -=VALUE`);
     if (!operand && op !== '=') throw badSpec(action, 'missing a value');
     const perVariation = options.get(name) ?? new Map<string, string[]>();
     const current = perVariation.get(option) ?? [];
     perVariation.set(
       option,
-      op === '=' ? (operand ? [operand] : []) : op === '+=' ? [...current.filter((v) => v !== operand), operand] : current.filter((v) => v !== operand),
+      op === '='
+        ? operand
+          ? [operand]
+          : []
+        : op === '+='
+          ? [...current.filter((v) => v !== operand), operand]
+          : current.filter((v) => v !== operand),
     );
     options.set(name, perVariation);
     // Setting an option implicitly enables the variation, as in reprotest.
@@ -80,8 +97,15 @@ export function parseVarySpecs(specs: readonly string[]): VarySpec {
 }
 
 function unknown(name: string, action: string): TwinbuildError {
-  return new TwinbuildError('unknown-variation', `unknown variation "${name}" in --vary "${action}"${orDidYouMean(name, [...VARIATION_NAMES, 'all'])} (known: ${VARIATION_NAMES.join(', ')})`);
+  return new TwinbuildError(
+    'unknown-variation',
+    `unknown variation "${name}" in --vary "${action}"${orDidYouMean(name, [...VARIATION_NAMES, 'all'])} (known: ${VARIATION_NAMES.join(', ')})`,
+  );
 }
 
 /** Nothing varied, nothing requested: verify's rebuild, every variation pinned as the control. */
-export const NOTHING_VARIED: VarySpec = Object.freeze({ enabled: Object.freeze([]), explicit: Object.freeze([]), options: Object.freeze({}) });
+export const NOTHING_VARIED: VarySpec = Object.freeze({
+  enabled: Object.freeze([]),
+  explicit: Object.freeze([]),
+  options: Object.freeze({}),
+});

@@ -24,7 +24,8 @@ export const time: Variation = {
   // A dynamically linked program's view, to the day: an unfaked clock reads today on both sides.
   observe: [{ channel: 'date (dynamic program)', command: 'date -u +%Y-%m-%d' }],
   ownsEnv: ['FAKETIME', 'FAKETIME_*', 'LD_PRELOAD', 'NO_FAKE_STAT', 'DONT_FAKE_MONOTONIC'],
-  limits: 'a statically linked program, or one calling the clock_gettime syscall directly (or clearing LD_PRELOAD), reads the real clock',
+  limits:
+    'a statically linked program, or one calling the clock_gettime syscall directly (or clearing LD_PRELOAD), reads the real clock',
   after: ['user_group'],
   apply(plan, ctx, vary) {
     const sde = Number(plan.env['SOURCE_DATE_EPOCH']);
@@ -33,7 +34,11 @@ export const time: Variation = {
     // To the millisecond (libfaketime takes fractional offsets): every build's clock starts at `start` itself.
     const offset = Math.round((start - ctx.now) * 1000) / 1000;
     const preload = [LIBFAKETIME, plan.env['LD_PRELOAD']].filter(Boolean).join(' ');
-    const faked = wrap(withEnv(plan, { NO_FAKE_STAT: '1' }), ['env', `LD_PRELOAD=${preload}`, `FAKETIME=${offset >= 0 ? '+' : ''}${offset}`]);
+    const faked = wrap(withEnv(plan, { NO_FAKE_STAT: '1' }), [
+      'env',
+      `LD_PRELOAD=${preload}`,
+      `FAKETIME=${offset >= 0 ? '+' : ''}${offset}`,
+    ]);
     return record(faked, 'time', new Date(start * 1000).toISOString());
   },
 };

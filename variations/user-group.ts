@@ -26,11 +26,23 @@ export const userGroup: Variation = {
     const passwd = `${ctx.scratchDir}/passwd-${plan.side}`;
     const group = `${ctx.scratchDir}/group-${plan.side}`;
     // Note: the same full name as the control's user, so only gecos varies it.
-    let next = copyWithLine(plan, '/etc/passwd', passwd, `${USER}:x:${id}:${id}:${ctx.host.gecos.replace(/[:\n]/g, ' ')}:${plan.buildDir}:/bin/sh`);
+    let next = copyWithLine(
+      plan,
+      '/etc/passwd',
+      passwd,
+      `${USER}:x:${id}:${id}:${ctx.host.gecos.replace(/[:\n]/g, ' ')}:${plan.buildDir}:/bin/sh`,
+    );
     next = copyWithLine(next, '/etc/group', group, `${USER}:x:${id}:`);
-    next = addSetup(next, { description: `give the experiment's copy to ${id}:${id}`, argv: ['chown', '-R', `${id}:${id}`, ctx.sideDir] });
+    next = addSetup(next, {
+      description: `give the experiment's copy to ${id}:${id}`,
+      argv: ['chown', '-R', `${id}:${id}`, ctx.sideDir],
+    });
     next = inNamespace(next, { kind: 'bind', source: passwd, target: '/etc/passwd' });
     next = inNamespace(next, { kind: 'bind', source: group, target: '/etc/group' });
-    return record(wrap(next, ['setpriv', `--reuid=${id}`, `--regid=${id}`, '--clear-groups', '--']), 'user_group', `${id}:${id}`);
+    return record(
+      wrap(next, ['setpriv', `--reuid=${id}`, `--regid=${id}`, '--clear-groups', '--']),
+      'user_group',
+      `${id}:${id}`,
+    );
   },
 };

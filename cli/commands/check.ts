@@ -80,10 +80,23 @@ export const checkCommand: Command = {
   help: CHECK_HELP,
   async run(args, ctx) {
     const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS]);
-    if (positionals.length > 1) throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
+    if (positionals.length > 1)
+      throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
     sayNotes(settings, ctx);
-    const options = await packageOptions(positionals[0] ?? '.', { preset: values.preset, build: values.build, artifacts: values.artifacts, ignoreScripts: values['ignore-scripts'], rpmReproducibleMacros: values['rpm-reproducible-macros'] }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
+    const options = await packageOptions(
+      positionals[0] ?? '.',
+      {
+        preset: values.preset,
+        build: values.build,
+        artifacts: values.artifacts,
+        ignoreScripts: values['ignore-scripts'],
+        rpmReproducibleMacros: values['rpm-reproducible-macros'],
+      },
+      settings,
+      ctx.env,
+      settings.jobs ?? ctx.env.cpus,
+    );
     await assertOutDirApart(options.outDir, [{ path: options.source, label: 'SOURCE' }]);
     const outLock = await prepareOutDir(options.outDir);
     try {
@@ -98,15 +111,27 @@ export const checkCommand: Command = {
 async function checkPackage(options: PackageOptions, settings: RunSettings, ctx: CommandContext): Promise<number> {
   const startedAt = new Date().toISOString();
   const envelope = { command: 'check', version: VERSION, startedAt, seed: options.seed, host: hostInfo() };
-  const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json, { dumb: ctx.env.vars['TERM'] === 'dumb' });
+  const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json, {
+    dumb: ctx.env.vars['TERM'] === 'dumb',
+  });
   let packages: PackageResult[];
   try {
-    packages = [await runPackage({ options, reference: EXPERIMENT }, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];
+    packages = [
+      await runPackage(
+        { options, reference: EXPERIMENT },
+        { runner: ctx.runner, signal: ctx.signal, progress: progress.sink },
+      ),
+    ];
   } catch (error) {
     if (!(error instanceof TwinbuildError && error.code === 'interrupted')) throw error;
     // Interrupted (after clean-up): the reports still appear, saying nothing was decided.
     const incomplete = { reason: error.message, notFinished: [options.name] };
-    await publishRun(runResult({ ...envelope, packages: [], exitCode: exitCodeForSignal(ctx.signal.reason), incomplete }), { ...settings, json: false, reporters: settings.reporters.filter((r) => r !== 'console') }, ctx, 'package');
+    await publishRun(
+      runResult({ ...envelope, packages: [], exitCode: exitCodeForSignal(ctx.signal.reason), incomplete }),
+      { ...settings, json: false, reporters: settings.reporters.filter((r) => r !== 'console') },
+      ctx,
+      'package',
+    );
     throw error;
   } finally {
     progress.stop();

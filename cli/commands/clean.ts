@@ -33,10 +33,17 @@ export function formatBytes(bytes: number): string {
 
 export const cleanCommand: Command = { help: CLEAN_HELP, run: runClean };
 
-async function runClean(args: string[], { env, runner, stdout, stderr }: Parameters<Command['run']>[1]): Promise<number> {
+async function runClean(
+  args: string[],
+  { env, runner, stdout, stderr }: Parameters<Command['run']>[1],
+): Promise<number> {
   parseArgs({ args, options: {}, strict: true });
   const survey = await surveyTempRoots(env.tempDir);
-  const sizes = new Map(await Promise.all(survey.filter((r) => r.state === 'stale').map(async (r) => [r.root, await treeBytes(r.root)] as const)));
+  const sizes = new Map(
+    await Promise.all(
+      survey.filter((r) => r.state === 'stale').map(async (r) => [r.root, await treeBytes(r.root)] as const),
+    ),
+  );
   const { removed, failed } = await reapStaleRoots(env.tempDir, runner);
   for (const r of removed) stdout.write(`removed ${r.root} (${formatBytes(sizes.get(r.root) ?? 0)}; ${r.reason})\n`);
   for (const r of survey.filter((s) => s.state !== 'stale')) stdout.write(`left ${r.root} (${r.reason})\n`);

@@ -51,8 +51,11 @@ async function describeRpmTools(runner: Parameters<Command['run']>[1]['runner'],
   const diffoscope = await findOnPath('diffoscope', path);
   const binding = diffoscope !== undefined && (await diffoscopeHasPythonRpm(runner, diffoscope));
   if (!binding) absent.add('python3-rpm');
-  lines.push(`  ${binding ? 'ok     ' : 'absent '} ${'python3-rpm'.padEnd(12)} ${binding ? 'diffoscope compares RPM headers and payloads' : '(Debian package python3-rpm; diffoscope falls back to bytes)'}`);
-  if (absent.size > 0) lines.push(`  for RPM packages, as root: apt-get install -y --no-install-recommends ${[...absent].join(' ')}`);
+  lines.push(
+    `  ${binding ? 'ok     ' : 'absent '} ${'python3-rpm'.padEnd(12)} ${binding ? 'diffoscope compares RPM headers and payloads' : '(Debian package python3-rpm; diffoscope falls back to bytes)'}`,
+  );
+  if (absent.size > 0)
+    lines.push(`  for RPM packages, as root: apt-get install -y --no-install-recommends ${[...absent].join(' ')}`);
   return lines;
 }
 
@@ -60,9 +63,18 @@ const MIN_FREE_BYTES = 2 * 1024 ** 3;
 
 export const doctorCommand: Command = { help: DOCTOR_HELP, run: runDoctor };
 
-async function runDoctor(args: string[], { env, runner, stdout, stderr }: Parameters<Command['run']>[1]): Promise<number> {
+async function runDoctor(
+  args: string[],
+  { env, runner, stdout, stderr }: Parameters<Command['run']>[1],
+): Promise<number> {
   const { values } = parseArgs({ args, options: { install: { type: 'boolean' } }, strict: true });
-  const tools = [...new Map([...EXTRA_TOOLS, ...REGISTRY.flatMap((v) => v.needs)].flatMap((n) => (n.kind === 'tool' ? [[n.name, n] as const] : []))).values()];
+  const tools = [
+    ...new Map(
+      [...EXTRA_TOOLS, ...REGISTRY.flatMap((v) => v.needs)].flatMap((n) =>
+        n.kind === 'tool' ? [[n.name, n] as const] : [],
+      ),
+    ).values(),
+  ];
   const missing = [];
   const lines: string[] = ['tools:'];
   for (const tool of tools) {
@@ -76,7 +88,9 @@ async function runDoctor(args: string[], { env, runner, stdout, stderr }: Parame
   lines.push('machine:');
   lines.push(`  ${root ? 'ok     ' : 'no     '} root (needed by user_group, fileordering)`);
   lines.push(`  ${namespaces ? 'ok     ' : 'no     '} private mount/pid/uts namespaces (parallel builds at one path)`);
-  lines.push(`  ${free >= MIN_FREE_BYTES ? 'ok     ' : 'LOW    '} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${env.tempDir}`);
+  lines.push(
+    `  ${free >= MIN_FREE_BYTES ? 'ok     ' : 'LOW    '} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${env.tempDir}`,
+  );
 
   lines.push(...(await describeTempRoots(env.tempDir)));
   lines.push(...(await describeRpmTools(runner, env.path)));
@@ -86,7 +100,8 @@ async function runDoctor(args: string[], { env, runner, stdout, stderr }: Parame
   try {
     const { availability } = await checkVariations(REGISTRY, runner, scratch, namespaces, env.path);
     lines.push('variations:');
-    for (const a of availability) lines.push(`  ${a.available ? 'ok     ' : 'SKIPPED'} ${a.name.padEnd(13)} ${a.reason ?? a.note ?? ''}`.trimEnd());
+    for (const a of availability)
+      lines.push(`  ${a.available ? 'ok     ' : 'SKIPPED'} ${a.name.padEnd(13)} ${a.reason ?? a.note ?? ''}`.trimEnd());
     unavailable = availability.filter((a) => !a.available).map((a) => a.name);
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -107,7 +122,11 @@ async function runDoctor(args: string[], { env, runner, stdout, stderr }: Parame
     }
   }
   const allGood = packages.length === 0 && unavailable.length === 0 && namespaces && free >= MIN_FREE_BYTES;
-  stdout.write(allGood ? 'doctor: everything twinbuild can vary is available here\n' : `doctor: not everything is available (${[...unavailable, ...packages.map((p) => `package ${p}`)].join(', ') || 'see above'})\n`);
+  stdout.write(
+    allGood
+      ? 'doctor: everything twinbuild can vary is available here\n'
+      : `doctor: not everything is available (${[...unavailable, ...packages.map((p) => `package ${p}`)].join(', ') || 'see above'})\n`,
+  );
   return allGood ? EXIT.reproducible : EXIT.infrastructure;
 }
 

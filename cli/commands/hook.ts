@@ -24,11 +24,14 @@ export const hookCommand: Command = { help: HOOK_HELP, run: runHook };
 
 async function runHook(args: string[], { env, runner, stdout }: Parameters<Command['run']>[1]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args, allowPositionals: true, strict: true,
+    args,
+    allowPositionals: true,
+    strict: true,
     options: { 'pre-push': { type: 'boolean' }, force: { type: 'boolean' }, repo: { type: 'string' } },
   });
   const [action, ...rest] = positionals;
-  if ((action !== 'install' && action !== 'uninstall') || rest.length > 0) throw usageError('hook expects install or uninstall (see twinbuild hook --help)');
+  if ((action !== 'install' && action !== 'uninstall') || rest.length > 0)
+    throw usageError('hook expects install or uninstall (see twinbuild hook --help)');
   const repo = resolve(env.cwd, values.repo ?? '.');
   const found = await git(runner, repo, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks']);
   if (found.exitCode !== 0) throw new TwinbuildError('usage', `${repo} is not inside a git repository`);

@@ -30,7 +30,8 @@ export function initialConfig(root: string, packages: readonly SweepPackage[]): 
       '"vary" picks variations, e.g. "-all,+locales" (twinbuild variations lists them); "ignore" records known differences with a reason.',
     ],
     defaults: {
-      $comment: 'Keys here apply to every package: "vary", "timeout" (e.g. "30m"), "env", and for generic packages "build" and "artifacts".',
+      $comment:
+        'Keys here apply to every package: "vary", "timeout" (e.g. "30m"), "env", and for generic packages "build" and "artifacts".',
     },
     packages: packages.map((pkg) => {
       const preset = pkg.recipe.preset ?? 'auto';
@@ -51,14 +52,21 @@ async function runInit(args: string[], { env, stdout }: Parameters<Command['run'
   const root = resolve(env.cwd, positionals[0] ?? '.');
   const file = join(root, 'twinbuild.config.json');
   const packages = await discoverPackages(root, null, file, join(root, 'twinbuild-out'));
-  if (packages.length === 0) throw new TwinbuildError('usage', `no packages found under ${root} (no debian/control or package.json); write twinbuild.config.json by hand (README "Sweep")`);
+  if (packages.length === 0)
+    throw new TwinbuildError(
+      'usage',
+      `no packages found under ${root} (no debian/control or package.json); write twinbuild.config.json by hand (README "Sweep")`,
+    );
   try {
     // 'wx': an existing config is the user's work; never replaced.
     await writeFile(file, initialConfig(root, packages), { flag: 'wx' });
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw new TwinbuildError('usage', `${file} exists; not overwriting it (remove it first to start over)`);
+    if ((cause as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new TwinbuildError('usage', `${file} exists; not overwriting it (remove it first to start over)`);
     throw cause;
   }
-  stdout.write(`wrote ${file} (${packages.length} package${packages.length === 1 ? '' : 's'}: ${packages.map((p) => p.name).join(', ')})\n`);
+  stdout.write(
+    `wrote ${file} (${packages.length} package${packages.length === 1 ? '' : 's'}: ${packages.map((p) => p.name).join(', ')})\n`,
+  );
   return 0;
 }

@@ -29,16 +29,30 @@ async function runKeygen(args: string[], { env, stdout }: Parameters<Command['ru
     [`${prefix}.pub.json`, canonicalJson(key.meta) + '\n', 0o644],
   ];
   for (const [path] of files) {
-    if (await stat(path).then(() => true, () => false)) throw new TwinbuildError('usage', `${path} exists; not overwriting a key (choose another --out)`);
+    if (
+      await stat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new TwinbuildError('usage', `${path} exists; not overwriting a key (choose another --out)`);
   }
   for (const [path, content, mode] of files) {
     try {
       await writeFile(path, content, { mode, flag: 'wx' });
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
-      throw new TwinbuildError('usage', code === 'EEXIST' ? `${path} exists; not overwriting a key (choose another --out)` : `cannot write ${path}: ${(cause as Error).message}`, { cause });
+      throw new TwinbuildError(
+        'usage',
+        code === 'EEXIST'
+          ? `${path} exists; not overwriting a key (choose another --out)`
+          : `cannot write ${path}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
-  stdout.write(`keyid ${key.keyid}\nprivate key ${prefix} (keep it secret), public key ${prefix}.pub and ${prefix}.pub.json\n`);
+  stdout.write(
+    `keyid ${key.keyid}\nprivate key ${prefix} (keep it secret), public key ${prefix}.pub and ${prefix}.pub.json\n`,
+  );
   return 0;
 }

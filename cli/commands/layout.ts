@@ -34,8 +34,15 @@ Options:
 function parseExpires(text: string | undefined, now: number): Date {
   const value = text ?? '365d';
   const days = /^(\d{1,5})d$/.exec(value);
-  const date = days ? new Date(now + Number(days[1]) * 86_400_000) : /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$/.test(value) ? new Date(value) : null;
-  if (!date || Number.isNaN(date.getTime())) throw usageError(`--expires expects a date like 2027-01-01 or 2027-01-01T00:00:00Z, or days like 365d, got "${value.slice(0, 100)}"`);
+  const date = days
+    ? new Date(now + Number(days[1]) * 86_400_000)
+    : /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$/.test(value)
+      ? new Date(value)
+      : null;
+  if (!date || Number.isNaN(date.getTime()))
+    throw usageError(
+      `--expires expects a date like 2027-01-01 or 2027-01-01T00:00:00Z, or days like 365d, got "${value.slice(0, 100)}"`,
+    );
   if (date.getTime() <= now) throw usageError(`--expires ${value} is in the past: apt would refuse the layout`);
   return date;
 }
@@ -43,28 +50,54 @@ function parseExpires(text: string | undefined, now: number): Date {
 export const layoutCommand: Command = {
   help: LAYOUT_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, ['rebuilder-key', 'threshold', 'expires', 'packages', 'out', 'force']);
+    const { values, positionals } = parseFlags(args, [
+      'rebuilder-key',
+      'threshold',
+      'expires',
+      'packages',
+      'out',
+      'force',
+    ]);
     if (positionals.length > 0) throw usageError(`layout takes no positional arguments, got "${positionals[0]}"`);
     const keys = values['rebuilder-key'] ?? [];
     if (keys.length === 0) throw usageError('layout needs at least one --rebuilder-key FILE.pub.json');
     if (!values.out) throw usageError('layout needs --out FILE');
-    const rebuilders = await Promise.all(keys.map(async (k) => {
-      const path = resolve(ctx.env.cwd, k);
-      const text = await readFile(path, 'utf8').catch((cause: Error) => { throw usageError(`cannot read --rebuilder-key ${path}: ${cause.message}`, cause); });
-      return parsePublicKey(text, path);
-    }));
+    const rebuilders = await Promise.all(
+      keys.map(async (k) => {
+        const path = resolve(ctx.env.cwd, k);
+        const text = await readFile(path, 'utf8').catch((cause: Error) => {
+          throw usageError(`cannot read --rebuilder-key ${path}: ${cause.message}`, cause);
+        });
+        return parsePublicKey(text, path);
+      }),
+    );
     const threshold = values.threshold === undefined ? 1 : parsePositiveInt(values.threshold, '--threshold', 1000);
     const packages = values.packages ?? 'deb';
-    if (packages !== 'deb' && packages !== 'rpm') throw usageError(`--packages expects deb or rpm, got "${packages.slice(0, 100)}"`);
-    const layout = rebuildLayout({ rebuilders, threshold, packages, expires: parseExpires(values.expires, Date.now()), readme: `twinbuild rebuilders: each .${packages} must match what the rebuilders built from its source` });
+    if (packages !== 'deb' && packages !== 'rpm')
+      throw usageError(`--packages expects deb or rpm, got "${packages.slice(0, 100)}"`);
+    const layout = rebuildLayout({
+      rebuilders,
+      threshold,
+      packages,
+      expires: parseExpires(values.expires, Date.now()),
+      readme: `twinbuild rebuilders: each .${packages} must match what the rebuilders built from its source`,
+    });
     const out = resolve(ctx.env.cwd, values.out);
     try {
       await writeFile(out, JSON.stringify(layout, null, 2) + '\n', { flag: values.force ? 'w' : 'wx' });
     } catch (cause) {
       const exists = (cause as NodeJS.ErrnoException).code === 'EEXIST';
-      throw new TwinbuildError('usage', exists ? `${out} exists; not overwriting it (--force to replace)` : `cannot write ${out}: ${(cause as Error).message}`, { cause });
+      throw new TwinbuildError(
+        'usage',
+        exists
+          ? `${out} exists; not overwriting it (--force to replace)`
+          : `cannot write ${out}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
-    ctx.stdout.write(`wrote ${out} (unsigned; ${rebuilders.length} rebuilder key${rebuilders.length === 1 ? '' : 's'}, threshold ${threshold})\nsign it: in-toto-sign -f ${out} --gpg <owner fingerprint>\n`);
+    ctx.stdout.write(
+      `wrote ${out} (unsigned; ${rebuilders.length} rebuilder key${rebuilders.length === 1 ? '' : 's'}, threshold ${threshold})\nsign it: in-toto-sign -f ${out} --gpg <owner fingerprint>\n`,
+    );
     return 0;
   },
 };

@@ -77,28 +77,57 @@ Exit codes (--once): 0 all verified · 1 a mismatch · 2 usage or config error �
 
 function parseRetry(text: string): [string, string] {
   const match = /^([A-Za-z0-9_+][A-Za-z0-9_+.-]*)=([A-Za-z0-9._+~^:-]+)$/.exec(text);
-  if (!match) throw usageError(`--retry expects SOURCE=VERSION (a Debian source name and version, or a source RPM's name and [epoch:]version-release), got "${text.slice(0, 200)}"`);
+  if (!match)
+    throw usageError(
+      `--retry expects SOURCE=VERSION (a Debian source name and version, or a source RPM's name and [epoch:]version-release), got "${text.slice(0, 200)}"`,
+    );
   return [match[1]!, match[2]!];
 }
 
 export const rebuilderCommand: Command = {
   help: REBUILDER_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, ['config', 'once', 'retry', 'isolation', 'no-diffoscope', 'quiet']);
+    const { values, positionals } = parseFlags(args, [
+      'config',
+      'once',
+      'retry',
+      'isolation',
+      'no-diffoscope',
+      'quiet',
+    ]);
     if (positionals.length > 0) throw usageError(`rebuilder takes no positional arguments, got "${positionals[0]}"`);
     if (!values.config) throw usageError('rebuilder needs --config FILE (see twinbuild rebuilder --help)');
     const retry = (values.retry ?? []).map(parseRetry);
     const config = await readServiceConfig(resolve(ctx.env.cwd, values.config));
     await loadSigningKey(config.signingKey); // a bad key is exit 2 before anything is polled
-    const settings = { ...parseRunSettings({ isolation: values.isolation, 'no-diffoscope': values['no-diffoscope'], seed: '1' }, ctx.env), bisect: false, timeoutMs: config.timeoutMs };
+    const settings = {
+      ...parseRunSettings(
+        { isolation: values.isolation, 'no-diffoscope': values['no-diffoscope'], seed: '1' },
+        ctx.env,
+      ),
+      bisect: false,
+      timeoutMs: config.timeoutMs,
+    };
     const log = values.quiet ? () => {} : (line: string) => void ctx.stderr.write(`twinbuild rebuilder: ${line}\n`);
-    const outcome = await runService(config, {
-      runner: ctx.runner, signal: ctx.signal, progress: () => {}, log, host: hostInfo(), version: VERSION,
-      hostArchitecture: arch() === 'x64' ? 'amd64' : arch(),
-      rpmArchitecture: machine(),
-      packageOptions: (source, preset, name, outDir) => packageOptions(source, { preset, name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus),
-    }, { once: values.once ?? false, retry });
-    ctx.stdout.write(`verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`);
+    const outcome = await runService(
+      config,
+      {
+        runner: ctx.runner,
+        signal: ctx.signal,
+        progress: () => {},
+        log,
+        host: hostInfo(),
+        version: VERSION,
+        hostArchitecture: arch() === 'x64' ? 'amd64' : arch(),
+        rpmArchitecture: machine(),
+        packageOptions: (source, preset, name, outDir) =>
+          packageOptions(source, { preset, name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus),
+      },
+      { once: values.once ?? false, retry },
+    );
+    ctx.stdout.write(
+      `verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`,
+    );
     // Stopped (SIGTERM, Ctrl-C): running verifies were queued again; the exit code says it was stopped.
     return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);
   },

@@ -40,20 +40,34 @@ Exit 0 when written; 2 for bad input (no results, unreadable JSON) with one line
 function parseRuns(text: string | undefined): number {
   if (text === undefined) return DEFAULT_WINDOW;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1) throw usageError(`report history: --runs must be a whole number of at least 1, not "${text}"`);
+  if (!/^\d+$/.test(text) || n < 1)
+    throw usageError(`report history: --runs must be a whole number of at least 1, not "${text}"`);
   return n;
 }
 
 export async function runHistory(args: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { out: { type: 'string' }, runs: { type: 'string' }, 'link-base': { type: 'string' } }, allowPositionals: true, strict: true });
-  if (positionals.length === 0) throw usageError('report history takes results.json files, directories holding them or a history.json: report history RESULTS_OR_DIRS... --out DIR');
+  const { values, positionals } = parseArgs({
+    args,
+    options: { out: { type: 'string' }, runs: { type: 'string' }, 'link-base': { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length === 0)
+    throw usageError(
+      'report history takes results.json files, directories holding them or a history.json: report history RESULTS_OR_DIRS... --out DIR',
+    );
   if (!values.out) throw usageError('report history needs --out DIR');
   const window = parseRuns(values.runs);
   const outDir = resolve(ctx.env.cwd, values.out);
-  const columns = await readHistoryInputs(positionals.map((p) => resolve(ctx.env.cwd, p)), { outDir, linkBase: values['link-base'] ?? null });
+  const columns = await readHistoryInputs(
+    positionals.map((p) => resolve(ctx.env.cwd, p)),
+    { outDir, linkBase: values['link-base'] ?? null },
+  );
   const history = buildHistory(columns, window);
   await writeHistory(history, outDir);
   const shown = displayPath(outDir, ctx.env.cwd);
-  ctx.stdout.write(`history: ${history.packages.length} packages × ${history.runs.length} runs, ${history.packages.filter((p) => p.flapping).length} flapping → ${shown}/index.html, ${shown}/history.json\n`);
+  ctx.stdout.write(
+    `history: ${history.packages.length} packages × ${history.runs.length} runs, ${history.packages.filter((p) => p.flapping).length} flapping → ${shown}/index.html, ${shown}/history.json\n`,
+  );
   return 0;
 }

@@ -30,26 +30,50 @@ export const reportCommand: Command = {
   help: REPORT_HELP,
   async run(args, ctx) {
     if (args[0] === 'history') return runHistory(args.slice(1), ctx);
-    const { values, positionals } = parseArgs({ args, options: { out: { type: 'string' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { out: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
     const [sub, input, ...rest] = positionals;
     if (sub === 'merge') return runMerge(positionals.slice(1), values.out, ctx);
-    if (sub === undefined) throw usageError('report needs a subcommand: badge (an SVG badge from a results.json), merge (shard outputs into one report set) or history (recent verdicts of every package); see twinbuild report --help');
-    if (sub !== 'badge') throw usageError(`report: unknown subcommand "${sub}"${orDidYouMean(sub, ['badge', 'merge', 'history'])} (available: badge, merge, history)`);
+    if (sub === undefined)
+      throw usageError(
+        'report needs a subcommand: badge (an SVG badge from a results.json), merge (shard outputs into one report set) or history (recent verdicts of every package); see twinbuild report --help',
+      );
+    if (sub !== 'badge')
+      throw usageError(
+        `report: unknown subcommand "${sub}"${orDidYouMean(sub, ['badge', 'merge', 'history'])} (available: badge, merge, history)`,
+      );
     if (!input || rest.length > 0) throw usageError('report badge takes one results.json');
     if (!values.out) throw usageError('report badge needs --out FILE.svg');
-    await writeFile(resolve(ctx.env.cwd, values.out), renderBadge(await readResults(resolve(ctx.env.cwd, input))) + '\n');
+    await writeFile(
+      resolve(ctx.env.cwd, values.out),
+      renderBadge(await readResults(resolve(ctx.env.cwd, input))) + '\n',
+    );
     return 0;
   },
 };
 
 async function runMerge(dirs: string[], out: string | undefined, ctx: CommandContext): Promise<number> {
-  if (dirs.length === 0) throw usageError('report merge takes the shard output directories: report merge DIR... --out DIR');
+  if (dirs.length === 0)
+    throw usageError('report merge takes the shard output directories: report merge DIR... --out DIR');
   if (!out) throw usageError('report merge needs --out DIR');
-  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join(resolve(ctx.env.cwd, dir), 'results.json')) })));
+  const inputs = await Promise.all(
+    dirs.map(async (dir) => ({ dir, result: await readResults(join(resolve(ctx.env.cwd, dir), 'results.json')) })),
+  );
   const merged = mergeResults(inputs);
   const outDir = resolve(ctx.env.cwd, out);
-  await copyShardFiles(dirs.map((d) => resolve(ctx.env.cwd, d)), outDir);
-  const said = await writeReports(merged, { outDir, shownOutDir: displayPath(outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: false, layout: 'summary' }, DEFAULT_REPORTERS);
+  await copyShardFiles(
+    dirs.map((d) => resolve(ctx.env.cwd, d)),
+    outDir,
+  );
+  const said = await writeReports(
+    merged,
+    { outDir, shownOutDir: displayPath(outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: false, layout: 'summary' },
+    DEFAULT_REPORTERS,
+  );
   ctx.stdout.write(said ?? '');
   return merged.exitCode;
 }

@@ -66,7 +66,11 @@ export function recipeOf(pkg: SweepPackage, configFile: string): Recipe {
   const r = pkg.recipe;
   const where = `${configFile}: package "${pkg.name.length > 60 ? `${pkg.name.slice(0, 60)}…` : pkg.name}"`;
   return {
-    preset: r.preset, build: r.build, artifacts: asList(r.artifacts), name: pkg.name, origin: where,
+    preset: r.preset,
+    build: r.build,
+    artifacts: asList(r.artifacts),
+    name: pkg.name,
+    origin: where,
     vary: r.vary !== undefined ? parseVarySpecs(asList(r.vary)!) : undefined,
     timeoutMs: r.timeout !== undefined ? parseDuration(r.timeout, `${where}: timeout`) : undefined,
     env: r.env,
@@ -81,16 +85,24 @@ export const sweepCommand: Command = {
     if (positionals.length > 1) throw usageError(`sweep takes one ROOT directory, got ${positionals.length}`);
     const root = resolve(ctx.env.cwd, positionals[0] ?? '.');
     await assertNotSystemTree(root, 'sweep root');
-    if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new TwinbuildError('unreadable-source', `sweep root ${root} is not a readable directory`);
+    if (
+      !(await stat(root).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new TwinbuildError('unreadable-source', `sweep root ${root} is not a readable directory`);
     const parsed = parseRunSettings(values, ctx.env);
     const flagged = { ...parsed, bisectBudget: parsed.bisectBudget ?? SWEEP_BISECT_BUDGET };
     sayNotes(flagged, ctx);
     const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
     const shard = parseShard(values.shard, ctx.env.vars);
     const configFile = values.config ? resolve(ctx.env.cwd, values.config) : join(root, CONFIG_FILE);
-    const config: Config | null = values.config || (await stat(configFile).catch(() => null)) ? await loadConfig(configFile) : null;
+    const config: Config | null =
+      values.config || (await stat(configFile).catch(() => null)) ? await loadConfig(configFile) : null;
     // The config's reporters apply unless --reporter chose.
-    const settings = values.reporter === undefined && config?.reporters ? { ...flagged, reporters: config.reporters } : flagged;
+    const settings =
+      values.reporter === undefined && config?.reporters ? { ...flagged, reporters: config.reporters } : flagged;
     const ignores = compileIgnores(config?.ignore ?? [], configFile);
     const baselineFile = values.baseline ? resolve(ctx.env.cwd, values.baseline) : null;
     const baseline = baselineFile ? await readResults(baselineFile) : null;
@@ -98,16 +110,49 @@ export const sweepCommand: Command = {
     const discovered = await discoverPackages(root, config, configFile, settings.outDir);
     let packages = discovered.filter((p) => inShard(p.name, shard));
     const inThisShard = packages.length;
-    if (values['changed-since']) packages = await changedPackages(ctx.runner, root, values['changed-since'], packages, { file: configFile, current: config, outDir: settings.outDir });
-    const nothingChecked = packages.length > 0 ? null : whyNothing({ root: displayPath(root, ctx.env.cwd), config: config ? displayPath(configFile, ctx.env.cwd) : null, found: discovered.length, inThisShard, shard, changedSince: values['changed-since'] });
+    if (values['changed-since'])
+      packages = await changedPackages(ctx.runner, root, values['changed-since'], packages, {
+        file: configFile,
+        current: config,
+        outDir: settings.outDir,
+      });
+    const nothingChecked =
+      packages.length > 0
+        ? null
+        : whyNothing({
+            root: displayPath(root, ctx.env.cwd),
+            config: config ? displayPath(configFile, ctx.env.cwd) : null,
+            found: discovered.length,
+            inThisShard,
+            shard,
+            changedSince: values['changed-since'],
+          });
     // Every package's options are checked before any build starts: a config mistake is exit 2 up front.
     const perCheckJobs = Math.max(2, Math.floor(ctx.env.cpus / jobs));
-    const items = await Promise.all(packages.map((pkg) => packageOptions(pkg.source, recipeOf(pkg, configFile), settings, ctx.env, perCheckJobs)));
+    const items = await Promise.all(
+      packages.map((pkg) => packageOptions(pkg.source, recipeOf(pkg, configFile), settings, ctx.env, perCheckJobs)),
+    );
 
-    await assertOutDirApart(settings.outDir, [{ path: root, label: 'ROOT' }, ...items.map((o) => ({ path: o.source, label: `package ${o.name}'s source` }))]);
+    await assertOutDirApart(settings.outDir, [
+      { path: root, label: 'ROOT' },
+      ...items.map((o) => ({ path: o.source, label: `package ${o.name}'s source` })),
+    ]);
     const outLock = await prepareOutDir(settings.outDir);
     try {
-      return await sweepPackages(items, { jobs, shard, ignores, baseline, baselineFile: values.baseline, changedSince: values['changed-since'], nothingChecked }, settings, ctx);
+      return await sweepPackages(
+        items,
+        {
+          jobs,
+          shard,
+          ignores,
+          baseline,
+          baselineFile: values.baseline,
+          changedSince: values['changed-since'],
+          nothingChecked,
+        },
+        settings,
+        ctx,
+      );
     } finally {
       outLock.release();
     }
@@ -115,36 +160,74 @@ export const sweepCommand: Command = {
 };
 
 type SweepPlan = Readonly<{
-  jobs: number; shard: ReturnType<typeof parseShard>; ignores: ReturnType<typeof compileIgnores>;
-  baseline: Awaited<ReturnType<typeof readResults>> | null; baselineFile: string | undefined; changedSince: string | undefined;
+  jobs: number;
+  shard: ReturnType<typeof parseShard>;
+  ignores: ReturnType<typeof compileIgnores>;
+  baseline: Awaited<ReturnType<typeof readResults>> | null;
+  baselineFile: string | undefined;
+  changedSince: string | undefined;
   nothingChecked: string | null;
 }>;
 
-type Found = Readonly<{ root: string; config: string | null; found: number; inThisShard: number; shard: ReturnType<typeof parseShard>; changedSince: string | undefined }>;
+type Found = Readonly<{
+  root: string;
+  config: string | null;
+  found: number;
+  inThisShard: number;
+  shard: ReturnType<typeof parseShard>;
+  changedSince: string | undefined;
+}>;
 
 // Note: an empty sweep is exit 3 (never a pass), so it must say why, on the
 // console (and so in a pre-push hook's output) and in results.json.
 function whyNothing(f: Found): string {
   if (f.found === 0 && f.config) return `${f.config} lists no packages under ${f.root}`;
-  if (f.found === 0) return `no package found under ${f.root}: no twinbuild.config.json with "packages", and no debian/control or package.json below it; add a config (see twinbuild sweep --help) or pass --config FILE`;
-  if (f.inThisShard === 0 && f.shard) return `shard ${f.shard.index}/${f.shard.total} holds none of the ${f.found} packages found`;
+  if (f.found === 0)
+    return `no package found under ${f.root}: no twinbuild.config.json with "packages", and no debian/control or package.json below it; add a config (see twinbuild sweep --help) or pass --config FILE`;
+  if (f.inThisShard === 0 && f.shard)
+    return `shard ${f.shard.index}/${f.shard.total} holds none of the ${f.found} packages found`;
   return `none of the ${f.inThisShard} packages changed since ${f.changedSince ?? 'the given revision'}`;
 }
 
 // Runs the checked packages and publishes one report set (the out dir is locked by the caller).
-async function sweepPackages(items: readonly PackageOptions[], plan: SweepPlan, settings: RunSettings, ctx: CommandContext): Promise<number> {
+async function sweepPackages(
+  items: readonly PackageOptions[],
+  plan: SweepPlan,
+  settings: RunSettings,
+  ctx: CommandContext,
+): Promise<number> {
   const { jobs, shard, ignores, baseline } = plan;
   const progress = lineProgress(settings, ctx);
-  progress(`sweeping ${items.length} package${items.length === 1 ? '' : 's'}${shard ? ` (shard ${shard.index}/${shard.total})` : ''}, ${jobs} at a time`);
+  progress(
+    `sweeping ${items.length} package${items.length === 1 ? '' : 's'}${shard ? ` (shard ${shard.index}/${shard.total})` : ''}, ${jobs} at a time`,
+  );
   const startedAt = new Date().toISOString();
-  const outcome = await runSweep(items, { outDir: settings.outDir, jobs, ignores }, { runner: ctx.runner, signal: ctx.signal, progress });
-  const comparison = baseline ? compareWithBaseline(plan.baselineFile!, baseline, outcome.packages, (name) => inShard(name, shard)) : null;
+  const outcome = await runSweep(
+    items,
+    { outDir: settings.outDir, jobs, ignores },
+    { runner: ctx.runner, signal: ctx.signal, progress },
+  );
+  const comparison = baseline
+    ? compareWithBaseline(plan.baselineFile!, baseline, outcome.packages, (name) => inShard(name, shard))
+    : null;
   const interrupted = ctx.signal.aborted;
   const result = runResult({
-    command: 'sweep', version: VERSION, startedAt, seed: settings.seed, host: hostInfo(), packages: outcome.packages,
+    command: 'sweep',
+    version: VERSION,
+    startedAt,
+    seed: settings.seed,
+    host: hostInfo(),
+    packages: outcome.packages,
     // Note: an empty sweep is not a pass, unless --changed-since or sharding (parallel: N) left this run nothing.
-    exitCode: comparison ? baselineExitCode(comparison, outcome.packages) : outcome.packages.length === 0 && (plan.changedSince || shard) && !interrupted ? 0 : exitCodeFor(outcome.packages),
-    shard, baseline: comparison, incomplete: interrupted ? { reason: 'interrupted', notFinished: outcome.notFinished } : null, nothingChecked: plan.nothingChecked,
+    exitCode: comparison
+      ? baselineExitCode(comparison, outcome.packages)
+      : outcome.packages.length === 0 && (plan.changedSince || shard) && !interrupted
+        ? 0
+        : exitCodeFor(outcome.packages),
+    shard,
+    baseline: comparison,
+    incomplete: interrupted ? { reason: 'interrupted', notFinished: outcome.notFinished } : null,
+    nothingChecked: plan.nothingChecked,
   });
   const exitCode = await publishRun(result, settings, ctx, 'summary');
   if (interrupted) throw new TwinbuildError('interrupted', 'interrupted');

@@ -25,15 +25,36 @@ this machine can apply it, and why not.
 export const variationsCommand: Command = { help: VARIATIONS_HELP, run: runVariations };
 
 async function runVariations(args: string[], { env, runner, stdout }: Parameters<Command['run']>[1]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, seed: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, seed: { type: 'string' } },
+    strict: true,
+  });
   const seed = values.seed !== undefined ? parsePositiveInt(values.seed, '--seed', MAX_SEED) : newSeed();
   const workspace = await createWorkspace('example', env.tempDir);
   try {
     const namespaces = await canUseMountNamespaces(runner);
     const { availability, host } = await checkVariations(REGISTRY, runner, workspace.scratchDir, namespaces, env.path);
     const options = freezeOptions({
-      source: '/src/example', name: 'example', preset: 'generic', build: 'make', artifacts: ['**'], subdir: null, dsc: false, vary: parseVarySpecs([]), seed, jobs: 1,
-      timeoutMs: 1, outDir: '/out', env: {}, isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, bisect: false, keep: false, tempDir: env.tempDir, toolPath: env.path,
+      source: '/src/example',
+      name: 'example',
+      preset: 'generic',
+      build: 'make',
+      artifacts: ['**'],
+      subdir: null,
+      dsc: false,
+      vary: parseVarySpecs([]),
+      seed,
+      jobs: 1,
+      timeoutMs: 1,
+      outDir: '/out',
+      env: {},
+      isolation: 'auto',
+      diffoscope: DEFAULT_DIFFOSCOPE,
+      bisect: false,
+      keep: false,
+      tempDir: env.tempDir,
+      toolPath: env.path,
     });
     const plans = createPlanner(options, availability, host, workspace);
     const rows = REGISTRY.map((v, i) => ({
@@ -54,7 +75,8 @@ async function runVariations(args: string[], { env, runner, stdout }: Parameters
     }
     const pad = ' '.repeat(27);
     for (const row of rows) {
-      const shown = (label: string, text: string, value: string | null) => `${pad}${label}${text}${value !== null ? `   → ${value}` : ''}\n`;
+      const shown = (label: string, text: string, value: string | null) =>
+        `${pad}${label}${text}${value !== null ? `   → ${value}` : ''}\n`;
       stdout.write(
         `${row.name.padEnd(13)} ${row.available ? 'available  ' : 'unavailable'}  ${row.summary}\n` +
           shown('control:    ', row.control, row.values.control) +

@@ -62,7 +62,15 @@ the published files) · 3 the rebuild failed
 export const verifyCommand: Command = {
   help: VERIFY_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS, 'published', 'buildinfo', 'signing-key', 'dir', 'shard']);
+    const { values, positionals } = parseFlags(args, [
+      ...RUN_FLAGS,
+      ...RECIPE_FLAGS,
+      'published',
+      'buildinfo',
+      'signing-key',
+      'dir',
+      'shard',
+    ]);
     const settings = { ...parseRunSettings(values, ctx.env), bisect: false };
     const signingKey = values['signing-key'] ? resolve(ctx.env.cwd, values['signing-key']) : null;
     // A bad key is exit 2 before any rebuild, not after.
@@ -74,35 +82,69 @@ export const verifyCommand: Command = {
     let outLock: OutDirLock | null = null;
     try {
       if (values.dir) {
-        if (positionals.length > 0 || values.published) throw usageError('verify --dir takes no SOURCE or --published: it pairs each .dsc with its files');
+        if (positionals.length > 0 || values.published)
+          throw usageError('verify --dir takes no SOURCE or --published: it pairs each .dsc with its files');
         const shard = parseShard(values.shard, ctx.env.vars);
         const uploads = (await findUploads(resolve(ctx.env.cwd, values.dir))).filter((u) => inShard(u.name, shard));
         const byName = new Map(uploads.map((u) => [u.name, u]));
         const atOnce = settings.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
-        const items = await Promise.all(uploads.map((u) => packageOptions(u.dsc, { preset: values.preset, name: u.name, varyNothing: true }, settings, ctx.env, jobs)));
+        const items = await Promise.all(
+          uploads.map((u) =>
+            packageOptions(u.dsc, { preset: values.preset, name: u.name, varyNothing: true }, settings, ctx.env, jobs),
+          ),
+        );
         await assertOutDirApart(settings.outDir, [{ path: resolve(ctx.env.cwd, values.dir), label: '--dir' }]);
         outLock = await prepareOutDir(settings.outDir);
-        const outcome = await runSweep(items, {
-          outDir: settings.outDir, jobs: atOnce, ignores: [],
-          runOne: (options, deps) => {
-            const upload = byName.get(options.name)!;
-            const link = signingKey ? { dir: join(settings.outDir, 'links', options.name), signingKey } : null;
-            return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link, shownFrom: ctx.env.cwd }, deps);
+        const outcome = await runSweep(
+          items,
+          {
+            outDir: settings.outDir,
+            jobs: atOnce,
+            ignores: [],
+            runOne: (options, deps) => {
+              const upload = byName.get(options.name)!;
+              const link = signingKey ? { dir: join(settings.outDir, 'links', options.name), signingKey } : null;
+              return runVerify(
+                { options, published: upload.published, buildinfo: upload.buildinfo, link, shownFrom: ctx.env.cwd },
+                deps,
+              );
+            },
           },
-        }, { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) });
+          { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) },
+        );
         packages = outcome.packages;
         notFinished = outcome.notFinished;
       } else {
-        if (positionals.length !== 1) throw usageError('verify takes one SOURCE (a directory, a .dsc or a .src.rpm), or --dir DIR');
-        if (!values.published?.length) throw usageError('verify needs --published FILE (the artifacts to verify), repeatable');
-        const options = await packageOptions(positionals[0]!, { preset: values.preset, build: values.build, artifacts: values.artifacts, ignoreScripts: values['ignore-scripts'], rpmReproducibleMacros: values['rpm-reproducible-macros'], varyNothing: true }, settings, ctx.env, jobs);
+        if (positionals.length !== 1)
+          throw usageError('verify takes one SOURCE (a directory, a .dsc or a .src.rpm), or --dir DIR');
+        if (!values.published?.length)
+          throw usageError('verify needs --published FILE (the artifacts to verify), repeatable');
+        const options = await packageOptions(
+          positionals[0]!,
+          {
+            preset: values.preset,
+            build: values.build,
+            artifacts: values.artifacts,
+            ignoreScripts: values['ignore-scripts'],
+            rpmReproducibleMacros: values['rpm-reproducible-macros'],
+            varyNothing: true,
+          },
+          settings,
+          ctx.env,
+          jobs,
+        );
         await assertOutDirApart(settings.outDir, [{ path: options.source, label: 'SOURCE' }]);
         outLock = await prepareOutDir(settings.outDir);
-        const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json, { dumb: ctx.env.vars['TERM'] === 'dumb' });
+        const progress = consoleProgress(ctx.stderr, settings.quiet || settings.json, {
+          dumb: ctx.env.vars['TERM'] === 'dumb',
+        });
         try {
           const request = {
-            options, published: values.published.map((p) => resolve(ctx.env.cwd, p)), buildinfo: values.buildinfo ? resolve(ctx.env.cwd, values.buildinfo) : null,
-            link: signingKey ? { dir: settings.outDir, signingKey } : null, shownFrom: ctx.env.cwd,
+            options,
+            published: values.published.map((p) => resolve(ctx.env.cwd, p)),
+            buildinfo: values.buildinfo ? resolve(ctx.env.cwd, values.buildinfo) : null,
+            link: signingKey ? { dir: settings.outDir, signingKey } : null,
+            shownFrom: ctx.env.cwd,
           };
           packages = [await runVerify(request, { runner: ctx.runner, signal: ctx.signal, progress: progress.sink })];
         } finally {
@@ -110,7 +152,15 @@ export const verifyCommand: Command = {
         }
       }
       const incomplete = ctx.signal.aborted ? { reason: 'interrupted', notFinished } : null;
-      const result = runResult({ command: 'verify', version: VERSION, startedAt, seed: 0, host: hostInfo(), packages, incomplete });
+      const result = runResult({
+        command: 'verify',
+        version: VERSION,
+        startedAt,
+        seed: 0,
+        host: hostInfo(),
+        packages,
+        incomplete,
+      });
       return await publishRun(result, settings, ctx, values.dir ? 'summary' : 'package');
     } finally {
       outLock?.release();

@@ -8,12 +8,31 @@
 // uname, parallelism; the rest are rare. The order is by tag family, not counted
 // here from the live data.
 export const PRIORS: readonly string[] = [
-  'time', 'build_path', 'fileordering', 'locales', 'timezone', 'umask', 'user_group', 'domain_host',
-  'kernel', 'build_jobs', 'num_cpus', 'home', 'environment', 'exec_path', 'shell', 'gecos', 'aslr', 'niceness',
+  'time',
+  'build_path',
+  'fileordering',
+  'locales',
+  'timezone',
+  'umask',
+  'user_group',
+  'domain_host',
+  'kernel',
+  'build_jobs',
+  'num_cpus',
+  'home',
+  'environment',
+  'exec_path',
+  'shell',
+  'gecos',
+  'aslr',
+  'niceness',
 ];
 
 /** `names` ordered by PRIORS (unknown names last, in their own order). */
 export function byPrior(names: readonly string[]): string[] {
   const rank = (n: string) => (PRIORS.includes(n) ? PRIORS.indexOf(n) : PRIORS.length);
-  return names.map((n, i) => ({ n, i })).sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i).map((x) => x.n);
+  return names
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i)
+    .map((x) => x.n);
 }

@@ -96,11 +96,28 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
       await placeSource(options, tree, deps.runner, [options.outDir, deps.workspace.root]);
       await writeFile(log, `# probe ${id}: varied ${variations.join(', ') || 'nothing'}\n`);
       const plan = deps.planner.plan('experiment', new Set(variations), workspace, undefined, slot);
-      const outcome = await runBuild({ plan, workspace, isolation: deps.isolation, logFile: log, timeoutMs: options.timeoutMs, signal: deps.signal }, deps.runner);
+      const outcome = await runBuild(
+        { plan, workspace, isolation: deps.isolation, logFile: log, timeoutMs: options.timeoutMs, signal: deps.signal },
+        deps.runner,
+      );
       const failure = await buildFailure(`probe ${id}`, outcome, options.timeoutMs, log);
-      const finish = (status: ProbeResult['status'], differing: readonly string[], message: string | null, count?: number) => {
+      const finish = (
+        status: ProbeResult['status'],
+        differing: readonly string[],
+        message: string | null,
+        count?: number,
+      ) => {
         const durationMs = since() - startMs;
-        record({ id, variations, status, differing: differing.slice(0, LISTED_DIFFERENCES), differingCount: count ?? differing.length, startMs, durationMs, message });
+        record({
+          id,
+          variations,
+          status,
+          differing: differing.slice(0, LISTED_DIFFERENCES),
+          differingCount: count ?? differing.length,
+          startMs,
+          durationMs,
+          message,
+        });
         deps.progress({ kind: 'probe-finished', id, variations, status, durationMs });
       };
       // Only the build command's own failure counts: twinbuild's set-up failing or a timeout is no verdict on the environment.
@@ -113,7 +130,12 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
         throw new ProbeFailed(`${failure.message} (log: ${join('logs', options.name, `probe-${id}.log`)})`);
       }
       // Note: a probe's artifact that leaves its tree is never read; the probe fails, naming it.
-      const compared = await compareArtifacts({ control: deps.controlDir, experiment: tree }, options.artifacts, options.jobs, deps.signal).catch((cause: unknown) => {
+      const compared = await compareArtifacts(
+        { control: deps.controlDir, experiment: tree },
+        options.artifacts,
+        options.jobs,
+        deps.signal,
+      ).catch((cause: unknown) => {
         if (!isTwinbuildError(cause) || cause.code !== 'artifact-escapes-tree') throw cause;
         finish('error', [], cause.message);
         throw new ProbeFailed(`probe ${id}: ${cause.message}`);

@@ -79,7 +79,8 @@ export async function findCulprits(
     memo.set(key, (result = probe(names)));
     return result;
   };
-  const halves = (set: readonly string[]) => [set.slice(0, Math.ceil(set.length / 2)), set.slice(Math.ceil(set.length / 2))] as const;
+  const halves = (set: readonly string[]) =>
+    [set.slice(0, Math.ceil(set.length / 2)), set.slice(Math.ceil(set.length / 2))] as const;
 
   // One promise for both, so the no-variation probe (when it goes first) is queued before the suspects.
   const known = Promise.all([Promise.resolve(options.suspects ?? []), Promise.resolve(options.guessed ?? false)]);
@@ -89,7 +90,10 @@ export async function findCulprits(
   // more varied, and costs no extra build; otherwise the no-variation rebuild follows.
   const defersBaseline = (suspects: number, guessed: boolean) => !guessed && suspects > 0 && budget >= suspects + 2;
   const baseline = known.then(([given, guessed]): Promise<ReadonlySet<string>> =>
-    defersBaseline(new Set(given.filter((s) => order.has(s))).size, guessed) ? hypothesis.then((first) => first!.baseline!) : test([]));
+    defersBaseline(new Set(given.filter((s) => order.has(s))).size, guessed)
+      ? hypothesis.then((first) => first!.baseline!)
+      : test([]),
+  );
 
   // Precondition: `artifact` differs with base ∪ set varied, and not with base alone.
   const minimise = async (artifact: string, set: readonly string[], base: readonly string[]): Promise<string[]> => {
@@ -109,14 +113,18 @@ export async function findCulprits(
     const [left, right] = halves(set);
     const [l, r] = await Promise.all([test(left), test(right)]);
     if (!l.has(artifact) && !r.has(artifact)) return [await minimise(artifact, set, [])];
-    const found = await Promise.all([l.has(artifact) ? search(artifact, left) : [], r.has(artifact) ? search(artifact, right) : []]);
+    const found = await Promise.all([
+      l.has(artifact) ? search(artifact, left) : [],
+      r.has(artifact) ? search(artifact, right) : [],
+    ]);
     return found.flat();
   };
 
-  const settle = <T,>(p: Promise<T>): Promise<T | null> => p.catch((e: unknown) => {
-    if (e instanceof BudgetSpent) return null;
-    throw e;
-  });
+  const settle = <T>(p: Promise<T>): Promise<T | null> =>
+    p.catch((e: unknown) => {
+      if (e instanceof BudgetSpent) return null;
+      throw e;
+    });
   // The first round: each suspect alone and the complement, all started at once.
   const hypothesis = (async () => {
     // In the order given, strongest first: with --jobs 2 the first starts beside the no-variation probe.
@@ -128,9 +136,18 @@ export async function findCulprits(
     const complement = varied.filter((v) => !suspects.includes(v));
     const [rest, ...results] = await Promise.all([settle(test(complement)), ...alone]);
     // Queued here, before anything waiting on this round queues its own probes.
-    const deferred: Promise<ReadonlySet<string>> | null = !defersBaseline(suspects.length, guessed) ? null : rest && rest.size === 0 ? Promise.resolve(rest) : test([]);
+    const deferred: Promise<ReadonlySet<string>> | null = !defersBaseline(suspects.length, guessed)
+      ? null
+      : rest && rest.size === 0
+        ? Promise.resolve(rest)
+        : test([]);
     deferred?.catch(() => {}); // settled where the baseline is awaited
-    return { complement, rest: rest ?? null, alone: suspects.map((s, i) => [s, results[i] ?? null] as const), baseline: deferred };
+    return {
+      complement,
+      rest: rest ?? null,
+      alone: suspects.map((s, i) => [s, results[i] ?? null] as const),
+      baseline: deferred,
+    };
   })();
 
   const perArtifact = Promise.all(
@@ -140,7 +157,8 @@ export async function findCulprits(
       try {
         let candidates: string[][];
         if (!first) candidates = await search(artifact, varied);
-        else if (first.rest === null || first.alone.some(([, r]) => r === null)) throw new BudgetSpent('the first round was cut short');
+        else if (first.rest === null || first.alone.some(([, r]) => r === null))
+          throw new BudgetSpent('the first round was cut short');
         // Explained by the suspects, and nothing else changes it: done.
         else if (!first.rest.has(artifact) && known.length > 0) candidates = [];
         // Something outside the suspects changes it too.
@@ -148,8 +166,14 @@ export async function findCulprits(
         // No suspect alone, nor the rest: an interaction.
         else candidates = await search(artifact, varied);
         // Confirm each set by itself (usually already probed): the search assumed monotonicity.
-        const confirmed = await Promise.all(candidates.map(async (set) => ((await test(set)).has(artifact) ? set : null)));
-        return { artifact, sets: [...known, ...confirmed.filter((s): s is string[] => s !== null && s.length > 0)], unfinished: false };
+        const confirmed = await Promise.all(
+          candidates.map(async (set) => ((await test(set)).has(artifact) ? set : null)),
+        );
+        return {
+          artifact,
+          sets: [...known, ...confirmed.filter((s): s is string[] => s !== null && s.length > 0)],
+          unfinished: false,
+        };
       } catch (e) {
         if (!(e instanceof BudgetSpent)) throw e;
         return { artifact, sets: known, unfinished: true };
@@ -162,7 +186,13 @@ export async function findCulprits(
   const seen = await settle(baseline);
   if (seen === null) {
     // Not even the no-variation rebuild was allowed: nothing can be confirmed.
-    return { flapping: [], culprits: [], unexplained: [...differing].sort(), unfinished: [...differing].sort(), budgetSpent: true };
+    return {
+      flapping: [],
+      culprits: [],
+      unexplained: [...differing].sort(),
+      unfinished: [...differing].sort(),
+      budgetSpent: true,
+    };
   }
   const flapping = [...seen].sort();
   if (flapping.length > 0) {
@@ -181,12 +211,21 @@ export async function findCulprits(
   }
   const culprits = [...byCulprit.values()]
     .map((c) => ({ variations: c.variations, artifacts: c.artifacts.sort() }))
-    .sort((a, b) => a.variations.length - b.variations.length || order.get(a.variations[0]!)! - order.get(b.variations[0]!)!);
+    .sort(
+      (a, b) =>
+        a.variations.length - b.variations.length || order.get(a.variations[0]!)! - order.get(b.variations[0]!)!,
+    );
   return {
     flapping: [],
     culprits,
-    unexplained: results.filter((r) => r.sets.length === 0).map((r) => r.artifact).sort(),
-    unfinished: results.filter((r) => r.unfinished).map((r) => r.artifact).sort(),
+    unexplained: results
+      .filter((r) => r.sets.length === 0)
+      .map((r) => r.artifact)
+      .sort(),
+    unfinished: results
+      .filter((r) => r.unfinished)
+      .map((r) => r.artifact)
+      .sort(),
     budgetSpent,
   };
 }

@@ -6,7 +6,11 @@ import { byPrior } from './priors.js';
 
 export const MAX_SUSPECTS = 3;
 
-export function chooseSuspects(evidence: readonly ArtifactEvidence[], varied: readonly string[], max = MAX_SUSPECTS): string[] {
+export function chooseSuspects(
+  evidence: readonly ArtifactEvidence[],
+  varied: readonly string[],
+  max = MAX_SUSPECTS,
+): string[] {
   const tally = new Map<string, { strongest: number; artifacts: number; score: number }>();
   for (const e of evidence) {
     const shown = e.suspects.filter((s) => varied.includes(s.variation));
@@ -18,11 +22,18 @@ export function chooseSuspects(evidence: readonly ArtifactEvidence[], varied: re
     // group search over the complement (about 2 log2(n) probes).
     for (const s of shown.filter((s) => 2 * s.score >= top)) {
       const t = tally.get(s.variation) ?? { strongest: 0, artifacts: 0, score: 0 };
-      tally.set(s.variation, { strongest: t.strongest + (s.score === top ? 1 : 0), artifacts: t.artifacts + 1, score: t.score + s.score });
+      tally.set(s.variation, {
+        strongest: t.strongest + (s.score === top ? 1 : 0),
+        artifacts: t.artifacts + 1,
+        score: t.score + s.score,
+      });
     }
   }
   const rank = (name: string) => tally.get(name)!;
-  const ranked = byPrior([...tally.keys()]).sort((a, b) => rank(b).strongest - rank(a).strongest || rank(b).artifacts - rank(a).artifacts || rank(b).score - rank(a).score);
+  const ranked = byPrior([...tally.keys()]).sort(
+    (a, b) =>
+      rank(b).strongest - rank(a).strongest || rank(b).artifacts - rank(a).artifacts || rank(b).score - rank(a).score,
+  );
   const chosen = ranked.slice(0, max);
   // Note: a prior only when no artifact shows evidence. When some do, an artifact that
   // shows none is often their consequence (hello's -dbgsym differs only in the build ID
@@ -52,7 +63,12 @@ export function unconfirmedSuspects(
   for (const e of evidence) {
     if (!open.includes(e.artifact)) continue;
     for (const s of e.suspects) {
-      if (confirmed.some((c) => c.variations.length === 1 && c.variations[0] === s.variation && c.artifacts.includes(e.artifact))) continue;
+      if (
+        confirmed.some(
+          (c) => c.variations.length === 1 && c.variations[0] === s.variation && c.artifacts.includes(e.artifact),
+        )
+      )
+        continue;
       const entry = byVariation.get(s.variation) ?? { artifacts: [], evidence: [] };
       entry.artifacts.push(e.artifact);
       entry.evidence.push(s.summary);

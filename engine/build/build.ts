@@ -39,7 +39,15 @@ function mountArgs(plan: BuildPlan, workspace: Workspace): string[] {
   const sideDir = workspace.sideDir(plan.side);
   return mount.kind === 'bind'
     ? ['bind', sideDir, plan.buildDir]
-    : ['disorderfs', sideDir, plan.buildDir, mount.owner, shimPath(workspace), String(mount.options.length), ...mount.options];
+    : [
+        'disorderfs',
+        sideDir,
+        plan.buildDir,
+        mount.owner,
+        shimPath(workspace),
+        String(mount.options.length),
+        ...mount.options,
+      ];
 }
 
 // Each build gets its own /tmp and /var/tmp (directories in the workspace), so one
@@ -50,12 +58,23 @@ function mountArgs(plan: BuildPlan, workspace: Workspace): string[] {
 export const PRIVATE_TMP_TARGETS = ['/tmp', '/var/tmp'] as const;
 
 function privateTmpArgs(plan: BuildPlan, workspace: Workspace): string[] {
-  const named = Object.values(plan.env).flatMap((value) => value.split(':')).filter((p) => p.startsWith('/') && !p.includes('\n'));
+  const named = Object.values(plan.env)
+    .flatMap((value) => value.split(':'))
+    .filter((p) => p.startsWith('/') && !p.includes('\n'));
   // A path inside the workspace is kept with it: binding it again would stack a mount on the build dir.
-  const kept = [workspace.root, ...new Set(named.filter((p) => p !== workspace.root && !p.startsWith(`${workspace.root}/`)))];
+  const kept = [
+    workspace.root,
+    ...new Set(named.filter((p) => p !== workspace.root && !p.startsWith(`${workspace.root}/`))),
+  ];
   return PRIVATE_TMP_TARGETS.flatMap((target) => {
     const under = kept.filter((k) => k.startsWith(`${target}/`));
-    return ['private-tmp', join(workspace.root, 'private', `${plan.side}${target.replace(/\//g, '-')}`), target, String(under.length), ...under];
+    return [
+      'private-tmp',
+      join(workspace.root, 'private', `${plan.side}${target.replace(/\//g, '-')}`),
+      target,
+      String(under.length),
+      ...under,
+    ];
   });
 }
 
@@ -66,18 +85,25 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
   if (request.isolation === 'sequential') return inner;
   return [
     ...namespacePrefixFor(process.getuid?.() ?? 0),
-    '/bin/sh', ENTER_SCRIPT, plan.buildDir,
+    '/bin/sh',
+    ENTER_SCRIPT,
+    plan.buildDir,
     ...privateTmpArgs(plan, workspace),
     ...plan.hidden.flatMap((path) => ['hide', path]),
     ...mountArgs(plan, workspace),
     ...plan.namespaceActions.flatMap(actionArgs),
-    'readonly-root', workspace.root,
+    'readonly-root',
+    workspace.root,
     '--',
     ...inner,
   ];
 }
 
-async function runSteps(steps: readonly PlanStep[], request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome | undefined> {
+async function runSteps(
+  steps: readonly PlanStep[],
+  request: BuildRequest,
+  runner: ProcessRunner,
+): Promise<RunOutcome | undefined> {
   for (const step of steps) {
     const outcome = await runner.run({
       argv: step.argv,
@@ -128,17 +154,33 @@ export async function tail(path: string, lines: number): Promise<string[]> {
   return text.replace(/\n$/, '').split('\n').slice(-lines);
 }
 
-export async function buildFailure(side: string, outcome: RunOutcome, timeoutMs: number, log: string): Promise<ErrorInfo | null> {
+export async function buildFailure(
+  side: string,
+  outcome: RunOutcome,
+  timeoutMs: number,
+  log: string,
+): Promise<ErrorInfo | null> {
   if (outcome.interrupted) return { code: 'interrupted', message: `${side} build interrupted` };
-  if (outcome.timedOut) return { code: 'build-timeout', message: `${side} build timed out after ${Math.round(timeoutMs / 1000)}s (whole process tree killed)` };
-  if (outcome.spawnError) return { code: 'build-failed', message: `${side} build could not start: ${outcome.spawnError}` };
+  if (outcome.timedOut)
+    return {
+      code: 'build-timeout',
+      message: `${side} build timed out after ${Math.round(timeoutMs / 1000)}s (whole process tree killed)`,
+    };
+  if (outcome.spawnError)
+    return { code: 'build-failed', message: `${side} build could not start: ${outcome.spawnError}` };
   if (outcome.exitCode === ENTER_FAILED) {
     const setup = (await tail(log, 200)).filter((l) => l.startsWith('twinbuild-enter:')).pop();
-    if (setup) return { code: 'setup-failed', message: `could not set up the ${side} build: ${setup.replace('twinbuild-enter: ', '')}` };
+    if (setup)
+      return {
+        code: 'setup-failed',
+        message: `could not set up the ${side} build: ${setup.replace('twinbuild-enter: ', '')}`,
+      };
   }
   if (outcome.exitCode !== 0) {
-    return { code: 'build-failed', message: `${side} build failed (${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`})` };
+    return {
+      code: 'build-failed',
+      message: `${side} build failed (${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`})`,
+    };
   }
   return null;
 }
-

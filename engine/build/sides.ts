@@ -15,7 +15,12 @@ import { LOG_TAIL_LINES, buildFailure, fullCommand, runBuild, tail, type Isolati
  * One build to run: `label` names it in messages (control, experiment, rebuild) and its log file.
  * `probed` is the plan with the effectiveness probe in front (what runs); `plan` is what is reported.
  */
-export type SideBuild = Readonly<{ label: 'control' | 'experiment' | 'rebuild'; plan: BuildPlan; probed?: BuildPlan; observations?: string }>;
+export type SideBuild = Readonly<{
+  label: 'control' | 'experiment' | 'rebuild';
+  plan: BuildPlan;
+  probed?: BuildPlan;
+  observations?: string;
+}>;
 
 export type BuildContext = Readonly<{
   options: PackageOptions;
@@ -40,9 +45,25 @@ export async function buildSides(sides: readonly SideBuild[], ctx: BuildContext)
     await writeFile(logFile, '');
     ctx.progress({ kind: 'build-started', side: label });
     const startMs = Math.round(performance.now() - ctx.runStarted);
-    const request = { plan, workspace: ctx.workspace, isolation: ctx.isolation, logFile, timeoutMs: ctx.options.timeoutMs, signal: ctx.signal };
-    const outcome = await runBuild({ ...request, plan: probed ?? plan, ...(observations ? { fd3File: observations } : {}) }, ctx.runner);
-    ctx.progress({ kind: 'build-finished', side: label, ok: outcome.exitCode === 0 && !outcome.interrupted && !ctx.signal.aborted, durationMs: outcome.durationMs, interrupted: outcome.interrupted || ctx.signal.aborted });
+    const request = {
+      plan,
+      workspace: ctx.workspace,
+      isolation: ctx.isolation,
+      logFile,
+      timeoutMs: ctx.options.timeoutMs,
+      signal: ctx.signal,
+    };
+    const outcome = await runBuild(
+      { ...request, plan: probed ?? plan, ...(observations ? { fd3File: observations } : {}) },
+      ctx.runner,
+    );
+    ctx.progress({
+      kind: 'build-finished',
+      side: label,
+      ok: outcome.exitCode === 0 && !outcome.interrupted && !ctx.signal.aborted,
+      durationMs: outcome.durationMs,
+      interrupted: outcome.interrupted || ctx.signal.aborted,
+    });
     const failure = await buildFailure(label, outcome, ctx.options.timeoutMs, logFile);
     const build: BuildResult = {
       exitCode: outcome.exitCode,

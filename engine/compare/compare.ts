@@ -103,7 +103,12 @@ async function* walkTree(tree: TreeReader, match: Matcher, signal: AbortSignal |
         continue; // directories are not artifacts
       }
       if (!match.matches(shown)) continue;
-      yield { rel: shown, raw: utf8 ? null : childRel, key: childKey, type: entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'symlink' : 'other' };
+      yield {
+        rel: shown,
+        raw: utf8 ? null : childRel,
+        key: childKey,
+        type: entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'symlink' : 'other',
+      };
     }
   }
   yield* walk(Buffer.from(tree.root), null, null);
@@ -133,7 +138,12 @@ async function* joinWalks(control: AsyncIterator<Walked>, experiment: AsyncItera
 // chunks), so an interrupt never lets a half-hashed tree pass as compared, and
 // stops a million-file walk within a second.
 /** Runs `work` on each item, at most `bound` at once, and hands the results to `visit` in the items' order. */
-async function inOrder<T, R>(items: AsyncIterable<T>, bound: number, work: (item: T) => Promise<R>, visit: (result: R) => Promise<void> | void): Promise<void> {
+async function inOrder<T, R>(
+  items: AsyncIterable<T>,
+  bound: number,
+  work: (item: T) => Promise<R>,
+  visit: (result: R) => Promise<void> | void,
+): Promise<void> {
   const limit = pLimit(bound);
   const window: Promise<R>[] = [];
   try {
@@ -151,11 +161,22 @@ async function inOrder<T, R>(items: AsyncIterable<T>, bound: number, work: (item
 }
 
 /** One side's artifact: a file by size and SHA-256, a symlink by its target, a special file by what it is. */
-export type HashedArtifact = Readonly<{ kind: 'file' | 'symlink' | 'special'; size: number | null; sha256: string | null; target: string | null; node?: string; escapedName?: true }>;
+export type HashedArtifact = Readonly<{
+  kind: 'file' | 'symlink' | 'special';
+  size: number | null;
+  sha256: string | null;
+  target: string | null;
+  node?: string;
+  escapedName?: true;
+}>;
 
 export type HashedTree = ReadonlyMap<string, HashedArtifact>;
 
-async function describe(tree: TreeReader, walked: Walked | null, signal: AbortSignal | undefined): Promise<HashedArtifact | null> {
+async function describe(
+  tree: TreeReader,
+  walked: Walked | null,
+  signal: AbortSignal | undefined,
+): Promise<HashedArtifact | null> {
   if (!walked) return null;
   aborted(signal);
   const rel = walked.raw ?? walked.rel;
@@ -167,7 +188,14 @@ async function describe(tree: TreeReader, walked: Walked | null, signal: AbortSi
   }
   const at = await tree.resolve(rel, shown);
   const info = await lstat(at);
-  if (info.isSymbolicLink()) return { kind: 'symlink', size: null, sha256: null, target: escapeBytes(await readlink(at, { encoding: 'buffer' })), ...escaped };
+  if (info.isSymbolicLink())
+    return {
+      kind: 'symlink',
+      size: null,
+      sha256: null,
+      target: escapeBytes(await readlink(at, { encoding: 'buffer' })),
+      ...escaped,
+    };
   if (info.isFile()) return describe(tree, { ...walked, type: 'file' }, signal);
   const node = describeNode(info);
   return node ? { kind: 'special', size: null, sha256: null, target: null, node, ...escaped } : null; // a directory now: not an artifact
@@ -234,7 +262,13 @@ export async function compareTrees(
 }
 
 /** Every artifact under `dir` matching `patterns` (and `keep`, which bounds what is held), hashed; none is read from outside `dir`. */
-export async function hashArtifacts(dir: string, patterns: readonly string[], jobs: number, signal?: AbortSignal, keep: (path: string) => boolean = () => true): Promise<HashedTree> {
+export async function hashArtifacts(
+  dir: string,
+  patterns: readonly string[],
+  jobs: number,
+  signal?: AbortSignal,
+  keep: (path: string) => boolean = () => true,
+): Promise<HashedTree> {
   const tree = await treeReader(dir);
   await refuseEscapingBases(tree, patterns);
   aborted(signal);
@@ -258,7 +292,14 @@ export type Comparison = Readonly<{ artifacts: ArtifactResult[]; summary: Artifa
 /** The summary of a list that holds every artifact. */
 export function summaryOf(artifacts: readonly ArtifactResult[], limit = ARTIFACT_LIST_LIMIT): ArtifactSummary {
   const identical = artifacts.filter((a) => a.status === 'identical').length;
-  return { total: artifacts.length, identical, notIdentical: artifacts.length - identical, listed: 'all', limit, file: null };
+  return {
+    total: artifacts.length,
+    identical,
+    notIdentical: artifacts.length - identical,
+    listed: 'all',
+    limit,
+    file: null,
+  };
 }
 
 // Note: every artifact is kept while there are at most `limit`; past it, only the

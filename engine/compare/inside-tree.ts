@@ -23,18 +23,29 @@ export function escapeBytes(bytes: Buffer): string {
   while (i < bytes.length) {
     let j = i;
     while (j < bytes.length && bytes[j]! < 0x80) j++;
-    if (j > i) { out += bytes.subarray(i, j).toString('latin1'); i = j; continue; }
+    if (j > i) {
+      out += bytes.subarray(i, j).toString('latin1');
+      i = j;
+      continue;
+    }
     const width = bytes[i]! >= 0xf0 ? 4 : bytes[i]! >= 0xe0 ? 3 : bytes[i]! >= 0xc0 ? 2 : 1;
     const piece = bytes.subarray(i, i + width);
     if (width > 1 && piece.length === width && isUtf8(piece)) out += piece.toString('utf8');
-    else { out += `\\x${bytes[i]!.toString(16).padStart(2, '0')}`; i += 1; continue; }
+    else {
+      out += `\\x${bytes[i]!.toString(16).padStart(2, '0')}`;
+      i += 1;
+      continue;
+    }
     i += width;
   }
   return out;
 }
 
 export const escapesTree = (what: string, why: string) =>
-  new TwinbuildError('artifact-escapes-tree', `${what} ${why}: not read (an artifact must be inside its own build tree)`);
+  new TwinbuildError(
+    'artifact-escapes-tree',
+    `${what} ${why}: not read (an artifact must be inside its own build tree)`,
+  );
 
 /** The path's segments below the root ('.' and empty ones dropped, '..' applied), or null when it is absolute or climbs above the root. */
 function segmentsOf(rel: Buffer): Buffer[] | null {
@@ -102,7 +113,9 @@ export async function treeReader(root: string): Promise<TreeReader> {
       });
       if (!info) break;
       if (info.isSymbolicLink()) {
-        const dir = escapeBytes(Buffer.concat(segments.slice(0, depth).flatMap((s, i) => (i === 0 ? [s] : [SEPARATOR, s]))));
+        const dir = escapeBytes(
+          Buffer.concat(segments.slice(0, depth).flatMap((s, i) => (i === 0 ? [s] : [SEPARATOR, s]))),
+        );
         const target = escapeBytes(await readlink(at, { encoding: 'buffer' }));
         throw escapesTree(shown, `is reached through the symlinked directory ${dir} (-> ${target})`);
       }
@@ -117,16 +130,19 @@ export async function treeReader(root: string): Promise<TreeReader> {
   const open_ = async (rel: string | Buffer, shown: string) => {
     const path = await resolve(rel, shown);
     // O_NOFOLLOW: a link swapped in since the walk is refused (ELOOP); O_NONBLOCK: a FIFO swapped in cannot block.
-    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((cause: NodeJS.ErrnoException) => {
-      if (cause.code === 'ELOOP') throw escapesTree(shown, 'is a symlink where a file was listed');
-      throw cause;
-    });
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+      (cause: NodeJS.ErrnoException) => {
+        if (cause.code === 'ELOOP') throw escapesTree(shown, 'is a symlink where a file was listed');
+        throw cause;
+      },
+    );
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw escapesTree(shown, 'is no longer a regular file');
       // What the kernel opened, whatever happened to the directories since they were checked.
       const opened = await readlink(`/proc/self/fd/${handle.fd}`, { encoding: 'buffer' });
-      if (!opened.subarray(0, realRoot.length).equals(realRoot)) throw escapesTree(shown, `resolves outside the build tree (to ${escapeBytes(opened)})`);
+      if (!opened.subarray(0, realRoot.length).equals(realRoot))
+        throw escapesTree(shown, `resolves outside the build tree (to ${escapeBytes(opened)})`);
       return { handle, size: info.size };
     } catch (error) {
       await handle.close();
@@ -149,7 +165,8 @@ export async function sha256Handle(handle: FileHandle, size: number, signal?: Ab
     // One read of the size fstat gave (readFile would fstat again); a file that grew since is streamed.
     const buffer = Buffer.allocUnsafe(size + 1);
     let filled = 0;
-    for (let got = -1; got !== 0 && filled <= size; filled += got) got = (await handle.read(buffer, filled, size + 1 - filled, filled)).bytesRead;
+    for (let got = -1; got !== 0 && filled <= size; filled += got)
+      got = (await handle.read(buffer, filled, size + 1 - filled, filled)).bytesRead;
     if (filled <= size) return hash.update(buffer.subarray(0, filled)).digest('hex');
   }
   // The signal stops a multi-GB file between chunks (an interrupt must not wait for the whole read).
@@ -162,7 +179,12 @@ export async function sha256Handle(handle: FileHandle, size: number, signal?: Ab
 }
 
 /** Reads a regular file inside `reader`'s tree, hashed; never follows a link out of it. */
-export async function hashInsideTree(reader: TreeReader, rel: string | Buffer, shown: string, signal?: AbortSignal): Promise<Readonly<{ sha256: string; size: number }>> {
+export async function hashInsideTree(
+  reader: TreeReader,
+  rel: string | Buffer,
+  shown: string,
+  signal?: AbortSignal,
+): Promise<Readonly<{ sha256: string; size: number }>> {
   const { handle, size } = await reader.open(rel, shown);
   try {
     return { sha256: await sha256Handle(handle, size, signal), size };

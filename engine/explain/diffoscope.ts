@@ -39,16 +39,31 @@ const lowOnDisk = async (dir: string, tempDir: string) => {
 };
 const BUILTIN_MAX_BYTES = 1 << 20;
 
-const excerptOf = (text: string) => (text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}\n… (truncated, ${text.length} characters in all)` : text);
+const excerptOf = (text: string) =>
+  text.length > EXCERPT_CHARS
+    ? `${text.slice(0, EXCERPT_CHARS)}\n… (truncated, ${text.length} characters in all)`
+    : text;
 
 type Trees = Readonly<{ control: TreeReader; experiment: TreeReader }>;
 
-async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, runner: ProcessRunner, base: string, trees: Trees): Promise<DiffResult> {
+async function runDiffoscope(
+  artifact: ArtifactResult,
+  options: DiffOptions,
+  runner: ProcessRunner,
+  base: string,
+  trees: Trees,
+): Promise<DiffResult> {
   const [html, text, log] = [`${base}.html`, `${base}.txt`, `${base}.log`];
   // diffoscope runs as root on the paths: checked again just before, as the hashing checked them.
-  await Promise.all([trees.control.checkFile(artifact.path, `artifact ${artifact.path}`), trees.experiment.checkFile(artifact.path, `artifact ${artifact.path}`)]);
+  await Promise.all([
+    trees.control.checkFile(artifact.path, `artifact ${artifact.path}`),
+    trees.experiment.checkFile(artifact.path, `artifact ${artifact.path}`),
+  ]);
   const outcome = await spawnDiffoscope(runner, {
-    pair: [relative(options.root, join(options.dirs.control, artifact.path)), relative(options.root, join(options.dirs.experiment, artifact.path))],
+    pair: [
+      relative(options.root, join(options.dirs.control, artifact.path)),
+      relative(options.root, join(options.dirs.experiment, artifact.path)),
+    ],
     cwd: options.root,
     html: join(options.outDir, html),
     text: join(options.outDir, text),
@@ -63,20 +78,57 @@ async function runDiffoscope(artifact: ArtifactResult, options: DiffOptions, run
   const logText = await readFile(join(options.outDir, log), 'utf8').catch(() => '');
   const report = await readFile(join(options.outDir, text), 'utf8').catch(() => '');
   const common = { artifact: artifact.path, tool: 'diffoscope' as const, log };
-  if (outcome.timedOut) return { ...common, status: 'error', html: null, text: null, excerpt: '', message: `diffoscope timed out after ${Math.round(options.timeoutMs / 1000)}s` };
+  if (outcome.timedOut)
+    return {
+      ...common,
+      status: 'error',
+      html: null,
+      text: null,
+      excerpt: '',
+      message: `diffoscope timed out after ${Math.round(options.timeoutMs / 1000)}s`,
+    };
   // Note: diffoscope also exits 1 when it runs out of disk; that is an error, not a diff.
-  if (/No space left on device|ENOSPC/.test(logText) || (outcome.exitCode === 1 && (await lowOnDisk(options.outDir, options.tempDir)))) {
-    return { ...common, status: 'error', html: null, text: null, excerpt: '', message: 'diffoscope ran out of disk space' };
+  if (
+    /No space left on device|ENOSPC/.test(logText) ||
+    (outcome.exitCode === 1 && (await lowOnDisk(options.outDir, options.tempDir)))
+  ) {
+    return {
+      ...common,
+      status: 'error',
+      html: null,
+      text: null,
+      excerpt: '',
+      message: 'diffoscope ran out of disk space',
+    };
   }
-  if (outcome.exitCode === 1) return { ...common, status: 'differences', html, text, excerpt: excerptOf(report), message: null };
+  if (outcome.exitCode === 1)
+    return { ...common, status: 'differences', html, text, excerpt: excerptOf(report), message: null };
   if (outcome.exitCode === 0) {
-    return { ...common, status: 'no-differences', html: null, text: null, excerpt: '', message: 'diffoscope saw no difference although the bytes differ (it ignores some metadata)' };
+    return {
+      ...common,
+      status: 'no-differences',
+      html: null,
+      text: null,
+      excerpt: '',
+      message: 'diffoscope saw no difference although the bytes differ (it ignores some metadata)',
+    };
   }
   const last = logText.trim().split('\n').pop() ?? '';
-  return { ...common, status: 'error', html: null, text: null, excerpt: '', message: `diffoscope failed (${outcome.signal ?? `exit ${outcome.exitCode}`}): ${last}`.trim() };
+  return {
+    ...common,
+    status: 'error',
+    html: null,
+    text: null,
+    excerpt: '',
+    message: `diffoscope failed (${outcome.signal ?? `exit ${outcome.exitCode}`}): ${last}`.trim(),
+  };
 }
 
-async function readPrefix(tree: TreeReader, rel: string, bytes: number): Promise<Readonly<{ prefix: Buffer; size: number }>> {
+async function readPrefix(
+  tree: TreeReader,
+  rel: string,
+  bytes: number,
+): Promise<Readonly<{ prefix: Buffer; size: number }>> {
   const { handle, size }: { handle: FileHandle; size: number } = await tree.open(rel, `artifact ${rel}`);
   try {
     const buffer = Buffer.alloc(bytes);
@@ -88,31 +140,65 @@ async function readPrefix(tree: TreeReader, rel: string, bytes: number): Promise
 }
 
 // Without diffoscope: a unified diff for small text files, else the first differing offset with hex context.
-async function builtinDiff(artifact: ArtifactResult, options: DiffOptions, base: string, trees: Trees): Promise<DiffResult> {
-  const [c, e] = await Promise.all([readPrefix(trees.control, artifact.path, BUILTIN_MAX_BYTES), readPrefix(trees.experiment, artifact.path, BUILTIN_MAX_BYTES)]);
+async function builtinDiff(
+  artifact: ArtifactResult,
+  options: DiffOptions,
+  base: string,
+  trees: Trees,
+): Promise<DiffResult> {
+  const [c, e] = await Promise.all([
+    readPrefix(trees.control, artifact.path, BUILTIN_MAX_BYTES),
+    readPrefix(trees.experiment, artifact.path, BUILTIN_MAX_BYTES),
+  ]);
   const [cs, es, cb, eb] = [c, e, c.prefix, e.prefix];
   let report: string;
   if (cs.size <= BUILTIN_MAX_BYTES && es.size <= BUILTIN_MAX_BYTES && !cb.includes(0) && !eb.includes(0)) {
-    report = createTwoFilesPatch(`control/${artifact.path}`, `experiment/${artifact.path}`, cb.toString('utf8'), eb.toString('utf8'));
+    report = createTwoFilesPatch(
+      `control/${artifact.path}`,
+      `experiment/${artifact.path}`,
+      cb.toString('utf8'),
+      eb.toString('utf8'),
+    );
   } else {
     let offset = 0;
     while (offset < Math.min(cb.length, eb.length) && cb[offset] === eb[offset]) offset++;
-    const hex = (b: Buffer) => b.subarray(Math.max(0, offset - 16), offset + 16).toString('hex').replace(/(..)/g, '$1 ').trim();
+    const hex = (b: Buffer) =>
+      b
+        .subarray(Math.max(0, offset - 16), offset + 16)
+        .toString('hex')
+        .replace(/(..)/g, '$1 ')
+        .trim();
     report = `binary files differ (sizes ${cs.size} and ${es.size} bytes)\nfirst difference at byte ${offset}${offset >= BUILTIN_MAX_BYTES ? ' or later' : ''}\ncontrol:    ${hex(cb)}\nexperiment: ${hex(eb)}\n`;
   }
   const text = `${base}.txt`;
   await writeFile(join(options.outDir, text), report);
-  return { artifact: artifact.path, tool: 'builtin', status: 'differences', html: null, text, excerpt: excerptOf(report), message: 'diffoscope not found: built-in comparison (apt-get install diffoscope-minimal)', log: null };
+  return {
+    artifact: artifact.path,
+    tool: 'builtin',
+    status: 'differences',
+    html: null,
+    text,
+    excerpt: excerptOf(report),
+    message: 'diffoscope not found: built-in comparison (apt-get install diffoscope-minimal)',
+    log: null,
+  };
 }
 
 /** Explains every artifact that differs on both sides (missing-on-one-side has nothing to diff). */
-export async function explainDifferences(artifacts: readonly ArtifactResult[], options: DiffOptions, runner: ProcessRunner): Promise<DiffResult[]> {
+export async function explainDifferences(
+  artifacts: readonly ArtifactResult[],
+  options: DiffOptions,
+  runner: ProcessRunner,
+): Promise<DiffResult[]> {
   // A name that is not UTF-8 cannot be passed on a command line from Node: those
   // files are compared by their bytes and hashes only.
   const pairs = artifacts.filter((a) => a.status === 'differs' && a.kind === 'file' && !a.escapedName);
   if (pairs.length === 0) return [];
   const haveDiffoscope = (await findOnPath('diffoscope', options.toolPath)) !== undefined;
-  const trees = { control: await treeReader(options.dirs.control), experiment: await treeReader(options.dirs.experiment) };
+  const trees = {
+    control: await treeReader(options.dirs.control),
+    experiment: await treeReader(options.dirs.experiment),
+  };
   const limit = pLimit(Math.max(1, options.jobs));
   return Promise.all(
     pairs.map((artifact) =>
@@ -120,11 +206,22 @@ export async function explainDifferences(artifacts: readonly ArtifactResult[], o
         const base = join('diffoscope', options.packageName, artifact.path);
         try {
           await mkdir(dirname(join(options.outDir, base)), { recursive: true });
-          return await (haveDiffoscope ? runDiffoscope(artifact, options, runner, base, trees) : builtinDiff(artifact, options, base, trees));
+          return await (haveDiffoscope
+            ? runDiffoscope(artifact, options, runner, base, trees)
+            : builtinDiff(artifact, options, base, trees));
         } catch (error) {
           // A pair that left its tree since it was hashed is an error naming it, and is not read.
           if (!isTwinbuildError(error) || error.code !== 'artifact-escapes-tree') throw error;
-          return { artifact: artifact.path, tool: haveDiffoscope ? 'diffoscope' : 'builtin', status: 'error', html: null, text: null, excerpt: '', message: error.message, log: null };
+          return {
+            artifact: artifact.path,
+            tool: haveDiffoscope ? 'diffoscope' : 'builtin',
+            status: 'error',
+            html: null,
+            text: null,
+            excerpt: '',
+            message: error.message,
+            log: null,
+          };
         }
       }),
     ),

@@ -5,7 +5,14 @@
 // them (needles.ts). Evidence only orders bisect's work: it never names a culprit.
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArtifactEvidence, ArtifactResult, DiffResult, EvidenceHit, PerSide, Suspicion } from '../../reports/model.js';
+import type {
+  ArtifactEvidence,
+  ArtifactResult,
+  DiffResult,
+  EvidenceHit,
+  PerSide,
+  Suspicion,
+} from '../../reports/model.js';
 import { treeReader } from '../compare/inside-tree.js';
 import { needlesFor, tzOffsetMinutes, type Needle } from './needles.js';
 import { zoneShiftedReadings } from './zone-shift.js';
@@ -40,7 +47,7 @@ export function diffSides(report: string): DiffSides {
     if (!side) {
       hexSide = null;
       // Context lines (" x") belong to both sides' sequences.
-      if (line.startsWith(' ')) whole.control.push(line.slice(1)), whole.experiment.push(line.slice(1));
+      if (line.startsWith(' ')) (whole.control.push(line.slice(1)), whole.experiment.push(line.slice(1)));
       continue;
     }
     const content = line.slice(1);
@@ -59,7 +66,12 @@ export function diffSides(report: string): DiffSides {
   }
   const removed = sides.removed.join('\n');
   const added = sides.added.join('\n');
-  return { removed, added, orderingOnly: noted || sameLines(removed, added), collatedApart: collatedApart(whole.control, whole.experiment) };
+  return {
+    removed,
+    added,
+    orderingOnly: noted || sameLines(removed, added),
+    collatedApart: collatedApart(whole.control, whole.experiment),
+  };
 }
 
 /** The two files' bytes as the two sides. */
@@ -67,11 +79,18 @@ export function rawSides(control: Buffer, experiment: Buffer): DiffSides {
   const removed = control.toString('latin1');
   const added = experiment.toString('latin1');
   const lines = (s: string) => s.split('\n').filter(Boolean);
-  return { removed, added, orderingOnly: sameLines(removed, added), collatedApart: collatedApart(lines(removed), lines(added)) };
+  return {
+    removed,
+    added,
+    orderingOnly: sameLines(removed, added),
+    collatedApart: collatedApart(lines(removed), lines(added)),
+  };
 }
 
-const byteOrdered = (lines: readonly string[]) => lines.every((l, i) => i === 0 || Buffer.compare(Buffer.from(lines[i - 1]!), Buffer.from(l)) <= 0);
-const collatedApart = (control: readonly string[], experiment: readonly string[]) => control.length >= 3 && byteOrdered(control) && !byteOrdered(experiment);
+const byteOrdered = (lines: readonly string[]) =>
+  lines.every((l, i) => i === 0 || Buffer.compare(Buffer.from(lines[i - 1]!), Buffer.from(l)) <= 0);
+const collatedApart = (control: readonly string[], experiment: readonly string[]) =>
+  control.length >= 3 && byteOrdered(control) && !byteOrdered(experiment);
 
 // Note: the same lines in another order (and something on each side) is what a shuffled directory listing leaves.
 function sameLines(a: string, b: string): boolean {
@@ -90,7 +109,12 @@ const ZONE_SHIFT = "the same instant read in each side's zone";
 const ORDERING: Readonly<Record<string, number>> = { fileordering: 3, locales: 1 };
 
 /** Scores every varied variation on one artifact; strongest first, only those with evidence. */
-export function scoreArtifact(artifact: string, sides: DiffSides, varied: readonly string[], values: PerSide<Readonly<Record<string, string>>>): Suspicion[] {
+export function scoreArtifact(
+  artifact: string,
+  sides: DiffSides,
+  varied: readonly string[],
+  values: PerSide<Readonly<Record<string, string>>>,
+): Suspicion[] {
   const found: Suspicion[] = [];
   for (const variation of varied) {
     const needles = needlesFor(variation, values.control, values.experiment);
@@ -118,24 +142,41 @@ export function scoreArtifact(artifact: string, sides: DiffSides, varied: readon
     if (sides.orderingOnly && ORDERING[variation]) {
       // Sorted bytewise on the control (C.UTF-8) and not on the experiment: the experiment's collation.
       const collated = variation === 'locales' && sides.collatedApart;
-      hits.push({ side: 'experiment', form: 'ordering', value: collated ? 'sorted in another collation' : 'ordering differences only', count: 1 });
-      best = { ...best, experiment: Math.max(best.experiment, collated ? ORDERING['fileordering']! + 1 : ORDERING[variation]!) };
+      hits.push({
+        side: 'experiment',
+        form: 'ordering',
+        value: collated ? 'sorted in another collation' : 'ordering differences only',
+        count: 1,
+      });
+      best = {
+        ...best,
+        experiment: Math.max(best.experiment, collated ? ORDERING['fileordering']! + 1 : ORDERING[variation]!),
+      };
     }
     if (hits.length === 0) continue;
-    found.push({ variation, score: best.control + best.experiment, hits, summary: summarise(variation, artifact, hits) });
+    found.push({
+      variation,
+      score: best.control + best.experiment,
+      hits,
+      summary: summarise(variation, artifact, hits),
+    });
   }
   return found.sort((a, b) => b.score - a.score);
 }
 
 function summarise(variation: string, artifact: string, hits: readonly EvidenceHit[]): string {
-  const strongest = (side: 'control' | 'experiment') => hits.filter((h) => h.side === side).sort((a, b) => b.count - a.count)[0];
+  const strongest = (side: 'control' | 'experiment') =>
+    hits.filter((h) => h.side === side).sort((a, b) => b.count - a.count)[0];
   const e = strongest('experiment');
   const c = strongest('control');
   if (e?.form === 'ordering') return `${variation}: ${e.value} in ${artifact}`;
-  if (e?.form === ZONE_SHIFT) return `${variation}: ${times(e.count)} in ${artifact}, ${ZONE_SHIFT} (the experiment's time ${e.value} from the control's)`;
+  if (e?.form === ZONE_SHIFT)
+    return `${variation}: ${times(e.count)} in ${artifact}, ${ZONE_SHIFT} (the experiment's time ${e.value} from the control's)`;
   const parts = [
     e ? `the experiment's ${e.form} ${short(e.value)} appears ${times(e.count)} in ${artifact}` : null,
-    c ? `the control's ${c.form} ${short(c.value)} ${e ? 'on the control side' : `appears ${times(c.count)} on the control side of ${artifact}`}` : null,
+    c
+      ? `the control's ${c.form} ${short(c.value)} ${e ? 'on the control side' : `appears ${times(c.count)} on the control side of ${artifact}`}`
+      : null,
   ];
   return `${variation}: ${parts.filter(Boolean).join(', ')}`;
 }
@@ -178,7 +219,11 @@ async function readPair(dirs: PerSide<string>, rel: string): Promise<PerSide<Buf
 }
 
 /** Evidence for each differing artifact: from diffoscope's text where it ran, else from the pair's bytes. */
-export async function gatherEvidence(differing: readonly ArtifactResult[], diffs: readonly DiffResult[], options: EvidenceOptions): Promise<ArtifactEvidence[]> {
+export async function gatherEvidence(
+  differing: readonly ArtifactResult[],
+  diffs: readonly DiffResult[],
+  options: EvidenceOptions,
+): Promise<ArtifactEvidence[]> {
   return Promise.all(
     differing.map(async (artifact): Promise<ArtifactEvidence> => {
       const diff = diffs.find((d) => d.artifact === artifact.path);
@@ -192,7 +237,11 @@ export async function gatherEvidence(differing: readonly ArtifactResult[], diffs
         const pair = await readPair(options.dirs, artifact.path).catch(() => null);
         if (pair) [sides, source] = [rawSides(pair.control, pair.experiment), 'bytes'];
       }
-      return { artifact: artifact.path, source, suspects: sides ? scoreArtifact(artifact.path, sides, options.varied, options.values) : [] };
+      return {
+        artifact: artifact.path,
+        source,
+        suspects: sides ? scoreArtifact(artifact.path, sides, options.varied, options.values) : [],
+      };
     }),
   );
 }

@@ -19,13 +19,32 @@ type Values = Readonly<Record<string, string>>;
 const EXPERIMENT_USER = 'twinbuild-second';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const literal = (form: string, value: string, weight: number): Needle => ({ form, value, weight, pattern: new RegExp(escape(value), 'g') });
+const literal = (form: string, value: string, weight: number): Needle => ({
+  form,
+  value,
+  weight,
+  pattern: new RegExp(escape(value), 'g'),
+});
 /** A number or word not inside a longer one. */
-const bounded = (form: string, value: string, weight: number): Needle =>
-  ({ form, value, weight, pattern: new RegExp(`(?<![A-Za-z0-9_])${escape(value)}(?![A-Za-z0-9_])`, 'g') });
+const bounded = (form: string, value: string, weight: number): Needle => ({
+  form,
+  value,
+  weight,
+  pattern: new RegExp(`(?<![A-Za-z0-9_])${escape(value)}(?![A-Za-z0-9_])`, 'g'),
+});
 /** A whole line (for bare numbers such as nproc's). */
-const wholeLine = (form: string, value: string, weight: number): Needle => ({ form, value, weight, pattern: new RegExp(`^${escape(value)}$`, 'gm') });
-const shaped = (form: string, value: string, weight: number, source: string): Needle => ({ form, value, weight, pattern: new RegExp(source, 'g') });
+const wholeLine = (form: string, value: string, weight: number): Needle => ({
+  form,
+  value,
+  weight,
+  pattern: new RegExp(`^${escape(value)}$`, 'gm'),
+});
+const shaped = (form: string, value: string, weight: number, source: string): Needle => ({
+  form,
+  value,
+  weight,
+  pattern: new RegExp(source, 'g'),
+});
 
 export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -39,7 +58,8 @@ export function tzOffsetMinutes(tz: string | undefined): number | null {
 }
 
 /** "+1400", as `date +%z` prints the zone. */
-const numericZone = (minutes: number) => `${minutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(minutes) / 60))}${pad(Math.abs(minutes) % 60)}`;
+const numericZone = (minutes: number) =>
+  `${minutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(minutes) / 60))}${pad(Math.abs(minutes) % 60)}`;
 
 /** The calendar forms of one instant in one zone (`label` names the zone in the form). */
 function calendarNeedles(start: number, label: string, minutes: number): Needle[] {
@@ -49,7 +69,12 @@ function calendarNeedles(start: number, label: string, minutes: number): Needle[
     literal(`YYYY-MM-DD (${label})`, `${y}-${pad(mo + 1)}-${pad(day)}`, 2),
     literal(`RFC 2822 date (${label})`, `${DAYS[wd]}, ${pad(day)} ${MONTHS[mo]} ${y}`, 2),
     // date(1)'s default, ctime() and C's __DATE__ pad the day with a space.
-    shaped(`date(1) / __DATE__ (${label})`, `${MONTHS[mo]} ${day} ${y}`, 2, `${MONTHS[mo]} {1,2}${day}(?: \\d\\d:\\d\\d:\\d\\d(?: [A-Z+\\-0-9]+)?)? ${y}`),
+    shaped(
+      `date(1) / __DATE__ (${label})`,
+      `${MONTHS[mo]} ${day} ${y}`,
+      2,
+      `${MONTHS[mo]} {1,2}${day}(?: \\d\\d:\\d\\d:\\d\\d(?: [A-Z+\\-0-9]+)?)? ${y}`,
+    ),
     bounded(`year (${label})`, String(y), 1),
     // A year compiled in as a number shows in a disassembly as a hex immediate (GNU hello: mov $0x7e7,%edx).
     bounded(`year as a hex constant (${label})`, `0x${y.toString(16)}`, 1),
@@ -67,7 +92,8 @@ function dateNeedles(iso: string, zones: readonly (readonly [string, number])[])
 }
 
 const modeString = (mode: number, kind: '-' | 'd') =>
-  kind + [6, 3, 0].map((shift) => ['r', 'w', 'x'].map((c, i) => ((mode >> shift) & (4 >> i) ? c : '-')).join('')).join('');
+  kind +
+  [6, 3, 0].map((shift) => ['r', 'w', 'x'].map((c, i) => ((mode >> shift) & (4 >> i) ? c : '-')).join('')).join('');
 
 function modeNeedles(umask: string): Needle[] {
   const mask = parseInt(umask, 8);
@@ -111,7 +137,12 @@ function kernelNeedles(value: string | undefined): Needle[] {
 
 function jobNeedles(value: string | undefined): Needle[] {
   if (!value || !/^\d+$/.test(value)) return [];
-  return [literal('make flag', `-j${value}`, 2), literal('jobs option', `--jobs=${value}`, 2), literal('parallel option', `parallel=${value}`, 2), wholeLine('number on a line of its own', value, 1)];
+  return [
+    literal('make flag', `-j${value}`, 2),
+    literal('jobs option', `--jobs=${value}`, 2),
+    literal('parallel option', `parallel=${value}`, 2),
+    wholeLine('number on a line of its own', value, 1),
+  ];
 }
 
 const countLine = (value: string | undefined) => {
@@ -131,7 +162,12 @@ export function needlesFor(variation: string, control: Values, experiment: Value
   const e = experiment[variation];
   const zones = (values: Values): [string, number][] => {
     const minutes = tzOffsetMinutes(values['timezone']);
-    return minutes === null || minutes === 0 ? [['UTC', 0]] : [['UTC', 0], [values['timezone']!, minutes]];
+    return minutes === null || minutes === 0
+      ? [['UTC', 0]]
+      : [
+          ['UTC', 0],
+          [values['timezone']!, minutes],
+        ];
   };
   let pair: { control: Needle[]; experiment: Needle[] };
   switch (variation) {
@@ -148,7 +184,13 @@ export function needlesFor(variation: string, control: Values, experiment: Value
       break;
     }
     case 'domain_host':
-      pair = { control: [], experiment: (e ?? '').split(' / ').filter(Boolean).map((name) => literal('host or domain name', name, 3)) };
+      pair = {
+        control: [],
+        experiment: (e ?? '')
+          .split(' / ')
+          .filter(Boolean)
+          .map((name) => literal('host or domain name', name, 3)),
+      };
       break;
     case 'time': {
       // A date is printed in UTC or in the zone the build ran in: both sides' zones.
@@ -163,7 +205,11 @@ export function needlesFor(variation: string, control: Values, experiment: Value
       const forms = (v: string | undefined) => {
         const minutes = tzOffsetMinutes(v);
         const out = v ? [literal('TZ', v, 3)] : [];
-        if (minutes !== null) out.push(bounded('UTC offset', numericZone(minutes), 2), literal('UTC offset', `${numericZone(minutes).slice(0, 3)}:${numericZone(minutes).slice(3)}`, 2));
+        if (minutes !== null)
+          out.push(
+            bounded('UTC offset', numericZone(minutes), 2),
+            literal('UTC offset', `${numericZone(minutes).slice(0, 3)}:${numericZone(minutes).slice(3)}`, 2),
+          );
         if (minutes !== null && !Number.isNaN(start)) out.push(...calendarNeedles(start, "the build's zone", minutes));
         return out;
       };
@@ -174,7 +220,8 @@ export function needlesFor(variation: string, control: Values, experiment: Value
       pair = { control: c ? modeNeedles(c) : [], experiment: e ? modeNeedles(e) : [] };
       break;
     case 'locales': {
-      const forms = (v: string | undefined) => (v ? [literal('locale', v, 3), ...(v.includes('_') ? [bounded('language', v.split('.')[0]!, 2)] : [])] : []);
+      const forms = (v: string | undefined) =>
+        v ? [literal('locale', v, 3), ...(v.includes('_') ? [bounded('language', v.split('.')[0]!, 2)] : [])] : [];
       pair = { control: forms(c), experiment: forms(e) };
       break;
     }
@@ -182,7 +229,13 @@ export function needlesFor(variation: string, control: Values, experiment: Value
       pair = { control: [], experiment: addedEntries(c, e).map((entry) => literal('PATH entry', entry, 3)) };
       break;
     case 'environment':
-      pair = { control: [], experiment: (e ?? '').split(',').filter(Boolean).map((name) => bounded('variable', name, 3)) };
+      pair = {
+        control: [],
+        experiment: (e ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((name) => bounded('variable', name, 3)),
+      };
       break;
     case 'kernel':
       pair = { control: kernelNeedles(c), experiment: kernelNeedles(e) };
@@ -201,6 +254,7 @@ export function needlesFor(variation: string, control: Values, experiment: Value
       pair = { control: [], experiment: [] };
   }
   // A form printed the same on both sides shows nothing (e.g. the year when both dates share it).
-  const other = (mine: Needle[], theirs: Needle[]) => mine.filter((n) => !theirs.some((t) => t.form === n.form && t.value === n.value));
+  const other = (mine: Needle[], theirs: Needle[]) =>
+    mine.filter((n) => !theirs.some((t) => t.form === n.form && t.value === n.value));
   return { control: other(pair.control, pair.experiment), experiment: other(pair.experiment, pair.control) };
 }

@@ -14,7 +14,8 @@ const RFC2822 = new RegExp(`(?<!\\d)(\\d{1,2}) (${MONTHS.join('|')}) (\\d{4}) (\
 function readings(text: string): number[] {
   const out: number[] = [];
   for (const m of text.matchAll(ISO)) out.push(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!) / 60_000);
-  for (const m of text.matchAll(RFC2822)) out.push(Date.UTC(+m[3]!, MONTHS.indexOf(m[2]!), +m[1]!, +m[4]!, +m[5]!) / 60_000);
+  for (const m of text.matchAll(RFC2822))
+    out.push(Date.UTC(+m[3]!, MONTHS.indexOf(m[2]!), +m[1]!, +m[4]!, +m[5]!) / 60_000);
   return out.filter((n) => Number.isFinite(n));
 }
 

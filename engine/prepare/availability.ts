@@ -25,10 +25,16 @@ async function localeLoads(name: string, runner: ProcessRunner, path: string): P
 
 // Note: missing locales are generated into twinbuild's own temp root (LOCPATH),
 // never into the system's locale archive, so the host is left unchanged.
-async function checkLocales(names: readonly string[], runner: ProcessRunner, scratchDir: string, path: string): Promise<NeedCheck> {
+async function checkLocales(
+  names: readonly string[],
+  runner: ProcessRunner,
+  scratchDir: string,
+  path: string,
+): Promise<NeedCheck> {
   const loads = await Promise.all(names.map((name) => localeLoads(name, runner, path)));
   const installed = names.filter((_, i) => loads[i]);
-  if (installed.length === names.length) return { ok: true, note: `${installed.join(', ')} installed`, facts: { locales: installed } };
+  if (installed.length === names.length)
+    return { ok: true, note: `${installed.join(', ')} installed`, facts: { locales: installed } };
   const localePath = join(scratchDir, 'locales');
   await mkdir(localePath, { recursive: true });
   const generated: string[] = [];
@@ -42,8 +48,16 @@ async function checkLocales(names: readonly string[], runner: ProcessRunner, scr
   }
   const usable = [...installed, ...generated.filter((n) => n !== 'C.UTF-8')];
   if (!generated.includes('C.UTF-8') || generated.length === 1) {
-    if (installed.length > 0) return { ok: true, note: `${installed.join(', ')} installed; others could not be generated (${why})`, facts: { locales: installed } };
-    return { ok: false, reason: `none of ${names.join(', ')} is installed or could be generated (${why || 'localedef failed'}); install the "locales" package` };
+    if (installed.length > 0)
+      return {
+        ok: true,
+        note: `${installed.join(', ')} installed; others could not be generated (${why})`,
+        facts: { locales: installed },
+      };
+    return {
+      ok: false,
+      reason: `none of ${names.join(', ')} is installed or could be generated (${why || 'localedef failed'}); install the "locales" package`,
+    };
   }
   return {
     ok: true,
@@ -54,11 +68,15 @@ async function checkLocales(names: readonly string[], runner: ProcessRunner, scr
 
 /** Expands "0-3,6" into [0, 1, 2, 3, 6]. */
 export function parseCpuList(text: string): number[] {
-  return text.trim().split(',').filter(Boolean).flatMap((part) => {
-    const [from, to] = part.split('-').map(Number);
-    if (from === undefined || Number.isNaN(from)) return [];
-    return Array.from({ length: (to ?? from) - from + 1 }, (_, i) => from + i);
-  });
+  return text
+    .trim()
+    .split(',')
+    .filter(Boolean)
+    .flatMap((part) => {
+      const [from, to] = part.split('-').map(Number);
+      if (from === undefined || Number.isNaN(from)) return [];
+      return Array.from({ length: (to ?? from) - from + 1 }, (_, i) => from + i);
+    });
 }
 
 const realOr = (path: string) => realpath(path).catch(() => path);
@@ -70,7 +88,11 @@ export async function hostFacts(namespaces = false): Promise<HostFacts> {
   const cpuList = allowed ? parseCpuList(allowed) : Array.from({ length: availableParallelism() }, (_, i) => i);
   const uid = process.getuid?.() ?? 0;
   const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  const gecos = passwd.split('\n').map((l) => l.split(':')).find((f) => f[2] === String(uid))?.[4] ?? '';
+  const gecos =
+    passwd
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f[2] === String(uid))?.[4] ?? '';
   return {
     machine: machine(),
     cpuList,
@@ -84,20 +106,36 @@ export async function hostFacts(namespaces = false): Promise<HostFacts> {
   };
 }
 
-type NeedEnv = Readonly<{ runner: ProcessRunner; scratchDir: string; namespaces: boolean | Promise<boolean>; host: HostFacts; path: string }>;
+type NeedEnv = Readonly<{
+  runner: ProcessRunner;
+  scratchDir: string;
+  namespaces: boolean | Promise<boolean>;
+  host: HostFacts;
+  path: string;
+}>;
 
 async function checkNeed(need: Need, { runner, scratchDir, namespaces, host, path }: NeedEnv): Promise<NeedCheck> {
   switch (need.kind) {
     case 'tool':
-      return (await findOnPath(need.name, path)) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
+      return (await findOnPath(need.name, path))
+        ? { ok: true }
+        : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
     case 'root':
       return host.uid === 0 ? { ok: true } : { ok: false, reason: 'needs root' };
     case 'fuse':
       return existsSync('/dev/fuse') ? { ok: true } : { ok: false, reason: 'no /dev/fuse' };
     case 'cpus':
-      return host.cpuList.length >= need.min ? { ok: true } : { ok: false, reason: `needs ≥${need.min} CPUs, this process may use ${host.cpuList.length}` };
+      return host.cpuList.length >= need.min
+        ? { ok: true }
+        : { ok: false, reason: `needs ≥${need.min} CPUs, this process may use ${host.cpuList.length}` };
     case 'mount-namespace':
-      return (await namespaces) ? { ok: true } : { ok: false, reason: 'needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)' };
+      return (await namespaces)
+        ? { ok: true }
+        : {
+            ok: false,
+            reason:
+              'needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)',
+          };
     case 'locales':
       return checkLocales(need.names, runner, scratchDir, path);
   }
@@ -122,9 +160,21 @@ export async function checkVariations(
         const check = await checkNeed(need, { runner, scratchDir, namespaces, host: base, path });
         facts = { ...facts, ...check.facts };
         if (check.note) notes.push(check.note);
-        if (!check.ok) return { availability: { name: variation.name, available: false, reason: check.reason ?? 'unavailable', ...(notes.length ? { note: notes.join('; ') } : {}) }, facts };
+        if (!check.ok)
+          return {
+            availability: {
+              name: variation.name,
+              available: false,
+              reason: check.reason ?? 'unavailable',
+              ...(notes.length ? { note: notes.join('; ') } : {}),
+            },
+            facts,
+          };
       }
-      return { availability: { name: variation.name, available: true, ...(notes.length ? { note: notes.join('; ') } : {}) }, facts };
+      return {
+        availability: { name: variation.name, available: true, ...(notes.length ? { note: notes.join('; ') } : {}) },
+        facts,
+      };
     }),
   );
   const availability: Availability[] = checked.map((c) => c.availability);

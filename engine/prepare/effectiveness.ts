@@ -37,7 +37,9 @@ const channels = (v: Variation, namespaces: boolean) => v.observe.filter((o) => 
 
 export function probeScript(variations: readonly Variation[], namespaces = true): string {
   const lines = variations.flatMap((v) =>
-    channels(v, namespaces).map((o) => `printf '\\036%s\\037' '${key(v.name, o.channel).replace(/'/g, `'\\''`)}'; { ${o.command} ; } 2>&1`),
+    channels(v, namespaces).map(
+      (o) => `printf '\\036%s\\037' '${key(v.name, o.channel).replace(/'/g, `'\\''`)}'; { ${o.command} ; } 2>&1`,
+    ),
   );
   return lines.join('\n') + '\n';
 }
@@ -46,13 +48,19 @@ export function parseProbeOutput(text: string): Map<string, string> {
   const values = new Map<string, string>();
   for (const record of text.split(RS)) {
     const [variation, channel, ...rest] = record.split(US);
-    if (variation && channel !== undefined) values.set(key(variation, channel), rest.join(' ').replace(/\s+/g, ' ').trim());
+    if (variation && channel !== undefined)
+      values.set(key(variation, channel), rest.join(' ').replace(/\s+/g, ' ').trim());
   }
   return values;
 }
 
 /** Compares both sides' observations, channel by channel. */
-export function judge(variations: readonly Variation[], control: ReadonlyMap<string, string>, experiment: ReadonlyMap<string, string>, namespaces = true): Verdicts {
+export function judge(
+  variations: readonly Variation[],
+  control: ReadonlyMap<string, string>,
+  experiment: ReadonlyMap<string, string>,
+  namespaces = true,
+): Verdicts {
   const observed = new Map<string, VariationObservation>();
   const ineffective: { name: string; reason: string }[] = [];
   for (const v of variations) {
@@ -65,7 +73,8 @@ export function judge(variations: readonly Variation[], control: ReadonlyMap<str
       seen.experiment[o.channel] = e ?? '(not observed)';
       if (c === undefined || e === undefined) problems.push(`${o.channel} could not be observed`);
       else if (c === e) problems.push(`${o.channel} was "${c}" on both sides`);
-      else if (o.experimentMatches && !new RegExp(o.experimentMatches).test(e)) problems.push(`${o.channel} was "${e}" in the experiment`);
+      else if (o.experimentMatches && !new RegExp(o.experimentMatches).test(e))
+        problems.push(`${o.channel} was "${e}" in the experiment`);
     }
     observed.set(v.name, seen);
     if (problems.length > 0) ineffective.push({ name: v.name, reason: `not effective here: ${problems.join('; ')}` });
@@ -79,7 +88,8 @@ export async function placeProbeTree(sideDir: string): Promise<void> {
   await mkdir(join(dir, 'two'), { recursive: true });
   await mkdir(join(dir, 'many'), { recursive: true });
   await Promise.all([
-    writeFile(join(dir, 'two', 'a'), ''), writeFile(join(dir, 'two', 'b'), ''),
+    writeFile(join(dir, 'two', 'a'), ''),
+    writeFile(join(dir, 'two', 'b'), ''),
     ...Array.from({ length: MANY }, (_, i) => writeFile(join(dir, 'many', `f${String(i).padStart(2, '0')}`), '')),
   ]);
 }
@@ -93,7 +103,8 @@ export async function placeProbeTree(sideDir: string): Promise<void> {
 export function withProbe(plan: BuildPlan, varied: readonly string[], namespaces: boolean): BuildPlan {
   const variations = REGISTRY.filter((v) => varied.includes(v.name));
   const [shell, flag, build] = plan.argv;
-  if (variations.length === 0 || shell !== '/bin/sh' || flag !== '-c' || build === undefined || plan.argv.length !== 3) return plan;
+  if (variations.length === 0 || shell !== '/bin/sh' || flag !== '-c' || build === undefined || plan.argv.length !== 3)
+    return plan;
   const script = `{\n${probeScript(variations, namespaces)}} >&3 2>/dev/null\nexec 3>&-\nrm -rf ${PROBE_DIR}\nexec /bin/sh -c "$1"`;
   return { ...plan, argv: ['/bin/sh', '-c', script, 'twinbuild-probe', build] };
 }
@@ -113,22 +124,37 @@ export const NOTHING_PROVED: Verdicts = Object.freeze({ observed: new Map(), ine
 const SIDES = ['control', 'experiment'] as const;
 
 /** Places the probe's directories in both sides' trees; null when nothing is varied (nothing to prove). */
-export async function startProbeRound(plans: Readonly<Record<Side, BuildPlan>>, varied: readonly string[], workspace: Pick<Workspace, 'sideDir' | 'scratchDir'>, namespaces: boolean): Promise<ProbeRound | null> {
+export async function startProbeRound(
+  plans: Readonly<Record<Side, BuildPlan>>,
+  varied: readonly string[],
+  workspace: Pick<Workspace, 'sideDir' | 'scratchDir'>,
+  namespaces: boolean,
+): Promise<ProbeRound | null> {
   if (varied.length === 0) return null;
   const observations = (label: Side) => join(workspace.scratchDir, `observed-${label}`);
   await Promise.all(SIDES.map((label) => placeProbeTree(workspace.sideDir(label))));
   return {
     side: (label) => ({ probed: withProbe(plans[label], varied, namespaces), observations: observations(label) }),
     finish: async () => {
-      await Promise.all(SIDES.map((label) => rm(join(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })));
+      await Promise.all(
+        SIDES.map((label) => rm(join(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })),
+      );
       const variations = REGISTRY.filter((v) => varied.includes(v.name));
-      return judge(variations, await readObservations(observations('control')), await readObservations(observations('experiment')), namespaces);
+      return judge(
+        variations,
+        await readObservations(observations('control')),
+        await readObservations(observations('experiment')),
+        namespaces,
+      );
     },
   };
 }
 
 /** Availability with each ineffective variation marked unavailable, its reason what the probe saw. */
-export function withoutIneffective<T extends Readonly<{ name: string; available: boolean; reason?: string }>>(availability: readonly T[], verdicts: Verdicts): T[] {
+export function withoutIneffective<T extends Readonly<{ name: string; available: boolean; reason?: string }>>(
+  availability: readonly T[],
+  verdicts: Verdicts,
+): T[] {
   return availability.map((a) => {
     const found = verdicts.ineffective.find((i) => i.name === a.name);
     return found ? { ...a, available: false, reason: found.reason } : a;

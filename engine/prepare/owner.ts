@@ -31,7 +31,10 @@ export async function processStart(pid: number | 'self'): Promise<string | undef
 export async function currentOwner(): Promise<Owner> {
   const [start, boot, pidns] = await Promise.all([
     processStart('self'),
-    readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((b) => b.trim(), () => ''),
+    readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
+      (b) => b.trim(),
+      () => '',
+    ),
     readlink('/proc/self/ns/pid').catch(() => ''),
   ]);
   return { pid: process.pid, start: start ?? '', boot, pidns, host: hostname() };

@@ -39,9 +39,20 @@ export type Planner = Readonly<{
 // build's faked clock starts at the same instant: a probe built a minute after the
 // control (bisect) stamps what the control stamped, not a minute later. Not
 // rounded: a fraction of a second would put one build's stamp in the next second.
-export function createPlanner(options: PackageOptions, availability: readonly Availability[], host: HostFacts, workspace: Workspace): Planner {
+export function createPlanner(
+  options: PackageOptions,
+  availability: readonly Availability[],
+  host: HostFacts,
+  workspace: Workspace,
+): Planner {
   const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
-  const plan = (side: Side, varied: ReadonlySet<string>, ws: Workspace, now = Date.now() / 1000, slot = side === 'control' ? 0 : 1) =>
+  const plan = (
+    side: Side,
+    varied: ReadonlySet<string>,
+    ws: Workspace,
+    now = Date.now() / 1000,
+    slot = side === 'control' ? 0 : 1,
+  ) =>
     REGISTRY.filter((v) => available.has(v.name)).reduce(
       (next, variation) =>
         variation.apply(
@@ -61,8 +72,15 @@ export function createPlanner(options: PackageOptions, availability: readonly Av
         ),
       newPlan(side, ['/bin/sh', '-c', options.build], baseEnvironment(options), ws.buildDir),
     );
-  const varied = REGISTRY.map((v) => v.name).filter((name) => available.has(name) && options.vary.enabled.includes(name));
-  return { varied, plan, control: plan('control', new Set(), workspace), experiment: plan('experiment', new Set(varied), workspace) };
+  const varied = REGISTRY.map((v) => v.name).filter(
+    (name) => available.has(name) && options.vary.enabled.includes(name),
+  );
+  return {
+    varied,
+    plan,
+    control: plan('control', new Set(), workspace),
+    experiment: plan('experiment', new Set(varied), workspace),
+  };
 }
 
 export function variationResults(

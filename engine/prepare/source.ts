@@ -10,7 +10,13 @@ import { extractDebianSource } from '../../adapters/dpkg.js';
 import type { ProcessRunner } from '../../adapters/process.js';
 import { copySource } from './workspace.js';
 
-export async function placeSource(options: PackageOptions, sideDir: string, runner: ProcessRunner, exclude: readonly string[], signal?: AbortSignal): Promise<void> {
+export async function placeSource(
+  options: PackageOptions,
+  sideDir: string,
+  runner: ProcessRunner,
+  exclude: readonly string[],
+  signal?: AbortSignal,
+): Promise<void> {
   const dest = options.subdir ? join(sideDir, options.subdir) : sideDir;
   await mkdir(sideDir, { recursive: true });
   if (!options.dsc) return copySource(options.source, dest, exclude, signal);
@@ -20,6 +26,9 @@ export async function placeSource(options: PackageOptions, sideDir: string, runn
   }
   const outcome = await extractDebianSource(runner, options.source, dest);
   if (outcome.exitCode !== 0) {
-    throw new TwinbuildError('workspace', `dpkg-source could not extract ${options.source}: ${(outcome.stderr || outcome.stdout).trim().split('\n').pop() ?? ''}`);
+    throw new TwinbuildError(
+      'workspace',
+      `dpkg-source could not extract ${options.source}: ${(outcome.stderr || outcome.stdout).trim().split('\n').pop() ?? ''}`,
+    );
   }
 }

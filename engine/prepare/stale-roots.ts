@@ -25,8 +25,10 @@ async function judge(root: string, me: Owner, uid: number | undefined): Promise<
   if (!owner) return halfMade(root);
   if (owner.host !== me.host) return { root, state: 'foreign', owner, reason: `made on host ${owner.host}` };
   if (owner.kept) return { root, state: 'kept', owner, reason: 'kept with --keep' };
-  if (owner.boot !== me.boot) return { root, state: 'stale', owner, reason: `twinbuild pid ${owner.pid} ran before a reboot` };
-  if (owner.pidns !== me.pidns) return { root, state: 'foreign', owner, reason: `made in another pid namespace (${owner.pidns})` };
+  if (owner.boot !== me.boot)
+    return { root, state: 'stale', owner, reason: `twinbuild pid ${owner.pid} ran before a reboot` };
+  if (owner.pidns !== me.pidns)
+    return { root, state: 'foreign', owner, reason: `made in another pid namespace (${owner.pidns})` };
   const start = await processStart(owner.pid);
   if (start === owner.start) return { root, state: 'in-use', owner, reason: `twinbuild pid ${owner.pid} is running` };
   return { root, state: 'stale', owner, reason: `twinbuild pid ${owner.pid} is gone` };

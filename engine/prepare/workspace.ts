@@ -1,7 +1,22 @@
 // Twinbuild's own temp root: every copy, mount point and scratch file lives
 // under it, and it is removed on every exit path (unless --keep).
 import { constants, type Stats } from 'node:fs';
-import { access, chmod, copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, statfs, symlink, utimes } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  copyFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  readlink,
+  rm,
+  stat,
+  statfs,
+  symlink,
+  utimes,
+} from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Side } from '../../variations/plan.js';
 import { TwinbuildError } from '../../core/errors.js';
@@ -26,7 +41,9 @@ export async function assertReadableSource(source: string, dsc = false): Promise
     info = await stat(source);
     await access(source, dsc ? constants.R_OK : constants.R_OK | constants.X_OK);
   } catch (cause) {
-    throw new TwinbuildError('unreadable-source', `cannot read source ${dsc ? 'package' : 'directory'} ${source}`, { cause });
+    throw new TwinbuildError('unreadable-source', `cannot read source ${dsc ? 'package' : 'directory'} ${source}`, {
+      cause,
+    });
   }
   if (dsc && !info.isFile()) throw new TwinbuildError('unreadable-source', `source ${source} is not a file`);
   if (!dsc && !info.isDirectory()) throw new TwinbuildError('unreadable-source', `source ${source} is not a directory`);
@@ -46,7 +63,11 @@ export async function createTempRoot(tempDir: string, options: Readonly<{ kept?:
   return root;
 }
 
-export async function createWorkspace(packageName: string, tempDir: string, options: Readonly<{ kept?: boolean }> = {}): Promise<Workspace> {
+export async function createWorkspace(
+  packageName: string,
+  tempDir: string,
+  options: Readonly<{ kept?: boolean }> = {},
+): Promise<Workspace> {
   const root = await createTempRoot(tempDir, options);
   const ws: Workspace = {
     root,
@@ -92,7 +113,15 @@ type CopyWalk = Readonly<{ skip: (src: Buffer) => boolean; signal: AbortSignal |
 
 /** What a non-copyable entry is, for the error message. */
 const specialKind = (info: Stats) =>
-  info.isFIFO() ? 'fifo' : info.isSocket() ? 'socket' : info.isCharacterDevice() ? 'character device' : info.isBlockDevice() ? 'block device' : 'special file';
+  info.isFIFO()
+    ? 'fifo'
+    : info.isSocket()
+      ? 'socket'
+      : info.isCharacterDevice()
+        ? 'character device'
+        : info.isBlockDevice()
+          ? 'block device'
+          : 'special file';
 
 const joinBytes = (dir: Buffer, name: Buffer) => Buffer.concat([dir, Buffer.from('/'), name]);
 
@@ -132,7 +161,12 @@ async function copyDirectory(src: Buffer, dest: Buffer, info: Stats, walk: CopyW
 // symlinks as they are; `exclude` keeps the output dir out of its own input.
 // A walk rather than fs.cp, which cannot be stopped: the signal is checked
 // between every few entries, so an interrupt ends a 60,000-file copy at once.
-export async function copySource(source: string, dest: string, exclude: readonly string[], signal?: AbortSignal): Promise<void> {
+export async function copySource(
+  source: string,
+  dest: string,
+  exclude: readonly string[],
+  signal?: AbortSignal,
+): Promise<void> {
   const excluded = exclude.map((p) => resolve(p));
   const skip = (src: Buffer) => excluded.some((ex) => isInside(resolve(src.toString()), ex));
   try {
@@ -140,7 +174,9 @@ export async function copySource(source: string, dest: string, exclude: readonly
     await copyEntry(Buffer.from(source), Buffer.from(dest), { skip, signal });
   } catch (cause) {
     if (signal?.aborted) throw interrupted();
-    throw new TwinbuildError('workspace', `could not copy ${source} into the workspace: ${(cause as Error).message}`, { cause });
+    throw new TwinbuildError('workspace', `could not copy ${source} into the workspace: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 
@@ -160,7 +196,11 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 // leftover bind mount can never turn cleanup into deleting the user's files.
 // `removeDeep` (GNU rm, which walks with openat) also removes paths longer than
 // PATH_MAX, which fs.rm cannot name.
-export async function removeWorkspace(ws: Pick<Workspace, 'root'>, unmount: (point: string) => Promise<void>, removeDeep?: (dir: string) => Promise<void>): Promise<void> {
+export async function removeWorkspace(
+  ws: Pick<Workspace, 'root'>,
+  unmount: (point: string) => Promise<void>,
+  removeDeep?: (dir: string) => Promise<void>,
+): Promise<void> {
   for (const point of await mountsUnder(ws.root)) await unmount(point);
   const still = await mountsUnder(ws.root);
   if (still.length > 0) {
@@ -180,7 +220,12 @@ export async function removeWorkspace(ws: Pick<Workspace, 'root'>, unmount: (poi
 
 /** Unmounts what a build left and removes the whole temp root (the one clean-up every run uses; also for stale roots). */
 export async function disposeWorkspace(ws: Pick<Workspace, 'root'>, runner: ProcessRunner): Promise<void> {
-  const remove = () => removeWorkspace(ws, (point) => unmountLazy(runner, point), (dir) => removeTreeDeep(runner, dir));
+  const remove = () =>
+    removeWorkspace(
+      ws,
+      (point) => unmountLazy(runner, point),
+      (dir) => removeTreeDeep(runner, dir),
+    );
   try {
     await remove();
   } catch (error) {
@@ -194,4 +239,6 @@ export async function disposeWorkspace(ws: Pick<Workspace, 'root'>, runner: Proc
 
 /** Bytes free for an unprivileged writer on the filesystem holding `dir`; undefined when it cannot be read. */
 export const freeBytes = (dir: string): Promise<number | undefined> =>
-  statfs(dir).then((s) => s.bavail * s.bsize).catch(() => undefined);
+  statfs(dir)
+    .then((s) => s.bavail * s.bsize)
+    .catch(() => undefined);

@@ -14,26 +14,28 @@ type RepositoryBase = Readonly<{
 }>;
 
 /** An apt archive: Sources and Packages indexes, .buildinfo files beside them. */
-export type AptRepositoryConfig = RepositoryBase & Readonly<{
-  format: 'apt';
-  /** The Sources index, e.g. dists/bookworm/main/source/Sources. */
-  sources: string;
-  /** The Packages indexes (one per architecture or component). */
-  packages: readonly string[];
-  /** The directory holding <source>_<version>_<arch>.buildinfo files. */
-  buildinfo: string;
-  /** A Release file listing the indexes' SHA256 (checked when given). */
-  release: string | null;
-}>;
+export type AptRepositoryConfig = RepositoryBase &
+  Readonly<{
+    format: 'apt';
+    /** The Sources index, e.g. dists/bookworm/main/source/Sources. */
+    sources: string;
+    /** The Packages indexes (one per architecture or component). */
+    packages: readonly string[];
+    /** The directory holding <source>_<version>_<arch>.buildinfo files. */
+    buildinfo: string;
+    /** A Release file listing the indexes' SHA256 (checked when given). */
+    release: string | null;
+  }>;
 
 /** An RPM repository made by createrepo_c: binaries and source RPMs in its primary index (or the sources in a second repository). */
-export type RpmRepositoryConfig = RepositoryBase & Readonly<{
-  format: 'rpm';
-  /** The repomd.xml of the binary RPMs, e.g. repodata/repomd.xml. */
-  repodata: string;
-  /** The repomd.xml listing the .src.rpm files (arch "src"); default: the same as repodata. */
-  sourceRepodata: string;
-}>;
+export type RpmRepositoryConfig = RepositoryBase &
+  Readonly<{
+    format: 'rpm';
+    /** The repomd.xml of the binary RPMs, e.g. repodata/repomd.xml. */
+    repodata: string;
+    /** The repomd.xml listing the .src.rpm files (arch "src"); default: the same as repodata. */
+    sourceRepodata: string;
+  }>;
 
 export type RepositoryConfig = AptRepositoryConfig | RpmRepositoryConfig;
 
@@ -63,12 +65,14 @@ function text(raw: Raw, key: string, file: string, where: string): string {
 
 function count(raw: Raw, key: string, fallback: number, file: string, max: number): number {
   const value = raw[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) throw fail(file, `"${key}" must be a whole number from 1 to ${max}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max)
+    throw fail(file, `"${key}" must be a whole number from 1 to ${max}`);
   return value;
 }
 
 /** Seconds in the file, milliseconds inside. */
-const seconds = (raw: Raw, key: string, fallback: number, file: string, max: number) => count(raw, key, fallback, file, max) * 1000;
+const seconds = (raw: Raw, key: string, fallback: number, file: string, max: number) =>
+  count(raw, key, fallback, file, max) * 1000;
 
 function archiveUrl(value: string, base: string, file: string, where: string): string {
   let url: URL;
@@ -77,12 +81,14 @@ function archiveUrl(value: string, base: string, file: string, where: string): s
   } catch {
     throw fail(file, `${where}"url" is not a URL: ${value}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'file:') throw fail(file, `${where}"url" must be http://, https:// or file://, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'file:')
+    throw fail(file, `${where}"url" must be http://, https:// or file://, got ${url.protocol}`);
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
 const relativePath = (value: string, file: string, where: string) => {
-  if (value.startsWith('/') || value.split('/').includes('..') || value.includes('://')) throw fail(file, `${where}"${value}" must be a path relative to the repository url`);
+  if (value.startsWith('/') || value.split('/').includes('..') || value.includes('://'))
+    throw fail(file, `${where}"${value}" must be a path relative to the repository url`);
   return value;
 };
 
@@ -91,20 +97,32 @@ function repository(raw: unknown, index: number, base: string, file: string): Re
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(file, `${where}must be an object`);
   const r = raw as Raw;
   const name = text(r, 'name', file, where);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw fail(file, `${where}"name" must be letters, digits, ".", "_" or "-" (at most 64), got "${name}"`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name))
+    throw fail(file, `${where}"name" must be letters, digits, ".", "_" or "-" (at most 64), got "${name}"`);
   const format = r['format'] ?? 'apt';
-  if (format !== 'apt' && format !== 'rpm') throw fail(file, `${where}"format" must be "apt" or "rpm", got ${JSON.stringify(format).slice(0, 100)}`);
-  const fields = format === 'apt' ? ['name', 'format', 'url', 'sources', 'packages', 'buildinfo', 'release'] : ['name', 'format', 'url', 'repodata', 'sourceRepodata'];
+  if (format !== 'apt' && format !== 'rpm')
+    throw fail(file, `${where}"format" must be "apt" or "rpm", got ${JSON.stringify(format).slice(0, 100)}`);
+  const fields =
+    format === 'apt'
+      ? ['name', 'format', 'url', 'sources', 'packages', 'buildinfo', 'release']
+      : ['name', 'format', 'url', 'repodata', 'sourceRepodata'];
   const unknown = Object.keys(r).filter((k) => !fields.includes(k));
-  if (unknown.length > 0) throw fail(file, `${where}unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} for an ${format} repository (known: ${fields.join(', ')})`);
+  if (unknown.length > 0)
+    throw fail(
+      file,
+      `${where}unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} for an ${format} repository (known: ${fields.join(', ')})`,
+    );
   const url = archiveUrl(text(r, 'url', file, where), base, file, where);
   if (format === 'rpm') {
-    const repodata = r['repodata'] === undefined ? 'repodata/repomd.xml' : relativePath(text(r, 'repodata', file, where), file, where);
-    const sourceRepodata = r['sourceRepodata'] === undefined ? repodata : relativePath(text(r, 'sourceRepodata', file, where), file, where);
+    const repodata =
+      r['repodata'] === undefined ? 'repodata/repomd.xml' : relativePath(text(r, 'repodata', file, where), file, where);
+    const sourceRepodata =
+      r['sourceRepodata'] === undefined ? repodata : relativePath(text(r, 'sourceRepodata', file, where), file, where);
     return { name, format, url, repodata, sourceRepodata };
   }
   const packages = r['packages'];
-  if (!Array.isArray(packages) || packages.length === 0 || !packages.every((p) => typeof p === 'string' && p !== '')) throw fail(file, `${where}"packages" must be a non-empty list of index paths`);
+  if (!Array.isArray(packages) || packages.length === 0 || !packages.every((p) => typeof p === 'string' && p !== ''))
+    throw fail(file, `${where}"packages" must be a non-empty list of index paths`);
   return {
     name,
     format,
@@ -122,13 +140,29 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (cause) {
-    throw new TwinbuildError('config', `cannot read the rebuilder config ${path}: ${(cause as Error).message}`, { cause });
+    throw new TwinbuildError('config', `cannot read the rebuilder config ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(path, 'must hold a JSON object');
   const r = raw as Raw;
-  const known = ['repositories', 'concurrency', 'signingKey', 'publish', 'state', 'pollInterval', 'maxAttempts', 'backoff', 'timeout'];
+  const known = [
+    'repositories',
+    'concurrency',
+    'signingKey',
+    'publish',
+    'state',
+    'pollInterval',
+    'maxAttempts',
+    'backoff',
+    'timeout',
+  ];
   const unknown = Object.keys(r).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw fail(path, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`);
+  if (unknown.length > 0)
+    throw fail(
+      path,
+      `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`,
+    );
   const base = dirname(path);
   const list = r['repositories'];
   if (!Array.isArray(list) || list.length === 0) throw fail(path, '"repositories" must be a non-empty list');

@@ -32,7 +32,10 @@ const fetchFailed = (url: string, why: string) => new TwinbuildError('setup-fail
 
 // Note: fetch() has no file: scheme; a file:// repository is read directly.
 export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Buffer> {
-  if (url.startsWith('file:')) return readFile(fileURLToPath(url)).catch((cause: Error) => { throw fetchFailed(url, cause.message); });
+  if (url.startsWith('file:'))
+    return readFile(fileURLToPath(url)).catch((cause: Error) => {
+      throw fetchFailed(url, cause.message);
+    });
   const signals = [AbortSignal.timeout(FETCH_TIMEOUT_MS), ...(signal ? [signal] : [])];
   let response: Response;
   try {
@@ -49,13 +52,21 @@ export const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).di
 
 /** deb822 paragraphs; an index that does not end with a newline was cut short. */
 function paragraphs(text: string, what: string): Map<string, string>[] {
-  if (text.length > 0 && !text.endsWith('\n')) throw new TwinbuildError('setup-failed', `${what} is truncated (it ends in the middle of a line)`);
-  return text.split(/\n[ \t]*\n/).filter((p) => p.trim() !== '').map((p) => parseDeb822(p));
+  if (text.length > 0 && !text.endsWith('\n'))
+    throw new TwinbuildError('setup-failed', `${what} is truncated (it ends in the middle of a line)`);
+  return text
+    .split(/\n[ \t]*\n/)
+    .filter((p) => p.trim() !== '')
+    .map((p) => parseDeb822(p));
 }
 
 function required(fields: Map<string, string>, names: readonly string[], what: string, index: number): void {
   const missing = names.filter((n) => !fields.get(n)?.trim());
-  if (missing.length > 0) throw new TwinbuildError('setup-failed', `${what} is truncated or malformed: entry ${index + 1} has no ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new TwinbuildError(
+      'setup-failed',
+      `${what} is truncated or malformed: entry ${index + 1} has no ${missing.join(', ')}`,
+    );
 }
 
 /** The SHA256 section of a Release file: path → sha256. */
@@ -69,12 +80,22 @@ export function releaseHashes(text: string): Map<string, { sha256: string; size:
   return hashes;
 }
 
-function checkAgainstRelease(release: Map<string, { sha256: string; size: number }> | null, releaseDir: string, path: string, bytes: Buffer, what: string): void {
+function checkAgainstRelease(
+  release: Map<string, { sha256: string; size: number }> | null,
+  releaseDir: string,
+  path: string,
+  bytes: Buffer,
+  what: string,
+): void {
   if (!release) return;
   const listed = release.get(path.startsWith(releaseDir) ? path.slice(releaseDir.length) : path);
   if (!listed) throw new TwinbuildError('setup-failed', `${what} is not listed in the Release file`);
   const actual = sha256Of(bytes);
-  if (listed.sha256 !== actual) throw new TwinbuildError('setup-failed', `${what} has sha256 ${actual} (${bytes.length} bytes), but the Release file says ${listed.sha256} (${listed.size} bytes): truncated or stale index`);
+  if (listed.sha256 !== actual)
+    throw new TwinbuildError(
+      'setup-failed',
+      `${what} has sha256 ${actual} (${bytes.length} bytes), but the Release file says ${listed.sha256} (${listed.size} bytes): truncated or stale index`,
+    );
 }
 
 const noEpoch = (version: string) => version.replace(/^\d+:/, '');
@@ -85,12 +106,25 @@ const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 const VERSION = /^[0-9][A-Za-z0-9.+~:-]*$/;
 const ARCHITECTURE = /^[a-z0-9-]+$/;
 /** A relative path inside the repository: no absolute path, URL, backslash, empty, "." or ".." segment. */
-export const safePath = (path: string) => path !== '' && !path.startsWith('/') && !path.includes('://') && !path.includes('\\') && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+export const safePath = (path: string) =>
+  path !== '' &&
+  !path.startsWith('/') &&
+  !path.includes('://') &&
+  !path.includes('\\') &&
+  path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 
-function checkEntry(what: string, index: number, checks: readonly (readonly [string, string, RegExp | ((v: string) => boolean)])[]): void {
+function checkEntry(
+  what: string,
+  index: number,
+  checks: readonly (readonly [string, string, RegExp | ((v: string) => boolean)])[],
+): void {
   for (const [field, value, rule] of checks) {
     const ok = typeof rule === 'function' ? rule(value) : rule.test(value);
-    if (!ok) throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${index + 1} has ${field} "${value.slice(0, 100)}", which is not allowed there`);
+    if (!ok)
+      throw new TwinbuildError(
+        'setup-failed',
+        `${what} is malformed: entry ${index + 1} has ${field} "${value.slice(0, 100)}", which is not allowed there`,
+      );
   }
 }
 
@@ -98,15 +132,33 @@ function sourceEntries(text: string, what: string): { source: string; version: s
   return paragraphs(text, what).map((f, i) => {
     required(f, ['Package', 'Version', 'Checksums-Sha256'], what, i);
     const directory = (f.get('Directory') ?? '.').trim().replace(/\/+$/, '');
-    const files = f.get('Checksums-Sha256')!.split('\n').map((l) => l.trim()).filter(Boolean).map((line) => {
-      const [sha256, size, name] = line.split(/\s+/);
-      if (!sha256 || !SHA256.test(sha256) || !name || !/^\d+$/.test(size ?? '') || name.includes('/')) throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} lists "${line}"`);
-      return { path: directory === '.' || directory === '' ? name : `${directory}/${name}`, sha256, size: Number(size) };
-    });
-    checkEntry(what, i, [['Package', f.get('Package')!.trim(), PACKAGE_NAME], ['Version', f.get('Version')!.trim(), VERSION], ...files.map((file) => ['file', file.path, safePath] as const)]);
+    const files = f
+      .get('Checksums-Sha256')!
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((line) => {
+        const [sha256, size, name] = line.split(/\s+/);
+        if (!sha256 || !SHA256.test(sha256) || !name || !/^\d+$/.test(size ?? '') || name.includes('/'))
+          throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} lists "${line}"`);
+        return {
+          path: directory === '.' || directory === '' ? name : `${directory}/${name}`,
+          sha256,
+          size: Number(size),
+        };
+      });
+    checkEntry(what, i, [
+      ['Package', f.get('Package')!.trim(), PACKAGE_NAME],
+      ['Version', f.get('Version')!.trim(), VERSION],
+      ...files.map((file) => ['file', file.path, safePath] as const),
+    ]);
     const dsc = files.findIndex((file) => file.path.endsWith('.dsc'));
     if (dsc < 0) throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} lists no .dsc`);
-    return { source: f.get('Package')!.trim(), version: f.get('Version')!.trim(), files: [files[dsc]!, ...files.filter((_, j) => j !== dsc)] };
+    return {
+      source: f.get('Package')!.trim(),
+      version: f.get('Version')!.trim(),
+      files: [files[dsc]!, ...files.filter((_, j) => j !== dsc)],
+    };
   });
 }
 
@@ -114,23 +166,38 @@ function binaryEntries(text: string, what: string): (Binary & { source: string; 
   return paragraphs(text, what).map((f, i) => {
     required(f, ['Package', 'Version', 'Architecture', 'Filename', 'SHA256', 'Size'], what, i);
     const sha256 = f.get('SHA256')!.trim();
-    if (!SHA256.test(sha256)) throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} has SHA256 "${sha256}"`);
+    if (!SHA256.test(sha256))
+      throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} has SHA256 "${sha256}"`);
     const name = f.get('Package')!.trim();
     const version = f.get('Version')!.trim();
     // Source: "name" or "name (version)"; absent: the binary's own name and version.
     const source = /^(\S+)(?:\s+\((\S+)\))?$/.exec((f.get('Source') ?? name).trim());
     const path = f.get('Filename')!.trim().replace(/^\.\//, '');
-    checkEntry(what, i, [['Package', name, PACKAGE_NAME], ['Version', version, VERSION], ['Architecture', f.get('Architecture')!.trim(), ARCHITECTURE], ['Filename', path, safePath]]);
+    checkEntry(what, i, [
+      ['Package', name, PACKAGE_NAME],
+      ['Version', version, VERSION],
+      ['Architecture', f.get('Architecture')!.trim(), ARCHITECTURE],
+      ['Filename', path, safePath],
+    ]);
     return {
-      package: name, version, architecture: f.get('Architecture')!.trim(),
-      path, sha256, size: Number(f.get('Size')),
-      source: source?.[1] ?? name, sourceVersion: source?.[2] ?? version,
+      package: name,
+      version,
+      architecture: f.get('Architecture')!.trim(),
+      path,
+      sha256,
+      size: Number(f.get('Size')),
+      source: source?.[1] ?? name,
+      sourceVersion: source?.[2] ?? version,
     };
   });
 }
 
 /** Reads a repository's indexes and returns one job per source version that has binaries here. */
-export async function readRepository(repo: AptRepositoryConfig, hostArchitecture: string, signal?: AbortSignal): Promise<JobSpec[]> {
+export async function readRepository(
+  repo: AptRepositoryConfig,
+  hostArchitecture: string,
+  signal?: AbortSignal,
+): Promise<JobSpec[]> {
   const at = (path: string) => new URL(path, repo.url).href;
   const release = repo.release ? releaseHashes((await fetchBytes(at(repo.release), signal)).toString('utf8')) : null;
   const releaseDir = repo.release?.includes('/') ? repo.release.slice(0, repo.release.lastIndexOf('/') + 1) : '';
@@ -145,10 +212,21 @@ export async function readRepository(repo: AptRepositoryConfig, hostArchitecture
   const buildable = binaries.filter((b) => b.architecture === 'all' || b.architecture === hostArchitecture);
   return sourceEntries(sources.text, sources.what)
     .map((s) => ({
-      repository: repo.name, format: 'apt' as const, source: s.source, version: s.version, sourceFiles: s.files,
+      repository: repo.name,
+      format: 'apt' as const,
+      source: s.source,
+      version: s.version,
+      sourceFiles: s.files,
       binaries: buildable
         .filter((b) => b.source === s.source && noEpoch(b.sourceVersion) === noEpoch(s.version))
-        .map(({ package: name, version, architecture, path, sha256, size }) => ({ package: name, version, architecture, path, sha256, size })),
+        .map(({ package: name, version, architecture, path, sha256, size }) => ({
+          package: name,
+          version,
+          architecture,
+          path,
+          sha256,
+          size,
+        })),
     }))
     .filter((job) => job.binaries.length > 0);
 }

@@ -16,9 +16,14 @@ export function versionDirs(version: string): string[] {
 }
 
 /** The .deb file name apt downloads to (and hands to in-toto): epoch included, ":" as "%3a". */
-export const aptFileName = (b: Pick<Binary, 'package' | 'version' | 'architecture'>) => `${b.package}_${b.version.replace(/:/g, '%3a')}_${b.architecture}.deb`;
+export const aptFileName = (b: Pick<Binary, 'package' | 'version' | 'architecture'>) =>
+  `${b.package}_${b.version.replace(/:/g, '%3a')}_${b.architecture}.deb`;
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Writes, syncs and closes: after a crash the file is either whole or absent from its final place. */
 export async function writeDurably(path: string, content: string | Buffer): Promise<void> {
@@ -42,14 +47,24 @@ export async function replaceFile(path: string, content: string): Promise<void> 
 export type Staged = readonly (readonly [string, string])[];
 
 /** Stages the link and statement once per binary (and version spelling); returns staged → final pairs, relative to `publish`. */
-export async function stageLinks(publish: string, jobId: number, link: Buffer, statement: Buffer, statementName: string, binaries: readonly Binary[]): Promise<Staged> {
+export async function stageLinks(
+  publish: string,
+  jobId: number,
+  link: Buffer,
+  statement: Buffer,
+  statementName: string,
+  binaries: readonly Binary[],
+): Promise<Staged> {
   const pairs: [string, string][] = [];
   const dir = join(STAGING, String(jobId));
   await rm(join(publish, dir), { recursive: true, force: true });
   for (const binary of binaries) {
     for (const version of versionDirs(binary.version)) {
       const final = join('sources', binary.package, version);
-      for (const [name, content] of [['metadata', link], [statementName, statement]] as const) {
+      for (const [name, content] of [
+        ['metadata', link],
+        [statementName, statement],
+      ] as const) {
         const staged = join(dir, String(pairs.length));
         await writeDurably(join(publish, staged), content);
         pairs.push([staged, join(final, name)]);

@@ -15,7 +15,15 @@ type Node = Record<string, unknown>;
 // Note: namespaces dropped ("rpm:sourcerpm" → "sourcerpm"); attributes kept with
 // no prefix, beside child elements (primary.xml has no element named like an
 // attribute of its parent). <size package="…"> is an attribute, never a list.
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', removeNSPrefix: true, parseTagValue: false, parseAttributeValue: false, processEntities: true, isArray: (name, _path, _leaf, isAttribute) => !isAttribute && (name === 'package' || name === 'data') });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  processEntities: true,
+  isArray: (name, _path, _leaf, isAttribute) => !isAttribute && (name === 'package' || name === 'data'),
+});
 
 const malformed = (what: string, why: string) => new TwinbuildError('setup-failed', `${what} is malformed: ${why}`);
 
@@ -24,12 +32,25 @@ function parseXml(bytes: Buffer, what: string): Node {
     return parser.parse(bytes.toString('utf8'), true) as Node;
   } catch (cause) {
     // Note: a cut-short file ends inside an element, which the validator reports.
-    throw new TwinbuildError('setup-failed', `${what} is truncated or not XML: ${(cause as { err?: { msg?: string } }).err?.msg ?? (cause as Error).message}`, { cause });
+    throw new TwinbuildError(
+      'setup-failed',
+      `${what} is truncated or not XML: ${(cause as { err?: { msg?: string } }).err?.msg ?? (cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
-const text = (node: unknown): string => (typeof node === 'string' ? node : typeof node === 'object' && node !== null && typeof (node as Node)['#text'] === 'string' ? (node as Node)['#text'] as string : '').trim();
-const attribute = (node: unknown, name: string): string => (typeof node === 'object' && node !== null && typeof (node as Node)[name] === 'string' ? ((node as Node)[name] as string).trim() : '');
+const text = (node: unknown): string =>
+  (typeof node === 'string'
+    ? node
+    : typeof node === 'object' && node !== null && typeof (node as Node)['#text'] === 'string'
+      ? ((node as Node)['#text'] as string)
+      : ''
+  ).trim();
+const attribute = (node: unknown, name: string): string =>
+  typeof node === 'object' && node !== null && typeof (node as Node)[name] === 'string'
+    ? ((node as Node)[name] as string).trim()
+    : '';
 
 // Names, versions and paths become directory names and URLs: only what RPM
 // allows passes (rpm's own rules, a little stricter), so none can climb out.
@@ -54,14 +75,32 @@ function entry(node: Node, base: string, what: string, index: number): Entry {
   const sourceRpm = text(format['sourcerpm']);
   if (!NAME.test(name)) throw malformed(at, `name "${name.slice(0, 100)}" is not allowed there`);
   if (!ARCH.test(architecture)) throw malformed(at, `arch "${architecture.slice(0, 100)}" is not allowed there`);
-  if (!EPOCH.test(epoch) || !VERSION_PART.test(ver) || !VERSION_PART.test(rel)) throw malformed(at, `version epoch="${epoch.slice(0, 20)}" ver="${ver.slice(0, 100)}" rel="${rel.slice(0, 100)}" is not allowed there`);
-  if (attribute(checksum, 'type') !== 'sha256' || !SHA256.test(text(checksum))) throw malformed(at, `${name} has no sha256 checksum (createrepo_c's default; found type "${attribute(checksum, 'type')}")`);
+  if (!EPOCH.test(epoch) || !VERSION_PART.test(ver) || !VERSION_PART.test(rel))
+    throw malformed(
+      at,
+      `version epoch="${epoch.slice(0, 20)}" ver="${ver.slice(0, 100)}" rel="${rel.slice(0, 100)}" is not allowed there`,
+    );
+  if (attribute(checksum, 'type') !== 'sha256' || !SHA256.test(text(checksum)))
+    throw malformed(
+      at,
+      `${name} has no sha256 checksum (createrepo_c's default; found type "${attribute(checksum, 'type')}")`,
+    );
   if (!/^\d{1,15}$/.test(size)) throw malformed(at, `${name} has no package size`);
-  if (!safePath(href) || !href.endsWith('.rpm')) throw malformed(at, `location "${href.slice(0, 200)}" is not a relative path to an .rpm`);
-  if (architecture !== 'src' && !(sourceRpm.endsWith('.src.rpm') && safePath(sourceRpm) && !sourceRpm.includes('/'))) throw malformed(at, `${name} names no source RPM (rpm:sourcerpm "${sourceRpm.slice(0, 100)}")`);
+  if (!safePath(href) || !href.endsWith('.rpm'))
+    throw malformed(at, `location "${href.slice(0, 200)}" is not a relative path to an .rpm`);
+  if (architecture !== 'src' && !(sourceRpm.endsWith('.src.rpm') && safePath(sourceRpm) && !sourceRpm.includes('/')))
+    throw malformed(at, `${name} names no source RPM (rpm:sourcerpm "${sourceRpm.slice(0, 100)}")`);
   // Note: the epoch is part of the version as apt and the links' directories spell it; 0 is left out, as rpm -q does.
   const version = `${epoch === '0' ? '' : `${epoch}:`}${ver}-${rel}`;
-  return { package: name, version, architecture, path: `${base}${href}`, sha256: text(checksum), size: Number(size), sourceRpm };
+  return {
+    package: name,
+    version,
+    architecture,
+    path: `${base}${href}`,
+    sha256: text(checksum),
+    size: Number(size),
+    sourceRpm,
+  };
 }
 
 /** The primary index's location and sha256, from repomd.xml. */
@@ -71,7 +110,11 @@ function primaryOf(repomd: Node, what: string): { href: string; sha256: string }
   if (!primary) throw malformed(what, 'it lists no primary index (<data type="primary">)');
   const checksum = primary['checksum'];
   const href = attribute(primary['location'], 'href');
-  if (attribute(checksum, 'type') !== 'sha256' || !SHA256.test(text(checksum))) throw malformed(what, `its primary index has no sha256 checksum (found type "${attribute(checksum, 'type')}"; createrepo_c writes sha256 unless told otherwise)`);
+  if (attribute(checksum, 'type') !== 'sha256' || !SHA256.test(text(checksum)))
+    throw malformed(
+      what,
+      `its primary index has no sha256 checksum (found type "${attribute(checksum, 'type')}"; createrepo_c writes sha256 unless told otherwise)`,
+    );
   if (!safePath(href)) throw malformed(what, `its primary location "${href.slice(0, 200)}" is not a relative path`);
   return { href, sha256: text(checksum) };
 }
@@ -82,10 +125,15 @@ function decompress(bytes: Buffer, href: string, what: string): Buffer {
     try {
       return gunzipSync(bytes);
     } catch (cause) {
-      throw new TwinbuildError('setup-failed', `${what} is truncated or not gzip: ${(cause as Error).message}`, { cause });
+      throw new TwinbuildError('setup-failed', `${what} is truncated or not gzip: ${(cause as Error).message}`, {
+        cause,
+      });
     }
   }
-  throw new TwinbuildError('setup-failed', `${what}: ${href.replace(/^.*\./, '.')} indexes are not read here; make the repository with createrepo_c --compress-type=gz`);
+  throw new TwinbuildError(
+    'setup-failed',
+    `${what}: ${href.replace(/^.*\./, '.')} indexes are not read here; make the repository with createrepo_c --compress-type=gz`,
+  );
 }
 
 /** Every package of the repository whose repomd.xml is at `repomdPath` (relative to `url`). */
@@ -96,28 +144,56 @@ async function packagesOf(url: string, repomdPath: string, repoName: string, sig
   const what = `${repoName}: ${base}${primary.href}`;
   const bytes = await fetchBytes(new URL(`${base}${primary.href}`, url).href, signal);
   const actual = sha256Of(bytes);
-  if (actual !== primary.sha256) throw new TwinbuildError('setup-failed', `${what} has sha256 ${actual} (${bytes.length} bytes), but repomd.xml says ${primary.sha256}: truncated or stale index`);
+  if (actual !== primary.sha256)
+    throw new TwinbuildError(
+      'setup-failed',
+      `${what} has sha256 ${actual} (${bytes.length} bytes), but repomd.xml says ${primary.sha256}: truncated or stale index`,
+    );
   const metadata = parseXml(decompress(bytes, primary.href, what), what)['metadata'] as Node | undefined;
   if (!metadata) throw malformed(what, 'it has no <metadata> root');
   const declared = attribute(metadata, 'packages');
   const list = (metadata['package'] ?? []) as Node[];
-  if (declared !== '' && Number(declared) !== list.length) throw new TwinbuildError('setup-failed', `${what} is truncated: it declares ${declared} packages and lists ${list.length}`);
+  if (declared !== '' && Number(declared) !== list.length)
+    throw new TwinbuildError(
+      'setup-failed',
+      `${what} is truncated: it declares ${declared} packages and lists ${list.length}`,
+    );
   return list.map((node, i) => entry(node, base, what, i));
 }
 
 /** Reads an RPM repository's metadata: one job per source RPM with binaries for `hostArchitecture` (or noarch) here. */
-export async function readRpmRepository(repo: RpmRepositoryConfig, hostArchitecture: string, signal?: AbortSignal): Promise<JobSpec[]> {
+export async function readRpmRepository(
+  repo: RpmRepositoryConfig,
+  hostArchitecture: string,
+  signal?: AbortSignal,
+): Promise<JobSpec[]> {
   const binaries = await packagesOf(repo.url, repo.repodata, repo.name, signal);
-  const sources = repo.sourceRepodata === repo.repodata ? binaries : await packagesOf(repo.url, repo.sourceRepodata, repo.name, signal);
-  const buildable = binaries.filter((b) => b.architecture !== 'src' && (b.architecture === 'noarch' || b.architecture === hostArchitecture));
+  const sources =
+    repo.sourceRepodata === repo.repodata
+      ? binaries
+      : await packagesOf(repo.url, repo.sourceRepodata, repo.name, signal);
+  const buildable = binaries.filter(
+    (b) => b.architecture !== 'src' && (b.architecture === 'noarch' || b.architecture === hostArchitecture),
+  );
   return sources
     .filter((s) => s.architecture === 'src')
     .map((s): JobSpec => {
       const srpm: RemoteFile = { path: s.path, sha256: s.sha256, size: s.size };
       const built = buildable.filter((b) => b.sourceRpm === posix.basename(s.path));
       return {
-        repository: repo.name, format: 'rpm', source: s.package, version: s.version, sourceFiles: [srpm],
-        binaries: built.map(({ package: name, version, architecture, path, sha256, size }) => ({ package: name, version, architecture, path, sha256, size })),
+        repository: repo.name,
+        format: 'rpm',
+        source: s.package,
+        version: s.version,
+        sourceFiles: [srpm],
+        binaries: built.map(({ package: name, version, architecture, path, sha256, size }) => ({
+          package: name,
+          version,
+          architecture,
+          path,
+          sha256,
+          size,
+        })),
       };
     })
     .filter((job) => job.binaries.length > 0);

@@ -22,25 +22,27 @@ import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks
 import { openState, type Job, type ServiceState } from './state.js';
 import { buildStatus, renderStatusHtml } from './status.js';
 
-export type ServiceDeps = EngineDeps & Readonly<{
-  /** One verify's frozen options (the CLI's settings) for a .dsc (preset debian) or a .src.rpm (preset rpm), its reports going to `outDir`. */
-  packageOptions: (source: string, preset: 'debian' | 'rpm', name: string, outDir: string) => Promise<PackageOptions>;
-  log: (line: string) => void;
-  host: HostInfo;
-  version: string;
-  /** The host's architecture as Debian names it (amd64), for Packages indexes and .buildinfo names. */
-  hostArchitecture: string;
-  /** The host's architecture as RPM names it (x86_64). */
-  rpmArchitecture: string;
-  now?: () => number;
-}>;
+export type ServiceDeps = EngineDeps &
+  Readonly<{
+    /** One verify's frozen options (the CLI's settings) for a .dsc (preset debian) or a .src.rpm (preset rpm), its reports going to `outDir`. */
+    packageOptions: (source: string, preset: 'debian' | 'rpm', name: string, outDir: string) => Promise<PackageOptions>;
+    log: (line: string) => void;
+    host: HostInfo;
+    version: string;
+    /** The host's architecture as Debian names it (amd64), for Packages indexes and .buildinfo names. */
+    hostArchitecture: string;
+    /** The host's architecture as RPM names it (x86_64). */
+    rpmArchitecture: string;
+    now?: () => number;
+  }>;
 
 export type ServiceMode = Readonly<{ once: boolean; retry: readonly (readonly [string, string])[] }>;
 
 /** What one round (or, for --once, the run) saw: the exit code follows from it. */
 export type ServiceOutcome = { pollsFailed: number; verified: number; mismatches: number; errors: number };
 
-const backoff = (config: ServiceConfig, attempts: number) => config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
+const backoff = (config: ServiceConfig, attempts: number) =>
+  config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -48,7 +50,9 @@ async function download(url: string, file: RemoteFile, to: string, signal: Abort
   const bytes = await fetchBytes(new URL(file.path, url).href, signal);
   const actual = sha256Of(bytes);
   if (actual !== file.sha256 || bytes.length !== file.size) {
-    throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
+    throw new Error(
+      `${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`,
+    );
   }
   const path = join(to, basename(file.path));
   await writeDurably(path, bytes);
@@ -57,7 +61,14 @@ async function download(url: string, file: RemoteFile, to: string, signal: Abort
 
 // Note: Debian names a .buildinfo after the build's architecture (amd64 for an
 // arch:all package built on amd64), so the host's, "all" and "source" are tried.
-async function fetchBuildinfo(url: string, dir: string, spec: JobSpec, host: string, to: string, signal: AbortSignal): Promise<string> {
+async function fetchBuildinfo(
+  url: string,
+  dir: string,
+  spec: JobSpec,
+  host: string,
+  to: string,
+  signal: AbortSignal,
+): Promise<string> {
   const version = spec.version.replace(/^\d+:/, '');
   const tried: string[] = [];
   for (const arch of [host, 'all', 'source']) {
@@ -78,7 +89,10 @@ export class RebuilderService {
   private readonly state: ServiceState;
   private readonly now: () => number;
 
-  constructor(private readonly config: ServiceConfig, private readonly deps: ServiceDeps) {
+  constructor(
+    private readonly config: ServiceConfig,
+    private readonly deps: ServiceDeps,
+  ) {
     this.state = openState(join(config.state, 'state.db'));
     this.now = deps.now ?? Date.now;
   }
@@ -116,7 +130,9 @@ export class RebuilderService {
   }
 
   private read(repo: RepositoryConfig): Promise<JobSpec[]> {
-    return repo.format === 'rpm' ? readRpmRepository(repo, this.deps.rpmArchitecture, this.deps.signal) : readRepository(repo, this.deps.hostArchitecture, this.deps.signal);
+    return repo.format === 'rpm'
+      ? readRpmRepository(repo, this.deps.rpmArchitecture, this.deps.signal)
+      : readRepository(repo, this.deps.hostArchitecture, this.deps.signal);
   }
 
   /** Runs every due job, at most `concurrency` at once, until none is due. */
@@ -126,16 +142,26 @@ export class RebuilderService {
       if (this.deps.signal.aborted) return;
       const due = this.state.dueJobs(this.now());
       if (due.length === 0) return;
-      await Promise.all(due.map((id) => limit(async () => {
-        if (this.deps.signal.aborted) return;
-        const job = this.state.claim(id, this.now());
-        if (job) await this.runJob(job, outcome);
-      })));
+      await Promise.all(
+        due.map((id) =>
+          limit(async () => {
+            if (this.deps.signal.aborted) return;
+            const job = this.state.claim(id, this.now());
+            if (job) await this.runJob(job, outcome);
+          }),
+        ),
+      );
     }
   }
 
   async writeStatus(): Promise<void> {
-    const status = buildStatus(this.state.jobs(), this.state.polls(), this.config.repositories.map((r) => r.name), this.config.publish, this.now());
+    const status = buildStatus(
+      this.state.jobs(),
+      this.state.polls(),
+      this.config.repositories.map((r) => r.name),
+      this.config.publish,
+      this.now(),
+    );
     await replaceFile(join(this.config.publish, 'status.json'), JSON.stringify(status, null, 2) + '\n');
     await replaceFile(join(this.config.publish, 'index.html'), renderStatusHtml(status));
   }
@@ -149,14 +175,24 @@ export class RebuilderService {
     const { spec } = job;
     const repo = this.config.repositories.find((r) => r.name === spec.repository);
     const label = `${spec.repository}: ${spec.source} ${spec.version} (attempt ${job.attempts})`;
-    const reportDir = join(this.config.publish, 'reports', spec.repository, spec.source, spec.version, String(job.attempts));
+    const reportDir = join(
+      this.config.publish,
+      'reports',
+      spec.repository,
+      spec.source,
+      spec.version,
+      String(job.attempts),
+    );
     const work = join(this.config.state, 'work', String(job.id));
     this.state.setReportDir(job.id, reportDir);
     this.deps.log(`${label}: verifying`);
     let result: PackageResult | null = null;
     try {
       if (!repo) throw new Error(`repository ${spec.repository} is no longer configured`);
-      if (repo.format !== (spec.format ?? 'apt')) throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? 'apt'} index`);
+      if (repo.format !== (spec.format ?? 'apt'))
+        throw new Error(
+          `repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? 'apt'} index`,
+        );
       await rm(work, { recursive: true, force: true });
       const sources = join(work, 'source');
       const published = join(work, 'published');
@@ -164,15 +200,36 @@ export class RebuilderService {
       const binaries = await Promise.all(spec.binaries.map((b) => download(repo.url, b, published, this.deps.signal)));
       // Note: an RPM's BUILDHOST and BUILDTIME come from its published header; an RPM repository has no .buildinfo.
       const rpm = repo.format === 'rpm';
-      const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.deps.signal);
+      const buildinfo = rpm
+        ? null
+        : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.deps.signal);
       const options = await this.deps.packageOptions(source!, rpm ? 'rpm' : 'debian', spec.source, reportDir);
       // Products are named as the client stores the file: apt's name for a .deb (epoch as %3a), the file name for an RPM.
-      const productNames = Object.fromEntries(spec.binaries.map((b) => [basename(b.path), rpm ? basename(b.path) : aptFileName(b)]));
+      const productNames = Object.fromEntries(
+        spec.binaries.map((b) => [basename(b.path), rpm ? basename(b.path) : aptFileName(b)]),
+      );
       const linkDir = join(work, 'link');
-      result = await runVerify({ options, published: binaries, buildinfo, link: { dir: linkDir, signingKey: this.config.signingKey, productNames }, shownFrom: work }, this.deps);
+      result = await runVerify(
+        {
+          options,
+          published: binaries,
+          buildinfo,
+          link: { dir: linkDir, signingKey: this.config.signingKey, productNames },
+          shownFrom: work,
+        },
+        this.deps,
+      );
       await writeReports(
-        runResult({ command: 'rebuilder', version: this.deps.version, startedAt: new Date(job.updatedAt).toISOString(), seed: 0, host: this.deps.host, packages: [result] }),
-        { outDir: reportDir, shownOutDir: reportDir, jobRoot: reportDir, quiet: true, layout: 'package' }, ['json', 'html'],
+        runResult({
+          command: 'rebuilder',
+          version: this.deps.version,
+          startedAt: new Date(job.updatedAt).toISOString(),
+          seed: 0,
+          host: this.deps.host,
+          packages: [result],
+        }),
+        { outDir: reportDir, shownOutDir: reportDir, jobRoot: reportDir, quiet: true, layout: 'package' },
+        ['json', 'html'],
       );
       if (this.deps.signal.aborted) throw new Error('interrupted');
       if (result.verdict === 'mismatch') {
@@ -183,7 +240,14 @@ export class RebuilderService {
         const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
         const link = await readFile(join(linkDir, `rebuild.${keyid}.link`));
         const statement = await readFile(join(linkDir, `rebuild.${keyid}.dsse.json`));
-        const pairs = await stageLinks(this.config.publish, job.id, link, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
+        const pairs = await stageLinks(
+          this.config.publish,
+          job.id,
+          link,
+          statement,
+          `rebuild.${keyid}.dsse.json`,
+          spec.binaries,
+        );
         this.state.staged(job.id, pairs, this.now());
         await this.publish({ ...job, status: 'publishing' }, pairs);
         outcome.verified += 1;
@@ -193,11 +257,21 @@ export class RebuilderService {
       }
     } catch (error) {
       const interrupted = this.deps.signal.aborted;
-      const message = interrupted ? 'interrupted' : (isTwinbuildError(error) ? `${error.code}: ${error.message}` : messageOf(error));
-      const retryAt = interrupted ? this.now() : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry) : null;
+      const message = interrupted
+        ? 'interrupted'
+        : isTwinbuildError(error)
+          ? `${error.code}: ${error.message}`
+          : messageOf(error);
+      const retryAt = interrupted
+        ? this.now()
+        : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts
+          ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry)
+          : null;
       this.state.fail(job.id, message, retryAt, this.now());
       if (!interrupted) outcome.errors += 1;
-      this.deps.log(`${label}: ${retryAt === null ? 'failed for good' : interrupted ? 'interrupted, queued again' : `error, retry after ${new Date(retryAt).toISOString()}`}: ${message}`);
+      this.deps.log(
+        `${label}: ${retryAt === null ? 'failed for good' : interrupted ? 'interrupted, queued again' : `error, retry after ${new Date(retryAt).toISOString()}`}: ${message}`,
+      );
     } finally {
       await rm(work, { recursive: true, force: true });
     }
@@ -224,8 +298,17 @@ export async function openService(config: ServiceConfig, deps: ServiceDeps): Pro
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((done) => {
     if (signal.aborted) return done();
-    const timer = setTimeout(() => { signal.removeEventListener('abort', stop); done(); }, Math.max(0, ms));
-    const stop = () => { clearTimeout(timer); done(); };
+    const timer = setTimeout(
+      () => {
+        signal.removeEventListener('abort', stop);
+        done();
+      },
+      Math.max(0, ms),
+    );
+    const stop = () => {
+      clearTimeout(timer);
+      done();
+    };
     signal.addEventListener('abort', stop, { once: true });
   });
 
@@ -237,7 +320,11 @@ export async function runService(config: ServiceConfig, deps: ServiceDeps, mode:
     await service.recover();
     for (const [source, version] of mode.retry) {
       const n = service.retry(source, version);
-      deps.log(n > 0 ? `${source} ${version}: queued again (--retry)` : `${source} ${version}: not known yet (--retry); it is queued when a poll sees it`);
+      deps.log(
+        n > 0
+          ? `${source} ${version}: queued again (--retry)`
+          : `${source} ${version}: not known yet (--retry); it is queued when a poll sees it`,
+      );
     }
     for (;;) {
       const started = (deps.now ?? Date.now)();
@@ -247,7 +334,11 @@ export async function runService(config: ServiceConfig, deps: ServiceDeps, mode:
       await service.writeStatus();
       if (mode.once || deps.signal.aborted) return total;
       const nextPoll = started + config.pollIntervalMs;
-      for (let wake = service.nextWake(nextPoll); wake < nextPoll && !deps.signal.aborted; wake = service.nextWake(nextPoll)) {
+      for (
+        let wake = service.nextWake(nextPoll);
+        wake < nextPoll && !deps.signal.aborted;
+        wake = service.nextWake(nextPoll)
+      ) {
         await sleep(wake - Date.now(), deps.signal);
         await service.drain(total);
         await service.writeStatus();

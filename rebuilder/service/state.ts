@@ -58,11 +58,22 @@ CREATE TABLE IF NOT EXISTS polls (
 `;
 
 const toJob = (r: Row): Job => ({
-  id: r['id'] as number, repository: r['repository'] as string, source: r['source'] as string, version: r['version'] as string,
-  status: r['status'] as JobStatus, attempts: r['attempts'] as number, attemptsBeforeRetry: r['attempts_before_retry'] as number, spec: JSON.parse(r['spec'] as string) as JobSpec,
-  nextAttemptAt: r['next_attempt_at'] as number, lastError: (r['last_error'] as string | null) ?? null, reportDir: (r['report_dir'] as string | null) ?? null,
-  published: JSON.parse(r['published'] as string) as string[], staged: JSON.parse(r['staged'] as string) as [string, string][],
-  createdAt: r['created_at'] as number, updatedAt: r['updated_at'] as number, finishedAt: (r['finished_at'] as number | null) ?? null,
+  id: r['id'] as number,
+  repository: r['repository'] as string,
+  source: r['source'] as string,
+  version: r['version'] as string,
+  status: r['status'] as JobStatus,
+  attempts: r['attempts'] as number,
+  attemptsBeforeRetry: r['attempts_before_retry'] as number,
+  spec: JSON.parse(r['spec'] as string) as JobSpec,
+  nextAttemptAt: r['next_attempt_at'] as number,
+  lastError: (r['last_error'] as string | null) ?? null,
+  reportDir: (r['report_dir'] as string | null) ?? null,
+  published: JSON.parse(r['published'] as string) as string[],
+  staged: JSON.parse(r['staged'] as string) as [string, string][],
+  createdAt: r['created_at'] as number,
+  updatedAt: r['updated_at'] as number,
+  finishedAt: (r['finished_at'] as number | null) ?? null,
 });
 
 export type ServiceState = ReturnType<typeof openState>;
@@ -76,7 +87,10 @@ function loadSqlite(): typeof BetterSqlite3 {
     return createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   } catch (cause) {
     const why = (cause as Error).message.split('\n')[0];
-    throw new TwinbuildError('setup-failed', `the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (${why}); install it (with its build step) with npm install better-sqlite3@12`);
+    throw new TwinbuildError(
+      'setup-failed',
+      `the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (${why}); install it (with its build step) with npm install better-sqlite3@12`,
+    );
   }
 }
 
@@ -94,22 +108,31 @@ export function openState(file: string) {
 
     /** Adds the jobs not seen before; updates the files of ones not yet started. Returns how many were new. */
     enqueue(specs: readonly JobSpec[], now: number): number {
-      const insert = db.prepare(`INSERT INTO jobs (repository, source, version, status, spec, next_attempt_at, created_at, updated_at)
+      const insert =
+        db.prepare(`INSERT INTO jobs (repository, source, version, status, spec, next_attempt_at, created_at, updated_at)
         VALUES (@repository, @source, @version, 'queued', @spec, @now, @now, @now) ON CONFLICT DO NOTHING`);
-      const refresh = db.prepare(`UPDATE jobs SET spec = @spec, updated_at = @now WHERE repository = @repository AND source = @source AND version = @version AND status = 'queued' AND spec != @spec`);
-      return db.transaction(() => specs.reduce((added, s) => {
-        const row = { repository: s.repository, source: s.source, version: s.version, spec: JSON.stringify(s), now };
-        const changes = insert.run(row).changes;
-        if (changes === 0) refresh.run(row);
-        return added + changes;
-      }, 0))();
+      const refresh = db.prepare(
+        `UPDATE jobs SET spec = @spec, updated_at = @now WHERE repository = @repository AND source = @source AND version = @version AND status = 'queued' AND spec != @spec`,
+      );
+      return db.transaction(() =>
+        specs.reduce((added, s) => {
+          const row = { repository: s.repository, source: s.source, version: s.version, spec: JSON.stringify(s), now };
+          const changes = insert.run(row).changes;
+          if (changes === 0) refresh.run(row);
+          return added + changes;
+        }, 0),
+      )();
     },
 
     /** After a crash: attempts that were running died with the process; they are queued again. */
     recover(now: number): { requeued: number; publishing: Job[] } {
       return db.transaction(() => {
-        db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'killed', error = 'the service stopped during this attempt' WHERE ended_at IS NULL`).run(now);
-        const requeued = db.prepare(`UPDATE jobs SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'running'`).run(now, now).changes;
+        db.prepare(
+          `UPDATE attempts SET ended_at = ?, outcome = 'killed', error = 'the service stopped during this attempt' WHERE ended_at IS NULL`,
+        ).run(now);
+        const requeued = db
+          .prepare(`UPDATE jobs SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'running'`)
+          .run(now, now).changes;
         const publishing = (db.prepare(`SELECT * FROM jobs WHERE status = 'publishing'`).all() as Row[]).map(toJob);
         return { requeued, publishing };
       })();
@@ -117,14 +140,25 @@ export function openState(file: string) {
 
     /** The ids of queued jobs that are due, oldest first. */
     dueJobs: (now: number): number[] =>
-      (db.prepare(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id`).all(now) as { id: number }[]).map((r) => r.id),
+      (
+        db
+          .prepare(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id`)
+          .all(now) as { id: number }[]
+      ).map((r) => r.id),
 
     /** Marks one due job running with a new attempt, in one transaction; null if another took it or it is no longer due. */
     claim(id: number, now: number): Job | null {
       return db.transaction(() => {
-        const changed = db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued' AND next_attempt_at <= ?`).run(now, id, now).changes;
+        const changed = db
+          .prepare(
+            `UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued' AND next_attempt_at <= ?`,
+          )
+          .run(now, id, now).changes;
         if (changed === 0) return null;
-        db.prepare(`INSERT INTO attempts (job, attempt, started_at) SELECT id, attempts, ? FROM jobs WHERE id = ?`).run(now, id);
+        db.prepare(`INSERT INTO attempts (job, attempt, started_at) SELECT id, attempts, ? FROM jobs WHERE id = ?`).run(
+          now,
+          id,
+        );
         return get(id);
       })();
     },
@@ -132,46 +166,90 @@ export function openState(file: string) {
     setReportDir(id: number, reportDir: string): void {
       db.transaction(() => {
         db.prepare('UPDATE jobs SET report_dir = ? WHERE id = ?').run(reportDir, id);
-        db.prepare('UPDATE attempts SET report_dir = ? WHERE job = ? AND attempt = (SELECT attempts FROM jobs WHERE id = ?)').run(reportDir, id, id);
+        db.prepare(
+          'UPDATE attempts SET report_dir = ? WHERE job = ? AND attempt = (SELECT attempts FROM jobs WHERE id = ?)',
+        ).run(reportDir, id, id);
       })();
     },
 
     /** Verified, with its files staged: from here a restart finishes the publishing, never re-verifies. */
     staged(id: number, pairs: readonly (readonly [string, string])[], now: number): void {
-      db.prepare(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`).run(JSON.stringify(pairs), now, id);
+      db.prepare(
+        `UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`,
+      ).run(JSON.stringify(pairs), now, id);
     },
 
     /** A final verdict: verified (with what was published) or mismatch. */
     finish(id: number, status: 'verified' | 'mismatch', published: readonly string[], now: number): void {
       db.transaction(() => {
-        db.prepare(`UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = NULL, updated_at = ?, finished_at = ? WHERE id = ?`).run(status, JSON.stringify(published), now, now, id);
-        db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`).run(now, status, id);
+        db.prepare(
+          `UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = NULL, updated_at = ?, finished_at = ? WHERE id = ?`,
+        ).run(status, JSON.stringify(published), now, now, id);
+        db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`).run(
+          now,
+          status,
+          id,
+        );
       })();
     },
 
     /** An attempt that failed: queued again after a backoff, or failed for good after the last attempt. */
     fail(id: number, error: string, retryAt: number | null, now: number): void {
       db.transaction(() => {
-        if (retryAt === null) db.prepare(`UPDATE jobs SET status = 'failed', staged = '[]', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`).run(error, now, now, id);
-        else db.prepare(`UPDATE jobs SET status = 'queued', staged = '[]', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`).run(error, retryAt, now, id);
-        db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'error', error = ? WHERE job = ? AND ended_at IS NULL`).run(now, error, id);
+        if (retryAt === null)
+          db.prepare(
+            `UPDATE jobs SET status = 'failed', staged = '[]', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+          ).run(error, now, now, id);
+        else
+          db.prepare(
+            `UPDATE jobs SET status = 'queued', staged = '[]', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+          ).run(error, retryAt, now, id);
+        db.prepare(
+          `UPDATE attempts SET ended_at = ?, outcome = 'error', error = ? WHERE job = ? AND ended_at IS NULL`,
+        ).run(now, error, id);
       })();
     },
 
     /** --retry: a finished (or waiting) version queued again now, with a fresh budget of attempts. */
     retry(source: string, version: string, now: number): number {
-      return db.prepare(`UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', 'failed', 'queued')`).run(now, now, source, version).changes;
+      return db
+        .prepare(
+          `UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', 'failed', 'queued')`,
+        )
+        .run(now, now, source, version).changes;
     },
 
     recordPoll(poll: Poll): void {
-      db.prepare(`INSERT INTO polls (repository, at, ok, jobs, error) VALUES (?, ?, ?, ?, ?) ON CONFLICT (repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = excluded.jobs, error = excluded.error`)
-        .run(poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error);
+      db.prepare(
+        `INSERT INTO polls (repository, at, ok, jobs, error) VALUES (?, ?, ?, ?, ?) ON CONFLICT (repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = excluded.jobs, error = excluded.error`,
+      ).run(poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error);
     },
 
     jobs: (): Job[] => (db.prepare('SELECT * FROM jobs ORDER BY repository, source, id').all() as Row[]).map(toJob),
-    polls: (): Poll[] => (db.prepare('SELECT * FROM polls ORDER BY repository').all() as Row[]).map((r) => ({ repository: r['repository'] as string, at: r['at'] as number, ok: r['ok'] === 1, jobs: r['jobs'] as number, error: (r['error'] as string | null) ?? null })),
-    attempts: (id: number) => db.prepare('SELECT attempt, started_at AS startedAt, ended_at AS endedAt, outcome, error, report_dir AS reportDir FROM attempts WHERE job = ? ORDER BY attempt').all(id) as { attempt: number; startedAt: number; endedAt: number | null; outcome: string | null; error: string | null; reportDir: string | null }[],
+    polls: (): Poll[] =>
+      (db.prepare('SELECT * FROM polls ORDER BY repository').all() as Row[]).map((r) => ({
+        repository: r['repository'] as string,
+        at: r['at'] as number,
+        ok: r['ok'] === 1,
+        jobs: r['jobs'] as number,
+        error: (r['error'] as string | null) ?? null,
+      })),
+    attempts: (id: number) =>
+      db
+        .prepare(
+          'SELECT attempt, started_at AS startedAt, ended_at AS endedAt, outcome, error, report_dir AS reportDir FROM attempts WHERE job = ? ORDER BY attempt',
+        )
+        .all(id) as {
+        attempt: number;
+        startedAt: number;
+        endedAt: number | null;
+        outcome: string | null;
+        error: string | null;
+        reportDir: string | null;
+      }[],
     /** The earliest time a queued job becomes due, or null. */
-    nextDue: (): number | null => (db.prepare(`SELECT MIN(next_attempt_at) AS t FROM jobs WHERE status = 'queued'`).get() as { t: number | null }).t,
+    nextDue: (): number | null =>
+      (db.prepare(`SELECT MIN(next_attempt_at) AS t FROM jobs WHERE status = 'queued'`).get() as { t: number | null })
+        .t,
   };
 }

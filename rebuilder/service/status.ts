@@ -11,8 +11,15 @@ import { GRID_STYLE, LETTERS, PENDING, renderGrid, type CellLook, type GridRow }
 import type { Job, Poll } from './state.js';
 
 export type StatusVersion = Readonly<{
-  version: string; status: Job['status']; attempts: number; lastAttempt: string | null; finished: string | null;
-  lastError: string | null; links: readonly string[]; report: string | null; binaries: readonly string[];
+  version: string;
+  status: Job['status'];
+  attempts: number;
+  lastAttempt: string | null;
+  finished: string | null;
+  lastError: string | null;
+  links: readonly string[];
+  report: string | null;
+  binaries: readonly string[];
 }>;
 
 export type Status = Readonly<{
@@ -27,7 +34,13 @@ export type Status = Readonly<{
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function buildStatus(jobs: readonly Job[], polls: readonly Poll[], repositories: readonly string[], publish: string, now: number): Status {
+export function buildStatus(
+  jobs: readonly Job[],
+  polls: readonly Poll[],
+  repositories: readonly string[],
+  publish: string,
+  now: number,
+): Status {
   return {
     schema: 'twinbuild/rebuilder-status@1',
     generatedAt: new Date(now).toISOString(),
@@ -40,13 +53,19 @@ export function buildStatus(jobs: readonly Job[], polls: readonly Poll[], reposi
         lastPoll: poll ? { at: iso(poll.at)!, ok: poll.ok, jobs: poll.jobs, error: poll.error } : null,
         packages: sources.map((source) => ({
           source,
-          versions: mine.filter((j) => j.source === source).map((j) => ({
-            version: j.version, status: j.status, attempts: j.attempts,
-            lastAttempt: j.attempts > 0 ? iso(j.updatedAt) : null, finished: iso(j.finishedAt), lastError: j.lastError,
-            links: j.published.filter((p) => p.endsWith('/metadata')),
-            report: j.reportDir ? relative(publish, `${j.reportDir}/index.html`) : null,
-            binaries: j.spec.binaries.map((b) => `${b.package} ${b.version} ${b.architecture}`),
-          })),
+          versions: mine
+            .filter((j) => j.source === source)
+            .map((j) => ({
+              version: j.version,
+              status: j.status,
+              attempts: j.attempts,
+              lastAttempt: j.attempts > 0 ? iso(j.updatedAt) : null,
+              finished: iso(j.finishedAt),
+              lastError: j.lastError,
+              links: j.published.filter((p) => p.endsWith('/metadata')),
+              report: j.reportDir ? relative(publish, `${j.reportDir}/index.html`) : null,
+              binaries: j.spec.binaries.map((b) => `${b.package} ${b.version} ${b.architecture}`),
+            })),
         })),
       };
     }),
@@ -54,15 +73,26 @@ export function buildStatus(jobs: readonly Job[], polls: readonly Poll[], reposi
 }
 
 const VERDICT_CLASS: Readonly<Record<Job['status'], string>> = {
-  queued: 'muted', running: 'muted', publishing: 'muted', verified: 'verdict-verified', mismatch: 'verdict-mismatch', failed: 'verdict-error',
+  queued: 'muted',
+  running: 'muted',
+  publishing: 'muted',
+  verified: 'verdict-verified',
+  mismatch: 'verdict-mismatch',
+  failed: 'verdict-error',
 };
 
 /** A job's status as a grid cell: V verified, M mismatch, E failed, P not finished yet. */
 export const STATUS_LOOK: Readonly<Record<Job['status'], CellLook>> = {
-  queued: PENDING, running: PENDING, publishing: PENDING, verified: LETTERS.verified, mismatch: LETTERS.mismatch, failed: LETTERS.error,
+  queued: PENDING,
+  running: PENDING,
+  publishing: PENDING,
+  verified: LETTERS.verified,
+  mismatch: LETTERS.mismatch,
+  failed: LETTERS.error,
 };
 
-const versionId = (repository: string, source: string, version: string) => `v-${anchorId(`${repository}\n${source}\n${version}`)}`;
+const versionId = (repository: string, source: string, version: string) =>
+  `v-${anchorId(`${repository}\n${source}\n${version}`)}`;
 
 // Each package's versions as one grid row (the history page's cells); a cell links to its version's row in the table below.
 function statusGrid(repo: Status['repositories'][number]): string {
@@ -71,10 +101,17 @@ function statusGrid(repo: Status['repositories'][number]): string {
     id: `g-${anchorId(`${repo.name}\n${p.source}`)}`,
     css: 'p',
     name: p.source,
-    cells: p.versions.map((v) => ({ look: STATUS_LOOK[v.status], href: `#${versionId(repo.name, p.source, v.version)}`, title: `${v.version}: ${v.status}` })),
+    cells: p.versions.map((v) => ({
+      look: STATUS_LOOK[v.status],
+      href: `#${versionId(repo.name, p.source, v.version)}`,
+      title: `${v.version}: ${v.status}`,
+    })),
   }));
   const columns = Math.max(...repo.packages.map((p) => p.versions.length));
-  const headings = Array.from({ length: columns }, (_, i) => ({ label: String(i + 1), title: `version ${i + 1}, oldest first` }));
+  const headings = Array.from({ length: columns }, (_, i) => ({
+    label: String(i + 1),
+    title: `version ${i + 1}, oldest first`,
+  }));
   return `<div class="statusgrid">${renderGrid(headings, rows, 'source')}</div>`;
 }
 
@@ -85,7 +122,12 @@ export function renderStatusHtml(status: Status): string {
     const poll = repo.lastPoll
       ? `<p class="${repo.lastPoll.ok ? 'muted' : 'verdict-error'}">last poll ${e(repo.lastPoll.at)}: ${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : e(repo.lastPoll.error ?? 'failed')}</p>`
       : '<p class="muted">not polled yet</p>';
-    const rows = repo.packages.flatMap((p) => p.versions.map((v) => `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${e(p.source)}</code></td><td><code>${e(v.version)}</code></td><td class="${VERDICT_CLASS[v.status]}">${e(v.status)}</td><td>${v.attempts}</td><td>${e(v.lastAttempt ?? '—')}</td><td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}${v.report ? `${v.links.length ? '<br>' : ''}<a href="${e(pathHref(v.report))}">report</a>` : ''}${v.lastError ? `<div class="muted">${e(v.lastError)}</div>` : ''}</td></tr>`));
+    const rows = repo.packages.flatMap((p) =>
+      p.versions.map(
+        (v) =>
+          `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${e(p.source)}</code></td><td><code>${e(v.version)}</code></td><td class="${VERDICT_CLASS[v.status]}">${e(v.status)}</td><td>${v.attempts}</td><td>${e(v.lastAttempt ?? '—')}</td><td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}${v.report ? `${v.links.length ? '<br>' : ''}<a href="${e(pathHref(v.report))}">report</a>` : ''}${v.lastError ? `<div class="muted">${e(v.lastError)}</div>` : ''}</td></tr>`,
+      ),
+    );
     return `<h2>${e(repo.name)}</h2>${poll}
 ${statusGrid(repo)}
 <table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>

@@ -7,7 +7,8 @@ const WIDTH = 640;
 const HEIGHT = 120;
 const PAD = { left: 36, right: 8, top: 8, bottom: 18 };
 
-export const shareOf = (run: HistoryRun) => (run.summary.total === 0 ? 0 : run.summary.reproducible / run.summary.total);
+export const shareOf = (run: HistoryRun) =>
+  run.summary.total === 0 ? 0 : run.summary.reproducible / run.summary.total;
 export const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 export function renderShareChart(runs: readonly HistoryRun[]): string {
@@ -17,10 +18,16 @@ export function renderShareChart(runs: readonly HistoryRun[]): string {
   const y = (share: number) => PAD.top + plotH * (1 - share);
   const points = runs.map((run, i) => `${x(i).toFixed(1)},${y(shareOf(run)).toFixed(1)}`);
   const dots = runs
-    .map((run, i) => `<circle cx="${x(i).toFixed(1)}" cy="${y(shareOf(run)).toFixed(1)}" r="2.5"><title>${e(run.startedAt)}: ${run.summary.reproducible}/${run.summary.total} reproducible (${percent(shareOf(run))})</title></circle>`)
+    .map(
+      (run, i) =>
+        `<circle cx="${x(i).toFixed(1)}" cy="${y(shareOf(run)).toFixed(1)}" r="2.5"><title>${e(run.startedAt)}: ${run.summary.reproducible}/${run.summary.total} reproducible (${percent(shareOf(run))})</title></circle>`,
+    )
     .join('');
   const grid = [0, 0.5, 1]
-    .map((share) => `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(share)}" y2="${y(share)}" stroke="#ddd"/><text x="${PAD.left - 4}" y="${y(share) + 4}" text-anchor="end">${share * 100}%</text>`)
+    .map(
+      (share) =>
+        `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(share)}" y2="${y(share)}" stroke="#ddd"/><text x="${PAD.left - 4}" y="${y(share) + 4}" text-anchor="end">${share * 100}%</text>`,
+    )
     .join('');
   const first = runs[0]?.startedAt.slice(0, 10) ?? '';
   const last = runs.at(-1)?.startedAt.slice(0, 10) ?? '';

@@ -43,12 +43,25 @@ export const GRID_STYLE = `
 `;
 
 /** One cell: its look, an optional mark after the letter, where the letter links to, and an optional second link (≠). */
-export type GridCell = Readonly<{ look: CellLook; mark?: string; extraCss?: string; href?: string | null; second?: Readonly<{ text: string; href: string }> | null; title?: string }>;
+export type GridCell = Readonly<{
+  look: CellLook;
+  mark?: string;
+  extraCss?: string;
+  href?: string | null;
+  second?: Readonly<{ text: string; href: string }> | null;
+  title?: string;
+}>;
 
 /** A column heading: its text, an optional tooltip and link. */
 export type GridHeading = Readonly<{ label: string; title?: string; href?: string | null }>;
 
-export type GridRow = Readonly<{ id: string; css: string; name: string; flag?: string | null; cells: readonly (GridCell | null)[] }>;
+export type GridRow = Readonly<{
+  id: string;
+  css: string;
+  name: string;
+  flag?: string | null;
+  cells: readonly (GridCell | null)[];
+}>;
 
 // One element: the link itself, or a span where there is no link or there are two (the letter's and ≠).
 export function gridCell(cell: GridCell | null): string {
@@ -69,17 +82,25 @@ function gridRow(row: GridRow): string {
 
 const heading = (h: GridHeading) => {
   const title = h.title ? ` title="${e(h.title)}"` : '';
-  return h.href ? `<a class="c"${title} href="${e(h.href)}">${e(h.label)}</a>` : `<span class="c"${title}>${e(h.label)}</span>`;
+  return h.href
+    ? `<a class="c"${title} href="${e(h.href)}">${e(h.label)}</a>`
+    : `<span class="c"${title}>${e(h.label)}</span>`;
 };
 
 // The heading row, then the rows in blocks of BLOCK_ROWS, each skipped by layout while off screen.
-export function renderGrid(headings: readonly GridHeading[], rows: readonly GridRow[], nameHeading = 'package'): string {
+export function renderGrid(
+  headings: readonly GridHeading[],
+  rows: readonly GridRow[],
+  nameHeading = 'package',
+): string {
   const columns = Math.max(headings.length, ...rows.map((r) => r.cells.length));
   const width = `style="width:${NAME_EM + CELL_EM * columns + 1}em"`;
   const blocks: string[] = [];
   for (let start = 0; start < rows.length; start += BLOCK_ROWS) {
     const slice = rows.slice(start, start + BLOCK_ROWS);
-    blocks.push(`<div class="blk" style="contain-intrinsic-size:auto ${slice.length * ROW_PX}px">\n${slice.map(gridRow).join('\n')}\n</div>`);
+    blocks.push(
+      `<div class="blk" style="contain-intrinsic-size:auto ${slice.length * ROW_PX}px">\n${slice.map(gridRow).join('\n')}\n</div>`,
+    );
   }
   return `<div class="grid" ${width}><div class="hd"><span class="name">${e(nameHeading)}</span>${headings.map(heading).join('')}</div>\n${blocks.join('\n')}\n</div>`;
 }

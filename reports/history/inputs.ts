@@ -27,7 +27,15 @@ async function expand(input: string): Promise<Found[]> {
   if (!info) throw usageError(`report history: ${input}: no such file or directory`);
   if (!info.isDirectory()) return [{ path: input, fromDirectory: false }];
   // Note: a sweep keeps each package's result in packages/NAME.json: a package named "results" is not a run.
-  const files = (await fg('**/results.json', { cwd: input, onlyFiles: true, followSymbolicLinks: false, dot: false, ignore: ['**/packages/results.json'] })).sort();
+  const files = (
+    await fg('**/results.json', {
+      cwd: input,
+      onlyFiles: true,
+      followSymbolicLinks: false,
+      dot: false,
+      ignore: ['**/packages/results.json'],
+    })
+  ).sort();
   if (files.length === 0) throw new TwinbuildError('config', `report history: no results.json under ${input}`);
   return files.map((f) => ({ path: join(input, f), fromDirectory: true }));
 }
@@ -36,7 +44,9 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(await readFile(path, 'utf8'));
   } catch (cause) {
-    throw new TwinbuildError('config', `cannot read ${path} as JSON: ${(cause as Error).message.split('\n')[0]}`, { cause });
+    throw new TwinbuildError('config', `cannot read ${path} as JSON: ${(cause as Error).message.split('\n')[0]}`, {
+      cause,
+    });
   }
 }
 
@@ -44,7 +54,10 @@ function asResults(parsed: unknown, path: string): RunResult {
   const schema = (parsed as { schema?: unknown } | null)?.schema;
   if (schema === SCHEMA) return parsed as RunResult;
   if (schema === SCHEMA_V1) return upgradeResults(parsed as RunResult);
-  throw new TwinbuildError('config', `${path} is neither a twinbuild results file ("schema": "${SCHEMA}" or "${SCHEMA_V1}") nor a history ("twinbuild/history@1")`);
+  throw new TwinbuildError(
+    'config',
+    `${path} is neither a twinbuild results file ("schema": "${SCHEMA}" or "${SCHEMA_V1}") nor a history ("twinbuild/history@1")`,
+  );
 }
 
 const fromOut = (outDir: string, path: string) => pathHref(relative(outDir, path));
@@ -53,7 +66,10 @@ function decodedPath(href: string, source: string): string {
   try {
     return href.split('/').map(decodeURIComponent).join('/');
   } catch {
-    throw new TwinbuildError('config', `${source}: a link that is not a percent-encoded path: ${JSON.stringify(href.slice(0, 80))}`);
+    throw new TwinbuildError(
+      'config',
+      `${source}: a link that is not a percent-encoded path: ${JSON.stringify(href.slice(0, 80))}`,
+    );
   }
 }
 
@@ -65,7 +81,10 @@ function dropShards(found: readonly (Found & { result: RunResult })[]): (Found &
   return found.filter((f) => {
     if (f.result.shard === null) return true;
     if (f.fromDirectory && mergedParents.has(dirname(dirname(f.path)))) return false;
-    throw new TwinbuildError('config', `${f.path} is shard ${f.result.shard.index}/${f.result.shard.total} of a sweep: merge the shards first (twinbuild report merge DIR... --out DIR) and give the merged results.json`);
+    throw new TwinbuildError(
+      'config',
+      `${f.path} is shard ${f.result.shard.index}/${f.result.shard.total} of a sweep: merge the shards first (twinbuild report merge DIR... --out DIR) and give the merged results.json`,
+    );
   });
 }
 
@@ -74,22 +93,32 @@ export async function readHistoryInputs(inputs: readonly string[], options: Inpu
   const found = (await Promise.all(inputs.map(expand))).flat();
   const parsed = await Promise.all(found.map(async (f) => ({ ...f, json: await readJson(f.path) })));
   const histories = parsed.filter((p) => isHistory(p.json));
-  const results = dropShards(parsed.filter((p) => !isHistory(p.json)).map((p) => ({ ...p, result: asResults(p.json, p.path) })));
+  const results = dropShards(
+    parsed.filter((p) => !isHistory(p.json)).map((p) => ({ ...p, result: asResults(p.json, p.path) })),
+  );
   if (options.linkBase !== null && results.length !== 1) {
-    throw usageError(`report history: --link-base names where one results.json's pages are; ${results.length} were given`);
+    throw usageError(
+      `report history: --link-base names where one results.json's pages are; ${results.length} were given`,
+    );
   }
-  const base = options.linkBase === null ? null : options.linkBase.endsWith('/') ? options.linkBase : `${options.linkBase}/`;
+  const base =
+    options.linkBase === null ? null : options.linkBase.endsWith('/') ? options.linkBase : `${options.linkBase}/`;
   const columns = new Map<string, RunColumn[]>();
   for (const h of histories) {
     const history = parseHistory(h.json, h.path);
-    const rebase = (href: string) => (isUrl(href) ? href : fromOut(options.outDir, join(dirname(h.path), decodedPath(href, h.path))));
+    const rebase = (href: string) =>
+      isUrl(href) ? href : fromOut(options.outDir, join(dirname(h.path), decodedPath(href, h.path)));
     columns.set(h.path, columnsFromHistory(history, rebase));
   }
   for (const r of results) {
     const dir = dirname(r.path);
-    const links = base !== null
-      ? { report: `${base}index.html`, page: (p: string) => `${base}${pathHref(p)}` }
-      : { report: existsSync(join(dir, 'index.html')) ? fromOut(options.outDir, join(dir, 'index.html')) : null, page: (p: string) => fromOut(options.outDir, join(dir, p)) };
+    const links =
+      base !== null
+        ? { report: `${base}index.html`, page: (p: string) => `${base}${pathHref(p)}` }
+        : {
+            report: existsSync(join(dir, 'index.html')) ? fromOut(options.outDir, join(dir, 'index.html')) : null,
+            page: (p: string) => fromOut(options.outDir, join(dir, p)),
+          };
     columns.set(r.path, [columnFromResults(r.result, links)]);
   }
   return found.flatMap((f) => columns.get(f.path) ?? []);

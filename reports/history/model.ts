@@ -69,13 +69,22 @@ export type RunLinks = Readonly<{ report: string | null; page: (relativePath: st
 export function columnFromResults(result: RunResult, links: RunLinks): RunColumn {
   const outcomes = new Map<string, Outcome>();
   for (const pkg of result.packages) {
-    const diff = pkg.diffoscope.find((d) => d.status === 'differences' && (d.html ?? d.text)) ?? pkg.diffoscope.find((d) => d.html ?? d.text);
+    const diff =
+      pkg.diffoscope.find((d) => d.status === 'differences' && (d.html ?? d.text)) ??
+      pkg.diffoscope.find((d) => d.html ?? d.text);
     const page = diff ? (diff.html ?? diff.text) : null;
     outcomes.set(pkg.name, { verdict: pkg.verdict, diffoscope: page ? links.page(page) : null });
   }
   const { total, reproducible, unreproducible, error } = result.summary;
   return {
-    run: { id: `${result.startedAt} ${result.seed}`, startedAt: result.startedAt, finishedAt: result.finishedAt, command: result.command, report: links.report, summary: { total, reproducible, unreproducible, error } },
+    run: {
+      id: `${result.startedAt} ${result.seed}`,
+      startedAt: result.startedAt,
+      finishedAt: result.finishedAt,
+      command: result.command,
+      report: links.report,
+      summary: { total, reproducible, unreproducible, error },
+    },
     outcomes,
   };
 }
@@ -86,7 +95,11 @@ export function columnsFromHistory(history: History, rebase: (href: string) => s
     const outcomes = new Map<string, Outcome>();
     for (const pkg of history.packages) {
       const cell = pkg.cells[i];
-      if (cell) outcomes.set(pkg.name, { verdict: cell.verdict, diffoscope: cell.diffoscope === null ? null : rebase(cell.diffoscope) });
+      if (cell)
+        outcomes.set(pkg.name, {
+          verdict: cell.verdict,
+          diffoscope: cell.diffoscope === null ? null : rebase(cell.diffoscope),
+        });
     }
     return { run: { ...run, report: run.report === null ? null : rebase(run.report) }, outcomes };
   });
@@ -117,7 +130,11 @@ function packageRow(name: string, columns: readonly RunColumn[], flapChanges: nu
 }
 
 // Columns in the order of their recorded start (a run given twice counts once, the later input's copy), the last `window` kept.
-export function buildHistory(columns: readonly RunColumn[], window = DEFAULT_WINDOW, flapChanges = FLAP_CHANGES): History {
+export function buildHistory(
+  columns: readonly RunColumn[],
+  window = DEFAULT_WINDOW,
+  flapChanges = FLAP_CHANGES,
+): History {
   const unique = new Map<string, RunColumn>();
   for (const column of columns) {
     unique.delete(column.run.id);
@@ -125,7 +142,12 @@ export function buildHistory(columns: readonly RunColumn[], window = DEFAULT_WIN
   }
   const ordered = [...unique.values()]
     .map((column, input) => ({ column, input }))
-    .sort((a, b) => byName(a.column.run.startedAt, b.column.run.startedAt) || byName(a.column.run.finishedAt, b.column.run.finishedAt) || a.input - b.input)
+    .sort(
+      (a, b) =>
+        byName(a.column.run.startedAt, b.column.run.startedAt) ||
+        byName(a.column.run.finishedAt, b.column.run.finishedAt) ||
+        a.input - b.input,
+    )
     .map((c) => c.column)
     .slice(-window);
   const names = [...new Set(ordered.flatMap((c) => [...c.outcomes.keys()]))].sort(byName);
@@ -146,12 +168,22 @@ const isLink = (v: unknown): boolean => isString(v) && (!/^[a-z][a-z0-9+.-]*:/i.
 
 function validRun(run: unknown): boolean {
   if (!isRecord(run) || !isRecord(run['summary'])) return false;
-  return isString(run['id']) && isString(run['startedAt']) && isString(run['finishedAt']) && isString(run['command']) && (run['report'] === null || isLink(run['report']));
+  return (
+    isString(run['id']) &&
+    isString(run['startedAt']) &&
+    isString(run['finishedAt']) &&
+    isString(run['command']) &&
+    (run['report'] === null || isLink(run['report']))
+  );
 }
 
 function validCell(cell: unknown): boolean {
   if (cell === null) return true;
-  return isRecord(cell) && VERDICTS.includes(cell['verdict'] as Verdict) && (cell['diffoscope'] === null || isLink(cell['diffoscope']));
+  return (
+    isRecord(cell) &&
+    VERDICTS.includes(cell['verdict'] as Verdict) &&
+    (cell['diffoscope'] === null || isLink(cell['diffoscope']))
+  );
 }
 
 // A history.json read back (the store): refused in one line unless its shape is right.
@@ -162,7 +194,13 @@ export function parseHistory(parsed: unknown, path: string): History {
   if (!Array.isArray(runs) || !runs.every(validRun)) throw bad('"runs" is not a list of runs');
   if (!Array.isArray(packages)) throw bad('"packages" is not a list');
   for (const pkg of packages) {
-    if (!isRecord(pkg) || !isString(pkg['name']) || !Array.isArray(pkg['cells']) || pkg['cells'].length !== runs.length || !pkg['cells'].every(validCell)) {
+    if (
+      !isRecord(pkg) ||
+      !isString(pkg['name']) ||
+      !Array.isArray(pkg['cells']) ||
+      pkg['cells'].length !== runs.length ||
+      !pkg['cells'].every(validCell)
+    ) {
       throw bad(`package ${JSON.stringify(isRecord(pkg) ? pkg['name'] : pkg)} does not have one valid cell per run`);
     }
   }

@@ -23,7 +23,11 @@ ${GRID_STYLE}
 #f-failing:checked~main .p:not(.fail),#f-regressed:checked~main .p:not(.reg),#f-flapping:checked~main .p:not(.flap),#f-changed:checked~main .p:not(.chg){display:none}
 `;
 
-const LEGEND = `${Object.entries(LETTERS).map(([verdict, { letter, css }]) => `<span class="${css}">&nbsp;${letter}&nbsp;</span> ${verdict}`).join(' · ')} · <span class="n">&nbsp;${NO_RESULT}&nbsp;</span> no result in that run · <span class="u g">&nbsp;U${MARKS.regression}</span> regression (passed in the package's previous run) · <span class="r x">&nbsp;R${MARKS.fix}</span> fix`;
+const LEGEND = `${Object.entries(LETTERS)
+  .map(([verdict, { letter, css }]) => `<span class="${css}">&nbsp;${letter}&nbsp;</span> ${verdict}`)
+  .join(
+    ' · ',
+  )} · <span class="n">&nbsp;${NO_RESULT}&nbsp;</span> no result in that run · <span class="u g">&nbsp;U${MARKS.regression}</span> regression (passed in the package's previous run) · <span class="r x">&nbsp;R${MARKS.fix}</span> fix`;
 
 const runLabel = (run: HistoryRun) => run.startedAt.slice(5, 16).replace('T', ' ');
 
@@ -35,13 +39,28 @@ function cell(pkg: HistoryPackage, run: HistoryRun, c: HistoryCell | null): Grid
     mark: c.change ? MARKS[c.change] : '',
     extraCss: c.change === 'regression' ? 'g' : c.change === 'fix' ? 'x' : '',
     href: target,
-    second: c.diffoscope !== null && run.report !== null && !passes(c.verdict) ? { text: '≠', href: c.diffoscope } : null,
+    second:
+      c.diffoscope !== null && run.report !== null && !passes(c.verdict) ? { text: '≠', href: c.diffoscope } : null,
   };
 }
 
 function row(pkg: HistoryPackage, runs: readonly HistoryRun[]): GridRow {
-  const css = ['p', !passes(pkg.latest) && 'fail', pkg.regressions > 0 && 'reg', pkg.flapping && 'flap', pkg.changes > 0 && 'chg'].filter(Boolean).join(' ');
-  return { id: `row-${anchorId(pkg.name)}`, css, name: pkg.name, flag: pkg.flapping ? 'flapping' : null, cells: pkg.cells.map((c, i) => cell(pkg, runs[i]!, c)) };
+  const css = [
+    'p',
+    !passes(pkg.latest) && 'fail',
+    pkg.regressions > 0 && 'reg',
+    pkg.flapping && 'flap',
+    pkg.changes > 0 && 'chg',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return {
+    id: `row-${anchorId(pkg.name)}`,
+    css,
+    name: pkg.name,
+    flag: pkg.flapping ? 'flapping' : null,
+    cells: pkg.cells.map((c, i) => cell(pkg, runs[i]!, c)),
+  };
 }
 
 const header = (run: HistoryRun): GridHeading => ({
@@ -67,9 +86,15 @@ export function renderHistoryPage(history: History): string {
     ? `<p>Latest run ${e(latest.startedAt)}: <span class="verdict-reproducible">${latest.summary.reproducible}/${latest.summary.total} reproducible (${percent(shareOf(latest))})</span>, <span class="verdict-unreproducible">${latest.summary.unreproducible} unreproducible</span>, <span class="verdict-error">${latest.summary.error} error</span>${latest.report === null ? '' : ` · <a href="${e(latest.report)}">its report</a>`}</p>`
     : '';
   const notes = [
-    regressedLast.length ? `<p class="verdict-unreproducible">Regressed in the latest run (${regressedLast.length}): ${nameList(regressedLast)}</p>` : '',
-    fixedLast.length ? `<p class="verdict-reproducible">Fixed in the latest run (${fixedLast.length}): ${nameList(fixedLast)}</p>` : '',
-    flapping.length ? `<p>Flapping (${flapping.length}; ${history.flapChanges} or more verdict changes in these runs): ${nameList(flapping)}</p>` : '',
+    regressedLast.length
+      ? `<p class="verdict-unreproducible">Regressed in the latest run (${regressedLast.length}): ${nameList(regressedLast)}</p>`
+      : '',
+    fixedLast.length
+      ? `<p class="verdict-reproducible">Fixed in the latest run (${fixedLast.length}): ${nameList(fixedLast)}</p>`
+      : '',
+    flapping.length
+      ? `<p>Flapping (${flapping.length}; ${history.flapChanges} or more verdict changes in these runs): ${nameList(flapping)}</p>`
+      : '',
   ].join('\n');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -84,9 +109,24 @@ ${renderShareChart(runs)}
 </header>
 <h2>Every package in every run</h2>
 <p class="muted legend">${LEGEND}. A cell links to that run's report; ≠ to its diffoscope page. A column heading links to the run's report. A package flagged flapping changed its verdict ${history.flapChanges} or more times in these runs.</p>
-<div class="filters">${filter('all', 'all', packages.length, true)}${filter('failing', 'not passing now', count((p) => !passes(p.latest)))}${filter('regressed', 'regressed', count((p) => p.regressions > 0))}${filter('flapping', 'flapping', flapping.length)}${filter('changed', 'changed', count((p) => p.changes > 0))}
+<div class="filters">${filter('all', 'all', packages.length, true)}${filter(
+    'failing',
+    'not passing now',
+    count((p) => !passes(p.latest)),
+  )}${filter(
+    'regressed',
+    'regressed',
+    count((p) => p.regressions > 0),
+  )}${filter('flapping', 'flapping', flapping.length)}${filter(
+    'changed',
+    'changed',
+    count((p) => p.changes > 0),
+  )}
 <main>
-${renderGrid(runs.map(header), packages.map((p) => row(p, runs)))}
+${renderGrid(
+  runs.map(header),
+  packages.map((p) => row(p, runs)),
+)}
 </main></div>
 </body></html>
 `;

@@ -12,8 +12,25 @@ const ERASE = '\r\x1b[2K';
 async function onTerminal(term: string): Promise<string> {
   const out = join(await tempDir('tb-out-'), 'out');
   const typescript = join(await tempDir('tb-tty-'), 'typescript');
-  const command = ['node', CLI, 'check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--no-bisect', '--out', out].map((a) => `'${a}'`).join(' ');
-  const run = await realProcesses.capture(['script', '-qec', command, typescript], { timeoutMs: 120_000, env: { ...(process.env as Record<string, string>), TERM: term } });
+  const command = [
+    'node',
+    CLI,
+    'check',
+    join(EXAMPLES, 'reproducible'),
+    '--build',
+    'sh build.sh',
+    '--artifacts',
+    'out/**',
+    '--no-bisect',
+    '--out',
+    out,
+  ]
+    .map((a) => `'${a}'`)
+    .join(' ');
+  const run = await realProcesses.capture(['script', '-qec', command, typescript], {
+    timeoutMs: 120_000,
+    env: { ...(process.env as Record<string, string>), TERM: term },
+  });
   expect(run.exitCode, run.stderr).to.equal(0);
   return readFile(typescript, 'utf8');
 }
@@ -37,10 +54,25 @@ describe('console habits (issue 19, item 17)', function () {
     await chmod(marks, 0o777); // the experiment may run as another user
     const logDir = await tempDir('tb-log-');
     const out = join(await tempDir('tb-out-'), 'out');
-    const source = await fixture(`mktemp "$MARKS/XXXXXX" >/dev/null\nsleep ${900_000 + Math.floor(Math.random() * 99_999)}`);
+    const source = await fixture(
+      `mktemp "$MARKS/XXXXXX" >/dev/null\nsleep ${900_000 + Math.floor(Math.random() * 99_999)}`,
+    );
     const controller = new AbortController();
     const running = realProcesses.run({
-      argv: ['node', CLI, 'check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--env', `MARKS=${marks}`, '--out', out],
+      argv: [
+        'node',
+        CLI,
+        'check',
+        source,
+        '--build',
+        'sh build.sh',
+        '--artifacts',
+        'out/**',
+        '--env',
+        `MARKS=${marks}`,
+        '--out',
+        out,
+      ],
       env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
       cwd: tmp,
       logFile: join(logDir, 'cli.log'),

@@ -51,7 +51,10 @@ describe('check --vary=-all: called a determinism check in every view', function
 
   it('a sweep with nothing varied sums up as deterministic', async () => {
     const source = await fixture('echo a > out/a');
-    await writeFile(join(source, '..', 'twinbuild.config.json'), JSON.stringify({ packages: [{ path: 'pkg', build: 'sh build.sh', artifacts: ['out/**'] }] }));
+    await writeFile(
+      join(source, '..', 'twinbuild.config.json'),
+      JSON.stringify({ packages: [{ path: 'pkg', build: 'sh build.sh', artifacts: ['out/**'] }] }),
+    );
     const run = await runCli(['sweep', join(source, '..'), '--quiet', '--vary=-all']);
     expect(run.exitCode, run.stderr).to.equal(0);
     expect(run.stdout).to.equal(`1/1 deterministic (${NOTE}), 0 unreproducible, 0 error`);

@@ -120,15 +120,33 @@ describe('check: exit codes', function () {
     });
 
     it('is skipped with its reason when it only comes in through +all (exit 0)', async () => {
-      const run = await runCli(['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+all'], { env: { PATH: pathWithoutDisorderfs } });
+      const run = await runCli(
+        ['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+all'],
+        { env: { PATH: pathWithoutDisorderfs } },
+      );
       expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
       expect(run.stdout).to.match(/skipped: fileordering \(disorderfs not found \(Debian package disorderfs\)\)/);
       const variation = (await run.results()).packages[0]!.variations.find((v) => v.name === 'fileordering');
-      expect(variation).to.include({ status: 'skipped', requested: false, reason: 'disorderfs not found (Debian package disorderfs)' });
+      expect(variation).to.include({
+        status: 'skipped',
+        requested: false,
+        reason: 'disorderfs not found (Debian package disorderfs)',
+      });
     });
 
     it('is exit 3, before building, when asked for by name', async () => {
-      const run = await runCli(['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+fileordering'], { env: { PATH: pathWithoutDisorderfs } });
+      const run = await runCli(
+        [
+          'check',
+          join(EXAMPLES, 'reproducible'),
+          '--build',
+          'sh build.sh',
+          '--artifacts',
+          'out/**',
+          '--vary=+fileordering',
+        ],
+        { env: { PATH: pathWithoutDisorderfs } },
+      );
       expect(run.exitCode).to.equal(3);
       expect(run.stderr).to.match(/requested variation unavailable here: fileordering \(disorderfs not found/);
     });

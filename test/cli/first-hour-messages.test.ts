@@ -19,7 +19,7 @@ describe('first-hour messages: unknown words get one line and a suggestion (issu
     expect(run.stderr).not.to.contain('To specify a positional argument');
   });
 
-  it('a command\'s own small flag set (keygen) gets the same one line', async () => {
+  it("a command's own small flag set (keygen) gets the same one line", async () => {
     const run = await runCli(['keygen', '--outt', 'x'], { withOut: false });
     expect(run.exitCode).to.equal(2);
     oneLine(run.stderr);
@@ -63,15 +63,31 @@ describe("reprotest's --vary forms (issue 19, item 14)", function () {
   after(cleanupTemp);
 
   it('user_group.available, time.faketimes and domain_host.use_sudo are accepted, each read as enabling its variation, with a note', async () => {
-    const run = await runCli(['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--no-bisect',
-      '--variations=user_group.available+=builder:builder,time.faketimes+=@1234', '--vary=domain_host.use_sudo=1']);
+    const run = await runCli([
+      'check',
+      join(EXAMPLES, 'reproducible'),
+      '--build',
+      'sh build.sh',
+      '--artifacts',
+      'out/**',
+      '--no-bisect',
+      '--variations=user_group.available+=builder:builder,time.faketimes+=@1234',
+      '--vary=domain_host.use_sudo=1',
+    ]);
     expect(run.exitCode, run.stderr).to.be.oneOf([0, 1]);
-    expect(run.stderr).to.contain('read as +user_group').and.to.contain('read as +time').and.to.contain('read as +domain_host');
+    expect(run.stderr)
+      .to.contain('read as +user_group')
+      .and.to.contain('read as +time')
+      .and.to.contain('read as +domain_host');
     const pkg = (await run.results()).packages[0]!;
     const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
     // --variations starts from nothing varied, as reprotest's does; --vary adds to it.
     expect(varied.filter((n) => ['user_group', 'time', 'domain_host'].includes(n))).to.deep.equal(varied);
-    expect(pkg.variations.filter((v) => v.requested).map((v) => v.name)).to.have.members(['user_group', 'time', 'domain_host']);
+    expect(pkg.variations.filter((v) => v.requested).map((v) => v.name)).to.have.members([
+      'user_group',
+      'time',
+      'domain_host',
+    ]);
   });
 
   it('an option twinbuild has no meaning for is still exit 2 with one line', async () => {
@@ -89,7 +105,9 @@ describe('a sweep that finds no packages says why (issue 19, item 7)', function 
     await mkdir(root);
     const run = await runCli(['sweep', root, '--quiet']);
     expect(run.exitCode).to.equal(3);
-    expect(run.stdout).to.match(/no packages checked: no package found under .*empty-repo.*debian\/control or package\.json/);
+    expect(run.stdout).to.match(
+      /no packages checked: no package found under .*empty-repo.*debian\/control or package\.json/,
+    );
     expect((await run.results()).nothingChecked).to.match(/^no package found under/);
   });
 });
@@ -109,7 +127,11 @@ describe('a variable the locales variation sets is refused, not silently overrid
     const root = join(await tempDir(), 'repo');
     await mkdir(join(root, 'tools'), { recursive: true });
     await cp(join(EXAMPLES, 'reproducible'), join(root, 'tools', 'cli'), { recursive: true });
-    const config = (env: Record<string, string>) => JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: [{ path: 'tools/cli', vary: '-all,+locales', env }] });
+    const config = (env: Record<string, string>) =>
+      JSON.stringify({
+        defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+        packages: [{ path: 'tools/cli', vary: '-all,+locales', env }],
+      });
     await writeFile(join(root, 'twinbuild.config.json'), config({ LC_COLLATE: 'C' }));
     const refused = await runCli(['sweep', root, '--quiet']);
     expect(refused.exitCode).to.equal(2);

@@ -22,7 +22,10 @@ describe('init: a commented twinbuild.config.json', function () {
     expect(run.exitCode, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/wrote .*twinbuild\.config\.json \(2 packages: debian-pkgs-tinyhello, web\)/);
     const text = await readFile(join(root, 'twinbuild.config.json'), 'utf8');
-    const config = JSON.parse(text) as { $comment: string[]; packages: { $comment: string; path: string; preset: string }[] };
+    const config = JSON.parse(text) as {
+      $comment: string[];
+      packages: { $comment: string; path: string; preset: string }[];
+    };
     expect(config.packages.map(({ path, preset }) => ({ path, preset }))).to.deep.equal([
       { path: 'debian-pkgs/tinyhello', preset: 'debian' },
       { path: 'web', preset: 'npm' },

@@ -10,21 +10,38 @@ import { REPO_ROOT, onPath, requireOrSkip } from '../helpers.js';
 
 type Rendered = Record<string, string>;
 const renderDocs = async (): Promise<Rendered> =>
-  ((await import(pathToFileURL(join(REPO_ROOT, 'scripts', 'gen-docs.mjs')).href)) as { renderDocs: () => Promise<Rendered> }).renderDocs();
+  (
+    (await import(pathToFileURL(join(REPO_ROOT, 'scripts', 'gen-docs.mjs')).href)) as {
+      renderDocs: () => Promise<Rendered>;
+    }
+  ).renderDocs();
 
 /** What the bash completion offers for the words typed so far (the last one is being completed). */
 async function complete(...words: string[]): Promise<string[]> {
   const script = `source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _twinbuild; echo "\${COMPREPLY[@]}"`;
-  const run = await realProcesses.capture(['bash', '-c', script, join(REPO_ROOT, 'completion', 'twinbuild.bash'), 'twinbuild', ...words]);
+  const run = await realProcesses.capture([
+    'bash',
+    '-c',
+    script,
+    join(REPO_ROOT, 'completion', 'twinbuild.bash'),
+    'twinbuild',
+    ...words,
+  ]);
   expect(run.exitCode, run.stderr).to.equal(0);
   return run.stdout.trim().split(/\s+/).filter(Boolean);
 }
 
 describe('install: license, man page, completion', function () {
   it('ships an MIT LICENSE, as package.json says', async () => {
-    const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { license: string; man: string; files: string[] };
+    const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      license: string;
+      man: string;
+      files: string[];
+    };
     expect(manifest.license).to.equal('MIT');
-    expect(await readFile(join(REPO_ROOT, 'LICENSE'), 'utf8')).to.match(/^MIT License\n[\s\S]*Permission is hereby granted, free of charge/);
+    expect(await readFile(join(REPO_ROOT, 'LICENSE'), 'utf8')).to.match(
+      /^MIT License\n[\s\S]*Permission is hereby granted, free of charge/,
+    );
     expect(manifest.man).to.equal('man/twinbuild.1');
     expect(manifest.files).to.include.members(['man', 'completion']);
   });
@@ -32,7 +49,12 @@ describe('install: license, man page, completion', function () {
   it('puts twinbuild on PATH from a clone with PATH="$PWD/bin:$PATH", as the README says', async () => {
     const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).to.include('`export PATH="$PWD/bin:$PATH"`');
-    const run = await realProcesses.capture(['sh', '-c', 'cd "$0" && export PATH="$PWD/bin:$PATH" && twinbuild --version', REPO_ROOT]);
+    const run = await realProcesses.capture([
+      'sh',
+      '-c',
+      'cd "$0" && export PATH="$PWD/bin:$PATH" && twinbuild --version',
+      REPO_ROOT,
+    ]);
     expect(run.exitCode, run.stderr).to.equal(0);
     const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(run.stdout.trim()).to.equal(manifest.version);
@@ -40,23 +62,37 @@ describe('install: license, man page, completion', function () {
 
   it('has a man page and completions that are current with the --help texts and the flag table', async () => {
     const rendered = await renderDocs();
-    expect(Object.keys(rendered)).to.have.members(['man/twinbuild.1', 'completion/twinbuild.bash', 'completion/_twinbuild']);
+    expect(Object.keys(rendered)).to.have.members([
+      'man/twinbuild.1',
+      'completion/twinbuild.bash',
+      'completion/_twinbuild',
+    ]);
     for (const [path, text] of Object.entries(rendered)) {
-      expect(await readFile(join(REPO_ROOT, path), 'utf8'), `${path} is stale: run node scripts/gen-docs.mjs`).to.equal(text);
+      expect(await readFile(join(REPO_ROOT, path), 'utf8'), `${path} is stale: run node scripts/gen-docs.mjs`).to.equal(
+        text,
+      );
     }
     const man = rendered['man/twinbuild.1'] ?? '';
-    for (const command of ['CHECK', 'SWEEP', 'VERIFY', 'INIT', 'HOOK']) expect(man).to.include(`.SH "twinbuild ${command}"`);
+    for (const command of ['CHECK', 'SWEEP', 'VERIFY', 'INIT', 'HOOK'])
+      expect(man).to.include(`.SH "twinbuild ${command}"`);
     expect(man).to.include('\\-\\-changed\\-since');
   });
 
   it('renders the man page without groff warnings', async function () {
     requireOrSkip(this, Boolean(await onPath('groff')), 'groff not found (Debian package groff-base)');
-    const run = await realProcesses.capture(['groff', '-man', '-Tutf8', '-ww', '-z', join(REPO_ROOT, 'man', 'twinbuild.1')]);
+    const run = await realProcesses.capture([
+      'groff',
+      '-man',
+      '-Tutf8',
+      '-ww',
+      '-z',
+      join(REPO_ROOT, 'man', 'twinbuild.1'),
+    ]);
     expect(run.exitCode).to.equal(0);
     expect(run.stderr).to.equal('');
   });
 
-  it('completes commands, subcommands and each command\'s own flags in bash', async () => {
+  it("completes commands, subcommands and each command's own flags in bash", async () => {
     expect(await complete('che')).to.deep.equal(['check']);
     expect(await complete('')).to.include.members(['check', 'sweep', 'verify', 'init', 'hook', '--version']);
     expect(await complete('hook', '')).to.deep.equal(['install', 'uninstall']);
@@ -70,7 +106,8 @@ describe('install: license, man page, completion', function () {
   it('has a zsh completion for every command', async function () {
     const zsh = await readFile(join(REPO_ROOT, 'completion', '_twinbuild'), 'utf8');
     expect(zsh.split('\n')[0]).to.equal('#compdef twinbuild');
-    for (const command of ['check', 'sweep', 'verify', 'init', 'hook', 'report']) expect(zsh).to.match(new RegExp(`^    '${command}:`, 'm'));
+    for (const command of ['check', 'sweep', 'verify', 'init', 'hook', 'report'])
+      expect(zsh).to.match(new RegExp(`^    '${command}:`, 'm'));
     if (!existsSync('/bin/zsh') && !existsSync('/usr/bin/zsh')) return;
     const run = await realProcesses.capture(['zsh', '-n', join(REPO_ROOT, 'completion', '_twinbuild')]);
     expect(run.exitCode, run.stderr).to.equal(0);

@@ -13,7 +13,11 @@ describe('install: npm install --global from a git URL', function () {
   let clone = '';
   before(async function () {
     const ping = await realProcesses.capture(['npm', 'ping'], { timeoutMs: 30_000 });
-    requireOrSkip(this, ping.exitCode === 0, 'the npm registry is not reachable (the install fetches the runtime dependencies)');
+    requireOrSkip(
+      this,
+      ping.exitCode === 0,
+      'the npm registry is not reachable (the install fetches the runtime dependencies)',
+    );
     clone = await cloneWithDistBranch();
   });
   after(cleanupTemp);
@@ -35,9 +39,15 @@ describe('install: npm install --global from a git URL', function () {
     // no node_modules and npm_config_global=true (an npm run of it would compile
     // better-sqlite3 for many minutes first).
     const bare = join(await tempDir('tb-clone-'), 'twinbuild');
-    expect((await realProcesses.capture(['git', 'clone', '-q', REPO_ROOT, bare], { timeoutMs: 120_000 })).exitCode).to.equal(0);
-    const prepared = await realProcesses.capture(['node', join(bare, 'scripts', 'prepare.mjs')], { env: { ...process.env, npm_config_global: 'true' } as Record<string, string> });
+    expect(
+      (await realProcesses.capture(['git', 'clone', '-q', REPO_ROOT, bare], { timeoutMs: 120_000 })).exitCode,
+    ).to.equal(0);
+    const prepared = await realProcesses.capture(['node', join(bare, 'scripts', 'prepare.mjs')], {
+      env: { ...process.env, npm_config_global: 'true' } as Record<string, string>,
+    });
     expect(prepared.exitCode).to.equal(1);
-    expect(prepared.stderr).to.match(/npm cannot build twinbuild's sources during a global install from git[\s\S]*#dist/);
+    expect(prepared.stderr).to.match(
+      /npm cannot build twinbuild's sources during a global install from git[\s\S]*#dist/,
+    );
   });
 });

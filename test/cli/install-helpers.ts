@@ -21,8 +21,15 @@ export async function npmInstallGlobal(dir: string, spec: string) {
   // Note: --ignore-scripts, as the CI templates install it: better-sqlite3 (only the
   // rebuilder service's state) would compile SQLite for minutes here (no prebuilt
   // binary is reachable), and every other command runs without it.
-  const env = { ...process.env, npm_config_prefix: join(dir, 'prefix'), npm_config_cache: join(dir, 'cache'), npm_config_logs_dir: join(dir, 'logs') } as Record<string, string>;
+  const env = {
+    ...process.env,
+    npm_config_prefix: join(dir, 'prefix'),
+    npm_config_cache: join(dir, 'cache'),
+    npm_config_logs_dir: join(dir, 'logs'),
+  } as Record<string, string>;
   delete env['npm_config_global'];
-  return realProcesses.capture(['npm', 'install', '--global', '--no-audit', '--no-fund', '--ignore-scripts', spec], { env, timeoutMs: 400_000 });
+  return realProcesses.capture(['npm', 'install', '--global', '--no-audit', '--no-fund', '--ignore-scripts', spec], {
+    env,
+    timeoutMs: 400_000,
+  });
 }
-

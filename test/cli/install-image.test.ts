@@ -17,30 +17,52 @@ describe('install: the CI image (Dockerfile steps)', function () {
   it('the Dockerfile runs the steps script and is based on Debian bookworm', async () => {
     const dockerfile = await readFile(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).to.match(/^FROM node:20-bookworm$/m);
-    expect(dockerfile).to.match(/^COPY scripts\/debian-packages\.txt scripts\/docker-steps\.sh \/opt\/twinbuild-image\/$/m);
+    expect(dockerfile).to.match(
+      /^COPY scripts\/debian-packages\.txt scripts\/docker-steps\.sh \/opt\/twinbuild-image\/$/m,
+    );
     expect(dockerfile).to.match(/^RUN sh \/opt\/twinbuild-image\/docker-steps\.sh install-packages$/m);
-    expect(dockerfile).to.match(/^RUN sh \/opt\/twinbuild-image\/docker-steps\.sh install-twinbuild "\$TWINBUILD_PACKAGE"$/m);
+    expect(dockerfile).to.match(
+      /^RUN sh \/opt\/twinbuild-image\/docker-steps\.sh install-twinbuild "\$TWINBUILD_PACKAGE"$/m,
+    );
   });
 
   it('installs exactly the packages of scripts/debian-packages.txt, which apt can resolve', async function () {
     const listed = (await readFile(join(REPO_ROOT, 'scripts', 'debian-packages.txt'), 'utf8'))
-      .split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
+      .split('\n')
+      .map((line) => line.replace(/#.*/, '').trim())
+      .filter(Boolean);
     const run = await realProcesses.capture(['sh', STEPS, 'packages']);
     expect(run.exitCode, run.stderr).to.equal(0);
     expect(run.stdout.trim().split('\n')).to.deep.equal(listed);
     requireOrSkip(this, Boolean(await onPath('apt-get')), 'apt-get not found (not Debian)');
-    const simulated = await realProcesses.capture(['sh', STEPS, 'install-packages'], { env: { ...process.env, APT_OPTIONS: '--simulate' } as Record<string, string>, timeoutMs: 120_000 });
+    const simulated = await realProcesses.capture(['sh', STEPS, 'install-packages'], {
+      env: { ...process.env, APT_OPTIONS: '--simulate' } as Record<string, string>,
+      timeoutMs: 120_000,
+    });
     expect(simulated.exitCode, simulated.stderr).to.equal(0);
   });
 
   it('installs twinbuild (from the dist branch of a clone) into a private prefix, and runs it', async function () {
     const ping = await realProcesses.capture(['npm', 'ping'], { timeoutMs: 30_000 });
-    requireOrSkip(this, ping.exitCode === 0, 'the npm registry is not reachable (the install fetches the runtime dependencies)');
+    requireOrSkip(
+      this,
+      ping.exitCode === 0,
+      'the npm registry is not reachable (the install fetches the runtime dependencies)',
+    );
     const clone = await cloneWithDistBranch();
     const dir = await tempDir('tb-npm-');
     // Note: npm_config_ignore_scripts as in install-git.test.ts (better-sqlite3 would compile for minutes).
-    const env = { ...process.env, npm_config_prefix: join(dir, 'prefix'), npm_config_cache: join(dir, 'cache'), npm_config_logs_dir: join(dir, 'logs'), npm_config_ignore_scripts: 'true' } as Record<string, string>;
-    const run = await realProcesses.capture(['sh', STEPS, 'install-twinbuild', `git+file://${clone}#dist`], { env, timeoutMs: 500_000 });
+    const env = {
+      ...process.env,
+      npm_config_prefix: join(dir, 'prefix'),
+      npm_config_cache: join(dir, 'cache'),
+      npm_config_logs_dir: join(dir, 'logs'),
+      npm_config_ignore_scripts: 'true',
+    } as Record<string, string>;
+    const run = await realProcesses.capture(['sh', STEPS, 'install-twinbuild', `git+file://${clone}#dist`], {
+      env,
+      timeoutMs: 500_000,
+    });
     expect(run.exitCode, run.stderr).to.equal(0);
     const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(run.stdout.trim().split('\n').at(-1)).to.equal(version);

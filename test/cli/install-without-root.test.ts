@@ -15,9 +15,26 @@ describe('install: twinbuild without root', function () {
   after(cleanupTemp);
 
   it('uses user namespaces where the kernel allows them: builds in parallel, domain_host and shell varied', async function () {
-    requireOrSkip(this, process.getuid?.() === 0 && Boolean(await onPath('setpriv')), 'needs root and setpriv to become an unprivileged user');
-    const allowed = await realProcesses.capture([...NOBODY, 'unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', 'true']);
-    requireOrSkip(this, allowed.exitCode === 0, `unprivileged user namespaces are not allowed here (${allowed.stderr.trim()})`);
+    requireOrSkip(
+      this,
+      process.getuid?.() === 0 && Boolean(await onPath('setpriv')),
+      'needs root and setpriv to become an unprivileged user',
+    );
+    const allowed = await realProcesses.capture([
+      ...NOBODY,
+      'unshare',
+      '--user',
+      '--map-root-user',
+      '--mount',
+      '--pid',
+      '--fork',
+      'true',
+    ]);
+    requireOrSkip(
+      this,
+      allowed.exitCode === 0,
+      `unprivileged user namespaces are not allowed here (${allowed.stderr.trim()})`,
+    );
     const base = await tempDir('tb-nobody-');
     await chmod(base, 0o755);
     const pkg = join(base, 'pkg');
@@ -25,10 +42,28 @@ describe('install: twinbuild without root', function () {
     const tmp = join(base, 'tmp');
     await Promise.all([mkdir(pkg), mkdir(home), mkdir(tmp)]);
     await Promise.all([chmod(home, 0o777), chmod(tmp, 0o1777)]);
-    await writeFile(join(pkg, 'build.sh'), 'set -eu\nmkdir -p out\nhostname > out/host.txt\necho same > out/same.txt\n');
+    await writeFile(
+      join(pkg, 'build.sh'),
+      'set -eu\nmkdir -p out\nhostname > out/host.txt\necho same > out/same.txt\n',
+    );
     const out = join(tmp, 'out');
     const run = await realProcesses.capture(
-      [...NOBODY, 'node', CLI, 'check', pkg, '--build', 'sh build.sh', '--artifacts', 'out/**', '--no-bisect', '--no-diffoscope', '--quiet', '--out', out],
+      [
+        ...NOBODY,
+        'node',
+        CLI,
+        'check',
+        pkg,
+        '--build',
+        'sh build.sh',
+        '--artifacts',
+        'out/**',
+        '--no-bisect',
+        '--no-diffoscope',
+        '--quiet',
+        '--out',
+        out,
+      ],
       { env: { ...process.env, HOME: home, TMPDIR: tmp } as Record<string, string>, timeoutMs: 200_000 },
     );
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1); // the hostname leaks

@@ -27,7 +27,10 @@ describe('check: timeouts and interruption', function () {
     expect(await processesMatching(`sleep ${b}`)).to.deep.equal([]);
   });
 
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
     it(`${signal} during the builds: exit ${code}, no build process left, temp root removed`, async () => {
       const sleeper = uniqueSleep();
       const tmp = await tempDir('tb-tmp-');
@@ -38,7 +41,20 @@ describe('check: timeouts and interruption', function () {
       const source = await fixture(`mktemp "$MARKS/XXXXXX" >/dev/null\nsleep ${sleeper}`);
       const controller = new AbortController();
       const running = realProcesses.run({
-        argv: ['node', CLI, 'check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--env', `MARKS=${marks}`, '--out', out],
+        argv: [
+          'node',
+          CLI,
+          'check',
+          source,
+          '--build',
+          'sh build.sh',
+          '--artifacts',
+          'out/**',
+          '--env',
+          `MARKS=${marks}`,
+          '--out',
+          out,
+        ],
         env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
         cwd: tmp,
         logFile: join(marks, '..', 'cli.log'),
@@ -71,7 +87,8 @@ describe('check: timeouts and interruption', function () {
     const out = join(await tempDir('tb-out-'), 'out');
     const source = await fixture(`mktemp "$MARKS/XXXXXX" >/dev/null\nsleep ${sleeper}`);
     // head exits after one byte: every later write to stdout or stderr meets a closed pipe (EPIPE).
-    const script = 'node "$0" check "$1" --build "sh build.sh" --artifacts "out/**" --env "MARKS=$2" --out "$3" 2>&1 | head -c 1 >/dev/null; sleep 1000000 & wait';
+    const script =
+      'node "$0" check "$1" --build "sh build.sh" --artifacts "out/**" --env "MARKS=$2" --out "$3" 2>&1 | head -c 1 >/dev/null; sleep 1000000 & wait';
     const controller = new AbortController();
     const shell = realProcesses.run({
       argv: ['sh', '-c', script, CLI, source, marks, out],
@@ -86,7 +103,8 @@ describe('check: timeouts and interruption', function () {
       const [pid] = await processesMatching(`check ${source} --build`);
       expect(pid, 'twinbuild is running').to.be.a('string');
       process.kill(Number(pid), 'SIGTERM');
-      for (let i = 0; i < 600 && (await processesMatching(`check ${source} --build`)).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 600 && (await processesMatching(`check ${source} --build`)).length > 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(await processesMatching(`check ${source} --build`), 'twinbuild has exited').to.deep.equal([]);
     } finally {
       controller.abort();

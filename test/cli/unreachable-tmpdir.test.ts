@@ -10,39 +10,69 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { cleanupTemp, EXAMPLES, requireOrSkip, runCli, tempDir } from '../helpers.js';
 
-describe('a TMPDIR the experiment\'s user could not traverse (issue 19, item 11)', function () {
+describe("a TMPDIR the experiment's user could not traverse (issue 19, item 11)", function () {
   this.timeout(180_000);
   after(cleanupTemp);
 
   const layouts: readonly [string, (base: string) => Promise<string>][] = [
-    ['under a 0700 home', async (home) => {
-      await chmod(home, 0o700);
-      const tmp = join(home, 'tmp');
-      await mkdir(tmp);
-      await chmod(tmp, 0o1777);
-      return tmp;
-    }],
-    ['itself a 0700 mktemp dir', async (dir) => {
-      await chmod(dir, 0o700);
-      return dir;
-    }],
+    [
+      'under a 0700 home',
+      async (home) => {
+        await chmod(home, 0o700);
+        const tmp = join(home, 'tmp');
+        await mkdir(tmp);
+        await chmod(tmp, 0o1777);
+        return tmp;
+      },
+    ],
+    [
+      'itself a 0700 mktemp dir',
+      async (dir) => {
+        await chmod(dir, 0o700);
+        return dir;
+      },
+    ],
   ];
   for (const [what, layout] of layouts) {
     it(`TMPDIR ${what}: the experiment still builds as another uid, exit 0, nothing left behind`, async function () {
-      requireOrSkip(this, process.getuid?.() === 0, 'root (the user_group variation runs the experiment as another user)');
+      requireOrSkip(
+        this,
+        process.getuid?.() === 0,
+        'root (the user_group variation runs the experiment as another user)',
+      );
       const tmp = await layout(await tempDir('tb-home-'));
-      const run = await runCli(['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', '--no-bisect'], { env: { TMPDIR: tmp } });
+      const run = await runCli(
+        [
+          'check',
+          join(EXAMPLES, 'reproducible'),
+          '--build',
+          'sh build.sh',
+          '--artifacts',
+          'out/**',
+          '--quiet',
+          '--no-bisect',
+        ],
+        { env: { TMPDIR: tmp } },
+      );
       expect(run.stderr + run.stdout).not.to.contain('Permission denied');
       expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
       const pkg = (await run.results()).packages[0]!;
-      requireOrSkip(this, pkg.variations.find((v) => v.name === 'user_group')?.status === 'varied', 'user_group varied here (root, setpriv, mount namespaces)');
+      requireOrSkip(
+        this,
+        pkg.variations.find((v) => v.name === 'user_group')?.status === 'varied',
+        'user_group varied here (root, setpriv, mount namespaces)',
+      );
       expect(pkg.builds.experiment!.values['user_group']).to.not.equal(pkg.builds.control!.values['user_group']);
       expect(await readdir(tmp)).to.deep.equal([]);
     });
   }
 
   it('TMPDIR in a 0700 home (outside /tmp): exit 3 before any build, one line naming the closed directory, TMPDIR and --vary=-user_group', async function () {
-    requireOrSkip(this, process.getuid?.() === 0, 'root (the user_group variation runs the experiment as another user)');
+    requireOrSkip(
+      this,
+      process.getuid?.() === 0,
+      'root (the user_group variation runs the experiment as another user)',
+    );
     requireOrSkip(this, !/^\/(var\/)?tmp\//.test(homedir() + '/'), 'a home directory outside /tmp and /var/tmp');
     const home = await mkdtemp(join(homedir(), '.twinbuild-test-home-'));
     try {
@@ -50,11 +80,23 @@ describe('a TMPDIR the experiment\'s user could not traverse (issue 19, item 11)
       const tmp = join(home, 'tmp');
       await mkdir(tmp);
       await chmod(tmp, 0o1777);
-      const args = ['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', '--no-bisect'];
+      const args = [
+        'check',
+        join(EXAMPLES, 'reproducible'),
+        '--build',
+        'sh build.sh',
+        '--artifacts',
+        'out/**',
+        '--quiet',
+        '--no-bisect',
+      ];
       const run = await runCli(args, { env: { TMPDIR: tmp } });
       expect(run.exitCode, run.stderr + run.stdout).to.equal(3);
       expect(run.stderr.trim().split('\n')).to.have.length(1);
-      expect(run.stderr).to.match(/cannot enter \S+ \(mode 0700\) on the way to the temp dir/).and.to.contain('TMPDIR').and.to.contain('--vary=-user_group');
+      expect(run.stderr)
+        .to.match(/cannot enter \S+ \(mode 0700\) on the way to the temp dir/)
+        .and.to.contain('TMPDIR')
+        .and.to.contain('--vary=-user_group');
       expect(run.stderr + run.stdout).not.to.contain('Permission denied');
       expect(await readdir(tmp)).to.deep.equal([]);
       // The way out it names works: without user_group the same TMPDIR builds.

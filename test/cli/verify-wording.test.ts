@@ -10,13 +10,16 @@ import { debianPackage } from '../suites/fixtures.js';
 
 const DEB = 'tinyhello_1.0_all.deb';
 
-describe('verify speaks verify\'s words (issue 19, items 6 and 9)', function () {
+describe("verify speaks verify's words (issue 19, items 6 and 9)", function () {
   this.timeout(300_000);
   let official: string;
   before(async () => {
     official = await tempDir();
     await debianPackage(join(official, 'tinyhello'));
-    const built = await realProcesses.capture(['sh', '-c', `cd '${official}/tinyhello' && dpkg-buildpackage -us -uc -b && cd .. && dpkg-source -b tinyhello`], { timeoutMs: 120_000 });
+    const built = await realProcesses.capture(
+      ['sh', '-c', `cd '${official}/tinyhello' && dpkg-buildpackage -us -uc -b && cd .. && dpkg-source -b tinyhello`],
+      { timeoutMs: 120_000 },
+    );
     expect(built.exitCode, built.stderr).to.equal(0);
   });
   after(cleanupTemp);
@@ -49,13 +52,18 @@ describe('verify speaks verify\'s words (issue 19, items 6 and 9)', function () 
     await writeFile(join(dir, DEB), bytes);
     await copyFile(join(official, 'tinyhello_1.0.dsc'), join(dir, 'tinyhello_1.0.dsc'));
     await copyFile(join(official, 'tinyhello_1.0.tar.xz'), join(dir, 'tinyhello_1.0.tar.xz'));
-    const run = await runCli(['verify', join(dir, 'tinyhello_1.0.dsc'), '--published', join(dir, DEB), '--no-diffoscope'], { timeoutMs: 240_000 });
+    const run = await runCli(
+      ['verify', join(dir, 'tinyhello_1.0.dsc'), '--published', join(dir, DEB), '--no-diffoscope'],
+      { timeoutMs: 240_000 },
+    );
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     expect(run.stdout).to.contain('MISMATCH: tinyhello: 1 of 1 published artifacts differ from the rebuild');
     expect(run.stdout).to.contain('no --buildinfo was given');
     expect(run.stdout).not.to.match(/\bseed \d+/);
     const junit = await readFile(join(run.out, 'junit.xml'), 'utf8');
-    expect(junit).to.match(/published: +[0-9a-f]{64}/).and.to.match(/rebuilt: +[0-9a-f]{64}/);
+    expect(junit)
+      .to.match(/published: +[0-9a-f]{64}/)
+      .and.to.match(/rebuilt: +[0-9a-f]{64}/);
     expect(junit).not.to.match(/control: +[0-9a-f]{64}/);
     expect(await readFile(join(run.out, 'badge.svg'), 'utf8')).to.contain('<title>mismatch: 1/1</title>');
   });

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { realProcesses } from '../../adapters/process.js';
 import { cleanupTemp, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
-import { flatRepository, officialUpload, reindex, serveDirectory, serviceConfig, type StaticServer, type Upload } from '../rebuilder/service-fixtures.js';
+import {
+  flatRepository,
+  officialUpload,
+  reindex,
+  serveDirectory,
+  serviceConfig,
+  type StaticServer,
+  type Upload,
+} from '../rebuilder/service-fixtures.js';
 
 const DEB = 'tinyhello_1.0_all.deb';
 const METHOD = '/usr/lib/apt/methods/intoto';
@@ -29,13 +37,25 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
   let hostLogBefore: number | null = null;
 
   before(async function () {
-    for (const tool of ['apt-get', 'apt-ftparchive', 'gpg', 'gpgconf', 'in-toto-sign', 'dpkg-buildpackage']) requireOrSkip(this, (await onPath(tool)) !== undefined, `${tool} (scripts/debian-packages.txt)`);
+    for (const tool of ['apt-get', 'apt-ftparchive', 'gpg', 'gpgconf', 'in-toto-sign', 'dpkg-buildpackage'])
+      requireOrSkip(this, (await onPath(tool)) !== undefined, `${tool} (scripts/debian-packages.txt)`);
     requireOrSkip(this, existsSync(METHOD), `${METHOD} (apt-get install apt-transport-in-toto)`);
     root = await tempDir('tb-apt-');
     gnupg = join(root, 'gnupg');
     await mkdir(gnupg, { mode: 0o700 });
-    const gpg = (...args: string[]) => realProcesses.capture(['gpg', '--homedir', gnupg, '--batch', ...args], { timeoutMs: 60_000 });
-    const made = await gpg('--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', 'Owner <owner@example.invalid>', 'ed25519', 'sign', 'never');
+    const gpg = (...args: string[]) =>
+      realProcesses.capture(['gpg', '--homedir', gnupg, '--batch', ...args], { timeoutMs: 60_000 });
+    const made = await gpg(
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      '',
+      '--quick-gen-key',
+      'Owner <owner@example.invalid>',
+      'ed25519',
+      'sign',
+      'never',
+    );
     expect(made.exitCode, made.stderr).to.equal(0);
     owner = /^fpr:+([0-9A-F]{40}):/m.exec((await gpg('--with-colons', '--list-keys')).stdout)![1]!;
     for (const who of ['a', 'b'] as const) {
@@ -52,17 +72,20 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     hostLogBefore = hostLog();
     pythonSite = join(root, 'python-site');
     await mkdir(pythonSite);
-    await writeFile(join(pythonSite, 'sitecustomize.py'), [
-      'import logging.handlers, os, sys',
-      'sys.setswitchinterval(0.0001)',
-      '_open = logging.handlers.RotatingFileHandler.__init__',
-      'def _private(self, filename, *args, **kwargs):',
-      "    if filename == '/tmp/intoto.log':",
-      "        filename = os.path.join(os.environ['TMPDIR'], 'intoto.log')",
-      '    _open(self, filename, *args, **kwargs)',
-      'logging.handlers.RotatingFileHandler.__init__ = _private',
-      '',
-    ].join('\n'));
+    await writeFile(
+      join(pythonSite, 'sitecustomize.py'),
+      [
+        'import logging.handlers, os, sys',
+        'sys.setswitchinterval(0.0001)',
+        '_open = logging.handlers.RotatingFileHandler.__init__',
+        'def _private(self, filename, *args, **kwargs):',
+        "    if filename == '/tmp/intoto.log':",
+        "        filename = os.path.join(os.environ['TMPDIR'], 'intoto.log')",
+        '    _open(self, filename, *args, **kwargs)',
+        'logging.handlers.RotatingFileHandler.__init__ = _private',
+        '',
+      ].join('\n'),
+    );
   });
   after(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -79,9 +102,24 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
   /** `twinbuild layout` then in-toto-sign with the owner's GPG key: what a user does. */
   async function signedLayout(name: string, rebuilderKeys: readonly string[], threshold: number): Promise<string> {
     const out = join(root, name);
-    const made = await runCli(['layout', ...rebuilderKeys.flatMap((k) => ['--rebuilder-key', `${k}.pub.json`]), '--threshold', String(threshold), '--expires', '30d', '--out', out], { withOut: false });
+    const made = await runCli(
+      [
+        'layout',
+        ...rebuilderKeys.flatMap((k) => ['--rebuilder-key', `${k}.pub.json`]),
+        '--threshold',
+        String(threshold),
+        '--expires',
+        '30d',
+        '--out',
+        out,
+      ],
+      { withOut: false },
+    );
     expect(made.exitCode, made.stderr).to.equal(0);
-    const signed = await realProcesses.capture(['in-toto-sign', '-f', out, '--gpg', owner, '--gpg-home', gnupg, '-o', out], { timeoutMs: 60_000 });
+    const signed = await realProcesses.capture(
+      ['in-toto-sign', '-f', out, '--gpg', owner, '--gpg-home', gnupg, '-o', out],
+      { timeoutMs: 60_000 },
+    );
     expect(signed.exitCode, signed.stderr + signed.stdout).to.equal(0);
     return out;
   }
@@ -91,34 +129,63 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     const dir = join(root, `service-${who}`);
     await mkdir(dir, { recursive: true });
     const config = await serviceConfig(dir, [{ name: 'local', url: `${repoUrl}/` }], keys[who]);
-    const run = await runCli(['rebuilder', '--config', config, '--once', '--quiet'], { withOut: false, timeoutMs: 300_000 });
+    const run = await runCli(['rebuilder', '--config', config, '--once', '--quiet'], {
+      withOut: false,
+      timeoutMs: 300_000,
+    });
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
     expect(run.stdout).to.match(/verified 1 /);
     return serve(join(dir, 'publish'));
   }
 
   /** A fresh apt client (its own config, lists, cache, state): apt-get update, then apt-get download tinyhello. */
-  async function aptDownload(repo: StaticServer, rebuilders: readonly string[], layout: string): Promise<{ ok: boolean; output: string }> {
+  async function aptDownload(
+    repo: StaticServer,
+    rebuilders: readonly string[],
+    layout: string,
+  ): Promise<{ ok: boolean; output: string }> {
     const dir = join(root, `apt-${clients++}`);
-    for (const sub of ['lists/partial', 'cache/archives/partial', 'parts', 'sources.d', 'download', 'tmp']) await mkdir(join(dir, sub), { recursive: true });
+    for (const sub of ['lists/partial', 'cache/archives/partial', 'parts', 'sources.d', 'download', 'tmp'])
+      await mkdir(join(dir, sub), { recursive: true });
     await chmod(dir, 0o755);
     await writeFile(join(dir, 'status'), '');
     await writeFile(join(dir, 'sources.list'), `deb [trusted=yes] intoto://127.0.0.1:${repo.port}/ ./\n`);
     const list = (values: readonly string[]) => `{ ${values.map((v) => `"${v}";`).join(' ')} }`;
-    await writeFile(join(dir, 'apt.conf'), [
-      `Dir::Etc::SourceList "${dir}/sources.list";`, `Dir::Etc::SourceParts "${dir}/sources.d";`, `Dir::Etc::Parts "${dir}/parts";`,
-      `Dir::Etc::Preferences "${dir}/preferences";`, `Dir::Etc::PreferencesParts "${dir}/parts";`,
-      `Dir::State::Lists "${dir}/lists";`, `Dir::State::status "${dir}/status";`, `Dir::Cache "${dir}/cache";`, `Dir::Log "${dir}";`,
-      // The list form only: the scalar form hangs apt (DESIGN §7).
-      `APT::Intoto { Rebuilders ${list(rebuilders)}; Layout ${list([layout])}; Keyids ${list([owner])}; GPGHomedir ${list([gnupg])}; LogLevel {"20"}; NoFail {"false"}; };`,
-    ].join('\n') + '\n');
-    const env = { PYTHONPATH: pythonSite, PATH: process.env['PATH'] ?? '/usr/bin:/bin', APT_CONFIG: join(dir, 'apt.conf'), TMPDIR: join(dir, 'tmp'), LANG: 'C.UTF-8' };
-    const apt = (args: string) => realProcesses.capture(['sh', '-c', `cd "$0" && exec timeout 120 apt-get -q ${args}`, join(dir, 'download')], { env, timeoutMs: 150_000 });
+    await writeFile(
+      join(dir, 'apt.conf'),
+      [
+        `Dir::Etc::SourceList "${dir}/sources.list";`,
+        `Dir::Etc::SourceParts "${dir}/sources.d";`,
+        `Dir::Etc::Parts "${dir}/parts";`,
+        `Dir::Etc::Preferences "${dir}/preferences";`,
+        `Dir::Etc::PreferencesParts "${dir}/parts";`,
+        `Dir::State::Lists "${dir}/lists";`,
+        `Dir::State::status "${dir}/status";`,
+        `Dir::Cache "${dir}/cache";`,
+        `Dir::Log "${dir}";`,
+        // The list form only: the scalar form hangs apt (DESIGN §7).
+        `APT::Intoto { Rebuilders ${list(rebuilders)}; Layout ${list([layout])}; Keyids ${list([owner])}; GPGHomedir ${list([gnupg])}; LogLevel {"20"}; NoFail {"false"}; };`,
+      ].join('\n') + '\n',
+    );
+    const env = {
+      PYTHONPATH: pythonSite,
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      APT_CONFIG: join(dir, 'apt.conf'),
+      TMPDIR: join(dir, 'tmp'),
+      LANG: 'C.UTF-8',
+    };
+    const apt = (args: string) =>
+      realProcesses.capture(['sh', '-c', `cd "$0" && exec timeout 120 apt-get -q ${args}`, join(dir, 'download')], {
+        env,
+        timeoutMs: 150_000,
+      });
     const update = await apt('update');
     expect(update.exitCode, update.stderr + update.stdout).to.equal(0);
     const download = await apt('download tinyhello');
-    expect(existsSync(join(dir, 'tmp', 'intoto.log')), 'the method logged into the client\'s TMPDIR').to.equal(true);
-    const ok = download.exitCode === 0 && (await readdir(join(dir, 'download'))).some((f) => f.startsWith('tinyhello_') && f.endsWith('.deb'));
+    expect(existsSync(join(dir, 'tmp', 'intoto.log')), "the method logged into the client's TMPDIR").to.equal(true);
+    const ok =
+      download.exitCode === 0 &&
+      (await readdir(join(dir, 'download'))).some((f) => f.startsWith('tinyhello_') && f.endsWith('.deb'));
     return { ok, output: download.stdout + download.stderr };
   }
 
@@ -127,7 +194,13 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     const layout1 = await signedLayout('root-a.layout', [keys.a], 1);
 
     // No rebuilder has published yet: refused.
-    const emptyRebuilder = await serve(await (async () => { const d = join(root, 'empty'); await mkdir(d); return d; })());
+    const emptyRebuilder = await serve(
+      await (async () => {
+        const d = join(root, 'empty');
+        await mkdir(d);
+        return d;
+      })(),
+    );
     const missing = await aptDownload(repo, [emptyRebuilder.url], layout1);
     expect(missing.ok, missing.output).to.equal(false);
     expect(missing.output).to.match(/in-toto verification for .*tinyhello_1\.0_all\.deb.* failed/i);
@@ -136,7 +209,9 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     const passed = await aptDownload(repo, [a.url], layout1);
     expect(passed.ok, passed.output).to.equal(true);
     expect(passed.output).to.match(/In-toto verification for '.*tinyhello_1\.0_all\.deb' passed/);
-    expect(await readFile(join(root, `apt-${clients - 1}`, 'download', DEB))).to.deep.equal(await readFile(join(upload.dir, DEB)));
+    expect(await readFile(join(root, `apt-${clients - 1}`, 'download', DEB))).to.deep.equal(
+      await readFile(join(upload.dir, DEB)),
+    );
 
     // A compromised archive: the .deb changed and the indexes made to agree with it; the link still names the rebuilt one.
     const tamperedDir = join(root, 'tampered');
@@ -168,12 +243,21 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     const dir = join(root, 'epoch');
     const repo = await serve(await flatRepository(join(dir, 'repo'), [epoch]));
     const config = await serviceConfig(dir, [{ name: 'local', url: `${repo.url}/` }], keys.a);
-    const run = await runCli(['rebuilder', '--config', config, '--once', '--quiet'], { withOut: false, timeoutMs: 300_000 });
+    const run = await runCli(['rebuilder', '--config', config, '--once', '--quiet'], {
+      withOut: false,
+      timeoutMs: 300_000,
+    });
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-    const link = JSON.parse(await readFile(join(dir, 'publish', 'sources', 'tinyhello', '2:1.0', 'metadata'), 'utf8')) as { signed: { products: Record<string, unknown> } };
+    const link = JSON.parse(
+      await readFile(join(dir, 'publish', 'sources', 'tinyhello', '2:1.0', 'metadata'), 'utf8'),
+    ) as { signed: { products: Record<string, unknown> } };
     expect(Object.keys(link.signed.products)).to.deep.equal(['tinyhello_2%3a1.0_all.deb']);
     const rebuilderServer = await serve(join(dir, 'publish'));
-    const download = await aptDownload(repo, [rebuilderServer.url], await signedLayout('root-epoch.layout', [keys.a], 1));
+    const download = await aptDownload(
+      repo,
+      [rebuilderServer.url],
+      await signedLayout('root-epoch.layout', [keys.a], 1),
+    );
     expect(download.output).to.match(/In-toto verification for '.*tinyhello_2%3a1\.0_all\.deb' passed/);
     expect(download.ok, download.output).to.equal(true);
     expect(rebuilderServer.requests).to.deep.equal(['/sources/tinyhello/2%3A1.0/metadata']);

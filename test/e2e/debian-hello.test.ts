@@ -12,7 +12,9 @@ describe('e2e: GNU hello from Debian bookworm', function () {
 
   it('checks hello_2.10-3.dsc with the debian preset: a verdict on its .deb files, never an error', async function () {
     optIn(this, process.env['TWINBUILD_E2E'] === '1', 'set TWINBUILD_E2E=1 to fetch and build GNU hello (minutes)');
-    const fetched = await realProcesses.capture(['node', join(REPO_ROOT, 'scripts', 'debian-sources.mjs'), 'hello'], { timeoutMs: 10 * 60_000 });
+    const fetched = await realProcesses.capture(['node', join(REPO_ROOT, 'scripts', 'debian-sources.mjs'), 'hello'], {
+      timeoutMs: 10 * 60_000,
+    });
     expect(fetched.exitCode, fetched.stderr).to.equal(0);
     const dsc = /^hello\t(.+\.dsc)$/m.exec(fetched.stdout)?.[1];
     expect(dsc, fetched.stdout + fetched.stderr).to.be.a('string');

@@ -15,18 +15,35 @@ import { REPO_ROOT, cleanupTemp, onPath, optIn, requireOrSkip, runCli, tempDir }
 const UPSTREAM_SHA256 = '31e066137a962676e89f69d1b65382de95a7ef7d914b8cb956f41ea72e0f516b';
 const RPM = 'RPMS/x86_64/hello-2.10-1.x86_64.rpm';
 
-const headerValues = (text: string, tag: string) => [...text.matchAll(new RegExp(`^│ ([-+])${tag}: (.*)$`, 'gm'))].map((m) => `${m[1]}${m[2]}`);
+const headerValues = (text: string, tag: string) =>
+  [...text.matchAll(new RegExp(`^│ ([-+])${tag}: (.*)$`, 'gm'))].map((m) => `${m[1]}${m[2]}`);
 // diffoscope's HTML shows a space as a `·` span and marks changed digits with <del>/<ins>.
-const plainText = (html: string) => html.replace(/<[^>]+>/g, '').replace(/·/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const plainText = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, '')
+    .replace(/·/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 describe('e2e: GNU hello 2.10 as an RPM', function () {
   this.timeout(90 * 60_000);
   let source: string;
   after(cleanupTemp);
   before(async function () {
-    optIn(this, process.env['TWINBUILD_E2E'] === '1', 'set TWINBUILD_E2E=1 to fetch GNU hello and build it as an RPM (minutes)');
-    requireOrSkip(this, Boolean(await onPath('rpmbuild')) && Boolean(await onPath('gcc')), 'rpmbuild and gcc are needed');
-    const fetched = await realProcesses.capture(['node', join(REPO_ROOT, 'scripts', 'debian-sources.mjs'), 'hello'], { timeoutMs: 10 * 60_000 });
+    optIn(
+      this,
+      process.env['TWINBUILD_E2E'] === '1',
+      'set TWINBUILD_E2E=1 to fetch GNU hello and build it as an RPM (minutes)',
+    );
+    requireOrSkip(
+      this,
+      Boolean(await onPath('rpmbuild')) && Boolean(await onPath('gcc')),
+      'rpmbuild and gcc are needed',
+    );
+    const fetched = await realProcesses.capture(['node', join(REPO_ROOT, 'scripts', 'debian-sources.mjs'), 'hello'], {
+      timeoutMs: 10 * 60_000,
+    });
     expect(fetched.exitCode, fetched.stderr).to.equal(0);
     const dsc = /^hello\t(.+\.dsc)$/m.exec(fetched.stdout)?.[1];
     expect(dsc, fetched.stdout + fetched.stderr).to.be.a('string');
@@ -44,11 +61,14 @@ describe('e2e: GNU hello 2.10 as an RPM', function () {
     return { text: await readFile(join(out, diff!.text!), 'utf8'), html: diff!.html! };
   };
 
-  it('the stock spec: unreproducible, BUILDTIME and BUILDHOST differ, and index.html links diffoscope\'s RPM header diff', async () => {
+  it("the stock spec: unreproducible, BUILDTIME and BUILDHOST differ, and index.html links diffoscope's RPM header diff", async () => {
     // diffoscope's HTML shows 128 lines of a diff block by default, which hello's header
     // hex dump (HEADERIMMUTABLE) fills before BUILDTIME (0 does not lift it; 1024 is
     // diffoscope's own --max-diff-block-lines); the text report has it all.
-    const run = await runCli(['check', source, '--quiet', '--no-bisect', '--diffoscope-arg=--max-page-diff-block-lines=1024'], { timeoutMs: 40 * 60_000 });
+    const run = await runCli(
+      ['check', source, '--quiet', '--no-bisect', '--diffoscope-arg=--max-page-diff-block-lines=1024'],
+      { timeoutMs: 40 * 60_000 },
+    );
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const pkg = (await run.results()).packages[0]!;
     expect(pkg.artifacts.map((a) => a.path)).to.deep.equal([RPM]);
@@ -59,7 +79,9 @@ describe('e2e: GNU hello 2.10 as an RPM', function () {
     expect(headerValues(text, 'BUILDHOST')).to.have.length(2);
     const index = await readFile(join(run.out, 'index.html'), 'utf8');
     expect(index).to.include(`href="${html}"`);
-    const shown = [...plainText(await readFile(join(run.out, html), 'utf8')).matchAll(/BUILDTIME: (\d+)/g)].map((m) => m[1]);
+    const shown = [...plainText(await readFile(join(run.out, html), 'utf8')).matchAll(/BUILDTIME: (\d+)/g)].map(
+      (m) => m[1],
+    );
     expect(new Set(shown).size, shown.join(' ')).to.equal(2);
   });
 

@@ -11,17 +11,39 @@ import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import type { History } from '../../reports/history/model.js';
 import { cleanupTemp, CLI, EXAMPLES, onPath, requireOrSkip } from '../helpers.js';
-import { artifactsOf, gitlabCiLocal, gitlabProject, jobBlock, listJobs, preview, RUN, TEMPLATES, variables, whyNoGitlabCiLocal, type Project } from './project.js';
+import {
+  artifactsOf,
+  gitlabCiLocal,
+  gitlabProject,
+  jobBlock,
+  listJobs,
+  preview,
+  RUN,
+  TEMPLATES,
+  variables,
+  whyNoGitlabCiLocal,
+  type Project,
+} from './project.js';
 
 const CONFIG = JSON.stringify({
   defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
-  packages: [{ name: 'reproducible', path: 'reproducible' }, { name: 'leaks-locale-sort', path: 'leaks-locale-sort' }],
+  packages: [
+    { name: 'reproducible', path: 'reproducible' },
+    { name: 'leaks-locale-sort', path: 'leaks-locale-sort' },
+  ],
 });
 
 const nightlyProject = (): Promise<Project> =>
   gitlabProject(
-    { '.gitlab-ci.yml': 'include:\n  - local: ci/twinbuild/nightly.gitlab-ci.yml\nnightly-sweep:\n  parallel: 2\n', 'twinbuild.config.json': CONFIG },
-    { 'ci/twinbuild/nightly.gitlab-ci.yml': join(TEMPLATES, 'nightly.gitlab-ci.yml'), reproducible: join(EXAMPLES, 'reproducible'), 'leaks-locale-sort': join(EXAMPLES, 'leaks-locale-sort') },
+    {
+      '.gitlab-ci.yml': 'include:\n  - local: ci/twinbuild/nightly.gitlab-ci.yml\nnightly-sweep:\n  parallel: 2\n',
+      'twinbuild.config.json': CONFIG,
+    },
+    {
+      'ci/twinbuild/nightly.gitlab-ci.yml': join(TEMPLATES, 'nightly.gitlab-ci.yml'),
+      reproducible: join(EXAMPLES, 'reproducible'),
+      'leaks-locale-sort': join(EXAMPLES, 'leaks-locale-sort'),
+    },
   );
 
 /** A stand-in for the GitLab API (the baseline) and the published Pages site (/pages/history.json). */
@@ -39,16 +61,24 @@ async function gitlabServer(answers: { baseline: () => [number, string]; history
 }
 
 const night = (project: Project, serverUrl: string) =>
-  gitlabCiLocal(project, [...RUN, ...variables({
-    CI_PIPELINE_SOURCE: 'schedule',
-    CI_SERVER_URL: serverUrl,
-    CI_PAGES_URL: `${serverUrl}/pages`,
-    CI_JOB_TOKEN: 'job-token-of-this-pipeline',
-    no_proxy: '127.0.0.1',
-    TWINBUILD_OPTIONS: '--no-bisect',
-  })], 300_000);
+  gitlabCiLocal(
+    project,
+    [
+      ...RUN,
+      ...variables({
+        CI_PIPELINE_SOURCE: 'schedule',
+        CI_SERVER_URL: serverUrl,
+        CI_PAGES_URL: `${serverUrl}/pages`,
+        CI_JOB_TOKEN: 'job-token-of-this-pipeline',
+        no_proxy: '127.0.0.1',
+        TWINBUILD_OPTIONS: '--no-bisect',
+      }),
+    ],
+    300_000,
+  );
 
-const published = (project: Project, file: string) => readFile(join(artifactsOf(project, 'pages'), 'public', file), 'utf8');
+const published = (project: Project, file: string) =>
+  readFile(join(artifactsOf(project, 'pages'), 'public', file), 'utf8');
 
 describe('GitLab CI: the nightly publishes the history page with GitLab Pages', function () {
   this.timeout(600_000);
@@ -60,13 +90,19 @@ describe('GitLab CI: the nightly publishes the history page with GitLab Pages', 
 
   it('plans `pages` on schedules only, after nightly-merge, in the deploy stage, publishing public/', async () => {
     const project = await nightlyProject();
-    for (const [source, when] of [['schedule', 'always'], ['merge_request_event', 'never'], ['push', 'never']] as const) {
+    for (const [source, when] of [
+      ['schedule', 'always'],
+      ['merge_request_event', 'never'],
+      ['push', 'never'],
+    ] as const) {
       const pages = (await listJobs(project, { CI_PIPELINE_SOURCE: source })).find((j) => j.name === 'pages');
       expect(pages?.when, source).to.equal(when);
       expect(pages?.stage).to.equal('deploy');
       expect(pages?.needs?.map((n) => n.job)).to.deep.equal(['nightly-merge']);
     }
-    const off = (await listJobs(project, { CI_PIPELINE_SOURCE: 'schedule', TWINBUILD_PAGES: 'false' })).find((j) => j.name === 'pages');
+    const off = (await listJobs(project, { CI_PIPELINE_SOURCE: 'schedule', TWINBUILD_PAGES: 'false' })).find(
+      (j) => j.name === 'pages',
+    );
     expect(off?.when, 'TWINBUILD_PAGES=false').to.equal('never');
     const block = jobBlock(await preview(project), 'pages');
     expect(block).to.include('twinbuild report history "$@" twinbuild-out/merged/results.json --out public');
@@ -75,7 +111,11 @@ describe('GitLab CI: the nightly publishes the history page with GitLab Pages', 
 
   describe('run', function () {
     before(async function () {
-      requireOrSkip(this, (await onPath('curl')) !== undefined, 'curl not installed (the nightly template downloads with it)');
+      requireOrSkip(
+        this,
+        (await onPath('curl')) !== undefined,
+        'curl not installed (the nightly template downloads with it)',
+      );
       const sweep = await realProcesses.capture(['node', CLI, 'sweep', '--help']);
       requireOrSkip(this, sweep.exitCode === 0, 'twinbuild sweep is not in this build');
     });
@@ -91,25 +131,37 @@ describe('GitLab CI: the nightly publishes the history page with GitLab Pages', 
         const project = await nightlyProject();
         const first = await night(project, server.url);
         expect(first.exitCode, first.stdout + first.stderr).to.equal(0);
-        expect(first.stdout).to.include('no history published yet: it starts tonight').and.match(/PASS\s+pages/);
+        expect(first.stdout)
+          .to.include('no history published yet: it starts tonight')
+          .and.match(/PASS\s+pages/);
         expect(server.requests).to.include('/pages/history.json');
         const one = JSON.parse(await published(project, 'history.json')) as History;
         expect(one.runs).to.have.length(1);
         // The report link is nightly-merge's own job, where its artifacts stay.
-        expect(one.runs[0]!.report).to.match(new RegExp(`^${server.url}/twinbuild/fixture/-/jobs/\\d+/artifacts/file/twinbuild-out/merged/index\\.html$`));
+        expect(one.runs[0]!.report).to.match(
+          new RegExp(`^${server.url}/twinbuild/fixture/-/jobs/\\d+/artifacts/file/twinbuild-out/merged/index\\.html$`),
+        );
         expect(await published(project, 'index.html')).to.include('twinbuild history');
         expect(await published(project, 'badge.svg')).to.include('1/2');
 
-        baseline = await readFile(join(artifactsOf(project, 'nightly-merge'), 'twinbuild-out', 'merged', 'results.json'), 'utf8');
+        baseline = await readFile(
+          join(artifactsOf(project, 'nightly-merge'), 'twinbuild-out', 'merged', 'results.json'),
+          'utf8',
+        );
         history = await published(project, 'history.json');
         await appendFile(join(project.dir, 'reproducible', 'build.sh'), 'date +%s%N > out/stamp\n');
         const second = await night(project, server.url);
         expect(second.exitCode, second.stdout + second.stderr).to.equal(1); // the regression fails the sweep…
-        expect(second.stdout).to.include('tonight added to the published history.json').and.match(/PASS\s+pages/); // …and is published
+        expect(second.stdout)
+          .to.include('tonight added to the published history.json')
+          .and.match(/PASS\s+pages/); // …and is published
         const two = JSON.parse(await published(project, 'history.json')) as History;
         expect(two.runs).to.have.length(2);
         expect(two.runs[0]!.report).to.equal(one.runs[0]!.report);
-        const cells = (name: string) => two.packages.find((p) => p.name === name)!.cells.map((c) => c && `${c.verdict}${c.change ? ` ${c.change}` : ''}`);
+        const cells = (name: string) =>
+          two.packages
+            .find((p) => p.name === name)!
+            .cells.map((c) => c && `${c.verdict}${c.change ? ` ${c.change}` : ''}`);
         expect(cells('reproducible')).to.deep.equal(['reproducible', 'unreproducible regression']);
         expect(cells('leaks-locale-sort')).to.deep.equal(['unreproducible', 'unreproducible']);
       } finally {
@@ -122,7 +174,9 @@ describe('GitLab CI: the nightly publishes the history page with GitLab Pages', 
       try {
         const run = await night(await nightlyProject(), server.url);
         expect(run.exitCode, run.stdout + run.stderr).to.not.equal(0);
-        expect(run.stdout).to.include('could not download the published history (HTTP 500').and.match(/FAIL\s+pages/);
+        expect(run.stdout)
+          .to.include('could not download the published history (HTTP 500')
+          .and.match(/FAIL\s+pages/);
       } finally {
         await server.close();
       }

@@ -23,7 +23,11 @@ export const RUN = ['--shell-isolation', '--force-shell-executor', '--no-artifac
 /** Why gitlab-ci-local cannot run here, or undefined when it can. */
 export async function whyNoGitlabCiLocal(): Promise<string | undefined> {
   if (!existsSync(GITLAB_CI_LOCAL)) return 'gitlab-ci-local not installed (npm ci)';
-  for (const [tool, pkg] of [['git', 'git'], ['rsync', 'rsync'], ['bash', 'bash']] as const) {
+  for (const [tool, pkg] of [
+    ['git', 'git'],
+    ['rsync', 'rsync'],
+    ['bash', 'bash'],
+  ] as const) {
     if (!(await onPath(tool))) return `${tool} not found (Debian package ${pkg}), which gitlab-ci-local needs`;
   }
   return undefined;
@@ -35,7 +39,8 @@ export type Project = Readonly<{ dir: string; home: string; bin: string; install
 // rest): the first job's install fills the cache, the others read it.
 let shared: { clone: string; cache: string } | undefined;
 async function sharedInstallSource(): Promise<{ clone: string; cache: string }> {
-  if (!shared || !existsSync(shared.clone)) shared = { clone: await cloneWithDistBranch(), cache: join(await tempDir('tb-npm-cache-'), 'cache') };
+  if (!shared || !existsSync(shared.clone))
+    shared = { clone: await cloneWithDistBranch(), cache: join(await tempDir('tb-npm-cache-'), 'cache') };
   return shared;
 }
 
@@ -50,7 +55,11 @@ async function must(argv: string[]): Promise<void> {
  * gitlab-ci-local wants. With installFromGit its jobs install twinbuild from
  * git as the templates do; otherwise a `twinbuild` on PATH runs this checkout's CLI.
  */
-export async function gitlabProject(files: Record<string, string>, copies: Record<string, string> = {}, installFromGit = false): Promise<Project> {
+export async function gitlabProject(
+  files: Record<string, string>,
+  copies: Record<string, string> = {},
+  installFromGit = false,
+): Promise<Project> {
   const root = await tempDir('tb-gitlab-');
   const dir = join(root, 'project');
   const bin = join(root, 'bin');
@@ -63,16 +72,18 @@ export async function gitlabProject(files: Record<string, string>, copies: Recor
   const source = installFromGit ? await sharedInstallSource() : { clone: '', cache: '' };
   // Note: npm_config_ignore_scripts skips the dependencies' install scripts
   // (better-sqlite3 would compile for minutes; twinbuild does not load it to start).
-  const install: Record<string, string> = !installFromGit ? {} : {
-    TWINBUILD_PACKAGE: `git+file://${source.clone}#dist`,
-    // Note: one prefix per job, as on runners: parallel shards run here at once on
-    // one machine, and two global installs into one prefix fail with EEXIST.
-    npm_config_prefix: join(root, 'npm-prefix', '$CI_JOB_ID'),
-    npm_config_cache: source.cache,
-    npm_config_prefer_offline: 'true',
-    npm_config_ignore_scripts: 'true',
-    npm_config_logs_dir: join(root, 'npm-logs'),
-  };
+  const install: Record<string, string> = !installFromGit
+    ? {}
+    : {
+        TWINBUILD_PACKAGE: `git+file://${source.clone}#dist`,
+        // Note: one prefix per job, as on runners: parallel shards run here at once on
+        // one machine, and two global installs into one prefix fail with EEXIST.
+        npm_config_prefix: join(root, 'npm-prefix', '$CI_JOB_ID'),
+        npm_config_cache: source.cache,
+        npm_config_prefer_offline: 'true',
+        npm_config_ignore_scripts: 'true',
+        npm_config_logs_dir: join(root, 'npm-logs'),
+      };
   for (const [path, from] of Object.entries(copies)) await cp(from, join(dir, path), { recursive: true });
   for (const [path, text] of Object.entries(files)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
@@ -105,33 +116,52 @@ export async function installedPrefixes(project: Project): Promise<number> {
 export function variables(vars: Record<string, string>): string[] {
   const names = Object.keys(vars);
   if (names.length === 0) return [];
-  return [...Object.entries(vars).flatMap(([name, value]) => ['--variable', `${name}=${value}`]), '--ignore-predefined-vars', names.join(',')];
+  return [
+    ...Object.entries(vars).flatMap(([name, value]) => ['--variable', `${name}=${value}`]),
+    '--ignore-predefined-vars',
+    names.join(','),
+  ];
 }
 
 /** Runs gitlab-ci-local in the project; its jobs install twinbuild from the clone's dist branch (`--variable`s win over a job's own). */
-export async function gitlabCiLocal(project: Project, args: readonly string[], timeoutMs = 400_000): Promise<CaptureOutcome> {
+export async function gitlabCiLocal(
+  project: Project,
+  args: readonly string[],
+  timeoutMs = 400_000,
+): Promise<CaptureOutcome> {
   // Note: gitlab-ci-local refuses an absolute --cwd.
   const cwd = relative(process.cwd(), project.dir);
   const install = Object.entries(project.install).flatMap(([name, value]) => ['--variable', `${name}=${value}`]);
-  return realProcesses.capture(['node', GITLAB_CI_LOCAL, '--cwd', cwd, '--home', project.home, '--no-color', ...args, ...install], {
-    timeoutMs,
-    env: { ...process.env, PATH: `${project.bin}:${process.env['PATH'] ?? ''}` } as Record<string, string>,
-  });
+  return realProcesses.capture(
+    ['node', GITLAB_CI_LOCAL, '--cwd', cwd, '--home', project.home, '--no-color', ...args, ...install],
+    {
+      timeoutMs,
+      env: { ...process.env, PATH: `${project.bin}:${process.env['PATH'] ?? ''}` } as Record<string, string>,
+    },
+  );
 }
 
-export type ListedJob = Readonly<{ name: string; stage: string; when: string; needs?: { job: string }[] | null; rules?: { if?: string; when?: string }[] }>;
+export type ListedJob = Readonly<{
+  name: string;
+  stage: string;
+  when: string;
+  needs?: { job: string }[] | null;
+  rules?: { if?: string; when?: string }[];
+}>;
 
 /** The jobs gitlab-ci-local would create for these variables (`when: never` included), after validating the file. */
 export async function listJobs(project: Project, vars: Record<string, string>): Promise<ListedJob[]> {
   const run = await gitlabCiLocal(project, ['--list-json', ...variables(vars)]);
-  if (run.exitCode !== 0) throw new Error(`gitlab-ci-local --list-json exited ${run.exitCode}:\n${run.stdout}${run.stderr}`);
+  if (run.exitCode !== 0)
+    throw new Error(`gitlab-ci-local --list-json exited ${run.exitCode}:\n${run.stdout}${run.stderr}`);
   return JSON.parse(run.stdout) as ListedJob[];
 }
 
 /** `gitlab-ci-local --preview`: the configuration after include and extends, as YAML. */
 export async function preview(project: Project): Promise<string> {
   const run = await gitlabCiLocal(project, ['--preview']);
-  if (run.exitCode !== 0) throw new Error(`gitlab-ci-local --preview exited ${run.exitCode}:\n${run.stdout}${run.stderr}`);
+  if (run.exitCode !== 0)
+    throw new Error(`gitlab-ci-local --preview exited ${run.exitCode}:\n${run.stdout}${run.stderr}`);
   return run.stdout;
 }
 

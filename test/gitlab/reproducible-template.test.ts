@@ -6,7 +6,21 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import { cleanupTemp, EXAMPLES, REPO_ROOT, requireOrSkip, onPath } from '../helpers.js';
-import { artifactsOf, gitlabCiLocal, gitlabProject, installedPrefixes, jobBlock, listJobs, preview, RUN, TEMPLATES, variables, whyNoGitlabCiLocal, yamlBlockAfter, type Project } from './project.js';
+import {
+  artifactsOf,
+  gitlabCiLocal,
+  gitlabProject,
+  installedPrefixes,
+  jobBlock,
+  listJobs,
+  preview,
+  RUN,
+  TEMPLATES,
+  variables,
+  whyNoGitlabCiLocal,
+  yamlBlockAfter,
+  type Project,
+} from './project.js';
 
 const MERGE_REQUEST = { CI_PIPELINE_SOURCE: 'merge_request_event' };
 
@@ -18,7 +32,11 @@ async function xpath(file: string, expression: string): Promise<string> {
 async function snippetProject(example: string, snippet: string): Promise<Project> {
   const included = /local:\s*(\S+)/.exec(snippet)?.[1];
   if (!included) throw new Error(`the snippet includes no local file:\n${snippet}`);
-  return gitlabProject({ '.gitlab-ci.yml': snippet }, { [included]: join(TEMPLATES, 'reproducible.gitlab-ci.yml'), '.': join(EXAMPLES, example) }, true);
+  return gitlabProject(
+    { '.gitlab-ci.yml': snippet },
+    { [included]: join(TEMPLATES, 'reproducible.gitlab-ci.yml'), '.': join(EXAMPLES, example) },
+    true,
+  );
 }
 
 describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
@@ -40,7 +58,9 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
   it('passes GitLab schema validation; the job is in merge request pipelines only, with the artifacts GitLab shows', async () => {
     const project = await snippetProject('reproducible', snippet);
     const onMergeRequest = await listJobs(project, MERGE_REQUEST);
-    expect(onMergeRequest.map((j) => [j.name, j.stage, j.when])).to.deep.equal([['reproducible', 'test', 'on_success']]);
+    expect(onMergeRequest.map((j) => [j.name, j.stage, j.when])).to.deep.equal([
+      ['reproducible', 'test', 'on_success'],
+    ]);
     expect((await listJobs(project, { CI_PIPELINE_SOURCE: 'push' })).map((j) => j.when)).to.deep.equal(['never']);
     const job = jobBlock(await preview(project), 'reproducible');
     expect(job).to.include('    when: always\n');
@@ -51,7 +71,10 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
   });
 
   it('a template mistake is caught by the schema validation', async () => {
-    const project = await snippetProject('reproducible', `${snippet}  artifacts:\n    reports:\n      junitt: twinbuild-out/junit.xml\n`);
+    const project = await snippetProject(
+      'reproducible',
+      `${snippet}  artifacts:\n    reports:\n      junitt: twinbuild-out/junit.xml\n`,
+    );
     const run = await gitlabCiLocal(project, ['--list-json', ...variables(MERGE_REQUEST)]);
     expect(run.exitCode).to.equal(1);
     expect(run.stderr).to.include('Invalid .gitlab-ci.yml configuration');
@@ -83,7 +106,10 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
 
     it('fails on examples/leaks-locale-sort, and still publishes the failure with its diffoscope page', async () => {
       const project = await snippetProject('leaks-locale-sort', snippet);
-      const run = await gitlabCiLocal(project, [...RUN, ...variables({ ...MERGE_REQUEST, TWINBUILD_OPTIONS: '--no-bisect' })]);
+      const run = await gitlabCiLocal(project, [
+        ...RUN,
+        ...variables({ ...MERGE_REQUEST, TWINBUILD_OPTIONS: '--no-bisect' }),
+      ]);
       expect(run.exitCode, run.stdout + run.stderr).to.equal(1);
       expect(run.stdout).to.match(/FAIL\s+reproducible/);
       expect(run.stdout).to.include('UNREPRODUCIBLE');
@@ -93,7 +119,9 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
       expect((await realProcesses.capture(['xmllint', '--noout', junit])).exitCode).to.equal(0);
       expect(await xpath(junit, 'string(//testcase[failure]/@name)')).to.equal('out/index.txt');
       // GitLab resolves [[ATTACHMENT|…]] against the job's root, which is what the artifacts hold.
-      const attachment = /\[\[ATTACHMENT\|(.+?)\]\]/.exec(await xpath(junit, 'string(//testcase[failure]/system-out)'))?.[1];
+      const attachment = /\[\[ATTACHMENT\|(.+?)\]\]/.exec(
+        await xpath(junit, 'string(//testcase[failure]/system-out)'),
+      )?.[1];
       expect(attachment).to.be.a('string');
       expect(existsSync(join(jobRoot, attachment!)), attachment).to.equal(true);
     });
@@ -105,7 +133,11 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
       .map((line) => line.replace(/#.*/, '').trim())
       .filter(Boolean);
     const templates = (await readdir(TEMPLATES)).filter((name) => name.endsWith('.gitlab-ci.yml'));
-    expect(templates).to.include.members(['reproducible.gitlab-ci.yml', 'sweep.gitlab-ci.yml', 'nightly.gitlab-ci.yml']);
+    expect(templates).to.include.members([
+      'reproducible.gitlab-ci.yml',
+      'sweep.gitlab-ci.yml',
+      'nightly.gitlab-ci.yml',
+    ]);
     const texts = await Promise.all(templates.map((name) => readFile(join(TEMPLATES, name), 'utf8')));
     const shared = (text: string) => [
       text.slice(text.indexOf('# Unprivileged runners'), text.indexOf('`twinbuild doctor`')),
@@ -116,7 +148,10 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
       expect(installed).to.include.members(['disorderfs', 'faketime', 'locales']);
       expect(known).to.include.members(installed);
       expect(shared(text)).to.deep.equal(shared(texts[0]!));
-      expect(text).to.include('privileged = true').and.include('devices = ["/dev/fuse"]').and.include('cap_add = ["SYS_ADMIN"]');
+      expect(text)
+        .to.include('privileged = true')
+        .and.include('devices = ["/dev/fuse"]')
+        .and.include('cap_add = ["SYS_ADMIN"]');
     }
   });
 });

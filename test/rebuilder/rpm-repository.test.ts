@@ -37,16 +37,35 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
   const servers: StaticServer[] = [];
 
   before(async function () {
-    for (const tool of ['rpmbuild', 'createrepo_c', 'in-toto-verify']) requireOrSkip(this, (await onPath(tool)) !== undefined, `${tool} (scripts/debian-packages.txt)`);
+    for (const tool of ['rpmbuild', 'createrepo_c', 'in-toto-verify'])
+      requireOrSkip(this, (await onPath(tool)) !== undefined, `${tool} (scripts/debian-packages.txt)`);
     srpm = await makeSourceRpm(await tempDir('tb-srpm-'));
     official = await officialRpm(TINYHELLO);
     keys = await tempDir('tb-rpm-keys-');
-    for (const who of ['layout', 'rebuilder']) expect((await runCli(['keygen', '--out', join(keys, who)], { withOut: false })).exitCode).to.equal(0);
+    for (const who of ['layout', 'rebuilder'])
+      expect((await runCli(['keygen', '--out', join(keys, who)], { withOut: false })).exitCode).to.equal(0);
     // The layout as a user makes it, signed by its owner (here an ed25519 key, which in-toto-verify takes).
-    const made = await runCli(['layout', '--rebuilder-key', join(keys, 'rebuilder.pub.json'), '--packages', 'rpm', '--out', join(keys, 'unsigned.layout')], { withOut: false });
+    const made = await runCli(
+      [
+        'layout',
+        '--rebuilder-key',
+        join(keys, 'rebuilder.pub.json'),
+        '--packages',
+        'rpm',
+        '--out',
+        join(keys, 'unsigned.layout'),
+      ],
+      { withOut: false },
+    );
     expect(made.exitCode, made.stderr).to.equal(0);
     const { signed } = JSON.parse(await readFile(join(keys, 'unsigned.layout'), 'utf8')) as { signed: Canonical };
-    await writeFile(join(keys, 'root.layout'), JSON.stringify({ signatures: [signBytes(await loadSigningKey(join(keys, 'layout')), canonicalJson(signed))], signed }));
+    await writeFile(
+      join(keys, 'root.layout'),
+      JSON.stringify({
+        signatures: [signBytes(await loadSigningKey(join(keys, 'layout')), canonicalJson(signed))],
+        signed,
+      }),
+    );
   });
   after(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -59,9 +78,21 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
     return server;
   };
 
-  async function rebuilder(dir: string, repository: Record<string, unknown>): Promise<{ exitCode: number | null; output: string; publish: string }> {
+  async function rebuilder(
+    dir: string,
+    repository: Record<string, unknown>,
+  ): Promise<{ exitCode: number | null; output: string; publish: string }> {
     const config = join(dir, 'rebuilder.json');
-    await writeFile(config, JSON.stringify({ repositories: [repository], signingKey: join(keys, 'rebuilder'), publish: 'publish', state: 'state', backoff: 1 }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        repositories: [repository],
+        signingKey: join(keys, 'rebuilder'),
+        publish: 'publish',
+        state: 'state',
+        backoff: 1,
+      }),
+    );
     const run = await runCli(['rebuilder', '--config', config, '--once'], { withOut: false, timeoutMs: 300_000 });
     return { exitCode: run.exitCode, output: run.stdout + run.stderr, publish: join(dir, 'publish') };
   }
@@ -73,7 +104,18 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
     await copyFile(rpm, join(check, RPM));
     const keyid = (await loadSigningKey(join(keys, 'rebuilder'))).keyid.slice(0, 8);
     await copyFile(metadata, join(links, `rebuild.${keyid}.link`));
-    const run = await realProcesses.capture(['sh', '-c', 'cd "$0" && exec in-toto-verify -l "$1" -k "$2" -t ed25519 --link-dir "$3"', check, join(keys, 'root.layout'), join(keys, 'layout.pub.json'), links], { timeoutMs: 60_000 });
+    const run = await realProcesses.capture(
+      [
+        'sh',
+        '-c',
+        'cd "$0" && exec in-toto-verify -l "$1" -k "$2" -t ed25519 --link-dir "$3"',
+        check,
+        join(keys, 'root.layout'),
+        join(keys, 'layout.pub.json'),
+        links,
+      ],
+      { timeoutMs: 60_000 },
+    );
     return { exitCode: run.exitCode, output: run.stderr + run.stdout };
   }
 
@@ -87,18 +129,31 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
     await createrepo(join(archive, 'SRPMS'));
     const server = await serve(archive);
 
-    const run = await rebuilder(dir, { name: 'fedora-like', format: 'rpm', url: `${server.url}/`, repodata: 'RPMS/repodata/repomd.xml', sourceRepodata: 'SRPMS/repodata/repomd.xml' });
+    const run = await rebuilder(dir, {
+      name: 'fedora-like',
+      format: 'rpm',
+      url: `${server.url}/`,
+      repodata: 'RPMS/repodata/repomd.xml',
+      sourceRepodata: 'SRPMS/repodata/repomd.xml',
+    });
     expect(run.exitCode, run.output).to.equal(0);
     expect(run.output).to.match(/fedora-like: 1 source versions with binaries, 1 new/);
     expect(run.output).to.match(/verified 1 · mismatch 0 · errors 0/);
-    expect(server.requests).to.include.members(['/SRPMS/tinyhello-1.0-1.src.rpm', '/RPMS/noarch/tinyhello-1.0-1.noarch.rpm']);
+    expect(server.requests).to.include.members([
+      '/SRPMS/tinyhello-1.0-1.src.rpm',
+      '/RPMS/noarch/tinyhello-1.0-1.noarch.rpm',
+    ]);
 
     const metadata = join(run.publish, 'sources', 'tinyhello', '1.0-1', 'metadata');
-    const link = JSON.parse(await readFile(metadata, 'utf8')) as { signed: { name: string; materials: object; products: object } };
+    const link = JSON.parse(await readFile(metadata, 'utf8')) as {
+      signed: { name: string; materials: object; products: object };
+    };
     expect(link.signed.name).to.equal('rebuild');
     expect(link.signed.products).to.deep.equal({ [RPM]: { sha256: await sha256File(official) } });
     expect(link.signed.materials).to.deep.equal({ [SRPM]: { sha256: await sha256File(srpm) } });
-    const status = JSON.parse(await readFile(join(run.publish, 'status.json'), 'utf8')) as { repositories: { name: string; packages: { source: string; versions: { version: string; status: string }[] }[] }[] };
+    const status = JSON.parse(await readFile(join(run.publish, 'status.json'), 'utf8')) as {
+      repositories: { name: string; packages: { source: string; versions: { version: string; status: string }[] }[] }[];
+    };
     expect(status.repositories[0]!.packages[0]).to.deep.include({ source: 'tinyhello' });
     expect(status.repositories[0]!.packages[0]!.versions[0]).to.deep.include({ version: '1.0-1', status: 'verified' });
 
@@ -113,9 +168,17 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
     expect(refused.output).to.match(/tinyhello-1\.0-1\.noarch\.rpm/);
 
     // A second run finds nothing new: a finished version is never verified twice.
-    const again = await rebuilder(dir, { name: 'fedora-like', format: 'rpm', url: `${server.url}/`, repodata: 'RPMS/repodata/repomd.xml', sourceRepodata: 'SRPMS/repodata/repomd.xml' });
+    const again = await rebuilder(dir, {
+      name: 'fedora-like',
+      format: 'rpm',
+      url: `${server.url}/`,
+      repodata: 'RPMS/repodata/repomd.xml',
+      sourceRepodata: 'SRPMS/repodata/repomd.xml',
+    });
     expect(again.exitCode, again.output).to.equal(0);
-    expect(again.output).to.match(/1 source versions with binaries, 0 new/).and.match(/verified 0 · mismatch 0 · errors 0/);
+    expect(again.output)
+      .to.match(/1 source versions with binaries, 0 new/)
+      .and.match(/verified 0 · mismatch 0 · errors 0/);
   });
 
   it('one repository holding both: a primary index cut short fails the poll and publishes nothing; a published .rpm that was not built from the .src.rpm is a mismatch with no link', async () => {
@@ -136,7 +199,11 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
     await writeFile(join(archive, 'repodata', primary), whole.subarray(0, whole.length >> 1));
     const cut = await rebuilder(dir, repository);
     expect(cut.exitCode, cut.output).to.equal(3);
-    expect(cut.output).to.match(new RegExp(`one: poll failed: one: repodata/${primary.replace(/\./g, '\\.')} has sha256 [0-9a-f]{64} \\(\\d+ bytes\\), but repomd\\.xml says [0-9a-f]{64}: truncated or stale index`));
+    expect(cut.output).to.match(
+      new RegExp(
+        `one: poll failed: one: repodata/${primary.replace(/\./g, '\\.')} has sha256 [0-9a-f]{64} \\(\\d+ bytes\\), but repomd\\.xml says [0-9a-f]{64}: truncated or stale index`,
+      ),
+    );
     expect(existsSync(join(dir, 'publish', 'sources'))).to.equal(false);
 
     await writeFile(join(archive, 'repodata', primary), whole);
@@ -144,7 +211,9 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
     expect(run.exitCode, run.output).to.equal(1);
     expect(run.output).to.match(/tinyhello 1\.0-1 \(attempt 1\): MISMATCH/);
     expect(existsSync(join(dir, 'publish', 'sources'))).to.equal(false);
-    const status = JSON.parse(await readFile(join(dir, 'publish', 'status.json'), 'utf8')) as { repositories: { packages: { versions: { status: string }[] }[] }[] };
+    const status = JSON.parse(await readFile(join(dir, 'publish', 'status.json'), 'utf8')) as {
+      repositories: { packages: { versions: { status: string }[] }[] }[];
+    };
     expect(status.repositories[0]!.packages[0]!.versions[0]!.status).to.equal('mismatch');
   });
 
@@ -154,7 +223,10 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
     const primary = `<?xml version="1.0" encoding="UTF-8"?>\n<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="${declared}">\n${packages}</metadata>\n`;
     await writeFile(join(dir, 'repodata', 'primary.xml'), primary);
     const sha256 = await sha256File(join(dir, 'repodata', 'primary.xml'));
-    await writeFile(join(dir, 'repodata', 'repomd.xml'), `<?xml version="1.0" encoding="UTF-8"?>\n<repomd xmlns="http://linux.duke.edu/metadata/repo"><data type="primary"><checksum type="sha256">${sha256}</checksum><location href="repodata/primary.xml"/></data></repomd>\n`);
+    await writeFile(
+      join(dir, 'repodata', 'repomd.xml'),
+      `<?xml version="1.0" encoding="UTF-8"?>\n<repomd xmlns="http://linux.duke.edu/metadata/repo"><data type="primary"><checksum type="sha256">${sha256}</checksum><location href="repodata/primary.xml"/></data></repomd>\n`,
+    );
   }
 
   const entry = (name: string, arch: string, href: string, sourceRpm = '') =>
@@ -162,8 +234,18 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
 
   it('hostile or cut metadata fails the poll with the reason, before anything is fetched or built: a name that climbs out, a location outside the repository, fewer packages than declared', async () => {
     const cases: [string, string, number, RegExp][] = [
-      ['name', entry('../../etc', 'src', 'x.src.rpm'), 1, /package 1 is malformed: name "\.\.\/\.\.\/etc" is not allowed there/],
-      ['location', entry('tinyhello', 'noarch', '../../secret.rpm', SRPM), 1, /package 1 is malformed: location "\.\.\/\.\.\/secret\.rpm" is not a relative path to an \.rpm/],
+      [
+        'name',
+        entry('../../etc', 'src', 'x.src.rpm'),
+        1,
+        /package 1 is malformed: name "\.\.\/\.\.\/etc" is not allowed there/,
+      ],
+      [
+        'location',
+        entry('tinyhello', 'noarch', '../../secret.rpm', SRPM),
+        1,
+        /package 1 is malformed: location "\.\.\/\.\.\/secret\.rpm" is not a relative path to an \.rpm/,
+      ],
       ['count', entry('tinyhello', 'src', SRPM), 2, /is truncated: it declares 2 packages and lists 1/],
     ];
     for (const [what, packages, declared, reason] of cases) {
@@ -171,7 +253,9 @@ describe('rebuilder service: RPM repositories (createrepo_c), links checked with
       await handmadeRepository(join(dir, 'archive'), packages, declared);
       const run = await rebuilder(dir, { name: 'hand', format: 'rpm', url: `file://${join(dir, 'archive')}/` });
       expect(run.exitCode, `${what}: ${run.output}`).to.equal(3);
-      expect(run.output, what).to.match(/hand: poll failed: hand: repodata\/primary\.xml/).and.match(reason);
+      expect(run.output, what)
+        .to.match(/hand: poll failed: hand: repodata\/primary\.xml/)
+        .and.match(reason);
       expect(existsSync(join(run.publish, 'sources')), what).to.equal(false);
     }
   });

@@ -19,27 +19,100 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
   });
   after(cleanupTemp);
 
-  const repo = { name: 'distro', url: 'http://127.0.0.1:9/', sources: 'Sources', packages: ['Packages'], buildinfo: '.' };
+  const repo = {
+    name: 'distro',
+    url: 'http://127.0.0.1:9/',
+    sources: 'Sources',
+    packages: ['Packages'],
+    buildinfo: '.',
+  };
   const cases: [string, unknown, string[], RegExp][] = [
     ['no --config', null, [], /rebuilder needs --config FILE/],
     ['not JSON', '{', [], /cannot read the rebuilder config .*: /],
-    ['an unknown field', { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', concurency: 2 }, [], /unknown field "concurency"/],
-    ['no repositories', { repositories: [], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /"repositories" must be a non-empty list/],
-    ['an ftp url', { repositories: [{ ...repo, url: 'ftp://127.0.0.1/' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /repositories\[0\]: "url" must be http:\/\/, https:\/\/ or file:\/\/, got ftp:/],
-    ['an index path that climbs out', { repositories: [{ ...repo, sources: '../Sources' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /"\.\.\/Sources" must be a path relative to the repository url/],
-    ['two repositories of one name', { repositories: [repo, repo], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /two repositories are named "distro"/],
-    ['concurrency 0', { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', concurrency: 0 }, [], /"concurrency" must be a whole number from 1 to 64/],
-    ['a missing signing key', { repositories: [repo], signingKey: 'nokey', publish: 'p', state: 's' }, [], /cannot read an ed25519 private key/],
-    ['an unknown repository format', { repositories: [{ ...repo, format: 'yum' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /repositories\[0\]: "format" must be "apt" or "rpm", got "yum"/],
-    ['an apt field in an rpm repository', { repositories: [{ name: 'rpms', format: 'rpm', url: 'http://127.0.0.1:9/', sources: 'Sources' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /repositories\[0\]: unknown field "sources" for an rpm repository \(known: name, format, url, repodata, sourceRepodata\)/],
-    ['an rpm repodata path that climbs out', { repositories: [{ name: 'rpms', format: 'rpm', url: 'http://127.0.0.1:9/', repodata: '../repodata/repomd.xml' }], signingKey: 'rebuilder', publish: 'p', state: 's' }, [], /"\.\.\/repodata\/repomd\.xml" must be a path relative to the repository url/],
-    ['a bad --retry', { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's' }, ['--retry', 'tinyhello'], /--retry expects SOURCE=VERSION/],
+    [
+      'an unknown field',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', concurency: 2 },
+      [],
+      /unknown field "concurency"/,
+    ],
+    [
+      'no repositories',
+      { repositories: [], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /"repositories" must be a non-empty list/,
+    ],
+    [
+      'an ftp url',
+      { repositories: [{ ...repo, url: 'ftp://127.0.0.1/' }], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /repositories\[0\]: "url" must be http:\/\/, https:\/\/ or file:\/\/, got ftp:/,
+    ],
+    [
+      'an index path that climbs out',
+      { repositories: [{ ...repo, sources: '../Sources' }], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /"\.\.\/Sources" must be a path relative to the repository url/,
+    ],
+    [
+      'two repositories of one name',
+      { repositories: [repo, repo], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /two repositories are named "distro"/,
+    ],
+    [
+      'concurrency 0',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', concurrency: 0 },
+      [],
+      /"concurrency" must be a whole number from 1 to 64/,
+    ],
+    [
+      'a missing signing key',
+      { repositories: [repo], signingKey: 'nokey', publish: 'p', state: 's' },
+      [],
+      /cannot read an ed25519 private key/,
+    ],
+    [
+      'an unknown repository format',
+      { repositories: [{ ...repo, format: 'yum' }], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /repositories\[0\]: "format" must be "apt" or "rpm", got "yum"/,
+    ],
+    [
+      'an apt field in an rpm repository',
+      {
+        repositories: [{ name: 'rpms', format: 'rpm', url: 'http://127.0.0.1:9/', sources: 'Sources' }],
+        signingKey: 'rebuilder',
+        publish: 'p',
+        state: 's',
+      },
+      [],
+      /repositories\[0\]: unknown field "sources" for an rpm repository \(known: name, format, url, repodata, sourceRepodata\)/,
+    ],
+    [
+      'an rpm repodata path that climbs out',
+      {
+        repositories: [{ name: 'rpms', format: 'rpm', url: 'http://127.0.0.1:9/', repodata: '../repodata/repomd.xml' }],
+        signingKey: 'rebuilder',
+        publish: 'p',
+        state: 's',
+      },
+      [],
+      /"\.\.\/repodata\/repomd\.xml" must be a path relative to the repository url/,
+    ],
+    [
+      'a bad --retry',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      ['--retry', 'tinyhello'],
+      /--retry expects SOURCE=VERSION/,
+    ],
   ];
   for (const [what, config, extra, message] of cases) {
     it(`${what}: exit 2, one line, nothing created`, async () => {
       const file = join(dir, `${what.replace(/\W+/g, '-')}.json`);
       if (config !== null) await writeFile(file, typeof config === 'string' ? config : JSON.stringify(config));
-      const run = await runCli(['rebuilder', ...(config === null ? [] : ['--config', file]), '--once', ...extra], { withOut: false });
+      const run = await runCli(['rebuilder', ...(config === null ? [] : ['--config', file]), '--once', ...extra], {
+        withOut: false,
+      });
       expect(run.exitCode, run.stderr).to.equal(2);
       expect(run.stderr).to.match(message);
       expect(run.stderr.trim().split('\n')).to.have.length(1);
@@ -52,11 +125,29 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
     await mkdir(repoDir);
     for (const index of ['Sources', 'Packages']) await writeFile(join(repoDir, index), '');
     const file = join(dir, 'service.json');
-    await writeFile(file, JSON.stringify({ repositories: [{ ...repo, url: repoDir }], signingKey: 'rebuilder', publish: 'pub', state: 'state', pollInterval: 3600 }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        repositories: [{ ...repo, url: repoDir }],
+        signingKey: 'rebuilder',
+        publish: 'pub',
+        state: 'state',
+        pollInterval: 3600,
+      }),
+    );
     const log = join(dir, 'service.log');
     const controller = new AbortController();
-    const running = realProcesses.run({ argv: ['node', CLI, 'rebuilder', '--config', file], env: process.env as Record<string, string>, cwd: dir, logFile: log, signal: controller.signal, abortWith: 'SIGTERM', timeoutMs: 60_000 });
-    for (let i = 0; i < 600 && !existsSync(join(dir, 'pub', 'status.json')); i++) await new Promise((r) => setTimeout(r, 50));
+    const running = realProcesses.run({
+      argv: ['node', CLI, 'rebuilder', '--config', file],
+      env: process.env as Record<string, string>,
+      cwd: dir,
+      logFile: log,
+      signal: controller.signal,
+      abortWith: 'SIGTERM',
+      timeoutMs: 60_000,
+    });
+    for (let i = 0; i < 600 && !existsSync(join(dir, 'pub', 'status.json')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const status = JSON.parse(await readFile(join(dir, 'pub', 'status.json'), 'utf8')) as Status;
     expect(status.repositories[0]!.lastPoll).to.deep.include({ ok: true, jobs: 0 });
     controller.abort();
@@ -75,9 +166,19 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
     const cli = join(pkg, 'bin', 'twinbuild.js');
     expect((await realProcesses.capture(['node', cli, '--version'])).stdout.trim()).to.match(/^\d+\.\d+\.\d+$/);
     const config = join(dir, 'no-sqlite.json');
-    await writeFile(config, JSON.stringify({ repositories: [{ ...repo, url: `file://${dir}/none/` }], signingKey: 'rebuilder', publish: 'p-nosqlite', state: 's-nosqlite' }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        repositories: [{ ...repo, url: `file://${dir}/none/` }],
+        signingKey: 'rebuilder',
+        publish: 'p-nosqlite',
+        state: 's-nosqlite',
+      }),
+    );
     const run = await realProcesses.capture(['node', cli, 'rebuilder', '--config', config, '--once']);
     expect(run.exitCode, run.stderr).to.equal(3);
-    expect(run.stderr).to.equal("twinbuild: the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (Cannot find module 'better-sqlite3'); install it (with its build step) with npm install better-sqlite3@12");
+    expect(run.stderr).to.equal(
+      "twinbuild: the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (Cannot find module 'better-sqlite3'); install it (with its build step) with npm install better-sqlite3@12",
+    );
   });
 });

@@ -10,13 +10,24 @@ import { expect } from 'chai';
 import { realProcesses } from '../../adapters/process.js';
 import type { Status } from '../../rebuilder/service/status.js';
 import { cleanupTemp, runCli, tempDir } from '../helpers.js';
-import { flatRepository, officialUpload, reindex, serveDirectory, serviceConfig, type StaticServer, type Upload } from './service-fixtures.js';
+import {
+  flatRepository,
+  officialUpload,
+  reindex,
+  serveDirectory,
+  serviceConfig,
+  type StaticServer,
+  type Upload,
+} from './service-fixtures.js';
 
 const DEB = 'tinyhello_1.0_all.deb';
-const rebuilder = (config: string, ...extra: string[]) => runCli(['rebuilder', '--config', config, '--once', ...extra], { withOut: false, timeoutMs: 240_000 });
+const rebuilder = (config: string, ...extra: string[]) =>
+  runCli(['rebuilder', '--config', config, '--once', ...extra], { withOut: false, timeoutMs: 240_000 });
 const status = async (dir: string) => JSON.parse(await readFile(join(dir, 'publish', 'status.json'), 'utf8')) as Status;
-const versions = async (dir: string) => (await status(dir)).repositories.flatMap((r) => r.packages.flatMap((p) => p.versions));
-const noLinks = (dir: string) => expect(existsSync(join(dir, 'publish', 'sources', 'tinyhello')), 'a link was published').to.equal(false);
+const versions = async (dir: string) =>
+  (await status(dir)).repositories.flatMap((r) => r.packages.flatMap((p) => p.versions));
+const noLinks = (dir: string) =>
+  expect(existsSync(join(dir, 'publish', 'sources', 'tinyhello')), 'a link was published').to.equal(false);
 /** As if the backoff had passed: every queued job due now. */
 function makeDue(dir: string): void {
   const db = new Database(join(dir, 'state', 'state.db'));
@@ -78,17 +89,23 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
     const config = await serviceConfig(dir, [{ name: 'distro', url: `${server.url}/` }], key);
     const withRelease = await rebuilder(config);
     expect(withRelease.exitCode, withRelease.stderr).to.equal(3);
-    expect((await status(dir)).repositories[0]!.lastPoll!.error).to.match(/distro: Packages has sha256 [0-9a-f]{64} \(\d+ bytes\), but the Release file says [0-9a-f]{64}/);
+    expect((await status(dir)).repositories[0]!.lastPoll!.error).to.match(
+      /distro: Packages has sha256 [0-9a-f]{64} \(\d+ bytes\), but the Release file says [0-9a-f]{64}/,
+    );
 
     // Without a Release file: a last line cut short, or an entry missing its fields, is refused by itself.
     await serviceConfig(dir, [{ name: 'distro', url: `${server.url}/`, release: false }], key);
     const fieldsMissing = await rebuilder(config);
     expect(fieldsMissing.exitCode).to.equal(3);
-    expect((await status(dir)).repositories[0]!.lastPoll!.error).to.match(/Packages is truncated or malformed: entry 1 has no SHA256$/);
+    expect((await status(dir)).repositories[0]!.lastPoll!.error).to.match(
+      /Packages is truncated or malformed: entry 1 has no SHA256$/,
+    );
     await writeFile(join(repoDir, 'Packages'), packages.slice(0, packages.indexOf('\nSHA256:') + 20));
     const midLine = await rebuilder(config);
     expect(midLine.exitCode).to.equal(3);
-    expect((await status(dir)).repositories[0]!.lastPoll!.error).to.match(/Packages is truncated \(it ends in the middle of a line\)/);
+    expect((await status(dir)).repositories[0]!.lastPoll!.error).to.match(
+      /Packages is truncated \(it ends in the middle of a line\)/,
+    );
     expect(await versions(dir)).to.deep.equal([]);
     noLinks(dir);
   });
@@ -99,11 +116,22 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
     const server = await serve(repoDir);
     const config = await serviceConfig(dir, [{ name: 'distro', url: `${server.url}/`, release: false }], key);
     const sources = await readFile(join(repoDir, 'Sources'), 'utf8');
-    for (const [hostile, field] of [[sources.replace('Package: tinyhello', 'Package: ../../../escape'), /entry 1 has Package "\.\.\/\.\.\/\.\.\/escape", which is not allowed there/], [sources.replace(/ tinyhello_1\.0\.tar\.xz$/gm, ' ../tinyhello_1.0.tar.xz'), /entry 1 lists "[0-9a-f]{64} \d+ \.\.\/tinyhello_1\.0\.tar\.xz"/]] as const) {
+    for (const [hostile, field] of [
+      [
+        sources.replace('Package: tinyhello', 'Package: ../../../escape'),
+        /entry 1 has Package "\.\.\/\.\.\/\.\.\/escape", which is not allowed there/,
+      ],
+      [
+        sources.replace(/ tinyhello_1\.0\.tar\.xz$/gm, ' ../tinyhello_1.0.tar.xz'),
+        /entry 1 lists "[0-9a-f]{64} \d+ \.\.\/tinyhello_1\.0\.tar\.xz"/,
+      ],
+    ] as const) {
       await writeFile(join(repoDir, 'Sources'), hostile);
       const run = await rebuilder(config);
       expect(run.exitCode, run.stderr).to.equal(3);
-      expect((await status(dir)).repositories[0]!.lastPoll!.error).to.match(/^distro: Sources is malformed: /).and.match(field);
+      expect((await status(dir)).repositories[0]!.lastPoll!.error)
+        .to.match(/^distro: Sources is malformed: /)
+        .and.match(field);
     }
     expect(await versions(dir)).to.deep.equal([]);
     expect(existsSync(join(dir, 'escape'))).to.equal(false);
@@ -117,12 +145,17 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
     const sum = new RegExp(`^ ([0-9a-f]{64}) \\d+ ${DEB.replace(/\./g, '\\.')}$`, 'm').exec(text)![1]!;
     await writeFile(buildinfo, text.replace(sum, 'f'.repeat(64)));
     const server = await serve(repoDir);
-    const config = await serviceConfig(dir, [{ name: 'distro', url: `${server.url}/` }], key, { maxAttempts: 2, backoff: 3600 });
+    const config = await serviceConfig(dir, [{ name: 'distro', url: `${server.url}/` }], key, {
+      maxAttempts: 2,
+      backoff: 3600,
+    });
     const first = await rebuilder(config);
     expect(first.exitCode, first.stderr).to.equal(3);
     const [v1] = await versions(dir);
     expect(v1).to.deep.include({ status: 'queued', attempts: 1 });
-    expect(v1!.lastError).to.match(/says tinyhello_1\.0_all\.deb has sha256 f{64}, but the published file has [0-9a-f]{64}/);
+    expect(v1!.lastError).to.match(
+      /says tinyhello_1\.0_all\.deb has sha256 f{64}, but the published file has [0-9a-f]{64}/,
+    );
     // Not due before its backoff: not tried again.
     const early = await rebuilder(config);
     expect(early.exitCode, early.stderr).to.equal(0);
@@ -141,10 +174,18 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
     await mkdir(broken);
     await realProcesses.capture(['cp', '-a', join(upload.dir, 'tinyhello'), broken]);
     await rm(join(broken, 'tinyhello', 'debian', '.debhelper'), { recursive: true, force: true });
-    await appendFile(join(broken, 'tinyhello', 'debian', 'rules'), '\noverride_dh_auto_build:\n\techo this source does not build >&2; exit 1\n');
-    const made = await realProcesses.capture(['sh', '-c', 'cd "$0" && dpkg-source -b tinyhello', broken], { timeoutMs: 60_000 });
+    await appendFile(
+      join(broken, 'tinyhello', 'debian', 'rules'),
+      '\noverride_dh_auto_build:\n\techo this source does not build >&2; exit 1\n',
+    );
+    const made = await realProcesses.capture(['sh', '-c', 'cd "$0" && dpkg-source -b tinyhello', broken], {
+      timeoutMs: 60_000,
+    });
     expect(made.exitCode, made.stderr).to.equal(0);
-    const repoDir = await flatRepository(join(dir, 'repo'), [{ ...upload, files: upload.files.filter((f) => !/\.(dsc|tar\.xz)$/.test(f)) }, { dir: broken, name: 'tinyhello', files: ['tinyhello_1.0.dsc', 'tinyhello_1.0.tar.xz'] }]);
+    const repoDir = await flatRepository(join(dir, 'repo'), [
+      { ...upload, files: upload.files.filter((f) => !/\.(dsc|tar\.xz)$/.test(f)) },
+      { dir: broken, name: 'tinyhello', files: ['tinyhello_1.0.dsc', 'tinyhello_1.0.tar.xz'] },
+    ]);
     const server = await serve(repoDir);
     const config = await serviceConfig(dir, [{ name: 'distro', url: `${server.url}/` }], key, { maxAttempts: 1 });
     const run = await rebuilder(config);
@@ -152,7 +193,9 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
     const [v] = await versions(dir);
     expect(v).to.deep.include({ status: 'failed', attempts: 1 });
     expect(v!.lastError).to.match(/^build-failed: /);
-    const report = JSON.parse(await readFile(join(dir, 'publish', v!.report!.replace(/index\.html$/, 'results.json')), 'utf8')) as { packages: { verdict: string }[] };
+    const report = JSON.parse(
+      await readFile(join(dir, 'publish', v!.report!.replace(/index\.html$/, 'results.json')), 'utf8'),
+    ) as { packages: { verdict: string }[] };
     expect(report.packages[0]!.verdict).to.equal('error');
     noLinks(dir);
   });

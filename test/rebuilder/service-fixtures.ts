@@ -21,7 +21,10 @@ export async function officialUpload(name = 'tinyhello', epoch?: number): Promis
     const changelog = join(dir, name, 'debian', 'changelog');
     await writeFile(changelog, (await readFile(changelog, 'utf8')).replace(`${name} (1.0)`, `${name} (${epoch}:1.0)`));
   }
-  const built = await realProcesses.capture(['sh', '-c', `cd '${dir}/${name}' && dpkg-buildpackage -us -uc -b && cd .. && dpkg-source -b ${name}`], { timeoutMs: 180_000 });
+  const built = await realProcesses.capture(
+    ['sh', '-c', `cd '${dir}/${name}' && dpkg-buildpackage -us -uc -b && cd .. && dpkg-source -b ${name}`],
+    { timeoutMs: 180_000 },
+  );
   expect(built.exitCode, built.stderr).to.equal(0);
   const files = (await readdir(dir)).filter((f) => /\.(dsc|tar\.xz|deb|buildinfo)$/.test(f));
   return { dir, name, files };
@@ -37,11 +40,24 @@ export async function flatRepository(dir: string, uploads: readonly Upload[]): P
 
 /** Regenerates the indexes after a file changed (what a compromised archive would do). */
 export async function reindex(dir: string): Promise<void> {
-  const made = await realProcesses.capture(['sh', '-c', 'cd "$0" && apt-ftparchive packages . > Packages && apt-ftparchive sources . > Sources && apt-ftparchive release . > Release', dir], { timeoutMs: 60_000 });
+  const made = await realProcesses.capture(
+    [
+      'sh',
+      '-c',
+      'cd "$0" && apt-ftparchive packages . > Packages && apt-ftparchive sources . > Sources && apt-ftparchive release . > Release',
+      dir,
+    ],
+    { timeoutMs: 60_000 },
+  );
   expect(made.exitCode, made.stderr).to.equal(0);
 }
 
-export type StaticServer = Readonly<{ url: string; port: number; close: () => Promise<void>; /** Request paths as sent (not decoded). */ requests: string[] }>;
+export type StaticServer = Readonly<{
+  url: string;
+  port: number;
+  close: () => Promise<void>;
+  /** Request paths as sent (not decoded). */ requests: string[];
+}>;
 
 /** Serves `root` read-only on 127.0.0.1 (URL-decoded paths, no way out of root). */
 export async function serveDirectory(root: string): Promise<StaticServer> {
@@ -61,17 +77,37 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
-    close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }
 
 export type RepoEntry = Readonly<{ name: string; url: string; release?: boolean }>;
 
 /** A service config in `dir` (publish, state beside it); returns its path. */
-export async function serviceConfig(dir: string, repos: readonly RepoEntry[], key: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function serviceConfig(
+  dir: string,
+  repos: readonly RepoEntry[],
+  key: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const config = {
-    repositories: repos.map((r) => ({ name: r.name, url: r.url, sources: 'Sources', packages: ['Packages'], buildinfo: '.', ...(r.release === false ? {} : { release: 'Release' }) })),
-    signingKey: key, publish: join(dir, 'publish'), state: join(dir, 'state'), concurrency: 2, ...extra,
+    repositories: repos.map((r) => ({
+      name: r.name,
+      url: r.url,
+      sources: 'Sources',
+      packages: ['Packages'],
+      buildinfo: '.',
+      ...(r.release === false ? {} : { release: 'Release' }),
+    })),
+    signingKey: key,
+    publish: join(dir, 'publish'),
+    state: join(dir, 'state'),
+    concurrency: 2,
+    ...extra,
   };
   const path = join(dir, 'rebuilder.json');
   await writeFile(path, JSON.stringify(config, null, 2));

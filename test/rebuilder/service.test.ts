@@ -15,14 +15,26 @@ import { openState } from '../../rebuilder/service/state.js';
 import { stageLinks } from '../../rebuilder/service/publish.js';
 import type { Status } from '../../rebuilder/service/status.js';
 import { CLI, cleanupTemp, runCli, tempDir } from '../helpers.js';
-import { flatRepository, officialUpload, serveDirectory, serviceConfig, type StaticServer, type Upload } from './service-fixtures.js';
+import {
+  flatRepository,
+  officialUpload,
+  serveDirectory,
+  serviceConfig,
+  type StaticServer,
+  type Upload,
+} from './service-fixtures.js';
 
-const rebuilder = (config: string, ...extra: string[]) => runCli(['rebuilder', '--config', config, '--once', ...extra], { withOut: false, timeoutMs: 240_000 });
+const rebuilder = (config: string, ...extra: string[]) =>
+  runCli(['rebuilder', '--config', config, '--once', ...extra], { withOut: false, timeoutMs: 240_000 });
 const status = async (dir: string) => JSON.parse(await readFile(join(dir, 'publish', 'status.json'), 'utf8')) as Status;
 const attempts = (dir: string) => {
   const db = new Database(join(dir, 'state', 'state.db'), { readonly: true });
   try {
-    return db.prepare('SELECT j.source, a.attempt, a.outcome FROM attempts a JOIN jobs j ON j.id = a.job ORDER BY j.source, a.attempt').all() as { source: string; attempt: number; outcome: string | null }[];
+    return db
+      .prepare(
+        'SELECT j.source, a.attempt, a.outcome FROM attempts a JOIN jobs j ON j.id = a.job ORDER BY j.source, a.attempt',
+      )
+      .all() as { source: string; attempt: number; outcome: string | null }[];
   } finally {
     db.close();
   }
@@ -50,26 +62,51 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
     const http = await serveDirectory(await flatRepository(join(dir, 'distro'), [hello]));
     servers.push(http);
     const own = await flatRepository(join(dir, 'own'), [world]);
-    const config = await serviceConfig(dir, [{ name: 'distro', url: `${http.url}/` }, { name: 'own<b>', url: pathToFileURL(own).href }], key);
+    const config = await serviceConfig(
+      dir,
+      [
+        { name: 'distro', url: `${http.url}/` },
+        { name: 'own<b>', url: pathToFileURL(own).href },
+      ],
+      key,
+    );
     // A repository name is restricted (it names report directories): "own<b>" is refused, exit 2.
     const refused = await rebuilder(config);
     expect(refused.exitCode, refused.stderr).to.equal(2);
     expect(refused.stderr).to.match(/repositories\[1\]: "name" must be letters/);
-    await serviceConfig(dir, [{ name: 'distro', url: `${http.url}/` }, { name: 'own', url: pathToFileURL(own).href }], key);
+    await serviceConfig(
+      dir,
+      [
+        { name: 'distro', url: `${http.url}/` },
+        { name: 'own', url: pathToFileURL(own).href },
+      ],
+      key,
+    );
 
     const first = await rebuilder(config);
     expect(first.exitCode, first.stderr).to.equal(0);
     expect(first.stdout).to.match(/verified 2 · mismatch 0 · errors 0/);
     const keyid = (await loadSigningKey(key)).keyid;
     for (const name of ['tinyhello', 'tinyworld']) {
-      const link = JSON.parse(await readFile(join(dir, 'publish', 'sources', name, '1.0', 'metadata'), 'utf8')) as { signed: { products: Record<string, unknown>; materials: Record<string, unknown> }; signatures: { keyid: string }[] };
+      const link = JSON.parse(await readFile(join(dir, 'publish', 'sources', name, '1.0', 'metadata'), 'utf8')) as {
+        signed: { products: Record<string, unknown>; materials: Record<string, unknown> };
+        signatures: { keyid: string }[];
+      };
       expect(link.signatures[0]!.keyid).to.equal(keyid);
       expect(Object.keys(link.signed.products)).to.deep.equal([`${name}_1.0_all.deb`]);
       expect(Object.keys(link.signed.materials).sort()).to.deep.equal([`${name}_1.0.dsc`, `${name}_1.0.tar.xz`]);
-      expect(existsSync(join(dir, 'publish', 'sources', name, '1.0', `rebuild.${keyid.slice(0, 8)}.dsse.json`))).to.equal(true);
+      expect(
+        existsSync(join(dir, 'publish', 'sources', name, '1.0', `rebuild.${keyid.slice(0, 8)}.dsse.json`)),
+      ).to.equal(true);
     }
     const seen = await status(dir);
-    expect(seen.repositories.map((r) => [r.name, r.lastPoll?.ok, r.packages.map((p) => [p.source, p.versions.map((v) => [v.version, v.status, v.attempts])])])).to.deep.equal([
+    expect(
+      seen.repositories.map((r) => [
+        r.name,
+        r.lastPoll?.ok,
+        r.packages.map((p) => [p.source, p.versions.map((v) => [v.version, v.status, v.attempts])]),
+      ]),
+    ).to.deep.equal([
       ['distro', true, [['tinyhello', [['1.0', 'verified', 1]]]]],
       ['own', true, [['tinyworld', [['1.0', 'verified', 1]]]]],
     ]);
@@ -82,12 +119,19 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
     const again = await rebuilder(config);
     expect(again.exitCode, again.stderr).to.equal(0);
     expect(again.stdout).to.match(/verified 0 · mismatch 0 · errors 0/);
-    expect(attempts(dir)).to.deep.equal([{ source: 'tinyhello', attempt: 1, outcome: 'verified' }, { source: 'tinyworld', attempt: 1, outcome: 'verified' }]);
+    expect(attempts(dir)).to.deep.equal([
+      { source: 'tinyhello', attempt: 1, outcome: 'verified' },
+      { source: 'tinyworld', attempt: 1, outcome: 'verified' },
+    ]);
 
     const retried = await rebuilder(config, '--retry', 'tinyhello=1.0');
     expect(retried.exitCode, retried.stderr).to.equal(0);
     expect(retried.stdout).to.match(/verified 1 · mismatch 0/);
-    expect(attempts(dir).filter((a) => a.source === 'tinyhello').map((a) => a.outcome)).to.deep.equal(['verified', 'verified']);
+    expect(
+      attempts(dir)
+        .filter((a) => a.source === 'tinyhello')
+        .map((a) => a.outcome),
+    ).to.deep.equal(['verified', 'verified']);
   });
 
   it('kill -9 during a verify, then a restart: the job is verified once, nothing half-published before', async () => {
@@ -97,11 +141,21 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
     const config = await serviceConfig(dir, [{ name: 'distro', url: `${http.url}/` }], key);
     const log = join(dir, 'service.log');
     const controller = new AbortController();
-    const running = realProcesses.run({ argv: ['node', CLI, 'rebuilder', '--config', config], env: process.env as Record<string, string>, cwd: dir, logFile: log, signal: controller.signal, abortWith: 'SIGKILL', timeoutMs: 240_000 });
+    const running = realProcesses.run({
+      argv: ['node', CLI, 'rebuilder', '--config', config],
+      env: process.env as Record<string, string>,
+      cwd: dir,
+      logFile: log,
+      signal: controller.signal,
+      abortWith: 'SIGKILL',
+      timeoutMs: 240_000,
+    });
     // Killed once the rebuild is under way (its temp root exists).
     const tmp = process.env['TMPDIR']!;
     for (let i = 0; i < 2400; i++) {
-      const building = (await readFile(log, 'utf8').catch(() => '')).includes('verifying') && (await readdir(tmp)).some((n) => n.startsWith('twinbuild-'));
+      const building =
+        (await readFile(log, 'utf8').catch(() => '')).includes('verifying') &&
+        (await readdir(tmp)).some((n) => n.startsWith('twinbuild-'));
       if (building) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -114,28 +168,63 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
     const restarted = await rebuilder(config);
     expect(restarted.exitCode, restarted.stderr).to.equal(0);
     expect(restarted.stderr).to.contain('1 interrupted verify queued again');
-    expect(attempts(dir)).to.deep.equal([{ source: 'tinyhello', attempt: 1, outcome: 'killed' }, { source: 'tinyhello', attempt: 2, outcome: 'verified' }]);
+    expect(attempts(dir)).to.deep.equal([
+      { source: 'tinyhello', attempt: 1, outcome: 'killed' },
+      { source: 'tinyhello', attempt: 2, outcome: 'verified' },
+    ]);
     JSON.parse(await readFile(join(dir, 'publish', 'sources', 'tinyhello', '1.0', 'metadata'), 'utf8'));
     expect(await readdir(join(dir, 'publish', '.staging')).catch(() => [])).to.deep.equal([]);
   });
 
   it('killed after staging a verified link: the restart finishes publishing without verifying again', async () => {
     const dir = await tempDir();
-    const config = await readServiceConfig(await serviceConfig(dir, [{ name: 'distro', url: 'http://127.0.0.1:9/' }], key));
+    const config = await readServiceConfig(
+      await serviceConfig(dir, [{ name: 'distro', url: 'http://127.0.0.1:9/' }], key),
+    );
     await mkdir(join(dir, 'state'), { recursive: true });
-    const spec = { repository: 'distro', source: 'tinyhello', version: '1:1.0', sourceFiles: [], binaries: [{ package: 'tinyhello', version: '1:1.0', architecture: 'all', path: 'tinyhello_1.0_all.deb', sha256: '0'.repeat(64), size: 1 }] };
+    const spec = {
+      repository: 'distro',
+      source: 'tinyhello',
+      version: '1:1.0',
+      sourceFiles: [],
+      binaries: [
+        {
+          package: 'tinyhello',
+          version: '1:1.0',
+          architecture: 'all',
+          path: 'tinyhello_1.0_all.deb',
+          sha256: '0'.repeat(64),
+          size: 1,
+        },
+      ],
+    };
     const state = openState(join(dir, 'state', 'state.db'));
     state.enqueue([spec], 1);
     const job = state.claim(state.dueJobs(1)[0]!, 1)!;
-    const pairs = await stageLinks(config.publish, job.id, Buffer.from('{"signed":{},"signatures":[]}\n'), Buffer.from('{}\n'), 'rebuild.00000000.dsse.json', spec.binaries);
+    const pairs = await stageLinks(
+      config.publish,
+      job.id,
+      Buffer.from('{"signed":{},"signatures":[]}\n'),
+      Buffer.from('{}\n'),
+      'rebuild.00000000.dsse.json',
+      spec.binaries,
+    );
     state.staged(job.id, pairs, 2);
     state.close(); // the "crash": nothing renamed yet
     expect(existsSync(join(dir, 'publish', 'sources'))).to.equal(false);
 
     const service = new RebuilderService(config, {
-      runner: realProcesses, signal: new AbortController().signal, progress: () => {}, log: () => {}, version: 'test', hostArchitecture: 'amd64', rpmArchitecture: 'x86_64',
+      runner: realProcesses,
+      signal: new AbortController().signal,
+      progress: () => {},
+      log: () => {},
+      version: 'test',
+      hostArchitecture: 'amd64',
+      rpmArchitecture: 'x86_64',
       host: { hostname: 'h', platform: 'linux', arch: 'x64', kernel: 'k', cpus: 1, node: 'v20', uid: 0 },
-      packageOptions: () => { throw new Error('a staged job must not be verified again'); },
+      packageOptions: () => {
+        throw new Error('a staged job must not be verified again');
+      },
     });
     try {
       await service.recover();
@@ -143,10 +232,15 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
       service.close();
     }
     // The epoch: published as a URL-decoding server maps the request (":") and as the method sends it ("%3A").
-    for (const version of ['1:1.0', '1%3A1.0']) expect(await readFile(join(dir, 'publish', 'sources', 'tinyhello', version, 'metadata'), 'utf8')).to.equal('{"signed":{},"signatures":[]}\n');
+    for (const version of ['1:1.0', '1%3A1.0'])
+      expect(await readFile(join(dir, 'publish', 'sources', 'tinyhello', version, 'metadata'), 'utf8')).to.equal(
+        '{"signed":{},"signatures":[]}\n',
+      );
     const reopened = openState(join(dir, 'state', 'state.db'));
     try {
-      expect(reopened.jobs().map((j) => [j.status, j.attempts, j.published.length])).to.deep.equal([['verified', 1, 4]]);
+      expect(reopened.jobs().map((j) => [j.status, j.attempts, j.published.length])).to.deep.equal([
+        ['verified', 1, 4],
+      ]);
     } finally {
       reopened.close();
     }

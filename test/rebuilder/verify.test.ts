@@ -20,14 +20,43 @@ async function writeLayout(dir: string, layoutKey: string, rebuilderPub: string)
   const rebuilder = JSON.parse(await readFile(rebuilderPub, 'utf8')) as Canonical & { keyval: unknown };
   const rebuilderId = (await loadSigningKey(rebuilderPub.replace(/\.pub\.json$/, ''))).keyid;
   const signed = {
-    _type: 'layout', expires: '2099-01-01T00:00:00Z', readme: 'twinbuild test layout',
+    _type: 'layout',
+    expires: '2099-01-01T00:00:00Z',
+    readme: 'twinbuild test layout',
     // Note: a layout key carries its keyid (securesystemslib ANYKEY_SCHEMA); the .pub.json file does not.
     keys: { [rebuilderId]: { ...(rebuilder as object), keyid: rebuilderId } },
-    steps: [{ _type: 'step', name: 'rebuild', threshold: 1, pubkeys: [rebuilderId], expected_command: [], expected_materials: [['ALLOW', '*']], expected_products: [['ALLOW', DEB], ['DISALLOW', '*']] }],
-    inspect: [{ _type: 'inspection', name: 'shipped-deb', run: ['true'], expected_materials: [['MATCH', DEB, 'WITH', 'PRODUCTS', 'FROM', 'rebuild'], ['DISALLOW', '*']], expected_products: [['ALLOW', '*']] }],
+    steps: [
+      {
+        _type: 'step',
+        name: 'rebuild',
+        threshold: 1,
+        pubkeys: [rebuilderId],
+        expected_command: [],
+        expected_materials: [['ALLOW', '*']],
+        expected_products: [
+          ['ALLOW', DEB],
+          ['DISALLOW', '*'],
+        ],
+      },
+    ],
+    inspect: [
+      {
+        _type: 'inspection',
+        name: 'shipped-deb',
+        run: ['true'],
+        expected_materials: [
+          ['MATCH', DEB, 'WITH', 'PRODUCTS', 'FROM', 'rebuild'],
+          ['DISALLOW', '*'],
+        ],
+        expected_products: [['ALLOW', '*']],
+      },
+    ],
   } as unknown as Canonical;
   const key = await loadSigningKey(layoutKey);
-  await writeFile(join(dir, 'root.layout'), JSON.stringify({ signatures: [signBytes(key, canonicalJson(signed))], signed }, null, 2));
+  await writeFile(
+    join(dir, 'root.layout'),
+    JSON.stringify({ signatures: [signBytes(key, canonicalJson(signed))], signed }, null, 2),
+  );
 }
 
 describe('verify: rebuild a published Debian package', function () {
@@ -36,18 +65,34 @@ describe('verify: rebuild a published Debian package', function () {
   before(async () => {
     official = await tempDir();
     await debianPackage(join(official, 'tinyhello'));
-    const built = await realProcesses.capture(['sh', '-c', `cd '${official}/tinyhello' && dpkg-buildpackage -us -uc -b && cd .. && dpkg-source -b tinyhello`], { timeoutMs: 120_000 });
+    const built = await realProcesses.capture(
+      ['sh', '-c', `cd '${official}/tinyhello' && dpkg-buildpackage -us -uc -b && cd .. && dpkg-source -b tinyhello`],
+      { timeoutMs: 120_000 },
+    );
     expect(built.exitCode, built.stderr).to.equal(0);
   });
   after(cleanupTemp);
 
   const verify = (published: string, ...extra: string[]) =>
-    runCli(['verify', join(official, 'tinyhello_1.0.dsc'), '--published', published, '--buildinfo', join(official, 'tinyhello_1.0_amd64.buildinfo'), '--quiet', ...extra], { timeoutMs: 180_000 });
+    runCli(
+      [
+        'verify',
+        join(official, 'tinyhello_1.0.dsc'),
+        '--published',
+        published,
+        '--buildinfo',
+        join(official, 'tinyhello_1.0_amd64.buildinfo'),
+        '--quiet',
+        ...extra,
+      ],
+      { timeoutMs: 180_000 },
+    );
 
   it('verifies the official .deb and writes a link that in-toto-verify accepts; a tampered .deb fails it', async function () {
     requireOrSkip(this, (await onPath('in-toto-verify')) !== undefined, 'in-toto-verify (apt-get install in-toto)');
     const keys = await tempDir();
-    for (const who of ['layout', 'rebuilder']) expect((await runCli(['keygen', '--out', join(keys, who)], { withOut: false })).exitCode).to.equal(0);
+    for (const who of ['layout', 'rebuilder'])
+      expect((await runCli(['keygen', '--out', join(keys, who)], { withOut: false })).exitCode).to.equal(0);
     const run = await verify(join(official, DEB), '--signing-key', join(keys, 'rebuilder'));
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
     const pkg = (await run.results()).packages[0]!;
@@ -57,10 +102,21 @@ describe('verify: rebuild a published Debian package', function () {
     expect(links).to.have.length(1);
     expect(pkg.verify!.link).to.equal(links[0]);
     // The DSSE statement: its signature verifies over DSSE's pre-authentication encoding.
-    const envelope = JSON.parse(await readFile(join(run.out, pkg.verify!.statement!), 'utf8')) as { payload: string; payloadType: string; signatures: { sig: string }[] };
+    const envelope = JSON.parse(await readFile(join(run.out, pkg.verify!.statement!), 'utf8')) as {
+      payload: string;
+      payloadType: string;
+      signatures: { sig: string }[];
+    };
     const body = Buffer.from(envelope.payload, 'base64');
     const publicKey = createPublicKey(await readFile(join(keys, 'rebuilder.pub'), 'utf8'));
-    expect(verifySignature(null, pae(envelope.payloadType, body), publicKey, Buffer.from(envelope.signatures[0]!.sig, 'base64'))).to.equal(true);
+    expect(
+      verifySignature(
+        null,
+        pae(envelope.payloadType, body),
+        publicKey,
+        Buffer.from(envelope.signatures[0]!.sig, 'base64'),
+      ),
+    ).to.equal(true);
     const statement = JSON.parse(body.toString()) as { subject: { name: string; digest: { sha256: string } }[] };
     expect(statement.subject).to.deep.equal([{ name: DEB, digest: { sha256: pkg.artifacts[0]!.sha256.control } }]);
 
@@ -68,7 +124,15 @@ describe('verify: rebuild a published Debian package', function () {
     await writeLayout(keys, join(keys, 'layout'), join(keys, 'rebuilder.pub.json'));
     await copyFile(join(official, DEB), join(check, DEB));
     const inToto = (cwd: string) =>
-      realProcesses.capture(['sh', '-c', 'cd "$0" && exec in-toto-verify -l "$1" -k "$2" -t ed25519 --link-dir "$3"', cwd, join(keys, 'root.layout'), join(keys, 'layout.pub.json'), run.out]);
+      realProcesses.capture([
+        'sh',
+        '-c',
+        'cd "$0" && exec in-toto-verify -l "$1" -k "$2" -t ed25519 --link-dir "$3"',
+        cwd,
+        join(keys, 'root.layout'),
+        join(keys, 'layout.pub.json'),
+        run.out,
+      ]);
     const accepted = await inToto(check);
     expect(accepted.exitCode, accepted.stderr + accepted.stdout).to.equal(0);
 
@@ -87,7 +151,18 @@ describe('verify: rebuild a published Debian package', function () {
     const keys = await tempDir();
     await runCli(['keygen', '--out', join(keys, 'rebuilder')], { withOut: false });
     // Without --buildinfo: its checksum would (rightly) reject the tampered file first.
-    const run = await runCli(['verify', join(official, 'tinyhello_1.0.dsc'), '--published', join(dir, DEB), '--signing-key', join(keys, 'rebuilder'), '--quiet'], { timeoutMs: 180_000 });
+    const run = await runCli(
+      [
+        'verify',
+        join(official, 'tinyhello_1.0.dsc'),
+        '--published',
+        join(dir, DEB),
+        '--signing-key',
+        join(keys, 'rebuilder'),
+        '--quiet',
+      ],
+      { timeoutMs: 180_000 },
+    );
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const pkg = (await run.results()).packages[0]!;
     expect(pkg.verdict).to.equal('mismatch');
@@ -104,7 +179,9 @@ describe('verify: rebuild a published Debian package', function () {
     await writeFile(join(dir, DEB), 'not the deb the buildinfo describes');
     const run = await verify(join(dir, DEB));
     expect(run.exitCode).to.equal(2);
-    expect(run.stderr).to.match(/says tinyhello_1\.0_all\.deb has sha256 [0-9a-f]{64}, but the published file has [0-9a-f]{64}/);
+    expect(run.stderr).to.match(
+      /says tinyhello_1\.0_all\.deb has sha256 [0-9a-f]{64}, but the published file has [0-9a-f]{64}/,
+    );
     expect(run.stderr).to.not.match(/rebuilding/);
   });
 
@@ -115,16 +192,34 @@ describe('verify: rebuild a published Debian package', function () {
     await mkdir(evilbin);
     // Each planted tool notes that it ran, then does the real thing, so only the evidence file tells.
     for (const tool of ['unshare', 'date', 'make', 'dpkg-buildpackage', 'dpkg-source', 'dpkg-query', 'setarch', 'sh']) {
-      await writeFile(join(evilbin, tool), `#!/bin/sh\necho "${tool} ran as $(id -u)" >> ${evidence}\nexec /usr/bin/${tool} "$@"\n`, { mode: 0o755 });
+      await writeFile(
+        join(evilbin, tool),
+        `#!/bin/sh\necho "${tool} ran as $(id -u)" >> ${evidence}\nexec /usr/bin/${tool} "$@"\n`,
+        { mode: 0o755 },
+      );
     }
     await writeFile(join(dir, 'bashenv'), `echo "BASH_ENV ran" >> ${evidence}\n`);
     await chmod(dir, 0o755);
     const hostile = (await readFile(join(official, 'tinyhello_1.0_amd64.buildinfo'), 'utf8'))
-      .replace('Environment:\n', `Environment:\n BASH_ENV="${dir}/bashenv"\n FAKETIME="+1d"\n LC_ALL="${dir}/locale"\n LD_PRELOAD="${dir}/evil.so"\n PATH="${evilbin}:/usr/bin:/bin"\n`)
+      .replace(
+        'Environment:\n',
+        `Environment:\n BASH_ENV="${dir}/bashenv"\n FAKETIME="+1d"\n LC_ALL="${dir}/locale"\n LD_PRELOAD="${dir}/evil.so"\n PATH="${evilbin}:/usr/bin:/bin"\n`,
+      )
       .replace('Installed-Build-Depends:\n', 'Installed-Build-Depends:\n --admindir=/x (= 1),\n');
     const buildinfo = join(dir, 'tinyhello_1.0_amd64.buildinfo');
     await writeFile(buildinfo, hostile);
-    const run = await runCli(['verify', join(official, 'tinyhello_1.0.dsc'), '--published', join(official, DEB), '--buildinfo', buildinfo, '--quiet'], { timeoutMs: 180_000 });
+    const run = await runCli(
+      [
+        'verify',
+        join(official, 'tinyhello_1.0.dsc'),
+        '--published',
+        join(official, DEB),
+        '--buildinfo',
+        buildinfo,
+        '--quiet',
+      ],
+      { timeoutMs: 180_000 },
+    );
     expect(existsSync(evidence) ? await readFile(evidence, 'utf8') : 'nothing ran').to.equal('nothing ran');
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
     const info = (await run.results()).packages[0]!.verify!;
@@ -139,7 +234,11 @@ describe('verify: rebuild a published Debian package', function () {
       'LC_ALL from the buildinfo (not taken: its value is not a locale name (no path))',
     ]);
     // The loader would have complained in the build log about a preload it could not find.
-    const logs = await Promise.all((await readdir(run.out, { recursive: true })).filter((f) => f.endsWith('.log')).map((f) => readFile(join(run.out, f), 'utf8')));
+    const logs = await Promise.all(
+      (await readdir(run.out, { recursive: true }))
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => readFile(join(run.out, f), 'utf8')),
+    );
     expect(logs.join('')).to.not.contain('evil.so');
     // After `--`, "--admindir=/x" is a package name dpkg-query does not know; read as an option, it would hide every real one.
     expect(info.dependencyDrift).to.deep.equal([{ package: '--admindir=/x', buildinfo: '1', installed: null }]);

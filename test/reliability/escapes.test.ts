@@ -35,7 +35,15 @@ async function secretDir(name: string): Promise<{ dir: string; marker: string }>
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const checkRun = (source: string, artifacts: readonly string[], ...extra: string[]) =>
-  runCli(['check', source, '--build', 'sh build.sh', ...artifacts.flatMap((a) => ['--artifacts', a]), '--quiet', ...extra]);
+  runCli([
+    'check',
+    source,
+    '--build',
+    'sh build.sh',
+    ...artifacts.flatMap((a) => ['--artifacts', a]),
+    '--quiet',
+    ...extra,
+  ]);
 
 async function expectEscape(run: CliRun, named: RegExp): Promise<void> {
   expect(run.exitCode, run.stdout + run.stderr).to.equal(3);
@@ -52,11 +60,18 @@ describe('reliability: artifacts never escape their build tree', function () {
 
   it('item 1: the unprivileged experiment makes out a symlink to a root-only dir: exit 3, not a line of it in any report', async () => {
     const { dir, marker } = await secretDir('shadow');
-    const source = await fixture(`if [ $(id -u) = 0 ]; then mkdir -p out; echo x > out/shadow; else rm -rf out; ln -s ${dir} out; fi`);
+    const source = await fixture(
+      `if [ $(id -u) = 0 ]; then mkdir -p out; echo x > out/shadow; else rm -rf out; ln -s ${dir} out; fi`,
+    );
     for (const artifacts of ['out/shadow', 'out/**']) {
       const run = await checkRun(source, [artifacts], '--vary=-all,+user_group');
       expect(await leaks(run, marker), artifacts).to.deep.equal([]);
-      await expectEscape(run, new RegExp(`artifact (glob )?${literally(artifacts)} is reached through the symlinked directory out \\(-> ${literally(dir)}\\)`));
+      await expectEscape(
+        run,
+        new RegExp(
+          `artifact (glob )?${literally(artifacts)} is reached through the symlinked directory out \\(-> ${literally(dir)}\\)`,
+        ),
+      );
     }
   });
 
@@ -68,7 +83,12 @@ describe('reliability: artifacts never escape their build tree', function () {
     // Named in --env, so each build's private /tmp keeps it visible: both really share it.
     const source = await fixture('rm -rf out\nln -sfn "$FIXED" out\ndate +%s%N > out/stamp');
     const run = await checkRun(source, ['out/**'], '--vary=-all,+umask', '--env', `FIXED=${fixed}`);
-    await expectEscape(run, new RegExp(`artifact glob out/\\*\\* is reached through the symlinked directory out \\(-> ${literally(fixed)}\\)`));
+    await expectEscape(
+      run,
+      new RegExp(
+        `artifact glob out/\\*\\* is reached through the symlinked directory out \\(-> ${literally(fixed)}\\)`,
+      ),
+    );
     expect(await leaks(run, marker)).to.deep.equal([]);
   });
 
@@ -76,12 +96,22 @@ describe('reliability: artifacts never escape their build tree', function () {
     const tmp = await tempDir('tb-tmp-');
     await chmod(tmp, 0o711);
     // umask tells the sides apart: the control (0022) writes a stamp, the experiment borrows it.
-    const source = await fixture([
-      'if [ "$(umask)" = 0022 ]; then date +%s%N > out/stamp; sleep 1',
-      `else rm -rf out; ln -s "$(ls -d ${tmp}/twinbuild-*/control/pkg)/out" out; fi`,
-    ].join('\n'));
-    const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/stamp', '--quiet', '--vary=-all,+umask'], { env: { TMPDIR: tmp } });
-    await expectEscape(run, new RegExp(`artifact out/stamp is reached through the symlinked directory out \\(-> ${literally(tmp)}/twinbuild-[^/]+/control/pkg/out\\)`));
+    const source = await fixture(
+      [
+        'if [ "$(umask)" = 0022 ]; then date +%s%N > out/stamp; sleep 1',
+        `else rm -rf out; ln -s "$(ls -d ${tmp}/twinbuild-*/control/pkg)/out" out; fi`,
+      ].join('\n'),
+    );
+    const run = await runCli(
+      ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/stamp', '--quiet', '--vary=-all,+umask'],
+      { env: { TMPDIR: tmp } },
+    );
+    await expectEscape(
+      run,
+      new RegExp(
+        `artifact out/stamp is reached through the symlinked directory out \\(-> ${literally(tmp)}/twinbuild-[^/]+/control/pkg/out\\)`,
+      ),
+    );
   });
 
   it('item 4: brace expansion cannot climb out of the tree: the outside file is not hashed, exit 3', async () => {
@@ -92,7 +122,21 @@ describe('reliability: artifacts never escape their build tree', function () {
     const source = await fixture('echo a > out/a');
     // <tmp>/twinbuild-XXXX/<side>/pkg: three levels up is <tmp>, for both sides alike.
     const climb = '{.,.}{.,.}/{.,.}{.,.}/{.,.}{.,.}/secret';
-    const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--artifacts', climb, '--quiet', '--vary=-all'], { env: { TMPDIR: tmp } });
+    const run = await runCli(
+      [
+        'check',
+        source,
+        '--build',
+        'sh build.sh',
+        '--artifacts',
+        'out/**',
+        '--artifacts',
+        climb,
+        '--quiet',
+        '--vary=-all',
+      ],
+      { env: { TMPDIR: tmp } },
+    );
     await expectEscape(run, /artifact \.\.\/\.\.\/\.\.\/secret resolves outside the build tree/);
     expect(await leaks(run, marker)).to.deep.equal([]);
   });
@@ -100,11 +144,13 @@ describe('reliability: artifacts never escape their build tree', function () {
   it('bisect: a probe whose out is a symlink to a root-only dir fails, naming it; nothing of the dir is read', async () => {
     const { dir, marker } = await secretDir('f');
     // The experiment (umask 0002, TZ=GMT-14) differs honestly; the probe varying umask alone escapes.
-    const source = await fixture([
-      'if [ "$(umask)" = 0002 ] && [ "$TZ" = GMT+12 ]; then rm -rf out; ln -s ' + dir + ' out',
-      'elif [ "$(umask)" = 0002 ]; then echo varied > out/f',
-      'else echo same > out/f; fi',
-    ].join('\n'));
+    const source = await fixture(
+      [
+        'if [ "$(umask)" = 0002 ] && [ "$TZ" = GMT+12 ]; then rm -rf out; ln -s ' + dir + ' out',
+        'elif [ "$(umask)" = 0002 ]; then echo varied > out/f',
+        'else echo same > out/f; fi',
+      ].join('\n'),
+    );
     const run = await checkRun(source, ['out/**'], '--vary=-all,+umask,+timezone');
     expect(run.exitCode, run.stdout + run.stderr).to.equal(1);
     const pkg = (await run.results()).packages[0]!;
@@ -124,13 +170,23 @@ describe('reliability: artifacts never escape their build tree', function () {
     }
     const runner = createProcessRunner({ path: '/usr/bin:/bin' });
     const env = { PATH: `${evilbin}:/usr/bin:/bin` };
-    const ran = await runner.run({ argv: ['unshare', '--mount', '--', 'true'], env, cwd: dir, logFile: join(dir, 'log') });
+    const ran = await runner.run({
+      argv: ['unshare', '--mount', '--', 'true'],
+      env,
+      cwd: dir,
+      logFile: join(dir, 'log'),
+    });
     expect(ran.exitCode).to.equal(0);
     const query = await runner.capture(['dpkg-query', '-W', '--', 'dpkg'], { env });
     expect(query.stdout).to.match(/^dpkg\t/);
     expect(existsSync(evidence) ? await readFile(evidence, 'utf8') : 'nothing ran').to.equal('nothing ran');
     // A name not on twinbuild's PATH is not found, even where the child's PATH has it.
-    const missing = await createProcessRunner({ path: '/nonexistent' }).run({ argv: ['unshare', 'true'], env, cwd: dir, logFile: join(dir, 'log') });
+    const missing = await createProcessRunner({ path: '/nonexistent' }).run({
+      argv: ['unshare', 'true'],
+      env,
+      cwd: dir,
+      logFile: join(dir, 'log'),
+    });
     expect(missing.spawnError).to.equal("unshare: not found on twinbuild's PATH");
     expect(existsSync(evidence)).to.equal(false);
   });
@@ -140,12 +196,29 @@ describe('reliability: artifacts never escape their build tree', function () {
     const published = join(await tempDir(), 'pkg.deb');
     await writeFile(published, 'the published package');
     const verify = (script: string) =>
-      fixture(script).then((source) => runCli(['verify', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--published', published, '--quiet']));
+      fixture(script).then((source) =>
+        runCli([
+          'verify',
+          source,
+          '--build',
+          'sh build.sh',
+          '--artifacts',
+          'out/**',
+          '--published',
+          published,
+          '--quiet',
+        ]),
+      );
     const linked = await verify(`ln -s ${dir}/pkg.deb out/pkg.deb`);
     expect(await leaks(linked, marker)).to.deep.equal([]);
     expect(linked.exitCode, linked.stdout + linked.stderr).to.equal(1);
     const artifact = (await linked.results()).packages[0]!.artifacts[0]!;
-    expect(artifact).to.deep.include({ path: 'pkg.deb', kind: 'symlink', status: 'differs', linkTarget: { control: null, experiment: `${dir}/pkg.deb` } });
+    expect(artifact).to.deep.include({
+      path: 'pkg.deb',
+      kind: 'symlink',
+      status: 'differs',
+      linkTarget: { control: null, experiment: `${dir}/pkg.deb` },
+    });
     const throughDir = await verify(`rm -rf out\nln -s ${dir} out`);
     expect(await leaks(throughDir, marker)).to.deep.equal([]);
     await expectEscape(throughDir, /artifact glob out\/\*\* is reached through the symlinked directory out/);

@@ -11,7 +11,8 @@ import { checkWithTmp, cleanupTemp, fixture, runCli, tempDir, toolFarm } from '.
 async function pathWith(scripts: Record<string, string>): Promise<{ path: string; bin: string }> {
   const bin = await tempDir('tb-fault-');
   await chmod(bin, 0o755);
-  for (const [name, body] of Object.entries(scripts)) await writeFile(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  for (const [name, body] of Object.entries(scripts))
+    await writeFile(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   return { path: `${bin}:${process.env['PATH']}`, bin };
 }
 
@@ -22,7 +23,10 @@ describe('reliability: injected faults', function () {
   it('diffoscope crashing: exit 3 (a crashed explanation is an error), the differing file and the crash in every report', async () => {
     const { path } = await pathWith({ diffoscope: 'echo "diffoscope: about to crash" >&2\nkill -SEGV $$' });
     const source = await fixture('umask > out/umask');
-    const faulty = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+umask', '--no-bisect'], { env: { PATH: path } });
+    const faulty = await runCli(
+      ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+umask', '--no-bisect'],
+      { env: { PATH: path } },
+    );
     expect(faulty.exitCode, faulty.stderr).to.equal(3);
     const pkg = (await faulty.results()).packages[0]!;
     expect(pkg.verdict).to.equal('error');
@@ -40,7 +44,10 @@ describe('reliability: injected faults', function () {
     const path = `${bin}:${await toolFarm(['diffoscope'])}`; // the stand-in is the only diffoscope
     // The build removes the stand-in: available when the check starts, missing when the files differ.
     const source = await fixture(`rm -f "${bin}/diffoscope"\numask > out/umask`);
-    const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+umask', '--no-bisect'], { env: { PATH: path } });
+    const run = await runCli(
+      ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+umask', '--no-bisect'],
+      { env: { PATH: path } },
+    );
     expect(run.exitCode, run.stderr).to.equal(1);
     const diff = (await run.results()).packages[0]!.diffoscope[0]!;
     expect(diff.tool).to.equal('builtin');
@@ -52,7 +59,10 @@ describe('reliability: injected faults', function () {
     const source = await fixture('echo a > out/a');
     const tmp = await tempDir('tb-tmp-');
     await chmod(tmp, 0o711);
-    const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+fileordering'], { env: { PATH: path, TMPDIR: tmp } });
+    const run = await runCli(
+      ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+fileordering'],
+      { env: { PATH: path, TMPDIR: tmp } },
+    );
     expect(run.exitCode, run.stdout + run.stderr).to.equal(3);
     const pkg = (await run.results()).packages[0]!;
     expect(pkg.verdict).to.equal('error');
@@ -64,10 +74,16 @@ describe('reliability: injected faults', function () {
   it('faketime missing: asked for by name is exit 3 before building; through +all it is skipped, with the reason, in every report', async () => {
     const farm = await toolFarm(['faketime']);
     const source = await fixture('echo a > out/a');
-    const named = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+time'], { env: { PATH: farm } });
+    const named = await runCli(
+      ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+time'],
+      { env: { PATH: farm } },
+    );
     expect(named.exitCode).to.equal(3);
     expect(named.stdout + named.stderr).to.match(/time.*faketime/);
-    const all = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+all', '--no-bisect', '--quiet'], { env: { PATH: farm } });
+    const all = await runCli(
+      ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+all', '--no-bisect', '--quiet'],
+      { env: { PATH: farm } },
+    );
     expect(all.exitCode, all.stderr).to.equal(0);
     const time = (await all.results()).packages[0]!.variations.find((v) => v.name === 'time')!;
     expect(time.status).to.equal('skipped');
@@ -86,10 +102,16 @@ describe('reliability: two checks at once', function () {
     const stable = await fixture('sleep 1\necho same > out/a');
     const shifty = await fixture('sleep 1\numask > out/a');
     const variations = '--vary=-all,+fileordering,+build_path,+umask';
-    const [a, b, c] = await Promise.all([checkWithTmp(stable, variations, '--no-bisect'), checkWithTmp(stable, variations, '--no-bisect'), checkWithTmp(shifty, variations, '--no-bisect')]);
+    const [a, b, c] = await Promise.all([
+      checkWithTmp(stable, variations, '--no-bisect'),
+      checkWithTmp(stable, variations, '--no-bisect'),
+      checkWithTmp(shifty, variations, '--no-bisect'),
+    ]);
     expect([a.exitCode, b.exitCode, c.exitCode], a.stderr + b.stderr + c.stderr).to.deep.equal([0, 0, 1]);
     for (const run of [a, b, c]) expect(await readdir(run.tmp)).to.deep.equal([]);
-    const roots = await Promise.all([a, b].map(async (r) => (await r.results()).packages[0]!.builds.control!.command.join(' ')));
+    const roots = await Promise.all(
+      [a, b].map(async (r) => (await r.results()).packages[0]!.builds.control!.command.join(' ')),
+    );
     expect(roots[0]).not.to.equal(roots[1]); // separate temp roots and mount paths
   });
 });

@@ -10,11 +10,37 @@ import type { Browser } from 'playwright-core';
 import { realProcesses } from '../../adapters/process.js';
 import { renderHtml } from '../../reports/html.js';
 import { renderJunit } from '../../reports/junit.js';
-import { BISECT_NOT_RUN, summarise, type ArtifactResult, type PackageResult, type RunResult } from '../../reports/model.js';
+import {
+  BISECT_NOT_RUN,
+  summarise,
+  type ArtifactResult,
+  type PackageResult,
+  type RunResult,
+} from '../../reports/model.js';
 import { cleanupTemp, requireOrSkip, tempDir, onPath } from '../helpers.js';
 import { launchChromium } from '../browser.js';
 
-const FRAGMENTS = ['<script>window.__pwned=1</script>', '<img src=x onerror="window.__pwned=1">', ']]>', '<!--', '-->', '&amp;', '&#x3C;', '"', "'", '`', '<![CDATA[', '</td></tr></table>', '\u0000', '\u001b[31m', '\r\n', '\uD800', '\uFFFE', '🚀', 'x\u202Ey'];
+const FRAGMENTS = [
+  '<script>window.__pwned=1</script>',
+  '<img src=x onerror="window.__pwned=1">',
+  ']]>',
+  '<!--',
+  '-->',
+  '&amp;',
+  '&#x3C;',
+  '"',
+  "'",
+  '`',
+  '<![CDATA[',
+  '</td></tr></table>',
+  '\u0000',
+  '\u001b[31m',
+  '\r\n',
+  '\uD800',
+  '\uFFFE',
+  '🚀',
+  'x\u202Ey',
+];
 
 /** A small deterministic generator (mulberry32), so a failure can be replayed by its seed. */
 function rng(seed: number) {
@@ -34,7 +60,8 @@ function hostileText(next: () => number): string {
   for (let i = 0; i < parts; i++) {
     const pick = next();
     if (pick < 0.5) text += FRAGMENTS[Math.floor(next() * FRAGMENTS.length)];
-    else if (pick < 0.8) text += String.fromCharCode(Math.floor(next() * 0x20)); // control characters
+    else if (pick < 0.8)
+      text += String.fromCharCode(Math.floor(next() * 0x20)); // control characters
     else text += String.fromCharCode(Math.floor(next() * 0xffff)); // anything in the BMP, surrogates included
   }
   return text;
@@ -48,26 +75,76 @@ function fuzzedResult(seed: number): RunResult {
     status: i % 2 ? 'differs' : 'identical',
     size: { control: 1, experiment: 1 },
     sha256: { control: 'a'.repeat(64), experiment: i % 2 ? 'b'.repeat(64) : 'a'.repeat(64) },
-    linkTarget: null, escapedName: false, node: null, ignored: null,
+    linkTarget: null,
+    escapedName: false,
+    node: null,
+    ignored: null,
   }));
   const pkg: PackageResult = {
-    name: `pkg-${hostileText(next)}`, source: `/src/${hostileText(next)}`, verdict: 'unreproducible', error: null,
+    name: `pkg-${hostileText(next)}`,
+    source: `/src/${hostileText(next)}`,
+    verdict: 'unreproducible',
+    error: null,
     variations: [{ name: 'umask', status: 'varied', control: '0022', experiment: '0002', reason: null }],
-    isolation: 'namespaces', buildPath: 'shared', culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN(hostileText(next)),
-    diffoscope: artifacts.filter((a) => a.status === 'differs').map((a) => ({
-      artifact: a.path, tool: 'diffoscope', status: 'differences', html: null, text: null, log: null,
-      excerpt: Array.from({ length: 5 }, () => hostileText(next)).join('\n'), message: hostileText(next),
-    })),
-    timings: {}, artifacts,
+    isolation: 'namespaces',
+    buildPath: 'shared',
+    culprits: [],
+    nondeterministic: false,
+    bisect: BISECT_NOT_RUN(hostileText(next)),
+    diffoscope: artifacts
+      .filter((a) => a.status === 'differs')
+      .map((a) => ({
+        artifact: a.path,
+        tool: 'diffoscope',
+        status: 'differences',
+        html: null,
+        text: null,
+        log: null,
+        excerpt: Array.from({ length: 5 }, () => hostileText(next)).join('\n'),
+        message: hostileText(next),
+      })),
+    timings: {},
+    artifacts,
     builds: {
-      control: { exitCode: 0, signal: null, timedOut: false, startMs: 0, durationMs: 1, log: 'logs/c.log', logTail: [hostileText(next)], command: [hostileText(next)], values: {} },
-      experiment: { exitCode: 0, signal: null, timedOut: false, startMs: 0, durationMs: 1, log: 'logs/e.log', logTail: [hostileText(next)], command: [], values: {} },
+      control: {
+        exitCode: 0,
+        signal: null,
+        timedOut: false,
+        startMs: 0,
+        durationMs: 1,
+        log: 'logs/c.log',
+        logTail: [hostileText(next)],
+        command: [hostileText(next)],
+        values: {},
+      },
+      experiment: {
+        exitCode: 0,
+        signal: null,
+        timedOut: false,
+        startMs: 0,
+        durationMs: 1,
+        log: 'logs/e.log',
+        logTail: [hostileText(next)],
+        command: [],
+        values: {},
+      },
     },
   } as unknown as PackageResult;
   return {
-    schema: 'twinbuild/results@2', tool: { name: 'twinbuild', version: '0' }, command: 'check', startedAt: '', finishedAt: '', seed,
+    schema: 'twinbuild/results@2',
+    tool: { name: 'twinbuild', version: '0' },
+    command: 'check',
+    startedAt: '',
+    finishedAt: '',
+    seed,
     host: { hostname: hostileText(next), platform: 'linux', arch: 'x64', kernel: 'k', cpus: 2, node: 'v20', uid: 0 },
-    packages: [pkg], summary: summarise([pkg]), exitCode: 1, shard: null, baseline: null, incomplete: null, nothingChecked: null,
+    packages: [pkg],
+    summary: summarise([pkg]),
+    exitCode: 1,
+    shard: null,
+    baseline: null,
+    incomplete: null,
+    nothingChecked: null,
   };
 }
 
@@ -88,11 +165,13 @@ describe('reliability: fuzzed names and logs in the reports', function () {
 
   it(`junit.xml stays well-formed and keeps every name, for ${SEEDS.length} seeds`, async () => {
     const dir = await tempDir('tb-fuzz-');
-    const files = await Promise.all(SEEDS.map(async (seed) => {
-      const file = join(dir, `junit-${seed}.xml`);
-      await writeFile(file, renderJunit(fuzzedResult(seed), { outDirFromJobRoot: 'out' }));
-      return file;
-    }));
+    const files = await Promise.all(
+      SEEDS.map(async (seed) => {
+        const file = join(dir, `junit-${seed}.xml`);
+        await writeFile(file, renderJunit(fuzzedResult(seed), { outDirFromJobRoot: 'out' }));
+        return file;
+      }),
+    );
     const lint = await realProcesses.capture(['xmllint', '--noout', ...files]);
     expect(lint.exitCode, lint.stderr.slice(0, 2000)).to.equal(0);
     // One test case per artifact survived, whatever its name held.
@@ -116,13 +195,19 @@ describe('reliability: fuzzed names and logs in the reports', function () {
       await mkdir(join(dir, `${seed}`), { recursive: true });
       await writeFile(html, renderHtml(result));
       await page.goto(pathToFileURL(html).href);
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), `seed ${seed}`).to.equal(undefined);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), `seed ${seed}`).to.equal(
+        undefined,
+      );
       expect(await page.locator('img').count(), `seed ${seed}`).to.equal(0);
       expect(await page.locator('script').count(), `seed ${seed}`).to.equal(0);
       // Every artifact row is there, its text the name (as the browser normalises it: no NUL, CR→LF).
       const shown = await page.locator('table.artifacts tbody tr td:first-child code').allTextContents();
       expect(shown, `seed ${seed}`).to.have.length(result.packages[0]!.artifacts.length);
-      for (const [i, a] of result.packages[0]!.artifacts.entries()) expect(shown.some((s) => s.startsWith(`out/${i}-`)), `seed ${seed}: ${JSON.stringify(a.path)}`).to.equal(true);
+      for (const [i, a] of result.packages[0]!.artifacts.entries())
+        expect(
+          shown.some((s) => s.startsWith(`out/${i}-`)),
+          `seed ${seed}: ${JSON.stringify(a.path)}`,
+        ).to.equal(true);
     }
     expect(dialogs).to.deep.equal([]);
     await page.close();

@@ -16,7 +16,8 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function pids(pattern: string): Promise<string[]> {
   return (await realProcesses.capture(['pgrep', '-f', pattern])).stdout.split('\n').filter(Boolean);
 }
-const mountsUnder = async (dir: string) => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(dir));
+const mountsUnder = async (dir: string) =>
+  (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(dir));
 const roots = async (tmp: string) => (await readdir(tmp)).filter((n) => n.startsWith('twinbuild-'));
 
 async function waitFor(what: string, ok: () => Promise<boolean>, ms = 30_000): Promise<number> {
@@ -36,12 +37,27 @@ async function killDuringBuild(): Promise<{ tmp: string; sleeper: string; root: 
   await chmod(tmp, 0o711);
   const out = join(await tempDir('tb-out-'), `out-${sleeper}`);
   const done = realProcesses.run({
-    argv: ['node', CLI, 'check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+fileordering', '--out', out],
+    argv: [
+      'node',
+      CLI,
+      'check',
+      source,
+      '--build',
+      'sh build.sh',
+      '--artifacts',
+      'out/**',
+      '--vary=+fileordering',
+      '--out',
+      out,
+    ],
     env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
     cwd: tmp,
     logFile: join(tmp, '..', `cli-${sleeper}.log`),
   });
-  await waitFor('the build under disorderfs', async () => (await pids(`sleep ${sleeper}`)).length === 2 && (await pids(`disorderfs.*${tmp}`)).length > 0);
+  await waitFor(
+    'the build under disorderfs',
+    async () => (await pids(`sleep ${sleeper}`)).length === 2 && (await pids(`disorderfs.*${tmp}`)).length > 0,
+  );
   const [pid] = await pids(`twinbuild.js check .* --out ${out}`);
   expect(pid, 'twinbuild is running').to.be.a('string');
   process.kill(Number(pid), 'SIGKILL');
@@ -52,8 +68,13 @@ async function killDuringBuild(): Promise<{ tmp: string; sleeper: string; root: 
 }
 
 async function expectNothingRunning(tmp: string, sleeper: string): Promise<void> {
-  await waitFor('the build, disorderfs and mounts to go', async () =>
-    (await pids(`sleep ${sleeper}`)).length === 0 && (await pids(`disorderfs.*${tmp}`)).length === 0 && (await pids(`enter.sh.*${tmp}`)).length === 0 && (await mountsUnder(tmp)).length === 0,
+  await waitFor(
+    'the build, disorderfs and mounts to go',
+    async () =>
+      (await pids(`sleep ${sleeper}`)).length === 0 &&
+      (await pids(`disorderfs.*${tmp}`)).length === 0 &&
+      (await pids(`enter.sh.*${tmp}`)).length === 0 &&
+      (await mountsUnder(tmp)).length === 0,
     5_000,
   );
 }
@@ -70,7 +91,10 @@ describe('reliability: SIGKILL of twinbuild (hard stop)', function () {
     expect(doctor.stdout).to.match(new RegExp(`STALE +${root} \\(twinbuild pid \\d+ is gone, [\\d.]+ (B|KiB|MiB)\\)`));
     expect(existsSync(root), 'doctor only lists').to.equal(true);
 
-    const next = await runCli(['check', await fixture('echo same > out/a'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all'], { env: { TMPDIR: tmp } });
+    const next = await runCli(
+      ['check', await fixture('echo same > out/a'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all'],
+      { env: { TMPDIR: tmp } },
+    );
     expect(next.exitCode, next.stderr).to.equal(0);
     expect(next.stderr).to.contain(`removed a stale temp root ${root}`);
     expect(await roots(tmp)).to.deep.equal([]);
@@ -93,7 +117,12 @@ describe('reliability: SIGKILL of twinbuild (hard stop)', function () {
     // Cut short between mkdtemp and a whole marker: named with a dead pid, holding nothing or part of
     // the marker. Removed; but not with anything else in it, nor while a process has that pid.
     const dead = (await realProcesses.capture(['sh', '-c', 'echo $$'])).stdout.trim();
-    const [bare, partial, filled, live] = [`${dead}-Ab12Cd`, `${dead}-Ef34Gh`, `${dead}-Ij56Kl`, `${process.pid}-Mn78Op`].map((n) => join(tmp, `twinbuild-${n}`)) as [string, string, string, string];
+    const [bare, partial, filled, live] = [
+      `${dead}-Ab12Cd`,
+      `${dead}-Ef34Gh`,
+      `${dead}-Ij56Kl`,
+      `${process.pid}-Mn78Op`,
+    ].map((n) => join(tmp, `twinbuild-${n}`)) as [string, string, string, string];
     for (const dir of [bare, partial, filled, live]) await mkdir(dir);
     await writeFile(join(partial, OWNER_FILE), '{"pid":');
     await mkdir(join(filled, 'control'));
@@ -104,9 +133,14 @@ describe('reliability: SIGKILL of twinbuild (hard stop)', function () {
     expect(clean.stdout).to.contain(`left ${inUse} (twinbuild pid ${process.pid} is running)`);
     expect(clean.stdout).to.contain(`left ${unmarked} (no readable owner marker)`);
     const lineOf = (dir: string) => clean.stdout.split('\n').find((l) => l.includes(` ${dir} (`));
-    for (const dir of [bare, partial]) expect(lineOf(dir), clean.stdout).to.match(/^removed .*; twinbuild pid \d+ died before marking it\)$/).and.to.include(`pid ${dead} `);
+    for (const dir of [bare, partial])
+      expect(lineOf(dir), clean.stdout)
+        .to.match(/^removed .*; twinbuild pid \d+ died before marking it\)$/)
+        .and.to.include(`pid ${dead} `);
     for (const dir of [filled, live]) expect(clean.stdout).to.contain(`left ${dir} (no readable owner marker)`);
-    expect((await roots(tmp)).sort()).to.deep.equal(['twinbuild-inuse', 'twinbuild-unmarked', `twinbuild-${dead}-Ij56Kl`, `twinbuild-${process.pid}-Mn78Op`].sort());
+    expect((await roots(tmp)).sort()).to.deep.equal(
+      ['twinbuild-inuse', 'twinbuild-unmarked', `twinbuild-${dead}-Ij56Kl`, `twinbuild-${process.pid}-Mn78Op`].sort(),
+    );
     await rm(filled, { recursive: true });
     await rm(live, { recursive: true });
 

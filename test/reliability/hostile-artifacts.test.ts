@@ -7,20 +7,23 @@ import { dirname, join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import { check, CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
 
-const xmllintAccepts = async (file: string) => (await realProcesses.capture(['xmllint', '--noout', file])).exitCode === 0;
+const xmllintAccepts = async (file: string) =>
+  (await realProcesses.capture(['xmllint', '--noout', file])).exitCode === 0;
 
 describe('reliability: hostile artifacts', function () {
   after(cleanupTemp);
 
   it('describes FIFOs, sockets and device nodes, never opens them, and compares them by kind', async () => {
     // Opening the FIFO would block forever: finishing at all shows it was not opened.
-    const source = await fixture([
-      'mkfifo out/pipe',
-      `python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('out/sock')"`,
-      'mknod out/null c 1 3',
-      // umask is varied: the control gets a FIFO, the experiment a regular file.
-      'if [ "$(umask)" = 0022 ]; then mkfifo out/shifty; else echo > out/shifty; fi',
-    ].join('\n'));
+    const source = await fixture(
+      [
+        'mkfifo out/pipe',
+        `python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('out/sock')"`,
+        'mknod out/null c 1 3',
+        // umask is varied: the control gets a FIFO, the experiment a regular file.
+        'if [ "$(umask)" = 0022 ]; then mkfifo out/shifty; else echo > out/shifty; fi',
+      ].join('\n'),
+    );
     const run = await check(source, '--vary=-all,+umask');
     expect(run.exitCode, run.stderr).to.equal(1);
     const artifacts = (await run.results()).packages[0]!.artifacts;
@@ -38,14 +41,16 @@ describe('reliability: hostile artifacts', function () {
 
   it('compares names with line breaks, non-UTF-8 bytes, leading dashes and 4,000-character paths, in every report', async () => {
     const longDir = Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(199, 'd')).join('/');
-    const source = await fixture([
-      `printf a > "out/$(printf 'bad\\377name')"`,
-      'printf a > out/-rf',
-      'printf "$(umask)" > out/--help', // differs: diffoscope must get it as a file, not an option
-      `mkdir -p "out/${longDir}" && printf a > "out/${longDir}/leaf"`,
-      'printf "$(umask)" > "out/new\nline"',
-      `printf '%s' "$(umask)" > "out/<b>&amp;]]>"`,
-    ].join('\n'));
+    const source = await fixture(
+      [
+        `printf a > "out/$(printf 'bad\\377name')"`,
+        'printf a > out/-rf',
+        'printf "$(umask)" > out/--help', // differs: diffoscope must get it as a file, not an option
+        `mkdir -p "out/${longDir}" && printf a > "out/${longDir}/leaf"`,
+        'printf "$(umask)" > "out/new\nline"',
+        `printf '%s' "$(umask)" > "out/<b>&amp;]]>"`,
+      ].join('\n'),
+    );
     const run = await check(source, '--vary=-all,+umask');
     expect(run.exitCode, run.stderr).to.equal(1);
     const pkg = (await run.results()).packages[0]!;
@@ -70,7 +75,10 @@ describe('reliability: hostile artifacts', function () {
     const junit = await readFile(join(run.out, 'junit.xml'), 'utf8');
     expect(junit).to.contain('name="out/--help"').and.to.contain('name="out/&lt;b>&amp;amp;]]>"');
     const html = await readFile(join(run.out, 'index.html'), 'utf8');
-    expect(html).to.contain('out/&lt;b&gt;&amp;amp;]]&gt;').and.to.contain('out/bad\\xffname').and.not.to.contain('<b>&amp;');
+    expect(html)
+      .to.contain('out/&lt;b&gt;&amp;amp;]]&gt;')
+      .and.to.contain('out/bad\\xffname')
+      .and.not.to.contain('<b>&amp;');
     // The console escapes control characters rather than breaking the line.
     expect(run.stdout).to.contain('out/new\\x0aline');
     expect(run.stdout.split('\n').some((l) => l === 'line')).to.equal(false);
@@ -84,7 +92,24 @@ describe('reliability: hostile artifacts', function () {
     await chmod(scratch, 0o777);
     const out = join(scratch, 'out');
     const run = await realProcesses.capture(
-      ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'node', CLI, 'check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all', '--quiet', '--out', out],
+      [
+        'setpriv',
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        'node',
+        CLI,
+        'check',
+        source,
+        '--build',
+        'sh build.sh',
+        '--artifacts',
+        'out/**',
+        '--vary=-all',
+        '--quiet',
+        '--out',
+        out,
+      ],
       { env: { ...(process.env as Record<string, string>), TMPDIR: scratch, HOME: scratch }, timeoutMs: 60_000 },
     );
     expect(run.exitCode, run.stdout + run.stderr).to.equal(3);

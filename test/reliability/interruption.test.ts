@@ -27,7 +27,13 @@ async function waitFor(what: string, ok: () => Promise<boolean>): Promise<void> 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-type Started = Readonly<{ tmp: string; out: string; done: Promise<Awaited<ReturnType<typeof realProcesses.run>>>; signal: (name: string) => Promise<void>; log: string }>;
+type Started = Readonly<{
+  tmp: string;
+  out: string;
+  done: Promise<Awaited<ReturnType<typeof realProcesses.run>>>;
+  signal: (name: string) => Promise<void>;
+  log: string;
+}>;
 
 /** Starts `twinbuild check` with its own TMPDIR; `signal` sends to the twinbuild process itself. */
 async function start(source: string, extra: string[], env: Record<string, string> = {}): Promise<Started> {
@@ -73,7 +79,9 @@ async function bulkSource(): Promise<string> {
   const source = await fixture('touch "$MARK"');
   for (let d = 0; d < 40; d++) {
     await mkdir(join(source, 'bulk', String(d)), { recursive: true });
-    await Promise.all(Array.from({ length: 500 }, (_, f) => writeFile(join(source, 'bulk', String(d), String(f)), `${d}/${f}`)));
+    await Promise.all(
+      Array.from({ length: 500 }, (_, f) => writeFile(join(source, 'bulk', String(d), String(f)), `${d}/${f}`)),
+    );
   }
   return source;
 }
@@ -128,7 +136,10 @@ describe('reliability: interruption in every phase', function () {
     const sleeper = unique();
     const source = await fixture(`sleep ${sleeper}`);
     const run = await start(source, ['--vary=-all,+fileordering']);
-    await waitFor('the build under disorderfs', async () => (await pids(`sleep ${sleeper}`)).length > 0 && (await pids(`disorderfs.*${run.tmp}`)).length > 0);
+    await waitFor(
+      'the build under disorderfs',
+      async () => (await pids(`sleep ${sleeper}`)).length > 0 && (await pids(`disorderfs.*${run.tmp}`)).length > 0,
+    );
     await run.signal('TERM');
     await expectCleanInterruption(run, 143, [`sleep ${sleeper}`]);
   });
@@ -139,7 +150,10 @@ describe('reliability: interruption in every phase', function () {
     // so clean-up has to wait for the SIGKILL escalation.
     const source = await fixture(`trap '' TERM\nsleep ${sleeper} &\nwait; wait; sleep ${sleeper}`);
     const run = await start(source, ['--vary=-all,+fileordering', '--build', "trap '' TERM; exec sh build.sh"]);
-    await waitFor('the build under disorderfs', async () => (await pids(`sleep ${sleeper}`)).length > 0 && (await pids(`disorderfs.*${run.tmp}`)).length > 0);
+    await waitFor(
+      'the build under disorderfs',
+      async () => (await pids(`sleep ${sleeper}`)).length > 0 && (await pids(`disorderfs.*${run.tmp}`)).length > 0,
+    );
     await run.signal('INT');
     await pause(200);
     await run.signal('INT');
@@ -167,15 +181,19 @@ describe('reliability: timeouts', function () {
 
   it('a build that leaves a double-forked daemon ignoring SIGTERM is killed whole at --timeout: exit 3 with the log tail', async () => {
     const sleeper = unique();
-    const source = await fixture([
-      'echo starting the daemon',
-      `( setsid sh -c "trap '' TERM; sleep ${sleeper}" & ) &`,
-      `trap '' TERM`,
-      `sleep ${sleeper}`,
-    ].join('\n'));
+    const source = await fixture(
+      [
+        'echo starting the daemon',
+        `( setsid sh -c "trap '' TERM; sleep ${sleeper}" & ) &`,
+        `trap '' TERM`,
+        `sleep ${sleeper}`,
+      ].join('\n'),
+    );
     const run = await check(source, '--timeout', '2s', '--vary=-all');
     expect(run.exitCode, run.stderr).to.equal(3);
-    expect(run.stdout).to.match(/build timed out after 2s/).and.to.contain('starting the daemon');
+    expect(run.stdout)
+      .to.match(/build timed out after 2s/)
+      .and.to.contain('starting the daemon');
     const pkg = (await run.results()).packages[0]!;
     expect(pkg.error?.code).to.equal('build-timeout');
     expect(pkg.verdict).to.equal('error');

@@ -10,7 +10,8 @@ import { CLI, cleanupTemp, fixture, runCli, tempDir } from '../helpers.js';
 
 const LOCK = '.twinbuild.lock';
 const BUILD = ['--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet'];
-const checkInto = (source: string, out: string, ...extra: string[]) => runCli(['check', source, ...BUILD, '--out', out, ...extra], { withOut: false });
+const checkInto = (source: string, out: string, ...extra: string[]) =>
+  runCli(['check', source, ...BUILD, '--out', out, ...extra], { withOut: false });
 
 describe('reliability: the output directory belongs to one run', function () {
   after(cleanupTemp);
@@ -22,7 +23,11 @@ describe('reliability: the output directory belongs to one run', function () {
     const [winner, loser] = a!.exitCode === 0 ? [a!, b!] : [b!, a!];
     expect([winner.exitCode, loser.exitCode], `${a!.stderr}\n${b!.stderr}`).to.deep.equal([0, 2]);
     expect(loser.stderr.trim().split('\n')).to.have.length(1);
-    expect(loser.stderr).to.match(new RegExp(`^twinbuild: another twinbuild run is writing to ${out} \\(pid \\d+\\); wait for it or choose another --out$`));
+    expect(loser.stderr).to.match(
+      new RegExp(
+        `^twinbuild: another twinbuild run is writing to ${out} \\(pid \\d+\\); wait for it or choose another --out$`,
+      ),
+    );
     // Everything in OUT comes from the one run that held it.
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
     expect(results.packages[0]!.verdict).to.equal('reproducible');
@@ -51,7 +56,9 @@ describe('reliability: the output directory belongs to one run', function () {
     await writeFile(join(out, LOCK), `${process.pid}\n`);
     const run = await checkInto(source, out);
     expect(run.exitCode).to.equal(2);
-    expect(run.stderr).to.equal(`twinbuild: another twinbuild run is writing to ${out} (pid ${process.pid}); wait for it or choose another --out`);
+    expect(run.stderr).to.equal(
+      `twinbuild: another twinbuild run is writing to ${out} (pid ${process.pid}); wait for it or choose another --out`,
+    );
     expect(await readFile(join(out, LOCK), 'utf8')).to.equal(`${process.pid}\n`);
     expect(await readdir(out)).to.deep.equal([LOCK]);
   });
@@ -87,7 +94,7 @@ describe('reliability: the output directory belongs to one run', function () {
     expect(await readdir(out)).not.to.include(LOCK);
   });
 
-  it('a reused --out keeps no stale diffoscope pages or logs, and nothing of the user\'s is removed', async () => {
+  it("a reused --out keeps no stale diffoscope pages or logs, and nothing of the user's is removed", async () => {
     const flapping = await fixture('date +%N > out/a');
     const out = join(await tempDir('tb-out-'), 'out');
     const first = await checkInto(flapping, out, '--no-bisect');
@@ -99,7 +106,15 @@ describe('reliability: the output directory belongs to one run', function () {
     await cp(await fixture('echo a > out/a'), steady, { recursive: true });
     const second = await checkInto(steady, out);
     expect(second.exitCode, second.stderr).to.equal(0);
-    expect((await readdir(out)).sort()).to.deep.equal(['.twinbuild-out', 'badge.svg', 'index.html', 'junit.xml', 'logs', 'notes.txt', 'results.json']);
+    expect((await readdir(out)).sort()).to.deep.equal([
+      '.twinbuild-out',
+      'badge.svg',
+      'index.html',
+      'junit.xml',
+      'logs',
+      'notes.txt',
+      'results.json',
+    ]);
     expect(await readdir(join(out, 'logs'))).to.deep.equal(['other']);
   });
 
@@ -107,11 +122,11 @@ describe('reliability: the output directory belongs to one run', function () {
     const source = await fixture('echo a > out/a');
     const out = await tempDir('tb-users-');
     await mkdir(join(out, 'logs'));
-    await writeFile(join(out, 'logs', 'mine.log'), 'the user\'s own log\n');
+    await writeFile(join(out, 'logs', 'mine.log'), "the user's own log\n");
     await mkdir(join(out, 'diffoscope'));
     const run = await checkInto(source, out);
     expect(run.exitCode, run.stderr).to.equal(0);
-    expect(await readFile(join(out, 'logs', 'mine.log'), 'utf8')).to.equal('the user\'s own log\n');
+    expect(await readFile(join(out, 'logs', 'mine.log'), 'utf8')).to.equal("the user's own log\n");
     expect(existsSync(join(out, 'diffoscope'))).to.equal(true);
     expect(existsSync(join(out, '.twinbuild-out'))).to.equal(false);
   });

@@ -15,12 +15,35 @@ describe('reliability: files that resist, disks that fill', function () {
   it('an immutable file (chattr +i) left by a root build: the verdict stands and the temp root is still removed', async function () {
     requireOrSkip(this, process.getuid?.() === 0, 'chattr +i needs root');
     requireOrSkip(this, (await onPath('chattr')) !== undefined, 'chattr not installed (Debian package e2fsprogs)');
-    const source = await fixture('echo same > out/a\necho stuck > stuck\nchattr +i stuck || { echo "chattr refused here" >&2; exit 1; }');
+    const source = await fixture(
+      'echo same > out/a\necho stuck > stuck\nchattr +i stuck || { echo "chattr refused here" >&2; exit 1; }',
+    );
     const tmp = await tempDir('tb-tmp-');
-    const run = await realProcesses.capture(['node', CLI, 'check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', '--vary=-all,+umask', '--out', join(tmp, '..', `out-${Date.now()}`)], {
-      env: { ...(process.env as Record<string, string>), TMPDIR: tmp }, timeoutMs: 120_000,
-    });
-    requireOrSkip(this, !/chattr refused here/.test(run.stdout + run.stderr), 'this filesystem does not take chattr +i');
+    const run = await realProcesses.capture(
+      [
+        'node',
+        CLI,
+        'check',
+        source,
+        '--build',
+        'sh build.sh',
+        '--artifacts',
+        'out/**',
+        '--quiet',
+        '--vary=-all,+umask',
+        '--out',
+        join(tmp, '..', `out-${Date.now()}`),
+      ],
+      {
+        env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
+        timeoutMs: 120_000,
+      },
+    );
+    requireOrSkip(
+      this,
+      !/chattr refused here/.test(run.stdout + run.stderr),
+      'this filesystem does not take chattr +i',
+    );
     expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.match(/^reproducible: pkg: 1 artifact identical/);
     noStackTrace(run.stderr);
@@ -36,10 +59,29 @@ describe('reliability: files that resist, disks that fill', function () {
       // Leave a little room: the lock and the logs fit, the reports do not.
       await writeFile(join(out, 'filler'), Buffer.alloc(60 * 1024)).catch(() => {});
       const source = await fixture('echo same > out/a');
-      const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', '--vary=-all,+umask', '--out', out], { withOut: false });
+      const run = await runCli(
+        [
+          'check',
+          source,
+          '--build',
+          'sh build.sh',
+          '--artifacts',
+          'out/**',
+          '--quiet',
+          '--vary=-all,+umask',
+          '--out',
+          out,
+        ],
+        { withOut: false },
+      );
       expect(run.exitCode, run.stdout + run.stderr).to.equal(3);
       expect(run.stdout).to.match(/^reproducible: pkg: 1 artifact identical/);
-      expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('twinbuild: could not'))).to.have.length(1);
+      expect(
+        run.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('twinbuild: could not')),
+      ).to.have.length(1);
       expect(run.stderr).to.match(/twinbuild: could not write the reports to .*: ENOSPC/);
       noStackTrace(run.stderr);
     } finally {

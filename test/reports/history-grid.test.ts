@@ -20,18 +20,47 @@ const PACKAGES = Math.round(BLOCK_ROWS * 2.5);
 const name = (i: number) => `pkg-${String(i).padStart(3, '0')}`;
 /** Every 50th package (from the 8th) flaps R U R U; the rest stay reproducible. */
 const flaps = (i: number) => i % 50 === 7;
-const FLAPPING = Array.from({ length: PACKAGES }, (_, i) => i).filter(flaps).map(name);
+const FLAPPING = Array.from({ length: PACKAGES }, (_, i) => i)
+  .filter(flaps)
+  .map(name);
 
 const pkg = (pkgName: string, verdict: Verdict): PackageResult => ({
-  name: pkgName, source: pkgName, verdict, error: null, variations: [], isolation: 'namespaces', buildPath: 'shared', builds: { control: null, experiment: null },
-  artifacts: [], culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('test'), diffoscope: [], timings: {}, verify: null, recipe: null, knownDifferences: 0,
+  name: pkgName,
+  source: pkgName,
+  verdict,
+  error: null,
+  variations: [],
+  isolation: 'namespaces',
+  buildPath: 'shared',
+  builds: { control: null, experiment: null },
+  artifacts: [],
+  culprits: [],
+  nondeterministic: false,
+  bisect: BISECT_NOT_RUN('test'),
+  diffoscope: [],
+  timings: {},
+  verify: null,
+  recipe: null,
+  knownDifferences: 0,
 });
 
 function page(): string {
   const columns = [1, 2, 3, 4].map((day) => {
-    const packages = Array.from({ length: PACKAGES }, (_, i) => pkg(name(i), flaps(i) && day % 2 === 0 ? 'unreproducible' : 'reproducible'));
-    const result = runResult({ command: 'sweep', version: '0', startedAt: `2026-01-0${day}T03:00:00.000Z`, seed: day, host: HOST, packages });
-    return columnFromResults({ ...result, finishedAt: result.startedAt }, { report: `night-${day}/index.html`, page: (p) => p });
+    const packages = Array.from({ length: PACKAGES }, (_, i) =>
+      pkg(name(i), flaps(i) && day % 2 === 0 ? 'unreproducible' : 'reproducible'),
+    );
+    const result = runResult({
+      command: 'sweep',
+      version: '0',
+      startedAt: `2026-01-0${day}T03:00:00.000Z`,
+      seed: day,
+      host: HOST,
+      packages,
+    });
+    return columnFromResults(
+      { ...result, finishedAt: result.startedAt },
+      { report: `night-${day}/index.html`, page: (p) => p },
+    );
   });
   return renderHistoryPage(buildHistory(columns));
 }
@@ -53,7 +82,7 @@ describe('report history grid past one block of rows, in Chromium', function () 
     await cleanupTemp();
   });
 
-  it('shows a later block\'s row with its letters, lined up under the column headings, and scrolls to it from the notes\' link', async () => {
+  it("shows a later block's row with its letters, lined up under the column headings, and scrolls to it from the notes' link", async () => {
     const tab = await browser.newPage({ viewport: { width: 1200, height: 700 } });
     await tab.goto(url);
     expect(await tab.locator('.blk').count()).to.equal(Math.ceil(PACKAGES / BLOCK_ROWS));
@@ -63,8 +92,12 @@ describe('report history grid past one block of rows, in Chromium', function () 
     await tab.locator('p', { hasText: 'Flapping' }).getByRole('link', { name: last, exact: true }).click();
     const box = (await row.boundingBox())!;
     expect(box.y, 'the row is on screen after following its link').to.be.within(-1, 700 - box.height);
-    const headings = await tab.locator('.hd .c').evaluateAll((cells) => cells.map((c) => Math.round(c.getBoundingClientRect().left)));
-    const cells = await row.locator('.c').evaluateAll((cells) => cells.map((c) => Math.round(c.getBoundingClientRect().left)));
+    const headings = await tab
+      .locator('.hd .c')
+      .evaluateAll((cells) => cells.map((c) => Math.round(c.getBoundingClientRect().left)));
+    const cells = await row
+      .locator('.c')
+      .evaluateAll((cells) => cells.map((c) => Math.round(c.getBoundingClientRect().left)));
     expect(headings).to.have.length(4);
     expect(cells).to.deep.equal(headings);
     await tab.close();
@@ -76,7 +109,8 @@ describe('report history grid past one block of rows, in Chromium', function () 
     await tab.goto(url);
     const visible = async () => {
       const names: string[] = [];
-      for (const cell of await tab.locator('.blk .nm').all()) if (await cell.isVisible()) names.push(await cell.innerText());
+      for (const cell of await tab.locator('.blk .nm').all())
+        if (await cell.isVisible()) names.push(await cell.innerText());
       return names;
     };
     expect(await visible()).to.have.length(PACKAGES);

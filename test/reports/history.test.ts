@@ -26,10 +26,18 @@ const NIGHTS: Record<string, readonly string[]> = {
   regressor: [R, R, U, U],
   [HOSTILE]: [U, U, U, U],
 };
-const DIRS: Record<string, string> = { steady: 'steady', flappy: 'flappy', regressor: 'regressor', [HOSTILE]: 'hostile' };
+const DIRS: Record<string, string> = {
+  steady: 'steady',
+  flappy: 'flappy',
+  regressor: 'regressor',
+  [HOSTILE]: 'hostile',
+};
 
 const sweep = (root: string, out: string, ...extra: string[]) =>
-  runCli(['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask', '--jobs', '2', '--out', out, ...extra], { withOut: false, timeoutMs: 300_000 });
+  runCli(['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask', '--jobs', '2', '--out', out, ...extra], {
+    withOut: false,
+    timeoutMs: 300_000,
+  });
 
 /** Four nights in `nights/1..4`, each against the one before; night 4 as two shards and their merge. */
 async function nightlySeries(): Promise<{ root: string; nights: string }> {
@@ -37,7 +45,10 @@ async function nightlySeries(): Promise<{ root: string; nights: string }> {
   const root = join(base, 'repo');
   const nights = join(base, 'nights');
   await writeFiles(root, {
-    'twinbuild.config.json': JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: Object.entries(DIRS).map(([name, path]) => ({ name, path })) }),
+    'twinbuild.config.json': JSON.stringify({
+      defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+      packages: Object.entries(DIRS).map(([name, path]) => ({ name, path })),
+    }),
   });
   for (let night = 1; night <= 4; night++) {
     for (const [name, scripts] of Object.entries(NIGHTS)) await genericPackage(root, DIRS[name]!, scripts[night - 1]!);
@@ -51,14 +62,25 @@ async function nightlySeries(): Promise<{ root: string; nights: string }> {
       const run = await sweep(root, join(nights, '4', `shard-${shard}`), '--shard', `${shard}/2`, ...baseline);
       expect(existsSync(join(nights, '4', `shard-${shard}`, 'results.json')), run.stderr).to.equal(true);
     }
-    const merged = await runCli(['report', 'merge', join(nights, '4', 'shard-1'), join(nights, '4', 'shard-2'), '--out', join(nights, '4', 'merged')], { withOut: false });
+    const merged = await runCli(
+      [
+        'report',
+        'merge',
+        join(nights, '4', 'shard-1'),
+        join(nights, '4', 'shard-2'),
+        '--out',
+        join(nights, '4', 'merged'),
+      ],
+      { withOut: false },
+    );
     expect(merged.exitCode, merged.stderr).to.equal(1);
   }
   return { root, nights };
 }
 
 const row = (page: Page, name: string) => page.locator(`.p[id="row-${anchorId(name)}"]`);
-const letters = async (page: Page, name: string) => (await row(page, name).locator('.c').allTextContents()).map((t) => t.replace('≠', ''));
+const letters = async (page: Page, name: string) =>
+  (await row(page, name).locator('.c').allTextContents()).map((t) => t.replace('≠', ''));
 
 describe('report history in Chromium', function () {
   this.timeout(600_000);
@@ -93,8 +115,16 @@ describe('report history in Chromium', function () {
     expect(await letters(page, 'regressor')).to.deep.equal(['R', 'R', 'U↓', 'U']);
     expect(await letters(page, HOSTILE)).to.deep.equal(['U', 'U', 'U', 'U']);
     // A colour as well as the letter: passing, failing and missing cells differ.
-    const background = (name: string, i: number) => row(page, name).locator('.c').nth(i).evaluate((cell) => getComputedStyle(cell).backgroundColor);
-    const colours = new Set([await background('steady', 0), await background('regressor', 3), await background(HOSTILE, 0)]);
+    const background = (name: string, i: number) =>
+      row(page, name)
+        .locator('.c')
+        .nth(i)
+        .evaluate((cell) => getComputedStyle(cell).backgroundColor);
+    const colours = new Set([
+      await background('steady', 0),
+      await background('regressor', 3),
+      await background(HOSTILE, 0),
+    ]);
     expect(colours.size).to.equal(2);
     expect(await background('steady', 0)).to.not.equal(await background('regressor', 3));
     expect(await row(page, 'flappy').locator('.flag').innerText()).to.equal('flapping');
@@ -104,24 +134,31 @@ describe('report history in Chromium', function () {
     expect(points).to.have.length(4);
     expect(points[0]).to.match(/: 3\/4 reproducible \(75\.0%\)$/);
     expect(points[3]).to.match(/: 1\/4 reproducible \(25\.0%\)$/);
-    expect(await page.locator('p', { hasText: 'Regressed in the latest run' }).innerText()).to.equal('Regressed in the latest run (1): flappy');
+    expect(await page.locator('p', { hasText: 'Regressed in the latest run' }).innerText()).to.equal(
+      'Regressed in the latest run (1): flappy',
+    );
     await page.screenshot({ path: join(SHOTS, 'history.png'), fullPage: true });
     await page.close();
   });
 
-  it('links each cell to its night\'s report section, and ≠ to the diffoscope page, for the merged night too', async () => {
+  it("links each cell to its night's report section, and ≠ to the diffoscope page, for the merged night too", async () => {
     const page = await browser.newPage();
     await page.goto(index);
     await row(page, 'regressor').locator('.c').nth(2).getByRole('link', { name: 'U↓' }).click();
     await page.waitForLoadState();
     expect(fileURLToPath(page.url().replace(/#.*/, ''))).to.equal(join(series.nights, '3', 'index.html'));
     expect(new URL(page.url()).hash).to.equal(`#${anchorId('regressor')}`);
-    expect(await page.locator(`section[id="${anchorId('regressor')}"] h2`).innerText()).to.equal('regressor — unreproducible');
+    expect(await page.locator(`section[id="${anchorId('regressor')}"] h2`).innerText()).to.equal(
+      'regressor — unreproducible',
+    );
     await page.goto(index);
     await row(page, 'flappy').locator('.c').nth(3).getByRole('link', { name: '≠' }).click();
     await page.waitForLoadState();
     const diffoscope = fileURLToPath(page.url());
-    expect(diffoscope.startsWith(join(series.nights, '4', 'merged', 'diffoscope', 'flappy') + '/'), diffoscope).to.equal(true);
+    expect(
+      diffoscope.startsWith(join(series.nights, '4', 'merged', 'diffoscope', 'flappy') + '/'),
+      diffoscope,
+    ).to.equal(true);
     expect(await page.content()).to.include('umask.txt');
     await page.close();
   });
@@ -168,30 +205,56 @@ describe('report history in Chromium', function () {
     expect((await sweep(series.root, night5)).exitCode).to.be.oneOf([0, 1]);
     // One level deeper than the first output, so links that were not rebased would miss.
     const next = join(await tempDir(), 'site', 'next');
-    const run = await runCli(['report', 'history', join(out, 'history.json'), join(night5, 'results.json'), '--out', next, '--runs', '4'], { withOut: false });
+    const run = await runCli(
+      ['report', 'history', join(out, 'history.json'), join(night5, 'results.json'), '--out', next, '--runs', '4'],
+      { withOut: false },
+    );
     expect(run.exitCode, run.stderr).to.equal(0);
     const history = JSON.parse(await readFile(join(next, 'history.json'), 'utf8')) as History;
     expect(history.runs).to.have.length(4);
     const regressor = history.packages.find((p) => p.name === 'regressor')!;
-    expect(regressor.cells.map((c) => c && `${c.verdict}${c.change ? ` ${c.change}` : ''}`)).to.deep.equal(['reproducible', 'unreproducible regression', 'unreproducible', 'reproducible fix']);
+    expect(regressor.cells.map((c) => c && `${c.verdict}${c.change ? ` ${c.change}` : ''}`)).to.deep.equal([
+      'reproducible',
+      'unreproducible regression',
+      'unreproducible',
+      'reproducible fix',
+    ]);
     // Night 1 fell out of the window: flappy (U R U U… from night 2) changed twice, no longer flapping.
     expect(history.packages.find((p) => p.name === 'flappy')!.flapping).to.equal(false);
-    for (const runInfo of history.runs) expect(existsSync(join(next, decodeURIComponent(runInfo.report!))), runInfo.report!).to.equal(true);
+    for (const runInfo of history.runs)
+      expect(existsSync(join(next, decodeURIComponent(runInfo.report!))), runInfo.report!).to.equal(true);
     // Given again, a night is one column, not two.
-    const again = await runCli(['report', 'history', join(next, 'history.json'), join(night5, 'results.json'), '--out', next], { withOut: false });
+    const again = await runCli(
+      ['report', 'history', join(next, 'history.json'), join(night5, 'results.json'), '--out', next],
+      { withOut: false },
+    );
     expect(again.stdout).to.match(/× 4 runs/);
   });
 
   it('explains itself in `report history --help`', async () => {
     const run = await runCli(['report', 'history', '--help'], { withOut: false });
     expect(run.exitCode).to.equal(0);
-    expect(run.stdout).to.include('twinbuild report history RESULTS_OR_DIRS... --out DIR').and.include('--link-base URL').and.include('flapping');
+    expect(run.stdout)
+      .to.include('twinbuild report history RESULTS_OR_DIRS... --out DIR')
+      .and.include('--link-base URL')
+      .and.include('flapping');
   });
 
   it('refuses bad input with exit 2 and one line', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'broken.json'), '{"schema": ');
-    await writeFile(join(dir, 'evil.json'), JSON.stringify({ schema: 'twinbuild/history@1', window: 60, flapChanges: 3, runs: [{ id: 'a', startedAt: 'a', finishedAt: 'a', command: 'sweep', report: 'javascript:alert(1)', summary: {} }], packages: [] }));
+    await writeFile(
+      join(dir, 'evil.json'),
+      JSON.stringify({
+        schema: 'twinbuild/history@1',
+        window: 60,
+        flapChanges: 3,
+        runs: [
+          { id: 'a', startedAt: 'a', finishedAt: 'a', command: 'sweep', report: 'javascript:alert(1)', summary: {} },
+        ],
+        packages: [],
+      }),
+    );
     await mkdir(join(dir, 'empty'));
     const cases: [string[], RegExp][] = [
       [[join(dir, 'empty')], /no results\.json under /],

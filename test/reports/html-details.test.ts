@@ -43,7 +43,7 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     });
 
-    it('links both build logs, and each opens its own side\'s log', async () => {
+    it("links both build logs, and each opens its own side's log", async () => {
       const page = await open(run.out);
       const links = page.locator('p.logs a');
       expect(await links.allInnerTexts()).to.deep.equal(['control build log', 'experiment build log']);
@@ -69,12 +69,15 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       expect(everything, 'nothing pinned under the default --vary').to.equal(true);
       expect(varied.length).to.be.greaterThan(0);
       expect(await page.locator('pre.replay').innerText()).to.equal(`${base} --seed ${result.seed}`);
-      const culprit = (await page.locator('ul.culprits li code.replay').allInnerTexts());
+      const culprit = await page.locator('ul.culprits li code.replay').allInnerTexts();
       expect(culprit).to.deep.equal([`${base} --vary=-all,+time --seed ${result.seed}`]);
       await page.close();
       // Run the culprit's command as printed: only time varies, and it takes the same value.
       const out = join(await tempDir('tb-out-'), 'again');
-      const again = await realProcesses.capture(['sh', '-c', `twinbuild() { node ${CLI} "$@"; }; ${culprit[0]} --out ${out} --quiet`], { timeoutMs: 120_000 });
+      const again = await realProcesses.capture(
+        ['sh', '-c', `twinbuild() { node ${CLI} "$@"; }; ${culprit[0]} --out ${out} --quiet`],
+        { timeoutMs: 120_000 },
+      );
       expect(again.exitCode, again.stderr + again.stdout).to.equal(1);
       const replayed = (await runResults(out)).packages[0]!;
       expect(replayed.variations.filter((v) => v.status === 'varied').map((v) => v.name)).to.deep.equal(['time']);
@@ -114,36 +117,62 @@ describe('reports/html in Chromium: what a release engineer looks for', function
         items.map((g) => {
           const fill = g.querySelector('rect')!.getAttribute('fill')!;
           const pattern = document.getElementById(fill.replace(/^url\(#(.*)\)$/, '$1'))!;
-          return { kind: g.getAttribute('data-kind'), label: g.textContent, fill, colour: pattern.getAttribute('data-colour'), shape: pattern.innerHTML };
+          return {
+            kind: g.getAttribute('data-kind'),
+            label: g.textContent,
+            fill,
+            colour: pattern.getAttribute('data-colour'),
+            shape: pattern.innerHTML,
+          };
         }),
       );
       const labels = legend.map((l) => l.label);
-      for (const label of ['diffoscope', 'experiment build', 'control build', 'probe: differs', 'probe: same as control']) expect(labels).to.include(label);
+      for (const label of [
+        'diffoscope',
+        'experiment build',
+        'control build',
+        'probe: differs',
+        'probe: same as control',
+      ])
+        expect(labels).to.include(label);
       for (const key of ['fill', 'colour', 'shape'] as const) {
-        expect(new Set(legend.map((l) => l[key])).size, `every legend entry has its own ${key}`).to.equal(legend.length);
+        expect(new Set(legend.map((l) => l[key])).size, `every legend entry has its own ${key}`).to.equal(
+          legend.length,
+        );
       }
       // Without colour: the shapes of diffoscope, the experiment and a differing probe still differ.
       const strip = (shape: string) => shape.replace(/#[0-9a-f]{6}/g, '');
       const pick = (kind: string) => strip(legend.find((l) => l.kind === kind)!.shape);
       expect(new Set([pick('diffoscope'), pick('experiment'), pick('probe-differs')]).size).to.equal(3);
       // Every bar's kind is in the legend, drawn with the legend's fill.
-      const bars = await svg.locator('rect.bar').evaluateAll((rects) => rects.map((r) => ({ kind: r.getAttribute('data-kind'), fill: r.getAttribute('fill') })));
-      for (const bar of bars) expect(legend.find((l) => l.kind === bar.kind)?.fill, String(bar.kind)).to.equal(bar.fill);
+      const bars = await svg
+        .locator('rect.bar')
+        .evaluateAll((rects) =>
+          rects.map((r) => ({ kind: r.getAttribute('data-kind'), fill: r.getAttribute('fill') })),
+        );
+      for (const bar of bars)
+        expect(legend.find((l) => l.kind === bar.kind)?.fill, String(bar.kind)).to.equal(bar.fill);
       await page.close();
     });
   });
 
-  it('says which variation makes the experiment build fail, with its replay and the failing probe\'s log', async () => {
+  it("says which variation makes the experiment build fail, with its replay and the failing probe's log", async () => {
     const run = await check(await fixture(NEEDS_HOME));
     expect(run.exitCode, run.stderr + run.stdout).to.equal(3);
     const result = await run.results();
     const culprit = result.packages[0]!.culprits[0]!;
     const page = await open(run.out);
     expect(await page.locator('section.pkg h2').innerText()).to.equal('pkg — error');
-    expect(await page.locator('section.pkg').innerText()).to.include(`the experiment build failed; it fails when home is varied (confirmed by probe ${culprit.probe})`);
+    expect(await page.locator('section.pkg').innerText()).to.include(
+      `the experiment build failed; it fails when home is varied (confirmed by probe ${culprit.probe})`,
+    );
     const item = page.locator('ul.culprits li');
-    expect(await item.innerText()).to.match(/^home makes the build fail \(confirmed by probe p\d+\)\nvary only this: twinbuild check .* --vary=-all,\+home --seed \d+$/);
-    expect(await page.locator('svg[aria-label="timeline"] g.legend-item', { hasText: 'probe: build fails' }).count()).to.equal(1);
+    expect(await item.innerText()).to.match(
+      /^home makes the build fail \(confirmed by probe p\d+\)\nvary only this: twinbuild check .* --vary=-all,\+home --seed \d+$/,
+    );
+    expect(
+      await page.locator('svg[aria-label="timeline"] g.legend-item', { hasText: 'probe: build fails' }).count(),
+    ).to.equal(1);
     await page.locator('section.pkg details', { hasText: 'probe builds' }).locator('summary').click();
     await page.locator('table.probes').getByRole('link', { name: culprit.probe, exact: true }).click();
     await page.waitForLoadState();
@@ -156,7 +185,17 @@ describe('reports/html in Chromium: what a release engineer looks for', function
     const source = await fixture('echo built > out/a.txt');
     const published = join(await tempDir(), 'a.txt');
     await writeFile(published, 'built\n');
-    const run = await runCli(['verify', source, '--published', published, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet']);
+    const run = await runCli([
+      'verify',
+      source,
+      '--published',
+      published,
+      '--build',
+      'sh build.sh',
+      '--artifacts',
+      'out/**',
+      '--quiet',
+    ]);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
     const page = await open(run.out);
     expect(await page.locator('p.logs a').allInnerTexts()).to.deep.equal(['rebuild log']);
@@ -165,17 +204,28 @@ describe('reports/html in Chromium: what a release engineer looks for', function
     expect(await page.locator('ul.culprits').count()).to.equal(0);
     await page.close();
     const out = join(await tempDir('tb-out-'), 'again');
-    const again = await realProcesses.capture(['sh', '-c', `twinbuild() { node ${CLI} "$@"; }; ${command} --out ${out} --quiet`], { timeoutMs: 120_000 });
+    const again = await realProcesses.capture(
+      ['sh', '-c', `twinbuild() { node ${CLI} "$@"; }; ${command} --out ${out} --quiet`],
+      { timeoutMs: 120_000 },
+    );
     expect(again.exitCode, again.stderr + again.stdout).to.equal(0);
     expect((await runResults(out)).packages[0]!.verdict).to.equal('verified');
   });
 
-  it('shows a sweep\'s variations once for the run, and per package only the rows that differ', async () => {
+  it("shows a sweep's variations once for the run, and per package only the rows that differ", async () => {
     const root = join(await tempDir(), 'repo');
     await genericPackage(root, 'pkgs/good', REPRODUCIBLE);
     await genericPackage(root, 'pkgs/leaky', LEAKS_UMASK);
-    await writeFiles(root, { 'twinbuild.config.json': JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: [{ glob: 'pkgs/*' }] }) });
-    const run = await runCli(['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask,+home,+time', '--seed', '7'], { timeoutMs: 300_000 });
+    await writeFiles(root, {
+      'twinbuild.config.json': JSON.stringify({
+        defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+        packages: [{ glob: 'pkgs/*' }],
+      }),
+    });
+    const run = await runCli(
+      ['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask,+home,+time', '--seed', '7'],
+      { timeoutMs: 300_000 },
+    );
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const result = await run.results();
     const page = await open(run.out);
@@ -185,7 +235,14 @@ describe('reports/html in Chromium: what a release engineer looks for', function
     expect(result.packages[0]!.variations.length).to.equal(18);
     // A row as its first four cells read: variation, status, control value, experiment value.
     const cells = (table: ReturnType<Page['locator']>) =>
-      table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 4).map((td) => td.textContent).join(' | ')));
+      table.locator('tbody tr').evaluateAll((rows) =>
+        rows.map((r) =>
+          [...r.querySelectorAll('td')]
+            .slice(0, 4)
+            .map((td) => td.textContent)
+            .join(' | '),
+        ),
+      );
     const runRows = await cells(runTable);
     const sections = page.locator('section.pkg');
     expect(await sections.count()).to.equal(2);
@@ -196,12 +253,18 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       expect(own.length, 'a package lists only what differs from the run').to.be.below(18);
       for (const row of own) {
         const name = row.split(' | ')[0]!;
-        expect(runRows.find((r) => r.startsWith(`${name} | `)), name).to.not.equal(undefined);
+        expect(
+          runRows.find((r) => r.startsWith(`${name} | `)),
+          name,
+        ).to.not.equal(undefined);
         expect(runRows, `${name} is listed because it differs`).to.not.include(row);
       }
-      if (own.length === 0) expect(await sections.nth(i).locator('.variations-same').innerText()).to.equal("Variations: as in the run's table.");
+      if (own.length === 0)
+        expect(await sections.nth(i).locator('.variations-same').innerText()).to.equal(
+          "Variations: as in the run's table.",
+        );
     }
-    expect(listed, 'both packages varied the same way here, bar each one\'s build directory').to.be.below(6);
+    expect(listed, "both packages varied the same way here, bar each one's build directory").to.be.below(6);
     await page.close();
   });
 });

@@ -10,7 +10,13 @@ import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, REPO_ROOT, onPath
 import { launchChromium } from '../browser.js';
 
 // The first one's "/" makes a directory: the artifact path is still exactly that string.
-const HOSTILE = ['<script>alert(1)</script>.txt', '<img src=x onerror=alert(2)>.txt', `quote"'and'.txt`, 'new\nline.txt', 'ünïcødé ✓.txt'];
+const HOSTILE = [
+  '<script>alert(1)</script>.txt',
+  '<img src=x onerror=alert(2)>.txt',
+  `quote"'and'.txt`,
+  'new\nline.txt',
+  'ünïcødé ✓.txt',
+];
 const SHOTS = join(REPO_ROOT, 'test-output');
 
 describe('reports/html in Chromium', function () {
@@ -52,8 +58,12 @@ describe('reports/html in Chromium', function () {
     expect(await page.locator('section.pkg h3', { hasText: 'Culprits' }).count()).to.equal(1);
     const culprit = page.locator('ul.culprits li');
     expect(await culprit.count()).to.equal(1);
-    expect(await culprit.innerText()).to.match(/^time changes out\/date\.txt \(confirmed by probe p\d+\) diffoscope\nvary only this: twinbuild check \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*' --vary=-all,\+time --seed \d+$/);
-    expect(await page.locator('table.probes tbody tr').count()).to.equal((await run.results()).packages[0]!.bisect.probes.length);
+    expect(await culprit.innerText()).to.match(
+      /^time changes out\/date\.txt \(confirmed by probe p\d+\) diffoscope\nvary only this: twinbuild check \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*' --vary=-all,\+time --seed \d+$/,
+    );
+    expect(await page.locator('table.probes tbody tr').count()).to.equal(
+      (await run.results()).packages[0]!.bisect.probes.length,
+    );
     await culprit.getByRole('link', { name: 'diffoscope' }).click();
     await page.waitForLoadState();
     // The probe built the experiment's very bytes, so the link is the check's own diffoscope page.
@@ -63,7 +73,9 @@ describe('reports/html in Chromium', function () {
 
   it('renders hostile file names as text and runs no script from them', async () => {
     const quoted = (name: string) => `'out/${name.replace(/'/g, `'"'"'`)}'`;
-    const script = HOSTILE.map((name) => `mkdir -p "$(dirname ${quoted(name)})"; printf '%s' "$HOME" > ${quoted(name)}`).join('\n');
+    const script = HOSTILE.map(
+      (name) => `mkdir -p "$(dirname ${quoted(name)})"; printf '%s' "$HOME" > ${quoted(name)}`,
+    ).join('\n');
     const run = await check(await fixture(script), '--vary=-all,+home', '--no-diffoscope');
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const page = await browser.newPage();
@@ -73,7 +85,10 @@ describe('reports/html in Chromium', function () {
       void dialog.dismiss();
     });
     await page.goto(pathToFileURL(join(run.out, 'index.html')).href);
-    const paths = await page.locator('section.pkg table.artifacts').locator('tbody tr td:first-child code').allTextContents();
+    const paths = await page
+      .locator('section.pkg table.artifacts')
+      .locator('tbody tr td:first-child code')
+      .allTextContents();
     expect(paths).to.have.members(HOSTILE.map((n) => `out/${n}`));
     expect(dialogs).to.deep.equal([]);
     expect(await page.locator('script').count()).to.equal(0);

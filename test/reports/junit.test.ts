@@ -29,7 +29,9 @@ describe('reports/junit', function () {
     expect(await xpath(file, 'string(//testcase[failure]/@name)')).to.equal('out/VERSION');
     expect(await xpath(file, 'string(//testcase[failure]/@classname)')).to.equal('leaks-date');
     expect(await xpath(file, 'string(//testcase[failure]/failure)')).to.match(/built 20\d\d-/);
-    const attachment = /\[\[ATTACHMENT\|(.+?)\]\]/.exec(await xpath(file, 'string(//testcase[failure]/system-out)'))?.[1];
+    const attachment = /\[\[ATTACHMENT\|(.+?)\]\]/.exec(
+      await xpath(file, 'string(//testcase[failure]/system-out)'),
+    )?.[1];
     expect(attachment).to.be.a('string');
     expect(existsSync(join(process.cwd(), attachment!)), `${attachment} relative to the job root`).to.equal(true);
   });
@@ -45,7 +47,10 @@ describe('reports/junit', function () {
 
   it('a skipped variation is a skipped testcase that says why', async () => {
     const path = await toolFarm(['disorderfs']);
-    const run = await runCli(['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**'], { env: { PATH: path } });
+    const run = await runCli(
+      ['check', join(EXAMPLES, 'reproducible'), '--build', 'sh build.sh', '--artifacts', 'out/**'],
+      { env: { PATH: path } },
+    );
     expect(run.exitCode).to.equal(0);
     const file = join(run.out, 'junit.xml');
     expect(await xpath(file, 'count(//testcase[skipped])')).to.equal('1');
@@ -56,14 +61,53 @@ describe('reports/junit', function () {
   it('stays well-formed with control characters, lone surrogates, "]]>" and huge logs', async () => {
     const hostile = `a\u0000b\u0007c\u001b[31m ]]> <x>&amp; \uD800 tail ${'x'.repeat(50_000)}`;
     const result = {
-      schema: 'twinbuild/results@2', tool: { name: 'twinbuild', version: '0' }, command: 'check', startedAt: '', finishedAt: '', seed: 1,
+      schema: 'twinbuild/results@2',
+      tool: { name: 'twinbuild', version: '0' },
+      command: 'check',
+      startedAt: '',
+      finishedAt: '',
+      seed: 1,
       host: { hostname: 'h', platform: 'linux', arch: 'x64', kernel: 'k', cpus: 2, node: 'v20', uid: 0 },
-      packages: [{
-        name: 'p<"&>', source: '/s', verdict: 'error', error: { code: 'build-failed', message: hostile }, variations: [],
-        isolation: 'namespaces', buildPath: 'shared', culprits: [], nondeterministic: false, bisect: BISECT_NOT_RUN('the builds did not both succeed'), diffoscope: [], timings: {}, artifacts: [], verify: null, recipe: null, knownDifferences: 0,
-        builds: { control: { exitCode: 1, signal: null, timedOut: false, startMs: 0, durationMs: 1, log: 'logs/c.log', logTail: [hostile], command: [], values: {} }, experiment: null },
-      }],
-      summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1, ignored: 0 }, exitCode: 3, shard: null, baseline: null, incomplete: null, nothingChecked: null,
+      packages: [
+        {
+          name: 'p<"&>',
+          source: '/s',
+          verdict: 'error',
+          error: { code: 'build-failed', message: hostile },
+          variations: [],
+          isolation: 'namespaces',
+          buildPath: 'shared',
+          culprits: [],
+          nondeterministic: false,
+          bisect: BISECT_NOT_RUN('the builds did not both succeed'),
+          diffoscope: [],
+          timings: {},
+          artifacts: [],
+          verify: null,
+          recipe: null,
+          knownDifferences: 0,
+          builds: {
+            control: {
+              exitCode: 1,
+              signal: null,
+              timedOut: false,
+              startMs: 0,
+              durationMs: 1,
+              log: 'logs/c.log',
+              logTail: [hostile],
+              command: [],
+              values: {},
+            },
+            experiment: null,
+          },
+        },
+      ],
+      summary: { total: 1, reproducible: 0, unreproducible: 0, error: 1, ignored: 0 },
+      exitCode: 3,
+      shard: null,
+      baseline: null,
+      incomplete: null,
+      nothingChecked: null,
     } satisfies RunResult;
     const file = join(await tempDir(), 'junit.xml');
     const xml = renderJunit(result, { outDirFromJobRoot: 'out' });

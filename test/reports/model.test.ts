@@ -7,19 +7,57 @@ import { join } from 'node:path';
 import type { RunResult } from '../../reports/model.js';
 import { check, cleanupTemp, EXAMPLES, fixture, runCli, tempDir } from '../helpers.js';
 
-const RUN_KEYS = ['baseline', 'command', 'exitCode', 'finishedAt', 'host', 'incomplete', 'nothingChecked', 'packages', 'schema', 'seed', 'shard', 'startedAt', 'summary', 'tool'];
-const PACKAGE_KEYS = ['artifactSummary', 'artifacts', 'bisect', 'buildPath', 'builds', 'culprits', 'diffoscope', 'error', 'isolation', 'knownDifferences', 'name', 'nondeterministic', 'recipe', 'source', 'timings', 'variations', 'verdict', 'verify'];
+const RUN_KEYS = [
+  'baseline',
+  'command',
+  'exitCode',
+  'finishedAt',
+  'host',
+  'incomplete',
+  'nothingChecked',
+  'packages',
+  'schema',
+  'seed',
+  'shard',
+  'startedAt',
+  'summary',
+  'tool',
+];
+const PACKAGE_KEYS = [
+  'artifactSummary',
+  'artifacts',
+  'bisect',
+  'buildPath',
+  'builds',
+  'culprits',
+  'diffoscope',
+  'error',
+  'isolation',
+  'knownDifferences',
+  'name',
+  'nondeterministic',
+  'recipe',
+  'source',
+  'timings',
+  'variations',
+  'verdict',
+  'verify',
+];
 const ARTIFACT_KEYS = ['escapedName', 'ignored', 'kind', 'linkTarget', 'node', 'path', 'sha256', 'size', 'status'];
 
 const keys = (o: object) => Object.keys(o).sort();
 
 /** An @1 file as the previous release wrote it: the optional keys left out where they did not apply. */
 function asSchemaV1(result: RunResult): unknown {
-  const drop = <T extends object>(o: T, names: string[]) => Object.fromEntries(Object.entries(o).filter(([k, v]) => !(names.includes(k) && (v === null || v === false))));
+  const drop = <T extends object>(o: T, names: string[]) =>
+    Object.fromEntries(Object.entries(o).filter(([k, v]) => !(names.includes(k) && (v === null || v === false))));
   return {
     ...drop(result, ['shard', 'baseline', 'incomplete', 'nothingChecked']),
     schema: 'twinbuild/results@1',
-    packages: result.packages.map((p) => ({ ...drop(p, ['verify', 'knownDifferences']), artifacts: p.artifacts.map((a) => drop(a, ['linkTarget', 'escapedName', 'node', 'ignored'])) })),
+    packages: result.packages.map((p) => ({
+      ...drop(p, ['verify', 'knownDifferences']),
+      artifacts: p.artifacts.map((a) => drop(a, ['linkTarget', 'escapedName', 'node', 'ignored'])),
+    })),
   };
 }
 
@@ -46,7 +84,9 @@ describe('reports: one model shape', function () {
       }
     }
     const [, leaky, failed] = await Promise.all(runs.map((r) => r.results()));
-    expect(leaky!.packages[0]!.artifacts.some((a) => a.status === 'differs' && a.linkTarget === null && a.ignored === null)).to.equal(true);
+    expect(
+      leaky!.packages[0]!.artifacts.some((a) => a.status === 'differs' && a.linkTarget === null && a.ignored === null),
+    ).to.equal(true);
     expect(failed!.packages[0]!.error?.code).to.equal('build-failed');
   });
 
@@ -67,9 +107,26 @@ describe('reports: one model shape', function () {
     // As a baseline: the package was unreproducible there, so still broken now is no regression.
     const root = join(await tempDir(), 'repo');
     await mkdir(join(root, 'leaks-date'), { recursive: true });
-    await writeFile(join(root, 'leaks-date', 'build.sh'), await readFile(join(EXAMPLES, 'leaks-date', 'build.sh'), 'utf8'));
-    await writeFile(join(root, 'twinbuild.config.json'), JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: [{ path: 'leaks-date', name: 'leaks-date' }] }));
-    const swept = await runCli(['sweep', root, '--baseline', join(old, 'results.json'), '--no-bisect', '--no-diffoscope', '--quiet']);
+    await writeFile(
+      join(root, 'leaks-date', 'build.sh'),
+      await readFile(join(EXAMPLES, 'leaks-date', 'build.sh'), 'utf8'),
+    );
+    await writeFile(
+      join(root, 'twinbuild.config.json'),
+      JSON.stringify({
+        defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+        packages: [{ path: 'leaks-date', name: 'leaks-date' }],
+      }),
+    );
+    const swept = await runCli([
+      'sweep',
+      root,
+      '--baseline',
+      join(old, 'results.json'),
+      '--no-bisect',
+      '--no-diffoscope',
+      '--quiet',
+    ]);
     expect(swept.exitCode, swept.stdout + swept.stderr).to.equal(0);
     expect((await swept.results()).baseline?.stillBroken).to.deep.equal(['leaks-date']);
   });
@@ -79,6 +136,8 @@ describe('reports: one model shape', function () {
     await writeFile(join(dir, 'results.json'), JSON.stringify({ schema: 'something/else@9' }));
     const run = await runCli(['report', 'merge', dir]);
     expect(run.exitCode).to.equal(2);
-    expect(run.stderr).to.match(/is not a twinbuild results file \(expected "schema": "twinbuild\/results@2" or "twinbuild\/results@1"\)/);
+    expect(run.stderr).to.match(
+      /is not a twinbuild results file \(expected "schema": "twinbuild\/results@2" or "twinbuild\/results@1"\)/,
+    );
   });
 });

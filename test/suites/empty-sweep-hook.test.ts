@@ -8,8 +8,16 @@ import { CLI, REPO_ROOT, cleanupTemp, tempDir } from '../helpers.js';
 import { writeFiles } from './fixtures.js';
 
 // The hook runs the twinbuild on PATH at push time: this checkout's bin/ comes first.
-const ENV = { ...process.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env['PATH'] ?? ''}`, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org' } as Record<string, string>;
-const run = (cwd: string, ...argv: string[]) => realProcesses.capture(['sh', '-c', 'cd "$0" && exec "$@"', cwd, ...argv], { env: ENV, timeoutMs: 180_000 });
+const ENV = {
+  ...process.env,
+  PATH: `${join(REPO_ROOT, 'bin')}:${process.env['PATH'] ?? ''}`,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.org',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.org',
+} as Record<string, string>;
+const run = (cwd: string, ...argv: string[]) =>
+  realProcesses.capture(['sh', '-c', 'cd "$0" && exec "$@"', cwd, ...argv], { env: ENV, timeoutMs: 180_000 });
 
 describe('hook: a repository without packages (issue 19, item 7)', function () {
   this.timeout(240_000);
@@ -29,6 +37,8 @@ describe('hook: a repository without packages (issue 19, item 7)', function () {
     const said = push.stdout + push.stderr;
     expect(push.exitCode).to.not.equal(0);
     expect(said).to.match(/push blocked \(exit 3\)/);
-    expect(said).to.match(/no packages checked: no package found under .*no twinbuild\.config\.json with "packages", and no debian\/control or package\.json/);
+    expect(said).to.match(
+      /no packages checked: no package found under .*no twinbuild\.config\.json with "packages", and no debian\/control or package\.json/,
+    );
   });
 });

@@ -7,12 +7,19 @@ import { realProcesses } from '../../adapters/process.js';
 import { CLI, REPO_ROOT, cleanupTemp, tempDir } from '../helpers.js';
 import { LEAKS_UMASK, REPRODUCIBLE, genericPackage, writeFiles } from './fixtures.js';
 
-const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.org' } as Record<string, string>;
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.org',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.org',
+} as Record<string, string>;
 // Note: the hook finds twinbuild on PATH at push time, as a user's would; the
 // tests put this checkout's CLI first on PATH (runWith) or leave it off (runWithout).
 let binDir = '';
 const withPath = (path: string) => ({ ...ENV, PATH: path });
-const exec = (env: Record<string, string>, cwd: string, argv: string[]) => realProcesses.capture(['sh', '-c', 'cd "$0" && exec "$@"', cwd, ...argv], { env, timeoutMs: 180_000 });
+const exec = (env: Record<string, string>, cwd: string, argv: string[]) =>
+  realProcesses.capture(['sh', '-c', 'cd "$0" && exec "$@"', cwd, ...argv], { env, timeoutMs: 180_000 });
 const run = (cwd: string, ...argv: string[]) => exec(withPath(`${binDir}:${ENV['PATH'] ?? ''}`), cwd, argv);
 const runWithout = (cwd: string, ...argv: string[]) => exec(withPath('/usr/local/bin:/usr/bin:/bin'), cwd, argv);
 
@@ -33,7 +40,12 @@ describe('hook: git pre-push', function () {
     expect((await run(base, 'git', 'clone', '-q', remote, work)).exitCode).to.equal(0);
     await genericPackage(work, 'pkgs/app', REPRODUCIBLE);
     await genericPackage(work, 'pkgs/lib', REPRODUCIBLE);
-    await writeFiles(work, { 'twinbuild.config.json': JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'], vary: '-all,+umask,+home' }, packages: [{ glob: 'pkgs/*' }] }) });
+    await writeFiles(work, {
+      'twinbuild.config.json': JSON.stringify({
+        defaults: { build: 'sh build.sh', artifacts: ['out/**'], vary: '-all,+umask,+home' },
+        packages: [{ glob: 'pkgs/*' }],
+      }),
+    });
     const installed = await run(work, 'node', CLI, 'hook', 'install');
     expect(installed.exitCode, installed.stderr).to.equal(0);
     expect((await stat(join(work, '.git/hooks/pre-push'))).mode & 0o111).to.not.equal(0);
@@ -87,7 +99,12 @@ describe('hook: git pre-push', function () {
     await run(base, 'git', 'init', '-q', '--bare', remote);
     await run(base, 'git', 'clone', '-q', remote, work);
     await genericPackage(work, 'pkgs/app', REPRODUCIBLE);
-    await writeFiles(work, { 'twinbuild.config.json': JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'], vary: '-all,+umask' }, packages: [{ glob: 'pkgs/*' }] }) });
+    await writeFiles(work, {
+      'twinbuild.config.json': JSON.stringify({
+        defaults: { build: 'sh build.sh', artifacts: ['out/**'], vary: '-all,+umask' },
+        packages: [{ glob: 'pkgs/*' }],
+      }),
+    });
     expect((await run(work, 'node', CLI, 'hook', 'install')).exitCode).to.equal(0);
     const script = await readFile(join(work, '.git/hooks/pre-push'), 'utf8');
     expect(script).to.not.include(process.execPath);
@@ -111,10 +128,17 @@ describe('hook: git pre-push', function () {
     expect((await run(base, 'git', 'init', '-q', '--object-format=sha256', work)).exitCode).to.equal(0);
     await run(work, 'git', 'remote', 'add', 'origin', remote);
     await genericPackage(work, 'pkgs/app', LEAKS_UMASK);
-    await writeFiles(work, { 'twinbuild.config.json': JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'], vary: '-all,+umask' }, packages: [{ glob: 'pkgs/*' }] }) });
+    await writeFiles(work, {
+      'twinbuild.config.json': JSON.stringify({
+        defaults: { build: 'sh build.sh', artifacts: ['out/**'], vary: '-all,+umask' },
+        packages: [{ glob: 'pkgs/*' }],
+      }),
+    });
     await run(work, 'git', 'add', '-A');
     await run(work, 'git', 'commit', '-q', '-m', 'unreproducible');
-    expect((await run(work, 'git', 'push', '-q', 'origin', 'HEAD:topic')).exitCode, 'pushed before the hook').to.equal(0);
+    expect((await run(work, 'git', 'push', '-q', 'origin', 'HEAD:topic')).exitCode, 'pushed before the hook').to.equal(
+      0,
+    );
     expect((await run(work, 'node', CLI, 'hook', 'install')).exitCode).to.equal(0);
     const deleted = await run(work, 'git', 'push', '-q', 'origin', '--delete', 'topic');
     expect(deleted.exitCode, deleted.stderr + deleted.stdout).to.equal(0);

@@ -36,6 +36,8 @@ describe('a pass with only ignored differences is told apart from a true pass (i
     expect(html).to.match(/pkgs-clean<\/a><\/td><td class="verdict-reproducible">reproducible</);
     const junit = await readFile(join(run.out, 'junit.xml'), 'utf8');
     expect(junit).to.match(/name="twinbuild.verdict" value="reproducible \(1 known difference ignored\)"/);
-    expect(await readFile(join(run.out, 'badge.svg'), 'utf8')).to.contain('<title>reproducible: 2/2 (1 ignored)</title>');
+    expect(await readFile(join(run.out, 'badge.svg'), 'utf8')).to.contain(
+      '<title>reproducible: 2/2 (1 ignored)</title>',
+    );
   });
 });

@@ -10,7 +10,15 @@ import { writeFiles } from './fixtures.js';
 async function scriptedPackage(prepackExit: number): Promise<string> {
   const dir = join(await tempDir(), 'scripted');
   await writeFiles(dir, {
-    'package.json': JSON.stringify({ name: 'scripted', version: '1.0.0', scripts: { prepack: `echo "notifier=$npm_config_update_notifier" >&2; exit ${prepackExit}` } }, null, 2),
+    'package.json': JSON.stringify(
+      {
+        name: 'scripted',
+        version: '1.0.0',
+        scripts: { prepack: `echo "notifier=$npm_config_update_notifier" >&2; exit ${prepackExit}` },
+      },
+      null,
+      2,
+    ),
     'index.js': 'module.exports = 1;\n',
   });
   return dir;
@@ -22,7 +30,7 @@ describe('npm preset: scripts, update notifier, debug log (issue 19, item 16)', 
   this.timeout(240_000);
   after(cleanupTemp);
 
-  it('a failing lifecycle script: exit 3, npm\'s debug log copied into the kept build log, notifier off during the build', async () => {
+  it("a failing lifecycle script: exit 3, npm's debug log copied into the kept build log, notifier off during the build", async () => {
     const run = await runCli(['check', await scriptedPackage(7), '--quiet', '--vary=-all,+umask']);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(3);
     const log = await controlLog(run.out);
@@ -40,7 +48,15 @@ describe('npm preset: scripts, update notifier, debug log (issue 19, item 16)', 
   });
 
   it('--ignore-scripts with another preset or with --build is exit 2', async () => {
-    const run = await runCli(['check', await scriptedPackage(0), '--build', 'true', '--artifacts', 'x', '--ignore-scripts']);
+    const run = await runCli([
+      'check',
+      await scriptedPackage(0),
+      '--build',
+      'true',
+      '--artifacts',
+      'x',
+      '--ignore-scripts',
+    ]);
     expect(run.exitCode).to.equal(2);
     expect(run.stderr).to.contain('--ignore-scripts applies to the npm preset');
   });

@@ -43,7 +43,9 @@ describe('presets: debian, npm and auto', function () {
     const empty = await tempDir();
     const none = await runCli(['check', empty]);
     expect(none.exitCode).to.equal(2);
-    expect(none.stderr).to.match(/cannot tell how to build .*pass --preset debian\|npm\|rpm, or --build CMD --artifacts GLOB/);
+    expect(none.stderr).to.match(
+      /cannot tell how to build .*pass --preset debian\|npm\|rpm, or --build CMD --artifacts GLOB/,
+    );
     const both = join(await tempDir(), 'both');
     await debianPackage(both);
     await writeFiles(both, { 'package.json': '{"name":"both","version":"1.0.0"}' });

@@ -11,8 +11,10 @@ import { cleanupTemp, onPath, requireOrSkip, runCli, tempDir } from '../helpers.
 import { npmPackage, writeFiles } from './fixtures.js';
 import { TINYHELLO, TINYHELLO_RPM as RPM, makeSourceRpm } from './rpm-fixtures.js';
 
-const diffText = async (out: string, pkg: PackageResult) => readFile(join(out, pkg.diffoscope.find((d) => d.artifact === RPM)!.text!), 'utf8');
-const headerValues = (text: string, tag: string) => [...text.matchAll(new RegExp(`^│ ([-+])${tag}: (.*)$`, 'gm'))].map((m) => `${m[1]}${m[2]}`);
+const diffText = async (out: string, pkg: PackageResult) =>
+  readFile(join(out, pkg.diffoscope.find((d) => d.artifact === RPM)!.text!), 'utf8');
+const headerValues = (text: string, tag: string) =>
+  [...text.matchAll(new RegExp(`^│ ([-+])${tag}: (.*)$`, 'gm'))].map((m) => `${m[1]}${m[2]}`);
 
 describe('presets: rpm', function () {
   after(cleanupTemp);
@@ -38,7 +40,7 @@ describe('presets: rpm', function () {
     expect(headerValues(text, 'BUILDHOST')).to.have.length(2);
   });
 
-  it('a stock spec with bisect: nondeterministic (the packaged files\' real mtimes), no variation blamed, the evidence shows the time and host name', async () => {
+  it("a stock spec with bisect: nondeterministic (the packaged files' real mtimes), no variation blamed, the evidence shows the time and host name", async () => {
     const run = await runCli(['check', TINYHELLO, '--quiet']);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const pkg = (await run.results()).packages[0]!;
@@ -49,7 +51,7 @@ describe('presets: rpm', function () {
     expect(shown).to.include.members(['time', 'domain_host']);
   });
 
-  it('--rpm-reproducible-macros: reproducible under every variation, the kernel included (--target pins rpm\'s arch)', async () => {
+  it("--rpm-reproducible-macros: reproducible under every variation, the kernel included (--target pins rpm's arch)", async () => {
     const run = await runCli(['check', TINYHELLO, '--quiet', '--rpm-reproducible-macros']);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
     const pkg = (await run.results()).packages[0]!;
@@ -57,7 +59,15 @@ describe('presets: rpm', function () {
     const command = pkg.builds.control!.command.join(' ');
     expect(command).to.include("--define 'source_date_epoch_from_changelog 1'");
     expect(command).to.include(`--target '${machine()}'`);
-    expect(pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name)).to.include.members(['time', 'domain_host', 'kernel', 'user_group', 'build_path', 'umask', 'timezone']);
+    expect(pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name)).to.include.members([
+      'time',
+      'domain_host',
+      'kernel',
+      'user_group',
+      'build_path',
+      'umask',
+      'timezone',
+    ]);
   });
 
   it('a .src.rpm: auto picks rpm, it is unpacked with rpm2archive and built with -bb (also as the unprivileged experiment), and is not an artifact', async () => {
@@ -68,7 +78,9 @@ describe('presets: rpm', function () {
     expect(pkg.name).to.equal('tinyhello');
     expect(pkg.artifacts.map((a) => a.path)).to.deep.equal([RPM]);
     expect(pkg.variations.find((v) => v.name === 'user_group')!.status).to.equal('varied');
-    expect(pkg.builds.control!.command.join(' ')).to.include("rpm2archive - < 'tinyhello/tinyhello-1.0-1.src.rpm' | tar -xzf - -C SOURCES && rpmbuild -bb --nodeps");
+    expect(pkg.builds.control!.command.join(' ')).to.include(
+      "rpm2archive - < 'tinyhello/tinyhello-1.0-1.src.rpm' | tar -xzf - -C SOURCES && rpmbuild -bb --nodeps",
+    );
   });
 
   it('auto and the macros flag: exit 2 in one line for two specs, a spec beside a package.json, or the flag on another preset', async () => {
@@ -88,7 +100,9 @@ describe('presets: rpm', function () {
     await npmPackage(npm);
     const flagRun = await runCli(['check', npm, '--rpm-reproducible-macros']);
     expect(flagRun.exitCode).to.equal(2);
-    expect(flagRun.stderr).to.match(/--rpm-reproducible-macros \(rpmReproducibleMacros\) is for the rpm preset; .* builds with the npm preset/);
+    expect(flagRun.stderr).to.match(
+      /--rpm-reproducible-macros \(rpmReproducibleMacros\) is for the rpm preset; .* builds with the npm preset/,
+    );
     for (const r of [twoRun, bothRun, flagRun]) expect(r.stderr.trim().split('\n'), r.stderr).to.have.length(1);
   });
 });

@@ -19,8 +19,12 @@ async function rpmRepo(): Promise<string> {
   return root;
 }
 
-const summary = (result: RunResult) => result.packages.map((p) => [p.name, p.verdict, p.artifacts.map((a) => a.path).join(' ')]);
-const sweep = (root: string, ...extra: string[]) => runCli(['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+time,+umask,+domain_host', '--seed', '7', ...extra], { timeoutMs: 300_000 });
+const summary = (result: RunResult) =>
+  result.packages.map((p) => [p.name, p.verdict, p.artifacts.map((a) => a.path).join(' ')]);
+const sweep = (root: string, ...extra: string[]) =>
+  runCli(['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+time,+umask,+domain_host', '--seed', '7', ...extra], {
+    timeoutMs: 300_000,
+  });
 
 describe('sweep: RPM packages', function () {
   this.timeout(300_000);
@@ -39,12 +43,17 @@ describe('sweep: RPM packages', function () {
       ['specs-tinyhello', 'unreproducible', TINYHELLO_RPM],
       ['srpms-tinyhello-1.0-1', 'unreproducible', TINYHELLO_RPM],
     ]);
-    expect(result.packages.map((p) => p.builds.control!.command.join(' ')).every((c) => c.includes('rpmbuild -bb --nodeps'))).to.equal(true);
+    expect(
+      result.packages.map((p) => p.builds.control!.command.join(' ')).every((c) => c.includes('rpmbuild -bb --nodeps')),
+    ).to.equal(true);
   });
 
   it('rpmReproducibleMacros in the config defaults: every package reproducible; a non-boolean is exit 2 naming the key', async () => {
     const root = await rpmRepo();
-    const config = { defaults: { rpmReproducibleMacros: true }, packages: [{ path: 'specs/tinyhello', preset: 'rpm' }, { path: 'srpms/tinyhello-1.0-1.src.rpm' }] };
+    const config = {
+      defaults: { rpmReproducibleMacros: true },
+      packages: [{ path: 'specs/tinyhello', preset: 'rpm' }, { path: 'srpms/tinyhello-1.0-1.src.rpm' }],
+    };
     await writeFiles(root, { 'twinbuild.config.json': JSON.stringify(config) });
     const run = await sweep(root);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
@@ -52,7 +61,9 @@ describe('sweep: RPM packages', function () {
       ['specs-tinyhello', 'reproducible', TINYHELLO_RPM],
       ['srpms-tinyhello-1.0-1', 'reproducible', TINYHELLO_RPM],
     ]);
-    await writeFiles(root, { 'twinbuild.config.json': JSON.stringify({ ...config, defaults: { rpmReproducibleMacros: 'yes' } }) });
+    await writeFiles(root, {
+      'twinbuild.config.json': JSON.stringify({ ...config, defaults: { rpmReproducibleMacros: 'yes' } }),
+    });
     const bad = await runCli(['sweep', root]);
     expect(bad.exitCode).to.equal(2);
     expect(bad.stderr).to.match(/twinbuild\.config\.json: defaults\.rpmReproducibleMacros: must be boolean/);

@@ -21,7 +21,11 @@ const EXPECTED: Record<string, string> = {
 
 const CONFIG = {
   defaults: { build: 'sh build.sh', artifacts: ['out/**'], timeout: '5m' },
-  packages: [{ glob: 'pkgs/*' }, { path: 'debian/tinyhello', preset: 'debian' }, { path: 'js/tiny-npm', preset: 'npm' }],
+  packages: [
+    { glob: 'pkgs/*' },
+    { path: 'debian/tinyhello', preset: 'debian' },
+    { path: 'js/tiny-npm', preset: 'npm' },
+  ],
 };
 
 async function makeRepo(): Promise<string> {
@@ -37,7 +41,11 @@ async function makeRepo(): Promise<string> {
 }
 
 const verdicts = (result: RunResult) => Object.fromEntries(result.packages.map((p) => [p.name, p.verdict]));
-const sweep = (root: string, ...extra: string[]) => runCli(['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask,+home,+locales,+time', '--seed', '7', ...extra], { timeoutMs: 300_000 });
+const sweep = (root: string, ...extra: string[]) =>
+  runCli(
+    ['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask,+home,+locales,+time', '--seed', '7', ...extra],
+    { timeoutMs: 300_000 },
+  );
 
 describe('sweep: a repository of packages', function () {
   this.timeout(300_000);
@@ -63,7 +71,9 @@ describe('sweep: a repository of packages', function () {
     expect(html).to.include('<title>twinbuild: 11/14 reproducible</title>');
     expect(await readFile(join(wholeOut, 'badge.svg'), 'utf8')).to.include('11/14');
     // Each package's result was written as it finished.
-    const one = JSON.parse(await readFile(join(wholeOut, 'packages', 'pkgs-umask1.json'), 'utf8')) as { verdict: string };
+    const one = JSON.parse(await readFile(join(wholeOut, 'packages', 'pkgs-umask1.json'), 'utf8')) as {
+      verdict: string;
+    };
     expect(one.verdict).to.equal('unreproducible');
   });
 
@@ -93,7 +103,9 @@ describe('sweep: a repository of packages', function () {
   });
 
   it('takes shards from GitLab’s CI_NODE_INDEX / CI_NODE_TOTAL', async () => {
-    const run = await runCli(['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask'], { env: { CI_NODE_INDEX: '2', CI_NODE_TOTAL: '3' } });
+    const run = await runCli(['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask'], {
+      env: { CI_NODE_INDEX: '2', CI_NODE_TOTAL: '3' },
+    });
     expect((await run.results()).shard).to.deep.equal({ index: 2, total: 3 });
     const bad = await runCli(['sweep', root, '--shard', '4/3']);
     expect(bad.exitCode).to.equal(2);
@@ -112,7 +124,12 @@ describe('sweep: a repository of packages', function () {
     const run = await sweep(root, '--baseline', baselineFile);
     expect(run.exitCode, run.stdout).to.equal(1);
     const b = (await run.results()).baseline!;
-    expect(b).to.deep.include({ regressions: ['pkgs-umask1'], fixed: ['pkgs-alpha'], new: ['pkgs-india'], removed: ['pkgs-removed'] });
+    expect(b).to.deep.include({
+      regressions: ['pkgs-umask1'],
+      fixed: ['pkgs-alpha'],
+      new: ['pkgs-india'],
+      removed: ['pkgs-removed'],
+    });
     expect(b.stillBroken).to.deep.equal(['pkgs-broken', 'pkgs-umask2']);
     expect(run.stdout).to.match(/regressions \(1\): pkgs-umask1/);
     // The same baseline without the regression: the known-bad packages do not fail the run.
@@ -135,13 +152,29 @@ describe('sweep: configuration', function () {
   };
 
   const cases: [string, unknown, RegExp][] = [
-    ['an unknown key', { packages: [{ path: 'pkgs/one', buidl: 'make' }] }, /twinbuild\.config\.json: packages\[0\]: unknown key "buidl"/],
+    [
+      'an unknown key',
+      { packages: [{ path: 'pkgs/one', buidl: 'make' }] },
+      /twinbuild\.config\.json: packages\[0\]: unknown key "buidl"/,
+    ],
     ['a wrong type', { defaults: { timeout: 30 } }, /twinbuild\.config\.json: defaults\.timeout: must be string/],
     ['a bad duration', { defaults: { timeout: 'soon' } }, /defaults\.timeout: expected a duration like 30m/],
-    ['a missing path', { defaults: { build: 'true', artifacts: 'out/**' }, packages: [{ path: 'pkgs/nope' }] }, /packages\[0\]\.path: .*pkgs\/nope does not exist/],
-    ['a path outside the root', { packages: [{ path: '../elsewhere' }] }, /packages\[0\]\.path: "\.\.\/elsewhere" is outside/],
+    [
+      'a missing path',
+      { defaults: { build: 'true', artifacts: 'out/**' }, packages: [{ path: 'pkgs/nope' }] },
+      /packages\[0\]\.path: .*pkgs\/nope does not exist/,
+    ],
+    [
+      'a path outside the root',
+      { packages: [{ path: '../elsewhere' }] },
+      /packages\[0\]\.path: "\.\.\/elsewhere" is outside/,
+    ],
     ['an ignore without a reason', { ignore: [{ artifacts: 'out/x' }] }, /ignore\[0\]: missing key "reason"/],
-    ['an ignore for a whole package', { ignore: [{ artifacts: '**', reason: 'lazy' }] }, /ignore\[0\]\.artifacts: "\*\*" would ignore whole packages/],
+    [
+      'an ignore for a whole package',
+      { ignore: [{ artifacts: '**', reason: 'lazy' }] },
+      /ignore\[0\]\.artifacts: "\*\*" would ignore whole packages/,
+    ],
     ['malformed JSON', '{ "packages": [', /twinbuild\.config\.json: not valid JSON/],
   ];
   for (const [what, config, message] of cases) {
@@ -158,30 +191,50 @@ describe('sweep: configuration', function () {
     const root = await withConfig({
       defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
       packages: [{ glob: 'pkgs/*' }],
-      ignore: [{ artifacts: 'out/umask.txt', package: 'pkgs-one', reason: 'upstream bug #123: umask leaks into umask.txt' }],
+      ignore: [
+        { artifacts: 'out/umask.txt', package: 'pkgs-one', reason: 'upstream bug #123: umask leaks into umask.txt' },
+      ],
     });
     const run = await runCli(['sweep', root, '--no-bisect', '--vary=-all,+umask']);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
     const result = await run.results();
     expect(result.summary).to.deep.include({ reproducible: 2, ignored: 1 });
     const one = result.packages.find((p) => p.name === 'pkgs-one')!;
-    expect(one.artifacts[0]).to.deep.include({ path: 'out/umask.txt', status: 'differs', ignored: { reason: 'upstream bug #123: umask leaks into umask.txt' } });
-    expect(await readFile(join(run.out, 'junit.xml'), 'utf8')).to.include('ignored known difference (differs): upstream bug #123');
+    expect(one.artifacts[0]).to.deep.include({
+      path: 'out/umask.txt',
+      status: 'differs',
+      ignored: { reason: 'upstream bug #123: umask leaks into umask.txt' },
+    });
+    expect(await readFile(join(run.out, 'junit.xml'), 'utf8')).to.include(
+      'ignored known difference (differs): upstream bug #123',
+    );
     expect(await readFile(join(run.out, 'index.html'), 'utf8')).to.include('ignored: upstream bug #123');
   });
 
   it('--changed-since checks only packages with changed files, and those whose config entry changed', async () => {
-    const root = await withConfig({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: [{ glob: 'pkgs/*' }] });
+    const root = await withConfig({
+      defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+      packages: [{ glob: 'pkgs/*' }],
+    });
     await genericPackage(root, 'pkgs/three', REPRODUCIBLE);
-    const git = (...args: string[]) => realProcesses.capture(['git', '-C', root, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args]);
-    for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'start']]) expect((await git(...args)).exitCode).to.equal(0);
+    const git = (...args: string[]) =>
+      realProcesses.capture(['git', '-C', root, '-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args]);
+    for (const args of [
+      ['init', '-q'],
+      ['add', '-A'],
+      ['commit', '-q', '-m', 'start'],
+    ])
+      expect((await git(...args)).exitCode).to.equal(0);
     const base = (await git('rev-parse', 'HEAD')).stdout.trim();
     await writeFiles(root, { 'pkgs/two/NEWS': 'changed\n' });
     let run = await runCli(['sweep', root, '--no-bisect', '--vary=-all,+umask', '--changed-since', base, '--quiet']);
     expect((await run.results()).packages.map((p) => p.name)).to.deep.equal(['pkgs-two']);
     // Giving pkgs-three a config entry of its own changes its recipe.
     await writeFiles(root, {
-      'twinbuild.config.json': JSON.stringify({ defaults: { build: 'sh build.sh', artifacts: ['out/**'] }, packages: [{ glob: 'pkgs/[ot]*o' }, { path: 'pkgs/three', timeout: '1m' }] }),
+      'twinbuild.config.json': JSON.stringify({
+        defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+        packages: [{ glob: 'pkgs/[ot]*o' }, { path: 'pkgs/three', timeout: '1m' }],
+      }),
     });
     run = await runCli(['sweep', root, '--no-bisect', '--vary=-all,+umask', '--changed-since', base, '--quiet']);
     expect((await run.results()).packages.map((p) => p.name).sort()).to.deep.equal(['pkgs-three', 'pkgs-two']);

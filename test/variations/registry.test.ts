@@ -46,14 +46,35 @@ const NOW = 1_800_000_000_000;
 /** The planner a check with this seed and these variations enabled would use (the clock held still). */
 function planned(seed: number, varied: readonly string[]): Planner {
   const options = freezeOptions({
-    source: '/src/pkg', name: 'pkg', preset: 'generic', build: 'make', artifacts: ['out/**'], subdir: null, dsc: false,
-    vary: { enabled: varied, explicit: [], options: {} }, seed, jobs: 1, timeoutMs: 1, outDir: '/out', env: { SOURCE_DATE_EPOCH: '1700000000' },
-    isolation: 'auto', diffoscope: DEFAULT_DIFFOSCOPE, bisect: false, keep: false, tempDir: '/tmp', toolPath: '/usr/bin:/bin',
+    source: '/src/pkg',
+    name: 'pkg',
+    preset: 'generic',
+    build: 'make',
+    artifacts: ['out/**'],
+    subdir: null,
+    dsc: false,
+    vary: { enabled: varied, explicit: [], options: {} },
+    seed,
+    jobs: 1,
+    timeoutMs: 1,
+    outDir: '/out',
+    env: { SOURCE_DATE_EPOCH: '1700000000' },
+    isolation: 'auto',
+    diffoscope: DEFAULT_DIFFOSCOPE,
+    bisect: false,
+    keep: false,
+    tempDir: '/tmp',
+    toolPath: '/usr/bin:/bin',
   });
   const realNow = Date.now;
   Date.now = () => NOW; // the planner reads the clock once; time's offset is relative to it
   try {
-    return createPlanner(options, REGISTRY.map((v) => ({ name: v.name, available: true })), HOST, WORKSPACE);
+    return createPlanner(
+      options,
+      REGISTRY.map((v) => ({ name: v.name, available: true })),
+      HOST,
+      WORKSPACE,
+    );
   } finally {
     Date.now = realNow;
   }
@@ -61,20 +82,36 @@ function planned(seed: number, varied: readonly string[]): Planner {
 
 // The fourteen reprotest varies; twinbuild must list every one, implemented or not.
 const REPROTEST_VARIATIONS = [
-  'environment', 'build_path', 'kernel', 'aslr', 'num_cpus', 'time', 'user_group',
-  'fileordering', 'domain_host', 'home', 'locales', 'exec_path', 'timezone', 'umask',
+  'environment',
+  'build_path',
+  'kernel',
+  'aslr',
+  'num_cpus',
+  'time',
+  'user_group',
+  'fileordering',
+  'domain_host',
+  'home',
+  'locales',
+  'exec_path',
+  'timezone',
+  'umask',
 ];
 
 describe('variations/index: the registry', function () {
   it('lists all fourteen reprotest variations and the four beyond it, each once', () => {
-    expect([...VARIATION_NAMES].sort()).to.deep.equal([...REPROTEST_VARIATIONS, 'shell', 'build_jobs', 'niceness', 'gecos'].sort());
+    expect([...VARIATION_NAMES].sort()).to.deep.equal(
+      [...REPROTEST_VARIATIONS, 'shell', 'build_jobs', 'niceness', 'gecos'].sort(),
+    );
   });
 
   it('respects every declared ordering constraint', () => {
     for (const variation of REGISTRY) {
       for (const before of variation.after ?? []) {
         expect(VARIATION_NAMES, `${before} is not a variation`).to.include(before);
-        expect(VARIATION_NAMES.indexOf(before), `${variation.name} must come after ${before}`).to.be.lessThan(VARIATION_NAMES.indexOf(variation.name));
+        expect(VARIATION_NAMES.indexOf(before), `${variation.name} must come after ${before}`).to.be.lessThan(
+          VARIATION_NAMES.indexOf(variation.name),
+        );
       }
     }
   });
@@ -100,7 +137,9 @@ describe('variations/index: the registry', function () {
         const planner = planned(seed, varied);
         expect(planner.control, `seed ${seed}, varying ${varied.join(',') || 'nothing'}`).to.deep.equal(pinned);
         // Asked directly for a control that varies everything, the planner still pins it.
-        expect(planner.plan('control', new Set(VARIATION_NAMES), WORKSPACE, NOW / 1000), `seed ${seed}`).to.deep.equal(pinned);
+        expect(planner.plan('control', new Set(VARIATION_NAMES), WORKSPACE, NOW / 1000), `seed ${seed}`).to.deep.equal(
+          pinned,
+        );
       }
     }
   });
@@ -133,7 +172,15 @@ describe('variations/plan', function () {
   it('puts wrappers outermost first, then the build', () => {
     const plan = wrap(wrap(newPlan('control', ['make'], {}), ['outer']), ['inner', '-x']);
     expect(commandLine(plan)).to.deep.equal(['outer', 'inner', '-x', 'make']);
-    expect(commandLine(withPersonality(withPersonality(plan, 'x86_64'), null, ['-R']))).to.deep.equal(['setarch', 'x86_64', '-R', 'outer', 'inner', '-x', 'make']);
+    expect(commandLine(withPersonality(withPersonality(plan, 'x86_64'), null, ['-R']))).to.deep.equal([
+      'setarch',
+      'x86_64',
+      '-R',
+      'outer',
+      'inner',
+      '-x',
+      'make',
+    ]);
     expect(withEnv(plan, { A: '1' }).env).to.deep.equal({ A: '1' });
     expect(plan.env).to.deep.equal({});
   });

@@ -41,7 +41,11 @@ describe('variations/spec: reprotest-compatible --vary', function () {
   });
 
   it('collects dotted options with =, += and -=, and enables the variation', () => {
-    const spec = parseVarySpecs(['-all', 'environment.variables+=FOO=bar', 'environment.variables+=X=1,environment.variables-=X=1']);
+    const spec = parseVarySpecs([
+      '-all',
+      'environment.variables+=FOO=bar',
+      'environment.variables+=X=1,environment.variables-=X=1',
+    ]);
     expect(spec.enabled).to.deep.equal(['environment']);
     expect(spec.explicit).to.deep.equal(['environment']);
     expect(spec.options['environment']).to.deep.equal({ variables: ['FOO=bar'] });

@@ -9,12 +9,17 @@ const section = (stdout: string) => /^rpm preset \(optional[^\n]*\n((?: {2}[^\n]
 describe('twinbuild doctor: the rpm preset tools', function () {
   after(cleanupTemp);
 
-  it('reports each RPM tool where it is, and python3-rpm as /usr/bin/python3 (diffoscope\'s interpreter) sees it', async function () {
-    requireOrSkip(this, Boolean(await onPath('rpmbuild')) && Boolean(await onPath('diffoscope')), 'rpmbuild and diffoscope are needed');
+  it("reports each RPM tool where it is, and python3-rpm as /usr/bin/python3 (diffoscope's interpreter) sees it", async function () {
+    requireOrSkip(
+      this,
+      Boolean(await onPath('rpmbuild')) && Boolean(await onPath('diffoscope')),
+      'rpmbuild and diffoscope are needed',
+    );
     const binding = (await realProcesses.capture(['/usr/bin/python3', '-c', 'import rpm'])).exitCode === 0;
     const run = await runCli(['doctor'], { withOut: false });
     const lines = section(run.stdout);
-    for (const tool of ['rpmbuild', 'rpm2archive', 'rpm2cpio']) expect(lines).to.match(new RegExp(`ok {6}${tool} +${await onPath(tool)}`));
+    for (const tool of ['rpmbuild', 'rpm2archive', 'rpm2cpio'])
+      expect(lines).to.match(new RegExp(`ok {6}${tool} +${await onPath(tool)}`));
     expect(lines).to.match(binding ? /ok {6}python3-rpm +diffoscope compares RPM headers/ : /absent {2}python3-rpm/);
   });
 

@@ -7,17 +7,51 @@ import { REGISTRY } from '../../../variations/index.js';
 import { cleanupTemp, onPath, requireOrSkip, runCli, toolFarm } from '../../helpers.js';
 
 // What doctor checks, written out here so its verdict is compared with facts it did not compute.
-const TOOLS = ['unshare', 'mountpoint', 'localedef', 'diffoscope', 'setarch', 'taskset', 'setpriv', 'faketime', 'disorderfs', 'hostname', 'domainname', 'dash', 'bash', 'nice'];
+const TOOLS = [
+  'unshare',
+  'mountpoint',
+  'localedef',
+  'diffoscope',
+  'setarch',
+  'taskset',
+  'setpriv',
+  'faketime',
+  'disorderfs',
+  'hostname',
+  'domainname',
+  'dash',
+  'bash',
+  'nice',
+];
 const LOCALES = ['et_EE', 'fr_CH', 'he_IL'];
 
 type Fact = Readonly<{ what: string; ok: boolean; shown: RegExp }>;
 
 /** This machine, as the test sees it; `shown` is how doctor's output must name the fact when it is missing. */
 async function machineFacts(): Promise<Fact[]> {
-  const tools = await Promise.all(TOOLS.map(async (name) => ({ what: `${name} on PATH`, ok: (await onPath(name)) !== undefined, shown: new RegExp(`MISSING ${name} `) })));
+  const tools = await Promise.all(
+    TOOLS.map(async (name) => ({
+      what: `${name} on PATH`,
+      ok: (await onPath(name)) !== undefined,
+      shown: new RegExp(`MISSING ${name} `),
+    })),
+  );
   const root = process.getuid?.() === 0;
   // The same mount a build's namespace needs; run by the test, not through doctor's probe.
-  const namespaces = (await realProcesses.capture(['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '/bin/sh', '-c', 'mount -t tmpfs none /mnt'])).exitCode === 0;
+  const namespaces =
+    (
+      await realProcesses.capture([
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        '--pid',
+        '--fork',
+        '/bin/sh',
+        '-c',
+        'mount -t tmpfs none /mnt',
+      ])
+    ).exitCode === 0;
   const fs = await statfs(tmpdir());
   const installed = (await realProcesses.capture(['locale', '-a'])).stdout;
   const locales = LOCALES.some((l) => installed.includes(l) || existsSync(`/usr/share/i18n/locales/${l}`));

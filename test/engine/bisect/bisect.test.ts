@@ -8,7 +8,8 @@ import type { PackageResult } from '../../../reports/model.js';
 import { check, cleanupTemp, fixture } from '../../helpers.js';
 import { LEAKS } from '../../variations/leaks.test.js';
 
-const culpritsOf = (pkg: PackageResult) => pkg.culprits.map((c) => ({ variations: c.variations, artifacts: c.artifacts }));
+const culpritsOf = (pkg: PackageResult) =>
+  pkg.culprits.map((c) => ({ variations: c.variations, artifacts: c.artifacts }));
 
 async function bisected(script: string, ...extra: string[]) {
   const run = await check(await fixture(script), ...extra);
@@ -30,10 +31,16 @@ describe('bisect: which variations cause a difference (real builds)', function (
         expect(pkg.nondeterministic).to.equal(false);
         expect(pkg.bisect.status).to.equal('done');
         const confirming = pkg.bisect.probes.find((p) => p.id === pkg.culprits[0]!.probe);
-        expect(confirming, 'a probe that varied exactly the culprit').to.deep.include({ variations: [leak.variation], status: 'differs', differing: [leak.artifact] });
+        expect(confirming, 'a probe that varied exactly the culprit').to.deep.include({
+          variations: [leak.variation],
+          status: 'differs',
+          differing: [leak.artifact],
+        });
         // Not flapping: a rebuild reproduced the control, with nothing varied or as the complement (all but the suspects).
         const varied = pkg.variations.filter((v) => v.status === 'varied').length;
-        const rebuilt = pkg.bisect.probes.filter((p) => p.status === 'same' && (p.variations.length === 0 || p.variations.length >= varied - 3));
+        const rebuilt = pkg.bisect.probes.filter(
+          (p) => p.status === 'same' && (p.variations.length === 0 || p.variations.length >= varied - 3),
+        );
         expect(rebuilt.length, JSON.stringify(pkg.bisect.probes)).to.be.greaterThan(0);
         expect(pkg.bisect.probes.filter((p) => p.id === 'none' && p.status !== 'same')).to.deep.equal([]);
       });
@@ -42,13 +49,16 @@ describe('bisect: which variations cause a difference (real builds)', function (
 
   it('names two independent culprits, each with the files it changes, on every report', async () => {
     // The build logs the CPUs it may use, to check that probes building at once do not share one.
-    const script = 'grep Cpus_allowed_list /proc/self/status\ndate -u +%Y-%m-%d > out/date.txt\numask > out/umask.txt\n{ date -u +%Y-%m-%d; umask; } > out/both.txt\necho same > out/same.txt';
+    const script =
+      'grep Cpus_allowed_list /proc/self/status\ndate -u +%Y-%m-%d > out/date.txt\numask > out/umask.txt\n{ date -u +%Y-%m-%d; umask; } > out/both.txt\necho same > out/same.txt';
     const { run, pkg } = await bisected(script, '--jobs', '2');
     expect(culpritsOf(pkg)).to.deep.equal([
       { variations: ['time'], artifacts: ['out/both.txt', 'out/date.txt'] },
       { variations: ['umask'], artifacts: ['out/both.txt', 'out/umask.txt'] },
     ]);
-    expect(run.stdout).to.include('caused by time (changes out/both.txt, out/date.txt); umask (changes out/both.txt, out/umask.txt)');
+    expect(run.stdout).to.include(
+      'caused by time (changes out/both.txt, out/date.txt); umask (changes out/both.txt, out/umask.txt)',
+    );
     const junit = await readFile(join(run.out, 'junit.xml'), 'utf8');
     expect(junit).to.include('message="differs: out/umask.txt (caused by umask)');
     expect(junit).to.include('message="differs: out/both.txt (caused by time; umask)');
@@ -67,10 +77,18 @@ describe('bisect: which variations cause a difference (real builds)', function (
     }
     // num_cpus is pinned here: one CPU each, but two probes building at once get different ones.
     if (availableParallelism() >= 2) {
-      const cpusOf = async (id: string) => (await readFile(join(run.out, 'logs', pkg.name, `probe-${id}.log`), 'utf8')).match(/Cpus_allowed_list:\s*(\S+)/)![1];
-      const overlapping = probes.flatMap((p) => probes.filter((q) => q.id > p.id && q.startMs < p.startMs + p.durationMs && p.startMs < q.startMs + q.durationMs).map((q) => [p, q] as const));
+      const cpusOf = async (id: string) =>
+        (await readFile(join(run.out, 'logs', pkg.name, `probe-${id}.log`), 'utf8')).match(
+          /Cpus_allowed_list:\s*(\S+)/,
+        )![1];
+      const overlapping = probes.flatMap((p) =>
+        probes
+          .filter((q) => q.id > p.id && q.startMs < p.startMs + p.durationMs && p.startMs < q.startMs + q.durationMs)
+          .map((q) => [p, q] as const),
+      );
       expect(overlapping.length, 'two probes built at once').to.be.greaterThan(0);
-      for (const [p, q] of overlapping) expect(await cpusOf(p.id), `${p.id} and ${q.id}`).to.not.equal(await cpusOf(q.id));
+      for (const [p, q] of overlapping)
+        expect(await cpusOf(p.id), `${p.id} and ${q.id}`).to.not.equal(await cpusOf(q.id));
     }
   });
 
@@ -83,7 +101,8 @@ describe('bisect: which variations cause a difference (real builds)', function (
     ].join('\n');
     const { pkg } = await bisected(script);
     expect(culpritsOf(pkg)).to.deep.equal([{ variations: ['time', 'timezone'], artifacts: ['out/stamp'] }]);
-    const single = (name: string) => pkg.bisect.probes.filter((p) => p.variations.length === 1 && p.variations[0] === name);
+    const single = (name: string) =>
+      pkg.bisect.probes.filter((p) => p.variations.length === 1 && p.variations[0] === name);
     for (const name of ['time', 'timezone']) {
       for (const p of single(name)) expect(p.status, `${name} alone`).to.equal('same');
     }
@@ -101,14 +120,21 @@ describe('bisect: which variations cause a difference (real builds)', function (
   it('runs no probe for a reproducible build, nor with --no-bisect', async () => {
     const quiet = await check(await fixture('echo same > out/same.txt'));
     expect(quiet.exitCode).to.equal(0);
-    expect((await quiet.results()).packages[0]!.bisect).to.deep.include({ status: 'not-run', probes: [], reason: 'no difference to explain' });
+    expect((await quiet.results()).packages[0]!.bisect).to.deep.include({
+      status: 'not-run',
+      probes: [],
+      reason: 'no difference to explain',
+    });
     const { pkg } = await bisected('umask > out/umask.txt', '--no-bisect');
     expect(pkg.bisect).to.deep.include({ status: 'not-run', probes: [], reason: '--no-bisect' });
     expect(pkg.culprits).to.deep.equal([]);
   });
 
   it('probes only what --vary varies', async () => {
-    const { pkg } = await bisected('umask > out/umask.txt\necho "$HOME" > out/home.txt', '--vary=-all,+umask,+time,+locales');
+    const { pkg } = await bisected(
+      'umask > out/umask.txt\necho "$HOME" > out/home.txt',
+      '--vary=-all,+umask,+time,+locales',
+    );
     expect(culpritsOf(pkg)).to.deep.equal([{ variations: ['umask'], artifacts: ['out/umask.txt'] }]);
     for (const p of pkg.bisect.probes) expect(['umask', 'time', 'locales']).to.include.members([...p.variations]);
   });
@@ -121,6 +147,7 @@ describe('bisect: which variations cause a difference (real builds)', function (
       { variations: ['umask'], artifacts: ['out/umask.txt'] },
     ]);
     const sorted = [...pkg.bisect.probes].sort((a, b) => a.startMs - b.startMs);
-    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.startMs).to.be.at.least(sorted[i - 1]!.startMs + sorted[i - 1]!.durationMs);
+    for (let i = 1; i < sorted.length; i++)
+      expect(sorted[i]!.startMs).to.be.at.least(sorted[i - 1]!.startMs + sorted[i - 1]!.durationMs);
   });
 });

@@ -22,12 +22,15 @@ describe('bisect: which variations make the experiment build fail (real builds)'
     expect(pkg.error).to.deep.equal({ code: 'build-failed', message: 'experiment build failed (exit 1)' });
     expect(pkg.bisect).to.deep.include({ status: 'done', difference: 'build-fails', reason: null });
     expect(pkg.nondeterministic).to.equal(false);
-    expect(pkg.culprits.map((c) => ({ variations: c.variations, artifacts: c.artifacts }))).to.deep.equal([{ variations: ['home'], artifacts: [] }]);
+    expect(pkg.culprits.map((c) => ({ variations: c.variations, artifacts: c.artifacts }))).to.deep.equal([
+      { variations: ['home'], artifacts: [] },
+    ]);
     const confirming = pkg.bisect.probes.find((p) => p.id === pkg.culprits[0]!.probe);
     expect(confirming).to.deep.include({ variations: ['home'], status: 'fails' });
     expect(pkg.bisect.probes.find((p) => p.id === 'none')).to.deep.include({ status: 'same' });
     // A probe that builds is "same" whatever its bytes; only home's absence fails.
-    for (const p of pkg.bisect.probes) expect(p.status, p.variations.join(',')).to.equal(p.variations.includes('home') ? 'fails' : 'same');
+    for (const p of pkg.bisect.probes)
+      expect(p.status, p.variations.join(',')).to.equal(p.variations.includes('home') ? 'fails' : 'same');
     const said = `experiment build failed (exit 1); it fails when home is varied (confirmed by probe ${confirming!.id})`;
     expect(run.stdout).to.include(`error: pkg: ${said}`);
     expect(run.stdout).to.match(/bisect: \d+ probe builds in \d+ rounds/);
@@ -55,7 +58,9 @@ describe('bisect: which variations make the experiment build fail (real builds)'
     expect(pkg.bisect).to.deep.include({ status: 'nondeterministic', difference: 'build-fails', flapping: [] });
     expect(pkg.culprits).to.deep.equal([]);
     expect(pkg.bisect.probes.find((p) => p.id === 'none')).to.deep.include({ status: 'fails' });
-    expect(run.stdout).to.include('experiment build failed (exit 1); it fails even with nothing varied (a rebuild with nothing varied fails too');
+    expect(run.stdout).to.include(
+      'experiment build failed (exit 1); it fails even with nothing varied (a rebuild with nothing varied fails too',
+    );
     expect(run.stdout).to.include('so no variation is blamed');
   });
 

@@ -3,7 +3,22 @@
 import { expect } from 'chai';
 import { findCulprits, type Probe } from '../../../engine/bisect/search.js';
 
-const FOURTEEN = ['environment', 'build_path', 'kernel', 'aslr', 'num_cpus', 'user_group', 'time', 'fileordering', 'domain_host', 'home', 'locales', 'exec_path', 'timezone', 'umask'];
+const FOURTEEN = [
+  'environment',
+  'build_path',
+  'kernel',
+  'aslr',
+  'num_cpus',
+  'user_group',
+  'time',
+  'fileordering',
+  'domain_host',
+  'home',
+  'locales',
+  'exec_path',
+  'timezone',
+  'umask',
+];
 
 /** A build whose artifacts change when any of their rules' variation sets is fully varied. */
 function oracle(rules: Readonly<Record<string, readonly (readonly string[])[]>>, flapping: readonly string[] = []) {
@@ -11,7 +26,9 @@ function oracle(rules: Readonly<Record<string, readonly (readonly string[])[]>>,
   const probe: Probe = async (variations) => {
     calls.push([...variations]);
     const varied = new Set(variations);
-    const differing = Object.entries(rules).filter(([, sets]) => sets.some((set) => set.every((v) => varied.has(v)))).map(([artifact]) => artifact);
+    const differing = Object.entries(rules)
+      .filter(([, sets]) => sets.some((set) => set.every((v) => varied.has(v))))
+      .map(([artifact]) => artifact);
     return new Set([...differing, ...flapping]);
   };
   const all = new Set(Object.keys(rules).concat(flapping));
@@ -39,19 +56,32 @@ describe('bisect search (engine/bisect/search.ts)', function () {
     ]);
   });
 
-  for (const pair of [['time', 'timezone'], ['build_path', 'kernel'], ['home', 'umask']] as const) {
+  for (const pair of [
+    ['time', 'timezone'],
+    ['build_path', 'kernel'],
+    ['home', 'umask'],
+  ] as const) {
     it(`finds an interaction (${pair.join(' + ')}) that neither variation causes alone`, async () => {
       const { probe, calls, all } = oracle({ stamp: [pair] });
       const found = await findCulprits(FOURTEEN, all, probe);
       expect(found.culprits).to.deep.equal([{ variations: [...pair], artifacts: ['stamp'] }]);
-      expect(calls.some((c) => c.length === 2 && c.includes(pair[0]) && c.includes(pair[1])), 'the pair is confirmed by a probe of its own').to.equal(true);
+      expect(
+        calls.some((c) => c.length === 2 && c.includes(pair[0]) && c.includes(pair[1])),
+        'the pair is confirmed by a probe of its own',
+      ).to.equal(true);
     });
   }
 
   it('blames nothing when the build differs with nothing varied', async () => {
     const { probe, all } = oracle({ 'out/a': [['time']] }, ['out/random.bin']);
     const found = await findCulprits(FOURTEEN, all, probe);
-    expect(found).to.deep.equal({ flapping: ['out/random.bin'], culprits: [], unexplained: [], unfinished: [], budgetSpent: false });
+    expect(found).to.deep.equal({
+      flapping: ['out/random.bin'],
+      culprits: [],
+      unexplained: [],
+      unfinished: [],
+      budgetSpent: false,
+    });
   });
 
   it('names the only varied variation without probing subsets', async () => {
@@ -69,7 +99,7 @@ describe('bisect search (engine/bisect/search.ts)', function () {
   });
 
   describe('hypothesis first (suspects from the evidence)', function () {
-    it('names a single suspect in one round: the suspect alone and the complement, which rebuilt the control\'s bytes and so stands in for the no-variation rebuild', async () => {
+    it("names a single suspect in one round: the suspect alone and the complement, which rebuilt the control's bytes and so stands in for the no-variation rebuild", async () => {
       const { probe, calls, all } = oracle({ 'out/pwd.txt': [['build_path']] });
       const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['build_path'] });
       expect(found.culprits).to.deep.equal([{ variations: ['build_path'], artifacts: ['out/pwd.txt'] }]);
@@ -97,7 +127,10 @@ describe('bisect search (engine/bisect/search.ts)', function () {
       const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['home'] });
       expect(found.culprits).to.deep.equal([{ variations: ['build_path'], artifacts: ['out/x'] }]);
       expect(found.unexplained).to.deep.equal([]);
-      expect(calls.some((c) => c.length === 1 && c[0] === 'build_path'), 'build_path confirmed by a probe of its own').to.equal(true);
+      expect(
+        calls.some((c) => c.length === 1 && c[0] === 'build_path'),
+        'build_path confirmed by a probe of its own',
+      ).to.equal(true);
       expect(calls.filter((c) => c.length === 1 && c[0] === 'home')).to.have.length(1);
     });
 
@@ -137,7 +170,10 @@ describe('bisect search (engine/bisect/search.ts)', function () {
 
     it('with guessed suspects (priors, no evidence), the no-variation rebuild goes first: a flapping build is told apart in one round', async () => {
       const { probe, calls, all } = oracle({ 'out/a': [['time']] }, ['out/random.bin']);
-      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['build_path'], guessed: Promise.resolve(true) });
+      const found = await findCulprits(FOURTEEN, all, probe, {
+        suspects: ['build_path'],
+        guessed: Promise.resolve(true),
+      });
       expect(found.flapping).to.deep.equal(['out/random.bin']);
       expect(calls[0]).to.deep.equal([]);
       const guessed = oracle({ 'out/pwd.txt': [['build_path']] });

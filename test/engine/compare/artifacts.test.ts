@@ -14,7 +14,9 @@ describe('check: artifacts', function () {
   after(cleanupTemp);
 
   it('compares empty files and deeply nested ones', async () => {
-    const source = await fixture('mkdir -p out/a/b/c/d\n: > out/empty\n: > out/a/b/c/d/empty\necho deep > out/a/b/c/d/file');
+    const source = await fixture(
+      'mkdir -p out/a/b/c/d\n: > out/empty\n: > out/a/b/c/d/empty\necho deep > out/a/b/c/d/file',
+    );
     const run = await check(source);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
     const artifacts = (await run.results()).packages[0]!.artifacts;
@@ -42,7 +44,11 @@ describe('check: artifacts', function () {
     const sameRun = await check(same);
     expect(sameRun.exitCode, sameRun.stderr + sameRun.stdout).to.equal(0);
     const link = (await sameRun.results()).packages[0]!.artifacts[0]!;
-    expect(link).to.deep.include({ kind: 'symlink', status: 'identical', linkTarget: { control: '/etc/hostname', experiment: '/etc/hostname' } });
+    expect(link).to.deep.include({
+      kind: 'symlink',
+      status: 'identical',
+      linkTarget: { control: '/etc/hostname', experiment: '/etc/hostname' },
+    });
     expect(link.sha256.control).to.equal(null);
 
     const differs = await fixture('ln -s "$HOME" out/link');
@@ -55,7 +61,10 @@ describe('check: artifacts', function () {
     const run = await check(source, '--vary=-all,+home', '--no-diffoscope');
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const artifacts = (await run.results()).packages[0]!.artifacts;
-    expect(artifacts.map((a) => [a.path, a.status])).to.deep.equal([['out/plain', 'identical'], ['out/sub/new\nline', 'differs']]);
+    expect(artifacts.map((a) => [a.path, a.status])).to.deep.equal([
+      ['out/plain', 'identical'],
+      ['out/sub/new\nline', 'differs'],
+    ]);
   });
 
   it('hashes by streaming and agrees with a one-shot hash', async () => {
@@ -80,7 +89,13 @@ describe('check: artifacts', function () {
     await mkdir(join(root, 'experiment'));
     await rename(join(root, 'c'), join(root, 'control', 'big'));
     await rename(join(root, 'e'), join(root, 'experiment', 'big'));
-    const [result] = (await compareArtifacts({ control: join(root, 'control'), experiment: join(root, 'experiment') }, ["big"], 2)).artifacts;
-    expect(result).to.deep.include({ path: 'big', status: 'differs', size: { control: data.length, experiment: data.length } });
+    const [result] = (
+      await compareArtifacts({ control: join(root, 'control'), experiment: join(root, 'experiment') }, ['big'], 2)
+    ).artifacts;
+    expect(result).to.deep.include({
+      path: 'big',
+      status: 'differs',
+      size: { control: data.length, experiment: data.length },
+    });
   });
 });

@@ -34,7 +34,11 @@ async function twoTrees(): Promise<Readonly<{ control: string; experiment: strin
   return { ...dirs, differing: differing + 1 };
 }
 
-const lines = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as ArtifactResult);
+const lines = async (path: string) =>
+  (await readFile(path, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ArtifactResult);
 
 describe('engine/compare: a bounded artifact list', function () {
   this.timeout(120_000);
@@ -46,7 +50,14 @@ describe('engine/compare: a bounded artifact list', function () {
     const file = { path: join(out, 'artifacts', 'pkg.ndjson'), shown: 'artifacts/pkg.ndjson' };
     const { artifacts, summary } = await compareArtifacts(trees, ['out/**'], 2, undefined, { limit: 100, file });
     const total = DIRS * PER_DIR;
-    expect(summary).to.deep.equal({ total, identical: total - trees.differing, notIdentical: trees.differing, listed: 'not-identical', limit: 100, file: 'artifacts/pkg.ndjson' });
+    expect(summary).to.deep.equal({
+      total,
+      identical: total - trees.differing,
+      notIdentical: trees.differing,
+      listed: 'not-identical',
+      limit: 100,
+      file: 'artifacts/pkg.ndjson',
+    });
     expect(artifacts).to.have.length(100);
     expect(artifacts.every((a) => a.status !== 'identical')).to.equal(true);
     expect(artifacts[0]).to.deep.include({ path: 'out/d0/f0', status: 'differs' });
@@ -71,7 +82,13 @@ describe('engine/compare: a bounded artifact list', function () {
     await mkdir(join(out, 'artifacts'));
     await writeFile(join(out, 'artifacts', 'pkg.ndjson'), '{"stale":true}\n');
     const file = { path: join(out, 'artifacts', 'pkg.ndjson'), shown: 'artifacts/pkg.ndjson' };
-    const { artifacts, summary } = await compareArtifacts({ control: join(root, 'control'), experiment: join(root, 'experiment') }, ['out/**'], 2, undefined, { limit: 100, file });
+    const { artifacts, summary } = await compareArtifacts(
+      { control: join(root, 'control'), experiment: join(root, 'experiment') },
+      ['out/**'],
+      2,
+      undefined,
+      { limit: 100, file },
+    );
     expect(artifacts.map((a) => [a.path, a.status])).to.deep.equal([['out/a', 'identical']]);
     expect(summary).to.deep.include({ total: 1, listed: 'all', file: null });
     expect(await readdir(join(out, 'artifacts'))).to.deep.equal([]);
@@ -89,7 +106,11 @@ describe('engine/compare: a bounded artifact list', function () {
         await writeFile(join(root, side, rel), rel);
       }
     }
-    const { artifacts } = await compareArtifacts({ control: join(root, 'control'), experiment: join(root, 'experiment') }, ['out/**'], 2);
+    const { artifacts } = await compareArtifacts(
+      { control: join(root, 'control'), experiment: join(root, 'experiment') },
+      ['out/**'],
+      2,
+    );
     expect(artifacts.map((a) => [a.path, a.status])).to.deep.equal([
       ['out/a/b', 'missing-in-experiment'],
       ['out/a-c', 'identical'],
@@ -106,10 +127,15 @@ describe('engine/compare: a bounded artifact list', function () {
     let visited = 0;
     const failure = await compareTrees(trees, ['out/**'], 2, stop.signal, () => {
       if (++visited === 1000) stop.abort();
-    }).then(() => null, (error: unknown) => error);
+    }).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(isTwinbuildError(failure) && failure.code, String(failure)).to.equal('interrupted');
     // At most the window of files already being hashed is handed on after the abort.
-    expect(visited).to.be.at.least(1000).and.at.most(1000 + 16);
+    expect(visited)
+      .to.be.at.least(1000)
+      .and.at.most(1000 + 16);
   });
 
   it('an abort while the side file is written leaves no side file, complete or partial', async () => {
@@ -119,7 +145,10 @@ describe('engine/compare: a bounded artifact list', function () {
     const stop = new AbortController();
     // The side file's directory appears once the list passes its limit: abort then.
     const watcher = watch(out, () => stop.abort());
-    const failure = await compareArtifacts(trees, ['out/**'], 2, stop.signal, { limit: 10, file }).then(() => null, (error: unknown) => error);
+    const failure = await compareArtifacts(trees, ['out/**'], 2, stop.signal, { limit: 10, file }).then(
+      () => null,
+      (error: unknown) => error,
+    );
     watcher.close();
     expect(isTwinbuildError(failure) && failure.code, String(failure)).to.equal('interrupted');
     expect(await readdir(join(out, 'artifacts'))).to.deep.equal([]);

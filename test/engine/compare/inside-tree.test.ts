@@ -29,9 +29,13 @@ describe('engine/compare: reading inside the build tree', () => {
     expect((await hashInsideTree(reader, 'out/f', 'artifact out/f')).size).to.equal(6); // `out` is now known to be real
     await rename(join(tree, 'out'), join(tree, 'gone'));
     await symlink(outside, join(tree, 'out'));
-    expect(await refusal(hashInsideTree(reader, 'out/f', 'artifact out/f'))).to.match(/^artifact out\/f resolves outside the build tree \(to .*\/f\)/);
+    expect(await refusal(hashInsideTree(reader, 'out/f', 'artifact out/f'))).to.match(
+      /^artifact out\/f resolves outside the build tree \(to .*\/f\)/,
+    );
     // A fresh reader sees the link on its walk.
-    expect(await refusal((await treeReader(tree)).open('out/f', 'artifact out/f'))).to.match(/is reached through the symlinked directory out/);
+    expect(await refusal((await treeReader(tree)).open('out/f', 'artifact out/f'))).to.match(
+      /is reached through the symlinked directory out/,
+    );
   });
 
   it('a file swapped for a symlink is not followed; ".." above the root and absolute paths are refused', async () => {
@@ -40,13 +44,19 @@ describe('engine/compare: reading inside the build tree', () => {
     await symlink(join(outside, 'f'), join(tree, 'f'));
     const reader = await treeReader(tree);
     expect(await refusal(reader.open('f', 'artifact f'))).to.match(/is a symlink where a file was listed/);
-    expect(await refusal(reader.resolve('a/../../f', 'artifact a/../../f'))).to.match(/resolves outside the build tree/);
-    expect(await refusal(reader.resolve('/etc/passwd', 'artifact /etc/passwd'))).to.match(/resolves outside the build tree/);
+    expect(await refusal(reader.resolve('a/../../f', 'artifact a/../../f'))).to.match(
+      /resolves outside the build tree/,
+    );
+    expect(await refusal(reader.resolve('/etc/passwd', 'artifact /etc/passwd'))).to.match(
+      /resolves outside the build tree/,
+    );
   });
 
   it('a build tree whose root was replaced by a symlink is refused before anything is read', async () => {
     const [parent, outside] = [await tempDir(), await tempDir()];
     await symlink(outside, join(parent, 'pkg'));
-    expect(await refusal(treeReader(join(parent, 'pkg')))).to.match(/^the build tree .*\/pkg was replaced by a symlink/);
+    expect(await refusal(treeReader(join(parent, 'pkg')))).to.match(
+      /^the build tree .*\/pkg was replaced by a symlink/,
+    );
   });
 });

@@ -7,7 +7,8 @@ import { check, cleanupTemp, fixture, requireOrSkip, toolFarm, runCli, onPath } 
 
 // A tar whose only difference is the mtime recorded for its one member: the
 // member is touched with the (faked) clock, the time variation shifts it.
-const TAR_MTIME = 'echo same > member.txt\ntouch -d "$(date -u +%Y-%m-%dT%H:%M:%S)" member.txt\n' +
+const TAR_MTIME =
+  'echo same > member.txt\ntouch -d "$(date -u +%Y-%m-%dT%H:%M:%S)" member.txt\n' +
   'tar --owner=0 --group=0 --numeric-owner --mode=u=rw,go=r -cf out/pkg.tar member.txt';
 
 describe('check: diffoscope', function () {
@@ -25,7 +26,8 @@ describe('check: diffoscope', function () {
     const text = await readFile(join(run.out, diff.text!), 'utf8');
     const control = pkg.builds.control!.values['time']!.slice(0, 7);
     const experiment = pkg.builds.experiment!.values['time']!.slice(0, 7);
-    const line = (sign: string, month: string) => text.split('\n').some((l) => l.includes(`│ ${sign}`) && l.includes(` ${month}-`) && l.includes('member.txt'));
+    const line = (sign: string, month: string) =>
+      text.split('\n').some((l) => l.includes(`│ ${sign}`) && l.includes(` ${month}-`) && l.includes('member.txt'));
     expect(line('-', control), `control line with ${control} in:\n${text}`).to.equal(true);
     expect(line('+', experiment), `experiment line with ${experiment} in:\n${text}`).to.equal(true);
     expect(run.stdout).to.include(`diffoscope: ${run.out}/${diff.html}`);
@@ -45,7 +47,9 @@ describe('check: diffoscope', function () {
   it('without diffoscope, shows a unified diff for text and says diffoscope was absent', async () => {
     const path = await toolFarm(['diffoscope']);
     const source = await fixture('echo "built at $(date +%N)" > out/a.txt');
-    const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet'], { env: { PATH: path } });
+    const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet'], {
+      env: { PATH: path },
+    });
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const diff = (await run.results()).packages[0]!.diffoscope[0]!;
     expect(diff).to.include({ tool: 'builtin', status: 'differences', html: null });

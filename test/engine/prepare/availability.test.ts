@@ -28,11 +28,23 @@ describe('engine/prepare/availability', function () {
   });
 
   it('without namespaces, marks the namespace-only variations unavailable, each with its reason', async () => {
-    const { availability } = await checkVariations(REGISTRY, realProcesses, await tempDir(), false, process.env['PATH'] ?? '');
+    const { availability } = await checkVariations(
+      REGISTRY,
+      realProcesses,
+      await tempDir(),
+      false,
+      process.env['PATH'] ?? '',
+    );
     const unavailable = availability.filter((a) => !a.available);
     expect(unavailable.map((a) => a.name)).to.include.members(['fileordering', 'user_group', 'domain_host', 'shell']);
     for (const a of unavailable) expect(a.reason).to.be.a('string').and.not.empty;
-    const withNamespaces = await checkVariations(REGISTRY, realProcesses, await tempDir(), true, process.env['PATH'] ?? '');
+    const withNamespaces = await checkVariations(
+      REGISTRY,
+      realProcesses,
+      await tempDir(),
+      true,
+      process.env['PATH'] ?? '',
+    );
     expect(withNamespaces.availability.find((a) => a.name === 'domain_host')?.available).to.equal(true);
   });
 
@@ -42,17 +54,32 @@ describe('engine/prepare/availability', function () {
   });
 
   it('generates a missing experiment locale privately and the locale really sorts differently', async function () {
-    requireOrSkip(this, (await findOnPath('localedef', process.env['PATH'] ?? '')) !== undefined, 'localedef missing (Debian package locales)');
+    requireOrSkip(
+      this,
+      (await findOnPath('localedef', process.env['PATH'] ?? '')) !== undefined,
+      'localedef missing (Debian package locales)',
+    );
     requireOrSkip(this, existsSync('/usr/share/i18n/locales/et_EE'), 'no et_EE locale source (Debian package locales)');
     this.timeout(60_000);
     const scratch = await tempDir();
-    const { availability, host } = await checkVariations([findVariation('locales')!], withoutInstalledLocales, scratch, true, process.env['PATH'] ?? '');
+    const { availability, host } = await checkVariations(
+      [findVariation('locales')!],
+      withoutInstalledLocales,
+      scratch,
+      true,
+      process.env['PATH'] ?? '',
+    );
     expect(availability[0]).to.include({ name: 'locales', available: true });
     expect(availability[0]?.note).to.match(/generated privately/);
     expect(host.localePath).to.equal(join(scratch, 'locales'));
     expect(host.locales).to.have.members(['et_EE.UTF-8', 'fr_CH.ISO-8859-1', 'he_IL.UTF-8']);
     const sorted = async (locale: Record<string, string>) =>
-      (await realProcesses.capture(['sort'], { env: { PATH: process.env['PATH'] ?? '', LOCPATH: host.localePath!, ...locale }, input: 'b\nA\na\nB\n' })).stdout;
+      (
+        await realProcesses.capture(['sort'], {
+          env: { PATH: process.env['PATH'] ?? '', LOCPATH: host.localePath!, ...locale },
+          input: 'b\nA\na\nB\n',
+        })
+      ).stdout;
     expect(await sorted({ LC_ALL: 'et_EE.UTF-8' })).to.equal('A\na\nB\nb');
     expect(await sorted({ LANG: 'C.UTF-8' })).to.equal('A\nB\na\nb');
   });

@@ -4,13 +4,26 @@ import { chmod, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canUseMountNamespaces } from '../../../adapters/namespaces.js';
 import { realProcesses } from '../../../adapters/process.js';
-import { check, checkWithTmp, cleanupTemp, EXAMPLES, fixture, hashTree, requireOrSkip, runCli, tempDir } from '../../helpers.js';
+import {
+  check,
+  checkWithTmp,
+  cleanupTemp,
+  EXAMPLES,
+  fixture,
+  hashTree,
+  requireOrSkip,
+  runCli,
+  tempDir,
+} from '../../helpers.js';
 
 describe('check: workspaces', function () {
   after(cleanupTemp);
 
   it('leaves the source tree byte-for-byte and mtime-for-mtime unchanged, even when the build rewrites it', async () => {
-    const source = await fixture('echo built > out/a\nrm -rf src\nchmod 000 build.sh\necho scribble > NEW\ntouch -d @0 .', { 'src/x.c': 'int x;', 'src/y.c': 'int y;' });
+    const source = await fixture(
+      'echo built > out/a\nrm -rf src\nchmod 000 build.sh\necho scribble > NEW\ntouch -d @0 .',
+      { 'src/x.c': 'int x;', 'src/y.c': 'int y;' },
+    );
     const before = await hashTree(source);
     const run = await check(source);
     expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
@@ -21,11 +34,28 @@ describe('check: workspaces', function () {
     const seen = await tempDir('tb-seen-');
     await chmod(seen, 0o777); // the experiment may run as another user
     // Each side writes down its whole build tree (its own out/ aside) where the test can read it.
-    const source = await fixture('find . -path ./out -prune -o -print | LC_ALL=C sort | tee out/files.txt > "$(mktemp "$SEEN/XXXXXX")"');
+    const source = await fixture(
+      'find . -path ./out -prune -o -print | LC_ALL=C sort | tee out/files.txt > "$(mktemp "$SEEN/XXXXXX")"',
+    );
     const out = join(source, 'twinbuild-out');
     // The second run starts with the first one's report in the source: it must not reach the builds.
     for (const round of ['first', 'second']) {
-      const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', '--env', `SEEN=${seen}`, '--out', out], { withOut: false });
+      const run = await runCli(
+        [
+          'check',
+          source,
+          '--build',
+          'sh build.sh',
+          '--artifacts',
+          'out/**',
+          '--quiet',
+          '--env',
+          `SEEN=${seen}`,
+          '--out',
+          out,
+        ],
+        { withOut: false },
+      );
       expect(run.exitCode, `${round} run: ${run.stderr}${run.stdout}`).to.equal(0);
       expect(await readdir(out), `${round} run`).to.include('results.json');
       const trees = await Promise.all((await readdir(seen)).map((name) => readFile(join(seen, name), 'utf8')));
@@ -53,7 +83,12 @@ describe('check: workspaces', function () {
 
   for (const isolation of ['namespaces', 'sequential']) {
     it(`gives both builds the same path (${isolation})`, async function () {
-      if (isolation === 'namespaces') requireOrSkip(this, await canUseMountNamespaces(realProcesses), 'mount namespaces not allowed here (needs root)');
+      if (isolation === 'namespaces')
+        requireOrSkip(
+          this,
+          await canUseMountNamespaces(realProcesses),
+          'mount namespaces not allowed here (needs root)',
+        );
       // Pin build_path (that is what this tests) and HOME, which is the build directory.
       const source = await fixture('pwd > out/pwd.txt\necho "$HOME" > out/home.txt');
       const run = await check(source, '--isolation', isolation, '--vary=-home,-build_path');
