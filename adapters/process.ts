@@ -191,6 +191,7 @@ async function run(liveGroups: Set<number>, toolPath: ToolPath, request: RunRequ
       liveGroups.delete(pid);
     }
     const spawnError =
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- timedOut and interrupted are set by callbacks
       result.failed && result.exitCode === undefined && !result.signal && !timedOut && !interrupted
         ? String((result.cause as { message?: string } | undefined)?.message ?? result.shortMessage)
         : undefined;
@@ -226,13 +227,13 @@ async function capture(
     ...(options.env ? { env: options.env, extendEnv: false } : {}),
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
   });
-  const stderr = String(result.stderr ?? '');
+  const stderr = String(result.stderr);
   return {
     exitCode:
       (result.exitCode === 126 || result.exitCode === 127) && SETPRIV_EXEC_FAILED.test(stderr)
         ? null
         : (result.exitCode ?? null),
-    stdout: String(result.stdout ?? ''),
+    stdout: String(result.stdout),
     stderr,
   };
 }

@@ -22,9 +22,10 @@ export const layoutDate = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/
 
 /** A securesystemslib JSON public key (.pub.json of twinbuild keygen), checked. */
 export function parsePublicKey(text: string, where: string): PublicKeyMeta {
-  let raw: Record<string, unknown>;
+  // JSON.parse('null') is valid JSON: the shape is checked below.
+  let raw: Record<string, unknown> | null;
   try {
-    raw = JSON.parse(text) as Record<string, unknown>;
+    raw = JSON.parse(text) as Record<string, unknown> | null;
   } catch (cause) {
     throw new TwinbuildError('usage', `${where} is not JSON: ${(cause as Error).message}`, { cause });
   }

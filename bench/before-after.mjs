@@ -5,7 +5,7 @@
 //   node bench/before-after.mjs LABEL=TREE LABEL=TREE [RUNS]
 // Each TREE is a checkout with `npm run build` done. Prints a markdown table and
 // appends it to bench/RESULTS-before-after.md.
-import { $, fs, os, path } from 'zx';
+import { $, fs, path } from 'zx';
 import { cleanup, fixture, fmt, machineFacts, outDir, reprotest, ROOT, SIX, table, timeInterleaved } from './lib.mjs';
 
 const trees = process.argv

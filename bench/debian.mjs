@@ -194,7 +194,7 @@ export async function debianSection() {
       [...new Set(c.tb.filter((r) => r.verdict !== 'reproducible').flatMap((r) => r.differing))].join(', ') || '—',
     ];
   });
-  const bisectRows = Object.entries(bisect).map(([n, b]) => [
+  const bisectRows = Object.entries(bisect).map(([, b]) => [
     `\`${b.dsc}\` (goals: ≤ 3× the check alone, ≤ 4 probes, ≤ 0.15× reprotest)`,
     b.alone ? fmt(b.alone.seconds) : 'not measured',
     `${fmt(b.tb.seconds)} (${b.tb.probes ?? 0} probes, ${b.tb.rounds ?? 0} rounds)`,

@@ -20,7 +20,7 @@ export async function hashing(n = 3) {
   await $`cat ${file} > /dev/null`; // warm the page cache for both sides
   const ours = [];
   const theirs = [];
-  let digest = '';
+  let digest;
   for (let i = 0; i < n; i++) {
     let t = performance.now();
     digest = await sha256File(file, GiB);

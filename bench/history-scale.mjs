@@ -5,6 +5,7 @@
 // Measures the command's wall time, the page's and history.json's size, and the
 // page in headless Chromium: load, first contentful paint, and a filter's restyle.
 // Writes its section of bench/RESULTS.md. `node bench/history-scale.mjs [PACKAGES] [RUNS] [REPEATS]`
+/* global document -- page.evaluate's functions run in the browser */
 import { gzipSync } from 'node:zlib';
 import { $, fs, path } from 'zx';
 import { chromium } from 'playwright-core';

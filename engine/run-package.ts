@@ -223,6 +223,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
           budget: options.bisectBudget ?? null,
         }),
       );
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
       if (deps.signal.aborted) throw interrupted();
       return { ...failed, ...bisected };
     }
@@ -244,6 +245,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
     try {
       compared = await timed('compare', () => compareSides(run.reference, options, workspace, deps.signal));
     } catch (cause) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
       if (deps.signal.aborted) throw interrupted();
       return {
         ...base,
@@ -255,6 +257,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
         artifacts: [],
       };
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
     if (deps.signal.aborted) throw interrupted();
     const { artifacts, summary } = compared;
     if (summary.total === 0) {
@@ -336,6 +339,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
         : null,
       evidence,
     ]);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
     if (deps.signal.aborted) throw interrupted();
     const outcome = bisected ?? {
       bisect: compared.bisectable ? BISECT_NOT_RUN('--no-bisect', found) : { ...base.bisect, evidence: found },

@@ -51,14 +51,14 @@ export function causeSummary(pkg: PackageResult): string | null {
 
 /** e.g. "suspected, not confirmed (--bisect-budget 4 ran out …): umask (out/a.tar)": never a culprit. */
 export function suspectedSummary(pkg: PackageResult): string | null {
-  const suspected = pkg.bisect.suspected ?? [];
+  const suspected = pkg.bisect.suspected;
   if (suspected.length === 0) return null;
   return `suspected, not confirmed (${pkg.bisect.reason ?? 'the bisect budget ran out'}): ${suspected.map((s) => `${s.variation} (${list(s.artifacts)})`).join('; ')}`;
 }
 
 /** What the difference in one artifact shows, strongest first, e.g. "build_path: the experiment's path … appears 3 times in out/x.o". */
 export function artifactEvidence(pkg: PackageResult, path: string, most = 2): string[] {
-  const found = (pkg.bisect.evidence ?? []).find((e) => e.artifact === path);
+  const found = pkg.bisect.evidence.find((e) => e.artifact === path);
   return (found?.suspects ?? []).slice(0, most).map((s) => s.summary);
 }
 

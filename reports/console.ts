@@ -160,7 +160,7 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
       continue;
     }
     const detail = pkg.verdict === 'error' ? errorLine(pkg) : (causeSummary(pkg) ?? `${differ} artifacts differ`);
-    lines.push(`${pkg.verdict === 'error' ? 'error' : 'UNREPRODUCIBLE'}: ${pkg.name}: ${detail ?? ''}`);
+    lines.push(`${pkg.verdict === 'error' ? 'error' : 'UNREPRODUCIBLE'}: ${pkg.name}: ${detail}`);
   }
   const ignored =
     summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? '' : 's'} ignored` : '';

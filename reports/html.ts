@@ -108,7 +108,7 @@ function culpritItem(pkg: PackageResult, c: Culprit, seed: number): string {
 // What each differing artifact's difference shows (evidence orders bisect's probes; it never names a culprit).
 function evidenceSection(pkg: PackageResult): string {
   const items = pkg.artifacts.flatMap((a) => artifactEvidence(pkg, a.path, 3).map((shown) => `<li>${e(shown)}</li>`));
-  const suspected = (pkg.bisect.suspected ?? []).map(
+  const suspected = pkg.bisect.suspected.map(
     (s) =>
       `<li><strong>${e(s.variation)}</strong>: suspected, not confirmed (${s.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}) <span class="muted">${e(s.evidence.join('; '))}</span></li>`,
   );

@@ -26,7 +26,7 @@ const MAX_XML_CHARS = 25 * 1024 * 1024;
 /** Text safe inside XML 1.0 (attributes and CDATA): no forbidden characters, no "]]>", bounded. */
 export function xmlSafe(text: string, max: number): string {
   const cleaned = text
-    // eslint-disable-next-line no-control-regex
+
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
     .replace(/]]>/g, ']]&gt;');
   return cleaned.length > max

@@ -170,7 +170,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       let current = '';
       try {
         current = readFileSync(file, 'utf8');
-      } catch {}
+      } catch {
+        // not written yet: it is not current
+      }
       if (current !== text) {
         console.error(`${path} is not current: run node scripts/gen-docs.mjs`);
         stale++;

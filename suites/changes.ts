@@ -51,7 +51,7 @@ async function configEntriesChanged(
   if (!config.current) return new Set();
   const rel = relative(root, config.file);
   const before = await git(runner, root, ['show', `${rev}:./${rel}`]);
-  let old: Config | null = null;
+  let old: Config | null;
   try {
     old = before.exitCode === 0 ? (JSON.parse(before.stdout) as Config) : null;
   } catch {

@@ -44,6 +44,7 @@ export async function runSweep(
             settings.ignores,
           );
         } catch (error) {
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
           if (deps.signal.aborted) return void notFinished.push(options.name);
           if (!isTwinbuildError(error)) throw error;
           result = errorPackageResult(options, error.code, error.message);

@@ -28,7 +28,7 @@ export type DiffSides = Readonly<{
   collatedApart: boolean;
 }>;
 
-const HEXDUMP = /^[0-9a-f]{8}: ((?:[0-9a-f]{2,4} ?)+?)(?:  |$)/;
+const HEXDUMP = /^[0-9a-f]{8}: ((?:[0-9a-f]{2,4} ?)+?)(?: {2}|$)/;
 
 /**
  * The removed and added sides of a diffoscope text report: its nesting (│ ├──)
@@ -47,7 +47,10 @@ export function diffSides(report: string): DiffSides {
     if (!side) {
       hexSide = null;
       // Context lines (" x") belong to both sides' sequences.
-      if (line.startsWith(' ')) (whole.control.push(line.slice(1)), whole.experiment.push(line.slice(1)));
+      if (line.startsWith(' ')) {
+        whole.control.push(line.slice(1));
+        whole.experiment.push(line.slice(1));
+      }
       continue;
     }
     const content = line.slice(1);

@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import { isTwinbuildError } from '../../core/errors.js';
 import type { PackageOptions } from '../../engine/options.js';
 import type { EngineDeps } from '../../engine/run-package.js';
-import { runResult, type HostInfo, type PackageResult } from '../../reports/model.js';
+import { runResult, type HostInfo } from '../../reports/model.js';
 import { writeReports } from '../../reports/write.js';
 import { loadSigningKey } from '../../attest/keys.js';
 import { runVerify } from '../verify.js';
@@ -186,7 +186,6 @@ export class RebuilderService {
     const work = join(this.config.state, 'work', String(job.id));
     this.state.setReportDir(job.id, reportDir);
     this.deps.log(`${label}: verifying`);
-    let result: PackageResult | null = null;
     try {
       if (!repo) throw new Error(`repository ${spec.repository} is no longer configured`);
       if (repo.format !== (spec.format ?? 'apt'))
@@ -209,7 +208,7 @@ export class RebuilderService {
         spec.binaries.map((b) => [basename(b.path), rpm ? basename(b.path) : aptFileName(b)]),
       );
       const linkDir = join(work, 'link');
-      result = await runVerify(
+      const result = await runVerify(
         {
           options,
           published: binaries,
@@ -283,7 +282,7 @@ export class RebuilderService {
       this.state.finish(job.id, 'verified', published, this.now());
     } catch (error) {
       await discardStaged(this.config.publish, pairs);
-      throw new Error(`verified, but publishing failed (nothing published): ${messageOf(error)}`);
+      throw new Error(`verified, but publishing failed (nothing published): ${messageOf(error)}`, { cause: error });
     }
   }
 }
@@ -336,6 +335,7 @@ export async function runService(config: ServiceConfig, deps: ServiceDeps, mode:
       const nextPoll = started + config.pollIntervalMs;
       for (
         let wake = service.nextWake(nextPoll);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
         wake < nextPoll && !deps.signal.aborted;
         wake = service.nextWake(nextPoll)
       ) {
@@ -344,6 +344,7 @@ export async function runService(config: ServiceConfig, deps: ServiceDeps, mode:
         await service.writeStatus();
       }
       await sleep(nextPoll - Date.now(), deps.signal);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
       if (deps.signal.aborted) return total;
     }
   } finally {

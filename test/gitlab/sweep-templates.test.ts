@@ -265,8 +265,8 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
           .to.match(/FAIL\s+nightly-sweep: \[\d\/2\]/)
           .and.match(/PASS\s+nightly-sweep: \[\d\/2\]/);
         const merged = await mergedResults(project);
-        expect(merged.baseline?.regressions).to.deep.equal(['reproducible']);
-        expect(merged.baseline?.stillBroken).to.deep.equal(['leaks-locale-sort']);
+        expect(merged.baseline!.regressions).to.deep.equal(['reproducible']);
+        expect(merged.baseline!.stillBroken).to.deep.equal(['leaks-locale-sort']);
       } finally {
         await api.close();
       }

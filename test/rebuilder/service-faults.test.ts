@@ -13,7 +13,6 @@ import { cleanupTemp, runCli, tempDir } from '../helpers.js';
 import {
   flatRepository,
   officialUpload,
-  reindex,
   serveDirectory,
   serviceConfig,
   type StaticServer,

@@ -78,7 +78,8 @@ describe('report history grid past one block of rows, in Chromium', function () 
     browser = await launchChromium();
   });
   after(async () => {
-    await browser?.close();
+    // Unset when before() skipped (no chromium).
+    await (browser as Browser | undefined)?.close();
     await cleanupTemp();
   });
 

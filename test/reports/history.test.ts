@@ -101,7 +101,8 @@ describe('report history in Chromium', function () {
     await mkdir(SHOTS, { recursive: true });
   });
   after(async () => {
-    await browser?.close();
+    // Unset when before() skipped (no chromium).
+    await (browser as Browser | undefined)?.close();
     await cleanupTemp();
   });
 

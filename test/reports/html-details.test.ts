@@ -24,7 +24,8 @@ describe('reports/html in Chromium: what a release engineer looks for', function
     browser = await launchChromium();
   });
   after(async () => {
-    await browser?.close();
+    // Unset when before() skipped (no chromium).
+    await (browser as Browser | undefined)?.close();
     await cleanupTemp();
   });
 

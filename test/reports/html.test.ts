@@ -1,11 +1,10 @@
 // index.html in real headless Chromium: what a person sees, links that work, and
 // hostile file names shown as text with no script run.
 import { expect } from 'chai';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { renderHtml } from '../../reports/html.js';
 import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, REPO_ROOT, onPath } from '../helpers.js';
 import { launchChromium } from '../browser.js';
 
@@ -27,7 +26,8 @@ describe('reports/html in Chromium', function () {
     await mkdir(SHOTS, { recursive: true });
   });
   after(async () => {
-    await browser?.close();
+    // Unset when before() skipped (no chromium).
+    await (browser as Browser | undefined)?.close();
     await cleanupTemp();
   });
 
