@@ -1,35 +1,42 @@
 #!/bin/sh
-# twinbuild-enter: runs as the first process inside a build's private mount, pid
-# and uts namespaces. It performs the actions given as arguments, enters the
-# build directory and execs the build. Everything here disappears with the
-# namespaces when the build ends or is killed; the host is never changed.
+# twinbuild-enter: the first process of a build's outer private mount, pid and
+# uts namespaces (adapters/namespaces.ts, layer 1). With the caller's privilege it
+# puts the side's copy at the build path and sets the names, then runs the
+# sandbox command (bubblewrap, layer 2), which is the only thing the build sees.
+# Everything here disappears with the namespaces when the build ends or is
+# killed; the host is never changed.
 #
 # Usage: enter.sh BUILD_DIR ACTION... -- COMMAND [ARG...]
 #   bind SRC DST                bind-mount SRC on DST
 #   disorderfs SRC DST UID:GID PRELOAD N OPT…   mount SRC on DST through disorderfs
 #                               with N options, disorderfs running as UID:GID (the
-#                               build's ids), with PRELOAD (adapters/disorderfs-shim.ts)
+#                               build's host ids), with PRELOAD (adapters/disorderfs-shim.ts)
 #                               if that file exists
-#   hostname NAME | domainname NAME
-#   private-tmp DIR TARGET N KEEP…   DIR becomes TARGET (/tmp, /var/tmp) for this
-#                               build; the N KEEP paths stay reachable at their own paths
-#   hide PATH                   cover PATH with an empty tmpfs, if the host has that directory
-#   readonly-root WORKSPACE     (last) the host's / becomes read-only for this build;
-#                               WORKSPACE and every mount of its own stay writable
+#   reach DIR CLOSED            DIR (the temp root) becomes reachable for the build's
+#                               unprivileged id: CLOSED, the first directory on the way
+#                               others cannot search, is covered by a tmpfs of
+#                               searchable directories and DIR bound back at its path
+#   hostname NAME | domainname NAME   (bubblewrap's uts namespace inherits both)
 # Exit 125 means twinbuild's own set-up failed (not the build).
 set -u
 fail() { echo "twinbuild-enter: $*" >&2; exit 125; }
 
 build_dir=$1
 shift
-# A private /dev/shm: tools that name shared memory after their pid (faketime
-# does) would otherwise collide, since both builds have the same pids.
-mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm || fail "cannot mount a private /dev/shm"
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
   case $1 in
     bind)
       mount --bind "$2" "$3" || fail "bind mount of $2 on $3 failed"
       shift 3 ;;
+    reach)
+      dir=$2 closed=$3
+      shift 3
+      # fd 7 keeps DIR while CLOSED is covered; only this namespace sees the cover.
+      exec 7<"$dir" || fail "cannot open $dir"
+      mount -t tmpfs -o mode=0711,size=64k,nosuid,nodev tmpfs "$closed" &&
+        (umask 066 && mkdir -p "$dir") &&
+        mount --no-canonicalize --bind /proc/self/fd/7 "$dir" || fail "cannot make $dir reachable past $closed"
+      exec 7<&- ;;
     disorderfs)
       src=$2 dst=$3 owner=$4 preload=$5 count=$6
       shift 6
@@ -69,41 +76,8 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
     hostname)
       hostname "$2" || fail "could not set hostname $2"
       shift 2 ;;
-    private-tmp)
-      dir=$2 target=$3 count=$4
-      shift 4
-      mkdir -p "$dir" && chmod 1777 "$dir" || fail "cannot make a private $target"
-      # Paths under TARGET that must stay where they are (the workspace, PATH
-      # directories) are bound into DIR first, at the same place.
-      i=0
-      while [ "$i" -lt "$count" ]; do
-        keep=$1
-        shift
-        i=$((i + 1))
-        [ -e "$keep" ] || continue
-        rel=${keep#"$target"/}
-        mkdir -p "$dir/$rel" && mount --bind "$keep" "$dir/$rel" || fail "cannot keep $keep visible under a private $target"
-      done
-      [ -d "$target" ] || continue
-      mount --rbind "$dir" "$target" || fail "cannot mount a private $target" ;;
-    hide)
-      # A file there is harmless: nothing can be created below a file.
-      if [ -d "$2" ]; then
-        mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev tmpfs "$2" || fail "cannot hide $2"
-      fi
-      shift 2 ;;
     domainname)
       domainname "$2" || fail "could not set domainname $2"
-      shift 2 ;;
-    readonly-root)
-      # Even a build running as root must leave nothing on the host outside its
-      # workspace: `mkdir -p "$HOME"/.cache` would create the experiment's HOME
-      # (/nonexistent/second-build) where the host has no /nonexistent to cover.
-      # Only this namespace's root mount turns read-only; the workspace (bound onto
-      # itself, with its build dir), the private /tmp and /var/tmp, /dev and
-      # /dev/shm are mounts of their own and stay writable.
-      mount --rbind "$2" "$2" || fail "cannot keep $2 writable"
-      mount -o remount,bind,ro / || fail "cannot make / read-only for the build"
       shift 2 ;;
     *) fail "unknown action $1" ;;
   esac
@@ -112,9 +86,9 @@ done
 cd "$build_dir" || fail "cannot enter $build_dir"
 # cd set OLDPWD to this side's private workspace path, which differs between sides.
 unset OLDPWD
-# Not exec: this shell stays the namespace's pid 1, as root, keeping the
-# parent-death signal unshare --kill-child gave it (a build that changes its
-# uid, as user_group's setpriv does, loses it). When twinbuild dies, even by
-# SIGKILL, unshare dies, this shell is killed and the whole namespace with it.
+# Not exec: this shell stays the namespace's pid 1, keeping the parent-death
+# signal unshare --kill-child gave it. When twinbuild dies, even by SIGKILL,
+# unshare dies, this shell is killed and the whole namespace with it (bubblewrap
+# also dies with its parent, and its own pid namespace with it).
 "$@"
 exit $?

@@ -1,4 +1,18 @@
-// Private namespaces for a build: the unshare prefix, and whether this machine allows them.
+// The build sandbox, in two layers (README "The build sandbox", docs/sandbox.md):
+//
+// 1. An outer private mount, uts and pid namespace (`unshare`), where
+//    adapters/enter.sh, still with the caller's privilege, puts the side's copy at
+//    its build path (a bind, or disorderfs, whose FUSE mount needs /dev/fuse) and
+//    sets the host and domain names. Nothing in it is the build.
+// 2. The build itself under bubblewrap: a new user namespace whose ids map to one
+//    unprivileged host id (never root), its own pid namespace and /proc, its own
+//    network namespace with loopback only, ipc, uts and cgroup namespaces, the
+//    host read-only, a minimal /dev, every capability dropped, no_new_privs, and
+//    only its workspace, /tmp, /var/tmp and /dev/shm writable.
+//
+// Note: bubblewrap maps one id only, so when twinbuild runs as root the build's
+// host id is a fresh unprivileged one (setpriv to it before bwrap): as root, bwrap
+// would map the build to host root, and a root-owned key would be readable.
 import type { ProcessRunner } from './process.js';
 
 // `--kill-child` plus the pid namespace: when the build ends or is killed,
@@ -16,9 +30,7 @@ export const NAMESPACE_PREFIX = [
 ] as const;
 
 // Without root, the same namespaces inside a new user namespace where this user
-// is mapped to root: enough to mount (tmpfs, binds) and set the hostname inside,
-// where the kernel allows unprivileged user namespaces. The build then sees
-// uid 0 (on both sides alike); files it writes belong to this user outside.
+// is mapped to root: enough to mount (binds) and set the hostname inside.
 export const USER_NAMESPACE_PREFIX = ['unshare', '--user', '--map-root-user', ...NAMESPACE_PREFIX.slice(1)] as const;
 
 // Why: root can unshare directly; anyone else needs a user namespace first.
@@ -26,16 +38,117 @@ export const USER_NAMESPACE_PREFIX = ['unshare', '--user', '--map-root-user', ..
 export const namespacePrefixFor = (uid: number): readonly string[] =>
   uid === 0 ? NAMESPACE_PREFIX : USER_NAMESPACE_PREFIX;
 
+/**
+ * The host ids builds run as when twinbuild is root: far above any account a
+ * distribution hands out (Debian's useradd stops at 60000, subordinate ranges at a
+ * few million), below systemd's container range. Each build takes the next one,
+ * so two builds never share an id, a process count or a file's owner.
+ */
+export const SANDBOX_ID_BASE = 1_700_000_000;
+const SANDBOX_ID_COUNT = 1_000_000;
+let nextId = 0;
+export const nextSandboxId = (): number => SANDBOX_ID_BASE + (nextId++ % SANDBOX_ID_COUNT);
+
+/** One step of the sandbox's file system, applied in order over a read-only host. */
+export type SandboxMount = Readonly<
+  | { kind: 'bind'; source: string; target: string }
+  | { kind: 'ro-bind'; source: string; target: string }
+  | { kind: 'tmpfs'; target: string }
+  /** Not recursive: what is mounted below stays as it is. */
+  | { kind: 'remount-ro'; target: string }
+>;
+
+export type SandboxSpec = Readonly<{
+  /** Host id (uid = gid) to become before bwrap; null when twinbuild is not root. */
+  hostId: number | null;
+  /** The uid and gid the build sees. */
+  uid: number;
+  gid: number;
+  network: boolean;
+  mounts: readonly SandboxMount[];
+  /** Where the build starts. */
+  chdir: string;
+  /** Resource limits (prlimit), null for none. */
+  limits: Readonly<{ processes: number; memoryBytes: number }> | null;
+}>;
+
+const mountFlag = (m: SandboxMount): string[] =>
+  m.kind === 'tmpfs' || m.kind === 'remount-ro'
+    ? [`--${m.kind}`, m.target]
+    : [m.kind === 'bind' ? '--bind' : '--ro-bind', m.source, m.target];
+
+/** The argv prefix that runs a command in the build sandbox (layer 2 above). */
+export function sandboxPrefix(spec: SandboxSpec): string[] {
+  const asHostId =
+    spec.hostId === null ? [] : ['setpriv', `--reuid=${spec.hostId}`, `--regid=${spec.hostId}`, '--clear-groups', '--'];
+  // RLIMIT_NPROC counts the host id's processes: one id per build makes it a per-build bound.
+  const limits = spec.limits
+    ? ['prlimit', `--nproc=${spec.limits.processes}`, `--data=${spec.limits.memoryBytes}`, '--']
+    : [];
+  return [
+    ...asHostId,
+    ...limits,
+    'bwrap',
+    '--unshare-user',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    ...(spec.network ? [] : ['--unshare-net']),
+    '--uid',
+    String(spec.uid),
+    '--gid',
+    String(spec.gid),
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/dev/shm',
+    ...spec.mounts.flatMap(mountFlag),
+    '--chdir',
+    spec.chdir,
+    '--',
+  ];
+}
+
 // The answer is a fact of the machine, so it is asked once per runner (a sweep
 // checks hundreds of packages); a test's injected runner gets its own answer.
 const answers = new WeakMap<ProcessRunner, Promise<boolean>>();
 
-/** Whether builds can run in private mount + pid namespaces (root, or allowed user namespaces), probed with the very prefix builds use. */
+/**
+ * Whether builds can run sandboxed here: the outer namespaces (root, or allowed
+ * user namespaces) and bubblewrap inside them, probed with the very prefixes builds use.
+ */
 export function canUseMountNamespaces(runner: ProcessRunner, uid: number = process.getuid?.() ?? 0): Promise<boolean> {
   let answer = answers.get(runner);
   if (!answer) {
+    const spec: SandboxSpec = {
+      hostId: uid === 0 ? SANDBOX_ID_BASE : null,
+      uid: 0,
+      gid: 0,
+      network: false,
+      mounts: [],
+      limits: null,
+      chdir: '/',
+    };
     answer = runner
-      .capture([...namespacePrefixFor(uid), '/bin/sh', '-c', 'mount -t tmpfs none /mnt'])
+      .capture([
+        ...namespacePrefixFor(uid),
+        '/bin/sh',
+        '-c',
+        'mount -t tmpfs none /mnt && exec "$@"',
+        'twinbuild-probe',
+        ...sandboxPrefix(spec),
+        '/bin/true',
+      ])
       .then((r) => r.exitCode === 0)
       .catch(() => false);
     answers.set(runner, answer);

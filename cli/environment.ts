@@ -12,6 +12,8 @@ export type CliEnvironment = Readonly<{
   path: string;
   /** Where temp roots go (TMPDIR). */
   tempDir: string;
+  /** The user's home (HOME), which no build may see; null when unset. */
+  home: string | null;
   /** The variables a command may consult (DEB_BUILD_OPTIONS, CI_NODE_*), and the whole set for apt-get. */
   vars: Readonly<Record<string, string | undefined>>;
   isRoot: boolean;
@@ -25,6 +27,7 @@ export function readEnvironment(): CliEnvironment {
     cwd: process.cwd(),
     path: process.env['PATH'] || DEFAULT_PATH,
     tempDir: tmpdir(),
+    home: process.env['HOME'] || null,
     vars: Object.freeze({ ...process.env }),
     isRoot: process.getuid?.() === 0,
     cpus: availableParallelism(),

@@ -24,6 +24,17 @@ export function parseDuration(text: string, flag: string): number {
   return Math.round(ms);
 }
 
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** A size like 512M, 16G or 1048576 (bytes), at least 1 MiB. */
+export function parseSize(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)([KMGT]?)i?B?$/i.exec(text.trim());
+  if (!match) throw usageError(`${flag} expects a size like 512M or 16G, got "${text}"`);
+  const bytes = Math.round(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1));
+  if (bytes < 1024 ** 2) throw usageError(`${flag} must be at least 1M, got "${text}"`);
+  return bytes;
+}
+
 export function parsePositiveInt(text: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max)
     throw usageError(`${flag} expects a whole number from 1 to ${max}, got "${text}"`);

@@ -7,6 +7,7 @@ import { resolve, sep } from 'node:path';
 import { TwinbuildError, usageError } from '../core/errors.js';
 import { orDidYouMean } from '../core/suggest.js';
 import { envConflicts } from '../variations/index.js';
+import { DEFAULT_LIMITS } from '../engine/build/build.js';
 import { DEFAULT_DIFFOSCOPE, freezeOptions, type IsolationChoice, type PackageOptions } from '../engine/options.js';
 import { assertReadableSource } from '../engine/prepare/workspace.js';
 import { DEFAULT_REPORTERS, REPORTER_NAMES, isReporterName, type ReporterName } from '../reports/registry.js';
@@ -15,6 +16,8 @@ import { PRESETS, isSourcePackageFile, packageNameOf, resolvePreset, type Preset
 import { MAX_SEED, newSeed } from '../variations/rng.js';
 import { NOTHING_VARIED, parseVarySpecs, type VarySpec } from '../variations/spec.js';
 import type { CliEnvironment } from './environment.js';
+import { canUseMountNamespaces } from '../adapters/namespaces.js';
+import type { ProcessRunner } from '../adapters/process.js';
 import { translateReprotestVary } from './reprotest.js';
 import type { ParsedFlags, RUN_FLAGS } from './flags.js';
 import {
@@ -23,6 +26,7 @@ import {
   parseDuration,
   parseEnvAssignment,
   parsePositiveInt,
+  parseSize,
   validateArtifactGlob,
   validatePackageName,
 } from './parse.js';
@@ -30,7 +34,7 @@ import {
 /** What a run sets for all its packages: the options they share, plus what only the CLI uses. */
 export type RunSettings = Pick<
   PackageOptions,
-  'seed' | 'outDir' | 'env' | 'isolation' | 'diffoscope' | 'bisect' | 'keep'
+  'seed' | 'outDir' | 'env' | 'isolation' | 'diffoscope' | 'bisect' | 'keep' | 'network' | 'hide' | 'limits'
 > &
   Readonly<{
     /** null: each package's own (config) or the default, +all. */
@@ -77,6 +81,18 @@ export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>
     outDir: resolve(env.cwd, values.out ?? 'twinbuild-out'),
     env: Object.fromEntries((values.env ?? []).map(parseEnvAssignment)),
     isolation,
+    network: values.network ?? false,
+    hide: env.home && env.home !== '/' ? [env.home] : [],
+    limits: {
+      processes:
+        values['max-processes'] !== undefined
+          ? parsePositiveInt(values['max-processes'], '--max-processes', 1_000_000)
+          : DEFAULT_LIMITS.processes,
+      memoryBytes:
+        values['max-memory'] !== undefined
+          ? parseSize(values['max-memory'], '--max-memory')
+          : DEFAULT_LIMITS.memoryBytes,
+    },
     diffoscope: {
       ...DEFAULT_DIFFOSCOPE,
       enabled: !values['no-diffoscope'],
@@ -242,6 +258,9 @@ export async function packageOptions(
     outDir: settings.outDir,
     env: variables,
     isolation: settings.isolation,
+    network: settings.network,
+    hide: settings.hide,
+    limits: settings.limits,
     diffoscope: settings.diffoscope,
     bisect: settings.bisect && !recipe.varyNothing,
     bisectBudget: settings.bisectBudget,
@@ -249,4 +268,29 @@ export async function packageOptions(
     tempDir: env.tempDir,
     toolPath: env.path,
   });
+}
+
+/**
+ * verify and the rebuilder sign what they rebuild: without the sandbox a hostile
+ * package would build with twinbuild's own rights, next to the key. They refuse
+ * unless --allow-unsandboxed accepts that (docs/sandbox.md).
+ */
+export async function requireSandbox(
+  isolation: IsolationChoice,
+  allowUnsandboxed: boolean,
+  runner: ProcessRunner,
+  command: string,
+): Promise<void> {
+  if (allowUnsandboxed) return;
+  const why =
+    isolation === 'sequential'
+      ? '--isolation sequential builds without the sandbox'
+      : (await canUseMountNamespaces(runner))
+        ? null
+        : 'no build sandbox can be made here (user namespaces and bubblewrap: see twinbuild doctor)';
+  if (why)
+    throw new TwinbuildError(
+      'no-sandbox',
+      `${command} builds untrusted sources only in the sandbox: ${why}; --allow-unsandboxed accepts the risk`,
+    );
 }

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'workspace'
   | 'compare-failed'
   | 'artifact-escapes-tree'
+  | 'no-sandbox'
   | 'interrupted';
 
 const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -48,6 +49,7 @@ const EXIT_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   workspace: EXIT.infrastructure,
   'compare-failed': EXIT.infrastructure,
   'artifact-escapes-tree': EXIT.infrastructure,
+  'no-sandbox': EXIT.infrastructure,
   interrupted: EXIT.interrupted,
 };
 

@@ -40,6 +40,12 @@ export type PackageOptions = Readonly<{
   tempDir: string;
   /** PATH for the builds' clean environment and for finding twinbuild's own tools. */
   toolPath: string;
+  /** --network: the builds keep the host's network (never for verify or the rebuilder); off by default. */
+  network?: boolean;
+  /** Host paths no build may see besides the source and the out dir (HOME, a rebuilder's state dir). */
+  hide?: readonly string[];
+  /** Per-build limits: processes of its host id and its data size in bytes (prlimit). */
+  limits?: Readonly<{ processes: number; memoryBytes: number }>;
 }>;
 
 export const freezeOptions = (options: PackageOptions): PackageOptions =>

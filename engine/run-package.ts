@@ -77,6 +77,7 @@ const recipeOf = (options: PackageOptions): Recipe => ({
   artifacts: options.artifacts,
   env: options.env,
   isolation: options.isolation,
+  network: options.network ?? false,
   varyOptions: options.vary.options,
 });
 

@@ -99,3 +99,15 @@ export const verdictWord = (pkg: PackageResult): string => {
   const known = knownDifferencesNote(pkg);
   return `${isDeterminismCheck(pkg) ? 'deterministic' : pkg.verdict}${known ? ` (${known})` : ''}`;
 };
+
+/**
+ * How the builds were contained (docs/sandbox.md), for every view: a build that ran
+ * without the sandbox, or with the network, is said so next to its verdict.
+ */
+export function sandboxNote(pkg: PackageResult): string {
+  if (pkg.isolation === 'sequential')
+    return "NOT SANDBOXED: no user namespaces or bubblewrap here, so the builds ran with twinbuild's own rights and network";
+  return pkg.recipe?.network === true
+    ? 'sandboxed, with the network (--network)'
+    : 'sandboxed (read-only host, no network, no privilege)';
+}

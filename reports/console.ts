@@ -10,15 +10,12 @@ import {
   errorLine,
   isDeterminismCheck,
   knownDifferencesNote,
+  sandboxNote,
 } from './cause.js';
 import { artifactCounts, type PackageResult, type RunResult } from './model.js';
+import { printable } from './escape.js';
 
 export type ConsoleContext = Readonly<{ outDir: string; quiet: boolean; layout: 'package' | 'summary' }>;
-
-// A file name may hold newlines or escape sequences: on a terminal or in a CI log
-// they would forge lines or colours, so control characters are shown escaped.
-const printable = (name: string) =>
-  name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const EXCERPT_LINES = 12;
 
@@ -37,7 +34,7 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
   const skipped = pkg.variations.filter((v) => v.status === 'skipped');
   if (pkg.verdict === 'error') {
-    lines.push(`error: ${pkg.name}: ${errorLine(pkg)}`);
+    lines.push(`error: ${pkg.name}: ${printable(errorLine(pkg))}`);
     const effort = bisectEffort(pkg);
     if (effort) lines.push(`  ${effort}`);
     for (const side of ['control', 'experiment'] as const) {
@@ -50,7 +47,7 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
         lines.push(
           `  last ${build.logTail.length} line${build.logTail.length === 1 ? '' : 's'} of ${outDir}/${build.log}:`,
         );
-        lines.push(...build.logTail.map((l) => `  | ${l}`));
+        lines.push(...build.logTail.map((l) => `  | ${printable(l)}`));
       }
     }
     return lines;
@@ -96,14 +93,15 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
       const diff = pkg.diffoscope.find((d) => d.artifact === a.path);
       if (!diff) continue;
       const report = diff.html ?? diff.text;
-      if (report) lines.push(`    ${diff.tool === 'diffoscope' ? 'diffoscope' : 'diff'}: ${outDir}/${report}`);
-      if (diff.message) lines.push(`    note: ${diff.message}`);
+      if (report)
+        lines.push(`    ${diff.tool === 'diffoscope' ? 'diffoscope' : 'diff'}: ${printable(`${outDir}/${report}`)}`);
+      if (diff.message) lines.push(`    note: ${printable(diff.message)}`);
       lines.push(
         ...diff.excerpt
           .split('\n')
           .slice(0, EXCERPT_LINES)
           .filter(Boolean)
-          .map((l) => `    │ ${l}`),
+          .map((l) => `    │ ${printable(l)}`),
       );
     }
     if (notIdentical > 20)
@@ -112,6 +110,7 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
       );
   }
   lines.push(`  varied: ${varied.join(', ') || 'nothing'}`);
+  if (pkg.isolation === 'sequential' || pkg.recipe?.network === true) lines.push(`  ${sandboxNote(pkg)}`);
   const byReason = new Map<string, string[]>();
   for (const v of skipped)
     byReason.set(v.reason ?? 'unavailable', [...(byReason.get(v.reason ?? 'unavailable') ?? []), v.name]);

@@ -14,3 +14,9 @@ export const pathHref = (path: string): string => path.split('/').map(encodeURIC
 
 /** An HTML id from any string (package names may hold anything). */
 export const anchorId = (text: string): string => `pkg-${Buffer.from(text).toString('hex')}`;
+
+// A file name, a log line or a diff may hold newlines or escape sequences: on a
+// terminal or in a CI log they would retitle or clear the screen, or draw over the
+// verdict, so everything from a build has its control characters shown escaped.
+export const printable = (text: string): string =>
+  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

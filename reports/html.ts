@@ -10,6 +10,7 @@ import {
   DETERMINISM_NOTE,
   isDeterminismCheck,
   verdictWord,
+  sandboxNote,
 } from './cause.js';
 import {
   artifactCounts,
@@ -208,7 +209,7 @@ function packageSection(pkg: PackageResult, seed: number, variations: (pkg: Pack
   return `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
 <h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
 ${isDeterminismCheck(pkg) ? `<p class="skipped"><strong>Determinism check</strong>: ${DETERMINISM_NOTE}. Identical builds here do not show the build is reproducible elsewhere.</p>` : ''}
-<p class="muted">source <code>${e(pkg.source)}</code> · ${pkg.verify ? 'one rebuild, compared with the published files' : `builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'}`} · build path ${pkg.buildPath}</p>
+<p class="muted">source <code>${e(pkg.source)}</code> · ${pkg.verify ? 'one rebuild, compared with the published files' : `builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'}`} · build path ${pkg.buildPath} · ${e(sandboxNote(pkg))}</p>
 ${pkg.error ? `<p class="verdict-error"><strong>${e(pkg.error.code)}</strong>: ${e(pkg.error.message)}</p>` : ''}
 ${logLinks(pkg)}
 ${replaySection(pkg, seed)}

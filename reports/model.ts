@@ -247,6 +247,8 @@ export type Recipe = Readonly<{
   /** --env given by the user (for verify, also what the buildinfo pinned: see verify.pinned). */
   env: Readonly<Record<string, string>>;
   isolation: 'auto' | 'namespaces' | 'sequential';
+  /** --network: the builds kept the host's network (docs/sandbox.md). */
+  network: boolean;
   /** --vary options (variation → option → values), e.g. environment.variables. */
   varyOptions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 }>;

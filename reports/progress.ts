@@ -1,5 +1,6 @@
 // Progress on stderr while work runs: one live line on a TTY, plain lines in CI logs.
 import type { BuildLabel, ProgressEvent, ProgressSink } from '../core/events.js';
+import { printable } from './escape.js';
 
 const buildName = (label: BuildLabel) => (label === 'rebuild' ? 'rebuild' : `${label} build`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -22,7 +23,8 @@ const FORMAT: { [K in ProgressEvent['kind']]: (event: Extract<ProgressEvent, { k
       : `${buildName(e.side)} ${e.ok ? 'finished' : 'FAILED'} in ${seconds(e.durationMs)}`,
   'probe-finished': (e) =>
     `probe ${e.id} (${e.variations.join(', ') || 'nothing varied'}): ${e.status} in ${seconds(e.durationMs)}`,
-  note: (e) => e.message,
+  // A note may quote a build (what a variation's probe observed): escaped like every report line.
+  note: (e) => printable(e.message),
 };
 
 export type ConsoleProgress = Readonly<{ sink: ProgressSink; stop: () => void }>;

@@ -45,6 +45,8 @@ export type BuildPlan = Readonly<{
    * can hide them; the effectiveness probe then reports the variation as not effective.
    */
   hidden: readonly string[];
+  /** The uid and gid the build sees in its sandbox; null: 0:0 (root inside, an unprivileged id outside). */
+  runAs: Readonly<{ uid: number; gid: number }> | null;
   /** What each variation set on this side, for the report (e.g. `{ umask: '0002' }`). */
   values: Readonly<Record<string, string>>;
 }>;
@@ -66,6 +68,7 @@ export function newPlan(
     wrappers: [],
     setup: [],
     hidden: [],
+    runAs: null,
     values: {},
   });
 }
@@ -96,6 +99,9 @@ export const wrap = (plan: BuildPlan, prefix: readonly string[]): BuildPlan =>
 
 export const addSetup = (plan: BuildPlan, step: PlanStep): BuildPlan =>
   freezePlan({ ...plan, setup: [...plan.setup, step] });
+
+export const runningAs = (plan: BuildPlan, uid: number, gid: number): BuildPlan =>
+  freezePlan({ ...plan, runAs: { uid, gid } });
 
 export const hiding = (plan: BuildPlan, path: string): BuildPlan =>
   plan.hidden.includes(path) ? plan : freezePlan({ ...plan, hidden: [...plan.hidden, path] });

@@ -1,4 +1,4 @@
-import { addSetup, inNamespace, record, wrap, type BuildPlan } from './plan.js';
+import { addSetup, inNamespace, record, runningAs, type BuildPlan } from './plan.js';
 import type { Variation } from './types.js';
 
 const USER = 'twinbuild-second';
@@ -10,18 +10,19 @@ const copyWithLine = (plan: BuildPlan, original: string, copy: string, line: str
     argv: ['/bin/sh', '-c', 'cat "$1" > "$2" && printf "%s\\n" "$3" >> "$2"', 'twinbuild-copy', original, copy, line],
   });
 
-// The experiment runs as an unprivileged uid/gid (by seed) that owns its copy of
-// the source. A passwd/group entry for it is bind-mounted inside the build's own
-// mount namespace only, so `id -un` works and the host's files are untouched.
+// The experiment sees another uid/gid (by seed) in its sandbox's user namespace,
+// where its copy of the source is its own (on the host the copy belongs to the
+// build's one unprivileged id either way). A passwd/group entry for it is bound
+// in the sandbox only, so `id -un` works and the host's files are untouched.
 export const userGroup: Variation = {
   name: 'user_group',
   summary: 'user and group the build runs as',
-  control: 'the user running twinbuild',
+  control: 'uid and gid 0 in the build sandbox (an unprivileged id on the host)',
   experiment: `an unprivileged uid/gid 20000..29999 (by seed), named ${USER}`,
   needs: [{ kind: 'root' }, { kind: 'tool', name: 'setpriv', pkg: 'util-linux' }, { kind: 'mount-namespace' }],
   observe: [{ channel: 'uid:gid', command: 'echo "$(id -u):$(id -g)"' }],
   apply(plan, ctx, vary) {
-    if (!vary) return record(plan, 'user_group', `${ctx.host.uid}:${ctx.host.gid}`);
+    if (!vary) return record(plan, 'user_group', '0:0');
     const id = ctx.rng.int(20_000, 29_999);
     const passwd = `${ctx.scratchDir}/passwd-${plan.side}`;
     const group = `${ctx.scratchDir}/group-${plan.side}`;
@@ -33,16 +34,8 @@ export const userGroup: Variation = {
       `${USER}:x:${id}:${id}:${ctx.host.gecos.replace(/[:\n]/g, ' ')}:${plan.buildDir}:/bin/sh`,
     );
     next = copyWithLine(next, '/etc/group', group, `${USER}:x:${id}:`);
-    next = addSetup(next, {
-      description: `give the experiment's copy to ${id}:${id}`,
-      argv: ['chown', '-R', `${id}:${id}`, ctx.sideDir],
-    });
     next = inNamespace(next, { kind: 'bind', source: passwd, target: '/etc/passwd' });
     next = inNamespace(next, { kind: 'bind', source: group, target: '/etc/group' });
-    return record(
-      wrap(next, ['setpriv', `--reuid=${id}`, `--regid=${id}`, '--clear-groups', '--']),
-      'user_group',
-      `${id}:${id}`,
-    );
+    return record(runningAs(next, id, id), 'user_group', `${id}:${id}`);
   },
 };

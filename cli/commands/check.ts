@@ -55,6 +55,10 @@ Options:
                          each run clears the reports an earlier one left there
   --isolation MODE       auto | namespaces | sequential (default auto): how both builds get
                            the same path — private mount namespaces in parallel, or one after the other
+  --network              let the builds reach the network (default: loopback only; said in
+                           every report)
+  --max-processes N      processes one build may run at once (default 4096)
+  --max-memory SIZE      data one build's process may hold, e.g. 4G (default 16G)
   --keep                 keep the temporary workspaces and print where they are
   --json                 print the result model (results.json) on stdout instead of the verdict
   --quiet                no progress; one line when reproducible

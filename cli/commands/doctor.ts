@@ -87,7 +87,11 @@ async function runDoctor(
   const root = env.isRoot;
   lines.push('machine:');
   lines.push(`  ${root ? 'ok     ' : 'no     '} root (needed by user_group, fileordering)`);
-  lines.push(`  ${namespaces ? 'ok     ' : 'no     '} private mount/pid/uts namespaces (parallel builds at one path)`);
+  lines.push(
+    namespaces
+      ? '  ok      build sandbox: bubblewrap in user, pid, net, ipc and uts namespaces (docs/sandbox.md)'
+      : '  no      build sandbox (bubblewrap or user namespaces missing): check builds NOT SANDBOXED, one side after the other; verify and the rebuilder refuse without --allow-unsandboxed',
+  );
   lines.push(
     `  ${free >= MIN_FREE_BYTES ? 'ok     ' : 'LOW    '} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${env.tempDir}`,
   );

@@ -2,7 +2,7 @@
 // rebuilder service (rebuilder/service/), watching apt and RPM repositories and
 // publishing in-toto links where apt-transport-in-toto looks.
 import { arch, machine } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { exitCodeForSignal, usageError } from '../../core/errors.js';
 import { VERSION } from '../../core/paths.js';
 import { loadSigningKey } from '../../attest/keys.js';
@@ -11,7 +11,8 @@ import { exitCodeOf, runService } from '../../rebuilder/service/service.js';
 import type { Command } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { parseFlags } from '../flags.js';
-import { packageOptions, parseRunSettings } from '../settings.js';
+import { packageOptions, parseRunSettings, requireSandbox } from '../settings.js';
+import type { IsolationChoice } from '../../engine/options.js';
 
 export const REBUILDER_HELP = `Usage: twinbuild rebuilder --config FILE [--once] [--retry SOURCE=VERSION]...
 
@@ -67,6 +68,8 @@ Options:
   --retry SOURCE=VERSION verify a finished version again (repeatable); for an RPM,
                          the source RPM's name and [epoch:]version-release
   --isolation MODE, --no-diffoscope, --quiet   as for check
+  --allow-unsandboxed    build even where no sandbox can be made (a hostile package then
+                         builds with the rebuilder's rights: docs/sandbox.md)
 
 Stop it with SIGTERM or Ctrl-C (exit 143 or 130): verifies under way are stopped and
 queued again.
@@ -94,19 +97,30 @@ export const rebuilderCommand: Command = {
       'isolation',
       'no-diffoscope',
       'quiet',
+      'allow-unsandboxed',
     ]);
     if (positionals.length > 0) throw usageError(`rebuilder takes no positional arguments, got "${positionals[0]}"`);
     if (!values.config) throw usageError('rebuilder needs --config FILE (see twinbuild rebuilder --help)');
     const retry = (values.retry ?? []).map(parseRetry);
     const config = await readServiceConfig(resolve(ctx.env.cwd, values.config));
     await loadSigningKey(config.signingKey); // a bad key is exit 2 before anything is polled
+    await requireSandbox(
+      (values.isolation ?? 'auto') as IsolationChoice,
+      values['allow-unsandboxed'] ?? false,
+      ctx.runner,
+      'the rebuilder',
+    );
+    const parsed = parseRunSettings(
+      { isolation: values.isolation, 'no-diffoscope': values['no-diffoscope'], seed: '1' },
+      ctx.env,
+    );
+    // The state (keys, links, logs) and the key's own directory: never in sight of a build.
+    const hidden = [config.state, dirname(config.signingKey)].filter((dir) => dir !== '/');
     const settings = {
-      ...parseRunSettings(
-        { isolation: values.isolation, 'no-diffoscope': values['no-diffoscope'], seed: '1' },
-        ctx.env,
-      ),
+      ...parsed,
       bisect: false,
       timeoutMs: config.timeoutMs,
+      hide: [...(parsed.hide ?? []), ...hidden],
     };
     const log = values.quiet ? () => {} : (line: string) => void ctx.stderr.write(`twinbuild rebuilder: ${line}\n`);
     const outcome = await runService(

@@ -1,6 +1,6 @@
 // `twinbuild verify`: rebuild published packages and say whether they match,
 // with an in-toto link on a match. One upload, or a directory of them.
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { usageError } from '../../core/errors.js';
 import { VERSION } from '../../core/paths.js';
 import type { PackageResult } from '../../reports/model.js';
@@ -15,7 +15,7 @@ import { lineProgress, publishRun, type Command } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir, type OutDirLock } from '../out-dir.js';
-import { packageOptions, parseRunSettings } from '../settings.js';
+import { packageOptions, parseRunSettings, requireSandbox } from '../settings.js';
 
 export const VERIFY_HELP = `Usage: twinbuild verify SOURCE --published FILE... [--buildinfo FILE] [options]
        twinbuild verify --dir DIR [--jobs N] [--shard I/N] [options]
@@ -52,7 +52,9 @@ Options:
   --signing-key KEY      ed25519 private key (PEM) for the in-toto link (twinbuild keygen)
   --preset, --build, --artifacts, --ignore-scripts   as for check (default: auto → debian for a .dsc)
   --out DIR, --timeout D, --env NAME=VALUE, --isolation MODE, --keep, --no-diffoscope,
-  --json, --quiet, --reporter NAME   as for check
+  --json, --quiet, --reporter NAME, --max-processes N, --max-memory SIZE   as for check
+                         (never --network: a rebuild gets loopback only)
+  --allow-unsandboxed    rebuild even where no sandbox can be made (docs/sandbox.md)
   --jobs N, --shard I/N  with --dir: uploads verified at once; this shard only
 
 Exit codes: 0 verified · 1 mismatch · 2 usage (incl. a buildinfo that disagrees with
@@ -70,9 +72,19 @@ export const verifyCommand: Command = {
       'signing-key',
       'dir',
       'shard',
+      'allow-unsandboxed',
     ]);
-    const settings = { ...parseRunSettings(values, ctx.env), bisect: false };
+    const parsed = parseRunSettings(values, ctx.env);
+    // A rebuild that reads the network proves nothing about the published bytes.
+    if (parsed.network) throw usageError('verify never gives a rebuild the network: leave out --network');
+    await requireSandbox(parsed.isolation, values['allow-unsandboxed'] ?? false, ctx.runner, 'verify');
     const signingKey = values['signing-key'] ? resolve(ctx.env.cwd, values['signing-key']) : null;
+    // The key's directory is hidden from every rebuild, as the rebuilder's state is.
+    const settings = {
+      ...parsed,
+      bisect: false,
+      hide: [...(parsed.hide ?? []), ...(signingKey && dirname(signingKey) !== '/' ? [dirname(signingKey)] : [])],
+    };
     // A bad key is exit 2 before any rebuild, not after.
     if (signingKey) await loadSigningKey(signingKey);
     const jobs = settings.jobs ?? ctx.env.cpus;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { ArtifactResult, ProbeResult } from '../../reports/model.js';
 import { SearchCancelled, type Probe } from './search.js';
-import { buildFailure, runBuild, type Isolation } from '../build/build.js';
+import { buildFailure, runBuild, sandboxFor, type Isolation } from '../build/build.js';
 import { compareArtifacts } from '../compare/compare.js';
 import type { ProgressSink } from '../../core/events.js';
 import { isTwinbuildError } from '../../core/errors.js';
@@ -97,7 +97,15 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
       await writeFile(log, `# probe ${id}: varied ${variations.join(', ') || 'nothing'}\n`);
       const plan = deps.planner.plan('experiment', new Set(variations), workspace, undefined, slot);
       const outcome = await runBuild(
-        { plan, workspace, isolation: deps.isolation, logFile: log, timeoutMs: options.timeoutMs, signal: deps.signal },
+        {
+          plan,
+          workspace,
+          isolation: deps.isolation,
+          logFile: log,
+          timeoutMs: options.timeoutMs,
+          signal: deps.signal,
+          sandbox: sandboxFor(options),
+        },
         deps.runner,
       );
       const failure = await buildFailure(`probe ${id}`, outcome, options.timeoutMs, log);

@@ -2,15 +2,23 @@
 // and uts namespaces where adapters/enter.sh mounts its copy there (both sides at
 // once), or, where namespaces are not allowed, by renaming its copy into place
 // (one side at a time).
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { chmod, mkdir, readFile, rename } from 'node:fs/promises';
 import type { ErrorInfo } from '../../reports/model.js';
 import { dirname, join } from 'node:path';
 import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../../variations/plan.js';
-import { namespacePrefixFor } from '../../adapters/namespaces.js';
+import {
+  namespacePrefixFor,
+  nextSandboxId,
+  sandboxPrefix,
+  type SandboxMount,
+  type SandboxSpec,
+} from '../../adapters/namespaces.js';
 import { ensureNoXattrShim } from '../../adapters/disorderfs-shim.js';
 import type { ProcessRunner, RunOutcome } from '../../adapters/process.js';
 import { ENTER_SCRIPT } from '../../core/paths.js';
 import type { Workspace } from '../prepare/workspace.js';
+import type { PackageOptions } from '../options.js';
 
 export type Isolation = 'namespaces' | 'sequential';
 
@@ -26,15 +34,20 @@ export type BuildRequest = Readonly<{
   signal: AbortSignal;
   /** Given to the build command as fd 3 (engine/prepare/effectiveness.ts). */
   fd3File?: string;
+  sandbox: BuildSandbox;
 }>;
 
-const actionArgs = (action: NamespaceAction): string[] =>
-  action.kind === 'bind' ? ['bind', action.source, action.target] : [action.kind, action.name];
+/** What enter.sh does in the outer namespaces: names only (files are bubblewrap's binds). */
+const outerArgs = (action: NamespaceAction): string[] =>
+  action.kind === 'hostname' || action.kind === 'domainname' ? [action.kind, action.name] : [];
 
 /** Where a workspace's disorderfs preload is compiled (adapters/disorderfs-shim.ts): once per check, probes included. */
 const shimPath = (workspace: Workspace) => join(workspace.root, 'lib', 'disorderfs-noxattr.so');
 
-function mountArgs(plan: BuildPlan, workspace: Workspace): string[] {
+/** The owner disorderfs runs as: the build's host ids, so what the build writes through it is its own. */
+const hostOwner = (sandbox: BuildSandbox) => (sandbox.hostId === null ? '0:0' : `${sandbox.hostId}:${sandbox.hostId}`);
+
+function mountArgs(plan: BuildPlan, workspace: Workspace, sandbox: BuildSandbox): string[] {
   const mount = plan.workspaceMount;
   const sideDir = workspace.sideDir(plan.side);
   return mount.kind === 'bind'
@@ -43,60 +56,149 @@ function mountArgs(plan: BuildPlan, workspace: Workspace): string[] {
         'disorderfs',
         sideDir,
         plan.buildDir,
-        mount.owner,
+        hostOwner(sandbox),
         shimPath(workspace),
         String(mount.options.length),
         ...mount.options,
       ];
 }
 
-// Each build gets its own /tmp and /var/tmp (directories in the workspace), so one
-// build cannot hand the other a file through them and nothing it leaves there stays.
-// What must stay visible under them keeps its path: the workspace, and every absolute
-// path named in the build's variables (the PATH's directories, a directory given with --env).
-/** The directories each namespaced build gets privately; paths kept below them are re-created traversable. */
+/** The directories each sandboxed build gets privately (directories in its workspace). */
 export const PRIVATE_TMP_TARGETS = ['/tmp', '/var/tmp'] as const;
 
-function privateTmpArgs(plan: BuildPlan, workspace: Workspace): string[] {
-  const named = Object.values(plan.env)
-    .flatMap((value) => value.split(':'))
-    .filter((p) => p.startsWith('/') && !p.includes('\n'));
-  // A path inside the workspace is kept with it: binding it again would stack a mount on the build dir.
-  const kept = [
-    workspace.root,
-    ...new Set(named.filter((p) => p !== workspace.root && !p.startsWith(`${workspace.root}/`))),
-  ];
-  return PRIVATE_TMP_TARGETS.flatMap((target) => {
-    const under = kept.filter((k) => k.startsWith(`${target}/`));
-    return [
-      'private-tmp',
-      join(workspace.root, 'private', `${plan.side}${target.replace(/\//g, '-')}`),
-      target,
-      String(under.length),
-      ...under,
-    ];
-  });
+const privateDir = (plan: BuildPlan, workspace: Workspace, target: string) =>
+  join(workspace.root, 'private', `${plan.side}${target.replace(/\//g, '-')}`);
+
+/** The settings of one run's sandbox, from its options (README "The build sandbox"). */
+export type BuildSandbox = Readonly<{
+  /** Host id the build runs as (root only: a fresh unprivileged id); null: the caller's own. */
+  hostId: number | null;
+  network: boolean;
+  /** Host paths the build must not see: the source, the out dir, HOME, a state dir. */
+  hide: readonly string[];
+  limits: SandboxSpec['limits'];
+}>;
+
+export const DEFAULT_LIMITS = { processes: 4096, memoryBytes: 16 * 1024 ** 3 } as const;
+
+/** The sandbox for one build; each call takes a fresh host id when twinbuild is root. */
+export const sandboxFor = (options: PackageOptions, uid: number = process.getuid?.() ?? 0): BuildSandbox => ({
+  hostId: uid === 0 ? nextSandboxId() : null,
+  network: options.network ?? false,
+  hide: [options.source, options.outDir, ...(options.hide ?? [])],
+  limits: options.limits ?? DEFAULT_LIMITS,
+});
+
+const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+
+/** The first directory from / down to `path` that others cannot search; null when there is none. */
+function firstClosed(path: string): string | null {
+  const chain: string[] = [];
+  for (let dir = path; ; dir = dirname(dir)) {
+    chain.unshift(dir);
+    if (dir === '/') break;
+  }
+  return chain.find((dir) => (statSync(dir).mode & 0o001) === 0) ?? null;
+}
+
+const openToOthers = (path: string) => firstClosed(path) === null;
+
+// A TMPDIR of mode 0700 (mktemp -d) is closed to the build's unprivileged host id;
+// enter.sh opens the way in the outer namespace only, the host's modes untouched.
+function reachArgs(workspace: Workspace, sandbox: BuildSandbox): string[] {
+  if (sandbox.hostId === null) return [];
+  const closed = firstClosed(dirname(workspace.root));
+  return closed === null ? [] : ['reach', workspace.root, closed];
+}
+
+// Order matters, each step over the ones before: the host read-only, then private
+// /tmp and /var/tmp, the temp root emptied (the other side, other runs), paths to
+// hide, the variations' files, and last the build dir, the one writable tree.
+function sandboxMounts(plan: BuildPlan, workspace: Workspace, sandbox: BuildSandbox): SandboxMount[] {
+  const mounts: SandboxMount[] = PRIVATE_TMP_TARGETS.map((target) => ({
+    kind: 'bind',
+    source: privateDir(plan, workspace, target),
+    target,
+  }));
+  const tmpRoot = dirname(workspace.root);
+  const privatelyCovered = (p: string) => PRIVATE_TMP_TARGETS.some((t) => under(p, t));
+  // What must stay visible keeps its path: PATH's directories read-only, and a path
+  // the user named in a variable (--env DIR=…) as it is, writable where its mode allows.
+  const namedIn = (values: readonly string[]) =>
+    values.flatMap((value) => value.split(':')).filter((p) => p.startsWith('/') && !p.includes('\n') && existsSync(p));
+  const onPath = new Set(namedIn([plan.env['PATH'] ?? '']));
+  const named = new Set([
+    ...onPath,
+    ...namedIn(
+      Object.entries(plan.env)
+        .filter(([k]) => k !== 'PATH')
+        .map(([, v]) => v),
+    ),
+  ]);
+  const hidden = [...new Set([...sandbox.hide, ...plan.hidden])];
+  // Covered by an empty tmpfs: the temp root's directory (the other side, probes, other
+  // runs) and each hidden path, only the outermost of nested ones (a TMPDIR in HOME).
+  const candidates = [tmpRoot, ...hidden].filter(
+    (p) => !privatelyCovered(p) && existsSync(p) && statSync(p).isDirectory(),
+  );
+  const covers = [...new Set(candidates)].filter((p) => !candidates.some((q) => q !== p && under(p, q)));
+  mounts.push(...covers.map((target): SandboxMount => ({ kind: 'tmpfs', target })));
+  // Only what the private /tmp or the covered temp root took away, never a hidden path
+  // (a PATH entry in HOME stays out of sight), and only what the build's host id may enter.
+  const covered = (p: string) => privatelyCovered(p) || under(p, tmpRoot);
+  for (const path of named) {
+    if (covered(path) && !hidden.some((h) => under(path, h)) && (sandbox.hostId === null || openToOthers(path)))
+      mounts.push({ kind: onPath.has(path) ? 'ro-bind' : 'bind', source: path, target: path });
+  }
+  for (const action of plan.namespaceActions) {
+    if (action.kind === 'bind') mounts.push({ kind: 'ro-bind', source: action.source, target: action.target });
+  }
+  mounts.push({ kind: 'bind', source: plan.buildDir, target: plan.buildDir });
+  // Each cover turns read-only once everything is mounted below it: nothing written there could stay.
+  return [...mounts, ...covers.map((target): SandboxMount => ({ kind: 'remount-ro', target }))];
 }
 
 /** The exact argv that runs for this plan, isolation included. */
-export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | 'isolation'>): string[] {
-  const { plan, workspace } = request;
+export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | 'isolation' | 'sandbox'>): string[] {
+  const { plan, workspace, sandbox } = request;
   const inner = commandLine(plan);
   if (request.isolation === 'sequential') return inner;
+  const user = plan.runAs ?? { uid: 0, gid: 0 };
   return [
     ...namespacePrefixFor(process.getuid?.() ?? 0),
     '/bin/sh',
     ENTER_SCRIPT,
     plan.buildDir,
-    ...privateTmpArgs(plan, workspace),
-    ...plan.hidden.flatMap((path) => ['hide', path]),
-    ...mountArgs(plan, workspace),
-    ...plan.namespaceActions.flatMap(actionArgs),
-    'readonly-root',
-    workspace.root,
+    ...reachArgs(workspace, sandbox),
+    ...mountArgs(plan, workspace, sandbox),
+    ...plan.namespaceActions.flatMap(outerArgs),
     '--',
+    ...sandboxPrefix({
+      hostId: sandbox.hostId,
+      uid: user.uid,
+      gid: user.gid,
+      network: sandbox.network,
+      mounts: sandboxMounts(plan, workspace, sandbox),
+      limits: sandbox.limits,
+      chdir: plan.buildDir,
+    }),
     ...inner,
   ];
+}
+
+/** The private directories and the copy become the build's host id's own: nothing else is writable to it. */
+async function handOver(request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome | undefined> {
+  const { plan, workspace, sandbox } = request;
+  const dirs = PRIVATE_TMP_TARGETS.map((target) => privateDir(plan, workspace, target));
+  await Promise.all(dirs.map((dir) => mkdir(dir, { recursive: true, mode: 0o1777 })));
+  await Promise.all(dirs.map((dir) => chmod(dir, 0o1777)));
+  if (sandbox.hostId === null) return undefined;
+  const id = `${sandbox.hostId}:${sandbox.hostId}`;
+  return runSteps(
+    [{ description: 'give the build its copy', argv: ['chown', '-R', id, workspace.sideDir(plan.side), ...dirs] }],
+    request,
+    runner,
+  );
 }
 
 async function runSteps(
@@ -125,6 +227,10 @@ export async function runBuild(request: BuildRequest, runner: ProcessRunner): Pr
   }
   const failedSetup = await runSteps(plan.setup, request, runner);
   if (failedSetup) return failedSetup;
+  if (request.isolation === 'namespaces') {
+    const failedHandOver = await handOver(request, runner);
+    if (failedHandOver) return failedHandOver;
+  }
   // Without a C compiler disorderfs runs as it is (enter.sh checks the file), only slower.
   if (plan.workspaceMount.kind === 'disorderfs') await ensureNoXattrShim(runner, shimPath(workspace));
   const sideDir = workspace.sideDir(plan.side);

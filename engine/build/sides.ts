@@ -9,7 +9,7 @@ import type { ProcessRunner } from '../../adapters/process.js';
 import type { BuildResult, ErrorInfo } from '../../reports/model.js';
 import type { PackageOptions } from '../options.js';
 import type { Workspace } from '../prepare/workspace.js';
-import { LOG_TAIL_LINES, buildFailure, fullCommand, runBuild, tail, type Isolation } from './build.js';
+import { LOG_TAIL_LINES, buildFailure, fullCommand, runBuild, sandboxFor, tail, type Isolation } from './build.js';
 
 /**
  * One build to run: `label` names it in messages (control, experiment, rebuild) and its log file.
@@ -52,6 +52,7 @@ export async function buildSides(sides: readonly SideBuild[], ctx: BuildContext)
       logFile,
       timeoutMs: ctx.options.timeoutMs,
       signal: ctx.signal,
+      sandbox: sandboxFor(ctx.options),
     };
     const outcome = await runBuild(
       { ...request, plan: probed ?? plan, ...(observations ? { fd3File: observations } : {}) },
