@@ -1,4 +1,5 @@
 // diffoscope: one run on a pair of files, writing its HTML and text reports.
+import { canUseMountNamespaces } from './namespaces.js';
 import type { ProcessRunner, RunOutcome } from './process.js';
 
 export type DiffoscopeRun = Readonly<{
@@ -16,10 +17,24 @@ export type DiffoscopeRun = Readonly<{
   signal: AbortSignal;
 }>;
 
+// diffoscope starts helpers of its own (diff on two fifos, unpackers): in a pid
+// namespace of its own they all die with it, even when twinbuild is killed by SIGKILL.
+const OWN_PID_NAMESPACE = (uid: number) => [
+  'unshare',
+  ...(uid === 0 ? [] : ['--user', '--map-current-user']),
+  '--pid',
+  '--fork',
+  '--kill-child',
+  '--',
+];
+
 /** Exit 0: no differences; 1: differences (or out of disk, which the caller checks); else a failure. */
-export function runDiffoscope(runner: ProcessRunner, request: DiffoscopeRun): Promise<RunOutcome> {
+export async function runDiffoscope(runner: ProcessRunner, request: DiffoscopeRun): Promise<RunOutcome> {
+  const uid = process.getuid?.() ?? 0;
+  const prefix = (await canUseMountNamespaces(runner, uid)) ? OWN_PID_NAMESPACE(uid) : [];
   return runner.run({
     argv: [
+      ...prefix,
       'diffoscope',
       '--html',
       request.html,

@@ -46,6 +46,12 @@ const excerptOf = (text: string) =>
 
 type Trees = Readonly<{ control: TreeReader; experiment: TreeReader }>;
 
+const privateTemp = async (root: string) => {
+  const dir = join(root, 'diffoscope-tmp');
+  await mkdir(dir, { recursive: true });
+  return dir;
+};
+
 async function runDiffoscope(
   artifact: ArtifactResult,
   options: DiffOptions,
@@ -71,7 +77,8 @@ async function runDiffoscope(
     maxReportBytes: options.maxReportBytes,
     extraArgs: options.extraArgs,
     toolPath: options.toolPath,
-    tempDir: options.tempDir,
+    // Its scratch files (diffoscope_*_out) stay inside the temp root, which is always removed.
+    tempDir: await privateTemp(options.root),
     timeoutMs: options.timeoutMs,
     signal: options.signal,
   });
