@@ -13,10 +13,18 @@ import { tempDir } from '../helpers.js';
 
 export type Upload = Readonly<{ dir: string; name: string; files: string[] }>;
 
-/** Builds NAME 1.0 (binary and source) like an official upload: .dsc, .tar.xz, _all.deb, _amd64.buildinfo; `epoch` makes the version E:1.0. */
-export async function officialUpload(name = 'tinyhello', epoch?: number): Promise<Upload> {
+/**
+ * Builds NAME 1.0 (binary and source) like an official upload: .dsc, .tar.xz, _all.deb,
+ * _amd64.buildinfo; `epoch` makes the version E:1.0; `replacing` replaces the package's own.
+ */
+export async function officialUpload(
+  name = 'tinyhello',
+  epoch?: number,
+  replacing: Readonly<Record<string, string>> = {},
+): Promise<Upload> {
   const dir = await tempDir('tb-upload-');
   await debianPackage(join(dir, name), name);
+  for (const [file, text] of Object.entries(replacing)) await writeFile(join(dir, name, file), text);
   if (epoch !== undefined) {
     const changelog = join(dir, name, 'debian', 'changelog');
     await writeFile(changelog, (await readFile(changelog, 'utf8')).replace(`${name} (1.0)`, `${name} (${epoch}:1.0)`));
