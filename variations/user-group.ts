@@ -19,7 +19,8 @@ export const userGroup: Variation = {
   summary: 'user and group the build runs as',
   control: 'uid and gid 0 in the build sandbox (an unprivileged id on the host)',
   experiment: `an unprivileged uid/gid 20000..29999 (by seed), named ${USER}`,
-  needs: [{ kind: 'root' }, { kind: 'tool', name: 'setpriv', pkg: 'util-linux' }, { kind: 'mount-namespace' }],
+  // Note: no root needed: bubblewrap maps any uid into the build's user namespace.
+  needs: [{ kind: 'mount-namespace' }],
   observe: [{ channel: 'uid:gid', command: 'echo "$(id -u):$(id -g)"' }],
   apply(plan, ctx, vary) {
     if (!vary) return record(plan, 'user_group', '0:0');
