@@ -66,8 +66,10 @@ function mountArgs(plan: BuildPlan, workspace: Workspace, sandbox: BuildSandbox)
 /** The directories each sandboxed build gets privately (directories in its workspace). */
 export const PRIVATE_TMP_TARGETS = ['/tmp', '/var/tmp'] as const;
 
+// Beside the build's own tree (control/, experiment/, probes/ID/): each build its own,
+// since each runs as its own host id and may not enter what another one created.
 const privateDir = (plan: BuildPlan, workspace: Workspace, target: string) =>
-  join(workspace.root, 'private', `${plan.side}${target.replace(/\//g, '-')}`);
+  join(dirname(workspace.sideDir(plan.side)), 'private', target.replace(/\//g, '-').slice(1));
 
 /** The settings of one run's sandbox, from its options (README "The build sandbox"). */
 export type BuildSandbox = Readonly<{
