@@ -96,6 +96,7 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
       await placeSource(options, tree, deps.runner, [options.outDir, deps.workspace.root]);
       await writeFile(log, `# probe ${id}: varied ${variations.join(', ') || 'nothing'}\n`);
       const plan = deps.planner.plan('experiment', new Set(variations), workspace, undefined, slot);
+      const sandbox = sandboxFor(options);
       const outcome = await runBuild(
         {
           plan,
@@ -104,11 +105,11 @@ export function createProbeRunner(deps: ProbeDeps): ProbeRunner {
           logFile: log,
           timeoutMs: options.timeoutMs,
           signal: deps.signal,
-          sandbox: sandboxFor(options),
+          sandbox,
         },
         deps.runner,
       );
-      const failure = await buildFailure(`probe ${id}`, outcome, options.timeoutMs, log);
+      const failure = await buildFailure(`probe ${id}`, outcome, options.timeoutMs, log, sandbox.limits);
       const finish = (
         status: ProbeResult['status'],
         differing: readonly string[],

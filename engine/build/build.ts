@@ -267,6 +267,7 @@ export async function buildFailure(
   outcome: RunOutcome,
   timeoutMs: number,
   log: string,
+  limits: BuildSandbox['limits'] = null,
 ): Promise<ErrorInfo | null> {
   if (outcome.interrupted) return { code: 'interrupted', message: `${side} build interrupted` };
   if (outcome.timedOut)
@@ -285,10 +286,26 @@ export async function buildFailure(
       };
   }
   if (outcome.exitCode !== 0) {
+    const hit = limits ? await limitHit(log, limits) : null;
     return {
       code: 'build-failed',
-      message: `${side} build failed (${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`})`,
+      message: `${side} build failed (${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`})${hit ? `: ${hit}` : ''}`,
     };
   }
+  return null;
+}
+
+// What a process says when a limit of prlimit's refused it: fork's EAGAIN under
+// RLIMIT_NPROC, ENOMEM (or a language's MemoryError) under RLIMIT_DATA.
+const PROCESS_LIMIT = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|can't fork/i;
+const MEMORY_LIMIT = /Cannot allocate memory|MemoryError|out of memory|memory exhausted/i;
+
+/** The limit a failed build's log shows it ran into, said with the flag that sets it; null when none shows. */
+async function limitHit(log: string, limits: NonNullable<BuildSandbox['limits']>): Promise<string | null> {
+  const text = (await tail(log, 200)).join('\n');
+  if (PROCESS_LIMIT.test(text))
+    return `it ran into the process limit (--max-processes ${limits.processes}): a fork was refused`;
+  if (MEMORY_LIMIT.test(text))
+    return `it ran into the memory limit (--max-memory ${Math.round(limits.memoryBytes / 1024 ** 2)}M): an allocation was refused`;
   return null;
 }

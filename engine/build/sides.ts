@@ -65,7 +65,7 @@ export async function buildSides(sides: readonly SideBuild[], ctx: BuildContext)
       durationMs: outcome.durationMs,
       interrupted: outcome.interrupted || ctx.signal.aborted,
     });
-    const failure = await buildFailure(label, outcome, ctx.options.timeoutMs, logFile);
+    const failure = await buildFailure(label, outcome, ctx.options.timeoutMs, logFile, request.sandbox.limits);
     const build: BuildResult = {
       exitCode: outcome.exitCode,
       signal: outcome.signal,

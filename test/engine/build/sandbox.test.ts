@@ -174,11 +174,14 @@ describe('the build sandbox', function () {
     );
     const bomb = await check(pkg, '--vary=-all', '--no-bisect', '--max-processes', '32');
     expect(bomb.exitCode, bomb.stderr).to.equal(3);
+    expect(bomb.stdout).to.include('ran into the process limit (--max-processes 32)');
+    expect((await bomb.results()).packages[0]!.error?.code).to.equal('build-failed');
     const hog = await fixture(['echo ok > out/a', "/usr/bin/python3 -c 'b = bytearray(600 * 1024 * 1024)'"].join('\n'));
     const memory = await check(hog, '--vary=-all', '--no-bisect', '--max-memory', '256M');
     expect(memory.exitCode, memory.stderr).to.equal(3);
     const log = await readFile(join(memory.out, 'logs', 'pkg', 'control.log'), 'utf8');
     expect(log).to.include('MemoryError');
+    expect(memory.stdout).to.include('ran into the memory limit (--max-memory 256M)');
     const left = await realProcesses.capture(['pgrep', '-f', 'sleep 60']);
     expect(left.stdout.trim()).to.equal('');
   });
