@@ -7,7 +7,6 @@
 import { REGISTRY } from '../variations/index.js';
 import type { ProgressSink } from '../core/events.js';
 import { TwinbuildError, isTwinbuildError, type ErrorCode } from '../core/errors.js';
-import { canUseMountNamespaces } from '../adapters/namespaces.js';
 import type { ProcessRunner } from '../adapters/process.js';
 import {
   BISECT_NOT_RUN,
@@ -18,7 +17,6 @@ import {
   type PackageResult,
 } from '../reports/model.js';
 import { runBisect, type Explain } from './bisect/bisect.js';
-import type { Isolation } from './build/build.js';
 import { buildSides, logDirOf, type SideBuild } from './build/sides.js';
 import { compareSides } from './compare/sides.js';
 import { explainDifferences } from './explain/diffoscope.js';
@@ -26,6 +24,7 @@ import { gatherEvidence } from './explain/evidence.js';
 import type { PackageOptions } from './options.js';
 import type { Reference } from './reference.js';
 import { checkVariations, type Availability } from './prepare/availability.js';
+import { chooseIsolation } from './prepare/isolation.js';
 import { assertOtherUsersCanReach } from './prepare/reachability.js';
 import { NOTHING_PROVED, startProbeRound, withoutIneffective } from './prepare/effectiveness.js';
 import { createPlanner, variationResults } from './prepare/planning.js';
@@ -37,14 +36,7 @@ export type PackageRun = Readonly<{ options: PackageOptions; reference: Referenc
 
 export type EngineDeps = Readonly<{ runner: ProcessRunner; signal: AbortSignal; progress: ProgressSink }>;
 
-export async function chooseIsolation(options: PackageOptions, runner: ProcessRunner): Promise<Isolation> {
-  if (options.isolation === 'sequential') return 'sequential';
-  const ok = await canUseMountNamespaces(runner);
-  if (!ok && options.isolation === 'namespaces') {
-    throw new TwinbuildError('variation-unavailable', '--isolation namespaces: mount namespaces are not allowed here');
-  }
-  return ok ? 'namespaces' : 'sequential';
-}
+export { chooseIsolation } from './prepare/isolation.js';
 
 /** A package that could not be run at all (e.g. a requested variation is unavailable, in a sweep). */
 export function errorPackageResult(options: PackageOptions, code: ErrorCode, message: string): PackageResult {
