@@ -10,7 +10,6 @@ import { checkVariations, type Availability } from '../prepare/availability.js';
 import { startProbeRound, type ProbeRound } from '../prepare/effectiveness.js';
 import { chooseIsolation } from '../prepare/isolation.js';
 import { createPlanner, type Planner } from '../prepare/planning.js';
-import { assertOtherUsersCanReach } from '../prepare/reachability.js';
 import { placeSource } from '../prepare/source.js';
 import { timed, type Stage } from './stage.js';
 
@@ -28,17 +27,11 @@ export async function prepare(stage: Stage): Promise<Prepared> {
   const { options, kind, deps, workspace } = stage;
   const checked = await timed(stage, 'prepare', () => placeAndCheck(stage));
   refuseUnavailableRequests(options, checked.availability);
-  if (
-    kind.varies &&
-    options.vary.enabled.includes('user_group') &&
-    checked.availability.some((a) => a.name === 'user_group' && a.available)
-  ) {
-    await assertOtherUsersCanReach(options.tempDir);
-  }
   if (checked.isolation === 'sequential') {
     deps.progress({
       kind: 'note',
-      message: 'mount namespaces unavailable: building one side after the other at the same path',
+      message:
+        'NOT SANDBOXED: no user namespaces or bubblewrap here; building one side after the other at the same path',
     });
   }
   const planned = createPlanner(options, checked.availability, checked.host, workspace);

@@ -14,7 +14,7 @@ export type ReferenceKind = Readonly<{
   builds: readonly Readonly<{ label: SideBuild['label']; plan: Side }>[];
   /** Which result column each build fills: its index in `builds`, or null for none. */
   columns: PerSide<number | null>;
-  /** Whether the sides differ: the effectiveness probe and user_group's reachability check run. */
+  /** Whether the sides differ: the effectiveness probe runs. */
   varies: boolean;
   /** Whether an experiment that alone failed is bisected on the failure. */
   bisectsFailures: boolean;
