@@ -46,9 +46,9 @@ describe('install: license, man page, completion', function () {
     expect(manifest.files).to.include.members(['man', 'completion']);
   });
 
-  it('puts twinbuild on PATH from a clone with PATH="$PWD/bin:$PATH", as the README says', async () => {
-    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
-    expect(readme).to.include('`export PATH="$PWD/bin:$PATH"`');
+  it('puts twinbuild on PATH from a clone with PATH="$PWD/bin:$PATH", as docs/install.md and the README say', async () => {
+    for (const doc of ['docs/install.md', 'README.md'])
+      expect(await readFile(join(REPO_ROOT, doc), 'utf8'), doc).to.include('`export PATH="$PWD/bin:$PATH"`');
     const run = await realProcesses.capture([
       'sh',
       '-c',
