@@ -19,7 +19,7 @@ ${HOOK_MARK} (remove with: twinbuild hook uninstall)
 # Checks the packages this push changes; a non-zero exit blocks the push.
 # Skip once with: git push --no-verify
 if ! command -v twinbuild >/dev/null 2>&1; then
-  echo "twinbuild: push blocked: no twinbuild on PATH (install it, see twinbuild's README "Install"; or skip this check once with git push --no-verify)" >&2
+  echo "twinbuild: push blocked: no twinbuild on PATH (install it, see twinbuild's docs/install.md; or skip this check once with git push --no-verify)" >&2
   exit 1
 fi
 all_zero() { case $1 in *[!0]*) return 1 ;; *) return 0 ;; esac; }

@@ -43,7 +43,7 @@ Options:
                          a determinism check, not a reproducibility test
   --variations=SPEC      reprotest's: start from nothing varied, then SPEC (--vary adds to it);
                          user_group.available, time.faketimes and domain_host.use_sudo are
-                         read as enabling their variation (see README, reprotest compatibility)
+                         read as enabling their variation (see docs/variations.md, reprotest compatibility)
   --seed N               replay the random choices of an earlier run
   --env NAME=VALUE       set a variable for both builds (repeatable; at most 64 KiB each)
   --timeout DURATION     per build, e.g. 30m, 90s (default 30m; from 1ms to 168h); kills the

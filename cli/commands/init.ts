@@ -55,7 +55,7 @@ async function runInit(args: string[], { env, stdout }: Parameters<Command['run'
   if (packages.length === 0)
     throw new TwinbuildError(
       'usage',
-      `no packages found under ${root} (no debian/control or package.json); write twinbuild.config.json by hand (README "Sweep")`,
+      `no packages found under ${root} (no debian/control or package.json); write twinbuild.config.json by hand (docs/sweeps.md)`,
     );
   try {
     // 'wx': an existing config is the user's work; never replaced.

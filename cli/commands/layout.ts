@@ -17,7 +17,7 @@ DISALLOW *.deb) whose links must come from N of the given rebuilder keys, all
 agreeing, and the inspection "verify-reprobuilds" (the downloaded .deb MATCHes
 *.deb WITH PRODUCTS FROM rebuild). apt only accepts a GPG-signed layout; sign it:
   in-toto-sign -f root.layout --gpg <owner fingerprint> [--gpg-home DIR]
-and list that fingerprint in APT::Intoto::Keyids (README: "A rebuilder apt trusts").
+and list that fingerprint in APT::Intoto::Keyids (docs/rebuilder.md: "A rebuilder apt trusts").
 With --packages rpm the same layout covers *.rpm, for links a rebuilder publishes
 from an RPM repository; check a downloaded .rpm with in-toto-verify.
 

@@ -25,7 +25,7 @@ and the DSSE statement beside it, for every binary package the source built (an
 epoch's ":" is published both as ":" and as "%3A", as apt's method requests it). PUBLISH/index.html
 and PUBLISH/status.json list every version with its verdict, attempts, links and
 report (diffoscope pages for a mismatch, under PUBLISH/reports/). Serve PUBLISH
-over http and list it in apt's APT::Intoto::Rebuilders (README: "A rebuilder apt trusts").
+over http and list it in apt's APT::Intoto::Rebuilders (docs/rebuilder.md: "A rebuilder apt trusts").
 
 A version is verified once: a verdict (verified, mismatch) is final; an error
 (repository down, truncated index, a download or .buildinfo that disagrees with

@@ -123,7 +123,7 @@ describe('a variable the locales variation sets is refused, not silently overrid
     expect(run.stderr).to.contain('--env LC_ALL (set by the locales variation)').and.to.contain('--vary=-locales');
   });
 
-  it('a config "env" LC_COLLATE with +locales names the config\'s "env"; the README\'s example entry (CFLAGS) runs', async () => {
+  it('a config "env" LC_COLLATE with +locales names the config\'s "env"; docs/sweeps.md\'s example entry (CFLAGS) runs', async () => {
     const root = join(await tempDir(), 'repo');
     await mkdir(join(root, 'tools'), { recursive: true });
     await cp(join(EXAMPLES, 'reproducible'), join(root, 'tools', 'cli'), { recursive: true });

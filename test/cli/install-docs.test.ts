@@ -1,5 +1,5 @@
-// What packagers and shells get: the LICENSE, the man page and the bash/zsh
-// completions generated from the --help texts and the flag table, kept current.
+// What packagers and shells get: the LICENSE, the man page, the bash/zsh
+// completions and docs/cli.md generated from the --help texts and the flag table, kept current.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,9 +46,9 @@ describe('install: license, man page, completion', function () {
     expect(manifest.files).to.include.members(['man', 'completion']);
   });
 
-  it('puts twinbuild on PATH from a clone with PATH="$PWD/bin:$PATH", as the README says', async () => {
-    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
-    expect(readme).to.include('`export PATH="$PWD/bin:$PATH"`');
+  it('puts twinbuild on PATH from a clone with PATH="$PWD/bin:$PATH", as docs/install.md and the README say', async () => {
+    for (const doc of ['docs/install.md', 'README.md'])
+      expect(await readFile(join(REPO_ROOT, doc), 'utf8'), doc).to.include('`export PATH="$PWD/bin:$PATH"`');
     const run = await realProcesses.capture([
       'sh',
       '-c',
@@ -60,12 +60,13 @@ describe('install: license, man page, completion', function () {
     expect(run.stdout.trim()).to.equal(manifest.version);
   });
 
-  it('has a man page and completions that are current with the --help texts and the flag table', async () => {
+  it('has a man page, completions and docs/cli.md that are current with the --help texts and the flag table', async () => {
     const rendered = await renderDocs();
     expect(Object.keys(rendered)).to.have.members([
       'man/twinbuild.1',
       'completion/twinbuild.bash',
       'completion/_twinbuild',
+      'docs/cli.md',
     ]);
     for (const [path, text] of Object.entries(rendered)) {
       expect(await readFile(join(REPO_ROOT, path), 'utf8'), `${path} is stale: run node scripts/gen-docs.mjs`).to.equal(
@@ -76,6 +77,10 @@ describe('install: license, man page, completion', function () {
     for (const command of ['CHECK', 'SWEEP', 'VERIFY', 'INIT', 'HOOK'])
       expect(man).to.include(`.SH "twinbuild ${command}"`);
     expect(man).to.include('\\-\\-changed\\-since');
+    const reference = rendered['docs/cli.md'] ?? '';
+    for (const command of ['check', 'sweep', 'verify', 'init', 'hook'])
+      expect(reference).to.include(`\n## twinbuild ${command}\n`);
+    expect(reference).to.match(/^\| `--changed-since` \| a value \| \[sweep\]\(#twinbuild-sweep\) \|$/m);
   });
 
   it('renders the man page without groff warnings', async function () {

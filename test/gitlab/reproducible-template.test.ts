@@ -1,4 +1,4 @@
-// examples/gitlab-ci/reproducible.gitlab-ci.yml, included as the README says
+// examples/gitlab-ci/reproducible.gitlab-ci.yml, included as docs/gitlab-ci.md says
 // and run by gitlab-ci-local as a merge request pipeline.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
@@ -28,7 +28,7 @@ async function xpath(file: string, expression: string): Promise<string> {
   return (await realProcesses.capture(['xmllint', '--xpath', expression, file])).stdout.trim();
 }
 
-/** A project whose .gitlab-ci.yml is the README's snippet, with the template where the snippet includes it. */
+/** A project whose .gitlab-ci.yml is the documented snippet, with the template where the snippet includes it. */
 async function snippetProject(example: string, snippet: string): Promise<Project> {
   const included = /local:\s*(\S+)/.exec(snippet)?.[1];
   if (!included) throw new Error(`the snippet includes no local file:\n${snippet}`);
@@ -48,11 +48,11 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
     snippet = await yamlBlockAfter(join(TEMPLATES, 'README.md'), '## Drop it into an existing .gitlab-ci.yml');
   });
 
-  it('the snippet is under 10 lines, an include and one job, and the main README shows the same', async () => {
+  it('the snippet is under 10 lines, an include and one job, and docs/gitlab-ci.md shows the same', async () => {
     expect(snippet.trimEnd().split('\n')).to.have.length.below(10);
     expect(snippet).to.match(/^include:\n/);
     expect(snippet.match(/^\S.*:$/gm)).to.deep.equal(['include:', 'reproducible:']);
-    expect(await yamlBlockAfter(join(REPO_ROOT, 'README.md'), '## GitLab CI')).to.equal(snippet);
+    expect(await yamlBlockAfter(join(REPO_ROOT, 'docs', 'gitlab-ci.md'), '## The merge request job')).to.equal(snippet);
   });
 
   it('passes GitLab schema validation; the job is in merge request pipelines only, with the artifacts GitLab shows', async () => {

@@ -113,7 +113,9 @@ describe('hook: git pre-push', function () {
     await run(work, 'git', 'commit', '-q', '-m', 'one package');
     const missing = await runWithout(work, 'git', 'push', '-q', 'origin', 'HEAD:main');
     expect(missing.exitCode).to.not.equal(0);
-    expect(missing.stderr).to.match(/push blocked: no twinbuild on PATH/);
+    expect(missing.stderr).to.match(
+      /push blocked: no twinbuild on PATH \(install it, see twinbuild's docs\/install\.md;/,
+    );
     expect((await run(remote, 'git', 'branch', '--list', 'main')).stdout.trim(), 'nothing pushed').to.equal('');
     const pushed = await run(work, 'git', 'push', '-q', 'origin', 'HEAD:main');
     expect(pushed.exitCode, pushed.stderr).to.equal(0);
