@@ -138,13 +138,16 @@ function sandboxMounts(plan: BuildPlan, workspace: Workspace, sandbox: BuildSand
     ),
   ]);
   const hidden = [...new Set([...sandbox.hide, ...plan.hidden])];
-  // Covered by an empty tmpfs: the temp root's directory (the other side, probes, other
-  // runs) and each hidden path, only the outermost of nested ones (a TMPDIR in HOME).
-  const candidates = [tmpRoot, ...hidden].filter(
-    (p) => !privatelyCovered(p) && existsSync(p) && statSync(p).isDirectory(),
-  );
+  const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+  // Covered by an empty tmpfs, read-only in the end: the temp root's directory (the
+  // other side, probes, other runs) and what the run hides, only the outermost of
+  // nested ones (a TMPDIR in HOME).
+  const candidates = [tmpRoot, ...sandbox.hide].filter((p) => !privatelyCovered(p) && isDir(p));
   const covers = [...new Set(candidates)].filter((p) => !candidates.some((q) => q !== p && under(p, q)));
   mounts.push(...covers.map((target): SandboxMount => ({ kind: 'tmpfs', target })));
+  // A path a variation hides (the shared build path, still the pinned HOME) stays an
+  // empty, writable directory of this build's own, as the host has it there.
+  for (const path of plan.hidden) if (isDir(path)) mounts.push({ kind: 'tmpfs', target: path });
   // Only what the private /tmp or the covered temp root took away, never a hidden path
   // (a PATH entry in HOME stays out of sight), and only what the build's host id may enter.
   const covered = (p: string) => privatelyCovered(p) || under(p, tmpRoot);

@@ -196,7 +196,7 @@ describe('the build sandbox', function () {
     const differing = await fixture(`${hostile} > out/a\ndate +%N >> out/a`);
     const differed = await check(differing, '--vary=-all', '--no-bisect');
     expect(differed.exitCode).to.equal(1);
-    expect(differed.stdout).to.include('\\x1b[2J reproducible: fine');
+    expect(differed.stdout).to.include('\\x1b[2K reproducible: fine');
     for (const run of [failed, differed]) expect(run.stdout + run.stderr).to.not.match(/[\u001b\u0007]/);
   });
 
