@@ -16,7 +16,8 @@ const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 7);
 if (trees.length < 2) throw new Error('usage: node bench/before-after.mjs LABEL=TREE LABEL=TREE [RUNS]');
 
 const check = (tree, source, vary) => async () =>
-  $`node ${path.join(tree, 'bin', 'twinbuild.js')} check ${source} --build ${'sh build.sh'} --artifacts ${'out/a.txt'} --quiet --no-bisect --out ${await outDir()} ${vary}`.nothrow();
+  $`node ${path.join(tree, 'bin', 'twinbuild.js')} check ${source} --build ${'sh build.sh'} --artifacts \
+${'out/a.txt'} --quiet --no-bisect --out ${await outDir()} ${vary}`.nothrow();
 
 const overheadSource = await fixture('mkdir -p out\necho hi > out/a.txt');
 const parallelSource = await fixture('sleep 2\nmkdir -p out\necho done > out/a.txt');

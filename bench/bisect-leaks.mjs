@@ -15,7 +15,8 @@ const CASES = {
   home: ['echo "$HOME" > out/home.txt'],
   time: ['date -u +%Y-%m-%d > out/date.txt'],
   umask: [
-    'mkdir -p out/tree && echo x > out/tree/f && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/tree.tar -C out tree && rm -r out/tree',
+    'mkdir -p out/tree && echo x > out/tree/f && tar --sort=name --mtime=@0 ' +
+      '--owner=0 --group=0 --numeric-owner -cf out/tree.tar -C out tree && rm -r out/tree',
   ],
   fileordering: ['find src -type f > out/list.txt', MANY],
   locales: ["printf '%s\\n' b A a B | sort > out/sorted.txt"],
@@ -37,7 +38,8 @@ async function leakFixture(script, files = {}) {
 
 async function once(cli, source) {
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'tb-bench-out-'));
-  await $`node ${cli} check ${source} --build ${'sh build.sh'} --artifacts ${'out/**'} --jobs 2 --vary=+all --seed 7 --quiet --out ${out}`.nothrow();
+  await $`node ${cli} check ${source} --build ${'sh build.sh'} --artifacts ${'out/**'} --jobs 2 --vary=+all \
+--seed 7 --quiet --out ${out}`.nothrow();
   const pkg = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')).packages[0];
   await fs.rm(out, { recursive: true, force: true });
   const confirming = pkg.culprits.map((c) => pkg.bisect.probes.find((p) => p.id === c.probe)?.round ?? 1);
@@ -63,7 +65,9 @@ for (const name of names) {
     const r = await once(cli, source);
     rows.push({ leak: name, version: label, ...r });
     console.log(
-      `${name.padEnd(16)} ${label.padEnd(6)} culprits ${r.culprits.padEnd(18)} probes ${String(r.probes).padStart(2)} rounds ${r.rounds} named in round ${r.namedInRound ?? '-'}`,
+      `${name.padEnd(16)} ${label.padEnd(6)} culprits ${r.culprits.padEnd(18)} probes ` +
+        `${String(r.probes).padStart(2)} rounds ${r.rounds} named in round ` +
+        `${r.namedInRound ?? '-'}`,
     );
   }
   await fs.rm(source, { recursive: true, force: true });

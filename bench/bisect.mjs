@@ -13,7 +13,8 @@ export async function bisect(n = 3) {
   const twinbuild =
     (...extra) =>
     async () => {
-      const run = $`node ${TWINBUILD} check ${source} --build ${'sh build.sh'} --artifacts ${'out/**'} --jobs 2 --vary=-all,+${FOURTEEN} --quiet --out ${out} ${extra}`;
+      const run = $`node ${TWINBUILD} check ${source} --build ${'sh build.sh'} --artifacts ${'out/**'} \
+--jobs 2 --vary=-all,+${FOURTEEN} --quiet --out ${out} ${extra}`;
       const done = await run.nothrow();
       const pkg = JSON.parse(await fs.readFile(path.join(out, 'results.json'), 'utf8')).packages[0];
       runs.push({
@@ -66,7 +67,11 @@ export async function bisect(n = 3) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await bisect(Number(process.argv[2] ?? 3));
   console.log(
-    `bisect: twinbuild ${fmt(r.tb.median)} (${fmt(r.tbDiffoscope.median)} with diffoscope) · reprotest --auto-build ${fmt(r.rp.median)} · ratio ${r.ratio.toFixed(2)} · rounds ${r.rounds.join('/')} · probes ${r.probes.join('/')} · culprits ${r.culprits.join(' | ')} vs reprotest ${r.rpCulprits.join(' | ')}`,
+    `bisect: twinbuild ${fmt(r.tb.median)} (${fmt(r.tbDiffoscope.median)} with ` +
+      `diffoscope) · reprotest --auto-build ${fmt(r.rp.median)} · ratio ` +
+      `${r.ratio.toFixed(2)} · rounds ${r.rounds.join('/')} · probes ` +
+      `${r.probes.join('/')} · culprits ${r.culprits.join(' | ')} vs reprotest ` +
+      `${r.rpCulprits.join(' | ')}`,
   );
   await cleanup();
 }

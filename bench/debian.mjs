@@ -4,7 +4,8 @@
 // says little), and hello's culprit search against reprotest --auto-build.
 //
 //   node bench/debian.mjs check PACKAGE [RUNS]   twinbuild --no-bisect and reprotest, interleaved
-//   node bench/debian.mjs bisect [PACKAGE [reprotest-only|twinbuild-only]]  twinbuild's check alone and with bisect, against reprotest --auto-build
+//   node bench/debian.mjs bisect [PACKAGE [reprotest-only|twinbuild-only]]
+//                                                twinbuild's check alone and with bisect, against reprotest --auto-build
 //   node bench/debian.mjs floor [PACKAGE]        a plain dpkg-buildpackage alone, and two at once
 //   node bench/debian.mjs show                   the tables from what was measured so far
 //   node bench/debian.mjs write                  put the tables into bench/RESULTS.md
@@ -129,7 +130,9 @@ export async function bisectPackage(name = 'hello', { reprotestOnly = false, twi
   console.log(`  ${name} twinbuild check alone ${fmt(alone.seconds)} ${alone.verdict}`);
   const tb = reprotestOnly && earlier ? earlier.tb : await twinbuild(dsc, '--jobs', '2', vary);
   console.log(
-    `  ${name} twinbuild bisect ${fmt(tb.seconds)} ${tb.culprits} (${tb.probes} probes, ${tb.rounds} rounds; ${(tb.seconds / alone.seconds).toFixed(2)}x the check alone)`,
+    `  ${name} twinbuild bisect ${fmt(tb.seconds)} ` +
+      `${tb.culprits} (${tb.probes} probes, ${tb.rounds} rounds; ` +
+      `${(tb.seconds / alone.seconds).toFixed(2)}x the check alone)`,
   );
   const rp =
     twinbuildOnly && earlier?.rp
@@ -204,6 +207,26 @@ export async function debianSection() {
     b.tb.culprits,
     b.rp.culprits,
   ]);
+  const checkHeaders = [
+    'package',
+    'runs',
+    'twinbuild --no-bisect, median (each)',
+    'reprotest, median (each)',
+    'ratio',
+    'twinbuild verdicts',
+    'reprotest verdicts',
+    'files twinbuild found differing',
+  ];
+  const bisectHeaders = [
+    'package',
+    'twinbuild check alone',
+    'twinbuild check + bisect, --jobs 2',
+    '× the check alone',
+    'reprotest --auto-build',
+    '× reprotest',
+    'twinbuild culprits',
+    'reprotest culprits',
+  ];
   return `## Real Debian packages against reprotest
 
 Measured by \`node bench/debian.mjs\` (checks from ${names.map((n) => `${n} ${checks[n].date.slice(0, 16)}Z`).join(', ')}).
@@ -213,7 +236,7 @@ a private apt dir (\`scripts/debian-sources.mjs\`). Both tools vary reprotest's 
 difference, runs interleaved twinbuild / reprotest. The runs recorded here ran at \`nice -n -15\`; other
 work on the machine at the time (test runs) ran at \`nice -n 19\`.
 
-${table(['package', 'runs', 'twinbuild --no-bisect, median (each)', 'reprotest, median (each)', 'ratio', 'twinbuild verdicts', 'reprotest verdicts', 'files twinbuild found differing'], checkRows)}
+${table(checkHeaders, checkRows)}
 
 ${Object.entries(floor)
   .map(
@@ -243,7 +266,7 @@ ${
   bisectRows.length
     ? `### Finding the culprit: bisect against \`reprotest --auto-build\`
 
-${table(['package', 'twinbuild check alone', 'twinbuild check + bisect, --jobs 2', '× the check alone', 'reprotest --auto-build', '× reprotest', 'twinbuild culprits', 'reprotest culprits'], bisectRows)}
+${table(bisectHeaders, bisectRows)}
 
 reprotest was given a fixed shift (\`--vary=time.faketimes+=+400days\`); with its random default it may
 find nothing to bisect (one such run here: 188 s, "reproducible", no culprit). reprotest keeps its control
@@ -294,7 +317,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (phase === 'check') {
     const row = await checkPackage(name ?? 'hello', Number(runs ?? 1));
     console.log(
-      `${name}: twinbuild ${fmt(row.tbMedian)} [${verdicts(row.tb)}] · reprotest ${fmt(row.rpMedian)} [${verdicts(row.rp)}] · ratio ${(row.tbMedian / row.rpMedian).toFixed(2)}`,
+      `${name}: twinbuild ${fmt(row.tbMedian)} [${verdicts(row.tb)}] · reprotest ` +
+        `${fmt(row.rpMedian)} [${verdicts(row.rp)}] · ratio ` +
+        `${(row.tbMedian / row.rpMedian).toFixed(2)}`,
     );
   } else if (phase === 'bisect') {
     const row = await bisectPackage(name ?? 'hello', {
@@ -302,7 +327,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       twinbuildOnly: runs === 'twinbuild-only',
     });
     console.log(
-      `${row.dsc}: twinbuild ${fmt(row.tb.seconds)} (${row.tb.culprits}) · reprotest --auto-build ${fmt(row.rp.seconds)} (${row.rp.culprits})`,
+      `${row.dsc}: twinbuild ${fmt(row.tb.seconds)} (${row.tb.culprits}) · reprotest ` +
+        `--auto-build ${fmt(row.rp.seconds)} (${row.rp.culprits})`,
     );
   } else if (phase === 'floor') {
     const row = await floorPackage(name ?? 'hello');

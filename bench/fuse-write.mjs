@@ -35,7 +35,8 @@ export async function wholeChecks(n) {
   ];
   if (before) {
     const old = () =>
-      $`node ${before} check ${source} --build ${'sh build.sh'} --artifacts ${'out/big'} --quiet --vary=+all --out ${path.join(path.dirname(source), 'out-before')}`;
+      $`node ${before} check ${source} --build ${'sh build.sh'} --artifacts ${'out/big'} --quiet --vary=+all \
+--out ${path.join(path.dirname(source), 'out-before')}`;
     runs.splice(1, 0, ['twinbuild +all (before)', old]);
   }
   return timeInterleaved(n, runs);
@@ -43,15 +44,18 @@ export async function wholeChecks(n) {
 
 // Mounts SRC on DST through disorderfs with OPTS in a private mount namespace,
 // disorderfs running as DAEMON, writes the 300 MB as uid UID (0: root), prints the seconds the write took.
-const ONE_WRITE = String.raw`
+const ONE_WRITE =
+  String.raw`
 src=$1 dst=$2 daemon=$3 uid=$4 preload=$5; shift 5
 with_preload=""; [ "$preload" = - ] || with_preload="env LD_PRELOAD=$preload"
 chown "$uid:$uid" "$src"
 if [ "$daemon" = 0 ]; then
   $with_preload disorderfs -f "$@" "$src" "$dst" >/dev/null 2>&1 &
 else
-  mount -t tmpfs -o size=4k,mode=755 tmpfs "$dst" && mknod -m 666 "$dst/fuse" c 10 229 && mount --bind "$dst/fuse" /dev/fuse && umount "$dst" || exit 9
-  setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=+sys_admin --ambient-caps=+sys_admin $with_preload disorderfs -f "$@" "$src" "$dst" >/dev/null 2>&1 &
+  mount -t tmpfs -o size=4k,mode=755 tmpfs "$dst" && mknod -m 666 "$dst/fuse" c 10 229 ` +
+  String.raw`&& mount --bind "$dst/fuse" /dev/fuse && umount "$dst" || exit 9
+  setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=+sys_admin --ambient-caps=+sys_admin ` +
+  String.raw`$with_preload disorderfs -f "$@" "$src" "$dst" >/dev/null 2>&1 &
 fi
 before=$(stat -c %d "$src"); i=0
 until [ "$(stat -c %d "$dst")" != "$before" ]; do i=$((i + 1)); [ $i -lt 200 ] || exit 8; sleep 0.05; done
@@ -96,8 +100,8 @@ export async function writeAlone(n) {
         await $({ cwd: src })`mkdir out && sh -c ${WRITE}`;
         results[j].push((performance.now() - started) / 1000);
       } else {
-        const run =
-          await $`unshare --mount --propagation private sh -c ${ONE_WRITE} one-write ${src} ${dst} ${daemon} ${uid} ${noXattrs ? shim : '-'} ${[...BASE, ...options]}`.nothrow();
+        const run = await $`unshare --mount --propagation private sh -c ${ONE_WRITE} one-write ${src} ${dst} ${daemon} \
+${uid} ${noXattrs ? shim : '-'} ${[...BASE, ...options]}`.nothrow();
         if (run.exitCode !== 0) throw new Error(`${IDEAS[j][0]}: exit ${run.exitCode} ${run.stderr}`);
         results[j].push(Number(run.stdout.trim()) / 1e9);
       }

@@ -35,8 +35,8 @@ export async function hashing(n = 3) {
   const mbps = (s) => GiB / 1024 ** 2 / s;
 
   const source = await fixture('mkdir -p out\nhead -c 1073741824 /dev/zero > out/big.bin');
-  const run =
-    await $`/usr/bin/time -f %M node ${TWINBUILD} check ${source} --build ${'sh build.sh'} --artifacts ${'out/big.bin'} --quiet --out ${path.join(dir, 'out')}`.nothrow();
+  const run = await $`/usr/bin/time -f %M node ${TWINBUILD} check ${source} --build ${'sh build.sh'} --artifacts \
+${'out/big.bin'} --quiet --out ${path.join(dir, 'out')}`.nothrow();
   if (run.exitCode !== 0) throw new Error(`check of the 1 GiB build failed: ${run.stdout}${run.stderr}`);
   const peakKiB = Number(run.stderr.trim().split('\n').pop());
   return {
@@ -53,7 +53,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { cleanup } = await import('./lib.mjs');
   const r = await hashing();
   console.log(
-    `hashing: ${r.ours.toFixed(0)} MB/s vs sha256sum ${r.sha256sum.toFixed(0)} MB/s (${(r.ratio * 100).toFixed(0)}%), check peak RSS ${r.peakMiB.toFixed(0)} MiB`,
+    `hashing: ${r.ours.toFixed(0)} MB/s vs sha256sum ` +
+      `${r.sha256sum.toFixed(0)} MB/s (${(r.ratio * 100).toFixed(0)}%), check peak RSS ` +
+      `${r.peakMiB.toFixed(0)} MiB`,
   );
   await cleanup();
 }

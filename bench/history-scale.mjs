@@ -181,11 +181,18 @@ try {
   const each = (pick, unit = (v) => fmt(v)) => repeats.map((r) => unit(pick(r))).join(' / ');
   const ms = (v) => `${(v * 1000).toFixed(0)} ms`;
   const mib = (bytes) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  const section = `## The history page at scale (issue 22)
+  const section =
+    `## The history page at scale (issue 22)
 
-\`node bench/history-scale.mjs ${PACKAGES} ${RUNS} ${REPEATS}\`, ${facts.date}: ${PACKAGES.toLocaleString('en')} packages × ${RUNS} runs, generated as ${RUNS}
-results.json files (${mib(inputBytes)} with their stand-in reports; ${history.packages.filter((p) => p.flapping).length} packages flapping), every cell linked to its
-run's report and each unreproducible one also to its diffoscope page. Each figure below is every repeat, in order (${REPEATS}, each a fresh page in one browser); ${(await $`chromium --version`.nothrow()).stdout.trim() || 'Chromium (version unknown)'}, headless, 1600×1000;
+\`node bench/history-scale.mjs ${PACKAGES} ${RUNS} ${REPEATS}\`, ${facts.date}: ` +
+    `${PACKAGES.toLocaleString('en')} packages × ${RUNS} runs, generated as ${RUNS}
+results.json files (${mib(inputBytes)} with their stand-in reports; ` +
+    `${history.packages.filter((p) => p.flapping).length} packages flapping), every ` +
+    `cell linked to its
+run's report and each unreproducible one also to its diffoscope page. Each ` +
+    `figure below is every repeat, in order (${REPEATS}, each a fresh page in one ` +
+    `browser); ${(await $`chromium --version`.nothrow()).stdout.trim() || 'Chromium (version unknown)'}` +
+    `, headless, 1600×1000;
 ${facts.cpu}, ${facts.cores} cores (shared with other work while measured), Node ${facts.node}.
 Load average (1, 5, 15 min) when Chromium started: ${loadBefore}; when it ended: ${loadAfter}.
 

@@ -35,7 +35,10 @@ export async function probeCost(runs = 50) {
 }
 
 export const describeProbeCost = (r) =>
-  `probe of ${r.variations} variations (${r.channels} channels): ${r.plain.toFixed(0)} ms plain${r.faked !== null ? `, ${r.faked.toFixed(0)} ms under libfaketime` : ''} (mean of ${r.runs} runs)`;
+  `probe of ${r.variations} variations (${r.channels} channels): ` +
+  `${r.plain.toFixed(0)} ms ` +
+  `plain${r.faked !== null ? `, ${r.faked.toFixed(0)} ms under libfaketime` : ''} ` +
+  `(mean of ${r.runs} runs)`;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(describeProbeCost(await probeCost(Number(process.argv[2] ?? 50))));

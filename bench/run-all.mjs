@@ -33,23 +33,35 @@ log(`machine: ${facts.cpu}, ${facts.cores} cores, ${facts.memory}; ${facts.repro
 try {
   const o = await overhead();
   log(
-    `overhead    twinbuild ${fmt(o.tb.median)}  reprotest ${fmt(o.rp.median)}  ratio ${o.ratio.toFixed(2)}  (goal ≤ 0.50: ${o.met ? 'met' : 'NOT met'})`,
+    `overhead    twinbuild ${fmt(o.tb.median)}  reprotest ` +
+      `${fmt(o.rp.median)}  ratio ${o.ratio.toFixed(2)}  (goal ≤ 0.50: ` +
+      `${o.met ? 'met' : 'NOT met'})`,
   );
   const p = await parallel();
   log(
-    `parallel    twinbuild ${fmt(p.tb.median)} (six), ${fmt(p.tbAll.median)} (+all)  reprotest ${fmt(p.rp.median)}  (goal ≤ 2.3 / 2.4 s: ${p.met ? 'met' : 'NOT met'})`,
+    `parallel    twinbuild ${fmt(p.tb.median)} (six), ` +
+      `${fmt(p.tbAll.median)} (+all)  reprotest ` +
+      `${fmt(p.rp.median)}  (goal ≤ 2.3 / 2.4 s: ${p.met ? 'met' : 'NOT met'})`,
   );
   const m = await manyFiles();
   log(
-    `many-files  twinbuild ${fmt(m.tb.median)}  reprotest ${fmt(m.rp.median)}  ratio ${m.ratio.toFixed(2)}  (goal ≤ 0.30: ${m.met ? 'met' : 'NOT met'})`,
+    `many-files  twinbuild ${fmt(m.tb.median)}  reprotest ` +
+      `${fmt(m.rp.median)}  ratio ${m.ratio.toFixed(2)}  (goal ≤ 0.30: ` +
+      `${m.met ? 'met' : 'NOT met'})`,
   );
   const b = await bisect();
   log(
-    `bisect      twinbuild ${fmt(b.tb.median)} (${fmt(b.tbDiffoscope.median)} with diffoscope)  reprotest --auto-build ${fmt(b.rp.median)}  ratio ${b.ratio.toFixed(2)}  rounds ${b.rounds.join('/')}  (goal ≤ 0.30: ${b.met ? 'met' : 'NOT met'})`,
+    `bisect      twinbuild ${fmt(b.tb.median)} (${fmt(b.tbDiffoscope.median)} with ` +
+      `diffoscope)  reprotest --auto-build ${fmt(b.rp.median)}  ratio ` +
+      `${b.ratio.toFixed(2)}  rounds ${b.rounds.join('/')}  (goal ≤ 0.30: ` +
+      `${b.met ? 'met' : 'NOT met'})`,
   );
   const sw = await sweepBench();
   log(
-    `sweep       ${sw.large.perMinute.toFixed(0)} packages/min (200, --jobs ${sw.jobs}); peak RSS ${sw.small.peakMiB.toFixed(0)} MiB (50) → ${sw.large.peakMiB.toFixed(0)} MiB (200)  (goal < 200 MB, flat: ${sw.met ? 'met' : 'NOT met'})`,
+    `sweep       ${sw.large.perMinute.toFixed(0)} packages/min (200, --jobs ` +
+      `${sw.jobs}); peak RSS ${sw.small.peakMiB.toFixed(0)} MiB (50) → ` +
+      `${sw.large.peakMiB.toFixed(0)} MiB (200)  (goal ` +
+      `< 200 MB, flat: ${sw.met ? 'met' : 'NOT met'})`,
   );
   const v = await variationCost();
   log(`variations  nothing varied ${fmt(v.base)}; six ${fmt(v.six)}; +all ${fmt(v.all)}`);
@@ -71,7 +83,10 @@ try {
   const debian = await debianSection();
   log(debian);
   log(
-    `hashing     ${h.ours.toFixed(0)} MB/s vs sha256sum ${h.sha256sum.toFixed(0)} MB/s (${(h.ratio * 100).toFixed(0)}%); 1 GiB check peak RSS ${h.peakMiB.toFixed(0)} MiB  (goal ≥ 80%, < 150 MB: ${h.met ? 'met' : 'NOT met'})`,
+    `hashing     ${h.ours.toFixed(0)} MB/s vs sha256sum ` +
+      `${h.sha256sum.toFixed(0)} MB/s (${(h.ratio * 100).toFixed(0)}%); 1 GiB check ` +
+      `peak RSS ${h.peakMiB.toFixed(0)} MiB  (goal ≥ 80%, ` +
+      `< 150 MB: ${h.met ? 'met' : 'NOT met'})`,
   );
 
   const yes = (b) => (b ? 'yes' : '**no**');

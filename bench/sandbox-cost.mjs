@@ -57,10 +57,14 @@ await cleanup();
 
 const facts = await machineFacts();
 const commit = async (tree) => (await $`git -C ${tree} rev-parse --short HEAD`.nothrow()).stdout.trim();
-const md = `
+const md =
+  `
 ## ${facts.date}: the build sandbox's cost (\`node bench/sandbox-cost.mjs\`)
 
-before = \`${await commit(trees[0][1])}\` (private namespaces by unshare, builds as root), after = \`${await commit(ROOT)}\` (bubblewrap sandbox, an unprivileged host id per build); medians of interleaved runs, ${facts.cpu}, ${facts.cores} cores.
+before = \`${await commit(trees[0][1])}\` (private namespaces by unshare, ` +
+  `builds as root), after = \`${await commit(ROOT)}\` (bubblewrap sandbox, an ` +
+  `unprivileged host id per build); medians of interleaved runs, ${facts.cpu}, ` +
+  `${facts.cores} cores.
 
 ${table(['check', 'runs', trees[0][0], trees[1][0], 'difference'], rows)}
 `;

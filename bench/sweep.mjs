@@ -50,7 +50,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await sweepBench();
   for (const s of [r.small, r.large])
     console.log(
-      `sweep ${s.count}: ${s.seconds.toFixed(1)} s, ${s.perMinute.toFixed(0)} packages/min, peak RSS ${s.peakMiB.toFixed(0)} MiB (--jobs ${r.jobs})`,
+      `sweep ${s.count}: ${s.seconds.toFixed(1)} s, ` +
+        `${s.perMinute.toFixed(0)} packages/min, peak RSS ` +
+        `${s.peakMiB.toFixed(0)} MiB (--jobs ${r.jobs})`,
     );
   await cleanup();
 }

@@ -46,7 +46,8 @@ export function rpmBuildinfoNotes(buildinfo: RpmBuildinfo, machine: string, head
     notes.push(`Build-Architecture ${buildinfo.buildArchitecture} (this machine builds ${machine})`);
   if (buildinfo.installed.length > 0)
     notes.push(
-      `Installed-Build-Depends: ${buildinfo.installed.length} RPM packages (not compared: this machine has no RPM database; install the build dependencies yourself)`,
+      `Installed-Build-Depends: ${buildinfo.installed.length} RPM packages (not ` +
+        `compared: this machine has no RPM database; install the build dependencies yourself)`,
     );
   const sde = buildinfo.environment['SOURCE_DATE_EPOCH'];
   if (sde && headerTime && sde !== headerTime)

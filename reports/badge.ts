@@ -23,7 +23,9 @@ export function renderBadge(result: RunResult): string {
       : deterministic > 0 && deterministic === reproducible
         ? 'deterministic'
         : 'reproducible';
-  const value = `${result.command === 'verify' && mismatches > 0 ? mismatches : reproducible}/${total}${known > 0 ? ` (${known} ignored)` : ''}`;
+  const value =
+    `${result.command === 'verify' && mismatches > 0 ? mismatches : reproducible}` +
+    `/${total}${known > 0 ? ` (${known} ignored)` : ''}`;
   // Widths approximated at 6.5 px per character of Verdana 11px.
   const lw = Math.round(label.length * 6.5 + 12);
   const vw = Math.round(value.length * 6.5 + 12);

@@ -25,7 +25,11 @@ export function failureCause(pkg: PackageResult): string | null {
   if (pkg.culprits.length === 0)
     return `no variation was confirmed to make it fail${bisect.reason ? ` (${bisect.reason})` : ''}`;
   const when = (c: Culprit) =>
-    `when ${c.variations.length === 1 ? `${c.variations[0]} is varied` : `${c.variations.slice(0, -1).join(', ')} and ${c.variations.at(-1)} are varied together`} (${confirmedBy(c)})`;
+    'when ' +
+    (c.variations.length === 1
+      ? `${c.variations[0]} is varied`
+      : `${c.variations.slice(0, -1).join(', ')} and ${c.variations.at(-1)} are varied together`) +
+    ` (${confirmedBy(c)})`;
   return `it fails ${pkg.culprits.map(when).join('; or ')}`;
 }
 
@@ -46,14 +50,20 @@ export function causeSummary(pkg: PackageResult): string | null {
   if (pkg.culprits.length === 0) return suspected;
   const unexplained =
     pkg.bisect.unexplained.length > 0 ? `; not explained by any variation: ${list(pkg.bisect.unexplained)}` : '';
-  return `caused by ${pkg.culprits.map((c) => `${culpritName(c)} (changes ${list(c.artifacts)})`).join('; ')}${unexplained}${suspected ? `; ${suspected}` : ''}`;
+  return (
+    `caused by ${pkg.culprits.map((c) => `${culpritName(c)} (changes ${list(c.artifacts)})`).join('; ')}` +
+    `${unexplained}${suspected ? `; ${suspected}` : ''}`
+  );
 }
 
 /** e.g. "suspected, not confirmed (--bisect-budget 4 ran out …): umask (out/a.tar)": never a culprit. */
 export function suspectedSummary(pkg: PackageResult): string | null {
   const suspected = pkg.bisect.suspected;
   if (suspected.length === 0) return null;
-  return `suspected, not confirmed (${pkg.bisect.reason ?? 'the bisect budget ran out'}): ${suspected.map((s) => `${s.variation} (${list(s.artifacts)})`).join('; ')}`;
+  return (
+    `suspected, not confirmed (${pkg.bisect.reason ?? 'the bisect budget ran out'}` +
+    `): ${suspected.map((s) => `${s.variation} (${list(s.artifacts)})`).join('; ')}`
+  );
 }
 
 /** What the difference in one artifact shows, strongest first, e.g. "build_path: the experiment's path … appears 3 times in out/x.o". */
@@ -76,7 +86,11 @@ export function artifactCause(pkg: PackageResult, path: string): string | null {
 export function bisectEffort(pkg: PackageResult): string | null {
   if (pkg.bisect.status === 'not-run') return null;
   const n = pkg.bisect.probes.length;
-  return `bisect: ${n} probe build${n === 1 ? '' : 's'} in ${pkg.bisect.rounds} round${pkg.bisect.rounds === 1 ? '' : 's'} (the check's own builds are round 1)`;
+  return (
+    `bisect: ${n} probe build${n === 1 ? '' : 's'} in ` +
+    `${pkg.bisect.rounds} round${pkg.bisect.rounds === 1 ? '' : 's'} (the check's ` +
+    `own builds are round 1)`
+  );
 }
 
 /** What a view says beside a reproducible verdict when nothing was varied. */

@@ -21,7 +21,9 @@ const EXCERPT_LINES = 12;
 
 /** Said with a mismatch when no .buildinfo was given: the likeliest fix. */
 export const NO_BUILDINFO_HINT =
-  'no --buildinfo was given: the rebuild pinned nothing of the original build environment (SOURCE_DATE_EPOCH, DEB_BUILD_OPTIONS, locale); pass the .buildinfo the published files were built with';
+  'no --buildinfo was given: the rebuild pinned nothing of the original build ' +
+  'environment (SOURCE_DATE_EPOCH, DEB_BUILD_OPTIONS, locale); pass the .buildinfo ' +
+  'the published files were built with';
 
 export function renderConsole(result: RunResult, ctx: ConsoleContext): string {
   return ctx.layout === 'summary'
@@ -73,7 +75,9 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
   } else if (pkg.verdict === 'reproducible' && knownDifferencesNote(pkg)) {
     const known = pkg.artifacts.filter((a) => a.status !== 'identical');
     lines.push(
-      `reproducible (${knownDifferencesNote(pkg)}): ${pkg.name}: ${total - notIdentical} of ${total} artifacts identical; the others differ only in ignored known differences`,
+      `reproducible (${knownDifferencesNote(pkg)}): ${pkg.name}: ` +
+        `${total - notIdentical} of ${total} artifacts identical; the others differ only ` +
+        `in ignored known differences`,
     );
     for (const a of known.slice(0, 20))
       lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)} (ignored: ${a.ignored?.reason ?? ''})`);
@@ -154,7 +158,9 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
     const differ = artifactCounts(pkg).notIdentical - pkg.artifacts.filter((a) => a.ignored).length;
     if (pkg.verdict === 'mismatch') {
       lines.push(
-        `MISMATCH: ${pkg.name}: ${differ} of ${artifactCounts(pkg).total} published artifacts differ from the rebuild${pkg.verify && !pkg.verify.buildinfo && pkg.recipe?.preset !== 'rpm' ? ` (${NO_BUILDINFO_HINT})` : ''}`,
+        `MISMATCH: ${pkg.name}: ${differ} of ${artifactCounts(pkg).total} published ` +
+          `artifacts differ from the ` +
+          `rebuild${pkg.verify && !pkg.verify.buildinfo && pkg.recipe?.preset !== 'rpm' ? ` (${NO_BUILDINFO_HINT})` : ''}`,
       );
       continue;
     }
@@ -178,7 +184,9 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
     );
   else
     lines.push(
-      `${summary.reproducible}/${summary.total} ${word}${onlyDeterministic}, ${summary.unreproducible} unreproducible, ${summary.error} error${ignored}${shard}`,
+      `${summary.reproducible}/${summary.total} ${word}${onlyDeterministic}, ` +
+        `${summary.unreproducible} unreproducible, ` +
+        `${summary.error} error${ignored}${shard}`,
     );
   if (result.baseline) {
     const b = result.baseline;

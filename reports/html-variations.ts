@@ -34,7 +34,13 @@ const keyOf = (r: Row) =>
 function rowHtml(r: Row, withObserved: boolean): string {
   const { v } = r;
   const status = v.status === 'skipped' ? `<span class="skipped">skipped</span>` : v.status;
-  return `<tr data-variation="${e(v.name)}"><td>${e(v.name)}</td><td>${status}${v.requested ? ' (requested)' : ''}</td><td><code>${e(r.control)}</code></td><td><code>${e(r.experiment)}</code></td><td>${e(v.reason ?? v.note ?? '')}${withObserved ? observedNote(v) : ''}${v.limits ? `<div class="muted">limit: ${e(v.limits)}</div>` : ''}</td></tr>`;
+  return (
+    `<tr data-variation="${e(v.name)}"><td>${e(v.name)}</td>` +
+    `<td>${status}${v.requested ? ' (requested)' : ''}</td><td><code>${e(r.control)}` +
+    `</code></td><td><code>${e(r.experiment)}</code></td>` +
+    `<td>${e(v.reason ?? v.note ?? '')}${withObserved ? observedNote(v) : ''}` +
+    `${v.limits ? `<div class="muted">limit: ${e(v.limits)}</div>` : ''}</td></tr>`
+  );
 }
 
 const table = (cls: string, rows: string) => `<table class="${cls}">${HEAD}<tbody>\n${rows}\n</tbody></table>`;
@@ -47,7 +53,9 @@ export type VariationTables = Readonly<{
 }>;
 
 // verify varies nothing: one line says so, not a "pinned" row per variation.
-const VERIFY_ROW = `<tr><td colspan="5">nothing varied: verify rebuilds once with the control's settings, plus what the buildinfo pins (see above)</td></tr>`;
+const VERIFY_ROW =
+  `<tr><td colspan="5">nothing varied: verify rebuilds once with the control's ` +
+  `settings, plus what the buildinfo pins (see above)</td></tr>`;
 
 export function variationTables(result: RunResult): VariationTables {
   if (result.packages.some((p) => p.verify)) {
@@ -91,7 +99,10 @@ ${table('variations run-variations', [...common.values()].map((r) => rowHtml(r, 
       (r) => common.get(r.v.name) === undefined || keyOf(common.get(r.v.name)!) !== keyOf(r),
     );
     if (own.length === 0) return '<p class="muted variations-same">Variations: as in the run\'s table.</p>';
-    return `<h3>Variations that differ from the run's table (${own.length})</h3>\n${table('variations', own.map((r) => rowHtml(r, true)).join('\n'))}`;
+    return (
+      `<h3>Variations that differ from the run's table (${own.length})` +
+      `</h3>\n${table('variations', own.map((r) => rowHtml(r, true)).join('\n'))}`
+    );
   };
   return { run, forPackage };
 }

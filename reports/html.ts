@@ -25,23 +25,32 @@ import { culpritReplayCommand, replayCommand } from './html-replay.js';
 import { variationTables } from './html-variations.js';
 import { renderTimeline } from './timeline.js';
 
-export const STYLE = `
+export const STYLE =
+  `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em;color:#222}
 h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em}
-table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td code{overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px ` +
+  `solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td ` +
+  `code{overflow-wrap:anywhere}
 code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space:pre-wrap}
-.verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}.verdict-verified{color:#2e7d32}.verdict-mismatch{color:#c62828}
+.verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}` +
+  `.verdict-error{color:#6a1b9a}.verdict-verified{color:#2e7d32}` +
+  `.verdict-mismatch{color:#c62828}
 .status-identical{color:#2e7d32}.status-differs,.status-missing-in-control,.status-missing-in-experiment{color:#c62828;font-weight:600}
 .hash summary{cursor:pointer;list-style:none}.hash summary::-webkit-details-marker{display:none}.hash[open] summary{display:none}
 pre.excerpt{margin:.3em 0;max-height:24em}pre.replay{background:#eef3f8}.logs a{margin-right:1em}
 .skipped{color:#8a6d00}.muted{color:#777}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
-#f-reproducible:checked~main .pkg:not(.v-reproducible),#f-unreproducible:checked~main .pkg:not(.v-unreproducible),#f-error:checked~main .pkg:not(.v-error){display:none}
+#f-reproducible:checked~main .pkg:not(.v-reproducible),` +
+  `#f-unreproducible:checked~main .pkg:not(.v-unreproducible),` +
+  `#f-error:checked~main .pkg:not(.v-error){display:none}
 `;
 
 // The first 16 hex digits; the whole hash on a click (and as a tooltip).
 const short = (hash: string | null) =>
   hash
-    ? `<details class="hash"><summary title="${e(hash)}"><code>${e(hash.slice(0, 16))}…</code></summary><code class="full-hash">${e(hash)}</code></details>`
+    ? `<details class="hash"><summary title="${e(hash)}">` +
+      `<code>${e(hash.slice(0, 16))}…</code></summary>` +
+      `<code class="full-hash">${e(hash)}</code></details>`
     : '<span class="muted">—</span>';
 const size = (bytes: number | null) => (bytes === null ? '—' : `${bytes.toLocaleString('en')} B`);
 
@@ -69,7 +78,10 @@ function artifactRows(pkg: PackageResult): string {
     : 'results.json';
   const more =
     hidden > 0
-      ? `<tr class="more"><td colspan="5">… and ${hidden.toLocaleString('en')} more artifacts (${hiddenDiffering.toLocaleString('en')} of them not identical), all listed in ${where}</td></tr>`
+      ? `<tr class="more"><td colspan="5">… and ` +
+        `${hidden.toLocaleString('en')} more artifacts ` +
+        `(${hiddenDiffering.toLocaleString('en')} of them not identical), all listed in ` +
+        `${where}</td></tr>`
       : '';
   return shown
     .map((a) => {
@@ -81,9 +93,20 @@ function artifactRows(pkg: PackageResult): string {
       const note = diff?.message ? `<div class="muted">${e(diff.message)}</div>` : '';
       const shownAt = differing.indexOf(a);
       const excerpt = diff?.excerpt
-        ? `<details class="excerpt"${shownAt >= 0 && shownAt < OPEN_EXCERPTS ? ' open' : ''}><summary>excerpt</summary><pre class="excerpt">${e(diff.excerpt.split('\n').slice(0, EXCERPT_LINES).join('\n'))}</pre></details>`
+        ? `<details class="excerpt"` +
+          `${shownAt >= 0 && shownAt < OPEN_EXCERPTS ? ' open' : ''}><summary>excerpt` +
+          `</summary><pre class="excerpt">` +
+          `${e(diff.excerpt.split('\n').slice(0, EXCERPT_LINES).join('\n'))}</pre></details>`
         : '';
-      return `<tr><td><code>${e(a.path)}</code>${kindNote(a)}</td><td class="status-${a.status}">${a.status}${a.ignored ? `<div class="skipped">ignored: ${e(a.ignored.reason)}</div>` : ''}</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td><td>${short(a.sha256.control ?? a.linkTarget?.control ?? a.node?.control ?? null)}<br>${short(a.sha256.experiment ?? a.linkTarget?.experiment ?? a.node?.experiment ?? null)}</td><td>${link}${note}${excerpt}</td></tr>`;
+      return (
+        `<tr><td><code>${e(a.path)}</code>${kindNote(a)}</td>` +
+        `<td class="status-${a.status}">${a.status}` +
+        `${a.ignored ? `<div class="skipped">ignored: ${e(a.ignored.reason)}</div>` : ''}` +
+        `</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td>` +
+        `<td>${short(a.sha256.control ?? a.linkTarget?.control ?? a.node?.control ?? null)}` +
+        `<br>${short(a.sha256.experiment ?? a.linkTarget?.experiment ?? a.node?.experiment ?? null)}` +
+        `</td><td>${link}${note}${excerpt}</td></tr>`
+      );
     })
     .concat(more)
     .join('\n');
@@ -111,12 +134,15 @@ function evidenceSection(pkg: PackageResult): string {
   const items = pkg.artifacts.flatMap((a) => artifactEvidence(pkg, a.path, 3).map((shown) => `<li>${e(shown)}</li>`));
   const suspected = pkg.bisect.suspected.map(
     (s) =>
-      `<li><strong>${e(s.variation)}</strong>: suspected, not confirmed (${s.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}) <span class="muted">${e(s.evidence.join('; '))}</span></li>`,
+      `<li><strong>${e(s.variation)}</strong>: suspected, not confirmed ` +
+      `(${s.artifacts.map((a) => `<code>${e(a)}</code>`).join(', ')}) ` +
+      `<span class="muted">${e(s.evidence.join('; '))}</span></li>`,
   );
   return (
     (items.length ? `<h3>Evidence</h3><ul class="evidence">${items.join('')}</ul>` : '') +
     (suspected.length
-      ? `<h3>Suspected, not confirmed</h3><p class="muted">${e(pkg.bisect.reason ?? '')}</p><ul class="suspected">${suspected.join('')}</ul>`
+      ? `<h3>Suspected, not confirmed</h3><p class="muted">${e(pkg.bisect.reason ?? '')}` +
+        `</p><ul class="suspected">${suspected.join('')}</ul>`
       : '')
   );
 }
@@ -141,18 +167,26 @@ function bisectSection(pkg: PackageResult, seed: number): string {
   const probes = bisect.probes
     .map(
       (p) =>
-        `<tr><td>${probeLog(pkg, p)}</td><td>${e(p.variations.join(', ') || 'nothing varied')}</td><td class="status-${probeClass(p)}">${p.status}</td><td>${p.differingCount}</td><td>${p.round}</td><td>${(p.durationMs / 1000).toFixed(1)} s</td><td>${e(p.message ?? '')}</td></tr>`,
+        `<tr><td>${probeLog(pkg, p)}</td>` +
+        `<td>${e(p.variations.join(', ') || 'nothing varied')}</td>` +
+        `<td class="status-${probeClass(p)}">${p.status}</td><td>${p.differingCount}</td>` +
+        `<td>${p.round}</td><td>${(p.durationMs / 1000).toFixed(1)} s</td>` +
+        `<td>${e(p.message ?? '')}</td></tr>`,
     )
     .join('\n');
-  return `<h3>Bisect</h3>
+  return (
+    `<h3>Bisect</h3>
 <p class="${pkg.nondeterministic || bisect.status === 'error' ? 'verdict-error' : ''}">${e(summary ?? 'no culprit found')}</p>
 <p class="muted">${e(bisectEffort(pkg) ?? '')}</p>
 ${culprits}
 ${evidenceSection(pkg)}
 <details><summary>probe builds (${bisect.probes.length})</summary>
-<table class="probes"><thead><tr><th>probe</th><th>varied</th><th>result</th><th>artifacts differing</th><th>round</th><th>time</th><th>note</th></tr></thead><tbody>
+<table class="probes"><thead><tr><th>probe</th><th>varied</th><th>result</th>` +
+    `<th>artifacts differing</th><th>round</th><th>time</th><th>note</th></tr>` +
+    `</thead><tbody>
 ${probes}
-</tbody></table></details>`;
+</tbody></table></details>`
+  );
 }
 
 function verifySection(pkg: PackageResult): string {
@@ -168,12 +202,22 @@ function verifySection(pkg: PackageResult): string {
     ...v.notPinned.map((n) => `not pinned: ${e(n)}`),
     ...(v.link
       ? [
-          `in-toto link: <a href="${e(pathHref(v.link))}">${e(v.link)}</a>${v.statement ? `, DSSE statement: <a href="${e(pathHref(v.statement))}">${e(v.statement)}</a>` : ''}`,
+          `in-toto link: <a href="${e(pathHref(v.link))}">${e(v.link)}</a>` +
+            (v.statement ? `, DSSE statement: <a href="${e(pathHref(v.statement))}">${e(v.statement)}</a>` : ''),
         ]
       : []),
   ];
   const drift = v.dependencyDrift.length
-    ? `<h3>Build dependencies that differ here (a likely cause; not fetched)</h3><table><thead><tr><th>package</th><th>buildinfo</th><th>installed</th></tr></thead><tbody>${v.dependencyDrift.map((d) => `<tr><td>${e(d.package)}</td><td>${e(d.buildinfo)}</td><td>${e(d.installed ?? 'not installed')}</td></tr>`).join('')}</tbody></table>`
+    ? `<h3>Build dependencies that differ here (a likely cause; not fetched)</h3>` +
+      `<table><thead><tr><th>package</th><th>buildinfo</th><th>installed</th></tr>` +
+      `</thead><tbody>` +
+      v.dependencyDrift
+        .map(
+          (d) =>
+            `<tr><td>${e(d.package)}</td><td>${e(d.buildinfo)}</td><td>${e(d.installed ?? 'not installed')}</td></tr>`,
+        )
+        .join('') +
+      `</tbody></table>`
     : '';
   return `<h3>Rebuild</h3><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>${drift}`;
 }
@@ -203,38 +247,59 @@ function packageSection(pkg: PackageResult, seed: number, variations: (pkg: Pack
     .filter((side) => pkg.builds[side]?.logTail.length)
     .map(
       (side) =>
-        `<h3>Last lines of the ${side} build log</h3><p><a href="${e(pathHref(pkg.builds[side]!.log))}">${e(pkg.builds[side]!.log)}</a></p><pre>${e(pkg.builds[side]!.logTail.join('\n'))}</pre>`,
+        `<h3>Last lines of the ${side} build log</h3><p>` +
+        `<a href="${e(pathHref(pkg.builds[side]!.log))}">${e(pkg.builds[side]!.log)}</a>` +
+        `</p><pre>${e(pkg.builds[side]!.logTail.join('\n'))}</pre>`,
     )
     .join('\n');
-  return `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
+  return (
+    `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
 <h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
-${isDeterminismCheck(pkg) ? `<p class="skipped"><strong>Determinism check</strong>: ${DETERMINISM_NOTE}. Identical builds here do not show the build is reproducible elsewhere.</p>` : ''}
-<p class="muted">source <code>${e(pkg.source)}</code> · ${pkg.verify ? 'one rebuild, compared with the published files' : `builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'}`} · build path ${pkg.buildPath} · ${e(sandboxNote(pkg))}</p>
+` +
+    (isDeterminismCheck(pkg)
+      ? `<p class="skipped"><strong>Determinism check` +
+        `</strong>: ${DETERMINISM_NOTE}. Identical builds here do not show the build is ` +
+        `reproducible elsewhere.</p>`
+      : '') +
+    `
+<p class="muted">source <code>${e(pkg.source)}` +
+    `</code> · ` +
+    (pkg.verify
+      ? 'one rebuild, compared with the published files'
+      : `builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'}`) +
+    ` · build path ${pkg.buildPath} · ${e(sandboxNote(pkg))}</p>
 ${pkg.error ? `<p class="verdict-error"><strong>${e(pkg.error.code)}</strong>: ${e(pkg.error.message)}</p>` : ''}
 ${logLinks(pkg)}
 ${replaySection(pkg, seed)}
 ${bisectSection(pkg, seed)}
 ${verifySection(pkg)}
 <h3>Artifacts (${artifactCounts(pkg).total.toLocaleString('en')})</h3>
-<table class="artifacts"><thead><tr><th>path</th><th>status</th><th>size control / experiment</th><th>sha256 control / experiment</th><th>explanation</th></tr></thead><tbody>
+<table class="artifacts"><thead><tr><th>path</th><th>status</th>` +
+    `<th>size control / experiment</th><th>sha256 control / experiment</th>` +
+    `<th>explanation</th></tr></thead><tbody>
 ${artifactRows(pkg)}
 </tbody></table>
 ${variations(pkg)}
 <h3>Timeline</h3>
 ${renderTimeline(pkg)}
 ${logs}
-</section>`;
+</section>`
+  );
 }
 
 function runNotes(result: RunResult): string {
   const notes: string[] = [];
   if (result.incomplete)
     notes.push(
-      `<p class="verdict-error"><strong>Incomplete</strong> (${e(result.incomplete.reason)}): no result for ${result.incomplete.notFinished.map((n) => `<code>${e(n)}</code>`).join(', ') || 'none'}</p>`,
+      `<p class="verdict-error"><strong>Incomplete` +
+        `</strong> (${e(result.incomplete.reason)}): no result for ` +
+        `${result.incomplete.notFinished.map((n) => `<code>${e(n)}</code>`).join(', ') || 'none'}</p>`,
     );
   if (result.summary.ignored > 0)
     notes.push(
-      `<p class="skipped">${result.summary.ignored} known difference${result.summary.ignored === 1 ? '' : 's'} ignored (see the reasons in the artifact tables)</p>`,
+      `<p class="skipped">${result.summary.ignored} known ` +
+        `difference${result.summary.ignored === 1 ? '' : 's'} ignored (see the reasons ` +
+        `in the artifact tables)</p>`,
     );
   if (result.shard) notes.push(`<p class="muted">shard ${result.shard.index} of ${result.shard.total}</p>`);
   const b = result.baseline;
@@ -242,7 +307,10 @@ function runNotes(result: RunResult): string {
     const row = (label: string, names: readonly string[]) =>
       `<tr><td>${label}</td><td>${names.length}</td><td>${names.map((n) => `<code>${e(n)}</code>`).join(', ')}</td></tr>`;
     notes.push(
-      `<h2>Against the baseline</h2><p class="muted">${e(b.file)}</p><table class="baseline"><tbody>${row('regressions', b.regressions)}${row('fixed', b.fixed)}${row('still broken', b.stillBroken)}${row('new', b.new)}${row('removed', b.removed)}</tbody></table>`,
+      `<h2>Against the baseline</h2><p class="muted">${e(b.file)}</p>` +
+        `<table class="baseline"><tbody>${row('regressions', b.regressions)}` +
+        `${row('fixed', b.fixed)}${row('still broken', b.stillBroken)}` +
+        `${row('new', b.new)}${row('removed', b.removed)}</tbody></table>`,
     );
   }
   return notes.join('\n');
@@ -264,20 +332,35 @@ export function renderHtml(result: RunResult): string {
   const rows = result.packages
     .map(
       (p) =>
-        `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td></tr>`,
+        `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}` +
+        `</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td>` +
+        `<td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td></tr>`,
     )
     .join('\n');
   const filter = (id: string, label: string, count: number, checked = false) =>
     `<input type="radio" name="verdict" id="f-${id}"${checked ? ' checked' : ''}><label for="f-${id}">${label} (${count})</label>`;
-  return `<!DOCTYPE html>
+  return (
+    `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>twinbuild: ${summary.reproducible}/${summary.total} ${passed.word}</title><style>${STYLE}</style></head>
 <body>
 <header><h1>twinbuild report</h1>${renderBadge(result)}
-<p>${summary.total} package${summary.total === 1 ? '' : 's'}: <span class="verdict-reproducible">${summary.reproducible} ${passed.word}${passed.note}</span>, <span class="verdict-unreproducible">${summary.unreproducible} ${result.command === 'verify' ? 'mismatch' : 'unreproducible'}</span>, <span class="verdict-error">${summary.error} error</span> · exit code ${result.exitCode}</p>
+<p>${summary.total} package${summary.total === 1 ? '' : 's'}: ` +
+    `<span class="verdict-reproducible">${summary.reproducible} ` +
+    `${passed.word}${passed.note}</span>, <span ` +
+    `class="verdict-unreproducible">${summary.unreproducible} ` +
+    `${result.command === 'verify' ? 'mismatch' : 'unreproducible'}</span>, ` +
+    `<span class="verdict-error">${summary.error} error` +
+    `</span> · exit code ${result.exitCode}</p>
 ${runNotes(result)}
-<p class="muted">twinbuild ${e(result.tool.version)} · ${e(result.command)}${result.command === 'verify' ? '' : ` · seed <code>${result.seed}</code> (replay with --seed ${result.seed})`} · ${e(result.startedAt)} → ${e(result.finishedAt)} · ${e(result.host.hostname)}, ${e(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
-<div class="filters">${filter('all', 'all', summary.total, true)}${filter('reproducible', 'reproducible', summary.reproducible)}${filter('unreproducible', 'unreproducible', summary.unreproducible)}${filter('error', 'error', summary.error)}
+<p class="muted">twinbuild ${e(result.tool.version)} · ` +
+    `${e(result.command)}${result.command === 'verify' ? '' : ` · seed <code>${result.seed}</code> (replay with --seed ${result.seed})`}` +
+    ` · ${e(result.startedAt)} → ${e(result.finishedAt)} · ` +
+    `${e(result.host.hostname)}, ${e(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
+<div class="filters">${filter('all', 'all', summary.total, true)}` +
+    `${filter('reproducible', 'reproducible', summary.reproducible)}` +
+    `${filter('unreproducible', 'unreproducible', summary.unreproducible)}` +
+    `${filter('error', 'error', summary.error)}
 <main>
 <table><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th></tr></thead><tbody>
 ${rows}
@@ -286,5 +369,6 @@ ${tables.run}
 ${result.packages.map((p) => packageSection(p, result.seed, tables.forPackage)).join('\n')}
 </main></div>
 </body></html>
-`;
+`
+  );
 }

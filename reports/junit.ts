@@ -133,8 +133,10 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
     const [first, second] = pkg.verify ? ['published:', 'rebuilt:  '] : ['control:   ', 'experiment:'];
     const details = [
       ...(summary ? [summary, ''] : []),
-      `${first} ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? '(missing)'} (${artifact.size.control ?? '-'} bytes)`,
-      `${second} ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? '(missing)'} (${artifact.size.experiment ?? '-'} bytes)`,
+      `${first} ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? '(missing)'}` +
+        ` (${artifact.size.control ?? '-'} bytes)`,
+      `${second} ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? '(missing)'}` +
+        ` (${artifact.size.experiment ?? '-'} bytes)`,
       ...artifactEvidence(pkg, artifact.path).map((shown) => `evidence: ${shown}`),
       ...(diff?.message ? [`note: ${diff.message}`] : []),
       ...(diff && !options.brief ? ['', diff.excerpt] : []),

@@ -47,7 +47,10 @@ export type ArtifactSummary = Readonly<{
   identical: number;
   /** differs or missing on one side. */
   notIdentical: number;
-  /** all: \`artifacts\` lists every one; not-identical: there were more than \`limit\`, so it lists only not-identical ones, at most \`limit\`. */
+  /**
+   * all: \`artifacts\` lists every one; not-identical: there were more than \`limit\`, so it lists only
+   * not-identical ones, at most \`limit\`.
+   */
   listed: 'all' | 'not-identical';
   limit: number;
   /** With listed not-identical: the full list (NDJSON), relative to the output directory; else null. */

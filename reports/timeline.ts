@@ -78,15 +78,22 @@ function patternDef(id: string, k: BarKind): string {
   const c = k.colour;
   const shape: Record<Pattern, string> = {
     solid: `<rect width="6" height="6" fill="${c}"/>`,
-    stripes: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M-1,1 l2,-2 M0,6 l6,-6 M5,7 l2,-2" stroke="${c}" stroke-width="1.6"/>`,
-    'back-stripes': `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M-1,5 l2,2 M0,0 l6,6 M5,-1 l2,2" stroke="${c}" stroke-width="1.6"/>`,
+    stripes:
+      `<rect width="6" height="6" fill="${c}" opacity=".35"/>` +
+      `<path d="M-1,1 l2,-2 M0,6 l6,-6 M5,7 l2,-2" stroke="${c}" stroke-width="1.6"/>`,
+    'back-stripes':
+      `<rect width="6" height="6" fill="${c}" opacity=".35"/>` +
+      `<path d="M-1,5 l2,2 M0,0 l6,6 M5,-1 l2,2" stroke="${c}" stroke-width="1.6"/>`,
     horizontal: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M0,1.5 h6 M0,4.5 h6" stroke="${c}" stroke-width="1.4"/>`,
     vertical: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M1.5,0 v6 M4.5,0 v6" stroke="${c}" stroke-width="1.4"/>`,
     dots: `<rect width="6" height="6" fill="${c}" opacity=".35"/><circle cx="3" cy="3" r="1.6" fill="${c}"/>`,
     cross: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M0,0 l6,6 M6,0 l-6,6" stroke="${c}" stroke-width="1.4"/>`,
     grid: `<rect width="6" height="6" fill="${c}" opacity=".35"/><path d="M0,3 h6 M3,0 v6" stroke="${c}" stroke-width="1.6"/>`,
   };
-  return `<pattern id="${id}" data-kind="${e(k.kind)}" data-colour="${c}" width="6" height="6" patternUnits="userSpaceOnUse">${shape[k.pattern]}</pattern>`;
+  return (
+    `<pattern id="${id}" data-kind="${e(k.kind)}" data-colour="${c}" width="6" ` +
+    `height="6" patternUnits="userSpaceOnUse">${shape[k.pattern]}</pattern>`
+  );
 }
 
 export function renderTimeline(pkg: PackageResult): string {
@@ -105,19 +112,36 @@ export function renderTimeline(pkg: PackageResult): string {
     .map((b) => {
       const y = rows.indexOf(b.row) * ROW + 4;
       const w = Math.max(1, x(b.start + b.duration) - x(b.start));
-      return `<rect class="bar" data-kind="${e(b.kind.kind)}" x="${x(b.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="url(#${idOf(b.kind)})" stroke="${b.kind.colour}"><title>${e(b.kind.label)} — ${e(b.label)}: ${(b.start / 1000).toFixed(2)}s → ${((b.start + b.duration) / 1000).toFixed(2)}s</title></rect>`;
+      return (
+        `<rect class="bar" data-kind="${e(b.kind.kind)}" x="${x(b.start).toFixed(1)}" ` +
+        `y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="url(#${idOf(b.kind)}` +
+        `)" stroke="${b.kind.colour}"><title>${e(b.kind.label)} — ${e(b.label)}: ` +
+        `${(b.start / 1000).toFixed(2)}s → ${((b.start + b.duration) / 1000).toFixed(2)}s` +
+        `</title></rect>`
+      );
     })
     .join('');
   const labels = rows.map((r, i) => `<text x="4" y="${i * ROW + 16}">${e(r)}</text>`).join('');
-  const axis = `<text x="${LABEL}" y="${barsHeight - 6}">0 s</text><text x="${WIDTH - 10}" y="${barsHeight - 6}" text-anchor="end">${(end / 1000).toFixed(2)} s</text>`;
+  const axis =
+    `<text x="${LABEL}" y="${barsHeight - 6}">0 s</text>` +
+    `<text x="${WIDTH - 10}" y="${barsHeight - 6}" ` +
+    `text-anchor="end">${(end / 1000).toFixed(2)} s</text>`;
   const column = (WIDTH - 8) / LEGEND_COLUMNS;
   const legend = kinds
     .map((k, i) => {
       const lx = 4 + (i % LEGEND_COLUMNS) * column;
       const ly = barsHeight + 4 + Math.floor(i / LEGEND_COLUMNS) * LEGEND_ROW;
-      return `<g class="legend-item" data-kind="${e(k.kind)}"><rect x="${lx}" y="${ly}" width="24" height="12" fill="url(#${idOf(k)})" stroke="${k.colour}"/><text x="${lx + 30}" y="${ly + 10}">${e(k.label)}</text></g>`;
+      return (
+        `<g class="legend-item" data-kind="${e(k.kind)}">` +
+        `<rect x="${lx}" y="${ly}" width="24" height="12" fill="url(#${idOf(k)})" ` +
+        `stroke="${k.colour}"/><text x="${lx + 30}" y="${ly + 10}">${e(k.label)}</text></g>`
+      );
     })
     .join('');
   const defs = `<defs>${kinds.map((k) => patternDef(idOf(k), k)).join('')}</defs>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11" role="img" aria-label="timeline">${defs}${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g></svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" ` +
+    `font-family="sans-serif" font-size="11" role="img" aria-label="timeline">${defs}` +
+    `${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g></svg>`
+  );
 }

@@ -18,7 +18,8 @@ for (const example of examples) {
     cwd: root,
     nothrow: true,
     stdio: ['ignore', 'inherit', 'inherit'],
-  })`node bin/twinbuild.js check examples/${example.name} --build ${'sh build.sh'} --artifacts ${'out/**'} --out ${`twinbuild-out/${example.name}`}`;
+  })`node bin/twinbuild.js check examples/${example.name} --build ${'sh build.sh'} --artifacts ${'out/**'} \
+--out ${`twinbuild-out/${example.name}`}`;
   const ok = run.exitCode === example.expect;
   if (!ok) wrong++;
   console.log(

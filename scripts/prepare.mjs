@@ -36,7 +36,10 @@ if (installed('typescript') && installed('esbuild')) {
   const global = process.env['npm_config_global'] === 'true';
   console.error(
     global
-      ? "twinbuild: npm cannot build twinbuild's sources during a global install from git (npm passes --global to the preparation, so tsc is never installed). Install the built branch instead: npm install --global 'git+https://…/twinbuild.git#dist' (README \"Install\")."
+      ? "twinbuild: npm cannot build twinbuild's sources during a global install from " +
+          'git (npm passes --global to the preparation, so tsc is never installed). ' +
+          'Install the built branch instead: npm install --global ' +
+          '\'git+https://…/twinbuild.git#dist\' (README "Install").'
       : 'twinbuild: cannot build: typescript and esbuild (devDependencies) are not installed; run npm ci first.',
   );
   process.exit(1);

@@ -14,12 +14,15 @@ const SAVED = 'pre-push.before-twinbuild';
 // (40 hex digits for SHA-1 repositories, 64 for SHA-256).
 /** The pre-push hook script. */
 export function hookScript(): string {
-  return `#!/bin/sh
+  return (
+    `#!/bin/sh
 ${HOOK_MARK} (remove with: twinbuild hook uninstall)
 # Checks the packages this push changes; a non-zero exit blocks the push.
 # Skip once with: git push --no-verify
 if ! command -v twinbuild >/dev/null 2>&1; then
-  echo "twinbuild: push blocked: no twinbuild on PATH (install it, see twinbuild's docs/install.md; or skip this check once with git push --no-verify)" >&2
+  echo "twinbuild: push blocked: no twinbuild on PATH (install it, see ` +
+    `twinbuild's docs/install.md; or skip this check once with git push ` +
+    `--no-verify)" >&2
   exit 1
 fi
 all_zero() { case $1 in *[!0]*) return 1 ;; *) return 0 ;; esac; }
@@ -39,7 +42,8 @@ if [ "$status" -ne 0 ]; then
   echo "twinbuild: push blocked (exit $status); report: $out/index.html" >&2
 fi
 exit $status
-`;
+`
+  );
 }
 
 const exists = (path: string) =>

@@ -104,7 +104,8 @@ async function rpmBuildCommand(source: string, subdir: string, macros: boolean, 
     throw usageError(`the rpm preset needs a .spec file in ${source} (or a .src.rpm as the source)`);
   if (specs.length > 1)
     throw usageError(
-      `${source} holds ${specs.length} .spec files (${specs.join(', ')}); the rpm preset builds one: keep one per directory, or pass --build`,
+      `${source} holds ${specs.length} .spec files (${specs.join(', ')}); the rpm ` +
+        `preset builds one: keep one per directory, or pass --build`,
     );
   return [
     'rpmbuild -bb --nodeps',
@@ -124,8 +125,11 @@ const NPM_ENV: Readonly<Record<string, string>> = Object.freeze({ npm_config_upd
 // pointer to a file that is gone.
 export function npmPackCommand(ignoreScripts: boolean): string {
   return [
-    `cache=$(mktemp -d) && npm pack${ignoreScripts ? ' --ignore-scripts' : ''} --cache "$cache" --logs-dir "$cache" --loglevel=warn; status=$?`,
-    `if [ "$status" -ne 0 ]; then for log in "$cache"/*debug*.log; do [ -f "$log" ] && { echo "twinbuild: npm's debug log (the temp dir named above is removed after the build):"; cat "$log"; }; done >&2; fi`,
+    `cache=$(mktemp -d) && npm pack${ignoreScripts ? ' --ignore-scripts' : ''} ` +
+      `--cache "$cache" --logs-dir "$cache" --loglevel=warn; status=$?`,
+    `if [ "$status" -ne 0 ]; then for log in "$cache"/*debug*.log; do [ -f "$log" ] ` +
+      `&& { echo "twinbuild: npm's debug log (the temp dir named above is removed ` +
+      `after the build):"; cat "$log"; }; done >&2; fi`,
     'rm -rf "$cache"; exit $status',
   ].join('; ');
 }

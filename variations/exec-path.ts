@@ -12,7 +12,10 @@ export const execPath: Variation = {
   observe: [
     {
       channel: 'PATH entry',
-      command: `case ":$PATH:" in *:${CAPTURE_DIR}:*) if [ -n "$(ls -A ${CAPTURE_DIR} 2>/dev/null)" ]; then echo 'listed, holds files'; else echo 'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
+      command:
+        `case ":$PATH:" in *:${CAPTURE_DIR}:*) if [ -n "$(ls -A ` +
+        `${CAPTURE_DIR} 2>/dev/null)" ]; then echo 'listed, holds files'; else echo ` +
+        `'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
       experimentMatches: '^listed, empty or absent$',
     },
   ],

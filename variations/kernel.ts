@@ -24,7 +24,8 @@ export const kernel: Variation = {
     { channel: '/proc/version', command: 'cut -d" " -f1-3 /proc/version', needsNamespaces: true },
   ],
   limits:
-    '/proc/cpuinfo still describes the real machine; without namespaces, /proc/sys/kernel/osrelease and /proc/version show the real kernel too',
+    '/proc/cpuinfo still describes the real machine; without namespaces, ' +
+    '/proc/sys/kernel/osrelease and /proc/version show the real kernel too',
   apply(plan, ctx, vary) {
     if (!vary) return record(withPersonality(plan, ctx.host.machine), 'kernel', ctx.host.machine);
     const others = COMPATIBLE[ctx.host.machine] ?? [];

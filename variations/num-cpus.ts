@@ -20,7 +20,9 @@ export const numCpus: Variation = {
     { channel: 'getconf _NPROCESSORS_ONLN', command: 'getconf _NPROCESSORS_ONLN', needsNamespaces: true },
   ],
   limits:
-    '/proc/cpuinfo still lists every CPU; without namespaces, getconf _NPROCESSORS_ONLN, os.cpu_count() and /sys/devices/system/cpu/online count every online CPU too',
+    '/proc/cpuinfo still lists every CPU; without namespaces, getconf ' +
+    '_NPROCESSORS_ONLN, os.cpu_count() and /sys/devices/system/cpu/online count ' +
+    'every online CPU too',
   apply(plan, ctx, vary) {
     const allowed = ctx.host.cpuList;
     const single = [allowed[ctx.slot % allowed.length]!];

@@ -99,7 +99,9 @@ export function parseVarySpecs(specs: readonly string[]): VarySpec {
 function unknown(name: string, action: string): TwinbuildError {
   return new TwinbuildError(
     'unknown-variation',
-    `unknown variation "${name}" in --vary "${action}"${orDidYouMean(name, [...VARIATION_NAMES, 'all'])} (known: ${VARIATION_NAMES.join(', ')})`,
+    `unknown variation "${name}" in --vary "${action}` +
+      `"${orDidYouMean(name, [...VARIATION_NAMES, 'all'])} (known: ` +
+      `${VARIATION_NAMES.join(', ')})`,
   );
 }
 

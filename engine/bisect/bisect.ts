@@ -150,7 +150,8 @@ export async function runBisect(
   const culprits = await Promise.all(
     findings.culprits.map(async (found): Promise<Culprit> => {
       const run = runner.runFor(found.variations);
-      if (!run) return { ...found, probe: 'experiment', diffoscope: [], sameAsExperiment: [...found.artifacts] }; // the check's own experiment; its diffoscope covers it
+      // the check's own experiment; its diffoscope covers it
+      if (!run) return { ...found, probe: 'experiment', diffoscope: [], sameAsExperiment: [...found.artifacts] };
       const pairs = run.differing.filter((a) => found.artifacts.includes(a.path));
       // Where the probe built exactly the experiment's bytes, the check's own diffoscope already explains them.
       const same = (a: ArtifactResult) =>
@@ -178,7 +179,9 @@ export async function runBisect(
   // The budget ran out: what the evidence points at and no probe confirmed is only suspected.
   const open = [...new Set([...findings.unfinished, ...findings.unexplained])];
   const suspected = unconfirmedSuspects(await plan.evidence, open, findings.culprits);
-  const reason = `--bisect-budget ${budget} ran out before ${open.length} differing artifact${open.length === 1 ? ' was' : 's were'} fully searched`;
+  const reason =
+    `--bisect-budget ${budget} ran out before ` +
+    `${open.length} differing artifact${open.length === 1 ? ' was' : 's were'} fully searched`;
   return {
     nondeterministic: false,
     culprits,

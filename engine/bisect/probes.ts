@@ -39,7 +39,10 @@ export type ProbeDeps = Readonly<{
   workspace: Workspace;
   isolation: Isolation;
   planner: Planner;
-  /** The control build's tree: each probe is compared with it as a stream, so no hash of it is held (unused when the difference is build-fails). */
+  /**
+   * The control build's tree: each probe is compared with it as a stream, so no hash of it is held
+   * (unused when the difference is build-fails).
+   */
   controlDir: string;
   difference: Difference;
   logDir: string;

@@ -175,7 +175,11 @@ async function builtinDiff(
         .toString('hex')
         .replace(/(..)/g, '$1 ')
         .trim();
-    report = `binary files differ (sizes ${cs.size} and ${es.size} bytes)\nfirst difference at byte ${offset}${offset >= BUILTIN_MAX_BYTES ? ' or later' : ''}\ncontrol:    ${hex(cb)}\nexperiment: ${hex(eb)}\n`;
+    report =
+      `binary files differ (sizes ${cs.size} and ` +
+      `${es.size} bytes)\nfirst difference at byte ` +
+      `${offset}${offset >= BUILTIN_MAX_BYTES ? ' or later' : ''}\ncontrol:    ` +
+      `${hex(cb)}\nexperiment: ${hex(eb)}\n`;
   }
   const text = `${base}.txt`;
   await writeFile(join(options.outDir, text), report);

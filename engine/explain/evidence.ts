@@ -178,7 +178,8 @@ function summarise(variation: string, artifact: string, hits: readonly EvidenceH
   const parts = [
     e ? `the experiment's ${e.form} ${short(e.value)} appears ${times(e.count)} in ${artifact}` : null,
     c
-      ? `the control's ${c.form} ${short(c.value)} ${e ? 'on the control side' : `appears ${times(c.count)} on the control side of ${artifact}`}`
+      ? `the control's ${c.form} ${short(c.value)} ` +
+        `${e ? 'on the control side' : `appears ${times(c.count)} on the control side of ${artifact}`}`
       : null,
   ];
   return `${variation}: ${parts.filter(Boolean).join(', ')}`;

@@ -56,12 +56,16 @@ async function checkLocales(
       };
     return {
       ok: false,
-      reason: `none of ${names.join(', ')} is installed or could be generated (${why || 'localedef failed'}); install the "locales" package`,
+      reason:
+        `none of ${names.join(', ')} is installed or could be generated ` +
+        `(${why || 'localedef failed'}); install the "locales" package`,
     };
   }
   return {
     ok: true,
-    note: `${installed.length ? `${installed.join(', ')} installed; ` : ''}${generated.filter((n) => n !== 'C.UTF-8').join(', ')} generated privately (LOCPATH)`,
+    note:
+      `${installed.length ? `${installed.join(', ')} installed; ` : ''}` +
+      `${generated.filter((n) => n !== 'C.UTF-8').join(', ')} generated privately (LOCPATH)`,
     facts: { locales: usable, localePath },
   };
 }

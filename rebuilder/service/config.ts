@@ -110,7 +110,9 @@ function repository(raw: unknown, index: number, base: string, file: string): Re
   if (unknown.length > 0)
     throw fail(
       file,
-      `${where}unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} for an ${format} repository (known: ${fields.join(', ')})`,
+      `${where}unknown field${unknown.length > 1 ? 's' : ''} ` +
+        `${unknown.map((k) => `"${k}"`).join(', ')} for an ${format} repository (known: ` +
+        `${fields.join(', ')})`,
     );
   const url = archiveUrl(text(r, 'url', file, where), base, file, where);
   if (format === 'rpm') {

@@ -94,7 +94,8 @@ function checkAgainstRelease(
   if (listed.sha256 !== actual)
     throw new TwinbuildError(
       'setup-failed',
-      `${what} has sha256 ${actual} (${bytes.length} bytes), but the Release file says ${listed.sha256} (${listed.size} bytes): truncated or stale index`,
+      `${what} has sha256 ${actual} (${bytes.length} bytes), but the Release file ` +
+        `says ${listed.sha256} (${listed.size} bytes): truncated or stale index`,
     );
 }
 

@@ -113,7 +113,8 @@ function primaryOf(repomd: Node, what: string): { href: string; sha256: string }
   if (attribute(checksum, 'type') !== 'sha256' || !SHA256.test(text(checksum)))
     throw malformed(
       what,
-      `its primary index has no sha256 checksum (found type "${attribute(checksum, 'type')}"; createrepo_c writes sha256 unless told otherwise)`,
+      `its primary index has no sha256 checksum (found type ` +
+        `"${attribute(checksum, 'type')}"; createrepo_c writes sha256 unless told otherwise)`,
     );
   if (!safePath(href)) throw malformed(what, `its primary location "${href.slice(0, 200)}" is not a relative path`);
   return { href, sha256: text(checksum) };

@@ -24,7 +24,10 @@ import { buildStatus, renderStatusHtml } from './status.js';
 
 export type ServiceDeps = EngineDeps &
   Readonly<{
-    /** One verify's frozen options (the CLI's settings) for a .dsc (preset debian) or a .src.rpm (preset rpm), its reports going to `outDir`. */
+    /**
+     * One verify's frozen options (the CLI's settings) for a .dsc (preset debian) or a .src.rpm (preset rpm),
+     * its reports going to `outDir`.
+     */
     packageOptions: (source: string, preset: 'debian' | 'rpm', name: string, outDir: string) => Promise<PackageOptions>;
     log: (line: string) => void;
     host: HostInfo;
@@ -269,7 +272,13 @@ export class RebuilderService {
       this.state.fail(job.id, message, retryAt, this.now());
       if (!interrupted) outcome.errors += 1;
       this.deps.log(
-        `${label}: ${retryAt === null ? 'failed for good' : interrupted ? 'interrupted, queued again' : `error, retry after ${new Date(retryAt).toISOString()}`}: ${message}`,
+        `${label}: ` +
+          (retryAt === null
+            ? 'failed for good'
+            : interrupted
+              ? 'interrupted, queued again'
+              : `error, retry after ${new Date(retryAt).toISOString()}`) +
+          `: ${message}`,
       );
     } finally {
       await rm(work, { recursive: true, force: true });

@@ -89,7 +89,9 @@ function loadSqlite(): typeof BetterSqlite3 {
     const why = (cause as Error).message.split('\n')[0];
     throw new TwinbuildError(
       'setup-failed',
-      `the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (${why}); install it (with its build step) with npm install better-sqlite3@12`,
+      `the rebuilder service keeps its state with the better-sqlite3 package, which ` +
+        `cannot be loaded here (${why}); install it (with its build step) with npm ` +
+        `install better-sqlite3@12`,
     );
   }
 }
@@ -112,7 +114,8 @@ export function openState(file: string) {
         db.prepare(`INSERT INTO jobs (repository, source, version, status, spec, next_attempt_at, created_at, updated_at)
         VALUES (@repository, @source, @version, 'queued', @spec, @now, @now, @now) ON CONFLICT DO NOTHING`);
       const refresh = db.prepare(
-        `UPDATE jobs SET spec = @spec, updated_at = @now WHERE repository = @repository AND source = @source AND version = @version AND status = 'queued' AND spec != @spec`,
+        `UPDATE jobs SET spec = @spec, updated_at = @now WHERE repository = @repository ` +
+          `AND source = @source AND version = @version AND status = 'queued' AND spec != @spec`,
       );
       return db.transaction(() =>
         specs.reduce((added, s) => {
@@ -151,7 +154,8 @@ export function openState(file: string) {
       return db.transaction(() => {
         const changed = db
           .prepare(
-            `UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued' AND next_attempt_at <= ?`,
+            `UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? ` +
+              `WHERE id = ? AND status = 'queued' AND next_attempt_at <= ?`,
           )
           .run(now, id, now).changes;
         if (changed === 0) return null;
@@ -214,14 +218,19 @@ export function openState(file: string) {
     retry(source: string, version: string, now: number): number {
       return db
         .prepare(
-          `UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', 'failed', 'queued')`,
+          `UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, ` +
+            `next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? ` +
+            `WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', ` +
+            `'failed', 'queued')`,
         )
         .run(now, now, source, version).changes;
     },
 
     recordPoll(poll: Poll): void {
       db.prepare(
-        `INSERT INTO polls (repository, at, ok, jobs, error) VALUES (?, ?, ?, ?, ?) ON CONFLICT (repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = excluded.jobs, error = excluded.error`,
+        `INSERT INTO polls (repository, at, ok, jobs, error) VALUES (?, ?, ?, ?, ?) ON ` +
+          `CONFLICT (repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = ` +
+          `excluded.jobs, error = excluded.error`,
       ).run(poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error);
     },
 
@@ -237,7 +246,8 @@ export function openState(file: string) {
     attempts: (id: number) =>
       db
         .prepare(
-          'SELECT attempt, started_at AS startedAt, ended_at AS endedAt, outcome, error, report_dir AS reportDir FROM attempts WHERE job = ? ORDER BY attempt',
+          'SELECT attempt, started_at AS startedAt, ended_at AS endedAt, outcome, error, ' +
+            'report_dir AS reportDir FROM attempts WHERE job = ? ORDER BY attempt',
         )
         .all(id) as {
         attempt: number;

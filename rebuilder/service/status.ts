@@ -115,30 +115,53 @@ function statusGrid(repo: Status['repositories'][number]): string {
   return `<div class="statusgrid">${renderGrid(headings, rows, 'source')}</div>`;
 }
 
-const LEGEND = `<p class="muted legend">${(['verified', 'mismatch', 'failed', 'queued'] as const).map((s) => `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;</span> ${s === 'queued' ? 'pending (queued, running or publishing)' : s}`).join(' · ')}; a package's versions oldest first, each linking to its row below.</p>`;
+const LEGEND =
+  `<p class="muted legend">` +
+  (['verified', 'mismatch', 'failed', 'queued'] as const)
+    .map(
+      (s) =>
+        `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;` +
+        `</span> ${s === 'queued' ? 'pending (queued, running or publishing)' : s}`,
+    )
+    .join(' · ') +
+  `; a package's versions oldest first, each linking to its row below.</p>`;
 
 export function renderStatusHtml(status: Status): string {
   const repositories = status.repositories.map((repo) => {
     const poll = repo.lastPoll
-      ? `<p class="${repo.lastPoll.ok ? 'muted' : 'verdict-error'}">last poll ${e(repo.lastPoll.at)}: ${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : e(repo.lastPoll.error ?? 'failed')}</p>`
+      ? `<p class="${repo.lastPoll.ok ? 'muted' : 'verdict-error'}">last poll ` +
+        `${e(repo.lastPoll.at)}: ` +
+        `${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : e(repo.lastPoll.error ?? 'failed')}</p>`
       : '<p class="muted">not polled yet</p>';
     const rows = repo.packages.flatMap((p) =>
       p.versions.map(
         (v) =>
-          `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${e(p.source)}</code></td><td><code>${e(v.version)}</code></td><td class="${VERDICT_CLASS[v.status]}">${e(v.status)}</td><td>${v.attempts}</td><td>${e(v.lastAttempt ?? '—')}</td><td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}${v.report ? `${v.links.length ? '<br>' : ''}<a href="${e(pathHref(v.report))}">report</a>` : ''}${v.lastError ? `<div class="muted">${e(v.lastError)}</div>` : ''}</td></tr>`,
+          `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${e(p.source)}` +
+          `</code></td><td><code>${e(v.version)}</code></td>` +
+          `<td class="${VERDICT_CLASS[v.status]}">${e(v.status)}</td><td>${v.attempts}</td>` +
+          `<td>${e(v.lastAttempt ?? '—')}</td>` +
+          `<td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}` +
+          `${v.report ? `${v.links.length ? '<br>' : ''}<a href="${e(pathHref(v.report))}">report</a>` : ''}` +
+          `${v.lastError ? `<div class="muted">${e(v.lastError)}</div>` : ''}</td></tr>`,
       ),
     );
-    return `<h2>${e(repo.name)}</h2>${poll}
+    return (
+      `<h2>${e(repo.name)}</h2>${poll}
 ${statusGrid(repo)}
-<table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>
+<table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts` +
+      `</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>
 ${rows.join('\n') || '<tr><td colspan="6" class="muted">nothing to verify yet</td></tr>'}
-</tbody></table>`;
+</tbody></table>`
+    );
   });
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title><style>${STYLE}${GRID_STYLE}.statusgrid{margin:.6em 0 1em}</style></head>
+  return (
+    `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title>` +
+    `<style>${STYLE}${GRID_STYLE}.statusgrid{margin:.6em 0 1em}</style></head>
 <body><h1>twinbuild rebuilder</h1><p class="muted">generated ${e(status.generatedAt)} · <a href="status.json">status.json</a></p>
 ${LEGEND}
 ${repositories.join('\n')}
 </body></html>
-`;
+`
+  );
 }

@@ -20,18 +20,28 @@ export function renderShareChart(runs: readonly HistoryRun[]): string {
   const dots = runs
     .map(
       (run, i) =>
-        `<circle cx="${x(i).toFixed(1)}" cy="${y(shareOf(run)).toFixed(1)}" r="2.5"><title>${e(run.startedAt)}: ${run.summary.reproducible}/${run.summary.total} reproducible (${percent(shareOf(run))})</title></circle>`,
+        `<circle cx="${x(i).toFixed(1)}" cy="${y(shareOf(run)).toFixed(1)}" r="2.5">` +
+        `<title>${e(run.startedAt)}: ${run.summary.reproducible}/${run.summary.total} ` +
+        `reproducible (${percent(shareOf(run))})</title></circle>`,
     )
     .join('');
   const grid = [0, 0.5, 1]
     .map(
       (share) =>
-        `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(share)}" y2="${y(share)}" stroke="#ddd"/><text x="${PAD.left - 4}" y="${y(share) + 4}" text-anchor="end">${share * 100}%</text>`,
+        `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(share)}" ` +
+        `y2="${y(share)}" stroke="#ddd"/><text x="${PAD.left - 4}" y="${y(share) + 4}" ` +
+        `text-anchor="end">${share * 100}%</text>`,
     )
     .join('');
   const first = runs[0]?.startedAt.slice(0, 10) ?? '';
   const last = runs.at(-1)?.startedAt.slice(0, 10) ?? '';
-  return `<svg class="share" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="share of reproducible packages per run">
-<g font-family="system-ui,sans-serif" font-size="10" fill="#555">${grid}<text x="${PAD.left}" y="${HEIGHT - 4}">${e(first)}</text><text x="${WIDTH - PAD.right}" y="${HEIGHT - 4}" text-anchor="end">${e(last)}</text></g>
-<polyline fill="none" stroke="#2e7d32" stroke-width="1.5" points="${points.join(' ')}"/><g fill="#2e7d32">${dots}</g></svg>`;
+  return (
+    `<svg class="share" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ` +
+    `${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="share of ` +
+    `reproducible packages per run">
+<g font-family="system-ui,sans-serif" font-size="10" fill="#555">${grid}` +
+    `<text x="${PAD.left}" y="${HEIGHT - 4}">${e(first)}</text>` +
+    `<text x="${WIDTH - PAD.right}" y="${HEIGHT - 4}" text-anchor="end">${e(last)}</text></g>
+<polyline fill="none" stroke="#2e7d32" stroke-width="1.5" points="${points.join(' ')}"/><g fill="#2e7d32">${dots}</g></svg>`
+  );
 }

@@ -28,18 +28,22 @@ const CELL_EM = 2.2;
 // auto` per block of rows keep Chromium from building, styling and laying out
 // 120,000 table cells before the load event; plain class selectors keep restyles
 // cheap (bench/history-scale.mjs, bench/RESULTS.md).
-export const GRID_STYLE = `
+export const GRID_STYLE =
+  `
 .grid{font:12px/${ROW_PX - 1}px ui-monospace,monospace}
 .grid .p,.grid .hd{display:flex;align-items:stretch}.grid .p{height:${ROW_PX}px}
 .grid .name{flex:none;display:flex;width:${NAME_EM}em;padding-right:.6em;box-sizing:border-box;white-space:nowrap}
 .grid .nm{overflow:hidden;text-overflow:ellipsis}.grid .flag{flex:none}
-.grid .c{flex:none;width:${CELL_EM}em;box-sizing:border-box;border:1px solid #fff;text-align:center;overflow:hidden;white-space:nowrap;text-decoration:none}
+.grid .c{flex:none;width:${CELL_EM}em;box-sizing:border-box;border:1px solid ` +
+  `#fff;text-align:center;overflow:hidden;white-space:nowrap;text-decoration:none}
 .grid .c a{color:inherit;text-decoration:none}.grid .d{font-size:10px}
 .grid .hd .c{writing-mode:vertical-rl;transform:rotate(180deg);padding:.2em 0;color:inherit}.grid .hd .name{align-self:end}
 .blk{content-visibility:auto}
-.r{background:#c8e6c9;color:#1b5e20}.u{background:#ffcdd2;color:#b71c1c}.e{background:#e1bee7;color:#4a148c}.n{background:#f4f4f4;color:#888}
+.r{background:#c8e6c9;color:#1b5e20}.u{background:#ffcdd2;color:#b71c1c}` +
+  `.e{background:#e1bee7;color:#4a148c}.n{background:#f4f4f4;color:#888}
 .g{box-shadow:inset 3px 0 #b71c1c;font-weight:700}.x{box-shadow:inset 3px 0 #1b5e20;font-weight:700}
-.flag{font:11px system-ui,sans-serif;background:#fff3cd;color:#6d5200;border:1px solid #e0c36a;border-radius:3px;padding:0 .3em;margin-left:.4em}
+.flag{font:11px system-ui,sans-serif;background:#fff3cd;color:#6d5200;` +
+  `border:1px solid #e0c36a;border-radius:3px;padding:0 .3em;margin-left:.4em}
 `;
 
 /** One cell: its look, an optional mark after the letter, where the letter links to, and an optional second link (≠). */
@@ -77,7 +81,11 @@ export function gridCell(cell: GridCell | null): string {
 
 function gridRow(row: GridRow): string {
   const flag = row.flag ? `<span class="flag">${e(row.flag)}</span>` : '';
-  return `<div class="${row.css}" id="${e(row.id)}"><span class="name"><span class="nm" title="${e(row.name)}">${e(row.name)}</span>${flag}</span>${row.cells.map(gridCell).join('')}</div>`;
+  return (
+    `<div class="${row.css}" id="${e(row.id)}"><span class="name">` +
+    `<span class="nm" title="${e(row.name)}">${e(row.name)}</span>${flag}` +
+    `</span>${row.cells.map(gridCell).join('')}</div>`
+  );
 }
 
 const heading = (h: GridHeading) => {
@@ -102,5 +110,8 @@ export function renderGrid(
       `<div class="blk" style="contain-intrinsic-size:auto ${slice.length * ROW_PX}px">\n${slice.map(gridRow).join('\n')}\n</div>`,
     );
   }
-  return `<div class="grid" ${width}><div class="hd"><span class="name">${e(nameHeading)}</span>${headings.map(heading).join('')}</div>\n${blocks.join('\n')}\n</div>`;
+  return (
+    `<div class="grid" ${width}><div class="hd"><span class="name">${e(nameHeading)}` +
+    `</span>${headings.map(heading).join('')}</div>\n${blocks.join('\n')}\n</div>`
+  );
 }

@@ -83,7 +83,9 @@ function dropShards(found: readonly (Found & { result: RunResult })[]): (Found &
     if (f.fromDirectory && mergedParents.has(dirname(dirname(f.path)))) return false;
     throw new TwinbuildError(
       'config',
-      `${f.path} is shard ${f.result.shard.index}/${f.result.shard.total} of a sweep: merge the shards first (twinbuild report merge DIR... --out DIR) and give the merged results.json`,
+      `${f.path} is shard ${f.result.shard.index}/${f.result.shard.total} of a sweep: ` +
+        `merge the shards first (twinbuild report merge DIR... --out DIR) and give the ` +
+        `merged results.json`,
     );
   });
 }

@@ -26,7 +26,8 @@ describe('attest: canonical JSON and ed25519 keys (securesystemslib as the refer
       const file = join(await tempDir(), 'value.json');
       await writeFile(file, JSON.stringify(value));
       const reference = await python(
-        'import json,sys; from securesystemslib.formats import encode_canonical; sys.stdout.write(encode_canonical(json.load(open(sys.argv[1]))))',
+        'import json,sys; from securesystemslib.formats import encode_canonical; ' +
+          'sys.stdout.write(encode_canonical(json.load(open(sys.argv[1]))))',
         file,
       );
       expect(reference.exitCode, reference.stderr).to.equal(0);

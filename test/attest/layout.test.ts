@@ -68,7 +68,9 @@ describe('twinbuild layout', function () {
       [
         '/usr/bin/python3',
         '-c',
-        'import sys\nfrom in_toto.models.metadata import Metablock\nm = Metablock.load(sys.argv[1])\nm.signed.validate()\nprint(m.signed.steps[0].threshold, len(m.signed.keys))',
+        'import sys\nfrom in_toto.models.metadata import Metablock\nm = ' +
+          'Metablock.load(sys.argv[1])\nm.signed.validate()\nprint(m.signed.steps[0].thresh' +
+          'old, len(m.signed.keys))',
         out,
       ],
       { timeoutMs: 30_000 },

@@ -62,33 +62,37 @@ describe("reprotest's --vary forms (issue 19, item 14)", function () {
   this.timeout(240_000);
   after(cleanupTemp);
 
-  it('user_group.available, time.faketimes and domain_host.use_sudo are accepted, each read as enabling its variation, with a note', async () => {
-    const run = await runCli([
-      'check',
-      join(EXAMPLES, 'reproducible'),
-      '--build',
-      'sh build.sh',
-      '--artifacts',
-      'out/**',
-      '--no-bisect',
-      '--variations=user_group.available+=builder:builder,time.faketimes+=@1234',
-      '--vary=domain_host.use_sudo=1',
-    ]);
-    expect(run.exitCode, run.stderr).to.be.oneOf([0, 1]);
-    expect(run.stderr)
-      .to.contain('read as +user_group')
-      .and.to.contain('read as +time')
-      .and.to.contain('read as +domain_host');
-    const pkg = (await run.results()).packages[0]!;
-    const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
-    // --variations starts from nothing varied, as reprotest's does; --vary adds to it.
-    expect(varied.filter((n) => ['user_group', 'time', 'domain_host'].includes(n))).to.deep.equal(varied);
-    expect(pkg.variations.filter((v) => v.requested).map((v) => v.name)).to.have.members([
-      'user_group',
-      'time',
-      'domain_host',
-    ]);
-  });
+  it(
+    'user_group.available, time.faketimes and domain_host.use_sudo are accepted, ' +
+      'each read as enabling its variation, with a note',
+    async () => {
+      const run = await runCli([
+        'check',
+        join(EXAMPLES, 'reproducible'),
+        '--build',
+        'sh build.sh',
+        '--artifacts',
+        'out/**',
+        '--no-bisect',
+        '--variations=user_group.available+=builder:builder,time.faketimes+=@1234',
+        '--vary=domain_host.use_sudo=1',
+      ]);
+      expect(run.exitCode, run.stderr).to.be.oneOf([0, 1]);
+      expect(run.stderr)
+        .to.contain('read as +user_group')
+        .and.to.contain('read as +time')
+        .and.to.contain('read as +domain_host');
+      const pkg = (await run.results()).packages[0]!;
+      const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
+      // --variations starts from nothing varied, as reprotest's does; --vary adds to it.
+      expect(varied.filter((n) => ['user_group', 'time', 'domain_host'].includes(n))).to.deep.equal(varied);
+      expect(pkg.variations.filter((v) => v.requested).map((v) => v.name)).to.have.members([
+        'user_group',
+        'time',
+        'domain_host',
+      ]);
+    },
+  );
 
   it('an option twinbuild has no meaning for is still exit 2 with one line', async () => {
     const run = await check(join(EXAMPLES, 'reproducible'), '--vary=kernel.nope=1');

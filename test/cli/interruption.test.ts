@@ -88,7 +88,8 @@ describe('check: timeouts and interruption', function () {
     const source = await fixture(`mktemp "$MARKS/XXXXXX" >/dev/null\nsleep ${sleeper}`);
     // head exits after one byte: every later write to stdout or stderr meets a closed pipe (EPIPE).
     const script =
-      'node "$0" check "$1" --build "sh build.sh" --artifacts "out/**" --env "MARKS=$2" --out "$3" 2>&1 | head -c 1 >/dev/null; sleep 1000000 & wait';
+      'node "$0" check "$1" --build "sh build.sh" --artifacts "out/**" --env ' +
+      '"MARKS=$2" --out "$3" 2>&1 | head -c 1 >/dev/null; sleep 1000000 & wait';
     const controller = new AbortController();
     const shell = realProcesses.run({
       argv: ['sh', '-c', script, CLI, source, marks, out],

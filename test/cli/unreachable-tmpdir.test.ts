@@ -67,38 +67,43 @@ describe("a TMPDIR the experiment's user could not traverse (issue 19, item 11)"
     });
   }
 
-  it('TMPDIR in a 0700 home (outside /tmp): the builds reach it through the sandbox, user_group varied, exit 0, the home still 0700, nothing left', async function () {
-    requireOrSkip(
-      this,
-      process.getuid?.() === 0,
-      'root (the user_group variation runs the experiment as another user)',
-    );
-    requireOrSkip(this, !/^\/(var\/)?tmp\//.test(homedir() + '/'), 'a home directory outside /tmp and /var/tmp');
-    const home = await mkdtemp(join(homedir(), '.twinbuild-test-home-'));
-    try {
-      await chmod(home, 0o700);
-      const tmp = join(home, 'tmp');
-      await mkdir(tmp);
-      await chmod(tmp, 0o1777);
-      const args = [
-        'check',
-        join(EXAMPLES, 'reproducible'),
-        '--build',
-        'sh build.sh',
-        '--artifacts',
-        'out/**',
-        '--quiet',
-        '--no-bisect',
-      ];
-      const run = await runCli(args, { env: { TMPDIR: tmp } });
-      expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-      expect(run.stderr + run.stdout).not.to.contain('Permission denied');
-      const [pkg] = (await run.results()).packages;
-      expect(pkg?.variations.find((v) => v.name === 'user_group')?.status).to.equal('varied');
-      expect((await stat(home)).mode & 0o7777).to.equal(0o700);
-      expect(await readdir(tmp)).to.deep.equal([]);
-    } finally {
-      await rm(home, { recursive: true, force: true });
-    }
-  });
+  it(
+    'TMPDIR in a 0700 home (outside /tmp): the builds reach it through the sandbox, ' +
+      'user_group varied, exit 0, the home still 0700, nothing ' +
+      'left',
+    async function () {
+      requireOrSkip(
+        this,
+        process.getuid?.() === 0,
+        'root (the user_group variation runs the experiment as another user)',
+      );
+      requireOrSkip(this, !/^\/(var\/)?tmp\//.test(homedir() + '/'), 'a home directory outside /tmp and /var/tmp');
+      const home = await mkdtemp(join(homedir(), '.twinbuild-test-home-'));
+      try {
+        await chmod(home, 0o700);
+        const tmp = join(home, 'tmp');
+        await mkdir(tmp);
+        await chmod(tmp, 0o1777);
+        const args = [
+          'check',
+          join(EXAMPLES, 'reproducible'),
+          '--build',
+          'sh build.sh',
+          '--artifacts',
+          'out/**',
+          '--quiet',
+          '--no-bisect',
+        ];
+        const run = await runCli(args, { env: { TMPDIR: tmp } });
+        expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+        expect(run.stderr + run.stdout).not.to.contain('Permission denied');
+        const [pkg] = (await run.results()).packages;
+        expect(pkg?.variations.find((v) => v.name === 'user_group')?.status).to.equal('varied');
+        expect((await stat(home)).mode & 0o7777).to.equal(0o700);
+        expect(await readdir(tmp)).to.deep.equal([]);
+      } finally {
+        await rm(home, { recursive: true, force: true });
+      }
+    },
+  );
 });

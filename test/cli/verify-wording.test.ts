@@ -24,26 +24,31 @@ describe("verify speaks verify's words (issue 19, items 6 and 9)", function () {
   });
   after(cleanupTemp);
 
-  it('verify --dir of a verified upload: no "UNREPRODUCIBLE … 0 artifacts differ", "1/1 verified", badge and HTML in verify words, parallel=N not claimed as pinned', async () => {
-    const run = await runCli(['verify', '--dir', official], { timeoutMs: 240_000 });
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-    expect(run.stdout).not.to.contain('UNREPRODUCIBLE');
-    expect(run.stdout).to.match(/^1\/1 verified, 0 mismatch, 0 error$/m);
-    const pkg = (await run.results()).packages[0]!;
-    expect(pkg.verdict).to.equal('verified');
-    // The buildinfo says parallel=2; the rebuild runs on one CPU with parallel=1, and says so.
-    expect(pkg.builds.experiment!.command.join(' ')).to.match(/taskset --cpu-list \d+ /);
-    expect(pkg.builds.experiment!.values['build_jobs']).to.equal('1');
-    expect(pkg.verify!.pinned['DEB_BUILD_OPTIONS'] ?? '').not.to.contain('parallel=');
-    expect(pkg.verify!.notPinned.join('\n')).to.contain('DEB_BUILD_OPTIONS parallel=2');
-    const badge = await readFile(join(run.out, 'badge.svg'), 'utf8');
-    expect(badge).to.contain('<title>verified: 1/1</title>');
-    const html = await readFile(join(run.out, 'index.html'), 'utf8');
-    expect(html).not.to.contain('replay with --seed');
-    expect(html).not.to.contain('not in --vary');
-    expect(html).not.to.contain('builds in parallel');
-    expect(html).to.contain('1 verified');
-  });
+  it(
+    'verify --dir of a verified upload: no "UNREPRODUCIBLE … 0 artifacts differ", ' +
+      '"1/1 verified", badge and HTML in verify words, parallel=N not claimed as ' +
+      'pinned',
+    async () => {
+      const run = await runCli(['verify', '--dir', official], { timeoutMs: 240_000 });
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+      expect(run.stdout).not.to.contain('UNREPRODUCIBLE');
+      expect(run.stdout).to.match(/^1\/1 verified, 0 mismatch, 0 error$/m);
+      const pkg = (await run.results()).packages[0]!;
+      expect(pkg.verdict).to.equal('verified');
+      // The buildinfo says parallel=2; the rebuild runs on one CPU with parallel=1, and says so.
+      expect(pkg.builds.experiment!.command.join(' ')).to.match(/taskset --cpu-list \d+ /);
+      expect(pkg.builds.experiment!.values['build_jobs']).to.equal('1');
+      expect(pkg.verify!.pinned['DEB_BUILD_OPTIONS'] ?? '').not.to.contain('parallel=');
+      expect(pkg.verify!.notPinned.join('\n')).to.contain('DEB_BUILD_OPTIONS parallel=2');
+      const badge = await readFile(join(run.out, 'badge.svg'), 'utf8');
+      expect(badge).to.contain('<title>verified: 1/1</title>');
+      const html = await readFile(join(run.out, 'index.html'), 'utf8');
+      expect(html).not.to.contain('replay with --seed');
+      expect(html).not.to.contain('not in --vary');
+      expect(html).not.to.contain('builds in parallel');
+      expect(html).to.contain('1 verified');
+    },
+  );
 
   it('a mismatch without --buildinfo: hint at --buildinfo, no seed line, JUnit labels published/rebuilt, badge "mismatch"', async () => {
     const dir = await tempDir();

@@ -164,7 +164,8 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
         `Dir::Cache "${dir}/cache";`,
         `Dir::Log "${dir}";`,
         // The list form only: the scalar form hangs apt (DESIGN §7).
-        `APT::Intoto { Rebuilders ${list(rebuilders)}; Layout ${list([layout])}; Keyids ${list([owner])}; GPGHomedir ${list([gnupg])}; LogLevel {"20"}; NoFail {"false"}; };`,
+        `APT::Intoto { Rebuilders ${list(rebuilders)}; Layout ${list([layout])}; Keyids ` +
+          `${list([owner])}; GPGHomedir ${list([gnupg])}; LogLevel {"20"}; NoFail {"false"}; };`,
       ].join('\n') + '\n',
     );
     const env = {
@@ -189,77 +190,86 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     return { ok, output: download.stdout + download.stderr };
   }
 
-  it('a link published by the rebuilder lets apt-get download the .deb; no link, or a tampered .deb, is refused; threshold 2 passes only once both rebuilders published', async () => {
-    const repo = await serve(await flatRepository(join(root, 'repo'), [upload]));
-    const layout1 = await signedLayout('root-a.layout', [keys.a], 1);
+  it(
+    'a link published by the rebuilder lets apt-get download the .deb; no link, or ' +
+      'a tampered .deb, is refused; threshold 2 passes only once both rebuilders ' +
+      'published',
+    async () => {
+      const repo = await serve(await flatRepository(join(root, 'repo'), [upload]));
+      const layout1 = await signedLayout('root-a.layout', [keys.a], 1);
 
-    // No rebuilder has published yet: refused.
-    const emptyRebuilder = await serve(
-      await (async () => {
-        const d = join(root, 'empty');
-        await mkdir(d);
-        return d;
-      })(),
-    );
-    const missing = await aptDownload(repo, [emptyRebuilder.url], layout1);
-    expect(missing.ok, missing.output).to.equal(false);
-    expect(missing.output).to.match(/in-toto verification for .*tinyhello_1\.0_all\.deb.* failed/i);
+      // No rebuilder has published yet: refused.
+      const emptyRebuilder = await serve(
+        await (async () => {
+          const d = join(root, 'empty');
+          await mkdir(d);
+          return d;
+        })(),
+      );
+      const missing = await aptDownload(repo, [emptyRebuilder.url], layout1);
+      expect(missing.ok, missing.output).to.equal(false);
+      expect(missing.output).to.match(/in-toto verification for .*tinyhello_1\.0_all\.deb.* failed/i);
 
-    const a = await runRebuilder('a', repo.url);
-    const passed = await aptDownload(repo, [a.url], layout1);
-    expect(passed.ok, passed.output).to.equal(true);
-    expect(passed.output).to.match(/In-toto verification for '.*tinyhello_1\.0_all\.deb' passed/);
-    expect(await readFile(join(root, `apt-${clients - 1}`, 'download', DEB))).to.deep.equal(
-      await readFile(join(upload.dir, DEB)),
-    );
+      const a = await runRebuilder('a', repo.url);
+      const passed = await aptDownload(repo, [a.url], layout1);
+      expect(passed.ok, passed.output).to.equal(true);
+      expect(passed.output).to.match(/In-toto verification for '.*tinyhello_1\.0_all\.deb' passed/);
+      expect(await readFile(join(root, `apt-${clients - 1}`, 'download', DEB))).to.deep.equal(
+        await readFile(join(upload.dir, DEB)),
+      );
 
-    // A compromised archive: the .deb changed and the indexes made to agree with it; the link still names the rebuilt one.
-    const tamperedDir = join(root, 'tampered');
-    await flatRepository(tamperedDir, [upload]);
-    const bytes = await readFile(join(tamperedDir, DEB));
-    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
-    await writeFile(join(tamperedDir, DEB), bytes);
-    await reindex(tamperedDir);
-    const tampered = await aptDownload(await serve(tamperedDir), [a.url], layout1);
-    expect(tampered.ok, tampered.output).to.equal(false);
-    expect(tampered.output).to.match(/in-toto verification for .*tinyhello_1\.0_all\.deb.* failed/i);
+      // A compromised archive: the .deb changed and the indexes made to agree with it; the link still names the rebuilt one.
+      const tamperedDir = join(root, 'tampered');
+      await flatRepository(tamperedDir, [upload]);
+      const bytes = await readFile(join(tamperedDir, DEB));
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+      await writeFile(join(tamperedDir, DEB), bytes);
+      await reindex(tamperedDir);
+      const tampered = await aptDownload(await serve(tamperedDir), [a.url], layout1);
+      expect(tampered.ok, tampered.output).to.equal(false);
+      expect(tampered.output).to.match(/in-toto verification for .*tinyhello_1\.0_all\.deb.* failed/i);
 
-    // Two rebuilders, threshold 2: rebuilder A alone is not enough; with B's link too, apt accepts.
-    const layout2 = await signedLayout('root-ab.layout', [keys.a, keys.b], 2);
-    const bPublish = join(root, 'service-b', 'publish');
-    await mkdir(bPublish, { recursive: true });
-    const bServer = await serve(bPublish);
-    const onlyA = await aptDownload(repo, [a.url, bServer.url], layout2);
-    expect(onlyA.ok, onlyA.output).to.equal(false);
-    await runRebuilder('b', repo.url);
-    const both = await aptDownload(repo, [a.url, bServer.url], layout2);
-    expect(both.ok, both.output).to.equal(true);
-    expect(hostLog(), "the host's /tmp/intoto.log").to.equal(hostLogBefore);
-  });
+      // Two rebuilders, threshold 2: rebuilder A alone is not enough; with B's link too, apt accepts.
+      const layout2 = await signedLayout('root-ab.layout', [keys.a, keys.b], 2);
+      const bPublish = join(root, 'service-b', 'publish');
+      await mkdir(bPublish, { recursive: true });
+      const bServer = await serve(bPublish);
+      const onlyA = await aptDownload(repo, [a.url, bServer.url], layout2);
+      expect(onlyA.ok, onlyA.output).to.equal(false);
+      await runRebuilder('b', repo.url);
+      const both = await aptDownload(repo, [a.url, bServer.url], layout2);
+      expect(both.ok, both.output).to.equal(true);
+      expect(hostLog(), "the host's /tmp/intoto.log").to.equal(hostLogBefore);
+    },
+  );
 
-  it('an epoch: apt names the .deb tinyhello_2%3a1.0_all.deb, the method fetches sources/tinyhello/2%3A1.0/metadata; the published link passes', async () => {
-    const epoch = await officialUpload('tinyhello', 2);
-    expect(epoch.files).to.include(DEB); // Debian file names carry no epoch; apt's cache names do
-    const dir = join(root, 'epoch');
-    const repo = await serve(await flatRepository(join(dir, 'repo'), [epoch]));
-    const config = await serviceConfig(dir, [{ name: 'local', url: `${repo.url}/` }], keys.a);
-    const run = await runCli(['rebuilder', '--config', config, '--once', '--quiet'], {
-      withOut: false,
-      timeoutMs: 300_000,
-    });
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-    const link = JSON.parse(
-      await readFile(join(dir, 'publish', 'sources', 'tinyhello', '2:1.0', 'metadata'), 'utf8'),
-    ) as { signed: { products: Record<string, unknown> } };
-    expect(Object.keys(link.signed.products)).to.deep.equal(['tinyhello_2%3a1.0_all.deb']);
-    const rebuilderServer = await serve(join(dir, 'publish'));
-    const download = await aptDownload(
-      repo,
-      [rebuilderServer.url],
-      await signedLayout('root-epoch.layout', [keys.a], 1),
-    );
-    expect(download.output).to.match(/In-toto verification for '.*tinyhello_2%3a1\.0_all\.deb' passed/);
-    expect(download.ok, download.output).to.equal(true);
-    expect(rebuilderServer.requests).to.deep.equal(['/sources/tinyhello/2%3A1.0/metadata']);
-  });
+  it(
+    'an epoch: apt names the .deb tinyhello_2%3a1.0_all.deb, the method fetches ' +
+      'sources/tinyhello/2%3A1.0/metadata; the published link passes',
+    async () => {
+      const epoch = await officialUpload('tinyhello', 2);
+      expect(epoch.files).to.include(DEB); // Debian file names carry no epoch; apt's cache names do
+      const dir = join(root, 'epoch');
+      const repo = await serve(await flatRepository(join(dir, 'repo'), [epoch]));
+      const config = await serviceConfig(dir, [{ name: 'local', url: `${repo.url}/` }], keys.a);
+      const run = await runCli(['rebuilder', '--config', config, '--once', '--quiet'], {
+        withOut: false,
+        timeoutMs: 300_000,
+      });
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+      const link = JSON.parse(
+        await readFile(join(dir, 'publish', 'sources', 'tinyhello', '2:1.0', 'metadata'), 'utf8'),
+      ) as { signed: { products: Record<string, unknown> } };
+      expect(Object.keys(link.signed.products)).to.deep.equal(['tinyhello_2%3a1.0_all.deb']);
+      const rebuilderServer = await serve(join(dir, 'publish'));
+      const download = await aptDownload(
+        repo,
+        [rebuilderServer.url],
+        await signedLayout('root-epoch.layout', [keys.a], 1),
+      );
+      expect(download.output).to.match(/In-toto verification for '.*tinyhello_2%3a1\.0_all\.deb' passed/);
+      expect(download.ok, download.output).to.equal(true);
+      expect(rebuilderServer.requests).to.deep.equal(['/sources/tinyhello/2%3A1.0/metadata']);
+    },
+  );
 });

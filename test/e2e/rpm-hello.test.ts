@@ -85,18 +85,22 @@ describe('e2e: GNU hello 2.10 as an RPM', function () {
     expect(new Set(shown).size, shown.join(' ')).to.equal(2);
   });
 
-  it('--rpm-reproducible-macros: BUILDTIME and BUILDHOST pinned; bisect names build_path (ELF build-id) and shell (brp-compress)', async () => {
-    const run = await runCli(['check', source, '--quiet', '--rpm-reproducible-macros'], { timeoutMs: 80 * 60_000 });
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
-    const pkg = (await run.results()).packages[0]!;
-    const { text } = await diffoscopeOf(run.out, pkg);
-    expect(headerValues(text, 'BUILDTIME')).to.deep.equal([]);
-    expect(headerValues(text, 'BUILDHOST')).to.deep.equal([]);
-    expect(pkg.bisect.status).to.equal('done');
-    // The build path is in the debug info, so in the ELF build-id and /usr/lib/.build-id/;
-    // Debian's brp-compress fails under dash, so only a bash /bin/sh compresses the man page.
-    expect(pkg.culprits.map((c) => c.variations)).to.deep.equal([['build_path'], ['shell']]);
-    expect(text).to.match(/Build ID: [0-9a-f]{40}/);
-    expect(text).to.match(/hello\.1\.gz/);
-  });
+  it(
+    '--rpm-reproducible-macros: BUILDTIME and BUILDHOST pinned; bisect names ' +
+      'build_path (ELF build-id) and shell (brp-compress)',
+    async () => {
+      const run = await runCli(['check', source, '--quiet', '--rpm-reproducible-macros'], { timeoutMs: 80 * 60_000 });
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+      const pkg = (await run.results()).packages[0]!;
+      const { text } = await diffoscopeOf(run.out, pkg);
+      expect(headerValues(text, 'BUILDTIME')).to.deep.equal([]);
+      expect(headerValues(text, 'BUILDHOST')).to.deep.equal([]);
+      expect(pkg.bisect.status).to.equal('done');
+      // The build path is in the debug info, so in the ELF build-id and /usr/lib/.build-id/;
+      // Debian's brp-compress fails under dash, so only a bash /bin/sh compresses the man page.
+      expect(pkg.culprits.map((c) => c.variations)).to.deep.equal([['build_path'], ['shell']]);
+      expect(text).to.match(/Build ID: [0-9a-f]{40}/);
+      expect(text).to.match(/hello\.1\.gz/);
+    },
+  );
 });

@@ -127,31 +127,35 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
     });
   });
 
-  it('every template installs only Debian packages from scripts/debian-packages.txt, and shares one .twinbuild-tools and runner note', async () => {
-    const known = (await readFile(join(REPO_ROOT, 'scripts', 'debian-packages.txt'), 'utf8'))
-      .split('\n')
-      .map((line) => line.replace(/#.*/, '').trim())
-      .filter(Boolean);
-    const templates = (await readdir(TEMPLATES)).filter((name) => name.endsWith('.gitlab-ci.yml'));
-    expect(templates).to.include.members([
-      'reproducible.gitlab-ci.yml',
-      'sweep.gitlab-ci.yml',
-      'nightly.gitlab-ci.yml',
-    ]);
-    const texts = await Promise.all(templates.map((name) => readFile(join(TEMPLATES, name), 'utf8')));
-    const shared = (text: string) => [
-      text.slice(text.indexOf('# Unprivileged runners'), text.indexOf('`twinbuild doctor`')),
-      /^\.twinbuild-tools:\n(?: .*\n)+/m.exec(text)?.[0],
-    ];
-    for (const text of texts) {
-      const installed = /apt-get install [^\n]*--no-install-recommends ([^\n]+)/.exec(text)?.[1]?.split(/\s+/) ?? [];
-      expect(installed).to.include.members(['disorderfs', 'faketime', 'locales']);
-      expect(known).to.include.members(installed);
-      expect(shared(text)).to.deep.equal(shared(texts[0]!));
-      expect(text)
-        .to.include('privileged = true')
-        .and.include('devices = ["/dev/fuse"]')
-        .and.include('cap_add = ["SYS_ADMIN"]');
-    }
-  });
+  it(
+    'every template installs only Debian packages from scripts/debian-packages.txt, ' +
+      'and shares one .twinbuild-tools and runner note',
+    async () => {
+      const known = (await readFile(join(REPO_ROOT, 'scripts', 'debian-packages.txt'), 'utf8'))
+        .split('\n')
+        .map((line) => line.replace(/#.*/, '').trim())
+        .filter(Boolean);
+      const templates = (await readdir(TEMPLATES)).filter((name) => name.endsWith('.gitlab-ci.yml'));
+      expect(templates).to.include.members([
+        'reproducible.gitlab-ci.yml',
+        'sweep.gitlab-ci.yml',
+        'nightly.gitlab-ci.yml',
+      ]);
+      const texts = await Promise.all(templates.map((name) => readFile(join(TEMPLATES, name), 'utf8')));
+      const shared = (text: string) => [
+        text.slice(text.indexOf('# Unprivileged runners'), text.indexOf('`twinbuild doctor`')),
+        /^\.twinbuild-tools:\n(?: .*\n)+/m.exec(text)?.[0],
+      ];
+      for (const text of texts) {
+        const installed = /apt-get install [^\n]*--no-install-recommends ([^\n]+)/.exec(text)?.[1]?.split(/\s+/) ?? [];
+        expect(installed).to.include.members(['disorderfs', 'faketime', 'locales']);
+        expect(known).to.include.members(installed);
+        expect(shared(text)).to.deep.equal(shared(texts[0]!));
+        expect(text)
+          .to.include('privileged = true')
+          .and.include('devices = ["/dev/fuse"]')
+          .and.include('cap_add = ["SYS_ADMIN"]');
+      }
+    },
+  );
 });

@@ -71,32 +71,36 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
     requireOrSkip(this, why === undefined, why ?? '');
   });
 
-  it('pass GitLab schema validation; sweep and merge run on merge requests and the default branch, the nightly ones on schedules', async () => {
-    const project = await templatesProject(['sweep', 'nightly']);
-    const expected = (sweeps: string, merge: string, nightly: string, nightlyMerge: string) => ({
-      ...Object.fromEntries(shards('sweep', SHARDS).map((name) => [name, sweeps])),
-      merge,
-      ...Object.fromEntries(shards('nightly-sweep', SHARDS).map((name) => [name, nightly])),
-      'nightly-merge': nightlyMerge,
-      pages: nightlyMerge, // the history page (test/gitlab/history-pages.test.ts)
-    });
-    for (const [source, want] of [
-      ['merge_request_event', expected('on_success', 'always', 'never', 'never')],
-      ['push', expected('on_success', 'always', 'never', 'never')], // on main, the default branch
-      ['schedule', expected('never', 'never', 'on_success', 'always')],
-    ] as const) {
-      const jobs = await listJobs(project, { CI_PIPELINE_SOURCE: source });
-      expect(plan(jobs), source).to.deep.equal(want);
-      expectNeedsCreated(jobs);
-      expect(jobs.find((j) => j.name === 'merge')?.needs?.map((n) => n.job)).to.deep.equal(['sweep']);
-      expect(jobs.find((j) => j.name === 'nightly-merge')?.needs?.map((n) => n.job)).to.deep.equal(['nightly-sweep']);
-    }
-    const pushOnABranch = await listJobs(project, { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'topic' });
-    expect(
-      pushOnABranch.every((j) => j.when === 'never'),
-      'a push to another branch',
-    ).to.equal(true);
-  });
+  it(
+    'pass GitLab schema validation; sweep and merge run on merge requests and the ' +
+      'default branch, the nightly ones on schedules',
+    async () => {
+      const project = await templatesProject(['sweep', 'nightly']);
+      const expected = (sweeps: string, merge: string, nightly: string, nightlyMerge: string) => ({
+        ...Object.fromEntries(shards('sweep', SHARDS).map((name) => [name, sweeps])),
+        merge,
+        ...Object.fromEntries(shards('nightly-sweep', SHARDS).map((name) => [name, nightly])),
+        'nightly-merge': nightlyMerge,
+        pages: nightlyMerge, // the history page (test/gitlab/history-pages.test.ts)
+      });
+      for (const [source, want] of [
+        ['merge_request_event', expected('on_success', 'always', 'never', 'never')],
+        ['push', expected('on_success', 'always', 'never', 'never')], // on main, the default branch
+        ['schedule', expected('never', 'never', 'on_success', 'always')],
+      ] as const) {
+        const jobs = await listJobs(project, { CI_PIPELINE_SOURCE: source });
+        expect(plan(jobs), source).to.deep.equal(want);
+        expectNeedsCreated(jobs);
+        expect(jobs.find((j) => j.name === 'merge')?.needs?.map((n) => n.job)).to.deep.equal(['sweep']);
+        expect(jobs.find((j) => j.name === 'nightly-merge')?.needs?.map((n) => n.job)).to.deep.equal(['nightly-sweep']);
+      }
+      const pushOnABranch = await listJobs(project, { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'topic' });
+      expect(
+        pushOnABranch.every((j) => j.when === 'never'),
+        'a push to another branch',
+      ).to.equal(true);
+    },
+  );
 
   it('shard into twinbuild-out/shard-N, merge them into twinbuild-out/merged, publish junit, index.html and the badge', async () => {
     const yaml = await preview(await templatesProject(['sweep', 'nightly']));
@@ -232,45 +236,49 @@ describe('GitLab CI: sweep.gitlab-ci.yml and nightly.gitlab-ci.yml', function ()
         await readFile(join(artifactsOf(project, 'nightly-merge'), 'twinbuild-out', 'merged', 'results.json'), 'utf8'),
       ) as RunResult & { baseline?: { regressions: string[]; stillBroken: string[] } };
 
-    it('nightly: the first night (404) becomes the baseline; the next downloads it with the job token and fails only on the regression', async () => {
-      let baseline: string | null = null;
-      const api = await artifactsApi(() =>
-        baseline === null ? { status: 404, body: '{"message":"404 Not Found"}' } : { status: 200, body: baseline },
-      );
-      try {
-        const project = await nightlyProject();
-        const first = await night(project, api.url);
-        expect(first.exitCode, first.stdout + first.stderr).to.equal(0);
-        expect(first.stdout).to.include('no baseline yet').and.include('first night');
-        expect(first.stdout).to.match(/PASS\s+nightly-merge/);
-        expect(api.requests).to.have.length(2); // one per shard
-        for (const { url, headers } of api.requests) {
-          expect(url).to.match(
-            /^\/api\/v4\/projects\/[^/]+\/jobs\/artifacts\/main\/raw\/twinbuild-out\/merged\/results\.json\?job=nightly-merge$/,
-          );
-          expect(headers['job-token']).to.equal('job-token-of-this-pipeline');
-        }
-        expect((await mergedResults(project)).summary).to.include({ reproducible: 1, unreproducible: 1 });
-
-        baseline = await readFile(
-          join(artifactsOf(project, 'nightly-merge'), 'twinbuild-out', 'merged', 'results.json'),
-          'utf8',
+    it(
+      'nightly: the first night (404) becomes the baseline; the next downloads it ' +
+        'with the job token and fails only on the regression',
+      async () => {
+        let baseline: string | null = null;
+        const api = await artifactsApi(() =>
+          baseline === null ? { status: 404, body: '{"message":"404 Not Found"}' } : { status: 200, body: baseline },
         );
-        // A change makes the reproducible package leak the clock (gitlab-ci-local copies tracked files as they are).
-        await appendFile(join(project.dir, 'reproducible', 'build.sh'), 'date +%s%N > out/stamp\n');
-        const second = await night(project, api.url);
-        expect(second.exitCode, second.stdout + second.stderr).to.equal(1);
-        expect(second.stdout).to.include("baseline: the last successful nightly's results");
-        expect(second.stdout)
-          .to.match(/FAIL\s+nightly-sweep: \[\d\/2\]/)
-          .and.match(/PASS\s+nightly-sweep: \[\d\/2\]/);
-        const merged = await mergedResults(project);
-        expect(merged.baseline!.regressions).to.deep.equal(['reproducible']);
-        expect(merged.baseline!.stillBroken).to.deep.equal(['leaks-locale-sort']);
-      } finally {
-        await api.close();
-      }
-    });
+        try {
+          const project = await nightlyProject();
+          const first = await night(project, api.url);
+          expect(first.exitCode, first.stdout + first.stderr).to.equal(0);
+          expect(first.stdout).to.include('no baseline yet').and.include('first night');
+          expect(first.stdout).to.match(/PASS\s+nightly-merge/);
+          expect(api.requests).to.have.length(2); // one per shard
+          for (const { url, headers } of api.requests) {
+            expect(url).to.match(
+              /^\/api\/v4\/projects\/[^/]+\/jobs\/artifacts\/main\/raw\/twinbuild-out\/merged\/results\.json\?job=nightly-merge$/,
+            );
+            expect(headers['job-token']).to.equal('job-token-of-this-pipeline');
+          }
+          expect((await mergedResults(project)).summary).to.include({ reproducible: 1, unreproducible: 1 });
+
+          baseline = await readFile(
+            join(artifactsOf(project, 'nightly-merge'), 'twinbuild-out', 'merged', 'results.json'),
+            'utf8',
+          );
+          // A change makes the reproducible package leak the clock (gitlab-ci-local copies tracked files as they are).
+          await appendFile(join(project.dir, 'reproducible', 'build.sh'), 'date +%s%N > out/stamp\n');
+          const second = await night(project, api.url);
+          expect(second.exitCode, second.stdout + second.stderr).to.equal(1);
+          expect(second.stdout).to.include("baseline: the last successful nightly's results");
+          expect(second.stdout)
+            .to.match(/FAIL\s+nightly-sweep: \[\d\/2\]/)
+            .and.match(/PASS\s+nightly-sweep: \[\d\/2\]/);
+          const merged = await mergedResults(project);
+          expect(merged.baseline!.regressions).to.deep.equal(['reproducible']);
+          expect(merged.baseline!.stillBroken).to.deep.equal(['leaks-locale-sort']);
+        } finally {
+          await api.close();
+        }
+      },
+    );
 
     it('nightly: a baseline that cannot be downloaded (HTTP 500) fails every unreproducible package, and says why', async () => {
       const api = await artifactsApi(() => ({ status: 500, body: 'oops' }));

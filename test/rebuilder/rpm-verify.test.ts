@@ -116,7 +116,10 @@ describe('verify: rebuild a published RPM from its .src.rpm', function () {
     await copyFile(unsigned, signed);
     try {
       await sh(
-        `export GNUPGHOME="$1" && gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'Twinbuild Test <rpm-test@example.org>' rsa2048 sign never && rpmsign --addsign --define '_gpg_name rpm-test@example.org' "$2" </dev/null`,
+        `export GNUPGHOME="$1" && gpg --batch --quiet --pinentry-mode loopback ` +
+          `--passphrase '' --quick-gen-key 'Twinbuild Test ` +
+          `<rpm-test@example.org>' rsa2048 sign never && rpmsign --addsign --define ` +
+          `'_gpg_name rpm-test@example.org' "$2" </dev/null`,
         gnupg,
         signed,
       );
@@ -157,27 +160,33 @@ describe('verify: rebuild a published RPM from its .src.rpm', function () {
     expect(accepted.exitCode, accepted.output).to.equal(0);
   });
 
-  it('a signed RPM: verified with its signature header set aside; the link names the signed file, which in-toto-verify accepts (and not the unsigned one)', async () => {
-    expect(await sha256File(signed)).to.not.equal(await sha256File(unsigned));
-    const run = await verify(signed);
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-    const pkg = (await run.results()).packages[0]!;
-    expect(pkg.verdict).to.equal('verified');
-    expect(pkg.verify!.notPinned).to.have.length(1);
-    expect(pkg.verify!.notPinned[0]).to.match(
-      new RegExp(
-        `^${RPM.replace(/\./g, '\\.')}: its signature header \\(RSA/SHA512, .*Key ID [0-9a-f]{16}\\) is set aside: the lead, header and payload are compared byte for byte$`,
-      ),
-    );
-    const artifact = pkg.artifacts[0]!;
-    expect(artifact.status).to.equal('identical');
-    expect(artifact.sha256.control).to.equal(await sha256File(signed));
-    expect(artifact.sha256.experiment).to.not.equal(artifact.sha256.control);
-    const accepted = await inTotoVerify(keys, signed, run.out);
-    expect(accepted.exitCode, accepted.output).to.equal(0);
-    const rejected = await inTotoVerify(keys, unsigned, run.out);
-    expect(rejected.exitCode, rejected.output).to.equal(1);
-  });
+  it(
+    'a signed RPM: verified with its signature header set aside; the link names the ' +
+      'signed file, which in-toto-verify accepts (and not the unsigned ' +
+      'one)',
+    async () => {
+      expect(await sha256File(signed)).to.not.equal(await sha256File(unsigned));
+      const run = await verify(signed);
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+      const pkg = (await run.results()).packages[0]!;
+      expect(pkg.verdict).to.equal('verified');
+      expect(pkg.verify!.notPinned).to.have.length(1);
+      expect(pkg.verify!.notPinned[0]).to.match(
+        new RegExp(
+          `^${RPM.replace(/\./g, '\\.')}: its signature header \\(RSA/SHA512, .*Key ID ` +
+            `[0-9a-f]{16}\\) is set aside: the lead, header and payload are compared byte for byte$`,
+        ),
+      );
+      const artifact = pkg.artifacts[0]!;
+      expect(artifact.status).to.equal('identical');
+      expect(artifact.sha256.control).to.equal(await sha256File(signed));
+      expect(artifact.sha256.experiment).to.not.equal(artifact.sha256.control);
+      const accepted = await inTotoVerify(keys, signed, run.out);
+      expect(accepted.exitCode, accepted.output).to.equal(0);
+      const rejected = await inTotoVerify(keys, unsigned, run.out);
+      expect(rejected.exitCode, rejected.output).to.equal(1);
+    },
+  );
 
   it("a spec directory as SOURCE: verified against the signed RPM; the link's materials are the directory's files", async () => {
     const run = await runCli(
@@ -210,17 +219,21 @@ describe('verify: rebuild a published RPM from its .src.rpm', function () {
     expect(run.stdout).to.not.contain('--buildinfo');
   });
 
-  it('a published .rpm that is not an RPM is exit 2 in one line, before any rebuild (rpm -qp would read it as a list of paths)', async () => {
-    const dir = join(await tempDir(), 'fake');
-    await mkdir(dir);
-    await writeFile(join(dir, RPM), '/etc/passwd\n');
-    const run = await verify(join(dir, RPM));
-    expect(run.exitCode).to.equal(2);
-    expect(run.stderr.trim().split('\n'), run.stderr).to.deep.equal([
-      `twinbuild: published file ${RPM} is not an RPM package (no RPM lead and header magic)`,
-    ]);
-    expect(run.stderr).to.not.match(/rebuilding|open of/);
-  });
+  it(
+    'a published .rpm that is not an RPM is exit 2 in one line, before any rebuild ' +
+      '(rpm -qp would read it as a list of paths)',
+    async () => {
+      const dir = join(await tempDir(), 'fake');
+      await mkdir(dir);
+      await writeFile(join(dir, RPM), '/etc/passwd\n');
+      const run = await verify(join(dir, RPM));
+      expect(run.exitCode).to.equal(2);
+      expect(run.stderr.trim().split('\n'), run.stderr).to.deep.equal([
+        `twinbuild: published file ${RPM} is not an RPM package (no RPM lead and header magic)`,
+      ]);
+      expect(run.stderr).to.not.match(/rebuilding|open of/);
+    },
+  );
 
   /** An rpmreproduce-style buildinfo (Format: 0.2-rpm) for the unsigned official build. */
   async function rpmBuildinfo(sha256: string, format = '0.2-rpm'): Promise<string> {
@@ -253,32 +266,38 @@ describe('verify: rebuild a published RPM from its .src.rpm', function () {
     return file;
   }
 
-  it('an rpmreproduce buildinfo (Format: 0.2-rpm): its checksums must agree, its Environment goes through the allowlist, the rest is said', async () => {
-    const run = await verify(unsigned, '--buildinfo', await rpmBuildinfo(await sha256File(unsigned)));
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-    const info = (await run.results()).packages[0]!.verify!;
-    expect(info.pinned).to.deep.include({
-      LANG: 'C.UTF-8',
-      SOURCE_DATE_EPOCH: OFFICIAL_TIME,
-      '%_buildhost': OFFICIAL_HOST,
-    });
-    expect(info.pinned).to.not.have.property('PATH');
-    expect(info.notPinned).to.include.members([
-      'Build-Path /builddir/build/BUILD (twinbuild builds under its own temp root)',
-      'Installed-Build-Depends: 2 RPM packages (not compared: this machine has no RPM database; install the build dependencies yourself)',
-      'PATH from the buildinfo (not taken: twinbuild keeps its own)',
-    ]);
-    // A checksum that disagrees with the published file is wrong input: exit 2 before any rebuild.
-    const tampered = await verify(unsigned, '--buildinfo', await rpmBuildinfo('0'.repeat(64)));
-    expect(tampered.exitCode).to.equal(2);
-    expect(tampered.stderr).to.match(
-      new RegExp(
-        `says ${RPM.replace(/\./g, '\\.')} has sha256 0{64}, but the published file has [0-9a-f]{64}: wrong buildinfo or tampered file`,
-      ),
-    );
-    // A Debian buildinfo (or anything else) is not taken for an RPM.
-    const debian = await verify(unsigned, '--buildinfo', await rpmBuildinfo(await sha256File(unsigned), '1.0'));
-    expect(debian.exitCode).to.equal(2);
-    expect(debian.stderr).to.match(/is not an RPM buildinfo \(Format: 1\.0; rpmreproduce writes "Format: 0\.2-rpm"\)/);
-  });
+  it(
+    'an rpmreproduce buildinfo (Format: 0.2-rpm): its checksums must agree, its ' +
+      'Environment goes through the allowlist, the rest is said',
+    async () => {
+      const run = await verify(unsigned, '--buildinfo', await rpmBuildinfo(await sha256File(unsigned)));
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+      const info = (await run.results()).packages[0]!.verify!;
+      expect(info.pinned).to.deep.include({
+        LANG: 'C.UTF-8',
+        SOURCE_DATE_EPOCH: OFFICIAL_TIME,
+        '%_buildhost': OFFICIAL_HOST,
+      });
+      expect(info.pinned).to.not.have.property('PATH');
+      expect(info.notPinned).to.include.members([
+        'Build-Path /builddir/build/BUILD (twinbuild builds under its own temp root)',
+        'Installed-Build-Depends: 2 RPM packages (not compared: this machine has no RPM database; install the build dependencies yourself)',
+        'PATH from the buildinfo (not taken: twinbuild keeps its own)',
+      ]);
+      // A checksum that disagrees with the published file is wrong input: exit 2 before any rebuild.
+      const tampered = await verify(unsigned, '--buildinfo', await rpmBuildinfo('0'.repeat(64)));
+      expect(tampered.exitCode).to.equal(2);
+      expect(tampered.stderr).to.match(
+        new RegExp(
+          `says ${RPM.replace(/\./g, '\\.')} has sha256 0{64}, but the published file has [0-9a-f]{64}: wrong buildinfo or tampered file`,
+        ),
+      );
+      // A Debian buildinfo (or anything else) is not taken for an RPM.
+      const debian = await verify(unsigned, '--buildinfo', await rpmBuildinfo(await sha256File(unsigned), '1.0'));
+      expect(debian.exitCode).to.equal(2);
+      expect(debian.stderr).to.match(
+        /is not an RPM buildinfo \(Format: 1\.0; rpmreproduce writes "Format: 0\.2-rpm"\)/,
+      );
+    },
+  );
 });

@@ -156,29 +156,36 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
     expect(stopped.exitCode, await readFile(log, 'utf8')).to.equal(143);
   });
 
-  it('without better-sqlite3 (npm install --ignore-scripts skips its build) every other command runs, and the rebuilder says what to install (exit 3, one line)', async () => {
-    // An installed package without node_modules: the bundle, its bin, enter.sh, package.json.
-    const pkg = join(await tempDir(), 'twinbuild');
-    for (const file of ['package.json', 'bin/twinbuild.js', 'dist/bundle/twinbuild.mjs', 'adapters/enter.sh']) {
-      await mkdir(join(pkg, file, '..'), { recursive: true });
-      await copyFile(join(REPO_ROOT, file), join(pkg, file));
-    }
-    const cli = join(pkg, 'bin', 'twinbuild.js');
-    expect((await realProcesses.capture(['node', cli, '--version'])).stdout.trim()).to.match(/^\d+\.\d+\.\d+$/);
-    const config = join(dir, 'no-sqlite.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        repositories: [{ ...repo, url: `file://${dir}/none/` }],
-        signingKey: 'rebuilder',
-        publish: 'p-nosqlite',
-        state: 's-nosqlite',
-      }),
-    );
-    const run = await realProcesses.capture(['node', cli, 'rebuilder', '--config', config, '--once']);
-    expect(run.exitCode, run.stderr).to.equal(3);
-    expect(run.stderr).to.equal(
-      "twinbuild: the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (Cannot find module 'better-sqlite3'); install it (with its build step) with npm install better-sqlite3@12",
-    );
-  });
+  it(
+    'without better-sqlite3 (npm install --ignore-scripts skips its build) every ' +
+      'other command runs, and the rebuilder says what to install (exit 3, one ' +
+      'line)',
+    async () => {
+      // An installed package without node_modules: the bundle, its bin, enter.sh, package.json.
+      const pkg = join(await tempDir(), 'twinbuild');
+      for (const file of ['package.json', 'bin/twinbuild.js', 'dist/bundle/twinbuild.mjs', 'adapters/enter.sh']) {
+        await mkdir(join(pkg, file, '..'), { recursive: true });
+        await copyFile(join(REPO_ROOT, file), join(pkg, file));
+      }
+      const cli = join(pkg, 'bin', 'twinbuild.js');
+      expect((await realProcesses.capture(['node', cli, '--version'])).stdout.trim()).to.match(/^\d+\.\d+\.\d+$/);
+      const config = join(dir, 'no-sqlite.json');
+      await writeFile(
+        config,
+        JSON.stringify({
+          repositories: [{ ...repo, url: `file://${dir}/none/` }],
+          signingKey: 'rebuilder',
+          publish: 'p-nosqlite',
+          state: 's-nosqlite',
+        }),
+      );
+      const run = await realProcesses.capture(['node', cli, 'rebuilder', '--config', config, '--once']);
+      expect(run.exitCode, run.stderr).to.equal(3);
+      expect(run.stderr).to.equal(
+        'twinbuild: the rebuilder service keeps its state with the better-sqlite3 ' +
+          "package, which cannot be loaded here (Cannot find module 'better-sqlite3'); " +
+          'install it (with its build step) with npm install better-sqlite3@12',
+      );
+    },
+  );
 });

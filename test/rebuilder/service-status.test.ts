@@ -44,84 +44,94 @@ const job = (fields: Partial<Job>): Job => ({
 });
 
 describe('rebuilder status page', () => {
-  it('lists each repository with its last poll and each version with verdict, attempts, link and report; escapes what it did not write', () => {
-    const jobs = [
-      job({}),
-      job({
-        id: 2,
-        source: HOSTILE,
-        version: HOSTILE,
-        status: 'failed',
-        attempts: 5,
-        lastError: HOSTILE,
-        published: [],
-        reportDir: null,
-      }),
-    ];
-    const status = buildStatus(
-      jobs,
-      [{ repository: 'distro', at: 1_700_000_000_000, ok: false, jobs: 0, error: HOSTILE }],
-      ['distro'],
-      '/pub',
-      1_700_000_000_000,
-    );
-    const repo = status.repositories[0]!;
-    expect(repo.lastPoll).to.deep.equal({ at: '2023-11-14T22:13:20.000Z', ok: false, jobs: 0, error: HOSTILE });
-    const hello = repo.packages.find((p) => p.source === 'tinyhello')!.versions[0]!;
-    expect(hello).to.deep.include({
-      version: '1.0',
-      status: 'verified',
-      attempts: 1,
-      links: ['sources/tinyhello/1.0/metadata'],
-      report: 'reports/distro/tinyhello/1.0/1/index.html',
-    });
-    const html = renderStatusHtml(status);
-    expect(html).to.not.contain('<script>');
-    // source and version in the table, last error, poll error; in the grid: the source (text and title), and the version in its cell's title
-    expect(html.split('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;').length - 1).to.equal(7);
-    expect(html)
-      .to.contain('<a href="sources/tinyhello/1.0/metadata">')
-      .and.contain('<a href="reports/distro/tinyhello/1.0/1/index.html">report</a>');
-    expect(html).to.contain('class="verdict-verified">verified').and.contain('class="verdict-error">failed');
-  });
-
-  it("shows each package's versions as the history page's grid in Chromium: a letter and a colour per verdict, each cell linking to its version's row", async function () {
-    this.timeout(120_000);
-    requireOrSkip(this, (await onPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
-    const jobs = [
-      job({ id: 1, version: '1.0', status: 'verified' }),
-      job({ id: 2, version: '1.1', status: 'mismatch' }),
-      job({ id: 3, version: '1.2', status: 'failed', attempts: 5, lastError: 'exit 2' }),
-      job({ id: 4, version: '1.3', status: 'queued', attempts: 0 }),
-      job({ id: 5, source: HOSTILE, version: '2', status: 'running' }),
-    ];
-    const html = renderStatusHtml(buildStatus(jobs, [], ['distro'], '/pub', 1_700_000_000_000));
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      const dialogs: string[] = [];
-      page.on('dialog', (dialog) => {
-        dialogs.push(dialog.message());
-        void dialog.dismiss();
+  it(
+    'lists each repository with its last poll and each version with verdict, ' +
+      'attempts, link and report; escapes what it did not write',
+    () => {
+      const jobs = [
+        job({}),
+        job({
+          id: 2,
+          source: HOSTILE,
+          version: HOSTILE,
+          status: 'failed',
+          attempts: 5,
+          lastError: HOSTILE,
+          published: [],
+          reportDir: null,
+        }),
+      ];
+      const status = buildStatus(
+        jobs,
+        [{ repository: 'distro', at: 1_700_000_000_000, ok: false, jobs: 0, error: HOSTILE }],
+        ['distro'],
+        '/pub',
+        1_700_000_000_000,
+      );
+      const repo = status.repositories[0]!;
+      expect(repo.lastPoll).to.deep.equal({ at: '2023-11-14T22:13:20.000Z', ok: false, jobs: 0, error: HOSTILE });
+      const hello = repo.packages.find((p) => p.source === 'tinyhello')!.versions[0]!;
+      expect(hello).to.deep.include({
+        version: '1.0',
+        status: 'verified',
+        attempts: 1,
+        links: ['sources/tinyhello/1.0/metadata'],
+        report: 'reports/distro/tinyhello/1.0/1/index.html',
       });
-      await page.setContent(html);
-      const gridRow = (source: string) =>
-        page.locator('.statusgrid .p', { has: page.locator('.nm', { hasText: source }) });
-      expect(await gridRow('tinyhello').locator('.c').allTextContents()).to.deep.equal(['V', 'M', 'E', 'P']);
-      expect(await gridRow(HOSTILE).locator('.nm').innerText()).to.equal(HOSTILE);
-      expect(await gridRow(HOSTILE).locator('.c').allTextContents()).to.deep.equal(['P']);
-      expect(dialogs).to.deep.equal([]);
-      // Four verdicts, four colours, the same as the history page's cells for them.
-      const colours = await gridRow('tinyhello')
-        .locator('.c')
-        .evaluateAll((cells) => cells.map((cell) => getComputedStyle(cell).backgroundColor));
-      expect(new Set(colours).size).to.equal(4);
-      await gridRow('tinyhello').getByRole('link', { name: 'M', exact: true }).click();
-      const target = decodeURIComponent(new URL(page.url()).hash.slice(1));
-      expect(await page.locator(`tr[id="${target}"] td`).nth(1).innerText()).to.equal('1.1');
-      expect(await page.locator(`tr[id="${target}"] td`).nth(2).innerText()).to.equal('mismatch');
-    } finally {
-      await browser.close();
-    }
-  });
+      const html = renderStatusHtml(status);
+      expect(html).to.not.contain('<script>');
+      // source and version in the table, last error, poll error; in the grid: the source (text and title), and the
+      // version in its cell's title
+      expect(html.split('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;').length - 1).to.equal(7);
+      expect(html)
+        .to.contain('<a href="sources/tinyhello/1.0/metadata">')
+        .and.contain('<a href="reports/distro/tinyhello/1.0/1/index.html">report</a>');
+      expect(html).to.contain('class="verdict-verified">verified').and.contain('class="verdict-error">failed');
+    },
+  );
+
+  it(
+    "shows each package's versions as the history page's grid in Chromium: a letter " +
+      "and a colour per verdict, each cell linking to its version's " +
+      'row',
+    async function () {
+      this.timeout(120_000);
+      requireOrSkip(this, (await onPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
+      const jobs = [
+        job({ id: 1, version: '1.0', status: 'verified' }),
+        job({ id: 2, version: '1.1', status: 'mismatch' }),
+        job({ id: 3, version: '1.2', status: 'failed', attempts: 5, lastError: 'exit 2' }),
+        job({ id: 4, version: '1.3', status: 'queued', attempts: 0 }),
+        job({ id: 5, source: HOSTILE, version: '2', status: 'running' }),
+      ];
+      const html = renderStatusHtml(buildStatus(jobs, [], ['distro'], '/pub', 1_700_000_000_000));
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const dialogs: string[] = [];
+        page.on('dialog', (dialog) => {
+          dialogs.push(dialog.message());
+          void dialog.dismiss();
+        });
+        await page.setContent(html);
+        const gridRow = (source: string) =>
+          page.locator('.statusgrid .p', { has: page.locator('.nm', { hasText: source }) });
+        expect(await gridRow('tinyhello').locator('.c').allTextContents()).to.deep.equal(['V', 'M', 'E', 'P']);
+        expect(await gridRow(HOSTILE).locator('.nm').innerText()).to.equal(HOSTILE);
+        expect(await gridRow(HOSTILE).locator('.c').allTextContents()).to.deep.equal(['P']);
+        expect(dialogs).to.deep.equal([]);
+        // Four verdicts, four colours, the same as the history page's cells for them.
+        const colours = await gridRow('tinyhello')
+          .locator('.c')
+          .evaluateAll((cells) => cells.map((cell) => getComputedStyle(cell).backgroundColor));
+        expect(new Set(colours).size).to.equal(4);
+        await gridRow('tinyhello').getByRole('link', { name: 'M', exact: true }).click();
+        const target = decodeURIComponent(new URL(page.url()).hash.slice(1));
+        expect(await page.locator(`tr[id="${target}"] td`).nth(1).innerText()).to.equal('1.1');
+        expect(await page.locator(`tr[id="${target}"] td`).nth(2).innerText()).to.equal('mismatch');
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

@@ -57,82 +57,87 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
   });
   after(cleanupTemp);
 
-  it('two repositories (http and file://): each version verified once, its link at sources/<binary>/<version>/metadata, status page and JSON; --retry verifies again', async () => {
-    const dir = await tempDir();
-    const http = await serveDirectory(await flatRepository(join(dir, 'distro'), [hello]));
-    servers.push(http);
-    const own = await flatRepository(join(dir, 'own'), [world]);
-    const config = await serviceConfig(
-      dir,
-      [
-        { name: 'distro', url: `${http.url}/` },
-        { name: 'own<b>', url: pathToFileURL(own).href },
-      ],
-      key,
-    );
-    // A repository name is restricted (it names report directories): "own<b>" is refused, exit 2.
-    const refused = await rebuilder(config);
-    expect(refused.exitCode, refused.stderr).to.equal(2);
-    expect(refused.stderr).to.match(/repositories\[1\]: "name" must be letters/);
-    await serviceConfig(
-      dir,
-      [
-        { name: 'distro', url: `${http.url}/` },
-        { name: 'own', url: pathToFileURL(own).href },
-      ],
-      key,
-    );
+  it(
+    'two repositories (http and file://): each version verified once, its link at ' +
+      'sources/<binary>/<version>/metadata, status page and JSON; --retry verifies ' +
+      'again',
+    async () => {
+      const dir = await tempDir();
+      const http = await serveDirectory(await flatRepository(join(dir, 'distro'), [hello]));
+      servers.push(http);
+      const own = await flatRepository(join(dir, 'own'), [world]);
+      const config = await serviceConfig(
+        dir,
+        [
+          { name: 'distro', url: `${http.url}/` },
+          { name: 'own<b>', url: pathToFileURL(own).href },
+        ],
+        key,
+      );
+      // A repository name is restricted (it names report directories): "own<b>" is refused, exit 2.
+      const refused = await rebuilder(config);
+      expect(refused.exitCode, refused.stderr).to.equal(2);
+      expect(refused.stderr).to.match(/repositories\[1\]: "name" must be letters/);
+      await serviceConfig(
+        dir,
+        [
+          { name: 'distro', url: `${http.url}/` },
+          { name: 'own', url: pathToFileURL(own).href },
+        ],
+        key,
+      );
 
-    const first = await rebuilder(config);
-    expect(first.exitCode, first.stderr).to.equal(0);
-    expect(first.stdout).to.match(/verified 2 · mismatch 0 · errors 0/);
-    const keyid = (await loadSigningKey(key)).keyid;
-    for (const name of ['tinyhello', 'tinyworld']) {
-      const link = JSON.parse(await readFile(join(dir, 'publish', 'sources', name, '1.0', 'metadata'), 'utf8')) as {
-        signed: { products: Record<string, unknown>; materials: Record<string, unknown> };
-        signatures: { keyid: string }[];
-      };
-      expect(link.signatures[0]!.keyid).to.equal(keyid);
-      expect(Object.keys(link.signed.products)).to.deep.equal([`${name}_1.0_all.deb`]);
-      expect(Object.keys(link.signed.materials).sort()).to.deep.equal([`${name}_1.0.dsc`, `${name}_1.0.tar.xz`]);
+      const first = await rebuilder(config);
+      expect(first.exitCode, first.stderr).to.equal(0);
+      expect(first.stdout).to.match(/verified 2 · mismatch 0 · errors 0/);
+      const keyid = (await loadSigningKey(key)).keyid;
+      for (const name of ['tinyhello', 'tinyworld']) {
+        const link = JSON.parse(await readFile(join(dir, 'publish', 'sources', name, '1.0', 'metadata'), 'utf8')) as {
+          signed: { products: Record<string, unknown>; materials: Record<string, unknown> };
+          signatures: { keyid: string }[];
+        };
+        expect(link.signatures[0]!.keyid).to.equal(keyid);
+        expect(Object.keys(link.signed.products)).to.deep.equal([`${name}_1.0_all.deb`]);
+        expect(Object.keys(link.signed.materials).sort()).to.deep.equal([`${name}_1.0.dsc`, `${name}_1.0.tar.xz`]);
+        expect(
+          existsSync(join(dir, 'publish', 'sources', name, '1.0', `rebuild.${keyid.slice(0, 8)}.dsse.json`)),
+        ).to.equal(true);
+      }
+      const seen = await status(dir);
       expect(
-        existsSync(join(dir, 'publish', 'sources', name, '1.0', `rebuild.${keyid.slice(0, 8)}.dsse.json`)),
-      ).to.equal(true);
-    }
-    const seen = await status(dir);
-    expect(
-      seen.repositories.map((r) => [
-        r.name,
-        r.lastPoll?.ok,
-        r.packages.map((p) => [p.source, p.versions.map((v) => [v.version, v.status, v.attempts])]),
-      ]),
-    ).to.deep.equal([
-      ['distro', true, [['tinyhello', [['1.0', 'verified', 1]]]]],
-      ['own', true, [['tinyworld', [['1.0', 'verified', 1]]]]],
-    ]);
-    expect(seen.repositories[0]!.packages[0]!.versions[0]!.links).to.deep.equal(['sources/tinyhello/1.0/metadata']);
-    const page = await readFile(join(dir, 'publish', 'index.html'), 'utf8');
-    expect(page).to.contain('<a href="sources/tinyhello/1.0/metadata">').and.contain('verdict-verified');
-    expect(existsSync(join(dir, 'publish', seen.repositories[0]!.packages[0]!.versions[0]!.report!))).to.equal(true);
+        seen.repositories.map((r) => [
+          r.name,
+          r.lastPoll?.ok,
+          r.packages.map((p) => [p.source, p.versions.map((v) => [v.version, v.status, v.attempts])]),
+        ]),
+      ).to.deep.equal([
+        ['distro', true, [['tinyhello', [['1.0', 'verified', 1]]]]],
+        ['own', true, [['tinyworld', [['1.0', 'verified', 1]]]]],
+      ]);
+      expect(seen.repositories[0]!.packages[0]!.versions[0]!.links).to.deep.equal(['sources/tinyhello/1.0/metadata']);
+      const page = await readFile(join(dir, 'publish', 'index.html'), 'utf8');
+      expect(page).to.contain('<a href="sources/tinyhello/1.0/metadata">').and.contain('verdict-verified');
+      expect(existsSync(join(dir, 'publish', seen.repositories[0]!.packages[0]!.versions[0]!.report!))).to.equal(true);
 
-    // Polled again: nothing new, nothing verified twice.
-    const again = await rebuilder(config);
-    expect(again.exitCode, again.stderr).to.equal(0);
-    expect(again.stdout).to.match(/verified 0 · mismatch 0 · errors 0/);
-    expect(attempts(dir)).to.deep.equal([
-      { source: 'tinyhello', attempt: 1, outcome: 'verified' },
-      { source: 'tinyworld', attempt: 1, outcome: 'verified' },
-    ]);
+      // Polled again: nothing new, nothing verified twice.
+      const again = await rebuilder(config);
+      expect(again.exitCode, again.stderr).to.equal(0);
+      expect(again.stdout).to.match(/verified 0 · mismatch 0 · errors 0/);
+      expect(attempts(dir)).to.deep.equal([
+        { source: 'tinyhello', attempt: 1, outcome: 'verified' },
+        { source: 'tinyworld', attempt: 1, outcome: 'verified' },
+      ]);
 
-    const retried = await rebuilder(config, '--retry', 'tinyhello=1.0');
-    expect(retried.exitCode, retried.stderr).to.equal(0);
-    expect(retried.stdout).to.match(/verified 1 · mismatch 0/);
-    expect(
-      attempts(dir)
-        .filter((a) => a.source === 'tinyhello')
-        .map((a) => a.outcome),
-    ).to.deep.equal(['verified', 'verified']);
-  });
+      const retried = await rebuilder(config, '--retry', 'tinyhello=1.0');
+      expect(retried.exitCode, retried.stderr).to.equal(0);
+      expect(retried.stdout).to.match(/verified 1 · mismatch 0/);
+      expect(
+        attempts(dir)
+          .filter((a) => a.source === 'tinyhello')
+          .map((a) => a.outcome),
+      ).to.deep.equal(['verified', 'verified']);
+    },
+  );
 
   it('kill -9 during a verify, then a restart: the job is verified once, nothing half-published before', async () => {
     const dir = await tempDir();

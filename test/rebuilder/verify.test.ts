@@ -185,64 +185,78 @@ describe('verify: rebuild a published Debian package', function () {
     expect(run.stderr).to.not.match(/rebuilding/);
   });
 
-  it("a hostile buildinfo's Environment and Installed-Build-Depends reach neither the rebuild nor twinbuild's tools (issue 17, item 3)", async () => {
-    const dir = await tempDir();
-    const evilbin = join(dir, 'evilbin');
-    const evidence = join(dir, 'evidence');
-    await mkdir(evilbin);
-    // Each planted tool notes that it ran, then does the real thing, so only the evidence file tells.
-    for (const tool of ['unshare', 'date', 'make', 'dpkg-buildpackage', 'dpkg-source', 'dpkg-query', 'setarch', 'sh']) {
-      await writeFile(
-        join(evilbin, tool),
-        `#!/bin/sh\necho "${tool} ran as $(id -u)" >> ${evidence}\nexec /usr/bin/${tool} "$@"\n`,
-        { mode: 0o755 },
+  it(
+    "a hostile buildinfo's Environment and Installed-Build-Depends reach neither " +
+      "the rebuild nor twinbuild's tools (issue 17, item 3)",
+    async () => {
+      const dir = await tempDir();
+      const evilbin = join(dir, 'evilbin');
+      const evidence = join(dir, 'evidence');
+      await mkdir(evilbin);
+      // Each planted tool notes that it ran, then does the real thing, so only the evidence file tells.
+      for (const tool of [
+        'unshare',
+        'date',
+        'make',
+        'dpkg-buildpackage',
+        'dpkg-source',
+        'dpkg-query',
+        'setarch',
+        'sh',
+      ]) {
+        await writeFile(
+          join(evilbin, tool),
+          `#!/bin/sh\necho "${tool} ran as $(id -u)" >> ${evidence}\nexec /usr/bin/${tool} "$@"\n`,
+          { mode: 0o755 },
+        );
+      }
+      await writeFile(join(dir, 'bashenv'), `echo "BASH_ENV ran" >> ${evidence}\n`);
+      await chmod(dir, 0o755);
+      const hostile = (await readFile(join(official, 'tinyhello_1.0_amd64.buildinfo'), 'utf8'))
+        .replace(
+          'Environment:\n',
+          `Environment:\n BASH_ENV="${dir}/bashenv"\n FAKETIME="+1d"\n LC_ALL="${dir}` +
+            `/locale"\n LD_PRELOAD="${dir}/evil.so"\n PATH="${evilbin}:/usr/bin:/bin"\n`,
+        )
+        .replace('Installed-Build-Depends:\n', 'Installed-Build-Depends:\n --admindir=/x (= 1),\n');
+      const buildinfo = join(dir, 'tinyhello_1.0_amd64.buildinfo');
+      await writeFile(buildinfo, hostile);
+      const run = await runCli(
+        [
+          'verify',
+          join(official, 'tinyhello_1.0.dsc'),
+          '--published',
+          join(official, DEB),
+          '--buildinfo',
+          buildinfo,
+          '--quiet',
+        ],
+        { timeoutMs: 180_000 },
       );
-    }
-    await writeFile(join(dir, 'bashenv'), `echo "BASH_ENV ran" >> ${evidence}\n`);
-    await chmod(dir, 0o755);
-    const hostile = (await readFile(join(official, 'tinyhello_1.0_amd64.buildinfo'), 'utf8'))
-      .replace(
-        'Environment:\n',
-        `Environment:\n BASH_ENV="${dir}/bashenv"\n FAKETIME="+1d"\n LC_ALL="${dir}/locale"\n LD_PRELOAD="${dir}/evil.so"\n PATH="${evilbin}:/usr/bin:/bin"\n`,
-      )
-      .replace('Installed-Build-Depends:\n', 'Installed-Build-Depends:\n --admindir=/x (= 1),\n');
-    const buildinfo = join(dir, 'tinyhello_1.0_amd64.buildinfo');
-    await writeFile(buildinfo, hostile);
-    const run = await runCli(
-      [
-        'verify',
-        join(official, 'tinyhello_1.0.dsc'),
-        '--published',
-        join(official, DEB),
-        '--buildinfo',
-        buildinfo,
-        '--quiet',
-      ],
-      { timeoutMs: 180_000 },
-    );
-    expect(existsSync(evidence) ? await readFile(evidence, 'utf8') : 'nothing ran').to.equal('nothing ran');
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-    const info = (await run.results()).packages[0]!.verify!;
-    // DEB_BUILD_OPTIONS held only parallel=2, which the one-CPU rebuild cannot honour (issue 19, item 9).
-    expect(Object.keys(info.pinned).sort()).to.deep.equal(['LANG', 'SOURCE_DATE_EPOCH']);
-    expect(info.notPinned).to.include.members([
-      'DEB_BUILD_OPTIONS parallel=2 (the rebuild runs on 1 CPU with parallel=1, as a control build does)',
-      'PATH from the buildinfo (not taken: twinbuild keeps its own)',
-      'LD_PRELOAD from the buildinfo (not taken: not a variable a rebuild takes)',
-      'BASH_ENV from the buildinfo (not taken: not a variable a rebuild takes)',
-      'FAKETIME from the buildinfo (not taken: not a variable a rebuild takes)',
-      'LC_ALL from the buildinfo (not taken: its value is not a locale name (no path))',
-    ]);
-    // The loader would have complained in the build log about a preload it could not find.
-    const logs = await Promise.all(
-      (await readdir(run.out, { recursive: true }))
-        .filter((f) => f.endsWith('.log'))
-        .map((f) => readFile(join(run.out, f), 'utf8')),
-    );
-    expect(logs.join('')).to.not.contain('evil.so');
-    // After `--`, "--admindir=/x" is a package name dpkg-query does not know; read as an option, it would hide every real one.
-    expect(info.dependencyDrift).to.deep.equal([{ package: '--admindir=/x', buildinfo: '1', installed: null }]);
-  });
+      expect(existsSync(evidence) ? await readFile(evidence, 'utf8') : 'nothing ran').to.equal('nothing ran');
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+      const info = (await run.results()).packages[0]!.verify!;
+      // DEB_BUILD_OPTIONS held only parallel=2, which the one-CPU rebuild cannot honour (issue 19, item 9).
+      expect(Object.keys(info.pinned).sort()).to.deep.equal(['LANG', 'SOURCE_DATE_EPOCH']);
+      expect(info.notPinned).to.include.members([
+        'DEB_BUILD_OPTIONS parallel=2 (the rebuild runs on 1 CPU with parallel=1, as a control build does)',
+        'PATH from the buildinfo (not taken: twinbuild keeps its own)',
+        'LD_PRELOAD from the buildinfo (not taken: not a variable a rebuild takes)',
+        'BASH_ENV from the buildinfo (not taken: not a variable a rebuild takes)',
+        'FAKETIME from the buildinfo (not taken: not a variable a rebuild takes)',
+        'LC_ALL from the buildinfo (not taken: its value is not a locale name (no path))',
+      ]);
+      // The loader would have complained in the build log about a preload it could not find.
+      const logs = await Promise.all(
+        (await readdir(run.out, { recursive: true }))
+          .filter((f) => f.endsWith('.log'))
+          .map((f) => readFile(join(run.out, f), 'utf8')),
+      );
+      expect(logs.join('')).to.not.contain('evil.so');
+      // After `--`, "--admindir=/x" is a package name dpkg-query does not know; read as an option, it would hide every real one.
+      expect(info.dependencyDrift).to.deep.equal([{ package: '--admindir=/x', buildinfo: '1', installed: null }]);
+    },
+  );
 
   it('verify --dir: every upload in a directory, with one report set', async () => {
     const run = await runCli(['verify', '--dir', official, '--quiet'], { timeoutMs: 180_000 });

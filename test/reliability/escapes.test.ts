@@ -191,36 +191,41 @@ describe('reliability: artifacts never escape their build tree', function () {
     expect(existsSync(evidence)).to.equal(false);
   });
 
-  it('verify: a rebuilt artifact that is a symlink to a root-only file is compared as a link, never copied for diffoscope; a symlinked out is exit 3', async () => {
-    const { dir, marker } = await secretDir('pkg.deb');
-    const published = join(await tempDir(), 'pkg.deb');
-    await writeFile(published, 'the published package');
-    const verify = (script: string) =>
-      fixture(script).then((source) =>
-        runCli([
-          'verify',
-          source,
-          '--build',
-          'sh build.sh',
-          '--artifacts',
-          'out/**',
-          '--published',
-          published,
-          '--quiet',
-        ]),
-      );
-    const linked = await verify(`ln -s ${dir}/pkg.deb out/pkg.deb`);
-    expect(await leaks(linked, marker)).to.deep.equal([]);
-    expect(linked.exitCode, linked.stdout + linked.stderr).to.equal(1);
-    const artifact = (await linked.results()).packages[0]!.artifacts[0]!;
-    expect(artifact).to.deep.include({
-      path: 'pkg.deb',
-      kind: 'symlink',
-      status: 'differs',
-      linkTarget: { control: null, experiment: `${dir}/pkg.deb` },
-    });
-    const throughDir = await verify(`rm -rf out\nln -s ${dir} out`);
-    expect(await leaks(throughDir, marker)).to.deep.equal([]);
-    await expectEscape(throughDir, /artifact glob out\/\*\* is reached through the symlinked directory out/);
-  });
+  it(
+    'verify: a rebuilt artifact that is a symlink to a root-only file is compared ' +
+      'as a link, never copied for diffoscope; a symlinked out is exit ' +
+      '3',
+    async () => {
+      const { dir, marker } = await secretDir('pkg.deb');
+      const published = join(await tempDir(), 'pkg.deb');
+      await writeFile(published, 'the published package');
+      const verify = (script: string) =>
+        fixture(script).then((source) =>
+          runCli([
+            'verify',
+            source,
+            '--build',
+            'sh build.sh',
+            '--artifacts',
+            'out/**',
+            '--published',
+            published,
+            '--quiet',
+          ]),
+        );
+      const linked = await verify(`ln -s ${dir}/pkg.deb out/pkg.deb`);
+      expect(await leaks(linked, marker)).to.deep.equal([]);
+      expect(linked.exitCode, linked.stdout + linked.stderr).to.equal(1);
+      const artifact = (await linked.results()).packages[0]!.artifacts[0]!;
+      expect(artifact).to.deep.include({
+        path: 'pkg.deb',
+        kind: 'symlink',
+        status: 'differs',
+        linkTarget: { control: null, experiment: `${dir}/pkg.deb` },
+      });
+      const throughDir = await verify(`rm -rf out\nln -s ${dir} out`);
+      expect(await leaks(throughDir, marker)).to.deep.equal([]);
+      await expectEscape(throughDir, /artifact glob out\/\*\* is reached through the symlinked directory out/);
+    },
+  );
 });

@@ -71,27 +71,31 @@ describe('reliability: injected faults', function () {
     expect((await readFile('/proc/self/mountinfo', 'utf8')).includes(tmp)).to.equal(false);
   });
 
-  it('faketime missing: asked for by name is exit 3 before building; through +all it is skipped, with the reason, in every report', async () => {
-    const farm = await toolFarm(['faketime']);
-    const source = await fixture('echo a > out/a');
-    const named = await runCli(
-      ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+time'],
-      { env: { PATH: farm } },
-    );
-    expect(named.exitCode).to.equal(3);
-    expect(named.stdout + named.stderr).to.match(/time.*faketime/);
-    const all = await runCli(
-      ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+all', '--no-bisect', '--quiet'],
-      { env: { PATH: farm } },
-    );
-    expect(all.exitCode, all.stderr).to.equal(0);
-    const time = (await all.results()).packages[0]!.variations.find((v) => v.name === 'time')!;
-    expect(time.status).to.equal('skipped');
-    expect(time.reason).to.match(/faketime/);
-    expect(await readFile(join(all.out, 'junit.xml'), 'utf8')).to.match(/skipped: [^<]*faketime/);
-    expect(await readFile(join(all.out, 'index.html'), 'utf8')).to.match(/faketime/);
-    await rm(farm, { recursive: true, force: true });
-  });
+  it(
+    'faketime missing: asked for by name is exit 3 before building; through +all it ' +
+      'is skipped, with the reason, in every report',
+    async () => {
+      const farm = await toolFarm(['faketime']);
+      const source = await fixture('echo a > out/a');
+      const named = await runCli(
+        ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+time'],
+        { env: { PATH: farm } },
+      );
+      expect(named.exitCode).to.equal(3);
+      expect(named.stdout + named.stderr).to.match(/time.*faketime/);
+      const all = await runCli(
+        ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=+all', '--no-bisect', '--quiet'],
+        { env: { PATH: farm } },
+      );
+      expect(all.exitCode, all.stderr).to.equal(0);
+      const time = (await all.results()).packages[0]!.variations.find((v) => v.name === 'time')!;
+      expect(time.status).to.equal('skipped');
+      expect(time.reason).to.match(/faketime/);
+      expect(await readFile(join(all.out, 'junit.xml'), 'utf8')).to.match(/skipped: [^<]*faketime/);
+      expect(await readFile(join(all.out, 'index.html'), 'utf8')).to.match(/faketime/);
+      await rm(farm, { recursive: true, force: true });
+    },
+  );
 });
 
 describe('reliability: two checks at once', function () {

@@ -83,71 +83,81 @@ describe('reliability: SIGKILL of twinbuild (hard stop)', function () {
   this.timeout(180_000);
   after(cleanupTemp);
 
-  it('during a build with disorderfs mounted: build, namespace and disorderfs die within seconds; doctor lists the root, the next check removes it', async () => {
-    const { tmp, sleeper, root } = await killDuringBuild();
-    await expectNothingRunning(tmp, sleeper);
+  it(
+    'during a build with disorderfs mounted: build, namespace and disorderfs die ' +
+      'within seconds; doctor lists the root, the next check removes it',
+    async () => {
+      const { tmp, sleeper, root } = await killDuringBuild();
+      await expectNothingRunning(tmp, sleeper);
 
-    const doctor = await runCli(['doctor'], { withOut: false, env: { TMPDIR: tmp } });
-    expect(doctor.stdout).to.match(new RegExp(`STALE +${root} \\(twinbuild pid \\d+ is gone, [\\d.]+ (B|KiB|MiB)\\)`));
-    expect(existsSync(root), 'doctor only lists').to.equal(true);
+      const doctor = await runCli(['doctor'], { withOut: false, env: { TMPDIR: tmp } });
+      expect(doctor.stdout).to.match(
+        new RegExp(`STALE +${root} \\(twinbuild pid \\d+ is gone, [\\d.]+ (B|KiB|MiB)\\)`),
+      );
+      expect(existsSync(root), 'doctor only lists').to.equal(true);
 
-    const next = await runCli(
-      ['check', await fixture('echo same > out/a'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all'],
-      { env: { TMPDIR: tmp } },
-    );
-    expect(next.exitCode, next.stderr).to.equal(0);
-    expect(next.stderr).to.contain(`removed a stale temp root ${root}`);
-    expect(await roots(tmp)).to.deep.equal([]);
-  });
+      const next = await runCli(
+        ['check', await fixture('echo same > out/a'), '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all'],
+        { env: { TMPDIR: tmp } },
+      );
+      expect(next.exitCode, next.stderr).to.equal(0);
+      expect(next.stderr).to.contain(`removed a stale temp root ${root}`);
+      expect(await roots(tmp)).to.deep.equal([]);
+    },
+  );
 
-  it('twinbuild clean removes a stale root and leaves one in use, one whose pid was reused by a live process only in name, and one without a marker', async () => {
-    const { tmp, sleeper, root } = await killDuringBuild();
-    await expectNothingRunning(tmp, sleeper);
-    const me = await currentOwner();
-    // In use: owned by this (live) test process.
-    const inUse = join(tmp, 'twinbuild-inuse');
-    await mkdir(inUse);
-    await writeFile(join(inUse, OWNER_FILE), JSON.stringify(me));
-    // The same pid with another start time: a dead twinbuild whose pid was reused.
-    const reused = join(tmp, 'twinbuild-reused');
-    await mkdir(join(reused, 'control'), { recursive: true });
-    await writeFile(join(reused, OWNER_FILE), JSON.stringify({ ...me, start: String(Number(me.start) - 1) }));
-    const unmarked = join(tmp, 'twinbuild-unmarked');
-    await mkdir(unmarked);
-    // Cut short between mkdtemp and a whole marker: named with a dead pid, holding nothing or part of
-    // the marker. Removed; but not with anything else in it, nor while a process has that pid.
-    const dead = (await realProcesses.capture(['sh', '-c', 'echo $$'])).stdout.trim();
-    const [bare, partial, filled, live] = [
-      `${dead}-Ab12Cd`,
-      `${dead}-Ef34Gh`,
-      `${dead}-Ij56Kl`,
-      `${process.pid}-Mn78Op`,
-    ].map((n) => join(tmp, `twinbuild-${n}`)) as [string, string, string, string];
-    for (const dir of [bare, partial, filled, live]) await mkdir(dir);
-    await writeFile(join(partial, OWNER_FILE), '{"pid":');
-    await mkdir(join(filled, 'control'));
+  it(
+    'twinbuild clean removes a stale root and leaves one in use, one whose pid was ' +
+      'reused by a live process only in name, and one without a marker',
+    async () => {
+      const { tmp, sleeper, root } = await killDuringBuild();
+      await expectNothingRunning(tmp, sleeper);
+      const me = await currentOwner();
+      // In use: owned by this (live) test process.
+      const inUse = join(tmp, 'twinbuild-inuse');
+      await mkdir(inUse);
+      await writeFile(join(inUse, OWNER_FILE), JSON.stringify(me));
+      // The same pid with another start time: a dead twinbuild whose pid was reused.
+      const reused = join(tmp, 'twinbuild-reused');
+      await mkdir(join(reused, 'control'), { recursive: true });
+      await writeFile(join(reused, OWNER_FILE), JSON.stringify({ ...me, start: String(Number(me.start) - 1) }));
+      const unmarked = join(tmp, 'twinbuild-unmarked');
+      await mkdir(unmarked);
+      // Cut short between mkdtemp and a whole marker: named with a dead pid, holding nothing or part of
+      // the marker. Removed; but not with anything else in it, nor while a process has that pid.
+      const dead = (await realProcesses.capture(['sh', '-c', 'echo $$'])).stdout.trim();
+      const [bare, partial, filled, live] = [
+        `${dead}-Ab12Cd`,
+        `${dead}-Ef34Gh`,
+        `${dead}-Ij56Kl`,
+        `${process.pid}-Mn78Op`,
+      ].map((n) => join(tmp, `twinbuild-${n}`)) as [string, string, string, string];
+      for (const dir of [bare, partial, filled, live]) await mkdir(dir);
+      await writeFile(join(partial, OWNER_FILE), '{"pid":');
+      await mkdir(join(filled, 'control'));
 
-    const clean = await runCli(['clean'], { withOut: false, env: { TMPDIR: tmp } });
-    expect(clean.exitCode, clean.stderr).to.equal(0);
-    expect(clean.stdout, clean.stdout).to.contain(`removed ${root} (`).and.to.contain(`removed ${reused} (`);
-    expect(clean.stdout).to.contain(`left ${inUse} (twinbuild pid ${process.pid} is running)`);
-    expect(clean.stdout).to.contain(`left ${unmarked} (no readable owner marker)`);
-    const lineOf = (dir: string) => clean.stdout.split('\n').find((l) => l.includes(` ${dir} (`));
-    for (const dir of [bare, partial])
-      expect(lineOf(dir), clean.stdout)
-        .to.match(/^removed .*; twinbuild pid \d+ died before marking it\)$/)
-        .and.to.include(`pid ${dead} `);
-    for (const dir of [filled, live]) expect(clean.stdout).to.contain(`left ${dir} (no readable owner marker)`);
-    expect((await roots(tmp)).sort()).to.deep.equal(
-      ['twinbuild-inuse', 'twinbuild-unmarked', `twinbuild-${dead}-Ij56Kl`, `twinbuild-${process.pid}-Mn78Op`].sort(),
-    );
-    await rm(filled, { recursive: true });
-    await rm(live, { recursive: true });
+      const clean = await runCli(['clean'], { withOut: false, env: { TMPDIR: tmp } });
+      expect(clean.exitCode, clean.stderr).to.equal(0);
+      expect(clean.stdout, clean.stdout).to.contain(`removed ${root} (`).and.to.contain(`removed ${reused} (`);
+      expect(clean.stdout).to.contain(`left ${inUse} (twinbuild pid ${process.pid} is running)`);
+      expect(clean.stdout).to.contain(`left ${unmarked} (no readable owner marker)`);
+      const lineOf = (dir: string) => clean.stdout.split('\n').find((l) => l.includes(` ${dir} (`));
+      for (const dir of [bare, partial])
+        expect(lineOf(dir), clean.stdout)
+          .to.match(/^removed .*; twinbuild pid \d+ died before marking it\)$/)
+          .and.to.include(`pid ${dead} `);
+      for (const dir of [filled, live]) expect(clean.stdout).to.contain(`left ${dir} (no readable owner marker)`);
+      expect((await roots(tmp)).sort()).to.deep.equal(
+        ['twinbuild-inuse', 'twinbuild-unmarked', `twinbuild-${dead}-Ij56Kl`, `twinbuild-${process.pid}-Mn78Op`].sort(),
+      );
+      await rm(filled, { recursive: true });
+      await rm(live, { recursive: true });
 
-    const again = await runCli(['clean'], { withOut: false, env: { TMPDIR: tmp } });
-    expect(again.exitCode).to.equal(0);
-    expect(again.stdout).to.contain(`clean: no stale temp roots in ${tmp}`);
-  });
+      const again = await runCli(['clean'], { withOut: false, env: { TMPDIR: tmp } });
+      expect(again.exitCode).to.equal(0);
+      expect(again.stdout).to.contain(`clean: no stale temp roots in ${tmp}`);
+    },
+  );
 
   it('clean --help says what it removes and what it never touches', async () => {
     const help = await runCli(['clean', '--help'], { withOut: false });

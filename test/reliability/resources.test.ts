@@ -34,8 +34,8 @@ async function checkMeasured(source: string, out: string, ...extra: string[]) {
   return { ...run, peakMiB: kib / 1024 };
 }
 
-// The peak RSS of a whole check of a 12,000-file tree (past the 10,000-artifact list limit): the walk, the hashing and the lists stay flat in the file count
-// (bench/million-files.mjs measures a million).
+// The peak RSS of a whole check of a 12,000-file tree (past the 10,000-artifact list limit): the walk, the hashing
+// and the lists stay flat in the file count (bench/million-files.mjs measures a million).
 const MEMORY_BOUND_MIB = 200;
 const FILES = 12_000;
 
@@ -49,7 +49,8 @@ describe('reliability: resources', function () {
       'truncate -s 5G out/huge\nif [ "$(umask)" = 0002 ]; then printf x | dd of=out/huge bs=1 seek=5368709119 conv=notrunc 2>/dev/null; fi',
     );
     const out = join(await tempDir('tb-out-'), 'out');
-    const run = await checkMeasured(source, out, '--vary=-all,+umask', '--no-diffoscope', '--no-bisect'); // the compare is what is measured; a bisect probe would hash 10 GiB again
+    // the compare is what is measured; a bisect probe would hash 10 GiB again
+    const run = await checkMeasured(source, out, '--vary=-all,+umask', '--no-diffoscope', '--no-bisect');
     expect(run.exitCode, run.stderr).to.equal(1);
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
     const huge = result.packages[0]!.artifacts[0]!;
@@ -94,50 +95,56 @@ describe('reliability: resources', function () {
     }
   });
 
-  it('compares a 12,000-file tree (past the 10,000-artifact list limit) in bounded memory: results.json lists the one difference and counts the rest, the side file lists all', async () => {
-    const source = await fixture(
-      [
-        `python3 - <<'EOF'`,
-        'import os',
-        `for d in range(${FILES / 1000}):`,
-        '    os.makedirs(f"out/{d}", exist_ok=True)',
-        '    for f in range(1000):',
-        '        with open(f"out/{d}/{f}", "w") as h: h.write(str(f))',
-        'EOF',
-        'printf "$(umask)" > out/0/999',
-      ].join('\n'),
-    );
-    const out = join(await tempDir('tb-out-'), 'out');
-    const run = await checkMeasured(source, out, '--vary=-all,+umask', '--no-bisect');
-    expect(run.exitCode, run.stderr).to.equal(1);
-    const pkg = (JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult).packages[0]!;
-    // Past ARTIFACT_LIST_LIMIT, results.json keeps only the not-identical artifacts, with counts over all.
-    expect(pkg.artifacts.map((a) => [a.path, a.status])).to.deep.equal([['out/0/999', 'differs']]);
-    expect(pkg.artifactSummary).to.deep.equal({
-      total: FILES,
-      identical: FILES - 1,
-      notIdentical: 1,
-      listed: 'not-identical',
-      limit: ARTIFACT_LIST_LIMIT,
-      file: 'artifacts/pkg.ndjson',
-    });
-    const listed = (await readFile(join(out, 'artifacts', 'pkg.ndjson'), 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as ArtifactResult);
-    expect(listed).to.have.length(FILES);
-    expect(new Set(listed.map((a) => a.path)).size).to.equal(FILES);
-    expect(listed.filter((a) => a.status !== 'identical').map((a) => a.path)).to.deep.equal(['out/0/999']);
-    expect(run.peakMiB).to.be.greaterThan(0).and.lessThan(MEMORY_BOUND_MIB);
-    const html = await readFile(join(out, 'index.html'), 'utf8');
-    expect(html).to.contain(`<h3>Artifacts (${FILES.toLocaleString('en')})</h3>`);
-    expect(html).to.contain('<code>out/0/999</code>');
-    expect(html).to.contain(
-      `… and ${(FILES - 1).toLocaleString('en')} more artifacts (0 of them not identical), all listed in <a href="artifacts/pkg.ndjson">artifacts/pkg.ndjson</a>`,
-    );
-    // JUnit: a testcase for the listed difference, not one per identical artifact; the side file is named.
-    const junit = await readFile(join(out, 'junit.xml'), 'utf8');
-    expect(junit.match(/<testcase /g)?.length ?? 0).to.be.lessThan(10);
-    expect(junit).to.contain(`${FILES} compared, 1 not identical; all listed in artifacts/pkg.ndjson`);
-  });
+  it(
+    'compares a 12,000-file tree (past the 10,000-artifact list limit) in bounded ' +
+      'memory: results.json lists the one difference and counts the rest, the side ' +
+      'file lists all',
+    async () => {
+      const source = await fixture(
+        [
+          `python3 - <<'EOF'`,
+          'import os',
+          `for d in range(${FILES / 1000}):`,
+          '    os.makedirs(f"out/{d}", exist_ok=True)',
+          '    for f in range(1000):',
+          '        with open(f"out/{d}/{f}", "w") as h: h.write(str(f))',
+          'EOF',
+          'printf "$(umask)" > out/0/999',
+        ].join('\n'),
+      );
+      const out = join(await tempDir('tb-out-'), 'out');
+      const run = await checkMeasured(source, out, '--vary=-all,+umask', '--no-bisect');
+      expect(run.exitCode, run.stderr).to.equal(1);
+      const pkg = (JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult).packages[0]!;
+      // Past ARTIFACT_LIST_LIMIT, results.json keeps only the not-identical artifacts, with counts over all.
+      expect(pkg.artifacts.map((a) => [a.path, a.status])).to.deep.equal([['out/0/999', 'differs']]);
+      expect(pkg.artifactSummary).to.deep.equal({
+        total: FILES,
+        identical: FILES - 1,
+        notIdentical: 1,
+        listed: 'not-identical',
+        limit: ARTIFACT_LIST_LIMIT,
+        file: 'artifacts/pkg.ndjson',
+      });
+      const listed = (await readFile(join(out, 'artifacts', 'pkg.ndjson'), 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ArtifactResult);
+      expect(listed).to.have.length(FILES);
+      expect(new Set(listed.map((a) => a.path)).size).to.equal(FILES);
+      expect(listed.filter((a) => a.status !== 'identical').map((a) => a.path)).to.deep.equal(['out/0/999']);
+      expect(run.peakMiB).to.be.greaterThan(0).and.lessThan(MEMORY_BOUND_MIB);
+      const html = await readFile(join(out, 'index.html'), 'utf8');
+      expect(html).to.contain(`<h3>Artifacts (${FILES.toLocaleString('en')})</h3>`);
+      expect(html).to.contain('<code>out/0/999</code>');
+      expect(html).to.contain(
+        `… and ${(FILES - 1).toLocaleString('en')} more artifacts (0 of them not ` +
+          `identical), all listed in <a href="artifacts/pkg.ndjson">artifacts/pkg.ndjson</a>`,
+      );
+      // JUnit: a testcase for the listed difference, not one per identical artifact; the side file is named.
+      const junit = await readFile(join(out, 'junit.xml'), 'utf8');
+      expect(junit.match(/<testcase /g)?.length ?? 0).to.be.lessThan(10);
+      expect(junit).to.contain(`${FILES} compared, 1 not identical; all listed in artifacts/pkg.ndjson`);
+    },
+  );
 });

@@ -58,18 +58,22 @@ describe('reports/history/model', () => {
     expect(a).to.include({ changes: 3, regressions: 1, fixes: 1, latest: 'reproducible' });
   });
 
-  it(`flags a package flapping at ${FLAP_CHANGES} verdict changes, not at fewer; a run without the package is skipped, not a change`, () => {
-    const runs = [
-      night(1, { a: 'reproducible', b: 'reproducible' }),
-      night(2, { a: 'unreproducible', b: 'unreproducible' }),
-      night(3, { a: 'reproducible' }),
-      night(4, { a: 'unreproducible', b: 'unreproducible' }),
-    ];
-    const [a, b] = buildHistory(runs).packages;
-    expect(a).to.include({ name: 'a', changes: 3, flapping: true });
-    expect(b).to.include({ name: 'b', changes: 1, flapping: false });
-    expect(b!.cells[2]).to.equal(null);
-  });
+  it(
+    `flags a package flapping at ${FLAP_CHANGES} verdict changes, not at fewer; a ` +
+      `run without the package is skipped, not a change`,
+    () => {
+      const runs = [
+        night(1, { a: 'reproducible', b: 'reproducible' }),
+        night(2, { a: 'unreproducible', b: 'unreproducible' }),
+        night(3, { a: 'reproducible' }),
+        night(4, { a: 'unreproducible', b: 'unreproducible' }),
+      ];
+      const [a, b] = buildHistory(runs).packages;
+      expect(a).to.include({ name: 'a', changes: 3, flapping: true });
+      expect(b).to.include({ name: 'b', changes: 1, flapping: false });
+      expect(b!.cells[2]).to.equal(null);
+    },
+  );
 
   it('orders runs by their recorded start, counts a run given twice once, and keeps the latest `window` runs', () => {
     const history = buildHistory(

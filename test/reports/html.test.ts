@@ -59,7 +59,10 @@ describe('reports/html in Chromium', function () {
     const culprit = page.locator('ul.culprits li');
     expect(await culprit.count()).to.equal(1);
     expect(await culprit.innerText()).to.match(
-      /^time changes out\/date\.txt \(confirmed by probe p\d+\) diffoscope\nvary only this: twinbuild check \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*' --vary=-all,\+time --seed \d+$/,
+      new RegExp(
+        String.raw`^time changes out\/date\.txt \(confirmed by probe p\d+\) diffoscope\n` +
+          String.raw`vary only this: twinbuild check \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*' --vary=-all,\+time --seed \d+$`,
+      ),
     );
     expect(await page.locator('table.probes tbody tr').count()).to.equal(
       (await run.results()).packages[0]!.bisect.probes.length,

@@ -20,8 +20,15 @@ export const FAILS = 'echo "missing dependency" >&2; exit 4';
 
 export async function debianPackage(dir: string, name = 'tinyhello'): Promise<void> {
   await writeFiles(dir, {
-    'debian/control': `Source: ${name}\nSection: misc\nPriority: optional\nMaintainer: Twinbuild Tests <tests@example.org>\nBuild-Depends: debhelper-compat (= 13)\nStandards-Version: 4.6.2\nRules-Requires-Root: no\n\nPackage: ${name}\nArchitecture: all\nDescription: tiny test package for twinbuild\n One shell script, installed.\n`,
-    'debian/changelog': `${name} (1.0) unstable; urgency=medium\n\n  * Initial release.\n\n -- Twinbuild Tests <tests@example.org>  Mon, 01 Jan 2024 00:00:00 +0000\n`,
+    'debian/control':
+      `Source: ${name}\nSection: misc\nPriority: optional\nMaintainer: Twinbuild ` +
+      `Tests <tests@example.org>\nBuild-Depends: debhelper-compat (= ` +
+      `13)\nStandards-Version: 4.6.2\nRules-Requires-Root: no\n\nPackage: ` +
+      `${name}\nArchitecture: all\nDescription: tiny test package for twinbuild\n One ` +
+      `shell script, installed.\n`,
+    'debian/changelog':
+      `${name} (1.0) unstable; urgency=medium\n\n  * Initial release.\n\n -- ` +
+      `Twinbuild Tests <tests@example.org>  Mon, 01 Jan 2024 00:00:00 +0000\n`,
     'debian/rules': '#!/usr/bin/make -f\n%:\n\tdh $@\n',
     'debian/source/format': '3.0 (native)\n',
     'debian/install': `${name} usr/bin\n`,

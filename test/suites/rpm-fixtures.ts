@@ -34,7 +34,10 @@ export async function makeOfficialRpm(top: string, specDir = TINYHELLO): Promise
     [
       'sh',
       '-c',
-      `SOURCE_DATE_EPOCH="$1" rpmbuild -bb --nodeps --target "$2" --define "_topdir $3" --define "_sourcedir $4" --define "_buildhost $5" --define 'use_source_date_epoch_as_buildtime 1' --define 'clamp_mtime_to_source_date_epoch 1' "$4/tinyhello.spec"`,
+      `SOURCE_DATE_EPOCH="$1" rpmbuild -bb --nodeps --target "$2" --define "_topdir ` +
+        `$3" --define "_sourcedir $4" --define "_buildhost $5" --define ` +
+        `'use_source_date_epoch_as_buildtime 1' --define ` +
+        `'clamp_mtime_to_source_date_epoch 1' "$4/tinyhello.spec"`,
       'sh',
       OFFICIAL_TIME,
       machine(),

@@ -33,20 +33,26 @@ describe('sweep: RPM packages', function () {
     requireOrSkip(this, Boolean(await onPath('rpmbuild')), 'rpmbuild is not installed (Debian package rpm)');
   });
 
-  it('without a config: a .spec directory and a .src.rpm each a package, the .spec winning over a package.json; stock specs vary in BUILDTIME', async () => {
-    const root = await rpmRepo();
-    const run = await sweep(root);
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
-    const result = await run.results();
-    expect(summary(result)).to.deep.equal([
-      ['js-mixed', 'unreproducible', TINYHELLO_RPM],
-      ['specs-tinyhello', 'unreproducible', TINYHELLO_RPM],
-      ['srpms-tinyhello-1.0-1', 'unreproducible', TINYHELLO_RPM],
-    ]);
-    expect(
-      result.packages.map((p) => p.builds.control!.command.join(' ')).every((c) => c.includes('rpmbuild -bb --nodeps')),
-    ).to.equal(true);
-  });
+  it(
+    'without a config: a .spec directory and a .src.rpm each a package, the .spec ' +
+      'winning over a package.json; stock specs vary in BUILDTIME',
+    async () => {
+      const root = await rpmRepo();
+      const run = await sweep(root);
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+      const result = await run.results();
+      expect(summary(result)).to.deep.equal([
+        ['js-mixed', 'unreproducible', TINYHELLO_RPM],
+        ['specs-tinyhello', 'unreproducible', TINYHELLO_RPM],
+        ['srpms-tinyhello-1.0-1', 'unreproducible', TINYHELLO_RPM],
+      ]);
+      expect(
+        result.packages
+          .map((p) => p.builds.control!.command.join(' '))
+          .every((c) => c.includes('rpmbuild -bb --nodeps')),
+      ).to.equal(true);
+    },
+  );
 
   it('rpmReproducibleMacros in the config defaults: every package reproducible; a non-boolean is exit 2 naming the key', async () => {
     const root = await rpmRepo();

@@ -16,26 +16,30 @@ describe('variations: fileordering through disorderfs without xattrs', function 
   this.timeout(180_000);
   after(cleanupTemp);
 
-  it('the experiment sees xattrs as unsupported (ENOTSUP/EOPNOTSUPP), the control as absent (ENODATA); listings are still reversed', async function () {
-    requireOrSkip(this, (await onPath('disorderfs')) !== undefined, 'disorderfs (scripts/debian-packages.txt)');
-    requireOrSkip(this, (await onPath('cc')) !== undefined, 'cc (build-essential) compiles the disorderfs preload');
-    const source = await fixture(
-      `mkdir -p out && python3 -c "$(cat probe.py)" > out/xattr.txt && ls -U src > out/list.txt`,
-      { 'probe.py': PROBE, 'src/a': 'a\n', 'src/b': 'b\n', 'src/c': 'c\n' },
-    );
-    const run = await check(source, '--vary=-all,+fileordering', '--no-bisect');
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
-    const pkg = (await run.results()).packages[0]!;
-    expect(pkg.variations.find((v) => v.name === 'fileordering')?.status).to.equal('varied');
-    expect(
-      pkg.artifacts
-        .filter((a) => a.status === 'differs')
-        .map((a) => a.path)
-        .sort(),
-    ).to.deep.equal(['out/list.txt', 'out/xattr.txt']);
-    const xattr = pkg.diffoscope.find((d) => d.artifact.includes('xattr'))!;
-    expect(xattr.excerpt)
-      .to.match(/-ENODATA/)
-      .and.match(/\+(ENOTSUP|EOPNOTSUPP)/);
-  });
+  it(
+    'the experiment sees xattrs as unsupported (ENOTSUP/EOPNOTSUPP), the control as ' +
+      'absent (ENODATA); listings are still reversed',
+    async function () {
+      requireOrSkip(this, (await onPath('disorderfs')) !== undefined, 'disorderfs (scripts/debian-packages.txt)');
+      requireOrSkip(this, (await onPath('cc')) !== undefined, 'cc (build-essential) compiles the disorderfs preload');
+      const source = await fixture(
+        `mkdir -p out && python3 -c "$(cat probe.py)" > out/xattr.txt && ls -U src > out/list.txt`,
+        { 'probe.py': PROBE, 'src/a': 'a\n', 'src/b': 'b\n', 'src/c': 'c\n' },
+      );
+      const run = await check(source, '--vary=-all,+fileordering', '--no-bisect');
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+      const pkg = (await run.results()).packages[0]!;
+      expect(pkg.variations.find((v) => v.name === 'fileordering')?.status).to.equal('varied');
+      expect(
+        pkg.artifacts
+          .filter((a) => a.status === 'differs')
+          .map((a) => a.path)
+          .sort(),
+      ).to.deep.equal(['out/list.txt', 'out/xattr.txt']);
+      const xattr = pkg.diffoscope.find((d) => d.artifact.includes('xattr'))!;
+      expect(xattr.excerpt)
+        .to.match(/-ENODATA/)
+        .and.match(/\+(ENOTSUP|EOPNOTSUPP)/);
+    },
+  );
 });

@@ -46,7 +46,8 @@ export const LEAKS: readonly { variation: string; artifact: string; script: stri
       variation: 'umask',
       artifact: 'out/tree.tar',
       script:
-        'mkdir -p out/tree && echo x > out/tree/f && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/tree.tar -C out tree && rm -r out/tree',
+        'mkdir -p out/tree && echo x > out/tree/f && tar --sort=name --mtime=@0 ' +
+        '--owner=0 --group=0 --numeric-owner -cf out/tree.tar -C out tree && rm -r out/tree',
     },
     // dash's echo expands \t, bash's (as sh) does not.
     { variation: 'shell', artifact: 'out/echo.txt', script: "echo 'a\\tb' > out/echo.txt" },

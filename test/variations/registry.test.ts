@@ -144,18 +144,22 @@ describe('variations/index: the registry', function () {
     }
   });
 
-  it('varies in the experiment exactly what is asked: its own recorded value, and the environment only for those that set variables', () => {
-    const pinned = planned(1, []);
-    // Nothing varied: both sides get the same environment.
-    expect(pinned.experiment.env).to.deep.equal(pinned.control.env);
-    const touchedEnv: string[] = [];
-    for (const name of VARIATION_NAMES) {
-      const { control, experiment } = planned(1, [name]);
-      expect(experiment.values[name], name).to.not.equal(control.values[name]);
-      if (JSON.stringify(experiment.env) !== JSON.stringify(control.env)) touchedEnv.push(name);
-    }
-    expect(touchedEnv).to.have.members(['environment', 'home', 'locales', 'exec_path', 'timezone', 'build_jobs']);
-  });
+  it(
+    'varies in the experiment exactly what is asked: its own recorded value, and ' +
+      'the environment only for those that set variables',
+    () => {
+      const pinned = planned(1, []);
+      // Nothing varied: both sides get the same environment.
+      expect(pinned.experiment.env).to.deep.equal(pinned.control.env);
+      const touchedEnv: string[] = [];
+      for (const name of VARIATION_NAMES) {
+        const { control, experiment } = planned(1, [name]);
+        expect(experiment.values[name], name).to.not.equal(control.values[name]);
+        if (JSON.stringify(experiment.env) !== JSON.stringify(control.env)) touchedEnv.push(name);
+      }
+      expect(touchedEnv).to.have.members(['environment', 'home', 'locales', 'exec_path', 'timezone', 'build_jobs']);
+    },
+  );
 });
 
 describe('variations/num-cpus', function () {

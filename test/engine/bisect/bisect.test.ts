@@ -50,7 +50,9 @@ describe('bisect: which variations cause a difference (real builds)', function (
   it('names two independent culprits, each with the files it changes, on every report', async () => {
     // The build logs the CPUs it may use, to check that probes building at once do not share one.
     const script =
-      'grep Cpus_allowed_list /proc/self/status\ndate -u +%Y-%m-%d > out/date.txt\numask > out/umask.txt\n{ date -u +%Y-%m-%d; umask; } > out/both.txt\necho same > out/same.txt';
+      'grep Cpus_allowed_list /proc/self/status\ndate -u +%Y-%m-%d > ' +
+      'out/date.txt\numask > out/umask.txt\n{ date -u +%Y-%m-%d; umask; } > ' +
+      'out/both.txt\necho same > out/same.txt';
     const { run, pkg } = await bisected(script, '--jobs', '2');
     expect(culpritsOf(pkg)).to.deep.equal([
       { variations: ['time'], artifacts: ['out/both.txt', 'out/date.txt'] },

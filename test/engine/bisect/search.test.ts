@@ -99,12 +99,17 @@ describe('bisect search (engine/bisect/search.ts)', function () {
   });
 
   describe('hypothesis first (suspects from the evidence)', function () {
-    it("names a single suspect in one round: the suspect alone and the complement, which rebuilt the control's bytes and so stands in for the no-variation rebuild", async () => {
-      const { probe, calls, all } = oracle({ 'out/pwd.txt': [['build_path']] });
-      const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['build_path'] });
-      expect(found.culprits).to.deep.equal([{ variations: ['build_path'], artifacts: ['out/pwd.txt'] }]);
-      expect(calls).to.deep.equal([['build_path'], FOURTEEN.filter((v) => v !== 'build_path')]);
-    });
+    it(
+      'names a single suspect in one round: the suspect alone and the complement, ' +
+        "which rebuilt the control's bytes and so stands in for the no-variation " +
+        'rebuild',
+      async () => {
+        const { probe, calls, all } = oracle({ 'out/pwd.txt': [['build_path']] });
+        const found = await findCulprits(FOURTEEN, all, probe, { suspects: ['build_path'] });
+        expect(found.culprits).to.deep.equal([{ variations: ['build_path'], artifacts: ['out/pwd.txt'] }]);
+        expect(calls).to.deep.equal([['build_path'], FOURTEEN.filter((v) => v !== 'build_path')]);
+      },
+    );
 
     it('builds the no-variation rebuild after the first round when the complement still differs, before the search goes on', async () => {
       const { probe, calls, all } = oracle({ 'data.tar': [['time'], ['umask']] });
@@ -168,18 +173,22 @@ describe('bisect search (engine/bisect/search.ts)', function () {
       expect(found.unexplained).to.deep.equal(['out/b']);
     });
 
-    it('with guessed suspects (priors, no evidence), the no-variation rebuild goes first: a flapping build is told apart in one round', async () => {
-      const { probe, calls, all } = oracle({ 'out/a': [['time']] }, ['out/random.bin']);
-      const found = await findCulprits(FOURTEEN, all, probe, {
-        suspects: ['build_path'],
-        guessed: Promise.resolve(true),
-      });
-      expect(found.flapping).to.deep.equal(['out/random.bin']);
-      expect(calls[0]).to.deep.equal([]);
-      const guessed = oracle({ 'out/pwd.txt': [['build_path']] });
-      await findCulprits(FOURTEEN, guessed.all, guessed.probe, { suspects: ['build_path'], guessed: true });
-      expect(guessed.calls).to.deep.equal([[], ['build_path'], FOURTEEN.filter((v) => v !== 'build_path')]);
-    });
+    it(
+      'with guessed suspects (priors, no evidence), the no-variation rebuild goes ' +
+        'first: a flapping build is told apart in one round',
+      async () => {
+        const { probe, calls, all } = oracle({ 'out/a': [['time']] }, ['out/random.bin']);
+        const found = await findCulprits(FOURTEEN, all, probe, {
+          suspects: ['build_path'],
+          guessed: Promise.resolve(true),
+        });
+        expect(found.flapping).to.deep.equal(['out/random.bin']);
+        expect(calls[0]).to.deep.equal([]);
+        const guessed = oracle({ 'out/pwd.txt': [['build_path']] });
+        await findCulprits(FOURTEEN, guessed.all, guessed.probe, { suspects: ['build_path'], guessed: true });
+        expect(guessed.calls).to.deep.equal([[], ['build_path'], FOURTEEN.filter((v) => v !== 'build_path')]);
+      },
+    );
 
     it('with a budget too small for the whole first round, the no-variation rebuild goes first', async () => {
       const { probe, calls, all } = oracle({ 'out/a': [['time']] });

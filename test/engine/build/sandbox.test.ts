@@ -200,46 +200,51 @@ describe('the build sandbox', function () {
     for (const run of [failed, differed]) expect(run.stdout + run.stderr).to.not.match(/[\u001b\u0007]/);
   });
 
-  it('without the sandbox (--isolation sequential) check says NOT SANDBOXED in the console, JUnit and HTML; verify refuses (exit 3) unless --allow-unsandboxed', async () => {
-    const pkg = await fixture('echo ok > out/a');
-    const run = await runCli([
-      'check',
-      pkg,
-      '--build',
-      'sh build.sh',
-      '--artifacts',
-      'out/**',
-      '--isolation',
-      'sequential',
-      '--vary=-all',
-      '--no-bisect',
-    ]);
-    expect(run.exitCode, run.stderr).to.equal(0);
-    expect(run.stdout).to.include('NOT SANDBOXED');
-    expect(await readFile(join(run.out, 'junit.xml'), 'utf8')).to.match(
-      /name="twinbuild.sandbox" value="NOT SANDBOXED/,
-    );
-    expect(await readFile(join(run.out, 'index.html'), 'utf8')).to.include('NOT SANDBOXED');
-    expect((await run.results()).packages[0]!.isolation).to.equal('sequential');
-    const sandboxed = await check(pkg, '--vary=-all', '--no-bisect');
-    expect(await readFile(join(sandboxed.out, 'junit.xml'), 'utf8')).to.match(
-      /name="twinbuild.sandbox" value="sandboxed/,
-    );
+  it(
+    'without the sandbox (--isolation sequential) check says NOT SANDBOXED in the ' +
+      'console, JUnit and HTML; verify refuses (exit 3) unless ' +
+      '--allow-unsandboxed',
+    async () => {
+      const pkg = await fixture('echo ok > out/a');
+      const run = await runCli([
+        'check',
+        pkg,
+        '--build',
+        'sh build.sh',
+        '--artifacts',
+        'out/**',
+        '--isolation',
+        'sequential',
+        '--vary=-all',
+        '--no-bisect',
+      ]);
+      expect(run.exitCode, run.stderr).to.equal(0);
+      expect(run.stdout).to.include('NOT SANDBOXED');
+      expect(await readFile(join(run.out, 'junit.xml'), 'utf8')).to.match(
+        /name="twinbuild.sandbox" value="NOT SANDBOXED/,
+      );
+      expect(await readFile(join(run.out, 'index.html'), 'utf8')).to.include('NOT SANDBOXED');
+      expect((await run.results()).packages[0]!.isolation).to.equal('sequential');
+      const sandboxed = await check(pkg, '--vary=-all', '--no-bisect');
+      expect(await readFile(join(sandboxed.out, 'junit.xml'), 'utf8')).to.match(
+        /name="twinbuild.sandbox" value="sandboxed/,
+      );
 
-    const published = join(await tempDir(), 'a');
-    await writeFile(published, 'ok\n');
-    const verify = (...extra: string[]) =>
-      runCli(['verify', pkg, '--build', 'sh build.sh', '--artifacts', 'out/a', '--published', published, ...extra]);
-    const refused = await verify('--isolation', 'sequential');
-    expect(refused.exitCode, refused.stderr).to.equal(3);
-    expect(refused.stderr).to.match(/only in the sandbox: --isolation sequential .*--allow-unsandboxed/);
-    expect(refused.stderr.trim().split('\n')).to.have.length(1);
-    const accepted = await verify('--isolation', 'sequential', '--allow-unsandboxed');
-    expect(accepted.exitCode, accepted.stderr).to.equal(0);
-    const networked = await verify('--network');
-    expect(networked.exitCode).to.equal(2);
-    expect(networked.stderr).to.match(/never gives a rebuild the network/);
-  });
+      const published = join(await tempDir(), 'a');
+      await writeFile(published, 'ok\n');
+      const verify = (...extra: string[]) =>
+        runCli(['verify', pkg, '--build', 'sh build.sh', '--artifacts', 'out/a', '--published', published, ...extra]);
+      const refused = await verify('--isolation', 'sequential');
+      expect(refused.exitCode, refused.stderr).to.equal(3);
+      expect(refused.stderr).to.match(/only in the sandbox: --isolation sequential .*--allow-unsandboxed/);
+      expect(refused.stderr.trim().split('\n')).to.have.length(1);
+      const accepted = await verify('--isolation', 'sequential', '--allow-unsandboxed');
+      expect(accepted.exitCode, accepted.stderr).to.equal(0);
+      const networked = await verify('--network');
+      expect(networked.exitCode).to.equal(2);
+      expect(networked.stderr).to.match(/never gives a rebuild the network/);
+    },
+  );
 
   it('a normal package in the same sandbox still gets its right verdict', async () => {
     const dir = join(await tempDir(), 'reproducible');

@@ -62,7 +62,10 @@ describe('evidence: what a difference shows (engine/explain/evidence.ts)', funct
     }
     const pwd = pkg.bisect.evidence.find((e) => e.artifact === 'out/pwd.txt')!.suspects[0]!;
     expect(pwd.summary).to.match(
-      /^build_path: the experiment's path ….*second-build\/pkg appears 1 time in out\/pwd\.txt, the control's path .* on the control side$/,
+      new RegExp(
+        String.raw`^build_path: the experiment's path ….*second-build\/pkg appears 1 time in out\/pwd\.txt, ` +
+          String.raw`the control's path .* on the control side$`,
+      ),
     );
     const tar = pkg.bisect.evidence.find((e) => e.artifact === 'out/tree.tar')!.suspects[0]!;
     expect(tar.hits).to.deep.include({
@@ -184,7 +187,8 @@ describe('evidence: what a difference shows (engine/explain/evidence.ts)', funct
         ['time', 'timezone', 'umask'],
       ).sort(),
     ).to.deep.equal(['time', 'timezone']);
-    // hello-dbgsym differs only in a build ID: no evidence of its own, and no guessed prior beside the evidence (the complement probe covers it).
+    // hello-dbgsym differs only in a build ID: no evidence of its own, and no guessed prior beside the evidence
+    // (the complement probe covers it).
     const dbgsym = { artifact: 'hello-dbgsym_2.10-3_amd64.deb', source: 'diffoscope' as const, suspects: [] };
     expect(
       chooseSuspects(

@@ -61,39 +61,43 @@ describe('effectiveness: every varied variation is proved to reach the build', f
     );
   });
 
-  it('host state: HOME created on the host by an earlier build does not hide a HOME leak (run twice, the path created between)', async function () {
-    requireOrSkip(this, ROOT, 'needs root to create /nonexistent on this host and to build in namespaces');
-    requireOrSkip(
-      this,
-      !existsSync('/nonexistent'),
-      '/nonexistent already exists on this host; the test must not touch it',
-    );
-    const source = await fixture('if [ -e "$HOME" ]; then echo yes; else echo no; fi > out/home');
-    const first = await check(source, '--vary=-all,+home', '--no-diffoscope', '--isolation', 'namespaces');
-    expect(first.exitCode, first.stderr).to.equal(1);
-    try {
-      await mkdir('/nonexistent/second-build', { recursive: true });
-      const second = await check(source, '--vary=-all,+home', '--no-diffoscope', '--isolation', 'namespaces');
-      expect(second.exitCode, second.stdout + second.stderr).to.equal(1);
-      // Without namespaces nothing can hide it: home is not effective, and asked for by name that is exit 3.
-      const sequential = await check(source, '--vary=-all,+home', '--no-diffoscope', '--isolation', 'sequential');
-      expect(sequential.exitCode, sequential.stdout).to.equal(3);
-      expect(sequential.stdout).to.match(
-        /requested variation not effective here: home \(HOME was "\/nonexistent\/second-build exists" in the experiment\)/,
+  it(
+    'host state: HOME created on the host by an earlier build does not hide a HOME ' +
+      'leak (run twice, the path created between)',
+    async function () {
+      requireOrSkip(this, ROOT, 'needs root to create /nonexistent on this host and to build in namespaces');
+      requireOrSkip(
+        this,
+        !existsSync('/nonexistent'),
+        '/nonexistent already exists on this host; the test must not touch it',
       );
-      const byDefault = await check(source, '--no-diffoscope', '--no-bisect', '--isolation', 'sequential');
-      const home = (await byDefault.results()).packages[0]!.variations.find((v) => v.name === 'home')!;
-      expect(home.status).to.equal('skipped');
-      expect(home.reason).to.match(/^not effective here: HOME was/);
-      expect(await readFile(join(byDefault.out, 'junit.xml'), 'utf8')).to.match(
-        /name="variation home"[\s\S]*not effective here/,
-      );
-    } finally {
-      await rm('/nonexistent', { recursive: true, force: true });
-    }
-    // Nothing the builds wrote to their HOME reached the host.
-    expect(existsSync('/nonexistent')).to.equal(false);
-  });
+      const source = await fixture('if [ -e "$HOME" ]; then echo yes; else echo no; fi > out/home');
+      const first = await check(source, '--vary=-all,+home', '--no-diffoscope', '--isolation', 'namespaces');
+      expect(first.exitCode, first.stderr).to.equal(1);
+      try {
+        await mkdir('/nonexistent/second-build', { recursive: true });
+        const second = await check(source, '--vary=-all,+home', '--no-diffoscope', '--isolation', 'namespaces');
+        expect(second.exitCode, second.stdout + second.stderr).to.equal(1);
+        // Without namespaces nothing can hide it: home is not effective, and asked for by name that is exit 3.
+        const sequential = await check(source, '--vary=-all,+home', '--no-diffoscope', '--isolation', 'sequential');
+        expect(sequential.exitCode, sequential.stdout).to.equal(3);
+        expect(sequential.stdout).to.match(
+          /requested variation not effective here: home \(HOME was "\/nonexistent\/second-build exists" in the experiment\)/,
+        );
+        const byDefault = await check(source, '--no-diffoscope', '--no-bisect', '--isolation', 'sequential');
+        const home = (await byDefault.results()).packages[0]!.variations.find((v) => v.name === 'home')!;
+        expect(home.status).to.equal('skipped');
+        expect(home.reason).to.match(/^not effective here: HOME was/);
+        expect(await readFile(join(byDefault.out, 'junit.xml'), 'utf8')).to.match(
+          /name="variation home"[\s\S]*not effective here/,
+        );
+      } finally {
+        await rm('/nonexistent', { recursive: true, force: true });
+      }
+      // Nothing the builds wrote to their HOME reached the host.
+      expect(existsSync('/nonexistent')).to.equal(false);
+    },
+  );
 
   it('a build running as root cannot create its HOME, or anything else, on the host outside its workspace', async function () {
     requireOrSkip(this, ROOT, 'needs root to build in namespaces');
@@ -190,7 +194,10 @@ describe('effectiveness: every varied variation is proved to reach the build', f
     const asked = await hidden('-all,+time');
     expect(asked.exitCode, asked.stdout + asked.stderr).to.equal(3);
     expect(asked.stdout).to.match(
-      /requested variation not effective here: time \(date \(dynamic program\) was "[^"]*cannot be preloaded[^"]*\d{4}-\d\d-\d\d" on both sides\)/,
+      new RegExp(
+        String.raw`requested variation not effective here: time \(date \(dynamic program\) was ` +
+          String.raw`"[^"]*cannot be preloaded[^"]*\d{4}-\d\d-\d\d" on both sides\)`,
+      ),
     );
     // Through +all it was not asked for by name: skipped with what was seen, and said so.
     const all = await hidden('+all');
