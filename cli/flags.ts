@@ -155,7 +155,8 @@ export function oneLine(error: unknown, names: readonly string[]): unknown {
   if (ambiguous)
     return new FlagError(
       code,
-      `option ${ambiguous[1]} argument is ambiguous: did you forget its value? A value starting with a dash is written ${ambiguous[1]}=-XYZ`,
+      `option ${ambiguous[1]} argument is ambiguous: did you forget its value? A value starting with a dash is ` +
+        `written ${ambiguous[1]}=-XYZ`,
     );
   return new FlagError(code, error.message.split('\n')[0]!.replace(/\.\s*To specify a positional argument.*$/, ''));
 }

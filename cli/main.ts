@@ -83,7 +83,8 @@ export async function main(argv: string[]): Promise<void> {
     if (topic && rest.length === 1) process.stdout.write(topic.help);
     else {
       process.stderr.write(
-        `twinbuild help: unknown command "${rest.join(' ')}"${orDidYouMean(rest[0]!, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(', ')})\n`,
+        `twinbuild help: unknown command "${rest.join(' ')}"${orDidYouMean(rest[0]!, Object.keys(COMMANDS))} ` +
+          `(commands: ${Object.keys(COMMANDS).join(', ')})\n`,
       );
       process.exitCode = EXIT.usage;
     }
@@ -96,7 +97,8 @@ export async function main(argv: string[]): Promise<void> {
   const command = COMMANDS[name];
   if (!command) {
     process.stderr.write(
-      `twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(', ')}; see twinbuild --help)\n`,
+      `twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ` +
+        `${Object.keys(COMMANDS).join(', ')}; see twinbuild --help)\n`,
     );
     process.exitCode = EXIT.usage;
     return;

@@ -80,7 +80,8 @@ export async function prepareOutDir(outDir: string): Promise<OutDirLock> {
   } catch (error) {
     lock.release();
     throw usageError(
-      `cannot clear the earlier reports in ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`,
+      `cannot clear the earlier reports in ${outDir} ` +
+        `(${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`,
     );
   }
   return lock;
@@ -131,7 +132,8 @@ async function lockOutDir(outDir: string): Promise<OutDirLock> {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
           throw usageError(
-            `cannot lock the output directory ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`,
+            `cannot lock the output directory ${outDir} ` +
+              `(${(error as NodeJS.ErrnoException).code ?? String(error)}); choose another with --out`,
           );
         const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
         if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {

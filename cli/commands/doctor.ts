@@ -52,7 +52,8 @@ async function describeRpmTools(runner: Parameters<Command['run']>[1]['runner'],
   const binding = diffoscope !== undefined && (await diffoscopeHasPythonRpm(runner, diffoscope));
   if (!binding) absent.add('python3-rpm');
   lines.push(
-    `  ${binding ? 'ok     ' : 'absent '} ${'python3-rpm'.padEnd(12)} ${binding ? 'diffoscope compares RPM headers and payloads' : '(Debian package python3-rpm; diffoscope falls back to bytes)'}`,
+    `  ${binding ? 'ok     ' : 'absent '} ${'python3-rpm'.padEnd(12)} ` +
+      `${binding ? 'diffoscope compares RPM headers and payloads' : '(Debian package python3-rpm; diffoscope falls back to bytes)'}`,
   );
   if (absent.size > 0)
     lines.push(`  for RPM packages, as root: apt-get install -y --no-install-recommends ${[...absent].join(' ')}`);
@@ -90,7 +91,8 @@ async function runDoctor(
   lines.push(
     namespaces
       ? '  ok      build sandbox: bubblewrap in user, pid, net, ipc and uts namespaces (docs/sandbox.md)'
-      : '  no      build sandbox (bubblewrap or user namespaces missing): check builds NOT SANDBOXED, one side after the other; verify and the rebuilder refuse without --allow-unsandboxed',
+      : '  no      build sandbox (bubblewrap or user namespaces missing): check builds NOT SANDBOXED, one side ' +
+          'after the other; verify and the rebuilder refuse without --allow-unsandboxed',
   );
   lines.push(
     `  ${free >= MIN_FREE_BYTES ? 'ok     ' : 'LOW    '} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${env.tempDir}`,

@@ -96,7 +96,8 @@ export const layoutCommand: Command = {
       );
     }
     ctx.stdout.write(
-      `wrote ${out} (unsigned; ${rebuilders.length} rebuilder key${rebuilders.length === 1 ? '' : 's'}, threshold ${threshold})\nsign it: in-toto-sign -f ${out} --gpg <owner fingerprint>\n`,
+      `wrote ${out} (unsigned; ${rebuilders.length} rebuilder key${rebuilders.length === 1 ? '' : 's'}, ` +
+        `threshold ${threshold})\nsign it: in-toto-sign -f ${out} --gpg <owner fingerprint>\n`,
     );
     return 0;
   },

@@ -82,7 +82,8 @@ function parseRetry(text: string): [string, string] {
   const match = /^([A-Za-z0-9_+][A-Za-z0-9_+.-]*)=([A-Za-z0-9._+~^:-]+)$/.exec(text);
   if (!match)
     throw usageError(
-      `--retry expects SOURCE=VERSION (a Debian source name and version, or a source RPM's name and [epoch:]version-release), got "${text.slice(0, 200)}"`,
+      `--retry expects SOURCE=VERSION (a Debian source name and version, or a source RPM's name and ` +
+        `[epoch:]version-release), got "${text.slice(0, 200)}"`,
     );
   return [match[1]!, match[2]!];
 }
@@ -140,7 +141,8 @@ export const rebuilderCommand: Command = {
       { once: values.once ?? false, retry },
     );
     ctx.stdout.write(
-      `verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`,
+      `verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories ` +
+        `unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`,
     );
     // Stopped (SIGTERM, Ctrl-C): running verifies were queued again; the exit code says it was stopped.
     return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);

@@ -67,7 +67,8 @@ export async function runHistory(args: string[], ctx: CommandContext): Promise<n
   await writeHistory(history, outDir);
   const shown = displayPath(outDir, ctx.env.cwd);
   ctx.stdout.write(
-    `history: ${history.packages.length} packages × ${history.runs.length} runs, ${history.packages.filter((p) => p.flapping).length} flapping → ${shown}/index.html, ${shown}/history.json\n`,
+    `history: ${history.packages.length} packages × ${history.runs.length} runs, ` +
+      `${history.packages.filter((p) => p.flapping).length} flapping → ${shown}/index.html, ${shown}/history.json\n`,
   );
   return 0;
 }

@@ -40,7 +40,8 @@ export const reportCommand: Command = {
     if (sub === 'merge') return runMerge(positionals.slice(1), values.out, ctx);
     if (sub === undefined)
       throw usageError(
-        'report needs a subcommand: badge (an SVG badge from a results.json), merge (shard outputs into one report set) or history (recent verdicts of every package); see twinbuild report --help',
+        'report needs a subcommand: badge (an SVG badge from a results.json), merge (shard outputs into one ' +
+          'report set) or history (recent verdicts of every package); see twinbuild report --help',
       );
     if (sub !== 'badge')
       throw usageError(

@@ -184,7 +184,10 @@ type Found = Readonly<{
 function whyNothing(f: Found): string {
   if (f.found === 0 && f.config) return `${f.config} lists no packages under ${f.root}`;
   if (f.found === 0)
-    return `no package found under ${f.root}: no twinbuild.config.json with "packages", and no debian/control or package.json below it; add a config (see twinbuild sweep --help) or pass --config FILE`;
+    return (
+      `no package found under ${f.root}: no twinbuild.config.json with "packages", and no debian/control ` +
+      `or package.json below it; add a config (see twinbuild sweep --help) or pass --config FILE`
+    );
   if (f.inThisShard === 0 && f.shard)
     return `shard ${f.shard.index}/${f.shard.total} holds none of the ${f.found} packages found`;
   return `none of the ${f.inThisShard} packages changed since ${f.changedSince ?? 'the given revision'}`;
@@ -199,9 +202,8 @@ async function sweepPackages(
 ): Promise<number> {
   const { jobs, shard, ignores, baseline } = plan;
   const progress = lineProgress(settings, ctx);
-  progress(
-    `sweeping ${items.length} package${items.length === 1 ? '' : 's'}${shard ? ` (shard ${shard.index}/${shard.total})` : ''}, ${jobs} at a time`,
-  );
+  const ofShard = shard ? ` (shard ${shard.index}/${shard.total})` : '';
+  progress(`sweeping ${items.length} package${items.length === 1 ? '' : 's'}${ofShard}, ${jobs} at a time`);
   const startedAt = new Date().toISOString();
   const outcome = await runSweep(
     items,

@@ -290,9 +290,10 @@ export async function buildFailure(
   }
   if (outcome.exitCode !== 0) {
     const hit = limits ? await limitHit(log, limits) : null;
+    const how = outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`;
     return {
       code: 'build-failed',
-      message: `${side} build failed (${outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}`})${hit ? `: ${hit}` : ''}`,
+      message: `${side} build failed (${how})${hit ? `: ${hit}` : ''}`,
     };
   }
   return null;
