@@ -1,4 +1,5 @@
 // diffoscope: one run on a pair of files, writing its HTML and text reports.
+import { constants } from 'node:os';
 import { canUseMountNamespaces } from './namespaces.js';
 import type { ProcessRunner, RunOutcome } from './process.js';
 
@@ -19,22 +20,23 @@ export type DiffoscopeRun = Readonly<{
 
 // diffoscope starts helpers of its own (diff on two fifos, unpackers): in a pid
 // namespace of its own they all die with it, even when twinbuild is killed by SIGKILL.
-const OWN_PID_NAMESPACE = (uid: number) => [
-  'unshare',
-  ...(uid === 0 ? [] : ['--user', '--map-current-user']),
-  '--pid',
-  '--fork',
-  '--kill-child',
-  '--',
-];
+// Note: bubblewrap, not unshare: its reaper is pid 1, so diffoscope is not, and a
+// signal that kills it still kills it (pid 1 ignores what it has no handler for).
+const OWN_PID_NAMESPACE = ['bwrap', '--dev-bind', '/', '/', '--unshare-pid', '--die-with-parent', '--'];
+
+/** bubblewrap exits 128 + N when its command died of signal N: said as that signal again. */
+function asSignal(outcome: RunOutcome): RunOutcome {
+  const code = outcome.exitCode;
+  const name = code !== null && code > 128 ? Object.entries(constants.signals).find(([, n]) => n === code - 128) : null;
+  return name ? { ...outcome, exitCode: null, signal: name[0] as NodeJS.Signals } : outcome;
+}
 
 /** Exit 0: no differences; 1: differences (or out of disk, which the caller checks); else a failure. */
 export async function runDiffoscope(runner: ProcessRunner, request: DiffoscopeRun): Promise<RunOutcome> {
-  const uid = process.getuid?.() ?? 0;
-  const prefix = (await canUseMountNamespaces(runner, uid)) ? OWN_PID_NAMESPACE(uid) : [];
-  return runner.run({
+  const isolated = await canUseMountNamespaces(runner);
+  const outcome = await runner.run({
     argv: [
-      ...prefix,
+      ...(isolated ? OWN_PID_NAMESPACE : []),
       'diffoscope',
       '--html',
       request.html,
@@ -54,4 +56,5 @@ export async function runDiffoscope(runner: ProcessRunner, request: DiffoscopeRu
     timeoutMs: request.timeoutMs,
     signal: request.signal,
   });
+  return isolated ? asSignal(outcome) : outcome;
 }

@@ -16,7 +16,9 @@
 import type { ProcessRunner } from './process.js';
 
 // `--kill-child` plus the pid namespace: when the build ends or is killed,
-// every process it started dies too, FUSE daemons included.
+// every process it started dies too, FUSE daemons included. `--mount-proc`: bubblewrap
+// reads /proc/PID of its own pid, which the host's /proc would show as another
+// process (or none) once anything else runs in this namespace (disorderfs does).
 export const NAMESPACE_PREFIX = [
   'unshare',
   '--mount',
@@ -26,6 +28,7 @@ export const NAMESPACE_PREFIX = [
   '--pid',
   '--fork',
   '--kill-child',
+  '--mount-proc',
   '--',
 ] as const;
 
