@@ -81,7 +81,8 @@ describe('reliability: artifacts never escape their build tree', function () {
     const marker = `TB-FIXED-${randomUUID()}`;
     await writeFile(join(fixed, 'secret'), marker);
     // Named in --env, so each build's private /tmp keeps it visible: both really share it.
-    const source = await fixture('rm -rf out\nln -sfn "$FIXED" out\ndate +%s%N > out/stamp');
+    // Each build runs as its own host id: each replaces the stamp (the dir is 0777, not sticky).
+    const source = await fixture('rm -rf out\nln -sfn "$FIXED" out\nrm -f out/stamp\ndate +%s%N > out/stamp');
     const run = await checkRun(source, ['out/**'], '--vary=-all,+umask', '--env', `FIXED=${fixed}`);
     await expectEscape(
       run,
@@ -99,7 +100,9 @@ describe('reliability: artifacts never escape their build tree', function () {
     const source = await fixture(
       [
         'if [ "$(umask)" = 0022 ]; then date +%s%N > out/stamp; sleep 1',
-        `else rm -rf out; ln -s "$(ls -d ${tmp}/twinbuild-*/control/pkg)/out" out; fi`,
+        // The sandbox hides the control's tree, but its path follows from the build's own
+        // (TMP/twinbuild-*/build/pkg): the link still names it.
+        'else rm -rf out; ln -s "$(dirname "$(dirname "$PWD")")/control/pkg/out" out; fi',
       ].join('\n'),
     );
     const run = await runCli(

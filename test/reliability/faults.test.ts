@@ -42,12 +42,16 @@ describe('reliability: injected faults', function () {
   it('diffoscope gone by the time it is needed: the built-in diff explains, and says why', async () => {
     const { bin } = await pathWith({ diffoscope: 'exit 0' });
     const path = `${bin}:${await toolFarm(['diffoscope'])}`; // the stand-in is the only diffoscope
-    // The build removes the stand-in: available when the check starts, missing when the files differ.
-    const source = await fixture(`rm -f "${bin}/diffoscope"\numask > out/umask`);
-    const run = await runCli(
+    // Available when the check starts, missing when the files differ: the builds wait
+    // until this test has removed the stand-in (a build cannot: the host is read-only to it).
+    const source = await fixture(`while [ -e "${bin}/diffoscope" ]; do sleep 0.1; done\numask > out/umask`);
+    const running = runCli(
       ['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all,+umask', '--no-bisect'],
       { env: { PATH: path } },
     );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await rm(join(bin, 'diffoscope'));
+    const run = await running;
     expect(run.exitCode, run.stderr).to.equal(1);
     const diff = (await run.results()).packages[0]!.diffoscope[0]!;
     expect(diff.tool).to.equal('builtin');
