@@ -5,7 +5,7 @@
 /** reprotest options twinbuild accepts without their exact effect, and what it does instead. */
 const READ_AS_ENABLED: Readonly<Record<string, string>> = {
   'user_group.available':
-    'twinbuild runs the experiment as its own unprivileged uid/gid (20000..29999, by seed, in a private mount ' +
+    "twinbuild runs the experiment as its own unprivileged uid/gid (20000..29999, by seed, in its sandbox's user " +
     'namespace), not as an existing account',
   'time.faketimes':
     "twinbuild moves the experiment's clock 180..540 days ahead by seed (replay with --seed), not to a given time",

@@ -59,7 +59,7 @@ async function machineFacts(): Promise<Fact[]> {
     ...tools,
     { what: 'root', ok: root, shown: /no +root/ },
     { what: '/dev/fuse', ok: existsSync('/dev/fuse'), shown: /SKIPPED fileordering/ },
-    { what: 'private mount namespaces', ok: namespaces, shown: /no +private mount/ },
+    { what: 'a build sandbox (bubblewrap, user namespaces)', ok: namespaces, shown: /no +build sandbox/ },
     { what: '≥2 CPUs', ok: availableParallelism() >= 2, shown: /SKIPPED num_cpus/ },
     { what: `≥2 GiB free in ${tmpdir()}`, ok: fs.bavail * fs.bsize >= 2 * 1024 ** 3, shown: /LOW .* free in/ },
     { what: `one of the ${LOCALES.join(', ')} locales`, ok: locales, shown: /SKIPPED locales/ },
