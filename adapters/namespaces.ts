@@ -45,11 +45,13 @@ export const namespacePrefixFor = (uid: number): readonly string[] =>
  * The host ids builds run as when twinbuild is root: far above any account a
  * distribution hands out (Debian's useradd stops at 60000, subordinate ranges at a
  * few million), below systemd's container range. Each build takes the next one,
- * so two builds never share an id, a process count or a file's owner.
+ * so two builds never share an id, a process count or a file's owner; each
+ * twinbuild process starts at its own offset (by pid), so two checks at once
+ * (a sweep beside a pre-push check) do not hand out the same ids either.
  */
 export const SANDBOX_ID_BASE = 1_700_000_000;
-const SANDBOX_ID_COUNT = 1_000_000;
-let nextId = 0;
+const SANDBOX_ID_COUNT = 100_000_000;
+let nextId = (process.pid * 4096) % SANDBOX_ID_COUNT;
 export const nextSandboxId = (): number => SANDBOX_ID_BASE + (nextId++ % SANDBOX_ID_COUNT);
 
 /** One step of the sandbox's file system, applied in order over a read-only host. */
