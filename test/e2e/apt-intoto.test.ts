@@ -2,13 +2,17 @@
 // repository holding a real tiny .deb, the rebuilder service run --once to
 // publish its link, and apt-get (private APT_CONFIG, lists, cache and state; a
 // throwaway GNUPGHOME for the layout owner) downloading through intoto://.
-// Everything listens on 127.0.0.1 and is stopped by the test.
+// Everything listens on 127.0.0.1 and is stopped by the test. The repository
+// also holds two hostile packages (issue 28) whose rebuilds attack both
+// rebuilders' keys, state and publish dirs: one rebuilds the same bytes anyway,
+// one never does (it records the clock) and so must get no link.
 import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { realProcesses } from '../../adapters/process.js';
 import { cleanupTemp, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { expectAttacksFailed, hostileUpload } from '../rebuilder/hostile-fixture.js';
 import {
   flatRepository,
   officialUpload,
@@ -28,6 +32,8 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
   let gnupg: string;
   let owner: string;
   let upload: Upload;
+  let hostile: Upload;
+  let leaky: Upload;
   const servers: StaticServer[] = [];
   const keys: Record<'a' | 'b', string> = { a: '', b: '' };
   let clients = 0;
@@ -63,6 +69,17 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
       expect((await runCli(['keygen', '--out', keys[who]], { withOut: false })).exitCode).to.equal(0);
     }
     upload = await officialUpload('tinyhello');
+    const targets = (['a', 'b'] as const).map((who) => {
+      const service = join(root, `service-${who}`);
+      return {
+        key: keys[who],
+        state: join(service, 'state'),
+        config: join(service, 'rebuilder.json'),
+        publish: join(service, 'publish'),
+      };
+    });
+    hostile = await hostileUpload('tinyhostile', targets);
+    leaky = await hostileUpload('tinyleaky', targets, true);
     // apt-transport-in-toto 0.1.1 polls its pipes in three busy Python threads, so
     // with the interpreter's default 5 ms GIL switch interval every message waits
     // for the spinners: about 18 s per apt-get call here, 1.5 s with 0.1 ms. The
@@ -124,7 +141,10 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     return out;
   }
 
-  /** A rebuilder (its own key, state and publish dir) run --once over the repository, its publish dir served. */
+  /**
+   * A rebuilder (its own key, state and publish dir) run --once over the repository
+   * (tinyhello and the two hostile packages), its publish dir served.
+   */
   async function runRebuilder(who: 'a' | 'b', repoUrl: string): Promise<StaticServer> {
     const dir = join(root, `service-${who}`);
     await mkdir(dir, { recursive: true });
@@ -133,16 +153,20 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
       withOut: false,
       timeoutMs: 300_000,
     });
-    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
-    expect(run.stdout).to.match(/verified 1 /);
+    // Exit 1: tinyleaky did not rebuild the same, which is a mismatch, not an error.
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+    expect(run.stdout).to.match(/verified 2 · mismatch 1 · errors 0/);
+    await expectAttacksFailed(join(dir, 'publish'), keys[who]);
+    expect(existsSync(join(dir, 'publish', 'sources', 'tinyleaky')), 'a link for tinyleaky').to.equal(false);
     return serve(join(dir, 'publish'));
   }
 
-  /** A fresh apt client (its own config, lists, cache, state): apt-get update, then apt-get download tinyhello. */
+  /** A fresh apt client (its own config, lists, cache, state): apt-get update, then apt-get download PACKAGE. */
   async function aptDownload(
     repo: StaticServer,
     rebuilders: readonly string[],
     layout: string,
+    pkg = 'tinyhello',
   ): Promise<{ ok: boolean; output: string }> {
     const dir = join(root, `apt-${clients++}`);
     for (const sub of ['lists/partial', 'cache/archives/partial', 'parts', 'sources.d', 'download', 'tmp'])
@@ -182,20 +206,20 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
       });
     const update = await apt('update');
     expect(update.exitCode, update.stderr + update.stdout).to.equal(0);
-    const download = await apt('download tinyhello');
+    const download = await apt(`download ${pkg}`);
     expect(existsSync(join(dir, 'tmp', 'intoto.log')), "the method logged into the client's TMPDIR").to.equal(true);
     const ok =
       download.exitCode === 0 &&
-      (await readdir(join(dir, 'download'))).some((f) => f.startsWith('tinyhello_') && f.endsWith('.deb'));
+      (await readdir(join(dir, 'download'))).some((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
     return { ok, output: download.stdout + download.stderr };
   }
 
   it(
     'a link published by the rebuilder lets apt-get download the .deb; no link, or ' +
       'a tampered .deb, is refused; threshold 2 passes only once both rebuilders ' +
-      'published',
+      'published; hostile packages take no key and get a link only when they rebuild the same',
     async () => {
-      const repo = await serve(await flatRepository(join(root, 'repo'), [upload]));
+      const repo = await serve(await flatRepository(join(root, 'repo'), [upload, hostile, leaky]));
       const layout1 = await signedLayout('root-a.layout', [keys.a], 1);
 
       // No rebuilder has published yet: refused.
@@ -239,6 +263,12 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
       await runRebuilder('b', repo.url);
       const both = await aptDownload(repo, [a.url, bServer.url], layout2);
       expect(both.ok, both.output).to.equal(true);
+      // The hostile package that rebuilt the same installs like any other; the one that never does is refused.
+      const hostileBoth = await aptDownload(repo, [a.url, bServer.url], layout2, 'tinyhostile');
+      expect(hostileBoth.ok, hostileBoth.output).to.equal(true);
+      const leakyBoth = await aptDownload(repo, [a.url, bServer.url], layout2, 'tinyleaky');
+      expect(leakyBoth.ok, leakyBoth.output).to.equal(false);
+      expect(leakyBoth.output).to.match(/in-toto verification for .*tinyleaky_1\.0_all\.deb.* failed/i);
       expect(hostLog(), "the host's /tmp/intoto.log").to.equal(hostLogBefore);
     },
   );
