@@ -2,10 +2,10 @@
 # bookworm's own nodejs is 18), the Debian packages of scripts/debian-packages.txt,
 # and twinbuild. The steps are scripts/docker-steps.sh, tested without docker.
 #
-#   docker build --build-arg TWINBUILD_PACKAGE='git+https://gitlab.example.com/tools/twinbuild.git#dist' -t twinbuild .
+#   docker build --build-arg TWINBUILD_PACKAGE='git+https://gitlab.example.com/tools/twinbuild.git#v0.1.0' -t twinbuild .
 #
 # (TWINBUILD_PACKAGE: any `npm install` spec the build can reach: a git URL of
-# the `dist` branch, made by scripts/git-dist.mjs, or a tarball URL from `npm pack`.)
+# the main branch or a tag, or a tarball URL from `npm pack`.)
 #
 # What it needs from the runner at run time (README "Running without root and in containers"):
 #   - private namespaces (unshare): root in the container with CAP_SYS_ADMIN

@@ -3,7 +3,7 @@
 // runs interleaved (with reprotest in the same run as the reference), so a change
 // to the engine can be shown not to cost time:
 //   node bench/before-after.mjs LABEL=TREE LABEL=TREE [RUNS]
-// Each TREE is a checkout with `npm run build` done. Prints a markdown table and
+// Each TREE is a checkout with `npm run compile` done. Prints a markdown table and
 // appends it to bench/RESULTS-before-after.md.
 import { $, fs, path } from 'zx';
 import { cleanup, fixture, fmt, machineFacts, outDir, reprotest, ROOT, SIX, table, timeInterleaved } from './lib.mjs';

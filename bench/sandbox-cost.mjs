@@ -3,7 +3,7 @@
 // twinbuild, runs interleaved, on the trivial fixture and on GNU hello.
 //   node bench/sandbox-cost.mjs BEFORE_TREE [RUNS] [--no-hello]
 // BEFORE_TREE is a checkout without the sandbox (the last commit before it) with
-// `npm run build` done; this checkout is "after". Prints a markdown table and adds
+// `npm run compile` done; this checkout is "after". Prints a markdown table and adds
 // it to bench/RESULTS.md. Goals (issue 28): within 0.1 s on the trivial build,
 // within 5 % on hello.
 import { $, fs, path } from 'zx';

@@ -3,7 +3,7 @@
 # and test/cli/install-image.test.ts runs outside a container runtime.
 #   docker-steps.sh packages                 the Debian packages: scripts/debian-packages.txt
 #   docker-steps.sh install-packages         apt-get install them (APT_OPTIONS is added, e.g. --simulate)
-#   docker-steps.sh install-twinbuild SPEC   npm install --global SPEC (a tarball, or git+…#dist), then twinbuild --version
+#   docker-steps.sh install-twinbuild SPEC   npm install --global SPEC (a tarball, or git+…[#TAG]), then twinbuild --version
 set -eu
 here=$(dirname "$0")
 list=${TWINBUILD_PACKAGE_LIST:-$here/debian-packages.txt}
@@ -22,7 +22,7 @@ case ${1:-} in
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${APT_OPTIONS:-} $(packages)
     if [ -z "${APT_OPTIONS:-}" ]; then rm -rf /var/lib/apt/lists/*; fi ;;
   install-twinbuild)
-    spec=${2:?install-twinbuild needs an npm install spec: a tarball, or git+https://…/twinbuild.git#dist}
+    spec=${2:?install-twinbuild needs an npm install spec: a tarball, or git+https://…/twinbuild.git[#TAG]}
     npm install --global --no-audit --no-fund "$spec"
     "$(npm prefix --global)/bin/twinbuild" --version ;;
   *)

@@ -2,7 +2,7 @@
 // Generates the man page (man/twinbuild.1), the bash and zsh completions
 // (completion/) and the CLI reference (docs/cli.md) from what the built CLI says:
 // `twinbuild --help`, each command's `--help`, and the flag table (dist/cli/flags.js).
-// Run after `npm run build`:
+// Run after `npm run compile`:
 //   node scripts/gen-docs.mjs          write the files
 //   node scripts/gen-docs.mjs --check  exit 1 when a file is not current
 // test/cli/install-docs.test.ts fails when the committed files are stale.

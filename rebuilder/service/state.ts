@@ -96,9 +96,33 @@ function loadSqlite(): typeof BetterSqlite3 {
   }
 }
 
-export function openState(file: string) {
+/** The addon's native half loads on the first `new Database`, not on require: an install with --ignore-scripts lacks it. */
+function nativeMissing(cause: unknown): boolean {
+  const error = cause as NodeJS.ErrnoException;
+  return (
+    error.code === 'ERR_DLOPEN_FAILED' ||
+    /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header/.test(String(error.message))
+  );
+}
+
+function openDatabase(file: string): BetterSqlite3.Database {
   const Database = loadSqlite();
-  const db = new Database(file);
+  try {
+    return new Database(file);
+  } catch (cause) {
+    if (!nativeMissing(cause)) throw cause;
+    throw new TwinbuildError(
+      'setup-failed',
+      `the rebuilder service keeps its state with better-sqlite3, whose native binary is not built ` +
+        `here (installed with --ignore-scripts, or for another Node version): run npm rebuild ` +
+        `better-sqlite3 where twinbuild is installed (it compiles SQLite when no prebuilt binary is reachable)`,
+      { cause },
+    );
+  }
+}
+
+export function openState(file: string) {
+  const db = openDatabase(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');

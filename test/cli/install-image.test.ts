@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { realProcesses } from '../../adapters/process.js';
 import { REPO_ROOT, cleanupTemp, onPath, requireOrSkip, tempDir } from '../helpers.js';
-import { cloneWithDistBranch } from './install-helpers.js';
+import { cloneForInstall } from './install-helpers.js';
 
 const STEPS = join(REPO_ROOT, 'scripts', 'docker-steps.sh');
 
@@ -42,14 +42,14 @@ describe('install: the CI image (Dockerfile steps)', function () {
     expect(simulated.exitCode, simulated.stderr).to.equal(0);
   });
 
-  it('installs twinbuild (from the dist branch of a clone) into a private prefix, and runs it', async function () {
+  it('installs twinbuild (from a tag of a clone) into a private prefix, and runs it', async function () {
     const ping = await realProcesses.capture(['npm', 'ping'], { timeoutMs: 30_000 });
     requireOrSkip(
       this,
       ping.exitCode === 0,
       'the npm registry is not reachable (the install fetches the runtime dependencies)',
     );
-    const clone = await cloneWithDistBranch();
+    const { tag, clone } = await cloneForInstall();
     const dir = await tempDir('tb-npm-');
     // Note: npm_config_ignore_scripts as in install-git.test.ts (better-sqlite3 would compile for minutes).
     const env = {
@@ -59,7 +59,7 @@ describe('install: the CI image (Dockerfile steps)', function () {
       npm_config_logs_dir: join(dir, 'logs'),
       npm_config_ignore_scripts: 'true',
     } as Record<string, string>;
-    const run = await realProcesses.capture(['sh', STEPS, 'install-twinbuild', `git+file://${clone}#dist`], {
+    const run = await realProcesses.capture(['sh', STEPS, 'install-twinbuild', `git+file://${clone}#${tag}`], {
       env,
       timeoutMs: 500_000,
     });

@@ -8,7 +8,7 @@ import { chmod, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises
 import { dirname, join, relative } from 'node:path';
 import { realProcesses, type CaptureOutcome } from '../../adapters/process.js';
 import { CLI, REPO_ROOT, tempDir, onPath } from '../helpers.js';
-import { cloneWithDistBranch } from '../cli/install-helpers.js';
+import { cloneForInstall } from '../cli/install-helpers.js';
 
 export const TEMPLATES = join(REPO_ROOT, 'examples', 'gitlab-ci');
 const GITLAB_CI_LOCAL = join(REPO_ROOT, 'node_modules', 'gitlab-ci-local', 'src', 'index.js');
@@ -40,7 +40,7 @@ export type Project = Readonly<{ dir: string; home: string; bin: string; install
 let shared: { clone: string; cache: string } | undefined;
 async function sharedInstallSource(): Promise<{ clone: string; cache: string }> {
   if (!shared || !existsSync(shared.clone))
-    shared = { clone: await cloneWithDistBranch(), cache: join(await tempDir('tb-npm-cache-'), 'cache') };
+    shared = { clone: (await cloneForInstall()).clone, cache: join(await tempDir('tb-npm-cache-'), 'cache') };
   return shared;
 }
 
@@ -75,7 +75,7 @@ export async function gitlabProject(
   const install: Record<string, string> = !installFromGit
     ? {}
     : {
-        TWINBUILD_PACKAGE: `git+file://${source.clone}#dist`,
+        TWINBUILD_PACKAGE: `git+file://${source.clone}`,
         // Note: one prefix per job, as on runners: parallel shards run here at once on
         // one machine, and two global installs into one prefix fail with EEXIST.
         npm_config_prefix: join(root, 'npm-prefix', '$CI_JOB_ID'),
