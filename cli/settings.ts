@@ -1,6 +1,7 @@
 // Flags (and config entries) → typed values, once: the run settings a command
 // shares, and the frozen options of each package it runs. Nothing is turned
 // back into flag strings: a sweep's config entry is typed here like a flag.
+import { existsSync } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { machine } from 'node:os';
 import { resolve, sep } from 'node:path';
@@ -207,6 +208,20 @@ function refuseEnvConflicts(
   );
 }
 
+/**
+ * In a GitLab job checking the checkout itself, the project's name: the checkout's
+ * directory is the runner's (`/builds/…`, or gitlab-ci-local's `builds/<job>`).
+ * gitlab-ci-local's shell executor, for a job naming an image, sets CI_PROJECT_DIR
+ * to the container's path, which does not exist here: then the job's starting
+ * directory (this process's cwd) is the checkout.
+ */
+function ciProjectName(source: string, env: CliEnvironment): string | undefined {
+  const { CI_PROJECT_NAME: name, CI_PROJECT_DIR: dir } = env.vars;
+  if (!name || !dir) return undefined;
+  const checkout = existsSync(dir) ? resolve(env.cwd, dir) : env.cwd;
+  return checkout === source ? name : undefined;
+}
+
 /** One package's frozen options; a mistake in any of them is exit 2 before anything is built. */
 export async function packageOptions(
   sourceArg: string,
@@ -222,7 +237,10 @@ export async function packageOptions(
     );
   const source = resolve(env.cwd, sourceArg);
   const origin = recipe.origin ? `${recipe.origin}: ` : '';
-  const name = validatePackageName(recipe.name ?? packageNameOf(source), recipe.origin ?? source);
+  const name = validatePackageName(
+    recipe.name ?? ciProjectName(source, env) ?? packageNameOf(source),
+    recipe.origin ?? source,
+  );
   await assertNotSystemTree(source, 'source');
   await assertReadableSource(source, isSourcePackageFile(source));
   if (source.endsWith('.dsc')) await assertSourceControlFile(source);

@@ -38775,6 +38775,7 @@ async function makeDirs(dir) {
 }
 
 // dist/cli/settings.js
+import { existsSync as existsSync4 } from "node:fs";
 import { open as open3, realpath as realpath4 } from "node:fs/promises";
 import { machine as machine2 } from "node:os";
 import { resolve as resolve2, sep as sep2 } from "node:path";
@@ -39267,13 +39268,20 @@ function refuseEnvConflicts(env, fromFlags, vary, what) {
   const off = [...new Set(conflicts.map((c3) => c3.variation))].map((v) => `-${v}`).join(",");
   throw new TwinbuildError("usage", `${what}: ${listed2} would switch off what is varied; drop it, or vary less with --vary=${off}`);
 }
+function ciProjectName(source, env) {
+  const { CI_PROJECT_NAME: name, CI_PROJECT_DIR: dir } = env.vars;
+  if (!name || !dir)
+    return void 0;
+  const checkout = existsSync4(dir) ? resolve2(env.cwd, dir) : env.cwd;
+  return checkout === source ? name : void 0;
+}
 async function packageOptions(sourceArg, recipe, settings, env, jobs) {
   const requested = recipe.preset ?? "auto";
   if (!PRESETS.includes(requested))
     throw usageError(`--preset expects ${PRESETS.join(", ")}, got "${recipe.preset}"${orDidYouMean(recipe.preset ?? "", PRESETS)}`);
   const source = resolve2(env.cwd, sourceArg);
   const origin = recipe.origin ? `${recipe.origin}: ` : "";
-  const name = validatePackageName(recipe.name ?? packageNameOf(source), recipe.origin ?? source);
+  const name = validatePackageName(recipe.name ?? ciProjectName(source, env) ?? packageNameOf(source), recipe.origin ?? source);
   await assertNotSystemTree(source, "source");
   await assertReadableSource(source, isSourcePackageFile(source));
   if (source.endsWith(".dsc"))
@@ -45933,7 +45941,7 @@ import { parseArgs as parseArgs7 } from "node:util";
 
 // dist/reports/history/inputs.js
 var import_fast_glob4 = __toESM(require_out4(), 1);
-import { existsSync as existsSync4 } from "node:fs";
+import { existsSync as existsSync5 } from "node:fs";
 import { readFile as readFile18, stat as stat10 } from "node:fs/promises";
 import { dirname as dirname12, join as join28, relative as relative10 } from "node:path";
 
@@ -46123,7 +46131,7 @@ async function readHistoryInputs(inputs, options) {
   for (const r of results) {
     const dir = dirname12(r.path);
     const links = base !== null ? { report: `${base}index.html`, page: (p) => `${base}${pathHref(p)}` } : {
-      report: existsSync4(join28(dir, "index.html")) ? fromOut(options.outDir, join28(dir, "index.html")) : null,
+      report: existsSync5(join28(dir, "index.html")) ? fromOut(options.outDir, join28(dir, "index.html")) : null,
       page: (p) => fromOut(options.outDir, join28(dir, p))
     };
     columns.set(r.path, [columnFromResults(r.result, links)]);

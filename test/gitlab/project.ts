@@ -1,7 +1,7 @@
 // Runs the GitLab CI templates for real with gitlab-ci-local: a throwaway git
 // project (committed, with a bare `origin`). With installFromGit its jobs install
 // twinbuild themselves, as a user's job does: `npm install --global` of a git URL
-// (the dist branch of a local clone of this checkout) into the project's private
+// (a local clone of this checkout) into the project's private
 // npm prefix; otherwise this checkout's CLI is on PATH.
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
