@@ -4,6 +4,8 @@
 // gitlab-ci-local.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { cleanupTemp, EXAMPLES, REPO_ROOT, requireOrSkip } from '../helpers.js';
@@ -24,18 +26,26 @@ import {
 const COMPONENTS = join(REPO_ROOT, 'templates');
 const PUSH = { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'feature' };
 const MERGE_REQUEST = { CI_PIPELINE_SOURCE: 'merge_request_event' };
+const plan = (jobs: readonly { name: string; when: string }[]) => Object.fromEntries(jobs.map((j) => [j.name, j.when]));
 
 /** A project holding `example`, the component, and a .gitlab-ci.yml including it with `inputs` (YAML lines). */
-async function componentProject(example: string, name: string, inputs: readonly string[], more = ''): Promise<Project> {
+async function componentProject(
+  example: string | Record<string, string>,
+  name: string,
+  inputs: readonly string[],
+  more = '',
+  files: Record<string, string> = {},
+): Promise<Project> {
   const include = [
     more,
     'include:',
     `  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/${name}@$CI_COMMIT_SHA`,
     ...(inputs.length > 0 ? ['    inputs:', ...inputs.map((line) => `      ${line}`)] : []),
   ].join('\n');
+  const copies = typeof example === 'string' ? { '.': join(EXAMPLES, example) } : example;
   return gitlabProject(
-    { '.gitlab-ci.yml': `${include}\n` },
-    { [`templates/${name}.yml`]: join(COMPONENTS, `${name}.yml`), '.': join(EXAMPLES, example) },
+    { '.gitlab-ci.yml': `${include}\n`, ...files },
+    { [`templates/${name}.yml`]: join(COMPONENTS, `${name}.yml`), ...copies },
   );
 }
 
@@ -95,10 +105,127 @@ describe('GitLab CI/CD components (templates/)', function () {
     expect(await readFile(junit, 'utf8')).to.match(/<testsuite name="fixture"/);
   });
 
-  it('the component installs twinbuild with the same steps as the plain template', async () => {
-    const step = (text: string) => /if ! command -v twinbuild[\s\S]*?\n {6}fi\n/.exec(text)?.[0];
-    const plain = step(await readFile(join(TEMPLATES, 'reproducible.gitlab-ci.yml'), 'utf8'));
+  it('sweep: `shards` parallel jobs, then one merged report; merge runs after a failed shard', async () => {
+    const config = JSON.stringify({
+      defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+      packages: [
+        { name: 'reproducible', path: 'reproducible' },
+        { name: 'leaks-locale-sort', path: 'leaks-locale-sort' },
+      ],
+    });
+    const project = await componentProject(
+      { reproducible: join(EXAMPLES, 'reproducible'), 'leaks-locale-sort': join(EXAMPLES, 'leaks-locale-sort') },
+      'sweep',
+      ['shards: 2', 'options: --no-bisect'],
+      '',
+      { 'twinbuild.config.json': config },
+    );
+    const planned = await listJobs(project, MERGE_REQUEST);
+    expect(planned.map((j) => [j.name, j.when])).to.deep.equal([
+      ['twinbuild-sweep: [1/2]', 'on_success'],
+      ['twinbuild-sweep: [2/2]', 'on_success'],
+      ['twinbuild-merge', 'always'],
+    ]);
+    expect((await listJobs(project, { CI_PIPELINE_SOURCE: 'schedule' })).every((j) => j.when === 'never')).to.equal(
+      true,
+    );
+    const run = await gitlabCiLocal(project, [...RUN, ...variables(MERGE_REQUEST)]);
+    expect(run.exitCode, run.stdout + run.stderr).to.equal(1);
+    expect(run.stdout).to.match(/FAIL\s+twinbuild-sweep: \[\d\/2\]/);
+    expect(run.stdout).to.match(/PASS\s+twinbuild-merge/);
+    const out = join(artifactsOf(project, 'twinbuild-merge'), 'twinbuild-out', 'merged');
+    for (const file of ['index.html', 'junit.xml', 'badge.svg'])
+      expect(existsSync(join(out, file)), file).to.equal(true);
+  });
+
+  it('nightly: sweep, merge and pages on schedules only; pages can be switched off', async () => {
+    const project = await componentProject('reproducible', 'nightly', ['shards: 2'], 'stages: [test, deploy]');
+    expect(plan(await listJobs(project, { CI_PIPELINE_SOURCE: 'schedule' }))).to.deep.equal({
+      'twinbuild-nightly-sweep: [1/2]': 'on_success',
+      'twinbuild-nightly-sweep: [2/2]': 'on_success',
+      'twinbuild-nightly-merge': 'always',
+      pages: 'always',
+    });
+    expect(Object.values(plan(await listJobs(project, MERGE_REQUEST)))).to.deep.equal([
+      'never',
+      'never',
+      'never',
+      'never',
+    ]);
+    const without = await componentProject(
+      'reproducible',
+      'nightly',
+      ['pages-rules: [{when: never}]'],
+      'stages: [test, deploy]',
+    );
+    expect(plan(await listJobs(without, { CI_PIPELINE_SOURCE: 'schedule' }))['pages']).to.equal('never');
+  });
+
+  describe('as docs/gitlab-ci.md shows them', () => {
+    let blocks: string[];
+    before(async () => {
+      const text = await readFile(join(REPO_ROOT, 'docs', 'gitlab-ci.md'), 'utf8');
+      const section = text.slice(text.indexOf('## As a CI/CD component'), text.indexOf('## The merge request job'));
+      blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+      expect(blocks).to.have.length(2);
+    });
+
+    /** The snippet in a project with examples/reproducible; its jobs install twinbuild from a clone of this checkout. */
+    const snippetProject = (snippet: string) =>
+      gitlabProject(
+        { '.gitlab-ci.yml': snippet },
+        { 'templates/check.yml': join(COMPONENTS, 'check.yml'), '.': join(EXAMPLES, 'reproducible') },
+        true,
+      );
+
+    it('include: component: installs twinbuild, checks the package on a push, publishes the reports', async () => {
+      // This project stands in for tools/twinbuild at v0.1.0: the component is its own.
+      const snippet = blocks[0]!.replace(
+        '$CI_SERVER_FQDN/tools/twinbuild/check@v0.1.0',
+        '$CI_SERVER_FQDN/$CI_PROJECT_PATH/check@$CI_COMMIT_SHA',
+      );
+      expect(snippet).to.not.equal(blocks[0]);
+      const project = await snippetProject(snippet);
+      const run = await gitlabCiLocal(project, [...RUN, ...variables(PUSH)]);
+      expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/added \d+ packages/);
+      expect(run.stdout).to.include('2 artifacts identical');
+      expect(existsSync(join(artifactsOf(project, 'twinbuild-check'), 'twinbuild-out', 'junit.xml'))).to.equal(true);
+    });
+
+    it('include: remote: the same file by URL, with the same inputs', async () => {
+      const server = createServer((request, response) => {
+        const name = /^\/tools\/twinbuild\/-\/raw\/v0\.1\.0\/templates\/(\w+\.yml)$/.exec(request.url ?? '')?.[1];
+        if (!name) return void response.writeHead(404).end();
+        readFile(join(COMPONENTS, name)).then(
+          (body) => response.writeHead(200).end(body),
+          () => response.writeHead(404).end(),
+        );
+      });
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const snippet = blocks[1]!.replace('https://gitlab.example.com/', `http://127.0.0.1:${port}/`);
+        expect(snippet).to.not.equal(blocks[1]);
+        const project = await snippetProject(snippet);
+        expect((await listJobs(project, PUSH)).map((j) => [j.name, j.when])).to.deep.equal([
+          ['twinbuild-check', 'on_success'],
+        ]);
+        expect(jobBlock(await preview(project), 'twinbuild-check')).to.include('TWINBUILD_BUILD: sh build.sh');
+      } finally {
+        await new Promise((done) => server.close(done));
+      }
+    });
+  });
+
+  it('every component installs twinbuild with the same steps as the plain templates', async () => {
+    const steps = (text: string) => [...text.matchAll(/if ! command -v twinbuild[\s\S]*?\n {6}fi\n/g)].map((m) => m[0]);
+    const [plain] = steps(await readFile(join(TEMPLATES, 'reproducible.gitlab-ci.yml'), 'utf8'));
     expect(plain).to.be.a('string');
-    expect(step(await readFile(join(COMPONENTS, 'check.yml'), 'utf8'))).to.equal(plain);
+    for (const name of ['check', 'sweep', 'nightly']) {
+      const found = steps(await readFile(join(COMPONENTS, `${name}.yml`), 'utf8'));
+      expect(found, name).to.not.be.empty;
+      for (const step of found) expect(step, name).to.equal(plain);
+    }
   });
 });

@@ -55,13 +55,19 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
     expect(await yamlBlockAfter(join(REPO_ROOT, 'docs', 'gitlab-ci.md'), '## The merge request job')).to.equal(snippet);
   });
 
-  it('passes GitLab schema validation; the job is in merge request pipelines only, with the artifacts GitLab shows', async () => {
+  it('passes GitLab schema validation; the job runs on merge requests and branch pushes (not twice), with the artifacts GitLab shows', async () => {
     const project = await snippetProject('reproducible', snippet);
     const onMergeRequest = await listJobs(project, MERGE_REQUEST);
     expect(onMergeRequest.map((j) => [j.name, j.stage, j.when])).to.deep.equal([
       ['reproducible', 'test', 'on_success'],
     ]);
-    expect((await listJobs(project, { CI_PIPELINE_SOURCE: 'push' })).map((j) => j.when)).to.deep.equal(['never']);
+    const push = { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'feature' };
+    expect((await listJobs(project, push)).map((j) => j.when)).to.deep.equal(['on_success']);
+    const withRequest = { ...push, CI_OPEN_MERGE_REQUESTS: 'group/p!1' };
+    expect((await listJobs(project, withRequest)).map((j) => j.when)).to.deep.equal(['never']);
+    expect((await listJobs(project, { ...push, TWINBUILD_ON_PUSH: 'false' })).map((j) => j.when)).to.deep.equal([
+      'never',
+    ]);
     const job = jobBlock(await preview(project), 'reproducible');
     expect(job).to.include('    when: always\n');
     expect(job).to.include('    expose_as: reproducibility report\n');
