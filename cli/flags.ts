@@ -54,6 +54,7 @@ export const FLAGS = {
   once: { type: 'boolean' },
   retry: { type: 'string', multiple: true },
   'rebuilder-key': { type: 'string', multiple: true },
+  'sign-key': { type: 'string' },
   threshold: { type: 'string' },
   packages: { type: 'string' },
   expires: { type: 'string' },

@@ -12,7 +12,7 @@ _twinbuild() {
     verify) flags="--build --artifacts --preset --ignore-scripts --env --timeout --jobs --out --isolation --keep --allow-unsandboxed --max-processes --max-memory --json --quiet --reporter --no-diffoscope --shard --published --buildinfo --signing-key --dir --help" ;;
     keygen) flags="--out --help" ;;
     rebuilder) flags="--isolation --allow-unsandboxed --quiet --no-diffoscope --config --once --retry --help" ;;
-    layout) flags="--out --force --rebuilder-key --threshold --packages --expires --help" ;;
+    layout) flags="--out --force --rebuilder-key --sign-key --threshold --packages --expires --help" ;;
     variations) flags="--seed --json --help" ;;
     doctor) flags="--install --help" ;;
     clean) flags="--help" ;;

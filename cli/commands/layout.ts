@@ -1,15 +1,19 @@
-// `twinbuild layout`: the unsigned in-toto root layout that makes apt trust
-// twinbuild rebuilders (attest/layout.ts), for the owner to sign with GPG.
+// `twinbuild layout`: the in-toto root layout that makes apt and dnf trust
+// twinbuild rebuilders (attest/layout.ts): unsigned, for the owner to sign with
+// GPG (what apt accepts), or signed with the owner's ed25519 key (--sign-key; what
+// the dnf plugin and in-toto-verify accept).
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TwinbuildError, usageError } from '../../core/errors.js';
+import { canonicalJson } from '../../attest/canonical-json.js';
+import { loadSigningKey, signBytes, type SigningKey } from '../../attest/keys.js';
 import { parsePublicKey, rebuildLayout } from '../../attest/layout.js';
 import type { Command } from '../command.js';
 import { parseFlags } from '../flags.js';
 import { parsePositiveInt } from '../parse.js';
 
 export const LAYOUT_HELP = `Usage: twinbuild layout --rebuilder-key KEY.pub.json [--rebuilder-key …] [--threshold N]
-                        [--expires DATE|DAYSd] [--packages deb|rpm] --out root.layout
+                        [--expires DATE|DAYSd] [--packages deb|rpm] [--sign-key KEY] --out root.layout
 
 Writes the unsigned in-toto root layout apt-transport-in-toto verifies every
 downloaded .deb against: a "rebuild" step (expected products CREATE *.deb,
@@ -19,7 +23,9 @@ agreeing, and the inspection "verify-reprobuilds" (the downloaded .deb MATCHes
   in-toto-sign -f root.layout --gpg <owner fingerprint> [--gpg-home DIR]
 and list that fingerprint in APT::Intoto::Keyids (docs/rebuilder.md: "A rebuilder apt trusts").
 With --packages rpm the same layout covers *.rpm, for links a rebuilder publishes
-from an RPM repository; check a downloaded .rpm with in-toto-verify.
+from an RPM repository, which dnf checks with the plugin in dnf-plugin/ (docs/dnf.md).
+That plugin and in-toto-verify also accept a layout signed with an ed25519 key of
+twinbuild keygen: --sign-key signs it with the owner's private key.
 
 Options:
   --rebuilder-key FILE   a rebuilder's public key, the .pub.json of twinbuild keygen (repeatable)
@@ -28,6 +34,7 @@ Options:
   --expires WHEN         2027-01-01, 2027-01-01T00:00:00Z or a number of days like 365d (default 365d)
   --out FILE             where to write the layout (required; an existing file is not overwritten
                          unless --force)
+  --sign-key FILE        sign the layout with this private key of twinbuild keygen (the owner's)
   --force                overwrite --out
 `;
 
@@ -47,6 +54,15 @@ function parseExpires(text: string | undefined, now: number): Date {
   return date;
 }
 
+async function ownerKey(path: string): Promise<SigningKey> {
+  try {
+    return await loadSigningKey(path);
+  } catch (cause) {
+    if (cause instanceof TwinbuildError) throw cause;
+    throw usageError(`cannot read --sign-key ${path}: ${(cause as Error).message}`, cause);
+  }
+}
+
 export const layoutCommand: Command = {
   help: LAYOUT_HELP,
   async run(args, ctx) {
@@ -56,6 +72,7 @@ export const layoutCommand: Command = {
       'expires',
       'packages',
       'out',
+      'sign-key',
       'force',
     ]);
     if (positionals.length > 0) throw usageError(`layout takes no positional arguments, got "${positionals[0]}"`);
@@ -82,9 +99,14 @@ export const layoutCommand: Command = {
       expires: parseExpires(values.expires, Date.now()),
       readme: `twinbuild rebuilders: each .${packages} must match what the rebuilders built from its source`,
     });
+    const signer =
+      values['sign-key'] === undefined ? undefined : await ownerKey(resolve(ctx.env.cwd, values['sign-key']));
+    const written = signer
+      ? { signed: layout.signed, signatures: [signBytes(signer, canonicalJson(layout.signed))] }
+      : layout;
     const out = resolve(ctx.env.cwd, values.out);
     try {
-      await writeFile(out, JSON.stringify(layout, null, 2) + '\n', { flag: values.force ? 'w' : 'wx' });
+      await writeFile(out, JSON.stringify(written, null, 2) + '\n', { flag: values.force ? 'w' : 'wx' });
     } catch (cause) {
       const exists = (cause as NodeJS.ErrnoException).code === 'EEXIST';
       throw new TwinbuildError(
@@ -95,9 +117,11 @@ export const layoutCommand: Command = {
         { cause },
       );
     }
+    const counts = `${rebuilders.length} rebuilder key${rebuilders.length === 1 ? '' : 's'}, threshold ${threshold}`;
     ctx.stdout.write(
-      `wrote ${out} (unsigned; ${rebuilders.length} rebuilder key${rebuilders.length === 1 ? '' : 's'}, ` +
-        `threshold ${threshold})\nsign it: in-toto-sign -f ${out} --gpg <owner fingerprint>\n`,
+      signer
+        ? `wrote ${out} (signed by ${signer.keyid.slice(0, 8)}; ${counts})\n`
+        : `wrote ${out} (unsigned; ${counts})\nsign it: in-toto-sign -f ${out} --gpg <owner fingerprint>\n`,
     );
     return 0;
   },

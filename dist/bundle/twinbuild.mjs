@@ -38579,6 +38579,7 @@ var FLAGS = {
   once: { type: "boolean" },
   retry: { type: "string", multiple: true },
   "rebuilder-key": { type: "string", multiple: true },
+  "sign-key": { type: "string" },
   threshold: { type: "string" },
   packages: { type: "string" },
   expires: { type: "string" }
@@ -40100,7 +40101,7 @@ function rebuildLayout(request) {
 
 // dist/cli/commands/layout.js
 var LAYOUT_HELP = `Usage: twinbuild layout --rebuilder-key KEY.pub.json [--rebuilder-key \u2026] [--threshold N]
-                        [--expires DATE|DAYSd] [--packages deb|rpm] --out root.layout
+                        [--expires DATE|DAYSd] [--packages deb|rpm] [--sign-key KEY] --out root.layout
 
 Writes the unsigned in-toto root layout apt-transport-in-toto verifies every
 downloaded .deb against: a "rebuild" step (expected products CREATE *.deb,
@@ -40110,7 +40111,9 @@ agreeing, and the inspection "verify-reprobuilds" (the downloaded .deb MATCHes
   in-toto-sign -f root.layout --gpg <owner fingerprint> [--gpg-home DIR]
 and list that fingerprint in APT::Intoto::Keyids (docs/rebuilder.md: "A rebuilder apt trusts").
 With --packages rpm the same layout covers *.rpm, for links a rebuilder publishes
-from an RPM repository; check a downloaded .rpm with in-toto-verify.
+from an RPM repository, which dnf checks with the plugin in dnf-plugin/ (docs/dnf.md).
+That plugin and in-toto-verify also accept a layout signed with an ed25519 key of
+twinbuild keygen: --sign-key signs it with the owner's private key.
 
 Options:
   --rebuilder-key FILE   a rebuilder's public key, the .pub.json of twinbuild keygen (repeatable)
@@ -40119,6 +40122,7 @@ Options:
   --expires WHEN         2027-01-01, 2027-01-01T00:00:00Z or a number of days like 365d (default 365d)
   --out FILE             where to write the layout (required; an existing file is not overwritten
                          unless --force)
+  --sign-key FILE        sign the layout with this private key of twinbuild keygen (the owner's)
   --force                overwrite --out
 `;
 function parseExpires(text3, now) {
@@ -40131,6 +40135,15 @@ function parseExpires(text3, now) {
     throw usageError(`--expires ${value} is in the past: apt would refuse the layout`);
   return date;
 }
+async function ownerKey(path6) {
+  try {
+    return await loadSigningKey(path6);
+  } catch (cause) {
+    if (cause instanceof TwinbuildError)
+      throw cause;
+    throw usageError(`cannot read --sign-key ${path6}: ${cause.message}`, cause);
+  }
+}
 var layoutCommand = {
   help: LAYOUT_HELP,
   async run(args, ctx) {
@@ -40140,6 +40153,7 @@ var layoutCommand = {
       "expires",
       "packages",
       "out",
+      "sign-key",
       "force"
     ]);
     if (positionals.length > 0)
@@ -40167,14 +40181,18 @@ var layoutCommand = {
       expires: parseExpires(values.expires, Date.now()),
       readme: `twinbuild rebuilders: each .${packages} must match what the rebuilders built from its source`
     });
+    const signer = values["sign-key"] === void 0 ? void 0 : await ownerKey(resolve7(ctx.env.cwd, values["sign-key"]));
+    const written = signer ? { signed: layout.signed, signatures: [signBytes(signer, canonicalJson(layout.signed))] } : layout;
     const out = resolve7(ctx.env.cwd, values.out);
     try {
-      await writeFile12(out, JSON.stringify(layout, null, 2) + "\n", { flag: values.force ? "w" : "wx" });
+      await writeFile12(out, JSON.stringify(written, null, 2) + "\n", { flag: values.force ? "w" : "wx" });
     } catch (cause) {
       const exists3 = cause.code === "EEXIST";
       throw new TwinbuildError("usage", exists3 ? `${out} exists; not overwriting it (--force to replace)` : `cannot write ${out}: ${cause.message}`, { cause });
     }
-    ctx.stdout.write(`wrote ${out} (unsigned; ${rebuilders.length} rebuilder key${rebuilders.length === 1 ? "" : "s"}, threshold ${threshold})
+    const counts = `${rebuilders.length} rebuilder key${rebuilders.length === 1 ? "" : "s"}, threshold ${threshold}`;
+    ctx.stdout.write(signer ? `wrote ${out} (signed by ${signer.keyid.slice(0, 8)}; ${counts})
+` : `wrote ${out} (unsigned; ${counts})
 sign it: in-toto-sign -f ${out} --gpg <owner fingerprint>
 `);
     return 0;

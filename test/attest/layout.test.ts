@@ -116,7 +116,7 @@ describe('twinbuild layout', function () {
     expect(bad.stderr.trim()).to.equal('twinbuild: --packages expects deb or rpm, got "apk"');
   });
 
-  it('a threshold above the keys, one key twice, a past expiry, a key that is not one, an existing file: exit 2, one line', async () => {
+  it('a threshold above the keys, one key twice, a past expiry, a key that is not one, a --sign-key that is no private key, an existing file: exit 2, one line', async () => {
     const out = join(dir, 'other.layout');
     await writeFile(join(dir, 'not-a-key.json'), '{"keytype":"rsa"}');
     await writeFile(join(dir, 'exists.layout'), 'keep me');
@@ -136,6 +136,10 @@ describe('twinbuild layout', function () {
       [['--rebuilder-key', join(dir, 'not-a-key.json'), '--out', out], /is not an ed25519 public key/],
       [['--rebuilder-key', join(dir, 'a.pub.json'), '--out', join(dir, 'exists.layout')], /exists; not overwriting it/],
       [['--out', out], /layout needs at least one --rebuilder-key/],
+      [
+        ['--rebuilder-key', join(dir, 'a.pub.json'), '--sign-key', join(dir, 'not-a-key.json'), '--out', out],
+        /sign-key|not-a-key\.json/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await layout(...args);

@@ -19,6 +19,8 @@ const NOT_RUNNABLE: Readonly<Record<string, string>> = {
   'docs/install.md': 'installing changes the machine (npm --global, docker build); test/cli/install-*.test.ts do each',
   'docs/gitlab-ci.md': 'needs a GitLab runner; test/gitlab/ runs the templates in gitlab-ci-local',
   'docs/architecture.md': 'no commands; test/architecture.test.ts checks the layers',
+  'docs/dnf.md':
+    'sets up dnf system-wide; test/e2e/dnf-intoto.test.ts does every step with a real dnf in a private root',
 };
 
 /** Files another branch of issue 33 adds: a link to one is accepted while it is missing, checked once it exists. */
