@@ -51,6 +51,10 @@ export type ServiceConfig = Readonly<{
   backoffMs: number;
   /** The longest one rebuild may take. */
   timeoutMs: number;
+  /** The longest one answer of a repository (headers and body) may take. */
+  fetchTimeoutMs: number;
+  /** The largest index (Release, Sources, Packages, repomd.xml, primary.xml uncompressed, .buildinfo) read. */
+  maxIndexBytes: number;
 }>;
 
 const fail = (file: string, message: string) => new TwinbuildError('config', `${file}: ${message}`);
@@ -87,7 +91,17 @@ function archiveUrl(value: string, base: string, file: string, where: string): s
 }
 
 const relativePath = (value: string, file: string, where: string) => {
-  if (value.startsWith('/') || value.split('/').includes('..') || value.includes('://'))
+  const decoded = (() => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return '..';
+    }
+  })();
+  if (
+    [value, decoded].some((v) => v.startsWith('/') || v.split('/').includes('..') || v.includes('://')) ||
+    /%(2f|5c)/i.test(value)
+  )
     throw fail(file, `${where}"${value}" must be a path relative to the repository url`);
   return value;
 };
@@ -158,6 +172,8 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
     'maxAttempts',
     'backoff',
     'timeout',
+    'fetchTimeout',
+    'maxIndexSize',
   ];
   const unknown = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown.length > 0)
@@ -182,5 +198,8 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
     maxAttempts: count(r, 'maxAttempts', 5, path, 100),
     backoffMs: seconds(r, 'backoff', 60, path, 86400),
     timeoutMs: seconds(r, 'timeout', 3600, path, 7 * 86400),
+    fetchTimeoutMs: seconds(r, 'fetchTimeout', 60, path, 86400),
+    // Note: in MiB; 511 at most, as V8 holds no string of 512 MiB.
+    maxIndexBytes: count(r, 'maxIndexSize', 256, path, 511) * 1024 * 1024,
   });
 }

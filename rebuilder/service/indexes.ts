@@ -2,12 +2,10 @@
 // Release file, and turning Sources + Packages into one job per (source, version)
 // with the files a verify needs. A truncated or inconsistent index is an error,
 // never a partial list.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { TwinbuildError } from '../../core/errors.js';
 import { parseDeb822 } from '../buildinfo.js';
-import type { AptRepositoryConfig } from './config.js';
+import type { AptRepositoryConfig, ServiceConfig } from './config.js';
+import { fetchBytes, repositoryUrl, safePath, sha256Of } from './fetch.js';
 
 export type RemoteFile = Readonly<{ path: string; sha256: string; size: number }>;
 
@@ -25,30 +23,12 @@ export type JobSpec = Readonly<{
   binaries: readonly Binary[];
 }>;
 
-const FETCH_TIMEOUT_MS = 60_000;
 export const SHA256 = /^[0-9a-f]{64}$/;
 
-const fetchFailed = (url: string, why: string) => new TwinbuildError('setup-failed', `cannot fetch ${url}: ${why}`);
+/** What a poll may fetch: the deadline of one answer and the size of an index. */
+export type IndexLimits = Pick<ServiceConfig, 'fetchTimeoutMs' | 'maxIndexBytes'>;
 
-// Note: fetch() has no file: scheme; a file:// repository is read directly.
-export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Buffer> {
-  if (url.startsWith('file:'))
-    return readFile(fileURLToPath(url)).catch((cause: Error) => {
-      throw fetchFailed(url, cause.message);
-    });
-  const signals = [AbortSignal.timeout(FETCH_TIMEOUT_MS), ...(signal ? [signal] : [])];
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.any(signals), redirect: 'error' });
-  } catch (cause) {
-    const reason = (cause as Error & { cause?: Error }).cause?.message ?? (cause as Error).message;
-    throw fetchFailed(url, reason);
-  }
-  if (!response.ok) throw fetchFailed(url, `HTTP ${response.status}`);
-  return Buffer.from(await response.arrayBuffer());
-}
-
-export const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+export const indexLimits = (l: IndexLimits) => ({ timeoutMs: l.fetchTimeoutMs, maxBytes: l.maxIndexBytes });
 
 /** deb822 paragraphs; an index that does not end with a newline was cut short. */
 function paragraphs(text: string, what: string): Map<string, string>[] {
@@ -106,14 +86,6 @@ const noEpoch = (version: string) => version.replace(/^\d+:/, '');
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 const VERSION = /^[0-9][A-Za-z0-9.+~:-]*$/;
 const ARCHITECTURE = /^[a-z0-9-]+$/;
-/** A relative path inside the repository: no absolute path, URL, backslash, empty, "." or ".." segment. */
-export const safePath = (path: string) =>
-  path !== '' &&
-  !path.startsWith('/') &&
-  !path.includes('://') &&
-  !path.includes('\\') &&
-  path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
-
 function checkEntry(
   what: string,
   index: number,
@@ -197,14 +169,15 @@ function binaryEntries(text: string, what: string): (Binary & { source: string; 
 export async function readRepository(
   repo: AptRepositoryConfig,
   hostArchitecture: string,
+  limits: IndexLimits,
   signal?: AbortSignal,
 ): Promise<JobSpec[]> {
-  const at = (path: string) => new URL(path, repo.url).href;
-  const release = repo.release ? releaseHashes((await fetchBytes(at(repo.release), signal)).toString('utf8')) : null;
+  const get = (path: string) => fetchBytes(repositoryUrl(repo.url, path), indexLimits(limits), signal);
+  const release = repo.release ? releaseHashes((await get(repo.release)).toString('utf8')) : null;
   const releaseDir = repo.release?.includes('/') ? repo.release.slice(0, repo.release.lastIndexOf('/') + 1) : '';
   const index = async (path: string) => {
     const what = `${repo.name}: ${path}`;
-    const bytes = await fetchBytes(at(path), signal);
+    const bytes = await get(path);
     checkAgainstRelease(release, releaseDir, path, bytes, what);
     return { text: bytes.toString('utf8'), what };
   };

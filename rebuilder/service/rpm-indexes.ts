@@ -8,7 +8,8 @@ import { gunzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
 import { TwinbuildError } from '../../core/errors.js';
 import type { RpmRepositoryConfig } from './config.js';
-import { fetchBytes, safePath, sha256Of, SHA256, type Binary, type JobSpec, type RemoteFile } from './indexes.js';
+import { fetchBytes, repositoryUrl, safePath, sha256Of } from './fetch.js';
+import { indexLimits, SHA256, type Binary, type IndexLimits, type JobSpec, type RemoteFile } from './indexes.js';
 
 type Node = Record<string, unknown>;
 
@@ -120,12 +121,17 @@ function primaryOf(repomd: Node, what: string): { href: string; sha256: string }
   return { href, sha256: text(checksum) };
 }
 
-function decompress(bytes: Buffer, href: string, what: string): Buffer {
+// Note: the cap holds for the uncompressed index too (a small .gz can hold gigabytes).
+function decompress(bytes: Buffer, href: string, what: string, maxBytes: number): Buffer {
   if (href.endsWith('.xml')) return bytes;
   if (href.endsWith('.gz')) {
     try {
-      return gunzipSync(bytes);
+      return gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (cause) {
+      if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new TwinbuildError('setup-failed', `${what} is larger than ${maxBytes} bytes uncompressed; refused`, {
+          cause,
+        });
       throw new TwinbuildError('setup-failed', `${what} is truncated or not gzip: ${(cause as Error).message}`, {
         cause,
       });
@@ -138,19 +144,27 @@ function decompress(bytes: Buffer, href: string, what: string): Buffer {
 }
 
 /** Every package of the repository whose repomd.xml is at `repomdPath` (relative to `url`). */
-async function packagesOf(url: string, repomdPath: string, repoName: string, signal?: AbortSignal): Promise<Entry[]> {
+async function packagesOf(
+  url: string,
+  repomdPath: string,
+  repoName: string,
+  limits: IndexLimits,
+  signal?: AbortSignal,
+): Promise<Entry[]> {
+  const get = (path: string) => fetchBytes(repositoryUrl(url, path), indexLimits(limits), signal);
   const base = repomdPath.includes('repodata/') ? repomdPath.slice(0, repomdPath.lastIndexOf('repodata/')) : '';
   const repomdWhat = `${repoName}: ${repomdPath}`;
-  const primary = primaryOf(parseXml(await fetchBytes(new URL(repomdPath, url).href, signal), repomdWhat), repomdWhat);
+  const primary = primaryOf(parseXml(await get(repomdPath), repomdWhat), repomdWhat);
   const what = `${repoName}: ${base}${primary.href}`;
-  const bytes = await fetchBytes(new URL(`${base}${primary.href}`, url).href, signal);
+  const bytes = await get(`${base}${primary.href}`);
   const actual = sha256Of(bytes);
   if (actual !== primary.sha256)
     throw new TwinbuildError(
       'setup-failed',
       `${what} has sha256 ${actual} (${bytes.length} bytes), but repomd.xml says ${primary.sha256}: truncated or stale index`,
     );
-  const metadata = parseXml(decompress(bytes, primary.href, what), what)['metadata'] as Node | undefined;
+  const metadata = parseXml(decompress(bytes, primary.href, what, limits.maxIndexBytes), what)['metadata'] as
+    Node | undefined;
   if (!metadata) throw malformed(what, 'it has no <metadata> root');
   const declared = attribute(metadata, 'packages');
   const list = (metadata['package'] ?? []) as Node[];
@@ -166,13 +180,14 @@ async function packagesOf(url: string, repomdPath: string, repoName: string, sig
 export async function readRpmRepository(
   repo: RpmRepositoryConfig,
   hostArchitecture: string,
+  limits: IndexLimits,
   signal?: AbortSignal,
 ): Promise<JobSpec[]> {
-  const binaries = await packagesOf(repo.url, repo.repodata, repo.name, signal);
+  const binaries = await packagesOf(repo.url, repo.repodata, repo.name, limits, signal);
   const sources =
     repo.sourceRepodata === repo.repodata
       ? binaries
-      : await packagesOf(repo.url, repo.sourceRepodata, repo.name, signal);
+      : await packagesOf(repo.url, repo.sourceRepodata, repo.name, limits, signal);
   const buildable = binaries.filter(
     (b) => b.architecture !== 'src' && (b.architecture === 'noarch' || b.architecture === hostArchitecture),
   );

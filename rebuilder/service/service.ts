@@ -16,7 +16,8 @@ import { loadSigningKey } from '../../attest/keys.js';
 import { runVerify } from '../verify.js';
 import type { ServiceConfig } from './config.js';
 import type { RepositoryConfig } from './config.js';
-import { fetchBytes, readRepository, sha256Of, type JobSpec, type RemoteFile } from './indexes.js';
+import { fetchBytes, repositoryUrl, sha256Of } from './fetch.js';
+import { indexLimits, readRepository, type IndexLimits, type JobSpec, type RemoteFile } from './indexes.js';
 import { readRpmRepository } from './rpm-indexes.js';
 import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks, writeDurably } from './publish.js';
 import { openState, type Job, type ServiceState } from './state.js';
@@ -49,8 +50,15 @@ const backoff = (config: ServiceConfig, attempts: number) =>
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-async function download(url: string, file: RemoteFile, to: string, signal: AbortSignal): Promise<string> {
-  const bytes = await fetchBytes(new URL(file.path, url).href, signal);
+// Note: no more than the index declares is read: a file served endlessly fails at its declared size plus one byte.
+async function download(
+  url: string,
+  file: RemoteFile,
+  to: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<string> {
+  const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
   const actual = sha256Of(bytes);
   if (actual !== file.sha256 || bytes.length !== file.size) {
     throw new Error(
@@ -70,15 +78,17 @@ async function fetchBuildinfo(
   spec: JobSpec,
   host: string,
   to: string,
+  limits: IndexLimits,
   signal: AbortSignal,
 ): Promise<string> {
   const version = spec.version.replace(/^\d+:/, '');
   const tried: string[] = [];
   for (const arch of [host, 'all', 'source']) {
     const name = `${spec.source}_${version}_${arch}.buildinfo`;
-    const at = new URL(`${dir.replace(/\/?$/, '/')}${encodeURIComponent(name)}`, url).href;
     try {
-      const bytes = await fetchBytes(at, signal);
+      const within = dir.replace(/^(\.\/)+/, '').replace(/^\.$/, '');
+      const at = repositoryUrl(url, `${within === '' ? '' : within.replace(/\/?$/, '/')}${encodeURIComponent(name)}`);
+      const bytes = await fetchBytes(at, indexLimits(limits), signal);
       await writeDurably(join(to, name), bytes);
       return join(to, name);
     } catch (error) {
@@ -118,6 +128,7 @@ export class RebuilderService {
 
   async poll(outcome: ServiceOutcome): Promise<void> {
     for (const repo of this.config.repositories) {
+      if (this.deps.signal.aborted) return;
       const at = this.now();
       try {
         const specs = await this.read(repo);
@@ -125,6 +136,8 @@ export class RebuilderService {
         this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null });
         this.deps.log(`${repo.name}: ${specs.length} source versions with binaries, ${added} new`);
       } catch (error) {
+        // Stopped (SIGTERM): the poll did not fail; the last one recorded stands.
+        if (this.deps.signal.aborted) return;
         outcome.pollsFailed += 1;
         this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf(error) });
         this.deps.log(`${repo.name}: poll failed: ${messageOf(error)}`);
@@ -134,8 +147,8 @@ export class RebuilderService {
 
   private read(repo: RepositoryConfig): Promise<JobSpec[]> {
     return repo.format === 'rpm'
-      ? readRpmRepository(repo, this.deps.rpmArchitecture, this.deps.signal)
-      : readRepository(repo, this.deps.hostArchitecture, this.deps.signal);
+      ? readRpmRepository(repo, this.deps.rpmArchitecture, this.config, this.deps.signal)
+      : readRepository(repo, this.deps.hostArchitecture, this.config, this.deps.signal);
   }
 
   /** Runs every due job, at most `concurrency` at once, until none is due. */
@@ -198,13 +211,23 @@ export class RebuilderService {
       await rm(work, { recursive: true, force: true });
       const sources = join(work, 'source');
       const published = join(work, 'published');
-      const [source] = await Promise.all(spec.sourceFiles.map((f) => download(repo.url, f, sources, this.deps.signal)));
-      const binaries = await Promise.all(spec.binaries.map((b) => download(repo.url, b, published, this.deps.signal)));
+      const fetchFile = (file: RemoteFile, to: string) =>
+        download(repo.url, file, to, this.config.fetchTimeoutMs, this.deps.signal);
+      const [source] = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
+      const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
       // Note: an RPM's BUILDHOST and BUILDTIME come from its published header; an RPM repository has no .buildinfo.
       const rpm = repo.format === 'rpm';
       const buildinfo = rpm
         ? null
-        : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.deps.signal);
+        : await fetchBuildinfo(
+            repo.url,
+            repo.buildinfo,
+            spec,
+            this.deps.hostArchitecture,
+            work,
+            this.config,
+            this.deps.signal,
+          );
       const options = await this.deps.packageOptions(source!, rpm ? 'rpm' : 'debian', spec.source, reportDir);
       // Products are named as the client stores the file: apt's name for a .deb (epoch as %3a), the file name for an RPM.
       const productNames = Object.fromEntries(
