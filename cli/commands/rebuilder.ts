@@ -58,7 +58,9 @@ The config file (JSON; relative paths are relative to it):
     "signingKey": "rebuilder.key",      ed25519 private key (twinbuild keygen)
     "publish": "public/", "state": "state/",
     "concurrency": 1,                    verifies at once
-    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600   (seconds)
+    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600,   (seconds)
+    "fetchTimeout": 60,                  seconds for one whole answer of a repository
+    "maxIndexSize": 256                  MiB: a larger index fails its poll
   }
 
 Options:

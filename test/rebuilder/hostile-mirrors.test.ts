@@ -130,4 +130,48 @@ describe('rebuilder: hostile and broken mirrors (issue 29)', function () {
       expect(v?.links).to.deep.equal([]);
     });
   });
+
+  it('an index that never ends, or declares 2 GiB, or a small .gz inflating past the cap: refused at maxIndexSize (item 3)', async () => {
+    const dir = await tempDir();
+    const bomb = gzipSync(Buffer.alloc(3 * 1024 * 1024, 0x20)); // 3 MiB of spaces in a few KiB
+    const repomd =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<repomd xmlns="http://linux.duke.edu/metadata/repo">' +
+      `<data type="primary"><checksum type="sha256">${sha256(bomb)}</checksum>` +
+      '<location href="repodata/primary.xml.gz"/></data></repomd>\n';
+    const line = Buffer.from('Package: x\nVersion: 1.0\nArchitecture: all\n\n');
+    const server = await serve({
+      '/declared/Sources': endless(line, { 'content-length': 2 * 1024 ** 3 }),
+      '/chunked/Sources': endless(line),
+      '/bomb/repodata/repomd.xml': repomd,
+      '/bomb/repodata/primary.xml.gz': bomb,
+    });
+    const config = await serviceConfig(
+      dir,
+      [
+        { name: 'declared', url: `${server.url}/declared/`, release: false },
+        { name: 'chunked', url: `${server.url}/chunked/`, release: false },
+      ],
+      key,
+      { maxIndexSize: 1 },
+    );
+    const file = JSON.parse(await readFile(config, 'utf8')) as { repositories: unknown[] };
+    file.repositories.push({ name: 'bomb', format: 'rpm', url: `${server.url}/bomb/` });
+    await writeFile(config, JSON.stringify(file));
+    const run = await rebuilder(config);
+    expect(run.exitCode, run.stderr).to.equal(3);
+    const polls = (await status(dir)).repositories.map((r) => [r.name, r.lastPoll?.ok, r.lastPoll?.error]);
+    expect(polls).to.deep.equal([
+      [
+        'declared',
+        false,
+        `cannot fetch ${server.url}/declared/Sources: larger than 1048576 bytes (content-length 2147483648); refused`,
+      ],
+      ['chunked', false, `cannot fetch ${server.url}/chunked/Sources: larger than 1048576 bytes; refused`],
+      ['bomb', false, 'bomb: repodata/primary.xml.gz is larger than 1048576 bytes uncompressed; refused'],
+    ]);
+    // One line each on the console, and the endless answer left after about a MiB (plus socket buffers).
+    expect(run.stderr.split('\n').filter((l) => l.includes('poll failed'))).to.have.length(3);
+    expect(server.closedEarly).to.include.members(['/declared/Sources', '/chunked/Sources']);
+    expect(server.written.get('/chunked/Sources')).to.be.below(64 * 1024 * 1024);
+  });
 });

@@ -66,6 +66,24 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
       /"concurrency" must be a whole number from 1 to 64/,
     ],
     [
+      'an index cap of 0 MiB',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', maxIndexSize: 0 },
+      [],
+      /"maxIndexSize" must be a whole number from 1 to 511/,
+    ],
+    [
+      'a fetch timeout that is not a number',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', fetchTimeout: '2s' },
+      [],
+      /"fetchTimeout" must be a whole number from 1 to 86400/,
+    ],
+    [
+      'an index path climbing out percent-encoded',
+      { repositories: [{ ...repo, sources: '%2e%2e/Sources' }], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /"%2e%2e\/Sources" must be a path relative to the repository url/,
+    ],
+    [
       'a missing signing key',
       { repositories: [repo], signingKey: 'nokey', publish: 'p', state: 's' },
       [],
