@@ -11,7 +11,8 @@ import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { repositoryUrl, safePath } from '../../rebuilder/service/fetch.js';
 import type { Status } from '../../rebuilder/service/status.js';
-import { cleanupTemp, runCli, tempDir } from '../helpers.js';
+import { realProcesses } from '../../adapters/process.js';
+import { CLI, cleanupTemp, runCli, tempDir } from '../helpers.js';
 import { endless, serveRoutes, serviceConfig, trickle, type RouteServer } from './service-fixtures.js';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -173,5 +174,63 @@ describe('rebuilder: hostile and broken mirrors (issue 29)', function () {
     expect(run.stderr.split('\n').filter((l) => l.includes('poll failed'))).to.have.length(3);
     expect(server.closedEarly).to.include.members(['/declared/Sources', '/chunked/Sources']);
     expect(server.written.get('/chunked/Sources')).to.be.below(64 * 1024 * 1024);
+  });
+
+  describe('an answer sent a byte a second (item 1)', () => {
+    it('fetchTimeout bounds the whole answer, a slow body or slow headers: the poll fails in one line', async () => {
+      const dir = await tempDir();
+      const server = await serve({
+        '/body/Sources': trickle(Buffer.from('P'), 1000),
+        '/headers/Sources': trickle(Buffer.from('P'), 1000, true),
+      });
+      const config = await serviceConfig(
+        dir,
+        [
+          { name: 'body', url: `${server.url}/body/`, release: false },
+          { name: 'headers', url: `${server.url}/headers/`, release: false },
+        ],
+        key,
+        { fetchTimeout: 2 },
+      );
+      const run = await rebuilder(config, 60_000);
+      expect(run.exitCode, run.stderr).to.equal(3);
+      expect((await status(dir)).repositories.map((r) => r.lastPoll?.error)).to.deep.equal([
+        `cannot fetch ${server.url}/body/Sources: no whole answer within 2 s`,
+        `cannot fetch ${server.url}/headers/Sources: no whole answer within 2 s`,
+      ]);
+      expect(server.closedEarly).to.include.members(['/body/Sources', '/headers/Sources']);
+    });
+
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+    ] as const)
+      it(`${signal} to a real twinbuild rebuilder --once waiting on it: it stops by itself (exit ${code})`, async () => {
+        const dir = await tempDir();
+        const server = await serve({ '/slow/Sources': trickle(Buffer.from('P'), 1000) });
+        // The default fetchTimeout (60 s): only the signal can end this poll in time.
+        const config = await serviceConfig(dir, [{ name: 'slow', url: `${server.url}/slow/`, release: false }], key);
+        const log = join(dir, 'rebuilder.log');
+        const controller = new AbortController();
+        const running = realProcesses.run({
+          argv: ['node', CLI, 'rebuilder', '--config', config, '--once'],
+          env: process.env as Record<string, string>,
+          cwd: dir,
+          logFile: log,
+          signal: controller.signal,
+          abortWith: signal,
+          timeoutMs: 120_000,
+        });
+        for (let i = 0; i < 600 && !server.requests.includes('/slow/Sources'); i++)
+          await new Promise((r) => setTimeout(r, 50));
+        expect(server.requests).to.include('/slow/Sources');
+        controller.abort();
+        const stopped = await running;
+        const said = await readFile(log, 'utf8');
+        // Exited with its own code: not the SIGKILL the runner sends 2 s after the signal.
+        expect([stopped.signal, stopped.exitCode], said).to.deep.equal([null, code]);
+        expect(said).to.include(`${signal} received`).and.not.include('still cleaning up');
+        expect(server.closedEarly).to.include('/slow/Sources');
+      });
   });
 });
