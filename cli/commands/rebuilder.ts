@@ -33,7 +33,8 @@ the index, a failed build, a publish directory it cannot write) is retried with
 a doubling backoff, then marked failed. Nothing is published but whole links
 (write, sync, rename). The state (queue, attempts, verdicts) is in
 STATE/state.db (SQLite): after a kill -9, interrupted verifies are queued again,
-finished ones are never repeated.
+finished ones are never repeated. One service per state directory: a second run on
+the same STATE while one holds it exits 2 naming the holder's pid.
 
 An RPM repository: each source RPM (arch "src" in the primary index) with binary
 RPMs for this machine or noarch is rebuilt from its .src.rpm with the rpm preset,

@@ -20,6 +20,7 @@ import { fetchBytes, repositoryUrl, sha256Of } from './fetch.js';
 import { indexLimits, readRepository, type IndexLimits, type JobSpec, type RemoteFile } from './indexes.js';
 import { readRpmRepository } from './rpm-indexes.js';
 import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks, writeDurably } from './publish.js';
+import { lockState, type StateLock } from './lock.js';
 import { openState, type Job, type ServiceState } from './state.js';
 import { buildStatus, renderStatusHtml } from './status.js';
 
@@ -100,18 +101,28 @@ async function fetchBuildinfo(
 
 export class RebuilderService {
   private readonly state: ServiceState;
+  private readonly lock: StateLock;
   private readonly now: () => number;
 
   constructor(
     private readonly config: ServiceConfig,
     private readonly deps: ServiceDeps,
   ) {
-    this.state = openState(join(config.state, 'state.db'));
+    this.lock = lockState(config.state);
+    try {
+      this.state = openState(join(config.state, 'state.db'));
+    } catch (error) {
+      this.lock.release();
+      throw error;
+    }
     this.now = deps.now ?? Date.now;
+    if (this.lock.previous !== null)
+      deps.log(`the last holder of ${config.state} (pid ${this.lock.previous}) is gone; its lock is taken over`);
   }
 
   close(): void {
     this.state.close();
+    this.lock.release();
   }
 
   // A restart: attempts that were running are queued again; verified jobs whose

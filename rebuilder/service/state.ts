@@ -82,7 +82,7 @@ export type ServiceState = ReturnType<typeof openState>;
 // Loaded when the service opens its state, not with the CLI: only the rebuilder
 // needs this native addon, so an install that skipped compiling it (npm install
 // --ignore-scripts, as the CI templates do) runs every other command.
-function loadSqlite(): typeof BetterSqlite3 {
+export function loadSqlite(): typeof BetterSqlite3 {
   try {
     return createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   } catch (cause) {
