@@ -78,7 +78,8 @@ Stop it with SIGTERM or Ctrl-C (exit 143 or 130): verifies under way are stopped
 queued again.
 
 Exit codes (--once): 0 all verified · 1 a mismatch · 2 usage or config error ·
-3 a repository could not be read or a verify failed (retried on the next run)
+3 a repository (or an entry of its indexes) could not be read or a verify failed
+(retried on the next run)
 `;
 
 function parseRetry(text: string): [string, string] {
@@ -145,7 +146,7 @@ export const rebuilderCommand: Command = {
     );
     ctx.stdout.write(
       `verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories ` +
-        `unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`,
+        `unreadable ${outcome.pollsFailed} · entries refused ${outcome.refused}; status ${resolve(config.publish, 'index.html')}\n`,
     );
     // Stopped (SIGTERM, Ctrl-C): running verifies were queued again; the exit code says it was stopped.
     return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);

@@ -101,8 +101,33 @@ function checkEntry(
   }
 }
 
-function sourceEntries(text: string, what: string): { source: string; version: string; files: RemoteFile[] }[] {
-  return paragraphs(text, what).map((f, i) => {
+/** What one poll refused: an entry's reason, the others read on. */
+export type Refused = string[];
+
+// Note: one malformed entry refuses only itself (its reason goes to `refused`);
+// a cut or unparsable index still fails the whole poll, in paragraphs().
+function eachEntry<T>(
+  list: readonly Map<string, string>[],
+  refused: Refused,
+  read: (f: Map<string, string>, i: number) => T,
+): T[] {
+  return list.flatMap((f, i) => {
+    try {
+      return [read(f, i)];
+    } catch (error) {
+      if (!(error instanceof TwinbuildError)) throw error;
+      refused.push(error.message);
+      return [];
+    }
+  });
+}
+
+function sourceEntries(
+  text: string,
+  what: string,
+  refused: Refused,
+): { source: string; version: string; files: RemoteFile[] }[] {
+  return eachEntry(paragraphs(text, what), refused, (f, i) => {
     required(f, ['Package', 'Version', 'Checksums-Sha256'], what, i);
     const directory = (f.get('Directory') ?? '.').trim().replace(/\/+$/, '');
     const files = f
@@ -112,8 +137,11 @@ function sourceEntries(text: string, what: string): { source: string; version: s
       .filter(Boolean)
       .map((line) => {
         const [sha256, size, name] = line.split(/\s+/);
-        if (!sha256 || !SHA256.test(sha256) || !name || !/^\d+$/.test(size ?? '') || name.includes('/'))
-          throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} lists "${line}"`);
+        if (!sha256 || !SHA256.test(sha256) || !name || !/^\d{1,15}$/.test(size ?? '') || name.includes('/'))
+          throw new TwinbuildError(
+            'setup-failed',
+            `${what} is malformed: entry ${i + 1} lists "${line.slice(0, 300)}"`,
+          );
         return {
           path: directory === '.' || directory === '' ? name : `${directory}/${name}`,
           sha256,
@@ -135,12 +163,23 @@ function sourceEntries(text: string, what: string): { source: string; version: s
   });
 }
 
-function binaryEntries(text: string, what: string): (Binary & { source: string; sourceVersion: string })[] {
-  return paragraphs(text, what).map((f, i) => {
+function binaryEntries(
+  text: string,
+  what: string,
+  refused: Refused,
+): (Binary & { source: string; sourceVersion: string })[] {
+  return eachEntry(paragraphs(text, what), refused, (f, i) => {
     required(f, ['Package', 'Version', 'Architecture', 'Filename', 'SHA256', 'Size'], what, i);
     const sha256 = f.get('SHA256')!.trim();
     if (!SHA256.test(sha256))
-      throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} has SHA256 "${sha256}"`);
+      throw new TwinbuildError(
+        'setup-failed',
+        `${what} is malformed: entry ${i + 1} has SHA256 "${sha256.slice(0, 100)}"`,
+      );
+    // Note: the declared size caps the download, so it must be a number.
+    const size = f.get('Size')!.trim();
+    if (!/^\d{1,15}$/.test(size))
+      throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} has Size "${size.slice(0, 100)}"`);
     const name = f.get('Package')!.trim();
     const version = f.get('Version')!.trim();
     // Source: "name" or "name (version)"; absent: the binary's own name and version.
@@ -158,12 +197,15 @@ function binaryEntries(text: string, what: string): (Binary & { source: string; 
       architecture: f.get('Architecture')!.trim(),
       path,
       sha256,
-      size: Number(f.get('Size')),
+      size: Number(size),
       source: source?.[1] ?? name,
       sourceVersion: source?.[2] ?? version,
     };
   });
 }
+
+/** One poll of one repository: a job per source version with binaries here, and the entries refused, with why. */
+export type RepositoryRead = Readonly<{ jobs: JobSpec[]; refused: Refused }>;
 
 /** Reads a repository's indexes and returns one job per source version that has binaries here. */
 export async function readRepository(
@@ -171,7 +213,8 @@ export async function readRepository(
   hostArchitecture: string,
   limits: IndexLimits,
   signal?: AbortSignal,
-): Promise<JobSpec[]> {
+): Promise<RepositoryRead> {
+  const refused: Refused = [];
   const get = (path: string) => fetchBytes(repositoryUrl(repo.url, path), indexLimits(limits), signal);
   const release = repo.release ? releaseHashes((await get(repo.release)).toString('utf8')) : null;
   const releaseDir = repo.release?.includes('/') ? repo.release.slice(0, repo.release.lastIndexOf('/') + 1) : '';
@@ -182,9 +225,9 @@ export async function readRepository(
     return { text: bytes.toString('utf8'), what };
   };
   const sources = await index(repo.sources);
-  const binaries = (await Promise.all(repo.packages.map(index))).flatMap((p) => binaryEntries(p.text, p.what));
+  const binaries = (await Promise.all(repo.packages.map(index))).flatMap((p) => binaryEntries(p.text, p.what, refused));
   const buildable = binaries.filter((b) => b.architecture === 'all' || b.architecture === hostArchitecture);
-  return sourceEntries(sources.text, sources.what)
+  const jobs = sourceEntries(sources.text, sources.what, refused)
     .map((s) => ({
       repository: repo.name,
       format: 'apt' as const,
@@ -203,4 +246,5 @@ export async function readRepository(
         })),
     }))
     .filter((job) => job.binaries.length > 0);
+  return { jobs, refused };
 }

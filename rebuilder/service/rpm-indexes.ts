@@ -9,7 +9,16 @@ import { XMLParser } from 'fast-xml-parser';
 import { TwinbuildError } from '../../core/errors.js';
 import type { RpmRepositoryConfig } from './config.js';
 import { fetchBytes, repositoryUrl, safePath, sha256Of } from './fetch.js';
-import { indexLimits, SHA256, type Binary, type IndexLimits, type JobSpec, type RemoteFile } from './indexes.js';
+import {
+  indexLimits,
+  SHA256,
+  type Binary,
+  type IndexLimits,
+  type JobSpec,
+  type Refused,
+  type RemoteFile,
+  type RepositoryRead,
+} from './indexes.js';
 
 type Node = Record<string, unknown>;
 
@@ -149,6 +158,7 @@ async function packagesOf(
   repomdPath: string,
   repoName: string,
   limits: IndexLimits,
+  refused: Refused,
   signal?: AbortSignal,
 ): Promise<Entry[]> {
   const get = (path: string) => fetchBytes(repositoryUrl(url, path), indexLimits(limits), signal);
@@ -173,7 +183,16 @@ async function packagesOf(
       'setup-failed',
       `${what} is truncated: it declares ${declared} packages and lists ${list.length}`,
     );
-  return list.map((node, i) => entry(node, base, what, i));
+  // Note: a malformed <package> refuses only itself; the others are read on.
+  return list.flatMap((node, i) => {
+    try {
+      return [entry(node, base, what, i)];
+    } catch (error) {
+      if (!(error instanceof TwinbuildError)) throw error;
+      refused.push(error.message);
+      return [];
+    }
+  });
 }
 
 /** Reads an RPM repository's metadata: one job per source RPM with binaries for `hostArchitecture` (or noarch) here. */
@@ -182,16 +201,17 @@ export async function readRpmRepository(
   hostArchitecture: string,
   limits: IndexLimits,
   signal?: AbortSignal,
-): Promise<JobSpec[]> {
-  const binaries = await packagesOf(repo.url, repo.repodata, repo.name, limits, signal);
+): Promise<RepositoryRead> {
+  const refused: Refused = [];
+  const binaries = await packagesOf(repo.url, repo.repodata, repo.name, limits, refused, signal);
   const sources =
     repo.sourceRepodata === repo.repodata
       ? binaries
-      : await packagesOf(repo.url, repo.sourceRepodata, repo.name, limits, signal);
+      : await packagesOf(repo.url, repo.sourceRepodata, repo.name, limits, refused, signal);
   const buildable = binaries.filter(
     (b) => b.architecture !== 'src' && (b.architecture === 'noarch' || b.architecture === hostArchitecture),
   );
-  return sources
+  const jobs = sources
     .filter((s) => s.architecture === 'src')
     .map((s): JobSpec => {
       const srpm: RemoteFile = { path: s.path, sha256: s.sha256, size: s.size };
@@ -213,4 +233,5 @@ export async function readRpmRepository(
       };
     })
     .filter((job) => job.binaries.length > 0);
+  return { jobs, refused };
 }

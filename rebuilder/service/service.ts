@@ -17,7 +17,14 @@ import { runVerify } from '../verify.js';
 import type { ServiceConfig } from './config.js';
 import type { RepositoryConfig } from './config.js';
 import { fetchBytes, repositoryUrl, sha256Of } from './fetch.js';
-import { indexLimits, readRepository, type IndexLimits, type JobSpec, type RemoteFile } from './indexes.js';
+import {
+  indexLimits,
+  readRepository,
+  type IndexLimits,
+  type JobSpec,
+  type RemoteFile,
+  type RepositoryRead,
+} from './indexes.js';
 import { readRpmRepository } from './rpm-indexes.js';
 import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks, writeDurably } from './publish.js';
 import { lockState, type StateLock } from './lock.js';
@@ -44,7 +51,14 @@ export type ServiceDeps = EngineDeps &
 export type ServiceMode = Readonly<{ once: boolean; retry: readonly (readonly [string, string])[] }>;
 
 /** What one round (or, for --once, the run) saw: the exit code follows from it. */
-export type ServiceOutcome = { pollsFailed: number; verified: number; mismatches: number; errors: number };
+export type ServiceOutcome = {
+  pollsFailed: number;
+  /** Index entries refused (malformed, or naming a path outside the repository); the others were read. */
+  refused: number;
+  verified: number;
+  mismatches: number;
+  errors: number;
+};
 
 const backoff = (config: ServiceConfig, attempts: number) =>
   config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
@@ -142,21 +156,28 @@ export class RebuilderService {
       if (this.deps.signal.aborted) return;
       const at = this.now();
       try {
-        const specs = await this.read(repo);
+        const { jobs: specs, refused } = await this.read(repo);
         const added = this.state.enqueue(specs, at);
-        this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null });
-        this.deps.log(`${repo.name}: ${specs.length} source versions with binaries, ${added} new`);
+        const removed = this.state.markRemoved(repo.name, specs, at);
+        this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null, refused });
+        outcome.refused += refused.length;
+        this.deps.log(
+          `${repo.name}: ${specs.length} source versions with binaries, ${added} new` +
+            (removed > 0 ? `, ${removed} no longer listed (marked removed; their links stay)` : '') +
+            (refused.length > 0 ? `, ${refused.length} entr${refused.length === 1 ? 'y' : 'ies'} refused` : ''),
+        );
+        for (const reason of refused) this.deps.log(`refused: ${reason}`);
       } catch (error) {
         // Stopped (SIGTERM): the poll did not fail; the last one recorded stands.
         if (this.deps.signal.aborted) return;
         outcome.pollsFailed += 1;
-        this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf(error) });
+        this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf(error), refused: [] });
         this.deps.log(`${repo.name}: poll failed: ${messageOf(error)}`);
       }
     }
   }
 
-  private read(repo: RepositoryConfig): Promise<JobSpec[]> {
+  private read(repo: RepositoryConfig): Promise<RepositoryRead> {
     return repo.format === 'rpm'
       ? readRpmRepository(repo, this.deps.rpmArchitecture, this.config, this.deps.signal)
       : readRepository(repo, this.deps.hostArchitecture, this.config, this.deps.signal);
@@ -357,7 +378,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 // Note: a stop (SIGTERM, Ctrl-C) aborts the running verifies; they are queued again, never counted as failures.
 export async function runService(config: ServiceConfig, deps: ServiceDeps, mode: ServiceMode): Promise<ServiceOutcome> {
   const service = await openService(config, deps);
-  const total: ServiceOutcome = { pollsFailed: 0, verified: 0, mismatches: 0, errors: 0 };
+  const total: ServiceOutcome = { pollsFailed: 0, refused: 0, verified: 0, mismatches: 0, errors: 0 };
   try {
     await service.recover();
     for (const [source, version] of mode.retry) {
@@ -395,5 +416,6 @@ export async function runService(config: ServiceConfig, deps: ServiceDeps, mode:
   }
 }
 
-/** --once: 3 when a repository could not be read or a verify failed, else 1 for a mismatch, else 0. */
-export const exitCodeOf = (o: ServiceOutcome) => (o.pollsFailed > 0 || o.errors > 0 ? 3 : o.mismatches > 0 ? 1 : 0);
+/** --once: 3 when a repository (or an entry of its indexes) could not be read or a verify failed, else 1 for a mismatch, else 0. */
+export const exitCodeOf = (o: ServiceOutcome) =>
+  o.pollsFailed > 0 || o.refused > 0 || o.errors > 0 ? 3 : o.mismatches > 0 ? 1 : 0;

@@ -34,9 +34,19 @@ export type Job = Readonly<{
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /** When a poll first found the version gone from its repository (its links stay), or null. */
+  removedAt: number | null;
 }>;
 
-export type Poll = Readonly<{ repository: string; at: number; ok: boolean; jobs: number; error: string | null }>;
+export type Poll = Readonly<{
+  repository: string;
+  at: number;
+  ok: boolean;
+  jobs: number;
+  error: string | null;
+  /** The entries this poll refused, each with its reason (the others were read). */
+  refused: readonly string[];
+}>;
 
 type Row = Record<string, unknown>;
 
@@ -74,7 +84,14 @@ const toJob = (r: Row): Job => ({
   createdAt: r['created_at'] as number,
   updatedAt: r['updated_at'] as number,
   finishedAt: (r['finished_at'] as number | null) ?? null,
+  removedAt: (r['removed_at'] as number | null) ?? null,
 });
+
+/** Columns added since the first schema, added to an older state.db when it is opened. */
+const ADDED: readonly (readonly [string, string, string])[] = [
+  ['jobs', 'removed_at', 'INTEGER'],
+  ['polls', 'refused', "TEXT NOT NULL DEFAULT '[]'"],
+];
 
 export type ServiceState = ReturnType<typeof openState>;
 
@@ -103,6 +120,10 @@ export function openState(file: string) {
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  for (const [table, column, type] of ADDED) {
+    const columns = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
   const get = (id: number) => toJob(db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row);
 
   return {
@@ -125,6 +146,29 @@ export function openState(file: string) {
           return added + changes;
         }, 0),
       )();
+    },
+
+    /**
+     * After a successful poll: the repository's versions it no longer lists are marked removed (their links
+     * stay); listed again, the mark goes. Returns how many were newly marked.
+     */
+    markRemoved(repository: string, listed: readonly JobSpec[], now: number): number {
+      const present = new Set(listed.map((s) => `${s.source}\n${s.version}`));
+      return db.transaction(() => {
+        const rows = db
+          .prepare('SELECT id, source, version, removed_at FROM jobs WHERE repository = ?')
+          .all(repository) as { id: number; source: string; version: string; removed_at: number | null }[];
+        let marked = 0;
+        for (const row of rows) {
+          const gone = !present.has(`${row.source}\n${row.version}`);
+          if (gone && row.removed_at === null) {
+            db.prepare('UPDATE jobs SET removed_at = ? WHERE id = ?').run(now, row.id);
+            marked += 1;
+          } else if (!gone && row.removed_at !== null)
+            db.prepare('UPDATE jobs SET removed_at = NULL WHERE id = ?').run(row.id);
+        }
+        return marked;
+      })();
     },
 
     /** After a crash: attempts that were running died with the process; they are queued again. */
@@ -228,10 +272,10 @@ export function openState(file: string) {
 
     recordPoll(poll: Poll): void {
       db.prepare(
-        `INSERT INTO polls (repository, at, ok, jobs, error) VALUES (?, ?, ?, ?, ?) ON ` +
+        `INSERT INTO polls (repository, at, ok, jobs, error, refused) VALUES (?, ?, ?, ?, ?, ?) ON ` +
           `CONFLICT (repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = ` +
-          `excluded.jobs, error = excluded.error`,
-      ).run(poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error);
+          `excluded.jobs, error = excluded.error, refused = excluded.refused`,
+      ).run(poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error, JSON.stringify(poll.refused));
     },
 
     jobs: (): Job[] => (db.prepare('SELECT * FROM jobs ORDER BY repository, source, id').all() as Row[]).map(toJob),
@@ -242,6 +286,7 @@ export function openState(file: string) {
         ok: r['ok'] === 1,
         jobs: r['jobs'] as number,
         error: (r['error'] as string | null) ?? null,
+        refused: JSON.parse(r['refused'] as string) as string[],
       })),
     attempts: (id: number) =>
       db

@@ -20,6 +20,8 @@ export type StatusVersion = Readonly<{
   links: readonly string[];
   report: string | null;
   binaries: readonly string[];
+  /** When a poll first found this version gone from its repository (its links stay), or null. */
+  removed: string | null;
 }>;
 
 export type Status = Readonly<{
@@ -27,7 +29,14 @@ export type Status = Readonly<{
   generatedAt: string;
   repositories: readonly Readonly<{
     name: string;
-    lastPoll: Readonly<{ at: string; ok: boolean; jobs: number; error: string | null }> | null;
+    lastPoll: Readonly<{
+      at: string;
+      ok: boolean;
+      jobs: number;
+      error: string | null;
+      /** Entries of its indexes that poll refused, each with its reason. */
+      refused: readonly string[];
+    }> | null;
     packages: readonly Readonly<{ source: string; versions: readonly StatusVersion[] }>[];
   }>[];
 }>;
@@ -50,7 +59,9 @@ export function buildStatus(
       const sources = [...new Set(mine.map((j) => j.source))].sort();
       return {
         name,
-        lastPoll: poll ? { at: iso(poll.at)!, ok: poll.ok, jobs: poll.jobs, error: poll.error } : null,
+        lastPoll: poll
+          ? { at: iso(poll.at)!, ok: poll.ok, jobs: poll.jobs, error: poll.error, refused: poll.refused }
+          : null,
         packages: sources.map((source) => ({
           source,
           versions: mine
@@ -65,6 +76,7 @@ export function buildStatus(
               links: j.published.filter((p) => p.endsWith('/metadata')),
               report: j.reportDir ? relative(publish, `${j.reportDir}/index.html`) : null,
               binaries: j.spec.binaries.map((b) => `${b.package} ${b.version} ${b.architecture}`),
+              removed: iso(j.removedAt),
             })),
         })),
       };
@@ -104,7 +116,7 @@ function statusGrid(repo: Status['repositories'][number]): string {
     cells: p.versions.map((v) => ({
       look: STATUS_LOOK[v.status],
       href: `#${versionId(repo.name, p.source, v.version)}`,
-      title: `${v.version}: ${v.status}`,
+      title: `${v.version}: ${v.status}${v.removed ? ', removed from the repository' : ''}`,
     })),
   }));
   const columns = Math.max(...repo.packages.map((p) => p.versions.length));
@@ -133,12 +145,20 @@ export function renderStatusHtml(status: Status): string {
         `${e(repo.lastPoll.at)}: ` +
         `${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : e(repo.lastPoll.error ?? 'failed')}</p>`
       : '<p class="muted">not polled yet</p>';
+    const refused = repo.lastPoll?.refused.length
+      ? `<p class="verdict-error">${repo.lastPoll.refused.length} index entr` +
+        `${repo.lastPoll.refused.length === 1 ? 'y' : 'ies'} refused (the others were read):</p><ul>` +
+        repo.lastPoll.refused.map((r) => `<li><code>${e(r)}</code></li>`).join('') +
+        '</ul>'
+      : '';
     const rows = repo.packages.flatMap((p) =>
       p.versions.map(
         (v) =>
           `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${e(p.source)}` +
           `</code></td><td><code>${e(v.version)}</code></td>` +
-          `<td class="${VERDICT_CLASS[v.status]}">${e(v.status)}</td><td>${v.attempts}</td>` +
+          `<td class="${VERDICT_CLASS[v.status]}">${e(v.status)}` +
+          `${v.removed ? `<div class="muted">removed from the repository ${e(v.removed)}; links kept</div>` : ''}` +
+          `</td><td>${v.attempts}</td>` +
           `<td>${e(v.lastAttempt ?? '—')}</td>` +
           `<td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}` +
           `${v.report ? `${v.links.length ? '<br>' : ''}<a href="${e(pathHref(v.report))}">report</a>` : ''}` +
@@ -146,7 +166,7 @@ export function renderStatusHtml(status: Status): string {
       ),
     );
     return (
-      `<h2>${e(repo.name)}</h2>${poll}
+      `<h2>${e(repo.name)}</h2>${poll}${refused}
 ${statusGrid(repo)}
 <table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts` +
       `</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>
