@@ -77,7 +77,13 @@ Options:
 Stop it with SIGTERM or Ctrl-C (exit 143 or 130): verifies under way are stopped and
 queued again.
 
-Exit codes (--once): 0 all verified · 1 a mismatch · 2 usage or config error ·
+A version matched, but whose link would replace another repository's link for the
+same binary and version with other products, is a conflict: nothing of it is
+published. A verified version whose published files change later is an alert, at
+every poll until they agree again.
+
+Exit codes (--once): 0 all verified · 1 a mismatch, a conflict or an alert ·
+2 usage or config error ·
 3 a repository (or an entry of its indexes) could not be read or a verify failed
 (retried on the next run)
 `;
@@ -146,7 +152,7 @@ export const rebuilderCommand: Command = {
     );
     ctx.stdout.write(
       `verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories ` +
-        `unreadable ${outcome.pollsFailed} · entries refused ${outcome.refused}; status ${resolve(config.publish, 'index.html')}\n`,
+        `unreadable ${outcome.pollsFailed} · entries refused ${outcome.refused} · conflicts ${outcome.conflicts} · alerts ${outcome.alerts}; status ${resolve(config.publish, 'index.html')}\n`,
     );
     // Stopped (SIGTERM, Ctrl-C): running verifies were queued again; the exit code says it was stopped.
     return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);

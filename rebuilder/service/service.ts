@@ -26,7 +26,15 @@ import {
   type RepositoryRead,
 } from './indexes.js';
 import { readRpmRepository } from './rpm-indexes.js';
-import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks, writeDurably } from './publish.js';
+import {
+  aptFileName,
+  completePublishing,
+  versionDirs,
+  discardStaged,
+  replaceFile,
+  stageLinks,
+  writeDurably,
+} from './publish.js';
 import { lockState, type StateLock } from './lock.js';
 import { openState, type Job, type ServiceState } from './state.js';
 import { buildStatus, renderStatusHtml } from './status.js';
@@ -57,6 +65,10 @@ export type ServiceOutcome = {
   refused: number;
   verified: number;
   mismatches: number;
+  /** Verified, but another repository's link for the same binary and version, with other products, stands. */
+  conflicts: number;
+  /** Verified versions whose published files changed since (alerts standing after the polls). */
+  alerts: number;
   errors: number;
 };
 
@@ -157,6 +169,7 @@ export class RebuilderService {
       const at = this.now();
       try {
         const { jobs: specs, refused } = await this.read(repo);
+        const alerts = this.state.recheck(specs, at);
         const added = this.state.enqueue(specs, at);
         const removed = this.state.markRemoved(repo.name, specs, at);
         this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null, refused });
@@ -167,6 +180,8 @@ export class RebuilderService {
             (refused.length > 0 ? `, ${refused.length} entr${refused.length === 1 ? 'y' : 'ies'} refused` : ''),
         );
         for (const reason of refused) this.deps.log(`refused: ${reason}`);
+        outcome.alerts += alerts.length;
+        for (const alert of alerts) this.deps.log(`ALERT: ${repo.name}: ${alert}`);
       } catch (error) {
         // Stopped (SIGTERM): the poll did not fail; the last one recorded stands.
         if (this.deps.signal.aborted) return;
@@ -305,6 +320,15 @@ export class RebuilderService {
           `rebuild.${keyid}.dsse.json`,
           spec.binaries,
         );
+        // Note: checked and marked staged in one synchronous step, so two verifies finishing together cannot both pass.
+        const conflict = this.conflictOf(job);
+        if (conflict !== null) {
+          this.state.finish(job.id, 'conflict', [], this.now(), conflict);
+          await discardStaged(this.config.publish, pairs);
+          outcome.conflicts += 1;
+          this.deps.log(`${label}: CONFLICT, nothing published: ${conflict}`);
+          return;
+        }
         this.state.staged(job.id, pairs, this.now());
         await this.publish({ ...job, status: 'publishing' }, pairs);
         outcome.verified += 1;
@@ -338,6 +362,32 @@ export class RebuilderService {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Why this job's links may not go where they would (null if they may): another job's link for the same binary
+   * name and version, published or being published, whose products name other bytes for it.
+   */
+  private conflictOf(job: Job): string | null {
+    const others = this.state
+      .jobs()
+      .filter((j) => j.id !== job.id && (j.status === 'verified' || j.status === 'publishing'));
+    for (const binary of job.spec.binaries) {
+      const final = join('sources', binary.package, versionDirs(binary.version)[0]!, 'metadata');
+      for (const other of others) {
+        const holds =
+          other.status === 'verified' ? other.published.includes(final) : other.staged.some(([, f]) => f === final);
+        if (!holds) continue;
+        const theirs = other.spec.binaries.find((b) => b.package === binary.package && b.version === binary.version);
+        if (theirs?.sha256 === binary.sha256) continue;
+        return (
+          `${binary.package} ${binary.version} is already published from repository ${other.repository} ` +
+          `(${other.source} ${other.version}) with other bytes (sha256 ${theirs?.sha256 ?? 'unknown'} there, ` +
+          `${binary.sha256} here); its link is not replaced`
+        );
+      }
+    }
+    return null;
   }
 
   private async publish(job: Job, pairs: readonly (readonly [string, string])[]): Promise<void> {
@@ -378,7 +428,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
 // Note: a stop (SIGTERM, Ctrl-C) aborts the running verifies; they are queued again, never counted as failures.
 export async function runService(config: ServiceConfig, deps: ServiceDeps, mode: ServiceMode): Promise<ServiceOutcome> {
   const service = await openService(config, deps);
-  const total: ServiceOutcome = { pollsFailed: 0, refused: 0, verified: 0, mismatches: 0, errors: 0 };
+  const total: ServiceOutcome = {
+    pollsFailed: 0,
+    refused: 0,
+    verified: 0,
+    mismatches: 0,
+    conflicts: 0,
+    alerts: 0,
+    errors: 0,
+  };
   try {
     await service.recover();
     for (const [source, version] of mode.retry) {
@@ -416,6 +474,9 @@ export async function runService(config: ServiceConfig, deps: ServiceDeps, mode:
   }
 }
 
-/** --once: 3 when a repository (or an entry of its indexes) could not be read or a verify failed, else 1 for a mismatch, else 0. */
+/**
+ * --once: 3 when a repository (or an entry of its indexes) could not be read or a verify failed, else 1 for a
+ * mismatch, a conflict or an alert (a verified version's files changed), else 0.
+ */
 export const exitCodeOf = (o: ServiceOutcome) =>
-  o.pollsFailed > 0 || o.refused > 0 || o.errors > 0 ? 3 : o.mismatches > 0 ? 1 : 0;
+  o.pollsFailed > 0 || o.refused > 0 || o.errors > 0 ? 3 : o.mismatches > 0 || o.conflicts > 0 || o.alerts > 0 ? 1 : 0;

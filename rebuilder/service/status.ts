@@ -22,6 +22,8 @@ export type StatusVersion = Readonly<{
   binaries: readonly string[];
   /** When a poll first found this version gone from its repository (its links stay), or null. */
   removed: string | null;
+  /** Set while the repository lists other files or hashes for this verified version than were verified. */
+  alert: string | null;
 }>;
 
 export type Status = Readonly<{
@@ -77,6 +79,7 @@ export function buildStatus(
               report: j.reportDir ? relative(publish, `${j.reportDir}/index.html`) : null,
               binaries: j.spec.binaries.map((b) => `${b.package} ${b.version} ${b.architecture}`),
               removed: iso(j.removedAt),
+              alert: j.alert,
             })),
         })),
       };
@@ -90,16 +93,18 @@ const VERDICT_CLASS: Readonly<Record<Job['status'], string>> = {
   publishing: 'muted',
   verified: 'verdict-verified',
   mismatch: 'verdict-mismatch',
+  conflict: 'verdict-mismatch',
   failed: 'verdict-error',
 };
 
-/** A job's status as a grid cell: V verified, M mismatch, E failed, P not finished yet. */
+/** A job's status as a grid cell: V verified, M mismatch, C conflict, E failed, P not finished yet. */
 export const STATUS_LOOK: Readonly<Record<Job['status'], CellLook>> = {
   queued: PENDING,
   running: PENDING,
   publishing: PENDING,
   verified: LETTERS.verified,
   mismatch: LETTERS.mismatch,
+  conflict: { letter: 'C', css: LETTERS.mismatch.css },
   failed: LETTERS.error,
 };
 
@@ -129,11 +134,17 @@ function statusGrid(repo: Status['repositories'][number]): string {
 
 const LEGEND =
   `<p class="muted legend">` +
-  (['verified', 'mismatch', 'failed', 'queued'] as const)
+  (['verified', 'mismatch', 'conflict', 'failed', 'queued'] as const)
     .map(
       (s) =>
         `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;` +
-        `</span> ${s === 'queued' ? 'pending (queued, running or publishing)' : s}`,
+        `</span> ${
+          s === 'queued'
+            ? 'pending (queued, running or publishing)'
+            : s === 'conflict'
+              ? "conflict (matched, but another repository's link with other products is published there)"
+              : s
+        }`,
     )
     .join(' · ') +
   `; a package's versions oldest first, each linking to its row below.</p>`;
@@ -145,6 +156,11 @@ export function renderStatusHtml(status: Status): string {
         `${e(repo.lastPoll.at)}: ` +
         `${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : e(repo.lastPoll.error ?? 'failed')}</p>`
       : '<p class="muted">not polled yet</p>';
+    const alerts = repo.packages.flatMap((p) => p.versions.filter((v) => v.alert !== null));
+    const alerted = alerts.length
+      ? `<p class="verdict-mismatch">ALERT: ${alerts.length} verified version${alerts.length === 1 ? '' : 's'} ` +
+        `changed in the repository after verification (see below)</p>`
+      : '';
     const refused = repo.lastPoll?.refused.length
       ? `<p class="verdict-error">${repo.lastPoll.refused.length} index entr` +
         `${repo.lastPoll.refused.length === 1 ? 'y' : 'ies'} refused (the others were read):</p><ul>` +
@@ -158,6 +174,7 @@ export function renderStatusHtml(status: Status): string {
           `</code></td><td><code>${e(v.version)}</code></td>` +
           `<td class="${VERDICT_CLASS[v.status]}">${e(v.status)}` +
           `${v.removed ? `<div class="muted">removed from the repository ${e(v.removed)}; links kept</div>` : ''}` +
+          `${v.alert ? `<div class="verdict-mismatch">ALERT: ${e(v.alert)}</div>` : ''}` +
           `</td><td>${v.attempts}</td>` +
           `<td>${e(v.lastAttempt ?? '—')}</td>` +
           `<td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}` +
@@ -166,7 +183,7 @@ export function renderStatusHtml(status: Status): string {
       ),
     );
     return (
-      `<h2>${e(repo.name)}</h2>${poll}${refused}
+      `<h2>${e(repo.name)}</h2>${poll}${alerted}${refused}
 ${statusGrid(repo)}
 <table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts` +
       `</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>

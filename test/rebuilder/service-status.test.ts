@@ -41,6 +41,7 @@ const job = (fields: Partial<Job>): Job => ({
   updatedAt: 1_700_000_000_000,
   finishedAt: 1_700_000_000_000,
   removedAt: null,
+  alert: null,
   ...fields,
 });
 
