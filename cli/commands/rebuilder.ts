@@ -50,12 +50,16 @@ The config file (JSON; relative paths are relative to it):
         "sources": "dists/bookworm/main/source/Sources",
         "packages": ["dists/bookworm/main/binary-amd64/Packages"],
         "buildinfo": "buildinfo/",       where <source>_<version>_<arch>.buildinfo are
-        "release": "dists/bookworm/Release" },  optional: indexes checked against it
+        "release": "dists/bookworm/Release",  the indexes are checked against it
+        "keyring": "/usr/share/keyrings/debian-archive-keyring.gpg" },  gpgv checks
+                                          InRelease (or Release.gpg) against it
       { "name": "rpms", "format": "rpm",   createrepo_c repodata (primary.xml[.gz])
         "url": "http://127.0.0.1:8000/rpms/",
         "repodata": "repodata/repomd.xml",            the default
-        "sourceRepodata": "SRPMS/repodata/repomd.xml" } optional: where the .src.rpm
-    ],                                    files are listed, if not in the same repodata
+        "sourceRepodata": "SRPMS/repodata/repomd.xml",  optional: where the .src.rpm
+                                          files are listed, if not in the same repodata
+        "unsigned": true }                 no repomd.xml.asc: trusted unsigned, on purpose
+    ],
     "signingKey": "rebuilder.key",      ed25519 private key (twinbuild keygen)
     "publish": "public/", "state": "state/",
     "concurrency": 1,                    verifies at once
@@ -76,6 +80,10 @@ Options:
 
 Stop it with SIGTERM or Ctrl-C (exit 143 or 130): verifies under way are stopped and
 queued again.
+
+A repository is signed by default: "keyring" is required (gpgv checks InRelease or
+Release with Release.gpg, or repomd.xml with repomd.xml.asc, against it), unless
+"unsigned": true opts out (shown on the status page).
 
 A version matched, but whose link would replace another repository's link for the
 same binary and version with other products, is a conflict: nothing of it is

@@ -17,7 +17,18 @@ export type FetchLimits = Readonly<{
 
 export const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-const fetchFailed = (url: string, why: string) => new TwinbuildError('setup-failed', `cannot fetch ${url}: ${why}`);
+/** A fetch that failed; `absent`: the server (or file system) says there is no such file. */
+class FetchFailed extends TwinbuildError {
+  constructor(
+    url: string,
+    why: string,
+    readonly absent = false,
+  ) {
+    super('setup-failed', `cannot fetch ${url}: ${why}`);
+  }
+}
+
+const fetchFailed = (url: string, why: string, absent = false) => new FetchFailed(url, why, absent);
 
 /** A relative path inside the repository: no absolute path, URL, backslash, empty, "." or ".." segment, "?" or "#". */
 const plainPath = (path: string) =>
@@ -85,7 +96,8 @@ export async function fetchBytes(url: string, limits: FetchLimits, signal?: Abor
       try {
         return await collect(stream, limits.maxBytes, url);
       } catch (cause) {
-        throw cause instanceof TwinbuildError ? cause : fetchFailed(url, why(cause));
+        if (cause instanceof TwinbuildError) throw cause;
+        throw fetchFailed(url, why(cause), (cause as { code?: string }).code === 'ENOENT');
       } finally {
         stream.destroy();
       }
@@ -98,7 +110,7 @@ export async function fetchBytes(url: string, limits: FetchLimits, signal?: Abor
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
-      throw fetchFailed(url, `HTTP ${response.status}`);
+      throw fetchFailed(url, `HTTP ${response.status}`, response.status === 404);
     }
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (declared > limits.maxBytes) {
@@ -116,5 +128,15 @@ export async function fetchBytes(url: string, limits: FetchLimits, signal?: Abor
     clearTimeout(timer);
     signal?.removeEventListener('abort', stop);
     if (!controller.signal.aborted) controller.abort(new Error('done'));
+  }
+}
+
+/** As fetchBytes, but null for a file the repository does not have (HTTP 404, no such file). */
+export async function fetchIfPresent(url: string, limits: FetchLimits, signal?: AbortSignal): Promise<Buffer | null> {
+  try {
+    return await fetchBytes(url, limits, signal);
+  } catch (error) {
+    if (error instanceof FetchFailed && error.absent) return null;
+    throw error;
   }
 }

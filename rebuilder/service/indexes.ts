@@ -5,7 +5,8 @@
 import { TwinbuildError } from '../../core/errors.js';
 import { parseDeb822 } from '../buildinfo.js';
 import type { AptRepositoryConfig, ServiceConfig } from './config.js';
-import { fetchBytes, repositoryUrl, safePath, sha256Of } from './fetch.js';
+import { fetchBytes, fetchIfPresent, repositoryUrl, safePath, sha256Of } from './fetch.js';
+import type { CheckSignature } from './signature.js';
 
 export type RemoteFile = Readonly<{ path: string; sha256: string; size: number }>;
 
@@ -204,6 +205,29 @@ function binaryEntries(
   });
 }
 
+/** The Release file as signed: InRelease (apt's first choice), else Release with Release.gpg; as served if unsigned. */
+async function signedRelease(
+  repo: AptRepositoryConfig,
+  path: string,
+  get: (path: string) => Promise<Buffer>,
+  getIfPresent: (path: string) => Promise<Buffer | null>,
+  checkSignature: CheckSignature,
+): Promise<Buffer> {
+  if (repo.keyring === null) return get(path);
+  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
+  const inRelease = await getIfPresent(`${dir}InRelease`);
+  if (inRelease) return checkSignature(`${repo.name}: ${dir}InRelease`, repo.keyring, inRelease, null);
+  const release = await get(path);
+  const signature = await getIfPresent(`${path}.gpg`);
+  if (!signature)
+    throw new TwinbuildError(
+      'setup-failed',
+      `${repo.name}: the repository is not signed (no ${dir}InRelease, no ${path}.gpg); its config names a ` +
+        `keyring ("unsigned": true trusts it unsigned)`,
+    );
+  return checkSignature(`${repo.name}: ${path}.gpg`, repo.keyring, release, signature);
+}
+
 /** One poll of one repository: a job per source version with binaries here, and the entries refused, with why. */
 export type RepositoryRead = Readonly<{ jobs: JobSpec[]; refused: Refused }>;
 
@@ -212,11 +236,15 @@ export async function readRepository(
   repo: AptRepositoryConfig,
   hostArchitecture: string,
   limits: IndexLimits,
+  checkSignature: CheckSignature,
   signal?: AbortSignal,
 ): Promise<RepositoryRead> {
   const refused: Refused = [];
   const get = (path: string) => fetchBytes(repositoryUrl(repo.url, path), indexLimits(limits), signal);
-  const release = repo.release ? releaseHashes((await get(repo.release)).toString('utf8')) : null;
+  const getIfPresent = (path: string) => fetchIfPresent(repositoryUrl(repo.url, path), indexLimits(limits), signal);
+  const release = repo.release
+    ? releaseHashes((await signedRelease(repo, repo.release, get, getIfPresent, checkSignature)).toString('utf8'))
+    : null;
   const releaseDir = repo.release?.includes('/') ? repo.release.slice(0, repo.release.lastIndexOf('/') + 1) : '';
   const index = async (path: string) => {
     const what = `${repo.name}: ${path}`;

@@ -8,7 +8,8 @@ import { gunzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
 import { TwinbuildError } from '../../core/errors.js';
 import type { RpmRepositoryConfig } from './config.js';
-import { fetchBytes, repositoryUrl, safePath, sha256Of } from './fetch.js';
+import { fetchBytes, fetchIfPresent, repositoryUrl, safePath, sha256Of } from './fetch.js';
+import type { CheckSignature } from './signature.js';
 import {
   indexLimits,
   SHA256,
@@ -154,17 +155,28 @@ function decompress(bytes: Buffer, href: string, what: string, maxBytes: number)
 
 /** Every package of the repository whose repomd.xml is at `repomdPath` (relative to `url`). */
 async function packagesOf(
-  url: string,
+  repo: RpmRepositoryConfig,
   repomdPath: string,
-  repoName: string,
   limits: IndexLimits,
   refused: Refused,
+  checkSignature: CheckSignature,
   signal?: AbortSignal,
 ): Promise<Entry[]> {
+  const { url, name: repoName } = repo;
   const get = (path: string) => fetchBytes(repositoryUrl(url, path), indexLimits(limits), signal);
   const base = repomdPath.includes('repodata/') ? repomdPath.slice(0, repomdPath.lastIndexOf('repodata/')) : '';
   const repomdWhat = `${repoName}: ${repomdPath}`;
-  const primary = primaryOf(parseXml(await get(repomdPath), repomdWhat), repomdWhat);
+  let repomd = await get(repomdPath);
+  if (repo.keyring !== null) {
+    const signature = await fetchIfPresent(repositoryUrl(url, `${repomdPath}.asc`), indexLimits(limits), signal);
+    if (!signature)
+      throw new TwinbuildError(
+        'setup-failed',
+        `${repomdWhat} is not signed (no ${repomdPath}.asc); its config names a keyring ("unsigned": true trusts it unsigned)`,
+      );
+    repomd = await checkSignature(`${repomdWhat}.asc`, repo.keyring, repomd, signature);
+  }
+  const primary = primaryOf(parseXml(repomd, repomdWhat), repomdWhat);
   const what = `${repoName}: ${base}${primary.href}`;
   const bytes = await get(`${base}${primary.href}`);
   const actual = sha256Of(bytes);
@@ -200,14 +212,15 @@ export async function readRpmRepository(
   repo: RpmRepositoryConfig,
   hostArchitecture: string,
   limits: IndexLimits,
+  checkSignature: CheckSignature,
   signal?: AbortSignal,
 ): Promise<RepositoryRead> {
   const refused: Refused = [];
-  const binaries = await packagesOf(repo.url, repo.repodata, repo.name, limits, refused, signal);
+  const binaries = await packagesOf(repo, repo.repodata, limits, refused, checkSignature, signal);
   const sources =
     repo.sourceRepodata === repo.repodata
       ? binaries
-      : await packagesOf(repo.url, repo.sourceRepodata, repo.name, limits, refused, signal);
+      : await packagesOf(repo, repo.sourceRepodata, limits, refused, checkSignature, signal);
   const buildable = binaries.filter(
     (b) => b.architecture !== 'src' && (b.architecture === 'noarch' || b.architecture === hostArchitecture),
   );

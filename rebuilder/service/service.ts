@@ -36,6 +36,7 @@ import {
   writeDurably,
 } from './publish.js';
 import { lockState, type StateLock } from './lock.js';
+import { gpgvChecker, type CheckSignature } from './signature.js';
 import { openState, type Job, type ServiceState } from './state.js';
 import { buildStatus, renderStatusHtml } from './status.js';
 
@@ -129,6 +130,7 @@ export class RebuilderService {
   private readonly state: ServiceState;
   private readonly lock: StateLock;
   private readonly now: () => number;
+  private readonly checkSignature: CheckSignature;
 
   constructor(
     private readonly config: ServiceConfig,
@@ -142,6 +144,7 @@ export class RebuilderService {
       throw error;
     }
     this.now = deps.now ?? Date.now;
+    this.checkSignature = gpgvChecker(deps.runner, join(config.state, 'work'));
     if (this.lock.previous !== null)
       deps.log(`the last holder of ${config.state} (pid ${this.lock.previous}) is gone; its lock is taken over`);
   }
@@ -184,6 +187,7 @@ export class RebuilderService {
         for (const alert of alerts) this.deps.log(`ALERT: ${repo.name}: ${alert}`);
       } catch (error) {
         // Stopped (SIGTERM): the poll did not fail; the last one recorded stands.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
         if (this.deps.signal.aborted) return;
         outcome.pollsFailed += 1;
         this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf(error), refused: [] });
@@ -194,8 +198,8 @@ export class RebuilderService {
 
   private read(repo: RepositoryConfig): Promise<RepositoryRead> {
     return repo.format === 'rpm'
-      ? readRpmRepository(repo, this.deps.rpmArchitecture, this.config, this.deps.signal)
-      : readRepository(repo, this.deps.hostArchitecture, this.config, this.deps.signal);
+      ? readRpmRepository(repo, this.deps.rpmArchitecture, this.config, this.checkSignature, this.deps.signal)
+      : readRepository(repo, this.deps.hostArchitecture, this.config, this.checkSignature, this.deps.signal);
   }
 
   /** Runs every due job, at most `concurrency` at once, until none is due. */
@@ -221,7 +225,7 @@ export class RebuilderService {
     const status = buildStatus(
       this.state.jobs(),
       this.state.polls(),
-      this.config.repositories.map((r) => r.name),
+      this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })),
       this.config.publish,
       this.now(),
     );

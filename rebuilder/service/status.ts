@@ -31,6 +31,8 @@ export type Status = Readonly<{
   generatedAt: string;
   repositories: readonly Readonly<{
     name: string;
+    /** false: the config trusts this repository unsigned ("unsigned": true). */
+    signed: boolean;
     lastPoll: Readonly<{
       at: string;
       ok: boolean;
@@ -48,19 +50,20 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function buildStatus(
   jobs: readonly Job[],
   polls: readonly Poll[],
-  repositories: readonly string[],
+  repositories: readonly Readonly<{ name: string; signed: boolean }>[],
   publish: string,
   now: number,
 ): Status {
   return {
     schema: 'twinbuild/rebuilder-status@1',
     generatedAt: new Date(now).toISOString(),
-    repositories: repositories.map((name) => {
+    repositories: repositories.map(({ name, signed }) => {
       const poll = polls.find((p) => p.repository === name);
       const mine = jobs.filter((j) => j.repository === name);
       const sources = [...new Set(mine.map((j) => j.source))].sort();
       return {
         name,
+        signed,
         lastPoll: poll
           ? { at: iso(poll.at)!, ok: poll.ok, jobs: poll.jobs, error: poll.error, refused: poll.refused }
           : null,
@@ -156,6 +159,9 @@ export function renderStatusHtml(status: Status): string {
         `${e(repo.lastPoll.at)}: ` +
         `${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : e(repo.lastPoll.error ?? 'failed')}</p>`
       : '<p class="muted">not polled yet</p>';
+    const unsigned = repo.signed
+      ? ''
+      : '<p class="verdict-mismatch">unsigned: its indexes are trusted without a signature ("unsigned": true in the config)</p>';
     const alerts = repo.packages.flatMap((p) => p.versions.filter((v) => v.alert !== null));
     const alerted = alerts.length
       ? `<p class="verdict-mismatch">ALERT: ${alerts.length} verified version${alerts.length === 1 ? '' : 's'} ` +
@@ -183,7 +189,7 @@ export function renderStatusHtml(status: Status): string {
       ),
     );
     return (
-      `<h2>${e(repo.name)}</h2>${poll}${alerted}${refused}
+      `<h2>${e(repo.name)}</h2>${unsigned}${poll}${alerted}${refused}
 ${statusGrid(repo)}
 <table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts` +
       `</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>

@@ -156,7 +156,7 @@ describe('rebuilder: hostile and broken mirrors (issue 29)', function () {
       { maxIndexSize: 1 },
     );
     const file = JSON.parse(await readFile(config, 'utf8')) as { repositories: unknown[] };
-    file.repositories.push({ name: 'bomb', format: 'rpm', url: `${server.url}/bomb/` });
+    file.repositories.push({ name: 'bomb', format: 'rpm', unsigned: true, url: `${server.url}/bomb/` });
     await writeFile(config, JSON.stringify(file));
     const run = await rebuilder(config);
     expect(run.exitCode, run.stderr).to.equal(3);

@@ -93,7 +93,8 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
   };
 }
 
-export type RepoEntry = Readonly<{ name: string; url: string; release?: boolean }>;
+/** A repository of a test config: signed with `keyring` (gpgv checks its InRelease or Release.gpg), else "unsigned": true. */
+export type RepoEntry = Readonly<{ name: string; url: string; release?: boolean; keyring?: string }>;
 
 /** A service config in `dir` (publish, state beside it); returns its path. */
 export async function serviceConfig(
@@ -110,6 +111,7 @@ export async function serviceConfig(
       packages: ['Packages'],
       buildinfo: '.',
       ...(r.release === false ? {} : { release: 'Release' }),
+      ...(r.keyring === undefined ? { unsigned: true } : { keyring: r.keyring }),
     })),
     signingKey: key,
     publish: join(dir, 'publish'),

@@ -67,7 +67,7 @@ describe('rebuilder status page', () => {
       const status = buildStatus(
         jobs,
         [{ repository: 'distro', at: 1_700_000_000_000, ok: false, jobs: 0, error: HOSTILE, refused: [HOSTILE] }],
-        ['distro'],
+        [{ name: 'distro', signed: false }],
         '/pub',
         1_700_000_000_000,
       );
@@ -93,6 +93,8 @@ describe('rebuilder status page', () => {
       // title), and the version in its cell's title
       expect(html.split('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;').length - 1).to.equal(8);
       expect(html).to.contain('1 index entry refused (the others were read)');
+      expect(repo.signed).to.equal(false);
+      expect(html).to.contain('unsigned: its indexes are trusted without a signature');
       // A version no longer listed: marked, its link kept.
       expect(
         repo.packages.find((p) => p.source === 'tinyhello')!.versions.map((v) => [v.version, v.removed]),
@@ -119,7 +121,9 @@ describe('rebuilder status page', () => {
         job({ id: 4, version: '1.3', status: 'queued', attempts: 0 }),
         job({ id: 5, source: HOSTILE, version: '2', status: 'running' }),
       ];
-      const html = renderStatusHtml(buildStatus(jobs, [], ['distro'], '/pub', 1_700_000_000_000));
+      const html = renderStatusHtml(
+        buildStatus(jobs, [], [{ name: 'distro', signed: true }], '/pub', 1_700_000_000_000),
+      );
       const browser = await launchChromium();
       try {
         const page = await browser.newPage();
