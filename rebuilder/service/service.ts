@@ -16,25 +16,11 @@ import { loadSigningKey } from '../../attest/keys.js';
 import { runVerify } from '../verify.js';
 import type { ServiceConfig } from './config.js';
 import type { RepositoryConfig } from './config.js';
-import { fetchBytes, repositoryUrl, sha256Of } from './fetch.js';
-import {
-  indexLimits,
-  readRepository,
-  type IndexLimits,
-  type JobSpec,
-  type RemoteFile,
-  type RepositoryRead,
-} from './indexes.js';
+import { readRepository, type RemoteFile, type RepositoryRead } from './indexes.js';
 import { readRpmRepository } from './rpm-indexes.js';
-import {
-  aptFileName,
-  completePublishing,
-  versionDirs,
-  discardStaged,
-  replaceFile,
-  stageLinks,
-  writeDurably,
-} from './publish.js';
+import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks } from './publish.js';
+import { conflictOf } from './conflicts.js';
+import { download, fetchBuildinfo } from './downloads.js';
 import { lockState, type StateLock } from './lock.js';
 import { gpgvChecker, type CheckSignature } from './signature.js';
 import { openState, type Job, type ServiceState } from './state.js';
@@ -77,54 +63,6 @@ const backoff = (config: ServiceConfig, attempts: number) =>
   config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-// Note: no more than the index declares is read: a file served endlessly fails at its declared size plus one byte.
-async function download(
-  url: string,
-  file: RemoteFile,
-  to: string,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<string> {
-  const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
-  const actual = sha256Of(bytes);
-  if (actual !== file.sha256 || bytes.length !== file.size) {
-    throw new Error(
-      `${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`,
-    );
-  }
-  const path = join(to, basename(file.path));
-  await writeDurably(path, bytes);
-  return path;
-}
-
-// Note: Debian names a .buildinfo after the build's architecture (amd64 for an
-// arch:all package built on amd64), so the host's, "all" and "source" are tried.
-async function fetchBuildinfo(
-  url: string,
-  dir: string,
-  spec: JobSpec,
-  host: string,
-  to: string,
-  limits: IndexLimits,
-  signal: AbortSignal,
-): Promise<string> {
-  const version = spec.version.replace(/^\d+:/, '');
-  const tried: string[] = [];
-  for (const arch of [host, 'all', 'source']) {
-    const name = `${spec.source}_${version}_${arch}.buildinfo`;
-    try {
-      const within = dir.replace(/^(\.\/)+/, '').replace(/^\.$/, '');
-      const at = repositoryUrl(url, `${within === '' ? '' : within.replace(/\/?$/, '/')}${encodeURIComponent(name)}`);
-      const bytes = await fetchBytes(at, indexLimits(limits), signal);
-      await writeDurably(join(to, name), bytes);
-      return join(to, name);
-    } catch (error) {
-      tried.push(messageOf(error));
-    }
-  }
-  throw new Error(`no .buildinfo for ${spec.source} ${spec.version}: ${tried.join('; ')}`);
-}
 
 export class RebuilderService {
   private readonly state: ServiceState;
@@ -325,7 +263,7 @@ export class RebuilderService {
           spec.binaries,
         );
         // Note: checked and marked staged in one synchronous step, so two verifies finishing together cannot both pass.
-        const conflict = this.conflictOf(job);
+        const conflict = conflictOf(job, this.state.jobs());
         if (conflict !== null) {
           this.state.finish(job.id, 'conflict', [], this.now(), conflict);
           await discardStaged(this.config.publish, pairs);
@@ -366,32 +304,6 @@ export class RebuilderService {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
-  }
-
-  /**
-   * Why this job's links may not go where they would (null if they may): another job's link for the same binary
-   * name and version, published or being published, whose products name other bytes for it.
-   */
-  private conflictOf(job: Job): string | null {
-    const others = this.state
-      .jobs()
-      .filter((j) => j.id !== job.id && (j.status === 'verified' || j.status === 'publishing'));
-    for (const binary of job.spec.binaries) {
-      const final = join('sources', binary.package, versionDirs(binary.version)[0]!, 'metadata');
-      for (const other of others) {
-        const holds =
-          other.status === 'verified' ? other.published.includes(final) : other.staged.some(([, f]) => f === final);
-        if (!holds) continue;
-        const theirs = other.spec.binaries.find((b) => b.package === binary.package && b.version === binary.version);
-        if (theirs?.sha256 === binary.sha256) continue;
-        return (
-          `${binary.package} ${binary.version} is already published from repository ${other.repository} ` +
-          `(${other.source} ${other.version}) with other bytes (sha256 ${theirs?.sha256 ?? 'unknown'} there, ` +
-          `${binary.sha256} here); its link is not replaced`
-        );
-      }
-    }
-    return null;
   }
 
   private async publish(job: Job, pairs: readonly (readonly [string, string])[]): Promise<void> {
