@@ -33,7 +33,8 @@ the index, a failed build, a publish directory it cannot write) is retried with
 a doubling backoff, then marked failed. Nothing is published but whole links
 (write, sync, rename). The state (queue, attempts, verdicts) is in
 STATE/state.db (SQLite): after a kill -9, interrupted verifies are queued again,
-finished ones are never repeated.
+finished ones are never repeated. One service per state directory: a second run on
+the same STATE while one holds it exits 2 naming the holder's pid.
 
 An RPM repository: each source RPM (arch "src" in the primary index) with binary
 RPMs for this machine or noarch is rebuilt from its .src.rpm with the rpm preset,
@@ -49,16 +50,22 @@ The config file (JSON; relative paths are relative to it):
         "sources": "dists/bookworm/main/source/Sources",
         "packages": ["dists/bookworm/main/binary-amd64/Packages"],
         "buildinfo": "buildinfo/",       where <source>_<version>_<arch>.buildinfo are
-        "release": "dists/bookworm/Release" },  optional: indexes checked against it
+        "release": "dists/bookworm/Release",  the indexes are checked against it
+        "keyring": "/usr/share/keyrings/debian-archive-keyring.gpg" },  gpgv checks
+                                          InRelease (or Release.gpg) against it
       { "name": "rpms", "format": "rpm",   createrepo_c repodata (primary.xml[.gz])
         "url": "http://127.0.0.1:8000/rpms/",
         "repodata": "repodata/repomd.xml",            the default
-        "sourceRepodata": "SRPMS/repodata/repomd.xml" } optional: where the .src.rpm
-    ],                                    files are listed, if not in the same repodata
+        "sourceRepodata": "SRPMS/repodata/repomd.xml",  optional: where the .src.rpm
+                                          files are listed, if not in the same repodata
+        "unsigned": true }                 no repomd.xml.asc: trusted unsigned, on purpose
+    ],
     "signingKey": "rebuilder.key",      ed25519 private key (twinbuild keygen)
     "publish": "public/", "state": "state/",
     "concurrency": 1,                    verifies at once
-    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600   (seconds)
+    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600,   (seconds)
+    "fetchTimeout": 60,                  seconds for one whole answer of a repository
+    "maxIndexSize": 256                  MiB: a larger index fails its poll
   }
 
 Options:
@@ -74,8 +81,19 @@ Options:
 Stop it with SIGTERM or Ctrl-C (exit 143 or 130): verifies under way are stopped and
 queued again.
 
-Exit codes (--once): 0 all verified · 1 a mismatch · 2 usage or config error ·
-3 a repository could not be read or a verify failed (retried on the next run)
+A repository is signed by default: "keyring" is required (gpgv checks InRelease or
+Release with Release.gpg, or repomd.xml with repomd.xml.asc, against it), unless
+"unsigned": true opts out (shown on the status page).
+
+A version matched, but whose link would replace another repository's link for the
+same binary and version with other products, is a conflict: nothing of it is
+published. A verified version whose published files change later is an alert, at
+every poll until they agree again.
+
+Exit codes (--once): 0 all verified · 1 a mismatch, a conflict or an alert ·
+2 usage or config error ·
+3 a repository (or an entry of its indexes) could not be read or a verify failed
+(retried on the next run)
 `;
 
 function parseRetry(text: string): [string, string] {
@@ -142,7 +160,7 @@ export const rebuilderCommand: Command = {
     );
     ctx.stdout.write(
       `verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories ` +
-        `unreadable ${outcome.pollsFailed}; status ${resolve(config.publish, 'index.html')}\n`,
+        `unreadable ${outcome.pollsFailed} · entries refused ${outcome.refused} · conflicts ${outcome.conflicts} · alerts ${outcome.alerts}; status ${resolve(config.publish, 'index.html')}\n`,
     );
     // Stopped (SIGTERM, Ctrl-C): running verifies were queued again; the exit code says it was stopped.
     return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);

@@ -2,7 +2,8 @@
 // how many verifies run at once, the signing key, where links are published and
 // where its state lives. Every mistake is exit 2 naming the field. A repository
 // is an apt archive (the default) or, with "format": "rpm", createrepo_c repodata.
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { TwinbuildError } from '../../core/errors.js';
 
@@ -11,6 +12,11 @@ type RepositoryBase = Readonly<{
   name: string;
   /** The archive root (http://127.0.0.1:PORT/… or file:///…); every other path is relative to it. */
   url: string;
+  /**
+   * The keyring (absolute path, for gpgv) its InRelease / Release.gpg or repomd.xml.asc must be signed with;
+   * null only with the config's explicit "unsigned": true.
+   */
+  keyring: string | null;
 }>;
 
 /** An apt archive: Sources and Packages indexes, .buildinfo files beside them. */
@@ -51,6 +57,10 @@ export type ServiceConfig = Readonly<{
   backoffMs: number;
   /** The longest one rebuild may take. */
   timeoutMs: number;
+  /** The longest one answer of a repository (headers and body) may take. */
+  fetchTimeoutMs: number;
+  /** The largest index (Release, Sources, Packages, repomd.xml, primary.xml uncompressed, .buildinfo) read. */
+  maxIndexBytes: number;
 }>;
 
 const fail = (file: string, message: string) => new TwinbuildError('config', `${file}: ${message}`);
@@ -87,10 +97,39 @@ function archiveUrl(value: string, base: string, file: string, where: string): s
 }
 
 const relativePath = (value: string, file: string, where: string) => {
-  if (value.startsWith('/') || value.split('/').includes('..') || value.includes('://'))
+  const decoded = (() => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return '..';
+    }
+  })();
+  if (
+    [value, decoded].some((v) => v.startsWith('/') || v.split('/').includes('..') || v.includes('://')) ||
+    /%(2f|5c)/i.test(value)
+  )
     throw fail(file, `${where}"${value}" must be a path relative to the repository url`);
   return value;
 };
+
+// Note: signed unless the config says "unsigned": true, so an unsigned archive is trusted only on purpose.
+function keyringOf(r: Raw, format: 'apt' | 'rpm', base: string, file: string, where: string): string | null {
+  const unsigned = r['unsigned'];
+  if (unsigned !== undefined && unsigned !== true)
+    throw fail(file, `${where}"unsigned" is either true (an explicit opt-out) or left out`);
+  if (unsigned === true) {
+    if (r['keyring'] !== undefined) throw fail(file, `${where}"keyring" and "unsigned": true exclude each other`);
+    return null;
+  }
+  if (r['keyring'] === undefined)
+    throw fail(
+      file,
+      `${where}needs "keyring": the keyring (for gpgv) its ` +
+        `${format === 'apt' ? 'InRelease or Release.gpg' : 'repomd.xml.asc'} is signed with, or "unsigned": true ` +
+        `to trust it unsigned (a local repository)`,
+    );
+  return resolve(base, text(r, 'keyring', file, where));
+}
 
 function repository(raw: unknown, index: number, base: string, file: string): RepositoryConfig {
   const where = `repositories[${index}]: `;
@@ -104,8 +143,8 @@ function repository(raw: unknown, index: number, base: string, file: string): Re
     throw fail(file, `${where}"format" must be "apt" or "rpm", got ${JSON.stringify(format).slice(0, 100)}`);
   const fields =
     format === 'apt'
-      ? ['name', 'format', 'url', 'sources', 'packages', 'buildinfo', 'release']
-      : ['name', 'format', 'url', 'repodata', 'sourceRepodata'];
+      ? ['name', 'format', 'url', 'keyring', 'unsigned', 'sources', 'packages', 'buildinfo', 'release']
+      : ['name', 'format', 'url', 'keyring', 'unsigned', 'repodata', 'sourceRepodata'];
   const unknown = Object.keys(r).filter((k) => !fields.includes(k));
   if (unknown.length > 0)
     throw fail(
@@ -115,20 +154,27 @@ function repository(raw: unknown, index: number, base: string, file: string): Re
         `${fields.join(', ')})`,
     );
   const url = archiveUrl(text(r, 'url', file, where), base, file, where);
+  const keyring = keyringOf(r, format, base, file, where);
   if (format === 'rpm') {
     const repodata =
       r['repodata'] === undefined ? 'repodata/repomd.xml' : relativePath(text(r, 'repodata', file, where), file, where);
     const sourceRepodata =
       r['sourceRepodata'] === undefined ? repodata : relativePath(text(r, 'sourceRepodata', file, where), file, where);
-    return { name, format, url, repodata, sourceRepodata };
+    return { name, format, url, keyring, repodata, sourceRepodata };
   }
   const packages = r['packages'];
   if (!Array.isArray(packages) || packages.length === 0 || !packages.every((p) => typeof p === 'string' && p !== ''))
     throw fail(file, `${where}"packages" must be a non-empty list of index paths`);
+  if (keyring !== null && r['release'] === undefined)
+    throw fail(
+      file,
+      `${where}a signed repository needs "release" (the Release file its InRelease or Release.gpg signs)`,
+    );
   return {
     name,
     format,
     url,
+    keyring,
     sources: relativePath(text(r, 'sources', file, where), file, where),
     packages: (packages as string[]).map((p) => relativePath(p, file, where)),
     buildinfo: relativePath(text(r, 'buildinfo', file, where), file, where),
@@ -158,6 +204,8 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
     'maxAttempts',
     'backoff',
     'timeout',
+    'fetchTimeout',
+    'maxIndexSize',
   ];
   const unknown = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown.length > 0)
@@ -172,6 +220,11 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
   const names = repositories.map((x) => x.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw fail(path, `two repositories are named "${twice}"`);
+  for (const [i, repo] of repositories.entries())
+    if (repo.keyring !== null)
+      await access(repo.keyring, constants.R_OK).catch((cause: Error) => {
+        throw fail(path, `repositories[${i}]: cannot read the keyring ${repo.keyring}: ${cause.message}`);
+      });
   return Object.freeze({
     repositories,
     concurrency: count(r, 'concurrency', 1, path, 64),
@@ -182,5 +235,8 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
     maxAttempts: count(r, 'maxAttempts', 5, path, 100),
     backoffMs: seconds(r, 'backoff', 60, path, 86400),
     timeoutMs: seconds(r, 'timeout', 3600, path, 7 * 86400),
+    fetchTimeoutMs: seconds(r, 'fetchTimeout', 60, path, 86400),
+    // Note: in MiB; 511 at most, as V8 holds no string of 512 MiB.
+    maxIndexBytes: count(r, 'maxIndexSize', 256, path, 511) * 1024 * 1024,
   });
 }

@@ -2,12 +2,11 @@
 // Release file, and turning Sources + Packages into one job per (source, version)
 // with the files a verify needs. A truncated or inconsistent index is an error,
 // never a partial list.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { TwinbuildError } from '../../core/errors.js';
 import { parseDeb822 } from '../buildinfo.js';
-import type { AptRepositoryConfig } from './config.js';
+import type { AptRepositoryConfig, ServiceConfig } from './config.js';
+import { fetchBytes, fetchIfPresent, repositoryUrl, safePath, sha256Of } from './fetch.js';
+import type { CheckSignature } from './signature.js';
 
 export type RemoteFile = Readonly<{ path: string; sha256: string; size: number }>;
 
@@ -25,30 +24,12 @@ export type JobSpec = Readonly<{
   binaries: readonly Binary[];
 }>;
 
-const FETCH_TIMEOUT_MS = 60_000;
 export const SHA256 = /^[0-9a-f]{64}$/;
 
-const fetchFailed = (url: string, why: string) => new TwinbuildError('setup-failed', `cannot fetch ${url}: ${why}`);
+/** What a poll may fetch: the deadline of one answer and the size of an index. */
+export type IndexLimits = Pick<ServiceConfig, 'fetchTimeoutMs' | 'maxIndexBytes'>;
 
-// Note: fetch() has no file: scheme; a file:// repository is read directly.
-export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Buffer> {
-  if (url.startsWith('file:'))
-    return readFile(fileURLToPath(url)).catch((cause: Error) => {
-      throw fetchFailed(url, cause.message);
-    });
-  const signals = [AbortSignal.timeout(FETCH_TIMEOUT_MS), ...(signal ? [signal] : [])];
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.any(signals), redirect: 'error' });
-  } catch (cause) {
-    const reason = (cause as Error & { cause?: Error }).cause?.message ?? (cause as Error).message;
-    throw fetchFailed(url, reason);
-  }
-  if (!response.ok) throw fetchFailed(url, `HTTP ${response.status}`);
-  return Buffer.from(await response.arrayBuffer());
-}
-
-export const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+export const indexLimits = (l: IndexLimits) => ({ timeoutMs: l.fetchTimeoutMs, maxBytes: l.maxIndexBytes });
 
 /** deb822 paragraphs; an index that does not end with a newline was cut short. */
 function paragraphs(text: string, what: string): Map<string, string>[] {
@@ -106,14 +87,6 @@ const noEpoch = (version: string) => version.replace(/^\d+:/, '');
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 const VERSION = /^[0-9][A-Za-z0-9.+~:-]*$/;
 const ARCHITECTURE = /^[a-z0-9-]+$/;
-/** A relative path inside the repository: no absolute path, URL, backslash, empty, "." or ".." segment. */
-export const safePath = (path: string) =>
-  path !== '' &&
-  !path.startsWith('/') &&
-  !path.includes('://') &&
-  !path.includes('\\') &&
-  path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
-
 function checkEntry(
   what: string,
   index: number,
@@ -129,8 +102,33 @@ function checkEntry(
   }
 }
 
-function sourceEntries(text: string, what: string): { source: string; version: string; files: RemoteFile[] }[] {
-  return paragraphs(text, what).map((f, i) => {
+/** What one poll refused: an entry's reason, the others read on. */
+export type Refused = string[];
+
+// Note: one malformed entry refuses only itself (its reason goes to `refused`);
+// a cut or unparsable index still fails the whole poll, in paragraphs().
+function eachEntry<T>(
+  list: readonly Map<string, string>[],
+  refused: Refused,
+  read: (f: Map<string, string>, i: number) => T,
+): T[] {
+  return list.flatMap((f, i) => {
+    try {
+      return [read(f, i)];
+    } catch (error) {
+      if (!(error instanceof TwinbuildError)) throw error;
+      refused.push(error.message);
+      return [];
+    }
+  });
+}
+
+function sourceEntries(
+  text: string,
+  what: string,
+  refused: Refused,
+): { source: string; version: string; files: RemoteFile[] }[] {
+  return eachEntry(paragraphs(text, what), refused, (f, i) => {
     required(f, ['Package', 'Version', 'Checksums-Sha256'], what, i);
     const directory = (f.get('Directory') ?? '.').trim().replace(/\/+$/, '');
     const files = f
@@ -140,8 +138,11 @@ function sourceEntries(text: string, what: string): { source: string; version: s
       .filter(Boolean)
       .map((line) => {
         const [sha256, size, name] = line.split(/\s+/);
-        if (!sha256 || !SHA256.test(sha256) || !name || !/^\d+$/.test(size ?? '') || name.includes('/'))
-          throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} lists "${line}"`);
+        if (!sha256 || !SHA256.test(sha256) || !name || !/^\d{1,15}$/.test(size ?? '') || name.includes('/'))
+          throw new TwinbuildError(
+            'setup-failed',
+            `${what} is malformed: entry ${i + 1} lists "${line.slice(0, 300)}"`,
+          );
         return {
           path: directory === '.' || directory === '' ? name : `${directory}/${name}`,
           sha256,
@@ -163,12 +164,23 @@ function sourceEntries(text: string, what: string): { source: string; version: s
   });
 }
 
-function binaryEntries(text: string, what: string): (Binary & { source: string; sourceVersion: string })[] {
-  return paragraphs(text, what).map((f, i) => {
+function binaryEntries(
+  text: string,
+  what: string,
+  refused: Refused,
+): (Binary & { source: string; sourceVersion: string })[] {
+  return eachEntry(paragraphs(text, what), refused, (f, i) => {
     required(f, ['Package', 'Version', 'Architecture', 'Filename', 'SHA256', 'Size'], what, i);
     const sha256 = f.get('SHA256')!.trim();
     if (!SHA256.test(sha256))
-      throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} has SHA256 "${sha256}"`);
+      throw new TwinbuildError(
+        'setup-failed',
+        `${what} is malformed: entry ${i + 1} has SHA256 "${sha256.slice(0, 100)}"`,
+      );
+    // Note: the declared size caps the download, so it must be a number.
+    const size = f.get('Size')!.trim();
+    if (!/^\d{1,15}$/.test(size))
+      throw new TwinbuildError('setup-failed', `${what} is malformed: entry ${i + 1} has Size "${size.slice(0, 100)}"`);
     const name = f.get('Package')!.trim();
     const version = f.get('Version')!.trim();
     // Source: "name" or "name (version)"; absent: the binary's own name and version.
@@ -186,32 +198,64 @@ function binaryEntries(text: string, what: string): (Binary & { source: string; 
       architecture: f.get('Architecture')!.trim(),
       path,
       sha256,
-      size: Number(f.get('Size')),
+      size: Number(size),
       source: source?.[1] ?? name,
       sourceVersion: source?.[2] ?? version,
     };
   });
 }
 
+/** The Release file as signed: InRelease (apt's first choice), else Release with Release.gpg; as served if unsigned. */
+async function signedRelease(
+  repo: AptRepositoryConfig,
+  path: string,
+  get: (path: string) => Promise<Buffer>,
+  getIfPresent: (path: string) => Promise<Buffer | null>,
+  checkSignature: CheckSignature,
+): Promise<Buffer> {
+  if (repo.keyring === null) return get(path);
+  const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
+  const inRelease = await getIfPresent(`${dir}InRelease`);
+  if (inRelease) return checkSignature(`${repo.name}: ${dir}InRelease`, repo.keyring, inRelease, null);
+  const release = await get(path);
+  const signature = await getIfPresent(`${path}.gpg`);
+  if (!signature)
+    throw new TwinbuildError(
+      'setup-failed',
+      `${repo.name}: the repository is not signed (no ${dir}InRelease, no ${path}.gpg); its config names a ` +
+        `keyring ("unsigned": true trusts it unsigned)`,
+    );
+  return checkSignature(`${repo.name}: ${path}.gpg`, repo.keyring, release, signature);
+}
+
+/** One poll of one repository: a job per source version with binaries here, and the entries refused, with why. */
+export type RepositoryRead = Readonly<{ jobs: JobSpec[]; refused: Refused }>;
+
 /** Reads a repository's indexes and returns one job per source version that has binaries here. */
 export async function readRepository(
   repo: AptRepositoryConfig,
   hostArchitecture: string,
+  limits: IndexLimits,
+  checkSignature: CheckSignature,
   signal?: AbortSignal,
-): Promise<JobSpec[]> {
-  const at = (path: string) => new URL(path, repo.url).href;
-  const release = repo.release ? releaseHashes((await fetchBytes(at(repo.release), signal)).toString('utf8')) : null;
+): Promise<RepositoryRead> {
+  const refused: Refused = [];
+  const get = (path: string) => fetchBytes(repositoryUrl(repo.url, path), indexLimits(limits), signal);
+  const getIfPresent = (path: string) => fetchIfPresent(repositoryUrl(repo.url, path), indexLimits(limits), signal);
+  const release = repo.release
+    ? releaseHashes((await signedRelease(repo, repo.release, get, getIfPresent, checkSignature)).toString('utf8'))
+    : null;
   const releaseDir = repo.release?.includes('/') ? repo.release.slice(0, repo.release.lastIndexOf('/') + 1) : '';
   const index = async (path: string) => {
     const what = `${repo.name}: ${path}`;
-    const bytes = await fetchBytes(at(path), signal);
+    const bytes = await get(path);
     checkAgainstRelease(release, releaseDir, path, bytes, what);
     return { text: bytes.toString('utf8'), what };
   };
   const sources = await index(repo.sources);
-  const binaries = (await Promise.all(repo.packages.map(index))).flatMap((p) => binaryEntries(p.text, p.what));
+  const binaries = (await Promise.all(repo.packages.map(index))).flatMap((p) => binaryEntries(p.text, p.what, refused));
   const buildable = binaries.filter((b) => b.architecture === 'all' || b.architecture === hostArchitecture);
-  return sourceEntries(sources.text, sources.what)
+  const jobs = sourceEntries(sources.text, sources.what, refused)
     .map((s) => ({
       repository: repo.name,
       format: 'apt' as const,
@@ -230,4 +274,5 @@ export async function readRepository(
         })),
     }))
     .filter((job) => job.binaries.length > 0);
+  return { jobs, refused };
 }

@@ -8,7 +8,18 @@ import { gunzipSync } from 'node:zlib';
 import { XMLParser } from 'fast-xml-parser';
 import { TwinbuildError } from '../../core/errors.js';
 import type { RpmRepositoryConfig } from './config.js';
-import { fetchBytes, safePath, sha256Of, SHA256, type Binary, type JobSpec, type RemoteFile } from './indexes.js';
+import { fetchBytes, fetchIfPresent, repositoryUrl, safePath, sha256Of } from './fetch.js';
+import type { CheckSignature } from './signature.js';
+import {
+  indexLimits,
+  SHA256,
+  type Binary,
+  type IndexLimits,
+  type JobSpec,
+  type Refused,
+  type RemoteFile,
+  type RepositoryRead,
+} from './indexes.js';
 
 type Node = Record<string, unknown>;
 
@@ -120,12 +131,17 @@ function primaryOf(repomd: Node, what: string): { href: string; sha256: string }
   return { href, sha256: text(checksum) };
 }
 
-function decompress(bytes: Buffer, href: string, what: string): Buffer {
+// Note: the cap holds for the uncompressed index too (a small .gz can hold gigabytes).
+function decompress(bytes: Buffer, href: string, what: string, maxBytes: number): Buffer {
   if (href.endsWith('.xml')) return bytes;
   if (href.endsWith('.gz')) {
     try {
-      return gunzipSync(bytes);
+      return gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (cause) {
+      if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new TwinbuildError('setup-failed', `${what} is larger than ${maxBytes} bytes uncompressed; refused`, {
+          cause,
+        });
       throw new TwinbuildError('setup-failed', `${what} is truncated or not gzip: ${(cause as Error).message}`, {
         cause,
       });
@@ -138,19 +154,39 @@ function decompress(bytes: Buffer, href: string, what: string): Buffer {
 }
 
 /** Every package of the repository whose repomd.xml is at `repomdPath` (relative to `url`). */
-async function packagesOf(url: string, repomdPath: string, repoName: string, signal?: AbortSignal): Promise<Entry[]> {
+async function packagesOf(
+  repo: RpmRepositoryConfig,
+  repomdPath: string,
+  limits: IndexLimits,
+  refused: Refused,
+  checkSignature: CheckSignature,
+  signal?: AbortSignal,
+): Promise<Entry[]> {
+  const { url, name: repoName } = repo;
+  const get = (path: string) => fetchBytes(repositoryUrl(url, path), indexLimits(limits), signal);
   const base = repomdPath.includes('repodata/') ? repomdPath.slice(0, repomdPath.lastIndexOf('repodata/')) : '';
   const repomdWhat = `${repoName}: ${repomdPath}`;
-  const primary = primaryOf(parseXml(await fetchBytes(new URL(repomdPath, url).href, signal), repomdWhat), repomdWhat);
+  let repomd = await get(repomdPath);
+  if (repo.keyring !== null) {
+    const signature = await fetchIfPresent(repositoryUrl(url, `${repomdPath}.asc`), indexLimits(limits), signal);
+    if (!signature)
+      throw new TwinbuildError(
+        'setup-failed',
+        `${repomdWhat} is not signed (no ${repomdPath}.asc); its config names a keyring ("unsigned": true trusts it unsigned)`,
+      );
+    repomd = await checkSignature(`${repomdWhat}.asc`, repo.keyring, repomd, signature);
+  }
+  const primary = primaryOf(parseXml(repomd, repomdWhat), repomdWhat);
   const what = `${repoName}: ${base}${primary.href}`;
-  const bytes = await fetchBytes(new URL(`${base}${primary.href}`, url).href, signal);
+  const bytes = await get(`${base}${primary.href}`);
   const actual = sha256Of(bytes);
   if (actual !== primary.sha256)
     throw new TwinbuildError(
       'setup-failed',
       `${what} has sha256 ${actual} (${bytes.length} bytes), but repomd.xml says ${primary.sha256}: truncated or stale index`,
     );
-  const metadata = parseXml(decompress(bytes, primary.href, what), what)['metadata'] as Node | undefined;
+  const metadata = parseXml(decompress(bytes, primary.href, what, limits.maxIndexBytes), what)['metadata'] as
+    Node | undefined;
   if (!metadata) throw malformed(what, 'it has no <metadata> root');
   const declared = attribute(metadata, 'packages');
   const list = (metadata['package'] ?? []) as Node[];
@@ -159,24 +195,36 @@ async function packagesOf(url: string, repomdPath: string, repoName: string, sig
       'setup-failed',
       `${what} is truncated: it declares ${declared} packages and lists ${list.length}`,
     );
-  return list.map((node, i) => entry(node, base, what, i));
+  // Note: a malformed <package> refuses only itself; the others are read on.
+  return list.flatMap((node, i) => {
+    try {
+      return [entry(node, base, what, i)];
+    } catch (error) {
+      if (!(error instanceof TwinbuildError)) throw error;
+      refused.push(error.message);
+      return [];
+    }
+  });
 }
 
 /** Reads an RPM repository's metadata: one job per source RPM with binaries for `hostArchitecture` (or noarch) here. */
 export async function readRpmRepository(
   repo: RpmRepositoryConfig,
   hostArchitecture: string,
+  limits: IndexLimits,
+  checkSignature: CheckSignature,
   signal?: AbortSignal,
-): Promise<JobSpec[]> {
-  const binaries = await packagesOf(repo.url, repo.repodata, repo.name, signal);
+): Promise<RepositoryRead> {
+  const refused: Refused = [];
+  const binaries = await packagesOf(repo, repo.repodata, limits, refused, checkSignature, signal);
   const sources =
     repo.sourceRepodata === repo.repodata
       ? binaries
-      : await packagesOf(repo.url, repo.sourceRepodata, repo.name, signal);
+      : await packagesOf(repo, repo.sourceRepodata, limits, refused, checkSignature, signal);
   const buildable = binaries.filter(
     (b) => b.architecture !== 'src' && (b.architecture === 'noarch' || b.architecture === hostArchitecture),
   );
-  return sources
+  const jobs = sources
     .filter((s) => s.architecture === 'src')
     .map((s): JobSpec => {
       const srpm: RemoteFile = { path: s.path, sha256: s.sha256, size: s.size };
@@ -198,4 +246,5 @@ export async function readRpmRepository(
       };
     })
     .filter((job) => job.binaries.length > 0);
+  return { jobs, refused };
 }

@@ -16,9 +16,13 @@ import { loadSigningKey } from '../../attest/keys.js';
 import { runVerify } from '../verify.js';
 import type { ServiceConfig } from './config.js';
 import type { RepositoryConfig } from './config.js';
-import { fetchBytes, readRepository, sha256Of, type JobSpec, type RemoteFile } from './indexes.js';
+import { readRepository, type RemoteFile, type RepositoryRead } from './indexes.js';
 import { readRpmRepository } from './rpm-indexes.js';
-import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks, writeDurably } from './publish.js';
+import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks } from './publish.js';
+import { conflictOf } from './conflicts.js';
+import { download, fetchBuildinfo } from './downloads.js';
+import { lockState, type StateLock } from './lock.js';
+import { gpgvChecker, type CheckSignature } from './signature.js';
 import { openState, type Job, type ServiceState } from './state.js';
 import { buildStatus, renderStatusHtml } from './status.js';
 
@@ -42,66 +46,50 @@ export type ServiceDeps = EngineDeps &
 export type ServiceMode = Readonly<{ once: boolean; retry: readonly (readonly [string, string])[] }>;
 
 /** What one round (or, for --once, the run) saw: the exit code follows from it. */
-export type ServiceOutcome = { pollsFailed: number; verified: number; mismatches: number; errors: number };
+export type ServiceOutcome = {
+  pollsFailed: number;
+  /** Index entries refused (malformed, or naming a path outside the repository); the others were read. */
+  refused: number;
+  verified: number;
+  mismatches: number;
+  /** Verified, but another repository's link for the same binary and version, with other products, stands. */
+  conflicts: number;
+  /** Verified versions whose published files changed since (alerts standing after the polls). */
+  alerts: number;
+  errors: number;
+};
 
 const backoff = (config: ServiceConfig, attempts: number) =>
   config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-async function download(url: string, file: RemoteFile, to: string, signal: AbortSignal): Promise<string> {
-  const bytes = await fetchBytes(new URL(file.path, url).href, signal);
-  const actual = sha256Of(bytes);
-  if (actual !== file.sha256 || bytes.length !== file.size) {
-    throw new Error(
-      `${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`,
-    );
-  }
-  const path = join(to, basename(file.path));
-  await writeDurably(path, bytes);
-  return path;
-}
-
-// Note: Debian names a .buildinfo after the build's architecture (amd64 for an
-// arch:all package built on amd64), so the host's, "all" and "source" are tried.
-async function fetchBuildinfo(
-  url: string,
-  dir: string,
-  spec: JobSpec,
-  host: string,
-  to: string,
-  signal: AbortSignal,
-): Promise<string> {
-  const version = spec.version.replace(/^\d+:/, '');
-  const tried: string[] = [];
-  for (const arch of [host, 'all', 'source']) {
-    const name = `${spec.source}_${version}_${arch}.buildinfo`;
-    const at = new URL(`${dir.replace(/\/?$/, '/')}${encodeURIComponent(name)}`, url).href;
-    try {
-      const bytes = await fetchBytes(at, signal);
-      await writeDurably(join(to, name), bytes);
-      return join(to, name);
-    } catch (error) {
-      tried.push(messageOf(error));
-    }
-  }
-  throw new Error(`no .buildinfo for ${spec.source} ${spec.version}: ${tried.join('; ')}`);
-}
-
 export class RebuilderService {
   private readonly state: ServiceState;
+  private readonly lock: StateLock;
   private readonly now: () => number;
+  private readonly checkSignature: CheckSignature;
 
   constructor(
     private readonly config: ServiceConfig,
     private readonly deps: ServiceDeps,
   ) {
-    this.state = openState(join(config.state, 'state.db'));
+    this.lock = lockState(config.state);
+    try {
+      this.state = openState(join(config.state, 'state.db'));
+    } catch (error) {
+      this.lock.release();
+      throw error;
+    }
     this.now = deps.now ?? Date.now;
+    this.checkSignature = gpgvChecker(deps.runner, join(config.state, 'work'));
+    if (this.lock.previous !== null)
+      deps.log(`the last holder of ${config.state} (pid ${this.lock.previous}) is gone; its lock is taken over`);
   }
 
   close(): void {
     this.state.close();
+    this.lock.release();
   }
 
   // A restart: attempts that were running are queued again; verified jobs whose
@@ -118,24 +106,38 @@ export class RebuilderService {
 
   async poll(outcome: ServiceOutcome): Promise<void> {
     for (const repo of this.config.repositories) {
+      if (this.deps.signal.aborted) return;
       const at = this.now();
       try {
-        const specs = await this.read(repo);
+        const { jobs: specs, refused } = await this.read(repo);
+        const alerts = this.state.recheck(specs, at);
         const added = this.state.enqueue(specs, at);
-        this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null });
-        this.deps.log(`${repo.name}: ${specs.length} source versions with binaries, ${added} new`);
+        const removed = this.state.markRemoved(repo.name, specs, at);
+        this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null, refused });
+        outcome.refused += refused.length;
+        this.deps.log(
+          `${repo.name}: ${specs.length} source versions with binaries, ${added} new` +
+            (removed > 0 ? `, ${removed} no longer listed (marked removed; their links stay)` : '') +
+            (refused.length > 0 ? `, ${refused.length} entr${refused.length === 1 ? 'y' : 'ies'} refused` : ''),
+        );
+        for (const reason of refused) this.deps.log(`refused: ${reason}`);
+        outcome.alerts += alerts.length;
+        for (const alert of alerts) this.deps.log(`ALERT: ${repo.name}: ${alert}`);
       } catch (error) {
+        // Stopped (SIGTERM): the poll did not fail; the last one recorded stands.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
+        if (this.deps.signal.aborted) return;
         outcome.pollsFailed += 1;
-        this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf(error) });
+        this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf(error), refused: [] });
         this.deps.log(`${repo.name}: poll failed: ${messageOf(error)}`);
       }
     }
   }
 
-  private read(repo: RepositoryConfig): Promise<JobSpec[]> {
+  private read(repo: RepositoryConfig): Promise<RepositoryRead> {
     return repo.format === 'rpm'
-      ? readRpmRepository(repo, this.deps.rpmArchitecture, this.deps.signal)
-      : readRepository(repo, this.deps.hostArchitecture, this.deps.signal);
+      ? readRpmRepository(repo, this.deps.rpmArchitecture, this.config, this.checkSignature, this.deps.signal)
+      : readRepository(repo, this.deps.hostArchitecture, this.config, this.checkSignature, this.deps.signal);
   }
 
   /** Runs every due job, at most `concurrency` at once, until none is due. */
@@ -161,7 +163,7 @@ export class RebuilderService {
     const status = buildStatus(
       this.state.jobs(),
       this.state.polls(),
-      this.config.repositories.map((r) => r.name),
+      this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })),
       this.config.publish,
       this.now(),
     );
@@ -198,13 +200,23 @@ export class RebuilderService {
       await rm(work, { recursive: true, force: true });
       const sources = join(work, 'source');
       const published = join(work, 'published');
-      const [source] = await Promise.all(spec.sourceFiles.map((f) => download(repo.url, f, sources, this.deps.signal)));
-      const binaries = await Promise.all(spec.binaries.map((b) => download(repo.url, b, published, this.deps.signal)));
+      const fetchFile = (file: RemoteFile, to: string) =>
+        download(repo.url, file, to, this.config.fetchTimeoutMs, this.deps.signal);
+      const [source] = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
+      const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
       // Note: an RPM's BUILDHOST and BUILDTIME come from its published header; an RPM repository has no .buildinfo.
       const rpm = repo.format === 'rpm';
       const buildinfo = rpm
         ? null
-        : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.deps.signal);
+        : await fetchBuildinfo(
+            repo.url,
+            repo.buildinfo,
+            spec,
+            this.deps.hostArchitecture,
+            work,
+            this.config,
+            this.deps.signal,
+          );
       const options = await this.deps.packageOptions(source!, rpm ? 'rpm' : 'debian', spec.source, reportDir);
       // Products are named as the client stores the file: apt's name for a .deb (epoch as %3a), the file name for an RPM.
       const productNames = Object.fromEntries(
@@ -250,6 +262,15 @@ export class RebuilderService {
           `rebuild.${keyid}.dsse.json`,
           spec.binaries,
         );
+        // Note: checked and marked staged in one synchronous step, so two verifies finishing together cannot both pass.
+        const conflict = conflictOf(job, this.state.jobs());
+        if (conflict !== null) {
+          this.state.finish(job.id, 'conflict', [], this.now(), conflict);
+          await discardStaged(this.config.publish, pairs);
+          outcome.conflicts += 1;
+          this.deps.log(`${label}: CONFLICT, nothing published: ${conflict}`);
+          return;
+        }
         this.state.staged(job.id, pairs, this.now());
         await this.publish({ ...job, status: 'publishing' }, pairs);
         outcome.verified += 1;
@@ -323,7 +344,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
 // Note: a stop (SIGTERM, Ctrl-C) aborts the running verifies; they are queued again, never counted as failures.
 export async function runService(config: ServiceConfig, deps: ServiceDeps, mode: ServiceMode): Promise<ServiceOutcome> {
   const service = await openService(config, deps);
-  const total: ServiceOutcome = { pollsFailed: 0, verified: 0, mismatches: 0, errors: 0 };
+  const total: ServiceOutcome = {
+    pollsFailed: 0,
+    refused: 0,
+    verified: 0,
+    mismatches: 0,
+    conflicts: 0,
+    alerts: 0,
+    errors: 0,
+  };
   try {
     await service.recover();
     for (const [source, version] of mode.retry) {
@@ -361,5 +390,9 @@ export async function runService(config: ServiceConfig, deps: ServiceDeps, mode:
   }
 }
 
-/** --once: 3 when a repository could not be read or a verify failed, else 1 for a mismatch, else 0. */
-export const exitCodeOf = (o: ServiceOutcome) => (o.pollsFailed > 0 || o.errors > 0 ? 3 : o.mismatches > 0 ? 1 : 0);
+/**
+ * --once: 3 when a repository (or an entry of its indexes) could not be read or a verify failed, else 1 for a
+ * mismatch, a conflict or an alert (a verified version's files changed), else 0.
+ */
+export const exitCodeOf = (o: ServiceOutcome) =>
+  o.pollsFailed > 0 || o.refused > 0 || o.errors > 0 ? 3 : o.mismatches > 0 || o.conflicts > 0 || o.alerts > 0 ? 1 : 0;

@@ -8,10 +8,14 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { TwinbuildError } from '../../core/errors.js';
 import type { JobSpec } from './indexes.js';
 
-export type JobStatus = 'queued' | 'running' | 'publishing' | 'verified' | 'mismatch' | 'failed';
+/**
+ * conflict: rebuilt and matched, but another repository's link for the same binary name and version, with
+ * other products, is published where this one would go; it was not replaced.
+ */
+export type JobStatus = 'queued' | 'running' | 'publishing' | 'verified' | 'mismatch' | 'conflict' | 'failed';
 
 /** Finished: never verified again unless asked (--retry). */
-export const FINISHED: readonly JobStatus[] = ['verified', 'mismatch', 'failed'];
+export const FINISHED: readonly JobStatus[] = ['verified', 'mismatch', 'conflict', 'failed'];
 
 export type Job = Readonly<{
   id: number;
@@ -34,9 +38,21 @@ export type Job = Readonly<{
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /** When a poll first found the version gone from its repository (its links stay), or null. */
+  removedAt: number | null;
+  /** Set while the repository lists other files or hashes for a verified version than were verified. */
+  alert: string | null;
 }>;
 
-export type Poll = Readonly<{ repository: string; at: number; ok: boolean; jobs: number; error: string | null }>;
+export type Poll = Readonly<{
+  repository: string;
+  at: number;
+  ok: boolean;
+  jobs: number;
+  error: string | null;
+  /** The entries this poll refused, each with its reason (the others were read). */
+  refused: readonly string[];
+}>;
 
 type Row = Record<string, unknown>;
 
@@ -74,7 +90,33 @@ const toJob = (r: Row): Job => ({
   createdAt: r['created_at'] as number,
   updatedAt: r['updated_at'] as number,
   finishedAt: (r['finished_at'] as number | null) ?? null,
+  removedAt: (r['removed_at'] as number | null) ?? null,
+  alert: (r['alert'] as string | null) ?? null,
 });
+
+/** What changed between the files a version was verified with and those its repository lists now ('' if nothing). */
+function changedFiles(verified: JobSpec, now: JobSpec): string {
+  const files = (s: JobSpec) => new Map([...s.sourceFiles, ...s.binaries].map((f) => [f.path, f] as const));
+  const [before, after] = [files(verified), files(now)];
+  const changes: string[] = [];
+  for (const [path, f] of after) {
+    const was = before.get(path);
+    if (!was) changes.push(`${path} added (sha256 ${f.sha256})`);
+    else if (was.sha256 !== f.sha256 || was.size !== f.size)
+      changes.push(
+        `${path} is now sha256 ${f.sha256} (${f.size} bytes), verified as ${was.sha256} (${was.size} bytes)`,
+      );
+  }
+  for (const path of before.keys()) if (!after.has(path)) changes.push(`${path} no longer listed`);
+  return changes.join('; ');
+}
+
+/** Columns added since the first schema, added to an older state.db when it is opened. */
+const ADDED: readonly (readonly [string, string, string])[] = [
+  ['jobs', 'removed_at', 'INTEGER'],
+  ['polls', 'refused', "TEXT NOT NULL DEFAULT '[]'"],
+  ['jobs', 'alert', 'TEXT'],
+];
 
 export type ServiceState = ReturnType<typeof openState>;
 
@@ -82,7 +124,7 @@ export type ServiceState = ReturnType<typeof openState>;
 // Loaded when the service opens its state, not with the CLI: only the rebuilder
 // needs this native addon, so an install that skipped compiling it (npm install
 // --ignore-scripts, as the CI templates do) runs every other command.
-function loadSqlite(): typeof BetterSqlite3 {
+export function loadSqlite(): typeof BetterSqlite3 {
   try {
     return createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   } catch (cause) {
@@ -127,6 +169,10 @@ export function openState(file: string) {
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  for (const [table, column, type] of ADDED) {
+    const columns = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
   const get = (id: number) => toJob(db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row);
 
   return {
@@ -149,6 +195,51 @@ export function openState(file: string) {
           return added + changes;
         }, 0),
       )();
+    },
+
+    /**
+     * After a successful poll: the published files of every verified version listed are compared with those it
+     * was verified with; a change sets its alert (cleared when they agree again, or after a --retry). Returns
+     * the alerts standing for these versions.
+     */
+    recheck(listed: readonly JobSpec[], now: number): string[] {
+      const find = db.prepare('SELECT * FROM jobs WHERE repository = ? AND source = ? AND version = ?');
+      const set = db.prepare('UPDATE jobs SET alert = ?, updated_at = ? WHERE id = ?');
+      return db.transaction(() =>
+        listed.flatMap((spec) => {
+          const row = find.get(spec.repository, spec.source, spec.version) as Row | undefined;
+          if (!row) return [];
+          const job = toJob(row);
+          const changed = job.status === 'verified' ? changedFiles(job.spec, spec) : '';
+          const alert =
+            changed === '' ? null : `${job.source} ${job.version} changed after it was verified: ${changed}`;
+          if (alert !== job.alert) set.run(alert, now, job.id);
+          return alert === null ? [] : [alert];
+        }),
+      )();
+    },
+
+    /**
+     * After a successful poll: the repository's versions it no longer lists are marked removed (their links
+     * stay); listed again, the mark goes. Returns how many were newly marked.
+     */
+    markRemoved(repository: string, listed: readonly JobSpec[], now: number): number {
+      const present = new Set(listed.map((s) => `${s.source}\n${s.version}`));
+      return db.transaction(() => {
+        const rows = db
+          .prepare('SELECT id, source, version, removed_at FROM jobs WHERE repository = ?')
+          .all(repository) as { id: number; source: string; version: string; removed_at: number | null }[];
+        let marked = 0;
+        for (const row of rows) {
+          const gone = !present.has(`${row.source}\n${row.version}`);
+          if (gone && row.removed_at === null) {
+            db.prepare('UPDATE jobs SET removed_at = ? WHERE id = ?').run(now, row.id);
+            marked += 1;
+          } else if (!gone && row.removed_at !== null)
+            db.prepare('UPDATE jobs SET removed_at = NULL WHERE id = ?').run(row.id);
+        }
+        return marked;
+      })();
     },
 
     /** After a crash: attempts that were running died with the process; they are queued again. */
@@ -207,12 +298,18 @@ export function openState(file: string) {
       ).run(JSON.stringify(pairs), now, id);
     },
 
-    /** A final verdict: verified (with what was published) or mismatch. */
-    finish(id: number, status: 'verified' | 'mismatch', published: readonly string[], now: number): void {
+    /** A final verdict: verified (with what was published), mismatch, or conflict (with why, nothing published). */
+    finish(
+      id: number,
+      status: 'verified' | 'mismatch' | 'conflict',
+      published: readonly string[],
+      now: number,
+      why: string | null = null,
+    ): void {
       db.transaction(() => {
         db.prepare(
-          `UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = NULL, updated_at = ?, finished_at = ? WHERE id = ?`,
-        ).run(status, JSON.stringify(published), now, now, id);
+          `UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+        ).run(status, JSON.stringify(published), why, now, now, id);
         db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`).run(
           now,
           status,
@@ -245,17 +342,17 @@ export function openState(file: string) {
           `UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, ` +
             `next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? ` +
             `WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', ` +
-            `'failed', 'queued')`,
+            `'conflict', 'failed', 'queued')`,
         )
         .run(now, now, source, version).changes;
     },
 
     recordPoll(poll: Poll): void {
       db.prepare(
-        `INSERT INTO polls (repository, at, ok, jobs, error) VALUES (?, ?, ?, ?, ?) ON ` +
+        `INSERT INTO polls (repository, at, ok, jobs, error, refused) VALUES (?, ?, ?, ?, ?, ?) ON ` +
           `CONFLICT (repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = ` +
-          `excluded.jobs, error = excluded.error`,
-      ).run(poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error);
+          `excluded.jobs, error = excluded.error, refused = excluded.refused`,
+      ).run(poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error, JSON.stringify(poll.refused));
     },
 
     jobs: (): Job[] => (db.prepare('SELECT * FROM jobs ORDER BY repository, source, id').all() as Row[]).map(toJob),
@@ -266,6 +363,7 @@ export function openState(file: string) {
         ok: r['ok'] === 1,
         jobs: r['jobs'] as number,
         error: (r['error'] as string | null) ?? null,
+        refused: JSON.parse(r['refused'] as string) as string[],
       })),
     attempts: (id: number) =>
       db

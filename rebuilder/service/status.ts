@@ -20,6 +20,10 @@ export type StatusVersion = Readonly<{
   links: readonly string[];
   report: string | null;
   binaries: readonly string[];
+  /** When a poll first found this version gone from its repository (its links stay), or null. */
+  removed: string | null;
+  /** Set while the repository lists other files or hashes for this verified version than were verified. */
+  alert: string | null;
 }>;
 
 export type Status = Readonly<{
@@ -27,7 +31,16 @@ export type Status = Readonly<{
   generatedAt: string;
   repositories: readonly Readonly<{
     name: string;
-    lastPoll: Readonly<{ at: string; ok: boolean; jobs: number; error: string | null }> | null;
+    /** false: the config trusts this repository unsigned ("unsigned": true). */
+    signed: boolean;
+    lastPoll: Readonly<{
+      at: string;
+      ok: boolean;
+      jobs: number;
+      error: string | null;
+      /** Entries of its indexes that poll refused, each with its reason. */
+      refused: readonly string[];
+    }> | null;
     packages: readonly Readonly<{ source: string; versions: readonly StatusVersion[] }>[];
   }>[];
 }>;
@@ -37,20 +50,23 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function buildStatus(
   jobs: readonly Job[],
   polls: readonly Poll[],
-  repositories: readonly string[],
+  repositories: readonly Readonly<{ name: string; signed: boolean }>[],
   publish: string,
   now: number,
 ): Status {
   return {
     schema: 'twinbuild/rebuilder-status@1',
     generatedAt: new Date(now).toISOString(),
-    repositories: repositories.map((name) => {
+    repositories: repositories.map(({ name, signed }) => {
       const poll = polls.find((p) => p.repository === name);
       const mine = jobs.filter((j) => j.repository === name);
       const sources = [...new Set(mine.map((j) => j.source))].sort();
       return {
         name,
-        lastPoll: poll ? { at: iso(poll.at)!, ok: poll.ok, jobs: poll.jobs, error: poll.error } : null,
+        signed,
+        lastPoll: poll
+          ? { at: iso(poll.at)!, ok: poll.ok, jobs: poll.jobs, error: poll.error, refused: poll.refused }
+          : null,
         packages: sources.map((source) => ({
           source,
           versions: mine
@@ -65,6 +81,8 @@ export function buildStatus(
               links: j.published.filter((p) => p.endsWith('/metadata')),
               report: j.reportDir ? relative(publish, `${j.reportDir}/index.html`) : null,
               binaries: j.spec.binaries.map((b) => `${b.package} ${b.version} ${b.architecture}`),
+              removed: iso(j.removedAt),
+              alert: j.alert,
             })),
         })),
       };
@@ -78,16 +96,18 @@ const VERDICT_CLASS: Readonly<Record<Job['status'], string>> = {
   publishing: 'muted',
   verified: 'verdict-verified',
   mismatch: 'verdict-mismatch',
+  conflict: 'verdict-mismatch',
   failed: 'verdict-error',
 };
 
-/** A job's status as a grid cell: V verified, M mismatch, E failed, P not finished yet. */
+/** A job's status as a grid cell: V verified, M mismatch, C conflict, E failed, P not finished yet. */
 export const STATUS_LOOK: Readonly<Record<Job['status'], CellLook>> = {
   queued: PENDING,
   running: PENDING,
   publishing: PENDING,
   verified: LETTERS.verified,
   mismatch: LETTERS.mismatch,
+  conflict: { letter: 'C', css: LETTERS.mismatch.css },
   failed: LETTERS.error,
 };
 
@@ -104,7 +124,7 @@ function statusGrid(repo: Status['repositories'][number]): string {
     cells: p.versions.map((v) => ({
       look: STATUS_LOOK[v.status],
       href: `#${versionId(repo.name, p.source, v.version)}`,
-      title: `${v.version}: ${v.status}`,
+      title: `${v.version}: ${v.status}${v.removed ? ', removed from the repository' : ''}`,
     })),
   }));
   const columns = Math.max(...repo.packages.map((p) => p.versions.length));
@@ -117,11 +137,17 @@ function statusGrid(repo: Status['repositories'][number]): string {
 
 const LEGEND =
   `<p class="muted legend">` +
-  (['verified', 'mismatch', 'failed', 'queued'] as const)
+  (['verified', 'mismatch', 'conflict', 'failed', 'queued'] as const)
     .map(
       (s) =>
         `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;` +
-        `</span> ${s === 'queued' ? 'pending (queued, running or publishing)' : s}`,
+        `</span> ${
+          s === 'queued'
+            ? 'pending (queued, running or publishing)'
+            : s === 'conflict'
+              ? "conflict (matched, but another repository's link with other products is published there)"
+              : s
+        }`,
     )
     .join(' · ') +
   `; a package's versions oldest first, each linking to its row below.</p>`;
@@ -133,12 +159,29 @@ export function renderStatusHtml(status: Status): string {
         `${e(repo.lastPoll.at)}: ` +
         `${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : e(repo.lastPoll.error ?? 'failed')}</p>`
       : '<p class="muted">not polled yet</p>';
+    const unsigned = repo.signed
+      ? ''
+      : '<p class="verdict-mismatch">unsigned: its indexes are trusted without a signature ("unsigned": true in the config)</p>';
+    const alerts = repo.packages.flatMap((p) => p.versions.filter((v) => v.alert !== null));
+    const alerted = alerts.length
+      ? `<p class="verdict-mismatch">ALERT: ${alerts.length} verified version${alerts.length === 1 ? '' : 's'} ` +
+        `changed in the repository after verification (see below)</p>`
+      : '';
+    const refused = repo.lastPoll?.refused.length
+      ? `<p class="verdict-error">${repo.lastPoll.refused.length} index entr` +
+        `${repo.lastPoll.refused.length === 1 ? 'y' : 'ies'} refused (the others were read):</p><ul>` +
+        repo.lastPoll.refused.map((r) => `<li><code>${e(r)}</code></li>`).join('') +
+        '</ul>'
+      : '';
     const rows = repo.packages.flatMap((p) =>
       p.versions.map(
         (v) =>
           `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${e(p.source)}` +
           `</code></td><td><code>${e(v.version)}</code></td>` +
-          `<td class="${VERDICT_CLASS[v.status]}">${e(v.status)}</td><td>${v.attempts}</td>` +
+          `<td class="${VERDICT_CLASS[v.status]}">${e(v.status)}` +
+          `${v.removed ? `<div class="muted">removed from the repository ${e(v.removed)}; links kept</div>` : ''}` +
+          `${v.alert ? `<div class="verdict-mismatch">ALERT: ${e(v.alert)}</div>` : ''}` +
+          `</td><td>${v.attempts}</td>` +
           `<td>${e(v.lastAttempt ?? '—')}</td>` +
           `<td>${v.links.map((l) => `<a href="${e(pathHref(l))}">${e(l)}</a>`).join('<br>')}` +
           `${v.report ? `${v.links.length ? '<br>' : ''}<a href="${e(pathHref(v.report))}">report</a>` : ''}` +
@@ -146,7 +189,7 @@ export function renderStatusHtml(status: Status): string {
       ),
     );
     return (
-      `<h2>${e(repo.name)}</h2>${poll}
+      `<h2>${e(repo.name)}</h2>${unsigned}${poll}${alerted}${refused}
 ${statusGrid(repo)}
 <table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts` +
       `</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>

@@ -19,13 +19,15 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
   });
   after(cleanupTemp);
 
-  const repo = {
+  /** Without "keyring" or "unsigned": refused; the other cases opt out of signing. */
+  const signedRepo = {
     name: 'distro',
     url: 'http://127.0.0.1:9/',
     sources: 'Sources',
     packages: ['Packages'],
     buildinfo: '.',
   };
+  const repo = { ...signedRepo, unsigned: true };
   const cases: [string, unknown, string[], RegExp][] = [
     ['no --config', null, [], /rebuilder needs --config FILE/],
     ['not JSON', '{', [], /cannot read the rebuilder config .*: /],
@@ -66,6 +68,59 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
       /"concurrency" must be a whole number from 1 to 64/,
     ],
     [
+      'an index cap of 0 MiB',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', maxIndexSize: 0 },
+      [],
+      /"maxIndexSize" must be a whole number from 1 to 511/,
+    ],
+    [
+      'a fetch timeout that is not a number',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', fetchTimeout: '2s' },
+      [],
+      /"fetchTimeout" must be a whole number from 1 to 86400/,
+    ],
+    [
+      'an index path climbing out percent-encoded',
+      { repositories: [{ ...repo, sources: '%2e%2e/Sources' }], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /"%2e%2e\/Sources" must be a path relative to the repository url/,
+    ],
+    [
+      'a repository neither signed nor opted out',
+      { repositories: [signedRepo], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /repositories\[0\]: needs "keyring": the keyring \(for gpgv\) its InRelease or Release\.gpg is signed with, or "unsigned": true/,
+    ],
+    [
+      '"unsigned": false',
+      { repositories: [{ ...repo, unsigned: false }], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /repositories\[0\]: "unsigned" is either true \(an explicit opt-out\) or left out/,
+    ],
+    [
+      'a keyring and "unsigned": true',
+      { repositories: [{ ...repo, keyring: 'k.gpg' }], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /"keyring" and "unsigned": true exclude each other/,
+    ],
+    [
+      'a signed repository without a Release file',
+      { repositories: [{ ...signedRepo, keyring: 'k.gpg' }], signingKey: 'rebuilder', publish: 'p', state: 's' },
+      [],
+      /a signed repository needs "release"/,
+    ],
+    [
+      'a keyring that is not there',
+      {
+        repositories: [{ ...signedRepo, keyring: 'none.gpg', release: 'Release' }],
+        signingKey: 'rebuilder',
+        publish: 'p',
+        state: 's',
+      },
+      [],
+      /repositories\[0\]: cannot read the keyring \S+none\.gpg: ENOENT/,
+    ],
+    [
       'a missing signing key',
       { repositories: [repo], signingKey: 'nokey', publish: 'p', state: 's' },
       [],
@@ -80,18 +135,26 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
     [
       'an apt field in an rpm repository',
       {
-        repositories: [{ name: 'rpms', format: 'rpm', url: 'http://127.0.0.1:9/', sources: 'Sources' }],
+        repositories: [{ name: 'rpms', format: 'rpm', unsigned: true, url: 'http://127.0.0.1:9/', sources: 'Sources' }],
         signingKey: 'rebuilder',
         publish: 'p',
         state: 's',
       },
       [],
-      /repositories\[0\]: unknown field "sources" for an rpm repository \(known: name, format, url, repodata, sourceRepodata\)/,
+      /repositories\[0\]: unknown field "sources" for an rpm repository \(known: name, format, url, keyring, unsigned, repodata, sourceRepodata\)/,
     ],
     [
       'an rpm repodata path that climbs out',
       {
-        repositories: [{ name: 'rpms', format: 'rpm', url: 'http://127.0.0.1:9/', repodata: '../repodata/repomd.xml' }],
+        repositories: [
+          {
+            name: 'rpms',
+            format: 'rpm',
+            unsigned: true,
+            url: 'http://127.0.0.1:9/',
+            repodata: '../repodata/repomd.xml',
+          },
+        ],
         signingKey: 'rebuilder',
         publish: 'p',
         state: 's',

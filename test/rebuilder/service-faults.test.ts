@@ -92,13 +92,15 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
       /distro: Packages has sha256 [0-9a-f]{64} \(\d+ bytes\), but the Release file says [0-9a-f]{64}/,
     );
 
-    // Without a Release file: a last line cut short, or an entry missing its fields, is refused by itself.
+    // Without a Release file: an entry missing its fields is refused (the only one here), a last line cut short
+    // fails the poll.
     await serviceConfig(dir, [{ name: 'distro', url: `${server.url}/`, release: false }], key);
     const fieldsMissing = await rebuilder(config);
     expect(fieldsMissing.exitCode).to.equal(3);
-    expect((await status(dir)).repositories[0]!.lastPoll!.error).to.match(
-      /Packages is truncated or malformed: entry 1 has no SHA256$/,
-    );
+    expect((await status(dir)).repositories[0]!.lastPoll).to.deep.include({
+      ok: true,
+      refused: ['distro: Packages is truncated or malformed: entry 1 has no SHA256'],
+    });
     await writeFile(join(repoDir, 'Packages'), packages.slice(0, packages.indexOf('\nSHA256:') + 20));
     const midLine = await rebuilder(config);
     expect(midLine.exitCode).to.equal(3);
@@ -109,7 +111,7 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
     noLinks(dir);
   });
 
-  it('an index naming a package or file that would climb out of the publish dir is refused: nothing queued', async () => {
+  it('an index entry naming a package or file that would climb out of the publish dir is refused: nothing queued', async () => {
     const dir = await tempDir();
     const repoDir = await flatRepository(join(dir, 'repo'), [upload]);
     const server = await serve(repoDir);
@@ -128,7 +130,9 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
       await writeFile(join(repoDir, 'Sources'), hostile);
       const run = await rebuilder(config);
       expect(run.exitCode, run.stderr).to.equal(3);
-      expect((await status(dir)).repositories[0]!.lastPoll!.error)
+      const refused = (await status(dir)).repositories[0]!.lastPoll!.refused;
+      expect(refused).to.have.length(1);
+      expect(refused[0])
         .to.match(/^distro: Sources is malformed: /)
         .and.match(field);
     }
@@ -220,4 +224,47 @@ describe('rebuilder service: faults are recorded, retried or reported, never pub
     expect((await versions(dir))[0]).to.deep.include({ status: 'verified', attempts: 2 });
     JSON.parse(await readFile(join(dir, 'publish', 'sources', 'tinyhello', '1.0', 'metadata'), 'utf8'));
   });
+
+  it(
+    'one malformed entry is refused with its reason, the others are verified; a version no longer listed is ' +
+      'marked removed, its link kept (issue 29 item 8)',
+    async () => {
+      const dir = await tempDir();
+      const repoDir = await flatRepository(join(dir, 'repo'), [upload]);
+      await appendFile(
+        join(repoDir, 'Packages'),
+        '\nPackage: broken\nVersion: 1.0\nArchitecture: all\nFilename: broken_1.0_all.deb\nSize: many\nSHA256: ' +
+          `${'a'.repeat(64)}\n\nPackage: Bad_Name\nVersion: 1.0\nArchitecture: all\nFilename: x.deb\nSize: 1\nSHA256: ${'b'.repeat(64)}\n`,
+      );
+      await appendFile(join(repoDir, 'Sources'), '\nPackage: nofiles\nVersion: 1.0\n');
+      const server = await serve(repoDir);
+      const config = await serviceConfig(dir, [{ name: 'distro', url: `${server.url}/`, release: false }], key);
+      const run = await rebuilder(config);
+      expect(run.exitCode, run.stderr).to.equal(3);
+      expect(run.stdout).to.match(/verified 1 · mismatch 0 · errors 0 · repositories unreadable 0 · entries refused 3/);
+      const poll = (await status(dir)).repositories[0]!.lastPoll!;
+      expect(poll.ok).to.equal(true);
+      expect(poll.refused).to.deep.equal([
+        'distro: Packages is malformed: entry 2 has Size "many"',
+        'distro: Packages is malformed: entry 3 has Package "Bad_Name", which is not allowed there',
+        'distro: Sources is truncated or malformed: entry 2 has no Checksums-Sha256',
+      ]);
+      expect(run.stderr).to.include('refused: distro: Packages is malformed: entry 2 has Size "many"');
+      const page = await readFile(join(dir, 'publish', 'index.html'), 'utf8');
+      expect(page).to.include('3 index entries refused').and.include('entry 3 has Package &quot;Bad_Name&quot;');
+      expect((await versions(dir)).map((v) => [v.status, v.removed])).to.deep.equal([['verified', null]]);
+
+      // The archive drops the version: marked removed on the page, its link stays.
+      await writeFile(join(repoDir, 'Sources'), '');
+      await writeFile(join(repoDir, 'Packages'), '');
+      const dropped = await rebuilder(config);
+      expect(dropped.exitCode, dropped.stderr).to.equal(0);
+      expect(dropped.stderr).to.include('distro: 0 source versions with binaries, 0 new, 1 no longer listed');
+      const [v] = await versions(dir);
+      expect(v).to.deep.include({ status: 'verified', links: ['sources/tinyhello/1.0/metadata'] });
+      expect(v!.removed).to.match(/^\d{4}-\d\d-\d\dT/);
+      expect(await readFile(join(dir, 'publish', 'index.html'), 'utf8')).to.include('removed from the repository');
+      expect(existsSync(join(dir, 'publish', 'sources', 'tinyhello', '1.0', 'metadata'))).to.equal(true);
+    },
+  );
 });

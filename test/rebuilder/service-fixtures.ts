@@ -2,7 +2,7 @@
 // flat apt repositories made with apt-ftparchive, static http servers on
 // 127.0.0.1 that each test closes, and a config file.
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
@@ -93,7 +93,8 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
   };
 }
 
-export type RepoEntry = Readonly<{ name: string; url: string; release?: boolean }>;
+/** A repository of a test config: signed with `keyring` (gpgv checks its InRelease or Release.gpg), else "unsigned": true. */
+export type RepoEntry = Readonly<{ name: string; url: string; release?: boolean; keyring?: string }>;
 
 /** A service config in `dir` (publish, state beside it); returns its path. */
 export async function serviceConfig(
@@ -110,6 +111,7 @@ export async function serviceConfig(
       packages: ['Packages'],
       buildinfo: '.',
       ...(r.release === false ? {} : { release: 'Release' }),
+      ...(r.keyring === undefined ? { unsigned: true } : { keyring: r.keyring }),
     })),
     signingKey: key,
     publish: join(dir, 'publish'),
@@ -121,3 +123,83 @@ export async function serviceConfig(
   await writeFile(path, JSON.stringify(config, null, 2));
   return path;
 }
+
+/** How a hostile server answers one path: whole bytes, or a handler of its own (slow, endless…) that counts what it writes. */
+export type Route =
+  Buffer | string | ((request: IncomingMessage, response: ServerResponse, count: (bytes: number) => void) => void);
+
+export type RouteServer = StaticServer &
+  Readonly<{
+    /** Paths whose answer the client left before its end. */
+    closedEarly: string[];
+    /** Bytes written by the handlers, by path. */
+    written: Map<string, number>;
+  }>;
+
+/** A server on 127.0.0.1 answering only the given paths (404 otherwise); close() ends every connection. */
+export async function serveRoutes(routes: Readonly<Record<string, Route>>): Promise<RouteServer> {
+  const requests: string[] = [];
+  const closedEarly: string[] = [];
+  const written = new Map<string, number>();
+  const server: Server = createServer((request, response) => {
+    const path = request.url ?? '/';
+    requests.push(path);
+    response.on('close', () => {
+      if (!response.writableFinished) closedEarly.push(path);
+    });
+    const route = routes[path];
+    if (route === undefined) return void response.writeHead(404).end();
+    if (typeof route === 'function')
+      return route(request, response, (bytes) => written.set(path, (written.get(path) ?? 0) + bytes));
+    const body = Buffer.from(route);
+    response.writeHead(200, { 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    closedEarly,
+    written,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+/** Sends `chunk` every `everyMs` (the headers first, or, with `headersToo`, the headers a byte at a time too) until the client leaves. */
+export const trickle =
+  (chunk: Buffer, everyMs: number, headersToo = false): Route =>
+  (_request, response, count) => {
+    const head = Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n');
+    let sent = 0;
+    if (!headersToo) response.writeHead(200, { 'content-type': 'text/plain' }).flushHeaders();
+    const timer = setInterval(() => {
+      if (headersToo && sent < head.length) response.socket?.write(head.subarray(sent, ++sent));
+      else {
+        count(chunk.length);
+        if (headersToo) response.socket?.write(chunk);
+        else response.write(chunk);
+      }
+    }, everyMs);
+    response.on('close', () => clearInterval(timer));
+  };
+
+/** Sends `chunk` as fast as the client reads, until it leaves. */
+export const endless =
+  (chunk: Buffer, headers: Record<string, string | number> = {}): Route =>
+  (_request, response, count) => {
+    response.writeHead(200, headers);
+    let open = true;
+    response.on('close', () => (open = false));
+    const pump = () => {
+      while (open) {
+        count(chunk.length);
+        if (!response.write(chunk)) return void response.once('drain', pump);
+      }
+    };
+    pump();
+  };

@@ -40,6 +40,8 @@ const job = (fields: Partial<Job>): Job => ({
   createdAt: 0,
   updatedAt: 1_700_000_000_000,
   finishedAt: 1_700_000_000_000,
+  removedAt: null,
+  alert: null,
   ...fields,
 });
 
@@ -60,16 +62,23 @@ describe('rebuilder status page', () => {
           published: [],
           reportDir: null,
         }),
+        job({ id: 3, version: '0.9', removedAt: 1_700_000_000_000 }),
       ];
       const status = buildStatus(
         jobs,
-        [{ repository: 'distro', at: 1_700_000_000_000, ok: false, jobs: 0, error: HOSTILE }],
-        ['distro'],
+        [{ repository: 'distro', at: 1_700_000_000_000, ok: false, jobs: 0, error: HOSTILE, refused: [HOSTILE] }],
+        [{ name: 'distro', signed: false }],
         '/pub',
         1_700_000_000_000,
       );
       const repo = status.repositories[0]!;
-      expect(repo.lastPoll).to.deep.equal({ at: '2023-11-14T22:13:20.000Z', ok: false, jobs: 0, error: HOSTILE });
+      expect(repo.lastPoll).to.deep.equal({
+        at: '2023-11-14T22:13:20.000Z',
+        ok: false,
+        jobs: 0,
+        error: HOSTILE,
+        refused: [HOSTILE],
+      });
       const hello = repo.packages.find((p) => p.source === 'tinyhello')!.versions[0]!;
       expect(hello).to.deep.include({
         version: '1.0',
@@ -80,9 +89,17 @@ describe('rebuilder status page', () => {
       });
       const html = renderStatusHtml(status);
       expect(html).to.not.contain('<script>');
-      // source and version in the table, last error, poll error; in the grid: the source (text and title), and the
-      // version in its cell's title
-      expect(html.split('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;').length - 1).to.equal(7);
+      // source and version in the table, last error, poll error, a refused entry; in the grid: the source (text and
+      // title), and the version in its cell's title
+      expect(html.split('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;').length - 1).to.equal(8);
+      expect(html).to.contain('1 index entry refused (the others were read)');
+      expect(repo.signed).to.equal(false);
+      expect(html).to.contain('unsigned: its indexes are trusted without a signature');
+      // A version no longer listed: marked, its link kept.
+      expect(
+        repo.packages.find((p) => p.source === 'tinyhello')!.versions.map((v) => [v.version, v.removed]),
+      ).to.deep.include(['0.9', '2023-11-14T22:13:20.000Z']);
+      expect(html).to.contain('removed from the repository 2023-11-14T22:13:20.000Z; links kept');
       expect(html)
         .to.contain('<a href="sources/tinyhello/1.0/metadata">')
         .and.contain('<a href="reports/distro/tinyhello/1.0/1/index.html">report</a>');
@@ -104,7 +121,9 @@ describe('rebuilder status page', () => {
         job({ id: 4, version: '1.3', status: 'queued', attempts: 0 }),
         job({ id: 5, source: HOSTILE, version: '2', status: 'running' }),
       ];
-      const html = renderStatusHtml(buildStatus(jobs, [], ['distro'], '/pub', 1_700_000_000_000));
+      const html = renderStatusHtml(
+        buildStatus(jobs, [], [{ name: 'distro', signed: true }], '/pub', 1_700_000_000_000),
+      );
       const browser = await launchChromium();
       try {
         const page = await browser.newPage();

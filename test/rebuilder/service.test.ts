@@ -2,7 +2,8 @@
 // once, links published where apt looks, the status page, a finished version
 // never verified twice (unless --retry), and a kill -9 in the middle of a verify.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
@@ -18,6 +19,7 @@ import { CLI, cleanupTemp, runCli, tempDir } from '../helpers.js';
 import {
   flatRepository,
   officialUpload,
+  reindex,
   serveDirectory,
   serviceConfig,
   type StaticServer,
@@ -44,10 +46,16 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
   this.timeout(600_000);
   let hello: Upload;
   let world: Upload;
+  /** tinyhello 1.0 again, with other bytes (a fork's, or an attacker's). */
+  let fork: Upload;
   let key: string;
   const servers: StaticServer[] = [];
   before(async () => {
-    [hello, world] = await Promise.all([officialUpload('tinyhello'), officialUpload('tinyworld')]);
+    [hello, world, fork] = await Promise.all([
+      officialUpload('tinyhello'),
+      officialUpload('tinyworld'),
+      officialUpload('tinyhello', undefined, { tinyhello: '#!/bin/sh\necho forked\n' }),
+    ]);
     const keys = await tempDir();
     key = join(keys, 'rebuilder');
     expect((await runCli(['keygen', '--out', key], { withOut: false })).exitCode).to.equal(0);
@@ -249,5 +257,86 @@ describe('rebuilder service: watch repositories, verify, publish', function () {
     } finally {
       reopened.close();
     }
+  });
+
+  const DEB = 'tinyhello_1.0_all.deb';
+  const productSha = async (dir: string) =>
+    (
+      JSON.parse(await readFile(join(dir, 'publish', 'sources', 'tinyhello', '1.0', 'metadata'), 'utf8')) as {
+        signed: { products: Record<string, { sha256: string }> };
+      }
+    ).signed.products[DEB]!.sha256;
+  const debSha = async (upload: Upload) =>
+    createHash('sha256')
+      .update(await readFile(join(upload.dir, DEB)))
+      .digest('hex');
+
+  it('a second repository with the same name and version but other bytes: verified, yet its link never replaces the first (a conflict, exit 1) (issue 29 item 4)', async () => {
+    const dir = await tempDir();
+    const distro = await serveDirectory(await flatRepository(join(dir, 'distro'), [hello]));
+    const forked = await serveDirectory(await flatRepository(join(dir, 'fork'), [fork]));
+    servers.push(distro, forked);
+    expect(await debSha(fork)).to.not.equal(await debSha(hello));
+    const config = await serviceConfig(dir, [{ name: 'distro', url: `${distro.url}/` }], key);
+    const first = await rebuilder(config);
+    expect(first.exitCode, first.stderr).to.equal(0);
+    const link = await readFile(join(dir, 'publish', 'sources', 'tinyhello', '1.0', 'metadata'));
+    expect(await productSha(dir)).to.equal(await debSha(hello));
+
+    await serviceConfig(
+      dir,
+      [
+        { name: 'distro', url: `${distro.url}/` },
+        { name: 'fork', url: `${forked.url}/` },
+      ],
+      key,
+    );
+    const second = await rebuilder(config);
+    expect(second.exitCode, second.stderr).to.equal(1);
+    expect(second.stdout).to.match(/conflicts 1/);
+    expect(second.stderr).to.match(/fork: tinyhello 1\.0 \(attempt 1\): CONFLICT, nothing published/);
+    const [d, f] = (await status(dir)).repositories.map((r) => r.packages[0]!.versions[0]!);
+    expect([d!.status, f!.status]).to.deep.equal(['verified', 'conflict']);
+    expect(f!.lastError).to.equal(
+      `tinyhello 1.0 is already published from repository distro (tinyhello 1.0) with other bytes (sha256 ` +
+        `${await debSha(hello)} there, ${await debSha(fork)} here); its link is not replaced`,
+    );
+    expect(f!.links).to.deep.equal([]);
+    // The first repository's link, byte for byte: apt still installs its package.
+    expect(await readFile(join(dir, 'publish', 'sources', 'tinyhello', '1.0', 'metadata'))).to.deep.equal(link);
+    expect(await readFile(join(dir, 'publish', 'index.html'), 'utf8')).to.contain('>conflict<');
+  });
+
+  it('a .deb swapped under a verified version (indexes regenerated): an alert on the status page, exit 1, until it is put back (issue 29 item 6)', async () => {
+    const dir = await tempDir();
+    const repo = await flatRepository(join(dir, 'distro'), [hello]);
+    const http = await serveDirectory(repo);
+    servers.push(http);
+    const config = await serviceConfig(dir, [{ name: 'distro', url: `${http.url}/` }], key);
+    expect((await rebuilder(config)).exitCode).to.equal(0);
+
+    await copyFile(join(fork.dir, DEB), join(repo, DEB));
+    await reindex(repo);
+    const swapped = await rebuilder(config);
+    expect(swapped.exitCode, swapped.stderr).to.equal(1);
+    expect(swapped.stdout).to.match(/verified 0 · .* alerts 1/);
+    const alert =
+      `tinyhello 1.0 changed after it was verified: ${DEB} is now sha256 ${await debSha(fork)} ` +
+      `(${(await readFile(join(fork.dir, DEB))).length} bytes), verified as ${await debSha(hello)} ` +
+      `(${(await readFile(join(hello.dir, DEB))).length} bytes)`;
+    expect(swapped.stderr).to.include(`ALERT: distro: ${alert}`);
+    const [v] = (await status(dir)).repositories[0]!.packages[0]!.versions;
+    expect(v).to.deep.include({ status: 'verified', alert });
+    expect(await readFile(join(dir, 'publish', 'index.html'), 'utf8')).to.contain(
+      'ALERT: 1 verified version changed in the repository after verification',
+    );
+    // Still there at the next poll: still an alert.
+    expect((await rebuilder(config)).exitCode).to.equal(1);
+
+    await copyFile(join(hello.dir, DEB), join(repo, DEB));
+    await reindex(repo);
+    const restored = await rebuilder(config);
+    expect(restored.exitCode, restored.stderr).to.equal(0);
+    expect((await status(dir)).repositories[0]!.packages[0]!.versions[0]!.alert).to.equal(null);
   });
 });
