@@ -2505,7 +2505,7 @@ var require_scan = __commonJS({
 var require_parse3 = __commonJS({
   "node_modules/micromatch/node_modules/picomatch/lib/parse.js"(exports2, module) {
     "use strict";
-    var constants9 = require_constants2();
+    var constants10 = require_constants2();
     var utils = require_utils2();
     var {
       MAX_LENGTH,
@@ -2513,7 +2513,7 @@ var require_parse3 = __commonJS({
       REGEX_NON_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
-    } = constants9;
+    } = constants10;
     var expandRange = (args, options) => {
       if (typeof options.expandRange === "function") {
         return options.expandRange(...args, options);
@@ -2719,7 +2719,7 @@ var require_parse3 = __commonJS({
       if (options.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants9.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants10.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
         if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -2752,8 +2752,8 @@ var require_parse3 = __commonJS({
       const tokens = [bos];
       const capture2 = opts.capture ? "" : "?:";
       const win32 = utils.isWindows(options);
-      const PLATFORM_CHARS = constants9.globChars(win32);
-      const EXTGLOB_CHARS = constants9.extglobChars(PLATFORM_CHARS);
+      const PLATFORM_CHARS = constants10.globChars(win32);
+      const EXTGLOB_CHARS = constants10.extglobChars(PLATFORM_CHARS);
       const {
         DOT_LITERAL,
         PLUS_LITERAL,
@@ -3452,7 +3452,7 @@ var require_parse3 = __commonJS({
         NO_DOTS_SLASH,
         STAR,
         START_ANCHOR
-      } = constants9.globChars(win32);
+      } = constants10.globChars(win32);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture2 = opts.capture ? "" : "?:";
@@ -3511,7 +3511,7 @@ var require_picomatch = __commonJS({
     var scan = require_scan();
     var parse = require_parse3();
     var utils = require_utils2();
-    var constants9 = require_constants2();
+    var constants10 = require_constants2();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch3 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
@@ -3639,7 +3639,7 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants9;
+    picomatch3.constants = constants10;
     module.exports = picomatch3;
   }
 });
@@ -3914,8 +3914,8 @@ var require_pattern = __commonJS({
     }
     exports2.endsWithSlashGlobStar = endsWithSlashGlobStar;
     function isAffectDepthOfReadingPattern(pattern) {
-      const basename12 = path6.basename(pattern);
-      return endsWithSlashGlobStar(pattern) || isStaticPattern(basename12);
+      const basename13 = path6.basename(pattern);
+      return endsWithSlashGlobStar(pattern) || isStaticPattern(basename13);
     }
     exports2.isAffectDepthOfReadingPattern = isAffectDepthOfReadingPattern;
     function expandPatternsWithBraceExpansion(patterns) {
@@ -4956,9 +4956,9 @@ var require_queue = __commonJS({
           worker.call(context, current.value, current.worked);
         }
       }
-      function release2(holder) {
-        if (holder) {
-          cache.release(holder);
+      function release2(holder2) {
+        if (holder2) {
+          cache.release(holder2);
         }
         var next = queueHead;
         if (next && _running <= _concurrency) {
@@ -6886,7 +6886,7 @@ var require_scan2 = __commonJS({
 var require_parse4 = __commonJS({
   "node_modules/picomatch/lib/parse.js"(exports2, module) {
     "use strict";
-    var constants9 = require_constants4();
+    var constants10 = require_constants4();
     var utils = require_utils5();
     var {
       MAX_LENGTH,
@@ -6894,7 +6894,7 @@ var require_parse4 = __commonJS({
       REGEX_NON_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
-    } = constants9;
+    } = constants10;
     var expandRange = (args, options) => {
       if (typeof options.expandRange === "function") {
         return options.expandRange(...args, options);
@@ -7103,7 +7103,7 @@ var require_parse4 = __commonJS({
       if (options.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants9.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants10.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
         if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -7149,8 +7149,8 @@ var require_parse4 = __commonJS({
       const bos = { type: "bos", value: "", output: opts.prepend || "" };
       const tokens = [bos];
       const capture2 = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants9.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants9.extglobChars(PLATFORM_CHARS);
+      const PLATFORM_CHARS = constants10.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants10.extglobChars(PLATFORM_CHARS);
       const {
         DOT_LITERAL,
         PLUS_LITERAL,
@@ -7846,7 +7846,7 @@ var require_parse4 = __commonJS({
         NO_DOTS_SLASH,
         STAR,
         START_ANCHOR
-      } = constants9.globChars(opts.windows);
+      } = constants10.globChars(opts.windows);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture2 = opts.capture ? "" : "?:";
@@ -7904,7 +7904,7 @@ var require_picomatch3 = __commonJS({
     var scan = require_scan2();
     var parse = require_parse4();
     var utils = require_utils5();
-    var constants9 = require_constants4();
+    var constants10 = require_constants4();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch3 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
@@ -8032,7 +8032,7 @@ var require_picomatch3 = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants9;
+    picomatch3.constants = constants10;
     module.exports = picomatch3;
   }
 });
@@ -9255,11 +9255,11 @@ var require_dist = __commonJS({
     var makeDir = async (input, options) => {
       checkPath(input);
       options = processOptions(options);
-      const mkdir17 = promisify3(options.fs.mkdir);
+      const mkdir18 = promisify3(options.fs.mkdir);
       const stat12 = promisify3(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs.mkdir) {
         const pth = path6.resolve(input);
-        await mkdir17(pth, {
+        await mkdir18(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -9267,7 +9267,7 @@ var require_dist = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir17(pth, options.mode);
+          await mkdir18(pth, options.mode);
           return pth;
         } catch (error) {
           if (error.code === "EPERM") {
@@ -12656,7 +12656,7 @@ var require_dist = __commonJS({
             }
             return mapped.length && mapped[0] === arrays[0] ? baseIntersection(mapped, undefined$1, comparator) : [];
           });
-          function join36(array, separator) {
+          function join40(array, separator) {
             return array == null ? "" : nativeJoin.call(array, separator);
           }
           function last(array) {
@@ -14580,7 +14580,7 @@ var require_dist = __commonJS({
           lodash2.isUndefined = isUndefined;
           lodash2.isWeakMap = isWeakMap;
           lodash2.isWeakSet = isWeakSet;
-          lodash2.join = join36;
+          lodash2.join = join40;
           lodash2.kebabCase = kebabCase;
           lodash2.last = last;
           lodash2.lastIndexOf = lastIndexOf;
@@ -19825,11 +19825,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants9) {
+      optimizeNames(names, constants10) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants9);
+          this.rhs = optimizeExpr(this.rhs, names, constants10);
         return this;
       }
       get names() {
@@ -19846,10 +19846,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants9) {
+      optimizeNames(names, constants10) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants9);
+        this.rhs = optimizeExpr(this.rhs, names, constants10);
         return this;
       }
       get names() {
@@ -19910,8 +19910,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants9) {
-        this.code = optimizeExpr(this.code, names, constants9);
+      optimizeNames(names, constants10) {
+        this.code = optimizeExpr(this.code, names, constants10);
         return this;
       }
       get names() {
@@ -19940,12 +19940,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants9) {
+      optimizeNames(names, constants10) {
         const { nodes } = this;
         let i2 = nodes.length;
         while (i2--) {
           const n2 = nodes[i2];
-          if (n2.optimizeNames(names, constants9))
+          if (n2.optimizeNames(names, constants10))
             continue;
           subtractNames(names, n2.names);
           nodes.splice(i2, 1);
@@ -19998,12 +19998,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants9) {
+      optimizeNames(names, constants10) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants9);
-        if (!(super.optimizeNames(names, constants9) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants10);
+        if (!(super.optimizeNames(names, constants10) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants9);
+        this.condition = optimizeExpr(this.condition, names, constants10);
         return this;
       }
       get names() {
@@ -20026,10 +20026,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants9) {
-        if (!super.optimizeNames(names, constants9))
+      optimizeNames(names, constants10) {
+        if (!super.optimizeNames(names, constants10))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants9);
+        this.iteration = optimizeExpr(this.iteration, names, constants10);
         return this;
       }
       get names() {
@@ -20065,10 +20065,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants9) {
-        if (!super.optimizeNames(names, constants9))
+      optimizeNames(names, constants10) {
+        if (!super.optimizeNames(names, constants10))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants9);
+        this.iterable = optimizeExpr(this.iterable, names, constants10);
         return this;
       }
       get names() {
@@ -20110,11 +20110,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants9) {
+      optimizeNames(names, constants10) {
         var _a, _b;
-        super.optimizeNames(names, constants9);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants9);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants9);
+        super.optimizeNames(names, constants10);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants10);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants10);
         return this;
       }
       get names() {
@@ -20415,7 +20415,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants9) {
+    function optimizeExpr(expr, names, constants10) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -20430,14 +20430,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n2) {
-        const c3 = constants9[n2.str];
+        const c3 = constants10[n2.str];
         if (c3 === void 0 || names[n2.str] !== 1)
           return n2;
         delete names[n2.str];
         return c3;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants9[c3.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants10[c3.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -29579,11 +29579,11 @@ function prettyMilliseconds(milliseconds, options) {
   add(Number(parsed.minutes), "minute", "m");
   if (!options.hideSeconds) {
     if (options.separateMilliseconds || options.formatSubMilliseconds || !options.colonNotation && milliseconds < 1e3 && !options.subSecondsAsDecimals) {
-      const seconds3 = Number(parsed.seconds);
+      const seconds4 = Number(parsed.seconds);
       const milliseconds2 = Number(parsed.milliseconds);
       const microseconds = Number(parsed.microseconds);
       const nanoseconds = Number(parsed.nanoseconds);
-      add(seconds3, "second", "s");
+      add(seconds4, "second", "s");
       if (options.formatSubMilliseconds) {
         add(milliseconds2, "millisecond", "ms");
         add(microseconds, "microsecond", "\xB5s");
@@ -29602,9 +29602,9 @@ function prettyMilliseconds(milliseconds, options) {
         );
       }
     } else {
-      const seconds3 = (isBigInt ? Number(milliseconds % ONE_DAY_IN_MILLISECONDS) : milliseconds) / 1e3 % 60;
+      const seconds4 = (isBigInt ? Number(milliseconds % ONE_DAY_IN_MILLISECONDS) : milliseconds) / 1e3 % 60;
       const secondsDecimalDigits = typeof options.secondsDecimalDigits === "number" ? options.secondsDecimalDigits : 1;
-      const secondsFixed = floorDecimals(seconds3, secondsDecimalDigits);
+      const secondsFixed = floorDecimals(seconds4, secondsDecimalDigits);
       const secondsString = options.keepDecimalsOnWholeSeconds ? secondsFixed : secondsFixed.replace(/\.0+$/, "");
       add(Number.parseFloat(secondsString), "second", "s", secondsString);
     }
@@ -37157,8 +37157,8 @@ function dateNeedles(iso2, zones) {
   if (Number.isNaN(start))
     return [];
   const out = zones.flatMap(([zone, minutes]) => calendarNeedles(start, zone, minutes));
-  const seconds3 = String(Math.floor(start / 1e3));
-  out.push(shaped("epoch seconds", `${seconds3.slice(0, -4)}\u2026`, 2, `(?<!\\d)${seconds3.slice(0, -4)}\\d{4}(?!\\d)`));
+  const seconds4 = String(Math.floor(start / 1e3));
+  out.push(shaped("epoch seconds", `${seconds4.slice(0, -4)}\u2026`, 2, `(?<!\\d)${seconds4.slice(0, -4)}\\d{4}(?!\\d)`));
   return out;
 }
 var modeString = (mode, kind) => kind + [6, 3, 0].map((shift) => ["r", "w", "x"].map((c3, i2) => mode >> shift & 4 >> i2 ? c3 : "-").join("")).join("");
@@ -38748,9 +38748,9 @@ async function lockOutDir(outDir) {
       } catch (error) {
         if (error.code !== "EEXIST")
           throw usageError(`cannot lock the output directory ${outDir} (${error.code ?? String(error)}); choose another with --out`);
-        const holder = Number((await readFile7(lockFile, "utf8").catch(() => "")).trim());
-        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-          throw usageError(`another twinbuild run is writing to ${outDir} (pid ${holder}); wait for it or choose another --out`);
+        const holder2 = Number((await readFile7(lockFile, "utf8").catch(() => "")).trim());
+        if (Number.isInteger(holder2) && holder2 > 0 && isAlive(holder2)) {
+          throw usageError(`another twinbuild run is writing to ${outDir} (pid ${holder2}); wait for it or choose another --out`);
         }
         await rm5(lockFile, { force: true });
       }
@@ -38871,19 +38871,19 @@ var TAKEN = {
 var REBUILD_VARIABLES = Object.keys(TAKEN);
 function rebuildEnvironment(environment2) {
   const taken = {};
-  const refused = [];
+  const refused2 = [];
   for (const [name, value] of Object.entries(environment2)) {
     const rule = TAKEN[name];
     if (name === "PATH")
-      refused.push("PATH from the buildinfo (not taken: twinbuild keeps its own)");
+      refused2.push("PATH from the buildinfo (not taken: twinbuild keeps its own)");
     else if (!rule)
-      refused.push(`${name} from the buildinfo (not taken: not a variable a rebuild takes)`);
+      refused2.push(`${name} from the buildinfo (not taken: not a variable a rebuild takes)`);
     else if (!rule.value.test(value))
-      refused.push(`${name} from the buildinfo (not taken: its value is not ${rule.what})`);
+      refused2.push(`${name} from the buildinfo (not taken: its value is not ${rule.what})`);
     else
       taken[name] = value;
   }
-  return { taken, refused };
+  return { taken, refused: refused2 };
 }
 
 // dist/suites/presets.js
@@ -40204,7 +40204,8 @@ import { arch, machine as machine4 } from "node:os";
 import { dirname as dirname11, resolve as resolve9 } from "node:path";
 
 // dist/rebuilder/service/config.js
-import { readFile as readFile12 } from "node:fs/promises";
+import { constants as constants9 } from "node:fs";
+import { access as access4, readFile as readFile12 } from "node:fs/promises";
 import { dirname as dirname8, resolve as resolve8 } from "node:path";
 var fail = (file, message) => new TwinbuildError("config", `${file}: ${message}`);
 function text(raw, key2, file, where) {
@@ -40232,10 +40233,30 @@ function archiveUrl(value, base, file, where) {
   return url.href.endsWith("/") ? url.href : `${url.href}/`;
 }
 var relativePath = (value, file, where) => {
-  if (value.startsWith("/") || value.split("/").includes("..") || value.includes("://"))
+  const decoded = (() => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return "..";
+    }
+  })();
+  if ([value, decoded].some((v) => v.startsWith("/") || v.split("/").includes("..") || v.includes("://")) || /%(2f|5c)/i.test(value))
     throw fail(file, `${where}"${value}" must be a path relative to the repository url`);
   return value;
 };
+function keyringOf(r, format2, base, file, where) {
+  const unsigned = r["unsigned"];
+  if (unsigned !== void 0 && unsigned !== true)
+    throw fail(file, `${where}"unsigned" is either true (an explicit opt-out) or left out`);
+  if (unsigned === true) {
+    if (r["keyring"] !== void 0)
+      throw fail(file, `${where}"keyring" and "unsigned": true exclude each other`);
+    return null;
+  }
+  if (r["keyring"] === void 0)
+    throw fail(file, `${where}needs "keyring": the keyring (for gpgv) its ${format2 === "apt" ? "InRelease or Release.gpg" : "repomd.xml.asc"} is signed with, or "unsigned": true to trust it unsigned (a local repository)`);
+  return resolve8(base, text(r, "keyring", file, where));
+}
 function repository(raw, index, base, file) {
   const where = `repositories[${index}]: `;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
@@ -40247,23 +40268,27 @@ function repository(raw, index, base, file) {
   const format2 = r["format"] ?? "apt";
   if (format2 !== "apt" && format2 !== "rpm")
     throw fail(file, `${where}"format" must be "apt" or "rpm", got ${JSON.stringify(format2).slice(0, 100)}`);
-  const fields = format2 === "apt" ? ["name", "format", "url", "sources", "packages", "buildinfo", "release"] : ["name", "format", "url", "repodata", "sourceRepodata"];
+  const fields = format2 === "apt" ? ["name", "format", "url", "keyring", "unsigned", "sources", "packages", "buildinfo", "release"] : ["name", "format", "url", "keyring", "unsigned", "repodata", "sourceRepodata"];
   const unknown2 = Object.keys(r).filter((k) => !fields.includes(k));
   if (unknown2.length > 0)
     throw fail(file, `${where}unknown field${unknown2.length > 1 ? "s" : ""} ${unknown2.map((k) => `"${k}"`).join(", ")} for an ${format2} repository (known: ${fields.join(", ")})`);
   const url = archiveUrl(text(r, "url", file, where), base, file, where);
+  const keyring = keyringOf(r, format2, base, file, where);
   if (format2 === "rpm") {
     const repodata = r["repodata"] === void 0 ? "repodata/repomd.xml" : relativePath(text(r, "repodata", file, where), file, where);
     const sourceRepodata = r["sourceRepodata"] === void 0 ? repodata : relativePath(text(r, "sourceRepodata", file, where), file, where);
-    return { name, format: format2, url, repodata, sourceRepodata };
+    return { name, format: format2, url, keyring, repodata, sourceRepodata };
   }
   const packages = r["packages"];
   if (!Array.isArray(packages) || packages.length === 0 || !packages.every((p) => typeof p === "string" && p !== ""))
     throw fail(file, `${where}"packages" must be a non-empty list of index paths`);
+  if (keyring !== null && r["release"] === void 0)
+    throw fail(file, `${where}a signed repository needs "release" (the Release file its InRelease or Release.gpg signs)`);
   return {
     name,
     format: format2,
     url,
+    keyring,
     sources: relativePath(text(r, "sources", file, where), file, where),
     packages: packages.map((p) => relativePath(p, file, where)),
     buildinfo: relativePath(text(r, "buildinfo", file, where), file, where),
@@ -40291,7 +40316,9 @@ async function readServiceConfig(path6) {
     "pollInterval",
     "maxAttempts",
     "backoff",
-    "timeout"
+    "timeout",
+    "fetchTimeout",
+    "maxIndexSize"
   ];
   const unknown2 = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown2.length > 0)
@@ -40305,6 +40332,11 @@ async function readServiceConfig(path6) {
   const twice = names.find((n2, i2) => names.indexOf(n2) !== i2);
   if (twice)
     throw fail(path6, `two repositories are named "${twice}"`);
+  for (const [i2, repo] of repositories.entries())
+    if (repo.keyring !== null)
+      await access4(repo.keyring, constants9.R_OK).catch((cause) => {
+        throw fail(path6, `repositories[${i2}]: cannot read the keyring ${repo.keyring}: ${cause.message}`);
+      });
   return Object.freeze({
     repositories,
     concurrency: count3(r, "concurrency", 1, path6, 64),
@@ -40314,13 +40346,16 @@ async function readServiceConfig(path6) {
     pollIntervalMs: seconds2(r, "pollInterval", 300, path6, 7 * 86400),
     maxAttempts: count3(r, "maxAttempts", 5, path6, 100),
     backoffMs: seconds2(r, "backoff", 60, path6, 86400),
-    timeoutMs: seconds2(r, "timeout", 3600, path6, 7 * 86400)
+    timeoutMs: seconds2(r, "timeout", 3600, path6, 7 * 86400),
+    fetchTimeoutMs: seconds2(r, "fetchTimeout", 60, path6, 86400),
+    // Note: in MiB; 511 at most, as V8 holds no string of 512 MiB.
+    maxIndexBytes: count3(r, "maxIndexSize", 256, path6, 511) * 1024 * 1024
   });
 }
 
 // dist/rebuilder/service/service.js
-import { mkdir as mkdir14, readFile as readFile16, rm as rm9 } from "node:fs/promises";
-import { basename as basename11, join as join26 } from "node:path";
+import { mkdir as mkdir15, readFile as readFile16, rm as rm10 } from "node:fs/promises";
+import { basename as basename12, join as join30 } from "node:path";
 
 // dist/rebuilder/verify.js
 import { readFile as readFile14, stat as stat7 } from "node:fs/promises";
@@ -40624,31 +40659,114 @@ async function materialsOf(source) {
   return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join24(dirname9(source), f)) }])));
 }
 
-// dist/rebuilder/service/indexes.js
+// dist/rebuilder/service/fetch.js
 import { createHash as createHash5 } from "node:crypto";
-import { readFile as readFile15 } from "node:fs/promises";
+import { createReadStream as createReadStream3 } from "node:fs";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
-var FETCH_TIMEOUT_MS = 6e4;
-var SHA256 = /^[0-9a-f]{64}$/;
-var fetchFailed = (url, why) => new TwinbuildError("setup-failed", `cannot fetch ${url}: ${why}`);
-async function fetchBytes(url, signal) {
-  if (url.startsWith("file:"))
-    return readFile15(fileURLToPath4(url)).catch((cause) => {
-      throw fetchFailed(url, cause.message);
-    });
-  const signals2 = [AbortSignal.timeout(FETCH_TIMEOUT_MS), ...signal ? [signal] : []];
-  let response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.any(signals2), redirect: "error" });
-  } catch (cause) {
-    const reason = cause.cause?.message ?? cause.message;
-    throw fetchFailed(url, reason);
-  }
-  if (!response.ok)
-    throw fetchFailed(url, `HTTP ${response.status}`);
-  return Buffer.from(await response.arrayBuffer());
-}
 var sha256Of = (bytes) => createHash5("sha256").update(bytes).digest("hex");
+var FetchFailed = class extends TwinbuildError {
+  absent;
+  constructor(url, why, absent = false) {
+    super("setup-failed", `cannot fetch ${url}: ${why}`);
+    this.absent = absent;
+  }
+};
+var fetchFailed = (url, why, absent = false) => new FetchFailed(url, why, absent);
+var plainPath = (path6) => path6 !== "" && !path6.startsWith("/") && !path6.includes("://") && !/[\\?#\0]/.test(path6) && path6.split("/").every((s) => s !== "" && s !== "." && s !== "..");
+function safePath(path6) {
+  if (/%(2f|5c)/i.test(path6))
+    return false;
+  let decoded;
+  try {
+    decoded = decodeURIComponent(path6);
+  } catch {
+    return false;
+  }
+  return plainPath(path6) && plainPath(decoded);
+}
+function repositoryUrl(base, path6) {
+  const url = safePath(path6) ? new URL(path6, base) : null;
+  if (!url || url.origin !== new URL(base).origin || !url.href.startsWith(base) || url.search || url.hash)
+    throw new TwinbuildError("setup-failed", `"${path6.slice(0, 200)}" is not a path inside the repository ${base}; refused`);
+  return url.href;
+}
+var seconds3 = (ms) => `${Math.round(ms / 100) / 10} s`;
+async function collect(chunks, maxBytes, url) {
+  const parts = [];
+  let size2 = 0;
+  for await (const chunk of chunks) {
+    size2 += chunk.length;
+    if (size2 > maxBytes)
+      throw fetchFailed(url, `larger than ${maxBytes} bytes; refused`);
+    parts.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(parts, size2);
+}
+async function fetchBytes(url, limits, signal) {
+  const controller = new AbortController();
+  const late = `no whole answer within ${seconds3(limits.timeoutMs)}`;
+  const timer = setTimeout(() => controller.abort(new Error(late)), limits.timeoutMs);
+  const stop = () => controller.abort(new Error("interrupted"));
+  if (signal?.aborted)
+    stop();
+  signal?.addEventListener("abort", stop, { once: true });
+  const why = (cause) => controller.signal.aborted ? controller.signal.reason.message : cause.cause?.message ?? cause.message;
+  try {
+    if (url.startsWith("file:")) {
+      const stream = createReadStream3(fileURLToPath4(url), { signal: controller.signal });
+      try {
+        return await collect(stream, limits.maxBytes, url);
+      } catch (cause) {
+        if (cause instanceof TwinbuildError)
+          throw cause;
+        throw fetchFailed(url, why(cause), cause.code === "ENOENT");
+      } finally {
+        stream.destroy();
+      }
+    }
+    let response;
+    try {
+      response = await fetch(url, { signal: controller.signal, redirect: "error" });
+    } catch (cause) {
+      throw fetchFailed(url, why(cause));
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => void 0);
+      throw fetchFailed(url, `HTTP ${response.status}`, response.status === 404);
+    }
+    const declared = Number(response.headers.get("content-length") ?? NaN);
+    if (declared > limits.maxBytes) {
+      await response.body?.cancel().catch(() => void 0);
+      throw fetchFailed(url, `larger than ${limits.maxBytes} bytes (content-length ${declared}); refused`);
+    }
+    if (!response.body)
+      return Buffer.alloc(0);
+    try {
+      return await collect(response.body, limits.maxBytes, url);
+    } catch (cause) {
+      await response.body.cancel().catch(() => void 0);
+      throw cause instanceof TwinbuildError ? cause : fetchFailed(url, why(cause));
+    }
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", stop);
+    if (!controller.signal.aborted)
+      controller.abort(new Error("done"));
+  }
+}
+async function fetchIfPresent(url, limits, signal) {
+  try {
+    return await fetchBytes(url, limits, signal);
+  } catch (error) {
+    if (error instanceof FetchFailed && error.absent)
+      return null;
+    throw error;
+  }
+}
+
+// dist/rebuilder/service/indexes.js
+var SHA256 = /^[0-9a-f]{64}$/;
+var indexLimits = (l) => ({ timeoutMs: l.fetchTimeoutMs, maxBytes: l.maxIndexBytes });
 function paragraphs(text3, what) {
   if (text3.length > 0 && !text3.endsWith("\n"))
     throw new TwinbuildError("setup-failed", `${what} is truncated (it ends in the middle of a line)`);
@@ -40683,7 +40801,6 @@ var noEpoch = (version) => version.replace(/^\d+:/, "");
 var PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 var VERSION2 = /^[0-9][A-Za-z0-9.+~:-]*$/;
 var ARCHITECTURE = /^[a-z0-9-]+$/;
-var safePath = (path6) => path6 !== "" && !path6.startsWith("/") && !path6.includes("://") && !path6.includes("\\") && path6.split("/").every((s) => s !== "" && s !== "." && s !== "..");
 function checkEntry(what, index, checks) {
   for (const [field, value, rule] of checks) {
     const ok = typeof rule === "function" ? rule(value) : rule.test(value);
@@ -40691,14 +40808,26 @@ function checkEntry(what, index, checks) {
       throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${index + 1} has ${field} "${value.slice(0, 100)}", which is not allowed there`);
   }
 }
-function sourceEntries(text3, what) {
-  return paragraphs(text3, what).map((f, i2) => {
+function eachEntry(list2, refused2, read) {
+  return list2.flatMap((f, i2) => {
+    try {
+      return [read(f, i2)];
+    } catch (error) {
+      if (!(error instanceof TwinbuildError))
+        throw error;
+      refused2.push(error.message);
+      return [];
+    }
+  });
+}
+function sourceEntries(text3, what, refused2) {
+  return eachEntry(paragraphs(text3, what), refused2, (f, i2) => {
     required(f, ["Package", "Version", "Checksums-Sha256"], what, i2);
     const directory = (f.get("Directory") ?? ".").trim().replace(/\/+$/, "");
     const files = f.get("Checksums-Sha256").split("\n").map((l) => l.trim()).filter(Boolean).map((line2) => {
       const [sha256, size2, name] = line2.split(/\s+/);
-      if (!sha256 || !SHA256.test(sha256) || !name || !/^\d+$/.test(size2 ?? "") || name.includes("/"))
-        throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${i2 + 1} lists "${line2}"`);
+      if (!sha256 || !SHA256.test(sha256) || !name || !/^\d{1,15}$/.test(size2 ?? "") || name.includes("/"))
+        throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${i2 + 1} lists "${line2.slice(0, 300)}"`);
       return {
         path: directory === "." || directory === "" ? name : `${directory}/${name}`,
         sha256,
@@ -40720,12 +40849,15 @@ function sourceEntries(text3, what) {
     };
   });
 }
-function binaryEntries(text3, what) {
-  return paragraphs(text3, what).map((f, i2) => {
+function binaryEntries(text3, what, refused2) {
+  return eachEntry(paragraphs(text3, what), refused2, (f, i2) => {
     required(f, ["Package", "Version", "Architecture", "Filename", "SHA256", "Size"], what, i2);
     const sha256 = f.get("SHA256").trim();
     if (!SHA256.test(sha256))
-      throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${i2 + 1} has SHA256 "${sha256}"`);
+      throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${i2 + 1} has SHA256 "${sha256.slice(0, 100)}"`);
+    const size2 = f.get("Size").trim();
+    if (!/^\d{1,15}$/.test(size2))
+      throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${i2 + 1} has Size "${size2.slice(0, 100)}"`);
     const name = f.get("Package").trim();
     const version = f.get("Version").trim();
     const source = /^(\S+)(?:\s+\((\S+)\))?$/.exec((f.get("Source") ?? name).trim());
@@ -40742,26 +40874,41 @@ function binaryEntries(text3, what) {
       architecture: f.get("Architecture").trim(),
       path: path6,
       sha256,
-      size: Number(f.get("Size")),
+      size: Number(size2),
       source: source?.[1] ?? name,
       sourceVersion: source?.[2] ?? version
     };
   });
 }
-async function readRepository(repo, hostArchitecture, signal) {
-  const at = (path6) => new URL(path6, repo.url).href;
-  const release2 = repo.release ? releaseHashes((await fetchBytes(at(repo.release), signal)).toString("utf8")) : null;
+async function signedRelease(repo, path6, get, getIfPresent, checkSignature) {
+  if (repo.keyring === null)
+    return get(path6);
+  const dir = path6.includes("/") ? path6.slice(0, path6.lastIndexOf("/") + 1) : "";
+  const inRelease = await getIfPresent(`${dir}InRelease`);
+  if (inRelease)
+    return checkSignature(`${repo.name}: ${dir}InRelease`, repo.keyring, inRelease, null);
+  const release2 = await get(path6);
+  const signature = await getIfPresent(`${path6}.gpg`);
+  if (!signature)
+    throw new TwinbuildError("setup-failed", `${repo.name}: the repository is not signed (no ${dir}InRelease, no ${path6}.gpg); its config names a keyring ("unsigned": true trusts it unsigned)`);
+  return checkSignature(`${repo.name}: ${path6}.gpg`, repo.keyring, release2, signature);
+}
+async function readRepository(repo, hostArchitecture, limits, checkSignature, signal) {
+  const refused2 = [];
+  const get = (path6) => fetchBytes(repositoryUrl(repo.url, path6), indexLimits(limits), signal);
+  const getIfPresent = (path6) => fetchIfPresent(repositoryUrl(repo.url, path6), indexLimits(limits), signal);
+  const release2 = repo.release ? releaseHashes((await signedRelease(repo, repo.release, get, getIfPresent, checkSignature)).toString("utf8")) : null;
   const releaseDir = repo.release?.includes("/") ? repo.release.slice(0, repo.release.lastIndexOf("/") + 1) : "";
   const index = async (path6) => {
     const what = `${repo.name}: ${path6}`;
-    const bytes = await fetchBytes(at(path6), signal);
+    const bytes = await get(path6);
     checkAgainstRelease(release2, releaseDir, path6, bytes, what);
     return { text: bytes.toString("utf8"), what };
   };
   const sources = await index(repo.sources);
-  const binaries = (await Promise.all(repo.packages.map(index))).flatMap((p) => binaryEntries(p.text, p.what));
+  const binaries = (await Promise.all(repo.packages.map(index))).flatMap((p) => binaryEntries(p.text, p.what, refused2));
   const buildable = binaries.filter((b) => b.architecture === "all" || b.architecture === hostArchitecture);
-  return sourceEntries(sources.text, sources.what).map((s) => ({
+  const jobs = sourceEntries(sources.text, sources.what, refused2).map((s) => ({
     repository: repo.name,
     format: "apt",
     source: s.source,
@@ -40776,6 +40923,7 @@ async function readRepository(repo, hostArchitecture, signal) {
       size: size2
     }))
   })).filter((job) => job.binaries.length > 0);
+  return { jobs, refused: refused2 };
 }
 
 // dist/rebuilder/service/rpm-indexes.js
@@ -45037,13 +45185,17 @@ function primaryOf(repomd, what) {
     throw malformed(what, `its primary location "${href.slice(0, 200)}" is not a relative path`);
   return { href, sha256: text2(checksum) };
 }
-function decompress(bytes, href, what) {
+function decompress(bytes, href, what, maxBytes) {
   if (href.endsWith(".xml"))
     return bytes;
   if (href.endsWith(".gz")) {
     try {
-      return gunzipSync(bytes);
+      return gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (cause) {
+      if (cause.code === "ERR_BUFFER_TOO_LARGE")
+        throw new TwinbuildError("setup-failed", `${what} is larger than ${maxBytes} bytes uncompressed; refused`, {
+          cause
+        });
       throw new TwinbuildError("setup-failed", `${what} is truncated or not gzip: ${cause.message}`, {
         cause
       });
@@ -45051,29 +45203,48 @@ function decompress(bytes, href, what) {
   }
   throw new TwinbuildError("setup-failed", `${what}: ${href.replace(/^.*\./, ".")} indexes are not read here; make the repository with createrepo_c --compress-type=gz`);
 }
-async function packagesOf(url, repomdPath, repoName, signal) {
+async function packagesOf(repo, repomdPath, limits, refused2, checkSignature, signal) {
+  const { url, name: repoName } = repo;
+  const get = (path6) => fetchBytes(repositoryUrl(url, path6), indexLimits(limits), signal);
   const base = repomdPath.includes("repodata/") ? repomdPath.slice(0, repomdPath.lastIndexOf("repodata/")) : "";
   const repomdWhat = `${repoName}: ${repomdPath}`;
-  const primary = primaryOf(parseXml2(await fetchBytes(new URL(repomdPath, url).href, signal), repomdWhat), repomdWhat);
+  let repomd = await get(repomdPath);
+  if (repo.keyring !== null) {
+    const signature = await fetchIfPresent(repositoryUrl(url, `${repomdPath}.asc`), indexLimits(limits), signal);
+    if (!signature)
+      throw new TwinbuildError("setup-failed", `${repomdWhat} is not signed (no ${repomdPath}.asc); its config names a keyring ("unsigned": true trusts it unsigned)`);
+    repomd = await checkSignature(`${repomdWhat}.asc`, repo.keyring, repomd, signature);
+  }
+  const primary = primaryOf(parseXml2(repomd, repomdWhat), repomdWhat);
   const what = `${repoName}: ${base}${primary.href}`;
-  const bytes = await fetchBytes(new URL(`${base}${primary.href}`, url).href, signal);
+  const bytes = await get(`${base}${primary.href}`);
   const actual = sha256Of(bytes);
   if (actual !== primary.sha256)
     throw new TwinbuildError("setup-failed", `${what} has sha256 ${actual} (${bytes.length} bytes), but repomd.xml says ${primary.sha256}: truncated or stale index`);
-  const metadata = parseXml2(decompress(bytes, primary.href, what), what)["metadata"];
+  const metadata = parseXml2(decompress(bytes, primary.href, what, limits.maxIndexBytes), what)["metadata"];
   if (!metadata)
     throw malformed(what, "it has no <metadata> root");
   const declared = attribute(metadata, "packages");
   const list2 = metadata["package"] ?? [];
   if (declared !== "" && Number(declared) !== list2.length)
     throw new TwinbuildError("setup-failed", `${what} is truncated: it declares ${declared} packages and lists ${list2.length}`);
-  return list2.map((node, i2) => entry(node, base, what, i2));
+  return list2.flatMap((node, i2) => {
+    try {
+      return [entry(node, base, what, i2)];
+    } catch (error) {
+      if (!(error instanceof TwinbuildError))
+        throw error;
+      refused2.push(error.message);
+      return [];
+    }
+  });
 }
-async function readRpmRepository(repo, hostArchitecture, signal) {
-  const binaries = await packagesOf(repo.url, repo.repodata, repo.name, signal);
-  const sources = repo.sourceRepodata === repo.repodata ? binaries : await packagesOf(repo.url, repo.sourceRepodata, repo.name, signal);
+async function readRpmRepository(repo, hostArchitecture, limits, checkSignature, signal) {
+  const refused2 = [];
+  const binaries = await packagesOf(repo, repo.repodata, limits, refused2, checkSignature, signal);
+  const sources = repo.sourceRepodata === repo.repodata ? binaries : await packagesOf(repo, repo.sourceRepodata, limits, refused2, checkSignature, signal);
   const buildable = binaries.filter((b) => b.architecture !== "src" && (b.architecture === "noarch" || b.architecture === hostArchitecture));
-  return sources.filter((s) => s.architecture === "src").map((s) => {
+  const jobs = sources.filter((s) => s.architecture === "src").map((s) => {
     const srpm = { path: s.path, sha256: s.sha256, size: s.size };
     const built = buildable.filter((b) => b.sourceRpm === posix.basename(s.path));
     return {
@@ -45092,6 +45263,7 @@ async function readRpmRepository(repo, hostArchitecture, signal) {
       }))
     };
   }).filter((job) => job.binaries.length > 0);
+  return { jobs, refused: refused2 };
 }
 
 // dist/rebuilder/service/publish.js
@@ -45159,6 +45331,60 @@ async function discardStaged(publish, pairs) {
   await Promise.all([...dirs].map((d) => rm8(d, { recursive: true, force: true })));
 }
 
+// dist/rebuilder/service/conflicts.js
+import { join as join26 } from "node:path";
+function conflictOf(job, jobs) {
+  const others = jobs.filter((j) => j.id !== job.id && (j.status === "verified" || j.status === "publishing"));
+  for (const binary of job.spec.binaries) {
+    const final = join26("sources", binary.package, versionDirs(binary.version)[0], "metadata");
+    for (const other of others) {
+      const holds = other.status === "verified" ? other.published.includes(final) : other.staged.some(([, f]) => f === final);
+      if (!holds)
+        continue;
+      const theirs = other.spec.binaries.find((b) => b.package === binary.package && b.version === binary.version);
+      if (theirs?.sha256 === binary.sha256)
+        continue;
+      return `${binary.package} ${binary.version} is already published from repository ${other.repository} (${other.source} ${other.version}) with other bytes (sha256 ${theirs?.sha256 ?? "unknown"} there, ${binary.sha256} here); its link is not replaced`;
+    }
+  }
+  return null;
+}
+
+// dist/rebuilder/service/downloads.js
+import { basename as basename11, join as join27 } from "node:path";
+var messageOf = (error) => error instanceof Error ? error.message : String(error);
+async function download(url, file, to, timeoutMs, signal) {
+  const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
+  const actual = sha256Of(bytes);
+  if (actual !== file.sha256 || bytes.length !== file.size) {
+    throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
+  }
+  const path6 = join27(to, basename11(file.path));
+  await writeDurably(path6, bytes);
+  return path6;
+}
+async function fetchBuildinfo(url, dir, spec, host, to, limits, signal) {
+  const version = spec.version.replace(/^\d+:/, "");
+  const tried = [];
+  for (const arch2 of [host, "all", "source"]) {
+    const name = `${spec.source}_${version}_${arch2}.buildinfo`;
+    try {
+      const within = dir.replace(/^(\.\/)+/, "").replace(/^\.$/, "");
+      const at = repositoryUrl(url, `${within === "" ? "" : within.replace(/\/?$/, "/")}${encodeURIComponent(name)}`);
+      const bytes = await fetchBytes(at, indexLimits(limits), signal);
+      await writeDurably(join27(to, name), bytes);
+      return join27(to, name);
+    } catch (error) {
+      tried.push(messageOf(error));
+    }
+  }
+  throw new Error(`no .buildinfo for ${spec.source} ${spec.version}: ${tried.join("; ")}`);
+}
+
+// dist/rebuilder/service/lock.js
+import { readFileSync as readFileSync5, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join28 } from "node:path";
+
 // dist/rebuilder/service/state.js
 import { createRequire } from "node:module";
 var SCHEMA2 = `
@@ -45193,8 +45419,31 @@ var toJob = (r) => ({
   staged: JSON.parse(r["staged"]),
   createdAt: r["created_at"],
   updatedAt: r["updated_at"],
-  finishedAt: r["finished_at"] ?? null
+  finishedAt: r["finished_at"] ?? null,
+  removedAt: r["removed_at"] ?? null,
+  alert: r["alert"] ?? null
 });
+function changedFiles(verified, now) {
+  const files = (s) => new Map([...s.sourceFiles, ...s.binaries].map((f) => [f.path, f]));
+  const [before, after] = [files(verified), files(now)];
+  const changes = [];
+  for (const [path6, f] of after) {
+    const was = before.get(path6);
+    if (!was)
+      changes.push(`${path6} added (sha256 ${f.sha256})`);
+    else if (was.sha256 !== f.sha256 || was.size !== f.size)
+      changes.push(`${path6} is now sha256 ${f.sha256} (${f.size} bytes), verified as ${was.sha256} (${was.size} bytes)`);
+  }
+  for (const path6 of before.keys())
+    if (!after.has(path6))
+      changes.push(`${path6} no longer listed`);
+  return changes.join("; ");
+}
+var ADDED = [
+  ["jobs", "removed_at", "INTEGER"],
+  ["polls", "refused", "TEXT NOT NULL DEFAULT '[]'"],
+  ["jobs", "alert", "TEXT"]
+];
 function loadSqlite() {
   try {
     return createRequire(import.meta.url)("better-sqlite3");
@@ -45223,6 +45472,11 @@ function openState(file) {
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA2);
+  for (const [table2, column, type] of ADDED) {
+    const columns = db.prepare(`PRAGMA table_info(${table2})`).all().map((c3) => c3.name);
+    if (!columns.includes(column))
+      db.exec(`ALTER TABLE ${table2} ADD COLUMN ${column} ${type}`);
+  }
   const get = (id) => toJob(db.prepare("SELECT * FROM jobs WHERE id = ?").get(id));
   return {
     close: () => db.close(),
@@ -45238,6 +45492,48 @@ function openState(file) {
           refresh.run(row2);
         return added + changes;
       }, 0))();
+    },
+    /**
+     * After a successful poll: the published files of every verified version listed are compared with those it
+     * was verified with; a change sets its alert (cleared when they agree again, or after a --retry). Returns
+     * the alerts standing for these versions.
+     */
+    recheck(listed2, now) {
+      const find = db.prepare("SELECT * FROM jobs WHERE repository = ? AND source = ? AND version = ?");
+      const set = db.prepare("UPDATE jobs SET alert = ?, updated_at = ? WHERE id = ?");
+      return db.transaction(() => listed2.flatMap((spec) => {
+        const row2 = find.get(spec.repository, spec.source, spec.version);
+        if (!row2)
+          return [];
+        const job = toJob(row2);
+        const changed = job.status === "verified" ? changedFiles(job.spec, spec) : "";
+        const alert = changed === "" ? null : `${job.source} ${job.version} changed after it was verified: ${changed}`;
+        if (alert !== job.alert)
+          set.run(alert, now, job.id);
+        return alert === null ? [] : [alert];
+      }))();
+    },
+    /**
+     * After a successful poll: the repository's versions it no longer lists are marked removed (their links
+     * stay); listed again, the mark goes. Returns how many were newly marked.
+     */
+    markRemoved(repository2, listed2, now) {
+      const present = new Set(listed2.map((s) => `${s.source}
+${s.version}`));
+      return db.transaction(() => {
+        const rows = db.prepare("SELECT id, source, version, removed_at FROM jobs WHERE repository = ?").all(repository2);
+        let marked = 0;
+        for (const row2 of rows) {
+          const gone = !present.has(`${row2.source}
+${row2.version}`);
+          if (gone && row2.removed_at === null) {
+            db.prepare("UPDATE jobs SET removed_at = ? WHERE id = ?").run(now, row2.id);
+            marked += 1;
+          } else if (!gone && row2.removed_at !== null)
+            db.prepare("UPDATE jobs SET removed_at = NULL WHERE id = ?").run(row2.id);
+        }
+        return marked;
+      })();
     },
     /** After a crash: attempts that were running died with the process; they are queued again. */
     recover(now) {
@@ -45270,10 +45566,10 @@ function openState(file) {
     staged(id, pairs, now) {
       db.prepare(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`).run(JSON.stringify(pairs), now, id);
     },
-    /** A final verdict: verified (with what was published) or mismatch. */
-    finish(id, status, published, now) {
+    /** A final verdict: verified (with what was published), mismatch, or conflict (with why, nothing published). */
+    finish(id, status, published, now, why = null) {
       db.transaction(() => {
-        db.prepare(`UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = NULL, updated_at = ?, finished_at = ? WHERE id = ?`).run(status, JSON.stringify(published), now, now, id);
+        db.prepare(`UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`).run(status, JSON.stringify(published), why, now, now, id);
         db.prepare(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`).run(now, status, id);
       })();
     },
@@ -45289,10 +45585,10 @@ function openState(file) {
     },
     /** --retry: a finished (or waiting) version queued again now, with a fresh budget of attempts. */
     retry(source, version, now) {
-      return db.prepare(`UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', 'failed', 'queued')`).run(now, now, source, version).changes;
+      return db.prepare(`UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', 'conflict', 'failed', 'queued')`).run(now, now, source, version).changes;
     },
     recordPoll(poll) {
-      db.prepare(`INSERT INTO polls (repository, at, ok, jobs, error) VALUES (?, ?, ?, ?, ?) ON CONFLICT (repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = excluded.jobs, error = excluded.error`).run(poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error);
+      db.prepare(`INSERT INTO polls (repository, at, ok, jobs, error, refused) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = excluded.jobs, error = excluded.error, refused = excluded.refused`).run(poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error, JSON.stringify(poll.refused));
     },
     jobs: () => db.prepare("SELECT * FROM jobs ORDER BY repository, source, id").all().map(toJob),
     polls: () => db.prepare("SELECT * FROM polls ORDER BY repository").all().map((r) => ({
@@ -45300,11 +45596,76 @@ function openState(file) {
       at: r["at"],
       ok: r["ok"] === 1,
       jobs: r["jobs"],
-      error: r["error"] ?? null
+      error: r["error"] ?? null,
+      refused: JSON.parse(r["refused"])
     })),
     attempts: (id) => db.prepare("SELECT attempt, started_at AS startedAt, ended_at AS endedAt, outcome, error, report_dir AS reportDir FROM attempts WHERE job = ? ORDER BY attempt").all(id),
     /** The earliest time a queued job becomes due, or null. */
     nextDue: () => db.prepare(`SELECT MIN(next_attempt_at) AS t FROM jobs WHERE status = 'queued'`).get().t
+  };
+}
+
+// dist/rebuilder/service/lock.js
+var holder = (file) => {
+  try {
+    const pid = Number(readFileSync5(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+};
+function lockState(dir) {
+  const db = openDatabase(join28(dir, "lock.db"));
+  const pidFile = join28(dir, "lock.pid");
+  try {
+    db.pragma("busy_timeout = 0");
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL); DELETE FROM holder;");
+    db.prepare("INSERT INTO holder (pid) VALUES (?)").run(process.pid);
+  } catch (cause) {
+    db.close();
+    if (cause.code !== "SQLITE_BUSY")
+      throw cause;
+    const pid = holder(pidFile);
+    throw new TwinbuildError("config", `the state directory ${dir} is in use by another rebuilder (pid ${pid ?? "unknown"}); run one service per state directory`, { cause });
+  }
+  const previous = holder(pidFile);
+  writeFileSync2(pidFile, `${process.pid}
+`);
+  return {
+    previous: previous === process.pid ? null : previous,
+    release: () => {
+      rmSync(pidFile, { force: true });
+      db.close();
+    }
+  };
+}
+
+// dist/rebuilder/service/signature.js
+import { mkdir as mkdir14, mkdtemp as mkdtemp2, readFile as readFile15, rm as rm9, writeFile as writeFile15 } from "node:fs/promises";
+import { join as join29 } from "node:path";
+var refused = (what, why) => new TwinbuildError("setup-failed", `${what}: the signature is refused: ${why}`);
+function gpgvChecker(runner, workRoot) {
+  return async (what, keyring, data, signature) => {
+    await mkdir14(workRoot, { recursive: true });
+    const dir = await mkdtemp2(join29(workRoot, "gpgv-"));
+    try {
+      const [signed, sig, out] = [join29(dir, "data"), join29(dir, "data.sig"), join29(dir, "out")];
+      await writeFile15(signed, data);
+      if (signature)
+        await writeFile15(sig, signature);
+      const argv = ["gpgv", "--homedir", dir, "--status-fd", "1", "--keyring", keyring];
+      const run2 = await runner.capture(signature ? [...argv, sig, signed] : [...argv, "--output", out, signed], {
+        timeoutMs: 6e4
+      });
+      const status = run2.stdout.split("\n").filter((l) => l.startsWith("[GNUPG:] "));
+      const bad = status.find((l) => /^\[GNUPG:\] (BADSIG|EXPKEYSIG|REVKEYSIG|EXPSIG|ERRSIG|NO_PUBKEY)\b/.test(l));
+      if (run2.exitCode !== 0 || bad || !status.some((l) => l.startsWith("[GNUPG:] VALIDSIG ")))
+        throw refused(what, `${(bad ?? "").replace("[GNUPG:] ", "") || `gpgv exit ${run2.exitCode}`} (${run2.stderr.trim().split("\n").slice(-1)[0] ?? ""}; keyring ${keyring})`);
+      return signature ? data : await readFile15(out);
+    } finally {
+      await rm9(dir, { recursive: true, force: true });
+    }
   };
 }
 
@@ -45379,13 +45740,14 @@ function buildStatus(jobs, polls, repositories, publish, now) {
   return {
     schema: "twinbuild/rebuilder-status@1",
     generatedAt: new Date(now).toISOString(),
-    repositories: repositories.map((name) => {
+    repositories: repositories.map(({ name, signed }) => {
       const poll = polls.find((p) => p.repository === name);
       const mine = jobs.filter((j) => j.repository === name);
       const sources = [...new Set(mine.map((j) => j.source))].sort();
       return {
         name,
-        lastPoll: poll ? { at: iso(poll.at), ok: poll.ok, jobs: poll.jobs, error: poll.error } : null,
+        signed,
+        lastPoll: poll ? { at: iso(poll.at), ok: poll.ok, jobs: poll.jobs, error: poll.error, refused: poll.refused } : null,
         packages: sources.map((source) => ({
           source,
           versions: mine.filter((j) => j.source === source).map((j) => ({
@@ -45397,7 +45759,9 @@ function buildStatus(jobs, polls, repositories, publish, now) {
             lastError: j.lastError,
             links: j.published.filter((p) => p.endsWith("/metadata")),
             report: j.reportDir ? relative9(publish, `${j.reportDir}/index.html`) : null,
-            binaries: j.spec.binaries.map((b) => `${b.package} ${b.version} ${b.architecture}`)
+            binaries: j.spec.binaries.map((b) => `${b.package} ${b.version} ${b.architecture}`),
+            removed: iso(j.removedAt),
+            alert: j.alert
           }))
         }))
       };
@@ -45410,6 +45774,7 @@ var VERDICT_CLASS = {
   publishing: "muted",
   verified: "verdict-verified",
   mismatch: "verdict-mismatch",
+  conflict: "verdict-mismatch",
   failed: "verdict-error"
 };
 var STATUS_LOOK = {
@@ -45418,6 +45783,7 @@ var STATUS_LOOK = {
   publishing: PENDING,
   verified: LETTERS.verified,
   mismatch: LETTERS.mismatch,
+  conflict: { letter: "C", css: LETTERS.mismatch.css },
   failed: LETTERS.error
 };
 var versionId = (repository2, source, version) => `v-${anchorId(`${repository2}
@@ -45434,7 +45800,7 @@ ${p.source}`)}`,
     cells: p.versions.map((v) => ({
       look: STATUS_LOOK[v.status],
       href: `#${versionId(repo.name, p.source, v.version)}`,
-      title: `${v.version}: ${v.status}`
+      title: `${v.version}: ${v.status}${v.removed ? ", removed from the repository" : ""}`
     }))
   }));
   const columns = Math.max(...repo.packages.map((p) => p.versions.length));
@@ -45444,12 +45810,16 @@ ${p.source}`)}`,
   }));
   return `<div class="statusgrid">${renderGrid(headings, rows, "source")}</div>`;
 }
-var LEGEND = `<p class="muted legend">` + ["verified", "mismatch", "failed", "queued"].map((s) => `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;</span> ${s === "queued" ? "pending (queued, running or publishing)" : s}`).join(" \xB7 ") + `; a package's versions oldest first, each linking to its row below.</p>`;
+var LEGEND = `<p class="muted legend">` + ["verified", "mismatch", "conflict", "failed", "queued"].map((s) => `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;</span> ${s === "queued" ? "pending (queued, running or publishing)" : s === "conflict" ? "conflict (matched, but another repository's link with other products is published there)" : s}`).join(" \xB7 ") + `; a package's versions oldest first, each linking to its row below.</p>`;
 function renderStatusHtml(status) {
   const repositories = status.repositories.map((repo) => {
     const poll = repo.lastPoll ? `<p class="${repo.lastPoll.ok ? "muted" : "verdict-error"}">last poll ${escapeHtml(repo.lastPoll.at)}: ${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : escapeHtml(repo.lastPoll.error ?? "failed")}</p>` : '<p class="muted">not polled yet</p>';
-    const rows = repo.packages.flatMap((p) => p.versions.map((v) => `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${escapeHtml(p.source)}</code></td><td><code>${escapeHtml(v.version)}</code></td><td class="${VERDICT_CLASS[v.status]}">${escapeHtml(v.status)}</td><td>${v.attempts}</td><td>${escapeHtml(v.lastAttempt ?? "\u2014")}</td><td>${v.links.map((l) => `<a href="${escapeHtml(pathHref(l))}">${escapeHtml(l)}</a>`).join("<br>")}${v.report ? `${v.links.length ? "<br>" : ""}<a href="${escapeHtml(pathHref(v.report))}">report</a>` : ""}${v.lastError ? `<div class="muted">${escapeHtml(v.lastError)}</div>` : ""}</td></tr>`));
-    return `<h2>${escapeHtml(repo.name)}</h2>${poll}
+    const unsigned = repo.signed ? "" : '<p class="verdict-mismatch">unsigned: its indexes are trusted without a signature ("unsigned": true in the config)</p>';
+    const alerts = repo.packages.flatMap((p) => p.versions.filter((v) => v.alert !== null));
+    const alerted = alerts.length ? `<p class="verdict-mismatch">ALERT: ${alerts.length} verified version${alerts.length === 1 ? "" : "s"} changed in the repository after verification (see below)</p>` : "";
+    const refused2 = repo.lastPoll?.refused.length ? `<p class="verdict-error">${repo.lastPoll.refused.length} index entr${repo.lastPoll.refused.length === 1 ? "y" : "ies"} refused (the others were read):</p><ul>` + repo.lastPoll.refused.map((r) => `<li><code>${escapeHtml(r)}</code></li>`).join("") + "</ul>" : "";
+    const rows = repo.packages.flatMap((p) => p.versions.map((v) => `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${escapeHtml(p.source)}</code></td><td><code>${escapeHtml(v.version)}</code></td><td class="${VERDICT_CLASS[v.status]}">${escapeHtml(v.status)}${v.removed ? `<div class="muted">removed from the repository ${escapeHtml(v.removed)}; links kept</div>` : ""}${v.alert ? `<div class="verdict-mismatch">ALERT: ${escapeHtml(v.alert)}</div>` : ""}</td><td>${v.attempts}</td><td>${escapeHtml(v.lastAttempt ?? "\u2014")}</td><td>${v.links.map((l) => `<a href="${escapeHtml(pathHref(l))}">${escapeHtml(l)}</a>`).join("<br>")}${v.report ? `${v.links.length ? "<br>" : ""}<a href="${escapeHtml(pathHref(v.report))}">report</a>` : ""}${v.lastError ? `<div class="muted">${escapeHtml(v.lastError)}</div>` : ""}</td></tr>`));
+    return `<h2>${escapeHtml(repo.name)}</h2>${unsigned}${poll}${alerted}${refused2}
 ${statusGrid(repo)}
 <table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>
 ${rows.join("\n") || '<tr><td colspan="6" class="muted">nothing to verify yet</td></tr>'}
@@ -45466,46 +45836,32 @@ ${repositories.join("\n")}
 
 // dist/rebuilder/service/service.js
 var backoff = (config, attempts) => config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
-var messageOf = (error) => error instanceof Error ? error.message : String(error);
-async function download(url, file, to, signal) {
-  const bytes = await fetchBytes(new URL(file.path, url).href, signal);
-  const actual = sha256Of(bytes);
-  if (actual !== file.sha256 || bytes.length !== file.size) {
-    throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
-  }
-  const path6 = join26(to, basename11(file.path));
-  await writeDurably(path6, bytes);
-  return path6;
-}
-async function fetchBuildinfo(url, dir, spec, host, to, signal) {
-  const version = spec.version.replace(/^\d+:/, "");
-  const tried = [];
-  for (const arch2 of [host, "all", "source"]) {
-    const name = `${spec.source}_${version}_${arch2}.buildinfo`;
-    const at = new URL(`${dir.replace(/\/?$/, "/")}${encodeURIComponent(name)}`, url).href;
-    try {
-      const bytes = await fetchBytes(at, signal);
-      await writeDurably(join26(to, name), bytes);
-      return join26(to, name);
-    } catch (error) {
-      tried.push(messageOf(error));
-    }
-  }
-  throw new Error(`no .buildinfo for ${spec.source} ${spec.version}: ${tried.join("; ")}`);
-}
+var messageOf2 = (error) => error instanceof Error ? error.message : String(error);
 var RebuilderService = class {
   config;
   deps;
   state;
+  lock;
   now;
+  checkSignature;
   constructor(config, deps) {
     this.config = config;
     this.deps = deps;
-    this.state = openState(join26(config.state, "state.db"));
+    this.lock = lockState(config.state);
+    try {
+      this.state = openState(join30(config.state, "state.db"));
+    } catch (error) {
+      this.lock.release();
+      throw error;
+    }
     this.now = deps.now ?? Date.now;
+    this.checkSignature = gpgvChecker(deps.runner, join30(config.state, "work"));
+    if (this.lock.previous !== null)
+      deps.log(`the last holder of ${config.state} (pid ${this.lock.previous}) is gone; its lock is taken over`);
   }
   close() {
     this.state.close();
+    this.lock.release();
   }
   // A restart: attempts that were running are queued again; verified jobs whose
   // files were staged have their renames finished, without a second verify.
@@ -45521,21 +45877,33 @@ var RebuilderService = class {
   }
   async poll(outcome) {
     for (const repo of this.config.repositories) {
+      if (this.deps.signal.aborted)
+        return;
       const at = this.now();
       try {
-        const specs = await this.read(repo);
+        const { jobs: specs, refused: refused2 } = await this.read(repo);
+        const alerts = this.state.recheck(specs, at);
         const added = this.state.enqueue(specs, at);
-        this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null });
-        this.deps.log(`${repo.name}: ${specs.length} source versions with binaries, ${added} new`);
+        const removed = this.state.markRemoved(repo.name, specs, at);
+        this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null, refused: refused2 });
+        outcome.refused += refused2.length;
+        this.deps.log(`${repo.name}: ${specs.length} source versions with binaries, ${added} new` + (removed > 0 ? `, ${removed} no longer listed (marked removed; their links stay)` : "") + (refused2.length > 0 ? `, ${refused2.length} entr${refused2.length === 1 ? "y" : "ies"} refused` : ""));
+        for (const reason of refused2)
+          this.deps.log(`refused: ${reason}`);
+        outcome.alerts += alerts.length;
+        for (const alert of alerts)
+          this.deps.log(`ALERT: ${repo.name}: ${alert}`);
       } catch (error) {
+        if (this.deps.signal.aborted)
+          return;
         outcome.pollsFailed += 1;
-        this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf(error) });
-        this.deps.log(`${repo.name}: poll failed: ${messageOf(error)}`);
+        this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf2(error), refused: [] });
+        this.deps.log(`${repo.name}: poll failed: ${messageOf2(error)}`);
       }
     }
   }
   read(repo) {
-    return repo.format === "rpm" ? readRpmRepository(repo, this.deps.rpmArchitecture, this.deps.signal) : readRepository(repo, this.deps.hostArchitecture, this.deps.signal);
+    return repo.format === "rpm" ? readRpmRepository(repo, this.deps.rpmArchitecture, this.config, this.checkSignature, this.deps.signal) : readRepository(repo, this.deps.hostArchitecture, this.config, this.checkSignature, this.deps.signal);
   }
   /** Runs every due job, at most `concurrency` at once, until none is due. */
   async drain(outcome) {
@@ -45556,9 +45924,9 @@ var RebuilderService = class {
     }
   }
   async writeStatus() {
-    const status = buildStatus(this.state.jobs(), this.state.polls(), this.config.repositories.map((r) => r.name), this.config.publish, this.now());
-    await replaceFile(join26(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
-    await replaceFile(join26(this.config.publish, "index.html"), renderStatusHtml(status));
+    const status = buildStatus(this.state.jobs(), this.state.polls(), this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })), this.config.publish, this.now());
+    await replaceFile(join30(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
+    await replaceFile(join30(this.config.publish, "index.html"), renderStatusHtml(status));
   }
   /** The earliest time something is due: the next poll or a backed-off job. */
   nextWake(nextPoll) {
@@ -45568,8 +45936,8 @@ var RebuilderService = class {
     const { spec } = job;
     const repo = this.config.repositories.find((r) => r.name === spec.repository);
     const label = `${spec.repository}: ${spec.source} ${spec.version} (attempt ${job.attempts})`;
-    const reportDir = join26(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
-    const work = join26(this.config.state, "work", String(job.id));
+    const reportDir = join30(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
+    const work = join30(this.config.state, "work", String(job.id));
     this.state.setReportDir(job.id, reportDir);
     this.deps.log(`${label}: verifying`);
     try {
@@ -45577,16 +45945,17 @@ var RebuilderService = class {
         throw new Error(`repository ${spec.repository} is no longer configured`);
       if (repo.format !== (spec.format ?? "apt"))
         throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? "apt"} index`);
-      await rm9(work, { recursive: true, force: true });
-      const sources = join26(work, "source");
-      const published = join26(work, "published");
-      const [source] = await Promise.all(spec.sourceFiles.map((f) => download(repo.url, f, sources, this.deps.signal)));
-      const binaries = await Promise.all(spec.binaries.map((b) => download(repo.url, b, published, this.deps.signal)));
+      await rm10(work, { recursive: true, force: true });
+      const sources = join30(work, "source");
+      const published = join30(work, "published");
+      const fetchFile = (file, to) => download(repo.url, file, to, this.config.fetchTimeoutMs, this.deps.signal);
+      const [source] = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
+      const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
       const rpm = repo.format === "rpm";
-      const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.deps.signal);
+      const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.config, this.deps.signal);
       const options = await this.deps.packageOptions(source, rpm ? "rpm" : "debian", spec.source, reportDir);
-      const productNames = Object.fromEntries(spec.binaries.map((b) => [basename11(b.path), rpm ? basename11(b.path) : aptFileName(b)]));
-      const linkDir = join26(work, "link");
+      const productNames = Object.fromEntries(spec.binaries.map((b) => [basename12(b.path), rpm ? basename12(b.path) : aptFileName(b)]));
+      const linkDir = join30(work, "link");
       const result = await runVerify({
         options,
         published: binaries,
@@ -45610,9 +45979,17 @@ var RebuilderService = class {
         this.deps.log(`${label}: MISMATCH (report ${reportDir})`);
       } else if (result.verdict === "verified") {
         const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
-        const link2 = await readFile16(join26(linkDir, `rebuild.${keyid}.link`));
-        const statement = await readFile16(join26(linkDir, `rebuild.${keyid}.dsse.json`));
+        const link2 = await readFile16(join30(linkDir, `rebuild.${keyid}.link`));
+        const statement = await readFile16(join30(linkDir, `rebuild.${keyid}.dsse.json`));
         const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
+        const conflict = conflictOf(job, this.state.jobs());
+        if (conflict !== null) {
+          this.state.finish(job.id, "conflict", [], this.now(), conflict);
+          await discardStaged(this.config.publish, pairs);
+          outcome.conflicts += 1;
+          this.deps.log(`${label}: CONFLICT, nothing published: ${conflict}`);
+          return;
+        }
         this.state.staged(job.id, pairs, this.now());
         await this.publish({ ...job, status: "publishing" }, pairs);
         outcome.verified += 1;
@@ -45622,14 +45999,14 @@ var RebuilderService = class {
       }
     } catch (error) {
       const interrupted2 = this.deps.signal.aborted;
-      const message = interrupted2 ? "interrupted" : isTwinbuildError(error) ? `${error.code}: ${error.message}` : messageOf(error);
+      const message = interrupted2 ? "interrupted" : isTwinbuildError(error) ? `${error.code}: ${error.message}` : messageOf2(error);
       const retryAt = interrupted2 ? this.now() : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry) : null;
       this.state.fail(job.id, message, retryAt, this.now());
       if (!interrupted2)
         outcome.errors += 1;
       this.deps.log(`${label}: ` + (retryAt === null ? "failed for good" : interrupted2 ? "interrupted, queued again" : `error, retry after ${new Date(retryAt).toISOString()}`) + `: ${message}`);
     } finally {
-      await rm9(work, { recursive: true, force: true });
+      await rm10(work, { recursive: true, force: true });
     }
   }
   async publish(job, pairs) {
@@ -45638,13 +46015,13 @@ var RebuilderService = class {
       this.state.finish(job.id, "verified", published, this.now());
     } catch (error) {
       await discardStaged(this.config.publish, pairs);
-      throw new Error(`verified, but publishing failed (nothing published): ${messageOf(error)}`, { cause: error });
+      throw new Error(`verified, but publishing failed (nothing published): ${messageOf2(error)}`, { cause: error });
     }
   }
 };
 async function openService(config, deps) {
-  await mkdir14(config.state, { recursive: true });
-  await mkdir14(config.publish, { recursive: true });
+  await mkdir15(config.state, { recursive: true });
+  await mkdir15(config.publish, { recursive: true });
   return new RebuilderService(config, deps);
 }
 var sleep = (ms, signal) => new Promise((done) => {
@@ -45662,7 +46039,15 @@ var sleep = (ms, signal) => new Promise((done) => {
 });
 async function runService(config, deps, mode) {
   const service = await openService(config, deps);
-  const total = { pollsFailed: 0, verified: 0, mismatches: 0, errors: 0 };
+  const total = {
+    pollsFailed: 0,
+    refused: 0,
+    verified: 0,
+    mismatches: 0,
+    conflicts: 0,
+    alerts: 0,
+    errors: 0
+  };
   try {
     await service.recover();
     for (const [source, version] of mode.retry) {
@@ -45696,7 +46081,7 @@ async function runService(config, deps, mode) {
     service.close();
   }
 }
-var exitCodeOf = (o2) => o2.pollsFailed > 0 || o2.errors > 0 ? 3 : o2.mismatches > 0 ? 1 : 0;
+var exitCodeOf = (o2) => o2.pollsFailed > 0 || o2.refused > 0 || o2.errors > 0 ? 3 : o2.mismatches > 0 || o2.conflicts > 0 || o2.alerts > 0 ? 1 : 0;
 
 // dist/cli/commands/rebuilder.js
 var REBUILDER_HELP = `Usage: twinbuild rebuilder --config FILE [--once] [--retry SOURCE=VERSION]...
@@ -45718,7 +46103,8 @@ the index, a failed build, a publish directory it cannot write) is retried with
 a doubling backoff, then marked failed. Nothing is published but whole links
 (write, sync, rename). The state (queue, attempts, verdicts) is in
 STATE/state.db (SQLite): after a kill -9, interrupted verifies are queued again,
-finished ones are never repeated.
+finished ones are never repeated. One service per state directory: a second run on
+the same STATE while one holds it exits 2 naming the holder's pid.
 
 An RPM repository: each source RPM (arch "src" in the primary index) with binary
 RPMs for this machine or noarch is rebuilt from its .src.rpm with the rpm preset,
@@ -45734,16 +46120,22 @@ The config file (JSON; relative paths are relative to it):
         "sources": "dists/bookworm/main/source/Sources",
         "packages": ["dists/bookworm/main/binary-amd64/Packages"],
         "buildinfo": "buildinfo/",       where <source>_<version>_<arch>.buildinfo are
-        "release": "dists/bookworm/Release" },  optional: indexes checked against it
+        "release": "dists/bookworm/Release",  the indexes are checked against it
+        "keyring": "/usr/share/keyrings/debian-archive-keyring.gpg" },  gpgv checks
+                                          InRelease (or Release.gpg) against it
       { "name": "rpms", "format": "rpm",   createrepo_c repodata (primary.xml[.gz])
         "url": "http://127.0.0.1:8000/rpms/",
         "repodata": "repodata/repomd.xml",            the default
-        "sourceRepodata": "SRPMS/repodata/repomd.xml" } optional: where the .src.rpm
-    ],                                    files are listed, if not in the same repodata
+        "sourceRepodata": "SRPMS/repodata/repomd.xml",  optional: where the .src.rpm
+                                          files are listed, if not in the same repodata
+        "unsigned": true }                 no repomd.xml.asc: trusted unsigned, on purpose
+    ],
     "signingKey": "rebuilder.key",      ed25519 private key (twinbuild keygen)
     "publish": "public/", "state": "state/",
     "concurrency": 1,                    verifies at once
-    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600   (seconds)
+    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600,   (seconds)
+    "fetchTimeout": 60,                  seconds for one whole answer of a repository
+    "maxIndexSize": 256                  MiB: a larger index fails its poll
   }
 
 Options:
@@ -45759,8 +46151,19 @@ Options:
 Stop it with SIGTERM or Ctrl-C (exit 143 or 130): verifies under way are stopped and
 queued again.
 
-Exit codes (--once): 0 all verified \xB7 1 a mismatch \xB7 2 usage or config error \xB7
-3 a repository could not be read or a verify failed (retried on the next run)
+A repository is signed by default: "keyring" is required (gpgv checks InRelease or
+Release with Release.gpg, or repomd.xml with repomd.xml.asc, against it), unless
+"unsigned": true opts out (shown on the status page).
+
+A version matched, but whose link would replace another repository's link for the
+same binary and version with other products, is a conflict: nothing of it is
+published. A verified version whose published files change later is an alert, at
+every poll until they agree again.
+
+Exit codes (--once): 0 all verified \xB7 1 a mismatch, a conflict or an alert \xB7
+2 usage or config error \xB7
+3 a repository (or an entry of its indexes) could not be read or a verify failed
+(retried on the next run)
 `;
 function parseRetry(text3) {
   const match = /^([A-Za-z0-9_+][A-Za-z0-9_+.-]*)=([A-Za-z0-9._+~^:-]+)$/.exec(text3);
@@ -45811,15 +46214,15 @@ var rebuilderCommand = {
       rpmArchitecture: machine4(),
       packageOptions: (source, preset, name, outDir) => packageOptions(source, { preset, name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus)
     }, { once: values.once ?? false, retry });
-    ctx.stdout.write(`verified ${outcome.verified} \xB7 mismatch ${outcome.mismatches} \xB7 errors ${outcome.errors} \xB7 repositories unreadable ${outcome.pollsFailed}; status ${resolve9(config.publish, "index.html")}
+    ctx.stdout.write(`verified ${outcome.verified} \xB7 mismatch ${outcome.mismatches} \xB7 errors ${outcome.errors} \xB7 repositories unreadable ${outcome.pollsFailed} \xB7 entries refused ${outcome.refused} \xB7 conflicts ${outcome.conflicts} \xB7 alerts ${outcome.alerts}; status ${resolve9(config.publish, "index.html")}
 `);
     return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);
   }
 };
 
 // dist/cli/commands/report.js
-import { writeFile as writeFile16 } from "node:fs/promises";
-import { join as join30, resolve as resolve11 } from "node:path";
+import { writeFile as writeFile17 } from "node:fs/promises";
+import { join as join34, resolve as resolve11 } from "node:path";
 import { parseArgs as parseArgs8 } from "node:util";
 
 // dist/reports/read.js
@@ -45877,7 +46280,7 @@ async function readResults(path6) {
 
 // dist/suites/merge.js
 import { cp, stat as stat9 } from "node:fs/promises";
-import { join as join27 } from "node:path";
+import { join as join31 } from "node:path";
 
 // dist/suites/baseline.js
 function compareWithBaseline(file, baseline, current, inScope) {
@@ -45947,8 +46350,8 @@ function mergeResults(inputs) {
 async function copyShardFiles(dirs, outDir) {
   for (const dir of dirs) {
     for (const sub of KEPT_DIRS) {
-      if (await stat9(join27(dir, sub)).catch(() => null))
-        await cp(join27(dir, sub), join27(outDir, sub), { recursive: true, force: true });
+      if (await stat9(join31(dir, sub)).catch(() => null))
+        await cp(join31(dir, sub), join31(outDir, sub), { recursive: true, force: true });
     }
   }
 }
@@ -45961,7 +46364,7 @@ import { parseArgs as parseArgs7 } from "node:util";
 var import_fast_glob4 = __toESM(require_out4(), 1);
 import { existsSync as existsSync5 } from "node:fs";
 import { readFile as readFile18, stat as stat10 } from "node:fs/promises";
-import { dirname as dirname12, join as join28, relative as relative10 } from "node:path";
+import { dirname as dirname12, join as join32, relative as relative10 } from "node:path";
 
 // dist/reports/history/model.js
 var HISTORY_SCHEMA = "twinbuild/history@1";
@@ -46094,7 +46497,7 @@ async function expand(input) {
   })).sort();
   if (files.length === 0)
     throw new TwinbuildError("config", `report history: no results.json under ${input}`);
-  return files.map((f) => ({ path: join28(input, f), fromDirectory: true }));
+  return files.map((f) => ({ path: join32(input, f), fromDirectory: true }));
 }
 async function readJson(path6) {
   try {
@@ -46143,14 +46546,14 @@ async function readHistoryInputs(inputs, options) {
   const columns = /* @__PURE__ */ new Map();
   for (const h2 of histories) {
     const history = parseHistory(h2.json, h2.path);
-    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join28(dirname12(h2.path), decodedPath(href, h2.path)));
+    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join32(dirname12(h2.path), decodedPath(href, h2.path)));
     columns.set(h2.path, columnsFromHistory(history, rebase));
   }
   for (const r of results) {
     const dir = dirname12(r.path);
     const links = base !== null ? { report: `${base}index.html`, page: (p) => `${base}${pathHref(p)}` } : {
-      report: existsSync5(join28(dir, "index.html")) ? fromOut(options.outDir, join28(dir, "index.html")) : null,
-      page: (p) => fromOut(options.outDir, join28(dir, p))
+      report: existsSync5(join32(dir, "index.html")) ? fromOut(options.outDir, join32(dir, "index.html")) : null,
+      page: (p) => fromOut(options.outDir, join32(dir, p))
     };
     columns.set(r.path, [columnFromResults(r.result, links)]);
   }
@@ -46158,8 +46561,8 @@ async function readHistoryInputs(inputs, options) {
 }
 
 // dist/reports/history/write.js
-import { mkdir as mkdir15, rename as rename6, writeFile as writeFile15 } from "node:fs/promises";
-import { join as join29 } from "node:path";
+import { mkdir as mkdir16, rename as rename6, writeFile as writeFile16 } from "node:fs/promises";
+import { join as join33 } from "node:path";
 
 // dist/reports/history/chart.js
 var WIDTH2 = 640;
@@ -46268,14 +46671,14 @@ ${renderGrid(runs.map(header), packages.map((p) => row(p, runs)))}
 // dist/reports/history/write.js
 async function writeAtomically2(path6, content) {
   const temporary = `${path6}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile15(temporary, content);
+  await writeFile16(temporary, content);
   await rename6(temporary, path6);
 }
 async function writeHistory(history, outDir) {
-  await mkdir15(outDir, { recursive: true });
-  await writeAtomically2(join29(outDir, "history.json"), `${JSON.stringify(history)}
+  await mkdir16(outDir, { recursive: true });
+  await writeAtomically2(join33(outDir, "history.json"), `${JSON.stringify(history)}
 `);
-  await writeAtomically2(join29(outDir, "index.html"), renderHistoryPage(history));
+  await writeAtomically2(join33(outDir, "index.html"), renderHistoryPage(history));
 }
 
 // dist/cli/commands/report-history.js
@@ -46371,7 +46774,7 @@ var reportCommand = {
       throw usageError("report badge takes one results.json");
     if (!values.out)
       throw usageError("report badge needs --out FILE.svg");
-    await writeFile16(resolve11(ctx.env.cwd, values.out), renderBadge(await readResults(resolve11(ctx.env.cwd, input))) + "\n");
+    await writeFile17(resolve11(ctx.env.cwd, values.out), renderBadge(await readResults(resolve11(ctx.env.cwd, input))) + "\n");
     return 0;
   }
 };
@@ -46380,7 +46783,7 @@ async function runMerge(dirs, out, ctx) {
     throw usageError("report merge takes the shard output directories: report merge DIR... --out DIR");
   if (!out)
     throw usageError("report merge needs --out DIR");
-  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join30(resolve11(ctx.env.cwd, dir), "results.json")) })));
+  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join34(resolve11(ctx.env.cwd, dir), "results.json")) })));
   const merged = mergeResults(inputs);
   const outDir = resolve11(ctx.env.cwd, out);
   await copyShardFiles(dirs.map((d) => resolve11(ctx.env.cwd, d)), outDir);
@@ -46391,7 +46794,7 @@ async function runMerge(dirs, out, ctx) {
 
 // dist/cli/commands/sweep.js
 import { stat as stat11 } from "node:fs/promises";
-import { join as join33, resolve as resolve12 } from "node:path";
+import { join as join37, resolve as resolve12 } from "node:path";
 
 // dist/suites/changes.js
 import { isAbsolute as isAbsolute4, relative as relative11 } from "node:path";
@@ -46438,9 +46841,9 @@ async function configEntriesChanged(runner, root, rev, packages, config) {
 // dist/suites/config.js
 var import_ajv = __toESM(require_ajv(), 1);
 import { readFile as readFile19 } from "node:fs/promises";
-import { join as join31 } from "node:path";
+import { join as join35 } from "node:path";
 var CONFIG_FILE = "twinbuild.config.json";
-var SCHEMA_FILE = join31(PACKAGE_ROOT, "suites", "twinbuild.config.schema.json");
+var SCHEMA_FILE = join35(PACKAGE_ROOT, "suites", "twinbuild.config.schema.json");
 var configError = (file, message) => new TwinbuildError("config", `${file}: ${message}`);
 function keyPath(pointer) {
   const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
@@ -46562,12 +46965,12 @@ function shardOf(name, total) {
 var inShard = (name, shard) => shard === null || shardOf(name, shard.total) === shard.index;
 
 // dist/suites/sweep.js
-import { mkdir as mkdir16, readFile as readFile20, writeFile as writeFile17 } from "node:fs/promises";
-import { join as join32 } from "node:path";
+import { mkdir as mkdir17, readFile as readFile20, writeFile as writeFile18 } from "node:fs/promises";
+import { join as join36 } from "node:path";
 var checkPackage2 = (options, deps) => runPackage({ options, reference: EXPERIMENT }, deps);
-var resultFile = (outDir, name) => join32(outDir, "packages", `${encodeURIComponent(name)}.json`);
+var resultFile = (outDir, name) => join36(outDir, "packages", `${encodeURIComponent(name)}.json`);
 async function runSweep(items, settings, deps) {
-  await mkdir16(join32(settings.outDir, "packages"), { recursive: true });
+  await mkdir17(join36(settings.outDir, "packages"), { recursive: true });
   const limit = pLimit(settings.jobs);
   const runOne = settings.runOne ?? checkPackage2;
   const finished7 = [];
@@ -46587,7 +46990,7 @@ async function runSweep(items, settings, deps) {
         throw error;
       result = errorPackageResult(options, error.code, error.message);
     }
-    await writeFile17(resultFile(settings.outDir, options.name), JSON.stringify(result));
+    await writeFile18(resultFile(settings.outDir, options.name), JSON.stringify(result));
     finished7.push({ name: options.name, verdict: result.verdict });
     deps.progress(`[${finished7.length}/${items.length}] ${options.name}: ${result.verdict} (${((performance.now() - started) / 1e3).toFixed(1)}s)`);
   })));
@@ -46667,7 +47070,7 @@ var sweepCommand = {
     sayNotes(flagged, ctx);
     const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
     const shard = parseShard(values.shard, ctx.env.vars);
-    const configFile = values.config ? resolve12(ctx.env.cwd, values.config) : join33(root, CONFIG_FILE);
+    const configFile = values.config ? resolve12(ctx.env.cwd, values.config) : join37(root, CONFIG_FILE);
     const config = values.config || await stat11(configFile).catch(() => null) ? await loadConfig(configFile) : null;
     const settings = values.reporter === void 0 && config?.reporters ? { ...flagged, reporters: config.reporters } : flagged;
     const ignores = compileIgnores(config?.ignore ?? [], configFile);
@@ -46831,11 +47234,11 @@ async function runVariations(args, { env, runner, stdout }) {
 }
 
 // dist/cli/commands/verify.js
-import { dirname as dirname13, join as join35, resolve as resolve13 } from "node:path";
+import { dirname as dirname13, join as join39, resolve as resolve13 } from "node:path";
 
 // dist/rebuilder/bulk.js
 import { readdir as readdir6 } from "node:fs/promises";
-import { join as join34 } from "node:path";
+import { join as join38 } from "node:path";
 import { readFile as readFile21 } from "node:fs/promises";
 var noEpoch2 = (version) => version.replace(/^\d+:/, "");
 async function findUploads(dir) {
@@ -46844,15 +47247,15 @@ async function findUploads(dir) {
   })).sort();
   const uploads = [];
   for (const dsc of names.filter((n2) => n2.endsWith(".dsc"))) {
-    const fields = parseDeb822(await readFile21(join34(dir, dsc), "utf8"));
+    const fields = parseDeb822(await readFile21(join38(dir, dsc), "utf8"));
     const source = fields.get("Source") ?? dsc.replace(/_.*$/, "");
     const version = noEpoch2(fields.get("Version") ?? dsc.replace(/^[^_]*_/, "").replace(/\.dsc$/, ""));
     const binaries = (fields.get("Binary") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
-    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).map((n2) => join34(dir, n2));
+    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).map((n2) => join38(dir, n2));
     const buildinfo = names.find((n2) => n2.startsWith(`${source}_${version}_`) && n2.endsWith(".buildinfo"));
     if (published.length === 0)
       continue;
-    uploads.push({ name: source, dsc: join34(dir, dsc), published, buildinfo: buildinfo ? join34(dir, buildinfo) : null });
+    uploads.push({ name: source, dsc: join38(dir, dsc), published, buildinfo: buildinfo ? join38(dir, buildinfo) : null });
   }
   return uploads;
 }
@@ -46948,7 +47351,7 @@ var verifyCommand = {
           ignores: [],
           runOne: (options, deps) => {
             const upload = byName2.get(options.name);
-            const link2 = signingKey ? { dir: join35(settings.outDir, "links", options.name), signingKey } : null;
+            const link2 = signingKey ? { dir: join39(settings.outDir, "links", options.name), signingKey } : null;
             return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link: link2, shownFrom: ctx.env.cwd }, deps);
           }
         }, { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) });

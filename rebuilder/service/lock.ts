@@ -8,7 +8,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TwinbuildError } from '../../core/errors.js';
-import { loadSqlite } from './state.js';
+import { openDatabase } from './state.js';
 
 export type StateLock = Readonly<{
   /** The pid of a holder that died holding the lock (its lock.pid was left), or null. */
@@ -27,8 +27,7 @@ const holder = (file: string): number | null => {
 
 /** Takes the state directory's lock, or fails (exit 2) naming the pid that holds it. */
 export function lockState(dir: string): StateLock {
-  const Database = loadSqlite();
-  const db = new Database(join(dir, 'lock.db'));
+  const db = openDatabase(join(dir, 'lock.db'));
   const pidFile = join(dir, 'lock.pid');
   try {
     db.pragma('busy_timeout = 0');

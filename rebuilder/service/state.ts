@@ -147,7 +147,7 @@ function nativeMissing(cause: unknown): boolean {
   );
 }
 
-function openDatabase(file: string): BetterSqlite3.Database {
+export function openDatabase(file: string): BetterSqlite3.Database {
   const Database = loadSqlite();
   try {
     return new Database(file);

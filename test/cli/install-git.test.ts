@@ -78,7 +78,14 @@ describe('install: npm install --global from a git URL', function () {
       config,
       JSON.stringify({
         repositories: [
-          { name: 'r', url: 'http://127.0.0.1:9/', sources: 'Sources', packages: ['Packages'], buildinfo: '.' },
+          {
+            name: 'r',
+            url: 'http://127.0.0.1:9/',
+            sources: 'Sources',
+            packages: ['Packages'],
+            buildinfo: '.',
+            unsigned: true,
+          },
         ],
         signingKey: key,
         publish: join(dir, 'publish'),

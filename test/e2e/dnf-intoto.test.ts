@@ -73,6 +73,7 @@ describe('e2e: dnf with the twinbuild_intoto plugin trusts twinbuild rebuilders'
             url: `${server.url}/`,
             repodata: 'RPMS/repodata/repomd.xml',
             sourceRepodata: 'SRPMS/repodata/repomd.xml',
+            unsigned: true, // a local test archive: no Release signature to check
           },
         ],
         signingKey: join(keys, `rebuilder-${who[0]}`),
