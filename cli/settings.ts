@@ -23,6 +23,7 @@ import type { ParsedFlags, RUN_FLAGS } from './flags.js';
 import {
   MAX_TOTAL_VALUE_BYTES,
   checkValueSize,
+  parseChoice,
   parseDuration,
   parseEnvAssignment,
   parsePositiveInt,
@@ -62,16 +63,11 @@ function parseReporters(names: readonly string[] | undefined): readonly Reporter
     .flatMap((n) => n.split(','))
     .map((n) => n.trim())
     .filter(Boolean);
-  const unknown = listed.filter((n) => !isReporterName(n));
-  if (unknown.length > 0)
-    throw usageError(`--reporter expects ${REPORTER_NAMES.join(', ')}, got "${unknown.join(', ')}"`);
-  return [...new Set(listed as ReporterName[])];
+  return [...new Set(listed.map((n) => (isReporterName(n) ? n : parseChoice(n, '--reporter', REPORTER_NAMES))))];
 }
 
 export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>, env: CliEnvironment): RunSettings {
-  const isolation = (values.isolation ?? 'auto') as IsolationChoice;
-  if (!ISOLATIONS.includes(isolation))
-    throw usageError(`--isolation expects auto, namespaces or sequential, got "${isolation}"`);
+  const isolation = parseChoice(values.isolation ?? 'auto', '--isolation', ISOLATIONS);
   const translated = translateReprotestVary(values.variations, values.vary);
   return Object.freeze({
     vary: translated.specs ? parseVarySpecs(translated.specs) : null,
