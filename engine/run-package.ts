@@ -42,7 +42,7 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
 async function runPhases(stage: Stage): Promise<PackageResult> {
   const prepared = await prepare(stage);
   const sides = await build(stage, prepared);
-  const proved = await prove(stage, prepared);
+  const proved = await prove(stage, prepared, sides.failure !== null);
   const base = baseResult(stage, prepared, proved, sides.builds);
   const built = { base, planner: proved.planner, builds: sides.builds };
   if (sides.failure) return bisectFailure(stage, built, sides.failure);
