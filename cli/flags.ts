@@ -11,6 +11,8 @@ export const FLAGS = {
   preset: { type: 'string' },
   'ignore-scripts': { type: 'boolean' },
   'rpm-reproducible-macros': { type: 'boolean' },
+  // debian preset: run the package's tests (check, sweep; default nocheck).
+  'with-tests': { type: 'boolean' },
   // How to run (check, sweep, verify).
   vary: { type: 'string', multiple: true },
   // reprotest's: the variations to vary, starting from none (the last one counts); --vary adds to it.

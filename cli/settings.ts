@@ -131,6 +131,12 @@ export type Recipe = Readonly<{
   origin?: string;
   /** npm preset: run npm pack with --ignore-scripts (no lifecycle scripts). */
   ignoreScripts?: boolean;
+  /**
+   * debian preset: run the package's tests (--with-tests). Default: skipped
+   * (DEB_BUILD_OPTIONS nocheck) when something is varied (check, sweep); verify
+   * and the rebuilder (nothing varied) keep the options the official build recorded.
+   */
+  tests?: boolean;
 }>;
 
 // Trees of the running system, never a package: copying them fails half-way
@@ -235,7 +241,11 @@ export async function packageOptions(
       ignoreScripts: recipe.ignoreScripts,
       rpmReproducibleMacros: recipe.rpmReproducibleMacros,
     },
-    { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null, machine: machine() },
+    {
+      debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null,
+      skipTests: !(recipe.tests ?? recipe.varyNothing ?? false),
+      machine: machine(),
+    },
   );
   const variables = { ...resolved.env, ...recipe.env, ...settings.env };
   checkExecSizes(resolved.build, variables, origin);
