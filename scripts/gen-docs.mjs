@@ -68,26 +68,260 @@ const roff = (text) =>
     .map((line) => (/^[.']/.test(line) ? `\\&${line}` : line))
     .join('\n');
 
+/** What twinbuild reads from its environment (test/cli/install-docs.test.ts checks the sources read no other). */
+export const ENVIRONMENT = [
+  ['PATH', "where twinbuild finds its own tools, and the PATH the builds get (twinbuild's own, never a build's)"],
+  ['TMPDIR', 'where the temp roots go (TMPDIR/twinbuild-*), default /tmp'],
+  ['HOME', 'hidden from the builds (docs/sandbox.md)'],
+  [
+    'DEB_BUILD_OPTIONS',
+    'passed to Debian builds; check and sweep add nocheck unless --with-tests, and build_jobs sets parallel=',
+  ],
+  [
+    'CI_NODE_INDEX, CI_NODE_TOTAL',
+    "sweep's and verify --dir's shard when --shard is not given (GitLab's parallel jobs)",
+  ],
+  ['TERM', 'dumb: progress as plain lines, as when stderr is not a terminal'],
+];
+
+/** The files twinbuild reads and writes. */
+export const FILES = [
+  [
+    'twinbuild.config.json',
+    "a sweep's packages, defaults and known differences (written by init; read by sweep and the pre-push hook), validated against suites/twinbuild.config.schema.json",
+  ],
+  [
+    'twinbuild-out/',
+    'the reports (--out): results.json, junit.xml, index.html, badge.svg, logs/, diffoscope/ and, for a sweep, packages/*.json; .twinbuild.lock while a run writes them',
+  ],
+  ['.git/hooks/pre-push', 'the hook twinbuild hook install writes; its reports go to .git/twinbuild-out/'],
+  [
+    'TMPDIR/twinbuild-*',
+    'the temp roots of running checks; those of a killed twinbuild are removed by the next run or twinbuild clean',
+  ],
+];
+
+/** Examples: each command's flags are checked against the flags its --help offers when the page is made. */
+export const EXAMPLES = [
+  [
+    'Check a package with a build script, comparing everything under out/:',
+    "twinbuild check . --build 'sh build.sh' --artifacts 'out/**'",
+  ],
+  [
+    'Check a Debian source package, varying only the clock and the locales:',
+    'twinbuild check hello_2.10-3.dsc --vary=-all,+time,+locales',
+  ],
+  ['Replay the choices of an earlier run:', 'twinbuild check . --seed 42'],
+  [
+    'Check every package of a repository that changed since main, in 4 CI shards:',
+    'twinbuild sweep . --changed-since origin/main --shard 1/4',
+  ],
+  [
+    'Rebuild an upload and compare it with the published files (--buildinfo pins what the official build recorded):',
+    'twinbuild verify hello_2.10-3.dsc --published hello_2.10-3_all.deb',
+  ],
+  [
+    'Write a config for the packages found here, and check them before each push:',
+    'twinbuild init && twinbuild hook install',
+  ],
+  ['What this machine can vary, and what is missing:', 'twinbuild doctor'],
+];
+
+const SEE_ALSO = [
+  'diffoscope(1)',
+  'reprotest(1)',
+  'faketime(1)',
+  'disorderfs(1)',
+  'bwrap(1)',
+  'unshare(1)',
+  'dpkg-buildpackage(1)',
+];
+
+// A help text, read as it is laid out: blocks between blank lines; in a block,
+// prose lines (filled), items (a term, two or more spaces, its text; or "word: text"
+// with an indented continuation), and indented lines that are neither (kept as they are).
+function helpBlocks(help) {
+  const blocks = [];
+  for (const chunk of help.trimEnd().split(/\n\s*\n/)) {
+    const parts = [];
+    const lines = chunk.split('\n');
+    let item = null;
+    for (const [i, line] of lines.entries()) {
+      const indent = /^ */.exec(line)[0].length;
+      const term = /^( *)(\S.*?) {2,}(\S.*)$/.exec(line);
+      const named = /^([a-z][a-z-]*): (.*)$/.exec(line);
+      if (item && indent >= item.column && indent > 0) {
+        item.text.push(line.trim());
+        continue;
+      }
+      item = null;
+      const next = lines[i + 1] ?? '';
+      if (term && (indent > 0 || term[2].startsWith('-')) && !/^[{}[\]"]/.test(term[2])) {
+        item = { kind: 'item', term: term[2], text: [term[3]], column: line.length - term[3].length };
+        parts.push(item);
+      } else if (named && indent === 0 && (i === 0 || parts.at(-1)?.kind === 'item')) {
+        item = { kind: 'item', term: named[1], text: [named[2]], column: 2 };
+        parts.push(item);
+      } else if (indent > 0 && /^ *-/.test(line) && parts.at(-1)?.kind === 'item') {
+        // "--retry SOURCE=VERSION verify…": a term one space short of its text's column,
+        // which the next line's indent shows.
+        const column = /^ */.exec(next)[0].length;
+        const split = column > indent + 2 && line[column - 1] === ' ' && line.length > column;
+        item = split
+          ? { kind: 'item', term: line.slice(0, column).trim(), text: [line.slice(column)], column }
+          : { kind: 'item', term: line.trim(), text: [], column: indent + 1 };
+        parts.push(item);
+      } else if (indent > 0 && parts.at(-1)?.kind === 'prose' && !parts.at(-1).lines.at(-1).endsWith(':')) {
+        parts.at(-1).lines.push(line.trim()); // a sentence's continuation, indented to line up
+      } else if (indent > 0) {
+        const last = parts.at(-1);
+        if (last?.kind === 'verbatim') last.lines.push(line);
+        else parts.push({ kind: 'verbatim', lines: [line] });
+      } else {
+        const last = parts.at(-1);
+        if (last?.kind === 'prose') last.lines.push(line);
+        else parts.push({ kind: 'prose', lines: [line] });
+      }
+    }
+    blocks.push(parts);
+  }
+  return blocks;
+}
+
+// Verbatim lines keep their layout, less the indent they share, two columns in.
+function verbatim(lines) {
+  const common = Math.min(...lines.map((l) => /^ */.exec(l)[0].length));
+  return ['.RS 2', '.nf', roff(lines.map((l) => l.slice(common)).join('\n')), '.fi', '.RE'];
+}
+
+function renderParts(parts) {
+  const out = [];
+  for (const part of parts) {
+    if (part.kind === 'prose') out.push('.PP', roff(part.lines.join(' ')));
+    else if (part.kind === 'verbatim') out.push(...verbatim(part.lines));
+    else
+      out.push('.TP', `.B ${JSON.stringify(roff(part.term)).replace(/\\\\/g, '\\')}`, roff(part.text.join(' ')) || '.');
+  }
+  return out;
+}
+
+/** A command's help: its usage lines, its description, and its options (the "Options:" block). */
+function commandParts(help) {
+  const [usage, ...rest] = helpBlocks(help);
+  const synopsis = usage.flatMap((p) =>
+    p.kind === 'prose' ? p.lines : p.kind === 'verbatim' ? p.lines : [p.term + '  ' + p.text.join(' ')],
+  );
+  const description = [];
+  let options = [];
+  for (const parts of rest) {
+    const head = parts[0];
+    if (head?.kind === 'prose' && head.lines.length === 1 && /^Options:$/.test(head.lines[0])) options = parts.slice(1);
+    else if (head?.kind === 'prose' && /^twinbuild \S/.test(head.lines[0]))
+      (synopsis.push(head.lines[0]), description.push(parts.slice(0, 0)));
+    else description.push(parts);
+  }
+  return {
+    synopsis: longestUsages(
+      synopsis
+        .map((l) => l.trim().replace(/^Usage: /, ''))
+        .reduce(
+          (all, l) =>
+            l.startsWith('twinbuild ') || !all.length ? [...all, l] : [...all.slice(0, -1), `${all.at(-1)} ${l}`],
+          [],
+        )
+        .filter((l) => l.startsWith('twinbuild ')),
+    ),
+    description: description.flat(),
+    options,
+  };
+}
+
+// .SY hangs the wrapped rest of a usage line after the command's name.
+function synopsisLines(line) {
+  const [, command, rest] = /^(twinbuild(?: [a-z][a-z-]*)?)(?: (.*))?$/.exec(line);
+  return [`.SY "${command}"`, ...(rest ? [roff(rest)] : []), '.YS'];
+}
+
+// "report history R --out DIR" and, later, the same with more options: the longer one.
+const longestUsages = (lines) =>
+  lines.filter((line, i) => !lines.some((other, j) => j !== i && other.length > line.length && other.startsWith(line)));
+
 function manPage(version, mainHelp, helps) {
   const [title] = mainHelp.split('\n');
+  const main = helpBlocks(mainHelp.split('\n').slice(2).join('\n'));
+  const prose = main.filter(
+    (parts) => parts[0]?.kind === 'prose' && !/^(Usage|Commands|Exit codes):/.test(parts[0].lines[0]),
+  );
+  const exitLine = mainHelp.split('\n').find((l) => l.startsWith('Exit codes: ')) ?? '';
+  const exits = exitLine
+    .replace('Exit codes: ', '')
+    .split(' · ')
+    .map((e) => /^(\d+) (.*)$/.exec(e));
+  const commands = [...helps].map(([name, help]) => [name, commandParts(help)]);
   const lines = [
     `.\\" Generated by scripts/gen-docs.mjs from twinbuild's --help texts; do not edit.`,
     `.TH TWINBUILD 1 "" "twinbuild ${version}" "User Commands"`,
+    '.\\" Flags and paths read better whole: no hyphenation (HY: .YS sets it back), no justification.',
+    '.nr HY 0',
+    '.nh',
+    '.ad l',
     '.SH NAME',
     `twinbuild \\- ${roff(title.replace(/^twinbuild \S+ — /, ''))}`,
     '.SH SYNOPSIS',
-    '.B twinbuild',
-    '.I command',
-    '[\\fIoptions\\fR]',
+    ...synopsisLines('twinbuild command [options]'),
+    ...synopsisLines('twinbuild --help | -V'),
+    ...commands.flatMap(([, c]) => c.synopsis.flatMap(synopsisLines)),
     '.SH DESCRIPTION',
-    '.nf',
-    roff(mainHelp.split('\n').slice(2).join('\n').trimEnd()),
-    '.fi',
+    `.B twinbuild`,
+    `\\(em ${roff(title.replace(/^twinbuild \S+ — /, ''))}.`,
+    ...prose.flatMap(renderParts),
+    '.SH COMMANDS',
+    ...commands.flatMap(([name, c]) => [
+      `.SS "twinbuild ${name}"`,
+      ...c.synopsis.flatMap(synopsisLines),
+      ...renderParts(c.description),
+    ]),
+    '.SH OPTIONS',
+    '.SS "every command"',
+    '.TP',
+    '.B \\-h, \\-\\-help',
+    "the command's help, on stdout (exit 0)",
+    '.TP',
+    '.B \\-V, \\-\\-version',
+    "twinbuild's version (before a command)",
+    ...commands
+      .filter(([, c]) => c.options.length > 0)
+      .flatMap(([name, c]) => [`.SS "twinbuild ${name}"`, ...renderParts(c.options)]),
+    '.SH "EXIT STATUS"',
+    ...exits.flatMap(([, code, what]) => ['.TP', `.B ${code}`, roff(what)]),
+    '.PP',
+    'Each command says what its codes mean in its help (above).',
+    '.SH ENVIRONMENT',
+    ...ENVIRONMENT.flatMap(([name, what]) => ['.TP', `.B ${roff(name)}`, roff(what)]),
+    '.SH FILES',
+    ...FILES.flatMap(([name, what]) => ['.TP', `.I ${roff(name)}`, roff(what)]),
+    '.SH EXAMPLES',
+    ...EXAMPLES.flatMap(([what, command]) => ['.PP', roff(what), ...verbatim([command])]),
+    '.SH "SEE ALSO"',
+    SEE_ALSO.map((page) => `.BR ${page.replace('(', ' (')}`).join(' ,\n'),
+    '.PP',
+    "The guides in the docs/ directory of twinbuild's package; docs/README.md lists them.",
+    '',
   ];
-  for (const [name, help] of helps)
-    lines.push(`.SH "twinbuild ${name.toUpperCase()}"`, '.nf', roff(help.trimEnd()), '.fi');
-  lines.push('.SH SEE ALSO', 'diffoscope(1), reprotest(1), unshare(1)', '');
   return lines.join('\n');
+}
+
+/** The examples name only flags their command offers (so they cannot go stale). */
+function checkExamples(flags) {
+  for (const [, command] of EXAMPLES)
+    for (const part of command.split(' && ')) {
+      const [, name, ...args] = part.split(' ');
+      const offered = flags.get(name);
+      if (!offered) throw new Error(`man page example "${part}": no command ${name}`);
+      for (const arg of args.filter((a) => a.startsWith('--')))
+        if (!offered.includes(arg.replace(/=.*$/, '')))
+          throw new Error(`man page example "${part}": twinbuild ${name} has no ${arg.replace(/=.*$/, '')}`);
+    }
 }
 
 function bashCompletion(commands, flags) {
@@ -196,6 +430,7 @@ export async function renderDocs() {
   const commands = commandsOf(mainHelp);
   const helps = new Map([...commands.keys()].map((name) => [name, helpOf(name)]));
   const flags = new Map([...helps].map(([name, help]) => [name, flagsIn(help, FLAGS)]));
+  checkExamples(flags);
   return {
     [OUTPUTS.man]: manPage(version, mainHelp, helps),
     [OUTPUTS.bash]: bashCompletion(commands, flags),

@@ -44,22 +44,32 @@ with in-toto-verify against a layout from twinbuild layout --packages rpm.
 
 The config file (JSON; relative paths are relative to it):
   {
-    "repositories": [                     two or more sources of packages
+    "repositories": [
       { "name": "debian", "url": "http://127.0.0.1:8000/debian/",
         "sources": "dists/bookworm/main/source/Sources",
         "packages": ["dists/bookworm/main/binary-amd64/Packages"],
-        "buildinfo": "buildinfo/",       where <source>_<version>_<arch>.buildinfo are
-        "release": "dists/bookworm/Release" },  optional: indexes checked against it
-      { "name": "rpms", "format": "rpm",   createrepo_c repodata (primary.xml[.gz])
+        "buildinfo": "buildinfo/",
+        "release": "dists/bookworm/Release" },
+      { "name": "rpms", "format": "rpm",
         "url": "http://127.0.0.1:8000/rpms/",
-        "repodata": "repodata/repomd.xml",            the default
-        "sourceRepodata": "SRPMS/repodata/repomd.xml" } optional: where the .src.rpm
-    ],                                    files are listed, if not in the same repodata
-    "signingKey": "rebuilder.key",      ed25519 private key (twinbuild keygen)
+        "repodata": "repodata/repomd.xml",
+        "sourceRepodata": "SRPMS/repodata/repomd.xml" }
+    ],
+    "signingKey": "rebuilder.key",
     "publish": "public/", "state": "state/",
-    "concurrency": 1,                    verifies at once
-    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600   (seconds)
+    "concurrency": 1,
+    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600
   }
+  repositories   two or more sources of packages. apt: "buildinfo" is where the
+                 <source>_<version>_<arch>.buildinfo files are, "release"
+                 (optional) the Release the indexes are checked against. RPM
+                 ("format": "rpm"): createrepo_c repodata (primary.xml[.gz]);
+                 "repodata" defaults to repodata/repomd.xml; "sourceRepodata"
+                 (optional) is where the .src.rpm files are listed, if not in
+                 the same repodata
+  signingKey     ed25519 private key (twinbuild keygen)
+  concurrency    verifies at once
+  pollInterval, backoff, timeout   in seconds
 
 Options:
   --config FILE          the config file (required)

@@ -48,10 +48,10 @@ Options:
   --vary=SPEC, --seed N, --env NAME=VALUE, --timeout D, --isolation MODE,
   --no-bisect, --no-diffoscope, --diffoscope-timeout D, --keep, --network,
   --max-processes N, --max-memory SIZE
-  --with-tests           Debian packages: run their tests, as for check (default: nocheck)
   --bisect-budget N      at most N probe builds per package (default 6 in a sweep)
                          as for check (--vary and --env win over a package's
                          config entry; its timeout wins over --timeout)
+  --with-tests           Debian packages: run their tests, as for check (default: nocheck)
   --reporter NAME        which reports to write, as for check (default: all)
   --quiet                no progress; one line when all is well
   --json                 print the result model instead of the summary
