@@ -19,7 +19,7 @@ import type { CliEnvironment } from './environment.js';
 import { canUseMountNamespaces } from '../adapters/namespaces.js';
 import type { ProcessRunner } from '../adapters/process.js';
 import { translateReprotestVary } from './reprotest.js';
-import type { ParsedFlags, RUN_FLAGS } from './flags.js';
+import { ISOLATIONS, type ParsedFlags, type RUN_FLAGS } from './flags.js';
 import {
   MAX_TOTAL_VALUE_BYTES,
   checkValueSize,
@@ -54,8 +54,6 @@ export type RunSettings = Pick<
 
 /** Probe builds per package in a sweep (and so the pre-push hook): the first round, with room for one more. */
 export const SWEEP_BISECT_BUDGET = 6;
-
-const ISOLATIONS: readonly IsolationChoice[] = ['auto', 'namespaces', 'sequential'];
 
 function parseReporters(names: readonly string[] | undefined): readonly ReporterName[] {
   if (!names?.length) return DEFAULT_REPORTERS;

@@ -153,12 +153,35 @@ describe('install: license, man page, completion', function () {
     expect(await complete('verify', '--pub')).to.deep.equal(['--published']);
   });
 
+  it('completes values: presets, variations after --vary= (+/-, each item of a list), reporters, isolation modes, commands after help', async () => {
+    expect(await complete('check', '--preset', 'd')).to.deep.equal(['debian']);
+    expect(await complete('check', '--preset=n')).to.deep.equal(['--preset=npm']);
+    // bash splits "--vary=-all,+ti" at "=" into three words (COMP_WORDBREAKS); both ways complete.
+    expect(await complete('check', '--vary', '=', '-all,+tim')).to.deep.equal(['-all,+time', '-all,+timezone']);
+    expect(await complete('check', '--vary=-all,+lo')).to.deep.equal(['--vary=-all,+locales']);
+    expect(await complete('sweep', '--vary', '=', '-')).to.include.members(['-all', '-umask', '-time']);
+    expect(await complete('check', '--vary', '=', '')).to.include.members(['+all', '-all', '+fileordering']);
+    expect(await complete('check', '--reporter', 'html,ju')).to.deep.equal(['html,junit']);
+    expect(await complete('check', '--reporter', '')).to.deep.equal(['json', 'junit', 'html', 'badge', 'console']);
+    expect(await complete('check', '--isolation', '')).to.deep.equal(['auto', 'namespaces', 'sequential']);
+    expect(await complete('layout', '--packages', '')).to.deep.equal(['deb', 'rpm']);
+    expect(await complete('help', 'sw')).to.deep.equal(['sweep']);
+    expect(await complete('help', '')).to.include.members(['check', 'sweep', 'verify', 'init', 'hook', 'doctor']);
+    expect(await complete('h')).to.deep.equal(['hook', 'help']);
+  });
+
   it('has a zsh completion for every command', async function () {
     const zsh = await readFile(join(REPO_ROOT, 'completion', '_twinbuild'), 'utf8');
     expect(zsh.split('\n')[0]).to.equal('#compdef twinbuild');
     for (const command of ['check', 'sweep', 'verify', 'init', 'hook', 'report'])
       expect(zsh).to.match(new RegExp(`^    '${command}:`, 'm'));
-    if (!existsSync('/bin/zsh') && !existsSync('/usr/bin/zsh')) return;
+    expect(zsh).to.match(/^ {4}--isolation\) values=\('auto' 'namespaces' 'sequential'\) ;;$/m);
+    expect(zsh).to.match(/^ {6}--reporter\|--vary\|--variations\) compset -P '\*,' ;;$/m);
+    requireOrSkip(
+      this,
+      existsSync('/bin/zsh') || existsSync('/usr/bin/zsh'),
+      'zsh not found (Debian package zsh): its syntax check does not run',
+    );
     const run = await realProcesses.capture(['zsh', '-n', join(REPO_ROOT, 'completion', '_twinbuild')]);
     expect(run.exitCode, run.stderr).to.equal(0);
   });
