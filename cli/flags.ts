@@ -3,6 +3,10 @@
 // means the same everywhere.
 import { parseArgs } from 'node:util';
 import { orDidYouMean } from '../core/suggest.js';
+import type { IsolationChoice } from '../engine/options.js';
+import { REPORTER_NAMES } from '../reports/registry.js';
+import { PRESETS } from '../suites/presets.js';
+import { VARIATION_NAMES } from '../variations/index.js';
 
 export const FLAGS = {
   // How to build one package (check, verify).
@@ -11,6 +15,8 @@ export const FLAGS = {
   preset: { type: 'string' },
   'ignore-scripts': { type: 'boolean' },
   'rpm-reproducible-macros': { type: 'boolean' },
+  // debian preset: run the package's tests (check, sweep; default nocheck).
+  'with-tests': { type: 'boolean' },
   // How to run (check, sweep, verify).
   vary: { type: 'string', multiple: true },
   // reprotest's: the variations to vary, starting from none (the last one counts); --vary adds to it.
@@ -61,6 +67,23 @@ export const FLAGS = {
 } as const;
 
 export type FlagName = keyof typeof FLAGS;
+
+export const ISOLATIONS: readonly IsolationChoice[] = ['auto', 'namespaces', 'sequential'];
+
+const VARY_WORDS = ['all', ...VARIATION_NAMES].flatMap((name) => [`+${name}`, `-${name}`]);
+
+/**
+ * The words a flag's value is one of (or, for a comma-separated list, each item):
+ * what the parsers accept and what the shell completions offer (scripts/gen-docs.mjs).
+ */
+export const FLAG_VALUES: Readonly<Partial<Record<FlagName, Readonly<{ words: readonly string[]; list: boolean }>>>> = {
+  preset: { words: PRESETS, list: false },
+  reporter: { words: REPORTER_NAMES, list: true },
+  isolation: { words: ISOLATIONS, list: false },
+  vary: { words: VARY_WORDS, list: true },
+  variations: { words: VARY_WORDS, list: true },
+  packages: { words: ['deb', 'rpm'], list: false },
+};
 
 /** The run flags check, sweep and verify share. */
 export const RUN_FLAGS = [

@@ -43,7 +43,8 @@ Commands:
   hook install|uninstall   a git pre-push hook that checks what a push changes
   init [ROOT]        write a commented twinbuild.config.json for the packages found under ROOT
 
-Run "twinbuild <command> --help" (or "twinbuild help <command>") for a command's options.
+Run "twinbuild <command> --help" (or "twinbuild help <command>") for a command's options;
+"twinbuild -V" (--version) prints the version.
 "twinbuild --help" prints this and exits 0; "twinbuild" with no command prints it
 on stderr and exits 2 (a command is required).
 
@@ -74,7 +75,8 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = EXIT.usage;
     return;
   }
-  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+  const helpAsked = rest.length === 0 || (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h'));
+  if (name === '--help' || name === '-h' || (name === 'help' && helpAsked)) {
     process.stdout.write(MAIN_HELP);
     return;
   }
@@ -95,6 +97,15 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const command = COMMANDS[name];
+  if (!command && name.startsWith('-')) {
+    const bare = name.replace(/^-+/, '').replace(/=.*$/, '');
+    process.stderr.write(
+      `twinbuild: unknown option ${name}${orDidYouMean(bare, ['help', 'version'], '--')} ` +
+        `(before a command only --help and --version; see twinbuild --help)\n`,
+    );
+    process.exitCode = EXIT.usage;
+    return;
+  }
   if (!command) {
     process.stderr.write(
       `twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ` +

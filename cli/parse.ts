@@ -1,6 +1,7 @@
 // Parsers for flag and config values: each returns a typed value or throws a usage error (exit 2).
 import { isAbsolute } from 'node:path';
 import { TwinbuildError, usageError } from '../core/errors.js';
+import { orDidYouMean } from '../core/suggest.js';
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -33,6 +34,13 @@ export function parseSize(text: string, flag: string): number {
   const bytes = Math.round(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1));
   if (bytes < 1024 ** 2) throw usageError(`${flag} must be at least 1M, got "${text}"`);
   return bytes;
+}
+
+/** One of a fixed set of words (--isolation, --reporter, --packages…); a typo gets "did you mean". */
+export function parseChoice<T extends string>(text: string, flag: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(text)) return text as T;
+  const listed = choices.length > 1 ? `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}` : choices.join('');
+  throw usageError(`${flag} expects ${listed}, got "${text.slice(0, 100)}"${orDidYouMean(text, choices)}`);
 }
 
 export function parsePositiveInt(text: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {

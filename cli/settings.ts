@@ -20,10 +20,11 @@ import type { CliEnvironment } from './environment.js';
 import { canUseMountNamespaces } from '../adapters/namespaces.js';
 import type { ProcessRunner } from '../adapters/process.js';
 import { translateReprotestVary } from './reprotest.js';
-import type { ParsedFlags, RUN_FLAGS } from './flags.js';
+import { ISOLATIONS, type ParsedFlags, type RUN_FLAGS } from './flags.js';
 import {
   MAX_TOTAL_VALUE_BYTES,
   checkValueSize,
+  parseChoice,
   parseDuration,
   parseEnvAssignment,
   parsePositiveInt,
@@ -55,24 +56,17 @@ export type RunSettings = Pick<
 /** Probe builds per package in a sweep (and so the pre-push hook): the first round, with room for one more. */
 export const SWEEP_BISECT_BUDGET = 6;
 
-const ISOLATIONS: readonly IsolationChoice[] = ['auto', 'namespaces', 'sequential'];
-
 function parseReporters(names: readonly string[] | undefined): readonly ReporterName[] {
   if (!names?.length) return DEFAULT_REPORTERS;
   const listed = names
     .flatMap((n) => n.split(','))
     .map((n) => n.trim())
     .filter(Boolean);
-  const unknown = listed.filter((n) => !isReporterName(n));
-  if (unknown.length > 0)
-    throw usageError(`--reporter expects ${REPORTER_NAMES.join(', ')}, got "${unknown.join(', ')}"`);
-  return [...new Set(listed as ReporterName[])];
+  return [...new Set(listed.map((n) => (isReporterName(n) ? n : parseChoice(n, '--reporter', REPORTER_NAMES))))];
 }
 
 export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>, env: CliEnvironment): RunSettings {
-  const isolation = (values.isolation ?? 'auto') as IsolationChoice;
-  if (!ISOLATIONS.includes(isolation))
-    throw usageError(`--isolation expects auto, namespaces or sequential, got "${isolation}"`);
+  const isolation = parseChoice(values.isolation ?? 'auto', '--isolation', ISOLATIONS);
   const translated = translateReprotestVary(values.variations, values.vary);
   return Object.freeze({
     vary: translated.specs ? parseVarySpecs(translated.specs) : null,
@@ -136,6 +130,12 @@ export type Recipe = Readonly<{
   origin?: string;
   /** npm preset: run npm pack with --ignore-scripts (no lifecycle scripts). */
   ignoreScripts?: boolean;
+  /**
+   * debian preset: run the package's tests (--with-tests). Default: skipped
+   * (DEB_BUILD_OPTIONS nocheck) when something is varied (check, sweep); verify
+   * and the rebuilder (nothing varied) keep the options the official build recorded.
+   */
+  tests?: boolean;
 }>;
 
 // Trees of the running system, never a package: copying them fails half-way
@@ -257,7 +257,11 @@ export async function packageOptions(
       ignoreScripts: recipe.ignoreScripts,
       rpmReproducibleMacros: recipe.rpmReproducibleMacros,
     },
-    { debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null, machine: machine() },
+    {
+      debBuildOptions: env.vars['DEB_BUILD_OPTIONS'] ?? null,
+      skipTests: !(recipe.tests ?? recipe.varyNothing ?? false),
+      machine: machine(),
+    },
   );
   const variables = { ...resolved.env, ...recipe.env, ...settings.env };
   checkExecSizes(resolved.build, variables, origin);

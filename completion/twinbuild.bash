@@ -3,12 +3,33 @@
 _twinbuild() {
   local cur=${COMP_WORDS[COMP_CWORD]} flags="" words=""
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "check sweep verify keygen rebuilder layout variations doctor clean report hook init --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "check sweep verify keygen rebuilder layout variations doctor clean report hook init help --help --version" -- "$cur"))
+    return
+  fi
+  local prev=${COMP_WORDS[COMP_CWORD-1]} flag="" value=$cur head="" values=""
+  if [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 3 ]; then flag=${COMP_WORDS[COMP_CWORD-2]}
+  elif [ "$cur" = "=" ]; then flag=$prev; value=""
+  elif [[ $cur == --*=* ]]; then flag=${cur%%=*}; value=${cur#*=}; head="$flag="
+  elif [[ $prev == --* ]]; then flag=$prev
+  fi
+  case $flag in
+    --preset) values="auto generic debian npm rpm" ;;
+    --reporter) values="json junit html badge console" ;;
+    --isolation) values="auto namespaces sequential" ;;
+    --vary) values="+all -all +environment -environment +build_path -build_path +kernel -kernel +aslr -aslr +num_cpus -num_cpus +user_group -user_group +time -time +fileordering -fileordering +domain_host -domain_host +home -home +locales -locales +exec_path -exec_path +timezone -timezone +umask -umask +shell -shell +build_jobs -build_jobs +niceness -niceness +gecos -gecos" ;;
+    --variations) values="+all -all +environment -environment +build_path -build_path +kernel -kernel +aslr -aslr +num_cpus -num_cpus +user_group -user_group +time -time +fileordering -fileordering +domain_host -domain_host +home -home +locales -locales +exec_path -exec_path +timezone -timezone +umask -umask +shell -shell +build_jobs -build_jobs +niceness -niceness +gecos -gecos" ;;
+    --packages) values="deb rpm" ;;
+  esac
+  if [ -n "$values" ]; then
+    case $flag in
+      --reporter|--vary|--variations) if [[ $value == *,* ]]; then head="$head${value%,*},"; value=${value##*,}; fi ;;
+    esac
+    COMPREPLY=($(compgen -P "$head" -W "$values" -- "$value"))
     return
   fi
   case ${COMP_WORDS[1]} in
-    check) flags="--build --artifacts --preset --ignore-scripts --rpm-reproducible-macros --vary --variations --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --diffoscope-arg --help" ;;
-    sweep) flags="--vary --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --config --shard --changed-since --baseline --help" ;;
+    check) flags="--build --artifacts --preset --ignore-scripts --rpm-reproducible-macros --with-tests --vary --variations --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --diffoscope-arg --help" ;;
+    sweep) flags="--with-tests --vary --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --config --shard --changed-since --baseline --help" ;;
     verify) flags="--build --artifacts --preset --ignore-scripts --env --timeout --jobs --out --isolation --keep --allow-unsandboxed --max-processes --max-memory --json --quiet --reporter --no-diffoscope --shard --published --buildinfo --signing-key --dir --help" ;;
     keygen) flags="--out --help" ;;
     rebuilder) flags="--isolation --allow-unsandboxed --quiet --no-diffoscope --config --once --retry --help" ;;
@@ -21,6 +42,7 @@ _twinbuild() {
     hook) flags="--pre-push --force --repo --help"
       [ "$COMP_CWORD" -eq 2 ] && words="install uninstall" ;;
     init) flags="--help" ;;
+    help) [ "$COMP_CWORD" -eq 2 ] && words="check sweep verify keygen rebuilder layout variations doctor clean report hook init" ;;
   esac
   case $cur in
     -*) COMPREPLY=($(compgen -W "$flags" -- "$cur")) ;;

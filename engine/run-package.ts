@@ -17,6 +17,7 @@ import { compare } from './phases/compare.js';
 import { explainAndBisect } from './phases/explain.js';
 import { prepare } from './phases/prepare.js';
 import { ineffectiveRequests, prove } from './phases/prove.js';
+import { withTestSuiteHint } from './phases/test-suite.js';
 import { baseResult, differsResult, settledResult } from './phases/result.js';
 import { stageOf, type EngineDeps, type PackageRun, type Stage } from './phases/stage.js';
 
@@ -42,10 +43,10 @@ export async function runPackage(run: PackageRun, deps: EngineDeps): Promise<Pac
 async function runPhases(stage: Stage): Promise<PackageResult> {
   const prepared = await prepare(stage);
   const sides = await build(stage, prepared);
-  const proved = await prove(stage, prepared);
+  const proved = await prove(stage, prepared, sides.failure !== null);
   const base = baseResult(stage, prepared, proved, sides.builds);
   const built = { base, planner: proved.planner, builds: sides.builds };
-  if (sides.failure) return bisectFailure(stage, built, sides.failure);
+  if (sides.failure) return bisectFailure(stage, built, withTestSuiteHint(stage.options, sides.builds, sides.failure));
   const ineffective = ineffectiveRequests(stage.options, proved.verdicts);
   if (ineffective) return { ...base, verdict: 'error', error: ineffective, artifacts: [] };
   const compared = await compare(stage);

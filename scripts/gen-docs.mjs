@@ -68,43 +68,307 @@ const roff = (text) =>
     .map((line) => (/^[.']/.test(line) ? `\\&${line}` : line))
     .join('\n');
 
+/** What twinbuild reads from its environment (test/cli/install-docs.test.ts checks the sources read no other). */
+export const ENVIRONMENT = [
+  ['PATH', "where twinbuild finds its own tools, and the PATH the builds get (twinbuild's own, never a build's)"],
+  ['TMPDIR', 'where the temp roots go (TMPDIR/twinbuild-*), default /tmp'],
+  ['HOME', 'hidden from the builds (docs/sandbox.md)'],
+  [
+    'DEB_BUILD_OPTIONS',
+    'passed to Debian builds; check and sweep add nocheck unless --with-tests, and build_jobs sets parallel=',
+  ],
+  [
+    'CI_NODE_INDEX, CI_NODE_TOTAL',
+    "sweep's and verify --dir's shard when --shard is not given (GitLab's parallel jobs)",
+  ],
+  ['TERM', 'dumb: progress as plain lines, as when stderr is not a terminal'],
+];
+
+/** The files twinbuild reads and writes. */
+export const FILES = [
+  [
+    'twinbuild.config.json',
+    "a sweep's packages, defaults and known differences (written by init; read by sweep and the pre-push hook), validated against suites/twinbuild.config.schema.json",
+  ],
+  [
+    'twinbuild-out/',
+    'the reports (--out): results.json, junit.xml, index.html, badge.svg, logs/, diffoscope/ and, for a sweep, packages/*.json; .twinbuild.lock while a run writes them',
+  ],
+  ['.git/hooks/pre-push', 'the hook twinbuild hook install writes; its reports go to .git/twinbuild-out/'],
+  [
+    'TMPDIR/twinbuild-*',
+    'the temp roots of running checks; those of a killed twinbuild are removed by the next run or twinbuild clean',
+  ],
+];
+
+/** Examples: each command's flags are checked against the flags its --help offers when the page is made. */
+export const EXAMPLES = [
+  [
+    'Check a package with a build script, comparing everything under out/:',
+    "twinbuild check . --build 'sh build.sh' --artifacts 'out/**'",
+  ],
+  [
+    'Check a Debian source package, varying only the clock and the locales:',
+    'twinbuild check hello_2.10-3.dsc --vary=-all,+time,+locales',
+  ],
+  ['Replay the choices of an earlier run:', 'twinbuild check . --seed 42'],
+  [
+    'Check every package of a repository that changed since main, in 4 CI shards:',
+    'twinbuild sweep . --changed-since origin/main --shard 1/4',
+  ],
+  [
+    'Rebuild an upload and compare it with the published files (--buildinfo pins what the official build recorded):',
+    'twinbuild verify hello_2.10-3.dsc --published hello_2.10-3_all.deb',
+  ],
+  [
+    'Write a config for the packages found here, and check them before each push:',
+    'twinbuild init && twinbuild hook install',
+  ],
+  ['What this machine can vary, and what is missing:', 'twinbuild doctor'],
+];
+
+const SEE_ALSO = [
+  'diffoscope(1)',
+  'reprotest(1)',
+  'faketime(1)',
+  'disorderfs(1)',
+  'bwrap(1)',
+  'unshare(1)',
+  'dpkg-buildpackage(1)',
+];
+
+// A help text, read as it is laid out: blocks between blank lines; in a block,
+// prose lines (filled), items (a term, two or more spaces, its text; or "word: text"
+// with an indented continuation), and indented lines that are neither (kept as they are).
+function helpBlocks(help) {
+  const blocks = [];
+  for (const chunk of help.trimEnd().split(/\n\s*\n/)) {
+    const parts = [];
+    const lines = chunk.split('\n');
+    let item = null;
+    for (const [i, line] of lines.entries()) {
+      const indent = /^ */.exec(line)[0].length;
+      const term = /^( *)(\S.*?) {2,}(\S.*)$/.exec(line);
+      const named = /^([a-z][a-z-]*): (.*)$/.exec(line);
+      if (item && indent >= item.column && indent > 0) {
+        item.text.push(line.trim());
+        continue;
+      }
+      item = null;
+      const next = lines[i + 1] ?? '';
+      if (term && (indent > 0 || term[2].startsWith('-')) && !/^[{}[\]"]/.test(term[2])) {
+        item = { kind: 'item', term: term[2], text: [term[3]], column: line.length - term[3].length };
+        parts.push(item);
+      } else if (named && indent === 0 && (i === 0 || parts.at(-1)?.kind === 'item')) {
+        item = { kind: 'item', term: named[1], text: [named[2]], column: 2 };
+        parts.push(item);
+      } else if (indent > 0 && /^ *-/.test(line) && parts.at(-1)?.kind === 'item') {
+        // "--retry SOURCE=VERSION verify…": a term one space short of its text's column,
+        // which the next line's indent shows.
+        const column = /^ */.exec(next)[0].length;
+        const split = column > indent + 2 && line[column - 1] === ' ' && line.length > column;
+        item = split
+          ? { kind: 'item', term: line.slice(0, column).trim(), text: [line.slice(column)], column }
+          : { kind: 'item', term: line.trim(), text: [], column: indent + 1 };
+        parts.push(item);
+      } else if (indent > 0 && parts.at(-1)?.kind === 'prose' && !parts.at(-1).lines.at(-1).endsWith(':')) {
+        parts.at(-1).lines.push(line.trim()); // a sentence's continuation, indented to line up
+      } else if (indent > 0) {
+        const last = parts.at(-1);
+        if (last?.kind === 'verbatim') last.lines.push(line);
+        else parts.push({ kind: 'verbatim', lines: [line] });
+      } else {
+        const last = parts.at(-1);
+        if (last?.kind === 'prose') last.lines.push(line);
+        else parts.push({ kind: 'prose', lines: [line] });
+      }
+    }
+    blocks.push(parts);
+  }
+  return blocks;
+}
+
+// Verbatim lines keep their layout, less the indent they share, two columns in.
+function verbatim(lines) {
+  const common = Math.min(...lines.map((l) => /^ */.exec(l)[0].length));
+  return ['.RS 2', '.nf', roff(lines.map((l) => l.slice(common)).join('\n')), '.fi', '.RE'];
+}
+
+function renderParts(parts) {
+  const out = [];
+  for (const part of parts) {
+    if (part.kind === 'prose') out.push('.PP', roff(part.lines.join(' ')));
+    else if (part.kind === 'verbatim') out.push(...verbatim(part.lines));
+    else
+      out.push('.TP', `.B ${JSON.stringify(roff(part.term)).replace(/\\\\/g, '\\')}`, roff(part.text.join(' ')) || '.');
+  }
+  return out;
+}
+
+/** A command's help: its usage lines, its description, and its options (the "Options:" block). */
+function commandParts(help) {
+  const [usage, ...rest] = helpBlocks(help);
+  const synopsis = usage.flatMap((p) =>
+    p.kind === 'prose' ? p.lines : p.kind === 'verbatim' ? p.lines : [p.term + '  ' + p.text.join(' ')],
+  );
+  const description = [];
+  let options = [];
+  for (const parts of rest) {
+    const head = parts[0];
+    if (head?.kind === 'prose' && head.lines.length === 1 && /^Options:$/.test(head.lines[0])) options = parts.slice(1);
+    else if (head?.kind === 'prose' && /^twinbuild \S/.test(head.lines[0]))
+      (synopsis.push(head.lines[0]), description.push(parts.slice(0, 0)));
+    else description.push(parts);
+  }
+  return {
+    synopsis: longestUsages(
+      synopsis
+        .map((l) => l.trim().replace(/^Usage: /, ''))
+        .reduce(
+          (all, l) =>
+            l.startsWith('twinbuild ') || !all.length ? [...all, l] : [...all.slice(0, -1), `${all.at(-1)} ${l}`],
+          [],
+        )
+        .filter((l) => l.startsWith('twinbuild ')),
+    ),
+    description: description.flat(),
+    options,
+  };
+}
+
+// .SY hangs the wrapped rest of a usage line after the command's name.
+function synopsisLines(line) {
+  const [, command, rest] = /^(twinbuild(?: [a-z][a-z-]*)?)(?: (.*))?$/.exec(line);
+  return [`.SY "${command}"`, ...(rest ? [roff(rest)] : []), '.YS'];
+}
+
+// "report history R --out DIR" and, later, the same with more options: the longer one.
+const longestUsages = (lines) =>
+  lines.filter((line, i) => !lines.some((other, j) => j !== i && other.length > line.length && other.startsWith(line)));
+
 function manPage(version, mainHelp, helps) {
   const [title] = mainHelp.split('\n');
+  const main = helpBlocks(mainHelp.split('\n').slice(2).join('\n'));
+  const prose = main.filter(
+    (parts) => parts[0]?.kind === 'prose' && !/^(Usage|Commands|Exit codes):/.test(parts[0].lines[0]),
+  );
+  const exitLine = mainHelp.split('\n').find((l) => l.startsWith('Exit codes: ')) ?? '';
+  const exits = exitLine
+    .replace('Exit codes: ', '')
+    .split(' · ')
+    .map((e) => /^(\d+) (.*)$/.exec(e));
+  const commands = [...helps].map(([name, help]) => [name, commandParts(help)]);
   const lines = [
     `.\\" Generated by scripts/gen-docs.mjs from twinbuild's --help texts; do not edit.`,
     `.TH TWINBUILD 1 "" "twinbuild ${version}" "User Commands"`,
+    '.\\" Flags and paths read better whole: no hyphenation (HY: .YS sets it back), no justification.',
+    '.nr HY 0',
+    '.nh',
+    '.ad l',
     '.SH NAME',
     `twinbuild \\- ${roff(title.replace(/^twinbuild \S+ — /, ''))}`,
     '.SH SYNOPSIS',
-    '.B twinbuild',
-    '.I command',
-    '[\\fIoptions\\fR]',
+    ...synopsisLines('twinbuild command [options]'),
+    ...synopsisLines('twinbuild --help | -V'),
+    ...commands.flatMap(([, c]) => c.synopsis.flatMap(synopsisLines)),
     '.SH DESCRIPTION',
-    '.nf',
-    roff(mainHelp.split('\n').slice(2).join('\n').trimEnd()),
-    '.fi',
+    `.B twinbuild`,
+    `\\(em ${roff(title.replace(/^twinbuild \S+ — /, ''))}.`,
+    ...prose.flatMap(renderParts),
+    '.SH COMMANDS',
+    ...commands.flatMap(([name, c]) => [
+      `.SS "twinbuild ${name}"`,
+      ...c.synopsis.flatMap(synopsisLines),
+      ...renderParts(c.description),
+    ]),
+    '.SH OPTIONS',
+    '.SS "every command"',
+    '.TP',
+    '.B \\-h, \\-\\-help',
+    "the command's help, on stdout (exit 0)",
+    '.TP',
+    '.B \\-V, \\-\\-version',
+    "twinbuild's version (before a command)",
+    ...commands
+      .filter(([, c]) => c.options.length > 0)
+      .flatMap(([name, c]) => [`.SS "twinbuild ${name}"`, ...renderParts(c.options)]),
+    '.SH "EXIT STATUS"',
+    ...exits.flatMap(([, code, what]) => ['.TP', `.B ${code}`, roff(what)]),
+    '.PP',
+    'Each command says what its codes mean in its help (above).',
+    '.SH ENVIRONMENT',
+    ...ENVIRONMENT.flatMap(([name, what]) => ['.TP', `.B ${roff(name)}`, roff(what)]),
+    '.SH FILES',
+    ...FILES.flatMap(([name, what]) => ['.TP', `.I ${roff(name)}`, roff(what)]),
+    '.SH EXAMPLES',
+    ...EXAMPLES.flatMap(([what, command]) => ['.PP', roff(what), ...verbatim([command])]),
+    '.SH "SEE ALSO"',
+    SEE_ALSO.map((page) => `.BR ${page.replace('(', ' (')}`).join(' ,\n'),
+    '.PP',
+    "The guides in the docs/ directory of twinbuild's package; docs/README.md lists them.",
+    '',
   ];
-  for (const [name, help] of helps)
-    lines.push(`.SH "twinbuild ${name.toUpperCase()}"`, '.nf', roff(help.trimEnd()), '.fi');
-  lines.push('.SH SEE ALSO', 'diffoscope(1), reprotest(1), unshare(1)', '');
   return lines.join('\n');
 }
 
-function bashCompletion(commands, flags) {
+/** The examples name only flags their command offers (so they cannot go stale). */
+function checkExamples(flags) {
+  for (const [, command] of EXAMPLES)
+    for (const part of command.split(' && ')) {
+      const [, name, ...args] = part.split(' ');
+      const offered = flags.get(name);
+      if (!offered) throw new Error(`man page example "${part}": no command ${name}`);
+      for (const arg of args.filter((a) => a.startsWith('--')))
+        if (!offered.includes(arg.replace(/=.*$/, '')))
+          throw new Error(`man page example "${part}": twinbuild ${name} has no ${arg.replace(/=.*$/, '')}`);
+    }
+}
+
+// Values a flag takes (cli/flags.ts FLAG_VALUES): "--preset deb<TAB>", "--vary=-all,+ti<TAB>"
+// (a list completes its last item), with "--flag=" or as the next word; bash splits
+// "--flag=value" at "=" into three words, which is read back as one.
+function bashValues(values) {
+  const cases = Object.entries(values).map(([flag, { words }]) => `    --${flag}) values="${words.join(' ')}" ;;`);
+  const lists = Object.entries(values)
+    .filter(([, v]) => v.list)
+    .map(([flag]) => `--${flag}`)
+    .join('|');
+  return `  local prev=\${COMP_WORDS[COMP_CWORD-1]} flag="" value=$cur head="" values=""
+  if [ "$prev" = "=" ] && [ "$COMP_CWORD" -ge 3 ]; then flag=\${COMP_WORDS[COMP_CWORD-2]}
+  elif [ "$cur" = "=" ]; then flag=$prev; value=""
+  elif [[ $cur == --*=* ]]; then flag=\${cur%%=*}; value=\${cur#*=}; head="$flag="
+  elif [[ $prev == --* ]]; then flag=$prev
+  fi
+  case $flag in
+${cases.join('\n')}
+  esac
+  if [ -n "$values" ]; then
+    case $flag in
+      ${lists}) if [[ $value == *,* ]]; then head="$head\${value%,*},"; value=\${value##*,}; fi ;;
+    esac
+    COMPREPLY=($(compgen -P "$head" -W "$values" -- "$value"))
+    return
+  fi`;
+}
+
+function bashCompletion(commands, flags, values) {
   const cases = [...commands].map(([name, { subcommands }]) => {
     const subs = subcommands.length ? `\n      [ "$COMP_CWORD" -eq 2 ] && words="${subcommands.join(' ')}"` : '';
     return `    ${name}) flags="${[...flags.get(name), '--help'].join(' ')}"${subs} ;;`;
   });
+  const names = [...commands.keys()].join(' ');
   return `# bash completion for twinbuild. Generated by scripts/gen-docs.mjs from the
 # --help texts and the flag table; do not edit. Load with: source twinbuild.bash
 _twinbuild() {
   local cur=\${COMP_WORDS[COMP_CWORD]} flags="" words=""
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "${[...commands.keys()].join(' ')} --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "${names} help --help --version" -- "$cur"))
     return
   fi
+${bashValues(values)}
   case \${COMP_WORDS[1]} in
 ${cases.join('\n')}
+    help) [ "$COMP_CWORD" -eq 2 ] && words="${names}" ;;
   esac
   case $cur in
     -*) COMPREPLY=($(compgen -W "$flags" -- "$cur")) ;;
@@ -115,7 +379,7 @@ complete -o filenames -o bashdefault -F _twinbuild twinbuild
 `;
 }
 
-function zshCompletion(commands, flags) {
+function zshCompletion(commands, flags, values) {
   const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
   // _describe splits NAME:DESCRIPTION at the first colon that is not escaped.
   const described = [...commands].map(
@@ -125,11 +389,19 @@ function zshCompletion(commands, flags) {
     const subs = subcommands.length ? ` subcommands=(${subcommands.join(' ')})` : '';
     return `    ${name}) flags=(${[...flags.get(name), '--help'].join(' ')})${subs} ;;`;
   });
+  const valueCases = Object.entries(values).map(
+    ([flag, { words }]) => `    --${flag}) values=(${words.map(quote).join(' ')}) ;;`,
+  );
+  const lists = Object.entries(values)
+    .filter(([, v]) => v.list)
+    .map(([flag]) => `--${flag}`)
+    .join('|');
   return `#compdef twinbuild
 # zsh completion for twinbuild. Generated by scripts/gen-docs.mjs from the
 # --help texts and the flag table; do not edit. Put it in a directory on $fpath.
 _twinbuild() {
-  local -a commands flags subcommands
+  local -a commands flags subcommands values
+  local flag=$words[CURRENT-1]
   commands=(
 ${described.join('\n')}
   )
@@ -137,8 +409,21 @@ ${described.join('\n')}
     _describe 'twinbuild command' commands
     return
   fi
+  [[ $PREFIX == --*=* ]] && flag=\${PREFIX%%=*}
+  case $flag in
+${valueCases.join('\n')}
+  esac
+  if (( $#values )); then
+    [[ $PREFIX == --*=* ]] && compset -P '*='
+    case $flag in
+      ${lists}) compset -P '*,' ;;
+    esac
+    compadd -- $values
+    return
+  fi
   case $words[2] in
 ${cases.join('\n')}
+    help) (( CURRENT == 3 )) && subcommands=(\${commands%%:*}) ;;
   esac
   if (( CURRENT == 3 && $#subcommands )); then
     compadd -- $subcommands
@@ -190,16 +475,17 @@ function cliReference(version, mainHelp, helps, flags, table) {
 
 /** Every generated file's path (relative to the repository) and text. */
 export async function renderDocs() {
-  const { FLAGS } = await import(pathToFileURL(join(ROOT, 'dist', 'cli', 'flags.js')).href);
+  const { FLAGS, FLAG_VALUES } = await import(pathToFileURL(join(ROOT, 'dist', 'cli', 'flags.js')).href);
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
   const mainHelp = helpOf();
   const commands = commandsOf(mainHelp);
   const helps = new Map([...commands.keys()].map((name) => [name, helpOf(name)]));
   const flags = new Map([...helps].map(([name, help]) => [name, flagsIn(help, FLAGS)]));
+  checkExamples(flags);
   return {
     [OUTPUTS.man]: manPage(version, mainHelp, helps),
-    [OUTPUTS.bash]: bashCompletion(commands, flags),
-    [OUTPUTS.zsh]: zshCompletion(commands, flags),
+    [OUTPUTS.bash]: bashCompletion(commands, flags, FLAG_VALUES),
+    [OUTPUTS.zsh]: zshCompletion(commands, flags, FLAG_VALUES),
     [OUTPUTS.reference]: cliReference(version, mainHelp, helps, flags, FLAGS),
   };
 }

@@ -134,14 +134,25 @@ export function npmPackCommand(ignoreScripts: boolean): string {
   ].join('; ');
 }
 
-/** Build command, artifacts and source layout for a preset; explicit --build/--artifacts always win. */
+// Note: a reproducibility check compares what the build ships, not what its tests
+// print; a test suite can fail on the faked clock (Debian's pv 1.6.20: numeric-timer)
+// and leave no verdict at all. nocheck skips it (Debian policy: the packages are the same).
+function withNocheck(passed: string | null, skip: boolean): string | null {
+  const options = (passed ?? '').split(/\s+/).filter(Boolean);
+  if (!skip || options.includes('nocheck')) return passed;
+  return [...options, 'nocheck'].join(' ');
+}
+
 /** What a preset may take from the caller's environment (read by the CLI, never here). */
 export type PresetEnvironment = Readonly<{
   debBuildOptions: string | null;
+  /** debian: add nocheck to DEB_BUILD_OPTIONS (check and sweep, unless --with-tests; never verify). */
+  skipTests: boolean;
   /** This machine's architecture as uname reports it unvaried (os.machine()): the rpm preset's --target. */
   machine: string;
 }>;
 
+/** Build command, artifacts and source layout for a preset; explicit --build/--artifacts always win. */
 export async function resolvePreset(
   source: string,
   requested: PresetName,
@@ -176,7 +187,7 @@ export async function resolvePreset(
       return { preset, build: given.build, artifacts: given.artifacts, subdir: null, dsc: false, env: {} };
     case 'debian': {
       const subdir = packageNameOf(source);
-      const passed = environment.debBuildOptions;
+      const passed = withNocheck(environment.debBuildOptions, environment.skipTests);
       return override({
         preset,
         build: `cd '${subdir.replace(/'/g, `'\\''`)}' && dpkg-buildpackage -b --no-sign`,

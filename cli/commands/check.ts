@@ -29,6 +29,9 @@ Options:
                          (npm pack; compares the tarball), rpm for a directory with one .spec
                          (rpmbuild -bb --nodeps) or a .src.rpm (unpacked, then rpmbuild -bb
                          --nodeps); compares RPMS/*/*.rpm. --build/--artifacts override a preset.
+  --with-tests           debian preset: run the package's tests; by default the builds add
+                         nocheck to DEB_BUILD_OPTIONS (a check compares what the build ships,
+                         and a test suite may fail under the faked clock)
   --ignore-scripts       npm preset: npm pack --ignore-scripts (no prepare/prepack/postpack
                          scripts). The npm preset always sets npm_config_update_notifier=false
                          and, when npm fails, copies its debug log into the build log
@@ -83,7 +86,7 @@ Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error
 export const checkCommand: Command = {
   help: CHECK_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS]);
+    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS, 'with-tests']);
     if (positionals.length > 1)
       throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
@@ -96,6 +99,7 @@ export const checkCommand: Command = {
         artifacts: values.artifacts,
         ignoreScripts: values['ignore-scripts'],
         rpmReproducibleMacros: values['rpm-reproducible-macros'],
+        tests: values['with-tests'],
       },
       settings,
       ctx.env,

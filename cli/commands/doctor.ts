@@ -17,8 +17,9 @@ export const DOCTOR_HELP = `Usage: twinbuild doctor [--install]
 Checks what twinbuild needs on this machine: tools, /dev/fuse, private
 namespaces, root, locales, free space in the temp dir, and which variations can
 run; lists the temp roots a killed twinbuild left (twinbuild clean removes them)
-and the rpm preset's tools (rpmbuild, rpm2archive, rpm2cpio, python3-rpm), which
-are optional: their absence does not change the exit code.
+and each preset's tools (debian: dpkg-buildpackage, dpkg-source, dh, fakeroot;
+npm: npm; rpm: rpmbuild, rpm2archive, rpm2cpio, python3-rpm), which are
+optional: their absence does not change the exit code.
 Exit 0 when everything is available, 3 otherwise.
 
   --install   as root, apt-get install the Debian packages that are missing
@@ -33,30 +34,62 @@ const EXTRA_TOOLS: readonly Extract<Need, { kind: 'tool' }>[] = [
   { kind: 'tool', name: 'diffoscope', pkg: 'diffoscope-minimal' },
 ];
 
-// What the rpm preset uses; reported apart and never failing doctor, since only RPM users need them.
-const RPM_TOOLS: readonly Extract<Need, { kind: 'tool' }>[] = [
-  { kind: 'tool', name: 'rpmbuild', pkg: 'rpm' },
-  { kind: 'tool', name: 'rpm2archive', pkg: 'rpm2cpio' },
-  { kind: 'tool', name: 'rpm2cpio', pkg: 'rpm2cpio' },
-];
+type Tool = Extract<Need, { kind: 'tool' }>;
 
-async function describeRpmTools(runner: Parameters<Command['run']>[1]['runner'], path: string): Promise<string[]> {
-  const lines = ['rpm preset (optional: only RPM packages need these):'];
-  const absent = new Set<string>();
-  for (const tool of RPM_TOOLS) {
-    const found = await findOnPath(tool.name, path);
-    if (!found) absent.add(tool.pkg);
-    lines.push(`  ${found ? 'ok     ' : 'absent '} ${tool.name.padEnd(12)} ${found ?? `(Debian package ${tool.pkg})`}`);
+// What each preset builds with; reported apart and never failing doctor, since
+// only the packages of that kind need them (the generic preset runs --build).
+const PRESET_TOOLS: Readonly<Record<'debian' | 'npm' | 'rpm', Readonly<{ label: string; tools: readonly Tool[] }>>> = {
+  debian: {
+    label: 'Debian',
+    tools: [
+      { kind: 'tool', name: 'dpkg-buildpackage', pkg: 'dpkg-dev' },
+      { kind: 'tool', name: 'dpkg-source', pkg: 'dpkg-dev' },
+      { kind: 'tool', name: 'dh', pkg: 'debhelper' },
+      { kind: 'tool', name: 'fakeroot', pkg: 'fakeroot' },
+    ],
+  },
+  npm: { label: 'npm', tools: [{ kind: 'tool', name: 'npm', pkg: 'npm' }] },
+  rpm: {
+    label: 'RPM',
+    tools: [
+      { kind: 'tool', name: 'rpmbuild', pkg: 'rpm' },
+      { kind: 'tool', name: 'rpm2archive', pkg: 'rpm2cpio' },
+      { kind: 'tool', name: 'rpm2cpio', pkg: 'rpm2cpio' },
+    ],
+  },
+};
+
+const toolLine = (state: string, name: string, what: string) => `  ${state.padEnd(7)} ${name.padEnd(17)} ${what}`;
+
+async function describePresetTools(runner: Parameters<Command['run']>[1]['runner'], path: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [preset, { label, tools }] of Object.entries(PRESET_TOOLS)) {
+    lines.push(`${preset} preset (optional: only ${label} packages need these):`);
+    const absent = new Set<string>();
+    for (const tool of tools) {
+      const found = await findOnPath(tool.name, path);
+      if (!found) absent.add(tool.pkg);
+      lines.push(toolLine(found ? 'ok' : 'absent', tool.name, found ?? `(Debian package ${tool.pkg})`));
+    }
+    if (preset === 'rpm') {
+      const diffoscope = await findOnPath('diffoscope', path);
+      const binding = diffoscope !== undefined && (await diffoscopeHasPythonRpm(runner, diffoscope));
+      if (!binding) absent.add('python3-rpm');
+      lines.push(
+        toolLine(
+          binding ? 'ok' : 'absent',
+          'python3-rpm',
+          binding
+            ? 'diffoscope compares RPM headers and payloads'
+            : '(Debian package python3-rpm; diffoscope falls back to bytes)',
+        ),
+      );
+    }
+    if (absent.size > 0)
+      lines.push(
+        `  for ${label} packages, as root: apt-get install -y --no-install-recommends ${[...absent].join(' ')}`,
+      );
   }
-  const diffoscope = await findOnPath('diffoscope', path);
-  const binding = diffoscope !== undefined && (await diffoscopeHasPythonRpm(runner, diffoscope));
-  if (!binding) absent.add('python3-rpm');
-  lines.push(
-    `  ${binding ? 'ok     ' : 'absent '} ${'python3-rpm'.padEnd(12)} ` +
-      `${binding ? 'diffoscope compares RPM headers and payloads' : '(Debian package python3-rpm; diffoscope falls back to bytes)'}`,
-  );
-  if (absent.size > 0)
-    lines.push(`  for RPM packages, as root: apt-get install -y --no-install-recommends ${[...absent].join(' ')}`);
   return lines;
 }
 
@@ -99,7 +132,7 @@ async function runDoctor(
   );
 
   lines.push(...(await describeTempRoots(env.tempDir)));
-  lines.push(...(await describeRpmTools(runner, env.path)));
+  lines.push(...(await describePresetTools(runner, env.path)));
 
   const scratch = await createTempRoot(env.tempDir);
   let unavailable: string[];

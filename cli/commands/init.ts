@@ -1,9 +1,10 @@
 // `twinbuild init [ROOT]`: a commented twinbuild.config.json for the packages
 // discovery finds, so a sweep's setup starts from what is really there.
-import { writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TwinbuildError, usageError } from '../../core/errors.js';
+import { SCHEMA_FILE } from '../../suites/config.js';
 import { discoverPackages, type SweepPackage } from '../../suites/discovery.js';
 import type { Command } from '../command.js';
 
@@ -12,6 +13,9 @@ export const INIT_HELP = `Usage: twinbuild init [ROOT=.]
 Writes ROOT/twinbuild.config.json listing the packages twinbuild finds under ROOT
 (each debian/control and package.json, as "twinbuild sweep" would without a
 config), with "$comment" keys saying what each entry means and what to change.
+Its "$schema" is ROOT's ./node_modules/twinbuild copy of the schema when there
+is one (twinbuild a dev dependency), else a relative path to the schema of the
+twinbuild that wrote it, so that editors find it.
 Refuses (exit 2) when ROOT/twinbuild.config.json exists, or nothing is found.
 `;
 
@@ -19,10 +23,21 @@ export const initCommand: Command = { help: INIT_HELP, run: runInit };
 
 const MARKER: Readonly<Record<string, string>> = { debian: 'debian/control', npm: 'package.json' };
 
+const IN_NODE_MODULES = './node_modules/twinbuild/suites/twinbuild.config.schema.json';
+
+// Note: a "$schema" must resolve to a file an editor can read: no URL serves the
+// schema, so it is a path relative to the config, into node_modules as docs/sweeps.md
+// shows when twinbuild is installed there, else to this twinbuild's own copy.
+export async function schemaReference(root: string): Promise<string> {
+  if (await stat(join(root, IN_NODE_MODULES)).catch(() => null)) return IN_NODE_MODULES;
+  const path = relative(root, SCHEMA_FILE).split(sep).join('/');
+  return path.startsWith('../') ? path : `./${path}`;
+}
+
 /** The config text: JSON has no comments, so the explanations are "$comment" keys (the schema accepts them). */
-export function initialConfig(root: string, packages: readonly SweepPackage[]): string {
+export function initialConfig(root: string, packages: readonly SweepPackage[], schema: string): string {
   const config = {
-    $schema: 'https://github.com/twinbuild/twinbuild/suites/twinbuild.config.schema.json',
+    $schema: schema,
     $comment: [
       `Written by "twinbuild init" for the ${packages.length} package(s) found under this directory.`,
       'twinbuild sweep checks each entry of "packages"; "defaults" apply to every entry, and an entry\'s own keys win.',
@@ -59,7 +74,7 @@ async function runInit(args: string[], { env, stdout }: Parameters<Command['run'
     );
   try {
     // 'wx': an existing config is the user's work; never replaced.
-    await writeFile(file, initialConfig(root, packages), { flag: 'wx' });
+    await writeFile(file, initialConfig(root, packages, await schemaReference(root)), { flag: 'wx' });
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST')
       throw new TwinbuildError('usage', `${file} exists; not overwriting it (remove it first to start over)`);

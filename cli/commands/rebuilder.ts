@@ -45,28 +45,40 @@ with in-toto-verify against a layout from twinbuild layout --packages rpm.
 
 The config file (JSON; relative paths are relative to it):
   {
-    "repositories": [                     two or more sources of packages
+    "repositories": [
       { "name": "debian", "url": "http://127.0.0.1:8000/debian/",
         "sources": "dists/bookworm/main/source/Sources",
         "packages": ["dists/bookworm/main/binary-amd64/Packages"],
-        "buildinfo": "buildinfo/",       where <source>_<version>_<arch>.buildinfo are
-        "release": "dists/bookworm/Release",  the indexes are checked against it
-        "keyring": "/usr/share/keyrings/debian-archive-keyring.gpg" },  gpgv checks
-                                          InRelease (or Release.gpg) against it
-      { "name": "rpms", "format": "rpm",   createrepo_c repodata (primary.xml[.gz])
+        "buildinfo": "buildinfo/",
+        "release": "dists/bookworm/Release",
+        "keyring": "/usr/share/keyrings/debian-archive-keyring.gpg" },
+      { "name": "rpms", "format": "rpm",
         "url": "http://127.0.0.1:8000/rpms/",
-        "repodata": "repodata/repomd.xml",            the default
-        "sourceRepodata": "SRPMS/repodata/repomd.xml",  optional: where the .src.rpm
-                                          files are listed, if not in the same repodata
-        "unsigned": true }                 no repomd.xml.asc: trusted unsigned, on purpose
+        "repodata": "repodata/repomd.xml",
+        "sourceRepodata": "SRPMS/repodata/repomd.xml",
+        "unsigned": true }
     ],
-    "signingKey": "rebuilder.key",      ed25519 private key (twinbuild keygen)
+    "signingKey": "rebuilder.key",
     "publish": "public/", "state": "state/",
-    "concurrency": 1,                    verifies at once
-    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600,   (seconds)
-    "fetchTimeout": 60,                  seconds for one whole answer of a repository
-    "maxIndexSize": 256                  MiB: a larger index fails its poll
+    "concurrency": 1,
+    "pollInterval": 300, "backoff": 60, "maxAttempts": 5,
+    "timeout": 3600, "fetchTimeout": 60, "maxIndexSize": 256
   }
+  repositories   two or more sources of packages. apt: "buildinfo" is where the
+                 <source>_<version>_<arch>.buildinfo files are, "release"
+                 (optional) the Release the indexes are checked against. RPM
+                 ("format": "rpm"): createrepo_c repodata (primary.xml[.gz]);
+                 "repodata" defaults to repodata/repomd.xml; "sourceRepodata"
+                 (optional) is where the .src.rpm files are listed, if not in
+                 the same repodata
+  keyring        gpgv checks the repository's InRelease (or Release.gpg;
+                 RPM: repomd.xml.asc) against it; "unsigned": true trusts
+                 a repository without one, on purpose (the status page says so)
+  signingKey     ed25519 private key (twinbuild keygen)
+  concurrency    verifies at once
+  pollInterval, backoff, timeout   in seconds
+  fetchTimeout   seconds for one whole answer of a repository (default 60)
+  maxIndexSize   MiB: a larger index fails its poll (default 256)
 
 Options:
   --config FILE          the config file (required)

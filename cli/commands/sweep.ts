@@ -51,6 +51,7 @@ Options:
   --bisect-budget N      at most N probe builds per package (default 6 in a sweep)
                          as for check (--vary and --env win over a package's
                          config entry; its timeout wins over --timeout)
+  --with-tests           Debian packages: run their tests, as for check (default: nocheck)
   --reporter NAME        which reports to write, as for check (default: all)
   --quiet                no progress; one line when all is well
   --json                 print the result model instead of the summary
@@ -82,7 +83,14 @@ export function recipeOf(pkg: SweepPackage, configFile: string): Recipe {
 export const sweepCommand: Command = {
   help: SWEEP_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, 'config', 'shard', 'changed-since', 'baseline']);
+    const { values, positionals } = parseFlags(args, [
+      ...RUN_FLAGS,
+      'config',
+      'shard',
+      'changed-since',
+      'baseline',
+      'with-tests',
+    ]);
     if (positionals.length > 1) throw usageError(`sweep takes one ROOT directory, got ${positionals.length}`);
     const root = resolve(ctx.env.cwd, positionals[0] ?? '.');
     await assertNotSystemTree(root, 'sweep root');
@@ -131,7 +139,15 @@ export const sweepCommand: Command = {
     // Every package's options are checked before any build starts: a config mistake is exit 2 up front.
     const perCheckJobs = Math.max(2, Math.floor(ctx.env.cpus / jobs));
     const items = await Promise.all(
-      packages.map((pkg) => packageOptions(pkg.source, recipeOf(pkg, configFile), settings, ctx.env, perCheckJobs)),
+      packages.map((pkg) =>
+        packageOptions(
+          pkg.source,
+          { ...recipeOf(pkg, configFile), tests: values['with-tests'] },
+          settings,
+          ctx.env,
+          perCheckJobs,
+        ),
+      ),
     );
 
     await assertOutDirApart(settings.outDir, [

@@ -58,15 +58,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat12, path6, options) {
-      if (!stat12.isSymbolicLink() && !stat12.isFile()) {
+    function checkStat(stat14, path6, options) {
+      if (!stat14.isSymbolicLink() && !stat14.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat12) {
-        cb(er, er ? false : checkStat(stat12, path6, options));
+      fs.stat(path6, function(er, stat14) {
+        cb(er, er ? false : checkStat(stat14, path6, options));
       });
     }
     function sync(path6, options) {
@@ -82,20 +82,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat12) {
-        cb(er, er ? false : checkStat(stat12, options));
+      fs.stat(path6, function(er, stat14) {
+        cb(er, er ? false : checkStat(stat14, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat12, options) {
-      return stat12.isFile() && checkMode(stat12, options);
+    function checkStat(stat14, options) {
+      return stat14.isFile() && checkMode(stat14, options);
     }
-    function checkMode(stat12, options) {
-      var mod = stat12.mode;
-      var uid = stat12.uid;
-      var gid = stat12.gid;
+    function checkMode(stat14, options) {
+      var mod = stat14.mode;
+      var uid = stat14.uid;
+      var gid = stat14.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -4272,7 +4272,7 @@ var require_async = __commonJS({
           callSuccessCallback(callback, lstat7);
           return;
         }
-        settings.fs.stat(path6, (statError, stat12) => {
+        settings.fs.stat(path6, (statError, stat14) => {
           if (statError !== null) {
             if (settings.throwErrorOnBrokenSymbolicLink) {
               callFailureCallback(callback, statError);
@@ -4282,9 +4282,9 @@ var require_async = __commonJS({
             return;
           }
           if (settings.markSymbolicLink) {
-            stat12.isSymbolicLink = () => true;
+            stat14.isSymbolicLink = () => true;
           }
-          callSuccessCallback(callback, stat12);
+          callSuccessCallback(callback, stat14);
         });
       });
     }
@@ -4310,11 +4310,11 @@ var require_sync = __commonJS({
         return lstat7;
       }
       try {
-        const stat12 = settings.fs.statSync(path6);
+        const stat14 = settings.fs.statSync(path6);
         if (settings.markSymbolicLink) {
-          stat12.isSymbolicLink = () => true;
+          stat14.isSymbolicLink = () => true;
         }
-        return stat12;
+        return stat14;
       } catch (error) {
         if (!settings.throwErrorOnBrokenSymbolicLink) {
           return lstat7;
@@ -4381,14 +4381,14 @@ var require_out = __commonJS({
     var sync = require_sync();
     var settings_1 = require_settings();
     exports2.Settings = settings_1.default;
-    function stat12(path6, optionsOrSettingsOrCallback, callback) {
+    function stat14(path6, optionsOrSettingsOrCallback, callback) {
       if (typeof optionsOrSettingsOrCallback === "function") {
         async.read(path6, getSettings(), optionsOrSettingsOrCallback);
         return;
       }
       async.read(path6, getSettings(optionsOrSettingsOrCallback), callback);
     }
-    exports2.stat = stat12;
+    exports2.stat = stat14;
     function statSync4(path6, optionsOrSettings) {
       const settings = getSettings(optionsOrSettings);
       return sync.read(path6, settings);
@@ -9256,7 +9256,7 @@ var require_dist = __commonJS({
       checkPath(input);
       options = processOptions(options);
       const mkdir18 = promisify3(options.fs.mkdir);
-      const stat12 = promisify3(options.fs.stat);
+      const stat14 = promisify3(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs.mkdir) {
         const pth = path6.resolve(input);
         await mkdir18(pth, {
@@ -9284,7 +9284,7 @@ var require_dist = __commonJS({
             return make(pth);
           }
           try {
-            const stats = await stat12(pth);
+            const stats = await stat14(pth);
             if (!stats.isDirectory()) {
               throw new Error("The path is not a directory");
             }
@@ -12656,7 +12656,7 @@ var require_dist = __commonJS({
             }
             return mapped.length && mapped[0] === arrays[0] ? baseIntersection(mapped, undefined$1, comparator) : [];
           });
-          function join40(array, separator) {
+          function join41(array, separator) {
             return array == null ? "" : nativeJoin.call(array, separator);
           }
           function last(array) {
@@ -14580,7 +14580,7 @@ var require_dist = __commonJS({
           lodash2.isUndefined = isUndefined;
           lodash2.isWeakMap = isWeakMap;
           lodash2.isWeakSet = isWeakSet;
-          lodash2.join = join40;
+          lodash2.join = join41;
           lodash2.kebabCase = kebabCase;
           lodash2.last = last;
           lodash2.lastIndexOf = lastIndexOf;
@@ -33443,10 +33443,10 @@ import { hostname } from "node:os";
 import { join as join3 } from "node:path";
 var OWNER_FILE = ".twinbuild-owner";
 async function processStart(pid) {
-  const stat12 = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
-  if (stat12 === void 0)
+  const stat14 = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
+  if (stat14 === void 0)
     return void 0;
-  return stat12.slice(stat12.lastIndexOf(")") + 2).split(" ")[19];
+  return stat14.slice(stat14.lastIndexOf(")") + 2).split(" ")[19];
 }
 async function currentOwner() {
   const [start, boot, pidns] = await Promise.all([
@@ -38251,8 +38251,17 @@ function refuseUnavailableRequests(options, availability) {
 }
 
 // dist/engine/phases/prove.js
-async function prove({ options, deps, workspace }, prepared) {
-  const verdicts = prepared.probe ? await prepared.probe.finish() : NOTHING_PROVED;
+var NOT_OBSERVED = "(not observed)";
+var sideUnseen = (seen) => seen !== void 0 && (Object.values(seen.control).every((v) => v === NOT_OBSERVED) || Object.values(seen.experiment).every((v) => v === NOT_OBSERVED));
+async function prove({ options, deps, workspace }, prepared, buildFailed) {
+  const judged = prepared.probe ? await prepared.probe.finish() : NOTHING_PROVED;
+  const unseen = buildFailed ? judged.ineffective.filter((i2) => sideUnseen(judged.observed.get(i2.name))) : [];
+  const verdicts = { ...judged, ineffective: judged.ineffective.filter((i2) => !unseen.includes(i2)) };
+  if (unseen.length > 0)
+    deps.progress({
+      kind: "note",
+      message: `a build stopped before its probe ran, so whether ${unseen.length === 1 ? "its variation" : `its ${unseen.length} variations`} took effect is not known`
+    });
   const availability = withoutIneffective(prepared.availability, verdicts);
   for (const i2 of verdicts.ineffective)
     deps.progress({ kind: "note", message: `${i2.name} skipped: ${i2.reason}` });
@@ -38265,6 +38274,20 @@ function ineffectiveRequests(options, verdicts) {
     return null;
   const message = requestedMessage("not effective here", ineffective.map((i2) => ({ name: i2.name, why: i2.reason.replace(/^not effective here: /, "") })));
   return { code: "variation-unavailable", message };
+}
+
+// dist/engine/phases/test-suite.js
+var TEST_SUITE_FAILED = [/^dh_auto_test: error: /, /\*\*\* \[[^\]]*override_dh_auto_test\]/];
+function withTestSuiteHint(options, builds, failure) {
+  if (failure.code !== "build-failed" || options.preset !== "debian")
+    return failure;
+  const inTests = builds.some((b) => b.exitCode !== 0 && !b.timedOut && b.values["time"] !== void 0 && b.logTail.some((line2) => TEST_SUITE_FAILED.some((pattern) => pattern.test(line2))));
+  if (!inTests)
+    return failure;
+  return {
+    ...failure,
+    message: `${failure.message}: it failed in the package's test suite (dh_auto_test), run under a faked clock (the time variation); tests can fail there while the packages are reproducible: DEB_BUILD_OPTIONS=nocheck skips them (check and sweep add it unless --with-tests)`
+  };
 }
 
 // dist/engine/phases/result.js
@@ -38377,11 +38400,11 @@ async function runPackage(run2, deps) {
 async function runPhases(stage) {
   const prepared = await prepare(stage);
   const sides = await build(stage, prepared);
-  const proved = await prove(stage, prepared);
+  const proved = await prove(stage, prepared, sides.failure !== null);
   const base = baseResult(stage, prepared, proved, sides.builds);
   const built = { base, planner: proved.planner, builds: sides.builds };
   if (sides.failure)
-    return bisectFailure(stage, built, sides.failure);
+    return bisectFailure(stage, built, withTestSuiteHint(stage.options, sides.builds, sides.failure));
   const ineffective = ineffectiveRequests(stage.options, proved.verdicts);
   if (ineffective)
     return { ...base, verdict: "error", error: ineffective, artifacts: [] };
@@ -38529,6 +38552,143 @@ function sayNotes(settings, ctx) {
 
 // dist/cli/flags.js
 import { parseArgs } from "node:util";
+
+// dist/suites/presets.js
+import { readdir as readdir4, stat as stat2 } from "node:fs/promises";
+import { basename as basename6, join as join17 } from "node:path";
+var PRESETS = ["auto", "generic", "debian", "npm", "rpm"];
+var isFile = (path6) => stat2(path6).then((s) => s.isFile(), () => false);
+var isSourceRpm = (source) => source.endsWith(".src.rpm");
+var isSourcePackageFile = (source) => source.endsWith(".dsc") || isSourceRpm(source);
+function packageNameOf(source) {
+  const name = basename6(source);
+  if (isSourceRpm(source))
+    return name.replace(/\.src\.rpm$/, "").replace(/-[^-]*-[^-]*$/, "") || "root";
+  return source.endsWith(".dsc") ? name.replace(/_.*$/, "").replace(/\.dsc$/, "") : name || "root";
+}
+var specsIn = async (dir) => (await readdir4(dir).catch(() => [])).filter((n2) => n2.endsWith(".spec")).sort();
+var describeKind = { debian: "a debian/ tree", npm: "a package.json", rpm: "a .spec file" };
+async function detect(source) {
+  if (source.endsWith(".dsc"))
+    return "debian";
+  if (isSourceRpm(source))
+    return "rpm";
+  const names = await readdir4(source).catch(() => []);
+  const found = [];
+  if (await isFile(join17(source, "debian", "control")))
+    found.push("debian");
+  if (names.includes("package.json"))
+    found.push("npm");
+  if (names.some((n2) => n2.endsWith(".spec")))
+    found.push("rpm");
+  if (found.length === 1)
+    return found[0];
+  const how = "pass --preset debian|npm|rpm, or --build CMD --artifacts GLOB";
+  if (found.length === 0)
+    throw usageError(`cannot tell how to build ${source}: no debian/control, package.json, .spec, .dsc or .src.rpm; ${how}`);
+  const kinds = found.map((k) => describeKind[k]);
+  throw usageError(`${source} holds both ${kinds.slice(0, -1).join(", ")} and ${kinds.at(-1)}; ${how}`);
+}
+var RPM_REPRODUCIBLE_MACROS = Object.freeze({
+  source_date_epoch_from_changelog: "1",
+  use_source_date_epoch_as_buildtime: "1",
+  clamp_mtime_to_source_date_epoch: "1",
+  build_mtime_policy: "clamp_to_source_date_epoch",
+  _buildhost: "reproducible"
+});
+var quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+async function rpmBuildCommand(source, subdir, macros, machine5) {
+  const defines = [
+    `--target ${quote(machine5)}`,
+    '--define "_topdir $PWD"',
+    ...macros ? Object.entries(RPM_REPRODUCIBLE_MACROS).map(([k, v]) => `--define ${quote(`${k} ${v}`)}`) : []
+  ];
+  if (isSourceRpm(source)) {
+    const unpack = `mkdir -p SOURCES && rpm2archive - < ${quote(`${subdir}/${basename6(source)}`)} | tar -xzf - -C SOURCES`;
+    return `${unpack} && ${["rpmbuild -bb --nodeps", ...defines, '--define "_sourcedir $PWD/SOURCES"', "SOURCES/*.spec"].join(" ")}`;
+  }
+  const specs = await specsIn(source);
+  if (specs.length === 0)
+    throw usageError(`the rpm preset needs a .spec file in ${source} (or a .src.rpm as the source)`);
+  if (specs.length > 1)
+    throw usageError(`${source} holds ${specs.length} .spec files (${specs.join(", ")}); the rpm preset builds one: keep one per directory, or pass --build`);
+  return [
+    "rpmbuild -bb --nodeps",
+    ...defines,
+    `--define "_sourcedir $PWD/"${quote(subdir)}`,
+    quote(`${subdir}/${specs[0]}`)
+  ].join(" ");
+}
+var NPM_ENV = Object.freeze({ npm_config_update_notifier: "false" });
+function npmPackCommand(ignoreScripts) {
+  return [
+    `cache=$(mktemp -d) && npm pack${ignoreScripts ? " --ignore-scripts" : ""} --cache "$cache" --logs-dir "$cache" --loglevel=warn; status=$?`,
+    `if [ "$status" -ne 0 ]; then for log in "$cache"/*debug*.log; do [ -f "$log" ] && { echo "twinbuild: npm's debug log (the temp dir named above is removed after the build):"; cat "$log"; }; done >&2; fi`,
+    'rm -rf "$cache"; exit $status'
+  ].join("; ");
+}
+function withNocheck(passed, skip) {
+  const options = (passed ?? "").split(/\s+/).filter(Boolean);
+  if (!skip || options.includes("nocheck"))
+    return passed;
+  return [...options, "nocheck"].join(" ");
+}
+async function resolvePreset(source, requested, given, environment2) {
+  const preset = requested === "auto" ? given.build || given.artifacts?.length ? "generic" : await detect(source) : requested;
+  if (given.ignoreScripts && (preset !== "npm" || given.build))
+    throw usageError("--ignore-scripts applies to the npm preset's own build only (with --build, pass npm's --ignore-scripts in CMD)");
+  if (given.rpmReproducibleMacros && preset !== "rpm")
+    throw usageError(`--rpm-reproducible-macros (rpmReproducibleMacros) is for the rpm preset; ${source} builds with the ${preset} preset`);
+  if (isSourceRpm(source) && preset !== "rpm" && preset !== "generic")
+    throw usageError(`${source} is a source RPM: the ${preset} preset cannot build it; use --preset rpm`);
+  const override = (r) => ({
+    ...r,
+    build: given.build ?? r.build,
+    artifacts: given.artifacts?.length ? given.artifacts : r.artifacts
+  });
+  switch (preset) {
+    case "generic":
+      if (!given.build)
+        throw usageError("check needs --build CMD (the command that builds the package), or a --preset");
+      if (!given.artifacts?.length)
+        throw usageError("check needs --artifacts GLOB (what the build produces, e.g. --artifacts 'dist/**'), or a --preset");
+      return { preset, build: given.build, artifacts: given.artifacts, subdir: null, dsc: false, env: {} };
+    case "debian": {
+      const subdir = packageNameOf(source);
+      const passed = withNocheck(environment2.debBuildOptions, environment2.skipTests);
+      return override({
+        preset,
+        build: `cd '${subdir.replace(/'/g, `'\\''`)}' && dpkg-buildpackage -b --no-sign`,
+        artifacts: ["*.deb", "*.udeb"],
+        subdir,
+        dsc: source.endsWith(".dsc"),
+        env: passed ? { DEB_BUILD_OPTIONS: passed } : {}
+      });
+    }
+    case "npm":
+      return override({
+        preset,
+        build: npmPackCommand(given.ignoreScripts ?? false),
+        artifacts: ["*.tgz"],
+        subdir: null,
+        dsc: false,
+        env: NPM_ENV
+      });
+    case "rpm": {
+      const subdir = packageNameOf(source);
+      return override({
+        preset,
+        build: await rpmBuildCommand(source, subdir, given.rpmReproducibleMacros ?? false, environment2.machine),
+        artifacts: ["RPMS/*/*.rpm"],
+        subdir,
+        dsc: isSourceRpm(source),
+        env: {}
+      });
+    }
+  }
+}
+
+// dist/cli/flags.js
 var FLAGS = {
   // How to build one package (check, verify).
   build: { type: "string" },
@@ -38536,6 +38696,8 @@ var FLAGS = {
   preset: { type: "string" },
   "ignore-scripts": { type: "boolean" },
   "rpm-reproducible-macros": { type: "boolean" },
+  // debian preset: run the package's tests (check, sweep; default nocheck).
+  "with-tests": { type: "boolean" },
   // How to run (check, sweep, verify).
   vary: { type: "string", multiple: true },
   // reprotest's: the variations to vary, starting from none (the last one counts); --vary adds to it.
@@ -38584,6 +38746,8 @@ var FLAGS = {
   packages: { type: "string" },
   expires: { type: "string" }
 };
+var ISOLATIONS = ["auto", "namespaces", "sequential"];
+var VARY_WORDS = ["all", ...VARIATION_NAMES].flatMap((name) => [`+${name}`, `-${name}`]);
 var RUN_FLAGS = [
   "vary",
   "variations",
@@ -38654,8 +38818,8 @@ function oneLine(error, names) {
 
 // dist/cli/out-dir.js
 import { constants as constants8, readFileSync as readFileSync4, unlinkSync } from "node:fs";
-import { access as access3, link, mkdir as mkdir11, readdir as readdir4, readFile as readFile7, realpath as realpath3, rm as rm5, stat as stat2, writeFile as writeFile8 } from "node:fs/promises";
-import { basename as basename6, dirname as dirname6, join as join17, relative as relative5 } from "node:path";
+import { access as access3, link, mkdir as mkdir11, readdir as readdir5, readFile as readFile7, realpath as realpath3, rm as rm5, stat as stat3, writeFile as writeFile8 } from "node:fs/promises";
+import { basename as basename7, dirname as dirname6, join as join18, relative as relative5 } from "node:path";
 var LOCK_FILE = ".twinbuild.lock";
 var MARKER_FILE = ".twinbuild-out";
 var OWNED = [
@@ -38675,7 +38839,7 @@ async function realPathOf(path6) {
   if (real !== null)
     return real;
   const parent = dirname6(path6);
-  return parent === path6 ? path6 : join17(await realPathOf(parent), basename6(path6));
+  return parent === path6 ? path6 : join18(await realPathOf(parent), basename7(path6));
 }
 var isWithin = (inner, outer) => {
   const rel = relative5(outer, inner);
@@ -38709,14 +38873,14 @@ async function prepareOutDir(outDir) {
   return lock;
 }
 async function clearEarlierRun(outDir) {
-  const entries = (await readdir4(outDir)).filter((name) => !name.startsWith(LOCK_FILE));
+  const entries = (await readdir5(outDir)).filter((name) => !name.startsWith(LOCK_FILE));
   if (entries.length === 0) {
-    await writeFile8(join17(outDir, MARKER_FILE), "made by twinbuild: each run clears its earlier reports here\n");
+    await writeFile8(join18(outDir, MARKER_FILE), "made by twinbuild: each run clears its earlier reports here\n");
     return;
   }
   if (!entries.includes(MARKER_FILE))
     return;
-  await Promise.all(entries.filter(isOwned).map((name) => rm5(join17(outDir, name), { recursive: true, force: true })));
+  await Promise.all(entries.filter(isOwned).map((name) => rm5(join18(outDir, name), { recursive: true, force: true })));
 }
 var isAlive = (pid) => {
   try {
@@ -38727,7 +38891,7 @@ var isAlive = (pid) => {
   }
 };
 async function lockOutDir(outDir) {
-  const lockFile = join17(outDir, LOCK_FILE);
+  const lockFile = join18(outDir, LOCK_FILE);
   const mine = `${lockFile}.${process.pid}`;
   await writeFile8(mine, `${process.pid}
 `);
@@ -38761,7 +38925,7 @@ async function lockOutDir(outDir) {
   }
 }
 async function makeDirs(dir) {
-  const info = await stat2(dir).catch((error) => {
+  const info = await stat3(dir).catch((error) => {
     if (error.code === "ENOENT")
       return void 0;
     throw error;
@@ -38884,135 +39048,6 @@ function rebuildEnvironment(environment2) {
       taken[name] = value;
   }
   return { taken, refused: refused2 };
-}
-
-// dist/suites/presets.js
-import { readdir as readdir5, stat as stat3 } from "node:fs/promises";
-import { basename as basename7, join as join18 } from "node:path";
-var PRESETS = ["auto", "generic", "debian", "npm", "rpm"];
-var isFile = (path6) => stat3(path6).then((s) => s.isFile(), () => false);
-var isSourceRpm = (source) => source.endsWith(".src.rpm");
-var isSourcePackageFile = (source) => source.endsWith(".dsc") || isSourceRpm(source);
-function packageNameOf(source) {
-  const name = basename7(source);
-  if (isSourceRpm(source))
-    return name.replace(/\.src\.rpm$/, "").replace(/-[^-]*-[^-]*$/, "") || "root";
-  return source.endsWith(".dsc") ? name.replace(/_.*$/, "").replace(/\.dsc$/, "") : name || "root";
-}
-var specsIn = async (dir) => (await readdir5(dir).catch(() => [])).filter((n2) => n2.endsWith(".spec")).sort();
-var describeKind = { debian: "a debian/ tree", npm: "a package.json", rpm: "a .spec file" };
-async function detect(source) {
-  if (source.endsWith(".dsc"))
-    return "debian";
-  if (isSourceRpm(source))
-    return "rpm";
-  const names = await readdir5(source).catch(() => []);
-  const found = [];
-  if (await isFile(join18(source, "debian", "control")))
-    found.push("debian");
-  if (names.includes("package.json"))
-    found.push("npm");
-  if (names.some((n2) => n2.endsWith(".spec")))
-    found.push("rpm");
-  if (found.length === 1)
-    return found[0];
-  const how = "pass --preset debian|npm|rpm, or --build CMD --artifacts GLOB";
-  if (found.length === 0)
-    throw usageError(`cannot tell how to build ${source}: no debian/control, package.json, .spec, .dsc or .src.rpm; ${how}`);
-  const kinds = found.map((k) => describeKind[k]);
-  throw usageError(`${source} holds both ${kinds.slice(0, -1).join(", ")} and ${kinds.at(-1)}; ${how}`);
-}
-var RPM_REPRODUCIBLE_MACROS = Object.freeze({
-  source_date_epoch_from_changelog: "1",
-  use_source_date_epoch_as_buildtime: "1",
-  clamp_mtime_to_source_date_epoch: "1",
-  build_mtime_policy: "clamp_to_source_date_epoch",
-  _buildhost: "reproducible"
-});
-var quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-async function rpmBuildCommand(source, subdir, macros, machine5) {
-  const defines = [
-    `--target ${quote(machine5)}`,
-    '--define "_topdir $PWD"',
-    ...macros ? Object.entries(RPM_REPRODUCIBLE_MACROS).map(([k, v]) => `--define ${quote(`${k} ${v}`)}`) : []
-  ];
-  if (isSourceRpm(source)) {
-    const unpack = `mkdir -p SOURCES && rpm2archive - < ${quote(`${subdir}/${basename7(source)}`)} | tar -xzf - -C SOURCES`;
-    return `${unpack} && ${["rpmbuild -bb --nodeps", ...defines, '--define "_sourcedir $PWD/SOURCES"', "SOURCES/*.spec"].join(" ")}`;
-  }
-  const specs = await specsIn(source);
-  if (specs.length === 0)
-    throw usageError(`the rpm preset needs a .spec file in ${source} (or a .src.rpm as the source)`);
-  if (specs.length > 1)
-    throw usageError(`${source} holds ${specs.length} .spec files (${specs.join(", ")}); the rpm preset builds one: keep one per directory, or pass --build`);
-  return [
-    "rpmbuild -bb --nodeps",
-    ...defines,
-    `--define "_sourcedir $PWD/"${quote(subdir)}`,
-    quote(`${subdir}/${specs[0]}`)
-  ].join(" ");
-}
-var NPM_ENV = Object.freeze({ npm_config_update_notifier: "false" });
-function npmPackCommand(ignoreScripts) {
-  return [
-    `cache=$(mktemp -d) && npm pack${ignoreScripts ? " --ignore-scripts" : ""} --cache "$cache" --logs-dir "$cache" --loglevel=warn; status=$?`,
-    `if [ "$status" -ne 0 ]; then for log in "$cache"/*debug*.log; do [ -f "$log" ] && { echo "twinbuild: npm's debug log (the temp dir named above is removed after the build):"; cat "$log"; }; done >&2; fi`,
-    'rm -rf "$cache"; exit $status'
-  ].join("; ");
-}
-async function resolvePreset(source, requested, given, environment2) {
-  const preset = requested === "auto" ? given.build || given.artifacts?.length ? "generic" : await detect(source) : requested;
-  if (given.ignoreScripts && (preset !== "npm" || given.build))
-    throw usageError("--ignore-scripts applies to the npm preset's own build only (with --build, pass npm's --ignore-scripts in CMD)");
-  if (given.rpmReproducibleMacros && preset !== "rpm")
-    throw usageError(`--rpm-reproducible-macros (rpmReproducibleMacros) is for the rpm preset; ${source} builds with the ${preset} preset`);
-  if (isSourceRpm(source) && preset !== "rpm" && preset !== "generic")
-    throw usageError(`${source} is a source RPM: the ${preset} preset cannot build it; use --preset rpm`);
-  const override = (r) => ({
-    ...r,
-    build: given.build ?? r.build,
-    artifacts: given.artifacts?.length ? given.artifacts : r.artifacts
-  });
-  switch (preset) {
-    case "generic":
-      if (!given.build)
-        throw usageError("check needs --build CMD (the command that builds the package), or a --preset");
-      if (!given.artifacts?.length)
-        throw usageError("check needs --artifacts GLOB (what the build produces, e.g. --artifacts 'dist/**'), or a --preset");
-      return { preset, build: given.build, artifacts: given.artifacts, subdir: null, dsc: false, env: {} };
-    case "debian": {
-      const subdir = packageNameOf(source);
-      const passed = environment2.debBuildOptions;
-      return override({
-        preset,
-        build: `cd '${subdir.replace(/'/g, `'\\''`)}' && dpkg-buildpackage -b --no-sign`,
-        artifacts: ["*.deb", "*.udeb"],
-        subdir,
-        dsc: source.endsWith(".dsc"),
-        env: passed ? { DEB_BUILD_OPTIONS: passed } : {}
-      });
-    }
-    case "npm":
-      return override({
-        preset,
-        build: npmPackCommand(given.ignoreScripts ?? false),
-        artifacts: ["*.tgz"],
-        subdir: null,
-        dsc: false,
-        env: NPM_ENV
-      });
-    case "rpm": {
-      const subdir = packageNameOf(source);
-      return override({
-        preset,
-        build: await rpmBuildCommand(source, subdir, given.rpmReproducibleMacros ?? false, environment2.machine),
-        artifacts: ["RPMS/*/*.rpm"],
-        subdir,
-        dsc: isSourceRpm(source),
-        env: {}
-      });
-    }
-  }
 }
 
 // dist/variations/spec.js
@@ -39140,6 +39175,12 @@ function parseSize(text3, flag) {
     throw usageError(`${flag} must be at least 1M, got "${text3}"`);
   return bytes;
 }
+function parseChoice(text3, flag, choices) {
+  if (choices.includes(text3))
+    return text3;
+  const listed2 = choices.length > 1 ? `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}` : choices.join("");
+  throw usageError(`${flag} expects ${listed2}, got "${text3.slice(0, 100)}"${orDidYouMean(text3, choices)}`);
+}
 function parsePositiveInt(text3, flag, max = Number.MAX_SAFE_INTEGER) {
   if (!/^\d+$/.test(text3) || Number(text3) < 1 || Number(text3) > max)
     throw usageError(`${flag} expects a whole number from 1 to ${max}, got "${text3}"`);
@@ -39183,20 +39224,14 @@ function validatePackageName(name, where) {
 
 // dist/cli/settings.js
 var SWEEP_BISECT_BUDGET = 6;
-var ISOLATIONS = ["auto", "namespaces", "sequential"];
 function parseReporters(names) {
   if (!names?.length)
     return DEFAULT_REPORTERS;
   const listed2 = names.flatMap((n2) => n2.split(",")).map((n2) => n2.trim()).filter(Boolean);
-  const unknown2 = listed2.filter((n2) => !isReporterName(n2));
-  if (unknown2.length > 0)
-    throw usageError(`--reporter expects ${REPORTER_NAMES.join(", ")}, got "${unknown2.join(", ")}"`);
-  return [...new Set(listed2)];
+  return [...new Set(listed2.map((n2) => isReporterName(n2) ? n2 : parseChoice(n2, "--reporter", REPORTER_NAMES)))];
 }
 function parseRunSettings(values, env) {
-  const isolation = values.isolation ?? "auto";
-  if (!ISOLATIONS.includes(isolation))
-    throw usageError(`--isolation expects auto, namespaces or sequential, got "${isolation}"`);
+  const isolation = parseChoice(values.isolation ?? "auto", "--isolation", ISOLATIONS);
   const translated = translateReprotestVary(values.variations, values.vary);
   return Object.freeze({
     vary: translated.specs ? parseVarySpecs(translated.specs) : null,
@@ -39298,7 +39333,11 @@ async function packageOptions(sourceArg, recipe, settings, env, jobs) {
     artifacts: recipe.artifacts,
     ignoreScripts: recipe.ignoreScripts,
     rpmReproducibleMacros: recipe.rpmReproducibleMacros
-  }, { debBuildOptions: env.vars["DEB_BUILD_OPTIONS"] ?? null, machine: machine2() });
+  }, {
+    debBuildOptions: env.vars["DEB_BUILD_OPTIONS"] ?? null,
+    skipTests: !(recipe.tests ?? recipe.varyNothing ?? false),
+    machine: machine2()
+  });
   const variables = { ...resolved.env, ...recipe.env, ...settings.env };
   checkExecSizes(resolved.build, variables, origin);
   return freezeOptions({
@@ -39353,6 +39392,9 @@ Options:
                          (npm pack; compares the tarball), rpm for a directory with one .spec
                          (rpmbuild -bb --nodeps) or a .src.rpm (unpacked, then rpmbuild -bb
                          --nodeps); compares RPMS/*/*.rpm. --build/--artifacts override a preset.
+  --with-tests           debian preset: run the package's tests; by default the builds add
+                         nocheck to DEB_BUILD_OPTIONS (a check compares what the build ships,
+                         and a test suite may fail under the faked clock)
   --ignore-scripts       npm preset: npm pack --ignore-scripts (no prepare/prepack/postpack
                          scripts). The npm preset always sets npm_config_update_notifier=false
                          and, when npm fails, copies its debug log into the build log
@@ -39406,7 +39448,7 @@ Exit codes: 0 reproducible \xB7 1 unreproducible \xB7 2 usage or config error
 var checkCommand = {
   help: CHECK_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS]);
+    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS, "with-tests"]);
     if (positionals.length > 1)
       throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(" ")}`);
     const settings = parseRunSettings(values, ctx.env);
@@ -39416,7 +39458,8 @@ var checkCommand = {
       build: values.build,
       artifacts: values.artifacts,
       ignoreScripts: values["ignore-scripts"],
-      rpmReproducibleMacros: values["rpm-reproducible-macros"]
+      rpmReproducibleMacros: values["rpm-reproducible-macros"],
+      tests: values["with-tests"]
     }, settings, ctx.env, settings.jobs ?? ctx.env.cpus);
     await assertOutDirApart(options.outDir, [{ path: options.source, label: "SOURCE" }]);
     const outLock = await prepareOutDir(options.outDir);
@@ -39558,8 +39601,9 @@ var DOCTOR_HELP = `Usage: twinbuild doctor [--install]
 Checks what twinbuild needs on this machine: tools, /dev/fuse, private
 namespaces, root, locales, free space in the temp dir, and which variations can
 run; lists the temp roots a killed twinbuild left (twinbuild clean removes them)
-and the rpm preset's tools (rpmbuild, rpm2archive, rpm2cpio, python3-rpm), which
-are optional: their absence does not change the exit code.
+and each preset's tools (debian: dpkg-buildpackage, dpkg-source, dh, fakeroot;
+npm: npm; rpm: rpmbuild, rpm2archive, rpm2cpio, python3-rpm), which are
+optional: their absence does not change the exit code.
 Exit 0 when everything is available, 3 otherwise.
 
   --install   as root, apt-get install the Debian packages that are missing
@@ -39571,27 +39615,48 @@ var EXTRA_TOOLS = [
   { kind: "tool", name: "localedef", pkg: "locales" },
   { kind: "tool", name: "diffoscope", pkg: "diffoscope-minimal" }
 ];
-var RPM_TOOLS = [
-  { kind: "tool", name: "rpmbuild", pkg: "rpm" },
-  { kind: "tool", name: "rpm2archive", pkg: "rpm2cpio" },
-  { kind: "tool", name: "rpm2cpio", pkg: "rpm2cpio" }
-];
-async function describeRpmTools(runner, path6) {
-  const lines = ["rpm preset (optional: only RPM packages need these):"];
-  const absent = /* @__PURE__ */ new Set();
-  for (const tool of RPM_TOOLS) {
-    const found = await findOnPath(tool.name, path6);
-    if (!found)
-      absent.add(tool.pkg);
-    lines.push(`  ${found ? "ok     " : "absent "} ${tool.name.padEnd(12)} ${found ?? `(Debian package ${tool.pkg})`}`);
+var PRESET_TOOLS = {
+  debian: {
+    label: "Debian",
+    tools: [
+      { kind: "tool", name: "dpkg-buildpackage", pkg: "dpkg-dev" },
+      { kind: "tool", name: "dpkg-source", pkg: "dpkg-dev" },
+      { kind: "tool", name: "dh", pkg: "debhelper" },
+      { kind: "tool", name: "fakeroot", pkg: "fakeroot" }
+    ]
+  },
+  npm: { label: "npm", tools: [{ kind: "tool", name: "npm", pkg: "npm" }] },
+  rpm: {
+    label: "RPM",
+    tools: [
+      { kind: "tool", name: "rpmbuild", pkg: "rpm" },
+      { kind: "tool", name: "rpm2archive", pkg: "rpm2cpio" },
+      { kind: "tool", name: "rpm2cpio", pkg: "rpm2cpio" }
+    ]
   }
-  const diffoscope = await findOnPath("diffoscope", path6);
-  const binding = diffoscope !== void 0 && await diffoscopeHasPythonRpm(runner, diffoscope);
-  if (!binding)
-    absent.add("python3-rpm");
-  lines.push(`  ${binding ? "ok     " : "absent "} ${"python3-rpm".padEnd(12)} ${binding ? "diffoscope compares RPM headers and payloads" : "(Debian package python3-rpm; diffoscope falls back to bytes)"}`);
-  if (absent.size > 0)
-    lines.push(`  for RPM packages, as root: apt-get install -y --no-install-recommends ${[...absent].join(" ")}`);
+};
+var toolLine = (state, name, what) => `  ${state.padEnd(7)} ${name.padEnd(17)} ${what}`;
+async function describePresetTools(runner, path6) {
+  const lines = [];
+  for (const [preset, { label, tools }] of Object.entries(PRESET_TOOLS)) {
+    lines.push(`${preset} preset (optional: only ${label} packages need these):`);
+    const absent = /* @__PURE__ */ new Set();
+    for (const tool of tools) {
+      const found = await findOnPath(tool.name, path6);
+      if (!found)
+        absent.add(tool.pkg);
+      lines.push(toolLine(found ? "ok" : "absent", tool.name, found ?? `(Debian package ${tool.pkg})`));
+    }
+    if (preset === "rpm") {
+      const diffoscope = await findOnPath("diffoscope", path6);
+      const binding = diffoscope !== void 0 && await diffoscopeHasPythonRpm(runner, diffoscope);
+      if (!binding)
+        absent.add("python3-rpm");
+      lines.push(toolLine(binding ? "ok" : "absent", "python3-rpm", binding ? "diffoscope compares RPM headers and payloads" : "(Debian package python3-rpm; diffoscope falls back to bytes)"));
+    }
+    if (absent.size > 0)
+      lines.push(`  for ${label} packages, as root: apt-get install -y --no-install-recommends ${[...absent].join(" ")}`);
+  }
   return lines;
 }
 var MIN_FREE_BYTES = 2 * 1024 ** 3;
@@ -39617,7 +39682,7 @@ async function runDoctor(args, { env, runner, stdout, stderr }) {
   lines.push(namespaces ? "  ok      build sandbox: bubblewrap in user, pid, net, ipc and uts namespaces (docs/sandbox.md)" : "  no      build sandbox (bubblewrap or user namespaces missing): check builds NOT SANDBOXED, one side after the other; verify and the rebuilder refuse without --allow-unsandboxed");
   lines.push(`  ${free >= MIN_FREE_BYTES ? "ok     " : "LOW    "} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${env.tempDir}`);
   lines.push(...await describeTempRoots(env.tempDir));
-  lines.push(...await describeRpmTools(runner, env.path));
+  lines.push(...await describePresetTools(runner, env.path));
   const scratch = await createTempRoot(env.tempDir);
   let unavailable;
   try {
@@ -39668,7 +39733,8 @@ async function describeTempRoots(tempDir) {
 }
 
 // dist/cli/commands/hook.js
-import { resolve as resolve3 } from "node:path";
+import { stat as stat6 } from "node:fs/promises";
+import { join as join22, resolve as resolve4 } from "node:path";
 import { parseArgs as parseArgs4 } from "node:util";
 
 // dist/suites/hook.js
@@ -39731,61 +39797,83 @@ async function uninstallHook(hooksDir) {
   return `removed twinbuild's pre-push hook`;
 }
 
-// dist/adapters/git.js
-function git(runner, repo, args) {
-  return runner.capture(["git", "-C", repo, ...args]);
+// dist/suites/config.js
+var import_ajv = __toESM(require_ajv(), 1);
+import { readFile as readFile10 } from "node:fs/promises";
+import { join as join20 } from "node:path";
+var CONFIG_FILE = "twinbuild.config.json";
+var SCHEMA_FILE = join20(PACKAGE_ROOT, "suites", "twinbuild.config.schema.json");
+var configError = (file, message) => new TwinbuildError("config", `${file}: ${message}`);
+function keyPath(pointer) {
+  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return parts.reduce((path6, part) => /^\d+$/.test(part) ? `${path6}[${part}]` : path6 ? `${path6}.${part}` : part, "") || "(top level)";
 }
-
-// dist/cli/commands/hook.js
-var HOOK_HELP = `Usage: twinbuild hook install [--pre-push] [--force] [--repo DIR]
-       twinbuild hook uninstall [--repo DIR]
-
-install: writes a git pre-push hook that runs "twinbuild sweep --changed-since"
-         on the packages the push changes (every package for a new branch), with
-         the repository's twinbuild.config.json. Quiet when all is reproducible;
-         otherwise it prints the verdict and blocks the push (skip once with
-         git push --no-verify). The hook runs the twinbuild on PATH at push
-         time, and blocks the push with a message when there is none.
-         Refuses to replace another pre-push hook unless --force, which sets
-         it aside.
-uninstall: removes twinbuild's hook and puts back the one it replaced.
-`;
-var hookCommand = { help: HOOK_HELP, run: runHook };
-async function runHook(args, { env, runner, stdout }) {
-  const { values, positionals } = parseArgs4({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: { "pre-push": { type: "boolean" }, force: { type: "boolean" }, repo: { type: "string" } }
-  });
-  const [action, ...rest] = positionals;
-  if (action !== "install" && action !== "uninstall" || rest.length > 0)
-    throw usageError("hook expects install or uninstall (see twinbuild hook --help)");
-  const repo = resolve3(env.cwd, values.repo ?? ".");
-  const found = await git(runner, repo, ["rev-parse", "--path-format=absolute", "--git-path", "hooks"]);
-  if (found.exitCode !== 0)
-    throw new TwinbuildError("usage", `${repo} is not inside a git repository`);
-  const hooksDir = found.stdout.trim();
-  if (action === "uninstall") {
-    stdout.write(`${await uninstallHook(hooksDir)}
-`);
-    return 0;
+function describe2(error) {
+  const at = keyPath(error.instancePath);
+  const params = error.params;
+  switch (error.keyword) {
+    case "additionalProperties":
+      return `${at === "(top level)" ? "" : `${at}: `}unknown key "${String(params["additionalProperty"])}"`;
+    case "required":
+      return `${at}: missing key "${String(params["missingProperty"])}"`;
+    case "enum":
+      return `${at}: expected one of ${params["allowedValues"].map((v) => JSON.stringify(v)).join(", ")}`;
+    case "oneOf":
+      return `${at}: expected a string or a list of strings`;
+    case "pattern":
+      return `${at}: ${at.endsWith("timeout") ? "expected a duration like 30m, 90s or 1h" : `does not match ${String(params["pattern"])}`}`;
+    default:
+      return `${at}: ${error.message ?? "invalid"}`;
   }
-  const hook = await installHook(hooksDir, hookScript(), values.force ?? false);
-  stdout.write(`installed ${hook}
-`);
-  return 0;
 }
-
-// dist/cli/commands/init.js
-import { writeFile as writeFile10 } from "node:fs/promises";
-import { join as join21, relative as relative7, resolve as resolve5 } from "node:path";
-import { parseArgs as parseArgs5 } from "node:util";
+var validator;
+async function validate(file, data) {
+  if (!validator)
+    validator = new import_ajv.Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile10(SCHEMA_FILE, "utf8")));
+  if (validator(data))
+    return data;
+  const errors = validator.errors ?? [];
+  const shown = errors.filter((e) => e.keyword === "oneOf" || !errors.some((o2) => o2.keyword === "oneOf" && e.instancePath.startsWith(o2.instancePath) && e.schemaPath.startsWith(o2.schemaPath.replace(/\/oneOf$/, ""))));
+  throw new TwinbuildError("config", `${file}: ${describe2(shown[0] ?? errors[0])}`, {
+    details: shown.slice(1).map(describe2)
+  });
+}
+function withLineAndColumn(text3, message) {
+  const match = / in JSON at position (\d+)/.exec(message);
+  const offset = match ? Number(match[1]) : /Unexpected end of JSON input/.test(message) ? text3.length : null;
+  if (offset === null)
+    return message;
+  const before = text3.slice(0, offset).split("\n");
+  const at = `at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+  return match ? message.replace(match[0], ` ${at}`) : `${message} ${at}`;
+}
+async function loadConfig(file) {
+  let text3;
+  try {
+    text3 = await readFile10(file, "utf8");
+  } catch (cause) {
+    throw new TwinbuildError("config", `cannot read config ${file}: ${cause.code ?? cause.message}`, { cause });
+  }
+  let data;
+  try {
+    data = JSON.parse(text3);
+  } catch (cause) {
+    throw configError(file, `not valid JSON: ${withLineAndColumn(text3, cause.message)}`);
+  }
+  const config = await validate(file, data);
+  for (const [i2, entry2] of (config.packages ?? []).entries()) {
+    if (!entry2.path === !entry2.glob)
+      throw configError(file, `packages[${i2}]: expected exactly one of "path" or "glob"`);
+    if (entry2.glob && entry2.name)
+      throw configError(file, `packages[${i2}]: "name" cannot go with "glob" (each match is named by its path)`);
+  }
+  return config;
+}
 
 // dist/suites/discovery.js
 var import_fast_glob2 = __toESM(require_out4(), 1);
 import { stat as stat5 } from "node:fs/promises";
-import { basename as basename8, dirname as dirname7, isAbsolute as isAbsolute3, join as join20, relative as relative6, resolve as resolve4, sep as sep3 } from "node:path";
+import { basename as basename8, dirname as dirname7, isAbsolute as isAbsolute3, join as join21, relative as relative6, resolve as resolve3, sep as sep3 } from "node:path";
 var IGNORED = ["**/node_modules/**", "**/.git/**"];
 var inside = (child, parent) => {
   const rel = relative6(parent, child);
@@ -39803,7 +39891,7 @@ async function fromConfig(root, config, file, outDir) {
     const usesPreset = own.preset !== void 0 && own.preset !== "generic";
     const recipe = { ...usesPreset ? sharedDefaults : config.defaults, ...own };
     if (path6 !== void 0) {
-      const source = resolve4(root, path6);
+      const source = resolve3(root, path6);
       if (!inside(source, root))
         throw new TwinbuildError("config", `${file}: packages[${i2}].path: "${path6}" is outside ${root}`);
       if (!await stat5(source).catch(() => null))
@@ -39821,7 +39909,7 @@ async function fromConfig(root, config, file, outDir) {
     if (dirs.length === 0)
       throw new TwinbuildError("config", `${file}: packages[${i2}].glob: "${glob}" matches no directory`);
     for (const dir of dirs.sort())
-      found.push({ name: nameFor(root, join20(root, dir)), source: join20(root, dir), recipe });
+      found.push({ name: nameFor(root, join21(root, dir)), source: join21(root, dir), recipe });
   }
   return found;
 }
@@ -39842,10 +39930,10 @@ async function fromMarkers(root, outDir) {
   for (const marker of markers.sort()) {
     const found = markerKind(marker);
     if (found.kind === "srpm") {
-      bySource.set(join20(root, marker), "rpm");
+      bySource.set(join21(root, marker), "rpm");
       continue;
     }
-    const dir = join20(root, found.dir);
+    const dir = join21(root, found.dir);
     const earlier = bySource.get(dir);
     if (!earlier || MARKER_RANK[found.kind] > MARKER_RANK[earlier])
       bySource.set(dir, found.kind);
@@ -39864,19 +39952,93 @@ async function discoverPackages(root, config, configFile, outDir) {
   return packages;
 }
 
+// dist/adapters/git.js
+function git(runner, repo, args) {
+  return runner.capture(["git", "-C", repo, ...args]);
+}
+
+// dist/cli/commands/hook.js
+var HOOK_HELP = `Usage: twinbuild hook install [--pre-push] [--force] [--repo DIR]
+       twinbuild hook uninstall [--repo DIR]
+
+install: writes a git pre-push hook that runs "twinbuild sweep --changed-since"
+         on the packages the push changes (every package for a new branch), with
+         the repository's twinbuild.config.json. Quiet when all is reproducible;
+         otherwise it prints the verdict and blocks the push (skip once with
+         git push --no-verify). The hook runs the twinbuild on PATH at push
+         time, and blocks the push with a message when there is none.
+         Refuses to replace another pre-push hook unless --force, which sets
+         it aside, and refuses (exit 2) a repository where the sweep would
+         find no package: its every push would be blocked.
+uninstall: removes twinbuild's hook and puts back the one it replaced.
+`;
+var hookCommand = { help: HOOK_HELP, run: runHook };
+async function runHook(args, { env, runner, stdout }) {
+  const { values, positionals } = parseArgs4({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { "pre-push": { type: "boolean" }, force: { type: "boolean" }, repo: { type: "string" } }
+  });
+  const [action, ...rest] = positionals;
+  if (action !== "install" && action !== "uninstall" || rest.length > 0)
+    throw usageError("hook expects install or uninstall (see twinbuild hook --help)");
+  const repo = resolve4(env.cwd, values.repo ?? ".");
+  const found = await git(runner, repo, ["rev-parse", "--path-format=absolute", "--git-path", "hooks"]);
+  if (found.exitCode !== 0)
+    throw new TwinbuildError("usage", `${repo} is not inside a git repository`);
+  const hooksDir = found.stdout.trim();
+  if (action === "uninstall") {
+    stdout.write(`${await uninstallHook(hooksDir)}
+`);
+    return 0;
+  }
+  await assertSomethingToCheck(runner, repo);
+  const hook = await installHook(hooksDir, hookScript(), values.force ?? false);
+  stdout.write(`installed ${hook}
+`);
+  return 0;
+}
+async function assertSomethingToCheck(runner, repo) {
+  const top = await git(runner, repo, ["rev-parse", "--show-toplevel"]);
+  if (top.exitCode !== 0 || top.stdout.trim() === "")
+    throw usageError(`${repo} has no work tree (a bare repository?); the pre-push hook checks a work tree`);
+  const root = top.stdout.trim();
+  const configFile = join22(root, CONFIG_FILE);
+  const config = await stat6(configFile).catch(() => null) ? await loadConfig(configFile) : null;
+  const found = await discoverPackages(root, config, configFile, join22(root, ".git", "twinbuild-out"));
+  if (found.length > 0)
+    return;
+  const looked = config?.packages ? `${configFile} lists no packages` : `no package found under ${root}: looked for ${CONFIG_FILE} with "packages", and for debian/control, package.json, *.spec or *.src.rpm below it`;
+  throw usageError(`not installing the hook: ${looked}, so every push would be blocked ("no packages checked"); add a package, or a ${CONFIG_FILE} listing one (docs/sweeps.md), first`);
+}
+
 // dist/cli/commands/init.js
+import { stat as stat7, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join23, relative as relative7, resolve as resolve5, sep as sep4 } from "node:path";
+import { parseArgs as parseArgs5 } from "node:util";
 var INIT_HELP = `Usage: twinbuild init [ROOT=.]
 
 Writes ROOT/twinbuild.config.json listing the packages twinbuild finds under ROOT
 (each debian/control and package.json, as "twinbuild sweep" would without a
 config), with "$comment" keys saying what each entry means and what to change.
+Its "$schema" is ROOT's ./node_modules/twinbuild copy of the schema when there
+is one (twinbuild a dev dependency), else a relative path to the schema of the
+twinbuild that wrote it, so that editors find it.
 Refuses (exit 2) when ROOT/twinbuild.config.json exists, or nothing is found.
 `;
 var initCommand = { help: INIT_HELP, run: runInit };
 var MARKER = { debian: "debian/control", npm: "package.json" };
-function initialConfig(root, packages) {
+var IN_NODE_MODULES = "./node_modules/twinbuild/suites/twinbuild.config.schema.json";
+async function schemaReference(root) {
+  if (await stat7(join23(root, IN_NODE_MODULES)).catch(() => null))
+    return IN_NODE_MODULES;
+  const path6 = relative7(root, SCHEMA_FILE).split(sep4).join("/");
+  return path6.startsWith("../") ? path6 : `./${path6}`;
+}
+function initialConfig(root, packages, schema) {
   const config = {
-    $schema: "https://github.com/twinbuild/twinbuild/suites/twinbuild.config.schema.json",
+    $schema: schema,
     $comment: [
       `Written by "twinbuild init" for the ${packages.length} package(s) found under this directory.`,
       `twinbuild sweep checks each entry of "packages"; "defaults" apply to every entry, and an entry's own keys win.`,
@@ -39904,12 +40066,12 @@ async function runInit(args, { env, stdout }) {
   if (positionals.length > 1)
     throw usageError("init takes one ROOT directory (see twinbuild init --help)");
   const root = resolve5(env.cwd, positionals[0] ?? ".");
-  const file = join21(root, "twinbuild.config.json");
-  const packages = await discoverPackages(root, null, file, join21(root, "twinbuild-out"));
+  const file = join23(root, "twinbuild.config.json");
+  const packages = await discoverPackages(root, null, file, join23(root, "twinbuild-out"));
   if (packages.length === 0)
     throw new TwinbuildError("usage", `no packages found under ${root} (no debian/control or package.json); write twinbuild.config.json by hand (docs/sweeps.md)`);
   try {
-    await writeFile10(file, initialConfig(root, packages), { flag: "wx" });
+    await writeFile10(file, initialConfig(root, packages, await schemaReference(root)), { flag: "wx" });
   } catch (cause) {
     if (cause.code === "EEXIST")
       throw new TwinbuildError("usage", `${file} exists; not overwriting it (remove it first to start over)`);
@@ -39921,13 +40083,13 @@ async function runInit(args, { env, stdout }) {
 }
 
 // dist/cli/commands/keygen.js
-import { stat as stat6, writeFile as writeFile11 } from "node:fs/promises";
+import { stat as stat8, writeFile as writeFile11 } from "node:fs/promises";
 import { resolve as resolve6 } from "node:path";
 import { parseArgs as parseArgs6 } from "node:util";
 
 // dist/attest/keys.js
 import { createHash as createHash3, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
-import { readFile as readFile10 } from "node:fs/promises";
+import { readFile as readFile11 } from "node:fs/promises";
 
 // dist/attest/canonical-json.js
 var quote2 = (s) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
@@ -39973,7 +40135,7 @@ function generateSigningKey() {
 async function loadSigningKey(path6) {
   let privateKey;
   try {
-    privateKey = createPrivateKey(await readFile10(path6, "utf8"));
+    privateKey = createPrivateKey(await readFile11(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("usage", `cannot read an ed25519 private key (PEM, PKCS#8) from ${path6}: ${cause.message}`, { cause });
   }
@@ -40008,7 +40170,7 @@ async function runKeygen(args, { env, stdout }) {
     [`${prefix}.pub.json`, canonicalJson(key2.meta) + "\n", 420]
   ];
   for (const [path6] of files) {
-    if (await stat6(path6).then(() => true, () => false))
+    if (await stat8(path6).then(() => true, () => false))
       throw new TwinbuildError("usage", `${path6} exists; not overwriting a key (choose another --out)`);
   }
   for (const [path6, content, mode] of files) {
@@ -40026,7 +40188,7 @@ private key ${prefix} (keep it secret), public key ${prefix}.pub and ${prefix}.p
 }
 
 // dist/cli/commands/layout.js
-import { readFile as readFile11, writeFile as writeFile12 } from "node:fs/promises";
+import { readFile as readFile12, writeFile as writeFile12 } from "node:fs/promises";
 import { resolve as resolve7 } from "node:path";
 
 // dist/attest/layout.js
@@ -40165,7 +40327,7 @@ var layoutCommand = {
       throw usageError("layout needs --out FILE");
     const rebuilders = await Promise.all(keys.map(async (k) => {
       const path6 = resolve7(ctx.env.cwd, k);
-      const text3 = await readFile11(path6, "utf8").catch((cause) => {
+      const text3 = await readFile12(path6, "utf8").catch((cause) => {
         throw usageError(`cannot read --rebuilder-key ${path6}: ${cause.message}`, cause);
       });
       return parsePublicKey(text3, path6);
@@ -40205,7 +40367,7 @@ import { dirname as dirname11, resolve as resolve9 } from "node:path";
 
 // dist/rebuilder/service/config.js
 import { constants as constants9 } from "node:fs";
-import { access as access4, readFile as readFile12 } from "node:fs/promises";
+import { access as access4, readFile as readFile13 } from "node:fs/promises";
 import { dirname as dirname8, resolve as resolve8 } from "node:path";
 var fail = (file, message) => new TwinbuildError("config", `${file}: ${message}`);
 function text(raw, key2, file, where) {
@@ -40298,7 +40460,7 @@ function repository(raw, index, base, file) {
 async function readServiceConfig(path6) {
   let raw;
   try {
-    raw = JSON.parse(await readFile12(path6, "utf8"));
+    raw = JSON.parse(await readFile13(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read the rebuilder config ${path6}: ${cause.message}`, {
       cause
@@ -40354,25 +40516,25 @@ async function readServiceConfig(path6) {
 }
 
 // dist/rebuilder/service/service.js
-import { mkdir as mkdir15, readFile as readFile16, rm as rm10 } from "node:fs/promises";
-import { basename as basename12, join as join30 } from "node:path";
+import { mkdir as mkdir15, readFile as readFile17, rm as rm10 } from "node:fs/promises";
+import { basename as basename12, join as join32 } from "node:path";
 
 // dist/rebuilder/verify.js
-import { readFile as readFile14, stat as stat7 } from "node:fs/promises";
+import { readFile as readFile15, stat as stat9 } from "node:fs/promises";
 import { machine as machine3 } from "node:os";
-import { basename as basename10, dirname as dirname9, join as join24, relative as relative8 } from "node:path";
+import { basename as basename10, dirname as dirname9, join as join26, relative as relative8 } from "node:path";
 
 // dist/core/hash.js
 import { createHash as createHash4 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
-import { readFile as readFile13 } from "node:fs/promises";
+import { readFile as readFile14 } from "node:fs/promises";
 import { pipeline as pipeline3 } from "node:stream/promises";
 var CHUNK2 = 1 << 20;
 var SMALL = 1 << 20;
 async function sha256File(path6, size2 = Infinity) {
   const hash = createHash4("sha256");
   if (size2 <= SMALL)
-    return hash.update(await readFile13(path6)).digest("hex");
+    return hash.update(await readFile14(path6)).digest("hex");
   await pipeline3(createReadStream2(path6, { highWaterMark: CHUNK2 }), hash);
   return hash.digest("hex");
 }
@@ -40380,11 +40542,11 @@ async function sha256File(path6, size2 = Infinity) {
 // dist/attest/link.js
 var import_fast_glob3 = __toESM(require_out4(), 1);
 import { lstat as lstat6, mkdir as mkdir12, writeFile as writeFile14 } from "node:fs/promises";
-import { join as join23 } from "node:path";
+import { join as join25 } from "node:path";
 
 // dist/attest/dsse.js
 import { writeFile as writeFile13 } from "node:fs/promises";
-import { join as join22 } from "node:path";
+import { join as join24 } from "node:path";
 import { sign as sign2 } from "node:crypto";
 var PAYLOAD_TYPE = "application/vnd.in-toto+json";
 var pae = (type, body) => Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${body.length} `), body]);
@@ -40410,7 +40572,7 @@ async function writeStatement(outDir, key2, input) {
     payload: body.toString("base64"),
     signatures: [{ keyid: key2.keyid, sig: sign2(null, pae(PAYLOAD_TYPE, body), key2.privateKey).toString("base64") }]
   };
-  const path6 = join22(outDir, `${input.name}.${key2.keyid.slice(0, 8)}.dsse.json`);
+  const path6 = join24(outDir, `${input.name}.${key2.keyid.slice(0, 8)}.dsse.json`);
   await writeFile13(path6, JSON.stringify(envelope, null, 2) + "\n");
   return path6;
 }
@@ -40420,8 +40582,8 @@ async function hashTree(dir) {
   const files = await (0, import_fast_glob3.default)("**", { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false });
   const limit = pLimit(8);
   const entries = await Promise.all(files.sort().map((rel) => limit(async () => {
-    const info = await lstat6(join23(dir, rel));
-    return info.isFile() ? [rel, { sha256: await sha256File(join23(dir, rel), info.size) }] : null;
+    const info = await lstat6(join25(dir, rel));
+    return info.isFile() ? [rel, { sha256: await sha256File(join25(dir, rel), info.size) }] : null;
   })));
   return Object.fromEntries(entries.filter((e) => e !== null));
 }
@@ -40441,7 +40603,7 @@ async function writeRebuildLink(options) {
   const key2 = await loadSigningKey(options.signingKeyPath);
   const metablock = signedLink(options, key2);
   await mkdir12(options.outDir, { recursive: true });
-  const path6 = join23(options.outDir, `${options.name}.${key2.keyid.slice(0, 8)}.link`);
+  const path6 = join25(options.outDir, `${options.name}.${key2.keyid.slice(0, 8)}.link`);
   await writeFile14(path6, JSON.stringify(metablock, null, 2) + "\n");
   return { path: path6, statement: await writeStatement(options.outDir, key2, options), keyid: key2.keyid };
 }
@@ -40551,7 +40713,7 @@ async function prepareRpmRebuild(runner, options, published) {
 // dist/rebuilder/verify.js
 async function publishedHashes(files) {
   const entries = await Promise.all(files.map(async (file) => {
-    const info = await stat7(file).catch((cause) => {
+    const info = await stat9(file).catch((cause) => {
       throw new TwinbuildError("usage", `cannot read published file ${file}: ${cause.message}`, { cause });
     });
     return [basename10(file), { file, sha256: await sha256File(file, info.size), size: info.size }];
@@ -40654,9 +40816,9 @@ async function materialsOf(source) {
     return { [basename10(source)]: { sha256: await sha256File(source) } };
   if (!source.endsWith(".dsc"))
     return hashTree(source);
-  const listed2 = (parseDeb822(await readFile14(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((n2) => !!n2);
+  const listed2 = (parseDeb822(await readFile15(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((n2) => !!n2);
   const files = [basename10(source), ...listed2];
-  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join24(dirname9(source), f)) }])));
+  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join26(dirname9(source), f)) }])));
 }
 
 // dist/rebuilder/service/fetch.js
@@ -40977,7 +41139,7 @@ var defaultOptions = {
   //A tag can have attributes without any value
   unpairedTags: []
 };
-function validate(xmlData, options) {
+function validate2(xmlData, options) {
   options = Object.assign({}, defaultOptions, options);
   const tags = [];
   let tagFound = false;
@@ -43359,21 +43521,21 @@ var Matcher = class {
    * @returns {string}
    */
   toString(separator, includeNamespace = true) {
-    const sep5 = separator || this.separator;
-    const isDefault = sep5 === this.separator && includeNamespace === true;
+    const sep6 = separator || this.separator;
+    const isDefault = sep6 === this.separator && includeNamespace === true;
     if (isDefault) {
       if (this._pathStringCache !== null) {
         return this._pathStringCache;
       }
       const result = this.path.map(
         (n2) => n2.namespace ? `${n2.namespace}:${n2.tag}` : n2.tag
-      ).join(sep5);
+      ).join(sep6);
       this._pathStringCache = result;
       return result;
     }
     return this.path.map(
       (n2) => includeNamespace && n2.namespace ? `${n2.namespace}:${n2.tag}` : n2.tag
-    ).join(sep5);
+    ).join(sep6);
   }
   /**
    * Get path as array of tag names.
@@ -44011,73 +44173,73 @@ var REDOS_PATTERNS = [
 var redos_default = REDOS_PATTERNS;
 
 // node_modules/is-unsafe/src/contexts/nosql.js
-var sep4 = `["'\\s]*:`;
+var sep5 = `["'\\s]*:`;
 var NOSQL_PATTERNS = [
   // ─── MongoDB $ operator injection ────────────────────────────────────────
   {
     id: "nosql-where-operator",
     description: "$where \u2014 executes arbitrary JavaScript server-side in MongoDB",
-    pattern: new RegExp(`\\$where${sep4}`, "i")
+    pattern: new RegExp(`\\$where${sep5}`, "i")
   },
   {
     id: "nosql-ne-operator",
     description: '$ne \u2014 "not equal" operator used to bypass equality checks',
-    pattern: new RegExp(`\\$ne${sep4}`, "i")
+    pattern: new RegExp(`\\$ne${sep5}`, "i")
   },
   {
     id: "nosql-gt-operator",
     description: '$gt \u2014 "greater than" used to bypass password/value checks',
-    pattern: new RegExp(`\\$gte?${sep4}`, "i")
+    pattern: new RegExp(`\\$gte?${sep5}`, "i")
   },
   {
     id: "nosql-lt-operator",
     description: '$lt / $lte \u2014 "less than" bypass variants',
-    pattern: new RegExp(`\\$lte?${sep4}`, "i")
+    pattern: new RegExp(`\\$lte?${sep5}`, "i")
   },
   {
     id: "nosql-regex-operator",
     description: "$regex \u2014 can be used to extract data character by character (blind injection)",
-    pattern: new RegExp(`\\$regex${sep4}`, "i")
+    pattern: new RegExp(`\\$regex${sep5}`, "i")
   },
   {
     id: "nosql-or-operator",
     description: "$or \u2014 logical OR; used to create always-true conditions",
-    pattern: new RegExp(`\\$or${sep4}\\s*\\[`, "i")
+    pattern: new RegExp(`\\$or${sep5}\\s*\\[`, "i")
   },
   {
     id: "nosql-and-operator",
     description: "$and \u2014 logical AND operator injection",
-    pattern: new RegExp(`\\$and${sep4}\\s*\\[`, "i")
+    pattern: new RegExp(`\\$and${sep5}\\s*\\[`, "i")
   },
   {
     id: "nosql-nor-operator",
     description: "$nor \u2014 logical NOR operator injection",
-    pattern: new RegExp(`\\$nor${sep4}\\s*\\[`, "i")
+    pattern: new RegExp(`\\$nor${sep5}\\s*\\[`, "i")
   },
   {
     id: "nosql-exists-operator",
     description: "$exists \u2014 can enumerate fields to determine schema",
-    pattern: new RegExp(`\\$exists${sep4}`, "i")
+    pattern: new RegExp(`\\$exists${sep5}`, "i")
   },
   {
     id: "nosql-in-operator",
     description: "$in \u2014 matches any value in a list; can enumerate values",
-    pattern: new RegExp(`\\$in${sep4}\\s*\\[`, "i")
+    pattern: new RegExp(`\\$in${sep5}\\s*\\[`, "i")
   },
   {
     id: "nosql-expr-operator",
     description: "$expr \u2014 allows aggregation expressions in queries (MongoDB 3.6+)",
-    pattern: new RegExp(`\\$expr${sep4}`, "i")
+    pattern: new RegExp(`\\$expr${sep5}`, "i")
   },
   {
     id: "nosql-function-operator",
     description: "$function \u2014 executes arbitrary JavaScript in MongoDB 4.4+",
-    pattern: new RegExp(`\\$function${sep4}`, "i")
+    pattern: new RegExp(`\\$function${sep5}`, "i")
   },
   {
     id: "nosql-accumulator-operator",
     description: "$accumulator \u2014 custom aggregation with arbitrary JS execution",
-    pattern: new RegExp(`\\$accumulator${sep4}`, "i")
+    pattern: new RegExp(`\\$accumulator${sep5}`, "i")
   },
   // ─── Prototype pollution ─────────────────────────────────────────────────
   {
@@ -44892,8 +45054,8 @@ function readStopNodeData(xmlData, tagName, i2) {
           const nextLt = xmlData.indexOf("<", i2 + 1);
           if (nextLt === -1 || nextLt > nextGt) {
             const exp = xmlData.substring(i2 + 1, nextGt);
-            const sep5 = exp.search(/\s/);
-            const name = sep5 === -1 ? exp : exp.substring(0, sep5);
+            const sep6 = exp.search(/\s/);
+            const name = sep6 === -1 ? exp : exp.substring(0, sep6);
             if (name === tagName && exp[exp.length - 1] !== "/") openTagCount++;
             i2 = nextGt;
           }
@@ -45071,7 +45233,7 @@ var XMLParser = class {
     }
     if (validationOption) {
       if (validationOption === true) validationOption = {};
-      const result = validate(xmlData, validationOption);
+      const result = validate2(xmlData, validationOption);
       if (result !== true) {
         throw Error(`${result.err.msg}:${result.err.line}:${result.err.col}`);
       }
@@ -45267,14 +45429,14 @@ async function readRpmRepository(repo, hostArchitecture, limits, checkSignature,
 }
 
 // dist/rebuilder/service/publish.js
-import { mkdir as mkdir13, open as open6, rename as rename5, rm as rm8, stat as stat8, unlink } from "node:fs/promises";
-import { dirname as dirname10, join as join25 } from "node:path";
+import { mkdir as mkdir13, open as open6, rename as rename5, rm as rm8, stat as stat10, unlink } from "node:fs/promises";
+import { dirname as dirname10, join as join27 } from "node:path";
 var STAGING = ".staging";
 function versionDirs(version) {
   return version.includes(":") ? [version, version.replace(/:/g, "%3A")] : [version];
 }
 var aptFileName = (b) => `${b.package}_${b.version.replace(/:/g, "%3a")}_${b.architecture}.deb`;
-var exists2 = (path6) => stat8(path6).then(() => true, () => false);
+var exists2 = (path6) => stat10(path6).then(() => true, () => false);
 async function writeDurably(path6, content) {
   await mkdir13(dirname10(path6), { recursive: true });
   const handle = await open6(path6, "w", 420);
@@ -45292,18 +45454,18 @@ async function replaceFile(path6, content) {
 }
 async function stageLinks(publish, jobId, link2, statement, statementName, binaries) {
   const pairs = [];
-  const dir = join25(STAGING, String(jobId));
-  await rm8(join25(publish, dir), { recursive: true, force: true });
+  const dir = join27(STAGING, String(jobId));
+  await rm8(join27(publish, dir), { recursive: true, force: true });
   for (const binary of binaries) {
     for (const version of versionDirs(binary.version)) {
-      const final = join25("sources", binary.package, version);
+      const final = join27("sources", binary.package, version);
       for (const [name, content] of [
         ["metadata", link2],
         [statementName, statement]
       ]) {
-        const staged = join25(dir, String(pairs.length));
-        await writeDurably(join25(publish, staged), content);
-        pairs.push([staged, join25(final, name)]);
+        const staged = join27(dir, String(pairs.length));
+        await writeDurably(join27(publish, staged), content);
+        pairs.push([staged, join27(final, name)]);
       }
     }
   }
@@ -45313,30 +45475,30 @@ async function completePublishing(publish, pairs) {
   const moved = [];
   try {
     for (const [staged, final] of pairs) {
-      if (!await exists2(join25(publish, staged)) && await exists2(join25(publish, final)))
+      if (!await exists2(join27(publish, staged)) && await exists2(join27(publish, final)))
         continue;
-      await mkdir13(dirname10(join25(publish, final)), { recursive: true });
-      await rename5(join25(publish, staged), join25(publish, final));
+      await mkdir13(dirname10(join27(publish, final)), { recursive: true });
+      await rename5(join27(publish, staged), join27(publish, final));
       moved.push(final);
     }
   } catch (error) {
-    await Promise.all(moved.map((final) => unlink(join25(publish, final)).catch(() => void 0)));
+    await Promise.all(moved.map((final) => unlink(join27(publish, final)).catch(() => void 0)));
     throw error;
   }
   await discardStaged(publish, pairs);
   return pairs.map(([, final]) => final);
 }
 async function discardStaged(publish, pairs) {
-  const dirs = new Set(pairs.map(([staged]) => dirname10(join25(publish, staged))));
+  const dirs = new Set(pairs.map(([staged]) => dirname10(join27(publish, staged))));
   await Promise.all([...dirs].map((d) => rm8(d, { recursive: true, force: true })));
 }
 
 // dist/rebuilder/service/conflicts.js
-import { join as join26 } from "node:path";
+import { join as join28 } from "node:path";
 function conflictOf(job, jobs) {
   const others = jobs.filter((j) => j.id !== job.id && (j.status === "verified" || j.status === "publishing"));
   for (const binary of job.spec.binaries) {
-    const final = join26("sources", binary.package, versionDirs(binary.version)[0], "metadata");
+    const final = join28("sources", binary.package, versionDirs(binary.version)[0], "metadata");
     for (const other of others) {
       const holds = other.status === "verified" ? other.published.includes(final) : other.staged.some(([, f]) => f === final);
       if (!holds)
@@ -45351,7 +45513,7 @@ function conflictOf(job, jobs) {
 }
 
 // dist/rebuilder/service/downloads.js
-import { basename as basename11, join as join27 } from "node:path";
+import { basename as basename11, join as join29 } from "node:path";
 var messageOf = (error) => error instanceof Error ? error.message : String(error);
 async function download(url, file, to, timeoutMs, signal) {
   const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
@@ -45359,7 +45521,7 @@ async function download(url, file, to, timeoutMs, signal) {
   if (actual !== file.sha256 || bytes.length !== file.size) {
     throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
   }
-  const path6 = join27(to, basename11(file.path));
+  const path6 = join29(to, basename11(file.path));
   await writeDurably(path6, bytes);
   return path6;
 }
@@ -45372,8 +45534,8 @@ async function fetchBuildinfo(url, dir, spec, host, to, limits, signal) {
       const within = dir.replace(/^(\.\/)+/, "").replace(/^\.$/, "");
       const at = repositoryUrl(url, `${within === "" ? "" : within.replace(/\/?$/, "/")}${encodeURIComponent(name)}`);
       const bytes = await fetchBytes(at, indexLimits(limits), signal);
-      await writeDurably(join27(to, name), bytes);
-      return join27(to, name);
+      await writeDurably(join29(to, name), bytes);
+      return join29(to, name);
     } catch (error) {
       tried.push(messageOf(error));
     }
@@ -45383,7 +45545,7 @@ async function fetchBuildinfo(url, dir, spec, host, to, limits, signal) {
 
 // dist/rebuilder/service/lock.js
 import { readFileSync as readFileSync5, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join28 } from "node:path";
+import { join as join30 } from "node:path";
 
 // dist/rebuilder/service/state.js
 import { createRequire } from "node:module";
@@ -45615,8 +45777,8 @@ var holder = (file) => {
   }
 };
 function lockState(dir) {
-  const db = openDatabase(join28(dir, "lock.db"));
-  const pidFile = join28(dir, "lock.pid");
+  const db = openDatabase(join30(dir, "lock.db"));
+  const pidFile = join30(dir, "lock.pid");
   try {
     db.pragma("busy_timeout = 0");
     db.pragma("locking_mode = EXCLUSIVE");
@@ -45642,15 +45804,15 @@ function lockState(dir) {
 }
 
 // dist/rebuilder/service/signature.js
-import { mkdir as mkdir14, mkdtemp as mkdtemp2, readFile as readFile15, rm as rm9, writeFile as writeFile15 } from "node:fs/promises";
-import { join as join29 } from "node:path";
+import { mkdir as mkdir14, mkdtemp as mkdtemp2, readFile as readFile16, rm as rm9, writeFile as writeFile15 } from "node:fs/promises";
+import { join as join31 } from "node:path";
 var refused = (what, why) => new TwinbuildError("setup-failed", `${what}: the signature is refused: ${why}`);
 function gpgvChecker(runner, workRoot) {
   return async (what, keyring, data, signature) => {
     await mkdir14(workRoot, { recursive: true });
-    const dir = await mkdtemp2(join29(workRoot, "gpgv-"));
+    const dir = await mkdtemp2(join31(workRoot, "gpgv-"));
     try {
-      const [signed, sig, out] = [join29(dir, "data"), join29(dir, "data.sig"), join29(dir, "out")];
+      const [signed, sig, out] = [join31(dir, "data"), join31(dir, "data.sig"), join31(dir, "out")];
       await writeFile15(signed, data);
       if (signature)
         await writeFile15(sig, signature);
@@ -45662,7 +45824,7 @@ function gpgvChecker(runner, workRoot) {
       const bad = status.find((l) => /^\[GNUPG:\] (BADSIG|EXPKEYSIG|REVKEYSIG|EXPSIG|ERRSIG|NO_PUBKEY)\b/.test(l));
       if (run2.exitCode !== 0 || bad || !status.some((l) => l.startsWith("[GNUPG:] VALIDSIG ")))
         throw refused(what, `${(bad ?? "").replace("[GNUPG:] ", "") || `gpgv exit ${run2.exitCode}`} (${run2.stderr.trim().split("\n").slice(-1)[0] ?? ""}; keyring ${keyring})`);
-      return signature ? data : await readFile15(out);
+      return signature ? data : await readFile16(out);
     } finally {
       await rm9(dir, { recursive: true, force: true });
     }
@@ -45849,13 +46011,13 @@ var RebuilderService = class {
     this.deps = deps;
     this.lock = lockState(config.state);
     try {
-      this.state = openState(join30(config.state, "state.db"));
+      this.state = openState(join32(config.state, "state.db"));
     } catch (error) {
       this.lock.release();
       throw error;
     }
     this.now = deps.now ?? Date.now;
-    this.checkSignature = gpgvChecker(deps.runner, join30(config.state, "work"));
+    this.checkSignature = gpgvChecker(deps.runner, join32(config.state, "work"));
     if (this.lock.previous !== null)
       deps.log(`the last holder of ${config.state} (pid ${this.lock.previous}) is gone; its lock is taken over`);
   }
@@ -45925,8 +46087,8 @@ var RebuilderService = class {
   }
   async writeStatus() {
     const status = buildStatus(this.state.jobs(), this.state.polls(), this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })), this.config.publish, this.now());
-    await replaceFile(join30(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
-    await replaceFile(join30(this.config.publish, "index.html"), renderStatusHtml(status));
+    await replaceFile(join32(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
+    await replaceFile(join32(this.config.publish, "index.html"), renderStatusHtml(status));
   }
   /** The earliest time something is due: the next poll or a backed-off job. */
   nextWake(nextPoll) {
@@ -45936,8 +46098,8 @@ var RebuilderService = class {
     const { spec } = job;
     const repo = this.config.repositories.find((r) => r.name === spec.repository);
     const label = `${spec.repository}: ${spec.source} ${spec.version} (attempt ${job.attempts})`;
-    const reportDir = join30(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
-    const work = join30(this.config.state, "work", String(job.id));
+    const reportDir = join32(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
+    const work = join32(this.config.state, "work", String(job.id));
     this.state.setReportDir(job.id, reportDir);
     this.deps.log(`${label}: verifying`);
     try {
@@ -45946,8 +46108,8 @@ var RebuilderService = class {
       if (repo.format !== (spec.format ?? "apt"))
         throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? "apt"} index`);
       await rm10(work, { recursive: true, force: true });
-      const sources = join30(work, "source");
-      const published = join30(work, "published");
+      const sources = join32(work, "source");
+      const published = join32(work, "published");
       const fetchFile = (file, to) => download(repo.url, file, to, this.config.fetchTimeoutMs, this.deps.signal);
       const [source] = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
       const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
@@ -45955,7 +46117,7 @@ var RebuilderService = class {
       const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.config, this.deps.signal);
       const options = await this.deps.packageOptions(source, rpm ? "rpm" : "debian", spec.source, reportDir);
       const productNames = Object.fromEntries(spec.binaries.map((b) => [basename12(b.path), rpm ? basename12(b.path) : aptFileName(b)]));
-      const linkDir = join30(work, "link");
+      const linkDir = join32(work, "link");
       const result = await runVerify({
         options,
         published: binaries,
@@ -45979,8 +46141,8 @@ var RebuilderService = class {
         this.deps.log(`${label}: MISMATCH (report ${reportDir})`);
       } else if (result.verdict === "verified") {
         const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
-        const link2 = await readFile16(join30(linkDir, `rebuild.${keyid}.link`));
-        const statement = await readFile16(join30(linkDir, `rebuild.${keyid}.dsse.json`));
+        const link2 = await readFile17(join32(linkDir, `rebuild.${keyid}.link`));
+        const statement = await readFile17(join32(linkDir, `rebuild.${keyid}.dsse.json`));
         const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
         const conflict = conflictOf(job, this.state.jobs());
         if (conflict !== null) {
@@ -46115,28 +46277,40 @@ with in-toto-verify against a layout from twinbuild layout --packages rpm.
 
 The config file (JSON; relative paths are relative to it):
   {
-    "repositories": [                     two or more sources of packages
+    "repositories": [
       { "name": "debian", "url": "http://127.0.0.1:8000/debian/",
         "sources": "dists/bookworm/main/source/Sources",
         "packages": ["dists/bookworm/main/binary-amd64/Packages"],
-        "buildinfo": "buildinfo/",       where <source>_<version>_<arch>.buildinfo are
-        "release": "dists/bookworm/Release",  the indexes are checked against it
-        "keyring": "/usr/share/keyrings/debian-archive-keyring.gpg" },  gpgv checks
-                                          InRelease (or Release.gpg) against it
-      { "name": "rpms", "format": "rpm",   createrepo_c repodata (primary.xml[.gz])
+        "buildinfo": "buildinfo/",
+        "release": "dists/bookworm/Release",
+        "keyring": "/usr/share/keyrings/debian-archive-keyring.gpg" },
+      { "name": "rpms", "format": "rpm",
         "url": "http://127.0.0.1:8000/rpms/",
-        "repodata": "repodata/repomd.xml",            the default
-        "sourceRepodata": "SRPMS/repodata/repomd.xml",  optional: where the .src.rpm
-                                          files are listed, if not in the same repodata
-        "unsigned": true }                 no repomd.xml.asc: trusted unsigned, on purpose
+        "repodata": "repodata/repomd.xml",
+        "sourceRepodata": "SRPMS/repodata/repomd.xml",
+        "unsigned": true }
     ],
-    "signingKey": "rebuilder.key",      ed25519 private key (twinbuild keygen)
+    "signingKey": "rebuilder.key",
     "publish": "public/", "state": "state/",
-    "concurrency": 1,                    verifies at once
-    "pollInterval": 300, "backoff": 60, "maxAttempts": 5, "timeout": 3600,   (seconds)
-    "fetchTimeout": 60,                  seconds for one whole answer of a repository
-    "maxIndexSize": 256                  MiB: a larger index fails its poll
+    "concurrency": 1,
+    "pollInterval": 300, "backoff": 60, "maxAttempts": 5,
+    "timeout": 3600, "fetchTimeout": 60, "maxIndexSize": 256
   }
+  repositories   two or more sources of packages. apt: "buildinfo" is where the
+                 <source>_<version>_<arch>.buildinfo files are, "release"
+                 (optional) the Release the indexes are checked against. RPM
+                 ("format": "rpm"): createrepo_c repodata (primary.xml[.gz]);
+                 "repodata" defaults to repodata/repomd.xml; "sourceRepodata"
+                 (optional) is where the .src.rpm files are listed, if not in
+                 the same repodata
+  keyring        gpgv checks the repository's InRelease (or Release.gpg;
+                 RPM: repomd.xml.asc) against it; "unsigned": true trusts
+                 a repository without one, on purpose (the status page says so)
+  signingKey     ed25519 private key (twinbuild keygen)
+  concurrency    verifies at once
+  pollInterval, backoff, timeout   in seconds
+  fetchTimeout   seconds for one whole answer of a repository (default 60)
+  maxIndexSize   MiB: a larger index fails its poll (default 256)
 
 Options:
   --config FILE          the config file (required)
@@ -46222,11 +46396,11 @@ var rebuilderCommand = {
 
 // dist/cli/commands/report.js
 import { writeFile as writeFile17 } from "node:fs/promises";
-import { join as join34, resolve as resolve11 } from "node:path";
+import { join as join36, resolve as resolve11 } from "node:path";
 import { parseArgs as parseArgs8 } from "node:util";
 
 // dist/reports/read.js
-import { readFile as readFile17 } from "node:fs/promises";
+import { readFile as readFile18 } from "node:fs/promises";
 var upgradeArtifact = (a2) => ({
   ...a2,
   linkTarget: a2.linkTarget ?? null,
@@ -46264,7 +46438,7 @@ function upgradeResults(parsed) {
 async function readResults(path6) {
   let parsed;
   try {
-    parsed = JSON.parse(await readFile17(path6, "utf8"));
+    parsed = JSON.parse(await readFile18(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read ${path6} as JSON: ${cause.message}`, { cause });
   }
@@ -46279,8 +46453,8 @@ async function readResults(path6) {
 }
 
 // dist/suites/merge.js
-import { cp, stat as stat9 } from "node:fs/promises";
-import { join as join31 } from "node:path";
+import { cp, stat as stat11 } from "node:fs/promises";
+import { join as join33 } from "node:path";
 
 // dist/suites/baseline.js
 function compareWithBaseline(file, baseline, current, inScope) {
@@ -46350,8 +46524,8 @@ function mergeResults(inputs) {
 async function copyShardFiles(dirs, outDir) {
   for (const dir of dirs) {
     for (const sub of KEPT_DIRS) {
-      if (await stat9(join31(dir, sub)).catch(() => null))
-        await cp(join31(dir, sub), join31(outDir, sub), { recursive: true, force: true });
+      if (await stat11(join33(dir, sub)).catch(() => null))
+        await cp(join33(dir, sub), join33(outDir, sub), { recursive: true, force: true });
     }
   }
 }
@@ -46363,8 +46537,8 @@ import { parseArgs as parseArgs7 } from "node:util";
 // dist/reports/history/inputs.js
 var import_fast_glob4 = __toESM(require_out4(), 1);
 import { existsSync as existsSync5 } from "node:fs";
-import { readFile as readFile18, stat as stat10 } from "node:fs/promises";
-import { dirname as dirname12, join as join32, relative as relative10 } from "node:path";
+import { readFile as readFile19, stat as stat12 } from "node:fs/promises";
+import { dirname as dirname12, join as join34, relative as relative10 } from "node:path";
 
 // dist/reports/history/model.js
 var HISTORY_SCHEMA = "twinbuild/history@1";
@@ -46483,7 +46657,7 @@ var isHistory = (parsed) => isRecord(parsed) && parsed["schema"] === HISTORY_SCH
 // dist/reports/history/inputs.js
 var isUrl2 = (href) => /^[a-z][a-z0-9+.-]*:/i.test(href);
 async function expand(input) {
-  const info = await stat10(input).catch(() => null);
+  const info = await stat12(input).catch(() => null);
   if (!info)
     throw usageError(`report history: ${input}: no such file or directory`);
   if (!info.isDirectory())
@@ -46497,11 +46671,11 @@ async function expand(input) {
   })).sort();
   if (files.length === 0)
     throw new TwinbuildError("config", `report history: no results.json under ${input}`);
-  return files.map((f) => ({ path: join32(input, f), fromDirectory: true }));
+  return files.map((f) => ({ path: join34(input, f), fromDirectory: true }));
 }
 async function readJson(path6) {
   try {
-    return JSON.parse(await readFile18(path6, "utf8"));
+    return JSON.parse(await readFile19(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read ${path6} as JSON: ${cause.message.split("\n")[0]}`, {
       cause
@@ -46546,14 +46720,14 @@ async function readHistoryInputs(inputs, options) {
   const columns = /* @__PURE__ */ new Map();
   for (const h2 of histories) {
     const history = parseHistory(h2.json, h2.path);
-    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join32(dirname12(h2.path), decodedPath(href, h2.path)));
+    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join34(dirname12(h2.path), decodedPath(href, h2.path)));
     columns.set(h2.path, columnsFromHistory(history, rebase));
   }
   for (const r of results) {
     const dir = dirname12(r.path);
     const links = base !== null ? { report: `${base}index.html`, page: (p) => `${base}${pathHref(p)}` } : {
-      report: existsSync5(join32(dir, "index.html")) ? fromOut(options.outDir, join32(dir, "index.html")) : null,
-      page: (p) => fromOut(options.outDir, join32(dir, p))
+      report: existsSync5(join34(dir, "index.html")) ? fromOut(options.outDir, join34(dir, "index.html")) : null,
+      page: (p) => fromOut(options.outDir, join34(dir, p))
     };
     columns.set(r.path, [columnFromResults(r.result, links)]);
   }
@@ -46562,7 +46736,7 @@ async function readHistoryInputs(inputs, options) {
 
 // dist/reports/history/write.js
 import { mkdir as mkdir16, rename as rename6, writeFile as writeFile16 } from "node:fs/promises";
-import { join as join33 } from "node:path";
+import { join as join35 } from "node:path";
 
 // dist/reports/history/chart.js
 var WIDTH2 = 640;
@@ -46676,9 +46850,9 @@ async function writeAtomically2(path6, content) {
 }
 async function writeHistory(history, outDir) {
   await mkdir16(outDir, { recursive: true });
-  await writeAtomically2(join33(outDir, "history.json"), `${JSON.stringify(history)}
+  await writeAtomically2(join35(outDir, "history.json"), `${JSON.stringify(history)}
 `);
-  await writeAtomically2(join33(outDir, "index.html"), renderHistoryPage(history));
+  await writeAtomically2(join35(outDir, "index.html"), renderHistoryPage(history));
 }
 
 // dist/cli/commands/report-history.js
@@ -46783,7 +46957,7 @@ async function runMerge(dirs, out, ctx) {
     throw usageError("report merge takes the shard output directories: report merge DIR... --out DIR");
   if (!out)
     throw usageError("report merge needs --out DIR");
-  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join34(resolve11(ctx.env.cwd, dir), "results.json")) })));
+  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join36(resolve11(ctx.env.cwd, dir), "results.json")) })));
   const merged = mergeResults(inputs);
   const outDir = resolve11(ctx.env.cwd, out);
   await copyShardFiles(dirs.map((d) => resolve11(ctx.env.cwd, d)), outDir);
@@ -46793,8 +46967,8 @@ async function runMerge(dirs, out, ctx) {
 }
 
 // dist/cli/commands/sweep.js
-import { stat as stat11 } from "node:fs/promises";
-import { join as join37, resolve as resolve12 } from "node:path";
+import { stat as stat13 } from "node:fs/promises";
+import { join as join38, resolve as resolve12 } from "node:path";
 
 // dist/suites/changes.js
 import { isAbsolute as isAbsolute4, relative as relative11 } from "node:path";
@@ -46836,79 +47010,6 @@ async function configEntriesChanged(runner, root, rev, packages, config) {
   const oldPackages = await discoverPackages(root, old, `${rel} at ${rev}`, config.outDir).catch(() => []);
   const oldRecipes = new Map(oldPackages.map((p) => [p.name, JSON.stringify(p.recipe)]));
   return new Set(packages.filter((p) => oldRecipes.get(p.name) !== JSON.stringify(p.recipe)).map((p) => p.name));
-}
-
-// dist/suites/config.js
-var import_ajv = __toESM(require_ajv(), 1);
-import { readFile as readFile19 } from "node:fs/promises";
-import { join as join35 } from "node:path";
-var CONFIG_FILE = "twinbuild.config.json";
-var SCHEMA_FILE = join35(PACKAGE_ROOT, "suites", "twinbuild.config.schema.json");
-var configError = (file, message) => new TwinbuildError("config", `${file}: ${message}`);
-function keyPath(pointer) {
-  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-  return parts.reduce((path6, part) => /^\d+$/.test(part) ? `${path6}[${part}]` : path6 ? `${path6}.${part}` : part, "") || "(top level)";
-}
-function describe2(error) {
-  const at = keyPath(error.instancePath);
-  const params = error.params;
-  switch (error.keyword) {
-    case "additionalProperties":
-      return `${at === "(top level)" ? "" : `${at}: `}unknown key "${String(params["additionalProperty"])}"`;
-    case "required":
-      return `${at}: missing key "${String(params["missingProperty"])}"`;
-    case "enum":
-      return `${at}: expected one of ${params["allowedValues"].map((v) => JSON.stringify(v)).join(", ")}`;
-    case "oneOf":
-      return `${at}: expected a string or a list of strings`;
-    case "pattern":
-      return `${at}: ${at.endsWith("timeout") ? "expected a duration like 30m, 90s or 1h" : `does not match ${String(params["pattern"])}`}`;
-    default:
-      return `${at}: ${error.message ?? "invalid"}`;
-  }
-}
-var validator;
-async function validate2(file, data) {
-  if (!validator)
-    validator = new import_ajv.Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile19(SCHEMA_FILE, "utf8")));
-  if (validator(data))
-    return data;
-  const errors = validator.errors ?? [];
-  const shown = errors.filter((e) => e.keyword === "oneOf" || !errors.some((o2) => o2.keyword === "oneOf" && e.instancePath.startsWith(o2.instancePath) && e.schemaPath.startsWith(o2.schemaPath.replace(/\/oneOf$/, ""))));
-  throw new TwinbuildError("config", `${file}: ${describe2(shown[0] ?? errors[0])}`, {
-    details: shown.slice(1).map(describe2)
-  });
-}
-function withLineAndColumn(text3, message) {
-  const match = / in JSON at position (\d+)/.exec(message);
-  const offset = match ? Number(match[1]) : /Unexpected end of JSON input/.test(message) ? text3.length : null;
-  if (offset === null)
-    return message;
-  const before = text3.slice(0, offset).split("\n");
-  const at = `at line ${before.length}, column ${before[before.length - 1].length + 1}`;
-  return match ? message.replace(match[0], ` ${at}`) : `${message} ${at}`;
-}
-async function loadConfig(file) {
-  let text3;
-  try {
-    text3 = await readFile19(file, "utf8");
-  } catch (cause) {
-    throw new TwinbuildError("config", `cannot read config ${file}: ${cause.code ?? cause.message}`, { cause });
-  }
-  let data;
-  try {
-    data = JSON.parse(text3);
-  } catch (cause) {
-    throw configError(file, `not valid JSON: ${withLineAndColumn(text3, cause.message)}`);
-  }
-  const config = await validate2(file, data);
-  for (const [i2, entry2] of (config.packages ?? []).entries()) {
-    if (!entry2.path === !entry2.glob)
-      throw configError(file, `packages[${i2}]: expected exactly one of "path" or "glob"`);
-    if (entry2.glob && entry2.name)
-      throw configError(file, `packages[${i2}]: "name" cannot go with "glob" (each match is named by its path)`);
-  }
-  return config;
 }
 
 // dist/suites/ignore.js
@@ -46966,11 +47067,11 @@ var inShard = (name, shard) => shard === null || shardOf(name, shard.total) === 
 
 // dist/suites/sweep.js
 import { mkdir as mkdir17, readFile as readFile20, writeFile as writeFile18 } from "node:fs/promises";
-import { join as join36 } from "node:path";
+import { join as join37 } from "node:path";
 var checkPackage2 = (options, deps) => runPackage({ options, reference: EXPERIMENT }, deps);
-var resultFile = (outDir, name) => join36(outDir, "packages", `${encodeURIComponent(name)}.json`);
+var resultFile = (outDir, name) => join37(outDir, "packages", `${encodeURIComponent(name)}.json`);
 async function runSweep(items, settings, deps) {
-  await mkdir17(join36(settings.outDir, "packages"), { recursive: true });
+  await mkdir17(join37(settings.outDir, "packages"), { recursive: true });
   const limit = pLimit(settings.jobs);
   const runOne = settings.runOne ?? checkPackage2;
   const finished7 = [];
@@ -47031,6 +47132,7 @@ Options:
   --bisect-budget N      at most N probe builds per package (default 6 in a sweep)
                          as for check (--vary and --env win over a package's
                          config entry; its timeout wins over --timeout)
+  --with-tests           Debian packages: run their tests, as for check (default: nocheck)
   --reporter NAME        which reports to write, as for check (default: all)
   --quiet                no progress; one line when all is well
   --json                 print the result model instead of the summary
@@ -47058,20 +47160,27 @@ function recipeOf2(pkg, configFile) {
 var sweepCommand = {
   help: SWEEP_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, "config", "shard", "changed-since", "baseline"]);
+    const { values, positionals } = parseFlags(args, [
+      ...RUN_FLAGS,
+      "config",
+      "shard",
+      "changed-since",
+      "baseline",
+      "with-tests"
+    ]);
     if (positionals.length > 1)
       throw usageError(`sweep takes one ROOT directory, got ${positionals.length}`);
     const root = resolve12(ctx.env.cwd, positionals[0] ?? ".");
     await assertNotSystemTree(root, "sweep root");
-    if (!await stat11(root).then((s) => s.isDirectory(), () => false))
+    if (!await stat13(root).then((s) => s.isDirectory(), () => false))
       throw new TwinbuildError("unreadable-source", `sweep root ${root} is not a readable directory`);
     const parsed = parseRunSettings(values, ctx.env);
     const flagged = { ...parsed, bisectBudget: parsed.bisectBudget ?? SWEEP_BISECT_BUDGET };
     sayNotes(flagged, ctx);
     const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
     const shard = parseShard(values.shard, ctx.env.vars);
-    const configFile = values.config ? resolve12(ctx.env.cwd, values.config) : join37(root, CONFIG_FILE);
-    const config = values.config || await stat11(configFile).catch(() => null) ? await loadConfig(configFile) : null;
+    const configFile = values.config ? resolve12(ctx.env.cwd, values.config) : join38(root, CONFIG_FILE);
+    const config = values.config || await stat13(configFile).catch(() => null) ? await loadConfig(configFile) : null;
     const settings = values.reporter === void 0 && config?.reporters ? { ...flagged, reporters: config.reporters } : flagged;
     const ignores = compileIgnores(config?.ignore ?? [], configFile);
     const baselineFile = values.baseline ? resolve12(ctx.env.cwd, values.baseline) : null;
@@ -47094,7 +47203,7 @@ var sweepCommand = {
       changedSince: values["changed-since"]
     });
     const perCheckJobs = Math.max(2, Math.floor(ctx.env.cpus / jobs));
-    const items = await Promise.all(packages.map((pkg) => packageOptions(pkg.source, recipeOf2(pkg, configFile), settings, ctx.env, perCheckJobs)));
+    const items = await Promise.all(packages.map((pkg) => packageOptions(pkg.source, { ...recipeOf2(pkg, configFile), tests: values["with-tests"] }, settings, ctx.env, perCheckJobs)));
     await assertOutDirApart(settings.outDir, [
       { path: root, label: "ROOT" },
       ...items.map((o2) => ({ path: o2.source, label: `package ${o2.name}'s source` }))
@@ -47234,11 +47343,11 @@ async function runVariations(args, { env, runner, stdout }) {
 }
 
 // dist/cli/commands/verify.js
-import { dirname as dirname13, join as join39, resolve as resolve13 } from "node:path";
+import { dirname as dirname13, join as join40, resolve as resolve13 } from "node:path";
 
 // dist/rebuilder/bulk.js
 import { readdir as readdir6 } from "node:fs/promises";
-import { join as join38 } from "node:path";
+import { join as join39 } from "node:path";
 import { readFile as readFile21 } from "node:fs/promises";
 var noEpoch2 = (version) => version.replace(/^\d+:/, "");
 async function findUploads(dir) {
@@ -47247,15 +47356,15 @@ async function findUploads(dir) {
   })).sort();
   const uploads = [];
   for (const dsc of names.filter((n2) => n2.endsWith(".dsc"))) {
-    const fields = parseDeb822(await readFile21(join38(dir, dsc), "utf8"));
+    const fields = parseDeb822(await readFile21(join39(dir, dsc), "utf8"));
     const source = fields.get("Source") ?? dsc.replace(/_.*$/, "");
     const version = noEpoch2(fields.get("Version") ?? dsc.replace(/^[^_]*_/, "").replace(/\.dsc$/, ""));
     const binaries = (fields.get("Binary") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
-    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).map((n2) => join38(dir, n2));
+    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).map((n2) => join39(dir, n2));
     const buildinfo = names.find((n2) => n2.startsWith(`${source}_${version}_`) && n2.endsWith(".buildinfo"));
     if (published.length === 0)
       continue;
-    uploads.push({ name: source, dsc: join38(dir, dsc), published, buildinfo: buildinfo ? join38(dir, buildinfo) : null });
+    uploads.push({ name: source, dsc: join39(dir, dsc), published, buildinfo: buildinfo ? join39(dir, buildinfo) : null });
   }
   return uploads;
 }
@@ -47351,7 +47460,7 @@ var verifyCommand = {
           ignores: [],
           runOne: (options, deps) => {
             const upload = byName2.get(options.name);
-            const link2 = signingKey ? { dir: join39(settings.outDir, "links", options.name), signingKey } : null;
+            const link2 = signingKey ? { dir: join40(settings.outDir, "links", options.name), signingKey } : null;
             return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link: link2, shownFrom: ctx.env.cwd }, deps);
           }
         }, { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) });
@@ -47429,7 +47538,8 @@ Commands:
   hook install|uninstall   a git pre-push hook that checks what a push changes
   init [ROOT]        write a commented twinbuild.config.json for the packages found under ROOT
 
-Run "twinbuild <command> --help" (or "twinbuild help <command>") for a command's options.
+Run "twinbuild <command> --help" (or "twinbuild help <command>") for a command's options;
+"twinbuild -V" (--version) prints the version.
 "twinbuild --help" prints this and exits 0; "twinbuild" with no command prints it
 on stderr and exits 2 (a command is required).
 
@@ -47456,7 +47566,8 @@ async function main(argv) {
     process.exitCode = EXIT.usage;
     return;
   }
-  if (name === "--help" || name === "-h" || name === "help" && rest.length === 0) {
+  const helpAsked = rest.length === 0 || rest.length === 1 && (rest[0] === "--help" || rest[0] === "-h");
+  if (name === "--help" || name === "-h" || name === "help" && helpAsked) {
     process.stdout.write(MAIN_HELP);
     return;
   }
@@ -47477,6 +47588,13 @@ async function main(argv) {
     return;
   }
   const command = COMMANDS[name];
+  if (!command && name.startsWith("-")) {
+    const bare = name.replace(/^-+/, "").replace(/=.*$/, "");
+    process.stderr.write(`twinbuild: unknown option ${name}${orDidYouMean(bare, ["help", "version"], "--")} (before a command only --help and --version; see twinbuild --help)
+`);
+    process.exitCode = EXIT.usage;
+    return;
+  }
   if (!command) {
     process.stderr.write(`twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(", ")}; see twinbuild --help)
 `);

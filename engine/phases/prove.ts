@@ -4,7 +4,12 @@
 import type { ErrorInfo } from '../../reports/model.js';
 import type { PackageOptions } from '../options.js';
 import type { Availability } from '../prepare/availability.js';
-import { NOTHING_PROVED, withoutIneffective, type Verdicts } from '../prepare/effectiveness.js';
+import {
+  NOTHING_PROVED,
+  withoutIneffective,
+  type VariationObservation,
+  type Verdicts,
+} from '../prepare/effectiveness.js';
 import { createPlanner, type Planner } from '../prepare/planning.js';
 import { requestedMessage, type Prepared } from './prepare.js';
 import type { Stage } from './stage.js';
@@ -18,8 +23,30 @@ export type Proved = Readonly<{
   planner: Planner;
 }>;
 
-export async function prove({ options, deps, workspace }: Stage, prepared: Prepared): Promise<Proved> {
-  const verdicts = prepared.probe ? await prepared.probe.finish() : NOTHING_PROVED;
+const NOT_OBSERVED = '(not observed)';
+const sideUnseen = (seen: VariationObservation | undefined) =>
+  seen !== undefined &&
+  (Object.values(seen.control).every((v) => v === NOT_OBSERVED) ||
+    Object.values(seen.experiment).every((v) => v === NOT_OBSERVED));
+
+// Note: a build that failed before its probe ran (a timeout, a sandbox that did not
+// start) saw nothing: its variations are not judged, and that is said once, not as
+// a "could not be observed" for each.
+export async function prove(
+  { options, deps, workspace }: Stage,
+  prepared: Prepared,
+  buildFailed: boolean,
+): Promise<Proved> {
+  const judged = prepared.probe ? await prepared.probe.finish() : NOTHING_PROVED;
+  const unseen = buildFailed ? judged.ineffective.filter((i) => sideUnseen(judged.observed.get(i.name))) : [];
+  const verdicts = { ...judged, ineffective: judged.ineffective.filter((i) => !unseen.includes(i)) };
+  if (unseen.length > 0)
+    deps.progress({
+      kind: 'note',
+      message: `a build stopped before its probe ran, so whether ${
+        unseen.length === 1 ? 'its variation' : `its ` + `${unseen.length} variations`
+      } took effect is not known`,
+    });
   const availability = withoutIneffective(prepared.availability, verdicts);
   for (const i of verdicts.ineffective) deps.progress({ kind: 'note', message: `${i.name} skipped: ${i.reason}` });
   const planner =

@@ -1,10 +1,10 @@
 // `twinbuild init`: a commented config for the packages discovery finds, that
 // the config loader accepts and a sweep runs; never over a config that exists.
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { expect } from 'chai';
-import { loadConfig } from '../../suites/config.js';
-import { cleanupTemp, runCli, tempDir } from '../helpers.js';
+import { loadConfig, SCHEMA_FILE } from '../../suites/config.js';
+import { cleanupTemp, REPO_ROOT, runCli, tempDir } from '../helpers.js';
 import { debianPackage, npmPackage, writeFiles } from '../suites/fixtures.js';
 
 const init = (root: string) => runCli(['init', root], { withOut: false });
@@ -34,6 +34,34 @@ describe('init: a commented twinbuild.config.json', function () {
     expect(config.$comment.join(' ')).to.match(/2 package/);
     const loaded = await loadConfig(join(root, 'twinbuild.config.json'));
     expect(loaded.packages).to.have.length(2);
+  });
+
+  // The schema an editor would load: "$schema" resolved against the config file.
+  const schemaOf = async (root: string) => {
+    const { $schema } = JSON.parse(await readFile(join(root, 'twinbuild.config.json'), 'utf8')) as { $schema: string };
+    return { ref: $schema, text: await readFile(resolve(root, $schema), 'utf8') };
+  };
+
+  it('points "$schema" into ./node_modules/twinbuild when twinbuild is installed there, and it resolves', async () => {
+    const root = await tempDir();
+    await npmPackage(join(root, 'web'));
+    await mkdir(join(root, 'node_modules'));
+    await symlink(REPO_ROOT, join(root, 'node_modules', 'twinbuild'));
+    expect((await init(root)).exitCode).to.equal(0);
+    const schema = await schemaOf(root);
+    expect(schema.ref).to.equal('./node_modules/twinbuild/suites/twinbuild.config.schema.json');
+    expect(schema.text).to.equal(await readFile(SCHEMA_FILE, 'utf8'));
+  });
+
+  it('else points "$schema" at the running twinbuild\'s schema, by a relative path that resolves', async () => {
+    const root = await tempDir();
+    await npmPackage(join(root, 'web'));
+    expect((await init(root)).exitCode).to.equal(0);
+    const schema = await schemaOf(root);
+    expect(schema.ref).to.match(/^\.\.\/.*\/suites\/twinbuild\.config\.schema\.json$/);
+    expect(resolve(root, schema.ref)).to.equal(SCHEMA_FILE);
+    expect(JSON.parse(schema.text)).to.have.property('$schema', 'http://json-schema.org/draft-07/schema#');
+    expect(dirname(SCHEMA_FILE)).to.equal(join(REPO_ROOT, 'suites'));
   });
 
   it('writes a config that twinbuild sweep runs as it is', async () => {

@@ -74,8 +74,8 @@ describe('install: license, man page, completion', function () {
       );
     }
     const man = rendered['man/twinbuild.1'] ?? '';
-    for (const command of ['CHECK', 'SWEEP', 'VERIFY', 'INIT', 'HOOK'])
-      expect(man).to.include(`.SH "twinbuild ${command}"`);
+    for (const command of ['check', 'sweep', 'verify', 'init', 'hook'])
+      expect(man).to.include(`.SS "twinbuild ${command}"`);
     expect(man).to.include('\\-\\-changed\\-since');
     const reference = rendered['docs/cli.md'] ?? '';
     for (const command of ['check', 'sweep', 'verify', 'init', 'hook'])
@@ -83,18 +83,63 @@ describe('install: license, man page, completion', function () {
     expect(reference).to.match(/^\| `--changed-since` \| a value \| \[sweep\]\(#twinbuild-sweep\) \|$/m);
   });
 
-  it('renders the man page without groff warnings', async function () {
-    requireOrSkip(this, Boolean(await onPath('groff')), 'groff not found (Debian package groff-base)');
-    const run = await realProcesses.capture([
-      'groff',
-      '-man',
-      '-Tutf8',
-      '-ww',
-      '-z',
-      join(REPO_ROOT, 'man', 'twinbuild.1'),
-    ]);
-    expect(run.exitCode).to.equal(0);
+  it('renders the man page at 80 columns without a warning from man, and lexgrog reads its NAME', async function () {
+    requireOrSkip(
+      this,
+      Boolean(await onPath('man')) && Boolean(await onPath('lexgrog')),
+      'man and lexgrog not found (Debian package man-db)',
+    );
+    const page = join(REPO_ROOT, 'man', 'twinbuild.1');
+    const run = await realProcesses.capture(['man', '--warnings', '-E', 'UTF-8', '-l', page], {
+      env: { ...process.env, MANWIDTH: '80', MAN_KEEP_FORMATTING: '', PAGER: 'cat' } as Record<string, string>,
+    });
+    expect(run.exitCode, run.stderr).to.equal(0);
     expect(run.stderr).to.equal('');
+    const text = run.stdout.replace(/.\x08/g, ''); // overstrike bold and underline
+    const wide = text.split('\n').filter((line) => [...line].length > 80);
+    expect(wide, 'lines wider than 80 columns').to.deep.equal([]);
+    expect(text).to.not.match(/\u2010$/m); // no word broken by hyphenation
+    const sections = text.split('\n').filter((line) => /^[A-Z][A-Z ]+$/.test(line));
+    expect(sections).to.deep.equal([
+      'NAME',
+      'SYNOPSIS',
+      'DESCRIPTION',
+      'COMMANDS',
+      'OPTIONS',
+      'EXIT STATUS',
+      'ENVIRONMENT',
+      'FILES',
+      'EXAMPLES',
+      'SEE ALSO',
+    ]);
+    expect(text).to.match(/^ {7}3 {6}build or infrastructure error$/m);
+    expect(text).to.match(/^ {7}--changed-since REV\n {14}only packages with files changed/m);
+    const lexgrog = await realProcesses.capture(['lexgrog', page]);
+    expect(lexgrog.exitCode, lexgrog.stdout + lexgrog.stderr).to.equal(0);
+    expect(lexgrog.stdout.trim()).to.equal(
+      `${page}: "twinbuild - build twice under varied environments, compare byte for byte"`,
+    );
+  });
+
+  it('documents every environment variable the CLI reads', async () => {
+    const { ENVIRONMENT } = (await import(pathToFileURL(join(REPO_ROOT, 'scripts', 'gen-docs.mjs')).href)) as {
+      ENVIRONMENT: [string, string][];
+    };
+    const documented = ENVIRONMENT.flatMap(([names]) => names.split(', '));
+    const read = new Set<string>();
+    for (const file of [
+      'cli/environment.ts',
+      'cli/settings.ts',
+      'cli/commands/check.ts',
+      'cli/commands/verify.ts',
+      'suites/shard.ts',
+    ]) {
+      const source = await readFile(join(REPO_ROOT, file), 'utf8');
+      for (const [, name] of source.matchAll(/(?:env|vars|process\.env)\[['"]([A-Z_]+)['"]\]/g)) read.add(name!);
+    }
+    read.add('TMPDIR'); // os.tmpdir()
+    expect(read.size).to.be.greaterThan(4);
+    expect([...read].filter((name) => !documented.includes(name))).to.deep.equal([]);
   });
 
   it("completes commands, subcommands and each command's own flags in bash", async () => {
@@ -108,12 +153,35 @@ describe('install: license, man page, completion', function () {
     expect(await complete('verify', '--pub')).to.deep.equal(['--published']);
   });
 
+  it('completes values: presets, variations after --vary= (+/-, each item of a list), reporters, isolation modes, commands after help', async () => {
+    expect(await complete('check', '--preset', 'd')).to.deep.equal(['debian']);
+    expect(await complete('check', '--preset=n')).to.deep.equal(['--preset=npm']);
+    // bash splits "--vary=-all,+ti" at "=" into three words (COMP_WORDBREAKS); both ways complete.
+    expect(await complete('check', '--vary', '=', '-all,+tim')).to.deep.equal(['-all,+time', '-all,+timezone']);
+    expect(await complete('check', '--vary=-all,+lo')).to.deep.equal(['--vary=-all,+locales']);
+    expect(await complete('sweep', '--vary', '=', '-')).to.include.members(['-all', '-umask', '-time']);
+    expect(await complete('check', '--vary', '=', '')).to.include.members(['+all', '-all', '+fileordering']);
+    expect(await complete('check', '--reporter', 'html,ju')).to.deep.equal(['html,junit']);
+    expect(await complete('check', '--reporter', '')).to.deep.equal(['json', 'junit', 'html', 'badge', 'console']);
+    expect(await complete('check', '--isolation', '')).to.deep.equal(['auto', 'namespaces', 'sequential']);
+    expect(await complete('layout', '--packages', '')).to.deep.equal(['deb', 'rpm']);
+    expect(await complete('help', 'sw')).to.deep.equal(['sweep']);
+    expect(await complete('help', '')).to.include.members(['check', 'sweep', 'verify', 'init', 'hook', 'doctor']);
+    expect(await complete('h')).to.deep.equal(['hook', 'help']);
+  });
+
   it('has a zsh completion for every command', async function () {
     const zsh = await readFile(join(REPO_ROOT, 'completion', '_twinbuild'), 'utf8');
     expect(zsh.split('\n')[0]).to.equal('#compdef twinbuild');
     for (const command of ['check', 'sweep', 'verify', 'init', 'hook', 'report'])
       expect(zsh).to.match(new RegExp(`^    '${command}:`, 'm'));
-    if (!existsSync('/bin/zsh') && !existsSync('/usr/bin/zsh')) return;
+    expect(zsh).to.match(/^ {4}--isolation\) values=\('auto' 'namespaces' 'sequential'\) ;;$/m);
+    expect(zsh).to.match(/^ {6}--reporter\|--vary\|--variations\) compset -P '\*,' ;;$/m);
+    requireOrSkip(
+      this,
+      existsSync('/bin/zsh') || existsSync('/usr/bin/zsh'),
+      'zsh not found (Debian package zsh): its syntax check does not run',
+    );
     const run = await realProcesses.capture(['zsh', '-n', join(REPO_ROOT, 'completion', '_twinbuild')]);
     expect(run.exitCode, run.stderr).to.equal(0);
   });

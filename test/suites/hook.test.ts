@@ -76,6 +76,7 @@ describe('hook: git pre-push', function () {
   it('refuses to replace another pre-push hook unless --force, and uninstall puts it back', async () => {
     const repo = await tempDir();
     expect((await run(repo, 'git', 'init', '-q')).exitCode).to.equal(0);
+    await writeFiles(repo, { 'package.json': '{"name":"app","version":"1.0.0"}\n' });
     const hook = join(repo, '.git/hooks/pre-push');
     await writeFile(hook, '#!/bin/sh\necho mine\n');
     const refused = await run(repo, 'node', CLI, 'hook', 'install');
