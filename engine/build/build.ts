@@ -14,7 +14,7 @@ import {
   type SandboxMount,
   type SandboxSpec,
 } from '../../adapters/namespaces.js';
-import { ensureNoXattrShim } from '../../adapters/disorderfs-shim.js';
+import { ensureNoXattrShim, type ShimCache } from '../../adapters/disorderfs-shim.js';
 import type { ProcessRunner, RunOutcome } from '../../adapters/process.js';
 import { ENTER_SCRIPT } from '../../core/paths.js';
 import type { Workspace } from '../prepare/workspace.js';
@@ -41,7 +41,7 @@ export type BuildRequest = Readonly<{
 const outerArgs = (action: NamespaceAction): string[] =>
   action.kind === 'hostname' || action.kind === 'domainname' ? [action.kind, action.name] : [];
 
-/** Where a workspace's disorderfs preload is compiled (adapters/disorderfs-shim.ts): once per check, probes included. */
+/** Where a workspace's disorderfs preload is (adapters/disorderfs-shim.ts): placed once per check, probes included. */
 const shimPath = (workspace: Workspace) => join(workspace.root, 'lib', 'disorderfs-noxattr.so');
 
 /** The owner disorderfs runs as: the build's host ids, so what the build writes through it is its own. */
@@ -79,6 +79,8 @@ export type BuildSandbox = Readonly<{
   /** Host paths the build must not see: the source, the out dir, HOME, a state dir. */
   hide: readonly string[];
   limits: SandboxSpec['limits'];
+  /** Where disorderfs's preload is kept between runs (twinbuild's cache dir); absent or null: compiled per run. */
+  preloadCache?: ShimCache | null;
 }>;
 
 export const DEFAULT_LIMITS = { processes: 4096, memoryBytes: 16 * 1024 ** 3 } as const;
@@ -89,6 +91,7 @@ export const sandboxFor = (options: PackageOptions, uid: number = process.getuid
   network: options.network ?? false,
   hide: [options.source, options.outDir, ...(options.hide ?? [])],
   limits: options.limits ?? DEFAULT_LIMITS,
+  preloadCache: options.cacheDir ? { dir: options.cacheDir, toolPath: options.toolPath } : null,
 });
 
 const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
@@ -230,14 +233,19 @@ export async function runBuild(request: BuildRequest, runner: ProcessRunner): Pr
   if (request.isolation === 'sequential' && (plan.namespaceActions.length > 0 || plan.workspaceMount.kind !== 'bind')) {
     throw new Error('internal: a namespace-only variation was planned without namespaces');
   }
-  const failedSetup = await runSteps(plan.setup, request, runner);
-  if (failedSetup) return failedSetup;
-  if (request.isolation === 'namespaces') {
-    const failedHandOver = await handOver(request, runner);
-    if (failedHandOver) return failedHandOver;
-  }
   // Without a C compiler disorderfs runs as it is (enter.sh checks the file), only slower.
-  if (plan.workspaceMount.kind === 'disorderfs') await ensureNoXattrShim(runner, shimPath(workspace));
+  // Started first, so a compile (no cached preload) runs beside the set-up steps.
+  const preload =
+    plan.workspaceMount.kind === 'disorderfs'
+      ? ensureNoXattrShim(runner, shimPath(workspace), request.sandbox.preloadCache ?? null)
+      : Promise.resolve(false);
+  const prepared = async () => {
+    const failedSetup = await runSteps(plan.setup, request, runner);
+    if (failedSetup) return failedSetup;
+    return request.isolation === 'namespaces' ? handOver(request, runner) : undefined;
+  };
+  const [failed] = await Promise.all([prepared(), preload]);
+  if (failed) return failed;
   const sideDir = workspace.sideDir(plan.side);
   if (request.isolation === 'sequential') {
     await mkdir(dirname(plan.buildDir), { recursive: true });
