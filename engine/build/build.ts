@@ -15,7 +15,7 @@ import {
   type SandboxSpec,
 } from '../../adapters/namespaces.js';
 import { ensureNoXattrShim, type ShimCache } from '../../adapters/disorderfs-shim.js';
-import type { ProcessRunner, RunOutcome } from '../../adapters/process.js';
+import { resolveTool, type ProcessRunner, type RunOutcome } from '../../adapters/process.js';
 import { ENTER_SCRIPT } from '../../core/paths.js';
 import type { Workspace } from '../prepare/workspace.js';
 import type { PackageOptions } from '../options.js';
@@ -79,8 +79,10 @@ export type BuildSandbox = Readonly<{
   /** Host paths the build must not see: the source, the out dir, HOME, a state dir. */
   hide: readonly string[];
   limits: SandboxSpec['limits'];
+  /** twinbuild's own PATH (set-up steps' programs, cc); absent: the plan's PATH. */
+  toolPath?: string;
   /** Where disorderfs's preload is kept between runs (twinbuild's cache dir); absent or null: compiled per run. */
-  preloadCache?: ShimCache | null;
+  cacheDir?: string | null;
 }>;
 
 export const DEFAULT_LIMITS = { processes: 4096, memoryBytes: 16 * 1024 ** 3 } as const;
@@ -91,7 +93,8 @@ export const sandboxFor = (options: PackageOptions, uid: number = process.getuid
   network: options.network ?? false,
   hide: [options.source, options.outDir, ...(options.hide ?? [])],
   limits: options.limits ?? DEFAULT_LIMITS,
-  preloadCache: options.cacheDir ? { dir: options.cacheDir, toolPath: options.toolPath } : null,
+  toolPath: options.toolPath,
+  cacheDir: options.cacheDir ?? null,
 });
 
 const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
@@ -209,24 +212,46 @@ async function handOver(request: BuildRequest, runner: ProcessRunner): Promise<R
   );
 }
 
+const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The set-up steps in one shell, in order, stopping at the first that fails (exit
+ * 125): one process started from twinbuild instead of one per step, each step's
+ * program found on twinbuild's own PATH as the process runner would.
+ */
+export function stepsScript(steps: readonly PlanStep[], toolPath: string): string {
+  const program = (argv0: string) => (argv0.includes('/') ? argv0 : (resolveTool(argv0, toolPath) ?? argv0));
+  const lines = steps.map(
+    (step) =>
+      `${[program(step.argv[0] ?? ''), ...step.argv.slice(1)].map(quote).join(' ')} || ` +
+      `{ echo ${quote(`twinbuild: set-up step failed: ${step.description}`)} >&2; exit ${ENTER_FAILED}; }`,
+  );
+  return lines.join('\n');
+}
+
 async function runSteps(
   steps: readonly PlanStep[],
   request: BuildRequest,
   runner: ProcessRunner,
 ): Promise<RunOutcome | undefined> {
-  for (const step of steps) {
-    const outcome = await runner.run({
-      argv: step.argv,
-      env: { PATH: request.plan.env['PATH'] ?? '/usr/bin:/bin' },
-      cwd: request.workspace.root,
-      logFile: request.logFile,
-      timeoutMs: request.timeoutMs,
-      signal: request.signal,
-    });
-    if (outcome.exitCode !== 0) return { ...outcome, exitCode: ENTER_FAILED };
-  }
-  return undefined;
+  if (steps.length === 0) return undefined;
+  const argv =
+    steps.length === 1 ? steps[0]!.argv : ['/bin/sh', '-c', stepsScript(steps, toolPathOf(request)), 'twinbuild-setup'];
+  const outcome = await runner.run({
+    argv,
+    env: { PATH: request.plan.env['PATH'] ?? '/usr/bin:/bin' },
+    cwd: request.workspace.root,
+    logFile: request.logFile,
+    timeoutMs: request.timeoutMs,
+    signal: request.signal,
+  });
+  return outcome.exitCode === 0 ? undefined : { ...outcome, exitCode: ENTER_FAILED };
 }
+
+const toolPathOf = (request: BuildRequest) => request.sandbox.toolPath ?? request.plan.env['PATH'] ?? '/usr/bin:/bin';
+
+const preloadCache = (request: BuildRequest): ShimCache | null =>
+  request.sandbox.cacheDir ? { dir: request.sandbox.cacheDir, toolPath: toolPathOf(request) } : null;
 
 export async function runBuild(request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome> {
   const { plan, workspace } = request;
@@ -237,7 +262,7 @@ export async function runBuild(request: BuildRequest, runner: ProcessRunner): Pr
   // Started first, so a compile (no cached preload) runs beside the set-up steps.
   const preload =
     plan.workspaceMount.kind === 'disorderfs'
-      ? ensureNoXattrShim(runner, shimPath(workspace), request.sandbox.preloadCache ?? null)
+      ? ensureNoXattrShim(runner, shimPath(workspace), preloadCache(request))
       : Promise.resolve(false);
   const prepared = async () => {
     const failedSetup = await runSteps(plan.setup, request, runner);
