@@ -197,19 +197,18 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
   ];
 }
 
-/** The private directories and the copy become the build's host id's own: nothing else is writable to it. */
-async function handOver(request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome | undefined> {
+/**
+ * The private directories made; the step that makes them and the copy the build's
+ * host id's own (nothing else is writable to it), or none when twinbuild is not root.
+ */
+async function handOver(request: BuildRequest): Promise<PlanStep[]> {
   const { plan, workspace, sandbox } = request;
   const dirs = PRIVATE_TMP_TARGETS.map((target) => privateDir(plan, workspace, target));
   await Promise.all(dirs.map((dir) => mkdir(dir, { recursive: true, mode: 0o1777 })));
   await Promise.all(dirs.map((dir) => chmod(dir, 0o1777)));
-  if (sandbox.hostId === null) return undefined;
+  if (sandbox.hostId === null) return [];
   const id = `${sandbox.hostId}:${sandbox.hostId}`;
-  return runSteps(
-    [{ description: 'give the build its copy', argv: ['chown', '-R', id, workspace.sideDir(plan.side), ...dirs] }],
-    request,
-    runner,
-  );
+  return [{ description: 'give the build its copy', argv: ['chown', '-R', id, workspace.sideDir(plan.side), ...dirs] }];
 }
 
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -264,11 +263,9 @@ export async function runBuild(request: BuildRequest, runner: ProcessRunner): Pr
     plan.workspaceMount.kind === 'disorderfs'
       ? ensureNoXattrShim(runner, shimPath(workspace), preloadCache(request))
       : Promise.resolve(false);
-  const prepared = async () => {
-    const failedSetup = await runSteps(plan.setup, request, runner);
-    if (failedSetup) return failedSetup;
-    return request.isolation === 'namespaces' ? handOver(request, runner) : undefined;
-  };
+  // The variations' steps, then the hand-over, in one shell (after the steps, which may write into the copy).
+  const prepared = async () =>
+    runSteps([...plan.setup, ...(request.isolation === 'namespaces' ? await handOver(request) : [])], request, runner);
   const [failed] = await Promise.all([prepared(), preload]);
   if (failed) return failed;
   const sideDir = workspace.sideDir(plan.side);
