@@ -42,9 +42,26 @@ const loadAtStart = load();
 const trivial = await fixture('mkdir -p out\nfor f in a b c d; do echo $f > out/$f.txt; done');
 const recipe = ['--build', 'sh build.sh', '--artifacts', 'out/**'];
 const ALL = '--vary=+all,-user_group';
-const check = (tree, source, extra) => async () =>
-  $`node ${cli(tree)} check ${source} --quiet --no-bisect --out ${await outDir()} ${extra}`.nothrow();
-const version = (tree) => () => $`node ${cli(tree)} --version`.nothrow();
+// CPU time (user + system, the children's included) of every timed run, by case and
+// label: on a shared machine it moves far less than the wall clock does.
+const cpu = new Map();
+let cpuCase = '';
+const cpuFile = path.join(await tempDir('tb-cpu-'), 'rusage');
+const withCpu = (label, run) => async () => {
+  const result = await run(['/usr/bin/time', '-f', '%U %S', '-o', cpuFile]);
+  const [user, system] = (await fs.readFile(cpuFile, 'utf8')).trim().split('\n').pop().split(' ').map(Number);
+  const key = `${cpuCase}\0${label}`;
+  cpu.set(key, [...(cpu.get(key) ?? []), user + system]);
+  return result;
+};
+const check = (tree, source, extra) => (time) =>
+  outDir().then((out) =>
+    $`${time} node ${cli(tree)} check ${source} --quiet --no-bisect --out ${out} ${extra}`.nothrow(),
+  );
+const version = (tree) => (time) => $`${time} node ${cli(tree)} --version`.nothrow();
+// As lib.mjs's reprotest(), timed the same way.
+const reprotestRun = (source, vary) => (time) =>
+  $({ cwd: source })`${time} reprotest --vary=${vary} --no-diffoscope -c ${'sh build.sh'} . ${'out/*.txt'}`.nothrow();
 
 // Each case: label, goal (seconds or ratio to reprotest), the twinbuild args, reprotest's --vary or null.
 const cases = [
@@ -59,16 +76,22 @@ if (args.includes('--hello')) {
   cases.push(['GNU hello (Debian source), every variation but user_group', null, [ALL], null, 1, hello]);
 }
 
+const median = (values) => {
+  const sorted = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;
+};
 const rows = [];
+const cpuRows = [];
 const phaseRuns = new Map(); // tree → results.json timings of case 1
 for (const [name, goal, extra, rpVary, exit, source = trivial] of cases) {
   const n = name.startsWith('GNU') ? Math.min(runs, 3) : runs;
+  cpuCase = name;
   const commands = trees.map(([label, tree]) => [
     label,
     extra === null
-      ? version(tree)
+      ? withCpu(label, version(tree))
       : async () => {
-          const run = await check(tree, source, extra)();
+          const run = await withCpu(label, check(tree, source, extra))();
           if (rpVary !== null && run.exitCode === exit) {
             const results = JSON.parse(await fs.readFile(path.join(await outDir(), 'results.json'), 'utf8'));
             const pkg = results.packages[0];
@@ -82,7 +105,7 @@ for (const [name, goal, extra, rpVary, exit, source = trivial] of cases) {
           return run;
         },
   ]);
-  if (rpVary !== null) commands.push(['reprotest', reprotest(source, 'sh build.sh', 'out/*.txt', rpVary)]);
+  if (rpVary !== null) commands.push(['reprotest', withCpu('reprotest', reprotestRun(source, rpVary))]);
   const results = await timeInterleaved(n, commands, exit);
   const byLabel = Object.fromEntries(results.map((r) => [r.label, r]));
   const after = byLabel.after;
@@ -98,6 +121,14 @@ for (const [name, goal, extra, rpVary, exit, source = trivial] of cases) {
           ? 'yes'
           : '**no**'
         : '—';
+  const cpuOf = (label) => median(cpu.get(`${name}\0${label}`) ?? []);
+  const cpuCell = (label) => (cpuOf(label) === null ? '—' : `${cpuOf(label).toFixed(2)} s`);
+  cpuRows.push([
+    name,
+    ...trees.map(([label]) => cpuCell(label)),
+    rp ? cpuCell('reprotest') : '—',
+    rp ? `${(cpuOf('after') / cpuOf('reprotest')).toFixed(2)}×` : '—',
+  ]);
   rows.push([
     name,
     `${n}`,
@@ -114,10 +145,6 @@ for (const [name, goal, extra, rpVary, exit, source = trivial] of cases) {
 }
 
 // The steps of one check, from --profile: medians per step over the runs.
-const median = (values) => {
-  const sorted = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;
-};
 // Host ids, pids and temp names differ from run to run: a step is named without them.
 const stepName = (label) =>
   label
@@ -258,6 +285,11 @@ ${load()} at the end), so each figure is a median of runs interleaved before / a
 nice level. Trivial build: \`sh build.sh\` writing four small files; \`check --no-bisect\`.
 ${args.includes('--hello') ? '' : '\nGNU hello was not run this time (`--hello`; about 90 s a run).\n'}
 ${table(['check', 'runs', 'before', 'after', 'reprotest', 'after ÷ reprotest', 'goal', 'met'], rows)}
+
+CPU time of the same runs (user + system, the children's included; medians), which the other work on the
+machine moves far less than the wall clock:
+
+${table(['check', ...trees.map(([label]) => label), 'reprotest', 'after ÷ reprotest'], cpuRows)}
 
 Where a check's time goes: \`check --profile\` on the trivial build, every variation but user_group, medians of
 ${profiles.length} runs (ms since node started; a process started twice, once per side, is listed twice):

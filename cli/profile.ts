@@ -95,8 +95,10 @@ export function createProfile(marks: StartMarks): Profile {
           (s) =>
             `${s.startMs.toFixed(0).padStart(8)} ${(s.durationMs === null ? '' : s.durationMs.toFixed(0)).padStart(7)}  ${s.label}`,
         );
+      const own = process.cpuUsage();
+      const cpuMs = (own.user + own.system) / 1000;
       return [
-        `twinbuild profile: ms since node started (${end.toFixed(0)} ms in all)`,
+        `twinbuild profile: ms since node started (${end.toFixed(0)} ms in all; node's own CPU ${cpuMs.toFixed(0)} ms)`,
         `   start    took  step`,
         ...rows,
         '',
