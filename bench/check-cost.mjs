@@ -14,18 +14,7 @@
 import { loadavg } from 'node:os';
 import { $, fs, path } from 'zx';
 import { fetchSources } from '../scripts/debian-sources.mjs';
-import {
-  cleanup,
-  fixture,
-  fmt,
-  machineFacts,
-  outDir,
-  reprotest,
-  ROOT,
-  table,
-  tempDir,
-  timeInterleaved,
-} from './lib.mjs';
+import { cleanup, fixture, fmt, machineFacts, outDir, ROOT, table, tempDir, timeInterleaved } from './lib.mjs';
 import { probeCost } from './probe-cost.mjs';
 
 const args = process.argv.slice(2);

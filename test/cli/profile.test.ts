@@ -31,7 +31,9 @@ describe('check --profile', function () {
     ]);
     expect(run.exitCode, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/^reproducible: pkg/);
-    expect(run.stderr).to.match(/^twinbuild profile: ms since node started \(\d+ ms in all; node's own CPU \d+ ms\)\n/m);
+    expect(run.stderr).to.match(
+      /^twinbuild profile: ms since node started \(\d+ ms in all; node's own CPU \d+ ms\)\n/m,
+    );
     const steps = rows(run.stderr);
     const labels = steps.map((s) => s.label);
     for (const expected of ['node start', 'module load', 'phase prepare', 'phase build', 'phase compare', 'reports'])
