@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The fixed cost of one check (issue 35): a trivial build, twinbuild against
 // reprotest, and the steps a check's time goes to.
-//   [BENCH_BEFORE_COMMIT=abc1234] node bench/check-cost.mjs [BEFORE_TREE] [RUNS] [--hello]
+//   [BENCH_BEFORE_COMMIT=abc1234] node bench/check-cost.mjs [BEFORE_TREE] [RUNS] [--hello[=RUNS]] [--only-hello]
 // BEFORE_TREE: another checkout with `npm run build` done (the "before"); this
 // checkout is "after". Every figure is a median of runs interleaved
 // before / after / reprotest, so machine noise falls on all alike. Then the
@@ -59,7 +59,10 @@ const cases = [
   ['trivial build, --vary=+all,-user_group,-fileordering', null, [...recipe, `${ALL},-fileordering`], null, 0],
   ['twinbuild --version', 0.15, null, null, 0],
 ];
-if (args.includes('--hello')) {
+const helloArg = args.find((a) => a.startsWith('--hello'));
+const helloRuns = Number(helloArg?.split('=')[1] ?? 3);
+if (args.includes('--only-hello')) cases.length = 0;
+if (helloArg || args.includes('--only-hello')) {
   const { hello } = await fetchSources(['hello']);
   // hello records its build year, so the time variation makes it unreproducible (exit 1) by design.
   cases.push(['GNU hello (Debian source), every variation but user_group', null, [ALL], null, 1, hello]);
@@ -73,7 +76,7 @@ const rows = [];
 const cpuRows = [];
 const phaseRuns = new Map(); // tree → results.json timings of case 1
 for (const [name, goal, extra, rpVary, exit, source = trivial] of cases) {
-  const n = name.startsWith('GNU') ? Math.min(runs, 3) : runs;
+  const n = name.startsWith('GNU') ? helloRuns : runs;
   cpuCase = name;
   const commands = trees.map(([label, tree]) => [
     label,
@@ -95,6 +98,8 @@ for (const [name, goal, extra, rpVary, exit, source = trivial] of cases) {
         },
   ]);
   if (rpVary !== null) commands.push(['reprotest', withCpu('reprotest', reprotestRun(source, rpVary))]);
+  // The floor under --version: node starting and exiting with nothing to do.
+  if (extra === null) commands.push(['node alone', withCpu('node alone', (time) => $`${time} node -e 0`.nothrow())]);
   const results = await timeInterleaved(n, commands, exit);
   const byLabel = Object.fromEntries(results.map((r) => [r.label, r]));
   const after = byLabel.after;
@@ -118,8 +123,9 @@ for (const [name, goal, extra, rpVary, exit, source = trivial] of cases) {
     rp ? cpuCell('reprotest') : '—',
     rp ? `${(cpuOf('after') / cpuOf('reprotest')).toFixed(2)}×` : '—',
   ]);
+  const floor = byLabel['node alone'];
   rows.push([
-    name,
+    floor ? `${name} (\`node -e 0\` alone: ${fmt(floor.median)}, min ${fmt(floor.min)})` : name,
     `${n}`,
     byLabel.before ? `${fmt(byLabel.before.median)} (min ${fmt(byLabel.before.min)})` : '—',
     `${fmt(after.median)} (min ${fmt(after.min)})`,
@@ -272,7 +278,7 @@ ${treeNames.join(', ')}${beforeTree ? ' (plus what is not committed in the after
 **The machine was shared** with other helpers' builds and test runs (load average ${loadAtStart} at the start,
 ${load()} at the end), so each figure is a median of runs interleaved before / after / reprotest, all at the same
 nice level. Trivial build: \`sh build.sh\` writing four small files; \`check --no-bisect\`.
-${args.includes('--hello') ? '' : '\nGNU hello was not run this time (`--hello`; about 90 s a run).\n'}
+${helloArg || args.includes('--only-hello') ? '' : '\nGNU hello was not run this time (`--hello`; about 90 s a run).\n'}
 ${table(['check', 'runs', 'before', 'after', 'reprotest', 'after ÷ reprotest', 'goal', 'met'], rows)}
 
 CPU time of the same runs (user + system, the children's included; medians), which the other work on the
