@@ -15,7 +15,8 @@
 // would map the build to host root, and a root-owned key would be readable.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { ProcessRunner } from './process.js';
+import { delimiter } from 'node:path';
+import { findExecutable, type ProcessRunner } from './process.js';
 import { readCached, writeCached } from './user-cache.js';
 
 // `--kill-child` plus the pid namespace: when the build ends or is killed,
@@ -134,14 +135,20 @@ const answers = new WeakMap<ProcessRunner, Promise<boolean>>();
 /** Names of the kept answers in twinbuild's cache dir. */
 export const SANDBOX_CACHE_NAME = /^sandbox-[0-9a-f]{32}\.ok$/;
 
-// A yes holds until the machine reboots (or twinbuild's prefixes change): the file is
-// named by the boot id, the uid and the probe's very argv. A no is never kept, so a
-// machine that gains namespaces or bubblewrap is asked again at once.
-async function keptAnswerName(uid: number, argv: readonly string[]): Promise<string | null> {
+/** Where the answer may be kept: twinbuild's cache dir, and the PATH its tools are found on. */
+export type AnswerCache = Readonly<{ dir: string; toolPath: string }>;
+
+// A yes holds until the machine reboots, or until the tools or their PATH change: the
+// file is named by the boot id, the uid, the probe's very argv, the PATH and where each
+// program on it is found. A no is never kept, so a machine that gains namespaces or
+// bubblewrap is asked again at once.
+async function keptAnswerName(uid: number, argv: readonly string[], toolPath: string): Promise<string | null> {
   const boot = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => null);
   if (!boot) return null;
+  const dirs = toolPath.split(delimiter).filter(Boolean);
+  const found = ['unshare', 'setpriv', 'prlimit', 'bwrap', 'mount'].map((tool) => findExecutable(tool, dirs) ?? '-');
   const key = createHash('sha256')
-    .update(`${boot.trim()}\0${uid}\0${argv.join('\0')}`)
+    .update([boot.trim(), String(uid), ...argv, toolPath, ...found].join('\0'))
     .digest('hex');
   return `sandbox-${key.slice(0, 32)}.ok`;
 }
@@ -149,12 +156,12 @@ async function keptAnswerName(uid: number, argv: readonly string[]): Promise<str
 /**
  * Whether builds can run sandboxed here: the outer namespaces (root, or allowed
  * user namespaces) and bubblewrap inside them, probed with the very prefixes builds
- * use; with `cacheDir`, a yes is kept there until the next boot.
+ * use; with a cache, a yes is kept there until the next boot.
  */
 export function canUseMountNamespaces(
   runner: ProcessRunner,
   uid: number = process.getuid?.() ?? 0,
-  cacheDir: string | null = null,
+  cache: AnswerCache | null = null,
 ): Promise<boolean> {
   let answer = answers.get(runner);
   if (!answer) {
@@ -177,13 +184,13 @@ export function canUseMountNamespaces(
       '/bin/true',
     ];
     answer = (async () => {
-      const kept = cacheDir ? await keptAnswerName(uid, argv) : null;
-      if (cacheDir && kept && (await readCached(cacheDir, kept))) return true;
+      const kept = cache ? await keptAnswerName(uid, argv, cache.toolPath) : null;
+      if (cache && kept && (await readCached(cache.dir, kept))) return true;
       const ok = await runner
         .capture(argv)
         .then((r) => r.exitCode === 0)
         .catch(() => false);
-      if (ok && cacheDir && kept) await writeCached(cacheDir, kept, 'yes\n').catch(() => false);
+      if (ok && cache && kept) await writeCached(cache.dir, kept, 'yes\n').catch(() => false);
       return ok;
     })();
     answers.set(runner, answer);

@@ -90,24 +90,30 @@ describe("the sandbox's answer, kept until the next boot", function () {
   it('probes once; a later run reads the yes without starting anything; clean removes it', async function () {
     const cacheHome = await tempDir();
     const cacheDir = join(cacheHome, 'twinbuild');
+    const cache = { dir: cacheDir, toolPath: TOOL_PATH };
     const first = counting();
-    const ok = await canUseMountNamespaces(first.runner, undefined, cacheDir);
+    const ok = await canUseMountNamespaces(first.runner, undefined, cache);
     requireOrSkip(this, ok, 'no sandbox here (bubblewrap or namespaces)');
     expect(first.started).to.deep.equal(['unshare']);
     const second = counting();
-    expect(await canUseMountNamespaces(second.runner, undefined, cacheDir)).to.equal(true);
+    expect(await canUseMountNamespaces(second.runner, undefined, cache)).to.equal(true);
     expect(second.started).to.deep.equal([]);
     // Not ours alone: asked again.
     await chmod(cacheDir, 0o777);
     const third = counting();
-    expect(await canUseMountNamespaces(third.runner, undefined, cacheDir)).to.equal(true);
+    expect(await canUseMountNamespaces(third.runner, undefined, cache)).to.equal(true);
     expect(third.started).to.deep.equal(['unshare']);
     await chmod(cacheDir, 0o700);
+    // Another PATH (bubblewrap maybe not on it): asked again.
+    const fourth = counting();
+    const elsewhere = { dir: cacheDir, toolPath: `/nonexistent:${TOOL_PATH}` };
+    expect(await canUseMountNamespaces(fourth.runner, undefined, elsewhere)).to.equal(true);
+    expect(fourth.started).to.deep.equal(['unshare']);
 
     await writeFile(join(cacheDir, 'notes.txt'), 'kept');
     const clean = await runCli(['clean'], { withOut: false, env: { XDG_CACHE_HOME: cacheHome } });
     expect(clean.exitCode, clean.stderr).to.equal(0);
-    expect(clean.stdout).to.include(`removed 1 cached file(s) from ${cacheDir}`);
+    expect(clean.stdout).to.include(`removed 2 cached file(s) from ${cacheDir}`);
     // Only twinbuild's own files: what else is there stays, and so does the dir.
     expect(await readdir(cacheDir)).to.deep.equal(['notes.txt']);
   });
