@@ -60,19 +60,17 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
           umount "$dst" || fail "cannot give $owner a /dev/fuse"
         as_owner="setpriv --reuid=${owner%:*} --regid=${owner#*:} --clear-groups --inh-caps=+sys_admin --ambient-caps=+sys_admin --"
       fi
-      # Foreground (-f) and our child: it dies with the pid namespace, so a
-      # crashed build can never leave a FUSE daemon or mount behind.
-      # shellcheck disable=SC2086
+      # Not in the foreground: FUSE mounts first and only then daemonizes, so when
+      # this command returns the mount is there (no polling wait). The daemon stays
+      # in this pid namespace, so a crashed build can never leave a FUSE daemon or
+      # mount behind: it is killed with the namespace.
       # (fd 3, the effectiveness probe's channel, is for the build's first process only.)
       with_preload=""
       [ -r "$preload" ] && with_preload="env LD_PRELOAD=$preload"
-      $as_owner $with_preload disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 3>&- &
-      i=0
-      until [ "$(stat -c %d "$dst" 2>/dev/null)" != "$before" ]; do
-        i=$((i + 1))
-        [ "$i" -le 200 ] || fail "disorderfs did not mount $dst within 10 s"
-        sleep 0.05
-      done ;;
+      # shellcheck disable=SC2086
+      $as_owner $with_preload disorderfs $opts "$src" "$dst" >/dev/null 2>&1 3>&- ||
+        fail "disorderfs could not mount $dst"
+      [ "$(stat -c %d "$dst" 2>/dev/null)" != "$before" ] || fail "disorderfs did not mount $dst" ;;
     hostname)
       hostname "$2" || fail "could not set hostname $2"
       shift 2 ;;

@@ -13,7 +13,11 @@
 // Note: bubblewrap maps one id only, so when twinbuild runs as root the build's
 // host id is a fresh unprivileged one (setpriv to it before bwrap): as root, bwrap
 // would map the build to host root, and a root-owned key would be readable.
-import type { ProcessRunner } from './process.js';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { delimiter } from 'node:path';
+import { findExecutable, type ProcessRunner } from './process.js';
+import { readCached, writeCached } from './user-cache.js';
 
 // `--kill-child` plus the pid namespace: when the build ends or is killed,
 // every process it started dies too, FUSE daemons included. `--mount-proc`: bubblewrap
@@ -128,11 +132,37 @@ export function sandboxPrefix(spec: SandboxSpec): string[] {
 // checks hundreds of packages); a test's injected runner gets its own answer.
 const answers = new WeakMap<ProcessRunner, Promise<boolean>>();
 
+/** Names of the kept answers in twinbuild's cache dir. */
+export const SANDBOX_CACHE_NAME = /^sandbox-[0-9a-f]{32}\.ok$/;
+
+/** Where the answer may be kept: twinbuild's cache dir, and the PATH its tools are found on. */
+export type AnswerCache = Readonly<{ dir: string; toolPath: string }>;
+
+// A yes holds until the machine reboots, or until the tools or their PATH change: the
+// file is named by the boot id, the uid, the probe's very argv, the PATH and where each
+// program on it is found. A no is never kept, so a machine that gains namespaces or
+// bubblewrap is asked again at once.
+async function keptAnswerName(uid: number, argv: readonly string[], toolPath: string): Promise<string | null> {
+  const boot = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => null);
+  if (!boot) return null;
+  const dirs = toolPath.split(delimiter).filter(Boolean);
+  const found = ['unshare', 'setpriv', 'prlimit', 'bwrap', 'mount'].map((tool) => findExecutable(tool, dirs) ?? '-');
+  const key = createHash('sha256')
+    .update([boot.trim(), String(uid), ...argv, toolPath, ...found].join('\0'))
+    .digest('hex');
+  return `sandbox-${key.slice(0, 32)}.ok`;
+}
+
 /**
  * Whether builds can run sandboxed here: the outer namespaces (root, or allowed
- * user namespaces) and bubblewrap inside them, probed with the very prefixes builds use.
+ * user namespaces) and bubblewrap inside them, probed with the very prefixes builds
+ * use; with a cache, a yes is kept there until the next boot.
  */
-export function canUseMountNamespaces(runner: ProcessRunner, uid: number = process.getuid?.() ?? 0): Promise<boolean> {
+export function canUseMountNamespaces(
+  runner: ProcessRunner,
+  uid: number = process.getuid?.() ?? 0,
+  cache: AnswerCache | null = null,
+): Promise<boolean> {
   let answer = answers.get(runner);
   if (!answer) {
     const spec: SandboxSpec = {
@@ -144,18 +174,25 @@ export function canUseMountNamespaces(runner: ProcessRunner, uid: number = proce
       limits: null,
       chdir: '/',
     };
-    answer = runner
-      .capture([
-        ...namespacePrefixFor(uid),
-        '/bin/sh',
-        '-c',
-        'mount -t tmpfs none /mnt && exec "$@"',
-        'twinbuild-probe',
-        ...sandboxPrefix(spec),
-        '/bin/true',
-      ])
-      .then((r) => r.exitCode === 0)
-      .catch(() => false);
+    const argv = [
+      ...namespacePrefixFor(uid),
+      '/bin/sh',
+      '-c',
+      'mount -t tmpfs none /mnt && exec "$@"',
+      'twinbuild-probe',
+      ...sandboxPrefix(spec),
+      '/bin/true',
+    ];
+    answer = (async () => {
+      const kept = cache ? await keptAnswerName(uid, argv, cache.toolPath) : null;
+      if (cache && kept && (await readCached(cache.dir, kept))) return true;
+      const ok = await runner
+        .capture(argv)
+        .then((r) => r.exitCode === 0)
+        .catch(() => false);
+      if (ok && cache && kept) await writeCached(cache.dir, kept, 'yes\n').catch(() => false);
+      return ok;
+    })();
     answers.set(runner, answer);
   }
   return answer;

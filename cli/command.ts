@@ -7,6 +7,7 @@ import { REPORTERS } from '../reports/registry.js';
 import { writeReports } from '../reports/write.js';
 import { displayPath, type CliEnvironment } from './environment.js';
 import type { RunSettings } from './settings.js';
+import type { Profile, StartMarks } from './profile.js';
 
 export type CommandContext = Readonly<{
   signal: AbortSignal;
@@ -14,7 +15,15 @@ export type CommandContext = Readonly<{
   runner: ProcessRunner;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream;
+  /** When node started loading twinbuild and when main ran (check --profile). */
+  startMarks: StartMarks;
+  /** Set by check --profile: what times its steps. */
+  profile?: Profile;
 }>;
+
+/** `work`, timed as a step of the profile when there is one. */
+export const profiled = <T>(ctx: CommandContext, label: string, work: () => Promise<T>): Promise<T> =>
+  ctx.profile ? ctx.profile.time(label, work) : work();
 
 export type Command = Readonly<{ help: string; run: (args: string[], ctx: CommandContext) => Promise<number> }>;
 

@@ -2,6 +2,7 @@
 // working directory and facts of this host. Everything below the CLI gets what
 // it needs from here as plain values.
 import { availableParallelism, hostname, release, tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import type { HostInfo } from '../reports/model.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -20,7 +21,15 @@ export type CliEnvironment = Readonly<{
   cpus: number;
   /** The node binary running twinbuild (the pre-push hook calls it). */
   nodePath: string;
+  /** twinbuild's cache: XDG_CACHE_HOME/twinbuild, else HOME/.cache/twinbuild; null without either. */
+  cacheDir: string | null;
 }>;
+
+// Only an absolute XDG_CACHE_HOME counts (the XDG base directory rules).
+function cacheDirOf(xdg: string | undefined, home: string | undefined): string | null {
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'twinbuild');
+  return home && isAbsolute(home) ? join(home, '.cache', 'twinbuild') : null;
+}
 
 export function readEnvironment(): CliEnvironment {
   return Object.freeze({
@@ -32,6 +41,7 @@ export function readEnvironment(): CliEnvironment {
     isRoot: process.getuid?.() === 0,
     cpus: availableParallelism(),
     nodePath: process.execPath,
+    cacheDir: cacheDirOf(process.env['XDG_CACHE_HOME'], process.env['HOME']),
   });
 }
 

@@ -41,6 +41,8 @@ export const FLAGS = {
   'no-diffoscope': { type: 'boolean' },
   'diffoscope-timeout': { type: 'string' },
   'diffoscope-arg': { type: 'string', multiple: true },
+  // check: where the time of one check goes, step by step, on stderr
+  profile: { type: 'boolean' },
   // sweep
   config: { type: 'string' },
   shard: { type: 'string' },

@@ -2,21 +2,8 @@
 // turns errors into a message and an exit code.
 import { EXIT, exitCodeForSignal, isTwinbuildError } from '../core/errors.js';
 import { VERSION } from '../core/paths.js';
-import { createProcessRunner } from '../adapters/process.js';
 import { orDidYouMean } from '../core/suggest.js';
 import type { Command } from './command.js';
-import { checkCommand } from './commands/check.js';
-import { cleanCommand } from './commands/clean.js';
-import { doctorCommand } from './commands/doctor.js';
-import { hookCommand } from './commands/hook.js';
-import { initCommand } from './commands/init.js';
-import { keygenCommand } from './commands/keygen.js';
-import { layoutCommand } from './commands/layout.js';
-import { rebuilderCommand } from './commands/rebuilder.js';
-import { reportCommand } from './commands/report.js';
-import { sweepCommand } from './commands/sweep.js';
-import { variationsCommand } from './commands/variations.js';
-import { verifyCommand } from './commands/verify.js';
 import { readEnvironment } from './environment.js';
 import { FLAGS, oneLine } from './flags.js';
 
@@ -51,22 +38,29 @@ on stderr and exits 2 (a command is required).
 Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error · 3 build or infrastructure error
 `;
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  check: checkCommand,
-  sweep: sweepCommand,
-  hook: hookCommand,
-  verify: verifyCommand,
-  keygen: keygenCommand,
-  rebuilder: rebuilderCommand,
-  layout: layoutCommand,
-  variations: variationsCommand,
-  doctor: doctorCommand,
-  report: reportCommand,
-  clean: cleanCommand,
-  init: initCommand,
+// Each command's module is loaded only when that command runs (or its help is asked
+// for): the bundle evaluates a module on its first import, so `twinbuild check` never
+// pays for the rebuilder's SQLite or the history page, nor `--version` for any of it.
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  sweep: async () => (await import('./commands/sweep.js')).sweepCommand,
+  hook: async () => (await import('./commands/hook.js')).hookCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  keygen: async () => (await import('./commands/keygen.js')).keygenCommand,
+  rebuilder: async () => (await import('./commands/rebuilder.js')).rebuilderCommand,
+  layout: async () => (await import('./commands/layout.js')).layoutCommand,
+  variations: async () => (await import('./commands/variations.js')).variationsCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  clean: async () => (await import('./commands/clean.js')).cleanCommand,
+  init: async () => (await import('./commands/init.js')).initCommand,
 };
 
-export async function main(argv: string[]): Promise<void> {
+/** main's options: when the bin started loading the bundle (performance.now()), for --profile. */
+export type MainOptions = Readonly<{ loadStartedMs?: number }>;
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<void> {
+  const mainStartedMs = performance.now();
   const [name, ...rest] = argv;
   // One convention: help that was asked for goes to stdout with exit 0; help
   // shown because no command was given is a usage error (stderr, exit 2).
@@ -82,7 +76,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (name === 'help') {
     const topic = COMMANDS[rest[0]!];
-    if (topic && rest.length === 1) process.stdout.write(topic.help);
+    if (topic && rest.length === 1) process.stdout.write((await topic()).help);
     else {
       process.stderr.write(
         `twinbuild help: unknown command "${rest.join(' ')}"${orDidYouMean(rest[0]!, Object.keys(COMMANDS))} ` +
@@ -96,8 +90,8 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  const command = COMMANDS[name];
-  if (!command && name.startsWith('-')) {
+  const load = COMMANDS[name];
+  if (!load && name.startsWith('-')) {
     const bare = name.replace(/^-+/, '').replace(/=.*$/, '');
     process.stderr.write(
       `twinbuild: unknown option ${name}${orDidYouMean(bare, ['help', 'version'], '--')} ` +
@@ -106,7 +100,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = EXIT.usage;
     return;
   }
-  if (!command) {
+  if (!load) {
     process.stderr.write(
       `twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ` +
         `${Object.keys(COMMANDS).join(', ')}; see twinbuild --help)\n`,
@@ -114,6 +108,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = EXIT.usage;
     return;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(command.help);
     return;
@@ -136,6 +131,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const env = readEnvironment();
+  const { createProcessRunner } = await import('../adapters/process.js');
   // twinbuild's own tools come from its own PATH, never from a build's environment.
   const runner = createProcessRunner({ path: env.path });
   // Last-resort safety net: never leave build processes behind when twinbuild exits.
@@ -147,6 +143,7 @@ export async function main(argv: string[]): Promise<void> {
       runner,
       stdout: process.stdout,
       stderr: process.stderr,
+      startMarks: { loadStartedMs: options.loadStartedMs ?? null, mainStartedMs },
     });
   } catch (error) {
     if (caught) {

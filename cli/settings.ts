@@ -289,6 +289,7 @@ export async function packageOptions(
     keep: settings.keep,
     tempDir: env.tempDir,
     toolPath: env.path,
+    cacheDir: env.cacheDir,
   });
 }
 

@@ -28,7 +28,7 @@ _twinbuild() {
     return
   fi
   case ${COMP_WORDS[1]} in
-    check) flags="--build --artifacts --preset --ignore-scripts --rpm-reproducible-macros --with-tests --vary --variations --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --diffoscope-arg --help" ;;
+    check) flags="--build --artifacts --preset --ignore-scripts --rpm-reproducible-macros --with-tests --vary --variations --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --diffoscope-arg --profile --help" ;;
     sweep) flags="--with-tests --vary --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --config --shard --changed-since --baseline --help" ;;
     verify) flags="--build --artifacts --preset --ignore-scripts --env --timeout --jobs --out --isolation --keep --allow-unsandboxed --max-processes --max-memory --json --quiet --reporter --no-diffoscope --shard --published --buildinfo --signing-key --dir --help" ;;
     keygen) flags="--out --help" ;;

@@ -40,6 +40,8 @@ export type PackageOptions = Readonly<{
   tempDir: string;
   /** PATH for the builds' clean environment and for finding twinbuild's own tools. */
   toolPath: string;
+  /** twinbuild's cache dir (XDG_CACHE_HOME/twinbuild): the compiled disorderfs preload; absent or null: none. */
+  cacheDir?: string | null;
   /** --network: the builds keep the host's network (never for verify or the rebuilder); off by default. */
   network?: boolean;
   /** Host paths no build may see besides the source and the out dir (HOME, a rebuilder's state dir). */

@@ -72,7 +72,11 @@ const roff = (text) =>
 export const ENVIRONMENT = [
   ['PATH', "where twinbuild finds its own tools, and the PATH the builds get (twinbuild's own, never a build's)"],
   ['TMPDIR', 'where the temp roots go (TMPDIR/twinbuild-*), default /tmp'],
-  ['HOME', 'hidden from the builds (docs/sandbox.md)'],
+  ['HOME', 'hidden from the builds (docs/sandbox.md); its .cache/twinbuild is the cache when XDG_CACHE_HOME is unset'],
+  [
+    'XDG_CACHE_HOME',
+    "twinbuild's cache (XDG_CACHE_HOME/twinbuild): the compiled disorderfs preload, the sandbox's answer until the next boot",
+  ],
   [
     'DEB_BUILD_OPTIONS',
     'passed to Debian builds; check and sweep add nocheck unless --with-tests, and build_jobs sets parallel=',
@@ -80,6 +84,10 @@ export const ENVIRONMENT = [
   [
     'CI_NODE_INDEX, CI_NODE_TOTAL',
     "sweep's and verify --dir's shard when --shard is not given (GitLab's parallel jobs)",
+  ],
+  [
+    'CI_PROJECT_NAME, CI_PROJECT_DIR',
+    "in a GitLab job, a check of the checkout itself is named after the project, not the runner's build directory",
   ],
   ['TERM', 'dumb: progress as plain lines, as when stderr is not a terminal'],
 ];
@@ -98,6 +106,10 @@ export const FILES = [
   [
     'TMPDIR/twinbuild-*',
     'the temp roots of running checks; those of a killed twinbuild are removed by the next run or twinbuild clean',
+  ],
+  [
+    'XDG_CACHE_HOME/twinbuild/',
+    "twinbuild's cache (or ~/.cache/twinbuild/): used only when the user alone can write it; twinbuild clean empties it",
   ],
 ];
 

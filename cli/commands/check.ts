@@ -5,7 +5,8 @@ import { EXPERIMENT } from '../../engine/reference.js';
 import { runPackage } from '../../engine/run-package.js';
 import { runResult, type PackageResult } from '../../reports/model.js';
 import { consoleProgress } from '../../reports/progress.js';
-import { publishRun, sayNotes, type Command, type CommandContext } from '../command.js';
+import { profiled, publishRun, sayNotes, type Command, type CommandContext } from '../command.js';
+import { createProfile } from '../profile.js';
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
@@ -71,6 +72,8 @@ Options:
   --diffoscope-timeout D per differing file (default 5m; from 1ms to 168h); a timeout is an
                          error, never "same"
   --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
+  --profile              print where the time went, step by step, on stderr: node's start,
+                         loading twinbuild, every process it started, each phase, the reports
   --no-bisect            when the builds differ, do not probe which variations cause it
   --bisect-budget N      at most N probe builds (default: no limit); suspects left
                          unconfirmed are reported as "suspected, not confirmed"
@@ -86,24 +89,27 @@ Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error
 export const checkCommand: Command = {
   help: CHECK_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS, 'with-tests']);
+    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS, 'with-tests', 'profile']);
+    if (values.profile && !ctx.profile) return withProfile(args, ctx);
     if (positionals.length > 1)
       throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
     sayNotes(settings, ctx);
-    const options = await packageOptions(
-      positionals[0] ?? '.',
-      {
-        preset: values.preset,
-        build: values.build,
-        artifacts: values.artifacts,
-        ignoreScripts: values['ignore-scripts'],
-        rpmReproducibleMacros: values['rpm-reproducible-macros'],
-        tests: values['with-tests'],
-      },
-      settings,
-      ctx.env,
-      settings.jobs ?? ctx.env.cpus,
+    const options = await profiled(ctx, 'options (flags, source, preset)', () =>
+      packageOptions(
+        positionals[0] ?? '.',
+        {
+          preset: values.preset,
+          build: values.build,
+          artifacts: values.artifacts,
+          ignoreScripts: values['ignore-scripts'],
+          rpmReproducibleMacros: values['rpm-reproducible-macros'],
+          tests: values['with-tests'],
+        },
+        settings,
+        ctx.env,
+        settings.jobs ?? ctx.env.cpus,
+      ),
     );
     await assertOutDirApart(options.outDir, [{ path: options.source, label: 'SOURCE' }]);
     const outLock = await prepareOutDir(options.outDir);
@@ -114,6 +120,17 @@ export const checkCommand: Command = {
     }
   },
 };
+
+// The same check with every process, phase and the reports timed, the steps printed on stderr at the end.
+async function withProfile(args: string[], ctx: CommandContext): Promise<number> {
+  const profile = createProfile(ctx.startMarks);
+  const traced = { ...ctx, runner: profile.runner(ctx.runner), profile };
+  try {
+    return await checkCommand.run(args, traced);
+  } finally {
+    ctx.stderr.write(profile.render());
+  }
+}
 
 // Runs the one package and publishes its reports (the out dir is locked by the caller).
 async function checkPackage(options: PackageOptions, settings: RunSettings, ctx: CommandContext): Promise<number> {
@@ -127,7 +144,7 @@ async function checkPackage(options: PackageOptions, settings: RunSettings, ctx:
     packages = [
       await runPackage(
         { options, reference: EXPERIMENT },
-        { runner: ctx.runner, signal: ctx.signal, progress: progress.sink },
+        { runner: ctx.runner, signal: ctx.signal, progress: ctx.profile?.progress(progress.sink) ?? progress.sink },
       ),
     ];
   } catch (error) {
@@ -144,5 +161,5 @@ async function checkPackage(options: PackageOptions, settings: RunSettings, ctx:
   } finally {
     progress.stop();
   }
-  return publishRun(runResult({ ...envelope, packages }), settings, ctx, 'package');
+  return profiled(ctx, 'reports', () => publishRun(runResult({ ...envelope, packages }), settings, ctx, 'package'));
 }

@@ -2,6 +2,9 @@
 import { parseArgs } from 'node:util';
 import { EXIT } from '../../core/errors.js';
 import { reapStaleRoots, surveyTempRoots, treeBytes } from '../../engine/prepare/stale-roots.js';
+import { SHIM_CACHE_NAME } from '../../adapters/disorderfs-shim.js';
+import { SANDBOX_CACHE_NAME } from '../../adapters/namespaces.js';
+import { clearCached } from '../../adapters/user-cache.js';
 import type { Command } from '../command.js';
 
 export const CLEAN_HELP = `Usage: twinbuild clean
@@ -17,6 +20,10 @@ namespace (each is listed with the reason). The one exception without a marker:
 a root named with a twinbuild pid that is gone (twinbuild-PID-XXXXXX) and holding
 nothing but part of a marker, which a kill cut short as it was being made. Exit 0, or 3 when a stale root could
 not be removed.
+
+Also empties twinbuild's cache (XDG_CACHE_HOME/twinbuild, else ~/.cache/twinbuild):
+the compiled disorderfs preload and this boot's answer that the sandbox works,
+which the next check makes again. Only twinbuild's own files there are removed.
 `;
 
 /** 1.2 GiB, 340.0 MiB, 12.0 KiB: sizes as doctor and clean print them. */
@@ -49,5 +56,7 @@ async function runClean(
   for (const r of survey.filter((s) => s.state !== 'stale')) stdout.write(`left ${r.root} (${r.reason})\n`);
   for (const r of failed) stderr.write(`twinbuild clean: could not remove ${r.root}: ${r.error}\n`);
   if (removed.length === 0 && failed.length === 0) stdout.write(`clean: no stale temp roots in ${env.tempDir}\n`);
+  const cached = env.cacheDir ? await clearCached(env.cacheDir, [SHIM_CACHE_NAME, SANDBOX_CACHE_NAME]) : [];
+  if (cached.length > 0) stdout.write(`removed ${cached.length} cached file(s) from ${env.cacheDir}\n`);
   return failed.length > 0 ? EXIT.infrastructure : EXIT.reproducible;
 }

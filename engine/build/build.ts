@@ -14,8 +14,8 @@ import {
   type SandboxMount,
   type SandboxSpec,
 } from '../../adapters/namespaces.js';
-import { ensureNoXattrShim } from '../../adapters/disorderfs-shim.js';
-import type { ProcessRunner, RunOutcome } from '../../adapters/process.js';
+import { ensureNoXattrShim, type ShimCache } from '../../adapters/disorderfs-shim.js';
+import { resolveTool, type ProcessRunner, type RunOutcome } from '../../adapters/process.js';
 import { ENTER_SCRIPT } from '../../core/paths.js';
 import type { Workspace } from '../prepare/workspace.js';
 import type { PackageOptions } from '../options.js';
@@ -41,7 +41,7 @@ export type BuildRequest = Readonly<{
 const outerArgs = (action: NamespaceAction): string[] =>
   action.kind === 'hostname' || action.kind === 'domainname' ? [action.kind, action.name] : [];
 
-/** Where a workspace's disorderfs preload is compiled (adapters/disorderfs-shim.ts): once per check, probes included. */
+/** Where a workspace's disorderfs preload is (adapters/disorderfs-shim.ts): placed once per check, probes included. */
 const shimPath = (workspace: Workspace) => join(workspace.root, 'lib', 'disorderfs-noxattr.so');
 
 /** The owner disorderfs runs as: the build's host ids, so what the build writes through it is its own. */
@@ -79,6 +79,10 @@ export type BuildSandbox = Readonly<{
   /** Host paths the build must not see: the source, the out dir, HOME, a state dir. */
   hide: readonly string[];
   limits: SandboxSpec['limits'];
+  /** twinbuild's own PATH (set-up steps' programs, cc); absent: the plan's PATH. */
+  toolPath?: string;
+  /** Where disorderfs's preload is kept between runs (twinbuild's cache dir); absent or null: compiled per run. */
+  cacheDir?: string | null;
 }>;
 
 export const DEFAULT_LIMITS = { processes: 4096, memoryBytes: 16 * 1024 ** 3 } as const;
@@ -89,6 +93,8 @@ export const sandboxFor = (options: PackageOptions, uid: number = process.getuid
   network: options.network ?? false,
   hide: [options.source, options.outDir, ...(options.hide ?? [])],
   limits: options.limits ?? DEFAULT_LIMITS,
+  toolPath: options.toolPath,
+  cacheDir: options.cacheDir ?? null,
 });
 
 const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
@@ -191,19 +197,35 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
   ];
 }
 
-/** The private directories and the copy become the build's host id's own: nothing else is writable to it. */
-async function handOver(request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome | undefined> {
+/**
+ * The private directories made; the step that makes them and the copy the build's
+ * host id's own (nothing else is writable to it), or none when twinbuild is not root.
+ */
+async function handOver(request: BuildRequest): Promise<PlanStep[]> {
   const { plan, workspace, sandbox } = request;
   const dirs = PRIVATE_TMP_TARGETS.map((target) => privateDir(plan, workspace, target));
   await Promise.all(dirs.map((dir) => mkdir(dir, { recursive: true, mode: 0o1777 })));
   await Promise.all(dirs.map((dir) => chmod(dir, 0o1777)));
-  if (sandbox.hostId === null) return undefined;
+  if (sandbox.hostId === null) return [];
   const id = `${sandbox.hostId}:${sandbox.hostId}`;
-  return runSteps(
-    [{ description: 'give the build its copy', argv: ['chown', '-R', id, workspace.sideDir(plan.side), ...dirs] }],
-    request,
-    runner,
+  return [{ description: 'give the build its copy', argv: ['chown', '-R', id, workspace.sideDir(plan.side), ...dirs] }];
+}
+
+const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The set-up steps in one shell, in order, stopping at the first that fails (exit
+ * 125): one process started from twinbuild instead of one per step, each step's
+ * program found on twinbuild's own PATH as the process runner would.
+ */
+export function stepsScript(steps: readonly PlanStep[], toolPath: string): string {
+  const program = (argv0: string) => (argv0.includes('/') ? argv0 : (resolveTool(argv0, toolPath) ?? argv0));
+  const lines = steps.map(
+    (step) =>
+      `${[program(step.argv[0] ?? ''), ...step.argv.slice(1)].map(quote).join(' ')} || ` +
+      `{ echo ${quote(`twinbuild: set-up step failed: ${step.description}`)} >&2; exit ${ENTER_FAILED}; }`,
   );
+  return lines.join('\n');
 }
 
 async function runSteps(
@@ -211,33 +233,41 @@ async function runSteps(
   request: BuildRequest,
   runner: ProcessRunner,
 ): Promise<RunOutcome | undefined> {
-  for (const step of steps) {
-    const outcome = await runner.run({
-      argv: step.argv,
-      env: { PATH: request.plan.env['PATH'] ?? '/usr/bin:/bin' },
-      cwd: request.workspace.root,
-      logFile: request.logFile,
-      timeoutMs: request.timeoutMs,
-      signal: request.signal,
-    });
-    if (outcome.exitCode !== 0) return { ...outcome, exitCode: ENTER_FAILED };
-  }
-  return undefined;
+  if (steps.length === 0) return undefined;
+  const argv =
+    steps.length === 1 ? steps[0]!.argv : ['/bin/sh', '-c', stepsScript(steps, toolPathOf(request)), 'twinbuild-setup'];
+  const outcome = await runner.run({
+    argv,
+    env: { PATH: request.plan.env['PATH'] ?? '/usr/bin:/bin' },
+    cwd: request.workspace.root,
+    logFile: request.logFile,
+    timeoutMs: request.timeoutMs,
+    signal: request.signal,
+  });
+  return outcome.exitCode === 0 ? undefined : { ...outcome, exitCode: ENTER_FAILED };
 }
+
+const toolPathOf = (request: BuildRequest) => request.sandbox.toolPath ?? request.plan.env['PATH'] ?? '/usr/bin:/bin';
+
+const preloadCache = (request: BuildRequest): ShimCache | null =>
+  request.sandbox.cacheDir ? { dir: request.sandbox.cacheDir, toolPath: toolPathOf(request) } : null;
 
 export async function runBuild(request: BuildRequest, runner: ProcessRunner): Promise<RunOutcome> {
   const { plan, workspace } = request;
   if (request.isolation === 'sequential' && (plan.namespaceActions.length > 0 || plan.workspaceMount.kind !== 'bind')) {
     throw new Error('internal: a namespace-only variation was planned without namespaces');
   }
-  const failedSetup = await runSteps(plan.setup, request, runner);
-  if (failedSetup) return failedSetup;
-  if (request.isolation === 'namespaces') {
-    const failedHandOver = await handOver(request, runner);
-    if (failedHandOver) return failedHandOver;
-  }
   // Without a C compiler disorderfs runs as it is (enter.sh checks the file), only slower.
-  if (plan.workspaceMount.kind === 'disorderfs') await ensureNoXattrShim(runner, shimPath(workspace));
+  // Started first, so a compile (no cached preload) runs beside the set-up steps.
+  const preload =
+    plan.workspaceMount.kind === 'disorderfs'
+      ? ensureNoXattrShim(runner, shimPath(workspace), preloadCache(request))
+      : Promise.resolve(false);
+  // The variations' steps, then the hand-over, in one shell (after the steps, which may write into the copy).
+  const prepared = async () =>
+    runSteps([...plan.setup, ...(request.isolation === 'namespaces' ? await handOver(request) : [])], request, runner);
+  const [failed] = await Promise.all([prepared(), preload]);
+  if (failed) return failed;
   const sideDir = workspace.sideDir(plan.side);
   if (request.isolation === 'sequential') {
     await mkdir(dirname(plan.buildDir), { recursive: true });

@@ -4,7 +4,7 @@ import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { availableParallelism, machine } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { HostFacts, Need, Variation } from '../../variations/types.js';
-import { compileLocale, localeCharmap } from '../../adapters/locales.js';
+import { compileLocale, localeCharmaps } from '../../adapters/locales.js';
 import { findExecutable, type ProcessRunner } from '../../adapters/process.js';
 
 export type Availability = Readonly<{ name: string; available: boolean; reason?: string; note?: string }>;
@@ -16,11 +16,12 @@ export async function findOnPath(tool: string, path: string): Promise<string | u
 
 type NeedCheck = Readonly<{ ok: boolean; reason?: string; note?: string; facts?: Partial<HostFacts> }>;
 
-/** Whether glibc can load `name`: `locale charmap` under it names its charset, not ASCII's. */
-async function localeLoads(name: string, runner: ProcessRunner, path: string): Promise<boolean> {
-  const charset = name.split('.')[1] ?? 'UTF-8';
-  const shown = await localeCharmap(runner, name, path);
-  return shown.replace(/[^a-z0-9]/gi, '').toLowerCase() === charset.replace(/[^a-z0-9]/gi, '').toLowerCase();
+const charsetKey = (charset: string) => charset.replace(/[^a-z0-9]/gi, '').toLowerCase();
+
+/** Whether glibc can load each name: `locale charmap` under it names its charset, not ASCII's. */
+async function localesLoad(names: readonly string[], runner: ProcessRunner, path: string): Promise<boolean[]> {
+  const shown = await localeCharmaps(runner, names, path);
+  return names.map((name, i) => charsetKey(shown[i] ?? '') === charsetKey(name.split('.')[1] ?? 'UTF-8'));
 }
 
 // Note: missing locales are generated into twinbuild's own temp root (LOCPATH),
@@ -31,7 +32,7 @@ async function checkLocales(
   scratchDir: string,
   path: string,
 ): Promise<NeedCheck> {
-  const loads = await Promise.all(names.map((name) => localeLoads(name, runner, path)));
+  const loads = await localesLoad(names, runner, path);
   const installed = names.filter((_, i) => loads[i]);
   if (installed.length === names.length)
     return { ok: true, note: `${installed.join(', ')} installed`, facts: { locales: installed } };

@@ -8,7 +8,8 @@ import type { PackageOptions } from '../options.js';
 
 export async function chooseIsolation(options: PackageOptions, runner: ProcessRunner): Promise<Isolation> {
   if (options.isolation === 'sequential') return 'sequential';
-  const ok = await canUseMountNamespaces(runner);
+  const cache = options.cacheDir ? { dir: options.cacheDir, toolPath: options.toolPath } : null;
+  const ok = await canUseMountNamespaces(runner, undefined, cache);
   if (!ok && options.isolation === 'namespaces') {
     throw new TwinbuildError('variation-unavailable', '--isolation namespaces: mount namespaces are not allowed here');
   }

@@ -8,14 +8,23 @@ import { REGISTRY, findVariation } from '../../../variations/index.js';
 import { cleanupTemp, requireOrSkip, tempDir } from '../../helpers.js';
 
 // Real processes, except that glibc is asked with an empty LOCPATH-less view:
-// `locale charmap` reports ASCII for every locale without a LOCPATH, as on a
-// fresh machine that has none of the experiment locales installed.
+// `locale charmap` reports ASCII for every installed locale asked about (one shell
+// asks for them all, adapters/locales.ts), as on a fresh machine that has none of the
+// experiment locales installed.
 const withoutInstalledLocales: ProcessRunner = {
   run: realProcesses.run,
   passthrough: realProcesses.passthrough,
   capture: (argv, options) =>
-    argv[0] === 'locale' && argv[1] === 'charmap' && !options?.env?.['LOCPATH']
-      ? Promise.resolve({ exitCode: 0, stdout: 'ANSI_X3.4-1968', stderr: '', failed: false })
+    argv[0] === '/bin/sh' && argv[3] === 'twinbuild-locales'
+      ? Promise.resolve({
+          exitCode: 0,
+          stdout: argv
+            .slice(4)
+            .map((_, i) => `${i + 1} ANSI_X3.4-1968`)
+            .join('\n'),
+          stderr: '',
+          failed: false,
+        })
       : realProcesses.capture(argv, options),
 };
 
