@@ -65,6 +65,27 @@ export async function assertOutDirApart(
   }
 }
 
+// `report merge` reads its inputs while it writes --out: an --out that is an input
+// (or inside one) would be cleared or copied into itself, and an input under a name
+// twinbuild writes in --out (OUT/logs/shard1) would be cleared before it is read.
+export async function assertOutDirApartFromInputs(outDir: string, inputs: readonly string[]): Promise<void> {
+  const out = await realPathOf(outDir);
+  for (const input of inputs) {
+    const real = await realPathOf(input);
+    if (isWithin(out, real))
+      throw usageError(
+        `--out ${outDir} ${out === real ? 'is' : 'is inside'} the input ${input}; ` +
+          'choose an output directory outside the inputs',
+      );
+    const [first] = relative(out, real).split('/');
+    if (isWithin(real, out) && first !== undefined && OWNED.includes(first))
+      throw usageError(
+        `the input ${input} is inside --out ${outDir}, where twinbuild writes ${first}; ` +
+          'choose an output directory outside the inputs',
+      );
+  }
+}
+
 /** Makes the output directory, locks it for this run and clears what an earlier run left in it. */
 export async function prepareOutDir(outDir: string): Promise<OutDirLock> {
   try {

@@ -2,10 +2,12 @@
 // in a sweep's tree, an --out that is already the user's, special files in the
 // source, a TMPDIR with a space, catch-all ignore globs, report merge into itself.
 import { expect } from 'chai';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RunResult } from '../../reports/model.js';
 import { compileIgnores } from '../../suites/ignore.js';
-import { cleanupTemp, runCli, tempDir } from '../helpers.js';
+import { cleanupTemp, hashTree, runCli, tempDir } from '../helpers.js';
 import { REPRODUCIBLE, genericPackage, writeFiles } from '../suites/fixtures.js';
 
 const oneLine = (run: { stderr: string }) => {
@@ -69,5 +71,73 @@ describe('reliability: hostile inputs from the user’s directories (issue 29, i
       // Two globs that together match everything are one entry that ignores everything.
       expect(compiles(['*', '*/**'])).to.equal(false);
     });
+  });
+
+  describe('item 15: report merge', function () {
+    let shard: string;
+    before(async () => {
+      // 10,001 artifacts: past the list limit, so the full list goes to artifacts/pkgs-big.ndjson.
+      const root = join(await tempDir(), 'repo');
+      await genericPackage(
+        root,
+        'pkgs/big',
+        'i=0; while [ $i -le 10000 ]; do echo $i > out/f$i; i=$((i+1)); done\numask > out/umask.txt',
+      );
+      await genericPackage(root, 'pkgs/small', REPRODUCIBLE);
+      await writeFiles(root, {
+        'twinbuild.config.json': JSON.stringify({
+          defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+          packages: [{ glob: 'pkgs/*' }],
+        }),
+      });
+      const run = await runCli(['sweep', root, '--no-bisect', '--no-diffoscope', '--vary=-all,+umask', '--quiet'], {
+        timeoutMs: 200_000,
+      });
+      expect(run.exitCode, run.stderr).to.equal(1);
+      expect((await run.results()).packages.find((p) => p.name === 'pkgs-big')!.artifactSummary!.file).to.equal(
+        'artifacts/pkgs-big.ndjson',
+      );
+      shard = run.out;
+    });
+
+    it('keeps artifacts/<package>.ndjson, which the merged results.json points at', async () => {
+      const merged = join(await tempDir('tb-merged-'), 'merged');
+      const run = await runCli(['report', 'merge', shard, '--out', merged], { withOut: false });
+      expect(run.exitCode, run.stderr).to.equal(1);
+      const result = JSON.parse(await readFile(join(merged, 'results.json'), 'utf8')) as RunResult;
+      const file = result.packages.find((p) => p.name === 'pkgs-big')!.artifactSummary!.file!;
+      expect(await readFile(join(merged, file), 'utf8')).to.equal(await readFile(join(shard, file), 'utf8'));
+      expect((await readFile(join(merged, file), 'utf8')).trim().split('\n')).to.have.length(10_002);
+    });
+
+    const refusals: readonly [string, (dir: string) => Promise<string>, RegExp][] = [
+      ['--out DIR of an input DIR (as reported)', async (dir) => dir, /^twinbuild: --out .* is the input .*; choose/],
+      ['--out inside an input', async (dir) => join(dir, 'logs', 'merged'), /--out .* is inside the input/],
+      [
+        'an input under OUT/logs, which a merge would clear',
+        async () => {
+          const out = await tempDir('tb-merged-');
+          await mkdir(join(out, 'logs'));
+          return out;
+        },
+        /the input .* is inside --out .*, where twinbuild writes logs/,
+      ],
+    ];
+    for (const [what, outFor, message] of refusals) {
+      it(`exit 2 and one line for ${what}, nothing changed`, async () => {
+        let input = shard;
+        const out = await outFor(shard);
+        if (what.startsWith('an input under')) {
+          input = join(out, 'logs', 'shard1');
+          await runCli(['report', 'merge', shard, '--out', input], { withOut: false });
+          expect(existsSync(join(input, 'results.json'))).to.equal(true);
+        }
+        const before = await hashTree(input);
+        const run = await runCli(['report', 'merge', input, '--out', out], { withOut: false });
+        expect(run.exitCode, run.stderr).to.equal(2);
+        expect(oneLine(run)).to.match(message);
+        expect(await hashTree(input)).to.equal(before);
+      });
+    }
   });
 });
