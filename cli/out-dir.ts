@@ -1,6 +1,7 @@
 // The output directory is made before any work starts, as the last check of the
 // command line: a path under a file, on a read-only mount or in /proc is bad input
-// (exit 2, nothing built), not an internal error after the builds. A run locks it
+// (exit 2, nothing built), not an internal error after the builds, and so is a
+// directory of the user's holding a file twinbuild would replace. A run locks it
 // for itself and clears what an earlier run left there, and only that.
 import { constants, readFileSync, unlinkSync } from 'node:fs';
 import { access, link, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
@@ -88,16 +89,21 @@ export async function assertOutDirApartFromInputs(outDir: string, inputs: readon
 
 /** Makes the output directory, locks it for this run and clears what an earlier run left in it. */
 export async function prepareOutDir(outDir: string): Promise<OutDirLock> {
+  let entries: string[];
   try {
     await makeDirs(outDir);
     await access(outDir, constants.W_OK);
+    entries = await entriesOf(outDir);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'not writable';
     throw usageError(`cannot write the output directory ${outDir} (${reason}); choose another with --out`);
   }
+  // Note: before the lock, so a refused directory is not even touched; a run writes
+  // the marker before any report, so another run's reports are never taken for the user's.
+  assertNotTheUsers(outDir, entries);
   const lock = await lockOutDir(outDir);
   try {
-    await clearEarlierRun(outDir);
+    await clearEarlierRun(outDir, await entriesOf(outDir));
   } catch (error) {
     lock.release();
     throw usageError(
@@ -108,15 +114,29 @@ export async function prepareOutDir(outDir: string): Promise<OutDirLock> {
   return lock;
 }
 
-// Note: only in a directory twinbuild made (empty when first used, then marked):
-// a user's own logs/ or index.html in a directory they pointed --out at stay.
-async function clearEarlierRun(outDir: string): Promise<void> {
-  const entries = (await readdir(outDir)).filter((name) => !name.startsWith(LOCK_FILE));
-  if (entries.length === 0) {
+const entriesOf = async (outDir: string) => (await readdir(outDir)).filter((name) => !name.startsWith(LOCK_FILE));
+
+// A directory twinbuild did not make (no marker) that already holds a name twinbuild
+// writes (a GitLab Pages `public/` with its own index.html) is the user's: writing
+// the reports would replace their files, so it is refused before anything is written.
+function assertNotTheUsers(outDir: string, entries: readonly string[]): void {
+  if (entries.includes(MARKER_FILE)) return;
+  const theirs = entries.filter((name) => OWNED.includes(name)).sort();
+  if (theirs.length === 0) return;
+  throw usageError(
+    `--out ${outDir} already holds ${theirs.join(', ')} that twinbuild did not write (no ${MARKER_FILE} marker): ` +
+      'the reports would replace them; choose a new or empty directory with --out',
+  );
+}
+
+// Note: the marker goes into a directory that holds nothing twinbuild writes (a new
+// one, or a user's with other files only): from then on every report name in it is
+// twinbuild's, and each run clears those, only those.
+async function clearEarlierRun(outDir: string, entries: readonly string[]): Promise<void> {
+  if (!entries.includes(MARKER_FILE)) {
     await writeFile(join(outDir, MARKER_FILE), 'made by twinbuild: each run clears its earlier reports here\n');
     return;
   }
-  if (!entries.includes(MARKER_FILE)) return;
   await Promise.all(entries.filter(isOwned).map((name) => rm(join(outDir, name), { recursive: true, force: true })));
 }
 

@@ -7,8 +7,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResult } from '../../reports/model.js';
 import { compileIgnores } from '../../suites/ignore.js';
-import { cleanupTemp, hashTree, runCli, tempDir } from '../helpers.js';
+import { cleanupTemp, fixture, hashTree, runCli, tempDir } from '../helpers.js';
 import { REPRODUCIBLE, genericPackage, writeFiles } from '../suites/fixtures.js';
+
+const BUILD = ['--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet'];
 
 const oneLine = (run: { stderr: string }) => {
   const lines = run.stderr.trim().split('\n');
@@ -139,5 +141,39 @@ describe('reliability: hostile inputs from the user’s directories (issue 29, i
         expect(await hashTree(input)).to.equal(before);
       });
     }
+  });
+
+  describe('item 10: an --out that is already the user’s', function () {
+    it('a GitLab Pages public/ with its own index.html, results.json and junit.xml is refused, nothing changed', async () => {
+      const source = await fixture('echo a > out/a');
+      const pub = join(await tempDir(), 'public');
+      await writeFiles(pub, {
+        'index.html': '<h1>my site</h1>\n',
+        'results.json': '{"mine": true}\n',
+        'junit.xml': '<testsuites/>\n',
+        'css/site.css': 'body {}\n',
+      });
+      const before = await hashTree(pub);
+      const run = await runCli(['check', source, ...BUILD, '--out', pub], { withOut: false });
+      expect(run.exitCode, run.stderr).to.equal(2);
+      expect(oneLine(run)).to.equal(
+        `twinbuild: --out ${pub} already holds index.html, junit.xml, results.json that twinbuild did not write ` +
+          '(no .twinbuild-out marker): the reports would replace them; choose a new or empty directory with --out',
+      );
+      expect(await hashTree(pub)).to.equal(before);
+    });
+
+    it('a directory of the user’s with none of those names takes the reports beside its files, run after run', async () => {
+      const source = await fixture('echo a > out/a');
+      const dir = await tempDir('tb-users-');
+      await writeFile(join(dir, 'notes.txt'), 'mine\n');
+      for (const _ of [1, 2]) {
+        const run = await runCli(['check', source, ...BUILD, '--out', dir], { withOut: false });
+        expect(run.exitCode, run.stderr).to.equal(0);
+      }
+      expect(await readFile(join(dir, 'notes.txt'), 'utf8')).to.equal('mine\n');
+      expect(existsSync(join(dir, '.twinbuild-out'))).to.equal(true);
+      expect(existsSync(join(dir, 'results.json'))).to.equal(true);
+    });
   });
 });
