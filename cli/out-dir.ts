@@ -47,7 +47,8 @@ const isWithin = (inner: string, outer: string) => {
 };
 
 // Writing the reports into the source (or a tree holding it) would overwrite the
-// user's own files and copy the reports into the builds: refused before anything is written.
+// user's own files and copy the reports into the builds, and a populated directory
+// of the source as --out would vanish from the builds: refused before anything is written.
 export async function assertOutDirApart(
   outDir: string,
   sources: readonly Readonly<{ path: string; label: string }>[],
@@ -63,8 +64,20 @@ export async function assertOutDirApart(
       throw usageError(
         `${source.label} ${source.path} is inside --out ${outDir}; choose an output directory outside it or below it`,
       );
+    if (isWithin(out, real) && (await holdsUsersFiles(outDir)))
+      throw usageError(
+        `--out ${outDir} is a directory of the ${source.label} holding files of its own, which would be left out ` +
+          'of the builds; choose a new or empty directory, or one outside it',
+      );
   }
 }
+
+// Note: an --out below the source is left out of its copies (the default
+// `twinbuild-out` of `check .`); a populated one twinbuild did not make is part of the source.
+const holdsUsersFiles = async (outDir: string) => {
+  const entries = await entriesOf(outDir).catch((): string[] => []);
+  return entries.length > 0 && !entries.includes(MARKER_FILE);
+};
 
 // `report merge` reads its inputs while it writes --out: an --out that is an input
 // (or inside one) would be cleared or copied into itself, and an input under a name

@@ -176,4 +176,38 @@ describe('reliability: hostile inputs from the user’s directories (issue 29, i
       expect(existsSync(join(dir, 'results.json'))).to.equal(true);
     });
   });
+
+  describe('item 11: an --out that is a populated directory of SOURCE', function () {
+    it('check: exit 2, one line, the source untouched (it used to vanish from both builds)', async () => {
+      const source = await fixture('cat sub/f > out/a', { 'sub/f': 'part of the source\n' });
+      const before = await hashTree(source);
+      const run = await runCli(['check', source, ...BUILD, '--out', join(source, 'sub')], { withOut: false });
+      expect(run.exitCode, run.stderr).to.equal(2);
+      expect(oneLine(run)).to.equal(
+        `twinbuild: --out ${join(source, 'sub')} is a directory of the SOURCE holding files of its own, which would ` +
+          'be left out of the builds; choose a new or empty directory, or one outside it',
+      );
+      expect(await hashTree(source)).to.equal(before);
+    });
+
+    it('sweep: the same for a populated directory of ROOT', async () => {
+      const root = join(await tempDir(), 'repo');
+      await genericPackage(root, 'pkgs/a', REPRODUCIBLE);
+      await writeFiles(root, { 'pkgs/a/package.json': '{}', 'docs/guide.md': '# mine\n' });
+      const before = await hashTree(root);
+      const run = await runCli(['sweep', root, '--out', join(root, 'docs')], { withOut: false });
+      expect(run.exitCode, run.stderr).to.equal(2);
+      expect(oneLine(run)).to.match(/--out .*\/docs is a directory of the ROOT holding files of its own/);
+      expect(await hashTree(root)).to.equal(before);
+    });
+
+    it('a new directory of SOURCE is still fine, run after run (it is left out of the copies)', async () => {
+      const source = await fixture('cat sub/f > out/a', { 'sub/f': 'part of the source\n' });
+      for (const _ of [1, 2]) {
+        const run = await runCli(['check', source, ...BUILD, '--out', join(source, 'reports')], { withOut: false });
+        expect(run.exitCode, run.stderr).to.equal(0);
+      }
+      expect((await readFile(join(source, 'reports', 'results.json'), 'utf8')).length).to.be.greaterThan(0);
+    });
+  });
 });
