@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TwinbuildError, usageError } from '../../core/errors.js';
-import { discoverPackages, type SweepPackage } from '../../suites/discovery.js';
+import { discoverPackages, notFollowed, type SweepPackage } from '../../suites/discovery.js';
 import type { Command } from '../command.js';
 
 export const INIT_HELP = `Usage: twinbuild init [ROOT=.]
@@ -46,12 +46,13 @@ export function initialConfig(root: string, packages: readonly SweepPackage[]): 
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-async function runInit(args: string[], { env, stdout }: Parameters<Command['run']>[1]): Promise<number> {
+async function runInit(args: string[], { env, stdout, stderr }: Parameters<Command['run']>[1]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: {} });
   if (positionals.length > 1) throw usageError('init takes one ROOT directory (see twinbuild init --help)');
   const root = resolve(env.cwd, positionals[0] ?? '.');
   const file = join(root, 'twinbuild.config.json');
-  const packages = await discoverPackages(root, null, file, join(root, 'twinbuild-out'));
+  const { packages, symlinkedDirs } = await discoverPackages(root, null, file, join(root, 'twinbuild-out'));
+  if (symlinkedDirs.length > 0) stderr.write(`twinbuild: note: ${notFollowed(symlinkedDirs)}\n`);
   if (packages.length === 0)
     throw new TwinbuildError(
       'usage',

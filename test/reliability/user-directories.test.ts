@@ -3,7 +3,7 @@
 // source, a TMPDIR with a space, catch-all ignore globs, report merge into itself.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResult } from '../../reports/model.js';
 import { compileIgnores } from '../../suites/ignore.js';
@@ -208,6 +208,66 @@ describe('reliability: hostile inputs from the user’s directories (issue 29, i
         expect(run.exitCode, run.stderr).to.equal(0);
       }
       expect((await readFile(join(source, 'reports', 'results.json'), 'utf8')).length).to.be.greaterThan(0);
+    });
+  });
+
+  describe('item 9: discovery never follows a symlinked directory', function () {
+    // ROOT/rootlink -> /, ROOT/loop -> ., ROOT/ext -> a package outside ROOT, beside one real package.
+    const hostileRoot = async (files: Record<string, string>) => {
+      const dir = await tempDir();
+      const root = join(dir, 'repo');
+      await writeFiles(root, files);
+      await writeFiles(join(dir, 'outside'), {
+        'build.sh': 'mkdir -p out; echo outside > out/x',
+        'package.json': '{}',
+      });
+      await symlink('/', join(root, 'rootlink'));
+      await symlink('.', join(root, 'loop'));
+      await symlink(join(dir, 'outside'), join(root, 'ext'));
+      return root;
+    };
+
+    it('sweep with a glob: only the package inside ROOT is checked, and the three links are named', async () => {
+      const root = await hostileRoot({
+        'a/build.sh': `mkdir -p out\n${REPRODUCIBLE}\n`,
+        'twinbuild.config.json': JSON.stringify({
+          defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+          packages: [{ glob: '*' }],
+        }),
+      });
+      const run = await runCli(['sweep', root, '--vary=-all', '--quiet'], { timeoutMs: 120_000 });
+      expect(run.exitCode, run.stderr).to.equal(0);
+      expect((await run.results()).packages.map((p) => p.name)).to.deep.equal(['a']);
+      expect(run.stderr, run.stderr).to.include(
+        'twinbuild: note: not followed (symlinked directories below ROOT are never searched for packages): ' +
+          'ext, loop, rootlink',
+      );
+    });
+
+    it('discovery by markers (init) ends at once, finds only the package inside ROOT, and names the links', async () => {
+      const root = await hostileRoot({ 'a/package.json': '{"name":"a","version":"1.0.0"}' });
+      const run = await runCli(['init', root], { withOut: false, timeoutMs: 60_000 });
+      expect(run.exitCode, run.stderr).to.equal(0);
+      const config = JSON.parse(await readFile(join(root, 'twinbuild.config.json'), 'utf8')) as {
+        packages: { path: string }[];
+      };
+      expect(config.packages.map((p) => p.path)).to.deep.equal(['a']);
+      expect(oneLine(run)).to.equal(
+        'twinbuild: note: not followed (symlinked directories below ROOT are never searched for packages): ' +
+          'ext, loop, rootlink',
+      );
+    });
+
+    it('a config path through a symlink is exit 2, one line', async () => {
+      const root = await hostileRoot({
+        'twinbuild.config.json': JSON.stringify({
+          defaults: { build: 'sh build.sh', artifacts: ['out/**'] },
+          packages: [{ path: 'ext' }],
+        }),
+      });
+      const run = await runCli(['sweep', root]);
+      expect(run.exitCode, run.stderr).to.equal(2);
+      expect(oneLine(run)).to.match(/packages\[0\]\.path: "ext" goes through the symlink ext; a sweep never follows/);
     });
   });
 });
