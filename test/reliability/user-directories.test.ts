@@ -3,8 +3,10 @@
 // source, a TMPDIR with a space, catch-all ignore globs, report merge into itself.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { realProcesses } from '../../adapters/process.js';
 import type { RunResult } from '../../reports/model.js';
 import { compileIgnores } from '../../suites/ignore.js';
 import { cleanupTemp, fixture, hashTree, runCli, tempDir } from '../helpers.js';
@@ -268,6 +270,32 @@ describe('reliability: hostile inputs from the user’s directories (issue 29, i
       const run = await runCli(['sweep', root]);
       expect(run.exitCode, run.stderr).to.equal(2);
       expect(oneLine(run)).to.match(/packages\[0\]\.path: "ext" goes through the symlink ext; a sweep never follows/);
+    });
+  });
+
+  describe('item 12: special files in SOURCE', function () {
+    it('a socket (git’s fsmonitor) and a FIFO are left out of the copies and listed in every report', async () => {
+      const source = await fixture('ls -a .git > /dev/null\necho a > out/a', { '.git/HEAD': 'ref: refs/heads/main\n' });
+      const server = createServer();
+      await new Promise<void>((done) => server.listen(join(source, '.git', 'fsmonitor--daemon.ipc'), done));
+      try {
+        expect((await realProcesses.capture(['mkfifo', join(source, 'pipe')])).exitCode).to.equal(0);
+        const run = await runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--vary=-all']);
+        expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+        const note =
+          'not copied into the builds (special files in the source): .git/fsmonitor--daemon.ipc (socket), pipe (fifo)';
+        expect((await run.results()).packages[0]!.notCopied).to.deep.equal([
+          { path: '.git/fsmonitor--daemon.ipc', kind: 'socket' },
+          { path: 'pipe', kind: 'fifo' },
+        ]);
+        expect(run.stdout).to.include(`  ${note}\n`);
+        expect(await readFile(join(run.out, 'junit.xml'), 'utf8')).to.include(
+          `<property name="twinbuild.not-copied" value="${note}"/>`,
+        );
+        expect(await readFile(join(run.out, 'index.html'), 'utf8')).to.include(`<p class="skipped">${note}</p>`);
+      } finally {
+        await new Promise((done) => server.close(done));
+      }
     });
   });
 });
