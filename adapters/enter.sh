@@ -64,9 +64,15 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       # crashed build can never leave a FUSE daemon or mount behind.
       # shellcheck disable=SC2086
       # (fd 3, the effectiveness probe's channel, is for the build's first process only.)
-      with_preload=""
-      [ -r "$preload" ] && with_preload="env LD_PRELOAD=$preload"
-      $as_owner $with_preload disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 3>&- &
+      # Note: ld.so splits LD_PRELOAD at spaces and colons, with no escape, so a temp
+      # root with a space in its path (TMPDIR="/tmp/my dir") is named through an fd.
+      if [ -r "$preload" ]; then
+        exec 9<"$preload" || fail "cannot open $preload"
+        $as_owner env LD_PRELOAD=/proc/self/fd/9 disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 3>&- &
+        exec 9<&-
+      else
+        $as_owner disorderfs -f $opts "$src" "$dst" >/dev/null 2>&1 3>&- &
+      fi
       i=0
       until [ "$(stat -c %d "$dst" 2>/dev/null)" != "$before" ]; do
         i=$((i + 1))

@@ -4,12 +4,12 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import type { RunResult } from '../../reports/model.js';
 import { compileIgnores } from '../../suites/ignore.js';
-import { cleanupTemp, fixture, hashTree, runCli, tempDir } from '../helpers.js';
+import { cleanupTemp, fixture, hashTree, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { REPRODUCIBLE, genericPackage, writeFiles } from '../suites/fixtures.js';
 
 const BUILD = ['--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet'];
@@ -296,6 +296,40 @@ describe('reliability: hostile inputs from the user’s directories (issue 29, i
       } finally {
         await new Promise((done) => server.close(done));
       }
+    });
+  });
+
+  describe('item 13: a TMPDIR with a space', function () {
+    // Reads an xattr that is not there: "no such attribute" on the host, "not supported" through disorderfs and its preload.
+    const PROBE = [
+      'import errno, os',
+      'try:',
+      "    os.getxattr('src/a', 'user.twinbuild')",
+      "    print('present')",
+      'except OSError as e:',
+      '    print(errno.errorcode[e.errno])',
+    ].join('\n');
+
+    it('a default check passes, and disorderfs mounts with its preload (it timed out after 10 s)', async function () {
+      requireOrSkip(this, (await onPath('disorderfs')) !== undefined, 'disorderfs (scripts/debian-packages.txt)');
+      requireOrSkip(this, (await onPath('cc')) !== undefined, 'cc (build-essential) compiles the disorderfs preload');
+      const tmp = await tempDir('tb tmp with space-');
+      await chmod(tmp, 0o711);
+      const env = { TMPDIR: tmp };
+      const plain = await fixture('echo a > out/a');
+      const byDefault = await runCli(['check', plain, ...BUILD], { env });
+      expect(byDefault.exitCode, byDefault.stderr + byDefault.stdout).to.equal(0);
+      const varied = (await byDefault.results()).packages[0]!.variations.filter((v) => v.status === 'varied');
+      expect(varied.map((v) => v.name)).to.include('fileordering');
+
+      const source = await fixture('python3 -c "$(cat probe.py)" > out/xattr.txt', { 'probe.py': PROBE, 'src/a': 'a' });
+      const run = await runCli(['check', source, ...BUILD, '--vary=-all,+fileordering', '--no-bisect'], { env });
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+      const xattr = (await run.results()).packages[0]!.diffoscope.find((d) => d.artifact === 'out/xattr.txt')!;
+      expect(xattr.excerpt)
+        .to.match(/-ENODATA/)
+        .and.match(/\+(ENOTSUP|EOPNOTSUPP)/);
+      expect(await readdir(tmp)).to.deep.equal([]);
     });
   });
 });
