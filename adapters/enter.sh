@@ -65,11 +65,18 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       # in this pid namespace, so a crashed build can never leave a FUSE daemon or
       # mount behind: it is killed with the namespace.
       # (fd 3, the effectiveness probe's channel, is for the build's first process only.)
-      with_preload=""
-      [ -r "$preload" ] && with_preload="env LD_PRELOAD=$preload"
-      # shellcheck disable=SC2086
-      $as_owner $with_preload disorderfs $opts "$src" "$dst" >/dev/null 2>&1 3>&- ||
-        fail "disorderfs could not mount $dst"
+      # Note: ld.so splits LD_PRELOAD at spaces and colons, with no escape, so a temp
+      # root with a space in its path (TMPDIR="/tmp/my dir") is named through an fd.
+      if [ -r "$preload" ]; then
+        exec 9<"$preload" || fail "cannot open $preload"
+        # shellcheck disable=SC2086
+        $as_owner env LD_PRELOAD=/proc/self/fd/9 disorderfs $opts "$src" "$dst" >/dev/null 2>&1 3>&- ||
+          { exec 9<&-; fail "disorderfs could not mount $dst"; }
+        exec 9<&-
+      else
+        # shellcheck disable=SC2086
+        $as_owner disorderfs $opts "$src" "$dst" >/dev/null 2>&1 3>&- || fail "disorderfs could not mount $dst"
+      fi
       [ "$(stat -c %d "$dst" 2>/dev/null)" != "$before" ] || fail "disorderfs did not mount $dst" ;;
     hostname)
       hostname "$2" || fail "could not set hostname $2"

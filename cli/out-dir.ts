@@ -1,6 +1,7 @@
 // The output directory is made before any work starts, as the last check of the
 // command line: a path under a file, on a read-only mount or in /proc is bad input
-// (exit 2, nothing built), not an internal error after the builds. A run locks it
+// (exit 2, nothing built), not an internal error after the builds, and so is a
+// directory of the user's holding a file twinbuild would replace. A run locks it
 // for itself and clears what an earlier run left there, and only that.
 import { constants, readFileSync, unlinkSync } from 'node:fs';
 import { access, link, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
@@ -46,7 +47,8 @@ const isWithin = (inner: string, outer: string) => {
 };
 
 // Writing the reports into the source (or a tree holding it) would overwrite the
-// user's own files and copy the reports into the builds: refused before anything is written.
+// user's own files and copy the reports into the builds, and a populated directory
+// of the source as --out would vanish from the builds: refused before anything is written.
 export async function assertOutDirApart(
   outDir: string,
   sources: readonly Readonly<{ path: string; label: string }>[],
@@ -62,21 +64,59 @@ export async function assertOutDirApart(
       throw usageError(
         `${source.label} ${source.path} is inside --out ${outDir}; choose an output directory outside it or below it`,
       );
+    if (isWithin(out, real) && (await holdsUsersFiles(outDir)))
+      throw usageError(
+        `--out ${outDir} is a directory of the ${source.label} holding files of its own, which would be left out ` +
+          'of the builds; choose a new or empty directory, or one outside it',
+      );
+  }
+}
+
+// Note: an --out below the source is left out of its copies (the default
+// `twinbuild-out` of `check .`); a populated one twinbuild did not make is part of the source.
+const holdsUsersFiles = async (outDir: string) => {
+  const entries = await entriesOf(outDir).catch((): string[] => []);
+  return entries.length > 0 && !entries.includes(MARKER_FILE);
+};
+
+// `report merge` reads its inputs while it writes --out: an --out that is an input
+// (or inside one) would be cleared or copied into itself, and an input under a name
+// twinbuild writes in --out (OUT/logs/shard1) would be cleared before it is read.
+export async function assertOutDirApartFromInputs(outDir: string, inputs: readonly string[]): Promise<void> {
+  const out = await realPathOf(outDir);
+  for (const input of inputs) {
+    const real = await realPathOf(input);
+    if (isWithin(out, real))
+      throw usageError(
+        `--out ${outDir} ${out === real ? 'is' : 'is inside'} the input ${input}; ` +
+          'choose an output directory outside the inputs',
+      );
+    const [first] = relative(out, real).split('/');
+    if (isWithin(real, out) && first !== undefined && OWNED.includes(first))
+      throw usageError(
+        `the input ${input} is inside --out ${outDir}, where twinbuild writes ${first}; ` +
+          'choose an output directory outside the inputs',
+      );
   }
 }
 
 /** Makes the output directory, locks it for this run and clears what an earlier run left in it. */
 export async function prepareOutDir(outDir: string): Promise<OutDirLock> {
+  let entries: string[];
   try {
     await makeDirs(outDir);
     await access(outDir, constants.W_OK);
+    entries = await entriesOf(outDir);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'not writable';
     throw usageError(`cannot write the output directory ${outDir} (${reason}); choose another with --out`);
   }
+  // Note: before the lock, so a refused directory is not even touched; a run writes
+  // the marker before any report, so another run's reports are never taken for the user's.
+  assertNotTheUsers(outDir, entries);
   const lock = await lockOutDir(outDir);
   try {
-    await clearEarlierRun(outDir);
+    await clearEarlierRun(outDir, await entriesOf(outDir));
   } catch (error) {
     lock.release();
     throw usageError(
@@ -87,15 +127,29 @@ export async function prepareOutDir(outDir: string): Promise<OutDirLock> {
   return lock;
 }
 
-// Note: only in a directory twinbuild made (empty when first used, then marked):
-// a user's own logs/ or index.html in a directory they pointed --out at stay.
-async function clearEarlierRun(outDir: string): Promise<void> {
-  const entries = (await readdir(outDir)).filter((name) => !name.startsWith(LOCK_FILE));
-  if (entries.length === 0) {
+const entriesOf = async (outDir: string) => (await readdir(outDir)).filter((name) => !name.startsWith(LOCK_FILE));
+
+// A directory twinbuild did not make (no marker) that already holds a name twinbuild
+// writes (a GitLab Pages `public/` with its own index.html) is the user's: writing
+// the reports would replace their files, so it is refused before anything is written.
+function assertNotTheUsers(outDir: string, entries: readonly string[]): void {
+  if (entries.includes(MARKER_FILE)) return;
+  const theirs = entries.filter((name) => OWNED.includes(name)).sort();
+  if (theirs.length === 0) return;
+  throw usageError(
+    `--out ${outDir} already holds ${theirs.join(', ')} that twinbuild did not write (no ${MARKER_FILE} marker): ` +
+      'the reports would replace them; choose a new or empty directory with --out',
+  );
+}
+
+// Note: the marker goes into a directory that holds nothing twinbuild writes (a new
+// one, or a user's with other files only): from then on every report name in it is
+// twinbuild's, and each run clears those, only those.
+async function clearEarlierRun(outDir: string, entries: readonly string[]): Promise<void> {
+  if (!entries.includes(MARKER_FILE)) {
     await writeFile(join(outDir, MARKER_FILE), 'made by twinbuild: each run clears its earlier reports here\n');
     return;
   }
-  if (!entries.includes(MARKER_FILE)) return;
   await Promise.all(entries.filter(isOwned).map((name) => rm(join(outDir, name), { recursive: true, force: true })));
 }
 

@@ -125,3 +125,10 @@ export function sandboxNote(pkg: PackageResult): string {
     ? 'sandboxed, with the network (--network)'
     : 'sandboxed (read-only host, no network, no privilege)';
 }
+
+/** e.g. "not copied into the builds (special files in the source): .git/fsmonitor--daemon.ipc (socket)"; null when none. */
+export function notCopiedNote(pkg: PackageResult): string | null {
+  const skipped = pkg.notCopied ?? [];
+  if (skipped.length === 0) return null;
+  return `not copied into the builds (special files in the source): ${list(skipped.map((f) => `${f.path} (${f.kind})`))}`;
+}

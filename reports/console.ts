@@ -10,6 +10,7 @@ import {
   errorLine,
   isDeterminismCheck,
   knownDifferencesNote,
+  notCopiedNote,
   sandboxNote,
 } from './cause.js';
 import { artifactCounts, type PackageResult, type RunResult } from './model.js';
@@ -115,6 +116,8 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
   }
   lines.push(`  varied: ${varied.join(', ') || 'nothing'}`);
   if (pkg.isolation === 'sequential' || pkg.recipe?.network === true) lines.push(`  ${sandboxNote(pkg)}`);
+  const notCopied = notCopiedNote(pkg);
+  if (notCopied) lines.push(`  ${printable(notCopied)}`);
   const byReason = new Map<string, string[]>();
   for (const v of skipped)
     byReason.set(v.reason ?? 'unavailable', [...(byReason.get(v.reason ?? 'unavailable') ?? []), v.name]);
@@ -142,6 +145,8 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
   const { summary } = result;
   const lines: string[] = [];
   for (const pkg of result.packages) {
+    const notCopied = notCopiedNote(pkg);
+    if (notCopied && !quiet) lines.push(`${pkg.name}: ${printable(notCopied)}`);
     if (pkg.verdict === 'verified') continue;
     if (pkg.verdict === 'reproducible') {
       const known = knownDifferencesNote(pkg);

@@ -10,6 +10,7 @@ import {
   DETERMINISM_NOTE,
   isDeterminismCheck,
   verdictWord,
+  notCopiedNote,
   sandboxNote,
 } from './cause.js';
 import {
@@ -268,6 +269,7 @@ function packageSection(pkg: PackageResult, seed: number, variations: (pkg: Pack
       ? 'one rebuild, compared with the published files'
       : `builds ${pkg.isolation === 'namespaces' ? 'in parallel' : 'one after the other'}`) +
     ` · build path ${pkg.buildPath} · ${e(sandboxNote(pkg))}</p>
+${notCopiedNote(pkg) ? `<p class="skipped">${e(notCopiedNote(pkg)!)}</p>` : ''}
 ${pkg.error ? `<p class="verdict-error"><strong>${e(pkg.error.code)}</strong>: ${e(pkg.error.message)}</p>` : ''}
 ${logLinks(pkg)}
 ${replaySection(pkg, seed)}

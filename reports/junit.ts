@@ -11,6 +11,7 @@ import {
   errorLine,
   isDeterminismCheck,
   knownDifferencesNote,
+  notCopiedNote,
   sandboxNote,
 } from './cause.js';
 import { artifactCounts, type PackageResult, type RunResult } from './model.js';
@@ -58,6 +59,8 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
     suite.property(`observed: ${v.name}`, xmlSafe(seen, MESSAGE_CHARS));
   }
   suite.property('twinbuild.sandbox', sandboxNote(pkg));
+  const notCopied = notCopiedNote(pkg);
+  if (notCopied) suite.property('twinbuild.not-copied', xmlSafe(notCopied, MESSAGE_CHARS));
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
   // A pass with nothing varied must not read as a reproducibility pass in the CI view.
   if (isDeterminismCheck(pkg)) {

@@ -240,6 +240,19 @@ export type PackageResult = Readonly<{
    * as before); every view says so next to the verdict.
    */
   knownDifferences: number;
+  /**
+   * Special files in the source left out of both build copies (they cannot be copied;
+   * every view lists them); empty when there were none (absent in older files).
+   */
+  notCopied?: readonly NotCopied[];
+}>;
+
+/** A file in the source that was not copied into the builds: a FIFO, socket or device node (e.g. git's `.git/fsmonitor--daemon.ipc`). */
+export type NotCopied = Readonly<{
+  /** Relative to the source. */
+  path: string;
+  /** "fifo", "socket", "character device" or "block device". */
+  kind: string;
 }>;
 
 /** The options a rerun of one package needs (what --vary enables comes from `variations`, the seed from the run). */

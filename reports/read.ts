@@ -25,6 +25,7 @@ const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
     bisect: upgradeBisect(p.bisect),
     knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a) => a.ignored).length,
     artifactSummary: p.artifactSummary ?? null,
+    notCopied: p.notCopied ?? [],
   }) as PackageResult;
 // Results written before bisect recorded evidence, suspects, a budget and what it explains.
 const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) =>
@@ -59,7 +60,10 @@ export async function readResults(path: string): Promise<RunResult> {
   const schema = (parsed as { schema?: unknown } | null)?.schema;
   if (schema === SCHEMA) {
     const run = parsed as RunResult;
-    return { ...run, packages: run.packages.map((p) => ({ ...p, bisect: upgradeBisect(p.bisect)! }) as PackageResult) };
+    const packages = run.packages.map(
+      (p) => ({ ...p, bisect: upgradeBisect(p.bisect)!, notCopied: p.notCopied ?? [] }) as PackageResult,
+    );
+    return { ...run, packages };
   }
   if (schema === SCHEMA_V1) return upgradeResults(parsed as RunResult);
   throw new TwinbuildError(

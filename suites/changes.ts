@@ -58,7 +58,8 @@ async function configEntriesChanged(
     old = null;
   }
   if (old === null) return new Set(packages.map((p) => p.name));
-  const oldPackages = await discoverPackages(root, old, `${rel} at ${rev}`, config.outDir).catch(
+  const oldPackages = await discoverPackages(root, old, `${rel} at ${rev}`, config.outDir).then(
+    (found) => found.packages,
     () => [] as SweepPackage[],
   );
   const oldRecipes = new Map(oldPackages.map((p) => [p.name, JSON.stringify(p.recipe)]));

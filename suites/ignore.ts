@@ -12,18 +12,30 @@ export type IgnoreRule = Readonly<{
   reason: string;
 }>;
 
-const EVERYTHING = new Set(['**', '**/*', '*', '**/**']);
+// Paths of every shape (hidden, spaced, with and without an extension), a list per
+// depth: a glob matching all of them at some depth names no artifact there (`**`,
+// `*`, `*/**`, `{**,x}`, `+(**)`): it waves whole trees through.
+const NAMES = ['tb0', '.tb1', 'tb 2', 'tb3.z9', '-tb4', 'TB5.tar.gz'];
+const PROBES = Array.from({ length: 8 }, (_, d) =>
+  NAMES.map((name, n) => [...Array.from({ length: d }, (_, k) => NAMES[(n + k + 1) % NAMES.length]!), name].join('/')),
+);
+
+/** Whether the glob(s) match every path of some depth, whatever its names. */
+export function matchesEveryPath(matches: (path: string) => boolean): boolean {
+  return PROBES.some((paths) => paths.every(matches));
+}
 
 export function compileIgnores(entries: readonly IgnoreEntry[], file: string): IgnoreRule[] {
   return entries.map((entry, i) => {
     const globs = typeof entry.artifacts === 'string' ? [entry.artifacts] : entry.artifacts;
-    if (globs.some((g) => EVERYTHING.has(g.trim()))) {
+    const artifact = picomatch(globs, { dot: true });
+    if (matchesEveryPath(artifact)) {
       throw new TwinbuildError(
         'config',
-        `${file}: ignore[${i}].artifacts: "${globs.join(', ')}" would ignore whole packages; name the artifacts that are known to differ`,
+        `${file}: ignore[${i}].artifacts: "${globs.join(', ')}" would ignore whole packages (it matches every ` +
+          'path); name the artifacts that are known to differ',
       );
     }
-    const artifact = picomatch(globs, { dot: true });
     const pkg = entry.package ? picomatch(entry.package) : () => true;
     return { matches: (p, a) => pkg(p) && artifact(a), variation: entry.variation ?? null, reason: entry.reason };
   });

@@ -6,7 +6,9 @@ import { TwinbuildError, usageError } from '../core/errors.js';
 import { exitCodeFor, summarise, type BaselineComparison, type RunResult } from '../reports/model.js';
 import { baselineExitCode } from './baseline.js';
 
-const KEPT_DIRS = ['diffoscope', 'logs', 'packages'];
+// Every directory a results.json points into: diffoscope pages, logs, per-package
+// results, full artifact lists past the list limit (artifactSummary.file), verify's links.
+const KEPT_DIRS = ['diffoscope', 'logs', 'packages', 'artifacts', 'links'];
 
 function mergeBaselines(parts: readonly BaselineComparison[]): BaselineComparison {
   const all = (key: Exclude<keyof BaselineComparison, 'file'>) => [...new Set(parts.flatMap((p) => p[key]))].sort();
@@ -62,7 +64,7 @@ export function mergeResults(inputs: readonly { dir: string; result: RunResult }
   };
 }
 
-/** Copies each shard's diffoscope pages, logs and per-package results next to the merged reports, so links keep working. */
+/** Copies each shard's diffoscope pages, logs, per-package results and artifact lists next to the merged reports, so links keep working. */
 export async function copyShardFiles(dirs: readonly string[], outDir: string): Promise<void> {
   for (const dir of dirs) {
     for (const sub of KEPT_DIRS) {

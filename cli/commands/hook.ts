@@ -60,8 +60,8 @@ async function assertSomethingToCheck(runner: ProcessRunner, repo: string): Prom
   const root = top.stdout.trim();
   const configFile = join(root, CONFIG_FILE);
   const config = (await stat(configFile).catch(() => null)) ? await loadConfig(configFile) : null;
-  const found = await discoverPackages(root, config, configFile, join(root, '.git', 'twinbuild-out'));
-  if (found.length > 0) return;
+  const { packages } = await discoverPackages(root, config, configFile, join(root, '.git', 'twinbuild-out'));
+  if (packages.length > 0) return;
   const looked = config?.packages
     ? `${configFile} lists no packages`
     : `no package found under ${root}: looked for ${CONFIG_FILE} with "packages", and for debian/control, ` +

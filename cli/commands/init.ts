@@ -5,7 +5,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TwinbuildError, usageError } from '../../core/errors.js';
 import { SCHEMA_FILE } from '../../suites/config.js';
-import { discoverPackages, type SweepPackage } from '../../suites/discovery.js';
+import { discoverPackages, notFollowed, type SweepPackage } from '../../suites/discovery.js';
 import type { Command } from '../command.js';
 
 export const INIT_HELP = `Usage: twinbuild init [ROOT=.]
@@ -61,12 +61,13 @@ export function initialConfig(root: string, packages: readonly SweepPackage[], s
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-async function runInit(args: string[], { env, stdout }: Parameters<Command['run']>[1]): Promise<number> {
+async function runInit(args: string[], { env, stdout, stderr }: Parameters<Command['run']>[1]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: {} });
   if (positionals.length > 1) throw usageError('init takes one ROOT directory (see twinbuild init --help)');
   const root = resolve(env.cwd, positionals[0] ?? '.');
   const file = join(root, 'twinbuild.config.json');
-  const packages = await discoverPackages(root, null, file, join(root, 'twinbuild-out'));
+  const { packages, symlinkedDirs } = await discoverPackages(root, null, file, join(root, 'twinbuild-out'));
+  if (symlinkedDirs.length > 0) stderr.write(`twinbuild: note: ${notFollowed(symlinkedDirs)}\n`);
   if (packages.length === 0)
     throw new TwinbuildError(
       'usage',

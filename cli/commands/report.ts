@@ -11,6 +11,7 @@ import { writeReports } from '../../reports/write.js';
 import { copyShardFiles, mergeResults } from '../../suites/merge.js';
 import type { Command, CommandContext } from '../command.js';
 import { displayPath } from '../environment.js';
+import { assertOutDirApartFromInputs, prepareOutDir } from '../out-dir.js';
 import { HISTORY_HELP, runHistory } from './report-history.js';
 
 export const REPORT_HELP = `Usage: twinbuild report badge RESULTS.json --out badge.svg
@@ -20,8 +21,9 @@ export const REPORT_HELP = `Usage: twinbuild report badge RESULTS.json --out bad
 badge: writes a small SVG badge ("reproducible | 41/42") from a results.json.
 merge: merges the output directories of a sweep's shards (each with its
        results.json) into one report set in --out: results.json, junit.xml,
-       index.html, badge.svg, with the shards' diffoscope pages and logs copied
-       along. Exit code as the unsharded sweep's (a package in two inputs is exit 2).
+       index.html, badge.svg, with the shards' diffoscope pages, logs and artifact
+       lists copied along. Exit code as the unsharded sweep's (a package in two
+       inputs, or an --out that is an input or inside one, is exit 2).
 history: every package's verdicts in the recent runs, one page (below).
 
 ${HISTORY_HELP}`;
@@ -66,15 +68,19 @@ async function runMerge(dirs: string[], out: string | undefined, ctx: CommandCon
   );
   const merged = mergeResults(inputs);
   const outDir = resolve(ctx.env.cwd, out);
-  await copyShardFiles(
-    dirs.map((d) => resolve(ctx.env.cwd, d)),
-    outDir,
-  );
-  const said = await writeReports(
-    merged,
-    { outDir, shownOutDir: displayPath(outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: false, layout: 'summary' },
-    DEFAULT_REPORTERS,
-  );
-  ctx.stdout.write(said ?? '');
-  return merged.exitCode;
+  const inputDirs = dirs.map((d) => resolve(ctx.env.cwd, d));
+  await assertOutDirApartFromInputs(outDir, inputDirs);
+  const outLock = await prepareOutDir(outDir);
+  try {
+    await copyShardFiles(inputDirs, outDir);
+    const said = await writeReports(
+      merged,
+      { outDir, shownOutDir: displayPath(outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: false, layout: 'summary' },
+      DEFAULT_REPORTERS,
+    );
+    ctx.stdout.write(said ?? '');
+    return merged.exitCode;
+  } finally {
+    outLock.release();
+  }
 }

@@ -10,7 +10,7 @@ import { readResults } from '../../reports/read.js';
 import { compareWithBaseline, baselineExitCode } from '../../suites/baseline.js';
 import { changedPackages } from '../../suites/changes.js';
 import { CONFIG_FILE, loadConfig, type Config } from '../../suites/config.js';
-import { discoverPackages, type SweepPackage } from '../../suites/discovery.js';
+import { discoverPackages, notFollowed, type SweepPackage } from '../../suites/discovery.js';
 import { compileIgnores } from '../../suites/ignore.js';
 import { inShard, parseShard } from '../../suites/shard.js';
 import { runSweep } from '../../suites/sweep.js';
@@ -116,7 +116,9 @@ export const sweepCommand: Command = {
     const baselineFile = values.baseline ? resolve(ctx.env.cwd, values.baseline) : null;
     const baseline = baselineFile ? await readResults(baselineFile) : null;
 
-    const discovered = await discoverPackages(root, config, configFile, settings.outDir);
+    const { packages: discovered, symlinkedDirs } = await discoverPackages(root, config, configFile, settings.outDir);
+    // Said even with --quiet: a package behind one of them is not checked.
+    if (symlinkedDirs.length > 0) ctx.stderr.write(`twinbuild: note: ${notFollowed(symlinkedDirs)}\n`);
     let packages = discovered.filter((p) => inShard(p.name, shard));
     const inThisShard = packages.length;
     if (values['changed-since'])

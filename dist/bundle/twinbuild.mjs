@@ -261,6 +261,12 @@ function sandboxNote(pkg) {
     return "NOT SANDBOXED: no user namespaces or bubblewrap here, so the builds ran with twinbuild's own rights and network";
   return pkg.recipe?.network === true ? "sandboxed, with the network (--network)" : "sandboxed (read-only host, no network, no privilege)";
 }
+function notCopiedNote(pkg) {
+  const skipped = pkg.notCopied ?? [];
+  if (skipped.length === 0)
+    return null;
+  return `not copied into the builds (special files in the source): ${list(skipped.map((f) => `${f.path} (${f.kind})`))}`;
+}
 var LISTED, list, culpritName, confirmedBy, DETERMINISM_NOTE, isDeterminismCheck, knownDifferencesNote, verdictWord;
 var init_cause = __esm({
   "dist/reports/cause.js"() {
@@ -470,6 +476,9 @@ function describePackage(pkg, outDir) {
   lines.push(`  varied: ${varied.join(", ") || "nothing"}`);
   if (pkg.isolation === "sequential" || pkg.recipe?.network === true)
     lines.push(`  ${sandboxNote(pkg)}`);
+  const notCopied = notCopiedNote(pkg);
+  if (notCopied)
+    lines.push(`  ${printable(notCopied)}`);
   const byReason = /* @__PURE__ */ new Map();
   for (const v of skipped)
     byReason.set(v.reason ?? "unavailable", [...byReason.get(v.reason ?? "unavailable") ?? [], v.name]);
@@ -491,6 +500,9 @@ function formatSummary(result, outDir, quiet) {
   const { summary } = result;
   const lines = [];
   for (const pkg of result.packages) {
+    const notCopied = notCopiedNote(pkg);
+    if (notCopied && !quiet)
+      lines.push(`${pkg.name}: ${printable(notCopied)}`);
     if (pkg.verdict === "verified")
       continue;
     if (pkg.verdict === "reproducible") {
@@ -845,6 +857,7 @@ function packageSection(pkg, seed, variations) {
 <h2>${escapeHtml(pkg.name)} \u2014 <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
 ` + (isDeterminismCheck(pkg) ? `<p class="skipped"><strong>Determinism check</strong>: ${DETERMINISM_NOTE}. Identical builds here do not show the build is reproducible elsewhere.</p>` : "") + `
 <p class="muted">source <code>${escapeHtml(pkg.source)}</code> \xB7 ` + (pkg.verify ? "one rebuild, compared with the published files" : `builds ${pkg.isolation === "namespaces" ? "in parallel" : "one after the other"}`) + ` \xB7 build path ${pkg.buildPath} \xB7 ${escapeHtml(sandboxNote(pkg))}</p>
+${notCopiedNote(pkg) ? `<p class="skipped">${escapeHtml(notCopiedNote(pkg))}</p>` : ""}
 ${pkg.error ? `<p class="verdict-error"><strong>${escapeHtml(pkg.error.code)}</strong>: ${escapeHtml(pkg.error.message)}</p>` : ""}
 ${logLinks(pkg)}
 ${replaySection(pkg, seed)}
@@ -2143,7 +2156,7 @@ var require_dist = __commonJS({
       checkPath(input);
       options = processOptions(options);
       const mkdir19 = promisify3(options.fs.mkdir);
-      const stat14 = promisify3(options.fs.stat);
+      const stat15 = promisify3(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs.mkdir) {
         const pth = path6.resolve(input);
         await mkdir19(pth, {
@@ -2171,7 +2184,7 @@ var require_dist = __commonJS({
             return make(pth);
           }
           try {
-            const stats = await stat14(pth);
+            const stats = await stat15(pth);
             if (!stats.isDirectory()) {
               throw new Error("The path is not a directory");
             }
@@ -5543,7 +5556,7 @@ var require_dist = __commonJS({
             }
             return mapped.length && mapped[0] === arrays[0] ? baseIntersection(mapped, undefined$1, comparator) : [];
           });
-          function join43(array, separator) {
+          function join44(array, separator) {
             return array == null ? "" : nativeJoin.call(array, separator);
           }
           function last(array) {
@@ -7467,7 +7480,7 @@ var require_dist = __commonJS({
           lodash2.isUndefined = isUndefined;
           lodash2.isWeakMap = isWeakMap;
           lodash2.isWeakSet = isWeakSet;
-          lodash2.join = join43;
+          lodash2.join = join44;
           lodash2.kebabCase = kebabCase;
           lodash2.last = last;
           lodash2.lastIndexOf = lastIndexOf;
@@ -12350,6 +12363,9 @@ function addPackage(suites, pkg, options) {
     suite.property(`observed: ${v.name}`, xmlSafe(seen, MESSAGE_CHARS));
   }
   suite.property("twinbuild.sandbox", sandboxNote(pkg));
+  const notCopied = notCopiedNote(pkg);
+  if (notCopied)
+    suite.property("twinbuild.not-copied", xmlSafe(notCopied, MESSAGE_CHARS));
   const varied = pkg.variations.filter((v) => v.status === "varied").map((v) => v.name);
   if (isDeterminismCheck(pkg)) {
     suite.property("twinbuild.check", "determinism");
@@ -13451,10 +13467,10 @@ import { lstat, readFile, readlink, writeFile } from "node:fs/promises";
 import { hostname as hostname2 } from "node:os";
 import { join as join4 } from "node:path";
 async function processStart(pid) {
-  const stat14 = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
-  if (stat14 === void 0)
+  const stat15 = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
+  if (stat15 === void 0)
     return void 0;
-  return stat14.slice(stat14.lastIndexOf(")") + 2).split(" ")[19];
+  return stat15.slice(stat15.lastIndexOf(")") + 2).split(" ")[19];
 }
 async function currentOwner() {
   const [start, boot, pidns] = await Promise.all([
@@ -13560,8 +13576,10 @@ async function copyEntry(src, dest, walk) {
     return copyDirectory(src, dest, info, walk);
   if (info.isSymbolicLink())
     return symlink(await readlink2(src, { encoding: "buffer" }), dest);
-  if (!info.isFile())
-    throw new Error(`cannot copy the ${specialKind(info)} ${src.toString()}`);
+  if (!info.isFile()) {
+    walk.notCopied.push({ path: src.subarray(walk.source.length + 1).toString(), kind: specialKind(info) });
+    return;
+  }
   await copyFile(src, dest, constants.COPYFILE_FICLONE);
   await utimes(dest, info.atime, info.mtime);
 }
@@ -13588,10 +13606,12 @@ async function copyDirectory(src, dest, info, walk) {
 async function copySource(source, dest, exclude, signal) {
   const excluded = exclude.map((p) => resolve(p));
   const skip = (src) => excluded.some((ex) => isInside(resolve(src.toString()), ex));
+  const notCopied = [];
   try {
     if (signal?.aborted)
       throw interrupted();
-    await copyEntry(Buffer.from(source), Buffer.from(dest), { skip, signal });
+    await copyEntry(Buffer.from(source), Buffer.from(dest), { skip, signal, source: Buffer.from(source), notCopied });
+    return notCopied.sort((a2, b) => a2.path < b.path ? -1 : a2.path > b.path ? 1 : 0);
   } catch (cause) {
     if (signal?.aborted)
       throw interrupted();
@@ -15158,15 +15178,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat14, path6, options) {
-      if (!stat14.isSymbolicLink() && !stat14.isFile()) {
+    function checkStat(stat15, path6, options) {
+      if (!stat15.isSymbolicLink() && !stat15.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat14) {
-        cb(er, er ? false : checkStat(stat14, path6, options));
+      fs.stat(path6, function(er, stat15) {
+        cb(er, er ? false : checkStat(stat15, path6, options));
       });
     }
     function sync(path6, options) {
@@ -15182,20 +15202,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat14) {
-        cb(er, er ? false : checkStat(stat14, options));
+      fs.stat(path6, function(er, stat15) {
+        cb(er, er ? false : checkStat(stat15, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat14, options) {
-      return stat14.isFile() && checkMode(stat14, options);
+    function checkStat(stat15, options) {
+      return stat15.isFile() && checkMode(stat15, options);
     }
-    function checkMode(stat14, options) {
-      var mod = stat14.mode;
-      var uid2 = stat14.uid;
-      var gid = stat14.gid;
+    function checkMode(stat15, options) {
+      var mod = stat15.mode;
+      var uid2 = stat15.uid;
+      var gid = stat15.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -22611,8 +22631,8 @@ async function readCached(dir, name) {
   if (!file)
     return null;
   try {
-    const stat14 = await file.stat();
-    return stat14.isFile() && ownedAlone(stat14) ? await file.readFile() : null;
+    const stat15 = await file.stat();
+    return stat15.isFile() && ownedAlone(stat15) ? await file.readFile() : null;
   } finally {
     await file.close();
   }
@@ -22648,10 +22668,10 @@ var init_user_cache = __esm({
   "dist/adapters/user-cache.js"() {
     "use strict";
     uid = () => process.getuid?.() ?? 0;
-    ownedAlone = (stat14) => stat14.uid === uid() && (stat14.mode & 18) === 0;
+    ownedAlone = (stat15) => stat15.uid === uid() && (stat15.mode & 18) === 0;
     trustedDir = async (dir) => {
-      const stat14 = await lstat4(dir).catch(() => null);
-      return stat14 !== null && stat14.isDirectory() && ownedAlone(stat14);
+      const stat15 = await lstat4(dir).catch(() => null);
+      return stat15 !== null && stat15.isDirectory() && ownedAlone(stat15);
     };
     TEMP_SUFFIX = /\.\d+-[0-9a-f]{8}\.tmp$/;
   }
@@ -26040,9 +26060,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils2();
     var constants11 = require_constants2();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch3 = (glob, options, returnState = false) => {
+    var picomatch4 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input) => picomatch3(input, options, returnState));
+        const fns = glob.map((input) => picomatch4(input, options, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -26058,16 +26078,16 @@ var require_picomatch = __commonJS({
       }
       const opts = options || {};
       const posix2 = utils.isWindows(options);
-      const regex = isState ? picomatch3.compileRe(glob, options) : picomatch3.makeRe(glob, options, false, true);
+      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch3.test(input, regex, options, { glob, posix: posix2 });
+        const { isMatch, match, output } = picomatch4.test(input, regex, options, { glob, posix: posix2 });
         const result = { glob, state, regex, posix: posix2, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
@@ -26093,7 +26113,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch3.test = (input, regex, options, { glob, posix: posix2 } = {}) => {
+    picomatch4.test = (input, regex, options, { glob, posix: posix2 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -26110,24 +26130,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch3.matchBase(input, regex, options, posix2);
+          match = picomatch4.matchBase(input, regex, options, posix2);
         } else {
           match = regex.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch3.matchBase = (input, glob, options, posix2 = utils.isWindows(options)) => {
-      const regex = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options);
+    picomatch4.matchBase = (input, glob, options, posix2 = utils.isWindows(options)) => {
+      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
       return regex.test(path6.basename(input));
     };
-    picomatch3.isMatch = (str, patterns, options) => picomatch3(patterns, options)(str);
-    picomatch3.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
+    picomatch4.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
+    picomatch4.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch4.parse(p, options));
       return parse(pattern, { ...options, fastpaths: false });
     };
-    picomatch3.scan = (input, options) => scan(input, options);
-    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch4.scan = (input, options) => scan(input, options);
+    picomatch4.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -26138,13 +26158,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch3.toRegex(source, options);
+      const regex = picomatch4.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch3.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+    picomatch4.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
       if (!input || typeof input !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -26155,9 +26175,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse(input, options);
       }
-      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch4.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch3.toRegex = (source, options) => {
+    picomatch4.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -26166,8 +26186,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants11;
-    module.exports = picomatch3;
+    picomatch4.constants = constants11;
+    module.exports = picomatch4;
   }
 });
 
@@ -26185,7 +26205,7 @@ var require_micromatch = __commonJS({
     "use strict";
     var util = __require("util");
     var braces = require_braces();
-    var picomatch3 = require_picomatch2();
+    var picomatch4 = require_picomatch2();
     var utils = require_utils2();
     var isEmptyString = (v) => v === "" || v === "./";
     var hasBraces = (v) => {
@@ -26206,7 +26226,7 @@ var require_micromatch = __commonJS({
         }
       };
       for (let i2 = 0; i2 < patterns.length; i2++) {
-        let isMatch = picomatch3(String(patterns[i2]), { ...options, onResult }, true);
+        let isMatch = picomatch4(String(patterns[i2]), { ...options, onResult }, true);
         let negated = isMatch.state.negated || isMatch.state.negatedExtglob;
         if (negated) negatives++;
         for (let item of list2) {
@@ -26234,8 +26254,8 @@ var require_micromatch = __commonJS({
       return matches;
     };
     micromatch.match = micromatch;
-    micromatch.matcher = (pattern, options) => picomatch3(pattern, options);
-    micromatch.isMatch = (str, patterns, options) => picomatch3(patterns, options)(str);
+    micromatch.matcher = (pattern, options) => picomatch4(pattern, options);
+    micromatch.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
     micromatch.any = micromatch.isMatch;
     micromatch.not = (list2, patterns, options = {}) => {
       patterns = [].concat(patterns).map(String);
@@ -26282,7 +26302,7 @@ var require_micromatch = __commonJS({
     micromatch.some = (list2, patterns, options) => {
       let items = [].concat(list2);
       for (let pattern of [].concat(patterns)) {
-        let isMatch = picomatch3(String(pattern), options);
+        let isMatch = picomatch4(String(pattern), options);
         if (items.some((item) => isMatch(item))) {
           return true;
         }
@@ -26292,7 +26312,7 @@ var require_micromatch = __commonJS({
     micromatch.every = (list2, patterns, options) => {
       let items = [].concat(list2);
       for (let pattern of [].concat(patterns)) {
-        let isMatch = picomatch3(String(pattern), options);
+        let isMatch = picomatch4(String(pattern), options);
         if (!items.every((item) => isMatch(item))) {
           return false;
         }
@@ -26303,23 +26323,23 @@ var require_micromatch = __commonJS({
       if (typeof str !== "string") {
         throw new TypeError(`Expected a string: "${util.inspect(str)}"`);
       }
-      return [].concat(patterns).every((p) => picomatch3(p, options)(str));
+      return [].concat(patterns).every((p) => picomatch4(p, options)(str));
     };
     micromatch.capture = (glob, input, options) => {
       let posix2 = utils.isWindows(options);
-      let regex = picomatch3.makeRe(String(glob), { ...options, capture: true });
+      let regex = picomatch4.makeRe(String(glob), { ...options, capture: true });
       let match = regex.exec(posix2 ? utils.toPosixSlashes(input) : input);
       if (match) {
         return match.slice(1).map((v) => v === void 0 ? "" : v);
       }
     };
-    micromatch.makeRe = (...args) => picomatch3.makeRe(...args);
-    micromatch.scan = (...args) => picomatch3.scan(...args);
+    micromatch.makeRe = (...args) => picomatch4.makeRe(...args);
+    micromatch.scan = (...args) => picomatch4.scan(...args);
     micromatch.parse = (patterns, options) => {
       let res = [];
       for (let pattern of [].concat(patterns || [])) {
         for (let str of braces(String(pattern), options)) {
-          res.push(picomatch3.parse(str, options));
+          res.push(picomatch4.parse(str, options));
         }
       }
       return res;
@@ -26790,28 +26810,28 @@ var require_async = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.read = void 0;
     function read(path6, settings, callback) {
-      settings.fs.lstat(path6, (lstatError, lstat8) => {
+      settings.fs.lstat(path6, (lstatError, lstat9) => {
         if (lstatError !== null) {
           callFailureCallback(callback, lstatError);
           return;
         }
-        if (!lstat8.isSymbolicLink() || !settings.followSymbolicLink) {
-          callSuccessCallback(callback, lstat8);
+        if (!lstat9.isSymbolicLink() || !settings.followSymbolicLink) {
+          callSuccessCallback(callback, lstat9);
           return;
         }
-        settings.fs.stat(path6, (statError, stat14) => {
+        settings.fs.stat(path6, (statError, stat15) => {
           if (statError !== null) {
             if (settings.throwErrorOnBrokenSymbolicLink) {
               callFailureCallback(callback, statError);
               return;
             }
-            callSuccessCallback(callback, lstat8);
+            callSuccessCallback(callback, lstat9);
             return;
           }
           if (settings.markSymbolicLink) {
-            stat14.isSymbolicLink = () => true;
+            stat15.isSymbolicLink = () => true;
           }
-          callSuccessCallback(callback, stat14);
+          callSuccessCallback(callback, stat15);
         });
       });
     }
@@ -26832,19 +26852,19 @@ var require_sync = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.read = void 0;
     function read(path6, settings) {
-      const lstat8 = settings.fs.lstatSync(path6);
-      if (!lstat8.isSymbolicLink() || !settings.followSymbolicLink) {
-        return lstat8;
+      const lstat9 = settings.fs.lstatSync(path6);
+      if (!lstat9.isSymbolicLink() || !settings.followSymbolicLink) {
+        return lstat9;
       }
       try {
-        const stat14 = settings.fs.statSync(path6);
+        const stat15 = settings.fs.statSync(path6);
         if (settings.markSymbolicLink) {
-          stat14.isSymbolicLink = () => true;
+          stat15.isSymbolicLink = () => true;
         }
-        return stat14;
+        return stat15;
       } catch (error) {
         if (!settings.throwErrorOnBrokenSymbolicLink) {
-          return lstat8;
+          return lstat9;
         }
         throw error;
       }
@@ -26908,14 +26928,14 @@ var require_out = __commonJS({
     var sync = require_sync();
     var settings_1 = require_settings();
     exports2.Settings = settings_1.default;
-    function stat14(path6, optionsOrSettingsOrCallback, callback) {
+    function stat15(path6, optionsOrSettingsOrCallback, callback) {
       if (typeof optionsOrSettingsOrCallback === "function") {
         async.read(path6, getSettings(), optionsOrSettingsOrCallback);
         return;
       }
       async.read(path6, getSettings(optionsOrSettingsOrCallback), callback);
     }
-    exports2.stat = stat14;
+    exports2.stat = stat15;
     function statSync4(path6, optionsOrSettings) {
       const settings = getSettings(optionsOrSettings);
       return sync.read(path6, settings);
@@ -27078,7 +27098,7 @@ var require_async2 = __commonJS({
         readdirWithFileTypes(directory, settings, callback);
         return;
       }
-      readdir8(directory, settings, callback);
+      readdir9(directory, settings, callback);
     }
     exports2.read = read;
     function readdirWithFileTypes(directory, settings, callback) {
@@ -27127,7 +27147,7 @@ var require_async2 = __commonJS({
         });
       };
     }
-    function readdir8(directory, settings, callback) {
+    function readdir9(directory, settings, callback) {
       settings.fs.readdir(directory, (readdirError, names) => {
         if (readdirError !== null) {
           callFailureCallback(callback, readdirError);
@@ -27162,7 +27182,7 @@ var require_async2 = __commonJS({
         });
       });
     }
-    exports2.readdir = readdir8;
+    exports2.readdir = readdir9;
     function callFailureCallback(callback, error) {
       callback(error);
     }
@@ -27186,7 +27206,7 @@ var require_sync2 = __commonJS({
       if (!settings.stats && constants_1.IS_SUPPORT_READDIR_WITH_FILE_TYPES) {
         return readdirWithFileTypes(directory, settings);
       }
-      return readdir8(directory, settings);
+      return readdir9(directory, settings);
     }
     exports2.read = read;
     function readdirWithFileTypes(directory, settings) {
@@ -27211,7 +27231,7 @@ var require_sync2 = __commonJS({
       });
     }
     exports2.readdirWithFileTypes = readdirWithFileTypes;
-    function readdir8(directory, settings) {
+    function readdir9(directory, settings) {
       const names = settings.fs.readdirSync(directory);
       return names.map((name) => {
         const entryPath = common2.joinPathSegments(directory, name, settings.pathSegmentSeparator);
@@ -27227,7 +27247,7 @@ var require_sync2 = __commonJS({
         return entry2;
       });
     }
-    exports2.readdir = readdir8;
+    exports2.readdir = readdir9;
   }
 });
 
@@ -30433,9 +30453,9 @@ var require_picomatch3 = __commonJS({
     var utils = require_utils5();
     var constants11 = require_constants4();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch3 = (glob, options, returnState = false) => {
+    var picomatch4 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input) => picomatch3(input, options, returnState));
+        const fns = glob.map((input) => picomatch4(input, options, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -30451,16 +30471,16 @@ var require_picomatch3 = __commonJS({
       }
       const opts = options || {};
       const posix2 = opts.windows;
-      const regex = isState ? picomatch3.compileRe(glob, options) : picomatch3.makeRe(glob, options, false, true);
+      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch3.test(input, regex, options, { glob, posix: posix2 });
+        const { isMatch, match, output } = picomatch4.test(input, regex, options, { glob, posix: posix2 });
         const result = { glob, state, regex, posix: posix2, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
@@ -30486,7 +30506,7 @@ var require_picomatch3 = __commonJS({
       }
       return matcher;
     };
-    picomatch3.test = (input, regex, options, { glob, posix: posix2 } = {}) => {
+    picomatch4.test = (input, regex, options, { glob, posix: posix2 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30503,24 +30523,24 @@ var require_picomatch3 = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch3.matchBase(input, regex, options, posix2);
+          match = picomatch4.matchBase(input, regex, options, posix2);
         } else {
           match = regex.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch3.matchBase = (input, glob, options, posix2 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options);
+    picomatch4.matchBase = (input, glob, options, posix2 = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
       return regex.test(utils.basename(input, { windows: posix2 }));
     };
-    picomatch3.isMatch = (str, patterns, options) => picomatch3(patterns, options)(str);
-    picomatch3.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
+    picomatch4.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
+    picomatch4.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch4.parse(p, options));
       return parse(pattern, { ...options, fastpaths: false });
     };
-    picomatch3.scan = (input, options) => scan(input, options);
-    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch4.scan = (input, options) => scan(input, options);
+    picomatch4.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -30531,13 +30551,13 @@ var require_picomatch3 = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch3.toRegex(source, options);
+      const regex = picomatch4.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch3.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+    picomatch4.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
       if (!input || typeof input !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -30548,9 +30568,9 @@ var require_picomatch3 = __commonJS({
       if (!parsed.output) {
         parsed = parse(input, options);
       }
-      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch4.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch3.toRegex = (source, options) => {
+    picomatch4.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -30559,8 +30579,8 @@ var require_picomatch3 = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants11;
-    module.exports = picomatch3;
+    picomatch4.constants = constants11;
+    module.exports = picomatch4;
   }
 });
 
@@ -30570,14 +30590,14 @@ var require_picomatch4 = __commonJS({
     "use strict";
     var pico = require_picomatch3();
     var utils = require_utils5();
-    function picomatch3(glob, options, returnState = false) {
+    function picomatch4(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch3, pico);
-    module.exports = picomatch3;
+    Object.assign(picomatch4, pico);
+    module.exports = picomatch4;
   }
 });
 
@@ -31071,12 +31091,14 @@ async function placeSource(options, sideDir, runner, exclude, signal) {
     return copySource(options.source, dest, exclude, signal);
   if (options.source.endsWith(".src.rpm")) {
     await mkdir6(dest, { recursive: true });
-    return copyFile2(options.source, join11(dest, basename4(options.source)));
+    await copyFile2(options.source, join11(dest, basename4(options.source)));
+    return [];
   }
   const outcome = await extractDebianSource(runner, options.source, dest);
   if (outcome.exitCode !== 0) {
     throw new TwinbuildError("workspace", `dpkg-source could not extract ${options.source}: ${(outcome.stderr || outcome.stdout).trim().split("\n").pop() ?? ""}`);
   }
+  return [];
 }
 var init_source2 = __esm({
   "dist/engine/prepare/source.js"() {
@@ -33306,12 +33328,12 @@ async function prepare(stage) {
 async function placeAndCheck({ options, kind, deps, workspace }) {
   const isolation = chooseIsolation(options, deps.runner);
   const copies = Promise.all(kind.copies.map((side) => placeSource(options, workspace.sideDir(side), deps.runner, [options.outDir, workspace.root], deps.signal)));
-  const [checked, chosen] = await Promise.all([
+  const [checked, chosen, skipped] = await Promise.all([
     checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i2) => i2 === "namespaces"), options.toolPath),
     isolation,
     copies
   ]);
-  return { ...checked, isolation: chosen };
+  return { ...checked, isolation: chosen, notCopied: skipped[0] ?? [] };
 }
 function refuseUnavailableRequests(options, availability) {
   const unavailable = availability.filter((a2) => !a2.available && options.vary.explicit.includes(a2.name));
@@ -33409,7 +33431,8 @@ function baseResult(stage, prepared, proved, builds) {
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
-    artifactSummary: null
+    artifactSummary: null,
+    notCopied: prepared.notCopied
   };
 }
 function buildPathOf({ kind }, { planned, isolation }) {
@@ -33470,7 +33493,8 @@ function errorPackageResult(options, code, message) {
     timings: {},
     verify: null,
     recipe: recipeOf(options),
-    knownDifferences: 0
+    knownDifferences: 0,
+    notCopied: []
   };
 }
 var recipeOf;
@@ -33774,33 +33798,54 @@ async function assertOutDirApart(outDir, sources) {
       throw usageError(`--out ${outDir} is the ${source.label} itself; choose an output directory outside it or below it`);
     if (isWithin(real, out))
       throw usageError(`${source.label} ${source.path} is inside --out ${outDir}; choose an output directory outside it or below it`);
+    if (isWithin(out, real) && await holdsUsersFiles(outDir))
+      throw usageError(`--out ${outDir} is a directory of the ${source.label} holding files of its own, which would be left out of the builds; choose a new or empty directory, or one outside it`);
+  }
+}
+async function assertOutDirApartFromInputs(outDir, inputs) {
+  const out = await realPathOf(outDir);
+  for (const input of inputs) {
+    const real = await realPathOf(input);
+    if (isWithin(out, real))
+      throw usageError(`--out ${outDir} ${out === real ? "is" : "is inside"} the input ${input}; choose an output directory outside the inputs`);
+    const [first] = relative5(out, real).split("/");
+    if (isWithin(real, out) && first !== void 0 && OWNED.includes(first))
+      throw usageError(`the input ${input} is inside --out ${outDir}, where twinbuild writes ${first}; choose an output directory outside the inputs`);
   }
 }
 async function prepareOutDir(outDir) {
+  let entries;
   try {
     await makeDirs(outDir);
     await access3(outDir, constants9.W_OK);
+    entries = await entriesOf(outDir);
   } catch (error) {
     const reason = error.code ?? "not writable";
     throw usageError(`cannot write the output directory ${outDir} (${reason}); choose another with --out`);
   }
+  assertNotTheUsers(outDir, entries);
   const lock = await lockOutDir(outDir);
   try {
-    await clearEarlierRun(outDir);
+    await clearEarlierRun(outDir, await entriesOf(outDir));
   } catch (error) {
     lock.release();
     throw usageError(`cannot clear the earlier reports in ${outDir} (${error.code ?? String(error)}); choose another with --out`);
   }
   return lock;
 }
-async function clearEarlierRun(outDir) {
-  const entries = (await readdir6(outDir)).filter((name) => !name.startsWith(LOCK_FILE));
-  if (entries.length === 0) {
+function assertNotTheUsers(outDir, entries) {
+  if (entries.includes(MARKER_FILE))
+    return;
+  const theirs = entries.filter((name) => OWNED.includes(name)).sort();
+  if (theirs.length === 0)
+    return;
+  throw usageError(`--out ${outDir} already holds ${theirs.join(", ")} that twinbuild did not write (no ${MARKER_FILE} marker): the reports would replace them; choose a new or empty directory with --out`);
+}
+async function clearEarlierRun(outDir, entries) {
+  if (!entries.includes(MARKER_FILE)) {
     await writeFile9(join20(outDir, MARKER_FILE), "made by twinbuild: each run clears its earlier reports here\n");
     return;
   }
-  if (!entries.includes(MARKER_FILE))
-    return;
   await Promise.all(entries.filter(isOwned).map((name) => rm6(join20(outDir, name), { recursive: true, force: true })));
 }
 async function lockOutDir(outDir) {
@@ -33851,7 +33896,7 @@ async function makeDirs(dir) {
     await makeDirs(dirname6(dir));
   await mkdir12(dir);
 }
-var LOCK_FILE, MARKER_FILE, OWNED, isOwned, isWithin, isAlive;
+var LOCK_FILE, MARKER_FILE, OWNED, isOwned, isWithin, holdsUsersFiles, entriesOf, isAlive;
 var init_out_dir = __esm({
   "dist/cli/out-dir.js"() {
     "use strict";
@@ -33874,6 +33919,11 @@ var init_out_dir = __esm({
       const rel = relative5(outer, inner);
       return rel === "" || rel !== ".." && !rel.startsWith("../") && !rel.startsWith("/");
     };
+    holdsUsersFiles = async (outDir) => {
+      const entries = await entriesOf(outDir).catch(() => []);
+      return entries.length > 0 && !entries.includes(MARKER_FILE);
+    };
+    entriesOf = async (outDir) => (await readdir6(outDir)).filter((name) => !name.startsWith(LOCK_FILE));
     isAlive = (pid) => {
       try {
         process.kill(pid, 0);
@@ -34554,7 +34604,8 @@ async function readResults(path6) {
   const schema = parsed?.schema;
   if (schema === SCHEMA) {
     const run2 = parsed;
-    return { ...run2, packages: run2.packages.map((p) => ({ ...p, bisect: upgradeBisect(p.bisect) })) };
+    const packages = run2.packages.map((p) => ({ ...p, bisect: upgradeBisect(p.bisect), notCopied: p.notCopied ?? [] }));
+    return { ...run2, packages };
   }
   if (schema === SCHEMA_V1)
     return upgradeResults(parsed);
@@ -34580,7 +34631,8 @@ var init_read = __esm({
       artifacts: (p.artifacts ?? []).map(upgradeArtifact),
       bisect: upgradeBisect(p.bisect),
       knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a2) => a2.ignored).length,
-      artifactSummary: p.artifactSummary ?? null
+      artifactSummary: p.artifactSummary ?? null,
+      notCopied: p.notCopied ?? []
     });
     upgradeBisect = (b) => b && {
       ...b,
@@ -34628,15 +34680,104 @@ var init_git = __esm({
   }
 });
 
+// dist/suites/walk.js
+import { lstat as lstat7, readdir as readdir7, stat as stat4 } from "node:fs/promises";
+import { join as join21 } from "node:path";
+async function firstSymlink(root, path6) {
+  let dir = "";
+  for (const part of path6.split("/").filter((p) => p !== "" && p !== ".")) {
+    dir = dir ? `${dir}/${part}` : part;
+    const info = await lstat7(join21(root, dir)).catch(() => null);
+    if (info?.isSymbolicLink())
+      return dir;
+    if (!info?.isDirectory())
+      return null;
+  }
+  return null;
+}
+async function startDir(root, start, found) {
+  const link2 = await firstSymlink(root, start);
+  if (link2 !== null) {
+    if ((await stat4(join21(root, link2)).catch(() => null))?.isDirectory())
+      found.symlinkedDirs.push(link2);
+    return false;
+  }
+  return (await stat4(join21(root, start)).catch(() => null))?.isDirectory() === true;
+}
+async function walkTree2(root, scope) {
+  const found = { dirs: [], files: [], symlinkedDirs: [] };
+  if (!await startDir(root, scope.start, found))
+    return found;
+  const pending = [scope.start.split("/").filter(Boolean).join("/")];
+  while (pending.length > 0) {
+    const dir = pending.pop();
+    let entries;
+    try {
+      entries = await readdir7(join21(root, dir), { withFileTypes: true });
+    } catch (cause) {
+      throw cannotRead(root, dir, cause);
+    }
+    for (const entry2 of entries.sort((a2, b) => a2.name < b.name ? -1 : 1)) {
+      const path6 = dir ? `${dir}/${entry2.name}` : entry2.name;
+      if (entry2.isDirectory()) {
+        found.dirs.push(path6);
+        if (scope.enter(path6))
+          pending.push(path6);
+      } else if (entry2.isFile()) {
+        found.files.push(path6);
+      } else if (entry2.isSymbolicLink()) {
+        const target = await stat4(join21(root, path6)).catch(() => null);
+        if (target?.isDirectory()) {
+          if (scope.enter(path6) || scope.wanted(path6))
+            found.symlinkedDirs.push(path6);
+        } else if (target?.isFile())
+          found.files.push(path6);
+      }
+    }
+  }
+  return found;
+}
+var cannotRead;
+var init_walk = __esm({
+  "dist/suites/walk.js"() {
+    "use strict";
+    init_errors();
+    cannotRead = (root, dir, cause) => new TwinbuildError("unreadable-source", `cannot read ${join21(root, dir)} (${cause.code ?? String(cause)}) while looking for packages`, { cause });
+  }
+});
+
 // dist/suites/discovery.js
-import { stat as stat4 } from "node:fs/promises";
-import { basename as basename9, dirname as dirname7, isAbsolute as isAbsolute4, join as join21, relative as relative6, resolve as resolve3, sep as sep3 } from "node:path";
+import { stat as stat5 } from "node:fs/promises";
+import { basename as basename9, dirname as dirname7, isAbsolute as isAbsolute4, join as join22, relative as relative6, resolve as resolve3, sep as sep3 } from "node:path";
+function scopeFilter(root, outDir, dotAllowed) {
+  const rel = relative6(root, outDir).split(sep3).join("/");
+  const out = rel === "" || rel.startsWith("../") || isAbsolute4(rel) ? null : rel;
+  const excluded = (path6) => path6.split("/").some((part) => IGNORED.has(part)) || out !== null && (path6 === out || path6.startsWith(`${out}/`));
+  const enterable = (path6) => !excluded(path6) && (dotAllowed || !basename9(path6).startsWith("."));
+  return { excluded, enterable };
+}
+async function globDirs(root, glob, outDir) {
+  const pattern = glob.replace(/^(\.\/)+/, "");
+  const scan = import_picomatch2.default.scan(pattern);
+  const start = scan.isGlob ? scan.base : dirname7(scan.base) === "." ? "" : dirname7(scan.base);
+  const depth = /\*\*|\{/.test(pattern) ? Infinity : pattern.split("/").length;
+  const { excluded, enterable } = scopeFilter(root, outDir, pattern.split("/").some((p) => p.startsWith(".")));
+  const matches = (0, import_picomatch2.default)(pattern);
+  const wanted = (dir) => matches(dir) && !excluded(dir);
+  const walked = await walkTree2(root, {
+    start,
+    enter: (dir) => enterable(dir) && dir.split("/").length < depth,
+    wanted
+  });
+  return { dirs: walked.dirs.filter(wanted), symlinkedDirs: walked.symlinkedDirs };
+}
 function nameFor(root, dir) {
   const rel = relative6(root, dir);
   return rel === "" ? basename9(root) : rel.split(sep3).join("-").replace(/\.dsc$|\.src\.rpm$/, "");
 }
 async function fromConfig(root, config, file, outDir) {
   const found = [];
+  const symlinkedDirs = [];
   for (const [i2, entry2] of (config.packages ?? []).entries()) {
     const { name, path: path6, glob, ...own } = entry2;
     const { build: _build, artifacts: _artifacts, ...sharedDefaults } = config.defaults ?? {};
@@ -34646,24 +34787,24 @@ async function fromConfig(root, config, file, outDir) {
       const source = resolve3(root, path6);
       if (!inside(source, root))
         throw new TwinbuildError("config", `${file}: packages[${i2}].path: "${path6}" is outside ${root}`);
-      if (!await stat4(source).catch(() => null))
+      const link2 = await firstSymlink(root, relative6(root, source).split(sep3).join("/"));
+      if (link2 !== null)
+        throw new TwinbuildError("config", `${file}: packages[${i2}].path: "${path6}" goes through the symlink ${link2}; a sweep never follows one: name the directory it points to (inside the root)`);
+      if (!await stat5(source).catch(() => null))
         throw new TwinbuildError("config", `${file}: packages[${i2}].path: ${source} does not exist`);
       found.push({ name: name ?? nameFor(root, source), source, recipe });
       continue;
     }
     if (isAbsolute4(glob) || glob.split("/").includes(".."))
       throw new TwinbuildError("glob-escapes-tree", `${file}: packages[${i2}].glob: "${glob}" escapes ${root}`);
-    const dirs = await (0, import_fast_glob2.default)(glob, {
-      cwd: root,
-      onlyDirectories: true,
-      ignore: [...IGNORED, `${relative6(root, outDir)}/**`]
-    });
-    if (dirs.length === 0)
-      throw new TwinbuildError("config", `${file}: packages[${i2}].glob: "${glob}" matches no directory`);
-    for (const dir of dirs.sort())
-      found.push({ name: nameFor(root, join21(root, dir)), source: join21(root, dir), recipe });
+    const matched = await globDirs(root, glob, outDir);
+    symlinkedDirs.push(...matched.symlinkedDirs);
+    if (matched.dirs.length === 0)
+      throw new TwinbuildError("config", `${file}: packages[${i2}].glob: "${glob}" matches no directory` + (matched.symlinkedDirs.length > 0 ? ` (symlinked directories are not followed: ${matched.symlinkedDirs.join(", ")})` : ""));
+    for (const dir of matched.dirs.sort())
+      found.push({ name: nameFor(root, join22(root, dir)), source: join22(root, dir), recipe });
   }
-  return found;
+  return { packages: found, symlinkedDirs: [...new Set(symlinkedDirs)].sort() };
 }
 function markerKind(marker) {
   if (marker.endsWith(".src.rpm"))
@@ -34673,47 +34814,55 @@ function markerKind(marker) {
   return { kind: marker.endsWith(".spec") ? "rpm" : "npm", dir: dirname7(marker) };
 }
 async function fromMarkers(root, outDir) {
-  const markers = await (0, import_fast_glob2.default)(["**/debian/control", "**/package.json", "**/*.spec", "**/*.src.rpm"], {
-    cwd: root,
-    ignore: [...IGNORED, `${relative6(root, outDir)}/**`]
-  });
+  const { enterable } = scopeFilter(root, outDir, false);
+  const walked = await walkTree2(root, { start: "", enter: enterable, wanted: () => false });
+  const markers = walked.files.filter((f) => MARKERS(f));
   const bySource = /* @__PURE__ */ new Map();
   for (const marker of markers.sort()) {
     const found = markerKind(marker);
     if (found.kind === "srpm") {
-      bySource.set(join21(root, marker), "rpm");
+      bySource.set(join22(root, marker), "rpm");
       continue;
     }
-    const dir = join21(root, found.dir);
+    const dir = join22(root, found.dir);
     const earlier = bySource.get(dir);
     if (!earlier || MARKER_RANK[found.kind] > MARKER_RANK[earlier])
       bySource.set(dir, found.kind);
   }
-  return [...bySource].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([source, preset]) => ({ name: nameFor(root, source), source, recipe: { preset } }));
+  const packages = [...bySource].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([source, preset]) => ({ name: nameFor(root, source), source, recipe: { preset } }));
+  return { packages, symlinkedDirs: walked.symlinkedDirs.sort() };
 }
 async function discoverPackages(root, config, configFile, outDir) {
-  const packages = config?.packages ? await fromConfig(root, config, configFile, outDir) : await fromMarkers(root, outDir);
+  const found = config?.packages ? await fromConfig(root, config, configFile, outDir) : await fromMarkers(root, outDir);
   const seen = /* @__PURE__ */ new Map();
-  for (const pkg of packages) {
+  for (const pkg of found.packages) {
     const earlier = seen.get(pkg.name);
     if (earlier !== void 0)
       throw new TwinbuildError("config", `two packages are named "${pkg.name}" (${earlier} and ${pkg.source}); give one a "name" in ${configFile}`);
     seen.set(pkg.name, pkg.source);
   }
-  return packages;
+  return found;
 }
-var import_fast_glob2, IGNORED, inside, MARKER_RANK;
+function notFollowed(dirs) {
+  const shown = dirs.slice(0, LISTED_LINKS).join(", ");
+  const more = dirs.length > LISTED_LINKS ? ` and ${dirs.length - LISTED_LINKS} more` : "";
+  return `not followed (symlinked directories below ROOT are never searched for packages): ${shown}${more}`;
+}
+var import_picomatch2, IGNORED, inside, MARKER_RANK, MARKERS, LISTED_LINKS;
 var init_discovery = __esm({
   "dist/suites/discovery.js"() {
     "use strict";
-    import_fast_glob2 = __toESM(require_out4(), 1);
+    import_picomatch2 = __toESM(require_picomatch4(), 1);
     init_errors();
-    IGNORED = ["**/node_modules/**", "**/.git/**"];
+    init_walk();
+    IGNORED = /* @__PURE__ */ new Set(["node_modules", ".git"]);
     inside = (child, parent) => {
       const rel = relative6(parent, child);
       return rel === "" || !rel.startsWith("..") && !isAbsolute4(rel);
     };
     MARKER_RANK = { debian: 3, rpm: 2, npm: 1 };
+    MARKERS = (0, import_picomatch2.default)(["**/debian/control", "**/package.json", "**/*.spec", "**/*.src.rpm"]);
+    LISTED_LINKS = 10;
   }
 });
 
@@ -34754,7 +34903,7 @@ async function configEntriesChanged(runner, root, rev, packages, config) {
   }
   if (old === null)
     return new Set(packages.map((p) => p.name));
-  const oldPackages = await discoverPackages(root, old, `${rel} at ${rev}`, config.outDir).catch(() => []);
+  const oldPackages = await discoverPackages(root, old, `${rel} at ${rev}`, config.outDir).then((found) => found.packages, () => []);
   const oldRecipes = new Map(oldPackages.map((p) => [p.name, JSON.stringify(p.recipe)]));
   return new Set(packages.filter((p) => oldRecipes.get(p.name) !== JSON.stringify(p.recipe)).map((p) => p.name));
 }
@@ -41674,7 +41823,7 @@ var require_ajv = __commonJS({
 
 // dist/suites/config.js
 import { readFile as readFile12 } from "node:fs/promises";
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 function keyPath(pointer) {
   const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   return parts.reduce((path6, part) => /^\d+$/.test(part) ? `${path6}[${part}]` : path6 ? `${path6}.${part}` : part, "") || "(top level)";
@@ -41747,20 +41896,23 @@ var init_config = __esm({
     init_errors();
     init_paths();
     CONFIG_FILE = "twinbuild.config.json";
-    SCHEMA_FILE = join22(PACKAGE_ROOT, "suites", "twinbuild.config.schema.json");
+    SCHEMA_FILE = join23(PACKAGE_ROOT, "suites", "twinbuild.config.schema.json");
     configError = (file, message) => new TwinbuildError("config", `${file}: ${message}`);
   }
 });
 
 // dist/suites/ignore.js
+function matchesEveryPath(matches) {
+  return PROBES.some((paths) => paths.every(matches));
+}
 function compileIgnores(entries, file) {
   return entries.map((entry2, i2) => {
     const globs = typeof entry2.artifacts === "string" ? [entry2.artifacts] : entry2.artifacts;
-    if (globs.some((g) => EVERYTHING.has(g.trim()))) {
-      throw new TwinbuildError("config", `${file}: ignore[${i2}].artifacts: "${globs.join(", ")}" would ignore whole packages; name the artifacts that are known to differ`);
+    const artifact = (0, import_picomatch3.default)(globs, { dot: true });
+    if (matchesEveryPath(artifact)) {
+      throw new TwinbuildError("config", `${file}: ignore[${i2}].artifacts: "${globs.join(", ")}" would ignore whole packages (it matches every path); name the artifacts that are known to differ`);
     }
-    const artifact = (0, import_picomatch2.default)(globs, { dot: true });
-    const pkg = entry2.package ? (0, import_picomatch2.default)(entry2.package) : () => true;
+    const pkg = entry2.package ? (0, import_picomatch3.default)(entry2.package) : () => true;
     return { matches: (p, a2) => pkg(p) && artifact(a2), variation: entry2.variation ?? null, reason: entry2.reason };
   });
 }
@@ -41784,14 +41936,15 @@ function applyIgnores(pkg, rules) {
     verdict: failing.length === 0 && unlisted === 0 ? "reproducible" : "unreproducible"
   };
 }
-var import_picomatch2, EVERYTHING;
+var import_picomatch3, NAMES, PROBES;
 var init_ignore = __esm({
   "dist/suites/ignore.js"() {
     "use strict";
-    import_picomatch2 = __toESM(require_picomatch4(), 1);
+    import_picomatch3 = __toESM(require_picomatch4(), 1);
     init_errors();
     init_model();
-    EVERYTHING = /* @__PURE__ */ new Set(["**", "**/*", "*", "**/**"]);
+    NAMES = ["tb0", ".tb1", "tb 2", "tb3.z9", "-tb4", "TB5.tar.gz"];
+    PROBES = Array.from({ length: 8 }, (_, d) => NAMES.map((name, n2) => [...Array.from({ length: d }, (_2, k) => NAMES[(n2 + k + 1) % NAMES.length]), name].join("/")));
   }
 });
 
@@ -41822,9 +41975,9 @@ var init_shard = __esm({
 
 // dist/suites/sweep.js
 import { mkdir as mkdir13, readFile as readFile13, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join23 } from "node:path";
+import { join as join24 } from "node:path";
 async function runSweep(items, settings, deps) {
-  await mkdir13(join23(settings.outDir, "packages"), { recursive: true });
+  await mkdir13(join24(settings.outDir, "packages"), { recursive: true });
   const limit = pLimit(settings.jobs);
   const runOne = settings.runOne ?? checkPackage2;
   const finished7 = [];
@@ -41866,7 +42019,7 @@ var init_sweep = __esm({
     init_run_package();
     init_ignore();
     checkPackage2 = (options, deps) => runPackage({ options, reference: EXPERIMENT }, deps);
-    resultFile = (outDir, name) => join23(outDir, "packages", `${encodeURIComponent(name)}.json`);
+    resultFile = (outDir, name) => join24(outDir, "packages", `${encodeURIComponent(name)}.json`);
   }
 });
 
@@ -41877,8 +42030,8 @@ __export(sweep_exports, {
   recipeOf: () => recipeOf2,
   sweepCommand: () => sweepCommand
 });
-import { stat as stat5 } from "node:fs/promises";
-import { join as join24, resolve as resolve4 } from "node:path";
+import { stat as stat6 } from "node:fs/promises";
+import { join as join25, resolve as resolve4 } from "node:path";
 function recipeOf2(pkg, configFile) {
   const r = pkg.recipe;
   const where = `${configFile}: package "${pkg.name.length > 60 ? `${pkg.name.slice(0, 60)}\u2026` : pkg.name}"`;
@@ -42006,20 +42159,23 @@ a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure erro
           throw usageError(`sweep takes one ROOT directory, got ${positionals.length}`);
         const root = resolve4(ctx.env.cwd, positionals[0] ?? ".");
         await assertNotSystemTree(root, "sweep root");
-        if (!await stat5(root).then((s) => s.isDirectory(), () => false))
+        if (!await stat6(root).then((s) => s.isDirectory(), () => false))
           throw new TwinbuildError("unreadable-source", `sweep root ${root} is not a readable directory`);
         const parsed = parseRunSettings(values, ctx.env);
         const flagged = { ...parsed, bisectBudget: parsed.bisectBudget ?? SWEEP_BISECT_BUDGET };
         sayNotes(flagged, ctx);
         const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
         const shard = parseShard(values.shard, ctx.env.vars);
-        const configFile = values.config ? resolve4(ctx.env.cwd, values.config) : join24(root, CONFIG_FILE);
-        const config = values.config || await stat5(configFile).catch(() => null) ? await loadConfig(configFile) : null;
+        const configFile = values.config ? resolve4(ctx.env.cwd, values.config) : join25(root, CONFIG_FILE);
+        const config = values.config || await stat6(configFile).catch(() => null) ? await loadConfig(configFile) : null;
         const settings = values.reporter === void 0 && config?.reporters ? { ...flagged, reporters: config.reporters } : flagged;
         const ignores = compileIgnores(config?.ignore ?? [], configFile);
         const baselineFile = values.baseline ? resolve4(ctx.env.cwd, values.baseline) : null;
         const baseline = baselineFile ? await readResults(baselineFile) : null;
-        const discovered = await discoverPackages(root, config, configFile, settings.outDir);
+        const { packages: discovered, symlinkedDirs } = await discoverPackages(root, config, configFile, settings.outDir);
+        if (symlinkedDirs.length > 0)
+          ctx.stderr.write(`twinbuild: note: ${notFollowed(symlinkedDirs)}
+`);
         let packages = discovered.filter((p) => inShard(p.name, shard));
         const inThisShard = packages.length;
         if (values["changed-since"])
@@ -42062,8 +42218,8 @@ a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure erro
 });
 
 // dist/suites/hook.js
-import { chmod as chmod4, readFile as readFile14, rename as rename5, rm as rm7, stat as stat6, writeFile as writeFile11 } from "node:fs/promises";
-import { join as join25 } from "node:path";
+import { chmod as chmod4, readFile as readFile14, rename as rename5, rm as rm7, stat as stat7, writeFile as writeFile11 } from "node:fs/promises";
+import { join as join26 } from "node:path";
 function hookScript() {
   return `#!/bin/sh
 ${HOOK_MARK} (remove with: twinbuild hook uninstall)
@@ -42093,25 +42249,25 @@ exit $status
 `;
 }
 async function installHook(hooksDir, script, force) {
-  const hook = join25(hooksDir, "pre-push");
+  const hook = join26(hooksDir, "pre-push");
   if (await exists2(hook) && !await ours(hook)) {
     if (!force)
       throw new TwinbuildError("usage", `${hook} exists and is not twinbuild's; pass --force to set it aside (hook uninstall puts it back)`);
-    await rename5(hook, join25(hooksDir, SAVED));
+    await rename5(hook, join26(hooksDir, SAVED));
   }
   await writeFile11(hook, script);
   await chmod4(hook, 493);
   return hook;
 }
 async function uninstallHook(hooksDir) {
-  const hook = join25(hooksDir, "pre-push");
+  const hook = join26(hooksDir, "pre-push");
   if (!await exists2(hook))
     throw new TwinbuildError("usage", `no pre-push hook in ${hooksDir}`);
   if (!await ours(hook))
     throw new TwinbuildError("usage", `${hook} was not installed by twinbuild; not removing it`);
   await rm7(hook);
-  if (await exists2(join25(hooksDir, SAVED))) {
-    await rename5(join25(hooksDir, SAVED), hook);
+  if (await exists2(join26(hooksDir, SAVED))) {
+    await rename5(join26(hooksDir, SAVED), hook);
     return `removed twinbuild's pre-push hook and put back the one it replaced`;
   }
   return `removed twinbuild's pre-push hook`;
@@ -42123,7 +42279,7 @@ var init_hook = __esm({
     init_errors();
     HOOK_MARK = "# installed by twinbuild hook install";
     SAVED = "pre-push.before-twinbuild";
-    exists2 = (path6) => stat6(path6).then(() => true, () => false);
+    exists2 = (path6) => stat7(path6).then(() => true, () => false);
     ours = async (path6) => (await readFile14(path6, "utf8").catch(() => "")).includes(HOOK_MARK);
   }
 });
@@ -42134,8 +42290,8 @@ __export(hook_exports, {
   HOOK_HELP: () => HOOK_HELP,
   hookCommand: () => hookCommand
 });
-import { stat as stat7 } from "node:fs/promises";
-import { join as join26, resolve as resolve5 } from "node:path";
+import { stat as stat8 } from "node:fs/promises";
+import { join as join27, resolve as resolve5 } from "node:path";
 import { parseArgs as parseArgs2 } from "node:util";
 async function runHook(args, { env, runner, stdout }) {
   const { values, positionals } = parseArgs2({
@@ -42168,10 +42324,10 @@ async function assertSomethingToCheck(runner, repo) {
   if (top.exitCode !== 0 || top.stdout.trim() === "")
     throw usageError(`${repo} has no work tree (a bare repository?); the pre-push hook checks a work tree`);
   const root = top.stdout.trim();
-  const configFile = join26(root, CONFIG_FILE);
-  const config = await stat7(configFile).catch(() => null) ? await loadConfig(configFile) : null;
-  const found = await discoverPackages(root, config, configFile, join26(root, ".git", "twinbuild-out"));
-  if (found.length > 0)
+  const configFile = join27(root, CONFIG_FILE);
+  const config = await stat8(configFile).catch(() => null) ? await loadConfig(configFile) : null;
+  const { packages } = await discoverPackages(root, config, configFile, join27(root, ".git", "twinbuild-out"));
+  if (packages.length > 0)
     return;
   const looked = config?.packages ? `${configFile} lists no packages` : `no package found under ${root}: looked for ${CONFIG_FILE} with "packages", and for debian/control, package.json, *.spec or *.src.rpm below it`;
   throw usageError(`not installing the hook: ${looked}, so every push would be blocked ("no packages checked"); add a package, or a ${CONFIG_FILE} listing one (docs/sweeps.md), first`);
@@ -42278,24 +42434,24 @@ var init_keys = __esm({
 });
 
 // dist/rebuilder/bulk.js
-import { readdir as readdir7 } from "node:fs/promises";
-import { join as join27 } from "node:path";
+import { readdir as readdir8 } from "node:fs/promises";
+import { join as join28 } from "node:path";
 import { readFile as readFile16 } from "node:fs/promises";
 async function findUploads(dir) {
-  const names = (await readdir7(dir).catch((cause) => {
+  const names = (await readdir8(dir).catch((cause) => {
     throw new TwinbuildError("unreadable-source", `cannot read ${dir}: ${cause.message}`, { cause });
   })).sort();
   const uploads = [];
   for (const dsc of names.filter((n2) => n2.endsWith(".dsc"))) {
-    const fields = parseDeb822(await readFile16(join27(dir, dsc), "utf8"));
+    const fields = parseDeb822(await readFile16(join28(dir, dsc), "utf8"));
     const source = fields.get("Source") ?? dsc.replace(/_.*$/, "");
     const version = noEpoch(fields.get("Version") ?? dsc.replace(/^[^_]*_/, "").replace(/\.dsc$/, ""));
     const binaries = (fields.get("Binary") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
-    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).map((n2) => join27(dir, n2));
+    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).map((n2) => join28(dir, n2));
     const buildinfo = names.find((n2) => n2.startsWith(`${source}_${version}_`) && n2.endsWith(".buildinfo"));
     if (published.length === 0)
       continue;
-    uploads.push({ name: source, dsc: join27(dir, dsc), published, buildinfo: buildinfo ? join27(dir, buildinfo) : null });
+    uploads.push({ name: source, dsc: join28(dir, dsc), published, buildinfo: buildinfo ? join28(dir, buildinfo) : null });
   }
   return uploads;
 }
@@ -42332,7 +42488,7 @@ var init_hash = __esm({
 
 // dist/attest/dsse.js
 import { writeFile as writeFile12 } from "node:fs/promises";
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 import { sign as sign2 } from "node:crypto";
 function statementFor(input) {
   return {
@@ -42355,7 +42511,7 @@ async function writeStatement(outDir, key2, input) {
     payload: body.toString("base64"),
     signatures: [{ keyid: key2.keyid, sig: sign2(null, pae(PAYLOAD_TYPE, body), key2.privateKey).toString("base64") }]
   };
-  const path6 = join28(outDir, `${input.name}.${key2.keyid.slice(0, 8)}.dsse.json`);
+  const path6 = join29(outDir, `${input.name}.${key2.keyid.slice(0, 8)}.dsse.json`);
   await writeFile12(path6, JSON.stringify(envelope, null, 2) + "\n");
   return path6;
 }
@@ -42370,14 +42526,14 @@ var init_dsse = __esm({
 });
 
 // dist/attest/link.js
-import { lstat as lstat7, mkdir as mkdir14, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join29 } from "node:path";
+import { lstat as lstat8, mkdir as mkdir14, writeFile as writeFile13 } from "node:fs/promises";
+import { join as join30 } from "node:path";
 async function hashTree(dir) {
-  const files = await (0, import_fast_glob3.default)("**", { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false });
+  const files = await (0, import_fast_glob2.default)("**", { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false });
   const limit = pLimit(8);
   const entries = await Promise.all(files.sort().map((rel) => limit(async () => {
-    const info = await lstat7(join29(dir, rel));
-    return info.isFile() ? [rel, { sha256: await sha256File(join29(dir, rel), info.size) }] : null;
+    const info = await lstat8(join30(dir, rel));
+    return info.isFile() ? [rel, { sha256: await sha256File(join30(dir, rel), info.size) }] : null;
   })));
   return Object.fromEntries(entries.filter((e) => e !== null));
 }
@@ -42397,15 +42553,15 @@ async function writeRebuildLink(options) {
   const key2 = await loadSigningKey(options.signingKeyPath);
   const metablock = signedLink(options, key2);
   await mkdir14(options.outDir, { recursive: true });
-  const path6 = join29(options.outDir, `${options.name}.${key2.keyid.slice(0, 8)}.link`);
+  const path6 = join30(options.outDir, `${options.name}.${key2.keyid.slice(0, 8)}.link`);
   await writeFile13(path6, JSON.stringify(metablock, null, 2) + "\n");
   return { path: path6, statement: await writeStatement(options.outDir, key2, options), keyid: key2.keyid };
 }
-var import_fast_glob3;
+var import_fast_glob2;
 var init_link = __esm({
   "dist/attest/link.js"() {
     "use strict";
-    import_fast_glob3 = __toESM(require_out4(), 1);
+    import_fast_glob2 = __toESM(require_out4(), 1);
     init_p_limit();
     init_hash();
     init_canonical_json();
@@ -42591,12 +42747,12 @@ var init_rpm_verify = __esm({
 });
 
 // dist/rebuilder/verify.js
-import { readFile as readFile18, stat as stat8 } from "node:fs/promises";
+import { readFile as readFile18, stat as stat9 } from "node:fs/promises";
 import { machine as machine3 } from "node:os";
-import { basename as basename11, dirname as dirname8, join as join30, relative as relative8 } from "node:path";
+import { basename as basename11, dirname as dirname8, join as join31, relative as relative8 } from "node:path";
 async function publishedHashes(files) {
   const entries = await Promise.all(files.map(async (file) => {
-    const info = await stat8(file).catch((cause) => {
+    const info = await stat9(file).catch((cause) => {
       throw new TwinbuildError("usage", `cannot read published file ${file}: ${cause.message}`, { cause });
     });
     return [basename11(file), { file, sha256: await sha256File(file, info.size), size: info.size }];
@@ -42700,7 +42856,7 @@ async function materialsOf(source) {
     return hashTree(source);
   const listed2 = (parseDeb822(await readFile18(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((n2) => !!n2);
   const files = [basename11(source), ...listed2];
-  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join30(dirname8(source), f)) }])));
+  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join31(dirname8(source), f)) }])));
 }
 var isRpmVerify;
 var init_verify = __esm({
@@ -42724,7 +42880,7 @@ __export(verify_exports, {
   VERIFY_HELP: () => VERIFY_HELP,
   verifyCommand: () => verifyCommand
 });
-import { dirname as dirname9, join as join31, resolve as resolve6 } from "node:path";
+import { dirname as dirname9, join as join32, resolve as resolve6 } from "node:path";
 var VERIFY_HELP, verifyCommand;
 var init_verify2 = __esm({
   "dist/cli/commands/verify.js"() {
@@ -42833,7 +42989,7 @@ the published files) \xB7 3 the rebuild failed
               ignores: [],
               runOne: (options, deps) => {
                 const upload = byName2.get(options.name);
-                const link2 = signingKey ? { dir: join31(settings.outDir, "links", options.name), signingKey } : null;
+                const link2 = signingKey ? { dir: join32(settings.outDir, "links", options.name), signingKey } : null;
                 return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link: link2, shownFrom: ctx.env.cwd }, deps);
               }
             }, { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) });
@@ -42895,7 +43051,7 @@ __export(keygen_exports, {
   KEYGEN_HELP: () => KEYGEN_HELP,
   keygenCommand: () => keygenCommand
 });
-import { stat as stat9, writeFile as writeFile14 } from "node:fs/promises";
+import { stat as stat10, writeFile as writeFile14 } from "node:fs/promises";
 import { resolve as resolve7 } from "node:path";
 import { parseArgs as parseArgs3 } from "node:util";
 async function runKeygen(args, { env, stdout }) {
@@ -42908,7 +43064,7 @@ async function runKeygen(args, { env, stdout }) {
     [`${prefix}.pub.json`, canonicalJson(key2.meta) + "\n", 420]
   ];
   for (const [path6] of files) {
-    if (await stat9(path6).then(() => true, () => false))
+    if (await stat10(path6).then(() => true, () => false))
       throw new TwinbuildError("usage", `${path6} exists; not overwriting a key (choose another --out)`);
   }
   for (const [path6, content, mode] of files) {
@@ -47941,8 +48097,8 @@ var init_rpm_indexes = __esm({
 });
 
 // dist/rebuilder/service/publish.js
-import { mkdir as mkdir15, open as open7, rename as rename6, rm as rm8, stat as stat10, unlink } from "node:fs/promises";
-import { dirname as dirname11, join as join32 } from "node:path";
+import { mkdir as mkdir15, open as open7, rename as rename6, rm as rm8, stat as stat11, unlink } from "node:fs/promises";
+import { dirname as dirname11, join as join33 } from "node:path";
 function versionDirs(version) {
   return version.includes(":") ? [version, version.replace(/:/g, "%3A")] : [version];
 }
@@ -47963,18 +48119,18 @@ async function replaceFile(path6, content) {
 }
 async function stageLinks(publish, jobId, link2, statement, statementName, binaries) {
   const pairs = [];
-  const dir = join32(STAGING, String(jobId));
-  await rm8(join32(publish, dir), { recursive: true, force: true });
+  const dir = join33(STAGING, String(jobId));
+  await rm8(join33(publish, dir), { recursive: true, force: true });
   for (const binary of binaries) {
     for (const version of versionDirs(binary.version)) {
-      const final = join32("sources", binary.package, version);
+      const final = join33("sources", binary.package, version);
       for (const [name, content] of [
         ["metadata", link2],
         [statementName, statement]
       ]) {
-        const staged = join32(dir, String(pairs.length));
-        await writeDurably(join32(publish, staged), content);
-        pairs.push([staged, join32(final, name)]);
+        const staged = join33(dir, String(pairs.length));
+        await writeDurably(join33(publish, staged), content);
+        pairs.push([staged, join33(final, name)]);
       }
     }
   }
@@ -47984,21 +48140,21 @@ async function completePublishing(publish, pairs) {
   const moved = [];
   try {
     for (const [staged, final] of pairs) {
-      if (!await exists3(join32(publish, staged)) && await exists3(join32(publish, final)))
+      if (!await exists3(join33(publish, staged)) && await exists3(join33(publish, final)))
         continue;
-      await mkdir15(dirname11(join32(publish, final)), { recursive: true });
-      await rename6(join32(publish, staged), join32(publish, final));
+      await mkdir15(dirname11(join33(publish, final)), { recursive: true });
+      await rename6(join33(publish, staged), join33(publish, final));
       moved.push(final);
     }
   } catch (error) {
-    await Promise.all(moved.map((final) => unlink(join32(publish, final)).catch(() => void 0)));
+    await Promise.all(moved.map((final) => unlink(join33(publish, final)).catch(() => void 0)));
     throw error;
   }
   await discardStaged(publish, pairs);
   return pairs.map(([, final]) => final);
 }
 async function discardStaged(publish, pairs) {
-  const dirs = new Set(pairs.map(([staged]) => dirname11(join32(publish, staged))));
+  const dirs = new Set(pairs.map(([staged]) => dirname11(join33(publish, staged))));
   await Promise.all([...dirs].map((d) => rm8(d, { recursive: true, force: true })));
 }
 var STAGING, aptFileName, exists3;
@@ -48007,16 +48163,16 @@ var init_publish = __esm({
     "use strict";
     STAGING = ".staging";
     aptFileName = (b) => `${b.package}_${b.version.replace(/:/g, "%3a")}_${b.architecture}.deb`;
-    exists3 = (path6) => stat10(path6).then(() => true, () => false);
+    exists3 = (path6) => stat11(path6).then(() => true, () => false);
   }
 });
 
 // dist/rebuilder/service/conflicts.js
-import { join as join33 } from "node:path";
+import { join as join34 } from "node:path";
 function conflictOf(job, jobs) {
   const others = jobs.filter((j) => j.id !== job.id && (j.status === "verified" || j.status === "publishing"));
   for (const binary of job.spec.binaries) {
-    const final = join33("sources", binary.package, versionDirs(binary.version)[0], "metadata");
+    const final = join34("sources", binary.package, versionDirs(binary.version)[0], "metadata");
     for (const other of others) {
       const holds = other.status === "verified" ? other.published.includes(final) : other.staged.some(([, f]) => f === final);
       if (!holds)
@@ -48037,14 +48193,14 @@ var init_conflicts = __esm({
 });
 
 // dist/rebuilder/service/downloads.js
-import { basename as basename12, join as join34 } from "node:path";
+import { basename as basename12, join as join35 } from "node:path";
 async function download(url, file, to, timeoutMs, signal) {
   const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
   const actual = sha256Of(bytes);
   if (actual !== file.sha256 || bytes.length !== file.size) {
     throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
   }
-  const path6 = join34(to, basename12(file.path));
+  const path6 = join35(to, basename12(file.path));
   await writeDurably(path6, bytes);
   return path6;
 }
@@ -48057,8 +48213,8 @@ async function fetchBuildinfo(url, dir, spec, host, to, limits, signal) {
       const within = dir.replace(/^(\.\/)+/, "").replace(/^\.$/, "");
       const at = repositoryUrl(url, `${within === "" ? "" : within.replace(/\/?$/, "/")}${encodeURIComponent(name)}`);
       const bytes = await fetchBytes(at, indexLimits(limits), signal);
-      await writeDurably(join34(to, name), bytes);
-      return join34(to, name);
+      await writeDurably(join35(to, name), bytes);
+      return join35(to, name);
     } catch (error) {
       tried.push(messageOf(error));
     }
@@ -48305,10 +48461,10 @@ CREATE TABLE IF NOT EXISTS polls (
 
 // dist/rebuilder/service/lock.js
 import { readFileSync as readFileSync5, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join35 } from "node:path";
+import { join as join36 } from "node:path";
 function lockState(dir) {
-  const db = openDatabase(join35(dir, "lock.db"));
-  const pidFile = join35(dir, "lock.pid");
+  const db = openDatabase(join36(dir, "lock.db"));
+  const pidFile = join36(dir, "lock.pid");
   try {
     db.pragma("busy_timeout = 0");
     db.pragma("locking_mode = EXCLUSIVE");
@@ -48351,13 +48507,13 @@ var init_lock = __esm({
 
 // dist/rebuilder/service/signature.js
 import { mkdir as mkdir16, mkdtemp as mkdtemp2, readFile as readFile20, rm as rm9, writeFile as writeFile15 } from "node:fs/promises";
-import { join as join36 } from "node:path";
+import { join as join37 } from "node:path";
 function gpgvChecker(runner, workRoot) {
   return async (what, keyring, data, signature) => {
     await mkdir16(workRoot, { recursive: true });
-    const dir = await mkdtemp2(join36(workRoot, "gpgv-"));
+    const dir = await mkdtemp2(join37(workRoot, "gpgv-"));
     try {
-      const [signed, sig, out] = [join36(dir, "data"), join36(dir, "data.sig"), join36(dir, "out")];
+      const [signed, sig, out] = [join37(dir, "data"), join37(dir, "data.sig"), join37(dir, "out")];
       await writeFile15(signed, data);
       if (signature)
         await writeFile15(sig, signature);
@@ -48565,7 +48721,7 @@ ${version}`)}`;
 
 // dist/rebuilder/service/service.js
 import { mkdir as mkdir17, readFile as readFile21, rm as rm10 } from "node:fs/promises";
-import { basename as basename13, join as join37 } from "node:path";
+import { basename as basename13, join as join38 } from "node:path";
 async function openService(config, deps) {
   await mkdir17(config.state, { recursive: true });
   await mkdir17(config.publish, { recursive: true });
@@ -48648,13 +48804,13 @@ var init_service = __esm({
         this.deps = deps;
         this.lock = lockState(config.state);
         try {
-          this.state = openState(join37(config.state, "state.db"));
+          this.state = openState(join38(config.state, "state.db"));
         } catch (error) {
           this.lock.release();
           throw error;
         }
         this.now = deps.now ?? Date.now;
-        this.checkSignature = gpgvChecker(deps.runner, join37(config.state, "work"));
+        this.checkSignature = gpgvChecker(deps.runner, join38(config.state, "work"));
         if (this.lock.previous !== null)
           deps.log(`the last holder of ${config.state} (pid ${this.lock.previous}) is gone; its lock is taken over`);
       }
@@ -48724,8 +48880,8 @@ var init_service = __esm({
       }
       async writeStatus() {
         const status = buildStatus(this.state.jobs(), this.state.polls(), this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })), this.config.publish, this.now());
-        await replaceFile(join37(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
-        await replaceFile(join37(this.config.publish, "index.html"), renderStatusHtml(status));
+        await replaceFile(join38(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
+        await replaceFile(join38(this.config.publish, "index.html"), renderStatusHtml(status));
       }
       /** The earliest time something is due: the next poll or a backed-off job. */
       nextWake(nextPoll) {
@@ -48735,8 +48891,8 @@ var init_service = __esm({
         const { spec } = job;
         const repo = this.config.repositories.find((r) => r.name === spec.repository);
         const label = `${spec.repository}: ${spec.source} ${spec.version} (attempt ${job.attempts})`;
-        const reportDir = join37(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
-        const work = join37(this.config.state, "work", String(job.id));
+        const reportDir = join38(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
+        const work = join38(this.config.state, "work", String(job.id));
         this.state.setReportDir(job.id, reportDir);
         this.deps.log(`${label}: verifying`);
         try {
@@ -48745,8 +48901,8 @@ var init_service = __esm({
           if (repo.format !== (spec.format ?? "apt"))
             throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? "apt"} index`);
           await rm10(work, { recursive: true, force: true });
-          const sources = join37(work, "source");
-          const published = join37(work, "published");
+          const sources = join38(work, "source");
+          const published = join38(work, "published");
           const fetchFile = (file, to) => download(repo.url, file, to, this.config.fetchTimeoutMs, this.deps.signal);
           const [source] = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
           const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
@@ -48754,7 +48910,7 @@ var init_service = __esm({
           const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.config, this.deps.signal);
           const options = await this.deps.packageOptions(source, rpm ? "rpm" : "debian", spec.source, reportDir);
           const productNames = Object.fromEntries(spec.binaries.map((b) => [basename13(b.path), rpm ? basename13(b.path) : aptFileName(b)]));
-          const linkDir = join37(work, "link");
+          const linkDir = join38(work, "link");
           const result = await runVerify({
             options,
             published: binaries,
@@ -48778,8 +48934,8 @@ var init_service = __esm({
             this.deps.log(`${label}: MISMATCH (report ${reportDir})`);
           } else if (result.verdict === "verified") {
             const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
-            const link2 = await readFile21(join37(linkDir, `rebuild.${keyid}.link`));
-            const statement = await readFile21(join37(linkDir, `rebuild.${keyid}.dsse.json`));
+            const link2 = await readFile21(join38(linkDir, `rebuild.${keyid}.link`));
+            const statement = await readFile21(join38(linkDir, `rebuild.${keyid}.dsse.json`));
             const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
             const conflict = conflictOf(job, this.state.jobs());
             if (conflict !== null) {
@@ -49533,8 +49689,8 @@ Exit 0 when everything is available, 3 otherwise.
 });
 
 // dist/suites/merge.js
-import { cp, stat as stat11 } from "node:fs/promises";
-import { join as join38 } from "node:path";
+import { cp, stat as stat12 } from "node:fs/promises";
+import { join as join39 } from "node:path";
 function mergeBaselines(parts) {
   const all = (key2) => [...new Set(parts.flatMap((p) => p[key2]))].sort();
   return {
@@ -49580,8 +49736,8 @@ function mergeResults(inputs) {
 async function copyShardFiles(dirs, outDir) {
   for (const dir of dirs) {
     for (const sub of KEPT_DIRS) {
-      if (await stat11(join38(dir, sub)).catch(() => null))
-        await cp(join38(dir, sub), join38(outDir, sub), { recursive: true, force: true });
+      if (await stat12(join39(dir, sub)).catch(() => null))
+        await cp(join39(dir, sub), join39(outDir, sub), { recursive: true, force: true });
     }
   }
 }
@@ -49592,7 +49748,7 @@ var init_merge = __esm({
     init_errors();
     init_model();
     init_baseline();
-    KEPT_DIRS = ["diffoscope", "logs", "packages"];
+    KEPT_DIRS = ["diffoscope", "logs", "packages", "artifacts", "links"];
   }
 });
 
@@ -49719,15 +49875,15 @@ var init_model2 = __esm({
 
 // dist/reports/history/inputs.js
 import { existsSync as existsSync5 } from "node:fs";
-import { readFile as readFile23, stat as stat12 } from "node:fs/promises";
-import { dirname as dirname13, join as join39, relative as relative10 } from "node:path";
+import { readFile as readFile23, stat as stat13 } from "node:fs/promises";
+import { dirname as dirname13, join as join40, relative as relative10 } from "node:path";
 async function expand(input) {
-  const info = await stat12(input).catch(() => null);
+  const info = await stat13(input).catch(() => null);
   if (!info)
     throw usageError(`report history: ${input}: no such file or directory`);
   if (!info.isDirectory())
     return [{ path: input, fromDirectory: false }];
-  const files = (await (0, import_fast_glob4.default)("**/results.json", {
+  const files = (await (0, import_fast_glob3.default)("**/results.json", {
     cwd: input,
     onlyFiles: true,
     followSymbolicLinks: false,
@@ -49736,7 +49892,7 @@ async function expand(input) {
   })).sort();
   if (files.length === 0)
     throw new TwinbuildError("config", `report history: no results.json under ${input}`);
-  return files.map((f) => ({ path: join39(input, f), fromDirectory: true }));
+  return files.map((f) => ({ path: join40(input, f), fromDirectory: true }));
 }
 async function readJson(path6) {
   try {
@@ -49784,24 +49940,24 @@ async function readHistoryInputs(inputs, options) {
   const columns = /* @__PURE__ */ new Map();
   for (const h2 of histories) {
     const history = parseHistory(h2.json, h2.path);
-    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join39(dirname13(h2.path), decodedPath(href, h2.path)));
+    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join40(dirname13(h2.path), decodedPath(href, h2.path)));
     columns.set(h2.path, columnsFromHistory(history, rebase));
   }
   for (const r of results) {
     const dir = dirname13(r.path);
     const links = base !== null ? { report: `${base}index.html`, page: (p) => `${base}${pathHref(p)}` } : {
-      report: existsSync5(join39(dir, "index.html")) ? fromOut(options.outDir, join39(dir, "index.html")) : null,
-      page: (p) => fromOut(options.outDir, join39(dir, p))
+      report: existsSync5(join40(dir, "index.html")) ? fromOut(options.outDir, join40(dir, "index.html")) : null,
+      page: (p) => fromOut(options.outDir, join40(dir, p))
     };
     columns.set(r.path, [columnFromResults(r.result, links)]);
   }
   return found.flatMap((f) => columns.get(f.path) ?? []);
 }
-var import_fast_glob4, isUrl2, fromOut;
+var import_fast_glob3, isUrl2, fromOut;
 var init_inputs = __esm({
   "dist/reports/history/inputs.js"() {
     "use strict";
-    import_fast_glob4 = __toESM(require_out4(), 1);
+    import_fast_glob3 = __toESM(require_out4(), 1);
     init_errors();
     init_escape();
     init_model();
@@ -49936,7 +50092,7 @@ ${GRID_STYLE}
 
 // dist/reports/history/write.js
 import { mkdir as mkdir18, rename as rename7, writeFile as writeFile17 } from "node:fs/promises";
-import { join as join40 } from "node:path";
+import { join as join41 } from "node:path";
 async function writeAtomically3(path6, content) {
   const temporary = `${path6}.${process.pid}.${Date.now()}.tmp`;
   await writeFile17(temporary, content);
@@ -49944,9 +50100,9 @@ async function writeAtomically3(path6, content) {
 }
 async function writeHistory(history, outDir) {
   await mkdir18(outDir, { recursive: true });
-  await writeAtomically3(join40(outDir, "history.json"), `${JSON.stringify(history)}
+  await writeAtomically3(join41(outDir, "history.json"), `${JSON.stringify(history)}
 `);
-  await writeAtomically3(join40(outDir, "index.html"), renderHistoryPage(history));
+  await writeAtomically3(join41(outDir, "index.html"), renderHistoryPage(history));
 }
 var init_write2 = __esm({
   "dist/reports/history/write.js"() {
@@ -50033,20 +50189,27 @@ __export(report_exports, {
   reportCommand: () => reportCommand
 });
 import { writeFile as writeFile18 } from "node:fs/promises";
-import { join as join41, resolve as resolve12 } from "node:path";
+import { join as join42, resolve as resolve12 } from "node:path";
 import { parseArgs as parseArgs8 } from "node:util";
 async function runMerge(dirs, out, ctx) {
   if (dirs.length === 0)
     throw usageError("report merge takes the shard output directories: report merge DIR... --out DIR");
   if (!out)
     throw usageError("report merge needs --out DIR");
-  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join41(resolve12(ctx.env.cwd, dir), "results.json")) })));
+  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join42(resolve12(ctx.env.cwd, dir), "results.json")) })));
   const merged = mergeResults(inputs);
   const outDir = resolve12(ctx.env.cwd, out);
-  await copyShardFiles(dirs.map((d) => resolve12(ctx.env.cwd, d)), outDir);
-  const said = await writeReports(merged, { outDir, shownOutDir: displayPath(outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: false, layout: "summary" }, DEFAULT_REPORTERS);
-  ctx.stdout.write(said ?? "");
-  return merged.exitCode;
+  const inputDirs = dirs.map((d) => resolve12(ctx.env.cwd, d));
+  await assertOutDirApartFromInputs(outDir, inputDirs);
+  const outLock = await prepareOutDir(outDir);
+  try {
+    await copyShardFiles(inputDirs, outDir);
+    const said = await writeReports(merged, { outDir, shownOutDir: displayPath(outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: false, layout: "summary" }, DEFAULT_REPORTERS);
+    ctx.stdout.write(said ?? "");
+    return merged.exitCode;
+  } finally {
+    outLock.release();
+  }
 }
 var REPORT_HELP, reportCommand;
 var init_report = __esm({
@@ -50060,6 +50223,7 @@ var init_report = __esm({
     init_write();
     init_merge();
     init_environment();
+    init_out_dir();
     init_report_history();
     REPORT_HELP = `Usage: twinbuild report badge RESULTS.json --out badge.svg
        twinbuild report merge DIR... --out DIR
@@ -50068,8 +50232,9 @@ var init_report = __esm({
 badge: writes a small SVG badge ("reproducible | 41/42") from a results.json.
 merge: merges the output directories of a sweep's shards (each with its
        results.json) into one report set in --out: results.json, junit.xml,
-       index.html, badge.svg, with the shards' diffoscope pages and logs copied
-       along. Exit code as the unsharded sweep's (a package in two inputs is exit 2).
+       index.html, badge.svg, with the shards' diffoscope pages, logs and artifact
+       lists copied along. Exit code as the unsharded sweep's (a package in two
+       inputs, or an --out that is an input or inside one, is exit 2).
 history: every package's verdicts in the recent runs, one page (below).
 
 ${HISTORY_HELP}`;
@@ -50110,11 +50275,11 @@ __export(init_exports2, {
   initialConfig: () => initialConfig,
   schemaReference: () => schemaReference
 });
-import { stat as stat13, writeFile as writeFile19 } from "node:fs/promises";
-import { join as join42, relative as relative11, resolve as resolve13, sep as sep5 } from "node:path";
+import { stat as stat14, writeFile as writeFile19 } from "node:fs/promises";
+import { join as join43, relative as relative11, resolve as resolve13, sep as sep5 } from "node:path";
 import { parseArgs as parseArgs9 } from "node:util";
 async function schemaReference(root) {
-  if (await stat13(join42(root, IN_NODE_MODULES)).catch(() => null))
+  if (await stat14(join43(root, IN_NODE_MODULES)).catch(() => null))
     return IN_NODE_MODULES;
   const path6 = relative11(root, SCHEMA_FILE).split(sep5).join("/");
   return path6.startsWith("../") ? path6 : `./${path6}`;
@@ -50144,13 +50309,16 @@ function initialConfig(root, packages, schema) {
   return `${JSON.stringify(config, null, 2)}
 `;
 }
-async function runInit(args, { env, stdout }) {
+async function runInit(args, { env, stdout, stderr }) {
   const { positionals } = parseArgs9({ args, allowPositionals: true, strict: true, options: {} });
   if (positionals.length > 1)
     throw usageError("init takes one ROOT directory (see twinbuild init --help)");
   const root = resolve13(env.cwd, positionals[0] ?? ".");
-  const file = join42(root, "twinbuild.config.json");
-  const packages = await discoverPackages(root, null, file, join42(root, "twinbuild-out"));
+  const file = join43(root, "twinbuild.config.json");
+  const { packages, symlinkedDirs } = await discoverPackages(root, null, file, join43(root, "twinbuild-out"));
+  if (symlinkedDirs.length > 0)
+    stderr.write(`twinbuild: note: ${notFollowed(symlinkedDirs)}
+`);
   if (packages.length === 0)
     throw new TwinbuildError("usage", `no packages found under ${root} (no debian/control or package.json); write twinbuild.config.json by hand (docs/sweeps.md)`);
   try {

@@ -5,6 +5,7 @@ import { REGISTRY } from '../../variations/index.js';
 import type { HostFacts } from '../../variations/types.js';
 import { TwinbuildError } from '../../core/errors.js';
 import type { Isolation } from '../build/build.js';
+import type { NotCopied } from '../../reports/model.js';
 import type { PackageOptions } from '../options.js';
 import { checkVariations, type Availability } from '../prepare/availability.js';
 import { startProbeRound, type ProbeRound } from '../prepare/effectiveness.js';
@@ -21,6 +22,8 @@ export type Prepared = Readonly<{
   planned: Planner;
   /** The effectiveness probe in front of each side's build; null when nothing is varied. */
   probe: ProbeRound | null;
+  /** Special files in the source that no copy holds (the same for every side). */
+  notCopied: readonly NotCopied[];
 }>;
 
 export async function prepare(stage: Stage): Promise<Prepared> {
@@ -49,7 +52,7 @@ async function placeAndCheck({ options, kind, deps, workspace }: Stage) {
       placeSource(options, workspace.sideDir(side), deps.runner, [options.outDir, workspace.root], deps.signal),
     ),
   );
-  const [checked, chosen] = await Promise.all([
+  const [checked, chosen, skipped] = await Promise.all([
     checkVariations(
       REGISTRY,
       deps.runner,
@@ -60,7 +63,7 @@ async function placeAndCheck({ options, kind, deps, workspace }: Stage) {
     isolation,
     copies,
   ]);
-  return { ...checked, isolation: chosen };
+  return { ...checked, isolation: chosen, notCopied: skipped[0] ?? [] };
 }
 
 // One wording for variations asked for by name that cannot be varied here, before the builds or after the probe.

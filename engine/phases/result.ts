@@ -48,6 +48,7 @@ export function baseResult(
     recipe: recipeOf(options),
     knownDifferences: 0,
     artifactSummary: null,
+    notCopied: prepared.notCopied,
   };
 }
 
@@ -123,6 +124,7 @@ export function errorPackageResult(options: PackageOptions, code: ErrorCode, mes
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
+    notCopied: [],
   };
 }
 

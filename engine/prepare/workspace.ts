@@ -18,6 +18,7 @@ import {
   utimes,
 } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { NotCopied } from '../../reports/model.js';
 import type { Side } from '../../variations/plan.js';
 import { TwinbuildError } from '../../core/errors.js';
 import { clearFileFlags, removeTreeDeep, unmountLazy } from '../../adapters/mounts.js';
@@ -109,9 +110,15 @@ const COPY_BATCH = 32;
 
 const interrupted = () => new TwinbuildError('interrupted', 'interrupted');
 
-type CopyWalk = Readonly<{ skip: (src: Buffer) => boolean; signal: AbortSignal | undefined }>;
+type CopyWalk = Readonly<{
+  skip: (src: Buffer) => boolean;
+  signal: AbortSignal | undefined;
+  /** The source's own path, and the special files found below it (not copied). */
+  source: Buffer;
+  notCopied: NotCopied[];
+}>;
 
-/** What a non-copyable entry is, for the error message. */
+/** What a non-copyable entry is, for the reports. */
 const specialKind = (info: Stats) =>
   info.isFIFO()
     ? 'fifo'
@@ -130,7 +137,12 @@ async function copyEntry(src: Buffer, dest: Buffer, walk: CopyWalk): Promise<voi
   const info = await lstat(src);
   if (info.isDirectory()) return copyDirectory(src, dest, info, walk);
   if (info.isSymbolicLink()) return symlink(await readlink(src, { encoding: 'buffer' }), dest);
-  if (!info.isFile()) throw new Error(`cannot copy the ${specialKind(info)} ${src.toString()}`);
+  // A socket (git's .git/fsmonitor--daemon.ipc), FIFO or device node cannot be copied:
+  // left out of the copy and listed in every report.
+  if (!info.isFile()) {
+    walk.notCopied.push({ path: src.subarray(walk.source.length + 1).toString(), kind: specialKind(info) });
+    return;
+  }
   await copyFile(src, dest, constants.COPYFILE_FICLONE); // keeps the mode
   await utimes(dest, info.atime, info.mtime);
 }
@@ -159,6 +171,7 @@ async function copyDirectory(src: Buffer, dest: Buffer, info: Stats, walk: CopyW
 
 // Copies the source (reflinks where the filesystem allows), keeping mtimes and
 // symlinks as they are; `exclude` keeps the output dir out of its own input.
+// Returns the special files it left out, in the order found.
 // A walk rather than fs.cp, which cannot be stopped: the signal is checked
 // between every few entries, so an interrupt ends a 60,000-file copy at once.
 export async function copySource(
@@ -166,12 +179,14 @@ export async function copySource(
   dest: string,
   exclude: readonly string[],
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<NotCopied[]> {
   const excluded = exclude.map((p) => resolve(p));
   const skip = (src: Buffer) => excluded.some((ex) => isInside(resolve(src.toString()), ex));
+  const notCopied: NotCopied[] = [];
   try {
     if (signal?.aborted) throw interrupted();
-    await copyEntry(Buffer.from(source), Buffer.from(dest), { skip, signal });
+    await copyEntry(Buffer.from(source), Buffer.from(dest), { skip, signal, source: Buffer.from(source), notCopied });
+    return notCopied.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   } catch (cause) {
     if (signal?.aborted) throw interrupted();
     throw new TwinbuildError('workspace', `could not copy ${source} into the workspace: ${(cause as Error).message}`, {

@@ -118,16 +118,16 @@ describe('reliability: the output directory belongs to one run', function () {
     expect(await readdir(join(out, 'logs'))).to.deep.equal(['other']);
   });
 
-  it('an --out that twinbuild did not make (not empty, no marker) has nothing removed', async () => {
+  it('an --out that twinbuild did not make, holding a logs/ of its own, is refused (exit 2) with nothing changed', async () => {
     const source = await fixture('echo a > out/a');
     const out = await tempDir('tb-users-');
     await mkdir(join(out, 'logs'));
     await writeFile(join(out, 'logs', 'mine.log'), "the user's own log\n");
     await mkdir(join(out, 'diffoscope'));
     const run = await checkInto(source, out);
-    expect(run.exitCode, run.stderr).to.equal(0);
+    expect(run.exitCode, run.stderr).to.equal(2);
+    expect(run.stderr).to.match(/already holds diffoscope, logs that twinbuild did not write/);
     expect(await readFile(join(out, 'logs', 'mine.log'), 'utf8')).to.equal("the user's own log\n");
-    expect(existsSync(join(out, 'diffoscope'))).to.equal(true);
-    expect(existsSync(join(out, '.twinbuild-out'))).to.equal(false);
+    expect((await readdir(out)).sort()).to.deep.equal(['diffoscope', 'logs']);
   });
 });
