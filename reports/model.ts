@@ -254,6 +254,14 @@ export type Recipe = Readonly<{
   network: boolean;
   /** --vary options (variation → option → values), e.g. environment.variables. */
   varyOptions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  /**
+   * The words that rerun this package as its user wrote them, without --seed (a report
+   * appends the run's): for check and verify the user's own command line; for a package
+   * of a sweep, \`twinbuild check SOURCE\` with its config entry's keys as flags and the
+   * sweep's flags that check takes too (docs/reports.md). null when not run from the
+   * command line (the rebuilder, verify --dir), and in files written before it existed.
+   */
+  rerun: readonly string[] | null;
 }>;
 
 export type VerifyInfo = Readonly<{

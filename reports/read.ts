@@ -20,12 +20,14 @@ const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
   ({
     ...p,
     verify: p.verify ?? null,
-    recipe: p.recipe ?? null,
+    recipe: upgradeRecipe(p.recipe),
     artifacts: (p.artifacts ?? []).map(upgradeArtifact),
     bisect: upgradeBisect(p.bisect),
     knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a) => a.ignored).length,
     artifactSummary: p.artifactSummary ?? null,
   }) as PackageResult;
+// Results written before recipes kept the user's own words.
+const upgradeRecipe = (r: PackageResult['recipe'] | undefined) => (r ? { ...r, rerun: r.rerun ?? null } : null);
 // Results written before bisect recorded evidence, suspects, a budget and what it explains.
 const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) =>
   b && {
@@ -59,7 +61,10 @@ export async function readResults(path: string): Promise<RunResult> {
   const schema = (parsed as { schema?: unknown } | null)?.schema;
   if (schema === SCHEMA) {
     const run = parsed as RunResult;
-    return { ...run, packages: run.packages.map((p) => ({ ...p, bisect: upgradeBisect(p.bisect)! }) as PackageResult) };
+    const packages = run.packages.map(
+      (p) => ({ ...p, bisect: upgradeBisect(p.bisect)!, recipe: upgradeRecipe(p.recipe) }) as PackageResult,
+    );
+    return { ...run, packages };
   }
   if (schema === SCHEMA_V1) return upgradeResults(parsed as RunResult);
   throw new TwinbuildError(

@@ -9,6 +9,7 @@ import { publishRun, sayNotes, type Command, type CommandContext } from '../comm
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
+import { commandRerun } from '../rerun.js';
 import { packageOptions, parseRunSettings, type RunSettings } from '../settings.js';
 import type { PackageOptions } from '../../engine/options.js';
 
@@ -83,10 +84,12 @@ Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error
             3 build failed, timed out, no artifacts, or a requested variation unavailable
 `;
 
+const CHECK_FLAGS = [...RUN_FLAGS, ...RECIPE_FLAGS, 'with-tests'] as const;
+
 export const checkCommand: Command = {
   help: CHECK_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS, 'with-tests']);
+    const { values, positionals } = parseFlags(args, CHECK_FLAGS);
     if (positionals.length > 1)
       throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
     const settings = parseRunSettings(values, ctx.env);
@@ -100,6 +103,7 @@ export const checkCommand: Command = {
         ignoreScripts: values['ignore-scripts'],
         rpmReproducibleMacros: values['rpm-reproducible-macros'],
         tests: values['with-tests'],
+        rerun: commandRerun('check', args, CHECK_FLAGS),
       },
       settings,
       ctx.env,

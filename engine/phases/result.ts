@@ -135,4 +135,5 @@ const recipeOf = (options: PackageOptions): Recipe => ({
   isolation: options.isolation,
   network: options.network ?? false,
   varyOptions: options.vary.options,
+  rerun: options.rerun ?? null,
 });

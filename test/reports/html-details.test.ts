@@ -64,12 +64,16 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       const result = await run.results();
       const pkg = result.packages[0]!;
       const page = await open(run.out);
-      const base = `twinbuild check ${source} --build 'sh build.sh' --artifacts 'out/**' --env 'GREETING=hello world'`;
-      const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => `+${v.name}`);
-      const everything = pkg.variations.every((v) => v.status !== 'pinned');
-      expect(everything, 'nothing pinned under the default --vary').to.equal(true);
-      expect(varied.length).to.be.greaterThan(0);
+      // The words the test's user typed (helpers' check() adds --quiet, runCli --out), in their order, plus --seed.
+      const base =
+        `twinbuild check ${source} --build 'sh build.sh' --artifacts 'out/**' --quiet ` +
+        `--env 'GREETING=hello world' --out ${run.out}`;
+      expect(pkg.recipe!.rerun).to.deep.equal([
+        ...['twinbuild', 'check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet'],
+        ...['--env', 'GREETING=hello world', '--out', run.out],
+      ]);
       expect(await page.locator('pre.replay').innerText()).to.equal(`${base} --seed ${result.seed}`);
+      expect(await page.locator('pre.replay').innerText()).to.not.include('--preset');
       const culprit = await page.locator('ul.culprits li code.replay').allInnerTexts();
       expect(culprit).to.deep.equal([`${base} --vary=-all,+time --seed ${result.seed}`]);
       await page.close();
@@ -201,7 +205,9 @@ describe('reports/html in Chromium: what a release engineer looks for', function
     const page = await open(run.out);
     expect(await page.locator('p.logs a').allInnerTexts()).to.deep.equal(['rebuild log']);
     const command = await page.locator('pre.replay').innerText();
-    expect(command).to.match(/^twinbuild verify \S+ --published \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*'$/);
+    expect(command).to.equal(
+      `twinbuild verify ${source} --published ${published} --build 'sh build.sh' --artifacts 'out/**' --quiet --out ${run.out}`,
+    );
     expect(await page.locator('ul.culprits').count()).to.equal(0);
     await page.close();
     const out = join(await tempDir('tb-out-'), 'again');
@@ -224,7 +230,7 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       }),
     });
     const run = await runCli(
-      ['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask,+home,+time', '--seed', '7'],
+      ['sweep', root, '--quiet', '--no-bisect', '--jobs', '1', '--vary=-all,+umask,+home,+time', '--seed', '7'],
       { timeoutMs: 300_000 },
     );
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
@@ -266,7 +272,26 @@ describe('reports/html in Chromium: what a release engineer looks for', function
         );
     }
     expect(listed, "both packages varied the same way here, bar each one's build directory").to.be.below(6);
+    // Each package's reproduce command: a check of its source with its config entry's keys
+    // as flags and the sweep's shared flags (not ROOT, --jobs or the sweep's --out).
+    const leaky = result.packages.find((p) => p.name.endsWith('leaky'))!;
+    const command = await page.locator(`section.pkg`, { hasText: leaky.name }).locator('pre.replay').innerText();
+    expect(command).to.equal(
+      `twinbuild check ${root}/pkgs/leaky --build 'sh build.sh' --artifacts 'out/**' ` +
+        `--quiet --no-bisect --vary=-all,+umask,+home,+time --seed 7`,
+    );
     await page.close();
+    // Run as printed: the one package again, with the same values as in the sweep.
+    const out = join(await tempDir('tb-out-'), 'again');
+    const again = await realProcesses.capture(
+      ['sh', '-c', `twinbuild() { node ${CLI} "$@"; }; ${command} --out ${out}`],
+      { timeoutMs: 120_000 },
+    );
+    expect(again.exitCode, again.stderr + again.stdout).to.equal(1);
+    const replayed = (await runResults(out)).packages[0]!;
+    expect(replayed.verdict).to.equal(leaky.verdict);
+    expect(replayed.builds.experiment!.values['umask']).to.equal(leaky.builds.experiment!.values['umask']);
+    expect(replayed.builds.experiment!.values['time']).to.equal(leaky.builds.experiment!.values['time']);
   });
 });
 

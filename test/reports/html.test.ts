@@ -61,7 +61,8 @@ describe('reports/html in Chromium', function () {
     expect(await culprit.innerText()).to.match(
       new RegExp(
         String.raw`^time changes out\/date\.txt \(confirmed by probe p\d+\) diffoscope\n` +
-          String.raw`vary only this: twinbuild check \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*' --vary=-all,\+time --seed \d+$`,
+          String.raw`vary only this: twinbuild check \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*' --quiet --out \S+ ` +
+          String.raw`--vary=-all,\+time --seed \d+$`,
       ),
     );
     expect(await page.locator('table.probes tbody tr').count()).to.equal(
