@@ -4,24 +4,49 @@
 // legend tells every kind of bar apart without colour, full hashes on a click,
 // the failure bisect's words, and a sweep page with one variations table.
 import { expect } from 'chai';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { realProcesses } from '../../adapters/process.js';
 import type { RunResult } from '../../reports/model.js';
-import { check, CLI, cleanupTemp, fixture, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { check, CLI, cleanupTemp, fixture, onPath, REPO_ROOT, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { NEEDS_HOME } from '../engine/bisect/failing-builds.js';
 import { LEAKS_UMASK, REPRODUCIBLE, genericPackage, writeFiles } from '../suites/fixtures.js';
 import { launchChromium } from '../browser.js';
 
-const DATED = 'echo "building with HOME=$HOME"\ndate -u +%Y-%m-%d > out/date.txt\necho same > out/same.txt';
+// A deep path with long names: the artifacts table must wrap it at its slashes only.
+const DEEP = 'out/usr/share/doc/twinbuild-example-package/examples/configuration/hello-world-example.conf';
+const DATED =
+  'echo "building with HOME=$HOME"\ndate -u +%Y-%m-%d > out/date.txt\necho same > out/same.txt\n' +
+  `mkdir -p ${DEEP.replace(/\/[^/]*$/, '')} && echo same > ${DEEP}`;
+
+// Per element, its text and the text before each of its line breaks, measured in the page
+// (sent to the page as source: it uses nothing from outside).
+const lineBreaks = (codes: Element[]) =>
+  codes.map((code) => {
+    const chars: { ch: string; top: number }[] = [];
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
+      for (let i = 0; i < node.data.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        chars.push({ ch: node.data[i]!, top: range.getBoundingClientRect().top });
+      }
+    }
+    const text = chars.map((c) => c.ch).join('');
+    const breaks = chars.flatMap((c, i) => (i > 0 && c.top > chars[i - 1]!.top + 2 ? [text.slice(0, i)] : []));
+    return { text, breaks };
+  });
+const SHOTS = join(REPO_ROOT, 'test-output');
 
 describe('reports/html in Chromium: what a release engineer looks for', function () {
   let browser: Browser;
   before(async function () {
     requireOrSkip(this, (await onPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
     browser = await launchChromium();
+    await mkdir(SHOTS, { recursive: true });
   });
   after(async () => {
     // Unset when before() skipped (no chromium).
@@ -88,6 +113,28 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       expect(replayed.variations.filter((v) => v.status === 'varied').map((v) => v.name)).to.deep.equal(['time']);
       expect(replayed.builds.experiment!.values['time']).to.equal(pkg.builds.experiment!.values['time']);
       expect(replayed.culprits.map((c) => c.variations)).to.deep.equal([['time']]);
+    });
+
+    it('wraps artifact paths only after a slash, never inside a name', async () => {
+      const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
+      await page.goto(pathToFileURL(join(run.out, 'index.html')).href);
+      const paths = await page.locator('table.artifacts td:first-child code').evaluateAll(lineBreaks);
+      expect(paths.map((p) => p.text)).to.include(DEEP);
+      const deep = paths.find((p) => p.text === DEEP)!;
+      expect(deep.breaks.length, 'the deep path is wider than its column').to.be.greaterThan(0);
+      for (const { text, breaks } of paths)
+        for (const before of breaks) expect(before, `${text} breaks after "${before}"`).to.match(/\/$/);
+      await page.screenshot({ path: join(SHOTS, 'index-paths.png'), fullPage: true });
+      await page.close();
+    });
+
+    it('shows no verdict filters and no summary table for one package', async () => {
+      const page = await open(run.out);
+      expect(await page.locator('input[name="verdict"]').count()).to.equal(0);
+      expect(await page.locator('.filters label').count()).to.equal(0);
+      expect(await page.locator('table.summary').count()).to.equal(0);
+      expect(await page.locator('section.pkg').isVisible()).to.equal(true);
+      await page.close();
     });
 
     it('shows the diff excerpt inline, as the console does', async () => {
@@ -236,6 +283,30 @@ describe('reports/html in Chromium: what a release engineer looks for', function
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const result = await run.results();
     const page = await open(run.out);
+    // One row per package with its cause, on the first screen; the run's variations folded below.
+    const summary = page.locator('table.summary');
+    expect(await summary.locator('th').allInnerTexts()).to.deep.equal([
+      'package',
+      'verdict',
+      'artifacts differing',
+      'cause',
+    ]);
+    const causes = await summary
+      .locator('tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [r.querySelector('td')!.textContent, r.querySelector('td.cause')!.textContent]),
+      );
+    const leakyName = result.packages.find((p) => p.verdict === 'unreproducible')!.name;
+    expect(Object.fromEntries(causes)).to.deep.equal({
+      [result.packages.find((p) => p.verdict === 'reproducible')!.name]: '',
+      [leakyName]: 'evidence points at umask (not confirmed)',
+    });
+    const causeCell = await summary.locator('tr', { hasText: leakyName }).locator('td.cause').boundingBox();
+    expect(causeCell!.y + causeCell!.height, 'the cause is on the first screen').to.be.below(
+      page.viewportSize()!.height,
+    );
+    expect(await page.locator('table.run-variations').isVisible()).to.equal(false);
+    await page.screenshot({ path: join(SHOTS, 'index-sweep.png'), fullPage: true });
     const runTable = page.locator('table.run-variations');
     expect(await runTable.count()).to.equal(1);
     expect(await runTable.locator('tbody tr').count()).to.equal(result.packages[0]!.variations.length);
@@ -274,6 +345,21 @@ describe('reports/html in Chromium: what a release engineer looks for', function
     expect(listed, "both packages varied the same way here, bar each one's build directory").to.be.below(6);
     // Each package's reproduce command: a check of its source with its config entry's keys
     // as flags and the sweep's shared flags (not ROOT, --jobs or the sweep's --out).
+    // The verdict filters work without JavaScript.
+    const plain = await browser.newPage({ javaScriptEnabled: false });
+    await plain.goto(pathToFileURL(join(run.out, 'index.html')).href);
+    const visible = async () => {
+      const shown: string[] = [];
+      for (const section of await plain.locator('section.pkg').all())
+        if (await section.isVisible()) shown.push((await section.locator('h2').innerText()).split(' — ')[0]!);
+      return shown.sort();
+    };
+    expect(await visible()).to.have.length(2);
+    await plain.locator('label[for="f-unreproducible"]').click();
+    expect(await visible()).to.deep.equal([leakyName]);
+    await plain.locator('label[for="f-reproducible"]').click();
+    expect(await visible()).to.deep.equal([result.packages.find((p) => p.name !== leakyName)!.name]);
+    await plain.close();
     const leaky = result.packages.find((p) => p.name.endsWith('leaky'))!;
     const command = await page.locator(`section.pkg`, { hasText: leaky.name }).locator('pre.replay').innerText();
     expect(command).to.equal(

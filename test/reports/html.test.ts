@@ -99,16 +99,4 @@ describe('reports/html in Chromium', function () {
     await page.screenshot({ path: join(SHOTS, 'index-hostile.png'), fullPage: true });
     await page.close();
   });
-
-  it('filters packages by verdict without JavaScript', async () => {
-    const run = await check(join(EXAMPLES, 'reproducible'));
-    const page = await browser.newPage({ javaScriptEnabled: false });
-    await page.goto(pathToFileURL(join(run.out, 'index.html')).href);
-    expect(await page.locator('section.pkg').isVisible()).to.equal(true);
-    await page.locator('label[for="f-unreproducible"]').click();
-    expect(await page.locator('section.pkg').isVisible()).to.equal(false);
-    await page.locator('label[for="f-reproducible"]').click();
-    expect(await page.locator('section.pkg').isVisible()).to.equal(true);
-    await page.close();
-  });
 });
