@@ -229,7 +229,14 @@ export type PackageResult = Readonly<{
   nondeterministic: boolean;
   bisect: BisectResult;
   diffoscope: readonly DiffResult[];
+  /** Milliseconds each phase took (prepare, build, compare, diffoscope, bisect), in the order they ended. */
   timings: Readonly<Record<string, number>>;
+  /**
+   * When each phase in \`timings\` started, in ms after the check started (as builds' and
+   * probes' startMs): diffoscope and bisect run at once. null in files written before it
+   * existed (absent there), whose timeline lays the phases end to end.
+   */
+  phaseStarts?: Readonly<Record<string, number>> | null;
   /** `twinbuild verify` only (else null): published artifacts are the "control" side, the rebuild the "experiment". */
   verify: VerifyInfo | null;
   /** How this package was built, so a report can print the command that reruns it; null in files written before it existed. */

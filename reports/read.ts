@@ -25,6 +25,7 @@ const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
     bisect: upgradeBisect(p.bisect),
     knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a) => a.ignored).length,
     artifactSummary: p.artifactSummary ?? null,
+    phaseStarts: p.phaseStarts ?? null,
   }) as PackageResult;
 // Results written before recipes kept the user's own words.
 const upgradeRecipe = (r: PackageResult['recipe'] | undefined) => (r ? { ...r, rerun: r.rerun ?? null } : null);
@@ -62,7 +63,13 @@ export async function readResults(path: string): Promise<RunResult> {
   if (schema === SCHEMA) {
     const run = parsed as RunResult;
     const packages = run.packages.map(
-      (p) => ({ ...p, bisect: upgradeBisect(p.bisect)!, recipe: upgradeRecipe(p.recipe) }) as PackageResult,
+      (p) =>
+        ({
+          ...p,
+          bisect: upgradeBisect(p.bisect)!,
+          recipe: upgradeRecipe(p.recipe),
+          phaseStarts: p.phaseStarts ?? null,
+        }) as PackageResult,
     );
     return { ...run, packages };
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { realProcesses } from '../../adapters/process.js';
+import { renderHtml } from '../../reports/html.js';
 import type { RunResult } from '../../reports/model.js';
 import { check, CLI, cleanupTemp, fixture, onPath, REPO_ROOT, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { NEEDS_HOME } from '../engine/bisect/failing-builds.js';
@@ -40,6 +41,53 @@ const lineBreaks = (codes: Element[]) =>
     return { text, breaks };
   });
 const SHOTS = join(REPO_ROOT, 'test-output');
+
+// A timeline's axis (its "0 s" and end labels) and every bar's geometry, measured in the page.
+const measureTimeline = (svg: Element) => {
+  const axis = (cls: string) => {
+    const text = svg.querySelector(`text.${cls}`)!;
+    return { x: (text as SVGTextElement).getBBox().x, label: text.textContent! };
+  };
+  const bars = [...svg.querySelectorAll('rect.bar')].map((rect) => {
+    const box = (rect as SVGRectElement).getBBox();
+    return { name: rect.getAttribute('data-name')!, x: box.x, width: box.width, y: box.y };
+  });
+  // The end label is right-aligned: its right edge is the axis end.
+  const end = svg.querySelector('text.axis-end') as SVGTextElement;
+  return {
+    start: axis('axis-start'),
+    end: { x: end.getBBox().x + end.getBBox().width, label: end.textContent! },
+    bars,
+  };
+};
+type Measured = ReturnType<typeof measureTimeline>;
+type Span = Readonly<{ name: string; start: number; duration: number }>;
+
+// Every phase, build and probe of a package with its real start and duration, from results.json.
+const spansOf = (pkg: RunResult['packages'][number]): Span[] => [
+  ...Object.entries(pkg.timings).map(([name, duration]) => ({ name, start: pkg.phaseStarts![name]!, duration })),
+  ...(['control', 'experiment'] as const).map((side) => ({
+    name: side,
+    start: pkg.builds[side]!.startMs,
+    duration: pkg.builds[side]!.durationMs,
+  })),
+  ...pkg.bisect.probes.map((p) => ({ name: `probe ${p.id}`, start: p.startMs, duration: p.durationMs })),
+];
+
+// Each bar runs from its span's start to its end on the axis' scale (a bar is at least 1 px wide).
+function expectBarsAt(measured: Measured, spans: readonly Span[]): void {
+  const endMs = Number(measured.end.label.replace(/ s$/, '')) * 1000;
+  const at = (ms: number) => measured.start.x + (ms / endMs) * (measured.end.x - measured.start.x);
+  expect(measured.bars.map((b) => b.name).sort()).to.deep.equal(spans.map((s) => s.name).sort());
+  for (const span of spans) {
+    const bar = measured.bars.find((b) => b.name === span.name)!;
+    expect(bar.x, `${span.name} starts at ${span.start} ms`).to.be.closeTo(at(span.start), 1.5);
+    expect(bar.x + bar.width, `${span.name} ends at ${span.start + span.duration} ms`).to.be.closeTo(
+      Math.max(at(span.start + span.duration), bar.x + 1),
+      1.5,
+    );
+  }
+}
 
 describe('reports/html in Chromium: what a release engineer looks for', function () {
   let browser: Browser;
@@ -159,6 +207,51 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       await experiment.locator('summary').click();
       expect(await experiment.locator('.full-hash').isVisible()).to.equal(true);
       expect(await experiment.locator('.full-hash').innerText()).to.equal(artifact.sha256.experiment);
+      await page.close();
+    });
+
+    it('draws each phase, build and probe at its real start and end, overlapping ones on rows of their own', async () => {
+      const result = await run.results();
+      const pkg = result.packages[0]!;
+      const spans = spansOf(pkg);
+      // diffoscope and bisect run at once: laid end to end, the timeline would run past the check.
+      const { diffoscope, bisect } = pkg.phaseStarts!;
+      expect(bisect!).to.be.below(diffoscope! + pkg.timings['diffoscope']!);
+      const last = Math.max(...spans.map((s) => s.start + s.duration));
+      expect(last, 'everything ends within the run').to.be.at.most(
+        Date.parse(result.finishedAt) - Date.parse(result.startedAt) + 2,
+      );
+      const page = await open(run.out);
+      const svg = page.locator('section.pkg svg[aria-label="timeline"]');
+      const measured = await svg.evaluate(measureTimeline);
+      expect(Number(measured.end.label.replace(/ s$/, '')) * 1000).to.be.closeTo(last, 5);
+      expectBarsAt(measured, spans);
+      // Bars on one row never overlap; diffoscope and bisect are on two rows.
+      const bar = (name: string) => measured.bars.find((b) => b.name === name)!;
+      expect(bar('diffoscope').y).to.not.equal(bar('bisect').y);
+      for (const a of measured.bars)
+        for (const b of measured.bars)
+          if (a !== b && a.y === b.y && a.x <= b.x)
+            expect(a.x + a.width, `${a.name} and ${b.name} share a row`).to.be.at.most(b.x + 0.5);
+      await svg.screenshot({ path: join(SHOTS, 'timeline.png') });
+      await page.close();
+    });
+
+    it('lays the phases of a result without their starts end to end, and says so', async () => {
+      const result = await run.results();
+      const { phaseStarts: _starts, ...older } = result.packages[0]!;
+      const dir = await tempDir();
+      await writeFile(join(dir, 'index.html'), renderHtml({ ...result, packages: [older] }));
+      const page = await open(dir);
+      expect(await page.locator('.timeline-note').innerText()).to.match(/^phases drawn end to end/);
+      const measured = await page.locator('svg[aria-label="timeline"]').evaluate(measureTimeline);
+      let at = 0;
+      const phases = Object.entries(older.timings).map(([name, duration]) => {
+        const span = { name, start: at, duration };
+        at += duration;
+        return span;
+      });
+      expectBarsAt(measured, [...phases, ...spansOf({ ...older, timings: {}, phaseStarts: {} })]);
       await page.close();
     });
 

@@ -36,6 +36,7 @@ const PACKAGE_KEYS = [
   'knownDifferences',
   'name',
   'nondeterministic',
+  'phaseStarts',
   'recipe',
   'source',
   'timings',
