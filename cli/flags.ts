@@ -124,7 +124,7 @@ type Table<K extends FlagName> = { [N in K]: (typeof FLAGS)[N] };
 // Note: parseArgs takes `--jobs -5` for two flags and says so in three lines;
 // a negative number after a flag that takes a value is that flag's value, so its
 // own parser refuses it in one line naming the flag.
-const withNegativeValues = (args: readonly string[], names: readonly FlagName[]) =>
+export const withNegativeValues = (args: readonly string[], names: readonly FlagName[]) =>
   args.flatMap((arg, i) => {
     const flag = arg.startsWith('--') ? (arg.slice(2) as FlagName) : null;
     if (flag && names.includes(flag) && FLAGS[flag].type === 'string' && /^-\d/.test(args[i + 1] ?? ''))

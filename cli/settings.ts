@@ -136,6 +136,8 @@ export type Recipe = Readonly<{
    * and the rebuilder (nothing varied) keep the options the official build recorded.
    */
   tests?: boolean;
+  /** The words that rerun this package as its user wrote them, without --seed (cli/rerun.ts). */
+  rerun?: readonly string[];
 }>;
 
 // Trees of the running system, never a package: copying them fails half-way
@@ -287,6 +289,7 @@ export async function packageOptions(
     bisect: settings.bisect && !recipe.varyNothing,
     bisectBudget: settings.bisectBudget,
     keep: settings.keep,
+    rerun: recipe.rerun ?? null,
     tempDir: env.tempDir,
     toolPath: env.path,
     cacheDir: env.cacheDir,

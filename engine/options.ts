@@ -46,6 +46,8 @@ export type PackageOptions = Readonly<{
   network?: boolean;
   /** Host paths no build may see besides the source and the out dir (HOME, a rebuilder's state dir). */
   hide?: readonly string[];
+  /** The words that rerun this package as its user wrote them, without --seed (the result's recipe.rerun); absent or null: none. */
+  rerun?: readonly string[] | null;
   /** Per-build limits: processes of its host id and its data size in bytes (prlimit). */
   limits?: Readonly<{ processes: number; memoryBytes: number }>;
 }>;

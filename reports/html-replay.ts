@@ -1,6 +1,8 @@
 // The commands that rerun one package's check exactly (its variations, its seed),
 // and each culprit alone (`--vary=-all,+locales --seed N`); for verify, the
-// verify command, which takes no --seed and varies nothing.
+// verify command, which takes no --seed and varies nothing. They are the words the
+// user wrote (recipe.rerun) plus --seed; results written before those were recorded
+// get a command rebuilt from the recipe instead.
 import type { Culprit, PackageResult } from './model.js';
 
 const PLAIN = /^[A-Za-z0-9_/.,+=:@%^-]+$/;
@@ -41,6 +43,8 @@ const line = (args: readonly string[]) => args.map(shellQuote).join(' ');
 
 /** The command that reruns this package's check (or verify) as it ran, or null when the result does not say how. */
 export function replayCommand(pkg: PackageResult, seed: number): string | null {
+  const rerun = pkg.recipe?.rerun;
+  if (rerun) return line(pkg.verify ? rerun : [...rerun, '--seed', String(seed)]);
   const base = baseArgs(pkg);
   if (!base || pkg.verify) return base && line(base);
   const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => v.name);
@@ -54,8 +58,13 @@ export function replayCommand(pkg: PackageResult, seed: number): string | null {
 
 /** The command that varies only this culprit's variations, with the same seed (so the same values). */
 export function culpritReplayCommand(pkg: PackageResult, culprit: Culprit, seed: number): string | null {
+  if (pkg.verify) return null;
+  // Note: a later --vary's -all disables what the user's words enabled, and keeps the options they set.
+  const rerun = pkg.recipe?.rerun;
+  const only = `--vary=-all,${culprit.variations.map((n) => `+${n}`).join(',')}`;
+  if (rerun) return line([...rerun, only, '--seed', String(seed)]);
   const base = baseArgs(pkg);
-  if (!base || pkg.verify) return null;
+  if (!base) return null;
   const actions = [
     '-all',
     ...culprit.variations.map((n) => `+${n}`),

@@ -32,7 +32,11 @@ body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:
 h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px ` +
   `solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td ` +
-  `code{overflow-wrap:anywhere}
+  `code{overflow-wrap:anywhere}code.path>span{display:inline-block;max-width:100%}
+table.artifacts{table-layout:fixed}table.artifacts th:nth-child(1){width:30%}` +
+  `table.artifacts th:nth-child(2){width:10%}table.artifacts th:nth-child(3){width:11%}` +
+  `table.artifacts th:nth-child(4){width:15%}
+.run-variations-box>summary{cursor:pointer}.run-variations-box>summary h2{display:inline;border:0}
 code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space:pre-wrap}
 .verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}` +
   `.verdict-error{color:#6a1b9a}.verdict-verified{color:#2e7d32}` +
@@ -61,6 +65,15 @@ export const MAX_ARTIFACT_ROWS = 1000;
 // The console shows the excerpt of the first 20 differing artifacts; the page shows those open, the rest folded.
 const OPEN_EXCERPTS = 20;
 const EXCERPT_LINES = 40;
+
+// A path breaks only after a "/", never inside a name (not even at a "-"): each name
+// with its slash is one inline block, moved whole to the next line; only a name wider
+// than the whole column is broken.
+export const pathCode = (path: string) =>
+  `<code class="path">${path
+    .split(/(?<=\/)/)
+    .map((name) => `<span>${e(name)}</span>`)
+    .join('')}</code>`;
 
 const kindNote = (a: ArtifactResult) =>
   a.kind === 'file'
@@ -100,7 +113,7 @@ function artifactRows(pkg: PackageResult): string {
           `${e(diff.excerpt.split('\n').slice(0, EXCERPT_LINES).join('\n'))}</pre></details>`
         : '';
       return (
-        `<tr><td><code>${e(a.path)}</code>${kindNote(a)}</td>` +
+        `<tr><td>${pathCode(a.path)}${kindNote(a)}</td>` +
         `<td class="status-${a.status}">${a.status}` +
         `${a.ignored ? `<div class="skipped">ignored: ${e(a.ignored.reason)}</div>` : ''}` +
         `</td><td>${size(a.size.control)}<br>${size(a.size.experiment)}</td>` +
@@ -318,6 +331,53 @@ function runNotes(result: RunResult): string {
   return notes.join('\n');
 }
 
+// The verdict filters (radio buttons and CSS, no JavaScript): only with several packages.
+function packageFilters({ packages, summary }: RunResult): string {
+  if (packages.length <= 1) return '';
+  const filter = (id: string, label: string, count: number, checked = false) =>
+    `<input type="radio" name="verdict" id="f-${id}"${checked ? ' checked' : ''}><label for="f-${id}">${label} (${count})</label>`;
+  return (
+    `${filter('all', 'all', summary.total, true)}${filter('reproducible', 'reproducible', summary.reproducible)}` +
+    `${filter('unreproducible', 'unreproducible', summary.unreproducible)}${filter('error', 'error', summary.error)}`
+  );
+}
+
+// What one package's row says caused it: culprits, else what bisect or the evidence
+// pointed at, else the error's code; empty for a pass (the section has the details).
+export function shortCause(pkg: PackageResult): string {
+  if (pkg.verdict === 'reproducible' || pkg.verdict === 'verified') return '';
+  const code = pkg.error ? `${pkg.error.code}: ` : '';
+  if (pkg.nondeterministic) return `${code}nondeterministic (differs with nothing varied)`;
+  const culprits = pkg.culprits.map(culpritName);
+  if (culprits.length > 0)
+    return pkg.bisect.difference === 'build-fails'
+      ? `${code}fails when ${culprits.join(' or ')} is varied`
+      : `${code}${culprits.join('; ')}`;
+  const suspected = pkg.bisect.suspected.map((s) => s.variation);
+  if (suspected.length > 0) return `${code}suspected, not confirmed: ${suspected.join(', ')}`;
+  const pointed = [...new Set(pkg.bisect.evidence.flatMap((a) => a.suspects.slice(0, 1).map((s) => s.variation)))];
+  if (pointed.length > 0) return `${code}evidence points at ${pointed.join(', ')} (not confirmed)`;
+  const drift = pkg.verify?.dependencyDrift.length ?? 0;
+  if (drift > 0) return `${code}${drift} build dependenc${drift === 1 ? 'y differs' : 'ies differ'} here`;
+  return pkg.error ? pkg.error.code : 'not explained';
+}
+
+// One row per package, with its cause, before any section: only with several packages.
+function summaryTable({ packages }: RunResult): string {
+  if (packages.length <= 1) return '';
+  const rows = packages.map(
+    (p) =>
+      `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}` +
+      `</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td>` +
+      `<td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td>` +
+      `<td class="cause">${e(shortCause(p))}</td></tr>`,
+  );
+  return (
+    `<table class="summary"><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th>` +
+    `<th>cause</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`
+  );
+}
+
 export function renderHtml(result: RunResult): string {
   const { summary } = result;
   const tables = variationTables(result);
@@ -331,16 +391,6 @@ export function renderHtml(result: RunResult): string {
             word: 'reproducible',
             note: deterministic > 0 ? ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})` : '',
           };
-  const rows = result.packages
-    .map(
-      (p) =>
-        `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${e(p.name)}` +
-        `</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td>` +
-        `<td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td></tr>`,
-    )
-    .join('\n');
-  const filter = (id: string, label: string, count: number, checked = false) =>
-    `<input type="radio" name="verdict" id="f-${id}"${checked ? ' checked' : ''}><label for="f-${id}">${label} (${count})</label>`;
   return (
     `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -359,14 +409,9 @@ ${runNotes(result)}
     `${e(result.command)}${result.command === 'verify' ? '' : ` · seed <code>${result.seed}</code> (replay with --seed ${result.seed})`}` +
     ` · ${e(result.startedAt)} → ${e(result.finishedAt)} · ` +
     `${e(result.host.hostname)}, ${e(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
-<div class="filters">${filter('all', 'all', summary.total, true)}` +
-    `${filter('reproducible', 'reproducible', summary.reproducible)}` +
-    `${filter('unreproducible', 'unreproducible', summary.unreproducible)}` +
-    `${filter('error', 'error', summary.error)}
+<div class="filters">${packageFilters(result)}
 <main>
-<table><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th></tr></thead><tbody>
-${rows}
-</tbody></table>
+${summaryTable(result)}
 ${tables.run}
 ${result.packages.map((p) => packageSection(p, result.seed, tables.forPackage)).join('\n')}
 </main></div>

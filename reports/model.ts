@@ -229,7 +229,14 @@ export type PackageResult = Readonly<{
   nondeterministic: boolean;
   bisect: BisectResult;
   diffoscope: readonly DiffResult[];
+  /** Milliseconds each phase took (prepare, build, compare, diffoscope, bisect), in the order they ended. */
   timings: Readonly<Record<string, number>>;
+  /**
+   * When each phase in \`timings\` started, in ms after the check started (as builds' and
+   * probes' startMs): diffoscope and bisect run at once. null in files written before it
+   * existed (absent there), whose timeline lays the phases end to end.
+   */
+  phaseStarts?: Readonly<Record<string, number>> | null;
   /** `twinbuild verify` only (else null): published artifacts are the "control" side, the rebuild the "experiment". */
   verify: VerifyInfo | null;
   /** How this package was built, so a report can print the command that reruns it; null in files written before it existed. */
@@ -267,6 +274,14 @@ export type Recipe = Readonly<{
   network: boolean;
   /** --vary options (variation → option → values), e.g. environment.variables. */
   varyOptions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  /**
+   * The words that rerun this package as its user wrote them, without --seed (a report
+   * appends the run's): for check and verify the user's own command line; for a package
+   * of a sweep, \`twinbuild check SOURCE\` with its config entry's keys as flags and the
+   * sweep's flags that check takes too (docs/reports.md). null when not run from the
+   * command line (the rebuilder, verify --dir), and in files written before it existed.
+   */
+  rerun: readonly string[] | null;
 }>;
 
 export type VerifyInfo = Readonly<{

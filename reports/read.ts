@@ -20,13 +20,16 @@ const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
   ({
     ...p,
     verify: p.verify ?? null,
-    recipe: p.recipe ?? null,
+    recipe: upgradeRecipe(p.recipe),
     artifacts: (p.artifacts ?? []).map(upgradeArtifact),
     bisect: upgradeBisect(p.bisect),
     knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a) => a.ignored).length,
     artifactSummary: p.artifactSummary ?? null,
     notCopied: p.notCopied ?? [],
+    phaseStarts: p.phaseStarts ?? null,
   }) as PackageResult;
+// Results written before recipes kept the user's own words.
+const upgradeRecipe = (r: PackageResult['recipe'] | undefined) => (r ? { ...r, rerun: r.rerun ?? null } : null);
 // Results written before bisect recorded evidence, suspects, a budget and what it explains.
 const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) =>
   b && {
@@ -61,7 +64,14 @@ export async function readResults(path: string): Promise<RunResult> {
   if (schema === SCHEMA) {
     const run = parsed as RunResult;
     const packages = run.packages.map(
-      (p) => ({ ...p, bisect: upgradeBisect(p.bisect)!, notCopied: p.notCopied ?? [] }) as PackageResult,
+      (p) =>
+        ({
+          ...p,
+          bisect: upgradeBisect(p.bisect)!,
+          recipe: upgradeRecipe(p.recipe),
+          notCopied: p.notCopied ?? [],
+          phaseStarts: p.phaseStarts ?? null,
+        }) as PackageResult,
     );
     return { ...run, packages };
   }

@@ -1,7 +1,9 @@
-// An inline SVG timeline of one check: its phases one after the other, and each
-// build's own start and duration, so a reader sees where the time went and that
-// the two builds overlapped. Phases that overlap (bisect, diffoscope) are
-// drawn one after the other there; the build and probe rows are to scale.
+// An inline SVG timeline of one check: each phase, each build and each probe drawn
+// from its real start to its real end (all in ms after the check started), so a
+// reader sees where the time went and what ran at once. Bars of one kind that
+// overlap (diffoscope and bisect, parallel probes) go on rows of their own.
+// Results written before phases recorded their starts (no phaseStarts) get their
+// phases end to end, and the picture says so.
 // Every kind of bar has its own colour and its own pattern, and a legend in
 // words below the bars, so the picture reads without colour too.
 import { anchorId, escapeHtml as e } from './escape.js';
@@ -36,41 +38,56 @@ const kindOf = (kind: string) => KINDS.find((k) => k.kind === kind) ?? { ...OTHE
 
 export const BAR_KINDS = KINDS;
 
-type Bar = Readonly<{ row: string; label: string; start: number; duration: number; kind: BarKind }>;
+type Bar = Readonly<{ row: string; label: string; start: number; duration: number; kind: BarKind; name: string }>;
 
 const probeKind = (p: ProbeResult) => kindOf(`probe-${p.status}`);
+
+// Bars that overlap in time go to a new lane (row "NAME 2", "NAME 3"…), so none hides another.
+function inLanes(name: string, bars: readonly Omit<Bar, 'row'>[]): Bar[] {
+  const laneEnds: number[] = [];
+  return [...bars]
+    .sort((a, b) => a.start - b.start)
+    .map((bar) => {
+      let lane = laneEnds.findIndex((end) => end <= bar.start);
+      if (lane < 0) lane = laneEnds.push(0) - 1;
+      laneEnds[lane] = bar.start + bar.duration;
+      return { ...bar, row: lane === 0 ? name : `${name} ${lane + 1}` };
+    });
+}
+
+/** Whether the phases are drawn at their real starts (false: an older result, laid end to end). */
+export const phasesToScale = (pkg: PackageResult) => pkg.phaseStarts !== null && pkg.phaseStarts !== undefined;
 
 export function timelineBars(pkg: PackageResult): Bar[] {
   let at = 0;
   const phases = Object.entries(pkg.timings).map(([phase, ms]) => {
-    const bar = { row: 'phases', label: phase, start: at, duration: ms, kind: kindOf(phase) };
-    at += ms;
-    return bar;
+    const start = pkg.phaseStarts?.[phase] ?? at;
+    at = start + ms;
+    return { label: phase, name: phase, start, duration: ms, kind: kindOf(phase) };
   });
   const builds = (['control', 'experiment'] as const).flatMap((side) => {
     const build = pkg.builds[side];
     return build
-      ? [{ row: side, label: `${side} build`, start: build.startMs, duration: build.durationMs, kind: kindOf(side) }]
+      ? [
+          {
+            row: side,
+            label: `${side} build`,
+            name: side,
+            start: build.startMs,
+            duration: build.durationMs,
+            kind: kindOf(side),
+          },
+        ]
       : [];
   });
-  // Parallel probes go in lanes, so bars never hide each other.
-  const laneEnds: number[] = [];
-  const probes = [...pkg.bisect.probes]
-    .sort((a, b) => a.startMs - b.startMs)
-    .map((p) => {
-      let lane = laneEnds.findIndex((end) => end <= p.startMs);
-      if (lane < 0) lane = laneEnds.push(0) - 1;
-      laneEnds[lane] = p.startMs + p.durationMs;
-      return { p, lane };
-    })
-    .map(({ p, lane }) => ({
-      row: `probes ${lane + 1}`,
-      label: `probe ${p.id} (${p.variations.join(', ') || 'nothing varied'}): ${p.status}`,
-      start: p.startMs,
-      duration: p.durationMs,
-      kind: probeKind(p),
-    }));
-  return [...phases, ...builds, ...probes];
+  const probes = pkg.bisect.probes.map((p) => ({
+    label: `probe ${p.id} (${p.variations.join(', ') || 'nothing varied'}): ${p.status}`,
+    name: `probe ${p.id}`,
+    start: p.startMs,
+    duration: p.durationMs,
+    kind: probeKind(p),
+  }));
+  return [...inLanes('phases', phases), ...builds, ...inLanes('probes', probes)];
 }
 
 // One <pattern> per kind: the kind's colour, drawn so it differs in shape from the others.
@@ -113,7 +130,7 @@ export function renderTimeline(pkg: PackageResult): string {
       const y = rows.indexOf(b.row) * ROW + 4;
       const w = Math.max(1, x(b.start + b.duration) - x(b.start));
       return (
-        `<rect class="bar" data-kind="${e(b.kind.kind)}" x="${x(b.start).toFixed(1)}" ` +
+        `<rect class="bar" data-kind="${e(b.kind.kind)}" data-name="${e(b.name)}" x="${x(b.start).toFixed(1)}" ` +
         `y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="url(#${idOf(b.kind)}` +
         `)" stroke="${b.kind.colour}"><title>${e(b.kind.label)} — ${e(b.label)}: ` +
         `${(b.start / 1000).toFixed(2)}s → ${((b.start + b.duration) / 1000).toFixed(2)}s` +
@@ -123,8 +140,8 @@ export function renderTimeline(pkg: PackageResult): string {
     .join('');
   const labels = rows.map((r, i) => `<text x="4" y="${i * ROW + 16}">${e(r)}</text>`).join('');
   const axis =
-    `<text x="${LABEL}" y="${barsHeight - 6}">0 s</text>` +
-    `<text x="${WIDTH - 10}" y="${barsHeight - 6}" ` +
+    `<text class="axis-start" x="${LABEL}" y="${barsHeight - 6}">0 s</text>` +
+    `<text class="axis-end" x="${WIDTH - 10}" y="${barsHeight - 6}" ` +
     `text-anchor="end">${(end / 1000).toFixed(2)} s</text>`;
   const column = (WIDTH - 8) / LEGEND_COLUMNS;
   const legend = kinds
@@ -139,9 +156,13 @@ export function renderTimeline(pkg: PackageResult): string {
     })
     .join('');
   const defs = `<defs>${kinds.map((k) => patternDef(idOf(k), k)).join('')}</defs>`;
+  const note = phasesToScale(pkg)
+    ? ''
+    : '<p class="muted timeline-note">phases drawn end to end: this result does not say when each ' +
+      'started (written by an older twinbuild); builds and probes are at their real times</p>';
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" ` +
     `font-family="sans-serif" font-size="11" role="img" aria-label="timeline">${defs}` +
-    `${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g></svg>`
+    `${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g></svg>${note}`
   );
 }

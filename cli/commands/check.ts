@@ -10,6 +10,7 @@ import { createProfile } from '../profile.js';
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
+import { commandRerun } from '../rerun.js';
 import { packageOptions, parseRunSettings, type RunSettings } from '../settings.js';
 import type { PackageOptions } from '../../engine/options.js';
 
@@ -86,10 +87,12 @@ Exit codes: 0 reproducible · 1 unreproducible · 2 usage or config error
             3 build failed, timed out, no artifacts, or a requested variation unavailable
 `;
 
+const CHECK_FLAGS = [...RUN_FLAGS, ...RECIPE_FLAGS, 'with-tests', 'profile'] as const;
+
 export const checkCommand: Command = {
   help: CHECK_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS, 'with-tests', 'profile']);
+    const { values, positionals } = parseFlags(args, CHECK_FLAGS);
     if (values.profile && !ctx.profile) return withProfile(args, ctx);
     if (positionals.length > 1)
       throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(' ')}`);
@@ -105,6 +108,7 @@ export const checkCommand: Command = {
           ignoreScripts: values['ignore-scripts'],
           rpmReproducibleMacros: values['rpm-reproducible-macros'],
           tests: values['with-tests'],
+          rerun: commandRerun('check', args, CHECK_FLAGS),
         },
         settings,
         ctx.env,

@@ -19,6 +19,7 @@ import { lineProgress, publishRun, sayNotes, type Command, type CommandContext }
 import { displayPath, hostInfo } from '../environment.js';
 import { RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir } from '../out-dir.js';
+import { sweepPackageRerun } from '../rerun.js';
 import { assertNotSystemTree } from '../settings.js';
 import { parseDuration } from '../parse.js';
 import { SWEEP_BISECT_BUDGET, packageOptions, parseRunSettings, type Recipe, type RunSettings } from '../settings.js';
@@ -80,17 +81,12 @@ export function recipeOf(pkg: SweepPackage, configFile: string): Recipe {
   };
 }
 
+const SWEEP_FLAGS = [...RUN_FLAGS, 'config', 'shard', 'changed-since', 'baseline', 'with-tests'] as const;
+
 export const sweepCommand: Command = {
   help: SWEEP_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [
-      ...RUN_FLAGS,
-      'config',
-      'shard',
-      'changed-since',
-      'baseline',
-      'with-tests',
-    ]);
+    const { values, positionals } = parseFlags(args, SWEEP_FLAGS);
     if (positionals.length > 1) throw usageError(`sweep takes one ROOT directory, got ${positionals.length}`);
     const root = resolve(ctx.env.cwd, positionals[0] ?? '.');
     await assertNotSystemTree(root, 'sweep root');
@@ -144,7 +140,11 @@ export const sweepCommand: Command = {
       packages.map((pkg) =>
         packageOptions(
           pkg.source,
-          { ...recipeOf(pkg, configFile), tests: values['with-tests'] },
+          {
+            ...recipeOf(pkg, configFile),
+            tests: values['with-tests'],
+            rerun: sweepPackageRerun(pkg, args, SWEEP_FLAGS, ctx.env.cwd),
+          },
           settings,
           ctx.env,
           perCheckJobs,

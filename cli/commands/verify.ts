@@ -15,6 +15,7 @@ import { lineProgress, publishRun, type Command } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { RECIPE_FLAGS, RUN_FLAGS, parseFlags } from '../flags.js';
 import { assertOutDirApart, prepareOutDir, type OutDirLock } from '../out-dir.js';
+import { commandRerun } from '../rerun.js';
 import { packageOptions, parseRunSettings, requireSandbox } from '../settings.js';
 
 export const VERIFY_HELP = `Usage: twinbuild verify SOURCE --published FILE... [--buildinfo FILE] [options]
@@ -61,19 +62,21 @@ Exit codes: 0 verified · 1 mismatch · 2 usage (incl. a buildinfo that disagree
 the published files) · 3 the rebuild failed
 `;
 
+const VERIFY_FLAGS = [
+  ...RUN_FLAGS,
+  ...RECIPE_FLAGS,
+  'published',
+  'buildinfo',
+  'signing-key',
+  'dir',
+  'shard',
+  'allow-unsandboxed',
+] as const;
+
 export const verifyCommand: Command = {
   help: VERIFY_HELP,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags(args, [
-      ...RUN_FLAGS,
-      ...RECIPE_FLAGS,
-      'published',
-      'buildinfo',
-      'signing-key',
-      'dir',
-      'shard',
-      'allow-unsandboxed',
-    ]);
+    const { values, positionals } = parseFlags(args, VERIFY_FLAGS);
     const parsed = parseRunSettings(values, ctx.env);
     // A rebuild that reads the network proves nothing about the published bytes.
     if (parsed.network) throw usageError('verify never gives a rebuild the network: leave out --network');
@@ -140,6 +143,7 @@ export const verifyCommand: Command = {
             ignoreScripts: values['ignore-scripts'],
             rpmReproducibleMacros: values['rpm-reproducible-macros'],
             varyNothing: true,
+            rerun: commandRerun('verify', args, VERIFY_FLAGS),
           },
           settings,
           ctx.env,

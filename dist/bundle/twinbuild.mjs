@@ -581,6 +581,9 @@ function baseArgs(pkg) {
   return args;
 }
 function replayCommand(pkg, seed) {
+  const rerun = pkg.recipe?.rerun;
+  if (rerun)
+    return line(pkg.verify ? rerun : [...rerun, "--seed", String(seed)]);
   const base = baseArgs(pkg);
   if (!base || pkg.verify)
     return base && line(base);
@@ -590,8 +593,14 @@ function replayCommand(pkg, seed) {
   return line([...base, ...actions.length > 0 ? [`--vary=${actions.join(",")}`] : [], "--seed", String(seed)]);
 }
 function culpritReplayCommand(pkg, culprit, seed) {
+  if (pkg.verify)
+    return null;
+  const rerun = pkg.recipe?.rerun;
+  const only = `--vary=-all,${culprit.variations.map((n2) => `+${n2}`).join(",")}`;
+  if (rerun)
+    return line([...rerun, only, "--seed", String(seed)]);
   const base = baseArgs(pkg);
-  if (!base || pkg.verify)
+  if (!base)
     return null;
   const actions = [
     "-all",
@@ -642,9 +651,9 @@ ${table("variations", rowsOf(pkg).map((r) => rowHtml(r, true)).join("\n"))}`
     }
   }
   const common2 = new Map([...counts].map(([name, byKey]) => [name, [...byKey.values()].reduce((a2, b) => b.n > a2.n ? b : a2).row]));
-  const run2 = `<h2>Variations</h2>
+  const run2 = `<details class="run-variations-box"><summary><h2>Variations</h2> <span class="muted">(${common2.size} rows; click to show)</span></summary>
 <p class="muted">For every package unless its own section lists it otherwise (what each build saw is in results.json).</p>
-${table("variations run-variations", [...common2.values()].map((r) => rowHtml(r, false)).join("\n"))}`;
+${table("variations run-variations", [...common2.values()].map((r) => rowHtml(r, false)).join("\n"))}</details>`;
   const forPackage = (pkg) => {
     if (pkg.variations.length === 0)
       return "";
@@ -677,32 +686,44 @@ ${rows}
 });
 
 // dist/reports/timeline.js
+function inLanes(name, bars) {
+  const laneEnds = [];
+  return [...bars].sort((a2, b) => a2.start - b.start).map((bar) => {
+    let lane = laneEnds.findIndex((end) => end <= bar.start);
+    if (lane < 0)
+      lane = laneEnds.push(0) - 1;
+    laneEnds[lane] = bar.start + bar.duration;
+    return { ...bar, row: lane === 0 ? name : `${name} ${lane + 1}` };
+  });
+}
 function timelineBars(pkg) {
   let at = 0;
   const phases = Object.entries(pkg.timings).map(([phase, ms]) => {
-    const bar = { row: "phases", label: phase, start: at, duration: ms, kind: kindOf(phase) };
-    at += ms;
-    return bar;
+    const start = pkg.phaseStarts?.[phase] ?? at;
+    at = start + ms;
+    return { label: phase, name: phase, start, duration: ms, kind: kindOf(phase) };
   });
   const builds = ["control", "experiment"].flatMap((side) => {
     const build2 = pkg.builds[side];
-    return build2 ? [{ row: side, label: `${side} build`, start: build2.startMs, duration: build2.durationMs, kind: kindOf(side) }] : [];
+    return build2 ? [
+      {
+        row: side,
+        label: `${side} build`,
+        name: side,
+        start: build2.startMs,
+        duration: build2.durationMs,
+        kind: kindOf(side)
+      }
+    ] : [];
   });
-  const laneEnds = [];
-  const probes = [...pkg.bisect.probes].sort((a2, b) => a2.startMs - b.startMs).map((p) => {
-    let lane = laneEnds.findIndex((end) => end <= p.startMs);
-    if (lane < 0)
-      lane = laneEnds.push(0) - 1;
-    laneEnds[lane] = p.startMs + p.durationMs;
-    return { p, lane };
-  }).map(({ p, lane }) => ({
-    row: `probes ${lane + 1}`,
+  const probes = pkg.bisect.probes.map((p) => ({
     label: `probe ${p.id} (${p.variations.join(", ") || "nothing varied"}): ${p.status}`,
+    name: `probe ${p.id}`,
     start: p.startMs,
     duration: p.durationMs,
     kind: probeKind(p)
   }));
-  return [...phases, ...builds, ...probes];
+  return [...inLanes("phases", phases), ...builds, ...inLanes("probes", probes)];
 }
 function patternDef(id, k) {
   const c3 = k.colour;
@@ -733,10 +754,10 @@ function renderTimeline(pkg) {
   const rects = bars.map((b) => {
     const y = rows.indexOf(b.row) * ROW + 4;
     const w = Math.max(1, x(b.start + b.duration) - x(b.start));
-    return `<rect class="bar" data-kind="${escapeHtml(b.kind.kind)}" x="${x(b.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="url(#${idOf(b.kind)})" stroke="${b.kind.colour}"><title>${escapeHtml(b.kind.label)} \u2014 ${escapeHtml(b.label)}: ${(b.start / 1e3).toFixed(2)}s \u2192 ${((b.start + b.duration) / 1e3).toFixed(2)}s</title></rect>`;
+    return `<rect class="bar" data-kind="${escapeHtml(b.kind.kind)}" data-name="${escapeHtml(b.name)}" x="${x(b.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="url(#${idOf(b.kind)})" stroke="${b.kind.colour}"><title>${escapeHtml(b.kind.label)} \u2014 ${escapeHtml(b.label)}: ${(b.start / 1e3).toFixed(2)}s \u2192 ${((b.start + b.duration) / 1e3).toFixed(2)}s</title></rect>`;
   }).join("");
   const labels = rows.map((r, i2) => `<text x="4" y="${i2 * ROW + 16}">${escapeHtml(r)}</text>`).join("");
-  const axis = `<text x="${LABEL}" y="${barsHeight - 6}">0 s</text><text x="${WIDTH - 10}" y="${barsHeight - 6}" text-anchor="end">${(end / 1e3).toFixed(2)} s</text>`;
+  const axis = `<text class="axis-start" x="${LABEL}" y="${barsHeight - 6}">0 s</text><text class="axis-end" x="${WIDTH - 10}" y="${barsHeight - 6}" text-anchor="end">${(end / 1e3).toFixed(2)} s</text>`;
   const column = (WIDTH - 8) / LEGEND_COLUMNS;
   const legend = kinds.map((k, i2) => {
     const lx = 4 + i2 % LEGEND_COLUMNS * column;
@@ -744,9 +765,10 @@ function renderTimeline(pkg) {
     return `<g class="legend-item" data-kind="${escapeHtml(k.kind)}"><rect x="${lx}" y="${ly}" width="24" height="12" fill="url(#${idOf(k)})" stroke="${k.colour}"/><text x="${lx + 30}" y="${ly + 10}">${escapeHtml(k.label)}</text></g>`;
   }).join("");
   const defs = `<defs>${kinds.map((k) => patternDef(idOf(k), k)).join("")}</defs>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11" role="img" aria-label="timeline">${defs}${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g></svg>`;
+  const note = phasesToScale(pkg) ? "" : '<p class="muted timeline-note">phases drawn end to end: this result does not say when each started (written by an older twinbuild); builds and probes are at their real times</p>';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11" role="img" aria-label="timeline">${defs}${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g></svg>${note}`;
 }
-var WIDTH, LABEL, ROW, LEGEND_COLUMNS, LEGEND_ROW, KINDS, OTHER, kindOf, probeKind;
+var WIDTH, LABEL, ROW, LEGEND_COLUMNS, LEGEND_ROW, KINDS, OTHER, kindOf, probeKind, phasesToScale;
 var init_timeline = __esm({
   "dist/reports/timeline.js"() {
     "use strict";
@@ -772,6 +794,7 @@ var init_timeline = __esm({
     OTHER = { kind: "other", label: "other", colour: "#bdbdbd", pattern: "solid" };
     kindOf = (kind) => KINDS.find((k) => k.kind === kind) ?? { ...OTHER, kind, label: kind };
     probeKind = (p) => kindOf(`probe-${p.status}`);
+    phasesToScale = (pkg) => pkg.phaseStarts !== null && pkg.phaseStarts !== void 0;
   }
 });
 
@@ -791,7 +814,7 @@ function artifactRows(pkg) {
     const note = diff?.message ? `<div class="muted">${escapeHtml(diff.message)}</div>` : "";
     const shownAt = differing.indexOf(a2);
     const excerpt = diff?.excerpt ? `<details class="excerpt"${shownAt >= 0 && shownAt < OPEN_EXCERPTS ? " open" : ""}><summary>excerpt</summary><pre class="excerpt">${escapeHtml(diff.excerpt.split("\n").slice(0, EXCERPT_LINES2).join("\n"))}</pre></details>` : "";
-    return `<tr><td><code>${escapeHtml(a2.path)}</code>${kindNote(a2)}</td><td class="status-${a2.status}">${a2.status}${a2.ignored ? `<div class="skipped">ignored: ${escapeHtml(a2.ignored.reason)}</div>` : ""}</td><td>${size(a2.size.control)}<br>${size(a2.size.experiment)}</td><td>${short(a2.sha256.control ?? a2.linkTarget?.control ?? a2.node?.control ?? null)}<br>${short(a2.sha256.experiment ?? a2.linkTarget?.experiment ?? a2.node?.experiment ?? null)}</td><td>${link2}${note}${excerpt}</td></tr>`;
+    return `<tr><td>${pathCode(a2.path)}${kindNote(a2)}</td><td class="status-${a2.status}">${a2.status}${a2.ignored ? `<div class="skipped">ignored: ${escapeHtml(a2.ignored.reason)}</div>` : ""}</td><td>${size(a2.size.control)}<br>${size(a2.size.experiment)}</td><td>${short(a2.sha256.control ?? a2.linkTarget?.control ?? a2.node?.control ?? null)}<br>${short(a2.sha256.experiment ?? a2.linkTarget?.experiment ?? a2.node?.experiment ?? null)}</td><td>${link2}${note}${excerpt}</td></tr>`;
   }).concat(more).join("\n");
 }
 function culpritItem(pkg, c3, seed) {
@@ -888,6 +911,40 @@ function runNotes(result) {
   }
   return notes.join("\n");
 }
+function packageFilters({ packages, summary }) {
+  if (packages.length <= 1)
+    return "";
+  const filter = (id, label, count4, checked = false) => `<input type="radio" name="verdict" id="f-${id}"${checked ? " checked" : ""}><label for="f-${id}">${label} (${count4})</label>`;
+  return `${filter("all", "all", summary.total, true)}${filter("reproducible", "reproducible", summary.reproducible)}${filter("unreproducible", "unreproducible", summary.unreproducible)}${filter("error", "error", summary.error)}`;
+}
+function shortCause(pkg) {
+  if (pkg.verdict === "reproducible" || pkg.verdict === "verified")
+    return "";
+  const code = pkg.error ? `${pkg.error.code}: ` : "";
+  if (pkg.nondeterministic)
+    return `${code}nondeterministic (differs with nothing varied)`;
+  const culprits = pkg.culprits.map(culpritName);
+  if (culprits.length > 0)
+    return pkg.bisect.difference === "build-fails" ? `${code}fails when ${culprits.join(" or ")} is varied` : `${code}${culprits.join("; ")}`;
+  const suspected = pkg.bisect.suspected.map((s) => s.variation);
+  if (suspected.length > 0)
+    return `${code}suspected, not confirmed: ${suspected.join(", ")}`;
+  const pointed = [...new Set(pkg.bisect.evidence.flatMap((a2) => a2.suspects.slice(0, 1).map((s) => s.variation)))];
+  if (pointed.length > 0)
+    return `${code}evidence points at ${pointed.join(", ")} (not confirmed)`;
+  const drift = pkg.verify?.dependencyDrift.length ?? 0;
+  if (drift > 0)
+    return `${code}${drift} build dependenc${drift === 1 ? "y differs" : "ies differ"} here`;
+  return pkg.error ? pkg.error.code : "not explained";
+}
+function summaryTable({ packages }) {
+  if (packages.length <= 1)
+    return "";
+  const rows = packages.map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${escapeHtml(p.name)}</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td><td class="cause">${escapeHtml(shortCause(p))}</td></tr>`);
+  return `<table class="summary"><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th><th>cause</th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table>`;
+}
 function renderHtml(result) {
   const { summary } = result;
   const tables = variationTables(result);
@@ -896,8 +953,6 @@ function renderHtml(result) {
     word: "reproducible",
     note: deterministic > 0 ? ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})` : ""
   };
-  const rows = result.packages.map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${escapeHtml(p.name)}</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td></tr>`).join("\n");
-  const filter = (id, label, count4, checked = false) => `<input type="radio" name="verdict" id="f-${id}"${checked ? " checked" : ""}><label for="f-${id}">${label} (${count4})</label>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>twinbuild: ${summary.reproducible}/${summary.total} ${passed.word}</title><style>${STYLE}</style></head>
@@ -906,18 +961,16 @@ function renderHtml(result) {
 <p>${summary.total} package${summary.total === 1 ? "" : "s"}: <span class="verdict-reproducible">${summary.reproducible} ${passed.word}${passed.note}</span>, <span class="verdict-unreproducible">${summary.unreproducible} ${result.command === "verify" ? "mismatch" : "unreproducible"}</span>, <span class="verdict-error">${summary.error} error</span> \xB7 exit code ${result.exitCode}</p>
 ${runNotes(result)}
 <p class="muted">twinbuild ${escapeHtml(result.tool.version)} \xB7 ${escapeHtml(result.command)}${result.command === "verify" ? "" : ` \xB7 seed <code>${result.seed}</code> (replay with --seed ${result.seed})`} \xB7 ${escapeHtml(result.startedAt)} \u2192 ${escapeHtml(result.finishedAt)} \xB7 ${escapeHtml(result.host.hostname)}, ${escapeHtml(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
-<div class="filters">${filter("all", "all", summary.total, true)}${filter("reproducible", "reproducible", summary.reproducible)}${filter("unreproducible", "unreproducible", summary.unreproducible)}${filter("error", "error", summary.error)}
+<div class="filters">${packageFilters(result)}
 <main>
-<table><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th></tr></thead><tbody>
-${rows}
-</tbody></table>
+${summaryTable(result)}
 ${tables.run}
 ${result.packages.map((p) => packageSection(p, result.seed, tables.forPackage)).join("\n")}
 </main></div>
 </body></html>
 `;
 }
-var STYLE, short, size, MAX_ARTIFACT_ROWS, OPEN_EXCERPTS, EXCERPT_LINES2, kindNote, probeLog, probeClass;
+var STYLE, short, size, MAX_ARTIFACT_ROWS, OPEN_EXCERPTS, EXCERPT_LINES2, pathCode, kindNote, probeLog, probeClass;
 var init_html = __esm({
   "dist/reports/html.js"() {
     "use strict";
@@ -931,7 +984,9 @@ var init_html = __esm({
     STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em;color:#222}
 h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em}
-table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td code{overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td code{overflow-wrap:anywhere}code.path>span{display:inline-block;max-width:100%}
+table.artifacts{table-layout:fixed}table.artifacts th:nth-child(1){width:30%}table.artifacts th:nth-child(2){width:10%}table.artifacts th:nth-child(3){width:11%}table.artifacts th:nth-child(4){width:15%}
+.run-variations-box>summary{cursor:pointer}.run-variations-box>summary h2{display:inline;border:0}
 code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space:pre-wrap}
 .verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}.verdict-verified{color:#2e7d32}.verdict-mismatch{color:#c62828}
 .status-identical{color:#2e7d32}.status-differs,.status-missing-in-control,.status-missing-in-experiment{color:#c62828;font-weight:600}
@@ -945,6 +1000,7 @@ pre.excerpt{margin:.3em 0;max-height:24em}pre.replay{background:#eef3f8}.logs a{
     MAX_ARTIFACT_ROWS = 1e3;
     OPEN_EXCERPTS = 20;
     EXCERPT_LINES2 = 40;
+    pathCode = (path6) => `<code class="path">${path6.split(/(?<=\/)/).map((name) => `<span>${escapeHtml(name)}</span>`).join("")}</code>`;
     kindNote = (a2) => a2.kind === "file" ? "" : ` <span class="muted">(${escapeHtml(a2.kind === "special" ? a2.node?.control ?? a2.node?.experiment ?? "special file" : "symlink")})</span>`;
     probeLog = (pkg, p) => {
       const log = pkg.builds.control?.log ?? pkg.builds.experiment?.log;
@@ -13436,8 +13492,8 @@ var init_flags = __esm({
       "rpm-reproducible-macros"
     ];
     withNegativeValues = (args, names) => args.flatMap((arg, i2) => {
-      const flag = arg.startsWith("--") ? arg.slice(2) : null;
-      if (flag && names.includes(flag) && FLAGS[flag].type === "string" && /^-\d/.test(args[i2 + 1] ?? ""))
+      const flag2 = arg.startsWith("--") ? arg.slice(2) : null;
+      if (flag2 && names.includes(flag2) && FLAGS[flag2].type === "string" && /^-\d/.test(args[i2 + 1] ?? ""))
         return [`${arg}=${args[i2 + 1]}`];
       const previous = args[i2 - 1] ?? "";
       const taken = previous.startsWith("--") && names.includes(previous.slice(2)) && FLAGS[previous.slice(2)].type === "string" && /^-\d/.test(arg);
@@ -31460,6 +31516,7 @@ var init_reference_kinds = __esm({
 // dist/engine/phases/stage.js
 async function timed(stage, phase, work) {
   const started = performance.now();
+  stage.phaseStarts[phase] = Math.round(started - stage.runStarted);
   try {
     return await work();
   } finally {
@@ -31483,7 +31540,8 @@ var init_stage = __esm({
       deps,
       workspace,
       runStarted,
-      timings: {}
+      timings: {},
+      phaseStarts: {}
     });
   }
 });
@@ -33158,8 +33216,8 @@ async function placeProbeTree(sideDir) {
 }
 function withProbe(plan, varied, namespaces) {
   const variations = REGISTRY.filter((v) => varied.includes(v.name));
-  const [shell2, flag, build2] = plan.argv;
-  if (variations.length === 0 || shell2 !== "/bin/sh" || flag !== "-c" || build2 === void 0 || plan.argv.length !== 3)
+  const [shell2, flag2, build2] = plan.argv;
+  if (variations.length === 0 || shell2 !== "/bin/sh" || flag2 !== "-c" || build2 === void 0 || plan.argv.length !== 3)
     return plan;
   const script = `{
 ${probeScript(variations, namespaces)}} >&3 2>/dev/null
@@ -33428,6 +33486,7 @@ function baseResult(stage, prepared, proved, builds) {
     bisect: BISECT_NOT_RUN(kind.notBisected.beforeCompare),
     diffoscope: [],
     timings: stage.timings,
+    phaseStarts: stage.phaseStarts,
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
@@ -33491,6 +33550,7 @@ function errorPackageResult(options, code, message) {
     bisect: BISECT_NOT_RUN("the check did not run"),
     diffoscope: [],
     timings: {},
+    phaseStarts: {},
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
@@ -33510,7 +33570,8 @@ var init_result2 = __esm({
       env: options.env,
       isolation: options.isolation,
       network: options.network ?? false,
-      varyOptions: options.vary.options
+      varyOptions: options.vary.options,
+      rerun: options.rerun ?? null
     });
   }
 });
@@ -33935,6 +33996,54 @@ var init_out_dir = __esm({
   }
 });
 
+// dist/cli/rerun.js
+import { parseArgs as parseArgs2 } from "node:util";
+function partsOf(args, names) {
+  const normalised = withNegativeValues(args, names);
+  const options = Object.fromEntries(names.map((n2) => [n2, FLAGS[n2]]));
+  const { tokens } = parseArgs2({ args: normalised, options, allowPositionals: true, strict: false, tokens: true });
+  return tokens.flatMap((t) => {
+    if (t.kind === "positional")
+      return [{ flag: null, words: [positional(t.value)] }];
+    if (t.kind !== "option")
+      return [];
+    const separate = !t.inlineValue && t.value !== void 0;
+    return [{ flag: t.name, words: normalised.slice(t.index, t.index + (separate ? 2 : 1)) }];
+  });
+}
+function commandRerun(command, args, names) {
+  const kept = partsOf(args, names).filter((p) => p.flag !== "seed");
+  return ["twinbuild", command, ...kept.flatMap((p) => p.words)];
+}
+function sweepPackageRerun(pkg, sweepArgs, names, cwd) {
+  const sweep = partsOf(sweepArgs, names).filter((p) => p.flag !== null && !SWEEP_ONLY.has(p.flag));
+  const r = pkg.recipe;
+  const sweepVaries = sweep.some((p) => p.flag === "vary" || p.flag === "variations");
+  const shared = sweep.filter((p) => !(p.flag === "timeout" && r.timeout !== void 0));
+  const entry2 = [
+    ...r.preset !== void 0 ? flag("preset", r.preset) : [],
+    ...r.build !== void 0 ? flag("build", r.build) : [],
+    ...asList(r.artifacts).flatMap((glob) => flag("artifacts", glob)),
+    ...sweepVaries ? [] : asList(r.vary).map((spec) => `--vary=${spec}`),
+    ...r.timeout !== void 0 ? flag("timeout", r.timeout) : [],
+    ...Object.entries(r.env ?? {}).flatMap(([name, value]) => flag("env", `${name}=${value}`)),
+    ...r.rpmReproducibleMacros ? ["--rpm-reproducible-macros"] : []
+  ];
+  return ["twinbuild", "check", positional(displayPath(pkg.source, cwd)), ...entry2, ...shared.flatMap((p) => p.words)];
+}
+var positional, SWEEP_ONLY, asList, flag;
+var init_rerun = __esm({
+  "dist/cli/rerun.js"() {
+    "use strict";
+    init_environment();
+    init_flags();
+    positional = (word2) => word2.startsWith("-") ? `./${word2}` : word2;
+    SWEEP_ONLY = /* @__PURE__ */ new Set(["seed", "config", "shard", "changed-since", "baseline", "jobs", "out"]);
+    asList = (v) => v === void 0 ? [] : typeof v === "string" ? [v] : v;
+    flag = (name, value) => value.startsWith("-") ? [`--${name}=${value}`] : [`--${name}`, value];
+  }
+});
+
 // dist/engine/options.js
 var freezeOptions, DEFAULT_DIFFOSCOPE;
 var init_options2 = __esm({
@@ -34167,37 +34276,37 @@ var init_reprotest = __esm({
 
 // dist/cli/parse.js
 import { isAbsolute as isAbsolute3 } from "node:path";
-function parseDuration(text3, flag) {
+function parseDuration(text3, flag2) {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text3.trim());
   if (!match)
-    throw usageError(`${flag} expects a duration like 30m, 90s or 1h, got "${text3}"`);
+    throw usageError(`${flag2} expects a duration like 30m, 90s or 1h, got "${text3}"`);
   const ms = Number(match[1]) * (UNITS[match[2] ?? "s"] ?? 1e3);
   if (ms <= 0)
-    throw usageError(`${flag} must be positive`);
+    throw usageError(`${flag2} must be positive`);
   if (ms < MIN_DURATION_MS)
-    throw usageError(`${flag} must be at least 1ms, got "${text3}"`);
+    throw usageError(`${flag2} must be at least 1ms, got "${text3}"`);
   if (ms > MAX_DURATION_MS)
-    throw usageError(`${flag} must be at most 168h (7 days), got "${text3}"`);
+    throw usageError(`${flag2} must be at most 168h (7 days), got "${text3}"`);
   return Math.round(ms);
 }
-function parseSize(text3, flag) {
+function parseSize(text3, flag2) {
   const match = /^(\d+(?:\.\d+)?)([KMGT]?)i?B?$/i.exec(text3.trim());
   if (!match)
-    throw usageError(`${flag} expects a size like 512M or 16G, got "${text3}"`);
+    throw usageError(`${flag2} expects a size like 512M or 16G, got "${text3}"`);
   const bytes = Math.round(Number(match[1]) * (SIZE_UNITS[(match[2] ?? "").toUpperCase()] ?? 1));
   if (bytes < 1024 ** 2)
-    throw usageError(`${flag} must be at least 1M, got "${text3}"`);
+    throw usageError(`${flag2} must be at least 1M, got "${text3}"`);
   return bytes;
 }
-function parseChoice(text3, flag, choices) {
+function parseChoice(text3, flag2, choices) {
   if (choices.includes(text3))
     return text3;
   const listed2 = choices.length > 1 ? `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}` : choices.join("");
-  throw usageError(`${flag} expects ${listed2}, got "${text3.slice(0, 100)}"${orDidYouMean(text3, choices)}`);
+  throw usageError(`${flag2} expects ${listed2}, got "${text3.slice(0, 100)}"${orDidYouMean(text3, choices)}`);
 }
-function parsePositiveInt(text3, flag, max = Number.MAX_SAFE_INTEGER) {
+function parsePositiveInt(text3, flag2, max = Number.MAX_SAFE_INTEGER) {
   if (!/^\d+$/.test(text3) || Number(text3) < 1 || Number(text3) > max)
-    throw usageError(`${flag} expects a whole number from 1 to ${max}, got "${text3}"`);
+    throw usageError(`${flag2} expects a whole number from 1 to ${max}, got "${text3}"`);
   return Number(text3);
 }
 function checkValueSize(value, what) {
@@ -34388,6 +34497,7 @@ async function packageOptions(sourceArg, recipe, settings, env, jobs) {
     bisect: settings.bisect && !recipe.varyNothing,
     bisectBudget: settings.bisectBudget,
     keep: settings.keep,
+    rerun: recipe.rerun ?? null,
     tempDir: env.tempDir,
     toolPath: env.path,
     cacheDir: env.cacheDir
@@ -34463,7 +34573,7 @@ async function checkPackage(options, settings, ctx) {
   }
   return profiled(ctx, "reports", () => publishRun(runResult({ ...envelope, packages }), settings, ctx, "package"));
 }
-var CHECK_HELP, checkCommand;
+var CHECK_HELP, CHECK_FLAGS, checkCommand;
 var init_check = __esm({
   "dist/cli/commands/check.js"() {
     "use strict";
@@ -34478,6 +34588,7 @@ var init_check = __esm({
     init_environment();
     init_flags();
     init_out_dir();
+    init_rerun();
     init_settings();
     CHECK_HELP = `Usage: twinbuild check [SOURCE=.] [--build CMD --artifacts GLOB | --preset NAME] [options]
 
@@ -34551,10 +34662,11 @@ Options:
 Exit codes: 0 reproducible \xB7 1 unreproducible \xB7 2 usage or config error
             3 build failed, timed out, no artifacts, or a requested variation unavailable
 `;
+    CHECK_FLAGS = [...RUN_FLAGS, ...RECIPE_FLAGS, "with-tests", "profile"];
     checkCommand = {
       help: CHECK_HELP,
       async run(args, ctx) {
-        const { values, positionals } = parseFlags(args, [...RUN_FLAGS, ...RECIPE_FLAGS, "with-tests", "profile"]);
+        const { values, positionals } = parseFlags(args, CHECK_FLAGS);
         if (values.profile && !ctx.profile)
           return withProfile(args, ctx);
         if (positionals.length > 1)
@@ -34567,7 +34679,8 @@ Exit codes: 0 reproducible \xB7 1 unreproducible \xB7 2 usage or config error
           artifacts: values.artifacts,
           ignoreScripts: values["ignore-scripts"],
           rpmReproducibleMacros: values["rpm-reproducible-macros"],
-          tests: values["with-tests"]
+          tests: values["with-tests"],
+          rerun: commandRerun("check", args, CHECK_FLAGS)
         }, settings, ctx.env, settings.jobs ?? ctx.env.cpus));
         await assertOutDirApart(options.outDir, [{ path: options.source, label: "SOURCE" }]);
         const outLock = await prepareOutDir(options.outDir);
@@ -34604,14 +34717,20 @@ async function readResults(path6) {
   const schema = parsed?.schema;
   if (schema === SCHEMA) {
     const run2 = parsed;
-    const packages = run2.packages.map((p) => ({ ...p, bisect: upgradeBisect(p.bisect), notCopied: p.notCopied ?? [] }));
+    const packages = run2.packages.map((p) => ({
+      ...p,
+      bisect: upgradeBisect(p.bisect),
+      recipe: upgradeRecipe(p.recipe),
+      notCopied: p.notCopied ?? [],
+      phaseStarts: p.phaseStarts ?? null
+    }));
     return { ...run2, packages };
   }
   if (schema === SCHEMA_V1)
     return upgradeResults(parsed);
   throw new TwinbuildError("config", `${path6} is not a twinbuild results file (expected "schema": "${SCHEMA}" or "${SCHEMA_V1}")`);
 }
-var upgradeArtifact, upgradePackage, upgradeBisect;
+var upgradeArtifact, upgradePackage, upgradeRecipe, upgradeBisect;
 var init_read = __esm({
   "dist/reports/read.js"() {
     "use strict";
@@ -34627,13 +34746,15 @@ var init_read = __esm({
     upgradePackage = (p) => ({
       ...p,
       verify: p.verify ?? null,
-      recipe: p.recipe ?? null,
+      recipe: upgradeRecipe(p.recipe),
       artifacts: (p.artifacts ?? []).map(upgradeArtifact),
       bisect: upgradeBisect(p.bisect),
       knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a2) => a2.ignored).length,
       artifactSummary: p.artifactSummary ?? null,
-      notCopied: p.notCopied ?? []
+      notCopied: p.notCopied ?? [],
+      phaseStarts: p.phaseStarts ?? null
     });
+    upgradeRecipe = (r) => r ? { ...r, rerun: r.rerun ?? null } : null;
     upgradeBisect = (b) => b && {
       ...b,
       difference: b.difference ?? "artifacts",
@@ -41950,14 +42071,14 @@ var init_ignore = __esm({
 
 // dist/suites/shard.js
 import { createHash as createHash5 } from "node:crypto";
-function parseShard(flag, env) {
-  const text3 = flag ?? (env["CI_NODE_INDEX"] && env["CI_NODE_TOTAL"] ? `${env["CI_NODE_INDEX"]}/${env["CI_NODE_TOTAL"]}` : void 0);
+function parseShard(flag2, env) {
+  const text3 = flag2 ?? (env["CI_NODE_INDEX"] && env["CI_NODE_TOTAL"] ? `${env["CI_NODE_INDEX"]}/${env["CI_NODE_TOTAL"]}` : void 0);
   if (text3 === void 0)
     return null;
   const match = /^(\d+)\/(\d+)$/.exec(text3.trim());
   const [index, total] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
   if (!match || total < 1 || index < 1 || index > total) {
-    throw usageError(`--shard expects I/N with 1 \u2264 I \u2264 N (e.g. 2/4)${flag === void 0 ? ", from CI_NODE_INDEX/CI_NODE_TOTAL" : ""}, got "${text3}"`);
+    throw usageError(`--shard expects I/N with 1 \u2264 I \u2264 N (e.g. 2/4)${flag2 === void 0 ? ", from CI_NODE_INDEX/CI_NODE_TOTAL" : ""}, got "${text3}"`);
   }
   return { index, total };
 }
@@ -42038,10 +42159,10 @@ function recipeOf2(pkg, configFile) {
   return {
     preset: r.preset,
     build: r.build,
-    artifacts: asList(r.artifacts),
+    artifacts: asList2(r.artifacts),
     name: pkg.name,
     origin: where,
-    vary: r.vary !== void 0 ? parseVarySpecs(asList(r.vary)) : void 0,
+    vary: r.vary !== void 0 ? parseVarySpecs(asList2(r.vary)) : void 0,
     timeoutMs: r.timeout !== void 0 ? parseDuration(r.timeout, `${where}: timeout`) : void 0,
     env: r.env,
     rpmReproducibleMacros: r.rpmReproducibleMacros
@@ -42084,7 +42205,7 @@ async function sweepPackages(items, plan, settings, ctx) {
     throw new TwinbuildError("interrupted", "interrupted");
   return exitCode;
 }
-var SWEEP_HELP, asList, sweepCommand;
+var SWEEP_HELP, asList2, SWEEP_FLAGS, sweepCommand;
 var init_sweep2 = __esm({
   "dist/cli/commands/sweep.js"() {
     "use strict";
@@ -42104,6 +42225,7 @@ var init_sweep2 = __esm({
     init_environment();
     init_flags();
     init_out_dir();
+    init_rerun();
     init_settings();
     init_parse();
     init_settings();
@@ -42143,18 +42265,12 @@ Options:
 Exit codes: 0 all reproducible (or no regression) \xB7 1 unreproducible (with --baseline:
 a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure error
 `;
-    asList = (v) => v === void 0 ? void 0 : typeof v === "string" ? [v] : v;
+    asList2 = (v) => v === void 0 ? void 0 : typeof v === "string" ? [v] : v;
+    SWEEP_FLAGS = [...RUN_FLAGS, "config", "shard", "changed-since", "baseline", "with-tests"];
     sweepCommand = {
       help: SWEEP_HELP,
       async run(args, ctx) {
-        const { values, positionals } = parseFlags(args, [
-          ...RUN_FLAGS,
-          "config",
-          "shard",
-          "changed-since",
-          "baseline",
-          "with-tests"
-        ]);
+        const { values, positionals } = parseFlags(args, SWEEP_FLAGS);
         if (positionals.length > 1)
           throw usageError(`sweep takes one ROOT directory, got ${positionals.length}`);
         const root = resolve4(ctx.env.cwd, positionals[0] ?? ".");
@@ -42193,7 +42309,11 @@ a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure erro
           changedSince: values["changed-since"]
         });
         const perCheckJobs = Math.max(2, Math.floor(ctx.env.cpus / jobs));
-        const items = await Promise.all(packages.map((pkg) => packageOptions(pkg.source, { ...recipeOf2(pkg, configFile), tests: values["with-tests"] }, settings, ctx.env, perCheckJobs)));
+        const items = await Promise.all(packages.map((pkg) => packageOptions(pkg.source, {
+          ...recipeOf2(pkg, configFile),
+          tests: values["with-tests"],
+          rerun: sweepPackageRerun(pkg, args, SWEEP_FLAGS, ctx.env.cwd)
+        }, settings, ctx.env, perCheckJobs)));
         await assertOutDirApart(settings.outDir, [
           { path: root, label: "ROOT" },
           ...items.map((o2) => ({ path: o2.source, label: `package ${o2.name}'s source` }))
@@ -42292,9 +42412,9 @@ __export(hook_exports, {
 });
 import { stat as stat8 } from "node:fs/promises";
 import { join as join27, resolve as resolve5 } from "node:path";
-import { parseArgs as parseArgs2 } from "node:util";
+import { parseArgs as parseArgs3 } from "node:util";
 async function runHook(args, { env, runner, stdout }) {
-  const { values, positionals } = parseArgs2({
+  const { values, positionals } = parseArgs3({
     args,
     allowPositionals: true,
     strict: true,
@@ -42881,7 +43001,7 @@ __export(verify_exports, {
   verifyCommand: () => verifyCommand
 });
 import { dirname as dirname9, join as join32, resolve as resolve6 } from "node:path";
-var VERIFY_HELP, verifyCommand;
+var VERIFY_HELP, VERIFY_FLAGS, verifyCommand;
 var init_verify2 = __esm({
   "dist/cli/commands/verify.js"() {
     "use strict";
@@ -42898,6 +43018,7 @@ var init_verify2 = __esm({
     init_environment();
     init_flags();
     init_out_dir();
+    init_rerun();
     init_settings();
     VERIFY_HELP = `Usage: twinbuild verify SOURCE --published FILE... [--buildinfo FILE] [options]
        twinbuild verify --dir DIR [--jobs N] [--shard I/N] [options]
@@ -42942,19 +43063,20 @@ Options:
 Exit codes: 0 verified \xB7 1 mismatch \xB7 2 usage (incl. a buildinfo that disagrees with
 the published files) \xB7 3 the rebuild failed
 `;
+    VERIFY_FLAGS = [
+      ...RUN_FLAGS,
+      ...RECIPE_FLAGS,
+      "published",
+      "buildinfo",
+      "signing-key",
+      "dir",
+      "shard",
+      "allow-unsandboxed"
+    ];
     verifyCommand = {
       help: VERIFY_HELP,
       async run(args, ctx) {
-        const { values, positionals } = parseFlags(args, [
-          ...RUN_FLAGS,
-          ...RECIPE_FLAGS,
-          "published",
-          "buildinfo",
-          "signing-key",
-          "dir",
-          "shard",
-          "allow-unsandboxed"
-        ]);
+        const { values, positionals } = parseFlags(args, VERIFY_FLAGS);
         const parsed = parseRunSettings(values, ctx.env);
         if (parsed.network)
           throw usageError("verify never gives a rebuild the network: leave out --network");
@@ -43006,7 +43128,8 @@ the published files) \xB7 3 the rebuild failed
               artifacts: values.artifacts,
               ignoreScripts: values["ignore-scripts"],
               rpmReproducibleMacros: values["rpm-reproducible-macros"],
-              varyNothing: true
+              varyNothing: true,
+              rerun: commandRerun("verify", args, VERIFY_FLAGS)
             }, settings, ctx.env, jobs);
             await assertOutDirApart(settings.outDir, [{ path: options.source, label: "SOURCE" }]);
             outLock = await prepareOutDir(settings.outDir);
@@ -43053,9 +43176,9 @@ __export(keygen_exports, {
 });
 import { stat as stat10, writeFile as writeFile14 } from "node:fs/promises";
 import { resolve as resolve7 } from "node:path";
-import { parseArgs as parseArgs3 } from "node:util";
+import { parseArgs as parseArgs4 } from "node:util";
 async function runKeygen(args, { env, stdout }) {
-  const { values } = parseArgs3({ args, options: { out: { type: "string" } }, strict: true });
+  const { values } = parseArgs4({ args, options: { out: { type: "string" } }, strict: true });
   const prefix = resolve7(env.cwd, values.out ?? "twinbuild-key");
   const key2 = generateSigningKey();
   const files = [
@@ -48554,8 +48677,8 @@ function gridCell(cell2) {
   return `<span class="${css}"${title}>${main2}${second}</span>`;
 }
 function gridRow(row2) {
-  const flag = row2.flag ? `<span class="flag">${escapeHtml(row2.flag)}</span>` : "";
-  return `<div class="${row2.css}" id="${escapeHtml(row2.id)}"><span class="name"><span class="nm" title="${escapeHtml(row2.name)}">${escapeHtml(row2.name)}</span>${flag}</span>${row2.cells.map(gridCell).join("")}</div>`;
+  const flag2 = row2.flag ? `<span class="flag">${escapeHtml(row2.flag)}</span>` : "";
+  return `<div class="${row2.css}" id="${escapeHtml(row2.id)}"><span class="name"><span class="nm" title="${escapeHtml(row2.name)}">${escapeHtml(row2.name)}</span>${flag2}</span>${row2.cells.map(gridCell).join("")}</div>`;
 }
 function renderGrid(headings, rows, nameHeading = "package") {
   const columns = Math.max(headings.length, ...rows.map((r) => r.cells.length));
@@ -49364,9 +49487,9 @@ __export(variations_exports, {
   VARIATIONS_HELP: () => VARIATIONS_HELP,
   variationsCommand: () => variationsCommand
 });
-import { parseArgs as parseArgs4 } from "node:util";
+import { parseArgs as parseArgs5 } from "node:util";
 async function runVariations(args, { env, runner, stdout }) {
-  const { values } = parseArgs4({
+  const { values } = parseArgs5({
     args,
     options: { json: { type: "boolean" }, seed: { type: "string" } },
     strict: true
@@ -49465,7 +49588,7 @@ __export(clean_exports, {
   cleanCommand: () => cleanCommand,
   formatBytes: () => formatBytes
 });
-import { parseArgs as parseArgs5 } from "node:util";
+import { parseArgs as parseArgs6 } from "node:util";
 function formatBytes(bytes) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
@@ -49477,7 +49600,7 @@ function formatBytes(bytes) {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 async function runClean(args, { env, runner, stdout, stderr }) {
-  parseArgs5({ args, options: {}, strict: true });
+  parseArgs6({ args, options: {}, strict: true });
   const survey = await surveyTempRoots(env.tempDir);
   const sizes = new Map(await Promise.all(survey.filter((r) => r.state === "stale").map(async (r) => [r.root, await treeBytes(r.root)])));
   const { removed, failed } = await reapStaleRoots(env.tempDir, runner);
@@ -49537,7 +49660,7 @@ __export(doctor_exports, {
   doctorCommand: () => doctorCommand
 });
 import { rm as rm11 } from "node:fs/promises";
-import { parseArgs as parseArgs6 } from "node:util";
+import { parseArgs as parseArgs7 } from "node:util";
 async function describePresetTools(runner, path6) {
   const lines = [];
   for (const [preset, { label, tools }] of Object.entries(PRESET_TOOLS)) {
@@ -49562,7 +49685,7 @@ async function describePresetTools(runner, path6) {
   return lines;
 }
 async function runDoctor(args, { env, runner, stdout, stderr }) {
-  const { values } = parseArgs6({ args, options: { install: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs7({ args, options: { install: { type: "boolean" } }, strict: true });
   const tools = [
     ...new Map([...EXTRA_TOOLS, ...REGISTRY.flatMap((v) => v.needs)].flatMap((n2) => n2.kind === "tool" ? [[n2.name, n2]] : [])).values()
   ];
@@ -50113,7 +50236,7 @@ var init_write2 = __esm({
 
 // dist/cli/commands/report-history.js
 import { resolve as resolve11 } from "node:path";
-import { parseArgs as parseArgs7 } from "node:util";
+import { parseArgs as parseArgs8 } from "node:util";
 function parseRuns(text3) {
   if (text3 === void 0)
     return DEFAULT_WINDOW;
@@ -50123,7 +50246,7 @@ function parseRuns(text3) {
   return n2;
 }
 async function runHistory(args, ctx) {
-  const { values, positionals } = parseArgs7({
+  const { values, positionals } = parseArgs8({
     args,
     options: { out: { type: "string" }, runs: { type: "string" }, "link-base": { type: "string" } },
     allowPositionals: true,
@@ -50190,7 +50313,7 @@ __export(report_exports, {
 });
 import { writeFile as writeFile18 } from "node:fs/promises";
 import { join as join42, resolve as resolve12 } from "node:path";
-import { parseArgs as parseArgs8 } from "node:util";
+import { parseArgs as parseArgs9 } from "node:util";
 async function runMerge(dirs, out, ctx) {
   if (dirs.length === 0)
     throw usageError("report merge takes the shard output directories: report merge DIR... --out DIR");
@@ -50243,7 +50366,7 @@ ${HISTORY_HELP}`;
       async run(args, ctx) {
         if (args[0] === "history")
           return runHistory(args.slice(1), ctx);
-        const { values, positionals } = parseArgs8({
+        const { values, positionals } = parseArgs9({
           args,
           options: { out: { type: "string" } },
           allowPositionals: true,
@@ -50277,7 +50400,7 @@ __export(init_exports2, {
 });
 import { stat as stat14, writeFile as writeFile19 } from "node:fs/promises";
 import { join as join43, relative as relative11, resolve as resolve13, sep as sep5 } from "node:path";
-import { parseArgs as parseArgs9 } from "node:util";
+import { parseArgs as parseArgs10 } from "node:util";
 async function schemaReference(root) {
   if (await stat14(join43(root, IN_NODE_MODULES)).catch(() => null))
     return IN_NODE_MODULES;
@@ -50310,7 +50433,7 @@ function initialConfig(root, packages, schema) {
 `;
 }
 async function runInit(args, { env, stdout, stderr }) {
-  const { positionals } = parseArgs9({ args, allowPositionals: true, strict: true, options: {} });
+  const { positionals } = parseArgs10({ args, allowPositionals: true, strict: true, options: {} });
   if (positionals.length > 1)
     throw usageError("init takes one ROOT directory (see twinbuild init --help)");
   const root = resolve13(env.cwd, positionals[0] ?? ".");

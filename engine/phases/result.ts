@@ -44,6 +44,7 @@ export function baseResult(
     bisect: BISECT_NOT_RUN(kind.notBisected.beforeCompare),
     diffoscope: [],
     timings: stage.timings,
+    phaseStarts: stage.phaseStarts,
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
@@ -121,6 +122,7 @@ export function errorPackageResult(options: PackageOptions, code: ErrorCode, mes
     bisect: BISECT_NOT_RUN('the check did not run'),
     diffoscope: [],
     timings: {},
+    phaseStarts: {},
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
@@ -137,4 +139,5 @@ const recipeOf = (options: PackageOptions): Recipe => ({
   isolation: options.isolation,
   network: options.network ?? false,
   varyOptions: options.vary.options,
+  rerun: options.rerun ?? null,
 });

@@ -23,6 +23,8 @@ export type Stage = Readonly<{
   runStarted: number;
   /** Milliseconds per phase, set as each ends: the result holds this very object. */
   timings: Record<string, number>;
+  /** When each phase started, in ms after runStarted, set as it starts (the result holds this very object too). */
+  phaseStarts: Record<string, number>;
 }>;
 
 export const stageOf = (run: PackageRun, deps: EngineDeps, workspace: Workspace, runStarted: number): Stage => ({
@@ -33,11 +35,13 @@ export const stageOf = (run: PackageRun, deps: EngineDeps, workspace: Workspace,
   workspace,
   runStarted,
   timings: {},
+  phaseStarts: {},
 });
 
-// Runs one phase's work and records how long it took, whether it settled or threw.
+// Runs one phase's work and records when it started and how long it took, whether it settled or threw.
 export async function timed<T>(stage: Stage, phase: string, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
+  stage.phaseStarts[phase] = Math.round(started - stage.runStarted);
   try {
     return await work();
   } finally {

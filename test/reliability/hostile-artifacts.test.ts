@@ -78,8 +78,8 @@ describe('reliability: hostile artifacts', function () {
     expect(junit).to.contain('name="out/--help"').and.to.contain('name="out/&lt;b>&amp;amp;]]>"');
     const html = await readFile(join(run.out, 'index.html'), 'utf8');
     expect(html)
-      .to.contain('out/&lt;b&gt;&amp;amp;]]&gt;')
-      .and.to.contain('out/bad\\xffname')
+      .to.contain('<span>out/</span><span>&lt;b&gt;&amp;amp;]]&gt;</span>')
+      .and.to.contain('<span>out/</span><span>bad\\xffname</span>')
       .and.not.to.contain('<b>&amp;');
     // The console escapes control characters rather than breaking the line.
     expect(run.stdout).to.contain('out/new\\x0aline');

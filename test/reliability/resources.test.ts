@@ -136,7 +136,7 @@ describe('reliability: resources', function () {
       expect(run.peakMiB).to.be.greaterThan(0).and.lessThan(MEMORY_BOUND_MIB);
       const html = await readFile(join(out, 'index.html'), 'utf8');
       expect(html).to.contain(`<h3>Artifacts (${FILES.toLocaleString('en')})</h3>`);
-      expect(html).to.contain('<code>out/0/999</code>');
+      expect(html).to.contain('<code class="path"><span>out/</span><span>0/</span><span>999</span></code>');
       expect(html).to.contain(
         `… and ${(FILES - 1).toLocaleString('en')} more artifacts (0 of them not ` +
           `identical), all listed in <a href="artifacts/pkg.ndjson">artifacts/pkg.ndjson</a>`,

@@ -4,24 +4,97 @@
 // legend tells every kind of bar apart without colour, full hashes on a click,
 // the failure bisect's words, and a sweep page with one variations table.
 import { expect } from 'chai';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { realProcesses } from '../../adapters/process.js';
+import { renderHtml } from '../../reports/html.js';
 import type { RunResult } from '../../reports/model.js';
-import { check, CLI, cleanupTemp, fixture, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { check, CLI, cleanupTemp, fixture, onPath, REPO_ROOT, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { NEEDS_HOME } from '../engine/bisect/failing-builds.js';
 import { LEAKS_UMASK, REPRODUCIBLE, genericPackage, writeFiles } from '../suites/fixtures.js';
 import { launchChromium } from '../browser.js';
 
-const DATED = 'echo "building with HOME=$HOME"\ndate -u +%Y-%m-%d > out/date.txt\necho same > out/same.txt';
+// A deep path with long names: the artifacts table must wrap it at its slashes only.
+const DEEP = 'out/usr/share/doc/twinbuild-example-package/examples/configuration/hello-world-example.conf';
+const DATED =
+  'echo "building with HOME=$HOME"\ndate -u +%Y-%m-%d > out/date.txt\necho same > out/same.txt\n' +
+  `mkdir -p ${DEEP.replace(/\/[^/]*$/, '')} && echo same > ${DEEP}`;
+
+// Per element, its text and the text before each of its line breaks, measured in the page
+// (sent to the page as source: it uses nothing from outside).
+const lineBreaks = (codes: Element[]) =>
+  codes.map((code) => {
+    const chars: { ch: string; top: number }[] = [];
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
+      for (let i = 0; i < node.data.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        chars.push({ ch: node.data[i]!, top: range.getBoundingClientRect().top });
+      }
+    }
+    const text = chars.map((c) => c.ch).join('');
+    const breaks = chars.flatMap((c, i) => (i > 0 && c.top > chars[i - 1]!.top + 2 ? [text.slice(0, i)] : []));
+    return { text, breaks };
+  });
+const SHOTS = join(REPO_ROOT, 'test-output');
+
+// A timeline's axis (its "0 s" and end labels) and every bar's geometry, measured in the page.
+const measureTimeline = (svg: Element) => {
+  const axis = (cls: string) => {
+    const text = svg.querySelector(`text.${cls}`)!;
+    return { x: (text as SVGTextElement).getBBox().x, label: text.textContent! };
+  };
+  const bars = [...svg.querySelectorAll('rect.bar')].map((rect) => {
+    const box = (rect as SVGRectElement).getBBox();
+    return { name: rect.getAttribute('data-name')!, x: box.x, width: box.width, y: box.y };
+  });
+  // The end label is right-aligned: its right edge is the axis end.
+  const end = svg.querySelector('text.axis-end') as SVGTextElement;
+  return {
+    start: axis('axis-start'),
+    end: { x: end.getBBox().x + end.getBBox().width, label: end.textContent! },
+    bars,
+  };
+};
+type Measured = ReturnType<typeof measureTimeline>;
+type Span = Readonly<{ name: string; start: number; duration: number }>;
+
+// Every phase, build and probe of a package with its real start and duration, from results.json.
+const spansOf = (pkg: RunResult['packages'][number]): Span[] => [
+  ...Object.entries(pkg.timings).map(([name, duration]) => ({ name, start: pkg.phaseStarts![name]!, duration })),
+  ...(['control', 'experiment'] as const).map((side) => ({
+    name: side,
+    start: pkg.builds[side]!.startMs,
+    duration: pkg.builds[side]!.durationMs,
+  })),
+  ...pkg.bisect.probes.map((p) => ({ name: `probe ${p.id}`, start: p.startMs, duration: p.durationMs })),
+];
+
+// Each bar runs from its span's start to its end on the axis' scale (a bar is at least 1 px wide).
+function expectBarsAt(measured: Measured, spans: readonly Span[]): void {
+  const endMs = Number(measured.end.label.replace(/ s$/, '')) * 1000;
+  const at = (ms: number) => measured.start.x + (ms / endMs) * (measured.end.x - measured.start.x);
+  expect(measured.bars.map((b) => b.name).sort()).to.deep.equal(spans.map((s) => s.name).sort());
+  for (const span of spans) {
+    const bar = measured.bars.find((b) => b.name === span.name)!;
+    expect(bar.x, `${span.name} starts at ${span.start} ms`).to.be.closeTo(at(span.start), 1.5);
+    expect(bar.x + bar.width, `${span.name} ends at ${span.start + span.duration} ms`).to.be.closeTo(
+      Math.max(at(span.start + span.duration), bar.x + 1),
+      1.5,
+    );
+  }
+}
 
 describe('reports/html in Chromium: what a release engineer looks for', function () {
   let browser: Browser;
   before(async function () {
     requireOrSkip(this, (await onPath('chromium')) !== undefined, 'chromium not installed (Debian package chromium)');
     browser = await launchChromium();
+    await mkdir(SHOTS, { recursive: true });
   });
   after(async () => {
     // Unset when before() skipped (no chromium).
@@ -64,12 +137,16 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       const result = await run.results();
       const pkg = result.packages[0]!;
       const page = await open(run.out);
-      const base = `twinbuild check ${source} --build 'sh build.sh' --artifacts 'out/**' --env 'GREETING=hello world'`;
-      const varied = pkg.variations.filter((v) => v.status === 'varied').map((v) => `+${v.name}`);
-      const everything = pkg.variations.every((v) => v.status !== 'pinned');
-      expect(everything, 'nothing pinned under the default --vary').to.equal(true);
-      expect(varied.length).to.be.greaterThan(0);
+      // The words the test's user typed (helpers' check() adds --quiet, runCli --out), in their order, plus --seed.
+      const base =
+        `twinbuild check ${source} --build 'sh build.sh' --artifacts 'out/**' --quiet ` +
+        `--env 'GREETING=hello world' --out ${run.out}`;
+      expect(pkg.recipe!.rerun).to.deep.equal([
+        ...['twinbuild', 'check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet'],
+        ...['--env', 'GREETING=hello world', '--out', run.out],
+      ]);
       expect(await page.locator('pre.replay').innerText()).to.equal(`${base} --seed ${result.seed}`);
+      expect(await page.locator('pre.replay').innerText()).to.not.include('--preset');
       const culprit = await page.locator('ul.culprits li code.replay').allInnerTexts();
       expect(culprit).to.deep.equal([`${base} --vary=-all,+time --seed ${result.seed}`]);
       await page.close();
@@ -84,6 +161,28 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       expect(replayed.variations.filter((v) => v.status === 'varied').map((v) => v.name)).to.deep.equal(['time']);
       expect(replayed.builds.experiment!.values['time']).to.equal(pkg.builds.experiment!.values['time']);
       expect(replayed.culprits.map((c) => c.variations)).to.deep.equal([['time']]);
+    });
+
+    it('wraps artifact paths only after a slash, never inside a name', async () => {
+      const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
+      await page.goto(pathToFileURL(join(run.out, 'index.html')).href);
+      const paths = await page.locator('table.artifacts td:first-child code').evaluateAll(lineBreaks);
+      expect(paths.map((p) => p.text)).to.include(DEEP);
+      const deep = paths.find((p) => p.text === DEEP)!;
+      expect(deep.breaks.length, 'the deep path is wider than its column').to.be.greaterThan(0);
+      for (const { text, breaks } of paths)
+        for (const before of breaks) expect(before, `${text} breaks after "${before}"`).to.match(/\/$/);
+      await page.screenshot({ path: join(SHOTS, 'index-paths.png'), fullPage: true });
+      await page.close();
+    });
+
+    it('shows no verdict filters and no summary table for one package', async () => {
+      const page = await open(run.out);
+      expect(await page.locator('input[name="verdict"]').count()).to.equal(0);
+      expect(await page.locator('.filters label').count()).to.equal(0);
+      expect(await page.locator('table.summary').count()).to.equal(0);
+      expect(await page.locator('section.pkg').isVisible()).to.equal(true);
+      await page.close();
     });
 
     it('shows the diff excerpt inline, as the console does', async () => {
@@ -108,6 +207,51 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       await experiment.locator('summary').click();
       expect(await experiment.locator('.full-hash').isVisible()).to.equal(true);
       expect(await experiment.locator('.full-hash').innerText()).to.equal(artifact.sha256.experiment);
+      await page.close();
+    });
+
+    it('draws each phase, build and probe at its real start and end, overlapping ones on rows of their own', async () => {
+      const result = await run.results();
+      const pkg = result.packages[0]!;
+      const spans = spansOf(pkg);
+      // diffoscope and bisect run at once: laid end to end, the timeline would run past the check.
+      const { diffoscope, bisect } = pkg.phaseStarts!;
+      expect(bisect!).to.be.below(diffoscope! + pkg.timings['diffoscope']!);
+      const last = Math.max(...spans.map((s) => s.start + s.duration));
+      expect(last, 'everything ends within the run').to.be.at.most(
+        Date.parse(result.finishedAt) - Date.parse(result.startedAt) + 2,
+      );
+      const page = await open(run.out);
+      const svg = page.locator('section.pkg svg[aria-label="timeline"]');
+      const measured = await svg.evaluate(measureTimeline);
+      expect(Number(measured.end.label.replace(/ s$/, '')) * 1000).to.be.closeTo(last, 5);
+      expectBarsAt(measured, spans);
+      // Bars on one row never overlap; diffoscope and bisect are on two rows.
+      const bar = (name: string) => measured.bars.find((b) => b.name === name)!;
+      expect(bar('diffoscope').y).to.not.equal(bar('bisect').y);
+      for (const a of measured.bars)
+        for (const b of measured.bars)
+          if (a !== b && a.y === b.y && a.x <= b.x)
+            expect(a.x + a.width, `${a.name} and ${b.name} share a row`).to.be.at.most(b.x + 0.5);
+      await svg.screenshot({ path: join(SHOTS, 'timeline.png') });
+      await page.close();
+    });
+
+    it('lays the phases of a result without their starts end to end, and says so', async () => {
+      const result = await run.results();
+      const { phaseStarts: _starts, ...older } = result.packages[0]!;
+      const dir = await tempDir();
+      await writeFile(join(dir, 'index.html'), renderHtml({ ...result, packages: [older] }));
+      const page = await open(dir);
+      expect(await page.locator('.timeline-note').innerText()).to.match(/^phases drawn end to end/);
+      const measured = await page.locator('svg[aria-label="timeline"]').evaluate(measureTimeline);
+      let at = 0;
+      const phases = Object.entries(older.timings).map(([name, duration]) => {
+        const span = { name, start: at, duration };
+        at += duration;
+        return span;
+      });
+      expectBarsAt(measured, [...phases, ...spansOf({ ...older, timings: {}, phaseStarts: {} })]);
       await page.close();
     });
 
@@ -201,7 +345,9 @@ describe('reports/html in Chromium: what a release engineer looks for', function
     const page = await open(run.out);
     expect(await page.locator('p.logs a').allInnerTexts()).to.deep.equal(['rebuild log']);
     const command = await page.locator('pre.replay').innerText();
-    expect(command).to.match(/^twinbuild verify \S+ --published \S+ --build 'sh build\.sh' --artifacts 'out\/\*\*'$/);
+    expect(command).to.equal(
+      `twinbuild verify ${source} --published ${published} --build 'sh build.sh' --artifacts 'out/**' --quiet --out ${run.out}`,
+    );
     expect(await page.locator('ul.culprits').count()).to.equal(0);
     await page.close();
     const out = join(await tempDir('tb-out-'), 'again');
@@ -224,12 +370,36 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       }),
     });
     const run = await runCli(
-      ['sweep', root, '--quiet', '--no-bisect', '--vary=-all,+umask,+home,+time', '--seed', '7'],
+      ['sweep', root, '--quiet', '--no-bisect', '--jobs', '1', '--vary=-all,+umask,+home,+time', '--seed', '7'],
       { timeoutMs: 300_000 },
     );
     expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
     const result = await run.results();
     const page = await open(run.out);
+    // One row per package with its cause, on the first screen; the run's variations folded below.
+    const summary = page.locator('table.summary');
+    expect(await summary.locator('th').allInnerTexts()).to.deep.equal([
+      'package',
+      'verdict',
+      'artifacts differing',
+      'cause',
+    ]);
+    const causes = await summary
+      .locator('tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [r.querySelector('td')!.textContent, r.querySelector('td.cause')!.textContent]),
+      );
+    const leakyName = result.packages.find((p) => p.verdict === 'unreproducible')!.name;
+    expect(Object.fromEntries(causes)).to.deep.equal({
+      [result.packages.find((p) => p.verdict === 'reproducible')!.name]: '',
+      [leakyName]: 'evidence points at umask (not confirmed)',
+    });
+    const causeCell = await summary.locator('tr', { hasText: leakyName }).locator('td.cause').boundingBox();
+    expect(causeCell!.y + causeCell!.height, 'the cause is on the first screen').to.be.below(
+      page.viewportSize()!.height,
+    );
+    expect(await page.locator('table.run-variations').isVisible()).to.equal(false);
+    await page.screenshot({ path: join(SHOTS, 'index-sweep.png'), fullPage: true });
     const runTable = page.locator('table.run-variations');
     expect(await runTable.count()).to.equal(1);
     expect(await runTable.locator('tbody tr').count()).to.equal(result.packages[0]!.variations.length);
@@ -266,7 +436,41 @@ describe('reports/html in Chromium: what a release engineer looks for', function
         );
     }
     expect(listed, "both packages varied the same way here, bar each one's build directory").to.be.below(6);
+    // Each package's reproduce command: a check of its source with its config entry's keys
+    // as flags and the sweep's shared flags (not ROOT, --jobs or the sweep's --out).
+    // The verdict filters work without JavaScript.
+    const plain = await browser.newPage({ javaScriptEnabled: false });
+    await plain.goto(pathToFileURL(join(run.out, 'index.html')).href);
+    const visible = async () => {
+      const shown: string[] = [];
+      for (const section of await plain.locator('section.pkg').all())
+        if (await section.isVisible()) shown.push((await section.locator('h2').innerText()).split(' — ')[0]!);
+      return shown.sort();
+    };
+    expect(await visible()).to.have.length(2);
+    await plain.locator('label[for="f-unreproducible"]').click();
+    expect(await visible()).to.deep.equal([leakyName]);
+    await plain.locator('label[for="f-reproducible"]').click();
+    expect(await visible()).to.deep.equal([result.packages.find((p) => p.name !== leakyName)!.name]);
+    await plain.close();
+    const leaky = result.packages.find((p) => p.name.endsWith('leaky'))!;
+    const command = await page.locator(`section.pkg`, { hasText: leaky.name }).locator('pre.replay').innerText();
+    expect(command).to.equal(
+      `twinbuild check ${root}/pkgs/leaky --build 'sh build.sh' --artifacts 'out/**' ` +
+        `--quiet --no-bisect --vary=-all,+umask,+home,+time --seed 7`,
+    );
     await page.close();
+    // Run as printed: the one package again, with the same values as in the sweep.
+    const out = join(await tempDir('tb-out-'), 'again');
+    const again = await realProcesses.capture(
+      ['sh', '-c', `twinbuild() { node ${CLI} "$@"; }; ${command} --out ${out}`],
+      { timeoutMs: 120_000 },
+    );
+    expect(again.exitCode, again.stderr + again.stdout).to.equal(1);
+    const replayed = (await runResults(out)).packages[0]!;
+    expect(replayed.verdict).to.equal(leaky.verdict);
+    expect(replayed.builds.experiment!.values['umask']).to.equal(leaky.builds.experiment!.values['umask']);
+    expect(replayed.builds.experiment!.values['time']).to.equal(leaky.builds.experiment!.values['time']);
   });
 });
 

@@ -37,6 +37,7 @@ const PACKAGE_KEYS = [
   'name',
   'nondeterministic',
   'notCopied',
+  'phaseStarts',
   'recipe',
   'source',
   'timings',
@@ -130,6 +131,28 @@ describe('reports: one model shape', function () {
     ]);
     expect(swept.exitCode, swept.stdout + swept.stderr).to.equal(0);
     expect((await swept.results()).baseline?.stillBroken).to.deep.equal(['leaks-date']);
+  });
+
+  it("reads an @2 file written before recipes kept the user's words, and still prints a reproduce command", async () => {
+    const run = await check(join(EXAMPLES, 'leaks-date'), '--no-bisect', '--no-diffoscope', '--vary=-all,+time');
+    expect(run.exitCode).to.equal(1);
+    const written = await run.results();
+    expect(written.packages[0]!.recipe!.rerun).to.include('--vary=-all,+time');
+    const { rerun: _rerun, ...recipe } = written.packages[0]!.recipe!;
+    const older = join(await tempDir(), 'older');
+    await mkdir(older, { recursive: true });
+    await writeFile(
+      join(older, 'results.json'),
+      JSON.stringify({ ...written, packages: [{ ...written.packages[0]!, recipe }] }),
+    );
+    const merged = await runCli(['report', 'merge', older]);
+    expect(merged.exitCode, merged.stderr).to.equal(1);
+    const result = JSON.parse(await readFile(join(merged.out, 'results.json'), 'utf8')) as RunResult;
+    expect(result.packages[0]!.recipe!.rerun).to.equal(null);
+    // Rebuilt from the recipe, as before.
+    expect(await readFile(join(merged.out, 'index.html'), 'utf8')).to.include(
+      `--build &#39;sh build.sh&#39; --artifacts &#39;out/**&#39; --vary=-all,+time --seed ${written.seed}`,
+    );
   });
 
   it('refuses a file of another schema with a clear message (exit 2)', async () => {
