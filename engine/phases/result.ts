@@ -47,6 +47,9 @@ export function baseResult(
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
+    diagnoses: [],
+    unclassified: [],
+    ruledOut: [],
     artifactSummary: null,
   };
 }
@@ -123,6 +126,9 @@ export function errorPackageResult(options: PackageOptions, code: ErrorCode, mes
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
+    diagnoses: [],
+    unclassified: [],
+    ruledOut: [],
   };
 }
 
