@@ -41,6 +41,8 @@ export const FLAGS = {
   'no-diffoscope': { type: 'boolean' },
   'diffoscope-timeout': { type: 'string' },
   'diffoscope-arg': { type: 'string', multiple: true },
+  // The user's own known issue types, added to twinbuild's catalogue (check, sweep, verify, explain).
+  'issue-types': { type: 'string', multiple: true },
   // sweep
   config: { type: 'string' },
   shard: { type: 'string' },
@@ -107,6 +109,7 @@ export const RUN_FLAGS = [
   'diffoscope-timeout',
   'diffoscope-arg',
   'bisect-budget',
+  'issue-types',
 ] as const satisfies readonly FlagName[];
 
 export const RECIPE_FLAGS = [

@@ -8,6 +8,7 @@ import type { Command } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { cleanCommand } from './commands/clean.js';
 import { doctorCommand } from './commands/doctor.js';
+import { explainCommand } from './commands/explain.js';
 import { hookCommand } from './commands/hook.js';
 import { initCommand } from './commands/init.js';
 import { keygenCommand } from './commands/keygen.js';
@@ -37,6 +38,7 @@ Commands:
   variations         list the variations, what each changes, and whether this machine can apply it
   doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
   clean              remove the temp roots a killed twinbuild left behind
+  explain RESULTS.json   diagnose an earlier run again (what to change), without rebuilding
   report badge R --out F   an SVG badge from a results.json
   report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
   report history R|DIR... --out DIR   every package's recent verdicts: one page and history.json
@@ -62,6 +64,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   variations: variationsCommand,
   doctor: doctorCommand,
   report: reportCommand,
+  explain: explainCommand,
   clean: cleanCommand,
   init: initCommand,
 };

@@ -71,6 +71,8 @@ Options:
   --diffoscope-timeout D per differing file (default 5m; from 1ms to 168h); a timeout is an
                          error, never "same"
   --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
+  --issue-types FILE     your own known issue types (repeatable), added to twinbuild's
+                         catalogue: same format as engine/explain/issue-types.json (docs/diagnosis.md)
   --no-bisect            when the builds differ, do not probe which variations cause it
   --bisect-budget N      at most N probe builds (default: no limit); suspects left
                          unconfirmed are reported as "suspected, not confirmed"
