@@ -22,6 +22,7 @@ import {
   type RunResult,
 } from './model.js';
 import { culpritReplayCommand, replayCommand } from './html-replay.js';
+import { fixSection, issueCounts } from './html-diagnosis.js';
 import { variationTables } from './html-variations.js';
 import { renderTimeline } from './timeline.js';
 
@@ -255,6 +256,7 @@ function packageSection(pkg: PackageResult, seed: number, variations: (pkg: Pack
   return (
     `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
 <h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
+${fixSection(pkg)}
 ` +
     (isDeterminismCheck(pkg)
       ? `<p class="skipped"><strong>Determinism check` +
@@ -365,6 +367,7 @@ ${runNotes(result)}
 <table><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
+${issueCounts(result)}
 ${tables.run}
 ${result.packages.map((p) => packageSection(p, result.seed, tables.forPackage)).join('\n')}
 </main></div>

@@ -47,6 +47,13 @@ describe('diagnosis: what to change (engine/explain/diagnose.ts)', function () {
     expect(run.stdout).to.include(`→ ${gzip.title}: ${gzip.fix}`);
     const junit = await readFile(join(run.out, 'junit.xml'), 'utf8');
     expect(junit).to.include('→ timestamps in gzip headers: ');
+    // The page: "How to fix" first in the package, and how many packages show each type.
+    const html = await readFile(join(run.out, 'index.html'), 'utf8');
+    const section = html.slice(html.indexOf('<section class="pkg'));
+    expect(section.indexOf('<h3>How to fix</h3>')).to.be.above(0);
+    expect(section.indexOf('<h3>How to fix</h3>')).to.be.below(section.indexOf('<h3>', section.indexOf('<h2>')) + 1);
+    expect(section).to.include('<strong>timestamps in gzip headers</strong>: gzip stores');
+    expect(html).to.match(/<td>timestamps in gzip headers <code>timestamps_in_gzip_headers<\/code><\/td><td>1<\/td>/);
   });
 
   it('gives a reproducible build no diagnosis', async () => {
