@@ -1,4 +1,4 @@
-// diffoscope: one run on a pair of files, writing its HTML and text reports.
+// diffoscope: one run on a pair of files, writing its HTML, text and JSON reports.
 import { constants } from 'node:os';
 import { canUseMountNamespaces } from './namespaces.js';
 import type { ProcessRunner, RunOutcome } from './process.js';
@@ -9,6 +9,8 @@ export type DiffoscopeRun = Readonly<{
   cwd: string;
   html: string;
   text: string;
+  /** diffoscope's structured report (--json), which the diagnosis reads. */
+  json: string;
   logFile: string;
   maxReportBytes: number;
   extraArgs: readonly string[];
@@ -42,6 +44,8 @@ export async function runDiffoscope(runner: ProcessRunner, request: DiffoscopeRu
       request.html,
       '--text',
       request.text,
+      '--json',
+      request.json,
       '--max-report-size',
       String(request.maxReportBytes),
       '--no-progress',

@@ -43,6 +43,8 @@ export const FLAGS = {
   'diffoscope-arg': { type: 'string', multiple: true },
   // check: where the time of one check goes, step by step, on stderr
   profile: { type: 'boolean' },
+  // The user's own known issue types, added to twinbuild's catalogue (check, sweep, verify, explain).
+  'issue-types': { type: 'string', multiple: true },
   // sweep
   config: { type: 'string' },
   shard: { type: 'string' },
@@ -109,6 +111,7 @@ export const RUN_FLAGS = [
   'diffoscope-timeout',
   'diffoscope-arg',
   'bisect-budget',
+  'issue-types',
 ] as const satisfies readonly FlagName[];
 
 export const RECIPE_FLAGS = [

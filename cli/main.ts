@@ -24,6 +24,7 @@ Commands:
   variations         list the variations, what each changes, and whether this machine can apply it
   doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
   clean              remove the temp roots a killed twinbuild left behind
+  explain RESULTS.json   diagnose an earlier run again (what to change), without rebuilding
   report badge R --out F   an SVG badge from a results.json
   report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
   report history R|DIR... --out DIR   every package's recent verdicts: one page and history.json
@@ -52,6 +53,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   variations: async () => (await import('./commands/variations.js')).variationsCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
   clean: async () => (await import('./commands/clean.js')).cleanCommand,
   init: async () => (await import('./commands/init.js')).initCommand,
 };

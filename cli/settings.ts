@@ -36,7 +36,17 @@ import {
 /** What a run sets for all its packages: the options they share, plus what only the CLI uses. */
 export type RunSettings = Pick<
   PackageOptions,
-  'seed' | 'outDir' | 'env' | 'isolation' | 'diffoscope' | 'bisect' | 'keep' | 'network' | 'hide' | 'limits'
+  | 'seed'
+  | 'outDir'
+  | 'env'
+  | 'isolation'
+  | 'diffoscope'
+  | 'bisect'
+  | 'keep'
+  | 'network'
+  | 'hide'
+  | 'limits'
+  | 'issueTypes'
 > &
   Readonly<{
     /** null: each package's own (config) or the default, +all. */
@@ -103,6 +113,7 @@ export function parseRunSettings(values: ParsedFlags<(typeof RUN_FLAGS)[number]>
         ? parsePositiveInt(values['bisect-budget'], '--bisect-budget', 100_000)
         : null,
     keep: values.keep ?? false,
+    issueTypes: (values['issue-types'] ?? []).map((file) => resolve(env.cwd, file)),
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     reporters: parseReporters(values.reporter),
@@ -290,6 +301,7 @@ export async function packageOptions(
     bisectBudget: settings.bisectBudget,
     keep: settings.keep,
     rerun: recipe.rerun ?? null,
+    issueTypes: settings.issueTypes,
     tempDir: env.tempDir,
     toolPath: env.path,
     cacheDir: env.cacheDir,

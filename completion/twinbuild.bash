@@ -3,7 +3,7 @@
 _twinbuild() {
   local cur=${COMP_WORDS[COMP_CWORD]} flags="" words=""
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "check sweep verify keygen rebuilder layout variations doctor clean report hook init help --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "check sweep verify keygen rebuilder layout variations doctor clean explain report hook init help --help --version" -- "$cur"))
     return
   fi
   local prev=${COMP_WORDS[COMP_CWORD-1]} flag="" value=$cur head="" values=""
@@ -28,21 +28,22 @@ _twinbuild() {
     return
   fi
   case ${COMP_WORDS[1]} in
-    check) flags="--build --artifacts --preset --ignore-scripts --rpm-reproducible-macros --with-tests --vary --variations --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --diffoscope-arg --profile --help" ;;
-    sweep) flags="--with-tests --vary --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --config --shard --changed-since --baseline --help" ;;
-    verify) flags="--build --artifacts --preset --ignore-scripts --env --timeout --jobs --out --isolation --keep --allow-unsandboxed --max-processes --max-memory --json --quiet --reporter --no-diffoscope --shard --published --buildinfo --signing-key --dir --help" ;;
+    check) flags="--build --artifacts --preset --ignore-scripts --rpm-reproducible-macros --with-tests --vary --variations --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --diffoscope-arg --profile --issue-types --help" ;;
+    sweep) flags="--with-tests --vary --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --issue-types --config --shard --changed-since --baseline --help" ;;
+    verify) flags="--build --artifacts --preset --ignore-scripts --env --timeout --jobs --out --isolation --keep --allow-unsandboxed --max-processes --max-memory --json --quiet --reporter --no-diffoscope --issue-types --shard --published --buildinfo --signing-key --dir --help" ;;
     keygen) flags="--out --help" ;;
     rebuilder) flags="--isolation --allow-unsandboxed --quiet --no-diffoscope --config --once --retry --help" ;;
     layout) flags="--out --force --rebuilder-key --sign-key --threshold --packages --expires --help" ;;
     variations) flags="--seed --json --help" ;;
     doctor) flags="--install --help" ;;
     clean) flags="--help" ;;
+    explain) flags="--json --issue-types --help" ;;
     report) flags="--out --help"
       [ "$COMP_CWORD" -eq 2 ] && words="badge merge history" ;;
     hook) flags="--pre-push --force --repo --help"
       [ "$COMP_CWORD" -eq 2 ] && words="install uninstall" ;;
     init) flags="--help" ;;
-    help) [ "$COMP_CWORD" -eq 2 ] && words="check sweep verify keygen rebuilder layout variations doctor clean report hook init" ;;
+    help) [ "$COMP_CWORD" -eq 2 ] && words="check sweep verify keygen rebuilder layout variations doctor clean explain report hook init" ;;
   esac
   case $cur in
     -*) COMPREPLY=($(compgen -W "$flags" -- "$cur")) ;;

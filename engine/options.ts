@@ -50,6 +50,8 @@ export type PackageOptions = Readonly<{
   rerun?: readonly string[] | null;
   /** Per-build limits: processes of its host id and its data size in bytes (prlimit). */
   limits?: Readonly<{ processes: number; memoryBytes: number }>;
+  /** --issue-types: the user's own catalogue files, added to twinbuild's known issue types. */
+  issueTypes?: readonly string[];
 }>;
 
 export const freezeOptions = (options: PackageOptions): PackageOptions =>

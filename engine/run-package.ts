@@ -1,6 +1,6 @@
 // The engine's one entry point: one package, from its source to a PackageResult,
 // as its phases (engine/phases/):
-//   prepare → build → prove (effectiveness) → compare → explain and bisect → result
+//   prepare → build → prove (effectiveness) → compare → explain and bisect → result → diagnose
 // `check` and each package of a `sweep` compare a control build with a varied
 // experiment build; `verify` compares one rebuild with the published files
 // (phases/reference-kinds.ts holds what that changes). Build failures come back as
@@ -15,6 +15,7 @@ import { bisectFailure } from './phases/bisect.js';
 import { build } from './phases/build.js';
 import { compare } from './phases/compare.js';
 import { explainAndBisect } from './phases/explain.js';
+import { diagnosed } from './phases/diagnose.js';
 import { prepare } from './phases/prepare.js';
 import { ineffectiveRequests, prove } from './phases/prove.js';
 import { withTestSuiteHint } from './phases/test-suite.js';
@@ -54,7 +55,7 @@ async function runPhases(stage: Stage): Promise<PackageResult> {
   const settled = settledResult(stage, base, compared.sides);
   if (settled) return settled;
   const explained = await explainAndBisect(stage, built, compared.sides);
-  return differsResult(stage, base, compared.sides, explained);
+  return diagnosed(stage, differsResult(stage, base, compared.sides, explained));
 }
 
 // Temp roots of a twinbuild that was killed (SIGKILL leaves no chance to clean up).

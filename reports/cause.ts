@@ -1,5 +1,5 @@
 // What bisect found, in words: shared by the console, JUnit and HTML views.
-import type { Culprit, PackageResult } from './model.js';
+import type { Culprit, Diagnosis, PackageResult, ProbeResult } from './model.js';
 
 const LISTED = 5;
 
@@ -43,8 +43,7 @@ export function errorLine(pkg: PackageResult): string {
 export function causeSummary(pkg: PackageResult): string | null {
   const failed = failureCause(pkg);
   if (failed) return `the experiment build failed; ${failed}`;
-  if (pkg.nondeterministic)
-    return `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.flapping)}); no variation is blamed`;
+  if (pkg.nondeterministic) return clockSummary(pkg) ?? nondeterministicSummary(pkg);
   if (pkg.bisect.status === 'error') return `bisect failed: ${pkg.bisect.reason ?? 'unknown error'}`;
   const suspected = suspectedSummary(pkg);
   if (pkg.culprits.length === 0) return suspected;
@@ -54,6 +53,53 @@ export function causeSummary(pkg: PackageResult): string | null {
     `caused by ${pkg.culprits.map((c) => `${culpritName(c)} (changes ${list(c.artifacts)})`).join('; ')}` +
     `${unexplained}${suspected ? `; ${suspected}` : ''}`
   );
+}
+
+const nondeterministicSummary = (pkg: PackageResult) =>
+  `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.flapping)}); no variation is blamed`;
+
+const clockDiagnosed = (pkg: PackageResult, path: string) =>
+  pkg.diagnoses.some((d) => d.basis === 'clock' && d.artifacts.includes(path));
+
+/**
+ * A nondeterministic build whose every flapping artifact records the build time: the
+ * clock, not chance, e.g. "records the build time (out/VERSION: the build date written
+ * into a file); also differs with nothing varied, because the clock moves between builds".
+ */
+function clockSummary(pkg: PackageResult): string | null {
+  const flapping = pkg.bisect.flapping;
+  if (flapping.length === 0 || !flapping.every((p) => clockDiagnosed(pkg, p))) return null;
+  const titles = pkg.diagnoses.filter((d) => d.basis === 'clock').map((d) => d.title);
+  return (
+    `records the build time (${list(flapping)}: ${list(titles)}); ` +
+    'also differs with nothing varied, because the clock moves between builds'
+  );
+}
+
+/** One line per diagnosis, e.g. "→ timestamps in gzip headers: compress with `gzip -n` … (https://…)". */
+export const diagnosisLine = (d: Diagnosis) => `→ ${d.title}: ${d.fix}${d.link ? ` (${d.link})` : ''}`;
+
+const BASIS: Readonly<Record<Diagnosis['basis'], string>> = {
+  confirmed: 'confirmed by bisect',
+  clock: "its two sides follow each build's clock",
+  shape: 'by the shape of the difference; no probe confirmed it',
+};
+
+/** Where a diagnosis was seen and how sure it is, e.g. "in out/f.gz; confirmed by bisect". */
+export const diagnosisWhere = (d: Diagnosis) => `in ${list(d.artifacts)}; ${d.note ?? BASIS[d.basis]}`;
+
+/** The diagnoses that explain one artifact. */
+export const artifactDiagnoses = (pkg: PackageResult, path: string) =>
+  pkg.diagnoses.filter((d) => d.artifacts.includes(path));
+
+/** What no known type explains, and the types a probe ruled out, one line each. */
+export function undiagnosedLines(pkg: PackageResult): string[] {
+  return [
+    ...pkg.unclassified.map((u) => `→ unclassified: ${u.artifact} (${u.reason})`),
+    ...pkg.ruledOut.map(
+      (r) => `not claimed: ${r.title} in ${r.artifact}: ${r.variations.join(', ')} ruled out by probe ${r.probe}`,
+    ),
+  ];
 }
 
 /** e.g. "suspected, not confirmed (--bisect-budget 4 ran out …): umask (out/a.tar)": never a culprit. */
@@ -66,18 +112,29 @@ export function suspectedSummary(pkg: PackageResult): string | null {
   );
 }
 
-/** What the difference in one artifact shows, strongest first, e.g. "build_path: the experiment's path … appears 3 times in out/x.o". */
+/**
+ * What the difference in one artifact shows, strongest first, e.g. "build_path: the
+ * experiment's path … appears 3 times in out/x.o"; evidence for a variation a probe
+ * ruled out says so and which probe ("… (ruled out: probe p3 varied fileordering and built it as the control did)").
+ */
 export function artifactEvidence(pkg: PackageResult, path: string, most = 2): string[] {
   const found = pkg.bisect.evidence.find((e) => e.artifact === path);
-  return (found?.suspects ?? []).slice(0, most).map((s) => s.summary);
+  return (found?.suspects ?? []).slice(0, most).map((s) => {
+    const probe = ruledOutBy(pkg, s.variation, path);
+    return probe
+      ? `${s.summary} (ruled out: probe ${probe.id} varied ${probe.variations.join(', ')} and built it as the control did)`
+      : s.summary;
+  });
 }
 
 /** The cause of one artifact's difference, for its own line or test case. */
 export function artifactCause(pkg: PackageResult, path: string): string | null {
-  if (pkg.nondeterministic)
+  if (pkg.nondeterministic) {
+    if (clockDiagnosed(pkg, path)) return 'the build time (the clock moves between builds)';
     return pkg.bisect.flapping.includes(path)
       ? 'nondeterministic: differs with nothing varied'
       : 'nondeterministic build';
+  }
   const names = pkg.culprits.filter((c) => c.artifacts.includes(path)).map(culpritName);
   return names.length > 0 ? `caused by ${names.join('; ')}` : null;
 }
@@ -131,4 +188,21 @@ export function notCopiedNote(pkg: PackageResult): string | null {
   const skipped = pkg.notCopied ?? [];
   if (skipped.length === 0) return null;
   return `not copied into the builds (special files in the source): ${list(skipped.map((f) => `${f.path} (${f.kind})`))}`;
+}
+
+/**
+ * The probe that rules `variation` out for one artifact: it varied the variation,
+ * built, and (its list of differing artifacts complete) did not change the artifact;
+ * null when no probe did.
+ */
+export function ruledOutBy(pkg: PackageResult, variation: string, artifact: string): ProbeResult | null {
+  if (pkg.nondeterministic) return null;
+  return (
+    pkg.bisect.probes.find(
+      (p) =>
+        p.variations.includes(variation) &&
+        (p.status === 'same' ||
+          (p.status === 'differs' && p.differingCount === p.differing.length && !p.differing.includes(artifact))),
+    ) ?? null
+  );
 }

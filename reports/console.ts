@@ -7,6 +7,9 @@ import {
   artifactEvidence,
   bisectEffort,
   causeSummary,
+  diagnosisLine,
+  diagnosisWhere,
+  undiagnosedLines,
   errorLine,
   isDeterminismCheck,
   knownDifferencesNote,
@@ -91,6 +94,10 @@ function describePackage(pkg: PackageResult, outDir: string): string[] {
     if (cause) lines.push(`  ${cause}`);
     const effort = bisectEffort(pkg);
     if (effort) lines.push(`  ${effort}`);
+    // What to change: one line per diagnosis, then where it was seen.
+    for (const d of pkg.diagnoses)
+      lines.push(`  ${printable(diagnosisLine(d))}`, `      ${printable(diagnosisWhere(d))}`);
+    for (const line of undiagnosedLines(pkg)) lines.push(`  ${printable(line)}`);
     const differing = pkg.artifacts.filter((a) => a.status !== 'identical');
     for (const a of differing.slice(0, 20)) {
       lines.push(`  ${a.status.padEnd(21)} ${printable(a.path)}${a.ignored ? ` (ignored: ${a.ignored.reason})` : ''}`);
@@ -171,6 +178,7 @@ function formatSummary(result: RunResult, outDir: string, quiet: boolean): strin
     }
     const detail = pkg.verdict === 'error' ? errorLine(pkg) : (causeSummary(pkg) ?? `${differ} artifacts differ`);
     lines.push(`${pkg.verdict === 'error' ? 'error' : 'UNREPRODUCIBLE'}: ${pkg.name}: ${detail}`);
+    for (const d of pkg.diagnoses) lines.push(`  ${printable(diagnosisLine(d))}`);
   }
   const ignored =
     summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? '' : 's'} ignored` : '';

@@ -23,6 +23,7 @@ import {
   type RunResult,
 } from './model.js';
 import { culpritReplayCommand, replayCommand } from './html-replay.js';
+import { fixSection, issueCounts } from './html-diagnosis.js';
 import { variationTables } from './html-variations.js';
 import { renderTimeline } from './timeline.js';
 
@@ -269,6 +270,7 @@ function packageSection(pkg: PackageResult, seed: number, variations: (pkg: Pack
   return (
     `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
 <h2>${e(pkg.name)} — <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
+${fixSection(pkg)}
 ` +
     (isDeterminismCheck(pkg)
       ? `<p class="skipped"><strong>Determinism check` +
@@ -412,6 +414,7 @@ ${runNotes(result)}
 <div class="filters">${packageFilters(result)}
 <main>
 ${summaryTable(result)}
+${issueCounts(result)}
 ${tables.run}
 ${result.packages.map((p) => packageSection(p, result.seed, tables.forPackage)).join('\n')}
 </main></div>

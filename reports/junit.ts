@@ -6,8 +6,11 @@ import junitReportBuilder, { type Builder } from 'junit-report-builder';
 import {
   DETERMINISM_NOTE,
   artifactCause,
+  artifactDiagnoses,
   artifactEvidence,
   causeSummary,
+  diagnosisLine,
+  diagnosisWhere,
   errorLine,
   isDeterminismCheck,
   knownDifferencesNote,
@@ -130,12 +133,20 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
     }
     const diff = pkg.diffoscope.find((d) => d.artifact === artifact.path);
     const cause = artifactCause(pkg, artifact.path);
-    const message = `${artifact.status}: ${artifact.path}${cause ? ` (${cause})` : ''} — varied: ${varied.join(', ') || 'nothing'}`;
+    const diagnoses = artifactDiagnoses(pkg, artifact.path);
+    // What to change comes first in the message: CI views show its start.
+    const message =
+      `${artifact.status}: ${artifact.path}${cause ? ` (${cause})` : ''}` +
+      `${diagnoses.map((d) => ` ${diagnosisLine(d)}`).join('')} — varied: ${varied.join(', ') || 'nothing'}`;
+    const unclassified = pkg.unclassified.find((u) => u.artifact === artifact.path);
     const summary = causeSummary(pkg);
     // verify: the "control" side is the published file, the "experiment" the rebuild.
     const [first, second] = pkg.verify ? ['published:', 'rebuilt:  '] : ['control:   ', 'experiment:'];
     const details = [
       ...(summary ? [summary, ''] : []),
+      ...diagnoses.flatMap((d) => [diagnosisLine(d), `  ${diagnosisWhere(d)}`]),
+      ...(unclassified ? [`unclassified: ${unclassified.reason}`] : []),
+      ...(diagnoses.length > 0 || unclassified ? [''] : []),
       `${first} ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? '(missing)'}` +
         ` (${artifact.size.control ?? '-'} bytes)`,
       `${second} ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? '(missing)'}` +

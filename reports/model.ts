@@ -3,8 +3,12 @@
 // what does not apply is null (or false, or empty), never missing.
 import type { ErrorCode } from '../core/errors.js';
 
-/** @2: every key always present (null where @1 left it out). @1 files are read and upgraded by reports/read.ts. */
-export const SCHEMA = 'twinbuild/results@2';
+/**
+ * @3: diagnoses (what to change) and diffoscope's --json report per difference.
+ * @2: every key always present (null where @1 left it out). @1 and @2 files are read and upgraded by reports/read.ts.
+ */
+export const SCHEMA = 'twinbuild/results@3';
+export const SCHEMA_V2 = 'twinbuild/results@2';
 export const SCHEMA_V1 = 'twinbuild/results@1';
 
 /** check: reproducible | unreproducible; verify: verified | mismatch; either: error. */
@@ -112,6 +116,8 @@ export type DiffResult = Readonly<{
   status: 'differences' | 'no-differences' | 'error';
   html: string | null;
   text: string | null;
+  /** diffoscope's --json report, which diagnosis reads; null without diffoscope (or in results before @3). */
+  json: string | null;
   /** The start of the text report, bounded, for the console and JUnit. */
   excerpt: string;
   message: string | null;
@@ -205,6 +211,52 @@ export const BISECT_NOT_RUN = (reason: string, evidence: readonly ArtifactEviden
   budget: null,
 });
 
+/** Where a diagnosis was seen: the artifact, the comparison inside it, and the lines that matched. */
+export type DiagnosisEvidence = Readonly<{
+  artifact: string;
+  /** Names from the artifact down to diffoscope's comparison, e.g. ["data.tar", "file list"]. */
+  where: readonly string[];
+  /** Changed lines on the control side and on the experiment side (a few, shortened). */
+  removed: readonly string[];
+  added: readonly string[];
+}>;
+
+/**
+ * A known issue type seen in the differences, with what to change. basis:
+ * confirmed: a variation it implies is a culprit bisect confirmed; clock: its two
+ * sides are timestamps that follow each side's clock (the build records the time);
+ * shape: the difference has its shape, and no probe confirmed or ruled out its variations.
+ */
+export type Diagnosis = Readonly<{
+  /** The catalogue id, e.g. timestamps_in_gzip_headers. */
+  type: string;
+  title: string;
+  /** The variations the type implies (empty when it follows from no variation). */
+  variations: readonly string[];
+  basis: 'confirmed' | 'clock' | 'shape';
+  artifacts: readonly string[];
+  evidence: readonly DiagnosisEvidence[];
+  /** What to change, naming the tool or flag. */
+  fix: string;
+  /** The reproducible-builds.org page that explains it. */
+  link: string | null;
+  /** e.g. why a nondeterministic difference is still the clock's. */
+  note: string | null;
+}>;
+
+/** A type whose shape a difference has, not claimed because a probe ruled out every variation it implies. */
+export type RuledOutType = Readonly<{
+  type: string;
+  title: string;
+  artifact: string;
+  variations: readonly string[];
+  /** The probe that varied them and built the artifact as the control did. */
+  probe: string;
+}>;
+
+/** A differing artifact no known type explains (or whose report could not be read: see reason). */
+export type Unclassified = Readonly<{ artifact: string; reason: string }>;
+
 export type PackageResult = Readonly<{
   name: string;
   source: string;
@@ -247,6 +299,12 @@ export type PackageResult = Readonly<{
    * as before); every view says so next to the verdict.
    */
   knownDifferences: number;
+  /** What to change: the known issue types the differences show, most certain first (empty when nothing differs). */
+  diagnoses: readonly Diagnosis[];
+  /** Differing artifacts no known type explains. */
+  unclassified: readonly Unclassified[];
+  /** Types a difference looked like, not claimed because a probe ruled out their variations. */
+  ruledOut: readonly RuledOutType[];
   /**
    * Special files in the source left out of both build copies (they cannot be copied;
    * every view lists them); empty when there were none (absent in older files).

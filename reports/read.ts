@@ -1,9 +1,17 @@
-// Reads a results.json (for report merge, --baseline and report badge): the
-// current schema as it is, an @1 file upgraded to @2's shape (its optional keys
-// become null), anything else refused with a clear message.
+// Reads a results.json (for report merge, --baseline, report badge and explain): the
+// current schema as it is, an @1 or @2 file upgraded to @3's shape (its optional keys
+// become null, its diagnoses empty), anything else refused with a clear message.
 import { readFile } from 'node:fs/promises';
 import { TwinbuildError } from '../core/errors.js';
-import { SCHEMA, SCHEMA_V1, type ArtifactResult, type PackageResult, type RunResult } from './model.js';
+import {
+  SCHEMA,
+  SCHEMA_V1,
+  SCHEMA_V2,
+  type ArtifactResult,
+  type DiffResult,
+  type PackageResult,
+  type RunResult,
+} from './model.js';
 
 type Loose<T> = { [K in keyof T]?: T[K] };
 
@@ -27,9 +35,15 @@ const upgradePackage = (p: Loose<PackageResult>): PackageResult =>
     artifactSummary: p.artifactSummary ?? null,
     notCopied: p.notCopied ?? [],
     phaseStarts: p.phaseStarts ?? null,
+    diffoscope: (p.diffoscope ?? []).map(upgradeDiff),
+    diagnoses: p.diagnoses ?? [],
+    unclassified: p.unclassified ?? [],
+    ruledOut: p.ruledOut ?? [],
   }) as PackageResult;
 // Results written before recipes kept the user's own words.
 const upgradeRecipe = (r: PackageResult['recipe'] | undefined) => (r ? { ...r, rerun: r.rerun ?? null } : null);
+// Results written before diffoscope's JSON report was kept (@1, @2): the text report is read instead.
+const upgradeDiff = (d: Loose<DiffResult>): DiffResult => ({ ...d, json: d.json ?? null }) as DiffResult;
 // Results written before bisect recorded evidence, suspects, a budget and what it explains.
 const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) =>
   b && {
@@ -40,7 +54,7 @@ const upgradeBisect = (b: Loose<PackageResult['bisect']> | undefined) =>
     budget: b.budget ?? null,
   };
 
-/** An @1 result in @2's shape: the same facts, every key present. */
+/** An @1 or @2 result in @3's shape: the same facts, every key present (no diagnoses yet: `twinbuild explain` adds them). */
 export function upgradeResults(parsed: Loose<RunResult> & { schema: string }): RunResult {
   return {
     ...parsed,
@@ -75,9 +89,9 @@ export async function readResults(path: string): Promise<RunResult> {
     );
     return { ...run, packages };
   }
-  if (schema === SCHEMA_V1) return upgradeResults(parsed as RunResult);
+  if (schema === SCHEMA_V1 || schema === SCHEMA_V2) return upgradeResults(parsed as RunResult);
   throw new TwinbuildError(
     'config',
-    `${path} is not a twinbuild results file (expected "schema": "${SCHEMA}" or "${SCHEMA_V1}")`,
+    `${path} is not a twinbuild results file (expected "schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}")`,
   );
 }

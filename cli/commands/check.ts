@@ -75,6 +75,8 @@ Options:
   --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
   --profile              print where the time went, step by step, on stderr: node's start,
                          loading twinbuild, every process it started, each phase, the reports
+  --issue-types FILE     your own known issue types (repeatable), added to twinbuild's
+                         catalogue: same format as engine/explain/issue-types.json (docs/diagnosis.md)
   --no-bisect            when the builds differ, do not probe which variations cause it
   --bisect-budget N      at most N probe builds (default: no limit); suspects left
                          unconfirmed are reported as "suspected, not confirmed"

@@ -48,7 +48,7 @@ Options:
                          one run at a time
   --vary=SPEC, --seed N, --env NAME=VALUE, --timeout D, --isolation MODE,
   --no-bisect, --no-diffoscope, --diffoscope-timeout D, --keep, --network,
-  --max-processes N, --max-memory SIZE
+  --max-processes N, --max-memory SIZE, --issue-types FILE
   --bisect-budget N      at most N probe builds per package (default 6 in a sweep)
                          as for check (--vary and --env win over a package's
                          config entry; its timeout wins over --timeout)

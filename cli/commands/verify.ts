@@ -53,7 +53,7 @@ Options:
   --signing-key KEY      ed25519 private key (PEM) for the in-toto link (twinbuild keygen)
   --preset, --build, --artifacts, --ignore-scripts   as for check (default: auto → debian for a .dsc)
   --out DIR, --timeout D, --env NAME=VALUE, --isolation MODE, --keep, --no-diffoscope,
-  --json, --quiet, --reporter NAME, --max-processes N, --max-memory SIZE   as for check
+  --json, --quiet, --reporter NAME, --max-processes N, --max-memory SIZE, --issue-types FILE   as for check
                          (never --network: a rebuild gets loopback only)
   --allow-unsandboxed    rebuild even where no sandbox can be made (docs/sandbox.md)
   --jobs N, --shard I/N  with --dir: uploads verified at once; this shard only

@@ -225,7 +225,7 @@ function causeSummary(pkg) {
   if (failed)
     return `the experiment build failed; ${failed}`;
   if (pkg.nondeterministic)
-    return `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.flapping)}); no variation is blamed`;
+    return clockSummary(pkg) ?? nondeterministicSummary(pkg);
   if (pkg.bisect.status === "error")
     return `bisect failed: ${pkg.bisect.reason ?? "unknown error"}`;
   const suspected = suspectedSummary(pkg);
@@ -233,6 +233,19 @@ function causeSummary(pkg) {
     return suspected;
   const unexplained = pkg.bisect.unexplained.length > 0 ? `; not explained by any variation: ${list(pkg.bisect.unexplained)}` : "";
   return `caused by ${pkg.culprits.map((c3) => `${culpritName(c3)} (changes ${list(c3.artifacts)})`).join("; ")}${unexplained}${suspected ? `; ${suspected}` : ""}`;
+}
+function clockSummary(pkg) {
+  const flapping = pkg.bisect.flapping;
+  if (flapping.length === 0 || !flapping.every((p) => clockDiagnosed(pkg, p)))
+    return null;
+  const titles = pkg.diagnoses.filter((d) => d.basis === "clock").map((d) => d.title);
+  return `records the build time (${list(flapping)}: ${list(titles)}); also differs with nothing varied, because the clock moves between builds`;
+}
+function undiagnosedLines(pkg) {
+  return [
+    ...pkg.unclassified.map((u2) => `\u2192 unclassified: ${u2.artifact} (${u2.reason})`),
+    ...pkg.ruledOut.map((r) => `not claimed: ${r.title} in ${r.artifact}: ${r.variations.join(", ")} ruled out by probe ${r.probe}`)
+  ];
 }
 function suspectedSummary(pkg) {
   const suspected = pkg.bisect.suspected;
@@ -242,11 +255,17 @@ function suspectedSummary(pkg) {
 }
 function artifactEvidence(pkg, path6, most = 2) {
   const found = pkg.bisect.evidence.find((e) => e.artifact === path6);
-  return (found?.suspects ?? []).slice(0, most).map((s) => s.summary);
+  return (found?.suspects ?? []).slice(0, most).map((s) => {
+    const probe = ruledOutBy(pkg, s.variation, path6);
+    return probe ? `${s.summary} (ruled out: probe ${probe.id} varied ${probe.variations.join(", ")} and built it as the control did)` : s.summary;
+  });
 }
 function artifactCause(pkg, path6) {
-  if (pkg.nondeterministic)
+  if (pkg.nondeterministic) {
+    if (clockDiagnosed(pkg, path6))
+      return "the build time (the clock moves between builds)";
     return pkg.bisect.flapping.includes(path6) ? "nondeterministic: differs with nothing varied" : "nondeterministic build";
+  }
   const names = pkg.culprits.filter((c3) => c3.artifacts.includes(path6)).map(culpritName);
   return names.length > 0 ? `caused by ${names.join("; ")}` : null;
 }
@@ -267,7 +286,12 @@ function notCopiedNote(pkg) {
     return null;
   return `not copied into the builds (special files in the source): ${list(skipped.map((f) => `${f.path} (${f.kind})`))}`;
 }
-var LISTED, list, culpritName, confirmedBy, DETERMINISM_NOTE, isDeterminismCheck, knownDifferencesNote, verdictWord;
+function ruledOutBy(pkg, variation, artifact) {
+  if (pkg.nondeterministic)
+    return null;
+  return pkg.bisect.probes.find((p) => p.variations.includes(variation) && (p.status === "same" || p.status === "differs" && p.differingCount === p.differing.length && !p.differing.includes(artifact))) ?? null;
+}
+var LISTED, list, culpritName, confirmedBy, nondeterministicSummary, clockDiagnosed, diagnosisLine, BASIS, diagnosisWhere, artifactDiagnoses, DETERMINISM_NOTE, isDeterminismCheck, knownDifferencesNote, verdictWord;
 var init_cause = __esm({
   "dist/reports/cause.js"() {
     "use strict";
@@ -275,6 +299,16 @@ var init_cause = __esm({
     list = (items) => items.length <= LISTED ? items.join(", ") : `${items.slice(0, LISTED).join(", ")} and ${items.length - LISTED} more`;
     culpritName = (c3) => c3.variations.length === 1 ? c3.variations[0] : `${c3.variations.join(" + ")} together`;
     confirmedBy = (c3) => c3.probe === "experiment" ? "confirmed by the experiment build" : `confirmed by probe ${c3.probe}`;
+    nondeterministicSummary = (pkg) => `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.flapping)}); no variation is blamed`;
+    clockDiagnosed = (pkg, path6) => pkg.diagnoses.some((d) => d.basis === "clock" && d.artifacts.includes(path6));
+    diagnosisLine = (d) => `\u2192 ${d.title}: ${d.fix}${d.link ? ` (${d.link})` : ""}`;
+    BASIS = {
+      confirmed: "confirmed by bisect",
+      clock: "its two sides follow each build's clock",
+      shape: "by the shape of the difference; no probe confirmed it"
+    };
+    diagnosisWhere = (d) => `in ${list(d.artifacts)}; ${d.note ?? BASIS[d.basis]}`;
+    artifactDiagnoses = (pkg, path6) => pkg.diagnoses.filter((d) => d.artifacts.includes(path6));
     DETERMINISM_NOTE = "nothing varied: a determinism check, not a reproducibility test";
     isDeterminismCheck = (pkg) => pkg.verdict === "reproducible" && !pkg.variations.some((v) => v.status === "varied");
     knownDifferencesNote = (pkg) => pkg.verdict === "reproducible" && pkg.knownDifferences > 0 ? `${pkg.knownDifferences} known difference${pkg.knownDifferences === 1 ? "" : "s"} ignored` : null;
@@ -374,15 +408,16 @@ function exitCodeFor(packages) {
     return 3;
   return packages.some((p) => p.verdict === "unreproducible" || p.verdict === "mismatch") ? 1 : 0;
 }
-var SCHEMA, SCHEMA_V1, ARTIFACT_LIST_LIMIT, artifactListFile, BISECT_NOT_RUN;
+var SCHEMA, SCHEMA_V2, SCHEMA_V1, ARTIFACT_LIST_LIMIT, artifactListFile, BISECT_NOT_RUN;
 var init_model = __esm({
   "dist/reports/model.js"() {
     "use strict";
-    SCHEMA = "twinbuild/results@2";
+    SCHEMA = "twinbuild/results@3";
+    SCHEMA_V2 = "twinbuild/results@2";
     SCHEMA_V1 = "twinbuild/results@1";
     ARTIFACT_LIST_LIMIT = 1e4;
     artifactListFile = (packageName) => `artifacts/${packageName}.ndjson`;
-    BISECT_NOT_RUN = (reason, evidence = []) => ({
+    BISECT_NOT_RUN = (reason, evidence2 = []) => ({
       status: "not-run",
       reason,
       difference: "artifacts",
@@ -390,7 +425,7 @@ var init_model = __esm({
       rounds: 1,
       flapping: [],
       unexplained: [],
-      evidence,
+      evidence: evidence2,
       suspected: [],
       budget: null
     });
@@ -455,6 +490,10 @@ function describePackage(pkg, outDir) {
     const effort = bisectEffort(pkg);
     if (effort)
       lines.push(`  ${effort}`);
+    for (const d of pkg.diagnoses)
+      lines.push(`  ${printable(diagnosisLine(d))}`, `      ${printable(diagnosisWhere(d))}`);
+    for (const line2 of undiagnosedLines(pkg))
+      lines.push(`  ${printable(line2)}`);
     const differing = pkg.artifacts.filter((a2) => a2.status !== "identical");
     for (const a2 of differing.slice(0, 20)) {
       lines.push(`  ${a2.status.padEnd(21)} ${printable(a2.path)}${a2.ignored ? ` (ignored: ${a2.ignored.reason})` : ""}`);
@@ -518,6 +557,8 @@ function formatSummary(result, outDir, quiet) {
     }
     const detail = pkg.verdict === "error" ? errorLine(pkg) : causeSummary(pkg) ?? `${differ} artifacts differ`;
     lines.push(`${pkg.verdict === "error" ? "error" : "UNREPRODUCIBLE"}: ${pkg.name}: ${detail}`);
+    for (const d of pkg.diagnoses)
+      lines.push(`  ${printable(diagnosisLine(d))}`);
   }
   const ignored = summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? "" : "s"} ignored` : "";
   const deterministic = result.packages.filter(isDeterminismCheck).length;
@@ -616,6 +657,39 @@ var init_html_replay = __esm({
     PLAIN = /^[A-Za-z0-9_/.,+=:@%^-]+$/;
     shellQuote = (arg) => PLAIN.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
     line = (args) => args.map(shellQuote).join(" ");
+  }
+});
+
+// dist/reports/html-diagnosis.js
+function fixSection(pkg) {
+  const others = undiagnosedLines(pkg);
+  if (pkg.diagnoses.length === 0 && others.length === 0)
+    return "";
+  return `<h3>How to fix</h3><ul class="diagnoses">${pkg.diagnoses.map(item).join("")}${others.map((l) => `<li class="muted">${escapeHtml(l)}</li>`).join("")}</ul>`;
+}
+function issueCounts(result) {
+  if (result.packages.length <= 1)
+    return "";
+  const counts = /* @__PURE__ */ new Map();
+  for (const pkg of result.packages)
+    for (const d of pkg.diagnoses) {
+      const seen = counts.get(d.type) ?? { title: d.title, packages: 0 };
+      counts.set(d.type, { ...seen, packages: seen.packages + 1 });
+    }
+  if (counts.size === 0)
+    return "";
+  const rows = [...counts].sort((a2, b) => b[1].packages - a2[1].packages || a2[0].localeCompare(b[0])).map(([id, c3]) => `<tr><td>${escapeHtml(c3.title)} <code>${escapeHtml(id)}</code></td><td>${c3.packages}</td></tr>`).join("");
+  return `<h2>Issue types</h2><table class="issue-types"><thead><tr><th>issue type</th><th>packages</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+var evidence, item;
+var init_html_diagnosis = __esm({
+  "dist/reports/html-diagnosis.js"() {
+    "use strict";
+    init_cause();
+    init_escape();
+    evidence = (d) => d.evidence.map((x) => `<pre class="evidence">${escapeHtml(x.artifact)}${x.where.length ? ` \u203A ${escapeHtml(x.where.join(" \u203A "))}` : ""}
+${[...x.removed.map((l) => `- ${l}`), ...x.added.map((l) => `+ ${l}`)].map(escapeHtml).join("\n")}</pre>`).join("");
+    item = (d) => `<li><strong>${escapeHtml(d.title)}</strong>: ${escapeHtml(d.fix)}${d.link ? ` <a href="${escapeHtml(d.link)}">${escapeHtml(d.link)}</a>` : ""}<br><span class="muted">${escapeHtml(diagnosisWhere(d))}</span>${evidence(d)}</li>`;
   }
 });
 
@@ -878,6 +952,7 @@ function packageSection(pkg, seed, variations) {
   const logs = ["control", "experiment"].filter((side) => pkg.builds[side]?.logTail.length).map((side) => `<h3>Last lines of the ${side} build log</h3><p><a href="${escapeHtml(pathHref(pkg.builds[side].log))}">${escapeHtml(pkg.builds[side].log)}</a></p><pre>${escapeHtml(pkg.builds[side].logTail.join("\n"))}</pre>`).join("\n");
   return `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
 <h2>${escapeHtml(pkg.name)} \u2014 <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
+${fixSection(pkg)}
 ` + (isDeterminismCheck(pkg) ? `<p class="skipped"><strong>Determinism check</strong>: ${DETERMINISM_NOTE}. Identical builds here do not show the build is reproducible elsewhere.</p>` : "") + `
 <p class="muted">source <code>${escapeHtml(pkg.source)}</code> \xB7 ` + (pkg.verify ? "one rebuild, compared with the published files" : `builds ${pkg.isolation === "namespaces" ? "in parallel" : "one after the other"}`) + ` \xB7 build path ${pkg.buildPath} \xB7 ${escapeHtml(sandboxNote(pkg))}</p>
 ${notCopiedNote(pkg) ? `<p class="skipped">${escapeHtml(notCopiedNote(pkg))}</p>` : ""}
@@ -964,6 +1039,7 @@ ${runNotes(result)}
 <div class="filters">${packageFilters(result)}
 <main>
 ${summaryTable(result)}
+${issueCounts(result)}
 ${tables.run}
 ${result.packages.map((p) => packageSection(p, result.seed, tables.forPackage)).join("\n")}
 </main></div>
@@ -979,6 +1055,7 @@ var init_html = __esm({
     init_cause();
     init_model();
     init_html_replay();
+    init_html_diagnosis();
     init_html_variations();
     init_timeline();
     STYLE = `
@@ -1242,9 +1319,9 @@ var require_dist = __commonJS({
         } else {
           this.prerelease = m[4].split(".").map(function(id) {
             if (/^[0-9]+$/.test(id)) {
-              var num = +id;
-              if (num >= 0 && num < MAX_SAFE_INTEGER) {
-                return num;
+              var num2 = +id;
+              if (num2 >= 0 && num2 < MAX_SAFE_INTEGER) {
+                return num2;
               }
             }
             return id;
@@ -5612,7 +5689,7 @@ var require_dist = __commonJS({
             }
             return mapped.length && mapped[0] === arrays[0] ? baseIntersection(mapped, undefined$1, comparator) : [];
           });
-          function join44(array, separator) {
+          function join46(array, separator) {
             return array == null ? "" : nativeJoin.call(array, separator);
           }
           function last(array) {
@@ -7536,7 +7613,7 @@ var require_dist = __commonJS({
           lodash2.isUndefined = isUndefined;
           lodash2.isWeakMap = isWeakMap;
           lodash2.isWeakSet = isWeakSet;
-          lodash2.join = join44;
+          lodash2.join = join46;
           lodash2.kebabCase = kebabCase;
           lodash2.last = last;
           lodash2.lastIndexOf = lastIndexOf;
@@ -9475,7 +9552,7 @@ var require_dist = __commonJS({
             // `attributes` an object containing name/value pairs of attributes
             // `text` element text
             element(name, attributes, text3) {
-              var childNode, item, j, k, key2, lastChild, len, len1, val;
+              var childNode, item2, j, k, key2, lastChild, len, len1, val;
               lastChild = null;
               if (attributes === null && text3 == null) {
                 [attributes, text3] = [{}, null];
@@ -9492,8 +9569,8 @@ var require_dist = __commonJS({
               }
               if (Array.isArray(name)) {
                 for (j = 0, len = name.length; j < len; j++) {
-                  item = name[j];
-                  lastChild = this.element(item);
+                  item2 = name[j];
+                  lastChild = this.element(item2);
                 }
               } else if (isFunction(name)) {
                 lastChild = this.element(name.apply());
@@ -9514,9 +9591,9 @@ var require_dist = __commonJS({
                     lastChild = this.dummy();
                   } else if (!this.options.separateArrayItems && Array.isArray(val)) {
                     for (k = 0, len1 = val.length; k < len1; k++) {
-                      item = val[k];
+                      item2 = val[k];
                       childNode = {};
-                      childNode[key2] = item;
+                      childNode[key2] = item2;
                       lastChild = this.element(childNode);
                     }
                   } else if (isObject2(val)) {
@@ -10371,35 +10448,35 @@ var require_dist = __commonJS({
               return this.assertLegalChar("" + val || "");
             }
             assertLegalChar(str) {
-              var regex, res;
+              var regex2, res;
               if (this.options.noValidation) {
                 return str;
               }
               if (this.options.version === "1.0") {
-                regex = /[\0-\x08\x0B\f\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/g;
+                regex2 = /[\0-\x08\x0B\f\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/g;
                 if (this.options.invalidCharReplacement !== void 0) {
-                  str = str.replace(regex, this.options.invalidCharReplacement);
-                } else if (res = str.match(regex)) {
+                  str = str.replace(regex2, this.options.invalidCharReplacement);
+                } else if (res = str.match(regex2)) {
                   throw new Error(`Invalid character in string: ${str} at index ${res.index}`);
                 }
               } else if (this.options.version === "1.1") {
-                regex = /[\0\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/g;
+                regex2 = /[\0\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/g;
                 if (this.options.invalidCharReplacement !== void 0) {
-                  str = str.replace(regex, this.options.invalidCharReplacement);
-                } else if (res = str.match(regex)) {
+                  str = str.replace(regex2, this.options.invalidCharReplacement);
+                } else if (res = str.match(regex2)) {
                   throw new Error(`Invalid character in string: ${str} at index ${res.index}`);
                 }
               }
               return str;
             }
             assertLegalName(str) {
-              var regex;
+              var regex2;
               if (this.options.noValidation) {
                 return str;
               }
               str = this.assertLegalChar(str);
-              regex = /^([:A-Z_a-z\xC0-\xD6\xD8-\xF6\xF8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]|[\uD800-\uDB7F][\uDC00-\uDFFF])([\x2D\.0-:A-Z_a-z\xB7\xC0-\xD6\xD8-\xF6\xF8-\u037D\u037F-\u1FFF\u200C\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]|[\uD800-\uDB7F][\uDC00-\uDFFF])*$/;
-              if (!str.match(regex)) {
+              regex2 = /^([:A-Z_a-z\xC0-\xD6\xD8-\xF6\xF8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]|[\uD800-\uDB7F][\uDC00-\uDFFF])([\x2D\.0-:A-Z_a-z\xB7\xC0-\xD6\xD8-\xF6\xF8-\u037D\u037F-\u1FFF\u200C\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]|[\uD800-\uDB7F][\uDC00-\uDFFF])*$/;
+              if (!str.match(regex2)) {
                 throw new Error(`Invalid character in name: ${str}`);
               }
               return str;
@@ -12024,7 +12101,7 @@ var require_dist = __commonJS({
        * @returns {string}
        */
       formatDate(date) {
-        const pad2 = (num) => (num < 10 ? "0" : "") + num;
+        const pad2 = (num2) => (num2 < 10 ? "0" : "") + num2;
         return date.getFullYear() + "-" + pad2(date.getMonth() + 1) + "-" + pad2(date.getDate()) + "T" + pad2(date.getHours()) + ":" + pad2(date.getMinutes()) + ":" + pad2(date.getSeconds());
       }
       /**
@@ -12459,11 +12536,16 @@ function addPackage(suites, pkg, options) {
     }
     const diff = pkg.diffoscope.find((d) => d.artifact === artifact.path);
     const cause = artifactCause(pkg, artifact.path);
-    const message = `${artifact.status}: ${artifact.path}${cause ? ` (${cause})` : ""} \u2014 varied: ${varied.join(", ") || "nothing"}`;
+    const diagnoses = artifactDiagnoses(pkg, artifact.path);
+    const message = `${artifact.status}: ${artifact.path}${cause ? ` (${cause})` : ""}${diagnoses.map((d) => ` ${diagnosisLine(d)}`).join("")} \u2014 varied: ${varied.join(", ") || "nothing"}`;
+    const unclassified = pkg.unclassified.find((u2) => u2.artifact === artifact.path);
     const summary = causeSummary(pkg);
     const [first, second] = pkg.verify ? ["published:", "rebuilt:  "] : ["control:   ", "experiment:"];
     const details = [
       ...summary ? [summary, ""] : [],
+      ...diagnoses.flatMap((d) => [diagnosisLine(d), `  ${diagnosisWhere(d)}`]),
+      ...unclassified ? [`unclassified: ${unclassified.reason}`] : [],
+      ...diagnoses.length > 0 || unclassified ? [""] : [],
       `${first} ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? "(missing)"} (${artifact.size.control ?? "-"} bytes)`,
       `${second} ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? "(missing)"} (${artifact.size.experiment ?? "-"} bytes)`,
       ...artifactEvidence(pkg, artifact.path).map((shown) => `evidence: ${shown}`),
@@ -13436,6 +13518,8 @@ var init_flags = __esm({
       "diffoscope-arg": { type: "string", multiple: true },
       // check: where the time of one check goes, step by step, on stderr
       profile: { type: "boolean" },
+      // The user's own known issue types, added to twinbuild's catalogue (check, sweep, verify, explain).
+      "issue-types": { type: "string", multiple: true },
       // sweep
       config: { type: "string" },
       shard: { type: "string" },
@@ -13482,7 +13566,8 @@ var init_flags = __esm({
       "no-diffoscope",
       "diffoscope-timeout",
       "diffoscope-arg",
-      "bisect-budget"
+      "bisect-budget",
+      "issue-types"
     ];
     RECIPE_FLAGS = [
       "build",
@@ -13543,8 +13628,8 @@ async function readOwner(root) {
     if (!info.isFile() || info.size > 4096)
       return void 0;
     const owner = JSON.parse(await readFile(path6, "utf8"));
-    const strings = [owner.start, owner.boot, owner.pidns, owner.host].every((v) => typeof v === "string");
-    return Number.isInteger(owner.pid) && (owner.pid ?? 0) > 0 && strings ? owner : void 0;
+    const strings2 = [owner.start, owner.boot, owner.pidns, owner.host].every((v) => typeof v === "string");
+    return Number.isInteger(owner.pid) && (owner.pid ?? 0) > 0 && strings2 ? owner : void 0;
   } catch {
     return void 0;
   }
@@ -14005,9 +14090,9 @@ var init_priors = __esm({
 });
 
 // dist/engine/bisect/suspects.js
-function chooseSuspects(evidence, varied, max = MAX_SUSPECTS) {
+function chooseSuspects(evidence2, varied, max = MAX_SUSPECTS) {
   const tally = /* @__PURE__ */ new Map();
-  for (const e of evidence) {
+  for (const e of evidence2) {
     const shown = e.suspects.filter((s) => varied.includes(s.variation));
     const top = shown[0]?.score ?? 0;
     for (const s of shown.filter((s2) => 2 * s2.score >= top)) {
@@ -14022,17 +14107,17 @@ function chooseSuspects(evidence, varied, max = MAX_SUSPECTS) {
   const rank = (name) => tally.get(name);
   const ranked = byPrior([...tally.keys()]).sort((a2, b) => rank(b).strongest - rank(a2).strongest || rank(b).artifacts - rank(a2).artifacts || rank(b).score - rank(a2).score);
   const chosen = ranked.slice(0, max);
-  if (evidence.length > 0 && !showsEvidence(evidence, varied)) {
+  if (evidence2.length > 0 && !showsEvidence(evidence2, varied)) {
     const prior = byPrior(varied)[0];
     if (prior)
       chosen.push(prior);
   }
   return chosen;
 }
-function unconfirmedSuspects(evidence, open8, confirmed) {
+function unconfirmedSuspects(evidence2, open9, confirmed) {
   const byVariation = /* @__PURE__ */ new Map();
-  for (const e of evidence) {
-    if (!open8.includes(e.artifact))
+  for (const e of evidence2) {
+    if (!open9.includes(e.artifact))
       continue;
     for (const s of e.suspects) {
       if (confirmed.some((c3) => c3.variations.length === 1 && c3.variations[0] === s.variation && c3.artifacts.includes(e.artifact)))
@@ -14051,7 +14136,7 @@ var init_suspects = __esm({
     "use strict";
     init_priors();
     MAX_SUSPECTS = 3;
-    showsEvidence = (evidence, varied) => evidence.some((e) => e.suspects.some((s) => varied.includes(s.variation)));
+    showsEvidence = (evidence2, varied) => evidence2.some((e) => e.suspects.some((s) => varied.includes(s.variation)));
   }
 });
 
@@ -14148,27 +14233,27 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run2 = async (function_, resolve14, arguments_) => {
+  const run2 = async (function_, resolve15, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve14(result);
+    resolve15(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve14, reject, arguments_) => {
+  const enqueue = (function_, resolve15, reject, arguments_) => {
     const queueItem = { reject };
     new Promise((internalResolve) => {
       queueItem.run = internalResolve;
       queue.enqueue(queueItem);
-    }).then(run2.bind(void 0, function_, resolve14, arguments_));
+    }).then(run2.bind(void 0, function_, resolve15, arguments_));
     if (activeCount < concurrency) {
       resumeNext();
     }
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve14, reject) => {
-    enqueue(function_, resolve14, reject, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve15, reject) => {
+    enqueue(function_, resolve15, reject, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -14307,17 +14392,17 @@ var init_uint_array = __esm({
     textDecoder = new TextDecoder();
     uint8ArrayToString = (uint8Array) => textDecoder.decode(uint8Array);
     joinToString = (uint8ArraysOrStrings, encoding) => {
-      const strings = uint8ArraysToStrings(uint8ArraysOrStrings, encoding);
-      return strings.join("");
+      const strings2 = uint8ArraysToStrings(uint8ArraysOrStrings, encoding);
+      return strings2.join("");
     };
     uint8ArraysToStrings = (uint8ArraysOrStrings, encoding) => {
       if (encoding === "utf8" && uint8ArraysOrStrings.every((uint8ArrayOrString) => typeof uint8ArrayOrString === "string")) {
         return uint8ArraysOrStrings;
       }
       const decoder = new StringDecoder(encoding);
-      const strings = uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString).map((uint8Array) => decoder.write(uint8Array));
+      const strings2 = uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString).map((uint8Array) => decoder.write(uint8Array));
       const finalString = decoder.end();
-      return finalString === "" ? strings : [...strings, finalString];
+      return finalString === "" ? strings2 : [...strings2, finalString];
     };
     joinToUint8Array = (uint8ArraysOrStrings) => {
       if (uint8ArraysOrStrings.length === 1 && isUint8Array(uint8ArraysOrStrings[0])) {
@@ -14914,11 +14999,11 @@ var hasColors, format, reset, bold, dim, italic, underline, underlineDouble, und
 var init_base = __esm({
   "node_modules/yoctocolors/base.js"() {
     hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-    format = (open8, close) => {
+    format = (open9, close) => {
       if (!hasColors) {
         return (input) => input;
       }
-      const openCode = `\x1B[${open8}m`;
+      const openCode = `\x1B[${open9}m`;
       const closeCode = `\x1B[${close}m`;
       return (input) => {
         const string = input + "";
@@ -15305,12 +15390,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve14, reject) {
+        return new Promise(function(resolve15, reject) {
           isexe(path6, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve14(is);
+              resolve15(is);
             }
           });
         });
@@ -15376,27 +15461,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve14, reject) => {
+      const step = (i2) => new Promise((resolve15, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve14(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve15(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve14(subStep(p, i2, 0));
+        resolve15(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve14, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve15, reject) => {
         if (ii === pathExt.length)
-          return resolve14(step(i2 + 1));
+          return resolve15(step(i2 + 1));
         const ext = pathExt[ii];
         isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext);
             else
-              return resolve14(p + ext);
+              return resolve15(p + ext);
           }
-          return resolve14(subStep(p, i2, ii + 1));
+          return resolve15(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -16476,8 +16561,8 @@ var init_deferred = __esm({
   "node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve14, reject) => {
-        Object.assign(methods, { resolve: resolve14, reject });
+      const promise = new Promise((resolve15, reject) => {
+        Object.assign(methods, { resolve: resolve15, reject });
       });
       return Object.assign(promise, methods);
     };
@@ -18769,7 +18854,7 @@ var init_stdio_option = __esm({
     hasAlias = (options) => STANDARD_STREAMS_ALIASES.some((alias) => options[alias] !== void 0);
     addDefaultValue2 = (stdioOption, fdNumber) => {
       if (Array.isArray(stdioOption)) {
-        return stdioOption.map((item) => addDefaultValue2(item, fdNumber));
+        return stdioOption.map((item2) => addDefaultValue2(item2, fdNumber));
       }
       if (stdioOption === null || stdioOption === void 0) {
         return fdNumber >= STANDARD_STREAMS_ALIASES.length ? "ignore" : "pipe";
@@ -18777,7 +18862,7 @@ var init_stdio_option = __esm({
       return stdioOption;
     };
     normalizeStdioSync = (stdioArray, buffer, verboseInfo) => stdioArray.map((stdioOption, fdNumber) => !buffer[fdNumber] && fdNumber !== 0 && !isFullVerbose(verboseInfo, fdNumber) && isOutputPipeOnly(stdioOption) ? "ignore" : stdioOption);
-    isOutputPipeOnly = (stdioOption) => stdioOption === "pipe" || Array.isArray(stdioOption) && stdioOption.every((item) => item === "pipe");
+    isOutputPipeOnly = (stdioOption) => stdioOption === "pipe" || Array.isArray(stdioOption) && stdioOption.every((item2) => item2 === "pipe");
   }
 });
 
@@ -19228,7 +19313,7 @@ var getSplitLinesGenerator, splitLinesSync, splitLinesItemSync, initializeSplitL
 var init_split = __esm({
   "node_modules/execa/lib/transform/split.js"() {
     getSplitLinesGenerator = (binary, preserveNewlines, skipped, state) => binary || skipped ? void 0 : initializeSplitLines(preserveNewlines, state);
-    splitLinesSync = (chunk, preserveNewlines, objectMode) => objectMode ? chunk.flatMap((item) => splitLinesItemSync(item, preserveNewlines)) : splitLinesItemSync(chunk, preserveNewlines);
+    splitLinesSync = (chunk, preserveNewlines, objectMode) => objectMode ? chunk.flatMap((item2) => splitLinesItemSync(item2, preserveNewlines)) : splitLinesItemSync(chunk, preserveNewlines);
     splitLinesItemSync = (chunk, preserveNewlines) => {
       const { transform, final } = initializeSplitLines(preserveNewlines, {});
       return [...transform(chunk), ...final()];
@@ -19583,7 +19668,7 @@ var init_input_sync = __esm({
       return joinToUint8Array(newContents);
     };
     validateSerializable = (newContents) => {
-      const invalidItem = newContents.find((item) => typeof item !== "string" && !isUint8Array(item));
+      const invalidItem = newContents.find((item2) => typeof item2 !== "string" && !isUint8Array(item2));
       if (invalidItem !== void 0) {
         throw new TypeError(`The \`stdin\` option is invalid: when passing objects as input, a transform must be used to serialize them to strings or Uint8Arrays: ${invalidItem}.`);
       }
@@ -21775,11 +21860,11 @@ var init_concurrent = __esm({
       const promises = weakMap.get(stream);
       const promise = createDeferred();
       promises.push(promise);
-      const resolve14 = promise.resolve.bind(promise);
-      return { resolve: resolve14, promises };
+      const resolve15 = promise.resolve.bind(promise);
+      return { resolve: resolve15, promises };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve14, promises }, subprocess) => {
-      resolve14();
+    waitForConcurrentStreams = async ({ resolve: resolve15, promises }, subprocess) => {
+      resolve15();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises])
@@ -23142,18 +23227,18 @@ var require_array = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.splitWhen = exports2.flatten = void 0;
     function flatten(items) {
-      return items.reduce((collection, item) => [].concat(collection, item), []);
+      return items.reduce((collection, item2) => [].concat(collection, item2), []);
     }
     exports2.flatten = flatten;
     function splitWhen(items, predicate) {
       const result = [[]];
       let groupIndex = 0;
-      for (const item of items) {
-        if (predicate(item)) {
+      for (const item2 of items) {
+        if (predicate(item2)) {
           groupIndex++;
           result[groupIndex] = [];
         } else {
-          result[groupIndex].push(item);
+          result[groupIndex].push(item2);
         }
       }
       return result;
@@ -23339,9 +23424,9 @@ var require_is_glob = __commonJS({
           }
         }
         if (str[index] === "\\") {
-          var open8 = str[index + 1];
+          var open9 = str[index + 1];
           index += 2;
-          var close = chars[open8];
+          var close = chars[open9];
           if (close) {
             var n2 = str.indexOf(close, index);
             if (n2 !== -1) {
@@ -23367,9 +23452,9 @@ var require_is_glob = __commonJS({
           return true;
         }
         if (str[index] === "\\") {
-          var open8 = str[index + 1];
+          var open9 = str[index + 1];
           index += 2;
-          var close = chars[open8];
+          var close = chars[open9];
           if (close) {
             var n2 = str.indexOf(close, index);
             if (n2 !== -1) {
@@ -23434,12 +23519,12 @@ var require_glob_parent = __commonJS({
 var require_utils = __commonJS({
   "node_modules/braces/lib/utils.js"(exports2) {
     "use strict";
-    exports2.isInteger = (num) => {
-      if (typeof num === "number") {
-        return Number.isInteger(num);
+    exports2.isInteger = (num2) => {
+      if (typeof num2 === "number") {
+        return Number.isInteger(num2);
       }
-      if (typeof num === "string" && num.trim() !== "") {
-        return Number.isInteger(Number(num));
+      if (typeof num2 === "string" && num2.trim() !== "") {
+        return Number.isInteger(Number(num2));
       }
       return false;
     };
@@ -23547,12 +23632,12 @@ var require_stringify = __commonJS({
 var require_is_number = __commonJS({
   "node_modules/is-number/index.js"(exports2, module) {
     "use strict";
-    module.exports = function(num) {
-      if (typeof num === "number") {
-        return num - num === 0;
+    module.exports = function(num2) {
+      if (typeof num2 === "number") {
+        return num2 - num2 === 0;
       }
-      if (typeof num === "string" && num.trim() !== "") {
-        return Number.isFinite ? Number.isFinite(+num) : isFinite(+num);
+      if (typeof num2 === "string" && num2.trim() !== "") {
+        return Number.isFinite ? Number.isFinite(+num2) : isFinite(+num2);
       }
       return false;
     };
@@ -23783,7 +23868,7 @@ var require_fill_range = __commonJS({
     var isValidValue = (value) => {
       return typeof value === "number" || typeof value === "string" && value !== "";
     };
-    var isNumber = (num) => Number.isInteger(+num);
+    var isNumber = (num2) => Number.isInteger(+num2);
     var zeros = (input) => {
       let value = `${input}`;
       let index = -1;
@@ -23893,7 +23978,7 @@ var require_fill_range = __commonJS({
         return toRange(toMaxLen(start, maxLen), toMaxLen(end, maxLen), true, options);
       }
       let parts = { negatives: [], positives: [] };
-      let push = (num) => parts[num < 0 ? "negatives" : "positives"].push(Math.abs(num));
+      let push = (num2) => parts[num2 < 0 ? "negatives" : "positives"].push(Math.abs(num2));
       let range = [];
       let index = 0;
       while (descending ? a2 >= b : a2 <= b) {
@@ -24031,15 +24116,15 @@ var require_expand = __commonJS({
       if (!queue.length) {
         return enclose ? utils.flatten(stash).map((ele) => `{${ele}}`) : stash;
       }
-      for (const item of queue) {
-        if (Array.isArray(item)) {
-          for (const value of item) {
+      for (const item2 of queue) {
+        if (Array.isArray(item2)) {
+          for (const value of item2) {
             result.push(append(value, stash, enclose));
           }
         } else {
           for (let ele of stash) {
             if (enclose === true && typeof ele === "string") ele = `{${ele}}`;
-            result.push(Array.isArray(ele) ? append(item, ele, enclose) : item + ele);
+            result.push(Array.isArray(ele) ? append(item2, ele, enclose) : item2 + ele);
           }
         }
       }
@@ -24333,7 +24418,7 @@ var require_parse2 = __commonJS({
           continue;
         }
         if (value === CHAR_DOUBLE_QUOTE || value === CHAR_SINGLE_QUOTE || value === CHAR_BACKTICK) {
-          const open8 = value;
+          const open9 = value;
           let next;
           if (options.keepQuotes !== true) {
             value = "";
@@ -24343,7 +24428,7 @@ var require_parse2 = __commonJS({
               value += next + advance();
               continue;
             }
-            if (next === open8) {
+            if (next === open9) {
               if (options.keepQuotes === true) value += next;
               break;
             }
@@ -24386,8 +24471,8 @@ var require_parse2 = __commonJS({
         if (value === CHAR_COMMA && depth > 0) {
           if (block.ranges > 0) {
             block.ranges = 0;
-            const open8 = block.nodes.shift();
-            block.nodes = [open8, { type: "text", value: stringify(block) }];
+            const open9 = block.nodes.shift();
+            block.nodes = [open9, { type: "text", value: stringify(block) }];
           }
           push({ type: "comma", value });
           block.commas++;
@@ -25411,9 +25496,9 @@ var require_parse3 = __commonJS({
       const peek = state.peek = (n2 = 1) => input[state.index + n2];
       const advance = state.advance = () => input[++state.index] || "";
       const remaining = () => input.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
+      const consume = (value2 = "", num2 = 0) => {
         state.consumed += value2;
-        state.index += num;
+        state.index += num2;
       };
       const append = (token) => {
         state.output += token.output != null ? token.output : token.value;
@@ -25485,16 +25570,16 @@ var require_parse3 = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open8 = tokens[token.tokensIndex];
-          open8.type = "text";
-          open8.value = literal2;
-          open8.output = safeOutput || utils.escapeRegex(literal2);
+          const open9 = tokens[token.tokensIndex];
+          open9.type = "text";
+          open9.value = literal2;
+          open9.output = safeOutput || utils.escapeRegex(literal2);
           for (let i2 = token.tokensIndex + 1; i2 < tokens.length; i2++) {
             tokens[i2].value = "";
             tokens[i2].output = "";
             delete tokens[i2].suffix;
           }
-          state.output = token.output + open8.output;
+          state.output = token.output + open9.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -25714,15 +25799,15 @@ var require_parse3 = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment2("braces");
-          const open8 = {
+          const open9 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open8);
-          push(open8);
+          braces.push(open9);
+          push(open9);
           continue;
         }
         if (value === "}") {
@@ -26134,17 +26219,17 @@ var require_picomatch = __commonJS({
       }
       const opts = options || {};
       const posix2 = utils.isWindows(options);
-      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
-      const state = regex.state;
-      delete regex.state;
+      const regex2 = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
+      const state = regex2.state;
+      delete regex2.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
         isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch4.test(input, regex, options, { glob, posix: posix2 });
-        const result = { glob, state, regex, posix: posix2, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch4.test(input, regex2, options, { glob, posix: posix2 });
+        const result = { glob, state, regex: regex2, posix: posix2, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -26169,7 +26254,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch4.test = (input, regex, options, { glob, posix: posix2 } = {}) => {
+    picomatch4.test = (input, regex2, options, { glob, posix: posix2 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -26186,16 +26271,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input, regex, options, posix2);
+          match = picomatch4.matchBase(input, regex2, options, posix2);
         } else {
-          match = regex.exec(output);
+          match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
     picomatch4.matchBase = (input, glob, options, posix2 = utils.isWindows(options)) => {
-      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
-      return regex.test(path6.basename(input));
+      const regex2 = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
+      return regex2.test(path6.basename(input));
     };
     picomatch4.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
     picomatch4.parse = (pattern, options) => {
@@ -26214,11 +26299,11 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch4.toRegex(source, options);
+      const regex2 = picomatch4.toRegex(source, options);
       if (returnState === true) {
-        regex.state = state;
+        regex2.state = state;
       }
-      return regex;
+      return regex2;
     };
     picomatch4.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
       if (!input || typeof input !== "string") {
@@ -26285,8 +26370,8 @@ var require_micromatch = __commonJS({
         let isMatch = picomatch4(String(patterns[i2]), { ...options, onResult }, true);
         let negated = isMatch.state.negated || isMatch.state.negatedExtglob;
         if (negated) negatives++;
-        for (let item of list2) {
-          let matched = isMatch(item, true);
+        for (let item2 of list2) {
+          let matched = isMatch(item2, true);
           let match = negated ? !matched.isMatch : matched.isMatch;
           if (!match) continue;
           if (negated) {
@@ -26298,7 +26383,7 @@ var require_micromatch = __commonJS({
         }
       }
       let result = negatives === patterns.length ? [...items] : [...keep];
-      let matches = result.filter((item) => !omit.has(item));
+      let matches = result.filter((item2) => !omit.has(item2));
       if (options && matches.length === 0) {
         if (options.failglob === true) {
           throw new Error(`No matches found for "${patterns.join(", ")}"`);
@@ -26322,9 +26407,9 @@ var require_micromatch = __commonJS({
         items.push(state.output);
       };
       let matches = new Set(micromatch(list2, patterns, { ...options, onResult }));
-      for (let item of items) {
-        if (!matches.has(item)) {
-          result.add(item);
+      for (let item2 of items) {
+        if (!matches.has(item2)) {
+          result.add(item2);
         }
       }
       return [...result];
@@ -26359,7 +26444,7 @@ var require_micromatch = __commonJS({
       let items = [].concat(list2);
       for (let pattern of [].concat(patterns)) {
         let isMatch = picomatch4(String(pattern), options);
-        if (items.some((item) => isMatch(item))) {
+        if (items.some((item2) => isMatch(item2))) {
           return true;
         }
       }
@@ -26369,7 +26454,7 @@ var require_micromatch = __commonJS({
       let items = [].concat(list2);
       for (let pattern of [].concat(patterns)) {
         let isMatch = picomatch4(String(pattern), options);
-        if (!items.every((item) => isMatch(item))) {
+        if (!items.every((item2) => isMatch(item2))) {
           return false;
         }
       }
@@ -26383,8 +26468,8 @@ var require_micromatch = __commonJS({
     };
     micromatch.capture = (glob, input, options) => {
       let posix2 = utils.isWindows(options);
-      let regex = picomatch4.makeRe(String(glob), { ...options, capture: true });
-      let match = regex.exec(posix2 ? utils.toPosixSlashes(input) : input);
+      let regex2 = picomatch4.makeRe(String(glob), { ...options, capture: true });
+      let match = regex2.exec(posix2 ? utils.toPosixSlashes(input) : input);
       if (match) {
         return match.slice(1).map((v) => v === void 0 ? "" : v);
       }
@@ -27662,41 +27747,41 @@ var require_queue = __commonJS({
       queue.drained = drained;
       return queue;
       function push(value) {
-        var p = new Promise(function(resolve14, reject) {
+        var p = new Promise(function(resolve15, reject) {
           pushCb(value, function(err, result) {
             if (err) {
               reject(err);
               return;
             }
-            resolve14(result);
+            resolve15(result);
           });
         });
         p.catch(noop3);
         return p;
       }
       function unshift(value) {
-        var p = new Promise(function(resolve14, reject) {
+        var p = new Promise(function(resolve15, reject) {
           unshiftCb(value, function(err, result) {
             if (err) {
               reject(err);
               return;
             }
-            resolve14(result);
+            resolve15(result);
           });
         });
         p.catch(noop3);
         return p;
       }
       function drained() {
-        var p = new Promise(function(resolve14) {
+        var p = new Promise(function(resolve15) {
           process.nextTick(function() {
             if (queue.idle()) {
-              resolve14();
+              resolve15();
             } else {
               var previousDrain = queue.drain;
               queue.drain = function() {
                 if (typeof previousDrain === "function") previousDrain();
-                resolve14();
+                resolve15();
                 queue.drain = previousDrain;
               };
             }
@@ -27821,14 +27906,14 @@ var require_async3 = __commonJS({
           }
         });
       }
-      _worker(item, done) {
-        this._scandir(item.directory, this._settings.fsScandirSettings, (error, entries) => {
+      _worker(item2, done) {
+        this._scandir(item2.directory, this._settings.fsScandirSettings, (error, entries) => {
           if (error !== null) {
             done(error, void 0);
             return;
           }
           for (const entry2 of entries) {
-            this._handleEntry(entry2, item.base);
+            this._handleEntry(entry2, item2.base);
           }
           done(null, void 0);
         });
@@ -27965,8 +28050,8 @@ var require_sync3 = __commonJS({
         this._queue.add({ directory, base });
       }
       _handleQueue() {
-        for (const item of this._queue.values()) {
-          this._handleDirectory(item.directory, item.base);
+        for (const item2 of this._queue.values()) {
+          this._handleDirectory(item2.directory, item2.base);
         }
       }
       _handleDirectory(directory, base) {
@@ -28182,9 +28267,9 @@ var require_stream3 = __commonJS({
         });
       }
       _getStat(filepath) {
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           this._stat(filepath, this._fsStatSettings, (error, stats) => {
-            return error === null ? resolve14(stats) : reject(error);
+            return error === null ? resolve15(stats) : reject(error);
           });
         });
       }
@@ -28208,10 +28293,10 @@ var require_async5 = __commonJS({
         this._readerStream = new stream_1.default(this._settings);
       }
       dynamic(root, options) {
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           this._walkAsync(root, options, (error, entries) => {
             if (error === null) {
-              resolve14(entries);
+              resolve15(entries);
             } else {
               reject(error);
             }
@@ -28221,10 +28306,10 @@ var require_async5 = __commonJS({
       async static(patterns, options) {
         const entries = [];
         const stream = this._readerStream.static(patterns, options);
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           stream.once("error", reject);
           stream.on("data", (entry2) => entries.push(entry2));
-          stream.once("end", () => resolve14(entries));
+          stream.once("end", () => resolve15(entries));
         });
       }
     };
@@ -28872,7 +28957,7 @@ var require_out4 = __commonJS({
     }
     function assertPatternsInput(input) {
       const source = [].concat(input);
-      const isValidSource = source.every((item) => utils.string.isString(item) && !utils.string.isEmpty(item));
+      const isValidSource = source.every((item2) => utils.string.isString(item2) && !utils.string.isEmpty(item2));
       if (!isValidSource) {
         throw new TypeError("Patterns must be a string (non empty) or an array of strings");
       }
@@ -29808,9 +29893,9 @@ var require_parse4 = __commonJS({
       const peek = state.peek = (n2 = 1) => input[state.index + n2];
       const advance = state.advance = () => input[++state.index] || "";
       const remaining = () => input.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
+      const consume = (value2 = "", num2 = 0) => {
         state.consumed += value2;
-        state.index += num;
+        state.index += num2;
       };
       const append = (token) => {
         state.output += token.output != null ? token.output : token.value;
@@ -29882,16 +29967,16 @@ var require_parse4 = __commonJS({
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
           const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open8 = tokens[token.tokensIndex];
-          open8.type = "text";
-          open8.value = literal2;
-          open8.output = safeOutput || utils.escapeRegex(literal2);
+          const open9 = tokens[token.tokensIndex];
+          open9.type = "text";
+          open9.value = literal2;
+          open9.output = safeOutput || utils.escapeRegex(literal2);
           for (let i2 = token.tokensIndex + 1; i2 < tokens.length; i2++) {
             tokens[i2].value = "";
             tokens[i2].output = "";
             delete tokens[i2].suffix;
           }
-          state.output = token.output + open8.output;
+          state.output = token.output + open9.output;
           state.backtrack = true;
           push({ type: "paren", extglob: true, value, output: "" });
           decrement("parens");
@@ -30111,15 +30196,15 @@ var require_parse4 = __commonJS({
         }
         if (value === "{" && opts.nobrace !== true) {
           increment2("braces");
-          const open8 = {
+          const open9 = {
             type: "brace",
             value,
             output: "(",
             outputIndex: state.output.length,
             tokensIndex: state.tokens.length
           };
-          braces.push(open8);
-          push(open8);
+          braces.push(open9);
+          push(open9);
           continue;
         }
         if (value === "}") {
@@ -30527,17 +30612,17 @@ var require_picomatch3 = __commonJS({
       }
       const opts = options || {};
       const posix2 = opts.windows;
-      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
-      const state = regex.state;
-      delete regex.state;
+      const regex2 = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
+      const state = regex2.state;
+      delete regex2.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
         isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch4.test(input, regex, options, { glob, posix: posix2 });
-        const result = { glob, state, regex, posix: posix2, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch4.test(input, regex2, options, { glob, posix: posix2 });
+        const result = { glob, state, regex: regex2, posix: posix2, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30562,7 +30647,7 @@ var require_picomatch3 = __commonJS({
       }
       return matcher;
     };
-    picomatch4.test = (input, regex, options, { glob, posix: posix2 } = {}) => {
+    picomatch4.test = (input, regex2, options, { glob, posix: posix2 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30579,16 +30664,16 @@ var require_picomatch3 = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input, regex, options, posix2);
+          match = picomatch4.matchBase(input, regex2, options, posix2);
         } else {
-          match = regex.exec(output);
+          match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
     picomatch4.matchBase = (input, glob, options, posix2 = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
-      return regex.test(utils.basename(input, { windows: posix2 }));
+      const regex2 = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
+      return regex2.test(utils.basename(input, { windows: posix2 }));
     };
     picomatch4.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
     picomatch4.parse = (pattern, options) => {
@@ -30607,11 +30692,11 @@ var require_picomatch3 = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch4.toRegex(source, options);
+      const regex2 = picomatch4.toRegex(source, options);
       if (returnState === true) {
-        regex.state = state;
+        regex2.state = state;
       }
-      return regex;
+      return regex2;
     };
     picomatch4.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
       if (!input || typeof input !== "string") {
@@ -30692,7 +30777,7 @@ async function openArtifactList(path6) {
         await once9(stream, "drain");
     },
     commit: async () => {
-      await new Promise((resolve14, reject) => stream.end((error) => error ?? failure ? reject(error ?? failure) : resolve14()));
+      await new Promise((resolve15, reject) => stream.end((error) => error ?? failure ? reject(error ?? failure) : resolve15()));
       await rename4(temporary, path6);
     },
     discard: async () => {
@@ -30770,7 +30855,7 @@ async function treeReader(root) {
   const rootBytes = Buffer.from(root);
   const realRoot = Buffer.concat([Buffer.from(await realpath2(root)), SEPARATOR]);
   const realDirectories = /* @__PURE__ */ new Set();
-  const resolve14 = async (rel, shown, wholePath = false) => {
+  const resolve15 = async (rel, shown, wholePath = false) => {
     const segments = segmentsOf(bytesOf(rel));
     if (!segments)
       throw escapesTree(shown, "resolves outside the build tree");
@@ -30804,7 +30889,7 @@ async function treeReader(root) {
     return Buffer.concat([rootBytes, ...segments.flatMap((s) => [SEPARATOR, s])]);
   };
   const open_ = async (rel, shown) => {
-    const path6 = await resolve14(rel, shown);
+    const path6 = await resolve15(rel, shown);
     const handle = await open2(path6, constants7.O_RDONLY | constants7.O_NOFOLLOW | constants7.O_NONBLOCK).catch((cause) => {
       if (cause.code === "ELOOP")
         throw escapesTree(shown, "is a symlink where a file was listed");
@@ -30824,11 +30909,11 @@ async function treeReader(root) {
     }
   };
   const checkFile = async (rel, shown) => {
-    const info = await lstat5(await resolve14(rel, shown));
+    const info = await lstat5(await resolve15(rel, shown));
     if (!info.isFile())
       throw escapesTree(shown, "is no longer a regular file");
   };
-  return Object.freeze({ root, resolve: resolve14, open: open_, checkFile });
+  return Object.freeze({ root, resolve: resolve15, open: open_, checkFile });
 }
 async function sha256Handle(handle, size2, signal) {
   const hash = createHash3("sha256");
@@ -30956,8 +31041,8 @@ async function inOrder(items, bound, work, visit) {
   const limit = pLimit(bound);
   const window2 = [];
   try {
-    for await (const item of items) {
-      const task = limit(() => work(item));
+    for await (const item2 of items) {
+      const task = limit(() => work(item2));
       task.catch(() => {
       });
       window2.push(task);
@@ -31346,8 +31431,8 @@ async function runBisect(deps, differing, mainEndMs, explain, plan) {
   };
   let findings;
   try {
-    const suspects = plan.evidence.then((evidence) => chooseSuspects(evidence, varied));
-    const guessed = plan.evidence.then((evidence) => !showsEvidence(evidence, varied));
+    const suspects = plan.evidence.then((evidence2) => chooseSuspects(evidence2, varied));
+    const guessed = plan.evidence.then((evidence2) => !showsEvidence(evidence2, varied));
     findings = await findCulprits(varied, new Set(paths), runner.probe, { suspects, budget, guessed });
   } catch (cause) {
     runner.cancel();
@@ -31403,9 +31488,9 @@ async function runBisect(deps, differing, mainEndMs, explain, plan) {
       culprits,
       bisect: await finish("done", null, { unexplained: findings.unexplained })
     };
-  const open8 = [.../* @__PURE__ */ new Set([...findings.unfinished, ...findings.unexplained])];
-  const suspected = unconfirmedSuspects(await plan.evidence, open8, findings.culprits);
-  const reason = `--bisect-budget ${budget} ran out before ${open8.length} differing artifact${open8.length === 1 ? " was" : "s were"} fully searched`;
+  const open9 = [.../* @__PURE__ */ new Set([...findings.unfinished, ...findings.unexplained])];
+  const suspected = unconfirmedSuspects(await plan.evidence, open9, findings.culprits);
+  const reason = `--bisect-budget ${budget} ran out before ${open9.length} differing artifact${open9.length === 1 ? " was" : "s were"} fully searched`;
   return {
     nondeterministic: false,
     culprits,
@@ -32323,6 +32408,8 @@ async function runDiffoscope(runner, request) {
       request.html,
       "--text",
       request.text,
+      "--json",
+      request.json,
       "--max-report-size",
       String(request.maxReportBytes),
       "--no-progress",
@@ -32508,7 +32595,7 @@ var init_availability = __esm({
 import { mkdir as mkdir10, readFile as readFile7, writeFile as writeFile7 } from "node:fs/promises";
 import { dirname as dirname5, join as join17, relative as relative4 } from "node:path";
 async function runDiffoscope2(artifact, options, runner, base, trees) {
-  const [html, text3, log] = [`${base}.html`, `${base}.txt`, `${base}.log`];
+  const [html, text3, json, log] = [`${base}.html`, `${base}.txt`, `${base}.json`, `${base}.log`];
   await Promise.all([
     trees.control.checkFile(artifact.path, `artifact ${artifact.path}`),
     trees.experiment.checkFile(artifact.path, `artifact ${artifact.path}`)
@@ -32521,6 +32608,7 @@ async function runDiffoscope2(artifact, options, runner, base, trees) {
     cwd: options.root,
     html: join17(options.outDir, html),
     text: join17(options.outDir, text3),
+    json: join17(options.outDir, json),
     logFile: join17(options.outDir, log),
     maxReportBytes: options.maxReportBytes,
     extraArgs: options.extraArgs,
@@ -32538,6 +32626,7 @@ async function runDiffoscope2(artifact, options, runner, base, trees) {
       ...common2,
       status: "error",
       html: null,
+      json: null,
       text: null,
       excerpt: "",
       message: `diffoscope timed out after ${Math.round(options.timeoutMs / 1e3)}s`
@@ -32547,18 +32636,20 @@ async function runDiffoscope2(artifact, options, runner, base, trees) {
       ...common2,
       status: "error",
       html: null,
+      json: null,
       text: null,
       excerpt: "",
       message: "diffoscope ran out of disk space"
     };
   }
   if (outcome.exitCode === 1)
-    return { ...common2, status: "differences", html, text: text3, excerpt: excerptOf(report), message: null };
+    return { ...common2, status: "differences", html, text: text3, json, excerpt: excerptOf(report), message: null };
   if (outcome.exitCode === 0) {
     return {
       ...common2,
       status: "no-differences",
       html: null,
+      json: null,
       text: null,
       excerpt: "",
       message: "diffoscope saw no difference although the bytes differ (it ignores some metadata)"
@@ -32569,6 +32660,7 @@ async function runDiffoscope2(artifact, options, runner, base, trees) {
     ...common2,
     status: "error",
     html: null,
+    json: null,
     text: null,
     excerpt: "",
     message: `diffoscope failed (${outcome.signal ?? `exit ${outcome.exitCode}`}): ${last}`.trim()
@@ -32611,6 +32703,7 @@ experiment: ${hex(eb)}
     tool: "builtin",
     status: "differences",
     html: null,
+    json: null,
     text: text3,
     excerpt: excerptOf(report),
     message: "diffoscope not found: built-in comparison (apt-get install diffoscope-minimal)",
@@ -32640,6 +32733,7 @@ async function explainDifferences(artifacts, options, runner) {
         tool: haveDiffoscope ? "diffoscope" : "builtin",
         status: "error",
         html: null,
+        json: null,
         text: null,
         excerpt: "",
         message: error.message,
@@ -33118,19 +33212,19 @@ async function explainAndBisect(stage, built, compared) {
   deps.progress({ kind: "phase", phase: bisects ? "bisect" : "diffoscope" });
   const differing = compared.artifacts.filter((a2) => a2.status !== "identical");
   const explained = timed(stage, "diffoscope", () => explain(differing, compared.dirs.experiment, null));
-  const evidence = explained.then((diffs2) => gatherEvidence(differing, diffs2, {
+  const evidence2 = explained.then((diffs2) => gatherEvidence(differing, diffs2, {
     outDir: options.outDir,
     dirs: compared.dirs,
     varied: built.planner.varied,
     values: { control: base.builds.control?.values ?? {}, experiment: base.builds.experiment?.values ?? {} }
   }));
-  evidence.catch(() => {
+  evidence2.catch(() => {
   });
-  const target = { difference: "artifacts", controlDir: compared.dirs.control, differing, explain, evidence };
+  const target = { difference: "artifacts", controlDir: compared.dirs.control, differing, explain, evidence: evidence2 };
   const [diffs, bisected, found] = await Promise.all([
     explained,
     bisects ? timed(stage, "bisect", () => bisect(stage, built, target)) : null,
-    evidence
+    evidence2
   ]);
   throwIfInterrupted(deps.signal);
   const outcome = bisected ?? {
@@ -33164,9 +33258,618 @@ var init_explain = __esm({
   }
 });
 
-// dist/engine/prepare/effectiveness.js
-import { mkdir as mkdir11, readFile as readFile8, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
+// dist/engine/explain/catalogue.js
+import { readFile as readFile8 } from "node:fs/promises";
 import { join as join19 } from "node:path";
+function checkRule(rule, where) {
+  if (!rule || typeof rule !== "object" || Array.isArray(rule))
+    throw new Error(`${where}: expected an object`);
+  const r = rule;
+  for (const key2 of Object.keys(r))
+    if (!RULE_KEYS.includes(key2))
+      throw new Error(`${where}: unknown key "${key2}"`);
+  for (const key2 of ["comparison", "file", "context", "line", "key", "value"]) {
+    if (r[key2] !== void 0 && typeof r[key2] !== "string")
+      throw new Error(`${where}.${key2}: expected a string`);
+  }
+  for (const key2 of ["comparison", "file", "context", "line"]) {
+    try {
+      if (r[key2] !== void 0)
+        new RegExp(r[key2]);
+    } catch (cause) {
+      throw new Error(`${where}.${key2}: not a regular expression (${cause.message})`, { cause });
+    }
+  }
+  if (r["differs"] !== void 0 && !isStrings(r["differs"]))
+    throw new Error(`${where}.differs: expected strings`);
+  if (r["ordering"] !== void 0 && r["ordering"] !== "any" && r["ordering"] !== "collation")
+    throw new Error(`${where}.ordering: expected "any" or "collation"`);
+  if ((r["key"] !== void 0 || r["differs"] !== void 0) && r["line"] === void 0)
+    throw new Error(`${where}: key and differs need a line`);
+  return r;
+}
+function checkType(raw, where) {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw))
+    throw new Error(`${where}: expected an object`);
+  const t = raw;
+  for (const key2 of Object.keys(t))
+    if (!TYPE_KEYS.includes(key2))
+      throw new Error(`${where}: unknown key "${key2}"`);
+  for (const key2 of ["id", "title", "fix"])
+    if (typeof t[key2] !== "string" || !t[key2])
+      throw new Error(`${where}: missing key "${key2}" (a string)`);
+  if (!isStrings(t["variations"]))
+    throw new Error(`${where}.variations: expected a list of variation names`);
+  if (!Array.isArray(t["match"]) || t["match"].length === 0)
+    throw new Error(`${where}.match: expected rules`);
+  if (t["supersedes"] !== void 0 && !isStrings(t["supersedes"]))
+    throw new Error(`${where}.supersedes: expected a list of type ids`);
+  if (t["link"] !== void 0 && t["link"] !== null && typeof t["link"] !== "string")
+    throw new Error(`${where}.link: expected a URL`);
+  return {
+    id: t["id"],
+    title: t["title"],
+    variations: t["variations"],
+    clock: t["clock"] === true,
+    fallback: t["fallback"] === true,
+    supersedes: t["supersedes"] ?? [],
+    match: t["match"].map((r, i2) => checkRule(r, `${where}.match[${i2}]`)),
+    fix: t["fix"],
+    link: t["link"] ?? null
+  };
+}
+async function readCatalogueFile(file) {
+  let parsed;
+  try {
+    parsed = JSON.parse(await readFile8(file, "utf8"));
+  } catch (cause) {
+    throw new TwinbuildError("config", `cannot read the issue types in ${file}: ${cause.message}`, {
+      cause
+    });
+  }
+  const types = parsed?.types;
+  if (!Array.isArray(types))
+    throw new TwinbuildError("config", `${file}: expected { "types": [ \u2026 ] }`);
+  try {
+    return types.map((t, i2) => checkType(t, `types[${i2}]`));
+  } catch (cause) {
+    throw new TwinbuildError("config", `${file}: ${cause.message}`, { cause });
+  }
+}
+async function loadCatalogue(extraFiles = []) {
+  const all = /* @__PURE__ */ new Map();
+  for (const file of [CATALOGUE_FILE, ...extraFiles])
+    for (const type of await readCatalogueFile(file))
+      all.set(type.id, type);
+  return [...all.values()];
+}
+var CATALOGUE_FILE, RULE_KEYS, TYPE_KEYS, isStrings;
+var init_catalogue = __esm({
+  "dist/engine/explain/catalogue.js"() {
+    "use strict";
+    init_errors();
+    init_paths();
+    CATALOGUE_FILE = join19(PACKAGE_ROOT, "engine", "explain", "issue-types.json");
+    RULE_KEYS = ["comparison", "file", "context", "line", "key", "differs", "ordering", "value"];
+    TYPE_KEYS = ["id", "title", "variations", "clock", "fallback", "supersedes", "match", "fix", "link"];
+    isStrings = (v) => Array.isArray(v) && v.every((s) => typeof s === "string");
+  }
+});
+
+// dist/engine/explain/clock.js
+function span(utcStart, precision, zone) {
+  if (!Number.isFinite(utcStart))
+    return null;
+  const offset = zoneMs(zone);
+  return offset === null ? { from: utcStart - ANY_ZONE, to: utcStart + precision + ANY_ZONE } : { from: utcStart - offset, to: utcStart - offset + precision };
+}
+function stampsIn(line2) {
+  return READERS.flatMap((r) => [...line2.matchAll(r.pattern)].map(r.read)).filter((s) => s !== null);
+}
+function clockSpans(builds, real) {
+  const of = (build2) => {
+    const spans = [{ from: real.from - SLACK, to: real.to + SLACK }];
+    const faked = Date.parse(build2?.values["time"] ?? "");
+    if (Number.isFinite(faked))
+      spans.push({ from: faked - SLACK, to: faked + (real.to - real.from) + SLACK });
+    return spans;
+  };
+  return { control: of(builds.control), experiment: of(builds.experiment) };
+}
+function followsClocks(removed, added, clocks) {
+  const inClock = (lines, spans) => lines.flatMap(stampsIn).filter((s) => spans.some((c3) => overlaps(s, c3)));
+  const before = inClock(removed, clocks.control);
+  const after = inClock(added, clocks.experiment);
+  return before.length > 0 && after.length > 0 && removed.join("\n") !== added.join("\n");
+}
+var SECOND, MINUTE, HOUR, DAY2, ANY_ZONE, SLACK, FULL_MONTHS, MON, month, zoneMs, num, precise, READERS, overlaps;
+var init_clock = __esm({
+  "dist/engine/explain/clock.js"() {
+    "use strict";
+    init_needles();
+    SECOND = 1e3;
+    MINUTE = 60 * SECOND;
+    HOUR = 60 * MINUTE;
+    DAY2 = 24 * HOUR;
+    ANY_ZONE = 14 * HOUR;
+    SLACK = 5 * MINUTE;
+    FULL_MONTHS = [
+      "January",
+      "February",
+      "March",
+      "April",
+      "May",
+      "June",
+      "July",
+      "August",
+      "September",
+      "October",
+      "November",
+      "December"
+    ];
+    MON = `(${MONTHS.join("|")})`;
+    month = (name) => MONTHS.indexOf(name.slice(0, 3));
+    zoneMs = (zone) => {
+      if (!zone)
+        return null;
+      if (zone === "Z" || zone === "UTC" || zone === "GMT")
+        return 0;
+      const m = /^([+-])(\d\d):?(\d\d)$/.exec(zone);
+      return m ? (m[1] === "+" ? 1 : -1) * (Number(m[2]) * HOUR + Number(m[3]) * MINUTE) : null;
+    };
+    num = (s) => Number(s ?? 0);
+    precise = (m, hour, seconds4) => m[hour] === void 0 ? DAY2 : m[seconds4] === void 0 ? MINUTE : SECOND;
+    READERS = [
+      // ISO 8601: 2024-01-01, 2024-01-01 00:00:05.123, 2024-01-01T00:00Z, 2024-01-01 00:00+0000
+      {
+        pattern: /(?<!\d)(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d))?(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?/g,
+        read: (m) => span(Date.UTC(num(m[1]), num(m[2]) - 1, num(m[3]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), m[7])
+      },
+      // ctime, file(1), .pyc: "Mon Jan  1 00:00:05 2024", "Tue Dec  8 02:31:29 2026 UTC"
+      {
+        pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d\\d):(\\d\\d):(\\d\\d)(?: (UTC|GMT))? (\\d{4})`, "g"),
+        read: (m) => span(Date.UTC(num(m[7]), month(m[1]), num(m[2]), num(m[3]), num(m[4]), num(m[5])), SECOND, m[6])
+      },
+      // __DATE__ [__TIME__]: "Jan  1 2024 00:00:05", and ar's "Jan  1 00:00 2024"
+      {
+        pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d{4})(?: (\\d\\d):(\\d\\d):(\\d\\d))?(?!\\d)`, "g"),
+        read: (m) => span(Date.UTC(num(m[3]), month(m[1]), num(m[2]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), void 0)
+      },
+      {
+        pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d\\d):(\\d\\d) (\\d{4})`, "g"),
+        read: (m) => span(Date.UTC(num(m[5]), month(m[1]), num(m[2]), num(m[3]), num(m[4])), MINUTE, void 0)
+      },
+      // RFC 2822: "Mon, 01 Jan 2024 00:00:05 +1200"
+      {
+        pattern: new RegExp(`(?<!\\d)(\\d{1,2}) ${MON} (\\d{4})(?: (\\d\\d):(\\d\\d)(?::(\\d\\d))?)?(?: ([+-]\\d{4}))?`, "g"),
+        read: (m) => span(Date.UTC(num(m[3]), month(m[2]), num(m[1]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), m[7])
+      },
+      // zipinfo: "24-Jan-01 00:00"
+      {
+        pattern: new RegExp(`(?<!\\d)(\\d\\d)-${MON}-(\\d\\d) (\\d\\d):(\\d\\d)`, "g"),
+        read: (m) => span(Date.UTC(2e3 + num(m[1]), month(m[2]), num(m[3]), num(m[4]), num(m[5])), MINUTE, void 0)
+      },
+      // help2man's "January 2024"
+      {
+        pattern: new RegExp(`(${FULL_MONTHS.join("|")}) (\\d{4})`, "g"),
+        read: (m) => {
+          const start = Date.UTC(num(m[2]), FULL_MONTHS.indexOf(m[1]), 1);
+          return span(start, Date.UTC(num(m[2]), FULL_MONTHS.indexOf(m[1]) + 1, 1) - start, void 0);
+        }
+      },
+      // PDF: D:20240101000005
+      {
+        pattern: /D:(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)/g,
+        read: (m) => span(Date.UTC(num(m[1]), num(m[2]) - 1, num(m[3]), num(m[4]), num(m[5]), num(m[6])), SECOND, void 0)
+      },
+      // Epoch seconds (RPM's BUILDTIME, SOURCE_DATE_EPOCH-style stamps): 2017 to 2033.
+      {
+        pattern: /(?<![\d.])(1[5-9]\d{8})(?![\d.])/g,
+        read: (m) => span(num(m[1]) * SECOND, SECOND, "Z")
+      }
+    ];
+    overlaps = (a2, b) => a2.from <= b.to && b.from <= a2.to;
+  }
+});
+
+// dist/engine/explain/diff-tree.js
+function addDiffLine(lines, line2) {
+  if (line2.startsWith("@@") || line2.startsWith("\\ "))
+    return;
+  const body = line2.slice(1);
+  if (line2.startsWith("-")) {
+    lines.removed.push(body);
+    lines.control.push(body);
+  } else if (line2.startsWith("+")) {
+    lines.added.push(body);
+    lines.experiment.push(body);
+  } else if (line2.startsWith(" ") || line2 === "") {
+    lines.context.push(body);
+    lines.control.push(body);
+    lines.experiment.push(body);
+  }
+}
+function hunksFromJson(report) {
+  const out = [];
+  const walk = (node, path6, comments) => {
+    const name = typeof node.source1 === "string" ? node.source1 : "";
+    const here = [...path6, name];
+    const noted = [...comments, ...strings(node.comments)];
+    if (typeof node.unified_diff === "string") {
+      const lines = emptyLines();
+      for (const line2 of node.unified_diff.split("\n"))
+        addDiffLine(lines, line2);
+      out.push({ path: here, comparison: path6.length === 0 ? "" : name, comments: noted, ...lines });
+    }
+    if (Array.isArray(node.details))
+      for (const child of node.details)
+        walk(child, here, noted);
+  };
+  if (report && typeof report === "object")
+    walk(report, [], []);
+  return out;
+}
+function hunksFromText(report) {
+  const path6 = [""];
+  const comments = [[]];
+  const byKey = /* @__PURE__ */ new Map();
+  for (const raw of report.split("\n")) {
+    let line2 = raw;
+    let depth = 0;
+    while (line2.startsWith("\u2502")) {
+      line2 = line2.slice(line2.startsWith("\u2502 ") ? 2 : 1);
+      depth++;
+    }
+    if (depth === 0 && /^(?:---|\+\+\+) /.test(line2)) {
+      if (line2.startsWith("--- "))
+        path6[0] = line2.slice(4);
+      continue;
+    }
+    const header2 = HEADER.exec(line2);
+    if (header2) {
+      path6.length = depth + 1;
+      comments.length = depth + 1;
+      path6.push(header2[1]);
+      comments.push([]);
+      continue;
+    }
+    if (line2.startsWith("\u2504")) {
+      comments[depth] = [...comments[depth] ?? [], line2.replace(/^┄ ?/, "")];
+      continue;
+    }
+    const here = path6.slice(0, depth + 1);
+    const key2 = here.join("\0");
+    let hunk = byKey.get(key2);
+    if (!hunk) {
+      hunk = { path: here, lines: emptyLines(), comments: comments.slice(0, depth + 1).flat() };
+      byKey.set(key2, hunk);
+    }
+    addDiffLine(hunk.lines, line2);
+  }
+  return [...byKey.values()].filter((h2) => h2.lines.removed.length + h2.lines.added.length > 0).map((h2) => ({
+    path: h2.path,
+    comparison: h2.path.length === 1 ? "" : h2.path.at(-1),
+    comments: h2.comments,
+    ...h2.lines
+  }));
+}
+var emptyLines, strings, HEADER;
+var init_diff_tree = __esm({
+  "dist/engine/explain/diff-tree.js"() {
+    "use strict";
+    emptyLines = () => ({ removed: [], added: [], control: [], experiment: [], context: [] });
+    strings = (value) => Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
+    HEADER = /^[├└]── (.*)$/;
+  }
+});
+
+// dist/engine/explain/match.js
+function orderingLines(hunk, kind) {
+  if (!sameLinesReordered(hunk))
+    return null;
+  const control = hunk.control.filter(Boolean);
+  if (kind === "collation" && !(control.length >= 3 && byteOrdered2(control) && !byteOrdered2(hunk.experiment.filter(Boolean))))
+    return null;
+  return { removed: hunk.removed.slice(0, SHOWN), added: hunk.added.slice(0, SHOWN) };
+}
+function valueLines(hunk, variation, values) {
+  const needles = needlesFor(variation, values.control, values.experiment);
+  const others = (side) => new Set(Object.entries(values[side]).flatMap(([name, value]) => name === variation ? [] : [value]));
+  const strong = (side) => needles[side].filter((n2) => n2.weight >= 2 && !others(side).has(n2.value));
+  const hits = (lines, side) => lines.filter((l) => strong(side).some((n2) => new RegExp(n2.pattern.source).test(l)));
+  const removed = hits(hunk.removed, "control");
+  const added = hits(hunk.added, "experiment");
+  return removed.length + added.length > 0 ? { removed: removed.slice(0, SHOWN), added: added.slice(0, SHOWN) } : null;
+}
+function lineMatches(hunk, rule) {
+  const pattern = regex(rule.line);
+  const pick = (lines) => lines.flatMap((line2) => {
+    const m = pattern.exec(line2);
+    return m ? [{ line: line2, groups: m.groups ?? {} }] : [];
+  });
+  const before = pick(hunk.removed);
+  const after = pick(hunk.added);
+  if (!rule.differs) {
+    return before.length + after.length > 0 ? { removed: before.slice(0, SHOWN).map((m) => m.line), added: after.slice(0, SHOWN).map((m) => m.line) } : null;
+  }
+  const pairs = [];
+  if (rule.key) {
+    const key2 = rule.key;
+    const byKey = new Map(after.map((m) => [m.groups[key2], m]));
+    for (const m of before) {
+      const other = byKey.get(m.groups[key2]);
+      if (other)
+        pairs.push([m, other]);
+    }
+  } else {
+    for (let i2 = 0; i2 < Math.min(before.length, after.length); i2++)
+      pairs.push([before[i2], after[i2]]);
+  }
+  const differing = pairs.filter(([a2, b]) => rule.differs.some((g) => a2.groups[g] !== void 0 && b.groups[g] !== void 0 && a2.groups[g] !== b.groups[g]));
+  if (differing.length === 0)
+    return null;
+  return {
+    removed: differing.slice(0, SHOWN).map(([a2]) => a2.line),
+    added: differing.slice(0, SHOWN).map(([, b]) => b.line)
+  };
+}
+function ruleLines(hunk, rule, values) {
+  if (rule.comparison !== void 0 && !regex(rule.comparison).test(hunk.comparison))
+    return null;
+  if (rule.file !== void 0 && !hunk.path.some((name) => regex(rule.file).test(name)))
+    return null;
+  if (rule.context !== void 0) {
+    const context = regex(rule.context);
+    if (![...hunk.control, ...hunk.experiment].some((l) => context.test(l)))
+      return null;
+  }
+  const found = [];
+  if (rule.ordering) {
+    const lines = orderingLines(hunk, rule.ordering);
+    if (!lines)
+      return null;
+    found.push(lines);
+  }
+  if (rule.value) {
+    const lines = valueLines(hunk, rule.value, values);
+    if (!lines)
+      return null;
+    found.push(lines);
+  }
+  if (rule.line) {
+    const lines = lineMatches(hunk, rule);
+    if (!lines)
+      return null;
+    found.push(lines);
+  }
+  if (found.length === 0)
+    return { removed: hunk.removed.slice(0, SHOWN), added: hunk.added.slice(0, SHOWN) };
+  return found[found.length - 1];
+}
+function matchArtifact(types, artifact, hunks, values) {
+  const hits = [];
+  for (const type of types) {
+    const seen = [];
+    for (const hunk of hunks) {
+      for (const rule of type.match) {
+        const lines = ruleLines(hunk, rule, values);
+        if (lines)
+          seen.push({ where: hunk.path.slice(1), removed: lines.removed, added: lines.added });
+      }
+    }
+    if (seen.length === 0)
+      continue;
+    hits.push({
+      type,
+      artifact,
+      where: seen[0].where,
+      removed: seen.flatMap((s) => s.removed).slice(0, SHOWN),
+      added: seen.flatMap((s) => s.added).slice(0, SHOWN)
+    });
+  }
+  return hits;
+}
+var SHOWN, regexCache, regex, byteOrdered2, sameLinesReordered;
+var init_match = __esm({
+  "dist/engine/explain/match.js"() {
+    "use strict";
+    init_needles();
+    SHOWN = 3;
+    regexCache = /* @__PURE__ */ new Map();
+    regex = (source) => {
+      let r = regexCache.get(source);
+      if (!r)
+        regexCache.set(source, r = new RegExp(source));
+      return r;
+    };
+    byteOrdered2 = (lines) => lines.every((l, i2) => i2 === 0 || Buffer.compare(Buffer.from(lines[i2 - 1]), Buffer.from(l)) <= 0);
+    sameLinesReordered = (hunk) => {
+      if (hunk.comments.some((c3) => /ordering differences only/i.test(c3)))
+        return true;
+      const sorted = (lines) => [...lines].sort().join("\n");
+      return hunk.removed.length > 0 && sorted(hunk.removed) === sorted(hunk.added);
+    };
+  }
+});
+
+// dist/engine/explain/diagnose.js
+function claim(hit, input) {
+  const { pkg, clocks } = input;
+  const { type, artifact } = hit;
+  const culprits = new Set(pkg.culprits.filter((c3) => c3.artifacts.includes(artifact)).flatMap((c3) => c3.variations));
+  if (type.variations.some((v) => culprits.has(v)))
+    return { hit, basis: "confirmed", note: null };
+  if (type.clock && followsClocks(hit.removed, hit.added, clocks)) {
+    const moved = pkg.nondeterministic && (pkg.bisect.flapping.length === 0 || pkg.bisect.flapping.includes(artifact));
+    return { hit, basis: "clock", note: moved ? CLOCK_NOTE : "records the build time" };
+  }
+  if (type.variations.length > 0) {
+    const probes = type.variations.map((v) => ruledOutBy(pkg, v, artifact));
+    if (probes.every((p) => p !== null))
+      return { type: type.id, title: type.title, artifact, variations: type.variations, probe: probes[0].id };
+  }
+  return { hit, basis: "shape", note: null };
+}
+function standing(claims) {
+  const ids = new Set(claims.map((c3) => c3.hit.type.id));
+  const superseded = new Set(claims.flatMap((c3) => c3.hit.type.supersedes).filter((id) => ids.has(id)));
+  const kept = claims.filter((c3) => !superseded.has(c3.hit.type.id));
+  const primary = kept.filter((c3) => !c3.hit.type.fallback);
+  return primary.length > 0 ? primary : kept;
+}
+function diagnose(input) {
+  const byType = /* @__PURE__ */ new Map();
+  const unclassified = [];
+  const ruledOut = [];
+  const values = {
+    control: input.pkg.builds.control?.values ?? {},
+    experiment: input.pkg.builds.experiment?.values ?? {}
+  };
+  for (const [artifact, report] of input.reports) {
+    if (typeof report === "string") {
+      unclassified.push({ artifact, reason: report });
+      continue;
+    }
+    const outcomes = matchArtifact(input.catalogue, artifact, report, values).map((hit) => claim(hit, input));
+    ruledOut.push(...outcomes.filter((o2) => !isClaim(o2)));
+    const claims = standing(outcomes.filter(isClaim));
+    if (claims.length === 0) {
+      unclassified.push({
+        artifact,
+        reason: outcomes.length > 0 ? "every type it looks like was ruled out by a probe" : "no known issue type matches this difference"
+      });
+    }
+    for (const c3 of claims)
+      byType.set(c3.hit.type.id, [...byType.get(c3.hit.type.id) ?? [], c3]);
+  }
+  const diagnoses = [...byType.values()].map((claims) => {
+    const { type } = claims[0].hit;
+    const best = [...claims].sort((a2, b) => RANK[a2.basis] - RANK[b.basis])[0];
+    const evidence2 = claims.slice(0, EVIDENCE_ARTIFACTS).map((c3) => ({
+      artifact: c3.hit.artifact,
+      where: c3.hit.where,
+      removed: c3.hit.removed.map(shorten),
+      added: c3.hit.added.map(shorten)
+    }));
+    return {
+      type: type.id,
+      title: type.title,
+      variations: type.variations,
+      basis: best.basis,
+      artifacts: claims.map((c3) => c3.hit.artifact),
+      evidence: evidence2,
+      fix: type.fix,
+      link: type.link,
+      note: best.note
+    };
+  });
+  diagnoses.sort((a2, b) => RANK[a2.basis] - RANK[b.basis] || b.artifacts.length - a2.artifacts.length);
+  return { diagnoses, unclassified, ruledOut };
+}
+var CLOCK_NOTE, RANK, EVIDENCE_ARTIFACTS, LINE_CHARS, shorten, isClaim;
+var init_diagnose = __esm({
+  "dist/engine/explain/diagnose.js"() {
+    "use strict";
+    init_cause();
+    init_clock();
+    init_match();
+    CLOCK_NOTE = "records the build time; also differs with nothing varied, because the clock moves between builds";
+    RANK = { confirmed: 0, clock: 1, shape: 2 };
+    EVIDENCE_ARTIFACTS = 3;
+    LINE_CHARS = 200;
+    shorten = (line2) => line2.length > LINE_CHARS ? `${line2.slice(0, LINE_CHARS)}\u2026` : line2;
+    isClaim = (c3) => "hit" in c3;
+  }
+});
+
+// dist/engine/explain/read-reports.js
+import { open as open4 } from "node:fs/promises";
+import { join as join20 } from "node:path";
+async function readBounded2(path6) {
+  const handle = await open4(path6, "r");
+  try {
+    const buffer = Buffer.alloc(MAX_REPORT_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, MAX_REPORT_BYTES, 0);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+async function reportOf(pkg, path6, outDir) {
+  const artifact = pkg.artifacts.find((a2) => a2.path === path6);
+  if (artifact && artifact.status !== "differs")
+    return `built on one side only (${artifact.status})`;
+  const diff = pkg.diffoscope.find((d) => d.artifact === path6);
+  if (!diff)
+    return "no diffoscope report (--no-diffoscope, or not a regular file)";
+  if (diff.json) {
+    const json = await readBounded2(join20(outDir, diff.json)).catch(() => null);
+    if (json !== null) {
+      try {
+        return hunksFromJson(JSON.parse(json));
+      } catch {
+      }
+    }
+  }
+  if (diff.text) {
+    const text3 = await readBounded2(join20(outDir, diff.text)).catch(() => null);
+    if (text3 !== null)
+      return hunksFromText(text3);
+  }
+  return diff.status === "error" ? `diffoscope failed: ${diff.message ?? ""}` : "its diffoscope report is missing";
+}
+async function diagnosePackage(pkg, outDir, catalogue, real) {
+  const paths = differingPaths(pkg);
+  const reports = new Map(await Promise.all(paths.map(async (p) => [p, await reportOf(pkg, p, outDir)])));
+  return diagnose({ pkg, reports, catalogue, clocks: clockSpans(pkg.builds, real) });
+}
+var MAX_REPORT_BYTES, differingPaths;
+var init_read_reports = __esm({
+  "dist/engine/explain/read-reports.js"() {
+    "use strict";
+    init_clock();
+    init_diff_tree();
+    init_diagnose();
+    MAX_REPORT_BYTES = 32 * 1024 * 1024;
+    differingPaths = (pkg) => pkg.artifacts.filter((a2) => a2.status !== "identical" && !a2.ignored).map((a2) => a2.path);
+  }
+});
+
+// dist/engine/phases/diagnose.js
+function catalogueFor(files = []) {
+  const key2 = files.join("\0");
+  let catalogue = loaded.get(key2);
+  if (!catalogue) {
+    catalogue = loadCatalogue(files);
+    loaded.set(key2, catalogue);
+    catalogue.catch(() => loaded.delete(key2));
+  }
+  return catalogue;
+}
+async function diagnosed(stage, pkg) {
+  if (pkg.verdict !== "unreproducible" && pkg.verdict !== "mismatch")
+    return pkg;
+  return timed(stage, "diagnose", async () => {
+    const catalogue = await catalogueFor(stage.options.issueTypes);
+    const now = Date.now();
+    const real = { from: now - (performance.now() - stage.runStarted), to: now };
+    return { ...pkg, ...await diagnosePackage(pkg, stage.options.outDir, catalogue, real) };
+  });
+}
+var loaded;
+var init_diagnose2 = __esm({
+  "dist/engine/phases/diagnose.js"() {
+    "use strict";
+    init_catalogue();
+    init_read_reports();
+    init_stage();
+    loaded = /* @__PURE__ */ new Map();
+  }
+});
+
+// dist/engine/prepare/effectiveness.js
+import { mkdir as mkdir11, readFile as readFile9, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join21 } from "node:path";
 function probeScript(variations, namespaces = true) {
   const lines = variations.flatMap((v) => channels(v, namespaces).map((o2) => `printf '\\036%s\\037' '${key(v.name, o2.channel).replace(/'/g, `'\\''`)}'; { ${o2.command} ; } 2>&1`));
   return lines.join("\n") + "\n";
@@ -33205,13 +33908,13 @@ function judge2(variations, control, experiment, namespaces = true) {
   return { observed, ineffective };
 }
 async function placeProbeTree(sideDir) {
-  const dir = join19(sideDir, PROBE_DIR);
-  await mkdir11(join19(dir, "two"), { recursive: true });
-  await mkdir11(join19(dir, "many"), { recursive: true });
+  const dir = join21(sideDir, PROBE_DIR);
+  await mkdir11(join21(dir, "two"), { recursive: true });
+  await mkdir11(join21(dir, "many"), { recursive: true });
   await Promise.all([
-    writeFile8(join19(dir, "two", "a"), ""),
-    writeFile8(join19(dir, "two", "b"), ""),
-    ...Array.from({ length: MANY }, (_, i2) => writeFile8(join19(dir, "many", `f${String(i2).padStart(2, "0")}`), ""))
+    writeFile8(join21(dir, "two", "a"), ""),
+    writeFile8(join21(dir, "two", "b"), ""),
+    ...Array.from({ length: MANY }, (_, i2) => writeFile8(join21(dir, "many", `f${String(i2).padStart(2, "0")}`), ""))
   ]);
 }
 function withProbe(plan, varied, namespaces) {
@@ -33229,12 +33932,12 @@ exec /bin/sh -c "$1"`;
 async function startProbeRound(plans, varied, workspace, namespaces) {
   if (varied.length === 0)
     return null;
-  const observations = (label) => join19(workspace.scratchDir, `observed-${label}`);
+  const observations = (label) => join21(workspace.scratchDir, `observed-${label}`);
   await Promise.all(SIDES.map((label) => placeProbeTree(workspace.sideDir(label))));
   return {
     side: (label) => ({ probed: withProbe(plans[label], varied, namespaces), observations: observations(label) }),
     finish: async () => {
-      await Promise.all(SIDES.map((label) => rm5(join19(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })));
+      await Promise.all(SIDES.map((label) => rm5(join21(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })));
       const variations = REGISTRY.filter((v) => varied.includes(v.name));
       return judge2(variations, await readObservations(observations("control")), await readObservations(observations("experiment")), namespaces);
     }
@@ -33257,7 +33960,7 @@ var init_effectiveness = __esm({
     US = "";
     key = (variation, channel) => `${variation}${US}${channel}`;
     channels = (v, namespaces) => v.observe.filter((o2) => namespaces || !o2.needsNamespaces);
-    readObservations = async (file) => parseProbeOutput(await readFile8(file, "utf8").catch(() => ""));
+    readObservations = async (file) => parseProbeOutput(await readFile9(file, "utf8").catch(() => ""));
     NOTHING_PROVED = Object.freeze({ observed: /* @__PURE__ */ new Map(), ineffective: [] });
     SIDES = ["control", "experiment"];
   }
@@ -33490,6 +34193,9 @@ function baseResult(stage, prepared, proved, builds) {
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
+    diagnoses: [],
+    unclassified: [],
+    ruledOut: [],
     artifactSummary: null,
     notCopied: prepared.notCopied
   };
@@ -33554,7 +34260,10 @@ function errorPackageResult(options, code, message) {
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
-    notCopied: []
+    notCopied: [],
+    diagnoses: [],
+    unclassified: [],
+    ruledOut: []
   };
 }
 var recipeOf;
@@ -33608,7 +34317,7 @@ async function runPhases(stage) {
   if (settled)
     return settled;
   const explained = await explainAndBisect(stage, built, compared.sides);
-  return differsResult(stage, base, compared.sides, explained);
+  return diagnosed(stage, differsResult(stage, base, compared.sides, explained));
 }
 async function reapLeftovers(tempDir, deps) {
   const { removed, failed } = await reapStaleRootsOnce(tempDir, deps.runner);
@@ -33639,6 +34348,7 @@ var init_run_package = __esm({
     init_build2();
     init_compare2();
     init_explain();
+    init_diagnose2();
     init_prepare();
     init_prove();
     init_test_suite();
@@ -33772,7 +34482,7 @@ function createProfile(marks) {
     });
   } else
     steps.push({ label: "node start and module load", startMs: 0, durationMs: marks.mainStartedMs });
-  const open8 = (label) => {
+  const open9 = (label) => {
     const step = { label, startMs: performance.now(), durationMs: null };
     steps.push(step);
     return (value) => {
@@ -33785,22 +34495,22 @@ function createProfile(marks) {
   return Object.freeze({
     runner: (inner) => Object.freeze({
       run: (request) => {
-        const done = open8(`run: ${describe2(request.argv)}`);
+        const done = open9(`run: ${describe2(request.argv)}`);
         return inner.run(request).then(done, (e) => done(Promise.reject(e)));
       },
       capture: (argv, options) => {
-        const done = open8(`capture: ${describe2(argv)}`);
+        const done = open9(`capture: ${describe2(argv)}`);
         return inner.capture(argv, options).then(done, (e) => done(Promise.reject(e)));
       },
       passthrough: (argv, env) => {
-        const done = open8(`passthrough: ${describe2(argv)}`);
+        const done = open9(`passthrough: ${describe2(argv)}`);
         return inner.passthrough(argv, env).then(done, (e) => done(Promise.reject(e)));
       }
     }),
     progress: (inner) => (event) => {
       if (event.kind === "phase") {
         phase?.(void 0);
-        phase = open8(`phase ${event.phase}`);
+        phase = open9(`phase ${event.phase}`);
       } else if (event.kind === "build-started")
         at(`${event.side} build started`);
       else if (event.kind === "build-finished")
@@ -33810,7 +34520,7 @@ function createProfile(marks) {
     time: async (label, work) => {
       phase?.(void 0);
       phase = null;
-      const done = open8(label);
+      const done = open9(label);
       try {
         return await work();
       } finally {
@@ -33842,14 +34552,14 @@ var init_profile = __esm({
 
 // dist/cli/out-dir.js
 import { constants as constants9, readFileSync as readFileSync4, unlinkSync } from "node:fs";
-import { access as access3, link, mkdir as mkdir12, readdir as readdir6, readFile as readFile9, realpath as realpath4, rm as rm6, stat as stat3, writeFile as writeFile9 } from "node:fs/promises";
-import { basename as basename8, dirname as dirname6, join as join20, relative as relative5 } from "node:path";
+import { access as access3, link, mkdir as mkdir12, readdir as readdir6, readFile as readFile10, realpath as realpath4, rm as rm6, stat as stat3, writeFile as writeFile9 } from "node:fs/promises";
+import { basename as basename8, dirname as dirname6, join as join22, relative as relative5 } from "node:path";
 async function realPathOf(path6) {
   const real = await realpath4(path6).catch(() => null);
   if (real !== null)
     return real;
   const parent = dirname6(path6);
-  return parent === path6 ? path6 : join20(await realPathOf(parent), basename8(path6));
+  return parent === path6 ? path6 : join22(await realPathOf(parent), basename8(path6));
 }
 async function assertOutDirApart(outDir, sources) {
   const out = await realPathOf(outDir);
@@ -33904,13 +34614,13 @@ function assertNotTheUsers(outDir, entries) {
 }
 async function clearEarlierRun(outDir, entries) {
   if (!entries.includes(MARKER_FILE)) {
-    await writeFile9(join20(outDir, MARKER_FILE), "made by twinbuild: each run clears its earlier reports here\n");
+    await writeFile9(join22(outDir, MARKER_FILE), "made by twinbuild: each run clears its earlier reports here\n");
     return;
   }
-  await Promise.all(entries.filter(isOwned).map((name) => rm6(join20(outDir, name), { recursive: true, force: true })));
+  await Promise.all(entries.filter(isOwned).map((name) => rm6(join22(outDir, name), { recursive: true, force: true })));
 }
 async function lockOutDir(outDir) {
-  const lockFile = join20(outDir, LOCK_FILE);
+  const lockFile = join22(outDir, LOCK_FILE);
   const mine = `${lockFile}.${process.pid}`;
   await writeFile9(mine, `${process.pid}
 `);
@@ -33931,7 +34641,7 @@ async function lockOutDir(outDir) {
       } catch (error) {
         if (error.code !== "EEXIST")
           throw usageError(`cannot lock the output directory ${outDir} (${error.code ?? String(error)}); choose another with --out`);
-        const holder2 = Number((await readFile9(lockFile, "utf8").catch(() => "")).trim());
+        const holder2 = Number((await readFile10(lockFile, "utf8").catch(() => "")).trim());
         if (Number.isInteger(holder2) && holder2 > 0 && isAlive(holder2)) {
           throw usageError(`another twinbuild run is writing to ${outDir} (pid ${holder2}); wait for it or choose another --out`);
         }
@@ -34065,7 +34775,7 @@ var init_options2 = __esm({
 });
 
 // dist/rebuilder/buildinfo.js
-import { readFile as readFile10 } from "node:fs/promises";
+import { readFile as readFile11 } from "node:fs/promises";
 function parseDeb822(text3) {
   const body = text3.includes("-----BEGIN PGP SIGNED MESSAGE-----") ? text3.split("\n\n").slice(1).join("\n\n").split("-----BEGIN PGP SIGNATURE-----")[0] : text3;
   const fields = /* @__PURE__ */ new Map();
@@ -34083,7 +34793,7 @@ ${line2.replace(/^ /, "")}`);
   return fields;
 }
 async function readBuildinfoFields(file) {
-  const text3 = await readFile10(file, "utf8").catch((cause) => {
+  const text3 = await readFile11(file, "utf8").catch((cause) => {
     throw new TwinbuildError("usage", `cannot read buildinfo ${file}: ${cause.message}`, { cause });
   });
   return parseDeb822(text3);
@@ -34359,7 +35069,7 @@ var init_parse = __esm({
 
 // dist/cli/settings.js
 import { existsSync as existsSync4 } from "node:fs";
-import { open as open4, realpath as realpath5 } from "node:fs/promises";
+import { open as open5, realpath as realpath5 } from "node:fs/promises";
 import { machine as machine2 } from "node:os";
 import { resolve as resolve2, sep as sep2 } from "node:path";
 function parseReporters(names) {
@@ -34394,6 +35104,7 @@ function parseRunSettings(values, env) {
     bisect: !values["no-bisect"],
     bisectBudget: values["bisect-budget"] !== void 0 ? parsePositiveInt(values["bisect-budget"], "--bisect-budget", 1e5) : null,
     keep: values.keep ?? false,
+    issueTypes: (values["issue-types"] ?? []).map((file) => resolve2(env.cwd, file)),
     json: values.json ?? false,
     quiet: values.quiet ?? false,
     reporters: parseReporters(values.reporter),
@@ -34407,7 +35118,7 @@ async function assertNotSystemTree(path6, what) {
   }
 }
 async function assertSourceControlFile(file) {
-  const handle = await open4(file, "r");
+  const handle = await open5(file, "r");
   let text3;
   try {
     const buffer = Buffer.alloc(DSC_READ_BYTES);
@@ -34498,6 +35209,7 @@ async function packageOptions(sourceArg, recipe, settings, env, jobs) {
     bisectBudget: settings.bisectBudget,
     keep: settings.keep,
     rerun: recipe.rerun ?? null,
+    issueTypes: settings.issueTypes,
     tempDir: env.tempDir,
     toolPath: env.path,
     cacheDir: env.cacheDir
@@ -34651,6 +35363,8 @@ Options:
   --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
   --profile              print where the time went, step by step, on stderr: node's start,
                          loading twinbuild, every process it started, each phase, the reports
+  --issue-types FILE     your own known issue types (repeatable), added to twinbuild's
+                         catalogue: same format as engine/explain/issue-types.json (docs/diagnosis.md)
   --no-bisect            when the builds differ, do not probe which variations cause it
   --bisect-budget N      at most N probe builds (default: no limit); suspects left
                          unconfirmed are reported as "suspected, not confirmed"
@@ -34695,7 +35409,7 @@ Exit codes: 0 reproducible \xB7 1 unreproducible \xB7 2 usage or config error
 });
 
 // dist/reports/read.js
-import { readFile as readFile11 } from "node:fs/promises";
+import { readFile as readFile12 } from "node:fs/promises";
 function upgradeResults(parsed) {
   return {
     ...parsed,
@@ -34710,7 +35424,7 @@ function upgradeResults(parsed) {
 async function readResults(path6) {
   let parsed;
   try {
-    parsed = JSON.parse(await readFile11(path6, "utf8"));
+    parsed = JSON.parse(await readFile12(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read ${path6} as JSON: ${cause.message}`, { cause });
   }
@@ -34726,11 +35440,11 @@ async function readResults(path6) {
     }));
     return { ...run2, packages };
   }
-  if (schema === SCHEMA_V1)
+  if (schema === SCHEMA_V1 || schema === SCHEMA_V2)
     return upgradeResults(parsed);
-  throw new TwinbuildError("config", `${path6} is not a twinbuild results file (expected "schema": "${SCHEMA}" or "${SCHEMA_V1}")`);
+  throw new TwinbuildError("config", `${path6} is not a twinbuild results file (expected "schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}")`);
 }
-var upgradeArtifact, upgradePackage, upgradeRecipe, upgradeBisect;
+var upgradeArtifact, upgradePackage, upgradeRecipe, upgradeDiff, upgradeBisect;
 var init_read = __esm({
   "dist/reports/read.js"() {
     "use strict";
@@ -34752,9 +35466,14 @@ var init_read = __esm({
       knownDifferences: p.knownDifferences ?? (p.artifacts ?? []).filter((a2) => a2.ignored).length,
       artifactSummary: p.artifactSummary ?? null,
       notCopied: p.notCopied ?? [],
-      phaseStarts: p.phaseStarts ?? null
+      phaseStarts: p.phaseStarts ?? null,
+      diffoscope: (p.diffoscope ?? []).map(upgradeDiff),
+      diagnoses: p.diagnoses ?? [],
+      unclassified: p.unclassified ?? [],
+      ruledOut: p.ruledOut ?? []
     });
     upgradeRecipe = (r) => r ? { ...r, rerun: r.rerun ?? null } : null;
+    upgradeDiff = (d) => ({ ...d, json: d.json ?? null });
     upgradeBisect = (b) => b && {
       ...b,
       difference: b.difference ?? "artifacts",
@@ -34803,12 +35522,12 @@ var init_git = __esm({
 
 // dist/suites/walk.js
 import { lstat as lstat7, readdir as readdir7, stat as stat4 } from "node:fs/promises";
-import { join as join21 } from "node:path";
+import { join as join23 } from "node:path";
 async function firstSymlink(root, path6) {
   let dir = "";
   for (const part of path6.split("/").filter((p) => p !== "" && p !== ".")) {
     dir = dir ? `${dir}/${part}` : part;
-    const info = await lstat7(join21(root, dir)).catch(() => null);
+    const info = await lstat7(join23(root, dir)).catch(() => null);
     if (info?.isSymbolicLink())
       return dir;
     if (!info?.isDirectory())
@@ -34819,11 +35538,11 @@ async function firstSymlink(root, path6) {
 async function startDir(root, start, found) {
   const link2 = await firstSymlink(root, start);
   if (link2 !== null) {
-    if ((await stat4(join21(root, link2)).catch(() => null))?.isDirectory())
+    if ((await stat4(join23(root, link2)).catch(() => null))?.isDirectory())
       found.symlinkedDirs.push(link2);
     return false;
   }
-  return (await stat4(join21(root, start)).catch(() => null))?.isDirectory() === true;
+  return (await stat4(join23(root, start)).catch(() => null))?.isDirectory() === true;
 }
 async function walkTree2(root, scope) {
   const found = { dirs: [], files: [], symlinkedDirs: [] };
@@ -34834,7 +35553,7 @@ async function walkTree2(root, scope) {
     const dir = pending.pop();
     let entries;
     try {
-      entries = await readdir7(join21(root, dir), { withFileTypes: true });
+      entries = await readdir7(join23(root, dir), { withFileTypes: true });
     } catch (cause) {
       throw cannotRead(root, dir, cause);
     }
@@ -34847,7 +35566,7 @@ async function walkTree2(root, scope) {
       } else if (entry2.isFile()) {
         found.files.push(path6);
       } else if (entry2.isSymbolicLink()) {
-        const target = await stat4(join21(root, path6)).catch(() => null);
+        const target = await stat4(join23(root, path6)).catch(() => null);
         if (target?.isDirectory()) {
           if (scope.enter(path6) || scope.wanted(path6))
             found.symlinkedDirs.push(path6);
@@ -34863,13 +35582,13 @@ var init_walk = __esm({
   "dist/suites/walk.js"() {
     "use strict";
     init_errors();
-    cannotRead = (root, dir, cause) => new TwinbuildError("unreadable-source", `cannot read ${join21(root, dir)} (${cause.code ?? String(cause)}) while looking for packages`, { cause });
+    cannotRead = (root, dir, cause) => new TwinbuildError("unreadable-source", `cannot read ${join23(root, dir)} (${cause.code ?? String(cause)}) while looking for packages`, { cause });
   }
 });
 
 // dist/suites/discovery.js
 import { stat as stat5 } from "node:fs/promises";
-import { basename as basename9, dirname as dirname7, isAbsolute as isAbsolute4, join as join22, relative as relative6, resolve as resolve3, sep as sep3 } from "node:path";
+import { basename as basename9, dirname as dirname7, isAbsolute as isAbsolute4, join as join24, relative as relative6, resolve as resolve3, sep as sep3 } from "node:path";
 function scopeFilter(root, outDir, dotAllowed) {
   const rel = relative6(root, outDir).split(sep3).join("/");
   const out = rel === "" || rel.startsWith("../") || isAbsolute4(rel) ? null : rel;
@@ -34923,7 +35642,7 @@ async function fromConfig(root, config, file, outDir) {
     if (matched.dirs.length === 0)
       throw new TwinbuildError("config", `${file}: packages[${i2}].glob: "${glob}" matches no directory` + (matched.symlinkedDirs.length > 0 ? ` (symlinked directories are not followed: ${matched.symlinkedDirs.join(", ")})` : ""));
     for (const dir of matched.dirs.sort())
-      found.push({ name: nameFor(root, join22(root, dir)), source: join22(root, dir), recipe });
+      found.push({ name: nameFor(root, join24(root, dir)), source: join24(root, dir), recipe });
   }
   return { packages: found, symlinkedDirs: [...new Set(symlinkedDirs)].sort() };
 }
@@ -34942,10 +35661,10 @@ async function fromMarkers(root, outDir) {
   for (const marker of markers.sort()) {
     const found = markerKind(marker);
     if (found.kind === "srpm") {
-      bySource.set(join22(root, marker), "rpm");
+      bySource.set(join24(root, marker), "rpm");
       continue;
     }
-    const dir = join22(root, found.dir);
+    const dir = join24(root, found.dir);
     const earlier = bySource.get(dir);
     if (!earlier || MARKER_RANK[found.kind] > MARKER_RANK[earlier])
       bySource.set(dir, found.kind);
@@ -35076,8 +35795,8 @@ var require_code = __commonJS({
       emptyStr() {
         if (this._items.length > 1)
           return false;
-        const item = this._items[0];
-        return item === "" || item === '""';
+        const item2 = this._items[0];
+        return item2 === "" || item2 === '""';
       }
       get str() {
         var _a;
@@ -36066,8 +36785,8 @@ var require_util = __commonJS({
     var code_1 = require_code();
     function toHash(arr) {
       const hash = {};
-      for (const item of arr)
-        hash[item] = true;
+      for (const item2 of arr)
+        hash[item2] = true;
       return hash;
     }
     exports2.toHash = toHash;
@@ -37988,7 +38707,7 @@ var require_compile2 = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve14.call(this, root, ref);
+      let _sch = resolve15.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -38015,7 +38734,7 @@ var require_compile2 = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve14(root, ref) {
+    function resolve15(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -38879,7 +39598,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve14(baseURI, relativeURI, options) {
+    function resolve15(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -39270,7 +39989,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve14,
+      resolve: resolve15,
       resolveComponent,
       equal,
       serialize: serialize2,
@@ -39707,10 +40426,10 @@ var require_core = __commonJS({
         }
         return metaSchema;
       }
-      _removeAllSchemas(schemas, regex) {
+      _removeAllSchemas(schemas, regex2) {
         for (const keyRef in schemas) {
           const sch = schemas[keyRef];
-          if (!regex || regex.test(keyRef)) {
+          if (!regex2 || regex2.test(keyRef)) {
             if (typeof sch == "string") {
               delete schemas[keyRef];
             } else if (sch && !sch.meta) {
@@ -40406,19 +41125,19 @@ var require_uniqueItems = __commonJS({
           return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
         }
         function loopN(i2, j) {
-          const item = gen.name("item");
-          const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it.opts.strictNumbers, dataType_1.DataType.Wrong);
+          const item2 = gen.name("item");
+          const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item2, it.opts.strictNumbers, dataType_1.DataType.Wrong);
           const indices = gen.const("indices", (0, codegen_1._)`{}`);
           gen.for((0, codegen_1._)`;${i2}--;`, () => {
-            gen.let(item, (0, codegen_1._)`${data}[${i2}]`);
+            gen.let(item2, (0, codegen_1._)`${data}[${i2}]`);
             gen.if(wrongType, (0, codegen_1._)`continue`);
             if (itemTypes.length > 1)
-              gen.if((0, codegen_1._)`typeof ${item} == "string"`, (0, codegen_1._)`${item} += "_"`);
-            gen.if((0, codegen_1._)`typeof ${indices}[${item}] == "number"`, () => {
-              gen.assign(j, (0, codegen_1._)`${indices}[${item}]`);
+              gen.if((0, codegen_1._)`typeof ${item2} == "string"`, (0, codegen_1._)`${item2} += "_"`);
+            gen.if((0, codegen_1._)`typeof ${indices}[${item2}] == "number"`, () => {
+              gen.assign(j, (0, codegen_1._)`${indices}[${item2}]`);
               cxt.error();
               gen.assign(valid, false).break();
-            }).code((0, codegen_1._)`${indices}[${item}] = ${i2}`);
+            }).code((0, codegen_1._)`${indices}[${item2}] = ${i2}`);
           });
         }
         function loopN2(i2, j) {
@@ -41943,8 +42662,8 @@ var require_ajv = __commonJS({
 });
 
 // dist/suites/config.js
-import { readFile as readFile12 } from "node:fs/promises";
-import { join as join23 } from "node:path";
+import { readFile as readFile13 } from "node:fs/promises";
+import { join as join25 } from "node:path";
 function keyPath(pointer) {
   const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   return parts.reduce((path6, part) => /^\d+$/.test(part) ? `${path6}[${part}]` : path6 ? `${path6}.${part}` : part, "") || "(top level)";
@@ -41969,7 +42688,7 @@ function describe3(error) {
 }
 async function validate(file, data) {
   if (!validator)
-    validator = new import_ajv.Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile12(SCHEMA_FILE, "utf8")));
+    validator = new import_ajv.Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile13(SCHEMA_FILE, "utf8")));
   if (validator(data))
     return data;
   const errors = validator.errors ?? [];
@@ -41990,7 +42709,7 @@ function withLineAndColumn(text3, message) {
 async function loadConfig(file) {
   let text3;
   try {
-    text3 = await readFile12(file, "utf8");
+    text3 = await readFile13(file, "utf8");
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read config ${file}: ${cause.code ?? cause.message}`, { cause });
   }
@@ -42017,7 +42736,7 @@ var init_config = __esm({
     init_errors();
     init_paths();
     CONFIG_FILE = "twinbuild.config.json";
-    SCHEMA_FILE = join23(PACKAGE_ROOT, "suites", "twinbuild.config.schema.json");
+    SCHEMA_FILE = join25(PACKAGE_ROOT, "suites", "twinbuild.config.schema.json");
     configError = (file, message) => new TwinbuildError("config", `${file}: ${message}`);
   }
 });
@@ -42095,10 +42814,10 @@ var init_shard = __esm({
 });
 
 // dist/suites/sweep.js
-import { mkdir as mkdir13, readFile as readFile13, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join24 } from "node:path";
+import { mkdir as mkdir13, readFile as readFile14, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join26 } from "node:path";
 async function runSweep(items, settings, deps) {
-  await mkdir13(join24(settings.outDir, "packages"), { recursive: true });
+  await mkdir13(join26(settings.outDir, "packages"), { recursive: true });
   const limit = pLimit(settings.jobs);
   const runOne = settings.runOne ?? checkPackage2;
   const finished7 = [];
@@ -42126,7 +42845,7 @@ async function runSweep(items, settings, deps) {
   const packages = [];
   for (const options of items) {
     if (done.has(options.name))
-      packages.push(JSON.parse(await readFile13(resultFile(settings.outDir, options.name), "utf8")));
+      packages.push(JSON.parse(await readFile14(resultFile(settings.outDir, options.name), "utf8")));
   }
   return { packages, notFinished: items.map((i2) => i2.name).filter((n2) => notFinished.includes(n2)) };
 }
@@ -42140,7 +42859,7 @@ var init_sweep = __esm({
     init_run_package();
     init_ignore();
     checkPackage2 = (options, deps) => runPackage({ options, reference: EXPERIMENT }, deps);
-    resultFile = (outDir, name) => join24(outDir, "packages", `${encodeURIComponent(name)}.json`);
+    resultFile = (outDir, name) => join26(outDir, "packages", `${encodeURIComponent(name)}.json`);
   }
 });
 
@@ -42152,7 +42871,7 @@ __export(sweep_exports, {
   sweepCommand: () => sweepCommand
 });
 import { stat as stat6 } from "node:fs/promises";
-import { join as join25, resolve as resolve4 } from "node:path";
+import { join as join27, resolve as resolve4 } from "node:path";
 function recipeOf2(pkg, configFile) {
   const r = pkg.recipe;
   const where = `${configFile}: package "${pkg.name.length > 60 ? `${pkg.name.slice(0, 60)}\u2026` : pkg.name}"`;
@@ -42252,7 +42971,7 @@ Options:
                          one run at a time
   --vary=SPEC, --seed N, --env NAME=VALUE, --timeout D, --isolation MODE,
   --no-bisect, --no-diffoscope, --diffoscope-timeout D, --keep, --network,
-  --max-processes N, --max-memory SIZE
+  --max-processes N, --max-memory SIZE, --issue-types FILE
   --bisect-budget N      at most N probe builds per package (default 6 in a sweep)
                          as for check (--vary and --env win over a package's
                          config entry; its timeout wins over --timeout)
@@ -42282,7 +43001,7 @@ a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure erro
         sayNotes(flagged, ctx);
         const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
         const shard = parseShard(values.shard, ctx.env.vars);
-        const configFile = values.config ? resolve4(ctx.env.cwd, values.config) : join25(root, CONFIG_FILE);
+        const configFile = values.config ? resolve4(ctx.env.cwd, values.config) : join27(root, CONFIG_FILE);
         const config = values.config || await stat6(configFile).catch(() => null) ? await loadConfig(configFile) : null;
         const settings = values.reporter === void 0 && config?.reporters ? { ...flagged, reporters: config.reporters } : flagged;
         const ignores = compileIgnores(config?.ignore ?? [], configFile);
@@ -42338,8 +43057,8 @@ a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure erro
 });
 
 // dist/suites/hook.js
-import { chmod as chmod4, readFile as readFile14, rename as rename5, rm as rm7, stat as stat7, writeFile as writeFile11 } from "node:fs/promises";
-import { join as join26 } from "node:path";
+import { chmod as chmod4, readFile as readFile15, rename as rename5, rm as rm7, stat as stat7, writeFile as writeFile11 } from "node:fs/promises";
+import { join as join28 } from "node:path";
 function hookScript() {
   return `#!/bin/sh
 ${HOOK_MARK} (remove with: twinbuild hook uninstall)
@@ -42369,25 +43088,25 @@ exit $status
 `;
 }
 async function installHook(hooksDir, script, force) {
-  const hook = join26(hooksDir, "pre-push");
+  const hook = join28(hooksDir, "pre-push");
   if (await exists2(hook) && !await ours(hook)) {
     if (!force)
       throw new TwinbuildError("usage", `${hook} exists and is not twinbuild's; pass --force to set it aside (hook uninstall puts it back)`);
-    await rename5(hook, join26(hooksDir, SAVED));
+    await rename5(hook, join28(hooksDir, SAVED));
   }
   await writeFile11(hook, script);
   await chmod4(hook, 493);
   return hook;
 }
 async function uninstallHook(hooksDir) {
-  const hook = join26(hooksDir, "pre-push");
+  const hook = join28(hooksDir, "pre-push");
   if (!await exists2(hook))
     throw new TwinbuildError("usage", `no pre-push hook in ${hooksDir}`);
   if (!await ours(hook))
     throw new TwinbuildError("usage", `${hook} was not installed by twinbuild; not removing it`);
   await rm7(hook);
-  if (await exists2(join26(hooksDir, SAVED))) {
-    await rename5(join26(hooksDir, SAVED), hook);
+  if (await exists2(join28(hooksDir, SAVED))) {
+    await rename5(join28(hooksDir, SAVED), hook);
     return `removed twinbuild's pre-push hook and put back the one it replaced`;
   }
   return `removed twinbuild's pre-push hook`;
@@ -42400,7 +43119,7 @@ var init_hook = __esm({
     HOOK_MARK = "# installed by twinbuild hook install";
     SAVED = "pre-push.before-twinbuild";
     exists2 = (path6) => stat7(path6).then(() => true, () => false);
-    ours = async (path6) => (await readFile14(path6, "utf8").catch(() => "")).includes(HOOK_MARK);
+    ours = async (path6) => (await readFile15(path6, "utf8").catch(() => "")).includes(HOOK_MARK);
   }
 });
 
@@ -42411,7 +43130,7 @@ __export(hook_exports, {
   hookCommand: () => hookCommand
 });
 import { stat as stat8 } from "node:fs/promises";
-import { join as join27, resolve as resolve5 } from "node:path";
+import { join as join29, resolve as resolve5 } from "node:path";
 import { parseArgs as parseArgs3 } from "node:util";
 async function runHook(args, { env, runner, stdout }) {
   const { values, positionals } = parseArgs3({
@@ -42444,9 +43163,9 @@ async function assertSomethingToCheck(runner, repo) {
   if (top.exitCode !== 0 || top.stdout.trim() === "")
     throw usageError(`${repo} has no work tree (a bare repository?); the pre-push hook checks a work tree`);
   const root = top.stdout.trim();
-  const configFile = join27(root, CONFIG_FILE);
+  const configFile = join29(root, CONFIG_FILE);
   const config = await stat8(configFile).catch(() => null) ? await loadConfig(configFile) : null;
-  const { packages } = await discoverPackages(root, config, configFile, join27(root, ".git", "twinbuild-out"));
+  const { packages } = await discoverPackages(root, config, configFile, join29(root, ".git", "twinbuild-out"));
   if (packages.length > 0)
     return;
   const looked = config?.packages ? `${configFile} lists no packages` : `no package found under ${root}: looked for ${CONFIG_FILE} with "packages", and for debian/control, package.json, *.spec or *.src.rpm below it`;
@@ -42507,7 +43226,7 @@ var init_canonical_json = __esm({
 
 // dist/attest/keys.js
 import { createHash as createHash6, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
-import { readFile as readFile15 } from "node:fs/promises";
+import { readFile as readFile16 } from "node:fs/promises";
 function publicKeyMeta(key2) {
   return {
     keytype: "ed25519",
@@ -42529,7 +43248,7 @@ function generateSigningKey() {
 async function loadSigningKey(path6) {
   let privateKey;
   try {
-    privateKey = createPrivateKey(await readFile15(path6, "utf8"));
+    privateKey = createPrivateKey(await readFile16(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("usage", `cannot read an ed25519 private key (PEM, PKCS#8) from ${path6}: ${cause.message}`, { cause });
   }
@@ -42555,23 +43274,23 @@ var init_keys = __esm({
 
 // dist/rebuilder/bulk.js
 import { readdir as readdir8 } from "node:fs/promises";
-import { join as join28 } from "node:path";
-import { readFile as readFile16 } from "node:fs/promises";
+import { join as join30 } from "node:path";
+import { readFile as readFile17 } from "node:fs/promises";
 async function findUploads(dir) {
   const names = (await readdir8(dir).catch((cause) => {
     throw new TwinbuildError("unreadable-source", `cannot read ${dir}: ${cause.message}`, { cause });
   })).sort();
   const uploads = [];
   for (const dsc of names.filter((n2) => n2.endsWith(".dsc"))) {
-    const fields = parseDeb822(await readFile16(join28(dir, dsc), "utf8"));
+    const fields = parseDeb822(await readFile17(join30(dir, dsc), "utf8"));
     const source = fields.get("Source") ?? dsc.replace(/_.*$/, "");
     const version = noEpoch(fields.get("Version") ?? dsc.replace(/^[^_]*_/, "").replace(/\.dsc$/, ""));
     const binaries = (fields.get("Binary") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
-    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).map((n2) => join28(dir, n2));
+    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).map((n2) => join30(dir, n2));
     const buildinfo = names.find((n2) => n2.startsWith(`${source}_${version}_`) && n2.endsWith(".buildinfo"));
     if (published.length === 0)
       continue;
-    uploads.push({ name: source, dsc: join28(dir, dsc), published, buildinfo: buildinfo ? join28(dir, buildinfo) : null });
+    uploads.push({ name: source, dsc: join30(dir, dsc), published, buildinfo: buildinfo ? join30(dir, buildinfo) : null });
   }
   return uploads;
 }
@@ -42588,12 +43307,12 @@ var init_bulk = __esm({
 // dist/core/hash.js
 import { createHash as createHash7 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
-import { readFile as readFile17 } from "node:fs/promises";
+import { readFile as readFile18 } from "node:fs/promises";
 import { pipeline as pipeline3 } from "node:stream/promises";
 async function sha256File(path6, size2 = Infinity) {
   const hash = createHash7("sha256");
   if (size2 <= SMALL)
-    return hash.update(await readFile17(path6)).digest("hex");
+    return hash.update(await readFile18(path6)).digest("hex");
   await pipeline3(createReadStream2(path6, { highWaterMark: CHUNK2 }), hash);
   return hash.digest("hex");
 }
@@ -42608,7 +43327,7 @@ var init_hash = __esm({
 
 // dist/attest/dsse.js
 import { writeFile as writeFile12 } from "node:fs/promises";
-import { join as join29 } from "node:path";
+import { join as join31 } from "node:path";
 import { sign as sign2 } from "node:crypto";
 function statementFor(input) {
   return {
@@ -42631,7 +43350,7 @@ async function writeStatement(outDir, key2, input) {
     payload: body.toString("base64"),
     signatures: [{ keyid: key2.keyid, sig: sign2(null, pae(PAYLOAD_TYPE, body), key2.privateKey).toString("base64") }]
   };
-  const path6 = join29(outDir, `${input.name}.${key2.keyid.slice(0, 8)}.dsse.json`);
+  const path6 = join31(outDir, `${input.name}.${key2.keyid.slice(0, 8)}.dsse.json`);
   await writeFile12(path6, JSON.stringify(envelope, null, 2) + "\n");
   return path6;
 }
@@ -42647,13 +43366,13 @@ var init_dsse = __esm({
 
 // dist/attest/link.js
 import { lstat as lstat8, mkdir as mkdir14, writeFile as writeFile13 } from "node:fs/promises";
-import { join as join30 } from "node:path";
+import { join as join32 } from "node:path";
 async function hashTree(dir) {
   const files = await (0, import_fast_glob2.default)("**", { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false });
   const limit = pLimit(8);
   const entries = await Promise.all(files.sort().map((rel) => limit(async () => {
-    const info = await lstat8(join30(dir, rel));
-    return info.isFile() ? [rel, { sha256: await sha256File(join30(dir, rel), info.size) }] : null;
+    const info = await lstat8(join32(dir, rel));
+    return info.isFile() ? [rel, { sha256: await sha256File(join32(dir, rel), info.size) }] : null;
   })));
   return Object.fromEntries(entries.filter((e) => e !== null));
 }
@@ -42673,7 +43392,7 @@ async function writeRebuildLink(options) {
   const key2 = await loadSigningKey(options.signingKeyPath);
   const metablock = signedLink(options, key2);
   await mkdir14(options.outDir, { recursive: true });
-  const path6 = join30(options.outDir, `${options.name}.${key2.keyid.slice(0, 8)}.link`);
+  const path6 = join32(options.outDir, `${options.name}.${key2.keyid.slice(0, 8)}.link`);
   await writeFile13(path6, JSON.stringify(metablock, null, 2) + "\n");
   return { path: path6, statement: await writeStatement(options.outDir, key2, options), keyid: key2.keyid };
 }
@@ -42729,9 +43448,9 @@ var init_rpm_buildinfo = __esm({
 });
 
 // dist/adapters/rpm.js
-import { open as open5 } from "node:fs/promises";
+import { open as open6 } from "node:fs/promises";
 async function interpreterOf(script) {
-  const handle = await open5(script, "r").catch(() => null);
+  const handle = await open6(script, "r").catch(() => null);
   if (!handle)
     return null;
   try {
@@ -42787,10 +43506,10 @@ var init_rpm = __esm({
 });
 
 // dist/rebuilder/rpm-verify.js
-import { open as open6 } from "node:fs/promises";
+import { open as open7 } from "node:fs/promises";
 import { basename as basename10 } from "node:path";
 async function readPublishedRpm(runner, name, file) {
-  const handle = await open6(file, "r");
+  const handle = await open7(file, "r");
   try {
     const withoutSignature = await sha256WithoutRpmSignature(handle, (await handle.stat()).size);
     if (!withoutSignature)
@@ -42867,9 +43586,9 @@ var init_rpm_verify = __esm({
 });
 
 // dist/rebuilder/verify.js
-import { readFile as readFile18, stat as stat9 } from "node:fs/promises";
+import { readFile as readFile19, stat as stat9 } from "node:fs/promises";
 import { machine as machine3 } from "node:os";
-import { basename as basename11, dirname as dirname8, join as join31, relative as relative8 } from "node:path";
+import { basename as basename11, dirname as dirname8, join as join33, relative as relative8 } from "node:path";
 async function publishedHashes(files) {
   const entries = await Promise.all(files.map(async (file) => {
     const info = await stat9(file).catch((cause) => {
@@ -42974,9 +43693,9 @@ async function materialsOf(source) {
     return { [basename11(source)]: { sha256: await sha256File(source) } };
   if (!source.endsWith(".dsc"))
     return hashTree(source);
-  const listed2 = (parseDeb822(await readFile18(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((n2) => !!n2);
+  const listed2 = (parseDeb822(await readFile19(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((n2) => !!n2);
   const files = [basename11(source), ...listed2];
-  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join31(dirname8(source), f)) }])));
+  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join33(dirname8(source), f)) }])));
 }
 var isRpmVerify;
 var init_verify = __esm({
@@ -43000,7 +43719,7 @@ __export(verify_exports, {
   VERIFY_HELP: () => VERIFY_HELP,
   verifyCommand: () => verifyCommand
 });
-import { dirname as dirname9, join as join32, resolve as resolve6 } from "node:path";
+import { dirname as dirname9, join as join34, resolve as resolve6 } from "node:path";
 var VERIFY_HELP, VERIFY_FLAGS, verifyCommand;
 var init_verify2 = __esm({
   "dist/cli/commands/verify.js"() {
@@ -43055,7 +43774,7 @@ Options:
   --signing-key KEY      ed25519 private key (PEM) for the in-toto link (twinbuild keygen)
   --preset, --build, --artifacts, --ignore-scripts   as for check (default: auto \u2192 debian for a .dsc)
   --out DIR, --timeout D, --env NAME=VALUE, --isolation MODE, --keep, --no-diffoscope,
-  --json, --quiet, --reporter NAME, --max-processes N, --max-memory SIZE   as for check
+  --json, --quiet, --reporter NAME, --max-processes N, --max-memory SIZE, --issue-types FILE   as for check
                          (never --network: a rebuild gets loopback only)
   --allow-unsandboxed    rebuild even where no sandbox can be made (docs/sandbox.md)
   --jobs N, --shard I/N  with --dir: uploads verified at once; this shard only
@@ -43111,7 +43830,7 @@ the published files) \xB7 3 the rebuild failed
               ignores: [],
               runOne: (options, deps) => {
                 const upload = byName2.get(options.name);
-                const link2 = signingKey ? { dir: join32(settings.outDir, "links", options.name), signingKey } : null;
+                const link2 = signingKey ? { dir: join34(settings.outDir, "links", options.name), signingKey } : null;
                 return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link: link2, shownFrom: ctx.env.cwd }, deps);
               }
             }, { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) });
@@ -43225,7 +43944,7 @@ Prints the keyid. Never overwrites an existing file. PREFIX defaults to twinbuil
 
 // dist/rebuilder/service/config.js
 import { constants as constants10 } from "node:fs";
-import { access as access4, readFile as readFile19 } from "node:fs/promises";
+import { access as access4, readFile as readFile20 } from "node:fs/promises";
 import { dirname as dirname10, resolve as resolve8 } from "node:path";
 function text(raw, key2, file, where) {
   const value = raw[key2];
@@ -43304,7 +44023,7 @@ function repository(raw, index, base, file) {
 async function readServiceConfig(path6) {
   let raw;
   try {
-    raw = JSON.parse(await readFile19(path6, "utf8"));
+    raw = JSON.parse(await readFile20(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read the rebuilder config ${path6}: ${cause.message}`, {
       cause
@@ -43664,18 +44383,18 @@ var init_indexes = __esm({
 });
 
 // node_modules/fast-xml-parser/src/util.js
-function getAllMatches(string, regex) {
+function getAllMatches(string, regex2) {
   const matches = [];
-  let match = regex.exec(string);
+  let match = regex2.exec(string);
   while (match) {
     const allmatches = [];
-    allmatches.startIndex = regex.lastIndex - match[0].length;
+    allmatches.startIndex = regex2.lastIndex - match[0].length;
     const len = match.length;
     for (let index = 0; index < len; index++) {
       allmatches.push(match[index]);
     }
     matches.push(allmatches);
-    match = regex.exec(string);
+    match = regex2.exec(string);
   }
   return matches;
 }
@@ -45358,9 +46077,9 @@ function toNumber(str, options = {}) {
   } else if (options.octal && octRegex.test(trimmedStr)) {
     return parse_int(trimmedStr, 8);
   } else if (!isFinite(trimmedStr)) {
-    const num = Number(trimmedStr);
-    if (Number.isNaN(num)) return str;
-    return handleInfinity(str, num, options);
+    const num2 = Number(trimmedStr);
+    if (Number.isNaN(num2)) return str;
+    return handleInfinity(str, num2, options);
   } else if (trimmedStr.includes("e") || trimmedStr.includes("E")) {
     return resolveEnotation(str, trimmedStr, options);
   } else {
@@ -45376,23 +46095,23 @@ function toNumber(str, options = {}) {
       if (!options.leadingZeros && (leadingZeros.length > 1 || leadingZeros.length === 1 && !decimalAdjacentToLeadingZeros)) {
         return str;
       } else {
-        const num = Number(trimmedStr);
-        const parsedStr = String(num);
-        if (num === 0) return num;
+        const num2 = Number(trimmedStr);
+        const parsedStr = String(num2);
+        if (num2 === 0) return num2;
         if (parsedStr.search(/[eE]/) !== -1) {
-          if (options.eNotation) return num;
+          if (options.eNotation) return num2;
           else return str;
         } else if (trimmedStr.indexOf(".") !== -1) {
-          if (parsedStr === "0") return num;
-          else if (parsedStr === numTrimmedByZeros) return num;
-          else if (parsedStr === `${sign3}${numTrimmedByZeros}`) return num;
+          if (parsedStr === "0") return num2;
+          else if (parsedStr === numTrimmedByZeros) return num2;
+          else if (parsedStr === `${sign3}${numTrimmedByZeros}`) return num2;
           else return str;
         }
         let n2 = leadingZeros ? numTrimmedByZeros : trimmedStr;
         if (leadingZeros) {
-          return n2 === parsedStr || sign3 + n2 === parsedStr ? num : str;
+          return n2 === parsedStr || sign3 + n2 === parsedStr ? num2 : str;
         } else {
-          return n2 === parsedStr || n2 === sign3 + parsedStr ? num : str;
+          return n2 === parsedStr || n2 === sign3 + parsedStr ? num2 : str;
         }
       }
     } else {
@@ -45445,13 +46164,13 @@ function parse_int(numStr, base) {
   else if (window && window.parseInt) return window.parseInt(numStr, base);
   else throw new Error("parseInt, Number.parseInt, window.parseInt are not supported");
 }
-function handleInfinity(str, num, options) {
-  const isPositive = num === Infinity;
+function handleInfinity(str, num2, options) {
+  const isPositive = num2 === Infinity;
   switch (options.infinity.toLowerCase()) {
     case "null":
       return null;
     case "infinity":
-      return num;
+      return num2;
     // Return Infinity or -Infinity
     case "string":
       return isPositive ? "Infinity" : "-Infinity";
@@ -47150,8 +47869,8 @@ function matchList(value, list2) {
 function isUnsafe(value, context) {
   assertString(value);
   assertContext(context);
-  const { lists, regex } = normalise(context);
-  if (regex) return regex.test(value);
+  const { lists, regex: regex2 } = normalise(context);
+  if (regex2) return regex2.test(value);
   for (const list2 of lists) {
     if (matchList(value, list2) !== null) return true;
   }
@@ -48220,14 +48939,14 @@ var init_rpm_indexes = __esm({
 });
 
 // dist/rebuilder/service/publish.js
-import { mkdir as mkdir15, open as open7, rename as rename6, rm as rm8, stat as stat11, unlink } from "node:fs/promises";
-import { dirname as dirname11, join as join33 } from "node:path";
+import { mkdir as mkdir15, open as open8, rename as rename6, rm as rm8, stat as stat11, unlink } from "node:fs/promises";
+import { dirname as dirname11, join as join35 } from "node:path";
 function versionDirs(version) {
   return version.includes(":") ? [version, version.replace(/:/g, "%3A")] : [version];
 }
 async function writeDurably(path6, content) {
   await mkdir15(dirname11(path6), { recursive: true });
-  const handle = await open7(path6, "w", 420);
+  const handle = await open8(path6, "w", 420);
   try {
     await handle.writeFile(content);
     await handle.sync();
@@ -48242,18 +48961,18 @@ async function replaceFile(path6, content) {
 }
 async function stageLinks(publish, jobId, link2, statement, statementName, binaries) {
   const pairs = [];
-  const dir = join33(STAGING, String(jobId));
-  await rm8(join33(publish, dir), { recursive: true, force: true });
+  const dir = join35(STAGING, String(jobId));
+  await rm8(join35(publish, dir), { recursive: true, force: true });
   for (const binary of binaries) {
     for (const version of versionDirs(binary.version)) {
-      const final = join33("sources", binary.package, version);
+      const final = join35("sources", binary.package, version);
       for (const [name, content] of [
         ["metadata", link2],
         [statementName, statement]
       ]) {
-        const staged = join33(dir, String(pairs.length));
-        await writeDurably(join33(publish, staged), content);
-        pairs.push([staged, join33(final, name)]);
+        const staged = join35(dir, String(pairs.length));
+        await writeDurably(join35(publish, staged), content);
+        pairs.push([staged, join35(final, name)]);
       }
     }
   }
@@ -48263,21 +48982,21 @@ async function completePublishing(publish, pairs) {
   const moved = [];
   try {
     for (const [staged, final] of pairs) {
-      if (!await exists3(join33(publish, staged)) && await exists3(join33(publish, final)))
+      if (!await exists3(join35(publish, staged)) && await exists3(join35(publish, final)))
         continue;
-      await mkdir15(dirname11(join33(publish, final)), { recursive: true });
-      await rename6(join33(publish, staged), join33(publish, final));
+      await mkdir15(dirname11(join35(publish, final)), { recursive: true });
+      await rename6(join35(publish, staged), join35(publish, final));
       moved.push(final);
     }
   } catch (error) {
-    await Promise.all(moved.map((final) => unlink(join33(publish, final)).catch(() => void 0)));
+    await Promise.all(moved.map((final) => unlink(join35(publish, final)).catch(() => void 0)));
     throw error;
   }
   await discardStaged(publish, pairs);
   return pairs.map(([, final]) => final);
 }
 async function discardStaged(publish, pairs) {
-  const dirs = new Set(pairs.map(([staged]) => dirname11(join33(publish, staged))));
+  const dirs = new Set(pairs.map(([staged]) => dirname11(join35(publish, staged))));
   await Promise.all([...dirs].map((d) => rm8(d, { recursive: true, force: true })));
 }
 var STAGING, aptFileName, exists3;
@@ -48291,11 +49010,11 @@ var init_publish = __esm({
 });
 
 // dist/rebuilder/service/conflicts.js
-import { join as join34 } from "node:path";
+import { join as join36 } from "node:path";
 function conflictOf(job, jobs) {
   const others = jobs.filter((j) => j.id !== job.id && (j.status === "verified" || j.status === "publishing"));
   for (const binary of job.spec.binaries) {
-    const final = join34("sources", binary.package, versionDirs(binary.version)[0], "metadata");
+    const final = join36("sources", binary.package, versionDirs(binary.version)[0], "metadata");
     for (const other of others) {
       const holds = other.status === "verified" ? other.published.includes(final) : other.staged.some(([, f]) => f === final);
       if (!holds)
@@ -48316,14 +49035,14 @@ var init_conflicts = __esm({
 });
 
 // dist/rebuilder/service/downloads.js
-import { basename as basename12, join as join35 } from "node:path";
+import { basename as basename12, join as join37 } from "node:path";
 async function download(url, file, to, timeoutMs, signal) {
   const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
   const actual = sha256Of(bytes);
   if (actual !== file.sha256 || bytes.length !== file.size) {
     throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
   }
-  const path6 = join35(to, basename12(file.path));
+  const path6 = join37(to, basename12(file.path));
   await writeDurably(path6, bytes);
   return path6;
 }
@@ -48336,8 +49055,8 @@ async function fetchBuildinfo(url, dir, spec, host, to, limits, signal) {
       const within = dir.replace(/^(\.\/)+/, "").replace(/^\.$/, "");
       const at = repositoryUrl(url, `${within === "" ? "" : within.replace(/\/?$/, "/")}${encodeURIComponent(name)}`);
       const bytes = await fetchBytes(at, indexLimits(limits), signal);
-      await writeDurably(join35(to, name), bytes);
-      return join35(to, name);
+      await writeDurably(join37(to, name), bytes);
+      return join37(to, name);
     } catch (error) {
       tried.push(messageOf(error));
     }
@@ -48584,10 +49303,10 @@ CREATE TABLE IF NOT EXISTS polls (
 
 // dist/rebuilder/service/lock.js
 import { readFileSync as readFileSync5, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join36 } from "node:path";
+import { join as join38 } from "node:path";
 function lockState(dir) {
-  const db = openDatabase(join36(dir, "lock.db"));
-  const pidFile = join36(dir, "lock.pid");
+  const db = openDatabase(join38(dir, "lock.db"));
+  const pidFile = join38(dir, "lock.pid");
   try {
     db.pragma("busy_timeout = 0");
     db.pragma("locking_mode = EXCLUSIVE");
@@ -48629,14 +49348,14 @@ var init_lock = __esm({
 });
 
 // dist/rebuilder/service/signature.js
-import { mkdir as mkdir16, mkdtemp as mkdtemp2, readFile as readFile20, rm as rm9, writeFile as writeFile15 } from "node:fs/promises";
-import { join as join37 } from "node:path";
+import { mkdir as mkdir16, mkdtemp as mkdtemp2, readFile as readFile21, rm as rm9, writeFile as writeFile15 } from "node:fs/promises";
+import { join as join39 } from "node:path";
 function gpgvChecker(runner, workRoot) {
   return async (what, keyring, data, signature) => {
     await mkdir16(workRoot, { recursive: true });
-    const dir = await mkdtemp2(join37(workRoot, "gpgv-"));
+    const dir = await mkdtemp2(join39(workRoot, "gpgv-"));
     try {
-      const [signed, sig, out] = [join37(dir, "data"), join37(dir, "data.sig"), join37(dir, "out")];
+      const [signed, sig, out] = [join39(dir, "data"), join39(dir, "data.sig"), join39(dir, "out")];
       await writeFile15(signed, data);
       if (signature)
         await writeFile15(sig, signature);
@@ -48648,7 +49367,7 @@ function gpgvChecker(runner, workRoot) {
       const bad = status.find((l) => /^\[GNUPG:\] (BADSIG|EXPKEYSIG|REVKEYSIG|EXPSIG|ERRSIG|NO_PUBKEY)\b/.test(l));
       if (run2.exitCode !== 0 || bad || !status.some((l) => l.startsWith("[GNUPG:] VALIDSIG ")))
         throw refused(what, `${(bad ?? "").replace("[GNUPG:] ", "") || `gpgv exit ${run2.exitCode}`} (${run2.stderr.trim().split("\n").slice(-1)[0] ?? ""}; keyring ${keyring})`);
-      return signature ? data : await readFile20(out);
+      return signature ? data : await readFile21(out);
     } finally {
       await rm9(dir, { recursive: true, force: true });
     }
@@ -48843,8 +49562,8 @@ ${version}`)}`;
 });
 
 // dist/rebuilder/service/service.js
-import { mkdir as mkdir17, readFile as readFile21, rm as rm10 } from "node:fs/promises";
-import { basename as basename13, join as join38 } from "node:path";
+import { mkdir as mkdir17, readFile as readFile22, rm as rm10 } from "node:fs/promises";
+import { basename as basename13, join as join40 } from "node:path";
 async function openService(config, deps) {
   await mkdir17(config.state, { recursive: true });
   await mkdir17(config.publish, { recursive: true });
@@ -48927,13 +49646,13 @@ var init_service = __esm({
         this.deps = deps;
         this.lock = lockState(config.state);
         try {
-          this.state = openState(join38(config.state, "state.db"));
+          this.state = openState(join40(config.state, "state.db"));
         } catch (error) {
           this.lock.release();
           throw error;
         }
         this.now = deps.now ?? Date.now;
-        this.checkSignature = gpgvChecker(deps.runner, join38(config.state, "work"));
+        this.checkSignature = gpgvChecker(deps.runner, join40(config.state, "work"));
         if (this.lock.previous !== null)
           deps.log(`the last holder of ${config.state} (pid ${this.lock.previous}) is gone; its lock is taken over`);
       }
@@ -49003,8 +49722,8 @@ var init_service = __esm({
       }
       async writeStatus() {
         const status = buildStatus(this.state.jobs(), this.state.polls(), this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })), this.config.publish, this.now());
-        await replaceFile(join38(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
-        await replaceFile(join38(this.config.publish, "index.html"), renderStatusHtml(status));
+        await replaceFile(join40(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
+        await replaceFile(join40(this.config.publish, "index.html"), renderStatusHtml(status));
       }
       /** The earliest time something is due: the next poll or a backed-off job. */
       nextWake(nextPoll) {
@@ -49014,8 +49733,8 @@ var init_service = __esm({
         const { spec } = job;
         const repo = this.config.repositories.find((r) => r.name === spec.repository);
         const label = `${spec.repository}: ${spec.source} ${spec.version} (attempt ${job.attempts})`;
-        const reportDir = join38(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
-        const work = join38(this.config.state, "work", String(job.id));
+        const reportDir = join40(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
+        const work = join40(this.config.state, "work", String(job.id));
         this.state.setReportDir(job.id, reportDir);
         this.deps.log(`${label}: verifying`);
         try {
@@ -49024,8 +49743,8 @@ var init_service = __esm({
           if (repo.format !== (spec.format ?? "apt"))
             throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? "apt"} index`);
           await rm10(work, { recursive: true, force: true });
-          const sources = join38(work, "source");
-          const published = join38(work, "published");
+          const sources = join40(work, "source");
+          const published = join40(work, "published");
           const fetchFile = (file, to) => download(repo.url, file, to, this.config.fetchTimeoutMs, this.deps.signal);
           const [source] = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
           const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
@@ -49033,7 +49752,7 @@ var init_service = __esm({
           const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.config, this.deps.signal);
           const options = await this.deps.packageOptions(source, rpm ? "rpm" : "debian", spec.source, reportDir);
           const productNames = Object.fromEntries(spec.binaries.map((b) => [basename13(b.path), rpm ? basename13(b.path) : aptFileName(b)]));
-          const linkDir = join38(work, "link");
+          const linkDir = join40(work, "link");
           const result = await runVerify({
             options,
             published: binaries,
@@ -49057,8 +49776,8 @@ var init_service = __esm({
             this.deps.log(`${label}: MISMATCH (report ${reportDir})`);
           } else if (result.verdict === "verified") {
             const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
-            const link2 = await readFile21(join38(linkDir, `rebuild.${keyid}.link`));
-            const statement = await readFile21(join38(linkDir, `rebuild.${keyid}.dsse.json`));
+            const link2 = await readFile22(join40(linkDir, `rebuild.${keyid}.link`));
+            const statement = await readFile22(join40(linkDir, `rebuild.${keyid}.dsse.json`));
             const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
             const conflict = conflictOf(job, this.state.jobs());
             if (conflict !== null) {
@@ -49368,7 +50087,7 @@ __export(layout_exports, {
   LAYOUT_HELP: () => LAYOUT_HELP,
   layoutCommand: () => layoutCommand
 });
-import { readFile as readFile22, writeFile as writeFile16 } from "node:fs/promises";
+import { readFile as readFile23, writeFile as writeFile16 } from "node:fs/promises";
 import { resolve as resolve10 } from "node:path";
 function parseExpires(text3, now) {
   const value = text3 ?? "365d";
@@ -49445,7 +50164,7 @@ Options:
           throw usageError("layout needs --out FILE");
         const rebuilders = await Promise.all(keys.map(async (k) => {
           const path6 = resolve10(ctx.env.cwd, k);
-          const text3 = await readFile22(path6, "utf8").catch((cause) => {
+          const text3 = await readFile23(path6, "utf8").catch((cause) => {
             throw usageError(`cannot read --rebuilder-key ${path6}: ${cause.message}`, cause);
           });
           return parsePublicKey(text3, path6);
@@ -49813,7 +50532,7 @@ Exit 0 when everything is available, 3 otherwise.
 
 // dist/suites/merge.js
 import { cp, stat as stat12 } from "node:fs/promises";
-import { join as join39 } from "node:path";
+import { join as join41 } from "node:path";
 function mergeBaselines(parts) {
   const all = (key2) => [...new Set(parts.flatMap((p) => p[key2]))].sort();
   return {
@@ -49859,8 +50578,8 @@ function mergeResults(inputs) {
 async function copyShardFiles(dirs, outDir) {
   for (const dir of dirs) {
     for (const sub of KEPT_DIRS) {
-      if (await stat12(join39(dir, sub)).catch(() => null))
-        await cp(join39(dir, sub), join39(outDir, sub), { recursive: true, force: true });
+      if (await stat12(join41(dir, sub)).catch(() => null))
+        await cp(join41(dir, sub), join41(outDir, sub), { recursive: true, force: true });
     }
   }
 }
@@ -49998,8 +50717,8 @@ var init_model2 = __esm({
 
 // dist/reports/history/inputs.js
 import { existsSync as existsSync5 } from "node:fs";
-import { readFile as readFile23, stat as stat13 } from "node:fs/promises";
-import { dirname as dirname13, join as join40, relative as relative10 } from "node:path";
+import { readFile as readFile24, stat as stat13 } from "node:fs/promises";
+import { dirname as dirname13, join as join42, relative as relative10 } from "node:path";
 async function expand(input) {
   const info = await stat13(input).catch(() => null);
   if (!info)
@@ -50015,11 +50734,11 @@ async function expand(input) {
   })).sort();
   if (files.length === 0)
     throw new TwinbuildError("config", `report history: no results.json under ${input}`);
-  return files.map((f) => ({ path: join40(input, f), fromDirectory: true }));
+  return files.map((f) => ({ path: join42(input, f), fromDirectory: true }));
 }
 async function readJson(path6) {
   try {
-    return JSON.parse(await readFile23(path6, "utf8"));
+    return JSON.parse(await readFile24(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read ${path6} as JSON: ${cause.message.split("\n")[0]}`, {
       cause
@@ -50030,9 +50749,9 @@ function asResults(parsed, path6) {
   const schema = parsed?.schema;
   if (schema === SCHEMA)
     return parsed;
-  if (schema === SCHEMA_V1)
+  if (schema === SCHEMA_V1 || schema === SCHEMA_V2)
     return upgradeResults(parsed);
-  throw new TwinbuildError("config", `${path6} is neither a twinbuild results file ("schema": "${SCHEMA}" or "${SCHEMA_V1}") nor a history ("twinbuild/history@1")`);
+  throw new TwinbuildError("config", `${path6} is neither a twinbuild results file ("schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}") nor a history ("twinbuild/history@1")`);
 }
 function decodedPath(href, source) {
   try {
@@ -50063,14 +50782,14 @@ async function readHistoryInputs(inputs, options) {
   const columns = /* @__PURE__ */ new Map();
   for (const h2 of histories) {
     const history = parseHistory(h2.json, h2.path);
-    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join40(dirname13(h2.path), decodedPath(href, h2.path)));
+    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join42(dirname13(h2.path), decodedPath(href, h2.path)));
     columns.set(h2.path, columnsFromHistory(history, rebase));
   }
   for (const r of results) {
     const dir = dirname13(r.path);
     const links = base !== null ? { report: `${base}index.html`, page: (p) => `${base}${pathHref(p)}` } : {
-      report: existsSync5(join40(dir, "index.html")) ? fromOut(options.outDir, join40(dir, "index.html")) : null,
-      page: (p) => fromOut(options.outDir, join40(dir, p))
+      report: existsSync5(join42(dir, "index.html")) ? fromOut(options.outDir, join42(dir, "index.html")) : null,
+      page: (p) => fromOut(options.outDir, join42(dir, p))
     };
     columns.set(r.path, [columnFromResults(r.result, links)]);
   }
@@ -50215,7 +50934,7 @@ ${GRID_STYLE}
 
 // dist/reports/history/write.js
 import { mkdir as mkdir18, rename as rename7, writeFile as writeFile17 } from "node:fs/promises";
-import { join as join41 } from "node:path";
+import { join as join43 } from "node:path";
 async function writeAtomically3(path6, content) {
   const temporary = `${path6}.${process.pid}.${Date.now()}.tmp`;
   await writeFile17(temporary, content);
@@ -50223,9 +50942,9 @@ async function writeAtomically3(path6, content) {
 }
 async function writeHistory(history, outDir) {
   await mkdir18(outDir, { recursive: true });
-  await writeAtomically3(join41(outDir, "history.json"), `${JSON.stringify(history)}
+  await writeAtomically3(join43(outDir, "history.json"), `${JSON.stringify(history)}
 `);
-  await writeAtomically3(join41(outDir, "index.html"), renderHistoryPage(history));
+  await writeAtomically3(join43(outDir, "index.html"), renderHistoryPage(history));
 }
 var init_write2 = __esm({
   "dist/reports/history/write.js"() {
@@ -50312,14 +51031,14 @@ __export(report_exports, {
   reportCommand: () => reportCommand
 });
 import { writeFile as writeFile18 } from "node:fs/promises";
-import { join as join42, resolve as resolve12 } from "node:path";
+import { join as join44, resolve as resolve12 } from "node:path";
 import { parseArgs as parseArgs9 } from "node:util";
 async function runMerge(dirs, out, ctx) {
   if (dirs.length === 0)
     throw usageError("report merge takes the shard output directories: report merge DIR... --out DIR");
   if (!out)
     throw usageError("report merge needs --out DIR");
-  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join42(resolve12(ctx.env.cwd, dir), "results.json")) })));
+  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join44(resolve12(ctx.env.cwd, dir), "results.json")) })));
   const merged = mergeResults(inputs);
   const outDir = resolve12(ctx.env.cwd, out);
   const inputDirs = dirs.map((d) => resolve12(ctx.env.cwd, d));
@@ -50390,6 +51109,67 @@ ${HISTORY_HELP}`;
   }
 });
 
+// dist/cli/commands/explain.js
+var explain_exports = {};
+__export(explain_exports, {
+  EXPLAIN_HELP: () => EXPLAIN_HELP,
+  explainCommand: () => explainCommand
+});
+import { dirname as dirname14, resolve as resolve13 } from "node:path";
+var EXPLAIN_HELP, differs, explainCommand;
+var init_explain2 = __esm({
+  "dist/cli/commands/explain.js"() {
+    "use strict";
+    init_errors();
+    init_diagnose2();
+    init_read_reports();
+    init_console();
+    init_read();
+    init_environment();
+    init_flags();
+    EXPLAIN_HELP = `Usage: twinbuild explain RESULTS.json [--issue-types FILE]... [--json]
+
+Diagnoses an earlier run again without rebuilding: for each package that differed,
+which known issue types its differences show and what to change (one line each,
+"\u2192 title: fix (link)"), read from the diffoscope reports next to RESULTS.json (a
+check's or sweep's --out directory). Results of older twinbuild versions (schema
+@1, @2) are read too; where no JSON report was kept, the text report is read.
+
+  --issue-types FILE     your own known issue types (repeatable), added to the catalogue
+                         (same format as engine/explain/issue-types.json; docs/diagnosis.md)
+  --json                 print the re-diagnosed result model instead of the verdicts
+  -h, --help             this help
+
+Exit 0 when explained; 2 for bad input (not a results file, a bad --issue-types file).
+`;
+    differs = (pkg) => pkg.verdict === "unreproducible" || pkg.verdict === "mismatch";
+    explainCommand = {
+      help: EXPLAIN_HELP,
+      async run(args, ctx) {
+        const { values, positionals } = parseFlags(args, ["issue-types", "json"]);
+        if (positionals.length !== 1)
+          throw usageError("explain takes one results.json: twinbuild explain RESULTS.json");
+        const file = resolve13(ctx.env.cwd, positionals[0]);
+        const result = await readResults(file);
+        const catalogue = await catalogueFor((values["issue-types"] ?? []).map((f) => resolve13(ctx.env.cwd, f)));
+        const outDir = dirname14(file);
+        const real = { from: Date.parse(result.startedAt), to: Date.parse(result.finishedAt) };
+        const packages = await Promise.all(result.packages.map(async (pkg) => differs(pkg) ? { ...pkg, ...await diagnosePackage(pkg, outDir, catalogue, real) } : pkg));
+        const explained = { ...result, packages };
+        if (values.json)
+          ctx.stdout.write(JSON.stringify(explained, null, 2) + "\n");
+        else
+          ctx.stdout.write(renderConsole(explained, {
+            outDir: displayPath(outDir, ctx.env.cwd),
+            quiet: false,
+            layout: result.command === "check" ? "package" : "summary"
+          }));
+        return 0;
+      }
+    };
+  }
+});
+
 // dist/cli/commands/init.js
 var init_exports2 = {};
 __export(init_exports2, {
@@ -50399,10 +51179,10 @@ __export(init_exports2, {
   schemaReference: () => schemaReference
 });
 import { stat as stat14, writeFile as writeFile19 } from "node:fs/promises";
-import { join as join43, relative as relative11, resolve as resolve13, sep as sep5 } from "node:path";
+import { join as join45, relative as relative11, resolve as resolve14, sep as sep5 } from "node:path";
 import { parseArgs as parseArgs10 } from "node:util";
 async function schemaReference(root) {
-  if (await stat14(join43(root, IN_NODE_MODULES)).catch(() => null))
+  if (await stat14(join45(root, IN_NODE_MODULES)).catch(() => null))
     return IN_NODE_MODULES;
   const path6 = relative11(root, SCHEMA_FILE).split(sep5).join("/");
   return path6.startsWith("../") ? path6 : `./${path6}`;
@@ -50436,9 +51216,9 @@ async function runInit(args, { env, stdout, stderr }) {
   const { positionals } = parseArgs10({ args, allowPositionals: true, strict: true, options: {} });
   if (positionals.length > 1)
     throw usageError("init takes one ROOT directory (see twinbuild init --help)");
-  const root = resolve13(env.cwd, positionals[0] ?? ".");
-  const file = join43(root, "twinbuild.config.json");
-  const { packages, symlinkedDirs } = await discoverPackages(root, null, file, join43(root, "twinbuild-out"));
+  const root = resolve14(env.cwd, positionals[0] ?? ".");
+  const file = join45(root, "twinbuild.config.json");
+  const { packages, symlinkedDirs } = await discoverPackages(root, null, file, join45(root, "twinbuild-out"));
   if (symlinkedDirs.length > 0)
     stderr.write(`twinbuild: note: ${notFollowed(symlinkedDirs)}
 `);
@@ -50501,6 +51281,7 @@ Commands:
   variations         list the variations, what each changes, and whether this machine can apply it
   doctor [--install] check (and install) the tools, namespaces, FUSE and locales twinbuild uses
   clean              remove the temp roots a killed twinbuild left behind
+  explain RESULTS.json   diagnose an earlier run again (what to change), without rebuilding
   report badge R --out F   an SVG badge from a results.json
   report merge DIR... --out DIR   merge a sweep's shard outputs into one report set
   report history R|DIR... --out DIR   every package's recent verdicts: one page and history.json
@@ -50525,6 +51306,7 @@ var COMMANDS = {
   variations: async () => (await Promise.resolve().then(() => (init_variations2(), variations_exports))).variationsCommand,
   doctor: async () => (await Promise.resolve().then(() => (init_doctor(), doctor_exports))).doctorCommand,
   report: async () => (await Promise.resolve().then(() => (init_report(), report_exports))).reportCommand,
+  explain: async () => (await Promise.resolve().then(() => (init_explain2(), explain_exports))).explainCommand,
   clean: async () => (await Promise.resolve().then(() => (init_clean(), clean_exports))).cleanCommand,
   init: async () => (await Promise.resolve().then(() => (init_init(), init_exports2))).initCommand
 };

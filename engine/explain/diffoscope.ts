@@ -1,5 +1,5 @@
 // Explains each differing artifact pair: diffoscope (HTML for the page, text for the
-// console and JUnit), in parallel under p-limit with a per-file timeout; a built-in
+// console and JUnit, JSON for the diagnosis), in parallel under p-limit with a per-file timeout; a built-in
 // text diff or hex summary when diffoscope is absent. Never turns a failure into "same".
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -59,7 +59,7 @@ async function runDiffoscope(
   base: string,
   trees: Trees,
 ): Promise<DiffResult> {
-  const [html, text, log] = [`${base}.html`, `${base}.txt`, `${base}.log`];
+  const [html, text, json, log] = [`${base}.html`, `${base}.txt`, `${base}.json`, `${base}.log`];
   // diffoscope runs as root on the paths: checked again just before, as the hashing checked them.
   await Promise.all([
     trees.control.checkFile(artifact.path, `artifact ${artifact.path}`),
@@ -73,6 +73,7 @@ async function runDiffoscope(
     cwd: options.root,
     html: join(options.outDir, html),
     text: join(options.outDir, text),
+    json: join(options.outDir, json),
     logFile: join(options.outDir, log),
     maxReportBytes: options.maxReportBytes,
     extraArgs: options.extraArgs,
@@ -90,6 +91,7 @@ async function runDiffoscope(
       ...common,
       status: 'error',
       html: null,
+      json: null,
       text: null,
       excerpt: '',
       message: `diffoscope timed out after ${Math.round(options.timeoutMs / 1000)}s`,
@@ -103,18 +105,20 @@ async function runDiffoscope(
       ...common,
       status: 'error',
       html: null,
+      json: null,
       text: null,
       excerpt: '',
       message: 'diffoscope ran out of disk space',
     };
   }
   if (outcome.exitCode === 1)
-    return { ...common, status: 'differences', html, text, excerpt: excerptOf(report), message: null };
+    return { ...common, status: 'differences', html, text, json, excerpt: excerptOf(report), message: null };
   if (outcome.exitCode === 0) {
     return {
       ...common,
       status: 'no-differences',
       html: null,
+      json: null,
       text: null,
       excerpt: '',
       message: 'diffoscope saw no difference although the bytes differ (it ignores some metadata)',
@@ -125,6 +129,7 @@ async function runDiffoscope(
     ...common,
     status: 'error',
     html: null,
+    json: null,
     text: null,
     excerpt: '',
     message: `diffoscope failed (${outcome.signal ?? `exit ${outcome.exitCode}`}): ${last}`.trim(),
@@ -188,6 +193,7 @@ async function builtinDiff(
     tool: 'builtin',
     status: 'differences',
     html: null,
+    json: null,
     text,
     excerpt: excerptOf(report),
     message: 'diffoscope not found: built-in comparison (apt-get install diffoscope-minimal)',
@@ -228,6 +234,7 @@ export async function explainDifferences(
             tool: haveDiffoscope ? 'diffoscope' : 'builtin',
             status: 'error',
             html: null,
+            json: null,
             text: null,
             excerpt: '',
             message: error.message,

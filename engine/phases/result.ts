@@ -48,6 +48,9 @@ export function baseResult(
     verify: null,
     recipe: recipeOf(options),
     knownDifferences: 0,
+    diagnoses: [],
+    unclassified: [],
+    ruledOut: [],
     artifactSummary: null,
     notCopied: prepared.notCopied,
   };
@@ -127,6 +130,9 @@ export function errorPackageResult(options: PackageOptions, code: ErrorCode, mes
     recipe: recipeOf(options),
     knownDifferences: 0,
     notCopied: [],
+    diagnoses: [],
+    unclassified: [],
+    ruledOut: [],
   };
 }
 

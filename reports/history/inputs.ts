@@ -8,7 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import fg from 'fast-glob';
 import { TwinbuildError, usageError } from '../../core/errors.js';
 import { pathHref } from '../escape.js';
-import { SCHEMA, SCHEMA_V1, type RunResult } from '../model.js';
+import { SCHEMA, SCHEMA_V1, SCHEMA_V2, type RunResult } from '../model.js';
 import { upgradeResults } from '../read.js';
 import { columnFromResults, columnsFromHistory, isHistory, parseHistory, type RunColumn } from './model.js';
 
@@ -53,10 +53,10 @@ async function readJson(path: string): Promise<unknown> {
 function asResults(parsed: unknown, path: string): RunResult {
   const schema = (parsed as { schema?: unknown } | null)?.schema;
   if (schema === SCHEMA) return parsed as RunResult;
-  if (schema === SCHEMA_V1) return upgradeResults(parsed as RunResult);
+  if (schema === SCHEMA_V1 || schema === SCHEMA_V2) return upgradeResults(parsed as RunResult);
   throw new TwinbuildError(
     'config',
-    `${path} is neither a twinbuild results file ("schema": "${SCHEMA}" or "${SCHEMA_V1}") nor a history ("twinbuild/history@1")`,
+    `${path} is neither a twinbuild results file ("schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}") nor a history ("twinbuild/history@1")`,
   );
 }
 

@@ -13,7 +13,7 @@ describe('check: exit codes', function () {
     const run = await check(join(EXAMPLES, 'reproducible'), '--seed', '42');
     expect(run.exitCode, run.stderr).to.equal(0);
     const results = await run.results();
-    expect(results.schema).to.equal('twinbuild/results@2');
+    expect(results.schema).to.equal('twinbuild/results@3');
     expect(results.seed).to.equal(42);
     expect(results.exitCode).to.equal(0);
     expect(results.summary).to.deep.equal({ total: 1, reproducible: 1, unreproducible: 0, error: 0, ignored: 0 });

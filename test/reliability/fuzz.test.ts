@@ -99,6 +99,7 @@ function fuzzedResult(seed: number): RunResult {
         status: 'differences',
         html: null,
         text: null,
+        json: null,
         log: null,
         excerpt: Array.from({ length: 5 }, () => hostileText(next)).join('\n'),
         message: hostileText(next),
@@ -129,9 +130,13 @@ function fuzzedResult(seed: number): RunResult {
         values: {},
       },
     },
+    diagnoses: [],
+    unclassified: [],
+    ruledOut: [],
+    notCopied: [],
   } as unknown as PackageResult;
   return {
-    schema: 'twinbuild/results@2',
+    schema: 'twinbuild/results@3',
     tool: { name: 'twinbuild', version: '0' },
     command: 'check',
     startedAt: '',

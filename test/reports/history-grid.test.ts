@@ -42,6 +42,9 @@ const pkg = (pkgName: string, verdict: Verdict): PackageResult => ({
   verify: null,
   recipe: null,
   knownDifferences: 0,
+  diagnoses: [],
+  unclassified: [],
+  ruledOut: [],
 });
 
 function page(): string {

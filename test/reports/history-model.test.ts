@@ -27,6 +27,9 @@ const pkg = (name: string, verdict: Verdict): PackageResult => ({
   verify: null,
   recipe: null,
   knownDifferences: 0,
+  diagnoses: [],
+  unclassified: [],
+  ruledOut: [],
 });
 
 const night = (day: number, verdicts: Record<string, Verdict>, seed = day): RunColumn =>

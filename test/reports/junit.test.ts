@@ -61,7 +61,7 @@ describe('reports/junit', function () {
   it('stays well-formed with control characters, lone surrogates, "]]>" and huge logs', async () => {
     const hostile = `a\u0000b\u0007c\u001b[31m ]]> <x>&amp; \uD800 tail ${'x'.repeat(50_000)}`;
     const result = {
-      schema: 'twinbuild/results@2',
+      schema: 'twinbuild/results@3',
       tool: { name: 'twinbuild', version: '0' },
       command: 'check',
       startedAt: '',
@@ -86,6 +86,9 @@ describe('reports/junit', function () {
           verify: null,
           recipe: null,
           knownDifferences: 0,
+          diagnoses: [],
+          unclassified: [],
+          ruledOut: [],
           builds: {
             control: {
               exitCode: 1,

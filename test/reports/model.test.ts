@@ -30,6 +30,7 @@ const PACKAGE_KEYS = [
   'buildPath',
   'builds',
   'culprits',
+  'diagnoses',
   'diffoscope',
   'error',
   'isolation',
@@ -39,8 +40,10 @@ const PACKAGE_KEYS = [
   'notCopied',
   'phaseStarts',
   'recipe',
+  'ruledOut',
   'source',
   'timings',
+  'unclassified',
   'variations',
   'verdict',
   'verify',
@@ -78,7 +81,7 @@ describe('reports: one model shape', function () {
     for (const run of runs) {
       const result = await run.results();
       expect(keys(result), run.stderr).to.deep.equal(RUN_KEYS);
-      expect(result.schema).to.equal('twinbuild/results@2');
+      expect(result.schema).to.equal('twinbuild/results@3');
       for (const pkg of result.packages) {
         expect(keys(pkg)).to.deep.equal(PACKAGE_KEYS);
         expect(pkg.verify).to.equal(null);
@@ -92,7 +95,7 @@ describe('reports: one model shape', function () {
     expect(failed!.packages[0]!.error?.code).to.equal('build-failed');
   });
 
-  it('report merge and --baseline read an @1 results.json as well as @2', async () => {
+  it('report merge and --baseline read an @1 results.json as well as @3', async () => {
     const leaky = await check(join(EXAMPLES, 'leaks-date'), '--no-bisect', '--no-diffoscope');
     expect(leaky.exitCode).to.equal(1);
     const old = join(await tempDir(), 'shard-1');
@@ -102,7 +105,7 @@ describe('reports: one model shape', function () {
     const merged = await runCli(['report', 'merge', old]);
     expect(merged.exitCode, merged.stderr).to.equal(1);
     const result = JSON.parse(await readFile(join(merged.out, 'results.json'), 'utf8')) as RunResult;
-    expect(result.schema).to.equal('twinbuild/results@2');
+    expect(result.schema).to.equal('twinbuild/results@3');
     expect(keys(result)).to.deep.equal(RUN_KEYS);
     expect(keys(result.packages[0]!.artifacts[0]!)).to.deep.equal(ARTIFACT_KEYS);
 
@@ -161,7 +164,7 @@ describe('reports: one model shape', function () {
     const run = await runCli(['report', 'merge', dir]);
     expect(run.exitCode).to.equal(2);
     expect(run.stderr).to.match(
-      /is not a twinbuild results file \(expected "schema": "twinbuild\/results@2" or "twinbuild\/results@1"\)/,
+      /is not a twinbuild results file \(expected "schema": "twinbuild\/results@3", "twinbuild\/results@2" or "twinbuild\/results@1"\)/,
     );
   });
 });

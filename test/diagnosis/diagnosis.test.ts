@@ -1,0 +1,82 @@
+// The diagnosis end to end: real builds that each leak one known issue type, a
+// real check with diffoscope, and the types, fixes and evidence results.json and
+// the views then hold; a reproducible build gets none; the leaks-date example is
+// the build time on every run, even though its no-variation rebuild moves too.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { PackageResult } from '../../reports/model.js';
+import { EXAMPLES, check, cleanupTemp, fixture, requireOrSkip } from '../helpers.js';
+import { findOnPath } from '../../engine/prepare/availability.js';
+import { ISSUE_FIXTURES } from './fixtures.js';
+
+const PATH = process.env['PATH'] ?? '';
+const have = async (tool: string) => (await findOnPath(tool, PATH)) !== undefined;
+
+const typesOf = (pkg: PackageResult, artifact: string) =>
+  pkg.diagnoses
+    .filter((d) => d.artifacts.includes(artifact))
+    .map((d) => d.type)
+    .sort();
+
+describe('diagnosis: what to change (engine/explain/diagnose.ts)', function () {
+  this.timeout(600_000);
+  after(cleanupTemp);
+
+  it('names the known type and its fix for each real leak, and no wrong one', async function () {
+    requireOrSkip(this, await have('diffoscope'), 'diffoscope is not installed');
+    const usable: (typeof ISSUE_FIXTURES)[number][] = [];
+    for (const f of ISSUE_FIXTURES) if (!f.needs || (await have(f.needs))) usable.push(f);
+    const source = await fixture(usable.map((f) => f.script).join('\n'));
+    const run = await check(source, '--vary=+all', '--no-bisect');
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+    const pkg = (await run.results()).packages[0]!;
+    for (const f of usable) {
+      expect(typesOf(pkg, f.artifact), `${f.artifact}: ${JSON.stringify(pkg.diagnoses)}`).to.deep.equal(
+        [...f.types].sort(),
+      );
+      const diagnosis = pkg.diagnoses.find((d) => d.type === f.types[0])!;
+      expect(diagnosis.fix, f.artifact).to.match(f.fix);
+      expect(diagnosis.link, f.artifact).to.match(/^https:\/\/reproducible-builds\.org\/docs\//);
+      const evidence = diagnosis.evidence.find((e) => e.artifact === f.artifact);
+      if (evidence) expect(evidence.removed.length + evidence.added.length, f.artifact).to.be.above(0);
+    }
+    expect(pkg.unclassified.filter((u) => usable.some((f) => f.artifact === u.artifact))).to.deep.equal([]);
+    // One line per diagnosis on the console, with its fix and link.
+    const gzip = pkg.diagnoses.find((d) => d.type === 'timestamps_in_gzip_headers')!;
+    expect(run.stdout).to.include(`→ ${gzip.title}: ${gzip.fix}`);
+    const junit = await readFile(join(run.out, 'junit.xml'), 'utf8');
+    expect(junit).to.include('→ timestamps in gzip headers: ');
+    // The page: "How to fix" first in the package, and how many packages show each type.
+    const html = await readFile(join(run.out, 'index.html'), 'utf8');
+    const section = html.slice(html.indexOf('<section class="pkg'));
+    expect(section.indexOf('<h3>How to fix</h3>')).to.be.above(0);
+    expect(section.indexOf('<h3>How to fix</h3>')).to.be.below(section.indexOf('<h3>', section.indexOf('<h2>')) + 1);
+    expect(section).to.include('<strong>timestamps in gzip headers</strong>: gzip stores');
+    expect(html).to.match(/<td>timestamps in gzip headers <code>timestamps_in_gzip_headers<\/code><\/td><td>1<\/td>/);
+  });
+
+  it('gives a reproducible build no diagnosis', async () => {
+    const run = await check(join(EXAMPLES, 'reproducible'));
+    expect(run.exitCode, run.stderr).to.equal(0);
+    const pkg = (await run.results()).packages[0]!;
+    expect([pkg.diagnoses, pkg.unclassified, pkg.ruledOut]).to.deep.equal([[], [], []]);
+    expect(run.stdout).not.to.include('→');
+  });
+
+  it('diagnoses the leaks-date example as the build time on every run, the moving clock said so', async function () {
+    requireOrSkip(this, await have('diffoscope'), 'diffoscope is not installed');
+    for (let i = 0; i < 2; i++) {
+      const run = await check(join(EXAMPLES, 'leaks-date'), '--vary=+all');
+      expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
+      const pkg = (await run.results()).packages[0]!;
+      expect(pkg.nondeterministic, 'the nanoseconds move with nothing varied').to.equal(true);
+      expect(pkg.diagnoses.map((d) => [d.type, d.basis, d.artifacts])).to.deep.equal([
+        ['build_date_in_text', 'clock', ['out/VERSION']],
+      ]);
+      expect(pkg.diagnoses[0]!.note).to.match(/records the build time; also differs with nothing varied/);
+      expect(run.stdout).to.match(/records the build time/);
+      expect(run.stdout).not.to.match(/no variation is blamed/);
+    }
+  });
+});
