@@ -44,6 +44,12 @@ export type PackageOptions = Readonly<{
   network?: boolean;
   /** Host paths no build may see besides the source and the out dir (HOME, a rebuilder's state dir). */
   hide?: readonly string[];
+  /**
+   * The absolute path the builds see their tree at, outside the temp root (verify: the
+   * official build's path, so debug info and build-ids match); namespaces only. Absent:
+   * the workspace's own build dir.
+   */
+  buildPath?: string;
   /** Per-build limits: processes of its host id and its data size in bytes (prlimit). */
   limits?: Readonly<{ processes: number; memoryBytes: number }>;
 }>;
