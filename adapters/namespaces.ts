@@ -65,6 +65,9 @@ export type SandboxMount = Readonly<
   | { kind: 'tmpfs'; target: string }
   /** Not recursive: what is mounted below stays as it is. */
   | { kind: 'remount-ro'; target: string }
+  /** A new directory (mode 0755) where there was none: the way to a build path the host does not have. */
+  | { kind: 'dir'; target: string }
+  | { kind: 'symlink'; source: string; target: string }
 >;
 
 export type SandboxSpec = Readonly<{
@@ -79,12 +82,27 @@ export type SandboxSpec = Readonly<{
   chdir: string;
   /** Resource limits (prlimit), null for none. */
   limits: Readonly<{ processes: number; memoryBytes: number }> | null;
+  /**
+   * The root: the host's, read-only (`host`), or a new one holding these (read-only
+   * binds of the host's top-level entries), so a directory the host has not got can
+   * be made at its top level; it turns read-only once everything is mounted.
+   */
+  root?: 'host' | readonly SandboxMount[];
 }>;
 
-const mountFlag = (m: SandboxMount): string[] =>
-  m.kind === 'tmpfs' || m.kind === 'remount-ro'
-    ? [`--${m.kind}`, m.target]
-    : [m.kind === 'bind' ? '--bind' : '--ro-bind', m.source, m.target];
+const mountFlag = (m: SandboxMount): string[] => {
+  switch (m.kind) {
+    case 'tmpfs':
+    case 'remount-ro':
+      return [`--${m.kind}`, m.target];
+    case 'dir':
+      return ['--perms', '0755', '--dir', m.target];
+    case 'symlink':
+      return ['--symlink', m.source, m.target];
+    default:
+      return [m.kind === 'bind' ? '--bind' : '--ro-bind', m.source, m.target];
+  }
+};
 
 /** The argv prefix that runs a command in the build sandbox (layer 2 above). */
 export function sandboxPrefix(spec: SandboxSpec): string[] {
@@ -112,9 +130,7 @@ export function sandboxPrefix(spec: SandboxSpec): string[] {
     '--new-session',
     '--cap-drop',
     'ALL',
-    '--ro-bind',
-    '/',
-    '/',
+    ...(spec.root === undefined || spec.root === 'host' ? ['--ro-bind', '/', '/'] : spec.root.flatMap(mountFlag)),
     '--dev',
     '/dev',
     '--proc',
@@ -122,6 +138,7 @@ export function sandboxPrefix(spec: SandboxSpec): string[] {
     '--tmpfs',
     '/dev/shm',
     ...spec.mounts.flatMap(mountFlag),
+    ...(spec.root === undefined || spec.root === 'host' ? [] : ['--remount-ro', '/']),
     '--chdir',
     spec.chdir,
     '--',

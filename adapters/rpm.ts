@@ -72,3 +72,49 @@ export async function readRpmHeader(runner: ProcessRunner, file: string): Promis
   const [name, buildHost, buildTime, ...signatures] = lines as [string, string, string, ...string[]];
   return { name, buildHost, buildTime, signature: signatures.slice(0, 4).find((s) => s && s !== '(none)') ?? null };
 }
+
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+async function isElf(file: string): Promise<boolean> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (!handle) return false;
+  try {
+    const buffer = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(buffer, 0, 4, 0);
+    return bytesRead === 4 && buffer.equals(ELF_MAGIC);
+  } finally {
+    await handle.close();
+  }
+}
+
+const COMP_DIR = /DW_AT_comp_dir\s*:\s*(?:\([^)]*\):\s*)?(\S.*)$/;
+
+// Note: a stripped ELF file (rpm's brp-strip runs strip -g) has no debug info left:
+// only an unstripped one, or a -debuginfo package's .debug file, names its build directory.
+/**
+ * The compilation directories (DW_AT_comp_dir) recorded in the ELF files of an RPM's
+ * payload, unpacked into `scratch` (an empty directory the caller removes); [] when none.
+ */
+export async function rpmCompDirs(runner: ProcessRunner, file: string, scratch: string): Promise<string[]> {
+  const unpack = await runner.capture([
+    'sh',
+    '-c',
+    'rpm2archive - < "$1" | tar -xzf - -C "$2" --no-same-owner --no-same-permissions',
+    'twinbuild-unpack',
+    file,
+    scratch,
+  ]);
+  if (unpack.exitCode !== 0) return [];
+  const found = await runner.capture(['find', scratch, '-type', 'f', '-print0']);
+  const files = found.stdout.split('\0').filter(Boolean);
+  const dirs = new Set<string>();
+  for (const elf of files) {
+    if (!(await isElf(elf))) continue;
+    const dump = await runner.capture(['readelf', '--debug-dump=info', '--dwarf-depth=1', '--', elf]);
+    for (const line of dump.stdout.split('\n')) {
+      const dir = COMP_DIR.exec(line)?.[1]?.trim();
+      if (dir) dirs.add(dir);
+    }
+  }
+  return [...dirs];
+}

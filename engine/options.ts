@@ -48,6 +48,12 @@ export type PackageOptions = Readonly<{
   hide?: readonly string[];
   /** The words that rerun this package as its user wrote them, without --seed (the result's recipe.rerun); absent or null: none. */
   rerun?: readonly string[] | null;
+  /**
+   * The absolute path the builds see their tree at, outside the temp root (verify: the
+   * official build's path, so debug info and build-ids match); namespaces only. Absent:
+   * the workspace's own build dir.
+   */
+  buildPath?: string;
   /** Per-build limits: processes of its host id and its data size in bytes (prlimit). */
   limits?: Readonly<{ processes: number; memoryBytes: number }>;
   /** --issue-types: the user's own catalogue files, added to twinbuild's known issue types. */

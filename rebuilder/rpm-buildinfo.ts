@@ -41,7 +41,6 @@ export async function readRpmBuildinfo(file: string): Promise<RpmBuildinfo> {
 /** What the rebuild does not reproduce from the buildinfo, one line each for verify.notPinned. */
 export function rpmBuildinfoNotes(buildinfo: RpmBuildinfo, machine: string, headerTime: string | undefined): string[] {
   const notes: string[] = [];
-  if (buildinfo.buildPath) notes.push(`Build-Path ${buildinfo.buildPath} (twinbuild builds under its own temp root)`);
   if (buildinfo.buildArchitecture && buildinfo.buildArchitecture !== machine)
     notes.push(`Build-Architecture ${buildinfo.buildArchitecture} (this machine builds ${machine})`);
   if (buildinfo.installed.length > 0)

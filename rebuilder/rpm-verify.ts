@@ -8,6 +8,7 @@ import { readRpmHeader, type RpmHeader } from '../adapters/rpm.js';
 import type { ProcessRunner } from '../adapters/process.js';
 import { sha256WithoutRpmSignature, type Published } from '../engine/compare/published.js';
 import type { PackageOptions } from '../engine/options.js';
+import { rpmBuildPath } from './rpm-build-path.js';
 
 export type RpmRebuild = Readonly<{
   options: PackageOptions;
@@ -66,6 +67,7 @@ export async function prepareRpmRebuild(
   runner: ProcessRunner,
   options: PackageOptions,
   published: Published,
+  buildinfoPath: string | null = null,
 ): Promise<RpmRebuild> {
   const read = await Promise.all(
     [...published].map(async ([name, p]) => ({ name, p, ...(await readPublishedRpm(runner, name, p.file)) })),
@@ -93,7 +95,9 @@ export async function prepareRpmRebuild(
   );
   const presetCommand = options.preset === 'rpm' && /rpmbuild -bb --nodeps .*\.spec'?$/.test(options.build);
   if (!presetCommand) {
-    notes.push("BUILDHOST and BUILDTIME (not taken: the build command is not the rpm preset's rpmbuild)");
+    notes.push(
+      "BUILDHOST, BUILDTIME and the build path (not taken: the build command is not the rpm preset's rpmbuild)",
+    );
     return { options, published: withAside, pinned: {}, notes };
   }
   const macros: Record<string, string> = {};
@@ -107,13 +111,18 @@ export async function prepareRpmRebuild(
   const defines = Object.entries(macros)
     .map(([k, v]) => ` --define ${quote(`${k} ${v}`)}`)
     .join('');
+  // The preset's rpmbuild sets _topdir to the directory it runs in: the pinned build path.
+  const buildPath = await rpmBuildPath(runner, options, published, buildinfoPath);
+  notes.push(...buildPath.notes);
   const pinned = {
     ...(time ? { SOURCE_DATE_EPOCH: time } : {}),
     ...Object.fromEntries(Object.entries(macros).map(([k, v]) => [`%${k}`, v])),
+    ...buildPath.pinned,
   };
   return {
     options: {
       ...options,
+      ...(buildPath.path ? { buildPath: buildPath.path } : {}),
       build: options.build + defines,
       env: { ...options.env, ...(time ? { SOURCE_DATE_EPOCH: time } : {}) },
     },

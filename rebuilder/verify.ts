@@ -128,8 +128,9 @@ export async function runVerify(request: VerifyRequest, deps: EngineDeps): Promi
   return withLink(request, options, result, info);
 }
 
-// An RPM: BUILDHOST and BUILDTIME come from the published headers, and a signed RPM
-// is compared without its signature header. An rpmreproduce buildinfo (Format:
+// An RPM: BUILDHOST and BUILDTIME come from the published headers, the build path
+// (%_topdir) from their debug info or the buildinfo (else mock's, the same on every
+// rebuilder), and a signed RPM is compared without its signature header. An rpmreproduce buildinfo (Format:
 // 0.2-rpm), when given, must agree with the published files' checksums, and its
 // Environment goes through the same allowlist as a Debian one.
 async function runRpmVerify(request: VerifyRequest, deps: EngineDeps): Promise<PackageResult> {
@@ -138,7 +139,7 @@ async function runRpmVerify(request: VerifyRequest, deps: EngineDeps): Promise<P
   if (buildinfo) checkAgainstBuildinfo(buildinfo, published);
   const environment = rebuildEnvironment(buildinfo?.environment ?? {});
   const options: PackageOptions = { ...request.options, env: { ...request.options.env, ...environment.taken } };
-  const rpm = await prepareRpmRebuild(deps.runner, options, published);
+  const rpm = await prepareRpmRebuild(deps.runner, options, published, buildinfo?.buildPath ?? null);
   const result = await runPackage(
     { options: rpm.options, reference: { kind: 'published', files: rpm.published } },
     deps,

@@ -2288,11 +2288,11 @@ var require_dist = __commonJS({
     var makeDir = async (input, options) => {
       checkPath(input);
       options = processOptions(options);
-      const mkdir19 = promisify3(options.fs.mkdir);
+      const mkdir20 = promisify3(options.fs.mkdir);
       const stat15 = promisify3(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs.mkdir) {
         const pth = path6.resolve(input);
-        await mkdir19(pth, {
+        await mkdir20(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -2300,7 +2300,7 @@ var require_dist = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir19(pth, options.mode);
+          await mkdir20(pth, options.mode);
           return pth;
         } catch (error) {
           if (error.code === "EPERM") {
@@ -5689,7 +5689,7 @@ var require_dist = __commonJS({
             }
             return mapped.length && mapped[0] === arrays[0] ? baseIntersection(mapped, undefined$1, comparator) : [];
           });
-          function join46(array, separator) {
+          function join47(array, separator) {
             return array == null ? "" : nativeJoin.call(array, separator);
           }
           function last(array) {
@@ -7613,7 +7613,7 @@ var require_dist = __commonJS({
           lodash2.isUndefined = isUndefined;
           lodash2.isWeakMap = isWeakMap;
           lodash2.isWeakSet = isWeakSet;
-          lodash2.join = join46;
+          lodash2.join = join47;
           lodash2.kebabCase = kebabCase;
           lodash2.last = last;
           lodash2.lastIndexOf = lastIndexOf;
@@ -22843,9 +22843,7 @@ function sandboxPrefix(spec) {
     "--new-session",
     "--cap-drop",
     "ALL",
-    "--ro-bind",
-    "/",
-    "/",
+    ...spec.root === void 0 || spec.root === "host" ? ["--ro-bind", "/", "/"] : spec.root.flatMap(mountFlag),
     "--dev",
     "/dev",
     "--proc",
@@ -22853,6 +22851,7 @@ function sandboxPrefix(spec) {
     "--tmpfs",
     "/dev/shm",
     ...spec.mounts.flatMap(mountFlag),
+    ...spec.root === void 0 || spec.root === "host" ? [] : ["--remount-ro", "/"],
     "--chdir",
     spec.chdir,
     "--"
@@ -22925,7 +22924,19 @@ var init_namespaces = __esm({
     SANDBOX_ID_COUNT = 1e8;
     nextId = process.pid * 4096 % SANDBOX_ID_COUNT;
     nextSandboxId = () => SANDBOX_ID_BASE + nextId++ % SANDBOX_ID_COUNT;
-    mountFlag = (m) => m.kind === "tmpfs" || m.kind === "remount-ro" ? [`--${m.kind}`, m.target] : [m.kind === "bind" ? "--bind" : "--ro-bind", m.source, m.target];
+    mountFlag = (m) => {
+      switch (m.kind) {
+        case "tmpfs":
+        case "remount-ro":
+          return [`--${m.kind}`, m.target];
+        case "dir":
+          return ["--perms", "0755", "--dir", m.target];
+        case "symlink":
+          return ["--symlink", m.source, m.target];
+        default:
+          return [m.kind === "bind" ? "--bind" : "--ro-bind", m.source, m.target];
+      }
+    };
     answers = /* @__PURE__ */ new WeakMap();
     SANDBOX_CACHE_NAME = /^sandbox-[0-9a-f]{32}\.ok$/;
   }
@@ -22994,21 +23005,63 @@ int lremovexattr(const char *p, const char *n) { (void)p; (void)n; return (int)u
 });
 
 // dist/engine/build/build.js
-import { existsSync as existsSync2, statSync as statSync3 } from "node:fs";
+import { existsSync as existsSync2, readdirSync, readlinkSync, statSync as statSync3 } from "node:fs";
 import { chmod as chmod3, mkdir as mkdir4, readFile as readFile5, rename as rename3 } from "node:fs/promises";
-import { dirname as dirname3, join as join9 } from "node:path";
+import { dirname as dirname3, join as join9, posix } from "node:path";
 function mountArgs(plan, workspace, sandbox) {
   const mount = plan.workspaceMount;
   const sideDir = workspace.sideDir(plan.side);
-  return mount.kind === "bind" ? ["bind", sideDir, plan.buildDir] : [
+  return mount.kind === "bind" ? ["bind", sideDir, stagedDir(plan, workspace)] : [
     "disorderfs",
     sideDir,
-    plan.buildDir,
+    stagedDir(plan, workspace),
     hostOwner(sandbox),
     shimPath(workspace),
     String(mount.options.length),
     ...mount.options
   ];
+}
+function coverRefusal(dir, pathDirs) {
+  if (dir === "/" || SYSTEM_DIRS.includes(dir))
+    return `${dir} is a system directory`;
+  const needed = pathDirs.find((p) => under(p, dir));
+  return needed ? `${dir} holds ${needed}, on the build's PATH` : null;
+}
+function wayToBuildPath(path6, fresh, pathDirs) {
+  const parts = path6.split("/").filter(Boolean);
+  const prefixes = parts.map((_, i2) => `/${parts.slice(0, i2 + 1).join("/")}`);
+  const dirs = (from) => prefixes.slice(from).map((target) => ({ kind: "dir", target }));
+  for (const [i2, q] of prefixes.entries()) {
+    const parent = dirname3(q);
+    if (fresh(parent))
+      return { root: "host", mounts: dirs(i2) };
+    if (isDir(q) && (firstClosed(q) === null || q === path6)) {
+      if (q === path6)
+        return firstClosed(q) === null ? { root: "host", mounts: [] } : "it is closed to the build";
+      continue;
+    }
+    const [cover, from] = isDir(q) ? [q, i2 + 1] : [parent, i2];
+    if (cover === "/")
+      return { root: "entries", mounts: dirs(from) };
+    const refused2 = coverRefusal(cover, pathDirs);
+    return refused2 ?? { root: "host", mounts: [{ kind: "tmpfs", target: cover }, ...dirs(from)] };
+  }
+  return "it is /";
+}
+function buildPathRefusal(path6, toolPath) {
+  if (!PLAIN_PATH.test(path6) || posix.normalize(path6) !== path6 || path6.split("/").some((c3) => c3 === "." || c3 === ".."))
+    return "not a plain absolute path";
+  const pathDirs = toolPath.split(":").filter((p) => p.startsWith("/"));
+  if ([...SYSTEM_DIRS, ...pathDirs].some((d) => under(d, path6)) || KERNEL_DIRS.some((d) => under(path6, d)))
+    return "a system directory, or one the build's PATH is in";
+  const way = wayToBuildPath(path6, (d) => PRIVATE_TMP_TARGETS.some((t) => under(d, t)), pathDirs);
+  return typeof way === "string" ? way : null;
+}
+function rootEntries() {
+  return readdirSync("/", { withFileTypes: true }).filter((e) => e.name !== "dev" && e.name !== "proc").map((e) => {
+    const target = `/${e.name}`;
+    return e.isSymbolicLink() ? { kind: "symlink", source: readlinkSync(target), target } : { kind: "ro-bind", source: target, target };
+  });
 }
 function firstClosed(path6) {
   const chain = [];
@@ -23040,7 +23093,6 @@ function sandboxMounts(plan, workspace, sandbox) {
     ...namedIn(Object.entries(plan.env).filter(([k]) => k !== "PATH").map(([, v]) => v))
   ]);
   const hidden2 = [.../* @__PURE__ */ new Set([...sandbox.hide, ...plan.hidden])];
-  const isDir = (p) => existsSync2(p) && statSync3(p).isDirectory();
   const candidates = [tmpRoot, ...sandbox.hide].filter((p) => !privatelyCovered(p) && isDir(p));
   const covers = [...new Set(candidates)].filter((p) => !candidates.some((q) => q !== p && under(p, q)));
   mounts.push(...covers.map((target) => ({ kind: "tmpfs", target })));
@@ -23056,8 +23108,19 @@ function sandboxMounts(plan, workspace, sandbox) {
     if (action.kind === "bind")
       mounts.push({ kind: "ro-bind", source: action.source, target: action.target });
   }
-  mounts.push({ kind: "bind", source: plan.buildDir, target: plan.buildDir });
-  return [...mounts, ...covers.map((target) => ({ kind: "remount-ro", target }))];
+  const staged = stagedDir(plan, workspace);
+  let root = "host";
+  if (staged !== plan.buildDir) {
+    const fresh = (d) => privatelyCovered(d) || covers.some((c3) => under(d, c3));
+    const way = wayToBuildPath(plan.buildDir, fresh, [...onPath]);
+    if (typeof way === "string")
+      throw new Error(`internal: the build path ${plan.buildDir} cannot be pinned: ${way}`);
+    if (way.root === "entries")
+      root = rootEntries();
+    mounts.push(...way.mounts);
+  }
+  mounts.push({ kind: "bind", source: staged, target: plan.buildDir });
+  return { root, mounts: [...mounts, ...covers.map((target) => ({ kind: "remount-ro", target }))] };
 }
 function fullCommand(request) {
   const { plan, workspace, sandbox } = request;
@@ -23065,11 +23128,12 @@ function fullCommand(request) {
   if (request.isolation === "sequential")
     return inner;
   const user = plan.runAs ?? { uid: 0, gid: 0 };
+  const { root, mounts } = sandboxMounts(plan, workspace, sandbox);
   return [
     ...namespacePrefixFor(process.getuid?.() ?? 0),
     "/bin/sh",
     ENTER_SCRIPT,
-    plan.buildDir,
+    stagedDir(plan, workspace),
     ...reachArgs(workspace, sandbox),
     ...mountArgs(plan, workspace, sandbox),
     ...plan.namespaceActions.flatMap(outerArgs),
@@ -23079,7 +23143,8 @@ function fullCommand(request) {
       uid: user.uid,
       gid: user.gid,
       network: sandbox.network,
-      mounts: sandboxMounts(plan, workspace, sandbox),
+      mounts,
+      root,
       limits: sandbox.limits,
       chdir: plan.buildDir
     }),
@@ -23120,6 +23185,8 @@ async function runBuild(request, runner) {
   if (request.isolation === "sequential" && (plan.namespaceActions.length > 0 || plan.workspaceMount.kind !== "bind")) {
     throw new Error("internal: a namespace-only variation was planned without namespaces");
   }
+  if (request.isolation === "sequential" && stagedDir(plan, workspace) !== plan.buildDir)
+    throw new Error("internal: a pinned build path was planned without namespaces");
   const preload = plan.workspaceMount.kind === "disorderfs" ? ensureNoXattrShim(runner, shimPath(workspace), preloadCache(request)) : Promise.resolve(false);
   const prepared = async () => runSteps([...plan.setup, ...request.isolation === "namespaces" ? await handOver(request) : []], request, runner);
   const [failed] = await Promise.all([prepared(), preload]);
@@ -23185,7 +23252,7 @@ async function limitHit(log, limits) {
     return `it ran into the memory limit (--max-memory ${Math.round(limits.memoryBytes / 1024 ** 2)}M): an allocation was refused`;
   return null;
 }
-var ENTER_FAILED, outerArgs, shimPath, hostOwner, PRIVATE_TMP_TARGETS, privateDir, DEFAULT_LIMITS, sandboxFor, under, openToOthers, quote2, toolPathOf, preloadCache, LOG_TAIL_LINES, PROCESS_LIMIT, MEMORY_LIMIT;
+var ENTER_FAILED, outerArgs, shimPath, hostOwner, stagedDir, PRIVATE_TMP_TARGETS, privateDir, DEFAULT_LIMITS, sandboxFor, under, isDir, SYSTEM_DIRS, KERNEL_DIRS, PLAIN_PATH, openToOthers, quote2, toolPathOf, preloadCache, LOG_TAIL_LINES, PROCESS_LIMIT, MEMORY_LIMIT;
 var init_build = __esm({
   "dist/engine/build/build.js"() {
     "use strict";
@@ -23198,6 +23265,7 @@ var init_build = __esm({
     outerArgs = (action) => action.kind === "hostname" || action.kind === "domainname" ? [action.kind, action.name] : [];
     shimPath = (workspace) => join9(workspace.root, "lib", "disorderfs-noxattr.so");
     hostOwner = (sandbox) => sandbox.hostId === null ? "0:0" : `${sandbox.hostId}:${sandbox.hostId}`;
+    stagedDir = (plan, workspace) => under(plan.buildDir, workspace.root) ? plan.buildDir : workspace.buildDir;
     PRIVATE_TMP_TARGETS = ["/tmp", "/var/tmp"];
     privateDir = (plan, workspace, target) => join9(dirname3(workspace.sideDir(plan.side)), "private", target.replace(/\//g, "-").slice(1));
     DEFAULT_LIMITS = { processes: 4096, memoryBytes: 16 * 1024 ** 3 };
@@ -23210,6 +23278,24 @@ var init_build = __esm({
       cacheDir: options.cacheDir ?? null
     });
     under = (path6, dir) => path6 === dir || path6.startsWith(`${dir}/`);
+    isDir = (p) => existsSync2(p) && statSync3(p).isDirectory();
+    SYSTEM_DIRS = [
+      "/bin",
+      "/dev",
+      "/etc",
+      "/lib",
+      "/lib32",
+      "/lib64",
+      "/libx32",
+      "/proc",
+      "/run",
+      "/sbin",
+      "/sys",
+      "/usr",
+      "/var"
+    ];
+    KERNEL_DIRS = ["/dev", "/proc", "/run", "/sys"];
+    PLAIN_PATH = /^(\/[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,254})+$/;
     openToOthers = (path6) => firstClosed(path6) === null;
     quote2 = (arg) => `'${arg.replace(/'/g, `'\\''`)}'`;
     toolPathOf = (request) => request.sandbox.toolPath ?? request.plan.env["PATH"] ?? "/usr/bin:/bin";
@@ -25695,9 +25781,9 @@ var require_parse3 = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix2 = POSIX_REGEX_SOURCE[rest2];
-                if (posix2) {
-                  prev.value = pre + posix2;
+                const posix3 = POSIX_REGEX_SOURCE[rest2];
+                if (posix3) {
+                  prev.value = pre + posix3;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -26218,7 +26304,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix2 = utils.isWindows(options);
+      const posix3 = utils.isWindows(options);
       const regex2 = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -26228,8 +26314,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch4.test(input, regex2, options, { glob, posix: posix2 });
-        const result = { glob, state, regex: regex2, posix: posix2, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch4.test(input, regex2, options, { glob, posix: posix3 });
+        const result = { glob, state, regex: regex2, posix: posix3, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -26254,7 +26340,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch4.test = (input, regex2, options, { glob, posix: posix2 } = {}) => {
+    picomatch4.test = (input, regex2, options, { glob, posix: posix3 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -26262,7 +26348,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format2 = opts.format || (posix2 ? utils.toPosixSlashes : null);
+      const format2 = opts.format || (posix3 ? utils.toPosixSlashes : null);
       let match = input === glob;
       let output = match && format2 ? format2(input) : input;
       if (match === false) {
@@ -26271,14 +26357,14 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input, regex2, options, posix2);
+          match = picomatch4.matchBase(input, regex2, options, posix3);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch4.matchBase = (input, glob, options, posix2 = utils.isWindows(options)) => {
+    picomatch4.matchBase = (input, glob, options, posix3 = utils.isWindows(options)) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
       return regex2.test(path6.basename(input));
     };
@@ -26467,9 +26553,9 @@ var require_micromatch = __commonJS({
       return [].concat(patterns).every((p) => picomatch4(p, options)(str));
     };
     micromatch.capture = (glob, input, options) => {
-      let posix2 = utils.isWindows(options);
+      let posix3 = utils.isWindows(options);
       let regex2 = picomatch4.makeRe(String(glob), { ...options, capture: true });
-      let match = regex2.exec(posix2 ? utils.toPosixSlashes(input) : input);
+      let match = regex2.exec(posix3 ? utils.toPosixSlashes(input) : input);
       if (match) {
         return match.slice(1).map((v) => v === void 0 ? "" : v);
       }
@@ -28921,19 +29007,19 @@ var require_out4 = __commonJS({
         return utils.path.convertPathToPattern(source);
       }
       FastGlob2.convertPathToPattern = convertPathToPattern;
-      let posix2;
-      (function(posix3) {
+      let posix3;
+      (function(posix4) {
         function escapePath2(source) {
           assertPatternsInput(source);
           return utils.path.escapePosixPath(source);
         }
-        posix3.escapePath = escapePath2;
+        posix4.escapePath = escapePath2;
         function convertPathToPattern2(source) {
           assertPatternsInput(source);
           return utils.path.convertPosixPathToPattern(source);
         }
-        posix3.convertPathToPattern = convertPathToPattern2;
-      })(posix2 = FastGlob2.posix || (FastGlob2.posix = {}));
+        posix4.convertPathToPattern = convertPathToPattern2;
+      })(posix3 = FastGlob2.posix || (FastGlob2.posix = {}));
       let win32;
       (function(win322) {
         function escapePath2(source) {
@@ -30092,9 +30178,9 @@ var require_parse4 = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix2 = POSIX_REGEX_SOURCE[rest2];
-                if (posix2) {
-                  prev.value = pre + posix2;
+                const posix3 = POSIX_REGEX_SOURCE[rest2];
+                if (posix3) {
+                  prev.value = pre + posix3;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -30611,7 +30697,7 @@ var require_picomatch3 = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts = options || {};
-      const posix2 = opts.windows;
+      const posix3 = opts.windows;
       const regex2 = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
       const state = regex2.state;
       delete regex2.state;
@@ -30621,8 +30707,8 @@ var require_picomatch3 = __commonJS({
         isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch4.test(input, regex2, options, { glob, posix: posix2 });
-        const result = { glob, state, regex: regex2, posix: posix2, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch4.test(input, regex2, options, { glob, posix: posix3 });
+        const result = { glob, state, regex: regex2, posix: posix3, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
         }
@@ -30647,7 +30733,7 @@ var require_picomatch3 = __commonJS({
       }
       return matcher;
     };
-    picomatch4.test = (input, regex2, options, { glob, posix: posix2 } = {}) => {
+    picomatch4.test = (input, regex2, options, { glob, posix: posix3 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -30655,7 +30741,7 @@ var require_picomatch3 = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts = options || {};
-      const format2 = opts.format || (posix2 ? utils.toPosixSlashes : null);
+      const format2 = opts.format || (posix3 ? utils.toPosixSlashes : null);
       let match = input === glob;
       let output = match && format2 ? format2(input) : input;
       if (match === false) {
@@ -30664,16 +30750,16 @@ var require_picomatch3 = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input, regex2, options, posix2);
+          match = picomatch4.matchBase(input, regex2, options, posix3);
         } else {
           match = regex2.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch4.matchBase = (input, glob, options, posix2 = options && options.windows) => {
+    picomatch4.matchBase = (input, glob, options, posix3 = options && options.windows) => {
       const regex2 = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
-      return regex2.test(utils.basename(input, { windows: posix2 }));
+      return regex2.test(utils.basename(input, { windows: posix3 }));
     };
     picomatch4.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
     picomatch4.parse = (pattern, options) => {
@@ -34027,17 +34113,18 @@ function baseEnvironment(options) {
 }
 function createPlanner(options, availability, host, workspace) {
   const available = new Set(availability.filter((a2) => a2.available).map((a2) => a2.name));
+  const buildDirOf = (ws) => options.buildPath ?? ws.buildDir;
   const plan = (side, varied2, ws, now = Date.now() / 1e3, slot = side === "control" ? 0 : 1) => REGISTRY.filter((v) => available.has(v.name)).reduce((next, variation) => variation.apply(next, {
     rng: createRng(seedFor(options.seed, variation.name)),
     options: options.vary.options[variation.name] ?? {},
-    buildDir: ws.buildDir,
+    buildDir: buildDirOf(ws),
     altBuildDir: ws.altBuildDir,
     sideDir: ws.sideDir(side),
     scratchDir: ws.scratchDir,
     host,
     now,
     slot
-  }, side === "experiment" && varied2.has(variation.name)), newPlan(side, ["/bin/sh", "-c", options.build], baseEnvironment(options), ws.buildDir));
+  }, side === "experiment" && varied2.has(variation.name)), newPlan(side, ["/bin/sh", "-c", options.build], baseEnvironment(options), buildDirOf(ws)));
   const varied = REGISTRY.map((v) => v.name).filter((name) => available.has(name) && options.vary.enabled.includes(name));
   return {
     varied,
@@ -43428,8 +43515,6 @@ async function readRpmBuildinfo(file) {
 }
 function rpmBuildinfoNotes(buildinfo, machine5, headerTime) {
   const notes = [];
-  if (buildinfo.buildPath)
-    notes.push(`Build-Path ${buildinfo.buildPath} (twinbuild builds under its own temp root)`);
   if (buildinfo.buildArchitecture && buildinfo.buildArchitecture !== machine5)
     notes.push(`Build-Architecture ${buildinfo.buildArchitecture} (this machine builds ${machine5})`);
   if (buildinfo.installed.length > 0)
@@ -43488,7 +43573,45 @@ async function readRpmHeader(runner, file) {
   const [name, buildHost, buildTime, ...signatures] = lines;
   return { name, buildHost, buildTime, signature: signatures.slice(0, 4).find((s) => s && s !== "(none)") ?? null };
 }
-var HEADER_FORMAT;
+async function isElf(file) {
+  const handle = await open6(file, "r").catch(() => null);
+  if (!handle)
+    return false;
+  try {
+    const buffer = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(buffer, 0, 4, 0);
+    return bytesRead === 4 && buffer.equals(ELF_MAGIC);
+  } finally {
+    await handle.close();
+  }
+}
+async function rpmCompDirs(runner, file, scratch) {
+  const unpack = await runner.capture([
+    "sh",
+    "-c",
+    'rpm2archive - < "$1" | tar -xzf - -C "$2" --no-same-owner --no-same-permissions',
+    "twinbuild-unpack",
+    file,
+    scratch
+  ]);
+  if (unpack.exitCode !== 0)
+    return [];
+  const found = await runner.capture(["find", scratch, "-type", "f", "-print0"]);
+  const files = found.stdout.split("\0").filter(Boolean);
+  const dirs = /* @__PURE__ */ new Set();
+  for (const elf of files) {
+    if (!await isElf(elf))
+      continue;
+    const dump = await runner.capture(["readelf", "--debug-dump=info", "--dwarf-depth=1", "--", elf]);
+    for (const line2 of dump.stdout.split("\n")) {
+      const dir = COMP_DIR.exec(line2)?.[1]?.trim();
+      if (dir)
+        dirs.add(dir);
+    }
+  }
+  return [...dirs];
+}
+var HEADER_FORMAT, ELF_MAGIC, COMP_DIR;
 var init_rpm = __esm({
   "dist/adapters/rpm.js"() {
     "use strict";
@@ -43502,6 +43625,71 @@ var init_rpm = __esm({
       "SIGPGP:pgpsig",
       "SIGGPG:pgpsig"
     ].map((tag) => `%{${tag}}`).join("\\n");
+    ELF_MAGIC = Buffer.from([127, 69, 76, 70]);
+    COMP_DIR = /DW_AT_comp_dir\s*:\s*(?:\([^)]*\):\s*)?(\S.*)$/;
+  }
+});
+
+// dist/rebuilder/rpm-build-path.js
+import { join as join33 } from "node:path";
+import { mkdir as mkdir15 } from "node:fs/promises";
+async function topdirsInDebugInfo(runner, published, tempDir) {
+  const root = await createTempRoot(tempDir);
+  try {
+    const found = /* @__PURE__ */ new Set();
+    for (const [i2, { file }] of [...published.values()].entries()) {
+      const scratch = join33(root, `rpm-${i2}`);
+      await mkdir15(scratch);
+      for (const dir of await rpmCompDirs(runner, file, scratch)) {
+        const topdir = topdirOf(dir);
+        if (topdir)
+          found.add(topdir);
+      }
+    }
+    return [...found];
+  } finally {
+    await disposeWorkspace({ root }, runner);
+  }
+}
+async function rpmBuildPath(runner, options, published, buildinfoPath) {
+  if (await chooseIsolation(options, runner) === "sequential")
+    return {
+      path: null,
+      pinned: {},
+      notes: ["build path (%_topdir): not pinned: without namespaces the rebuild runs under twinbuild's temp root"]
+    };
+  const notes = [];
+  const usable = (path6, from) => {
+    const refused2 = buildPathRefusal(path6, options.toolPath);
+    if (refused2)
+      notes.push(`build path ${JSON.stringify(path6)} from ${from} (not taken: ${refused2})`);
+    return !refused2;
+  };
+  const inDebugInfo = await topdirsInDebugInfo(runner, published, options.tempDir);
+  if (inDebugInfo.length > 1)
+    notes.push(`build path: the published RPMs' debug info names several (${inDebugInfo.join(", ")}): none taken`);
+  const fromBuildinfo = buildinfoPath ? topdirOf(buildinfoPath) ?? buildinfoPath : null;
+  if (inDebugInfo.length === 1 && usable(inDebugInfo[0], "the debug info")) {
+    if (fromBuildinfo && fromBuildinfo !== inDebugInfo[0])
+      notes.push(`Build-Path ${buildinfoPath} (not taken: the packages' debug info says ${inDebugInfo[0]})`);
+    return { path: inDebugInfo[0], pinned: { "%_topdir": `${inDebugInfo[0]} (from the debug info)` }, notes };
+  }
+  if (fromBuildinfo && usable(fromBuildinfo, "the buildinfo"))
+    return { path: fromBuildinfo, pinned: { "%_topdir": `${fromBuildinfo} (from the buildinfo's Build-Path)` }, notes };
+  const why = inDebugInfo.length === 0 && !buildinfoPath ? "the packages record none (no ELF file kept its debug info) and no buildinfo gives one" : "none taken";
+  notes.push(`build path: ${why}: rebuilt at ${MOCK_TOPDIR} (mock's %_topdir), the same on every twinbuild rebuilder`);
+  return { path: MOCK_TOPDIR, pinned: {}, notes };
+}
+var MOCK_TOPDIR, topdirOf;
+var init_rpm_build_path = __esm({
+  "dist/rebuilder/rpm-build-path.js"() {
+    "use strict";
+    init_rpm();
+    init_build();
+    init_workspace();
+    init_run_package();
+    MOCK_TOPDIR = "/builddir/build";
+    topdirOf = (dir) => /^(\/.*)\/BUILD(?:\/|$)/.exec(dir)?.[1] ?? null;
   }
 });
 
@@ -43530,7 +43718,7 @@ function agreed(headers, field, plain, notes) {
     return values[0];
   return null;
 }
-async function prepareRpmRebuild(runner, options, published) {
+async function prepareRpmRebuild(runner, options, published, buildinfoPath = null) {
   const read = await Promise.all([...published].map(async ([name, p]) => ({ name, p, ...await readPublishedRpm(runner, name, p.file) })));
   const notes = [];
   const withAside = new Map([...published]);
@@ -43544,7 +43732,7 @@ async function prepareRpmRebuild(runner, options, published) {
   const time2 = agreed(read.map((r) => r.header), "buildTime", SECONDS, notes);
   const presetCommand = options.preset === "rpm" && /rpmbuild -bb --nodeps .*\.spec'?$/.test(options.build);
   if (!presetCommand) {
-    notes.push("BUILDHOST and BUILDTIME (not taken: the build command is not the rpm preset's rpmbuild)");
+    notes.push("BUILDHOST, BUILDTIME and the build path (not taken: the build command is not the rpm preset's rpmbuild)");
     return { options, published: withAside, pinned: {}, notes };
   }
   const macros = {};
@@ -43557,13 +43745,17 @@ async function prepareRpmRebuild(runner, options, published) {
       build_mtime_policy: "clamp_to_source_date_epoch"
     });
   const defines = Object.entries(macros).map(([k, v]) => ` --define ${quote4(`${k} ${v}`)}`).join("");
+  const buildPath2 = await rpmBuildPath(runner, options, published, buildinfoPath);
+  notes.push(...buildPath2.notes);
   const pinned = {
     ...time2 ? { SOURCE_DATE_EPOCH: time2 } : {},
-    ...Object.fromEntries(Object.entries(macros).map(([k, v]) => [`%${k}`, v]))
+    ...Object.fromEntries(Object.entries(macros).map(([k, v]) => [`%${k}`, v])),
+    ...buildPath2.pinned
   };
   return {
     options: {
       ...options,
+      ...buildPath2.path ? { buildPath: buildPath2.path } : {},
       build: options.build + defines,
       env: { ...options.env, ...time2 ? { SOURCE_DATE_EPOCH: time2 } : {} }
     },
@@ -43579,6 +43771,7 @@ var init_rpm_verify = __esm({
     init_errors();
     init_rpm();
     init_published();
+    init_rpm_build_path();
     HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
     SECONDS = /^\d{1,12}$/;
     quote4 = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -43588,7 +43781,7 @@ var init_rpm_verify = __esm({
 // dist/rebuilder/verify.js
 import { readFile as readFile19, stat as stat9 } from "node:fs/promises";
 import { machine as machine3 } from "node:os";
-import { basename as basename11, dirname as dirname8, join as join33, relative as relative8 } from "node:path";
+import { basename as basename11, dirname as dirname8, join as join34, relative as relative8 } from "node:path";
 async function publishedHashes(files) {
   const entries = await Promise.all(files.map(async (file) => {
     const info = await stat9(file).catch((cause) => {
@@ -43659,7 +43852,7 @@ async function runRpmVerify(request, deps) {
     checkAgainstBuildinfo(buildinfo, published);
   const environment2 = rebuildEnvironment(buildinfo?.environment ?? {});
   const options = { ...request.options, env: { ...request.options.env, ...environment2.taken } };
-  const rpm = await prepareRpmRebuild(deps.runner, options, published);
+  const rpm = await prepareRpmRebuild(deps.runner, options, published, buildinfo?.buildPath ?? null);
   const result = await runPackage({ options: rpm.options, reference: { kind: "published", files: rpm.published } }, deps);
   const fromBuildinfo = buildinfo ? rpmBuildinfoNotes(buildinfo, machine3(), rpm.pinned["SOURCE_DATE_EPOCH"]) : [];
   const info = {
@@ -43695,7 +43888,7 @@ async function materialsOf(source) {
     return hashTree(source);
   const listed2 = (parseDeb822(await readFile19(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((n2) => !!n2);
   const files = [basename11(source), ...listed2];
-  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join33(dirname8(source), f)) }])));
+  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join34(dirname8(source), f)) }])));
 }
 var isRpmVerify;
 var init_verify = __esm({
@@ -43719,7 +43912,7 @@ __export(verify_exports, {
   VERIFY_HELP: () => VERIFY_HELP,
   verifyCommand: () => verifyCommand
 });
-import { dirname as dirname9, join as join34, resolve as resolve6 } from "node:path";
+import { dirname as dirname9, join as join35, resolve as resolve6 } from "node:path";
 var VERIFY_HELP, VERIFY_FLAGS, verifyCommand;
 var init_verify2 = __esm({
   "dist/cli/commands/verify.js"() {
@@ -43830,7 +44023,7 @@ the published files) \xB7 3 the rebuild failed
               ignores: [],
               runOne: (options, deps) => {
                 const upload = byName2.get(options.name);
-                const link2 = signingKey ? { dir: join34(settings.outDir, "links", options.name), signingKey } : null;
+                const link2 = signingKey ? { dir: join35(settings.outDir, "links", options.name), signingKey } : null;
                 return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link: link2, shownFrom: ctx.env.cwd }, deps);
               }
             }, { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) });
@@ -48773,7 +48966,7 @@ var init_fxp = __esm({
 });
 
 // dist/rebuilder/service/rpm-indexes.js
-import { posix } from "node:path";
+import { posix as posix2 } from "node:path";
 import { gunzipSync } from "node:zlib";
 function parseXml2(bytes, what) {
   try {
@@ -48892,7 +49085,7 @@ async function readRpmRepository(repo, hostArchitecture, limits, checkSignature,
   const buildable = binaries.filter((b) => b.architecture !== "src" && (b.architecture === "noarch" || b.architecture === hostArchitecture));
   const jobs = sources.filter((s) => s.architecture === "src").map((s) => {
     const srpm = { path: s.path, sha256: s.sha256, size: s.size };
-    const built = buildable.filter((b) => b.sourceRpm === posix.basename(s.path));
+    const built = buildable.filter((b) => b.sourceRpm === posix2.basename(s.path));
     return {
       repository: repo.name,
       format: "rpm",
@@ -48939,13 +49132,13 @@ var init_rpm_indexes = __esm({
 });
 
 // dist/rebuilder/service/publish.js
-import { mkdir as mkdir15, open as open8, rename as rename6, rm as rm8, stat as stat11, unlink } from "node:fs/promises";
-import { dirname as dirname11, join as join35 } from "node:path";
+import { mkdir as mkdir16, open as open8, rename as rename6, rm as rm8, stat as stat11, unlink } from "node:fs/promises";
+import { dirname as dirname11, join as join36 } from "node:path";
 function versionDirs(version) {
   return version.includes(":") ? [version, version.replace(/:/g, "%3A")] : [version];
 }
 async function writeDurably(path6, content) {
-  await mkdir15(dirname11(path6), { recursive: true });
+  await mkdir16(dirname11(path6), { recursive: true });
   const handle = await open8(path6, "w", 420);
   try {
     await handle.writeFile(content);
@@ -48961,18 +49154,18 @@ async function replaceFile(path6, content) {
 }
 async function stageLinks(publish, jobId, link2, statement, statementName, binaries) {
   const pairs = [];
-  const dir = join35(STAGING, String(jobId));
-  await rm8(join35(publish, dir), { recursive: true, force: true });
+  const dir = join36(STAGING, String(jobId));
+  await rm8(join36(publish, dir), { recursive: true, force: true });
   for (const binary of binaries) {
     for (const version of versionDirs(binary.version)) {
-      const final = join35("sources", binary.package, version);
+      const final = join36("sources", binary.package, version);
       for (const [name, content] of [
         ["metadata", link2],
         [statementName, statement]
       ]) {
-        const staged = join35(dir, String(pairs.length));
-        await writeDurably(join35(publish, staged), content);
-        pairs.push([staged, join35(final, name)]);
+        const staged = join36(dir, String(pairs.length));
+        await writeDurably(join36(publish, staged), content);
+        pairs.push([staged, join36(final, name)]);
       }
     }
   }
@@ -48982,21 +49175,21 @@ async function completePublishing(publish, pairs) {
   const moved = [];
   try {
     for (const [staged, final] of pairs) {
-      if (!await exists3(join35(publish, staged)) && await exists3(join35(publish, final)))
+      if (!await exists3(join36(publish, staged)) && await exists3(join36(publish, final)))
         continue;
-      await mkdir15(dirname11(join35(publish, final)), { recursive: true });
-      await rename6(join35(publish, staged), join35(publish, final));
+      await mkdir16(dirname11(join36(publish, final)), { recursive: true });
+      await rename6(join36(publish, staged), join36(publish, final));
       moved.push(final);
     }
   } catch (error) {
-    await Promise.all(moved.map((final) => unlink(join35(publish, final)).catch(() => void 0)));
+    await Promise.all(moved.map((final) => unlink(join36(publish, final)).catch(() => void 0)));
     throw error;
   }
   await discardStaged(publish, pairs);
   return pairs.map(([, final]) => final);
 }
 async function discardStaged(publish, pairs) {
-  const dirs = new Set(pairs.map(([staged]) => dirname11(join35(publish, staged))));
+  const dirs = new Set(pairs.map(([staged]) => dirname11(join36(publish, staged))));
   await Promise.all([...dirs].map((d) => rm8(d, { recursive: true, force: true })));
 }
 var STAGING, aptFileName, exists3;
@@ -49010,11 +49203,11 @@ var init_publish = __esm({
 });
 
 // dist/rebuilder/service/conflicts.js
-import { join as join36 } from "node:path";
+import { join as join37 } from "node:path";
 function conflictOf(job, jobs) {
   const others = jobs.filter((j) => j.id !== job.id && (j.status === "verified" || j.status === "publishing"));
   for (const binary of job.spec.binaries) {
-    const final = join36("sources", binary.package, versionDirs(binary.version)[0], "metadata");
+    const final = join37("sources", binary.package, versionDirs(binary.version)[0], "metadata");
     for (const other of others) {
       const holds = other.status === "verified" ? other.published.includes(final) : other.staged.some(([, f]) => f === final);
       if (!holds)
@@ -49035,14 +49228,14 @@ var init_conflicts = __esm({
 });
 
 // dist/rebuilder/service/downloads.js
-import { basename as basename12, join as join37 } from "node:path";
+import { basename as basename12, join as join38 } from "node:path";
 async function download(url, file, to, timeoutMs, signal) {
   const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
   const actual = sha256Of(bytes);
   if (actual !== file.sha256 || bytes.length !== file.size) {
     throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
   }
-  const path6 = join37(to, basename12(file.path));
+  const path6 = join38(to, basename12(file.path));
   await writeDurably(path6, bytes);
   return path6;
 }
@@ -49055,8 +49248,8 @@ async function fetchBuildinfo(url, dir, spec, host, to, limits, signal) {
       const within = dir.replace(/^(\.\/)+/, "").replace(/^\.$/, "");
       const at = repositoryUrl(url, `${within === "" ? "" : within.replace(/\/?$/, "/")}${encodeURIComponent(name)}`);
       const bytes = await fetchBytes(at, indexLimits(limits), signal);
-      await writeDurably(join37(to, name), bytes);
-      return join37(to, name);
+      await writeDurably(join38(to, name), bytes);
+      return join38(to, name);
     } catch (error) {
       tried.push(messageOf(error));
     }
@@ -49303,10 +49496,10 @@ CREATE TABLE IF NOT EXISTS polls (
 
 // dist/rebuilder/service/lock.js
 import { readFileSync as readFileSync5, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join38 } from "node:path";
+import { join as join39 } from "node:path";
 function lockState(dir) {
-  const db = openDatabase(join38(dir, "lock.db"));
-  const pidFile = join38(dir, "lock.pid");
+  const db = openDatabase(join39(dir, "lock.db"));
+  const pidFile = join39(dir, "lock.pid");
   try {
     db.pragma("busy_timeout = 0");
     db.pragma("locking_mode = EXCLUSIVE");
@@ -49348,14 +49541,14 @@ var init_lock = __esm({
 });
 
 // dist/rebuilder/service/signature.js
-import { mkdir as mkdir16, mkdtemp as mkdtemp2, readFile as readFile21, rm as rm9, writeFile as writeFile15 } from "node:fs/promises";
-import { join as join39 } from "node:path";
+import { mkdir as mkdir17, mkdtemp as mkdtemp2, readFile as readFile21, rm as rm9, writeFile as writeFile15 } from "node:fs/promises";
+import { join as join40 } from "node:path";
 function gpgvChecker(runner, workRoot) {
   return async (what, keyring, data, signature) => {
-    await mkdir16(workRoot, { recursive: true });
-    const dir = await mkdtemp2(join39(workRoot, "gpgv-"));
+    await mkdir17(workRoot, { recursive: true });
+    const dir = await mkdtemp2(join40(workRoot, "gpgv-"));
     try {
-      const [signed, sig, out] = [join39(dir, "data"), join39(dir, "data.sig"), join39(dir, "out")];
+      const [signed, sig, out] = [join40(dir, "data"), join40(dir, "data.sig"), join40(dir, "out")];
       await writeFile15(signed, data);
       if (signature)
         await writeFile15(sig, signature);
@@ -49562,11 +49755,11 @@ ${version}`)}`;
 });
 
 // dist/rebuilder/service/service.js
-import { mkdir as mkdir17, readFile as readFile22, rm as rm10 } from "node:fs/promises";
-import { basename as basename13, join as join40 } from "node:path";
+import { mkdir as mkdir18, readFile as readFile22, rm as rm10 } from "node:fs/promises";
+import { basename as basename13, join as join41 } from "node:path";
 async function openService(config, deps) {
-  await mkdir17(config.state, { recursive: true });
-  await mkdir17(config.publish, { recursive: true });
+  await mkdir18(config.state, { recursive: true });
+  await mkdir18(config.publish, { recursive: true });
   return new RebuilderService(config, deps);
 }
 async function runService(config, deps, mode) {
@@ -49646,13 +49839,13 @@ var init_service = __esm({
         this.deps = deps;
         this.lock = lockState(config.state);
         try {
-          this.state = openState(join40(config.state, "state.db"));
+          this.state = openState(join41(config.state, "state.db"));
         } catch (error) {
           this.lock.release();
           throw error;
         }
         this.now = deps.now ?? Date.now;
-        this.checkSignature = gpgvChecker(deps.runner, join40(config.state, "work"));
+        this.checkSignature = gpgvChecker(deps.runner, join41(config.state, "work"));
         if (this.lock.previous !== null)
           deps.log(`the last holder of ${config.state} (pid ${this.lock.previous}) is gone; its lock is taken over`);
       }
@@ -49722,8 +49915,8 @@ var init_service = __esm({
       }
       async writeStatus() {
         const status = buildStatus(this.state.jobs(), this.state.polls(), this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })), this.config.publish, this.now());
-        await replaceFile(join40(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
-        await replaceFile(join40(this.config.publish, "index.html"), renderStatusHtml(status));
+        await replaceFile(join41(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
+        await replaceFile(join41(this.config.publish, "index.html"), renderStatusHtml(status));
       }
       /** The earliest time something is due: the next poll or a backed-off job. */
       nextWake(nextPoll) {
@@ -49733,8 +49926,8 @@ var init_service = __esm({
         const { spec } = job;
         const repo = this.config.repositories.find((r) => r.name === spec.repository);
         const label = `${spec.repository}: ${spec.source} ${spec.version} (attempt ${job.attempts})`;
-        const reportDir = join40(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
-        const work = join40(this.config.state, "work", String(job.id));
+        const reportDir = join41(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
+        const work = join41(this.config.state, "work", String(job.id));
         this.state.setReportDir(job.id, reportDir);
         this.deps.log(`${label}: verifying`);
         try {
@@ -49743,8 +49936,8 @@ var init_service = __esm({
           if (repo.format !== (spec.format ?? "apt"))
             throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? "apt"} index`);
           await rm10(work, { recursive: true, force: true });
-          const sources = join40(work, "source");
-          const published = join40(work, "published");
+          const sources = join41(work, "source");
+          const published = join41(work, "published");
           const fetchFile = (file, to) => download(repo.url, file, to, this.config.fetchTimeoutMs, this.deps.signal);
           const [source] = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
           const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
@@ -49752,7 +49945,7 @@ var init_service = __esm({
           const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.config, this.deps.signal);
           const options = await this.deps.packageOptions(source, rpm ? "rpm" : "debian", spec.source, reportDir);
           const productNames = Object.fromEntries(spec.binaries.map((b) => [basename13(b.path), rpm ? basename13(b.path) : aptFileName(b)]));
-          const linkDir = join40(work, "link");
+          const linkDir = join41(work, "link");
           const result = await runVerify({
             options,
             published: binaries,
@@ -49776,8 +49969,8 @@ var init_service = __esm({
             this.deps.log(`${label}: MISMATCH (report ${reportDir})`);
           } else if (result.verdict === "verified") {
             const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
-            const link2 = await readFile22(join40(linkDir, `rebuild.${keyid}.link`));
-            const statement = await readFile22(join40(linkDir, `rebuild.${keyid}.dsse.json`));
+            const link2 = await readFile22(join41(linkDir, `rebuild.${keyid}.link`));
+            const statement = await readFile22(join41(linkDir, `rebuild.${keyid}.dsse.json`));
             const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
             const conflict = conflictOf(job, this.state.jobs());
             if (conflict !== null) {
@@ -50532,7 +50725,7 @@ Exit 0 when everything is available, 3 otherwise.
 
 // dist/suites/merge.js
 import { cp, stat as stat12 } from "node:fs/promises";
-import { join as join41 } from "node:path";
+import { join as join42 } from "node:path";
 function mergeBaselines(parts) {
   const all = (key2) => [...new Set(parts.flatMap((p) => p[key2]))].sort();
   return {
@@ -50578,8 +50771,8 @@ function mergeResults(inputs) {
 async function copyShardFiles(dirs, outDir) {
   for (const dir of dirs) {
     for (const sub of KEPT_DIRS) {
-      if (await stat12(join41(dir, sub)).catch(() => null))
-        await cp(join41(dir, sub), join41(outDir, sub), { recursive: true, force: true });
+      if (await stat12(join42(dir, sub)).catch(() => null))
+        await cp(join42(dir, sub), join42(outDir, sub), { recursive: true, force: true });
     }
   }
 }
@@ -50718,7 +50911,7 @@ var init_model2 = __esm({
 // dist/reports/history/inputs.js
 import { existsSync as existsSync5 } from "node:fs";
 import { readFile as readFile24, stat as stat13 } from "node:fs/promises";
-import { dirname as dirname13, join as join42, relative as relative10 } from "node:path";
+import { dirname as dirname13, join as join43, relative as relative10 } from "node:path";
 async function expand(input) {
   const info = await stat13(input).catch(() => null);
   if (!info)
@@ -50734,7 +50927,7 @@ async function expand(input) {
   })).sort();
   if (files.length === 0)
     throw new TwinbuildError("config", `report history: no results.json under ${input}`);
-  return files.map((f) => ({ path: join42(input, f), fromDirectory: true }));
+  return files.map((f) => ({ path: join43(input, f), fromDirectory: true }));
 }
 async function readJson(path6) {
   try {
@@ -50782,14 +50975,14 @@ async function readHistoryInputs(inputs, options) {
   const columns = /* @__PURE__ */ new Map();
   for (const h2 of histories) {
     const history = parseHistory(h2.json, h2.path);
-    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join42(dirname13(h2.path), decodedPath(href, h2.path)));
+    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join43(dirname13(h2.path), decodedPath(href, h2.path)));
     columns.set(h2.path, columnsFromHistory(history, rebase));
   }
   for (const r of results) {
     const dir = dirname13(r.path);
     const links = base !== null ? { report: `${base}index.html`, page: (p) => `${base}${pathHref(p)}` } : {
-      report: existsSync5(join42(dir, "index.html")) ? fromOut(options.outDir, join42(dir, "index.html")) : null,
-      page: (p) => fromOut(options.outDir, join42(dir, p))
+      report: existsSync5(join43(dir, "index.html")) ? fromOut(options.outDir, join43(dir, "index.html")) : null,
+      page: (p) => fromOut(options.outDir, join43(dir, p))
     };
     columns.set(r.path, [columnFromResults(r.result, links)]);
   }
@@ -50933,18 +51126,18 @@ ${GRID_STYLE}
 });
 
 // dist/reports/history/write.js
-import { mkdir as mkdir18, rename as rename7, writeFile as writeFile17 } from "node:fs/promises";
-import { join as join43 } from "node:path";
+import { mkdir as mkdir19, rename as rename7, writeFile as writeFile17 } from "node:fs/promises";
+import { join as join44 } from "node:path";
 async function writeAtomically3(path6, content) {
   const temporary = `${path6}.${process.pid}.${Date.now()}.tmp`;
   await writeFile17(temporary, content);
   await rename7(temporary, path6);
 }
 async function writeHistory(history, outDir) {
-  await mkdir18(outDir, { recursive: true });
-  await writeAtomically3(join43(outDir, "history.json"), `${JSON.stringify(history)}
+  await mkdir19(outDir, { recursive: true });
+  await writeAtomically3(join44(outDir, "history.json"), `${JSON.stringify(history)}
 `);
-  await writeAtomically3(join43(outDir, "index.html"), renderHistoryPage(history));
+  await writeAtomically3(join44(outDir, "index.html"), renderHistoryPage(history));
 }
 var init_write2 = __esm({
   "dist/reports/history/write.js"() {
@@ -51031,14 +51224,14 @@ __export(report_exports, {
   reportCommand: () => reportCommand
 });
 import { writeFile as writeFile18 } from "node:fs/promises";
-import { join as join44, resolve as resolve12 } from "node:path";
+import { join as join45, resolve as resolve12 } from "node:path";
 import { parseArgs as parseArgs9 } from "node:util";
 async function runMerge(dirs, out, ctx) {
   if (dirs.length === 0)
     throw usageError("report merge takes the shard output directories: report merge DIR... --out DIR");
   if (!out)
     throw usageError("report merge needs --out DIR");
-  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join44(resolve12(ctx.env.cwd, dir), "results.json")) })));
+  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join45(resolve12(ctx.env.cwd, dir), "results.json")) })));
   const merged = mergeResults(inputs);
   const outDir = resolve12(ctx.env.cwd, out);
   const inputDirs = dirs.map((d) => resolve12(ctx.env.cwd, d));
@@ -51179,10 +51372,10 @@ __export(init_exports2, {
   schemaReference: () => schemaReference
 });
 import { stat as stat14, writeFile as writeFile19 } from "node:fs/promises";
-import { join as join45, relative as relative11, resolve as resolve14, sep as sep5 } from "node:path";
+import { join as join46, relative as relative11, resolve as resolve14, sep as sep5 } from "node:path";
 import { parseArgs as parseArgs10 } from "node:util";
 async function schemaReference(root) {
-  if (await stat14(join45(root, IN_NODE_MODULES)).catch(() => null))
+  if (await stat14(join46(root, IN_NODE_MODULES)).catch(() => null))
     return IN_NODE_MODULES;
   const path6 = relative11(root, SCHEMA_FILE).split(sep5).join("/");
   return path6.startsWith("../") ? path6 : `./${path6}`;
@@ -51217,8 +51410,8 @@ async function runInit(args, { env, stdout, stderr }) {
   if (positionals.length > 1)
     throw usageError("init takes one ROOT directory (see twinbuild init --help)");
   const root = resolve14(env.cwd, positionals[0] ?? ".");
-  const file = join45(root, "twinbuild.config.json");
-  const { packages, symlinkedDirs } = await discoverPackages(root, null, file, join45(root, "twinbuild-out"));
+  const file = join46(root, "twinbuild.config.json");
+  const { packages, symlinkedDirs } = await discoverPackages(root, null, file, join46(root, "twinbuild-out"));
   if (symlinkedDirs.length > 0)
     stderr.write(`twinbuild: note: ${notFollowed(symlinkedDirs)}
 `);

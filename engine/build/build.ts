@@ -2,10 +2,10 @@
 // and uts namespaces where adapters/enter.sh mounts its copy there (both sides at
 // once), or, where namespaces are not allowed, by renaming its copy into place
 // (one side at a time).
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename } from 'node:fs/promises';
 import type { ErrorInfo } from '../../reports/model.js';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { commandLine, type BuildPlan, type NamespaceAction, type PlanStep } from '../../variations/plan.js';
 import {
   namespacePrefixFor,
@@ -47,15 +47,23 @@ const shimPath = (workspace: Workspace) => join(workspace.root, 'lib', 'disorder
 /** The owner disorderfs runs as: the build's host ids, so what the build writes through it is its own. */
 const hostOwner = (sandbox: BuildSandbox) => (sandbox.hostId === null ? '0:0' : `${sandbox.hostId}:${sandbox.hostId}`);
 
+/**
+ * Where the side's copy is mounted in the outer namespace: its build dir, or the
+ * workspace's when the build path is pinned outside the temp root (verify), which
+ * bubblewrap then binds at that path.
+ */
+const stagedDir = (plan: BuildPlan, workspace: Workspace) =>
+  under(plan.buildDir, workspace.root) ? plan.buildDir : workspace.buildDir;
+
 function mountArgs(plan: BuildPlan, workspace: Workspace, sandbox: BuildSandbox): string[] {
   const mount = plan.workspaceMount;
   const sideDir = workspace.sideDir(plan.side);
   return mount.kind === 'bind'
-    ? ['bind', sideDir, plan.buildDir]
+    ? ['bind', sideDir, stagedDir(plan, workspace)]
     : [
         'disorderfs',
         sideDir,
-        plan.buildDir,
+        stagedDir(plan, workspace),
         hostOwner(sandbox),
         shimPath(workspace),
         String(mount.options.length),
@@ -99,6 +107,92 @@ export const sandboxFor = (options: PackageOptions, uid: number = process.getuid
 
 const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
 
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
+// Directories a pinned build path may never cover or replace: the build needs what is in them.
+const SYSTEM_DIRS = [
+  '/bin',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/usr',
+  '/var',
+];
+
+/** Why `dir` may not be covered by an empty tmpfs (a system directory, or one holding a PATH entry); null when it may. */
+function coverRefusal(dir: string, pathDirs: readonly string[]): string | null {
+  if (dir === '/' || SYSTEM_DIRS.includes(dir)) return `${dir} is a system directory`;
+  const needed = pathDirs.find((p) => under(p, dir));
+  return needed ? `${dir} holds ${needed}, on the build's PATH` : null;
+}
+
+/** How the sandbox reaches a pinned build path: the root to use and the mounts that make its way. */
+export type BuildPathWay = Readonly<{ root: 'host' | 'entries'; mounts: readonly SandboxMount[] }>;
+
+// Walks down the path: below a directory the sandbox makes fresh (a private /tmp, a
+// covered HOME) its directories are simply made; a host directory others may enter
+// is passed through; otherwise the first missing (or closed) one needs a writable
+// parent: at the top a new root of the host's entries, below a tmpfs over that
+// parent, which the build then sees empty but for the way.
+/** The way to `path` in the sandbox, or why there is none. */
+export function wayToBuildPath(
+  path: string,
+  fresh: (dir: string) => boolean,
+  pathDirs: readonly string[],
+): BuildPathWay | string {
+  const parts = path.split('/').filter(Boolean);
+  const prefixes = parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
+  const dirs = (from: number): SandboxMount[] => prefixes.slice(from).map((target) => ({ kind: 'dir', target }));
+  for (const [i, q] of prefixes.entries()) {
+    const parent = dirname(q);
+    if (fresh(parent)) return { root: 'host', mounts: dirs(i) };
+    if (isDir(q) && (firstClosed(q) === null || q === path)) {
+      if (q === path) return firstClosed(q) === null ? { root: 'host', mounts: [] } : 'it is closed to the build';
+      continue;
+    }
+    const [cover, from] = isDir(q) ? [q, i + 1] : [parent, i];
+    if (cover === '/') return { root: 'entries', mounts: dirs(from) };
+    const refused = coverRefusal(cover, pathDirs);
+    return refused ?? { root: 'host', mounts: [{ kind: 'tmpfs', target: cover }, ...dirs(from)] };
+  }
+  return 'it is /';
+}
+
+const KERNEL_DIRS = ['/dev', '/proc', '/run', '/sys'];
+const PLAIN_PATH = /^(\/[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,254})+$/;
+
+// The path comes from untrusted input (a buildinfo, a package's debug info): plain
+// names only, normalised, and never a system directory or one a PATH entry is in.
+/** Why the sandbox cannot pin the build path `path` here; null when it can. */
+export function buildPathRefusal(path: string, toolPath: string): string | null {
+  if (!PLAIN_PATH.test(path) || posix.normalize(path) !== path || path.split('/').some((c) => c === '.' || c === '..'))
+    return 'not a plain absolute path';
+  const pathDirs = toolPath.split(':').filter((p) => p.startsWith('/'));
+  if ([...SYSTEM_DIRS, ...pathDirs].some((d) => under(d, path)) || KERNEL_DIRS.some((d) => under(path, d)))
+    return "a system directory, or one the build's PATH is in";
+  const way = wayToBuildPath(path, (d) => PRIVATE_TMP_TARGETS.some((t) => under(d, t)), pathDirs);
+  return typeof way === 'string' ? way : null;
+}
+
+/** The new root's read-only entries: the host's top level, symlinks as symlinks (/dev and /proc are bubblewrap's own). */
+function rootEntries(): SandboxMount[] {
+  return readdirSync('/', { withFileTypes: true })
+    .filter((e) => e.name !== 'dev' && e.name !== 'proc')
+    .map((e): SandboxMount => {
+      const target = `/${e.name}`;
+      return e.isSymbolicLink()
+        ? { kind: 'symlink', source: readlinkSync(target), target }
+        : { kind: 'ro-bind', source: target, target };
+    });
+}
+
 /** The first directory from / down to `path` that others cannot search; null when there is none. */
 function firstClosed(path: string): string | null {
   const chain: string[] = [];
@@ -122,7 +216,11 @@ function reachArgs(workspace: Workspace, sandbox: BuildSandbox): string[] {
 // Order matters, each step over the ones before: the host read-only, then private
 // /tmp and /var/tmp, the temp root emptied (the other side, other runs), paths to
 // hide, the variations' files, and last the build dir, the one writable tree.
-function sandboxMounts(plan: BuildPlan, workspace: Workspace, sandbox: BuildSandbox): SandboxMount[] {
+function sandboxMounts(
+  plan: BuildPlan,
+  workspace: Workspace,
+  sandbox: BuildSandbox,
+): Readonly<{ root: SandboxSpec['root']; mounts: SandboxMount[] }> {
   const mounts: SandboxMount[] = PRIVATE_TMP_TARGETS.map((target) => ({
     kind: 'bind',
     source: privateDir(plan, workspace, target),
@@ -144,7 +242,6 @@ function sandboxMounts(plan: BuildPlan, workspace: Workspace, sandbox: BuildSand
     ),
   ]);
   const hidden = [...new Set([...sandbox.hide, ...plan.hidden])];
-  const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
   // Covered by an empty tmpfs, read-only in the end: the temp root's directory (the
   // other side, probes, other runs) and what the run hides, only the outermost of
   // nested ones (a TMPDIR in HOME).
@@ -164,9 +261,18 @@ function sandboxMounts(plan: BuildPlan, workspace: Workspace, sandbox: BuildSand
   for (const action of plan.namespaceActions) {
     if (action.kind === 'bind') mounts.push({ kind: 'ro-bind', source: action.source, target: action.target });
   }
-  mounts.push({ kind: 'bind', source: plan.buildDir, target: plan.buildDir });
+  const staged = stagedDir(plan, workspace);
+  let root: SandboxSpec['root'] = 'host';
+  if (staged !== plan.buildDir) {
+    const fresh = (d: string) => privatelyCovered(d) || covers.some((c) => under(d, c));
+    const way = wayToBuildPath(plan.buildDir, fresh, [...onPath]);
+    if (typeof way === 'string') throw new Error(`internal: the build path ${plan.buildDir} cannot be pinned: ${way}`);
+    if (way.root === 'entries') root = rootEntries();
+    mounts.push(...way.mounts);
+  }
+  mounts.push({ kind: 'bind', source: staged, target: plan.buildDir });
   // Each cover turns read-only once everything is mounted below it: nothing written there could stay.
-  return [...mounts, ...covers.map((target): SandboxMount => ({ kind: 'remount-ro', target }))];
+  return { root, mounts: [...mounts, ...covers.map((target): SandboxMount => ({ kind: 'remount-ro', target }))] };
 }
 
 /** The exact argv that runs for this plan, isolation included. */
@@ -175,11 +281,12 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
   const inner = commandLine(plan);
   if (request.isolation === 'sequential') return inner;
   const user = plan.runAs ?? { uid: 0, gid: 0 };
+  const { root, mounts } = sandboxMounts(plan, workspace, sandbox);
   return [
     ...namespacePrefixFor(process.getuid?.() ?? 0),
     '/bin/sh',
     ENTER_SCRIPT,
-    plan.buildDir,
+    stagedDir(plan, workspace),
     ...reachArgs(workspace, sandbox),
     ...mountArgs(plan, workspace, sandbox),
     ...plan.namespaceActions.flatMap(outerArgs),
@@ -189,7 +296,8 @@ export function fullCommand(request: Pick<BuildRequest, 'plan' | 'workspace' | '
       uid: user.uid,
       gid: user.gid,
       network: sandbox.network,
-      mounts: sandboxMounts(plan, workspace, sandbox),
+      mounts,
+      root,
       limits: sandbox.limits,
       chdir: plan.buildDir,
     }),
@@ -257,6 +365,8 @@ export async function runBuild(request: BuildRequest, runner: ProcessRunner): Pr
   if (request.isolation === 'sequential' && (plan.namespaceActions.length > 0 || plan.workspaceMount.kind !== 'bind')) {
     throw new Error('internal: a namespace-only variation was planned without namespaces');
   }
+  if (request.isolation === 'sequential' && stagedDir(plan, workspace) !== plan.buildDir)
+    throw new Error('internal: a pinned build path was planned without namespaces');
   // Without a C compiler disorderfs runs as it is (enter.sh checks the file), only slower.
   // Started first, so a compile (no cached preload) runs beside the set-up steps.
   const preload =

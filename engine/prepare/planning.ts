@@ -46,6 +46,9 @@ export function createPlanner(
   workspace: Workspace,
 ): Planner {
   const available = new Set(availability.filter((a) => a.available).map((a) => a.name));
+  // A pinned build path (verify) is where the build sees its tree; the workspace's build
+  // dir is then only where its copy is mounted first (engine/build/build.ts).
+  const buildDirOf = (ws: Workspace) => options.buildPath ?? ws.buildDir;
   const plan = (
     side: Side,
     varied: ReadonlySet<string>,
@@ -60,7 +63,7 @@ export function createPlanner(
           {
             rng: createRng(seedFor(options.seed, variation.name)),
             options: options.vary.options[variation.name] ?? {},
-            buildDir: ws.buildDir,
+            buildDir: buildDirOf(ws),
             altBuildDir: ws.altBuildDir,
             sideDir: ws.sideDir(side),
             scratchDir: ws.scratchDir,
@@ -70,7 +73,7 @@ export function createPlanner(
           },
           side === 'experiment' && varied.has(variation.name),
         ),
-      newPlan(side, ['/bin/sh', '-c', options.build], baseEnvironment(options), ws.buildDir),
+      newPlan(side, ['/bin/sh', '-c', options.build], baseEnvironment(options), buildDirOf(ws)),
     );
   const varied = REGISTRY.map((v) => v.name).filter(
     (name) => available.has(name) && options.vary.enabled.includes(name),

@@ -5,19 +5,21 @@
 // (their own keys) and a layout signed by its owner. DESIGN §11.
 import { copyFile, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { machine } from 'node:os';
 import { expect } from 'chai';
 import { canonicalJson, type Canonical } from '../../attest/canonical-json.js';
 import { loadSigningKey, signBytes } from '../../attest/keys.js';
 import { realProcesses } from '../../adapters/process.js';
 import { cleanupTemp, onPath, REPO_ROOT, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { serveDirectory, type StaticServer } from '../rebuilder/service-fixtures.js';
-import { TINYHELLO, makeOfficialRpm, makeSourceRpm } from '../suites/rpm-fixtures.js';
+import { OFFICIAL_HOST, OFFICIAL_TIME, TINYHELLO, makeOfficialRpm, makeSourceRpm } from '../suites/rpm-fixtures.js';
 
 const RPM = 'tinyhello-1.0-1.noarch.rpm';
 const SRPM = 'tinyhello-1.0-1.src.rpm';
 const PLUGIN = join(REPO_ROOT, 'dnf-plugin', 'twinbuild_intoto.py');
 const PASSED = /In-toto verification for 'tinyhello-1\.0-1\.noarch' passed/;
+const TWINPKG = join(REPO_ROOT, 'test', 'fixtures', 'rpm', 'twinpkg');
 
 describe('e2e: dnf with the twinbuild_intoto plugin trusts twinbuild rebuilders', function () {
   this.timeout(900_000);
@@ -118,20 +120,23 @@ describe('e2e: dnf with the twinbuild_intoto plugin trusts twinbuild rebuilders'
     return path;
   }
 
-  /** A fresh dnf (its own root, repos, plugin and config): dnf install tinyhello. */
-  async function dnfInstall(
+  /**
+   * dnf with the plugin in `dir` (its own root, repos, plugin and config; a fresh one
+   * unless given, so a later run can upgrade what an earlier one installed): `args`.
+   */
+  async function dnf(
     server: StaticServer,
     conf: Record<string, string> | null,
-    extra: readonly string[] = [],
-  ): Promise<{ installed: boolean; output: string }> {
-    const dir = join(root, `dnf-${runs++}`);
+    args: readonly string[],
+    dir = join(root, `dnf-${runs++}`),
+  ): Promise<{ exitCode: number | null; output: string; root: string }> {
     const [installroot, repos, plugins, confs, cache] = ['root', 'repos', 'plugins', 'confs', 'cache'].map((d) =>
       join(dir, d),
     );
     for (const d of [installroot!, repos!, plugins!, confs!, cache!]) await mkdir(d, { recursive: true });
     await writeFile(
       join(repos!, 'local.repo'),
-      `[local]\nname=local\nbaseurl=${server.url}/RPMS\ngpgcheck=0\nenabled=1\n`,
+      `[local]\nname=local\nbaseurl=${server.url}/RPMS\ngpgcheck=0\nenabled=1\nmetadata_expire=0\n`,
     );
     await copyFile(PLUGIN, join(plugins!, 'twinbuild_intoto.py'));
     const settings =
@@ -151,16 +156,23 @@ describe('e2e: dnf with the twinbuild_intoto plugin trusts twinbuild rebuilders'
         `--setopt=pluginconfpath=${confs}`,
         `--setopt=cachedir=${cache}`,
         '--releasever=1',
-        ...extra,
-        'install',
-        'tinyhello',
+        ...args,
       ],
       { timeoutMs: 180_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: dir } },
     );
-    const output = run.stdout + run.stderr;
-    const installed = existsSync(join(installroot!, 'usr', 'bin', 'tinyhello'));
-    expect(installed, output).to.equal(run.exitCode === 0);
-    return { installed, output };
+    return { exitCode: run.exitCode, output: run.stdout + run.stderr, root: installroot! };
+  }
+
+  /** A fresh dnf: dnf install tinyhello. */
+  async function dnfInstall(
+    server: StaticServer,
+    conf: Record<string, string> | null,
+    extra: readonly string[] = [],
+  ): Promise<{ installed: boolean; output: string }> {
+    const run = await dnf(server, conf, [...extra, 'install', 'tinyhello']);
+    const installed = existsSync(join(run.root, 'usr', 'bin', 'tinyhello'));
+    expect(installed, run.output).to.equal(run.exitCode === 0);
+    return { installed, output: run.output };
   }
 
   before(async function () {
@@ -265,5 +277,115 @@ describe('e2e: dnf with the twinbuild_intoto plugin trusts twinbuild rebuilders'
     const off = await dnfInstall(repo, {}, ['--setopt=twinbuild_intoto.enabled=0']);
     expect(off.installed, off.output).to.equal(true);
     expect(off.output).to.include('switched off for this run');
+  });
+
+  // twinpkg: Epoch 2, compiled for this machine, and a noarch sub-package (twinpkg-tools)
+  // from the same source RPM; the official builds run at rpmbuild's default ~/rpmbuild.
+  describe('an epoch, a compiled package, sub-packages of one source, dnf upgrade', function () {
+    const arch = machine();
+    let twin: StaticServer;
+    let twinOld: StaticServer;
+    let trusted: Record<string, string>;
+    let v10: string[];
+    let rebuilderA = '';
+    let v11: string[];
+
+    /** twinpkg at `version` (a copy of the spec): its .src.rpm and the official build's two binary packages. */
+    async function twinpkg(version: string, host = OFFICIAL_HOST): Promise<string[]> {
+      const spec = await tempDir('tb-dnf-twinpkg-');
+      await cp(TWINPKG, spec, { recursive: true });
+      const text = await readFile(join(spec, 'twinpkg.spec'), 'utf8');
+      await writeFile(join(spec, 'twinpkg.spec'), text.replace(/^Version:( +)1\.0$/m, `Version:$1${version}`));
+      const home = await tempDir('tb-dnf-twinpkg-home-');
+      await sh(
+        `HOME="$1" SOURCE_DATE_EPOCH="$2" rpmbuild -bb --nodeps --target "$3" --define "_sourcedir $4" ` +
+          `--define "_buildhost $5" --define 'use_source_date_epoch_as_buildtime 1' ` +
+          `--define 'clamp_mtime_to_source_date_epoch 1' "$4/twinpkg.spec" && ` +
+          // Note: -bs on its own; -ba would give the binaries the COOKIE header a rebuild's -bb does not write.
+          `HOME="$1" rpmbuild -bs --nodeps --define "_sourcedir $4" "$4/twinpkg.spec"`,
+        home,
+        OFFICIAL_TIME,
+        arch,
+        spec,
+        host,
+      );
+      const top = join(home, 'rpmbuild');
+      return [
+        join(top, 'SRPMS', `twinpkg-${version}-1.src.rpm`),
+        join(top, 'RPMS', arch, `twinpkg-${version}-1.${arch}.rpm`),
+        join(top, 'RPMS', 'noarch', `twinpkg-tools-${version}-1.noarch.rpm`),
+      ];
+    }
+
+    /** An archive of these files (source RPMs to SRPMS, the rest to RPMS), indexed by createrepo_c. */
+    async function twinArchive(name: string, files: readonly string[]): Promise<StaticServer> {
+      const dir = join(root, name);
+      for (const sub of ['RPMS', 'SRPMS']) await mkdir(join(dir, sub), { recursive: true });
+      for (const file of files)
+        await copyFile(file, join(dir, file.endsWith('.src.rpm') ? 'SRPMS' : 'RPMS', basename(file)));
+      await sh('createrepo_c --quiet "$1/RPMS" && createrepo_c --quiet "$1/SRPMS"', dir);
+      return serve(dir);
+    }
+
+    before(async function () {
+      requireOrSkip(this, (await onPath('gcc')) !== undefined, 'gcc (to build twinpkg)');
+      [v10, v11] = [await twinpkg('1.0'), await twinpkg('1.1')];
+      twinOld = await twinArchive('twin-old', v10);
+      twin = await twinArchive('twin', [...v10, ...v11]);
+      const [a, b] = [await serve(await rebuilder('a-twin', twin)), await serve(await rebuilder('b-twin', twin))];
+      trusted = trusting([a.url, b.url]);
+      rebuilderA = a.url;
+    });
+
+    it("an epoch and a compiled package with its sub-package: the link is at the source's name and E:V-R, its products list both binaries, and dnf installs both", async () => {
+      const run = await dnf(twin, trusted, ['install', 'twinpkg-2:1.1-1', 'twinpkg-tools-2:1.1-1']);
+      expect(run.exitCode, run.output).to.equal(0);
+      for (const label of [`twinpkg-1.1-1.${arch}`, 'twinpkg-tools-1.1-1.noarch']) {
+        expect(run.output).to.include(`for ${label} (source twinpkg 2:1.1-1)`);
+        expect(run.output).to.match(new RegExp(`In-toto verification for '${label.replace(/\./g, '\\.')}' passed`));
+      }
+      expect(existsSync(join(run.root, 'usr', 'bin', 'twinpkg'))).to.equal(true);
+      expect(await readFile(join(run.root, 'usr', 'share', 'twinpkg', 'tools.txt'), 'utf8')).to.equal(
+        'twinpkg tools 1.1\n',
+      );
+      const link = (await (await fetch(`${rebuilderA}/sources/twinpkg/2%3A1.1-1/metadata`)).json()) as {
+        signed: { products: Record<string, unknown> };
+      };
+      expect(Object.keys(link.signed.products).sort()).to.deep.equal([
+        `twinpkg-1.1-1.${arch}.rpm`,
+        'twinpkg-tools-1.1-1.noarch.rpm',
+      ]);
+      // What dnf itself recorded (Debian's rpm keeps its database elsewhere than dnf's root would have it).
+      const listed = await dnf(twin, trusted, ['list', '--installed', 'twinpkg*'], dirname(run.root));
+      expect(listed.output).to.match(new RegExp(`twinpkg\\.${arch}\\s+2:1\\.1-1\\s`));
+      expect(listed.output).to.match(/twinpkg-tools\.noarch\s+2:1\.1-1\s/);
+    });
+
+    it("dnf upgrade from 1.0 to 1.1 checks the new version's link; a swapped 1.1 is refused and 1.0 stays", async () => {
+      const dir = join(root, `dnf-${runs++}`);
+      const first = await dnf(twinOld, trusted, ['install', 'twinpkg', 'twinpkg-tools'], dir);
+      expect(first.exitCode, first.output).to.equal(0);
+      expect(first.output).to.include('(source twinpkg 2:1.0-1)');
+      const upgraded = await dnf(twin, trusted, ['upgrade'], dir);
+      expect(upgraded.exitCode, upgraded.output).to.equal(0);
+      expect(upgraded.output).to.include(`for twinpkg-1.1-1.${arch} (source twinpkg 2:1.1-1)`);
+      expect(upgraded.output).to.include('for twinpkg-tools-1.1-1.noarch (source twinpkg 2:1.1-1)');
+      expect(await readFile(join(dir, 'root', 'usr', 'share', 'twinpkg', 'tools.txt'), 'utf8')).to.equal(
+        'twinpkg tools 1.1\n',
+      );
+
+      // The same upgrade from an archive whose 1.1 tools package is another build (another
+      // host name in its header): refused, and nothing changes.
+      const other = (await twinpkg('1.1', 'elsewhere.example.org'))[2]!;
+      const swapped = await twinArchive('twin-swapped', [...v11.slice(0, 2), other]);
+      const dir2 = join(root, `dnf-${runs++}`);
+      expect((await dnf(twinOld, trusted, ['install', 'twinpkg', 'twinpkg-tools'], dir2)).exitCode).to.equal(0);
+      const refused = await dnf(swapped, trusted, ['upgrade'], dir2);
+      expect(refused.exitCode, refused.output).to.equal(1);
+      expect(refused.output).to.match(/in-toto verification for 'twinpkg-tools-1\.1-1\.noarch' failed/);
+      expect(await readFile(join(dir2, 'root', 'usr', 'share', 'twinpkg', 'tools.txt'), 'utf8')).to.equal(
+        'twinpkg tools 1.0\n',
+      );
+    });
   });
 });
