@@ -36,6 +36,12 @@ STATE/state.db (SQLite): after a kill -9, interrupted verifies are queued again,
 finished ones are never repeated. One service per state directory: a second run on
 the same STATE while one holds it exits 2 naming the holder's pid.
 
+With "state": "postgres://USER@HOST:PORT/DATABASE" the same state lives in
+PostgreSQL (its local files in "work", default work/ beside the config): one
+coordinator leads by the database's advisory lock, a second waits until it is
+gone; a lost connection is waited for (5 minutes) (docs/rebuilder.md: "Many
+machines").
+
 An RPM repository: each source RPM (arch "src" in the primary index) with binary
 RPMs for this machine or noarch is rebuilt from its .src.rpm with the rpm preset,
 BUILDHOST and BUILDTIME taken from the published headers (as twinbuild verify
@@ -75,6 +81,8 @@ The config file (JSON; relative paths are relative to it):
                  RPM: repomd.xml.asc) against it; "unsigned": true trusts
                  a repository without one, on purpose (the status page says so)
   signingKey     ed25519 private key (twinbuild keygen)
+  state          a directory (SQLite) or a postgres:// URL; "work": the local
+                 directory beside a PostgreSQL state
   concurrency    verifies at once
   pollInterval, backoff, timeout   in seconds
   fetchTimeout   seconds for one whole answer of a repository (default 60)

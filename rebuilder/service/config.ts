@@ -50,8 +50,13 @@ export type ServiceConfig = Readonly<{
   concurrency: number;
   signingKey: string;
   publish: string;
-  /** The SQLite database, downloads and per-attempt reports. */
+  /**
+   * The local directory: the SQLite database (STATE/state.db) and its lock, unless `database` is set; downloads
+   * and builds' files (STATE/work) either way.
+   */
   state: string;
+  /** The PostgreSQL URL the state lives in ("state": "postgres://…"), or null for SQLite in `state`. */
+  database: string | null;
   pollIntervalMs: number;
   maxAttempts: number;
   backoffMs: number;
@@ -182,6 +187,25 @@ function repository(raw: unknown, index: number, base: string, file: string): Re
   };
 }
 
+const POSTGRES = /^postgres(ql)?:\/\//;
+
+// "state": a directory (SQLite), or a PostgreSQL URL whose local files go to "work" (default: work/ beside the file).
+function stateOf(r: Raw, base: string, file: string): Pick<ServiceConfig, 'state' | 'database'> {
+  const state = text(r, 'state', file, '');
+  if (!POSTGRES.test(state)) {
+    if (r['work'] !== undefined)
+      throw fail(file, `"work" is only for a PostgreSQL state (a state directory holds its own work/)`);
+    return { state: resolve(base, state), database: null };
+  }
+  try {
+    new URL(state);
+  } catch {
+    throw fail(file, `"state" is not a PostgreSQL URL (postgres://user@host:port/database)`);
+  }
+  const work = r['work'] === undefined ? 'work' : text(r, 'work', file, '');
+  return { state: resolve(base, work), database: state };
+}
+
 // Note: relative paths in the file are relative to the file, so a config can move with its directory.
 export async function readServiceConfig(path: string): Promise<ServiceConfig> {
   let raw: unknown;
@@ -206,6 +230,7 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
     'timeout',
     'fetchTimeout',
     'maxIndexSize',
+    'work',
   ];
   const unknown = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown.length > 0)
@@ -230,7 +255,7 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
     concurrency: count(r, 'concurrency', 1, path, 64),
     signingKey: resolve(base, text(r, 'signingKey', path, '')),
     publish: resolve(base, text(r, 'publish', path, '')),
-    state: resolve(base, text(r, 'state', path, '')),
+    ...stateOf(r, base, path),
     pollIntervalMs: seconds(r, 'pollInterval', 300, path, 7 * 86400),
     maxAttempts: count(r, 'maxAttempts', 5, path, 100),
     backoffMs: seconds(r, 'backoff', 60, path, 86400),

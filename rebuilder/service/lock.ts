@@ -8,7 +8,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TwinbuildError } from '../../core/errors.js';
-import { openDatabase } from './state.js';
+import { openDatabase } from './sql.js';
 
 export type StateLock = Readonly<{
   /** The pid of a holder that died holding the lock (its lock.pid was left), or null. */

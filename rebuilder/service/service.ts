@@ -1,13 +1,14 @@
 // The rebuilder service: polls the configured repositories, queues every
 // (source, version) not yet seen, verifies each with the verify engine (runVerify)
 // under a p-limit bound, publishes the link of a match where apt looks, retries
-// failures with an exponential backoff, and keeps all of it in SQLite so a kill -9
-// loses no job and finishes none twice. `once`: one poll and one drain (cron, CI).
+// failures with an exponential backoff, and keeps all of it in SQLite (or
+// PostgreSQL: state.ts) so a kill -9 loses no job and finishes none twice. `once`:
+// one poll and one drain (cron, CI).
 // Repositories are apt archives or RPM repositories (createrepo_c repodata).
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import pLimit from 'p-limit';
-import { isTwinbuildError } from '../../core/errors.js';
+import { isTwinbuildError, TwinbuildError } from '../../core/errors.js';
 import type { PackageOptions } from '../../engine/options.js';
 import type { EngineDeps } from '../../engine/run-package.js';
 import { runResult, type HostInfo } from '../../reports/model.js';
@@ -21,7 +22,8 @@ import { readRpmRepository } from './rpm-indexes.js';
 import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks } from './publish.js';
 import { conflictOf } from './conflicts.js';
 import { download, fetchBuildinfo } from './downloads.js';
-import { lockState, type StateLock } from './lock.js';
+import { lockState } from './lock.js';
+import { leadPostgres, redactUrl } from './postgres.js';
 import { gpgvChecker, type CheckSignature } from './signature.js';
 import { openState, type Job, type ServiceState } from './state.js';
 import { buildStatus, renderStatusHtml } from './status.js';
@@ -64,43 +66,80 @@ const backoff = (config: ServiceConfig, attempts: number) =>
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** How long a coordinator waits for a lost PostgreSQL before a statement fails. */
+const DATABASE_WAIT_MS = 300_000;
+
 export class RebuilderService {
-  private readonly state: ServiceState;
-  private readonly lock: StateLock;
   private readonly now: () => number;
   private readonly checkSignature: CheckSignature;
 
-  constructor(
+  private constructor(
     private readonly config: ServiceConfig,
     private readonly deps: ServiceDeps,
+    private readonly state: ServiceState,
+    private readonly release: () => Promise<void>,
   ) {
-    this.lock = lockState(config.state);
-    try {
-      this.state = openState(join(config.state, 'state.db'));
-    } catch (error) {
-      this.lock.release();
-      throw error;
-    }
     this.now = deps.now ?? Date.now;
     this.checkSignature = gpgvChecker(deps.runner, join(config.state, 'work'));
-    if (this.lock.previous !== null)
-      deps.log(`the last holder of ${config.state} (pid ${this.lock.previous}) is gone; its lock is taken over`);
   }
 
-  close(): void {
-    this.state.close();
-    this.lock.release();
+  /**
+   * The service, once it holds its state: SQLite's lock on STATE (a second service is refused, exit 2), or the
+   * PostgreSQL database's coordinator lock (a second coordinator waits for it; null if stopped while waiting).
+   * A coordinator that loses its lock (its connection) stops as if signalled: `stopped` says why.
+   */
+  static async open(config: ServiceConfig, deps: ServiceDeps): Promise<RebuilderService | null> {
+    if (config.database === null) {
+      const lock = lockState(config.state);
+      try {
+        const state = await openState(config, { waitMs: DATABASE_WAIT_MS, log: deps.log });
+        if (lock.previous !== null)
+          deps.log(`the last holder of ${config.state} (pid ${lock.previous}) is gone; its lock is taken over`);
+        return new RebuilderService(config, deps, state, () => Promise.resolve(lock.release()));
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+    }
+    const options = { waitMs: DATABASE_WAIT_MS, log: deps.log };
+    const state = await openState(config, options);
+    try {
+      const leadership = await leadPostgres(config.database, options, deps.signal);
+      if (leadership === null) {
+        await state.close();
+        return null;
+      }
+      deps.log(`leading the coordinators of ${redactUrl(config.database)}`);
+      const signal = AbortSignal.any([deps.signal, leadership.lost]);
+      return new RebuilderService(config, { ...deps, signal }, state, leadership.release);
+    } catch (error) {
+      await state.close();
+      throw error;
+    }
+  }
+
+  /** Aborted when the service is stopped or, a PostgreSQL coordinator, loses its lock. */
+  get signal(): AbortSignal {
+    return this.deps.signal;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.state.close();
+    } finally {
+      await this.release();
+    }
   }
 
   // A restart: attempts that were running are queued again; verified jobs whose
   // files were staged have their renames finished, without a second verify.
   async recover(): Promise<void> {
-    const { requeued, publishing } = this.state.recover(this.now());
+    const { requeued, publishing } = await this.state.recover(this.now());
     if (requeued > 0) this.deps.log(`${requeued} interrupted verif${requeued === 1 ? 'y' : 'ies'} queued again`);
     for (const job of publishing) await this.publish(job, job.staged);
   }
 
-  retry(source: string, version: string): number {
+  retry(source: string, version: string): Promise<number> {
     return this.state.retry(source, version, this.now());
   }
 
@@ -110,10 +149,10 @@ export class RebuilderService {
       const at = this.now();
       try {
         const { jobs: specs, refused } = await this.read(repo);
-        const alerts = this.state.recheck(specs, at);
-        const added = this.state.enqueue(specs, at);
-        const removed = this.state.markRemoved(repo.name, specs, at);
-        this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null, refused });
+        const alerts = await this.state.recheck(specs, at);
+        const added = await this.state.enqueue(specs, at);
+        const removed = await this.state.markRemoved(repo.name, specs, at);
+        await this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null, refused });
         outcome.refused += refused.length;
         this.deps.log(
           `${repo.name}: ${specs.length} source versions with binaries, ${added} new` +
@@ -128,7 +167,14 @@ export class RebuilderService {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
         if (this.deps.signal.aborted) return;
         outcome.pollsFailed += 1;
-        this.state.recordPoll({ repository: repo.name, at, ok: false, jobs: 0, error: messageOf(error), refused: [] });
+        await this.state.recordPoll({
+          repository: repo.name,
+          at,
+          ok: false,
+          jobs: 0,
+          error: messageOf(error),
+          refused: [],
+        });
         this.deps.log(`${repo.name}: poll failed: ${messageOf(error)}`);
       }
     }
@@ -145,13 +191,13 @@ export class RebuilderService {
     const limit = pLimit(this.config.concurrency);
     for (;;) {
       if (this.deps.signal.aborted) return;
-      const due = this.state.dueJobs(this.now());
+      const due = await this.state.dueJobs(this.now());
       if (due.length === 0) return;
       await Promise.all(
         due.map((id) =>
           limit(async () => {
             if (this.deps.signal.aborted) return;
-            const job = this.state.claim(id, this.now());
+            const job = await this.state.claim(id, this.now());
             if (job) await this.runJob(job, outcome);
           }),
         ),
@@ -161,8 +207,8 @@ export class RebuilderService {
 
   async writeStatus(): Promise<void> {
     const status = buildStatus(
-      this.state.jobs(),
-      this.state.polls(),
+      await this.state.jobs(),
+      await this.state.polls(),
       this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })),
       this.config.publish,
       this.now(),
@@ -172,8 +218,8 @@ export class RebuilderService {
   }
 
   /** The earliest time something is due: the next poll or a backed-off job. */
-  nextWake(nextPoll: number): number {
-    return Math.min(nextPoll, this.state.nextDue() ?? nextPoll);
+  async nextWake(nextPoll: number): Promise<number> {
+    return Math.min(nextPoll, (await this.state.nextDue()) ?? nextPoll);
   }
 
   private async runJob(job: Job, outcome: ServiceOutcome): Promise<void> {
@@ -189,7 +235,7 @@ export class RebuilderService {
       String(job.attempts),
     );
     const work = join(this.config.state, 'work', String(job.id));
-    this.state.setReportDir(job.id, reportDir);
+    await this.state.setReportDir(job.id, reportDir);
     this.deps.log(`${label}: verifying`);
     try {
       if (!repo) throw new Error(`repository ${spec.repository} is no longer configured`);
@@ -247,7 +293,7 @@ export class RebuilderService {
       );
       if (this.deps.signal.aborted) throw new Error('interrupted');
       if (result.verdict === 'mismatch') {
-        this.state.finish(job.id, 'mismatch', [], this.now());
+        await this.state.finish(job.id, 'mismatch', [], this.now());
         outcome.mismatches += 1;
         this.deps.log(`${label}: MISMATCH (report ${reportDir})`);
       } else if (result.verdict === 'verified') {
@@ -262,16 +308,14 @@ export class RebuilderService {
           `rebuild.${keyid}.dsse.json`,
           spec.binaries,
         );
-        // Note: checked and marked staged in one synchronous step, so two verifies finishing together cannot both pass.
-        const conflict = conflictOf(job, this.state.jobs());
+        // Note: checked and marked staged in one transaction, so two verifies finishing together cannot both pass.
+        const conflict = await this.state.stageUnlessConflict(job.id, pairs, this.now(), conflictOf);
         if (conflict !== null) {
-          this.state.finish(job.id, 'conflict', [], this.now(), conflict);
           await discardStaged(this.config.publish, pairs);
           outcome.conflicts += 1;
           this.deps.log(`${label}: CONFLICT, nothing published: ${conflict}`);
           return;
         }
-        this.state.staged(job.id, pairs, this.now());
         await this.publish({ ...job, status: 'publishing' }, pairs);
         outcome.verified += 1;
         this.deps.log(`${label}: verified, link published for ${spec.binaries.map((b) => b.package).join(', ')}`);
@@ -290,7 +334,7 @@ export class RebuilderService {
         : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts
           ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry)
           : null;
-      this.state.fail(job.id, message, retryAt, this.now());
+      await this.state.fail(job.id, message, retryAt, this.now());
       if (!interrupted) outcome.errors += 1;
       this.deps.log(
         `${label}: ` +
@@ -309,7 +353,7 @@ export class RebuilderService {
   private async publish(job: Job, pairs: readonly (readonly [string, string])[]): Promise<void> {
     try {
       const published = await completePublishing(this.config.publish, pairs);
-      this.state.finish(job.id, 'verified', published, this.now());
+      await this.state.finish(job.id, 'verified', published, this.now());
     } catch (error) {
       await discardStaged(this.config.publish, pairs);
       throw new Error(`verified, but publishing failed (nothing published): ${messageOf(error)}`, { cause: error });
@@ -317,11 +361,11 @@ export class RebuilderService {
   }
 }
 
-/** Creates the state and publish directories and the service. */
-export async function openService(config: ServiceConfig, deps: ServiceDeps): Promise<RebuilderService> {
+/** Creates the state and publish directories and the service (null: stopped while waiting to lead). */
+export async function openService(config: ServiceConfig, deps: ServiceDeps): Promise<RebuilderService | null> {
   await mkdir(config.state, { recursive: true });
   await mkdir(config.publish, { recursive: true });
-  return new RebuilderService(config, deps);
+  return RebuilderService.open(config, deps);
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -343,7 +387,6 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 // Note: a stop (SIGTERM, Ctrl-C) aborts the running verifies; they are queued again, never counted as failures.
 export async function runService(config: ServiceConfig, deps: ServiceDeps, mode: ServiceMode): Promise<ServiceOutcome> {
-  const service = await openService(config, deps);
   const total: ServiceOutcome = {
     pollsFailed: 0,
     refused: 0,
@@ -353,10 +396,14 @@ export async function runService(config: ServiceConfig, deps: ServiceDeps, mode:
     alerts: 0,
     errors: 0,
   };
+  const service = await openService(config, deps);
+  if (service === null) return total;
+  // Stopped (SIGTERM) or, for a PostgreSQL coordinator, its lock lost.
+  const { signal } = service;
   try {
     await service.recover();
     for (const [source, version] of mode.retry) {
-      const n = service.retry(source, version);
+      const n = await service.retry(source, version);
       deps.log(
         n > 0
           ? `${source} ${version}: queued again (--retry)`
@@ -369,25 +416,33 @@ export async function runService(config: ServiceConfig, deps: ServiceDeps, mode:
       await service.writeStatus();
       await service.drain(total);
       await service.writeStatus();
-      if (mode.once || deps.signal.aborted) return total;
+      if (mode.once || signal.aborted) break;
       const nextPoll = started + config.pollIntervalMs;
       for (
-        let wake = service.nextWake(nextPoll);
+        let wake = await service.nextWake(nextPoll);
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
-        wake < nextPoll && !deps.signal.aborted;
-        wake = service.nextWake(nextPoll)
+        wake < nextPoll && !signal.aborted;
+        wake = await service.nextWake(nextPoll)
       ) {
-        await sleep(wake - Date.now(), deps.signal);
+        await sleep(wake - Date.now(), signal);
         await service.drain(total);
         await service.writeStatus();
       }
-      await sleep(nextPoll - Date.now(), deps.signal);
+      await sleep(nextPoll - Date.now(), signal);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort during an await
-      if (deps.signal.aborted) return total;
+      if (signal.aborted) break;
     }
   } finally {
-    service.close();
+    await service.close();
   }
+  if (signal.aborted && !deps.signal.aborted)
+    throw new TwinbuildError(
+      'setup-failed',
+      `lost the coordinator lock of ${redactUrl(config.database ?? '')} (${messageOf(signal.reason)}); ` +
+        `verifies under way were queued again: start the coordinator again`,
+      { cause: signal.reason },
+    );
+  return total;
 }
 
 /**

@@ -80,6 +80,18 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
       /"fetchTimeout" must be a whole number from 1 to 86400/,
     ],
     [
+      '"work" beside a state directory',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', work: 'w' },
+      [],
+      /"work" is only for a PostgreSQL state \(a state directory holds its own work\/\)/,
+    ],
+    [
+      'a PostgreSQL state that is no URL',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 'postgres://[::1' },
+      [],
+      /"state" is not a PostgreSQL URL \(postgres:\/\/user@host:port\/database\)/,
+    ],
+    [
       'an index path climbing out percent-encoded',
       { repositories: [{ ...repo, sources: '%2e%2e/Sources' }], signingKey: 'rebuilder', publish: 'p', state: 's' },
       [],

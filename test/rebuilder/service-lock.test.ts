@@ -38,7 +38,14 @@ describe('rebuilder: one service per state directory', function () {
     });
     try {
       for (let i = 0; i < 600 && !existsSync(statusFile); i++) await new Promise((r) => setTimeout(r, 50));
-      const before = await readFile(statusFile, 'utf8');
+      // Note: the holder writes the status after its poll and again after its drain: read it once it stays the same.
+      let before = await readFile(statusFile, 'utf8');
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        const now = await readFile(statusFile, 'utf8');
+        if (now === before) break;
+        before = now;
+      }
 
       const second = await runCli(['rebuilder', '--config', config, '--once'], { withOut: false });
       expect(second.exitCode, second.stderr).to.equal(2);
