@@ -147,7 +147,13 @@ function assertNotTheUsers(outDir: string, entries: readonly string[]): void {
 // twinbuild's, and each run clears those, only those.
 async function clearEarlierRun(outDir: string, entries: readonly string[]): Promise<void> {
   if (!entries.includes(MARKER_FILE)) {
-    await writeFile(join(outDir, MARKER_FILE), 'made by twinbuild: each run clears its earlier reports here\n');
+    // A full disk is no mistake of the user's (exit 2): the check still runs, and writing
+    // its reports then fails with one line naming the disk (exit 3).
+    await writeFile(join(outDir, MARKER_FILE), 'made by twinbuild: each run clears its earlier reports here\n').catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOSPC' && error.code !== 'EDQUOT') throw error;
+      },
+    );
     return;
   }
   await Promise.all(entries.filter(isOwned).map((name) => rm(join(outDir, name), { recursive: true, force: true })));

@@ -34701,7 +34701,10 @@ function assertNotTheUsers(outDir, entries) {
 }
 async function clearEarlierRun(outDir, entries) {
   if (!entries.includes(MARKER_FILE)) {
-    await writeFile9(join22(outDir, MARKER_FILE), "made by twinbuild: each run clears its earlier reports here\n");
+    await writeFile9(join22(outDir, MARKER_FILE), "made by twinbuild: each run clears its earlier reports here\n").catch((error) => {
+      if (error.code !== "ENOSPC" && error.code !== "EDQUOT")
+        throw error;
+    });
     return;
   }
   await Promise.all(entries.filter(isOwned).map((name) => rm6(join22(outDir, name), { recursive: true, force: true })));
