@@ -17,8 +17,8 @@ import { CLI, cleanupTemp, runCli, tempDir } from '../helpers.js';
 import { STORES, stateStore } from './postgres-cluster.js';
 import { flatRepository, officialUpload, serveDirectory, type StaticServer, type Upload } from './service-fixtures.js';
 
-/** Packages per repository (two repositories). */
-const PER_REPOSITORY = 3;
+/** Packages per repository (two repositories): 6 jobs, or TB_REBUILDER_PACKAGES (the 20: 109 s here on PostgreSQL). */
+const PER_REPOSITORY = Math.max(1, Math.ceil(Number(process.env['TB_REBUILDER_PACKAGES'] ?? '6') / 2));
 
 type Running = Readonly<{ log: string; stop: () => Promise<RunOutcome>; done: Promise<RunOutcome> }>;
 
