@@ -62,6 +62,8 @@ export const FLAGS = {
   repo: { type: 'string' },
   // rebuilder, layout
   once: { type: 'boolean' },
+  worker: { type: 'boolean' },
+  status: { type: 'boolean' },
   retry: { type: 'string', multiple: true },
   'rebuilder-key': { type: 'string', multiple: true },
   'sign-key': { type: 'string' },

@@ -32,7 +32,7 @@ _twinbuild() {
     sweep) flags="--with-tests --vary --seed --env --timeout --jobs --out --isolation --keep --network --max-processes --max-memory --json --quiet --reporter --no-bisect --bisect-budget --no-diffoscope --diffoscope-timeout --issue-types --config --shard --changed-since --baseline --help" ;;
     verify) flags="--build --artifacts --preset --ignore-scripts --env --timeout --jobs --out --isolation --keep --allow-unsandboxed --max-processes --max-memory --json --quiet --reporter --no-diffoscope --issue-types --shard --published --buildinfo --signing-key --dir --help" ;;
     keygen) flags="--out --help" ;;
-    rebuilder) flags="--isolation --allow-unsandboxed --quiet --no-diffoscope --config --once --retry --help" ;;
+    rebuilder) flags="--isolation --allow-unsandboxed --quiet --no-diffoscope --config --once --worker --status --retry --help" ;;
     layout) flags="--out --force --rebuilder-key --sign-key --threshold --packages --expires --help" ;;
     variations) flags="--seed --json --help" ;;
     doctor) flags="--install --help" ;;

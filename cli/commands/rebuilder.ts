@@ -7,7 +7,9 @@ import { exitCodeForSignal, usageError } from '../../core/errors.js';
 import { VERSION } from '../../core/paths.js';
 import { loadSigningKey } from '../../attest/keys.js';
 import { readServiceConfig } from '../../rebuilder/service/config.js';
-import { exitCodeOf, runService } from '../../rebuilder/service/service.js';
+import { exitCodeOf, runService, type ServiceDeps } from '../../rebuilder/service/service.js';
+import { runWorker } from '../../rebuilder/service/worker.js';
+import { fleetStatus, renderFleetText } from '../../rebuilder/service/fleet.js';
 import type { Command } from '../command.js';
 import { hostInfo } from '../environment.js';
 import { parseFlags } from '../flags.js';
@@ -15,6 +17,8 @@ import { packageOptions, parseRunSettings, requireSandbox } from '../settings.js
 import type { IsolationChoice } from '../../engine/options.js';
 
 export const REBUILDER_HELP = `Usage: twinbuild rebuilder --config FILE [--once] [--retry SOURCE=VERSION]...
+       twinbuild rebuilder --worker --config FILE [--once]
+       twinbuild rebuilder --status --config FILE
 
 Watches apt and RPM repositories and verifies every (source, version) that has
 binaries: each is rebuilt once with twinbuild verify's engine and compared byte
@@ -83,7 +87,8 @@ The config file (JSON; relative paths are relative to it):
   signingKey     ed25519 private key (twinbuild keygen)
   state          a directory (SQLite) or a postgres:// URL; "work": the local
                  directory beside a PostgreSQL state
-  concurrency    verifies at once
+  concurrency    verifies at once (0: a coordinator leaving them to workers)
+  lease          seconds a worker holds a job unless it renews (default 60)
   pollInterval, backoff, timeout   in seconds
   fetchTimeout   seconds for one whole answer of a repository (default 60)
   maxIndexSize   MiB: a larger index fails its poll (default 256)
@@ -94,6 +99,14 @@ Options:
                          (cron, CI); without it the service runs until stopped
   --retry SOURCE=VERSION verify a finished version again (repeatable); for an RPM,
                          the source RPM's name and [epoch:]version-release
+  --status               print the queue's depth, the workers (what each builds,
+                         when last heard of) and the rebuilds ended in the last
+                         hour and day, from the state; then exit (also on the
+                         status page and in status.json as "fleet")
+  --worker               rebuild jobs of the shared state (PostgreSQL, or the
+                         same machine's SQLite) and report them back; the
+                         coordinator signs and publishes ("signingKey" and
+                         "publish" are not needed); --once: until none is due
   --isolation MODE, --no-diffoscope, --quiet   as for check
   --allow-unsandboxed    build even where no sandbox can be made (a hostile package then
                          builds with the rebuilder's rights: docs/sandbox.md)
@@ -137,12 +150,25 @@ export const rebuilderCommand: Command = {
       'no-diffoscope',
       'quiet',
       'allow-unsandboxed',
+      'worker',
+      'status',
     ]);
     if (positionals.length > 0) throw usageError(`rebuilder takes no positional arguments, got "${positionals[0]}"`);
     if (!values.config) throw usageError('rebuilder needs --config FILE (see twinbuild rebuilder --help)');
     const retry = (values.retry ?? []).map(parseRetry);
-    const config = await readServiceConfig(resolve(ctx.env.cwd, values.config));
-    await loadSigningKey(config.signingKey); // a bad key is exit 2 before anything is polled
+    const worker = values.worker ?? false;
+    if (worker && retry.length > 0) throw usageError('--retry is for the coordinator, not a --worker');
+    if (values.status && (worker || values.once || retry.length > 0))
+      throw usageError('--status only reads the state: it takes no --worker, --once or --retry');
+    const config = await readServiceConfig(
+      resolve(ctx.env.cwd, values.config),
+      worker || values.status ? 'worker' : 'coordinator',
+    );
+    if (values.status) {
+      ctx.stdout.write(renderFleetText(await fleetStatus(config, () => {}, Date.now())));
+      return 0;
+    }
+    if (!worker) await loadSigningKey(config.signingKey); // a bad key is exit 2 before anything is polled
     await requireSandbox(
       (values.isolation ?? 'auto') as IsolationChoice,
       values['allow-unsandboxed'] ?? false,
@@ -154,7 +180,9 @@ export const rebuilderCommand: Command = {
       ctx.env,
     );
     // The state (keys, links, logs) and the key's own directory: never in sight of a build.
-    const hidden = [config.state, dirname(config.signingKey)].filter((dir) => dir !== '/');
+    const hidden = [config.state, ...(config.signingKey ? [dirname(config.signingKey)] : [])].filter(
+      (dir) => dir !== '/',
+    );
     const settings = {
       ...parsed,
       bisect: false,
@@ -162,22 +190,24 @@ export const rebuilderCommand: Command = {
       hide: [...(parsed.hide ?? []), ...hidden],
     };
     const log = values.quiet ? () => {} : (line: string) => void ctx.stderr.write(`twinbuild rebuilder: ${line}\n`);
-    const outcome = await runService(
-      config,
-      {
-        runner: ctx.runner,
-        signal: ctx.signal,
-        progress: () => {},
-        log,
-        host: hostInfo(),
-        version: VERSION,
-        hostArchitecture: arch() === 'x64' ? 'amd64' : arch(),
-        rpmArchitecture: machine(),
-        packageOptions: (source, preset, name, outDir) =>
-          packageOptions(source, { preset, name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus),
-      },
-      { once: values.once ?? false, retry },
-    );
+    const deps = {
+      runner: ctx.runner,
+      signal: ctx.signal,
+      progress: () => {},
+      log,
+      host: hostInfo(),
+      version: VERSION,
+      hostArchitecture: arch() === 'x64' ? 'amd64' : arch(),
+      rpmArchitecture: machine(),
+      packageOptions: (source, preset, name, outDir) =>
+        packageOptions(source, { preset, name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus),
+    } satisfies ServiceDeps;
+    if (worker) {
+      const done = await runWorker(config, deps, { once: values.once ?? false });
+      ctx.stdout.write(`reported ${done.reported} · given up or lost ${done.lost}\n`);
+      return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : 0;
+    }
+    const outcome = await runService(config, deps, { once: values.once ?? false, retry });
     ctx.stdout.write(
       `verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories ` +
         `unreadable ${outcome.pollsFailed} · entries refused ${outcome.refused} · conflicts ${outcome.conflicts} · alerts ${outcome.alerts}; status ${resolve(config.publish, 'index.html')}\n`,

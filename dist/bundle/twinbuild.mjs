@@ -2288,11 +2288,11 @@ var require_dist = __commonJS({
     var makeDir = async (input, options) => {
       checkPath(input);
       options = processOptions(options);
-      const mkdir20 = promisify3(options.fs.mkdir);
-      const stat15 = promisify3(options.fs.stat);
+      const mkdir21 = promisify3(options.fs.mkdir);
+      const stat16 = promisify3(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs.mkdir) {
         const pth = path6.resolve(input);
-        await mkdir20(pth, {
+        await mkdir21(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -2300,7 +2300,7 @@ var require_dist = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir20(pth, options.mode);
+          await mkdir21(pth, options.mode);
           return pth;
         } catch (error) {
           if (error.code === "EPERM") {
@@ -2317,7 +2317,7 @@ var require_dist = __commonJS({
             return make(pth);
           }
           try {
-            const stats = await stat15(pth);
+            const stats = await stat16(pth);
             if (!stats.isDirectory()) {
               throw new Error("The path is not a directory");
             }
@@ -5689,7 +5689,7 @@ var require_dist = __commonJS({
             }
             return mapped.length && mapped[0] === arrays[0] ? baseIntersection(mapped, undefined$1, comparator) : [];
           });
-          function join48(array, separator) {
+          function join50(array, separator) {
             return array == null ? "" : nativeJoin.call(array, separator);
           }
           function last(array) {
@@ -7613,7 +7613,7 @@ var require_dist = __commonJS({
           lodash2.isUndefined = isUndefined;
           lodash2.isWeakMap = isWeakMap;
           lodash2.isWeakSet = isWeakSet;
-          lodash2.join = join48;
+          lodash2.join = join50;
           lodash2.kebabCase = kebabCase;
           lodash2.last = last;
           lodash2.lastIndexOf = lastIndexOf;
@@ -13537,6 +13537,8 @@ var init_flags = __esm({
       repo: { type: "string" },
       // rebuilder, layout
       once: { type: "boolean" },
+      worker: { type: "boolean" },
+      status: { type: "boolean" },
       retry: { type: "string", multiple: true },
       "rebuilder-key": { type: "string", multiple: true },
       "sign-key": { type: "string" },
@@ -13608,10 +13610,10 @@ import { lstat, readFile, readlink, writeFile } from "node:fs/promises";
 import { hostname as hostname2 } from "node:os";
 import { join as join4 } from "node:path";
 async function processStart(pid) {
-  const stat15 = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
-  if (stat15 === void 0)
+  const stat16 = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
+  if (stat16 === void 0)
     return void 0;
-  return stat15.slice(stat15.lastIndexOf(")") + 2).split(" ")[19];
+  return stat16.slice(stat16.lastIndexOf(")") + 2).split(" ")[19];
 }
 async function currentOwner() {
   const [start, boot, pidns] = await Promise.all([
@@ -15319,15 +15321,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat15, path6, options) {
-      if (!stat15.isSymbolicLink() && !stat15.isFile()) {
+    function checkStat(stat16, path6, options) {
+      if (!stat16.isSymbolicLink() && !stat16.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat15) {
-        cb(er, er ? false : checkStat(stat15, path6, options));
+      fs.stat(path6, function(er, stat16) {
+        cb(er, er ? false : checkStat(stat16, path6, options));
       });
     }
     function sync(path6, options) {
@@ -15343,20 +15345,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat15) {
-        cb(er, er ? false : checkStat(stat15, options));
+      fs.stat(path6, function(er, stat16) {
+        cb(er, er ? false : checkStat(stat16, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat15, options) {
-      return stat15.isFile() && checkMode(stat15, options);
+    function checkStat(stat16, options) {
+      return stat16.isFile() && checkMode(stat16, options);
     }
-    function checkMode(stat15, options) {
-      var mod = stat15.mode;
-      var uid2 = stat15.uid;
-      var gid = stat15.gid;
+    function checkMode(stat16, options) {
+      var mod = stat16.mode;
+      var uid2 = stat16.uid;
+      var gid = stat16.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -22772,8 +22774,8 @@ async function readCached(dir, name) {
   if (!file)
     return null;
   try {
-    const stat15 = await file.stat();
-    return stat15.isFile() && ownedAlone(stat15) ? await file.readFile() : null;
+    const stat16 = await file.stat();
+    return stat16.isFile() && ownedAlone(stat16) ? await file.readFile() : null;
   } finally {
     await file.close();
   }
@@ -22809,10 +22811,10 @@ var init_user_cache = __esm({
   "dist/adapters/user-cache.js"() {
     "use strict";
     uid = () => process.getuid?.() ?? 0;
-    ownedAlone = (stat15) => stat15.uid === uid() && (stat15.mode & 18) === 0;
+    ownedAlone = (stat16) => stat16.uid === uid() && (stat16.mode & 18) === 0;
     trustedDir = async (dir) => {
-      const stat15 = await lstat4(dir).catch(() => null);
-      return stat15 !== null && stat15.isDirectory() && ownedAlone(stat15);
+      const stat16 = await lstat4(dir).catch(() => null);
+      return stat16 !== null && stat16.isDirectory() && ownedAlone(stat16);
     };
     TEMP_SUFFIX = /\.\d+-[0-9a-f]{8}\.tmp$/;
   }
@@ -26734,15 +26736,15 @@ var require_pattern = __commonJS({
     exports2.removeDuplicateSlashes = removeDuplicateSlashes;
     function partitionAbsoluteAndRelative(patterns) {
       const absolute = [];
-      const relative12 = [];
+      const relative13 = [];
       for (const pattern of patterns) {
         if (isAbsolute6(pattern)) {
           absolute.push(pattern);
         } else {
-          relative12.push(pattern);
+          relative13.push(pattern);
         }
       }
-      return [absolute, relative12];
+      return [absolute, relative13];
     }
     exports2.partitionAbsoluteAndRelative = partitionAbsoluteAndRelative;
     function isAbsolute6(pattern) {
@@ -27046,7 +27048,7 @@ var require_async = __commonJS({
           callSuccessCallback(callback, lstat9);
           return;
         }
-        settings.fs.stat(path6, (statError, stat15) => {
+        settings.fs.stat(path6, (statError, stat16) => {
           if (statError !== null) {
             if (settings.throwErrorOnBrokenSymbolicLink) {
               callFailureCallback(callback, statError);
@@ -27056,9 +27058,9 @@ var require_async = __commonJS({
             return;
           }
           if (settings.markSymbolicLink) {
-            stat15.isSymbolicLink = () => true;
+            stat16.isSymbolicLink = () => true;
           }
-          callSuccessCallback(callback, stat15);
+          callSuccessCallback(callback, stat16);
         });
       });
     }
@@ -27084,11 +27086,11 @@ var require_sync = __commonJS({
         return lstat9;
       }
       try {
-        const stat15 = settings.fs.statSync(path6);
+        const stat16 = settings.fs.statSync(path6);
         if (settings.markSymbolicLink) {
-          stat15.isSymbolicLink = () => true;
+          stat16.isSymbolicLink = () => true;
         }
-        return stat15;
+        return stat16;
       } catch (error) {
         if (!settings.throwErrorOnBrokenSymbolicLink) {
           return lstat9;
@@ -27155,14 +27157,14 @@ var require_out = __commonJS({
     var sync = require_sync();
     var settings_1 = require_settings();
     exports2.Settings = settings_1.default;
-    function stat15(path6, optionsOrSettingsOrCallback, callback) {
+    function stat16(path6, optionsOrSettingsOrCallback, callback) {
       if (typeof optionsOrSettingsOrCallback === "function") {
         async.read(path6, getSettings(), optionsOrSettingsOrCallback);
         return;
       }
       async.read(path6, getSettings(optionsOrSettingsOrCallback), callback);
     }
-    exports2.stat = stat15;
+    exports2.stat = stat16;
     function statSync4(path6, optionsOrSettings) {
       const settings = getSettings(optionsOrSettings);
       return sync.read(path6, settings);
@@ -27325,7 +27327,7 @@ var require_async2 = __commonJS({
         readdirWithFileTypes(directory, settings, callback);
         return;
       }
-      readdir9(directory, settings, callback);
+      readdir10(directory, settings, callback);
     }
     exports2.read = read;
     function readdirWithFileTypes(directory, settings, callback) {
@@ -27374,7 +27376,7 @@ var require_async2 = __commonJS({
         });
       };
     }
-    function readdir9(directory, settings, callback) {
+    function readdir10(directory, settings, callback) {
       settings.fs.readdir(directory, (readdirError, names) => {
         if (readdirError !== null) {
           callFailureCallback(callback, readdirError);
@@ -27409,7 +27411,7 @@ var require_async2 = __commonJS({
         });
       });
     }
-    exports2.readdir = readdir9;
+    exports2.readdir = readdir10;
     function callFailureCallback(callback, error) {
       callback(error);
     }
@@ -27433,7 +27435,7 @@ var require_sync2 = __commonJS({
       if (!settings.stats && constants_1.IS_SUPPORT_READDIR_WITH_FILE_TYPES) {
         return readdirWithFileTypes(directory, settings);
       }
-      return readdir9(directory, settings);
+      return readdir10(directory, settings);
     }
     exports2.read = read;
     function readdirWithFileTypes(directory, settings) {
@@ -27458,7 +27460,7 @@ var require_sync2 = __commonJS({
       });
     }
     exports2.readdirWithFileTypes = readdirWithFileTypes;
-    function readdir9(directory, settings) {
+    function readdir10(directory, settings) {
       const names = settings.fs.readdirSync(directory);
       return names.map((name) => {
         const entryPath = common2.joinPathSegments(directory, name, settings.pathSegmentSeparator);
@@ -27474,7 +27476,7 @@ var require_sync2 = __commonJS({
         return entry2;
       });
     }
-    exports2.readdir = readdir9;
+    exports2.readdir = readdir10;
   }
 });
 
@@ -39724,50 +39726,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize2(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative12, options, skipNormalization) {
+    function resolveComponent(base, relative13, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse(serialize2(base, options), options);
-        relative12 = parse(serialize2(relative12, options), options);
+        relative13 = parse(serialize2(relative13, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative12.scheme) {
-        target.scheme = relative12.scheme;
-        target.userinfo = relative12.userinfo;
-        target.host = relative12.host;
-        target.port = relative12.port;
-        target.path = removeDotSegments(relative12.path || "");
-        target.query = relative12.query;
+      if (!options.tolerant && relative13.scheme) {
+        target.scheme = relative13.scheme;
+        target.userinfo = relative13.userinfo;
+        target.host = relative13.host;
+        target.port = relative13.port;
+        target.path = removeDotSegments(relative13.path || "");
+        target.query = relative13.query;
       } else {
-        if (relative12.userinfo !== void 0 || relative12.host !== void 0 || relative12.port !== void 0) {
-          target.userinfo = relative12.userinfo;
-          target.host = relative12.host;
-          target.port = relative12.port;
-          target.path = removeDotSegments(relative12.path || "");
-          target.query = relative12.query;
+        if (relative13.userinfo !== void 0 || relative13.host !== void 0 || relative13.port !== void 0) {
+          target.userinfo = relative13.userinfo;
+          target.host = relative13.host;
+          target.port = relative13.port;
+          target.path = removeDotSegments(relative13.path || "");
+          target.query = relative13.query;
         } else {
-          if (!relative12.path) {
+          if (!relative13.path) {
             target.path = base.path;
-            if (relative12.query !== void 0) {
-              target.query = relative12.query;
+            if (relative13.query !== void 0) {
+              target.query = relative13.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative12.path[0] === "/") {
-              target.path = removeDotSegments(relative12.path);
+            if (relative13.path[0] === "/") {
+              target.path = removeDotSegments(relative13.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative12.path;
+                target.path = "/" + relative13.path;
               } else if (!base.path) {
-                target.path = relative12.path;
+                target.path = relative13.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative12.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative13.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative12.query;
+            target.query = relative13.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -39775,7 +39777,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative12.fragment;
+      target.fragment = relative13.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -44148,10 +44150,10 @@ function text(raw, key2, file, where) {
     throw fail(file, `${where}"${key2}" must be a non-empty string`);
   return value;
 }
-function count3(raw, key2, fallback, file, max) {
+function count3(raw, key2, fallback, file, max, min = 1) {
   const value = raw[key2] ?? fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max)
-    throw fail(file, `"${key2}" must be a whole number from 1 to ${max}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    throw fail(file, `"${key2}" must be a whole number from ${min} to ${max}`);
   return value;
 }
 function archiveUrl(value, base, file, where) {
@@ -44231,7 +44233,7 @@ function stateOf(r, base, file) {
   const work = r["work"] === void 0 ? "work" : text(r, "work", file, "");
   return { state: resolve8(base, work), database: state };
 }
-async function readServiceConfig(path6) {
+async function readServiceConfig(path6, role = "coordinator") {
   let raw;
   try {
     raw = JSON.parse(await readFile20(path6, "utf8"));
@@ -44255,7 +44257,8 @@ async function readServiceConfig(path6) {
     "timeout",
     "fetchTimeout",
     "maxIndexSize",
-    "work"
+    "work",
+    "lease"
   ];
   const unknown2 = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown2.length > 0)
@@ -44276,9 +44279,9 @@ async function readServiceConfig(path6) {
       });
   return Object.freeze({
     repositories,
-    concurrency: count3(r, "concurrency", 1, path6, 64),
-    signingKey: resolve8(base, text(r, "signingKey", path6, "")),
-    publish: resolve8(base, text(r, "publish", path6, "")),
+    concurrency: count3(r, "concurrency", 1, path6, 64, 0),
+    signingKey: role === "worker" && r["signingKey"] === void 0 ? "" : resolve8(base, text(r, "signingKey", path6, "")),
+    publish: role === "worker" && r["publish"] === void 0 ? "" : resolve8(base, text(r, "publish", path6, "")),
     ...stateOf(r, base, path6),
     pollIntervalMs: seconds2(r, "pollInterval", 300, path6, 7 * 86400),
     maxAttempts: count3(r, "maxAttempts", 5, path6, 100),
@@ -44286,7 +44289,8 @@ async function readServiceConfig(path6) {
     timeoutMs: seconds2(r, "timeout", 3600, path6, 7 * 86400),
     fetchTimeoutMs: seconds2(r, "fetchTimeout", 60, path6, 86400),
     // Note: in MiB; 511 at most, as V8 holds no string of 512 MiB.
-    maxIndexBytes: count3(r, "maxIndexSize", 256, path6, 511) * 1024 * 1024
+    maxIndexBytes: count3(r, "maxIndexSize", 256, path6, 511) * 1024 * 1024,
+    leaseMs: seconds2(r, "lease", 60, path6, 86400)
   });
 }
 var fail, seconds2, relativePath, POSTGRES;
@@ -49247,161 +49251,125 @@ var init_conflicts = __esm({
   }
 });
 
-// dist/rebuilder/service/downloads.js
-import { basename as basename12, join as join38 } from "node:path";
-async function download(url, file, to, timeoutMs, signal) {
-  const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
-  const actual = sha256Of(bytes);
-  if (actual !== file.sha256 || bytes.length !== file.size) {
-    throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
+// dist/rebuilder/service/jobs.js
+function changedFiles(verified, now) {
+  const files = (s) => new Map([...s.sourceFiles, ...s.binaries].map((f) => [f.path, f]));
+  const [before, after] = [files(verified), files(now)];
+  const changes = [];
+  for (const [path6, f] of after) {
+    const was = before.get(path6);
+    if (!was)
+      changes.push(`${path6} added (sha256 ${f.sha256})`);
+    else if (was.sha256 !== f.sha256 || was.size !== f.size)
+      changes.push(`${path6} is now sha256 ${f.sha256} (${f.size} bytes), verified as ${was.sha256} (${was.size} bytes)`);
   }
-  const path6 = join38(to, basename12(file.path));
-  await writeDurably(path6, bytes);
-  return path6;
+  for (const path6 of before.keys())
+    if (!after.has(path6))
+      changes.push(`${path6} no longer listed`);
+  return changes.join("; ");
 }
-async function fetchBuildinfo(url, dir, spec, host, to, limits, signal) {
-  const version = spec.version.replace(/^\d+:/, "");
-  const tried = [];
-  for (const arch2 of [host, "all", "source"]) {
-    const name = `${spec.source}_${version}_${arch2}.buildinfo`;
-    try {
-      const within = dir.replace(/^(\.\/)+/, "").replace(/^\.$/, "");
-      const at = repositoryUrl(url, `${within === "" ? "" : within.replace(/\/?$/, "/")}${encodeURIComponent(name)}`);
-      const bytes = await fetchBytes(at, indexLimits(limits), signal);
-      await writeDurably(join38(to, name), bytes);
-      return join38(to, name);
-    } catch (error) {
-      tried.push(messageOf(error));
-    }
-  }
-  throw new Error(`no .buildinfo for ${spec.source} ${spec.version}: ${tried.join("; ")}`);
-}
-var messageOf;
-var init_downloads = __esm({
-  "dist/rebuilder/service/downloads.js"() {
+var toJob;
+var init_jobs = __esm({
+  "dist/rebuilder/service/jobs.js"() {
     "use strict";
-    init_fetch();
-    init_indexes();
-    init_publish();
-    messageOf = (error) => error instanceof Error ? error.message : String(error);
-  }
-});
-
-// dist/rebuilder/service/sql.js
-import { createRequire } from "node:module";
-function loadSqlite() {
-  try {
-    return createRequire(import.meta.url)("better-sqlite3");
-  } catch (cause) {
-    const why = cause.message.split("\n")[0];
-    throw new TwinbuildError("setup-failed", `the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (${why}); install it (with its build step) with npm install better-sqlite3@12`);
-  }
-}
-function nativeMissing(cause) {
-  const error = cause;
-  return error.code === "ERR_DLOPEN_FAILED" || /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header/.test(String(error.message));
-}
-function openDatabase(file) {
-  const Database = loadSqlite();
-  try {
-    return new Database(file);
-  } catch (cause) {
-    if (!nativeMissing(cause))
-      throw cause;
-    throw new TwinbuildError("setup-failed", `the rebuilder service keeps its state with better-sqlite3, whose native binary is not built here (installed with --ignore-scripts, or for another Node version): run npm rebuild better-sqlite3 where twinbuild is installed (it compiles SQLite when no prebuilt binary is reachable)`, { cause });
-  }
-}
-function sqliteSql(file) {
-  const db = openDatabase(file);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.pragma("busy_timeout = 5000");
-  const direct = {
-    all: (text3, params = []) => {
-      const statement = db.prepare(text3);
-      return Promise.resolve(statement.reader ? statement.all(...params) : (statement.run(...params), []));
-    },
-    run: (text3, params = []) => Promise.resolve(db.prepare(text3).run(...params).changes)
-  };
-  let tail2 = Promise.resolve();
-  const queued = (work) => {
-    const done = tail2.then(work);
-    tail2 = done.catch(() => {
+    toJob = (r) => ({
+      id: r["id"],
+      repository: r["repository"],
+      source: r["source"],
+      version: r["version"],
+      status: r["status"],
+      attempts: r["attempts"],
+      attemptsBeforeRetry: r["attempts_before_retry"],
+      spec: JSON.parse(r["spec"]),
+      nextAttemptAt: r["next_attempt_at"],
+      lastError: r["last_error"] ?? null,
+      reportDir: r["report_dir"] ?? null,
+      published: JSON.parse(r["published"]),
+      staged: JSON.parse(r["staged"]),
+      createdAt: r["created_at"],
+      updatedAt: r["updated_at"],
+      finishedAt: r["finished_at"] ?? null,
+      removedAt: r["removed_at"] ?? null,
+      alert: r["alert"] ?? null,
+      worker: r["worker"] ?? null,
+      leaseUntil: r["lease_until"] ?? null
     });
-    return done;
-  };
-  return {
-    dialect: "sqlite",
-    all: (text3, params) => queued(() => direct.all(text3, params)),
-    run: (text3, params) => queued(() => direct.run(text3, params)),
-    transaction: (body) => queued(async () => {
-      db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await body(direct);
-        db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (db.inTransaction)
-          db.exec("ROLLBACK");
-        throw error;
-      }
-    }),
-    close: () => queued(() => {
-      db.close();
-      return Promise.resolve();
-    })
-  };
-}
-var init_sql2 = __esm({
-  "dist/rebuilder/service/sql.js"() {
-    "use strict";
-    init_errors();
   }
 });
 
-// dist/rebuilder/service/lock.js
-import { readFileSync as readFileSync5, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { join as join39 } from "node:path";
-function lockState(dir) {
-  const db = openDatabase(join39(dir, "lock.db"));
-  const pidFile = join39(dir, "lock.pid");
-  try {
-    db.pragma("busy_timeout = 0");
-    db.pragma("locking_mode = EXCLUSIVE");
-    db.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL); DELETE FROM holder;");
-    db.prepare("INSERT INTO holder (pid) VALUES (?)").run(process.pid);
-  } catch (cause) {
-    db.close();
-    if (cause.code !== "SQLITE_BUSY")
-      throw cause;
-    const pid = holder(pidFile);
-    throw new TwinbuildError("config", `the state directory ${dir} is in use by another rebuilder (pid ${pid ?? "unknown"}); run one service per state directory`, { cause });
-  }
-  const previous = holder(pidFile);
-  writeFileSync2(pidFile, `${process.pid}
-`);
+// dist/rebuilder/service/leases.js
+async function expire(tx, now) {
+  await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'lost', error = 'the worker ' || worker || ' stopped renewing its lease' WHERE ended_at IS NULL AND job IN (SELECT id FROM jobs WHERE status = 'running' AND worker IS NOT NULL AND lease_until < ?)`, [now, now]);
+  return tx.run(`UPDATE jobs SET status = 'queued', worker = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE status = 'running' AND worker IS NOT NULL AND lease_until < ?`, [now, now, now]);
+}
+function leasesOf(sql) {
+  const skipLocked = sql.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
   return {
-    previous: previous === process.pid ? null : previous,
-    release: () => {
-      rmSync(pidFile, { force: true });
-      db.close();
-    }
+    /** Queues again the jobs whose lease expired; returns how many. */
+    expireLeases: (now) => sql.transaction((tx) => expire(tx, now)),
+    /** A worker takes the oldest due job until `until` (null: none due), with a new attempt in its name. */
+    lease: (worker, now, until) => sql.transaction(async (tx) => {
+      await expire(tx, now);
+      const [row2] = await tx.all(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1${skipLocked}`, [now]);
+      if (!row2)
+        return null;
+      await tx.run(`UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? WHERE id = ?`, [worker, until, now, row2.id]);
+      await tx.run(`INSERT INTO attempts (job, attempt, started_at, worker) SELECT id, attempts, ?, ? FROM jobs WHERE id = ?`, [now, worker, row2.id]);
+      await tx.run("UPDATE workers SET job = ?, seen_at = ? WHERE name = ?", [row2.id, now, worker]);
+      return toJob((await tx.all("SELECT * FROM jobs WHERE id = ?", [row2.id]))[0]);
+    }),
+    /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). */
+    renew: async (id, worker, now, until) => {
+      const held = await sql.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'`, [
+        until,
+        id,
+        worker
+      ]);
+      await sql.run("UPDATE workers SET seen_at = ? WHERE name = ?", [now, worker]);
+      return held === 1;
+    },
+    /**
+     * The rebuild's end, with its report files (path → bytes), for the coordinator to sign and publish; false
+     * (nothing recorded) if the worker no longer holds the job.
+     */
+    report: (id, worker, report, files, now) => sql.transaction(async (tx) => {
+      const held = await tx.run(`UPDATE jobs SET status = 'reported', report = ?, lease_until = NULL, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'`, [JSON.stringify(report), now, id, worker]);
+      if (held === 0)
+        return false;
+      await tx.run("DELETE FROM report_files WHERE job = ?", [id]);
+      for (const [path6, content] of files)
+        await tx.run("INSERT INTO report_files (job, path, content) VALUES (?, ?, ?)", [id, path6, content]);
+      await tx.run("UPDATE workers SET job = NULL, done = done + 1, seen_at = ? WHERE name = ?", [now, worker]);
+      return true;
+    }),
+    /** A worker stopped (SIGTERM) gives its job back: queued again now, the attempt not counted as a failure. */
+    giveBack: (id, worker, now) => sql.transaction(async (tx) => {
+      const held = await tx.run(`UPDATE jobs SET status = 'queued', worker = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'`, [now, now, id, worker]);
+      if (held === 1)
+        await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'interrupted', error = 'the worker was stopped' WHERE job = ? AND ended_at IS NULL`, [now, id]);
+      await tx.run("UPDATE workers SET job = NULL, seen_at = ? WHERE name = ?", [now, worker]);
+    }),
+    /** Jobs reported by workers, oldest first, with their reports. */
+    reported: async () => (await sql.all(`SELECT * FROM jobs WHERE status = 'reported' ORDER BY updated_at, id`)).map((r) => [toJob(r), JSON.parse(r["report"])]),
+    reportFiles: (id) => sql.all("SELECT path, content FROM report_files WHERE job = ? ORDER BY path", [id]),
+    dropReportFiles: async (id) => {
+      await sql.run("DELETE FROM report_files WHERE job = ?", [id]);
+    },
+    /** Jobs a coordinator that builds nothing itself waits for: due, with a worker, or reported. */
+    pendingForWorkers: async (now) => (await sql.all(`SELECT COUNT(*) AS n FROM jobs WHERE (status = 'queued' AND next_attempt_at <= ?) OR (status = 'running' AND worker IS NOT NULL) OR status = 'reported'`, [now]))[0].n,
+    /** Rebuilds that ended in a verdict since `since`. */
+    endedSince: async (since) => Number((await sql.all(`SELECT COUNT(*) AS n FROM attempts WHERE outcome IN ('verified', 'mismatch', 'conflict') AND ended_at >= ?`, [since]))[0].n),
+    /** A worker announces itself (again, after a restart of the same name). */
+    hello: async (worker, now) => {
+      await sql.run(`INSERT INTO workers (name, started_at, seen_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at`, [worker, now, now]);
+    },
+    workers: async () => sql.all('SELECT name, started_at AS "startedAt", seen_at AS "seenAt", job, done FROM workers ORDER BY name')
   };
 }
-var holder;
-var init_lock = __esm({
-  "dist/rebuilder/service/lock.js"() {
+var init_leases = __esm({
+  "dist/rebuilder/service/leases.js"() {
     "use strict";
-    init_errors();
-    init_sql2();
-    holder = (file) => {
-      try {
-        const pid = Number(readFileSync5(file, "utf8").trim());
-        return Number.isInteger(pid) && pid > 0 ? pid : null;
-      } catch {
-        return null;
-      }
-    };
+    init_jobs();
   }
 });
 
@@ -50576,7 +50544,7 @@ var require_utils8 = __commonJS({
     var nodeCrypto = __require("crypto");
     module.exports = {
       postgresMd5PasswordHash,
-      randomBytes: randomBytes2,
+      randomBytes: randomBytes3,
       deriveKey,
       sha256,
       hashByName,
@@ -50586,7 +50554,7 @@ var require_utils8 = __commonJS({
     var webCrypto = nodeCrypto.webcrypto || globalThis.crypto;
     var subtleCrypto = webCrypto.subtle;
     var textEncoder3 = new TextEncoder();
-    function randomBytes2(length) {
+    function randomBytes3(length) {
       return webCrypto.getRandomValues(Buffer.alloc(length));
     }
     async function md5(string) {
@@ -50991,11 +50959,11 @@ var require_pg_connection_string = __commonJS({
         config.client_encoding = result.searchParams.get("encoding");
         return config;
       }
-      const hostname4 = (dummyHost ? "" : result.hostname).replace(/^\[(.+)\]$/, "$1");
+      const hostname5 = (dummyHost ? "" : result.hostname).replace(/^\[(.+)\]$/, "$1");
       if (!config.host) {
-        config.host = decodeURIComponent(hostname4);
-      } else if (hostname4 && /^%2f/i.test(hostname4)) {
-        result.pathname = hostname4 + result.pathname;
+        config.host = decodeURIComponent(hostname5);
+      } else if (hostname5 && /^%2f/i.test(hostname5)) {
+        result.pathname = hostname5 + result.pathname;
       }
       if (!config.port) {
         config.port = result.port;
@@ -53026,8 +52994,8 @@ var require_lib = __commonJS({
     var helper = require_helper();
     module.exports = function(connInfo, cb) {
       var file = helper.getFileName();
-      fs.stat(file, function(err, stat15) {
-        if (err || !helper.usePgPass(stat15, file)) {
+      fs.stat(file, function(err, stat16) {
+        if (err || !helper.usePgPass(stat16, file)) {
           return cb(void 0);
         }
         var st = fs.createReadStream(file);
@@ -54772,7 +54740,7 @@ function redactUrl(url) {
 }
 function transient(error) {
   const { code, message } = error;
-  return typeof code === "string" && (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOENT)$/.test(code) || /^(08|57P0[123]|53300)/.test(code)) || /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/.test(String(message));
+  return typeof code === "string" && (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOENT)$/.test(code) || /^(08|57P0[123]|53300|40P01|40001)/.test(code)) || /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/.test(String(message));
 }
 async function patiently(attempt, url, options) {
   const started = Date.now();
@@ -54900,59 +54868,80 @@ var init_postgres = __esm({
   }
 });
 
-// dist/rebuilder/service/signature.js
-import { mkdir as mkdir17, mkdtemp as mkdtemp2, readFile as readFile21, rm as rm9, writeFile as writeFile15 } from "node:fs/promises";
-import { join as join40 } from "node:path";
-function gpgvChecker(runner, workRoot) {
-  return async (what, keyring, data, signature) => {
-    await mkdir17(workRoot, { recursive: true });
-    const dir = await mkdtemp2(join40(workRoot, "gpgv-"));
-    try {
-      const [signed, sig, out] = [join40(dir, "data"), join40(dir, "data.sig"), join40(dir, "out")];
-      await writeFile15(signed, data);
-      if (signature)
-        await writeFile15(sig, signature);
-      const argv = ["gpgv", "--homedir", dir, "--status-fd", "1", "--keyring", keyring];
-      const run2 = await runner.capture(signature ? [...argv, sig, signed] : [...argv, "--output", out, signed], {
-        timeoutMs: 6e4
-      });
-      const status = run2.stdout.split("\n").filter((l) => l.startsWith("[GNUPG:] "));
-      const bad = status.find((l) => /^\[GNUPG:\] (BADSIG|EXPKEYSIG|REVKEYSIG|EXPSIG|ERRSIG|NO_PUBKEY)\b/.test(l));
-      if (run2.exitCode !== 0 || bad || !status.some((l) => l.startsWith("[GNUPG:] VALIDSIG ")))
-        throw refused(what, `${(bad ?? "").replace("[GNUPG:] ", "") || `gpgv exit ${run2.exitCode}`} (${run2.stderr.trim().split("\n").slice(-1)[0] ?? ""}; keyring ${keyring})`);
-      return signature ? data : await readFile21(out);
-    } finally {
-      await rm9(dir, { recursive: true, force: true });
-    }
+// dist/rebuilder/service/sql.js
+import { createRequire } from "node:module";
+function loadSqlite() {
+  try {
+    return createRequire(import.meta.url)("better-sqlite3");
+  } catch (cause) {
+    const why = cause.message.split("\n")[0];
+    throw new TwinbuildError("setup-failed", `the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (${why}); install it (with its build step) with npm install better-sqlite3@12`);
+  }
+}
+function nativeMissing(cause) {
+  const error = cause;
+  return error.code === "ERR_DLOPEN_FAILED" || /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header/.test(String(error.message));
+}
+function openDatabase(file) {
+  const Database = loadSqlite();
+  try {
+    return new Database(file);
+  } catch (cause) {
+    if (!nativeMissing(cause))
+      throw cause;
+    throw new TwinbuildError("setup-failed", `the rebuilder service keeps its state with better-sqlite3, whose native binary is not built here (installed with --ignore-scripts, or for another Node version): run npm rebuild better-sqlite3 where twinbuild is installed (it compiles SQLite when no prebuilt binary is reachable)`, { cause });
+  }
+}
+function sqliteSql(file) {
+  const db = openDatabase(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+  const direct = {
+    all: (text3, params = []) => {
+      const statement = db.prepare(text3);
+      return Promise.resolve(statement.reader ? statement.all(...params) : (statement.run(...params), []));
+    },
+    run: (text3, params = []) => Promise.resolve(db.prepare(text3).run(...params).changes)
+  };
+  let tail2 = Promise.resolve();
+  const queued = (work) => {
+    const done = tail2.then(work);
+    tail2 = done.catch(() => {
+    });
+    return done;
+  };
+  return {
+    dialect: "sqlite",
+    all: (text3, params) => queued(() => direct.all(text3, params)),
+    run: (text3, params) => queued(() => direct.run(text3, params)),
+    transaction: (body) => queued(async () => {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await body(direct);
+        db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (db.inTransaction)
+          db.exec("ROLLBACK");
+        throw error;
+      }
+    }),
+    close: () => queued(() => {
+      db.close();
+      return Promise.resolve();
+    })
   };
 }
-var refused;
-var init_signature = __esm({
-  "dist/rebuilder/service/signature.js"() {
+var init_sql2 = __esm({
+  "dist/rebuilder/service/sql.js"() {
     "use strict";
     init_errors();
-    refused = (what, why) => new TwinbuildError("setup-failed", `${what}: the signature is refused: ${why}`);
   }
 });
 
 // dist/rebuilder/service/state.js
-import { join as join41 } from "node:path";
-function changedFiles(verified, now) {
-  const files = (s) => new Map([...s.sourceFiles, ...s.binaries].map((f) => [f.path, f]));
-  const [before, after] = [files(verified), files(now)];
-  const changes = [];
-  for (const [path6, f] of after) {
-    const was = before.get(path6);
-    if (!was)
-      changes.push(`${path6} added (sha256 ${f.sha256})`);
-    else if (was.sha256 !== f.sha256 || was.size !== f.size)
-      changes.push(`${path6} is now sha256 ${f.sha256} (${f.size} bytes), verified as ${was.sha256} (${was.size} bytes)`);
-  }
-  for (const path6 of before.keys())
-    if (!after.has(path6))
-      changes.push(`${path6} no longer listed`);
-  return changes.join("; ");
-}
+import { join as join38 } from "node:path";
 async function migrate(sql) {
   const pg2 = sql.dialect === "postgres";
   await sql.transaction(async (tx) => {
@@ -54961,18 +54950,14 @@ async function migrate(sql) {
     for (const statement of schema(pg2))
       await tx.run(statement);
     for (const [table2, column, type] of ADDED) {
-      if (pg2) {
-        await tx.run(`ALTER TABLE ${table2} ADD COLUMN IF NOT EXISTS ${column} ${type.replace("INTEGER", "BIGINT")}`);
-        continue;
-      }
-      const columns = (await tx.all(`PRAGMA table_info(${table2})`)).map((c3) => c3.name);
-      if (!columns.includes(column))
-        await tx.run(`ALTER TABLE ${table2} ADD COLUMN ${column} ${type}`);
+      const columns = pg2 ? await tx.all("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?", [table2]) : await tx.all(`PRAGMA table_info(${table2})`);
+      if (!columns.some((c3) => c3.name === column))
+        await tx.run(`ALTER TABLE ${table2} ADD COLUMN ${column} ${pg2 ? type.replace("INTEGER", "BIGINT") : type}`);
     }
   });
 }
 async function openState(target, options) {
-  const sql = target.database === null ? sqliteSql(join41(target.state, "state.db")) : await postgresSql(target.database, options);
+  const sql = target.database === null ? sqliteSql(join38(target.state, "state.db")) : await postgresSql(target.database, options);
   try {
     await migrate(sql);
   } catch (error) {
@@ -54983,6 +54968,7 @@ async function openState(target, options) {
 }
 function stateOf2(sql) {
   return {
+    ...leasesOf(sql),
     dialect: sql.dialect,
     close: () => sql.close(),
     /** Adds the jobs not seen before; updates the files of ones not yet started. Returns how many were new. */
@@ -55044,8 +55030,8 @@ ${row2.version}`);
     }),
     /** After a crash: attempts that were running died with the process; they are queued again. */
     recover: (now) => sql.transaction(async (tx) => {
-      await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'killed', error = 'the service stopped during this attempt' WHERE ended_at IS NULL`, [now]);
-      const requeued = await tx.run(`UPDATE jobs SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'running'`, [now, now]);
+      await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'killed', error = 'the service stopped during this attempt' WHERE ended_at IS NULL AND worker IS NULL AND job IN (SELECT id FROM jobs WHERE status = 'running')`, [now]);
+      const requeued = await tx.run(`UPDATE jobs SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'running' AND worker IS NULL`, [now, now]);
       const publishing = (await tx.all(`SELECT * FROM jobs WHERE status = 'publishing' ORDER BY id`)).map(toJob);
       return { requeued, publishing };
     }),
@@ -55082,7 +55068,7 @@ ${row2.version}`);
       const job = jobs.find((j) => j.id === id);
       const conflict = conflictOf2(job, jobs);
       if (conflict === null)
-        await tx.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`, [JSON.stringify(pairs), now, id]);
+        await tx.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status IN ('running', 'reported')`, [JSON.stringify(pairs), now, id]);
       else
         await finishIn(tx, id, "conflict", [], now, conflict);
       return conflict;
@@ -55092,9 +55078,9 @@ ${row2.version}`);
     /** An attempt that failed: queued again after a backoff, or failed for good after the last attempt. */
     fail: (id, error, retryAt, now) => sql.transaction(async (tx) => {
       if (retryAt === null)
-        await tx.run(`UPDATE jobs SET status = 'failed', staged = '[]', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`, [error, now, now, id]);
+        await tx.run(`UPDATE jobs SET status = 'failed', staged = '[]', last_error = ?, updated_at = ?, finished_at = ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [error, now, now, id]);
       else
-        await tx.run(`UPDATE jobs SET status = 'queued', staged = '[]', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`, [error, retryAt, now, id]);
+        await tx.run(`UPDATE jobs SET status = 'queued', staged = '[]', last_error = ?, next_attempt_at = ?, updated_at = ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [error, retryAt, now, id]);
       await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'error', error = ? WHERE job = ? AND ended_at IS NULL`, [now, error, id]);
     }),
     /** --retry: a finished (or waiting) version queued again now, with a fresh budget of attempts. */
@@ -55118,35 +55104,18 @@ ${row2.version}`);
   };
 }
 async function finishIn(tx, id, status, published, now, why) {
-  await tx.run(`UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`, [status, JSON.stringify(published), why, now, now, id]);
+  await tx.run(`UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = ?, updated_at = ?, finished_at = ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [status, JSON.stringify(published), why, now, now, id]);
   await tx.run(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`, [now, status, id]);
 }
-var toJob, schema, ADDED, getJob;
+var schema, ADDED, getJob;
 var init_state = __esm({
   "dist/rebuilder/service/state.js"() {
     "use strict";
+    init_jobs();
+    init_leases();
     init_postgres();
     init_sql2();
-    toJob = (r) => ({
-      id: r["id"],
-      repository: r["repository"],
-      source: r["source"],
-      version: r["version"],
-      status: r["status"],
-      attempts: r["attempts"],
-      attemptsBeforeRetry: r["attempts_before_retry"],
-      spec: JSON.parse(r["spec"]),
-      nextAttemptAt: r["next_attempt_at"],
-      lastError: r["last_error"] ?? null,
-      reportDir: r["report_dir"] ?? null,
-      published: JSON.parse(r["published"]),
-      staged: JSON.parse(r["staged"]),
-      createdAt: r["created_at"],
-      updatedAt: r["updated_at"],
-      finishedAt: r["finished_at"] ?? null,
-      removedAt: r["removed_at"] ?? null,
-      alert: r["alert"] ?? null
-    });
+    init_jobs();
     schema = (pg2) => {
       const [id, time2, name] = pg2 ? ["BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BIGINT", 'TEXT COLLATE "C"'] : ["INTEGER PRIMARY KEY", "INTEGER", "TEXT"];
       return [
@@ -55164,6 +55133,12 @@ var init_state = __esm({
   PRIMARY KEY (job, attempt))`,
         `CREATE TABLE IF NOT EXISTS polls (
   repository ${name} PRIMARY KEY, at ${time2} NOT NULL, ok INTEGER NOT NULL, jobs INTEGER NOT NULL, error TEXT)`,
+        `CREATE TABLE IF NOT EXISTS report_files (
+  job ${pg2 ? "BIGINT" : "INTEGER"} NOT NULL REFERENCES jobs(id), path TEXT NOT NULL, content ${pg2 ? "BYTEA" : "BLOB"} NOT NULL,
+  PRIMARY KEY (job, path))`,
+        `CREATE TABLE IF NOT EXISTS workers (
+  name TEXT PRIMARY KEY, started_at ${time2} NOT NULL, seen_at ${time2} NOT NULL, job ${pg2 ? "BIGINT" : "INTEGER"},
+  done INTEGER NOT NULL DEFAULT 0)`,
         ...pg2 ? [
           `CREATE TABLE IF NOT EXISTS leader (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, since BIGINT NOT NULL)`
         ] : []
@@ -55172,9 +55147,256 @@ var init_state = __esm({
     ADDED = [
       ["jobs", "removed_at", "INTEGER"],
       ["polls", "refused", "TEXT NOT NULL DEFAULT '[]'"],
-      ["jobs", "alert", "TEXT"]
+      ["jobs", "alert", "TEXT"],
+      ["jobs", "worker", "TEXT"],
+      ["jobs", "lease_until", "INTEGER"],
+      ["jobs", "report", "TEXT"],
+      ["attempts", "worker", "TEXT"]
     ];
     getJob = async (tx, id) => toJob((await tx.all("SELECT * FROM jobs WHERE id = ?", [id]))[0]);
+  }
+});
+
+// dist/rebuilder/service/fleet.js
+function fleetOf(jobs, workers, ended, now, leaseMs) {
+  const count4 = (status) => jobs.filter((j) => j.status === status).length;
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  return {
+    queue: {
+      queued: count4("queued"),
+      due: jobs.filter((j) => j.status === "queued" && j.nextAttemptAt <= now).length,
+      running: count4("running"),
+      reported: count4("reported"),
+      publishing: count4("publishing")
+    },
+    workers: workers.map((w) => {
+      const job = w.job === null ? void 0 : byId.get(Number(w.job));
+      return {
+        name: w.name,
+        lastSeen: new Date(Number(w.seenAt)).toISOString(),
+        alive: Number(w.seenAt) >= now - 2 * leaseMs,
+        job: job && job.status === "running" && job.worker === w.name ? `${job.repository}: ${job.source} ${job.version}` : null,
+        reported: Number(w.done)
+      };
+    }),
+    throughput: ended
+  };
+}
+async function readFleet(state, now, leaseMs) {
+  return fleetOf(await state.jobs(), await state.workers(), { lastHour: await state.endedSince(now - HOUR2), lastDay: await state.endedSince(now - 24 * HOUR2) }, now, leaseMs);
+}
+async function fleetStatus(config, log, now) {
+  const state = await openState(config, { waitMs: 1e4, log });
+  try {
+    return await readFleet(state, now, config.leaseMs);
+  } finally {
+    await state.close();
+  }
+}
+function renderFleetText(fleet) {
+  const { queue, throughput } = fleet;
+  const lines = [
+    `queue: ${queue.queued} queued (${queue.due} due) \xB7 ${queue.running} running \xB7 ${queue.reported} reported \xB7 ${queue.publishing} publishing`,
+    `throughput: ${throughput.lastHour} in the last hour \xB7 ${throughput.lastDay} in the last day`,
+    `workers: ${fleet.workers.filter((w) => w.alive).length} alive of ${fleet.workers.length} known`,
+    ...fleet.workers.map((w) => `  ${w.name}  ${w.alive ? "alive" : "silent"} \xB7 ${w.job === null ? "idle" : `building ${w.job}`} \xB7 ${w.reported} reported \xB7 last seen ${w.lastSeen}`)
+  ];
+  return lines.join("\n") + "\n";
+}
+function renderFleetHtml(fleet) {
+  const { queue, throughput } = fleet;
+  const rows = fleet.workers.map((w) => `<tr><td><code>${escapeHtml(w.name)}</code></td><td class="${w.alive ? "" : "verdict-error"}">${w.alive ? "alive" : "silent"}</td><td>${w.job === null ? '<span class="muted">idle</span>' : escapeHtml(w.job)}</td><td>${w.reported}</td><td>${escapeHtml(w.lastSeen)}</td></tr>`);
+  return `<h2>Workers</h2><p class="muted">queue: ${queue.queued} queued (${queue.due} due) \xB7 ${queue.running} running \xB7 ${queue.reported} reported \xB7 ${queue.publishing} publishing; throughput: ${throughput.lastHour} in the last hour, ${throughput.lastDay} in the last day</p>` + (rows.length === 0 ? '<p class="muted">no worker has reported in (rebuilds run on the coordinator)</p>' : `<table><thead><tr><th>worker</th><th>state</th><th>building</th><th>reported</th><th>last seen</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
+}
+var HOUR2;
+var init_fleet = __esm({
+  "dist/rebuilder/service/fleet.js"() {
+    "use strict";
+    init_escape();
+    init_state();
+    HOUR2 = 36e5;
+  }
+});
+
+// dist/rebuilder/service/lock.js
+import { readFileSync as readFileSync5, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { join as join39 } from "node:path";
+function lockState(dir) {
+  const db = openDatabase(join39(dir, "lock.db"));
+  const pidFile = join39(dir, "lock.pid");
+  try {
+    db.pragma("busy_timeout = 0");
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.exec("CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL); DELETE FROM holder;");
+    db.prepare("INSERT INTO holder (pid) VALUES (?)").run(process.pid);
+  } catch (cause) {
+    db.close();
+    if (cause.code !== "SQLITE_BUSY")
+      throw cause;
+    const pid = holder(pidFile);
+    throw new TwinbuildError("config", `the state directory ${dir} is in use by another rebuilder (pid ${pid ?? "unknown"}); run one service per state directory`, { cause });
+  }
+  const previous = holder(pidFile);
+  writeFileSync2(pidFile, `${process.pid}
+`);
+  return {
+    previous: previous === process.pid ? null : previous,
+    release: () => {
+      rmSync(pidFile, { force: true });
+      db.close();
+    }
+  };
+}
+var holder;
+var init_lock = __esm({
+  "dist/rebuilder/service/lock.js"() {
+    "use strict";
+    init_errors();
+    init_sql2();
+    holder = (file) => {
+      try {
+        const pid = Number(readFileSync5(file, "utf8").trim());
+        return Number.isInteger(pid) && pid > 0 ? pid : null;
+      } catch {
+        return null;
+      }
+    };
+  }
+});
+
+// dist/rebuilder/service/downloads.js
+import { basename as basename12, join as join40 } from "node:path";
+async function download(url, file, to, timeoutMs, signal) {
+  const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
+  const actual = sha256Of(bytes);
+  if (actual !== file.sha256 || bytes.length !== file.size) {
+    throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
+  }
+  const path6 = join40(to, basename12(file.path));
+  await writeDurably(path6, bytes);
+  return path6;
+}
+async function fetchBuildinfo(url, dir, spec, host, to, limits, signal) {
+  const version = spec.version.replace(/^\d+:/, "");
+  const tried = [];
+  for (const arch2 of [host, "all", "source"]) {
+    const name = `${spec.source}_${version}_${arch2}.buildinfo`;
+    try {
+      const within = dir.replace(/^(\.\/)+/, "").replace(/^\.$/, "");
+      const at = repositoryUrl(url, `${within === "" ? "" : within.replace(/\/?$/, "/")}${encodeURIComponent(name)}`);
+      const bytes = await fetchBytes(at, indexLimits(limits), signal);
+      await writeDurably(join40(to, name), bytes);
+      return join40(to, name);
+    } catch (error) {
+      tried.push(messageOf(error));
+    }
+  }
+  throw new Error(`no .buildinfo for ${spec.source} ${spec.version}: ${tried.join("; ")}`);
+}
+var messageOf;
+var init_downloads = __esm({
+  "dist/rebuilder/service/downloads.js"() {
+    "use strict";
+    init_fetch();
+    init_indexes();
+    init_publish();
+    messageOf = (error) => error instanceof Error ? error.message : String(error);
+  }
+});
+
+// dist/rebuilder/service/rebuild.js
+import { basename as basename13, join as join41 } from "node:path";
+import { rm as rm9 } from "node:fs/promises";
+async function rebuildJob(job, config, deps, work, reportDir, signingKey) {
+  const { spec } = job;
+  const repo = config.repositories.find((r) => r.name === spec.repository);
+  if (!repo)
+    throw new Error(`repository ${spec.repository} is no longer configured`);
+  if (repo.format !== (spec.format ?? "apt"))
+    throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? "apt"} index`);
+  await rm9(work, { recursive: true, force: true });
+  const sources = join41(work, "source");
+  const published = join41(work, "published");
+  const fetchFile = (file, to) => download(repo.url, file, to, config.fetchTimeoutMs, deps.signal);
+  const sourcePaths = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
+  const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
+  const rpm = repo.format === "rpm";
+  const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, deps.hostArchitecture, work, config, deps.signal);
+  const options = await deps.packageOptions(sourcePaths[0], rpm ? "rpm" : "debian", spec.source, reportDir);
+  const productNames = Object.fromEntries(spec.binaries.map((b) => [basename13(b.path), rpm ? basename13(b.path) : aptFileName(b)]));
+  const result = await runVerify({
+    options,
+    published: binaries,
+    buildinfo,
+    link: signingKey === null ? null : { dir: join41(work, "link"), signingKey, productNames },
+    shownFrom: work
+  }, deps);
+  await writeReports(runResult({
+    command: "rebuilder",
+    version: deps.version,
+    startedAt: new Date(job.updatedAt).toISOString(),
+    seed: 0,
+    host: deps.host,
+    packages: [result]
+  }), { outDir: reportDir, shownOutDir: reportDir, jobRoot: reportDir, quiet: true, layout: "package" }, ["json", "html"]);
+  if (signingKey !== null || result.verdict !== "verified")
+    return { result, link: null };
+  const materials = Object.fromEntries(await Promise.all(sourcePaths.map(async (p) => [basename13(p), { sha256: await sha256File(p) }])));
+  return {
+    result,
+    link: {
+      name: "rebuild",
+      materials,
+      products: Object.fromEntries(result.artifacts.map((a2) => [productNames[a2.path] ?? a2.path, { sha256: a2.sha256.control }])),
+      command: result.builds.experiment?.command ?? [],
+      byproducts: { stdout: "", stderr: "", "return-value": result.builds.experiment?.exitCode ?? 0 }
+    }
+  };
+}
+var init_rebuild = __esm({
+  "dist/rebuilder/service/rebuild.js"() {
+    "use strict";
+    init_hash();
+    init_model();
+    init_write();
+    init_verify();
+    init_downloads();
+    init_publish();
+  }
+});
+
+// dist/rebuilder/service/signature.js
+import { mkdir as mkdir17, mkdtemp as mkdtemp2, readFile as readFile21, rm as rm10, writeFile as writeFile15 } from "node:fs/promises";
+import { join as join42 } from "node:path";
+function gpgvChecker(runner, workRoot) {
+  return async (what, keyring, data, signature) => {
+    await mkdir17(workRoot, { recursive: true });
+    const dir = await mkdtemp2(join42(workRoot, "gpgv-"));
+    try {
+      const [signed, sig, out] = [join42(dir, "data"), join42(dir, "data.sig"), join42(dir, "out")];
+      await writeFile15(signed, data);
+      if (signature)
+        await writeFile15(sig, signature);
+      const argv = ["gpgv", "--homedir", dir, "--status-fd", "1", "--keyring", keyring];
+      const run2 = await runner.capture(signature ? [...argv, sig, signed] : [...argv, "--output", out, signed], {
+        timeoutMs: 6e4
+      });
+      const status = run2.stdout.split("\n").filter((l) => l.startsWith("[GNUPG:] "));
+      const bad = status.find((l) => /^\[GNUPG:\] (BADSIG|EXPKEYSIG|REVKEYSIG|EXPSIG|ERRSIG|NO_PUBKEY)\b/.test(l));
+      if (run2.exitCode !== 0 || bad || !status.some((l) => l.startsWith("[GNUPG:] VALIDSIG ")))
+        throw refused(what, `${(bad ?? "").replace("[GNUPG:] ", "") || `gpgv exit ${run2.exitCode}`} (${run2.stderr.trim().split("\n").slice(-1)[0] ?? ""}; keyring ${keyring})`);
+      return signature ? data : await readFile21(out);
+    } finally {
+      await rm10(dir, { recursive: true, force: true });
+    }
+  };
+}
+var refused;
+var init_signature = __esm({
+  "dist/rebuilder/service/signature.js"() {
+    "use strict";
+    init_errors();
+    refused = (what, why) => new TwinbuildError("setup-failed", `${what}: the signature is refused: ${why}`);
   }
 });
 
@@ -55249,10 +55471,11 @@ var init_grid = __esm({
 
 // dist/rebuilder/service/status.js
 import { relative as relative9 } from "node:path";
-function buildStatus(jobs, polls, repositories, publish, now) {
+function buildStatus(jobs, polls, repositories, publish, now, fleet = NO_FLEET) {
   return {
     schema: "twinbuild/rebuilder-status@1",
     generatedAt: new Date(now).toISOString(),
+    fleet,
     repositories: repositories.map(({ name, signed }) => {
       const poll = polls.find((p) => p.repository === name);
       const mine = jobs.filter((j) => j.repository === name);
@@ -55320,21 +55543,29 @@ ${rows.join("\n") || '<tr><td colspan="6" class="muted">nothing to verify yet</t
 <html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title><style>${STYLE}${GRID_STYLE}.statusgrid{margin:.6em 0 1em}</style></head>
 <body><h1>twinbuild rebuilder</h1><p class="muted">generated ${escapeHtml(status.generatedAt)} \xB7 <a href="status.json">status.json</a></p>
 ${LEGEND}
+${renderFleetHtml(status.fleet)}
 ${repositories.join("\n")}
 </body></html>
 `;
 }
-var iso, VERDICT_CLASS, STATUS_LOOK, versionId, LEGEND;
+var NO_FLEET, iso, VERDICT_CLASS, STATUS_LOOK, versionId, LEGEND;
 var init_status = __esm({
   "dist/rebuilder/service/status.js"() {
     "use strict";
     init_html();
     init_escape();
     init_grid();
+    init_fleet();
+    NO_FLEET = {
+      queue: { queued: 0, due: 0, running: 0, reported: 0, publishing: 0 },
+      workers: [],
+      throughput: { lastHour: 0, lastDay: 0 }
+    };
     iso = (ms) => ms === null ? null : new Date(ms).toISOString();
     VERDICT_CLASS = {
       queued: "muted",
       running: "muted",
+      reported: "muted",
       publishing: "muted",
       verified: "verdict-verified",
       mismatch: "verdict-mismatch",
@@ -55344,6 +55575,7 @@ var init_status = __esm({
     STATUS_LOOK = {
       queued: PENDING,
       running: PENDING,
+      reported: PENDING,
       publishing: PENDING,
       verified: LETTERS.verified,
       mismatch: LETTERS.mismatch,
@@ -55353,13 +55585,13 @@ var init_status = __esm({
     versionId = (repository2, source, version) => `v-${anchorId(`${repository2}
 ${source}
 ${version}`)}`;
-    LEGEND = `<p class="muted legend">` + ["verified", "mismatch", "conflict", "failed", "queued"].map((s) => `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;</span> ${s === "queued" ? "pending (queued, running or publishing)" : s === "conflict" ? "conflict (matched, but another repository's link with other products is published there)" : s}`).join(" \xB7 ") + `; a package's versions oldest first, each linking to its row below.</p>`;
+    LEGEND = `<p class="muted legend">` + ["verified", "mismatch", "conflict", "failed", "queued"].map((s) => `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;</span> ${s === "queued" ? "pending (queued, running, reported by a worker or publishing)" : s === "conflict" ? "conflict (matched, but another repository's link with other products is published there)" : s}`).join(" \xB7 ") + `; a package's versions oldest first, each linking to its row below.</p>`;
   }
 });
 
 // dist/rebuilder/service/service.js
-import { mkdir as mkdir18, readFile as readFile22, rm as rm10 } from "node:fs/promises";
-import { basename as basename13, join as join42 } from "node:path";
+import { mkdir as mkdir18, readFile as readFile22, rm as rm11, writeFile as writeFile16 } from "node:fs/promises";
+import { dirname as dirname12, join as join43, relative as relative10 } from "node:path";
 async function openService(config, deps) {
   await mkdir18(config.state, { recursive: true });
   await mkdir18(config.publish, { recursive: true });
@@ -55415,28 +55647,28 @@ async function runService(config, deps, mode) {
     throw new TwinbuildError("setup-failed", `lost the coordinator lock of ${redactUrl(config.database ?? "")} (${messageOf2(signal.reason)}); verifies under way were queued again: start the coordinator again`, { cause: signal.reason });
   return total;
 }
-var backoff, messageOf2, DATABASE_WAIT_MS, RebuilderService, sleep, exitCodeOf;
+var backoff, messageOf2, WORKER_POLL_MS, DATABASE_WAIT_MS, RebuilderService, sleep, exitCodeOf;
 var init_service = __esm({
   "dist/rebuilder/service/service.js"() {
     "use strict";
     init_p_limit();
     init_errors();
-    init_model();
-    init_write();
     init_keys();
-    init_verify();
+    init_link();
     init_indexes();
     init_rpm_indexes();
     init_publish();
     init_conflicts();
-    init_downloads();
+    init_fleet();
     init_lock();
     init_postgres();
+    init_rebuild();
     init_signature();
     init_state();
     init_status();
     backoff = (config, attempts) => config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
     messageOf2 = (error) => error instanceof Error ? error.message : String(error);
+    WORKER_POLL_MS = 500;
     DATABASE_WAIT_MS = 3e5;
     RebuilderService = class _RebuilderService {
       config;
@@ -55451,7 +55683,7 @@ var init_service = __esm({
         this.state = state;
         this.release = release2;
         this.now = deps.now ?? Date.now;
-        this.checkSignature = gpgvChecker(deps.runner, join42(config.state, "work"));
+        this.checkSignature = gpgvChecker(deps.runner, join43(config.state, "work"));
       }
       /**
        * The service, once it holds its state: SQLite's lock on STATE (a second service is refused, exit 2), or the
@@ -55547,107 +55779,146 @@ var init_service = __esm({
       read(repo) {
         return repo.format === "rpm" ? readRpmRepository(repo, this.deps.rpmArchitecture, this.config, this.checkSignature, this.deps.signal) : readRepository(repo, this.deps.hostArchitecture, this.config, this.checkSignature, this.deps.signal);
       }
-      /** Runs every due job, at most `concurrency` at once, until none is due. */
+      /**
+       * Runs every due job, at most `concurrency` at once, until none is due, and settles what workers reported;
+       * with "concurrency": 0 (workers build everything) until nothing is due, with a worker or reported.
+       */
       async drain(outcome) {
-        const limit = pLimit(this.config.concurrency);
+        const limit = pLimit(Math.max(this.config.concurrency, 1));
         for (; ; ) {
           if (this.deps.signal.aborted)
             return;
-          const due = await this.state.dueJobs(this.now());
-          if (due.length === 0)
+          await this.state.expireLeases(this.now());
+          await this.settleReports(outcome);
+          const due = this.config.concurrency > 0 ? await this.state.dueJobs(this.now()) : [];
+          if (due.length > 0) {
+            await Promise.all(due.map((id) => limit(async () => {
+              if (this.deps.signal.aborted)
+                return;
+              const job = await this.state.claim(id, this.now());
+              if (job)
+                await this.runJob(job, outcome);
+            })));
+            continue;
+          }
+          if (await this.state.pendingForWorkers(this.now()) === 0)
             return;
-          await Promise.all(due.map((id) => limit(async () => {
-            if (this.deps.signal.aborted)
-              return;
-            const job = await this.state.claim(id, this.now());
-            if (job)
-              await this.runJob(job, outcome);
-          })));
+          await sleep(WORKER_POLL_MS, this.deps.signal);
         }
       }
       async writeStatus() {
-        const status = buildStatus(await this.state.jobs(), await this.state.polls(), this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })), this.config.publish, this.now());
-        await replaceFile(join42(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
-        await replaceFile(join42(this.config.publish, "index.html"), renderStatusHtml(status));
+        const status = buildStatus(await this.state.jobs(), await this.state.polls(), this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })), this.config.publish, this.now(), await readFleet(this.state, this.now(), this.config.leaseMs));
+        await replaceFile(join43(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
+        await replaceFile(join43(this.config.publish, "index.html"), renderStatusHtml(status));
       }
       /** The earliest time something is due: the next poll or a backed-off job. */
       async nextWake(nextPoll) {
         return Math.min(nextPoll, await this.state.nextDue() ?? nextPoll);
       }
-      async runJob(job, outcome) {
+      reportDirOf(job) {
         const { spec } = job;
-        const repo = this.config.repositories.find((r) => r.name === spec.repository);
-        const label = `${spec.repository}: ${spec.source} ${spec.version} (attempt ${job.attempts})`;
-        const reportDir = join42(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
-        const work = join42(this.config.state, "work", String(job.id));
+        return join43(this.config.publish, "reports", spec.repository, spec.source, spec.version, String(job.attempts));
+      }
+      labelOf(job) {
+        return `${job.spec.repository}: ${job.spec.source} ${job.spec.version} (attempt ${job.attempts})`;
+      }
+      // The coordinator's own rebuild: verify signs the link into the work directory.
+      async runJob(job, outcome) {
+        const reportDir = this.reportDirOf(job);
+        const work = join43(this.config.state, "work", String(job.id));
         await this.state.setReportDir(job.id, reportDir);
-        this.deps.log(`${label}: verifying`);
+        this.deps.log(`${this.labelOf(job)}: verifying`);
         try {
-          if (!repo)
-            throw new Error(`repository ${spec.repository} is no longer configured`);
-          if (repo.format !== (spec.format ?? "apt"))
-            throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? "apt"} index`);
-          await rm10(work, { recursive: true, force: true });
-          const sources = join42(work, "source");
-          const published = join42(work, "published");
-          const fetchFile = (file, to) => download(repo.url, file, to, this.config.fetchTimeoutMs, this.deps.signal);
-          const [source] = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
-          const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
-          const rpm = repo.format === "rpm";
-          const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, this.deps.hostArchitecture, work, this.config, this.deps.signal);
-          const options = await this.deps.packageOptions(source, rpm ? "rpm" : "debian", spec.source, reportDir);
-          const productNames = Object.fromEntries(spec.binaries.map((b) => [basename13(b.path), rpm ? basename13(b.path) : aptFileName(b)]));
-          const linkDir = join42(work, "link");
-          const result = await runVerify({
-            options,
-            published: binaries,
-            buildinfo,
-            link: { dir: linkDir, signingKey: this.config.signingKey, productNames },
-            shownFrom: work
-          }, this.deps);
-          await writeReports(runResult({
-            command: "rebuilder",
-            version: this.deps.version,
-            startedAt: new Date(job.updatedAt).toISOString(),
-            seed: 0,
-            host: this.deps.host,
-            packages: [result]
-          }), { outDir: reportDir, shownOutDir: reportDir, jobRoot: reportDir, quiet: true, layout: "package" }, ["json", "html"]);
+          const { result } = await rebuildJob(job, this.config, this.deps, work, reportDir, this.config.signingKey);
           if (this.deps.signal.aborted)
             throw new Error("interrupted");
-          if (result.verdict === "mismatch") {
-            await this.state.finish(job.id, "mismatch", [], this.now());
-            outcome.mismatches += 1;
-            this.deps.log(`${label}: MISMATCH (report ${reportDir})`);
-          } else if (result.verdict === "verified") {
-            const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
-            const link2 = await readFile22(join42(linkDir, `rebuild.${keyid}.link`));
-            const statement = await readFile22(join42(linkDir, `rebuild.${keyid}.dsse.json`));
-            const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
-            const conflict = await this.state.stageUnlessConflict(job.id, pairs, this.now(), conflictOf);
-            if (conflict !== null) {
-              await discardStaged(this.config.publish, pairs);
-              outcome.conflicts += 1;
-              this.deps.log(`${label}: CONFLICT, nothing published: ${conflict}`);
-              return;
-            }
-            await this.publish({ ...job, status: "publishing" }, pairs);
-            outcome.verified += 1;
-            this.deps.log(`${label}: verified, link published for ${spec.binaries.map((b) => b.package).join(", ")}`);
-          } else {
-            throw new Error(result.error ? `${result.error.code}: ${result.error.message}` : "the rebuild ended in error");
-          }
+          await this.settle(job, result.verdict, result.error, join43(work, "link"), outcome);
         } catch (error) {
-          const interrupted2 = this.deps.signal.aborted;
-          const message = interrupted2 ? "interrupted" : isTwinbuildError(error) ? `${error.code}: ${error.message}` : messageOf2(error);
-          const retryAt = interrupted2 ? this.now() : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry) : null;
-          await this.state.fail(job.id, message, retryAt, this.now());
-          if (!interrupted2)
-            outcome.errors += 1;
-          this.deps.log(`${label}: ` + (retryAt === null ? "failed for good" : interrupted2 ? "interrupted, queued again" : `error, retry after ${new Date(retryAt).toISOString()}`) + `: ${message}`);
+          await this.failed(job, error, outcome);
         } finally {
-          await rm10(work, { recursive: true, force: true });
+          await rm11(work, { recursive: true, force: true });
         }
+      }
+      // A worker's rebuild: its reports written where the coordinator's own go, the link signed here from the
+      // hashes it reported (the worker never has the key), then published as the coordinator's own would be.
+      async settleReport(job, report, outcome) {
+        const reportDir = this.reportDirOf(job);
+        const work = join43(this.config.state, "work", String(job.id));
+        try {
+          await rm11(reportDir, { recursive: true, force: true });
+          for (const file of await this.state.reportFiles(job.id)) {
+            const path6 = join43(reportDir, file.path);
+            if (relative10(reportDir, path6).startsWith(".."))
+              continue;
+            await mkdir18(dirname12(path6), { recursive: true });
+            await writeFile16(path6, file.content);
+          }
+          await this.state.setReportDir(job.id, reportDir);
+          await this.state.dropReportFiles(job.id);
+          const linkDir = join43(work, "link");
+          if (report.verdict === "verified") {
+            if (report.link === null)
+              throw new Error("the worker reported a match without the link's contents");
+            await rm11(work, { recursive: true, force: true });
+            await writeRebuildLink({ outDir: linkDir, signingKeyPath: this.config.signingKey, ...report.link });
+          }
+          const error = report.error === null ? null : { code: "worker", message: report.error };
+          await this.settle(job, report.verdict, error, linkDir, outcome, job.worker);
+        } catch (error) {
+          if (this.deps.signal.aborted)
+            this.deps.log(`${this.labelOf(job)}: left reported for the next coordinator`);
+          else
+            await this.failed(job, error, outcome);
+        } finally {
+          await rm11(work, { recursive: true, force: true });
+        }
+      }
+      /** Reports of workers not settled yet: signed, published, finished. */
+      async settleReports(outcome) {
+        for (const [job, report] of await this.state.reported()) {
+          if (this.deps.signal.aborted)
+            return;
+          await this.settleReport(job, report, outcome);
+        }
+      }
+      // A rebuild's end: a mismatch is final; a match has its link (signed in linkDir) staged and published, unless
+      // another repository's link for the same binary stands (a conflict); an error is thrown for failed().
+      async settle(job, verdict, error, linkDir, outcome, worker = null) {
+        const { spec } = job;
+        const label = this.labelOf(job);
+        const by = worker === null ? "" : ` by worker ${worker}`;
+        if (verdict === "mismatch") {
+          await this.state.finish(job.id, "mismatch", [], this.now());
+          outcome.mismatches += 1;
+          this.deps.log(`${label}: MISMATCH${by} (report ${this.reportDirOf(job)})`);
+        } else if (verdict === "verified") {
+          const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
+          const link2 = await readFile22(join43(linkDir, `rebuild.${keyid}.link`));
+          const statement = await readFile22(join43(linkDir, `rebuild.${keyid}.dsse.json`));
+          const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
+          const conflict = await this.state.stageUnlessConflict(job.id, pairs, this.now(), conflictOf);
+          if (conflict !== null) {
+            await discardStaged(this.config.publish, pairs);
+            outcome.conflicts += 1;
+            this.deps.log(`${label}: CONFLICT, nothing published: ${conflict}`);
+            return;
+          }
+          await this.publish({ ...job, status: "publishing" }, pairs);
+          outcome.verified += 1;
+          this.deps.log(`${label}: verified${by}, link published for ${spec.binaries.map((b) => b.package).join(", ")}`);
+        } else {
+          throw new Error(error ? `${error.code}: ${error.message}` : "the rebuild ended in error");
+        }
+      }
+      // An attempt that failed: queued again after a backoff (or now, if the service was stopped), or failed for good.
+      async failed(job, error, outcome) {
+        const interrupted2 = this.deps.signal.aborted;
+        const message = interrupted2 ? "interrupted" : isTwinbuildError(error) ? `${error.code}: ${error.message}` : messageOf2(error);
+        const retryAt = interrupted2 ? this.now() : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry) : null;
+        await this.state.fail(job.id, message, retryAt, this.now());
+        if (!interrupted2)
+          outcome.errors += 1;
+        this.deps.log(`${this.labelOf(job)}: ` + (retryAt === null ? "failed for good" : interrupted2 ? "interrupted, queued again" : `error, retry after ${new Date(retryAt).toISOString()}`) + `: ${message}`);
       }
       async publish(job, pairs) {
         try {
@@ -55676,6 +55947,128 @@ var init_service = __esm({
   }
 });
 
+// dist/rebuilder/service/worker.js
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir19, readFile as readFile23, readdir as readdir9, rm as rm12, stat as stat12 } from "node:fs/promises";
+import { hostname as hostname4 } from "node:os";
+import { join as join44 } from "node:path";
+async function reportFiles(dir) {
+  const names = (await readdir9(dir, { recursive: true }).catch(() => [])).sort();
+  const files = [];
+  let total = 0;
+  for (const name of names) {
+    const info = await stat12(join44(dir, name));
+    if (!info.isFile())
+      continue;
+    total += info.size;
+    if (total > MAX_REPORT_BYTES2) {
+      files.push([`${name}.omitted.txt`, Buffer.from(`left out: the report exceeded ${MAX_REPORT_BYTES2} bytes
+`)]);
+      continue;
+    }
+    files.push([name, await readFile23(join44(dir, name))]);
+  }
+  return files;
+}
+async function buildOne(state, job, name, config, deps) {
+  const now = deps.now ?? Date.now;
+  const lost = new AbortController();
+  const signal = AbortSignal.any([deps.signal, lost.signal]);
+  const renewing = setInterval(() => {
+    state.renew(job.id, name, now(), now() + config.leaseMs).then((held) => held || lost.abort(new Error("lease lost")), () => {
+    });
+  }, config.leaseMs / 3);
+  const work = join44(config.state, "work", `worker-${job.id}`);
+  const reportDir = join44(work, "report");
+  const label = `${job.spec.repository}: ${job.spec.source} ${job.spec.version} (attempt ${job.attempts})`;
+  deps.log(`${label}: verifying`);
+  let report;
+  try {
+    const { result, link: link2 } = await rebuildJob(job, config, { ...deps, signal }, join44(work, "build"), reportDir, null);
+    report = {
+      verdict: result.verdict === "verified" || result.verdict === "mismatch" ? result.verdict : "error",
+      error: result.error ? `${result.error.code}: ${result.error.message}` : null,
+      link: link2
+    };
+  } catch (error) {
+    report = { verdict: "error", error: error instanceof Error ? error.message : String(error), link: null };
+  } finally {
+    clearInterval(renewing);
+  }
+  try {
+    if (lost.signal.aborted) {
+      deps.log(`${label}: its lease expired and the job went to another worker; nothing reported`);
+      return false;
+    }
+    if (deps.signal.aborted) {
+      await state.giveBack(job.id, name, now());
+      deps.log(`${label}: stopped, given back to the queue`);
+      return false;
+    }
+    const held = await state.report(job.id, name, report, await reportFiles(reportDir), now());
+    deps.log(held ? `${label}: reported ${report.verdict}` : `${label}: its lease expired; nothing reported`);
+    return held;
+  } finally {
+    await rm12(work, { recursive: true, force: true });
+  }
+}
+async function runWorker(config, deps, mode) {
+  const now = deps.now ?? Date.now;
+  await mkdir19(config.state, { recursive: true });
+  const state = await openState(config, { waitMs: Number.MAX_SAFE_INTEGER, log: deps.log });
+  const name = `${hostname4()}:${process.pid}:${randomBytes2(3).toString("hex")}`;
+  const outcome = { reported: 0, lost: 0 };
+  try {
+    await state.hello(name, now());
+    deps.log(`worker ${name} ready`);
+    let heard = now();
+    const slot = async () => {
+      while (!deps.signal.aborted) {
+        const job = await state.lease(name, now(), now() + config.leaseMs);
+        if (job === null) {
+          if (mode.once)
+            return;
+          if (now() - heard > config.leaseMs / 3)
+            await state.hello(name, heard = now());
+          await sleep2(IDLE_MS, deps.signal);
+          continue;
+        }
+        if (await buildOne(state, job, name, config, deps))
+          outcome.reported += 1;
+        else
+          outcome.lost += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(config.concurrency, 1) }, slot));
+  } finally {
+    await state.close();
+  }
+  return outcome;
+}
+var MAX_REPORT_BYTES2, IDLE_MS, sleep2;
+var init_worker = __esm({
+  "dist/rebuilder/service/worker.js"() {
+    "use strict";
+    init_rebuild();
+    init_state();
+    MAX_REPORT_BYTES2 = 64 * 1024 * 1024;
+    IDLE_MS = 500;
+    sleep2 = (ms, signal) => new Promise((done) => {
+      if (signal.aborted)
+        return done();
+      const stop = () => {
+        clearTimeout(timer);
+        done();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", stop);
+        done();
+      }, ms);
+      signal.addEventListener("abort", stop, { once: true });
+    });
+  }
+});
+
 // dist/cli/commands/rebuilder.js
 var rebuilder_exports = {};
 __export(rebuilder_exports, {
@@ -55683,7 +56076,7 @@ __export(rebuilder_exports, {
   rebuilderCommand: () => rebuilderCommand
 });
 import { arch, machine as machine4 } from "node:os";
-import { dirname as dirname12, resolve as resolve9 } from "node:path";
+import { dirname as dirname13, resolve as resolve9 } from "node:path";
 function parseRetry(text3) {
   const match = /^([A-Za-z0-9_+][A-Za-z0-9_+.-]*)=([A-Za-z0-9._+~^:-]+)$/.exec(text3);
   if (!match)
@@ -55699,10 +56092,14 @@ var init_rebuilder = __esm({
     init_keys();
     init_config2();
     init_service();
+    init_worker();
+    init_fleet();
     init_environment();
     init_flags();
     init_settings();
     REBUILDER_HELP = `Usage: twinbuild rebuilder --config FILE [--once] [--retry SOURCE=VERSION]...
+       twinbuild rebuilder --worker --config FILE [--once]
+       twinbuild rebuilder --status --config FILE
 
 Watches apt and RPM repositories and verifies every (source, version) that has
 binaries: each is rebuilt once with twinbuild verify's engine and compared byte
@@ -55771,7 +56168,8 @@ The config file (JSON; relative paths are relative to it):
   signingKey     ed25519 private key (twinbuild keygen)
   state          a directory (SQLite) or a postgres:// URL; "work": the local
                  directory beside a PostgreSQL state
-  concurrency    verifies at once
+  concurrency    verifies at once (0: a coordinator leaving them to workers)
+  lease          seconds a worker holds a job unless it renews (default 60)
   pollInterval, backoff, timeout   in seconds
   fetchTimeout   seconds for one whole answer of a repository (default 60)
   maxIndexSize   MiB: a larger index fails its poll (default 256)
@@ -55782,6 +56180,14 @@ Options:
                          (cron, CI); without it the service runs until stopped
   --retry SOURCE=VERSION verify a finished version again (repeatable); for an RPM,
                          the source RPM's name and [epoch:]version-release
+  --status               print the queue's depth, the workers (what each builds,
+                         when last heard of) and the rebuilds ended in the last
+                         hour and day, from the state; then exit (also on the
+                         status page and in status.json as "fleet")
+  --worker               rebuild jobs of the shared state (PostgreSQL, or the
+                         same machine's SQLite) and report them back; the
+                         coordinator signs and publishes ("signingKey" and
+                         "publish" are not needed); --once: until none is due
   --isolation MODE, --no-diffoscope, --quiet   as for check
   --allow-unsandboxed    build even where no sandbox can be made (a hostile package then
                          builds with the rebuilder's rights: docs/sandbox.md)
@@ -55813,18 +56219,31 @@ Exit codes (--once): 0 all verified \xB7 1 a mismatch, a conflict or an alert \x
           "isolation",
           "no-diffoscope",
           "quiet",
-          "allow-unsandboxed"
+          "allow-unsandboxed",
+          "worker",
+          "status"
         ]);
         if (positionals.length > 0)
           throw usageError(`rebuilder takes no positional arguments, got "${positionals[0]}"`);
         if (!values.config)
           throw usageError("rebuilder needs --config FILE (see twinbuild rebuilder --help)");
         const retry = (values.retry ?? []).map(parseRetry);
-        const config = await readServiceConfig(resolve9(ctx.env.cwd, values.config));
-        await loadSigningKey(config.signingKey);
+        const worker = values.worker ?? false;
+        if (worker && retry.length > 0)
+          throw usageError("--retry is for the coordinator, not a --worker");
+        if (values.status && (worker || values.once || retry.length > 0))
+          throw usageError("--status only reads the state: it takes no --worker, --once or --retry");
+        const config = await readServiceConfig(resolve9(ctx.env.cwd, values.config), worker || values.status ? "worker" : "coordinator");
+        if (values.status) {
+          ctx.stdout.write(renderFleetText(await fleetStatus(config, () => {
+          }, Date.now())));
+          return 0;
+        }
+        if (!worker)
+          await loadSigningKey(config.signingKey);
         await requireSandbox(values.isolation ?? "auto", values["allow-unsandboxed"] ?? false, ctx.runner, "the rebuilder");
         const parsed = parseRunSettings({ isolation: values.isolation, "no-diffoscope": values["no-diffoscope"], seed: "1" }, ctx.env);
-        const hidden2 = [config.state, dirname12(config.signingKey)].filter((dir) => dir !== "/");
+        const hidden2 = [config.state, ...config.signingKey ? [dirname13(config.signingKey)] : []].filter((dir) => dir !== "/");
         const settings = {
           ...parsed,
           bisect: false,
@@ -55834,7 +56253,7 @@ Exit codes (--once): 0 all verified \xB7 1 a mismatch, a conflict or an alert \x
         const log = values.quiet ? () => {
         } : (line2) => void ctx.stderr.write(`twinbuild rebuilder: ${line2}
 `);
-        const outcome = await runService(config, {
+        const deps = {
           runner: ctx.runner,
           signal: ctx.signal,
           progress: () => {
@@ -55845,7 +56264,14 @@ Exit codes (--once): 0 all verified \xB7 1 a mismatch, a conflict or an alert \x
           hostArchitecture: arch() === "x64" ? "amd64" : arch(),
           rpmArchitecture: machine4(),
           packageOptions: (source, preset, name, outDir) => packageOptions(source, { preset, name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus)
-        }, { once: values.once ?? false, retry });
+        };
+        if (worker) {
+          const done = await runWorker(config, deps, { once: values.once ?? false });
+          ctx.stdout.write(`reported ${done.reported} \xB7 given up or lost ${done.lost}
+`);
+          return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : 0;
+        }
+        const outcome = await runService(config, deps, { once: values.once ?? false, retry });
         ctx.stdout.write(`verified ${outcome.verified} \xB7 mismatch ${outcome.mismatches} \xB7 errors ${outcome.errors} \xB7 repositories unreadable ${outcome.pollsFailed} \xB7 entries refused ${outcome.refused} \xB7 conflicts ${outcome.conflicts} \xB7 alerts ${outcome.alerts}; status ${resolve9(config.publish, "index.html")}
 `);
         return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);
@@ -55938,7 +56364,7 @@ __export(layout_exports, {
   LAYOUT_HELP: () => LAYOUT_HELP,
   layoutCommand: () => layoutCommand
 });
-import { readFile as readFile23, writeFile as writeFile16 } from "node:fs/promises";
+import { readFile as readFile24, writeFile as writeFile17 } from "node:fs/promises";
 import { resolve as resolve10 } from "node:path";
 function parseExpires(text3, now) {
   const value = text3 ?? "365d";
@@ -56015,7 +56441,7 @@ Options:
           throw usageError("layout needs --out FILE");
         const rebuilders = await Promise.all(keys.map(async (k) => {
           const path6 = resolve10(ctx.env.cwd, k);
-          const text3 = await readFile23(path6, "utf8").catch((cause) => {
+          const text3 = await readFile24(path6, "utf8").catch((cause) => {
             throw usageError(`cannot read --rebuilder-key ${path6}: ${cause.message}`, cause);
           });
           return parsePublicKey(text3, path6);
@@ -56035,7 +56461,7 @@ Options:
         const written = signer ? { signed: layout.signed, signatures: [signBytes(signer, canonicalJson(layout.signed))] } : layout;
         const out = resolve10(ctx.env.cwd, values.out);
         try {
-          await writeFile16(out, JSON.stringify(written, null, 2) + "\n", { flag: values.force ? "w" : "wx" });
+          await writeFile17(out, JSON.stringify(written, null, 2) + "\n", { flag: values.force ? "w" : "wx" });
         } catch (cause) {
           const exists4 = cause.code === "EEXIST";
           throw new TwinbuildError("usage", exists4 ? `${out} exists; not overwriting it (--force to replace)` : `cannot write ${out}: ${cause.message}`, { cause });
@@ -56229,7 +56655,7 @@ __export(doctor_exports, {
   DOCTOR_HELP: () => DOCTOR_HELP,
   doctorCommand: () => doctorCommand
 });
-import { rm as rm11 } from "node:fs/promises";
+import { rm as rm13 } from "node:fs/promises";
 import { parseArgs as parseArgs7 } from "node:util";
 async function describePresetTools(runner, path6) {
   const lines = [];
@@ -56285,7 +56711,7 @@ async function runDoctor(args, { env, runner, stdout, stderr }) {
       lines.push(`  ${a2.available ? "ok     " : "SKIPPED"} ${a2.name.padEnd(13)} ${a2.reason ?? a2.note ?? ""}`.trimEnd());
     unavailable = availability.filter((a2) => !a2.available).map((a2) => a2.name);
   } finally {
-    await rm11(scratch, { recursive: true, force: true });
+    await rm13(scratch, { recursive: true, force: true });
   }
   stdout.write(lines.join("\n") + "\n");
   const packages = [...new Set(missing.map((t) => t.pkg))];
@@ -56382,8 +56808,8 @@ Exit 0 when everything is available, 3 otherwise.
 });
 
 // dist/suites/merge.js
-import { cp, stat as stat12 } from "node:fs/promises";
-import { join as join43 } from "node:path";
+import { cp, stat as stat13 } from "node:fs/promises";
+import { join as join45 } from "node:path";
 function mergeBaselines(parts) {
   const all = (key2) => [...new Set(parts.flatMap((p) => p[key2]))].sort();
   return {
@@ -56429,8 +56855,8 @@ function mergeResults(inputs) {
 async function copyShardFiles(dirs, outDir) {
   for (const dir of dirs) {
     for (const sub of KEPT_DIRS) {
-      if (await stat12(join43(dir, sub)).catch(() => null))
-        await cp(join43(dir, sub), join43(outDir, sub), { recursive: true, force: true });
+      if (await stat13(join45(dir, sub)).catch(() => null))
+        await cp(join45(dir, sub), join45(outDir, sub), { recursive: true, force: true });
     }
   }
 }
@@ -56568,10 +56994,10 @@ var init_model2 = __esm({
 
 // dist/reports/history/inputs.js
 import { existsSync as existsSync5 } from "node:fs";
-import { readFile as readFile24, stat as stat13 } from "node:fs/promises";
-import { dirname as dirname13, join as join44, relative as relative10 } from "node:path";
+import { readFile as readFile25, stat as stat14 } from "node:fs/promises";
+import { dirname as dirname14, join as join46, relative as relative11 } from "node:path";
 async function expand(input) {
-  const info = await stat13(input).catch(() => null);
+  const info = await stat14(input).catch(() => null);
   if (!info)
     throw usageError(`report history: ${input}: no such file or directory`);
   if (!info.isDirectory())
@@ -56585,11 +57011,11 @@ async function expand(input) {
   })).sort();
   if (files.length === 0)
     throw new TwinbuildError("config", `report history: no results.json under ${input}`);
-  return files.map((f) => ({ path: join44(input, f), fromDirectory: true }));
+  return files.map((f) => ({ path: join46(input, f), fromDirectory: true }));
 }
 async function readJson(path6) {
   try {
-    return JSON.parse(await readFile24(path6, "utf8"));
+    return JSON.parse(await readFile25(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read ${path6} as JSON: ${cause.message.split("\n")[0]}`, {
       cause
@@ -56612,11 +57038,11 @@ function decodedPath(href, source) {
   }
 }
 function dropShards(found) {
-  const mergedParents = new Set(found.filter((f) => f.result.shard === null).map((f) => dirname13(dirname13(f.path))));
+  const mergedParents = new Set(found.filter((f) => f.result.shard === null).map((f) => dirname14(dirname14(f.path))));
   return found.filter((f) => {
     if (f.result.shard === null)
       return true;
-    if (f.fromDirectory && mergedParents.has(dirname13(dirname13(f.path))))
+    if (f.fromDirectory && mergedParents.has(dirname14(dirname14(f.path))))
       return false;
     throw new TwinbuildError("config", `${f.path} is shard ${f.result.shard.index}/${f.result.shard.total} of a sweep: merge the shards first (twinbuild report merge DIR... --out DIR) and give the merged results.json`);
   });
@@ -56633,14 +57059,14 @@ async function readHistoryInputs(inputs, options) {
   const columns = /* @__PURE__ */ new Map();
   for (const h2 of histories) {
     const history = parseHistory(h2.json, h2.path);
-    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join44(dirname13(h2.path), decodedPath(href, h2.path)));
+    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join46(dirname14(h2.path), decodedPath(href, h2.path)));
     columns.set(h2.path, columnsFromHistory(history, rebase));
   }
   for (const r of results) {
-    const dir = dirname13(r.path);
+    const dir = dirname14(r.path);
     const links = base !== null ? { report: `${base}index.html`, page: (p) => `${base}${pathHref(p)}` } : {
-      report: existsSync5(join44(dir, "index.html")) ? fromOut(options.outDir, join44(dir, "index.html")) : null,
-      page: (p) => fromOut(options.outDir, join44(dir, p))
+      report: existsSync5(join46(dir, "index.html")) ? fromOut(options.outDir, join46(dir, "index.html")) : null,
+      page: (p) => fromOut(options.outDir, join46(dir, p))
     };
     columns.set(r.path, [columnFromResults(r.result, links)]);
   }
@@ -56657,7 +57083,7 @@ var init_inputs = __esm({
     init_read();
     init_model2();
     isUrl2 = (href) => /^[a-z][a-z0-9+.-]*:/i.test(href);
-    fromOut = (outDir, path6) => pathHref(relative10(outDir, path6));
+    fromOut = (outDir, path6) => pathHref(relative11(outDir, path6));
   }
 });
 
@@ -56784,18 +57210,18 @@ ${GRID_STYLE}
 });
 
 // dist/reports/history/write.js
-import { mkdir as mkdir19, rename as rename7, writeFile as writeFile17 } from "node:fs/promises";
-import { join as join45 } from "node:path";
+import { mkdir as mkdir20, rename as rename7, writeFile as writeFile18 } from "node:fs/promises";
+import { join as join47 } from "node:path";
 async function writeAtomically3(path6, content) {
   const temporary = `${path6}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile17(temporary, content);
+  await writeFile18(temporary, content);
   await rename7(temporary, path6);
 }
 async function writeHistory(history, outDir) {
-  await mkdir19(outDir, { recursive: true });
-  await writeAtomically3(join45(outDir, "history.json"), `${JSON.stringify(history)}
+  await mkdir20(outDir, { recursive: true });
+  await writeAtomically3(join47(outDir, "history.json"), `${JSON.stringify(history)}
 `);
-  await writeAtomically3(join45(outDir, "index.html"), renderHistoryPage(history));
+  await writeAtomically3(join47(outDir, "index.html"), renderHistoryPage(history));
 }
 var init_write2 = __esm({
   "dist/reports/history/write.js"() {
@@ -56881,15 +57307,15 @@ __export(report_exports, {
   REPORT_HELP: () => REPORT_HELP,
   reportCommand: () => reportCommand
 });
-import { writeFile as writeFile18 } from "node:fs/promises";
-import { join as join46, resolve as resolve12 } from "node:path";
+import { writeFile as writeFile19 } from "node:fs/promises";
+import { join as join48, resolve as resolve12 } from "node:path";
 import { parseArgs as parseArgs9 } from "node:util";
 async function runMerge(dirs, out, ctx) {
   if (dirs.length === 0)
     throw usageError("report merge takes the shard output directories: report merge DIR... --out DIR");
   if (!out)
     throw usageError("report merge needs --out DIR");
-  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join46(resolve12(ctx.env.cwd, dir), "results.json")) })));
+  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join48(resolve12(ctx.env.cwd, dir), "results.json")) })));
   const merged = mergeResults(inputs);
   const outDir = resolve12(ctx.env.cwd, out);
   const inputDirs = dirs.map((d) => resolve12(ctx.env.cwd, d));
@@ -56953,7 +57379,7 @@ ${HISTORY_HELP}`;
           throw usageError("report badge takes one results.json");
         if (!values.out)
           throw usageError("report badge needs --out FILE.svg");
-        await writeFile18(resolve12(ctx.env.cwd, values.out), renderBadge(await readResults(resolve12(ctx.env.cwd, input))) + "\n");
+        await writeFile19(resolve12(ctx.env.cwd, values.out), renderBadge(await readResults(resolve12(ctx.env.cwd, input))) + "\n");
         return 0;
       }
     };
@@ -56966,7 +57392,7 @@ __export(explain_exports, {
   EXPLAIN_HELP: () => EXPLAIN_HELP,
   explainCommand: () => explainCommand
 });
-import { dirname as dirname14, resolve as resolve13 } from "node:path";
+import { dirname as dirname15, resolve as resolve13 } from "node:path";
 var EXPLAIN_HELP, differs, explainCommand;
 var init_explain2 = __esm({
   "dist/cli/commands/explain.js"() {
@@ -57003,7 +57429,7 @@ Exit 0 when explained; 2 for bad input (not a results file, a bad --issue-types 
         const file = resolve13(ctx.env.cwd, positionals[0]);
         const result = await readResults(file);
         const catalogue = await catalogueFor((values["issue-types"] ?? []).map((f) => resolve13(ctx.env.cwd, f)));
-        const outDir = dirname14(file);
+        const outDir = dirname15(file);
         const real = { from: Date.parse(result.startedAt), to: Date.parse(result.finishedAt) };
         const packages = await Promise.all(result.packages.map(async (pkg) => differs(pkg) ? { ...pkg, ...await diagnosePackage(pkg, outDir, catalogue, real) } : pkg));
         const explained = { ...result, packages };
@@ -57029,13 +57455,13 @@ __export(init_exports2, {
   initialConfig: () => initialConfig,
   schemaReference: () => schemaReference
 });
-import { stat as stat14, writeFile as writeFile19 } from "node:fs/promises";
-import { join as join47, relative as relative11, resolve as resolve14, sep as sep5 } from "node:path";
+import { stat as stat15, writeFile as writeFile20 } from "node:fs/promises";
+import { join as join49, relative as relative12, resolve as resolve14, sep as sep5 } from "node:path";
 import { parseArgs as parseArgs10 } from "node:util";
 async function schemaReference(root) {
-  if (await stat14(join47(root, IN_NODE_MODULES)).catch(() => null))
+  if (await stat15(join49(root, IN_NODE_MODULES)).catch(() => null))
     return IN_NODE_MODULES;
-  const path6 = relative11(root, SCHEMA_FILE).split(sep5).join("/");
+  const path6 = relative12(root, SCHEMA_FILE).split(sep5).join("/");
   return path6.startsWith("../") ? path6 : `./${path6}`;
 }
 function initialConfig(root, packages, schema2) {
@@ -57054,7 +57480,7 @@ function initialConfig(root, packages, schema2) {
       const preset = pkg.recipe.preset ?? "auto";
       return {
         $comment: `found ${MARKER[preset] ?? "a package marker"}: built the ${preset} preset's way`,
-        path: relative11(root, pkg.source) || ".",
+        path: relative12(root, pkg.source) || ".",
         preset
       };
     }),
@@ -57068,15 +57494,15 @@ async function runInit(args, { env, stdout, stderr }) {
   if (positionals.length > 1)
     throw usageError("init takes one ROOT directory (see twinbuild init --help)");
   const root = resolve14(env.cwd, positionals[0] ?? ".");
-  const file = join47(root, "twinbuild.config.json");
-  const { packages, symlinkedDirs } = await discoverPackages(root, null, file, join47(root, "twinbuild-out"));
+  const file = join49(root, "twinbuild.config.json");
+  const { packages, symlinkedDirs } = await discoverPackages(root, null, file, join49(root, "twinbuild-out"));
   if (symlinkedDirs.length > 0)
     stderr.write(`twinbuild: note: ${notFollowed(symlinkedDirs)}
 `);
   if (packages.length === 0)
     throw new TwinbuildError("usage", `no packages found under ${root} (no debian/control or package.json); write twinbuild.config.json by hand (docs/sweeps.md)`);
   try {
-    await writeFile19(file, initialConfig(root, packages, await schemaReference(root)), { flag: "wx" });
+    await writeFile20(file, initialConfig(root, packages, await schemaReference(root)), { flag: "wx" });
   } catch (cause) {
     if (cause.code === "EEXIST")
       throw new TwinbuildError("usage", `${file} exists; not overwriting it (remove it first to start over)`);

@@ -47,8 +47,11 @@ export type RepositoryConfig = AptRepositoryConfig | RpmRepositoryConfig;
 
 export type ServiceConfig = Readonly<{
   repositories: readonly RepositoryConfig[];
+  /** Rebuilds at once on this machine; 0: a coordinator that leaves every rebuild to its workers. */
   concurrency: number;
+  /** The ed25519 key links are signed with ('' in a worker's config, which needs none). */
   signingKey: string;
+  /** Where links, reports and the status page are published ('' in a worker's config). */
   publish: string;
   /**
    * The local directory: the SQLite database (STATE/state.db) and its lock, unless `database` is set; downloads
@@ -66,6 +69,8 @@ export type ServiceConfig = Readonly<{
   fetchTimeoutMs: number;
   /** The largest index (Release, Sources, Packages, repomd.xml, primary.xml uncompressed, .buildinfo) read. */
   maxIndexBytes: number;
+  /** How long a worker's hold on a job lasts unless renewed: a worker lost for longer loses its job. */
+  leaseMs: number;
 }>;
 
 const fail = (file: string, message: string) => new TwinbuildError('config', `${file}: ${message}`);
@@ -78,10 +83,10 @@ function text(raw: Raw, key: string, file: string, where: string): string {
   return value;
 }
 
-function count(raw: Raw, key: string, fallback: number, file: string, max: number): number {
+function count(raw: Raw, key: string, fallback: number, file: string, max: number, min = 1): number {
   const value = raw[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max)
-    throw fail(file, `"${key}" must be a whole number from 1 to ${max}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw fail(file, `"${key}" must be a whole number from ${min} to ${max}`);
   return value;
 }
 
@@ -207,7 +212,11 @@ function stateOf(r: Raw, base: string, file: string): Pick<ServiceConfig, 'state
 }
 
 // Note: relative paths in the file are relative to the file, so a config can move with its directory.
-export async function readServiceConfig(path: string): Promise<ServiceConfig> {
+// A worker's config ("role" worker) needs no "signingKey" nor "publish": build machines never see the key.
+export async function readServiceConfig(
+  path: string,
+  role: 'coordinator' | 'worker' = 'coordinator',
+): Promise<ServiceConfig> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
@@ -231,6 +240,7 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
     'fetchTimeout',
     'maxIndexSize',
     'work',
+    'lease',
   ];
   const unknown = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown.length > 0)
@@ -252,9 +262,10 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
       });
   return Object.freeze({
     repositories,
-    concurrency: count(r, 'concurrency', 1, path, 64),
-    signingKey: resolve(base, text(r, 'signingKey', path, '')),
-    publish: resolve(base, text(r, 'publish', path, '')),
+    concurrency: count(r, 'concurrency', 1, path, 64, 0),
+    signingKey:
+      role === 'worker' && r['signingKey'] === undefined ? '' : resolve(base, text(r, 'signingKey', path, '')),
+    publish: role === 'worker' && r['publish'] === undefined ? '' : resolve(base, text(r, 'publish', path, '')),
     ...stateOf(r, base, path),
     pollIntervalMs: seconds(r, 'pollInterval', 300, path, 7 * 86400),
     maxAttempts: count(r, 'maxAttempts', 5, path, 100),
@@ -263,5 +274,6 @@ export async function readServiceConfig(path: string): Promise<ServiceConfig> {
     fetchTimeoutMs: seconds(r, 'fetchTimeout', 60, path, 86400),
     // Note: in MiB; 511 at most, as V8 holds no string of 512 MiB.
     maxIndexBytes: count(r, 'maxIndexSize', 256, path, 511) * 1024 * 1024,
+    leaseMs: seconds(r, 'lease', 60, path, 86400),
   });
 }

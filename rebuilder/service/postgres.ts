@@ -34,13 +34,13 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Errors after which the same statement may succeed once PostgreSQL is back. */
+/** Errors after which the same statement (or transaction) may succeed: PostgreSQL back, or a deadlock broken. */
 export function transient(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   return (
     (typeof code === 'string' &&
       (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOENT)$/.test(code) ||
-        /^(08|57P0[123]|53300)/.test(code))) ||
+        /^(08|57P0[123]|53300|40P01|40001)/.test(code))) ||
     /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/.test(
       String(message),
     )

@@ -5,45 +5,28 @@
 // PostgreSQL: state.ts) so a kill -9 loses no job and finishes none twice. `once`:
 // one poll and one drain (cron, CI).
 // Repositories are apt archives or RPM repositories (createrepo_c repodata).
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import { isTwinbuildError, TwinbuildError } from '../../core/errors.js';
-import type { PackageOptions } from '../../engine/options.js';
-import type { EngineDeps } from '../../engine/run-package.js';
-import { runResult, type HostInfo } from '../../reports/model.js';
-import { writeReports } from '../../reports/write.js';
 import { loadSigningKey } from '../../attest/keys.js';
-import { runVerify } from '../verify.js';
+import { writeRebuildLink } from '../../attest/link.js';
 import type { ServiceConfig } from './config.js';
 import type { RepositoryConfig } from './config.js';
-import { readRepository, type RemoteFile, type RepositoryRead } from './indexes.js';
+import type { ServiceDeps } from './deps.js';
+import { readRepository, type RepositoryRead } from './indexes.js';
 import { readRpmRepository } from './rpm-indexes.js';
-import { aptFileName, completePublishing, discardStaged, replaceFile, stageLinks } from './publish.js';
+import { completePublishing, discardStaged, replaceFile, stageLinks } from './publish.js';
 import { conflictOf } from './conflicts.js';
-import { download, fetchBuildinfo } from './downloads.js';
+import { readFleet } from './fleet.js';
 import { lockState } from './lock.js';
 import { leadPostgres, redactUrl } from './postgres.js';
+import { rebuildJob } from './rebuild.js';
 import { gpgvChecker, type CheckSignature } from './signature.js';
-import { openState, type Job, type ServiceState } from './state.js';
+import { openState, type Job, type ServiceState, type WorkerReport } from './state.js';
 import { buildStatus, renderStatusHtml } from './status.js';
 
-export type ServiceDeps = EngineDeps &
-  Readonly<{
-    /**
-     * One verify's frozen options (the CLI's settings) for a .dsc (preset debian) or a .src.rpm (preset rpm),
-     * its reports going to `outDir`.
-     */
-    packageOptions: (source: string, preset: 'debian' | 'rpm', name: string, outDir: string) => Promise<PackageOptions>;
-    log: (line: string) => void;
-    host: HostInfo;
-    version: string;
-    /** The host's architecture as Debian names it (amd64), for Packages indexes and .buildinfo names. */
-    hostArchitecture: string;
-    /** The host's architecture as RPM names it (x86_64). */
-    rpmArchitecture: string;
-    now?: () => number;
-  }>;
+export type { ServiceDeps } from './deps.js';
 
 export type ServiceMode = Readonly<{ once: boolean; retry: readonly (readonly [string, string])[] }>;
 
@@ -65,6 +48,9 @@ const backoff = (config: ServiceConfig, attempts: number) =>
   config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** How often a coordinator looks for what workers reported while it waits for them. */
+const WORKER_POLL_MS = 500;
 
 /** How long a coordinator waits for a lost PostgreSQL before a statement fails. */
 const DATABASE_WAIT_MS = 300_000;
@@ -186,22 +172,31 @@ export class RebuilderService {
       : readRepository(repo, this.deps.hostArchitecture, this.config, this.checkSignature, this.deps.signal);
   }
 
-  /** Runs every due job, at most `concurrency` at once, until none is due. */
+  /**
+   * Runs every due job, at most `concurrency` at once, until none is due, and settles what workers reported;
+   * with "concurrency": 0 (workers build everything) until nothing is due, with a worker or reported.
+   */
   async drain(outcome: ServiceOutcome): Promise<void> {
-    const limit = pLimit(this.config.concurrency);
+    const limit = pLimit(Math.max(this.config.concurrency, 1));
     for (;;) {
       if (this.deps.signal.aborted) return;
-      const due = await this.state.dueJobs(this.now());
-      if (due.length === 0) return;
-      await Promise.all(
-        due.map((id) =>
-          limit(async () => {
-            if (this.deps.signal.aborted) return;
-            const job = await this.state.claim(id, this.now());
-            if (job) await this.runJob(job, outcome);
-          }),
-        ),
-      );
+      await this.state.expireLeases(this.now());
+      await this.settleReports(outcome);
+      const due = this.config.concurrency > 0 ? await this.state.dueJobs(this.now()) : [];
+      if (due.length > 0) {
+        await Promise.all(
+          due.map((id) =>
+            limit(async () => {
+              if (this.deps.signal.aborted) return;
+              const job = await this.state.claim(id, this.now());
+              if (job) await this.runJob(job, outcome);
+            }),
+          ),
+        );
+        continue;
+      }
+      if ((await this.state.pendingForWorkers(this.now())) === 0) return;
+      await sleep(WORKER_POLL_MS, this.deps.signal);
     }
   }
 
@@ -212,6 +207,7 @@ export class RebuilderService {
       this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })),
       this.config.publish,
       this.now(),
+      await readFleet(this.state, this.now(), this.config.leaseMs),
     );
     await replaceFile(join(this.config.publish, 'status.json'), JSON.stringify(status, null, 2) + '\n');
     await replaceFile(join(this.config.publish, 'index.html'), renderStatusHtml(status));
@@ -222,132 +218,141 @@ export class RebuilderService {
     return Math.min(nextPoll, (await this.state.nextDue()) ?? nextPoll);
   }
 
-  private async runJob(job: Job, outcome: ServiceOutcome): Promise<void> {
+  private reportDirOf(job: Job): string {
     const { spec } = job;
-    const repo = this.config.repositories.find((r) => r.name === spec.repository);
-    const label = `${spec.repository}: ${spec.source} ${spec.version} (attempt ${job.attempts})`;
-    const reportDir = join(
-      this.config.publish,
-      'reports',
-      spec.repository,
-      spec.source,
-      spec.version,
-      String(job.attempts),
-    );
+    return join(this.config.publish, 'reports', spec.repository, spec.source, spec.version, String(job.attempts));
+  }
+
+  private labelOf(job: Job): string {
+    return `${job.spec.repository}: ${job.spec.source} ${job.spec.version} (attempt ${job.attempts})`;
+  }
+
+  // The coordinator's own rebuild: verify signs the link into the work directory.
+  private async runJob(job: Job, outcome: ServiceOutcome): Promise<void> {
+    const reportDir = this.reportDirOf(job);
     const work = join(this.config.state, 'work', String(job.id));
     await this.state.setReportDir(job.id, reportDir);
-    this.deps.log(`${label}: verifying`);
+    this.deps.log(`${this.labelOf(job)}: verifying`);
     try {
-      if (!repo) throw new Error(`repository ${spec.repository} is no longer configured`);
-      if (repo.format !== (spec.format ?? 'apt'))
-        throw new Error(
-          `repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? 'apt'} index`,
-        );
-      await rm(work, { recursive: true, force: true });
-      const sources = join(work, 'source');
-      const published = join(work, 'published');
-      const fetchFile = (file: RemoteFile, to: string) =>
-        download(repo.url, file, to, this.config.fetchTimeoutMs, this.deps.signal);
-      const [source] = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
-      const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
-      // Note: an RPM's BUILDHOST and BUILDTIME come from its published header; an RPM repository has no .buildinfo.
-      const rpm = repo.format === 'rpm';
-      const buildinfo = rpm
-        ? null
-        : await fetchBuildinfo(
-            repo.url,
-            repo.buildinfo,
-            spec,
-            this.deps.hostArchitecture,
-            work,
-            this.config,
-            this.deps.signal,
-          );
-      const options = await this.deps.packageOptions(source!, rpm ? 'rpm' : 'debian', spec.source, reportDir);
-      // Products are named as the client stores the file: apt's name for a .deb (epoch as %3a), the file name for an RPM.
-      const productNames = Object.fromEntries(
-        spec.binaries.map((b) => [basename(b.path), rpm ? basename(b.path) : aptFileName(b)]),
-      );
-      const linkDir = join(work, 'link');
-      const result = await runVerify(
-        {
-          options,
-          published: binaries,
-          buildinfo,
-          link: { dir: linkDir, signingKey: this.config.signingKey, productNames },
-          shownFrom: work,
-        },
-        this.deps,
-      );
-      await writeReports(
-        runResult({
-          command: 'rebuilder',
-          version: this.deps.version,
-          startedAt: new Date(job.updatedAt).toISOString(),
-          seed: 0,
-          host: this.deps.host,
-          packages: [result],
-        }),
-        { outDir: reportDir, shownOutDir: reportDir, jobRoot: reportDir, quiet: true, layout: 'package' },
-        ['json', 'html'],
-      );
+      const { result } = await rebuildJob(job, this.config, this.deps, work, reportDir, this.config.signingKey);
       if (this.deps.signal.aborted) throw new Error('interrupted');
-      if (result.verdict === 'mismatch') {
-        await this.state.finish(job.id, 'mismatch', [], this.now());
-        outcome.mismatches += 1;
-        this.deps.log(`${label}: MISMATCH (report ${reportDir})`);
-      } else if (result.verdict === 'verified') {
-        const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
-        const link = await readFile(join(linkDir, `rebuild.${keyid}.link`));
-        const statement = await readFile(join(linkDir, `rebuild.${keyid}.dsse.json`));
-        const pairs = await stageLinks(
-          this.config.publish,
-          job.id,
-          link,
-          statement,
-          `rebuild.${keyid}.dsse.json`,
-          spec.binaries,
-        );
-        // Note: checked and marked staged in one transaction, so two verifies finishing together cannot both pass.
-        const conflict = await this.state.stageUnlessConflict(job.id, pairs, this.now(), conflictOf);
-        if (conflict !== null) {
-          await discardStaged(this.config.publish, pairs);
-          outcome.conflicts += 1;
-          this.deps.log(`${label}: CONFLICT, nothing published: ${conflict}`);
-          return;
-        }
-        await this.publish({ ...job, status: 'publishing' }, pairs);
-        outcome.verified += 1;
-        this.deps.log(`${label}: verified, link published for ${spec.binaries.map((b) => b.package).join(', ')}`);
-      } else {
-        throw new Error(result.error ? `${result.error.code}: ${result.error.message}` : 'the rebuild ended in error');
-      }
+      await this.settle(job, result.verdict, result.error, join(work, 'link'), outcome);
     } catch (error) {
-      const interrupted = this.deps.signal.aborted;
-      const message = interrupted
-        ? 'interrupted'
-        : isTwinbuildError(error)
-          ? `${error.code}: ${error.message}`
-          : messageOf(error);
-      const retryAt = interrupted
-        ? this.now()
-        : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts
-          ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry)
-          : null;
-      await this.state.fail(job.id, message, retryAt, this.now());
-      if (!interrupted) outcome.errors += 1;
-      this.deps.log(
-        `${label}: ` +
-          (retryAt === null
-            ? 'failed for good'
-            : interrupted
-              ? 'interrupted, queued again'
-              : `error, retry after ${new Date(retryAt).toISOString()}`) +
-          `: ${message}`,
-      );
+      await this.failed(job, error, outcome);
     } finally {
       await rm(work, { recursive: true, force: true });
     }
+  }
+
+  // A worker's rebuild: its reports written where the coordinator's own go, the link signed here from the
+  // hashes it reported (the worker never has the key), then published as the coordinator's own would be.
+  private async settleReport(job: Job, report: WorkerReport, outcome: ServiceOutcome): Promise<void> {
+    const reportDir = this.reportDirOf(job);
+    const work = join(this.config.state, 'work', String(job.id));
+    try {
+      await rm(reportDir, { recursive: true, force: true });
+      for (const file of await this.state.reportFiles(job.id)) {
+        const path = join(reportDir, file.path);
+        if (relative(reportDir, path).startsWith('..')) continue;
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, file.content);
+      }
+      await this.state.setReportDir(job.id, reportDir);
+      await this.state.dropReportFiles(job.id);
+      const linkDir = join(work, 'link');
+      if (report.verdict === 'verified') {
+        if (report.link === null) throw new Error("the worker reported a match without the link's contents");
+        await rm(work, { recursive: true, force: true });
+        await writeRebuildLink({ outDir: linkDir, signingKeyPath: this.config.signingKey, ...report.link });
+      }
+      const error = report.error === null ? null : { code: 'worker', message: report.error };
+      await this.settle(job, report.verdict, error, linkDir, outcome, job.worker);
+    } catch (error) {
+      // Stopped (or the lock lost) while settling: the report stays for the next coordinator, never rebuilt.
+      if (this.deps.signal.aborted) this.deps.log(`${this.labelOf(job)}: left reported for the next coordinator`);
+      else await this.failed(job, error, outcome);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** Reports of workers not settled yet: signed, published, finished. */
+  private async settleReports(outcome: ServiceOutcome): Promise<void> {
+    for (const [job, report] of await this.state.reported()) {
+      if (this.deps.signal.aborted) return;
+      await this.settleReport(job, report, outcome);
+    }
+  }
+
+  // A rebuild's end: a mismatch is final; a match has its link (signed in linkDir) staged and published, unless
+  // another repository's link for the same binary stands (a conflict); an error is thrown for failed().
+  private async settle(
+    job: Job,
+    verdict: string,
+    error: Readonly<{ code: string; message: string }> | null,
+    linkDir: string,
+    outcome: ServiceOutcome,
+    worker: string | null = null,
+  ): Promise<void> {
+    const { spec } = job;
+    const label = this.labelOf(job);
+    const by = worker === null ? '' : ` by worker ${worker}`;
+    if (verdict === 'mismatch') {
+      await this.state.finish(job.id, 'mismatch', [], this.now());
+      outcome.mismatches += 1;
+      this.deps.log(`${label}: MISMATCH${by} (report ${this.reportDirOf(job)})`);
+    } else if (verdict === 'verified') {
+      const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
+      const link = await readFile(join(linkDir, `rebuild.${keyid}.link`));
+      const statement = await readFile(join(linkDir, `rebuild.${keyid}.dsse.json`));
+      const pairs = await stageLinks(
+        this.config.publish,
+        job.id,
+        link,
+        statement,
+        `rebuild.${keyid}.dsse.json`,
+        spec.binaries,
+      );
+      // Note: checked and marked staged in one transaction, so two verifies finishing together cannot both pass.
+      const conflict = await this.state.stageUnlessConflict(job.id, pairs, this.now(), conflictOf);
+      if (conflict !== null) {
+        await discardStaged(this.config.publish, pairs);
+        outcome.conflicts += 1;
+        this.deps.log(`${label}: CONFLICT, nothing published: ${conflict}`);
+        return;
+      }
+      await this.publish({ ...job, status: 'publishing' }, pairs);
+      outcome.verified += 1;
+      this.deps.log(`${label}: verified${by}, link published for ${spec.binaries.map((b) => b.package).join(', ')}`);
+    } else {
+      throw new Error(error ? `${error.code}: ${error.message}` : 'the rebuild ended in error');
+    }
+  }
+
+  // An attempt that failed: queued again after a backoff (or now, if the service was stopped), or failed for good.
+  private async failed(job: Job, error: unknown, outcome: ServiceOutcome): Promise<void> {
+    const interrupted = this.deps.signal.aborted;
+    const message = interrupted
+      ? 'interrupted'
+      : isTwinbuildError(error)
+        ? `${error.code}: ${error.message}`
+        : messageOf(error);
+    const retryAt = interrupted
+      ? this.now()
+      : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts
+        ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry)
+        : null;
+    await this.state.fail(job.id, message, retryAt, this.now());
+    if (!interrupted) outcome.errors += 1;
+    this.deps.log(
+      `${this.labelOf(job)}: ` +
+        (retryAt === null
+          ? 'failed for good'
+          : interrupted
+            ? 'interrupted, queued again'
+            : `error, retry after ${new Date(retryAt).toISOString()}`) +
+        `: ${message}`,
+    );
   }
 
   private async publish(job: Job, pairs: readonly (readonly [string, string])[]): Promise<void> {

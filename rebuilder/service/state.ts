@@ -6,92 +6,12 @@
 // the renames are finished on restart without a second verify), or finished.
 import { join } from 'node:path';
 import type { JobSpec } from './indexes.js';
+import { changedFiles, toJob, type Job, type Poll } from './jobs.js';
+import { leasesOf } from './leases.js';
 import { postgresSql, type PostgresOptions } from './postgres.js';
-import { sqliteSql, type Row, type Sql, type Statements } from './sql.js';
+import { sqliteSql, type Sql, type Statements } from './sql.js';
 
-/**
- * conflict: rebuilt and matched, but another repository's link for the same binary name and version, with
- * other products, is published where this one would go; it was not replaced.
- */
-export type JobStatus = 'queued' | 'running' | 'publishing' | 'verified' | 'mismatch' | 'conflict' | 'failed';
-
-/** Finished: never verified again unless asked (--retry). */
-export const FINISHED: readonly JobStatus[] = ['verified', 'mismatch', 'conflict', 'failed'];
-
-export type Job = Readonly<{
-  id: number;
-  repository: string;
-  source: string;
-  version: string;
-  status: JobStatus;
-  /** Every attempt ever (numbering the attempts and their reports). */
-  attempts: number;
-  /** Attempts before the last --retry: the retry budget counts from here. */
-  attemptsBeforeRetry: number;
-  spec: JobSpec;
-  nextAttemptAt: number;
-  lastError: string | null;
-  /** The last attempt's report directory (results.json, index.html, diffoscope pages). */
-  reportDir: string | null;
-  /** Published paths (relative to the publish dir), or, while publishing, staged → final pairs. */
-  published: readonly string[];
-  staged: readonly (readonly [string, string])[];
-  createdAt: number;
-  updatedAt: number;
-  finishedAt: number | null;
-  /** When a poll first found the version gone from its repository (its links stay), or null. */
-  removedAt: number | null;
-  /** Set while the repository lists other files or hashes for a verified version than were verified. */
-  alert: string | null;
-}>;
-
-export type Poll = Readonly<{
-  repository: string;
-  at: number;
-  ok: boolean;
-  jobs: number;
-  error: string | null;
-  /** The entries this poll refused, each with its reason (the others were read). */
-  refused: readonly string[];
-}>;
-
-const toJob = (r: Row): Job => ({
-  id: r['id'] as number,
-  repository: r['repository'] as string,
-  source: r['source'] as string,
-  version: r['version'] as string,
-  status: r['status'] as JobStatus,
-  attempts: r['attempts'] as number,
-  attemptsBeforeRetry: r['attempts_before_retry'] as number,
-  spec: JSON.parse(r['spec'] as string) as JobSpec,
-  nextAttemptAt: r['next_attempt_at'] as number,
-  lastError: (r['last_error'] as string | null) ?? null,
-  reportDir: (r['report_dir'] as string | null) ?? null,
-  published: JSON.parse(r['published'] as string) as string[],
-  staged: JSON.parse(r['staged'] as string) as [string, string][],
-  createdAt: r['created_at'] as number,
-  updatedAt: r['updated_at'] as number,
-  finishedAt: (r['finished_at'] as number | null) ?? null,
-  removedAt: (r['removed_at'] as number | null) ?? null,
-  alert: (r['alert'] as string | null) ?? null,
-});
-
-/** What changed between the files a version was verified with and those its repository lists now ('' if nothing). */
-function changedFiles(verified: JobSpec, now: JobSpec): string {
-  const files = (s: JobSpec) => new Map([...s.sourceFiles, ...s.binaries].map((f) => [f.path, f] as const));
-  const [before, after] = [files(verified), files(now)];
-  const changes: string[] = [];
-  for (const [path, f] of after) {
-    const was = before.get(path);
-    if (!was) changes.push(`${path} added (sha256 ${f.sha256})`);
-    else if (was.sha256 !== f.sha256 || was.size !== f.size)
-      changes.push(
-        `${path} is now sha256 ${f.sha256} (${f.size} bytes), verified as ${was.sha256} (${was.size} bytes)`,
-      );
-  }
-  for (const path of before.keys()) if (!after.has(path)) changes.push(`${path} no longer listed`);
-  return changes.join('; ');
-}
+export * from './jobs.js';
 
 /** The tables as each database spells them: SQLite's integers are 64-bit; PostgreSQL's times need BIGINT, its names byte order. */
 const schema = (pg: boolean) => {
@@ -113,6 +33,12 @@ const schema = (pg: boolean) => {
   PRIMARY KEY (job, attempt))`,
     `CREATE TABLE IF NOT EXISTS polls (
   repository ${name} PRIMARY KEY, at ${time} NOT NULL, ok INTEGER NOT NULL, jobs INTEGER NOT NULL, error TEXT)`,
+    `CREATE TABLE IF NOT EXISTS report_files (
+  job ${pg ? 'BIGINT' : 'INTEGER'} NOT NULL REFERENCES jobs(id), path TEXT NOT NULL, content ${pg ? 'BYTEA' : 'BLOB'} NOT NULL,
+  PRIMARY KEY (job, path))`,
+    `CREATE TABLE IF NOT EXISTS workers (
+  name TEXT PRIMARY KEY, started_at ${time} NOT NULL, seen_at ${time} NOT NULL, job ${pg ? 'BIGINT' : 'INTEGER'},
+  done INTEGER NOT NULL DEFAULT 0)`,
     ...(pg
       ? [
           `CREATE TABLE IF NOT EXISTS leader (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, since BIGINT NOT NULL)`,
@@ -126,6 +52,10 @@ const ADDED: readonly (readonly [string, string, string])[] = [
   ['jobs', 'removed_at', 'INTEGER'],
   ['polls', 'refused', "TEXT NOT NULL DEFAULT '[]'"],
   ['jobs', 'alert', 'TEXT'],
+  ['jobs', 'worker', 'TEXT'],
+  ['jobs', 'lease_until', 'INTEGER'],
+  ['jobs', 'report', 'TEXT'],
+  ['attempts', 'worker', 'TEXT'],
 ];
 
 // Note: on PostgreSQL the coordinator and its workers may all start at once: the schema is made under a lock.
@@ -134,13 +64,16 @@ async function migrate(sql: Sql): Promise<void> {
   await sql.transaction(async (tx) => {
     if (pg) await tx.all('SELECT pg_advisory_xact_lock(?, ?)', [0x74776e62, 2]);
     for (const statement of schema(pg)) await tx.run(statement);
+    // Note: only a missing column is added: ALTER TABLE locks the whole table, even when it changes nothing.
     for (const [table, column, type] of ADDED) {
-      if (pg) {
-        await tx.run(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type.replace('INTEGER', 'BIGINT')}`);
-        continue;
-      }
-      const columns = (await tx.all<{ name: string }>(`PRAGMA table_info(${table})`)).map((c) => c.name);
-      if (!columns.includes(column)) await tx.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+      const columns = pg
+        ? await tx.all<{ name: string }>(
+            'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?',
+            [table],
+          )
+        : await tx.all<{ name: string }>(`PRAGMA table_info(${table})`);
+      if (!columns.some((c) => c.name === column))
+        await tx.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${pg ? type.replace('INTEGER', 'BIGINT') : type}`);
     }
   });
 }
@@ -167,6 +100,7 @@ export type ServiceState = ReturnType<typeof stateOf>;
 
 function stateOf(sql: Sql) {
   return {
+    ...leasesOf(sql),
     dialect: sql.dialect,
     close: () => sql.close(),
 
@@ -245,11 +179,13 @@ function stateOf(sql: Sql) {
     recover: (now: number): Promise<{ requeued: number; publishing: Job[] }> =>
       sql.transaction(async (tx) => {
         await tx.run(
-          `UPDATE attempts SET ended_at = ?, outcome = 'killed', error = 'the service stopped during this attempt' WHERE ended_at IS NULL`,
+          `UPDATE attempts SET ended_at = ?, outcome = 'killed', error = 'the service stopped during this attempt' ` +
+            `WHERE ended_at IS NULL AND worker IS NULL AND job IN (SELECT id FROM jobs WHERE status = 'running')`,
           [now],
         );
+        // Note: a worker's job is left to its lease (expireLeases): a coordinator's restart does not stop the worker.
         const requeued = await tx.run(
-          `UPDATE jobs SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'running'`,
+          `UPDATE jobs SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'running' AND worker IS NULL`,
           [now, now],
         );
         const publishing = (await tx.all(`SELECT * FROM jobs WHERE status = 'publishing' ORDER BY id`)).map(toJob);
@@ -316,7 +252,7 @@ function stateOf(sql: Sql) {
         const conflict = conflictOf(job, jobs);
         if (conflict === null)
           await tx.run(
-            `UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`,
+            `UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status IN ('running', 'reported')`,
             [JSON.stringify(pairs), now, id],
           );
         else await finishIn(tx, id, 'conflict', [], now, conflict);
@@ -337,12 +273,14 @@ function stateOf(sql: Sql) {
       sql.transaction(async (tx) => {
         if (retryAt === null)
           await tx.run(
-            `UPDATE jobs SET status = 'failed', staged = '[]', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+            `UPDATE jobs SET status = 'failed', staged = '[]', last_error = ?, updated_at = ?, finished_at = ?, ` +
+              `worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`,
             [error, now, now, id],
           );
         else
           await tx.run(
-            `UPDATE jobs SET status = 'queued', staged = '[]', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
+            `UPDATE jobs SET status = 'queued', staged = '[]', last_error = ?, next_attempt_at = ?, updated_at = ?, ` +
+              `worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`,
             [error, retryAt, now, id],
           );
         await tx.run(
@@ -411,7 +349,8 @@ async function finishIn(
   why: string | null,
 ): Promise<void> {
   await tx.run(
-    `UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+    `UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = ?, updated_at = ?, finished_at = ?, ` +
+      `worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`,
     [status, JSON.stringify(published), why, now, now, id],
   );
   await tx.run(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`, [now, status, id]);

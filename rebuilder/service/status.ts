@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 import { STYLE } from '../../reports/html.js';
 import { anchorId, escapeHtml as e, pathHref } from '../../reports/escape.js';
 import { GRID_STYLE, LETTERS, PENDING, renderGrid, type CellLook, type GridRow } from '../../reports/history/grid.js';
+import { renderFleetHtml, type Fleet } from './fleet.js';
 import type { Job, Poll } from './state.js';
 
 export type StatusVersion = Readonly<{
@@ -29,6 +30,8 @@ export type StatusVersion = Readonly<{
 export type Status = Readonly<{
   schema: 'twinbuild/rebuilder-status@1';
   generatedAt: string;
+  /** The queue's depth, the workers and what they build, rebuilds ended per hour and day. */
+  fleet: Fleet;
   repositories: readonly Readonly<{
     name: string;
     /** false: the config trusts this repository unsigned ("unsigned": true). */
@@ -45,6 +48,13 @@ export type Status = Readonly<{
   }>[];
 }>;
 
+/** A fleet with nothing in it (a status built from jobs alone). */
+export const NO_FLEET: Fleet = {
+  queue: { queued: 0, due: 0, running: 0, reported: 0, publishing: 0 },
+  workers: [],
+  throughput: { lastHour: 0, lastDay: 0 },
+};
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function buildStatus(
@@ -53,10 +63,12 @@ export function buildStatus(
   repositories: readonly Readonly<{ name: string; signed: boolean }>[],
   publish: string,
   now: number,
+  fleet: Fleet = NO_FLEET,
 ): Status {
   return {
     schema: 'twinbuild/rebuilder-status@1',
     generatedAt: new Date(now).toISOString(),
+    fleet,
     repositories: repositories.map(({ name, signed }) => {
       const poll = polls.find((p) => p.repository === name);
       const mine = jobs.filter((j) => j.repository === name);
@@ -93,6 +105,7 @@ export function buildStatus(
 const VERDICT_CLASS: Readonly<Record<Job['status'], string>> = {
   queued: 'muted',
   running: 'muted',
+  reported: 'muted',
   publishing: 'muted',
   verified: 'verdict-verified',
   mismatch: 'verdict-mismatch',
@@ -104,6 +117,7 @@ const VERDICT_CLASS: Readonly<Record<Job['status'], string>> = {
 export const STATUS_LOOK: Readonly<Record<Job['status'], CellLook>> = {
   queued: PENDING,
   running: PENDING,
+  reported: PENDING,
   publishing: PENDING,
   verified: LETTERS.verified,
   mismatch: LETTERS.mismatch,
@@ -143,7 +157,7 @@ const LEGEND =
         `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;` +
         `</span> ${
           s === 'queued'
-            ? 'pending (queued, running or publishing)'
+            ? 'pending (queued, running, reported by a worker or publishing)'
             : s === 'conflict'
               ? "conflict (matched, but another repository's link with other products is published there)"
               : s
@@ -203,6 +217,7 @@ ${rows.join('\n') || '<tr><td colspan="6" class="muted">nothing to verify yet</t
     `<style>${STYLE}${GRID_STYLE}.statusgrid{margin:.6em 0 1em}</style></head>
 <body><h1>twinbuild rebuilder</h1><p class="muted">generated ${e(status.generatedAt)} · <a href="status.json">status.json</a></p>
 ${LEGEND}
+${renderFleetHtml(status.fleet)}
 ${repositories.join('\n')}
 </body></html>
 `

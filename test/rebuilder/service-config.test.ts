@@ -62,10 +62,10 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
       /two repositories are named "distro"/,
     ],
     [
-      'concurrency 0',
-      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', concurrency: 0 },
+      'concurrency -1',
+      { repositories: [repo], signingKey: 'rebuilder', publish: 'p', state: 's', concurrency: -1 },
       [],
-      /"concurrency" must be a whole number from 1 to 64/,
+      /"concurrency" must be a whole number from 0 to 64/,
     ],
     [
       'an index cap of 0 MiB',

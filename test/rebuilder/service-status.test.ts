@@ -42,6 +42,8 @@ const job = (fields: Partial<Job>): Job => ({
   finishedAt: 1_700_000_000_000,
   removedAt: null,
   alert: null,
+  worker: null,
+  leaseUntil: null,
   ...fields,
 });
 
