@@ -24,7 +24,9 @@ const SOURCE = `#define _GNU_SOURCE
 static ssize_t unsupported(void) { errno = ENOSYS; return -1; }
 ssize_t lgetxattr(const char *p, const char *n, void *v, size_t s) { (void)p; (void)n; (void)v; (void)s; return unsupported(); }
 ssize_t llistxattr(const char *p, char *l, size_t s) { (void)p; (void)l; (void)s; return unsupported(); }
-int lsetxattr(const char *p, const char *n, const void *v, size_t s, int f) { (void)p; (void)n; (void)v; (void)s; (void)f; return (int)unsupported(); }
+int lsetxattr(const char *p, const char *n, const void *v, size_t s, int f) {
+  (void)p; (void)n; (void)v; (void)s; (void)f; return (int)unsupported();
+}
 int lremovexattr(const char *p, const char *n) { (void)p; (void)n; return (int)unsupported(); }
 `;
 

@@ -17,6 +17,9 @@ import { fetchSources } from '../scripts/debian-sources.mjs';
 import { cleanup, fixture, fmt, machineFacts, outDir, ROOT, table, tempDir, timeInterleaved } from './lib.mjs';
 import { probeCost } from './probe-cost.mjs';
 
+/** " (before 0.81×)" when a before tree was measured. */
+const beforeRatio = (before, rp) => (before ? ` (before ${(before.median / rp.median).toFixed(2)}×)` : '');
+
 const args = process.argv.slice(2);
 const beforeTree = args.find((a) => !/^\d+$/.test(a) && !a.startsWith('--'));
 const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 7);
@@ -130,9 +133,7 @@ for (const [name, goal, extra, rpVary, exit, source = trivial] of cases) {
     byLabel.before ? `${fmt(byLabel.before.median)} (min ${fmt(byLabel.before.min)})` : '—',
     `${fmt(after.median)} (min ${fmt(after.min)})`,
     rp ? `${fmt(rp.median)} (min ${fmt(rp.min)})` : '—',
-    ratio === null
-      ? '—'
-      : `${(after.median / rp.median).toFixed(2)}×${byLabel.before ? ` (before ${(byLabel.before.median / rp.median).toFixed(2)}×)` : ''}`,
+    ratio === null ? '—' : `${(after.median / rp.median).toFixed(2)}×${beforeRatio(byLabel.before, rp)}`,
     goal === 'ratio' ? '≤ 0.5× reprotest' : typeof goal === 'number' ? `≤ ${goal} s` : 'unchanged or better',
     met,
   ]);
@@ -270,10 +271,11 @@ const commit = async (tree) =>
   (await $`git -C ${tree} rev-parse --short HEAD`.nothrow()).stdout.trim() ||
   (tree === ROOT ? '' : (process.env.BENCH_BEFORE_COMMIT ?? '(no commit)'));
 const treeNames = await Promise.all(trees.map(async ([label, tree]) => `${label} = \`${await commit(tree)}\``));
+const uncommitted = beforeTree ? ' (plus what is not committed in the after tree)' : '';
 const md = `
 ## ${facts.date}: the fixed cost of a check (issue 35, \`node bench/check-cost.mjs\`)
 
-${treeNames.join(', ')}${beforeTree ? ' (plus what is not committed in the after tree)' : ''}; reprotest ${facts.reprotest.replace('reprotest ', '')}
+${treeNames.join(', ')}${uncommitted}; reprotest ${facts.reprotest.replace('reprotest ', '')}
 (null virtual server, \`--no-diffoscope\`), ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}.
 **The machine was shared** with other helpers' builds and test runs (load average ${loadAtStart} at the start,
 ${load()} at the end), so each figure is a median of runs interleaved before / after / reprotest, all at the same

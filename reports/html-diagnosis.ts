@@ -44,5 +44,6 @@ export function issueCounts(result: RunResult): string {
     .sort((a, b) => b[1].packages - a[1].packages || a[0].localeCompare(b[0]))
     .map(([id, c]) => `<tr><td>${e(c.title)} <code>${e(id)}</code></td><td>${c.packages}</td></tr>`)
     .join('');
-  return `<h2>Issue types</h2><table class="issue-types"><thead><tr><th>issue type</th><th>packages</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const head = '<thead><tr><th>issue type</th><th>packages</th></tr></thead>';
+  return `<h2>Issue types</h2><table class="issue-types">${head}<tbody>${rows}</tbody></table>`;
 }

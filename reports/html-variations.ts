@@ -91,7 +91,8 @@ export function variationTables(result: RunResult): VariationTables {
     [...counts].map(([name, byKey]) => [name, [...byKey.values()].reduce((a, b) => (b.n > a.n ? b : a)).row]),
   );
   // Folded: the packages' sections (and their causes) come first on the page.
-  const run = `<details class="run-variations-box"><summary><h2>Variations</h2> <span class="muted">(${common.size} rows; click to show)</span></summary>
+  const summary = `<summary><h2>Variations</h2> <span class="muted">(${common.size} rows; click to show)</span></summary>`;
+  const run = `<details class="run-variations-box">${summary}
 <p class="muted">For every package unless its own section lists it otherwise (what each build saw is in results.json).</p>
 ${table('variations run-variations', [...common.values()].map((r) => rowHtml(r, false)).join('\n'))}</details>`;
   const forPackage = (pkg: PackageResult) => {

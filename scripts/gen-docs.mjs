@@ -96,11 +96,13 @@ export const ENVIRONMENT = [
 export const FILES = [
   [
     'twinbuild.config.json',
-    "a sweep's packages, defaults and known differences (written by init; read by sweep and the pre-push hook), validated against suites/twinbuild.config.schema.json",
+    "a sweep's packages, defaults and known differences (written by init; read by sweep and the pre-push hook), " +
+      'validated against suites/twinbuild.config.schema.json',
   ],
   [
     'twinbuild-out/',
-    'the reports (--out): results.json, junit.xml, index.html, badge.svg, logs/, diffoscope/ and, for a sweep, packages/*.json; .twinbuild.lock while a run writes them',
+    'the reports (--out): results.json, junit.xml, index.html, badge.svg, logs/, diffoscope/ and, for a sweep, ' +
+      'packages/*.json; .twinbuild.lock while a run writes them',
   ],
   ['.git/hooks/pre-push', 'the hook twinbuild hook install writes; its reports go to .git/twinbuild-out/'],
   [

@@ -2,10 +2,13 @@
 // every code file (.prettierrc.json), typescript-eslint's type-aware rules catch
 // the promise bugs an engine of Promise.all and abort signals is prone to.
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../adapters/process.js';
 import { REPO_ROOT } from './helpers.js';
 
+/** Prettier wraps at 120; this catches the strings and comments it cannot wrap. */
+const MAX_LINE = 140;
 const bin = (name: string) => join(REPO_ROOT, 'node_modules', '.bin', name);
 const run = (argv: string[], input?: string) =>
   realProcesses.capture(argv, {
@@ -48,5 +51,23 @@ describe('style', function () {
     expect(result.exitCode).to.equal(1);
     expect(result.stdout).to.include('@typescript-eslint/no-floating-promises');
     expect(result.stdout).to.include('@typescript-eslint/switch-exhaustiveness-check');
+  });
+
+  it('no line of our own code is longer than 140 characters (the generated bundle and JSON data aside)', async () => {
+    const listed = await run(['git', 'ls-files', '-z']);
+    expect(listed.exitCode, listed.stderr).to.equal(0);
+    const code = listed.stdout
+      .split('\0')
+      .filter((path) => /\.(ts|mts|js|mjs|cjs|py|sh)$/.test(path) || path === '.ci/run')
+      .filter((path) => !path.startsWith('dist/'));
+    expect(code.length, 'no code files listed').to.be.greaterThan(50);
+    const long: string[] = [];
+    for (const path of code) {
+      const lines = (await readFile(join(REPO_ROOT, path), 'utf8')).split('\n');
+      lines.forEach((line, index) => {
+        if (line.length > MAX_LINE) long.push(`${path}:${index + 1} (${line.length})`);
+      });
+    }
+    expect(long, 'split these lines').to.deep.equal([]);
   });
 });

@@ -210,7 +210,8 @@ export const rebuilderCommand: Command = {
     const outcome = await runService(config, deps, { once: values.once ?? false, retry });
     ctx.stdout.write(
       `verified ${outcome.verified} · mismatch ${outcome.mismatches} · errors ${outcome.errors} · repositories ` +
-        `unreadable ${outcome.pollsFailed} · entries refused ${outcome.refused} · conflicts ${outcome.conflicts} · alerts ${outcome.alerts}; status ${resolve(config.publish, 'index.html')}\n`,
+        `unreadable ${outcome.pollsFailed} · entries refused ${outcome.refused} · ` +
+        `conflicts ${outcome.conflicts} · alerts ${outcome.alerts}; status ${resolve(config.publish, 'index.html')}\n`,
     );
     // Stopped (SIGTERM, Ctrl-C): running verifies were queued again; the exit code says it was stopped.
     return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);

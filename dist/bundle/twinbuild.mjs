@@ -679,7 +679,8 @@ function issueCounts(result) {
   if (counts.size === 0)
     return "";
   const rows = [...counts].sort((a2, b) => b[1].packages - a2[1].packages || a2[0].localeCompare(b[0])).map(([id, c3]) => `<tr><td>${escapeHtml(c3.title)} <code>${escapeHtml(id)}</code></td><td>${c3.packages}</td></tr>`).join("");
-  return `<h2>Issue types</h2><table class="issue-types"><thead><tr><th>issue type</th><th>packages</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const head = "<thead><tr><th>issue type</th><th>packages</th></tr></thead>";
+  return `<h2>Issue types</h2><table class="issue-types">${head}<tbody>${rows}</tbody></table>`;
 }
 var evidence, item;
 var init_html_diagnosis = __esm({
@@ -725,7 +726,8 @@ ${table("variations", rowsOf(pkg).map((r) => rowHtml(r, true)).join("\n"))}`
     }
   }
   const common2 = new Map([...counts].map(([name, byKey]) => [name, [...byKey.values()].reduce((a2, b) => b.n > a2.n ? b : a2).row]));
-  const run2 = `<details class="run-variations-box"><summary><h2>Variations</h2> <span class="muted">(${common2.size} rows; click to show)</span></summary>
+  const summary = `<summary><h2>Variations</h2> <span class="muted">(${common2.size} rows; click to show)</span></summary>`;
+  const run2 = `<details class="run-variations-box">${summary}
 <p class="muted">For every package unless its own section lists it otherwise (what each build saw is in results.json).</p>
 ${table("variations run-variations", [...common2.values()].map((r) => rowHtml(r, false)).join("\n"))}</details>`;
   const forPackage = (pkg) => {
@@ -22997,7 +22999,9 @@ var init_disorderfs_shim = __esm({
 static ssize_t unsupported(void) { errno = ENOSYS; return -1; }
 ssize_t lgetxattr(const char *p, const char *n, void *v, size_t s) { (void)p; (void)n; (void)v; (void)s; return unsupported(); }
 ssize_t llistxattr(const char *p, char *l, size_t s) { (void)p; (void)l; (void)s; return unsupported(); }
-int lsetxattr(const char *p, const char *n, const void *v, size_t s, int f) { (void)p; (void)n; (void)v; (void)s; (void)f; return (int)unsupported(); }
+int lsetxattr(const char *p, const char *n, const void *v, size_t s, int f) {
+  (void)p; (void)n; (void)v; (void)s; (void)f; return (int)unsupported();
+}
 int lremovexattr(const char *p, const char *n) { (void)p; (void)n; return (int)unsupported(); }
 `;
     compiling = /* @__PURE__ */ new Map();
@@ -49346,7 +49350,8 @@ function leasesOf(sql) {
     giveBack: (id, worker, now) => sql.transaction(async (tx) => {
       const held = await tx.run(`UPDATE jobs SET status = 'queued', worker = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'`, [now, now, id, worker]);
       if (held === 1)
-        await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'interrupted', error = 'the worker was stopped' WHERE job = ? AND ended_at IS NULL`, [now, id]);
+        await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'interrupted', error = 'the worker was stopped'
+             WHERE job = ? AND ended_at IS NULL`, [now, id]);
       await tx.run("UPDATE workers SET job = NULL, seen_at = ? WHERE name = ?", [now, worker]);
     }),
     /** Jobs reported by workers, oldest first, with their reports. */

@@ -82,7 +82,8 @@ export async function fleetStatus(config: ServiceConfig, log: (line: string) => 
 export function renderFleetText(fleet: Fleet): string {
   const { queue, throughput } = fleet;
   const lines = [
-    `queue: ${queue.queued} queued (${queue.due} due) · ${queue.running} running · ${queue.reported} reported · ${queue.publishing} publishing`,
+    `queue: ${queue.queued} queued (${queue.due} due) · ${queue.running} running · ` +
+      `${queue.reported} reported · ${queue.publishing} publishing`,
     `throughput: ${throughput.lastHour} in the last hour · ${throughput.lastDay} in the last day`,
     `workers: ${fleet.workers.filter((w) => w.alive).length} alive of ${fleet.workers.length} known`,
     ...fleet.workers.map(

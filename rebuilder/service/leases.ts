@@ -105,7 +105,8 @@ export function leasesOf(sql: Sql) {
         );
         if (held === 1)
           await tx.run(
-            `UPDATE attempts SET ended_at = ?, outcome = 'interrupted', error = 'the worker was stopped' WHERE job = ? AND ended_at IS NULL`,
+            `UPDATE attempts SET ended_at = ?, outcome = 'interrupted', error = 'the worker was stopped'
+             WHERE job = ? AND ended_at IS NULL`,
             [now, id],
           );
         await tx.run('UPDATE workers SET job = NULL, seen_at = ? WHERE name = ?', [now, worker]);

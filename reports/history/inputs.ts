@@ -56,7 +56,8 @@ function asResults(parsed: unknown, path: string): RunResult {
   if (schema === SCHEMA_V1 || schema === SCHEMA_V2) return upgradeResults(parsed as RunResult);
   throw new TwinbuildError(
     'config',
-    `${path} is neither a twinbuild results file ("schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}") nor a history ("twinbuild/history@1")`,
+    `${path} is neither a twinbuild results file ("schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}") ` +
+      'nor a history ("twinbuild/history@1")',
   );
 }
 

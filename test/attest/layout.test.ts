@@ -116,7 +116,7 @@ describe('twinbuild layout', function () {
     expect(bad.stderr.trim()).to.equal('twinbuild: --packages expects deb or rpm, got "apk"');
   });
 
-  it('a threshold above the keys, one key twice, a past expiry, a key that is not one, a --sign-key that is no private key, an existing file: exit 2, one line', async () => {
+  it('a threshold above the keys, a key twice, a past expiry, a bad key or --sign-key, an existing file: exit 2, one line', async () => {
     const out = join(dir, 'other.layout');
     await writeFile(join(dir, 'not-a-key.json'), '{"keytype":"rsa"}');
     await writeFile(join(dir, 'exists.layout'), 'keep me');

@@ -25,8 +25,11 @@ async function clockyPackage(dir: string): Promise<void> {
   await chmod(join(dir, 'debian/rules'), 0o755);
 }
 
-const HINT =
-  /build failed \(exit 2\): it failed in the package's test suite \(dh_auto_test\), run under a faked clock \(the time variation\); .*DEB_BUILD_OPTIONS=nocheck skips them \(check and sweep add it unless --with-tests\)/;
+const HINT = new RegExp(
+  String.raw`build failed \(exit 2\): it failed in the package's test suite \(dh_auto_test\), ` +
+    String.raw`run under a faked clock \(the time variation\); .*` +
+    String.raw`DEB_BUILD_OPTIONS=nocheck skips them \(check and sweep add it unless --with-tests\)`,
+);
 
 describe('debian preset: test suites and the faked clock', function () {
   this.timeout(300_000);

@@ -153,7 +153,7 @@ describe('install: license, man page, completion', function () {
     expect(await complete('verify', '--pub')).to.deep.equal(['--published']);
   });
 
-  it('completes values: presets, variations after --vary= (+/-, each item of a list), reporters, isolation modes, commands after help', async () => {
+  it('completes values: presets, variations after --vary= (+/-, each list item), reporters, isolations, commands after help', async () => {
     expect(await complete('check', '--preset', 'd')).to.deep.equal(['debian']);
     expect(await complete('check', '--preset=n')).to.deep.equal(['--preset=npm']);
     // bash splits "--vary=-all,+ti" at "=" into three words (COMP_WORDBREAKS); both ways complete.

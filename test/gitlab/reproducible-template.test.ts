@@ -55,7 +55,7 @@ describe('GitLab CI: reproducible.gitlab-ci.yml', function () {
     expect(await yamlBlockAfter(join(REPO_ROOT, 'docs', 'gitlab-ci.md'), '## The merge request job')).to.equal(snippet);
   });
 
-  it('passes GitLab schema validation; the job runs on merge requests and branch pushes (not twice), with the artifacts GitLab shows', async () => {
+  it('passes schema validation; runs on merge requests and branch pushes (not twice), with the artifacts GitLab shows', async () => {
     const project = await snippetProject('reproducible', snippet);
     const onMergeRequest = await listJobs(project, MERGE_REQUEST);
     expect(onMergeRequest.map((j) => [j.name, j.stage, j.when])).to.deep.equal([

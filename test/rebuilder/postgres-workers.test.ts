@@ -89,7 +89,7 @@ for (const kind of STORES)
     });
     after(cleanupTemp);
 
-    it('each job verified exactly once and published once; a worker SIGKILLed mid-build, the coordinator restarted, PostgreSQL stopped a while', async () => {
+    it('each job verified and published once; a worker SIGKILLed, the coordinator restarted, PostgreSQL stopped', async () => {
       const dir = await tempDir();
       const repos = await Promise.all(
         ['distro', 'ours'].map(async (name, r) => {

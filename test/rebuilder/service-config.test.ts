@@ -153,7 +153,10 @@ describe('twinbuild rebuilder: config, flags, running until stopped', function (
         state: 's',
       },
       [],
-      /repositories\[0\]: unknown field "sources" for an rpm repository \(known: name, format, url, keyring, unsigned, repodata, sourceRepodata\)/,
+      new RegExp(
+        String.raw`repositories\[0\]: unknown field "sources" for an rpm repository ` +
+          String.raw`\(known: name, format, url, keyring, unsigned, repodata, sourceRepodata\)`,
+      ),
     ],
     [
       'an rpm repodata path that climbs out',

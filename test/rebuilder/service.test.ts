@@ -271,7 +271,7 @@ for (const kind of STORES)
         .update(await readFile(join(upload.dir, DEB)))
         .digest('hex');
 
-    it('a second repository with the same name and version but other bytes: verified, yet its link never replaces the first (a conflict, exit 1) (issue 29 item 4)', async () => {
+    it('the same name and version, other bytes, in a second repository: it never replaces the first link (conflict, exit 1)', async () => {
       const dir = await tempDir();
       const distro = await serveDirectory(await flatRepository(join(dir, 'distro'), [hello]));
       const forked = await serveDirectory(await flatRepository(join(dir, 'fork'), [fork]));
@@ -307,7 +307,7 @@ for (const kind of STORES)
       expect(await readFile(join(dir, 'publish', 'index.html'), 'utf8')).to.contain('>conflict<');
     });
 
-    it('a .deb swapped under a verified version (indexes regenerated): an alert on the status page, exit 1, until it is put back (issue 29 item 6)', async () => {
+    it('a .deb swapped under a verified version (indexes regenerated): an alert on the status page, exit 1, until put back', async () => {
       const dir = await tempDir();
       const repo = await flatRepository(join(dir, 'distro'), [hello]);
       const http = await serveDirectory(repo);

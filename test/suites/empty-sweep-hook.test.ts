@@ -40,7 +40,11 @@ describe('hook: a repository without packages', function () {
     const refused = await run(work, 'node', CLI, 'hook', 'install');
     expect(refused.exitCode).to.equal(2);
     expect(refused.stderr).to.match(
-      /^twinbuild: not installing the hook: no package found under .*work: looked for twinbuild\.config\.json with "packages", and for debian\/control, package\.json, \*\.spec or \*\.src\.rpm below it, so every push would be blocked \("no packages checked"\)/,
+      new RegExp(
+        String.raw`^twinbuild: not installing the hook: no package found under .*work: ` +
+          String.raw`looked for twinbuild\.config\.json with "packages", and for debian/control, package\.json, ` +
+          String.raw`\*\.spec or \*\.src\.rpm below it, so every push would be blocked \("no packages checked"\)`,
+      ),
     );
     expect(refused.stderr.trim().split('\n')).to.have.length(1);
     expect(await readdir(join(work, '.git/hooks'))).to.not.include('pre-push');
