@@ -18,6 +18,7 @@ import {
   sandboxNote,
 } from './cause.js';
 import { artifactCounts, type PackageResult, type RunResult } from './model.js';
+import { checkDurationMs } from './timeline.js';
 
 // Note: a CommonJS package; at run time the default import is the builder itself,
 // while TypeScript (NodeNext) types it as the module object.
@@ -50,7 +51,7 @@ function addPackage(suites: Builder, pkg: PackageResult, options: JunitOptions):
   const suite = suites
     .testSuite()
     .name(pkg.name)
-    .time(Object.values(pkg.timings).reduce((a, b) => a + b, 0) / 1000);
+    .time(checkDurationMs(pkg) / 1000);
   // What a varied variation does not reach, so a pass is read for what it is.
   for (const v of pkg.variations.filter((x) => x.status === 'varied' && x.limits))
     suite.property(`limit: ${v.name}`, xmlSafe(v.limits!, MESSAGE_CHARS));

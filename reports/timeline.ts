@@ -58,6 +58,21 @@ function inLanes(name: string, bars: readonly Omit<Bar, 'row'>[]): Bar[] {
 /** Whether the phases are drawn at their real starts (false: an older result, laid end to end). */
 export const phasesToScale = (pkg: PackageResult) => pkg.phaseStarts !== null && pkg.phaseStarts !== undefined;
 
+/**
+ * How long the package's check took: the latest phase end, since diffoscope and bisect
+ * run at once (an older result, with no starts, adds its phases up).
+ */
+export function checkDurationMs(pkg: PackageResult): number {
+  let at = 0;
+  let latest = 0;
+  for (const [phase, ms] of Object.entries(pkg.timings)) {
+    const start = pkg.phaseStarts?.[phase] ?? at;
+    at = start + ms;
+    latest = Math.max(latest, at);
+  }
+  return latest;
+}
+
 export function timelineBars(pkg: PackageResult): Bar[] {
   let at = 0;
   const phases = Object.entries(pkg.timings).map(([phase, ms]) => {

@@ -1,11 +1,12 @@
 // junit.xml: well-formed for any input, and shaped as GitLab's parser reads it.
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import { renderJunit, xmlSafe } from '../../reports/junit.js';
-import { BISECT_NOT_RUN, type RunResult } from '../../reports/model.js';
+import { BISECT_NOT_RUN, type PackageResult, type RunResult } from '../../reports/model.js';
+import { checkDurationMs } from '../../reports/timeline.js';
 import { check, cleanupTemp, EXAMPLES, fixture, requireOrSkip, runCli, tempDir, toolFarm, onPath } from '../helpers.js';
 
 async function xpath(file: string, expression: string): Promise<string> {
@@ -34,6 +35,23 @@ describe('reports/junit', function () {
     )?.[1];
     expect(attachment).to.be.a('string');
     expect(existsSync(join(process.cwd(), attachment!)), `${attachment} relative to the job root`).to.equal(true);
+    // The suite's time is the check's: the latest phase end, not the sum of phases
+    // that overlap (diffoscope and bisect run at once).
+    const pkg = (JSON.parse(await readFile(join(run.out, 'results.json'), 'utf8')) as RunResult).packages[0]!;
+    const ends = Object.entries(pkg.timings).map(([phase, ms]) => pkg.phaseStarts![phase]! + ms);
+    expect(Object.keys(pkg.timings)).to.include.members(['diffoscope', 'bisect']);
+    const suiteSeconds = Number(await xpath(file, 'string(/testsuites/testsuite/@time)'));
+    expect(suiteSeconds).to.be.closeTo(Math.max(...ends) / 1000, 0.0015);
+  });
+
+  it('an older result without phase starts: the suite time adds its phases up', () => {
+    const older = { timings: { prepare: 100, build: 500, compare: 20 }, phaseStarts: null };
+    const overlapping = {
+      timings: { prepare: 100, build: 500, compare: 20, diffoscope: 300, bisect: 900 },
+      phaseStarts: { prepare: 0, build: 100, compare: 600, diffoscope: 620, bisect: 620 },
+    };
+    expect(checkDurationMs(older as unknown as PackageResult)).to.equal(620);
+    expect(checkDurationMs(overlapping as unknown as PackageResult)).to.equal(1520);
   });
 
   it('a build failure is an <error> with the log tail', async () => {
