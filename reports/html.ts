@@ -33,7 +33,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:
 h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px ` +
   `solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td ` +
-  `code{overflow-wrap:anywhere}code.path>span{display:inline-block;max-width:100%}
+  `code{overflow-wrap:anywhere}code.path>span,.replay span{display:inline-block;max-width:100%}
 table.artifacts{table-layout:fixed}table.artifacts th:nth-child(1){width:30%}` +
   `table.artifacts th:nth-child(2){width:10%}table.artifacts th:nth-child(3){width:11%}` +
   `table.artifacts th:nth-child(4){width:15%}
@@ -75,6 +75,15 @@ export const pathCode = (path: string) =>
     .split(/(?<=\/)/)
     .map((name) => `<span>${e(name)}</span>`)
     .join('')}</code>`;
+
+// A command breaks only between its words or after a "/" in a path (never at the "-"
+// of "--seed"): each piece is one inline block; the spaces stay text, so a copied
+// command is the same command.
+const commandWords = (command: string) =>
+  command
+    .split(/( +|(?<=\/))/)
+    .map((part) => (part.trim() === '' ? part : `<span>${e(part)}</span>`))
+    .join('');
 
 const kindNote = (a: ArtifactResult) =>
   a.kind === 'file'
@@ -135,7 +144,9 @@ function culpritItem(pkg: PackageResult, c: Culprit, seed: number): string {
     .map((page) => ` <a href="${e(pathHref(page))}">diffoscope</a>`)
     .join('');
   const replay = culpritReplayCommand(pkg, c, seed);
-  const rerun = replay ? `<div class="muted">vary only this: <code class="replay">${e(replay)}</code></div>` : '';
+  const rerun = replay
+    ? `<div class="muted">vary only this: <code class="replay">${commandWords(replay)}</code></div>`
+    : '';
   const what =
     pkg.bisect.difference === 'build-fails'
       ? 'makes the build fail'
@@ -254,7 +265,7 @@ function replaySection(pkg: PackageResult, seed: number): string {
   const what = pkg.verify
     ? 'this verify, from the directory it ran in (it varies nothing and takes no --seed)'
     : 'this check with the same variations and values';
-  return `<h3>Reproduce</h3><p class="muted">Run ${what}:</p><pre class="replay"><code>${e(command)}</code></pre>`;
+  return `<h3>Reproduce</h3><p class="muted">Run ${what}:</p><pre class="replay"><code>${commandWords(command)}</code></pre>`;
 }
 
 function packageSection(pkg: PackageResult, seed: number, variations: (pkg: PackageResult) => string): string {

@@ -907,7 +907,7 @@ function culpritItem(pkg, c3, seed) {
   const own = (path6) => pkg.diffoscope.find((d) => d.artifact === path6);
   const links = [...c3.diffoscope, ...c3.sameAsExperiment.map(own).filter((d) => d !== void 0)].map((d) => d.html ?? d.text).filter((page) => page !== null).map((page) => ` <a href="${escapeHtml(pathHref(page))}">diffoscope</a>`).join("");
   const replay = culpritReplayCommand(pkg, c3, seed);
-  const rerun = replay ? `<div class="muted">vary only this: <code class="replay">${escapeHtml(replay)}</code></div>` : "";
+  const rerun = replay ? `<div class="muted">vary only this: <code class="replay">${commandWords(replay)}</code></div>` : "";
   const what = pkg.bisect.difference === "build-fails" ? "makes the build fail" : `changes ${c3.artifacts.map((a2) => `<code>${escapeHtml(a2)}</code>`).join(", ")}`;
   const by = c3.probe === "experiment" ? "the experiment build" : `probe ${escapeHtml(c3.probe)}`;
   return `<li><strong>${escapeHtml(culpritName(c3))}</strong> ${what} <span class="muted">(confirmed by ${by})</span>${links}${rerun}</li>`;
@@ -958,7 +958,7 @@ function replaySection(pkg, seed) {
   if (!command)
     return "";
   const what = pkg.verify ? "this verify, from the directory it ran in (it varies nothing and takes no --seed)" : "this check with the same variations and values";
-  return `<h3>Reproduce</h3><p class="muted">Run ${what}:</p><pre class="replay"><code>${escapeHtml(command)}</code></pre>`;
+  return `<h3>Reproduce</h3><p class="muted">Run ${what}:</p><pre class="replay"><code>${commandWords(command)}</code></pre>`;
 }
 function packageSection(pkg, seed, variations) {
   const logs = ["control", "experiment"].filter((side) => pkg.builds[side]?.logTail.length).map((side) => `<h3>Last lines of the ${side} build log</h3><p><a href="${escapeHtml(pathHref(pkg.builds[side].log))}">${escapeHtml(pkg.builds[side].log)}</a></p><pre>${escapeHtml(pkg.builds[side].logTail.join("\n"))}</pre>`).join("\n");
@@ -1058,7 +1058,7 @@ ${result.packages.map((p) => packageSection(p, result.seed, tables.forPackage)).
 </body></html>
 `;
 }
-var STYLE, short, size, MAX_ARTIFACT_ROWS, OPEN_EXCERPTS, EXCERPT_LINES2, pathCode, kindNote, probeLog, probeClass;
+var STYLE, short, size, MAX_ARTIFACT_ROWS, OPEN_EXCERPTS, EXCERPT_LINES2, pathCode, commandWords, kindNote, probeLog, probeClass;
 var init_html = __esm({
   "dist/reports/html.js"() {
     "use strict";
@@ -1073,7 +1073,7 @@ var init_html = __esm({
     STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em;color:#222}
 h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em}
-table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td code{overflow-wrap:anywhere}code.path>span{display:inline-block;max-width:100%}
+table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td code{overflow-wrap:anywhere}code.path>span,.replay span{display:inline-block;max-width:100%}
 table.artifacts{table-layout:fixed}table.artifacts th:nth-child(1){width:30%}table.artifacts th:nth-child(2){width:10%}table.artifacts th:nth-child(3){width:11%}table.artifacts th:nth-child(4){width:15%}
 .run-variations-box>summary{cursor:pointer}.run-variations-box>summary h2{display:inline;border:0}
 code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space:pre-wrap}
@@ -1090,6 +1090,7 @@ pre.excerpt{margin:.3em 0;max-height:24em}pre.replay{background:#eef3f8}.logs a{
     OPEN_EXCERPTS = 20;
     EXCERPT_LINES2 = 40;
     pathCode = (path6) => `<code class="path">${path6.split(/(?<=\/)/).map((name) => `<span>${escapeHtml(name)}</span>`).join("")}</code>`;
+    commandWords = (command) => command.split(/( +|(?<=\/))/).map((part) => part.trim() === "" ? part : `<span>${escapeHtml(part)}</span>`).join("");
     kindNote = (a2) => a2.kind === "file" ? "" : ` <span class="muted">(${escapeHtml(a2.kind === "special" ? a2.node?.control ?? a2.node?.experiment ?? "special file" : "symlink")})</span>`;
     probeLog = (pkg, p) => {
       const log = pkg.builds.control?.log ?? pkg.builds.experiment?.log;

@@ -176,6 +176,22 @@ describe('reports/html in Chromium: what a release engineer looks for', function
       await page.close();
     });
 
+    it('wraps the reproduce commands only between words or after a "/", never inside "--seed" or a flag', async () => {
+      const page = await browser.newPage({ viewport: { width: 360, height: 800 } });
+      await page.goto(pathToFileURL(join(run.out, 'index.html')).href);
+      const commands = await page.locator('pre.replay code, code.replay').evaluateAll(lineBreaks);
+      expect(commands.length).to.be.greaterThan(1);
+      expect(
+        commands.some((c) => c.breaks.length > 0),
+        'a command wider than the page',
+      ).to.equal(true);
+      for (const { text, breaks } of commands) {
+        expect(text).to.match(/ --seed \d+$/);
+        for (const before of breaks) expect(before, `${text} breaks after "${before}"`).to.match(/[ /]$/);
+      }
+      await page.close();
+    });
+
     it('shows no verdict filters and no summary table for one package', async () => {
       const page = await open(run.out);
       expect(await page.locator('input[name="verdict"]').count()).to.equal(0);
