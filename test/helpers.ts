@@ -57,6 +57,19 @@ export async function runCli(
   };
 }
 
+/** The argv of `twinbuild check SOURCE --build 'sh build.sh' --artifacts 'out/**'` plus extra args, for a test that starts it itself. */
+export const checkArgv = (source: string, ...extra: string[]) => [
+  'node',
+  CLI,
+  'check',
+  source,
+  '--build',
+  'sh build.sh',
+  '--artifacts',
+  'out/**',
+  ...extra,
+];
+
 /** `check SOURCE --build 'sh build.sh' --artifacts 'out/**'` plus extra args. */
 export const check = (source: string, ...extra: string[]) =>
   runCli(['check', source, '--build', 'sh build.sh', '--artifacts', 'out/**', '--quiet', ...extra]);

@@ -4,7 +4,17 @@ import { expect } from 'chai';
 import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
-import { check, CLI, cleanupTemp, EXAMPLES, fixture, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import {
+  checkArgv,
+  check,
+  cleanupTemp,
+  EXAMPLES,
+  fixture,
+  onPath,
+  requireOrSkip,
+  runCli,
+  tempDir,
+} from '../helpers.js';
 
 const ERASE = '\r\x1b[2K';
 
@@ -12,19 +22,7 @@ const ERASE = '\r\x1b[2K';
 async function onTerminal(term: string): Promise<string> {
   const out = join(await tempDir('tb-out-'), 'out');
   const typescript = join(await tempDir('tb-tty-'), 'typescript');
-  const command = [
-    'node',
-    CLI,
-    'check',
-    join(EXAMPLES, 'reproducible'),
-    '--build',
-    'sh build.sh',
-    '--artifacts',
-    'out/**',
-    '--no-bisect',
-    '--out',
-    out,
-  ]
+  const command = checkArgv(join(EXAMPLES, 'reproducible'), '--no-bisect', '--out', out)
     .map((a) => `'${a}'`)
     .join(' ');
   const run = await realProcesses.capture(['script', '-qec', command, typescript], {
@@ -59,20 +57,7 @@ describe('console habits (issue 19, item 17)', function () {
     );
     const controller = new AbortController();
     const running = realProcesses.run({
-      argv: [
-        'node',
-        CLI,
-        'check',
-        source,
-        '--build',
-        'sh build.sh',
-        '--artifacts',
-        'out/**',
-        '--env',
-        `MARKS=${marks}`,
-        '--out',
-        out,
-      ],
+      argv: checkArgv(source, '--env', `MARKS=${marks}`, '--out', out),
       env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
       cwd: tmp,
       logFile: join(logDir, 'cli.log'),

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { chmod, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
-import { check, CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
+import { checkArgv, check, CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
 
 const uniqueSleep = () => String(900_000 + Math.floor(Math.random() * 99_999));
 
@@ -41,20 +41,7 @@ describe('check: timeouts and interruption', function () {
       const source = await fixture(`mktemp "$MARKS/XXXXXX" >/dev/null\nsleep ${sleeper}`);
       const controller = new AbortController();
       const running = realProcesses.run({
-        argv: [
-          'node',
-          CLI,
-          'check',
-          source,
-          '--build',
-          'sh build.sh',
-          '--artifacts',
-          'out/**',
-          '--env',
-          `MARKS=${marks}`,
-          '--out',
-          out,
-        ],
+        argv: checkArgv(source, '--env', `MARKS=${marks}`, '--out', out),
         env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
         cwd: tmp,
         logFile: join(marks, '..', 'cli.log'),

@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import { currentOwner, OWNER_FILE } from '../../engine/prepare/owner.js';
-import { CLI, cleanupTemp, fixture, runCli, tempDir } from '../helpers.js';
+import { checkArgv, cleanupTemp, fixture, runCli, tempDir } from '../helpers.js';
 
 const unique = () => String(800_000 + Math.floor(Math.random() * 99_999));
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,19 +37,7 @@ async function killDuringBuild(): Promise<{ tmp: string; sleeper: string; root: 
   await chmod(tmp, 0o711);
   const out = join(await tempDir('tb-out-'), `out-${sleeper}`);
   const done = realProcesses.run({
-    argv: [
-      'node',
-      CLI,
-      'check',
-      source,
-      '--build',
-      'sh build.sh',
-      '--artifacts',
-      'out/**',
-      '--vary=+fileordering',
-      '--out',
-      out,
-    ],
+    argv: checkArgv(source, '--vary=+fileordering', '--out', out),
     env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
     cwd: tmp,
     logFile: join(tmp, '..', `cli-${sleeper}.log`),

@@ -6,7 +6,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import { ARTIFACT_LIST_LIMIT, type ArtifactResult, type RunResult } from '../../reports/model.js';
-import { CLI, cleanupTemp, fixture, requireOrSkip, tempDir } from '../helpers.js';
+import { checkArgv, CLI, cleanupTemp, fixture, requireOrSkip, tempDir } from '../helpers.js';
 
 /** Runs the CLI under GNU time; returns its outcome and the peak RSS in MiB. */
 async function checkMeasured(source: string, out: string, ...extra: string[]) {
@@ -67,19 +67,7 @@ describe('reliability: resources', function () {
     try {
       const source = await fixture('dd if=/dev/zero of=out/fill bs=1M count=64');
       const run = await realProcesses.capture(
-        [
-          'node',
-          CLI,
-          'check',
-          source,
-          '--build',
-          'sh build.sh',
-          '--artifacts',
-          'out/**',
-          '--vary=-all',
-          '--out',
-          join(await tempDir('tb-out-'), 'out'),
-        ],
+        checkArgv(source, '--vary=-all', '--out', join(await tempDir('tb-out-'), 'out')),
         {
           env: { ...(process.env as Record<string, string>), TMPDIR: small },
           timeoutMs: 120_000,

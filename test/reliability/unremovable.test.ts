@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
-import { cleanupTemp, CLI, fixture, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { checkArgv, cleanupTemp, fixture, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
 
 const noStackTrace = (text: string) => expect(text).not.to.match(/\n\s+at .+:\d+:\d+\)?/);
 
@@ -20,24 +20,16 @@ describe('reliability: files that resist, disks that fill', function () {
     );
     const tmp = await tempDir('tb-tmp-');
     const run = await realProcesses.capture(
-      [
-        'node',
-        CLI,
-        'check',
+      checkArgv(
         source,
-        '--build',
-        'sh build.sh',
-        '--artifacts',
-        'out/**',
         '--quiet',
-        '--vary=-all,+umask',
-        // A sandboxed build has no CAP_LINUX_IMMUTABLE (chattr +i is refused): only an
+        '--vary=-all,+umask', // A sandboxed build has no CAP_LINUX_IMMUTABLE (chattr +i is refused): only an
         // unsandboxed root build can leave such a file, so this one builds unsandboxed.
         '--isolation',
         'sequential',
         '--out',
         join(tmp, '..', `out-${Date.now()}`),
-      ],
+      ),
       {
         env: { ...(process.env as Record<string, string>), TMPDIR: tmp },
         timeoutMs: 120_000,
