@@ -61,18 +61,16 @@ function claim(hit: TypeHit, input: DiagnoseInput): Claim | RuledOutType {
 
 const isClaim = (c: Claim | RuledOutType): c is Claim => 'hit' in c;
 
-/**
- * The claims that stand for one artifact: superseded types and needless fallbacks
- * dropped. Note: a fallback whose stamps follow the clocks stays beside primary
- * types that record no time (a date written in the local zone is also the build
- * time), so the diagnosis does not hang on whether bisect confirmed the zone.
- */
+/** The claims that stand for one artifact: superseded types and needless fallbacks dropped. */
 function standing(claims: readonly Claim[]): Claim[] {
   const ids = new Set(claims.map((c) => c.hit.type.id));
   const superseded = new Set(claims.flatMap((c) => c.hit.type.supersedes).filter((id) => ids.has(id)));
   const kept = claims.filter((c) => !superseded.has(c.hit.type.id));
   const primary = kept.filter((c) => !c.hit.type.fallback);
   if (primary.length === 0) return kept;
+  // Note: a fallback whose stamps follow the clocks stays beside primary types that
+  // record no time (a date written in the local zone is also the build time), so the
+  // diagnosis does not hang on whether bisect confirmed the zone.
   const timeExplained = primary.some((c) => c.hit.type.clock);
   return [...primary, ...kept.filter((c) => c.hit.type.fallback && c.clock && !timeExplained)];
 }
