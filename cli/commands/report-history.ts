@@ -19,7 +19,8 @@ A regression (passed in the package's previous run, not now) is marked ↓ in th
 run it happened, a fix ↑; a package whose verdict changed ${FLAP_CHANGES} or more times in
 these runs is flagged "flapping". Filters (not passing now, regressed, flapping,
 changed) work without JavaScript. A chart shows the share of reproducible
-packages per run.
+packages per run, and a table the packages per known issue type (the runs'
+diagnoses: its fix and documentation link, how many packages, which).
 
 Inputs, in any order (runs are ordered by their recorded start time; a run
 given twice counts once):

@@ -129,10 +129,10 @@ function editDistance(a2, b) {
   const d = Array.from({ length: a2.length + 1 }, (_, i2) => Array.from({ length: b.length + 1 }, (_2, j) => i2 === 0 ? j : j === 0 ? i2 : 0));
   for (let i2 = 1; i2 <= a2.length; i2++) {
     for (let j = 1; j <= b.length; j++) {
-      const row2 = d[i2];
-      row2[j] = Math.min(d[i2 - 1][j] + 1, row2[j - 1] + 1, d[i2 - 1][j - 1] + (a2[i2 - 1] === b[j - 1] ? 0 : 1));
+      const row3 = d[i2];
+      row3[j] = Math.min(d[i2 - 1][j] + 1, row3[j - 1] + 1, d[i2 - 1][j - 1] + (a2[i2 - 1] === b[j - 1] ? 0 : 1));
       if (i2 > 1 && j > 1 && a2[i2 - 1] === b[j - 2] && a2[i2 - 2] === b[j - 1])
-        row2[j] = Math.min(row2[j], d[i2 - 2][j - 2] + 1);
+        row3[j] = Math.min(row3[j], d[i2 - 2][j - 2] + 1);
     }
   }
   return d[a2.length][b.length];
@@ -718,11 +718,11 @@ ${table("variations", rowsOf(pkg).map((r) => rowHtml(r, true)).join("\n"))}`
   }
   const counts = /* @__PURE__ */ new Map();
   for (const pkg of withVariations) {
-    for (const row2 of rowsOf(pkg)) {
-      const byKey = counts.get(row2.v.name) ?? /* @__PURE__ */ new Map();
-      const seen = byKey.get(keyOf(row2)) ?? { row: row2, n: 0 };
-      byKey.set(keyOf(row2), { row: row2, n: seen.n + 1 });
-      counts.set(row2.v.name, byKey);
+    for (const row3 of rowsOf(pkg)) {
+      const byKey = counts.get(row3.v.name) ?? /* @__PURE__ */ new Map();
+      const seen = byKey.get(keyOf(row3)) ?? { row: row3, n: 0 };
+      byKey.set(keyOf(row3), { row: row3, n: seen.n + 1 });
+      counts.set(row3.v.name, byKey);
     }
   }
   const common2 = new Map([...counts].map(([name, byKey]) => [name, [...byKey.values()].reduce((a2, b) => b.n > a2.n ? b : a2).row]));
@@ -993,8 +993,8 @@ function runNotes(result) {
     notes.push(`<p class="muted">shard ${result.shard.index} of ${result.shard.total}</p>`);
   const b = result.baseline;
   if (b) {
-    const row2 = (label, names) => `<tr><td>${label}</td><td>${names.length}</td><td>${names.map((n2) => `<code>${escapeHtml(n2)}</code>`).join(", ")}</td></tr>`;
-    notes.push(`<h2>Against the baseline</h2><p class="muted">${escapeHtml(b.file)}</p><table class="baseline"><tbody>${row2("regressions", b.regressions)}${row2("fixed", b.fixed)}${row2("still broken", b.stillBroken)}${row2("new", b.new)}${row2("removed", b.removed)}</tbody></table>`);
+    const row3 = (label, names) => `<tr><td>${label}</td><td>${names.length}</td><td>${names.map((n2) => `<code>${escapeHtml(n2)}</code>`).join(", ")}</td></tr>`;
+    notes.push(`<h2>Against the baseline</h2><p class="muted">${escapeHtml(b.file)}</p><table class="baseline"><tbody>${row3("regressions", b.regressions)}${row3("fixed", b.fixed)}${row3("still broken", b.stillBroken)}${row3("new", b.new)}${row3("removed", b.removed)}</tbody></table>`);
   }
   return notes.join("\n");
 }
@@ -33800,26 +33800,30 @@ var init_match = __esm({
 function claim(hit, input) {
   const { pkg, clocks } = input;
   const { type, artifact } = hit;
+  const clock = type.clock && followsClocks(hit.removed, hit.added, clocks);
   const culprits = new Set(pkg.culprits.filter((c3) => c3.artifacts.includes(artifact)).flatMap((c3) => c3.variations));
   if (type.variations.some((v) => culprits.has(v)))
-    return { hit, basis: "confirmed", note: null };
-  if (type.clock && followsClocks(hit.removed, hit.added, clocks)) {
+    return { hit, basis: "confirmed", note: null, clock };
+  if (clock) {
     const moved = pkg.nondeterministic && (pkg.bisect.flapping.length === 0 || pkg.bisect.flapping.includes(artifact));
-    return { hit, basis: "clock", note: moved ? CLOCK_NOTE : "records the build time" };
+    return { hit, basis: "clock", note: moved ? CLOCK_NOTE : "records the build time", clock };
   }
   if (type.variations.length > 0) {
     const probes = type.variations.map((v) => ruledOutBy(pkg, v, artifact));
     if (probes.every((p) => p !== null))
       return { type: type.id, title: type.title, artifact, variations: type.variations, probe: probes[0].id };
   }
-  return { hit, basis: "shape", note: null };
+  return { hit, basis: "shape", note: null, clock };
 }
 function standing(claims) {
   const ids = new Set(claims.map((c3) => c3.hit.type.id));
   const superseded = new Set(claims.flatMap((c3) => c3.hit.type.supersedes).filter((id) => ids.has(id)));
   const kept = claims.filter((c3) => !superseded.has(c3.hit.type.id));
   const primary = kept.filter((c3) => !c3.hit.type.fallback);
-  return primary.length > 0 ? primary : kept;
+  if (primary.length === 0)
+    return kept;
+  const timeExplained = primary.some((c3) => c3.hit.type.clock);
+  return [...primary, ...kept.filter((c3) => c3.hit.type.fallback && c3.clock && !timeExplained)];
 }
 function diagnose(input) {
   const byType = /* @__PURE__ */ new Map();
@@ -49326,13 +49330,13 @@ function leasesOf(sql) {
     /** A worker takes the oldest due job until `until` (null: none due), with a new attempt in its name. */
     lease: (worker, now, until) => sql.transaction(async (tx) => {
       await expire(tx, now);
-      const [row2] = await tx.all(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1${skipLocked}`, [now]);
-      if (!row2)
+      const [row3] = await tx.all(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1${skipLocked}`, [now]);
+      if (!row3)
         return null;
-      await tx.run(`UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? WHERE id = ?`, [worker, until, now, row2.id]);
-      await tx.run(`INSERT INTO attempts (job, attempt, started_at, worker) SELECT id, attempts, ?, ? FROM jobs WHERE id = ?`, [now, worker, row2.id]);
-      await tx.run("UPDATE workers SET job = ?, seen_at = ? WHERE name = ?", [row2.id, now, worker]);
-      return toJob((await tx.all("SELECT * FROM jobs WHERE id = ?", [row2.id]))[0]);
+      await tx.run(`UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? WHERE id = ?`, [worker, until, now, row3.id]);
+      await tx.run(`INSERT INTO attempts (job, attempt, started_at, worker) SELECT id, attempts, ?, ? FROM jobs WHERE id = ?`, [now, worker, row3.id]);
+      await tx.run("UPDATE workers SET job = ?, seen_at = ? WHERE name = ?", [row3.id, now, worker]);
+      return toJob((await tx.all("SELECT * FROM jobs WHERE id = ?", [row3.id]))[0]);
     }),
     /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). */
     renew: async (id, worker, now, until) => {
@@ -51319,50 +51323,50 @@ var require_result = __commonJS({
         }
       }
       _parseRowAsArray(rowData) {
-        const row2 = new Array(rowData.length);
+        const row3 = new Array(rowData.length);
         for (let i2 = 0, len = rowData.length; i2 < len; i2++) {
           const rawValue = rowData[i2];
           if (rawValue !== null) {
-            row2[i2] = this._parsers[i2](rawValue);
+            row3[i2] = this._parsers[i2](rawValue);
           } else {
-            row2[i2] = null;
+            row3[i2] = null;
           }
         }
-        return row2;
+        return row3;
       }
       parseRow(rowData) {
-        const row2 = { ...this._prebuiltEmptyResultObject };
+        const row3 = { ...this._prebuiltEmptyResultObject };
         for (let i2 = 0, len = rowData.length; i2 < len; i2++) {
           const rawValue = rowData[i2];
           const field = this.fields[i2].name;
           if (rawValue !== null) {
             const v = this.fields[i2].format === "binary" ? Buffer.from(rawValue) : rawValue;
-            row2[field] = this._parsers[i2](v);
+            row3[field] = this._parsers[i2](v);
           } else {
-            row2[field] = null;
+            row3[field] = null;
           }
         }
-        return row2;
+        return row3;
       }
-      addRow(row2) {
-        this.rows.push(row2);
+      addRow(row3) {
+        this.rows.push(row3);
       }
       addFields(fieldDescriptions) {
         this.fields = fieldDescriptions;
         if (this.fields.length) {
           this._parsers = new Array(fieldDescriptions.length);
         }
-        const row2 = /* @__PURE__ */ Object.create(null);
+        const row3 = /* @__PURE__ */ Object.create(null);
         for (let i2 = 0; i2 < fieldDescriptions.length; i2++) {
           const desc = fieldDescriptions[i2];
-          row2[desc.name] = null;
+          row3[desc.name] = null;
           if (this._types) {
             this._parsers[i2] = this._types.getTypeParser(desc.dataTypeID, desc.format || "text");
           } else {
             this._parsers[i2] = types2.getTypeParser(desc.dataTypeID, desc.format || "text");
           }
         }
-        this._prebuiltEmptyResultObject = { ...row2 };
+        this._prebuiltEmptyResultObject = { ...row3 };
       }
     };
     module.exports = Result2;
@@ -51433,19 +51437,19 @@ var require_query = __commonJS({
         this._accumulateRows = this.callback || !this.listeners("row").length;
       }
       handleDataRow(msg) {
-        let row2;
+        let row3;
         if (this._canceledDueToError) {
           return;
         }
         try {
-          row2 = this._result.parseRow(msg.fields);
+          row3 = this._result.parseRow(msg.fields);
         } catch (err) {
           this._canceledDueToError = err;
           return;
         }
-        this.emit("row", row2, this._result);
+        this.emit("row", row3, this._result);
         if (this._accumulateRows) {
-          this._result.addRow(row2);
+          this._result.addRow(row3);
         }
       }
       handleCommandComplete(msg, connection) {
@@ -54235,13 +54239,13 @@ var require_query2 = __commonJS({
         if (self2._emitRowEvents) {
           if (results.length > 1) {
             rows.forEach((rowOfRows, i2) => {
-              rowOfRows.forEach((row2) => {
-                self2.emit("row", row2, results[i2]);
+              rowOfRows.forEach((row3) => {
+                self2.emit("row", row3, results[i2]);
               });
             });
           } else {
-            rows.forEach(function(row2) {
-              self2.emit("row", row2, results);
+            rows.forEach(function(row3) {
+              self2.emit("row", row3, results);
             });
           }
         }
@@ -54830,8 +54834,8 @@ async function leadPostgres(url, options, signal) {
     client.on("end", () => released || lost.abort(new Error("the connection holding the coordinator lock ended")));
     try {
       await patiently(() => client.connect(), url, options);
-      const [row2] = (await client.query("SELECT pg_try_advisory_lock($1, $2) AS ok", [...LOCK])).rows;
-      if (row2?.ok) {
+      const [row3] = (await client.query("SELECT pg_try_advisory_lock($1, $2) AS ok", [...LOCK])).rows;
+      if (row3?.ok) {
         await client.query(`INSERT INTO leader (id, pid, host, since) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since`, [process.pid, hostname3(), Date.now()]);
         return {
           lost: lost.signal,
@@ -55008,14 +55012,14 @@ function stateOf2(sql) {
     recheck: (listed2, now) => sql.transaction(async (tx) => {
       const alerts = [];
       for (const spec of listed2) {
-        const [row2] = await tx.all("SELECT * FROM jobs WHERE repository = ? AND source = ? AND version = ?", [
+        const [row3] = await tx.all("SELECT * FROM jobs WHERE repository = ? AND source = ? AND version = ?", [
           spec.repository,
           spec.source,
           spec.version
         ]);
-        if (!row2)
+        if (!row3)
           continue;
-        const job = toJob(row2);
+        const job = toJob(row3);
         const changed = job.status === "verified" ? changedFiles(job.spec, spec) : "";
         const alert = changed === "" ? null : `${job.source} ${job.version} changed after it was verified: ${changed}`;
         if (alert !== job.alert)
@@ -55034,14 +55038,14 @@ function stateOf2(sql) {
 ${s.version}`));
       const rows = await tx.all("SELECT id, source, version, removed_at FROM jobs WHERE repository = ?", [repository2]);
       let marked = 0;
-      for (const row2 of rows) {
-        const gone = !present.has(`${row2.source}
-${row2.version}`);
-        if (gone && row2.removed_at === null) {
-          await tx.run("UPDATE jobs SET removed_at = ? WHERE id = ?", [now, row2.id]);
+      for (const row3 of rows) {
+        const gone = !present.has(`${row3.source}
+${row3.version}`);
+        if (gone && row3.removed_at === null) {
+          await tx.run("UPDATE jobs SET removed_at = ? WHERE id = ?", [now, row3.id]);
           marked += 1;
-        } else if (!gone && row2.removed_at !== null)
-          await tx.run("UPDATE jobs SET removed_at = NULL WHERE id = ?", [row2.id]);
+        } else if (!gone && row3.removed_at !== null)
+          await tx.run("UPDATE jobs SET removed_at = NULL WHERE id = ?", [row3.id]);
       }
       return marked;
     }),
@@ -55430,9 +55434,9 @@ function gridCell(cell2) {
   const second = cell2.second ? `<a class="d" href="${escapeHtml(cell2.second.href)}">${escapeHtml(cell2.second.text)}</a>` : "";
   return `<span class="${css}"${title}>${main2}${second}</span>`;
 }
-function gridRow(row2) {
-  const flag2 = row2.flag ? `<span class="flag">${escapeHtml(row2.flag)}</span>` : "";
-  return `<div class="${row2.css}" id="${escapeHtml(row2.id)}"><span class="name"><span class="nm" title="${escapeHtml(row2.name)}">${escapeHtml(row2.name)}</span>${flag2}</span>${row2.cells.map(gridCell).join("")}</div>`;
+function gridRow(row3) {
+  const flag2 = row3.flag ? `<span class="flag">${escapeHtml(row3.flag)}</span>` : "";
+  return `<div class="${row3.css}" id="${escapeHtml(row3.id)}"><span class="name"><span class="nm" title="${escapeHtml(row3.name)}">${escapeHtml(row3.name)}</span>${flag2}</span>${row3.cells.map(gridCell).join("")}</div>`;
 }
 function renderGrid(headings, rows, nameHeading = "package") {
   const columns = Math.max(headings.length, ...rows.map((r) => r.cells.length));
@@ -56551,13 +56555,13 @@ async function runVariations(args, { env, runner, stdout }) {
       return 0;
     }
     const pad2 = " ".repeat(27);
-    for (const row2 of rows) {
+    for (const row3 of rows) {
       const shown = (label, text3, value) => `${pad2}${label}${text3}${value !== null ? `   \u2192 ${value}` : ""}
 `;
-      stdout.write(`${row2.name.padEnd(13)} ${row2.available ? "available  " : "unavailable"}  ${row2.summary}
-` + shown("control:    ", row2.control, row2.values.control) + shown("experiment: ", row2.experiment, row2.values.experiment) + (row2.reason ? `${pad2}why not:    ${row2.reason}
-` : "") + (row2.note ? `${pad2}note:       ${row2.note}
-` : "") + (row2.limits ? `${pad2}limit:      ${row2.limits}
+      stdout.write(`${row3.name.padEnd(13)} ${row3.available ? "available  " : "unavailable"}  ${row3.summary}
+` + shown("control:    ", row3.control, row3.values.control) + shown("experiment: ", row3.experiment, row3.values.experiment) + (row3.reason ? `${pad2}why not:    ${row3.reason}
+` : "") + (row3.note ? `${pad2}note:       ${row3.note}
+` : "") + (row3.limits ? `${pad2}limit:      ${row3.limits}
 ` : ""));
     }
     stdout.write(`(values for seed ${seed}; paths are examples: a check puts them under its own temp root)
@@ -56889,12 +56893,16 @@ var init_merge = __esm({
 });
 
 // dist/reports/history/model.js
-function columnFromResults(result, links) {
+function columnFromResults(result, links, diagnosed2 = true) {
   const outcomes = /* @__PURE__ */ new Map();
+  const issueTypes = /* @__PURE__ */ new Map();
   for (const pkg of result.packages) {
     const diff = pkg.diffoscope.find((d) => d.status === "differences" && (d.html ?? d.text)) ?? pkg.diffoscope.find((d) => d.html ?? d.text);
     const page = diff ? diff.html ?? diff.text : null;
-    outcomes.set(pkg.name, { verdict: pkg.verdict, diffoscope: page ? links.page(page) : null });
+    for (const d of pkg.diagnoses)
+      issueTypes.set(d.type, { id: d.type, title: d.title, fix: d.fix, link: d.link });
+    const issues = [...new Set(pkg.diagnoses.map((d) => d.type))].sort(byName);
+    outcomes.set(pkg.name, { verdict: pkg.verdict, diffoscope: page ? links.page(page) : null, issues });
   }
   const { total, reproducible, unreproducible, error } = result.summary;
   return {
@@ -56904,9 +56912,11 @@ function columnFromResults(result, links) {
       finishedAt: result.finishedAt,
       command: result.command,
       report: links.report,
-      summary: { total, reproducible, unreproducible, error }
+      summary: { total, reproducible, unreproducible, error },
+      diagnosed: diagnosed2
     },
-    outcomes
+    outcomes,
+    issueTypes: [...issueTypes.values()]
   };
 }
 function columnsFromHistory(history, rebase) {
@@ -56917,10 +56927,12 @@ function columnsFromHistory(history, rebase) {
       if (cell2)
         outcomes.set(pkg.name, {
           verdict: cell2.verdict,
-          diffoscope: cell2.diffoscope === null ? null : rebase(cell2.diffoscope)
+          diffoscope: cell2.diffoscope === null ? null : rebase(cell2.diffoscope),
+          issues: cell2.issues
         });
     }
-    return { run: { ...run2, report: run2.report === null ? null : rebase(run2.report) }, outcomes };
+    const report = run2.report === null ? null : rebase(run2.report);
+    return { run: { ...run2, report }, outcomes, issueTypes: history.issueTypes };
   });
 }
 function packageRow(name, columns, flapChanges) {
@@ -56945,7 +56957,7 @@ function packageRow(name, columns, flapChanges) {
     if (change === "fix")
       fixes++;
     previous = outcome.verdict;
-    return { verdict: outcome.verdict, change, diffoscope: outcome.diffoscope };
+    return { verdict: outcome.verdict, change, diffoscope: outcome.diffoscope, issues: outcome.issues };
   });
   return { name, cells, changes, regressions, fixes, flapping: changes >= flapChanges, latest: previous };
 }
@@ -56957,55 +56969,87 @@ function buildHistory(columns, window2 = DEFAULT_WINDOW, flapChanges = FLAP_CHAN
   }
   const ordered = [...unique.values()].map((column, input) => ({ column, input })).sort((a2, b) => byName(a2.column.run.startedAt, b.column.run.startedAt) || byName(a2.column.run.finishedAt, b.column.run.finishedAt) || a2.input - b.input).map((c3) => c3.column).slice(-window2);
   const names = [...new Set(ordered.flatMap((c3) => [...c3.outcomes.keys()]))].sort(byName);
+  const packages = names.map((name) => packageRow(name, ordered, flapChanges));
+  const named = new Set(packages.flatMap((p) => p.cells.flatMap((c3) => c3?.issues ?? [])));
+  const types2 = new Map(ordered.flatMap((c3) => c3.issueTypes).map((t) => [t.id, t]));
   return {
     schema: HISTORY_SCHEMA,
     window: window2,
     flapChanges,
     runs: ordered.map((c3) => c3.run),
-    packages: names.map((name) => packageRow(name, ordered, flapChanges))
+    packages,
+    issueTypes: [...types2.values()].filter((t) => named.has(t.id)).sort((a2, b) => byName(a2.id, b.id))
   };
+}
+function issueCounts2(history) {
+  return history.issueTypes.map((type) => {
+    const having = history.packages.filter((p) => p.cells.some((c3) => c3?.issues.includes(type.id)));
+    const latestCell = (p) => [...p.cells].reverse().find((c3) => c3 !== null);
+    return {
+      type,
+      packages: having.map((p) => p.name),
+      now: having.filter((p) => latestCell(p)?.issues.includes(type.id)).map((p) => p.name)
+    };
+  }).filter((c3) => c3.packages.length > 0).sort((a2, b) => b.packages.length - a2.packages.length || b.now.length - a2.now.length || byName(a2.type.id, b.type.id));
 }
 function validRun(run2) {
   if (!isRecord(run2) || !isRecord(run2["summary"]))
     return false;
   return isString(run2["id"]) && isString(run2["startedAt"]) && isString(run2["finishedAt"]) && isString(run2["command"]) && (run2["report"] === null || isLink(run2["report"]));
 }
-function validCell(cell2) {
+function validCell(cell2, v1) {
   if (cell2 === null)
     return true;
-  return isRecord(cell2) && VERDICTS.includes(cell2["verdict"]) && (cell2["diffoscope"] === null || isLink(cell2["diffoscope"]));
+  return isRecord(cell2) && VERDICTS.includes(cell2["verdict"]) && (cell2["diffoscope"] === null || isLink(cell2["diffoscope"])) && (v1 || Array.isArray(cell2["issues"]) && cell2["issues"].every(isString));
+}
+function upgradeV1(parsed) {
+  const history = parsed;
+  return {
+    ...history,
+    schema: HISTORY_SCHEMA,
+    runs: history.runs.map((run2) => ({ ...run2, diagnosed: false })),
+    packages: history.packages.map((pkg) => ({ ...pkg, cells: pkg.cells.map((c3) => c3 && { ...c3, issues: [] }) })),
+    issueTypes: []
+  };
 }
 function parseHistory(parsed, path6) {
   const bad = (what) => new TwinbuildError("config", `${path6} is not a usable twinbuild history: ${what}`);
-  if (!isRecord(parsed) || parsed["schema"] !== HISTORY_SCHEMA)
-    throw bad(`expected "schema": "${HISTORY_SCHEMA}"`);
-  const { runs, packages } = parsed;
-  if (!Array.isArray(runs) || !runs.every(validRun))
+  if (!isHistory(parsed) || !isRecord(parsed))
+    throw bad(`expected "schema": "${HISTORY_SCHEMA}" (or "${HISTORY_SCHEMA_V1}")`);
+  const v1 = parsed["schema"] === HISTORY_SCHEMA_V1;
+  const { runs, packages, issueTypes } = parsed;
+  if (!Array.isArray(runs) || !runs.every(validRun) || !runs.every((r) => v1 || isRecord(r) && typeof r["diagnosed"] === "boolean"))
     throw bad('"runs" is not a list of runs');
   if (!Array.isArray(packages))
     throw bad('"packages" is not a list');
   for (const pkg of packages) {
-    if (!isRecord(pkg) || !isString(pkg["name"]) || !Array.isArray(pkg["cells"]) || pkg["cells"].length !== runs.length || !pkg["cells"].every(validCell)) {
+    if (!isRecord(pkg) || !isString(pkg["name"]) || !Array.isArray(pkg["cells"]) || pkg["cells"].length !== runs.length || !pkg["cells"].every((c3) => validCell(c3, v1))) {
       throw bad(`package ${JSON.stringify(isRecord(pkg) ? pkg["name"] : pkg)} does not have one valid cell per run`);
     }
   }
+  if (v1)
+    return upgradeV1(parsed);
+  if (!Array.isArray(issueTypes) || !issueTypes.every(validIssueType))
+    throw bad('"issueTypes" is not a list of issue types (id, title, fix, and an http(s) link or null)');
   return parsed;
 }
-var HISTORY_SCHEMA, DEFAULT_WINDOW, FLAP_CHANGES, passes, byName, VERDICTS, isString, isRecord, isLink, isHistory;
+var HISTORY_SCHEMA, HISTORY_SCHEMA_V1, DEFAULT_WINDOW, FLAP_CHANGES, byName, passes, VERDICTS, isString, isRecord, isLink, validIssueType, isHistory;
 var init_model2 = __esm({
   "dist/reports/history/model.js"() {
     "use strict";
     init_errors();
-    HISTORY_SCHEMA = "twinbuild/history@1";
+    HISTORY_SCHEMA = "twinbuild/history@2";
+    HISTORY_SCHEMA_V1 = "twinbuild/history@1";
     DEFAULT_WINDOW = 60;
     FLAP_CHANGES = 3;
-    passes = (verdict) => verdict === "reproducible" || verdict === "verified";
     byName = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
+    passes = (verdict) => verdict === "reproducible" || verdict === "verified";
     VERDICTS = ["reproducible", "unreproducible", "verified", "mismatch", "error"];
     isString = (v) => typeof v === "string";
     isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
     isLink = (v) => isString(v) && (!/^[a-z][a-z0-9+.-]*:/i.test(v) || /^https?:\/\//i.test(v));
-    isHistory = (parsed) => isRecord(parsed) && parsed["schema"] === HISTORY_SCHEMA;
+    validIssueType = (t) => isRecord(t) && isString(t["id"]) && isString(t["title"]) && isString(t["fix"]) && (t["link"] === null || isString(t["link"]) && /^https?:\/\//i.test(t["link"]));
+    isHistory = (parsed) => isRecord(parsed) && (parsed["schema"] === HISTORY_SCHEMA || parsed["schema"] === HISTORY_SCHEMA_V1);
   }
 });
 
@@ -57045,7 +57089,7 @@ function asResults(parsed, path6) {
     return parsed;
   if (schema2 === SCHEMA_V1 || schema2 === SCHEMA_V2)
     return upgradeResults(parsed);
-  throw new TwinbuildError("config", `${path6} is neither a twinbuild results file ("schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}") nor a history ("twinbuild/history@1")`);
+  throw new TwinbuildError("config", `${path6} is neither a twinbuild results file ("schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}") nor a history ("${HISTORY_SCHEMA}")`);
 }
 function decodedPath(href, source) {
   try {
@@ -57085,7 +57129,8 @@ async function readHistoryInputs(inputs, options) {
       report: existsSync5(join46(dir, "index.html")) ? fromOut(options.outDir, join46(dir, "index.html")) : null,
       page: (p) => fromOut(options.outDir, join46(dir, p))
     };
-    columns.set(r.path, [columnFromResults(r.result, links)]);
+    const diagnosed2 = r.json.schema === SCHEMA;
+    columns.set(r.path, [columnFromResults(r.result, links, diagnosed2)]);
   }
   return found.flatMap((f) => columns.get(f.path) ?? []);
 }
@@ -57132,8 +57177,42 @@ var init_chart = __esm({
   }
 });
 
+// dist/reports/history/issues.js
+function renderIssueTypes(history) {
+  const counts = issueCounts2(history);
+  const older = history.runs.filter((r) => !r.diagnosed).length;
+  const olderNote = older === 0 ? "" : `<p class="muted">${older} of ${history.runs.length} run${history.runs.length === 1 ? "" : "s"} carr${older === 1 ? "ies" : "y"} no diagnoses (written by an older twinbuild; <code>twinbuild explain RESULTS.json</code> adds them).</p>`;
+  if (counts.length === 0)
+    return `<h2>Issue types</h2>
+<p class="muted">No known issue type was diagnosed in these runs.</p>${olderNote}`;
+  return `<h2>Issue types</h2>
+<p class="muted">Packages per known issue type across these ${history.runs.length} run${history.runs.length === 1 ? "" : "s"}; a package struck through no longer shows it in its latest result.</p>${olderNote}
+<table class="issue-types"><thead><tr><th>issue type and fix</th><th>packages</th><th>in the latest result</th><th>which</th></tr></thead><tbody>
+${counts.map(row).join("\n")}
+</tbody></table>`;
+}
+var ISSUES_STYLE, docLink, packageLink, row;
+var init_issues = __esm({
+  "dist/reports/history/issues.js"() {
+    "use strict";
+    init_escape();
+    init_model2();
+    ISSUES_STYLE = `
+.issue-types{border-collapse:collapse;margin:.4em 0}.issue-types th,.issue-types td{border-bottom:1px solid #eee;padding:.3em .6em;text-align:left;vertical-align:top}
+.issue-types td.n{text-align:right;font-variant-numeric:tabular-nums}.issue-types .fix{color:#555;font-size:12px}
+.issue-types .gone{text-decoration:line-through;color:#777}
+`;
+    docLink = (link2) => link2 !== null && /^https?:\/\//i.test(link2) ? ` <a class="doc" href="${escapeHtml(link2)}">how to fix</a>` : "";
+    packageLink = (name, now) => `<a href="#row-${anchorId(name)}"${now ? "" : ' class="gone" title="not in its latest result"'}><code>${escapeHtml(name)}</code></a>`;
+    row = (c3) => {
+      const now = new Set(c3.now);
+      return `<tr id="issue-${anchorId(c3.type.id)}"><td><strong>${escapeHtml(c3.type.title)}</strong> <code>${escapeHtml(c3.type.id)}</code>${docLink(c3.type.link)}<div class="fix">${escapeHtml(c3.type.fix)}</div></td><td class="n">${c3.packages.length}</td><td class="n">${c3.now.length}</td><td>${c3.packages.map((name) => packageLink(name, now.has(name))).join(", ")}</td></tr>`;
+    };
+  }
+});
+
 // dist/reports/history/page.js
-function cell(pkg, run2, c3) {
+function cell(pkg, run2, c3, titles) {
   if (c3 === null)
     return null;
   const target = run2.report !== null ? `${run2.report}#${anchorId(pkg.name)}` : c3.diffoscope;
@@ -57142,10 +57221,11 @@ function cell(pkg, run2, c3) {
     mark: c3.change ? MARKS[c3.change] : "",
     extraCss: c3.change === "regression" ? "g" : c3.change === "fix" ? "x" : "",
     href: target,
-    second: c3.diffoscope !== null && run2.report !== null && !passes(c3.verdict) ? { text: "\u2260", href: c3.diffoscope } : null
+    second: c3.diffoscope !== null && run2.report !== null && !passes(c3.verdict) ? { text: "\u2260", href: c3.diffoscope } : null,
+    title: c3.issues.length ? c3.issues.map((id) => titles.get(id) ?? id).join("; ") : ""
   };
 }
-function row(pkg, runs) {
+function row2(pkg, runs, titles) {
   const css = [
     "p",
     !passes(pkg.latest) && "fail",
@@ -57158,11 +57238,12 @@ function row(pkg, runs) {
     css,
     name: pkg.name,
     flag: pkg.flapping ? "flapping" : null,
-    cells: pkg.cells.map((c3, i2) => cell(pkg, runs[i2], c3))
+    cells: pkg.cells.map((c3, i2) => cell(pkg, runs[i2], c3, titles))
   };
 }
 function renderHistoryPage(history) {
   const { runs, packages } = history;
+  const titles = new Map(history.issueTypes.map((t) => [t.id, t.title]));
   const latest = runs.at(-1);
   const lastIndex = runs.length - 1;
   const count4 = (test) => packages.filter(test).length;
@@ -57186,12 +57267,13 @@ ${latestLine}
 ${notes}
 <h2>Share of reproducible packages per run</h2>
 ${renderShareChart(runs)}
+${renderIssueTypes(history)}
 </header>
 <h2>Every package in every run</h2>
 <p class="muted legend">${LEGEND2}. A cell links to that run's report; \u2260 to its diffoscope page. A column heading links to the run's report. A package flagged flapping changed its verdict ${history.flapChanges} or more times in these runs.</p>
 <div class="filters">${filter("all", "all", packages.length, true)}${filter("failing", "not passing now", count4((p) => !passes(p.latest)))}${filter("regressed", "regressed", count4((p) => p.regressions > 0))}${filter("flapping", "flapping", flapping.length)}${filter("changed", "changed", count4((p) => p.changes > 0))}
 <main>
-${renderGrid(runs.map(header), packages.map((p) => row(p, runs)))}
+${renderGrid(runs.map(header), packages.map((p) => row2(p, runs, titles)))}
 </main></div>
 </body></html>
 `;
@@ -57202,6 +57284,7 @@ var init_page = __esm({
     "use strict";
     init_escape();
     init_chart();
+    init_issues();
     init_grid();
     init_model2();
     init_grid();
@@ -57212,7 +57295,7 @@ h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em;f
 code{font-family:ui-monospace,monospace;font-size:12px}.muted{color:#777}
 .verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}
 .filters{margin:.6em 0}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
-${GRID_STYLE}
+${GRID_STYLE}${ISSUES_STYLE}
 #f-failing:checked~main .p:not(.fail),#f-regressed:checked~main .p:not(.reg),#f-flapping:checked~main .p:not(.flap),#f-changed:checked~main .p:not(.chg){display:none}
 `;
     LEGEND2 = `${Object.entries(LETTERS).map(([verdict, { letter, css }]) => `<span class="${css}">&nbsp;${letter}&nbsp;</span> ${verdict}`).join(" \xB7 ")} \xB7 <span class="n">&nbsp;${NO_RESULT}&nbsp;</span> no result in that run \xB7 <span class="u g">&nbsp;U${MARKS.regression}</span> regression (passed in the package's previous run) \xB7 <span class="r x">&nbsp;R${MARKS.fix}</span> fix`;
@@ -57298,7 +57381,8 @@ A regression (passed in the package's previous run, not now) is marked \u2193 in
 run it happened, a fix \u2191; a package whose verdict changed ${FLAP_CHANGES} or more times in
 these runs is flagged "flapping". Filters (not passing now, regressed, flapping,
 changed) work without JavaScript. A chart shows the share of reproducible
-packages per run.
+packages per run, and a table the packages per known issue type (the runs'
+diagnoses: its fix and documentation link, how many packages, which).
 
 Inputs, in any order (runs are ordered by their recorded start time; a run
 given twice counts once):

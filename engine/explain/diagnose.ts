@@ -38,23 +38,25 @@ const EVIDENCE_ARTIFACTS = 3;
 const LINE_CHARS = 200;
 const shorten = (line: string) => (line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line);
 
-type Claim = Readonly<{ hit: TypeHit; basis: Diagnosis['basis']; note: string | null }>;
+/** `clock`: the hit's two sides are timestamps that follow each side's clock, whatever its basis. */
+type Claim = Readonly<{ hit: TypeHit; basis: Diagnosis['basis']; note: string | null; clock: boolean }>;
 
 function claim(hit: TypeHit, input: DiagnoseInput): Claim | RuledOutType {
   const { pkg, clocks } = input;
   const { type, artifact } = hit;
+  const clock = type.clock && followsClocks(hit.removed, hit.added, clocks);
   const culprits = new Set(pkg.culprits.filter((c) => c.artifacts.includes(artifact)).flatMap((c) => c.variations));
-  if (type.variations.some((v) => culprits.has(v))) return { hit, basis: 'confirmed', note: null };
-  if (type.clock && followsClocks(hit.removed, hit.added, clocks)) {
+  if (type.variations.some((v) => culprits.has(v))) return { hit, basis: 'confirmed', note: null, clock };
+  if (clock) {
     const moved = pkg.nondeterministic && (pkg.bisect.flapping.length === 0 || pkg.bisect.flapping.includes(artifact));
-    return { hit, basis: 'clock', note: moved ? CLOCK_NOTE : 'records the build time' };
+    return { hit, basis: 'clock', note: moved ? CLOCK_NOTE : 'records the build time', clock };
   }
   if (type.variations.length > 0) {
     const probes = type.variations.map((v) => ruledOutBy(pkg, v, artifact));
     if (probes.every((p) => p !== null))
       return { type: type.id, title: type.title, artifact, variations: type.variations, probe: probes[0]!.id };
   }
-  return { hit, basis: 'shape', note: null };
+  return { hit, basis: 'shape', note: null, clock };
 }
 
 const isClaim = (c: Claim | RuledOutType): c is Claim => 'hit' in c;
@@ -65,7 +67,12 @@ function standing(claims: readonly Claim[]): Claim[] {
   const superseded = new Set(claims.flatMap((c) => c.hit.type.supersedes).filter((id) => ids.has(id)));
   const kept = claims.filter((c) => !superseded.has(c.hit.type.id));
   const primary = kept.filter((c) => !c.hit.type.fallback);
-  return primary.length > 0 ? primary : kept;
+  if (primary.length === 0) return kept;
+  // Note: a fallback whose stamps follow the clocks stays beside primary types that
+  // record no time (a date written in the local zone is also the build time), so the
+  // diagnosis does not hang on whether bisect confirmed the zone.
+  const timeExplained = primary.some((c) => c.hit.type.clock);
+  return [...primary, ...kept.filter((c) => c.hit.type.fallback && c.clock && !timeExplained)];
 }
 
 export function diagnose(input: DiagnoseInput): DiagnoseOutput {

@@ -10,7 +10,14 @@ import { TwinbuildError, usageError } from '../../core/errors.js';
 import { pathHref } from '../escape.js';
 import { SCHEMA, SCHEMA_V1, SCHEMA_V2, type RunResult } from '../model.js';
 import { upgradeResults } from '../read.js';
-import { columnFromResults, columnsFromHistory, isHistory, parseHistory, type RunColumn } from './model.js';
+import {
+  columnFromResults,
+  columnsFromHistory,
+  HISTORY_SCHEMA,
+  isHistory,
+  parseHistory,
+  type RunColumn,
+} from './model.js';
 
 export type InputOptions = Readonly<{
   outDir: string;
@@ -57,7 +64,7 @@ function asResults(parsed: unknown, path: string): RunResult {
   throw new TwinbuildError(
     'config',
     `${path} is neither a twinbuild results file ("schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}") ` +
-      'nor a history ("twinbuild/history@1")',
+      `nor a history ("${HISTORY_SCHEMA}")`,
   );
 }
 
@@ -77,7 +84,7 @@ function decodedPath(href: string, source: string): string {
 // Note: a sweep's shard is part of a run, not a run: a directory holding the
 // shards beside their merge (twinbuild-out/shard-N and twinbuild-out/merged)
 // gives the merged results only; a shard on its own is refused.
-function dropShards(found: readonly (Found & { result: RunResult })[]): (Found & { result: RunResult })[] {
+function dropShards<T extends Found & { result: RunResult }>(found: readonly T[]): T[] {
   const mergedParents = new Set(found.filter((f) => f.result.shard === null).map((f) => dirname(dirname(f.path))));
   return found.filter((f) => {
     if (f.result.shard === null) return true;
@@ -122,7 +129,9 @@ export async function readHistoryInputs(inputs: readonly string[], options: Inpu
             report: existsSync(join(dir, 'index.html')) ? fromOut(options.outDir, join(dir, 'index.html')) : null,
             page: (p: string) => fromOut(options.outDir, join(dir, p)),
           };
-    columns.set(r.path, [columnFromResults(r.result, links)]);
+    // Note: results written before diagnoses (@1, @2) name no issue types; the page says so.
+    const diagnosed = (r.json as { schema?: unknown }).schema === SCHEMA;
+    columns.set(r.path, [columnFromResults(r.result, links, diagnosed)]);
   }
   return found.flatMap((f) => columns.get(f.path) ?? []);
 }

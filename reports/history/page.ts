@@ -5,6 +5,7 @@
 // outside string (package names, commands, links) is escaped.
 import { anchorId, escapeHtml as e } from '../escape.js';
 import { percent, renderShareChart, shareOf } from './chart.js';
+import { ISSUES_STYLE, renderIssueTypes } from './issues.js';
 import { GRID_STYLE, LETTERS, NO_RESULT, renderGrid, type GridCell, type GridHeading, type GridRow } from './grid.js';
 import { passes, type History, type HistoryCell, type HistoryPackage, type HistoryRun } from './model.js';
 
@@ -20,7 +21,7 @@ h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em;f
 code{font-family:ui-monospace,monospace;font-size:12px}.muted{color:#777}
 .verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}
 .filters{margin:.6em 0}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
-${GRID_STYLE}
+${GRID_STYLE}${ISSUES_STYLE}
 #f-failing:checked~main .p:not(.fail),#f-regressed:checked~main ` +
   `.p:not(.reg),#f-flapping:checked~main .p:not(.flap),#f-changed:checked~main ` +
   `.p:not(.chg){display:none}
@@ -36,7 +37,12 @@ const LEGEND =
 
 const runLabel = (run: HistoryRun) => run.startedAt.slice(5, 16).replace('T', ' ');
 
-function cell(pkg: HistoryPackage, run: HistoryRun, c: HistoryCell | null): GridCell | null {
+function cell(
+  pkg: HistoryPackage,
+  run: HistoryRun,
+  c: HistoryCell | null,
+  titles: ReadonlyMap<string, string>,
+): GridCell | null {
   if (c === null) return null;
   const target = run.report !== null ? `${run.report}#${anchorId(pkg.name)}` : c.diffoscope;
   return {
@@ -46,10 +52,11 @@ function cell(pkg: HistoryPackage, run: HistoryRun, c: HistoryCell | null): Grid
     href: target,
     second:
       c.diffoscope !== null && run.report !== null && !passes(c.verdict) ? { text: '≠', href: c.diffoscope } : null,
+    title: c.issues.length ? c.issues.map((id) => titles.get(id) ?? id).join('; ') : '',
   };
 }
 
-function row(pkg: HistoryPackage, runs: readonly HistoryRun[]): GridRow {
+function row(pkg: HistoryPackage, runs: readonly HistoryRun[], titles: ReadonlyMap<string, string>): GridRow {
   const css = [
     'p',
     !passes(pkg.latest) && 'fail',
@@ -64,7 +71,7 @@ function row(pkg: HistoryPackage, runs: readonly HistoryRun[]): GridRow {
     css,
     name: pkg.name,
     flag: pkg.flapping ? 'flapping' : null,
-    cells: pkg.cells.map((c, i) => cell(pkg, runs[i]!, c)),
+    cells: pkg.cells.map((c, i) => cell(pkg, runs[i]!, c, titles)),
   };
 }
 
@@ -79,6 +86,7 @@ const nameList = (packages: readonly HistoryPackage[]) =>
 
 export function renderHistoryPage(history: History): string {
   const { runs, packages } = history;
+  const titles = new Map(history.issueTypes.map((t) => [t.id, t.title]));
   const latest = runs.at(-1);
   const lastIndex = runs.length - 1;
   const count = (test: (p: HistoryPackage) => boolean) => packages.filter(test).length;
@@ -120,6 +128,7 @@ ${latestLine}
 ${notes}
 <h2>Share of reproducible packages per run</h2>
 ${renderShareChart(runs)}
+${renderIssueTypes(history)}
 </header>
 <h2>Every package in every run</h2>
 <p class="muted legend">${LEGEND}. A cell links to that run's report; ≠ to its ` +
@@ -141,7 +150,7 @@ ${renderShareChart(runs)}
 <main>
 ${renderGrid(
   runs.map(header),
-  packages.map((p) => row(p, runs)),
+  packages.map((p) => row(p, runs, titles)),
 )}
 </main></div>
 </body></html>
