@@ -11,7 +11,7 @@ import { readResults } from '../../reports/read.js';
 import { EXAMPLES, REPO_ROOT, check, cleanupTemp, fixture, requireOrSkip } from '../helpers.js';
 import { loadCatalogue } from '../../engine/explain/catalogue.js';
 import { findOnPath } from '../../engine/prepare/availability.js';
-import { ISSUE_FIXTURES, type IssueFixture } from './fixtures.js';
+import { DEFAULT_ARGS, ISSUE_FIXTURES, type IssueFixture } from './fixtures.js';
 
 const PATH = process.env['PATH'] ?? '';
 const have = async (tool: string) => (await findOnPath(tool, PATH)) !== undefined;
@@ -38,12 +38,16 @@ describe('diagnosis: what to change (engine/explain/diagnose.ts)', function () {
       if (missing.length > 0) console.warn(`      skipped ${f.artifact}: ${missing.join(', ')} not installed`);
       else usable.push(f);
     }
-    // One package per variation set: the fixtures that need no other set share one check.
+    // One package per set of check arguments: the fixtures that need no other share one check.
     const sets = new Map<string, IssueFixture[]>();
-    for (const f of usable) sets.set(f.vary ?? '--vary=+all', [...(sets.get(f.vary ?? '--vary=+all') ?? []), f]);
+    for (const f of usable) {
+      const key = JSON.stringify(f.args ?? DEFAULT_ARGS);
+      sets.set(key, [...(sets.get(key) ?? []), f]);
+    }
     const runs = await Promise.all(
-      [...sets].map(async ([vary, fixtures]) => {
-        const run = await check(await fixture(fixtures.map((f) => f.script).join('\n')), vary, '--no-bisect');
+      [...sets].map(async ([args, fixtures]) => {
+        const source = await fixture(fixtures.map((f) => f.script).join('\n'));
+        const run = await check(source, ...(JSON.parse(args) as string[]));
         expect(run.exitCode, run.stderr + run.stdout).to.equal(1);
         const pkg = (await run.results()).packages[0]!;
         for (const f of fixtures) {
@@ -57,10 +61,10 @@ describe('diagnosis: what to change (engine/explain/diagnose.ts)', function () {
           if (evidence) expect(evidence.removed.length + evidence.added.length, f.artifact).to.be.above(0);
         }
         expect(pkg.unclassified.filter((u) => fixtures.some((f) => f.artifact === u.artifact))).to.deep.equal([]);
-        return { vary, run, pkg };
+        return { args, run, pkg };
       }),
     );
-    const { run, pkg } = runs.find((r) => r.vary === '--vary=+all')!;
+    const { run, pkg } = runs.find((r) => r.args === JSON.stringify(DEFAULT_ARGS))!;
     // One line per diagnosis on the console, with its fix and link.
     const gzip = pkg.diagnoses.find((d) => d.type === 'timestamps_in_gzip_headers')!;
     expect(run.stdout).to.include(`→ ${gzip.title}: ${gzip.fix}`);

@@ -1,7 +1,7 @@
 // Real builds that each show one known issue type, for the diagnosis tests: one
 // small package whose build makes every artifact below in a few seconds, each
 // artifact leaking one thing only (its other metadata pinned). A fixture whose type
-// shows only with another set of variations (`vary`) is built in a package of its own.
+// shows only with other check arguments (`args`) is built in a package of its own.
 // Every tool in `needs` is in scripts/debian-packages.txt: under CI=true a missing one fails.
 // Types no fixture builds here are listed in docs/diagnosis.md with the reason.
 export type IssueFixture = Readonly<{
@@ -13,8 +13,8 @@ export type IssueFixture = Readonly<{
   script: string;
   /** Tools the build (or diffoscope, to read the artifact) needs: skipped with a reason when absent. */
   needs?: readonly string[];
-  /** The check's --vary, when not --vary=+all. */
-  vary?: string;
+  /** The check's arguments, when not DEFAULT_ARGS. */
+  args?: readonly string[];
 }>;
 
 // A file stamped with the build's (faked) clock, with fixed modes.
@@ -56,6 +56,13 @@ const BUILDINFO_SCRIPT =
   "printf 'Source: demo\\nMaintainer: T <t@example.org>\\n\\nPackage: demo\\nArchitecture: all\\nDescription: d\\n d\\n' > bi/debian/control; " +
   "echo 'demo_1.0-1_all.deb misc optional' > bi/debian/files; echo deb > demo_1.0-1_all.deb; " +
   '(cd bi && dpkg-genbuildinfo --build=all -O../out/demo.buildinfo)';
+
+/** Every variation, no bisect: the diagnosis reads each artifact's shape. */
+export const DEFAULT_ARGS: readonly string[] = ['--vary=+all', '--no-bisect'];
+
+const HASH_ORDER =
+  "perl -e 'my %h = map { $_ => 1 } qw(alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima); " +
+  'print "$_\\n" for keys %h\'';
 
 export const ISSUE_FIXTURES: readonly IssueFixture[] = [
   {
@@ -201,12 +208,20 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     types: ['random_hash_order'],
     fix: /sort keys %h/,
     needs: ['perl'],
-    // Perl orders a hash's keys by a seed of its own each run; with the directory order varied too, a list
-    // in another order would be read as that (random_order_in_generated_list): built with it held fixed.
-    vary: '--vary=+all,-fileordering',
-    script:
-      "perl -e 'my %h = map { $_ => 1 } qw(alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima); " +
-      'print "$_\\n" for keys %h\' > out/keys.txt',
+    // Perl orders a hash's keys by a seed of its own each run: in another order with the directory order
+    // varied too, it also looks like random_order_in_generated_list. Bisect's rebuild with nothing varied
+    // differs too, so no variation is blamed.
+    args: ['--vary=+all'],
+    script: `${HASH_ORDER} > out/keys.txt`,
+  },
+  {
+    artifact: 'out/keys-unvaried.txt',
+    types: ['random_hash_order'],
+    fix: /sort keys %h/,
+    needs: ['perl'],
+    // Without bisect: the directory order held fixed is no explanation.
+    args: ['--vary=+all,-fileordering', '--no-bisect'],
+    script: `${HASH_ORDER} > out/keys-unvaried.txt`,
   },
   {
     artifact: 'out/a.jar',
