@@ -73,9 +73,9 @@ const READERS: readonly Reader[] = [
     ),
     read: (m) => span(Date.UTC(num(m[7]), month(m[1]!), num(m[2]), num(m[3]), num(m[4]), num(m[5])), SECOND, m[6]),
   },
-  // __DATE__ [__TIME__]: "Jan  1 2024 00:00:05", and ar's "Jan  1 00:00 2024"
+  // __DATE__ [__TIME__]: "Jan  1 2024 00:00:05", Sphinx's "Jan 01, 2024", and ar's "Jan  1 00:00 2024"
   {
-    pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d{4})(?: (\\d\\d):(\\d\\d):(\\d\\d))?(?!\\d)`, 'g'),
+    pattern: new RegExp(`${MON} +(\\d{1,2}),? (\\d{4})(?: (\\d\\d):(\\d\\d):(\\d\\d))?(?!\\d)`, 'g'),
     read: (m) =>
       span(Date.UTC(num(m[3]), month(m[1]!), num(m[2]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), undefined),
   },

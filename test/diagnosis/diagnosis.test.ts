@@ -38,6 +38,7 @@ describe('diagnosis: what to change (engine/explain/diagnose.ts)', function () {
       if (missing.length > 0) console.warn(`      skipped ${f.artifact}: ${missing.join(', ')} not installed`);
       else usable.push(f);
     }
+    const clockTypes = new Set((await loadCatalogue()).filter((t) => t.clock).map((t) => t.id));
     // One package per set of check arguments: the fixtures that need no other share one check.
     const sets = new Map<string, IssueFixture[]>();
     for (const f of usable) {
@@ -54,6 +55,9 @@ describe('diagnosis: what to change (engine/explain/diagnose.ts)', function () {
           expect(typesOf(pkg, f.artifact), `${f.artifact}: ${JSON.stringify(pkg.diagnoses)}`).to.deep.equal(
             [...f.types].sort(),
           );
+          // A type whose values are timestamps is seen following each side's clock: the build time.
+          for (const type of f.types.filter((t) => clockTypes.has(t)))
+            expect(pkg.diagnoses.find((d) => d.type === type)!.basis, `${f.artifact}: ${type}`).to.equal('clock');
           const diagnosis = pkg.diagnoses.find((d) => d.type === f.types[0])!;
           expect(diagnosis.fix, f.artifact).to.match(f.fix);
           expect(diagnosis.link, f.artifact).to.match(/^https:\/\/reproducible-builds\.org\/docs\//);

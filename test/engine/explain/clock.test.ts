@@ -14,6 +14,15 @@ describe('clock: timestamps in the forms builds print them (engine/explain/clock
     expect(west!.from).to.equal(at('2024-12-24T17:27:17Z'));
   });
 
+  it('reads Sphinx\'s "Last updated on Jan 01, 2024." as that day in any zone', () => {
+    const [day] = stampsIn('      Last updated on Jan 01, 2024.');
+    const fourteen = 14 * 3600_000;
+    expect(day).to.deep.equal({
+      from: at('2024-01-01T00:00:00Z') - fourteen,
+      to: at('2024-01-02T00:00:00Z') + fourteen,
+    });
+  });
+
   it('reads a zone named by its abbreviation as any zone, and UTC as UTC', () => {
     const [cet] = stampsIn('Mon Jan  1 12:00:01 CET 2024');
     expect(cet!.from).to.be.below(at('2024-01-01T12:00:01Z'));
