@@ -86,6 +86,23 @@ describe('diagnosis: what to change (engine/explain/diagnose.ts)', function () {
     expect(sweep).to.match(/<td>timestamps in gzip headers <code>timestamps_in_gzip_headers<\/code><\/td><td>2<\/td>/);
   });
 
+  it('builds each fixture reproducibly once its fix is applied, and then names nothing', async function () {
+    const usable: IssueFixture[] = [];
+    for (const f of ISSUE_FIXTURES.filter((f) => f.fixed !== undefined)) {
+      const missing: string[] = [];
+      for (const tool of f.needs ?? []) if (!(await have(tool))) missing.push(tool);
+      if (missing.length > 0 && process.env['CI'] === 'true')
+        throw new Error(`required in CI: ${missing.join(', ')} (for ${f.artifact})`);
+      if (missing.length === 0) usable.push(f);
+    }
+    requireOrSkip(this, usable.length > 0, 'no fixture has its tools here');
+    const run = await check(await fixture(usable.map((f) => f.fixed!).join('\n')), ...DEFAULT_ARGS);
+    expect(run.exitCode, run.stderr + run.stdout).to.equal(0);
+    const pkg = (await run.results()).packages[0]!;
+    expect(pkg.artifacts.map((a) => a.path).sort()).to.deep.equal(usable.map((f) => f.artifact).sort());
+    expect([pkg.diagnoses, pkg.unclassified]).to.deep.equal([[], []]);
+  });
+
   it('has a fixture for every catalogue type, or says in docs/diagnosis.md why it cannot', async () => {
     const catalogue = (await loadCatalogue()).map((t) => t.id);
     const built = new Set(ISSUE_FIXTURES.flatMap((f) => f.types));

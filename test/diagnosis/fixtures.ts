@@ -11,6 +11,8 @@ export type IssueFixture = Readonly<{
   /** Words the fix must name. */
   fix: RegExp;
   script: string;
+  /** The same build with the fix applied: reproducible (none for a type whose fix is to leave the value out). */
+  fixed?: string;
   /** Tools the build (or diffoscope, to read the artifact) needs: skipped with a reason when absent. */
   needs?: readonly string[];
   /** The check's arguments, when not DEFAULT_ARGS. */
@@ -21,6 +23,8 @@ export type IssueFixture = Readonly<{
 const stamped = (path: string) => `chmod 644 ${path}; touch -d "@$(date +%s)" ${path}`;
 // Files with fixed contents, modes and times, made in an order that is not the byte order
 // (a listing in creation order must not pass for a sorted one).
+// The fixed builds' date: the last change's, not the clock's.
+const SDE = 'export SOURCE_DATE_EPOCH=1704067200; ';
 const unsorted = (dir: string, suffix = '') =>
   `mkdir -p ${dir}; for f in h d a f c g e b; do echo $f > ${dir}/$f${suffix}; done; ` +
   `chmod 644 ${dir}/*; chmod 755 ${dir}; touch -d @0 ${dir} ${dir}/*`;
@@ -70,6 +74,7 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     types: ['timestamps_in_gzip_headers'],
     fix: /gzip -n/,
     script: `echo hello > g.txt; ${stamped('g.txt')}; gzip -c g.txt > out/f.gz`,
+    fixed: `echo hello > g.txt; ${stamped('g.txt')}; gzip -n -c g.txt > out/f.gz`,
   },
   {
     artifact: 'out/mtime.tar',
@@ -78,6 +83,9 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     script:
       `mkdir -p tm; echo a > tm/a; ${stamped('tm/a')}; chmod 755 tm; touch -d @0 tm; ` +
       'tar --sort=name --owner=0 --group=0 --numeric-owner -cf out/mtime.tar tm',
+    fixed:
+      `mkdir -p tm; echo a > tm/a; ${stamped('tm/a')}; chmod 755 tm; touch -d @0 tm; ${SDE}` +
+      'tar --sort=name --mtime=@$SOURCE_DATE_EPOCH --clamp-mtime --owner=0 --group=0 --numeric-owner -cf out/mtime.tar tm',
   },
   {
     artifact: 'out/modes.tar',
@@ -86,13 +94,19 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     script:
       'mkdir -p tu; echo a > tu/a; touch -d @0 tu/a tu; ' +
       'tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/modes.tar tu',
+    fixed:
+      'umask 022; mkdir -p tu; echo a > tu/a; touch -d @0 tu/a tu; ' +
+      'tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/modes.tar tu',
   },
   {
     artifact: 'out/stamps.zip',
     types: ['timestamps_in_zip'],
-    fix: /strip-nondeterminism/,
+    fix: /TZ=UTC/,
     needs: ['zip'],
     script: `mkdir -p tz; echo a > tz/a; echo b > tz/b; ${stamped('tz/a tz/b')}; (cd tz && zip -q -X ../out/stamps.zip a b)`,
+    fixed:
+      `mkdir -p tz; echo a > tz/a; echo b > tz/b; chmod 644 tz/a tz/b; ${SDE}touch -d @$SOURCE_DATE_EPOCH tz/a tz/b; ` +
+      '(cd tz && TZ=UTC0 zip -q -X ../out/stamps.zip a b)',
   },
   {
     artifact: 'out/cdate',
@@ -102,6 +116,9 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     script:
       `printf '#include <stdio.h>\\nint main(void){puts(__DATE__ " " __TIME__);return 0;}\\n' > cdate.c; ` +
       'gcc -O0 -g0 -Wno-date-time -o out/cdate cdate.c',
+    fixed:
+      `${SDE}printf '#include <stdio.h>\\nint main(void){puts(__DATE__ " " __TIME__);return 0;}\\n' > cdate.c; ` +
+      'gcc -O0 -g0 -Wno-date-time -o out/cdate cdate.c',
   },
   {
     artifact: 'out/g.o',
@@ -109,6 +126,7 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     fix: /-ffile-prefix-map/,
     needs: ['gcc'],
     script: `mkdir -p gsrc; printf 'int g(void){return 42;}\\n' > gsrc/g.c; gcc -g -c gsrc/g.c -o out/g.o`,
+    fixed: `mkdir -p gsrc; printf 'int g(void){return 42;}\\n' > gsrc/g.c; gcc -g -ffile-prefix-map=$PWD=. -c gsrc/g.c -o out/g.o`,
   },
   {
     artifact: 'out/m.pyc',
@@ -119,6 +137,9 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     script:
       `mkdir -p pym; printf 'def f():\\n    return 1\\n' > pym/m.py; ${stamped('pym/m.py')}; ` +
       'python3 -m compileall -q -d /usr/lib/python3/dist-packages pym; cp pym/__pycache__/m.*.pyc out/m.pyc',
+    fixed:
+      `mkdir -p pym; printf 'def f():\\n    return 1\\n' > pym/m.py; ${stamped('pym/m.py')}; ` +
+      'python3 -m compileall -q --invalidation-mode checked-hash -d /usr/lib/python3/dist-packages pym; cp pym/__pycache__/m.*.pyc out/m.pyc',
   },
   {
     artifact: 'out/tool.1',
@@ -128,6 +149,9 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     script:
       `printf '#!/bin/sh\\ncase "$1" in --help) echo "Usage: tool";; --version) echo "tool 1.0";; esac\\n' > tool; ` +
       'chmod +x tool; help2man -N ./tool -o out/tool.1',
+    fixed:
+      `${SDE}printf '#!/bin/sh\\ncase "$1" in --help) echo "Usage: tool";; --version) echo "tool 1.0";; esac\\n' > tool; ` +
+      'chmod +x tool; help2man -N ./tool -o out/tool.1',
   },
   {
     artifact: 'out/x.1',
@@ -135,6 +159,7 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     fix: /pod2man/,
     needs: ['pod2man'],
     script: `printf '=head1 NAME\\n\\nx - y\\n' > x.pod; ${stamped('x.pod')}; pod2man --center=x x.pod out/x.1`,
+    fixed: `${SDE}printf '=head1 NAME\\n\\nx - y\\n' > x.pod; ${stamped('x.pod')}; pod2man --center=x x.pod out/x.1`,
   },
   {
     artifact: 'out/p.pot',
@@ -142,12 +167,16 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     fix: /POT-Creation-Date/,
     needs: ['xgettext'],
     script: `printf 'const char *s(void){return gettext("Hello");}\\n' > p.c; xgettext -kgettext -o out/p.pot p.c`,
+    fixed:
+      `printf 'const char *s(void){return gettext("Hello");}\\n' > p.c; xgettext -kgettext -o out/p.pot p.c; ` +
+      `sed -i '/^"POT-Creation-Date:/d' out/p.pot`,
   },
   {
     artifact: 'out/sorted.txt',
     types: ['locale_dependent_order'],
     fix: /LC_ALL=C/,
     script: `printf 'zeta\\nalpha\\nBeta\\ngamma\\nDelta\\n' | sort > out/sorted.txt`,
+    fixed: `printf 'zeta\\nalpha\\nBeta\\ngamma\\nDelta\\n' | LC_ALL=C sort > out/sorted.txt`,
   },
   {
     artifact: 'out/host.txt',
@@ -166,6 +195,7 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     types: ['build_date_in_text'],
     fix: /SOURCE_DATE_EPOCH/,
     script: 'echo "built $(date -u +%Y-%m-%d)" > out/built.txt',
+    fixed: `${SDE}echo "built $(date -u -d @$SOURCE_DATE_EPOCH +%Y-%m-%d)" > out/built.txt`,
   },
   {
     artifact: 'out/libh.a',
@@ -175,6 +205,7 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     script:
       `printf 'int h(void){return 1;}\\n' > h.c; gcc -c h.c -o h.o; ${stamped('h.o')}; ` +
       'ar rcU out/libh.a h.o 2>/dev/null',
+    fixed: `printf 'int h(void){return 1;}\\n' > h.c; gcc -c h.c -o h.o; ${stamped('h.o')}; ar rcsD out/libh.a h.o`,
   },
   {
     artifact: 'out/owner.tar',
@@ -182,12 +213,16 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     fix: /--owner=0 --group=0 --numeric-owner/,
     script:
       'mkdir -p to; echo a > to/a; chmod 644 to/a; chmod 755 to; touch -d @0 to/a to; tar --sort=name --mtime=@0 -cf out/owner.tar to',
+    fixed:
+      'mkdir -p to; echo a > to/a; chmod 644 to/a; chmod 755 to; touch -d @0 to/a to; ' +
+      'tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/owner.tar to',
   },
   {
     artifact: 'out/order.tar',
     types: ['random_order_in_tar'],
     fix: /--sort=name/,
     script: `${unsorted('tr')}; tar --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/order.tar tr`,
+    fixed: `${unsorted('tr')}; tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf out/order.tar tr`,
   },
   {
     artifact: 'out/order.zip',
@@ -196,12 +231,14 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     needs: ['zip'],
     // zip stores local times: UTC, so the time zone does not show.
     script: `${unsorted('zr')}; TZ=UTC0 zip -q -r -X -D out/order.zip zr`,
+    fixed: `${unsorted('zr')}; find zr -type f | LC_ALL=C sort | TZ=UTC0 zip -q -X -@ out/order.zip`,
   },
   {
     artifact: 'out/sources.list',
     types: ['random_order_in_generated_list'],
     fix: /sorted\(os\.listdir\(\)\)/,
     script: `${unsorted('gl', '.c')}; find gl -name '*.c' > out/sources.list`,
+    fixed: `${unsorted('gl', '.c')}; find gl -name '*.c' | LC_ALL=C sort > out/sources.list`,
   },
   {
     artifact: 'out/keys.txt',
@@ -213,6 +250,7 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     // differs too, so no variation is blamed.
     args: ['--vary=+all'],
     script: `${HASH_ORDER} > out/keys.txt`,
+    fixed: `${HASH_ORDER.replace('keys %h', 'sort keys %h')} > out/keys.txt`,
   },
   {
     artifact: 'out/keys-unvaried.txt',
@@ -232,6 +270,10 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     script:
       "mkdir -p jz/META-INF; printf 'Manifest-Version: 1.0\\n' > jz/META-INF/MANIFEST.MF; printf '\\312\\376\\272\\276' > jz/A.class; " +
       `${stamped('jz/META-INF/MANIFEST.MF jz/A.class')}; (cd jz && zip -q -X ../out/a.jar META-INF/MANIFEST.MF A.class)`,
+    fixed:
+      "mkdir -p jz/META-INF; printf 'Manifest-Version: 1.0\\n' > jz/META-INF/MANIFEST.MF; printf '\\312\\376\\272\\276' > jz/A.class; " +
+      `chmod 644 jz/META-INF/MANIFEST.MF jz/A.class; ${SDE}touch -d @$SOURCE_DATE_EPOCH jz/META-INF/MANIFEST.MF jz/A.class; ` +
+      '(cd jz && TZ=UTC0 zip -q -X ../out/a.jar META-INF/MANIFEST.MF A.class)',
   },
   {
     artifact: 'out/path.txt',
@@ -247,6 +289,9 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     // The build path is in the debug info the build-id was computed over, then stripped.
     script:
       "printf 'int main(void){return 0;}\\n' > bid.c; gcc -O2 -g -Wl,--build-id=sha1 -o bid.dbg bid.c; " +
+      'objcopy --strip-debug bid.dbg out/bid',
+    fixed:
+      "printf 'int main(void){return 0;}\\n' > bid.c; gcc -O2 -g -ffile-prefix-map=$PWD=. -Wl,--build-id=sha1 -o bid.dbg bid.c; " +
       'objcopy --strip-debug bid.dbg out/bid',
   },
   {
@@ -272,12 +317,14 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     types: ['date_in_local_timezone'],
     fix: /date -u/,
     script: `echo "released $(date -d @0 '+%F %T %z')" > out/tz.txt`,
+    fixed: `echo "released $(date -u -d @0 '+%F %T %z')" > out/tz.txt`,
   },
   {
     artifact: 'out/tool.8',
     types: ['timestamps_in_manpages'],
     fix: /SOURCE_DATE_EPOCH/,
     script: `printf '.TH TOOL 8 "%s" "tool 1.0"\\n.SH NAME\\ntool \\\\- does things\\n' "$(date +%F)" > out/tool.8`,
+    fixed: `${SDE}printf '.TH TOOL 8 "%s" "tool 1.0"\\n.SH NAME\\ntool \\\\- does things\\n' "$(date -u -d @$SOURCE_DATE_EPOCH +%F)" > out/tool.8`,
   },
   {
     artifact: 'out/t2.1',
@@ -286,6 +333,7 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     needs: ['txt2man'],
     script:
       "printf 'NAME\\n  t2 - a tool\\nDESCRIPTION\\n  It does things.\\n' > t2.txt; txt2man -t t2 -s 1 t2.txt > out/t2.1",
+    fixed: `${SDE}printf 'NAME\\n  t2 - a tool\\nDESCRIPTION\\n  It does things.\\n' > t2.txt; txt2man -t t2 -s 1 t2.txt > out/t2.1`,
   },
   {
     artifact: 'out/p.pdf',
@@ -296,6 +344,9 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     script:
       `printf '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="10" height="10"/></svg>\\n' > p.svg; ` +
       'rsvg-convert -f pdf -o out/p.pdf p.svg',
+    fixed:
+      `${SDE}printf '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="10" height="10"/></svg>\\n' > p.svg; ` +
+      'rsvg-convert -f pdf -o out/p.pdf p.svg',
   },
   {
     artifact: 'out/hi.rpm',
@@ -305,6 +356,11 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     script:
       `mkdir -p rpmtop/SOURCES; echo 'echo hi' > rpmtop/SOURCES/hi.sh; printf '%s\\n' '${RPM_SPEC}' > hi.spec; ` +
       `rpmbuild -bb --quiet --nodeps --define "_topdir $PWD/rpmtop" --define 'optflags -O2 -g' hi.spec >/dev/null 2>&1; ` +
+      'cp rpmtop/RPMS/noarch/hi-1.0-1.noarch.rpm out/hi.rpm',
+    fixed:
+      `mkdir -p rpmtop/SOURCES; echo 'echo hi' > rpmtop/SOURCES/hi.sh; printf '%s\\n' '${RPM_SPEC}' > hi.spec; ${SDE}` +
+      `rpmbuild -bb --quiet --nodeps --define "_topdir $PWD/rpmtop" --define 'optflags -O2 -g' ` +
+      `--define '_buildhost reproducible' --define 'use_source_date_epoch_as_buildtime 1' hi.spec >/dev/null 2>&1; ` +
       'cp rpmtop/RPMS/noarch/hi-1.0-1.noarch.rpm out/hi.rpm',
   },
   {
@@ -321,6 +377,10 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     needs: ['sphinx-build'],
     script:
       `mkdir -p sdoc; printf "project = 'demo'\\ncopyright = '2024, demo'\\nhtml_theme = 'classic'\\n` +
+      `html_last_updated_fmt = '%%b %%d, %%Y'\\n" > sdoc/conf.py; printf 'Demo\\n====\\n\\nHello.\\n' > sdoc/index.rst; ` +
+      'sphinx-build -q -b html sdoc shtml; cp shtml/index.html out/sphinx.html',
+    fixed:
+      `${SDE}mkdir -p sdoc; printf "project = 'demo'\\ncopyright = '2024, demo'\\nhtml_theme = 'classic'\\n` +
       `html_last_updated_fmt = '%%b %%d, %%Y'\\n" > sdoc/conf.py; printf 'Demo\\n====\\n\\nHello.\\n' > sdoc/index.rst; ` +
       'sphinx-build -q -b html sdoc shtml; cp shtml/index.html out/sphinx.html',
   },
