@@ -38,7 +38,7 @@ const month = (name: string) => MONTHS.indexOf(name.slice(0, 3));
 const zoneMs = (zone: string | undefined): number | null => {
   if (!zone) return null;
   if (zone === 'Z' || zone === 'UTC' || zone === 'GMT') return 0;
-  const m = /^([+-])(\d\d):?(\d\d)$/.exec(zone);
+  const m = /^(?:GMT|UTC)?([+-])(\d\d):?(\d\d)$/.exec(zone);
   return m ? (m[1] === '+' ? 1 : -1) * (Number(m[2]) * HOUR + Number(m[3]) * MINUTE) : null;
 };
 
@@ -64,14 +64,18 @@ const READERS: readonly Reader[] = [
     read: (m) =>
       span(Date.UTC(num(m[1]), num(m[2]) - 1, num(m[3]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), m[7]),
   },
-  // ctime, file(1), .pyc: "Mon Jan  1 00:00:05 2024", "Tue Dec  8 02:31:29 2026 UTC"
+  // ctime, date(1), file(1), .pyc, Java's Date: "Mon Jan  1 00:00:05 2024", "Tue Dec  8 02:31:29 UTC 2026",
+  // "Mon Jan 01 12:00:01 GMT+12:00 2024" (javadoc); a zone by its abbreviation ("CET") is read as any zone.
   {
-    pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d\\d):(\\d\\d):(\\d\\d)(?: (UTC|GMT))? (\\d{4})`, 'g'),
+    pattern: new RegExp(
+      `${MON} +(\\d{1,2}) (\\d\\d):(\\d\\d):(\\d\\d)(?: ((?:UTC|GMT)(?:[+-]\\d\\d:?\\d\\d)?|[A-Z]{3,5}))? (\\d{4})`,
+      'g',
+    ),
     read: (m) => span(Date.UTC(num(m[7]), month(m[1]!), num(m[2]), num(m[3]), num(m[4]), num(m[5])), SECOND, m[6]),
   },
-  // __DATE__ [__TIME__]: "Jan  1 2024 00:00:05", and ar's "Jan  1 00:00 2024"
+  // __DATE__ [__TIME__]: "Jan  1 2024 00:00:05", Sphinx's "Jan 01, 2024", and ar's "Jan  1 00:00 2024"
   {
-    pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d{4})(?: (\\d\\d):(\\d\\d):(\\d\\d))?(?!\\d)`, 'g'),
+    pattern: new RegExp(`${MON} +(\\d{1,2}),? (\\d{4})(?: (\\d\\d):(\\d\\d):(\\d\\d))?(?!\\d)`, 'g'),
     read: (m) =>
       span(Date.UTC(num(m[3]), month(m[1]!), num(m[2]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), undefined),
   },

@@ -3,7 +3,10 @@
 // culprit, when its two sides are timestamps that follow each side's clock (the
 // build records the time, even if the no-variation rebuild moved too), or on its
 // shape alone when no probe ruled its variations out; a probe that did rules it
-// out, and that is recorded. An artifact no type explains is unclassified. Pure.
+// out, and that is recorded; a type whose variations the check held fixed is not
+// claimed, nor one that blames variations for an artifact that differs with nothing
+// varied when a type that blames none explains it. An artifact no type explains is
+// unclassified. Pure.
 import type {
   Diagnosis,
   DiagnosisEvidence,
@@ -61,6 +64,32 @@ function claim(hit: TypeHit, input: DiagnoseInput): Claim | RuledOutType {
 
 const isClaim = (c: Claim | RuledOutType): c is Claim => 'hit' in c;
 
+/**
+ * The check held every variation the type implies the same on both sides (pinned or
+ * skipped), so it cannot explain a difference there; a clock type can (the clock moves
+ * between builds anyway). Not for verify, whose published side was built elsewhere.
+ */
+const heldFixed = (hit: TypeHit, pkg: PackageResult) =>
+  pkg.verify === null &&
+  !hit.type.clock &&
+  hit.type.variations.length > 0 &&
+  hit.type.variations.every((v) => pkg.variations.some((r) => r.name === v && r.status !== 'varied'));
+
+/** A type that follows from the variations it implies, which a rebuild with nothing varied held fixed. */
+const blamesVariations = (hit: TypeHit) => !hit.type.clock && hit.type.variations.length > 0;
+
+/**
+ * The hits that stand for one artifact. One that also differs with nothing varied
+ * (bisect's rebuild) is explained first by a type that follows from no variation (e.g.
+ * Perl's hash order): then a type that blames variations (e.g. directory order) is dropped.
+ */
+function hitsFor(hits: readonly TypeHit[], pkg: PackageResult, artifact: string): TypeHit[] {
+  const kept = hits.filter((hit) => !heldFixed(hit, pkg));
+  const flaps = pkg.nondeterministic && pkg.bisect.flapping.includes(artifact);
+  const unvaried = kept.some((hit) => hit.type.variations.length === 0 && !hit.type.fallback);
+  return flaps && unvaried ? kept.filter((hit) => !blamesVariations(hit)) : kept;
+}
+
 /** The claims that stand for one artifact: superseded types and needless fallbacks dropped. */
 function standing(claims: readonly Claim[]): Claim[] {
   const ids = new Set(claims.map((c) => c.hit.type.id));
@@ -88,7 +117,9 @@ export function diagnose(input: DiagnoseInput): DiagnoseOutput {
       unclassified.push({ artifact, reason: report });
       continue;
     }
-    const outcomes = matchArtifact(input.catalogue, artifact, report, values).map((hit) => claim(hit, input));
+    const outcomes = hitsFor(matchArtifact(input.catalogue, artifact, report, values), input.pkg, artifact).map((hit) =>
+      claim(hit, input),
+    );
     ruledOut.push(...outcomes.filter((o): o is RuledOutType => !isClaim(o)));
     const claims = standing(outcomes.filter(isClaim));
     if (claims.length === 0) {

@@ -179,7 +179,12 @@ export function needlesFor(variation: string, control: Values, experiment: Value
       pair = { control: userNeedles(c, false), experiment: userNeedles(e, true) };
       break;
     case 'gecos': {
-      const first = (v: string | undefined) => (v && v.length >= 3 ? [literal('full name', v.split(',')[0]!, 3)] : []);
+      // A one-word full name ("root", as root's passwd entry has) is as likely a user name or a path's part (/root).
+      const first = (v: string | undefined) => {
+        const name = v?.split(',')[0] ?? '';
+        if (name.length < 3) return [];
+        return [name.includes(' ') ? literal('full name', name, 3) : bounded('full name', name, 1)];
+      };
       pair = { control: first(c), experiment: first(e) };
       break;
     }
