@@ -32974,7 +32974,12 @@ function needlesFor(variation, control, experiment) {
       pair = { control: userNeedles(c3, false), experiment: userNeedles(e, true) };
       break;
     case "gecos": {
-      const first = (v) => v && v.length >= 3 ? [literal("full name", v.split(",")[0], 3)] : [];
+      const first = (v) => {
+        const name = v?.split(",")[0] ?? "";
+        if (name.length < 3)
+          return [];
+        return [name.includes(" ") ? literal("full name", name, 3) : bounded("full name", name, 1)];
+      };
       pair = { control: first(c3), experiment: first(e) };
       break;
     }
@@ -33518,7 +33523,7 @@ var init_clock = __esm({
         return null;
       if (zone === "Z" || zone === "UTC" || zone === "GMT")
         return 0;
-      const m = /^([+-])(\d\d):?(\d\d)$/.exec(zone);
+      const m = /^(?:GMT|UTC)?([+-])(\d\d):?(\d\d)$/.exec(zone);
       return m ? (m[1] === "+" ? 1 : -1) * (Number(m[2]) * HOUR + Number(m[3]) * MINUTE) : null;
     };
     num = (s) => Number(s ?? 0);
@@ -33529,14 +33534,15 @@ var init_clock = __esm({
         pattern: /(?<!\d)(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d))?(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?/g,
         read: (m) => span(Date.UTC(num(m[1]), num(m[2]) - 1, num(m[3]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), m[7])
       },
-      // ctime, file(1), .pyc: "Mon Jan  1 00:00:05 2024", "Tue Dec  8 02:31:29 2026 UTC"
+      // ctime, date(1), file(1), .pyc, Java's Date: "Mon Jan  1 00:00:05 2024", "Tue Dec  8 02:31:29 UTC 2026",
+      // "Mon Jan 01 12:00:01 GMT+12:00 2024" (javadoc); a zone by its abbreviation ("CET") is read as any zone.
       {
-        pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d\\d):(\\d\\d):(\\d\\d)(?: (UTC|GMT))? (\\d{4})`, "g"),
+        pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d\\d):(\\d\\d):(\\d\\d)(?: ((?:UTC|GMT)(?:[+-]\\d\\d:?\\d\\d)?|[A-Z]{3,5}))? (\\d{4})`, "g"),
         read: (m) => span(Date.UTC(num(m[7]), month(m[1]), num(m[2]), num(m[3]), num(m[4]), num(m[5])), SECOND, m[6])
       },
-      // __DATE__ [__TIME__]: "Jan  1 2024 00:00:05", and ar's "Jan  1 00:00 2024"
+      // __DATE__ [__TIME__]: "Jan  1 2024 00:00:05", Sphinx's "Jan 01, 2024", and ar's "Jan  1 00:00 2024"
       {
-        pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d{4})(?: (\\d\\d):(\\d\\d):(\\d\\d))?(?!\\d)`, "g"),
+        pattern: new RegExp(`${MON} +(\\d{1,2}),? (\\d{4})(?: (\\d\\d):(\\d\\d):(\\d\\d))?(?!\\d)`, "g"),
         read: (m) => span(Date.UTC(num(m[3]), month(m[1]), num(m[2]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), void 0)
       },
       {
@@ -33565,6 +33571,14 @@ var init_clock = __esm({
       {
         pattern: /D:(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)/g,
         read: (m) => span(Date.UTC(num(m[1]), num(m[2]) - 1, num(m[3]), num(m[4]), num(m[5]), num(m[6])), SECOND, void 0)
+      },
+      // A year compiled in, as a disassembly's hex immediate (GNU hello: mov $0x7e8,%edx): 1984 to 2047.
+      {
+        pattern: /\$0x(7[c-f][0-9a-f])(?![0-9a-f])/g,
+        read: (m) => {
+          const year = parseInt(m[1], 16);
+          return span(Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1), void 0);
+        }
       },
       // Epoch seconds (RPM's BUILDTIME, SOURCE_DATE_EPOCH-style stamps): 2017 to 2033.
       {
@@ -33679,10 +33693,13 @@ function orderingLines(hunk, kind) {
 function valueLines(hunk, variation, values) {
   const needles = needlesFor(variation, values.control, values.experiment);
   const others = (side) => new Set(Object.entries(values[side]).flatMap(([name, value]) => name === variation ? [] : [value]));
-  const strong = (side) => needles[side].filter((n2) => n2.weight >= 2 && !others(side).has(n2.value));
-  const hits = (lines, side) => lines.filter((l) => strong(side).some((n2) => new RegExp(n2.pattern.source).test(l)));
-  const removed = hits(hunk.removed, "control");
-  const added = hits(hunk.added, "experiment");
+  const strong = (side, otherLines) => needles[side].filter((n2) => n2.weight >= 2 && !others(side).has(n2.value) && !otherLines.some((l) => new RegExp(n2.pattern.source).test(l)));
+  const hits = (lines, side, otherLines) => {
+    const found = strong(side, otherLines);
+    return lines.filter((l) => found.some((n2) => new RegExp(n2.pattern.source).test(l)));
+  };
+  const removed = hits(hunk.removed, "control", hunk.added);
+  const added = hits(hunk.added, "experiment", hunk.removed);
   return removed.length + added.length > 0 ? { removed: removed.slice(0, SHOWN), added: added.slice(0, SHOWN) } : null;
 }
 function lineMatches(hunk, rule) {
@@ -33815,6 +33832,12 @@ function claim(hit, input) {
   }
   return { hit, basis: "shape", note: null, clock };
 }
+function hitsFor(hits, pkg, artifact) {
+  const kept = hits.filter((hit) => !heldFixed(hit, pkg));
+  const flaps = pkg.nondeterministic && pkg.bisect.flapping.includes(artifact);
+  const unvaried = kept.some((hit) => hit.type.variations.length === 0 && !hit.type.fallback);
+  return flaps && unvaried ? kept.filter((hit) => !blamesVariations(hit)) : kept;
+}
 function standing(claims) {
   const ids = new Set(claims.map((c3) => c3.hit.type.id));
   const superseded = new Set(claims.flatMap((c3) => c3.hit.type.supersedes).filter((id) => ids.has(id)));
@@ -33838,7 +33861,7 @@ function diagnose(input) {
       unclassified.push({ artifact, reason: report });
       continue;
     }
-    const outcomes = matchArtifact(input.catalogue, artifact, report, values).map((hit) => claim(hit, input));
+    const outcomes = hitsFor(matchArtifact(input.catalogue, artifact, report, values), input.pkg, artifact).map((hit) => claim(hit, input));
     ruledOut.push(...outcomes.filter((o2) => !isClaim(o2)));
     const claims = standing(outcomes.filter(isClaim));
     if (claims.length === 0) {
@@ -33874,7 +33897,7 @@ function diagnose(input) {
   diagnoses.sort((a2, b) => RANK[a2.basis] - RANK[b.basis] || b.artifacts.length - a2.artifacts.length);
   return { diagnoses, unclassified, ruledOut };
 }
-var CLOCK_NOTE, RANK, EVIDENCE_ARTIFACTS, LINE_CHARS, shorten, isClaim;
+var CLOCK_NOTE, RANK, EVIDENCE_ARTIFACTS, LINE_CHARS, shorten, isClaim, heldFixed, blamesVariations;
 var init_diagnose = __esm({
   "dist/engine/explain/diagnose.js"() {
     "use strict";
@@ -33887,6 +33910,8 @@ var init_diagnose = __esm({
     LINE_CHARS = 200;
     shorten = (line2) => line2.length > LINE_CHARS ? `${line2.slice(0, LINE_CHARS)}\u2026` : line2;
     isClaim = (c3) => "hit" in c3;
+    heldFixed = (hit, pkg) => pkg.verify === null && !hit.type.clock && hit.type.variations.length > 0 && hit.type.variations.every((v) => pkg.variations.some((r) => r.name === v && r.status !== "varied"));
+    blamesVariations = (hit) => !hit.type.clock && hit.type.variations.length > 0;
   }
 });
 

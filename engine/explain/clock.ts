@@ -111,6 +111,14 @@ const READERS: readonly Reader[] = [
     read: (m) =>
       span(Date.UTC(num(m[1]), num(m[2]) - 1, num(m[3]), num(m[4]), num(m[5]), num(m[6])), SECOND, undefined),
   },
+  // A year compiled in, as a disassembly's hex immediate (GNU hello: mov $0x7e8,%edx): 1984 to 2047.
+  {
+    pattern: /\$0x(7[c-f][0-9a-f])(?![0-9a-f])/g,
+    read: (m) => {
+      const year = parseInt(m[1]!, 16);
+      return span(Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1), undefined);
+    },
+  },
   // Epoch seconds (RPM's BUILDTIME, SOURCE_DATE_EPOCH-style stamps): 2017 to 2033.
   {
     pattern: /(?<![\d.])(1[5-9]\d{8})(?![\d.])/g,

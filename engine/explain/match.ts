@@ -53,12 +53,19 @@ function valueLines(hunk: Hunk, variation: string, values: Values): Lines | null
   const needles = needlesFor(variation, values.control, values.experiment);
   const others = (side: 'control' | 'experiment') =>
     new Set(Object.entries(values[side]).flatMap(([name, value]) => (name === variation ? [] : [value])));
-  const strong = (side: 'control' | 'experiment') =>
-    needles[side].filter((n) => n.weight >= 2 && !others(side).has(n.value));
-  const hits = (lines: readonly string[], side: 'control' | 'experiment') =>
-    lines.filter((l) => strong(side).some((n) => new RegExp(n.pattern.source).test(l)));
-  const removed = hits(hunk.removed, 'control');
-  const added = hits(hunk.added, 'experiment');
+  // A value that shows on the other side's changed lines as well did not make the
+  // difference (root owning every member of both sides' file lists).
+  const strong = (side: 'control' | 'experiment', otherLines: readonly string[]) =>
+    needles[side].filter(
+      (n) =>
+        n.weight >= 2 && !others(side).has(n.value) && !otherLines.some((l) => new RegExp(n.pattern.source).test(l)),
+    );
+  const hits = (lines: readonly string[], side: 'control' | 'experiment', otherLines: readonly string[]) => {
+    const found = strong(side, otherLines);
+    return lines.filter((l) => found.some((n) => new RegExp(n.pattern.source).test(l)));
+  };
+  const removed = hits(hunk.removed, 'control', hunk.added);
+  const added = hits(hunk.added, 'experiment', hunk.removed);
   return removed.length + added.length > 0 ? { removed: removed.slice(0, SHOWN), added: added.slice(0, SHOWN) } : null;
 }
 

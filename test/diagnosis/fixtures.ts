@@ -53,11 +53,22 @@ const RPM_SPEC = [
   '- i',
 ].join('\n');
 
+// A binary built with the year given, and its debug file in a tree as a -dbgsym
+// package lays it out (usr/lib/debug/.build-id/xx/rest.debug), packed with fixed metadata.
+const DBGSYM_SCRIPT = (year: string) =>
+  "printf 'int main(void){return YEAR;}\\n' > yb.c; " +
+  `gcc -O0 -g -ffile-prefix-map=$PWD=. -DYEAR=${year} -o yb yb.c; ` +
+  "id=$(LC_ALL=C readelf -n yb | sed -n 's/.*Build ID: //p'); d=dbg/usr/lib/debug/.build-id/$(echo $id | cut -c1-2); " +
+  'mkdir -p $d; objcopy --only-keep-debug yb $d/$(echo $id | cut -c3-).debug; chmod -R u=rwX,go=rX dbg; ' +
+  'find dbg -exec touch -h -d @0 {} +; tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C dbg -cf out/dbgsym.tar .';
+
 // A .buildinfo as dpkg-genbuildinfo writes it for a one-binary source package.
 const BUILDINFO_SCRIPT =
   'mkdir -p bi/debian; ' +
-  "printf 'demo (1.0-1) unstable; urgency=low\\n\\n  * Initial.\\n\\n -- T <t@example.org>  Mon, 01 Jan 2024 00:00:00 +0000\\n' > bi/debian/changelog; " +
-  "printf 'Source: demo\\nMaintainer: T <t@example.org>\\n\\nPackage: demo\\nArchitecture: all\\nDescription: d\\n d\\n' > bi/debian/control; " +
+  "printf 'demo (1.0-1) unstable; urgency=low\\n\\n  * Initial.\\n\\n' > bi/debian/changelog; " +
+  "printf ' -- T <t@example.org>  Mon, 01 Jan 2024 00:00:00 +0000\\n' >> bi/debian/changelog; " +
+  "printf 'Source: demo\\nMaintainer: T <t@example.org>\\n\\n' > bi/debian/control; " +
+  "printf 'Package: demo\\nArchitecture: all\\nDescription: d\\n d\\n' >> bi/debian/control; " +
   "echo 'demo_1.0-1_all.deb misc optional' > bi/debian/files; echo deb > demo_1.0-1_all.deb; " +
   '(cd bi && dpkg-genbuildinfo --build=all -O../out/demo.buildinfo)';
 
@@ -121,6 +132,29 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
       'gcc -O0 -g0 -Wno-date-time -o out/cdate cdate.c',
   },
   {
+    // GNU hello's copyright year: autoconf's m4_esyscmd([date +%Y]), compiled in as a number.
+    artifact: 'out/year',
+    types: ['build_year_compiled_in'],
+    fix: /date -u -d "@\$SOURCE_DATE_EPOCH" \+%Y/,
+    needs: ['gcc'],
+    script:
+      `printf '#include <stdio.h>\\nint main(void){printf("(C) %%d\\\\n", YEAR);return 0;}\\n' > year.c; ` +
+      'gcc -O0 -g0 -DYEAR=$(date +%Y) -o out/year year.c',
+    fixed:
+      `${SDE}printf '#include <stdio.h>\\nint main(void){printf("(C) %%d\\\\n", YEAR);return 0;}\\n' > year.c; ` +
+      'gcc -O0 -g0 -DYEAR=$(date -u -d @$SOURCE_DATE_EPOCH +%Y) -o out/year year.c',
+  },
+  {
+    // A -dbgsym package's tree: its .debug file is named by the build-id of a binary
+    // that records the year, so only build-ids differ in it (GNU hello's -dbgsym .deb).
+    artifact: 'out/dbgsym.tar',
+    types: ['build_id_differences_only'],
+    fix: /-dbgsym/,
+    needs: ['gcc'],
+    script: DBGSYM_SCRIPT('$(date +%Y)'),
+    fixed: SDE + DBGSYM_SCRIPT('$(date -u -d @$SOURCE_DATE_EPOCH +%Y)'),
+  },
+  {
     artifact: 'out/g.o',
     types: ['captures_build_path_in_debug_info'],
     fix: /-ffile-prefix-map/,
@@ -139,7 +173,8 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
       'python3 -m compileall -q -d /usr/lib/python3/dist-packages pym; cp pym/__pycache__/m.*.pyc out/m.pyc',
     fixed:
       `mkdir -p pym; printf 'def f():\\n    return 1\\n' > pym/m.py; ${stamped('pym/m.py')}; ` +
-      'python3 -m compileall -q --invalidation-mode checked-hash -d /usr/lib/python3/dist-packages pym; cp pym/__pycache__/m.*.pyc out/m.pyc',
+      'python3 -m compileall -q --invalidation-mode checked-hash -d /usr/lib/python3/dist-packages pym; ' +
+      'cp pym/__pycache__/m.*.pyc out/m.pyc',
   },
   {
     artifact: 'out/tool.1',
@@ -324,7 +359,9 @@ export const ISSUE_FIXTURES: readonly IssueFixture[] = [
     types: ['timestamps_in_manpages'],
     fix: /SOURCE_DATE_EPOCH/,
     script: `printf '.TH TOOL 8 "%s" "tool 1.0"\\n.SH NAME\\ntool \\\\- does things\\n' "$(date +%F)" > out/tool.8`,
-    fixed: `${SDE}printf '.TH TOOL 8 "%s" "tool 1.0"\\n.SH NAME\\ntool \\\\- does things\\n' "$(date -u -d @$SOURCE_DATE_EPOCH +%F)" > out/tool.8`,
+    fixed:
+      `${SDE}printf '.TH TOOL 8 "%s" "tool 1.0"\\n.SH NAME\\ntool \\\\- does things\\n' ` +
+      '"$(date -u -d @$SOURCE_DATE_EPOCH +%F)" > out/tool.8',
   },
   {
     artifact: 'out/t2.1',

@@ -24,5 +24,13 @@ describe('e2e: GNU hello from Debian bookworm', function () {
     expect(pkg.name).to.equal('hello');
     expect(pkg.artifacts.map((a) => a.path)).to.include('hello_2.10-3_amd64.deb');
     expect(pkg.builds.control!.command.join(' ')).to.include('dpkg-buildpackage -b --no-sign');
+    // Its copyright year is `date +%Y` at autoreconf time, compiled in: the build time, with its fix.
+    if (run.exitCode === 1) {
+      const year = pkg.diagnoses.find((d) => d.type === 'build_year_compiled_in');
+      expect(year, JSON.stringify(pkg.diagnoses)).to.not.equal(undefined);
+      expect(year!.artifacts).to.include('hello_2.10-3_amd64.deb');
+      expect(year!.fix).to.include('SOURCE_DATE_EPOCH');
+      expect(pkg.diagnoses.map((d) => d.type)).to.not.include.members(['captures_username']);
+    }
   });
 });
