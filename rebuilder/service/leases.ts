@@ -59,16 +59,16 @@ export function leasesOf(sql: Sql) {
         return toJob((await tx.all('SELECT * FROM jobs WHERE id = ?', [row.id]))[0]!);
       }),
 
-    /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). */
-    renew: async (id: number, worker: string, now: number, until: number): Promise<boolean> => {
-      const held = await sql.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'`, [
-        until,
-        id,
-        worker,
-      ]);
-      await sql.run('UPDATE workers SET seen_at = ? WHERE name = ?', [now, worker]);
-      return held === 1;
-    },
+    /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). One commit. */
+    renew: (id: number, worker: string, now: number, until: number): Promise<boolean> =>
+      sql.transaction(async (tx) => {
+        const held = await tx.run(
+          `UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'`,
+          [until, id, worker],
+        );
+        await tx.run('UPDATE workers SET seen_at = ? WHERE name = ?', [now, worker]);
+        return held === 1;
+      }),
 
     /**
      * The rebuild's end, with its report files (path → bytes), for the coordinator to sign and publish; false

@@ -5,6 +5,7 @@
 // with the process: queued again on restart), publishing (verified and staged:
 // the renames are finished on restart without a second verify), or finished.
 import { join } from 'node:path';
+import { linkPathOf } from './conflicts.js';
 import type { JobSpec } from './indexes.js';
 import { changedFiles, toJob, type Job, type Poll } from './jobs.js';
 import { leasesOf } from './leases.js';
@@ -36,6 +37,10 @@ const schema = (pg: boolean) => {
     `CREATE TABLE IF NOT EXISTS report_files (
   job ${pg ? 'BIGINT' : 'INTEGER'} NOT NULL REFERENCES jobs(id), path TEXT NOT NULL, content ${pg ? 'BYTEA' : 'BLOB'} NOT NULL,
   PRIMARY KEY (job, path))`,
+    // Every path a job's links were staged or published at (never fewer than its staged and published name):
+    // the conflict check looks up the jobs at a path here instead of reading every job.
+    `CREATE TABLE IF NOT EXISTS link_paths (
+  path ${name} NOT NULL, job ${pg ? 'BIGINT' : 'INTEGER'} NOT NULL REFERENCES jobs(id), PRIMARY KEY (path, job))`,
     `CREATE TABLE IF NOT EXISTS workers (
   name TEXT PRIMARY KEY, started_at ${time} NOT NULL, seen_at ${time} NOT NULL, job ${pg ? 'BIGINT' : 'INTEGER'},
   done INTEGER NOT NULL DEFAULT 0)`,
@@ -58,13 +63,21 @@ const ADDED: readonly (readonly [string, string, string])[] = [
   ['attempts', 'worker', 'TEXT'],
 ];
 
+/** Indexes: what a lease, a drain and the status look for (status, due time); without it each reads every job. */
+const INDEXES: readonly (readonly [string, string])[] = [['jobs_due', 'jobs (status, next_attempt_at, id)']];
+
 // Note: on PostgreSQL the coordinator and its workers may all start at once: the schema is made under a lock.
 async function migrate(sql: Sql): Promise<void> {
   const pg = sql.dialect === 'postgres';
   await sql.transaction(async (tx) => {
     if (pg) await tx.all('SELECT pg_advisory_xact_lock(?, ?)', [0x74776e62, 2]);
+    const tables = pg
+      ? await tx.all<{ name: string }>(
+          'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()',
+        )
+      : await tx.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`);
     for (const statement of schema(pg)) await tx.run(statement);
-    // Note: only a missing column is added: ALTER TABLE locks the whole table, even when it changes nothing.
+    // Note: only a missing column (or index) is added: ALTER TABLE (CREATE INDEX) locks the whole table, even when it changes nothing.
     for (const [table, column, type] of ADDED) {
       const columns = pg
         ? await tx.all<{ name: string }>(
@@ -75,6 +88,18 @@ async function migrate(sql: Sql): Promise<void> {
       if (!columns.some((c) => c.name === column))
         await tx.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${pg ? type.replace('INTEGER', 'BIGINT') : type}`);
     }
+    for (const [index, on] of INDEXES) {
+      const found = pg
+        ? await tx.all('SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?', [index])
+        : await tx.all(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`, [index]);
+      if (found.length === 0) await tx.run(`CREATE INDEX ${index} ON ${on}`);
+    }
+    // A state from before link_paths: the paths its jobs hold, once.
+    if (tables.some((t) => t.name === 'jobs') && !tables.some((t) => t.name === 'link_paths'))
+      for (const row of await tx.all(`SELECT * FROM jobs WHERE published != '[]' OR staged != '[]'`)) {
+        const job = toJob(row);
+        await rememberPaths(tx, job.id, [...job.published, ...job.staged.map(([, final]) => final)]);
+      }
   });
 }
 
@@ -227,17 +252,25 @@ function stateOf(sql: Sql) {
       }),
 
     /** Verified, with its files staged: from here a restart finishes the publishing, never re-verifies. */
-    staged: async (id: number, pairs: readonly (readonly [string, string])[], now: number): Promise<void> => {
-      await sql.run(
-        `UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`,
-        [JSON.stringify(pairs), now, id],
-      );
-    },
+    staged: (id: number, pairs: readonly (readonly [string, string])[], now: number): Promise<void> =>
+      sql.transaction(async (tx) => {
+        const changed = await tx.run(
+          `UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`,
+          [JSON.stringify(pairs), now, id],
+        );
+        if (changed > 0)
+          await rememberPaths(
+            tx,
+            id,
+            pairs.map(([, final]) => final),
+          );
+      }),
 
     /**
-     * Verified, with its files staged, unless `conflictOf` (given every job) names a conflict: then finished as a
-     * conflict, nothing staged. One transaction that no other stager interleaves with, so two verifies finishing
-     * together cannot both pass. Returns the conflict, or null once staged.
+     * Verified, with its files staged, unless `conflictOf` names a conflict: then finished as a conflict, nothing
+     * staged. It is given the jobs that staged or published at this job's link paths (by link_paths, so a table
+     * of a distribution's jobs is not read and parsed for each). One transaction that no other stager
+     * interleaves with, so two verifies finishing together cannot both pass. Returns the conflict, or null.
      */
     stageUnlessConflict: (
       id: number,
@@ -247,15 +280,20 @@ function stateOf(sql: Sql) {
     ): Promise<string | null> =>
       sql.transaction(async (tx) => {
         if (sql.dialect === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(?, ?)', [0x74776e62, 3]);
-        const jobs = (await tx.all('SELECT * FROM jobs ORDER BY repository, source, id')).map(toJob);
-        const job = jobs.find((j) => j.id === id)!;
-        const conflict = conflictOf(job, jobs);
-        if (conflict === null)
-          await tx.run(
+        const job = await getJob(tx, id);
+        const conflict = conflictOf(job, await holdersOf(tx, job));
+        if (conflict === null) {
+          const changed = await tx.run(
             `UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status IN ('running', 'reported')`,
             [JSON.stringify(pairs), now, id],
           );
-        else await finishIn(tx, id, 'conflict', [], now, conflict);
+          if (changed > 0)
+            await rememberPaths(
+              tx,
+              id,
+              pairs.map(([, final]) => final),
+            );
+        } else await finishIn(tx, id, 'conflict', [], now, conflict);
         return conflict;
       }),
 
@@ -340,6 +378,27 @@ export type Attempt = Readonly<{
   reportDir: string | null;
 }>;
 
+/** Records that job `id` stages or publishes files at `paths` (link_paths: kept, never fewer). */
+async function rememberPaths(tx: Statements, id: number, paths: readonly string[]): Promise<void> {
+  for (const path of new Set(paths))
+    await tx.run('INSERT INTO link_paths (path, job) VALUES (?, ?) ON CONFLICT DO NOTHING', [path, id]);
+}
+
+/**
+ * The other verified or publishing jobs that staged or published files at one of `job`'s link paths, by the
+ * link_paths index (a superset of those holding them now: conflictOf checks their published and staged files).
+ */
+async function holdersOf(tx: Statements, job: Job): Promise<Job[]> {
+  const paths = [...new Set(job.spec.binaries.map(linkPathOf))];
+  if (paths.length === 0) return [];
+  const rows = await tx.all(
+    `SELECT * FROM jobs WHERE id != ? AND status IN ('verified', 'publishing') AND id IN ` +
+      `(SELECT job FROM link_paths WHERE path IN (${paths.map(() => '?').join(', ')})) ORDER BY id`,
+    [job.id, ...paths],
+  );
+  return rows.map(toJob);
+}
+
 async function finishIn(
   tx: Statements,
   id: number,
@@ -353,5 +412,6 @@ async function finishIn(
       `worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`,
     [status, JSON.stringify(published), why, now, now, id],
   );
+  await rememberPaths(tx, id, published);
   await tx.run(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`, [now, status, id]);
 }
