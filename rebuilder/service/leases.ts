@@ -47,8 +47,9 @@ export function leasesOf(sql: Sql) {
           [now],
         );
         if (!row) return null;
-        await tx.run(
-          `UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
+        const [job] = await tx.all(
+          `UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? ` +
+            `WHERE id = ? RETURNING *`,
           [worker, until, now, row.id],
         );
         await tx.run(
@@ -56,7 +57,7 @@ export function leasesOf(sql: Sql) {
           [now, worker, row.id],
         );
         await tx.run('UPDATE workers SET job = ?, seen_at = ? WHERE name = ?', [row.id, now, worker]);
-        return toJob((await tx.all('SELECT * FROM jobs WHERE id = ?', [row.id]))[0]!);
+        return toJob(job!);
       }),
 
     /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). One commit. */

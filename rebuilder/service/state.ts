@@ -380,8 +380,15 @@ export type Attempt = Readonly<{
 
 /** Records that job `id` stages or publishes files at `paths` (link_paths: kept, never fewer). */
 async function rememberPaths(tx: Statements, id: number, paths: readonly string[]): Promise<void> {
-  for (const path of new Set(paths))
-    await tx.run('INSERT INTO link_paths (path, job) VALUES (?, ?) ON CONFLICT DO NOTHING', [path, id]);
+  const unique = [...new Set(paths)];
+  // Note: one statement for all of them (a round trip each would add up at a coordinator publishing for many workers).
+  for (let i = 0; i < unique.length; i += 500) {
+    const some = unique.slice(i, i + 500);
+    await tx.run(
+      `INSERT INTO link_paths (path, job) VALUES ${some.map(() => '(?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+      some.flatMap((path) => [path, id]),
+    );
+  }
 }
 
 /**
