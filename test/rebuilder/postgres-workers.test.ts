@@ -4,7 +4,8 @@
 // watching two repositories. A worker SIGKILLed mid-build loses its lease and its
 // job is finished by another; the coordinator is SIGKILLed and started again
 // mid-run; PostgreSQL is stopped for a few seconds. Every job is verified exactly
-// once and each link published once, signed with the coordinator's key.
+// once and each link published once, signed with the coordinator's key; then apt
+// (intoto://, a layout naming the coordinator's key) downloads one of them.
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -13,7 +14,8 @@ import { expect } from 'chai';
 import { realProcesses, type RunOutcome } from '../../adapters/process.js';
 import { loadSigningKey } from '../../attest/keys.js';
 import { reapStaleRoots } from '../../engine/prepare/stale-roots.js';
-import { CLI, cleanupTemp, runCli, tempDir } from '../helpers.js';
+import { CLI, cleanupTemp, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { aptIntoto, aptIntotoMissing, type AptIntoto } from './apt-client.js';
 import { STORES, stateStore } from './postgres-cluster.js';
 import { flatRepository, officialUpload, serveDirectory, type StaticServer, type Upload } from './service-fixtures.js';
 
@@ -74,6 +76,9 @@ for (const kind of STORES)
     let key: string;
     const servers: StaticServer[] = [];
     const running: Running[] = [];
+    /** The first test's directory (repositories, publish dir), once every job was verified; apt uses it next. */
+    let finished: string | undefined;
+    let apt: AptIntoto | undefined;
     before(async () => {
       const names = Array.from({ length: 2 * PER_REPOSITORY }, (_, i) => `tinyjob${i + 1}`);
       uploads = [];
@@ -87,7 +92,10 @@ for (const kind of STORES)
       // The temp root of the worker SIGKILLed mid-build: what the next twinbuild on its machine reaps.
       expect((await reapStaleRoots(process.env['TMPDIR']!, realProcesses)).failed).to.deep.equal([]);
     });
-    after(cleanupTemp);
+    after(async () => {
+      await apt?.close();
+      await cleanupTemp();
+    });
 
     it('each job verified exactly once and published once; a worker SIGKILLed mid-build, the coordinator restarted, PostgreSQL stopped a while', async () => {
       const dir = await tempDir();
@@ -248,5 +256,30 @@ for (const kind of STORES)
       const reports = status.repositories.flatMap((r) => r.packages.flatMap((p) => p.versions.map((v) => v.report)));
       expect(reports).to.have.length(2 * PER_REPOSITORY);
       for (const report of reports) expect(existsSync(join(dir, 'publish', report!)), report!).to.equal(true);
+      finished = dir;
+    });
+
+    it("apt (intoto://) downloads a package the workers rebuilt, with the coordinator's link", async function () {
+      const missing = await aptIntotoMissing();
+      requireOrSkip(this, missing === null, missing ?? '');
+      if (finished === undefined) return this.skip(); // the workers' test failed: nothing was published
+      const root = await tempDir('tb-apt-');
+      apt = await aptIntoto(root);
+      const repo = await serveDirectory(join(finished, 'distro'));
+      const rebuilder = await serveDirectory(join(finished, 'publish'));
+      servers.push(repo, rebuilder);
+      const upload = uploads[0]!;
+      const fetched = await apt.download(
+        repo,
+        [rebuilder.url],
+        await apt.signedLayout('root.layout', [key], 1),
+        upload.name,
+      );
+      expect(fetched.output).to.match(new RegExp(`In-toto verification for '.*${upload.name}_1\\.0_all\\.deb' passed`));
+      expect(fetched.ok, fetched.output).to.equal(true);
+      const deb = `${upload.name}_1.0_all.deb`;
+      expect(await readFile(join(fetched.dir, 'download', deb))).to.deep.equal(await readFile(join(upload.dir, deb)));
+      expect(rebuilder.requests).to.include(`/sources/${upload.name}/1.0/metadata`);
+      expect(apt.hostLogUntouched(), "the host's /tmp/intoto.log untouched").to.equal(true);
     });
   });
