@@ -90,8 +90,14 @@ export function leasesOf(sql: Sql) {
         );
         if (held === 0) return false;
         await tx.run('DELETE FROM report_files WHERE job = ?', [id]);
-        for (const [path, content] of files)
-          await tx.run('INSERT INTO report_files (job, path, content) VALUES (?, ?, ?)', [id, path, content]);
+        // Note: one INSERT for up to 100 files (a round trip each would add up over a distribution's jobs).
+        for (let i = 0; i < files.length; i += 100) {
+          const some = files.slice(i, i + 100);
+          await tx.run(
+            `INSERT INTO report_files (job, path, content) VALUES ${some.map(() => '(?, ?, ?)').join(', ')}`,
+            some.flatMap(([path, content]) => [id, path, content]),
+          );
+        }
         await tx.run('UPDATE workers SET job = NULL, done = done + 1, seen_at = ? WHERE name = ?', [now, worker]);
         return true;
       }),
@@ -118,12 +124,9 @@ export function leasesOf(sql: Sql) {
         (r) => [toJob(r), JSON.parse(r['report'] as string) as WorkerReport] as const,
       ),
 
+    /** A reported job's report files; they stay until its verdict is recorded (finish or fail drop them). */
     reportFiles: (id: number): Promise<{ path: string; content: Buffer }[]> =>
       sql.all('SELECT path, content FROM report_files WHERE job = ? ORDER BY path', [id]),
-
-    dropReportFiles: async (id: number): Promise<void> => {
-      await sql.run('DELETE FROM report_files WHERE job = ?', [id]);
-    },
 
     /** Jobs a coordinator that builds nothing itself waits for: due, with a worker, or reported. */
     pendingForWorkers: async (now: number): Promise<number> =>

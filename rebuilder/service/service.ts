@@ -257,8 +257,8 @@ export class RebuilderService {
         await mkdir(dirname(path), { recursive: true });
         await writeFile(path, file.content);
       }
+      // Note: the files stay in the state until the verdict is recorded: a coordinator killed from here on writes them again.
       await this.state.setReportDir(job.id, reportDir);
-      await this.state.dropReportFiles(job.id);
       const linkDir = join(work, 'link');
       if (report.verdict === 'verified') {
         if (report.link === null) throw new Error("the worker reported a match without the link's contents");

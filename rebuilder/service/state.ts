@@ -297,7 +297,10 @@ function stateOf(sql: Sql) {
         return conflict;
       }),
 
-    /** A final verdict: verified (with what was published), mismatch, or conflict (with why, nothing published). */
+    /**
+     * A final verdict: verified (with what was published), mismatch, or conflict (with why, nothing published).
+     * A worker's report files, written out by now, leave the state in the same transaction.
+     */
     finish: (
       id: number,
       status: 'verified' | 'mismatch' | 'conflict',
@@ -306,7 +309,10 @@ function stateOf(sql: Sql) {
       why: string | null = null,
     ): Promise<void> => sql.transaction((tx) => finishIn(tx, id, status, published, now, why)),
 
-    /** An attempt that failed: queued again after a backoff, or failed for good after the last attempt. */
+    /**
+     * An attempt that failed: queued again after a backoff, or failed for good after the last attempt. Like a
+     * final verdict, it drops the worker's report files, which the coordinator wrote out before.
+     */
     fail: (id: number, error: string, retryAt: number | null, now: number): Promise<void> =>
       sql.transaction(async (tx) => {
         if (retryAt === null)
@@ -325,6 +331,7 @@ function stateOf(sql: Sql) {
           `UPDATE attempts SET ended_at = ?, outcome = 'error', error = ? WHERE job = ? AND ended_at IS NULL`,
           [now, error, id],
         );
+        await tx.run('DELETE FROM report_files WHERE job = ?', [id]);
       }),
 
     /** --retry: a finished (or waiting) version queued again now, with a fresh budget of attempts. */
@@ -420,5 +427,6 @@ async function finishIn(
     [status, JSON.stringify(published), why, now, now, id],
   );
   await rememberPaths(tx, id, published);
+  await tx.run('DELETE FROM report_files WHERE job = ?', [id]);
   await tx.run(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`, [now, status, id]);
 }

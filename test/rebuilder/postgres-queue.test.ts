@@ -1,7 +1,8 @@
 // The rebuilder's queue itself (issue 34), on PostgreSQL and on SQLite, through
 // the state module the service and the workers use: workers leasing at once each
 // get a job of their own; a lease not renewed in time goes to another worker and
-// the first can neither renew nor report; and the conflict check before a link is
+// the first can neither renew nor report; a worker's report files stay until the
+// job's verdict is recorded; and the conflict check before a link is
 // staged looks only at the jobs at that link's paths, not at every job of a
 // distribution (bench/RESULTS.md: reading all of them cost 0.3 s a job at 5,000).
 import { mkdir } from 'node:fs/promises';
@@ -123,6 +124,29 @@ for (const kind of STORES)
         { attempt: 1, worker: 'w1', outcome: 'lost' },
         { attempt: 2, worker: 'w2', outcome: null },
       ]);
+    });
+
+    it("a worker's report files stay in the state until the job's verdict is recorded, then go with it", async () => {
+      const dir = await tempDir();
+      const state = await open(dir);
+      await state.enqueue([spec('distro', 'kept'), spec('distro', 'failing')], 1);
+      const files = [['index.html', Buffer.from('<p>report</p>')]] as const;
+      for (const worker of ['w1', 'w2']) {
+        const job = (await state.lease(worker, 2, 60_000))!;
+        expect(await state.report(job.id, worker, report, files, 3)).to.equal(true);
+      }
+      const [kept, failing] = (await state.reported()).map(([job]) => job);
+      // The coordinator wrote them out (and could be killed now): a coordinator after it still finds them.
+      await state.setReportDir(kept!.id, join(dir, 'publish', 'reports', 'kept'));
+      expect((await state.reportFiles(kept!.id)).map((f) => [f.path, Buffer.from(f.content).toString()])).to.deep.equal(
+        [['index.html', '<p>report</p>']],
+      );
+      await state.finish(kept!.id, 'mismatch', [], 4);
+      expect(await state.reportFiles(kept!.id)).to.deep.equal([]);
+      await state.fail(failing!.id, 'worker: the build failed', 100, 4);
+      expect(await state.reportFiles(failing!.id)).to.deep.equal([]);
+      const remaining = await store.query<{ n: number | string }>(dir, 'SELECT COUNT(*) AS n FROM report_files');
+      expect(Number(remaining[0]!.n)).to.equal(0);
     });
 
     it("the conflict check is given only the jobs at the link's paths, also in a state from before link_paths", async () => {
