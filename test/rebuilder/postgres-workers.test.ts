@@ -14,6 +14,7 @@ import { expect } from 'chai';
 import { realProcesses, type RunOutcome } from '../../adapters/process.js';
 import { loadSigningKey } from '../../attest/keys.js';
 import { reapStaleRoots } from '../../engine/prepare/stale-roots.js';
+import { openState } from '../../rebuilder/service/state.js';
 import { CLI, cleanupTemp, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { aptIntoto, aptIntotoMissing, type AptIntoto } from './apt-client.js';
 import { STORES, stateStore } from './postgres-cluster.js';
@@ -257,6 +258,62 @@ for (const kind of STORES)
       expect(reports).to.have.length(2 * PER_REPOSITORY);
       for (const report of reports) expect(existsSync(join(dir, 'publish', report!)), report!).to.equal(true);
       finished = dir;
+    });
+
+    it('the status page is written again while workers build, not only once the queue is empty', async () => {
+      const dir = await tempDir();
+      const server = await serveDirectory(await flatRepository(join(dir, 'distro'), uploads.slice(0, 2)));
+      servers.push(server);
+      const stored = await store.config(dir);
+      const common = {
+        repositories: [
+          {
+            name: 'distro',
+            url: `${server.url}/`,
+            sources: 'Sources',
+            packages: ['Packages'],
+            buildinfo: '.',
+            release: 'Release',
+            unsigned: true,
+          },
+        ],
+        pollInterval: 3600,
+        state: join(dir, 'state'),
+        ...stored,
+      };
+      const coordinatorConfig = join(dir, 'coordinator.json');
+      await writeFile(
+        coordinatorConfig,
+        JSON.stringify({ ...common, signingKey: key, publish: join(dir, 'publish'), concurrency: 0 }),
+      );
+      const workerConfig = join(dir, 'worker.json');
+      const work = kind === 'PostgreSQL' ? { work: join(dir, 'worker-work') } : {};
+      await writeFile(workerConfig, JSON.stringify({ ...common, ...work, concurrency: 1 }));
+      running.push(start(dir, 'coordinator', ['--config', coordinatorConfig]));
+      // Note: the state (its tables) exists once the coordinator has opened it.
+      const jobs = async () =>
+        store
+          .query<{ id: number; status: string }>(dir, 'SELECT id, status FROM jobs ORDER BY id')
+          .catch(() => [] as { id: number; status: string }[]);
+      await until('the poll', async () => (await jobs()).length === 2);
+      // A worker that took the first job and never comes back (its lease an hour long): the drain cannot end.
+      const absent = await openState(
+        { state: join(dir, 'state'), database: (stored as { state?: string }).state ?? null },
+        { waitMs: 60_000, log: () => {} },
+      );
+      try {
+        const held = (await absent.lease('absent', Date.now(), Date.now() + 3_600_000))!;
+        running.push(start(dir, 'worker', ['--worker', '--config', workerConfig]));
+        const page = join(dir, 'publish', 'status.json');
+        await until('the status page lists the other job verified', async () =>
+          (await text(page)).includes('"status": "verified"'),
+        );
+        expect((await jobs()).find((j) => Number(j.id) === Number(held.id))!.status).to.equal('running');
+        const fleet = (JSON.parse(await readFile(page, 'utf8')) as { fleet: { queue: { running: number } } }).fleet;
+        expect(fleet.queue.running).to.equal(1);
+      } finally {
+        await absent.close();
+      }
     });
 
     it("apt (intoto://) downloads a package the workers rebuilt, with the coordinator's link", async function () {
