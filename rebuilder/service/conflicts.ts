@@ -3,16 +3,22 @@
 // binary never silently replaces one already published (or being published) there.
 import { join } from 'node:path';
 import { versionDirs } from './publish.js';
-import type { Job } from './state.js';
+import type { Binary } from './indexes.js';
+import type { Job } from './jobs.js';
+
+/** Where a binary's link goes (its version as the first spelling of versionDirs). */
+export const linkPathOf = (binary: Pick<Binary, 'package' | 'version'>) =>
+  join('sources', binary.package, versionDirs(binary.version)[0]!, 'metadata');
 
 /**
  * Why `job`'s links may not go where they would (null if they may): another job's link for the same binary name
- * and version, published or being published, whose products name other bytes for it.
+ * and version, published or being published, whose products name other bytes for it. `jobs` may be every job, or
+ * only those whose published or staged files name one of `job`'s link paths (what the state passes).
  */
 export function conflictOf(job: Job, jobs: readonly Job[]): string | null {
   const others = jobs.filter((j) => j.id !== job.id && (j.status === 'verified' || j.status === 'publishing'));
   for (const binary of job.spec.binaries) {
-    const final = join('sources', binary.package, versionDirs(binary.version)[0]!, 'metadata');
+    const final = linkPathOf(binary);
     for (const other of others) {
       const holds =
         other.status === 'verified' ? other.published.includes(final) : other.staged.some(([, f]) => f === final);

@@ -47,8 +47,9 @@ export function leasesOf(sql: Sql) {
           [now],
         );
         if (!row) return null;
-        await tx.run(
-          `UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
+        const [job] = await tx.all(
+          `UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? ` +
+            `WHERE id = ? RETURNING *`,
           [worker, until, now, row.id],
         );
         await tx.run(
@@ -56,19 +57,19 @@ export function leasesOf(sql: Sql) {
           [now, worker, row.id],
         );
         await tx.run('UPDATE workers SET job = ?, seen_at = ? WHERE name = ?', [row.id, now, worker]);
-        return toJob((await tx.all('SELECT * FROM jobs WHERE id = ?', [row.id]))[0]!);
+        return toJob(job!);
       }),
 
-    /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). */
-    renew: async (id: number, worker: string, now: number, until: number): Promise<boolean> => {
-      const held = await sql.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'`, [
-        until,
-        id,
-        worker,
-      ]);
-      await sql.run('UPDATE workers SET seen_at = ? WHERE name = ?', [now, worker]);
-      return held === 1;
-    },
+    /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). One commit. */
+    renew: (id: number, worker: string, now: number, until: number): Promise<boolean> =>
+      sql.transaction(async (tx) => {
+        const held = await tx.run(
+          `UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'`,
+          [until, id, worker],
+        );
+        await tx.run('UPDATE workers SET seen_at = ? WHERE name = ?', [now, worker]);
+        return held === 1;
+      }),
 
     /**
      * The rebuild's end, with its report files (path → bytes), for the coordinator to sign and publish; false
@@ -89,8 +90,14 @@ export function leasesOf(sql: Sql) {
         );
         if (held === 0) return false;
         await tx.run('DELETE FROM report_files WHERE job = ?', [id]);
-        for (const [path, content] of files)
-          await tx.run('INSERT INTO report_files (job, path, content) VALUES (?, ?, ?)', [id, path, content]);
+        // Note: one INSERT for up to 100 files (a round trip each would add up over a distribution's jobs).
+        for (let i = 0; i < files.length; i += 100) {
+          const some = files.slice(i, i + 100);
+          await tx.run(
+            `INSERT INTO report_files (job, path, content) VALUES ${some.map(() => '(?, ?, ?)').join(', ')}`,
+            some.flatMap(([path, content]) => [id, path, content]),
+          );
+        }
         await tx.run('UPDATE workers SET job = NULL, done = done + 1, seen_at = ? WHERE name = ?', [now, worker]);
         return true;
       }),
@@ -118,12 +125,9 @@ export function leasesOf(sql: Sql) {
         (r) => [toJob(r), JSON.parse(r['report'] as string) as WorkerReport] as const,
       ),
 
+    /** A reported job's report files; they stay until its verdict is recorded (finish or fail drop them). */
     reportFiles: (id: number): Promise<{ path: string; content: Buffer }[]> =>
       sql.all('SELECT path, content FROM report_files WHERE job = ? ORDER BY path', [id]),
-
-    dropReportFiles: async (id: number): Promise<void> => {
-      await sql.run('DELETE FROM report_files WHERE job = ?', [id]);
-    },
 
     /** Jobs a coordinator that builds nothing itself waits for: due, with a worker, or reported. */
     pendingForWorkers: async (now: number): Promise<number> =>

@@ -52,12 +52,20 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 /** How often a coordinator looks for what workers reported while it waits for them. */
 const WORKER_POLL_MS = 500;
 
+/**
+ * While a drain settles workers' reports (a distribution's first run lasts days), the status page is written
+ * again at most this often, and never more than a twentieth of the time (it reads every job).
+ */
+const STATUS_EVERY_MS = 10_000;
+
 /** How long a coordinator waits for a lost PostgreSQL before a statement fails. */
 const DATABASE_WAIT_MS = 300_000;
 
 export class RebuilderService {
   private readonly now: () => number;
   private readonly checkSignature: CheckSignature;
+  /** When the status page was last written, how long that took, and how many reports were settled since. */
+  private lastStatus = { at: 0, tookMs: 0, settledSince: 0 };
 
   private constructor(
     private readonly config: ServiceConfig,
@@ -181,7 +189,9 @@ export class RebuilderService {
     for (;;) {
       if (this.deps.signal.aborted) return;
       await this.state.expireLeases(this.now());
-      await this.settleReports(outcome);
+      this.lastStatus.settledSince += await this.settleReports(outcome);
+      const { at, tookMs, settledSince } = this.lastStatus;
+      if (settledSince > 0 && Date.now() - at >= Math.max(STATUS_EVERY_MS, 20 * tookMs)) await this.writeStatus();
       const due = this.config.concurrency > 0 ? await this.state.dueJobs(this.now()) : [];
       if (due.length > 0) {
         await Promise.all(
@@ -201,6 +211,7 @@ export class RebuilderService {
   }
 
   async writeStatus(): Promise<void> {
+    const started = Date.now();
     const status = buildStatus(
       await this.state.jobs(),
       await this.state.polls(),
@@ -211,6 +222,7 @@ export class RebuilderService {
     );
     await replaceFile(join(this.config.publish, 'status.json'), JSON.stringify(status, null, 2) + '\n');
     await replaceFile(join(this.config.publish, 'index.html'), renderStatusHtml(status));
+    this.lastStatus = { at: Date.now(), tookMs: Date.now() - started, settledSince: 0 };
   }
 
   /** The earliest time something is due: the next poll or a backed-off job. */
@@ -257,8 +269,8 @@ export class RebuilderService {
         await mkdir(dirname(path), { recursive: true });
         await writeFile(path, file.content);
       }
+      // Note: the files stay in the state until the verdict is recorded: a coordinator killed from here on writes them again.
       await this.state.setReportDir(job.id, reportDir);
-      await this.state.dropReportFiles(job.id);
       const linkDir = join(work, 'link');
       if (report.verdict === 'verified') {
         if (report.link === null) throw new Error("the worker reported a match without the link's contents");
@@ -276,12 +288,15 @@ export class RebuilderService {
     }
   }
 
-  /** Reports of workers not settled yet: signed, published, finished. */
-  private async settleReports(outcome: ServiceOutcome): Promise<void> {
+  /** Reports of workers not settled yet: signed, published, finished. Returns how many. */
+  private async settleReports(outcome: ServiceOutcome): Promise<number> {
+    let settled = 0;
     for (const [job, report] of await this.state.reported()) {
-      if (this.deps.signal.aborted) return;
+      if (this.deps.signal.aborted) break;
       await this.settleReport(job, report, outcome);
+      settled += 1;
     }
+    return settled;
   }
 
   // A rebuild's end: a mismatch is final; a match has its link (signed in linkDir) staged and published, unless

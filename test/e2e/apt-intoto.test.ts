@@ -6,12 +6,12 @@
 // also holds two hostile packages (issue 28) whose rebuilds attack both
 // rebuilders' keys, state and publish dirs: one rebuilds the same bytes anyway,
 // one never does (it records the clock) and so must get no link.
-import { existsSync, statSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { realProcesses } from '../../adapters/process.js';
 import { cleanupTemp, onPath, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { aptIntoto, aptIntotoMissing, type AptIntoto } from '../rebuilder/apt-client.js';
 import { expectAttacksFailed, hostileUpload } from '../rebuilder/hostile-fixture.js';
 import {
   flatRepository,
@@ -24,46 +24,27 @@ import {
 } from '../rebuilder/service-fixtures.js';
 
 const DEB = 'tinyhello_1.0_all.deb';
-const METHOD = '/usr/lib/apt/methods/intoto';
 
 describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders', function () {
   this.timeout(900_000);
   let root: string;
-  let gnupg: string;
-  let owner: string;
+  let apt: AptIntoto | undefined;
   let upload: Upload;
   let hostile: Upload;
   let leaky: Upload;
   const servers: StaticServer[] = [];
   const keys: Record<'a' | 'b', string> = { a: '', b: '' };
-  let clients = 0;
-  let pythonSite = '';
-  // The host's /tmp/intoto.log as it was before (absent or another run's): the tests must not touch it.
-  const hostLog = () => statSync('/tmp/intoto.log', { throwIfNoEntry: false })?.mtimeMs ?? null;
-  let hostLogBefore: number | null = null;
 
   before(async function () {
-    for (const tool of ['apt-get', 'apt-ftparchive', 'gpg', 'gpgconf', 'in-toto-sign', 'dpkg-buildpackage'])
-      requireOrSkip(this, (await onPath(tool)) !== undefined, `${tool} (scripts/debian-packages.txt)`);
-    requireOrSkip(this, existsSync(METHOD), `${METHOD} (apt-get install apt-transport-in-toto)`);
-    root = await tempDir('tb-apt-');
-    gnupg = join(root, 'gnupg');
-    await mkdir(gnupg, { mode: 0o700 });
-    const gpg = (...args: string[]) =>
-      realProcesses.capture(['gpg', '--homedir', gnupg, '--batch', ...args], { timeoutMs: 60_000 });
-    const made = await gpg(
-      '--pinentry-mode',
-      'loopback',
-      '--passphrase',
-      '',
-      '--quick-gen-key',
-      'Owner <owner@example.invalid>',
-      'ed25519',
-      'sign',
-      'never',
+    const missing = await aptIntotoMissing();
+    requireOrSkip(this, missing === null, missing ?? '');
+    requireOrSkip(
+      this,
+      (await onPath('dpkg-buildpackage')) !== undefined,
+      'dpkg-buildpackage (scripts/debian-packages.txt)',
     );
-    expect(made.exitCode, made.stderr).to.equal(0);
-    owner = /^fpr:+([0-9A-F]{40}):/m.exec((await gpg('--with-colons', '--list-keys')).stdout)![1]!;
+    root = await tempDir('tb-apt-');
+    apt = await aptIntoto(root);
     for (const who of ['a', 'b'] as const) {
       keys[who] = join(root, `rebuilder-${who}`);
       expect((await runCli(['keygen', '--out', keys[who]], { withOut: false })).exitCode).to.equal(0);
@@ -80,33 +61,10 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     });
     hostile = await hostileUpload('tinyhostile', targets);
     leaky = await hostileUpload('tinyleaky', targets, true);
-    // apt-transport-in-toto 0.1.1 polls its pipes in three busy Python threads, so
-    // with the interpreter's default 5 ms GIL switch interval every message waits
-    // for the spinners: about 18 s per apt-get call here, 1.5 s with 0.1 ms. The
-    // method's code is unchanged; only its interpreter switches threads sooner.
-    // It also logs to a fixed /tmp/intoto.log (LOG_FILE in the method), which would
-    // leave a file in the host's shared /tmp: that one path goes to the client's TMPDIR.
-    hostLogBefore = hostLog();
-    pythonSite = join(root, 'python-site');
-    await mkdir(pythonSite);
-    await writeFile(
-      join(pythonSite, 'sitecustomize.py'),
-      [
-        'import logging.handlers, os, sys',
-        'sys.setswitchinterval(0.0001)',
-        '_open = logging.handlers.RotatingFileHandler.__init__',
-        'def _private(self, filename, *args, **kwargs):',
-        "    if filename == '/tmp/intoto.log':",
-        "        filename = os.path.join(os.environ['TMPDIR'], 'intoto.log')",
-        '    _open(self, filename, *args, **kwargs)',
-        'logging.handlers.RotatingFileHandler.__init__ = _private',
-        '',
-      ].join('\n'),
-    );
   });
   after(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
-    if (gnupg) await realProcesses.capture(['gpgconf', '--homedir', gnupg, '--kill', 'all']);
+    await apt?.close();
     await cleanupTemp();
   });
 
@@ -116,30 +74,8 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     return server;
   };
 
-  /** `twinbuild layout` then in-toto-sign with the owner's GPG key: what a user does. */
-  async function signedLayout(name: string, rebuilderKeys: readonly string[], threshold: number): Promise<string> {
-    const out = join(root, name);
-    const made = await runCli(
-      [
-        'layout',
-        ...rebuilderKeys.flatMap((k) => ['--rebuilder-key', `${k}.pub.json`]),
-        '--threshold',
-        String(threshold),
-        '--expires',
-        '30d',
-        '--out',
-        out,
-      ],
-      { withOut: false },
-    );
-    expect(made.exitCode, made.stderr).to.equal(0);
-    const signed = await realProcesses.capture(
-      ['in-toto-sign', '-f', out, '--gpg', owner, '--gpg-home', gnupg, '-o', out],
-      { timeoutMs: 60_000 },
-    );
-    expect(signed.exitCode, signed.stderr + signed.stdout).to.equal(0);
-    return out;
-  }
+  const signedLayout = (name: string, rebuilderKeys: readonly string[], threshold: number) =>
+    apt!.signedLayout(name, rebuilderKeys, threshold);
 
   /**
    * A rebuilder (its own key, state and publish dir) run --once over the repository
@@ -161,58 +97,9 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
     return serve(join(dir, 'publish'));
   }
 
-  /** A fresh apt client (its own config, lists, cache, state): apt-get update, then apt-get download PACKAGE. */
-  async function aptDownload(
-    repo: StaticServer,
-    rebuilders: readonly string[],
-    layout: string,
-    pkg = 'tinyhello',
-  ): Promise<{ ok: boolean; output: string }> {
-    const dir = join(root, `apt-${clients++}`);
-    for (const sub of ['lists/partial', 'cache/archives/partial', 'parts', 'sources.d', 'download', 'tmp'])
-      await mkdir(join(dir, sub), { recursive: true });
-    await chmod(dir, 0o755);
-    await writeFile(join(dir, 'status'), '');
-    await writeFile(join(dir, 'sources.list'), `deb [trusted=yes] intoto://127.0.0.1:${repo.port}/ ./\n`);
-    const list = (values: readonly string[]) => `{ ${values.map((v) => `"${v}";`).join(' ')} }`;
-    await writeFile(
-      join(dir, 'apt.conf'),
-      [
-        `Dir::Etc::SourceList "${dir}/sources.list";`,
-        `Dir::Etc::SourceParts "${dir}/sources.d";`,
-        `Dir::Etc::Parts "${dir}/parts";`,
-        `Dir::Etc::Preferences "${dir}/preferences";`,
-        `Dir::Etc::PreferencesParts "${dir}/parts";`,
-        `Dir::State::Lists "${dir}/lists";`,
-        `Dir::State::status "${dir}/status";`,
-        `Dir::Cache "${dir}/cache";`,
-        `Dir::Log "${dir}";`,
-        // The list form only: the scalar form hangs apt (DESIGN §7).
-        `APT::Intoto { Rebuilders ${list(rebuilders)}; Layout ${list([layout])}; Keyids ` +
-          `${list([owner])}; GPGHomedir ${list([gnupg])}; LogLevel {"20"}; NoFail {"false"}; };`,
-      ].join('\n') + '\n',
-    );
-    const env = {
-      PYTHONPATH: pythonSite,
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      APT_CONFIG: join(dir, 'apt.conf'),
-      TMPDIR: join(dir, 'tmp'),
-      LANG: 'C.UTF-8',
-    };
-    const apt = (args: string) =>
-      realProcesses.capture(['sh', '-c', `cd "$0" && exec timeout 120 apt-get -q ${args}`, join(dir, 'download')], {
-        env,
-        timeoutMs: 150_000,
-      });
-    const update = await apt('update');
-    expect(update.exitCode, update.stderr + update.stdout).to.equal(0);
-    const download = await apt(`download ${pkg}`);
-    expect(existsSync(join(dir, 'tmp', 'intoto.log')), "the method logged into the client's TMPDIR").to.equal(true);
-    const ok =
-      download.exitCode === 0 &&
-      (await readdir(join(dir, 'download'))).some((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-    return { ok, output: download.stdout + download.stderr };
-  }
+  /** A fresh apt client: apt-get update, then apt-get download PACKAGE. */
+  const aptDownload = (repo: StaticServer, rebuilders: readonly string[], layout: string, pkg = 'tinyhello') =>
+    apt!.download(repo, rebuilders, layout, pkg);
 
   it(
     'a link published by the rebuilder lets apt-get download the .deb; no link, or ' +
@@ -238,9 +125,7 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
       const passed = await aptDownload(repo, [a.url], layout1);
       expect(passed.ok, passed.output).to.equal(true);
       expect(passed.output).to.match(/In-toto verification for '.*tinyhello_1\.0_all\.deb' passed/);
-      expect(await readFile(join(root, `apt-${clients - 1}`, 'download', DEB))).to.deep.equal(
-        await readFile(join(upload.dir, DEB)),
-      );
+      expect(await readFile(join(passed.dir, 'download', DEB))).to.deep.equal(await readFile(join(upload.dir, DEB)));
 
       // A compromised archive: the .deb changed and the indexes made to agree with it; the link still names the rebuilt one.
       const tamperedDir = join(root, 'tampered');
@@ -269,7 +154,7 @@ describe('e2e: apt-get through apt-transport-in-toto trusts twinbuild rebuilders
       const leakyBoth = await aptDownload(repo, [a.url, bServer.url], layout2, 'tinyleaky');
       expect(leakyBoth.ok, leakyBoth.output).to.equal(false);
       expect(leakyBoth.output).to.match(/in-toto verification for .*tinyleaky_1\.0_all\.deb.* failed/i);
-      expect(hostLog(), "the host's /tmp/intoto.log").to.equal(hostLogBefore);
+      expect(apt!.hostLogUntouched(), "the host's /tmp/intoto.log untouched").to.equal(true);
     },
   );
 

@@ -4,7 +4,8 @@
 // watching two repositories. A worker SIGKILLed mid-build loses its lease and its
 // job is finished by another; the coordinator is SIGKILLed and started again
 // mid-run; PostgreSQL is stopped for a few seconds. Every job is verified exactly
-// once and each link published once, signed with the coordinator's key.
+// once and each link published once, signed with the coordinator's key; then apt
+// (intoto://, a layout naming the coordinator's key) downloads one of them.
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -13,7 +14,9 @@ import { expect } from 'chai';
 import { realProcesses, type RunOutcome } from '../../adapters/process.js';
 import { loadSigningKey } from '../../attest/keys.js';
 import { reapStaleRoots } from '../../engine/prepare/stale-roots.js';
-import { CLI, cleanupTemp, runCli, tempDir } from '../helpers.js';
+import { openState } from '../../rebuilder/service/state.js';
+import { CLI, cleanupTemp, requireOrSkip, runCli, tempDir } from '../helpers.js';
+import { aptIntoto, aptIntotoMissing, type AptIntoto } from './apt-client.js';
 import { STORES, stateStore } from './postgres-cluster.js';
 import { flatRepository, officialUpload, serveDirectory, type StaticServer, type Upload } from './service-fixtures.js';
 
@@ -74,6 +77,9 @@ for (const kind of STORES)
     let key: string;
     const servers: StaticServer[] = [];
     const running: Running[] = [];
+    /** The first test's directory (repositories, publish dir), once every job was verified; apt uses it next. */
+    let finished: string | undefined;
+    let apt: AptIntoto | undefined;
     before(async () => {
       const names = Array.from({ length: 2 * PER_REPOSITORY }, (_, i) => `tinyjob${i + 1}`);
       uploads = [];
@@ -87,7 +93,10 @@ for (const kind of STORES)
       // The temp root of the worker SIGKILLed mid-build: what the next twinbuild on its machine reaps.
       expect((await reapStaleRoots(process.env['TMPDIR']!, realProcesses)).failed).to.deep.equal([]);
     });
-    after(cleanupTemp);
+    after(async () => {
+      await apt?.close();
+      await cleanupTemp();
+    });
 
     it('each job verified and published once; a worker SIGKILLed, the coordinator restarted, PostgreSQL stopped', async () => {
       const dir = await tempDir();
@@ -248,5 +257,86 @@ for (const kind of STORES)
       const reports = status.repositories.flatMap((r) => r.packages.flatMap((p) => p.versions.map((v) => v.report)));
       expect(reports).to.have.length(2 * PER_REPOSITORY);
       for (const report of reports) expect(existsSync(join(dir, 'publish', report!)), report!).to.equal(true);
+      finished = dir;
+    });
+
+    it('the status page is written again while workers build, not only once the queue is empty', async () => {
+      const dir = await tempDir();
+      const server = await serveDirectory(await flatRepository(join(dir, 'distro'), uploads.slice(0, 2)));
+      servers.push(server);
+      const stored = await store.config(dir);
+      const common = {
+        repositories: [
+          {
+            name: 'distro',
+            url: `${server.url}/`,
+            sources: 'Sources',
+            packages: ['Packages'],
+            buildinfo: '.',
+            release: 'Release',
+            unsigned: true,
+          },
+        ],
+        pollInterval: 3600,
+        state: join(dir, 'state'),
+        ...stored,
+      };
+      const coordinatorConfig = join(dir, 'coordinator.json');
+      await writeFile(
+        coordinatorConfig,
+        JSON.stringify({ ...common, signingKey: key, publish: join(dir, 'publish'), concurrency: 0 }),
+      );
+      const workerConfig = join(dir, 'worker.json');
+      const work = kind === 'PostgreSQL' ? { work: join(dir, 'worker-work') } : {};
+      await writeFile(workerConfig, JSON.stringify({ ...common, ...work, concurrency: 1 }));
+      running.push(start(dir, 'coordinator', ['--config', coordinatorConfig]));
+      // Note: the state (its tables) exists once the coordinator has opened it.
+      const jobs = async () =>
+        store
+          .query<{ id: number; status: string }>(dir, 'SELECT id, status FROM jobs ORDER BY id')
+          .catch(() => [] as { id: number; status: string }[]);
+      await until('the poll', async () => (await jobs()).length === 2);
+      // A worker that took the first job and never comes back (its lease an hour long): the drain cannot end.
+      const absent = await openState(
+        { state: join(dir, 'state'), database: (stored as { state?: string }).state ?? null },
+        { waitMs: 60_000, log: () => {} },
+      );
+      try {
+        const held = (await absent.lease('absent', Date.now(), Date.now() + 3_600_000))!;
+        running.push(start(dir, 'worker', ['--worker', '--config', workerConfig]));
+        const page = join(dir, 'publish', 'status.json');
+        await until('the status page lists the other job verified', async () =>
+          (await text(page)).includes('"status": "verified"'),
+        );
+        expect((await jobs()).find((j) => Number(j.id) === Number(held.id))!.status).to.equal('running');
+        const fleet = (JSON.parse(await readFile(page, 'utf8')) as { fleet: { queue: { running: number } } }).fleet;
+        expect(fleet.queue.running).to.equal(1);
+      } finally {
+        await absent.close();
+      }
+    });
+
+    it("apt (intoto://) downloads a package the workers rebuilt, with the coordinator's link", async function () {
+      const missing = await aptIntotoMissing();
+      requireOrSkip(this, missing === null, missing ?? '');
+      if (finished === undefined) return this.skip(); // the workers' test failed: nothing was published
+      const root = await tempDir('tb-apt-');
+      apt = await aptIntoto(root);
+      const repo = await serveDirectory(join(finished, 'distro'));
+      const rebuilder = await serveDirectory(join(finished, 'publish'));
+      servers.push(repo, rebuilder);
+      const upload = uploads[0]!;
+      const fetched = await apt.download(
+        repo,
+        [rebuilder.url],
+        await apt.signedLayout('root.layout', [key], 1),
+        upload.name,
+      );
+      expect(fetched.output).to.match(new RegExp(`In-toto verification for '.*${upload.name}_1\\.0_all\\.deb' passed`));
+      expect(fetched.ok, fetched.output).to.equal(true);
+      const deb = `${upload.name}_1.0_all.deb`;
+      expect(await readFile(join(fetched.dir, 'download', deb))).to.deep.equal(await readFile(join(upload.dir, deb)));
+      expect(rebuilder.requests).to.include(`/sources/${upload.name}/1.0/metadata`);
+      expect(apt.hostLogUntouched(), "the host's /tmp/intoto.log untouched").to.equal(true);
     });
   });
