@@ -25,7 +25,7 @@ export const gecos: Variation = {
   control: 'the full name of the user running twinbuild',
   experiment: `GECOS "${VARIED}"`,
   needs: [{ kind: 'mount-namespace' }],
-  observe: [{ channel: 'full name', command: 'getent passwd "$(id -u)" | cut -d: -f5' }],
+  observe: [{ channel: 'full name', command: 'tb_gecos' }],
   after: ['user_group'],
   apply(plan, ctx, vary) {
     if (!vary) return record(plan, 'gecos', ctx.host.gecos);

@@ -18,10 +18,14 @@ export const kernel: Variation = {
   experiment: 'setarch <a compatible 32-bit arch, by seed> --uname-2.6',
   needs: [{ kind: 'tool', name: 'setarch', pkg: 'util-linux' }],
   observe: [
-    { channel: 'uname -m', command: 'uname -m' },
-    { channel: 'uname -r', command: 'uname -r' },
-    { channel: '/proc/sys/kernel/osrelease', command: 'cat /proc/sys/kernel/osrelease', needsNamespaces: true },
-    { channel: '/proc/version', command: 'cut -d" " -f1-3 /proc/version', needsNamespaces: true },
+    { channel: 'uname -m', command: 'tb_uname m' },
+    { channel: 'uname -r', command: 'tb_uname r' },
+    { channel: '/proc/sys/kernel/osrelease', command: 'tb_cat /proc/sys/kernel/osrelease', needsNamespaces: true },
+    {
+      channel: '/proc/version',
+      command: 'read -r tb_a tb_b tb_c tb_x < /proc/version; echo "$tb_a $tb_b $tb_c"',
+      needsNamespaces: true,
+    },
   ],
   limits:
     '/proc/cpuinfo still describes the real machine; without namespaces, ' +
