@@ -15,6 +15,8 @@ import { newPlan } from '../../variations/plan.js';
 import { cleanupTemp, onPath, requireOrSkip, tempDir } from '../helpers.js';
 
 const PATH = process.env['PATH'] ?? '/usr/bin:/bin';
+/** Every one of these tools is on the PATH. */
+const have = async (...tools: string[]) => (await Promise.all(tools.map(onPath))).every((found) => found !== undefined);
 const ROOT = process.getuid?.() === 0;
 
 // Each built-in (or shared program) call, and the command it replaces.
@@ -82,8 +84,8 @@ describe('probe channels: shell built-ins that stand for programs', function () 
 
   for (const shell of ['dash', 'bash']) {
     it(`print what the programs they stand for print (${shell}, away from every default)`, async function () {
-      requireOrSkip(this, onPath(shell) !== null, `${shell} not installed`);
-      requireOrSkip(this, onPath('setarch') !== null && onPath('taskset') !== null, 'setarch and taskset (util-linux)');
+      requireOrSkip(this, await have(shell), `${shell} not installed`);
+      requireOrSkip(this, await have('setarch', 'taskset'), 'setarch and taskset (util-linux)');
       const dir = await probeTreeDir();
       const lib = await libfaketime();
       const settings: readonly { wrappers: string[]; env: Record<string, string> }[] = [
@@ -109,8 +111,8 @@ describe('probe channels: shell built-ins that stand for programs', function () 
   }
 
   it('a variation whose setting did not reach the probe is judged not effective; one whose setting did, effective', async function () {
-    requireOrSkip(this, onPath('bash') !== null && onPath('dash') !== null, 'dash and bash');
-    requireOrSkip(this, onPath('setarch') !== null && onPath('taskset') !== null, 'setarch and taskset (util-linux)');
+    requireOrSkip(this, await have('dash', 'bash'), 'dash and bash');
+    requireOrSkip(this, await have('setarch', 'taskset'), 'setarch and taskset (util-linux)');
     requireOrSkip(this, !existsSync('/i_capture_the_path'), '/i_capture_the_path exists on this host');
     const lib = await libfaketime();
     requireOrSkip(this, lib !== '', 'libfaketime.so.1 not installed (Debian package faketime)');
