@@ -6,11 +6,12 @@
 import { $, fs, path } from 'zx';
 import { ROOT, tempDir, cleanup } from './lib.mjs';
 
-export async function probeCost(runs = 50) {
+// `tree`: the checkout whose probe is timed (another one's, for a before / after).
+export async function probeCost(runs = 50, tree = ROOT) {
   const { probeScript, placeProbeTree } = await import(
-    path.join(ROOT, 'dist', 'engine', 'prepare', 'effectiveness.js')
+    path.join(tree, 'dist', 'engine', 'prepare', 'effectiveness.js')
   );
-  const { REGISTRY } = await import(path.join(ROOT, 'dist', 'variations', 'index.js'));
+  const { REGISTRY } = await import(path.join(tree, 'dist', 'variations', 'index.js'));
   const dir = await tempDir('tb-probe-');
   const script = probeScript(REGISTRY, true);
   const lib = (await $`sh -c 'ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1'`.nothrow()).stdout.trim();

@@ -211,7 +211,8 @@ try {
       ]);
     }
     sections.push(
-      `### Jobs per hour (a coordinator with \`"concurrency": 0\` and N \`rebuilder --worker\`, each \`"concurrency": 1\`, PostgreSQL)\n\n` +
+      '### Jobs per hour (a coordinator with `"concurrency": 0` and N `rebuilder --worker`, ' +
+        'each `"concurrency": 1`, PostgreSQL)\n\n' +
         table(
           [
             'workers',

@@ -8,7 +8,9 @@ export const aslr: Variation = {
   experiment: 'on',
   needs: [{ kind: 'tool', name: 'setarch', pkg: 'util-linux' }],
   // ADDR_NO_RANDOMIZE (0x0040000) is the personality bit setarch -R sets.
-  observe: [{ channel: 'ADDR_NO_RANDOMIZE', command: 'echo $(( 0x$(cat /proc/self/personality) & 0x0040000 ))' }],
+  observe: [
+    { channel: 'ADDR_NO_RANDOMIZE', command: 'read -r tb_p < /proc/self/personality; echo $(( 0x$tb_p & 0x0040000 ))' },
+  ],
   // Note: merged into the same setarch call as kernel; nested setarch calls reset each other.
   after: ['kernel'],
   apply(plan, _ctx, vary) {

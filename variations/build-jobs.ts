@@ -13,7 +13,7 @@ export const buildJobs: Variation = {
   control: 'MAKEFLAGS=-j1, DEB_BUILD_OPTIONS parallel=1',
   experiment: 'MAKEFLAGS=-jN, DEB_BUILD_OPTIONS parallel=N, N = 2..max(4, CPUs) by seed',
   needs: [],
-  observe: [{ channel: 'MAKEFLAGS', command: 'printenv MAKEFLAGS || echo "(unset)"' }],
+  observe: [{ channel: 'MAKEFLAGS', command: 'printf "%s\\n" "${MAKEFLAGS-(unset)}"' }],
   ownsEnv: ['MAKEFLAGS'],
   after: ['environment'],
   apply(plan, ctx, vary) {

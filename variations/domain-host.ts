@@ -16,9 +16,10 @@ export const domainHost: Variation = {
     { kind: 'mount-namespace' },
   ],
   observe: [
-    { channel: 'uname -n', command: 'uname -n' },
-    { channel: 'domainname', command: 'domainname' },
-    { channel: '/etc/hostname', command: 'cat /etc/hostname 2>/dev/null || echo "(none)"' },
+    { channel: 'uname -n', command: 'tb_uname n' },
+    // What getdomainname() returns (domainname(1)): the build's UTS namespace's, as uname(2) gives it.
+    { channel: 'domainname', command: 'tb_cat /proc/sys/kernel/domainname' },
+    { channel: '/etc/hostname', command: 'tb_cat /etc/hostname || echo "(none)"' },
   ],
   limits: 'DNS and /etc/hosts still answer for the real host',
   apply(plan, ctx, vary) {

@@ -12,7 +12,7 @@ export const environment: Variation = {
   experiment: `+ ${CAPTURE}=i_capture_the_environment (and environment.variables)`,
   needs: [],
   options: ['variables'],
-  observe: [{ channel: 'capture variable', command: `printenv ${CAPTURE} || echo '(unset)'` }],
+  observe: [{ channel: 'capture variable', command: `printf '%s\\n' "\${${CAPTURE}-(unset)}"` }],
   ownsEnv: [CAPTURE],
   apply(plan, ctx, vary) {
     if (!vary) return plan;

@@ -13,9 +13,8 @@ export const execPath: Variation = {
     {
       channel: 'PATH entry',
       command:
-        `case ":$PATH:" in *:${CAPTURE_DIR}:*) if [ -n "$(ls -A ` +
-        `${CAPTURE_DIR} 2>/dev/null)" ]; then echo 'listed, holds files'; else echo ` +
-        `'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
+        `case ":$PATH:" in *:${CAPTURE_DIR}:*) if tb_holds ${CAPTURE_DIR}; then echo ` +
+        `'listed, holds files'; else echo 'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
       experimentMatches: '^listed, empty or absent$',
     },
   ],

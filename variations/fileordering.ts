@@ -32,10 +32,11 @@ export const fileordering: Variation = {
   // Both listings are of directories twinbuild puts in the side's tree for the probe (and removes before the build).
   observe: [
     // The experiment must list the same entries (in another order): an empty or broken mount is no variation.
-    { channel: 'two entries (ls -U)', command: 'ls -U .twinbuild-probe/two', experimentMatches: '^(a b|b a)$' },
+    { channel: 'two entries (ls -U)', command: 'tb_list two', probeTree: true, experimentMatches: '^(a b|b a)$' },
     {
       channel: 'many entries (ls -U)',
-      command: 'ls -U .twinbuild-probe/many',
+      command: 'tb_list many',
+      probeTree: true,
       experimentMatches: '^(f\\d\\d ){23}f\\d\\d$',
     },
   ],

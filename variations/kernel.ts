@@ -18,10 +18,14 @@ export const kernel: Variation = {
   experiment: 'setarch <a compatible 32-bit arch, by seed> --uname-2.6',
   needs: [{ kind: 'tool', name: 'setarch', pkg: 'util-linux' }],
   observe: [
-    { channel: 'uname -m', command: 'uname -m' },
-    { channel: 'uname -r', command: 'uname -r' },
-    { channel: '/proc/sys/kernel/osrelease', command: 'cat /proc/sys/kernel/osrelease', needsNamespaces: true },
-    { channel: '/proc/version', command: 'cut -d" " -f1-3 /proc/version', needsNamespaces: true },
+    { channel: 'uname -m', command: 'tb_uname m' },
+    { channel: 'uname -r', command: 'tb_uname r' },
+    { channel: '/proc/sys/kernel/osrelease', command: 'tb_cat /proc/sys/kernel/osrelease', needsNamespaces: true },
+    {
+      channel: '/proc/version',
+      command: 'read -r tb_a tb_b tb_c tb_x < /proc/version; echo "$tb_a $tb_b $tb_c"',
+      needsNamespaces: true,
+    },
   ],
   limits:
     '/proc/cpuinfo still describes the real machine; without namespaces, ' +
@@ -36,9 +40,13 @@ export const kernel: Variation = {
 };
 
 // /proc/sys/kernel/osrelease and /proc/version as uname -r will say under the
-// personality, bound over the real ones inside the build's mount namespace.
+// personality, bound over the real ones inside the build's mount namespace. One
+// program (setarch, exec'ing uname); the rest is the shell's: the real release, as
+// /proc/version holds it, is replaced there (its first occurrence, as text).
 const KERNEL_FILES =
-  'setarch "$1" --uname-2.6 uname -r > "$2" && sed "s/$(uname -r)/$(cat "$2")/" /proc/version > "$3"';
+  'r=$(setarch "$1" --uname-2.6 uname -r) && printf "%s\\n" "$r" > "$2" && ' +
+  'read -r real < /proc/sys/kernel/osrelease && read -r v < /proc/version && ' +
+  'case $v in *"$real"*) v=${v%%"$real"*}$r${v#*"$real"} ;; esac && printf "%s\\n" "$v" > "$3"';
 
 function withKernelFiles(plan: BuildPlan, arch: string, scratchDir: string): BuildPlan {
   const [release, version] = [`${scratchDir}/osrelease-${plan.side}`, `${scratchDir}/version-${plan.side}`];

@@ -10,7 +10,7 @@ export const niceness: Variation = {
   control: 'nice -n 11',
   experiment: 'nice -n 10',
   needs: [{ kind: 'tool', name: 'nice', pkg: 'coreutils' }],
-  observe: [{ channel: 'nice', command: 'nice' }],
+  observe: [{ channel: 'nice', command: 'tb_nice' }],
   apply(plan, _ctx, vary) {
     const level = vary ? '10' : '11';
     return record(wrap(plan, ['nice', '-n', level, '--']), 'niceness', level);

@@ -16,7 +16,7 @@ export const numCpus: Variation = {
     { kind: 'cpus', min: 2 },
   ],
   observe: [
-    { channel: 'nproc (affinity)', command: 'nproc' },
+    { channel: 'nproc (affinity)', command: 'tb_nproc' },
     { channel: 'getconf _NPROCESSORS_ONLN', command: 'getconf _NPROCESSORS_ONLN', needsNamespaces: true },
   ],
   limits:

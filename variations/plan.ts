@@ -114,6 +114,15 @@ export const withWorkspaceMount = (plan: BuildPlan, workspaceMount: WorkspaceMou
 export const inNamespace = (plan: BuildPlan, action: NamespaceAction): BuildPlan =>
   freezePlan({ ...plan, namespaceActions: [...plan.namespaceActions, action] });
 
+/** Binds another source onto `target` in place of the one bound there (a later variation's edit of its copy). */
+export const rebind = (plan: BuildPlan, target: string, source: string): BuildPlan =>
+  freezePlan({
+    ...plan,
+    namespaceActions: plan.namespaceActions.map((a) =>
+      a.kind === 'bind' && a.target === target ? { ...a, source } : a,
+    ),
+  });
+
 /** Sets the arch (when given) and adds setarch flags, keeping those already there. */
 export const withPersonality = (plan: BuildPlan, arch: string | null, flags: readonly string[] = []): BuildPlan =>
   freezePlan({

@@ -3,7 +3,8 @@ import type { Variation } from './types.js';
 
 // /bin/sh is swapped by a bind mount inside the build's own mount namespace
 // (never on the host). Note: mounting onto a symlink lands on its target, so
-// the bind goes onto wherever /bin/sh really points.
+// the bind goes onto wherever /bin/sh really points. The probe's channel asks the
+// probe's own shell: it is the /bin/sh the build is started with, in the same namespace.
 export const shell: Variation = {
   name: 'shell',
   summary: '/bin/sh implementation (beyond reprotest, as tests.reproducible-builds.org)',
@@ -14,7 +15,7 @@ export const shell: Variation = {
     { kind: 'tool', name: 'bash', pkg: 'bash' },
     { kind: 'mount-namespace' },
   ],
-  observe: [{ channel: '/bin/sh', command: "/bin/sh -c 'echo ${BASH_VERSION:-not bash}'" }],
+  observe: [{ channel: '/bin/sh', command: 'echo "${BASH_VERSION:-not bash}"' }],
   apply(plan, ctx, vary) {
     const wanted = vary ? ctx.host.bashPath : ctx.host.dashPath;
     const pinned =

@@ -22,7 +22,7 @@ export const time: Variation = {
   experiment: 'the same, plus 180..540 days and some seconds, by seed',
   needs: [{ kind: 'tool', name: 'faketime', pkg: 'faketime' }],
   // A dynamically linked program's view, to the day: an unfaked clock reads today on both sides.
-  observe: [{ channel: 'date (dynamic program)', command: 'date -u +%Y-%m-%d' }],
+  observe: [{ channel: 'date (dynamic program)', command: 'tb_date day' }],
   ownsEnv: ['FAKETIME', 'FAKETIME_*', 'LD_PRELOAD', 'NO_FAKE_STAT', 'DONT_FAKE_MONOTONIC'],
   limits:
     'a statically linked program, or one calling the clock_gettime syscall directly (or clearing LD_PRELOAD), reads the real clock',

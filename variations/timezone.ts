@@ -8,7 +8,7 @@ export const timezone: Variation = {
   control: 'TZ=GMT+12',
   experiment: 'TZ=GMT-14',
   needs: [],
-  observe: [{ channel: 'UTC offset', command: 'date +%z' }],
+  observe: [{ channel: 'UTC offset', command: 'tb_date offset' }],
   ownsEnv: ['TZ'],
   apply(plan, _ctx, vary) {
     const value = vary ? 'GMT-14' : 'GMT+12';

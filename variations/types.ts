@@ -66,7 +66,13 @@ export type VaryContext = Readonly<{
  */
 export type Observation = Readonly<{
   channel: string;
+  /**
+   * POSIX sh; may call the functions of `observe.ts` (`tb_*`), which read what a
+   * program would with shell built-ins, or run one program for several channels.
+   */
   command: string;
+  /** Lists the directories twinbuild puts in the side's tree for the probe (removed before the build). */
+  probeTree?: true;
   /** A regular expression the experiment's value must also match (e.g. HOME must not exist there). */
   experimentMatches?: string;
   /** Only reached inside private namespaces (a file bound over /proc or /sys): not observed without them. */

@@ -21,7 +21,7 @@ export const userGroup: Variation = {
   experiment: `an unprivileged uid/gid 20000..29999 (by seed), named ${USER}`,
   // Note: no root needed: bubblewrap maps any uid into the build's user namespace.
   needs: [{ kind: 'mount-namespace' }],
-  observe: [{ channel: 'uid:gid', command: 'echo "$(id -u):$(id -g)"' }],
+  observe: [{ channel: 'uid:gid', command: 'tb_ids; echo "$tb_uid:$tb_gid"' }],
   apply(plan, ctx, vary) {
     if (!vary) return record(plan, 'user_group', '0:0');
     const id = ctx.rng.int(20_000, 29_999);

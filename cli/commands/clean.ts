@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { EXIT } from '../../core/errors.js';
 import { reapStaleRoots, surveyTempRoots, treeBytes } from '../../engine/prepare/stale-roots.js';
 import { SHIM_CACHE_NAME } from '../../adapters/disorderfs-shim.js';
+import { LOCALES_CACHE_NAME } from '../../adapters/locales.js';
 import { SANDBOX_CACHE_NAME } from '../../adapters/namespaces.js';
 import { clearCached } from '../../adapters/user-cache.js';
 import type { Command } from '../command.js';
@@ -22,8 +23,8 @@ nothing but part of a marker, which a kill cut short as it was being made. Exit 
 not be removed.
 
 Also empties twinbuild's cache (XDG_CACHE_HOME/twinbuild, else ~/.cache/twinbuild):
-the compiled disorderfs preload and this boot's answer that the sandbox works,
-which the next check makes again. Only twinbuild's own files there are removed.
+the compiled disorderfs preload and this boot's answers that the sandbox works
+and that the experiment locales load, which the next check makes again. Only twinbuild's own files there are removed.
 `;
 
 /** 1.2 GiB, 340.0 MiB, 12.0 KiB: sizes as doctor and clean print them. */
@@ -56,7 +57,9 @@ async function runClean(
   for (const r of survey.filter((s) => s.state !== 'stale')) stdout.write(`left ${r.root} (${r.reason})\n`);
   for (const r of failed) stderr.write(`twinbuild clean: could not remove ${r.root}: ${r.error}\n`);
   if (removed.length === 0 && failed.length === 0) stdout.write(`clean: no stale temp roots in ${env.tempDir}\n`);
-  const cached = env.cacheDir ? await clearCached(env.cacheDir, [SHIM_CACHE_NAME, SANDBOX_CACHE_NAME]) : [];
+  const cached = env.cacheDir
+    ? await clearCached(env.cacheDir, [SHIM_CACHE_NAME, SANDBOX_CACHE_NAME, LOCALES_CACHE_NAME])
+    : [];
   if (cached.length > 0) stdout.write(`removed ${cached.length} cached file(s) from ${env.cacheDir}\n`);
   return failed.length > 0 ? EXIT.infrastructure : EXIT.reproducible;
 }

@@ -2302,7 +2302,7 @@ var require_dist = __commonJS({
       checkPath(input);
       options = processOptions(options);
       const mkdir21 = promisify3(options.fs.mkdir);
-      const stat16 = promisify3(options.fs.stat);
+      const stat17 = promisify3(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs.mkdir) {
         const pth = path6.resolve(input);
         await mkdir21(pth, {
@@ -2330,7 +2330,7 @@ var require_dist = __commonJS({
             return make(pth);
           }
           try {
-            const stats = await stat16(pth);
+            const stats = await stat17(pth);
             if (!stats.isDirectory()) {
               throw new Error("The path is not a directory");
             }
@@ -12807,7 +12807,7 @@ function commandLine(plan) {
   const setarch = arch2 || flags.length ? ["setarch", ...arch2 ? [arch2] : [], ...flags] : [];
   return [...setarch, ...plan.wrappers.flat(), ...plan.argv];
 }
-var withEnv, withoutEnv, wrap, addSetup, runningAs, hiding, withBuildDir, withWorkspaceMount, inNamespace, withPersonality, record;
+var withEnv, withoutEnv, wrap, addSetup, runningAs, hiding, withBuildDir, withWorkspaceMount, inNamespace, rebind, withPersonality, record;
 var init_plan = __esm({
   "dist/variations/plan.js"() {
     "use strict";
@@ -12820,6 +12820,10 @@ var init_plan = __esm({
     withBuildDir = (plan, buildDir) => freezePlan({ ...plan, buildDir });
     withWorkspaceMount = (plan, workspaceMount) => freezePlan({ ...plan, workspaceMount });
     inNamespace = (plan, action) => freezePlan({ ...plan, namespaceActions: [...plan.namespaceActions, action] });
+    rebind = (plan, target, source) => freezePlan({
+      ...plan,
+      namespaceActions: plan.namespaceActions.map((a2) => a2.kind === "bind" && a2.target === target ? { ...a2, source } : a2)
+    });
     withPersonality = (plan, arch2, flags = []) => freezePlan({
       ...plan,
       personality: { arch: arch2 ?? plan.personality.arch, flags: [.../* @__PURE__ */ new Set([...plan.personality.flags, ...flags])] }
@@ -12841,7 +12845,9 @@ var init_aslr = __esm({
       experiment: "on",
       needs: [{ kind: "tool", name: "setarch", pkg: "util-linux" }],
       // ADDR_NO_RANDOMIZE (0x0040000) is the personality bit setarch -R sets.
-      observe: [{ channel: "ADDR_NO_RANDOMIZE", command: "echo $(( 0x$(cat /proc/self/personality) & 0x0040000 ))" }],
+      observe: [
+        { channel: "ADDR_NO_RANDOMIZE", command: "read -r tb_p < /proc/self/personality; echo $(( 0x$tb_p & 0x0040000 ))" }
+      ],
       // Note: merged into the same setarch call as kernel; nested setarch calls reset each other.
       after: ["kernel"],
       apply(plan, _ctx, vary) {
@@ -12867,7 +12873,7 @@ var init_build_jobs = __esm({
       control: "MAKEFLAGS=-j1, DEB_BUILD_OPTIONS parallel=1",
       experiment: "MAKEFLAGS=-jN, DEB_BUILD_OPTIONS parallel=N, N = 2..max(4, CPUs) by seed",
       needs: [],
-      observe: [{ channel: "MAKEFLAGS", command: 'printenv MAKEFLAGS || echo "(unset)"' }],
+      observe: [{ channel: "MAKEFLAGS", command: 'printf "%s\\n" "${MAKEFLAGS-(unset)}"' }],
       ownsEnv: ["MAKEFLAGS"],
       after: ["environment"],
       apply(plan, ctx, vary) {
@@ -12920,9 +12926,10 @@ var init_domain_host = __esm({
         { kind: "mount-namespace" }
       ],
       observe: [
-        { channel: "uname -n", command: "uname -n" },
-        { channel: "domainname", command: "domainname" },
-        { channel: "/etc/hostname", command: 'cat /etc/hostname 2>/dev/null || echo "(none)"' }
+        { channel: "uname -n", command: "tb_uname n" },
+        // What getdomainname() returns (domainname(1)): the build's UTS namespace's, as uname(2) gives it.
+        { channel: "domainname", command: "tb_cat /proc/sys/kernel/domainname" },
+        { channel: "/etc/hostname", command: 'tb_cat /etc/hostname || echo "(none)"' }
       ],
       limits: "DNS and /etc/hosts still answer for the real host",
       apply(plan, ctx, vary) {
@@ -12954,7 +12961,7 @@ var init_environment2 = __esm({
       experiment: `+ ${CAPTURE}=i_capture_the_environment (and environment.variables)`,
       needs: [],
       options: ["variables"],
-      observe: [{ channel: "capture variable", command: `printenv ${CAPTURE} || echo '(unset)'` }],
+      observe: [{ channel: "capture variable", command: `printf '%s\\n' "\${${CAPTURE}-(unset)}"` }],
       ownsEnv: [CAPTURE],
       apply(plan, ctx, vary) {
         if (!vary)
@@ -12986,7 +12993,7 @@ var init_exec_path = __esm({
       observe: [
         {
           channel: "PATH entry",
-          command: `case ":$PATH:" in *:${CAPTURE_DIR}:*) if [ -n "$(ls -A ${CAPTURE_DIR} 2>/dev/null)" ]; then echo 'listed, holds files'; else echo 'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
+          command: `case ":$PATH:" in *:${CAPTURE_DIR}:*) if tb_holds ${CAPTURE_DIR}; then echo 'listed, holds files'; else echo 'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
           experimentMatches: "^listed, empty or absent$"
         }
       ],
@@ -13025,10 +13032,11 @@ var init_fileordering = __esm({
       // Both listings are of directories twinbuild puts in the side's tree for the probe (and removes before the build).
       observe: [
         // The experiment must list the same entries (in another order): an empty or broken mount is no variation.
-        { channel: "two entries (ls -U)", command: "ls -U .twinbuild-probe/two", experimentMatches: "^(a b|b a)$" },
+        { channel: "two entries (ls -U)", command: "tb_list two", probeTree: true, experimentMatches: "^(a b|b a)$" },
         {
           channel: "many entries (ls -U)",
-          command: "ls -U .twinbuild-probe/many",
+          command: "tb_list many",
+          probeTree: true,
           experimentMatches: "^(f\\d\\d ){23}f\\d\\d$"
         }
       ],
@@ -13054,7 +13062,7 @@ var init_gecos = __esm({
     SET_GECOS = [
       "/bin/sh",
       "-c",
-      `awk -F: -v OFS=: -v uid="$2" -v name="$3" '$3 == uid { $5 = name } { print }' "$1" > "$1.new" && mv "$1.new" "$1"`,
+      `awk -F: -v OFS=: -v uid="$2" -v name="$3" '$3 == uid { $5 = name } { print }' "$1" > "$4"`,
       "twinbuild-gecos"
     ];
     boundPasswd = (plan) => plan.namespaceActions.find((a2) => a2.kind === "bind" && a2.target === "/etc/passwd");
@@ -13064,7 +13072,7 @@ var init_gecos = __esm({
       control: "the full name of the user running twinbuild",
       experiment: `GECOS "${VARIED}"`,
       needs: [{ kind: "mount-namespace" }],
-      observe: [{ channel: "full name", command: 'getent passwd "$(id -u)" | cut -d: -f5' }],
+      observe: [{ channel: "full name", command: "tb_gecos" }],
       after: ["user_group"],
       apply(plan, ctx, vary) {
         if (!vary)
@@ -13072,14 +13080,13 @@ var init_gecos = __esm({
         const name = VARIED;
         const uid2 = plan.values["user_group"]?.split(":")[0] ?? String(ctx.host.uid);
         const existing = boundPasswd(plan);
-        const file = existing?.source ?? `${ctx.scratchDir}/passwd-gecos-${plan.side}`;
-        let next = plan;
-        if (!existing) {
-          next = addSetup(next, { description: "copy /etc/passwd", argv: ["cp", "/etc/passwd", file] });
-          next = inNamespace(next, { kind: "bind", source: file, target: "/etc/passwd" });
-        }
-        next = addSetup(next, { description: `set the full name of uid ${uid2}`, argv: [...SET_GECOS, file, uid2, name] });
-        return record(next, "gecos", name);
+        const file = `${ctx.scratchDir}/passwd-gecos-${plan.side}`;
+        const written = addSetup(plan, {
+          description: `write /etc/passwd with the full name of uid ${uid2} set`,
+          argv: [...SET_GECOS, existing?.source ?? "/etc/passwd", uid2, name, file]
+        });
+        const bound = existing ? rebind(written, "/etc/passwd", file) : inNamespace(written, { kind: "bind", source: file, target: "/etc/passwd" });
+        return record(bound, "gecos", name);
       }
     };
   }
@@ -13148,10 +13155,14 @@ var init_kernel = __esm({
       experiment: "setarch <a compatible 32-bit arch, by seed> --uname-2.6",
       needs: [{ kind: "tool", name: "setarch", pkg: "util-linux" }],
       observe: [
-        { channel: "uname -m", command: "uname -m" },
-        { channel: "uname -r", command: "uname -r" },
-        { channel: "/proc/sys/kernel/osrelease", command: "cat /proc/sys/kernel/osrelease", needsNamespaces: true },
-        { channel: "/proc/version", command: 'cut -d" " -f1-3 /proc/version', needsNamespaces: true }
+        { channel: "uname -m", command: "tb_uname m" },
+        { channel: "uname -r", command: "tb_uname r" },
+        { channel: "/proc/sys/kernel/osrelease", command: "tb_cat /proc/sys/kernel/osrelease", needsNamespaces: true },
+        {
+          channel: "/proc/version",
+          command: 'read -r tb_a tb_b tb_c tb_x < /proc/version; echo "$tb_a $tb_b $tb_c"',
+          needsNamespaces: true
+        }
       ],
       limits: "/proc/cpuinfo still describes the real machine; without namespaces, /proc/sys/kernel/osrelease and /proc/version show the real kernel too",
       apply(plan, ctx, vary) {
@@ -13163,7 +13174,7 @@ var init_kernel = __esm({
         return record(withPersonality(renamed, arch2, ["--uname-2.6"]), "kernel", `${arch2} --uname-2.6`);
       }
     };
-    KERNEL_FILES = 'setarch "$1" --uname-2.6 uname -r > "$2" && sed "s/$(uname -r)/$(cat "$2")/" /proc/version > "$3"';
+    KERNEL_FILES = 'r=$(setarch "$1" --uname-2.6 uname -r) && printf "%s\\n" "$r" > "$2" && read -r real < /proc/sys/kernel/osrelease && read -r v < /proc/version && case $v in *"$real"*) v=${v%%"$real"*}$r${v#*"$real"} ;; esac && printf "%s\\n" "$v" > "$3"';
   }
 });
 
@@ -13215,7 +13226,7 @@ var init_niceness = __esm({
       control: "nice -n 11",
       experiment: "nice -n 10",
       needs: [{ kind: "tool", name: "nice", pkg: "coreutils" }],
-      observe: [{ channel: "nice", command: "nice" }],
+      observe: [{ channel: "nice", command: "tb_nice" }],
       apply(plan, _ctx, vary) {
         const level = vary ? "10" : "11";
         return record(wrap(plan, ["nice", "-n", level, "--"]), "niceness", level);
@@ -13249,7 +13260,7 @@ var init_num_cpus = __esm({
         { kind: "cpus", min: 2 }
       ],
       observe: [
-        { channel: "nproc (affinity)", command: "nproc" },
+        { channel: "nproc (affinity)", command: "tb_nproc" },
         { channel: "getconf _NPROCESSORS_ONLN", command: "getconf _NPROCESSORS_ONLN", needsNamespaces: true }
       ],
       limits: "/proc/cpuinfo still lists every CPU; without namespaces, getconf _NPROCESSORS_ONLN, os.cpu_count() and /sys/devices/system/cpu/online count every online CPU too",
@@ -13280,7 +13291,7 @@ var init_shell = __esm({
         { kind: "tool", name: "bash", pkg: "bash" },
         { kind: "mount-namespace" }
       ],
-      observe: [{ channel: "/bin/sh", command: "/bin/sh -c 'echo ${BASH_VERSION:-not bash}'" }],
+      observe: [{ channel: "/bin/sh", command: 'echo "${BASH_VERSION:-not bash}"' }],
       apply(plan, ctx, vary) {
         const wanted = vary ? ctx.host.bashPath : ctx.host.dashPath;
         const pinned = wanted === ctx.host.shPath ? plan : inNamespace(plan, { kind: "bind", source: wanted, target: ctx.host.shPath });
@@ -13306,7 +13317,7 @@ var init_time = __esm({
       experiment: "the same, plus 180..540 days and some seconds, by seed",
       needs: [{ kind: "tool", name: "faketime", pkg: "faketime" }],
       // A dynamically linked program's view, to the day: an unfaked clock reads today on both sides.
-      observe: [{ channel: "date (dynamic program)", command: "date -u +%Y-%m-%d" }],
+      observe: [{ channel: "date (dynamic program)", command: "tb_date day" }],
       ownsEnv: ["FAKETIME", "FAKETIME_*", "LD_PRELOAD", "NO_FAKE_STAT", "DONT_FAKE_MONOTONIC"],
       limits: "a statically linked program, or one calling the clock_gettime syscall directly (or clearing LD_PRELOAD), reads the real clock",
       after: ["user_group"],
@@ -13339,7 +13350,7 @@ var init_timezone = __esm({
       control: "TZ=GMT+12",
       experiment: "TZ=GMT-14",
       needs: [],
-      observe: [{ channel: "UTC offset", command: "date +%z" }],
+      observe: [{ channel: "UTC offset", command: "tb_date offset" }],
       ownsEnv: ["TZ"],
       apply(plan, _ctx, vary) {
         const value = vary ? "GMT-14" : "GMT+12";
@@ -13389,7 +13400,7 @@ var init_user_group = __esm({
       experiment: `an unprivileged uid/gid 20000..29999 (by seed), named ${USER}`,
       // Note: no root needed: bubblewrap maps any uid into the build's user namespace.
       needs: [{ kind: "mount-namespace" }],
-      observe: [{ channel: "uid:gid", command: 'echo "$(id -u):$(id -g)"' }],
+      observe: [{ channel: "uid:gid", command: 'tb_ids; echo "$tb_uid:$tb_gid"' }],
       apply(plan, ctx, vary) {
         if (!vary)
           return record(plan, "user_group", "0:0");
@@ -13624,10 +13635,10 @@ import { lstat, readFile, readlink, writeFile } from "node:fs/promises";
 import { hostname as hostname2 } from "node:os";
 import { join as join4 } from "node:path";
 async function processStart(pid) {
-  const stat16 = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
-  if (stat16 === void 0)
+  const stat17 = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
+  if (stat17 === void 0)
     return void 0;
-  return stat16.slice(stat16.lastIndexOf(")") + 2).split(" ")[19];
+  return stat17.slice(stat17.lastIndexOf(")") + 2).split(" ")[19];
 }
 async function currentOwner() {
   const [start, boot, pidns] = await Promise.all([
@@ -13782,12 +13793,31 @@ async function mountsUnder(dir) {
   const points = table2.split("\n").map((line2) => line2.split(" ")[4]).filter((p) => !!p).map((p) => p.replace(/\\040/g, " ")).filter((p) => p === dir || p.startsWith(dir + sep));
   return points.sort((a2, b) => b.length - a2.length);
 }
+async function smallTree(root, budget = SMALL_TREE_ENTRIES) {
+  let left = budget;
+  const walk = async (dir) => {
+    const entries = dir.length < 2048 ? await readdir2(dir, { withFileTypes: true }).catch(() => null) : null;
+    if (entries === null || (left -= entries.length) < 0)
+      return false;
+    for (const entry2 of entries)
+      if (entry2.isDirectory() && !await walk(join5(dir, entry2.name)))
+        return false;
+    return true;
+  };
+  return walk(root);
+}
 async function removeWorkspace(ws, unmount, removeDeep) {
   for (const point of await mountsUnder(ws.root))
     await unmount(point);
   const still = await mountsUnder(ws.root);
   if (still.length > 0) {
     throw new TwinbuildError("workspace", `not removing ${ws.root}: still mounted: ${still.join(", ")}`);
+  }
+  const small = removeDeep !== void 0 && await smallTree(ws.root);
+  if (small) {
+    const gone = await rm(ws.root, { recursive: true, force: true }).then(() => true, () => false);
+    if (gone)
+      return;
   }
   if (removeDeep)
     await removeDeep(ws.root);
@@ -13810,7 +13840,7 @@ async function disposeWorkspace(ws, runner) {
     await remove();
   }
 }
-var isInside, COPY_BATCH, interrupted, specialKind, joinBytes, freeBytes;
+var isInside, COPY_BATCH, interrupted, specialKind, joinBytes, SMALL_TREE_ENTRIES, freeBytes;
 var init_workspace = __esm({
   "dist/engine/prepare/workspace.js"() {
     "use strict";
@@ -13825,6 +13855,7 @@ var init_workspace = __esm({
     interrupted = () => new TwinbuildError("interrupted", "interrupted");
     specialKind = (info) => info.isFIFO() ? "fifo" : info.isSocket() ? "socket" : info.isCharacterDevice() ? "character device" : info.isBlockDevice() ? "block device" : "special file";
     joinBytes = (dir, name) => Buffer.concat([dir, Buffer.from("/"), name]);
+    SMALL_TREE_ENTRIES = 500;
     freeBytes = (dir) => statfs(dir).then((s) => s.bavail * s.bsize).catch(() => void 0);
   }
 });
@@ -15335,15 +15366,15 @@ var require_windows = __commonJS({
       }
       return false;
     }
-    function checkStat(stat16, path6, options) {
-      if (!stat16.isSymbolicLink() && !stat16.isFile()) {
+    function checkStat(stat17, path6, options) {
+      if (!stat17.isSymbolicLink() && !stat17.isFile()) {
         return false;
       }
       return checkPathExt(path6, options);
     }
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat16) {
-        cb(er, er ? false : checkStat(stat16, path6, options));
+      fs.stat(path6, function(er, stat17) {
+        cb(er, er ? false : checkStat(stat17, path6, options));
       });
     }
     function sync(path6, options) {
@@ -15359,20 +15390,20 @@ var require_mode = __commonJS({
     isexe.sync = sync;
     var fs = __require("fs");
     function isexe(path6, options, cb) {
-      fs.stat(path6, function(er, stat16) {
-        cb(er, er ? false : checkStat(stat16, options));
+      fs.stat(path6, function(er, stat17) {
+        cb(er, er ? false : checkStat(stat17, options));
       });
     }
     function sync(path6, options) {
       return checkStat(fs.statSync(path6), options);
     }
-    function checkStat(stat16, options) {
-      return stat16.isFile() && checkMode(stat16, options);
+    function checkStat(stat17, options) {
+      return stat17.isFile() && checkMode(stat17, options);
     }
-    function checkMode(stat16, options) {
-      var mod = stat16.mode;
-      var uid2 = stat16.uid;
-      var gid = stat16.gid;
+    function checkMode(stat17, options) {
+      var mod = stat17.mode;
+      var uid2 = stat17.uid;
+      var gid = stat17.gid;
       var myUid = options.uid !== void 0 ? options.uid : process.getuid && process.getuid();
       var myGid = options.gid !== void 0 ? options.gid : process.getgid && process.getgid();
       var u2 = parseInt("100", 8);
@@ -22788,8 +22819,8 @@ async function readCached(dir, name) {
   if (!file)
     return null;
   try {
-    const stat16 = await file.stat();
-    return stat16.isFile() && ownedAlone(stat16) ? await file.readFile() : null;
+    const stat17 = await file.stat();
+    return stat17.isFile() && ownedAlone(stat17) ? await file.readFile() : null;
   } finally {
     await file.close();
   }
@@ -22825,10 +22856,10 @@ var init_user_cache = __esm({
   "dist/adapters/user-cache.js"() {
     "use strict";
     uid = () => process.getuid?.() ?? 0;
-    ownedAlone = (stat16) => stat16.uid === uid() && (stat16.mode & 18) === 0;
+    ownedAlone = (stat17) => stat17.uid === uid() && (stat17.mode & 18) === 0;
     trustedDir = async (dir) => {
-      const stat16 = await lstat4(dir).catch(() => null);
-      return stat16 !== null && stat16.isDirectory() && ownedAlone(stat16);
+      const stat17 = await lstat4(dir).catch(() => null);
+      return stat17 !== null && stat17.isDirectory() && ownedAlone(stat17);
     };
     TEMP_SUFFIX = /\.\d+-[0-9a-f]{8}\.tmp$/;
   }
@@ -27064,7 +27095,7 @@ var require_async = __commonJS({
           callSuccessCallback(callback, lstat9);
           return;
         }
-        settings.fs.stat(path6, (statError, stat16) => {
+        settings.fs.stat(path6, (statError, stat17) => {
           if (statError !== null) {
             if (settings.throwErrorOnBrokenSymbolicLink) {
               callFailureCallback(callback, statError);
@@ -27074,9 +27105,9 @@ var require_async = __commonJS({
             return;
           }
           if (settings.markSymbolicLink) {
-            stat16.isSymbolicLink = () => true;
+            stat17.isSymbolicLink = () => true;
           }
-          callSuccessCallback(callback, stat16);
+          callSuccessCallback(callback, stat17);
         });
       });
     }
@@ -27102,11 +27133,11 @@ var require_sync = __commonJS({
         return lstat9;
       }
       try {
-        const stat16 = settings.fs.statSync(path6);
+        const stat17 = settings.fs.statSync(path6);
         if (settings.markSymbolicLink) {
-          stat16.isSymbolicLink = () => true;
+          stat17.isSymbolicLink = () => true;
         }
-        return stat16;
+        return stat17;
       } catch (error) {
         if (!settings.throwErrorOnBrokenSymbolicLink) {
           return lstat9;
@@ -27173,14 +27204,14 @@ var require_out = __commonJS({
     var sync = require_sync();
     var settings_1 = require_settings();
     exports2.Settings = settings_1.default;
-    function stat16(path6, optionsOrSettingsOrCallback, callback) {
+    function stat17(path6, optionsOrSettingsOrCallback, callback) {
       if (typeof optionsOrSettingsOrCallback === "function") {
         async.read(path6, getSettings(), optionsOrSettingsOrCallback);
         return;
       }
       async.read(path6, getSettings(optionsOrSettingsOrCallback), callback);
     }
-    exports2.stat = stat16;
+    exports2.stat = stat17;
     function statSync4(path6, optionsOrSettings) {
       const settings = getSettings(optionsOrSettings);
       return sync.read(path6, settings);
@@ -32540,40 +32571,65 @@ var init_diffoscope = __esm({
 });
 
 // dist/adapters/locales.js
-async function localeCharmaps(runner, names, path6) {
+import { createHash as createHash5 } from "node:crypto";
+import { readFile as readFile6, stat as stat3 } from "node:fs/promises";
+import { delimiter as delimiter4 } from "node:path";
+async function keptAnswerName2(names, path6) {
+  const boot = await readFile6("/proc/sys/kernel/random/boot_id", "utf8").catch(() => null);
+  const program = findExecutable("locale", path6.split(delimiter4).filter(Boolean));
+  if (!boot || !program)
+    return null;
+  const seen = await Promise.all([program, ...LOCALE_FILES].map((file) => stat3(file, { bigint: true }).then((s) => `${file} ${s.dev} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs}`).catch(() => `${file} -`)));
+  const key2 = createHash5("sha256").update([boot.trim(), String(process.getuid?.() ?? 0), path6, ...names, ...seen].join("\0")).digest("hex");
+  return `locales-${key2.slice(0, 32)}.txt`;
+}
+async function localeCharmaps(runner, names, path6, cacheDir = null) {
   if (names.length === 0)
     return [];
+  const kept = cacheDir ? await keptAnswerName2(names, path6) : null;
+  const cached = cacheDir && kept ? await readCached(cacheDir, kept) : null;
+  const fromCache = cached?.toString("utf8").split("\n").slice(0, names.length);
+  if (fromCache && fromCache.length === names.length && loadsAs(names, fromCache).every(Boolean))
+    return fromCache;
   const { stdout } = await runner.capture(["/bin/sh", "-c", CHARMAPS, "twinbuild-locales", ...names], {
     env: { PATH: path6 }
   });
   const shown = new Map(stdout.split("\n").map((line2) => [line2.split(" ")[0], line2.slice(line2.indexOf(" ") + 1)]));
-  return names.map((_, i2) => (shown.get(String(i2 + 1)) ?? "").trim());
+  const charmaps = names.map((_, i2) => (shown.get(String(i2 + 1)) ?? "").trim());
+  if (cacheDir && kept && loadsAs(names, charmaps).every(Boolean))
+    await writeCached(cacheDir, kept, charmaps.join("\n") + "\n").catch(() => false);
+  return charmaps;
 }
 function compileLocale(runner, input, charset, dest) {
   return runner.capture(["localedef", "-i", input, "-f", charset, dest], { timeoutMs: 6e4 });
 }
-var CHARMAPS;
+var CHARMAPS, charsetKey, loadsAs, LOCALES_CACHE_NAME, LOCALE_FILES;
 var init_locales2 = __esm({
   "dist/adapters/locales.js"() {
     "use strict";
+    init_process();
+    init_user_cache();
     CHARMAPS = 'i=0; for name; do i=$((i + 1)); (printf "%s %s\\n" "$i" "$(LC_ALL=$name locale charmap 2>/dev/null)") & done; wait';
+    charsetKey = (charset) => charset.replace(/[^a-z0-9]/gi, "").toLowerCase();
+    loadsAs = (names, shown) => names.map((name, i2) => charsetKey(shown[i2] ?? "") === charsetKey(name.split(".")[1] ?? "UTF-8"));
+    LOCALES_CACHE_NAME = /^locales-[0-9a-f]{32}\.txt$/;
+    LOCALE_FILES = ["/usr/lib/locale/locale-archive", "/usr/lib/locale"];
   }
 });
 
 // dist/engine/prepare/availability.js
 import { existsSync as existsSync3 } from "node:fs";
-import { mkdir as mkdir9, readFile as readFile6, realpath as realpath3 } from "node:fs/promises";
+import { mkdir as mkdir9, readFile as readFile7, realpath as realpath3 } from "node:fs/promises";
 import { availableParallelism as availableParallelism2, machine } from "node:os";
-import { delimiter as delimiter4, join as join16 } from "node:path";
+import { delimiter as delimiter5, join as join16 } from "node:path";
 async function findOnPath(tool, path6) {
-  return findExecutable(tool, path6.split(delimiter4).filter(Boolean)) ?? void 0;
+  return findExecutable(tool, path6.split(delimiter5).filter(Boolean)) ?? void 0;
 }
-async function localesLoad(names, runner, path6) {
-  const shown = await localeCharmaps(runner, names, path6);
-  return names.map((name, i2) => charsetKey(shown[i2] ?? "") === charsetKey(name.split(".")[1] ?? "UTF-8"));
+async function localesLoad(names, runner, path6, cacheDir) {
+  return loadsAs(names, await localeCharmaps(runner, names, path6, cacheDir));
 }
-async function checkLocales(names, runner, scratchDir, path6) {
-  const loads = await localesLoad(names, runner, path6);
+async function checkLocales(names, runner, scratchDir, path6, cacheDir) {
+  const loads = await localesLoad(names, runner, path6, cacheDir);
   const installed = names.filter((_, i2) => loads[i2]);
   if (installed.length === names.length)
     return { ok: true, note: `${installed.join(", ")} installed`, facts: { locales: installed } };
@@ -32617,11 +32673,11 @@ function parseCpuList(text3) {
   });
 }
 async function hostFacts(namespaces = false) {
-  const status = await readFile6("/proc/self/status", "utf8").catch(() => "");
+  const status = await readFile7("/proc/self/status", "utf8").catch(() => "");
   const allowed = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1];
   const cpuList2 = allowed ? parseCpuList(allowed) : Array.from({ length: availableParallelism2() }, (_, i2) => i2);
   const uid2 = process.getuid?.() ?? 0;
-  const passwd = await readFile6("/etc/passwd", "utf8").catch(() => "");
+  const passwd = await readFile7("/etc/passwd", "utf8").catch(() => "");
   const gecos2 = passwd.split("\n").map((l) => l.split(":")).find((f) => f[2] === String(uid2))?.[4] ?? "";
   return {
     machine: machine(),
@@ -32635,7 +32691,7 @@ async function hostFacts(namespaces = false) {
     namespaces
   };
 }
-async function checkNeed(need, { runner, scratchDir, namespaces, host, path: path6 }) {
+async function checkNeed(need, { runner, scratchDir, namespaces, host, path: path6, cacheDir }) {
   switch (need.kind) {
     case "tool":
       return await findOnPath(need.name, path6) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
@@ -32651,16 +32707,16 @@ async function checkNeed(need, { runner, scratchDir, namespaces, host, path: pat
         reason: "needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)"
       };
     case "locales":
-      return checkLocales(need.names, runner, scratchDir, path6);
+      return checkLocales(need.names, runner, scratchDir, path6, cacheDir);
   }
 }
-async function checkVariations(variations, runner, scratchDir, namespaces, path6) {
+async function checkVariations(variations, runner, scratchDir, namespaces, path6, cacheDir = null) {
   const base = await hostFacts(await namespaces);
   const checked = await Promise.all(variations.map(async (variation) => {
     const notes = [];
     let facts = {};
     for (const need of variation.needs) {
-      const check = await checkNeed(need, { runner, scratchDir, namespaces, host: base, path: path6 });
+      const check = await checkNeed(need, { runner, scratchDir, namespaces, host: base, path: path6, cacheDir });
       facts = { ...facts, ...check.facts };
       if (check.note)
         notes.push(check.note);
@@ -32684,19 +32740,18 @@ async function checkVariations(variations, runner, scratchDir, namespaces, path6
   const host = checked.reduce((h2, c3) => ({ ...h2, ...c3.facts }), base);
   return { availability, host };
 }
-var charsetKey, realOr;
+var realOr;
 var init_availability = __esm({
   "dist/engine/prepare/availability.js"() {
     "use strict";
     init_locales2();
     init_process();
-    charsetKey = (charset) => charset.replace(/[^a-z0-9]/gi, "").toLowerCase();
     realOr = (path6) => realpath3(path6).catch(() => path6);
   }
 });
 
 // dist/engine/explain/diffoscope.js
-import { mkdir as mkdir10, readFile as readFile7, writeFile as writeFile7 } from "node:fs/promises";
+import { mkdir as mkdir10, readFile as readFile8, writeFile as writeFile7 } from "node:fs/promises";
 import { dirname as dirname5, join as join17, relative as relative4 } from "node:path";
 async function runDiffoscope2(artifact, options, runner, base, trees) {
   const [html, text3, json, log] = [`${base}.html`, `${base}.txt`, `${base}.json`, `${base}.log`];
@@ -32722,8 +32777,8 @@ async function runDiffoscope2(artifact, options, runner, base, trees) {
     timeoutMs: options.timeoutMs,
     signal: options.signal
   });
-  const logText = await readFile7(join17(options.outDir, log), "utf8").catch(() => "");
-  const report = await readFile7(join17(options.outDir, text3), "utf8").catch(() => "");
+  const logText = await readFile8(join17(options.outDir, log), "utf8").catch(() => "");
+  const report = await readFile8(join17(options.outDir, text3), "utf8").catch(() => "");
   const common2 = { artifact: artifact.path, tool: "diffoscope", log };
   if (outcome.timedOut)
     return {
@@ -33368,7 +33423,7 @@ var init_explain = __esm({
 });
 
 // dist/engine/explain/catalogue.js
-import { readFile as readFile8 } from "node:fs/promises";
+import { readFile as readFile9 } from "node:fs/promises";
 import { join as join19 } from "node:path";
 function checkRule(rule, where) {
   if (!rule || typeof rule !== "object" || Array.isArray(rule))
@@ -33430,7 +33485,7 @@ function checkType(raw, where) {
 async function readCatalogueFile(file) {
   let parsed;
   try {
-    parsed = JSON.parse(await readFile8(file, "utf8"));
+    parsed = JSON.parse(await readFile9(file, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read the issue types in ${file}: ${cause.message}`, {
       cause
@@ -34000,12 +34055,114 @@ var init_diagnose2 = __esm({
   }
 });
 
+// dist/variations/observe.js
+var MEMO, FUNCTIONS, PROBE_FUNCTIONS;
+var init_observe = __esm({
+  "dist/variations/observe.js"() {
+    "use strict";
+    MEMO = ["tb_u", "tb_d", "tb_ls"];
+    FUNCTIONS = `
+tb_nl='
+'
+unset ${MEMO.join(" ")}
+# cat FILE, with read: a file's lines (the last one even without its newline); fails when unreadable.
+tb_cat() {
+  [ -r "$1" ] || return 1
+  while IFS= read -r tb_l || [ -n "$tb_l" ]; do printf '%s\\n' "$tb_l"; done < "$1"
+}
+# id -u and id -g: the effective ids (the second of each in /proc/self/status) into tb_uid, tb_gid.
+tb_ids() {
+  tb_uid='(not found)' tb_gid='(not found)'
+  while read -r tb_k tb_r tb_e tb_x; do
+    case $tb_k in Uid:) tb_uid=$tb_e ;; Gid:) tb_gid=$tb_e && break ;; esac
+  done < /proc/self/status
+}
+# nproc: the CPUs sched_getaffinity allows (Cpus_allowed_list, e.g. 0-3,6); nproc itself when
+# OMP_NUM_THREADS or OMP_THREAD_LIMIT, which it obeys, is set, or the list is not there.
+tb_nproc() {
+  if [ -n "\${OMP_NUM_THREADS-}\${OMP_THREAD_LIMIT-}" ]; then nproc; return; fi
+  tb_v=
+  while read -r tb_k tb_x; do
+    [ "$tb_k" = Cpus_allowed_list: ] && tb_v=$tb_x && break
+  done < /proc/self/status
+  [ -n "$tb_v" ] || { nproc; return; }
+  tb_n=0 tb_x=$tb_v,
+  while [ -n "$tb_x" ]; do
+    tb_r=\${tb_x%%,*} tb_x=\${tb_x#*,}
+    case $tb_r in *-*) tb_n=$((tb_n + \${tb_r#*-} - \${tb_r%-*} + 1)) ;; ?*) tb_n=$((tb_n + 1)) ;; esac
+  done
+  echo "$tb_n"
+}
+# nice: this process's niceness, field 19 of /proc/self/stat (after "PID (COMM) ").
+tb_nice() {
+  read -r tb_s < /proc/self/stat
+  set -- \${tb_s##*) }
+  shift 16
+  echo "$1"
+}
+# uname -n, -r or -m ($1: n, r, m): one uname for all three; the node name may hold spaces.
+tb_uname() {
+  if [ -z "\${tb_u+set}" ]; then
+    tb_u=$(uname -n -r -m 2>&1) && tb_uok=1 || tb_uok=
+  fi
+  [ -n "$tb_uok" ] || { printf '%s\\n' "$tb_u"; return; }
+  tb_x=\${tb_u% *}
+  case $1 in n) printf '%s\\n' "\${tb_x% *}" ;; r) printf '%s\\n' "\${tb_x##* }" ;; m) printf '%s\\n' "\${tb_u##* }" ;; esac
+}
+# date -u +%Y-%m-%d ($1: day) and date +%z ($1: offset): one date, printing its clock (%s) and
+# the zone's offset; the UTC day is worked out from %s here. What date printed before its last
+# line (a preload's error) comes first.
+tb_date() {
+  [ -n "\${tb_d+set}" ] || tb_d=$(date '+%s %z' 2>&1)
+  tb_x=\${tb_d##*"$tb_nl"}
+  printf '%s' "\${tb_d%"$tb_x"}"
+  tb_s=\${tb_x%% *} tb_z=\${tb_x#* }
+  case $tb_s in '' | *[!0-9]*) printf '%s\\n' "$tb_x"; return ;; esac
+  [ "$1" = offset ] && { printf '%s\\n' "$tb_z"; return; }
+  # Days since 1970-01-01 to a civil date (H. Hinnant's days_from_civil, inverted).
+  tb_z=$((tb_s / 86400 + 719468))
+  tb_e=$((tb_z / 146097)) && tb_o=$((tb_z - tb_e * 146097))
+  tb_y=$(((tb_o - tb_o / 1460 + tb_o / 36524 - tb_o / 146096) / 365))
+  tb_j=$((tb_o - (365 * tb_y + tb_y / 4 - tb_y / 100))) && tb_p=$(((5 * tb_j + 2) / 153))
+  tb_m=$((tb_p < 10 ? tb_p + 3 : tb_p - 9))
+  printf '%04d-%02d-%02d\\n' $((tb_y + tb_e * 400 + (tb_m <= 2))) "$tb_m" $((tb_j - (153 * tb_p + 2) / 5 + 1))
+}
+# ls -U DIR ($1: a directory of the probe tree): one ls for both, in readdir order; its whole
+# output when the listing of that directory is not in it.
+tb_list() {
+  [ -n "\${tb_ls+set}" ] || tb_ls=$(ls -U .twinbuild-probe/two .twinbuild-probe/many 2>&1)
+  tb_h=".twinbuild-probe/$1:$tb_nl"
+  case $tb_ls in
+    *"$tb_h"*) tb_x=\${tb_ls#*"$tb_h"} && printf '%s\\n' "\${tb_x%%"$tb_nl$tb_nl"*}" ;;
+    *) printf '%s\\n' "$tb_ls" ;;
+  esac
+}
+# ls -A DIR prints something: DIR holds an entry, or is not a directory.
+tb_holds() {
+  [ -e "$1" ] && [ ! -d "$1" ] && return 0
+  for tb_f in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    if [ -e "$tb_f" ] || [ -L "$tb_f" ]; then return 0; fi
+  done
+  return 1
+}
+# getent passwd "$(id -u)" | cut -d: -f5: the build user's full name, through NSS as a build asks.
+tb_gecos() {
+  tb_ids
+  tb_x=$(getent passwd "$tb_uid" 2>&1)
+  tb_x=\${tb_x#*:*:*:*:}
+  printf '%s\\n' "\${tb_x%%:*}"
+}
+`;
+    PROBE_FUNCTIONS = FUNCTIONS.trimStart();
+  }
+});
+
 // dist/engine/prepare/effectiveness.js
-import { mkdir as mkdir11, readFile as readFile9, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
+import { mkdir as mkdir11, readFile as readFile10, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
 import { join as join21 } from "node:path";
 function probeScript(variations, namespaces = true) {
   const lines = variations.flatMap((v) => channels(v, namespaces).map((o2) => `printf '\\036%s\\037' '${key(v.name, o2.channel).replace(/'/g, `'\\''`)}'; { ${o2.command} ; } 2>&1`));
-  return lines.join("\n") + "\n";
+  return PROBE_FUNCTIONS + lines.join("\n") + "\n";
 }
 function parseProbeOutput(text3) {
   const values = /* @__PURE__ */ new Map();
@@ -34055,23 +34212,27 @@ function withProbe(plan, varied, namespaces) {
   const [shell2, flag2, build2] = plan.argv;
   if (variations.length === 0 || shell2 !== "/bin/sh" || flag2 !== "-c" || build2 === void 0 || plan.argv.length !== 3)
     return plan;
-  const script = `{
-${probeScript(variations, namespaces)}} >&3 2>/dev/null
+  const removal = usesProbeTree(variations) ? `rm -rf ${PROBE_DIR}
+` : "";
+  const script = `(
+${probeScript(variations, namespaces)}) >&3 2>/dev/null
 exec 3>&-
-rm -rf ${PROBE_DIR}
-exec /bin/sh -c "$1"`;
+${removal}exec /bin/sh -c "$1"`;
   return { ...plan, argv: ["/bin/sh", "-c", script, "twinbuild-probe", build2] };
 }
 async function startProbeRound(plans, varied, workspace, namespaces) {
   if (varied.length === 0)
     return null;
   const observations = (label) => join21(workspace.scratchDir, `observed-${label}`);
-  await Promise.all(SIDES.map((label) => placeProbeTree(workspace.sideDir(label))));
+  const variations = REGISTRY.filter((v) => varied.includes(v.name));
+  const tree = usesProbeTree(variations);
+  if (tree)
+    await Promise.all(SIDES.map((label) => placeProbeTree(workspace.sideDir(label))));
   return {
     side: (label) => ({ probed: withProbe(plans[label], varied, namespaces), observations: observations(label) }),
     finish: async () => {
-      await Promise.all(SIDES.map((label) => rm5(join21(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })));
-      const variations = REGISTRY.filter((v) => varied.includes(v.name));
+      if (tree)
+        await Promise.all(SIDES.map((label) => rm5(join21(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })));
       return judge2(variations, await readObservations(observations("control")), await readObservations(observations("experiment")), namespaces);
     }
   };
@@ -34082,18 +34243,20 @@ function withoutIneffective(availability, verdicts) {
     return found ? { ...a2, available: false, reason: found.reason } : a2;
   });
 }
-var PROBE_DIR, MANY, RS, US, key, channels, readObservations, NOTHING_PROVED, SIDES;
+var PROBE_DIR, MANY, RS, US, key, channels, usesProbeTree, readObservations, NOTHING_PROVED, SIDES;
 var init_effectiveness = __esm({
   "dist/engine/prepare/effectiveness.js"() {
     "use strict";
     init_variations();
+    init_observe();
     PROBE_DIR = ".twinbuild-probe";
     MANY = 24;
     RS = "";
     US = "";
     key = (variation, channel) => `${variation}${US}${channel}`;
     channels = (v, namespaces) => v.observe.filter((o2) => namespaces || !o2.needsNamespaces);
-    readObservations = async (file) => parseProbeOutput(await readFile9(file, "utf8").catch(() => ""));
+    usesProbeTree = (variations) => variations.some((v) => v.observe.some((o2) => o2.probeTree));
+    readObservations = async (file) => parseProbeOutput(await readFile10(file, "utf8").catch(() => ""));
     NOTHING_PROVED = Object.freeze({ observed: /* @__PURE__ */ new Map(), ineffective: [] });
     SIDES = ["control", "experiment"];
   }
@@ -34224,7 +34387,7 @@ async function placeAndCheck({ options, kind, deps, workspace }) {
   const isolation = chooseIsolation(options, deps.runner);
   const copies = Promise.all(kind.copies.map((side) => placeSource(options, workspace.sideDir(side), deps.runner, [options.outDir, workspace.root], deps.signal)));
   const [checked, chosen, skipped] = await Promise.all([
-    checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i2) => i2 === "namespaces"), options.toolPath),
+    checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i2) => i2 === "namespaces"), options.toolPath, options.cacheDir ?? null),
     isolation,
     copies
   ]);
@@ -34686,7 +34849,7 @@ var init_profile = __esm({
 
 // dist/cli/out-dir.js
 import { constants as constants9, readFileSync as readFileSync4, unlinkSync } from "node:fs";
-import { access as access3, link, mkdir as mkdir12, readdir as readdir6, readFile as readFile10, realpath as realpath4, rm as rm6, stat as stat3, writeFile as writeFile9 } from "node:fs/promises";
+import { access as access3, link, mkdir as mkdir12, readdir as readdir6, readFile as readFile11, realpath as realpath4, rm as rm6, stat as stat4, writeFile as writeFile9 } from "node:fs/promises";
 import { basename as basename8, dirname as dirname6, join as join22, relative as relative5 } from "node:path";
 async function realPathOf(path6) {
   const real = await realpath4(path6).catch(() => null);
@@ -34778,7 +34941,7 @@ async function lockOutDir(outDir) {
       } catch (error) {
         if (error.code !== "EEXIST")
           throw usageError(`cannot lock the output directory ${outDir} (${error.code ?? String(error)}); choose another with --out`);
-        const holder2 = Number((await readFile10(lockFile, "utf8").catch(() => "")).trim());
+        const holder2 = Number((await readFile11(lockFile, "utf8").catch(() => "")).trim());
         if (Number.isInteger(holder2) && holder2 > 0 && isAlive(holder2)) {
           throw usageError(`another twinbuild run is writing to ${outDir} (pid ${holder2}); wait for it or choose another --out`);
         }
@@ -34791,7 +34954,7 @@ async function lockOutDir(outDir) {
   }
 }
 async function makeDirs(dir) {
-  const info = await stat3(dir).catch((error) => {
+  const info = await stat4(dir).catch((error) => {
     if (error.code === "ENOENT")
       return void 0;
     throw error;
@@ -34912,7 +35075,7 @@ var init_options2 = __esm({
 });
 
 // dist/rebuilder/buildinfo.js
-import { readFile as readFile11 } from "node:fs/promises";
+import { readFile as readFile12 } from "node:fs/promises";
 function parseDeb822(text3) {
   const body = text3.includes("-----BEGIN PGP SIGNED MESSAGE-----") ? text3.split("\n\n").slice(1).join("\n\n").split("-----BEGIN PGP SIGNATURE-----")[0] : text3;
   const fields = /* @__PURE__ */ new Map();
@@ -34930,7 +35093,7 @@ ${line2.replace(/^ /, "")}`);
   return fields;
 }
 async function readBuildinfoFields(file) {
-  const text3 = await readFile11(file, "utf8").catch((cause) => {
+  const text3 = await readFile12(file, "utf8").catch((cause) => {
     throw new TwinbuildError("usage", `cannot read buildinfo ${file}: ${cause.message}`, { cause });
   });
   return parseDeb822(text3);
@@ -35546,7 +35709,7 @@ Exit codes: 0 reproducible \xB7 1 unreproducible \xB7 2 usage or config error
 });
 
 // dist/reports/read.js
-import { readFile as readFile12 } from "node:fs/promises";
+import { readFile as readFile13 } from "node:fs/promises";
 function upgradeResults(parsed) {
   return {
     ...parsed,
@@ -35561,7 +35724,7 @@ function upgradeResults(parsed) {
 async function readResults(path6) {
   let parsed;
   try {
-    parsed = JSON.parse(await readFile12(path6, "utf8"));
+    parsed = JSON.parse(await readFile13(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read ${path6} as JSON: ${cause.message}`, { cause });
   }
@@ -35658,7 +35821,7 @@ var init_git = __esm({
 });
 
 // dist/suites/walk.js
-import { lstat as lstat7, readdir as readdir7, stat as stat4 } from "node:fs/promises";
+import { lstat as lstat7, readdir as readdir7, stat as stat5 } from "node:fs/promises";
 import { join as join23 } from "node:path";
 async function firstSymlink(root, path6) {
   let dir = "";
@@ -35675,11 +35838,11 @@ async function firstSymlink(root, path6) {
 async function startDir(root, start, found) {
   const link2 = await firstSymlink(root, start);
   if (link2 !== null) {
-    if ((await stat4(join23(root, link2)).catch(() => null))?.isDirectory())
+    if ((await stat5(join23(root, link2)).catch(() => null))?.isDirectory())
       found.symlinkedDirs.push(link2);
     return false;
   }
-  return (await stat4(join23(root, start)).catch(() => null))?.isDirectory() === true;
+  return (await stat5(join23(root, start)).catch(() => null))?.isDirectory() === true;
 }
 async function walkTree2(root, scope) {
   const found = { dirs: [], files: [], symlinkedDirs: [] };
@@ -35703,7 +35866,7 @@ async function walkTree2(root, scope) {
       } else if (entry2.isFile()) {
         found.files.push(path6);
       } else if (entry2.isSymbolicLink()) {
-        const target = await stat4(join23(root, path6)).catch(() => null);
+        const target = await stat5(join23(root, path6)).catch(() => null);
         if (target?.isDirectory()) {
           if (scope.enter(path6) || scope.wanted(path6))
             found.symlinkedDirs.push(path6);
@@ -35724,7 +35887,7 @@ var init_walk = __esm({
 });
 
 // dist/suites/discovery.js
-import { stat as stat5 } from "node:fs/promises";
+import { stat as stat6 } from "node:fs/promises";
 import { basename as basename9, dirname as dirname7, isAbsolute as isAbsolute4, join as join24, relative as relative6, resolve as resolve3, sep as sep3 } from "node:path";
 function scopeFilter(root, outDir, dotAllowed) {
   const rel = relative6(root, outDir).split(sep3).join("/");
@@ -35767,7 +35930,7 @@ async function fromConfig(root, config, file, outDir) {
       const link2 = await firstSymlink(root, relative6(root, source).split(sep3).join("/"));
       if (link2 !== null)
         throw new TwinbuildError("config", `${file}: packages[${i2}].path: "${path6}" goes through the symlink ${link2}; a sweep never follows one: name the directory it points to (inside the root)`);
-      if (!await stat5(source).catch(() => null))
+      if (!await stat6(source).catch(() => null))
         throw new TwinbuildError("config", `${file}: packages[${i2}].path: ${source} does not exist`);
       found.push({ name: name ?? nameFor(root, source), source, recipe });
       continue;
@@ -42799,7 +42962,7 @@ var require_ajv = __commonJS({
 });
 
 // dist/suites/config.js
-import { readFile as readFile13 } from "node:fs/promises";
+import { readFile as readFile14 } from "node:fs/promises";
 import { join as join25 } from "node:path";
 function keyPath(pointer) {
   const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
@@ -42825,7 +42988,7 @@ function describe3(error) {
 }
 async function validate(file, data) {
   if (!validator)
-    validator = new import_ajv.Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile13(SCHEMA_FILE, "utf8")));
+    validator = new import_ajv.Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile14(SCHEMA_FILE, "utf8")));
   if (validator(data))
     return data;
   const errors = validator.errors ?? [];
@@ -42846,7 +43009,7 @@ function withLineAndColumn(text3, message) {
 async function loadConfig(file) {
   let text3;
   try {
-    text3 = await readFile13(file, "utf8");
+    text3 = await readFile14(file, "utf8");
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read config ${file}: ${cause.code ?? cause.message}`, { cause });
   }
@@ -42926,7 +43089,7 @@ var init_ignore = __esm({
 });
 
 // dist/suites/shard.js
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 function parseShard(flag2, env) {
   const text3 = flag2 ?? (env["CI_NODE_INDEX"] && env["CI_NODE_TOTAL"] ? `${env["CI_NODE_INDEX"]}/${env["CI_NODE_TOTAL"]}` : void 0);
   if (text3 === void 0)
@@ -42939,7 +43102,7 @@ function parseShard(flag2, env) {
   return { index, total };
 }
 function shardOf(name, total) {
-  return createHash5("sha256").update(name).digest().readUInt32BE(0) % total + 1;
+  return createHash6("sha256").update(name).digest().readUInt32BE(0) % total + 1;
 }
 var inShard;
 var init_shard = __esm({
@@ -42951,7 +43114,7 @@ var init_shard = __esm({
 });
 
 // dist/suites/sweep.js
-import { mkdir as mkdir13, readFile as readFile14, writeFile as writeFile10 } from "node:fs/promises";
+import { mkdir as mkdir13, readFile as readFile15, writeFile as writeFile10 } from "node:fs/promises";
 import { join as join26 } from "node:path";
 async function runSweep(items, settings, deps) {
   await mkdir13(join26(settings.outDir, "packages"), { recursive: true });
@@ -42982,7 +43145,7 @@ async function runSweep(items, settings, deps) {
   const packages = [];
   for (const options of items) {
     if (done.has(options.name))
-      packages.push(JSON.parse(await readFile14(resultFile(settings.outDir, options.name), "utf8")));
+      packages.push(JSON.parse(await readFile15(resultFile(settings.outDir, options.name), "utf8")));
   }
   return { packages, notFinished: items.map((i2) => i2.name).filter((n2) => notFinished.includes(n2)) };
 }
@@ -43007,7 +43170,7 @@ __export(sweep_exports, {
   recipeOf: () => recipeOf2,
   sweepCommand: () => sweepCommand
 });
-import { stat as stat6 } from "node:fs/promises";
+import { stat as stat7 } from "node:fs/promises";
 import { join as join27, resolve as resolve4 } from "node:path";
 function recipeOf2(pkg, configFile) {
   const r = pkg.recipe;
@@ -43131,7 +43294,7 @@ a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure erro
           throw usageError(`sweep takes one ROOT directory, got ${positionals.length}`);
         const root = resolve4(ctx.env.cwd, positionals[0] ?? ".");
         await assertNotSystemTree(root, "sweep root");
-        if (!await stat6(root).then((s) => s.isDirectory(), () => false))
+        if (!await stat7(root).then((s) => s.isDirectory(), () => false))
           throw new TwinbuildError("unreadable-source", `sweep root ${root} is not a readable directory`);
         const parsed = parseRunSettings(values, ctx.env);
         const flagged = { ...parsed, bisectBudget: parsed.bisectBudget ?? SWEEP_BISECT_BUDGET };
@@ -43139,7 +43302,7 @@ a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure erro
         const jobs = flagged.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
         const shard = parseShard(values.shard, ctx.env.vars);
         const configFile = values.config ? resolve4(ctx.env.cwd, values.config) : join27(root, CONFIG_FILE);
-        const config = values.config || await stat6(configFile).catch(() => null) ? await loadConfig(configFile) : null;
+        const config = values.config || await stat7(configFile).catch(() => null) ? await loadConfig(configFile) : null;
         const settings = values.reporter === void 0 && config?.reporters ? { ...flagged, reporters: config.reporters } : flagged;
         const ignores = compileIgnores(config?.ignore ?? [], configFile);
         const baselineFile = values.baseline ? resolve4(ctx.env.cwd, values.baseline) : null;
@@ -43194,7 +43357,7 @@ a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure erro
 });
 
 // dist/suites/hook.js
-import { chmod as chmod4, readFile as readFile15, rename as rename5, rm as rm7, stat as stat7, writeFile as writeFile11 } from "node:fs/promises";
+import { chmod as chmod4, readFile as readFile16, rename as rename5, rm as rm7, stat as stat8, writeFile as writeFile11 } from "node:fs/promises";
 import { join as join28 } from "node:path";
 function hookScript() {
   return `#!/bin/sh
@@ -43255,8 +43418,8 @@ var init_hook = __esm({
     init_errors();
     HOOK_MARK = "# installed by twinbuild hook install";
     SAVED = "pre-push.before-twinbuild";
-    exists2 = (path6) => stat7(path6).then(() => true, () => false);
-    ours = async (path6) => (await readFile15(path6, "utf8").catch(() => "")).includes(HOOK_MARK);
+    exists2 = (path6) => stat8(path6).then(() => true, () => false);
+    ours = async (path6) => (await readFile16(path6, "utf8").catch(() => "")).includes(HOOK_MARK);
   }
 });
 
@@ -43266,7 +43429,7 @@ __export(hook_exports, {
   HOOK_HELP: () => HOOK_HELP,
   hookCommand: () => hookCommand
 });
-import { stat as stat8 } from "node:fs/promises";
+import { stat as stat9 } from "node:fs/promises";
 import { join as join29, resolve as resolve5 } from "node:path";
 import { parseArgs as parseArgs3 } from "node:util";
 async function runHook(args, { env, runner, stdout }) {
@@ -43301,7 +43464,7 @@ async function assertSomethingToCheck(runner, repo) {
     throw usageError(`${repo} has no work tree (a bare repository?); the pre-push hook checks a work tree`);
   const root = top.stdout.trim();
   const configFile = join29(root, CONFIG_FILE);
-  const config = await stat8(configFile).catch(() => null) ? await loadConfig(configFile) : null;
+  const config = await stat9(configFile).catch(() => null) ? await loadConfig(configFile) : null;
   const { packages } = await discoverPackages(root, config, configFile, join29(root, ".git", "twinbuild-out"));
   if (packages.length > 0)
     return;
@@ -43362,8 +43525,8 @@ var init_canonical_json = __esm({
 });
 
 // dist/attest/keys.js
-import { createHash as createHash6, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
-import { readFile as readFile16 } from "node:fs/promises";
+import { createHash as createHash7, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { readFile as readFile17 } from "node:fs/promises";
 function publicKeyMeta(key2) {
   return {
     keytype: "ed25519",
@@ -43385,7 +43548,7 @@ function generateSigningKey() {
 async function loadSigningKey(path6) {
   let privateKey;
   try {
-    privateKey = createPrivateKey(await readFile16(path6, "utf8"));
+    privateKey = createPrivateKey(await readFile17(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("usage", `cannot read an ed25519 private key (PEM, PKCS#8) from ${path6}: ${cause.message}`, { cause });
   }
@@ -43401,7 +43564,7 @@ var init_keys = __esm({
     init_errors();
     init_canonical_json();
     rawPublicHex = (key2) => (key2.type === "public" ? key2 : createPublicKey(key2)).export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
-    keyidOf = (meta) => createHash6("sha256").update(canonicalJson(meta)).digest("hex");
+    keyidOf = (meta) => createHash7("sha256").update(canonicalJson(meta)).digest("hex");
     signBytes = (key2, data) => ({
       keyid: key2.keyid,
       sig: sign(null, Buffer.from(data), key2.privateKey).toString("hex")
@@ -43412,14 +43575,14 @@ var init_keys = __esm({
 // dist/rebuilder/bulk.js
 import { readdir as readdir8 } from "node:fs/promises";
 import { join as join30 } from "node:path";
-import { readFile as readFile17 } from "node:fs/promises";
+import { readFile as readFile18 } from "node:fs/promises";
 async function findUploads(dir) {
   const names = (await readdir8(dir).catch((cause) => {
     throw new TwinbuildError("unreadable-source", `cannot read ${dir}: ${cause.message}`, { cause });
   })).sort();
   const uploads = [];
   for (const dsc of names.filter((n2) => n2.endsWith(".dsc"))) {
-    const fields = parseDeb822(await readFile17(join30(dir, dsc), "utf8"));
+    const fields = parseDeb822(await readFile18(join30(dir, dsc), "utf8"));
     const source = fields.get("Source") ?? dsc.replace(/_.*$/, "");
     const version = noEpoch(fields.get("Version") ?? dsc.replace(/^[^_]*_/, "").replace(/\.dsc$/, ""));
     const binaries = (fields.get("Binary") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
@@ -43442,14 +43605,14 @@ var init_bulk = __esm({
 });
 
 // dist/core/hash.js
-import { createHash as createHash7 } from "node:crypto";
+import { createHash as createHash8 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
-import { readFile as readFile18 } from "node:fs/promises";
+import { readFile as readFile19 } from "node:fs/promises";
 import { pipeline as pipeline3 } from "node:stream/promises";
 async function sha256File(path6, size2 = Infinity) {
-  const hash = createHash7("sha256");
+  const hash = createHash8("sha256");
   if (size2 <= SMALL)
-    return hash.update(await readFile18(path6)).digest("hex");
+    return hash.update(await readFile19(path6)).digest("hex");
   await pipeline3(createReadStream2(path6, { highWaterMark: CHUNK2 }), hash);
   return hash.digest("hex");
 }
@@ -43829,12 +43992,12 @@ var init_rpm_verify = __esm({
 });
 
 // dist/rebuilder/verify.js
-import { readFile as readFile19, stat as stat9 } from "node:fs/promises";
+import { readFile as readFile20, stat as stat10 } from "node:fs/promises";
 import { machine as machine3 } from "node:os";
 import { basename as basename11, dirname as dirname8, join as join34, relative as relative8 } from "node:path";
 async function publishedHashes(files) {
   const entries = await Promise.all(files.map(async (file) => {
-    const info = await stat9(file).catch((cause) => {
+    const info = await stat10(file).catch((cause) => {
       throw new TwinbuildError("usage", `cannot read published file ${file}: ${cause.message}`, { cause });
     });
     return [basename11(file), { file, sha256: await sha256File(file, info.size), size: info.size }];
@@ -43936,7 +44099,7 @@ async function materialsOf(source) {
     return { [basename11(source)]: { sha256: await sha256File(source) } };
   if (!source.endsWith(".dsc"))
     return hashTree(source);
-  const listed2 = (parseDeb822(await readFile19(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((n2) => !!n2);
+  const listed2 = (parseDeb822(await readFile20(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((n2) => !!n2);
   const files = [basename11(source), ...listed2];
   return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join34(dirname8(source), f)) }])));
 }
@@ -44136,7 +44299,7 @@ __export(keygen_exports, {
   KEYGEN_HELP: () => KEYGEN_HELP,
   keygenCommand: () => keygenCommand
 });
-import { stat as stat10, writeFile as writeFile14 } from "node:fs/promises";
+import { stat as stat11, writeFile as writeFile14 } from "node:fs/promises";
 import { resolve as resolve7 } from "node:path";
 import { parseArgs as parseArgs4 } from "node:util";
 async function runKeygen(args, { env, stdout }) {
@@ -44149,7 +44312,7 @@ async function runKeygen(args, { env, stdout }) {
     [`${prefix}.pub.json`, canonicalJson(key2.meta) + "\n", 420]
   ];
   for (const [path6] of files) {
-    if (await stat10(path6).then(() => true, () => false))
+    if (await stat11(path6).then(() => true, () => false))
       throw new TwinbuildError("usage", `${path6} exists; not overwriting a key (choose another --out)`);
   }
   for (const [path6, content, mode] of files) {
@@ -44187,7 +44350,7 @@ Prints the keyid. Never overwrites an existing file. PREFIX defaults to twinbuil
 
 // dist/rebuilder/service/config.js
 import { constants as constants10 } from "node:fs";
-import { access as access4, readFile as readFile20 } from "node:fs/promises";
+import { access as access4, readFile as readFile21 } from "node:fs/promises";
 import { dirname as dirname10, resolve as resolve8 } from "node:path";
 function text(raw, key2, file, where) {
   const value = raw[key2];
@@ -44281,7 +44444,7 @@ function stateOf(r, base, file) {
 async function readServiceConfig(path6, role = "coordinator") {
   let raw;
   try {
-    raw = JSON.parse(await readFile20(path6, "utf8"));
+    raw = JSON.parse(await readFile21(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read the rebuilder config ${path6}: ${cause.message}`, {
       cause
@@ -44362,7 +44525,7 @@ var init_config2 = __esm({
 });
 
 // dist/rebuilder/service/fetch.js
-import { createHash as createHash8 } from "node:crypto";
+import { createHash as createHash9 } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 function safePath(path6) {
@@ -44459,7 +44622,7 @@ var init_fetch = __esm({
   "dist/rebuilder/service/fetch.js"() {
     "use strict";
     init_errors();
-    sha256Of = (bytes) => createHash8("sha256").update(bytes).digest("hex");
+    sha256Of = (bytes) => createHash9("sha256").update(bytes).digest("hex");
     FetchFailed = class extends TwinbuildError {
       absent;
       constructor(url, why, absent = false) {
@@ -49201,7 +49364,7 @@ var init_rpm_indexes = __esm({
 });
 
 // dist/rebuilder/service/publish.js
-import { mkdir as mkdir16, open as open8, rename as rename6, rm as rm8, stat as stat11, unlink } from "node:fs/promises";
+import { mkdir as mkdir16, open as open8, rename as rename6, rm as rm8, stat as stat12, unlink } from "node:fs/promises";
 import { dirname as dirname11, join as join36 } from "node:path";
 function versionDirs(version) {
   return version.includes(":") ? [version, version.replace(/:/g, "%3A")] : [version];
@@ -49267,7 +49430,7 @@ var init_publish = __esm({
     "use strict";
     STAGING = ".staging";
     aptFileName = (b) => `${b.package}_${b.version.replace(/:/g, "%3a")}_${b.architecture}.deb`;
-    exists3 = (path6) => stat11(path6).then(() => true, () => false);
+    exists3 = (path6) => stat12(path6).then(() => true, () => false);
   }
 });
 
@@ -49276,7 +49439,7 @@ import { join as join37 } from "node:path";
 function conflictOf(job, jobs) {
   const others = jobs.filter((j) => j.id !== job.id && (j.status === "verified" || j.status === "publishing"));
   for (const binary of job.spec.binaries) {
-    const final = join37("sources", binary.package, versionDirs(binary.version)[0], "metadata");
+    const final = linkPathOf(binary);
     for (const other of others) {
       const holds = other.status === "verified" ? other.published.includes(final) : other.staged.some(([, f]) => f === final);
       if (!holds)
@@ -49289,10 +49452,12 @@ function conflictOf(job, jobs) {
   }
   return null;
 }
+var linkPathOf;
 var init_conflicts = __esm({
   "dist/rebuilder/service/conflicts.js"() {
     "use strict";
     init_publish();
+    linkPathOf = (binary) => join37("sources", binary.package, versionDirs(binary.version)[0], "metadata");
   }
 });
 
@@ -49358,21 +49523,17 @@ function leasesOf(sql) {
       const [row3] = await tx.all(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1${skipLocked}`, [now]);
       if (!row3)
         return null;
-      await tx.run(`UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? WHERE id = ?`, [worker, until, now, row3.id]);
+      const [job] = await tx.all(`UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? WHERE id = ? RETURNING *`, [worker, until, now, row3.id]);
       await tx.run(`INSERT INTO attempts (job, attempt, started_at, worker) SELECT id, attempts, ?, ? FROM jobs WHERE id = ?`, [now, worker, row3.id]);
       await tx.run("UPDATE workers SET job = ?, seen_at = ? WHERE name = ?", [row3.id, now, worker]);
-      return toJob((await tx.all("SELECT * FROM jobs WHERE id = ?", [row3.id]))[0]);
+      return toJob(job);
     }),
-    /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). */
-    renew: async (id, worker, now, until) => {
-      const held = await sql.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'`, [
-        until,
-        id,
-        worker
-      ]);
-      await sql.run("UPDATE workers SET seen_at = ? WHERE name = ?", [now, worker]);
+    /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). One commit. */
+    renew: (id, worker, now, until) => sql.transaction(async (tx) => {
+      const held = await tx.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'`, [until, id, worker]);
+      await tx.run("UPDATE workers SET seen_at = ? WHERE name = ?", [now, worker]);
       return held === 1;
-    },
+    }),
     /**
      * The rebuild's end, with its report files (path → bytes), for the coordinator to sign and publish; false
      * (nothing recorded) if the worker no longer holds the job.
@@ -49382,8 +49543,10 @@ function leasesOf(sql) {
       if (held === 0)
         return false;
       await tx.run("DELETE FROM report_files WHERE job = ?", [id]);
-      for (const [path6, content] of files)
-        await tx.run("INSERT INTO report_files (job, path, content) VALUES (?, ?, ?)", [id, path6, content]);
+      for (let i2 = 0; i2 < files.length; i2 += 100) {
+        const some = files.slice(i2, i2 + 100);
+        await tx.run(`INSERT INTO report_files (job, path, content) VALUES ${some.map(() => "(?, ?, ?)").join(", ")}`, some.flatMap(([path6, content]) => [id, path6, content]));
+      }
       await tx.run("UPDATE workers SET job = NULL, done = done + 1, seen_at = ? WHERE name = ?", [now, worker]);
       return true;
     }),
@@ -49397,10 +49560,8 @@ function leasesOf(sql) {
     }),
     /** Jobs reported by workers, oldest first, with their reports. */
     reported: async () => (await sql.all(`SELECT * FROM jobs WHERE status = 'reported' ORDER BY updated_at, id`)).map((r) => [toJob(r), JSON.parse(r["report"])]),
+    /** A reported job's report files; they stay until its verdict is recorded (finish or fail drop them). */
     reportFiles: (id) => sql.all("SELECT path, content FROM report_files WHERE job = ? ORDER BY path", [id]),
-    dropReportFiles: async (id) => {
-      await sql.run("DELETE FROM report_files WHERE job = ?", [id]);
-    },
     /** Jobs a coordinator that builds nothing itself waits for: due, with a worker, or reported. */
     pendingForWorkers: async (now) => (await sql.all(`SELECT COUNT(*) AS n FROM jobs WHERE (status = 'queued' AND next_attempt_at <= ?) OR (status = 'running' AND worker IS NOT NULL) OR status = 'reported'`, [now]))[0].n,
     /** Rebuilds that ended in a verdict since `since`. */
@@ -49415,6 +49576,29 @@ function leasesOf(sql) {
 var init_leases = __esm({
   "dist/rebuilder/service/leases.js"() {
     "use strict";
+    init_jobs();
+  }
+});
+
+// dist/rebuilder/service/link-paths.js
+async function rememberPaths(tx, id, paths) {
+  const unique = [...new Set(paths)];
+  for (let i2 = 0; i2 < unique.length; i2 += 500) {
+    const some = unique.slice(i2, i2 + 500);
+    await tx.run(`INSERT INTO link_paths (path, job) VALUES ${some.map(() => "(?, ?)").join(", ")} ON CONFLICT DO NOTHING`, some.flatMap((path6) => [path6, id]));
+  }
+}
+async function holdersOf(tx, job) {
+  const paths = [...new Set(job.spec.binaries.map(linkPathOf))];
+  if (paths.length === 0)
+    return [];
+  const rows = await tx.all(`SELECT * FROM jobs WHERE id != ? AND status IN ('verified', 'publishing') AND id IN (SELECT job FROM link_paths WHERE path IN (${paths.map(() => "?").join(", ")})) ORDER BY id`, [job.id, ...paths]);
+  return rows.map(toJob);
+}
+var init_link_paths = __esm({
+  "dist/rebuilder/service/link-paths.js"() {
+    "use strict";
+    init_conflicts();
     init_jobs();
   }
 });
@@ -53040,8 +53224,8 @@ var require_lib = __commonJS({
     var helper = require_helper();
     module.exports = function(connInfo, cb) {
       var file = helper.getFileName();
-      fs.stat(file, function(err, stat16) {
-        if (err || !helper.usePgPass(stat16, file)) {
+      fs.stat(file, function(err, stat17) {
+        if (err || !helper.usePgPass(stat17, file)) {
           return cb(void 0);
         }
         var st = fs.createReadStream(file);
@@ -54914,6 +55098,83 @@ var init_postgres = __esm({
   }
 });
 
+// dist/rebuilder/service/schema.js
+async function migrate(sql) {
+  const pg2 = sql.dialect === "postgres";
+  await sql.transaction(async (tx) => {
+    if (pg2)
+      await tx.all("SELECT pg_advisory_xact_lock(?, ?)", [1953984098, 2]);
+    const tables = pg2 ? await tx.all("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()") : await tx.all(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+    for (const statement of schema(pg2))
+      await tx.run(statement);
+    for (const [table2, column, type] of ADDED) {
+      const columns = pg2 ? await tx.all("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?", [table2]) : await tx.all(`PRAGMA table_info(${table2})`);
+      if (!columns.some((c3) => c3.name === column))
+        await tx.run(`ALTER TABLE ${table2} ADD COLUMN ${column} ${pg2 ? type.replace("INTEGER", "BIGINT") : type}`);
+    }
+    for (const [index, on6] of INDEXES) {
+      const found = pg2 ? await tx.all("SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?", [index]) : await tx.all(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`, [index]);
+      if (found.length === 0)
+        await tx.run(`CREATE INDEX ${index} ON ${on6}`);
+    }
+    if (tables.some((t) => t.name === "jobs") && !tables.some((t) => t.name === "link_paths"))
+      for (const row3 of await tx.all(`SELECT * FROM jobs WHERE published != '[]' OR staged != '[]'`)) {
+        const job = toJob(row3);
+        await rememberPaths(tx, job.id, [...job.published, ...job.staged.map(([, final]) => final)]);
+      }
+  });
+}
+var schema, ADDED, INDEXES;
+var init_schema = __esm({
+  "dist/rebuilder/service/schema.js"() {
+    "use strict";
+    init_jobs();
+    init_link_paths();
+    schema = (pg2) => {
+      const [id, time2, name] = pg2 ? ["BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BIGINT", 'TEXT COLLATE "C"'] : ["INTEGER PRIMARY KEY", "INTEGER", "TEXT"];
+      return [
+        `CREATE TABLE IF NOT EXISTS jobs (
+  id ${id},
+  repository ${name} NOT NULL, source ${name} NOT NULL, version ${name} NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, attempts_before_retry INTEGER NOT NULL DEFAULT 0, spec TEXT NOT NULL,
+  next_attempt_at ${time2} NOT NULL, last_error TEXT, report_dir TEXT,
+  published TEXT NOT NULL DEFAULT '[]', staged TEXT NOT NULL DEFAULT '[]',
+  created_at ${time2} NOT NULL, updated_at ${time2} NOT NULL, finished_at ${time2},
+  UNIQUE (repository, source, version))`,
+        `CREATE TABLE IF NOT EXISTS attempts (
+  job ${pg2 ? "BIGINT" : "INTEGER"} NOT NULL REFERENCES jobs(id), attempt INTEGER NOT NULL,
+  started_at ${time2} NOT NULL, ended_at ${time2}, outcome TEXT, error TEXT, report_dir TEXT,
+  PRIMARY KEY (job, attempt))`,
+        `CREATE TABLE IF NOT EXISTS polls (
+  repository ${name} PRIMARY KEY, at ${time2} NOT NULL, ok INTEGER NOT NULL, jobs INTEGER NOT NULL, error TEXT)`,
+        `CREATE TABLE IF NOT EXISTS report_files (
+  job ${pg2 ? "BIGINT" : "INTEGER"} NOT NULL REFERENCES jobs(id), path TEXT NOT NULL, content ${pg2 ? "BYTEA" : "BLOB"} NOT NULL,
+  PRIMARY KEY (job, path))`,
+        // Every path a job's links were staged or published at (never fewer than its staged and published name):
+        // the conflict check looks up the jobs at a path here instead of reading every job.
+        `CREATE TABLE IF NOT EXISTS link_paths (
+  path ${name} NOT NULL, job ${pg2 ? "BIGINT" : "INTEGER"} NOT NULL REFERENCES jobs(id), PRIMARY KEY (path, job))`,
+        `CREATE TABLE IF NOT EXISTS workers (
+  name TEXT PRIMARY KEY, started_at ${time2} NOT NULL, seen_at ${time2} NOT NULL, job ${pg2 ? "BIGINT" : "INTEGER"},
+  done INTEGER NOT NULL DEFAULT 0)`,
+        ...pg2 ? [
+          `CREATE TABLE IF NOT EXISTS leader (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, since BIGINT NOT NULL)`
+        ] : []
+      ];
+    };
+    ADDED = [
+      ["jobs", "removed_at", "INTEGER"],
+      ["polls", "refused", "TEXT NOT NULL DEFAULT '[]'"],
+      ["jobs", "alert", "TEXT"],
+      ["jobs", "worker", "TEXT"],
+      ["jobs", "lease_until", "INTEGER"],
+      ["jobs", "report", "TEXT"],
+      ["attempts", "worker", "TEXT"]
+    ];
+    INDEXES = [["jobs_due", "jobs (status, next_attempt_at, id)"]];
+  }
+});
+
 // dist/rebuilder/service/sql.js
 import { createRequire } from "node:module";
 function loadSqlite() {
@@ -54988,20 +55249,6 @@ var init_sql2 = __esm({
 
 // dist/rebuilder/service/state.js
 import { join as join38 } from "node:path";
-async function migrate(sql) {
-  const pg2 = sql.dialect === "postgres";
-  await sql.transaction(async (tx) => {
-    if (pg2)
-      await tx.all("SELECT pg_advisory_xact_lock(?, ?)", [1953984098, 2]);
-    for (const statement of schema(pg2))
-      await tx.run(statement);
-    for (const [table2, column, type] of ADDED) {
-      const columns = pg2 ? await tx.all("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?", [table2]) : await tx.all(`PRAGMA table_info(${table2})`);
-      if (!columns.some((c3) => c3.name === column))
-        await tx.run(`ALTER TABLE ${table2} ADD COLUMN ${column} ${pg2 ? type.replace("INTEGER", "BIGINT") : type}`);
-    }
-  });
-}
 async function openState(target, options) {
   const sql = target.database === null ? sqliteSql(join38(target.state, "state.db")) : await postgresSql(target.database, options);
   try {
@@ -55099,35 +55346,46 @@ ${row3.version}`);
       await tx.run("UPDATE attempts SET report_dir = ? WHERE job = ? AND attempt = (SELECT attempts FROM jobs WHERE id = ?)", [reportDir, id, id]);
     }),
     /** Verified, with its files staged: from here a restart finishes the publishing, never re-verifies. */
-    staged: async (id, pairs, now) => {
-      await sql.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`, [JSON.stringify(pairs), now, id]);
-    },
+    staged: (id, pairs, now) => sql.transaction(async (tx) => {
+      const changed = await tx.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`, [JSON.stringify(pairs), now, id]);
+      if (changed > 0)
+        await rememberPaths(tx, id, pairs.map(([, final]) => final));
+    }),
     /**
-     * Verified, with its files staged, unless `conflictOf` (given every job) names a conflict: then finished as a
-     * conflict, nothing staged. One transaction that no other stager interleaves with, so two verifies finishing
-     * together cannot both pass. Returns the conflict, or null once staged.
+     * Verified, with its files staged, unless `conflictOf` names a conflict: then finished as a conflict, nothing
+     * staged. It is given the jobs that staged or published at this job's link paths (by link_paths, so a table
+     * of a distribution's jobs is not read and parsed for each). One transaction that no other stager
+     * interleaves with, so two verifies finishing together cannot both pass. Returns the conflict, or null.
      */
     stageUnlessConflict: (id, pairs, now, conflictOf2) => sql.transaction(async (tx) => {
       if (sql.dialect === "postgres")
         await tx.all("SELECT pg_advisory_xact_lock(?, ?)", [1953984098, 3]);
-      const jobs = (await tx.all("SELECT * FROM jobs ORDER BY repository, source, id")).map(toJob);
-      const job = jobs.find((j) => j.id === id);
-      const conflict = conflictOf2(job, jobs);
-      if (conflict === null)
-        await tx.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status IN ('running', 'reported')`, [JSON.stringify(pairs), now, id]);
-      else
+      const job = await getJob(tx, id);
+      const conflict = conflictOf2(job, await holdersOf(tx, job));
+      if (conflict === null) {
+        const changed = await tx.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status IN ('running', 'reported')`, [JSON.stringify(pairs), now, id]);
+        if (changed > 0)
+          await rememberPaths(tx, id, pairs.map(([, final]) => final));
+      } else
         await finishIn(tx, id, "conflict", [], now, conflict);
       return conflict;
     }),
-    /** A final verdict: verified (with what was published), mismatch, or conflict (with why, nothing published). */
+    /**
+     * A final verdict: verified (with what was published), mismatch, or conflict (with why, nothing published).
+     * A worker's report files, written out by now, leave the state in the same transaction.
+     */
     finish: (id, status, published, now, why = null) => sql.transaction((tx) => finishIn(tx, id, status, published, now, why)),
-    /** An attempt that failed: queued again after a backoff, or failed for good after the last attempt. */
+    /**
+     * An attempt that failed: queued again after a backoff, or failed for good after the last attempt. Like a
+     * final verdict, it drops the worker's report files, which the coordinator wrote out before.
+     */
     fail: (id, error, retryAt, now) => sql.transaction(async (tx) => {
       if (retryAt === null)
         await tx.run(`UPDATE jobs SET status = 'failed', staged = '[]', last_error = ?, updated_at = ?, finished_at = ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [error, now, now, id]);
       else
         await tx.run(`UPDATE jobs SET status = 'queued', staged = '[]', last_error = ?, next_attempt_at = ?, updated_at = ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [error, retryAt, now, id]);
       await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'error', error = ? WHERE job = ? AND ended_at IS NULL`, [now, error, id]);
+      await tx.run("DELETE FROM report_files WHERE job = ?", [id]);
     }),
     /** --retry: a finished (or waiting) version queued again now, with a fresh budget of attempts. */
     retry: (source, version, now) => sql.run(`UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', 'conflict', 'failed', 'queued')`, [now, now, source, version]),
@@ -55151,54 +55409,21 @@ ${row3.version}`);
 }
 async function finishIn(tx, id, status, published, now, why) {
   await tx.run(`UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = ?, updated_at = ?, finished_at = ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [status, JSON.stringify(published), why, now, now, id]);
+  await rememberPaths(tx, id, published);
+  await tx.run("DELETE FROM report_files WHERE job = ?", [id]);
   await tx.run(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`, [now, status, id]);
 }
-var schema, ADDED, getJob;
+var getJob;
 var init_state = __esm({
   "dist/rebuilder/service/state.js"() {
     "use strict";
     init_jobs();
     init_leases();
+    init_link_paths();
     init_postgres();
+    init_schema();
     init_sql2();
     init_jobs();
-    schema = (pg2) => {
-      const [id, time2, name] = pg2 ? ["BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BIGINT", 'TEXT COLLATE "C"'] : ["INTEGER PRIMARY KEY", "INTEGER", "TEXT"];
-      return [
-        `CREATE TABLE IF NOT EXISTS jobs (
-  id ${id},
-  repository ${name} NOT NULL, source ${name} NOT NULL, version ${name} NOT NULL,
-  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, attempts_before_retry INTEGER NOT NULL DEFAULT 0, spec TEXT NOT NULL,
-  next_attempt_at ${time2} NOT NULL, last_error TEXT, report_dir TEXT,
-  published TEXT NOT NULL DEFAULT '[]', staged TEXT NOT NULL DEFAULT '[]',
-  created_at ${time2} NOT NULL, updated_at ${time2} NOT NULL, finished_at ${time2},
-  UNIQUE (repository, source, version))`,
-        `CREATE TABLE IF NOT EXISTS attempts (
-  job ${pg2 ? "BIGINT" : "INTEGER"} NOT NULL REFERENCES jobs(id), attempt INTEGER NOT NULL,
-  started_at ${time2} NOT NULL, ended_at ${time2}, outcome TEXT, error TEXT, report_dir TEXT,
-  PRIMARY KEY (job, attempt))`,
-        `CREATE TABLE IF NOT EXISTS polls (
-  repository ${name} PRIMARY KEY, at ${time2} NOT NULL, ok INTEGER NOT NULL, jobs INTEGER NOT NULL, error TEXT)`,
-        `CREATE TABLE IF NOT EXISTS report_files (
-  job ${pg2 ? "BIGINT" : "INTEGER"} NOT NULL REFERENCES jobs(id), path TEXT NOT NULL, content ${pg2 ? "BYTEA" : "BLOB"} NOT NULL,
-  PRIMARY KEY (job, path))`,
-        `CREATE TABLE IF NOT EXISTS workers (
-  name TEXT PRIMARY KEY, started_at ${time2} NOT NULL, seen_at ${time2} NOT NULL, job ${pg2 ? "BIGINT" : "INTEGER"},
-  done INTEGER NOT NULL DEFAULT 0)`,
-        ...pg2 ? [
-          `CREATE TABLE IF NOT EXISTS leader (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, since BIGINT NOT NULL)`
-        ] : []
-      ];
-    };
-    ADDED = [
-      ["jobs", "removed_at", "INTEGER"],
-      ["polls", "refused", "TEXT NOT NULL DEFAULT '[]'"],
-      ["jobs", "alert", "TEXT"],
-      ["jobs", "worker", "TEXT"],
-      ["jobs", "lease_until", "INTEGER"],
-      ["jobs", "report", "TEXT"],
-      ["attempts", "worker", "TEXT"]
-    ];
     getJob = async (tx, id) => toJob((await tx.all("SELECT * FROM jobs WHERE id = ?", [id]))[0]);
   }
 });
@@ -55412,7 +55637,7 @@ var init_rebuild = __esm({
 });
 
 // dist/rebuilder/service/signature.js
-import { mkdir as mkdir17, mkdtemp as mkdtemp2, readFile as readFile21, rm as rm10, writeFile as writeFile15 } from "node:fs/promises";
+import { mkdir as mkdir17, mkdtemp as mkdtemp2, readFile as readFile22, rm as rm10, writeFile as writeFile15 } from "node:fs/promises";
 import { join as join42 } from "node:path";
 function gpgvChecker(runner, workRoot) {
   return async (what, keyring, data, signature) => {
@@ -55431,7 +55656,7 @@ function gpgvChecker(runner, workRoot) {
       const bad = status.find((l) => /^\[GNUPG:\] (BADSIG|EXPKEYSIG|REVKEYSIG|EXPSIG|ERRSIG|NO_PUBKEY)\b/.test(l));
       if (run2.exitCode !== 0 || bad || !status.some((l) => l.startsWith("[GNUPG:] VALIDSIG ")))
         throw refused(what, `${(bad ?? "").replace("[GNUPG:] ", "") || `gpgv exit ${run2.exitCode}`} (${run2.stderr.trim().split("\n").slice(-1)[0] ?? ""}; keyring ${keyring})`);
-      return signature ? data : await readFile21(out);
+      return signature ? data : await readFile22(out);
     } finally {
       await rm10(dir, { recursive: true, force: true });
     }
@@ -55636,7 +55861,7 @@ ${version}`)}`;
 });
 
 // dist/rebuilder/service/service.js
-import { mkdir as mkdir18, readFile as readFile22, rm as rm11, writeFile as writeFile16 } from "node:fs/promises";
+import { mkdir as mkdir18, readFile as readFile23, rm as rm11, writeFile as writeFile16 } from "node:fs/promises";
 import { dirname as dirname12, join as join43, relative as relative10 } from "node:path";
 async function openService(config, deps) {
   await mkdir18(config.state, { recursive: true });
@@ -55693,7 +55918,7 @@ async function runService(config, deps, mode) {
     throw new TwinbuildError("setup-failed", `lost the coordinator lock of ${redactUrl(config.database ?? "")} (${messageOf2(signal.reason)}); verifies under way were queued again: start the coordinator again`, { cause: signal.reason });
   return total;
 }
-var backoff, messageOf2, WORKER_POLL_MS, DATABASE_WAIT_MS, RebuilderService, sleep, exitCodeOf;
+var backoff, messageOf2, WORKER_POLL_MS, STATUS_EVERY_MS, DATABASE_WAIT_MS, RebuilderService, sleep, exitCodeOf;
 var init_service = __esm({
   "dist/rebuilder/service/service.js"() {
     "use strict";
@@ -55715,6 +55940,7 @@ var init_service = __esm({
     backoff = (config, attempts) => config.backoffMs * 2 ** Math.min(Math.max(attempts - 1, 0), 16);
     messageOf2 = (error) => error instanceof Error ? error.message : String(error);
     WORKER_POLL_MS = 500;
+    STATUS_EVERY_MS = 1e4;
     DATABASE_WAIT_MS = 3e5;
     RebuilderService = class _RebuilderService {
       config;
@@ -55723,6 +55949,8 @@ var init_service = __esm({
       release;
       now;
       checkSignature;
+      /** When the status page was last written, how long that took, and how many reports were settled since. */
+      lastStatus = { at: 0, tookMs: 0, settledSince: 0 };
       constructor(config, deps, state, release2) {
         this.config = config;
         this.deps = deps;
@@ -55835,7 +56063,10 @@ var init_service = __esm({
           if (this.deps.signal.aborted)
             return;
           await this.state.expireLeases(this.now());
-          await this.settleReports(outcome);
+          this.lastStatus.settledSince += await this.settleReports(outcome);
+          const { at, tookMs, settledSince } = this.lastStatus;
+          if (settledSince > 0 && Date.now() - at >= Math.max(STATUS_EVERY_MS, 20 * tookMs))
+            await this.writeStatus();
           const due = this.config.concurrency > 0 ? await this.state.dueJobs(this.now()) : [];
           if (due.length > 0) {
             await Promise.all(due.map((id) => limit(async () => {
@@ -55853,9 +56084,11 @@ var init_service = __esm({
         }
       }
       async writeStatus() {
+        const started = Date.now();
         const status = buildStatus(await this.state.jobs(), await this.state.polls(), this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })), this.config.publish, this.now(), await readFleet(this.state, this.now(), this.config.leaseMs));
         await replaceFile(join43(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
         await replaceFile(join43(this.config.publish, "index.html"), renderStatusHtml(status));
+        this.lastStatus = { at: Date.now(), tookMs: Date.now() - started, settledSince: 0 };
       }
       /** The earliest time something is due: the next poll or a backed-off job. */
       async nextWake(nextPoll) {
@@ -55900,7 +56133,6 @@ var init_service = __esm({
             await writeFile16(path6, file.content);
           }
           await this.state.setReportDir(job.id, reportDir);
-          await this.state.dropReportFiles(job.id);
           const linkDir = join43(work, "link");
           if (report.verdict === "verified") {
             if (report.link === null)
@@ -55919,13 +56151,16 @@ var init_service = __esm({
           await rm11(work, { recursive: true, force: true });
         }
       }
-      /** Reports of workers not settled yet: signed, published, finished. */
+      /** Reports of workers not settled yet: signed, published, finished. Returns how many. */
       async settleReports(outcome) {
+        let settled = 0;
         for (const [job, report] of await this.state.reported()) {
           if (this.deps.signal.aborted)
-            return;
+            break;
           await this.settleReport(job, report, outcome);
+          settled += 1;
         }
+        return settled;
       }
       // A rebuild's end: a mismatch is final; a match has its link (signed in linkDir) staged and published, unless
       // another repository's link for the same binary stands (a conflict); an error is thrown for failed().
@@ -55939,8 +56174,8 @@ var init_service = __esm({
           this.deps.log(`${label}: MISMATCH${by} (report ${this.reportDirOf(job)})`);
         } else if (verdict === "verified") {
           const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
-          const link2 = await readFile22(join43(linkDir, `rebuild.${keyid}.link`));
-          const statement = await readFile22(join43(linkDir, `rebuild.${keyid}.dsse.json`));
+          const link2 = await readFile23(join43(linkDir, `rebuild.${keyid}.link`));
+          const statement = await readFile23(join43(linkDir, `rebuild.${keyid}.dsse.json`));
           const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
           const conflict = await this.state.stageUnlessConflict(job.id, pairs, this.now(), conflictOf);
           if (conflict !== null) {
@@ -55995,7 +56230,7 @@ var init_service = __esm({
 
 // dist/rebuilder/service/worker.js
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir as mkdir19, readFile as readFile23, readdir as readdir9, rm as rm12, stat as stat12 } from "node:fs/promises";
+import { mkdir as mkdir19, readFile as readFile24, readdir as readdir9, rm as rm12, stat as stat13 } from "node:fs/promises";
 import { hostname as hostname4 } from "node:os";
 import { join as join44 } from "node:path";
 async function reportFiles(dir) {
@@ -56003,7 +56238,7 @@ async function reportFiles(dir) {
   const files = [];
   let total = 0;
   for (const name of names) {
-    const info = await stat12(join44(dir, name));
+    const info = await stat13(join44(dir, name));
     if (!info.isFile())
       continue;
     total += info.size;
@@ -56012,7 +56247,7 @@ async function reportFiles(dir) {
 `)]);
       continue;
     }
-    files.push([name, await readFile23(join44(dir, name))]);
+    files.push([name, await readFile24(join44(dir, name))]);
   }
   return files;
 }
@@ -56410,7 +56645,7 @@ __export(layout_exports, {
   LAYOUT_HELP: () => LAYOUT_HELP,
   layoutCommand: () => layoutCommand
 });
-import { readFile as readFile24, writeFile as writeFile17 } from "node:fs/promises";
+import { readFile as readFile25, writeFile as writeFile17 } from "node:fs/promises";
 import { resolve as resolve10 } from "node:path";
 function parseExpires(text3, now) {
   const value = text3 ?? "365d";
@@ -56487,7 +56722,7 @@ Options:
           throw usageError("layout needs --out FILE");
         const rebuilders = await Promise.all(keys.map(async (k) => {
           const path6 = resolve10(ctx.env.cwd, k);
-          const text3 = await readFile24(path6, "utf8").catch((cause) => {
+          const text3 = await readFile25(path6, "utf8").catch((cause) => {
             throw usageError(`cannot read --rebuilder-key ${path6}: ${cause.message}`, cause);
           });
           return parsePublicKey(text3, path6);
@@ -56658,7 +56893,7 @@ async function runClean(args, { env, runner, stdout, stderr }) {
   if (removed.length === 0 && failed.length === 0)
     stdout.write(`clean: no stale temp roots in ${env.tempDir}
 `);
-  const cached = env.cacheDir ? await clearCached(env.cacheDir, [SHIM_CACHE_NAME, SANDBOX_CACHE_NAME]) : [];
+  const cached = env.cacheDir ? await clearCached(env.cacheDir, [SHIM_CACHE_NAME, SANDBOX_CACHE_NAME, LOCALES_CACHE_NAME]) : [];
   if (cached.length > 0)
     stdout.write(`removed ${cached.length} cached file(s) from ${env.cacheDir}
 `);
@@ -56671,6 +56906,7 @@ var init_clean = __esm({
     init_errors();
     init_stale_roots();
     init_disorderfs_shim();
+    init_locales2();
     init_namespaces();
     init_user_cache();
     CLEAN_HELP = `Usage: twinbuild clean
@@ -56688,8 +56924,8 @@ nothing but part of a marker, which a kill cut short as it was being made. Exit 
 not be removed.
 
 Also empties twinbuild's cache (XDG_CACHE_HOME/twinbuild, else ~/.cache/twinbuild):
-the compiled disorderfs preload and this boot's answer that the sandbox works,
-which the next check makes again. Only twinbuild's own files there are removed.
+the compiled disorderfs preload and this boot's answers that the sandbox works
+and that the experiment locales load, which the next check makes again. Only twinbuild's own files there are removed.
 `;
     cleanCommand = { help: CLEAN_HELP, run: runClean };
   }
@@ -56854,7 +57090,7 @@ Exit 0 when everything is available, 3 otherwise.
 });
 
 // dist/suites/merge.js
-import { cp, stat as stat13 } from "node:fs/promises";
+import { cp, stat as stat14 } from "node:fs/promises";
 import { join as join45 } from "node:path";
 function mergeBaselines(parts) {
   const all = (key2) => [...new Set(parts.flatMap((p) => p[key2]))].sort();
@@ -56901,7 +57137,7 @@ function mergeResults(inputs) {
 async function copyShardFiles(dirs, outDir) {
   for (const dir of dirs) {
     for (const sub of KEPT_DIRS) {
-      if (await stat13(join45(dir, sub)).catch(() => null))
+      if (await stat14(join45(dir, sub)).catch(() => null))
         await cp(join45(dir, sub), join45(outDir, sub), { recursive: true, force: true });
     }
   }
@@ -57080,10 +57316,10 @@ var init_model2 = __esm({
 
 // dist/reports/history/inputs.js
 import { existsSync as existsSync5 } from "node:fs";
-import { readFile as readFile25, stat as stat14 } from "node:fs/promises";
+import { readFile as readFile26, stat as stat15 } from "node:fs/promises";
 import { dirname as dirname14, join as join46, relative as relative11 } from "node:path";
 async function expand(input) {
-  const info = await stat14(input).catch(() => null);
+  const info = await stat15(input).catch(() => null);
   if (!info)
     throw usageError(`report history: ${input}: no such file or directory`);
   if (!info.isDirectory())
@@ -57101,7 +57337,7 @@ async function expand(input) {
 }
 async function readJson(path6) {
   try {
-    return JSON.parse(await readFile25(path6, "utf8"));
+    return JSON.parse(await readFile26(path6, "utf8"));
   } catch (cause) {
     throw new TwinbuildError("config", `cannot read ${path6} as JSON: ${cause.message.split("\n")[0]}`, {
       cause
@@ -57581,11 +57817,11 @@ __export(init_exports2, {
   initialConfig: () => initialConfig,
   schemaReference: () => schemaReference
 });
-import { stat as stat15, writeFile as writeFile20 } from "node:fs/promises";
+import { stat as stat16, writeFile as writeFile20 } from "node:fs/promises";
 import { join as join49, relative as relative12, resolve as resolve14, sep as sep5 } from "node:path";
 import { parseArgs as parseArgs10 } from "node:util";
 async function schemaReference(root) {
-  if (await stat15(join49(root, IN_NODE_MODULES)).catch(() => null))
+  if (await stat16(join49(root, IN_NODE_MODULES)).catch(() => null))
     return IN_NODE_MODULES;
   const path6 = relative12(root, SCHEMA_FILE).split(sep5).join("/");
   return path6.startsWith("../") ? path6 : `./${path6}`;

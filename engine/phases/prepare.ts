@@ -59,6 +59,7 @@ async function placeAndCheck({ options, kind, deps, workspace }: Stage) {
       workspace.scratchDir,
       isolation.then((i) => i === 'namespaces'),
       options.toolPath,
+      options.cacheDir ?? null,
     ),
     isolation,
     copies,

@@ -4,7 +4,7 @@ import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { availableParallelism, machine } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { HostFacts, Need, Variation } from '../../variations/types.js';
-import { compileLocale, localeCharmaps } from '../../adapters/locales.js';
+import { compileLocale, localeCharmaps, loadsAs } from '../../adapters/locales.js';
 import { findExecutable, type ProcessRunner } from '../../adapters/process.js';
 
 export type Availability = Readonly<{ name: string; available: boolean; reason?: string; note?: string }>;
@@ -16,12 +16,14 @@ export async function findOnPath(tool: string, path: string): Promise<string | u
 
 type NeedCheck = Readonly<{ ok: boolean; reason?: string; note?: string; facts?: Partial<HostFacts> }>;
 
-const charsetKey = (charset: string) => charset.replace(/[^a-z0-9]/gi, '').toLowerCase();
-
 /** Whether glibc can load each name: `locale charmap` under it names its charset, not ASCII's. */
-async function localesLoad(names: readonly string[], runner: ProcessRunner, path: string): Promise<boolean[]> {
-  const shown = await localeCharmaps(runner, names, path);
-  return names.map((name, i) => charsetKey(shown[i] ?? '') === charsetKey(name.split('.')[1] ?? 'UTF-8'));
+async function localesLoad(
+  names: readonly string[],
+  runner: ProcessRunner,
+  path: string,
+  cacheDir: string | null,
+): Promise<boolean[]> {
+  return loadsAs(names, await localeCharmaps(runner, names, path, cacheDir));
 }
 
 // Note: missing locales are generated into twinbuild's own temp root (LOCPATH),
@@ -31,8 +33,9 @@ async function checkLocales(
   runner: ProcessRunner,
   scratchDir: string,
   path: string,
+  cacheDir: string | null,
 ): Promise<NeedCheck> {
-  const loads = await localesLoad(names, runner, path);
+  const loads = await localesLoad(names, runner, path, cacheDir);
   const installed = names.filter((_, i) => loads[i]);
   if (installed.length === names.length)
     return { ok: true, note: `${installed.join(', ')} installed`, facts: { locales: installed } };
@@ -117,9 +120,13 @@ type NeedEnv = Readonly<{
   namespaces: boolean | Promise<boolean>;
   host: HostFacts;
   path: string;
+  cacheDir: string | null;
 }>;
 
-async function checkNeed(need: Need, { runner, scratchDir, namespaces, host, path }: NeedEnv): Promise<NeedCheck> {
+async function checkNeed(
+  need: Need,
+  { runner, scratchDir, namespaces, host, path, cacheDir }: NeedEnv,
+): Promise<NeedCheck> {
   switch (need.kind) {
     case 'tool':
       return (await findOnPath(need.name, path))
@@ -142,7 +149,7 @@ async function checkNeed(need: Need, { runner, scratchDir, namespaces, host, pat
               'needs private mount namespaces, which are not in use (not allowed here, or --isolation sequential)',
           };
     case 'locales':
-      return checkLocales(need.names, runner, scratchDir, path);
+      return checkLocales(need.names, runner, scratchDir, path, cacheDir);
   }
 }
 
@@ -154,6 +161,8 @@ export async function checkVariations(
   namespaces: boolean | Promise<boolean>,
   /** The PATH tools are looked up in (the one builds get). */
   path: string,
+  /** twinbuild's cache dir, where an answer that holds until the next boot may be kept; null: none. */
+  cacheDir: string | null = null,
 ): Promise<{ availability: Availability[]; host: HostFacts }> {
   const base = await hostFacts(await namespaces);
   // Variations are checked concurrently; each one's needs in order, stopping at the first missing.
@@ -162,7 +171,7 @@ export async function checkVariations(
       const notes: string[] = [];
       let facts: Partial<HostFacts> = {};
       for (const need of variation.needs) {
-        const check = await checkNeed(need, { runner, scratchDir, namespaces, host: base, path });
+        const check = await checkNeed(need, { runner, scratchDir, namespaces, host: base, path, cacheDir });
         facts = { ...facts, ...check.facts };
         if (check.note) notes.push(check.note);
         if (!check.ok)

@@ -7,6 +7,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REGISTRY } from '../../variations/index.js';
+import { PROBE_FUNCTIONS } from '../../variations/observe.js';
 import type { BuildPlan, Side } from '../../variations/plan.js';
 import type { Variation } from '../../variations/types.js';
 import type { Workspace } from './workspace.js';
@@ -27,7 +28,8 @@ const MANY = 24;
 
 // Note: each record is RS KEY US VALUE, the value being the channel command's raw
 // output; folding it (newlines, tabs) is left to this side, so a channel costs the
-// shell one process, its own command, and nothing more.
+// shell its own command and nothing more: most are built-ins (variations/observe.ts),
+// and all of them together start at most a handful of programs.
 const RS = '\u001e';
 const US = '\u001f';
 const key = (variation: string, channel: string) => `${variation}${US}${channel}`;
@@ -35,14 +37,19 @@ const key = (variation: string, channel: string) => `${variation}${US}${channel}
 /** The channels a build can be asked about: those behind a bind over /proc or /sys only in namespaces. */
 const channels = (v: Variation, namespaces: boolean) => v.observe.filter((o) => namespaces || !o.needsNamespaces);
 
+/** The shell functions the channels call, then each channel of these variations as one record. */
 export function probeScript(variations: readonly Variation[], namespaces = true): string {
   const lines = variations.flatMap((v) =>
     channels(v, namespaces).map(
       (o) => `printf '\\036%s\\037' '${key(v.name, o.channel).replace(/'/g, `'\\''`)}'; { ${o.command} ; } 2>&1`,
     ),
   );
-  return lines.join('\n') + '\n';
+  return PROBE_FUNCTIONS + lines.join('\n') + '\n';
 }
+
+/** Whether any channel of these variations lists the probe's directories (else none are placed). */
+export const usesProbeTree = (variations: readonly Variation[]): boolean =>
+  variations.some((v) => v.observe.some((o) => o.probeTree));
 
 export function parseProbeOutput(text: string): Map<string, string> {
   const values = new Map<string, string>();
@@ -96,16 +103,20 @@ export async function placeProbeTree(sideDir: string): Promise<void> {
 
 /**
  * The plan with the probe in front of the build, in the build's own process:
- * it writes what it sees to fd 3 (a file twinbuild opened), closes fd 3, removes
- * its directories and execs the build exactly as planned (`/bin/sh -c BUILD`).
- * So the probe sees precisely the build's environment and costs no extra namespace.
+ * a subshell (a fork, no new program: the same ids, personality, CPUs, niceness,
+ * namespaces and variables) writes what it sees to fd 3 (a file twinbuild opened);
+ * then fd 3 is closed, the probe's directories removed and the build exec'd exactly
+ * as planned (`/bin/sh -c BUILD`). So the probe sees precisely the build's
+ * environment, costs no extra namespace, and its functions and variables never
+ * reach the build.
  */
 export function withProbe(plan: BuildPlan, varied: readonly string[], namespaces: boolean): BuildPlan {
   const variations = REGISTRY.filter((v) => varied.includes(v.name));
   const [shell, flag, build] = plan.argv;
   if (variations.length === 0 || shell !== '/bin/sh' || flag !== '-c' || build === undefined || plan.argv.length !== 3)
     return plan;
-  const script = `{\n${probeScript(variations, namespaces)}} >&3 2>/dev/null\nexec 3>&-\nrm -rf ${PROBE_DIR}\nexec /bin/sh -c "$1"`;
+  const removal = usesProbeTree(variations) ? `rm -rf ${PROBE_DIR}\n` : '';
+  const script = `(\n${probeScript(variations, namespaces)}) >&3 2>/dev/null\nexec 3>&-\n${removal}exec /bin/sh -c "$1"`;
   return { ...plan, argv: ['/bin/sh', '-c', script, 'twinbuild-probe', build] };
 }
 
@@ -132,14 +143,16 @@ export async function startProbeRound(
 ): Promise<ProbeRound | null> {
   if (varied.length === 0) return null;
   const observations = (label: Side) => join(workspace.scratchDir, `observed-${label}`);
-  await Promise.all(SIDES.map((label) => placeProbeTree(workspace.sideDir(label))));
+  const variations = REGISTRY.filter((v) => varied.includes(v.name));
+  const tree = usesProbeTree(variations);
+  if (tree) await Promise.all(SIDES.map((label) => placeProbeTree(workspace.sideDir(label))));
   return {
     side: (label) => ({ probed: withProbe(plans[label], varied, namespaces), observations: observations(label) }),
     finish: async () => {
-      await Promise.all(
-        SIDES.map((label) => rm(join(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })),
-      );
-      const variations = REGISTRY.filter((v) => varied.includes(v.name));
+      if (tree)
+        await Promise.all(
+          SIDES.map((label) => rm(join(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })),
+        );
       return judge(
         variations,
         await readObservations(observations('control')),

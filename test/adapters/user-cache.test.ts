@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureNoXattrShim } from '../../adapters/disorderfs-shim.js';
+import { localeCharmaps, loadsAs } from '../../adapters/locales.js';
 import { canUseMountNamespaces } from '../../adapters/namespaces.js';
 import { realProcesses, type ProcessRunner } from '../../adapters/process.js';
 import { clearCached, readCached, writeCached } from '../../adapters/user-cache.js';
@@ -116,5 +117,34 @@ describe("the sandbox's answer, kept until the next boot", function () {
     expect(clean.stdout).to.include(`removed 2 cached file(s) from ${cacheDir}`);
     // Only twinbuild's own files: what else is there stays, and so does the dir.
     expect(await readdir(cacheDir)).to.deep.equal(['notes.txt']);
+  });
+
+  it('asks whether the experiment locales load once; a later run reads the yes; a no is never kept; clean removes it', async function () {
+    const cacheHome = await tempDir();
+    const cacheDir = join(cacheHome, 'twinbuild');
+    const names = ['et_EE.UTF-8', 'fr_CH.ISO-8859-1', 'he_IL.UTF-8'];
+    const first = counting();
+    const shown = await localeCharmaps(first.runner, names, TOOL_PATH, cacheDir);
+    requireOrSkip(this, loadsAs(names, shown).every(Boolean), `not all of ${names.join(', ')} installed`);
+    expect(first.started).to.deep.equal(['/bin/sh']);
+    const second = counting();
+    expect(await localeCharmaps(second.runner, names, TOOL_PATH, cacheDir)).to.deep.equal(shown);
+    expect(second.started).to.deep.equal([]);
+    // Other names, or one that does not load: asked each time, and the no not kept.
+    const missing = ['xx_NONE.UTF-8'];
+    for (let i = 0; i < 2; i++) {
+      const asked = counting();
+      expect(loadsAs(missing, await localeCharmaps(asked.runner, missing, TOOL_PATH, cacheDir))).to.deep.equal([false]);
+      expect(asked.started).to.deep.equal(['/bin/sh']);
+    }
+    // A kept answer that says a name does not load (written by hand) is not believed: asked again.
+    const [kept] = await readdir(cacheDir);
+    await writeFile(join(cacheDir, kept!), 'ANSI_X3.4-1968\nISO-8859-1\nUTF-8\n', { mode: 0o644 });
+    const third = counting();
+    expect(await localeCharmaps(third.runner, names, TOOL_PATH, cacheDir)).to.deep.equal(shown);
+    expect(third.started).to.deep.equal(['/bin/sh']);
+    const clean = await runCli(['clean'], { withOut: false, env: { XDG_CACHE_HOME: cacheHome } });
+    expect(clean.exitCode, clean.stderr).to.equal(0);
+    expect(clean.stdout).to.include(`removed 1 cached file(s) from ${cacheDir}`);
   });
 });

@@ -162,6 +162,31 @@ describe('variations/index: the registry', function () {
   );
 });
 
+describe('variations/gecos', function () {
+  // One /etc/passwd in the sandbox: with user_group, gecos writes its own from user_group's copy and binds it in its place.
+  it("binds one passwd file, written by one step from user_group's copy (or /etc/passwd) with the full name set", () => {
+    for (const [varied, source] of [
+      [['gecos'], '/etc/passwd'],
+      [['user_group', 'gecos'], '/ws/scratch/passwd-experiment'],
+    ] as const) {
+      const { experiment } = planned(1, varied);
+      const binds = experiment.namespaceActions.filter((a) => a.kind === 'bind' && a.target === '/etc/passwd');
+      expect(binds, varied.join(',')).to.deep.equal([
+        { kind: 'bind', source: '/ws/scratch/passwd-gecos-experiment', target: '/etc/passwd' },
+      ]);
+      const step = experiment.setup.find((s) => s.description.includes('full name'))!;
+      expect(step.argv.slice(-4)).to.deep.equal([
+        source,
+        (varied as readonly string[]).includes('user_group') ? experiment.values['user_group']!.split(':')[0] : '0',
+        'Second Builder,Room 2,+1 555 0100,',
+        '/ws/scratch/passwd-gecos-experiment',
+      ]);
+      // After user_group's copy is written.
+      expect(experiment.setup.indexOf(step)).to.equal(experiment.setup.length - 1);
+    }
+  });
+});
+
 describe('variations/num-cpus', function () {
   it('pins each build running at once to a CPU of its own: the slot picks it', () => {
     const planner = planned(1, []);

@@ -1,9 +1,11 @@
 // The source is never touched, nothing is left behind, and both builds see one path.
 import { expect } from 'chai';
-import { chmod, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canUseMountNamespaces } from '../../../adapters/namespaces.js';
-import { realProcesses } from '../../../adapters/process.js';
+import { realProcesses, type ProcessRunner } from '../../../adapters/process.js';
+import { disposeWorkspace } from '../../../engine/prepare/workspace.js';
 import {
   check,
   checkWithTmp,
@@ -116,5 +118,33 @@ describe('check: workspaces', function () {
     expect(await readdir(meeting)).to.have.length(2);
     // "together" on both sides: neither build finished before the other began.
     expect(pkg.artifacts[0].size.control).to.equal('together\n'.length);
+  });
+
+  // Issue 35: a small temp root is removed with no process; a large one still by GNU rm.
+  it('removes a small temp root in-process, a large one with GNU rm, and never what a symlink in it points at', async () => {
+    const started: string[] = [];
+    const runner: ProcessRunner = {
+      run: (request) => (started.push(request.argv[0]!), realProcesses.run(request)),
+      capture: (argv, options) => (started.push(argv[0]!), realProcesses.capture(argv, options)),
+      passthrough: (argv, env) => (started.push(argv[0]!), realProcesses.passthrough(argv, env)),
+    };
+    const outside = await tempDir();
+    await writeFile(join(outside, 'kept'), 'the user’s');
+    const tree = async (files: number) => {
+      const root = join(await tempDir(), 'twinbuild-root');
+      await mkdir(join(root, 'a', 'b'), { recursive: true });
+      for (let i = 0; i < files; i++) await writeFile(join(root, i % 2 ? 'a' : join('a', 'b'), `f${i}`), '');
+      await symlink(outside, join(root, 'a', 'link'));
+      return root;
+    };
+    const small = await tree(40);
+    await disposeWorkspace({ root: small }, runner);
+    expect(existsSync(small)).to.equal(false);
+    expect(started).to.deep.equal([]);
+    const large = await tree(600);
+    await disposeWorkspace({ root: large }, runner);
+    expect(existsSync(large)).to.equal(false);
+    expect(started).to.deep.equal(['rm']);
+    expect(await readFile(join(outside, 'kept'), 'utf8')).to.equal('the user’s');
   });
 });
