@@ -83,6 +83,13 @@ describe('e2e: GNU hello 2.10 as an RPM', function () {
       (m) => m[1],
     );
     expect(new Set(shown).size, shown.join(' ')).to.equal(2);
+    // The diagnosis (issue 31): the build time, with the RPM macros that pin it, never "no variation is blamed".
+    const types = pkg.diagnoses.map((d) => d.type);
+    expect(types, JSON.stringify(pkg.diagnoses)).to.include.members(['rpm_buildtime', 'rpm_buildhost']);
+    const buildtime = pkg.diagnoses.find((d) => d.type === 'rpm_buildtime')!;
+    expect(buildtime.basis).to.equal('clock');
+    expect(buildtime.fix).to.include('%use_source_date_epoch_as_buildtime');
+    expect(run.stdout).to.include(`→ ${buildtime.title}: ${buildtime.fix}`).and.not.include('no variation is blamed');
   });
 
   it(

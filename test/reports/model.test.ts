@@ -153,7 +153,9 @@ describe('reports: one model shape', function () {
     const result = JSON.parse(await readFile(join(merged.out, 'results.json'), 'utf8')) as RunResult;
     expect(result.packages[0]!.recipe!.rerun).to.equal(null);
     // Rebuilt from the recipe, as before.
-    expect(await readFile(join(merged.out, 'index.html'), 'utf8')).to.include(
+    // The command's words are inline blocks (so it wraps between them): read its text.
+    const page = (await readFile(join(merged.out, 'index.html'), 'utf8')).replace(/<\/?span>/g, '');
+    expect(page).to.include(
       `--build &#39;sh build.sh&#39; --artifacts &#39;out/**&#39; --vary=-all,+time --seed ${written.seed}`,
     );
   });
