@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { chmod, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
-import { check, CLI, cleanupTemp, fixture, tempDir } from '../helpers.js';
+import { checkArgv, check, cleanupTemp, fixture, tempDir } from '../helpers.js';
 
 const xmllintAccepts = async (file: string) =>
   (await realProcesses.capture(['xmllint', '--noout', file])).exitCode === 0;
@@ -99,18 +99,7 @@ describe('reliability: hostile artifacts', function () {
         '--reuid=65534',
         '--regid=65534',
         '--clear-groups',
-        'node',
-        CLI,
-        'check',
-        source,
-        '--build',
-        'sh build.sh',
-        '--artifacts',
-        'out/**',
-        '--vary=-all',
-        '--quiet',
-        '--out',
-        out,
+        ...checkArgv(source, '--vary=-all', '--quiet', '--out', out),
       ],
       { env: { ...(process.env as Record<string, string>), TMPDIR: scratch, HOME: scratch }, timeoutMs: 60_000 },
     );

@@ -6,28 +6,12 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { realProcesses } from '../../adapters/process.js';
 import { ARTIFACT_LIST_LIMIT, type ArtifactResult, type RunResult } from '../../reports/model.js';
-import { checkArgv, CLI, cleanupTemp, fixture, requireOrSkip, tempDir } from '../helpers.js';
+import { checkArgv, cleanupTemp, fixture, requireOrSkip, tempDir } from '../helpers.js';
 
 /** Runs the CLI under GNU time; returns its outcome and the peak RSS in MiB. */
 async function checkMeasured(source: string, out: string, ...extra: string[]) {
   const run = await realProcesses.capture(
-    [
-      '/usr/bin/time',
-      '-f',
-      'peak-rss-kib %M',
-      'node',
-      CLI,
-      'check',
-      source,
-      '--build',
-      'sh build.sh',
-      '--artifacts',
-      'out/**',
-      '--quiet',
-      '--out',
-      out,
-      ...extra,
-    ],
+    ['/usr/bin/time', '-f', 'peak-rss-kib %M', ...checkArgv(source, '--quiet', '--out', out, ...extra)],
     { timeoutMs: 280_000 },
   );
   const kib = Number(/peak-rss-kib (\d+)/.exec(run.stderr)?.[1]);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { judge, parseProbeOutput, probeScript } from '../../../engine/prepare/effectiveness.js';
 import { findVariation } from '../../../variations/index.js';
 import { realProcesses } from '../../../adapters/process.js';
-import { check, cleanupTemp, CLI, fixture, requireOrSkip, runCli, tempDir } from '../../helpers.js';
+import { checkArgv, check, cleanupTemp, fixture, requireOrSkip, runCli, tempDir } from '../../helpers.js';
 
 const ROOT = process.getuid?.() === 0;
 
@@ -175,19 +175,7 @@ describe('effectiveness: every varied variation is proved to reach the build', f
           'mount --bind /dev/null "$1" && shift && exec "$@"',
           'hide',
           lib,
-          'node',
-          CLI,
-          'check',
-          source,
-          '--build',
-          'sh build.sh',
-          '--artifacts',
-          'out/**',
-          `--vary=${vary}`,
-          '--no-bisect',
-          '--no-diffoscope',
-          '--out',
-          out,
+          ...checkArgv(source, `--vary=${vary}`, '--no-bisect', '--no-diffoscope', '--out', out),
         ],
         { timeoutMs: 120_000, env: { ...process.env } as Record<string, string> },
       );
