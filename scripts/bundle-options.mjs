@@ -13,6 +13,8 @@ export function bundleOptions(entry) {
     target: 'node20',
     sourcemap: true,
     logLevel: 'warning',
+    // The committed bundle stays readable: esbuild breaks its lines near 120 characters.
+    lineLimit: 120,
     // A native addon: loaded from node_modules at run time, where its .node file is.
     external: ['better-sqlite3'],
     // The committed bundle must not depend on where node_modules really is (a

@@ -5,7 +5,8 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
+var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(
+x, {
   get: (a2, b) => (typeof require !== "undefined" ? require : a2)[b]
 }) : x)(function(x) {
   if (typeof require !== "undefined") return require.apply(this, arguments);
@@ -126,7 +127,8 @@ var init_paths = __esm({
 
 // dist/core/suggest.js
 function editDistance(a2, b) {
-  const d = Array.from({ length: a2.length + 1 }, (_, i2) => Array.from({ length: b.length + 1 }, (_2, j) => i2 === 0 ? j : j === 0 ? i2 : 0));
+  const d = Array.from({ length: a2.length + 1 }, (_, i2) => Array.from({ length: b.length + 1 }, (_2, j) => i2 === 0 ? j :
+  j === 0 ? i2 : 0));
   for (let i2 = 1; i2 <= a2.length; i2++) {
     for (let j = 1; j <= b.length; j++) {
       const row3 = d[i2];
@@ -213,7 +215,8 @@ function failureCause(pkg) {
     return `bisect could not tell why: ${bisect2.reason ?? "unknown error"}`;
   if (pkg.culprits.length === 0)
     return `no variation was confirmed to make it fail${bisect2.reason ? ` (${bisect2.reason})` : ""}`;
-  const when = (c3) => "when " + (c3.variations.length === 1 ? `${c3.variations[0]} is varied` : `${c3.variations.slice(0, -1).join(", ")} and ${c3.variations.at(-1)} are varied together`) + ` (${confirmedBy(c3)})`;
+  const when = (c3) => "when " + (c3.variations.length === 1 ? `${c3.variations[0]} is varied` : `${c3.variations.slice(
+  0, -1).join(", ")} and ${c3.variations.at(-1)} are varied together`) + ` (${confirmedBy(c3)})`;
   return `it fails ${pkg.culprits.map(when).join("; or ")}`;
 }
 function errorLine(pkg) {
@@ -231,40 +234,47 @@ function causeSummary(pkg) {
   const suspected = suspectedSummary(pkg);
   if (pkg.culprits.length === 0)
     return suspected;
-  const unexplained = pkg.bisect.unexplained.length > 0 ? `; not explained by any variation: ${list(pkg.bisect.unexplained)}` : "";
-  return `caused by ${pkg.culprits.map((c3) => `${culpritName(c3)} (changes ${list(c3.artifacts)})`).join("; ")}${unexplained}${suspected ? `; ${suspected}` : ""}`;
+  const unexplained = pkg.bisect.unexplained.length > 0 ? `; not explained by any variation: ${list(pkg.bisect.unexplained)}` :
+  "";
+  return `caused by ${pkg.culprits.map((c3) => `${culpritName(c3)} (changes ${list(c3.artifacts)})`).join("; ")}${unexplained}${suspected ?
+  `; ${suspected}` : ""}`;
 }
 function clockSummary(pkg) {
   const flapping = pkg.bisect.flapping;
   if (flapping.length === 0 || !flapping.every((p) => clockDiagnosed(pkg, p)))
     return null;
   const titles = pkg.diagnoses.filter((d) => d.basis === "clock").map((d) => d.title);
-  return `records the build time (${list(flapping)}: ${list(titles)}); also differs with nothing varied, because the clock moves between builds`;
+  return `records the build time (${list(flapping)}: ${list(titles)}); also differs with nothing varied, because the clo\
+ck moves between builds`;
 }
 function undiagnosedLines(pkg) {
   return [
     ...pkg.unclassified.map((u2) => `\u2192 unclassified: ${u2.artifact} (${u2.reason})`),
-    ...pkg.ruledOut.map((r) => `not claimed: ${r.title} in ${r.artifact}: ${r.variations.join(", ")} ruled out by probe ${r.probe}`)
+    ...pkg.ruledOut.map((r) => `not claimed: ${r.title} in ${r.artifact}: ${r.variations.join(", ")} ruled out by probe ${r.
+    probe}`)
   ];
 }
 function suspectedSummary(pkg) {
   const suspected = pkg.bisect.suspected;
   if (suspected.length === 0)
     return null;
-  return `suspected, not confirmed (${pkg.bisect.reason ?? "the bisect budget ran out"}): ${suspected.map((s) => `${s.variation} (${list(s.artifacts)})`).join("; ")}`;
+  return `suspected, not confirmed (${pkg.bisect.reason ?? "the bisect budget ran out"}): ${suspected.map((s) => `${s.variation}\
+ (${list(s.artifacts)})`).join("; ")}`;
 }
 function artifactEvidence(pkg, path6, most = 2) {
   const found = pkg.bisect.evidence.find((e) => e.artifact === path6);
   return (found?.suspects ?? []).slice(0, most).map((s) => {
     const probe = ruledOutBy(pkg, s.variation, path6);
-    return probe ? `${s.summary} (ruled out: probe ${probe.id} varied ${probe.variations.join(", ")} and built it as the control did)` : s.summary;
+    return probe ? `${s.summary} (ruled out: probe ${probe.id} varied ${probe.variations.join(", ")} and built it as the\
+ control did)` : s.summary;
   });
 }
 function artifactCause(pkg, path6) {
   if (pkg.nondeterministic) {
     if (clockDiagnosed(pkg, path6))
       return "the build time (the clock moves between builds)";
-    return pkg.bisect.flapping.includes(path6) ? "nondeterministic: differs with nothing varied" : "nondeterministic build";
+    return pkg.bisect.flapping.includes(path6) ? "nondeterministic: differs with nothing varied" : "nondeterministic bui\
+ld";
   }
   const names = pkg.culprits.filter((c3) => c3.artifacts.includes(path6)).map(culpritName);
   return names.length > 0 ? `caused by ${names.join("; ")}` : null;
@@ -273,12 +283,15 @@ function bisectEffort(pkg) {
   if (pkg.bisect.status === "not-run")
     return null;
   const n2 = pkg.bisect.probes.length;
-  return `bisect: ${n2} probe build${n2 === 1 ? "" : "s"} in ${pkg.bisect.rounds} round${pkg.bisect.rounds === 1 ? "" : "s"} (the check's own builds are round 1)`;
+  return `bisect: ${n2} probe build${n2 === 1 ? "" : "s"} in ${pkg.bisect.rounds} round${pkg.bisect.rounds === 1 ? "" : "\
+s"} (the check's own builds are round 1)`;
 }
 function sandboxNote(pkg) {
   if (pkg.isolation === "sequential")
-    return "NOT SANDBOXED: no user namespaces or bubblewrap here, so the builds ran with twinbuild's own rights and network";
-  return pkg.recipe?.network === true ? "sandboxed, with the network (--network)" : "sandboxed (read-only host, no network, no privilege)";
+    return "NOT SANDBOXED: no user namespaces or bubblewrap here, so the builds ran with twinbuild's own rights and netw\
+ork";
+  return pkg.recipe?.network === true ? "sandboxed, with the network (--network)" : "sandboxed (read-only host, no netwo\
+rk, no privilege)";
 }
 function notCopiedNote(pkg) {
   const skipped = pkg.notCopied ?? [];
@@ -289,17 +302,21 @@ function notCopiedNote(pkg) {
 function ruledOutBy(pkg, variation, artifact) {
   if (pkg.nondeterministic)
     return null;
-  return pkg.bisect.probes.find((p) => p.variations.includes(variation) && (p.status === "same" || p.status === "differs" && p.differingCount === p.differing.length && !p.differing.includes(artifact))) ?? null;
+  return pkg.bisect.probes.find((p) => p.variations.includes(variation) && (p.status === "same" || p.status === "differs" &&
+  p.differingCount === p.differing.length && !p.differing.includes(artifact))) ?? null;
 }
-var LISTED, list, culpritName, confirmedBy, nondeterministicSummary, clockDiagnosed, diagnosisLine, BASIS, diagnosisWhere, artifactDiagnoses, DETERMINISM_NOTE, isDeterminismCheck, knownDifferencesNote, verdictWord;
+var LISTED, list, culpritName, confirmedBy, nondeterministicSummary, clockDiagnosed, diagnosisLine, BASIS, diagnosisWhere,
+artifactDiagnoses, DETERMINISM_NOTE, isDeterminismCheck, knownDifferencesNote, verdictWord;
 var init_cause = __esm({
   "dist/reports/cause.js"() {
     "use strict";
     LISTED = 5;
-    list = (items) => items.length <= LISTED ? items.join(", ") : `${items.slice(0, LISTED).join(", ")} and ${items.length - LISTED} more`;
+    list = (items) => items.length <= LISTED ? items.join(", ") : `${items.slice(0, LISTED).join(", ")} and ${items.length -
+    LISTED} more`;
     culpritName = (c3) => c3.variations.length === 1 ? c3.variations[0] : `${c3.variations.join(" + ")} together`;
     confirmedBy = (c3) => c3.probe === "experiment" ? "confirmed by the experiment build" : `confirmed by probe ${c3.probe}`;
-    nondeterministicSummary = (pkg) => `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.flapping)}); no variation is blamed`;
+    nondeterministicSummary = (pkg) => `nondeterministic: differs even with nothing varied (flapping: ${list(pkg.bisect.
+    flapping)}); no variation is blamed`;
     clockDiagnosed = (pkg, path6) => pkg.diagnoses.some((d) => d.basis === "clock" && d.artifacts.includes(path6));
     diagnosisLine = (d) => `\u2192 ${d.title}: ${d.fix}${d.link ? ` (${d.link})` : ""}`;
     BASIS = {
@@ -311,7 +328,8 @@ var init_cause = __esm({
     artifactDiagnoses = (pkg, path6) => pkg.diagnoses.filter((d) => d.artifacts.includes(path6));
     DETERMINISM_NOTE = "nothing varied: a determinism check, not a reproducibility test";
     isDeterminismCheck = (pkg) => pkg.verdict === "reproducible" && !pkg.variations.some((v) => v.status === "varied");
-    knownDifferencesNote = (pkg) => pkg.verdict === "reproducible" && pkg.knownDifferences > 0 ? `${pkg.knownDifferences} known difference${pkg.knownDifferences === 1 ? "" : "s"} ignored` : null;
+    knownDifferencesNote = (pkg) => pkg.verdict === "reproducible" && pkg.knownDifferences > 0 ? `${pkg.knownDifferences}\
+ known difference${pkg.knownDifferences === 1 ? "" : "s"} ignored` : null;
     verdictWord = (pkg) => {
       const known = knownDifferencesNote(pkg);
       return `${isDeterminismCheck(pkg) ? "deterministic" : pkg.verdict}${known ? ` (${known})` : ""}`;
@@ -334,7 +352,8 @@ var init_escape = __esm({
     escapeHtml = (text3) => text3.replace(/[&<>"']/g, (c3) => ENTITIES[c3] ?? c3);
     pathHref = (path6) => path6.split("/").map(encodeURIComponent).join("/");
     anchorId = (text3) => `pkg-${Buffer.from(text3).toString("hex")}`;
-    printable = (text3) => text3.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(2, "0")}`);
+    printable = (text3) => text3.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c3) => `\\x${c3.charCodeAt(0).toString(16).padStart(
+    2, "0")}`);
   }
 });
 
@@ -345,11 +364,14 @@ function renderBadge(result) {
   const deterministic = result.packages.filter(isDeterminismCheck).length;
   const mismatches = result.packages.filter((p) => p.verdict === "mismatch").length;
   const known = result.packages.reduce((n2, p) => n2 + (p.verdict === "reproducible" ? p.knownDifferences : 0), 0);
-  const label = result.command === "verify" ? mismatches > 0 ? "mismatch" : "verified" : deterministic > 0 && deterministic === reproducible ? "deterministic" : "reproducible";
-  const value = `${result.command === "verify" && mismatches > 0 ? mismatches : reproducible}/${total}${known > 0 ? ` (${known} ignored)` : ""}`;
+  const label = result.command === "verify" ? mismatches > 0 ? "mismatch" : "verified" : deterministic > 0 && deterministic ===
+  reproducible ? "deterministic" : "reproducible";
+  const value = `${result.command === "verify" && mismatches > 0 ? mismatches : reproducible}/${total}${known > 0 ? ` (${known}\
+ ignored)` : ""}`;
   const lw = Math.round(label.length * 6.5 + 12);
   const vw = Math.round(value.length * 6.5 + 12);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${lw + vw}" height="20" role="img" aria-label="${label}: ${escapeHtml(value)}">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${lw + vw}" height="20" role="img" aria-label="${label}: ${escapeHtml(
+  value)}">
 <title>${label}: ${escapeHtml(value)}</title>
 <rect width="${lw}" height="20" fill="#555"/><rect x="${lw}" width="${vw}" height="20" fill="${colour}"/>
 <g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle">
@@ -434,7 +456,8 @@ var init_model = __esm({
 
 // dist/reports/console.js
 function renderConsole(result, ctx) {
-  return ctx.layout === "summary" ? formatSummary(result, ctx.outDir, ctx.quiet) : formatVerdict(result, ctx.outDir, ctx.quiet);
+  return ctx.layout === "summary" ? formatSummary(result, ctx.outDir, ctx.quiet) : formatVerdict(result, ctx.outDir, ctx.
+  quiet);
 }
 function describePackage(pkg, outDir) {
   const lines = [];
@@ -452,7 +475,8 @@ function describePackage(pkg, outDir) {
       if (build2.logTail.length > 0 && build2.logTail.every((l) => l.trim() === ""))
         lines.push(`  the ${side} build's log is empty (${outDir}/${build2.log})`);
       else if (build2.logTail.length > 0) {
-        lines.push(`  last ${build2.logTail.length} line${build2.logTail.length === 1 ? "" : "s"} of ${outDir}/${build2.log}:`);
+        lines.push(`  last ${build2.logTail.length} line${build2.logTail.length === 1 ? "" : "s"} of ${outDir}/${build2.
+        log}:`);
         lines.push(...build2.logTail.map((l) => `  | ${printable(l)}`));
       }
     }
@@ -471,12 +495,14 @@ function describePackage(pkg, outDir) {
       lines.push(`  ${NO_BUILDINFO_HINT}`);
   }
   for (const d of pkg.verify?.dependencyDrift.slice(0, 10) ?? [])
-    lines.push(`  build-dependency drift: ${d.package} ${d.buildinfo} in the buildinfo, ${d.installed ?? "not installed"} here`);
+    lines.push(`  build-dependency drift: ${d.package} ${d.buildinfo} in the buildinfo, ${d.installed ?? "not installed"}\
+ here`);
   if (isDeterminismCheck(pkg)) {
     lines.push(`deterministic: ${pkg.name}: ${total} artifact${total === 1 ? "" : "s"} identical (${DETERMINISM_NOTE})`);
   } else if (pkg.verdict === "reproducible" && knownDifferencesNote(pkg)) {
     const known = pkg.artifacts.filter((a2) => a2.status !== "identical");
-    lines.push(`reproducible (${knownDifferencesNote(pkg)}): ${pkg.name}: ${total - notIdentical} of ${total} artifacts identical; the others differ only in ignored known differences`);
+    lines.push(`reproducible (${knownDifferencesNote(pkg)}): ${pkg.name}: ${total - notIdentical} of ${total} artifacts \
+identical; the others differ only in ignored known differences`);
     for (const a2 of known.slice(0, 20))
       lines.push(`  ${a2.status.padEnd(21)} ${printable(a2.path)} (ignored: ${a2.ignored?.reason ?? ""})`);
   } else if (pkg.verdict === "reproducible") {
@@ -507,10 +533,12 @@ function describePackage(pkg, outDir) {
         lines.push(`    ${diff.tool === "diffoscope" ? "diffoscope" : "diff"}: ${printable(`${outDir}/${report}`)}`);
       if (diff.message)
         lines.push(`    note: ${printable(diff.message)}`);
-      lines.push(...diff.excerpt.split("\n").slice(0, EXCERPT_LINES).filter(Boolean).map((l) => `    \u2502 ${printable(l)}`));
+      lines.push(...diff.excerpt.split("\n").slice(0, EXCERPT_LINES).filter(Boolean).map((l) => `    \u2502 ${printable(
+      l)}`));
     }
     if (notIdentical > 20)
-      lines.push(`  \u2026 and ${notIdentical - 20} more (see ${pkg.artifactSummary?.file ? `${outDir}/${pkg.artifactSummary.file}` : "results.json"})`);
+      lines.push(`  \u2026 and ${notIdentical - 20} more (see ${pkg.artifactSummary?.file ? `${outDir}/${pkg.artifactSummary.
+      file}` : "results.json"})`);
   }
   lines.push(`  varied: ${varied.join(", ") || "nothing"}`);
   if (pkg.isolation === "sequential" || pkg.recipe?.network === true)
@@ -547,12 +575,14 @@ function formatSummary(result, outDir, quiet) {
     if (pkg.verdict === "reproducible") {
       const known = knownDifferencesNote(pkg);
       if (known && !quiet)
-        lines.push(`reproducible (${known}): ${pkg.name}: ${pkg.artifacts.filter((a2) => a2.ignored).map((a2) => printable(a2.path)).slice(0, 5).join(", ")}`);
+        lines.push(`reproducible (${known}): ${pkg.name}: ${pkg.artifacts.filter((a2) => a2.ignored).map((a2) => printable(
+        a2.path)).slice(0, 5).join(", ")}`);
       continue;
     }
     const differ = artifactCounts(pkg).notIdentical - pkg.artifacts.filter((a2) => a2.ignored).length;
     if (pkg.verdict === "mismatch") {
-      lines.push(`MISMATCH: ${pkg.name}: ${differ} of ${artifactCounts(pkg).total} published artifacts differ from the rebuild${pkg.verify && !pkg.verify.buildinfo && pkg.recipe?.preset !== "rpm" ? ` (${NO_BUILDINFO_HINT})` : ""}`);
+      lines.push(`MISMATCH: ${pkg.name}: ${differ} of ${artifactCounts(pkg).total} published artifacts differ from the r\
+ebuild${pkg.verify && !pkg.verify.buildinfo && pkg.recipe?.preset !== "rpm" ? ` (${NO_BUILDINFO_HINT})` : ""}`);
       continue;
     }
     const detail = pkg.verdict === "error" ? errorLine(pkg) : causeSummary(pkg) ?? `${differ} artifacts differ`;
@@ -560,24 +590,30 @@ function formatSummary(result, outDir, quiet) {
     for (const d of pkg.diagnoses)
       lines.push(`  ${printable(diagnosisLine(d))}`);
   }
-  const ignored = summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? "" : "s"} ignored` : "";
+  const ignored = summary.ignored > 0 ? `, ${summary.ignored} known difference${summary.ignored === 1 ? "" : "s"} ignore\
+d` : "";
   const deterministic = result.packages.filter(isDeterminismCheck).length;
-  const onlyDeterministic = deterministic === 0 ? "" : deterministic === summary.reproducible ? ` (${DETERMINISM_NOTE})` : ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})`;
+  const onlyDeterministic = deterministic === 0 ? "" : deterministic === summary.reproducible ? ` (${DETERMINISM_NOTE})` :
+  ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})`;
   const word2 = deterministic > 0 && deterministic === summary.reproducible ? "deterministic" : "reproducible";
   const shard = result.shard ? ` (shard ${result.shard.index}/${result.shard.total})` : "";
   if (result.command === "verify")
-    lines.push(`${summary.reproducible}/${summary.total} verified, ${summary.unreproducible} mismatch, ${summary.error} error${shard}`);
+    lines.push(`${summary.reproducible}/${summary.total} verified, ${summary.unreproducible} mismatch, ${summary.error} \
+error${shard}`);
   else
-    lines.push(`${summary.reproducible}/${summary.total} ${word2}${onlyDeterministic}, ${summary.unreproducible} unreproducible, ${summary.error} error${ignored}${shard}`);
+    lines.push(`${summary.reproducible}/${summary.total} ${word2}${onlyDeterministic}, ${summary.unreproducible} unrepro\
+ducible, ${summary.error} error${ignored}${shard}`);
   if (result.baseline) {
     const b = result.baseline;
     lines.push(`against ${b.file}: ${b.regressions.length} regression${b.regressions.length === 1 ? "" : "s"}`);
-    lines.push(...listed("regressions", b.regressions), ...listed("fixed", b.fixed), ...listed("still broken", b.stillBroken), ...listed("new", b.new), ...listed("removed", b.removed));
+    lines.push(...listed("regressions", b.regressions), ...listed("fixed", b.fixed), ...listed("still broken", b.stillBroken),
+    ...listed("new", b.new), ...listed("removed", b.removed));
   }
   if (result.nothingChecked)
     lines.push(`no packages checked: ${result.nothingChecked}`);
   if (result.incomplete)
-    lines.push(`INCOMPLETE (${result.incomplete.reason}): not finished: ${result.incomplete.notFinished.join(", ") || "none"}`);
+    lines.push(`INCOMPLETE (${result.incomplete.reason}): not finished: ${result.incomplete.notFinished.join(", ") || "n\
+one"}`);
   if (!quiet || result.exitCode !== 0)
     lines.push(`  report: ${outDir}/index.html \xB7 results: ${outDir}/results.json`);
   return (quiet && result.exitCode === 0 ? lines.slice(-1) : lines).join("\n") + "\n";
@@ -590,14 +626,17 @@ var init_console = __esm({
     init_model();
     init_escape();
     EXCERPT_LINES = 12;
-    NO_BUILDINFO_HINT = "no --buildinfo was given: the rebuild pinned nothing of the original build environment (SOURCE_DATE_EPOCH, DEB_BUILD_OPTIONS, locale); pass the .buildinfo the published files were built with";
+    NO_BUILDINFO_HINT = "no --buildinfo was given: the rebuild pinned nothing of the original build environment (SOURCE_\
+DATE_EPOCH, DEB_BUILD_OPTIONS, locale); pass the .buildinfo the published files were built with";
     listed = (label, names) => names.length > 0 ? [`  ${label} (${names.length}): ${names.join(", ")}`] : [];
   }
 });
 
 // dist/reports/html-replay.js
 function optionActions(pkg, names) {
-  return Object.entries(pkg.recipe?.varyOptions ?? {}).filter(([name]) => names === null || names.has(name)).flatMap(([name, options]) => Object.entries(options).flatMap(([option, values]) => values.length === 0 ? [`${name}.${option}=`] : values.map((v) => `${name}.${option}+=${v}`)));
+  return Object.entries(pkg.recipe?.varyOptions ?? {}).filter(([name]) => names === null || names.has(name)).flatMap(([name,
+  options]) => Object.entries(options).flatMap(([option, values]) => values.length === 0 ? [`${name}.${option}=`] : values.
+  map((v) => `${name}.${option}+=${v}`)));
 }
 function baseArgs(pkg) {
   const recipe = pkg.recipe;
@@ -630,7 +669,8 @@ function replayCommand(pkg, seed) {
     return base && line(base);
   const varied = pkg.variations.filter((v) => v.status === "varied").map((v) => v.name);
   const everything = pkg.variations.length > 0 && pkg.variations.every((v) => v.status !== "pinned");
-  const actions = everything ? optionActions(pkg, null) : ["-all", ...varied.map((n2) => `+${n2}`), ...optionActions(pkg, new Set(varied))];
+  const actions = everything ? optionActions(pkg, null) : ["-all", ...varied.map((n2) => `+${n2}`), ...optionActions(pkg,
+  new Set(varied))];
   return line([...base, ...actions.length > 0 ? [`--vary=${actions.join(",")}`] : [], "--seed", String(seed)]);
 }
 function culpritReplayCommand(pkg, culprit, seed) {
@@ -665,7 +705,8 @@ function fixSection(pkg) {
   const others = undiagnosedLines(pkg);
   if (pkg.diagnoses.length === 0 && others.length === 0)
     return "";
-  return `<h3>How to fix</h3><ul class="diagnoses">${pkg.diagnoses.map(item).join("")}${others.map((l) => `<li class="muted">${escapeHtml(l)}</li>`).join("")}</ul>`;
+  return `<h3>How to fix</h3><ul class="diagnoses">${pkg.diagnoses.map(item).join("")}${others.map((l) => `<li class="mu\
+ted">${escapeHtml(l)}</li>`).join("")}</ul>`;
 }
 function issueCounts(result) {
   if (result.packages.length <= 1)
@@ -678,7 +719,8 @@ function issueCounts(result) {
     }
   if (counts.size === 0)
     return "";
-  const rows = [...counts].sort((a2, b) => b[1].packages - a2[1].packages || a2[0].localeCompare(b[0])).map(([id, c3]) => `<tr><td>${escapeHtml(c3.title)} <code>${escapeHtml(id)}</code></td><td>${c3.packages}</td></tr>`).join("");
+  const rows = [...counts].sort((a2, b) => b[1].packages - a2[1].packages || a2[0].localeCompare(b[0])).map(([id, c3]) => `\
+<tr><td>${escapeHtml(c3.title)} <code>${escapeHtml(id)}</code></td><td>${c3.packages}</td></tr>`).join("");
   const head = "<thead><tr><th>issue type</th><th>packages</th></tr></thead>";
   return `<h2>Issue types</h2><table class="issue-types">${head}<tbody>${rows}</tbody></table>`;
 }
@@ -688,9 +730,12 @@ var init_html_diagnosis = __esm({
     "use strict";
     init_cause();
     init_escape();
-    evidence = (d) => d.evidence.map((x) => `<pre class="evidence">${escapeHtml(x.artifact)}${x.where.length ? ` \u203A ${escapeHtml(x.where.join(" \u203A "))}` : ""}
+    evidence = (d) => d.evidence.map((x) => `<pre class="evidence">${escapeHtml(x.artifact)}${x.where.length ? ` \u203A ${escapeHtml(
+    x.where.join(" \u203A "))}` : ""}
 ${[...x.removed.map((l) => `- ${l}`), ...x.added.map((l) => `+ ${l}`)].map(escapeHtml).join("\n")}</pre>`).join("");
-    item = (d) => `<li><strong>${escapeHtml(d.title)}</strong>: ${escapeHtml(d.fix)}${d.link ? ` <a href="${escapeHtml(d.link)}">${escapeHtml(d.link)}</a>` : ""}<br><span class="muted">${escapeHtml(diagnosisWhere(d))}</span>${evidence(d)}</li>`;
+    item = (d) => `<li><strong>${escapeHtml(d.title)}</strong>: ${escapeHtml(d.fix)}${d.link ? ` <a href="${escapeHtml(d.
+    link)}">${escapeHtml(d.link)}</a>` : ""}<br><span class="muted">${escapeHtml(diagnosisWhere(d))}</span>${evidence(d)}\
+</li>`;
   }
 });
 
@@ -698,7 +743,10 @@ ${[...x.removed.map((l) => `- ${l}`), ...x.added.map((l) => `+ ${l}`)].map(escap
 function rowHtml(r, withObserved) {
   const { v } = r;
   const status = v.status === "skipped" ? `<span class="skipped">skipped</span>` : v.status;
-  return `<tr data-variation="${escapeHtml(v.name)}"><td>${escapeHtml(v.name)}</td><td>${status}${v.requested ? " (requested)" : ""}</td><td><code>${escapeHtml(r.control)}</code></td><td><code>${escapeHtml(r.experiment)}</code></td><td>${escapeHtml(v.reason ?? v.note ?? "")}${withObserved ? observedNote(v) : ""}${v.limits ? `<div class="muted">limit: ${escapeHtml(v.limits)}</div>` : ""}</td></tr>`;
+  return `<tr data-variation="${escapeHtml(v.name)}"><td>${escapeHtml(v.name)}</td><td>${status}${v.requested ? " (reque\
+sted)" : ""}</td><td><code>${escapeHtml(r.control)}</code></td><td><code>${escapeHtml(r.experiment)}</code></td><td>${escapeHtml(
+  v.reason ?? v.note ?? "")}${withObserved ? observedNote(v) : ""}${v.limits ? `<div class="muted">limit: ${escapeHtml(v.
+  limits)}</div>` : ""}</td></tr>`;
 }
 function variationTables(result) {
   if (result.packages.some((p) => p.verify)) {
@@ -725,10 +773,13 @@ ${table("variations", rowsOf(pkg).map((r) => rowHtml(r, true)).join("\n"))}`
       counts.set(row3.v.name, byKey);
     }
   }
-  const common2 = new Map([...counts].map(([name, byKey]) => [name, [...byKey.values()].reduce((a2, b) => b.n > a2.n ? b : a2).row]));
-  const summary = `<summary><h2>Variations</h2> <span class="muted">(${common2.size} rows; click to show)</span></summary>`;
+  const common2 = new Map([...counts].map(([name, byKey]) => [name, [...byKey.values()].reduce((a2, b) => b.n > a2.n ? b :
+  a2).row]));
+  const summary = `<summary><h2>Variations</h2> <span class="muted">(${common2.size} rows; click to show)</span></summar\
+y>`;
   const run2 = `<details class="run-variations-box">${summary}
-<p class="muted">For every package unless its own section lists it otherwise (what each build saw is in results.json).</p>
+<p class="muted">For every package unless its own section lists it otherwise (what each build saw is in results.json).</\
+p>
 ${table("variations run-variations", [...common2.values()].map((r) => rowHtml(r, false)).join("\n"))}</details>`;
   const forPackage = (pkg) => {
     if (pkg.variations.length === 0)
@@ -746,18 +797,23 @@ var init_html_variations = __esm({
   "dist/reports/html-variations.js"() {
     "use strict";
     init_escape();
-    HEAD = "<thead><tr><th>variation</th><th>status</th><th>control</th><th>experiment</th><th>reason / note</th></tr></thead>";
-    observedNote = (v) => v.observed ? `<div class="muted">seen: ${Object.keys(v.observed.control).map((c3) => `${escapeHtml(c3)} <code>${escapeHtml(v.observed.control[c3] ?? "")}</code> \u2192 <code>${escapeHtml(v.observed.experiment[c3] ?? "")}</code>`).join("; ")}</div>` : "";
+    HEAD = "<thead><tr><th>variation</th><th>status</th><th>control</th><th>experiment</th><th>reason / note</th></tr></\
+thead>";
+    observedNote = (v) => v.observed ? `<div class="muted">seen: ${Object.keys(v.observed.control).map((c3) => `${escapeHtml(
+    c3)} <code>${escapeHtml(v.observed.control[c3] ?? "")}</code> \u2192 <code>${escapeHtml(v.observed.experiment[c3] ??
+    "")}</code>`).join("; ")}</div>` : "";
     rowsOf = (pkg) => pkg.variations.map((v) => ({
       v,
       control: pkg.builds.control?.values[v.name] ?? "",
       experiment: pkg.builds.experiment?.values[v.name] ?? ""
     }));
-    keyOf = (r) => JSON.stringify([r.v.name, r.v.status, r.v.requested, r.control, r.experiment, r.v.reason, r.v.note, r.v.limits]);
+    keyOf = (r) => JSON.stringify([r.v.name, r.v.status, r.v.requested, r.control, r.experiment, r.v.reason, r.v.note, r.
+    v.limits]);
     table = (cls, rows) => `<table class="${cls}">${HEAD}<tbody>
 ${rows}
 </tbody></table>`;
-    VERIFY_ROW = `<tr><td colspan="5">nothing varied: verify rebuilds once with the control's settings, plus what the buildinfo pins (see above)</td></tr>`;
+    VERIFY_ROW = `<tr><td colspan="5">nothing varied: verify rebuilds once with the control's settings, plus what the bu\
+ildinfo pins (see above)</td></tr>`;
   }
 });
 
@@ -815,15 +871,22 @@ function patternDef(id, k) {
   const c3 = k.colour;
   const shape = {
     solid: `<rect width="6" height="6" fill="${c3}"/>`,
-    stripes: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M-1,1 l2,-2 M0,6 l6,-6 M5,7 l2,-2" stroke="${c3}" stroke-width="1.6"/>`,
-    "back-stripes": `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M-1,5 l2,2 M0,0 l6,6 M5,-1 l2,2" stroke="${c3}" stroke-width="1.6"/>`,
-    horizontal: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M0,1.5 h6 M0,4.5 h6" stroke="${c3}" stroke-width="1.4"/>`,
-    vertical: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M1.5,0 v6 M4.5,0 v6" stroke="${c3}" stroke-width="1.4"/>`,
+    stripes: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M-1,1 l2,-2 M0,6 l6,-6 M5,7 l2,-2" stroke=\
+"${c3}" stroke-width="1.6"/>`,
+    "back-stripes": `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M-1,5 l2,2 M0,0 l6,6 M5,-1 l2,2" st\
+roke="${c3}" stroke-width="1.6"/>`,
+    horizontal: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M0,1.5 h6 M0,4.5 h6" stroke="${c3}" str\
+oke-width="1.4"/>`,
+    vertical: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M1.5,0 v6 M4.5,0 v6" stroke="${c3}" strok\
+e-width="1.4"/>`,
     dots: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><circle cx="3" cy="3" r="1.6" fill="${c3}"/>`,
-    cross: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M0,0 l6,6 M6,0 l-6,6" stroke="${c3}" stroke-width="1.4"/>`,
-    grid: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M0,3 h6 M3,0 v6" stroke="${c3}" stroke-width="1.6"/>`
+    cross: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M0,0 l6,6 M6,0 l-6,6" stroke="${c3}" stroke-\
+width="1.4"/>`,
+    grid: `<rect width="6" height="6" fill="${c3}" opacity=".35"/><path d="M0,3 h6 M3,0 v6" stroke="${c3}" stroke-width=\
+"1.6"/>`
   };
-  return `<pattern id="${id}" data-kind="${escapeHtml(k.kind)}" data-colour="${c3}" width="6" height="6" patternUnits="userSpaceOnUse">${shape[k.pattern]}</pattern>`;
+  return `<pattern id="${id}" data-kind="${escapeHtml(k.kind)}" data-colour="${c3}" width="6" height="6" patternUnits="u\
+serSpaceOnUse">${shape[k.pattern]}</pattern>`;
 }
 function renderTimeline(pkg) {
   const bars = timelineBars(pkg);
@@ -840,19 +903,27 @@ function renderTimeline(pkg) {
   const rects = bars.map((b) => {
     const y = rows.indexOf(b.row) * ROW + 4;
     const w = Math.max(1, x(b.start + b.duration) - x(b.start));
-    return `<rect class="bar" data-kind="${escapeHtml(b.kind.kind)}" data-name="${escapeHtml(b.name)}" x="${x(b.start).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="url(#${idOf(b.kind)})" stroke="${b.kind.colour}"><title>${escapeHtml(b.kind.label)} \u2014 ${escapeHtml(b.label)}: ${(b.start / 1e3).toFixed(2)}s \u2192 ${((b.start + b.duration) / 1e3).toFixed(2)}s</title></rect>`;
+    return `<rect class="bar" data-kind="${escapeHtml(b.kind.kind)}" data-name="${escapeHtml(b.name)}" x="${x(b.start).toFixed(
+    1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="url(#${idOf(b.kind)})" stroke="${b.kind.colour}"><ti\
+tle>${escapeHtml(b.kind.label)} \u2014 ${escapeHtml(b.label)}: ${(b.start / 1e3).toFixed(2)}s \u2192 ${((b.start + b.duration) /
+    1e3).toFixed(2)}s</title></rect>`;
   }).join("");
   const labels = rows.map((r, i2) => `<text x="4" y="${i2 * ROW + 16}">${escapeHtml(r)}</text>`).join("");
-  const axis = `<text class="axis-start" x="${LABEL}" y="${barsHeight - 6}">0 s</text><text class="axis-end" x="${WIDTH - 10}" y="${barsHeight - 6}" text-anchor="end">${(end / 1e3).toFixed(2)} s</text>`;
+  const axis = `<text class="axis-start" x="${LABEL}" y="${barsHeight - 6}">0 s</text><text class="axis-end" x="${WIDTH -
+  10}" y="${barsHeight - 6}" text-anchor="end">${(end / 1e3).toFixed(2)} s</text>`;
   const column = (WIDTH - 8) / LEGEND_COLUMNS;
   const legend = kinds.map((k, i2) => {
     const lx = 4 + i2 % LEGEND_COLUMNS * column;
     const ly = barsHeight + 4 + Math.floor(i2 / LEGEND_COLUMNS) * LEGEND_ROW;
-    return `<g class="legend-item" data-kind="${escapeHtml(k.kind)}"><rect x="${lx}" y="${ly}" width="24" height="12" fill="url(#${idOf(k)})" stroke="${k.colour}"/><text x="${lx + 30}" y="${ly + 10}">${escapeHtml(k.label)}</text></g>`;
+    return `<g class="legend-item" data-kind="${escapeHtml(k.kind)}"><rect x="${lx}" y="${ly}" width="24" height="12" fi\
+ll="url(#${idOf(k)})" stroke="${k.colour}"/><text x="${lx + 30}" y="${ly + 10}">${escapeHtml(k.label)}</text></g>`;
   }).join("");
   const defs = `<defs>${kinds.map((k) => patternDef(idOf(k), k)).join("")}</defs>`;
-  const note = phasesToScale(pkg) ? "" : '<p class="muted timeline-note">phases drawn end to end: this result does not say when each started (written by an older twinbuild); builds and probes are at their real times</p>';
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11" role="img" aria-label="timeline">${defs}${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g></svg>${note}`;
+  const note = phasesToScale(pkg) ? "" : '<p class="muted timeline-note">phases drawn end to end: this result does not s\
+ay when each started (written by an older twinbuild); builds and probes are at their real times</p>';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size\
+="11" role="img" aria-label="timeline">${defs}${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g\
+></svg>${note}`;
 }
 var WIDTH, LABEL, ROW, LEGEND_COLUMNS, LEGEND_ROW, KINDS, OTHER, kindOf, probeKind, phasesToScale;
 var init_timeline = __esm({
@@ -891,46 +962,70 @@ function artifactRows(pkg) {
   const counts = artifactCounts(pkg);
   const hidden2 = counts.total - shown.length;
   const hiddenDiffering = counts.notIdentical - shown.filter((a2) => a2.status !== "identical").length;
-  const where = pkg.artifactSummary?.file ? `<a href="${escapeHtml(pathHref(pkg.artifactSummary.file))}">${escapeHtml(pkg.artifactSummary.file)}</a>` : "results.json";
-  const more = hidden2 > 0 ? `<tr class="more"><td colspan="5">\u2026 and ${hidden2.toLocaleString("en")} more artifacts (${hiddenDiffering.toLocaleString("en")} of them not identical), all listed in ${where}</td></tr>` : "";
+  const where = pkg.artifactSummary?.file ? `<a href="${escapeHtml(pathHref(pkg.artifactSummary.file))}">${escapeHtml(pkg.
+  artifactSummary.file)}</a>` : "results.json";
+  const more = hidden2 > 0 ? `<tr class="more"><td colspan="5">\u2026 and ${hidden2.toLocaleString("en")} more artifacts\
+ (${hiddenDiffering.toLocaleString("en")} of them not identical), all listed in ${where}</td></tr>` : "";
   return shown.map((a2) => {
     const diff = pkg.diffoscope.find((d) => d.artifact === a2.path);
     const page = diff?.html ?? diff?.text;
-    const link2 = page ? `<a href="${escapeHtml(pathHref(page))}">${diff?.tool === "diffoscope" ? "diffoscope" : "diff"}</a>` : "";
+    const link2 = page ? `<a href="${escapeHtml(pathHref(page))}">${diff?.tool === "diffoscope" ? "diffoscope" : "diff"}\
+</a>` : "";
     const note = diff?.message ? `<div class="muted">${escapeHtml(diff.message)}</div>` : "";
     const shownAt = differing.indexOf(a2);
-    const excerpt = diff?.excerpt ? `<details class="excerpt"${shownAt >= 0 && shownAt < OPEN_EXCERPTS ? " open" : ""}><summary>excerpt</summary><pre class="excerpt">${escapeHtml(diff.excerpt.split("\n").slice(0, EXCERPT_LINES2).join("\n"))}</pre></details>` : "";
-    return `<tr><td>${pathCode(a2.path)}${kindNote(a2)}</td><td class="status-${a2.status}">${a2.status}${a2.ignored ? `<div class="skipped">ignored: ${escapeHtml(a2.ignored.reason)}</div>` : ""}</td><td>${size(a2.size.control)}<br>${size(a2.size.experiment)}</td><td>${short(a2.sha256.control ?? a2.linkTarget?.control ?? a2.node?.control ?? null)}<br>${short(a2.sha256.experiment ?? a2.linkTarget?.experiment ?? a2.node?.experiment ?? null)}</td><td>${link2}${note}${excerpt}</td></tr>`;
+    const excerpt = diff?.excerpt ? `<details class="excerpt"${shownAt >= 0 && shownAt < OPEN_EXCERPTS ? " open" : ""}><\
+summary>excerpt</summary><pre class="excerpt">${escapeHtml(diff.excerpt.split("\n").slice(0, EXCERPT_LINES2).join("\n"))}\
+</pre></details>` : "";
+    return `<tr><td>${pathCode(a2.path)}${kindNote(a2)}</td><td class="status-${a2.status}">${a2.status}${a2.ignored ? `\
+<div class="skipped">ignored: ${escapeHtml(a2.ignored.reason)}</div>` : ""}</td><td>${size(a2.size.control)}<br>${size(a2.
+    size.experiment)}</td><td>${short(a2.sha256.control ?? a2.linkTarget?.control ?? a2.node?.control ?? null)}<br>${short(
+    a2.sha256.experiment ?? a2.linkTarget?.experiment ?? a2.node?.experiment ?? null)}</td><td>${link2}${note}${excerpt}\
+</td></tr>`;
   }).concat(more).join("\n");
 }
 function culpritItem(pkg, c3, seed) {
   const own = (path6) => pkg.diffoscope.find((d) => d.artifact === path6);
-  const links = [...c3.diffoscope, ...c3.sameAsExperiment.map(own).filter((d) => d !== void 0)].map((d) => d.html ?? d.text).filter((page) => page !== null).map((page) => ` <a href="${escapeHtml(pathHref(page))}">diffoscope</a>`).join("");
+  const links = [...c3.diffoscope, ...c3.sameAsExperiment.map(own).filter((d) => d !== void 0)].map((d) => d.html ?? d.text).
+  filter((page) => page !== null).map((page) => ` <a href="${escapeHtml(pathHref(page))}">diffoscope</a>`).join("");
   const replay = culpritReplayCommand(pkg, c3, seed);
-  const rerun = replay ? `<div class="muted">vary only this: <code class="replay">${commandWords(replay)}</code></div>` : "";
-  const what = pkg.bisect.difference === "build-fails" ? "makes the build fail" : `changes ${c3.artifacts.map((a2) => `<code>${escapeHtml(a2)}</code>`).join(", ")}`;
+  const rerun = replay ? `<div class="muted">vary only this: <code class="replay">${commandWords(replay)}</code></div>` :
+  "";
+  const what = pkg.bisect.difference === "build-fails" ? "makes the build fail" : `changes ${c3.artifacts.map((a2) => `<\
+code>${escapeHtml(a2)}</code>`).join(", ")}`;
   const by = c3.probe === "experiment" ? "the experiment build" : `probe ${escapeHtml(c3.probe)}`;
-  return `<li><strong>${escapeHtml(culpritName(c3))}</strong> ${what} <span class="muted">(confirmed by ${by})</span>${links}${rerun}</li>`;
+  return `<li><strong>${escapeHtml(culpritName(c3))}</strong> ${what} <span class="muted">(confirmed by ${by})</span>${links}${rerun}\
+</li>`;
 }
 function evidenceSection(pkg) {
-  const items = pkg.artifacts.flatMap((a2) => artifactEvidence(pkg, a2.path, 3).map((shown) => `<li>${escapeHtml(shown)}</li>`));
-  const suspected = pkg.bisect.suspected.map((s) => `<li><strong>${escapeHtml(s.variation)}</strong>: suspected, not confirmed (${s.artifacts.map((a2) => `<code>${escapeHtml(a2)}</code>`).join(", ")}) <span class="muted">${escapeHtml(s.evidence.join("; "))}</span></li>`);
-  return (items.length ? `<h3>Evidence</h3><ul class="evidence">${items.join("")}</ul>` : "") + (suspected.length ? `<h3>Suspected, not confirmed</h3><p class="muted">${escapeHtml(pkg.bisect.reason ?? "")}</p><ul class="suspected">${suspected.join("")}</ul>` : "");
+  const items = pkg.artifacts.flatMap((a2) => artifactEvidence(pkg, a2.path, 3).map((shown) => `<li>${escapeHtml(shown)}\
+</li>`));
+  const suspected = pkg.bisect.suspected.map((s) => `<li><strong>${escapeHtml(s.variation)}</strong>: suspected, not con\
+firmed (${s.artifacts.map((a2) => `<code>${escapeHtml(a2)}</code>`).join(", ")}) <span class="muted">${escapeHtml(s.evidence.
+  join("; "))}</span></li>`);
+  return (items.length ? `<h3>Evidence</h3><ul class="evidence">${items.join("")}</ul>` : "") + (suspected.length ? `<h3\
+>Suspected, not confirmed</h3><p class="muted">${escapeHtml(pkg.bisect.reason ?? "")}</p><ul class="suspected">${suspected.
+  join("")}</ul>` : "");
 }
 function bisectSection(pkg, seed) {
   const { bisect: bisect2 } = pkg;
   if (bisect2.status === "not-run")
-    return pkg.verdict === "unreproducible" ? `<p class="muted">bisect not run: ${escapeHtml(bisect2.reason ?? "")}</p>${evidenceSection(pkg)}` : "";
+    return pkg.verdict === "unreproducible" ? `<p class="muted">bisect not run: ${escapeHtml(bisect2.reason ?? "")}</p>${evidenceSection(
+    pkg)}` : "";
   const summary = causeSummary(pkg);
-  const culprits = pkg.culprits.length ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map((c3) => culpritItem(pkg, c3, seed)).join("")}</ul>` : "";
-  const probes = bisect2.probes.map((p) => `<tr><td>${probeLog(pkg, p)}</td><td>${escapeHtml(p.variations.join(", ") || "nothing varied")}</td><td class="status-${probeClass(p)}">${p.status}</td><td>${p.differingCount}</td><td>${p.round}</td><td>${(p.durationMs / 1e3).toFixed(1)} s</td><td>${escapeHtml(p.message ?? "")}</td></tr>`).join("\n");
+  const culprits = pkg.culprits.length ? `<h3>Culprits</h3><ul class="culprits">${pkg.culprits.map((c3) => culpritItem(pkg,
+  c3, seed)).join("")}</ul>` : "";
+  const probes = bisect2.probes.map((p) => `<tr><td>${probeLog(pkg, p)}</td><td>${escapeHtml(p.variations.join(", ") || "\
+nothing varied")}</td><td class="status-${probeClass(p)}">${p.status}</td><td>${p.differingCount}</td><td>${p.round}</td\
+><td>${(p.durationMs / 1e3).toFixed(1)} s</td><td>${escapeHtml(p.message ?? "")}</td></tr>`).join("\n");
   return `<h3>Bisect</h3>
-<p class="${pkg.nondeterministic || bisect2.status === "error" ? "verdict-error" : ""}">${escapeHtml(summary ?? "no culprit found")}</p>
+<p class="${pkg.nondeterministic || bisect2.status === "error" ? "verdict-error" : ""}">${escapeHtml(summary ?? "no culp\
+rit found")}</p>
 <p class="muted">${escapeHtml(bisectEffort(pkg) ?? "")}</p>
 ${culprits}
 ${evidenceSection(pkg)}
 <details><summary>probe builds (${bisect2.probes.length})</summary>
-<table class="probes"><thead><tr><th>probe</th><th>varied</th><th>result</th><th>artifacts differing</th><th>round</th><th>time</th><th>note</th></tr></thead><tbody>
+<table class="probes"><thead><tr><th>probe</th><th>varied</th><th>result</th><th>artifacts differing</th><th>round</th><\
+th>time</th><th>note</th></tr></thead><tbody>
 ${probes}
 </tbody></table></details>`;
 }
@@ -940,41 +1035,56 @@ function verifySection(pkg) {
     return "";
   const items = [
     `published (the control column): ${v.published.map((p) => `<code>${escapeHtml(p)}</code>`).join(", ")}`,
-    `buildinfo: ${v.buildinfo ? `<code>${escapeHtml(v.buildinfo)}</code>` : "none"}; pinned from it: ${Object.entries(v.pinned).map(([k, val]) => `<code>${escapeHtml(`${k}=${val}`)}</code>`).join(" ") || "nothing"}`,
+    `buildinfo: ${v.buildinfo ? `<code>${escapeHtml(v.buildinfo)}</code>` : "none"}; pinned from it: ${Object.entries(v.
+    pinned).map(([k, val]) => `<code>${escapeHtml(`${k}=${val}`)}</code>`).join(" ") || "nothing"}`,
     ...v.notPinned.map((n2) => `not pinned: ${escapeHtml(n2)}`),
     ...v.link ? [
-      `in-toto link: <a href="${escapeHtml(pathHref(v.link))}">${escapeHtml(v.link)}</a>` + (v.statement ? `, DSSE statement: <a href="${escapeHtml(pathHref(v.statement))}">${escapeHtml(v.statement)}</a>` : "")
+      `in-toto link: <a href="${escapeHtml(pathHref(v.link))}">${escapeHtml(v.link)}</a>` + (v.statement ? `, DSSE state\
+ment: <a href="${escapeHtml(pathHref(v.statement))}">${escapeHtml(v.statement)}</a>` : "")
     ] : []
   ];
-  const drift = v.dependencyDrift.length ? `<h3>Build dependencies that differ here (a likely cause; not fetched)</h3><table><thead><tr><th>package</th><th>buildinfo</th><th>installed</th></tr></thead><tbody>` + v.dependencyDrift.map((d) => `<tr><td>${escapeHtml(d.package)}</td><td>${escapeHtml(d.buildinfo)}</td><td>${escapeHtml(d.installed ?? "not installed")}</td></tr>`).join("") + `</tbody></table>` : "";
+  const drift = v.dependencyDrift.length ? `<h3>Build dependencies that differ here (a likely cause; not fetched)</h3><t\
+able><thead><tr><th>package</th><th>buildinfo</th><th>installed</th></tr></thead><tbody>` + v.dependencyDrift.map((d) => `\
+<tr><td>${escapeHtml(d.package)}</td><td>${escapeHtml(d.buildinfo)}</td><td>${escapeHtml(d.installed ?? "not installed")}\
+</td></tr>`).join("") + `</tbody></table>` : "";
   return `<h3>Rebuild</h3><ul>${items.map((i2) => `<li>${i2}</li>`).join("")}</ul>${drift}`;
 }
 function logLinks(pkg) {
-  const links = ["control", "experiment"].filter((side) => pkg.builds[side]).map((side) => `<a href="${escapeHtml(pathHref(pkg.builds[side].log))}">${pkg.verify && side === "experiment" ? "rebuild" : `${side} build`} log</a>`);
+  const links = ["control", "experiment"].filter((side) => pkg.builds[side]).map((side) => `<a href="${escapeHtml(pathHref(
+  pkg.builds[side].log))}">${pkg.verify && side === "experiment" ? "rebuild" : `${side} build`} log</a>`);
   return links.length > 0 ? `<p class="logs">${links.join(" ")}</p>` : "";
 }
 function replaySection(pkg, seed) {
   const command = replayCommand(pkg, seed);
   if (!command)
     return "";
-  const what = pkg.verify ? "this verify, from the directory it ran in (it varies nothing and takes no --seed)" : "this check with the same variations and values";
-  return `<h3>Reproduce</h3><p class="muted">Run ${what}:</p><pre class="replay"><code>${commandWords(command)}</code></pre>`;
+  const what = pkg.verify ? "this verify, from the directory it ran in (it varies nothing and takes no --seed)" : "this \
+check with the same variations and values";
+  return `<h3>Reproduce</h3><p class="muted">Run ${what}:</p><pre class="replay"><code>${commandWords(command)}</code></\
+pre>`;
 }
 function packageSection(pkg, seed, variations) {
-  const logs = ["control", "experiment"].filter((side) => pkg.builds[side]?.logTail.length).map((side) => `<h3>Last lines of the ${side} build log</h3><p><a href="${escapeHtml(pathHref(pkg.builds[side].log))}">${escapeHtml(pkg.builds[side].log)}</a></p><pre>${escapeHtml(pkg.builds[side].logTail.join("\n"))}</pre>`).join("\n");
+  const logs = ["control", "experiment"].filter((side) => pkg.builds[side]?.logTail.length).map((side) => `<h3>Last line\
+s of the ${side} build log</h3><p><a href="${escapeHtml(pathHref(pkg.builds[side].log))}">${escapeHtml(pkg.builds[side].
+  log)}</a></p><pre>${escapeHtml(pkg.builds[side].logTail.join("\n"))}</pre>`).join("\n");
   return `<section class="pkg v-${pkg.verdict}" id="${anchorId(pkg.name)}">
 <h2>${escapeHtml(pkg.name)} \u2014 <span class="verdict-${pkg.verdict}">${verdictWord(pkg)}</span></h2>
 ${fixSection(pkg)}
-` + (isDeterminismCheck(pkg) ? `<p class="skipped"><strong>Determinism check</strong>: ${DETERMINISM_NOTE}. Identical builds here do not show the build is reproducible elsewhere.</p>` : "") + `
-<p class="muted">source <code>${escapeHtml(pkg.source)}</code> \xB7 ` + (pkg.verify ? "one rebuild, compared with the published files" : `builds ${pkg.isolation === "namespaces" ? "in parallel" : "one after the other"}`) + ` \xB7 build path ${pkg.buildPath} \xB7 ${escapeHtml(sandboxNote(pkg))}</p>
+` + (isDeterminismCheck(pkg) ? `<p class="skipped"><strong>Determinism check</strong>: ${DETERMINISM_NOTE}. Identical bu\
+ilds here do not show the build is reproducible elsewhere.</p>` : "") + `
+<p class="muted">source <code>${escapeHtml(pkg.source)}</code> \xB7 ` + (pkg.verify ? "one rebuild, compared with the pu\
+blished files" : `builds ${pkg.isolation === "namespaces" ? "in parallel" : "one after the other"}`) + ` \xB7 build path ${pkg.
+  buildPath} \xB7 ${escapeHtml(sandboxNote(pkg))}</p>
 ${notCopiedNote(pkg) ? `<p class="skipped">${escapeHtml(notCopiedNote(pkg))}</p>` : ""}
-${pkg.error ? `<p class="verdict-error"><strong>${escapeHtml(pkg.error.code)}</strong>: ${escapeHtml(pkg.error.message)}</p>` : ""}
+${pkg.error ? `<p class="verdict-error"><strong>${escapeHtml(pkg.error.code)}</strong>: ${escapeHtml(pkg.error.message)}\
+</p>` : ""}
 ${logLinks(pkg)}
 ${replaySection(pkg, seed)}
 ${bisectSection(pkg, seed)}
 ${verifySection(pkg)}
 <h3>Artifacts (${artifactCounts(pkg).total.toLocaleString("en")})</h3>
-<table class="artifacts"><thead><tr><th>path</th><th>status</th><th>size control / experiment</th><th>sha256 control / experiment</th><th>explanation</th></tr></thead><tbody>
+<table class="artifacts"><thead><tr><th>path</th><th>status</th><th>size control / experiment</th><th>sha256 control / e\
+xperiment</th><th>explanation</th></tr></thead><tbody>
 ${artifactRows(pkg)}
 </tbody></table>
 ${variations(pkg)}
@@ -986,23 +1096,30 @@ ${logs}
 function runNotes(result) {
   const notes = [];
   if (result.incomplete)
-    notes.push(`<p class="verdict-error"><strong>Incomplete</strong> (${escapeHtml(result.incomplete.reason)}): no result for ${result.incomplete.notFinished.map((n2) => `<code>${escapeHtml(n2)}</code>`).join(", ") || "none"}</p>`);
+    notes.push(`<p class="verdict-error"><strong>Incomplete</strong> (${escapeHtml(result.incomplete.reason)}): no resul\
+t for ${result.incomplete.notFinished.map((n2) => `<code>${escapeHtml(n2)}</code>`).join(", ") || "none"}</p>`);
   if (result.summary.ignored > 0)
-    notes.push(`<p class="skipped">${result.summary.ignored} known difference${result.summary.ignored === 1 ? "" : "s"} ignored (see the reasons in the artifact tables)</p>`);
+    notes.push(`<p class="skipped">${result.summary.ignored} known difference${result.summary.ignored === 1 ? "" : "s"} \
+ignored (see the reasons in the artifact tables)</p>`);
   if (result.shard)
     notes.push(`<p class="muted">shard ${result.shard.index} of ${result.shard.total}</p>`);
   const b = result.baseline;
   if (b) {
-    const row3 = (label, names) => `<tr><td>${label}</td><td>${names.length}</td><td>${names.map((n2) => `<code>${escapeHtml(n2)}</code>`).join(", ")}</td></tr>`;
-    notes.push(`<h2>Against the baseline</h2><p class="muted">${escapeHtml(b.file)}</p><table class="baseline"><tbody>${row3("regressions", b.regressions)}${row3("fixed", b.fixed)}${row3("still broken", b.stillBroken)}${row3("new", b.new)}${row3("removed", b.removed)}</tbody></table>`);
+    const row3 = (label, names) => `<tr><td>${label}</td><td>${names.length}</td><td>${names.map((n2) => `<code>${escapeHtml(
+    n2)}</code>`).join(", ")}</td></tr>`;
+    notes.push(`<h2>Against the baseline</h2><p class="muted">${escapeHtml(b.file)}</p><table class="baseline"><tbody>${row3(
+    "regressions", b.regressions)}${row3("fixed", b.fixed)}${row3("still broken", b.stillBroken)}${row3("new", b.new)}${row3(
+    "removed", b.removed)}</tbody></table>`);
   }
   return notes.join("\n");
 }
 function packageFilters({ packages, summary }) {
   if (packages.length <= 1)
     return "";
-  const filter = (id, label, count4, checked = false) => `<input type="radio" name="verdict" id="f-${id}"${checked ? " checked" : ""}><label for="f-${id}">${label} (${count4})</label>`;
-  return `${filter("all", "all", summary.total, true)}${filter("reproducible", "reproducible", summary.reproducible)}${filter("unreproducible", "unreproducible", summary.unreproducible)}${filter("error", "error", summary.error)}`;
+  const filter = (id, label, count4, checked = false) => `<input type="radio" name="verdict" id="f-${id}"${checked ? " c\
+hecked" : ""}><label for="f-${id}">${label} (${count4})</label>`;
+  return `${filter("all", "all", summary.total, true)}${filter("reproducible", "reproducible", summary.reproducible)}${filter(
+  "unreproducible", "unreproducible", summary.unreproducible)}${filter("error", "error", summary.error)}`;
 }
 function shortCause(pkg) {
   if (pkg.verdict === "reproducible" || pkg.verdict === "verified")
@@ -1012,7 +1129,8 @@ function shortCause(pkg) {
     return `${code}nondeterministic (differs with nothing varied)`;
   const culprits = pkg.culprits.map(culpritName);
   if (culprits.length > 0)
-    return pkg.bisect.difference === "build-fails" ? `${code}fails when ${culprits.join(" or ")} is varied` : `${code}${culprits.join("; ")}`;
+    return pkg.bisect.difference === "build-fails" ? `${code}fails when ${culprits.join(" or ")} is varied` : `${code}${culprits.
+    join("; ")}`;
   const suspected = pkg.bisect.suspected.map((s) => s.variation);
   if (suspected.length > 0)
     return `${code}suspected, not confirmed: ${suspected.join(", ")}`;
@@ -1027,8 +1145,11 @@ function shortCause(pkg) {
 function summaryTable({ packages }) {
   if (packages.length <= 1)
     return "";
-  const rows = packages.map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${escapeHtml(p.name)}</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${artifactCounts(p).notIdentical} of ${artifactCounts(p).total}</td><td class="cause">${escapeHtml(shortCause(p))}</td></tr>`);
-  return `<table class="summary"><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th><th>cause</th></tr></thead><tbody>
+  const rows = packages.map((p) => `<tr class="pkg v-${p.verdict}"><td><a href="#${anchorId(p.name)}">${escapeHtml(p.name)}\
+</a></td><td class="verdict-${p.verdict}">${verdictWord(p)}</td><td>${artifactCounts(p).notIdentical} of ${artifactCounts(
+  p).total}</td><td class="cause">${escapeHtml(shortCause(p))}</td></tr>`);
+  return `<table class="summary"><thead><tr><th>package</th><th>verdict</th><th>artifacts differing</th><th>cause</th></\
+tr></thead><tbody>
 ${rows.join("\n")}
 </tbody></table>`;
 }
@@ -1036,7 +1157,8 @@ function renderHtml(result) {
   const { summary } = result;
   const tables = variationTables(result);
   const deterministic = result.packages.filter(isDeterminismCheck).length;
-  const passed = result.command === "verify" ? { word: "verified", note: "" } : deterministic > 0 && deterministic === summary.reproducible ? { word: "deterministic", note: ` (${DETERMINISM_NOTE})` } : {
+  const passed = result.command === "verify" ? { word: "verified", note: "" } : deterministic > 0 && deterministic === summary.
+  reproducible ? { word: "deterministic", note: ` (${DETERMINISM_NOTE})` } : {
     word: "reproducible",
     note: deterministic > 0 ? ` (${deterministic} of them only deterministic: ${DETERMINISM_NOTE})` : ""
   };
@@ -1045,9 +1167,15 @@ function renderHtml(result) {
 <title>twinbuild: ${summary.reproducible}/${summary.total} ${passed.word}</title><style>${STYLE}</style></head>
 <body>
 <header><h1>twinbuild report</h1>${renderBadge(result)}
-<p>${summary.total} package${summary.total === 1 ? "" : "s"}: <span class="verdict-reproducible">${summary.reproducible} ${passed.word}${passed.note}</span>, <span class="verdict-unreproducible">${summary.unreproducible} ${result.command === "verify" ? "mismatch" : "unreproducible"}</span>, <span class="verdict-error">${summary.error} error</span> \xB7 exit code ${result.exitCode}</p>
+<p>${summary.total} package${summary.total === 1 ? "" : "s"}: <span class="verdict-reproducible">${summary.reproducible}\
+ ${passed.word}${passed.note}</span>, <span class="verdict-unreproducible">${summary.unreproducible} ${result.command ===
+  "verify" ? "mismatch" : "unreproducible"}</span>, <span class="verdict-error">${summary.error} error</span> \xB7 exit cod\
+e ${result.exitCode}</p>
 ${runNotes(result)}
-<p class="muted">twinbuild ${escapeHtml(result.tool.version)} \xB7 ${escapeHtml(result.command)}${result.command === "verify" ? "" : ` \xB7 seed <code>${result.seed}</code> (replay with --seed ${result.seed})`} \xB7 ${escapeHtml(result.startedAt)} \u2192 ${escapeHtml(result.finishedAt)} \xB7 ${escapeHtml(result.host.hostname)}, ${escapeHtml(result.host.kernel)}, ${result.host.cpus} CPUs</p></header>
+<p class="muted">twinbuild ${escapeHtml(result.tool.version)} \xB7 ${escapeHtml(result.command)}${result.command === "ve\
+rify" ? "" : ` \xB7 seed <code>${result.seed}</code> (replay with --seed ${result.seed})`} \xB7 ${escapeHtml(result.startedAt)}\
+ \u2192 ${escapeHtml(result.finishedAt)} \xB7 ${escapeHtml(result.host.hostname)}, ${escapeHtml(result.host.kernel)}, ${result.
+  host.cpus} CPUs</p></header>
 <div class="filters">${packageFilters(result)}
 <main>
 ${summaryTable(result)}
@@ -1073,28 +1201,43 @@ var init_html = __esm({
     STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em;color:#222}
 h1{font-size:1.4em;margin:.2em 0}h2{border-top:1px solid #ccc;padding-top:.8em}
-table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-align:left;vertical-align:top}td code{overflow-wrap:anywhere}code.path>span,.replay span{display:inline-block;max-width:100%}
-table.artifacts{table-layout:fixed}table.artifacts th:nth-child(1){width:30%}table.artifacts th:nth-child(2){width:10%}table.artifacts th:nth-child(3){width:11%}table.artifacts th:nth-child(4){width:15%}
+table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border-bottom:1px solid #e3e3e3;padding:.25em .5em;text-al\
+ign:left;vertical-align:top}td code{overflow-wrap:anywhere}code.path>span,.replay span{display:inline-block;max-width:10\
+0%}
+table.artifacts{table-layout:fixed}table.artifacts th:nth-child(1){width:30%}table.artifacts th:nth-child(2){width:10%}t\
+able.artifacts th:nth-child(3){width:11%}table.artifacts th:nth-child(4){width:15%}
 .run-variations-box>summary{cursor:pointer}.run-variations-box>summary h2{display:inline;border:0}
-code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space:pre-wrap}
-.verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}.verdict-verified{color:#2e7d32}.verdict-mismatch{color:#c62828}
-.status-identical{color:#2e7d32}.status-differs,.status-missing-in-control,.status-missing-in-experiment{color:#c62828;font-weight:600}
-.hash summary{cursor:pointer;list-style:none}.hash summary::-webkit-details-marker{display:none}.hash[open] summary{display:none}
+code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space\
+:pre-wrap}
+.verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}.verdict-verified\
+{color:#2e7d32}.verdict-mismatch{color:#c62828}
+.status-identical{color:#2e7d32}.status-differs,.status-missing-in-control,.status-missing-in-experiment{color:#c62828;f\
+ont-weight:600}
+.hash summary{cursor:pointer;list-style:none}.hash summary::-webkit-details-marker{display:none}.hash[open] summary{disp\
+lay:none}
 pre.excerpt{margin:.3em 0;max-height:24em}pre.replay{background:#eef3f8}.logs a{margin-right:1em}
-.skipped{color:#8a6d00}.muted{color:#777}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
-#f-reproducible:checked~main .pkg:not(.v-reproducible),#f-unreproducible:checked~main .pkg:not(.v-unreproducible),#f-error:checked~main .pkg:not(.v-error){display:none}
+.skipped{color:#8a6d00}.muted{color:#777}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em\
+}
+#f-reproducible:checked~main .pkg:not(.v-reproducible),#f-unreproducible:checked~main .pkg:not(.v-unreproducible),#f-err\
+or:checked~main .pkg:not(.v-error){display:none}
 `;
-    short = (hash) => hash ? `<details class="hash"><summary title="${escapeHtml(hash)}"><code>${escapeHtml(hash.slice(0, 16))}\u2026</code></summary><code class="full-hash">${escapeHtml(hash)}</code></details>` : '<span class="muted">\u2014</span>';
+    short = (hash) => hash ? `<details class="hash"><summary title="${escapeHtml(hash)}"><code>${escapeHtml(hash.slice(0,
+    16))}\u2026</code></summary><code class="full-hash">${escapeHtml(hash)}</code></details>` : '<span class="muted">\u2014</\
+span>';
     size = (bytes) => bytes === null ? "\u2014" : `${bytes.toLocaleString("en")} B`;
     MAX_ARTIFACT_ROWS = 1e3;
     OPEN_EXCERPTS = 20;
     EXCERPT_LINES2 = 40;
-    pathCode = (path6) => `<code class="path">${path6.split(/(?<=\/)/).map((name) => `<span>${escapeHtml(name)}</span>`).join("")}</code>`;
-    commandWords = (command) => command.split(/( +|(?<=\/))/).map((part) => part.trim() === "" ? part : `<span>${escapeHtml(part)}</span>`).join("");
-    kindNote = (a2) => a2.kind === "file" ? "" : ` <span class="muted">(${escapeHtml(a2.kind === "special" ? a2.node?.control ?? a2.node?.experiment ?? "special file" : "symlink")})</span>`;
+    pathCode = (path6) => `<code class="path">${path6.split(/(?<=\/)/).map((name) => `<span>${escapeHtml(name)}</span>`).
+    join("")}</code>`;
+    commandWords = (command) => command.split(/( +|(?<=\/))/).map((part) => part.trim() === "" ? part : `<span>${escapeHtml(
+    part)}</span>`).join("");
+    kindNote = (a2) => a2.kind === "file" ? "" : ` <span class="muted">(${escapeHtml(a2.kind === "special" ? a2.node?.control ??
+    a2.node?.experiment ?? "special file" : "symlink")})</span>`;
     probeLog = (pkg, p) => {
       const log = pkg.builds.control?.log ?? pkg.builds.experiment?.log;
-      return log ? `<a href="${escapeHtml(pathHref(log.replace(/[^/]*$/, `probe-${p.id}.log`)))}">${escapeHtml(p.id)}</a>` : escapeHtml(p.id);
+      return log ? `<a href="${escapeHtml(pathHref(log.replace(/[^/]*$/, `probe-${p.id}.log`)))}">${escapeHtml(p.id)}</a\
+>` : escapeHtml(p.id);
     };
     probeClass = (p) => p.status === "same" ? "identical" : "differs";
   }
@@ -1107,7 +1250,8 @@ var require_dist = __commonJS({
     var require$$1 = __require("path");
     var require$$0 = __require("fs");
     var require$$2 = __require("util");
-    var commonjsGlobal = typeof globalThis !== "undefined" ? globalThis : typeof window !== "undefined" ? window : typeof global !== "undefined" ? global : typeof self !== "undefined" ? self : {};
+    var commonjsGlobal = typeof globalThis !== "undefined" ? globalThis : typeof window !== "undefined" ? window : typeof global !==
+    "undefined" ? global : typeof self !== "undefined" ? self : {};
     function getDefaultExportFromCjs(x) {
       return x && x.__esModule && Object.prototype.hasOwnProperty.call(x, "default") ? x["default"] : x;
     }
@@ -1150,7 +1294,8 @@ var require_dist = __commonJS({
         for (var i3 = 0; i3 < safeRegexReplacements.length; i3++) {
           var token = safeRegexReplacements[i3][0];
           var max = safeRegexReplacements[i3][1];
-          value = value.split(token + "*").join(token + "{0," + max + "}").split(token + "+").join(token + "{1," + max + "}");
+          value = value.split(token + "*").join(token + "{0," + max + "}").split(token + "+").join(token + "{1," + max +
+          "}");
         }
         return value;
       }
@@ -1161,9 +1306,11 @@ var require_dist = __commonJS({
       tok("NONNUMERICIDENTIFIER");
       src[t.NONNUMERICIDENTIFIER] = "\\d*[a-zA-Z-]" + LETTERDASHNUMBER + "*";
       tok("MAINVERSION");
-      src[t.MAINVERSION] = "(" + src[t.NUMERICIDENTIFIER] + ")\\.(" + src[t.NUMERICIDENTIFIER] + ")\\.(" + src[t.NUMERICIDENTIFIER] + ")";
+      src[t.MAINVERSION] = "(" + src[t.NUMERICIDENTIFIER] + ")\\.(" + src[t.NUMERICIDENTIFIER] + ")\\.(" + src[t.NUMERICIDENTIFIER] +
+      ")";
       tok("MAINVERSIONLOOSE");
-      src[t.MAINVERSIONLOOSE] = "(" + src[t.NUMERICIDENTIFIERLOOSE] + ")\\.(" + src[t.NUMERICIDENTIFIERLOOSE] + ")\\.(" + src[t.NUMERICIDENTIFIERLOOSE] + ")";
+      src[t.MAINVERSIONLOOSE] = "(" + src[t.NUMERICIDENTIFIERLOOSE] + ")\\.(" + src[t.NUMERICIDENTIFIERLOOSE] + ")\\.(" +
+      src[t.NUMERICIDENTIFIERLOOSE] + ")";
       tok("PRERELEASEIDENTIFIER");
       src[t.PRERELEASEIDENTIFIER] = "(?:" + src[t.NUMERICIDENTIFIER] + "|" + src[t.NONNUMERICIDENTIFIER] + ")";
       tok("PRERELEASEIDENTIFIERLOOSE");
@@ -1171,7 +1318,8 @@ var require_dist = __commonJS({
       tok("PRERELEASE");
       src[t.PRERELEASE] = "(?:-(" + src[t.PRERELEASEIDENTIFIER] + "(?:\\." + src[t.PRERELEASEIDENTIFIER] + ")*))";
       tok("PRERELEASELOOSE");
-      src[t.PRERELEASELOOSE] = "(?:-?(" + src[t.PRERELEASEIDENTIFIERLOOSE] + "(?:\\." + src[t.PRERELEASEIDENTIFIERLOOSE] + ")*))";
+      src[t.PRERELEASELOOSE] = "(?:-?(" + src[t.PRERELEASEIDENTIFIERLOOSE] + "(?:\\." + src[t.PRERELEASEIDENTIFIERLOOSE] +
+      ")*))";
       tok("BUILDIDENTIFIER");
       src[t.BUILDIDENTIFIER] = LETTERDASHNUMBER + "+";
       tok("BUILD");
@@ -1191,15 +1339,18 @@ var require_dist = __commonJS({
       tok("XRANGEIDENTIFIER");
       src[t.XRANGEIDENTIFIER] = src[t.NUMERICIDENTIFIER] + "|x|X|\\*";
       tok("XRANGEPLAIN");
-      src[t.XRANGEPLAIN] = "[v=\\s]*(" + src[t.XRANGEIDENTIFIER] + ")(?:\\.(" + src[t.XRANGEIDENTIFIER] + ")(?:\\.(" + src[t.XRANGEIDENTIFIER] + ")(?:" + src[t.PRERELEASE] + ")?" + src[t.BUILD] + "?)?)?";
+      src[t.XRANGEPLAIN] = "[v=\\s]*(" + src[t.XRANGEIDENTIFIER] + ")(?:\\.(" + src[t.XRANGEIDENTIFIER] + ")(?:\\.(" + src[t.
+      XRANGEIDENTIFIER] + ")(?:" + src[t.PRERELEASE] + ")?" + src[t.BUILD] + "?)?)?";
       tok("XRANGEPLAINLOOSE");
-      src[t.XRANGEPLAINLOOSE] = "[v=\\s]*(" + src[t.XRANGEIDENTIFIERLOOSE] + ")(?:\\.(" + src[t.XRANGEIDENTIFIERLOOSE] + ")(?:\\.(" + src[t.XRANGEIDENTIFIERLOOSE] + ")(?:" + src[t.PRERELEASELOOSE] + ")?" + src[t.BUILD] + "?)?)?";
+      src[t.XRANGEPLAINLOOSE] = "[v=\\s]*(" + src[t.XRANGEIDENTIFIERLOOSE] + ")(?:\\.(" + src[t.XRANGEIDENTIFIERLOOSE] +
+      ")(?:\\.(" + src[t.XRANGEIDENTIFIERLOOSE] + ")(?:" + src[t.PRERELEASELOOSE] + ")?" + src[t.BUILD] + "?)?)?";
       tok("XRANGE");
       src[t.XRANGE] = "^" + src[t.GTLT] + "\\s*" + src[t.XRANGEPLAIN] + "$";
       tok("XRANGELOOSE");
       src[t.XRANGELOOSE] = "^" + src[t.GTLT] + "\\s*" + src[t.XRANGEPLAINLOOSE] + "$";
       tok("COERCE");
-      src[t.COERCE] = "(^|[^\\d])(\\d{1," + MAX_SAFE_COMPONENT_LENGTH + "})(?:\\.(\\d{1," + MAX_SAFE_COMPONENT_LENGTH + "}))?(?:\\.(\\d{1," + MAX_SAFE_COMPONENT_LENGTH + "}))?(?:$|[^\\d])";
+      src[t.COERCE] = "(^|[^\\d])(\\d{1," + MAX_SAFE_COMPONENT_LENGTH + "})(?:\\.(\\d{1," + MAX_SAFE_COMPONENT_LENGTH + "\
+}))?(?:\\.(\\d{1," + MAX_SAFE_COMPONENT_LENGTH + "}))?(?:$|[^\\d])";
       tok("COERCERTL");
       re[t.COERCERTL] = new RegExp(src[t.COERCE], "g");
       safeRe[t.COERCERTL] = new RegExp(makeSafeRe(src[t.COERCE]), "g");
@@ -1364,7 +1515,8 @@ var require_dist = __commonJS({
         if (!(other instanceof SemVer)) {
           other = new SemVer(other, this.options);
         }
-        return compareIdentifiers(this.major, other.major) || compareIdentifiers(this.minor, other.minor) || compareIdentifiers(this.patch, other.patch);
+        return compareIdentifiers(this.major, other.major) || compareIdentifiers(this.minor, other.minor) || compareIdentifiers(
+        this.patch, other.patch);
       };
       SemVer.prototype.comparePre = function(other) {
         if (!(other instanceof SemVer)) {
@@ -1736,13 +1888,19 @@ var require_dist = __commonJS({
           rangeTmp = new Range(this.value, options);
           return satisfies(comp.semver, rangeTmp, options);
         }
-        var sameDirectionIncreasing = (this.operator === ">=" || this.operator === ">") && (comp.operator === ">=" || comp.operator === ">");
-        var sameDirectionDecreasing = (this.operator === "<=" || this.operator === "<") && (comp.operator === "<=" || comp.operator === "<");
+        var sameDirectionIncreasing = (this.operator === ">=" || this.operator === ">") && (comp.operator === ">=" || comp.
+        operator === ">");
+        var sameDirectionDecreasing = (this.operator === "<=" || this.operator === "<") && (comp.operator === "<=" || comp.
+        operator === "<");
         var sameSemVer = this.semver.version === comp.semver.version;
-        var differentDirectionsInclusive = (this.operator === ">=" || this.operator === "<=") && (comp.operator === ">=" || comp.operator === "<=");
-        var oppositeDirectionsLessThan = cmp(this.semver, "<", comp.semver, options) && ((this.operator === ">=" || this.operator === ">") && (comp.operator === "<=" || comp.operator === "<"));
-        var oppositeDirectionsGreaterThan = cmp(this.semver, ">", comp.semver, options) && ((this.operator === "<=" || this.operator === "<") && (comp.operator === ">=" || comp.operator === ">"));
-        return sameDirectionIncreasing || sameDirectionDecreasing || sameSemVer && differentDirectionsInclusive || oppositeDirectionsLessThan || oppositeDirectionsGreaterThan;
+        var differentDirectionsInclusive = (this.operator === ">=" || this.operator === "<=") && (comp.operator === ">=" ||
+        comp.operator === "<=");
+        var oppositeDirectionsLessThan = cmp(this.semver, "<", comp.semver, options) && ((this.operator === ">=" || this.
+        operator === ">") && (comp.operator === "<=" || comp.operator === "<"));
+        var oppositeDirectionsGreaterThan = cmp(this.semver, ">", comp.semver, options) && ((this.operator === "<=" || this.
+        operator === "<") && (comp.operator === ">=" || comp.operator === ">"));
+        return sameDirectionIncreasing || sameDirectionDecreasing || sameSemVer && differentDirectionsInclusive || oppositeDirectionsLessThan ||
+        oppositeDirectionsGreaterThan;
       };
       exports$1.Range = Range;
       function Range(range, options) {
@@ -2392,18 +2550,22 @@ var require_dist = __commonJS({
         var undefined$1;
         var VERSION3 = "4.18.1";
         var LARGE_ARRAY_SIZE = 200;
-        var CORE_ERROR_TEXT = "Unsupported core-js use. Try https://npms.io/search?q=ponyfill.", FUNC_ERROR_TEXT = "Expected a function", INVALID_TEMPL_VAR_ERROR_TEXT = "Invalid `variable` option passed into `_.template`", INVALID_TEMPL_IMPORTS_ERROR_TEXT = "Invalid `imports` option passed into `_.template`";
+        var CORE_ERROR_TEXT = "Unsupported core-js use. Try https://npms.io/search?q=ponyfill.", FUNC_ERROR_TEXT = "Expe\
+cted a function", INVALID_TEMPL_VAR_ERROR_TEXT = "Invalid `variable` option passed into `_.template`", INVALID_TEMPL_IMPORTS_ERROR_TEXT = "\
+Invalid `imports` option passed into `_.template`";
         var HASH_UNDEFINED = "__lodash_hash_undefined__";
         var MAX_MEMOIZE_SIZE = 500;
         var PLACEHOLDER = "__lodash_placeholder__";
         var CLONE_DEEP_FLAG = 1, CLONE_FLAT_FLAG = 2, CLONE_SYMBOLS_FLAG = 4;
         var COMPARE_PARTIAL_FLAG = 1, COMPARE_UNORDERED_FLAG = 2;
-        var WRAP_BIND_FLAG = 1, WRAP_BIND_KEY_FLAG = 2, WRAP_CURRY_BOUND_FLAG = 4, WRAP_CURRY_FLAG = 8, WRAP_CURRY_RIGHT_FLAG = 16, WRAP_PARTIAL_FLAG = 32, WRAP_PARTIAL_RIGHT_FLAG = 64, WRAP_ARY_FLAG = 128, WRAP_REARG_FLAG = 256, WRAP_FLIP_FLAG = 512;
+        var WRAP_BIND_FLAG = 1, WRAP_BIND_KEY_FLAG = 2, WRAP_CURRY_BOUND_FLAG = 4, WRAP_CURRY_FLAG = 8, WRAP_CURRY_RIGHT_FLAG = 16,
+        WRAP_PARTIAL_FLAG = 32, WRAP_PARTIAL_RIGHT_FLAG = 64, WRAP_ARY_FLAG = 128, WRAP_REARG_FLAG = 256, WRAP_FLIP_FLAG = 512;
         var DEFAULT_TRUNC_LENGTH = 30, DEFAULT_TRUNC_OMISSION = "...";
         var HOT_COUNT = 800, HOT_SPAN = 16;
         var LAZY_FILTER_FLAG = 1, LAZY_MAP_FLAG = 2, LAZY_WHILE_FLAG = 3;
         var INFINITY = 1 / 0, MAX_SAFE_INTEGER = 9007199254740991, MAX_INTEGER = 17976931348623157e292, NAN = 0 / 0;
-        var MAX_ARRAY_LENGTH = 4294967295, MAX_ARRAY_INDEX = MAX_ARRAY_LENGTH - 1, HALF_MAX_ARRAY_LENGTH = MAX_ARRAY_LENGTH >>> 1;
+        var MAX_ARRAY_LENGTH = 4294967295, MAX_ARRAY_INDEX = MAX_ARRAY_LENGTH - 1, HALF_MAX_ARRAY_LENGTH = MAX_ARRAY_LENGTH >>>
+        1;
         var wrapFlags = [
           ["ary", WRAP_ARY_FLAG],
           ["bind", WRAP_BIND_FLAG],
@@ -2415,16 +2577,26 @@ var require_dist = __commonJS({
           ["partialRight", WRAP_PARTIAL_RIGHT_FLAG],
           ["rearg", WRAP_REARG_FLAG]
         ];
-        var argsTag = "[object Arguments]", arrayTag = "[object Array]", asyncTag = "[object AsyncFunction]", boolTag = "[object Boolean]", dateTag = "[object Date]", domExcTag = "[object DOMException]", errorTag = "[object Error]", funcTag = "[object Function]", genTag = "[object GeneratorFunction]", mapTag = "[object Map]", numberTag = "[object Number]", nullTag = "[object Null]", objectTag = "[object Object]", promiseTag = "[object Promise]", proxyTag = "[object Proxy]", regexpTag = "[object RegExp]", setTag = "[object Set]", stringTag = "[object String]", symbolTag = "[object Symbol]", undefinedTag = "[object Undefined]", weakMapTag = "[object WeakMap]", weakSetTag = "[object WeakSet]";
-        var arrayBufferTag = "[object ArrayBuffer]", dataViewTag = "[object DataView]", float32Tag = "[object Float32Array]", float64Tag = "[object Float64Array]", int8Tag = "[object Int8Array]", int16Tag = "[object Int16Array]", int32Tag = "[object Int32Array]", uint8Tag = "[object Uint8Array]", uint8ClampedTag = "[object Uint8ClampedArray]", uint16Tag = "[object Uint16Array]", uint32Tag = "[object Uint32Array]";
+        var argsTag = "[object Arguments]", arrayTag = "[object Array]", asyncTag = "[object AsyncFunction]", boolTag = "\
+[object Boolean]", dateTag = "[object Date]", domExcTag = "[object DOMException]", errorTag = "[object Error]", funcTag = "\
+[object Function]", genTag = "[object GeneratorFunction]", mapTag = "[object Map]", numberTag = "[object Number]", nullTag = "\
+[object Null]", objectTag = "[object Object]", promiseTag = "[object Promise]", proxyTag = "[object Proxy]", regexpTag = "\
+[object RegExp]", setTag = "[object Set]", stringTag = "[object String]", symbolTag = "[object Symbol]", undefinedTag = "\
+[object Undefined]", weakMapTag = "[object WeakMap]", weakSetTag = "[object WeakSet]";
+        var arrayBufferTag = "[object ArrayBuffer]", dataViewTag = "[object DataView]", float32Tag = "[object Float32Arr\
+ay]", float64Tag = "[object Float64Array]", int8Tag = "[object Int8Array]", int16Tag = "[object Int16Array]", int32Tag = "\
+[object Int32Array]", uint8Tag = "[object Uint8Array]", uint8ClampedTag = "[object Uint8ClampedArray]", uint16Tag = "[ob\
+ject Uint16Array]", uint32Tag = "[object Uint32Array]";
         var reEmptyStringLeading = /\b__p \+= '';/g, reEmptyStringMiddle = /\b(__p \+=) '' \+/g, reEmptyStringTrailing = /(__e\(.*?\)|\b__t\)) \+\n'';/g;
-        var reEscapedHtml = /&(?:amp|lt|gt|quot|#39);/g, reUnescapedHtml = /[&<>"']/g, reHasEscapedHtml = RegExp(reEscapedHtml.source), reHasUnescapedHtml = RegExp(reUnescapedHtml.source);
+        var reEscapedHtml = /&(?:amp|lt|gt|quot|#39);/g, reUnescapedHtml = /[&<>"']/g, reHasEscapedHtml = RegExp(reEscapedHtml.
+        source), reHasUnescapedHtml = RegExp(reUnescapedHtml.source);
         var reEscape = /<%-([\s\S]+?)%>/g, reEvaluate = /<%([\s\S]+?)%>/g, reInterpolate = /<%=([\s\S]+?)%>/g;
         var reIsDeepProp = /\.|\[(?:[^[\]]*|(["'])(?:(?!\1)[^\\]|\\.)*?\1)\]/, reIsPlainProp = /^\w*$/, rePropName = /[^.[\]]+|\[(?:(-?\d+(?:\.\d+)?)|(["'])((?:(?!\2)[^\\]|\\.)*?)\2)\]|(?=(?:\.|\[\])(?:\.|\[\]|$))/g;
         var reRegExpChar = /[\\^$.*+?()[\]{}|]/g, reHasRegExpChar = RegExp(reRegExpChar.source);
         var reTrimStart = /^\s+/;
         var reWhitespace = /\s/;
-        var reWrapComment = /\{(?:\n\/\* \[wrapped with .+\] \*\/)?\n?/, reWrapDetails = /\{\n\/\* \[wrapped with (.+)\] \*/, reSplitDetails = /,? & /;
+        var reWrapComment = /\{(?:\n\/\* \[wrapped with .+\] \*\/)?\n?/, reWrapDetails = /\{\n\/\* \[wrapped with (.+)\] \*/,
+        reSplitDetails = /,? & /;
         var reAsciiWord = /[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+/g;
         var reForbiddenIdentifierChars = /[()=,{}\[\]\/\s]/;
         var reEscapeChar = /\\(\\)?/g;
@@ -2438,9 +2610,26 @@ var require_dist = __commonJS({
         var reLatin = /[\xc0-\xd6\xd8-\xf6\xf8-\xff\u0100-\u017f]/g;
         var reNoMatch = /($^)/;
         var reUnescapedString = /['\n\r\u2028\u2029\\]/g;
-        var rsAstralRange = "\\ud800-\\udfff", rsComboMarksRange = "\\u0300-\\u036f", reComboHalfMarksRange = "\\ufe20-\\ufe2f", rsComboSymbolsRange = "\\u20d0-\\u20ff", rsComboRange = rsComboMarksRange + reComboHalfMarksRange + rsComboSymbolsRange, rsDingbatRange = "\\u2700-\\u27bf", rsLowerRange = "a-z\\xdf-\\xf6\\xf8-\\xff", rsMathOpRange = "\\xac\\xb1\\xd7\\xf7", rsNonCharRange = "\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\xbf", rsPunctuationRange = "\\u2000-\\u206f", rsSpaceRange = " \\t\\x0b\\f\\xa0\\ufeff\\n\\r\\u2028\\u2029\\u1680\\u180e\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u202f\\u205f\\u3000", rsUpperRange = "A-Z\\xc0-\\xd6\\xd8-\\xde", rsVarRange = "\\ufe0e\\ufe0f", rsBreakRange = rsMathOpRange + rsNonCharRange + rsPunctuationRange + rsSpaceRange;
-        var rsApos = "['\u2019]", rsAstral = "[" + rsAstralRange + "]", rsBreak = "[" + rsBreakRange + "]", rsCombo = "[" + rsComboRange + "]", rsDigits = "\\d+", rsDingbat = "[" + rsDingbatRange + "]", rsLower = "[" + rsLowerRange + "]", rsMisc = "[^" + rsAstralRange + rsBreakRange + rsDigits + rsDingbatRange + rsLowerRange + rsUpperRange + "]", rsFitz = "\\ud83c[\\udffb-\\udfff]", rsModifier = "(?:" + rsCombo + "|" + rsFitz + ")", rsNonAstral = "[^" + rsAstralRange + "]", rsRegional = "(?:\\ud83c[\\udde6-\\uddff]){2}", rsSurrPair = "[\\ud800-\\udbff][\\udc00-\\udfff]", rsUpper = "[" + rsUpperRange + "]", rsZWJ = "\\u200d";
-        var rsMiscLower = "(?:" + rsLower + "|" + rsMisc + ")", rsMiscUpper = "(?:" + rsUpper + "|" + rsMisc + ")", rsOptContrLower = "(?:" + rsApos + "(?:d|ll|m|re|s|t|ve))?", rsOptContrUpper = "(?:" + rsApos + "(?:D|LL|M|RE|S|T|VE))?", reOptMod = rsModifier + "?", rsOptVar = "[" + rsVarRange + "]?", rsOptJoin = "(?:" + rsZWJ + "(?:" + [rsNonAstral, rsRegional, rsSurrPair].join("|") + ")" + rsOptVar + reOptMod + ")*", rsOrdLower = "\\d*(?:1st|2nd|3rd|(?![123])\\dth)(?=\\b|[A-Z_])", rsOrdUpper = "\\d*(?:1ST|2ND|3RD|(?![123])\\dTH)(?=\\b|[a-z_])", rsSeq = rsOptVar + reOptMod + rsOptJoin, rsEmoji = "(?:" + [rsDingbat, rsRegional, rsSurrPair].join("|") + ")" + rsSeq, rsSymbol = "(?:" + [rsNonAstral + rsCombo + "?", rsCombo, rsRegional, rsSurrPair, rsAstral].join("|") + ")";
+        var rsAstralRange = "\\ud800-\\udfff", rsComboMarksRange = "\\u0300-\\u036f", reComboHalfMarksRange = "\\ufe20-\\u\
+fe2f", rsComboSymbolsRange = "\\u20d0-\\u20ff", rsComboRange = rsComboMarksRange + reComboHalfMarksRange + rsComboSymbolsRange,
+        rsDingbatRange = "\\u2700-\\u27bf", rsLowerRange = "a-z\\xdf-\\xf6\\xf8-\\xff", rsMathOpRange = "\\xac\\xb1\\xd7\\xf\
+7", rsNonCharRange = "\\x00-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\xbf", rsPunctuationRange = "\\u2000-\\u206f", rsSpaceRange = "\
+ \\t\\x0b\\f\\xa0\\ufeff\\n\\r\\u2028\\u2029\\u1680\\u180e\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u202f\\\
+u205f\\u3000", rsUpperRange = "A-Z\\xc0-\\xd6\\xd8-\\xde", rsVarRange = "\\ufe0e\\ufe0f", rsBreakRange = rsMathOpRange +
+        rsNonCharRange + rsPunctuationRange + rsSpaceRange;
+        var rsApos = "['\u2019]", rsAstral = "[" + rsAstralRange + "]", rsBreak = "[" + rsBreakRange + "]", rsCombo = "[" +
+        rsComboRange + "]", rsDigits = "\\d+", rsDingbat = "[" + rsDingbatRange + "]", rsLower = "[" + rsLowerRange + "]",
+        rsMisc = "[^" + rsAstralRange + rsBreakRange + rsDigits + rsDingbatRange + rsLowerRange + rsUpperRange + "]", rsFitz = "\
+\\ud83c[\\udffb-\\udfff]", rsModifier = "(?:" + rsCombo + "|" + rsFitz + ")", rsNonAstral = "[^" + rsAstralRange + "]", rsRegional = "\
+(?:\\ud83c[\\udde6-\\uddff]){2}", rsSurrPair = "[\\ud800-\\udbff][\\udc00-\\udfff]", rsUpper = "[" + rsUpperRange + "]",
+        rsZWJ = "\\u200d";
+        var rsMiscLower = "(?:" + rsLower + "|" + rsMisc + ")", rsMiscUpper = "(?:" + rsUpper + "|" + rsMisc + ")", rsOptContrLower = "\
+(?:" + rsApos + "(?:d|ll|m|re|s|t|ve))?", rsOptContrUpper = "(?:" + rsApos + "(?:D|LL|M|RE|S|T|VE))?", reOptMod = rsModifier +
+        "?", rsOptVar = "[" + rsVarRange + "]?", rsOptJoin = "(?:" + rsZWJ + "(?:" + [rsNonAstral, rsRegional, rsSurrPair].
+        join("|") + ")" + rsOptVar + reOptMod + ")*", rsOrdLower = "\\d*(?:1st|2nd|3rd|(?![123])\\dth)(?=\\b|[A-Z_])", rsOrdUpper = "\
+\\d*(?:1ST|2ND|3RD|(?![123])\\dTH)(?=\\b|[a-z_])", rsSeq = rsOptVar + reOptMod + rsOptJoin, rsEmoji = "(?:" + [rsDingbat,
+        rsRegional, rsSurrPair].join("|") + ")" + rsSeq, rsSymbol = "(?:" + [rsNonAstral + rsCombo + "?", rsCombo, rsRegional,
+        rsSurrPair, rsAstral].join("|") + ")";
         var reApos = RegExp(rsApos, "g");
         var reComboMark = RegExp(rsCombo, "g");
         var reUnicode = RegExp(rsFitz + "(?=" + rsFitz + ")|" + rsSymbol + rsSeq, "g");
@@ -2490,10 +2679,19 @@ var require_dist = __commonJS({
         ];
         var templateCounter = -1;
         var typedArrayTags = {};
-        typedArrayTags[float32Tag] = typedArrayTags[float64Tag] = typedArrayTags[int8Tag] = typedArrayTags[int16Tag] = typedArrayTags[int32Tag] = typedArrayTags[uint8Tag] = typedArrayTags[uint8ClampedTag] = typedArrayTags[uint16Tag] = typedArrayTags[uint32Tag] = true;
-        typedArrayTags[argsTag] = typedArrayTags[arrayTag] = typedArrayTags[arrayBufferTag] = typedArrayTags[boolTag] = typedArrayTags[dataViewTag] = typedArrayTags[dateTag] = typedArrayTags[errorTag] = typedArrayTags[funcTag] = typedArrayTags[mapTag] = typedArrayTags[numberTag] = typedArrayTags[objectTag] = typedArrayTags[regexpTag] = typedArrayTags[setTag] = typedArrayTags[stringTag] = typedArrayTags[weakMapTag] = false;
+        typedArrayTags[float32Tag] = typedArrayTags[float64Tag] = typedArrayTags[int8Tag] = typedArrayTags[int16Tag] = typedArrayTags[int32Tag] =
+        typedArrayTags[uint8Tag] = typedArrayTags[uint8ClampedTag] = typedArrayTags[uint16Tag] = typedArrayTags[uint32Tag] =
+        true;
+        typedArrayTags[argsTag] = typedArrayTags[arrayTag] = typedArrayTags[arrayBufferTag] = typedArrayTags[boolTag] = typedArrayTags[dataViewTag] =
+        typedArrayTags[dateTag] = typedArrayTags[errorTag] = typedArrayTags[funcTag] = typedArrayTags[mapTag] = typedArrayTags[numberTag] =
+        typedArrayTags[objectTag] = typedArrayTags[regexpTag] = typedArrayTags[setTag] = typedArrayTags[stringTag] = typedArrayTags[weakMapTag] =
+        false;
         var cloneableTags = {};
-        cloneableTags[argsTag] = cloneableTags[arrayTag] = cloneableTags[arrayBufferTag] = cloneableTags[dataViewTag] = cloneableTags[boolTag] = cloneableTags[dateTag] = cloneableTags[float32Tag] = cloneableTags[float64Tag] = cloneableTags[int8Tag] = cloneableTags[int16Tag] = cloneableTags[int32Tag] = cloneableTags[mapTag] = cloneableTags[numberTag] = cloneableTags[objectTag] = cloneableTags[regexpTag] = cloneableTags[setTag] = cloneableTags[stringTag] = cloneableTags[symbolTag] = cloneableTags[uint8Tag] = cloneableTags[uint8ClampedTag] = cloneableTags[uint16Tag] = cloneableTags[uint32Tag] = true;
+        cloneableTags[argsTag] = cloneableTags[arrayTag] = cloneableTags[arrayBufferTag] = cloneableTags[dataViewTag] = cloneableTags[boolTag] =
+        cloneableTags[dateTag] = cloneableTags[float32Tag] = cloneableTags[float64Tag] = cloneableTags[int8Tag] = cloneableTags[int16Tag] =
+        cloneableTags[int32Tag] = cloneableTags[mapTag] = cloneableTags[numberTag] = cloneableTags[objectTag] = cloneableTags[regexpTag] =
+        cloneableTags[setTag] = cloneableTags[stringTag] = cloneableTags[symbolTag] = cloneableTags[uint8Tag] = cloneableTags[uint8ClampedTag] =
+        cloneableTags[uint16Tag] = cloneableTags[uint32Tag] = true;
         cloneableTags[errorTag] = cloneableTags[funcTag] = cloneableTags[weakMapTag] = false;
         var deburredLetters = {
           // Latin-1 Supplement block.
@@ -2729,7 +2927,9 @@ var require_dist = __commonJS({
           } catch (e) {
           }
         })();
-        var nodeIsArrayBuffer = nodeUtil && nodeUtil.isArrayBuffer, nodeIsDate = nodeUtil && nodeUtil.isDate, nodeIsMap = nodeUtil && nodeUtil.isMap, nodeIsRegExp = nodeUtil && nodeUtil.isRegExp, nodeIsSet = nodeUtil && nodeUtil.isSet, nodeIsTypedArray = nodeUtil && nodeUtil.isTypedArray;
+        var nodeIsArrayBuffer = nodeUtil && nodeUtil.isArrayBuffer, nodeIsDate = nodeUtil && nodeUtil.isDate, nodeIsMap = nodeUtil &&
+        nodeUtil.isMap, nodeIsRegExp = nodeUtil && nodeUtil.isRegExp, nodeIsSet = nodeUtil && nodeUtil.isSet, nodeIsTypedArray = nodeUtil &&
+        nodeUtil.isTypedArray;
         function apply(func, thisArg, args) {
           switch (args.length) {
             case 0:
@@ -3076,7 +3276,8 @@ var require_dist = __commonJS({
         }
         var runInContext = (function runInContext2(context) {
           context = context == null ? root : _2.defaults(root.Object(), context, _2.pick(root, contextProps));
-          var Array2 = context.Array, Date2 = context.Date, Error2 = context.Error, Function2 = context.Function, Math2 = context.Math, Object2 = context.Object, RegExp2 = context.RegExp, String2 = context.String, TypeError2 = context.TypeError;
+          var Array2 = context.Array, Date2 = context.Date, Error2 = context.Error, Function2 = context.Function, Math2 = context.
+          Math, Object2 = context.Object, RegExp2 = context.RegExp, String2 = context.String, TypeError2 = context.TypeError;
           var arrayProto = Array2.prototype, funcProto = Function2.prototype, objectProto = Object2.prototype;
           var coreJsData = context["__core-js_shared__"];
           var funcToString = funcProto.toString;
@@ -3090,9 +3291,14 @@ var require_dist = __commonJS({
           var objectCtorString = funcToString.call(Object2);
           var oldDash = root._;
           var reIsNative = RegExp2(
-            "^" + funcToString.call(hasOwnProperty).replace(reRegExpChar, "\\$&").replace(/hasOwnProperty|(function).*?(?=\\\()| for .+?(?=\\\])/g, "$1.*?") + "$"
+            "^" + funcToString.call(hasOwnProperty).replace(reRegExpChar, "\\$&").replace(/hasOwnProperty|(function).*?(?=\\\()| for .+?(?=\\\])/g,
+            "$1.*?") + "$"
           );
-          var Buffer5 = moduleExports ? context.Buffer : undefined$1, Symbol2 = context.Symbol, Uint8Array2 = context.Uint8Array, allocUnsafe = Buffer5 ? Buffer5.allocUnsafe : undefined$1, getPrototype = overArg(Object2.getPrototypeOf, Object2), objectCreate = Object2.create, propertyIsEnumerable = objectProto.propertyIsEnumerable, splice = arrayProto.splice, spreadableSymbol = Symbol2 ? Symbol2.isConcatSpreadable : undefined$1, symIterator = Symbol2 ? Symbol2.iterator : undefined$1, symToStringTag = Symbol2 ? Symbol2.toStringTag : undefined$1;
+          var Buffer5 = moduleExports ? context.Buffer : undefined$1, Symbol2 = context.Symbol, Uint8Array2 = context.Uint8Array,
+          allocUnsafe = Buffer5 ? Buffer5.allocUnsafe : undefined$1, getPrototype = overArg(Object2.getPrototypeOf, Object2),
+          objectCreate = Object2.create, propertyIsEnumerable = objectProto.propertyIsEnumerable, splice = arrayProto.splice,
+          spreadableSymbol = Symbol2 ? Symbol2.isConcatSpreadable : undefined$1, symIterator = Symbol2 ? Symbol2.iterator :
+          undefined$1, symToStringTag = Symbol2 ? Symbol2.toStringTag : undefined$1;
           var defineProperty = (function() {
             try {
               var func = getNative(Object2, "defineProperty");
@@ -3101,13 +3307,21 @@ var require_dist = __commonJS({
             } catch (e) {
             }
           })();
-          var ctxClearTimeout = context.clearTimeout !== root.clearTimeout && context.clearTimeout, ctxNow = Date2 && Date2.now !== root.Date.now && Date2.now, ctxSetTimeout = context.setTimeout !== root.setTimeout && context.setTimeout;
-          var nativeCeil = Math2.ceil, nativeFloor = Math2.floor, nativeGetSymbols = Object2.getOwnPropertySymbols, nativeIsBuffer = Buffer5 ? Buffer5.isBuffer : undefined$1, nativeIsFinite = context.isFinite, nativeJoin = arrayProto.join, nativeKeys = overArg(Object2.keys, Object2), nativeMax = Math2.max, nativeMin = Math2.min, nativeNow = Date2.now, nativeParseInt = context.parseInt, nativeRandom = Math2.random, nativeReverse = arrayProto.reverse;
-          var DataView = getNative(context, "DataView"), Map2 = getNative(context, "Map"), Promise2 = getNative(context, "Promise"), Set2 = getNative(context, "Set"), WeakMap2 = getNative(context, "WeakMap"), nativeCreate = getNative(Object2, "create");
+          var ctxClearTimeout = context.clearTimeout !== root.clearTimeout && context.clearTimeout, ctxNow = Date2 && Date2.
+          now !== root.Date.now && Date2.now, ctxSetTimeout = context.setTimeout !== root.setTimeout && context.setTimeout;
+          var nativeCeil = Math2.ceil, nativeFloor = Math2.floor, nativeGetSymbols = Object2.getOwnPropertySymbols, nativeIsBuffer = Buffer5 ?
+          Buffer5.isBuffer : undefined$1, nativeIsFinite = context.isFinite, nativeJoin = arrayProto.join, nativeKeys = overArg(
+          Object2.keys, Object2), nativeMax = Math2.max, nativeMin = Math2.min, nativeNow = Date2.now, nativeParseInt = context.
+          parseInt, nativeRandom = Math2.random, nativeReverse = arrayProto.reverse;
+          var DataView = getNative(context, "DataView"), Map2 = getNative(context, "Map"), Promise2 = getNative(context,
+          "Promise"), Set2 = getNative(context, "Set"), WeakMap2 = getNative(context, "WeakMap"), nativeCreate = getNative(
+          Object2, "create");
           var metaMap = WeakMap2 && new WeakMap2();
           var realNames = {};
-          var dataViewCtorString = toSource(DataView), mapCtorString = toSource(Map2), promiseCtorString = toSource(Promise2), setCtorString = toSource(Set2), weakMapCtorString = toSource(WeakMap2);
-          var symbolProto = Symbol2 ? Symbol2.prototype : undefined$1, symbolValueOf = symbolProto ? symbolProto.valueOf : undefined$1, symbolToString = symbolProto ? symbolProto.toString : undefined$1;
+          var dataViewCtorString = toSource(DataView), mapCtorString = toSource(Map2), promiseCtorString = toSource(Promise2),
+          setCtorString = toSource(Set2), weakMapCtorString = toSource(WeakMap2);
+          var symbolProto = Symbol2 ? Symbol2.prototype : undefined$1, symbolValueOf = symbolProto ? symbolProto.valueOf :
+          undefined$1, symbolToString = symbolProto ? symbolProto.toString : undefined$1;
           function lodash2(value) {
             if (isObjectLike(value) && !isArray(value) && !(value instanceof LazyWrapper)) {
               if (value instanceof LodashWrapper) {
@@ -3224,7 +3438,10 @@ var require_dist = __commonJS({
             return result2;
           }
           function lazyValue() {
-            var array = this.__wrapped__.value(), dir = this.__dir__, isArr = isArray(array), isRight = dir < 0, arrLength = isArr ? array.length : 0, view = getView(0, arrLength, this.__views__), start = view.start, end = view.end, length = end - start, index2 = isRight ? end : start - 1, iteratees = this.__iteratees__, iterLength = iteratees.length, resIndex = 0, takeCount = nativeMin(length, this.__takeCount__);
+            var array = this.__wrapped__.value(), dir = this.__dir__, isArr = isArray(array), isRight = dir < 0, arrLength = isArr ?
+            array.length : 0, view = getView(0, arrLength, this.__views__), start = view.start, end = view.end, length = end -
+            start, index2 = isRight ? end : start - 1, iteratees = this.__iteratees__, iterLength = iteratees.length, resIndex = 0,
+            takeCount = nativeMin(length, this.__takeCount__);
             if (!isArr || !isRight && arrLength == length && takeCount == length) {
               return baseWrapperValue(array, this.__actions__);
             }
@@ -3433,7 +3650,9 @@ var require_dist = __commonJS({
           Stack.prototype.has = stackHas;
           Stack.prototype.set = stackSet;
           function arrayLikeKeys(value, inherited) {
-            var isArr = isArray(value), isArg = !isArr && isArguments(value), isBuff = !isArr && !isArg && isBuffer(value), isType = !isArr && !isArg && !isBuff && isTypedArray(value), skipIndexes = isArr || isArg || isBuff || isType, result2 = skipIndexes ? baseTimes(value.length, String2) : [], length = result2.length;
+            var isArr = isArray(value), isArg = !isArr && isArguments(value), isBuff = !isArr && !isArg && isBuffer(value),
+            isType = !isArr && !isArg && !isBuff && isTypedArray(value), skipIndexes = isArr || isArg || isBuff || isType,
+            result2 = skipIndexes ? baseTimes(value.length, String2) : [], length = result2.length;
             for (var key2 in value) {
               if ((inherited || hasOwnProperty.call(value, key2)) && !(skipIndexes && // Safari 9 has enumerable `arguments.length` in strict mode.
               (key2 == "length" || // Node.js 0.10 has enumerable non-index properties on buffers.
@@ -3542,7 +3761,8 @@ var require_dist = __commonJS({
               if (tag == objectTag || tag == argsTag || isFunc && !object) {
                 result2 = isFlat || isFunc ? {} : initCloneObject(value);
                 if (!isDeep) {
-                  return isFlat ? copySymbolsIn(value, baseAssignIn(result2, value)) : copySymbols(value, baseAssign(result2, value));
+                  return isFlat ? copySymbolsIn(value, baseAssignIn(result2, value)) : copySymbols(value, baseAssign(result2,
+                  value));
                 }
               } else {
                 if (!cloneableTags[tag]) {
@@ -3606,7 +3826,8 @@ var require_dist = __commonJS({
             }, wait);
           }
           function baseDifference(array, values2, iteratee2, comparator) {
-            var index2 = -1, includes2 = arrayIncludes, isCommon = true, length = array.length, result2 = [], valuesLength = values2.length;
+            var index2 = -1, includes2 = arrayIncludes, isCommon = true, length = array.length, result2 = [], valuesLength = values2.
+            length;
             if (!length) {
               return result2;
             }
@@ -3653,7 +3874,8 @@ var require_dist = __commonJS({
             var index2 = -1, length = array.length;
             while (++index2 < length) {
               var value = array[index2], current = iteratee2(value);
-              if (current != null && (computed === undefined$1 ? current === current && !isSymbol(current) : comparator(current, computed))) {
+              if (current != null && (computed === undefined$1 ? current === current && !isSymbol(current) : comparator(
+              current, computed))) {
                 var computed = current, result2 = value;
               }
             }
@@ -3746,14 +3968,16 @@ var require_dist = __commonJS({
             return number >= nativeMin(start, end) && number < nativeMax(start, end);
           }
           function baseIntersection(arrays, iteratee2, comparator) {
-            var includes2 = comparator ? arrayIncludesWith : arrayIncludes, length = arrays[0].length, othLength = arrays.length, othIndex = othLength, caches = Array2(othLength), maxLength = Infinity, result2 = [];
+            var includes2 = comparator ? arrayIncludesWith : arrayIncludes, length = arrays[0].length, othLength = arrays.
+            length, othIndex = othLength, caches = Array2(othLength), maxLength = Infinity, result2 = [];
             while (othIndex--) {
               var array = arrays[othIndex];
               if (othIndex && iteratee2) {
                 array = arrayMap(array, baseUnary(iteratee2));
               }
               maxLength = nativeMin(array.length, maxLength);
-              caches[othIndex] = !comparator && (iteratee2 || length >= 120 && array.length >= 120) ? new SetCache(othIndex && array) : undefined$1;
+              caches[othIndex] = !comparator && (iteratee2 || length >= 120 && array.length >= 120) ? new SetCache(othIndex &&
+              array) : undefined$1;
             }
             array = arrays[0];
             var index2 = -1, seen = caches[0];
@@ -3808,7 +4032,8 @@ var require_dist = __commonJS({
             return baseIsEqualDeep(value, other, bitmask, customizer, baseIsEqual, stack);
           }
           function baseIsEqualDeep(object, other, bitmask, customizer, equalFunc, stack) {
-            var objIsArr = isArray(object), othIsArr = isArray(other), objTag = objIsArr ? arrayTag : getTag(object), othTag = othIsArr ? arrayTag : getTag(other);
+            var objIsArr = isArray(object), othIsArr = isArray(other), objTag = objIsArr ? arrayTag : getTag(object), othTag = othIsArr ?
+            arrayTag : getTag(other);
             objTag = objTag == argsTag ? objectTag : objTag;
             othTag = othTag == argsTag ? objectTag : othTag;
             var objIsObj = objTag == objectTag, othIsObj = othTag == objectTag, isSameTag = objTag == othTag;
@@ -3821,12 +4046,15 @@ var require_dist = __commonJS({
             }
             if (isSameTag && !objIsObj) {
               stack || (stack = new Stack());
-              return objIsArr || isTypedArray(object) ? equalArrays(object, other, bitmask, customizer, equalFunc, stack) : equalByTag(object, other, objTag, bitmask, customizer, equalFunc, stack);
+              return objIsArr || isTypedArray(object) ? equalArrays(object, other, bitmask, customizer, equalFunc, stack) :
+              equalByTag(object, other, objTag, bitmask, customizer, equalFunc, stack);
             }
             if (!(bitmask & COMPARE_PARTIAL_FLAG)) {
-              var objIsWrapped = objIsObj && hasOwnProperty.call(object, "__wrapped__"), othIsWrapped = othIsObj && hasOwnProperty.call(other, "__wrapped__");
+              var objIsWrapped = objIsObj && hasOwnProperty.call(object, "__wrapped__"), othIsWrapped = othIsObj && hasOwnProperty.
+              call(other, "__wrapped__");
               if (objIsWrapped || othIsWrapped) {
-                var objUnwrapped = objIsWrapped ? object.value() : object, othUnwrapped = othIsWrapped ? other.value() : other;
+                var objUnwrapped = objIsWrapped ? object.value() : object, othUnwrapped = othIsWrapped ? other.value() :
+                other;
                 stack || (stack = new Stack());
                 return equalFunc(objUnwrapped, othUnwrapped, bitmask, customizer, stack);
               }
@@ -3864,7 +4092,8 @@ var require_dist = __commonJS({
                 if (customizer) {
                   var result2 = customizer(objValue, srcValue, key2, object, source, stack);
                 }
-                if (!(result2 === undefined$1 ? baseIsEqual(srcValue, objValue, COMPARE_PARTIAL_FLAG | COMPARE_UNORDERED_FLAG, customizer, stack) : result2)) {
+                if (!(result2 === undefined$1 ? baseIsEqual(srcValue, objValue, COMPARE_PARTIAL_FLAG | COMPARE_UNORDERED_FLAG,
+                customizer, stack) : result2)) {
                   return false;
                 }
               }
@@ -3948,7 +4177,8 @@ var require_dist = __commonJS({
             }
             return function(object) {
               var objValue = get(object, path7);
-              return objValue === undefined$1 && objValue === srcValue ? hasIn(object, path7) : baseIsEqual(srcValue, objValue, COMPARE_PARTIAL_FLAG | COMPARE_UNORDERED_FLAG);
+              return objValue === undefined$1 && objValue === srcValue ? hasIn(object, path7) : baseIsEqual(srcValue, objValue,
+              COMPARE_PARTIAL_FLAG | COMPARE_UNORDERED_FLAG);
             };
           }
           function baseMerge(object, source, srcIndex, customizer, stack) {
@@ -3960,7 +4190,8 @@ var require_dist = __commonJS({
               if (isObject2(srcValue)) {
                 baseMergeDeep(object, source, key2, srcIndex, baseMerge, customizer, stack);
               } else {
-                var newValue = customizer ? customizer(safeGet(object, key2), srcValue, key2 + "", object, source, stack) : undefined$1;
+                var newValue = customizer ? customizer(safeGet(object, key2), srcValue, key2 + "", object, source, stack) :
+                undefined$1;
                 if (newValue === undefined$1) {
                   newValue = srcValue;
                 }
@@ -3977,7 +4208,8 @@ var require_dist = __commonJS({
             var newValue = customizer ? customizer(objValue, srcValue, key2 + "", object, source, stack) : undefined$1;
             var isCommon = newValue === undefined$1;
             if (isCommon) {
-              var isArr = isArray(srcValue), isBuff = !isArr && isBuffer(srcValue), isTyped = !isArr && !isBuff && isTypedArray(srcValue);
+              var isArr = isArray(srcValue), isBuff = !isArr && isBuffer(srcValue), isTyped = !isArr && !isBuff && isTypedArray(
+              srcValue);
               newValue = srcValue;
               if (isArr || isBuff || isTyped) {
                 if (isArray(objValue)) {
@@ -4219,9 +4451,11 @@ var require_dist = __commonJS({
               return 0;
             }
             value = iteratee2(value);
-            var valIsNaN = value !== value, valIsNull = value === null, valIsSymbol = isSymbol(value), valIsUndefined = value === undefined$1;
+            var valIsNaN = value !== value, valIsNull = value === null, valIsSymbol = isSymbol(value), valIsUndefined = value ===
+            undefined$1;
             while (low < high) {
-              var mid = nativeFloor((low + high) / 2), computed = iteratee2(array[mid]), othIsDefined = computed !== undefined$1, othIsNull = computed === null, othIsReflexive = computed === computed, othIsSymbol = isSymbol(computed);
+              var mid = nativeFloor((low + high) / 2), computed = iteratee2(array[mid]), othIsDefined = computed !== undefined$1,
+              othIsNull = computed === null, othIsReflexive = computed === computed, othIsSymbol = isSymbol(computed);
               if (valIsNaN) {
                 var setLow = retHighest || othIsReflexive;
               } else if (valIsUndefined) {
@@ -4341,7 +4575,8 @@ var require_dist = __commonJS({
             var length = array.length, index2 = fromRight ? length : -1;
             while ((fromRight ? index2-- : ++index2 < length) && predicate(array[index2], index2, array)) {
             }
-            return isDrop ? baseSlice(array, fromRight ? 0 : index2, fromRight ? index2 + 1 : length) : baseSlice(array, fromRight ? index2 + 1 : 0, fromRight ? length : index2);
+            return isDrop ? baseSlice(array, fromRight ? 0 : index2, fromRight ? index2 + 1 : length) : baseSlice(array,
+            fromRight ? index2 + 1 : 0, fromRight ? length : index2);
           }
           function baseWrapperValue(value, actions) {
             var result2 = value;
@@ -4428,19 +4663,26 @@ var require_dist = __commonJS({
           }
           function compareAscending(value, other) {
             if (value !== other) {
-              var valIsDefined = value !== undefined$1, valIsNull = value === null, valIsReflexive = value === value, valIsSymbol = isSymbol(value);
-              var othIsDefined = other !== undefined$1, othIsNull = other === null, othIsReflexive = other === other, othIsSymbol = isSymbol(other);
-              if (!othIsNull && !othIsSymbol && !valIsSymbol && value > other || valIsSymbol && othIsDefined && othIsReflexive && !othIsNull && !othIsSymbol || valIsNull && othIsDefined && othIsReflexive || !valIsDefined && othIsReflexive || !valIsReflexive) {
+              var valIsDefined = value !== undefined$1, valIsNull = value === null, valIsReflexive = value === value, valIsSymbol = isSymbol(
+              value);
+              var othIsDefined = other !== undefined$1, othIsNull = other === null, othIsReflexive = other === other, othIsSymbol = isSymbol(
+              other);
+              if (!othIsNull && !othIsSymbol && !valIsSymbol && value > other || valIsSymbol && othIsDefined && othIsReflexive &&
+              !othIsNull && !othIsSymbol || valIsNull && othIsDefined && othIsReflexive || !valIsDefined && othIsReflexive ||
+              !valIsReflexive) {
                 return 1;
               }
-              if (!valIsNull && !valIsSymbol && !othIsSymbol && value < other || othIsSymbol && valIsDefined && valIsReflexive && !valIsNull && !valIsSymbol || othIsNull && valIsDefined && valIsReflexive || !othIsDefined && valIsReflexive || !othIsReflexive) {
+              if (!valIsNull && !valIsSymbol && !othIsSymbol && value < other || othIsSymbol && valIsDefined && valIsReflexive &&
+              !valIsNull && !valIsSymbol || othIsNull && valIsDefined && valIsReflexive || !othIsDefined && valIsReflexive ||
+              !othIsReflexive) {
                 return -1;
               }
             }
             return 0;
           }
           function compareMultiple(object, other, orders) {
-            var index2 = -1, objCriteria = object.criteria, othCriteria = other.criteria, length = objCriteria.length, ordersLength = orders.length;
+            var index2 = -1, objCriteria = object.criteria, othCriteria = other.criteria, length = objCriteria.length, ordersLength = orders.
+            length;
             while (++index2 < length) {
               var result2 = compareAscending(objCriteria[index2], othCriteria[index2]);
               if (result2) {
@@ -4454,7 +4696,8 @@ var require_dist = __commonJS({
             return object.index - other.index;
           }
           function composeArgs(args, partials, holders, isCurried) {
-            var argsIndex = -1, argsLength = args.length, holdersLength = holders.length, leftIndex = -1, leftLength = partials.length, rangeLength = nativeMax(argsLength - holdersLength, 0), result2 = Array2(leftLength + rangeLength), isUncurried = !isCurried;
+            var argsIndex = -1, argsLength = args.length, holdersLength = holders.length, leftIndex = -1, leftLength = partials.
+            length, rangeLength = nativeMax(argsLength - holdersLength, 0), result2 = Array2(leftLength + rangeLength), isUncurried = !isCurried;
             while (++leftIndex < leftLength) {
               result2[leftIndex] = partials[leftIndex];
             }
@@ -4469,7 +4712,9 @@ var require_dist = __commonJS({
             return result2;
           }
           function composeArgsRight(args, partials, holders, isCurried) {
-            var argsIndex = -1, argsLength = args.length, holdersIndex = -1, holdersLength = holders.length, rightIndex = -1, rightLength = partials.length, rangeLength = nativeMax(argsLength - holdersLength, 0), result2 = Array2(rangeLength + rightLength), isUncurried = !isCurried;
+            var argsIndex = -1, argsLength = args.length, holdersIndex = -1, holdersLength = holders.length, rightIndex = -1,
+            rightLength = partials.length, rangeLength = nativeMax(argsLength - holdersLength, 0), result2 = Array2(rangeLength +
+            rightLength), isUncurried = !isCurried;
             while (++argsIndex < rangeLength) {
               result2[argsIndex] = args[argsIndex];
             }
@@ -4518,13 +4763,15 @@ var require_dist = __commonJS({
           }
           function createAggregator(setter, initializer) {
             return function(collection, iteratee2) {
-              var func = isArray(collection) ? arrayAggregator : baseAggregator, accumulator = initializer ? initializer() : {};
+              var func = isArray(collection) ? arrayAggregator : baseAggregator, accumulator = initializer ? initializer() :
+              {};
               return func(collection, setter, getIteratee(iteratee2, 2), accumulator);
             };
           }
           function createAssigner(assigner) {
             return baseRest(function(object, sources) {
-              var index2 = -1, length = sources.length, customizer = length > 1 ? sources[length - 1] : undefined$1, guard = length > 2 ? sources[2] : undefined$1;
+              var index2 = -1, length = sources.length, customizer = length > 1 ? sources[length - 1] : undefined$1, guard = length >
+              2 ? sources[2] : undefined$1;
               customizer = assigner.length > 3 && typeof customizer == "function" ? (length--, customizer) : undefined$1;
               if (guard && isIterateeCall(sources[0], sources[1], guard)) {
                 customizer = length < 3 ? undefined$1 : customizer;
@@ -4623,7 +4870,8 @@ var require_dist = __commonJS({
               while (index2--) {
                 args[index2] = arguments[index2];
               }
-              var holders = length < 3 && args[0] !== placeholder && args[length - 1] !== placeholder ? [] : replaceHolders(args, placeholder);
+              var holders = length < 3 && args[0] !== placeholder && args[length - 1] !== placeholder ? [] : replaceHolders(
+              args, placeholder);
               length -= holders.length;
               if (length < arity) {
                 return createRecurry(
@@ -4677,7 +4925,8 @@ var require_dist = __commonJS({
               while (++index2 < length) {
                 func = funcs[index2];
                 var funcName = getFuncName(func), data = funcName == "wrapper" ? getData(func) : undefined$1;
-                if (data && isLaziable(data[0]) && data[1] == (WRAP_ARY_FLAG | WRAP_CURRY_FLAG | WRAP_PARTIAL_FLAG | WRAP_REARG_FLAG) && !data[4].length && data[9] == 1) {
+                if (data && isLaziable(data[0]) && data[1] == (WRAP_ARY_FLAG | WRAP_CURRY_FLAG | WRAP_PARTIAL_FLAG | WRAP_REARG_FLAG) &&
+                !data[4].length && data[9] == 1) {
                   wrapper = wrapper[getFuncName(data[0])].apply(wrapper, data[3]);
                 } else {
                   wrapper = func.length == 1 && isLaziable(func) ? wrapper[funcName]() : wrapper.thru(func);
@@ -4697,7 +4946,9 @@ var require_dist = __commonJS({
             });
           }
           function createHybrid(func, bitmask, thisArg, partials, holders, partialsRight, holdersRight, argPos, ary2, arity) {
-            var isAry = bitmask & WRAP_ARY_FLAG, isBind = bitmask & WRAP_BIND_FLAG, isBindKey = bitmask & WRAP_BIND_KEY_FLAG, isCurried = bitmask & (WRAP_CURRY_FLAG | WRAP_CURRY_RIGHT_FLAG), isFlip = bitmask & WRAP_FLIP_FLAG, Ctor = isBindKey ? undefined$1 : createCtor(func);
+            var isAry = bitmask & WRAP_ARY_FLAG, isBind = bitmask & WRAP_BIND_FLAG, isBindKey = bitmask & WRAP_BIND_KEY_FLAG,
+            isCurried = bitmask & (WRAP_CURRY_FLAG | WRAP_CURRY_RIGHT_FLAG), isFlip = bitmask & WRAP_FLIP_FLAG, Ctor = isBindKey ?
+            undefined$1 : createCtor(func);
             function wrapper() {
               var length = arguments.length, args = Array2(length), index2 = length;
               while (index2--) {
@@ -4798,7 +5049,8 @@ var require_dist = __commonJS({
           function createPartial(func, bitmask, thisArg, partials) {
             var isBind = bitmask & WRAP_BIND_FLAG, Ctor = createCtor(func);
             function wrapper() {
-              var argsIndex = -1, argsLength = arguments.length, leftIndex = -1, leftLength = partials.length, args = Array2(leftLength + argsLength), fn = this && this !== root && this instanceof wrapper ? Ctor : func;
+              var argsIndex = -1, argsLength = arguments.length, leftIndex = -1, leftLength = partials.length, args = Array2(
+              leftLength + argsLength), fn = this && this !== root && this instanceof wrapper ? Ctor : func;
               while (++leftIndex < leftLength) {
                 args[leftIndex] = partials[leftIndex];
               }
@@ -4835,7 +5087,9 @@ var require_dist = __commonJS({
             };
           }
           function createRecurry(func, bitmask, wrapFunc, placeholder, thisArg, partials, holders, argPos, ary2, arity) {
-            var isCurry = bitmask & WRAP_CURRY_FLAG, newHolders = isCurry ? holders : undefined$1, newHoldersRight = isCurry ? undefined$1 : holders, newPartials = isCurry ? partials : undefined$1, newPartialsRight = isCurry ? undefined$1 : partials;
+            var isCurry = bitmask & WRAP_CURRY_FLAG, newHolders = isCurry ? holders : undefined$1, newHoldersRight = isCurry ?
+            undefined$1 : holders, newPartials = isCurry ? partials : undefined$1, newPartialsRight = isCurry ? undefined$1 :
+            partials;
             bitmask |= isCurry ? WRAP_PARTIAL_FLAG : WRAP_PARTIAL_RIGHT_FLAG;
             bitmask &= ~(isCurry ? WRAP_PARTIAL_RIGHT_FLAG : WRAP_PARTIAL_FLAG);
             if (!(bitmask & WRAP_CURRY_BOUND_FLAG)) {
@@ -4926,7 +5180,8 @@ var require_dist = __commonJS({
             thisArg = newData[2];
             partials = newData[3];
             holders = newData[4];
-            arity = newData[9] = newData[9] === undefined$1 ? isBindKey ? 0 : func.length : nativeMax(newData[9] - length, 0);
+            arity = newData[9] = newData[9] === undefined$1 ? isBindKey ? 0 : func.length : nativeMax(newData[9] - length,
+            0);
             if (!arity && bitmask & (WRAP_CURRY_FLAG | WRAP_CURRY_RIGHT_FLAG)) {
               bitmask &= -25;
             }
@@ -4975,7 +5230,8 @@ var require_dist = __commonJS({
             while (++index2 < arrLength) {
               var arrValue = array[index2], othValue = other[index2];
               if (customizer) {
-                var compared = isPartial ? customizer(othValue, arrValue, index2, other, array, stack) : customizer(arrValue, othValue, index2, array, other, stack);
+                var compared = isPartial ? customizer(othValue, arrValue, index2, other, array, stack) : customizer(arrValue,
+                othValue, index2, array, other, stack);
               }
               if (compared !== undefined$1) {
                 if (compared) {
@@ -4986,7 +5242,8 @@ var require_dist = __commonJS({
               }
               if (seen) {
                 if (!arraySome(other, function(othValue2, othIndex) {
-                  if (!cacheHas(seen, othIndex) && (arrValue === othValue2 || equalFunc(arrValue, othValue2, bitmask, customizer, stack))) {
+                  if (!cacheHas(seen, othIndex) && (arrValue === othValue2 || equalFunc(arrValue, othValue2, bitmask, customizer,
+                  stack))) {
                     return seen.push(othIndex);
                   }
                 })) {
@@ -5049,7 +5306,8 @@ var require_dist = __commonJS({
             return false;
           }
           function equalObjects(object, other, bitmask, customizer, equalFunc, stack) {
-            var isPartial = bitmask & COMPARE_PARTIAL_FLAG, objProps = getAllKeys(object), objLength = objProps.length, othProps = getAllKeys(other), othLength = othProps.length;
+            var isPartial = bitmask & COMPARE_PARTIAL_FLAG, objProps = getAllKeys(object), objLength = objProps.length, othProps = getAllKeys(
+            other), othLength = othProps.length;
             if (objLength != othLength && !isPartial) {
               return false;
             }
@@ -5073,9 +5331,11 @@ var require_dist = __commonJS({
               key2 = objProps[index2];
               var objValue = object[key2], othValue = other[key2];
               if (customizer) {
-                var compared = isPartial ? customizer(othValue, objValue, key2, other, object, stack) : customizer(objValue, othValue, key2, object, other, stack);
+                var compared = isPartial ? customizer(othValue, objValue, key2, other, object, stack) : customizer(objValue,
+                othValue, key2, object, other, stack);
               }
-              if (!(compared === undefined$1 ? objValue === othValue || equalFunc(objValue, othValue, bitmask, customizer, stack) : compared)) {
+              if (!(compared === undefined$1 ? objValue === othValue || equalFunc(objValue, othValue, bitmask, customizer,
+              stack) : compared)) {
                 result2 = false;
                 break;
               }
@@ -5083,7 +5343,8 @@ var require_dist = __commonJS({
             }
             if (result2 && !skipCtor) {
               var objCtor = object.constructor, othCtor = other.constructor;
-              if (objCtor != othCtor && ("constructor" in object && "constructor" in other) && !(typeof objCtor == "function" && objCtor instanceof objCtor && typeof othCtor == "function" && othCtor instanceof othCtor)) {
+              if (objCtor != othCtor && ("constructor" in object && "constructor" in other) && !(typeof objCtor == "func\
+tion" && objCtor instanceof objCtor && typeof othCtor == "function" && othCtor instanceof othCtor)) {
                 result2 = false;
               }
             }
@@ -5104,7 +5365,8 @@ var require_dist = __commonJS({
             return metaMap.get(func);
           };
           function getFuncName(func) {
-            var result2 = func.name + "", array = realNames[result2], length = hasOwnProperty.call(realNames, result2) ? array.length : 0;
+            var result2 = func.name + "", array = realNames[result2], length = hasOwnProperty.call(realNames, result2) ?
+            array.length : 0;
             while (length--) {
               var data = array[length], otherFunc = data.func;
               if (otherFunc == null || otherFunc == func) {
@@ -5173,9 +5435,12 @@ var require_dist = __commonJS({
             return result2;
           };
           var getTag = baseGetTag;
-          if (DataView && getTag(new DataView(new ArrayBuffer(1))) != dataViewTag || Map2 && getTag(new Map2()) != mapTag || Promise2 && getTag(Promise2.resolve()) != promiseTag || Set2 && getTag(new Set2()) != setTag || WeakMap2 && getTag(new WeakMap2()) != weakMapTag) {
+          if (DataView && getTag(new DataView(new ArrayBuffer(1))) != dataViewTag || Map2 && getTag(new Map2()) != mapTag ||
+          Promise2 && getTag(Promise2.resolve()) != promiseTag || Set2 && getTag(new Set2()) != setTag || WeakMap2 && getTag(
+          new WeakMap2()) != weakMapTag) {
             getTag = function(value) {
-              var result2 = baseGetTag(value), Ctor = result2 == objectTag ? value.constructor : undefined$1, ctorString = Ctor ? toSource(Ctor) : "";
+              var result2 = baseGetTag(value), Ctor = result2 == objectTag ? value.constructor : undefined$1, ctorString = Ctor ?
+              toSource(Ctor) : "";
               if (ctorString) {
                 switch (ctorString) {
                   case dataViewCtorString:
@@ -5294,14 +5559,16 @@ var require_dist = __commonJS({
           function isIndex(value, length) {
             var type = typeof value;
             length = length == null ? MAX_SAFE_INTEGER : length;
-            return !!length && (type == "number" || type != "symbol" && reIsUint.test(value)) && (value > -1 && value % 1 == 0 && value < length);
+            return !!length && (type == "number" || type != "symbol" && reIsUint.test(value)) && (value > -1 && value % 1 ==
+            0 && value < length);
           }
           function isIterateeCall(value, index2, object) {
             if (!isObject2(object)) {
               return false;
             }
             var type = typeof index2;
-            if (type == "number" ? isArrayLike(object) && isIndex(index2, object.length) : type == "string" && index2 in object) {
+            if (type == "number" ? isArrayLike(object) && isIndex(index2, object.length) : type == "string" && index2 in
+            object) {
               return eq(object[index2], value);
             }
             return false;
@@ -5318,7 +5585,8 @@ var require_dist = __commonJS({
           }
           function isKeyable(value) {
             var type = typeof value;
-            return type == "string" || type == "number" || type == "symbol" || type == "boolean" ? value !== "__proto__" : value === null;
+            return type == "string" || type == "number" || type == "symbol" || type == "boolean" ? value !== "__proto__" :
+            value === null;
           }
           function isLaziable(func) {
             var funcName = getFuncName(func), other = lodash2[funcName];
@@ -5361,8 +5629,11 @@ var require_dist = __commonJS({
             return result2;
           }
           function mergeData(data, source) {
-            var bitmask = data[1], srcBitmask = source[1], newBitmask = bitmask | srcBitmask, isCommon = newBitmask < (WRAP_BIND_FLAG | WRAP_BIND_KEY_FLAG | WRAP_ARY_FLAG);
-            var isCombo = srcBitmask == WRAP_ARY_FLAG && bitmask == WRAP_CURRY_FLAG || srcBitmask == WRAP_ARY_FLAG && bitmask == WRAP_REARG_FLAG && data[7].length <= source[8] || srcBitmask == (WRAP_ARY_FLAG | WRAP_REARG_FLAG) && source[7].length <= source[8] && bitmask == WRAP_CURRY_FLAG;
+            var bitmask = data[1], srcBitmask = source[1], newBitmask = bitmask | srcBitmask, isCommon = newBitmask < (WRAP_BIND_FLAG |
+            WRAP_BIND_KEY_FLAG | WRAP_ARY_FLAG);
+            var isCombo = srcBitmask == WRAP_ARY_FLAG && bitmask == WRAP_CURRY_FLAG || srcBitmask == WRAP_ARY_FLAG && bitmask ==
+            WRAP_REARG_FLAG && data[7].length <= source[8] || srcBitmask == (WRAP_ARY_FLAG | WRAP_REARG_FLAG) && source[7].
+            length <= source[8] && bitmask == WRAP_CURRY_FLAG;
             if (!(isCommon || isCombo)) {
               return data;
             }
@@ -5573,14 +5844,16 @@ var require_dist = __commonJS({
             if (isArrayLikeObject(iteratee2)) {
               iteratee2 = undefined$1;
             }
-            return isArrayLikeObject(array) ? baseDifference(array, baseFlatten(values2, 1, isArrayLikeObject, true), getIteratee(iteratee2, 2)) : [];
+            return isArrayLikeObject(array) ? baseDifference(array, baseFlatten(values2, 1, isArrayLikeObject, true), getIteratee(
+            iteratee2, 2)) : [];
           });
           var differenceWith = baseRest(function(array, values2) {
             var comparator = last(values2);
             if (isArrayLikeObject(comparator)) {
               comparator = undefined$1;
             }
-            return isArrayLikeObject(array) ? baseDifference(array, baseFlatten(values2, 1, isArrayLikeObject, true), undefined$1, comparator) : [];
+            return isArrayLikeObject(array) ? baseDifference(array, baseFlatten(values2, 1, isArrayLikeObject, true), undefined$1,
+            comparator) : [];
           });
           function drop(array, n2, guard) {
             var length = array == null ? 0 : array.length;
@@ -5729,10 +6002,12 @@ var require_dist = __commonJS({
             return array && array.length && values2 && values2.length ? basePullAll(array, values2) : array;
           }
           function pullAllBy(array, values2, iteratee2) {
-            return array && array.length && values2 && values2.length ? basePullAll(array, values2, getIteratee(iteratee2, 2)) : array;
+            return array && array.length && values2 && values2.length ? basePullAll(array, values2, getIteratee(iteratee2,
+            2)) : array;
           }
           function pullAllWith(array, values2, comparator) {
-            return array && array.length && values2 && values2.length ? basePullAll(array, values2, undefined$1, comparator) : array;
+            return array && array.length && values2 && values2.length ? basePullAll(array, values2, undefined$1, comparator) :
+            array;
           }
           var pullAt = flatRest(function(array, indexes) {
             var length = array == null ? 0 : array.length, result2 = baseAt(array, indexes);
@@ -6058,10 +6333,12 @@ var require_dist = __commonJS({
             if (fromIndex < 0) {
               fromIndex = nativeMax(length + fromIndex, 0);
             }
-            return isString2(collection) ? fromIndex <= length && collection.indexOf(value, fromIndex) > -1 : !!length && baseIndexOf(collection, value, fromIndex) > -1;
+            return isString2(collection) ? fromIndex <= length && collection.indexOf(value, fromIndex) > -1 : !!length &&
+            baseIndexOf(collection, value, fromIndex) > -1;
           }
           var invokeMap = baseRest(function(collection, path7, args) {
-            var index2 = -1, isFunc = typeof path7 == "function", result2 = isArrayLike(collection) ? Array2(collection.length) : [];
+            var index2 = -1, isFunc = typeof path7 == "function", result2 = isArrayLike(collection) ? Array2(collection.
+            length) : [];
             baseEach(collection, function(value) {
               result2[++index2] = isFunc ? apply(path7, value, args) : baseInvoke(value, path7, args);
             });
@@ -6206,18 +6483,21 @@ var require_dist = __commonJS({
           });
           function curry(func, arity, guard) {
             arity = guard ? undefined$1 : arity;
-            var result2 = createWrap(func, WRAP_CURRY_FLAG, undefined$1, undefined$1, undefined$1, undefined$1, undefined$1, arity);
+            var result2 = createWrap(func, WRAP_CURRY_FLAG, undefined$1, undefined$1, undefined$1, undefined$1, undefined$1,
+            arity);
             result2.placeholder = curry.placeholder;
             return result2;
           }
           function curryRight(func, arity, guard) {
             arity = guard ? undefined$1 : arity;
-            var result2 = createWrap(func, WRAP_CURRY_RIGHT_FLAG, undefined$1, undefined$1, undefined$1, undefined$1, undefined$1, arity);
+            var result2 = createWrap(func, WRAP_CURRY_RIGHT_FLAG, undefined$1, undefined$1, undefined$1, undefined$1, undefined$1,
+            arity);
             result2.placeholder = curryRight.placeholder;
             return result2;
           }
           function debounce(func, wait, options) {
-            var lastArgs, lastThis, maxWait, result2, timerId, lastCallTime, lastInvokeTime = 0, leading = false, maxing = false, trailing = true;
+            var lastArgs, lastThis, maxWait, result2, timerId, lastCallTime, lastInvokeTime = 0, leading = false, maxing = false,
+            trailing = true;
             if (typeof func != "function") {
               throw new TypeError2(FUNC_ERROR_TEXT);
             }
@@ -6241,12 +6521,14 @@ var require_dist = __commonJS({
               return leading ? invokeFunc(time2) : result2;
             }
             function remainingWait(time2) {
-              var timeSinceLastCall = time2 - lastCallTime, timeSinceLastInvoke = time2 - lastInvokeTime, timeWaiting = wait - timeSinceLastCall;
+              var timeSinceLastCall = time2 - lastCallTime, timeSinceLastInvoke = time2 - lastInvokeTime, timeWaiting = wait -
+              timeSinceLastCall;
               return maxing ? nativeMin(timeWaiting, maxWait - timeSinceLastInvoke) : timeWaiting;
             }
             function shouldInvoke(time2) {
               var timeSinceLastCall = time2 - lastCallTime, timeSinceLastInvoke = time2 - lastInvokeTime;
-              return lastCallTime === undefined$1 || timeSinceLastCall >= wait || timeSinceLastCall < 0 || maxing && timeSinceLastInvoke >= maxWait;
+              return lastCallTime === undefined$1 || timeSinceLastCall >= wait || timeSinceLastCall < 0 || maxing && timeSinceLastInvoke >=
+              maxWait;
             }
             function timerExpired() {
               var time2 = now();
@@ -6346,7 +6628,8 @@ var require_dist = __commonJS({
             return before(2, func);
           }
           var overArgs = castRest(function(func, transforms) {
-            transforms = transforms.length == 1 && isArray(transforms[0]) ? arrayMap(transforms[0], baseUnary(getIteratee())) : arrayMap(baseFlatten(transforms, 1), baseUnary(getIteratee()));
+            transforms = transforms.length == 1 && isArray(transforms[0]) ? arrayMap(transforms[0], baseUnary(getIteratee())) :
+            arrayMap(baseFlatten(transforms, 1), baseUnary(getIteratee()));
             var funcsLength = transforms.length;
             return baseRest(function(args) {
               var index2 = -1, length = nativeMin(args.length, funcsLength);
@@ -6442,7 +6725,8 @@ var require_dist = __commonJS({
           var isArguments = baseIsArguments(/* @__PURE__ */ (function() {
             return arguments;
           })()) ? baseIsArguments : function(value) {
-            return isObjectLike(value) && hasOwnProperty.call(value, "callee") && !propertyIsEnumerable.call(value, "callee");
+            return isObjectLike(value) && hasOwnProperty.call(value, "callee") && !propertyIsEnumerable.call(value, "cal\
+lee");
           };
           var isArray = Array2.isArray;
           var isArrayBuffer2 = nodeIsArrayBuffer ? baseUnary(nodeIsArrayBuffer) : baseIsArrayBuffer;
@@ -6464,7 +6748,8 @@ var require_dist = __commonJS({
             if (value == null) {
               return true;
             }
-            if (isArrayLike(value) && (isArray(value) || typeof value == "string" || typeof value.splice == "function" || isBuffer(value) || isTypedArray(value) || isArguments(value))) {
+            if (isArrayLike(value) && (isArray(value) || typeof value == "string" || typeof value.splice == "function" ||
+            isBuffer(value) || isTypedArray(value) || isArguments(value))) {
               return !value.length;
             }
             var tag = getTag(value);
@@ -6494,7 +6779,8 @@ var require_dist = __commonJS({
               return false;
             }
             var tag = baseGetTag(value);
-            return tag == errorTag || tag == domExcTag || typeof value.message == "string" && typeof value.name == "string" && !isPlainObject2(value);
+            return tag == errorTag || tag == domExcTag || typeof value.message == "string" && typeof value.name == "stri\
+ng" && !isPlainObject2(value);
           }
           function isFinite2(value) {
             return typeof value == "number" && nativeIsFinite(value);
@@ -6628,7 +6914,8 @@ var require_dist = __commonJS({
             }
             value = baseTrim(value);
             var isBinary = reIsBinary.test(value);
-            return isBinary || reIsOctal.test(value) ? freeParseInt(value.slice(2), isBinary ? 2 : 8) : reIsBadHex.test(value) ? NAN : +value;
+            return isBinary || reIsOctal.test(value) ? freeParseInt(value.slice(2), isBinary ? 2 : 8) : reIsBadHex.test(
+            value) ? NAN : +value;
           }
           function toPlainObject(value) {
             return copyObject(value, keysIn(value));
@@ -7044,7 +7331,8 @@ var require_dist = __commonJS({
             }
             string = toString2(string);
             options = assignWith({}, options, settings, customDefaultsAssignIn);
-            var imports = assignWith({}, options.imports, settings.imports, customDefaultsAssignIn), importsKeys = keys(imports), importsValues = baseValues(imports, importsKeys);
+            var imports = assignWith({}, options.imports, settings.imports, customDefaultsAssignIn), importsKeys = keys(
+            imports), importsValues = baseValues(imports, importsKeys);
             arrayEach(importsKeys, function(key2) {
               if (reForbiddenIdentifierChars.test(key2)) {
                 throw new Error2(INVALID_TEMPL_IMPORTS_ERROR_TEXT);
@@ -7052,10 +7340,12 @@ var require_dist = __commonJS({
             });
             var isEscaping, isEvaluating, index2 = 0, interpolate = options.interpolate || reNoMatch, source = "__p += '";
             var reDelimiters = RegExp2(
-              (options.escape || reNoMatch).source + "|" + interpolate.source + "|" + (interpolate === reInterpolate ? reEsTemplate : reNoMatch).source + "|" + (options.evaluate || reNoMatch).source + "|$",
+              (options.escape || reNoMatch).source + "|" + interpolate.source + "|" + (interpolate === reInterpolate ? reEsTemplate :
+              reNoMatch).source + "|" + (options.evaluate || reNoMatch).source + "|$",
               "g"
             );
-            var sourceURL = "//# sourceURL=" + (hasOwnProperty.call(options, "sourceURL") ? (options.sourceURL + "").replace(/\s/g, " ") : "lodash.templateSources[" + ++templateCounter + "]") + "\n";
+            var sourceURL = "//# sourceURL=" + (hasOwnProperty.call(options, "sourceURL") ? (options.sourceURL + "").replace(
+            /\s/g, " ") : "lodash.templateSources[" + ++templateCounter + "]") + "\n";
             string.replace(reDelimiters, function(match, escapeValue, interpolateValue, esTemplateValue, evaluateValue, offset) {
               interpolateValue || (interpolateValue = esTemplateValue);
               source += string.slice(index2, offset).replace(reUnescapedString, escapeStringChar);
@@ -7080,8 +7370,11 @@ var require_dist = __commonJS({
             } else if (reForbiddenIdentifierChars.test(variable)) {
               throw new Error2(INVALID_TEMPL_VAR_ERROR_TEXT);
             }
-            source = (isEvaluating ? source.replace(reEmptyStringLeading, "") : source).replace(reEmptyStringMiddle, "$1").replace(reEmptyStringTrailing, "$1;");
-            source = "function(" + (variable || "obj") + ") {\n" + (variable ? "" : "obj || (obj = {});\n") + "var __t, __p = ''" + (isEscaping ? ", __e = _.escape" : "") + (isEvaluating ? ", __j = Array.prototype.join;\nfunction print() { __p += __j.call(arguments, '') }\n" : ";\n") + source + "return __p\n}";
+            source = (isEvaluating ? source.replace(reEmptyStringLeading, "") : source).replace(reEmptyStringMiddle, "$1").
+            replace(reEmptyStringTrailing, "$1;");
+            source = "function(" + (variable || "obj") + ") {\n" + (variable ? "" : "obj || (obj = {});\n") + "var __t, \
+__p = ''" + (isEscaping ? ", __e = _.escape" : "") + (isEvaluating ? ", __j = Array.prototype.join;\nfunction print() { _\
+_p += __j.call(arguments, '') }\n" : ";\n") + source + "return __p\n}";
             var result2 = attempt(function() {
               return Function2(importsKeys, sourceURL + "return " + source).apply(undefined$1, importsValues);
             });
@@ -7105,7 +7398,8 @@ var require_dist = __commonJS({
             if (!string || !(chars = baseToString(chars))) {
               return string;
             }
-            var strSymbols = stringToArray(string), chrSymbols = stringToArray(chars), start = charsStartIndex(strSymbols, chrSymbols), end = charsEndIndex(strSymbols, chrSymbols) + 1;
+            var strSymbols = stringToArray(string), chrSymbols = stringToArray(chars), start = charsStartIndex(strSymbols,
+            chrSymbols), end = charsEndIndex(strSymbols, chrSymbols) + 1;
             return castSlice(strSymbols, start, end).join("");
           }
           function trimEnd(string, chars, guard) {
@@ -7797,12 +8091,15 @@ var require_dist = __commonJS({
             return this.take(MAX_ARRAY_LENGTH);
           };
           baseForOwn(LazyWrapper.prototype, function(func, methodName) {
-            var checkIteratee = /^(?:filter|find|map|reject)|While$/.test(methodName), isTaker = /^(?:head|last)$/.test(methodName), lodashFunc = lodash2[isTaker ? "take" + (methodName == "last" ? "Right" : "") : methodName], retUnwrapped = isTaker || /^find/.test(methodName);
+            var checkIteratee = /^(?:filter|find|map|reject)|While$/.test(methodName), isTaker = /^(?:head|last)$/.test(
+            methodName), lodashFunc = lodash2[isTaker ? "take" + (methodName == "last" ? "Right" : "") : methodName], retUnwrapped = isTaker ||
+            /^find/.test(methodName);
             if (!lodashFunc) {
               return;
             }
             lodash2.prototype[methodName] = function() {
-              var value = this.__wrapped__, args = isTaker ? [1] : arguments, isLazy = value instanceof LazyWrapper, iteratee2 = args[0], useLazy = isLazy || isArray(value);
+              var value = this.__wrapped__, args = isTaker ? [1] : arguments, isLazy = value instanceof LazyWrapper, iteratee2 = args[0],
+              useLazy = isLazy || isArray(value);
               var interceptor = function(value2) {
                 var result3 = lodashFunc.apply(lodash2, arrayPush([value2], args));
                 return isTaker && chainAll ? result3[0] : result3;
@@ -7810,7 +8107,8 @@ var require_dist = __commonJS({
               if (useLazy && checkIteratee && typeof iteratee2 == "function" && iteratee2.length != 1) {
                 isLazy = useLazy = false;
               }
-              var chainAll = this.__chain__, isHybrid = !!this.__actions__.length, isUnwrapped = retUnwrapped && !chainAll, onlyLazy = isLazy && !isHybrid;
+              var chainAll = this.__chain__, isHybrid = !!this.__actions__.length, isUnwrapped = retUnwrapped && !chainAll,
+              onlyLazy = isLazy && !isHybrid;
               if (!retUnwrapped && useLazy) {
                 value = onlyLazy ? value : new LazyWrapper(this);
                 var result2 = func.apply(value, args);
@@ -7825,7 +8123,8 @@ var require_dist = __commonJS({
             };
           });
           arrayEach(["pop", "push", "shift", "sort", "splice", "unshift"], function(methodName) {
-            var func = arrayProto[methodName], chainName = /^(?:push|sort|unshift)$/.test(methodName) ? "tap" : "thru", retUnwrapped = /^(?:pop|shift)$/.test(methodName);
+            var func = arrayProto[methodName], chainName = /^(?:push|sort|unshift)$/.test(methodName) ? "tap" : "thru", retUnwrapped = /^(?:pop|shift)$/.
+            test(methodName);
             lodash2.prototype[methodName] = function() {
               var args = arguments;
               if (retUnwrapped && !this.__chain__) {
@@ -7931,7 +8230,9 @@ var require_dist = __commonJS({
         };
         isPlainObject2 = function(val) {
           var ctor, proto;
-          return isObject2(val) && (proto = Object.getPrototypeOf(val)) && (ctor = proto.constructor) && typeof ctor === "function" && ctor instanceof ctor && Function.prototype.toString.call(ctor) === Function.prototype.toString.call(Object);
+          return isObject2(val) && (proto = Object.getPrototypeOf(val)) && (ctor = proto.constructor) && typeof ctor ===
+          "function" && ctor instanceof ctor && Function.prototype.toString.call(ctor) === Function.prototype.toString.call(
+          Object);
         };
         getValue = function(obj) {
           if (isFunction(obj.valueOf)) {
@@ -8829,7 +9130,8 @@ var require_dist = __commonJS({
               defaultValueType = "#" + defaultValueType;
             }
             if (!defaultValueType.match(/^(#REQUIRED|#IMPLIED|#FIXED|#DEFAULT)$/)) {
-              throw new Error("Invalid default value type; expected: #REQUIRED, #IMPLIED, #FIXED or #DEFAULT. " + this.debugInfo(elementName));
+              throw new Error("Invalid default value type; expected: #REQUIRED, #IMPLIED, #FIXED or #DEFAULT. " + this.debugInfo(
+              elementName));
             }
             if (defaultValue && !defaultValueType.match(/^(#FIXED|#DEFAULT)$/)) {
               throw new Error("Default value only applies to #FIXED or #DEFAULT. " + this.debugInfo(elementName));
@@ -8892,7 +9194,8 @@ var require_dist = __commonJS({
                 this.internal = true;
               } else {
                 if (!value.pubID && !value.sysID) {
-                  throw new Error("Public and/or system identifiers are required for an external entity. " + this.debugInfo(name));
+                  throw new Error("Public and/or system identifiers are required for an external entity. " + this.debugInfo(
+                  name));
                 }
                 if (value.pubID && !value.sysID) {
                   throw new Error("System identifier is required for a public external entity. " + this.debugInfo(name));
@@ -9500,7 +9803,9 @@ var require_dist = __commonJS({
       if (hasRequiredXMLNode) return XMLNode.exports;
       hasRequiredXMLNode = 1;
       (function() {
-        var DocumentPosition2, NodeType2, XMLCData2, XMLComment2, XMLDeclaration2, XMLDocType2, XMLDummy2, XMLElement2, XMLNodeList2, XMLProcessingInstruction2, XMLRaw2, XMLText2, getValue, isEmpty, isFunction, isObject2, hasProp = {}.hasOwnProperty, splice = [].splice;
+        var DocumentPosition2, NodeType2, XMLCData2, XMLComment2, XMLDeclaration2, XMLDocType2, XMLDummy2, XMLElement2, XMLNodeList2,
+        XMLProcessingInstruction2, XMLRaw2, XMLText2, getValue, isEmpty, isFunction, isObject2, hasProp = {}.hasOwnProperty,
+        splice = [].splice;
         ({ isObject: isObject2, isFunction, isEmpty, getValue } = requireUtility());
         XMLElement2 = null;
         XMLCData2 = null;
@@ -9594,7 +9899,8 @@ var require_dist = __commonJS({
                   if (isFunction(val)) {
                     val = val.apply();
                   }
-                  if (!this.options.ignoreDecorators && this.stringify.convertAttKey && key2.indexOf(this.stringify.convertAttKey) === 0) {
+                  if (!this.options.ignoreDecorators && this.stringify.convertAttKey && key2.indexOf(this.stringify.convertAttKey) ===
+                  0) {
                     lastChild = this.attribute(key2.substr(this.stringify.convertAttKey.length), val);
                   } else if (!this.options.separateArrayItems && Array.isArray(val) && isEmpty(val)) {
                     lastChild = this.dummy();
@@ -9610,7 +9916,8 @@ var require_dist = __commonJS({
                       lastChild = this.element(childNode);
                     }
                   } else if (isObject2(val)) {
-                    if (!this.options.ignoreDecorators && this.stringify.convertTextKey && key2.indexOf(this.stringify.convertTextKey) === 0) {
+                    if (!this.options.ignoreDecorators && this.stringify.convertTextKey && key2.indexOf(this.stringify.convertTextKey) ===
+                    0) {
                       lastChild = this.element(val);
                     } else {
                       lastChild = this.element(key2);
@@ -9623,15 +9930,20 @@ var require_dist = __commonJS({
               } else if (!this.options.keepNullNodes && text3 === null) {
                 lastChild = this.dummy();
               } else {
-                if (!this.options.ignoreDecorators && this.stringify.convertTextKey && name.indexOf(this.stringify.convertTextKey) === 0) {
+                if (!this.options.ignoreDecorators && this.stringify.convertTextKey && name.indexOf(this.stringify.convertTextKey) ===
+                0) {
                   lastChild = this.text(text3);
-                } else if (!this.options.ignoreDecorators && this.stringify.convertCDataKey && name.indexOf(this.stringify.convertCDataKey) === 0) {
+                } else if (!this.options.ignoreDecorators && this.stringify.convertCDataKey && name.indexOf(this.stringify.
+                convertCDataKey) === 0) {
                   lastChild = this.cdata(text3);
-                } else if (!this.options.ignoreDecorators && this.stringify.convertCommentKey && name.indexOf(this.stringify.convertCommentKey) === 0) {
+                } else if (!this.options.ignoreDecorators && this.stringify.convertCommentKey && name.indexOf(this.stringify.
+                convertCommentKey) === 0) {
                   lastChild = this.comment(text3);
-                } else if (!this.options.ignoreDecorators && this.stringify.convertRawKey && name.indexOf(this.stringify.convertRawKey) === 0) {
+                } else if (!this.options.ignoreDecorators && this.stringify.convertRawKey && name.indexOf(this.stringify.
+                convertRawKey) === 0) {
                   lastChild = this.raw(text3);
-                } else if (!this.options.ignoreDecorators && this.stringify.convertPIKey && name.indexOf(this.stringify.convertPIKey) === 0) {
+                } else if (!this.options.ignoreDecorators && this.stringify.convertPIKey && name.indexOf(this.stringify.
+                convertPIKey) === 0) {
                   lastChild = this.instruction(name.substr(this.stringify.convertPIKey.length), text3);
                 } else {
                   lastChild = this.node(name, attributes, text3);
@@ -10109,7 +10421,8 @@ var require_dist = __commonJS({
               if (node.children.length !== this.children.length) {
                 return false;
               }
-              for (i2 = j = 0, ref1 = this.children.length - 1; 0 <= ref1 ? j <= ref1 : j >= ref1; i2 = 0 <= ref1 ? ++j : --j) {
+              for (i2 = j = 0, ref1 = this.children.length - 1; 0 <= ref1 ? j <= ref1 : j >= ref1; i2 = 0 <= ref1 ? ++j :
+              --j) {
                 if (!this.children[i2].isEqualNode(node.children[i2])) {
                   return false;
                 }
@@ -10514,7 +10827,8 @@ var require_dist = __commonJS({
                 return str;
               }
               ampregex = this.options.noDoubleEncoding ? /(?!&(lt|gt|amp|apos|quot);)&/g : /&/g;
-              return str.replace(ampregex, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;").replace(/\t/g, "&#x9;").replace(/\n/g, "&#xA;").replace(/\r/g, "&#xD;");
+              return str.replace(ampregex, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;").replace(/\t/g, "&#x9;").
+              replace(/\n/g, "&#xA;").replace(/\r/g, "&#xD;");
             }
           }
           XMLStringifier2.prototype.convertAttKey = "@";
@@ -10604,8 +10918,10 @@ var require_dist = __commonJS({
             filteredOptions.newline = (ref1 = options.newline) != null ? ref1 : "\n";
             filteredOptions.offset = (ref2 = options.offset) != null ? ref2 : 0;
             filteredOptions.width = (ref3 = options.width) != null ? ref3 : 0;
-            filteredOptions.dontPrettyTextNodes = (ref4 = (ref5 = options.dontPrettyTextNodes) != null ? ref5 : options.dontprettytextnodes) != null ? ref4 : 0;
-            filteredOptions.spaceBeforeSlash = (ref6 = (ref7 = options.spaceBeforeSlash) != null ? ref7 : options.spacebeforeslash) != null ? ref6 : "";
+            filteredOptions.dontPrettyTextNodes = (ref4 = (ref5 = options.dontPrettyTextNodes) != null ? ref5 : options.
+            dontprettytextnodes) != null ? ref4 : 0;
+            filteredOptions.spaceBeforeSlash = (ref6 = (ref7 = options.spaceBeforeSlash) != null ? ref7 : options.spacebeforeslash) !=
+            null ? ref6 : "";
             if (filteredOptions.spaceBeforeSlash === true) {
               filteredOptions.spaceBeforeSlash = " ";
             }
@@ -10730,7 +11046,8 @@ var require_dist = __commonJS({
             return r;
           }
           element(node, options, level) {
-            var att, attLen, child, childNodeCount, firstChildNode, i2, j, len, len1, len2, name, prettySuppressed, r, ratt, ref, ref1, ref2, ref3, rline;
+            var att, attLen, child, childNodeCount, firstChildNode, i2, j, len, len1, len2, name, prettySuppressed, r, ratt,
+            ref, ref1, ref2, ref3, rline;
             level || (level = 0);
             prettySuppressed = false;
             this.openNode(node, options, level);
@@ -10765,7 +11082,8 @@ var require_dist = __commonJS({
             childNodeCount = node.children.length;
             firstChildNode = childNodeCount === 0 ? null : node.children[0];
             if (childNodeCount === 0 || node.children.every(function(e) {
-              return (e.type === NodeType2.Text || e.type === NodeType2.Raw || e.type === NodeType2.CData) && e.value === "";
+              return (e.type === NodeType2.Text || e.type === NodeType2.Raw || e.type === NodeType2.CData) && e.value ===
+              "";
             })) {
               if (options.allowEmpty) {
                 r += ">";
@@ -10775,7 +11093,8 @@ var require_dist = __commonJS({
                 options.state = WriterState2.CloseTag;
                 r += options.spaceBeforeSlash + "/>" + this.endline(node, options, level);
               }
-            } else if (options.pretty && childNodeCount === 1 && (firstChildNode.type === NodeType2.Text || firstChildNode.type === NodeType2.Raw || firstChildNode.type === NodeType2.CData) && firstChildNode.value != null) {
+            } else if (options.pretty && childNodeCount === 1 && (firstChildNode.type === NodeType2.Text || firstChildNode.
+            type === NodeType2.Raw || firstChildNode.type === NodeType2.CData) && firstChildNode.value != null) {
               r += ">";
               options.state = WriterState2.InsideTag;
               options.suppressPrettyCount++;
@@ -10790,7 +11109,8 @@ var require_dist = __commonJS({
                 ref2 = node.children;
                 for (i2 = 0, len1 = ref2.length; i2 < len1; i2++) {
                   child = ref2[i2];
-                  if ((child.type === NodeType2.Text || child.type === NodeType2.Raw || child.type === NodeType2.CData) && child.value != null) {
+                  if ((child.type === NodeType2.Text || child.type === NodeType2.Raw || child.type === NodeType2.CData) &&
+                  child.value != null) {
                     options.suppressPrettyCount++;
                     prettySuppressed = true;
                     break;
@@ -11256,7 +11576,9 @@ var require_dist = __commonJS({
       if (hasRequiredXMLDocumentCB) return XMLDocumentCB.exports;
       hasRequiredXMLDocumentCB = 1;
       (function() {
-        var NodeType2, WriterState2, XMLAttribute2, XMLCData2, XMLComment2, XMLDTDAttList2, XMLDTDElement2, XMLDTDEntity2, XMLDTDNotation2, XMLDeclaration2, XMLDocType2, XMLDocument2, XMLElement2, XMLProcessingInstruction2, XMLRaw2, XMLStringWriter2, XMLStringifier2, XMLText2, getValue, isFunction, isObject2, isPlainObject2, hasProp = {}.hasOwnProperty;
+        var NodeType2, WriterState2, XMLAttribute2, XMLCData2, XMLComment2, XMLDTDAttList2, XMLDTDElement2, XMLDTDEntity2,
+        XMLDTDNotation2, XMLDeclaration2, XMLDocType2, XMLDocument2, XMLElement2, XMLProcessingInstruction2, XMLRaw2, XMLStringWriter2,
+        XMLStringifier2, XMLText2, getValue, isFunction, isObject2, isPlainObject2, hasProp = {}.hasOwnProperty;
         ({ isObject: isObject2, isFunction, isPlainObject: isPlainObject2, getValue } = requireUtility());
         NodeType2 = requireNodeType();
         XMLDocument2 = requireXMLDocument();
@@ -11440,7 +11762,8 @@ var require_dist = __commonJS({
           attribute(name, value) {
             var attName, attValue;
             if (!this.currentNode || this.currentNode.children) {
-              throw new Error("att() can only be used immediately after an ele() call in callback mode. " + this.debugInfo(name));
+              throw new Error("att() can only be used immediately after an ele() call in callback mode. " + this.debugInfo(
+              name));
             }
             if (name != null) {
               name = getValue(name);
@@ -11527,7 +11850,8 @@ var require_dist = __commonJS({
                 value = value.apply();
               }
               node = new XMLProcessingInstruction2(this, target, value);
-              this.onData(this.writer.processingInstruction(node, this.writerOptions, this.currentLevel + 1), this.currentLevel + 1);
+              this.onData(this.writer.processingInstruction(node, this.writerOptions, this.currentLevel + 1), this.currentLevel +
+              1);
             }
             return this;
           }
@@ -11707,9 +12031,11 @@ var require_dist = __commonJS({
               chunk = "";
               this.writerOptions.state = WriterState2.CloseTag;
               if (node.type === NodeType2.Element) {
-                chunk = this.writer.indent(node, this.writerOptions, this.currentLevel) + "</" + node.name + ">" + this.writer.endline(node, this.writerOptions, this.currentLevel);
+                chunk = this.writer.indent(node, this.writerOptions, this.currentLevel) + "</" + node.name + ">" + this.
+                writer.endline(node, this.writerOptions, this.currentLevel);
               } else {
-                chunk = this.writer.indent(node, this.writerOptions, this.currentLevel) + "]>" + this.writer.endline(node, this.writerOptions, this.currentLevel);
+                chunk = this.writer.indent(node, this.writerOptions, this.currentLevel) + "]>" + this.writer.endline(node,
+                this.writerOptions, this.currentLevel);
               }
               this.writerOptions.state = WriterState2.None;
               this.onData(chunk, this.currentLevel);
@@ -11934,7 +12260,8 @@ var require_dist = __commonJS({
             childNodeCount = node.children.length;
             firstChildNode = childNodeCount === 0 ? null : node.children[0];
             if (childNodeCount === 0 || node.children.every(function(e) {
-              return (e.type === NodeType2.Text || e.type === NodeType2.Raw || e.type === NodeType2.CData) && e.value === "";
+              return (e.type === NodeType2.Text || e.type === NodeType2.Raw || e.type === NodeType2.CData) && e.value ===
+              "";
             })) {
               if (options.allowEmpty) {
                 this.stream.write(">");
@@ -11944,7 +12271,8 @@ var require_dist = __commonJS({
                 options.state = WriterState2.CloseTag;
                 this.stream.write(options.spaceBeforeSlash + "/>");
               }
-            } else if (options.pretty && childNodeCount === 1 && (firstChildNode.type === NodeType2.Text || firstChildNode.type === NodeType2.Raw || firstChildNode.type === NodeType2.CData) && firstChildNode.value != null) {
+            } else if (options.pretty && childNodeCount === 1 && (firstChildNode.type === NodeType2.Text || firstChildNode.
+            type === NodeType2.Raw || firstChildNode.type === NodeType2.CData) && firstChildNode.value != null) {
               this.stream.write(">");
               options.state = WriterState2.InsideTag;
               options.suppressPrettyCount++;
@@ -11993,7 +12321,8 @@ var require_dist = __commonJS({
       return XMLStreamWriter.exports;
     }
     (function() {
-      var NodeType2, WriterState2, XMLDOMImplementation2, XMLDocument2, XMLDocumentCB2, XMLStreamWriter2, XMLStringWriter2, assign, isFunction;
+      var NodeType2, WriterState2, XMLDOMImplementation2, XMLDocument2, XMLDocumentCB2, XMLStreamWriter2, XMLStringWriter2,
+      assign, isFunction;
       ({ assign, isFunction } = requireUtility());
       XMLDOMImplementation2 = requireXMLDOMImplementation();
       XMLDocument2 = requireXMLDocument();
@@ -12115,7 +12444,8 @@ var require_dist = __commonJS({
        */
       formatDate(date) {
         const pad2 = (num2) => (num2 < 10 ? "0" : "") + num2;
-        return date.getFullYear() + "-" + pad2(date.getMonth() + 1) + "-" + pad2(date.getDate()) + "T" + pad2(date.getHours()) + ":" + pad2(date.getMinutes()) + ":" + pad2(date.getSeconds());
+        return date.getFullYear() + "-" + pad2(date.getMonth() + 1) + "-" + pad2(date.getDate()) + "T" + pad2(date.getHours()) +
+        ":" + pad2(date.getMinutes()) + ":" + pad2(date.getSeconds());
       }
       /**
        * @param element
@@ -12496,7 +12826,8 @@ var require_dist = __commonJS({
 
 // dist/reports/junit.js
 function xmlSafe(text3, max) {
-  const cleaned = text3.replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "\uFFFD").replace(/]]>/g, "]]&gt;");
+  const cleaned = text3.replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "\uFFFD").replace(/]]>/g,
+  "]]&gt;");
   return cleaned.length > max ? `${cleaned.slice(0, max)}
 \u2026 (truncated by twinbuild: ${cleaned.length} characters in all)` : cleaned;
 }
@@ -12505,7 +12836,8 @@ function addPackage(suites, pkg, options) {
   for (const v of pkg.variations.filter((x) => x.status === "varied" && x.limits))
     suite.property(`limit: ${v.name}`, xmlSafe(v.limits, MESSAGE_CHARS));
   for (const v of pkg.variations.filter((x) => x.observed)) {
-    const seen = Object.keys(v.observed.control).map((c3) => `${c3}: ${v.observed.control[c3]} \u2192 ${v.observed.experiment[c3]}`).join("; ");
+    const seen = Object.keys(v.observed.control).map((c3) => `${c3}: ${v.observed.control[c3]} \u2192 ${v.observed.experiment[c3]}`).
+    join("; ");
     suite.property(`observed: ${v.name}`, xmlSafe(seen, MESSAGE_CHARS));
   }
   suite.property("twinbuild.sandbox", sandboxNote(pkg));
@@ -12529,28 +12861,33 @@ function addPackage(suites, pkg, options) {
         return [`--- the ${side} build log (${build2.log}) is empty ---`];
       return [`--- last lines of the ${side} build log (${build2.log}) ---`, ...build2.logTail];
     }).join("\n");
-    suite.testCase().className(pkg.name).name("build and compare").error(xmlSafe(errorLine(pkg), MESSAGE_CHARS), pkg.error?.code ?? "error", options.brief ? void 0 : xmlSafe(tails, CONTENT_CHARS));
+    suite.testCase().className(pkg.name).name("build and compare").error(xmlSafe(errorLine(pkg), MESSAGE_CHARS), pkg.error?.
+    code ?? "error", options.brief ? void 0 : xmlSafe(tails, CONTENT_CHARS));
   }
   const counts = artifactCounts(pkg);
   if (pkg.artifactSummary?.file) {
-    suite.property("twinbuild.artifacts", `${counts.total} compared, ${counts.notIdentical} not identical; all listed in ${pkg.artifactSummary.file}`);
+    suite.property("twinbuild.artifacts", `${counts.total} compared, ${counts.notIdentical} not identical; all listed in\
+ ${pkg.artifactSummary.file}`);
   }
   const unlistedDiffering = counts.notIdentical - pkg.artifacts.filter((a2) => a2.status !== "identical").length;
   if (unlistedDiffering > 0) {
-    suite.testCase().className(pkg.name).name(`${unlistedDiffering} more artifacts`).failure(xmlSafe(`${unlistedDiffering} more artifacts are not identical, listed in ${pkg.artifactSummary?.file ?? "the side file"}`, MESSAGE_CHARS), "differs");
+    suite.testCase().className(pkg.name).name(`${unlistedDiffering} more artifacts`).failure(xmlSafe(`${unlistedDiffering}\
+ more artifacts are not identical, listed in ${pkg.artifactSummary?.file ?? "the side file"}`, MESSAGE_CHARS), "differs");
   }
   for (const artifact of pkg.artifacts) {
     const testCase = suite.testCase().className(pkg.name).name(artifact.path).file(artifact.path).time(0);
     if (artifact.status === "identical")
       continue;
     if (artifact.ignored) {
-      testCase.skipped().standardOutput(xmlSafe(`ignored known difference (${artifact.status}): ${artifact.ignored.reason}`, MESSAGE_CHARS));
+      testCase.skipped().standardOutput(xmlSafe(`ignored known difference (${artifact.status}): ${artifact.ignored.reason}`,
+      MESSAGE_CHARS));
       continue;
     }
     const diff = pkg.diffoscope.find((d) => d.artifact === artifact.path);
     const cause = artifactCause(pkg, artifact.path);
     const diagnoses = artifactDiagnoses(pkg, artifact.path);
-    const message = `${artifact.status}: ${artifact.path}${cause ? ` (${cause})` : ""}${diagnoses.map((d) => ` ${diagnosisLine(d)}`).join("")} \u2014 varied: ${varied.join(", ") || "nothing"}`;
+    const message = `${artifact.status}: ${artifact.path}${cause ? ` (${cause})` : ""}${diagnoses.map((d) => ` ${diagnosisLine(
+    d)}`).join("")} \u2014 varied: ${varied.join(", ") || "nothing"}`;
     const unclassified = pkg.unclassified.find((u2) => u2.artifact === artifact.path);
     const summary = causeSummary(pkg);
     const [first, second] = pkg.verify ? ["published:", "rebuilt:  "] : ["control:   ", "experiment:"];
@@ -12559,8 +12896,10 @@ function addPackage(suites, pkg, options) {
       ...diagnoses.flatMap((d) => [diagnosisLine(d), `  ${diagnosisWhere(d)}`]),
       ...unclassified ? [`unclassified: ${unclassified.reason}`] : [],
       ...diagnoses.length > 0 || unclassified ? [""] : [],
-      `${first} ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? "(missing)"} (${artifact.size.control ?? "-"} bytes)`,
-      `${second} ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? "(missing)"} (${artifact.size.experiment ?? "-"} bytes)`,
+      `${first} ${artifact.sha256.control ?? artifact.linkTarget?.control ?? artifact.node?.control ?? "(missing)"} (${artifact.
+      size.control ?? "-"} bytes)`,
+      `${second} ${artifact.sha256.experiment ?? artifact.linkTarget?.experiment ?? artifact.node?.experiment ?? "(missi\
+ng)"} (${artifact.size.experiment ?? "-"} bytes)`,
       ...artifactEvidence(pkg, artifact.path).map((shown) => `evidence: ${shown}`),
       ...diff?.message ? [`note: ${diff.message}`] : [],
       ...diff && !options.brief ? ["", diff.excerpt] : []
@@ -12571,7 +12910,8 @@ function addPackage(suites, pkg, options) {
       testCase.standardOutput(`[[ATTACHMENT|${options.outDirFromJobRoot}/${page}]]`);
   }
   for (const variation of pkg.variations.filter((v) => v.status === "skipped")) {
-    suite.testCase().className(pkg.name).name(`variation ${variation.name}`).skipped().standardOutput(xmlSafe(`skipped: ${variation.reason ?? "unavailable"}`, MESSAGE_CHARS));
+    suite.testCase().className(pkg.name).name(`variation ${variation.name}`).skipped().standardOutput(xmlSafe(`skipped: ${variation.
+    reason ?? "unavailable"}`, MESSAGE_CHARS));
   }
 }
 function renderJunit(result, options) {
@@ -12579,7 +12919,8 @@ function renderJunit(result, options) {
   for (const pkg of result.packages)
     addPackage(suites, pkg, options);
   for (const name of result.incomplete?.notFinished ?? []) {
-    suites.testSuite().name(name).testCase().className(name).name("build and compare").error(xmlSafe(`not finished: ${result.incomplete.reason}`, MESSAGE_CHARS), "incomplete");
+    suites.testSuite().name(name).testCase().className(name).name("build and compare").error(xmlSafe(`not finished: ${result.
+    incomplete.reason}`, MESSAGE_CHARS), "incomplete");
   }
   const xml = suites.build();
   if (xml.length > MAX_XML_CHARS && !options.brief)
@@ -12667,14 +13008,17 @@ async function rpmBuildCommand(source, subdir, macros, machine5) {
     ...macros ? Object.entries(RPM_REPRODUCIBLE_MACROS).map(([k, v]) => `--define ${quote(`${k} ${v}`)}`) : []
   ];
   if (isSourceRpm(source)) {
-    const unpack = `mkdir -p SOURCES && rpm2archive - < ${quote(`${subdir}/${basename(source)}`)} | tar -xzf - -C SOURCES`;
-    return `${unpack} && ${["rpmbuild -bb --nodeps", ...defines, '--define "_sourcedir $PWD/SOURCES"', "SOURCES/*.spec"].join(" ")}`;
+    const unpack = `mkdir -p SOURCES && rpm2archive - < ${quote(`${subdir}/${basename(source)}`)} | tar -xzf - -C SOURCE\
+S`;
+    return `${unpack} && ${["rpmbuild -bb --nodeps", ...defines, '--define "_sourcedir $PWD/SOURCES"', "SOURCES/*.spec"].
+    join(" ")}`;
   }
   const specs = await specsIn(source);
   if (specs.length === 0)
     throw usageError(`the rpm preset needs a .spec file in ${source} (or a .src.rpm as the source)`);
   if (specs.length > 1)
-    throw usageError(`${source} holds ${specs.length} .spec files (${specs.join(", ")}); the rpm preset builds one: keep one per directory, or pass --build`);
+    throw usageError(`${source} holds ${specs.length} .spec files (${specs.join(", ")}); the rpm preset builds one: keep\
+ one per directory, or pass --build`);
   return [
     "rpmbuild -bb --nodeps",
     ...defines,
@@ -12684,8 +13028,10 @@ async function rpmBuildCommand(source, subdir, macros, machine5) {
 }
 function npmPackCommand(ignoreScripts) {
   return [
-    `cache=$(mktemp -d) && npm pack${ignoreScripts ? " --ignore-scripts" : ""} --cache "$cache" --logs-dir "$cache" --loglevel=warn; status=$?`,
-    `if [ "$status" -ne 0 ]; then for log in "$cache"/*debug*.log; do [ -f "$log" ] && { echo "twinbuild: npm's debug log (the temp dir named above is removed after the build):"; cat "$log"; }; done >&2; fi`,
+    `cache=$(mktemp -d) && npm pack${ignoreScripts ? " --ignore-scripts" : ""} --cache "$cache" --logs-dir "$cache" --lo\
+glevel=warn; status=$?`,
+    `if [ "$status" -ne 0 ]; then for log in "$cache"/*debug*.log; do [ -f "$log" ] && { echo "twinbuild: npm's debug lo\
+g (the temp dir named above is removed after the build):"; cat "$log"; }; done >&2; fi`,
     'rm -rf "$cache"; exit $status'
   ].join("; ");
 }
@@ -12698,9 +13044,11 @@ function withNocheck(passed, skip) {
 async function resolvePreset(source, requested, given, environment2) {
   const preset = requested === "auto" ? given.build || given.artifacts?.length ? "generic" : await detect(source) : requested;
   if (given.ignoreScripts && (preset !== "npm" || given.build))
-    throw usageError("--ignore-scripts applies to the npm preset's own build only (with --build, pass npm's --ignore-scripts in CMD)");
+    throw usageError("--ignore-scripts applies to the npm preset's own build only (with --build, pass npm's --ignore-scr\
+ipts in CMD)");
   if (given.rpmReproducibleMacros && preset !== "rpm")
-    throw usageError(`--rpm-reproducible-macros (rpmReproducibleMacros) is for the rpm preset; ${source} builds with the ${preset} preset`);
+    throw usageError(`--rpm-reproducible-macros (rpmReproducibleMacros) is for the rpm preset; ${source} builds with the\
+ ${preset} preset`);
   if (isSourceRpm(source) && preset !== "rpm" && preset !== "generic")
     throw usageError(`${source} is a source RPM: the ${preset} preset cannot build it; use --preset rpm`);
   const override = (r) => ({
@@ -12713,7 +13061,8 @@ async function resolvePreset(source, requested, given, environment2) {
       if (!given.build)
         throw usageError("check needs --build CMD (the command that builds the package), or a --preset");
       if (!given.artifacts?.length)
-        throw usageError("check needs --artifacts GLOB (what the build produces, e.g. --artifacts 'dist/**'), or a --preset");
+        throw usageError("check needs --artifacts GLOB (what the build produces, e.g. --artifacts 'dist/**'), or a --pre\
+set");
       return { preset, build: given.build, artifacts: given.artifacts, subdir: null, dsc: false, env: {} };
     case "debian": {
       const subdir = packageNameOf(source);
@@ -12807,12 +13156,14 @@ function commandLine(plan) {
   const setarch = arch2 || flags.length ? ["setarch", ...arch2 ? [arch2] : [], ...flags] : [];
   return [...setarch, ...plan.wrappers.flat(), ...plan.argv];
 }
-var withEnv, withoutEnv, wrap, addSetup, runningAs, hiding, withBuildDir, withWorkspaceMount, inNamespace, rebind, withPersonality, record;
+var withEnv, withoutEnv, wrap, addSetup, runningAs, hiding, withBuildDir, withWorkspaceMount, inNamespace, rebind, withPersonality,
+record;
 var init_plan = __esm({
   "dist/variations/plan.js"() {
     "use strict";
     withEnv = (plan, vars) => freezePlan({ ...plan, env: { ...plan.env, ...vars } });
-    withoutEnv = (plan, names) => freezePlan({ ...plan, env: Object.fromEntries(Object.entries(plan.env).filter(([k]) => !names.includes(k))) });
+    withoutEnv = (plan, names) => freezePlan({ ...plan, env: Object.fromEntries(Object.entries(plan.env).filter(([k]) => !names.
+    includes(k))) });
     wrap = (plan, prefix) => freezePlan({ ...plan, wrappers: [...plan.wrappers, prefix] });
     addSetup = (plan, step) => freezePlan({ ...plan, setup: [...plan.setup, step] });
     runningAs = (plan, uid2, gid) => freezePlan({ ...plan, runAs: { uid: uid2, gid } });
@@ -12822,11 +13173,13 @@ var init_plan = __esm({
     inNamespace = (plan, action) => freezePlan({ ...plan, namespaceActions: [...plan.namespaceActions, action] });
     rebind = (plan, target, source) => freezePlan({
       ...plan,
-      namespaceActions: plan.namespaceActions.map((a2) => a2.kind === "bind" && a2.target === target ? { ...a2, source } : a2)
+      namespaceActions: plan.namespaceActions.map((a2) => a2.kind === "bind" && a2.target === target ? { ...a2, source } :
+      a2)
     });
     withPersonality = (plan, arch2, flags = []) => freezePlan({
       ...plan,
-      personality: { arch: arch2 ?? plan.personality.arch, flags: [.../* @__PURE__ */ new Set([...plan.personality.flags, ...flags])] }
+      personality: { arch: arch2 ?? plan.personality.arch, flags: [.../* @__PURE__ */ new Set([...plan.personality.flags,
+      ...flags])] }
     });
     record = (plan, name, value) => freezePlan({ ...plan, values: { ...plan.values, [name]: value } });
   }
@@ -12940,7 +13293,8 @@ var init_domain_host = __esm({
           description: "write the experiment's /etc/hostname",
           argv: ["/bin/sh", "-c", 'printf "%s\\n" "$1" > "$2"', "twinbuild-hostname", HOSTNAME, file]
         });
-        const renamed = inNamespace(inNamespace(inNamespace(written, { kind: "hostname", name: HOSTNAME }), { kind: "domainname", name: DOMAINNAME }), { kind: "bind", source: file, target: "/etc/hostname" });
+        const renamed = inNamespace(inNamespace(inNamespace(written, { kind: "hostname", name: HOSTNAME }), { kind: "dom\
+ainname", name: DOMAINNAME }), { kind: "bind", source: file, target: "/etc/hostname" });
         return record(renamed, "domain_host", `${HOSTNAME} / ${DOMAINNAME}`);
       }
     };
@@ -12993,7 +13347,8 @@ var init_exec_path = __esm({
       observe: [
         {
           channel: "PATH entry",
-          command: `case ":$PATH:" in *:${CAPTURE_DIR}:*) if tb_holds ${CAPTURE_DIR}; then echo 'listed, holds files'; else echo 'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
+          command: `case ":$PATH:" in *:${CAPTURE_DIR}:*) if tb_holds ${CAPTURE_DIR}; then echo 'listed, holds files'; e\
+lse echo 'listed, empty or absent'; fi ;; *) echo 'not listed' ;; esac`,
           experimentMatches: "^listed, empty or absent$"
         }
       ],
@@ -13085,7 +13440,8 @@ var init_gecos = __esm({
           description: `write /etc/passwd with the full name of uid ${uid2} set`,
           argv: [...SET_GECOS, existing?.source ?? "/etc/passwd", uid2, name, file]
         });
-        const bound = existing ? rebind(written, "/etc/passwd", file) : inNamespace(written, { kind: "bind", source: file, target: "/etc/passwd" });
+        const bound = existing ? rebind(written, "/etc/passwd", file) : inNamespace(written, { kind: "bind", source: file,
+        target: "/etc/passwd" });
         return record(bound, "gecos", name);
       }
     };
@@ -13164,7 +13520,8 @@ var init_kernel = __esm({
           needsNamespaces: true
         }
       ],
-      limits: "/proc/cpuinfo still describes the real machine; without namespaces, /proc/sys/kernel/osrelease and /proc/version show the real kernel too",
+      limits: "/proc/cpuinfo still describes the real machine; without namespaces, /proc/sys/kernel/osrelease and /proc/\
+version show the real kernel too",
       apply(plan, ctx, vary) {
         if (!vary)
           return record(withPersonality(plan, ctx.host.machine), "kernel", ctx.host.machine);
@@ -13174,7 +13531,9 @@ var init_kernel = __esm({
         return record(withPersonality(renamed, arch2, ["--uname-2.6"]), "kernel", `${arch2} --uname-2.6`);
       }
     };
-    KERNEL_FILES = 'r=$(setarch "$1" --uname-2.6 uname -r) && printf "%s\\n" "$r" > "$2" && read -r real < /proc/sys/kernel/osrelease && read -r v < /proc/version && case $v in *"$real"*) v=${v%%"$real"*}$r${v#*"$real"} ;; esac && printf "%s\\n" "$v" > "$3"';
+    KERNEL_FILES = 'r=$(setarch "$1" --uname-2.6 uname -r) && printf "%s\\n" "$r" > "$2" && read -r real < /proc/sys/kern\
+el/osrelease && read -r v < /proc/version && case $v in *"$real"*) v=${v%%"$real"*}$r${v#*"$real"} ;; esac && printf "%s\
+\\n" "$v" > "$3"';
   }
 });
 
@@ -13263,13 +13622,15 @@ var init_num_cpus = __esm({
         { channel: "nproc (affinity)", command: "tb_nproc" },
         { channel: "getconf _NPROCESSORS_ONLN", command: "getconf _NPROCESSORS_ONLN", needsNamespaces: true }
       ],
-      limits: "/proc/cpuinfo still lists every CPU; without namespaces, getconf _NPROCESSORS_ONLN, os.cpu_count() and /sys/devices/system/cpu/online count every online CPU too",
+      limits: "/proc/cpuinfo still lists every CPU; without namespaces, getconf _NPROCESSORS_ONLN, os.cpu_count() and /s\
+ys/devices/system/cpu/online count every online CPU too",
       apply(plan, ctx, vary) {
         const allowed = ctx.host.cpuList;
         const single = [allowed[ctx.slot % allowed.length]];
         const chosen = vary ? allowed.slice(-ctx.rng.int(2, Math.max(2, allowed.length))) : single;
         const counted = ctx.host.namespaces ? withOnlineFile(plan, chosen, ctx.scratchDir) : plan;
-        return record(wrap(counted, ["taskset", "--cpu-list", cpuList(chosen)]), "num_cpus", `${chosen.length} (${cpuList(chosen)})`);
+        return record(wrap(counted, ["taskset", "--cpu-list", cpuList(chosen)]), "num_cpus", `${chosen.length} (${cpuList(
+        chosen)})`);
       }
     };
   }
@@ -13294,7 +13655,8 @@ var init_shell = __esm({
       observe: [{ channel: "/bin/sh", command: 'echo "${BASH_VERSION:-not bash}"' }],
       apply(plan, ctx, vary) {
         const wanted = vary ? ctx.host.bashPath : ctx.host.dashPath;
-        const pinned = wanted === ctx.host.shPath ? plan : inNamespace(plan, { kind: "bind", source: wanted, target: ctx.host.shPath });
+        const pinned = wanted === ctx.host.shPath ? plan : inNamespace(plan, { kind: "bind", source: wanted, target: ctx.
+        host.shPath });
         return record(pinned, "shell", vary ? "bash" : "dash");
       }
     };
@@ -13319,7 +13681,8 @@ var init_time = __esm({
       // A dynamically linked program's view, to the day: an unfaked clock reads today on both sides.
       observe: [{ channel: "date (dynamic program)", command: "tb_date day" }],
       ownsEnv: ["FAKETIME", "FAKETIME_*", "LD_PRELOAD", "NO_FAKE_STAT", "DONT_FAKE_MONOTONIC"],
-      limits: "a statically linked program, or one calling the clock_gettime syscall directly (or clearing LD_PRELOAD), reads the real clock",
+      limits: "a statically linked program, or one calling the clock_gettime syscall directly (or clearing LD_PRELOAD), \
+reads the real clock",
       after: ["user_group"],
       apply(plan, ctx, vary) {
         const sde = Number(plan.env["SOURCE_DATE_EPOCH"]);
@@ -13407,7 +13770,8 @@ var init_user_group = __esm({
         const id = ctx.rng.int(2e4, 29999);
         const passwd = `${ctx.scratchDir}/passwd-${plan.side}`;
         const group = `${ctx.scratchDir}/group-${plan.side}`;
-        let next = copyWithLine(plan, "/etc/passwd", passwd, `${USER}:x:${id}:${id}:${ctx.host.gecos.replace(/[:\n]/g, " ")}:${plan.buildDir}:/bin/sh`);
+        let next = copyWithLine(plan, "/etc/passwd", passwd, `${USER}:x:${id}:${id}:${ctx.host.gecos.replace(/[:\n]/g, "\
+ ")}:${plan.buildDir}:/bin/sh`);
         next = copyWithLine(next, "/etc/group", group, `${USER}:x:${id}:`);
         next = inNamespace(next, { kind: "bind", source: passwd, target: "/etc/passwd" });
         next = inNamespace(next, { kind: "bind", source: group, target: "/etc/group" });
@@ -13487,7 +13851,8 @@ function parseFlags(args, names) {
 }
 function oneLine(error, names) {
   const code = error?.code;
-  if (error instanceof FlagError || !(error instanceof Error) || typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS"))
+  if (error instanceof FlagError || !(error instanceof Error) || typeof code !== "string" || !code.startsWith("ERR_PARSE\
+_ARGS"))
     return error;
   const unknown2 = /^Unknown option '([^']+)'/.exec(error.message);
   if (unknown2) {
@@ -13497,7 +13862,8 @@ function oneLine(error, names) {
   }
   const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(error.message);
   if (ambiguous)
-    return new FlagError(code, `option ${ambiguous[1]} argument is ambiguous: did you forget its value? A value starting with a dash is written ${ambiguous[1]}=-XYZ`);
+    return new FlagError(code, `option ${ambiguous[1]} argument is ambiguous: did you forget its value? A value starting\
+ with a dash is written ${ambiguous[1]}=-XYZ`);
   return new FlagError(code, error.message.split("\n")[0].replace(/\.\s*To specify a positional argument.*$/, ""));
 }
 var FLAGS, ISOLATIONS, VARY_WORDS, RUN_FLAGS, RECIPE_FLAGS, withNegativeValues, FlagError;
@@ -13608,7 +13974,8 @@ var init_flags = __esm({
       if (flag2 && names.includes(flag2) && FLAGS[flag2].type === "string" && /^-\d/.test(args[i2 + 1] ?? ""))
         return [`${arg}=${args[i2 + 1]}`];
       const previous = args[i2 - 1] ?? "";
-      const taken = previous.startsWith("--") && names.includes(previous.slice(2)) && FLAGS[previous.slice(2)].type === "string" && /^-\d/.test(arg);
+      const taken = previous.startsWith("--") && names.includes(previous.slice(2)) && FLAGS[previous.slice(2)].type === "\
+string" && /^-\d/.test(arg);
       return taken ? [] : [arg];
     });
     FlagError = class extends Error {
@@ -13666,7 +14033,8 @@ var init_owner = __esm({
   "dist/engine/prepare/owner.js"() {
     "use strict";
     OWNER_FILE = ".twinbuild-owner";
-    writeOwner = (root, owner) => writeFile(join4(root, OWNER_FILE), JSON.stringify(owner) + "\n", { mode: 420, flag: "wx" });
+    writeOwner = (root, owner) => writeFile(join4(root, OWNER_FILE), JSON.stringify(owner) + "\n", { mode: 420, flag: "w\
+x" });
   }
 });
 
@@ -13688,7 +14056,8 @@ var init_mounts = __esm({
 
 // dist/engine/prepare/workspace.js
 import { constants } from "node:fs";
-import { access, chmod, copyFile, lstat as lstat2, mkdir, mkdtemp, readFile as readFile2, readdir as readdir2, readlink as readlink2, rm, stat as stat2, statfs, symlink, utimes } from "node:fs/promises";
+import { access, chmod, copyFile, lstat as lstat2, mkdir, mkdtemp, readFile as readFile2, readdir as readdir2, readlink as readlink2,
+rm, stat as stat2, statfs, symlink, utimes } from "node:fs/promises";
 import { basename as basename2, isAbsolute as isAbsolute2, join as join5, relative as relative2, resolve, sep } from "node:path";
 async function assertReadableSource(source, dsc = false) {
   let info;
@@ -13790,7 +14159,8 @@ async function copySource(source, dest, exclude, signal) {
 }
 async function mountsUnder(dir) {
   const table2 = await readFile2("/proc/self/mountinfo", "utf8").catch(() => "");
-  const points = table2.split("\n").map((line2) => line2.split(" ")[4]).filter((p) => !!p).map((p) => p.replace(/\\040/g, " ")).filter((p) => p === dir || p.startsWith(dir + sep));
+  const points = table2.split("\n").map((line2) => line2.split(" ")[4]).filter((p) => !!p).map((p) => p.replace(/\\040/g,
+  " ")).filter((p) => p === dir || p.startsWith(dir + sep));
   return points.sort((a2, b) => b.length - a2.length);
 }
 async function smallTree(root, budget = SMALL_TREE_ENTRIES) {
@@ -13853,7 +14223,8 @@ var init_workspace = __esm({
     };
     COPY_BATCH = 32;
     interrupted = () => new TwinbuildError("interrupted", "interrupted");
-    specialKind = (info) => info.isFIFO() ? "fifo" : info.isSocket() ? "socket" : info.isCharacterDevice() ? "character device" : info.isBlockDevice() ? "block device" : "special file";
+    specialKind = (info) => info.isFIFO() ? "fifo" : info.isSocket() ? "socket" : info.isCharacterDevice() ? "character \
+device" : info.isBlockDevice() ? "block device" : "special file";
     joinBytes = (dir, name) => Buffer.concat([dir, Buffer.from("/"), name]);
     SMALL_TREE_ENTRIES = 500;
     freeBytes = (dir) => statfs(dir).then((s) => s.bavail * s.bsize).catch(() => void 0);
@@ -13978,7 +14349,8 @@ async function findCulprits(varied, differing, probe, options = {}) {
   const halves = (set) => [set.slice(0, Math.ceil(set.length / 2)), set.slice(Math.ceil(set.length / 2))];
   const known = Promise.all([Promise.resolve(options.suspects ?? []), Promise.resolve(options.guessed ?? false)]);
   const defersBaseline = (suspects, guessed) => !guessed && suspects > 0 && budget >= suspects + 2;
-  const baseline = known.then(([given, guessed]) => defersBaseline(new Set(given.filter((s) => order.has(s))).size, guessed) ? hypothesis.then((first) => first.baseline) : test([]));
+  const baseline = known.then(([given, guessed]) => defersBaseline(new Set(given.filter((s) => order.has(s))).size, guessed) ?
+  hypothesis.then((first) => first.baseline) : test([]));
   const minimise = async (artifact, set, base) => {
     if (set.length === 1)
       return [...set];
@@ -14019,7 +14391,8 @@ async function findCulprits(varied, differing, probe, options = {}) {
     const alone = suspects.map((s) => settle(test([s])));
     const complement = varied.filter((v) => !suspects.includes(v));
     const [rest, ...results2] = await Promise.all([settle(test(complement)), ...alone]);
-    const deferred = !defersBaseline(suspects.length, guessed) ? null : rest && rest.size === 0 ? Promise.resolve(rest) : test([]);
+    const deferred = !defersBaseline(suspects.length, guessed) ? null : rest && rest.size === 0 ? Promise.resolve(rest) :
+    test([]);
     deferred?.catch(() => {
     });
     return {
@@ -14084,7 +14457,8 @@ async function findCulprits(varied, differing, probe, options = {}) {
       byCulprit.set(key2, entry2);
     }
   }
-  const culprits = [...byCulprit.values()].map((c3) => ({ variations: c3.variations, artifacts: c3.artifacts.sort() })).sort((a2, b) => a2.variations.length - b.variations.length || order.get(a2.variations[0]) - order.get(b.variations[0]));
+  const culprits = [...byCulprit.values()].map((c3) => ({ variations: c3.variations, artifacts: c3.artifacts.sort() })).
+  sort((a2, b) => a2.variations.length - b.variations.length || order.get(a2.variations[0]) - order.get(b.variations[0]));
   return {
     flapping: [],
     culprits,
@@ -14152,7 +14526,8 @@ function chooseSuspects(evidence2, varied, max = MAX_SUSPECTS) {
     }
   }
   const rank = (name) => tally.get(name);
-  const ranked = byPrior([...tally.keys()]).sort((a2, b) => rank(b).strongest - rank(a2).strongest || rank(b).artifacts - rank(a2).artifacts || rank(b).score - rank(a2).score);
+  const ranked = byPrior([...tally.keys()]).sort((a2, b) => rank(b).strongest - rank(a2).strongest || rank(b).artifacts -
+  rank(a2).artifacts || rank(b).score - rank(a2).score);
   const chosen = ranked.slice(0, max);
   if (evidence2.length > 0 && !showsEvidence(evidence2, varied)) {
     const prior = byPrior(varied)[0];
@@ -14167,7 +14542,8 @@ function unconfirmedSuspects(evidence2, open9, confirmed) {
     if (!open9.includes(e.artifact))
       continue;
     for (const s of e.suspects) {
-      if (confirmed.some((c3) => c3.variations.length === 1 && c3.variations[0] === s.variation && c3.artifacts.includes(e.artifact)))
+      if (confirmed.some((c3) => c3.variations.length === 1 && c3.variations[0] === s.variation && c3.artifacts.includes(
+      e.artifact)))
         continue;
       const entry2 = byVariation.get(s.variation) ?? { artifacts: [], evidence: [] };
       entry2.artifacts.push(e.artifact);
@@ -14372,7 +14748,8 @@ function isPlainObject(value) {
     return false;
   }
   const prototype = Object.getPrototypeOf(value);
-  return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
+  return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.
+  toStringTag in value) && !(Symbol.iterator in value);
 }
 var init_is_plain_obj = __esm({
   "node_modules/is-plain-obj/index.js"() {
@@ -14427,7 +14804,8 @@ var init_parameters = __esm({
 
 // node_modules/execa/lib/utils/uint-array.js
 import { StringDecoder } from "node:string_decoder";
-var objectToString, isArrayBuffer, isUint8Array, bufferToUint8Array, textEncoder, stringToUint8Array, textDecoder, uint8ArrayToString, joinToString, uint8ArraysToStrings, joinToUint8Array, stringsToUint8Arrays, concatUint8Arrays, getJoinLength;
+var objectToString, isArrayBuffer, isUint8Array, bufferToUint8Array, textEncoder, stringToUint8Array, textDecoder, uint8ArrayToString,
+joinToString, uint8ArraysToStrings, joinToUint8Array, stringsToUint8Arrays, concatUint8Arrays, getJoinLength;
 var init_uint_array = __esm({
   "node_modules/execa/lib/utils/uint-array.js"() {
     ({ toString: objectToString } = Object.prototype);
@@ -14443,11 +14821,13 @@ var init_uint_array = __esm({
       return strings2.join("");
     };
     uint8ArraysToStrings = (uint8ArraysOrStrings, encoding) => {
-      if (encoding === "utf8" && uint8ArraysOrStrings.every((uint8ArrayOrString) => typeof uint8ArrayOrString === "string")) {
+      if (encoding === "utf8" && uint8ArraysOrStrings.every((uint8ArrayOrString) => typeof uint8ArrayOrString === "strin\
+g")) {
         return uint8ArraysOrStrings;
       }
       const decoder = new StringDecoder(encoding);
-      const strings2 = uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString).map((uint8Array) => decoder.write(uint8Array));
+      const strings2 = uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(
+      uint8ArrayOrString) : uint8ArrayOrString).map((uint8Array) => decoder.write(uint8Array));
       const finalString = decoder.end();
       return finalString === "" ? strings2 : [...strings2, finalString];
     };
@@ -14457,7 +14837,8 @@ var init_uint_array = __esm({
       }
       return concatUint8Arrays(stringsToUint8Arrays(uint8ArraysOrStrings));
     };
-    stringsToUint8Arrays = (uint8ArraysOrStrings) => uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString === "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString);
+    stringsToUint8Arrays = (uint8ArraysOrStrings) => uint8ArraysOrStrings.map((uint8ArrayOrString) => typeof uint8ArrayOrString ===
+    "string" ? stringToUint8Array(uint8ArrayOrString) : uint8ArrayOrString);
     concatUint8Arrays = (uint8Arrays) => {
       const result = new Uint8Array(getJoinLength(uint8Arrays));
       let index = 0;
@@ -14479,7 +14860,8 @@ var init_uint_array = __esm({
 
 // node_modules/execa/lib/methods/template.js
 import { ChildProcess } from "node:child_process";
-var isTemplateString, parseTemplates, parseTemplate, splitByWhitespaces, DELIMITERS, ESCAPE_LENGTH, concatTokens, parseExpression, getSubprocessResult;
+var isTemplateString, parseTemplates, parseTemplate, splitByWhitespaces, DELIMITERS, ESCAPE_LENGTH, concatTokens, parseExpression,
+getSubprocessResult;
 var init_template = __esm({
   "node_modules/execa/lib/methods/template.js"() {
     init_is_plain_obj();
@@ -14512,7 +14894,8 @@ var init_template = __esm({
         return newTokens;
       }
       const expression = expressions[index];
-      const expressionTokens = Array.isArray(expression) ? expression.map((expression2) => parseExpression(expression2)) : [parseExpression(expression)];
+      const expressionTokens = Array.isArray(expression) ? expression.map((expression2) => parseExpression(expression2)) :
+      [parseExpression(expression)];
       return concatTokens(newTokens, expressionTokens, trailingWhitespaces);
     };
     splitByWhitespaces = (template, rawTemplate) => {
@@ -14549,7 +14932,8 @@ var init_template = __esm({
     };
     DELIMITERS = /* @__PURE__ */ new Set([" ", "	", "\r", "\n"]);
     ESCAPE_LENGTH = { x: 3, u: 5 };
-    concatTokens = (tokens, nextTokens, isSeparated) => isSeparated || tokens.length === 0 || nextTokens.length === 0 ? [...tokens, ...nextTokens] : [
+    concatTokens = (tokens, nextTokens, isSeparated) => isSeparated || tokens.length === 0 || nextTokens.length === 0 ? [
+    ...tokens, ...nextTokens] : [
       ...tokens.slice(0, -1),
       `${tokens.at(-1)}${nextTokens[0]}`,
       ...nextTokens.slice(1)
@@ -14566,7 +14950,8 @@ var init_template = __esm({
         return getSubprocessResult(expression);
       }
       if (expression instanceof ChildProcess || Object.prototype.toString.call(expression) === "[object Promise]") {
-        throw new TypeError("Unexpected subprocess in template expression. Please use ${await subprocess} instead of ${subprocess}.");
+        throw new TypeError("Unexpected subprocess in template expression. Please use ${await subprocess} instead of ${s\
+ubprocess}.");
       }
       throw new TypeError(`Unexpected "${typeOfExpression}" in template expression`);
     };
@@ -14578,7 +14963,8 @@ var init_template = __esm({
         return uint8ArrayToString(stdout);
       }
       if (stdout === void 0) {
-        throw new TypeError(`Missing result.stdout in template expression. This is probably due to the previous subprocess' "stdout" option.`);
+        throw new TypeError(`Missing result.stdout in template expression. This is probably due to the previous subproce\
+ss' "stdout" option.`);
       }
       throw new TypeError(`Unexpected "${typeof stdout}" stdout in template expression`);
     };
@@ -14599,7 +14985,9 @@ var init_standard_stream = __esm({
 
 // node_modules/execa/lib/arguments/specific.js
 import { debuglog } from "node:util";
-var normalizeFdSpecificOptions, normalizeFdSpecificOption, getStdioLength, normalizeFdSpecificValue, normalizeOptionObject, compareFdName, getFdNameOrder, parseFdName, parseFd, FD_REGEXP, addDefaultValue, verboseDefault, DEFAULT_OPTIONS, FD_SPECIFIC_OPTIONS, getFdSpecificValue;
+var normalizeFdSpecificOptions, normalizeFdSpecificOption, getStdioLength, normalizeFdSpecificValue, normalizeOptionObject,
+compareFdName, getFdNameOrder, parseFdName, parseFd, FD_REGEXP, addDefaultValue, verboseDefault, DEFAULT_OPTIONS, FD_SPECIFIC_OPTIONS,
+getFdSpecificValue;
 var init_specific = __esm({
   "node_modules/execa/lib/arguments/specific.js"() {
     init_is_plain_obj();
@@ -14616,8 +15004,10 @@ var init_specific = __esm({
       const optionArray = normalizeFdSpecificValue(options[optionName], optionBaseArray, optionName);
       return addDefaultValue(optionArray, optionName);
     };
-    getStdioLength = ({ stdio }) => Array.isArray(stdio) ? Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length) : STANDARD_STREAMS_ALIASES.length;
-    normalizeFdSpecificValue = (optionValue, optionArray, optionName) => isPlainObject(optionValue) ? normalizeOptionObject(optionValue, optionArray, optionName) : optionArray.fill(optionValue);
+    getStdioLength = ({ stdio }) => Array.isArray(stdio) ? Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length) : STANDARD_STREAMS_ALIASES.
+    length;
+    normalizeFdSpecificValue = (optionValue, optionArray, optionName) => isPlainObject(optionValue) ? normalizeOptionObject(
+    optionValue, optionArray, optionName) : optionArray.fill(optionValue);
     normalizeOptionObject = (optionValue, optionArray, optionName) => {
       for (const fdName of Object.keys(optionValue).sort(compareFdName)) {
         for (const fdNumber of parseFdName(fdName, optionName, optionArray)) {
@@ -14640,7 +15030,8 @@ var init_specific = __esm({
       const fdNumber = parseFd(fdName);
       if (fdNumber === void 0 || fdNumber === 0) {
         throw new TypeError(`"${optionName}.${fdName}" is invalid.
-It must be "${optionName}.stdout", "${optionName}.stderr", "${optionName}.all", "${optionName}.ipc", or "${optionName}.fd3", "${optionName}.fd4" (and so on).`);
+It must be "${optionName}.stdout", "${optionName}.stderr", "${optionName}.all", "${optionName}.ipc", or "${optionName}.f\
+d3", "${optionName}.fd4" (and so on).`);
       }
       if (fdNumber >= optionArray.length) {
         throw new TypeError(`"${optionName}.${fdName}" is invalid: that file descriptor does not exist.
@@ -14661,7 +15052,8 @@ Please set the "stdio" option to ensure that file descriptor exists.`);
       }
     };
     FD_REGEXP = /^fd(\d+)$/;
-    addDefaultValue = (optionArray, optionName) => optionArray.map((optionValue) => optionValue === void 0 ? DEFAULT_OPTIONS[optionName] : optionValue);
+    addDefaultValue = (optionArray, optionName) => optionArray.map((optionValue) => optionValue === void 0 ? DEFAULT_OPTIONS[optionName] :
+    optionValue);
     verboseDefault = debuglog("execa").enabled ? "full" : "none";
     DEFAULT_OPTIONS = {
       lines: false,
@@ -14686,8 +15078,10 @@ var init_values = __esm({
       const fdVerbose = getFdVerbose(verbose, fdNumber);
       return isVerboseFunction(fdVerbose) ? fdVerbose : void 0;
     };
-    getFdVerbose = (verbose, fdNumber) => fdNumber === void 0 ? getFdGenericVerbose(verbose) : getFdSpecificValue(verbose, fdNumber);
-    getFdGenericVerbose = (verbose) => verbose.find((fdVerbose) => isVerboseFunction(fdVerbose)) ?? VERBOSE_VALUES.findLast((fdVerbose) => verbose.includes(fdVerbose));
+    getFdVerbose = (verbose, fdNumber) => fdNumber === void 0 ? getFdGenericVerbose(verbose) : getFdSpecificValue(verbose,
+    fdNumber);
+    getFdGenericVerbose = (verbose) => verbose.find((fdVerbose) => isVerboseFunction(fdVerbose)) ?? VERBOSE_VALUES.findLast(
+    (fdVerbose) => verbose.includes(fdVerbose));
     isVerboseFunction = (fdVerbose) => typeof fdVerbose === "function";
     VERBOSE_VALUES = ["none", "short", "full"];
   }
@@ -14696,16 +15090,19 @@ var init_values = __esm({
 // node_modules/execa/lib/arguments/escape.js
 import { platform } from "node:process";
 import { stripVTControlCharacters } from "node:util";
-var joinCommand, escapeLines, escapeControlCharacters, escapeControlCharacter, getSpecialCharRegExp, SPECIAL_CHAR_REGEXP, COMMON_ESCAPES, ASTRAL_START, quoteString, NO_ESCAPE_REGEXP;
+var joinCommand, escapeLines, escapeControlCharacters, escapeControlCharacter, getSpecialCharRegExp, SPECIAL_CHAR_REGEXP,
+COMMON_ESCAPES, ASTRAL_START, quoteString, NO_ESCAPE_REGEXP;
 var init_escape2 = __esm({
   "node_modules/execa/lib/arguments/escape.js"() {
     joinCommand = (filePath, rawArguments) => {
       const fileAndArguments = [filePath, ...rawArguments];
       const command = fileAndArguments.join(" ");
-      const escapedCommand = fileAndArguments.map((fileAndArgument) => quoteString(escapeControlCharacters(fileAndArgument))).join(" ");
+      const escapedCommand = fileAndArguments.map((fileAndArgument) => quoteString(escapeControlCharacters(fileAndArgument))).
+      join(" ");
       return { command, escapedCommand };
     };
-    escapeLines = (lines) => stripVTControlCharacters(lines).split("\n").map((line2) => escapeControlCharacters(line2)).join("\n");
+    escapeLines = (lines) => stripVTControlCharacters(lines).split("\n").map((line2) => escapeControlCharacters(line2)).
+    join("\n");
     escapeControlCharacters = (line2) => line2.replaceAll(SPECIAL_CHAR_REGEXP, (character) => escapeControlCharacter(character));
     escapeControlCharacter = (character) => {
       const commonEscape = COMMON_ESCAPES[character];
@@ -14737,7 +15134,8 @@ var init_escape2 = __esm({
       if (NO_ESCAPE_REGEXP.test(escapedArgument)) {
         return escapedArgument;
       }
-      return platform === "win32" ? `"${escapedArgument.replaceAll('"', '""')}"` : `'${escapedArgument.replaceAll("'", "'\\''")}'`;
+      return platform === "win32" ? `"${escapedArgument.replaceAll('"', '""')}"` : `'${escapedArgument.replaceAll("'", "\
+'\\''")}'`;
     };
     NO_ESCAPE_REGEXP = /^[\w./-]+$/;
   }
@@ -14751,7 +15149,9 @@ function isUnicodeSupported() {
   if (process3.platform !== "win32") {
     return TERM !== "linux";
   }
-  return Boolean(env.WT_SESSION) || Boolean(env.TERMINUS_SUBLIME) || env.ConEmuTask === "{cmd::Cmder}" || TERM_PROGRAM === "Terminus-Sublime" || TERM_PROGRAM === "vscode" || TERM === "xterm-256color" || TERM === "alacritty" || TERM === "rxvt-unicode" || TERM === "rxvt-unicode-256color" || env.TERMINAL_EMULATOR === "JetBrains-JediTerm";
+  return Boolean(env.WT_SESSION) || Boolean(env.TERMINUS_SUBLIME) || env.ConEmuTask === "{cmd::Cmder}" || TERM_PROGRAM ===
+  "Terminus-Sublime" || TERM_PROGRAM === "vscode" || TERM === "xterm-256color" || TERM === "alacritty" || TERM === "rxvt\
+-unicode" || TERM === "rxvt-unicode-256color" || env.TERMINAL_EMULATOR === "JetBrains-JediTerm";
 }
 var init_is_unicode_supported = __esm({
   "node_modules/is-unicode-supported/index.js"() {
@@ -14759,7 +15159,8 @@ var init_is_unicode_supported = __esm({
 });
 
 // node_modules/figures/index.js
-var common, specialMainSymbols, specialFallbackSymbols, mainSymbols, fallbackSymbols, shouldUseMain, figures, figures_default, replacements;
+var common, specialMainSymbols, specialFallbackSymbols, mainSymbols, fallbackSymbols, shouldUseMain, figures, figures_default,
+replacements;
 var init_figures = __esm({
   "node_modules/figures/index.js"() {
     init_is_unicode_supported();
@@ -15042,7 +15443,13 @@ var init_figures = __esm({
 
 // node_modules/yoctocolors/base.js
 import tty from "node:tty";
-var hasColors, format, reset, bold, dim, italic, underline, underlineDouble, underlineCurly, underlineDotted, underlineDashed, overline, inverse, hidden, strikethrough, black, red, green, yellow, blue, magenta, cyan, white, gray, bgBlack, bgRed, bgGreen, bgYellow, bgBlue, bgMagenta, bgCyan, bgWhite, bgGray, redBright, greenBright, yellowBright, blueBright, magentaBright, cyanBright, whiteBright, bgRedBright, bgGreenBright, bgYellowBright, bgBlueBright, bgMagentaBright, bgCyanBright, bgWhiteBright, underlineBlack, underlineRed, underlineGreen, underlineYellow, underlineBlue, underlineMagenta, underlineCyan, underlineWhite, underlineGray, underlineRedBright, underlineGreenBright, underlineYellowBright, underlineBlueBright, underlineMagentaBright, underlineCyanBright, underlineWhiteBright;
+var hasColors, format, reset, bold, dim, italic, underline, underlineDouble, underlineCurly, underlineDotted, underlineDashed,
+overline, inverse, hidden, strikethrough, black, red, green, yellow, blue, magenta, cyan, white, gray, bgBlack, bgRed, bgGreen,
+bgYellow, bgBlue, bgMagenta, bgCyan, bgWhite, bgGray, redBright, greenBright, yellowBright, blueBright, magentaBright, cyanBright,
+whiteBright, bgRedBright, bgGreenBright, bgYellowBright, bgBlueBright, bgMagentaBright, bgCyanBright, bgWhiteBright, underlineBlack,
+underlineRed, underlineGreen, underlineYellow, underlineBlue, underlineMagenta, underlineCyan, underlineWhite, underlineGray,
+underlineRedBright, underlineGreenBright, underlineYellowBright, underlineBlueBright, underlineMagentaBright, underlineCyanBright,
+underlineWhiteBright;
 var init_base = __esm({
   "node_modules/yoctocolors/base.js"() {
     hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
@@ -15163,7 +15570,8 @@ var init_default = __esm({
       const color = COLORS[type]({ reject });
       return `${gray(`[${timestampString}]`)} ${gray(`[${commandId}]`)} ${color(icon)} ${color(message)}`;
     };
-    serializeTimestamp = (timestamp) => `${padField(timestamp.getHours(), 2)}:${padField(timestamp.getMinutes(), 2)}:${padField(timestamp.getSeconds(), 2)}.${padField(timestamp.getMilliseconds(), 3)}`;
+    serializeTimestamp = (timestamp) => `${padField(timestamp.getHours(), 2)}:${padField(timestamp.getMinutes(), 2)}:${padField(
+    timestamp.getSeconds(), 2)}.${padField(timestamp.getMilliseconds(), 3)}`;
     padField = (field, padding) => String(field).padStart(padding, "0");
     getFinalIcon = ({ failed, reject }) => {
       if (!failed) {
@@ -15196,7 +15604,8 @@ var init_custom = __esm({
     init_values();
     applyVerboseOnLines = (printedLines, verboseInfo, fdNumber) => {
       const verboseFunction = getVerboseFunction(verboseInfo, fdNumber);
-      return printedLines.map(({ verboseLine, verboseObject }) => applyVerboseFunction(verboseLine, verboseObject, verboseFunction)).filter((printedLine) => printedLine !== void 0).map((printedLine) => appendNewline(printedLine)).join("");
+      return printedLines.map(({ verboseLine, verboseObject }) => applyVerboseFunction(verboseLine, verboseObject, verboseFunction)).
+      filter((printedLine) => printedLine !== void 0).map((printedLine) => appendNewline(printedLine)).join("");
     };
     applyVerboseFunction = (verboseLine, verboseObject, verboseFunction) => {
       if (verboseFunction === void 0) {
@@ -15241,7 +15650,8 @@ var init_log = __esm({
       result,
       options
     });
-    getPrintedLines = (verboseMessage, verboseObject) => verboseMessage.split("\n").map((message) => getPrintedLine({ ...verboseObject, message }));
+    getPrintedLines = (verboseMessage, verboseObject) => verboseMessage.split("\n").map((message) => getPrintedLine({ ...verboseObject,
+    message }));
     getPrintedLine = (verboseObject) => {
       const verboseLine = defaultVerboseFunction(verboseObject);
       return { verboseLine, verboseObject };
@@ -15301,7 +15711,8 @@ var init_info = __esm({
         }
         if (!VERBOSE_VALUES.includes(fdVerbose) && !isVerboseFunction(fdVerbose)) {
           const allowedValues = VERBOSE_VALUES.map((allowedValue) => `'${allowedValue}'`).join(", ");
-          throw new TypeError(`The "verbose" option must not be ${fdVerbose}. Allowed values are: ${allowedValues} or a function.`);
+          throw new TypeError(`The "verbose" option must not be ${fdVerbose}. Allowed values are: ${allowedValues} or a \
+function.`);
         }
       }
     };
@@ -15916,7 +16327,8 @@ var init_npm_run_path = __esm({
       if (addExecPath) {
         applyExecPath(result, pathParts, execPath3, cwdPath);
       }
-      return pathOption === "" || pathOption === path2.delimiter ? `${result.join(path2.delimiter)}${pathOption}` : [...result, pathOption].join(path2.delimiter);
+      return pathOption === "" || pathOption === path2.delimiter ? `${result.join(path2.delimiter)}${pathOption}` : [...result,
+      pathOption].join(path2.delimiter);
     };
     applyPreferLocal = (result, pathParts, cwdPath) => {
       for (const directory of traversePathUp(cwdPath)) {
@@ -16368,7 +16780,8 @@ var init_main = __esm({
 
 // node_modules/execa/lib/terminate/signal.js
 import { constants as constants4 } from "node:os";
-var normalizeKillSignal, normalizeSignalArgument, normalizeSignal2, normalizeSignalInteger, getSignalsIntegerToName, signalsIntegerToName, normalizeSignalName, getAvailableSignals, getAvailableSignalNames, getAvailableSignalIntegers, getSignalDescription;
+var normalizeKillSignal, normalizeSignalArgument, normalizeSignal2, normalizeSignalInteger, getSignalsIntegerToName, signalsIntegerToName,
+normalizeSignalName, getAvailableSignals, getAvailableSignalNames, getAvailableSignalIntegers, getSignalDescription;
 var init_signal = __esm({
   "node_modules/execa/lib/terminate/signal.js"() {
     init_main();
@@ -16379,7 +16792,8 @@ var init_signal = __esm({
       }
       return normalizeSignal2(killSignal, optionName);
     };
-    normalizeSignalArgument = (signal) => signal === 0 ? signal : normalizeSignal2(signal, "`subprocess.kill()`'s argument");
+    normalizeSignalArgument = (signal) => signal === 0 ? signal : normalizeSignal2(signal, "`subprocess.kill()`'s argume\
+nt");
     normalizeSignal2 = (signalNameOrInteger, optionName) => {
       if (Number.isInteger(signalNameOrInteger)) {
         return normalizeSignalInteger(signalNameOrInteger, optionName);
@@ -16397,7 +16811,8 @@ ${getAvailableSignals()}`);
       throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
 ${getAvailableSignals()}`);
     };
-    getSignalsIntegerToName = () => new Map(Object.entries(constants4.signals).reverse().map(([signalName, signalInteger]) => [signalInteger, signalName]));
+    getSignalsIntegerToName = () => new Map(Object.entries(constants4.signals).reverse().map(([signalName, signalInteger]) => [
+    signalInteger, signalName]));
     signalsIntegerToName = getSignalsIntegerToName();
     normalizeSignalName = (signalName, optionName) => {
       if (signalName in constants4.signals) {
@@ -16411,15 +16826,18 @@ ${getAvailableSignals()}`);
     };
     getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
 Available signal numbers: ${getAvailableSignalIntegers()}.`;
-    getAvailableSignalNames = () => Object.keys(constants4.signals).sort().map((signalName) => `'${signalName}'`).join(", ");
-    getAvailableSignalIntegers = () => [...new Set(Object.values(constants4.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
+    getAvailableSignalNames = () => Object.keys(constants4.signals).sort().map((signalName) => `'${signalName}'`).join("\
+, ");
+    getAvailableSignalIntegers = () => [...new Set(Object.values(constants4.signals).sort((signalInteger, signalIntegerTwo) => signalInteger -
+    signalIntegerTwo))].join(", ");
     getSignalDescription = (signal) => signalsByName[signal].description;
   }
 });
 
 // node_modules/execa/lib/terminate/kill.js
 import { setTimeout as setTimeout2 } from "node:timers/promises";
-var normalizeForceKillAfterDelay, DEFAULT_FORCE_KILL_TIMEOUT, subprocessKill, parseKillArguments, emitKillError, setKillTimeout, killOnTimeout;
+var normalizeForceKillAfterDelay, DEFAULT_FORCE_KILL_TIMEOUT, subprocessKill, parseKillArguments, emitKillError, setKillTimeout,
+killOnTimeout;
 var init_kill = __esm({
   "node_modules/execa/lib/terminate/kill.js"() {
     init_final_error();
@@ -16432,7 +16850,8 @@ var init_kill = __esm({
         return DEFAULT_FORCE_KILL_TIMEOUT;
       }
       if (!Number.isFinite(forceKillAfterDelay) || forceKillAfterDelay < 0) {
-        throw new TypeError(`Expected the \`forceKillAfterDelay\` option to be a non-negative integer, got \`${forceKillAfterDelay}\` (${typeof forceKillAfterDelay})`);
+        throw new TypeError(`Expected the \`forceKillAfterDelay\` option to be a non-negative integer, got \`${forceKillAfterDelay}\
+\` (${typeof forceKillAfterDelay})`);
       }
       return forceKillAfterDelay;
     };
@@ -16515,7 +16934,8 @@ var init_cancel = __esm({
         throw new Error(`The \`cancelSignal\` option must be an AbortSignal: ${String(cancelSignal)}`);
       }
     };
-    throwOnCancel = ({ subprocess, cancelSignal, gracefulCancel, context, controller }) => cancelSignal === void 0 || gracefulCancel ? [] : [terminateOnCancel(subprocess, cancelSignal, context, controller)];
+    throwOnCancel = ({ subprocess, cancelSignal, gracefulCancel, context, controller }) => cancelSignal === void 0 || gracefulCancel ?
+    [] : [terminateOnCancel(subprocess, cancelSignal, context, controller)];
     terminateOnCancel = async (subprocess, cancelSignal, context, { signal }) => {
       await onAbortedSignal(cancelSignal, signal);
       context.terminationReason ??= "cancel";
@@ -16526,7 +16946,10 @@ var init_cancel = __esm({
 });
 
 // node_modules/execa/lib/ipc/validation.js
-var validateIpcMethod, validateIpcOption, validateConnection, throwOnEarlyDisconnect, throwOnStrictDeadlockError, getStrictResponseError, throwOnMissingStrict, throwOnStrictDisconnect, getAbortDisconnectError, throwOnMissingParent, handleEpipeError, handleSerializationError, isSerializationError, SERIALIZATION_ERROR_CODES, SERIALIZATION_ERROR_MESSAGES, getMethodName, getNamespaceName, getOtherProcessName, disconnect;
+var validateIpcMethod, validateIpcOption, validateConnection, throwOnEarlyDisconnect, throwOnStrictDeadlockError, getStrictResponseError,
+throwOnMissingStrict, throwOnStrictDisconnect, getAbortDisconnectError, throwOnMissingParent, handleEpipeError, handleSerializationError,
+isSerializationError, SERIALIZATION_ERROR_CODES, SERIALIZATION_ERROR_MESSAGES, getMethodName, getNamespaceName, getOtherProcessName,
+disconnect;
 var init_validation = __esm({
   "node_modules/execa/lib/ipc/validation.js"() {
     validateIpcMethod = ({ methodName, isSubprocess, ipc, isConnected: isConnected2 }) => {
@@ -16540,14 +16963,17 @@ var init_validation = __esm({
     };
     validateConnection = (methodName, isSubprocess, isConnected2) => {
       if (!isConnected2) {
-        throw new Error(`${getMethodName(methodName, isSubprocess)} cannot be used: the ${getOtherProcessName(isSubprocess)} has already exited or disconnected.`);
+        throw new Error(`${getMethodName(methodName, isSubprocess)} cannot be used: the ${getOtherProcessName(isSubprocess)}\
+ has already exited or disconnected.`);
       }
     };
     throwOnEarlyDisconnect = (isSubprocess) => {
-      throw new Error(`${getMethodName("getOneMessage", isSubprocess)} could not complete: the ${getOtherProcessName(isSubprocess)} exited or disconnected.`);
+      throw new Error(`${getMethodName("getOneMessage", isSubprocess)} could not complete: the ${getOtherProcessName(isSubprocess)}\
+ exited or disconnected.`);
     };
     throwOnStrictDeadlockError = (isSubprocess) => {
-      throw new Error(`${getMethodName("sendMessage", isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} is sending a message too, instead of listening to incoming messages.
+      throw new Error(`${getMethodName("sendMessage", isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} is\
+ sending a message too, instead of listening to incoming messages.
 This can be fixed by both sending a message and listening to incoming messages at the same time:
 
 const [receivedMessage] = await Promise.all([
@@ -16555,12 +16981,15 @@ const [receivedMessage] = await Promise.all([
 	${getMethodName("sendMessage", isSubprocess, "message, {strict: true}")},
 ]);`);
     };
-    getStrictResponseError = (error, isSubprocess) => new Error(`${getMethodName("sendMessage", isSubprocess)} failed when sending an acknowledgment response to the ${getOtherProcessName(isSubprocess)}.`, { cause: error });
+    getStrictResponseError = (error, isSubprocess) => new Error(`${getMethodName("sendMessage", isSubprocess)} failed wh\
+en sending an acknowledgment response to the ${getOtherProcessName(isSubprocess)}.`, { cause: error });
     throwOnMissingStrict = (isSubprocess) => {
-      throw new Error(`${getMethodName("sendMessage", isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} is not listening to incoming messages.`);
+      throw new Error(`${getMethodName("sendMessage", isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} is\
+ not listening to incoming messages.`);
     };
     throwOnStrictDisconnect = (isSubprocess) => {
-      throw new Error(`${getMethodName("sendMessage", isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} exited without listening to incoming messages.`);
+      throw new Error(`${getMethodName("sendMessage", isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} ex\
+ited without listening to incoming messages.`);
     };
     getAbortDisconnectError = () => new Error(`\`cancelSignal\` aborted: the ${getOtherProcessName(true)} disconnected.`);
     throwOnMissingParent = () => {
@@ -16568,15 +16997,18 @@ const [receivedMessage] = await Promise.all([
     };
     handleEpipeError = ({ error, methodName, isSubprocess }) => {
       if (error.code === "EPIPE") {
-        throw new Error(`${getMethodName(methodName, isSubprocess)} cannot be used: the ${getOtherProcessName(isSubprocess)} is disconnecting.`, { cause: error });
+        throw new Error(`${getMethodName(methodName, isSubprocess)} cannot be used: the ${getOtherProcessName(isSubprocess)}\
+ is disconnecting.`, { cause: error });
       }
     };
     handleSerializationError = ({ error, methodName, isSubprocess, message }) => {
       if (isSerializationError(error)) {
-        throw new Error(`${getMethodName(methodName, isSubprocess)}'s argument type is invalid: the message cannot be serialized: ${String(message)}.`, { cause: error });
+        throw new Error(`${getMethodName(methodName, isSubprocess)}'s argument type is invalid: the message cannot be se\
+rialized: ${String(message)}.`, { cause: error });
       }
     };
-    isSerializationError = ({ code, message }) => SERIALIZATION_ERROR_CODES.has(code) || SERIALIZATION_ERROR_MESSAGES.some((serializationErrorMessage) => message.includes(serializationErrorMessage));
+    isSerializationError = ({ code, message }) => SERIALIZATION_ERROR_CODES.has(code) || SERIALIZATION_ERROR_MESSAGES.some(
+    (serializationErrorMessage) => message.includes(serializationErrorMessage));
     SERIALIZATION_ERROR_CODES = /* @__PURE__ */ new Set([
       // Message is `undefined`
       "ERR_MISSING_ARGS",
@@ -16591,7 +17023,8 @@ const [receivedMessage] = await Promise.all([
       // Message has cycles inside toJSON(), with `serialization: 'json'`
       "call stack size exceeded"
     ];
-    getMethodName = (methodName, isSubprocess, parameters = "") => methodName === "cancelSignal" ? "`cancelSignal`'s `controller.abort()`" : `${getNamespaceName(isSubprocess)}${methodName}(${parameters})`;
+    getMethodName = (methodName, isSubprocess, parameters = "") => methodName === "cancelSignal" ? "`cancelSignal`'s `co\
+ntroller.abort()`" : `${getNamespaceName(isSubprocess)}${methodName}(${parameters})`;
     getNamespaceName = (isSubprocess) => isSubprocess ? "" : "subprocess.";
     getOtherProcessName = (isSubprocess) => isSubprocess ? "parent process" : "subprocess";
     disconnect = (anyProcess) => {
@@ -16617,7 +17050,8 @@ var init_deferred = __esm({
 });
 
 // node_modules/execa/lib/arguments/fd-options.js
-var getToStream, getFromStream, SUBPROCESS_OPTIONS, getFdNumber, parseFdNumber, validateFdNumber, getInvalidStdioOptionMessage, getInvalidStdioOption, getUsedDescriptor, getOptionName, serializeOptionValue;
+var getToStream, getFromStream, SUBPROCESS_OPTIONS, getFdNumber, parseFdNumber, validateFdNumber, getInvalidStdioOptionMessage,
+getInvalidStdioOption, getUsedDescriptor, getOptionName, serializeOptionValue;
 var init_fd_options = __esm({
   "node_modules/execa/lib/arguments/fd-options.js"() {
     init_specific();
@@ -16652,7 +17086,8 @@ var init_fd_options = __esm({
       if (fdNumber !== void 0) {
         return fdNumber;
       }
-      const { validOptions, defaultValue } = isWritable ? { validOptions: '"stdin"', defaultValue: "stdin" } : { validOptions: '"stdout", "stderr", "all"', defaultValue: "stdout" };
+      const { validOptions, defaultValue } = isWritable ? { validOptions: '"stdin"', defaultValue: "stdin" } : { validOptions: '\
+"stdout", "stderr", "all"', defaultValue: "stdout" };
       throw new TypeError(`"${getOptionName(isWritable)}" must not be "${fdName}".
 It must be ${validOptions} or "fd3", "fd4" (and so on).
 It is optional and defaults to "${defaultValue}".`);
@@ -16664,10 +17099,12 @@ It is optional and defaults to "${defaultValue}".`);
 Please set the "stdio" option to ensure that file descriptor exists.`);
       }
       if (fileDescriptor.direction === "input" && !isWritable) {
-        throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. It must be a readable stream, not writable.`);
+        throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. It must be a readable stream, not wri\
+table.`);
       }
       if (fileDescriptor.direction !== "input" && isWritable) {
-        throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. It must be a writable stream, not readable.`);
+        throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. It must be a writable stream, not rea\
+dable.`);
       }
     };
     getInvalidStdioOptionMessage = (fdNumber, fdName, options, isWritable) => {
@@ -16675,7 +17112,8 @@ Please set the "stdio" option to ensure that file descriptor exists.`);
         return `The "all" option must be true to use "from: 'all'".`;
       }
       const { optionName, optionValue } = getInvalidStdioOption(fdNumber, options);
-      return `The "${optionName}: ${serializeOptionValue(optionValue)}" option is incompatible with using "${getOptionName(isWritable)}: ${serializeOptionValue(fdName)}".
+      return `The "${optionName}: ${serializeOptionValue(optionValue)}" option is incompatible with using "${getOptionName(
+      isWritable)}: ${serializeOptionValue(fdName)}".
 Please set this option with "pipe" instead.`;
     };
     getInvalidStdioOption = (fdNumber, { stdin, stdout, stderr, stdio }) => {
@@ -16856,7 +17294,8 @@ var init_forward = __esm({
 
 // node_modules/execa/lib/ipc/strict.js
 import { once as once3 } from "node:events";
-var handleSendStrict, count, validateStrictDeadlock, handleStrictRequest, handleStrictResponse, waitForStrictResponse, STRICT_RESPONSES, throwOnDisconnect, REQUEST_TYPE, RESPONSE_TYPE;
+var handleSendStrict, count, validateStrictDeadlock, handleStrictRequest, handleStrictResponse, waitForStrictResponse, STRICT_RESPONSES,
+throwOnDisconnect, REQUEST_TYPE, RESPONSE_TYPE;
 var init_strict = __esm({
   "node_modules/execa/lib/ipc/strict.js"() {
     init_deferred();
@@ -16981,7 +17420,8 @@ var init_outgoing = __esm({
     };
     OUTGOING_MESSAGES = /* @__PURE__ */ new WeakMap();
     hasMessageListeners = (anyProcess, ipcEmitter) => ipcEmitter.listenerCount("message") > getMinListenerCount(anyProcess);
-    getMinListenerCount = (anyProcess) => SUBPROCESS_OPTIONS.has(anyProcess) && !getFdSpecificValue(SUBPROCESS_OPTIONS.get(anyProcess).options.buffer, "ipc") ? 1 : 0;
+    getMinListenerCount = (anyProcess) => SUBPROCESS_OPTIONS.has(anyProcess) && !getFdSpecificValue(SUBPROCESS_OPTIONS.get(
+    anyProcess).options.buffer, "ipc") ? 1 : 0;
   }
 });
 
@@ -17196,10 +17636,12 @@ var init_timeout = __esm({
     init_final_error();
     validateTimeout = ({ timeout }) => {
       if (timeout !== void 0 && (!Number.isFinite(timeout) || timeout < 0)) {
-        throw new TypeError(`Expected the \`timeout\` option to be a non-negative integer, got \`${timeout}\` (${typeof timeout})`);
+        throw new TypeError(`Expected the \`timeout\` option to be a non-negative integer, got \`${timeout}\` (${typeof timeout}\
+)`);
       }
     };
-    throwOnTimeout = (subprocess, timeout, context, controller) => timeout === 0 || timeout === void 0 ? [] : [killAfterTimeout(subprocess, timeout, context, controller)];
+    throwOnTimeout = (subprocess, timeout, context, controller) => timeout === 0 || timeout === void 0 ? [] : [killAfterTimeout(
+    subprocess, timeout, context, controller)];
     killAfterTimeout = async (subprocess, timeout, context, { signal }) => {
       await setTimeout3(timeout, void 0, { signal });
       context.terminationReason ??= "timeout";
@@ -17408,7 +17850,8 @@ var init_options = __esm({
     normalizeOptions = (filePath, rawArguments, rawOptions) => {
       rawOptions.cwd = normalizeCwd(rawOptions.cwd);
       const [processedFile, processedArguments, processedOptions] = handleNodeOption(filePath, rawArguments, rawOptions);
-      const { command: file, args: commandArguments, options: initialOptions } = import_cross_spawn.default._parse(processedFile, processedArguments, processedOptions);
+      const { command: file, args: commandArguments, options: initialOptions } = import_cross_spawn.default._parse(processedFile,
+      processedArguments, processedOptions);
       const fdOptions = normalizeFdSpecificOptions(initialOptions);
       const options = addDefaultOptions(fdOptions);
       validateTimeout(options);
@@ -17420,7 +17863,8 @@ var init_options = __esm({
       options.env = getEnv(options);
       options.killSignal = normalizeKillSignal(options.killSignal);
       options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
-      options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
+      options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.
+      buffer[fdNumber]);
       if (process6.platform === "win32" && path5.basename(file, ".exe") === "cmd") {
         commandArguments.unshift("/q");
       }
@@ -17481,7 +17925,8 @@ var init_options = __esm({
 var concatenateShell;
 var init_shell2 = __esm({
   "node_modules/execa/lib/arguments/shell.js"() {
-    concatenateShell = (file, commandArguments, options) => options.shell && commandArguments.length > 0 ? [[file, ...commandArguments].join(" "), [], options] : [file, commandArguments, options];
+    concatenateShell = (file, commandArguments, options) => options.shell && commandArguments.length > 0 ? [[file, ...commandArguments].
+    join(" "), [], options] : [file, commandArguments, options];
   }
 });
 
@@ -17499,7 +17944,8 @@ var stripFinalNewlineString, stripFinalNewlineBinary, LF, LF_BINARY, CR, CR_BINA
 var init_strip_final_newline = __esm({
   "node_modules/strip-final-newline/index.js"() {
     stripFinalNewlineString = (input) => input.at(-1) === LF ? input.slice(0, input.at(-2) === CR ? -2 : -1) : input;
-    stripFinalNewlineBinary = (input) => input.at(-1) === LF_BINARY ? input.subarray(0, input.at(-2) === CR_BINARY ? -2 : -1) : input;
+    stripFinalNewlineBinary = (input) => input.at(-1) === LF_BINARY ? input.subarray(0, input.at(-2) === CR_BINARY ? -2 :
+    -1) : input;
     LF = "\n";
     LF_BINARY = LF.codePointAt(0);
     CR = "\r";
@@ -17509,13 +17955,18 @@ var init_strip_final_newline = __esm({
 
 // node_modules/is-stream/index.js
 function isStream(stream, { checkOpen = true } = {}) {
-  return stream !== null && typeof stream === "object" && (stream.writable || stream.readable || !checkOpen || stream.writable === void 0 && stream.readable === void 0) && typeof stream.pipe === "function";
+  return stream !== null && typeof stream === "object" && (stream.writable || stream.readable || !checkOpen || stream.writable ===
+  void 0 && stream.readable === void 0) && typeof stream.pipe === "function";
 }
 function isWritableStream(stream, { checkOpen = true } = {}) {
-  return isStream(stream, { checkOpen }) && (stream.writable || !checkOpen) && typeof stream.write === "function" && typeof stream.end === "function" && typeof stream.writable === "boolean" && typeof stream.writableObjectMode === "boolean" && typeof stream.destroy === "function" && typeof stream.destroyed === "boolean";
+  return isStream(stream, { checkOpen }) && (stream.writable || !checkOpen) && typeof stream.write === "function" && typeof stream.
+  end === "function" && typeof stream.writable === "boolean" && typeof stream.writableObjectMode === "boolean" && typeof stream.
+  destroy === "function" && typeof stream.destroyed === "boolean";
 }
 function isReadableStream(stream, { checkOpen = true } = {}) {
-  return isStream(stream, { checkOpen }) && (stream.readable || !checkOpen) && typeof stream.read === "function" && typeof stream.readable === "boolean" && typeof stream.readableObjectMode === "boolean" && typeof stream.destroy === "function" && typeof stream.destroyed === "boolean";
+  return isStream(stream, { checkOpen }) && (stream.readable || !checkOpen) && typeof stream.read === "function" && typeof stream.
+  readable === "boolean" && typeof stream.readableObjectMode === "boolean" && typeof stream.destroy === "function" && typeof stream.
+  destroyed === "boolean";
 }
 function isDuplexStream(stream, options) {
   return isWritableStream(stream, options) && isReadableStream(stream, options);
@@ -17692,7 +18143,8 @@ var getStreamContents, appendFinalChunk, appendChunk, addNewChunk, getChunkType,
 var init_contents = __esm({
   "node_modules/get-stream/source/contents.js"() {
     init_stream();
-    getStreamContents = async (stream, { init, convertChunk, getSize, truncateChunk, addChunk, getFinalChunk, finalize }, { maxBuffer = Number.POSITIVE_INFINITY } = {}) => {
+    getStreamContents = async (stream, { init, convertChunk, getSize, truncateChunk, addChunk, getFinalChunk, finalize }, {
+    maxBuffer = Number.POSITIVE_INFINITY } = {}) => {
       const asyncIterable = getAsyncIterable(stream);
       const state = init();
       state.length = 0;
@@ -17773,7 +18225,8 @@ var init_contents = __esm({
       if (prototypeName === "[object DataView]") {
         return "dataView";
       }
-      if (Number.isInteger(chunk.byteLength) && Number.isInteger(chunk.byteOffset) && objectToString2.call(chunk.buffer) === "[object ArrayBuffer]") {
+      if (Number.isInteger(chunk.byteLength) && Number.isInteger(chunk.byteOffset) && objectToString2.call(chunk.buffer) ===
+      "[object ArrayBuffer]") {
         return "typedArray";
       }
       return "others";
@@ -17840,7 +18293,9 @@ var init_array = __esm({
 async function getStreamAsArrayBuffer(stream, options) {
   return getStreamContents(stream, arrayBufferMethods, options);
 }
-var initArrayBuffer, useTextEncoder, textEncoder2, useUint8Array, useUint8ArrayWithOffset, truncateArrayBufferChunk, addArrayBufferChunk, resizeArrayBufferSlow, resizeArrayBuffer, getNewContentsLength, SCALE_FACTOR, finalizeArrayBuffer, hasArrayBufferResize, arrayBufferMethods;
+var initArrayBuffer, useTextEncoder, textEncoder2, useUint8Array, useUint8ArrayWithOffset, truncateArrayBufferChunk, addArrayBufferChunk,
+resizeArrayBufferSlow, resizeArrayBuffer, getNewContentsLength, SCALE_FACTOR, finalizeArrayBuffer, hasArrayBufferResize,
+arrayBufferMethods;
 var init_array_buffer = __esm({
   "node_modules/get-stream/source/array-buffer.js"() {
     init_contents();
@@ -17852,7 +18307,8 @@ var init_array_buffer = __esm({
     useUint8ArrayWithOffset = (chunk) => new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     truncateArrayBufferChunk = (convertedChunk, chunkSize) => convertedChunk.slice(0, chunkSize);
     addArrayBufferChunk = (convertedChunk, { contents, length: previousLength }, length) => {
-      const newContents = hasArrayBufferResize() ? resizeArrayBuffer(contents, length) : resizeArrayBufferSlow(contents, length);
+      const newContents = hasArrayBufferResize() ? resizeArrayBuffer(contents, length) : resizeArrayBufferSlow(contents,
+      length);
       new Uint8Array(newContents).set(convertedChunk, previousLength);
       return newContents;
     };
@@ -17954,7 +18410,8 @@ var init_source = __esm({
 });
 
 // node_modules/execa/lib/io/max-buffer.js
-var handleMaxBuffer, getMaxBufferUnit, checkIpcMaxBuffer, getMaxBufferMessage, getMaxBufferInfo, isMaxBufferSync, truncateMaxBufferSync, getMaxBufferSync;
+var handleMaxBuffer, getMaxBufferUnit, checkIpcMaxBuffer, getMaxBufferMessage, getMaxBufferInfo, isMaxBufferSync, truncateMaxBufferSync,
+getMaxBufferSync;
 var init_max_buffer = __esm({
   "node_modules/execa/lib/io/max-buffer.js"() {
     init_source();
@@ -18008,7 +18465,8 @@ var init_max_buffer = __esm({
       }
       return { streamName: getStreamName(fdNumber), threshold, unit };
     };
-    isMaxBufferSync = (resultError, output, maxBuffer) => resultError?.code === "ENOBUFS" && output !== null && output.some((result) => result !== null && result.length > getMaxBufferSync(maxBuffer));
+    isMaxBufferSync = (resultError, output, maxBuffer) => resultError?.code === "ENOBUFS" && output !== null && output.some(
+    (result) => result !== null && result.length > getMaxBufferSync(maxBuffer));
     truncateMaxBufferSync = (result, isMaxBuffer, maxBuffer) => {
       if (!isMaxBuffer) {
         return result;
@@ -18106,7 +18564,8 @@ ${originalMessage}`;
         if (signal === void 0) {
           return `Command was gracefully canceled with exit code ${exitCode}`;
         }
-        return isForcefullyTerminated ? `Command was gracefully canceled${forcefulSuffix}` : `Command was gracefully canceled with ${signal} (${signalDescription})`;
+        return isForcefullyTerminated ? `Command was gracefully canceled${forcefulSuffix}` : `Command was gracefully can\
+celed with ${signal} (${signalDescription})`;
       }
       if (isCanceled) {
         return `Command was canceled${forcefulSuffix}`;
@@ -18128,17 +18587,20 @@ ${originalMessage}`;
       }
       return "Command failed";
     };
-    getForcefulSuffix = (isForcefullyTerminated, forceKillAfterDelay) => isForcefullyTerminated ? ` and was forcefully terminated after ${forceKillAfterDelay} milliseconds` : "";
+    getForcefulSuffix = (isForcefullyTerminated, forceKillAfterDelay) => isForcefullyTerminated ? ` and was forcefully t\
+erminated after ${forceKillAfterDelay} milliseconds` : "";
     getOriginalMessage = (originalError, cwd) => {
       if (originalError instanceof DiscardedError) {
         return;
       }
-      const originalMessage = isExecaError(originalError) ? originalError.originalMessage : String(originalError?.message ?? originalError);
+      const originalMessage = isExecaError(originalError) ? originalError.originalMessage : String(originalError?.message ??
+      originalError);
       const escapedOriginalMessage = escapeLines(fixCwdError(originalMessage, cwd));
       return escapedOriginalMessage === "" ? void 0 : escapedOriginalMessage;
     };
     serializeIpcMessage = (ipcMessage) => typeof ipcMessage === "string" ? ipcMessage : inspect2(ipcMessage);
-    serializeMessagePart = (messagePart) => Array.isArray(messagePart) ? messagePart.map((messageItem) => stripFinalNewline(serializeMessageItem(messageItem))).filter(Boolean).join("\n") : serializeMessageItem(messagePart);
+    serializeMessagePart = (messagePart) => Array.isArray(messagePart) ? messagePart.map((messageItem) => stripFinalNewline(
+    serializeMessageItem(messageItem))).filter(Boolean).join("\n") : serializeMessageItem(messagePart);
     serializeMessageItem = (messageItem) => {
       if (typeof messageItem === "string") {
         return messageItem;
@@ -18432,7 +18894,8 @@ function prettyMilliseconds(milliseconds, options) {
   }
   add(Number(parsed.minutes), "minute", "m");
   if (!options.hideSeconds) {
-    if (options.separateMilliseconds || options.formatSubMilliseconds || !options.colonNotation && milliseconds < 1e3 && !options.subSecondsAsDecimals) {
+    if (options.separateMilliseconds || options.formatSubMilliseconds || !options.colonNotation && milliseconds < 1e3 &&
+    !options.subSecondsAsDecimals) {
       const seconds4 = Number(parsed.seconds);
       const milliseconds2 = Number(parsed.milliseconds);
       const microseconds = Number(parsed.microseconds);
@@ -18444,10 +18907,12 @@ function prettyMilliseconds(milliseconds, options) {
         add(nanoseconds, "nanosecond", "ns");
       } else {
         const millisecondsAndBelow = milliseconds2 + microseconds / 1e3 + nanoseconds / 1e6;
-        const millisecondsDecimalDigits = typeof options.millisecondsDecimalDigits === "number" ? options.millisecondsDecimalDigits : 0;
+        const millisecondsDecimalDigits = typeof options.millisecondsDecimalDigits === "number" ? options.millisecondsDecimalDigits :
+        0;
         const roundedMilliseconds = millisecondsAndBelow >= 1 ? Math.round(millisecondsAndBelow) : Math.ceil(millisecondsAndBelow);
         const maximumMilliseconds = 1e3 - 10 ** -millisecondsDecimalDigits;
-        const millisecondsString = millisecondsDecimalDigits ? Math.min(millisecondsAndBelow, maximumMilliseconds).toFixed(millisecondsDecimalDigits) : Math.min(roundedMilliseconds, maximumMilliseconds);
+        const millisecondsString = millisecondsDecimalDigits ? Math.min(millisecondsAndBelow, maximumMilliseconds).toFixed(
+        millisecondsDecimalDigits) : Math.min(roundedMilliseconds, maximumMilliseconds);
         add(
           Number.parseFloat(millisecondsString),
           "millisecond",
@@ -18544,7 +19009,11 @@ var init_reject = __esm({
 });
 
 // node_modules/execa/lib/stdio/type.js
-var getStdioItemType, getTransformObjectType, getDuplexType, getTransformStreamType, validateNonGeneratorType, checkUndefinedOption, getGeneratorObjectType, checkBooleanOption, isGenerator, isAsyncGenerator, isSyncGenerator, isTransformOptions, isUrl, isRegularUrl, isFilePathObject, FILE_PATH_KEYS, isFilePathString, isUnknownStdioString, KNOWN_STDIO_STRINGS, isReadableStream2, isWritableStream2, isWebStream, isTransformStream, isAsyncIterableObject, isIterableObject, isObject, TRANSFORM_TYPES, FILE_TYPES, SPECIAL_DUPLICATE_TYPES_SYNC, SPECIAL_DUPLICATE_TYPES, FORBID_DUPLICATE_TYPES, TYPE_TO_MESSAGE;
+var getStdioItemType, getTransformObjectType, getDuplexType, getTransformStreamType, validateNonGeneratorType, checkUndefinedOption,
+getGeneratorObjectType, checkBooleanOption, isGenerator, isAsyncGenerator, isSyncGenerator, isTransformOptions, isUrl, isRegularUrl,
+isFilePathObject, FILE_PATH_KEYS, isFilePathString, isUnknownStdioString, KNOWN_STDIO_STRINGS, isReadableStream2, isWritableStream2,
+isWebStream, isTransformStream, isAsyncIterableObject, isIterableObject, isObject, TRANSFORM_TYPES, FILE_TYPES, SPECIAL_DUPLICATE_TYPES_SYNC,
+SPECIAL_DUPLICATE_TYPES, FORBID_DUPLICATE_TYPES, TYPE_TO_MESSAGE;
 var init_type = __esm({
   "node_modules/execa/lib/stdio/type.js"() {
     init_is_stream();
@@ -18615,7 +19084,8 @@ var init_type = __esm({
     };
     getGeneratorObjectType = ({ transform, final, binary, objectMode }, optionName) => {
       if (transform !== void 0 && !isGenerator(transform)) {
-        throw new TypeError(`The \`${optionName}.transform\` option must be a generator, a Duplex stream or a web TransformStream.`);
+        throw new TypeError(`The \`${optionName}.transform\` option must be a generator, a Duplex stream or a web Transfo\
+rmStream.`);
       }
       if (isDuplexStream(final, { checkOpen: false })) {
         throw new TypeError(`The \`${optionName}.final\` option must not be a Duplex stream.`);
@@ -18641,7 +19111,8 @@ var init_type = __esm({
     isTransformOptions = (value) => isPlainObject(value) && (value.transform !== void 0 || value.final !== void 0);
     isUrl = (value) => Object.prototype.toString.call(value) === "[object URL]";
     isRegularUrl = (value) => isUrl(value) && value.protocol !== "file:";
-    isFilePathObject = (value) => isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((key2) => FILE_PATH_KEYS.has(key2)) && isFilePathString(value.file);
+    isFilePathObject = (value) => isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((key2) => FILE_PATH_KEYS.
+    has(key2)) && isFilePathString(value.file);
     FILE_PATH_KEYS = /* @__PURE__ */ new Set(["file", "append"]);
     isFilePathString = (file) => typeof file === "string";
     isUnknownStdioString = (type, value) => type === "native" && typeof value === "string" && !KNOWN_STDIO_STRINGS.has(value);
@@ -18682,7 +19153,8 @@ var getTransformObjectModes, getOutputObjectModes, getInputObjectModes, getFdObj
 var init_object_mode = __esm({
   "node_modules/execa/lib/transform/object-mode.js"() {
     init_type();
-    getTransformObjectModes = (objectMode, index, newTransforms, direction) => direction === "output" ? getOutputObjectModes(objectMode, index, newTransforms) : getInputObjectModes(objectMode, index, newTransforms);
+    getTransformObjectModes = (objectMode, index, newTransforms, direction) => direction === "output" ? getOutputObjectModes(
+    objectMode, index, newTransforms) : getInputObjectModes(objectMode, index, newTransforms);
     getOutputObjectModes = (objectMode, index, newTransforms) => {
       const writableObjectMode = index !== 0 && newTransforms[index - 1].value.readableObjectMode;
       const readableObjectMode = objectMode ?? writableObjectMode;
@@ -18704,7 +19176,8 @@ var init_object_mode = __esm({
 });
 
 // node_modules/execa/lib/transform/normalize.js
-var normalizeTransforms, getTransforms, normalizeTransform, normalizeDuplex, normalizeTransformStream, normalizeGenerator, sortTransforms;
+var normalizeTransforms, getTransforms, normalizeTransform, normalizeDuplex, normalizeTransformStream, normalizeGenerator,
+sortTransforms;
 var init_normalize = __esm({
   "node_modules/execa/lib/transform/normalize.js"() {
     init_is_plain_obj();
@@ -18762,10 +19235,12 @@ var init_normalize = __esm({
       optionName
     }) => {
       if (objectMode && !readableObjectMode) {
-        throw new TypeError(`The \`${optionName}.objectMode\` option can only be \`true\` if \`new Duplex({objectMode: true})\` is used.`);
+        throw new TypeError(`The \`${optionName}.objectMode\` option can only be \`true\` if \`new Duplex({objectMode: true}\
+)\` is used.`);
       }
       if (!objectMode && readableObjectMode) {
-        throw new TypeError(`The \`${optionName}.objectMode\` option cannot be \`false\` if \`new Duplex({objectMode: true})\` is used.`);
+        throw new TypeError(`The \`${optionName}.objectMode\` option cannot be \`false\` if \`new Duplex({objectMode: true})\
+\` is used.`);
       }
       return {
         ...stdioItem,
@@ -18808,7 +19283,8 @@ var init_normalize = __esm({
 
 // node_modules/execa/lib/stdio/direction.js
 import process7 from "node:process";
-var getStreamDirection, getStdioItemDirection, KNOWN_DIRECTIONS, anyDirection, alwaysInput, guessStreamDirection, getStandardStreamDirection, DEFAULT_DIRECTION;
+var getStreamDirection, getStdioItemDirection, KNOWN_DIRECTIONS, anyDirection, alwaysInput, guessStreamDirection, getStandardStreamDirection,
+DEFAULT_DIRECTION;
 var init_direction = __esm({
   "node_modules/execa/lib/stdio/direction.js"() {
     init_is_stream();
@@ -18887,7 +19363,8 @@ var init_stdio_option = __esm({
         return STANDARD_STREAMS_ALIASES.map((alias) => options[alias]);
       }
       if (hasAlias(options)) {
-        throw new Error(`It's not possible to provide \`stdio\` in combination with one of ${STANDARD_STREAMS_ALIASES.map((alias) => `\`${alias}\``).join(", ")}`);
+        throw new Error(`It's not possible to provide \`stdio\` in combination with one of ${STANDARD_STREAMS_ALIASES.map(
+        (alias) => `\`${alias}\``).join(", ")}`);
       }
       if (typeof stdio === "string") {
         return [stdio, stdio, stdio];
@@ -18908,8 +19385,10 @@ var init_stdio_option = __esm({
       }
       return stdioOption;
     };
-    normalizeStdioSync = (stdioArray, buffer, verboseInfo) => stdioArray.map((stdioOption, fdNumber) => !buffer[fdNumber] && fdNumber !== 0 && !isFullVerbose(verboseInfo, fdNumber) && isOutputPipeOnly(stdioOption) ? "ignore" : stdioOption);
-    isOutputPipeOnly = (stdioOption) => stdioOption === "pipe" || Array.isArray(stdioOption) && stdioOption.every((item2) => item2 === "pipe");
+    normalizeStdioSync = (stdioArray, buffer, verboseInfo) => stdioArray.map((stdioOption, fdNumber) => !buffer[fdNumber] &&
+    fdNumber !== 0 && !isFullVerbose(verboseInfo, fdNumber) && isOutputPipeOnly(stdioOption) ? "ignore" : stdioOption);
+    isOutputPipeOnly = (stdioOption) => stdioOption === "pipe" || Array.isArray(stdioOption) && stdioOption.every((item2) => item2 ===
+    "pipe");
   }
 });
 
@@ -18940,7 +19419,8 @@ var init_native = __esm({
         return targetFd;
       }
       if (isStream(value, { checkOpen: false })) {
-        throw new TypeError(`The \`${optionName}: Stream\` option cannot both be an array and include a stream with synchronous methods.`);
+        throw new TypeError(`The \`${optionName}: Stream\` option cannot both be an array and include a stream with synch\
+ronous methods.`);
       }
       return stdioItem;
     };
@@ -18953,7 +19433,8 @@ var init_native = __esm({
         return { type: "fileNumber", value: targetFdNumber, optionName };
       }
       if (tty2.isatty(targetFdNumber)) {
-        throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
+        throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY \
+with synchronous methods.`);
       }
       return { type: "uint8Array", value: bufferToUint8Array(readFileSync2(targetFdNumber)), optionName };
     };
@@ -19036,11 +19517,14 @@ var init_input_option = __esm({
 });
 
 // node_modules/execa/lib/stdio/duplicate.js
-var filterDuplicates, getDuplicateStream, getOtherStdioItems, validateDuplicateStreamSync, getDuplicateStreamInstance, hasSameValue, validateDuplicateTransform, throwOnDuplicateStream;
+var filterDuplicates, getDuplicateStream, getOtherStdioItems, validateDuplicateStreamSync, getDuplicateStreamInstance, hasSameValue,
+validateDuplicateTransform, throwOnDuplicateStream;
 var init_duplicate = __esm({
   "node_modules/execa/lib/stdio/duplicate.js"() {
     init_type();
-    filterDuplicates = (stdioItems) => stdioItems.filter((stdioItemOne, indexOne) => stdioItems.every((stdioItemTwo, indexTwo) => stdioItemOne.value !== stdioItemTwo.value || indexOne >= indexTwo || stdioItemOne.type === "generator" || stdioItemOne.type === "asyncGenerator"));
+    filterDuplicates = (stdioItems) => stdioItems.filter((stdioItemOne, indexOne) => stdioItems.every((stdioItemTwo, indexTwo) => stdioItemOne.
+    value !== stdioItemTwo.value || indexOne >= indexTwo || stdioItemOne.type === "generator" || stdioItemOne.type === "\
+asyncGenerator"));
     getDuplicateStream = ({ stdioItem: { type, value, optionName }, direction, fileDescriptors, isSync }) => {
       const otherStdioItems = getOtherStdioItems(fileDescriptors, type);
       if (otherStdioItems.length === 0) {
@@ -19074,7 +19558,8 @@ var init_duplicate = __esm({
         });
       }
     };
-    getOtherStdioItems = (fileDescriptors, type) => fileDescriptors.flatMap(({ direction, stdioItems }) => stdioItems.filter((stdioItem) => stdioItem.type === type).map(((stdioItem) => ({ ...stdioItem, direction }))));
+    getOtherStdioItems = (fileDescriptors, type) => fileDescriptors.flatMap(({ direction, stdioItems }) => stdioItems.filter(
+    (stdioItem) => stdioItem.type === type).map(((stdioItem) => ({ ...stdioItem, direction }))));
     validateDuplicateStreamSync = ({ otherStdioItems, type, value, optionName, direction }) => {
       if (SPECIAL_DUPLICATE_TYPES_SYNC.has(type)) {
         getDuplicateStreamInstance({
@@ -19110,14 +19595,17 @@ var init_duplicate = __esm({
     };
     throwOnDuplicateStream = (stdioItem, optionName, type) => {
       if (stdioItem !== void 0) {
-        throw new TypeError(`The \`${stdioItem.optionName}\` and \`${optionName}\` options must not target ${TYPE_TO_MESSAGE[type]} that is the same.`);
+        throw new TypeError(`The \`${stdioItem.optionName}\` and \`${optionName}\` options must not target ${TYPE_TO_MESSAGE[type]}\
+ that is the same.`);
       }
     };
   }
 });
 
 // node_modules/execa/lib/stdio/handle.js
-var handleStdio, getFileDescriptor, initializeStdioItems, initializeStdioItem, validateStdioArray, INVALID_STDIO_ARRAY_OPTIONS, validateStreams, validateFileStdio, validateFileObjectMode, getFinalFileDescriptors, getFinalFileDescriptor, addStreamProperties, cleanupCustomStreams, forwardStdio;
+var handleStdio, getFileDescriptor, initializeStdioItems, initializeStdioItem, validateStdioArray, INVALID_STDIO_ARRAY_OPTIONS,
+validateStreams, validateFileStdio, validateFileObjectMode, getFinalFileDescriptors, getFinalFileDescriptor, addStreamProperties,
+cleanupCustomStreams, forwardStdio;
 var init_handle = __esm({
   "node_modules/execa/lib/stdio/handle.js"() {
     init_standard_stream();
@@ -19209,7 +19697,8 @@ var init_handle = __esm({
 For example, you can use the \`pathToFileURL()\` method of the \`url\` core module.`);
       }
       if (isUnknownStdioString(type, value)) {
-        throw new TypeError(`The \`${optionName}: { file: '...' }\` option must be used instead of \`${optionName}: '...'\`.`);
+        throw new TypeError(`The \`${optionName}: { file: '...' }\` option must be used instead of \`${optionName}: '...\
+'\`.`);
       }
     };
     validateFileObjectMode = (stdioItems, objectMode) => {
@@ -19218,7 +19707,8 @@ For example, you can use the \`pathToFileURL()\` method of the \`url\` core modu
       }
       const fileStdioItem = stdioItems.find(({ type }) => FILE_TYPES.has(type));
       if (fileStdioItem !== void 0) {
-        throw new TypeError(`The \`${fileStdioItem.optionName}\` option cannot use both files and transforms in objectMode.`);
+        throw new TypeError(`The \`${fileStdioItem.optionName}\` option cannot use both files and transforms in objectMod\
+e.`);
       }
     };
     getFinalFileDescriptors = ({ initialFileDescriptors, addProperties: addProperties3, options, isSync }) => {
@@ -19350,17 +19840,22 @@ var stripNewline, getStripFinalNewline;
 var init_strip_newline = __esm({
   "node_modules/execa/lib/io/strip-newline.js"() {
     init_strip_final_newline();
-    stripNewline = (value, { stripFinalNewline: stripFinalNewline2 }, fdNumber) => getStripFinalNewline(stripFinalNewline2, fdNumber) && value !== void 0 && !Array.isArray(value) ? stripFinalNewline(value) : value;
-    getStripFinalNewline = (stripFinalNewline2, fdNumber) => fdNumber === "all" ? stripFinalNewline2[1] || stripFinalNewline2[2] : stripFinalNewline2[fdNumber];
+    stripNewline = (value, { stripFinalNewline: stripFinalNewline2 }, fdNumber) => getStripFinalNewline(stripFinalNewline2,
+    fdNumber) && value !== void 0 && !Array.isArray(value) ? stripFinalNewline(value) : value;
+    getStripFinalNewline = (stripFinalNewline2, fdNumber) => fdNumber === "all" ? stripFinalNewline2[1] || stripFinalNewline2[2] :
+    stripFinalNewline2[fdNumber];
   }
 });
 
 // node_modules/execa/lib/transform/split.js
-var getSplitLinesGenerator, splitLinesSync, splitLinesItemSync, initializeSplitLines, splitGenerator, getNewlineLength, linesFinal, getAppendNewlineGenerator, appendNewlineGenerator, concatString, linesStringInfo, concatUint8Array, linesUint8ArrayInfo;
+var getSplitLinesGenerator, splitLinesSync, splitLinesItemSync, initializeSplitLines, splitGenerator, getNewlineLength, linesFinal,
+getAppendNewlineGenerator, appendNewlineGenerator, concatString, linesStringInfo, concatUint8Array, linesUint8ArrayInfo;
 var init_split = __esm({
   "node_modules/execa/lib/transform/split.js"() {
-    getSplitLinesGenerator = (binary, preserveNewlines, skipped, state) => binary || skipped ? void 0 : initializeSplitLines(preserveNewlines, state);
-    splitLinesSync = (chunk, preserveNewlines, objectMode) => objectMode ? chunk.flatMap((item2) => splitLinesItemSync(item2, preserveNewlines)) : splitLinesItemSync(chunk, preserveNewlines);
+    getSplitLinesGenerator = (binary, preserveNewlines, skipped, state) => binary || skipped ? void 0 : initializeSplitLines(
+    preserveNewlines, state);
+    splitLinesSync = (chunk, preserveNewlines, objectMode) => objectMode ? chunk.flatMap((item2) => splitLinesItemSync(item2,
+    preserveNewlines)) : splitLinesItemSync(chunk, preserveNewlines);
     splitLinesItemSync = (chunk, preserveNewlines) => {
       const { transform, final } = initializeSplitLines(preserveNewlines, {});
       return [...transform(chunk), ...final()];
@@ -19408,7 +19903,8 @@ var init_split = __esm({
         yield previousChunks;
       }
     };
-    getAppendNewlineGenerator = ({ binary, preserveNewlines, readableObjectMode, state }) => binary || preserveNewlines || readableObjectMode ? void 0 : { transform: appendNewlineGenerator.bind(void 0, state) };
+    getAppendNewlineGenerator = ({ binary, preserveNewlines, readableObjectMode, state }) => binary || preserveNewlines ||
+    readableObjectMode ? void 0 : { transform: appendNewlineGenerator.bind(void 0, state) };
     appendNewlineGenerator = function* ({ isWindowsNewline = false }, chunk) {
       const { unixNewline, windowsNewline, LF: LF2, concatBytes } = typeof chunk === "string" ? linesStringInfo : linesUint8ArrayInfo;
       if (chunk.at(-1) === LF2) {
@@ -19442,18 +19938,22 @@ var init_split = __esm({
 
 // node_modules/execa/lib/transform/validate.js
 import { Buffer as Buffer2 } from "node:buffer";
-var getValidateTransformInput, validateStringTransformInput, getValidateTransformReturn, validateObjectTransformReturn, validateStringTransformReturn, validateEmptyReturn;
+var getValidateTransformInput, validateStringTransformInput, getValidateTransformReturn, validateObjectTransformReturn, validateStringTransformReturn,
+validateEmptyReturn;
 var init_validate = __esm({
   "node_modules/execa/lib/transform/validate.js"() {
     init_uint_array();
-    getValidateTransformInput = (writableObjectMode, optionName) => writableObjectMode ? void 0 : validateStringTransformInput.bind(void 0, optionName);
+    getValidateTransformInput = (writableObjectMode, optionName) => writableObjectMode ? void 0 : validateStringTransformInput.
+    bind(void 0, optionName);
     validateStringTransformInput = function* (optionName, chunk) {
       if (typeof chunk !== "string" && !isUint8Array(chunk) && !Buffer2.isBuffer(chunk)) {
-        throw new TypeError(`The \`${optionName}\` option's transform must use "objectMode: true" to receive as input: ${typeof chunk}.`);
+        throw new TypeError(`The \`${optionName}\` option's transform must use "objectMode: true" to receive as input: ${typeof chunk}\
+.`);
       }
       yield chunk;
     };
-    getValidateTransformReturn = (readableObjectMode, optionName) => readableObjectMode ? validateObjectTransformReturn.bind(void 0, optionName) : validateStringTransformReturn.bind(void 0, optionName);
+    getValidateTransformReturn = (readableObjectMode, optionName) => readableObjectMode ? validateObjectTransformReturn.
+    bind(void 0, optionName) : validateStringTransformReturn.bind(void 0, optionName);
     validateObjectTransformReturn = function* (optionName, chunk) {
       validateEmptyReturn(optionName, chunk);
       yield chunk;
@@ -19461,7 +19961,8 @@ var init_validate = __esm({
     validateStringTransformReturn = function* (optionName, chunk) {
       validateEmptyReturn(optionName, chunk);
       if (typeof chunk !== "string" && !isUint8Array(chunk)) {
-        throw new TypeError(`The \`${optionName}\` option's function must yield a string or an Uint8Array, not ${typeof chunk}.`);
+        throw new TypeError(`The \`${optionName}\` option's function must yield a string or an Uint8Array, not ${typeof chunk}\
+.`);
       }
       yield chunk;
     };
@@ -19636,8 +20137,10 @@ var init_generator = __esm({
       const generators = addInternalGenerators(value, encoding, optionName);
       const transformAsync = isAsyncGenerator(transform);
       const finalAsync = isAsyncGenerator(final);
-      const transformMethod = transformAsync ? pushChunks.bind(void 0, transformChunk, state) : pushChunksSync.bind(void 0, transformChunkSync);
-      const finalMethod = transformAsync || finalAsync ? pushChunks.bind(void 0, finalChunks, state) : pushChunksSync.bind(void 0, finalChunksSync);
+      const transformMethod = transformAsync ? pushChunks.bind(void 0, transformChunk, state) : pushChunksSync.bind(void 0,
+      transformChunkSync);
+      const finalMethod = transformAsync || finalAsync ? pushChunks.bind(void 0, finalChunks, state) : pushChunksSync.bind(
+      void 0, finalChunksSync);
       const destroyMethod = transformAsync || finalAsync ? destroyTransform.bind(void 0, state) : void 0;
       const stream = new Transform({
         writableObjectMode,
@@ -19694,7 +20197,8 @@ var init_input_sync = __esm({
         addInputOptionSync(fileDescriptors, fdNumber, options);
       }
     };
-    getInputFdNumbers = (fileDescriptors) => new Set(Object.entries(fileDescriptors).filter(([, { direction }]) => direction === "input").map(([fdNumber]) => Number(fdNumber)));
+    getInputFdNumbers = (fileDescriptors) => new Set(Object.entries(fileDescriptors).filter(([, { direction }]) => direction ===
+    "input").map(([fdNumber]) => Number(fdNumber)));
     addInputOptionSync = (fileDescriptors, fdNumber, options) => {
       const { stdioItems } = fileDescriptors[fdNumber];
       const allStdioItems = stdioItems.filter(({ contents }) => contents !== void 0);
@@ -19703,7 +20207,8 @@ var init_input_sync = __esm({
       }
       if (fdNumber !== 0) {
         const [{ type, optionName }] = allStdioItems;
-        throw new TypeError(`Only the \`stdin\` option, not \`${optionName}\`, can be ${TYPE_TO_MESSAGE[type]} with synchronous methods.`);
+        throw new TypeError(`Only the \`stdin\` option, not \`${optionName}\`, can be ${TYPE_TO_MESSAGE[type]} with sync\
+hronous methods.`);
       }
       const allContents = allStdioItems.map(({ contents }) => contents);
       const transformedContents = allContents.map((contents) => applySingleInputGeneratorsSync(contents, stdioItems));
@@ -19717,7 +20222,8 @@ var init_input_sync = __esm({
     validateSerializable = (newContents) => {
       const invalidItem = newContents.find((item2) => typeof item2 !== "string" && !isUint8Array(item2));
       if (invalidItem !== void 0) {
-        throw new TypeError(`The \`stdin\` option is invalid: when passing objects as input, a transform must be used to serialize them to strings or Uint8Arrays: ${invalidItem}.`);
+        throw new TypeError(`The \`stdin\` option is invalid: when passing objects as input, a transform must be used to s\
+erialize them to strings or Uint8Arrays: ${invalidItem}.`);
       }
     };
   }
@@ -19731,7 +20237,9 @@ var init_output = __esm({
     init_type();
     init_log();
     init_values();
-    shouldLogOutput = ({ stdioItems, encoding, verboseInfo, fdNumber }) => fdNumber !== "all" && isFullVerbose(verboseInfo, fdNumber) && !BINARY_ENCODINGS.has(encoding) && fdUsesVerbose(fdNumber) && (stdioItems.some(({ type, value }) => type === "native" && PIPED_STDIO_VALUES.has(value)) || stdioItems.every(({ type }) => TRANSFORM_TYPES.has(type)));
+    shouldLogOutput = ({ stdioItems, encoding, verboseInfo, fdNumber }) => fdNumber !== "all" && isFullVerbose(verboseInfo,
+    fdNumber) && !BINARY_ENCODINGS.has(encoding) && fdUsesVerbose(fdNumber) && (stdioItems.some(({ type, value }) => type ===
+    "native" && PIPED_STDIO_VALUES.has(value)) || stdioItems.every(({ type }) => TRANSFORM_TYPES.has(type)));
     fdUsesVerbose = (fdNumber) => fdNumber === 1 || fdNumber === 2;
     PIPED_STDIO_VALUES = /* @__PURE__ */ new Set(["pipe", "overlapped"]);
     logLines = async (linesIterable, stream, fdNumber, verboseInfo) => {
@@ -19787,7 +20295,8 @@ var init_output_sync = __esm({
       }, options));
       return { output: transformedOutput, ...state };
     };
-    transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, outputFiles, isMaxBuffer, verboseInfo }, { buffer, encoding, lines, stripFinalNewline: stripFinalNewline2, maxBuffer }) => {
+    transformOutputResultSync = ({ result, fileDescriptors, fdNumber, state, outputFiles, isMaxBuffer, verboseInfo }, { buffer,
+    encoding, lines, stripFinalNewline: stripFinalNewline2, maxBuffer }) => {
       if (result === null) {
         return;
       }
@@ -19974,7 +20483,8 @@ var init_exit_sync = __esm({
 
 // node_modules/execa/lib/methods/main-sync.js
 import { spawnSync } from "node:child_process";
-var execaCoreSync, handleSyncArguments, normalizeSyncOptions, validateSyncOptions, throwInvalidSyncOption, spawnSubprocessSync, runSubprocessSync, normalizeSpawnSyncOptions, getSyncResult;
+var execaCoreSync, handleSyncArguments, normalizeSyncOptions, validateSyncOptions, throwInvalidSyncOption, spawnSubprocessSync,
+runSubprocessSync, normalizeSpawnSyncOptions, getSyncResult;
 var init_main_sync = __esm({
   "node_modules/execa/lib/methods/main-sync.js"() {
     init_command();
@@ -19990,7 +20500,8 @@ var init_main_sync = __esm({
     init_all_sync();
     init_exit_sync();
     execaCoreSync = (rawFile, rawArguments, rawOptions) => {
-      const { file, commandArguments, command, escapedCommand, startTime, verboseInfo, options, fileDescriptors } = handleSyncArguments(rawFile, rawArguments, rawOptions);
+      const { file, commandArguments, command, escapedCommand, startTime, verboseInfo, options, fileDescriptors } = handleSyncArguments(
+      rawFile, rawArguments, rawOptions);
       const result = spawnSubprocessSync({
         file,
         commandArguments,
@@ -20092,8 +20603,10 @@ var init_main_sync = __esm({
         });
       }
     };
-    normalizeSpawnSyncOptions = ({ encoding, maxBuffer, ...options }) => ({ ...options, encoding: "buffer", maxBuffer: getMaxBufferSync(maxBuffer) });
-    getSyncResult = ({ error, exitCode, signal, timedOut, isMaxBuffer, stdio, all, options, command, escapedCommand, startTime }) => error === void 0 ? makeSuccessResult({
+    normalizeSpawnSyncOptions = ({ encoding, maxBuffer, ...options }) => ({ ...options, encoding: "buffer", maxBuffer: getMaxBufferSync(
+    maxBuffer) });
+    getSyncResult = ({ error, exitCode, signal, timedOut, isMaxBuffer, stdio, all, options, command, escapedCommand, startTime }) => error ===
+    void 0 ? makeSuccessResult({
       command,
       escapedCommand,
       stdio,
@@ -20245,7 +20758,8 @@ var init_get_each = __esm({
       } catch {
       }
     };
-    iterateOnMessages = async function* ({ anyProcess, channel, ipcEmitter, isSubprocess, shouldAwait, controller, state, reference }) {
+    iterateOnMessages = async function* ({ anyProcess, channel, ipcEmitter, isSubprocess, shouldAwait, controller, state,
+    reference }) {
       try {
         for await (const [message] of on3(ipcEmitter, "message", { signal: controller.signal })) {
           throwIfStrictError(state);
@@ -20459,7 +20973,9 @@ function mergeStreams(streams) {
   }
   return passThroughStream;
 }
-var getHighWaterMark, MergedStream, onMergedStreamFinished, onMergedStreamEnd, onInputStreamsUnpipe, validateStream, endWhenStreamsDone, afterMergedStreamFinished, onInputStreamEnd, onInputStreamUnpipe, endStream, errorOrAbortStream, isAbortError, abortStream, errorStream, noop2, updateMaxListeners, PASSTHROUGH_LISTENERS_COUNT, PASSTHROUGH_LISTENERS_PER_STREAM;
+var getHighWaterMark, MergedStream, onMergedStreamFinished, onMergedStreamEnd, onInputStreamsUnpipe, validateStream, endWhenStreamsDone,
+afterMergedStreamFinished, onInputStreamEnd, onInputStreamUnpipe, endStream, errorOrAbortStream, isAbortError, abortStream,
+errorStream, noop2, updateMaxListeners, PASSTHROUGH_LISTENERS_COUNT, PASSTHROUGH_LISTENERS_PER_STREAM;
 var init_merge_streams = __esm({
   "node_modules/@sindresorhus/merge-streams/index.js"() {
     getHighWaterMark = (streams, objectMode) => {
@@ -20751,7 +21267,8 @@ var init_output_async = __esm({
         return;
       }
       setStandardStreamMaxListeners(stream, controller);
-      const [inputStream, outputStream] = direction === "output" ? [stream, subprocess.stdio[fdNumber]] : [subprocess.stdio[fdNumber], stream];
+      const [inputStream, outputStream] = direction === "output" ? [stream, subprocess.stdio[fdNumber]] : [subprocess.stdio[fdNumber],
+      stream];
       const outputStreams = pipeGroups.get(inputStream) ?? [];
       pipeGroups.set(inputStream, [...outputStreams, outputStream]);
     };
@@ -20794,11 +21311,15 @@ var init_signals2 = __esm({
 });
 
 // node_modules/signal-exit/dist/mjs/index.js
-var processOk, kExitEmitter, global2, ObjectDefineProperty, Emitter, SignalExitBase, signalExitWrap, SignalExitFallback, SignalExit, process9, onExit, load, unload;
+var processOk, kExitEmitter, global2, ObjectDefineProperty, Emitter, SignalExitBase, signalExitWrap, SignalExitFallback,
+SignalExit, process9, onExit, load, unload;
 var init_mjs = __esm({
   "node_modules/signal-exit/dist/mjs/index.js"() {
     init_signals2();
-    processOk = (process10) => !!process10 && typeof process10 === "object" && typeof process10.removeListener === "function" && typeof process10.emit === "function" && typeof process10.reallyExit === "function" && typeof process10.listeners === "function" && typeof process10.kill === "function" && typeof process10.pid === "number" && typeof process10.on === "function";
+    processOk = (process10) => !!process10 && typeof process10 === "object" && typeof process10.removeListener === "func\
+tion" && typeof process10.emit === "function" && typeof process10.reallyExit === "function" && typeof process10.listeners ===
+    "function" && typeof process10.kill === "function" && typeof process10.pid === "number" && typeof process10.on === "\
+function";
     kExitEmitter = /* @__PURE__ */ Symbol.for("signal-exit emitter");
     global2 = globalThis;
     ObjectDefineProperty = Object.defineProperty.bind(Object);
@@ -21108,7 +21629,8 @@ var init_pipe_arguments = __esm({
       }
       if (typeof firstArgument === "string" || firstArgument instanceof URL || isDenoExecPath(firstArgument)) {
         if (Object.keys(boundOptions).length > 0) {
-          throw new TypeError('Please use .pipe("file", ..., options) or .pipe(execa("file", ..., options)) instead of .pipe(options)("file", ...).');
+          throw new TypeError('Please use .pipe("file", ..., options) or .pipe(execa("file", ..., options)) instead of .\
+pipe(options)("file", ...).');
         }
         const [rawFile, rawArguments, rawOptions] = normalizeParameters(firstArgument, ...pipeArguments);
         const destination = createNested(mapDestinationArguments)(rawFile, rawArguments, rawOptions);
@@ -21116,7 +21638,8 @@ var init_pipe_arguments = __esm({
       }
       if (SUBPROCESS_OPTIONS.has(firstArgument)) {
         if (Object.keys(boundOptions).length > 0) {
-          throw new TypeError("Please use .pipe(options)`command` or .pipe($(options)`command`) instead of .pipe(options)($`command`).");
+          throw new TypeError("Please use .pipe(options)`command` or .pipe($(options)`command`) instead of .pipe(options\
+)($`command`).");
         }
         return { destination: firstArgument, pipeOptions: pipeArguments[0] };
       }
@@ -21215,14 +21738,16 @@ var init_sequence = __esm({
 
 // node_modules/execa/lib/pipe/streaming.js
 import { finished as finished4 } from "node:stream/promises";
-var pipeSubprocessStream, pipeFirstSubprocessStream, pipeMoreSubprocessStream, cleanupMergedStreamsMap, MERGED_STREAMS, SOURCE_LISTENERS_PER_PIPE, DESTINATION_LISTENERS_PER_PIPE;
+var pipeSubprocessStream, pipeFirstSubprocessStream, pipeMoreSubprocessStream, cleanupMergedStreamsMap, MERGED_STREAMS, SOURCE_LISTENERS_PER_PIPE,
+DESTINATION_LISTENERS_PER_PIPE;
 var init_streaming = __esm({
   "node_modules/execa/lib/pipe/streaming.js"() {
     init_merge_streams();
     init_max_listeners();
     init_pipeline();
     pipeSubprocessStream = (sourceStream, destinationStream, maxListenersController) => {
-      const mergedStream = MERGED_STREAMS.has(destinationStream) ? pipeMoreSubprocessStream(sourceStream, destinationStream) : pipeFirstSubprocessStream(sourceStream, destinationStream);
+      const mergedStream = MERGED_STREAMS.has(destinationStream) ? pipeMoreSubprocessStream(sourceStream, destinationStream) :
+      pipeFirstSubprocessStream(sourceStream, destinationStream);
       incrementMaxListeners(sourceStream, SOURCE_LISTENERS_PER_PIPE, maxListenersController.signal);
       incrementMaxListeners(destinationStream, DESTINATION_LISTENERS_PER_PIPE, maxListenersController.signal);
       cleanupMergedStreamsMap(destinationStream);
@@ -21346,7 +21871,8 @@ var init_setup = __esm({
 // node_modules/execa/lib/io/iterate.js
 import { on as on5 } from "node:events";
 import { getDefaultHighWaterMark as getDefaultHighWaterMark3 } from "node:stream";
-var iterateOnSubprocessStream, stopReadingOnExit, iterateForResult, stopReadingOnStreamEnd, iterateOnStream, DEFAULT_OBJECT_HIGH_WATER_MARK, HIGH_WATER_MARK, iterateOnData, getGenerators;
+var iterateOnSubprocessStream, stopReadingOnExit, iterateForResult, stopReadingOnStreamEnd, iterateOnStream, DEFAULT_OBJECT_HIGH_WATER_MARK,
+HIGH_WATER_MARK, iterateOnData, getGenerators;
 var init_iterate = __esm({
   "node_modules/execa/lib/io/iterate.js"() {
     init_encoding_transform();
@@ -21455,7 +21981,8 @@ var init_contents2 = __esm({
     init_iterate();
     init_max_buffer();
     init_strip_newline();
-    getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+    getStreamOutput = async ({ stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2,
+    verboseInfo, streamInfo }) => {
       const logPromise = logOutputAsync({
         stream,
         onStreamEnd,
@@ -21549,7 +22076,8 @@ var init_contents2 = __esm({
 
 // node_modules/execa/lib/resolve/wait-stream.js
 import { finished as finished5 } from "node:stream/promises";
-var waitForStream, handleStdinDestroy, spyOnStdinDestroy, setStdinCleanedUp, handleStreamError, shouldIgnoreStreamError, isInputFileDescriptor, isStreamAbort, isStreamEpipe;
+var waitForStream, handleStdinDestroy, spyOnStdinDestroy, setStdinCleanedUp, handleStreamError, shouldIgnoreStreamError,
+isInputFileDescriptor, isStreamAbort, isStreamEpipe;
 var init_wait_stream = __esm({
   "node_modules/execa/lib/resolve/wait-stream.js"() {
     waitForStream = async (stream, fdNumber, streamInfo, { isSameDirection, stopOnExit = false } = {}) => {
@@ -21599,7 +22127,8 @@ var init_wait_stream = __esm({
       streamInfo.propagating = true;
       return isInputFileDescriptor(streamInfo, fdNumber) === isSameDirection ? isStreamEpipe(error) : isStreamAbort(error);
     };
-    isInputFileDescriptor = ({ fileDescriptors }, fdNumber) => fdNumber !== "all" && fileDescriptors[fdNumber].direction === "input";
+    isInputFileDescriptor = ({ fileDescriptors }, fdNumber) => fdNumber !== "all" && fileDescriptors[fdNumber].direction ===
+    "input";
     isStreamAbort = (error) => error?.code === "ERR_STREAM_PREMATURE_CLOSE";
     isStreamEpipe = (error) => error?.code === "EPIPE";
   }
@@ -21611,7 +22140,8 @@ var init_stdio = __esm({
   "node_modules/execa/lib/resolve/stdio.js"() {
     init_contents2();
     init_wait_stream();
-    waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
+    waitForStdioStreams = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo,
+    streamInfo }) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
       stream,
       fdNumber,
       encoding,
@@ -21623,7 +22153,8 @@ var init_stdio = __esm({
       verboseInfo,
       streamInfo
     }));
-    waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => {
+    waitForSubprocessStream = async ({ stream, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline: stripFinalNewline2,
+    verboseInfo, streamInfo }) => {
       if (!stream) {
         return;
       }
@@ -21659,8 +22190,10 @@ var init_all_async = __esm({
   "node_modules/execa/lib/resolve/all-async.js"() {
     init_merge_streams();
     init_stdio();
-    makeAllStream = ({ stdout, stderr }, { all }) => all && (stdout || stderr) ? mergeStreams([stdout, stderr].filter(Boolean)) : void 0;
-    waitForAllStream = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo, streamInfo }) => waitForSubprocessStream({
+    makeAllStream = ({ stdout, stderr }, { all }) => all && (stdout || stderr) ? mergeStreams([stdout, stderr].filter(Boolean)) :
+    void 0;
+    waitForAllStream = ({ subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline: stripFinalNewline2, verboseInfo,
+    streamInfo }) => waitForSubprocessStream({
       ...getAllStream(subprocess, buffer),
       fdNumber: "all",
       encoding,
@@ -21877,8 +22410,11 @@ var init_wait_subprocess = __esm({
         ]);
       }
     };
-    waitForOriginalStreams = (originalStreams, subprocess, streamInfo) => originalStreams.map((stream, fdNumber) => stream === subprocess.stdio[fdNumber] ? void 0 : waitForStream(stream, fdNumber, streamInfo));
-    waitForCustomStreamsEnd = (fileDescriptors, streamInfo) => fileDescriptors.flatMap(({ stdioItems }, fdNumber) => stdioItems.filter(({ value, stream = value }) => isStream(stream, { checkOpen: false }) && !isStandardStream(stream)).map(({ type, value, stream = value }) => waitForStream(stream, fdNumber, streamInfo, {
+    waitForOriginalStreams = (originalStreams, subprocess, streamInfo) => originalStreams.map((stream, fdNumber) => stream ===
+    subprocess.stdio[fdNumber] ? void 0 : waitForStream(stream, fdNumber, streamInfo));
+    waitForCustomStreamsEnd = (fileDescriptors, streamInfo) => fileDescriptors.flatMap(({ stdioItems }, fdNumber) => stdioItems.
+    filter(({ value, stream = value }) => isStream(stream, { checkOpen: false }) && !isStandardStream(stream)).map(({ type,
+    value, stream = value }) => waitForStream(stream, fdNumber, streamInfo, {
       isSameDirection: TRANSFORM_TYPES.has(type),
       stopOnExit: type === "native"
     })));
@@ -21923,7 +22459,8 @@ var init_concurrent = __esm({
 
 // node_modules/execa/lib/convert/shared.js
 import { finished as finished6 } from "node:stream/promises";
-var safeWaitForSubprocessStdin, safeWaitForSubprocessStdout, waitForSubprocessStdin, waitForSubprocessStdout, waitForSubprocess, destroyOtherStream;
+var safeWaitForSubprocessStdin, safeWaitForSubprocessStdout, waitForSubprocessStdin, waitForSubprocessStdout, waitForSubprocess,
+destroyOtherStream;
 var init_shared = __esm({
   "node_modules/execa/lib/convert/shared.js"() {
     init_wait_stream();
@@ -21970,7 +22507,8 @@ var init_shared = __esm({
 // node_modules/execa/lib/convert/readable.js
 import { Readable as Readable3 } from "node:stream";
 import { callbackify as callbackify2 } from "node:util";
-var createReadable, getSubprocessStdout, getReadableOptions, getReadableMethods, onRead, onStdoutFinished, onReadableDestroy, destroyOtherReadable;
+var createReadable, getSubprocessStdout, getReadableOptions, getReadableMethods, onRead, onStdoutFinished, onReadableDestroy,
+destroyOtherReadable;
 var init_readable = __esm({
   "node_modules/execa/lib/convert/readable.js"() {
     init_encoding_option();
@@ -22010,7 +22548,8 @@ var init_readable = __esm({
       const waitReadableDestroy = addConcurrentStream(concurrentStreams, subprocessStdout, "readableDestroy");
       return { subprocessStdout, waitReadableDestroy };
     };
-    getReadableOptions = ({ readableEncoding, readableObjectMode, readableHighWaterMark }, binary) => binary ? { readableEncoding, readableObjectMode, readableHighWaterMark } : { readableEncoding, readableObjectMode: true, readableHighWaterMark: DEFAULT_OBJECT_HIGH_WATER_MARK };
+    getReadableOptions = ({ readableEncoding, readableObjectMode, readableHighWaterMark }, binary) => binary ? { readableEncoding,
+    readableObjectMode, readableHighWaterMark } : { readableEncoding, readableObjectMode: true, readableHighWaterMark: DEFAULT_OBJECT_HIGH_WATER_MARK };
     getReadableMethods = ({ subprocessStdout, subprocess, binary, encoding, preserveNewlines }) => {
       const onStdoutDataDone = createDeferred();
       const onStdoutData = iterateOnSubprocessStream({
@@ -22068,7 +22607,8 @@ var init_readable = __esm({
 // node_modules/execa/lib/convert/writable.js
 import { Writable as Writable3 } from "node:stream";
 import { callbackify as callbackify3 } from "node:util";
-var createWritable, getSubprocessStdin, getWritableMethods, onWrite, onWritableFinal, onStdinFinished, onWritableDestroy, destroyOtherWritable;
+var createWritable, getSubprocessStdin, getWritableMethods, onWrite, onWritableFinal, onStdinFinished, onWritableDestroy,
+destroyOtherWritable;
 var init_writable = __esm({
   "node_modules/execa/lib/convert/writable.js"() {
     init_fd_options();
@@ -22304,7 +22844,8 @@ var init_main_async = __esm({
     init_deferred();
     init_promise();
     execaCoreAsync = (rawFile, rawArguments, rawOptions, createNested) => {
-      const { file, commandArguments, command, escapedCommand, startTime, verboseInfo, options, fileDescriptors } = handleAsyncArguments(rawFile, rawArguments, rawOptions);
+      const { file, commandArguments, command, escapedCommand, startTime, verboseInfo, options, fileDescriptors } = handleAsyncArguments(
+      rawFile, rawArguments, rawOptions);
       const { subprocess, promise } = spawnSubprocessAsync({
         file,
         commandArguments,
@@ -22394,7 +22935,8 @@ var init_main_async = __esm({
       });
       return { subprocess, promise };
     };
-    handlePromise = async ({ subprocess, options, startTime, verboseInfo, fileDescriptors, originalStreams, command, escapedCommand, context, onInternalError, controller }) => {
+    handlePromise = async ({ subprocess, options, startTime, verboseInfo, fileDescriptors, originalStreams, command, escapedCommand,
+    context, onInternalError, controller }) => {
       const [
         errorInfo,
         [exitCode, signal],
@@ -22430,7 +22972,8 @@ var init_main_async = __esm({
       });
       return handleResult(result, verboseInfo, options);
     };
-    getAsyncResult = ({ errorInfo, exitCode, signal, stdio, all, ipcOutput, context, options, command, escapedCommand, startTime }) => "error" in errorInfo ? makeError({
+    getAsyncResult = ({ errorInfo, exitCode, signal, stdio, all, ipcOutput, context, options, command, escapedCommand, startTime }) => "\
+error" in errorInfo ? makeError({
       error: errorInfo.error,
       command,
       escapedCommand,
@@ -22495,7 +23038,8 @@ var init_create = __esm({
     init_main_async();
     init_bind();
     createExeca = (mapArguments, boundOptions, deepOptions, setBoundExeca) => {
-      const createNested = (mapArguments2, boundOptions2, setBoundExeca2) => createExeca(mapArguments2, boundOptions2, deepOptions, setBoundExeca2);
+      const createNested = (mapArguments2, boundOptions2, setBoundExeca2) => createExeca(mapArguments2, boundOptions2, deepOptions,
+      setBoundExeca2);
       const boundExeca = (...execaArguments) => callBoundExeca({
         mapArguments,
         deepOptions,
@@ -22522,7 +23066,8 @@ var init_create = __esm({
       return isSync ? execaCoreSync(file, commandArguments, options) : execaCoreAsync(file, commandArguments, options, createNested);
     };
     parseArguments = ({ mapArguments, firstArgument, nextArguments, deepOptions, boundOptions }) => {
-      const callArguments = isTemplateString(firstArgument) ? parseTemplates(firstArgument, nextArguments) : [firstArgument, ...nextArguments];
+      const callArguments = isTemplateString(firstArgument) ? parseTemplates(firstArgument, nextArguments) : [firstArgument,
+      ...nextArguments];
       const [initialFile, initialArguments, initialOptions] = normalizeParameters(...callArguments);
       const mergedOptions = mergeOptions(mergeOptions(deepOptions, boundOptions), initialOptions);
       const {
@@ -22549,7 +23094,8 @@ var init_command2 = __esm({
     mapCommandSync = ({ file, commandArguments }) => ({ ...parseCommand(file, commandArguments), isSync: true });
     parseCommand = (command, unusedArguments) => {
       if (unusedArguments.length > 0) {
-        throw new TypeError(`The command and its arguments must be passed as a single string: ${command} ${unusedArguments}.`);
+        throw new TypeError(`The command and its arguments must be passed as a single string: ${command} ${unusedArguments}\
+.`);
       }
       const [file, ...commandArguments] = parseCommandString(command);
       return { file, commandArguments };
@@ -22588,7 +23134,8 @@ var init_script = __esm({
     mapScriptAsync = ({ options }) => getScriptOptions(options);
     mapScriptSync = ({ options }) => ({ ...getScriptOptions(options), isSync: true });
     getScriptOptions = (options) => ({ options: { ...getScriptStdinOption(options), ...options } });
-    getScriptStdinOption = ({ input, inputFile, stdio }) => input === void 0 && inputFile === void 0 && stdio === void 0 ? { stdin: "inherit" } : {};
+    getScriptStdinOption = ({ input, inputFile, stdio }) => input === void 0 && inputFile === void 0 && stdio === void 0 ?
+    { stdin: "inherit" } : {};
     deepScriptOptions = { preferLocal: true };
   }
 });
@@ -22717,7 +23264,8 @@ async function run(liveGroups, toolPath, request) {
     }
     const spawnError = (
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- timedOut and interrupted are set by callbacks
-      result.failed && result.exitCode === void 0 && !result.signal && !timedOut && !interrupted2 ? String(result.cause?.message ?? result.shortMessage) : void 0
+      result.failed && result.exitCode === void 0 && !result.signal && !timedOut && !interrupted2 ? String(result.cause?.
+      message ?? result.shortMessage) : void 0
     );
     return {
       exitCode: result.exitCode ?? null,
@@ -22751,7 +23299,8 @@ async function capture(toolPath, argv, options = {}) {
   });
   const stderr = String(result.stderr);
   return {
-    exitCode: (result.exitCode === 126 || result.exitCode === 127) && SETPRIV_EXEC_FAILED.test(stderr) ? null : result.exitCode ?? null,
+    exitCode: (result.exitCode === 126 || result.exitCode === 127) && SETPRIV_EXEC_FAILED.test(stderr) ? null : result.exitCode ??
+    null,
     stdout: String(result.stdout),
     stderr
   };
@@ -22801,7 +23350,8 @@ var init_process = __esm({
     };
     notFound = (file) => `${file}: not found on twinbuild's PATH`;
     SETPRIV_PATHS = ["/usr/bin/setpriv", "/bin/setpriv"];
-    resolvable = (file, path6) => file.includes("/") ? isExecutableFile(file) : findExecutable(file, (path6 ?? "").split(delimiter).map((dir) => dir || ".")) !== null;
+    resolvable = (file, path6) => file.includes("/") ? isExecutableFile(file) : findExecutable(file, (path6 ?? "").split(
+    delimiter).map((dir) => dir || ".")) !== null;
     SETPRIV_EXEC_FAILED = /^setpriv: failed to execute /;
     realProcesses = createProcessRunner();
   }
@@ -22870,8 +23420,10 @@ import { createHash } from "node:crypto";
 import { readFile as readFile3 } from "node:fs/promises";
 import { delimiter as delimiter2 } from "node:path";
 function sandboxPrefix(spec) {
-  const asHostId = spec.hostId === null ? [] : ["setpriv", `--reuid=${spec.hostId}`, `--regid=${spec.hostId}`, "--clear-groups", "--"];
-  const limits = spec.limits ? ["prlimit", `--nproc=${spec.limits.processes}`, `--data=${spec.limits.memoryBytes}`, "--"] : [];
+  const asHostId = spec.hostId === null ? [] : ["setpriv", `--reuid=${spec.hostId}`, `--regid=${spec.hostId}`, "--clear-\
+groups", "--"];
+  const limits = spec.limits ? ["prlimit", `--nproc=${spec.limits.processes}`, `--data=${spec.limits.memoryBytes}`, "--"] :
+  [];
   return [
     ...asHostId,
     ...limits,
@@ -22910,7 +23462,8 @@ async function keptAnswerName(uid2, argv, toolPath) {
     return null;
   const dirs = toolPath.split(delimiter2).filter(Boolean);
   const found = ["unshare", "setpriv", "prlimit", "bwrap", "mount"].map((tool) => findExecutable(tool, dirs) ?? "-");
-  const key2 = createHash("sha256").update([boot.trim(), String(uid2), ...argv, toolPath, ...found].join("\0")).digest("hex");
+  const key2 = createHash("sha256").update([boot.trim(), String(uid2), ...argv, toolPath, ...found].join("\0")).digest("\
+hex");
   return `sandbox-${key2.slice(0, 32)}.ok`;
 }
 function canUseMountNamespaces(runner, uid2 = process.getuid?.() ?? 0, cache = null) {
@@ -22947,7 +23500,8 @@ function canUseMountNamespaces(runner, uid2 = process.getuid?.() ?? 0, cache = n
   }
   return answer;
 }
-var NAMESPACE_PREFIX, USER_NAMESPACE_PREFIX, namespacePrefixFor, SANDBOX_ID_BASE, SANDBOX_ID_COUNT, nextId, nextSandboxId, mountFlag, answers, SANDBOX_CACHE_NAME;
+var NAMESPACE_PREFIX, USER_NAMESPACE_PREFIX, namespacePrefixFor, SANDBOX_ID_BASE, SANDBOX_ID_COUNT, nextId, nextSandboxId,
+mountFlag, answers, SANDBOX_CACHE_NAME;
 var init_namespaces = __esm({
   "dist/adapters/namespaces.js"() {
     "use strict";
@@ -23008,7 +23562,8 @@ function ensureNoXattrShim(runner, path6, cache = null) {
       return true;
     }
     await writeFile3(`${path6}.c`, SOURCE);
-    const cc = await runner.capture(["cc", "-shared", "-fPIC", "-O2", "-o", `${path6}.tmp`, `${path6}.c`], { timeoutMs: 6e4 }).catch(() => null);
+    const cc = await runner.capture(["cc", "-shared", "-fPIC", "-O2", "-o", `${path6}.tmp`, `${path6}.c`], { timeoutMs: 6e4 }).
+    catch(() => null);
     if (cc?.exitCode !== 0)
       return false;
     await rename2(`${path6}.tmp`, path6);
@@ -23027,7 +23582,8 @@ async function cachedShimName(toolPath) {
   const bytes = await readFile4(compiler).catch(() => null);
   if (!bytes)
     return null;
-  const key2 = createHash2("sha256").update(SOURCE).update("\0").update(compiler).update("\0").update(createHash2("sha256").update(bytes).digest("hex")).digest("hex");
+  const key2 = createHash2("sha256").update(SOURCE).update("\0").update(compiler).update("\0").update(createHash2("sha25\
+6").update(bytes).digest("hex")).digest("hex");
   return `disorderfs-noxattr-${key2.slice(0, 32)}.so`;
 }
 var SOURCE, compiling, exists, SHIM_CACHE_NAME;
@@ -23040,7 +23596,8 @@ var init_disorderfs_shim = __esm({
 #include <errno.h>
 #include <sys/types.h>
 static ssize_t unsupported(void) { errno = ENOSYS; return -1; }
-ssize_t lgetxattr(const char *p, const char *n, void *v, size_t s) { (void)p; (void)n; (void)v; (void)s; return unsupported(); }
+ssize_t lgetxattr(const char *p, const char *n, void *v, size_t s) { (void)p; (void)n; (void)v; (void)s; return unsuppor\
+ted(); }
 ssize_t llistxattr(const char *p, char *l, size_t s) { (void)p; (void)l; (void)s; return unsupported(); }
 int lsetxattr(const char *p, const char *n, const void *v, size_t s, int f) {
   (void)p; (void)n; (void)v; (void)s; (void)f; return (int)unsupported();
@@ -23098,7 +23655,8 @@ function wayToBuildPath(path6, fresh, pathDirs) {
   return "it is /";
 }
 function buildPathRefusal(path6, toolPath) {
-  if (!PLAIN_PATH.test(path6) || posix.normalize(path6) !== path6 || path6.split("/").some((c3) => c3 === "." || c3 === ".."))
+  if (!PLAIN_PATH.test(path6) || posix.normalize(path6) !== path6 || path6.split("/").some((c3) => c3 === "." || c3 === "\
+.."))
     return "not a plain absolute path";
   const pathDirs = toolPath.split(":").filter((p) => p.startsWith("/"));
   if ([...SYSTEM_DIRS, ...pathDirs].some((d) => under(d, path6)) || KERNEL_DIRS.some((d) => under(path6, d)))
@@ -23109,7 +23667,8 @@ function buildPathRefusal(path6, toolPath) {
 function rootEntries() {
   return readdirSync("/", { withFileTypes: true }).filter((e) => e.name !== "dev" && e.name !== "proc").map((e) => {
     const target = `/${e.name}`;
-    return e.isSymbolicLink() ? { kind: "symlink", source: readlinkSync(target), target } : { kind: "ro-bind", source: target, target };
+    return e.isSymbolicLink() ? { kind: "symlink", source: readlinkSync(target), target } : { kind: "ro-bind", source: target,
+    target };
   });
 }
 function firstClosed(path6) {
@@ -23135,7 +23694,8 @@ function sandboxMounts(plan, workspace, sandbox) {
   }));
   const tmpRoot = dirname3(workspace.root);
   const privatelyCovered = (p) => PRIVATE_TMP_TARGETS.some((t) => under(p, t));
-  const namedIn = (values) => values.flatMap((value) => value.split(":")).filter((p) => p.startsWith("/") && !p.includes("\n") && existsSync2(p));
+  const namedIn = (values) => values.flatMap((value) => value.split(":")).filter((p) => p.startsWith("/") && !p.includes(
+  "\n") && existsSync2(p));
   const onPath = new Set(namedIn([plan.env["PATH"] ?? ""]));
   const named = /* @__PURE__ */ new Set([
     ...onPath,
@@ -23212,13 +23772,15 @@ async function handOver(request) {
 }
 function stepsScript(steps, toolPath) {
   const program = (argv0) => argv0.includes("/") ? argv0 : resolveTool(argv0, toolPath) ?? argv0;
-  const lines = steps.map((step) => `${[program(step.argv[0] ?? ""), ...step.argv.slice(1)].map(quote2).join(" ")} || { echo ${quote2(`twinbuild: set-up step failed: ${step.description}`)} >&2; exit ${ENTER_FAILED}; }`);
+  const lines = steps.map((step) => `${[program(step.argv[0] ?? ""), ...step.argv.slice(1)].map(quote2).join(" ")} || { \
+echo ${quote2(`twinbuild: set-up step failed: ${step.description}`)} >&2; exit ${ENTER_FAILED}; }`);
   return lines.join("\n");
 }
 async function runSteps(steps, request, runner) {
   if (steps.length === 0)
     return void 0;
-  const argv = steps.length === 1 ? steps[0].argv : ["/bin/sh", "-c", stepsScript(steps, toolPathOf(request)), "twinbuild-setup"];
+  const argv = steps.length === 1 ? steps[0].argv : ["/bin/sh", "-c", stepsScript(steps, toolPathOf(request)), "twinbuil\
+d-setup"];
   const outcome = await runner.run({
     argv,
     env: { PATH: request.plan.env["PATH"] ?? "/usr/bin:/bin" },
@@ -23236,8 +23798,10 @@ async function runBuild(request, runner) {
   }
   if (request.isolation === "sequential" && stagedDir(plan, workspace) !== plan.buildDir)
     throw new Error("internal: a pinned build path was planned without namespaces");
-  const preload = plan.workspaceMount.kind === "disorderfs" ? ensureNoXattrShim(runner, shimPath(workspace), preloadCache(request)) : Promise.resolve(false);
-  const prepared = async () => runSteps([...plan.setup, ...request.isolation === "namespaces" ? await handOver(request) : []], request, runner);
+  const preload = plan.workspaceMount.kind === "disorderfs" ? ensureNoXattrShim(runner, shimPath(workspace), preloadCache(
+  request)) : Promise.resolve(false);
+  const prepared = async () => runSteps([...plan.setup, ...request.isolation === "namespaces" ? await handOver(request) :
+  []], request, runner);
   const [failed] = await Promise.all([prepared(), preload]);
   if (failed)
     return failed;
@@ -23298,10 +23862,13 @@ async function limitHit(log, limits) {
   if (PROCESS_LIMIT.test(text3))
     return `it ran into the process limit (--max-processes ${limits.processes}): a fork was refused`;
   if (MEMORY_LIMIT.test(text3))
-    return `it ran into the memory limit (--max-memory ${Math.round(limits.memoryBytes / 1024 ** 2)}M): an allocation was refused`;
+    return `it ran into the memory limit (--max-memory ${Math.round(limits.memoryBytes / 1024 ** 2)}M): an allocation wa\
+s refused`;
   return null;
 }
-var ENTER_FAILED, outerArgs, shimPath, hostOwner, stagedDir, PRIVATE_TMP_TARGETS, privateDir, DEFAULT_LIMITS, sandboxFor, under, isDir, SYSTEM_DIRS, KERNEL_DIRS, PLAIN_PATH, openToOthers, quote2, toolPathOf, preloadCache, LOG_TAIL_LINES, PROCESS_LIMIT, MEMORY_LIMIT;
+var ENTER_FAILED, outerArgs, shimPath, hostOwner, stagedDir, PRIVATE_TMP_TARGETS, privateDir, DEFAULT_LIMITS, sandboxFor,
+under, isDir, SYSTEM_DIRS, KERNEL_DIRS, PLAIN_PATH, openToOthers, quote2, toolPathOf, preloadCache, LOG_TAIL_LINES, PROCESS_LIMIT,
+MEMORY_LIMIT;
 var init_build = __esm({
   "dist/engine/build/build.js"() {
     "use strict";
@@ -23316,7 +23883,8 @@ var init_build = __esm({
     hostOwner = (sandbox) => sandbox.hostId === null ? "0:0" : `${sandbox.hostId}:${sandbox.hostId}`;
     stagedDir = (plan, workspace) => under(plan.buildDir, workspace.root) ? plan.buildDir : workspace.buildDir;
     PRIVATE_TMP_TARGETS = ["/tmp", "/var/tmp"];
-    privateDir = (plan, workspace, target) => join9(dirname3(workspace.sideDir(plan.side)), "private", target.replace(/\//g, "-").slice(1));
+    privateDir = (plan, workspace, target) => join9(dirname3(workspace.sideDir(plan.side)), "private", target.replace(/\//g,
+    "-").slice(1));
     DEFAULT_LIMITS = { processes: 4096, memoryBytes: 16 * 1024 ** 3 };
     sandboxFor = (options, uid2 = process.getuid?.() ?? 0) => ({
       hostId: uid2 === 0 ? nextSandboxId() : null,
@@ -23348,7 +23916,8 @@ var init_build = __esm({
     openToOthers = (path6) => firstClosed(path6) === null;
     quote2 = (arg) => `'${arg.replace(/'/g, `'\\''`)}'`;
     toolPathOf = (request) => request.sandbox.toolPath ?? request.plan.env["PATH"] ?? "/usr/bin:/bin";
-    preloadCache = (request) => request.sandbox.cacheDir ? { dir: request.sandbox.cacheDir, toolPath: toolPathOf(request) } : null;
+    preloadCache = (request) => request.sandbox.cacheDir ? { dir: request.sandbox.cacheDir, toolPath: toolPathOf(request) } :
+    null;
     LOG_TAIL_LINES = 20;
     PROCESS_LIMIT = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|can't fork/i;
     MEMORY_LIMIT = /Cannot allocate memory|MemoryError|out of memory|memory exhausted/i;
@@ -23425,7 +23994,9 @@ var require_path = __commonJS({
   "node_modules/fast-glob/out/utils/path.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.convertPosixPathToPattern = exports2.convertWindowsPathToPattern = exports2.convertPathToPattern = exports2.escapePosixPath = exports2.escapeWindowsPath = exports2.escape = exports2.removeLeadingDotSegment = exports2.makeAbsolute = exports2.unixify = void 0;
+    exports2.convertPosixPathToPattern = exports2.convertWindowsPathToPattern = exports2.convertPathToPattern = exports2.
+    escapePosixPath = exports2.escapeWindowsPath = exports2.escape = exports2.removeLeadingDotSegment = exports2.makeAbsolute =
+    exports2.unixify = void 0;
     var os = __require("os");
     var path6 = __require("path");
     var IS_WINDOWS_PLATFORM = os.platform() === "win32";
@@ -23535,7 +24106,8 @@ var require_is_glob = __commonJS({
             }
           }
         }
-        if (closeParenIndex !== -1 && str[index] === "(" && str[index + 1] === "?" && /[:!=]/.test(str[index + 2]) && str[index + 3] !== ")") {
+        if (closeParenIndex !== -1 && str[index] === "(" && str[index + 1] === "?" && /[:!=]/.test(str[index + 2]) && str[index +
+        3] !== ")") {
           closeParenIndex = str.indexOf(")", index);
           if (closeParenIndex > index) {
             backSlashIndex = str.indexOf("\\", index);
@@ -24286,7 +24858,8 @@ var require_expand = __commonJS({
         if (node.nodes && node.ranges > 0) {
           const args = utils.reduce(node.nodes);
           if (utils.exceedsLimit(...args, options.step, rangeLimit)) {
-            throw new RangeError("expanded array length exceeds range limit. Use options.rangeLimit to increase or disable the limit.");
+            throw new RangeError("expanded array length exceeds range limit. Use options.rangeLimit to increase or disab\
+le the limit.");
           }
           let range = fill(...args, options);
           if (range.length === 0) {
@@ -25139,7 +25712,8 @@ var require_scan = __commonJS({
           continue;
         }
         if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK ||
+          code === CHAR_EXCLAMATION_MARK;
           if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
             isGlob = token.isGlob = true;
             isExtglob = token.isExtglob = true;
@@ -25524,7 +26098,8 @@ var require_parse3 = __commonJS({
       if (chars.length < 1) {
         return;
       }
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join(
+      "")}]`;
       return `${source}*`;
     };
     var repeatedExtglobRecursion = (pattern) => {
@@ -25545,7 +26120,8 @@ var require_parse3 = __commonJS({
       const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants11.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(
+        branches)) {
           return { risky: true };
         }
       }
@@ -25704,7 +26280,8 @@ var require_parse3 = __commonJS({
         const body = input.slice(token.startIndex + 2, state.index);
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput}\
+)` : analysis.safeOutput) : void 0;
           const open9 = tokens[token.tokensIndex];
           open9.type = "text";
           open9.value = literal2;
@@ -26641,7 +27218,13 @@ var require_pattern = __commonJS({
   "node_modules/fast-glob/out/utils/pattern.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.isAbsolute = exports2.partitionAbsoluteAndRelative = exports2.removeDuplicateSlashes = exports2.matchAny = exports2.convertPatternsToRe = exports2.makeRe = exports2.getPatternParts = exports2.expandBraceExpansion = exports2.expandPatternsWithBraceExpansion = exports2.isAffectDepthOfReadingPattern = exports2.endsWithSlashGlobStar = exports2.hasGlobStar = exports2.getBaseDirectory = exports2.isPatternRelatedToParentDirectory = exports2.getPatternsOutsideCurrentDirectory = exports2.getPatternsInsideCurrentDirectory = exports2.getPositivePatterns = exports2.getNegativePatterns = exports2.isPositivePattern = exports2.isNegativePattern = exports2.convertToNegativePattern = exports2.convertToPositivePattern = exports2.isDynamicPattern = exports2.isStaticPattern = void 0;
+    exports2.isAbsolute = exports2.partitionAbsoluteAndRelative = exports2.removeDuplicateSlashes = exports2.matchAny = exports2.
+    convertPatternsToRe = exports2.makeRe = exports2.getPatternParts = exports2.expandBraceExpansion = exports2.expandPatternsWithBraceExpansion =
+    exports2.isAffectDepthOfReadingPattern = exports2.endsWithSlashGlobStar = exports2.hasGlobStar = exports2.getBaseDirectory =
+    exports2.isPatternRelatedToParentDirectory = exports2.getPatternsOutsideCurrentDirectory = exports2.getPatternsInsideCurrentDirectory =
+    exports2.getPositivePatterns = exports2.getNegativePatterns = exports2.isPositivePattern = exports2.isNegativePattern =
+    exports2.convertToNegativePattern = exports2.convertToPositivePattern = exports2.isDynamicPattern = exports2.isStaticPattern =
+    void 0;
     var path6 = __require("path");
     var globParent = require_glob_parent();
     var micromatch = require_micromatch();
@@ -26664,7 +27247,8 @@ var require_pattern = __commonJS({
       if (options.caseSensitiveMatch === false || pattern.includes(ESCAPE_SYMBOL)) {
         return true;
       }
-      if (COMMON_GLOB_SYMBOLS_RE.test(pattern) || REGEX_CHARACTER_CLASS_SYMBOLS_RE.test(pattern) || REGEX_GROUP_SYMBOLS_RE.test(pattern)) {
+      if (COMMON_GLOB_SYMBOLS_RE.test(pattern) || REGEX_CHARACTER_CLASS_SYMBOLS_RE.test(pattern) || REGEX_GROUP_SYMBOLS_RE.
+      test(pattern)) {
         return true;
       }
       if (options.extglob !== false && GLOB_EXTENSION_SYMBOLS_RE.test(pattern)) {
@@ -26965,7 +27549,8 @@ var require_utils3 = __commonJS({
   "node_modules/fast-glob/out/utils/index.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.string = exports2.stream = exports2.pattern = exports2.path = exports2.fs = exports2.errno = exports2.array = void 0;
+    exports2.string = exports2.stream = exports2.pattern = exports2.path = exports2.fs = exports2.errno = exports2.array =
+    void 0;
     var array = require_array();
     exports2.array = array;
     var errno = require_errno();
@@ -26988,7 +27573,9 @@ var require_tasks = __commonJS({
   "node_modules/fast-glob/out/managers/tasks.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.convertPatternGroupToTask = exports2.convertPatternGroupsToTasks = exports2.groupPatternsByBaseDirectory = exports2.getNegativePatternsAsPositive = exports2.getPositivePatterns = exports2.convertPatternsToTasks = exports2.generate = void 0;
+    exports2.convertPatternGroupToTask = exports2.convertPatternGroupsToTasks = exports2.groupPatternsByBaseDirectory = exports2.
+    getNegativePatternsAsPositive = exports2.getPositivePatterns = exports2.convertPatternsToTasks = exports2.generate =
+    void 0;
     var utils = require_utils3();
     function generate(input, settings) {
       const patterns = processPatterns(input, settings);
@@ -27230,7 +27817,8 @@ var require_out = __commonJS({
 var require_queue_microtask = __commonJS({
   "node_modules/queue-microtask/index.js"(exports2, module) {
     var promise;
-    module.exports = typeof queueMicrotask === "function" ? queueMicrotask.bind(typeof window !== "undefined" ? window : global) : (cb) => (promise || (promise = Promise.resolve())).then(cb).catch((err) => setTimeout(() => {
+    module.exports = typeof queueMicrotask === "function" ? queueMicrotask.bind(typeof window !== "undefined" ? window :
+    global) : (cb) => (promise || (promise = Promise.resolve())).then(cb).catch((err) => setTimeout(() => {
       throw err;
     }, 0));
   }
@@ -27935,7 +28523,8 @@ var require_common2 = __commonJS({
   "node_modules/@nodelib/fs.walk/out/readers/common.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.joinPathSegments = exports2.replacePathSegmentSeparator = exports2.isAppliedFilter = exports2.isFatalError = void 0;
+    exports2.joinPathSegments = exports2.replacePathSegmentSeparator = exports2.isAppliedFilter = exports2.isFatalError =
+    void 0;
     function isFatalError(settings, error) {
       if (settings.errorFilter === null) {
         return true;
@@ -28624,8 +29213,10 @@ var require_entry = __commonJS({
             all: utils.pattern.convertPatternsToRe(positive, this._micromatchOptions)
           },
           negative: {
-            absolute: utils.pattern.convertPatternsToRe(absoluteNegative, Object.assign(Object.assign({}, this._micromatchOptions), { dot: true })),
-            relative: utils.pattern.convertPatternsToRe(relativeNegative, Object.assign(Object.assign({}, this._micromatchOptions), { dot: true }))
+            absolute: utils.pattern.convertPatternsToRe(absoluteNegative, Object.assign(Object.assign({}, this._micromatchOptions),
+            { dot: true })),
+            relative: utils.pattern.convertPatternsToRe(relativeNegative, Object.assign(Object.assign({}, this._micromatchOptions),
+            { dot: true }))
           }
         };
         return (entry2) => this._filter(entry2, patterns);
@@ -28848,7 +29439,8 @@ var require_stream4 = __commonJS({
         const source = this.api(root, task, options);
         const destination = new stream_1.Readable({ objectMode: true, read: () => {
         } });
-        source.once("error", (error) => destination.emit("error", error)).on("data", (entry2) => destination.emit("data", options.transform(entry2))).once("end", () => destination.emit("end"));
+        source.once("error", (error) => destination.emit("error", error)).on("data", (entry2) => destination.emit("data",
+        options.transform(entry2))).once("end", () => destination.emit("end"));
         destination.once("close", () => source.destroy());
         return destination;
       }
@@ -29512,7 +30104,8 @@ var require_scan2 = __commonJS({
           continue;
         }
         if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK ||
+          code === CHAR_EXCLAMATION_MARK;
           if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
             isGlob = token.isGlob = true;
             isExtglob = token.isExtglob = true;
@@ -29884,7 +30477,8 @@ var require_parse4 = __commonJS({
       }
     };
     var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join(
+      "")}]`;
       return `${source}*`;
     };
     var getStarExtglobSequenceChars = (pattern) => {
@@ -29929,7 +30523,8 @@ var require_parse4 = __commonJS({
       const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants11.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch) => branch.trim());
       if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(
+        branches)) {
           return { risky: true };
         }
       }
@@ -30101,7 +30696,8 @@ var require_parse4 = __commonJS({
         const body = input.slice(token.startIndex + 2, state.index);
         const analysis = analyzeRepeatedExtglob(body, opts);
         if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput}\
+)` : analysis.safeOutput) : void 0;
           const open9 = tokens[token.tokensIndex];
           open9.type = "text";
           open9.value = literal2;
@@ -30537,7 +31133,8 @@ var require_parse4 = __commonJS({
             rest = rest.slice(3);
             consume("/**", 3);
           }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.
+          type === "negate");
           if (prior.type === "bos" && eos()) {
             prev.type = "globstar";
             prev.value += value;
@@ -30891,7 +31488,8 @@ async function writeReports(result, ctx, chosen) {
   await mkdir5(ctx.outDir, { recursive: true });
   await writeAtomically2(join10(ctx.outDir, "results.json"), REPORTERS.json.render(result));
   const files = chosen.filter((name) => name !== "json" && REPORTERS[name].file !== null);
-  await Promise.all(files.map((name) => writeAtomically2(join10(ctx.outDir, REPORTERS[name].file), REPORTERS[name].render(result, ctx))));
+  await Promise.all(files.map((name) => writeAtomically2(join10(ctx.outDir, REPORTERS[name].file), REPORTERS[name].render(
+  result, ctx))));
   return chosen.includes("console") ? REPORTERS.console.render(result, ctx) : null;
 }
 async function openArtifactList(path6) {
@@ -31086,7 +31684,8 @@ var init_inside_tree = __esm({
     SEPARATOR = Buffer.from("/");
     CHUNK = 1 << 20;
     REMEMBERED_DIRECTORIES = 4096;
-    escapesTree = (what, why) => new TwinbuildError("artifact-escapes-tree", `${what} ${why}: not read (an artifact must be inside its own build tree)`);
+    escapesTree = (what, why) => new TwinbuildError("artifact-escapes-tree", `${what} ${why}: not read (an artifact must\
+ be inside its own build tree)`);
     bytesOf = (path6) => typeof path6 === "string" ? Buffer.from(path6) : path6;
   }
 });
@@ -31132,7 +31731,8 @@ function artifactMatcher(patterns) {
 async function* walkTree(tree, match, signal) {
   async function* walk(abs, rel, key2) {
     aborted2(signal);
-    const entries = (await readdir5(abs, { withFileTypes: true, encoding: "buffer" })).map((entry2) => ({ entry: entry2, name: entry2.name })).sort((a2, b) => Buffer.compare(a2.name, b.name));
+    const entries = (await readdir5(abs, { withFileTypes: true, encoding: "buffer" })).map((entry2) => ({ entry: entry2,
+    name: entry2.name })).sort((a2, b) => Buffer.compare(a2.name, b.name));
     for (const { entry: entry2, name } of entries) {
       aborted2(signal);
       const childRel = rel ? Buffer.concat([rel, SLASH2, name]) : name;
@@ -31219,7 +31819,8 @@ async function describe(tree, walked, signal) {
 }
 function pairOne(path6, c3, e) {
   const [cd, ed] = [c3 ?? MISSING, e ?? MISSING];
-  const status = !c3 ? "missing-in-control" : !e ? "missing-in-experiment" : c3.kind === e.kind && c3.sha256 === e.sha256 && c3.target === e.target && c3.node === e.node ? "identical" : "differs";
+  const status = !c3 ? "missing-in-control" : !e ? "missing-in-experiment" : c3.kind === e.kind && c3.sha256 === e.sha256 &&
+  c3.target === e.target && c3.node === e.node ? "identical" : "differs";
   return {
     path: path6,
     kind: (c3 ?? e)?.kind ?? "file",
@@ -31249,7 +31850,8 @@ async function hashArtifacts(dir, patterns, jobs, signal, keep = () => true) {
   await refuseEscapingBases(tree, patterns);
   aborted2(signal);
   const hashed = /* @__PURE__ */ new Map();
-  await inOrder(walkTree(tree, artifactMatcher(patterns), signal), hashBound(jobs), async (walked) => [walked.rel, await describe(tree, walked, signal)], ([rel, artifact]) => {
+  await inOrder(walkTree(tree, artifactMatcher(patterns), signal), hashBound(jobs), async (walked) => [walked.rel, await describe(
+  tree, walked, signal)], ([rel, artifact]) => {
     if (artifact && keep(rel))
       hashed.set(rel, artifact);
   });
@@ -31372,7 +31974,8 @@ async function placeSource(options, sideDir, runner, exclude, signal) {
   }
   const outcome = await extractDebianSource(runner, options.source, dest);
   if (outcome.exitCode !== 0) {
-    throw new TwinbuildError("workspace", `dpkg-source could not extract ${options.source}: ${(outcome.stderr || outcome.stdout).trim().split("\n").pop() ?? ""}`);
+    throw new TwinbuildError("workspace", `dpkg-source could not extract ${options.source}: ${(outcome.stderr || outcome.
+    stdout).trim().split("\n").pop() ?? ""}`);
   }
   return [];
 }
@@ -31456,7 +32059,8 @@ function createProbeRunner(deps) {
         finish("error", [], failure.message);
         throw new ProbeFailed(`${failure.message} (log: ${join12("logs", options.name, `probe-${id}.log`)})`);
       }
-      const compared = await compareArtifacts({ control: deps.controlDir, experiment: tree }, options.artifacts, options.jobs, deps.signal).catch((cause) => {
+      const compared = await compareArtifacts({ control: deps.controlDir, experiment: tree }, options.artifacts, options.
+      jobs, deps.signal).catch((cause) => {
         if (!isTwinbuildError(cause) || cause.code !== "artifact-escapes-tree")
           throw cause;
         finish("error", [], cause.message);
@@ -31535,7 +32139,8 @@ async function runBisect(deps, differing, mainEndMs, explain, plan) {
       culprits: [],
       bisect: {
         status: "nondeterministic",
-        reason: fails ? "nothing was varied, yet only the experiment build failed" : "nothing was varied, yet the two builds differ",
+        reason: fails ? "nothing was varied, yet only the experiment build failed" : "nothing was varied, yet the two bu\
+ilds differ",
         difference,
         probes: [],
         rounds: 1,
@@ -31591,7 +32196,8 @@ async function runBisect(deps, differing, mainEndMs, explain, plan) {
     return {
       nondeterministic: true,
       culprits: [],
-      bisect: fails ? await finish("nondeterministic", "a rebuild with nothing varied fails too: the failure is not caused by a variation") : await finish("nondeterministic", "a rebuild with nothing varied differs from the control", {
+      bisect: fails ? await finish("nondeterministic", "a rebuild with nothing varied fails too: the failure is not caus\
+ed by a variation") : await finish("nondeterministic", "a rebuild with nothing varied differs from the control", {
         flapping: findings.flapping
       })
     };
@@ -31612,7 +32218,8 @@ async function runBisect(deps, differing, mainEndMs, explain, plan) {
     if (!run2)
       return { ...found, probe: "experiment", diffoscope: [], sameAsExperiment: [...found.artifacts] };
     const pairs = run2.differing.filter((a2) => found.artifacts.includes(a2.path));
-    const same = (a2) => differing.some((d) => d.path === a2.path && d.sha256.experiment === a2.sha256.experiment && d.linkTarget?.experiment === a2.linkTarget?.experiment);
+    const same = (a2) => differing.some((d) => d.path === a2.path && d.sha256.experiment === a2.sha256.experiment && d.linkTarget?.
+    experiment === a2.linkTarget?.experiment);
     const explained = await explain(pairs.filter((a2) => !same(a2)), run2.tree, `culprit-${found.variations.join("+")}`);
     const reused = pairs.filter(same).map((a2) => a2.path);
     return { ...found, probe: run2.id, diffoscope: explained, sameAsExperiment: reused };
@@ -31625,7 +32232,8 @@ async function runBisect(deps, differing, mainEndMs, explain, plan) {
     };
   const open9 = [.../* @__PURE__ */ new Set([...findings.unfinished, ...findings.unexplained])];
   const suspected = unconfirmedSuspects(await plan.evidence, open9, findings.culprits);
-  const reason = `--bisect-budget ${budget} ran out before ${open9.length} differing artifact${open9.length === 1 ? " was" : "s were"} fully searched`;
+  const reason = `--bisect-budget ${budget} ran out before ${open9.length} differing artifact${open9.length === 1 ? " wa\
+s" : "s were"} fully searched`;
   return {
     nondeterministic: false,
     culprits,
@@ -31662,7 +32270,8 @@ async function buildSides(sides, ctx) {
       signal: ctx.signal,
       sandbox: sandboxFor(ctx.options)
     };
-    const outcome = await runBuild({ ...request, plan: probed ?? plan, ...observations ? { fd3File: observations } : {} }, ctx.runner);
+    const outcome = await runBuild({ ...request, plan: probed ?? plan, ...observations ? { fd3File: observations } : {} },
+    ctx.runner);
     ctx.progress({
       kind: "build-finished",
       side: label,
@@ -31797,7 +32406,8 @@ async function bisectFailure(stage, built, failure) {
 }
 function onlyExperimentFailed({ kind, options }, { builds }, failure) {
   const [control, experiment] = builds;
-  return kind.bisectsFailures && options.bisect && failure.code === "build-failed" && control?.exitCode === 0 && !control.timedOut && experiment !== void 0 && experiment.exitCode !== 0;
+  return kind.bisectsFailures && options.bisect && failure.code === "build-failed" && control?.exitCode === 0 && !control.
+  timedOut && experiment !== void 0 && experiment.exitCode !== 0;
 }
 var failureTarget;
 var init_bisect2 = __esm({
@@ -31896,7 +32506,8 @@ async function compareWithPublishedFiles(published, rebuilt, rebuiltDir) {
   const artifacts = compareWithPublished(published, rebuilt);
   if (![...published.values()].some((p) => p.withoutRpmSignature))
     return artifacts;
-  const rebuiltPath = new Map([...rebuilt].filter(([, entry2]) => entry2.kind === "file" && !entry2.escapedName).map(([path6]) => [basename5(path6), path6]));
+  const rebuiltPath = new Map([...rebuilt].filter(([, entry2]) => entry2.kind === "file" && !entry2.escapedName).map(([path6]) => [
+  basename5(path6), path6]));
   const tree = await treeReader(rebuiltDir);
   return Promise.all(artifacts.map(async (a2) => {
     const setAside = published.get(a2.path)?.withoutRpmSignature;
@@ -31914,7 +32525,8 @@ async function compareWithPublishedFiles(published, rebuilt, rebuiltDir) {
 async function stagePublishedPairs(published, rebuilt, rebuiltDir, differing, stageRoot, name) {
   const dirs = { control: join14(stageRoot, "published", name), experiment: join14(stageRoot, "rebuilt", name) };
   await Promise.all([mkdir8(dirs.control, { recursive: true }), mkdir8(dirs.experiment, { recursive: true })]);
-  const rebuiltPath = new Map([...rebuilt].filter(([, entry2]) => entry2.kind === "file" && !entry2.escapedName).map(([path6]) => [basename5(path6), path6]));
+  const rebuiltPath = new Map([...rebuilt].filter(([, entry2]) => entry2.kind === "file" && !entry2.escapedName).map(([path6]) => [
+  basename5(path6), path6]));
   const tree = await treeReader(rebuiltDir);
   for (const a2 of differing) {
     await copyFile3(published.get(a2.path).file, join14(dirs.control, a2.path));
@@ -31923,7 +32535,8 @@ async function stagePublishedPairs(published, rebuilt, rebuiltDir, differing, st
       continue;
     const { handle } = await tree.open(from, `artifact ${from}`);
     try {
-      await pipeline2(handle.createReadStream({ start: 0, autoClose: false }), createWriteStream3(join14(dirs.experiment, a2.path)));
+      await pipeline2(handle.createReadStream({ start: 0, autoClose: false }), createWriteStream3(join14(dirs.experiment,
+      a2.path)));
     } finally {
       await handle.close();
     }
@@ -31954,10 +32567,12 @@ async function compareSides(reference, options, workspace, signal) {
     return { artifacts: comparison.artifacts, summary: comparison.summary, dirs: dirs2, bisectable: true };
   }
   const rebuiltDir = workspace.sideDir("control");
-  const rebuilt = await hashArtifacts(rebuiltDir, options.artifacts, options.jobs, signal, (path6) => reference.files.has(basename6(path6)));
+  const rebuilt = await hashArtifacts(rebuiltDir, options.artifacts, options.jobs, signal, (path6) => reference.files.has(
+  basename6(path6)));
   const artifacts = await compareWithPublishedFiles(reference.files, rebuilt, rebuiltDir);
   const differing = artifacts.filter((a2) => a2.status !== "identical");
-  const dirs = differing.length > 0 && options.diffoscope.enabled ? await stagePublishedPairs(reference.files, rebuilt, rebuiltDir, differing, workspace.root, options.name) : { control: rebuiltDir, experiment: rebuiltDir };
+  const dirs = differing.length > 0 && options.diffoscope.enabled ? await stagePublishedPairs(reference.files, rebuilt, rebuiltDir,
+  differing, workspace.root, options.name) : { control: rebuiltDir, experiment: rebuiltDir };
   return { artifacts, summary: summaryOf(artifacts), dirs, bisectable: false };
 }
 var init_sides2 = __esm({
@@ -32040,7 +32655,8 @@ var init_base2 = __esm({
         }
         let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
         const execEditLength = () => {
-          for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+          for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider,
+          editLength); diagonalPath += 2) {
             let basePath;
             const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
             if (removePath) {
@@ -32413,7 +33029,8 @@ function formatPatch(patch, headerOptions) {
   }
   if (Array.isArray(patch)) {
     if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p) => p.isGit)) {
-      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
+      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a too\
+l trying to apply the patch know which changes are to which file?)");
     }
     return patch.map((p) => formatPatch(p, headerOptions)).join("\n");
   }
@@ -32445,12 +33062,16 @@ function formatPatch(patch, headerOptions) {
       ret.push("new mode " + patch.newMode);
     }
     if (patch.isRename) {
-      ret.push("rename from " + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : "").replace(/^a\//, "")));
-      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
+      ret.push("rename from " + quoteFileNameIfNeeded(((_c = patch.oldFileName) !== null && _c !== void 0 ? _c : "").replace(
+      /^a\//, "")));
+      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(
+      /^b\//, "")));
     }
     if (patch.isCopy) {
-      ret.push("copy from " + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : "").replace(/^a\//, "")));
-      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
+      ret.push("copy from " + quoteFileNameIfNeeded(((_e = patch.oldFileName) !== null && _e !== void 0 ? _e : "").replace(
+      /^a\//, "")));
+      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(
+      /^b\//, "")));
     }
   } else {
     if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
@@ -32461,7 +33082,8 @@ function formatPatch(patch, headerOptions) {
     }
   }
   const hasHunks = patch.hunks.length > 0;
-  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
+  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit ||
+  hasHunks)) {
     ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
     ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
   }
@@ -32488,7 +33110,8 @@ function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader
     return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
   } else {
     const { callback } = options;
-    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
+    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options),
+    { callback: (patchObj) => {
       if (!patchObj) {
         callback(void 0);
       } else {
@@ -32579,8 +33202,10 @@ async function keptAnswerName2(names, path6) {
   const program = findExecutable("locale", path6.split(delimiter4).filter(Boolean));
   if (!boot || !program)
     return null;
-  const seen = await Promise.all([program, ...LOCALE_FILES].map((file) => stat3(file, { bigint: true }).then((s) => `${file} ${s.dev} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs}`).catch(() => `${file} -`)));
-  const key2 = createHash5("sha256").update([boot.trim(), String(process.getuid?.() ?? 0), path6, ...names, ...seen].join("\0")).digest("hex");
+  const seen = await Promise.all([program, ...LOCALE_FILES].map((file) => stat3(file, { bigint: true }).then((s) => `${file}\
+ ${s.dev} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs}`).catch(() => `${file} -`)));
+  const key2 = createHash5("sha256").update([boot.trim(), String(process.getuid?.() ?? 0), path6, ...names, ...seen].join(
+  "\0")).digest("hex");
   return `locales-${key2.slice(0, 32)}.txt`;
 }
 async function localeCharmaps(runner, names, path6, cacheDir = null) {
@@ -32609,9 +33234,11 @@ var init_locales2 = __esm({
     "use strict";
     init_process();
     init_user_cache();
-    CHARMAPS = 'i=0; for name; do i=$((i + 1)); (printf "%s %s\\n" "$i" "$(LC_ALL=$name locale charmap 2>/dev/null)") & done; wait';
+    CHARMAPS = 'i=0; for name; do i=$((i + 1)); (printf "%s %s\\n" "$i" "$(LC_ALL=$name locale charmap 2>/dev/null)") & d\
+one; wait';
     charsetKey = (charset) => charset.replace(/[^a-z0-9]/gi, "").toLowerCase();
-    loadsAs = (names, shown) => names.map((name, i2) => charsetKey(shown[i2] ?? "") === charsetKey(name.split(".")[1] ?? "UTF-8"));
+    loadsAs = (names, shown) => names.map((name, i2) => charsetKey(shown[i2] ?? "") === charsetKey(name.split(".")[1] ??
+    "UTF-8"));
     LOCALES_CACHE_NAME = /^locales-[0-9a-f]{32}\.txt$/;
     LOCALE_FILES = ["/usr/lib/locale/locale-archive", "/usr/lib/locale"];
   }
@@ -32655,12 +33282,14 @@ async function checkLocales(names, runner, scratchDir, path6, cacheDir) {
       };
     return {
       ok: false,
-      reason: `none of ${names.join(", ")} is installed or could be generated (${why || "localedef failed"}); install the "locales" package`
+      reason: `none of ${names.join(", ")} is installed or could be generated (${why || "localedef failed"}); install th\
+e "locales" package`
     };
   }
   return {
     ok: true,
-    note: `${installed.length ? `${installed.join(", ")} installed; ` : ""}${generated.filter((n2) => n2 !== "C.UTF-8").join(", ")} generated privately (LOCPATH)`,
+    note: `${installed.length ? `${installed.join(", ")} installed; ` : ""}${generated.filter((n2) => n2 !== "C.UTF-8").
+    join(", ")} generated privately (LOCPATH)`,
     facts: { locales: usable, localePath }
   };
 }
@@ -32694,13 +33323,15 @@ async function hostFacts(namespaces = false) {
 async function checkNeed(need, { runner, scratchDir, namespaces, host, path: path6, cacheDir }) {
   switch (need.kind) {
     case "tool":
-      return await findOnPath(need.name, path6) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian package ${need.pkg})` };
+      return await findOnPath(need.name, path6) ? { ok: true } : { ok: false, reason: `${need.name} not found (Debian pa\
+ckage ${need.pkg})` };
     case "root":
       return host.uid === 0 ? { ok: true } : { ok: false, reason: "needs root" };
     case "fuse":
       return existsSync3("/dev/fuse") ? { ok: true } : { ok: false, reason: "no /dev/fuse" };
     case "cpus":
-      return host.cpuList.length >= need.min ? { ok: true } : { ok: false, reason: `needs \u2265${need.min} CPUs, this process may use ${host.cpuList.length}` };
+      return host.cpuList.length >= need.min ? { ok: true } : { ok: false, reason: `needs \u2265${need.min} CPUs, this p\
+rocess may use ${host.cpuList.length}` };
     case "mount-namespace":
       return await namespaces ? { ok: true } : {
         ok: false,
@@ -32790,7 +33421,8 @@ async function runDiffoscope2(artifact, options, runner, base, trees) {
       excerpt: "",
       message: `diffoscope timed out after ${Math.round(options.timeoutMs / 1e3)}s`
     };
-  if (/No space left on device|ENOSPC/.test(logText) || outcome.exitCode === 1 && await lowOnDisk(options.outDir, options.tempDir)) {
+  if (/No space left on device|ENOSPC/.test(logText) || outcome.exitCode === 1 && await lowOnDisk(options.outDir, options.
+  tempDir)) {
     return {
       ...common2,
       status: "error",
@@ -32843,7 +33475,8 @@ async function builtinDiff(artifact, options, base, trees) {
   const [cs, es, cb, eb] = [c3, e, c3.prefix, e.prefix];
   let report;
   if (cs.size <= BUILTIN_MAX_BYTES && es.size <= BUILTIN_MAX_BYTES && !cb.includes(0) && !eb.includes(0)) {
-    report = createTwoFilesPatch(`control/${artifact.path}`, `experiment/${artifact.path}`, cb.toString("utf8"), eb.toString("utf8"));
+    report = createTwoFilesPatch(`control/${artifact.path}`, `experiment/${artifact.path}`, cb.toString("utf8"), eb.toString(
+    "utf8"));
   } else {
     let offset = 0;
     while (offset < Math.min(cb.length, eb.length) && cb[offset] === eb[offset])
@@ -32883,7 +33516,8 @@ async function explainDifferences(artifacts, options, runner) {
     const base = join17("diffoscope", options.packageName, artifact.path);
     try {
       await mkdir10(dirname5(join17(options.outDir, base)), { recursive: true });
-      return await (haveDiffoscope ? runDiffoscope2(artifact, options, runner, base, trees) : builtinDiff(artifact, options, base, trees));
+      return await (haveDiffoscope ? runDiffoscope2(artifact, options, runner, base, trees) : builtinDiff(artifact, options,
+      base, trees));
     } catch (error) {
       if (!isTwinbuildError(error) || error.code !== "artifact-escapes-tree")
         throw error;
@@ -32943,7 +33577,8 @@ function calendarNeedles(start, label, minutes) {
     literal(`YYYY-MM-DD (${label})`, `${y}-${pad(mo + 1)}-${pad(day)}`, 2),
     literal(`RFC 2822 date (${label})`, `${DAYS[wd]}, ${pad(day)} ${MONTHS[mo]} ${y}`, 2),
     // date(1)'s default, ctime() and C's __DATE__ pad the day with a space.
-    shaped(`date(1) / __DATE__ (${label})`, `${MONTHS[mo]} ${day} ${y}`, 2, `${MONTHS[mo]} {1,2}${day}(?: \\d\\d:\\d\\d:\\d\\d(?: [A-Z+\\-0-9]+)?)? ${y}`),
+    shaped(`date(1) / __DATE__ (${label})`, `${MONTHS[mo]} ${day} ${y}`, 2, `${MONTHS[mo]} {1,2}${day}(?: \\d\\d:\\d\\d:\\d\\d\
+(?: [A-Z+\\-0-9]+)?)? ${y}`),
     bounded(`year (${label})`, String(y), 1),
     // A year compiled in as a number shows in a disassembly as a hex immediate (GNU hello: mov $0x7e7,%edx).
     bounded(`year as a hex constant (${label})`, `0x${y.toString(16)}`, 1)
@@ -33055,7 +33690,8 @@ function needlesFor(variation, control, experiment) {
         const minutes = tzOffsetMinutes(v);
         const out = v ? [literal("TZ", v, 3)] : [];
         if (minutes !== null)
-          out.push(bounded("UTC offset", numericZone(minutes), 2), literal("UTC offset", `${numericZone(minutes).slice(0, 3)}:${numericZone(minutes).slice(3)}`, 2));
+          out.push(bounded("UTC offset", numericZone(minutes), 2), literal("UTC offset", `${numericZone(minutes).slice(0,
+          3)}:${numericZone(minutes).slice(3)}`, 2));
         if (minutes !== null && !Number.isNaN(start))
           out.push(...calendarNeedles(start, "the build's zone", minutes));
         return out;
@@ -33067,7 +33703,8 @@ function needlesFor(variation, control, experiment) {
       pair = { control: c3 ? modeNeedles(c3) : [], experiment: e ? modeNeedles(e) : [] };
       break;
     case "locales": {
-      const forms = (v) => v ? [literal("locale", v, 3), ...v.includes("_") ? [bounded("language", v.split(".")[0], 2)] : []] : [];
+      const forms = (v) => v ? [literal("locale", v, 3), ...v.includes("_") ? [bounded("language", v.split(".")[0], 2)] :
+      []] : [];
       pair = { control: forms(c3), experiment: forms(e) };
       break;
     }
@@ -33099,7 +33736,8 @@ function needlesFor(variation, control, experiment) {
   const other = (mine, theirs) => mine.filter((n2) => !theirs.some((t) => t.form === n2.form && t.value === n2.value));
   return { control: other(pair.control, pair.experiment), experiment: other(pair.experiment, pair.control) };
 }
-var EXPERIMENT_USER, escape2, literal, bounded, wholeLine, shaped, MONTHS, DAYS, pad, numericZone, modeString, pathNeedles, countLine, addedEntries;
+var EXPERIMENT_USER, escape2, literal, bounded, wholeLine, shaped, MONTHS, DAYS, pad, numericZone, modeString, pathNeedles,
+countLine, addedEntries;
 var init_needles = __esm({
   "dist/engine/explain/needles.js"() {
     "use strict";
@@ -33132,8 +33770,10 @@ var init_needles = __esm({
     MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     pad = (n2) => String(n2).padStart(2, "0");
-    numericZone = (minutes) => `${minutes < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(minutes) / 60))}${pad(Math.abs(minutes) % 60)}`;
-    modeString = (mode, kind) => kind + [6, 3, 0].map((shift) => ["r", "w", "x"].map((c3, i2) => mode >> shift & 4 >> i2 ? c3 : "-").join("")).join("");
+    numericZone = (minutes) => `${minutes < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(minutes) / 60))}${pad(Math.abs(minutes) %
+    60)}`;
+    modeString = (mode, kind) => kind + [6, 3, 0].map((shift) => ["r", "w", "x"].map((c3, i2) => mode >> shift & 4 >> i2 ?
+    c3 : "-").join("")).join("");
     pathNeedles = (value) => value && value.startsWith("/") ? [literal("path", value, 3)] : [];
     countLine = (value) => {
       const n2 = value?.split(" ")[0];
@@ -33293,10 +33933,12 @@ function summarise2(variation, artifact, hits) {
   if (e?.form === "ordering")
     return `${variation}: ${e.value} in ${artifact}`;
   if (e?.form === ZONE_SHIFT)
-    return `${variation}: ${times(e.count)} in ${artifact}, ${ZONE_SHIFT} (the experiment's time ${e.value} from the control's)`;
+    return `${variation}: ${times(e.count)} in ${artifact}, ${ZONE_SHIFT} (the experiment's time ${e.value} from the con\
+trol's)`;
   const parts = [
     e ? `the experiment's ${e.form} ${short2(e.value)} appears ${times(e.count)} in ${artifact}` : null,
-    c3 ? `the control's ${c3.form} ${short2(c3.value)} ${e ? "on the control side" : `appears ${times(c3.count)} on the control side of ${artifact}`}` : null
+    c3 ? `the control's ${c3.form} ${short2(c3.value)} ${e ? "on the control side" : `appears ${times(c3.count)} on the \
+control side of ${artifact}`}` : null
   ];
   return `${variation}: ${parts.filter(Boolean).join(", ")}`;
 }
@@ -33357,7 +33999,8 @@ var init_evidence = __esm({
     MAX_TEXT_BYTES = 32 * 1024 * 1024;
     MAX_RAW_BYTES = 8 * 1024 * 1024;
     HEXDUMP = /^[0-9a-f]{8}: ((?:[0-9a-f]{2,4} ?)+?)(?: {2}|$)/;
-    byteOrdered = (lines) => lines.every((l, i2) => i2 === 0 || Buffer.compare(Buffer.from(lines[i2 - 1]), Buffer.from(l)) <= 0);
+    byteOrdered = (lines) => lines.every((l, i2) => i2 === 0 || Buffer.compare(Buffer.from(lines[i2 - 1]), Buffer.from(l)) <=
+    0);
     collatedApart = (control, experiment) => control.length >= 3 && byteOrdered(control) && !byteOrdered(experiment);
     count2 = (pattern, text3) => (text3.match(pattern) ?? []).length;
     short2 = (value) => value.length > 40 ? `\u2026${value.slice(-32)}` : value;
@@ -33525,7 +34168,8 @@ function span(utcStart, precision, zone) {
   if (!Number.isFinite(utcStart))
     return null;
   const offset = zoneMs(zone);
-  return offset === null ? { from: utcStart - ANY_ZONE, to: utcStart + precision + ANY_ZONE } : { from: utcStart - offset, to: utcStart - offset + precision };
+  return offset === null ? { from: utcStart - ANY_ZONE, to: utcStart + precision + ANY_ZONE } : { from: utcStart - offset,
+  to: utcStart - offset + precision };
 }
 function stampsIn(line2) {
   return READERS.flatMap((r) => [...line2.matchAll(r.pattern)].map(r.read)).filter((s) => s !== null);
@@ -33587,18 +34231,21 @@ var init_clock = __esm({
       // ISO 8601: 2024-01-01, 2024-01-01 00:00:05.123, 2024-01-01T00:00Z, 2024-01-01 00:00+0000
       {
         pattern: /(?<!\d)(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d))?(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?/g,
-        read: (m) => span(Date.UTC(num(m[1]), num(m[2]) - 1, num(m[3]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), m[7])
+        read: (m) => span(Date.UTC(num(m[1]), num(m[2]) - 1, num(m[3]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6),
+        m[7])
       },
       // ctime, date(1), file(1), .pyc, Java's Date: "Mon Jan  1 00:00:05 2024", "Tue Dec  8 02:31:29 UTC 2026",
       // "Mon Jan 01 12:00:01 GMT+12:00 2024" (javadoc); a zone by its abbreviation ("CET") is read as any zone.
       {
-        pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d\\d):(\\d\\d):(\\d\\d)(?: ((?:UTC|GMT)(?:[+-]\\d\\d:?\\d\\d)?|[A-Z]{3,5}))? (\\d{4})`, "g"),
+        pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d\\d):(\\d\\d):(\\d\\d)(?: ((?:UTC|GMT)(?:[+-]\\d\\d:?\\d\\d)?|[A-Z]{3,5}))? (\\d\
+{4})`, "g"),
         read: (m) => span(Date.UTC(num(m[7]), month(m[1]), num(m[2]), num(m[3]), num(m[4]), num(m[5])), SECOND, m[6])
       },
       // __DATE__ [__TIME__]: "Jan  1 2024 00:00:05", Sphinx's "Jan 01, 2024", and ar's "Jan  1 00:00 2024"
       {
         pattern: new RegExp(`${MON} +(\\d{1,2}),? (\\d{4})(?: (\\d\\d):(\\d\\d):(\\d\\d))?(?!\\d)`, "g"),
-        read: (m) => span(Date.UTC(num(m[3]), month(m[1]), num(m[2]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), void 0)
+        read: (m) => span(Date.UTC(num(m[3]), month(m[1]), num(m[2]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6),
+        void 0)
       },
       {
         pattern: new RegExp(`${MON} +(\\d{1,2}) (\\d\\d):(\\d\\d) (\\d{4})`, "g"),
@@ -33606,8 +34253,10 @@ var init_clock = __esm({
       },
       // RFC 2822: "Mon, 01 Jan 2024 00:00:05 +1200"
       {
-        pattern: new RegExp(`(?<!\\d)(\\d{1,2}) ${MON} (\\d{4})(?: (\\d\\d):(\\d\\d)(?::(\\d\\d))?)?(?: ([+-]\\d{4}))?`, "g"),
-        read: (m) => span(Date.UTC(num(m[3]), month(m[2]), num(m[1]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6), m[7])
+        pattern: new RegExp(`(?<!\\d)(\\d{1,2}) ${MON} (\\d{4})(?: (\\d\\d):(\\d\\d)(?::(\\d\\d))?)?(?: ([+-]\\d{4}))?`,
+        "g"),
+        read: (m) => span(Date.UTC(num(m[3]), month(m[2]), num(m[1]), num(m[4]), num(m[5]), num(m[6])), precise(m, 4, 6),
+        m[7])
       },
       // zipinfo: "24-Jan-01 00:00"
       {
@@ -33748,7 +34397,8 @@ function orderingLines(hunk, kind) {
 function valueLines(hunk, variation, values) {
   const needles = needlesFor(variation, values.control, values.experiment);
   const others = (side) => new Set(Object.entries(values[side]).flatMap(([name, value]) => name === variation ? [] : [value]));
-  const strong = (side, otherLines) => needles[side].filter((n2) => n2.weight >= 2 && !others(side).has(n2.value) && !otherLines.some((l) => new RegExp(n2.pattern.source).test(l)));
+  const strong = (side, otherLines) => needles[side].filter((n2) => n2.weight >= 2 && !others(side).has(n2.value) && !otherLines.
+  some((l) => new RegExp(n2.pattern.source).test(l)));
   const hits = (lines, side, otherLines) => {
     const found = strong(side, otherLines);
     return lines.filter((l) => found.some((n2) => new RegExp(n2.pattern.source).test(l)));
@@ -33766,7 +34416,8 @@ function lineMatches(hunk, rule) {
   const before = pick(hunk.removed);
   const after = pick(hunk.added);
   if (!rule.differs) {
-    return before.length + after.length > 0 ? { removed: before.slice(0, SHOWN).map((m) => m.line), added: after.slice(0, SHOWN).map((m) => m.line) } : null;
+    return before.length + after.length > 0 ? { removed: before.slice(0, SHOWN).map((m) => m.line), added: after.slice(0,
+    SHOWN).map((m) => m.line) } : null;
   }
   const pairs = [];
   if (rule.key) {
@@ -33781,7 +34432,8 @@ function lineMatches(hunk, rule) {
     for (let i2 = 0; i2 < Math.min(before.length, after.length); i2++)
       pairs.push([before[i2], after[i2]]);
   }
-  const differing = pairs.filter(([a2, b]) => rule.differs.some((g) => a2.groups[g] !== void 0 && b.groups[g] !== void 0 && a2.groups[g] !== b.groups[g]));
+  const differing = pairs.filter(([a2, b]) => rule.differs.some((g) => a2.groups[g] !== void 0 && b.groups[g] !== void 0 &&
+  a2.groups[g] !== b.groups[g]));
   if (differing.length === 0)
     return null;
   return {
@@ -33858,7 +34510,8 @@ var init_match = __esm({
         regexCache.set(source, r = new RegExp(source));
       return r;
     };
-    byteOrdered2 = (lines) => lines.every((l, i2) => i2 === 0 || Buffer.compare(Buffer.from(lines[i2 - 1]), Buffer.from(l)) <= 0);
+    byteOrdered2 = (lines) => lines.every((l, i2) => i2 === 0 || Buffer.compare(Buffer.from(lines[i2 - 1]), Buffer.from(
+    l)) <= 0);
     sameLinesReordered = (hunk) => {
       if (hunk.comments.some((c3) => /ordering differences only/i.test(c3)))
         return true;
@@ -33916,13 +34569,15 @@ function diagnose(input) {
       unclassified.push({ artifact, reason: report });
       continue;
     }
-    const outcomes = hitsFor(matchArtifact(input.catalogue, artifact, report, values), input.pkg, artifact).map((hit) => claim(hit, input));
+    const outcomes = hitsFor(matchArtifact(input.catalogue, artifact, report, values), input.pkg, artifact).map((hit) => claim(
+    hit, input));
     ruledOut.push(...outcomes.filter((o2) => !isClaim(o2)));
     const claims = standing(outcomes.filter(isClaim));
     if (claims.length === 0) {
       unclassified.push({
         artifact,
-        reason: outcomes.length > 0 ? "every type it looks like was ruled out by a probe" : "no known issue type matches this difference"
+        reason: outcomes.length > 0 ? "every type it looks like was ruled out by a probe" : "no known issue type matches\
+ this difference"
       });
     }
     for (const c3 of claims)
@@ -33965,7 +34620,8 @@ var init_diagnose = __esm({
     LINE_CHARS = 200;
     shorten = (line2) => line2.length > LINE_CHARS ? `${line2.slice(0, LINE_CHARS)}\u2026` : line2;
     isClaim = (c3) => "hit" in c3;
-    heldFixed = (hit, pkg) => pkg.verify === null && !hit.type.clock && hit.type.variations.length > 0 && hit.type.variations.every((v) => pkg.variations.some((r) => r.name === v && r.status !== "varied"));
+    heldFixed = (hit, pkg) => pkg.verify === null && !hit.type.clock && hit.type.variations.length > 0 && hit.type.variations.
+    every((v) => pkg.variations.some((r) => r.name === v && r.status !== "varied"));
     blamesVariations = (hit) => !hit.type.clock && hit.type.variations.length > 0;
   }
 });
@@ -34161,7 +34817,8 @@ tb_gecos() {
 import { mkdir as mkdir11, readFile as readFile10, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
 import { join as join21 } from "node:path";
 function probeScript(variations, namespaces = true) {
-  const lines = variations.flatMap((v) => channels(v, namespaces).map((o2) => `printf '\\036%s\\037' '${key(v.name, o2.channel).replace(/'/g, `'\\''`)}'; { ${o2.command} ; } 2>&1`));
+  const lines = variations.flatMap((v) => channels(v, namespaces).map((o2) => `printf '\\036%s\\037' '${key(v.name, o2.channel).
+  replace(/'/g, `'\\''`)}'; { ${o2.command} ; } 2>&1`));
   return PROBE_FUNCTIONS + lines.join("\n") + "\n";
 }
 function parseProbeOutput(text3) {
@@ -34233,7 +34890,8 @@ async function startProbeRound(plans, varied, workspace, namespaces) {
     finish: async () => {
       if (tree)
         await Promise.all(SIDES.map((label) => rm5(join21(workspace.sideDir(label), PROBE_DIR), { recursive: true, force: true })));
-      return judge2(variations, await readObservations(observations("control")), await readObservations(observations("experiment")), namespaces);
+      return judge2(variations, await readObservations(observations("control")), await readObservations(observations("ex\
+periment")), namespaces);
     }
   };
 }
@@ -34324,7 +34982,8 @@ function baseEnvironment(options) {
 function createPlanner(options, availability, host, workspace) {
   const available = new Set(availability.filter((a2) => a2.available).map((a2) => a2.name));
   const buildDirOf = (ws) => options.buildPath ?? ws.buildDir;
-  const plan = (side, varied2, ws, now = Date.now() / 1e3, slot = side === "control" ? 0 : 1) => REGISTRY.filter((v) => available.has(v.name)).reduce((next, variation) => variation.apply(next, {
+  const plan = (side, varied2, ws, now = Date.now() / 1e3, slot = side === "control" ? 0 : 1) => REGISTRY.filter((v) => available.
+  has(v.name)).reduce((next, variation) => variation.apply(next, {
     rng: createRng(seedFor(options.seed, variation.name)),
     options: options.vary.options[variation.name] ?? {},
     buildDir: buildDirOf(ws),
@@ -34334,7 +34993,8 @@ function createPlanner(options, availability, host, workspace) {
     host,
     now,
     slot
-  }, side === "experiment" && varied2.has(variation.name)), newPlan(side, ["/bin/sh", "-c", options.build], baseEnvironment(options), buildDirOf(ws)));
+  }, side === "experiment" && varied2.has(variation.name)), newPlan(side, ["/bin/sh", "-c", options.build], baseEnvironment(
+  options), buildDirOf(ws)));
   const varied = REGISTRY.map((v) => v.name).filter((name) => available.has(name) && options.vary.enabled.includes(name));
   return {
     varied,
@@ -34380,14 +35040,17 @@ async function prepare(stage) {
     });
   }
   const planned = createPlanner(options, checked.availability, checked.host, workspace);
-  const probe = kind.varies ? await startProbeRound(planned, planned.varied, workspace, checked.isolation === "namespaces") : null;
+  const probe = kind.varies ? await startProbeRound(planned, planned.varied, workspace, checked.isolation === "namespace\
+s") : null;
   return { ...checked, planned, probe };
 }
 async function placeAndCheck({ options, kind, deps, workspace }) {
   const isolation = chooseIsolation(options, deps.runner);
-  const copies = Promise.all(kind.copies.map((side) => placeSource(options, workspace.sideDir(side), deps.runner, [options.outDir, workspace.root], deps.signal)));
+  const copies = Promise.all(kind.copies.map((side) => placeSource(options, workspace.sideDir(side), deps.runner, [options.
+  outDir, workspace.root], deps.signal)));
   const [checked, chosen, skipped] = await Promise.all([
-    checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i2) => i2 === "namespaces"), options.toolPath, options.cacheDir ?? null),
+    checkVariations(REGISTRY, deps.runner, workspace.scratchDir, isolation.then((i2) => i2 === "namespaces"), options.toolPath,
+    options.cacheDir ?? null),
     isolation,
     copies
   ]);
@@ -34397,7 +35060,8 @@ function refuseUnavailableRequests(options, availability) {
   const unavailable = availability.filter((a2) => !a2.available && options.vary.explicit.includes(a2.name));
   if (unavailable.length === 0)
     return;
-  throw new TwinbuildError("variation-unavailable", requestedMessage("unavailable here", unavailable.map((a2) => ({ name: a2.name, why: a2.reason ?? "unavailable" }))));
+  throw new TwinbuildError("variation-unavailable", requestedMessage("unavailable here", unavailable.map((a2) => ({ name: a2.
+  name, why: a2.reason ?? "unavailable" }))));
 }
 var requestedMessage;
 var init_prepare = __esm({
@@ -34411,7 +35075,8 @@ var init_prepare = __esm({
     init_planning();
     init_source2();
     init_stage();
-    requestedMessage = (state, items) => `requested variation${items.length > 1 ? "s" : ""} ${state}: ${items.map((i2) => `${i2.name} (${i2.why})`).join("; ")}`;
+    requestedMessage = (state, items) => `requested variation${items.length > 1 ? "s" : ""} ${state}: ${items.map((i2) => `${i2.
+    name} (${i2.why})`).join("; ")}`;
   }
 });
 
@@ -34423,19 +35088,22 @@ async function prove({ options, deps, workspace }, prepared, buildFailed) {
   if (unseen.length > 0)
     deps.progress({
       kind: "note",
-      message: `a build stopped before its probe ran, so whether ${unseen.length === 1 ? "its variation" : `its ${unseen.length} variations`} took effect is not known`
+      message: `a build stopped before its probe ran, so whether ${unseen.length === 1 ? "its variation" : `its ${unseen.
+      length} variations`} took effect is not known`
     });
   const availability = withoutIneffective(prepared.availability, verdicts);
   for (const i2 of verdicts.ineffective)
     deps.progress({ kind: "note", message: `${i2.name} skipped: ${i2.reason}` });
-  const planner = verdicts.ineffective.length > 0 ? createPlanner(options, availability, prepared.host, workspace) : prepared.planned;
+  const planner = verdicts.ineffective.length > 0 ? createPlanner(options, availability, prepared.host, workspace) : prepared.
+  planned;
   return { verdicts, availability, planner };
 }
 function ineffectiveRequests(options, verdicts) {
   const ineffective = verdicts.ineffective.filter((i2) => options.vary.explicit.includes(i2.name));
   if (ineffective.length === 0)
     return null;
-  const message = requestedMessage("not effective here", ineffective.map((i2) => ({ name: i2.name, why: i2.reason.replace(/^not effective here: /, "") })));
+  const message = requestedMessage("not effective here", ineffective.map((i2) => ({ name: i2.name, why: i2.reason.replace(
+  /^not effective here: /, "") })));
   return { code: "variation-unavailable", message };
 }
 var NOT_OBSERVED, sideUnseen;
@@ -34446,7 +35114,8 @@ var init_prove = __esm({
     init_planning();
     init_prepare();
     NOT_OBSERVED = "(not observed)";
-    sideUnseen = (seen) => seen !== void 0 && (Object.values(seen.control).every((v) => v === NOT_OBSERVED) || Object.values(seen.experiment).every((v) => v === NOT_OBSERVED));
+    sideUnseen = (seen) => seen !== void 0 && (Object.values(seen.control).every((v) => v === NOT_OBSERVED) || Object.values(
+    seen.experiment).every((v) => v === NOT_OBSERVED));
   }
 });
 
@@ -34454,12 +35123,15 @@ var init_prove = __esm({
 function withTestSuiteHint(options, builds, failure) {
   if (failure.code !== "build-failed" || options.preset !== "debian")
     return failure;
-  const inTests = builds.some((b) => b.exitCode !== 0 && !b.timedOut && b.values["time"] !== void 0 && b.logTail.some((line2) => TEST_SUITE_FAILED.some((pattern) => pattern.test(line2))));
+  const inTests = builds.some((b) => b.exitCode !== 0 && !b.timedOut && b.values["time"] !== void 0 && b.logTail.some((line2) => TEST_SUITE_FAILED.
+  some((pattern) => pattern.test(line2))));
   if (!inTests)
     return failure;
   return {
     ...failure,
-    message: `${failure.message}: it failed in the package's test suite (dh_auto_test), run under a faked clock (the time variation); tests can fail there while the packages are reproducible: DEB_BUILD_OPTIONS=nocheck skips them (check and sweep add it unless --with-tests)`
+    message: `${failure.message}: it failed in the package's test suite (dh_auto_test), run under a faked clock (the tim\
+e variation); tests can fail there while the packages are reproducible: DEB_BUILD_OPTIONS=nocheck skips them (check and \
+sweep add it unless --with-tests)`
   };
 }
 var TEST_SUITE_FAILED;
@@ -34705,8 +35377,10 @@ var init_progress = __esm({
       })[e.phase],
       "build-started": (e) => `${buildName(e.side)} started`,
       // A build killed by Ctrl-C did not finish, whatever its exit status says.
-      "build-finished": (e) => e.interrupted ? `${buildName(e.side)} stopped (interrupted) after ${seconds(e.durationMs)}` : `${buildName(e.side)} ${e.ok ? "finished" : "FAILED"} in ${seconds(e.durationMs)}`,
-      "probe-finished": (e) => `probe ${e.id} (${e.variations.join(", ") || "nothing varied"}): ${e.status} in ${seconds(e.durationMs)}`,
+      "build-finished": (e) => e.interrupted ? `${buildName(e.side)} stopped (interrupted) after ${seconds(e.durationMs)}` :
+      `${buildName(e.side)} ${e.ok ? "finished" : "FAILED"} in ${seconds(e.durationMs)}`,
+      "probe-finished": (e) => `probe ${e.id} (${e.variations.join(", ") || "nothing varied"}): ${e.status} in ${seconds(
+      e.durationMs)}`,
       // A note may quote a build (what a variation's probe observed): escaped like every report line.
       note: (e) => printable(e.message)
     };
@@ -34731,7 +35405,8 @@ async function publishRun(result, settings, ctx, layout) {
     if (code !== "ENOSPC" && code !== "EDQUOT" && code !== "EROFS" && code !== "EACCES")
       throw cause;
     ctx.stdout.write(settings.json ? JSON.stringify(result, null, 2) + "\n" : REPORTERS.console.render(result, context));
-    throw new TwinbuildError("reports-unwritable", `could not write the reports to ${context.shownOutDir}: ${cause.message}`, { cause });
+    throw new TwinbuildError("reports-unwritable", `could not write the reports to ${context.shownOutDir}: ${cause.message}`,
+    { cause });
   }
   if (settings.json)
     ctx.stdout.write(JSON.stringify(result, null, 2) + "\n");
@@ -34827,7 +35502,8 @@ function createProfile(marks) {
     render: () => {
       phase?.(void 0);
       const end = performance.now();
-      const rows = [...steps].sort((a2, b) => a2.startMs - b.startMs).map((s) => `${s.startMs.toFixed(0).padStart(8)} ${(s.durationMs === null ? "" : s.durationMs.toFixed(0)).padStart(7)}  ${s.label}`);
+      const rows = [...steps].sort((a2, b) => a2.startMs - b.startMs).map((s) => `${s.startMs.toFixed(0).padStart(8)} ${(s.
+      durationMs === null ? "" : s.durationMs.toFixed(0)).padStart(7)}  ${s.label}`);
       const own = process.cpuUsage();
       const cpuMs = (own.user + own.system) / 1e3;
       return [
@@ -34849,7 +35525,8 @@ var init_profile = __esm({
 
 // dist/cli/out-dir.js
 import { constants as constants9, readFileSync as readFileSync4, unlinkSync } from "node:fs";
-import { access as access3, link, mkdir as mkdir12, readdir as readdir6, readFile as readFile11, realpath as realpath4, rm as rm6, stat as stat4, writeFile as writeFile9 } from "node:fs/promises";
+import { access as access3, link, mkdir as mkdir12, readdir as readdir6, readFile as readFile11, realpath as realpath4, rm as rm6,
+stat as stat4, writeFile as writeFile9 } from "node:fs/promises";
 import { basename as basename8, dirname as dirname6, join as join22, relative as relative5 } from "node:path";
 async function realPathOf(path6) {
   const real = await realpath4(path6).catch(() => null);
@@ -34865,9 +35542,11 @@ async function assertOutDirApart(outDir, sources) {
     if (real === out)
       throw usageError(`--out ${outDir} is the ${source.label} itself; choose an output directory outside it or below it`);
     if (isWithin(real, out))
-      throw usageError(`${source.label} ${source.path} is inside --out ${outDir}; choose an output directory outside it or below it`);
+      throw usageError(`${source.label} ${source.path} is inside --out ${outDir}; choose an output directory outside it \
+or below it`);
     if (isWithin(out, real) && await holdsUsersFiles(outDir))
-      throw usageError(`--out ${outDir} is a directory of the ${source.label} holding files of its own, which would be left out of the builds; choose a new or empty directory, or one outside it`);
+      throw usageError(`--out ${outDir} is a directory of the ${source.label} holding files of its own, which would be l\
+eft out of the builds; choose a new or empty directory, or one outside it`);
   }
 }
 async function assertOutDirApartFromInputs(outDir, inputs) {
@@ -34875,10 +35554,12 @@ async function assertOutDirApartFromInputs(outDir, inputs) {
   for (const input of inputs) {
     const real = await realPathOf(input);
     if (isWithin(out, real))
-      throw usageError(`--out ${outDir} ${out === real ? "is" : "is inside"} the input ${input}; choose an output directory outside the inputs`);
+      throw usageError(`--out ${outDir} ${out === real ? "is" : "is inside"} the input ${input}; choose an output direct\
+ory outside the inputs`);
     const [first] = relative5(out, real).split("/");
     if (isWithin(real, out) && first !== void 0 && OWNED.includes(first))
-      throw usageError(`the input ${input} is inside --out ${outDir}, where twinbuild writes ${first}; choose an output directory outside the inputs`);
+      throw usageError(`the input ${input} is inside --out ${outDir}, where twinbuild writes ${first}; choose an output \
+directory outside the inputs`);
   }
 }
 async function prepareOutDir(outDir) {
@@ -34897,7 +35578,8 @@ async function prepareOutDir(outDir) {
     await clearEarlierRun(outDir, await entriesOf(outDir));
   } catch (error) {
     lock.release();
-    throw usageError(`cannot clear the earlier reports in ${outDir} (${error.code ?? String(error)}); choose another with --out`);
+    throw usageError(`cannot clear the earlier reports in ${outDir} (${error.code ?? String(error)}); choose another wit\
+h --out`);
   }
   return lock;
 }
@@ -34907,11 +35589,13 @@ function assertNotTheUsers(outDir, entries) {
   const theirs = entries.filter((name) => OWNED.includes(name)).sort();
   if (theirs.length === 0)
     return;
-  throw usageError(`--out ${outDir} already holds ${theirs.join(", ")} that twinbuild did not write (no ${MARKER_FILE} marker): the reports would replace them; choose a new or empty directory with --out`);
+  throw usageError(`--out ${outDir} already holds ${theirs.join(", ")} that twinbuild did not write (no ${MARKER_FILE} m\
+arker): the reports would replace them; choose a new or empty directory with --out`);
 }
 async function clearEarlierRun(outDir, entries) {
   if (!entries.includes(MARKER_FILE)) {
-    await writeFile9(join22(outDir, MARKER_FILE), "made by twinbuild: each run clears its earlier reports here\n").catch((error) => {
+    await writeFile9(join22(outDir, MARKER_FILE), "made by twinbuild: each run clears its earlier reports here\n").catch(
+    (error) => {
       if (error.code !== "ENOSPC" && error.code !== "EDQUOT")
         throw error;
     });
@@ -34940,10 +35624,12 @@ async function lockOutDir(outDir) {
         return { release: release2 };
       } catch (error) {
         if (error.code !== "EEXIST")
-          throw usageError(`cannot lock the output directory ${outDir} (${error.code ?? String(error)}); choose another with --out`);
+          throw usageError(`cannot lock the output directory ${outDir} (${error.code ?? String(error)}); choose another \
+with --out`);
         const holder2 = Number((await readFile11(lockFile, "utf8").catch(() => "")).trim());
         if (Number.isInteger(holder2) && holder2 > 0 && isAlive(holder2)) {
-          throw usageError(`another twinbuild run is writing to ${outDir} (pid ${holder2}); wait for it or choose another --out`);
+          throw usageError(`another twinbuild run is writing to ${outDir} (pid ${holder2}); wait for it or choose anothe\
+r --out`);
         }
         await rm6(lockFile, { force: true });
       }
@@ -34985,7 +35671,8 @@ var init_out_dir = __esm({
       "links",
       "artifacts"
     ];
-    isOwned = (name) => OWNED.includes(name) || OWNED.some((o2) => name.startsWith(`${o2}.`) && name.endsWith(".tmp")) || /^[^.][^/]*\.link$/.test(name);
+    isOwned = (name) => OWNED.includes(name) || OWNED.some((o2) => name.startsWith(`${o2}.`) && name.endsWith(".tmp")) ||
+    /^[^.][^/]*\.link$/.test(name);
     isWithin = (inner, outer) => {
       const rel = relative5(outer, inner);
       return rel === "" || rel !== ".." && !rel.startsWith("../") && !rel.startsWith("/");
@@ -35077,7 +35764,8 @@ var init_options2 = __esm({
 // dist/rebuilder/buildinfo.js
 import { readFile as readFile12 } from "node:fs/promises";
 function parseDeb822(text3) {
-  const body = text3.includes("-----BEGIN PGP SIGNED MESSAGE-----") ? text3.split("\n\n").slice(1).join("\n\n").split("-----BEGIN PGP SIGNATURE-----")[0] : text3;
+  const body = text3.includes("-----BEGIN PGP SIGNED MESSAGE-----") ? text3.split("\n\n").slice(1).join("\n\n").split("-\
+----BEGIN PGP SIGNATURE-----")[0] : text3;
   const fields = /* @__PURE__ */ new Map();
   let current = null;
   for (const line2 of body.split("\n")) {
@@ -35105,9 +35793,12 @@ function buildinfoOf(file, f) {
   if (!f.has("Checksums-Sha256"))
     throw new TwinbuildError("usage", `${file} is not a .buildinfo (no Checksums-Sha256 field)`);
   const lines = (name) => (f.get(name) ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
-  const environment2 = Object.fromEntries(lines("Environment").map((l) => /^([A-Za-z_][A-Za-z0-9_]*)="(.*)"$/.exec(l)).filter((m) => m !== null).map((m) => [m[1], m[2].replace(/\\(.)/g, "$1")]));
-  const sha256 = Object.fromEntries(lines("Checksums-Sha256").map((l) => l.split(/\s+/)).filter((p) => p.length === 3).map(([sum, , name]) => [name, sum]));
-  const buildDepends = Object.fromEntries((f.get("Installed-Build-Depends") ?? "").split(",").map((d) => /^\s*([^\s(]+)\s*\(=\s*([^)]+)\)/.exec(d)).filter((m) => m !== null).map((m) => [m[1], m[2].trim()]));
+  const environment2 = Object.fromEntries(lines("Environment").map((l) => /^([A-Za-z_][A-Za-z0-9_]*)="(.*)"$/.exec(l)).filter(
+  (m) => m !== null).map((m) => [m[1], m[2].replace(/\\(.)/g, "$1")]));
+  const sha256 = Object.fromEntries(lines("Checksums-Sha256").map((l) => l.split(/\s+/)).filter((p) => p.length === 3).map(
+  ([sum, , name]) => [name, sum]));
+  const buildDepends = Object.fromEntries((f.get("Installed-Build-Depends") ?? "").split(",").map((d) => /^\s*([^\s(]+)\s*\(=\s*([^)]+)\)/.
+  exec(d)).filter((m) => m !== null).map((m) => [m[1], m[2].trim()]));
   return {
     file,
     source: f.get("Source")?.split(" ")[0] ?? null,
@@ -35217,7 +35908,8 @@ function parseVarySpecs(specs) {
     if (!option || rest.length > 0)
       throw badSpec(action, `expected ${name}.OPTION${op}VALUE`);
     if (!variation.options?.includes(option)) {
-      throw badSpec(action, `${name} has no option "${option}"${variation.options?.length ? ` (options: ${variation.options.join(", ")})` : ""}`);
+      throw badSpec(action, `${name} has no option "${option}"${variation.options?.length ? ` (options: ${variation.options.
+      join(", ")})` : ""}`);
     }
     if (op !== "=" && op !== "+=" && op !== "-=")
       throw badSpec(action, `use ${name}.${option}=VALUE, +=VALUE or -=VALUE`);
@@ -35225,7 +35917,8 @@ function parseVarySpecs(specs) {
       throw badSpec(action, "missing a value");
     const perVariation = options.get(name) ?? /* @__PURE__ */ new Map();
     const current = perVariation.get(option) ?? [];
-    perVariation.set(option, op === "=" ? operand ? [operand] : [] : op === "+=" ? [...current.filter((v) => v !== operand), operand] : current.filter((v) => v !== operand));
+    perVariation.set(option, op === "=" ? operand ? [operand] : [] : op === "+=" ? [...current.filter((v) => v !== operand),
+    operand] : current.filter((v) => v !== operand));
     options.set(name, perVariation);
     enabled.add(name);
     explicit.add(name);
@@ -35237,7 +35930,8 @@ function parseVarySpecs(specs) {
   });
 }
 function unknown(name, action) {
-  return new TwinbuildError("unknown-variation", `unknown variation "${name}" in --vary "${action}"${orDidYouMean(name, [...VARIATION_NAMES, "all"])} (known: ${VARIATION_NAMES.join(", ")})`);
+  return new TwinbuildError("unknown-variation", `unknown variation "${name}" in --vary "${action}"${orDidYouMean(name, [
+  ...VARIATION_NAMES, "all"])} (known: ${VARIATION_NAMES.join(", ")})`);
 }
 var OPERATOR, NOTHING_VARIED;
 var init_spec = __esm({
@@ -35276,8 +35970,10 @@ var init_reprotest = __esm({
   "dist/cli/reprotest.js"() {
     "use strict";
     READ_AS_ENABLED = {
-      "user_group.available": "twinbuild runs the experiment as its own unprivileged uid/gid (20000..29999, by seed, in its sandbox's user namespace), not as an existing account",
-      "time.faketimes": "twinbuild moves the experiment's clock 180..540 days ahead by seed (replay with --seed), not to a given time",
+      "user_group.available": "twinbuild runs the experiment as its own unprivileged uid/gid (20000..29999, by seed, in \
+its sandbox's user namespace), not as an existing account",
+      "time.faketimes": "twinbuild moves the experiment's clock 180..540 days ahead by seed (replay with --seed), not to\
+ a given time",
       "time.auto_faketimes": "twinbuild moves the experiment's clock 180..540 days ahead by seed (replay with --seed)",
       "domain_host.use_sudo": "twinbuild sets the hostname and domain name in a private UTS namespace; no sudo is needed"
     };
@@ -35329,7 +36025,8 @@ function validateArtifactGlob(pattern) {
   checkValueSize(pattern, `artifact glob "${pattern.slice(0, 40)}\u2026"`);
   const segments = pattern.split("/");
   if (isAbsolute3(pattern) || segments.includes("..") || pattern.startsWith("~")) {
-    throw new TwinbuildError("glob-escapes-tree", `artifact glob "${pattern}" escapes the build tree; use a pattern relative to the source, like "out/**"`);
+    throw new TwinbuildError("glob-escapes-tree", `artifact glob "${pattern}" escapes the build tree; use a pattern rela\
+tive to the source, like "out/**"`);
   }
   if (pattern.trim() === "")
     throw usageError("artifact glob is empty");
@@ -35344,10 +36041,12 @@ function parseEnvAssignment(text3) {
 }
 function validatePackageName(name, where) {
   if (name.length > MAX_NAME_CHARS || Buffer.byteLength(name) > MAX_NAME_CHARS) {
-    throw new TwinbuildError("config", `${where}: package name is ${name.length} characters long; at most ${MAX_NAME_CHARS} are allowed`);
+    throw new TwinbuildError("config", `${where}: package name is ${name.length} characters long; at most ${MAX_NAME_CHARS}\
+ are allowed`);
   }
   if (name === "" || name === "." || name === ".." || /[/\u0000]/.test(name)) {
-    throw new TwinbuildError("config", `${where}: package name "${name.replace(/\u0000/g, "\\0")}" cannot name a directory (no "/", NUL, "." or "..")`);
+    throw new TwinbuildError("config", `${where}: package name "${name.replace(/\u0000/g, "\\0")}" cannot name a directo\
+ry (no "/", NUL, "." or "..")`);
   }
   return name;
 }
@@ -35392,17 +36091,20 @@ function parseRunSettings(values, env) {
     network: values.network ?? false,
     hide: env.home && env.home !== "/" ? [env.home] : [],
     limits: {
-      processes: values["max-processes"] !== void 0 ? parsePositiveInt(values["max-processes"], "--max-processes", 1e6) : DEFAULT_LIMITS.processes,
+      processes: values["max-processes"] !== void 0 ? parsePositiveInt(values["max-processes"], "--max-processes", 1e6) :
+      DEFAULT_LIMITS.processes,
       memoryBytes: values["max-memory"] !== void 0 ? parseSize(values["max-memory"], "--max-memory") : DEFAULT_LIMITS.memoryBytes
     },
     diffoscope: {
       ...DEFAULT_DIFFOSCOPE,
       enabled: !values["no-diffoscope"],
-      timeoutMs: values["diffoscope-timeout"] !== void 0 ? parseDuration(values["diffoscope-timeout"], "--diffoscope-timeout") : DEFAULT_DIFFOSCOPE.timeoutMs,
+      timeoutMs: values["diffoscope-timeout"] !== void 0 ? parseDuration(values["diffoscope-timeout"], "--diffoscope-tim\
+eout") : DEFAULT_DIFFOSCOPE.timeoutMs,
       extraArgs: values["diffoscope-arg"] ?? []
     },
     bisect: !values["no-bisect"],
-    bisectBudget: values["bisect-budget"] !== void 0 ? parsePositiveInt(values["bisect-budget"], "--bisect-budget", 1e5) : null,
+    bisectBudget: values["bisect-budget"] !== void 0 ? parsePositiveInt(values["bisect-budget"], "--bisect-budget", 1e5) :
+    null,
     keep: values.keep ?? false,
     issueTypes: (values["issue-types"] ?? []).map((file) => resolve2(env.cwd, file)),
     json: values.json ?? false,
@@ -35438,17 +36140,21 @@ function checkExecSizes(build2, env, origin) {
   checkValueSize(build2, `${origin}build command`);
   for (const [name, value] of Object.entries(env))
     checkValueSize(value, `${origin}variable ${name}`);
-  const total = Buffer.byteLength(build2) + Object.entries(env).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value) + 2, 0);
+  const total = Buffer.byteLength(build2) + Object.entries(env).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) +
+  Buffer.byteLength(value) + 2, 0);
   if (total > MAX_TOTAL_VALUE_BYTES)
-    throw usageError(`${origin}the build command and variables hold ${total} bytes together; at most ${MAX_TOTAL_VALUE_BYTES} (1 MiB) are allowed`);
+    throw usageError(`${origin}the build command and variables hold ${total} bytes together; at most ${MAX_TOTAL_VALUE_BYTES}\
+ (1 MiB) are allowed`);
 }
 function refuseEnvConflicts(env, fromFlags, vary, what) {
   const conflicts = envConflicts(Object.keys(env), vary.enabled);
   if (conflicts.length === 0)
     return;
-  const listed2 = conflicts.map((c3) => `${c3.name in fromFlags ? "--env" : '"env"'} ${c3.name} (set by the ${c3.variation} variation)`).join(", ");
+  const listed2 = conflicts.map((c3) => `${c3.name in fromFlags ? "--env" : '"env"'} ${c3.name} (set by the ${c3.variation}\
+ variation)`).join(", ");
   const off = [...new Set(conflicts.map((c3) => c3.variation))].map((v) => `-${v}`).join(",");
-  throw new TwinbuildError("usage", `${what}: ${listed2} would switch off what is varied; drop it, or vary less with --vary=${off}`);
+  throw new TwinbuildError("usage", `${what}: ${listed2} would switch off what is varied; drop it, or vary less with --v\
+ary=${off}`);
 }
 function ciProjectName(source, env) {
   const { CI_PROJECT_NAME: name, CI_PROJECT_DIR: dir } = env.vars;
@@ -35518,9 +36224,11 @@ async function packageOptions(sourceArg, recipe, settings, env, jobs) {
 async function requireSandbox(isolation, allowUnsandboxed, runner, command) {
   if (allowUnsandboxed)
     return;
-  const why = isolation === "sequential" ? "--isolation sequential builds without the sandbox" : await canUseMountNamespaces(runner) ? null : "no build sandbox can be made here (user namespaces and bubblewrap: see twinbuild doctor)";
+  const why = isolation === "sequential" ? "--isolation sequential builds without the sandbox" : await canUseMountNamespaces(
+  runner) ? null : "no build sandbox can be made here (user namespaces and bubblewrap: see twinbuild doctor)";
   if (why)
-    throw new TwinbuildError("no-sandbox", `${command} builds untrusted sources only in the sandbox: ${why}; --allow-unsandboxed accepts the risk`);
+    throw new TwinbuildError("no-sandbox", `${command} builds untrusted sources only in the sandbox: ${why}; --allow-uns\
+andboxed accepts the risk`);
 }
 var SWEEP_BISECT_BUDGET, SYSTEM_TREES, DSC_READ_BYTES, DEFAULT_TIMEOUT_MS;
 var init_settings = __esm({
@@ -35572,13 +36280,15 @@ async function checkPackage(options, settings, ctx) {
   let packages;
   try {
     packages = [
-      await runPackage({ options, reference: EXPERIMENT }, { runner: ctx.runner, signal: ctx.signal, progress: ctx.profile?.progress(progress.sink) ?? progress.sink })
+      await runPackage({ options, reference: EXPERIMENT }, { runner: ctx.runner, signal: ctx.signal, progress: ctx.profile?.
+      progress(progress.sink) ?? progress.sink })
     ];
   } catch (error) {
     if (!(error instanceof TwinbuildError && error.code === "interrupted"))
       throw error;
     const incomplete = { reason: error.message, notFinished: [options.name] };
-    await publishRun(runResult({ ...envelope, packages: [], exitCode: exitCodeForSignal(ctx.signal.reason), incomplete }), { ...settings, json: false, reporters: settings.reporters.filter((r) => r !== "console") }, ctx, "package");
+    await publishRun(runResult({ ...envelope, packages: [], exitCode: exitCodeForSignal(ctx.signal.reason), incomplete }),
+    { ...settings, json: false, reporters: settings.reporters.filter((r) => r !== "console") }, ctx, "package");
     throw error;
   } finally {
     progress.stop();
@@ -35660,7 +36370,8 @@ Options:
   --no-diffoscope        only say which files differ, do not explain how
   --diffoscope-timeout D per differing file (default 5m; from 1ms to 168h); a timeout is an
                          error, never "same"
-  --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=yes
+  --diffoscope-arg ARG   extra argument for diffoscope (repeatable), e.g. --diffoscope-arg=--exclude-directory-metadata=\
+yes
   --profile              print where the time went, step by step, on stderr: node's start,
                          loading twinbuild, every process it started, each phase, the reports
   --issue-types FILE     your own known issue types (repeatable), added to twinbuild's
@@ -35687,7 +36398,8 @@ Exit codes: 0 reproducible \xB7 1 unreproducible \xB7 2 usage or config error
           throw usageError(`check takes one SOURCE directory, got ${positionals.length}: ${positionals.join(" ")}`);
         const settings = parseRunSettings(values, ctx.env);
         sayNotes(settings, ctx);
-        const options = await profiled(ctx, "options (flags, source, preset)", () => packageOptions(positionals[0] ?? ".", {
+        const options = await profiled(ctx, "options (flags, source, preset)", () => packageOptions(positionals[0] ?? ".",
+        {
           preset: values.preset,
           build: values.build,
           artifacts: values.artifacts,
@@ -35742,7 +36454,8 @@ async function readResults(path6) {
   }
   if (schema2 === SCHEMA_V1 || schema2 === SCHEMA_V2)
     return upgradeResults(parsed);
-  throw new TwinbuildError("config", `${path6} is not a twinbuild results file (expected "schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}")`);
+  throw new TwinbuildError("config", `${path6} is not a twinbuild results file (expected "schema": "${SCHEMA}", "${SCHEMA_V2}\
+" or "${SCHEMA_V1}")`);
 }
 var upgradeArtifact, upgradePackage, upgradeRecipe, upgradeDiff, upgradeBisect;
 var init_read = __esm({
@@ -35882,17 +36595,20 @@ var init_walk = __esm({
   "dist/suites/walk.js"() {
     "use strict";
     init_errors();
-    cannotRead = (root, dir, cause) => new TwinbuildError("unreadable-source", `cannot read ${join23(root, dir)} (${cause.code ?? String(cause)}) while looking for packages`, { cause });
+    cannotRead = (root, dir, cause) => new TwinbuildError("unreadable-source", `cannot read ${join23(root, dir)} (${cause.
+    code ?? String(cause)}) while looking for packages`, { cause });
   }
 });
 
 // dist/suites/discovery.js
 import { stat as stat6 } from "node:fs/promises";
-import { basename as basename9, dirname as dirname7, isAbsolute as isAbsolute4, join as join24, relative as relative6, resolve as resolve3, sep as sep3 } from "node:path";
+import { basename as basename9, dirname as dirname7, isAbsolute as isAbsolute4, join as join24, relative as relative6, resolve as resolve3,
+sep as sep3 } from "node:path";
 function scopeFilter(root, outDir, dotAllowed) {
   const rel = relative6(root, outDir).split(sep3).join("/");
   const out = rel === "" || rel.startsWith("../") || isAbsolute4(rel) ? null : rel;
-  const excluded = (path6) => path6.split("/").some((part) => IGNORED.has(part)) || out !== null && (path6 === out || path6.startsWith(`${out}/`));
+  const excluded = (path6) => path6.split("/").some((part) => IGNORED.has(part)) || out !== null && (path6 === out || path6.
+  startsWith(`${out}/`));
   const enterable = (path6) => !excluded(path6) && (dotAllowed || !basename9(path6).startsWith("."));
   return { excluded, enterable };
 }
@@ -35929,7 +36645,8 @@ async function fromConfig(root, config, file, outDir) {
         throw new TwinbuildError("config", `${file}: packages[${i2}].path: "${path6}" is outside ${root}`);
       const link2 = await firstSymlink(root, relative6(root, source).split(sep3).join("/"));
       if (link2 !== null)
-        throw new TwinbuildError("config", `${file}: packages[${i2}].path: "${path6}" goes through the symlink ${link2}; a sweep never follows one: name the directory it points to (inside the root)`);
+        throw new TwinbuildError("config", `${file}: packages[${i2}].path: "${path6}" goes through the symlink ${link2};\
+ a sweep never follows one: name the directory it points to (inside the root)`);
       if (!await stat6(source).catch(() => null))
         throw new TwinbuildError("config", `${file}: packages[${i2}].path: ${source} does not exist`);
       found.push({ name: name ?? nameFor(root, source), source, recipe });
@@ -35940,7 +36657,8 @@ async function fromConfig(root, config, file, outDir) {
     const matched = await globDirs(root, glob, outDir);
     symlinkedDirs.push(...matched.symlinkedDirs);
     if (matched.dirs.length === 0)
-      throw new TwinbuildError("config", `${file}: packages[${i2}].glob: "${glob}" matches no directory` + (matched.symlinkedDirs.length > 0 ? ` (symlinked directories are not followed: ${matched.symlinkedDirs.join(", ")})` : ""));
+      throw new TwinbuildError("config", `${file}: packages[${i2}].glob: "${glob}" matches no directory` + (matched.symlinkedDirs.
+      length > 0 ? ` (symlinked directories are not followed: ${matched.symlinkedDirs.join(", ")})` : ""));
     for (const dir of matched.dirs.sort())
       found.push({ name: nameFor(root, join24(root, dir)), source: join24(root, dir), recipe });
   }
@@ -35969,7 +36687,8 @@ async function fromMarkers(root, outDir) {
     if (!earlier || MARKER_RANK[found.kind] > MARKER_RANK[earlier])
       bySource.set(dir, found.kind);
   }
-  const packages = [...bySource].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([source, preset]) => ({ name: nameFor(root, source), source, recipe: { preset } }));
+  const packages = [...bySource].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([source, preset]) => ({ name: nameFor(root, source),
+  source, recipe: { preset } }));
   return { packages, symlinkedDirs: walked.symlinkedDirs.sort() };
 }
 async function discoverPackages(root, config, configFile, outDir) {
@@ -35978,7 +36697,8 @@ async function discoverPackages(root, config, configFile, outDir) {
   for (const pkg of found.packages) {
     const earlier = seen.get(pkg.name);
     if (earlier !== void 0)
-      throw new TwinbuildError("config", `two packages are named "${pkg.name}" (${earlier} and ${pkg.source}); give one a "name" in ${configFile}`);
+      throw new TwinbuildError("config", `two packages are named "${pkg.name}" (${earlier} and ${pkg.source}); give one \
+a "name" in ${configFile}`);
     seen.set(pkg.name, pkg.source);
   }
   return found;
@@ -36011,7 +36731,8 @@ import { isAbsolute as isAbsolute5, relative as relative7 } from "node:path";
 async function gitOutput(runner, root, args) {
   const outcome = await git(runner, root, args);
   if (outcome.exitCode !== 0)
-    throw new TwinbuildError("config", `--changed-since: git ${args.join(" ")} failed: ${outcome.stderr.trim().split("\n")[0] ?? ""}`);
+    throw new TwinbuildError("config", `--changed-since: git ${args.join(" ")} failed: ${outcome.stderr.trim().split("\n")[0] ??
+    ""}`);
   return outcome.stdout;
 }
 async function changedPackages(runner, root, rev, packages, config) {
@@ -36043,7 +36764,8 @@ async function configEntriesChanged(runner, root, rev, packages, config) {
   }
   if (old === null)
     return new Set(packages.map((p) => p.name));
-  const oldPackages = await discoverPackages(root, old, `${rel} at ${rev}`, config.outDir).then((found) => found.packages, () => []);
+  const oldPackages = await discoverPackages(root, old, `${rel} at ${rev}`, config.outDir).then((found) => found.packages,
+  () => []);
   const oldRecipes = new Map(oldPackages.map((p) => [p.name, JSON.stringify(p.recipe)]));
   return new Set(packages.filter((p) => oldRecipes.get(p.name) !== JSON.stringify(p.recipe)).map((p) => p.name));
 }
@@ -36061,7 +36783,9 @@ var require_code = __commonJS({
   "node_modules/ajv/dist/compile/codegen/code.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.regexpCode = exports2.getEsmExportName = exports2.getProperty = exports2.safeStringify = exports2.stringify = exports2.strConcat = exports2.addCodeArg = exports2.str = exports2._ = exports2.nil = exports2._Code = exports2.Name = exports2.IDENTIFIER = exports2._CodeOrName = void 0;
+    exports2.regexpCode = exports2.getEsmExportName = exports2.getProperty = exports2.safeStringify = exports2.stringify =
+    exports2.strConcat = exports2.addCodeArg = exports2.str = exports2._ = exports2.nil = exports2._Code = exports2.Name =
+    exports2.IDENTIFIER = exports2._CodeOrName = void 0;
     var _CodeOrName = class {
     };
     exports2._CodeOrName = _CodeOrName;
@@ -36182,7 +36906,8 @@ var require_code = __commonJS({
     }
     exports2.strConcat = strConcat;
     function interpolate(x) {
-      return typeof x == "number" || typeof x == "boolean" || x === null ? x : safeStringify(Array.isArray(x) ? x.join(",") : x);
+      return typeof x == "number" || typeof x == "boolean" || x === null ? x : safeStringify(Array.isArray(x) ? x.join("\
+,") : x);
     }
     function stringify(x) {
       return new _Code(safeStringify(x));
@@ -36251,7 +36976,8 @@ var require_scope = __commonJS({
       }
       _nameGroup(prefix) {
         var _a, _b;
-        if (((_b = (_a = this._parent) === null || _a === void 0 ? void 0 : _a._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix)) || this._prefixes && !this._prefixes.has(prefix)) {
+        if (((_b = (_a = this._parent) === null || _a === void 0 ? void 0 : _a._prefixes) === null || _b === void 0 ? void 0 :
+        _b.has(prefix)) || this._prefixes && !this._prefixes.has(prefix)) {
           throw new Error(`CodeGen: prefix "${prefix}" is not allowed in this scope`);
         }
         return this._names[prefix] = { prefix, index: 0 };
@@ -36360,7 +37086,9 @@ var require_codegen = __commonJS({
   "node_modules/ajv/dist/compile/codegen/index.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.or = exports2.and = exports2.not = exports2.CodeGen = exports2.operators = exports2.varKinds = exports2.ValueScopeName = exports2.ValueScope = exports2.Scope = exports2.Name = exports2.regexpCode = exports2.stringify = exports2.getProperty = exports2.nil = exports2.strConcat = exports2.str = exports2._ = void 0;
+    exports2.or = exports2.and = exports2.not = exports2.CodeGen = exports2.operators = exports2.varKinds = exports2.ValueScopeName =
+    exports2.ValueScope = exports2.Scope = exports2.Name = exports2.regexpCode = exports2.stringify = exports2.getProperty =
+    exports2.nil = exports2.strConcat = exports2.str = exports2._ = void 0;
     var code_1 = require_code();
     var scope_1 = require_scope();
     var code_2 = require_code();
@@ -37045,7 +37773,8 @@ var require_codegen = __commonJS({
         return c3;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants11[c3.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants11[c3.
+        str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -37080,7 +37809,10 @@ var require_util = __commonJS({
   "node_modules/ajv/dist/compile/util.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.checkStrictMode = exports2.getErrorPath = exports2.Type = exports2.useFunc = exports2.setEvaluated = exports2.evaluatedPropsToName = exports2.mergeEvaluated = exports2.eachItem = exports2.unescapeJsonPointer = exports2.escapeJsonPointer = exports2.escapeFragment = exports2.unescapeFragment = exports2.schemaRefOrVal = exports2.schemaHasRulesButRef = exports2.schemaHasRules = exports2.checkUnknownRules = exports2.alwaysValidSchema = exports2.toHash = void 0;
+    exports2.checkStrictMode = exports2.getErrorPath = exports2.Type = exports2.useFunc = exports2.setEvaluated = exports2.
+    evaluatedPropsToName = exports2.mergeEvaluated = exports2.eachItem = exports2.unescapeJsonPointer = exports2.escapeJsonPointer =
+    exports2.escapeFragment = exports2.unescapeFragment = exports2.schemaRefOrVal = exports2.schemaHasRulesButRef = exports2.
+    schemaHasRules = exports2.checkUnknownRules = exports2.alwaysValidSchema = exports2.toHash = void 0;
     var codegen_1 = require_codegen();
     var code_1 = require_code();
     function toHash(arr) {
@@ -37169,14 +37901,17 @@ var require_util = __commonJS({
     exports2.eachItem = eachItem;
     function makeMergeEvaluated({ mergeNames, mergeToName, mergeValues, resultToName }) {
       return (gen, from, to, toName) => {
-        const res = to === void 0 ? from : to instanceof codegen_1.Name ? (from instanceof codegen_1.Name ? mergeNames(gen, from, to) : mergeToName(gen, from, to), to) : from instanceof codegen_1.Name ? (mergeToName(gen, to, from), from) : mergeValues(from, to);
+        const res = to === void 0 ? from : to instanceof codegen_1.Name ? (from instanceof codegen_1.Name ? mergeNames(gen,
+        from, to) : mergeToName(gen, from, to), to) : from instanceof codegen_1.Name ? (mergeToName(gen, to, from), from) :
+        mergeValues(from, to);
         return toName === codegen_1.Name && !(res instanceof codegen_1.Name) ? resultToName(gen, res) : res;
       };
     }
     exports2.mergeEvaluated = {
       props: makeMergeEvaluated({
         mergeNames: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true && ${from} !== undefined`, () => {
-          gen.if((0, codegen_1._)`${from} === true`, () => gen.assign(to, true), () => gen.assign(to, (0, codegen_1._)`${to} || {}`).code((0, codegen_1._)`Object.assign(${to}, ${from})`));
+          gen.if((0, codegen_1._)`${from} === true`, () => gen.assign(to, true), () => gen.assign(to, (0, codegen_1._)`${to} || {}`).
+          code((0, codegen_1._)`Object.assign(${to}, ${from})`));
         }),
         mergeToName: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true`, () => {
           if (from === true) {
@@ -37190,8 +37925,10 @@ var require_util = __commonJS({
         resultToName: evaluatedPropsToName
       }),
       items: makeMergeEvaluated({
-        mergeNames: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true && ${from} !== undefined`, () => gen.assign(to, (0, codegen_1._)`${from} === true ? true : ${to} > ${from} ? ${to} : ${from}`)),
-        mergeToName: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true`, () => gen.assign(to, from === true ? true : (0, codegen_1._)`${to} > ${from} ? ${to} : ${from}`)),
+        mergeNames: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true && ${from} !== undefined`, () => gen.assign(
+        to, (0, codegen_1._)`${from} === true ? true : ${to} > ${from} ? ${to} : ${from}`)),
+        mergeToName: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true`, () => gen.assign(to, from === true ? true :
+        (0, codegen_1._)`${to} > ${from} ? ${to} : ${from}`)),
         mergeValues: (from, to) => from === true ? true : Math.max(from, to),
         resultToName: (gen, items) => gen.var("items", items)
       })
@@ -37225,7 +37962,8 @@ var require_util = __commonJS({
     function getErrorPath(dataProp, dataPropType, jsPropertySyntax) {
       if (dataProp instanceof codegen_1.Name) {
         const isNumber = dataPropType === Type.Num;
-        return jsPropertySyntax ? isNumber ? (0, codegen_1._)`"[" + ${dataProp} + "]"` : (0, codegen_1._)`"['" + ${dataProp} + "']"` : isNumber ? (0, codegen_1._)`"/" + ${dataProp}` : (0, codegen_1._)`"/" + ${dataProp}.replace(/~/g, "~0").replace(/\\//g, "~1")`;
+        return jsPropertySyntax ? isNumber ? (0, codegen_1._)`"[" + ${dataProp} + "]"` : (0, codegen_1._)`"['" + ${dataProp} + "']"` :
+        isNumber ? (0, codegen_1._)`"/" + ${dataProp}` : (0, codegen_1._)`"/" + ${dataProp}.replace(/~/g, "~0").replace(/\\//g, "~1")`;
       }
       return jsPropertySyntax ? (0, codegen_1.getProperty)(dataProp).toString() : "/" + escapeJsonPointer(dataProp);
     }
@@ -37286,7 +38024,8 @@ var require_errors = __commonJS({
   "node_modules/ajv/dist/compile/errors.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.extendErrors = exports2.resetErrorsCount = exports2.reportExtraError = exports2.reportError = exports2.keyword$DataError = exports2.keywordError = void 0;
+    exports2.extendErrors = exports2.resetErrorsCount = exports2.reportExtraError = exports2.reportError = exports2.keyword$DataError =
+    exports2.keywordError = void 0;
     var codegen_1 = require_codegen();
     var util_1 = require_util();
     var names_1 = require_names();
@@ -37294,7 +38033,8 @@ var require_errors = __commonJS({
       message: ({ keyword }) => (0, codegen_1.str)`must pass "${keyword}" keyword validation`
     };
     exports2.keyword$DataError = {
-      message: ({ keyword, schemaType }) => schemaType ? (0, codegen_1.str)`"${keyword}" keyword must be ${schemaType} ($data)` : (0, codegen_1.str)`"${keyword}" keyword is invalid ($data)`
+      message: ({ keyword, schemaType }) => schemaType ? (0, codegen_1.str)`"${keyword}" keyword must be ${schemaType} ($data)` :
+      (0, codegen_1.str)`"${keyword}" keyword is invalid ($data)`
     };
     function reportError(cxt, error = exports2.keywordError, errorPaths, overrideAllErrors) {
       const { it } = cxt;
@@ -37319,7 +38059,8 @@ var require_errors = __commonJS({
     exports2.reportExtraError = reportExtraError;
     function resetErrorsCount(gen, errsCount) {
       gen.assign(names_1.default.errors, errsCount);
-      gen.if((0, codegen_1._)`${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1._)`${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
+      gen.if((0, codegen_1._)`${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1.
+      _)`${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
     }
     exports2.resetErrorsCount = resetErrorsCount;
     function extendErrors({ gen, keyword, schemaValue, data, errsCount, it }) {
@@ -37328,7 +38069,8 @@ var require_errors = __commonJS({
       const err = gen.name("err");
       gen.forRange("i", errsCount, names_1.default.errors, (i2) => {
         gen.const(err, (0, codegen_1._)`${names_1.default.vErrors}[${i2}]`);
-        gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
+        gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`,
+        (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
         gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword}`);
         if (it.opts.verbose) {
           gen.assign((0, codegen_1._)`${err}.schema`, schemaValue);
@@ -37339,7 +38081,8 @@ var require_errors = __commonJS({
     exports2.extendErrors = extendErrors;
     function addError(gen, errObj) {
       const err = gen.const("err", errObj);
-      gen.if((0, codegen_1._)`${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1._)`[${err}]`), (0, codegen_1._)`${names_1.default.vErrors}.push(${err})`);
+      gen.if((0, codegen_1._)`${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1.
+      _)`[${err}]`), (0, codegen_1._)`${names_1.default.vErrors}.push(${err})`);
       gen.code((0, codegen_1._)`${names_1.default.errors}++`);
     }
     function returnErrors(it, errs) {
@@ -37377,7 +38120,8 @@ var require_errors = __commonJS({
       return gen.object(...keyValues);
     }
     function errorInstancePath({ errorPath }, { instancePath }) {
-      const instPath = instancePath ? (0, codegen_1.str)`${errorPath}${(0, util_1.getErrorPath)(instancePath, util_1.Type.Str)}` : errorPath;
+      const instPath = instancePath ? (0, codegen_1.str)`${errorPath}${(0, util_1.getErrorPath)(instancePath, util_1.Type.
+      Str)}` : errorPath;
       return [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, instPath)];
     }
     function errorSchemaPath({ keyword, it: { errSchemaPath } }, { schemaPath, parentSchema }) {
@@ -37390,12 +38134,14 @@ var require_errors = __commonJS({
     function extraErrorProps(cxt, { params, message }, keyValues) {
       const { keyword, data, schemaValue, it } = cxt;
       const { opts, propertyName, topSchemaRef, schemaPath } = it;
-      keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._)`{}`]);
+      keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1.
+      _)`{}`]);
       if (opts.messages) {
         keyValues.push([E.message, typeof message == "function" ? message(cxt) : message]);
       }
       if (opts.verbose) {
-        keyValues.push([E.schema, schemaValue], [E.parentSchema, (0, codegen_1._)`${topSchemaRef}${schemaPath}`], [names_1.default.data, data]);
+        keyValues.push([E.schema, schemaValue], [E.parentSchema, (0, codegen_1._)`${topSchemaRef}${schemaPath}`], [names_1.
+        default.data, data]);
       }
       if (propertyName)
         keyValues.push([E.propertyName, propertyName]);
@@ -37502,7 +38248,8 @@ var require_applicability = __commonJS({
     exports2.shouldUseGroup = shouldUseGroup;
     function shouldUseRule(schema2, rule) {
       var _a;
-      return schema2[rule.keyword] !== void 0 || ((_a = rule.definition.implements) === null || _a === void 0 ? void 0 : _a.some((kwd) => schema2[kwd] !== void 0));
+      return schema2[rule.keyword] !== void 0 || ((_a = rule.definition.implements) === null || _a === void 0 ? void 0 :
+      _a.some((kwd) => schema2[kwd] !== void 0));
     }
     exports2.shouldUseRule = shouldUseRule;
   }
@@ -37513,7 +38260,8 @@ var require_dataType = __commonJS({
   "node_modules/ajv/dist/compile/validate/dataType.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.reportTypeError = exports2.checkDataTypes = exports2.checkDataType = exports2.coerceAndCheckDataType = exports2.getJSONTypes = exports2.getSchemaTypes = exports2.DataType = void 0;
+    exports2.reportTypeError = exports2.checkDataTypes = exports2.checkDataType = exports2.coerceAndCheckDataType = exports2.
+    getJSONTypes = exports2.getSchemaTypes = exports2.DataType = void 0;
     var rules_1 = require_rules();
     var applicability_1 = require_applicability();
     var errors_1 = require_errors();
@@ -37550,7 +38298,8 @@ var require_dataType = __commonJS({
     function coerceAndCheckDataType(it, types2) {
       const { gen, data, opts } = it;
       const coerceTo = coerceToTypes(types2, opts.coerceTypes);
-      const checkTypes = types2.length > 0 && !(coerceTo.length === 0 && types2.length === 1 && (0, applicability_1.schemaHasRulesForType)(it, types2[0]));
+      const checkTypes = types2.length > 0 && !(coerceTo.length === 0 && types2.length === 1 && (0, applicability_1.schemaHasRulesForType)(
+      it, types2[0]));
       if (checkTypes) {
         const wrongType = checkDataTypes(types2, data, opts.strictNumbers, DataType.Wrong);
         gen.if(wrongType, () => {
@@ -37572,7 +38321,9 @@ var require_dataType = __commonJS({
       const dataType = gen.let("dataType", (0, codegen_1._)`typeof ${data}`);
       const coerced = gen.let("coerced", (0, codegen_1._)`undefined`);
       if (opts.coerceTypes === "array") {
-        gen.if((0, codegen_1._)`${dataType} == 'object' && Array.isArray(${data}) && ${data}.length == 1`, () => gen.assign(data, (0, codegen_1._)`${data}[0]`).assign(dataType, (0, codegen_1._)`typeof ${data}`).if(checkDataTypes(types2, data, opts.strictNumbers), () => gen.assign(coerced, data)));
+        gen.if((0, codegen_1._)`${dataType} == 'object' && Array.isArray(${data}) && ${data}.length == 1`, () => gen.assign(
+        data, (0, codegen_1._)`${data}[0]`).assign(dataType, (0, codegen_1._)`typeof ${data}`).if(checkDataTypes(types2,
+        data, opts.strictNumbers), () => gen.assign(coerced, data)));
       }
       gen.if((0, codegen_1._)`${coerced} !== undefined`);
       for (const t of coerceTo) {
@@ -37590,7 +38341,8 @@ var require_dataType = __commonJS({
       function coerceSpecificType(t) {
         switch (t) {
           case "string":
-            gen.elseIf((0, codegen_1._)`${dataType} == "number" || ${dataType} == "boolean"`).assign(coerced, (0, codegen_1._)`"" + ${data}`).elseIf((0, codegen_1._)`${data} === null`).assign(coerced, (0, codegen_1._)`""`);
+            gen.elseIf((0, codegen_1._)`${dataType} == "number" || ${dataType} == "boolean"`).assign(coerced, (0, codegen_1.
+            _)`"" + ${data}`).elseIf((0, codegen_1._)`${data} === null`).assign(coerced, (0, codegen_1._)`""`);
             return;
           case "number":
             gen.elseIf((0, codegen_1._)`${dataType} == "boolean" || ${data} === null
@@ -37598,10 +38350,12 @@ var require_dataType = __commonJS({
             return;
           case "integer":
             gen.elseIf((0, codegen_1._)`${dataType} === "boolean" || ${data} === null
-              || (${dataType} === "string" && ${data} && ${data} == +${data} && !(${data} % 1))`).assign(coerced, (0, codegen_1._)`+${data}`);
+              || (${dataType} === "string" && ${data} && ${data} == +${data} && !(${data} % 1))`).assign(coerced, (0, codegen_1.
+            _)`+${data}`);
             return;
           case "boolean":
-            gen.elseIf((0, codegen_1._)`${data} === "false" || ${data} === 0 || ${data} === null`).assign(coerced, false).elseIf((0, codegen_1._)`${data} === "true" || ${data} === 1`).assign(coerced, true);
+            gen.elseIf((0, codegen_1._)`${data} === "false" || ${data} === 0 || ${data} === null`).assign(coerced, false).
+            elseIf((0, codegen_1._)`${data} === "true" || ${data} === 1`).assign(coerced, true);
             return;
           case "null":
             gen.elseIf((0, codegen_1._)`${data} === "" || ${data} === 0 || ${data} === false`);
@@ -37614,7 +38368,8 @@ var require_dataType = __commonJS({
       }
     }
     function assignParentData({ gen, parentData, parentDataProperty }, expr) {
-      gen.if((0, codegen_1._)`${parentData} !== undefined`, () => gen.assign((0, codegen_1._)`${parentData}[${parentDataProperty}]`, expr));
+      gen.if((0, codegen_1._)`${parentData} !== undefined`, () => gen.assign((0, codegen_1._)`${parentData}[${parentDataProperty}]`,
+      expr));
     }
     function checkDataType(dataType, data, strictNums, correct = DataType.Correct) {
       const EQ = correct === DataType.Correct ? codegen_1.operators.EQ : codegen_1.operators.NEQ;
@@ -37639,7 +38394,8 @@ var require_dataType = __commonJS({
       }
       return correct === DataType.Correct ? cond : (0, codegen_1.not)(cond);
       function numCond(_cond = codegen_1.nil) {
-        return (0, codegen_1.and)((0, codegen_1._)`typeof ${data} == "number"`, _cond, strictNums ? (0, codegen_1._)`isFinite(${data})` : codegen_1.nil);
+        return (0, codegen_1.and)((0, codegen_1._)`typeof ${data} == "number"`, _cond, strictNums ? (0, codegen_1._)`isFinite(${data})` :
+        codegen_1.nil);
       }
     }
     exports2.checkDataType = checkDataType;
@@ -37667,7 +38423,8 @@ var require_dataType = __commonJS({
     exports2.checkDataTypes = checkDataTypes;
     var typeError = {
       message: ({ schema: schema2 }) => `must be ${schema2}`,
-      params: ({ schema: schema2, schemaValue }) => typeof schema2 == "string" ? (0, codegen_1._)`{type: ${schema2}}` : (0, codegen_1._)`{type: ${schemaValue}}`
+      params: ({ schema: schema2, schemaValue }) => typeof schema2 == "string" ? (0, codegen_1._)`{type: ${schema2}}` : (0,
+      codegen_1._)`{type: ${schemaValue}}`
     };
     function reportTypeError(it) {
       const cxt = getTypeErrorContext(it);
@@ -37734,7 +38491,9 @@ var require_code2 = __commonJS({
   "node_modules/ajv/dist/vocabularies/code.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.validateUnion = exports2.validateArray = exports2.usePattern = exports2.callValidateCode = exports2.schemaProperties = exports2.allSchemaProperties = exports2.noPropertyInData = exports2.propertyInData = exports2.isOwnProperty = exports2.hasPropFunc = exports2.reportMissingProp = exports2.checkMissingProp = exports2.checkReportMissingProp = void 0;
+    exports2.validateUnion = exports2.validateArray = exports2.usePattern = exports2.callValidateCode = exports2.schemaProperties =
+    exports2.allSchemaProperties = exports2.noPropertyInData = exports2.propertyInData = exports2.isOwnProperty = exports2.
+    hasPropFunc = exports2.reportMissingProp = exports2.checkMissingProp = exports2.checkReportMissingProp = void 0;
     var codegen_1 = require_codegen();
     var util_1 = require_util();
     var names_1 = require_names();
@@ -37748,7 +38507,8 @@ var require_code2 = __commonJS({
     }
     exports2.checkReportMissingProp = checkReportMissingProp;
     function checkMissingProp({ gen, data, it: { opts } }, properties, missing) {
-      return (0, codegen_1.or)(...properties.map((prop) => (0, codegen_1.and)(noPropertyInData(gen, data, prop, opts.ownProperties), (0, codegen_1._)`${missing} = ${prop}`)));
+      return (0, codegen_1.or)(...properties.map((prop) => (0, codegen_1.and)(noPropertyInData(gen, data, prop, opts.ownProperties),
+      (0, codegen_1._)`${missing} = ${prop}`)));
     }
     exports2.checkMissingProp = checkMissingProp;
     function reportMissingProp(cxt, missing) {
@@ -37913,7 +38673,8 @@ var require_keyword = __commonJS({
       }
       function validateAsync() {
         const ruleErrs = gen.let("ruleErrs", null);
-        gen.try(() => assignValid((0, codegen_1._)`await `), (e) => gen.assign(valid, false).if((0, codegen_1._)`${e} instanceof ${it.ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._)`${e}.errors`), () => gen.throw(e)));
+        gen.try(() => assignValid((0, codegen_1._)`await `), (e) => gen.assign(valid, false).if((0, codegen_1._)`${e} instanceof ${it.
+        ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._)`${e}.errors`), () => gen.throw(e)));
         return ruleErrs;
       }
       function validateSync() {
@@ -37925,7 +38686,8 @@ var require_keyword = __commonJS({
       function assignValid(_await = def.async ? (0, codegen_1._)`await ` : codegen_1.nil) {
         const passCxt = it.opts.passContext ? names_1.default.this : names_1.default.self;
         const passSchema = !("compile" in def && !$data || def.schema === false);
-        gen.assign(valid, (0, codegen_1._)`${_await}${(0, code_1.callValidateCode)(cxt, validateRef, passCxt, passSchema)}`, def.modifying);
+        gen.assign(valid, (0, codegen_1._)`${_await}${(0, code_1.callValidateCode)(cxt, validateRef, passCxt, passSchema)}`,
+        def.modifying);
       }
       function reportErrs(errors) {
         var _a2;
@@ -37940,7 +38702,8 @@ var require_keyword = __commonJS({
     function addErrs(cxt, errs) {
       const { gen } = cxt;
       gen.if((0, codegen_1._)`Array.isArray(${errs})`, () => {
-        gen.assign(names_1.default.vErrors, (0, codegen_1._)`${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`).assign(names_1.default.errors, (0, codegen_1._)`${names_1.default.vErrors}.length`);
+        gen.assign(names_1.default.vErrors, (0, codegen_1._)`${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.
+        vErrors}.concat(${errs})`).assign(names_1.default.errors, (0, codegen_1._)`${names_1.default.vErrors}.length`);
         (0, errors_1.extendErrors)(cxt);
       }, () => cxt.error());
     }
@@ -37951,10 +38714,13 @@ var require_keyword = __commonJS({
     function useKeyword(gen, keyword, result) {
       if (result === void 0)
         throw new Error(`keyword "${keyword}" failed to compile`);
-      return gen.scopeValue("keyword", typeof result == "function" ? { ref: result } : { ref: result, code: (0, codegen_1.stringify)(result) });
+      return gen.scopeValue("keyword", typeof result == "function" ? { ref: result } : { ref: result, code: (0, codegen_1.
+      stringify)(result) });
     }
     function validSchemaType(schema2, schemaType, allowUndefined = false) {
-      return !schemaType.length || schemaType.some((st) => st === "array" ? Array.isArray(schema2) : st === "object" ? schema2 && typeof schema2 == "object" && !Array.isArray(schema2) : typeof schema2 == st || allowUndefined && typeof schema2 == "undefined");
+      return !schemaType.length || schemaType.some((st) => st === "array" ? Array.isArray(schema2) : st === "object" ? schema2 &&
+      typeof schema2 == "object" && !Array.isArray(schema2) : typeof schema2 == st || allowUndefined && typeof schema2 ==
+      "undefined");
     }
     exports2.validSchemaType = validSchemaType;
     function validateKeywordUsage({ schema: schema2, opts, self: self2, errSchemaPath }, def, keyword) {
@@ -37968,7 +38734,8 @@ var require_keyword = __commonJS({
       if (def.validateSchema) {
         const valid = def.validateSchema(schema2[keyword]);
         if (!valid) {
-          const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` + self2.errorsText(def.validateSchema.errors);
+          const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` + self2.errorsText(def.validateSchema.
+          errors);
           if (opts.validateSchema === "log")
             self2.logger.error(msg);
           else
@@ -38000,7 +38767,8 @@ var require_subschema = __commonJS({
           errSchemaPath: `${it.errSchemaPath}/${keyword}`
         } : {
           schema: sch[schemaProp],
-          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
+          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(
+          schemaProp)}`,
           errSchemaPath: `${it.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`
         };
       }
@@ -38166,12 +38934,14 @@ var require_json_schema_traverse = __commonJS({
           if (Array.isArray(sch)) {
             if (key2 in traverse.arrayKeywords) {
               for (var i2 = 0; i2 < sch.length; i2++)
-                _traverse(opts, pre, post, sch[i2], jsonPtr + "/" + key2 + "/" + i2, rootSchema, jsonPtr, key2, schema2, i2);
+                _traverse(opts, pre, post, sch[i2], jsonPtr + "/" + key2 + "/" + i2, rootSchema, jsonPtr, key2, schema2,
+                i2);
             }
           } else if (key2 in traverse.propsKeywords) {
             if (sch && typeof sch == "object") {
               for (var prop in sch)
-                _traverse(opts, pre, post, sch[prop], jsonPtr + "/" + key2 + "/" + escapeJsonPtr(prop), rootSchema, jsonPtr, key2, schema2, prop);
+                _traverse(opts, pre, post, sch[prop], jsonPtr + "/" + key2 + "/" + escapeJsonPtr(prop), rootSchema, jsonPtr,
+                key2, schema2, prop);
             }
           } else if (key2 in traverse.keywords || opts.allKeys && !(key2 in traverse.skipKeywords)) {
             _traverse(opts, pre, post, sch, jsonPtr + "/" + key2, rootSchema, jsonPtr, key2, schema2);
@@ -38191,7 +38961,8 @@ var require_resolve = __commonJS({
   "node_modules/ajv/dist/compile/resolve.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.getSchemaRefs = exports2.resolveUrl = exports2.normalizeId = exports2._getFullPath = exports2.getFullPath = exports2.inlineRef = void 0;
+    exports2.getSchemaRefs = exports2.resolveUrl = exports2.normalizeId = exports2._getFullPath = exports2.getFullPath =
+    exports2.inlineRef = void 0;
     var util_1 = require_util();
     var equal = require_fast_deep_equal();
     var traverse = require_json_schema_traverse();
@@ -38379,11 +39150,14 @@ var require_validate = __commonJS({
           gen.code(body);
         });
       } else {
-        gen.func(validateName, (0, codegen_1._)`${names_1.default.data}, ${destructureValCxt(opts)}`, schemaEnv.$async, () => gen.code(funcSourceUrl(schema2, opts)).code(body));
+        gen.func(validateName, (0, codegen_1._)`${names_1.default.data}, ${destructureValCxt(opts)}`, schemaEnv.$async, () => gen.
+        code(funcSourceUrl(schema2, opts)).code(body));
       }
     }
     function destructureValCxt(opts) {
-      return (0, codegen_1._)`{${names_1.default.instancePath}="", ${names_1.default.parentData}, ${names_1.default.parentDataProperty}, ${names_1.default.rootData}=${names_1.default.data}${opts.dynamicRef ? (0, codegen_1._)`, ${names_1.default.dynamicAnchors}={}` : codegen_1.nil}}={}`;
+      return (0, codegen_1._)`{${names_1.default.instancePath}="", ${names_1.default.parentData}, ${names_1.default.parentDataProperty}, ${names_1.
+      default.rootData}=${names_1.default.data}${opts.dynamicRef ? (0, codegen_1._)`, ${names_1.default.dynamicAnchors}={}` :
+      codegen_1.nil}}={}`;
     }
     function destructureValCxtES5(gen, opts) {
       gen.if(names_1.default.valCxt, () => {
@@ -38420,12 +39194,15 @@ var require_validate = __commonJS({
     function resetEvaluated(it) {
       const { gen, validateName } = it;
       it.evaluated = gen.const("evaluated", (0, codegen_1._)`${validateName}.evaluated`);
-      gen.if((0, codegen_1._)`${it.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._)`${it.evaluated}.props`, (0, codegen_1._)`undefined`));
-      gen.if((0, codegen_1._)`${it.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._)`${it.evaluated}.items`, (0, codegen_1._)`undefined`));
+      gen.if((0, codegen_1._)`${it.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._)`${it.evaluated}.props`, (0,
+      codegen_1._)`undefined`));
+      gen.if((0, codegen_1._)`${it.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._)`${it.evaluated}.items`, (0,
+      codegen_1._)`undefined`));
     }
     function funcSourceUrl(schema2, opts) {
       const schId = typeof schema2 == "object" && schema2[opts.schemaId];
-      return schId && (opts.code.source || opts.code.process) ? (0, codegen_1._)`/*# sourceURL=${schId} */` : codegen_1.nil;
+      return schId && (opts.code.source || opts.code.process) ? (0, codegen_1._)`/*# sourceURL=${schId} */` : codegen_1.
+      nil;
     }
     function subschemaCode(it, valid) {
       if (isSchemaObj(it)) {
@@ -38503,7 +39280,8 @@ var require_validate = __commonJS({
     function returnResults(it) {
       const { gen, schemaEnv, validateName, ValidationError, opts } = it;
       if (schemaEnv.$async) {
-        gen.if((0, codegen_1._)`${names_1.default.errors} === 0`, () => gen.return(names_1.default.data), () => gen.throw((0, codegen_1._)`new ${ValidationError}(${names_1.default.vErrors})`));
+        gen.if((0, codegen_1._)`${names_1.default.errors} === 0`, () => gen.return(names_1.default.data), () => gen.throw(
+        (0, codegen_1._)`new ${ValidationError}(${names_1.default.vErrors})`));
       } else {
         gen.assign((0, codegen_1._)`${validateName}.errors`, names_1.default.vErrors);
         if (opts.unevaluated)
@@ -38752,7 +39530,8 @@ var require_validate = __commonJS({
             if (!(schemaCode instanceof codegen_1.Name))
               throw new Error("ajv implementation error");
             const st = Array.isArray(schemaType) ? schemaType : [schemaType];
-            return (0, codegen_1._)`${(0, dataType_2.checkDataTypes)(st, schemaCode, it.opts.strictNumbers, dataType_2.DataType.Wrong)}`;
+            return (0, codegen_1._)`${(0, dataType_2.checkDataTypes)(st, schemaCode, it.opts.strictNumbers, dataType_2.DataType.
+            Wrong)}`;
           }
           return codegen_1.nil;
         }
@@ -38888,7 +39667,8 @@ var require_compile2 = __commonJS({
   "node_modules/ajv/dist/compile/index.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.resolveSchema = exports2.getCompilingSchema = exports2.resolveRef = exports2.compileSchema = exports2.SchemaEnv = void 0;
+    exports2.resolveSchema = exports2.getCompilingSchema = exports2.resolveRef = exports2.compileSchema = exports2.SchemaEnv =
+    void 0;
     var codegen_1 = require_codegen();
     var validation_error_1 = require_validation_error();
     var names_1 = require_names();
@@ -38906,7 +39686,8 @@ var require_compile2 = __commonJS({
         this.schema = env.schema;
         this.schemaId = env.schemaId;
         this.root = env.root || this;
-        this.baseId = (_a = env.baseId) !== null && _a !== void 0 ? _a : (0, resolve_1.normalizeId)(schema2 === null || schema2 === void 0 ? void 0 : schema2[env.schemaId || "$id"]);
+        this.baseId = (_a = env.baseId) !== null && _a !== void 0 ? _a : (0, resolve_1.normalizeId)(schema2 === null || schema2 ===
+        void 0 ? void 0 : schema2[env.schemaId || "$id"]);
         this.schemaPath = env.schemaPath;
         this.localRefs = env.localRefs;
         this.meta = env.meta;
@@ -38944,7 +39725,8 @@ var require_compile2 = __commonJS({
         dataLevel: 0,
         dataTypes: [],
         definedProperties: /* @__PURE__ */ new Set(),
-        topSchemaRef: gen.scopeValue("schema", this.opts.code.source === true ? { ref: sch.schema, code: (0, codegen_1.stringify)(sch.schema) } : { ref: sch.schema }),
+        topSchemaRef: gen.scopeValue("schema", this.opts.code.source === true ? { ref: sch.schema, code: (0, codegen_1.stringify)(
+        sch.schema) } : { ref: sch.schema }),
         validateName,
         ValidationError: _ValidationError,
         schema: sch.schema,
@@ -39152,7 +39934,8 @@ var require_utils6 = __commonJS({
       if (cp2 < 65536) {
         return BYTE_HEX[224 | cp2 >> 12] + BYTE_HEX[128 | cp2 >> 6 & 63] + BYTE_HEX[128 | cp2 & 63];
       }
-      return BYTE_HEX[240 | cp2 >> 18] + BYTE_HEX[128 | cp2 >> 12 & 63] + BYTE_HEX[128 | cp2 >> 6 & 63] + BYTE_HEX[128 | cp2 & 63];
+      return BYTE_HEX[240 | cp2 >> 18] + BYTE_HEX[128 | cp2 >> 12 & 63] + BYTE_HEX[128 | cp2 >> 6 & 63] + BYTE_HEX[128 |
+      cp2 & 63];
     }
     function stringArrayToHexStripped(input) {
       let acc = "";
@@ -39548,7 +40331,8 @@ var require_utils6 = __commonJS({
       return encodeComponent(input, isQueryFragmentCharacter);
     }
     function isEscapeSafe(cp2) {
-      return cp2 >= 48 && cp2 <= 57 || cp2 >= 65 && cp2 <= 90 || cp2 >= 97 && cp2 <= 122 || cp2 === 42 || cp2 === 43 || cp2 === 45 || cp2 === 46 || cp2 === 47 || cp2 === 64 || cp2 === 95;
+      return cp2 >= 48 && cp2 <= 57 || cp2 >= 65 && cp2 <= 90 || cp2 >= 97 && cp2 <= 122 || cp2 === 42 || cp2 === 43 || cp2 ===
+      45 || cp2 === 46 || cp2 === 47 || cp2 === 64 || cp2 === 95;
     }
     function normalizeQueryFragmentEncoding(input) {
       let output = "";
@@ -39689,7 +40473,9 @@ var require_schemes = __commonJS({
       } else if (wsComponent.secure === false) {
         return false;
       } else if (wsComponent.scheme) {
-        return wsComponent.scheme.length === 3 && (wsComponent.scheme[0] === "w" || wsComponent.scheme[0] === "W") && (wsComponent.scheme[1] === "s" || wsComponent.scheme[1] === "S") && (wsComponent.scheme[2] === "s" || wsComponent.scheme[2] === "S");
+        return wsComponent.scheme.length === 3 && (wsComponent.scheme[0] === "w" || wsComponent.scheme[0] === "W") && (wsComponent.
+        scheme[1] === "s" || wsComponent.scheme[1] === "S") && (wsComponent.scheme[2] === "s" || wsComponent.scheme[2] ===
+        "S");
       } else {
         return false;
       }
@@ -39875,7 +40661,8 @@ var require_schemes = __commonJS({
 var require_fast_uri = __commonJS({
   "node_modules/fast-uri/index.js"(exports2, module) {
     "use strict";
-    var { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = require_utils6();
+    var { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding,
+    serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = require_utils6();
     var { SCHEMES, getSchemeHandler } = require_schemes();
     var VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u;
     var MALFORMED_SCHEME_ERROR = "URI scheme is malformed.";
@@ -39916,13 +40703,15 @@ var require_fast_uri = __commonJS({
         malformedHost: relativeMalformedHost,
         malformedScheme: relativeMalformedScheme
       } = parseWithStatus(relativeURI, schemelessOptions);
-      if (baseMalformed || relativeMalformed || baseMalformedPercentEncoding || relativeMalformedPercentEncoding || baseMalformedSchemeSpecific || relativeMalformedSchemeSpecific || baseMalformedHost || relativeMalformedHost || baseMalformedScheme || relativeMalformedScheme) {
+      if (baseMalformed || relativeMalformed || baseMalformedPercentEncoding || relativeMalformedPercentEncoding || baseMalformedSchemeSpecific ||
+      relativeMalformedSchemeSpecific || baseMalformedHost || relativeMalformedHost || baseMalformedScheme || relativeMalformedScheme) {
         throw new Error(baseParsed.error || relativeParsed.error || "URI is malformed.");
       }
       const resolved = resolveComponent(baseParsed, relativeParsed, schemelessOptions, true);
       const resolvedSchemeHandler = getSchemeHandler(options && options.scheme || resolved.scheme);
       const resolvedHost = resolved.host;
-      const resolvedHostIsIP = resolvedHost !== void 0 && resolvedHost !== "" && (isIPv4(resolvedHost) || normalizeIPv6(resolvedHost).isIPV6);
+      const resolvedHostIsIP = resolvedHost !== void 0 && resolvedHost !== "" && (isIPv4(resolvedHost) || normalizeIPv6(
+      resolvedHost).isIPV6);
       if (hasForbiddenDomainHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)) {
         throw new Error(MALFORMED_HOST_ERROR);
       }
@@ -39975,7 +40764,8 @@ var require_fast_uri = __commonJS({
               } else {
                 target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative13.path;
               }
-              target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
+              target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(
+              target.path) : removeDotSegments(target.path);
             }
             target.query = relative13.query;
           }
@@ -40090,14 +40880,18 @@ var require_fast_uri = __commonJS({
     }
     function hasMalformedComponentPercentEncoding(matches) {
       const host = matches[4];
-      return hasMalformedPercentEncoding(matches[3]) || host !== void 0 && !isIPLiteral(host) && hasMalformedPercentEncoding(host) || hasMalformedPercentEncoding(matches[6]) || hasMalformedPercentEncoding(matches[7]) || hasMalformedPercentEncoding(matches[8]);
+      return hasMalformedPercentEncoding(matches[3]) || host !== void 0 && !isIPLiteral(host) && hasMalformedPercentEncoding(
+      host) || hasMalformedPercentEncoding(matches[6]) || hasMalformedPercentEncoding(matches[7]) || hasMalformedPercentEncoding(
+      matches[8]);
     }
     function canonicalizeHost(parsed, options, schemeHandler, isIP) {
       if (hasForbiddenDomainHost(parsed, options, schemeHandler, isIP)) {
         parsed.error = parsed.error || MALFORMED_HOST_ERROR;
         return true;
       }
-      if (!options.unicodeSupport && (!schemeHandler || !schemeHandler.unicodeSupport) && parsed.host && !isIPLiteral(parsed.host) && (options.domainHost || schemeHandler && schemeHandler.domainHost) && isIP === false && nonSimpleDomain(parsed.host)) {
+      if (!options.unicodeSupport && (!schemeHandler || !schemeHandler.unicodeSupport) && parsed.host && !isIPLiteral(parsed.
+      host) && (options.domainHost || schemeHandler && schemeHandler.domainHost) && isIP === false && nonSimpleDomain(parsed.
+      host)) {
         let url;
         try {
           url = new URL("http://" + parsed.host);
@@ -40115,11 +40909,13 @@ var require_fast_uri = __commonJS({
     }
     function hasForbiddenDomainHost(parsed, options, schemeHandler, isIP) {
       return Boolean(
-        parsed.host && isIP === false && !isIPLiteral(parsed.host) && (options.domainHost || schemeHandler && schemeHandler.domainHost) && FORBIDDEN_DOMAIN_HOST_CHARACTER.test(parsed.host)
+        parsed.host && isIP === false && !isIPLiteral(parsed.host) && (options.domainHost || schemeHandler && schemeHandler.
+        domainHost) && FORBIDDEN_DOMAIN_HOST_CHARACTER.test(parsed.host)
       );
     }
     function isHostOnlyURL(url) {
-      return url.username === "" && url.password === "" && url.port === "" && url.pathname === "/" && url.search === "" && url.hash === "" && url.hostname !== "";
+      return url.username === "" && url.password === "" && url.port === "" && url.pathname === "/" && url.search === "" &&
+      url.hash === "" && url.hostname !== "";
     }
     function parseWithStatus(uri, opts) {
       const options = Object.assign({}, opts);
@@ -40211,7 +41007,8 @@ var require_fast_uri = __commonJS({
             isIP = true;
           }
         }
-        if (parsed.scheme === void 0 && parsed.userinfo === void 0 && parsed.host === void 0 && parsed.port === void 0 && parsed.query === void 0 && !parsed.path) {
+        if (parsed.scheme === void 0 && parsed.userinfo === void 0 && parsed.host === void 0 && parsed.port === void 0 &&
+        parsed.query === void 0 && !parsed.path) {
           parsed.reference = "same-document";
         } else if (parsed.scheme === void 0) {
           parsed.reference = "relative";
@@ -40263,9 +41060,11 @@ var require_fast_uri = __commonJS({
       return normalizeStringWithStatus(uri, opts).normalized;
     }
     function normalizeStringWithStatus(uri, opts) {
-      const { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = parseWithStatus(uri, opts);
+      const { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = parseWithStatus(
+      uri, opts);
       return {
-        normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? uri : serialize2(parsed, opts),
+        normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ?
+        uri : serialize2(parsed, opts),
         malformedAuthorityOrPort,
         malformedPercentEncoding,
         malformedSchemeSpecific,
@@ -40283,8 +41082,10 @@ var require_fast_uri = __commonJS({
       } catch {
         return void 0;
       }
-      const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value, opts);
-      return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? void 0 : normalized;
+      const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(
+      value, opts);
+      return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ?
+      void 0 : normalized;
     }
     var fastUri = {
       SCHEMES,
@@ -40317,7 +41118,8 @@ var require_core = __commonJS({
   "node_modules/ajv/dist/core.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.CodeGen = exports2.Name = exports2.nil = exports2.stringify = exports2.str = exports2._ = exports2.KeywordCxt = void 0;
+    exports2.CodeGen = exports2.Name = exports2.nil = exports2.stringify = exports2.str = exports2._ = exports2.KeywordCxt =
+    void 0;
     var validate_1 = require_validate();
     Object.defineProperty(exports2, "KeywordCxt", { enumerable: true, get: function() {
       return validate_1.KeywordCxt;
@@ -40397,14 +41199,19 @@ var require_core = __commonJS({
       const s = o2.strict;
       const _optz = (_a = o2.code) === null || _a === void 0 ? void 0 : _a.optimize;
       const optimize = _optz === true || _optz === void 0 ? 1 : _optz || 0;
-      const regExp = (_c = (_b = o2.code) === null || _b === void 0 ? void 0 : _b.regExp) !== null && _c !== void 0 ? _c : defaultRegExp;
+      const regExp = (_c = (_b = o2.code) === null || _b === void 0 ? void 0 : _b.regExp) !== null && _c !== void 0 ? _c :
+      defaultRegExp;
       const uriResolver = (_d = o2.uriResolver) !== null && _d !== void 0 ? _d : uri_1.default;
       return {
         strictSchema: (_f = (_e = o2.strictSchema) !== null && _e !== void 0 ? _e : s) !== null && _f !== void 0 ? _f : true,
-        strictNumbers: (_h = (_g = o2.strictNumbers) !== null && _g !== void 0 ? _g : s) !== null && _h !== void 0 ? _h : true,
-        strictTypes: (_k = (_j = o2.strictTypes) !== null && _j !== void 0 ? _j : s) !== null && _k !== void 0 ? _k : "log",
-        strictTuples: (_m = (_l = o2.strictTuples) !== null && _l !== void 0 ? _l : s) !== null && _m !== void 0 ? _m : "log",
-        strictRequired: (_p = (_o = o2.strictRequired) !== null && _o !== void 0 ? _o : s) !== null && _p !== void 0 ? _p : false,
+        strictNumbers: (_h = (_g = o2.strictNumbers) !== null && _g !== void 0 ? _g : s) !== null && _h !== void 0 ? _h :
+        true,
+        strictTypes: (_k = (_j = o2.strictTypes) !== null && _j !== void 0 ? _j : s) !== null && _k !== void 0 ? _k : "l\
+og",
+        strictTuples: (_m = (_l = o2.strictTuples) !== null && _l !== void 0 ? _l : s) !== null && _m !== void 0 ? _m : "\
+log",
+        strictRequired: (_p = (_o = o2.strictRequired) !== null && _o !== void 0 ? _o : s) !== null && _p !== void 0 ? _p :
+        false,
         code: o2.code ? { ...o2.code, optimize, regExp } : { optimize, regExp },
         loopRequired: (_q = o2.loopRequired) !== null && _q !== void 0 ? _q : MAX_EXPRESSION,
         loopEnum: (_r = o2.loopEnum) !== null && _r !== void 0 ? _r : MAX_EXPRESSION,
@@ -40675,7 +41482,8 @@ var require_core = __commonJS({
           type: (0, dataType_1.getJSONTypes)(def.type),
           schemaType: (0, dataType_1.getJSONTypes)(def.schemaType)
         };
-        (0, util_1.eachItem)(keyword, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
+        (0, util_1.eachItem)(keyword, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.
+        type.forEach((t) => addRule.call(this, k, definition, t)));
         return this;
       }
       getKeyword(keyword) {
@@ -40976,7 +41784,8 @@ var require_ref = __commonJS({
           callRef(cxt, v, sch, sch.$async);
         }
         function inlineRefSchema(sch) {
-          const schName = gen.scopeValue("schema", opts.code.source === true ? { ref: sch, code: (0, codegen_1.stringify)(sch) } : { ref: sch });
+          const schName = gen.scopeValue("schema", opts.code.source === true ? { ref: sch, code: (0, codegen_1.stringify)(
+          sch) } : { ref: sch });
           const valid = gen.name("valid");
           const schCxt = cxt.subschema({
             schema: sch,
@@ -40992,7 +41801,8 @@ var require_ref = __commonJS({
     };
     function getValidate(cxt, sch) {
       const { gen } = cxt;
-      return sch.validate ? gen.scopeValue("validate", { ref: sch.validate }) : (0, codegen_1._)`${gen.scopeValue("wrapper", { ref: sch })}.validate`;
+      return sch.validate ? gen.scopeValue("validate", { ref: sch.validate }) : (0, codegen_1._)`${gen.scopeValue("wrapp\
+er", { ref: sch })}.validate`;
     }
     exports2.getValidate = getValidate;
     function callRef(cxt, v, sch, $async) {
@@ -41025,14 +41835,16 @@ var require_ref = __commonJS({
       }
       function addErrorsFrom(source) {
         const errs = (0, codegen_1._)`${source}.errors`;
-        gen.assign(names_1.default.vErrors, (0, codegen_1._)`${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`);
+        gen.assign(names_1.default.vErrors, (0, codegen_1._)`${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.
+        vErrors}.concat(${errs})`);
         gen.assign(names_1.default.errors, (0, codegen_1._)`${names_1.default.vErrors}.length`);
       }
       function addEvaluatedFrom(source) {
         var _a;
         if (!it.opts.unevaluated)
           return;
-        const schEvaluated = (_a = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a === void 0 ? void 0 : _a.evaluated;
+        const schEvaluated = (_a = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a === void 0 ? void 0 :
+        _a.evaluated;
         if (it.props !== true) {
           if (schEvaluated && !schEvaluated.dynamicProps) {
             if (schEvaluated.props !== void 0) {
@@ -41191,7 +42003,8 @@ var require_limitLength = __commonJS({
       code(cxt) {
         const { keyword, data, schemaCode, it } = cxt;
         const op = keyword === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
-        const len = it.opts.unicode === false ? (0, codegen_1._)`${data}.length` : (0, codegen_1._)`${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
+        const len = it.opts.unicode === false ? (0, codegen_1._)`${data}.length` : (0, codegen_1._)`${(0, util_1.useFunc)(
+        cxt.gen, ucs2length_1.default)}(${data})`;
         cxt.fail$data((0, codegen_1._)`${len} ${op} ${schemaCode}`);
       }
     };
@@ -41224,7 +42037,8 @@ var require_pattern2 = __commonJS({
           const { regExp } = it.opts.code;
           const regExpCode = regExp.code === "new RegExp" ? (0, codegen_1._)`new RegExp` : (0, util_1.useFunc)(gen, regExp);
           const valid = gen.let("valid");
-          gen.try(() => gen.assign(valid, (0, codegen_1._)`${regExpCode}(${schemaCode}, ${u2}).test(${data})`), () => gen.assign(valid, false));
+          gen.try(() => gen.assign(valid, (0, codegen_1._)`${regExpCode}(${schemaCode}, ${u2}).test(${data})`), () => gen.
+          assign(valid, false));
           cxt.fail$data((0, codegen_1._)`!${valid}`);
         } else {
           const regExp = (0, code_1.usePattern)(cxt, schema2);
@@ -41297,7 +42111,8 @@ var require_required = __commonJS({
           const props = cxt.parentSchema.properties;
           const { definedProperties } = cxt.it;
           for (const requiredKey of schema2) {
-            if ((props === null || props === void 0 ? void 0 : props[requiredKey]) === void 0 && !definedProperties.has(requiredKey)) {
+            if ((props === null || props === void 0 ? void 0 : props[requiredKey]) === void 0 && !definedProperties.has(
+            requiredKey)) {
               const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
               const msg = `required property "${requiredKey}" is not defined at "${schemaPath}" (strictRequired)`;
               (0, util_1.checkStrictMode)(it, msg, it.opts.strictRequired);
@@ -41426,7 +42241,8 @@ var require_uniqueItems = __commonJS({
         }
         function loopN(i2, j) {
           const item2 = gen.name("item");
-          const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item2, it.opts.strictNumbers, dataType_1.DataType.Wrong);
+          const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item2, it.opts.strictNumbers, dataType_1.DataType.
+          Wrong);
           const indices = gen.const("indices", (0, codegen_1._)`{}`);
           gen.for((0, codegen_1._)`;${i2}--;`, () => {
             gen.let(item2, (0, codegen_1._)`${data}[${i2}]`);
@@ -41443,7 +42259,8 @@ var require_uniqueItems = __commonJS({
         function loopN2(i2, j) {
           const eql = (0, util_1.useFunc)(gen, equal_1.default);
           const outer = gen.name("outer");
-          gen.label(outer).for((0, codegen_1._)`;${i2}--;`, () => gen.for((0, codegen_1._)`${j} = ${i2}; ${j}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i2}], ${data}[${j}])`, () => {
+          gen.label(outer).for((0, codegen_1._)`;${i2}--;`, () => gen.for((0, codegen_1._)`${j} = ${i2}; ${j}--;`, () => gen.
+          if((0, codegen_1._)`${eql}(${data}[${i2}], ${data}[${j}])`, () => {
             cxt.error();
             gen.assign(valid, false).break(outer);
           })));
@@ -41520,11 +42337,13 @@ var require_enum = __commonJS({
         cxt.pass(valid);
         function loopEnum() {
           gen.assign(valid, false);
-          gen.forOf("v", schemaCode, (v) => gen.if((0, codegen_1._)`${getEql()}(${data}, ${v})`, () => gen.assign(valid, true).break()));
+          gen.forOf("v", schemaCode, (v) => gen.if((0, codegen_1._)`${getEql()}(${data}, ${v})`, () => gen.assign(valid,
+          true).break()));
         }
         function equalCode(vSchema, i2) {
           const sch = schema2[i2];
-          return typeof sch === "object" && sch !== null ? (0, codegen_1._)`${getEql()}(${data}, ${vSchema}[${i2}])` : (0, codegen_1._)`${data} === ${sch}`;
+          return typeof sch === "object" && sch !== null ? (0, codegen_1._)`${getEql()}(${data}, ${vSchema}[${i2}])` : (0,
+          codegen_1._)`${data} === ${sch}`;
         }
       }
     };
@@ -41670,7 +42489,8 @@ var require_items = __commonJS({
         const l = schArr.length;
         const fullTuple = l === sch.minItems && (l === sch.maxItems || sch[extraItems] === false);
         if (opts.strictTuples && !fullTuple) {
-          const msg = `"${keyword}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
+          const msg = `"${keyword}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different\
+ at path "${errSchemaPath}"`;
           (0, util_1.checkStrictMode)(it, msg, opts.strictTuples);
         }
       }
@@ -41740,7 +42560,8 @@ var require_contains = __commonJS({
     var codegen_1 = require_codegen();
     var util_1 = require_util();
     var error = {
-      message: ({ params: { min, max } }) => max === void 0 ? (0, codegen_1.str)`must contain at least ${min} valid item(s)` : (0, codegen_1.str)`must contain at least ${min} and no more than ${max} valid item(s)`,
+      message: ({ params: { min, max } }) => max === void 0 ? (0, codegen_1.str)`must contain at least ${min} valid item(s)` :
+      (0, codegen_1.str)`must contain at least ${min} and no more than ${max} valid item(s)`,
       params: ({ params: { min, max } }) => max === void 0 ? (0, codegen_1._)`{minContains: ${min}}` : (0, codegen_1._)`{minContains: ${min}, maxContains: ${max}}`
     };
     var def = {
@@ -42014,7 +42835,8 @@ var require_additionalProperties = __commonJS({
             definedProp = codegen_1.nil;
           }
           if (patProps.length) {
-            definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p) => (0, codegen_1._)`${(0, code_1.usePattern)(cxt, p)}.test(${key2})`));
+            definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p) => (0, codegen_1._)`${(0, code_1.usePattern)(
+            cxt, p)}.test(${key2})`));
           }
           return (0, codegen_1.not)(definedProp);
         }
@@ -42085,7 +42907,8 @@ var require_properties = __commonJS({
       code(cxt) {
         const { gen, schema: schema2, parentSchema, data, it } = cxt;
         if (it.opts.removeAdditional === "all" && parentSchema.additionalProperties === void 0) {
-          additionalProperties_1.default.code(new validate_1.KeywordCxt(it, additionalProperties_1.default, "additionalProperties"));
+          additionalProperties_1.default.code(new validate_1.KeywordCxt(it, additionalProperties_1.default, "additionalP\
+roperties"));
         }
         const allProps = (0, code_1.allSchemaProperties)(schema2);
         for (const prop of allProps) {
@@ -42145,7 +42968,8 @@ var require_patternProperties = __commonJS({
         const { opts } = it;
         const patterns = (0, code_1.allSchemaProperties)(schema2);
         const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it, schema2[p]));
-        if (patterns.length === 0 || alwaysValidPatterns.length === patterns.length && (!it.opts.unevaluated || it.props === true)) {
+        if (patterns.length === 0 || alwaysValidPatterns.length === patterns.length && (!it.opts.unevaluated || it.props ===
+        true)) {
           return;
         }
         const checkProperties = opts.strictSchema && !opts.allowMatchingProperties && parentSchema.properties;
@@ -42291,7 +43115,8 @@ var require_oneOf = __commonJS({
               }, schValid);
             }
             if (i2 > 0) {
-              gen.if((0, codegen_1._)`${schValid} && ${valid}`).assign(valid, false).assign(passing, (0, codegen_1._)`[${passing}, ${i2}]`).else();
+              gen.if((0, codegen_1._)`${schValid} && ${valid}`).assign(valid, false).assign(passing, (0, codegen_1._)`[${passing}, ${i2}]`).
+              else();
             }
             gen.if(schValid, () => {
               gen.assign(valid, true);
@@ -42502,7 +43327,9 @@ var require_format = __commonJS({
           const fDef = gen.const("fDef", (0, codegen_1._)`${fmts}[${schemaCode}]`);
           const fType = gen.let("fType");
           const format2 = gen.let("format");
-          gen.if((0, codegen_1._)`typeof ${fDef} == "object" && !(${fDef} instanceof RegExp)`, () => gen.assign(fType, (0, codegen_1._)`${fDef}.type || "string"`).assign(format2, (0, codegen_1._)`${fDef}.validate`), () => gen.assign(fType, (0, codegen_1._)`"string"`).assign(format2, fDef));
+          gen.if((0, codegen_1._)`typeof ${fDef} == "object" && !(${fDef} instanceof RegExp)`, () => gen.assign(fType, (0,
+          codegen_1._)`${fDef}.type || "string"`).assign(format2, (0, codegen_1._)`${fDef}.validate`), () => gen.assign(
+          fType, (0, codegen_1._)`"string"`).assign(format2, fDef));
           cxt.fail$data((0, codegen_1.or)(unknownFmt(), invalidFmt()));
           function unknownFmt() {
             if (opts.strictSchema === false)
@@ -42510,7 +43337,8 @@ var require_format = __commonJS({
             return (0, codegen_1._)`${schemaCode} && !${format2}`;
           }
           function invalidFmt() {
-            const callFormat = schemaEnv.$async ? (0, codegen_1._)`(${fDef}.async ? await ${format2}(${data}) : ${format2}(${data}))` : (0, codegen_1._)`${format2}(${data})`;
+            const callFormat = schemaEnv.$async ? (0, codegen_1._)`(${fDef}.async ? await ${format2}(${data}) : ${format2}(${data}))` :
+            (0, codegen_1._)`${format2}(${data})`;
             const validData = (0, codegen_1._)`(typeof ${format2} == "function" ? ${callFormat} : ${format2}.test(${data}))`;
             return (0, codegen_1._)`${format2} && ${format2} !== true && ${fType} === ${ruleType} && !${validData}`;
           }
@@ -42537,7 +43365,8 @@ var require_format = __commonJS({
             }
           }
           function getFormat(fmtDef) {
-            const code = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(schema2)}` : void 0;
+            const code = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1.
+            _)`${opts.code.formats}${(0, codegen_1.getProperty)(schema2)}` : void 0;
             const fmt = gen.scopeValue("formats", { key: schema2, ref: fmtDef, code });
             if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
               return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt}.validate`];
@@ -42640,7 +43469,8 @@ var require_discriminator = __commonJS({
     var ref_error_1 = require_ref_error();
     var util_1 = require_util();
     var error = {
-      message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag ? `tag "${tagName}" must be string` : `value of tag "${tagName}" must be in oneOf`,
+      message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag ? `tag "${tagName}" must b\
+e string` : `value of tag "${tagName}" must be in oneOf`,
       params: ({ params: { discrError, tag, tagName } }) => (0, codegen_1._)`{error: ${discrError}, tag: ${tagName}, tagValue: ${tag}}`
     };
     var def = {
@@ -42663,7 +43493,8 @@ var require_discriminator = __commonJS({
           throw new Error("discriminator: requires oneOf keyword");
         const valid = gen.let("valid", false);
         const tag = gen.const("tag", (0, codegen_1._)`${data}${(0, codegen_1.getProperty)(tagName)}`);
-        gen.if((0, codegen_1._)`typeof ${tag} == "string"`, () => validateMapping(), () => cxt.error(false, { discrError: types_1.DiscrError.Tag, tag, tagName }));
+        gen.if((0, codegen_1._)`typeof ${tag} == "string"`, () => validateMapping(), () => cxt.error(false, { discrError: types_1.
+        DiscrError.Tag, tag, tagName }));
         cxt.ok(valid);
         function validateMapping() {
           const mapping = getMapping();
@@ -42697,7 +43528,8 @@ var require_discriminator = __commonJS({
               if (sch === void 0)
                 throw new ref_error_1.default(it.opts.uriResolver, it.baseId, ref);
             }
-            const propSch = (_a = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a === void 0 ? void 0 : _a[tagName];
+            const propSch = (_a = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a === void 0 ? void 0 :
+            _a[tagName];
             if (typeof propSch != "object") {
               throw new Error(`discriminator: oneOf subschemas (or referenced schemas) must have "properties/${tagName}"`);
             }
@@ -42896,7 +43728,8 @@ var require_ajv = __commonJS({
   "node_modules/ajv/dist/ajv.js"(exports2, module) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.MissingRefError = exports2.ValidationError = exports2.CodeGen = exports2.Name = exports2.nil = exports2.stringify = exports2.str = exports2._ = exports2.KeywordCxt = exports2.Ajv = void 0;
+    exports2.MissingRefError = exports2.ValidationError = exports2.CodeGen = exports2.Name = exports2.nil = exports2.stringify =
+    exports2.str = exports2._ = exports2.KeywordCxt = exports2.Ajv = void 0;
     var core_1 = require_core();
     var draft7_1 = require_draft7();
     var discriminator_1 = require_discriminator();
@@ -42966,7 +43799,8 @@ import { readFile as readFile14 } from "node:fs/promises";
 import { join as join25 } from "node:path";
 function keyPath(pointer) {
   const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-  return parts.reduce((path6, part) => /^\d+$/.test(part) ? `${path6}[${part}]` : path6 ? `${path6}.${part}` : part, "") || "(top level)";
+  return parts.reduce((path6, part) => /^\d+$/.test(part) ? `${path6}[${part}]` : path6 ? `${path6}.${part}` : part, "") ||
+  "(top level)";
 }
 function describe3(error) {
   const at = keyPath(error.instancePath);
@@ -42981,18 +43815,21 @@ function describe3(error) {
     case "oneOf":
       return `${at}: expected a string or a list of strings`;
     case "pattern":
-      return `${at}: ${at.endsWith("timeout") ? "expected a duration like 30m, 90s or 1h" : `does not match ${String(params["pattern"])}`}`;
+      return `${at}: ${at.endsWith("timeout") ? "expected a duration like 30m, 90s or 1h" : `does not match ${String(params["\
+pattern"])}`}`;
     default:
       return `${at}: ${error.message ?? "invalid"}`;
   }
 }
 async function validate(file, data) {
   if (!validator)
-    validator = new import_ajv.Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile14(SCHEMA_FILE, "utf8")));
+    validator = new import_ajv.Ajv({ allErrors: true, strict: true }).compile(JSON.parse(await readFile14(SCHEMA_FILE, "\
+utf8")));
   if (validator(data))
     return data;
   const errors = validator.errors ?? [];
-  const shown = errors.filter((e) => e.keyword === "oneOf" || !errors.some((o2) => o2.keyword === "oneOf" && e.instancePath.startsWith(o2.instancePath) && e.schemaPath.startsWith(o2.schemaPath.replace(/\/oneOf$/, ""))));
+  const shown = errors.filter((e) => e.keyword === "oneOf" || !errors.some((o2) => o2.keyword === "oneOf" && e.instancePath.
+  startsWith(o2.instancePath) && e.schemaPath.startsWith(o2.schemaPath.replace(/\/oneOf$/, ""))));
   throw new TwinbuildError("config", `${file}: ${describe3(shown[0] ?? errors[0])}`, {
     details: shown.slice(1).map(describe3)
   });
@@ -43050,7 +43887,8 @@ function compileIgnores(entries, file) {
     const globs = typeof entry2.artifacts === "string" ? [entry2.artifacts] : entry2.artifacts;
     const artifact = (0, import_picomatch3.default)(globs, { dot: true });
     if (matchesEveryPath(artifact)) {
-      throw new TwinbuildError("config", `${file}: ignore[${i2}].artifacts: "${globs.join(", ")}" would ignore whole packages (it matches every path); name the artifacts that are known to differ`);
+      throw new TwinbuildError("config", `${file}: ignore[${i2}].artifacts: "${globs.join(", ")}" would ignore whole pac\
+kages (it matches every path); name the artifacts that are known to differ`);
     }
     const pkg = entry2.package ? (0, import_picomatch3.default)(entry2.package) : () => true;
     return { matches: (p, a2) => pkg(p) && artifact(a2), variation: entry2.variation ?? null, reason: entry2.reason };
@@ -43063,7 +43901,8 @@ function applyIgnores(pkg, rules) {
   const artifacts = pkg.artifacts.map((a2) => {
     if (a2.status === "identical")
       return a2;
-    const rule = rules.find((r) => r.matches(pkg.name, a2.path) && (r.variation === null || causes(a2.path).length === 1 && causes(a2.path)[0] === r.variation));
+    const rule = rules.find((r) => r.matches(pkg.name, a2.path) && (r.variation === null || causes(a2.path).length === 1 &&
+    causes(a2.path)[0] === r.variation));
     return rule ? { ...a2, ignored: { reason: rule.reason } } : a2;
   });
   const failing = artifacts.filter((a2) => a2.status !== "identical" && !a2.ignored);
@@ -43084,20 +43923,23 @@ var init_ignore = __esm({
     init_errors();
     init_model();
     NAMES = ["tb0", ".tb1", "tb 2", "tb3.z9", "-tb4", "TB5.tar.gz"];
-    PROBES = Array.from({ length: 8 }, (_, d) => NAMES.map((name, n2) => [...Array.from({ length: d }, (_2, k) => NAMES[(n2 + k + 1) % NAMES.length]), name].join("/")));
+    PROBES = Array.from({ length: 8 }, (_, d) => NAMES.map((name, n2) => [...Array.from({ length: d }, (_2, k) => NAMES[(n2 +
+    k + 1) % NAMES.length]), name].join("/")));
   }
 });
 
 // dist/suites/shard.js
 import { createHash as createHash6 } from "node:crypto";
 function parseShard(flag2, env) {
-  const text3 = flag2 ?? (env["CI_NODE_INDEX"] && env["CI_NODE_TOTAL"] ? `${env["CI_NODE_INDEX"]}/${env["CI_NODE_TOTAL"]}` : void 0);
+  const text3 = flag2 ?? (env["CI_NODE_INDEX"] && env["CI_NODE_TOTAL"] ? `${env["CI_NODE_INDEX"]}/${env["CI_NODE_TOTAL"]}` :
+  void 0);
   if (text3 === void 0)
     return null;
   const match = /^(\d+)\/(\d+)$/.exec(text3.trim());
   const [index, total] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
   if (!match || total < 1 || index < 1 || index > total) {
-    throw usageError(`--shard expects I/N with 1 \u2264 I \u2264 N (e.g. 2/4)${flag2 === void 0 ? ", from CI_NODE_INDEX/CI_NODE_TOTAL" : ""}, got "${text3}"`);
+    throw usageError(`--shard expects I/N with 1 \u2264 I \u2264 N (e.g. 2/4)${flag2 === void 0 ? ", from CI_NODE_INDEX/\
+CI_NODE_TOTAL" : ""}, got "${text3}"`);
   }
   return { index, total };
 }
@@ -43139,7 +43981,8 @@ async function runSweep(items, settings, deps) {
     }
     await writeFile10(resultFile(settings.outDir, options.name), JSON.stringify(result));
     finished7.push({ name: options.name, verdict: result.verdict });
-    deps.progress(`[${finished7.length}/${items.length}] ${options.name}: ${result.verdict} (${((performance.now() - started) / 1e3).toFixed(1)}s)`);
+    deps.progress(`[${finished7.length}/${items.length}] ${options.name}: ${result.verdict} (${((performance.now() - started) /
+    1e3).toFixed(1)}s)`);
   })));
   const done = new Set(finished7.map((f) => f.name));
   const packages = [];
@@ -43191,7 +44034,8 @@ function whyNothing(f) {
   if (f.found === 0 && f.config)
     return `${f.config} lists no packages under ${f.root}`;
   if (f.found === 0)
-    return `no package found under ${f.root}: no twinbuild.config.json with "packages", and no debian/control or package.json below it; add a config (see twinbuild sweep --help) or pass --config FILE`;
+    return `no package found under ${f.root}: no twinbuild.config.json with "packages", and no debian/control or package\
+.json below it; add a config (see twinbuild sweep --help) or pass --config FILE`;
   if (f.inThisShard === 0 && f.shard)
     return `shard ${f.shard.index}/${f.shard.total} holds none of the ${f.found} packages found`;
   return `none of the ${f.inThisShard} packages changed since ${f.changedSince ?? "the given revision"}`;
@@ -43202,8 +44046,10 @@ async function sweepPackages(items, plan, settings, ctx) {
   const ofShard = shard ? ` (shard ${shard.index}/${shard.total})` : "";
   progress(`sweeping ${items.length} package${items.length === 1 ? "" : "s"}${ofShard}, ${jobs} at a time`);
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
-  const outcome = await runSweep(items, { outDir: settings.outDir, jobs, ignores }, { runner: ctx.runner, signal: ctx.signal, progress });
-  const comparison = baseline ? compareWithBaseline(plan.baselineFile, baseline, outcome.packages, (name) => inShard(name, shard)) : null;
+  const outcome = await runSweep(items, { outDir: settings.outDir, jobs, ignores }, { runner: ctx.runner, signal: ctx.signal,
+  progress });
+  const comparison = baseline ? compareWithBaseline(plan.baselineFile, baseline, outcome.packages, (name) => inShard(name,
+  shard)) : null;
   const interrupted2 = ctx.signal.aborted;
   const result = runResult({
     command: "sweep",
@@ -43213,7 +44059,8 @@ async function sweepPackages(items, plan, settings, ctx) {
     host: hostInfo(),
     packages: outcome.packages,
     // Note: an empty sweep is not a pass, unless --changed-since or sharding (parallel: N) left this run nothing.
-    exitCode: comparison ? baselineExitCode(comparison, outcome.packages) : outcome.packages.length === 0 && (plan.changedSince || shard) && !interrupted2 ? 0 : exitCodeFor(outcome.packages),
+    exitCode: comparison ? baselineExitCode(comparison, outcome.packages) : outcome.packages.length === 0 && (plan.changedSince ||
+    shard) && !interrupted2 ? 0 : exitCodeFor(outcome.packages),
     shard,
     baseline: comparison,
     incomplete: interrupted2 ? { reason: "interrupted", notFinished: outcome.notFinished } : null,
@@ -43303,7 +44150,8 @@ a regression) \xB7 2 usage or config error \xB7 3 a build or infrastructure erro
         const shard = parseShard(values.shard, ctx.env.vars);
         const configFile = values.config ? resolve4(ctx.env.cwd, values.config) : join27(root, CONFIG_FILE);
         const config = values.config || await stat7(configFile).catch(() => null) ? await loadConfig(configFile) : null;
-        const settings = values.reporter === void 0 && config?.reporters ? { ...flagged, reporters: config.reporters } : flagged;
+        const settings = values.reporter === void 0 && config?.reporters ? { ...flagged, reporters: config.reporters } :
+        flagged;
         const ignores = compileIgnores(config?.ignore ?? [], configFile);
         const baselineFile = values.baseline ? resolve4(ctx.env.cwd, values.baseline) : null;
         const baseline = baselineFile ? await readResults(baselineFile) : null;
@@ -43365,7 +44213,8 @@ ${HOOK_MARK} (remove with: twinbuild hook uninstall)
 # Checks the packages this push changes; a non-zero exit blocks the push.
 # Skip once with: git push --no-verify
 if ! command -v twinbuild >/dev/null 2>&1; then
-  echo "twinbuild: push blocked: no twinbuild on PATH (install it, see twinbuild's docs/install.md; or skip this check once with git push --no-verify)" >&2
+  echo "twinbuild: push blocked: no twinbuild on PATH (install it, see twinbuild's docs/install.md; or skip this check o\
+nce with git push --no-verify)" >&2
   exit 1
 fi
 all_zero() { case $1 in *[!0]*) return 1 ;; *) return 0 ;; esac; }
@@ -43391,7 +44240,8 @@ async function installHook(hooksDir, script, force) {
   const hook = join28(hooksDir, "pre-push");
   if (await exists2(hook) && !await ours(hook)) {
     if (!force)
-      throw new TwinbuildError("usage", `${hook} exists and is not twinbuild's; pass --force to set it aside (hook uninstall puts it back)`);
+      throw new TwinbuildError("usage", `${hook} exists and is not twinbuild's; pass --force to set it aside (hook unins\
+tall puts it back)`);
     await rename5(hook, join28(hooksDir, SAVED));
   }
   await writeFile11(hook, script);
@@ -43468,8 +44318,10 @@ async function assertSomethingToCheck(runner, repo) {
   const { packages } = await discoverPackages(root, config, configFile, join29(root, ".git", "twinbuild-out"));
   if (packages.length > 0)
     return;
-  const looked = config?.packages ? `${configFile} lists no packages` : `no package found under ${root}: looked for ${CONFIG_FILE} with "packages", and for debian/control, package.json, *.spec or *.src.rpm below it`;
-  throw usageError(`not installing the hook: ${looked}, so every push would be blocked ("no packages checked"); add a package, or a ${CONFIG_FILE} listing one (docs/sweeps.md), first`);
+  const looked = config?.packages ? `${configFile} lists no packages` : `no package found under ${root}: looked for ${CONFIG_FILE}\
+ with "packages", and for debian/control, package.json, *.spec or *.src.rpm below it`;
+  throw usageError(`not installing the hook: ${looked}, so every push would be blocked ("no packages checked"); add a pa\
+ckage, or a ${CONFIG_FILE} listing one (docs/sweeps.md), first`);
 }
 var HOOK_HELP, hookCommand;
 var init_hook2 = __esm({
@@ -43550,10 +44402,12 @@ async function loadSigningKey(path6) {
   try {
     privateKey = createPrivateKey(await readFile17(path6, "utf8"));
   } catch (cause) {
-    throw new TwinbuildError("usage", `cannot read an ed25519 private key (PEM, PKCS#8) from ${path6}: ${cause.message}`, { cause });
+    throw new TwinbuildError("usage", `cannot read an ed25519 private key (PEM, PKCS#8) from ${path6}: ${cause.message}`,
+    { cause });
   }
   if (privateKey.asymmetricKeyType !== "ed25519")
-    throw new TwinbuildError("usage", `${path6} holds a ${privateKey.asymmetricKeyType} key; twinbuild signs with ed25519 (twinbuild keygen makes one)`);
+    throw new TwinbuildError("usage", `${path6} holds a ${privateKey.asymmetricKeyType} key; twinbuild signs with ed2551\
+9 (twinbuild keygen makes one)`);
   const meta = publicKeyMeta(privateKey);
   return { privateKey, meta, keyid: keyidOf(meta) };
 }
@@ -43563,7 +44417,8 @@ var init_keys = __esm({
     "use strict";
     init_errors();
     init_canonical_json();
-    rawPublicHex = (key2) => (key2.type === "public" ? key2 : createPublicKey(key2)).export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+    rawPublicHex = (key2) => (key2.type === "public" ? key2 : createPublicKey(key2)).export({ format: "der", type: "spki" }).
+    subarray(-32).toString("hex");
     keyidOf = (meta) => createHash7("sha256").update(canonicalJson(meta)).digest("hex");
     signBytes = (key2, data) => ({
       keyid: key2.keyid,
@@ -43586,7 +44441,8 @@ async function findUploads(dir) {
     const source = fields.get("Source") ?? dsc.replace(/_.*$/, "");
     const version = noEpoch(fields.get("Version") ?? dsc.replace(/^[^_]*_/, "").replace(/\.dsc$/, ""));
     const binaries = (fields.get("Binary") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
-    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).map((n2) => join30(dir, n2));
+    const published = names.filter((n2) => /\.u?deb$/.test(n2) && binaries.some((b) => n2.startsWith(`${b}_${version}_`))).
+    map((n2) => join30(dir, n2));
     const buildinfo = names.find((n2) => n2.startsWith(`${source}_${version}_`) && n2.endsWith(".buildinfo"));
     if (published.length === 0)
       continue;
@@ -43715,7 +44571,8 @@ async function readRpmBuildinfo(file) {
   const base = buildinfoOf(file, fields);
   const format2 = fields.get("Format") ?? "";
   if (!/^\d+(\.\d+)*-rpm$/.test(format2)) {
-    throw new TwinbuildError("usage", `${file} is not an RPM buildinfo (Format: ${format2 || "missing"}; rpmreproduce writes "Format: 0.2-rpm")`);
+    throw new TwinbuildError("usage", `${file} is not an RPM buildinfo (Format: ${format2 || "missing"}; rpmreproduce wr\
+ites "Format: 0.2-rpm")`);
   }
   const installed = (fields.get("Installed-Build-Depends") ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
   return {
@@ -43731,10 +44588,12 @@ function rpmBuildinfoNotes(buildinfo, machine5, headerTime) {
   if (buildinfo.buildArchitecture && buildinfo.buildArchitecture !== machine5)
     notes.push(`Build-Architecture ${buildinfo.buildArchitecture} (this machine builds ${machine5})`);
   if (buildinfo.installed.length > 0)
-    notes.push(`Installed-Build-Depends: ${buildinfo.installed.length} RPM packages (not compared: this machine has no RPM database; install the build dependencies yourself)`);
+    notes.push(`Installed-Build-Depends: ${buildinfo.installed.length} RPM packages (not compared: this machine has no R\
+PM database; install the build dependencies yourself)`);
   const sde = buildinfo.environment["SOURCE_DATE_EPOCH"];
   if (sde && headerTime && sde !== headerTime)
-    notes.push(`SOURCE_DATE_EPOCH ${sde} from the buildinfo (not taken: the published header's BUILDTIME ${headerTime} wins)`);
+    notes.push(`SOURCE_DATE_EPOCH ${sde} from the buildinfo (not taken: the published header's BUILDTIME ${headerTime} w\
+ins)`);
   return notes;
 }
 var init_rpm_buildinfo = __esm({
@@ -43780,7 +44639,8 @@ async function readRpmHeader(runner, file) {
   ]);
   const lines = outcome.stdout.split("\n");
   if (outcome.exitCode !== 0 || lines.length < 7) {
-    const why = outcome.stderr.split("\n").find((l) => l.startsWith("error:"))?.replace(/^error:\s*/, "") ?? `rpm exited with ${outcome.exitCode}`;
+    const why = outcome.stderr.split("\n").find((l) => l.startsWith("error:"))?.replace(/^error:\s*/, "") ?? `rpm exited\
+ with ${outcome.exitCode}`;
     throw new TwinbuildError("usage", `cannot read the RPM header of ${file}: ${why}`);
   }
   const [name, buildHost, buildTime, ...signatures] = lines;
@@ -43889,7 +44749,8 @@ async function rpmBuildPath(runner, options, published, buildinfoPath) {
   }
   if (fromBuildinfo && usable(fromBuildinfo, "the buildinfo"))
     return { path: fromBuildinfo, pinned: { "%_topdir": `${fromBuildinfo} (from the buildinfo's Build-Path)` }, notes };
-  const why = inDebugInfo.length === 0 && !buildinfoPath ? "the packages record none (no ELF file kept its debug info) and no buildinfo gives one" : "none taken";
+  const why = inDebugInfo.length === 0 && !buildinfoPath ? "the packages record none (no ELF file kept its debug info) a\
+nd no buildinfo gives one" : "none taken";
   notes.push(`build path: ${why}: rebuilt at ${MOCK_TOPDIR} (mock's %_topdir), the same on every twinbuild rebuilder`);
   return { path: MOCK_TOPDIR, pinned: {}, notes };
 }
@@ -43926,20 +44787,23 @@ function agreed(headers, field, plain, notes) {
   if (values.length > 1)
     notes.push(`${tag} (the published RPMs disagree: ${values.join(", ")})`);
   else if (!plain.test(values[0]))
-    notes.push(`${tag} ${JSON.stringify(values[0])} (not taken: not ${field === "buildHost" ? "a plain host name" : "a number of seconds"})`);
+    notes.push(`${tag} ${JSON.stringify(values[0])} (not taken: not ${field === "buildHost" ? "a plain host name" : "a n\
+umber of seconds"})`);
   else
     return values[0];
   return null;
 }
 async function prepareRpmRebuild(runner, options, published, buildinfoPath = null) {
-  const read = await Promise.all([...published].map(async ([name, p]) => ({ name, p, ...await readPublishedRpm(runner, name, p.file) })));
+  const read = await Promise.all([...published].map(async ([name, p]) => ({ name, p, ...await readPublishedRpm(runner, name,
+  p.file) })));
   const notes = [];
   const withAside = new Map([...published]);
   for (const { name, p, header: header2, withoutSignature } of read) {
     if (!header2.signature)
       continue;
     withAside.set(name, { ...p, withoutRpmSignature: { sha256: withoutSignature } });
-    notes.push(`${basename10(name)}: its signature header (${header2.signature}) is set aside: the lead, header and payload are compared byte for byte`);
+    notes.push(`${basename10(name)}: its signature header (${header2.signature}) is set aside: the lead, header and payl\
+oad are compared byte for byte`);
   }
   const host = agreed(read.map((r) => r.header), "buildHost", HOST_NAME, notes);
   const time2 = agreed(read.map((r) => r.header), "buildTime", SECONDS, notes);
@@ -44008,7 +44872,8 @@ function checkAgainstBuildinfo(buildinfo, published) {
   for (const [name, { sha256 }] of published) {
     const recorded = buildinfo.sha256[name];
     if (recorded && recorded !== sha256) {
-      throw new TwinbuildError("usage", `${buildinfo.file} says ${name} has sha256 ${recorded}, but the published file has ${sha256}: wrong buildinfo or tampered file`);
+      throw new TwinbuildError("usage", `${buildinfo.file} says ${name} has sha256 ${recorded}, but the published file h\
+as ${sha256}: wrong buildinfo or tampered file`);
     }
   }
 }
@@ -44016,12 +44881,15 @@ async function dependencyDrift(buildinfo, deps) {
   const wanted = Object.entries(buildinfo?.buildDepends ?? {});
   const bare = (name) => name.replace(/:.*$/, "");
   const installed = await installedVersions(deps.runner, wanted.map(([name]) => bare(name)));
-  return wanted.map(([name, version]) => ({ package: name, buildinfo: version, installed: installed.get(bare(name)) ?? null })).filter((d) => d.installed !== d.buildinfo);
+  return wanted.map(([name, version]) => ({ package: name, buildinfo: version, installed: installed.get(bare(name)) ?? null })).
+  filter((d) => d.installed !== d.buildinfo);
 }
 function notPinnedBy(buildinfo) {
-  const notPinned = buildinfo?.buildPath ? [`Build-Path ${buildinfo.buildPath} (twinbuild builds under its own temp root)`] : [];
+  const notPinned = buildinfo?.buildPath ? [`Build-Path ${buildinfo.buildPath} (twinbuild builds under its own temp root\
+)`] : [];
   const here = process.arch.replace("x64", "amd64");
-  if (buildinfo?.architecture && !buildinfo.architecture.split(" ").every((a2) => a2 === "all" || a2 === "source" || a2 === here)) {
+  if (buildinfo?.architecture && !buildinfo.architecture.split(" ").every((a2) => a2 === "all" || a2 === "source" || a2 ===
+  here)) {
     notPinned.push(`Architecture ${buildinfo.architecture} (this machine builds ${here})`);
   }
   return notPinned;
@@ -44087,7 +44955,8 @@ async function withLink(request, options, result, info) {
     signingKeyPath: request.link.signingKey,
     name: "rebuild",
     materials: await materialsOf(options.source),
-    products: Object.fromEntries(result.artifacts.map((a2) => [request.link.productNames?.[a2.path] ?? a2.path, { sha256: a2.sha256.control }])),
+    products: Object.fromEntries(result.artifacts.map((a2) => [request.link.productNames?.[a2.path] ?? a2.path, { sha256: a2.
+    sha256.control }])),
     command: result.builds.experiment?.command ?? [],
     byproducts: { stdout: "", stderr: "", "return-value": result.builds.experiment?.exitCode ?? 0 }
   });
@@ -44099,9 +44968,11 @@ async function materialsOf(source) {
     return { [basename11(source)]: { sha256: await sha256File(source) } };
   if (!source.endsWith(".dsc"))
     return hashTree(source);
-  const listed2 = (parseDeb822(await readFile20(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((n2) => !!n2);
+  const listed2 = (parseDeb822(await readFile20(source, "utf8")).get("Checksums-Sha256") ?? "").split("\n").map((l) => l.
+  trim().split(/\s+/)[2]).filter((n2) => !!n2);
   const files = [basename11(source), ...listed2];
-  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join34(dirname8(source), f)) }])));
+  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, { sha256: await sha256File(join34(dirname8(source),
+  f)) }])));
 }
 var isRpmVerify;
 var init_verify = __esm({
@@ -44227,7 +45098,8 @@ the published files) \xB7 3 the rebuild failed
             const uploads = (await findUploads(resolve6(ctx.env.cwd, values.dir))).filter((u2) => inShard(u2.name, shard));
             const byName2 = new Map(uploads.map((u2) => [u2.name, u2]));
             const atOnce = settings.jobs ?? Math.max(1, Math.floor(ctx.env.cpus / 2));
-            const items = await Promise.all(uploads.map((u2) => packageOptions(u2.dsc, { preset: values.preset, name: u2.name, varyNothing: true }, settings, ctx.env, jobs)));
+            const items = await Promise.all(uploads.map((u2) => packageOptions(u2.dsc, { preset: values.preset, name: u2.
+            name, varyNothing: true }, settings, ctx.env, jobs)));
             await assertOutDirApart(settings.outDir, [{ path: resolve6(ctx.env.cwd, values.dir), label: "--dir" }]);
             outLock = await prepareOutDir(settings.outDir);
             const outcome = await runSweep(items, {
@@ -44237,7 +45109,8 @@ the published files) \xB7 3 the rebuild failed
               runOne: (options, deps) => {
                 const upload = byName2.get(options.name);
                 const link2 = signingKey ? { dir: join35(settings.outDir, "links", options.name), signingKey } : null;
-                return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link: link2, shownFrom: ctx.env.cwd }, deps);
+                return runVerify({ options, published: upload.published, buildinfo: upload.buildinfo, link: link2, shownFrom: ctx.
+                env.cwd }, deps);
               }
             }, { runner: ctx.runner, signal: ctx.signal, progress: lineProgress(settings, ctx) });
             packages = outcome.packages;
@@ -44320,7 +45193,8 @@ async function runKeygen(args, { env, stdout }) {
       await writeFile14(path6, content, { mode, flag: "wx" });
     } catch (cause) {
       const code = cause.code;
-      throw new TwinbuildError("usage", code === "EEXIST" ? `${path6} exists; not overwriting a key (choose another --out)` : `cannot write ${path6}: ${cause.message}`, { cause });
+      throw new TwinbuildError("usage", code === "EEXIST" ? `${path6} exists; not overwriting a key (choose another --ou\
+t)` : `cannot write ${path6}: ${cause.message}`, { cause });
     }
   }
   stdout.write(`keyid ${key2.keyid}
@@ -44385,7 +45259,8 @@ function keyringOf(r, format2, base, file, where) {
     return null;
   }
   if (r["keyring"] === void 0)
-    throw fail(file, `${where}needs "keyring": the keyring (for gpgv) its ${format2 === "apt" ? "InRelease or Release.gpg" : "repomd.xml.asc"} is signed with, or "unsigned": true to trust it unsigned (a local repository)`);
+    throw fail(file, `${where}needs "keyring": the keyring (for gpgv) its ${format2 === "apt" ? "InRelease or Release.gp\
+g" : "repomd.xml.asc"} is signed with, or "unsigned": true to trust it unsigned (a local repository)`);
   return resolve8(base, text(r, "keyring", file, where));
 }
 function repository(raw, index, base, file) {
@@ -44399,15 +45274,19 @@ function repository(raw, index, base, file) {
   const format2 = r["format"] ?? "apt";
   if (format2 !== "apt" && format2 !== "rpm")
     throw fail(file, `${where}"format" must be "apt" or "rpm", got ${JSON.stringify(format2).slice(0, 100)}`);
-  const fields = format2 === "apt" ? ["name", "format", "url", "keyring", "unsigned", "sources", "packages", "buildinfo", "release"] : ["name", "format", "url", "keyring", "unsigned", "repodata", "sourceRepodata"];
+  const fields = format2 === "apt" ? ["name", "format", "url", "keyring", "unsigned", "sources", "packages", "buildinfo",
+  "release"] : ["name", "format", "url", "keyring", "unsigned", "repodata", "sourceRepodata"];
   const unknown2 = Object.keys(r).filter((k) => !fields.includes(k));
   if (unknown2.length > 0)
-    throw fail(file, `${where}unknown field${unknown2.length > 1 ? "s" : ""} ${unknown2.map((k) => `"${k}"`).join(", ")} for an ${format2} repository (known: ${fields.join(", ")})`);
+    throw fail(file, `${where}unknown field${unknown2.length > 1 ? "s" : ""} ${unknown2.map((k) => `"${k}"`).join(", ")}\
+ for an ${format2} repository (known: ${fields.join(", ")})`);
   const url = archiveUrl(text(r, "url", file, where), base, file, where);
   const keyring = keyringOf(r, format2, base, file, where);
   if (format2 === "rpm") {
-    const repodata = r["repodata"] === void 0 ? "repodata/repomd.xml" : relativePath(text(r, "repodata", file, where), file, where);
-    const sourceRepodata = r["sourceRepodata"] === void 0 ? repodata : relativePath(text(r, "sourceRepodata", file, where), file, where);
+    const repodata = r["repodata"] === void 0 ? "repodata/repomd.xml" : relativePath(text(r, "repodata", file, where), file,
+    where);
+    const sourceRepodata = r["sourceRepodata"] === void 0 ? repodata : relativePath(text(r, "sourceRepodata", file, where),
+    file, where);
     return { name, format: format2, url, keyring, repodata, sourceRepodata };
   }
   const packages = r["packages"];
@@ -44470,7 +45349,8 @@ async function readServiceConfig(path6, role = "coordinator") {
   ];
   const unknown2 = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown2.length > 0)
-    throw fail(path6, `unknown field${unknown2.length > 1 ? "s" : ""} ${unknown2.map((k) => `"${k}"`).join(", ")} (known: ${known.join(", ")})`);
+    throw fail(path6, `unknown field${unknown2.length > 1 ? "s" : ""} ${unknown2.map((k) => `"${k}"`).join(", ")} (known\
+: ${known.join(", ")})`);
   const base = dirname10(path6);
   const list2 = r["repositories"];
   if (!Array.isArray(list2) || list2.length === 0)
@@ -44516,7 +45396,8 @@ var init_config2 = __esm({
           return "..";
         }
       })();
-      if ([value, decoded].some((v) => v.startsWith("/") || v.split("/").includes("..") || v.includes("://")) || /%(2f|5c)/i.test(value))
+      if ([value, decoded].some((v) => v.startsWith("/") || v.split("/").includes("..") || v.includes("://")) || /%(2f|5c)/i.
+      test(value))
         throw fail(file, `${where}"${value}" must be a path relative to the repository url`);
       return value;
     };
@@ -44542,7 +45423,8 @@ function safePath(path6) {
 function repositoryUrl(base, path6) {
   const url = safePath(path6) ? new URL(path6, base) : null;
   if (!url || url.origin !== new URL(base).origin || !url.href.startsWith(base) || url.search || url.hash)
-    throw new TwinbuildError("setup-failed", `"${path6.slice(0, 200)}" is not a path inside the repository ${base}; refused`);
+    throw new TwinbuildError("setup-failed", `"${path6.slice(0, 200)}" is not a path inside the repository ${base}; refu\
+sed`);
   return url.href;
 }
 async function collect(chunks, maxBytes, url) {
@@ -44631,7 +45513,8 @@ var init_fetch = __esm({
       }
     };
     fetchFailed = (url, why, absent = false) => new FetchFailed(url, why, absent);
-    plainPath = (path6) => path6 !== "" && !path6.startsWith("/") && !path6.includes("://") && !/[\\?#\0]/.test(path6) && path6.split("/").every((s) => s !== "" && s !== "." && s !== "..");
+    plainPath = (path6) => path6 !== "" && !path6.startsWith("/") && !path6.includes("://") && !/[\\?#\0]/.test(path6) &&
+    path6.split("/").every((s) => s !== "" && s !== "." && s !== "..");
     seconds3 = (ms) => `${Math.round(ms / 100) / 10} s`;
   }
 });
@@ -44645,7 +45528,8 @@ function paragraphs(text3, what) {
 function required(fields, names, what, index) {
   const missing = names.filter((n2) => !fields.get(n2)?.trim());
   if (missing.length > 0)
-    throw new TwinbuildError("setup-failed", `${what} is truncated or malformed: entry ${index + 1} has no ${missing.join(", ")}`);
+    throw new TwinbuildError("setup-failed", `${what} is truncated or malformed: entry ${index + 1} has no ${missing.join(
+    ", ")}`);
 }
 function releaseHashes(text3) {
   const listed2 = parseDeb822(text3).get("SHA256") ?? "";
@@ -44665,13 +45549,15 @@ function checkAgainstRelease(release2, releaseDir, path6, bytes, what) {
     throw new TwinbuildError("setup-failed", `${what} is not listed in the Release file`);
   const actual = sha256Of(bytes);
   if (listed2.sha256 !== actual)
-    throw new TwinbuildError("setup-failed", `${what} has sha256 ${actual} (${bytes.length} bytes), but the Release file says ${listed2.sha256} (${listed2.size} bytes): truncated or stale index`);
+    throw new TwinbuildError("setup-failed", `${what} has sha256 ${actual} (${bytes.length} bytes), but the Release file\
+ says ${listed2.sha256} (${listed2.size} bytes): truncated or stale index`);
 }
 function checkEntry(what, index, checks) {
   for (const [field, value, rule] of checks) {
     const ok = typeof rule === "function" ? rule(value) : rule.test(value);
     if (!ok)
-      throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${index + 1} has ${field} "${value.slice(0, 100)}", which is not allowed there`);
+      throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${index + 1} has ${field} "${value.slice(0, 100)}\
+", which is not allowed there`);
   }
 }
 function eachEntry(list2, refused2, read) {
@@ -44720,7 +45606,8 @@ function binaryEntries(text3, what, refused2) {
     required(f, ["Package", "Version", "Architecture", "Filename", "SHA256", "Size"], what, i2);
     const sha256 = f.get("SHA256").trim();
     if (!SHA256.test(sha256))
-      throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${i2 + 1} has SHA256 "${sha256.slice(0, 100)}"`);
+      throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${i2 + 1} has SHA256 "${sha256.slice(0, 100)}\
+"`);
     const size2 = f.get("Size").trim();
     if (!/^\d{1,15}$/.test(size2))
       throw new TwinbuildError("setup-failed", `${what} is malformed: entry ${i2 + 1} has Size "${size2.slice(0, 100)}"`);
@@ -44756,14 +45643,16 @@ async function signedRelease(repo, path6, get, getIfPresent, checkSignature) {
   const release2 = await get(path6);
   const signature = await getIfPresent(`${path6}.gpg`);
   if (!signature)
-    throw new TwinbuildError("setup-failed", `${repo.name}: the repository is not signed (no ${dir}InRelease, no ${path6}.gpg); its config names a keyring ("unsigned": true trusts it unsigned)`);
+    throw new TwinbuildError("setup-failed", `${repo.name}: the repository is not signed (no ${dir}InRelease, no ${path6}\
+.gpg); its config names a keyring ("unsigned": true trusts it unsigned)`);
   return checkSignature(`${repo.name}: ${path6}.gpg`, repo.keyring, release2, signature);
 }
 async function readRepository(repo, hostArchitecture, limits, checkSignature, signal) {
   const refused2 = [];
   const get = (path6) => fetchBytes(repositoryUrl(repo.url, path6), indexLimits(limits), signal);
   const getIfPresent = (path6) => fetchIfPresent(repositoryUrl(repo.url, path6), indexLimits(limits), signal);
-  const release2 = repo.release ? releaseHashes((await signedRelease(repo, repo.release, get, getIfPresent, checkSignature)).toString("utf8")) : null;
+  const release2 = repo.release ? releaseHashes((await signedRelease(repo, repo.release, get, getIfPresent, checkSignature)).
+  toString("utf8")) : null;
   const releaseDir = repo.release?.includes("/") ? repo.release.slice(0, repo.release.lastIndexOf("/") + 1) : "";
   const index = async (path6) => {
     const what = `${repo.name}: ${path6}`;
@@ -44780,7 +45669,8 @@ async function readRepository(repo, hostArchitecture, limits, checkSignature, si
     source: s.source,
     version: s.version,
     sourceFiles: s.files,
-    binaries: buildable.filter((b) => b.source === s.source && noEpoch2(b.sourceVersion) === noEpoch2(s.version)).map(({ package: name, version, architecture, path: path6, sha256, size: size2 }) => ({
+    binaries: buildable.filter((b) => b.source === s.source && noEpoch2(b.sourceVersion) === noEpoch2(s.version)).map(({
+    package: name, version, architecture, path: path6, sha256, size: size2 }) => ({
       package: name,
       version,
       architecture,
@@ -44830,7 +45720,8 @@ var nameStartChar, nameChar, nameRegexp, regexName, isName, DANGEROUS_PROPERTY_N
 var init_util = __esm({
   "node_modules/fast-xml-parser/src/util.js"() {
     "use strict";
-    nameStartChar = ":A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD";
+    nameStartChar = ":A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\
+\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD";
     nameChar = nameStartChar + "\\-.\\d\\u00B7\\u0300-\\u036F\\u203F-\\u2040";
     nameRegexp = "[" + nameStartChar + "][" + nameChar + "]*";
     regexName = new RegExp("^" + nameRegexp + "$");
@@ -44881,7 +45772,8 @@ function validate2(xmlData, options) {
           i2++;
         }
         let tagName = "";
-        for (; i2 < xmlData.length && xmlData[i2] !== ">" && xmlData[i2] !== " " && xmlData[i2] !== "	" && xmlData[i2] !== "\n" && xmlData[i2] !== "\r"; i2++) {
+        for (; i2 < xmlData.length && xmlData[i2] !== ">" && xmlData[i2] !== " " && xmlData[i2] !== "	" && xmlData[i2] !==
+        "\n" && xmlData[i2] !== "\r"; i2++) {
           tagName += xmlData[i2];
         }
         tagName = tagName.trim();
@@ -44900,7 +45792,8 @@ function validate2(xmlData, options) {
         }
         const result = readAttributeStr(xmlData, i2);
         if (result === false) {
-          return getErrorObject("InvalidAttr", "Attributes for '" + tagName + "' have open quote.", getLineNumberForPosition(xmlData, i2));
+          return getErrorObject("InvalidAttr", "Attributes for '" + tagName + "' have open quote.", getLineNumberForPosition(
+          xmlData, i2));
         }
         let attrStr = result.value;
         i2 = result.index;
@@ -44911,22 +45804,27 @@ function validate2(xmlData, options) {
           if (isValid === true) {
             tagFound = true;
           } else {
-            return getErrorObject(isValid.err.code, isValid.err.msg, getLineNumberForPosition(xmlData, attrStrStart + isValid.err.line));
+            return getErrorObject(isValid.err.code, isValid.err.msg, getLineNumberForPosition(xmlData, attrStrStart + isValid.
+            err.line));
           }
         } else if (closingTag) {
           if (!result.tagClosed) {
-            return getErrorObject("InvalidTag", "Closing tag '" + tagName + "' doesn't have proper closing.", getLineNumberForPosition(xmlData, i2));
+            return getErrorObject("InvalidTag", "Closing tag '" + tagName + "' doesn't have proper closing.", getLineNumberForPosition(
+            xmlData, i2));
           } else if (attrStr.trim().length > 0) {
-            return getErrorObject("InvalidTag", "Closing tag '" + tagName + "' can't have attributes or invalid starting.", getLineNumberForPosition(xmlData, tagStartPos));
+            return getErrorObject("InvalidTag", "Closing tag '" + tagName + "' can't have attributes or invalid starting\
+.", getLineNumberForPosition(xmlData, tagStartPos));
           } else if (tags.length === 0) {
-            return getErrorObject("InvalidTag", "Closing tag '" + tagName + "' has not been opened.", getLineNumberForPosition(xmlData, tagStartPos));
+            return getErrorObject("InvalidTag", "Closing tag '" + tagName + "' has not been opened.", getLineNumberForPosition(
+            xmlData, tagStartPos));
           } else {
             const otg = tags.pop();
             if (tagName !== otg.tagName) {
               let openPos = getLineNumberForPosition(xmlData, otg.tagStartPos);
               return getErrorObject(
                 "InvalidTag",
-                "Expected closing tag '" + otg.tagName + "' (opened in line " + openPos.line + ", col " + openPos.col + ") instead of closing tag '" + tagName + "'.",
+                "Expected closing tag '" + otg.tagName + "' (opened in line " + openPos.line + ", col " + openPos.col + "\
+) instead of closing tag '" + tagName + "'.",
                 getLineNumberForPosition(xmlData, tagStartPos)
               );
             }
@@ -44937,10 +45835,12 @@ function validate2(xmlData, options) {
         } else {
           const isValid = validateAttributeString(attrStr, options);
           if (isValid !== true) {
-            return getErrorObject(isValid.err.code, isValid.err.msg, getLineNumberForPosition(xmlData, i2 - attrStr.length + isValid.err.line));
+            return getErrorObject(isValid.err.code, isValid.err.msg, getLineNumberForPosition(xmlData, i2 - attrStr.length +
+            isValid.err.line));
           }
           if (reachedRoot === true) {
-            return getErrorObject("InvalidXml", "Multiple possible root nodes found.", getLineNumberForPosition(xmlData, i2));
+            return getErrorObject("InvalidXml", "Multiple possible root nodes found.", getLineNumberForPosition(xmlData,
+            i2));
           } else if (options.unpairedTags.indexOf(tagName) !== -1) {
           } else {
             tags.push({ tagName, tagStartPos });
@@ -44978,15 +45878,18 @@ function validate2(xmlData, options) {
       if (isWhiteSpace(xmlData[i2])) {
         continue;
       }
-      return getErrorObject("InvalidChar", "char '" + xmlData[i2] + "' is not expected.", getLineNumberForPosition(xmlData, i2));
+      return getErrorObject("InvalidChar", "char '" + xmlData[i2] + "' is not expected.", getLineNumberForPosition(xmlData,
+      i2));
     }
   }
   if (!tagFound) {
     return getErrorObject("InvalidXml", "Start tag expected.", 1);
   } else if (tags.length == 1) {
-    return getErrorObject("InvalidTag", "Unclosed tag '" + tags[0].tagName + "'.", getLineNumberForPosition(xmlData, tags[0].tagStartPos));
+    return getErrorObject("InvalidTag", "Unclosed tag '" + tags[0].tagName + "'.", getLineNumberForPosition(xmlData, tags[0].
+    tagStartPos));
   } else if (tags.length > 0) {
-    return getErrorObject("InvalidXml", "Invalid '" + JSON.stringify(tags.map((t) => t.tagName), null, 4).replace(/\r?\n/g, "") + "' found.", { line: 1, col: 1 });
+    return getErrorObject("InvalidXml", "Invalid '" + JSON.stringify(tags.map((t) => t.tagName), null, 4).replace(/\r?\n/g,
+    "") + "' found.", { line: 1, col: 1 });
   }
   return true;
 }
@@ -44999,7 +45902,8 @@ function readPI(xmlData, i2) {
     if (xmlData[i2] == "?" || xmlData[i2] == " ") {
       const tagname = xmlData.substr(start, i2 - start);
       if (i2 > 5 && tagname === "xml") {
-        return getErrorObject("InvalidXml", "XML declaration allowed only at the start of the document.", getLineNumberForPosition(xmlData, i2));
+        return getErrorObject("InvalidXml", "XML declaration allowed only at the start of the document.", getLineNumberForPosition(
+        xmlData, i2));
       } else if (xmlData[i2] == "?" && xmlData[i2 + 1] == ">") {
         i2++;
         break;
@@ -45018,7 +45922,8 @@ function readCommentAndCDATA(xmlData, i2) {
         break;
       }
     }
-  } else if (xmlData.length > i2 + 8 && xmlData[i2 + 1] === "D" && xmlData[i2 + 2] === "O" && xmlData[i2 + 3] === "C" && xmlData[i2 + 4] === "T" && xmlData[i2 + 5] === "Y" && xmlData[i2 + 6] === "P" && xmlData[i2 + 7] === "E") {
+  } else if (xmlData.length > i2 + 8 && xmlData[i2 + 1] === "D" && xmlData[i2 + 2] === "O" && xmlData[i2 + 3] === "C" &&
+  xmlData[i2 + 4] === "T" && xmlData[i2 + 5] === "Y" && xmlData[i2 + 6] === "P" && xmlData[i2 + 7] === "E") {
     let angleBracketsCount = 1;
     for (i2 += 8; i2 < xmlData.length; i2++) {
       if (xmlData[i2] === "<") {
@@ -45030,7 +45935,8 @@ function readCommentAndCDATA(xmlData, i2) {
         }
       }
     }
-  } else if (xmlData.length > i2 + 9 && xmlData[i2 + 1] === "[" && xmlData[i2 + 2] === "C" && xmlData[i2 + 3] === "D" && xmlData[i2 + 4] === "A" && xmlData[i2 + 5] === "T" && xmlData[i2 + 6] === "A" && xmlData[i2 + 7] === "[") {
+  } else if (xmlData.length > i2 + 9 && xmlData[i2 + 1] === "[" && xmlData[i2 + 2] === "C" && xmlData[i2 + 3] === "D" &&
+  xmlData[i2 + 4] === "A" && xmlData[i2 + 5] === "T" && xmlData[i2 + 6] === "A" && xmlData[i2 + 7] === "[") {
     for (i2 += 8; i2 < xmlData.length; i2++) {
       if (xmlData[i2] === "]" && xmlData[i2 + 1] === "]" && xmlData[i2 + 2] === ">") {
         i2 += 2;
@@ -45121,11 +46027,14 @@ function validateAttributeString(attrStr, options) {
   const attrNames = {};
   for (let i2 = 0; i2 < matches.length; i2++) {
     if (matches[i2][1].length === 0) {
-      return getErrorObject("InvalidAttr", "Attribute '" + matches[i2][2] + "' has no space in starting.", getPositionFromMatch(matches[i2]));
+      return getErrorObject("InvalidAttr", "Attribute '" + matches[i2][2] + "' has no space in starting.", getPositionFromMatch(
+      matches[i2]));
     } else if (matches[i2][3] !== void 0 && matches[i2][4] === void 0) {
-      return getErrorObject("InvalidAttr", "Attribute '" + matches[i2][2] + "' is without value.", getPositionFromMatch(matches[i2]));
+      return getErrorObject("InvalidAttr", "Attribute '" + matches[i2][2] + "' is without value.", getPositionFromMatch(
+      matches[i2]));
     } else if (matches[i2][3] === void 0 && !options.allowBooleanAttributes) {
-      return getErrorObject("InvalidAttr", "boolean attribute '" + matches[i2][2] + "' is not allowed.", getPositionFromMatch(matches[i2]));
+      return getErrorObject("InvalidAttr", "boolean attribute '" + matches[i2][2] + "' is not allowed.", getPositionFromMatch(
+      matches[i2]));
     }
     const attrName = matches[i2][2];
     if (!validateAttrName(attrName)) {
@@ -45676,7 +46585,8 @@ var init_EntityDecoder = __esm({
           // signal: keep literal
           case NCR_LEVEL.throw:
             throw new Error(
-              `[EntityDecoder] Prohibited numeric character reference &${token}; (U+${cp2.toString(16).toUpperCase().padStart(4, "0")})`
+              `[EntityDecoder] Prohibited numeric character reference &${token}; (U+${cp2.toString(16).toUpperCase().padStart(
+              4, "0")})`
             );
           default:
             return String.fromCodePoint(cp2);
@@ -45732,12 +46642,14 @@ function validatePropertyName(propertyName, optionName) {
   const normalized = propertyName.toLowerCase();
   if (DANGEROUS_PROPERTY_NAMES.some((dangerous) => normalized === dangerous.toLowerCase())) {
     throw new Error(
-      `[SECURITY] Invalid ${optionName}: "${propertyName}" is a reserved JavaScript keyword that could cause prototype pollution`
+      `[SECURITY] Invalid ${optionName}: "${propertyName}" is a reserved JavaScript keyword that could cause prototype p\
+ollution`
     );
   }
   if (criticalProperties.some((dangerous) => normalized === dangerous.toLowerCase())) {
     throw new Error(
-      `[SECURITY] Invalid ${optionName}: "${propertyName}" is a reserved JavaScript keyword that could cause prototype pollution`
+      `[SECURITY] Invalid ${optionName}: "${propertyName}" is a reserved JavaScript keyword that could cause prototype p\
+ollution`
     );
   }
 }
@@ -45914,7 +46826,8 @@ var init_xmlNode = __esm({
 });
 
 // node_modules/xml-naming/src/index.js
-var nameStartChar10, nameChar10, nameStartChar11, nameChar11, buildRegexes, regexes10, regexes11, nameStartCharAscii, nameCharAscii, regexesAscii, getRegexes, qName;
+var nameStartChar10, nameChar10, nameStartChar11, nameChar11, buildRegexes, regexes10, regexes11, nameStartCharAscii, nameCharAscii,
+regexesAscii, getRegexes, qName;
 var init_src2 = __esm({
   "node_modules/xml-naming/src/index.js"() {
     nameStartChar10 = ":A-Za-z_\xC0-\xD6\xD8-\xF6\xF8-\u02FF\u0370-\u037D\u037F-\u0486\u0488-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD";
@@ -45975,7 +46888,8 @@ var init_DocTypeReader = __esm({
       readDocType(xmlData, i2) {
         const entities = /* @__PURE__ */ Object.create(null);
         let entityCount = 0;
-        if (xmlData[i2 + 3] === "O" && xmlData[i2 + 4] === "C" && xmlData[i2 + 5] === "T" && xmlData[i2 + 6] === "Y" && xmlData[i2 + 7] === "P" && xmlData[i2 + 8] === "E") {
+        if (xmlData[i2 + 3] === "O" && xmlData[i2 + 4] === "C" && xmlData[i2 + 5] === "T" && xmlData[i2 + 6] === "Y" && xmlData[i2 +
+        7] === "P" && xmlData[i2 + 8] === "E") {
           i2 = i2 + 9;
           let angleBracketsCount = 1;
           let hasBody = false, comment = false;
@@ -45998,7 +46912,8 @@ var init_DocTypeReader = __esm({
                 let entityName, val;
                 [entityName, val, i2] = this.readEntityExp(xmlData, i2 + 1, this.suppressValidationErr);
                 if (val.indexOf("&") === -1) {
-                  if (this.options.enabled !== false && this.options.maxEntityCount != null && entityCount >= this.options.maxEntityCount) {
+                  if (this.options.enabled !== false && this.options.maxEntityCount != null && entityCount >= this.options.
+                  maxEntityCount) {
                     throw new Error(
                       `Entity count (${entityCount + 1}) exceeds maximum allowed (${this.options.maxEntityCount})`
                     );
@@ -46066,7 +46981,8 @@ var init_DocTypeReader = __esm({
         [i2, entityValue] = this.readIdentifierVal(xmlData, i2, "entity");
         if (this.options.enabled !== false && this.options.maxEntitySize != null && entityValue.length > this.options.maxEntitySize) {
           throw new Error(
-            `Entity "${entityName}" size (${entityValue.length}) exceeds maximum allowed size (${this.options.maxEntitySize})`
+            `Entity "${entityName}" size (${entityValue.length}) exceeds maximum allowed size (${this.options.maxEntitySize}\
+)`
           );
         }
         i2--;
@@ -47479,7 +48395,8 @@ var init_Matcher = __esm({
       snapshot() {
         return {
           path: this.path.map((node) => ({ ...node })),
-          siblingStacks: this.siblingStacks.map((level) => level ? { counts: new Map(level.counts), total: level.total } : level),
+          siblingStacks: this.siblingStacks.map((level) => level ? { counts: new Map(level.counts), total: level.total } :
+          level),
           keptAttrs: this._keptAttrs.map((entry2) => ({ ...entry2 }))
         };
       }
@@ -47490,7 +48407,8 @@ var init_Matcher = __esm({
       restore(snapshot) {
         this._pathStringCache = null;
         this.path = snapshot.path.map((node) => ({ ...node }));
-        this.siblingStacks = snapshot.siblingStacks.map((level) => level ? { counts: new Map(level.counts), total: level.total } : level);
+        this.siblingStacks = snapshot.siblingStacks.map((level) => level ? { counts: new Map(level.counts), total: level.
+        total } : level);
         this._keptAttrs = (snapshot.keptAttrs || []).map((entry2) => ({ ...entry2 }));
       }
       /**
@@ -48002,7 +48920,8 @@ var init_redos = __esm({
       },
       {
         id: "redos-large-repetition",
-        description: "Very large fixed or range repetition count {1000,} or {1000,n} \u2014 denial of service via backtracking",
+        description: "Very large fixed or range repetition count {1000,} or {1000,n} \u2014 denial of service via backtrackin\
+g",
         // Matches { followed by 4+ digits (≥1000), then optional ,digits }
         pattern: /\{\d{4,}(?:,\d*)?\}/
       },
@@ -48268,7 +49187,8 @@ function assertContext(context) {
     return;
   }
   throw new TypeError(
-    `is-unsafe: second argument must be a PatternList (e.g. HTML), an array of PatternLists (e.g. [HTML, XML]), or a RegExp. Got: ${typeof context}`
+    `is-unsafe: second argument must be a PatternList (e.g. HTML), an array of PatternLists (e.g. [HTML, XML]), or a Reg\
+Exp. Got: ${typeof context}`
   );
 }
 function normalise(context) {
@@ -48502,7 +49422,8 @@ function replaceEntitiesValue(val, tagName, jPath) {
   }
   if (entityConfig.allowedTags) {
     const jPathOrMatcher = this.options.jPath ? jPath.toString() : jPath;
-    const allowed = Array.isArray(entityConfig.allowedTags) ? entityConfig.allowedTags.includes(tagName) : entityConfig.allowedTags(tagName, jPathOrMatcher);
+    const allowed = Array.isArray(entityConfig.allowedTags) ? entityConfig.allowedTags.includes(tagName) : entityConfig.
+    allowedTags(tagName, jPathOrMatcher);
     if (!allowed) {
       return val;
     }
@@ -48689,7 +49610,8 @@ function transformTagName(fn, tagName, tagExp, options) {
 }
 function sanitizeName(name, options) {
   if (criticalProperties.includes(name)) {
-    throw new Error(`[SECURITY] Invalid name: "${name}" is a reserved JavaScript keyword that could cause prototype pollution`);
+    throw new Error(`[SECURITY] Invalid name: "${name}" is a reserved JavaScript keyword that could cause prototype poll\
+ution`);
   } else if (DANGEROUS_PROPERTY_NAMES.includes(name)) {
     return options.onDangerousProperty(name);
   }
@@ -48881,7 +49803,8 @@ var init_OrderedObjParser = __esm({
             let attrExpPresent = result.attrExpPresent;
             let closeIndex = result.closeIndex;
             ({ tagName, tagExp } = transformTagName(options.transformTagName, tagName, tagExp, options));
-            if (options.strictReservedNames && (tagName === options.commentPropName || tagName === options.cdataPropName || tagName === options.textNodeName || tagName === options.attributesGroupName)) {
+            if (options.strictReservedNames && (tagName === options.commentPropName || tagName === options.cdataPropName ||
+            tagName === options.textNodeName || tagName === options.attributesGroupName)) {
               throw new Error(`Invalid tag name: ${tagName}`);
             }
             if (currentNode && textData) {
@@ -49085,7 +50008,8 @@ function assignAttributes(obj, attrMap, readonlyMatcher, options) {
     const len = keys.length;
     for (let i2 = 0; i2 < len; i2++) {
       const atrrName = keys[i2];
-      const rawAttrName = atrrName.startsWith(options.attributeNamePrefix) ? atrrName.substring(options.attributeNamePrefix.length) : atrrName;
+      const rawAttrName = atrrName.startsWith(options.attributeNamePrefix) ? atrrName.substring(options.attributeNamePrefix.
+      length) : atrrName;
       const jPathOrMatcher = options.jPath ? readonlyMatcher.toString() + "." + rawAttrName : readonlyMatcher;
       if (options.isArray(atrrName, jPathOrMatcher, true, true)) {
         obj[atrrName] = [attrMap[atrrName]];
@@ -49223,9 +50147,11 @@ function entry(node, base, what, index) {
   if (!ARCH.test(architecture))
     throw malformed(at, `arch "${architecture.slice(0, 100)}" is not allowed there`);
   if (!EPOCH.test(epoch) || !VERSION_PART.test(ver) || !VERSION_PART.test(rel))
-    throw malformed(at, `version epoch="${epoch.slice(0, 20)}" ver="${ver.slice(0, 100)}" rel="${rel.slice(0, 100)}" is not allowed there`);
+    throw malformed(at, `version epoch="${epoch.slice(0, 20)}" ver="${ver.slice(0, 100)}" rel="${rel.slice(0, 100)}" is \
+not allowed there`);
   if (attribute(checksum, "type") !== "sha256" || !SHA256.test(text2(checksum)))
-    throw malformed(at, `${name} has no sha256 checksum (createrepo_c's default; found type "${attribute(checksum, "type")}")`);
+    throw malformed(at, `${name} has no sha256 checksum (createrepo_c's default; found type "${attribute(checksum, "type")}\
+")`);
   if (!/^\d{1,15}$/.test(size2))
     throw malformed(at, `${name} has no package size`);
   if (!safePath(href) || !href.endsWith(".rpm"))
@@ -49251,7 +50177,8 @@ function primaryOf(repomd, what) {
   const checksum = primary["checksum"];
   const href = attribute(primary["location"], "href");
   if (attribute(checksum, "type") !== "sha256" || !SHA256.test(text2(checksum)))
-    throw malformed(what, `its primary index has no sha256 checksum (found type "${attribute(checksum, "type")}"; createrepo_c writes sha256 unless told otherwise)`);
+    throw malformed(what, `its primary index has no sha256 checksum (found type "${attribute(checksum, "type")}"; create\
+repo_c writes sha256 unless told otherwise)`);
   if (!safePath(href))
     throw malformed(what, `its primary location "${href.slice(0, 200)}" is not a relative path`);
   return { href, sha256: text2(checksum) };
@@ -49272,7 +50199,8 @@ function decompress(bytes, href, what, maxBytes) {
       });
     }
   }
-  throw new TwinbuildError("setup-failed", `${what}: ${href.replace(/^.*\./, ".")} indexes are not read here; make the repository with createrepo_c --compress-type=gz`);
+  throw new TwinbuildError("setup-failed", `${what}: ${href.replace(/^.*\./, ".")} indexes are not read here; make the r\
+epository with createrepo_c --compress-type=gz`);
 }
 async function packagesOf(repo, repomdPath, limits, refused2, checkSignature, signal) {
   const { url, name: repoName } = repo;
@@ -49283,7 +50211,8 @@ async function packagesOf(repo, repomdPath, limits, refused2, checkSignature, si
   if (repo.keyring !== null) {
     const signature = await fetchIfPresent(repositoryUrl(url, `${repomdPath}.asc`), indexLimits(limits), signal);
     if (!signature)
-      throw new TwinbuildError("setup-failed", `${repomdWhat} is not signed (no ${repomdPath}.asc); its config names a keyring ("unsigned": true trusts it unsigned)`);
+      throw new TwinbuildError("setup-failed", `${repomdWhat} is not signed (no ${repomdPath}.asc); its config names a k\
+eyring ("unsigned": true trusts it unsigned)`);
     repomd = await checkSignature(`${repomdWhat}.asc`, repo.keyring, repomd, signature);
   }
   const primary = primaryOf(parseXml2(repomd, repomdWhat), repomdWhat);
@@ -49291,7 +50220,8 @@ async function packagesOf(repo, repomdPath, limits, refused2, checkSignature, si
   const bytes = await get(`${base}${primary.href}`);
   const actual = sha256Of(bytes);
   if (actual !== primary.sha256)
-    throw new TwinbuildError("setup-failed", `${what} has sha256 ${actual} (${bytes.length} bytes), but repomd.xml says ${primary.sha256}: truncated or stale index`);
+    throw new TwinbuildError("setup-failed", `${what} has sha256 ${actual} (${bytes.length} bytes), but repomd.xml says ${primary.
+    sha256}: truncated or stale index`);
   const metadata = parseXml2(decompress(bytes, primary.href, what, limits.maxIndexBytes), what)["metadata"];
   if (!metadata)
     throw malformed(what, "it has no <metadata> root");
@@ -49313,8 +50243,10 @@ async function packagesOf(repo, repomdPath, limits, refused2, checkSignature, si
 async function readRpmRepository(repo, hostArchitecture, limits, checkSignature, signal) {
   const refused2 = [];
   const binaries = await packagesOf(repo, repo.repodata, limits, refused2, checkSignature, signal);
-  const sources = repo.sourceRepodata === repo.repodata ? binaries : await packagesOf(repo, repo.sourceRepodata, limits, refused2, checkSignature, signal);
-  const buildable = binaries.filter((b) => b.architecture !== "src" && (b.architecture === "noarch" || b.architecture === hostArchitecture));
+  const sources = repo.sourceRepodata === repo.repodata ? binaries : await packagesOf(repo, repo.sourceRepodata, limits,
+  refused2, checkSignature, signal);
+  const buildable = binaries.filter((b) => b.architecture !== "src" && (b.architecture === "noarch" || b.architecture ===
+  hostArchitecture));
   const jobs = sources.filter((s) => s.architecture === "src").map((s) => {
     const srpm = { path: s.path, sha256: s.sha256, size: s.size };
     const built = buildable.filter((b) => b.sourceRpm === posix2.basename(s.path));
@@ -49354,8 +50286,10 @@ var init_rpm_indexes = __esm({
       isArray: (name, _path, _leaf, isAttribute) => !isAttribute && (name === "package" || name === "data")
     });
     malformed = (what, why) => new TwinbuildError("setup-failed", `${what} is malformed: ${why}`);
-    text2 = (node) => (typeof node === "string" ? node : typeof node === "object" && node !== null && typeof node["#text"] === "string" ? node["#text"] : "").trim();
-    attribute = (node, name) => typeof node === "object" && node !== null && typeof node[name] === "string" ? node[name].trim() : "";
+    text2 = (node) => (typeof node === "string" ? node : typeof node === "object" && node !== null && typeof node["#text"] ===
+    "string" ? node["#text"] : "").trim();
+    attribute = (node, name) => typeof node === "object" && node !== null && typeof node[name] === "string" ? node[name].
+    trim() : "";
     NAME = /^[A-Za-z0-9_+][A-Za-z0-9_+.-]{0,199}$/;
     VERSION_PART = /^[A-Za-z0-9._+~^]{1,100}$/;
     EPOCH = /^\d{1,9}$/;
@@ -49447,7 +50381,9 @@ function conflictOf(job, jobs) {
       const theirs = other.spec.binaries.find((b) => b.package === binary.package && b.version === binary.version);
       if (theirs?.sha256 === binary.sha256)
         continue;
-      return `${binary.package} ${binary.version} is already published from repository ${other.repository} (${other.source} ${other.version}) with other bytes (sha256 ${theirs?.sha256 ?? "unknown"} there, ${binary.sha256} here); its link is not replaced`;
+      return `${binary.package} ${binary.version} is already published from repository ${other.repository} (${other.source}\
+ ${other.version}) with other bytes (sha256 ${theirs?.sha256 ?? "unknown"} there, ${binary.sha256} here); its link is no\
+t replaced`;
     }
   }
   return null;
@@ -49509,8 +50445,11 @@ var init_jobs = __esm({
 
 // dist/rebuilder/service/leases.js
 async function expire(tx, now) {
-  await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'lost', error = 'the worker ' || worker || ' stopped renewing its lease' WHERE ended_at IS NULL AND job IN (SELECT id FROM jobs WHERE status = 'running' AND worker IS NOT NULL AND lease_until < ?)`, [now, now]);
-  return tx.run(`UPDATE jobs SET status = 'queued', worker = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE status = 'running' AND worker IS NOT NULL AND lease_until < ?`, [now, now, now]);
+  await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'lost', error = 'the worker ' || worker || ' stopped renewin\
+g its lease' WHERE ended_at IS NULL AND job IN (SELECT id FROM jobs WHERE status = 'running' AND worker IS NOT NULL AND \
+lease_until < ?)`, [now, now]);
+  return tx.run(`UPDATE jobs SET status = 'queued', worker = NULL, lease_until = NULL, next_attempt_at = ?, updated_at =\
+ ? WHERE status = 'running' AND worker IS NOT NULL AND lease_until < ?`, [now, now, now]);
 }
 function leasesOf(sql) {
   const skipLocked = sql.dialect === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
@@ -49520,17 +50459,21 @@ function leasesOf(sql) {
     /** A worker takes the oldest due job until `until` (null: none due), with a new attempt in its name. */
     lease: (worker, now, until) => sql.transaction(async (tx) => {
       await expire(tx, now);
-      const [row3] = await tx.all(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1${skipLocked}`, [now]);
+      const [row3] = await tx.all(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_at\
+tempt_at, id LIMIT 1${skipLocked}`, [now]);
       if (!row3)
         return null;
-      const [job] = await tx.all(`UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until = ?, updated_at = ? WHERE id = ? RETURNING *`, [worker, until, now, row3.id]);
-      await tx.run(`INSERT INTO attempts (job, attempt, started_at, worker) SELECT id, attempts, ?, ? FROM jobs WHERE id = ?`, [now, worker, row3.id]);
+      const [job] = await tx.all(`UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, lease_until =\
+ ?, updated_at = ? WHERE id = ? RETURNING *`, [worker, until, now, row3.id]);
+      await tx.run(`INSERT INTO attempts (job, attempt, started_at, worker) SELECT id, attempts, ?, ? FROM jobs WHERE id\
+ = ?`, [now, worker, row3.id]);
       await tx.run("UPDATE workers SET job = ?, seen_at = ? WHERE name = ?", [row3.id, now, worker]);
       return toJob(job);
     }),
     /** Extends the lease; false if the worker no longer holds it (expired and taken elsewhere). One commit. */
     renew: (id, worker, now, until) => sql.transaction(async (tx) => {
-      const held = await tx.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'`, [until, id, worker]);
+      const held = await tx.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND status = 'running'`, [until,
+      id, worker]);
       await tx.run("UPDATE workers SET seen_at = ? WHERE name = ?", [now, worker]);
       return held === 1;
     }),
@@ -49539,38 +50482,46 @@ function leasesOf(sql) {
      * (nothing recorded) if the worker no longer holds the job.
      */
     report: (id, worker, report, files, now) => sql.transaction(async (tx) => {
-      const held = await tx.run(`UPDATE jobs SET status = 'reported', report = ?, lease_until = NULL, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'`, [JSON.stringify(report), now, id, worker]);
+      const held = await tx.run(`UPDATE jobs SET status = 'reported', report = ?, lease_until = NULL, updated_at = ? WHE\
+RE id = ? AND worker = ? AND status = 'running'`, [JSON.stringify(report), now, id, worker]);
       if (held === 0)
         return false;
       await tx.run("DELETE FROM report_files WHERE job = ?", [id]);
       for (let i2 = 0; i2 < files.length; i2 += 100) {
         const some = files.slice(i2, i2 + 100);
-        await tx.run(`INSERT INTO report_files (job, path, content) VALUES ${some.map(() => "(?, ?, ?)").join(", ")}`, some.flatMap(([path6, content]) => [id, path6, content]));
+        await tx.run(`INSERT INTO report_files (job, path, content) VALUES ${some.map(() => "(?, ?, ?)").join(", ")}`, some.
+        flatMap(([path6, content]) => [id, path6, content]));
       }
       await tx.run("UPDATE workers SET job = NULL, done = done + 1, seen_at = ? WHERE name = ?", [now, worker]);
       return true;
     }),
     /** A worker stopped (SIGTERM) gives its job back: queued again now, the attempt not counted as a failure. */
     giveBack: (id, worker, now) => sql.transaction(async (tx) => {
-      const held = await tx.run(`UPDATE jobs SET status = 'queued', worker = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'`, [now, now, id, worker]);
+      const held = await tx.run(`UPDATE jobs SET status = 'queued', worker = NULL, lease_until = NULL, next_attempt_at =\
+ ?, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'`, [now, now, id, worker]);
       if (held === 1)
         await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'interrupted', error = 'the worker was stopped'
              WHERE job = ? AND ended_at IS NULL`, [now, id]);
       await tx.run("UPDATE workers SET job = NULL, seen_at = ? WHERE name = ?", [now, worker]);
     }),
     /** Jobs reported by workers, oldest first, with their reports. */
-    reported: async () => (await sql.all(`SELECT * FROM jobs WHERE status = 'reported' ORDER BY updated_at, id`)).map((r) => [toJob(r), JSON.parse(r["report"])]),
+    reported: async () => (await sql.all(`SELECT * FROM jobs WHERE status = 'reported' ORDER BY updated_at, id`)).map((r) => [
+    toJob(r), JSON.parse(r["report"])]),
     /** A reported job's report files; they stay until its verdict is recorded (finish or fail drop them). */
     reportFiles: (id) => sql.all("SELECT path, content FROM report_files WHERE job = ? ORDER BY path", [id]),
     /** Jobs a coordinator that builds nothing itself waits for: due, with a worker, or reported. */
-    pendingForWorkers: async (now) => (await sql.all(`SELECT COUNT(*) AS n FROM jobs WHERE (status = 'queued' AND next_attempt_at <= ?) OR (status = 'running' AND worker IS NOT NULL) OR status = 'reported'`, [now]))[0].n,
+    pendingForWorkers: async (now) => (await sql.all(`SELECT COUNT(*) AS n FROM jobs WHERE (status = 'queued' AND next_a\
+ttempt_at <= ?) OR (status = 'running' AND worker IS NOT NULL) OR status = 'reported'`, [now]))[0].n,
     /** Rebuilds that ended in a verdict since `since`. */
-    endedSince: async (since) => Number((await sql.all(`SELECT COUNT(*) AS n FROM attempts WHERE outcome IN ('verified', 'mismatch', 'conflict') AND ended_at >= ?`, [since]))[0].n),
+    endedSince: async (since) => Number((await sql.all(`SELECT COUNT(*) AS n FROM attempts WHERE outcome IN ('verified',\
+ 'mismatch', 'conflict') AND ended_at >= ?`, [since]))[0].n),
     /** A worker announces itself (again, after a restart of the same name). */
     hello: async (worker, now) => {
-      await sql.run(`INSERT INTO workers (name, started_at, seen_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at`, [worker, now, now]);
+      await sql.run(`INSERT INTO workers (name, started_at, seen_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET s\
+een_at = excluded.seen_at`, [worker, now, now]);
     },
-    workers: async () => sql.all('SELECT name, started_at AS "startedAt", seen_at AS "seenAt", job, done FROM workers ORDER BY name')
+    workers: async () => sql.all('SELECT name, started_at AS "startedAt", seen_at AS "seenAt", job, done FROM workers OR\
+DER BY name')
   };
 }
 var init_leases = __esm({
@@ -49585,14 +50536,16 @@ async function rememberPaths(tx, id, paths) {
   const unique = [...new Set(paths)];
   for (let i2 = 0; i2 < unique.length; i2 += 500) {
     const some = unique.slice(i2, i2 + 500);
-    await tx.run(`INSERT INTO link_paths (path, job) VALUES ${some.map(() => "(?, ?)").join(", ")} ON CONFLICT DO NOTHING`, some.flatMap((path6) => [path6, id]));
+    await tx.run(`INSERT INTO link_paths (path, job) VALUES ${some.map(() => "(?, ?)").join(", ")} ON CONFLICT DO NOTHIN\
+G`, some.flatMap((path6) => [path6, id]));
   }
 }
 async function holdersOf(tx, job) {
   const paths = [...new Set(job.spec.binaries.map(linkPathOf))];
   if (paths.length === 0)
     return [];
-  const rows = await tx.all(`SELECT * FROM jobs WHERE id != ? AND status IN ('verified', 'publishing') AND id IN (SELECT job FROM link_paths WHERE path IN (${paths.map(() => "?").join(", ")})) ORDER BY id`, [job.id, ...paths]);
+  const rows = await tx.all(`SELECT * FROM jobs WHERE id != ? AND status IN ('verified', 'publishing') AND id IN (SELECT\
+ job FROM link_paths WHERE path IN (${paths.map(() => "?").join(", ")})) ORDER BY id`, [job.id, ...paths]);
   return rows.map(toJob);
 }
 var init_link_paths = __esm({
@@ -49962,7 +50915,8 @@ var require_textParsers = __commonJS({
     }
     function parseBool(value) {
       if (value === null) return value;
-      return value === "TRUE" || value === "t" || value === "true" || value === "y" || value === "yes" || value === "on" || value === "1";
+      return value === "TRUE" || value === "t" || value === "true" || value === "y" || value === "yes" || value === "on" ||
+      value === "1";
     }
     function parseBoolArray(value) {
       if (!value) return null;
@@ -50614,7 +51568,8 @@ var require_utils7 = __commonJS({
     var invalidDateDeprecationNotice = nodeUtils.deprecate(
       () => {
       },
-      "Sending an invalid date to Postgres is deprecated and will throw an error in the next major version of pg. Ensure any Date object passed as a query parameter is valid.",
+      "Sending an invalid date to Postgres is deprecated and will throw an error in the next major version of pg. Ensure\
+ any Date object passed as a query parameter is valid.",
       "PG_INVALID_DATE"
     );
     function escapeElement(elementRepresentation) {
@@ -50688,7 +51643,9 @@ var require_utils7 = __commonJS({
       let year = date.getFullYear();
       const isBCYear = year < 1;
       if (isBCYear) year = Math.abs(year) + 1;
-      let ret = String(year).padStart(4, "0") + "-" + String(date.getMonth() + 1).padStart(2, "0") + "-" + String(date.getDate()).padStart(2, "0") + "T" + String(date.getHours()).padStart(2, "0") + ":" + String(date.getMinutes()).padStart(2, "0") + ":" + String(date.getSeconds()).padStart(2, "0") + "." + String(date.getMilliseconds()).padStart(3, "0");
+      let ret = String(year).padStart(4, "0") + "-" + String(date.getMonth() + 1).padStart(2, "0") + "-" + String(date.getDate()).
+      padStart(2, "0") + "T" + String(date.getHours()).padStart(2, "0") + ":" + String(date.getMinutes()).padStart(2, "0") +
+      ":" + String(date.getSeconds()).padStart(2, "0") + "." + String(date.getMilliseconds()).padStart(3, "0");
       if (offset < 0) {
         ret += "-";
         offset *= -1;
@@ -50703,7 +51660,10 @@ var require_utils7 = __commonJS({
       let year = date.getUTCFullYear();
       const isBCYear = year < 1;
       if (isBCYear) year = Math.abs(year) + 1;
-      let ret = String(year).padStart(4, "0") + "-" + String(date.getUTCMonth() + 1).padStart(2, "0") + "-" + String(date.getUTCDate()).padStart(2, "0") + "T" + String(date.getUTCHours()).padStart(2, "0") + ":" + String(date.getUTCMinutes()).padStart(2, "0") + ":" + String(date.getUTCSeconds()).padStart(2, "0") + "." + String(date.getUTCMilliseconds()).padStart(3, "0");
+      let ret = String(year).padStart(4, "0") + "-" + String(date.getUTCMonth() + 1).padStart(2, "0") + "-" + String(date.
+      getUTCDate()).padStart(2, "0") + "T" + String(date.getUTCHours()).padStart(2, "0") + ":" + String(date.getUTCMinutes()).
+      padStart(2, "0") + ":" + String(date.getUTCSeconds()).padStart(2, "0") + "." + String(date.getUTCMilliseconds()).padStart(
+      3, "0");
       ret += "+00:00";
       if (isBCYear) ret += " BC";
       return ret;
@@ -51030,7 +51990,8 @@ var require_sasl = __commonJS({
       if (typeof text3 !== "string") {
         throw new TypeError("SASL: text must be a string");
       }
-      return text3.split("").map((_, i2) => text3.charCodeAt(i2)).every((c3) => c3 >= 33 && c3 <= 43 || c3 >= 45 && c3 <= 126);
+      return text3.split("").map((_, i2) => text3.charCodeAt(i2)).every((c3) => c3 >= 33 && c3 <= 43 || c3 >= 45 && c3 <=
+      126);
     }
     function isBase64(text3) {
       return /^(?:[a-zA-Z0-9+/]{4})*(?:[a-zA-Z0-9+/]{2}==|[a-zA-Z0-9+/]{3}=)?$/.test(text3);
@@ -51247,7 +52208,10 @@ var require_pg_connection_string = __commonJS({
           case "verify-ca": {
             if (!config.ssl.ca) {
               throw new Error(
-                "SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert. If a public CA is used, verify-ca allows connections to a server that somebody else may have registered with the CA, making you vulnerable to Man-in-the-Middle attacks. Either specify a custom CA certificate with sslrootcert parameter or use sslmode=verify-full for proper security."
+                "SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert. If a public CA is \
+used, verify-ca allows connections to a server that somebody else may have registered with the CA, making you vulnerable\
+ to Man-in-the-Middle attacks. Either specify a custom CA certificate with sslrootcert parameter or use sslmode=verify-f\
+ull for proper security."
               );
             }
             config.ssl.checkServerIdentity = function() {
@@ -51323,8 +52287,10 @@ var require_pg_connection_string = __commonJS({
     function deprecatedSslModeWarning(sslmode) {
       if (!deprecatedSslModeWarning.warned && typeof process !== "undefined" && process.emitWarning) {
         deprecatedSslModeWarning.warned = true;
-        process.emitWarning(`SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'.
-In the next major version (pg-connection-string v3.0.0 and pg v9.0.0), these modes will adopt standard libpq semantics, which have weaker security guarantees.
+        process.emitWarning(`SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases\
+ for 'verify-full'.
+In the next major version (pg-connection-string v3.0.0 and pg v9.0.0), these modes will adopt standard libpq semantics, \
+which have weaker security guarantees.
 
 To prepare for this change:
 - If you want the current behavior, explicitly use 'sslmode=verify-full'
@@ -51726,7 +52692,8 @@ var require_query = __commonJS({
         return null;
       }
       hasBeenParsed(connection) {
-        return this.name && (connection.parsedStatements[this.name] !== void 0 || connection.submittedNamedStatements[this.name] !== void 0);
+        return this.name && (connection.parsedStatements[this.name] !== void 0 || connection.submittedNamedStatements[this.
+        name] !== void 0);
       }
       handlePortalSuspended(connection) {
         this._getRows(connection, this.rows);
@@ -51789,7 +52756,12 @@ var require_messages = __commonJS({
   "node_modules/pg-protocol/dist/messages.js"(exports2) {
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.NoticeMessage = exports2.DataRowMessage = exports2.CommandCompleteMessage = exports2.ReadyForQueryMessage = exports2.NotificationResponseMessage = exports2.BackendKeyDataMessage = exports2.AuthenticationMD5Password = exports2.ParameterStatusMessage = exports2.ParameterDescriptionMessage = exports2.RowDescriptionMessage = exports2.Field = exports2.CopyResponse = exports2.CopyDataMessage = exports2.DatabaseError = exports2.copyDone = exports2.emptyQuery = exports2.replicationStart = exports2.portalSuspended = exports2.noData = exports2.closeComplete = exports2.bindComplete = exports2.parseComplete = void 0;
+    exports2.NoticeMessage = exports2.DataRowMessage = exports2.CommandCompleteMessage = exports2.ReadyForQueryMessage =
+    exports2.NotificationResponseMessage = exports2.BackendKeyDataMessage = exports2.AuthenticationMD5Password = exports2.
+    ParameterStatusMessage = exports2.ParameterDescriptionMessage = exports2.RowDescriptionMessage = exports2.Field = exports2.
+    CopyResponse = exports2.CopyDataMessage = exports2.DatabaseError = exports2.copyDone = exports2.emptyQuery = exports2.
+    replicationStart = exports2.portalSuspended = exports2.noData = exports2.closeComplete = exports2.bindComplete = exports2.
+    parseComplete = void 0;
     exports2.parseComplete = {
       name: "parseComplete",
       length: 5
@@ -52620,7 +53592,8 @@ var require_parser = __commonJS({
         fieldType = reader.string(1);
       }
       const messageValue = fields.M;
-      const message = name === "notice" ? new messages_1.NoticeMessage(LATEINIT_LENGTH, messageValue) : new messages_1.DatabaseError(messageValue, LATEINIT_LENGTH, name);
+      const message = name === "notice" ? new messages_1.NoticeMessage(LATEINIT_LENGTH, messageValue) : new messages_1.DatabaseError(
+      messageValue, LATEINIT_LENGTH, name);
       message.severity = fields.S;
       message.code = fields.C;
       message.detail = fields.D;
@@ -53087,7 +54060,8 @@ var require_helper = __commonJS({
     };
     module.exports.getFileName = function(rawEnv) {
       var env = rawEnv || process.env;
-      var file = env.PGPASSFILE || (isWin ? path6.join(env.APPDATA || "./", "postgresql", "pgpass.conf") : path6.join(env.HOME || "./", ".pgpass"));
+      var file = env.PGPASSFILE || (isWin ? path6.join(env.APPDATA || "./", "postgresql", "pgpass.conf") : path6.join(env.
+      HOME || "./", ".pgpass"));
       return file;
     };
     module.exports.usePgPass = function(stats, fname) {
@@ -53262,17 +54236,21 @@ var require_client = __commonJS({
     var pgPassDeprecationNotice = nodeUtils.deprecate(
       () => {
       },
-      "pgpass support is deprecated and will be removed in pg@9.0. You can provide an async function as the password property to the Client/Pool constructor that returns a password instead. Within this function you can call the pgpass module in your own code."
+      "pgpass support is deprecated and will be removed in pg@9.0. You can provide an async function as the password pro\
+perty to the Client/Pool constructor that returns a password instead. Within this function you can call the pgpass modul\
+e in your own code."
     );
     var byoPromiseDeprecationNotice = nodeUtils.deprecate(
       () => {
       },
-      "Passing a custom Promise implementation to the Client/Pool constructor is deprecated and will be removed in pg@9.0."
+      "Passing a custom Promise implementation to the Client/Pool constructor is deprecated and will be removed in pg@9.\
+0."
     );
     var queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
       () => {
       },
-      "Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead."
+      "Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. \
+Use async/await or an external async flow control mechanism instead."
     );
     function coerceNumberOrDefault(value, defaultValue) {
       if (typeof value === "number") {
@@ -53405,7 +54383,8 @@ var require_client = __commonJS({
         });
         this._attachListeners(con);
         con.once("end", () => {
-          const error = this._ending ? new Error("Connection terminated") : new Error("Connection terminated unexpectedly");
+          const error = this._ending ? new Error("Connection terminated") : new Error("Connection terminated unexpectedl\
+y");
           clearTimeout(this.connectionTimeoutHandle);
           this._errorAllQueries(error);
           this._ended = true;
@@ -53860,7 +54839,8 @@ var require_client = __commonJS({
           query._result._types = this._types;
         }
         if (this.pipeline) {
-          const portalQuery = typeof config.submit === "function" && !(query instanceof Query2) ? "Custom query classes such as pg-cursor and pg-query-stream are" : query.rows ? "The `rows` option is" : null;
+          const portalQuery = typeof config.submit === "function" && !(query instanceof Query2) ? "Custom query classes \
+such as pg-cursor and pg-query-stream are" : query.rows ? "The `rows` option is" : null;
           if (portalQuery) {
             process.nextTick(() => {
               query.handleError(new Error(`${portalQuery} not supported in pipeline mode`), this.connection);
@@ -53908,7 +54888,8 @@ var require_client = __commonJS({
         }
         if (!this._queryable) {
           this.connection.stream.destroy();
-        } else if (this.pipeline && (this._getActiveQuery() || this._sentQueryQueue.length > 0 || this._queryQueue.length > 0)) {
+        } else if (this.pipeline && (this._getActiveQuery() || this._sentQueryQueue.length > 0 || this._queryQueue.length >
+        0)) {
           this.once("drain", () => this.connection.end());
         } else if (this._getActiveQuery()) {
           this.connection.stream.destroy();
@@ -54284,7 +55265,8 @@ var require_pg_pool = __commonJS({
         if (typeof text3 === "function") {
           const response2 = promisify3(this.Promise, text3);
           setImmediate(function() {
-            return response2.callback(new Error("Passing a function as the first parameter to pool.query is not supported"));
+            return response2.callback(new Error("Passing a function as the first parameter to pool.query is not supporte\
+d"));
           });
           return response2.result;
         }
@@ -54476,7 +55458,8 @@ var require_query2 = __commonJS({
         const values = (this.values || []).map(utils.prepareValue);
         if (client.namedQueries[this.name] !== void 0) {
           if (this.text && client.namedQueries[this.name] !== this.text) {
-            const err = new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`);
+            const err = new Error(`Prepared statements must be unique - '${this.name}' was used for a different statemen\
+t`);
             return after(err);
           }
           return client.native.execute(this.name, values, after);
@@ -54520,7 +55503,8 @@ var require_client2 = __commonJS({
     var queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
       () => {
       },
-      "Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead."
+      "Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. \
+Use async/await or an external async flow control mechanism instead."
     );
     var Client2 = module.exports = function(config) {
       EventEmitter2.call(this);
@@ -54930,7 +55914,8 @@ __export(esm_exports, {
   escapeLiteral: () => escapeLiteral,
   types: () => types
 });
-var import_lib, Client, Pool, Connection, types, Query, DatabaseError, escapeIdentifier, escapeLiteral, Result, TypeOverrides, defaults, esm_default;
+var import_lib, Client, Pool, Connection, types, Query, DatabaseError, escapeIdentifier, escapeLiteral, Result, TypeOverrides,
+defaults, esm_default;
 var init_esm = __esm({
   "node_modules/pg/esm/index.mjs"() {
     import_lib = __toESM(require_lib2(), 1);
@@ -54955,7 +55940,8 @@ async function loadPg() {
   try {
     return (await Promise.resolve().then(() => (init_esm(), esm_exports))).default;
   } catch (cause) {
-    throw new TwinbuildError("setup-failed", `a PostgreSQL state needs the pg package, which cannot be loaded here (${cause.message.split("\n")[0]}); install it with npm install pg@8`, { cause });
+    throw new TwinbuildError("setup-failed", `a PostgreSQL state needs the pg package, which cannot be loaded here (${cause.
+    message.split("\n")[0]}); install it with npm install pg@8`, { cause });
   }
 }
 function redactUrl(url) {
@@ -54970,7 +55956,9 @@ function redactUrl(url) {
 }
 function transient(error) {
   const { code, message } = error;
-  return typeof code === "string" && (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOENT)$/.test(code) || /^(08|57P0[123]|53300|40P01|40001)/.test(code)) || /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/.test(String(message));
+  return typeof code === "string" && (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOENT)$/.test(
+  code) || /^(08|57P0[123]|53300|40P01|40001)/.test(code)) || /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/.
+  test(String(message));
 }
 async function patiently(attempt, url, options) {
   const started = Date.now();
@@ -55045,7 +56033,8 @@ async function leadPostgres(url, options, signal) {
       await patiently(() => client.connect(), url, options);
       const [row3] = (await client.query("SELECT pg_try_advisory_lock($1, $2) AS ok", [...LOCK])).rows;
       if (row3?.ok) {
-        await client.query(`INSERT INTO leader (id, pid, host, since) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since`, [process.pid, hostname3(), Date.now()]);
+        await client.query(`INSERT INTO leader (id, pid, host, since) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO UPDATE \
+SET pid = excluded.pid, host = excluded.host, since = excluded.since`, [process.pid, hostname3(), Date.now()]);
         return {
           lost: lost.signal,
           release: () => {
@@ -55057,7 +56046,8 @@ async function leadPostgres(url, options, signal) {
       }
       if (!waiting) {
         const [holder2] = (await client.query("SELECT pid, host FROM leader WHERE id = 1")).rows;
-        options.log(`another coordinator leads ${redactUrl(url)} (${holder2 ? `pid ${holder2.pid} on ${holder2.host}` : "unknown"}); waiting to lead`);
+        options.log(`another coordinator leads ${redactUrl(url)} (${holder2 ? `pid ${holder2.pid} on ${holder2.host}` : "\
+unknown"}); waiting to lead`);
         waiting = true;
       }
     } catch (error) {
@@ -55104,16 +56094,19 @@ async function migrate(sql) {
   await sql.transaction(async (tx) => {
     if (pg2)
       await tx.all("SELECT pg_advisory_xact_lock(?, ?)", [1953984098, 2]);
-    const tables = pg2 ? await tx.all("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()") : await tx.all(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+    const tables = pg2 ? await tx.all("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = cur\
+rent_schema()") : await tx.all(`SELECT name FROM sqlite_master WHERE type = 'table'`);
     for (const statement of schema(pg2))
       await tx.run(statement);
     for (const [table2, column, type] of ADDED) {
-      const columns = pg2 ? await tx.all("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?", [table2]) : await tx.all(`PRAGMA table_info(${table2})`);
+      const columns = pg2 ? await tx.all("SELECT column_name AS name FROM information_schema.columns WHERE table_schema \
+= current_schema() AND table_name = ?", [table2]) : await tx.all(`PRAGMA table_info(${table2})`);
       if (!columns.some((c3) => c3.name === column))
         await tx.run(`ALTER TABLE ${table2} ADD COLUMN ${column} ${pg2 ? type.replace("INTEGER", "BIGINT") : type}`);
     }
     for (const [index, on6] of INDEXES) {
-      const found = pg2 ? await tx.all("SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?", [index]) : await tx.all(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`, [index]);
+      const found = pg2 ? await tx.all("SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?",
+      [index]) : await tx.all(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`, [index]);
       if (found.length === 0)
         await tx.run(`CREATE INDEX ${index} ON ${on6}`);
     }
@@ -55131,12 +56124,14 @@ var init_schema = __esm({
     init_jobs();
     init_link_paths();
     schema = (pg2) => {
-      const [id, time2, name] = pg2 ? ["BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BIGINT", 'TEXT COLLATE "C"'] : ["INTEGER PRIMARY KEY", "INTEGER", "TEXT"];
+      const [id, time2, name] = pg2 ? ["BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BIGINT", 'TEXT COLLATE "C\
+"'] : ["INTEGER PRIMARY KEY", "INTEGER", "TEXT"];
       return [
         `CREATE TABLE IF NOT EXISTS jobs (
   id ${id},
   repository ${name} NOT NULL, source ${name} NOT NULL, version ${name} NOT NULL,
-  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, attempts_before_retry INTEGER NOT NULL DEFAULT 0, spec TEXT NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, attempts_before_retry INTEGER NOT NULL DEFAULT 0, spec TEXT\
+ NOT NULL,
   next_attempt_at ${time2} NOT NULL, last_error TEXT, report_dir TEXT,
   published TEXT NOT NULL DEFAULT '[]', staged TEXT NOT NULL DEFAULT '[]',
   created_at ${time2} NOT NULL, updated_at ${time2} NOT NULL, finished_at ${time2},
@@ -55148,7 +56143,8 @@ var init_schema = __esm({
         `CREATE TABLE IF NOT EXISTS polls (
   repository ${name} PRIMARY KEY, at ${time2} NOT NULL, ok INTEGER NOT NULL, jobs INTEGER NOT NULL, error TEXT)`,
         `CREATE TABLE IF NOT EXISTS report_files (
-  job ${pg2 ? "BIGINT" : "INTEGER"} NOT NULL REFERENCES jobs(id), path TEXT NOT NULL, content ${pg2 ? "BYTEA" : "BLOB"} NOT NULL,
+  job ${pg2 ? "BIGINT" : "INTEGER"} NOT NULL REFERENCES jobs(id), path TEXT NOT NULL, content ${pg2 ? "BYTEA" : "BLOB"} \
+NOT NULL,
   PRIMARY KEY (job, path))`,
         // Every path a job's links were staged or published at (never fewer than its staged and published name):
         // the conflict check looks up the jobs at a path here instead of reading every job.
@@ -55158,7 +56154,8 @@ var init_schema = __esm({
   name TEXT PRIMARY KEY, started_at ${time2} NOT NULL, seen_at ${time2} NOT NULL, job ${pg2 ? "BIGINT" : "INTEGER"},
   done INTEGER NOT NULL DEFAULT 0)`,
         ...pg2 ? [
-          `CREATE TABLE IF NOT EXISTS leader (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, since BIGINT NOT NULL)`
+          `CREATE TABLE IF NOT EXISTS leader (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, since BI\
+GINT NOT NULL)`
         ] : []
       ];
     };
@@ -55182,12 +56179,14 @@ function loadSqlite() {
     return createRequire(import.meta.url)("better-sqlite3");
   } catch (cause) {
     const why = cause.message.split("\n")[0];
-    throw new TwinbuildError("setup-failed", `the rebuilder service keeps its state with the better-sqlite3 package, which cannot be loaded here (${why}); install it (with its build step) with npm install better-sqlite3@12`);
+    throw new TwinbuildError("setup-failed", `the rebuilder service keeps its state with the better-sqlite3 package, whi\
+ch cannot be loaded here (${why}); install it (with its build step) with npm install better-sqlite3@12`);
   }
 }
 function nativeMissing(cause) {
   const error = cause;
-  return error.code === "ERR_DLOPEN_FAILED" || /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header/.test(String(error.message));
+  return error.code === "ERR_DLOPEN_FAILED" || /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header/.
+  test(String(error.message));
 }
 function openDatabase(file) {
   const Database = loadSqlite();
@@ -55196,7 +56195,9 @@ function openDatabase(file) {
   } catch (cause) {
     if (!nativeMissing(cause))
       throw cause;
-    throw new TwinbuildError("setup-failed", `the rebuilder service keeps its state with better-sqlite3, whose native binary is not built here (installed with --ignore-scripts, or for another Node version): run npm rebuild better-sqlite3 where twinbuild is installed (it compiles SQLite when no prebuilt binary is reachable)`, { cause });
+    throw new TwinbuildError("setup-failed", `the rebuilder service keeps its state with better-sqlite3, whose native bi\
+nary is not built here (installed with --ignore-scripts, or for another Node version): run npm rebuild better-sqlite3 wh\
+ere twinbuild is installed (it compiles SQLite when no prebuilt binary is reachable)`, { cause });
   }
 }
 function sqliteSql(file) {
@@ -55250,7 +56251,8 @@ var init_sql2 = __esm({
 // dist/rebuilder/service/state.js
 import { join as join38 } from "node:path";
 async function openState(target, options) {
-  const sql = target.database === null ? sqliteSql(join38(target.state, "state.db")) : await postgresSql(target.database, options);
+  const sql = target.database === null ? sqliteSql(join38(target.state, "state.db")) : await postgresSql(target.database,
+  options);
   try {
     await migrate(sql);
   } catch (error) {
@@ -55269,9 +56271,12 @@ function stateOf2(sql) {
       let added = 0;
       for (const s of specs) {
         const spec = JSON.stringify(s);
-        const changes = await tx.run(`INSERT INTO jobs (repository, source, version, status, spec, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [s.repository, s.source, s.version, spec, now, now, now]);
+        const changes = await tx.run(`INSERT INTO jobs (repository, source, version, status, spec, next_attempt_at, crea\
+ted_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [s.repository, s.source, s.version, spec,
+        now, now, now]);
         if (changes === 0)
-          await tx.run(`UPDATE jobs SET spec = ?, updated_at = ? WHERE repository = ? AND source = ? AND version = ? AND status = 'queued' AND spec != ?`, [spec, now, s.repository, s.source, s.version, spec]);
+          await tx.run(`UPDATE jobs SET spec = ?, updated_at = ? WHERE repository = ? AND source = ? AND version = ? AND\
+ status = 'queued' AND spec != ?`, [spec, now, s.repository, s.source, s.version, spec]);
         added += changes;
       }
       return added;
@@ -55323,16 +56328,20 @@ ${row3.version}`);
     }),
     /** After a crash: attempts that were running died with the process; they are queued again. */
     recover: (now) => sql.transaction(async (tx) => {
-      await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'killed', error = 'the service stopped during this attempt' WHERE ended_at IS NULL AND worker IS NULL AND job IN (SELECT id FROM jobs WHERE status = 'running')`, [now]);
-      const requeued = await tx.run(`UPDATE jobs SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'running' AND worker IS NULL`, [now, now]);
+      await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'killed', error = 'the service stopped during this attem\
+pt' WHERE ended_at IS NULL AND worker IS NULL AND job IN (SELECT id FROM jobs WHERE status = 'running')`, [now]);
+      const requeued = await tx.run(`UPDATE jobs SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status\
+ = 'running' AND worker IS NULL`, [now, now]);
       const publishing = (await tx.all(`SELECT * FROM jobs WHERE status = 'publishing' ORDER BY id`)).map(toJob);
       return { requeued, publishing };
     }),
     /** The ids of queued jobs that are due, oldest first. */
-    dueJobs: async (now) => (await sql.all(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id`, [now])).map((r) => r.id),
+    dueJobs: async (now) => (await sql.all(`SELECT id FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER B\
+Y next_attempt_at, id`, [now])).map((r) => r.id),
     /** Marks one due job running with a new attempt, in one transaction; null if another took it or it is no longer due. */
     claim: (id, now) => sql.transaction(async (tx) => {
-      const changed = await tx.run(`UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued' AND next_attempt_at <= ?`, [now, id, now]);
+      const changed = await tx.run(`UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id\
+ = ? AND status = 'queued' AND next_attempt_at <= ?`, [now, id, now]);
       if (changed === 0)
         return null;
       await tx.run(`INSERT INTO attempts (job, attempt, started_at) SELECT id, attempts, ? FROM jobs WHERE id = ?`, [
@@ -55343,11 +56352,13 @@ ${row3.version}`);
     }),
     setReportDir: (id, reportDir) => sql.transaction(async (tx) => {
       await tx.run("UPDATE jobs SET report_dir = ? WHERE id = ?", [reportDir, id]);
-      await tx.run("UPDATE attempts SET report_dir = ? WHERE job = ? AND attempt = (SELECT attempts FROM jobs WHERE id = ?)", [reportDir, id, id]);
+      await tx.run("UPDATE attempts SET report_dir = ? WHERE job = ? AND attempt = (SELECT attempts FROM jobs WHERE id =\
+ ?)", [reportDir, id, id]);
     }),
     /** Verified, with its files staged: from here a restart finishes the publishing, never re-verifies. */
     staged: (id, pairs, now) => sql.transaction(async (tx) => {
-      const changed = await tx.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status = 'running'`, [JSON.stringify(pairs), now, id]);
+      const changed = await tx.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND s\
+tatus = 'running'`, [JSON.stringify(pairs), now, id]);
       if (changed > 0)
         await rememberPaths(tx, id, pairs.map(([, final]) => final));
     }),
@@ -55363,7 +56374,8 @@ ${row3.version}`);
       const job = await getJob(tx, id);
       const conflict = conflictOf2(job, await holdersOf(tx, job));
       if (conflict === null) {
-        const changed = await tx.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND status IN ('running', 'reported')`, [JSON.stringify(pairs), now, id]);
+        const changed = await tx.run(`UPDATE jobs SET status = 'publishing', staged = ?, updated_at = ? WHERE id = ? AND\
+ status IN ('running', 'reported')`, [JSON.stringify(pairs), now, id]);
         if (changed > 0)
           await rememberPaths(tx, id, pairs.map(([, final]) => final));
       } else
@@ -55374,23 +56386,31 @@ ${row3.version}`);
      * A final verdict: verified (with what was published), mismatch, or conflict (with why, nothing published).
      * A worker's report files, written out by now, leave the state in the same transaction.
      */
-    finish: (id, status, published, now, why = null) => sql.transaction((tx) => finishIn(tx, id, status, published, now, why)),
+    finish: (id, status, published, now, why = null) => sql.transaction((tx) => finishIn(tx, id, status, published, now,
+    why)),
     /**
      * An attempt that failed: queued again after a backoff, or failed for good after the last attempt. Like a
      * final verdict, it drops the worker's report files, which the coordinator wrote out before.
      */
     fail: (id, error, retryAt, now) => sql.transaction(async (tx) => {
       if (retryAt === null)
-        await tx.run(`UPDATE jobs SET status = 'failed', staged = '[]', last_error = ?, updated_at = ?, finished_at = ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [error, now, now, id]);
+        await tx.run(`UPDATE jobs SET status = 'failed', staged = '[]', last_error = ?, updated_at = ?, finished_at = ?,\
+ worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [error, now, now, id]);
       else
-        await tx.run(`UPDATE jobs SET status = 'queued', staged = '[]', last_error = ?, next_attempt_at = ?, updated_at = ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [error, retryAt, now, id]);
-      await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'error', error = ? WHERE job = ? AND ended_at IS NULL`, [now, error, id]);
+        await tx.run(`UPDATE jobs SET status = 'queued', staged = '[]', last_error = ?, next_attempt_at = ?, updated_at \
+= ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [error, retryAt, now, id]);
+      await tx.run(`UPDATE attempts SET ended_at = ?, outcome = 'error', error = ? WHERE job = ? AND ended_at IS NULL`, [
+      now, error, id]);
       await tx.run("DELETE FROM report_files WHERE job = ?", [id]);
     }),
     /** --retry: a finished (or waiting) version queued again now, with a fresh budget of attempts. */
-    retry: (source, version, now) => sql.run(`UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, next_attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('verified', 'mismatch', 'conflict', 'failed', 'queued')`, [now, now, source, version]),
+    retry: (source, version, now) => sql.run(`UPDATE jobs SET status = 'queued', attempts_before_retry = attempts, next_\
+attempt_at = ?, last_error = NULL, finished_at = NULL, updated_at = ? WHERE source = ? AND version = ? AND status IN ('v\
+erified', 'mismatch', 'conflict', 'failed', 'queued')`, [now, now, source, version]),
     recordPoll: async (poll) => {
-      await sql.run(`INSERT INTO polls (repository, at, ok, jobs, error, refused) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = excluded.jobs, error = excluded.error, refused = excluded.refused`, [poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error, JSON.stringify(poll.refused)]);
+      await sql.run(`INSERT INTO polls (repository, at, ok, jobs, error, refused) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT \
+(repository) DO UPDATE SET at = excluded.at, ok = excluded.ok, jobs = excluded.jobs, error = excluded.error, refused = e\
+xcluded.refused`, [poll.repository, poll.at, poll.ok ? 1 : 0, poll.jobs, poll.error, JSON.stringify(poll.refused)]);
     },
     jobs: async () => (await sql.all("SELECT * FROM jobs ORDER BY repository, source, id")).map(toJob),
     polls: async () => (await sql.all("SELECT * FROM polls ORDER BY repository")).map((r) => ({
@@ -55402,13 +56422,15 @@ ${row3.version}`);
       refused: JSON.parse(r["refused"])
     })),
     /** One job's attempts, oldest first. */
-    attempts: (id) => sql.all('SELECT attempt, started_at AS "startedAt", ended_at AS "endedAt", outcome, error, report_dir AS "reportDir" FROM attempts WHERE job = ? ORDER BY attempt', [id]),
+    attempts: (id) => sql.all('SELECT attempt, started_at AS "startedAt", ended_at AS "endedAt", outcome, error, report_\
+dir AS "reportDir" FROM attempts WHERE job = ? ORDER BY attempt', [id]),
     /** The earliest time a queued job becomes due, or null. */
     nextDue: async () => (await sql.all(`SELECT MIN(next_attempt_at) AS t FROM jobs WHERE status = 'queued'`))[0].t
   };
 }
 async function finishIn(tx, id, status, published, now, why) {
-  await tx.run(`UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = ?, updated_at = ?, finished_at = ?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [status, JSON.stringify(published), why, now, now, id]);
+  await tx.run(`UPDATE jobs SET status = ?, published = ?, staged = '[]', last_error = ?, updated_at = ?, finished_at = \
+?, worker = NULL, lease_until = NULL, report = NULL WHERE id = ?`, [status, JSON.stringify(published), why, now, now, id]);
   await rememberPaths(tx, id, published);
   await tx.run("DELETE FROM report_files WHERE job = ?", [id]);
   await tx.run(`UPDATE attempts SET ended_at = ?, outcome = ? WHERE job = ? AND ended_at IS NULL`, [now, status, id]);
@@ -55446,7 +56468,8 @@ function fleetOf(jobs, workers, ended, now, leaseMs) {
         name: w.name,
         lastSeen: new Date(Number(w.seenAt)).toISOString(),
         alive: Number(w.seenAt) >= now - 2 * leaseMs,
-        job: job && job.status === "running" && job.worker === w.name ? `${job.repository}: ${job.source} ${job.version}` : null,
+        job: job && job.status === "running" && job.worker === w.name ? `${job.repository}: ${job.source} ${job.version}` :
+        null,
         reported: Number(w.done)
       };
     }),
@@ -55454,7 +56477,8 @@ function fleetOf(jobs, workers, ended, now, leaseMs) {
   };
 }
 async function readFleet(state, now, leaseMs) {
-  return fleetOf(await state.jobs(), await state.workers(), { lastHour: await state.endedSince(now - HOUR2), lastDay: await state.endedSince(now - 24 * HOUR2) }, now, leaseMs);
+  return fleetOf(await state.jobs(), await state.workers(), { lastHour: await state.endedSince(now - HOUR2), lastDay: await state.
+  endedSince(now - 24 * HOUR2) }, now, leaseMs);
 }
 async function fleetStatus(config, log, now) {
   const state = await openState(config, { waitMs: 1e4, log });
@@ -55467,17 +56491,25 @@ async function fleetStatus(config, log, now) {
 function renderFleetText(fleet) {
   const { queue, throughput } = fleet;
   const lines = [
-    `queue: ${queue.queued} queued (${queue.due} due) \xB7 ${queue.running} running \xB7 ${queue.reported} reported \xB7 ${queue.publishing} publishing`,
+    `queue: ${queue.queued} queued (${queue.due} due) \xB7 ${queue.running} running \xB7 ${queue.reported} reported \xB7 ${queue.
+    publishing} publishing`,
     `throughput: ${throughput.lastHour} in the last hour \xB7 ${throughput.lastDay} in the last day`,
     `workers: ${fleet.workers.filter((w) => w.alive).length} alive of ${fleet.workers.length} known`,
-    ...fleet.workers.map((w) => `  ${w.name}  ${w.alive ? "alive" : "silent"} \xB7 ${w.job === null ? "idle" : `building ${w.job}`} \xB7 ${w.reported} reported \xB7 last seen ${w.lastSeen}`)
+    ...fleet.workers.map((w) => `  ${w.name}  ${w.alive ? "alive" : "silent"} \xB7 ${w.job === null ? "idle" : `building\
+ ${w.job}`} \xB7 ${w.reported} reported \xB7 last seen ${w.lastSeen}`)
   ];
   return lines.join("\n") + "\n";
 }
 function renderFleetHtml(fleet) {
   const { queue, throughput } = fleet;
-  const rows = fleet.workers.map((w) => `<tr><td><code>${escapeHtml(w.name)}</code></td><td class="${w.alive ? "" : "verdict-error"}">${w.alive ? "alive" : "silent"}</td><td>${w.job === null ? '<span class="muted">idle</span>' : escapeHtml(w.job)}</td><td>${w.reported}</td><td>${escapeHtml(w.lastSeen)}</td></tr>`);
-  return `<h2>Workers</h2><p class="muted">queue: ${queue.queued} queued (${queue.due} due) \xB7 ${queue.running} running \xB7 ${queue.reported} reported \xB7 ${queue.publishing} publishing; throughput: ${throughput.lastHour} in the last hour, ${throughput.lastDay} in the last day</p>` + (rows.length === 0 ? '<p class="muted">no worker has reported in (rebuilds run on the coordinator)</p>' : `<table><thead><tr><th>worker</th><th>state</th><th>building</th><th>reported</th><th>last seen</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
+  const rows = fleet.workers.map((w) => `<tr><td><code>${escapeHtml(w.name)}</code></td><td class="${w.alive ? "" : "ver\
+dict-error"}">${w.alive ? "alive" : "silent"}</td><td>${w.job === null ? '<span class="muted">idle</span>' : escapeHtml(
+  w.job)}</td><td>${w.reported}</td><td>${escapeHtml(w.lastSeen)}</td></tr>`);
+  return `<h2>Workers</h2><p class="muted">queue: ${queue.queued} queued (${queue.due} due) \xB7 ${queue.running} runnin\
+g \xB7 ${queue.reported} reported \xB7 ${queue.publishing} publishing; throughput: ${throughput.lastHour} in the last ho\
+ur, ${throughput.lastDay} in the last day</p>` + (rows.length === 0 ? '<p class="muted">no worker has reported in (rebui\
+lds run on the coordinator)</p>' : `<table><thead><tr><th>worker</th><th>state</th><th>building</th><th>reported</th><th\
+>last seen</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
 }
 var HOUR2;
 var init_fleet = __esm({
@@ -55505,7 +56537,8 @@ function lockState(dir) {
     if (cause.code !== "SQLITE_BUSY")
       throw cause;
     const pid = holder(pidFile);
-    throw new TwinbuildError("config", `the state directory ${dir} is in use by another rebuilder (pid ${pid ?? "unknown"}); run one service per state directory`, { cause });
+    throw new TwinbuildError("config", `the state directory ${dir} is in use by another rebuilder (pid ${pid ?? "unknown"}\
+); run one service per state directory`, { cause });
   }
   const previous = holder(pidFile);
   writeFileSync2(pidFile, `${process.pid}
@@ -55541,7 +56574,8 @@ async function download(url, file, to, timeoutMs, signal) {
   const bytes = await fetchBytes(repositoryUrl(url, file.path), { timeoutMs, maxBytes: file.size }, signal);
   const actual = sha256Of(bytes);
   if (actual !== file.sha256 || bytes.length !== file.size) {
-    throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256} (${file.size} bytes)`);
+    throw new Error(`${file.path} as served has sha256 ${actual} (${bytes.length} bytes), but the index says ${file.sha256}\
+ (${file.size} bytes)`);
   }
   const path6 = join40(to, basename12(file.path));
   await writeDurably(path6, bytes);
@@ -55584,7 +56618,8 @@ async function rebuildJob(job, config, deps, work, reportDir, signingKey) {
   if (!repo)
     throw new Error(`repository ${spec.repository} is no longer configured`);
   if (repo.format !== (spec.format ?? "apt"))
-    throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ?? "apt"} index`);
+    throw new Error(`repository ${spec.repository} is now an ${repo.format} repository; this job came from its ${spec.format ??
+    "apt"} index`);
   await rm9(work, { recursive: true, force: true });
   const sources = join41(work, "source");
   const published = join41(work, "published");
@@ -55592,9 +56627,11 @@ async function rebuildJob(job, config, deps, work, reportDir, signingKey) {
   const sourcePaths = await Promise.all(spec.sourceFiles.map((f) => fetchFile(f, sources)));
   const binaries = await Promise.all(spec.binaries.map((b) => fetchFile(b, published)));
   const rpm = repo.format === "rpm";
-  const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, deps.hostArchitecture, work, config, deps.signal);
+  const buildinfo = rpm ? null : await fetchBuildinfo(repo.url, repo.buildinfo, spec, deps.hostArchitecture, work, config,
+  deps.signal);
   const options = await deps.packageOptions(sourcePaths[0], rpm ? "rpm" : "debian", spec.source, reportDir);
-  const productNames = Object.fromEntries(spec.binaries.map((b) => [basename13(b.path), rpm ? basename13(b.path) : aptFileName(b)]));
+  const productNames = Object.fromEntries(spec.binaries.map((b) => [basename13(b.path), rpm ? basename13(b.path) : aptFileName(
+  b)]));
   const result = await runVerify({
     options,
     published: binaries,
@@ -55612,7 +56649,8 @@ async function rebuildJob(job, config, deps, work, reportDir, signingKey) {
   }), { outDir: reportDir, shownOutDir: reportDir, jobRoot: reportDir, quiet: true, layout: "package" }, ["json", "html"]);
   if (signingKey !== null || result.verdict !== "verified")
     return { result, link: null };
-  const materials = Object.fromEntries(await Promise.all(sourcePaths.map(async (p) => [basename13(p), { sha256: await sha256File(p) }])));
+  const materials = Object.fromEntries(await Promise.all(sourcePaths.map(async (p) => [basename13(p), { sha256: await sha256File(
+  p) }])));
   return {
     result,
     link: {
@@ -55655,7 +56693,8 @@ function gpgvChecker(runner, workRoot) {
       const status = run2.stdout.split("\n").filter((l) => l.startsWith("[GNUPG:] "));
       const bad = status.find((l) => /^\[GNUPG:\] (BADSIG|EXPKEYSIG|REVKEYSIG|EXPSIG|ERRSIG|NO_PUBKEY)\b/.test(l));
       if (run2.exitCode !== 0 || bad || !status.some((l) => l.startsWith("[GNUPG:] VALIDSIG ")))
-        throw refused(what, `${(bad ?? "").replace("[GNUPG:] ", "") || `gpgv exit ${run2.exitCode}`} (${run2.stderr.trim().split("\n").slice(-1)[0] ?? ""}; keyring ${keyring})`);
+        throw refused(what, `${(bad ?? "").replace("[GNUPG:] ", "") || `gpgv exit ${run2.exitCode}`} (${run2.stderr.trim().
+        split("\n").slice(-1)[0] ?? ""}; keyring ${keyring})`);
       return signature ? data : await readFile22(out);
     } finally {
       await rm10(dir, { recursive: true, force: true });
@@ -55681,12 +56720,14 @@ function gridCell(cell2) {
   if (cell2.href && !cell2.second)
     return `<a class="${css}"${title} href="${escapeHtml(cell2.href)}">${text3}</a>`;
   const main2 = cell2.href ? `<a href="${escapeHtml(cell2.href)}">${text3}</a>` : text3;
-  const second = cell2.second ? `<a class="d" href="${escapeHtml(cell2.second.href)}">${escapeHtml(cell2.second.text)}</a>` : "";
+  const second = cell2.second ? `<a class="d" href="${escapeHtml(cell2.second.href)}">${escapeHtml(cell2.second.text)}</\
+a>` : "";
   return `<span class="${css}"${title}>${main2}${second}</span>`;
 }
 function gridRow(row3) {
   const flag2 = row3.flag ? `<span class="flag">${escapeHtml(row3.flag)}</span>` : "";
-  return `<div class="${row3.css}" id="${escapeHtml(row3.id)}"><span class="name"><span class="nm" title="${escapeHtml(row3.name)}">${escapeHtml(row3.name)}</span>${flag2}</span>${row3.cells.map(gridCell).join("")}</div>`;
+  return `<div class="${row3.css}" id="${escapeHtml(row3.id)}"><span class="name"><span class="nm" title="${escapeHtml(row3.
+  name)}">${escapeHtml(row3.name)}</span>${flag2}</span>${row3.cells.map(gridCell).join("")}</div>`;
 }
 function renderGrid(headings, rows, nameHeading = "package") {
   const columns = Math.max(headings.length, ...rows.map((r) => r.cells.length));
@@ -55698,7 +56739,8 @@ function renderGrid(headings, rows, nameHeading = "package") {
 ${slice.map(gridRow).join("\n")}
 </div>`);
   }
-  return `<div class="grid" ${width}><div class="hd"><span class="name">${escapeHtml(nameHeading)}</span>${headings.map(heading).join("")}</div>
+  return `<div class="grid" ${width}><div class="hd"><span class="name">${escapeHtml(nameHeading)}</span>${headings.map(
+  heading).join("")}</div>
 ${blocks.join("\n")}
 </div>`;
 }
@@ -55725,17 +56767,22 @@ var init_grid = __esm({
 .grid .p,.grid .hd{display:flex;align-items:stretch}.grid .p{height:${ROW_PX}px}
 .grid .name{flex:none;display:flex;width:${NAME_EM}em;padding-right:.6em;box-sizing:border-box;white-space:nowrap}
 .grid .nm{overflow:hidden;text-overflow:ellipsis}.grid .flag{flex:none}
-.grid .c{flex:none;width:${CELL_EM}em;box-sizing:border-box;border:1px solid #fff;text-align:center;overflow:hidden;white-space:nowrap;text-decoration:none}
+.grid .c{flex:none;width:${CELL_EM}em;box-sizing:border-box;border:1px solid #fff;text-align:center;overflow:hidden;whit\
+e-space:nowrap;text-decoration:none}
 .grid .c a{color:inherit;text-decoration:none}.grid .d{font-size:10px}
-.grid .hd .c{writing-mode:vertical-rl;transform:rotate(180deg);padding:.2em 0;color:inherit}.grid .hd .name{align-self:end}
+.grid .hd .c{writing-mode:vertical-rl;transform:rotate(180deg);padding:.2em 0;color:inherit}.grid .hd .name{align-self:e\
+nd}
 .blk{content-visibility:auto}
-.r{background:#c8e6c9;color:#1b5e20}.u{background:#ffcdd2;color:#b71c1c}.e{background:#e1bee7;color:#4a148c}.n{background:#f4f4f4;color:#888}
+.r{background:#c8e6c9;color:#1b5e20}.u{background:#ffcdd2;color:#b71c1c}.e{background:#e1bee7;color:#4a148c}.n{backgroun\
+d:#f4f4f4;color:#888}
 .g{box-shadow:inset 3px 0 #b71c1c;font-weight:700}.x{box-shadow:inset 3px 0 #1b5e20;font-weight:700}
-.flag{font:11px system-ui,sans-serif;background:#fff3cd;color:#6d5200;border:1px solid #e0c36a;border-radius:3px;padding:0 .3em;margin-left:.4em}
+.flag{font:11px system-ui,sans-serif;background:#fff3cd;color:#6d5200;border:1px solid #e0c36a;border-radius:3px;padding\
+:0 .3em;margin-left:.4em}
 `;
     heading = (h2) => {
       const title = h2.title ? ` title="${escapeHtml(h2.title)}"` : "";
-      return h2.href ? `<a class="c"${title} href="${escapeHtml(h2.href)}">${escapeHtml(h2.label)}</a>` : `<span class="c"${title}>${escapeHtml(h2.label)}</span>`;
+      return h2.href ? `<a class="c"${title} href="${escapeHtml(h2.href)}">${escapeHtml(h2.label)}</a>` : `<span class="\
+c"${title}>${escapeHtml(h2.label)}</span>`;
     };
   }
 });
@@ -55798,21 +56845,36 @@ ${p.source}`)}`,
 }
 function renderStatusHtml(status) {
   const repositories = status.repositories.map((repo) => {
-    const poll = repo.lastPoll ? `<p class="${repo.lastPoll.ok ? "muted" : "verdict-error"}">last poll ${escapeHtml(repo.lastPoll.at)}: ${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : escapeHtml(repo.lastPoll.error ?? "failed")}</p>` : '<p class="muted">not polled yet</p>';
-    const unsigned = repo.signed ? "" : '<p class="verdict-mismatch">unsigned: its indexes are trusted without a signature ("unsigned": true in the config)</p>';
+    const poll = repo.lastPoll ? `<p class="${repo.lastPoll.ok ? "muted" : "verdict-error"}">last poll ${escapeHtml(repo.
+    lastPoll.at)}: ${repo.lastPoll.ok ? `${repo.lastPoll.jobs} source versions with binaries` : escapeHtml(repo.lastPoll.
+    error ?? "failed")}</p>` : '<p class="muted">not polled yet</p>';
+    const unsigned = repo.signed ? "" : '<p class="verdict-mismatch">unsigned: its indexes are trusted without a signatu\
+re ("unsigned": true in the config)</p>';
     const alerts = repo.packages.flatMap((p) => p.versions.filter((v) => v.alert !== null));
-    const alerted = alerts.length ? `<p class="verdict-mismatch">ALERT: ${alerts.length} verified version${alerts.length === 1 ? "" : "s"} changed in the repository after verification (see below)</p>` : "";
-    const refused2 = repo.lastPoll?.refused.length ? `<p class="verdict-error">${repo.lastPoll.refused.length} index entr${repo.lastPoll.refused.length === 1 ? "y" : "ies"} refused (the others were read):</p><ul>` + repo.lastPoll.refused.map((r) => `<li><code>${escapeHtml(r)}</code></li>`).join("") + "</ul>" : "";
-    const rows = repo.packages.flatMap((p) => p.versions.map((v) => `<tr id="${versionId(repo.name, p.source, v.version)}"><td><code>${escapeHtml(p.source)}</code></td><td><code>${escapeHtml(v.version)}</code></td><td class="${VERDICT_CLASS[v.status]}">${escapeHtml(v.status)}${v.removed ? `<div class="muted">removed from the repository ${escapeHtml(v.removed)}; links kept</div>` : ""}${v.alert ? `<div class="verdict-mismatch">ALERT: ${escapeHtml(v.alert)}</div>` : ""}</td><td>${v.attempts}</td><td>${escapeHtml(v.lastAttempt ?? "\u2014")}</td><td>${v.links.map((l) => `<a href="${escapeHtml(pathHref(l))}">${escapeHtml(l)}</a>`).join("<br>")}${v.report ? `${v.links.length ? "<br>" : ""}<a href="${escapeHtml(pathHref(v.report))}">report</a>` : ""}${v.lastError ? `<div class="muted">${escapeHtml(v.lastError)}</div>` : ""}</td></tr>`));
+    const alerted = alerts.length ? `<p class="verdict-mismatch">ALERT: ${alerts.length} verified version${alerts.length ===
+    1 ? "" : "s"} changed in the repository after verification (see below)</p>` : "";
+    const refused2 = repo.lastPoll?.refused.length ? `<p class="verdict-error">${repo.lastPoll.refused.length} index ent\
+r${repo.lastPoll.refused.length === 1 ? "y" : "ies"} refused (the others were read):</p><ul>` + repo.lastPoll.refused.map(
+    (r) => `<li><code>${escapeHtml(r)}</code></li>`).join("") + "</ul>" : "";
+    const rows = repo.packages.flatMap((p) => p.versions.map((v) => `<tr id="${versionId(repo.name, p.source, v.version)}\
+"><td><code>${escapeHtml(p.source)}</code></td><td><code>${escapeHtml(v.version)}</code></td><td class="${VERDICT_CLASS[v.
+    status]}">${escapeHtml(v.status)}${v.removed ? `<div class="muted">removed from the repository ${escapeHtml(v.removed)}\
+; links kept</div>` : ""}${v.alert ? `<div class="verdict-mismatch">ALERT: ${escapeHtml(v.alert)}</div>` : ""}</td><td>${v.
+    attempts}</td><td>${escapeHtml(v.lastAttempt ?? "\u2014")}</td><td>${v.links.map((l) => `<a href="${escapeHtml(pathHref(
+    l))}">${escapeHtml(l)}</a>`).join("<br>")}${v.report ? `${v.links.length ? "<br>" : ""}<a href="${escapeHtml(pathHref(
+    v.report))}">report</a>` : ""}${v.lastError ? `<div class="muted">${escapeHtml(v.lastError)}</div>` : ""}</td></tr>`));
     return `<h2>${escapeHtml(repo.name)}</h2>${unsigned}${poll}${alerted}${refused2}
 ${statusGrid(repo)}
-<table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts</th><th>last attempt</th><th>links, report, last error</th></tr></thead><tbody>
+<table><thead><tr><th>source</th><th>version</th><th>verdict</th><th>attempts</th><th>last attempt</th><th>links, report\
+, last error</th></tr></thead><tbody>
 ${rows.join("\n") || '<tr><td colspan="6" class="muted">nothing to verify yet</td></tr>'}
 </tbody></table>`;
   });
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title><style>${STYLE}${GRID_STYLE}.statusgrid{margin:.6em 0 1em}</style></head>
-<body><h1>twinbuild rebuilder</h1><p class="muted">generated ${escapeHtml(status.generatedAt)} \xB7 <a href="status.json">status.json</a></p>
+<html lang="en"><head><meta charset="utf-8"><title>twinbuild rebuilder</title><style>${STYLE}${GRID_STYLE}.statusgrid{ma\
+rgin:.6em 0 1em}</style></head>
+<body><h1>twinbuild rebuilder</h1><p class="muted">generated ${escapeHtml(status.generatedAt)} \xB7 <a href="status.json">s\
+tatus.json</a></p>
 ${LEGEND}
 ${renderFleetHtml(status.fleet)}
 ${repositories.join("\n")}
@@ -55856,7 +56918,11 @@ var init_status = __esm({
     versionId = (repository2, source, version) => `v-${anchorId(`${repository2}
 ${source}
 ${version}`)}`;
-    LEGEND = `<p class="muted legend">` + ["verified", "mismatch", "conflict", "failed", "queued"].map((s) => `<span class="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;</span> ${s === "queued" ? "pending (queued, running, reported by a worker or publishing)" : s === "conflict" ? "conflict (matched, but another repository's link with other products is published there)" : s}`).join(" \xB7 ") + `; a package's versions oldest first, each linking to its row below.</p>`;
+    LEGEND = `<p class="muted legend">` + ["verified", "mismatch", "conflict", "failed", "queued"].map((s) => `<span cla\
+ss="${STATUS_LOOK[s].css}">&nbsp;${STATUS_LOOK[s].letter}&nbsp;</span> ${s === "queued" ? "pending (queued, running, rep\
+orted by a worker or publishing)" : s === "conflict" ? "conflict (matched, but another repository's link with other prod\
+ucts is published there)" : s}`).join(" \xB7 ") + `; a package's versions oldest first, each linking to its row below.</\
+p>`;
   }
 });
 
@@ -55886,7 +56952,8 @@ async function runService(config, deps, mode) {
     await service.recover();
     for (const [source, version] of mode.retry) {
       const n2 = await service.retry(source, version);
-      deps.log(n2 > 0 ? `${source} ${version}: queued again (--retry)` : `${source} ${version}: not known yet (--retry); it is queued when a poll sees it`);
+      deps.log(n2 > 0 ? `${source} ${version}: queued again (--retry)` : `${source} ${version}: not known yet (--retry);\
+ it is queued when a poll sees it`);
     }
     for (; ; ) {
       const started = (deps.now ?? Date.now)();
@@ -55915,7 +56982,8 @@ async function runService(config, deps, mode) {
     await service.close();
   }
   if (signal.aborted && !deps.signal.aborted)
-    throw new TwinbuildError("setup-failed", `lost the coordinator lock of ${redactUrl(config.database ?? "")} (${messageOf2(signal.reason)}); verifies under way were queued again: start the coordinator again`, { cause: signal.reason });
+    throw new TwinbuildError("setup-failed", `lost the coordinator lock of ${redactUrl(config.database ?? "")} (${messageOf2(
+    signal.reason)}); verifies under way were queued again: start the coordinator again`, { cause: signal.reason });
   return total;
 }
 var backoff, messageOf2, WORKER_POLL_MS, STATUS_EVERY_MS, DATABASE_WAIT_MS, RebuilderService, sleep, exitCodeOf;
@@ -56028,7 +57096,9 @@ var init_service = __esm({
             const removed = await this.state.markRemoved(repo.name, specs, at);
             await this.state.recordPoll({ repository: repo.name, at, ok: true, jobs: specs.length, error: null, refused: refused2 });
             outcome.refused += refused2.length;
-            this.deps.log(`${repo.name}: ${specs.length} source versions with binaries, ${added} new` + (removed > 0 ? `, ${removed} no longer listed (marked removed; their links stay)` : "") + (refused2.length > 0 ? `, ${refused2.length} entr${refused2.length === 1 ? "y" : "ies"} refused` : ""));
+            this.deps.log(`${repo.name}: ${specs.length} source versions with binaries, ${added} new` + (removed > 0 ? `\
+, ${removed} no longer listed (marked removed; their links stay)` : "") + (refused2.length > 0 ? `, ${refused2.length} e\
+ntr${refused2.length === 1 ? "y" : "ies"} refused` : ""));
             for (const reason of refused2)
               this.deps.log(`refused: ${reason}`);
             outcome.alerts += alerts.length;
@@ -56051,7 +57121,9 @@ var init_service = __esm({
         }
       }
       read(repo) {
-        return repo.format === "rpm" ? readRpmRepository(repo, this.deps.rpmArchitecture, this.config, this.checkSignature, this.deps.signal) : readRepository(repo, this.deps.hostArchitecture, this.config, this.checkSignature, this.deps.signal);
+        return repo.format === "rpm" ? readRpmRepository(repo, this.deps.rpmArchitecture, this.config, this.checkSignature,
+        this.deps.signal) : readRepository(repo, this.deps.hostArchitecture, this.config, this.checkSignature, this.deps.
+        signal);
       }
       /**
        * Runs every due job, at most `concurrency` at once, until none is due, and settles what workers reported;
@@ -56085,7 +57157,9 @@ var init_service = __esm({
       }
       async writeStatus() {
         const started = Date.now();
-        const status = buildStatus(await this.state.jobs(), await this.state.polls(), this.config.repositories.map((r) => ({ name: r.name, signed: r.keyring !== null })), this.config.publish, this.now(), await readFleet(this.state, this.now(), this.config.leaseMs));
+        const status = buildStatus(await this.state.jobs(), await this.state.polls(), this.config.repositories.map((r) => ({
+        name: r.name, signed: r.keyring !== null })), this.config.publish, this.now(), await readFleet(this.state, this.
+        now(), this.config.leaseMs));
         await replaceFile(join43(this.config.publish, "status.json"), JSON.stringify(status, null, 2) + "\n");
         await replaceFile(join43(this.config.publish, "index.html"), renderStatusHtml(status));
         this.lastStatus = { at: Date.now(), tookMs: Date.now() - started, settledSince: 0 };
@@ -56176,7 +57250,8 @@ var init_service = __esm({
           const keyid = (await loadSigningKey(this.config.signingKey)).keyid.slice(0, 8);
           const link2 = await readFile23(join43(linkDir, `rebuild.${keyid}.link`));
           const statement = await readFile23(join43(linkDir, `rebuild.${keyid}.dsse.json`));
-          const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.binaries);
+          const pairs = await stageLinks(this.config.publish, job.id, link2, statement, `rebuild.${keyid}.dsse.json`, spec.
+          binaries);
           const conflict = await this.state.stageUnlessConflict(job.id, pairs, this.now(), conflictOf);
           if (conflict !== null) {
             await discardStaged(this.config.publish, pairs);
@@ -56194,12 +57269,15 @@ var init_service = __esm({
       // An attempt that failed: queued again after a backoff (or now, if the service was stopped), or failed for good.
       async failed(job, error, outcome) {
         const interrupted2 = this.deps.signal.aborted;
-        const message = interrupted2 ? "interrupted" : isTwinbuildError(error) ? `${error.code}: ${error.message}` : messageOf2(error);
-        const retryAt = interrupted2 ? this.now() : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts ? this.now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry) : null;
+        const message = interrupted2 ? "interrupted" : isTwinbuildError(error) ? `${error.code}: ${error.message}` : messageOf2(
+        error);
+        const retryAt = interrupted2 ? this.now() : job.attempts - job.attemptsBeforeRetry < this.config.maxAttempts ? this.
+        now() + backoff(this.config, job.attempts - job.attemptsBeforeRetry) : null;
         await this.state.fail(job.id, message, retryAt, this.now());
         if (!interrupted2)
           outcome.errors += 1;
-        this.deps.log(`${this.labelOf(job)}: ` + (retryAt === null ? "failed for good" : interrupted2 ? "interrupted, queued again" : `error, retry after ${new Date(retryAt).toISOString()}`) + `: ${message}`);
+        this.deps.log(`${this.labelOf(job)}: ` + (retryAt === null ? "failed for good" : interrupted2 ? "interrupted, qu\
+eued again" : `error, retry after ${new Date(retryAt).toISOString()}`) + `: ${message}`);
       }
       async publish(job, pairs) {
         try {
@@ -56224,7 +57302,8 @@ var init_service = __esm({
       };
       signal.addEventListener("abort", stop, { once: true });
     });
-    exitCodeOf = (o2) => o2.pollsFailed > 0 || o2.refused > 0 || o2.errors > 0 ? 3 : o2.mismatches > 0 || o2.conflicts > 0 || o2.alerts > 0 ? 1 : 0;
+    exitCodeOf = (o2) => o2.pollsFailed > 0 || o2.refused > 0 || o2.errors > 0 ? 3 : o2.mismatches > 0 || o2.conflicts >
+    0 || o2.alerts > 0 ? 1 : 0;
   }
 });
 
@@ -56256,7 +57335,8 @@ async function buildOne(state, job, name, config, deps) {
   const lost = new AbortController();
   const signal = AbortSignal.any([deps.signal, lost.signal]);
   const renewing = setInterval(() => {
-    state.renew(job.id, name, now(), now() + config.leaseMs).then((held) => held || lost.abort(new Error("lease lost")), () => {
+    state.renew(job.id, name, now(), now() + config.leaseMs).then((held) => held || lost.abort(new Error("lease lost")),
+    () => {
     });
   }, config.leaseMs / 3);
   const work = join44(config.state, "work", `worker-${job.id}`);
@@ -56265,7 +57345,8 @@ async function buildOne(state, job, name, config, deps) {
   deps.log(`${label}: verifying`);
   let report;
   try {
-    const { result, link: link2 } = await rebuildJob(job, config, { ...deps, signal }, join44(work, "build"), reportDir, null);
+    const { result, link: link2 } = await rebuildJob(job, config, { ...deps, signal }, join44(work, "build"), reportDir,
+    null);
     report = {
       verdict: result.verdict === "verified" || result.verdict === "mismatch" ? result.verdict : "error",
       error: result.error ? `${result.error.code}: ${result.error.message}` : null,
@@ -56361,7 +57442,8 @@ import { dirname as dirname13, resolve as resolve9 } from "node:path";
 function parseRetry(text3) {
   const match = /^([A-Za-z0-9_+][A-Za-z0-9_+.-]*)=([A-Za-z0-9._+~^:-]+)$/.exec(text3);
   if (!match)
-    throw usageError(`--retry expects SOURCE=VERSION (a Debian source name and version, or a source RPM's name and [epoch:]version-release), got "${text3.slice(0, 200)}"`);
+    throw usageError(`--retry expects SOURCE=VERSION (a Debian source name and version, or a source RPM's name and [epoc\
+h:]version-release), got "${text3.slice(0, 200)}"`);
   return [match[1], match[2]];
 }
 var REBUILDER_HELP, rebuilderCommand;
@@ -56514,7 +57596,8 @@ Exit codes (--once): 0 all verified \xB7 1 a mismatch, a conflict or an alert \x
           throw usageError("--retry is for the coordinator, not a --worker");
         if (values.status && (worker || values.once || retry.length > 0))
           throw usageError("--status only reads the state: it takes no --worker, --once or --retry");
-        const config = await readServiceConfig(resolve9(ctx.env.cwd, values.config), worker || values.status ? "worker" : "coordinator");
+        const config = await readServiceConfig(resolve9(ctx.env.cwd, values.config), worker || values.status ? "worker" :
+        "coordinator");
         if (values.status) {
           ctx.stdout.write(renderFleetText(await fleetStatus(config, () => {
           }, Date.now())));
@@ -56522,9 +57605,12 @@ Exit codes (--once): 0 all verified \xB7 1 a mismatch, a conflict or an alert \x
         }
         if (!worker)
           await loadSigningKey(config.signingKey);
-        await requireSandbox(values.isolation ?? "auto", values["allow-unsandboxed"] ?? false, ctx.runner, "the rebuilder");
-        const parsed = parseRunSettings({ isolation: values.isolation, "no-diffoscope": values["no-diffoscope"], seed: "1" }, ctx.env);
-        const hidden2 = [config.state, ...config.signingKey ? [dirname13(config.signingKey)] : []].filter((dir) => dir !== "/");
+        await requireSandbox(values.isolation ?? "auto", values["allow-unsandboxed"] ?? false, ctx.runner, "the rebuilde\
+r");
+        const parsed = parseRunSettings({ isolation: values.isolation, "no-diffoscope": values["no-diffoscope"], seed: "\
+1" }, ctx.env);
+        const hidden2 = [config.state, ...config.signingKey ? [dirname13(config.signingKey)] : []].filter((dir) => dir !==
+        "/");
         const settings = {
           ...parsed,
           bisect: false,
@@ -56544,7 +57630,8 @@ Exit codes (--once): 0 all verified \xB7 1 a mismatch, a conflict or an alert \x
           version: VERSION,
           hostArchitecture: arch() === "x64" ? "amd64" : arch(),
           rpmArchitecture: machine4(),
-          packageOptions: (source, preset, name, outDir) => packageOptions(source, { preset, name, varyNothing: true }, { ...settings, outDir }, ctx.env, ctx.env.cpus)
+          packageOptions: (source, preset, name, outDir) => packageOptions(source, { preset, name, varyNothing: true }, {
+          ...settings, outDir }, ctx.env, ctx.env.cpus)
         };
         if (worker) {
           const done = await runWorker(config, deps, { once: values.once ?? false });
@@ -56553,7 +57640,9 @@ Exit codes (--once): 0 all verified \xB7 1 a mismatch, a conflict or an alert \x
           return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : 0;
         }
         const outcome = await runService(config, deps, { once: values.once ?? false, retry });
-        ctx.stdout.write(`verified ${outcome.verified} \xB7 mismatch ${outcome.mismatches} \xB7 errors ${outcome.errors} \xB7 repositories unreadable ${outcome.pollsFailed} \xB7 entries refused ${outcome.refused} \xB7 conflicts ${outcome.conflicts} \xB7 alerts ${outcome.alerts}; status ${resolve9(config.publish, "index.html")}
+        ctx.stdout.write(`verified ${outcome.verified} \xB7 mismatch ${outcome.mismatches} \xB7 errors ${outcome.errors}\
+ \xB7 repositories unreadable ${outcome.pollsFailed} \xB7 entries refused ${outcome.refused} \xB7 conflicts ${outcome.conflicts}\
+ \xB7 alerts ${outcome.alerts}; status ${resolve9(config.publish, "index.html")}
 `);
         return ctx.signal.aborted ? exitCodeForSignal(ctx.signal.reason) : exitCodeOf(outcome);
       }
@@ -56571,8 +57660,10 @@ function parsePublicKey(text3, where) {
   }
   const keyval = raw?.["keyval"];
   const hex = keyval?.["public"];
-  if (raw?.["keytype"] !== "ed25519" || raw["scheme"] !== "ed25519" || typeof hex !== "string" || !/^[0-9a-f]{64}$/.test(hex)) {
-    throw new TwinbuildError("usage", `${where} is not an ed25519 public key in securesystemslib's JSON format (the .pub.json of twinbuild keygen)`);
+  if (raw?.["keytype"] !== "ed25519" || raw["scheme"] !== "ed25519" || typeof hex !== "string" || !/^[0-9a-f]{64}$/.test(
+  hex)) {
+    throw new TwinbuildError("usage", `${where} is not an ed25519 public key in securesystemslib's JSON format (the .pub\
+.json of twinbuild keygen)`);
   }
   return {
     keytype: "ed25519",
@@ -56591,9 +57682,11 @@ function rebuildLayout(request) {
   }));
   const ids = Object.keys(keys);
   if (ids.length !== request.rebuilders.length)
-    throw new TwinbuildError("usage", "the same rebuilder key is given twice: each --rebuilder-key must be a different key");
+    throw new TwinbuildError("usage", "the same rebuilder key is given twice: each --rebuilder-key must be a different k\
+ey");
   if (request.threshold < 1 || request.threshold > ids.length)
-    throw new TwinbuildError("usage", `--threshold must be from 1 to the number of rebuilder keys (${ids.length}), got ${request.threshold}`);
+    throw new TwinbuildError("usage", `--threshold must be from 1 to the number of rebuilder keys (${ids.length}), got ${request.
+    threshold}`);
   const files = `*.${request.packages ?? "deb"}`;
   const signed = {
     _type: "layout",
@@ -56650,9 +57743,11 @@ import { resolve as resolve10 } from "node:path";
 function parseExpires(text3, now) {
   const value = text3 ?? "365d";
   const days = /^(\d{1,5})d$/.exec(value);
-  const date = days ? new Date(now + Number(days[1]) * 864e5) : /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$/.test(value) ? new Date(value) : null;
+  const date = days ? new Date(now + Number(days[1]) * 864e5) : /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$/.test(
+  value) ? new Date(value) : null;
   if (!date || Number.isNaN(date.getTime()))
-    throw usageError(`--expires expects a date like 2027-01-01 or 2027-01-01T00:00:00Z, or days like 365d, got "${value.slice(0, 100)}"`);
+    throw usageError(`--expires expects a date like 2027-01-01 or 2027-01-01T00:00:00Z, or days like 365d, got "${value.
+    slice(0, 100)}"`);
   if (date.getTime() <= now)
     throw usageError(`--expires ${value} is in the past: apt would refuse the layout`);
   return date;
@@ -56739,13 +57834,15 @@ Options:
           readme: `twinbuild rebuilders: each .${packages} must match what the rebuilders built from its source`
         });
         const signer = values["sign-key"] === void 0 ? void 0 : await ownerKey(resolve10(ctx.env.cwd, values["sign-key"]));
-        const written = signer ? { signed: layout.signed, signatures: [signBytes(signer, canonicalJson(layout.signed))] } : layout;
+        const written = signer ? { signed: layout.signed, signatures: [signBytes(signer, canonicalJson(layout.signed))] } :
+        layout;
         const out = resolve10(ctx.env.cwd, values.out);
         try {
           await writeFile17(out, JSON.stringify(written, null, 2) + "\n", { flag: values.force ? "w" : "wx" });
         } catch (cause) {
           const exists4 = cause.code === "EEXIST";
-          throw new TwinbuildError("usage", exists4 ? `${out} exists; not overwriting it (--force to replace)` : `cannot write ${out}: ${cause.message}`, { cause });
+          throw new TwinbuildError("usage", exists4 ? `${out} exists; not overwriting it (--force to replace)` : `cannot\
+ write ${out}: ${cause.message}`, { cause });
         }
         const counts = `${rebuilders.length} rebuilder key${rebuilders.length === 1 ? "" : "s"}, threshold ${threshold}`;
         ctx.stdout.write(signer ? `wrote ${out} (signed by ${signer.keyid.slice(0, 8)}; ${counts})
@@ -56819,7 +57916,8 @@ async function runVariations(args, { env, runner, stdout }) {
       const shown = (label, text3, value) => `${pad2}${label}${text3}${value !== null ? `   \u2192 ${value}` : ""}
 `;
       stdout.write(`${row3.name.padEnd(13)} ${row3.available ? "available  " : "unavailable"}  ${row3.summary}
-` + shown("control:    ", row3.control, row3.values.control) + shown("experiment: ", row3.experiment, row3.values.experiment) + (row3.reason ? `${pad2}why not:    ${row3.reason}
+` + shown("control:    ", row3.control, row3.values.control) + shown("experiment: ", row3.experiment, row3.values.experiment) +
+      (row3.reason ? `${pad2}why not:    ${row3.reason}
 ` : "") + (row3.note ? `${pad2}note:       ${row3.note}
 ` : "") + (row3.limits ? `${pad2}limit:      ${row3.limits}
 ` : ""));
@@ -56879,7 +57977,8 @@ function formatBytes(bytes) {
 async function runClean(args, { env, runner, stdout, stderr }) {
   parseArgs6({ args, options: {}, strict: true });
   const survey = await surveyTempRoots(env.tempDir);
-  const sizes = new Map(await Promise.all(survey.filter((r) => r.state === "stale").map(async (r) => [r.root, await treeBytes(r.root)])));
+  const sizes = new Map(await Promise.all(survey.filter((r) => r.state === "stale").map(async (r) => [r.root, await treeBytes(
+  r.root)])));
   const { removed, failed } = await reapStaleRoots(env.tempDir, runner);
   for (const r of removed)
     stdout.write(`removed ${r.root} (${formatBytes(sizes.get(r.root) ?? 0)}; ${r.reason})
@@ -56893,7 +57992,8 @@ async function runClean(args, { env, runner, stdout, stderr }) {
   if (removed.length === 0 && failed.length === 0)
     stdout.write(`clean: no stale temp roots in ${env.tempDir}
 `);
-  const cached = env.cacheDir ? await clearCached(env.cacheDir, [SHIM_CACHE_NAME, SANDBOX_CACHE_NAME, LOCALES_CACHE_NAME]) : [];
+  const cached = env.cacheDir ? await clearCached(env.cacheDir, [SHIM_CACHE_NAME, SANDBOX_CACHE_NAME, LOCALES_CACHE_NAME]) :
+  [];
   if (cached.length > 0)
     stdout.write(`removed ${cached.length} cached file(s) from ${env.cacheDir}
 `);
@@ -56955,7 +58055,8 @@ async function describePresetTools(runner, path6) {
       const binding = diffoscope !== void 0 && await diffoscopeHasPythonRpm(runner, diffoscope);
       if (!binding)
         absent.add("python3-rpm");
-      lines.push(toolLine(binding ? "ok" : "absent", "python3-rpm", binding ? "diffoscope compares RPM headers and payloads" : "(Debian package python3-rpm; diffoscope falls back to bytes)"));
+      lines.push(toolLine(binding ? "ok" : "absent", "python3-rpm", binding ? "diffoscope compares RPM headers and paylo\
+ads" : "(Debian package python3-rpm; diffoscope falls back to bytes)"));
     }
     if (absent.size > 0)
       lines.push(`  for ${label} packages, as root: apt-get install -y --no-install-recommends ${[...absent].join(" ")}`);
@@ -56965,7 +58066,8 @@ async function describePresetTools(runner, path6) {
 async function runDoctor(args, { env, runner, stdout, stderr }) {
   const { values } = parseArgs7({ args, options: { install: { type: "boolean" } }, strict: true });
   const tools = [
-    ...new Map([...EXTRA_TOOLS, ...REGISTRY.flatMap((v) => v.needs)].flatMap((n2) => n2.kind === "tool" ? [[n2.name, n2]] : [])).values()
+    ...new Map([...EXTRA_TOOLS, ...REGISTRY.flatMap((v) => v.needs)].flatMap((n2) => n2.kind === "tool" ? [[n2.name, n2]] :
+    [])).values()
   ];
   const missing = [];
   const lines = ["tools:"];
@@ -56980,7 +58082,9 @@ async function runDoctor(args, { env, runner, stdout, stderr }) {
   const root = env.isRoot;
   lines.push("machine:");
   lines.push(`  ${root ? "ok     " : "no     "} root (needed by user_group, fileordering)`);
-  lines.push(namespaces ? "  ok      build sandbox: bubblewrap in user, pid, net, ipc and uts namespaces (docs/sandbox.md)" : "  no      build sandbox (bubblewrap or user namespaces missing): check builds NOT SANDBOXED, one side after the other; verify and the rebuilder refuse without --allow-unsandboxed");
+  lines.push(namespaces ? "  ok      build sandbox: bubblewrap in user, pid, net, ipc and uts namespaces (docs/sandbox.m\
+d)" : "  no      build sandbox (bubblewrap or user namespaces missing): check builds NOT SANDBOXED, one side after the o\
+ther; verify and the rebuilder refuse without --allow-unsandboxed");
   lines.push(`  ${free >= MIN_FREE_BYTES ? "ok     " : "LOW    "} ${(free / 1024 ** 3).toFixed(1)} GiB free in ${env.tempDir}`);
   lines.push(...await describeTempRoots(env.tempDir));
   lines.push(...await describePresetTools(runner, env.path));
@@ -57014,7 +58118,8 @@ async function runDoctor(args, { env, runner, stdout, stderr }) {
     }
   }
   const allGood = packages.length === 0 && unavailable.length === 0 && namespaces && free >= MIN_FREE_BYTES;
-  stdout.write(allGood ? "doctor: everything twinbuild can vary is available here\n" : `doctor: not everything is available (${[...unavailable, ...packages.map((p) => `package ${p}`)].join(", ") || "see above"})
+  stdout.write(allGood ? "doctor: everything twinbuild can vary is available here\n" : `doctor: not everything is availa\
+ble (${[...unavailable, ...packages.map((p) => `package ${p}`)].join(", ") || "see above"})
 `);
   return allGood ? EXIT.reproducible : EXIT.infrastructure;
 }
@@ -57111,11 +58216,13 @@ function mergeResults(inputs) {
     for (const pkg of result.packages) {
       const other = owner.get(pkg.name);
       if (other)
-        throw new TwinbuildError("config", `package "${pkg.name}" is in both ${other} and ${dir}: merge the shards of one sweep, each once`);
+        throw new TwinbuildError("config", `package "${pkg.name}" is in both ${other} and ${dir}: merge the shards of on\
+e sweep, each once`);
       owner.set(pkg.name, dir);
     }
   }
-  const packages = inputs.flatMap((i2) => i2.result.packages).sort((a2, b) => a2.name < b.name ? -1 : a2.name > b.name ? 1 : 0);
+  const packages = inputs.flatMap((i2) => i2.result.packages).sort((a2, b) => a2.name < b.name ? -1 : a2.name > b.name ?
+  1 : 0);
   const baselines = inputs.map((i2) => i2.result.baseline).filter((b) => b !== null);
   const baseline = baselines.length === inputs.length ? mergeBaselines(baselines) : null;
   const notFinished = inputs.flatMap((i2) => i2.result.incomplete?.notFinished ?? []);
@@ -57127,7 +58234,8 @@ function mergeResults(inputs) {
     finishedAt: inputs.map((i2) => i2.result.finishedAt).sort().pop(),
     packages,
     summary: summarise(packages),
-    exitCode: Math.max(baseline ? baselineExitCode(baseline, packages) : exitCodeFor(packages), inputs.some((i2) => i2.result.incomplete) ? 3 : 0),
+    exitCode: Math.max(baseline ? baselineExitCode(baseline, packages) : exitCodeFor(packages), inputs.some((i2) => i2.result.
+    incomplete) ? 3 : 0),
     shard: null,
     baseline,
     incomplete: inputs.some((i2) => i2.result.incomplete) ? { reason: "a shard was interrupted", notFinished } : null,
@@ -57158,7 +58266,8 @@ function columnFromResults(result, links, diagnosed2 = true) {
   const outcomes = /* @__PURE__ */ new Map();
   const issueTypes = /* @__PURE__ */ new Map();
   for (const pkg of result.packages) {
-    const diff = pkg.diffoscope.find((d) => d.status === "differences" && (d.html ?? d.text)) ?? pkg.diffoscope.find((d) => d.html ?? d.text);
+    const diff = pkg.diffoscope.find((d) => d.status === "differences" && (d.html ?? d.text)) ?? pkg.diffoscope.find((d) => d.
+    html ?? d.text);
     const page = diff ? diff.html ?? diff.text : null;
     for (const d of pkg.diagnoses)
       issueTypes.set(d.type, { id: d.type, title: d.title, fix: d.fix, link: d.link });
@@ -57228,7 +58337,9 @@ function buildHistory(columns, window2 = DEFAULT_WINDOW, flapChanges = FLAP_CHAN
     unique.delete(column.run.id);
     unique.set(column.run.id, column);
   }
-  const ordered = [...unique.values()].map((column, input) => ({ column, input })).sort((a2, b) => byName(a2.column.run.startedAt, b.column.run.startedAt) || byName(a2.column.run.finishedAt, b.column.run.finishedAt) || a2.input - b.input).map((c3) => c3.column).slice(-window2);
+  const ordered = [...unique.values()].map((column, input) => ({ column, input })).sort((a2, b) => byName(a2.column.run.
+  startedAt, b.column.run.startedAt) || byName(a2.column.run.finishedAt, b.column.run.finishedAt) || a2.input - b.input).
+  map((c3) => c3.column).slice(-window2);
   const names = [...new Set(ordered.flatMap((c3) => [...c3.outcomes.keys()]))].sort(byName);
   const packages = names.map((name) => packageRow(name, ordered, flapChanges));
   const named = new Set(packages.flatMap((p) => p.cells.flatMap((c3) => c3?.issues ?? [])));
@@ -57251,17 +58362,20 @@ function issueCounts2(history) {
       packages: having.map((p) => p.name),
       now: having.filter((p) => latestCell(p)?.issues.includes(type.id)).map((p) => p.name)
     };
-  }).filter((c3) => c3.packages.length > 0).sort((a2, b) => b.packages.length - a2.packages.length || b.now.length - a2.now.length || byName(a2.type.id, b.type.id));
+  }).filter((c3) => c3.packages.length > 0).sort((a2, b) => b.packages.length - a2.packages.length || b.now.length - a2.
+  now.length || byName(a2.type.id, b.type.id));
 }
 function validRun(run2) {
   if (!isRecord(run2) || !isRecord(run2["summary"]))
     return false;
-  return isString(run2["id"]) && isString(run2["startedAt"]) && isString(run2["finishedAt"]) && isString(run2["command"]) && (run2["report"] === null || isLink(run2["report"]));
+  return isString(run2["id"]) && isString(run2["startedAt"]) && isString(run2["finishedAt"]) && isString(run2["command"]) &&
+  (run2["report"] === null || isLink(run2["report"]));
 }
 function validCell(cell2, v1) {
   if (cell2 === null)
     return true;
-  return isRecord(cell2) && VERDICTS.includes(cell2["verdict"]) && (cell2["diffoscope"] === null || isLink(cell2["diffoscope"])) && (v1 || Array.isArray(cell2["issues"]) && cell2["issues"].every(isString));
+  return isRecord(cell2) && VERDICTS.includes(cell2["verdict"]) && (cell2["diffoscope"] === null || isLink(cell2["diffos\
+cope"])) && (v1 || Array.isArray(cell2["issues"]) && cell2["issues"].every(isString));
 }
 function upgradeV1(parsed) {
   const history = parsed;
@@ -57279,12 +58393,14 @@ function parseHistory(parsed, path6) {
     throw bad(`expected "schema": "${HISTORY_SCHEMA}" (or "${HISTORY_SCHEMA_V1}")`);
   const v1 = parsed["schema"] === HISTORY_SCHEMA_V1;
   const { runs, packages, issueTypes } = parsed;
-  if (!Array.isArray(runs) || !runs.every(validRun) || !runs.every((r) => v1 || isRecord(r) && typeof r["diagnosed"] === "boolean"))
+  if (!Array.isArray(runs) || !runs.every(validRun) || !runs.every((r) => v1 || isRecord(r) && typeof r["diagnosed"] ===
+  "boolean"))
     throw bad('"runs" is not a list of runs');
   if (!Array.isArray(packages))
     throw bad('"packages" is not a list');
   for (const pkg of packages) {
-    if (!isRecord(pkg) || !isString(pkg["name"]) || !Array.isArray(pkg["cells"]) || pkg["cells"].length !== runs.length || !pkg["cells"].every((c3) => validCell(c3, v1))) {
+    if (!isRecord(pkg) || !isString(pkg["name"]) || !Array.isArray(pkg["cells"]) || pkg["cells"].length !== runs.length ||
+    !pkg["cells"].every((c3) => validCell(c3, v1))) {
       throw bad(`package ${JSON.stringify(isRecord(pkg) ? pkg["name"] : pkg)} does not have one valid cell per run`);
     }
   }
@@ -57294,7 +58410,8 @@ function parseHistory(parsed, path6) {
     throw bad('"issueTypes" is not a list of issue types (id, title, fix, and an http(s) link or null)');
   return parsed;
 }
-var HISTORY_SCHEMA, HISTORY_SCHEMA_V1, DEFAULT_WINDOW, FLAP_CHANGES, byName, passes, VERDICTS, isString, isRecord, isLink, validIssueType, isHistory;
+var HISTORY_SCHEMA, HISTORY_SCHEMA_V1, DEFAULT_WINDOW, FLAP_CHANGES, byName, passes, VERDICTS, isString, isRecord, isLink,
+validIssueType, isHistory;
 var init_model2 = __esm({
   "dist/reports/history/model.js"() {
     "use strict";
@@ -57309,7 +58426,8 @@ var init_model2 = __esm({
     isString = (v) => typeof v === "string";
     isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
     isLink = (v) => isString(v) && (!/^[a-z][a-z0-9+.-]*:/i.test(v) || /^https?:\/\//i.test(v));
-    validIssueType = (t) => isRecord(t) && isString(t["id"]) && isString(t["title"]) && isString(t["fix"]) && (t["link"] === null || isString(t["link"]) && /^https?:\/\//i.test(t["link"]));
+    validIssueType = (t) => isRecord(t) && isString(t["id"]) && isString(t["title"]) && isString(t["fix"]) && (t["link"] ===
+    null || isString(t["link"]) && /^https?:\/\//i.test(t["link"]));
     isHistory = (parsed) => isRecord(parsed) && (parsed["schema"] === HISTORY_SCHEMA || parsed["schema"] === HISTORY_SCHEMA_V1);
   }
 });
@@ -57350,13 +58468,15 @@ function asResults(parsed, path6) {
     return parsed;
   if (schema2 === SCHEMA_V1 || schema2 === SCHEMA_V2)
     return upgradeResults(parsed);
-  throw new TwinbuildError("config", `${path6} is neither a twinbuild results file ("schema": "${SCHEMA}", "${SCHEMA_V2}" or "${SCHEMA_V1}") nor a history ("${HISTORY_SCHEMA}")`);
+  throw new TwinbuildError("config", `${path6} is neither a twinbuild results file ("schema": "${SCHEMA}", "${SCHEMA_V2}\
+" or "${SCHEMA_V1}") nor a history ("${HISTORY_SCHEMA}")`);
 }
 function decodedPath(href, source) {
   try {
     return href.split("/").map(decodeURIComponent).join("/");
   } catch {
-    throw new TwinbuildError("config", `${source}: a link that is not a percent-encoded path: ${JSON.stringify(href.slice(0, 80))}`);
+    throw new TwinbuildError("config", `${source}: a link that is not a percent-encoded path: ${JSON.stringify(href.slice(
+    0, 80))}`);
   }
 }
 function dropShards(found) {
@@ -57366,7 +58486,8 @@ function dropShards(found) {
       return true;
     if (f.fromDirectory && mergedParents.has(dirname14(dirname14(f.path))))
       return false;
-    throw new TwinbuildError("config", `${f.path} is shard ${f.result.shard.index}/${f.result.shard.total} of a sweep: merge the shards first (twinbuild report merge DIR... --out DIR) and give the merged results.json`);
+    throw new TwinbuildError("config", `${f.path} is shard ${f.result.shard.index}/${f.result.shard.total} of a sweep: m\
+erge the shards first (twinbuild report merge DIR... --out DIR) and give the merged results.json`);
   });
 }
 async function readHistoryInputs(inputs, options) {
@@ -57377,11 +58498,13 @@ async function readHistoryInputs(inputs, options) {
   if (options.linkBase !== null && results.length !== 1) {
     throw usageError(`report history: --link-base names where one results.json's pages are; ${results.length} were given`);
   }
-  const base = options.linkBase === null ? null : options.linkBase.endsWith("/") ? options.linkBase : `${options.linkBase}/`;
+  const base = options.linkBase === null ? null : options.linkBase.endsWith("/") ? options.linkBase : `${options.linkBase}\
+/`;
   const columns = /* @__PURE__ */ new Map();
   for (const h2 of histories) {
     const history = parseHistory(h2.json, h2.path);
-    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join46(dirname14(h2.path), decodedPath(href, h2.path)));
+    const rebase = (href) => isUrl2(href) ? href : fromOut(options.outDir, join46(dirname14(h2.path), decodedPath(href, h2.
+    path)));
     columns.set(h2.path, columnsFromHistory(history, rebase));
   }
   for (const r of results) {
@@ -57417,13 +58540,19 @@ function renderShareChart(runs) {
   const x = (i2) => PAD.left + (runs.length < 2 ? plotW / 2 : plotW * i2 / (runs.length - 1));
   const y = (share) => PAD.top + plotH * (1 - share);
   const points = runs.map((run2, i2) => `${x(i2).toFixed(1)},${y(shareOf(run2)).toFixed(1)}`);
-  const dots = runs.map((run2, i2) => `<circle cx="${x(i2).toFixed(1)}" cy="${y(shareOf(run2)).toFixed(1)}" r="2.5"><title>${escapeHtml(run2.startedAt)}: ${run2.summary.reproducible}/${run2.summary.total} reproducible (${percent(shareOf(run2))})</title></circle>`).join("");
-  const grid = [0, 0.5, 1].map((share) => `<line x1="${PAD.left}" x2="${WIDTH2 - PAD.right}" y1="${y(share)}" y2="${y(share)}" stroke="#ddd"/><text x="${PAD.left - 4}" y="${y(share) + 4}" text-anchor="end">${share * 100}%</text>`).join("");
+  const dots = runs.map((run2, i2) => `<circle cx="${x(i2).toFixed(1)}" cy="${y(shareOf(run2)).toFixed(1)}" r="2.5"><tit\
+le>${escapeHtml(run2.startedAt)}: ${run2.summary.reproducible}/${run2.summary.total} reproducible (${percent(shareOf(run2))}\
+)</title></circle>`).join("");
+  const grid = [0, 0.5, 1].map((share) => `<line x1="${PAD.left}" x2="${WIDTH2 - PAD.right}" y1="${y(share)}" y2="${y(share)}\
+" stroke="#ddd"/><text x="${PAD.left - 4}" y="${y(share) + 4}" text-anchor="end">${share * 100}%</text>`).join("");
   const first = runs[0]?.startedAt.slice(0, 10) ?? "";
   const last = runs.at(-1)?.startedAt.slice(0, 10) ?? "";
-  return `<svg class="share" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH2} ${HEIGHT}" width="${WIDTH2}" height="${HEIGHT}" role="img" aria-label="share of reproducible packages per run">
-<g font-family="system-ui,sans-serif" font-size="10" fill="#555">${grid}<text x="${PAD.left}" y="${HEIGHT - 4}">${escapeHtml(first)}</text><text x="${WIDTH2 - PAD.right}" y="${HEIGHT - 4}" text-anchor="end">${escapeHtml(last)}</text></g>
-<polyline fill="none" stroke="#2e7d32" stroke-width="1.5" points="${points.join(" ")}"/><g fill="#2e7d32">${dots}</g></svg>`;
+  return `<svg class="share" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH2} ${HEIGHT}" width="${WIDTH2}" heig\
+ht="${HEIGHT}" role="img" aria-label="share of reproducible packages per run">
+<g font-family="system-ui,sans-serif" font-size="10" fill="#555">${grid}<text x="${PAD.left}" y="${HEIGHT - 4}">${escapeHtml(
+  first)}</text><text x="${WIDTH2 - PAD.right}" y="${HEIGHT - 4}" text-anchor="end">${escapeHtml(last)}</text></g>
+<polyline fill="none" stroke="#2e7d32" stroke-width="1.5" points="${points.join(" ")}"/><g fill="#2e7d32">${dots}</g></s\
+vg>`;
 }
 var WIDTH2, HEIGHT, PAD, shareOf, percent;
 var init_chart = __esm({
@@ -57442,13 +58571,17 @@ var init_chart = __esm({
 function renderIssueTypes(history) {
   const counts = issueCounts2(history);
   const older = history.runs.filter((r) => !r.diagnosed).length;
-  const olderNote = older === 0 ? "" : `<p class="muted">${older} of ${history.runs.length} run${history.runs.length === 1 ? "" : "s"} carr${older === 1 ? "ies" : "y"} no diagnoses (written by an older twinbuild; <code>twinbuild explain RESULTS.json</code> adds them).</p>`;
+  const olderNote = older === 0 ? "" : `<p class="muted">${older} of ${history.runs.length} run${history.runs.length ===
+  1 ? "" : "s"} carr${older === 1 ? "ies" : "y"} no diagnoses (written by an older twinbuild; <code>twinbuild explain RE\
+SULTS.json</code> adds them).</p>`;
   if (counts.length === 0)
     return `<h2>Issue types</h2>
 <p class="muted">No known issue type was diagnosed in these runs.</p>${olderNote}`;
   return `<h2>Issue types</h2>
-<p class="muted">Packages per known issue type across these ${history.runs.length} run${history.runs.length === 1 ? "" : "s"}; a package struck through no longer shows it in its latest result.</p>${olderNote}
-<table class="issue-types"><thead><tr><th>issue type and fix</th><th>packages</th><th>in the latest result</th><th>which</th></tr></thead><tbody>
+<p class="muted">Packages per known issue type across these ${history.runs.length} run${history.runs.length === 1 ? "" :
+  "s"}; a package struck through no longer shows it in its latest result.</p>${olderNote}
+<table class="issue-types"><thead><tr><th>issue type and fix</th><th>packages</th><th>in the latest result</th><th>which\
+</th></tr></thead><tbody>
 ${counts.map(row).join("\n")}
 </tbody></table>`;
 }
@@ -57459,15 +58592,21 @@ var init_issues = __esm({
     init_escape();
     init_model2();
     ISSUES_STYLE = `
-.issue-types{border-collapse:collapse;margin:.4em 0}.issue-types th,.issue-types td{border-bottom:1px solid #eee;padding:.3em .6em;text-align:left;vertical-align:top}
+.issue-types{border-collapse:collapse;margin:.4em 0}.issue-types th,.issue-types td{border-bottom:1px solid #eee;padding\
+:.3em .6em;text-align:left;vertical-align:top}
 .issue-types td.n{text-align:right;font-variant-numeric:tabular-nums}.issue-types .fix{color:#555;font-size:12px}
 .issue-types .gone{text-decoration:line-through;color:#777}
 `;
-    docLink = (link2) => link2 !== null && /^https?:\/\//i.test(link2) ? ` <a class="doc" href="${escapeHtml(link2)}">how to fix</a>` : "";
-    packageLink = (name, now) => `<a href="#row-${anchorId(name)}"${now ? "" : ' class="gone" title="not in its latest result"'}><code>${escapeHtml(name)}</code></a>`;
+    docLink = (link2) => link2 !== null && /^https?:\/\//i.test(link2) ? ` <a class="doc" href="${escapeHtml(link2)}">ho\
+w to fix</a>` : "";
+    packageLink = (name, now) => `<a href="#row-${anchorId(name)}"${now ? "" : ' class="gone" title="not in its latest r\
+esult"'}><code>${escapeHtml(name)}</code></a>`;
     row = (c3) => {
       const now = new Set(c3.now);
-      return `<tr id="issue-${anchorId(c3.type.id)}"><td><strong>${escapeHtml(c3.type.title)}</strong> <code>${escapeHtml(c3.type.id)}</code>${docLink(c3.type.link)}<div class="fix">${escapeHtml(c3.type.fix)}</div></td><td class="n">${c3.packages.length}</td><td class="n">${c3.now.length}</td><td>${c3.packages.map((name) => packageLink(name, now.has(name))).join(", ")}</td></tr>`;
+      return `<tr id="issue-${anchorId(c3.type.id)}"><td><strong>${escapeHtml(c3.type.title)}</strong> <code>${escapeHtml(
+      c3.type.id)}</code>${docLink(c3.type.link)}<div class="fix">${escapeHtml(c3.type.fix)}</div></td><td class="n">${c3.
+      packages.length}</td><td class="n">${c3.now.length}</td><td>${c3.packages.map((name) => packageLink(name, now.has(
+      name))).join(", ")}</td></tr>`;
     };
   }
 });
@@ -57482,7 +58621,8 @@ function cell(pkg, run2, c3, titles) {
     mark: c3.change ? MARKS[c3.change] : "",
     extraCss: c3.change === "regression" ? "g" : c3.change === "fix" ? "x" : "",
     href: target,
-    second: c3.diffoscope !== null && run2.report !== null && !passes(c3.verdict) ? { text: "\u2260", href: c3.diffoscope } : null,
+    second: c3.diffoscope !== null && run2.report !== null && !passes(c3.verdict) ? { text: "\u2260", href: c3.diffoscope } :
+    null,
     title: c3.issues.length ? c3.issues.map((id) => titles.get(id) ?? id).join("; ") : ""
   };
 }
@@ -57511,19 +58651,28 @@ function renderHistoryPage(history) {
   const regressedLast = packages.filter((p) => p.cells[lastIndex]?.change === "regression");
   const fixedLast = packages.filter((p) => p.cells[lastIndex]?.change === "fix");
   const flapping = packages.filter((p) => p.flapping);
-  const filter = (id, label, n2, checked = false) => `<input type="radio" name="show" id="f-${id}"${checked ? " checked" : ""}><label for="f-${id}">${label} (${n2})</label>`;
-  const latestLine = latest ? `<p>Latest run ${escapeHtml(latest.startedAt)}: <span class="verdict-reproducible">${latest.summary.reproducible}/${latest.summary.total} reproducible (${percent(shareOf(latest))})</span>, <span class="verdict-unreproducible">${latest.summary.unreproducible} unreproducible</span>, <span class="verdict-error">${latest.summary.error} error</span>${latest.report === null ? "" : ` \xB7 <a href="${escapeHtml(latest.report)}">its report</a>`}</p>` : "";
+  const filter = (id, label, n2, checked = false) => `<input type="radio" name="show" id="f-${id}"${checked ? " checked" :
+  ""}><label for="f-${id}">${label} (${n2})</label>`;
+  const latestLine = latest ? `<p>Latest run ${escapeHtml(latest.startedAt)}: <span class="verdict-reproducible">${latest.
+  summary.reproducible}/${latest.summary.total} reproducible (${percent(shareOf(latest))})</span>, <span class="verdict-\
+unreproducible">${latest.summary.unreproducible} unreproducible</span>, <span class="verdict-error">${latest.summary.error}\
+ error</span>${latest.report === null ? "" : ` \xB7 <a href="${escapeHtml(latest.report)}">its report</a>`}</p>` : "";
   const notes = [
-    regressedLast.length ? `<p class="verdict-unreproducible">Regressed in the latest run (${regressedLast.length}): ${nameList(regressedLast)}</p>` : "",
-    fixedLast.length ? `<p class="verdict-reproducible">Fixed in the latest run (${fixedLast.length}): ${nameList(fixedLast)}</p>` : "",
-    flapping.length ? `<p>Flapping (${flapping.length}; ${history.flapChanges} or more verdict changes in these runs): ${nameList(flapping)}</p>` : ""
+    regressedLast.length ? `<p class="verdict-unreproducible">Regressed in the latest run (${regressedLast.length}): ${nameList(
+    regressedLast)}</p>` : "",
+    fixedLast.length ? `<p class="verdict-reproducible">Fixed in the latest run (${fixedLast.length}): ${nameList(fixedLast)}\
+</p>` : "",
+    flapping.length ? `<p>Flapping (${flapping.length}; ${history.flapChanges} or more verdict changes in these runs): ${nameList(
+    flapping)}</p>` : ""
   ].join("\n");
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>twinbuild history: ${packages.length} packages, ${runs.length} runs</title><style>${STYLE2}</style></head>
 <body>
 <header><h1>twinbuild history</h1>
-<p class="muted">${packages.length} package${packages.length === 1 ? "" : "s"} \xD7 ${runs.length} run${runs.length === 1 ? "" : "s"} (the latest ${history.window} kept), oldest on the left${runs.length ? `: ${escapeHtml(runs[0].startedAt)} \u2192 ${escapeHtml(latest.startedAt)}` : ""}</p>
+<p class="muted">${packages.length} package${packages.length === 1 ? "" : "s"} \xD7 ${runs.length} run${runs.length === 1 ?
+  "" : "s"} (the latest ${history.window} kept), oldest on the left${runs.length ? `: ${escapeHtml(runs[0].startedAt)} \u2192\
+ ${escapeHtml(latest.startedAt)}` : ""}</p>
 ${latestLine}
 ${notes}
 <h2>Share of reproducible packages per run</h2>
@@ -57531,8 +58680,12 @@ ${renderShareChart(runs)}
 ${renderIssueTypes(history)}
 </header>
 <h2>Every package in every run</h2>
-<p class="muted legend">${LEGEND2}. A cell links to that run's report; \u2260 to its diffoscope page. A column heading links to the run's report. A package flagged flapping changed its verdict ${history.flapChanges} or more times in these runs.</p>
-<div class="filters">${filter("all", "all", packages.length, true)}${filter("failing", "not passing now", count4((p) => !passes(p.latest)))}${filter("regressed", "regressed", count4((p) => p.regressions > 0))}${filter("flapping", "flapping", flapping.length)}${filter("changed", "changed", count4((p) => p.changes > 0))}
+<p class="muted legend">${LEGEND2}. A cell links to that run's report; \u2260 to its diffoscope page. A column heading links \
+to the run's report. A package flagged flapping changed its verdict ${history.flapChanges} or more times in these runs.<\
+/p>
+<div class="filters">${filter("all", "all", packages.length, true)}${filter("failing", "not passing now", count4((p) => !passes(
+  p.latest)))}${filter("regressed", "regressed", count4((p) => p.regressions > 0))}${filter("flapping", "flapping", flapping.
+  length)}${filter("changed", "changed", count4((p) => p.changes > 0))}
 <main>
 ${renderGrid(runs.map(header), packages.map((p) => row2(p, runs, titles)))}
 </main></div>
@@ -57557,16 +58710,22 @@ code{font-family:ui-monospace,monospace;font-size:12px}.muted{color:#777}
 .verdict-reproducible{color:#2e7d32}.verdict-unreproducible{color:#c62828}.verdict-error{color:#6a1b9a}
 .filters{margin:.6em 0}.filters label{margin-right:1em;cursor:pointer}.filters input{margin-right:.3em}
 ${GRID_STYLE}${ISSUES_STYLE}
-#f-failing:checked~main .p:not(.fail),#f-regressed:checked~main .p:not(.reg),#f-flapping:checked~main .p:not(.flap),#f-changed:checked~main .p:not(.chg){display:none}
+#f-failing:checked~main .p:not(.fail),#f-regressed:checked~main .p:not(.reg),#f-flapping:checked~main .p:not(.flap),#f-c\
+hanged:checked~main .p:not(.chg){display:none}
 `;
-    LEGEND2 = `${Object.entries(LETTERS).map(([verdict, { letter, css }]) => `<span class="${css}">&nbsp;${letter}&nbsp;</span> ${verdict}`).join(" \xB7 ")} \xB7 <span class="n">&nbsp;${NO_RESULT}&nbsp;</span> no result in that run \xB7 <span class="u g">&nbsp;U${MARKS.regression}</span> regression (passed in the package's previous run) \xB7 <span class="r x">&nbsp;R${MARKS.fix}</span> fix`;
+    LEGEND2 = `${Object.entries(LETTERS).map(([verdict, { letter, css }]) => `<span class="${css}">&nbsp;${letter}&nbsp;\
+</span> ${verdict}`).join(" \xB7 ")} \xB7 <span class="n">&nbsp;${NO_RESULT}&nbsp;</span> no result in that run \xB7 <span \
+class="u g">&nbsp;U${MARKS.regression}</span> regression (passed in the package's previous run) \xB7 <span class="r x">&nbs\
+p;R${MARKS.fix}</span> fix`;
     runLabel = (run2) => run2.startedAt.slice(5, 16).replace("T", " ");
     header = (run2) => ({
       label: runLabel(run2),
-      title: `${run2.startedAt} \xB7 ${run2.command} \xB7 ${run2.summary.reproducible}/${run2.summary.total} reproducible`,
+      title: `${run2.startedAt} \xB7 ${run2.command} \xB7 ${run2.summary.reproducible}/${run2.summary.total} reproducibl\
+e`,
       href: run2.report
     });
-    nameList = (packages) => packages.map((p) => `<a href="#row-${anchorId(p.name)}"><code>${escapeHtml(p.name)}</code></a>`).join(", ");
+    nameList = (packages) => packages.map((p) => `<a href="#row-${anchorId(p.name)}"><code>${escapeHtml(p.name)}</code><\
+/a>`).join(", ");
   }
 });
 
@@ -57610,16 +58769,19 @@ async function runHistory(args, ctx) {
     strict: true
   });
   if (positionals.length === 0)
-    throw usageError("report history takes results.json files, directories holding them or a history.json: report history RESULTS_OR_DIRS... --out DIR");
+    throw usageError("report history takes results.json files, directories holding them or a history.json: report histor\
+y RESULTS_OR_DIRS... --out DIR");
   if (!values.out)
     throw usageError("report history needs --out DIR");
   const window2 = parseRuns(values.runs);
   const outDir = resolve11(ctx.env.cwd, values.out);
-  const columns = await readHistoryInputs(positionals.map((p) => resolve11(ctx.env.cwd, p)), { outDir, linkBase: values["link-base"] ?? null });
+  const columns = await readHistoryInputs(positionals.map((p) => resolve11(ctx.env.cwd, p)), { outDir, linkBase: values["\
+link-base"] ?? null });
   const history = buildHistory(columns, window2);
   await writeHistory(history, outDir);
   const shown = displayPath(outDir, ctx.env.cwd);
-  ctx.stdout.write(`history: ${history.packages.length} packages \xD7 ${history.runs.length} runs, ${history.packages.filter((p) => p.flapping).length} flapping \u2192 ${shown}/index.html, ${shown}/history.json
+  ctx.stdout.write(`history: ${history.packages.length} packages \xD7 ${history.runs.length} runs, ${history.packages.filter(
+  (p) => p.flapping).length} flapping \u2192 ${shown}/index.html, ${shown}/history.json
 `);
   return 0;
 }
@@ -57677,7 +58839,8 @@ async function runMerge(dirs, out, ctx) {
     throw usageError("report merge takes the shard output directories: report merge DIR... --out DIR");
   if (!out)
     throw usageError("report merge needs --out DIR");
-  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join48(resolve12(ctx.env.cwd, dir), "results.json")) })));
+  const inputs = await Promise.all(dirs.map(async (dir) => ({ dir, result: await readResults(join48(resolve12(ctx.env.cwd,
+  dir), "results.json")) })));
   const merged = mergeResults(inputs);
   const outDir = resolve12(ctx.env.cwd, out);
   const inputDirs = dirs.map((d) => resolve12(ctx.env.cwd, d));
@@ -57685,7 +58848,8 @@ async function runMerge(dirs, out, ctx) {
   const outLock = await prepareOutDir(outDir);
   try {
     await copyShardFiles(inputDirs, outDir);
-    const said = await writeReports(merged, { outDir, shownOutDir: displayPath(outDir, ctx.env.cwd), jobRoot: ctx.env.cwd, quiet: false, layout: "summary" }, DEFAULT_REPORTERS);
+    const said = await writeReports(merged, { outDir, shownOutDir: displayPath(outDir, ctx.env.cwd), jobRoot: ctx.env.cwd,
+    quiet: false, layout: "summary" }, DEFAULT_REPORTERS);
     ctx.stdout.write(said ?? "");
     return merged.exitCode;
   } finally {
@@ -57734,14 +58898,17 @@ ${HISTORY_HELP}`;
         if (sub === "merge")
           return runMerge(positionals.slice(1), values.out, ctx);
         if (sub === void 0)
-          throw usageError("report needs a subcommand: badge (an SVG badge from a results.json), merge (shard outputs into one report set) or history (recent verdicts of every package); see twinbuild report --help");
+          throw usageError("report needs a subcommand: badge (an SVG badge from a results.json), merge (shard outputs in\
+to one report set) or history (recent verdicts of every package); see twinbuild report --help");
         if (sub !== "badge")
-          throw usageError(`report: unknown subcommand "${sub}"${orDidYouMean(sub, ["badge", "merge", "history"])} (available: badge, merge, history)`);
+          throw usageError(`report: unknown subcommand "${sub}"${orDidYouMean(sub, ["badge", "merge", "history"])} (avai\
+lable: badge, merge, history)`);
         if (!input || rest.length > 0)
           throw usageError("report badge takes one results.json");
         if (!values.out)
           throw usageError("report badge needs --out FILE.svg");
-        await writeFile19(resolve12(ctx.env.cwd, values.out), renderBadge(await readResults(resolve12(ctx.env.cwd, input))) + "\n");
+        await writeFile19(resolve12(ctx.env.cwd, values.out), renderBadge(await readResults(resolve12(ctx.env.cwd, input))) +
+        "\n");
         return 0;
       }
     };
@@ -57793,7 +58960,8 @@ Exit 0 when explained; 2 for bad input (not a results file, a bad --issue-types 
         const catalogue = await catalogueFor((values["issue-types"] ?? []).map((f) => resolve13(ctx.env.cwd, f)));
         const outDir = dirname15(file);
         const real = { from: Date.parse(result.startedAt), to: Date.parse(result.finishedAt) };
-        const packages = await Promise.all(result.packages.map(async (pkg) => differs(pkg) ? { ...pkg, ...await diagnosePackage(pkg, outDir, catalogue, real) } : pkg));
+        const packages = await Promise.all(result.packages.map(async (pkg) => differs(pkg) ? { ...pkg, ...await diagnosePackage(
+        pkg, outDir, catalogue, real) } : pkg));
         const explained = { ...result, packages };
         if (values.json)
           ctx.stdout.write(JSON.stringify(explained, null, 2) + "\n");
@@ -57832,11 +59000,14 @@ function initialConfig(root, packages, schema2) {
     $comment: [
       `Written by "twinbuild init" for the ${packages.length} package(s) found under this directory.`,
       `twinbuild sweep checks each entry of "packages"; "defaults" apply to every entry, and an entry's own keys win.`,
-      'A package that is not a Debian or npm package needs "build" (a shell command) and "artifacts" (globs of what it makes).',
-      '"vary" picks variations, e.g. "-all,+locales" (twinbuild variations lists them); "ignore" records known differences with a reason.'
+      'A package that is not a Debian or npm package needs "build" (a shell command) and "artifacts" (globs of what it m\
+akes).',
+      '"vary" picks variations, e.g. "-all,+locales" (twinbuild variations lists them); "ignore" records known differenc\
+es with a reason.'
     ],
     defaults: {
-      $comment: 'Keys here apply to every package: "vary", "timeout" (e.g. "30m"), "env", and for generic packages "build" and "artifacts".'
+      $comment: 'Keys here apply to every package: "vary", "timeout" (e.g. "30m"), "env", and for generic packages "buil\
+d" and "artifacts".'
     },
     packages: packages.map((pkg) => {
       const preset = pkg.recipe.preset ?? "auto";
@@ -57862,7 +59033,8 @@ async function runInit(args, { env, stdout, stderr }) {
     stderr.write(`twinbuild: note: ${notFollowed(symlinkedDirs)}
 `);
   if (packages.length === 0)
-    throw new TwinbuildError("usage", `no packages found under ${root} (no debian/control or package.json); write twinbuild.config.json by hand (docs/sweeps.md)`);
+    throw new TwinbuildError("usage", `no packages found under ${root} (no debian/control or package.json); write twinbu\
+ild.config.json by hand (docs/sweeps.md)`);
   try {
     await writeFile20(file, initialConfig(root, packages, await schemaReference(root)), { flag: "wx" });
   } catch (cause) {
@@ -57870,7 +59042,8 @@ async function runInit(args, { env, stdout, stderr }) {
       throw new TwinbuildError("usage", `${file} exists; not overwriting it (remove it first to start over)`);
     throw cause;
   }
-  stdout.write(`wrote ${file} (${packages.length} package${packages.length === 1 ? "" : "s"}: ${packages.map((p) => p.name).join(", ")})
+  stdout.write(`wrote ${file} (${packages.length} package${packages.length === 1 ? "" : "s"}: ${packages.map((p) => p.name).
+  join(", ")})
 `);
   return 0;
 }
@@ -57967,7 +59140,8 @@ async function main(argv, options = {}) {
     if (topic && rest.length === 1)
       process.stdout.write((await topic()).help);
     else {
-      process.stderr.write(`twinbuild help: unknown command "${rest.join(" ")}"${orDidYouMean(rest[0], Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(", ")})
+      process.stderr.write(`twinbuild help: unknown command "${rest.join(" ")}"${orDidYouMean(rest[0], Object.keys(COMMANDS))}\
+ (commands: ${Object.keys(COMMANDS).join(", ")})
 `);
       process.exitCode = EXIT.usage;
     }
@@ -57981,13 +59155,15 @@ async function main(argv, options = {}) {
   const load2 = COMMANDS[name];
   if (!load2 && name.startsWith("-")) {
     const bare = name.replace(/^-+/, "").replace(/=.*$/, "");
-    process.stderr.write(`twinbuild: unknown option ${name}${orDidYouMean(bare, ["help", "version"], "--")} (before a command only --help and --version; see twinbuild --help)
+    process.stderr.write(`twinbuild: unknown option ${name}${orDidYouMean(bare, ["help", "version"], "--")} (before a co\
+mmand only --help and --version; see twinbuild --help)
 `);
     process.exitCode = EXIT.usage;
     return;
   }
   if (!load2) {
-    process.stderr.write(`twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(", ")}; see twinbuild --help)
+    process.stderr.write(`twinbuild: unknown command "${name}"${orDidYouMean(name, Object.keys(COMMANDS))} (commands: ${Object.
+    keys(COMMANDS).join(", ")}; see twinbuild --help)
 `);
     process.exitCode = EXIT.usage;
     return;
@@ -58040,7 +59216,8 @@ ${error.details.map((l) => `  ${l}
 `);
       process.exitCode = EXIT.usage;
     } else {
-      process.stderr.write(`twinbuild: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}
+      process.stderr.write(`twinbuild: internal error: ${error instanceof Error ? error.stack ?? error.message : String(
+      error)}
 `);
       process.exitCode = EXIT.infrastructure;
     }
