@@ -22,22 +22,12 @@ const uptime = async () => (await $`uptime`).stdout.trim().replace(/^.*load aver
 
 /** Jobs per hour with `workers` workers: JOBS tiny packages in one repository, from the first lease to the last report. */
 async function throughput(cluster, uploads, key, workers) {
-  const { flatRepository, serveDirectory } = await dist('test/rebuilder/service-fixtures.js');
+  const { flatRepository, repositoryConfig, serveDirectory } = await dist('test/rebuilder/service-fixtures.js');
   const dir = await tempDir('tb-bench-fleet-');
   const server = await serveDirectory(await flatRepository(path.join(dir, 'repo'), uploads));
   const database = await cluster.database();
   const common = {
-    repositories: [
-      {
-        name: 'distro',
-        url: `${server.url}/`,
-        sources: 'Sources',
-        packages: ['Packages'],
-        buildinfo: '.',
-        release: 'Release',
-        unsigned: true,
-      },
-    ],
+    repositories: [repositoryConfig({ name: 'distro', url: `${server.url}/` })],
     pollInterval: 3600,
     state: database,
   };

@@ -18,7 +18,14 @@ import { openState } from '../../rebuilder/service/state.js';
 import { CLI, cleanupTemp, requireOrSkip, runCli, tempDir } from '../helpers.js';
 import { aptIntoto, aptIntotoMissing, type AptIntoto } from './apt-client.js';
 import { STORES, stateStore } from './postgres-cluster.js';
-import { flatRepository, officialUpload, serveDirectory, type StaticServer, type Upload } from './service-fixtures.js';
+import {
+  flatRepository,
+  officialUpload,
+  repositoryConfig,
+  serveDirectory,
+  type StaticServer,
+  type Upload,
+} from './service-fixtures.js';
 
 /** Packages per repository (two repositories): 6 jobs, or TB_REBUILDER_PACKAGES (the issue's 20: 109 s here on PostgreSQL). */
 const PER_REPOSITORY = Math.max(1, Math.ceil(Number(process.env['TB_REBUILDER_PACKAGES'] ?? '6') / 2));
@@ -106,15 +113,7 @@ for (const kind of STORES)
             await flatRepository(join(dir, name), uploads.slice(r * PER_REPOSITORY, (r + 1) * PER_REPOSITORY)),
           );
           servers.push(server);
-          return {
-            name,
-            url: `${server.url}/`,
-            sources: 'Sources',
-            packages: ['Packages'],
-            buildinfo: '.',
-            release: 'Release',
-            unsigned: true,
-          };
+          return repositoryConfig({ name, url: `${server.url}/` });
         }),
       );
       const stored = await store.config(dir);
@@ -266,17 +265,7 @@ for (const kind of STORES)
       servers.push(server);
       const stored = await store.config(dir);
       const common = {
-        repositories: [
-          {
-            name: 'distro',
-            url: `${server.url}/`,
-            sources: 'Sources',
-            packages: ['Packages'],
-            buildinfo: '.',
-            release: 'Release',
-            unsigned: true,
-          },
-        ],
+        repositories: [repositoryConfig({ name: 'distro', url: `${server.url}/` })],
         pollInterval: 3600,
         state: join(dir, 'state'),
         ...stored,

@@ -96,6 +96,17 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
 /** A repository of a test config: signed with `keyring` (gpgv checks its InRelease or Release.gpg), else "unsigned": true. */
 export type RepoEntry = Readonly<{ name: string; url: string; release?: boolean; keyring?: string }>;
 
+/** One `repositories` entry of a rebuilder config, for a flat repository of the fixtures. */
+export const repositoryConfig = (r: RepoEntry) => ({
+  name: r.name,
+  url: r.url,
+  sources: 'Sources',
+  packages: ['Packages'],
+  buildinfo: '.',
+  ...(r.release === false ? {} : { release: 'Release' }),
+  ...(r.keyring === undefined ? { unsigned: true } : { keyring: r.keyring }),
+});
+
 /** A service config in `dir` (publish, state beside it); returns its path. */
 export async function serviceConfig(
   dir: string,
@@ -104,15 +115,7 @@ export async function serviceConfig(
   extra: Record<string, unknown> = {},
 ): Promise<string> {
   const config = {
-    repositories: repos.map((r) => ({
-      name: r.name,
-      url: r.url,
-      sources: 'Sources',
-      packages: ['Packages'],
-      buildinfo: '.',
-      ...(r.release === false ? {} : { release: 'Release' }),
-      ...(r.keyring === undefined ? { unsigned: true } : { keyring: r.keyring }),
-    })),
+    repositories: repos.map(repositoryConfig),
     signingKey: key,
     publish: join(dir, 'publish'),
     state: join(dir, 'state'),
