@@ -58,28 +58,31 @@ function inLanes(name: string, bars: readonly Omit<Bar, 'row'>[]): Bar[] {
 /** Whether the phases are drawn at their real starts (false: an older result, laid end to end). */
 export const phasesToScale = (pkg: PackageResult) => pkg.phaseStarts !== null && pkg.phaseStarts !== undefined;
 
+/** Each phase's start and length: its recorded start, or (an older result) where the one before ended. */
+function phaseSpans(pkg: PackageResult): { phase: string; start: number; duration: number }[] {
+  let at = 0;
+  return Object.entries(pkg.timings).map(([phase, ms]) => {
+    const start = pkg.phaseStarts?.[phase] ?? at;
+    at = start + ms;
+    return { phase, start, duration: ms };
+  });
+}
+
 /**
  * How long the package's check took: the latest phase end, since diffoscope and bisect
  * run at once (an older result, with no starts, adds its phases up).
  */
-export function checkDurationMs(pkg: PackageResult): number {
-  let at = 0;
-  let latest = 0;
-  for (const [phase, ms] of Object.entries(pkg.timings)) {
-    const start = pkg.phaseStarts?.[phase] ?? at;
-    at = start + ms;
-    latest = Math.max(latest, at);
-  }
-  return latest;
-}
+export const checkDurationMs = (pkg: PackageResult): number =>
+  Math.max(0, ...phaseSpans(pkg).map((p) => p.start + p.duration));
 
 export function timelineBars(pkg: PackageResult): Bar[] {
-  let at = 0;
-  const phases = Object.entries(pkg.timings).map(([phase, ms]) => {
-    const start = pkg.phaseStarts?.[phase] ?? at;
-    at = start + ms;
-    return { label: phase, name: phase, start, duration: ms, kind: kindOf(phase) };
-  });
+  const phases = phaseSpans(pkg).map(({ phase, start, duration }) => ({
+    label: phase,
+    name: phase,
+    start,
+    duration,
+    kind: kindOf(phase),
+  }));
   const builds = (['control', 'experiment'] as const).flatMap((side) => {
     const build = pkg.builds[side];
     return build

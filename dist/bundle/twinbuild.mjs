@@ -828,23 +828,22 @@ function inLanes(name, bars) {
     return { ...bar, row: lane === 0 ? name : `${name} ${lane + 1}` };
   });
 }
-function checkDurationMs(pkg) {
+function phaseSpans(pkg) {
   let at = 0;
-  let latest = 0;
-  for (const [phase, ms] of Object.entries(pkg.timings)) {
+  return Object.entries(pkg.timings).map(([phase, ms]) => {
     const start = pkg.phaseStarts?.[phase] ?? at;
     at = start + ms;
-    latest = Math.max(latest, at);
-  }
-  return latest;
+    return { phase, start, duration: ms };
+  });
 }
 function timelineBars(pkg) {
-  let at = 0;
-  const phases = Object.entries(pkg.timings).map(([phase, ms]) => {
-    const start = pkg.phaseStarts?.[phase] ?? at;
-    at = start + ms;
-    return { label: phase, name: phase, start, duration: ms, kind: kindOf(phase) };
-  });
+  const phases = phaseSpans(pkg).map(({ phase, start, duration }) => ({
+    label: phase,
+    name: phase,
+    start,
+    duration,
+    kind: kindOf(phase)
+  }));
   const builds = ["control", "experiment"].flatMap((side) => {
     const build2 = pkg.builds[side];
     return build2 ? [
@@ -925,7 +924,7 @@ ay when each started (written by an older twinbuild); builds and probes are at t
 ="11" role="img" aria-label="timeline">${defs}${labels}${rects}${axis}<g class="legend" aria-label="legend">${legend}</g\
 ></svg>${note}`;
 }
-var WIDTH, LABEL, ROW, LEGEND_COLUMNS, LEGEND_ROW, KINDS, OTHER, kindOf, probeKind, phasesToScale;
+var WIDTH, LABEL, ROW, LEGEND_COLUMNS, LEGEND_ROW, KINDS, OTHER, kindOf, probeKind, phasesToScale, checkDurationMs;
 var init_timeline = __esm({
   "dist/reports/timeline.js"() {
     "use strict";
@@ -952,6 +951,7 @@ var init_timeline = __esm({
     kindOf = (kind) => KINDS.find((k) => k.kind === kind) ?? { ...OTHER, kind, label: kind };
     probeKind = (p) => kindOf(`probe-${p.status}`);
     phasesToScale = (pkg) => pkg.phaseStarts !== null && pkg.phaseStarts !== void 0;
+    checkDurationMs = (pkg) => Math.max(0, ...phaseSpans(pkg).map((p) => p.start + p.duration));
   }
 });
 
